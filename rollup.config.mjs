@@ -1,0 +1,60 @@
+// Builds every entry as ESM + CJS + one bundled .d.ts, plus self-contained
+// browser files under dist/browser/ for <script type="module"> users.
+import typescript from '@rollup/plugin-typescript';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import { dts } from 'rollup-plugin-dts';
+import { builtinModules } from 'node:module';
+import { existsSync } from 'node:fs';
+import pkg from './package.json' with { type: 'json' };
+
+/** Public entries (the exports map) and the CLI, which only bin/ loads. */
+const entries = {
+  index: 'src/index.ts',
+  verify: 'src/verify/index.ts',
+  server: 'src/server/index.ts',
+  'server-node': 'src/server/node.ts',
+  edge: 'src/edge/index.ts',
+  cli: 'src/cli/main.ts',
+};
+const input = Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file)));
+
+const packages = [
+  ...Object.keys(pkg.dependencies ?? {}),
+  ...Object.keys(pkg.optionalDependencies ?? {}),
+  ...Object.keys(pkg.peerDependencies ?? {}),
+];
+const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+const external = (id) => nodeBuiltins.has(id) || packages.some((p) => id === p || id.startsWith(`${p}/`));
+
+const ts = () => typescript({ tsconfig: './tsconfig.build.json', outputToFilesystem: false });
+
+/** Browser files: everything bundled but Node built-ins, which these entries must never reach. */
+const browserFiles = [
+  ['src/browser/client.ts', 'dist/browser/aegislog.js'],
+  ['src/browser/verify.ts', 'dist/browser/aegislog-verify.js'],
+].filter(([file]) => existsSync(file));
+
+export default [
+  {
+    input,
+    external,
+    plugins: [ts()],
+    output: [
+      { dir: 'dist/esm', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+      { dir: 'dist/cjs', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named' },
+    ],
+  },
+  {
+    input: Object.fromEntries(Object.entries(input).filter(([name]) => name !== 'cli')),
+    external,
+    plugins: [dts({ tsconfig: './tsconfig.build.json' })],
+    output: { dir: 'dist/types', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'chunks/[name]-[hash].d.ts' },
+  },
+  ...browserFiles.map(([file, out]) => ({
+    input: file,
+    external: (id) => nodeBuiltins.has(id),
+    plugins: [nodeResolve({ browser: true }), ts(), terser({ format: { comments: false } })],
+    output: { file: out, format: 'es', inlineDynamicImports: true },
+  })),
+];

@@ -1,0 +1,2 @@
+// Entry "aegislog". The client lands here (issue 4); until then it exposes the shared protocol layer.
+export * from './protocol/index.js';

@@ -1,0 +1,43 @@
+/**
+ * One error class for everything the library refuses, with a stable `code`
+ * (the way jose's errors carry one) and, for bad input, the `field` at fault,
+ * as a JSON path such as `$.model_context.model_version`.
+ */
+export class AegisLogError extends Error {
+  readonly code: string;
+  readonly field: string | undefined;
+
+  constructor(code: string, message: string, options?: { field?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AegisLogError';
+    this.code = code;
+    this.field = options?.field;
+  }
+}
+
+/** Input that breaks PROTOCOL.md or the event schema. Never queued, sent or stored. */
+export class AegisLogValidationError extends AegisLogError {
+  constructor(code: string, message: string, field: string, cause?: unknown) {
+    super(code, message, { field, cause });
+    this.name = 'AegisLogValidationError';
+  }
+}
+
+/** Stable error codes. Callers switch on these, never on messages. */
+export const ErrorCode = {
+  /** A value that RFC 8785 or PROTOCOL.md §1 cannot encode. */
+  JcsInvalid: 'ERR_JCS_INVALID',
+  Base64url: 'ERR_BASE64URL',
+  DerInvalid: 'ERR_DER_INVALID',
+  SignatureInvalid: 'ERR_SIGNATURE_FORMAT',
+  KeyInvalid: 'ERR_KEY_INVALID',
+  HashLength: 'ERR_HASH_LENGTH',
+  TimeInvalid: 'ERR_TIME_INVALID',
+  SchemaInvalid: 'ERR_SCHEMA_INVALID',
+  ReservedField: 'ERR_RESERVED_FIELD',
+  TooLarge: 'ERR_TOO_LARGE',
+  TooDeep: 'ERR_TOO_DEEP',
+  BundleInvalid: 'ERR_BUNDLE_INVALID',
+  ProofInvalid: 'ERR_PROOF_INVALID',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

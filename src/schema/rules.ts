@@ -1,0 +1,82 @@
+/** The field rules of PROTOCOL.md §2, as data, shared by the hand validator and the zod schemas. */
+
+export const TENANT_ID = /^[A-Za-z0-9._-]{1,128}$/;
+export const EVENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const POLICY_HASH = /^sha256:[0-9a-f]{64}$/;
+
+/** Names the event itself uses; a payload key may not take one. */
+export const EVENT_FIELDS = [
+  'tenant_id', 'event_type', 'event_id', 'trace_id', 'recorded_at',
+  'policy_context', 'data_provenance', 'human_intervention', 'model_context', 'session_context', 'performance_metrics',
+] as const;
+
+/** Names the server puts on receipts; an event that carried them would read as if the server had said so. */
+export const SERVER_FIELDS = ['received_at', 'digest_b64url', 'signature_b64url', 'key_id', 'signing_alg'] as const;
+
+export const RESERVED_FIELDS: ReadonlySet<string> = new Set<string>([...EVENT_FIELDS, ...SERVER_FIELDS]);
+
+export const CONTEXT_NAMES = [
+  'policy_context', 'data_provenance', 'human_intervention', 'model_context', 'session_context', 'performance_metrics',
+] as const;
+export type ContextName = (typeof CONTEXT_NAMES)[number];
+
+/** Limits, stated once: the client refuses what the server would refuse. */
+export const LIMITS = {
+  /** C(event) in UTF-8 bytes. */
+  eventBytes: 1024 * 1024,
+  /** Nesting of objects and arrays, the event itself being depth 1. */
+  depth: 32,
+  eventTypeChars: 128,
+  /** A context string field (names, versions, reasons, ids). */
+  contextStringChars: 1024,
+  /** Items in a context string list (anomaly flags, datasets). */
+  contextListItems: 256,
+} as const;
+
+export type FieldRule = { required?: boolean } & (
+  | { kind: 'string'; pattern?: RegExp; patternText?: string }
+  | { kind: 'strings' }
+  | { kind: 'boolean' }
+  | { kind: 'unix' }
+  | { kind: 'number'; min?: number; max?: number; integer?: boolean }
+);
+
+/** Each context's fields. Unknown fields are refused: a typo such as `model_verison` must not pass unseen. */
+export const CONTEXT_RULES: Record<ContextName, Record<string, FieldRule>> = {
+  policy_context: {
+    policy_name: { kind: 'string' },
+    policy_version: { kind: 'string' },
+    policy_hash: { kind: 'string', pattern: POLICY_HASH, patternText: 'sha256:<64 lower-case hex>' },
+  },
+  data_provenance: {
+    reference_databases: { kind: 'strings' },
+    training_datasets: { kind: 'strings' },
+    data_version: { kind: 'string' },
+    lineage: { kind: 'string' },
+  },
+  human_intervention: {
+    required: { kind: 'boolean' },
+    reason: { kind: 'string' },
+    reviewer: { kind: 'string' },
+    reviewed_at: { kind: 'unix' },
+  },
+  model_context: {
+    model_id: { kind: 'string', required: true },
+    model_version: { kind: 'string', required: true },
+    model_type: { kind: 'string' },
+    deployment_id: { kind: 'string' },
+  },
+  session_context: {
+    session_id: { kind: 'string', required: true },
+    started_at: { kind: 'unix', required: true },
+    ended_at: { kind: 'unix' },
+  },
+  performance_metrics: {
+    latency_ms: { kind: 'number', min: 0 },
+    confidence_score: { kind: 'number', min: 0, max: 1 },
+    input_tokens: { kind: 'number', min: 0, integer: true },
+    output_tokens: { kind: 'number', min: 0, integer: true },
+    anomaly_flags: { kind: 'strings' },
+  },
+};
+

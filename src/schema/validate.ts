@@ -1,0 +1,208 @@
+import { AegisLogValidationError, ErrorCode } from '../protocol/errors.js';
+import { canonicalize, childPathOf } from '../protocol/jcs.js';
+import { isTime } from '../protocol/time.js';
+import type { WireEvent } from '../protocol/types.js';
+import { CONTEXT_NAMES, CONTEXT_RULES, EVENT_ID, LIMITS, RESERVED_FIELDS, TENANT_ID, type ContextName, type FieldRule } from './rules.js';
+
+/**
+ * The one event validator, used on the record() path, by the server and by the
+ * edge relay, so that all three refuse the same things with the same words.
+ * Hand-written rather than zod because it sits on the hot, size-budgeted path
+ * of the browser client (zod/mini alone is ~5.6 KB gzip); the exported zod
+ * schemas are tested to agree with it.
+ */
+export interface ValidateOptions {
+  /**
+   * Treat `null` inside a context as an absent field. Only for the Python-compatible
+   * `/ingest` route: Python's `None` arrives as `null`, and PROTOCOL.md §2 says absent
+   * fields are omitted, so the server drops them before digesting.
+   */
+  dropNullContextFields?: boolean;
+}
+
+const CONTEXTS: ReadonlySet<string> = new Set(CONTEXT_NAMES);
+const utf8 = new TextEncoder();
+
+/** Checks a complete wire event (§2) in place and returns it typed. Throws naming the first bad field. */
+export function validateEvent(event: unknown, options: ValidateOptions = {}): WireEvent {
+  if (!isPlainObject(event)) throw invalid('event', 'must be a JSON object');
+  const e = event as Record<string, unknown>;
+  checkPattern(e.tenant_id, 'tenant_id', TENANT_ID, '1–128 of [A-Za-z0-9._-]');
+  checkEventType(e.event_type);
+  checkPattern(e.event_id, 'event_id', EVENT_ID, '1–128 of [A-Za-z0-9._:-]');
+  checkPattern(e.trace_id, 'trace_id', EVENT_ID, '1–128 of [A-Za-z0-9._:-]');
+  if (e.recorded_at !== undefined && !isTime(e.recorded_at)) {
+    throw invalid('recorded_at', 'must be an RFC 3339 UTC time with milliseconds, such as 2026-11-28T09:16:52.123Z');
+  }
+  let bytes = 2;
+  for (const key of Object.keys(e)) {
+    const value = e[key];
+    if (value === undefined) continue;
+    if (CONTEXTS.has(key)) {
+      validateContext(key as ContextName, value, options);
+    } else if (RESERVED_FIELDS.has(key) && !isEventField(key)) {
+      throw reserved(key);
+    }
+    bytes += jsonSize(value, key, 2) + key.length * 3 + 4;
+  }
+  // The bound is loose; only an event near the limit pays for an exact measure.
+  if (bytes > LIMITS.eventBytes && utf8.encode(canonicalize(e)).length > LIMITS.eventBytes) throw tooLarge();
+  return e as WireEvent;
+}
+
+/** Refuses payload keys that the event itself uses (§2: an error on the client and on the server). */
+export function checkPayloadKeys(payload: Record<string, unknown>): void {
+  for (const key of Object.keys(payload)) if (RESERVED_FIELDS.has(key)) throw reserved(key);
+}
+
+/** Checks one compliance context; with `dropNullContextFields`, deletes its `null` fields first. */
+export function validateContext(name: ContextName, value: unknown, options: ValidateOptions = {}): void {
+  if (!isPlainObject(value)) throw invalid(name, 'must be an object');
+  const ctx = value as Record<string, unknown>;
+  const rules = CONTEXT_RULES[name];
+  for (const key of Object.keys(ctx)) {
+    if (!(key in rules)) throw invalid(`${name}.${key}`, `is not a field of ${name} (known: ${Object.keys(rules).join(', ')})`);
+    if (ctx[key] === null && options.dropNullContextFields) delete ctx[key];
+  }
+  for (const [field, rule] of Object.entries(rules)) checkField(ctx[field], `${name}.${field}`, rule);
+  if (name === 'session_context' && typeof ctx.ended_at === 'number' && (ctx.ended_at as number) < (ctx.started_at as number)) {
+    throw invalid('session_context.ended_at', 'must not be before session_context.started_at');
+  }
+}
+
+function checkField(value: unknown, field: string, rule: FieldRule): void {
+  if (value === undefined) {
+    if (rule.required) throw invalid(field, 'is required');
+    return;
+  }
+  if (value === null) throw invalid(field, 'is null; omit a field that has no value');
+  switch (rule.kind) {
+    case 'string':
+      checkContextString(value, field, rule.required);
+      if (rule.pattern && !rule.pattern.test(value as string)) throw invalid(field, `must be ${rule.patternText}`);
+      return;
+    case 'strings':
+      if (!Array.isArray(value)) throw invalid(field, 'must be an array of strings');
+      if (value.length > LIMITS.contextListItems) throw invalid(field, `has more than ${LIMITS.contextListItems} items`);
+      value.forEach((item, i) => checkContextString(item, `${field}[${i}]`, false));
+      return;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw invalid(field, 'must be true or false');
+      return;
+    case 'unix':
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+        throw invalid(field, 'must be unix seconds (a non-negative integer)');
+      }
+      return;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(field, 'must be a finite number');
+      if (rule.integer && !Number.isSafeInteger(value)) throw invalid(field, 'must be an integer');
+      if ((rule.min !== undefined && value < rule.min) || (rule.max !== undefined && value > rule.max)) {
+        throw invalid(field, rule.max === undefined ? `must be at least ${rule.min}` : `must be within [${rule.min}, ${rule.max}]`);
+      }
+      return;
+  }
+}
+
+function checkContextString(value: unknown, field: string, nonEmpty: boolean | undefined): void {
+  if (typeof value !== 'string') throw invalid(field, 'must be a string');
+  if (nonEmpty && value.length === 0) throw invalid(field, 'must not be empty');
+  if (value.length > LIMITS.contextStringChars) throw invalid(field, `is longer than ${LIMITS.contextStringChars} characters`);
+  checkUnicode(value, field);
+}
+
+/**
+ * Walks a payload value once: what JSON (and RFC 8785) can carry, at most
+ * `LIMITS.depth` deep, no cycles. Returns an upper bound of its UTF-8 JSON size
+ * (each UTF-16 unit as 3 bytes, escapes at most 6) so that the common small
+ * event needs no serialisation at all to pass the 1 MiB check.
+ */
+export function jsonSize(value: unknown, path: string, depth: number, ancestors?: object[]): number {
+  switch (typeof value) {
+    case 'string':
+      checkUnicode(value, path);
+      return value.length * 6 + 2;
+    case 'number':
+      if (!Number.isFinite(value)) throw invalid(path, `is ${value}; JSON has no NaN or Infinity`, ErrorCode.JcsInvalid);
+      if (Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER) {
+        throw invalid(path, 'is an integer beyond ±(2^53−1), which JSON parsers round (send it as a string)', ErrorCode.JcsInvalid);
+      }
+      return 24;
+    case 'boolean':
+      return 5;
+    case 'bigint':
+      throw invalid(path, 'is a BigInt; JSON has no such type (send it as a string)', ErrorCode.JcsInvalid);
+    case 'object':
+      break;
+    default:
+      throw invalid(path, `is ${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}`, ErrorCode.JcsInvalid);
+  }
+  if (value === null) return 4;
+  if (depth > LIMITS.depth) throw invalid(path, `nests deeper than ${LIMITS.depth} levels`, ErrorCode.TooDeep);
+  const stack = ancestors ?? [];
+  if (stack.includes(value)) throw invalid(path, 'is a cycle (it contains itself)', ErrorCode.JcsInvalid);
+  stack.push(value);
+  let size = 2;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (value[i] === undefined) throw invalid(`${path}[${i}]`, 'is undefined inside an array', ErrorCode.JcsInvalid);
+      size += jsonSize(value[i], `${path}[${i}]`, depth + 1, stack) + 1;
+    }
+  } else {
+    if (!isPlainObject(value)) {
+      const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+      throw invalid(path, `is a ${kind}, not plain JSON data`, ErrorCode.JcsInvalid);
+    }
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (record[key] === undefined) continue;
+      const childPath = childPathOf(path, key);
+      checkUnicode(key, childPath);
+      size += jsonSize(record[key], childPath, depth + 1, stack) + key.length * 6 + 4;
+    }
+  }
+  stack.pop();
+  return size;
+}
+
+function checkPattern(value: unknown, field: string, pattern: RegExp, rule: string): void {
+  if (typeof value !== 'string' || !pattern.test(value)) throw invalid(field, `must be ${rule}`);
+}
+
+function checkEventType(value: unknown): void {
+  if (typeof value !== 'string' || value.length === 0) throw invalid('event_type', 'must be a non-empty string');
+  checkUnicode(value, 'event_type');
+  // "characters" in §2: Unicode code points, not UTF-16 units.
+  let count = 0;
+  for (const _ of value) if (++count > LIMITS.eventTypeChars) throw invalid('event_type', `is longer than ${LIMITS.eventTypeChars} characters`);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function checkUnicode(s: string, path: string): void {
+  const native = (s as { isWellFormed?: () => boolean }).isWellFormed;
+  const ok = native ? native.call(s) : !LONE_SURROGATE.test(s);
+  if (!ok) throw invalid(path, 'contains a lone surrogate (not valid Unicode)', ErrorCode.JcsInvalid);
+}
+
+function isEventField(key: string): boolean {
+  return key === 'tenant_id' || key === 'event_type' || key === 'event_id' || key === 'trace_id' || key === 'recorded_at' || CONTEXTS.has(key);
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function reserved(key: string): AegisLogValidationError {
+  return new AegisLogValidationError(ErrorCode.ReservedField, `${key} is a reserved field name; rename this payload key`, key);
+}
+
+function tooLarge(): AegisLogValidationError {
+  return invalid('event', `is larger than ${LIMITS.eventBytes} bytes as canonical JSON`, ErrorCode.TooLarge);
+}
+
+export function invalid(field: string, why: string, code: string = ErrorCode.SchemaInvalid): AegisLogValidationError {
+  return new AegisLogValidationError(code, `${field} ${why}`, field);
+}

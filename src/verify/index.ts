@@ -1,0 +1,2 @@
+// Entry "aegislog/verify" (issue 2).
+export * from './../protocol/index.js';
