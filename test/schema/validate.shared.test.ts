@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { AegisLogValidationError } from '../../src/protocol/index.js';
+import { LIMITS, checkPayloadKeys, validateEvent } from '../../src/schema/index.js';
+import { EventSchema } from '../../src/schema/zod.js';
+
+const base = () => ({
+  tenant_id: 'acme-bank',
+  event_type: 'model_inference',
+  event_id: '39b74cb2-db90-4e63-a60f-05be1996ed90',
+  trace_id: 'trace:1',
+});
+
+const full = () => ({
+  ...base(),
+  recorded_at: '2026-11-28T09:16:52.123Z',
+  prompt: 'héllo',
+  policy_context: { policy_name: 'p', policy_version: '1', policy_hash: `sha256:${'ab'.repeat(32)}` },
+  data_provenance: { reference_databases: ['kb'], training_datasets: [], data_version: 'v', lineage: 's3://x' },
+  human_intervention: { required: true, reason: 'r', reviewer: 'officer_42', reviewed_at: 1795000000 },
+  model_context: { model_id: 'm', model_version: '1.0', model_type: 'llm', deployment_id: 'prod' },
+  session_context: { session_id: 's', started_at: 10, ended_at: 10 },
+  performance_metrics: { latency_ms: 12.5, confidence_score: 1, input_tokens: 3, output_tokens: 0, anomaly_flags: ['x'] },
+});
+
+/** Each bad event, and the field the refusal must name. */
+const bad: [string, Record<string, unknown>, string][] = [
+  ['tenant_id outside its alphabet', { ...base(), tenant_id: 'acme bank' }, 'tenant_id'],
+  ['tenant_id too long', { ...base(), tenant_id: 'a'.repeat(129) }, 'tenant_id'],
+  ['an empty event_type', { ...base(), event_type: '' }, 'event_type'],
+  ['event_type over 128 characters', { ...base(), event_type: '😀'.repeat(129) }, 'event_type'],
+  ['event_id outside its alphabet', { ...base(), event_id: 'id/../1' }, 'event_id'],
+  ['a missing trace_id', { ...base(), trace_id: undefined }, 'trace_id'],
+  ['recorded_at without milliseconds', { ...base(), recorded_at: '2026-11-28T09:16:52Z' }, 'recorded_at'],
+  ['model_context without model_version', { ...base(), model_context: { model_id: 'm' } }, 'model_context.model_version'],
+  ['an unknown context field', { ...base(), model_context: { model_id: 'm', model_version: '1', model_verison: '2' } }, 'model_context.model_verison'],
+  ['confidence_score above 1', { ...base(), performance_metrics: { confidence_score: 1.01 } }, 'performance_metrics.confidence_score'],
+  ['confidence_score below 0', { ...base(), performance_metrics: { confidence_score: -0.1 } }, 'performance_metrics.confidence_score'],
+  ['fractional tokens', { ...base(), performance_metrics: { input_tokens: 1.5 } }, 'performance_metrics.input_tokens'],
+  ['a bad policy_hash', { ...base(), policy_context: { policy_hash: 'sha256:ABC' } }, 'policy_context.policy_hash'],
+  ['ended_at before started_at', { ...base(), session_context: { session_id: 's', started_at: 10, ended_at: 9 } }, 'session_context.ended_at'],
+  ['a session without started_at', { ...base(), session_context: { session_id: 's' } }, 'session_context.started_at'],
+  ['reviewed_at in milliseconds as a float', { ...base(), human_intervention: { reviewed_at: 1.5 } }, 'human_intervention.reviewed_at'],
+  ['a null context field', { ...base(), human_intervention: { required: null } }, 'human_intervention.required'],
+  ['a context that is not an object', { ...base(), data_provenance: ['kb'] }, 'data_provenance'],
+  ['a server-assigned name in the payload', { ...base(), received_at: '2026-11-28T09:16:52.123Z' }, 'received_at'],
+  ['NaN in the payload', { ...base(), score: NaN }, 'score'],
+  ['an unsafe integer deep in the payload', { ...base(), a: { b: [1, 2 ** 60] } }, 'a.b[1]'],
+  ['BigInt in the payload', { ...base(), n: 1n }, 'n'],
+];
+
+describe('validateEvent', () => {
+  it('accepts a complete event and a minimal one', () => {
+    expect(validateEvent(full())).toBeTruthy();
+    expect(validateEvent(base())).toBeTruthy();
+  });
+
+  it.each(bad)('refuses %s, naming the field', (_why, event, field) => {
+    let error: unknown;
+    try {
+      validateEvent(event);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(AegisLogValidationError);
+    expect((error as AegisLogValidationError).field).toBe(field);
+    expect((error as AegisLogValidationError).message).toContain(field);
+  });
+
+  it('refuses nesting deeper than the stated limit', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < LIMITS.depth; i++) deep = { d: deep };
+    expect(() => validateEvent({ ...base(), deep })).toThrow(/nests deeper/);
+    let ok: unknown = 1;
+    for (let i = 0; i < LIMITS.depth - 2; i++) ok = [ok];
+    expect(() => validateEvent({ ...base(), ok })).not.toThrow();
+  });
+
+  it('measures the 1 MiB limit exactly, on the canonical bytes', () => {
+    const overhead = new TextEncoder().encode(JSON.stringify({ ...base(), blob: '' })).length;
+    const fits = { ...base(), blob: 'x'.repeat(LIMITS.eventBytes - overhead) };
+    expect(() => validateEvent(fits)).not.toThrow();
+    expect(() => validateEvent({ ...fits, blob: `${fits.blob}x` })).toThrow(/larger than/);
+    // Three UTF-8 bytes each: passes the loose bound, must fail the exact one.
+    expect(() => validateEvent({ ...base(), blob: '€'.repeat(LIMITS.eventBytes / 3) })).toThrow(AegisLogValidationError);
+  });
+
+  it('drops null context fields only when asked (the Python-compatible route)', () => {
+    const event = { ...base(), session_context: { session_id: 's', started_at: 1, ended_at: null } };
+    expect(() => validateEvent(structuredClone(event))).toThrow(/session_context.ended_at/);
+    const fixed = validateEvent(event, { dropNullContextFields: true });
+    expect(fixed.session_context).toEqual({ session_id: 's', started_at: 1 });
+  });
+
+  it('checkPayloadKeys refuses every reserved name', () => {
+    for (const key of ['tenant_id', 'model_context', 'received_at', 'signature_b64url']) {
+      expect(() => checkPayloadKeys({ [key]: 1 })).toThrow(AegisLogValidationError);
+    }
+    expect(() => checkPayloadKeys({ model_id: 'gpt-4', latency_ms: 3 })).not.toThrow();
+  });
+});
+
+describe('the exported zod schemas agree with validateEvent', () => {
+  const schemaOnly = new Set(['NaN in the payload', 'an unsafe integer deep in the payload', 'BigInt in the payload',
+    'a server-assigned name in the payload']);
+  it('on valid events', () => {
+    expect(EventSchema.safeParse(full()).success).toBe(true);
+    expect(EventSchema.safeParse(base()).success).toBe(true);
+  });
+  it.each(bad.filter(([why]) => !schemaOnly.has(why)))('on %s', (_why, event, field) => {
+    const result = EventSchema.safeParse(event);
+    expect(result.success).toBe(false);
+    const paths = result.error!.issues.map((i) => i.path.join('.'));
+    expect(paths.some((p) => p === field || field.startsWith(p))).toBe(true);
+  });
+});
