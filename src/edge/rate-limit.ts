@@ -1,0 +1,54 @@
+/**
+ * A token bucket per client, kept in the isolate's memory. Each isolate (a
+ * Worker instance, an edge function instance) keeps its own buckets, so this
+ * caps abuse from one client on one instance; a hard global limit needs the
+ * platform's own (Cloudflare's rate-limiting binding, Vercel's firewall).
+ */
+export interface RateLimitOptions {
+  /** Requests a client may make at once (the bucket's size). */
+  burst: number;
+  /** Tokens added back per second. */
+  perSecond: number;
+  /** The client's identity; default: its IP (cf-connecting-ip, x-real-ip, x-forwarded-for), else its Origin. */
+  key?: (request: Request) => string;
+  /** Buckets kept at most; the least recently used go first. Default 10,000. */
+  maxClients?: number;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+export type RateLimiter = (request: Request) => number;
+
+/** Returns a limiter: 0 when the request may pass, else the seconds to wait before the next token. */
+export function tokenBucket(options: RateLimitOptions, now: () => number): RateLimiter {
+  const { burst, perSecond } = options;
+  if (!(burst >= 1) || !(perSecond > 0)) throw new RangeError('rateLimit needs burst >= 1 and perSecond > 0');
+  const keyOf = options.key ?? clientKey;
+  const maxClients = options.maxClients ?? 10_000;
+  const buckets = new Map<string, Bucket>();
+  return (request) => {
+    const key = keyOf(request);
+    const t = now();
+    const old = buckets.get(key);
+    const tokens = old ? Math.min(burst, old.tokens + ((t - old.at) / 1000) * perSecond) : burst;
+    // Re-insert so that Map order is least-recently-used first.
+    buckets.delete(key);
+    if (tokens < 1) {
+      buckets.set(key, { tokens, at: t });
+      return Math.max(1, Math.ceil((1 - tokens) / perSecond));
+    }
+    buckets.set(key, { tokens: tokens - 1, at: t });
+    if (buckets.size > maxClients) buckets.delete(buckets.keys().next().value as string);
+    return 0;
+  };
+}
+
+function clientKey(request: Request): string {
+  const h = request.headers;
+  const ip = h.get('cf-connecting-ip') ?? h.get('x-real-ip') ?? h.get('x-forwarded-for')?.split(',')[0]?.trim();
+  if (ip) return `ip:${ip}`;
+  return `origin:${h.get('origin') ?? ''}`;
+}

@@ -1,0 +1,163 @@
+import { AegisLogError } from '../protocol/index.js';
+import { isPlainObject, validateEvent } from '../schema/index.js';
+import type { WireEvent } from '../protocol/index.js';
+import { BodyTooLarge, readBodyText } from './body.js';
+import { corsHeaders, isAllowedOrigin, preflight } from './cors.js';
+import { forwardBatches, type BatchError } from './forward.js';
+import { tokenBucket, type RateLimitOptions } from './rate-limit.js';
+
+export interface RelayOptions {
+  /** Base URL of the AegisLog API, such as `https://api.example.com`. */
+  endpoint: string;
+  /** The secret key the relay adds upstream. It never leaves the server side. */
+  apiKey: string;
+  /** Browser origins allowed to post, exactly as the browser sends them (`https://app.example.com`). The relay's own origin is always allowed. */
+  allowedOrigins: readonly string[];
+  /** Largest request body read, counted while it streams. Default 1 MiB, the server's batch limit. */
+  maxBodyBytes?: number;
+  /** A token bucket per client IP (else Origin); requests over it get 429 with Retry-After. */
+  rateLimit?: RateLimitOptions;
+  /** Upstream fetch; default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+  /** Upstream timeout in ms. Default 10,000. */
+  timeout?: number;
+  /** Clock for the rate limiter, in ms. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** A Web fetch handler: export it as a Worker's `fetch`, or as a Next.js route's `POST` and `OPTIONS`. */
+export type Relay = (request: Request) => Promise<Response>;
+
+type Route = 'ingest' | 'batch' | 'beacon';
+
+/**
+ * The browser-facing relay on the app's own origin. Browsers post the same
+ * routes they would post to the server (`…/ingest`, `…/ingest/batch`,
+ * `…/beacon`) without any key; the relay checks each event with the validator
+ * the client and the server use, adds its key, and forwards to `/ingest/batch`
+ * (a single `/ingest` goes to `/ingest`, whose answer is one receipt).
+ */
+export function createRelay(options: RelayOptions): Relay {
+  if (!options.endpoint || !options.apiKey) throw new AegisLogError('ERR_CONFIG', 'createRelay needs endpoint and apiKey');
+  const endpoint = options.endpoint.replace(/\/+$/, '');
+  const origins = new Set(options.allowedOrigins);
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const timeout = options.timeout ?? 10_000;
+  const limit = options.rateLimit ? tokenBucket(options.rateLimit, options.now ?? Date.now) : undefined;
+
+  const post = (path: string, body: string): Promise<Response> =>
+    doFetch(`${endpoint}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': options.apiKey },
+      body,
+      signal: AbortSignal.timeout(timeout),
+    });
+
+  return async (request) => {
+    const origin = request.headers.get('origin');
+    if (origin !== null && !isAllowedOrigin(origin, origins, request.url)) {
+      return failure(403, 'ERR_ORIGIN', `origin ${origin} is not allowed to post to this relay`, null);
+    }
+    if (request.method === 'OPTIONS') return preflight(origin);
+    const route = routeOf(new URL(request.url).pathname);
+    if (route === null) return failure(404, 'ERR_NOT_FOUND', 'the relay serves POST …/ingest, …/ingest/batch and …/beacon', origin);
+    if (request.method !== 'POST') return failure(405, 'ERR_METHOD', `${request.method} is not allowed; use POST`, origin, { allow: 'POST, OPTIONS' });
+    const wait = limit?.(request) ?? 0;
+    if (wait > 0) return failure(429, 'ERR_RATE_LIMITED', 'too many requests from this client', origin, { 'retry-after': String(wait) });
+
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBodyText(request, maxBodyBytes));
+    } catch (error) {
+      if (error instanceof BodyTooLarge) return failure(413, 'ERR_TOO_LARGE', `the body is larger than ${maxBodyBytes} bytes`, origin);
+      return failure(400, 'ERR_BAD_JSON', 'the body is not valid UTF-8 JSON', origin);
+    }
+    try {
+      return route === 'ingest' ? await single(body, origin) : await batch(body, route, origin);
+    } catch (error) {
+      // Network failure or timeout upstream: a 5xx, so that the browser keeps the events and retries.
+      return failure(502, 'ERR_UPSTREAM', `the AegisLog API did not answer: ${(error as Error).name}`, origin);
+    }
+  };
+
+  async function single(body: unknown, origin: string | null): Promise<Response> {
+    try {
+      validateEvent(body);
+    } catch (error) {
+      return refusal(error, origin);
+    }
+    return upstreamAnswer(await post('/ingest', JSON.stringify(body)), origin);
+  }
+
+  async function batch(body: unknown, route: Route, origin: string | null): Promise<Response> {
+    // A beacon carries {"key","events"}; the key is the browser's business and is never forwarded.
+    if (!isPlainObject(body) || !Array.isArray(body.events) || body.events.length === 0) {
+      return failure(400, 'ERR_SCHEMA_INVALID', 'events must be a non-empty array of events', origin, {}, 'events');
+    }
+    const good: { event: WireEvent; index: number }[] = [];
+    const errors: BatchError[] = [];
+    body.events.forEach((event: unknown, index: number) => {
+      try {
+        good.push({ event: validateEvent(event), index });
+      } catch (error) {
+        if (!(error instanceof AegisLogError)) throw error;
+        const eventId = isPlainObject(event) && typeof event.event_id === 'string' ? event.event_id : undefined;
+        errors.push({ index, ...(eventId === undefined ? {} : { event_id: eventId }), code: error.code, message: error.message, field: `events[${index}].${error.field}` });
+      }
+    });
+    if (good.length === 0) {
+      // Nothing to forward: the whole request is bad input, named by its first field.
+      const first = errors[0]!;
+      return json(400, { error: { code: first.code, message: first.message, field: first.field }, errors }, origin);
+    }
+    const answer = await forwardBatches(good, (chunk) => post('/ingest/batch', chunk));
+    if (answer instanceof Response) return upstreamAnswer(answer, origin);
+    answer.errors.push(...errors);
+    answer.errors.sort((a, b) => a.index - b.index);
+    if (route === 'beacon') return new Response(null, { status: 204, headers: corsHeaders(origin) });
+    return json(200, answer, origin);
+  }
+}
+
+function routeOf(path: string): Route | null {
+  if (path.endsWith('/ingest/batch')) return 'batch';
+  if (path.endsWith('/ingest')) return 'ingest';
+  if (path.endsWith('/beacon')) return 'beacon';
+  return null;
+}
+
+/**
+ * Passes the server's answer through, except where passing it would make the
+ * browser drop good events: the relay's own key being refused (401/403) is a
+ * deployment fault, so the browser gets a 502 and retries later.
+ */
+async function upstreamAnswer(response: Response, origin: string | null): Promise<Response> {
+  if (response.status === 401 || response.status === 403) {
+    await response.body?.cancel();
+    return failure(502, 'ERR_UPSTREAM_AUTH', `the AegisLog API refused the relay's key (${response.status})`, origin);
+  }
+  const headers = corsHeaders(origin);
+  for (const name of ['content-type', 'retry-after']) {
+    const value = response.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  return new Response(response.body, { status: response.status, headers });
+}
+
+function refusal(error: unknown, origin: string | null): Response {
+  if (!(error instanceof AegisLogError)) throw error;
+  return failure(error.code === 'ERR_TOO_LARGE' ? 413 : 400, error.code, error.message, origin, {}, error.field);
+}
+
+function failure(status: number, code: string, message: string, origin: string | null, extra: Record<string, string> = {}, field?: string): Response {
+  const response = json(status, { error: { code, message, ...(field === undefined ? {} : { field }) } }, origin);
+  for (const [name, value] of Object.entries(extra)) response.headers.set(name, value);
+  return response;
+}
+
+function json(status: number, body: unknown, origin: string | null): Response {
+  const headers = corsHeaders(origin);
+  headers.set('content-type', 'application/json');
+  return new Response(JSON.stringify(body), { status, headers });
+}

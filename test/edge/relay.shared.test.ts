@@ -1,0 +1,282 @@
+import { describe, expect, it } from 'vitest';
+import { createRelay, type RelayOptions } from '../../src/edge/index.js';
+import { event, recordingUpstream } from './upstream.js';
+
+const APP = 'https://app.example.com';
+const SECRET = 'sk_read_secret';
+
+function setup(options: Partial<RelayOptions> = {}, answer?: Parameters<typeof recordingUpstream>[0]) {
+  const upstream = recordingUpstream(answer);
+  const relay = createRelay({ endpoint: 'https://api.example.com/', apiKey: SECRET, allowedOrigins: [APP], fetch: upstream.fetch, ...options });
+  return { relay, seen: upstream.seen };
+}
+
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  new Request(`https://relay.example.com/aegislog${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: APP, ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+describe('relay: forwarding', () => {
+  it('forwards a batch to /ingest/batch with its own key, never the browser key or Origin', async () => {
+    const { relay, seen } = setup();
+    const events = [event(), event()];
+    const res = await relay(post('/ingest/batch', { events }, { 'x-api-key': 'pk_browser', authorization: 'Bearer pk_browser' }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe(APP);
+    expect(await res.json()).toEqual({ receipts: events.map((e) => ({ ok: true, event_id: e.event_id })), errors: [] });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.url).toBe('https://api.example.com/ingest/batch');
+    expect(seen[0]!.headers.get('x-api-key')).toBe(SECRET);
+    expect(seen[0]!.headers.get('authorization')).toBeNull();
+    expect(seen[0]!.headers.get('origin')).toBeNull();
+    // The events arrive unchanged: the client's digest covers every field.
+    expect(seen[0]!.body).toEqual({ events });
+  });
+
+  it('forwards a single /ingest to /ingest and passes its receipt back', async () => {
+    const { relay, seen } = setup();
+    const e = event();
+    const res = await relay(post('/ingest', e));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, event_id: e.event_id });
+    expect(seen[0]!.url).toBe('https://api.example.com/ingest');
+    expect(seen[0]!.body).toEqual(e);
+  });
+
+  it('takes a text/plain beacon, drops its key, forwards the events as a batch and answers 204', async () => {
+    const { relay, seen } = setup();
+    const events = [event()];
+    const res = await relay(post('/beacon', { key: 'pk_browser', events }, { 'content-type': 'text/plain;charset=UTF-8' }));
+    expect(res.status).toBe(204);
+    expect(seen[0]!.url).toBe('https://api.example.com/ingest/batch');
+    expect(seen[0]!.body).toEqual({ events });
+    expect(JSON.stringify(seen[0]!.body)).not.toContain('pk_browser');
+  });
+
+  it('splits large batches into requests the server takes (≤ 500 events) and keeps the caller numbering of errors', async () => {
+    // The upstream refuses every event whose number ends in 7, numbered within its chunk.
+    const { relay, seen } = setup({}, (s) => {
+      const events = s.body.events as { event_id: string }[];
+      const errors = events.flatMap((e, index) => (e.event_id.endsWith('7') ? [{ index, event_id: e.event_id, code: 'conflict', message: 'x' }] : []));
+      const receipts = events.filter((e) => !e.event_id.endsWith('7')).map((e) => ({ event_id: e.event_id }));
+      return Response.json({ receipts, errors });
+    });
+    const events = Array.from({ length: 1203 }, () => event());
+    const res = await relay(post('/ingest/batch', { events }));
+    expect(res.status).toBe(200);
+    expect(seen.map((s) => s.body.events.length)).toEqual([500, 500, 203]);
+    const body = (await res.json()) as { receipts: unknown[]; errors: { index: number; event_id: string }[] };
+    expect(body.receipts.length + body.errors.length).toBe(1203);
+    for (const error of body.errors) expect(events[error.index]!.event_id).toBe(error.event_id);
+  });
+
+  it('splits by size too: no upstream body over 1 MiB', async () => {
+    const { relay, seen } = setup({ maxBodyBytes: 4 * 1024 * 1024 });
+    const events = Array.from({ length: 6 }, () => event({ text: 'x'.repeat(300_000) }));
+    expect((await relay(post('/ingest/batch', { events }))).status).toBe(200);
+    expect(seen.length).toBeGreaterThan(1);
+    for (const s of seen) expect(new TextEncoder().encode(JSON.stringify(s.body)).length).toBeLessThanOrEqual(1024 * 1024);
+    expect(seen.flatMap((s) => s.body.events.map((e: any) => e.event_id))).toEqual(events.map((e) => e.event_id));
+  });
+});
+
+describe('relay: bad input is refused before anything is forwarded', () => {
+  it.each([
+    ['model_context without model_version', event({ model_context: { model_id: 'm' } }), 'model_context.model_version'],
+    ['a reserved name as a payload key', event({ digest_b64url: 'forged' }), 'digest_b64url'],
+    ['confidence_score outside [0, 1]', event({ performance_metrics: { confidence_score: 2 } }), 'performance_metrics.confidence_score'],
+    ['an event_id outside its alphabet', event({ event_id: 'a/b' }), 'event_id'],
+  ])('/ingest: %s -> 400 naming the field', async (_, bad, field) => {
+    const { relay, seen } = setup();
+    const res = await relay(post('/ingest', bad));
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; field: string; message: string } };
+    expect(body.error.field).toBe(field);
+    expect(body.error.message).toContain(field);
+    expect(res.headers.get('access-control-allow-origin')).toBe(APP);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('a batch forwards its good events and names the bad by index and field', async () => {
+    const { relay, seen } = setup();
+    const good = event();
+    const res = await relay(post('/ingest/batch', { events: [event({ model_context: { model_id: 'm' } }), good] }));
+    expect(res.status).toBe(200);
+    expect(seen[0]!.body.events).toEqual([good]);
+    const body = (await res.json()) as { errors: { index: number; field: string; code: string }[] };
+    expect(body.errors).toEqual([expect.objectContaining({ index: 0, field: 'events[0].model_context.model_version', code: 'ERR_SCHEMA_INVALID' })]);
+  });
+
+  it('a batch with no good event is a 400 naming the first bad field', async () => {
+    const { relay, seen } = setup();
+    const res = await relay(post('/ingest/batch', { events: [event({ tenant_id: 'a b' }), event({ event_type: '' })] }));
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { field: string }; errors: unknown[] };
+    expect(body.error.field).toBe('events[0].tenant_id');
+    expect(body.errors).toHaveLength(2);
+    expect(seen).toHaveLength(0);
+  });
+
+  it.each([
+    ['malformed JSON', '{"events": [', 'ERR_BAD_JSON', undefined],
+    ['no events array', { event: {} }, 'ERR_SCHEMA_INVALID', 'events'],
+    ['an empty events array', { events: [] }, 'ERR_SCHEMA_INVALID', 'events'],
+  ])('/ingest/batch: %s -> 400', async (_, body, code, field) => {
+    const { relay, seen } = setup();
+    const res = await relay(post('/ingest/batch', body));
+    expect(res.status).toBe(400);
+    const answer = (await res.json()) as { error: { code: string; field?: string } };
+    expect(answer.error.code).toBe(code);
+    expect(answer.error.field).toBe(field);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('a body that is not UTF-8 is bad JSON, not repaired', async () => {
+    const { relay } = setup();
+    const res = await relay(new Request('https://relay.example.com/ingest', { method: 'POST', headers: { origin: APP }, body: new Uint8Array([0x7b, 0xff, 0x7d]) }));
+    expect(res.status).toBe(400);
+  });
+
+  it('stops reading a body at maxBodyBytes while it streams (no Content-Length) and answers 413', async () => {
+    const { relay, seen } = setup({ maxBodyBytes: 64 * 1024 });
+    let pulled = 0;
+    let cancelled = false;
+    // An endless upload: only a limit enforced while streaming ends it.
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 1;
+        controller.enqueue(new Uint8Array(16 * 1024).fill(0x20));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const req = new Request('https://relay.example.com/ingest/batch', { method: 'POST', headers: { origin: APP }, body: stream, duplex: 'half' } as RequestInit);
+    const res = await relay(req);
+    expect(res.status).toBe(413);
+    expect(cancelled).toBe(true);
+    expect(pulled).toBeLessThan(16);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('refuses a declared Content-Length over the limit without reading', async () => {
+    const { relay } = setup({ maxBodyBytes: 10 });
+    const res = await relay(post('/ingest', event()));
+    expect(res.status).toBe(413);
+  });
+
+  it('404 for other paths, 405 for other methods', async () => {
+    const { relay } = setup();
+    expect((await relay(post('/verify/x', {}))).status).toBe(404);
+    const get = await relay(new Request('https://relay.example.com/ingest', { headers: { origin: APP } }));
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST, OPTIONS');
+  });
+});
+
+describe('relay: CORS', () => {
+  it('answers a preflight from an allowed origin', async () => {
+    const { relay } = setup();
+    const res = await relay(
+      new Request('https://relay.example.com/aegislog/ingest/batch', {
+        method: 'OPTIONS',
+        headers: { origin: APP, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      }),
+    );
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe(APP);
+    expect(res.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(res.headers.get('access-control-allow-headers')).toContain('content-type');
+    expect(res.headers.get('vary')).toContain('origin');
+  });
+
+  it('refuses other origins, in preflight and in POST, and forwards nothing', async () => {
+    const { relay, seen } = setup();
+    const preflight = await relay(new Request('https://relay.example.com/ingest', { method: 'OPTIONS', headers: { origin: 'https://evil.example' } }));
+    expect(preflight.status).toBe(403);
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    const res = await relay(post('/ingest/batch', { events: [event()] }, { origin: 'https://evil.example' }));
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ERR_ORIGIN');
+    expect(seen).toHaveLength(0);
+  });
+
+  it('allows its own origin without listing it, and requests with no Origin (not from a browser page)', async () => {
+    const { relay, seen } = setup({ allowedOrigins: [] });
+    expect((await relay(post('/ingest', event(), { origin: 'https://relay.example.com' }))).status).toBe(200);
+    const none = post('/ingest', event());
+    none.headers.delete('origin');
+    const res = await relay(none);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(seen).toHaveLength(2);
+  });
+});
+
+describe('relay: upstream faults keep the browser retrying', () => {
+  it('passes 503 and 429 through with Retry-After', async () => {
+    for (const status of [503, 429]) {
+      const { relay } = setup({}, () => new Response('{"error":{"code":"busy","message":"later"}}', { status, headers: { 'retry-after': '7', 'content-type': 'application/json' } }));
+      const res = await relay(post('/ingest/batch', { events: [event()] }));
+      expect(res.status).toBe(status);
+      expect(res.headers.get('retry-after')).toBe('7');
+      expect(res.headers.get('access-control-allow-origin')).toBe(APP);
+      expect(res.headers.get('access-control-expose-headers')).toContain('retry-after');
+    }
+  });
+
+  it('turns a refused relay key (401/403) into 502, so the browser does not drop the events', async () => {
+    const { relay } = setup({}, () => Response.json({ error: { code: 'unauthorized', message: 'no' } }, { status: 401 }));
+    const res = await relay(post('/ingest/batch', { events: [event()] }));
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ERR_UPSTREAM_AUTH');
+  });
+
+  it('answers 502 when the upstream cannot be reached or times out', async () => {
+    const down = createRelay({ endpoint: 'https://api.example.com', apiKey: SECRET, allowedOrigins: [APP], fetch: () => Promise.reject(new TypeError('fetch failed')) });
+    expect((await down(post('/ingest/batch', { events: [event()] }))).status).toBe(502);
+    const slow = createRelay({
+      endpoint: 'https://api.example.com',
+      apiKey: SECRET,
+      allowedOrigins: [APP],
+      timeout: 50,
+      fetch: (_, init) => new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason))),
+    });
+    const res = await slow(post('/ingest', event()));
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('TimeoutError');
+  });
+});
+
+describe('relay: rate limit', () => {
+  it('a token bucket per client IP answers 429 with Retry-After, refills with time, and keeps clients apart', async () => {
+    let now = 1_000_000;
+    const { relay, seen } = setup({ rateLimit: { burst: 2, perSecond: 0.5 }, now: () => now });
+    const from = (ip: string) => post('/ingest', event(), { 'cf-connecting-ip': ip });
+    expect((await relay(from('10.0.0.1'))).status).toBe(200);
+    expect((await relay(from('10.0.0.1'))).status).toBe(200);
+    const limited = await relay(from('10.0.0.1'));
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('2');
+    expect(limited.headers.get('access-control-allow-origin')).toBe(APP);
+    expect((await relay(from('10.0.0.2'))).status).toBe(200);
+    now += 2_000;
+    expect((await relay(from('10.0.0.1'))).status).toBe(200);
+    expect((await relay(from('10.0.0.1'))).status).toBe(429);
+    expect(seen).toHaveLength(4);
+  });
+
+  it('falls back to x-forwarded-for (Vercel), then to the Origin', async () => {
+    const { relay } = setup({ rateLimit: { burst: 1, perSecond: 0.001 } });
+    expect((await relay(post('/ingest', event(), { 'x-forwarded-for': '1.1.1.1, 10.0.0.9' }))).status).toBe(200);
+    expect((await relay(post('/ingest', event(), { 'x-forwarded-for': '1.1.1.1, 10.0.0.8' }))).status).toBe(429);
+    expect((await relay(post('/ingest', event()))).status).toBe(200);
+    expect((await relay(post('/ingest', event()))).status).toBe(429);
+  });
+
+  it('refuses a rate limit that could never pass', () => {
+    expect(() => createRelay({ endpoint: 'https://a', apiKey: 'k', allowedOrigins: [], rateLimit: { burst: 0, perSecond: 1 } })).toThrow(RangeError);
+  });
+});
