@@ -1,0 +1,179 @@
+/**
+ * Turns whatever a traced function received or returned into plain JSON data
+ * that the event validator accepts, redacting on the way. It never throws:
+ * a traced function must not fail because its arguments hold a socket, a
+ * BigInt or a cycle, so anything JSON cannot carry is described instead.
+ */
+
+/** A key name (matched at any depth), a dotted path from the payload root (`input.0.password`, `*` = any segment), or a RegExp tested against key names. */
+export type RedactRule = string | RegExp;
+
+export interface DescribeLimits {
+  /** Levels of nesting kept below the payload field; deeper values become `"[Object]"` / `"[Array(n)]"`. */
+  depth: number;
+  /** Characters kept of one string; the rest is cut and counted. */
+  stringLength: number;
+  /** Items kept of one array, Set or Map, and keys of one object. */
+  items: number;
+  /** Values visited in one payload field, so that a wide shared graph cannot blow up. */
+  nodes: number;
+}
+
+export const DEFAULT_LIMITS: DescribeLimits = { depth: 8, stringLength: 65_536, items: 1000, nodes: 20_000 };
+
+export const REDACTED = '[REDACTED]';
+
+export interface Redactor {
+  matches(key: string, path: readonly string[]): boolean;
+}
+
+export function compileRedaction(rules: readonly RedactRule[] = []): Redactor {
+  const keys = new Set<string>();
+  const patterns: RegExp[] = [];
+  const paths: string[][] = [];
+  for (const rule of rules) {
+    if (rule instanceof RegExp) patterns.push(new RegExp(rule.source, rule.flags.replace(/[gy]/g, '')));
+    else if (rule.includes('.')) paths.push(rule.split('.'));
+    else keys.add(rule);
+  }
+  return {
+    matches(key, path) {
+      if (keys.has(key)) return true;
+      for (const re of patterns) if (re.test(key)) return true;
+      for (const p of paths) {
+        if (p.length === path.length && p.every((seg, i) => seg === '*' || seg === path[i])) return true;
+      }
+      return false;
+    },
+  };
+}
+
+interface State {
+  redactor: Redactor;
+  limits: DescribeLimits;
+  nodes: number;
+  ancestors: Set<object>;
+}
+
+/**
+ * `value` as JSON data, with `path` naming where it sits in the payload (for
+ * path rules). `undefined` stays `undefined` (an absent field).
+ */
+export function describe(value: unknown, path: readonly string[], redactor: Redactor, limits: DescribeLimits = DEFAULT_LIMITS): unknown {
+  return visit(value, [...path], 0, { redactor, limits, nodes: 0, ancestors: new Set() });
+}
+
+function visit(value: unknown, path: string[], depth: number, st: State): unknown {
+  switch (typeof value) {
+    case 'string':
+      return text(value, st.limits.stringLength);
+    case 'number':
+      // NaN, ±Infinity and integers JSON parsers would round travel as their text.
+      return Number.isFinite(value) && !(Number.isInteger(value) && !Number.isSafeInteger(value)) ? value : String(value);
+    case 'boolean':
+    case 'undefined':
+      return value;
+    case 'bigint':
+      return `${value}n`;
+    case 'symbol':
+      return value.toString();
+    case 'function':
+      return `[Function ${value.name || 'anonymous'}]`;
+  }
+  if (value === null) return null;
+  const obj = value as object;
+  if (st.ancestors.has(obj)) return '[Circular]';
+  if (++st.nodes > st.limits.nodes) return '[Truncated]';
+  try {
+    st.ancestors.add(obj);
+    return visitObject(obj, path, depth, st);
+  } catch {
+    // A throwing getter, toJSON or Proxy trap: say so rather than fail the call.
+    return `[Unreadable ${kindOf(obj)}]`;
+  } finally {
+    st.ancestors.delete(obj);
+  }
+}
+
+function visitObject(obj: object, path: string[], depth: number, st: State): unknown {
+  if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? 'Invalid Date' : obj.toISOString();
+  if (ArrayBuffer.isView(obj)) return `[${kindOf(obj)} ${obj.byteLength} bytes]`;
+  if (obj instanceof ArrayBuffer) return `[ArrayBuffer ${obj.byteLength} bytes]`;
+  if (obj instanceof Promise || obj instanceof WeakMap || obj instanceof WeakSet) return `[${kindOf(obj)}]`;
+  if (Array.isArray(obj) || obj instanceof Set) {
+    const items = Array.isArray(obj) ? obj : [...obj];
+    if (depth >= st.limits.depth) return `[Array(${items.length})]`;
+    return list(items, path, depth, st);
+  }
+  if (obj instanceof Error) {
+    return fields({ name: obj.name, message: obj.message, ...ownFields(obj) }, path, depth, st);
+  }
+  const toJSON = (obj as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return visit(toJSON.call(obj), path, depth, st);
+  if (depth >= st.limits.depth) return '[Object]';
+  if (obj instanceof Map) {
+    const entries: Record<string, unknown> = {};
+    for (const [k, v] of obj) entries[typeof k === 'string' ? k : String(visit(k, path, st.limits.depth, st))] = v;
+    return fields(entries, path, depth, st);
+  }
+  const own = ownFields(obj);
+  const proto = Object.getPrototypeOf(obj);
+  if (proto !== Object.prototype && proto !== null && Object.keys(own).length === 0) return `[${kindOf(obj)}]`;
+  return fields(own, path, depth, st);
+}
+
+function list(items: readonly unknown[], path: string[], depth: number, st: State): unknown[] {
+  const n = Math.min(items.length, st.limits.items);
+  const out: unknown[] = [];
+  for (let i = 0; i < n; i++) {
+    const key = String(i);
+    const childPath = [...path, key];
+    const v = st.redactor.matches(key, childPath) ? REDACTED : visit(items[i], childPath, depth + 1, st);
+    out.push(v === undefined ? null : v); // as JSON.stringify does; JCS refuses undefined in arrays
+  }
+  if (items.length > n) out.push(`[… ${items.length - n} more items]`);
+  return out;
+}
+
+function fields(record: Record<string, unknown>, path: string[], depth: number, st: State): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const keys = Object.keys(record);
+  const n = Math.min(keys.length, st.limits.items);
+  for (let i = 0; i < n; i++) {
+    const rawKey = keys[i] as string;
+    const key = wellFormed(rawKey);
+    const childPath = [...path, key];
+    const v = st.redactor.matches(key, childPath) ? REDACTED : visit(record[rawKey], childPath, depth + 1, st);
+    // defineProperty: a key named "__proto__" must stay data, not set the prototype.
+    if (v !== undefined) Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  if (keys.length > n) out['[truncated]'] = `${keys.length - n} more keys`;
+  return out;
+}
+
+function ownFields(obj: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(obj)) {
+    Object.defineProperty(out, key, { value: (obj as Record<string, unknown>)[key], enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+function text(s: string, max: number): string {
+  if (s.length <= max) return wellFormed(s);
+  return `${wellFormed(s.slice(0, max))}…[${s.length - max} more chars]`;
+}
+
+/** JCS refuses lone surrogates (PROTOCOL.md §1); a cut or a broken string gets U+FFFD in their place. */
+function wellFormed(s: string): string {
+  const native = (s as { toWellFormed?: () => string }).toWellFormed;
+  return native ? native.call(s) : s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
+function kindOf(obj: object): string {
+  try {
+    return (obj as { constructor?: { name?: unknown } }).constructor?.name as string || 'Object';
+  } catch {
+    return 'Object';
+  }
+}

@@ -1,0 +1,175 @@
+import type {
+  DataProvenance,
+  HumanIntervention,
+  ModelContext,
+  PerformanceMetrics,
+  PolicyContext,
+  SessionContext,
+} from '../schema/zod.js';
+import { compileRedaction, DEFAULT_LIMITS, describe, type DescribeLimits, type RedactRule } from './describe.js';
+
+/**
+ * What the wrapper needs of a log: the `record()` of `AegisLog`. A structural
+ * type, so that any object with that method (a test double, a wrapper of your
+ * own) will do, and so that this module does not load the client.
+ */
+export interface TraceLog {
+  record(eventType: string, payload: Record<string, unknown>, options?: Record<string, unknown>): unknown;
+}
+
+/** One finished call, handed to the option functions that compute a field from it. */
+export interface TraceCall {
+  args: readonly unknown[];
+  thisArg: unknown;
+  /** Set when the call returned (or its promise fulfilled). */
+  result?: unknown;
+  /** Set when the call threw (or its promise rejected); `failed` tells an `undefined` throw apart. */
+  error?: unknown;
+  failed: boolean;
+  latencyMs: number;
+}
+
+/** A value, or a function computing it from the finished call (e.g. token counts from a model's answer). */
+export type PerCall<T> = T | ((call: TraceCall) => T | undefined);
+
+export interface TraceCapture {
+  /** `true` (default): the arguments array; `false`: nothing; a function: what it returns, e.g. `(args) => ({ prompt: args[0] })`. */
+  input?: boolean | ((args: readonly unknown[]) => unknown);
+  /** `true` (default): the return value (the fulfilled value of a promise); a function: what it returns. */
+  output?: boolean | ((result: unknown) => unknown);
+  /** `true` (default): `{ name, message, ...own fields such as code }`, never the stack; a function: what it returns. */
+  error?: boolean | ((error: unknown) => unknown);
+}
+
+export interface TraceOptions {
+  /** The log, or a function giving it at call time (for decorators declared before the log exists: `log: (self) => self.log`). */
+  log: TraceLog | ((thisArg: any) => TraceLog);
+  /** Event type; default: the function's name (or `"function_call"`). */
+  eventType?: string;
+  /** The payload's `function` field; default: the function's name. */
+  name?: string;
+  trace_id?: PerCall<string>;
+  policy_context?: PerCall<PolicyContext>;
+  data_provenance?: PerCall<DataProvenance>;
+  human_intervention?: PerCall<HumanIntervention>;
+  model_context?: PerCall<ModelContext>;
+  session_context?: PerCall<SessionContext>;
+  /** Merged with the measured `latency_ms`, which wins. */
+  performance_metrics?: PerCall<PerformanceMetrics>;
+  capture?: TraceCapture;
+  /** Replaced by `"[REDACTED]"` before anything leaves the process. See `RedactRule`. */
+  redact?: readonly RedactRule[];
+  /** Bounds on what is described; defaults in `DEFAULT_LIMITS`. */
+  limits?: Partial<DescribeLimits>;
+  /** Called when a call could not be recorded (a validation failure, a throwing option function). Default: `console.warn`. Never breaks the traced call. */
+  onError?: (error: unknown, info: { eventType: string }) => void;
+}
+
+const WIRE_CONTEXTS = [
+  'trace_id', 'policy_context', 'data_provenance', 'human_intervention', 'model_context', 'session_context',
+] as const;
+
+/**
+ * Wraps `fn` so that every call is recorded: input, output or error, and
+ * `performance_metrics.latency_ms`. A sync function stays sync; a function
+ * returning a native Promise gets a Promise settling with the same value or
+ * error. `this`, arguments and errors pass through unchanged, and nothing the
+ * recording does can make the call fail.
+ */
+export function aegislogTrace<F extends (this: any, ...args: any[]) => any>(fn: F, options: TraceOptions): F {
+  const recorder = makeRecorder(options, fn.name);
+  const traced = function (this: unknown, ...args: unknown[]): unknown {
+    const start = now();
+    let result: unknown;
+    try {
+      result = fn.apply(this, args);
+    } catch (error) {
+      recorder(this, args, start, true, error);
+      throw error;
+    }
+    // Only native promises: calling `then` on other thenables (query builders) can have effects.
+    if (isPromise(result)) {
+      return result.then(
+        (value) => {
+          recorder(this, args, start, false, value);
+          return value;
+        },
+        (error: unknown) => {
+          recorder(this, args, start, true, error);
+          throw error;
+        },
+      );
+    }
+    recorder(this, args, start, false, result);
+    return result;
+  };
+  Object.defineProperty(traced, 'name', { value: fn.name, configurable: true });
+  return traced as F;
+}
+
+type Recorder = (thisArg: unknown, args: unknown[], start: number, failed: boolean, outcome: unknown) => void;
+
+function makeRecorder(options: TraceOptions, fnName: string): Recorder {
+  const eventType = options.eventType ?? (fnName || 'function_call');
+  const name = options.name ?? (fnName || 'anonymous');
+  const capture = options.capture ?? {};
+  const redactor = compileRedaction(options.redact);
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const report = (error: unknown): void => {
+    try {
+      if (options.onError) options.onError(error, { eventType });
+      else console.warn(`aegislog trace: a call of "${eventType}" was not recorded: ${messageOf(error)}`);
+    } catch {
+      // The reporter itself failed: nothing more can be done without breaking the caller.
+    }
+  };
+  return (thisArg, args, start, failed, outcome) => {
+    try {
+      const call: TraceCall = { args, thisArg, failed, latencyMs: Math.round((now() - start) * 1000) / 1000 };
+      if (failed) call.error = outcome;
+      else call.result = outcome;
+      const payload: Record<string, unknown> = { function: name, outcome: failed ? 'error' : 'ok' };
+      const field = (key: string, how: TraceCapture[keyof TraceCapture], value: unknown) => {
+        if (how === false) return;
+        const raw = typeof how === 'function' ? (how as (v: unknown) => unknown)(value) : value;
+        const described = describe(raw, [key], redactor, limits);
+        if (described !== undefined) payload[key] = described;
+      };
+      field('input', capture.input, args);
+      // describe() turns an Error into { name, message, ...own fields such as code }, never the stack.
+      field(failed ? 'error' : 'output', failed ? capture.error : capture.output, outcome);
+      const log = typeof options.log === 'function' ? options.log(thisArg) : options.log;
+      log.record(eventType, payload, wireOptions(options, call));
+    } catch (error) {
+      report(error);
+    }
+  };
+}
+
+function wireOptions(options: TraceOptions, call: TraceCall): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of WIRE_CONTEXTS) {
+    const value = resolve(options[key], call);
+    if (value !== undefined) out[key] = value;
+  }
+  const metrics = resolve(options.performance_metrics, call);
+  out.performance_metrics = { ...metrics, latency_ms: call.latencyMs };
+  return out;
+}
+
+function resolve<T>(value: PerCall<T> | undefined, call: TraceCall): T | undefined {
+  return typeof value === 'function' ? (value as (c: TraceCall) => T | undefined)(call) : value;
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  if (value instanceof Promise) return true;
+  // A promise from another realm (an iframe, a vm context).
+  return Object.prototype.toString.call(value) === '[object Promise]' && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const now: () => number =
+  typeof performance !== 'undefined' && typeof performance.now === 'function' ? () => performance.now() : () => Date.now();

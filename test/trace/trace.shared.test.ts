@@ -1,0 +1,230 @@
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { AegisLogValidationError } from '../../src/protocol/index.js';
+import { aegislogTrace, REDACTED } from '../../src/trace/index.js';
+import { recordingLog } from './recording-log.js';
+
+const model_context = { model_id: 'clf', model_version: '2.3.1' };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('aegislogTrace: sync functions', () => {
+  it('stays sync, returns the value and records input, output and latency', () => {
+    const log = recordingLog();
+    const add = aegislogTrace(function add(a: number, b: number) { return a + b; }, {
+      log,
+      model_context,
+      policy_context: { policy_name: 'p', policy_version: '1' },
+    });
+    const out = add(2, 3);
+    expect(out).toBe(5); // a number, not a Promise
+    expectTypeOf(add).toEqualTypeOf<(a: number, b: number) => number>();
+    expect(add.name).toBe('add');
+    expect(log.calls).toHaveLength(1);
+    const call = log.calls[0]!;
+    expect(call.eventType).toBe('add');
+    expect(call.payload).toEqual({ function: 'add', outcome: 'ok', input: [2, 3], output: 5 });
+    expect(call.options.model_context).toEqual(model_context);
+    expect(call.options.policy_context).toEqual({ policy_name: 'p', policy_version: '1' });
+    const metrics = call.options.performance_metrics as { latency_ms: number };
+    expect(metrics.latency_ms).toBeGreaterThanOrEqual(0);
+    expect(metrics.latency_ms).toBeLessThan(1000);
+  });
+
+  it('re-throws the same error after recording it, without the stack', () => {
+    const log = recordingLog();
+    const err = Object.assign(new RangeError('too big'), { code: 'E_BIG' });
+    const f = aegislogTrace((x: number) => { if (x > 1) throw err; return x; }, { log, eventType: 'check' });
+    let caught: unknown;
+    try { f(2); } catch (e) { caught = e; }
+    expect(caught).toBe(err);
+    const call = log.calls[0]!;
+    expect(call.eventType).toBe('check');
+    expect(call.payload.outcome).toBe('error');
+    expect(call.payload.error).toEqual({ name: 'RangeError', message: 'too big', code: 'E_BIG' });
+    expect(call.payload.output).toBeUndefined();
+    expect(call.wire).not.toContain('at ');
+  });
+
+  it('records values that are not errors when they are thrown (a string, undefined)', () => {
+    const log = recordingLog();
+    const f = aegislogTrace((what: unknown) => { throw what; }, { log, eventType: 'thrower' });
+    expect(() => f('plain text')).toThrow('plain text');
+    let caught: unknown = 'nothing';
+    try { f(undefined); } catch (e) { caught = e; }
+    expect(caught).toBeUndefined();
+    expect(log.calls.map((c) => c.payload)).toEqual([
+      { function: 'anonymous', outcome: 'error', input: ['plain text'], error: 'plain text' },
+      { function: 'anonymous', outcome: 'error', input: [null] },
+    ]);
+  });
+
+  it('passes `this` through, for object methods and class prototypes', () => {
+    const log = recordingLog();
+    const counter = { n: 10, bump: aegislogTrace(function (this: { n: number }, by: number) { return (this.n += by); }, { log, eventType: 'bump' }) };
+    expect(counter.bump(5)).toBe(15);
+    expect(counter.n).toBe(15);
+    class Scaler { constructor(public k: number) {} scale(x: number) { return x * this.k; } }
+    Scaler.prototype.scale = aegislogTrace(Scaler.prototype.scale, { log });
+    expect(new Scaler(3).scale(4)).toBe(12);
+    expect(log.calls[1]!.eventType).toBe('scale');
+  });
+
+  it('takes the log from `this` when given a function (a log made after the wrapper)', () => {
+    const log = recordingLog();
+    const svc = { log, run: aegislogTrace(function run() { return 1; }, { log: (self: { log: typeof log }) => self.log }) };
+    expect(svc.run()).toBe(1);
+    expect(log.calls).toHaveLength(1);
+  });
+
+  it('does not call `then` on a thenable that is not a native promise', () => {
+    const log = recordingLog();
+    let thenCalls = 0;
+    const builder = { then() { thenCalls++; }, where: () => builder };
+    const f = aegislogTrace(() => builder, { log, eventType: 'query' });
+    expect(f()).toBe(builder);
+    expect(thenCalls).toBe(0);
+    expect(log.calls[0]!.payload.output).toEqual({ then: '[Function then]', where: '[Function where]' });
+  });
+});
+
+describe('aegislogTrace: async functions', () => {
+  it('returns a promise of the same value and records after it settles, with the awaited latency', async () => {
+    const log = recordingLog();
+    const answer = aegislogTrace(async (q: string) => { await sleep(25); return { text: `re: ${q}` }; }, { log, eventType: 'chat', model_context });
+    const pending = answer('hi');
+    expect(pending).toBeInstanceOf(Promise);
+    expectTypeOf(answer).returns.toEqualTypeOf<Promise<{ text: string }>>();
+    expect(log.calls).toHaveLength(0);
+    expect(await pending).toEqual({ text: 're: hi' });
+    const call = log.calls[0]!;
+    expect(call.payload).toEqual({ function: 'anonymous', outcome: 'ok', input: ['hi'], output: { text: 're: hi' } });
+    expect((call.options.performance_metrics as { latency_ms: number }).latency_ms).toBeGreaterThanOrEqual(20);
+  });
+
+  it('rejects with the same error after recording it', async () => {
+    const log = recordingLog();
+    const err = new TypeError('upstream down');
+    const f = aegislogTrace(async () => { await sleep(1); throw err; }, { log, eventType: 'call' });
+    await expect(f()).rejects.toBe(err);
+    expect(log.calls[0]!.payload).toMatchObject({ outcome: 'error', error: { name: 'TypeError', message: 'upstream down' } });
+  });
+
+  it('computes per-call fields from the finished call (token counts from the answer); latency_ms wins', async () => {
+    const log = recordingLog();
+    const f = aegislogTrace(async (_req: { id: string }) => ({ text: 'ok', usage: { prompt_tokens: 12, completion_tokens: 3 } }), {
+      log,
+      eventType: 'llm',
+      trace_id: (call) => `req-${(call.args[0] as { id: string }).id}`,
+      performance_metrics: (call) => {
+        const usage = (call.result as { usage: { prompt_tokens: number; completion_tokens: number } } | undefined)?.usage;
+        return usage && { input_tokens: usage.prompt_tokens, output_tokens: usage.completion_tokens, latency_ms: -1 };
+      },
+    });
+    await f({ id: '42' });
+    const { options } = log.calls[0]!;
+    expect(options.trace_id).toBe('req-42');
+    expect(options.performance_metrics).toMatchObject({ input_tokens: 12, output_tokens: 3 });
+    expect((options.performance_metrics as { latency_ms: number }).latency_ms).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('aegislogTrace: what leaves the process', () => {
+  it('redacts key names at any depth, dotted paths with wildcards, and RegExps, before record() sees them', () => {
+    const log = recordingLog();
+    const f = aegislogTrace((req: unknown, _opts: unknown) => ({ token: 'tok-SECRET-3', user: { email: 'a@b.c', name: 'Ann' } }), {
+      log,
+      eventType: 'login',
+      redact: ['password', 'input.1.*', /^e-?mail$/i, 'output.token'],
+    });
+    f({ user: 'ann', password: 'SECRET-1', nested: [{ password: 'SECRET-1b' }], headers: new Map([['password', 'SECRET-1c']]) }, { apiKey: 'SECRET-2', region: 'eu' });
+    const { payload, wire } = log.calls[0]!;
+    expect(wire).not.toMatch(/SECRET|a@b\.c/);
+    expect(payload.input).toEqual([
+      { user: 'ann', password: REDACTED, nested: [{ password: REDACTED }], headers: { password: REDACTED } },
+      { apiKey: REDACTED, region: REDACTED },
+    ]);
+    expect(payload.output).toEqual({ token: REDACTED, user: { email: REDACTED, name: 'Ann' } });
+  });
+
+  it('captures nothing of what is turned off, and what the capture functions return otherwise', async () => {
+    const log = recordingLog();
+    const f = aegislogTrace(async (prompt: string, _key: string) => `answer to ${prompt}`, { log, eventType: 'a', capture: { input: false, output: false } });
+    await f('secret prompt', 'k');
+    expect(log.calls[0]!.payload).toEqual({ function: 'anonymous', outcome: 'ok' });
+
+    const g = aegislogTrace((prompt: string, _key: string) => { throw new Error(`failed on ${prompt}`); }, {
+      log,
+      eventType: 'b',
+      capture: { input: (args) => ({ prompt_chars: (args[0] as string).length }), error: false },
+    });
+    expect(() => g('secret prompt', 'k')).toThrow('failed on secret prompt');
+    expect(log.calls[1]!.payload).toEqual({ function: 'anonymous', outcome: 'error', input: { prompt_chars: 13 } });
+    expect(log.calls[1]!.wire).not.toContain('secret');
+  });
+
+  it('describes what JSON cannot carry, so that the call and the record both succeed', () => {
+    const log = recordingLog();
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    class Conn { socket = 7; }
+    class Opaque { #hidden = 1; get hidden() { return this.#hidden; } }
+    const hostile = new Proxy({}, { ownKeys() { throw new Error('no keys'); } });
+    const getterThrows = { get boom(): never { throw new Error('getter'); } };
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 40; i++) deep = { d: deep };
+    const weird = JSON.parse('{"__proto__": {"polluted": true}}');
+    const f = aegislogTrace((...args: unknown[]) => args.length, { log, eventType: 'weird' });
+    const args = [10n ** 30n, () => 1, Symbol('s'), NaN, -Infinity, 2 ** 60, cyclic, new Conn(), new Opaque(), hostile, getterThrows,
+      new Date(0), new Set([1]), new Uint8Array(4), 'lone \uD800 surrogate', deep, weird, undefined, Promise.resolve(1)];
+    expect(f(...args)).toBe(args.length);
+    const input = log.calls[0]!.payload.input as unknown[];
+    expect(input.slice(0, 6)).toEqual(['1000000000000000000000000000000n', '[Function anonymous]', 'Symbol(s)', 'NaN', '-Infinity', '1152921504606847000']);
+    expect(input[6]).toEqual({ name: 'loop', self: '[Circular]' });
+    expect(input.slice(7, 15)).toEqual([{ socket: 7 }, '[Opaque]', '[Unreadable Object]', '[Unreadable Object]', '1970-01-01T00:00:00.000Z', [1], '[Uint8Array 4 bytes]', 'lone \uFFFD surrogate']);
+    expect(JSON.stringify(input[15])).toContain('[Object]');
+    expect(Object.getPrototypeOf(input[16])).toBe(Object.prototype);
+    expect(Object.keys(input[16] as object)).toEqual(['__proto__']);
+    expect(input.slice(17)).toEqual([null, '[Promise]']);
+  });
+
+  it('cuts long strings and long arrays within the stated limits, keeping the event valid', () => {
+    const log = recordingLog();
+    const f = aegislogTrace((doc: string, rows: number[]) => rows.length + doc.length, { log, eventType: 'big', limits: { stringLength: 10, items: 3 } });
+    f('x'.repeat(2_000_000), [1, 2, 3, 4, 5]);
+    expect(log.calls[0]!.payload.input).toEqual(['xxxxxxxxxx…[1999990 more chars]', [1, 2, 3, '[… 2 more items]']]);
+  });
+});
+
+describe('aegislogTrace: recording never breaks the call', () => {
+  it('reports a validation failure of record() through onError and still returns the result', () => {
+    const log = recordingLog();
+    const onError = vi.fn();
+    const f = aegislogTrace(() => 'fine', { log, eventType: 'x', model_context: { model_id: 'only-id' } as never, onError });
+    expect(f()).toBe('fine');
+    expect(log.calls).toHaveLength(0);
+    expect(onError).toHaveBeenCalledTimes(1);
+    const [error, info] = onError.mock.calls[0]!;
+    expect(error).toBeInstanceOf(AegisLogValidationError);
+    expect((error as AegisLogValidationError).field).toBe('model_context.model_version');
+    expect(info).toEqual({ eventType: 'x' });
+  });
+
+  it('warns on the console by default, and survives a throwing capture function, log and onError', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const broken = { record: () => { throw new Error('queue closed'); } };
+      const f = aegislogTrace(async () => 7, { log: broken, eventType: 'w' });
+      expect(await f()).toBe(7);
+      expect(warn).toHaveBeenCalledWith('aegislog trace: a call of "w" was not recorded: queue closed');
+
+      const g = aegislogTrace(() => 8, {
+        log: recordingLog(),
+        eventType: 'v',
+        capture: { output: () => { throw new Error('bad capture'); } },
+        onError: () => { throw new Error('bad reporter'); },
+      });
+      expect(g()).toBe(8);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
