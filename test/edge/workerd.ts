@@ -1,0 +1,77 @@
+/**
+ * Real workerd through miniflare: bundles a Worker module the way wrangler
+ * does (esbuild, `workerd` export condition, so `aegislog` resolves through
+ * the package's own exports map to the BUILT dist/) and starts it with the
+ * bindings of its wrangler.json. Outbound fetch from the Worker reaches
+ * 127.0.0.1 directly, so it talks to servers the test started.
+ */
+import { build } from 'esbuild';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Miniflare } from 'miniflare';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export function requireDist(...files: string[]): void {
+  for (const file of files) {
+    if (!existsSync(resolve(ROOT, 'dist/esm', file))) throw new Error(`dist/esm/${file} is missing: run \`npm run build\` first (npm test does)`);
+  }
+}
+
+/** Bundles a Worker entry to one ES module text, as wrangler would for `main`. */
+export async function bundleWorker(entry: string): Promise<string> {
+  const result = await build({
+    entryPoints: [resolve(ROOT, entry)],
+    absWorkingDir: ROOT,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['module', 'main'],
+    write: false,
+    logLevel: 'error',
+  });
+  return result.outputFiles[0]!.text;
+}
+
+/** The parts of a wrangler.json the examples use. */
+export interface WranglerConfig {
+  compatibility_date: string;
+  compatibility_flags?: string[];
+  vars?: Record<string, string>;
+  kv_namespaces?: { binding: string; id: string }[];
+  durable_objects?: { bindings: { name: string; class_name: string }[] };
+  triggers?: { crons?: string[] };
+}
+
+export function readWrangler(path: string): WranglerConfig {
+  return JSON.parse(readFileSync(resolve(ROOT, path), 'utf8')) as WranglerConfig;
+}
+
+/** Starts the bundled script in workerd with the config's bindings; `vars` override its vars (secrets, the test server's URL). */
+export async function startWorker(script: string, config: WranglerConfig, vars: Record<string, string> = {}): Promise<Miniflare> {
+  const mf = new Miniflare({
+    modules: true,
+    script,
+    compatibilityDate: config.compatibility_date,
+    compatibilityFlags: config.compatibility_flags ?? [],
+    bindings: { ...config.vars, ...vars },
+    kvNamespaces: Object.fromEntries((config.kv_namespaces ?? []).map((kv) => [kv.binding, kv.id])),
+    durableObjects: Object.fromEntries((config.durable_objects?.bindings ?? []).map((d) => [d.name, d.class_name])),
+  });
+  await mf.ready;
+  return mf;
+}
+
+/** Polls until `check` returns a value (the Worker's waitUntil work runs after its response), within `ms`. */
+export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, ms = 5_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
