@@ -1,0 +1,94 @@
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { InputError, type AuditorIO } from './run-checked.js';
+
+/** A file's bytes, or stdin's for `-`, with the reason in words when it cannot be read. */
+export async function readBytes(path: string, io: AuditorIO): Promise<Uint8Array> {
+  if (path === '-') {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of io.stdin ?? process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    return Buffer.concat(chunks);
+  }
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new InputError(`cannot read ${path}: ${fsReason(error)}`);
+  }
+}
+
+export async function readText(path: string, io: AuditorIO): Promise<string> {
+  return new TextDecoder('utf-8', { fatal: false }).decode(await readBytes(path, io));
+}
+
+/** Parses JSON, naming the file (and the line, for NDJSON) when it is not JSON. */
+export function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`${where} is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+/**
+ * A JSON document, or NDJSON (one JSON value a line) when the whole text is not
+ * one document. Returns the values and whether the input held several.
+ */
+export function parseJsonOrNdjson(text: string, where: string): { values: unknown[]; many: boolean } {
+  const trimmed = text.trim();
+  if (trimmed === '') throw new InputError(`${where} is empty`);
+  try {
+    const value = JSON.parse(trimmed) as unknown;
+    return Array.isArray(value) ? { values: value, many: true } : { values: [value], many: false };
+  } catch {
+    const lines = trimmed.split('\n');
+    if (lines.length === 1) return { values: [parseJson(trimmed, where)], many: false };
+    const values = lines.flatMap((line, i) => (line.trim() === '' ? [] : [parseJson(line, `${where} line ${i + 1}`)]));
+    return { values, many: true };
+  }
+}
+
+export async function sizeOf(path: string): Promise<number> {
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw new InputError(`cannot read ${path}: it is a directory`);
+    return info.size;
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(`cannot read ${path}: ${fsReason(error)}`);
+  }
+}
+
+/**
+ * The lines of a file, streamed in 1 MiB chunks so that an export of any size
+ * is never held whole. `onBytes` gets the bytes read so far (for progress).
+ */
+export async function* readLines(path: string, onBytes?: (bytes: number) => void): AsyncGenerator<string> {
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  const decoder = new TextDecoder('utf-8');
+  let carry = '';
+  let bytes = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      const text = carry + decoder.decode(chunk, { stream: true });
+      const lines = text.split('\n');
+      carry = lines.pop()!;
+      for (const line of lines) yield line;
+      onBytes?.(bytes);
+    }
+  } catch (error) {
+    throw new InputError(`cannot read ${path}: ${fsReason(error)}`);
+  } finally {
+    stream.destroy();
+  }
+  carry += decoder.decode();
+  if (carry !== '') yield carry;
+}
+
+function fsReason(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'it is a directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return error instanceof Error ? error.message : String(error);
+}

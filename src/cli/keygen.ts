@@ -1,0 +1,115 @@
+import { access, mkdir, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { b64Encode, jwkThumbprint } from '../protocol/index.js';
+import type { CliIO, Command } from './command.js';
+import { EXIT, InputError, runChecked } from './run-checked.js';
+
+const USAGE = `Usage: aegislog keygen [--out DIR] [--force] [--json]
+
+Makes a P-256 (ES256) signing key pair: the private key as PKCS#8 PEM and as a
+JWK (what the reference server's local signer loads), the public key as SPKI
+PEM and as a JWKS, with kid = its RFC 7638 thumbprint (the receipts' key_id).
+
+Options:
+  --out DIR   write the files into DIR (made if missing, mode 0700):
+                private.pem, private.jwk.json   (mode 0600)
+                public.pem, public.jwks.json
+              without --out, everything is printed on stdout
+  --force     replace files that already exist in DIR
+  --json      print one JSON object instead of text
+  -h, --help  this help
+
+Publish public.pem or public.jwks.json to your auditors out of band: a key they
+fetch from the server whose evidence they check proves nothing.`;
+
+const options = {
+  out: { type: 'string' },
+  force: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+
+export interface GeneratedKey {
+  kid: string;
+  privatePem: string;
+  publicPem: string;
+  privateJwk: JsonWebKey & { kid: string };
+  publicJwk: { kty: 'EC'; crv: 'P-256'; x: string; y: string; kid: string; alg: 'ES256'; use: 'sig' };
+}
+
+/** A new P-256 key pair in every form the project reads. */
+export async function generateKeyPair(): Promise<GeneratedKey> {
+  const pair = await crypto.subtle.generateKey(EC_P256, true, ['sign', 'verify']);
+  const jwk = await crypto.subtle.exportKey('jwk', pair.privateKey);
+  const coords = { kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y! } as const;
+  const kid = jwkThumbprint(coords);
+  const publicJwk = { ...coords, kid, alg: 'ES256', use: 'sig' } as const;
+  return {
+    kid,
+    privatePem: pem('PRIVATE KEY', await crypto.subtle.exportKey('pkcs8', pair.privateKey)),
+    publicPem: pem('PUBLIC KEY', await crypto.subtle.exportKey('spki', pair.publicKey)),
+    privateJwk: { ...publicJwk, d: jwk.d! },
+    publicJwk,
+  };
+}
+
+export const keygenCommand: Command = {
+  name: 'keygen',
+  summary: 'make a P-256 signing key pair (PEM and JWK, kid = RFC 7638 thumbprint)',
+  usage: USAGE,
+  run: (args, io) => runChecked({ name: 'keygen', options, positionals: { min: 0, max: 0 } }, args, io, (values) => keygen(values, io)),
+};
+
+async function keygen(values: { out?: string; force?: boolean; json?: boolean }, io: CliIO): Promise<number> {
+  const key = await generateKeyPair();
+  if (values.out === undefined) {
+    if (values.json) {
+      io.out(JSON.stringify({ kid: key.kid, private_pem: key.privatePem, public_pem: key.publicPem, private_jwk: key.privateJwk, public_jwk: key.publicJwk }, null, 2));
+    } else {
+      io.out(`# kid ${key.kid}\n${key.privatePem}${key.publicPem}${JSON.stringify({ keys: [key.publicJwk] })}`);
+    }
+    return EXIT.ok;
+  }
+  const files = await writeKeyFiles(values.out, key, values.force === true);
+  if (values.json) io.out(JSON.stringify({ kid: key.kid, files }, null, 2));
+  else io.out(`kid ${key.kid}\n${Object.values(files).map((f) => `wrote ${f}`).join('\n')}`);
+  return EXIT.ok;
+}
+
+async function writeKeyFiles(dir: string, key: GeneratedKey, force: boolean): Promise<Record<string, string>> {
+  const files = {
+    private_pem: [join(dir, 'private.pem'), key.privatePem, 0o600],
+    private_jwk: [join(dir, 'private.jwk.json'), `${JSON.stringify(key.privateJwk, null, 2)}\n`, 0o600],
+    public_pem: [join(dir, 'public.pem'), key.publicPem, 0o644],
+    public_jwks: [join(dir, 'public.jwks.json'), `${JSON.stringify({ keys: [key.publicJwk] }, null, 2)}\n`, 0o644],
+  } as const;
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new InputError(`cannot make ${dir}: ${(error as Error).message}`);
+  }
+  for (const [path] of Object.values(files)) {
+    if (force) await unlink(path).catch(() => undefined);
+    else if (await exists(path)) throw new InputError(`${path} exists; use --force to replace it`);
+  }
+  for (const [path, text, mode] of Object.values(files)) {
+    try {
+      // The mode is set at creation ('wx' also refuses a file that appeared meanwhile),
+      // so the private key is never readable by others, not even for a moment.
+      await writeFile(path, text, { mode, flag: 'wx' });
+    } catch (error) {
+      throw new InputError(`cannot write ${path}: ${(error as Error).message}`);
+    }
+  }
+  return Object.fromEntries(Object.entries(files).map(([name, [path]]) => [name, path]));
+}
+
+function exists(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
+}
+
+function pem(label: string, der: ArrayBuffer): string {
+  const body = b64Encode(new Uint8Array(der)).replace(/.{1,64}/g, '$&\n');
+  return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
+}
