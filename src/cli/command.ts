@@ -1,0 +1,39 @@
+import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
+
+/** One subcommand of `aegislog`. A new command is one file exporting this, plus one line in `commands.ts`. */
+export interface Command {
+  name: string;
+  /** One line for `aegislog --help`. */
+  summary: string;
+  /** Full usage text for `aegislog <name> --help`. */
+  usage: string;
+  /** Runs with the arguments after the command name; resolves to the exit code. */
+  run(args: string[], io: CliIO): Promise<number>;
+}
+
+export interface CliIO {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** A mistake in how the command was called: usage is printed and the exit code is 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** `node:util` parseArgs, strict, with its errors turned into UsageError. */
+export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+export function integerOption(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+  return n;
+}

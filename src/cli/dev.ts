@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatTime } from '../protocol/index.js';
+import { createServer, listen, localSigner, sqliteStore } from '../server/node.js';
+import type { ApiKeyConfig, NodeServerHandle } from '../server/node.js';
+import type { CliIO, Command } from './command.js';
+import { UsageError, integerOption, parseOptions } from './command.js';
+
+const USAGE = `Usage: aegislog dev [--host 127.0.0.1] [--port 8787] [--data DIR] [--keys FILE] [--period SECONDS]
+
+Runs the reference server: SQLite and a signing key in the data folder
+(default ./.aegislog), periods sealed on their boundaries (default 86400 s, the
+UTC day). Without --keys, a demo tenant "demo" with an ingest, a read and an
+admin key is made once and kept in DIR/dev-keys.json. Serves dist/demo/ at
+/demo/ when it exists. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.`;
+
+export interface DevOptions {
+  host: string;
+  port: number;
+  dataDir: string;
+  keysFile?: string;
+  period: number;
+  /** The demo pages folder (default: dist/demo beside the built CLI). */
+  demoDir?: string;
+}
+
+export interface DevServer {
+  url: string;
+  keys: ApiKeyConfig[];
+  /** Stops the seal timer, closes the HTTP server and then the database. */
+  stop(): Promise<void>;
+}
+
+/** Starts the dev server and prints how to use it; the caller decides when to stop. */
+export async function startDev(options: DevOptions, io: CliIO): Promise<DevServer> {
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  const keys = options.keysFile ? await readKeysFile(options.keysFile) : await demoKeys(options.dataDir);
+  const signer = await localSigner({ dir: options.dataDir });
+  const store = await sqliteStore(join(options.dataDir, 'aegislog.db'));
+  let http: NodeServerHandle | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const server = createServer({ signer, store, keys, period: options.period, logId: 'aegislog-dev' });
+    const report = (sealed: { period_start: string; period_end: string; tree_size: number }[]) => {
+      for (const c of sealed) io.out(`sealed ${c.period_start} .. ${c.period_end} (${c.tree_size} tenant${c.tree_size === 1 ? '' : 's'})`);
+    };
+    report(await server.sealDue().finally(() => {}));
+    await server.ready;
+    const demoDir = options.demoDir ?? fileURLToPath(new URL('../demo/', import.meta.url));
+    const demo = existsSync(demoDir) ? { prefix: '/demo/', dir: demoDir } : undefined;
+    http = await listen(server, { host: options.host, port: options.port, ...(demo ? { staticFiles: demo } : {}) });
+    const schedule = () => {
+      // setTimeout holds at most 2^31−1 ms; a longer wait just checks again.
+      const delay = Math.min(Math.max(server.nextSealAt() - Date.now(), 0) + 10, 2 ** 31 - 1);
+      timer = setTimeout(() => {
+        server.sealDue().then(report, (error) => io.err(`aegislog dev: sealing failed, will retry: ${(error as Error).message}`)).finally(schedule);
+      }, delay);
+    };
+    schedule();
+    await printBanner(io, http.url, options, keys, signer.keyId, server.nextSealAt(), demo?.dir);
+    const handle = http;
+    return {
+      url: handle.url,
+      keys,
+      async stop() {
+        clearTimeout(timer);
+        await handle.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    clearTimeout(timer);
+    await http?.close();
+    await store.close();
+    throw error;
+  }
+}
+
+async function demoKeys(dataDir: string): Promise<ApiKeyConfig[]> {
+  const path = join(dataDir, 'dev-keys.json');
+  if (existsSync(path)) return readKeysFile(path);
+  const secret = (prefix: string) => `${prefix}_${randomBytes(24).toString('base64url')}`;
+  const keys: ApiKeyConfig[] = [
+    // Publishable: safe in a browser page; any origin, since demo pages may be served from anywhere on this machine.
+    { key: secret('ak_ingest'), tenant_id: 'demo', scope: 'ingest', origins: ['*'] },
+    { key: secret('ak_read'), tenant_id: 'demo', scope: 'read' },
+    { key: secret('ak_admin'), tenant_id: '*', scope: 'admin' },
+  ];
+  await writeFile(path, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  return keys;
+}
+
+async function readKeysFile(path: string): Promise<ApiKeyConfig[]> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as ApiKeyConfig[];
+  } catch (error) {
+    throw new UsageError(`cannot read the keys file ${path}: ${(error as Error).message}`);
+  }
+}
+
+async function printBanner(io: CliIO, url: string, options: DevOptions, keys: ApiKeyConfig[], keyId: string, nextSeal: number, demoDir?: string) {
+  const of = (scope: ApiKeyConfig['scope']) => keys.find((k) => k.scope === scope);
+  const lines = [
+    `AegisLog dev server listening on ${url}`,
+    `  data:    ${resolve(options.dataDir)} (SQLite, signing key ${keyId})`,
+    `  period:  ${options.period} s, next seal at ${formatTime(nextSeal)}`,
+    `  keys:    ${JSON.stringify(`${url}/.well-known/aegislog/keys.json`).slice(1, -1)}`,
+  ];
+  if (!options.keysFile) {
+    lines.push(`  demo tenant "demo" (keys kept in ${join(options.dataDir, 'dev-keys.json')}):`);
+    for (const scope of ['ingest', 'read', 'admin'] as const) lines.push(`    ${scope.padEnd(6)} key: ${of(scope)?.key}`);
+  }
+  const ingestKey = of('read')?.key ?? of('ingest')?.key;
+  if (ingestKey) {
+    lines.push('  try:');
+    lines.push(`    curl -s ${url}/ingest -H 'X-Api-Key: ${ingestKey}' -H 'content-type: application/json' \\`);
+    lines.push(`      -d '{"event_type":"model_inference","model_id":"gpt-4","input_tokens":150}'`);
+    lines.push(`    curl -s '${url}/verify/<event_id>' -H 'X-Api-Key: ${ingestKey}'`);
+  }
+  if (demoDir) {
+    const pages = (await readdir(demoDir)).filter((f) => f.endsWith('.html')).sort();
+    lines.push(`  demo pages: ${pages.length > 0 ? pages.map((p) => `${url}/demo/${p}`).join('  ') : `${url}/demo/`}`);
+  }
+  io.out(lines.join('\n'));
+}
+
+export const devCommand: Command = {
+  name: 'dev',
+  summary: 'run the reference server on 127.0.0.1 with SQLite, a local key and a demo tenant',
+  usage: USAGE,
+  async run(args, io) {
+    const values = parseOptions(args, {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      data: { type: 'string' },
+      keys: { type: 'string' },
+      period: { type: 'string' },
+    });
+    const options: DevOptions = {
+      host: values.host ?? '127.0.0.1',
+      port: integerOption(values.port, 'port', 8787, 0, 65535),
+      dataDir: values.data ?? '.aegislog',
+      period: integerOption(values.period, 'period', 86400, 1, 100 * 365 * 86400),
+      ...(values.keys === undefined ? {} : { keysFile: values.keys }),
+    };
+    const dev = await startDev(options, io);
+    const signal = await new Promise<NodeJS.Signals>((done) => {
+      process.once('SIGINT', done);
+      process.once('SIGTERM', done);
+    });
+    io.out(`received ${signal}, stopping`);
+    await dev.stop();
+    io.out('stopped');
+    return 0;
+  },
+};

@@ -1,0 +1,45 @@
+import type { CliIO } from './command.js';
+import { UsageError } from './command.js';
+import { commands } from './commands.js';
+
+const consoleIO: CliIO = { out: (line) => console.log(line), err: (line) => console.error(line) };
+
+function help(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'Usage: aegislog <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `aegislog <command> --help` for its options.',
+  ].join('\n');
+}
+
+/** The `aegislog` command: dispatches to a subcommand and resolves to the process exit code. */
+export async function main(argv: string[], io: CliIO = consoleIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(help());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.err(`aegislog: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`aegislog ${name}: ${error.message}\n\n${command.usage}`);
+      return 2;
+    }
+    io.err(`aegislog ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,99 @@
+import { AegisLogError, sha256 } from '../protocol/index.js';
+import { TENANT_ID } from '../schema/index.js';
+import { HttpError, badRequest, forbidden } from './http.js';
+
+/** One entry of the keys file. `read` includes `ingest`; `admin` keys have `tenant_id: "*"` and include `read`. */
+export interface ApiKeyConfig {
+  key: string;
+  tenant_id: string;
+  scope: 'ingest' | 'read' | 'admin';
+  /** Browser origins allowed on the ingest routes (`"*"` for any). Without it, only non-browser and same-origin calls. */
+  origins?: string[];
+}
+
+export type Scope = ApiKeyConfig['scope'];
+const RANK: Record<Scope, number> = { ingest: 1, read: 2, admin: 3 };
+
+export interface KeyRing {
+  /** The key entry for a presented secret, compared in constant time against every entry. */
+  find(presented: string): ApiKeyConfig | undefined;
+  /** Whether any key that may ingest allows `origin` (answers CORS preflights, which carry no key). */
+  anyAllows(origin: string): boolean;
+}
+
+const utf8 = new TextEncoder();
+
+export function keyRing(keys: readonly ApiKeyConfig[]): KeyRing {
+  if (!Array.isArray(keys)) throw config('keys must be an array of {key, tenant_id, scope, origins?}');
+  const seen = new Set<string>();
+  const entries = keys.map((entry, i) => {
+    checkKey(entry, i);
+    if (seen.has(entry.key)) throw config(`keys[${i}] repeats a key`);
+    seen.add(entry.key);
+    return { entry, hash: sha256(utf8.encode(entry.key)) };
+  });
+  return {
+    find(presented) {
+      // Hash first so that neither the secret's length nor a common prefix shows in timing; visit every entry.
+      const hash = sha256(utf8.encode(presented));
+      let found: ApiKeyConfig | undefined;
+      for (const { entry, hash: candidate } of entries) {
+        let diff = 0;
+        for (let i = 0; i < 32; i++) diff |= hash[i]! ^ candidate[i]!;
+        if (diff === 0) found = entry;
+      }
+      return found;
+    },
+    anyAllows(origin) {
+      return entries.some(({ entry }) => entry.scope !== 'admin' && allowsOrigin(entry, origin));
+    },
+  };
+}
+
+function checkKey(entry: ApiKeyConfig, i: number): void {
+  if (typeof entry !== 'object' || entry === null) throw config(`keys[${i}] is not an object`);
+  if (typeof entry.key !== 'string' || entry.key.length < 16) throw config(`keys[${i}].key must be a string of at least 16 characters`);
+  if (!(entry.scope in RANK)) throw config(`keys[${i}].scope must be "ingest", "read" or "admin"`);
+  if (entry.scope === 'admin' ? entry.tenant_id !== '*' : typeof entry.tenant_id !== 'string' || !TENANT_ID.test(entry.tenant_id)) {
+    throw config(`keys[${i}].tenant_id must be ${entry.scope === 'admin' ? '"*" for an admin key' : '1–128 of [A-Za-z0-9._-]'}`);
+  }
+  if (entry.origins !== undefined && (!Array.isArray(entry.origins) || entry.origins.some((o) => typeof o !== 'string'))) {
+    throw config(`keys[${i}].origins must be an array of origins such as "https://app.example"`);
+  }
+}
+
+function config(message: string): AegisLogError {
+  return new AegisLogError('ERR_CONFIG', message, { field: 'keys' });
+}
+
+export function allowsOrigin(key: ApiKeyConfig, origin: string): boolean {
+  return key.origins !== undefined && (key.origins.includes('*') || key.origins.includes(origin));
+}
+
+/** The secret from `X-Api-Key` or `Authorization: Bearer`. */
+export function presentedKey(request: Request): string | undefined {
+  const header = request.headers.get('x-api-key');
+  if (header) return header;
+  const auth = request.headers.get('authorization');
+  const match = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
+  return match?.[1];
+}
+
+export function authenticate(ring: KeyRing, presented: string | undefined, scope: Scope): ApiKeyConfig {
+  if (!presented) throw new HttpError(401, 'unauthorized', 'no API key: send X-Api-Key or Authorization: Bearer', undefined, { 'www-authenticate': 'Bearer' });
+  const key = ring.find(presented);
+  if (!key) throw new HttpError(401, 'unauthorized', 'unknown API key', undefined, { 'www-authenticate': 'Bearer' });
+  if (RANK[key.scope] < RANK[scope]) throw forbidden(`this route needs a ${scope} key; this key's scope is ${key.scope}`);
+  return key;
+}
+
+/** The tenant a read route acts for: the key's own, or for an admin key the `tenant_id` it names. */
+export function tenantOf(key: ApiKeyConfig, requested: string | null): string {
+  if (key.scope === 'admin') {
+    if (!requested) throw badRequest('an admin key must name tenant_id', 'tenant_id');
+    if (!TENANT_ID.test(requested)) throw badRequest('tenant_id must be 1–128 of [A-Za-z0-9._-]', 'tenant_id');
+    return requested;
+  }
+  if (requested && requested !== key.tenant_id) throw forbidden(`this key belongs to another tenant than ${requested}`, 'tenant_id');
+  return key.tenant_id;
+}

@@ -1,0 +1,17 @@
+/**
+ * Entry "aegislog/server" (Web standards only: runs in workerd and on Vercel Edge).
+ * Node adds the SQLite store, the key file and the HTTP adapter: see `./node.ts`.
+ */
+export { createServer } from './server.js';
+export type { AegisServer, ServerOptions } from './server.js';
+export type { ApiKeyConfig } from './auth.js';
+export { DEFAULT_LIMITS } from './context.js';
+export type { Limits } from './context.js';
+export { memoryStore } from './memory-store.js';
+export { localSigner, generateSigningJwk } from './signers/local.js';
+export type { LocalSignerOptions } from './signers/local.js';
+export { kmsSigner } from './signers/kms.js';
+export type { KmsClientLike, KmsSignerOptions } from './signers/kms.js';
+export type { LeafCursor, PutOutcome, Signer, Store, StoredRecord } from './types.js';
+export { complianceOf } from './compliance.js';
+export type { ComplianceBlock } from './compliance.js';

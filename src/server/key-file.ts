@@ -1,0 +1,39 @@
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AegisLogError } from '../protocol/index.js';
+import { generateSigningJwk, localSigner as webLocalSigner } from './signers/local.js';
+import type { LocalSignerOptions } from './signers/local.js';
+import type { Signer } from './types.js';
+
+export const KEY_FILE = 'signing-key.jwk';
+
+/**
+ * The signing key of a data folder: a private P-256 JWK in `signing-key.jwk`,
+ * made on first use with mode 0600 (created exclusively, so two first runs
+ * cannot both write one). A file readable by others is refused, as ssh does.
+ */
+export async function loadOrCreateSigningJwk(dir: string): Promise<JsonWebKey> {
+  const path = join(dir, KEY_FILE);
+  try {
+    const jwk = await generateSigningJwk();
+    await writeFile(path, `${JSON.stringify(jwk)}\n`, { mode: 0o600, flag: 'wx' });
+    await chmod(path, 0o600); // the umask may have narrowed it, never widened: make it exact
+    return jwk;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  if (process.platform !== 'win32' && ((await stat(path)).mode & 0o077) !== 0) {
+    throw new AegisLogError('ERR_KEY_INVALID', `${path} is readable by other users; run chmod 600 on it`, { field: 'dir' });
+  }
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as JsonWebKey;
+  } catch (cause) {
+    throw new AegisLogError('ERR_KEY_INVALID', `${path} is not a JSON Web Key`, { field: 'dir', cause });
+  }
+}
+
+/** `localSigner` for Node: also `{ dir }`, a data folder whose key file is made on first run. */
+export async function localSigner(options: LocalSignerOptions & { dir?: string } = {}): Promise<Signer> {
+  const { dir, ...rest } = options;
+  return webLocalSigner(dir === undefined ? rest : { privateJwk: await loadOrCreateSigningJwk(dir) });
+}

@@ -1,0 +1,112 @@
+import { once } from 'node:events';
+import { createServer as createHttpServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { staticResponse } from './node-static.js';
+
+export interface ListenOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Files served as they are under a path prefix, such as the demo pages: `{ prefix: '/demo/', dir }`. */
+  staticFiles?: { prefix: string; dir: string };
+}
+
+export interface NodeServerHandle {
+  url: string;
+  port: number;
+  /** Stops accepting, ends idle and open connections, and resolves when the server is closed. */
+  close(): Promise<void>;
+}
+
+type FetchHandler = (request: Request) => Promise<Response>;
+
+/** Runs a fetch handler on `node:http`. */
+export async function listen(handler: FetchHandler, options: ListenOptions = {}): Promise<NodeServerHandle> {
+  const host = options.host ?? '127.0.0.1';
+  const server = createHttpServer((req, res) => void respond(handler, options, req, res));
+  server.listen(options.port ?? 8787, host);
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return {
+    url,
+    port,
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function respond(handler: FetchHandler, options: ListenOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    const files = options.staticFiles;
+    const response =
+      files && (url.pathname + '/').startsWith(files.prefix)
+        ? await staticResponse(files.dir, files.prefix, req.method ?? 'GET', url.pathname)
+        : await handler(toRequest(req, url));
+    await write(response, req, res);
+  } catch {
+    // The handler answers its own errors; this is the adapter failing (a socket gone mid-answer).
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"code":"internal","message":"internal error"}}');
+    else res.destroy();
+  }
+}
+
+function toRequest(req: IncomingMessage, url: URL): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+  return new Request(url, {
+    method: req.method,
+    headers,
+    ...(hasBody ? { body: bodyOf(req), duplex: 'half' } : {}),
+  } as RequestInit);
+}
+
+/**
+ * The request body as a Web stream that reads from the socket only as the
+ * handler pulls. A handler that stops early (body over its limit) cancels it:
+ * reading stops, and the answer closes the connection instead of draining it.
+ */
+function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.on('data', (chunk: Buffer) => {
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      });
+      req.once('end', () => controller.close());
+      req.once('error', (error) => controller.error(error));
+      req.pause();
+    },
+    pull() {
+      req.resume();
+    },
+    cancel() {
+      req.pause();
+      req.unpipe();
+    },
+  });
+}
+
+async function write(response: Response, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => (headers[name] = value));
+  if (!req.complete) headers.connection = 'close';
+  res.writeHead(response.status, headers);
+  if (!response.body) return void res.end();
+  const reader = response.body.getReader();
+  res.once('close', () => void reader.cancel().catch(() => {}));
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (!res.write(value)) await once(res, 'drain');
+  }
+  res.end();
+}

@@ -1,0 +1,40 @@
+import { formatTime } from '../protocol/index.js';
+import { authenticate, presentedKey } from './auth.js';
+import type { Handler } from './context.js';
+import { json, notFound } from './http.js';
+import { jwkToSpkiPem } from './signers/keys.js';
+
+/** `POST /admin/seal`: seals the open period now (and any that ended before). */
+export const seal: Handler = async (request, _url, ctx) => {
+  authenticate(ctx.ring, presentedKey(request), 'admin');
+  const sealed = await ctx.sealer.sealNow();
+  return json(200, { sealed, latest: ctx.sealer.latest() ?? null });
+};
+
+/** JWKS of every key this log has signed with (§6). Public: an auditor still pins the key out of band. */
+export const jwks: Handler = async (_request, _url, ctx) =>
+  json(200, { keys: await ctx.publicKeys() }, { 'cache-control': 'public, max-age=300' });
+
+export const pem: Handler = async (_request, _url, ctx, [rawKid]) => {
+  let kid: string | undefined;
+  try {
+    kid = decodeURIComponent(rawKid!); // a KMS ARN travels percent-encoded (`%2F` for its slash)
+  } catch {
+    kid = undefined;
+  }
+  const jwk = (await ctx.publicKeys()).find((k) => k.kid === kid);
+  if (!jwk) throw notFound('no such key');
+  return new Response(await jwkToSpkiPem(jwk), {
+    headers: { 'content-type': 'application/x-pem-file', 'cache-control': 'public, max-age=300' },
+  });
+};
+
+export const healthz: Handler = async (_request, _url, ctx) =>
+  json(200, {
+    ok: true,
+    log_id: ctx.logId,
+    key_id: ctx.signer.keyId,
+    period_seconds: ctx.periodSeconds,
+    open_period_start: formatTime(ctx.sealer.openPeriodStart()),
+    latest_checkpoint: ctx.sealer.latest()?.period_end ?? null,
+  });

@@ -1,0 +1,142 @@
+import { AegisLogError } from '../protocol/index.js';
+import type { Checkpoint } from '../protocol/index.js';
+import { keyRing } from './auth.js';
+import type { ApiKeyConfig } from './auth.js';
+import { DEFAULT_LIMITS } from './context.js';
+import type { Context, Handler, Limits } from './context.js';
+import { evidenceBuilder } from './evidence.js';
+import { HttpError, errorBody, inputErrorStatus, json } from './http.js';
+import { healthz, jwks, pem, seal } from './routes-admin.js';
+import { CORS_ROUTES, beacon, corsHeaders, crossOrigin, ingestBatch, ingestOne, preflight } from './routes-ingest.js';
+import { checkpoints, evidence, exportPeriod, head, verify } from './routes-read.js';
+import { createSealer } from './sealer.js';
+import type { Signer, Store } from './types.js';
+
+export interface ServerOptions {
+  signer: Signer;
+  store: Store;
+  keys: readonly ApiKeyConfig[];
+  /** Period length in seconds (default 86400: the UTC day). Periods are aligned to the Unix epoch. */
+  period?: number;
+  /** Clock in epoch milliseconds (default `Date.now`); tests inject one to cross period boundaries. */
+  now?: () => number;
+  /** `log_id` written into every checkpoint (default "aegislog"). Keep it fixed for the life of the log. */
+  logId?: string;
+  limits?: Partial<Limits>;
+  /** Where unexpected errors go, with the id that the 500 answer carries (default: console.error). */
+  onError?: (error: unknown, errorId: string) => void;
+}
+
+/** A Web-standard fetch handler, plus sealing controls for the host (timers, admin tools). */
+export interface AegisServer {
+  (request: Request): Promise<Response>;
+  fetch(request: Request): Promise<Response>;
+  /** Settles once the store is loaded and the periods that ended while the server was down are sealed. */
+  ready: Promise<void>;
+  /** Seals every period that has ended. Idempotent. */
+  sealDue(): Promise<Checkpoint[]>;
+  /** Seals the open period now (what `POST /admin/seal` does). */
+  sealNow(): Promise<Checkpoint[]>;
+  /** Epoch ms at which the open period ends: when a host timer should call `sealDue()`. */
+  nextSealAt(): number;
+}
+
+type Route = { method: string; path: string | RegExp; handler: Handler };
+
+const ROUTES: Route[] = [
+  { method: 'POST', path: '/ingest', handler: ingestOne },
+  { method: 'POST', path: '/ingest/batch', handler: ingestBatch },
+  { method: 'POST', path: '/beacon', handler: beacon },
+  { method: 'GET', path: /^\/verify\/([^/]+)$/, handler: verify },
+  { method: 'GET', path: /^\/evidence\/([^/]+)$/, handler: evidence },
+  { method: 'GET', path: '/export', handler: exportPeriod },
+  { method: 'GET', path: '/checkpoints', handler: checkpoints },
+  { method: 'GET', path: '/head', handler: head },
+  { method: 'POST', path: '/admin/seal', handler: seal },
+  { method: 'GET', path: '/.well-known/aegislog/keys.json', handler: jwks },
+  { method: 'GET', path: /^\/keys\/([^/]+)\.pem$/, handler: pem },
+  { method: 'GET', path: '/healthz', handler: healthz },
+];
+
+/**
+ * The reference server as one `(Request) => Promise<Response>`: the same code
+ * runs behind the Node adapter, in workerd and on Vercel Edge.
+ */
+export function createServer(options: ServerOptions): AegisServer {
+  const { signer, store } = options;
+  const period = options.period ?? 86400;
+  if (!Number.isInteger(period) || period < 1) throw new AegisLogError('ERR_CONFIG', 'period must be a whole number of seconds ≥ 1', { field: 'period' });
+  const now = options.now ?? Date.now;
+  const onError = options.onError ?? ((error, id) => console.error(`aegislog: internal error ${id}`, error));
+  const sealer = createSealer({ store, signer, periodMs: period * 1000, now, logId: options.logId ?? 'aegislog' });
+  const ctx: Context = {
+    store,
+    signer,
+    sealer,
+    ring: keyRing(options.keys),
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    logId: options.logId ?? 'aegislog',
+    periodSeconds: period,
+    evidenceOf: evidenceBuilder(store),
+    publicKeys: () => store.keys(),
+  };
+
+  const ready = (async () => {
+    await store.putKey(await signer.publicJwk());
+    await sealer.load();
+    await sealer.sealDue();
+  })();
+  ready.catch(() => {}); // reported by every request (500) and to whoever awaits `ready`; never an unhandled rejection
+
+  async function handle(request: Request): Promise<Response> {
+    let url: URL | undefined;
+    try {
+      url = new URL(request.url);
+      await ready;
+      if (now() >= sealer.openPeriodEnd()) {
+        // A period ended since the last request: seal it first. A failure here (say, KMS unreachable)
+        // must not refuse ingests; the next request tries again.
+        await sealer.sealDue().catch((error) => onError(error, crypto.randomUUID()));
+      }
+      return await dispatch(request, url);
+    } catch (error) {
+      return errorResponse(error, request, url);
+    }
+  }
+
+  async function dispatch(request: Request, url: URL): Promise<Response> {
+    const allowed: string[] = [];
+    for (const route of ROUTES) {
+      const params = typeof route.path === 'string' ? (route.path === url.pathname ? [] : null) : route.path.exec(url.pathname)?.slice(1);
+      if (!params) continue;
+      if (route.method === request.method) return route.handler(request, url, ctx, params);
+      allowed.push(route.method);
+    }
+    if (allowed.length === 0) throw new HttpError(404, 'not_found', `no route ${url.pathname}`);
+    if (request.method === 'OPTIONS' && CORS_ROUTES.has(url.pathname)) return preflight(request, url, ctx);
+    throw new HttpError(405, 'method_not_allowed', `${request.method} is not allowed on ${url.pathname}`, undefined, { allow: allowed.join(', ') });
+  }
+
+  function errorResponse(error: unknown, request: Request, url: URL | undefined): Response {
+    // Browsers may read the errors of the ingest routes, so that a client can tell "split" from "drop".
+    const origin = url && CORS_ROUTES.has(url.pathname) ? crossOrigin(request, url) : undefined;
+    const cors = origin !== undefined && ctx.ring.anyAllows(origin) ? corsHeaders(origin) : {};
+    if (error instanceof HttpError) return json(error.status, errorBody(error.code, error.message, error.field), { ...cors, ...error.headers });
+    const status = inputErrorStatus(error);
+    if (status !== undefined) {
+      const { code, message, field } = error as AegisLogError;
+      return json(status, errorBody(code, message, field), cors);
+    }
+    const errorId = crypto.randomUUID();
+    onError(error, errorId);
+    return json(500, errorBody('internal', 'internal error; the server log has the details', undefined, { error_id: errorId }), cors);
+  }
+
+  return Object.assign(handle, {
+    fetch: handle,
+    ready,
+    sealDue: () => ready.then(() => sealer.sealDue()),
+    sealNow: () => ready.then(() => sealer.sealNow()),
+    nextSealAt: () => sealer.openPeriodEnd(),
+  });
+}

@@ -1,0 +1,58 @@
+import { AegisLogError, derToRaw, sha256 } from '../../protocol/index.js';
+import type { Signer } from '../types.js';
+import { publishedJwk, spkiToJwk } from './keys.js';
+
+/** The one method of an AWS SDK v3 `KMSClient` that the signer uses. */
+export interface KmsClientLike {
+  send(command: unknown): Promise<unknown>;
+}
+
+export interface KmsSignerOptions {
+  /** Key id, ARN or alias of an asymmetric `ECC_NIST_P256` signing key. */
+  keyId: string;
+  /** A configured `KMSClient`; without one, `new KMSClient(clientConfig)` from `@aws-sdk/client-kms`. */
+  client?: KmsClientLike;
+  clientConfig?: Record<string, unknown>;
+}
+
+/**
+ * AWS KMS as the signer. `@aws-sdk/client-kms` is an optional peer dependency,
+ * loaded only here. KMS signs the SHA-256 digest (`MessageType: 'DIGEST'`,
+ * `ECDSA_SHA_256`) and returns DER; `GetPublicKey` gives the SPKI to publish.
+ * `key_id` is the key ARN that `GetPublicKey` reports (§6).
+ */
+export async function kmsSigner(options: KmsSignerOptions): Promise<Signer> {
+  let sdk: typeof import('@aws-sdk/client-kms');
+  try {
+    sdk = await import('@aws-sdk/client-kms');
+  } catch (cause) {
+    throw new AegisLogError('ERR_KMS_UNAVAILABLE', 'kmsSigner needs the optional peer dependency @aws-sdk/client-kms', { cause });
+  }
+  const client = options.client ?? new sdk.KMSClient(options.clientConfig ?? {});
+  const info = (await client.send(new sdk.GetPublicKeyCommand({ KeyId: options.keyId }))) as {
+    KeyId?: string;
+    KeySpec?: string;
+    SigningAlgorithms?: string[];
+    PublicKey?: Uint8Array;
+  };
+  if (info.KeySpec !== 'ECC_NIST_P256' || !info.SigningAlgorithms?.includes('ECDSA_SHA_256') || !info.PublicKey) {
+    throw new AegisLogError('ERR_KEY_INVALID', `KMS key ${options.keyId} is not an ECC_NIST_P256 signing key with ECDSA_SHA_256`);
+  }
+  const keyId = info.KeyId ?? options.keyId;
+  const published = publishedJwk(await spkiToJwk(info.PublicKey), keyId);
+  return {
+    keyId,
+    async sign(message) {
+      const answer = (await client.send(
+        new sdk.SignCommand({ KeyId: keyId, Message: sha256(message), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
+      )) as { Signature?: Uint8Array };
+      if (!answer.Signature) throw new AegisLogError('ERR_KMS_SIGN', `KMS Sign returned no signature for ${keyId}`);
+      const der = new Uint8Array(answer.Signature);
+      derToRaw(der); // refuse a malformed answer here rather than in every verifier
+      return der;
+    },
+    async publicJwk() {
+      return published;
+    },
+  };
+}

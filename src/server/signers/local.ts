@@ -1,0 +1,48 @@
+import { rawToDer } from '../../protocol/index.js';
+import type { Signer } from '../types.js';
+import { EC_P256, publishedJwk, thumbprintOf } from './keys.js';
+
+export interface LocalSignerOptions {
+  /** A P-256 ECDSA key pair; its public key must be extractable. Without one, a new key is made (lost at exit). */
+  keyPair?: CryptoKeyPair;
+  /** A private P-256 JWK (with `d`), as `generateSigningJwk` makes it. */
+  privateJwk?: JsonWebKey;
+}
+
+/** A new extractable P-256 private key as JWK, for keeping in a file or a secret store. */
+export async function generateSigningJwk(): Promise<JsonWebKey> {
+  const pair = await crypto.subtle.generateKey(EC_P256, true, ['sign', 'verify']);
+  return crypto.subtle.exportKey('jwk', pair.privateKey);
+}
+
+/**
+ * ECDSA P-256 through WebCrypto. `key_id` is the RFC 7638 thumbprint (§6).
+ * WebCrypto signs `SHA-256(message)` and returns raw r‖s; receipts carry DER,
+ * as KMS returns it, so both signers look alike on the wire.
+ */
+export async function localSigner(options: LocalSignerOptions = {}): Promise<Signer> {
+  let privateKey: CryptoKey;
+  let publicJwk: JsonWebKey;
+  if (options.privateJwk) {
+    const { kty, crv, x, y, d } = options.privateJwk;
+    if (typeof d !== 'string') throw new TypeError('privateJwk has no private part (d)');
+    privateKey = await crypto.subtle.importKey('jwk', { kty, crv, x, y, d }, EC_P256, false, ['sign']);
+    publicJwk = { kty, crv, x, y };
+  } else {
+    const pair = options.keyPair ?? (await crypto.subtle.generateKey(EC_P256, true, ['sign', 'verify']));
+    privateKey = pair.privateKey;
+    publicJwk = await crypto.subtle.exportKey('jwk', pair.publicKey);
+  }
+  const keyId = thumbprintOf(publicJwk);
+  const published = publishedJwk(publicJwk, keyId);
+  return {
+    keyId,
+    async sign(message) {
+      const raw = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, message as Uint8Array<ArrayBuffer>);
+      return rawToDer(new Uint8Array(raw));
+    },
+    async publicJwk() {
+      return published;
+    },
+  };
+}

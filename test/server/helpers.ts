@@ -1,0 +1,84 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, listen, localSigner, memoryStore, sqliteStore } from '../../src/server/node.js';
+import type { AegisServer, ApiKeyConfig, NodeServerHandle, ServerOptions, Signer, Store } from '../../src/server/node.js';
+
+export const TENANT = 'acme';
+export const KEYS = {
+  ingest: 'ingest-key-acme-0000000001',
+  read: 'read-key-acme-000000000001',
+  otherRead: 'read-key-other-00000000001',
+  admin: 'admin-key-00000000000000001',
+  browser: 'ingest-key-browser-0000001',
+};
+export const KEY_CONFIG: ApiKeyConfig[] = [
+  { key: KEYS.ingest, tenant_id: TENANT, scope: 'ingest' },
+  { key: KEYS.read, tenant_id: TENANT, scope: 'read' },
+  { key: KEYS.otherRead, tenant_id: 'other', scope: 'read' },
+  { key: KEYS.admin, tenant_id: '*', scope: 'admin' },
+  { key: KEYS.browser, tenant_id: TENANT, scope: 'ingest', origins: ['https://app.example'] },
+];
+
+/** A controllable clock in epoch ms. */
+export function clock(start = Date.UTC(2026, 10, 28, 9, 0, 0)) {
+  let t = start;
+  return { now: () => t, set: (ms: number) => void (t = ms), advance: (ms: number) => void (t += ms) };
+}
+
+export async function tempDir(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'aegislog-server-'));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface Running {
+  url: string;
+  server: AegisServer;
+  store: Store;
+  signer: Signer;
+  /** fetch relative to the server with a key (or none). */
+  call(path: string, init?: RequestInit & { key?: string | null; json?: unknown }): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/** A real server on 127.0.0.1 (ephemeral port) over a real SQLite file in a temp dir, unless a store is given. */
+export async function start(options: Partial<ServerOptions> & { sqlite?: boolean; dir?: string } = {}): Promise<Running> {
+  const temp = options.dir ? undefined : await tempDir();
+  const dir = options.dir ?? temp!.dir;
+  const store = options.store ?? (options.sqlite === false ? memoryStore() : await sqliteStore(join(dir, 'aegislog.db')));
+  const signer = options.signer ?? (await localSigner({ dir }));
+  const errors: unknown[] = [];
+  const server = createServer({ keys: KEY_CONFIG, onError: (e) => errors.push(e), ...options, store, signer });
+  await server.ready;
+  const http: NodeServerHandle = await listen(server, { port: 0 });
+  return {
+    url: http.url,
+    server,
+    store,
+    signer,
+    call(path, init = {}) {
+      const { key = KEYS.read, json, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (key) headers.set('x-api-key', key);
+      if (json !== undefined) headers.set('content-type', 'application/json');
+      return fetch(http.url + path, { ...rest, headers, ...(json === undefined ? {} : { body: JSON.stringify(json), method: rest.method ?? 'POST' }) });
+    },
+    async stop() {
+      await http.close();
+      await store.close();
+      await temp?.remove();
+    },
+  };
+}
+
+export function event(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    tenant_id: TENANT,
+    event_type: 'model_inference',
+    event_id: crypto.randomUUID(),
+    trace_id: crypto.randomUUID(),
+    model_context: { model_id: 'risk-v4', model_version: '4.2.0' },
+    prompt: 'hello',
+    ...overrides,
+  };
+}
