@@ -1,9 +1,15 @@
 /**
  * Entry "aegislog/verify": check evidence offline with nothing but the evidence
  * and a pinned public key, in a browser, an edge function or Node.
+ * The protocol layer is re-exported whole: auditors need its hashes, JCS and codecs.
  */
 export * from '../protocol/index.js';
 export {
   HASH_SIZE, leafHash, nodeHash, merkleRoot, inclusionProof, verifyInclusion, verifyConsistency,
   type InclusionClaim, type ConsistencyClaim,
 } from './merkle.js';
+export { importPublicKey, flattenKeys, type VerifyKey, type KeyInput, type ImportKeyOptions } from './keys.js';
+export { verifySignature, selectKey, type VerifySignatureInput, type Backend } from './ecdsa.js';
+export { verifyEvidence, type EvidenceReport, type EvidenceOptions, type CheckName } from './evidence.js';
+export { verifyCheckpointChain, type ChainReport, type ChainOptions } from './chain.js';
+export type { Check } from './read.js';

@@ -1,0 +1,65 @@
+/**
+ * Checkpoint chains (PROTOCOL.md §4): each checkpoint signed, and each one's
+ * `prev_b64url` the SHA-256 of the previous statement, so rewriting any past
+ * period breaks every later checkpoint.
+ */
+import { b64uEncode, bytesEqual, sha256 } from '../protocol/index.js';
+import type { Backend } from './ecdsa.js';
+import { flattenKeys, type KeyInput, type VerifyKey } from './keys.js';
+import { Invalid, readCheckpoint, reasonOf, requireSignature, type ReadCheckpoint } from './read.js';
+
+export interface ChainOptions {
+  keys: KeyInput;
+  backend?: Backend;
+}
+
+export interface ChainReport {
+  ok: boolean;
+  /** How many checkpoints were read. */
+  length: number;
+  /** The first checkpoint that breaks the chain (0-based, oldest first) and why. */
+  firstBreak?: { index: number; reason: string };
+  /** `SHA-256(C(statement))` of the last checkpoint, base64url: what the next `prev_b64url` must be. */
+  head_b64url?: string;
+}
+
+/**
+ * Verifies checkpoints given oldest first (as `GET /checkpoints` returns them).
+ * The first may have `prev_b64url: null` (the log's genesis) or point before the
+ * slice given; every later one must name its predecessor, share its `log_id`
+ * and start no earlier than it ended. Never throws on bad checkpoints.
+ */
+export async function verifyCheckpointChain(checkpoints: unknown, options: ChainOptions): Promise<ChainReport> {
+  const keys = flattenKeys(options.keys);
+  if (!Array.isArray(checkpoints)) return { ok: false, length: 0, firstBreak: { index: 0, reason: 'checkpoints is not an array' } };
+  let previous: ReadCheckpoint | undefined;
+  for (const [index, value] of checkpoints.entries()) {
+    try {
+      previous = await checkLink(value, previous, keys, options.backend);
+    } catch (error) {
+      return { ok: false, length: checkpoints.length, firstBreak: { index, reason: reasonOf(error) } };
+    }
+  }
+  const head_b64url = previous ? b64uEncode(sha256(previous.message)) : undefined;
+  return { ok: true, length: checkpoints.length, ...(head_b64url ? { head_b64url } : {}) };
+}
+
+/** Reads one checkpoint and checks it against its predecessor; throws the reason it breaks the chain. */
+export async function checkLink(
+  value: unknown,
+  previous: ReadCheckpoint | undefined,
+  keys: readonly VerifyKey[],
+  backend: Backend | undefined,
+): Promise<ReadCheckpoint> {
+  const current = readCheckpoint(value, 'checkpoint');
+  const { checkpoint } = current;
+  await requireSignature(keys, checkpoint.key_id, checkpoint.signature_b64url, current.message, backend);
+  if (!previous) return current;
+  if (current.prev === null) throw new Invalid('prev_b64url is null, but only the first checkpoint of the log has none');
+  if (!bytesEqual(current.prev, sha256(previous.message))) throw new Invalid('prev_b64url is not the hash of the previous checkpoint');
+  if (checkpoint.log_id !== previous.checkpoint.log_id) {
+    throw new Invalid(`log_id "${checkpoint.log_id}" differs from the previous "${previous.checkpoint.log_id}"`);
+  }
+  if (current.start < previous.end) throw new Invalid('its period starts before the previous period ended');
+  return current;
+}

@@ -1,0 +1,147 @@
+/**
+ * Evidence bundles (PROTOCOL.md §5), checked offline with only pinned keys.
+ * Every check reads what it needs from the bundle on its own, so one broken part
+ * fails its own checks with a reason and leaves the others to report truthfully;
+ * nothing in a bundle, however malformed, makes `verifyEvidence` throw.
+ */
+import { AegisLogError, ErrorCode, b64uEncode, bytesEqual, eventDigest, sha256, tenantHeadHash } from '../protocol/index.js';
+import { verifyCheckpointChain } from './chain.js';
+import type { Backend } from './ecdsa.js';
+import { flattenKeys, type KeyInput, type VerifyKey } from './keys.js';
+import { inclusionFailure, leafHash } from './merkle.js';
+import {
+  Invalid, object, readCheckpoint, readProof, readReceipt, readTenantHead, requireSignature, runCheck, type Check,
+} from './read.js';
+
+export type CheckName = 'digest' | 'receipt_signature' | 'inclusion' | 'tenant_inclusion' | 'checkpoint_signature' | 'period' | 'chain';
+
+export interface EvidenceReport {
+  /** Every check that ran passed. For a pending bundle that is only `digest` and `receipt_signature`. */
+  ok: boolean;
+  /** The bundle's own status; `invalid` when it has none of the two (or is not a bundle at all). */
+  status: 'sealed' | 'pending' | 'invalid';
+  /** Each check by name. `bundle` appears only when the envelope itself (`v`, `status`) is wrong. */
+  checks: Partial<Record<CheckName | 'bundle', Check>>;
+}
+
+export interface EvidenceOptions {
+  /** What `importPublicKey` returns, or an array of those. The key is chosen by the evidence's `key_id`. */
+  keys: KeyInput;
+  /** Earlier checkpoints, oldest first: adds the `chain` check (the bundle's checkpoint is in, or extends, their verified chain). */
+  checkpoints?: readonly unknown[];
+  backend?: Backend;
+}
+
+export async function verifyEvidence(bundle: unknown, options: EvidenceOptions): Promise<EvidenceReport> {
+  const keys = usableKeys(options.keys);
+  const b = (typeof bundle === 'object' && bundle !== null ? bundle : {}) as Record<string, unknown>;
+  const status = b.status === 'sealed' || b.status === 'pending' ? b.status : 'invalid';
+  const { backend } = options;
+  const named: [CheckName | 'bundle', Promise<Check>][] = [
+    ['bundle', runCheck(() => checkEnvelope(bundle))],
+    ['digest', runCheck(() => checkDigest(b))],
+    ['receipt_signature', runCheck(() => checkReceiptSignature(b, keys, backend))],
+  ];
+  if (status !== 'pending') {
+    named.push(
+      ['inclusion', runCheck(() => checkInclusion(b))],
+      ['tenant_inclusion', runCheck(() => checkTenantInclusion(b))],
+      ['checkpoint_signature', runCheck(() => checkCheckpointSignature(b, keys, backend))],
+      ['period', runCheck(() => checkPeriod(b))],
+    );
+    if (options.checkpoints?.length) named.push(['chain', runCheck(() => checkChain(b, options.checkpoints!, keys, backend))]);
+  }
+  const checks: EvidenceReport['checks'] = {};
+  for (const [name, check] of named) {
+    const result = await check;
+    if (name !== 'bundle' || !result.ok) checks[name] = result;
+  }
+  return { ok: Object.values(checks).every((c) => c.ok), status, checks };
+}
+
+function checkEnvelope(bundle: unknown): void {
+  const b = object(bundle, 'bundle');
+  if (b.v !== 1) throw new Invalid(`bundle.v is ${JSON.stringify(b.v)}, not 1`);
+  if (b.status !== 'sealed' && b.status !== 'pending') throw new Invalid('bundle.status is neither "sealed" nor "pending"');
+}
+
+/** The event hashes to the receipt's digest, and the receipt names this event. */
+function checkDigest(b: Record<string, unknown>): void {
+  const event = object(b.event, 'event');
+  const receipt = object(b.receipt, 'receipt');
+  const digest = b64uEncode(eventDigest(event));
+  if (receipt.digest_b64url !== digest) throw new Invalid(`SHA-256 of the event is ${digest}, the receipt says ${String(receipt.digest_b64url)}`);
+  for (const field of ['tenant_id', 'event_id', 'trace_id']) {
+    if (event[field] !== receipt[field]) throw new Invalid(`the receipt's ${field} differs from the event's`);
+  }
+}
+
+async function checkReceiptSignature(b: Record<string, unknown>, keys: VerifyKey[], backend: Backend | undefined): Promise<void> {
+  const { receipt, message } = readReceipt(b.receipt);
+  if (receipt.ok !== true) throw new Invalid('receipt.ok is not true');
+  await requireSignature(keys, receipt.key_id, receipt.signature_b64url, message, backend);
+}
+
+/** receipt_hash -> tenant root, at the tenant head's size. */
+function checkInclusion(b: Record<string, unknown>): void {
+  const { message } = readReceipt(b.receipt);
+  const { head, root } = readTenantHead(b.tenant_head);
+  const proof = readProof(b.inclusion, 'inclusion');
+  if (proof.size !== head.tree_size) throw new Invalid(`inclusion.tree_size ${proof.size} is not the tenant head's ${head.tree_size}`);
+  proveInclusion(leafHash(sha256(message)), proof, root, 'receipt', 'tenant root');
+}
+
+/** SHA-256(C(tenant head)) -> global root, at the checkpoint's size. */
+function checkTenantInclusion(b: Record<string, unknown>): void {
+  const { head } = readTenantHead(b.tenant_head);
+  const { checkpoint, root } = readCheckpoint(b.checkpoint);
+  const proof = readProof(b.tenant_inclusion, 'tenant_inclusion');
+  if (proof.size !== checkpoint.tree_size) {
+    throw new Invalid(`tenant_inclusion.tree_size ${proof.size} is not the checkpoint's ${checkpoint.tree_size}`);
+  }
+  proveInclusion(leafHash(tenantHeadHash(head)), proof, root, 'tenant head', 'checkpoint root');
+}
+
+function proveInclusion(leaf: Uint8Array, proof: ReturnType<typeof readProof>, root: Uint8Array, what: string, where: string): void {
+  const failure = inclusionFailure({ leafHash: leaf, index: proof.index, treeSize: proof.size, proof: proof.path, root });
+  if (failure) throw new Invalid(`the ${what} is not proven in the ${where}: ${failure}`);
+}
+
+async function checkCheckpointSignature(b: Record<string, unknown>, keys: VerifyKey[], backend: Backend | undefined): Promise<void> {
+  const { checkpoint, message } = readCheckpoint(b.checkpoint);
+  await requireSignature(keys, checkpoint.key_id, checkpoint.signature_b64url, message, backend);
+}
+
+/** received_at in [period_start, period_end); the tenant head is the receipt's tenant's, for the checkpoint's period. */
+function checkPeriod(b: Record<string, unknown>): void {
+  const { receipt, receivedAt } = readReceipt(b.receipt);
+  const { head } = readTenantHead(b.tenant_head);
+  const { checkpoint, start, end } = readCheckpoint(b.checkpoint);
+  if (receivedAt < start || receivedAt >= end) {
+    throw new Invalid(`received_at ${receipt.received_at} is outside the checkpoint's period [${checkpoint.period_start}, ${checkpoint.period_end})`);
+  }
+  if (head.tenant_id !== receipt.tenant_id) throw new Invalid(`the tenant head is for "${head.tenant_id}", the receipt for "${receipt.tenant_id}"`);
+  if (head.period_start !== checkpoint.period_start || head.period_end !== checkpoint.period_end) {
+    throw new Invalid("the tenant head's period is not the checkpoint's");
+  }
+}
+
+/** The earlier checkpoints form a valid chain, and the bundle's checkpoint is one of them or the next link. */
+async function checkChain(b: Record<string, unknown>, earlier: readonly unknown[], keys: VerifyKey[], backend: Backend | undefined): Promise<void> {
+  const chain = await verifyCheckpointChain(earlier, { keys, backend });
+  if (!chain.ok) throw new Invalid(`the given checkpoints break at ${chain.firstBreak!.index}: ${chain.firstBreak!.reason}`);
+  const { prev, message } = readCheckpoint(b.checkpoint);
+  const own = sha256(message);
+  if (earlier.some((c) => bytesEqual(sha256(readCheckpoint(c).message), own))) return;
+  if (prev && b64uEncode(prev) === chain.head_b64url) return;
+  throw new Invalid("the bundle's checkpoint is neither in the given chain nor the next link after its last checkpoint");
+}
+
+/** A caller error (not a bundle error), so it throws: `keys` must hold imported keys. */
+function usableKeys(input: KeyInput): VerifyKey[] {
+  const keys = flattenKeys(input ?? []);
+  if (keys.length === 0 || keys.some((k) => !(k && typeof k.kid === 'string' && k.point instanceof Uint8Array))) {
+    throw new AegisLogError(ErrorCode.KeyInvalid, 'options.keys must be keys from importPublicKey (one or an array)', { field: 'keys' });
+  }
+  return keys;
+}
