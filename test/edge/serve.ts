@@ -4,11 +4,21 @@ import type { AddressInfo } from 'node:net';
 
 export interface Served {
   url: string;
+  /** While down, every connection is reset before an answer (the API is unreachable); `resets` counts them. */
+  setDown(down: boolean): void;
+  readonly resets: number;
   close(): Promise<void>;
 }
 
 export async function serve(handler: (request: Request) => Promise<Response>): Promise<Served> {
+  let down = false;
+  let resets = 0;
   const server: Server = createServer(async (req, res) => {
+    if (down) {
+      resets += 1;
+      req.socket.destroy();
+      return;
+    }
     try {
       const response = await handler(toRequest(req));
       res.writeHead(response.status, Object.fromEntries(response.headers));
@@ -18,13 +28,17 @@ export async function serve(handler: (request: Request) => Promise<Response>): P
     }
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((ok) => {
-      server.closeAllConnections();
-      server.close(() => ok());
-    }),
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    setDown: (value) => void (down = value),
+    get resets() {
+      return resets;
+    },
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
   };
 }
 
