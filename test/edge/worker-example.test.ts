@@ -27,7 +27,14 @@ afterAll(async () => {
 
 beforeEach(() => api.setDown(false));
 
-const queued = async () => (await (await mf.getKVNamespace('AEGISLOG_QUEUE')).list({ prefix: 'aegislog:q' })).keys.map((k) => k.name);
+// miniflare types its bindings with @cloudflare/workers-types, which this project does not install: the shapes used here.
+type KVList = { list(options: { prefix: string }): Promise<{ keys: { name: string }[] }> };
+type ScheduledWorker = { scheduled(options: { cron: string }): Promise<{ outcome: string }> };
+
+const queued = async () => {
+  const kv = (await mf.getKVNamespace('AEGISLOG_QUEUE')) as unknown as KVList;
+  return (await kv.list({ prefix: 'aegislog:q' })).keys.map((k) => k.name);
+};
 
 async function chat(prompt: string): Promise<string> {
   const res = await mf.dispatchFetch('https://worker.example/chat', { method: 'POST', body: JSON.stringify({ prompt, sessionId: 'sess-1' }) });
@@ -70,7 +77,7 @@ describe('Cloudflare Worker example: the client', () => {
 
   it('the scheduled handler (cron trigger) delivers what a failed flush left, with no request at all', async () => {
     const lost = await whileDown(() => chat('left behind'));
-    const worker = await mf.getWorker();
+    const worker = (await mf.getWorker()) as unknown as ScheduledWorker;
     const result = await worker.scheduled({ cron: config.triggers!.crons![0]! });
     expect(result.outcome).toBe('ok');
     expect((await eventually(() => api.evidence(lost))).event.event_id).toBe(lost);
