@@ -23,7 +23,11 @@ export class UsageError extends Error {
 }
 
 /** `node:util` parseArgs, strict, with its errors turned into UsageError. */
-export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+type OptionValues<T extends NonNullable<ParseArgsConfig['options']>> = ReturnType<
+  typeof parseArgs<{ options: T; strict: true; allowPositionals: false }>
+>['values'];
+
+export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T): OptionValues<T> {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (error) {

@@ -32,6 +32,8 @@ export interface Context {
   logId: string;
   periodSeconds: number;
   evidenceOf(record: StoredRecord): Promise<EvidenceBundle>;
+  /** The `/verify` answer for a bundle, checked against the given keys. */
+  verifyAnswer(bundle: EvidenceBundle, keys: (EcPublicJwk & { kid: string })[]): Promise<unknown>;
   /** Every key the log has signed with, current one included. */
   publicKeys(): Promise<(EcPublicJwk & { kid: string })[]>;
 }

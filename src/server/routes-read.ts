@@ -5,7 +5,6 @@ import type { Context, Handler } from './context.js';
 import { proofOf } from './evidence.js';
 import { HttpError, badRequest, json, notFound } from './http.js';
 import type { LeafCursor } from './types.js';
-import { verifyAnswer } from './verify-answer.js';
 
 const PAGE = 500;
 /** Sorts after every RFC 3339 time: the open end of the open period. */
@@ -27,7 +26,7 @@ export const evidence: Handler = async (request, url, ctx, [id]) => {
 
 export const verify: Handler = async (request, url, ctx, [id]) => {
   const record = await findRecord(request, url, ctx, id!);
-  return json(200, await verifyAnswer(await ctx.evidenceOf(record), await ctx.publicKeys()));
+  return json(200, await ctx.verifyAnswer(await ctx.evidenceOf(record), await ctx.publicKeys()));
 };
 
 /** NDJSON, one receipt per line in leaf order, streamed page by page so a large period never sits in memory. */

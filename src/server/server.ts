@@ -10,6 +10,7 @@ import { healthz, jwks, pem, seal } from './routes-admin.js';
 import { CORS_ROUTES, beacon, corsHeaders, crossOrigin, ingestBatch, ingestOne, preflight } from './routes-ingest.js';
 import { checkpoints, evidence, exportPeriod, head, verify } from './routes-read.js';
 import { createSealer } from './sealer.js';
+import { verifyAnswerer } from './verify-answer.js';
 import type { Signer, Store } from './types.js';
 
 export interface ServerOptions {
@@ -78,6 +79,7 @@ export function createServer(options: ServerOptions): AegisServer {
     logId: options.logId ?? 'aegislog',
     periodSeconds: period,
     evidenceOf: evidenceBuilder(store),
+    verifyAnswer: verifyAnswerer(now),
     publicKeys: () => store.keys(),
   };
 
