@@ -1,5 +1,7 @@
 import type { Command } from './command.js';
 import { devCommand } from './dev.js';
+import { keygenCommand } from './keygen.js';
+import { verifyCommand } from './verify.js';
 
 /** Every `aegislog` subcommand, in the order `--help` lists them. */
-export const commands: readonly Command[] = [devCommand];
+export const commands: readonly Command[] = [devCommand, verifyCommand, keygenCommand];

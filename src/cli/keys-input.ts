@@ -1,4 +1,4 @@
-import { flattenKeys, importPublicKey, type VerifyKey } from '../verify/keys.js';
+import { flattenKeys, importPublicKey, type VerifyKey } from '../verify/index.js';
 import { readBytes } from './input.js';
 import { InputError, oneLine, type AuditorIO } from './run-checked.js';
 

@@ -1,0 +1,55 @@
+import type { Checkpoint, InclusionProofWire, TenantHead } from '../protocol/index.js';
+import { parseJson, readText } from './input.js';
+import { InputError, type AuditorIO } from './run-checked.js';
+
+/** A tenant head with its proof into the global root: what `GET /head` answers, and part of every sealed evidence bundle. */
+export interface HeadAnchor {
+  tenant_head: TenantHead;
+  tenant_inclusion: InclusionProofWire;
+}
+
+export interface CheckpointsFile {
+  checkpoints: Checkpoint[];
+  heads: HeadAnchor[];
+}
+
+/**
+ * Reads a checkpoints file: what `GET /checkpoints` answers (`{"checkpoints":[…]}`)
+ * or a bare array of checkpoints, optionally with `"tenant_heads": [{tenant_head,
+ * tenant_inclusion}, …]`. Shapes are checked here only as far as needed to say
+ * what is wrong in words; the verifier checks every byte.
+ */
+export async function readCheckpointsFile(path: string, io: AuditorIO): Promise<CheckpointsFile> {
+  const doc = parseJson(await readText(path, io), path);
+  const list = Array.isArray(doc) ? doc : isObject(doc) ? doc.checkpoints : undefined;
+  if (!Array.isArray(list)) throw new InputError(`${path}: expected {"checkpoints": [...]} (GET /checkpoints) or an array of checkpoints`);
+  list.forEach((c, i) => {
+    if (!isObject(c) || typeof c.period_start !== 'string' || typeof c.signature_b64url !== 'string') {
+      throw new InputError(`${path}: checkpoints[${i}] is not a signed checkpoint`);
+    }
+  });
+  const heads = isObject(doc) && doc.tenant_heads !== undefined ? headAnchors(doc.tenant_heads, `${path}: tenant_heads`) : [];
+  return { checkpoints: list as Checkpoint[], heads };
+}
+
+/** Reads a `--head` file: the answer of `GET /head`, or any sealed evidence bundle of the tenant and period. */
+export async function readHeadFile(path: string, io: AuditorIO): Promise<HeadAnchor> {
+  return headAnchors([parseJson(await readText(path, io), path)], path)[0]!;
+}
+
+function headAnchors(value: unknown, where: string): HeadAnchor[] {
+  if (!Array.isArray(value)) throw new InputError(`${where} must be an array`);
+  return value.map((entry, i) => {
+    const at = value.length > 1 ? `${where}[${i}]` : where;
+    if (!isObject(entry) || !isObject(entry.tenant_head) || !isObject(entry.tenant_inclusion)) {
+      throw new InputError(`${at}: expected {"tenant_head", "tenant_inclusion"} (GET /head, or a sealed evidence bundle)`);
+    }
+    const head = entry.tenant_head;
+    if (typeof head.tenant_id !== 'string' || typeof head.period_start !== 'string') throw new InputError(`${at}: tenant_head lacks tenant_id or period_start`);
+    return { tenant_head: head as unknown as TenantHead, tenant_inclusion: entry.tenant_inclusion as unknown as InclusionProofWire };
+  });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
