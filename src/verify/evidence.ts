@@ -35,7 +35,7 @@ export interface EvidenceOptions {
 export async function verifyEvidence(bundle: unknown, options: EvidenceOptions): Promise<EvidenceReport> {
   const keys = usableKeys(options.keys);
   const b = (typeof bundle === 'object' && bundle !== null ? bundle : {}) as Record<string, unknown>;
-  const status = b.status === 'sealed' || b.status === 'pending' ? b.status : 'invalid';
+  const status = statusOf(b);
   const { backend } = options;
   const named: [CheckName | 'bundle', Promise<Check>][] = [
     ['bundle', runCheck(() => checkEnvelope(bundle))],
@@ -57,6 +57,14 @@ export async function verifyEvidence(bundle: unknown, options: EvidenceOptions):
     if (name !== 'bundle' || !result.ok) checks[name] = result;
   }
   return { ok: Object.values(checks).every((c) => c.ok), status, checks };
+}
+
+function statusOf(b: Record<string, unknown>): EvidenceReport['status'] {
+  try {
+    return b.status === 'sealed' || b.status === 'pending' ? b.status : 'invalid';
+  } catch {
+    return 'invalid'; // a getter that throws: the checks will each say what they could not read
+  }
 }
 
 function checkEnvelope(bundle: unknown): void {

@@ -73,8 +73,8 @@ async function importText(text: string, options: ImportKeyOptions): Promise<Veri
     }
     return importPublicKey(parsed, options);
   }
-  // SPKI DER as text: standard base64 (as OpenSSL and KMS consoles print it) or base64url.
-  const der = /[-_]/.test(text) ? b64uDecode(text, 'SPKI') : b64Decode(text, 'SPKI');
+  // SPKI DER as text: padded standard base64 (as OpenSSL and KMS print it; 91 bytes always pad) or base64url.
+  const der = /[+/=\s]/.test(text) ? b64Decode(text, 'SPKI') : b64uDecode(text, 'SPKI');
   return fromPoint(spkiPoint(der), undefined, options);
 }
 
