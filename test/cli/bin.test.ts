@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The real command as users run it: node bin/aegislog.mjs, which loads the BUILT
+// dist/esm/cli.js (`npm test` builds first; after editing src/cli, run `npm run build`).
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/aegislog.mjs');
+const VECTORS = join(ROOT, 'test/vectors/aegislog-v1');
+const dir = mkdtempSync(join(tmpdir(), 'aegislog-bin-'));
+
+function aegislog(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = execFile(process.execPath, [BIN, ...args], { cwd: dir, timeout: 20_000 }, (error, stdout, stderr) => {
+      done({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+    child.stdin!.end(stdin ?? '');
+  });
+}
+
+beforeAll(() => {
+  if (!existsSync(join(ROOT, 'dist/esm/cli.js'))) throw new Error('dist/esm/cli.js is missing: run `npm run build` first');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('bin/aegislog.mjs', () => {
+  it('verify: exit 0 for good evidence, 1 for tampered evidence read from stdin', async () => {
+    const good = await aegislog(['verify', join(VECTORS, 'bundles/006.json'), '--key', join(VECTORS, 'key.pem')]);
+    expect(good).toMatchObject({ code: 0, stderr: '' });
+    expect(good.stdout.split('\n')[0]).toBe('✓ digest');
+
+    const bundle = JSON.parse(readFileSync(join(VECTORS, 'bundles/006.json'), 'utf8'));
+    bundle.receipt.received_at = '2026-11-26T23:59:59.999Z';
+    const bad = await aegislog(['verify', '-', '--key', join(VECTORS, 'keys.json'), '--json'], JSON.stringify(bundle));
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, checks: { receipt_signature: { ok: false }, inclusion: { ok: false } } });
+  });
+
+  it('keygen --out writes the private key with mode 0600', async () => {
+    const result = await aegislog(['keygen', '--out', 'k']);
+    expect(result.code).toBe(0);
+    expect(statSync(join(dir, 'k/private.pem')).mode & 0o777).toBe(0o600);
+    const verified = await aegislog(['verify', join(VECTORS, 'bundles/000.json'), '--key', 'k/public.pem']);
+    expect(verified.code).toBe(1); // another key: the signatures must not verify
+  });
+
+  it.each([
+    ['garbage JSON', ['verify', 'garbage.json', '--key', join(VECTORS, 'key.pem')]],
+    ['a missing file', ['verify', 'missing.json', '--key', join(VECTORS, 'key.pem')]],
+    ['a bad key', ['verify', join(VECTORS, 'bundles/000.json'), '--key', 'garbage.json']],
+    ['an unknown flag', ['keygen', '--colour']],
+  ])('%s: one line on stderr, exit 2, no stack trace', async (_name, args) => {
+    writeFileSync(join(dir, 'garbage.json'), '{"not": json');
+    const result = await aegislog(args);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^aegislog (verify|keygen): /);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('--help on every command', async () => {
+    for (const command of ['verify', 'keygen']) {
+      const result = await aegislog([command, '--help']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`^Usage: aegislog ${command} `));
+    }
+  });
+});
