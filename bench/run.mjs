@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// `npm run bench`: every benchmark side by side with its peer, in one run.
+// Each bench script prints its own table and, as its last JSON line, rows of
+// { name, value, unit, target?, peer?, peerValue?, ok? }. This collects them,
+// prints one table and writes bench/RESULTS.md with the machine, versions and date.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const only = process.argv.slice(2);
+const scripts = readdirSync(here)
+  .filter((f) => /-bench\.mjs$/.test(f))
+  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .sort();
+
+const sections = [];
+for (const script of scripts) {
+  process.stderr.write(`\n== ${script}\n`);
+  const started = Date.now();
+  const run = spawnSync(process.execPath, ['--expose-gc', join(here, script)], {
+    cwd: join(here, '..'),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 15 * 60_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  process.stderr.write(run.stdout ?? '');
+  const rows = lastJsonRows(run.stdout ?? '');
+  sections.push({ script, status: run.status, seconds: (Date.now() - started) / 1000, rows });
+}
+
+const versions = JSON.parse(readFileSync(join(here, '..', 'package-lock.json'), 'utf8')).packages;
+const version = (name) => versions[`node_modules/${name}`]?.version ?? '-';
+const peers = ['jose', 'merkletreejs', '@sentry/browser', 'posthog-js', '@segment/analytics-next', 'better-sqlite3', '@noble/curves', '@noble/hashes'];
+const chromium = spawnSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).stdout?.trim() || 'not installed';
+
+const lines = [
+  '# Benchmark results',
+  '',
+  `Made by \`npm run bench\` on ${new Date().toISOString()}.`,
+  '',
+  `Machine: ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}; ${chromium}.`,
+  '',
+  `Versions: ${peers.map((p) => `${p} ${version(p)}`).join(', ')}.`,
+  '',
+];
+for (const s of sections) {
+  lines.push(`## ${s.script}${s.status === 0 ? '' : ` (exit ${s.status})`}`, '');
+  if (s.rows.length === 0) {
+    lines.push('No figures reported.', '');
+    continue;
+  }
+  lines.push('| measure | value | target | peer | peer value | meets target |', '|---|---|---|---|---|---|');
+  for (const r of s.rows) {
+    lines.push(`| ${r.name} | ${fmt(r.value)} ${r.unit ?? ''} | ${r.target ?? ''} | ${r.peer ?? ''} | ${r.peerValue === undefined ? '' : `${fmt(r.peerValue)} ${r.unit ?? ''}`} | ${r.ok === undefined ? '' : r.ok ? 'yes' : '**no**'} |`);
+  }
+  lines.push('');
+}
+writeFileSync(join(here, 'RESULTS.md'), `${lines.join('\n')}\n`);
+console.log(lines.join('\n'));
+process.exitCode = sections.every((s) => s.status === 0) ? 0 : 1;
+
+function lastJsonRows(stdout) {
+  for (const line of stdout.trim().split('\n').reverse()) {
+    const text = line.replace(/^BENCH_JSON\s*/, '').trim();
+    if (!text.startsWith('{') && !text.startsWith('[')) continue;
+    try {
+      const parsed = JSON.parse(text);
+      const rows = Array.isArray(parsed) ? parsed : parsed.rows ?? parsed.results ?? [parsed];
+      return rows.filter((r) => r && typeof r === 'object');
+    } catch {
+      /* not the figures line */
+    }
+  }
+  return [];
+}
+
+function fmt(v) {
+  if (typeof v !== 'number') return String(v ?? '');
+  return Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3);
+}
