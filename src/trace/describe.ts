@@ -19,7 +19,7 @@ export interface DescribeLimits {
   nodes: number;
 }
 
-export const DEFAULT_LIMITS: DescribeLimits = { depth: 8, stringLength: 65_536, items: 1000, nodes: 20_000 };
+export const DEFAULT_TRACE_LIMITS: DescribeLimits = { depth: 8, stringLength: 65_536, items: 1000, nodes: 20_000 };
 
 export const REDACTED = '[REDACTED]';
 
@@ -59,7 +59,7 @@ interface State {
  * `value` as JSON data, with `path` naming where it sits in the payload (for
  * path rules). `undefined` stays `undefined` (an absent field).
  */
-export function describe(value: unknown, path: readonly string[], redactor: Redactor, limits: DescribeLimits = DEFAULT_LIMITS): unknown {
+export function describe(value: unknown, path: readonly string[], redactor: Redactor, limits: DescribeLimits = DEFAULT_TRACE_LIMITS): unknown {
   return visit(value, [...path], 0, { redactor, limits, nodes: 0, ancestors: new Set() });
 }
 

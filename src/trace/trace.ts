@@ -6,7 +6,7 @@ import type {
   PolicyContext,
   SessionContext,
 } from '../schema/zod.js';
-import { compileRedaction, DEFAULT_LIMITS, describe, type DescribeLimits, type RedactRule } from './describe.js';
+import { compileRedaction, DEFAULT_TRACE_LIMITS, describe, type DescribeLimits, type RedactRule } from './describe.js';
 
 /**
  * What the wrapper needs of a log: the `record()` of `AegisLog`. A structural
@@ -59,7 +59,7 @@ export interface TraceOptions {
   capture?: TraceCapture;
   /** Replaced by `"[REDACTED]"` before anything leaves the process. See `RedactRule`. */
   redact?: readonly RedactRule[];
-  /** Bounds on what is described; defaults in `DEFAULT_LIMITS`. */
+  /** Bounds on what is described; defaults in `DEFAULT_TRACE_LIMITS`. */
   limits?: Partial<DescribeLimits>;
   /** Called when a call could not be recorded (a validation failure, a throwing option function). Default: `console.warn`. Never breaks the traced call. */
   onError?: (error: unknown, info: { eventType: string }) => void;
@@ -114,7 +114,7 @@ function makeRecorder(options: TraceOptions, fnName: string): Recorder {
   const name = options.name ?? (fnName || 'anonymous');
   const capture = options.capture ?? {};
   const redactor = compileRedaction(options.redact);
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const limits = { ...DEFAULT_TRACE_LIMITS, ...options.limits };
   const report = (error: unknown): void => {
     try {
       if (options.onError) options.onError(error, { eventType });
