@@ -26,10 +26,10 @@ export async function bundleWorker(entry: string): Promise<string> {
     absWorkingDir: ROOT,
     bundle: true,
     format: 'esm',
-    platform: 'neutral',
+    // As wrangler bundles without nodejs_compat: browser platform (package.json `browser` fields honoured).
+    platform: 'browser',
     target: 'es2022',
     conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
     write: false,
     logLevel: 'error',
   });
