@@ -1,0 +1,152 @@
+import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startDev } from '../../src/cli/dev.js';
+import { main } from '../../src/cli/main.js';
+import type { ApiKeyConfig } from '../../src/server/node.js';
+import { bundle, spawnNode, stopChild } from './child.js';
+import { tempDir } from './helpers.js';
+
+function captureIO() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (l: string) => void out.push(l), err: (l: string) => void err.push(l) }, out, err };
+}
+
+describe('aegislog argv dispatch', () => {
+  test('--help lists the commands; an unknown command or a bad option exits 2 with usage', async () => {
+    const help = captureIO();
+    expect(await main(['--help'], help.io)).toBe(0);
+    expect(help.out.join('\n')).toMatch(/Usage: aegislog <command>[\s\S]*\n {2}dev {2}/);
+    const unknown = captureIO();
+    expect(await main(['frobnicate'], unknown.io)).toBe(2);
+    expect(unknown.err.join('\n')).toContain('unknown command "frobnicate"');
+    const devHelp = captureIO();
+    expect(await main(['dev', '--help'], devHelp.io)).toBe(0);
+    expect(devHelp.out.join('\n')).toContain('--period SECONDS');
+    for (const args of [['dev', '--port', 'abc'], ['dev', '--period', '0'], ['dev', '--bogus']]) {
+      const bad = captureIO();
+      expect(await main(args, bad.io)).toBe(2);
+      expect(bad.err.join('\n')).toContain('Usage: aegislog dev');
+    }
+  });
+});
+
+describe('aegislog dev as a child process', () => {
+  let cli: string;
+  beforeAll(async () => {
+    cli = await bundle('fixtures/cli.ts');
+  });
+
+  test('serves on 127.0.0.1 with a demo tenant kept in the data folder; SIGTERM stops it cleanly; a restart keeps keys and data', async () => {
+    const temp = await tempDir();
+    try {
+      const data = join(temp.dir, 'data');
+      const first = spawnNode(cli, ['dev', '--port', '0', '--data', data, '--period', '3600']);
+      const [, url] = await first.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      await first.waitFor(/curl -s 'http[^\n]*\/verify/);
+      const keys = JSON.parse(await readFile(join(data, 'dev-keys.json'), 'utf8')) as ApiKeyConfig[];
+      expect(keys.map((k) => [k.scope, k.tenant_id])).toEqual([['ingest', 'demo'], ['read', 'demo'], ['admin', '*']]);
+      expect((await stat(join(data, 'dev-keys.json'))).mode & 0o777).toBe(0o600);
+      for (const k of keys) expect(first.output()).toContain(k.key);
+      const read = keys[1]!.key;
+      const receipt = (await (await fetch(`${url}/ingest`, {
+        method: 'POST', headers: { 'x-api-key': read, 'content-type': 'application/json' }, body: '{"event_type":"model_inference","model_id":"gpt-4"}',
+      })).json()) as { event_id: string; key_id: string };
+      expect(receipt.key_id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      first.process.kill('SIGTERM');
+      expect(await first.exited).toEqual({ code: 0, signal: null });
+      expect(first.output()).toMatch(/received SIGTERM, stopping\nstopped/);
+
+      const second = spawnNode(cli, ['dev', '--port', '0', '--data', data]);
+      try {
+        const [, url2] = await second.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+        expect(second.output()).toContain(receipt.key_id);
+        const verified = (await (await fetch(`${url2}/verify/${receipt.event_id}`, { headers: { 'x-api-key': read } })).json()) as { status: string };
+        expect(verified.status).toBe('pending');
+        second.process.kill('SIGINT');
+        expect((await second.exited).code).toBe(0);
+      } finally {
+        await stopChild(second);
+      }
+    } finally {
+      await temp.remove();
+    }
+  });
+
+  test('--keys FILE uses that file and makes no demo tenant', async () => {
+    const temp = await tempDir();
+    try {
+      const keysFile = join(temp.dir, 'keys.json');
+      await writeFile(keysFile, JSON.stringify([{ key: 'my-own-secret-key-0001', tenant_id: 'bank', scope: 'read' }]));
+      const child = spawnNode(cli, ['dev', '--port', '0', '--data', join(temp.dir, 'd'), '--keys', keysFile]);
+      try {
+        const [, url] = await child.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+        const response = await fetch(`${url}/ingest`, { method: 'POST', headers: { 'x-api-key': 'my-own-secret-key-0001' }, body: '{"event_type":"x"}' });
+        expect(((await response.json()) as { tenant_id: string }).tenant_id).toBe('bank');
+        expect(child.output()).not.toContain('demo tenant');
+      } finally {
+        await stopChild(child, 'SIGTERM');
+      }
+    } finally {
+      await temp.remove();
+    }
+  });
+});
+
+describe('demo pages at /demo/', () => {
+  let temp: Awaited<ReturnType<typeof tempDir>>;
+  let dev: Awaited<ReturnType<typeof startDev>>;
+  const lines: string[] = [];
+  beforeAll(async () => {
+    temp = await tempDir();
+    const demo = join(temp.dir, 'demo');
+    await mkdir(join(demo, 'sub'), { recursive: true });
+    await writeFile(join(demo, 'index.html'), '<!doctype html><title>demo</title>');
+    await writeFile(join(demo, 'chat.html'), '<!doctype html><title>chat</title>');
+    await writeFile(join(demo, 'app.js'), 'export const x = 1;');
+    await writeFile(join(demo, 'sub', 'style.css'), 'body{}');
+    await writeFile(join(temp.dir, 'secret.txt'), 'TOP SECRET');
+    await symlink(join(temp.dir, 'secret.txt'), join(demo, 'link.txt'));
+    dev = await startDev({ host: '127.0.0.1', port: 0, dataDir: join(temp.dir, 'data'), period: 86400, demoDir: demo }, { out: (l) => void lines.push(l), err: () => {} });
+  });
+  afterAll(async () => {
+    await dev.stop();
+    await temp.remove();
+  });
+
+  const rawGet = (path: string) =>
+    new Promise<{ status: number; type: string | undefined; body: string }>((done, fail) => {
+      const url = new URL(dev.url);
+      httpRequest({ host: url.hostname, port: url.port, path }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => done({ status: res.statusCode!, type: res.headers['content-type'], body }));
+      }).on('error', fail).end();
+    });
+
+  test('the banner lists the demo pages', () => {
+    expect(lines.join('\n')).toContain(`demo pages: ${dev.url}/demo/chat.html  ${dev.url}/demo/index.html`);
+  });
+
+  test('files are served with their content types; a folder serves its index.html; /demo redirects', async () => {
+    expect(await rawGet('/demo/')).toMatchObject({ status: 200, type: 'text/html; charset=utf-8', body: '<!doctype html><title>demo</title>' });
+    expect(await rawGet('/demo/app.js')).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8' });
+    expect(await rawGet('/demo/sub/style.css')).toMatchObject({ status: 200, type: 'text/css; charset=utf-8' });
+    expect((await rawGet('/demo')).status).toBe(301);
+    expect((await rawGet('/demo/missing.html')).status).toBe(404);
+  });
+
+  test('no way out of the demo folder: .., encoded .., backslashes, NUL, symlinks', async () => {
+    for (const path of ['/demo/../secret.txt', '/demo/%2e%2e/secret.txt', '/demo/..%2fsecret.txt', '/demo/sub/..%2f..%2fsecret.txt', '/demo/..%5csecret.txt', '/demo/app.js%00.html', '/demo/link.txt']) {
+      const answer = await rawGet(path);
+      expect(answer.body, path).not.toContain('TOP SECRET');
+      expect(answer.status, path).toBeGreaterThanOrEqual(400);
+    }
+  });
+
+  test('the API is served beside the pages', async () => {
+    expect((await fetch(`${dev.url}/healthz`)).status).toBe(200);
+  });
+});
