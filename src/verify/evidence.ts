@@ -4,7 +4,9 @@
  * fails its own checks with a reason and leaves the others to report truthfully;
  * nothing in a bundle, however malformed, makes `verifyEvidence` throw.
  */
-import { AegisLogError, ErrorCode, b64uEncode, bytesEqual, eventDigest, sha256, tenantHeadHash } from '../protocol/index.js';
+import {
+  AegisLogError, ErrorCode, b64uEncode, bytesEqual, eventDigest, sha256, tenantHeadHash, type Checkpoint, type TenantHead,
+} from '../protocol/index.js';
 import { verifyCheckpointChain } from './chain.js';
 import type { Backend } from './ecdsa.js';
 import { flattenKeys, type KeyInput, type VerifyKey } from './keys.js';
@@ -129,9 +131,23 @@ function checkPeriod(b: Record<string, unknown>): void {
     throw new Invalid(`received_at ${receipt.received_at} is outside the checkpoint's period [${checkpoint.period_start}, ${checkpoint.period_end})`);
   }
   if (head.tenant_id !== receipt.tenant_id) throw new Invalid(`the tenant head is for "${head.tenant_id}", the receipt for "${receipt.tenant_id}"`);
+  requireSamePeriod(head, checkpoint);
+}
+
+function requireSamePeriod(head: TenantHead, checkpoint: Checkpoint): void {
   if (head.period_start !== checkpoint.period_start || head.period_end !== checkpoint.period_end) {
     throw new Invalid("the tenant head's period is not the checkpoint's");
   }
+}
+
+/**
+ * What `auditPeriod` anchors to: the tenant head is a leaf of a checkpoint signed
+ * by a pinned key, for that checkpoint's period. Throws the reason when it is not.
+ */
+export async function proveTenantHead(b: Record<string, unknown>, keys: VerifyKey[], backend: Backend | undefined): Promise<void> {
+  await checkCheckpointSignature(b, keys, backend);
+  checkTenantInclusion(b);
+  requireSamePeriod(readTenantHead(b.tenant_head).head, readCheckpoint(b.checkpoint).checkpoint);
 }
 
 /** The earlier checkpoints form a valid chain, and the bundle's checkpoint is one of them or the next link. */
@@ -146,7 +162,7 @@ async function checkChain(b: Record<string, unknown>, earlier: readonly unknown[
 }
 
 /** A caller error (not a bundle error), so it throws: `keys` must hold imported keys. */
-function usableKeys(input: KeyInput): VerifyKey[] {
+export function usableKeys(input: KeyInput): VerifyKey[] {
   const keys = flattenKeys(input ?? []);
   if (keys.length === 0 || keys.some((k) => !(k && typeof k.kid === 'string' && k.point instanceof Uint8Array))) {
     throw new AegisLogError(ErrorCode.KeyInvalid, 'options.keys must be keys from importPublicKey (one or an array)', { field: 'keys' });

@@ -13,3 +13,5 @@ export { verifySignature, selectKey, type VerifySignatureInput, type Backend } f
 export { verifyEvidence, type EvidenceReport, type EvidenceOptions, type CheckName } from './evidence.js';
 export { verifyCheckpointChain, type ChainReport, type ChainOptions } from './chain.js';
 export type { Check } from './read.js';
+export { auditPeriod, type AuditOptions, type AuditReport, type AuditProblem, type AuditTarget } from './audit.js';
+export type { ReceiptSource } from './ndjson.js';

@@ -1,0 +1,263 @@
+/**
+ * Period audits (PROTOCOL.md §4): rebuild a tenant's tree from an export in any
+ * order and compare it with the signed tenant head. Per receipt only its 32-byte
+ * hash and its sort key are kept; when the export comes in leaf order (as
+ * `GET /export` sends it) the tree is built while reading and nothing is sorted.
+ */
+import { AegisLogError, ErrorCode, b64uEncode, bytesEqual, canonicalBytes, parseTime, receiptStatementOf, type Receipt } from '../protocol/index.js';
+import { signatureFailure, type Backend } from './ecdsa.js';
+import { proveTenantHead, usableKeys } from './evidence.js';
+import type { KeyInput, VerifyKey } from './keys.js';
+import { readReceipts, type ReceiptSource } from './ndjson.js';
+import { keyFor, readTenantHead, reasonOf, runCheck, type Check, type ReadHead } from './read.js';
+import { receiptHashInto } from './receipt-hash.js';
+import { TreeBuilder } from './tree-builder.js';
+
+export interface AuditOptions {
+  keys: KeyInput;
+  /** Called every 16,384 receipts and at the end, with the head's tree size as the total. */
+  onProgress?: (done: number, total: number) => void;
+  /**
+   * Also verify every receipt's signature (default false). The root check already
+   * authenticates every receipt statement through the signed head; this adds each
+   * receipt's own signature, and names a tampered receipt, at ECDSA's cost.
+   */
+  verifySignatures?: boolean;
+  backend?: Backend;
+  /** Problems listed at most (default 100); `problem_count` is always exact. */
+  maxProblems?: number;
+}
+
+export interface AuditProblem {
+  /** 0-based position in the export. */
+  index: number;
+  event_id?: string;
+  reason: string;
+}
+
+export interface AuditReport {
+  ok: boolean;
+  /** The first failure, as a sentence. */
+  reason?: string;
+  tenant_id: string;
+  period_start: string;
+  period_end: string;
+  /** Receipts the signed head covers, and receipts read. */
+  tree_size: number;
+  count: number;
+  /** The root rebuilt from the export, base64url. */
+  root_b64url: string;
+  /** The export came in leaf order ((received_at, event_id) ascending). */
+  in_order: boolean;
+  /** The head was proven here (a bundle or `{tenant_head, tenant_inclusion, checkpoint}` was given), not taken as given. */
+  head_proven: boolean;
+  /** `head` only when a proof was given; `signatures` only when asked. */
+  checks: { head?: Check; receipts: Check; root: Check; signatures?: Check };
+  problems: AuditProblem[];
+  problem_count: number;
+}
+
+/** A tenant head to compare with: a bare `TenantHead` (taken as given), or anything carrying it with its proof (a sealed bundle). */
+export type AuditTarget = object;
+
+const PROGRESS_EVERY = 16_384;
+const SIGNATURES_IN_FLIGHT = 64;
+
+export async function auditPeriod(receipts: ReceiptSource, target: AuditTarget, options: AuditOptions): Promise<AuditReport> {
+  const keys = usableKeys(options.keys);
+  const { head, proof } = resolveTarget(target);
+  const headCheck = proof ? await runCheck(() => proveTenantHead(proof, keys, options.backend)) : undefined;
+  const audit = new Audit(head, keys, options);
+  for await (const batch of readReceipts(receipts)) {
+    for (const item of batch) {
+      if (item.error !== undefined) audit.problem(undefined, item.error);
+      else audit.add(item.value);
+    }
+    await audit.progress(false);
+  }
+  return audit.finish(headCheck);
+}
+
+function resolveTarget(target: AuditTarget): { head: ReadHead; proof?: Record<string, unknown> } {
+  const t = target as Record<string, unknown> | null;
+  try {
+    if (t && typeof t === 'object' && 'tenant_head' in t) return { head: readTenantHead(t.tenant_head), proof: t };
+    if (t && typeof t === 'object' && 'root_b64url' in t && !('log_id' in t)) return { head: readTenantHead(t) };
+  } catch (error) {
+    throw new AegisLogError(ErrorCode.BundleInvalid, `cannot audit against this tenant head: ${reasonOf(error)}`, { field: 'tenant_head' });
+  }
+  throw new AegisLogError(
+    ErrorCode.BundleInvalid,
+    'audit against a tenant head, or a sealed bundle of the tenant and period (it carries the head and its proof in the checkpoint)',
+    { field: 'tenant_head' },
+  );
+}
+
+/** The running state of one audit. */
+class Audit {
+  private hashes = new Uint8Array(32 * 1024);
+  private times = new Float64Array(1024);
+  private ids: string[] = [];
+  private readonly tree = new TreeBuilder();
+  private inOrder = true;
+  private count = 0;
+  private readonly problems: AuditProblem[] = [];
+  private problemCount = 0;
+  private readonly pending: Promise<void>[] = [];
+  private badSignatures = 0;
+  private lastProgress = 0;
+  private readonly start: number;
+  private readonly end: number;
+
+  constructor(
+    private readonly head: ReadHead,
+    private readonly keys: VerifyKey[],
+    private readonly options: AuditOptions,
+  ) {
+    this.start = head.start;
+    this.end = head.end;
+  }
+
+  problem(eventId: string | undefined, reason: string, index = this.count): void {
+    this.problemCount++;
+    if (this.problems.length < (this.options.maxProblems ?? 100)) {
+      this.problems.push(eventId === undefined ? { index, reason } : { index, event_id: eventId, reason });
+    }
+  }
+
+  add(value: unknown): void {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      this.problem(undefined, 'not a receipt object');
+      return;
+    }
+    const r = value as Receipt;
+    const i = this.count;
+    const id = typeof r.event_id === 'string' ? r.event_id : '';
+    let time = Number.NEGATIVE_INFINITY;
+    try {
+      time = parseTime(r.received_at, 'received_at');
+      this.grow(i);
+      receiptHashInto(r, this.hashes, 32 * i);
+    } catch (error) {
+      this.problem(id || undefined, `cannot be hashed: ${reasonOf(error)}`);
+      return;
+    }
+    this.checkFields(r, id, time);
+    this.times[i] = time;
+    this.ids.push(id);
+    if (i > 0 && this.inOrder) {
+      const prev = this.times[i - 1]!;
+      const prevId = this.ids[i - 1]!;
+      if (time < prev || (time === prev && id < prevId)) this.inOrder = false;
+      else if (time === prev && id === prevId) this.problem(id, 'appears twice');
+    }
+    if (this.inOrder) this.tree.add32(this.hashes, 32 * i);
+    this.count++;
+    if (this.options.verifySignatures) this.queueSignature(r, id, i);
+  }
+
+  private checkFields(r: Receipt, id: string, time: number): void {
+    if (r.tenant_id !== this.head.head.tenant_id) this.problem(id, `belongs to tenant "${String(r.tenant_id)}"`);
+    if (!(time >= this.start && time < this.end)) this.problem(id, `received_at ${r.received_at} is outside the period`);
+    if (id === '') this.problem(undefined, 'has no event_id');
+  }
+
+  private queueSignature(r: Receipt, id: string, index: number): void {
+    this.pending.push(
+      (async () => {
+        const failure = await signatureFailure({
+          key: keyFor(this.keys, r.key_id),
+          signature: r.signature_b64url,
+          message: canonicalBytes(receiptStatementOf(r)),
+          backend: this.options.backend,
+        }).catch(reasonOf);
+        if (failure) {
+          this.badSignatures++;
+          this.problem(id, `signature: ${failure}`, index);
+        }
+      })(),
+    );
+  }
+
+  /** Waits for signatures in flight when enough are queued (or all, at the end), and reports progress. */
+  async progress(final: boolean): Promise<void> {
+    if (final || this.pending.length >= SIGNATURES_IN_FLIGHT) await Promise.all(this.pending.splice(0));
+    if (!this.options.onProgress) return;
+    if (final || this.count - this.lastProgress >= PROGRESS_EVERY) {
+      this.lastProgress = this.count;
+      this.options.onProgress(this.count, this.head.head.tree_size);
+      // Let a browser paint the progress between batches.
+      if (!final) await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }
+
+  async finish(headCheck: Check | undefined): Promise<AuditReport> {
+    await this.progress(true);
+    const root = this.inOrder ? this.tree.root() : this.sortedRoot();
+    const { head } = this.head;
+    const checks: AuditReport['checks'] = {
+      ...(headCheck ? { head: headCheck } : {}),
+      receipts: this.receiptsCheck(),
+      root: bytesEqual(root, this.head.root) ? { ok: true } : { ok: false, reason: this.rootReason() },
+      ...(this.options.verifySignatures
+        ? { signatures: this.badSignatures ? { ok: false, reason: `${this.badSignatures} receipt signatures do not verify` } : { ok: true } }
+        : {}),
+    };
+    const failed = Object.values(checks).find((c) => !c.ok);
+    return {
+      ok: !failed,
+      ...(failed ? { reason: failed.reason } : {}),
+      tenant_id: head.tenant_id,
+      period_start: head.period_start,
+      period_end: head.period_end,
+      tree_size: head.tree_size,
+      count: this.count,
+      root_b64url: b64uEncode(root),
+      in_order: this.inOrder,
+      head_proven: headCheck?.ok === true,
+      checks,
+      problems: this.problems,
+      problem_count: this.problemCount,
+    };
+  }
+
+  private receiptsCheck(): Check {
+    const n = this.problemCount - this.badSignatures;
+    return n === 0 ? { ok: true } : { ok: false, reason: `${n} problems with the receipts (first: ${this.problems[0]!.reason})` };
+  }
+
+  private rootReason(): string {
+    const size = this.head.head.tree_size;
+    if (this.count < size) return `the export has ${this.count} receipts, the signed head ${size}: ${size - this.count} missing`;
+    if (this.count > size) return `the export has ${this.count} receipts, the signed head ${size}: ${this.count - size} extra`;
+    return 'the rebuilt root differs from the signed head: a receipt was changed, or replaced';
+  }
+
+  /** Leaf order for an unordered export: sort positions by (received_at, event_id), then build. */
+  private sortedRoot(): Uint8Array {
+    const { times, ids } = this;
+    const order = new Uint32Array(this.count);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    order.sort((a, b) => times[a]! - times[b]! || (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0));
+    const tree = new TreeBuilder();
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
+      if (k > 0) {
+        const j = order[k - 1]!;
+        if (times[i] === times[j] && ids[i] === ids[j]) this.problem(ids[i], 'appears twice', i);
+      }
+      tree.add32(this.hashes, 32 * i);
+    }
+    return tree.root();
+  }
+
+  private grow(i: number): void {
+    if (32 * (i + 1) <= this.hashes.length) return;
+    const hashes = new Uint8Array(this.hashes.length * 2);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
+    const times = new Float64Array(this.times.length * 2);
+    times.set(this.times);
+    this.times = times;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The receipts of a period export, from whatever the caller holds: receipt
+ * objects, strings of one or more NDJSON lines (a whole `GET /export` body, or its
+ * lines), or UTF-8 byte chunks cut anywhere (a `fetch` body, a file stream). Sync
+ * or async iterables, or a ReadableStream. Items come out in batches, so a
+ * million receipts cost a few hundred awaits, not a million.
+ */
+
+/** One receipt as read: the parsed value, or the reason the line is not one. */
+export type ReadItem = { value: unknown; error?: undefined } | { error: string };
+
+export type ReceiptSource = string | Iterable<unknown> | AsyncIterable<unknown> | ReadableStream<Uint8Array | string>;
+
+const BATCH = 4096;
+
+export async function* readReceipts(source: ReceiptSource): AsyncGenerator<ReadItem[]> {
+  const lines = new LineReader();
+  if (typeof source === 'string' || Symbol.iterator in source) {
+    let batch: ReadItem[] = [];
+    for (const item of typeof source === 'string' ? [source] : (source as Iterable<unknown>)) {
+      lines.push(item, batch);
+      if (batch.length >= BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    lines.end(batch);
+    if (batch.length) yield batch;
+    return;
+  }
+  for await (const item of iterateAsync(source)) {
+    const batch: ReadItem[] = [];
+    lines.push(item, batch);
+    if (batch.length) yield batch;
+  }
+  const last: ReadItem[] = [];
+  lines.end(last);
+  if (last.length) yield last;
+}
+
+/** Turns items into receipts: objects as they are, strings as whole lines, bytes as a UTF-8 stream cut anywhere. */
+class LineReader {
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private carry = '';
+  private broken = false;
+
+  push(item: unknown, out: ReadItem[]): void {
+    if (item instanceof Uint8Array) {
+      if (this.broken) return;
+      let text: string;
+      try {
+        text = this.decoder.decode(item, { stream: true });
+      } catch {
+        this.broken = true;
+        out.push({ error: 'the export is not valid UTF-8; reading stopped there' });
+        return;
+      }
+      const lines = (this.carry + text).split('\n');
+      this.carry = lines.pop()!;
+      parseLines(lines, out);
+    } else if (typeof item === 'string') {
+      parseLines(item.split('\n'), out);
+    } else {
+      out.push({ value: item });
+    }
+  }
+
+  end(out: ReadItem[]): void {
+    if (this.carry) parseLines([this.carry], out);
+    this.carry = '';
+  }
+}
+
+function parseLines(lines: string[], out: ReadItem[]): void {
+  for (const raw of lines) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.trim() === '') continue;
+    try {
+      out.push({ value: JSON.parse(line) });
+    } catch {
+      out.push({ error: 'the line is not JSON' });
+    }
+  }
+}
+
+async function* iterateAsync(source: Exclude<ReceiptSource, string>): AsyncGenerator<unknown> {
+  if (Symbol.asyncIterator in source) {
+    yield* source as AsyncIterable<unknown>;
+    return;
+  }
+  // A ReadableStream in a browser that cannot iterate streams yet.
+  const reader = (source as ReadableStream<unknown>).getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
