@@ -1,3 +1,14 @@
-// Entry "aegislog". The client lands here (issue 4); until then it exposes the shared protocol layer.
-export * from './protocol/index.js';
+// Entry "aegislog": the client, its queues, the event validator and zod schemas, errors and wire types.
+export * from './client/index.js';
+export * from './queue/index.js';
+export type { FetchLike } from './transport/http.js';
+export type { BeaconLike, FetchLaterLike } from './transport/exit.js';
+export * from './schema/index.js';
+export * from './schema/zod.js';
+export { AegisLogError, AegisLogValidationError, AegisLogHttpError, ErrorCode } from './protocol/errors.js';
+export { canonicalize, canonicalBytes } from './protocol/jcs.js';
+export { eventDigest } from './protocol/statements.js';
+export { formatTime, parseTime } from './protocol/time.js';
+export type * from './protocol/types.js';
+export { SIGNING_ALG } from './protocol/types.js';
 export * from './trace/index.js';

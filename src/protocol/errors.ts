@@ -39,5 +39,34 @@ export const ErrorCode = {
   TooDeep: 'ERR_TOO_DEEP',
   BundleInvalid: 'ERR_BUNDLE_INVALID',
   ProofInvalid: 'ERR_PROOF_INVALID',
+  // The client's own failures (AegisLogHttpError carries the HTTP status).
+  Network: 'ERR_NETWORK',
+  Timeout: 'ERR_TIMEOUT',
+  /** An HTTP error answer without a code of its own. */
+  Http: 'ERR_HTTP',
+  /** An answer that is not what PROTOCOL.md §7 describes. */
+  BadResponse: 'ERR_BAD_RESPONSE',
+  /** A receipt whose digest, event_id, tenant or signature does not match the event sent. */
+  ReceiptMismatch: 'ERR_RECEIPT_MISMATCH',
+  /** maxQueueSize reached: the new event was dropped. */
+  QueueFull: 'ERR_QUEUE_FULL',
+  /** The queue store failed to write or read. */
+  QueueStore: 'ERR_QUEUE_STORE',
+  Closed: 'ERR_CLOSED',
+  Config: 'ERR_CONFIG',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** A failed HTTP exchange: `status` is 0 for network errors and timeouts; `code` is the server's own where it gave one. */
+export class AegisLogHttpError extends AegisLogError {
+  readonly status: number;
+  /** Milliseconds the server asked to wait (`Retry-After`, capped), when it did. */
+  readonly retryAfter: number | undefined;
+
+  constructor(code: string, message: string, status: number, options: { field?: string | undefined; cause?: unknown; retryAfter?: number | undefined } = {}) {
+    super(code, message, options as { field?: string; cause?: unknown });
+    this.name = 'AegisLogHttpError';
+    this.status = status;
+    this.retryAfter = options.retryAfter;
+  }
+}

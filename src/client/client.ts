@@ -1,0 +1,264 @@
+import { AegisLogError, ErrorCode } from '../protocol/errors.js';
+import type { Receipt } from '../protocol/types.js';
+import { indexedDBQueue } from '../queue/indexeddb.js';
+import { memoryQueue } from '../queue/memory.js';
+import { QUEUED, type QueueEntry, type QueueStore } from '../queue/types.js';
+import { utf8Length } from '../transport/bytes.js';
+import { ExitDelivery, type FetchLaterLike } from '../transport/exit.js';
+import type { Delivery, FlushResult } from './delivery.js';
+import { buildEvent, queueKey, type RecordOptions } from './event.js';
+import type { AegisLogOptions, ClientConfig, ClientStats, LockManagerLike, VerificationResult } from './options.js';
+
+const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose');
+
+/**
+ * The AegisLog client. `record()` validates, freezes the event as JSON and
+ * returns its id; the events of one tick are written ahead to the queue store
+ * in one call (one IndexedDB transaction); one delivery loop sends them and
+ * deletes each only once its receipt is checked. See docs/client.md.
+ */
+export class AegisLog {
+  readonly tenantId: string;
+  readonly endpoint: string;
+  /** The Web Locks name the flushing tab holds (`navigator.locks.query()` lists it under `held`). */
+  readonly lockName: string;
+  /** The queue store: queued events and dead letters (see `deadLetters`, `requeueDeadLetters`). */
+  readonly queue: QueueStore;
+  readonly #cfg: ClientConfig;
+  readonly #options: AegisLogOptions;
+  /** The delivery loop, loaded right after construction (see #delivery()). */
+  #loading: Promise<Delivery> | undefined;
+  #loop: Delivery | undefined;
+  readonly #locks: LockManagerLike | undefined;
+  readonly #exit: ExitDelivery | undefined;
+  /** This tab's events not yet acknowledged, for exit delivery (browsers only), and those of them still being written. */
+  readonly #known = new Map<string, QueueEntry>();
+  readonly #writingKeys = new Set<string>();
+  #pending: QueueEntry[] = [];
+  #writing: Promise<void> | undefined;
+  #written: Promise<void> = Promise.resolve();
+  #draining: Promise<FlushResult> | undefined;
+  #dropped = 0;
+  #closing: Promise<FlushResult> | undefined;
+  readonly #cleanups: (() => void)[] = [];
+
+  constructor(options: AegisLogOptions) {
+    const endpoint = (this.endpoint = String(options.endpoint).replace(/\/+$/, ''));
+    if (!/^https?:\/\//.test(endpoint)) throw new AegisLogError(ErrorCode.Config, 'endpoint must be an http(s) URL', { field: 'endpoint' });
+    const tenantId = (this.tenantId = options.tenantId ?? 'default');
+    const doc = globalThis.document;
+    const nav = globalThis.navigator as (Navigator & { locks?: LockManagerLike }) | undefined;
+    const store = (this.queue = options.queue ?? (doc || globalThis.indexedDB ? indexedDBQueue({ name: `aegislog:${tenantId}@${endpoint}` }) : memoryQueue()));
+    this.#options = options;
+    this.lockName = `aegislog-flush:${store.name}`;
+    this.#locks = options.locks === false ? undefined : (options.locks ?? nav?.locks);
+    const cfg: ClientConfig = (this.#cfg = {
+      endpoint,
+      tenantId,
+      headers: { 'content-type': 'application/json', ...(options.apiKey && { 'x-api-key': options.apiKey }) },
+      store,
+      fetch: options.fetch ?? ((url, init) => fetch(url, init)),
+      timeout: options.timeout ?? 10_000,
+      retry: { attempts: 5, baseDelay: 500, maxDelay: 30_000, maxRetryAfter: 60_000, ...options.retry },
+      publicKeys: options.publicKeys,
+      counts: { stored: 0, inFlight: 0, sent: 0, retried: 0, deadLettered: 0 },
+      report: (error, ids) => (options.onError ? options.onError(error, ids) : console.error('aegislog:', error, ids)),
+      onReceipt: options.onReceipt,
+      onFlush: options.onFlush,
+    });
+
+    const fetchLater = options.fetchLater === false ? undefined : (options.fetchLater ?? (globalThis as { fetchLater?: FetchLaterLike }).fetchLater);
+    const beacon = options.beacon === false ? undefined : (options.beacon ?? nav?.sendBeacon?.bind(nav));
+    const exit = (this.#exit = doc && (fetchLater || beacon)
+      ? new ExitDelivery({ endpoint, apiKey: options.apiKey ?? '', headers: cfg.headers, beacon, fetchLater, unsent: () => [...this.#known.values()], holdMs: cfg.timeout })
+      : undefined);
+    if (exit) {
+      const onHide = () => (doc.visibilityState === 'hidden' ? exit.onHide() : exit.onShow());
+      // visibilitychange and pagehide, never unload (it breaks the back/forward cache and often does not fire).
+      this.#listen(doc, 'visibilitychange', onHide);
+      this.#listen(globalThis, 'pagehide', () => exit.onHide());
+    }
+    void this.#delivery().catch((error) => cfg.report(error));
+
+    const interval = options.flushInterval ?? 5000;
+    if (interval > 0) {
+      const timer = setInterval(() => this.#autoFlush(), interval) as unknown as { unref?: () => void };
+      timer.unref?.(); // never keeps Node alive: beforeExit flushes instead
+      this.#cleanups.push(() => clearInterval(timer as never));
+      // Events left by an earlier page or process go now, not after the first interval.
+      store.count(QUEUED).then((n) => ((cfg.counts.stored = n) && this.#autoFlush()), (error) => cfg.report(storeError(error)));
+    }
+    const proc = (globalThis as { process?: { on?: Function; off?: Function } }).process;
+    if (!doc && typeof proc?.off === 'function') this.#flushBeforeExit(proc as unknown as EventTarget);
+  }
+
+  /**
+   * Records an event and returns its event_id. Throws `AegisLogValidationError`
+   * naming the field for bad input (nothing is queued then). No I/O here: the
+   * write to the queue store happens at the end of the tick.
+   */
+  record(eventType: string, payload?: Record<string, unknown>, options?: RecordOptions): string {
+    if (this.#closing) throw new AegisLogError(ErrorCode.Closed, 'record() after close()');
+    const event = buildEvent(this.tenantId, eventType, payload, options);
+    const id = event.event_id;
+    const max = this.#options.maxQueueSize ?? 1000;
+    if (this.#queued() >= max) {
+      // Overflow policy: drop the newest. What is queued stays until the server has it.
+      this.#dropped++;
+      this.#cfg.report(new AegisLogError(ErrorCode.QueueFull, `queue full (maxQueueSize ${max}): event ${id} dropped`), [id]);
+      return id;
+    }
+    const entry: QueueEntry = { key: queueKey(QUEUED, id), event_id: id, body: JSON.stringify(event) };
+    this.#pending.push(entry);
+    if (this.#exit) {
+      this.#known.set(entry.key, entry);
+      this.#writingKeys.add(entry.key);
+      this.#exit.scheduleArm();
+    }
+    this.#writing ??= Promise.resolve().then(() => {
+      this.#writing = undefined;
+      return this.#persist().then(() => void (this.#queued() >= (this.#options.batchSize ?? 10) && this.#autoFlush()));
+    });
+    return id;
+  }
+
+  /** Sends one event now through `POST /ingest`; returns its receipt, checked against the digest computed here. */
+  async recordSync(eventType: string, payload?: Record<string, unknown>, options?: RecordOptions): Promise<Receipt> {
+    // Loaded on first use: pages that only record() never download it.
+    const event = buildEvent(this.tenantId, eventType, payload, options);
+    return (await import('./lazy.js')).recordSync(this.#cfg, event);
+  }
+
+  /** The server's verification of an event (PROTOCOL.md §7); an unknown id is `status: 'not_found'`, not a throw. */
+  async verify(eventId: string, options: { tenantId?: string } = {}): Promise<VerificationResult> {
+    return (await import('./lazy.js')).verify(this.#cfg, eventId, options.tenantId ?? this.tenantId);
+  }
+
+  /** Sends what is queued, with retries; resolves once the queue is empty or retries ran out (events stay queued). */
+  async flush(): Promise<FlushResult> {
+    // A running drain may have listed the queue before the latest records: let it end, then drain again.
+    await this.#draining;
+    return (this.#draining ??= this.#runFlush().finally(() => (this.#draining = undefined)));
+  }
+
+  /** Stops the timer and the exit handlers, then flushes. record() throws afterwards. */
+  close(): Promise<FlushResult> {
+    return (this.#closing ??= (async () => {
+      for (const cleanup of this.#cleanups) cleanup();
+      const result = await this.flush();
+      this.#exit?.arm(); // what the server did not take still leaves with the page
+      return result;
+    })());
+  }
+
+  async [asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  stats(): ClientStats {
+    const { inFlight, sent, retried, deadLettered } = this.#cfg.counts;
+    return { queued: this.#queued(), inFlight, sent, retried, dropped: this.#dropped, deadLettered };
+  }
+
+  /** True while this client holds the flush lock and runs the delivery loop. */
+  get flushing(): boolean {
+    return !!this.#loop?.flushing;
+  }
+
+  #queued(): number {
+    return this.#cfg.counts.stored + this.#pending.length;
+  }
+
+  /** Writes the pending records in one store call, after earlier writes. A failed write stays pending and is tried again. */
+  #persist(): Promise<void> {
+    const batch = this.#pending;
+    if (batch.length) {
+      this.#pending = [];
+      this.#written = this.#written.then(() => this.#cfg.store.put(batch)).then(
+        () => {
+          this.#cfg.counts.stored += batch.length;
+          for (const e of batch) this.#writingKeys.delete(e.key);
+        },
+        (error) => {
+          this.#pending.unshift(...batch);
+          this.#cfg.report(storeError(error), batch.map((e) => e.event_id));
+        },
+      );
+    }
+    return this.#written;
+  }
+
+  async #runFlush(): Promise<FlushResult> {
+    const { store } = this.#cfg;
+    try {
+      await this.#persist();
+      let result: FlushResult | undefined;
+      const loop = await this.#delivery();
+      if (!this.#locks || !store.shared) return await loop.drain();
+      await this.#locks.request(this.lockName, { ifAvailable: true }, async (lock) => void (lock && (result = await loop.drain())));
+      return result ?? { sent: 0, deadLettered: 0, remaining: await this.#forgetDelivered(), lockedElsewhere: true };
+    } catch (error) {
+      const failure = error instanceof AegisLogError ? error : storeError(error);
+      this.#cfg.report(failure);
+      return { sent: 0, deadLettered: 0, remaining: this.#queued(), error: failure };
+    }
+  }
+
+  /** Another tab flushes this queue: forget what it delivered, so that exit delivery does not send it again. */
+  async #forgetDelivered(): Promise<number> {
+    const writing = new Set(this.#writingKeys);
+    const present = new Set((await this.#cfg.store.list(QUEUED, (this.#options.maxQueueSize ?? 1000) + this.#known.size)).map((e) => e.key));
+    for (const key of this.#known.keys()) if (!present.has(key) && !writing.has(key)) this.#known.delete(key);
+    this.#exit?.scheduleArm();
+    return (this.#cfg.counts.stored = present.size);
+  }
+
+  /** Timer and batch-size flushes: not while one runs, nor while backing off after a flush gave up. */
+  #autoFlush(): void {
+    if (!this.#draining && Date.now() >= (this.#loop?.notBefore ?? 0)) void this.flush();
+  }
+
+  /**
+   * The send path (HTTP, receipts, retries, dead letters) is a separate chunk
+   * for bundlers: it is requested as the client starts, without holding up the
+   * page, while init and record() carry only what they run (docs/client.md, "Size").
+   */
+  #delivery(): Promise<Delivery> {
+    const exit = this.#exit;
+    return (this.#loading ??= import('./lazy.js').then(
+      ({ Delivery }) =>
+        (this.#loop = new Delivery(this.#cfg, {
+          keepalive: (body) => exit?.reserve(utf8Length(body)),
+          settled: (keys) => {
+            for (const key of keys) this.#known.delete(key);
+            exit?.scheduleArm();
+          },
+        })),
+      (error) => {
+        this.#loading = undefined; // a failed chunk load is tried again at the next flush
+        throw error;
+      },
+    ));
+  }
+
+  /** Node: flush on `beforeExit`, again for as long as flushes make progress (the interval timer is unref'd). */
+  #flushBeforeExit(proc: EventTarget): void {
+    let stalled = false;
+    this.#listen(proc, 'beforeExit', () => {
+      if (stalled || this.#draining || !this.#queued()) return;
+      void this.flush().then((r) => (stalled = !(r.sent + r.deadLettered)));
+    });
+  }
+
+  #listen(target: EventTarget, type: string, listener: () => void): void {
+    const t = target as EventTarget & { on?: Function; off?: Function };
+    // Node's process is an EventEmitter (on/off); the page's targets are EventTargets.
+    const [add, remove] = t.off ? [t.on!, t.off] : [t.addEventListener, t.removeEventListener];
+    add.call(t, type, listener);
+    this.#cleanups.push(() => remove.call(t, type, listener));
+  }
+}
+
+function storeError(cause: unknown): AegisLogError {
+  return new AegisLogError(ErrorCode.QueueStore, `queue store failed: ${(cause as Error)?.message ?? cause}`, { cause });
+}

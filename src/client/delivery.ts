@@ -1,0 +1,168 @@
+import type { AegisLogError } from '../protocol/errors.js';
+import type { Receipt } from '../protocol/types.js';
+import { DEAD, QUEUED, type DeadLetterError, type QueueEntry } from '../queue/types.js';
+import { AegisLogHttpError, ErrorCode } from '../protocol/errors.js';
+import { backoffDelay, exchange, sleep } from '../transport/http.js';
+import type { ClientConfig } from './options.js';
+import { digestOf, receiptMismatch } from './receipt.js';
+
+/** PROTOCOL.md §7: a batch holds at most 500 events and 1 MiB. */
+export const MAX_BATCH_EVENTS = 500;
+export const MAX_BATCH_BYTES = 1024 * 1024;
+
+export interface FlushResult {
+  /** Events the server acknowledged during this flush (duplicates included). */
+  sent: number;
+  deadLettered: number;
+  /** Events still queued when the flush ended. */
+  remaining: number;
+  /** Another tab held the flush lock: it delivers this queue. */
+  lockedElsewhere?: boolean;
+  /** Why the flush stopped early (retries exhausted, store failure). The events stay queued. */
+  error?: AegisLogError;
+}
+
+/** One HTTP exchange of the delivery loop, for tests and debugging (`onFlush`). */
+export interface FlushReport {
+  route: '/ingest' | '/ingest/batch';
+  events: number;
+  outcome: 'ok' | 'retry' | 'split' | 'refused';
+  status: number;
+  keepalive: boolean;
+}
+
+/** Hooks the client gives the loop: keepalive bytes while the page hides, and news of settled events. */
+export interface DeliveryHooks {
+  /** Reserves keepalive bytes for this body if the page is hidden; returns their release, or undefined for a plain fetch. */
+  keepalive(body: string): (() => void) | undefined;
+  settled(keys: string[]): void;
+}
+
+/**
+ * The one delivery loop: takes the oldest durable events, sends them, and
+ * deletes them only once their receipts are checked. Retryable failures back
+ * off with full jitter; permanent refusals go to the dead letters, so that no
+ * event holds the queue up.
+ */
+export class Delivery {
+  flushing = false;
+  /** After a flush gave up, timer- and size-triggered flushes wait until then. */
+  notBefore = 0;
+  readonly #cfg: ClientConfig;
+  readonly #hooks: DeliveryHooks;
+  /** Keys settled during this drain: a stale KV list may still show them. */
+  #settled = new Set<string>();
+  #result: FlushResult = { sent: 0, deadLettered: 0, remaining: 0 };
+
+  constructor(cfg: ClientConfig, hooks: DeliveryHooks) {
+    this.#cfg = cfg;
+    this.#hooks = hooks;
+  }
+
+  /** Sends until the queue is empty or retries run out. One drain at a time (the client sees to it). */
+  async drain(): Promise<FlushResult> {
+    const { store, retry, counts } = this.#cfg;
+    const result: FlushResult = (this.#result = { sent: 0, deadLettered: 0, remaining: 0 });
+    this.#settled = new Set();
+    this.flushing = true;
+    try {
+      for (let attempt = 0; ; ) {
+        const listed = (await store.list(QUEUED, MAX_BATCH_EVENTS)).filter((e) => !this.#settled.has(e.key));
+        if (!listed.length) break;
+        // Sized in UTF-16 units, exact for ASCII; a batch that is larger in bytes gets a 413 and is split.
+        let n = 0;
+        for (let size = 13; n < listed.length && (size += listed[n]!.body.length + 1) <= MAX_BATCH_BYTES; ) n++;
+        const batch = listed.slice(0, n || 1);
+        const error = await this.#send(batch);
+        if (!error) attempt = 0;
+        else if (attempt++ < retry.attempts) {
+          counts.retried += batch.length;
+          await sleep(backoffDelay(attempt - 1, retry, error.retryAfter));
+        } else {
+          result.error = error;
+          this.notBefore = Date.now() + backoffDelay(attempt, retry, error.retryAfter);
+          this.#cfg.report(error, batch.map((e) => e.event_id));
+          break;
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+    result.remaining = counts.stored = await store.count(QUEUED);
+    return result;
+  }
+
+  /** One request. Returns the error to retry on, or undefined once every event in it is settled. */
+  async #send(batch: QueueEntry[]): Promise<AegisLogHttpError | undefined> {
+    const cfg = this.#cfg;
+    // A lone event goes to /ingest: an event near the 1 MiB limit fits there, not inside a batch envelope.
+    const route = batch.length > 1 ? '/ingest/batch' : '/ingest';
+    const body = batch.length > 1 ? `{"events":[${batch.map((e) => e.body).join(',')}]}` : batch[0]!.body;
+    const release = this.#hooks.keepalive(body);
+    cfg.counts.inFlight += batch.length;
+    const outcome = await exchange(cfg.endpoint + route, { method: 'POST', headers: cfg.headers, body, keepalive: !!release }, cfg);
+    cfg.counts.inFlight -= batch.length;
+    release?.();
+    const { kind } = outcome;
+    cfg.onFlush?.({ route, events: batch.length, outcome: kind, status: kind === 'ok' ? outcome.status : outcome.error.status, keepalive: !!release });
+    if (kind === 'ok') return this.#settle(batch, batch.length > 1 ? outcome.body : { receipts: [outcome.body], errors: [] });
+    if (kind === 'retry') return outcome.error;
+    // 413 splits the batch; a 400 about a whole batch is bisected down to the event it is about.
+    if (batch.length > 1 && (kind === 'split' || outcome.error.status === 400)) {
+      const half = batch.length >> 1;
+      return (await this.#send(batch.slice(0, half))) ?? this.#send(batch.slice(half));
+    }
+    return this.#deadLetter(batch, outcome.error);
+  }
+
+  /** Matches receipts and per-event errors to the batch. Each receipt is checked against the digest of what was sent. */
+  async #settle(batch: QueueEntry[], answer: unknown): Promise<AegisLogHttpError | undefined> {
+    const { receipts, errors } = (answer ?? {}) as { receipts?: Receipt[]; errors?: (DeadLetterError & { index: number; event_id: string })[] };
+    if (!Array.isArray(receipts) || !Array.isArray(errors)) return badAnswer('has no receipts and errors arrays');
+    const acked: QueueEntry[] = [];
+    const good: Receipt[] = [];
+    let missing = 0;
+    for (const [i, entry] of batch.entries()) {
+      const refusal = errors.find((e) => e?.index === i && e.event_id === entry.event_id);
+      const receipt = receipts.find((r) => r?.event_id === entry.event_id);
+      if (refusal) {
+        await this.#deadLetter([entry], { code: String(refusal.code), message: String(refusal.message), status: 200, field: refusal.field });
+      } else if (receipt) {
+        const event = JSON.parse(entry.body) as { tenant_id: string };
+        const mismatch = receiptMismatch(receipt, entry.event_id, event.tenant_id, await digestOf(event));
+        if (mismatch) await this.#deadLetter([entry], mismatch);
+        else acked.push(entry), good.push(receipt);
+      } else missing++;
+    }
+    if (acked.length) {
+      await this.#remove(acked);
+      this.#cfg.counts.sent += acked.length;
+      this.#result.sent += acked.length;
+      for (const receipt of good) this.#cfg.onReceipt?.(receipt);
+    }
+    return missing ? badAnswer(`answered ${missing} of ${batch.length} events with neither a receipt nor an error`) : undefined;
+  }
+
+  async #deadLetter(entries: QueueEntry[], error: DeadLetterError): Promise<undefined> {
+    const { code, message, status, field } = error;
+    // Written before the queue entry is deleted: a crash in between leaves a copy, never a loss.
+    await this.#cfg.store.put(entries.map((e) => ({ ...e, key: DEAD + e.key.slice(QUEUED.length), error: { code, message, status, field } })));
+    await this.#remove(entries);
+    this.#cfg.counts.deadLettered += entries.length;
+    this.#result.deadLettered += entries.length;
+    this.#cfg.report(error instanceof AegisLogHttpError ? error : new AegisLogHttpError(code, message, status ?? 0, { field }), entries.map((e) => e.event_id));
+    return undefined;
+  }
+
+  async #remove(entries: QueueEntry[]): Promise<void> {
+    const keys = entries.map((e) => e.key);
+    await this.#cfg.store.delete(keys);
+    for (const key of keys) this.#settled.add(key);
+    this.#cfg.counts.stored = Math.max(0, this.#cfg.counts.stored - keys.length);
+    this.#hooks.settled(keys);
+  }
+}
+
+function badAnswer(why: string): AegisLogHttpError {
+  return new AegisLogHttpError(ErrorCode.BadResponse, `the server's answer ${why}`, 200);
+}

@@ -1,0 +1,58 @@
+import { AegisLogValidationError, ErrorCode } from '../protocol/errors.js';
+import { formatTime } from '../protocol/time.js';
+import type { WireEvent } from '../protocol/types.js';
+import { CONTEXT_NAMES, checkPayloadKeys, isPlainObject, validateEvent } from '../schema/index.js';
+import type { EventContexts } from '../schema/zod.js';
+
+/**
+ * Per-event options, by their wire names (as OpenAI's and Stripe's SDKs keep
+ * wire names for wire data). `recorded_at` defaults to the client clock.
+ */
+export interface RecordOptions extends EventContexts {
+  event_id?: string;
+  trace_id?: string;
+  recorded_at?: string;
+}
+
+const OPTION_NAMES: ReadonlySet<string> = new Set(['event_id', 'trace_id', 'recorded_at', ...CONTEXT_NAMES]);
+
+/** Builds and validates the wire event (PROTOCOL.md §2). Throws `AegisLogValidationError` naming the field; nothing is queued then. */
+export function buildEvent(tenantId: string, eventType: string, payload: unknown, options: RecordOptions | undefined): WireEvent {
+  if (payload === undefined || payload === null) payload = {};
+  if (!isPlainObject(payload)) throw new AegisLogValidationError(ErrorCode.SchemaInvalid, 'payload must be a plain object', 'payload');
+  checkPayloadKeys(payload);
+  const event: Record<string, unknown> = { ...payload, tenant_id: tenantId, event_type: eventType };
+  if (options) {
+    if (!isPlainObject(options)) throw new AegisLogValidationError(ErrorCode.SchemaInvalid, 'options must be a plain object', 'options');
+    for (const key of Object.keys(options)) {
+      if (!OPTION_NAMES.has(key)) {
+        throw new AegisLogValidationError(ErrorCode.SchemaInvalid, `${key} is not a record option`, key);
+      }
+      const value = (options as Record<string, unknown>)[key];
+      if (value !== undefined) event[key] = value;
+    }
+  }
+  event.event_id ??= newId();
+  event.trace_id ??= newId();
+  event.recorded_at ??= formatTime(Date.now());
+  return validateEvent(event);
+}
+
+/** UUID v4 (PROTOCOL.md §2). `crypto.randomUUID` needs a secure context in browsers; elsewhere, the same from getRandomValues. */
+export function newId(): string {
+  return crypto.randomUUID?.() ?? '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0]! & (15 >> (+c / 4)))).toString(16));
+}
+
+let lastMs = 0;
+let seq = 0;
+
+/**
+ * A queue key that sorts in record order, within this tab and roughly across
+ * tabs (time first); the event_id makes it unique across tabs and reloads.
+ */
+export function queueKey(prefix: string, eventId: string): string {
+  const now = Date.now();
+  seq = now === lastMs ? seq + 1 : 0;
+  lastMs = now;
+  return `${prefix}${now.toString(36).padStart(9, '0')}${seq.toString(36).padStart(4, '0')}:${eventId}`;
+}

@@ -1,0 +1,100 @@
+import type { AegisLogError } from '../protocol/errors.js';
+import type { Receipt } from '../protocol/types.js';
+import type { QueueStore } from '../queue/types.js';
+import type { BeaconLike, FetchLaterLike } from '../transport/exit.js';
+import type { FetchLike } from '../transport/http.js';
+import type { HttpConfig, RetryPolicy } from '../transport/http.js';
+import type { FlushReport } from './delivery.js';
+
+/** The part of the Web Locks API the client uses (`navigator.locks`). */
+export interface LockManagerLike {
+  request(name: string, options: { ifAvailable: true }, callback: (lock: unknown) => Promise<void>): Promise<unknown>;
+}
+
+export interface AegisLogOptions {
+  /** Base URL of the AegisLog API, such as `https://aegislog.example.com` (no trailing slash needed). */
+  endpoint: string;
+  /** Default `'default'`. */
+  tenantId?: string;
+  /** Sent as `X-Api-Key`. In a browser, an `ingest`-scope key (publishable); it also travels in beacon bodies. */
+  apiKey?: string;
+  /** Flush when this many events are queued. Default 10. */
+  batchSize?: number;
+  /** Flush every this many ms; `0` runs no timer at all (edge functions: `ctx.waitUntil(log.flush())`). Default 5000. */
+  flushInterval?: number;
+  /** Events waiting at most; beyond it record() drops the new event (counted in `dropped`, reported to onError). Default 1000. */
+  maxQueueSize?: number;
+  /** Per-request timeout, ms. Default 10000. */
+  timeout?: number;
+  /** Where events wait: default IndexedDB in browsers (memory if it fails), memory elsewhere. See `kvQueue` for edge runtimes. */
+  queue?: QueueStore;
+  /** Replaces `globalThis.fetch` (tests, proxies, instrumented clients). */
+  fetch?: FetchLike;
+  /** Failures that record() cannot throw: dropped events, dead letters, exhausted retries, store errors. Default console.error. */
+  onError?: (error: AegisLogError, eventIds?: string[]) => void;
+  /** Page-exit beacon: `false` disables it; a function replaces `navigator.sendBeacon` (bound). */
+  beacon?: false | BeaconLike;
+  /** Deferred exit delivery: `false` disables it; a function replaces `globalThis.fetchLater`. */
+  fetchLater?: false | FetchLaterLike;
+  /** One flusher per queue across tabs: `false` disables it; an object replaces `navigator.locks`. */
+  locks?: false | LockManagerLike;
+  /** Trusted keys (PEM, JWK, JWKS, or a list): recordSync and verify then check receipt signatures locally. */
+  publicKeys?: unknown;
+  /**
+   * Backoff of the delivery loop and of recordSync/verify. Defaults: 5 attempts
+   * after the first, base 500 ms, ceiling 30000 ms, Retry-After capped at 60000 ms.
+   */
+  retry?: Partial<RetryPolicy>;
+  /** Each receipt the delivery loop or recordSync received, after its digest was checked. */
+  onReceipt?: (receipt: Receipt) => void;
+  /** Each HTTP exchange of the delivery loop (testing, debugging). */
+  onFlush?: (report: FlushReport) => void;
+}
+
+export interface ClientStats {
+  /** Events waiting: written to the queue store, or about to be. */
+  queued: number;
+  /** Events in requests not yet answered. */
+  inFlight: number;
+  /** Events the server acknowledged (duplicates included). */
+  sent: number;
+  /** Events sent again after a retryable failure. */
+  retried: number;
+  /** Events refused by record() because the queue was full. */
+  dropped: number;
+  /** Events the server refused for good, kept in the dead-letter store. */
+  deadLettered: number;
+}
+
+export interface VerificationResult {
+  status: 'verified' | 'pending' | 'invalid' | 'not_found';
+  event_id?: string;
+  event?: Record<string, unknown>;
+  cryptographic_proof?: {
+    kms_signature_valid: boolean;
+    digest_b64url: string;
+    signature_b64url: string;
+    key_id: string;
+    signing_alg: string;
+  };
+  merkle_linkage?: Record<string, unknown> | null;
+  compliance?: Record<string, unknown>;
+  verified_at?: string;
+  /** With `publicKeys`: the receipt checked here, against the pinned keys, not the server's word. */
+  local?: { receipt_signature: boolean; digest: boolean; key_id: string; reason?: string };
+  [field: string]: unknown;
+}
+
+/** The options resolved once, shared by the client's parts (delivery loop, recordSync, verify). */
+export interface ClientConfig extends HttpConfig {
+  endpoint: string;
+  tenantId: string;
+  headers: Record<string, string>;
+  store: QueueStore;
+  publicKeys: unknown;
+  /** Delivery counters, shown by stats(). `stored` is the queue store's size as last known. */
+  counts: { stored: number; inFlight: number; sent: number; retried: number; deadLettered: number };
+  report(error: AegisLogError, eventIds?: string[]): void;
+  onReceipt?: ((receipt: Receipt) => void) | undefined;
+  onFlush?: ((report: FlushReport) => void) | undefined;
+}

@@ -1,0 +1,14 @@
+import { hexEncode } from '../protocol/base64url.js';
+
+/**
+ * `sha256:<hex>` of a policy text or file, for `policy_context.policy_hash`
+ * (the Time Machine Defense: prove later which rules were in force). Through
+ * WebCrypto, in browsers, edge runtimes and Node alike. A string is hashed as UTF-8.
+ */
+export async function policyHash(data: string | Uint8Array | ArrayBuffer | Blob): Promise<string> {
+  const bytes =
+    typeof data === 'string' ? new TextEncoder().encode(data)
+    : typeof Blob !== 'undefined' && data instanceof Blob ? await data.arrayBuffer()
+    : (data as Uint8Array | ArrayBuffer);
+  return `sha256:${hexEncode(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource)))}`;
+}

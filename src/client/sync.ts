@@ -1,0 +1,40 @@
+import type { Receipt, WireEvent } from '../protocol/types.js';
+import { exchangeWithRetry } from '../transport/http.js';
+import type { ClientConfig, VerificationResult } from './options.js';
+import { digestOf, receiptMismatch } from './receipt.js';
+import { checkEvidence, checkReceiptSignature } from './signature.js';
+
+// recordSync and verify, which the client loads on first use: a page that only
+// record()s never downloads them (the ≤ 8 KB `init + record` budget).
+
+/** POSTs one event (built and validated by the client) to /ingest and checks the receipt. */
+export async function recordSync(cfg: ClientConfig, event: WireEvent): Promise<Receipt> {
+  const digest = await digestOf(event);
+  const outcome = await request(cfg, '/ingest', { method: 'POST', headers: cfg.headers, body: JSON.stringify(event) });
+  if (outcome.kind !== 'ok') throw outcome.error;
+  const mismatch = receiptMismatch(outcome.body, event.event_id, cfg.tenantId, digest);
+  if (mismatch) throw mismatch;
+  const receipt = outcome.body as Receipt;
+  if (cfg.publicKeys !== undefined) await checkReceiptSignature(receipt, cfg.publicKeys);
+  cfg.onReceipt?.(receipt);
+  return receipt;
+}
+
+export async function verify(cfg: ClientConfig, eventId: string, tenantId: string): Promise<VerificationResult> {
+  const query = `${encodeURIComponent(eventId)}?tenant_id=${encodeURIComponent(tenantId)}`;
+  const outcome = await request(cfg, `/verify/${query}`, { method: 'GET', headers: cfg.headers });
+  if (outcome.kind !== 'ok') {
+    if (outcome.error.status === 404) return { status: 'not_found', event_id: eventId };
+    throw outcome.error;
+  }
+  const result = outcome.body as VerificationResult;
+  if (cfg.publicKeys === undefined) return result;
+  // The server's verdict is its word; the pinned keys check its receipt here.
+  const evidence = await request(cfg, `/evidence/${query}`, { method: 'GET', headers: cfg.headers });
+  if (evidence.kind !== 'ok') throw evidence.error;
+  return { ...result, local: await checkEvidence(evidence.body, cfg.publicKeys) };
+}
+
+function request(cfg: ClientConfig, path: string, init: RequestInit) {
+  return exchangeWithRetry(cfg.endpoint + path, init, cfg, () => void cfg.counts.retried++);
+}

@@ -1,0 +1,15 @@
+import { DEAD, QUEUED, type QueueEntry, type QueueStore } from './types.js';
+
+/** Events the server refused for good (each with its `error`), oldest first. Pass `log.queue`. */
+export function deadLetters(store: QueueStore, limit = 1000): Promise<QueueEntry[]> {
+  return store.list(DEAD, limit);
+}
+
+/** Puts dead letters back in the queue, after fixing what the server refused (a key, say); returns how many. */
+export async function requeueDeadLetters(store: QueueStore, limit = 1000): Promise<number> {
+  const dead = await store.list(DEAD, limit);
+  // Queue copy first, dead letter deleted after: a crash in between leaves a duplicate, never a loss.
+  await store.put(dead.map(({ error: _, ...e }) => ({ ...e, key: QUEUED + e.key.slice(DEAD.length) })));
+  await store.delete(dead.map((e) => e.key));
+  return dead.length;
+}
