@@ -1,4 +1,4 @@
-import { AegisLogError } from '../protocol/index.js';
+import { AegisLogError, ErrorCode } from '../protocol/index.js';
 import { isPlainObject, validateEvent } from '../schema/index.js';
 import type { WireEvent } from '../protocol/index.js';
 import { BodyTooLarge, readBodyText } from './body.js';
@@ -38,7 +38,7 @@ type Route = 'ingest' | 'batch' | 'beacon';
  * (a single `/ingest` goes to `/ingest`, whose answer is one receipt).
  */
 export function createRelay(options: RelayOptions): Relay {
-  if (!options.endpoint || !options.apiKey) throw new AegisLogError('ERR_CONFIG', 'createRelay needs endpoint and apiKey');
+  if (!options.endpoint || !options.apiKey) throw new AegisLogError(ErrorCode.Config, 'createRelay needs endpoint and apiKey', { field: options.endpoint ? 'apiKey' : 'endpoint' });
   const endpoint = options.endpoint.replace(/\/+$/, '');
   const origins = new Set(options.allowedOrigins);
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
@@ -93,7 +93,7 @@ export function createRelay(options: RelayOptions): Relay {
   async function batch(body: unknown, route: Route, origin: string | null): Promise<Response> {
     // A beacon carries {"key","events"}; the key is the browser's business and is never forwarded.
     if (!isPlainObject(body) || !Array.isArray(body.events) || body.events.length === 0) {
-      return failure(400, 'ERR_SCHEMA_INVALID', 'events must be a non-empty array of events', origin, {}, 'events');
+      return failure(400, ErrorCode.SchemaInvalid, 'events must be a non-empty array of events', origin, {}, 'events');
     }
     const good: { event: WireEvent; index: number }[] = [];
     const errors: BatchError[] = [];
@@ -147,7 +147,7 @@ async function upstreamAnswer(response: Response, origin: string | null): Promis
 
 function refusal(error: unknown, origin: string | null): Response {
   if (!(error instanceof AegisLogError)) throw error;
-  return failure(error.code === 'ERR_TOO_LARGE' ? 413 : 400, error.code, error.message, origin, {}, error.field);
+  return failure(error.code === ErrorCode.TooLarge ? 413 : 400, error.code, error.message, origin, {}, error.field);
 }
 
 function failure(status: number, code: string, message: string, origin: string | null, extra: Record<string, string> = {}, field?: string): Response {
