@@ -122,6 +122,15 @@ export class AegisLog {
     return id;
   }
 
+  /**
+   * Resolves once every event recorded so far is in the queue store (IndexedDB:
+   * committed), without sending anything; rejects if the store failed to write.
+   */
+  async durable(): Promise<void> {
+    await this.#persist();
+    if (this.#pending.length) throw storeError('the write failed; the events are kept in memory and written again later');
+  }
+
   /** Sends one event now through `POST /ingest`; returns its receipt, checked against the digest computed here. */
   async recordSync(eventType: string, payload?: Record<string, unknown>, options?: RecordOptions): Promise<Receipt> {
     // Loaded on first use: pages that only record() never download it.

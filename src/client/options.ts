@@ -1,6 +1,7 @@
 import type { AegisLogError } from '../protocol/errors.js';
 import type { Receipt } from '../protocol/types.js';
 import type { QueueStore } from '../queue/types.js';
+import type { EvidenceReport } from '../verify/index.js';
 import type { BeaconLike, FetchLaterLike } from '../transport/exit.js';
 import type { FetchLike } from '../transport/http.js';
 import type { HttpConfig, RetryPolicy } from '../transport/http.js';
@@ -80,8 +81,8 @@ export interface VerificationResult {
   merkle_linkage?: Record<string, unknown> | null;
   compliance?: Record<string, unknown>;
   verified_at?: string;
-  /** With `publicKeys`: the receipt checked here, against the pinned keys, not the server's word. */
-  local?: { receipt_signature: boolean; digest: boolean; key_id: string; reason?: string };
+  /** With `publicKeys`: the evidence bundle checked here against the pinned keys, by `aegislog/verify`, not taken on the server's word. */
+  local?: EvidenceReport;
   [field: string]: unknown;
 }
 
