@@ -1,0 +1,133 @@
+// Step 1: the pinned keys. A pasted key is the auditor's own; a fetched JWKS
+// is flagged, loudly when it comes from the server that produced the evidence
+// (PROTOCOL.md §6: such a key proves nothing).
+import { importPublicKey, flattenKeys, type VerifyKey } from '../../src/verify/index.js';
+import { byId, h, pill, short } from '../shared/dom.js';
+
+export interface PinnedKey {
+  key: VerifyKey;
+  /** Where it came from, as shown to the auditor. */
+  source: string;
+  /** The JWKS URL, for fetched keys. */
+  url?: URL;
+  /** Set when the key came from a URL of the evidence's own server. */
+  sameServer: boolean;
+}
+
+export interface KeysPanel {
+  keys(): VerifyKey[];
+  /** Re-evaluates the same-server warning after new evidence origins are known. */
+  recheck(evidenceOrigins: ReadonlySet<string>): void;
+}
+
+export function keysPanel(evidenceOrigins: () => ReadonlySet<string>, onChange: () => void): KeysPanel {
+  const pinned = new Map<string, PinnedKey>();
+  const text = byId<HTMLTextAreaElement>('key-text');
+  const url = byId<HTMLInputElement>('jwks-url');
+  const message = byId('key-message');
+  const list = byId('key-list');
+
+  const say = (kind: 'warn' | 'fail' | 'info' | '', ...content: (Node | string)[]) => {
+    message.className = kind ? `notice notice-${kind}` : 'notice';
+    message.replaceChildren(...content);
+  };
+
+  const add = (keys: VerifyKey[], source: string, sameServer: boolean, from?: URL) => {
+    for (const key of keys) pinned.set(key.kid, { key, source, sameServer, ...(from ? { url: from } : {}) });
+    render();
+    onChange();
+  };
+
+  byId('key-pin').addEventListener('click', async () => {
+    try {
+      const keys = flattenKeys(await importPublicKey(text.value));
+      add(keys, 'pasted by you', false);
+      say('info', `Pinned ${keys.length} key${keys.length === 1 ? '' : 's'}. Compare the kid below with the one you were given.`);
+      text.value = '';
+    } catch (error) {
+      say('fail', h('strong', {}, 'Not a P-256 public key.'), (error as Error).message);
+    }
+  });
+
+  byId('key-clear').addEventListener('click', () => {
+    pinned.clear();
+    say('');
+    render();
+    onChange();
+  });
+
+  byId('jwks-load').addEventListener('click', async () => {
+    let target: URL;
+    try {
+      target = new URL(url.value.trim());
+      if (target.protocol !== 'https:' && target.protocol !== 'http:') throw new Error('not http(s)');
+    } catch {
+      say('fail', h('strong', {}, 'Not a URL.'), 'Give the full http(s) address of a JWKS.');
+      return;
+    }
+    say('info', `Fetching ${target.href}…`);
+    try {
+      const response = await fetch(target, { credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' });
+      if (!response.ok) throw new Error(`the server answered ${response.status}`);
+      const keys = flattenKeys(await importPublicKey(await response.json()));
+      const same = isEvidenceServer(target, evidenceOrigins());
+      add(keys, `fetched from ${target.href}`, same, target);
+      if (same) say('warn', ...sameServerWarning(target));
+      else {
+        say('info', `Loaded ${keys.length} key${keys.length === 1 ? '' : 's'} from ${target.origin}. A fetched key is only as trustworthy as that URL: compare each kid with one obtained out of band.`);
+      }
+    } catch (error) {
+      say('fail', h('strong', {}, 'Could not load the JWKS.'), (error as Error).message);
+    }
+  });
+
+  function render(): void {
+    if (pinned.size === 0) {
+      list.replaceChildren(h('li', { class: 'empty' }, 'No key pinned yet: checks that need a signature stay grey.'));
+      return;
+    }
+    list.replaceChildren(
+      ...[...pinned.values()].map(({ key, source, sameServer }) =>
+        h(
+          'li',
+          {},
+          sameServer ? pill('warn', 'from the evidence server') : pill('ok', 'pinned'),
+          h('span', { class: 'check-name', title: key.kid }, `kid ${short(key.kid, 12)}`),
+          h('span', { class: 'reason' }, source),
+          h('button', { type: 'button', class: 'ghost', 'aria-label': `Remove key ${key.kid}`, onclick: () => {
+            pinned.delete(key.kid);
+            render();
+            onChange();
+          } }, 'Remove'),
+        ),
+      ),
+    );
+  }
+
+  return {
+    keys: () => [...pinned.values()].map((p) => p.key),
+    recheck(origins) {
+      let changed = false;
+      for (const entry of pinned.values()) {
+        if (entry.url && !entry.sameServer && isEvidenceServer(entry.url, origins)) {
+          entry.sameServer = true;
+          changed = true;
+          say('warn', ...sameServerWarning(entry.url));
+        }
+      }
+      if (changed) render();
+    },
+  };
+}
+
+/** The page's own origin counts: `aegislog dev` serves this page and the API from one origin. */
+function isEvidenceServer(url: URL, evidenceOrigins: ReadonlySet<string>): boolean {
+  return url.origin === location.origin || evidenceOrigins.has(url.origin);
+}
+
+function sameServerWarning(url: URL): (Node | string)[] {
+  return [
+    h('strong', {}, `Warning: this key comes from ${url.origin}, the server that produced the evidence.`),
+    'Whoever controls that server can sign anything and publish the matching key, so checks against it prove nothing about the evidence. Pin a key obtained out of band (paste it above) before relying on any result.',
+  ];
+}

@@ -1,0 +1,162 @@
+// The auditor page: pin a key, load evidence, see every check. Everything is
+// computed here; the only request this page makes after loading is a JWKS
+// fetch the auditor asks for.
+import type { Checkpoint, EvidenceBundle } from '../../src/protocol/index.js';
+import { b64uDecode, verifyCheckpointChain, verifyEvidence } from '../../src/verify/index.js';
+import { byId, h, pill } from '../shared/dom.js';
+import { itemKey, parseEvidenceText, type EvidenceItem } from './inputs.js';
+import { keysPanel } from './keys-panel.js';
+import { periodPanel } from './period.js';
+import { bundleCard, chainTimeline, verdictOf } from './render.js';
+
+/** Cards drawn at most; the summary still counts every bundle. */
+const MAX_CARDS = 200;
+
+const items = new Map<string, EvidenceItem>();
+/** Origins that evidence came from (links from the chat demo say so): a JWKS from one of them proves nothing. */
+const evidenceOrigins = new Set<string>();
+let generation = 0;
+
+const keys = keysPanel(() => evidenceOrigins, () => void refresh());
+const period = periodPanel(() => keys.keys());
+const loadStatus = byId('load-status');
+
+function addText(text: string, source: string): void {
+  const { items: found, problems } = parseEvidenceText(text, source);
+  let added = 0;
+  for (const item of found) {
+    const key = itemKey(item);
+    if (!items.has(key)) added++;
+    items.set(key, item);
+  }
+  const skipped = found.length - added;
+  const parts = [`${source}: ${added} item${added === 1 ? '' : 's'} added`];
+  if (skipped) parts.push(`${skipped} already loaded`);
+  if (problems.length) parts.push(`${problems.length} skipped (${problems.slice(0, 3).join('; ')}${problems.length > 3 ? '; …' : ''})`);
+  loadStatus.textContent = parts.join(', ') + '.';
+  void refresh();
+}
+
+async function addFiles(files: FileList | null): Promise<void> {
+  for (const file of files ?? []) addText(await file.text(), file.name);
+}
+
+function ofKind<K extends EvidenceItem['kind']>(kind: K): Extract<EvidenceItem, { kind: K }>[] {
+  return [...items.values()].filter((item): item is Extract<EvidenceItem, { kind: K }> => item.kind === kind);
+}
+
+/** Re-verifies everything loaded against the pinned keys. Later calls supersede earlier ones. */
+async function refresh(): Promise<void> {
+  const mine = ++generation;
+  keys.recheck(evidenceOrigins);
+  const pinned = keys.keys();
+  const hasKeys = pinned.length > 0;
+  const checkpoints = ofKind('checkpoint').map((item) => item.value).sort(byPeriod);
+  const bundles = ofKind('bundle');
+
+  const chain = hasKeys && checkpoints.length > 0 ? await verifyCheckpointChain(checkpoints, { keys: pinned }) : undefined;
+  // The verifier needs a key for every check; without one the page shows the events and their flags only.
+  const reports = hasKeys
+    ? await Promise.all(bundles.map((item) => verifyEvidence(item.value, { keys: pinned, checkpoints })))
+    : bundles.map(() => undefined);
+  if (mine !== generation) return;
+
+  const verdicts = reports.map((report) => verdictOf(report).state);
+  const count = (state: string) => verdicts.filter((v) => v === state).length;
+  const summary = byId('summary');
+  if (bundles.length === 0) summary.replaceChildren(h('span', { class: 'empty' }, 'No evidence bundles loaded.'));
+  else {
+    summary.replaceChildren(
+      `${bundles.length} bundle${bundles.length === 1 ? '' : 's'}:`,
+      count('ok') ? pill('ok', `${count('ok')} verified`) : '',
+      count('warn') ? pill('warn', `${count('warn')} ${hasKeys ? 'signed, pending seal' : 'awaiting a key'}`) : '',
+      count('fail') ? pill('fail', `${count('fail')} failed`) : '',
+    );
+  }
+  const cards = bundles.slice(0, MAX_CARDS).map((item, i) => bundleCard(item.value as EvidenceBundle, reports[i], item.source));
+  if (bundles.length > MAX_CARDS) cards.push(h('p', { class: 'hint' }, `Showing the first ${MAX_CARDS} bundles; the summary counts all ${bundles.length}.`));
+  byId('bundles').replaceChildren(...cards);
+
+  const chainSummary = byId('chain-summary');
+  if (checkpoints.length === 0) chainSummary.replaceChildren(h('span', { class: 'empty' }, 'No checkpoints loaded: drop the answer of GET /checkpoints.'));
+  else if (!chain) chainSummary.replaceChildren(pill('warn', `${checkpoints.length} checkpoints, not checked: pin a key`));
+  else chainSummary.replaceChildren(chain.ok ? pill('ok', `${chain.length} checkpoints, chain intact`) : pill('fail', `chain broken at checkpoint ${chain.firstBreak!.index + 1}: ${chain.firstBreak!.reason}`));
+  byId('chain').replaceChildren(...chainTimeline(checkpoints, chain));
+
+  period.update(ofKind('receipt').map((item) => item.value), bundles.map((item) => item.value));
+}
+
+function byPeriod(a: Checkpoint, b: Checkpoint): number {
+  return a.period_start < b.period_start ? -1 : a.period_start > b.period_start ? 1 : 0;
+}
+
+/** Links from the chat demo carry one pending bundle in the fragment (never sent to a server) and the API's origin. */
+function loadFromFragment(): void {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const from = params.get('from');
+  if (from) {
+    try {
+      evidenceOrigins.add(new URL(from).origin);
+    } catch {
+      /* not a URL: ignore */
+    }
+  }
+  const bundle = params.get('bundle');
+  if (bundle) {
+    try {
+      addText(new TextDecoder().decode(b64uDecode(bundle, 'bundle')), 'the link');
+    } catch (error) {
+      loadStatus.textContent = `The link's evidence could not be read: ${(error as Error).message}`;
+    }
+  }
+}
+
+function wireEvidenceInputs(): void {
+  const zone = byId('drop-zone');
+  zone.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (event) => {
+    event.preventDefault();
+    zone.classList.remove('over');
+    void addFiles(event.dataTransfer?.files ?? null);
+  });
+  const files = byId<HTMLInputElement>('files');
+  files.addEventListener('change', () => void addFiles(files.files).then(() => (files.value = '')));
+  const text = byId<HTMLTextAreaElement>('evidence-text');
+  byId('evidence-add').addEventListener('click', () => {
+    if (text.value.trim() === '') {
+      loadStatus.textContent = 'Paste a bundle, a list of bundles, an NDJSON export or checkpoints first.';
+      return;
+    }
+    addText(text.value, 'pasted text');
+    text.value = '';
+  });
+  byId('evidence-clear').addEventListener('click', () => {
+    items.clear();
+    loadStatus.textContent = 'Evidence cleared.';
+    void refresh();
+  });
+}
+
+/** Offline once loaded: a service worker keeps this folder's files (see sw.ts). */
+function registerOffline(): void {
+  const status = byId('net-status');
+  const show = () => status.replaceChildren(navigator.onLine ? 'Online · nothing is sent' : 'Offline · fully functional');
+  addEventListener('online', show);
+  addEventListener('offline', show);
+  show();
+  if ('serviceWorker' in navigator && location.protocol.startsWith('http')) {
+    navigator.serviceWorker.register('./sw.js').catch(() => {
+      /* offline use then relies on the HTTP cache; verification itself never needs the network */
+    });
+  }
+}
+
+wireEvidenceInputs();
+registerOffline();
+addEventListener('hashchange', loadFromFragment);
+loadFromFragment();
+void refresh();

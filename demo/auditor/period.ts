@@ -1,0 +1,106 @@
+// Step 5: a whole period. The export's receipts must rebuild exactly the tenant
+// root that the period's signed checkpoint commits to; the tenant head comes
+// from a sealed bundle of that tenant and period, verified first.
+import type { EvidenceBundle, Receipt, TenantHead } from '../../src/protocol/index.js';
+import { auditPeriod, type VerifyKey } from '../../src/verify/index.js';
+import { byId, h, pill } from '../shared/dom.js';
+
+interface Plan {
+  tenant: string;
+  receipts: Receipt[];
+  bundle: EvidenceBundle;
+  head: TenantHead;
+}
+
+export interface PeriodPanel {
+  update(receipts: Receipt[], bundles: EvidenceBundle[]): void;
+}
+
+export function periodPanel(keys: () => VerifyKey[]): PeriodPanel {
+  const inputs = byId('period-inputs');
+  const run = byId<HTMLButtonElement>('period-run');
+  const progress = byId<HTMLProgressElement>('period-progress');
+  const result = byId('period-result');
+  let plan: Plan | undefined;
+  let running = false;
+
+  run.addEventListener('click', async () => {
+    if (!plan || running) return;
+    running = true;
+    run.disabled = true;
+    progress.value = 0;
+    const current = plan;
+    result.replaceChildren(pill('info', `Auditing ${current.receipts.length} receipts…`));
+    try {
+      result.replaceChildren(...(await audit(current, keys(), (done, total) => (progress.value = total ? done / total : 1))));
+    } catch (error) {
+      result.replaceChildren(pill('fail', 'Audit failed'), ' ', (error as Error).message);
+    } finally {
+      running = false;
+      run.disabled = !plan || keys().length === 0;
+    }
+  });
+
+  return {
+    update(receipts, bundles) {
+      plan = planOf(receipts, bundles);
+      const hasKeys = keys().length > 0;
+      if (receipts.length === 0) inputs.replaceChildren('Load a period export (NDJSON from GET /export) and a sealed bundle of the same tenant and period.');
+      else if (!plan) inputs.replaceChildren(`${receipts.length} receipts loaded. Add a sealed bundle of the same tenant and period: its signed tenant head is what the receipts must add up to.`);
+      else {
+        inputs.replaceChildren(
+          h('span', {}, `${plan.receipts.length} receipts of tenant `, h('code', {}, plan.tenant), `, period ${plan.head.period_start} → ${plan.head.period_end}; the head (tree size ${plan.head.tree_size}) comes from event `, h('code', {}, plan.bundle.receipt.event_id), '.'),
+          hasKeys ? '' : h('span', {}, ' Pin a key to run the audit.'),
+        );
+      }
+      run.disabled = running || !plan || !hasKeys;
+    },
+  };
+}
+
+/** Groups the receipts by tenant and finds a sealed bundle whose period holds them all. */
+function planOf(receipts: Receipt[], bundles: EvidenceBundle[]): Plan | undefined {
+  const tenants = [...new Set(receipts.map((r) => r.tenant_id))];
+  for (const tenant of tenants) {
+    const mine = receipts.filter((r) => r.tenant_id === tenant);
+    const first = mine.reduce((min, r) => (r.received_at < min ? r.received_at : min), mine[0]!.received_at);
+    const last = mine.reduce((max, r) => (r.received_at > max ? r.received_at : max), mine[0]!.received_at);
+    const bundle = bundles.find(
+      (b) => b.status === 'sealed' && b.tenant_head?.tenant_id === tenant && b.tenant_head.period_start <= first && last < b.tenant_head.period_end,
+    );
+    if (bundle?.tenant_head) return { tenant, receipts: mine, bundle, head: bundle.tenant_head };
+  }
+  return undefined;
+}
+
+async function audit(plan: Plan, keys: VerifyKey[], onProgress: (done: number, total: number) => void): Promise<(Node | string)[]> {
+  const started = performance.now();
+  // The sealed bundle carries the tenant head with its proof up to the signed checkpoint: the head is proven, not trusted.
+  const report = await auditPeriod(plan.receipts, plan.bundle, { keys, onProgress, verifySignatures: true });
+  const seconds = (performance.now() - started) / 1000;
+  const rate = Math.round(report.count / Math.max(seconds, 1e-3)).toLocaleString('en');
+  const checks = h(
+    'ul',
+    { class: 'list', 'aria-label': 'Period checks' },
+    ...Object.entries(report.checks).map(([name, check]) =>
+      h('li', { 'data-check': name }, pill(check.ok ? 'ok' : 'fail', check.ok ? 'pass' : 'fail'), h('span', { class: 'check-name' }, name), h('span', { class: 'reason' }, check.reason ?? PERIOD_CHECKS[name] ?? '')),
+    ),
+  );
+  const problems = report.problems.slice(0, 10).map((p) => h('li', {}, `#${p.index + 1}${p.event_id ? ` (${p.event_id})` : ''}: ${p.reason}`));
+  const headline = report.ok
+    ? [pill('ok', 'Period verified'), ` ${report.count} receipts, each signed by a pinned key, rebuild the signed tenant root (${seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${seconds.toFixed(2)} s`}, ${rate} receipts/s).`]
+    : [pill('fail', 'Period audit failed'), ` ${report.reason ?? ''}`];
+  return [
+    h('p', {}, ...headline),
+    checks,
+    problems.length ? h('ul', { class: 'hint', 'aria-label': 'Problems' }, ...problems) : '',
+    report.problem_count > problems.length ? h('p', { class: 'hint' }, `${report.problem_count - problems.length} more problems.`) : '',
+  ];
+}
+
+const PERIOD_CHECKS: Record<string, string> = {
+  head: "The tenant head is in the period's signed checkpoint",
+  receipts: "Every receipt is the tenant's and lies inside the period",
+  root: 'The receipts rebuild exactly the signed tenant root',
+  signatures: 'Every receipt is signed by a pinned key',
+};
