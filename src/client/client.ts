@@ -201,11 +201,13 @@ export class AegisLog {
     const { store } = this.#cfg;
     try {
       await this.#persist();
-      let result: FlushResult | undefined;
       const loop = await this.#delivery();
-      if (!this.#locks || !store.shared) return await loop.drain();
-      await this.#locks.request(this.lockName, { ifAvailable: true }, async (lock) => void (lock && (result = await loop.drain())));
-      return result ?? { sent: 0, deadLettered: 0, remaining: await this.#forgetDelivered(), lockedElsewhere: true };
+      let result: FlushResult = { sent: 0, deadLettered: 0, remaining: 0, lockedElsewhere: true };
+      const drain = async () => void (result = await loop.drain());
+      if (this.#locks && store.shared) await this.#locks.request(this.lockName, { ifAvailable: true }, async (lock) => lock && drain());
+      else await drain();
+      if (store.shared) result.remaining = await this.#forgetDelivered();
+      return result;
     } catch (error) {
       const failure = error instanceof AegisLogError ? error : storeError(error);
       this.#cfg.report(failure);
@@ -213,7 +215,7 @@ export class AegisLog {
     }
   }
 
-  /** Another tab flushes this queue: forget what it delivered, so that exit delivery does not send it again. */
+  /** Other tabs flush this queue too: forget what they delivered, so that exit delivery does not send it again. */
   async #forgetDelivered(): Promise<number> {
     const writing = new Set(this.#writingKeys);
     const present = new Set((await this.#cfg.store.list(QUEUED, (this.#options.maxQueueSize ?? 1000) + this.#known.size)).map((e) => e.key));
@@ -263,6 +265,7 @@ export class AegisLog {
     const t = target as EventTarget & { on?: Function; off?: Function };
     // Node's process is an EventEmitter (on/off); the page's targets are EventTargets.
     const [add, remove] = t.off ? [t.on!, t.off] : [t.addEventListener, t.removeEventListener];
+    if (!add) return;
     add.call(t, type, listener);
     this.#cleanups.push(() => remove.call(t, type, listener));
   }

@@ -5,7 +5,7 @@ export interface KVNamespaceLike {
   get(key: string): Promise<unknown>;
   put(key: string, value: string): Promise<unknown>;
   delete(key: string): Promise<unknown>;
-  list(options: { prefix: string; limit?: number; cursor?: string }): Promise<
+  list(options: { prefix: string; limit?: number; cursor?: string; startAfter?: string }): Promise<
     { keys: { name: string }[]; list_complete?: boolean; cursor?: string } | Map<string, unknown>
   >;
 }
@@ -70,20 +70,22 @@ function kvOps(kv: KVNamespaceLike): Ops {
     delete: (keys) => Promise.all(keys.map((k) => kv.delete(k))),
     async list(prefix, limit) {
       const out: [string, unknown][] = [];
-      let cursor: string | undefined;
-      do {
-        // Without a limit, KV pages by 1000 and Durable Object storage returns everything.
-        const size = Number.isFinite(limit) ? { limit: Math.min(1000, limit - out.length) } : {};
-        const page = await kv.list({ prefix, ...size, ...(cursor ? { cursor } : {}) });
+      // KV pages with a cursor (at most 1000 names a page); Durable Object storage answers a Map
+      // with the values, and pages with startAfter.
+      for (let cursor: string | undefined, startAfter: string | undefined, more = true; more && out.length < limit; ) {
+        const pageSize = Math.min(1000, limit - out.length);
+        const page = await kv.list({ prefix, limit: pageSize, ...(cursor && { cursor }), ...(startAfter && { startAfter }) });
         if (page instanceof Map) {
-          // Durable Object storage: values included, one call.
           for (const entry of page) out.push(entry);
-          break;
+          startAfter = out.at(-1)?.[0];
+          more = page.size === pageSize;
+        } else {
+          for (const { name } of page.keys) out.push([name, undefined]);
+          cursor = page.cursor;
+          more = page.list_complete === false;
         }
-        for (const { name } of page.keys) out.push([name, undefined]);
-        cursor = page.list_complete === false ? page.cursor : undefined;
-      } while (cursor && out.length < limit);
-      return out.slice(0, limit);
+      }
+      return out;
     },
   };
 }

@@ -40,8 +40,8 @@ export function fakeDurableObjectStorage(): KVNamespaceLike & { map: Map<string,
     async delete(key) {
       return map.delete(key);
     },
-    async list({ prefix, limit }) {
-      const keys = [...map.keys()].filter((k) => k.startsWith(prefix)).sort().slice(0, limit ?? Infinity);
+    async list({ prefix, limit, startAfter }) {
+      const keys = [...map.keys()].filter((k) => k.startsWith(prefix) && (!startAfter || k > startAfter)).sort().slice(0, limit ?? Infinity);
       return new Map(keys.map((k) => [k, map.get(k)]));
     },
   };

@@ -1,0 +1,151 @@
+// Queue stores: one conformance suite over memory, IndexedDB (fake-indexeddb, an in-memory
+// implementation of the IndexedDB spec; real Chromium comes in the e2e suite), and the KV shapes
+// (Map-backed fakes standing for Cloudflare KV, Durable Object storage and Upstash/Vercel KV;
+// real workerd comes in the edge suite).
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AegisLog, indexedDBQueue, kvQueue, memoryQueue, type QueueEntry, type QueueStore } from '../../src/index.js';
+import { fakeDurableObjectStorage, fakeKV, fakeRedis } from './fakes.js';
+import { FAST_RETRY, INGEST_KEY, TENANT, inProcessServer, storedIds, until } from './helpers.js';
+
+let dbCount = 0;
+const freshName = () => `aegislog-test-${process.pid}-${++dbCount}`;
+const entry = (n: number, prefix = 'q'): QueueEntry => ({ key: `${prefix}${String(n).padStart(6, '0')}:id-${n}`, event_id: `id-${n}`, body: `{"n":${n}}` });
+
+const stores: [string, () => QueueStore][] = [
+  ['memory', () => memoryQueue()],
+  ['IndexedDB', () => indexedDBQueue({ name: freshName() })],
+  ['KV (Cloudflare KV shape)', () => kvQueue(fakeKV())],
+  ['KV (Durable Object storage shape)', () => kvQueue(fakeDurableObjectStorage())],
+  ['KV (Redis-like shape)', () => kvQueue(fakeRedis())],
+];
+
+describe.each(stores)('%s queue store', (_, make) => {
+  it('lists by prefix in key order with a limit, counts, deletes', async () => {
+    const store = make();
+    await store.put([entry(3), entry(1), entry(2), entry(9, 'd')]);
+    await store.put([entry(5)]);
+    expect((await store.list('q', 10)).map((e) => e.event_id)).toEqual(['id-1', 'id-2', 'id-3', 'id-5']);
+    expect((await store.list('q', 2)).map((e) => e.event_id)).toEqual(['id-1', 'id-2']);
+    expect(await store.list('d', 10)).toEqual([entry(9, 'd')]);
+    expect(await store.count('q')).toBe(4);
+    await store.delete([entry(1).key, entry(3).key, 'q-not-there']);
+    expect((await store.list('q', 10)).map((e) => e.event_id)).toEqual(['id-2', 'id-5']);
+    expect(await store.count('q')).toBe(2);
+    expect(await store.count('d')).toBe(1);
+  });
+
+  it('keeps bodies byte for byte, and dead-letter errors', async () => {
+    const store = make();
+    const body = JSON.stringify({ text: 'héllo 😀 "quoted" \\ \u2028', n: 1.5e-7 });
+    const dead: QueueEntry = { ...entry(1, 'd'), body, error: { code: 'conflict', message: 'same id, other content', status: 409, field: 'event_id' } };
+    await store.put([dead]);
+    expect(await store.list('d', 1)).toEqual([dead]);
+  });
+
+  it('handles more than one page of keys', async () => {
+    const store = make();
+    await store.put(Array.from({ length: 1203 }, (_, i) => entry(i)));
+    expect(await store.count('q')).toBe(1203);
+    const listed = await store.list('q', 1100);
+    expect(listed).toHaveLength(1100);
+    expect(listed.at(-1)!.event_id).toBe('id-1099');
+  });
+});
+
+describe('KV queue store', () => {
+  it('tolerates a stale list: a listed key whose value is gone is skipped', async () => {
+    const kv = fakeKV();
+    const list = kv.list.bind(kv);
+    // Workers KV is eventually consistent: a deleted key may still be listed for a while.
+    kv.list = async (options) => {
+      const page = (await list(options)) as { keys: { name: string }[] };
+      return { ...page, keys: [...page.keys, { name: `${options.prefix}zz-deleted` }] };
+    };
+    const store = kvQueue(kv);
+    await store.put([entry(1)]);
+    expect((await store.list('q', 10)).map((e) => e.event_id)).toEqual(['id-1']);
+  });
+
+  it('keeps several queues apart by prefix in one namespace', async () => {
+    const kv = fakeKV();
+    const a = kvQueue(kv, { prefix: 'app-a:' });
+    const b = kvQueue(kv, { prefix: 'app-b:' });
+    await a.put([entry(1)]);
+    await b.put([entry(2)]);
+    expect((await a.list('q', 10)).map((e) => e.event_id)).toEqual(['id-1']);
+    expect(await b.count('q')).toBe(1);
+    expect(a.name).not.toBe(b.name);
+  });
+});
+
+describe('IndexedDB queue store', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('writes one put() in one transaction, and is shared by stores of the same name (tabs)', async () => {
+    const name = freshName();
+    const tabA = indexedDBQueue({ name });
+    await tabA.count('q'); // opens the database
+    const transaction = vi.spyOn(IDBDatabase.prototype, 'transaction');
+    await tabA.put(Array.from({ length: 100 }, (_, i) => entry(i)));
+    expect(transaction.mock.calls.filter(([, mode]) => mode === 'readwrite')).toHaveLength(1);
+    const tabB = indexedDBQueue({ name });
+    expect(await tabB.count('q')).toBe(100);
+    expect(tabA.shared).toBe(true);
+  });
+
+  it('falls back to memory with one warning where IndexedDB fails, and keeps working', async () => {
+    const warnings: unknown[] = [];
+    const open = vi.spyOn(indexedDB, 'open').mockImplementation(() => {
+      throw new DOMException('The operation is insecure.', 'SecurityError'); // as in some private modes
+    });
+    const store = indexedDBQueue({ name: freshName(), onFallback: (e) => warnings.push(e) });
+    await store.put([entry(1)]);
+    await store.put([entry(2)]);
+    expect((await store.list('q', 10)).map((e) => e.event_id)).toEqual(['id-1', 'id-2']);
+    expect(warnings).toHaveLength(1);
+    expect(store.shared).toBe(false);
+    expect(open).toHaveBeenCalledTimes(1);
+  });
+
+  it('warns on the console by default', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const saved = globalThis.indexedDB;
+    // @ts-expect-error: a browser without IndexedDB
+    delete globalThis.indexedDB;
+    try {
+      const store = indexedDBQueue({ name: freshName() });
+      await store.put([entry(1)]);
+      expect(await store.count('q')).toBe(1);
+    } finally {
+      globalThis.indexedDB = saved;
+    }
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]![0])).toMatch(/IndexedDB is unavailable/);
+  });
+});
+
+describe('the client on IndexedDB', () => {
+  it('records of one tick go in one transaction; a later page sends what an earlier one left (reload)', async () => {
+    const srv = await inProcessServer();
+    const name = freshName();
+    const options = { endpoint: 'https://aegislog.test', tenantId: TENANT, apiKey: INGEST_KEY, fetch: srv.fetch, retry: FAST_RETRY };
+    const first = new AegisLog({ ...options, queue: indexedDBQueue({ name }), flushInterval: 0, batchSize: 10_000 });
+    await first.durable(); // database open
+    const transaction = vi.spyOn(IDBDatabase.prototype, 'transaction');
+    const ids = Array.from({ length: 500 }, (_, i) => first.record('page_one', { i }));
+    await first.durable();
+    expect(transaction.mock.calls.filter(([, mode]) => mode === 'readwrite')).toHaveLength(1);
+    transaction.mockRestore();
+    expect(srv.calls).toEqual([]);
+    // The page goes away without flushing. The next one finds the events and sends them.
+    const second = new AegisLog({ ...options, queue: indexedDBQueue({ name }), flushInterval: 60_000 });
+    try {
+      await until(() => second.stats().sent === 500, 10_000, 'the next page to send the leftovers');
+      expect(new Set(await storedIds(srv.fetch, options.endpoint))).toEqual(new Set(ids));
+      expect(await indexedDBQueue({ name }).count('q')).toBe(0);
+    } finally {
+      await second.close();
+    }
+  });
+});
