@@ -204,7 +204,7 @@ export class AegisLog {
       const loop = await this.#delivery();
       let result: FlushResult = { sent: 0, deadLettered: 0, remaining: 0, lockedElsewhere: true };
       const drain = async () => void (result = await loop.drain());
-      if (this.#locks && store.shared) await this.#locks.request(this.lockName, { ifAvailable: true }, async (lock) => lock && drain());
+      if (this.#locks && store.shared) await this.#locks.request(this.lockName, { ifAvailable: true }, async (lock) => void (lock && (await drain())));
       else await drain();
       if (store.shared) result.remaining = await this.#forgetDelivered();
       return result;
