@@ -1,0 +1,213 @@
+import { b64uEncode, sha256, tenantHeadHash, type Checkpoint, type TenantHead } from '../protocol/index.js';
+import { auditPeriod, merkleRoot, verifyCheckpointChain, type AuditReport, type ChainReport, type VerifyKey } from '../verify/index.js';
+import { readCheckpointsFile, readHeadFile, type HeadAnchor } from './checkpoints-input.js';
+import type { Command } from './command.js';
+import { routeExport, type Group, type RouteReport } from './export-groups.js';
+import { sizeOf } from './input.js';
+import { KEY_HELP, loadKeys } from './keys-input.js';
+import { progressBar } from './progress.js';
+import { EXIT, InputError, oneLine, required, runChecked, type AuditorIO } from './run-checked.js';
+
+const USAGE = `Usage: aegislog audit --export FILE.ndjson --checkpoints FILE.json --key KEY
+                     [--head FILE]... [--signatures] [--json]
+
+Rebuilds every tenant tree of every period in an export from its receipts and
+checks it against signed evidence: the checkpoint chain, and for each tenant
+and period either its signed tenant head (proven in the checkpoint) or, when
+the export holds every tenant of the period, the checkpoint's global root.
+Streams the export (10^6 receipts and more); a progress bar on a terminal.
+
+  --export FILE        receipts, one JSON object a line (GET /export), in any
+                       order; several tenants and periods may be concatenated
+  --checkpoints FILE   signed checkpoints, oldest first: GET /checkpoints as
+                       saved ({"checkpoints": [...]}) or an array; may also hold
+                       "tenant_heads": [{tenant_head, tenant_inclusion}, ...]
+  --head FILE          a tenant head with its proof: GET /head?tenant_id=&
+                       period_start= as saved, or any sealed evidence bundle of
+                       that tenant and period; repeat for several
+${KEY_HELP}
+  --signatures         also verify every receipt's own signature (slower)
+  --json               one JSON object on stdout instead of text
+  -h, --help           this help
+
+Exit status: 0 every check passed, 1 a check failed, 2 the command could not
+run (bad usage, unreadable file, not JSON, not a usable key).`;
+
+const options = {
+  export: { type: 'string' },
+  checkpoints: { type: 'string' },
+  head: { type: 'string', multiple: true },
+  key: { type: 'string', multiple: true },
+  signatures: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+export const auditCommand: Command = {
+  name: 'audit',
+  summary: 'rebuild every tenant root of a period export and check it against signed checkpoints',
+  usage: USAGE,
+  run: (args, io: AuditorIO) => runChecked({ name: 'audit', options, positionals: { min: 0, max: 0 } }, args, io, (values) => audit(values, io)),
+};
+
+type Values = { export?: string; checkpoints?: string; head?: string[]; key?: string[]; signatures?: boolean; json?: boolean };
+
+/** One (tenant, period) of the export and how it was proven. */
+interface GroupResult {
+  tenant_id: string;
+  period_start: string;
+  ok: boolean;
+  /** What the rebuilt tree was held against: a given signed head (proven in the checkpoint), or the checkpoint's global root rebuilt from every tenant of the period. */
+  against: 'tenant_head' | 'global_root';
+  reason?: string;
+  report?: AuditReport;
+}
+
+async function audit(values: Values, io: AuditorIO): Promise<number> {
+  const exportPath = required(values.export, '--export', 'audit');
+  const file = await readCheckpointsFile(required(values.checkpoints, '--checkpoints', 'audit'), io);
+  const keys = await loadKeys(values.key, io, 'audit');
+  const heads = [...file.heads];
+  for (const path of values.head ?? []) heads.push(await readHeadFile(path, io));
+  const chain = await verifyCheckpointChain(file.checkpoints, { keys });
+
+  const bar = progressBar(io, await sizeOf(exportPath), 'receipts');
+  const running: { group: Group; anchored: boolean; result: Promise<AuditReport | Error> }[] = [];
+  let route: RouteReport;
+  try {
+    route = await routeExport(exportPath, file.checkpoints, (group) => {
+      const checkpoint = file.checkpoints[group.period]!;
+      const anchor = heads.find((h) => h.tenant_head.tenant_id === group.tenantId && h.tenant_head.period_start === checkpoint.period_start);
+      running.push({ group, anchored: anchor !== undefined, result: auditGroup(group, checkpoint, anchor, keys, values.signatures === true) });
+    }, (bytes, receipts) => bar.update(bytes, receipts));
+  } finally {
+    bar.end();
+  }
+  if (route.receipts === 0 && route.unreadableCount > 0) {
+    throw new InputError(`${exportPath} is not an NDJSON export (line ${route.unreadable[0]!.line}: ${route.unreadable[0]!.reason})`);
+  }
+  const settled = await Promise.all(running.map(async ({ result, ...rest }) => ({ ...rest, report: await result })));
+  const groups = judge(settled, file.checkpoints);
+  const ok = chain.ok && route.receipts > 0 && route.unsealed === 0 && route.unreadableCount === 0 && groups.every((g) => g.ok);
+  if (values.json) io.out(JSON.stringify(jsonReport(ok, chain, route, groups), null, 2));
+  else printReport(io, ok, chain, route, groups, file.checkpoints);
+  return ok ? EXIT.ok : EXIT.failed;
+}
+
+async function auditGroup(group: Group, checkpoint: Checkpoint, anchor: HeadAnchor | undefined, keys: VerifyKey[], signatures: boolean): Promise<AuditReport | Error> {
+  // The checkpoint comes from the verified chain, never from the head file: the head is proven into the history we checked.
+  const target = anchor
+    ? { tenant_head: anchor.tenant_head, tenant_inclusion: anchor.tenant_inclusion, checkpoint }
+    : unprovenHead(group.tenantId, checkpoint);
+  try {
+    return await auditPeriod(group.lines, target, { keys, verifySignatures: signatures });
+  } catch (error) {
+    group.discard();
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+/**
+ * Without a signed head the tree is still rebuilt, against this placeholder (only its
+ * tenant and period matter: they check each receipt). Its root and size compare with
+ * nothing: the rebuilt root is judged with the other tenants' against the global root.
+ */
+function unprovenHead(tenantId: string, checkpoint: Checkpoint): TenantHead {
+  const { period_start, period_end } = checkpoint;
+  return { v: 1, tenant_id: tenantId, period_start, period_end, tree_size: 1, root_b64url: b64uEncode(sha256(new Uint8Array(0))) };
+}
+
+/**
+ * Decides each group. With a given head, `auditPeriod` decided (head proven in the
+ * checkpoint, root equal). Without one, every tenant of the period must be in the
+ * export: their rebuilt heads, in tenant order, must give the checkpoint's global
+ * root and tenant count, which proves all of them at once.
+ */
+function judge(settled: { group: Group; anchored: boolean; report: AuditReport | Error }[], checkpoints: readonly Checkpoint[]): GroupResult[] {
+  const byPeriod = new Map<number, typeof settled>();
+  for (const s of settled) byPeriod.set(s.group.period, [...(byPeriod.get(s.group.period) ?? []), s]);
+  const results: GroupResult[] = [];
+  for (const [period, members] of [...byPeriod].sort(([a], [b]) => a - b)) {
+    const checkpoint = checkpoints[period]!;
+    const complete = members.every((m) => !(m.report instanceof Error)) && globalRootMatches(members.map((m) => m.report as AuditReport), checkpoint);
+    for (const { group, anchored, report } of members.sort((a, b) => (a.group.tenantId < b.group.tenantId ? -1 : 1))) {
+      const base = { tenant_id: group.tenantId, period_start: checkpoint.period_start, against: anchored ? 'tenant_head' : 'global_root' } as const;
+      if (report instanceof Error) {
+        results.push({ ...base, ok: false, reason: oneLine(report) });
+      } else if (anchored) {
+        results.push({ ...base, ok: report.ok, ...(report.reason ? { reason: report.reason } : {}), report });
+      } else {
+        const other = [report.checks.receipts, report.checks.signatures].find((c) => c && !c.ok);
+        const reason = other?.reason ?? (complete ? undefined : incompleteReason(group.tenantId, members.length, checkpoint));
+        results.push({ ...base, ok: complete && !other, ...(reason ? { reason } : {}), report });
+      }
+    }
+  }
+  return results;
+}
+
+function globalRootMatches(reports: readonly AuditReport[], checkpoint: Checkpoint): boolean {
+  if (reports.length !== checkpoint.tree_size) return false;
+  const heads = reports
+    .map((r): TenantHead => ({ v: 1, tenant_id: r.tenant_id, period_start: r.period_start, period_end: r.period_end, tree_size: r.count, root_b64url: r.root_b64url }))
+    .sort((a, b) => (a.tenant_id < b.tenant_id ? -1 : 1)); // tenant ids are ASCII: UTF-16 order is byte order
+  return b64uEncode(merkleRoot(heads.map(tenantHeadHash))) === checkpoint.root_b64url;
+}
+
+function incompleteReason(tenantId: string, tenants: number, checkpoint: Checkpoint): string {
+  return `no signed tenant head was given (--head: GET /head?tenant_id=${tenantId}&period_start=${checkpoint.period_start}), ` +
+    `and the ${tenants} tenant(s) in the export do not rebuild the checkpoint's global root over ${checkpoint.tree_size} tenant(s)`;
+}
+
+function printReport(io: AuditorIO, ok: boolean, chain: ChainReport, route: RouteReport, groups: GroupResult[], checkpoints: readonly Checkpoint[]): void {
+  const mark = (pass: boolean) => (pass ? '✓' : '✗');
+  const span = checkpoints.length ? `, ${checkpoints[0]!.period_start} to ${checkpoints.at(-1)!.period_end}` : '';
+  io.out(chain.ok
+    ? `✓ checkpoints: ${chain.length} signed, chain unbroken${span}`
+    : `✗ checkpoints: the chain breaks at checkpoint ${chain.firstBreak!.index}: ${chain.firstBreak!.reason}`);
+  for (const g of groups) {
+    const n = g.report ? receiptsText(g.report.count) : 'receipts';
+    const how = g.against === 'tenant_head' ? 'root equals the signed tenant head, proven in the checkpoint'
+      : "every tenant of the period rebuilt: the checkpoint's global root matches";
+    io.out(`${mark(g.ok)} ${g.tenant_id} ${g.period_start}: ${n}${g.ok ? `, ${how}` : `: ${g.reason}`}`);
+    for (const p of g.report?.problems.slice(0, 10) ?? []) io.out(`    ${p.event_id ?? `#${p.index}`}: ${p.reason}`);
+    if (g.report && g.report.problem_count > 10) io.out(`    … ${g.report.problem_count - 10} more problems (see --json)`);
+  }
+  if (route.unsealed) io.out(`✗ in no period of the checkpoints file: ${receiptsText(route.unsealed)} (the open period, or checkpoints missing)`);
+  if (route.unreadableCount) {
+    io.out(`✗ ${route.unreadableCount} lines are not receipts`);
+    for (const u of route.unreadable.slice(0, 10)) io.out(`    line ${u.line}: ${u.reason}`);
+  }
+  if (route.receipts === 0) io.out('✗ the export holds no receipts: nothing was audited');
+  const trees = `${groups.length} tenant tree${groups.length === 1 ? '' : 's'}`;
+  io.out(ok ? `✓ audit passed: ${receiptsText(route.receipts)} in ${trees}` : `✗ audit failed`);
+}
+
+function receiptsText(n: number): string {
+  return `${n.toLocaleString('en-US')} receipt${n === 1 ? '' : 's'}`;
+}
+
+function jsonReport(ok: boolean, chain: ChainReport, route: RouteReport, groups: GroupResult[]) {
+  return {
+    ok,
+    receipts: route.receipts,
+    chain,
+    groups: groups.map(({ report, ...g }) => ({ ...g, ...(report ? groupDetails(report, g.against === 'tenant_head') : {}) })),
+    unsealed: route.unsealed,
+    unreadable: route.unreadable,
+    unreadable_count: route.unreadableCount,
+  };
+}
+
+/** Without a given head, auditPeriod compared with a placeholder: its `root` check and `tree_size` mean nothing, so they are left out. */
+function groupDetails(report: AuditReport, anchored: boolean) {
+  const { root: _placeholderRoot, ...checks } = report.checks;
+  return {
+    count: report.count,
+    ...(anchored ? { tree_size: report.tree_size } : {}),
+    root_b64url: report.root_b64url,
+    in_order: report.in_order,
+    checks: anchored ? report.checks : checks,
+    problems: report.problems,
+    problem_count: report.problem_count,
+  };
+}

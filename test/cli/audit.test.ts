@@ -1,0 +1,195 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditCommand } from '../../src/cli/audit.js';
+import type { Receipt } from '../../src/protocol/index.js';
+import { fakeIO } from './fake-io.js';
+import { makeSignedLog, ndjson, type SignedLog } from './signed-log.js';
+
+const DAY = 86_400_000;
+const P0 = Date.UTC(2026, 10, 1);
+const dir = mkdtempSync(join(tmpdir(), 'aegislog-audit-'));
+const file = (name: string, content: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+};
+
+let log: SignedLog;
+let key: string;
+let checkpoints: string;
+const receipts = (period: number, tenant: string): Receipt[] => log.periods[period]!.receipts.get(tenant)!.map((r) => r.receipt);
+const lines = (list: readonly Receipt[]) => list.map((r) => JSON.stringify(r)).join('\n') + '\n';
+/** What GET /head answers for a tenant and period. */
+const headOf = (period: number, tenant: string) => {
+  const { tenant_head, tenant_inclusion, checkpoint } = log.bundle(period, tenant, 0);
+  return { tenant_head, tenant_inclusion, checkpoint };
+};
+
+beforeAll(async () => {
+  log = await makeSignedLog([
+    { start: P0, end: P0 + DAY, tenants: { acme: 40, beta: 7, 'gamma.io': 1 } },
+    { start: P0 + DAY, end: P0 + 2 * DAY, tenants: { acme: 13, beta: 2 } },
+    { start: P0 + 2 * DAY, end: P0 + 3 * DAY, tenants: {} },
+  ]);
+  key = file('key.pem', log.key.publicPem);
+  checkpoints = file('checkpoints.json', JSON.stringify({ checkpoints: log.checkpoints }));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function audit(args: string[], extra = {}) {
+  const io = fakeIO(extra);
+  const code = await auditCommand.run(args, io);
+  return { code, out: io.stdout, err: io.stderr };
+}
+
+describe('aegislog audit: exports that hold (exit 0)', () => {
+  it("one tenant's export, against its signed head from GET /head", async () => {
+    const exp = file('acme0.ndjson', ndjson(log.periods[0]!.receipts.get('acme')!));
+    const head = file('head.json', JSON.stringify(headOf(0, 'acme')));
+    const { code, out, err } = await audit(['--export', exp, '--checkpoints', checkpoints, '--head', head, '--key', key]);
+    expect(err).toEqual([]);
+    expect(out).toEqual([
+      `✓ checkpoints: 3 signed, chain unbroken, 2026-11-01T00:00:00.000Z to 2026-11-04T00:00:00.000Z`,
+      '✓ acme 2026-11-01T00:00:00.000Z: 40 receipts, root equals the signed tenant head, proven in the checkpoint',
+      '✓ audit passed: 40 receipts in 1 tenant tree',
+    ]);
+    expect(code).toBe(0);
+  });
+
+  it('an unordered export, with the head given inside the checkpoints file, and every receipt signature', async () => {
+    const shuffled = [...receipts(1, 'acme')].reverse();
+    const exp = file('acme1-unordered.ndjson', lines(shuffled));
+    const cps = file('cps-heads.json', JSON.stringify({ checkpoints: log.checkpoints, tenant_heads: [headOf(1, 'acme')] }));
+    const { code, out } = await audit(['--export', exp, '--checkpoints', cps, '--key', key, '--signatures', '--json']);
+    expect(code).toBe(0);
+    const json = JSON.parse(out.join('\n'));
+    expect(json.groups).toEqual([expect.objectContaining({ tenant_id: 'acme', ok: true, against: 'tenant_head', count: 13, tree_size: 13, in_order: false })]);
+    expect(json.groups[0].checks).toMatchObject({ head: { ok: true }, root: { ok: true }, signatures: { ok: true } });
+  });
+
+  it('every tenant of two periods concatenated, without heads: proven by the global roots', async () => {
+    const all = log.periods.flatMap((p) => [...p.receipts.values()].flat().map((r) => r.receipt));
+    const exp = file('everything.ndjson', lines(all));
+    const { code, out } = await audit(['--export', exp, '--checkpoints', checkpoints, '--key', key]);
+    expect(out.slice(1, 6)).toEqual([
+      "✓ acme 2026-11-01T00:00:00.000Z: 40 receipts, every tenant of the period rebuilt: the checkpoint's global root matches",
+      "✓ beta 2026-11-01T00:00:00.000Z: 7 receipts, every tenant of the period rebuilt: the checkpoint's global root matches",
+      "✓ gamma.io 2026-11-01T00:00:00.000Z: 1 receipt, every tenant of the period rebuilt: the checkpoint's global root matches",
+      "✓ acme 2026-11-02T00:00:00.000Z: 13 receipts, every tenant of the period rebuilt: the checkpoint's global root matches",
+      "✓ beta 2026-11-02T00:00:00.000Z: 2 receipts, every tenant of the period rebuilt: the checkpoint's global root matches",
+    ]);
+    expect(out.at(-1)).toBe('✓ audit passed: 63 receipts in 5 tenant trees');
+    expect(code).toBe(0);
+  });
+
+  it('draws a progress bar only on a terminal, and clears it', async () => {
+    const exp = file('progress.ndjson', ndjson(log.periods[0]!.receipts.get('acme')!));
+    const head = file('head-progress.json', JSON.stringify(headOf(0, 'acme')));
+    const drawn: string[] = [];
+    const args = ['--export', exp, '--checkpoints', checkpoints, '--head', head, '--key', key];
+    expect((await audit(args, { progress: { write: (t: string) => drawn.push(t), columns: 80 } })).code).toBe(0);
+    expect(drawn[0]).toMatch(/^\r\[#+\] 100% 40 receipts [\d,]+\/s\x1b\[K$/);
+    expect(drawn.at(-1)).toBe('\r\x1b[K');
+  });
+});
+
+describe('aegislog audit: exports that do not hold (exit 1)', () => {
+  const run = async (name: string, list: readonly Receipt[], extra: string[] = [], heads = [headOf(0, 'acme')]) => {
+    const cps = file(`${name}-cps.json`, JSON.stringify({ checkpoints: log.checkpoints, tenant_heads: heads }));
+    return audit(['--export', file(`${name}.ndjson`, lines(list)), '--checkpoints', cps, '--key', key, ...extra]);
+  };
+
+  it('a receipt left out', async () => {
+    const { code, out } = await run('missing', receipts(0, 'acme').slice(1));
+    expect(code).toBe(1);
+    expect(out[1]).toBe('✗ acme 2026-11-01T00:00:00.000Z: 39 receipts: the export has 39 receipts, the signed head 40: 1 missing');
+    expect(out.at(-1)).toBe('✗ audit failed');
+  });
+
+  it('a receipt twice', async () => {
+    const list = receipts(0, 'acme');
+    const { code, out } = await run('twice', [...list, list[5]!]);
+    expect(code).toBe(1);
+    expect(out.some((l) => /^ {4}acme-\S+: appears twice$/.test(l))).toBe(true);
+  });
+
+  it('a receipt moved in time (its statement, hence the root, changes)', async () => {
+    const list = receipts(0, 'acme').map((r, i) => (i === 7 ? { ...r, received_at: '2026-11-01T23:59:59.999Z' } : r));
+    const { code, out } = await run('moved', list);
+    expect(code).toBe(1);
+    expect(out[1]).toMatch(/^✗ acme 2026-11-01T00:00:00\.000Z: 40 receipts: the rebuilt root differs from the signed head/);
+  });
+
+  it('a forged receipt signature, found by --signatures only', async () => {
+    const other = receipts(0, 'acme')[0]!.signature_b64url;
+    const list = receipts(0, 'acme').map((r, i) => (i === 3 ? { ...r, signature_b64url: other } : r));
+    expect((await run('forged', list)).code).toBe(0);
+    const { code, out } = await run('forged-sig', list, ['--signatures']);
+    expect(code).toBe(1);
+    expect(out[1]).toMatch(/^✗ acme .*: 1 receipt signatures do not verify$/);
+  });
+
+  it('one tenant of a period without its head: not provable, and says how to fix it', async () => {
+    const { code, out } = await run('partial', receipts(0, 'beta'), [], []);
+    expect(code).toBe(1);
+    expect(out[1]).toBe(
+      '✗ beta 2026-11-01T00:00:00.000Z: 7 receipts: no signed tenant head was given (--head: GET /head?tenant_id=beta&period_start=2026-11-01T00:00:00.000Z), ' +
+        "and the 1 tenant(s) in the export do not rebuild the checkpoint's global root over 3 tenant(s)",
+    );
+  });
+
+  it('a head for another tenant does not prove this one', async () => {
+    const stolen = { ...headOf(0, 'beta') };
+    const { code, out } = await run('stolen', receipts(0, 'acme'), [], [{ ...stolen, tenant_head: { ...stolen.tenant_head!, tenant_id: 'acme' } }]);
+    expect(code).toBe(1);
+    expect(out[1]).toMatch(/^✗ acme .*: the tenant head is not proven in the checkpoint root/);
+  });
+
+  it('receipts after the last checkpoint, and lines that are not receipts', async () => {
+    const late = { ...receipts(0, 'acme')[0]!, received_at: '2026-11-05T10:00:00.000Z' };
+    const exp = file('late.ndjson', `${lines(receipts(0, 'acme'))}${JSON.stringify(late)}\n{oops\n[1,2]\n`);
+    const cps = file('late-cps.json', JSON.stringify({ checkpoints: log.checkpoints, tenant_heads: [headOf(0, 'acme')] }));
+    const { code, out } = await audit(['--export', exp, '--checkpoints', cps, '--key', key]);
+    expect(code).toBe(1);
+    expect(out).toContain('✗ in no period of the checkpoints file: 1 receipt (the open period, or checkpoints missing)');
+    expect(out).toContain('✗ 2 lines are not receipts');
+    expect(out).toContain('    line 42: not JSON');
+    expect(out).toContain('    line 43: not a receipt object');
+  });
+
+  it('a broken checkpoint chain', async () => {
+    const broken = log.checkpoints.map((c, i) => (i === 1 ? { ...c, sealed_at: '2026-11-03T00:00:00.001Z' } : c));
+    const cps = file('broken.json', JSON.stringify(broken));
+    const exp = file('b.ndjson', lines(receipts(0, 'acme')));
+    const { code, out } = await audit(['--export', exp, '--checkpoints', cps, '--key', key, '--head', file('h.json', JSON.stringify(headOf(0, 'acme')))]);
+    expect(code).toBe(1);
+    expect(out[0]).toMatch(/^✗ checkpoints: the chain breaks at checkpoint 1: /);
+  });
+
+  it('an empty export: nothing was audited', async () => {
+    const { code, out } = await audit(['--export', file('empty.ndjson', ''), '--checkpoints', checkpoints, '--key', key]);
+    expect(code).toBe(1);
+    expect(out).toContain('✗ the export holds no receipts: nothing was audited');
+  });
+});
+
+describe('aegislog audit: input it cannot use (exit 2, one line)', () => {
+  const cases: [string, () => string[], RegExp][] = [
+    ['no --export', () => ['--checkpoints', checkpoints, '--key', key], /^aegislog audit: --export is required/],
+    ['no --checkpoints', () => ['--export', file('x.ndjson', '{}'), '--key', key], /^aegislog audit: --checkpoints is required/],
+    ['a missing export', () => ['--export', join(dir, 'none.ndjson'), '--checkpoints', checkpoints, '--key', key], /^aegislog audit: cannot read \S+none\.ndjson: no such file$/],
+    ['an export that is not NDJSON', () => ['--export', file('pdf.ndjson', '%PDF-1.7\n%âãÏÓ\n'), '--checkpoints', checkpoints, '--key', key], /^aegislog audit: \S+pdf\.ndjson is not an NDJSON export \(line 1: not JSON\)$/],
+    ['garbage checkpoints', () => ['--export', file('y.ndjson', '{}'), '--checkpoints', file('g.json', 'nope'), '--key', key], /^aegislog audit: \S+g\.json is not valid JSON/],
+    ['a head file that is no head', () => ['--export', file('z.ndjson', '{}'), '--checkpoints', checkpoints, '--key', key, '--head', file('nohead.json', '{"a":1}')], /^aegislog audit: \S+nohead\.json: expected \{"tenant_head", "tenant_inclusion"\}/],
+    ['a stray argument', () => ['export.ndjson'], /^aegislog audit: unexpected argument 'export\.ndjson'/],
+  ];
+  it.each(cases)('%s', async (_name, args, message) => {
+    const { code, out, err } = await audit(args());
+    expect(code).toBe(2);
+    expect(out).toEqual([]);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(message);
+  });
+});
