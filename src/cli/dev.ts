@@ -9,13 +9,17 @@ import type { ApiKeyConfig, NodeServerHandle } from '../server/node.js';
 import type { CliIO, Command } from './command.js';
 import { UsageError, integerOption, parseOptions } from './command.js';
 
-const USAGE = `Usage: aegislog dev [--host 127.0.0.1] [--port 8787] [--data DIR] [--keys FILE] [--period SECONDS]
+const USAGE = `Usage: aegislog dev [--host 127.0.0.1] [--port 8787] [--data DIR] [--keys FILE] [--period SECONDS] [--sync full|normal]
 
 Runs the reference server: SQLite and a signing key in the data folder
 (default ./.aegislog), periods sealed on their boundaries (default 86400 s, the
 UTC day). Without --keys, a demo tenant "demo" with an ingest, a read and an
 admin key is made once and kept in DIR/dev-keys.json. Serves dist/demo/ at
-/demo/ when it exists. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.`;
+/demo/ when it exists. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
+
+--sync full (default) fsyncs every commit before a receipt goes out, so
+receipts survive power loss; --sync normal survives a crash of the process
+(kill -9) but not of the machine, and answers single events much faster.`;
 
 export interface DevOptions {
   host: string;
@@ -23,6 +27,7 @@ export interface DevOptions {
   dataDir: string;
   keysFile?: string;
   period: number;
+  sync?: 'full' | 'normal';
   /** The demo pages folder (default: dist/demo beside the built CLI). */
   demoDir?: string;
 }
@@ -39,7 +44,7 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const keys = options.keysFile ? await readKeysFile(options.keysFile) : await demoKeys(options.dataDir);
   const signer = await localSigner({ dir: options.dataDir });
-  const store = await sqliteStore(join(options.dataDir, 'aegislog.db'));
+  const store = await sqliteStore(join(options.dataDir, 'aegislog.db'), { synchronous: options.sync ?? 'full' });
   let http: NodeServerHandle | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
@@ -105,7 +110,7 @@ async function printBanner(io: CliIO, url: string, options: DevOptions, keys: Ap
   const of = (scope: ApiKeyConfig['scope']) => keys.find((k) => k.scope === scope);
   const lines = [
     `AegisLog dev server listening on ${url}`,
-    `  data:    ${resolve(options.dataDir)} (SQLite, signing key ${keyId})`,
+    `  data:    ${resolve(options.dataDir)} (SQLite, synchronous=${options.sync ?? 'full'}, signing key ${keyId})`,
     `  period:  ${options.period} s, next seal at ${formatTime(nextSeal)}`,
     `  keys:    ${JSON.stringify(`${url}/.well-known/aegislog/keys.json`).slice(1, -1)}`,
   ];
@@ -138,13 +143,16 @@ export const devCommand: Command = {
       data: { type: 'string' },
       keys: { type: 'string' },
       period: { type: 'string' },
+      sync: { type: 'string' },
     });
+    if (values.sync !== undefined && values.sync !== 'full' && values.sync !== 'normal') throw new UsageError('--sync must be full or normal');
     const options: DevOptions = {
       host: values.host ?? '127.0.0.1',
       port: integerOption(values.port, 'port', 8787, 0, 65535),
       dataDir: values.data ?? '.aegislog',
       period: integerOption(values.period, 'period', 86400, 1, 100 * 365 * 86400),
       ...(values.keys === undefined ? {} : { keysFile: values.keys }),
+      ...(values.sync === undefined ? {} : { sync: values.sync as 'full' | 'normal' }),
     };
     const dev = await startDev(options, io);
     const signal = await new Promise<NodeJS.Signals>((done) => {

@@ -34,6 +34,7 @@ export interface Context {
   evidenceOf(record: StoredRecord): Promise<EvidenceBundle>;
   /** The `/verify` answer for a bundle, checked against the given keys. */
   verifyAnswer(bundle: EvidenceBundle, keys: (EcPublicJwk & { kid: string })[]): Promise<unknown>;
+  sha256(data: Uint8Array): Uint8Array;
   /** Every key the log has signed with, current one included. */
   publicKeys(): Promise<(EcPublicJwk & { kid: string })[]>;
 }

@@ -1,4 +1,4 @@
-import { b64uEncode, canonicalBytes, canonicalize, formatTime, sha256, SIGNING_ALG } from '../protocol/index.js';
+import { b64uEncode, canonicalBytes, canonicalize, formatTime, SIGNING_ALG } from '../protocol/index.js';
 import type { AegisLogError, Receipt, ReceiptStatement, WireEvent } from '../protocol/index.js';
 import { EVENT_FIELDS, isPlainObject, invalid, validateEvent } from '../schema/index.js';
 import type { ApiKeyConfig } from './auth.js';
@@ -33,7 +33,7 @@ const utf8 = new TextEncoder();
  * only after the commit; the bad ones are named by index.
  */
 export async function ingestEvents(
-  deps: { store: Store; signer: Signer; sealer: Sealer },
+  deps: { store: Store; signer: Signer; sealer: Sealer; sha256(data: Uint8Array): Uint8Array },
   events: readonly unknown[],
   key: ApiKeyConfig,
   pythonCompatible: boolean,
@@ -42,14 +42,15 @@ export async function ingestEvents(
   const ready: Prepared[] = [];
   events.forEach((raw, index) => {
     try {
-      ready.push({ index, ...prepare(raw, key, pythonCompatible) });
+      ready.push({ index, ...prepare(raw, key, pythonCompatible, deps.sha256) });
     } catch (error) {
       outcomes.push({ index, error: eventError(error, index, raw) });
     }
   });
   if (ready.length > 0) {
     const issued = await deps.sealer.withReceiptTime(async (ms) => {
-      const records = await Promise.all(ready.map((p) => sign(deps.signer, p, formatTime(ms))));
+      const receivedAt = formatTime(ms);
+      const records = await Promise.all(ready.map((p) => sign(deps, p, receivedAt)));
       return { records, stored: await deps.store.putRecords(records) };
     });
     issued.stored.forEach((outcome, i) => {
@@ -66,7 +67,7 @@ export async function ingestEvents(
 }
 
 /** Fills what the server may fill (§2: `event_id`, `trace_id`, and `tenant_id` from the key), validates, canonicalises. */
-function prepare(raw: unknown, key: ApiKeyConfig, pythonCompatible: boolean): Omit<Prepared, 'index'> {
+function prepare(raw: unknown, key: ApiKeyConfig, pythonCompatible: boolean, sha256: (data: Uint8Array) => Uint8Array): Omit<Prepared, 'index'> {
   if (!isPlainObject(raw)) throw invalid('event', 'must be a JSON object');
   // Python's None arrives as null; §2 says absent fields are omitted, never null.
   if (pythonCompatible) for (const field of EVENT_FIELDS) if (raw[field] === null) delete raw[field];
@@ -83,7 +84,7 @@ function prepare(raw: unknown, key: ApiKeyConfig, pythonCompatible: boolean): Om
   return { event, eventJson, digest: b64uEncode(sha256(utf8.encode(eventJson))) };
 }
 
-async function sign(signer: Signer, p: Prepared, receivedAt: string): Promise<StoredRecord> {
+async function sign({ signer, sha256 }: { signer: Signer; sha256(data: Uint8Array): Uint8Array }, p: Prepared, receivedAt: string): Promise<StoredRecord> {
   const statement: ReceiptStatement = {
     v: 1,
     tenant_id: p.event.tenant_id,

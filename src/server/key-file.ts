@@ -1,6 +1,7 @@
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AegisLogError } from '../protocol/index.js';
+import { nodeLocalSigner } from './node-crypto.js';
 import { generateSigningJwk, localSigner as webLocalSigner } from './signers/local.js';
 import type { LocalSignerOptions } from './signers/local.js';
 import type { Signer } from './types.js';
@@ -32,8 +33,11 @@ export async function loadOrCreateSigningJwk(dir: string): Promise<JsonWebKey> {
   }
 }
 
-/** `localSigner` for Node: also `{ dir }`, a data folder whose key file is made on first run. */
+/**
+ * `localSigner` for Node: also `{ dir }`, a data folder whose key file is made
+ * on first run. A key given as JWK or file signs through node:crypto.
+ */
 export async function localSigner(options: LocalSignerOptions & { dir?: string } = {}): Promise<Signer> {
-  const { dir, ...rest } = options;
-  return webLocalSigner(dir === undefined ? rest : { privateJwk: await loadOrCreateSigningJwk(dir) });
+  const privateJwk = options.dir === undefined ? options.privateJwk : await loadOrCreateSigningJwk(options.dir);
+  return privateJwk ? nodeLocalSigner(privateJwk) : webLocalSigner(options);
 }

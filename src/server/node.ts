@@ -2,7 +2,17 @@
  * Entry "aegislog/server" under Node: everything of the Web entry, plus the
  * SQLite store, `localSigner({ dir })` with its key file, and the `node:http` adapter.
  */
+import { createServer as webCreateServer } from './server.js';
+import type { AegisServer, ServerOptions } from './server.js';
+import { nodeSha256 } from './node-crypto.js';
+
 export * from './index.js';
+export { nodeSha256 } from './node-crypto.js';
+
+/** `createServer` with node:crypto's SHA-256 (the Web entry's pure-JS one is the slower part of every receipt in Node). */
+export function createServer(options: ServerOptions): AegisServer {
+  return webCreateServer({ sha256: nodeSha256, ...options });
+}
 export { localSigner, loadOrCreateSigningJwk, KEY_FILE } from './key-file.js';
 export { sqliteStore } from './sqlite-store.js';
 export type { SqliteStoreOptions } from './sqlite-store.js';

@@ -1,4 +1,4 @@
-import { AegisLogError } from '../protocol/index.js';
+import { AegisLogError, sha256 } from '../protocol/index.js';
 import type { Checkpoint } from '../protocol/index.js';
 import { keyRing } from './auth.js';
 import type { ApiKeyConfig } from './auth.js';
@@ -24,6 +24,8 @@ export interface ServerOptions {
   /** `log_id` written into every checkpoint (default "aegislog"). Keep it fixed for the life of the log. */
   logId?: string;
   limits?: Partial<Limits>;
+  /** SHA-256 for event digests and receipt hashes (default @noble/hashes; the Node entry passes node:crypto's). */
+  sha256?: (data: Uint8Array) => Uint8Array;
   /** Where unexpected errors go, with the id that the 500 answer carries (default: console.error). */
   onError?: (error: unknown, errorId: string) => void;
 }
@@ -81,6 +83,7 @@ export function createServer(options: ServerOptions): AegisServer {
     evidenceOf: evidenceBuilder(store),
     verifyAnswer: verifyAnswerer(now),
     publicKeys: () => store.keys(),
+    sha256: options.sha256 ?? sha256,
   };
 
   const ready = (async () => {

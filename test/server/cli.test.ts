@@ -25,7 +25,7 @@ describe('aegislog argv dispatch', () => {
     const devHelp = captureIO();
     expect(await main(['dev', '--help'], devHelp.io)).toBe(0);
     expect(devHelp.out.join('\n')).toContain('--period SECONDS');
-    for (const args of [['dev', '--port', 'abc'], ['dev', '--period', '0'], ['dev', '--bogus']]) {
+    for (const args of [['dev', '--port', 'abc'], ['dev', '--period', '0'], ['dev', '--bogus'], ['dev', '--sync', 'sometimes']]) {
       const bad = captureIO();
       expect(await main(args, bad.io)).toBe(2);
       expect(bad.err.join('\n')).toContain('Usage: aegislog dev');

@@ -7,6 +7,7 @@ import { p256 } from '@noble/curves/nist.js';
 import { describe, expect, test } from 'vitest';
 import { b64Decode, b64Encode, canonicalBytes, derToRaw, hexDecode, jwkThumbprint, receiptStatementOf, sha256 } from '../../src/protocol/index.js';
 import type { Receipt } from '../../src/protocol/index.js';
+import { generateSigningJwk, localSigner as webLocalSigner } from '../../src/server/index.js';
 import { kmsSigner, localSigner } from '../../src/server/node.js';
 import { importPublicKey, verifySignature } from '../../src/verify/index.js';
 import { KEYS, event, start, tempDir } from './helpers.js';
@@ -40,6 +41,20 @@ describe('localSigner', () => {
       expect(await verifySignature({ key, signature: await second.sign(message), message })).toBe(true);
     } finally {
       await temp.remove();
+    }
+  });
+
+  test('the node:crypto signer (Node entry, key from a file) and the WebCrypto one agree on key_id and both verify', async () => {
+    const privateJwk = await generateSigningJwk();
+    const viaNode = await localSigner({ privateJwk });
+    const viaWeb = await webLocalSigner({ privateJwk });
+    expect(viaNode.keyId).toBe(viaWeb.keyId);
+    expect(await viaNode.publicJwk()).toEqual(await viaWeb.publicJwk());
+    const key = await importPublicKey(await viaWeb.publicJwk());
+    for (const signer of [viaNode, viaWeb]) {
+      const der = await signer.sign(message);
+      expect(() => derToRaw(der)).not.toThrow();
+      expect(await verifySignature({ key, signature: der, message })).toBe(true);
     }
   });
 
