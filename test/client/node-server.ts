@@ -1,0 +1,31 @@
+// The reference server over real HTTP on 127.0.0.1 (ephemeral port), on a real SQLite file in a temp dir.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, listen, localSigner, sqliteStore } from '../../src/server/node.js';
+import type { Signer } from '../../src/server/node.js';
+import { KEYS } from './helpers.js';
+
+export interface RealServer {
+  url: string;
+  signer: Signer;
+  stop(): Promise<void>;
+}
+
+export async function startServer(): Promise<RealServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'aegislog-client-'));
+  const store = await sqliteStore(join(dir, 'aegislog.db'));
+  const signer = await localSigner({ dir });
+  const server = createServer({ signer, store, keys: KEYS, onError: (e) => console.error('server error', e) });
+  await server.ready;
+  const http = await listen(server, { port: 0 });
+  return {
+    url: http.url,
+    signer,
+    async stop() {
+      await http.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// Node specifics: no timer keeps a process alive or is left behind, and beforeExit flushes.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { AegisLog } from '../../src/index.js';
+import { FAST_RETRY, INGEST_KEY, TENANT, countBy, inProcessServer, storedIds } from './helpers.js';
+import { startServer, type RealServer } from './node-server.js';
+
+const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+let server: RealServer;
+let dir: string;
+beforeAll(async () => {
+  server = await startServer();
+  dir = await mkdtemp(join(tmpdir(), 'aegislog-child-'));
+});
+afterAll(async () => {
+  await server.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+it('with flushInterval 0 (edge functions), nothing is left running after flush()', async () => {
+  const srv = await inProcessServer();
+  const before = timers();
+  const log = new AegisLog({ endpoint: 'https://aegislog.test', tenantId: TENANT, apiKey: INGEST_KEY, fetch: srv.fetch, flushInterval: 0, retry: FAST_RETRY });
+  log.record('edge', {});
+  await log.flush(); // what ctx.waitUntil(log.flush()) awaits
+  expect(log.stats().sent).toBe(1);
+  expect(timers()).toBeLessThanOrEqual(before);
+});
+
+it('the interval timer does not keep Node alive, and close() clears it', async () => {
+  const srv = await inProcessServer();
+  const before = timers();
+  const log = new AegisLog({ endpoint: 'https://aegislog.test', tenantId: TENANT, apiKey: INGEST_KEY, fetch: srv.fetch, flushInterval: 50 });
+  expect(timers()).toBe(before); // unref'd: not among the resources that keep the loop alive
+  await log.close();
+  expect(timers()).toBe(before);
+});
+
+it('a process that records and simply ends delivers its events on beforeExit', async () => {
+  const script = join(dir, 'child.mjs');
+  const source = join(dir, 'child.ts');
+  await writeFile(source, `
+    import { AegisLog } from ${JSON.stringify(resolve('src/index.ts'))};
+    const log = new AegisLog({ endpoint: process.env.ENDPOINT, tenantId: ${JSON.stringify(TENANT)}, apiKey: ${JSON.stringify(INGEST_KEY)} });
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push(log.record('child_process', { i })); // below batchSize: no size-triggered flush
+    console.log(JSON.stringify(ids));
+    // No flush, no close: the script just ends.
+  `);
+  await build({ entryPoints: [source], bundle: true, platform: 'node', format: 'esm', outfile: script, logLevel: 'silent', external: ['better-sqlite3'] });
+  const { stdout } = await promisify(execFile)(process.execPath, [script], { env: { ...process.env, ENDPOINT: server.url }, timeout: 20_000 });
+  const ids = JSON.parse(stdout.trim()) as string[];
+  expect(ids).toHaveLength(5);
+  const counts = countBy(await storedIds((url, init) => fetch(url, init), server.url));
+  expect(ids.map((id) => counts.get(id))).toEqual(ids.map(() => 1));
+});
