@@ -14,7 +14,7 @@ beforeAll(async () => {
   mf = await startWorker(await bundleWorker('examples/cloudflare-durable-object/worker.ts'), readWrangler('examples/cloudflare-durable-object/wrangler.json'), {
     AEGISLOG_ENDPOINT: api.url,
     AEGISLOG_API_KEY: READ_KEY,
-    AEGISLOG_RETRY_SECONDS: '1',
+    AEGISLOG_RETRY_SECONDS: '3',
   });
 });
 
@@ -42,14 +42,14 @@ describe('Durable Object example: the queue in Durable Object storage', () => {
     api.setDown(true);
     const lost = await chat('session-b', 'while down');
     await eventually(() => (api.resets >= 2 ? true : undefined));
-    // The failed flush sets its retry alarm 1 s (AEGISLOG_RETRY_SECONDS) after this point, not before.
+    // The failed flush sets its retry alarm 3 s (AEGISLOG_RETRY_SECONDS) after this point, not before.
     const failedAt = Date.now();
     api.setDown(false);
     expect(await api.evidence(lost)).toBeUndefined();
     const next = await chat('session-b', 'back');
     const delivered = await eventually(() => api.evidence(lost));
     // Stored before the alarm could have fired: the next invocation's flush took it.
-    expect(Date.parse(delivered.receipt.received_at)).toBeLessThan(failedAt + 1000);
+    expect(Date.parse(delivered.receipt.received_at)).toBeLessThan(failedAt + 3000);
     expect((await eventually(() => api.evidence(next))).event.event_id).toBe(next);
   });
 
@@ -58,6 +58,6 @@ describe('Durable Object example: the queue in Durable Object storage', () => {
     const lost = await chat('session-c', 'nobody comes back');
     await eventually(() => (api.resets >= 2 ? true : undefined));
     api.setDown(false);
-    expect((await eventually(() => api.evidence(lost), 8_000)).event.event_id).toBe(lost);
+    expect((await eventually(() => api.evidence(lost), 12_000)).event.event_id).toBe(lost);
   });
 });

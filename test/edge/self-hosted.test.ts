@@ -75,7 +75,7 @@ describe('reference server self-hosted in workerd (Durable Object, memory store,
     const sealed = await eventually(async () => {
       const bundle = await evidenceOf(e.event_id as string);
       return bundle.status === 'sealed' ? bundle : undefined;
-    }, 8_000);
+    }, 12_000);
     expect((await verifyEvidence(sealed, { keys: pinned })).ok).toBe(true);
   });
 

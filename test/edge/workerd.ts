@@ -66,7 +66,7 @@ export async function startWorker(script: string, config: WranglerConfig, vars: 
 }
 
 /** Polls until `check` returns a value (the Worker's waitUntil work runs after its response), within `ms`. */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, ms = 5_000): Promise<T> {
+export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const value = await check();
