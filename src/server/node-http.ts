@@ -15,8 +15,8 @@ export interface ListenOptions {
 export interface NodeServerHandle {
   url: string;
   port: number;
-  /** Stops accepting, ends idle and open connections, and resolves when the server is closed. */
-  close(): Promise<void>;
+  /** Stops accepting, lets requests in flight finish (up to `graceMs`, default 2 s, then cuts them), resolves when closed. */
+  close(graceMs?: number): Promise<void>;
 }
 
 type FetchHandler = (request: Request) => Promise<Response>;
@@ -25,6 +25,9 @@ type FetchHandler = (request: Request) => Promise<Response>;
 export async function listen(handler: FetchHandler, options: ListenOptions = {}): Promise<NodeServerHandle> {
   const host = options.host ?? '127.0.0.1';
   const server = createHttpServer((req, res) => void respond(handler, options, req, res));
+  // Longer than clients keep idle sockets (undici: 4 s), so a client never reuses a socket the server is closing.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   server.listen(options.port ?? 8787, host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -32,10 +35,14 @@ export async function listen(handler: FetchHandler, options: ListenOptions = {})
   return {
     url,
     port,
-    close: () =>
+    close: (graceMs = 2000) =>
       new Promise<void>((done) => {
-        server.close(() => done());
-        server.closeAllConnections();
+        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearTimeout(force);
+          done();
+        });
+        server.closeIdleConnections();
       }),
   };
 }
