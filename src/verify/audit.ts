@@ -11,7 +11,7 @@ import type { KeyInput, VerifyKey } from './keys.js';
 import { readReceipts, type ReceiptSource } from './ndjson.js';
 import { keyFor, readTenantHead, reasonOf, runCheck, type Check, type ReadHead } from './read.js';
 import { receiptHashInto } from './receipt-hash.js';
-import { TreeBuilder } from './tree-builder.js';
+import { createTreeBuilder } from './tree-builder.js';
 
 export interface AuditOptions {
   keys: KeyInput;
@@ -98,7 +98,7 @@ class Audit {
   private hashes = new Uint8Array(32 * 1024);
   private times = new Float64Array(1024);
   private ids: string[] = [];
-  private readonly tree = new TreeBuilder();
+  private readonly tree = createTreeBuilder();
   private inOrder = true;
   private count = 0;
   private readonly problems: AuditProblem[] = [];
@@ -239,7 +239,7 @@ class Audit {
     const order = new Uint32Array(this.count);
     for (let i = 0; i < order.length; i++) order[i] = i;
     order.sort((a, b) => times[a]! - times[b]! || (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0));
-    const tree = new TreeBuilder();
+    const tree = createTreeBuilder();
     for (let k = 0; k < order.length; k++) {
       const i = order[k]!;
       if (k > 0) {

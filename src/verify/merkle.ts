@@ -11,7 +11,7 @@
  */
 import { AegisLogError, ErrorCode, bytesEqual, sha256 } from '../protocol/index.js';
 import { bytesToWords, leafWords, nodeWords, wordsToBytes } from './sha256-tree.js';
-import { TreeBuilder } from './tree-builder.js';
+import { createTreeBuilder } from './tree-builder.js';
 
 export const HASH_SIZE = 32;
 
@@ -37,13 +37,13 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   return wordsToBytes(words, 0);
 }
 
-/** MTH of the leaves' data, streamed through one small stack (see TreeBuilder). */
+/** MTH of the leaves' data, streamed through one small stack (see JsTreeBuilder). */
 export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
   return rangeRoot(leaves, 0, leaves.length);
 }
 
 function rangeRoot(leaves: readonly Uint8Array[], from: number, to: number): Uint8Array {
-  const tree = new TreeBuilder();
+  const tree = createTreeBuilder();
   for (let i = from; i < to; i++) {
     const data = leaves[i]!;
     if (data instanceof Uint8Array && data.length === HASH_SIZE) tree.add32(data);

@@ -8,6 +8,7 @@
  */
 import { SIGNING_ALG, canonicalBytes, receiptStatementOf, type ReceiptStatement } from '../protocol/index.js';
 import { hashBytes, wordsInto } from './sha256-tree.js';
+import { IN, IN_SIZE, OUT, treeWasm } from './wasm/engine.js';
 
 const SURROGATE = /[\ud800-\udfff]/;
 const encoder = new TextEncoder();
@@ -17,6 +18,15 @@ const words = new Int32Array(8);
 /** Writes `receipt_hash` (the protocol's `receiptHash`) into `out[at..at+32)`. */
 export function receiptHashInto(receipt: ReceiptStatement, out: Uint8Array, at: number): void {
   const text = statementJcs(receipt);
+  const wasm = treeWasm();
+  if (text !== undefined && wasm) {
+    const { read, written } = encoder.encodeInto(text, wasm.memory.subarray(IN, IN + IN_SIZE));
+    if (read === text.length) {
+      wasm.digest(IN, written, OUT);
+      out.set(wasm.memory.subarray(OUT, OUT + 32), at);
+      return;
+    }
+  }
   if (text === undefined) {
     const bytes = canonicalBytes(receiptStatementOf(receipt));
     hashBytes(bytes, bytes.length, words, 0);

@@ -1,5 +1,22 @@
 import { sha256 } from '../protocol/index.js';
 import { bytesToWords, leafWords, nodeWords, wordsToBytes } from './sha256-tree.js';
+import { WasmTreeBuilder } from './wasm/builder.js';
+import { treeWasm } from './wasm/engine.js';
+
+/** An RFC 9162 tree built one leaf at a time (see JsTreeBuilder for how). */
+export interface TreeBuilder {
+  readonly size: number;
+  add32(data: Uint8Array, at?: number): void;
+  addLeafHash(hash: Uint8Array): void;
+  /** The root over every leaf added so far; `SHA-256("")` for none. The builder stays usable. */
+  root(): Uint8Array;
+}
+
+/** The WebAssembly builder where the runtime allows it, else the JavaScript one: same roots. */
+export function createTreeBuilder(): TreeBuilder {
+  const wasm = treeWasm();
+  return wasm ? new WasmTreeBuilder(wasm) : new JsTreeBuilder();
+}
 
 /** Enough for 2^64 leaves: the stack holds one subtree root per set bit of the count. */
 const MAX_DEPTH = 64;
@@ -14,7 +31,7 @@ const MAX_DEPTH = 64;
  * shape as RFC 9162's "split at the largest power of two below n", and the root
  * is those subtrees folded right to left.
  */
-export class TreeBuilder {
+export class JsTreeBuilder implements TreeBuilder {
   private readonly stack = new Int32Array(8 * MAX_DEPTH);
   private depth = 0;
   private count = 0;
@@ -23,13 +40,11 @@ export class TreeBuilder {
     return this.count;
   }
 
-  /** Appends a leaf whose data is the 32 bytes at `data[at..at+32)` (a receipt or tenant-head hash). */
   add32(data: Uint8Array, at = 0): void {
     leafWords(data, at, this.stack, 8 * this.depth++);
     this.merge();
   }
 
-  /** Appends an already computed leaf hash (leaves whose data is not 32 bytes). */
   addLeafHash(hash: Uint8Array): void {
     bytesToWords(hash, this.stack, 8 * this.depth++);
     this.merge();
@@ -44,7 +59,6 @@ export class TreeBuilder {
     }
   }
 
-  /** The root over every leaf added so far; `SHA-256("")` for none. The builder stays usable. */
   root(): Uint8Array {
     if (this.depth === 0) return sha256(new Uint8Array(0));
     const acc = this.stack.slice(8 * (this.depth - 1), 8 * this.depth);

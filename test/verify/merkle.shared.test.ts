@@ -4,6 +4,7 @@ import { hexEncode } from '../../src/protocol/index.js';
 import {
   inclusionProof, leafHash, merkleRoot, nodeHash, verifyConsistency, verifyInclusion,
 } from '../../src/verify/merkle.js';
+import { treeWasm, useTreeWasm } from '../../src/verify/wasm/engine.js';
 
 // An independent, deliberately naive RFC 9162 §2.1 reference built on noble's general SHA-256,
 // so the word-level fast path is checked against the definition, not against itself.
@@ -51,8 +52,18 @@ describe('merkle: RFC 9162 §2.1', () => {
     expect(() => nodeHash(a, new Uint8Array(31))).toThrow(expect.objectContaining({ code: 'ERR_HASH_LENGTH' }));
   });
 
-  it('merkleRoot equals the naive definition for every size 0..70', () => {
-    for (let n = 0; n <= 70; n++) expect(hexEncode(merkleRoot(leaves70.slice(0, n))), `n=${n}`).toBe(hexEncode(mth(leaves70.slice(0, n))));
+  it('merkleRoot equals the naive definition for every size 0..70, through WebAssembly (where it loads) and JavaScript', () => {
+    for (const wasm of [true, false]) {
+      useTreeWasm(wasm);
+      if (!wasm) expect(treeWasm()).toBeUndefined();
+      for (let n = 0; n <= 70; n++) expect(hexEncode(merkleRoot(leaves70.slice(0, n))), `n=${n} wasm ${wasm}`).toBe(hexEncode(mth(leaves70.slice(0, n))));
+    }
+    useTreeWasm(true);
+  });
+
+  it('merkleRoot of 1,025 and 2,048 leaves (perfect SIMD batches) equals the naive definition', () => {
+    const many = data(2048);
+    for (const n of [1024, 1025, 2048]) expect(hexEncode(merkleRoot(many.slice(0, n))), `n=${n}`).toBe(hexEncode(mth(many.slice(0, n))));
   });
 
   it('inclusionProof gives RFC audit paths that verify, for every leaf of sizes 1..40; a wrong index or root fails', () => {
