@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// `aegislog audit` end to end over the BUILT package (run `npm run build` first):
+// a period export of 1,000,000 receipts written to a file, then the real command
+// (node bin/aegislog.mjs audit) run on it as a child process, in leaf order and
+// shuffled: wall time, receipts/s and the child's peak memory (the export must
+// be streamed, never held whole). AUDIT_BENCH_N changes the count.
+// Prints a table, then one JSON line of rows for bench/run.mjs.
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SIGNING_ALG, b64uEncode, formatTime, merkleRoot, receiptHash, tenantHeadHash } from '../dist/esm/verify.js';
+import { PERIOD_END, PERIOD_START, makeKey, receiptStatements } from './lib/verify-fixtures.mjs';
+
+const N = Number(process.env.AUDIT_BENCH_N ?? 1_000_000);
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '../bin/aegislog.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'aegislog-audit-bench-'));
+const log = (...a) => console.error(...a);
+const rows = [];
+
+try {
+  log(`making ${N.toLocaleString('en')} receipts…`);
+  const key = await makeKey();
+  const statements = receiptStatements('acme.eu', N, key.kid);
+  const tenant_head = {
+    v: 1, tenant_id: 'acme.eu', period_start: formatTime(PERIOD_START), period_end: formatTime(PERIOD_END), tree_size: N,
+    root_b64url: b64uEncode(merkleRoot(statements.map(receiptHash))),
+  };
+  const statement = {
+    v: 1, log_id: 'bench', period_start: tenant_head.period_start, period_end: tenant_head.period_end, tree_size: 1,
+    root_b64url: b64uEncode(merkleRoot([tenantHeadHash(tenant_head)])), prev_b64url: null, sealed_at: tenant_head.period_end,
+    key_id: key.kid, signing_alg: SIGNING_ALG,
+  };
+  const checkpoint = { ...statement, signature_b64url: await key.sign(statement) };
+  const files = {
+    key: join(dir, 'key.jwk.json'),
+    checkpoints: join(dir, 'checkpoints.json'),
+    head: join(dir, 'head.json'),
+  };
+  writeFileSync(files.key, JSON.stringify(await crypto.subtle.exportKey('jwk', key.pair.publicKey)));
+  writeFileSync(files.checkpoints, JSON.stringify({ checkpoints: [checkpoint] }));
+  writeFileSync(files.head, JSON.stringify({ tenant_head, tenant_inclusion: { leaf_index: 0, tree_size: 1, path_b64url: [] }, checkpoint }));
+
+  // One real signature stands in for every receipt's: signing a million takes minutes, and
+  // the audit without --signatures proves the receipts through the signed head.
+  const signature = await key.sign(statements[0]);
+  const order = Array.from(statements.keys());
+  const shuffled = [...order];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+  }
+  for (const [label, indexes] of [['leaf order', order], ['shuffled', shuffled]]) {
+    const exportFile = join(dir, `export-${label.replace(' ', '-')}.ndjson`);
+    await writeExport(exportFile, indexes.map((i) => ({ ...statements[i], ok: true, trace_id: `tr-${i}`, signature_b64url: signature })));
+    const mb = statSync(exportFile).size / 2 ** 20;
+    const args = ['audit', '--export', exportFile, '--checkpoints', files.checkpoints, '--head', files.head, '--key', files.key];
+    const t = performance.now();
+    // /usr/bin/time -f %M: the child's peak resident set, in KiB.
+    const run = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const seconds = (performance.now() - t) / 1000;
+    if (run.status !== 0) throw new Error(`audit exited ${run.status}: ${run.stdout}\n${run.stderr}`);
+    const peakMiB = Number(run.stderr.trim().split('\n').at(-1)) / 1024;
+    log(run.stdout.trim());
+    rows.push({
+      name: `aegislog audit, ${N.toLocaleString('en')} receipts (${mb.toFixed(0)} MiB NDJSON file), ${label}, whole command`,
+      value: N / seconds, unit: 'receipts/s', target: label === 'leaf order' ? '≥ 200,000/s (Node)' : undefined, ok: label === 'leaf order' ? N / seconds >= 200_000 : undefined,
+    });
+    rows.push({ name: `aegislog audit, ${label}: peak memory of the process`, value: peakMiB, unit: 'MiB' });
+    rmSync(exportFile);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+for (const r of rows) log(`${r.name.padEnd(96)} ${Math.round(r.value).toLocaleString('en')} ${r.unit}`);
+console.log(JSON.stringify(rows));
+
+async function writeExport(path, receipts) {
+  const out = createWriteStream(path);
+  for (let i = 0; i < receipts.length; i += 10_000) {
+    const text = receipts.slice(i, i + 10_000).map((r) => `${JSON.stringify(r)}\n`).join('');
+    if (!out.write(text)) await new Promise((resolve) => out.once('drain', resolve));
+  }
+  await new Promise((resolve, reject) => out.end((error) => (error ? reject(error) : resolve())));
+}
