@@ -126,7 +126,13 @@ async function printBanner(io: CliIO, url: string, options: DevOptions, keys: Ap
     lines.push(`    curl -s '${url}/verify/<event_id>' -H 'X-Api-Key: ${ingestKey}'`);
   }
   if (demoDir) {
-    const pages = (await readdir(demoDir)).filter((f) => f.endsWith('.html')).sort();
+    // Pages at the top and folders with an index.html (dist/demo/auditor/, dist/demo/chat/, ...).
+    const pages: string[] = [];
+    for (const entry of await readdir(demoDir, { withFileTypes: true })) {
+      if (entry.isFile() && entry.name.endsWith('.html')) pages.push(entry.name);
+      if (entry.isDirectory() && existsSync(join(demoDir, entry.name, 'index.html'))) pages.push(`${entry.name}/`);
+    }
+    pages.sort();
     lines.push(`  demo pages: ${pages.length > 0 ? pages.map((p) => `${url}/demo/${p}`).join('  ') : `${url}/demo/`}`);
   }
   io.out(lines.join('\n'));

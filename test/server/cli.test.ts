@@ -103,6 +103,8 @@ describe('demo pages at /demo/', () => {
     temp = await tempDir();
     const demo = join(temp.dir, 'demo');
     await mkdir(join(demo, 'sub'), { recursive: true });
+    await mkdir(join(demo, 'auditor'), { recursive: true });
+    await writeFile(join(demo, 'auditor', 'index.html'), '<!doctype html><title>auditor</title>');
     await writeFile(join(demo, 'index.html'), '<!doctype html><title>demo</title>');
     await writeFile(join(demo, 'chat.html'), '<!doctype html><title>chat</title>');
     await writeFile(join(demo, 'app.js'), 'export const x = 1;');
@@ -127,13 +129,14 @@ describe('demo pages at /demo/', () => {
     });
 
   test('the banner lists the demo pages', () => {
-    expect(lines.join('\n')).toContain(`demo pages: ${dev.url}/demo/chat.html  ${dev.url}/demo/index.html`);
+    expect(lines.join('\n')).toContain(`demo pages: ${dev.url}/demo/auditor/  ${dev.url}/demo/chat.html  ${dev.url}/demo/index.html`);
   });
 
   test('files are served with their content types; a folder serves its index.html; /demo redirects', async () => {
     expect(await rawGet('/demo/')).toMatchObject({ status: 200, type: 'text/html; charset=utf-8', body: '<!doctype html><title>demo</title>' });
     expect(await rawGet('/demo/app.js')).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8' });
     expect(await rawGet('/demo/sub/style.css')).toMatchObject({ status: 200, type: 'text/css; charset=utf-8' });
+    expect(await rawGet('/demo/auditor/')).toMatchObject({ status: 200, body: '<!doctype html><title>auditor</title>' });
     expect((await rawGet('/demo')).status).toBe(301);
     expect((await rawGet('/demo/missing.html')).status).toBe(404);
   });
