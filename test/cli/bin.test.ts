@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeSignedLog, ndjson } from './signed-log.js';
 
 // The real command as users run it: node bin/aegislog.mjs, which loads the BUILT
 // dist/esm/cli.js (`npm test` builds first; after editing src/cli, run `npm run build`).
@@ -51,18 +52,37 @@ describe('bin/aegislog.mjs', () => {
     ['a missing file', ['verify', 'missing.json', '--key', join(VECTORS, 'key.pem')]],
     ['a bad key', ['verify', join(VECTORS, 'bundles/000.json'), '--key', 'garbage.json']],
     ['an unknown flag', ['keygen', '--colour']],
+    ['an audit without --export', ['audit', '--checkpoints', 'garbage.json']],
   ])('%s: one line on stderr, exit 2, no stack trace', async (_name, args) => {
     writeFileSync(join(dir, 'garbage.json'), '{"not": json');
     const result = await aegislog(args);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/^aegislog (verify|keygen): /);
+    expect(result.stderr).toMatch(/^aegislog (verify|audit|keygen): /);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('audit: exit 0 for an export against its head and chain, 1 once a receipt is dropped', async () => {
+    const start = Date.UTC(2026, 10, 1);
+    const log = await makeSignedLog([{ start, end: start + 3_600_000, tenants: { acme: 25, beta: 3 } }]);
+    const { tenant_head, tenant_inclusion } = log.bundle(0, 'acme', 0);
+    const acme = log.periods[0]!.receipts.get('acme')!;
+    writeFileSync(join(dir, 'audit-key.pem'), log.key.publicPem);
+    writeFileSync(join(dir, 'checkpoints.json'), JSON.stringify({ checkpoints: log.checkpoints, tenant_heads: [{ tenant_head, tenant_inclusion }] }));
+    writeFileSync(join(dir, 'export.ndjson'), ndjson(acme));
+    writeFileSync(join(dir, 'short.ndjson'), ndjson(acme.slice(0, -1)));
+    const args = ['--checkpoints', 'checkpoints.json', '--key', 'audit-key.pem'];
+    const good = await aegislog(['audit', '--export', 'export.ndjson', ...args]);
+    expect(good).toMatchObject({ code: 0, stderr: '' }); // stderr is a pipe: no progress bar
+    expect(good.stdout.trimEnd().split('\n').at(-1)).toBe('✓ audit passed: 25 receipts in 1 tenant tree');
+    const short = await aegislog(['audit', '--export', 'short.ndjson', ...args, '--json']);
+    expect(short.code).toBe(1);
+    expect(JSON.parse(short.stdout).groups[0].reason).toBe('the export has 24 receipts, the signed head 25: 1 missing');
+  });
+
   it('--help on every command', async () => {
-    for (const command of ['verify', 'keygen']) {
+    for (const command of ['verify', 'audit', 'keygen']) {
       const result = await aegislog([command, '--help']);
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(new RegExp(`^Usage: aegislog ${command} `));
