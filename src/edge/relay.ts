@@ -1,7 +1,8 @@
 import { AegisLogError, ErrorCode } from '../protocol/index.js';
 import { isPlainObject, validateEvent } from '../schema/index.js';
 import type { WireEvent } from '../protocol/index.js';
-import { BodyTooLarge, readBodyText } from './body.js';
+// The server's body reader and error shape: the relay refuses bodies exactly as the server does.
+import { HttpError, errorBody, readJson } from '../server/http.js';
 import { corsHeaders, isAllowedOrigin, preflight } from './cors.js';
 import { forwardBatches, type BatchError } from './forward.js';
 import { tokenBucket, type RateLimitOptions } from './rate-limit.js';
@@ -57,27 +58,27 @@ export function createRelay(options: RelayOptions): Relay {
   return async (request) => {
     const origin = request.headers.get('origin');
     if (origin !== null && !isAllowedOrigin(origin, origins, request.url)) {
-      return failure(403, 'ERR_ORIGIN', `origin ${origin} is not allowed to post to this relay`, null);
+      return failure(403, 'origin_not_allowed', `origin ${origin} is not allowed to post to this relay`, null);
     }
     if (request.method === 'OPTIONS') return preflight(origin);
     const route = routeOf(new URL(request.url).pathname);
-    if (route === null) return failure(404, 'ERR_NOT_FOUND', 'the relay serves POST …/ingest, …/ingest/batch and …/beacon', origin);
-    if (request.method !== 'POST') return failure(405, 'ERR_METHOD', `${request.method} is not allowed; use POST`, origin, { allow: 'POST, OPTIONS' });
+    if (route === null) return failure(404, 'not_found', 'the relay serves POST …/ingest, …/ingest/batch and …/beacon', origin);
+    if (request.method !== 'POST') return failure(405, 'method_not_allowed', `${request.method} is not allowed; use POST`, origin, { allow: 'POST, OPTIONS' });
     const wait = limit?.(request) ?? 0;
-    if (wait > 0) return failure(429, 'ERR_RATE_LIMITED', 'too many requests from this client', origin, { 'retry-after': String(wait) });
+    if (wait > 0) return failure(429, 'rate_limited', 'too many requests from this client', origin, { 'retry-after': String(wait) });
 
     let body: unknown;
     try {
-      body = JSON.parse(await readBodyText(request, maxBodyBytes));
+      body = await readJson(request, maxBodyBytes);
     } catch (error) {
-      if (error instanceof BodyTooLarge) return failure(413, 'ERR_TOO_LARGE', `the body is larger than ${maxBodyBytes} bytes`, origin);
-      return failure(400, 'ERR_BAD_JSON', 'the body is not valid UTF-8 JSON', origin);
+      if (!(error instanceof HttpError)) throw error;
+      return failure(error.status, error.code, error.message, origin);
     }
     try {
       return route === 'ingest' ? await single(body, origin) : await batch(body, route, origin);
     } catch (error) {
       // Network failure or timeout upstream: a 5xx, so that the browser keeps the events and retries.
-      return failure(502, 'ERR_UPSTREAM', `the AegisLog API did not answer: ${(error as Error).name}`, origin);
+      return failure(502, 'bad_gateway', `the AegisLog API did not answer: ${(error as Error).name}`, origin);
     }
   };
 
@@ -93,7 +94,7 @@ export function createRelay(options: RelayOptions): Relay {
   async function batch(body: unknown, route: Route, origin: string | null): Promise<Response> {
     // A beacon carries {"key","events"}; the key is the browser's business and is never forwarded.
     if (!isPlainObject(body) || !Array.isArray(body.events) || body.events.length === 0) {
-      return failure(400, ErrorCode.SchemaInvalid, 'events must be a non-empty array of events', origin, {}, 'events');
+      return failure(400, 'bad_request', 'events must be a non-empty array of events', origin, {}, 'events');
     }
     const good: { event: WireEvent; index: number }[] = [];
     const errors: BatchError[] = [];
@@ -109,7 +110,7 @@ export function createRelay(options: RelayOptions): Relay {
     if (good.length === 0) {
       // Nothing to forward: the whole request is bad input, named by its first field.
       const first = errors[0]!;
-      return json(400, { error: { code: first.code, message: first.message, field: first.field }, errors }, origin);
+      return json(400, { ...errorBody(first.code, first.message, first.field), errors }, origin);
     }
     const answer = await forwardBatches(good, (chunk) => post('/ingest/batch', chunk));
     if (answer instanceof Response) return upstreamAnswer(answer, origin);
@@ -135,7 +136,7 @@ function routeOf(path: string): Route | null {
 async function upstreamAnswer(response: Response, origin: string | null): Promise<Response> {
   if (response.status === 401 || response.status === 403) {
     await response.body?.cancel();
-    return failure(502, 'ERR_UPSTREAM_AUTH', `the AegisLog API refused the relay's key (${response.status})`, origin);
+    return failure(502, 'upstream_refused_key', `the AegisLog API refused the relay's key (${response.status})`, origin);
   }
   const headers = corsHeaders(origin);
   for (const name of ['content-type', 'retry-after']) {
@@ -151,7 +152,7 @@ function refusal(error: unknown, origin: string | null): Response {
 }
 
 function failure(status: number, code: string, message: string, origin: string | null, extra: Record<string, string> = {}, field?: string): Response {
-  const response = json(status, { error: { code, message, ...(field === undefined ? {} : { field }) } }, origin);
+  const response = json(status, errorBody(code, message, field), origin);
   for (const [name, value] of Object.entries(extra)) response.headers.set(name, value);
   return response;
 }
