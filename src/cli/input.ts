@@ -36,15 +36,18 @@ export function parseJson(text: string, where: string): unknown {
 export function parseJsonOrNdjson(text: string, where: string): { values: unknown[]; many: boolean } {
   const trimmed = text.trim();
   if (trimmed === '') throw new InputError(`${where} is empty`);
+  let value: unknown;
   try {
-    const value = JSON.parse(trimmed) as unknown;
-    return Array.isArray(value) ? { values: value, many: true } : { values: [value], many: false };
+    value = JSON.parse(trimmed);
   } catch {
     const lines = trimmed.split('\n');
     if (lines.length === 1) return { values: [parseJson(trimmed, where)], many: false };
     const values = lines.flatMap((line, i) => (line.trim() === '' ? [] : [parseJson(line, `${where} line ${i + 1}`)]));
     return { values, many: true };
   }
+  if (!Array.isArray(value)) return { values: [value], many: false };
+  if (value.length === 0) throw new InputError(`${where} is an empty array`);
+  return { values: value, many: true };
 }
 
 export async function sizeOf(path: string): Promise<number> {

@@ -122,6 +122,7 @@ describe('aegislog verify: input it cannot use (exit 2, one line)', () => {
     ['an unknown flag', () => [bundleFiles[0]!, '--key', KEY_PEM, '--fast'], /^aegislog verify: Unknown option '--fast' \(see aegislog verify --help\)$/],
     ['no bundle', () => ['--key', KEY_PEM], /^aegislog verify: missing argument \(see aegislog verify --help\)$/],
     ['an empty file', () => [file('empty.json', '\n'), '--key', KEY_PEM], /^aegislog verify: \S+empty\.json is empty$/],
+    ['an empty array', () => [file('none.json', '[]'), '--key', KEY_PEM], /^aegislog verify: \S+none\.json is an empty array$/],
     ['bad checkpoints', () => [bundleFiles[0]!, '--key', KEY_PEM, '--checkpoints', file('cps.json', '{"checkpoints": 3}')], /^aegislog verify: \S+cps\.json: expected \{"checkpoints": \[\.\.\.\]\}/],
   ];
   it.each(cases)('%s', async (_name, args, message) => {
