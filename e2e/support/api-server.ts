@@ -26,8 +26,12 @@ export interface ApiServer {
   ingestKey: string;
   readKey: string;
   adminKey: string;
-  /** Every POST to /ingest, /ingest/batch and /beacon, in arrival order. */
+  /** Every POST to /ingest, /ingest/batch and /beacon, in the order they were answered. */
   deliveries: Delivery[];
+  /** Delivery requests that arrived, answered or not. */
+  arrivals(): number;
+  /** Holds every delivery answer this long after the events are stored (a slow network, a flush to interrupt). */
+  holdAnswers(ms: number): void;
   /** Stops listening (the port goes dark); the store stays open. */
   down(): Promise<void>;
   /** Listens again on the same port. */
@@ -62,12 +66,16 @@ export async function startApiServer(origins: string[]): Promise<ApiServer> {
   });
   await server.ready;
   const deliveries: Delivery[] = [];
+  let holdMs = 0;
+  let arrived = 0;
 
   const handler = async (request: Request): Promise<Response> => {
     const path = new URL(request.url).pathname;
     if (request.method !== 'POST' || !DELIVERY_ROUTES.has(path)) return server(request);
+    arrived++;
     const body = await request.clone().text();
     const response = await server(request);
+    if (holdMs > 0) await new Promise((done) => setTimeout(done, holdMs));
     const answer = response.status === 200 ? await response.clone().text() : '';
     deliveries.push({ route: path, status: response.status, eventIds: eventIdsOf(body), duplicates: countDuplicates(answer), at: Date.now() });
     return response;
@@ -99,6 +107,8 @@ export async function startApiServer(origins: string[]): Promise<ApiServer> {
     readKey: keys.read,
     adminKey: keys.admin,
     deliveries,
+    holdAnswers: (ms) => void (holdMs = ms),
+    arrivals: () => arrived,
     async down() {
       await http?.close();
       http = undefined;

@@ -15,7 +15,8 @@ export interface Stack {
 export const test = base.extend<{ stack: Stack }>({
   stack: async ({}, use) => {
     const config: Record<string, unknown> = {};
-    const app = await startStaticServer({ '/browser/': 'dist/browser', '/demo/': 'dist/demo', '/pages/': 'e2e/pages' }, config);
+    // The harness pages import ../../dist/browser/*.js, so both keep their repository paths.
+    const app = await startStaticServer({ '/dist/': 'dist', '/e2e/pages/': 'e2e/pages', '/demo/': 'dist/demo' }, config);
     const api = await startApiServer([app.url]);
     // What `aegislog dev` answers at /demo/config.json: the API and the demo tenant's publishable ingest key.
     config['/demo/config.json'] = { endpoint: api.url, tenant_id: api.tenantId, ingest_key: api.ingestKey };
