@@ -79,37 +79,44 @@ const WIRE_CONTEXTS = [
 export function aegislogTrace<F extends (this: any, ...args: any[]) => any>(fn: F, options: TraceOptions): F {
   const recorder = makeRecorder(options, fn.name);
   const traced = function (this: unknown, ...args: unknown[]): unknown {
-    const start = now();
+    // The input as it was when the call began: the function may change its arguments.
+    const call = recorder.begin(this, args);
     let result: unknown;
     try {
       result = fn.apply(this, args);
     } catch (error) {
-      recorder(this, args, start, true, error);
+      recorder.end(call, true, error);
       throw error;
     }
     // Only native promises: calling `then` on other thenables (query builders) can have effects.
     if (isPromise(result)) {
       return result.then(
         (value) => {
-          recorder(this, args, start, false, value);
+          recorder.end(call, false, value);
           return value;
         },
         (error: unknown) => {
-          recorder(this, args, start, true, error);
+          recorder.end(call, true, error);
           throw error;
         },
       );
     }
-    recorder(this, args, start, false, result);
+    recorder.end(call, false, result);
     return result;
   };
   Object.defineProperty(traced, 'name', { value: fn.name, configurable: true });
   return traced as F;
 }
 
-type Recorder = (thisArg: unknown, args: unknown[], start: number, failed: boolean, outcome: unknown) => void;
+interface Begun {
+  thisArg: unknown;
+  args: unknown[];
+  /** The described input, or why it could not be described. */
+  input: { value: unknown } | { error: unknown };
+  start: number;
+}
 
-function makeRecorder(options: TraceOptions, fnName: string): Recorder {
+function makeRecorder(options: TraceOptions, fnName: string) {
   const eventType = options.eventType ?? (fnName || 'function_call');
   const name = options.name ?? (fnName || 'anonymous');
   const capture = options.capture ?? {};
@@ -123,26 +130,39 @@ function makeRecorder(options: TraceOptions, fnName: string): Recorder {
       // The reporter itself failed: nothing more can be done without breaking the caller.
     }
   };
-  return (thisArg, args, start, failed, outcome) => {
-    try {
-      const call: TraceCall = { args, thisArg, failed, latencyMs: Math.round((now() - start) * 1000) / 1000 };
-      if (failed) call.error = outcome;
-      else call.result = outcome;
-      const payload: Record<string, unknown> = { function: name, outcome: failed ? 'error' : 'ok' };
-      const field = (key: string, how: TraceCapture[keyof TraceCapture], value: unknown) => {
-        if (how === false) return;
-        const raw = typeof how === 'function' ? (how as (v: unknown) => unknown)(value) : value;
-        const described = describe(raw, [key], redactor, limits);
-        if (described !== undefined) payload[key] = described;
-      };
-      field('input', capture.input, args);
-      // describe() turns an Error into { name, message, ...own fields such as code }, never the stack.
-      field(failed ? 'error' : 'output', failed ? capture.error : capture.output, outcome);
-      const log = typeof options.log === 'function' ? options.log(thisArg) : options.log;
-      log.record(eventType, payload, wireOptions(options, call));
-    } catch (error) {
-      report(error);
-    }
+  /** `value` as the capture option says, described and redacted under the payload field `key`. */
+  const captured = (key: string, how: TraceCapture[keyof TraceCapture], value: unknown): unknown => {
+    if (how === false) return undefined;
+    const raw = typeof how === 'function' ? (how as (v: unknown) => unknown)(value) : value;
+    return describe(raw, [key], redactor, limits);
+  };
+  return {
+    begin(thisArg: unknown, args: unknown[]): Begun {
+      let input: Begun['input'];
+      try {
+        input = { value: captured('input', capture.input, args) };
+      } catch (error) {
+        input = { error };
+      }
+      return { thisArg, args, input, start: now() };
+    },
+    end({ thisArg, args, input, start }: Begun, failed: boolean, outcome: unknown): void {
+      try {
+        const call: TraceCall = { args, thisArg, failed, latencyMs: Math.round((now() - start) * 1000) / 1000 };
+        if (failed) call.error = outcome;
+        else call.result = outcome;
+        if ('error' in input) throw input.error;
+        const payload: Record<string, unknown> = { function: name, outcome: failed ? 'error' : 'ok' };
+        // describe() turns an Error into { name, message, ...own fields such as code }, never the stack.
+        const result = failed ? captured('error', capture.error, outcome) : captured('output', capture.output, outcome);
+        if (input.value !== undefined) payload.input = input.value;
+        if (result !== undefined) payload[failed ? 'error' : 'output'] = result;
+        const log = typeof options.log === 'function' ? options.log(thisArg) : options.log;
+        log.record(eventType, payload, wireOptions(options, call));
+      } catch (error) {
+        report(error);
+      }
+    },
   };
 }
 

@@ -68,6 +68,14 @@ describe('aegislogTrace: sync functions', () => {
     expect(log.calls[1]!.eventType).toBe('scale');
   });
 
+  it('records the input as it was when the call began, though the function changed it', () => {
+    const log = recordingLog();
+    const push = aegislogTrace((list: number[]) => list.push(99), { log, eventType: 'push' });
+    const list = [1];
+    expect(push(list)).toBe(2);
+    expect(log.calls[0]!.payload.input).toEqual([[1]]);
+  });
+
   it('takes the log from `this` when given a function (a log made after the wrapper)', () => {
     const log = recordingLog();
     const svc = { log, run: aegislogTrace(function run() { return 1; }, { log: (self: { log: typeof log }) => self.log }) };
@@ -150,6 +158,11 @@ describe('aegislogTrace: what leaves the process', () => {
     const f = aegislogTrace(async (prompt: string, _key: string) => `answer to ${prompt}`, { log, eventType: 'a', capture: { input: false, output: false } });
     await f('secret prompt', 'k');
     expect(log.calls[0]!.payload).toEqual({ function: 'anonymous', outcome: 'ok' });
+
+    const onError = vi.fn();
+    const h = aegislogTrace((n: number) => n + 1, { log, eventType: 'c', capture: { input: () => { throw new Error('bad input capture'); } }, onError });
+    expect(h(1)).toBe(2);
+    expect((onError.mock.calls[0]![0] as Error).message).toBe('bad input capture');
 
     const g = aegislogTrace((prompt: string, _key: string) => { throw new Error(`failed on ${prompt}`); }, {
       log,
