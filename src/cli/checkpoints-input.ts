@@ -1,4 +1,5 @@
 import type { Checkpoint, InclusionProofWire, TenantHead } from '../protocol/index.js';
+import { isPlainObject as isObject } from '../schema/index.js';
 import { parseJson, readText } from './input.js';
 import { InputError, type AuditorIO } from './run-checked.js';
 
@@ -48,8 +49,4 @@ function headAnchors(value: unknown, where: string): HeadAnchor[] {
     if (typeof head.tenant_id !== 'string' || typeof head.period_start !== 'string') throw new InputError(`${at}: tenant_head lacks tenant_id or period_start`);
     return { tenant_head: head as unknown as TenantHead, tenant_inclusion: entry.tenant_inclusion as unknown as InclusionProofWire };
   });
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
