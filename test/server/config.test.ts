@@ -1,0 +1,29 @@
+import { expect, test } from 'vitest';
+import { createServer, localSigner, memoryStore } from '../../src/server/index.js';
+import type { ApiKeyConfig } from '../../src/server/index.js';
+
+const good: ApiKeyConfig = { key: 'a-long-enough-key-0001', tenant_id: 'acme', scope: 'read' };
+
+test.each([
+  ['a short key', [{ ...good, key: 'short' }], /at least 16/],
+  ['an unknown scope', [{ ...good, scope: 'write' }], /scope/],
+  ['an admin key bound to a tenant', [{ ...good, scope: 'admin' }], /"\*" for an admin key/],
+  ['a tenant key with "*"', [{ ...good, tenant_id: '*' }], /tenant_id/],
+  ['the same key twice', [good, { ...good, tenant_id: 'other' }], /repeats a key/],
+  ['origins that are not strings', [{ ...good, origins: [1] }], /origins/],
+  ['not an array', { keys: [] }, /array/],
+])('a keys file with %s is refused at start with ERR_CONFIG', async (_, keys, message) => {
+  const options = { signer: await localSigner(), store: memoryStore(), keys: keys as ApiKeyConfig[] };
+  expect(() => createServer(options)).toThrow(message);
+  try {
+    createServer(options);
+  } catch (error) {
+    expect(error).toMatchObject({ code: 'ERR_CONFIG', field: 'keys' });
+  }
+});
+
+test('a period that is not a whole number of seconds ≥ 1 is refused', async () => {
+  for (const period of [0, 1.5, -60]) {
+    expect(() => createServer({ signer: {} as never, store: memoryStore(), keys: [good], period })).toThrow(/period/);
+  }
+});
