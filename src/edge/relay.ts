@@ -41,7 +41,7 @@ type Route = 'ingest' | 'batch' | 'beacon';
 export function createRelay(options: RelayOptions): Relay {
   if (!options.endpoint || !options.apiKey) throw new AegisLogError(ErrorCode.Config, 'createRelay needs endpoint and apiKey', { field: options.endpoint ? 'apiKey' : 'endpoint' });
   const endpoint = options.endpoint.replace(/\/+$/, '');
-  const origins = new Set(options.allowedOrigins);
+  const origins = allowedOriginSet(options.allowedOrigins);
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const timeout = options.timeout ?? 10_000;
@@ -119,6 +119,26 @@ export function createRelay(options: RelayOptions): Relay {
     if (route === 'beacon') return new Response(null, { status: 204, headers: corsHeaders(origin) });
     return json(200, answer, origin);
   }
+}
+
+/** Exact origins, as browsers send them: `https://app.example.com/` is kept as `https://app.example.com`; blanks (an empty env var split on commas) are skipped. */
+function allowedOriginSet(list: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  list.forEach((entry, i) => {
+    const text = entry.trim();
+    if (text === '') return;
+    let origin: string | undefined;
+    try {
+      origin = new URL(text).origin;
+    } catch {
+      // reported below
+    }
+    if (origin === undefined || origin === 'null') {
+      throw new AegisLogError(ErrorCode.Config, `allowedOrigins[${i}] (${JSON.stringify(entry)}) is not an origin such as https://app.example.com; wildcards are not allowed`, { field: `allowedOrigins[${i}]` });
+    }
+    out.add(origin);
+  });
+  return out;
 }
 
 function routeOf(path: string): Route | null {

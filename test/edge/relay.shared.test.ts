@@ -205,6 +205,16 @@ describe('relay: CORS', () => {
     expect(seen).toHaveLength(0);
   });
 
+  it('normalises listed origins (a trailing slash, blanks) and refuses what is not an origin, wildcards included', async () => {
+    const { relay } = setup({ allowedOrigins: [' https://app.example.com/ ', ''] });
+    expect((await relay(post('/ingest', event()))).status).toBe(200);
+    for (const bad of ['*', 'app.example.com', 'file:///x']) {
+      expect(() => createRelay({ endpoint: 'https://a', apiKey: 'k', allowedOrigins: ['https://ok.example', bad] })).toThrow(
+        expect.objectContaining({ code: 'ERR_CONFIG', field: 'allowedOrigins[1]' }),
+      );
+    }
+  });
+
   it('allows its own origin without listing it, and requests with no Origin (not from a browser page)', async () => {
     const { relay, seen } = setup({ allowedOrigins: [] });
     expect((await relay(post('/ingest', event(), { origin: 'https://relay.example.com' }))).status).toBe(200);
