@@ -71,6 +71,16 @@ export async function start(options: Partial<ServerOptions> & { sqlite?: boolean
   };
 }
 
+/** Runs `body` against a fresh server and always stops it. */
+export async function withServer(options: Parameters<typeof start>[0], body: (s: Running) => Promise<void>): Promise<void> {
+  const s = await start(options);
+  try {
+    await body(s);
+  } finally {
+    await s.stop();
+  }
+}
+
 export function event(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     tenant_id: TENANT,

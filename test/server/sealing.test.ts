@@ -7,7 +7,7 @@ import { evidenceBuilder } from '../../src/server/evidence.js';
 import { createServer, localSigner, sqliteStore } from '../../src/server/node.js';
 import { importPublicKey, merkleRoot, verifyCheckpointChain, verifyEvidence } from '../../src/verify/index.js';
 import { bundle, spawnNode } from './child.js';
-import { KEYS, KEY_CONFIG, TENANT, clock, event, start, tempDir } from './helpers.js';
+import { KEYS, KEY_CONFIG, TENANT, clock, event, start, tempDir, withServer } from './helpers.js';
 import type { Running } from './helpers.js';
 
 const MIN = 60_000;
@@ -25,8 +25,7 @@ const pinnedKeys = async (s: Running) => importPublicKey(await s.signer.publicJw
 describe('sealing across periods (injected clock, 60 s periods, SQLite)', () => {
   test('periods are sealed on their boundaries, chained, and their roots rebuild from the export', async () => {
     const c = clock(BOUNDARY + 5_000);
-    const s = await start({ now: c.now, period: 60 });
-    try {
+    await withServer({ now: c.now, period: 60 }, async (s) => {
       const a = [await ingest(s), await ingest(s, 'other', KEYS.otherRead)];
       c.advance(MIN); // into period B: the next request seals A first
       const b = [await ingest(s)];
@@ -59,15 +58,12 @@ describe('sealing across periods (injected clock, 60 s periods, SQLite)', () => 
       const heads = await s.store.tenantHeads(cps[0]!.period_start);
       expect(heads.map((h) => h.tenant_id)).toEqual([TENANT, 'other']);
       expect(cps[0]!.root_b64url).toBe(b64uEncode(merkleRoot(heads.map(tenantHeadHash))));
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   test('a run of empty periods is sealed as one empty checkpoint ending on a boundary', async () => {
     const c = clock(BOUNDARY + 1_000);
-    const s = await start({ now: c.now, period: 60 });
-    try {
+    await withServer({ now: c.now, period: 60 }, async (s) => {
       await ingest(s);
       c.advance(10 * MIN + 30_000);
       const sealed = await s.server.sealDue();
@@ -76,15 +72,12 @@ describe('sealing across periods (injected clock, 60 s periods, SQLite)', () => 
         [new Date(BOUNDARY + MIN).toISOString(), new Date(BOUNDARY + 10 * MIN).toISOString(), 0, b64uEncode(sha256(new Uint8Array()))],
       ]);
       expect(await s.server.sealDue()).toEqual([]); // idempotent
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   test('POST /admin/seal ends the open period now; later receipts, even with the clock stepping back, go to the next period', async () => {
     const c = clock(BOUNDARY + 20_000);
-    const s = await start({ now: c.now, period: 60 });
-    try {
+    await withServer({ now: c.now, period: 60 }, async (s) => {
       const before = await ingest(s);
       c.advance(5_000);
       await expectStatus(s.call('/admin/seal', { key: KEYS.read, method: 'POST' }), 403);
@@ -106,9 +99,7 @@ describe('sealing across periods (injected clock, 60 s periods, SQLite)', () => 
       expect(await s.store.leaves(TENANT, next!.period_start, next!.period_end)).toHaveLength(2);
       const chain = await verifyCheckpointChain(await checkpointsOf(s), { keys: await pinnedKeys(s) });
       expect(chain.ok).toBe(true);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   test('a restart seals the periods that ended while the server was down', async () => {
@@ -141,8 +132,7 @@ describe('sealing across periods (injected clock, 60 s periods, SQLite)', () => 
 
   test('concurrent seals and ingests: each receipt lands in exactly one period, no checkpoint twice', async () => {
     const c = clock(BOUNDARY + 1_000);
-    const s = await start({ now: c.now, period: 60 });
-    try {
+    await withServer({ now: c.now, period: 60 }, async (s) => {
       const receipts: Receipt[] = [];
       for (let round = 0; round < 6; round++) {
         // Ingests and seals race within a round; the clock moves between rounds.
@@ -162,9 +152,7 @@ describe('sealing across periods (injected clock, 60 s periods, SQLite)', () => 
       for (const cp of cps) leaves += (await s.store.leaves(TENANT, cp.period_start, cp.period_end)).length;
       expect(leaves).toBe(30);
       expect(cps.reduce((n, cp) => n + cp.tree_size, 0)).toBeGreaterThan(1);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 });
 
