@@ -73,12 +73,11 @@ class LineReader {
 
 function parseLines(lines: string[], out: ReadItem[]): void {
   for (const raw of lines) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.trim() === '') continue;
+    if (raw.length === 0) continue;
     try {
-      out.push({ value: JSON.parse(line) });
+      out.push({ value: JSON.parse(raw) }); // JSON.parse itself allows the \r of CRLF lines
     } catch {
-      out.push({ error: 'the line is not JSON' });
+      if (!/^\s*$/.test(raw)) out.push({ error: 'the line is not JSON' });
     }
   }
 }

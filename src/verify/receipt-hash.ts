@@ -41,7 +41,28 @@ export function receiptHashInto(receipt: ReceiptStatement, out: Uint8Array, at: 
 function statementJcs(r: ReceiptStatement): string | undefined {
   const { digest_b64url: d, event_id: e, key_id: k, received_at: t, tenant_id: n } = r;
   if (r.v !== 1 || r.signing_alg !== SIGNING_ALG) return undefined;
-  if (typeof d !== 'string' || typeof e !== 'string' || typeof k !== 'string' || typeof t !== 'string' || typeof n !== 'string') return undefined;
-  if (SURROGATE.test(d + e + k + t + n)) return undefined;
-  return `{"digest_b64url":${JSON.stringify(d)},"event_id":${JSON.stringify(e)},"key_id":${JSON.stringify(k)},"received_at":${JSON.stringify(t)},"signing_alg":"${SIGNING_ALG}","tenant_id":${JSON.stringify(n)},"v":1}`;
+  const parts = [jcsString(d), jcsString(e), cachedJcs(k, 0), jcsString(t), cachedJcs(n, 1)];
+  if (parts.includes(undefined)) return undefined;
+  return `{"digest_b64url":${parts[0]},"event_id":${parts[1]},"key_id":${parts[2]},"received_at":${parts[3]},"signing_alg":"${SIGNING_ALG}","tenant_id":${parts[4]},"v":1}`;
+}
+
+/** Characters that JSON escapes, and surrogates (lone ones JCS refuses; pairs take the careful path). */
+const NEEDS_CARE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A string's JCS form, or undefined when JCS refuses it (a lone surrogate) or it is not a string. */
+function jcsString(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (!NEEDS_CARE.test(value)) return `"${value}"`;
+  return SURROGATE.test(value.replace(/[\ud800-\udbff][\udc00-\udfff]/g, '')) ? undefined : JSON.stringify(value);
+}
+
+/** key_id and tenant_id repeat across a period's receipts: their JCS form is kept from the last receipt. */
+const lastSeen: [unknown, string | undefined][] = [[undefined, undefined], [undefined, undefined]];
+function cachedJcs(value: unknown, slot: 0 | 1): string | undefined {
+  const seen = lastSeen[slot]!;
+  if (seen[0] !== value || seen[1] === undefined) {
+    seen[0] = value;
+    seen[1] = jcsString(value);
+  }
+  return seen[1];
 }

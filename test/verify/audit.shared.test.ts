@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { b64uEncode, formatTime, receiptHash, type EvidenceBundle, type Receipt, type TenantHead } from '../../src/protocol/index.js';
 import { auditPeriod, importPublicKey, merkleRoot, type VerifyKey } from '../../src/verify/index.js';
 import { receiptHashInto } from '../../src/verify/receipt-hash.js';
+import { Clock } from '../../src/verify/audit.js';
 import { makeEvent, makeReceipt, makeSigner, sealPeriod, type Signer } from './helpers/seal.js';
 
 let signer: Signer;
@@ -134,6 +135,17 @@ describe('auditPeriod', () => {
     expect(calls.length).toBeGreaterThanOrEqual(3);
     expect(calls.at(-1)).toEqual([40_000, 40_000]);
     expect(calls.every(([done], i) => i === 0 || done > calls[i - 1]![0])).toBe(true);
+  });
+
+  it('reads received_at exactly as Date.parse does, and refuses what parseTime refuses', () => {
+    const clock = new Clock();
+    for (let i = 0; i < 2000; i++) {
+      const text = formatTime(Date.parse('2024-02-27T00:00:00.000Z') + i * 7_654_321 + (i % 1000));
+      expect(clock.ms(text), text).toBe(Date.parse(text));
+    }
+    for (const bad of ['2026-02-30T10:00:00.000Z', '2026-11-27T24:00:00.000Z', '2026-11-27T10:60:00.000Z', '2026-11-27T10:00:00Z', '2026-11-27 10:00:00.000Z', 42, null]) {
+      expect(clock.ms(bad), String(bad)).toBeNaN();
+    }
   });
 
   it('the fast receipt hash equals the protocol receiptHash on odd text, and falls back where JCS refuses', () => {
