@@ -29,6 +29,11 @@ const external = (id) => nodeBuiltins.has(id) || packages.some((p) => id === p |
 
 const ts = () => typescript({ tsconfig: './tsconfig.build.json', outputToFilesystem: false });
 
+// The zod schemas get a chunk of their own (and the rules they share with the validator go with the
+// validator): with `sideEffects: false`, a bundler then drops that chunk, and zod, from apps that do
+// not import a schema, instead of keeping top-level z.object() calls.
+const manualChunks = (id) => (id.endsWith('/src/schema/zod.ts') ? 'schemas' : id.includes('/src/schema/') ? 'validate' : undefined);
+
 /** Browser files: everything bundled but Node built-ins, which these entries must never reach. */
 const browserFiles = [
   ['src/browser/client.ts', 'dist/browser/aegislog.js'],
@@ -41,8 +46,8 @@ export default [
     external,
     plugins: [ts()],
     output: [
-      { dir: 'dist/esm', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
-      { dir: 'dist/cjs', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named' },
+      { dir: 'dist/esm', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', manualChunks },
+      { dir: 'dist/cjs', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named', manualChunks },
     ],
   },
   {

@@ -7,7 +7,6 @@ export * from './schema/index.js';
 export * from './schema/zod.js';
 export { AegisLogError, AegisLogValidationError, AegisLogHttpError, ErrorCode } from './protocol/errors.js';
 export { canonicalize, canonicalBytes } from './protocol/jcs.js';
-export { eventDigest } from './protocol/statements.js';
 export { formatTime, parseTime } from './protocol/time.js';
 export type * from './protocol/types.js';
 export { SIGNING_ALG } from './protocol/types.js';

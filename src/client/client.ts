@@ -26,7 +26,7 @@ export class AegisLog {
   readonly queue: QueueStore;
   readonly #cfg: ClientConfig;
   readonly #options: AegisLogOptions;
-  /** The delivery loop, loaded right after construction (see #delivery()). */
+  /** The delivery loop, loaded at the first flush (see #delivery()). */
   #loading: Promise<Delivery> | undefined;
   #loop: Delivery | undefined;
   readonly #locks: LockManagerLike | undefined;
@@ -78,8 +78,6 @@ export class AegisLog {
       this.#listen(doc, 'visibilitychange', onHide);
       this.#listen(globalThis, 'pagehide', () => exit.onHide());
     }
-    void this.#delivery().catch((error) => cfg.report(error));
-
     const interval = options.flushInterval ?? 5000;
     if (interval > 0) {
       const timer = setInterval(() => this.#autoFlush(), interval) as unknown as { unref?: () => void };
@@ -128,7 +126,7 @@ export class AegisLog {
    */
   async durable(): Promise<void> {
     await this.#persist();
-    if (this.#pending.length) throw storeError('the write failed; the events are kept in memory and written again later');
+    if (this.#pending.length) throw storeError('not written yet');
   }
 
   /** Sends one event now through `POST /ingest`; returns its receipt, checked against the digest computed here. */
@@ -230,9 +228,9 @@ export class AegisLog {
   }
 
   /**
-   * The send path (HTTP, receipts, retries, dead letters) is a separate chunk
-   * for bundlers: it is requested as the client starts, without holding up the
-   * page, while init and record() carry only what they run (docs/client.md, "Size").
+   * The send path (HTTP, receipts, retries, dead letters) is a dynamic import:
+   * bundlers make it a chunk that loads at the first flush, so that init and
+   * record() carry only what they run (docs/client.md, "Size").
    */
   #delivery(): Promise<Delivery> {
     const exit = this.#exit;
@@ -246,7 +244,7 @@ export class AegisLog {
           },
         })),
       (error) => {
-        this.#loading = undefined; // a failed chunk load is tried again at the next flush
+        this.#loading = undefined; // a chunk that failed to load is fetched again at the next flush
         throw error;
       },
     ));

@@ -1,5 +1,3 @@
-import { hexEncode } from '../protocol/base64url.js';
-
 /**
  * `sha256:<hex>` of a policy text or file, for `policy_context.policy_hash`
  * (the Time Machine Defense: prove later which rules were in force). Through
@@ -10,5 +8,7 @@ export async function policyHash(data: string | Uint8Array | ArrayBuffer | Blob)
     typeof data === 'string' ? new TextEncoder().encode(data)
     : typeof Blob !== 'undefined' && data instanceof Blob ? await data.arrayBuffer()
     : (data as Uint8Array | ArrayBuffer);
-  return `sha256:${hexEncode(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource)))}`;
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource));
+  // Hex by hand rather than the protocol's codec: that module would join the chunks record() loads.
+  return `sha256:${Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }

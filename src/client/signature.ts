@@ -1,18 +1,13 @@
-import { AegisLogHttpError, ErrorCode } from '../protocol/errors.js';
-import { canonicalBytes } from '../protocol/jcs.js';
-import { receiptStatementOf } from '../protocol/statements.js';
-import type { Receipt } from '../protocol/types.js';
-import type { EvidenceReport, KeyInput } from '../verify/index.js';
+import { importPublicKey, verifyEvidence, type EvidenceReport, type KeyInput } from '../verify/index.js';
 
-// Local checks against the pinned `publicKeys`, through `aegislog/verify`. The
-// verifier is a dynamic import: only clients that pin keys and call recordSync
-// or verify ever load it.
+// Checks against the pinned `publicKeys`, by `aegislog/verify`. This module is a dynamic import of
+// the client: only clients that pin keys and call recordSync or verify load it and the verifier.
+// It imports nothing else, so that bundlers keep the verifier out of the chunks record() needs.
 
 const keyCache = new WeakMap<object, Promise<KeyInput>>();
 
 /** The pinned keys imported once per options object: PEM, JWK, JWKS, or a list of those. */
-async function importKeys(publicKeys: unknown): Promise<KeyInput> {
-  const { importPublicKey } = await import('../verify/index.js');
+function importKeys(publicKeys: unknown): Promise<KeyInput> {
   const load = () => (Array.isArray(publicKeys) ? Promise.all(publicKeys.map((k) => importPublicKey(k))) : importPublicKey(publicKeys));
   if (typeof publicKeys !== 'object' || publicKeys === null) return load();
   let keys = keyCache.get(publicKeys);
@@ -20,22 +15,15 @@ async function importKeys(publicKeys: unknown): Promise<KeyInput> {
   return keys;
 }
 
-/** recordSync with `publicKeys`: a receipt that the key it names (`key_id`) did not sign is refused. */
-export async function checkReceiptSignature(receipt: Receipt, publicKeys: unknown): Promise<void> {
-  const { verifySignature } = await import('../verify/index.js');
-  const valid = await verifySignature({
-    key: await importKeys(publicKeys),
-    kid: receipt.key_id,
-    signature: receipt.signature_b64url,
-    message: canonicalBytes(receiptStatementOf(receipt)),
-  });
-  if (!valid) {
-    throw new AegisLogHttpError(ErrorCode.ReceiptMismatch, `the receipt of ${receipt.event_id} is not signed by the pinned key ${receipt.key_id}`, 200, { field: 'signature_b64url' });
-  }
+/** An evidence bundle checked here, by name: digest and receipt_signature, and the Merkle checks once sealed. */
+export async function checkEvidence(bundle: unknown, publicKeys: unknown): Promise<EvidenceReport> {
+  return verifyEvidence(bundle, { keys: await importKeys(publicKeys) });
 }
 
-/** verify() with `publicKeys`: the evidence bundle checked here, by name (digest, receipt_signature, and the Merkle checks once sealed). */
-export async function checkEvidence(bundle: unknown, publicKeys: unknown): Promise<EvidenceReport> {
-  const { verifyEvidence } = await import('../verify/index.js');
-  return verifyEvidence(bundle, { keys: await importKeys(publicKeys) });
+/** Why the receipt does not verify under the pinned key that its key_id names, or undefined when it does. */
+export async function receiptSignatureFailure(event: unknown, receipt: unknown, publicKeys: unknown): Promise<string | undefined> {
+  // A pending bundle is exactly an event and its receipt: its receipt_signature check is the one wanted.
+  const report = await checkEvidence({ v: 1, status: 'pending', event, receipt }, publicKeys);
+  const check = report.checks.receipt_signature;
+  return check?.ok ? undefined : (check?.reason ?? 'the receipt signature was not checked');
 }

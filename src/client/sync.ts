@@ -1,11 +1,11 @@
+import { AegisLogHttpError, ErrorCode } from '../protocol/errors.js';
 import type { Receipt, WireEvent } from '../protocol/types.js';
 import { exchangeWithRetry } from '../transport/http.js';
 import type { ClientConfig, VerificationResult } from './options.js';
 import { digestOf, receiptMismatch } from './receipt.js';
-import { checkEvidence, checkReceiptSignature } from './signature.js';
 
-// recordSync and verify, which the client loads on first use: a page that only
-// record()s never downloads them (the ≤ 8 KB `init + record` budget).
+// recordSync and verify. Signature checks against pinned keys load the verifier on first use
+// (./signature.js), so that a page that only record()s never downloads it.
 
 /** POSTs one event (built and validated by the client) to /ingest and checks the receipt. */
 export async function recordSync(cfg: ClientConfig, event: WireEvent): Promise<Receipt> {
@@ -15,7 +15,10 @@ export async function recordSync(cfg: ClientConfig, event: WireEvent): Promise<R
   const mismatch = receiptMismatch(outcome.body, event.event_id, cfg.tenantId, digest);
   if (mismatch) throw mismatch;
   const receipt = outcome.body as Receipt;
-  if (cfg.publicKeys !== undefined) await checkReceiptSignature(receipt, cfg.publicKeys);
+  if (cfg.publicKeys !== undefined) {
+    const why = await (await import('./signature.js')).receiptSignatureFailure(event, receipt, cfg.publicKeys);
+    if (why) throw new AegisLogHttpError(ErrorCode.ReceiptMismatch, `receipt of ${receipt.event_id}: ${why}`, 200, { field: 'signature_b64url' });
+  }
   cfg.onReceipt?.(receipt);
   return receipt;
 }
@@ -32,7 +35,7 @@ export async function verify(cfg: ClientConfig, eventId: string, tenantId: strin
   // The server's verdict is its word; the pinned keys check its receipt here.
   const evidence = await request(cfg, `/evidence/${query}`, { method: 'GET', headers: cfg.headers });
   if (evidence.kind !== 'ok') throw evidence.error;
-  return { ...result, local: await checkEvidence(evidence.body, cfg.publicKeys) };
+  return { ...result, local: await (await import('./signature.js')).checkEvidence(evidence.body, cfg.publicKeys) };
 }
 
 function request(cfg: ClientConfig, path: string, init: RequestInit) {

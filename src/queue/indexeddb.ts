@@ -70,5 +70,5 @@ export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore 
 }
 
 function warn(error: unknown): void {
-  console.warn('aegislog: IndexedDB is unavailable, queueing in memory (events are lost if the page closes before they are sent):', error);
+  console.warn('aegislog: IndexedDB is unavailable; queueing in memory only', error);
 }
