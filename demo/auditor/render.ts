@@ -45,8 +45,9 @@ export function bundleCard(bundle: EvidenceBundle, report: EvidenceReport | unde
   const signature = report?.checks.receipt_signature?.ok === true;
   const compliance = complianceOf(event, typeof receipt.received_at === 'string' ? receipt.received_at : undefined, { signature, sealed });
   const flags = FLAGS.map(([flag, label]) => {
-    const unknown = !report && (flag === 'non_repudiation' || flag === 'immutable_record');
-    return h('li', {}, unknown ? pill('info', `${label}: needs a key`) : pill(compliance[flag] ? 'ok' : 'fail', label));
+    if (!report && (flag === 'non_repudiation' || flag === 'immutable_record')) return h('li', {}, pill('info', `${label}: needs a key`));
+    if (flag === 'immutable_record' && bundle.status === 'pending') return h('li', {}, pill('info', `${label}: once sealed`));
+    return h('li', {}, pill(compliance[flag] ? 'ok' : 'fail', label));
   });
   const present = Object.entries(compliance.fields_present)
     .map(([context, fields]) => [context, Object.entries(fields).filter(([, on]) => on).map(([field]) => field)] as const)

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, listen, localSigner, sqliteStore, type NodeServerHandle, type Store } from '../../src/server/node.js';
-import type { Checkpoint, Receipt } from '../../src/protocol/index.js';
+import type { Checkpoint, Receipt, WireEvent } from '../../src/protocol/index.js';
 import { ROOT } from './static-server.js';
 
 export const TENANT = 'e2e-tenant';
@@ -38,6 +38,8 @@ export interface ApiServer {
   up(): Promise<void>;
   /** Every event id the store holds for the tenant, in leaf order, across all periods. */
   storedIds(): Promise<string[]>;
+  /** The events themselves, in the same order. */
+  storedEvents(): Promise<WireEvent[]>;
   /** Polls the store until it holds `count` events or the deadline passes; returns what it holds. */
   waitForStored(count: number, timeoutMs?: number): Promise<string[]>;
   seal(): Promise<Checkpoint[]>;
@@ -87,18 +89,19 @@ export async function startApiServer(origins: string[]): Promise<ApiServer> {
   const port = http.port;
   const url = http.url;
 
-  const storedIds = async () => {
-    const ids: string[] = [];
+  const storedEvents = async () => {
+    const events: WireEvent[] = [];
     let after: { received_at: string; event_id: string } | undefined;
     for (let guard = 0; guard < 1000; guard++) {
       const page = await store.page(TENANT, '1970-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z', after, 1000);
-      for (const record of page) ids.push(record.receipt.event_id);
+      for (const record of page) events.push(record.event);
       const last = page.at(-1);
       if (page.length < 1000 || !last) break;
       after = { received_at: last.receipt.received_at, event_id: last.receipt.event_id };
     }
-    return ids;
+    return events;
   };
+  const storedIds = async () => (await storedEvents()).map((event) => event.event_id);
 
   return {
     url,
@@ -117,6 +120,7 @@ export async function startApiServer(origins: string[]): Promise<ApiServer> {
       if (!http) http = await listen(handler, { port, staticFiles });
     },
     storedIds,
+    storedEvents,
     async waitForStored(count, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       let ids = await storedIds();

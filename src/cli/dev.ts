@@ -4,7 +4,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTime } from '../protocol/index.js';
-import { createServer, listen, localSigner, sqliteStore } from '../server/node.js';
+import { createServer, listen, localSigner, sqliteStore, staticResponse } from '../server/node.js';
 import type { ApiKeyConfig, NodeServerHandle } from '../server/node.js';
 import type { CliIO, Command } from './command.js';
 import { UsageError, integerOption, parseOptions } from './command.js';
@@ -15,7 +15,9 @@ Runs the reference server: SQLite and a signing key in the data folder
 (default ./.aegislog), periods sealed on their boundaries (default 86400 s, the
 UTC day). Without --keys, a demo tenant "demo" with an ingest, a read and an
 admin key is made once and kept in DIR/dev-keys.json. Serves dist/demo/ at
-/demo/ when it exists. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
+/demo/ when it exists, with /demo/config.json giving the chat demo this
+server's URL and the ingest key (never a read key). Stops cleanly on Ctrl-C
+(SIGINT) or SIGTERM.
 
 --sync full (default) fsyncs every commit before a receipt goes out, so
 receipts survive power loss; --sync normal survives a crash of the process
@@ -52,11 +54,10 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
     const report = (sealed: { period_start: string; period_end: string; tree_size: number }[]) => {
       for (const c of sealed) io.out(`sealed ${c.period_start} .. ${c.period_end} (${c.tree_size} tenant${c.tree_size === 1 ? '' : 's'})`);
     };
-    report(await server.sealDue().finally(() => {}));
-    await server.ready;
+    report(await server.ready); // the periods that ended while the server was down
     const demoDir = options.demoDir ?? fileURLToPath(new URL('../demo/', import.meta.url));
     const demo = existsSync(demoDir) ? { prefix: '/demo/', dir: demoDir } : undefined;
-    http = await listen(server, { host: options.host, port: options.port, ...(demo ? { staticFiles: demo } : {}) });
+    http = await listen(demo ? withDemoPages(server, demo.dir, keys) : server, { host: options.host, port: options.port });
     const schedule = () => {
       // setTimeout holds at most 2^31−1 ms; a longer wait just checks again.
       const delay = Math.min(Math.max(server.nextSealAt() - Date.now(), 0) + 10, 2 ** 31 - 1);
@@ -82,6 +83,23 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
     await store.close();
     throw error;
   }
+}
+
+/**
+ * The demo pages at /demo/, plus /demo/config.json for the chat demo: this
+ * server's origin and the first ingest-scope key (publishable, append-only;
+ * never a read or admin key).
+ */
+function withDemoPages(server: (request: Request) => Promise<Response>, dir: string, keys: ApiKeyConfig[]) {
+  const ingest = keys.find((k) => k.scope === 'ingest');
+  return async (request: Request): Promise<Response> => {
+    const { pathname, origin } = new URL(request.url);
+    if (pathname === '/demo/config.json' && ingest) {
+      return Response.json({ endpoint: origin, tenant_id: ingest.tenant_id, ingest_key: ingest.key }, { headers: { 'cache-control': 'no-store' } });
+    }
+    if ((pathname + '/').startsWith('/demo/')) return staticResponse(dir, '/demo/', request.method, pathname);
+    return server(request);
+  };
 }
 
 async function demoKeys(dataDir: string): Promise<ApiKeyConfig[]> {

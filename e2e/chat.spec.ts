@@ -1,0 +1,53 @@
+// The AI-app demo (demo/chat/) on the app's origin, recording into the
+// reference server on another origin, and its receipts opened in the auditor.
+import { createHash } from 'node:crypto';
+import { expect, screenshots, test, until } from './support/fixtures.js';
+
+test('the chat demo records every model call with its contexts, shows receipts, and links them into the auditor', async ({ page, context, stack }) => {
+  await page.goto(`${stack.app.url}/demo/chat/`);
+  await expect(page.locator('#conn-status')).toContainText(`Tenant ${stack.api.tenantId}`);
+  const policyText = await page.locator('#policy-text').inputValue();
+  const policyHash = `sha256:${createHash('sha256').update(policyText).digest('hex')}`;
+  await expect(page.locator('#policy-hash')).toHaveText(policyHash);
+
+  const prompt = page.getByLabel('Your message');
+  await prompt.fill('Where is my parcel?');
+  await prompt.press('Enter');
+  await expect(page.locator('.bubble.assistant')).toHaveCount(2);
+  await prompt.fill('Can I get a loan for a new car?');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page.locator('.bubble.flagged')).toContainText('Needs human review');
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await expect(page.locator('.bubble.flagged')).toContainText('Approved by reviewer@example.org');
+
+  await until(async () => (await stack.api.storedIds()).length === 3, 'three events stored');
+  await expect(page.locator('#receipts tr[data-event]')).toHaveCount(3);
+  const events = await stack.api.storedEvents();
+  const inference = events.filter((e) => e.event_type === 'model_inference');
+  expect(inference).toHaveLength(2);
+  for (const event of inference) {
+    expect(event.policy_context).toEqual({ policy_name: 'answer-policy', policy_version: '3', policy_hash: policyHash });
+    expect(event.model_context).toMatchObject({ model_id: 'demo-assistant', model_version: '2026.05' });
+    expect(event.performance_metrics).toMatchObject({ confidence_score: expect.any(Number), latency_ms: expect.any(Number) });
+  }
+  const flagged = inference.find((e) => (e.human_intervention as { required?: boolean }).required)!;
+  const review = events.find((e) => e.event_type === 'human_review')!;
+  expect(review).toMatchObject({ reviewed_event_id: flagged.event_id, decision: 'approved', trace_id: flagged.trace_id });
+  expect(review.human_intervention).toMatchObject({ required: true, reviewer: 'reviewer@example.org', reviewed_at: expect.any(Number) });
+  await expect(page.locator('#stats')).toContainText('3sent');
+  await screenshots(page, 'chat');
+
+  // The receipt's link opens the auditor with the evidence in the fragment; pinned key, it verifies (pending: not sealed yet).
+  const popup = context.waitForEvent('page');
+  await page.locator(`#receipts tr[data-event="${review.event_id}"] a`).click();
+  const auditor = await popup;
+  await expect(auditor.locator('#load-status')).toContainText('the link: 1 item added');
+  const pem = await (await fetch(`${stack.api.url}/keys/${encodeURIComponent((await stack.api.get('/.well-known/aegislog/keys.json').then((r) => r.json()) as { keys: { kid: string }[] }).keys[0]!.kid)}.pem`)).text();
+  await auditor.getByLabel('Public key: SPKI PEM, JWK or JWKS').fill(pem);
+  await auditor.getByRole('button', { name: 'Pin key' }).click();
+  await expect(auditor.locator('#bundles article header')).toContainText('Signed, not yet sealed');
+  await expect(auditor.locator('[data-check="digest"] .pill-ok')).toBeVisible();
+  await expect(auditor.locator('[data-check="receipt_signature"] .pill-ok')).toBeVisible();
+  await expect(auditor.getByRole('list', { name: 'Compliance flags' }).locator('.pill-ok', { hasText: 'Art. 14' })).toHaveCount(1);
+  await screenshots(auditor, 'auditor-from-chat');
+});
