@@ -1,23 +1,29 @@
-// docs/edge.md quotes the examples that the edge suites run: the quotes must be those files, byte for byte,
-// and every example file must be quoted, so that what readers copy is what was tested.
-import { readFileSync, readdirSync } from 'node:fs';
+// docs/edge.md (and the README, wherever it quotes an example the same way) shows the examples the edge
+// suites run: each quote marked `<!-- example: path -->` must be that file, byte for byte, and docs/edge.md
+// must quote every example file, so that what readers copy is what was tested.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './workerd.js';
 
-const doc = readFileSync(join(ROOT, 'docs/edge.md'), 'utf8');
-const quoted = [...doc.matchAll(/<!-- example: (\S+) -->\n```\w+\n([\s\S]*?)\n```/g)].map((m) => ({ file: m[1]!, text: m[2]! }));
+function quotes(doc: string): { file: string; text: string }[] {
+  const text = existsSync(join(ROOT, doc)) ? readFileSync(join(ROOT, doc), 'utf8') : '';
+  return [...text.matchAll(/<!-- example: (\S+) -->\n```\w+\n([\s\S]*?)\n```/g)].map((m) => ({ file: m[1]!, text: m[2]! }));
+}
 
 function exampleFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? exampleFiles(join(dir, e.name)) : [relative(ROOT, join(dir, e.name))]));
 }
 
-describe('docs/edge.md quotes the tested examples', () => {
-  it.each(quoted.map((q) => [q.file, q.text]))('%s', (file, text) => {
-    expect(text).toBe(readFileSync(join(ROOT, file), 'utf8').replace(/\n$/, ''));
+const edgeDoc = quotes('docs/edge.md');
+
+describe('the docs quote the tested examples', () => {
+  const all = [...edgeDoc.map((q) => ['docs/edge.md', q.file, q.text]), ...quotes('README.md').map((q) => ['README.md', q.file, q.text])];
+  it.each(all)('%s quotes %s as it is', (_, file, text) => {
+    expect(text).toBe(readFileSync(join(ROOT, file!), 'utf8').replace(/\n$/, ''));
   });
 
-  it('quotes every example file', () => {
-    expect(quoted.map((q) => q.file).sort()).toEqual(exampleFiles(join(ROOT, 'examples')).sort());
+  it('docs/edge.md quotes every example file', () => {
+    expect(edgeDoc.map((q) => q.file).sort()).toEqual(exampleFiles(join(ROOT, 'examples')).sort());
   });
 });
