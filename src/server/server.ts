@@ -34,8 +34,8 @@ export interface ServerOptions {
 export interface AegisServer {
   (request: Request): Promise<Response>;
   fetch(request: Request): Promise<Response>;
-  /** Settles once the store is loaded and the periods that ended while the server was down are sealed. */
-  ready: Promise<void>;
+  /** Settles once the store is loaded and the periods that ended while the server was down are sealed; gives those checkpoints. */
+  ready: Promise<Checkpoint[]>;
   /** Seals every period that has ended. Idempotent. */
   sealDue(): Promise<Checkpoint[]>;
   /** Seals the open period now (what `POST /admin/seal` does). */
@@ -71,14 +71,15 @@ export function createServer(options: ServerOptions): AegisServer {
   if (!Number.isInteger(period) || period < 1) throw new AegisLogError('ERR_CONFIG', 'period must be a whole number of seconds ≥ 1', { field: 'period' });
   const now = options.now ?? Date.now;
   const onError = options.onError ?? ((error, id) => console.error(`aegislog: internal error ${id}`, error));
-  const sealer = createSealer({ store, signer, periodMs: period * 1000, now, logId: options.logId ?? 'aegislog' });
+  const logId = options.logId ?? 'aegislog';
+  const sealer = createSealer({ store, signer, periodMs: period * 1000, now, logId });
   const ctx: Context = {
     store,
     signer,
     sealer,
     ring: keyRing(options.keys),
     limits: { ...DEFAULT_LIMITS, ...options.limits },
-    logId: options.logId ?? 'aegislog',
+    logId,
     periodSeconds: period,
     evidenceOf: evidenceBuilder(store),
     verifyAnswer: verifyAnswerer(now),
@@ -89,7 +90,7 @@ export function createServer(options: ServerOptions): AegisServer {
   const ready = (async () => {
     await store.putKey(await signer.publicJwk());
     await sealer.load();
-    await sealer.sealDue();
+    return sealer.sealDue();
   })();
   ready.catch(() => {}); // reported by every request (500) and to whoever awaits `ready`; never an unhandled rejection
 

@@ -43,7 +43,7 @@ describe('aegislog dev as a child process', () => {
     const temp = await tempDir();
     try {
       const data = join(temp.dir, 'data');
-      const first = spawnNode(cli, ['dev', '--port', '0', '--data', data, '--period', '3600']);
+      const first = spawnNode(cli, ['dev', '--port', '0', '--data', data, '--period', '2']);
       const [, url] = await first.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
       await first.waitFor(/curl -s 'http[^\n]*\/verify/);
       const keys = JSON.parse(await readFile(join(data, 'dev-keys.json'), 'utf8')) as ApiKeyConfig[];
@@ -59,12 +59,14 @@ describe('aegislog dev as a child process', () => {
       expect(await first.exited).toEqual({ code: 0, signal: null });
       expect(first.output()).toMatch(/received SIGTERM, stopping\nstopped/);
 
-      const second = spawnNode(cli, ['dev', '--port', '0', '--data', data]);
+      await new Promise((r) => setTimeout(r, 2100)); // down for more than a period
+      const second = spawnNode(cli, ['dev', '--port', '0', '--data', data, '--period', '2']);
       try {
         const [, url2] = await second.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
         expect(second.output()).toContain(receipt.key_id);
+        expect(second.output()).toMatch(/^sealed \S+ \.\. \S+ \(\d tenants?\)$/m); // a period that ended while it was down
         const verified = (await (await fetch(`${url2}/verify/${receipt.event_id}`, { headers: { 'x-api-key': read } })).json()) as { status: string };
-        expect(verified.status).toBe('pending');
+        expect(verified.status).toBe('verified');
         second.process.kill('SIGINT');
         expect((await second.exited).code).toBe(0);
       } finally {

@@ -112,6 +112,7 @@ describe('sealing across periods (injected clock, 60 s periods, SQLite)', () => 
       c.advance(3 * MIN);
       const second = await start({ now: c.now, period: 60, dir: temp.dir });
       try {
+        expect((await second.server.ready).map((cp) => cp.tree_size)).toEqual([1, 0]);
         const cps = await checkpointsOf(second);
         expect(cps.map((cp) => [cp.period_start, cp.tree_size])).toEqual([
           [new Date(BOUNDARY).toISOString(), 1],
