@@ -1,5 +1,5 @@
 import type { Checkpoint } from '../protocol/index.js';
-import { readLines } from './input.js';
+import { readLineChunks } from './input.js';
 
 /**
  * Splits an export into its (period, tenant) groups in one streaming pass, and
@@ -42,42 +42,47 @@ export async function routeExport(
   const groups = new Map<string, { channel: Channel; pending: string[] }>();
   const report: RouteReport = { receipts: 0, unsealed: 0, unreadable: [], unreadableCount: 0 };
   let lineNo = 0;
-  const flush = () => {
-    for (const g of groups.values()) {
-      if (g.pending.length) g.channel.push(g.pending.join('\n'));
-      g.pending = [];
+  /** The group of the line just routed, or undefined for a line that went to none. */
+  const take = (line: string) => {
+    lineNo++;
+    if (line.trim() === '') return undefined;
+    const key = routeOf(line);
+    if (typeof key === 'string') {
+      report.unreadableCount++;
+      if (report.unreadable.length < 100) report.unreadable.push({ line: lineNo, reason: key });
+      return undefined;
     }
+    report.receipts++;
+    const period = periodOf(checkpoints, key.receivedAt);
+    if (period < 0) {
+      report.unsealed++;
+      return undefined;
+    }
+    const id = `${period}\u0000${key.tenantId}`;
+    let g = groups.get(id);
+    if (!g) {
+      const channel = new Channel();
+      g = { channel, pending: [] };
+      groups.set(id, g);
+      onGroup({ tenantId: key.tenantId, period, lines: channel, discard: () => channel.discard() });
+    }
+    g.pending.push(line);
+    return g;
   };
   try {
-    for await (const line of readLines(path, (bytes) => {
-      flush();
-      onBytes(bytes, report.receipts);
-    })) {
-      lineNo++;
-      if (line.trim() === '') continue;
-      const key = routeOf(line);
-      if (typeof key === 'string') {
-        report.unreadableCount++;
-        if (report.unreadable.length < 100) report.unreadable.push({ line: lineNo, reason: key });
-        continue;
+    for await (const { text, lines } of readLineChunks(path, (bytes) => onBytes(bytes, report.receipts))) {
+      let sole = take(lines[0]!);
+      for (let i = 1; i < lines.length; i++) if (take(lines[i]!) !== sole) sole = undefined;
+      // The usual case, a chunk of one tenant's period: hand over its text as read.
+      if (sole) {
+        sole.channel.push(text);
+        sole.pending = [];
       }
-      report.receipts++;
-      const period = periodOf(checkpoints, key.receivedAt);
-      if (period < 0) {
-        report.unsealed++;
-        continue;
+      for (const g of groups.values()) {
+        if (g.pending.length) g.channel.push(g.pending.join('\n'));
+        g.pending = [];
       }
-      const id = `${period}\u0000${key.tenantId}`;
-      let g = groups.get(id);
-      if (!g) {
-        g = { channel: new Channel(), pending: [] };
-        groups.set(id, g);
-        const channel = g.channel;
-        onGroup({ tenantId: key.tenantId, period, lines: channel, discard: () => channel.discard() });
-      }
-      g.pending.push(line);
     }
-    flush();
   } finally {
     for (const g of groups.values()) g.channel.close();
   }

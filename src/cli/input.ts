@@ -62,10 +62,12 @@ export async function sizeOf(path: string): Promise<number> {
 }
 
 /**
- * The lines of a file, streamed in 1 MiB chunks so that an export of any size
- * is never held whole. `onBytes` gets the bytes read so far (for progress).
+ * The complete lines of a file, a chunk's worth at a time (one await per MiB, not
+ * per line), streamed so that an export of any size is never held whole: `text`
+ * is the chunk's lines as one string, `lines` the same split. `onBytes` gets the
+ * bytes read so far after each chunk (for progress).
  */
-export async function* readLines(path: string, onBytes?: (bytes: number) => void): AsyncGenerator<string> {
+export async function* readLineChunks(path: string, onBytes?: (bytes: number) => void): AsyncGenerator<{ text: string; lines: string[] }> {
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   const decoder = new TextDecoder('utf-8');
   let carry = '';
@@ -74,9 +76,9 @@ export async function* readLines(path: string, onBytes?: (bytes: number) => void
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       bytes += chunk.length;
       const text = carry + decoder.decode(chunk, { stream: true });
-      const lines = text.split('\n');
-      carry = lines.pop()!;
-      for (const line of lines) yield line;
+      const end = text.lastIndexOf('\n');
+      carry = text.slice(end + 1);
+      if (end >= 0) yield linesOf(text.slice(0, end));
       onBytes?.(bytes);
     }
   } catch (error) {
@@ -85,7 +87,11 @@ export async function* readLines(path: string, onBytes?: (bytes: number) => void
     stream.destroy();
   }
   carry += decoder.decode();
-  if (carry !== '') yield carry;
+  if (carry !== '') yield linesOf(carry);
+}
+
+function linesOf(text: string): { text: string; lines: string[] } {
+  return { text, lines: text.split('\n') };
 }
 
 function fsReason(error: unknown): string {
