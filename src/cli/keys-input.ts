@@ -2,10 +2,11 @@ import { flattenKeys, importPublicKey, type VerifyKey } from '../verify/index.js
 import { readBytes } from './input.js';
 import { InputError, oneLine, type AuditorIO } from './run-checked.js';
 
-export const KEY_HELP = `  --key KEY          the signer's public key, pinned out of band: a file holding SPKI
-                     PEM, SPKI DER, a JWK or a JWKS; or an http(s):// URL of a JWKS
-                     or PEM (with a warning: a key fetched from the server that made
-                     the evidence proves nothing). Repeat --key for several keys.`;
+export const KEY_HELP = `  --key KEY            the signer's public key, pinned out of band: a file of
+                       SPKI PEM, SPKI DER, a JWK or a JWKS; or an http(s):// URL
+                       of a JWKS or PEM (with a warning: a key fetched from the
+                       server that made the evidence proves nothing); repeat
+                       for several keys`;
 
 export const URL_KEY_WARNING =
   'a key fetched from the server that produced the evidence proves nothing (PROTOCOL.md §6); pin the key out of band (a file you trust)';
