@@ -10,7 +10,7 @@ import { proveTenantHead, usableKeys } from './evidence.js';
 import type { KeyInput, VerifyKey } from './keys.js';
 import { readReceipts, type ReceiptSource } from './ndjson.js';
 import { keyFor, readTenantHead, reasonOf, runCheck, type Check, type ReadHead } from './read.js';
-import { receiptHashInto } from './receipt-hash.js';
+import { ReceiptHasher } from './receipt-hash.js';
 import { createTreeBuilder } from './tree-builder.js';
 
 export interface AuditOptions {
@@ -99,6 +99,8 @@ class Audit {
   private times = new Float64Array(1024);
   private ids: string[] = [];
   private readonly tree = createTreeBuilder();
+  private treeSize = 0;
+  private readonly hasher = new ReceiptHasher(() => this.hashes);
   private readonly clock = new Clock();
   private inOrder = true;
   private count = 0;
@@ -137,7 +139,7 @@ class Audit {
     const time = this.clock.ms(r.received_at);
     try {
       this.grow(i);
-      receiptHashInto(r, this.hashes, 32 * i);
+      this.hasher.add(r, 32 * i);
     } catch (error) {
       this.problem(id || undefined, `cannot be hashed: ${reasonOf(error)}`);
       return;
@@ -151,9 +153,14 @@ class Audit {
       if (time < prev || (time === prev && id < prevId)) this.inOrder = false;
       else if (time === prev && id === prevId) this.problem(id, 'appears twice');
     }
-    if (this.inOrder) this.tree.add32(this.hashes, 32 * i);
     this.count++;
+    if (this.inOrder) this.growTree();
     if (this.options.verifySignatures) this.queueSignature(r, id, i);
+  }
+
+  /** Adds to the tree every receipt whose hash is ready (in leaf order, so far). */
+  private growTree(): void {
+    for (const ready = this.hasher.ready; this.treeSize < ready; this.treeSize++) this.tree.add32(this.hashes, 32 * this.treeSize);
   }
 
   private checkFields(r: Receipt, id: string, time: number): void {
@@ -194,6 +201,8 @@ class Audit {
 
   async finish(headCheck: Check | undefined): Promise<AuditReport> {
     await this.progress(true);
+    this.hasher.flush();
+    if (this.inOrder) this.growTree();
     const root = this.inOrder ? this.tree.root() : this.sortedRoot();
     const { head } = this.head;
     const checks: AuditReport['checks'] = {

@@ -8,7 +8,7 @@
  */
 import { SIGNING_ALG, canonicalBytes, receiptStatementOf, type ReceiptStatement } from '../protocol/index.js';
 import { hashBytes, wordsInto } from './sha256-tree.js';
-import { IN, IN_SIZE, OUT, treeWasm } from './wasm/engine.js';
+import { IN, IN_SIZE, OUT, OUT4, SLOTS, SLOT_SIZE, treeWasm, type TreeWasm } from './wasm/engine.js';
 
 const SURROGATE = /[\ud800-\udfff]/;
 const encoder = new TextEncoder();
@@ -36,6 +36,74 @@ export function receiptHashInto(receipt: ReceiptStatement, out: Uint8Array, at: 
     hashBytes(scratch, encoder.encodeInto(text, scratch).written, words, 0);
   }
   wordsInto(words, 0, out, at);
+}
+
+/**
+ * Receipt hashes four at a time in WebAssembly SIMD lanes, for audits. A hash is
+ * written to `output()[at..at+32)` when its group of four is hashed (or at
+ * `flush`); `ready` is how many of the receipts given so far are written, in the
+ * order given. `output` is a function because the caller's buffer may grow.
+ */
+export class ReceiptHasher {
+  private readonly targets: number[] = [];
+  private readonly lengths: number[] = [];
+  private blocks = 0;
+  private given = 0;
+  private readonly wasm: TreeWasm | undefined = treeWasm();
+
+  constructor(private readonly output: () => Uint8Array) {}
+
+  get ready(): number {
+    return this.given - this.targets.length;
+  }
+
+  add(receipt: ReceiptStatement, at: number): void {
+    const { wasm } = this;
+    const text = wasm && statementJcs(receipt);
+    const lane = this.targets.length;
+    const slot = SLOTS + SLOT_SIZE * lane;
+    // Room for the longest padding (72 bytes) after the message.
+    const encoded = text === undefined || !wasm ? undefined : encoder.encodeInto(text, wasm.memory.subarray(slot, slot + SLOT_SIZE - 72));
+    if (!wasm || text === undefined || encoded!.read !== text.length) {
+      this.flush();
+      receiptHashInto(receipt, this.output(), at);
+      this.given++;
+      return;
+    }
+    const blocks = wasm.pad(slot, encoded!.written);
+    this.targets.push(at);
+    this.lengths.push(encoded!.written);
+    this.given++;
+    if (lane > 0 && blocks !== this.blocks) this.flushOneByOne();
+    else if (lane === 3) this.flush();
+    else this.blocks = blocks;
+  }
+
+  /** Hashes whatever waits (lanes left empty hash stale bytes, and their results are dropped). */
+  flush(): void {
+    const { wasm, targets } = this;
+    if (!wasm || targets.length === 0) return;
+    wasm.digest4(SLOTS, SLOT_SIZE, this.blocks, OUT4);
+    const out = this.output();
+    for (let lane = 0; lane < targets.length; lane++) out.set(wasm.memory.subarray(OUT4 + 32 * lane, OUT4 + 32 * lane + 32), targets[lane]!);
+    this.clear();
+  }
+
+  /** Messages of different block counts cannot share lanes: hash each alone (rare: a long key_id or event_id). */
+  private flushOneByOne(): void {
+    const wasm = this.wasm!;
+    const out = this.output();
+    this.targets.forEach((at, lane) => {
+      wasm.digest(SLOTS + SLOT_SIZE * lane, this.lengths[lane]!, OUT);
+      out.set(wasm.memory.subarray(OUT, OUT + 32), at);
+    });
+    this.clear();
+  }
+
+  private clear(): void {
+    this.targets.length = 0;
+    this.lengths.length = 0;
+  }
 }
 
 function statementJcs(r: ReceiptStatement): string | undefined {

@@ -4,7 +4,7 @@ import { receiptHash, type Receipt } from '../../src/protocol/index.js';
 import { JsTreeBuilder, type TreeBuilder } from '../../src/verify/tree-builder.js';
 import { WasmTreeBuilder } from '../../src/verify/wasm/builder.js';
 import { treeWasm, useTreeWasm } from '../../src/verify/wasm/engine.js';
-import { receiptHashInto } from '../../src/verify/receipt-hash.js';
+import { ReceiptHasher, receiptHashInto } from '../../src/verify/receipt-hash.js';
 // @ts-expect-error: a plain .mjs build script without types
 import { assemble, moduleText } from '../../src/verify/wasm/build.mjs';
 
@@ -89,5 +89,35 @@ describe('WebAssembly tree hashing', () => {
       }
     }
     useTreeWasm(true);
+  });
+
+  it('ReceiptHasher: four lanes at once, mixed block counts, long and odd statements, a growing buffer, ready in order', () => {
+    const base: Receipt = {
+      v: 1, tenant_id: 'acme', event_id: 'e', digest_b64url: 'A'.repeat(43), received_at: '2026-11-27T10:00:00.000Z',
+      key_id: 'k', signing_alg: 'ECDSA_SHA_256', ok: true, trace_id: 't', signature_b64url: 's',
+    };
+    const receipts = Array.from({ length: 1003 }, (_, i) => ({
+      ...base,
+      event_id: `evt-${i}${i % 7 === 0 ? '😀'.repeat(i % 40) : ''}`,
+      key_id: i % 11 === 0 ? 'arn:aws:kms:' + 'x'.repeat(i % 300) : 'k',
+      ...(i === 500 ? { key_id: 'y'.repeat(5000) } : {}), // longer than a lane's slot
+      ...(i === 600 ? { v: 2 } : {}), // not the template: the general path
+    })) as Receipt[];
+    let buffer = new Uint8Array(32 * 8);
+    const hasher = new ReceiptHasher(() => buffer);
+    for (const [i, r] of receipts.entries()) {
+      if (32 * (i + 1) > buffer.length) {
+        const grown = new Uint8Array(buffer.length * 2);
+        grown.set(buffer);
+        buffer = grown;
+      }
+      hasher.add(r, 32 * i);
+      expect(hasher.ready).toBeLessThanOrEqual(i + 1);
+      expect(hasher.ready).toBeGreaterThanOrEqual(i - 3);
+    }
+    hasher.flush();
+    expect(hasher.ready).toBe(receipts.length);
+    for (const [i, r] of receipts.entries()) expect(buffer.subarray(32 * i, 32 * i + 32), `receipt ${i}`).toEqual(receiptHash(r));
+    expect(() => hasher.add({ ...base, event_id: '\ud800' }, 0)).toThrow(expect.objectContaining({ code: 'ERR_JCS_INVALID' }));
   });
 });

@@ -16,6 +16,10 @@ export const IN = 4096;
 /** Room at IN: 1,024 leaves, or one message of up to 60 KiB. */
 export const IN_SIZE = 61_440;
 export const BATCH = 1024;
+/** Four messages hashed in SIMD lanes: each in a slot, results at OUT4 + 32 * lane. */
+export const SLOTS = 102_400;
+export const SLOT_SIZE = 1024;
+export const OUT4 = 3200;
 
 export interface TreeWasm {
   memory: Uint8Array;
@@ -24,6 +28,9 @@ export interface TreeWasm {
   absorbPerfect(depth: number, batches: number): number;
   merge(depth: number, count: number): number;
   fold(depth: number): void;
+  /** Pads a message in place; returns its block count. */
+  pad(msg: number, length: number): number;
+  digest4(base: number, stride: number, blocks: number, out: number): void;
 }
 
 let engine: TreeWasm | null | undefined;
@@ -52,6 +59,8 @@ function instantiate(): TreeWasm | null {
       absorbPerfect: exports.absorbPerfect,
       merge: exports.merge,
       fold: exports.fold,
+      pad: exports.pad,
+      digest4: exports.digest4,
     };
   } catch {
     return null;

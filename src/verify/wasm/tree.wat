@@ -10,10 +10,12 @@
 ;;   640   TAIL: the padded last block(s), 128 bytes
 ;;   1024  STACK: subtree roots of a streaming tree, 64 x 32 bytes
 ;;   3072  OUT: 32 bytes
+;;   3200  OUT4: four hashes, 128 bytes
 ;;   3584  SV: the state of four interleaved hashes (8 x v128)
 ;;   4096  IN: input, up to 61,440 bytes (a batch of leaves, or one message)
 ;;   65536 WV: the message schedules of four hashes (64 x v128)
 ;;   69632 LEVEL: one level of a perfect batch tree, 1,024 x 32 bytes
+;;   102400 SLOTS: four messages hashed together, 1,024 bytes each
 ;; Hashes in memory are SHA-256 output bytes (big-endian words).
 (module
   (memory (export "memory") 2 2)
@@ -340,4 +342,31 @@
     (call $node (i32.const 69696) (i32.const 69728) (i32.const 69664))
     (call $node (i32.const 69632) (i32.const 69664) (i32.add (i32.const 1024) (i32.shl (local.get $depth) (i32.const 5))))
     (call $merge (i32.add (local.get $depth) (i32.const 1)) (local.get $count)))
+;; ---- Four messages at once (receipt statements in audits).
+
+  ;; Pads the $len-byte message at $msg in place (SHA-256 padding); returns its block count.
+  (func (export "pad") (param $msg i32) (param $len i32) (result i32)
+    (local $blocks i32) (local $end i32)
+    (local.set $blocks (i32.shr_u (i32.add (local.get $len) (i32.const 72)) (i32.const 6)))
+    (local.set $end (i32.add (local.get $msg) (i32.shl (local.get $blocks) (i32.const 6))))
+    (memory.fill (i32.add (local.get $msg) (local.get $len)) (i32.const 0)
+      (i32.sub (i32.shl (local.get $blocks) (i32.const 6)) (local.get $len)))
+    (i32.store8 (i32.add (local.get $msg) (local.get $len)) (i32.const 0x80))
+    (i32.store (i32.sub (local.get $end) (i32.const 4)) (call $bswap (i32.shl (local.get $len) (i32.const 3))))
+    (local.get $blocks))
+
+  ;; SHA-256 of four padded messages of $blocks blocks at $base + $stride * lane, to $out + 32 * lane.
+  (func (export "digest4") (param $base i32) (param $stride i32) (param $blocks i32) (param $out i32)
+    (local $b i32) (local $t i32)
+    (call $iv4)
+    (loop $block
+      (local.set $t (i32.const 0))
+      (loop $words
+        (v128.store offset=65536 (i32.shl (local.get $t) (i32.const 4))
+          (call $gather (local.get $base) (local.get $stride)
+            (i32.add (i32.shl (local.get $b) (i32.const 6)) (i32.shl (local.get $t) (i32.const 2)))))
+        (br_if $words (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (i32.const 16))))
+      (call $compress4)
+      (br_if $block (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $blocks))))
+    (call $store4 (local.get $out)))
 )
