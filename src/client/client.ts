@@ -97,7 +97,7 @@ export class AegisLog {
    */
   record(eventType: string, payload?: Record<string, unknown>, options?: RecordOptions): string {
     if (this.#closing) throw new AegisLogError(ErrorCode.Closed, 'record() after close()');
-    const event = buildEvent(this.tenantId, eventType, payload, options);
+    const { event, body } = buildEvent(this.tenantId, eventType, payload, options);
     const id = event.event_id;
     const max = this.#options.maxQueueSize ?? 1000;
     if (this.#queued() >= max) {
@@ -106,7 +106,7 @@ export class AegisLog {
       this.#cfg.report(new AegisLogError(ErrorCode.QueueFull, `queue full (maxQueueSize ${max}): event ${id} dropped`), [id]);
       return id;
     }
-    const entry: QueueEntry = { key: queueKey(QUEUED, id), event_id: id, body: JSON.stringify(event) };
+    const entry: QueueEntry = { key: queueKey(QUEUED, id), event_id: id, body };
     this.#pending.push(entry);
     if (this.#exit) {
       this.#known.set(entry.key, entry);
@@ -132,8 +132,8 @@ export class AegisLog {
   /** Sends one event now through `POST /ingest`; returns its receipt, checked against the digest computed here. */
   async recordSync(eventType: string, payload?: Record<string, unknown>, options?: RecordOptions): Promise<Receipt> {
     // Loaded on first use: pages that only record() never download it.
-    const event = buildEvent(this.tenantId, eventType, payload, options);
-    return (await import('./lazy.js')).recordSync(this.#cfg, event);
+    const built = buildEvent(this.tenantId, eventType, payload, options);
+    return (await import('./lazy.js')).recordSync(this.#cfg, built);
   }
 
   /** The server's verification of an event (PROTOCOL.md §7); an unknown id is `status: 'not_found'`, not a throw. */

@@ -1,7 +1,7 @@
 import { AegisLogValidationError, ErrorCode } from '../protocol/errors.js';
 import { formatTime } from '../protocol/time.js';
 import type { WireEvent } from '../protocol/types.js';
-import { CONTEXT_NAMES, checkPayloadKeys, isPlainObject, validateEvent } from '../schema/index.js';
+import { CONTEXT_NAMES, LIMITS, checkPayloadKeys, isPlainObject, validateEvent } from '../schema/index.js';
 import type { EventContexts } from '../schema/zod.js';
 
 /**
@@ -16,8 +16,14 @@ export interface RecordOptions extends EventContexts {
 
 const OPTION_NAMES: ReadonlySet<string> = new Set(['event_id', 'trace_id', 'recorded_at', ...CONTEXT_NAMES]);
 
+/** An event and its JSON text, frozen at record() time: later changes to the caller's objects cannot alter what is sent. */
+export interface BuiltEvent {
+  event: WireEvent;
+  body: string;
+}
+
 /** Builds and validates the wire event (PROTOCOL.md §2). Throws `AegisLogValidationError` naming the field; nothing is queued then. */
-export function buildEvent(tenantId: string, eventType: string, payload: unknown, options: RecordOptions | undefined): WireEvent {
+export function buildEvent(tenantId: string, eventType: string, payload: unknown, options: RecordOptions | undefined): BuiltEvent {
   if (payload === undefined || payload === null) payload = {};
   if (!isPlainObject(payload)) throw new AegisLogValidationError(ErrorCode.SchemaInvalid, 'payload must be a plain object', 'payload');
   checkPayloadKeys(payload);
@@ -34,8 +40,13 @@ export function buildEvent(tenantId: string, eventType: string, payload: unknown
   }
   event.event_id ??= newId();
   event.trace_id ??= newId();
+  validateEvent(event); // checks a recorded_at the caller gave
+  // Ours is valid by construction, so it is added after the check, which then costs no time parsing.
   event.recorded_at ??= formatTime(Date.now());
-  return validateEvent(event);
+  const body = JSON.stringify(event);
+  // The check's 1 MiB bound did not count those 40 bytes: an event that could now be over it is checked again, exactly.
+  if (body.length * 3 > LIMITS.eventBytes) validateEvent(event);
+  return { event: event as WireEvent, body };
 }
 
 /** UUID v4 (PROTOCOL.md §2). `crypto.randomUUID` needs a secure context in browsers; elsewhere, the same from getRandomValues. */

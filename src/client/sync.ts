@@ -1,16 +1,18 @@
 import { AegisLogHttpError, ErrorCode } from '../protocol/errors.js';
 import type { Receipt, WireEvent } from '../protocol/types.js';
 import { exchangeWithRetry } from '../transport/http.js';
+import type { BuiltEvent } from './event.js';
 import type { ClientConfig, VerificationResult } from './options.js';
 import { digestOf, receiptMismatch } from './receipt.js';
 
 // recordSync and verify. Signature checks against pinned keys load the verifier on first use
 // (./signature.js), so that a page that only record()s never downloads it.
 
-/** POSTs one event (built and validated by the client) to /ingest and checks the receipt. */
-export async function recordSync(cfg: ClientConfig, event: WireEvent): Promise<Receipt> {
+/** POSTs one event (built, validated and frozen as JSON by the client) to /ingest and checks the receipt. */
+export async function recordSync(cfg: ClientConfig, { body }: BuiltEvent): Promise<Receipt> {
+  const event = JSON.parse(body) as WireEvent; // exactly the bytes sent, whatever the caller changed since
   const digest = await digestOf(event);
-  const outcome = await request(cfg, '/ingest', { method: 'POST', headers: cfg.headers, body: JSON.stringify(event) });
+  const outcome = await request(cfg, '/ingest', { method: 'POST', headers: cfg.headers, body });
   if (outcome.kind !== 'ok') throw outcome.error;
   const mismatch = receiptMismatch(outcome.body, event.event_id, cfg.tenantId, digest);
   if (mismatch) throw mismatch;

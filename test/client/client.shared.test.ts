@@ -2,7 +2,7 @@
 // reference server's own fetch handler in-process (src/server), so these need no sockets.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  AegisLog, AegisLogError, AegisLogHttpError, AegisLogValidationError, ErrorCode, b64uEncodeForTest, deadLetters, eventDigest, memoryQueue, policyHash,
+  AegisLog, AegisLogError, AegisLogHttpError, AegisLogValidationError, ErrorCode, b64uEncodeForTest, canonicalize, deadLetters, eventDigest, memoryQueue, policyHash,
   requeueDeadLetters, type AegisLogOptions, type FetchLike, type QueueStore,
 } from './exports.js';
 import { FAST_RETRY, INGEST_KEY, READ_KEY, TENANT, countBy, inProcessServer, storedIds, until, type InProcess } from './helpers.js';
@@ -88,6 +88,17 @@ describe('record()', () => {
     await log.durable();
     expect(await queue.count('q')).toBe(0);
     expect(log.stats().queued).toBe(0);
+  });
+
+  it('counts recorded_at, added after the check, against the 1 MiB limit exactly', () => {
+    const log = client({ fetch: () => Promise.reject(new Error('no I/O expected')) });
+    const ids = { event_id: 'e'.repeat(36), trace_id: 't'.repeat(36) };
+    const withoutTime = (n: number) => canonicalize({ blob: 'x'.repeat(n), tenant_id: TENANT, event_type: 'big', ...ids }).length;
+    const recordedAt = ',"recorded_at":"2026-11-28T09:16:52.123Z"'.length;
+    const fits = 1024 * 1024 - withoutTime(0) - recordedAt;
+    expect(() => log.record('big', { blob: 'x'.repeat(fits + 10) }, ids)).toThrow(expect.objectContaining({ code: ErrorCode.TooLarge, field: 'event' }));
+    expect(withoutTime(fits + 10)).toBeLessThan(1024 * 1024); // without the re-check it would have passed
+    expect(log.record('big', { blob: 'x'.repeat(fits) }, { ...ids, event_id: 'f'.repeat(36) })).toBe('f'.repeat(36));
   });
 
   it('writes the records of one tick in one store call, before anything is sent', async () => {
