@@ -3,6 +3,7 @@ import { b64uEncode, formatTime, receiptHash, type EvidenceBundle, type Receipt,
 import { auditPeriod, importPublicKey, merkleRoot, type VerifyKey } from '../../src/verify/index.js';
 import { receiptHashInto } from '../../src/verify/receipt-hash.js';
 import { Clock } from '../../src/verify/audit.js';
+import { useTreeWasm } from '../../src/verify/wasm/engine.js';
 import { makeEvent, makeReceipt, makeSigner, sealPeriod, type Signer } from './helpers/seal.js';
 
 let signer: Signer;
@@ -60,6 +61,18 @@ describe('auditPeriod', () => {
     for (const source of [mixed, text, text.split('\n'), chunks(text), slowly(), stream]) {
       const report = await auditPeriod(source, bundle, { keys: key });
       expect(report).toMatchObject({ ok: true, count: 300, in_order: false, root_b64url: head.root_b64url });
+    }
+  });
+
+  it('the JavaScript path (runtimes without WebAssembly) audits the same, in order and shuffled', async () => {
+    useTreeWasm(false);
+    try {
+      for (const source of [receipts, shuffled(receipts, 11)]) {
+        expect(await auditPeriod(source, bundle, { keys: key })).toMatchObject({ ok: true, root_b64url: head.root_b64url });
+      }
+      expect((await auditPeriod(receipts.slice(1), bundle, { keys: key })).ok).toBe(false);
+    } finally {
+      useTreeWasm(true);
     }
   });
 
