@@ -1,13 +1,11 @@
 import { AegisLogError, ErrorCode } from '../protocol/errors.js';
 import type { Receipt } from '../protocol/types.js';
-import { indexedDBQueue } from '../queue/indexeddb.js';
-import { memoryQueue } from '../queue/memory.js';
 import { QUEUED, type QueueEntry, type QueueStore } from '../queue/types.js';
 import { utf8Length } from '../transport/bytes.js';
 import { ExitDelivery, type FetchLaterLike } from '../transport/exit.js';
 import type { Delivery, FlushResult } from './delivery.js';
 import { buildEvent, queueKey, type RecordOptions } from './event.js';
-import type { AegisLogOptions, ClientConfig, ClientStats, LockManagerLike, VerificationResult } from './options.js';
+import { resolveConfig, type AegisLogOptions, type ClientConfig, type ClientStats, type LockManagerLike, type VerificationResult } from './options.js';
 
 const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose');
 
@@ -43,29 +41,16 @@ export class AegisLog {
   readonly #cleanups: (() => void)[] = [];
 
   constructor(options: AegisLogOptions) {
-    const endpoint = (this.endpoint = String(options.endpoint).replace(/\/+$/, ''));
-    if (!/^https?:\/\//.test(endpoint)) throw new AegisLogError(ErrorCode.Config, 'endpoint must be an http(s) URL', { field: 'endpoint' });
-    const tenantId = (this.tenantId = options.tenantId ?? 'default');
+    const cfg = (this.#cfg = resolveConfig(options));
     const doc = globalThis.document;
     const nav = globalThis.navigator as (Navigator & { locks?: LockManagerLike }) | undefined;
-    const store = (this.queue = options.queue ?? (doc || globalThis.indexedDB ? indexedDBQueue({ name: `aegislog:${tenantId}@${endpoint}` }) : memoryQueue()));
+    const { endpoint, store } = cfg;
+    this.endpoint = endpoint;
+    this.tenantId = cfg.tenantId;
+    this.queue = store;
     this.#options = options;
     this.lockName = `aegislog-flush:${store.name}`;
     this.#locks = options.locks === false ? undefined : (options.locks ?? nav?.locks);
-    const cfg: ClientConfig = (this.#cfg = {
-      endpoint,
-      tenantId,
-      headers: { 'content-type': 'application/json', ...(options.apiKey && { 'x-api-key': options.apiKey }) },
-      store,
-      fetch: options.fetch ?? ((url, init) => fetch(url, init)),
-      timeout: options.timeout ?? 10_000,
-      retry: { attempts: 5, baseDelay: 500, maxDelay: 30_000, maxRetryAfter: 60_000, ...options.retry },
-      publicKeys: options.publicKeys,
-      counts: { stored: 0, inFlight: 0, sent: 0, retried: 0, deadLettered: 0 },
-      report: (error, ids) => (options.onError ? options.onError(error, ids) : console.error('aegislog:', error, ids)),
-      onReceipt: options.onReceipt,
-      onFlush: options.onFlush,
-    });
 
     const fetchLater = options.fetchLater === false ? undefined : (options.fetchLater ?? (globalThis as { fetchLater?: FetchLaterLike }).fetchLater);
     const beacon = options.beacon === false ? undefined : (options.beacon ?? nav?.sendBeacon?.bind(nav));
@@ -75,8 +60,7 @@ export class AegisLog {
     if (exit) {
       const onHide = () => (doc.visibilityState === 'hidden' ? exit.onHide() : exit.onShow());
       // visibilitychange and pagehide, never unload (it breaks the back/forward cache and often does not fire).
-      this.#listen(doc, 'visibilitychange', onHide);
-      this.#listen(globalThis, 'pagehide', () => exit.onHide());
+      this.#cleanups.push(listen(doc, 'visibilitychange', onHide), listen(globalThis, 'pagehide', () => exit.onHide()));
     }
     const interval = options.flushInterval ?? 5000;
     if (interval > 0) {
@@ -86,8 +70,8 @@ export class AegisLog {
       // Events left by an earlier page or process go now, not after the first interval.
       store.count(QUEUED).then((n) => ((cfg.counts.stored = n) && this.#autoFlush()), (error) => cfg.report(storeError(error)));
     }
-    const proc = (globalThis as { process?: { on?: Function; off?: Function } }).process;
-    if (!doc && typeof proc?.off === 'function') this.#flushBeforeExit(proc as unknown as EventTarget);
+    const proc = (globalThis as { process?: { off?: unknown } }).process;
+    if (!doc && typeof proc?.off === 'function') this.#cleanups.push(listen(proc as EventTarget, 'beforeExit', this.#beforeExit()));
   }
 
   /**
@@ -131,8 +115,8 @@ export class AegisLog {
 
   /** Sends one event now through `POST /ingest`; returns its receipt, checked against the digest computed here. */
   async recordSync(eventType: string, payload?: Record<string, unknown>, options?: RecordOptions): Promise<Receipt> {
-    // Loaded on first use: pages that only record() never download it.
     const built = buildEvent(this.tenantId, eventType, payload, options);
+    // The send path loads on first use (see #delivery()).
     return (await import('./lazy.js')).recordSync(this.#cfg, built);
   }
 
@@ -251,22 +235,21 @@ export class AegisLog {
   }
 
   /** Node: flush on `beforeExit`, again for as long as flushes make progress (the interval timer is unref'd). */
-  #flushBeforeExit(proc: EventTarget): void {
+  #beforeExit(): () => void {
     let stalled = false;
-    this.#listen(proc, 'beforeExit', () => {
+    return () => {
       if (stalled || this.#draining || !this.#queued()) return;
       void this.flush().then((r) => (stalled = !(r.sent + r.deadLettered)));
-    });
+    };
   }
+}
 
-  #listen(target: EventTarget, type: string, listener: () => void): void {
-    const t = target as EventTarget & { on?: Function; off?: Function };
-    // Node's process is an EventEmitter (on/off); the page's targets are EventTargets.
-    const [add, remove] = t.off ? [t.on!, t.off] : [t.addEventListener, t.removeEventListener];
-    if (!add) return;
-    add.call(t, type, listener);
-    this.#cleanups.push(() => remove.call(t, type, listener));
-  }
+/** Adds a listener to a page's EventTarget or to Node's process (an EventEmitter: on/off); returns its removal. */
+function listen(target: EventTarget, type: string, listener: () => void): () => void {
+  const t = target as EventTarget & { on?: Function; off?: Function };
+  const [add, remove] = t.off ? [t.on!, t.off] : [t.addEventListener, t.removeEventListener];
+  add?.call(t, type, listener);
+  return () => remove?.call(t, type, listener);
 }
 
 function storeError(cause: unknown): AegisLogError {

@@ -1,5 +1,7 @@
-import type { AegisLogError } from '../protocol/errors.js';
+import { AegisLogError, ErrorCode } from '../protocol/errors.js';
 import type { Receipt } from '../protocol/types.js';
+import { indexedDBQueue } from '../queue/indexeddb.js';
+import { memoryQueue } from '../queue/memory.js';
 import type { QueueStore } from '../queue/types.js';
 import type { EvidenceReport } from '../verify/index.js';
 import type { BeaconLike, FetchLaterLike } from '../transport/exit.js';
@@ -98,4 +100,26 @@ export interface ClientConfig extends HttpConfig {
   report(error: AegisLogError, eventIds?: string[]): void;
   onReceipt?: ((receipt: Receipt) => void) | undefined;
   onFlush?: ((report: FlushReport) => void) | undefined;
+}
+
+/** Defaults applied, endpoint checked, queue store chosen: IndexedDB in browsers (one database per endpoint and tenant), memory elsewhere. */
+export function resolveConfig(options: AegisLogOptions): ClientConfig {
+  const endpoint = String(options.endpoint).replace(/\/+$/, '');
+  if (!/^https?:\/\//.test(endpoint)) throw new AegisLogError(ErrorCode.Config, 'endpoint must be an http(s) URL', { field: 'endpoint' });
+  const tenantId = options.tenantId ?? 'default';
+  const browser = globalThis.document || globalThis.indexedDB;
+  return {
+    endpoint,
+    tenantId,
+    headers: { 'content-type': 'application/json', ...(options.apiKey && { 'x-api-key': options.apiKey }) },
+    store: options.queue ?? (browser ? indexedDBQueue({ name: `aegislog:${tenantId}@${endpoint}` }) : memoryQueue()),
+    fetch: options.fetch ?? ((url, init) => fetch(url, init)),
+    timeout: options.timeout ?? 10_000,
+    retry: { attempts: 5, baseDelay: 500, maxDelay: 30_000, maxRetryAfter: 60_000, ...options.retry },
+    publicKeys: options.publicKeys,
+    counts: { stored: 0, inFlight: 0, sent: 0, retried: 0, deadLettered: 0 },
+    report: (error, ids) => (options.onError ? options.onError(error, ids) : console.error('aegislog:', error, ids)),
+    onReceipt: options.onReceipt,
+    onFlush: options.onFlush,
+  };
 }
