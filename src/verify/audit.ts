@@ -8,7 +8,7 @@ import { AegisLogError, ErrorCode, b64uEncode, bytesEqual, canonicalBytes, isTim
 import { signatureFailure, type Backend } from './ecdsa.js';
 import { proveTenantHead, usableKeys } from './evidence.js';
 import type { KeyInput, VerifyKey } from './keys.js';
-import { readReceipts, type ReceiptSource } from './ndjson.js';
+import { LineError, readReceipts, type ReceiptSource } from './ndjson.js';
 import { keyFor, readTenantHead, reasonOf, runCheck, type Check, type ReadHead } from './read.js';
 import { ReceiptHasher } from './receipt-hash.js';
 import { createTreeBuilder } from './tree-builder.js';
@@ -70,8 +70,8 @@ export async function auditPeriod(receipts: ReceiptSource, target: AuditTarget, 
   const audit = new Audit(head, keys, options);
   for await (const batch of readReceipts(receipts)) {
     for (const item of batch) {
-      if (item.error !== undefined) audit.problem(undefined, item.error);
-      else audit.add(item.value);
+      if (item instanceof LineError) audit.problem(undefined, item.reason);
+      else audit.add(item);
     }
     await audit.progress(false);
   }

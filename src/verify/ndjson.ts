@@ -6,17 +6,19 @@
  * million receipts cost a few hundred awaits, not a million.
  */
 
-/** One receipt as read: the parsed value, or the reason the line is not one. */
-export type ReadItem = { value: unknown; error?: undefined } | { error: string };
+/** A line that cannot be read. Everything else in a batch is a value as read. */
+export class LineError {
+  constructor(readonly reason: string) {}
+}
 
 export type ReceiptSource = string | Iterable<unknown> | AsyncIterable<unknown> | ReadableStream<Uint8Array | string>;
 
 const BATCH = 4096;
 
-export async function* readReceipts(source: ReceiptSource): AsyncGenerator<ReadItem[]> {
+export async function* readReceipts(source: ReceiptSource): AsyncGenerator<unknown[]> {
   const lines = new LineReader();
   if (typeof source === 'string' || Symbol.iterator in source) {
-    let batch: ReadItem[] = [];
+    let batch: unknown[] = [];
     for (const item of typeof source === 'string' ? [source] : (source as Iterable<unknown>)) {
       lines.push(item, batch);
       if (batch.length >= BATCH) {
@@ -29,11 +31,11 @@ export async function* readReceipts(source: ReceiptSource): AsyncGenerator<ReadI
     return;
   }
   for await (const item of iterateAsync(source)) {
-    const batch: ReadItem[] = [];
+    const batch: unknown[] = [];
     lines.push(item, batch);
     if (batch.length) yield batch;
   }
-  const last: ReadItem[] = [];
+  const last: unknown[] = [];
   lines.end(last);
   if (last.length) yield last;
 }
@@ -44,7 +46,7 @@ class LineReader {
   private carry = '';
   private broken = false;
 
-  push(item: unknown, out: ReadItem[]): void {
+  push(item: unknown, out: unknown[]): void {
     if (item instanceof Uint8Array) {
       if (this.broken) return;
       let text: string;
@@ -52,7 +54,7 @@ class LineReader {
         text = this.decoder.decode(item, { stream: true });
       } catch {
         this.broken = true;
-        out.push({ error: 'the export is not valid UTF-8; reading stopped there' });
+        out.push(new LineError('the export is not valid UTF-8; reading stopped there'));
         return;
       }
       const lines = (this.carry + text).split('\n');
@@ -61,23 +63,23 @@ class LineReader {
     } else if (typeof item === 'string') {
       parseLines(item.split('\n'), out);
     } else {
-      out.push({ value: item });
+      out.push(item);
     }
   }
 
-  end(out: ReadItem[]): void {
+  end(out: unknown[]): void {
     if (this.carry) parseLines([this.carry], out);
     this.carry = '';
   }
 }
 
-function parseLines(lines: string[], out: ReadItem[]): void {
+function parseLines(lines: string[], out: unknown[]): void {
   for (const raw of lines) {
     if (raw.length === 0) continue;
     try {
-      out.push({ value: JSON.parse(raw) }); // JSON.parse itself allows the \r of CRLF lines
+      out.push(JSON.parse(raw)); // JSON.parse itself allows the \r of CRLF lines
     } catch {
-      if (!/^\s*$/.test(raw)) out.push({ error: 'the line is not JSON' });
+      if (!/^\s*$/.test(raw)) out.push(new LineError('the line is not JSON'));
     }
   }
 }

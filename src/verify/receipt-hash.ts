@@ -50,6 +50,8 @@ export class ReceiptHasher {
   private blocks = 0;
   private given = 0;
   private readonly wasm: TreeWasm | undefined = treeWasm();
+  /** Each lane's slot, with room for the longest padding (72 bytes) after the message. */
+  private readonly slots = [0, 1, 2, 3].map((lane) => this.wasm?.memory.subarray(SLOTS + SLOT_SIZE * lane, SLOTS + SLOT_SIZE * (lane + 1) - 72));
 
   constructor(private readonly output: () => Uint8Array) {}
 
@@ -61,18 +63,16 @@ export class ReceiptHasher {
     const { wasm } = this;
     const text = wasm && statementJcs(receipt);
     const lane = this.targets.length;
-    const slot = SLOTS + SLOT_SIZE * lane;
-    // Room for the longest padding (72 bytes) after the message.
-    const encoded = text === undefined || !wasm ? undefined : encoder.encodeInto(text, wasm.memory.subarray(slot, slot + SLOT_SIZE - 72));
-    if (!wasm || text === undefined || encoded!.read !== text.length) {
+    const encoded = text === undefined ? undefined : encoder.encodeInto(text, this.slots[lane]!);
+    if (!wasm || encoded === undefined || encoded.read !== text!.length) {
       this.flush();
       receiptHashInto(receipt, this.output(), at);
       this.given++;
       return;
     }
-    const blocks = wasm.pad(slot, encoded!.written);
+    const blocks = wasm.pad(SLOTS + SLOT_SIZE * lane, encoded.written);
     this.targets.push(at);
-    this.lengths.push(encoded!.written);
+    this.lengths.push(encoded.written);
     this.given++;
     if (lane > 0 && blocks !== this.blocks) this.flushOneByOne();
     else if (lane === 3) this.flush();
@@ -109,9 +109,13 @@ export class ReceiptHasher {
 function statementJcs(r: ReceiptStatement): string | undefined {
   const { digest_b64url: d, event_id: e, key_id: k, received_at: t, tenant_id: n } = r;
   if (r.v !== 1 || r.signing_alg !== SIGNING_ALG) return undefined;
-  const parts = [jcsString(d), jcsString(e), cachedJcs(k, 0), jcsString(t), cachedJcs(n, 1)];
-  if (parts.includes(undefined)) return undefined;
-  return `{"digest_b64url":${parts[0]},"event_id":${parts[1]},"key_id":${parts[2]},"received_at":${parts[3]},"signing_alg":"${SIGNING_ALG}","tenant_id":${parts[4]},"v":1}`;
+  const digest = jcsString(d);
+  const event = jcsString(e);
+  const key = cachedJcs(k, 0);
+  const time = jcsString(t);
+  const tenant = cachedJcs(n, 1);
+  if (digest === undefined || event === undefined || key === undefined || time === undefined || tenant === undefined) return undefined;
+  return `{"digest_b64url":${digest},"event_id":${event},"key_id":${key},"received_at":${time},"signing_alg":"${SIGNING_ALG}","tenant_id":${tenant},"v":1}`;
 }
 
 /** Characters that JSON escapes, and surrogates (lone ones JCS refuses; pairs take the careful path). */
