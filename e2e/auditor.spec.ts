@@ -17,6 +17,8 @@ function watchRequests(page: Page): Request[] {
 async function openAuditor(page: Page, base: string, hash = ''): Promise<void> {
   await page.goto(`${base}/demo/auditor/${hash}`);
   await expect(page.locator('#net-status')).toContainText('Online');
+  // Loading ends once the service worker has cached the page's files for offline use.
+  await page.evaluate(async () => void (await navigator.serviceWorker.ready));
 }
 
 async function pinPem(page: Page, pem: string): Promise<void> {
@@ -122,9 +124,6 @@ test('a JWKS fetched from the evidence server is flagged, and is the only reques
 test('works offline once loaded', async ({ page, stack }) => {
   const evidence = await makeEvidence(stack.api, 2);
   await openAuditor(page, stack.api.url);
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
   // The first load is not controlled by the worker yet; a reload is.
   await page.reload();
   await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);

@@ -37,7 +37,15 @@ test('1. 500 events, page reloaded before they are flushed: all stored, once', a
   // No flush by size or timer before the reload.
   const params = { batchSize: 1000, flushInterval: 60_000 };
   await openClient(page, stack, params);
-  const ids = await page.evaluate(() => window.harness.record(500));
+  // Reloaded as soon as the queue store has the events (a few ms). A reload in the very tick of the
+  // record() calls can beat IndexedDB's commit; exit delivery then carries only what fits in the
+  // browser's 64 KiB keepalive budgets (about 426 of these 500 events): see docs/demo.md.
+  const ids = await page.evaluate(async () => {
+    const ids = window.harness.record(500);
+    await window.harness.log.durable();
+    return ids;
+  });
+  expect(stack.api.arrivals(), 'nothing was sent before the reload').toBe(0);
   await page.reload();
   await page.waitForFunction(() => window.harness !== undefined);
   await expectStoredOnce(stack, ids);
