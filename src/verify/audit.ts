@@ -4,7 +4,8 @@
  * hash and its sort key are kept; when the export comes in leaf order (as
  * `GET /export` sends it) the tree is built while reading and nothing is sorted.
  */
-import { AegisLogError, ErrorCode, b64uEncode, bytesEqual, canonicalBytes, isTime, receiptStatementOf, type Receipt } from '../protocol/index.js';
+import { AegisLogError, ErrorCode, b64uEncode, bytesEqual, canonicalBytes, receiptStatementOf, type Receipt } from '../protocol/index.js';
+import { Clock } from './clock.js';
 import { signatureFailure, type Backend } from './ecdsa.js';
 import { proveTenantHead, usableKeys } from './evidence.js';
 import type { KeyInput, VerifyKey } from './keys.js';
@@ -269,30 +270,5 @@ class Audit {
     const times = new Float64Array(this.times.length * 2);
     times.set(this.times);
     this.times = times;
-  }
-}
-
-/**
- * `received_at` to epoch ms, a million times: the format is fixed (PROTOCOL.md §1),
- * so the time of day is read digit by digit and only a new date goes through the
- * calendar check. NaN when the text is not such a time.
- */
-export class Clock {
-  private static readonly STAMP = /^\d{4}-\d\d-\d\dT([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
-  private day = '';
-  private dayMs = Number.NaN;
-
-  ms(text: unknown): number {
-    if (typeof text !== 'string' || !Clock.STAMP.test(text)) return Number.NaN;
-    if (!text.startsWith(this.day) || this.day === '') {
-      this.day = text.slice(0, 10);
-      const midnight = `${this.day}T00:00:00.000Z`;
-      this.dayMs = isTime(midnight) ? Date.parse(midnight) : Number.NaN;
-    }
-    const digit = (at: number): number => text.charCodeAt(at) - 48;
-    const hours = digit(11) * 10 + digit(12);
-    const minutes = digit(14) * 10 + digit(15);
-    const seconds = digit(17) * 10 + digit(18);
-    return this.dayMs + ((hours * 60 + minutes) * 60 + seconds) * 1000 + digit(20) * 100 + digit(21) * 10 + digit(22);
   }
 }

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { b64uEncode, formatTime, receiptHash, type EvidenceBundle, type Receipt, type TenantHead } from '../../src/protocol/index.js';
 import { auditPeriod, importPublicKey, merkleRoot, type VerifyKey } from '../../src/verify/index.js';
 import { receiptHashInto } from '../../src/verify/receipt-hash.js';
-import { Clock } from '../../src/verify/audit.js';
+import { Clock } from '../../src/verify/clock.js';
 import { useTreeWasm } from '../../src/verify/wasm/engine.js';
 import { makeEvent, makeReceipt, makeSigner, sealPeriod, type Signer } from './helpers/seal.js';
 
