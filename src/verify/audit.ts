@@ -30,7 +30,7 @@ export interface AuditOptions {
 }
 
 export interface AuditProblem {
-  /** 0-based position in the export. */
+  /** 0-based position in the export, counting every line or item (receipts or not). */
   index: number;
   event_id?: string;
   reason: string;
@@ -70,10 +70,7 @@ export async function auditPeriod(receipts: ReceiptSource, target: AuditTarget, 
   const headCheck = proof ? await runCheck(() => proveTenantHead(proof, keys, options.backend)) : undefined;
   const audit = new Audit(head, keys, options);
   for await (const batch of readReceipts(receipts)) {
-    for (const item of batch) {
-      if (item instanceof LineError) audit.problem(undefined, item.reason);
-      else audit.add(item);
-    }
+    for (const item of batch) audit.add(item);
     await audit.progress(false);
   }
   return audit.finish(headCheck);
@@ -98,6 +95,9 @@ function resolveTarget(target: AuditTarget): { head: ReadHead; proof?: Record<st
 class Audit {
   private hashes = new Uint8Array(32 * 1024);
   private times = new Float64Array(1024);
+  /** Where each hashed receipt stood in the export, for problems found after sorting. */
+  private positions = new Uint32Array(1024);
+  private seen = 0;
   private ids: string[] = [];
   private readonly tree = createTreeBuilder();
   private treeSize = 0;
@@ -122,19 +122,22 @@ class Audit {
     this.end = head.end;
   }
 
-  problem(eventId: string | undefined, reason: string, index = this.count): void {
+  problem(eventId: string | undefined, reason: string, index = this.seen): void {
     this.problemCount++;
     if (this.problems.length < (this.options.maxProblems ?? 100)) {
       this.problems.push(eventId === undefined ? { index, reason } : { index, event_id: eventId, reason });
     }
   }
 
+  /** Reads one item of the export (a receipt, or a line that is not one). */
   add(value: unknown): void {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      this.problem(undefined, 'not a receipt object');
-      return;
-    }
-    const r = value as Receipt;
+    if (value instanceof LineError) this.problem(undefined, value.reason);
+    else if (typeof value !== 'object' || value === null || Array.isArray(value)) this.problem(undefined, 'not a receipt object');
+    else this.addReceipt(value as Receipt);
+    this.seen++;
+  }
+
+  private addReceipt(r: Receipt): void {
     const i = this.count;
     const id = typeof r.event_id === 'string' ? r.event_id : '';
     const time = this.clock.ms(r.received_at);
@@ -147,6 +150,7 @@ class Audit {
     }
     this.checkFields(r, id, time);
     this.times[i] = Number.isNaN(time) ? Number.NEGATIVE_INFINITY : time;
+    this.positions[i] = this.seen;
     this.ids.push(id);
     if (i > 0 && this.inOrder) {
       const prev = this.times[i - 1]!;
@@ -156,7 +160,7 @@ class Audit {
     }
     this.count++;
     if (this.inOrder) this.growTree();
-    if (this.options.verifySignatures) this.queueSignature(r, id, i);
+    if (this.options.verifySignatures) this.queueSignature(r, id, this.seen);
   }
 
   /** Adds to the tree every receipt whose hash is ready (in leaf order, so far). */
@@ -255,7 +259,7 @@ class Audit {
       const i = order[k]!;
       if (k > 0) {
         const j = order[k - 1]!;
-        if (times[i] === times[j] && ids[i] === ids[j]) this.problem(ids[i], 'appears twice', i);
+        if (times[i] === times[j] && ids[i] === ids[j]) this.problem(ids[i], 'appears twice', this.positions[i]);
       }
       tree.add32(this.hashes, 32 * i);
     }
@@ -270,5 +274,8 @@ class Audit {
     const times = new Float64Array(this.times.length * 2);
     times.set(this.times);
     this.times = times;
+    const positions = new Uint32Array(this.positions.length * 2);
+    positions.set(this.positions);
+    this.positions = positions;
   }
 }

@@ -115,9 +115,15 @@ describe('auditPeriod', () => {
     const late = { ...receipts[1]!, received_at: head.period_end };
     const report = await auditPeriod([foreign, late, ...receipts.slice(2), 'not json', '[1]', null], bundle, { keys: key });
     expect(report.ok).toBe(false);
-    expect(report.problems.map((p) => p.reason)).toEqual([
-      'belongs to tenant "other"', `received_at ${head.period_end} is outside the period`, 'the line is not JSON', 'not a receipt object', 'not a receipt object',
+    expect(report.problems.map((p) => [p.index, p.reason])).toEqual([
+      [0, 'belongs to tenant "other"'], [1, `received_at ${head.period_end} is outside the period`],
+      [300, 'the line is not JSON'], [301, 'not a receipt object'], [302, 'not a receipt object'],
     ]);
+    // Positions count every item, also after sorting: the duplicate below stands at 4 (after a bad line at 1).
+    const mixed = await auditPeriod([receipts[5]!, 'oops', receipts[3]!, receipts[4]!, receipts[3]!], head, { keys: key });
+    expect(mixed.in_order).toBe(false);
+    expect(mixed.problems).toEqual([{ index: 1, reason: 'the line is not JSON' }, expect.objectContaining({ reason: 'appears twice' })]);
+    expect([2, 4]).toContain(mixed.problems[1]!.index);
     const forged = { ...bundle, tenant_head: { ...head, tree_size: 299 } };
     const againstForged = await auditPeriod(receipts.slice(1), forged, { keys: key });
     expect(againstForged).toMatchObject({ ok: false, head_proven: false, checks: { head: { ok: false } } });
