@@ -64,7 +64,12 @@ export function validateContext(name: ContextName, value: unknown, options: Vali
     if (!(key in rules)) throw invalid(`${name}.${key}`, `is not a field of ${name} (known: ${Object.keys(rules).join(', ')})`);
     if (ctx[key] === null && options.dropNullContextFields) delete ctx[key];
   }
-  for (const [field, rule] of Object.entries(rules)) checkField(ctx[field], `${name}.${field}`, rule);
+  for (const field in rules) {
+    // Most fields are absent: skip them before building their path (record() runs this for every event).
+    const value = ctx[field];
+    const rule = rules[field]!;
+    if (value !== undefined || rule.required) checkField(value, `${name}.${field}`, rule);
+  }
   if (name === 'session_context' && typeof ctx.ended_at === 'number' && (ctx.ended_at as number) < (ctx.started_at as number)) {
     throw invalid('session_context.ended_at', 'must not be before session_context.started_at');
   }
@@ -172,7 +177,9 @@ function checkPattern(value: unknown, field: string, pattern: RegExp, rule: stri
 function checkEventType(value: unknown): void {
   if (typeof value !== 'string' || value.length === 0) throw invalid('event_type', 'must be a non-empty string');
   checkUnicode(value, 'event_type');
-  // "characters" in §2: Unicode code points, not UTF-16 units.
+  // "characters" in §2: Unicode code points, not UTF-16 units; a string has no more code points than
+  // units, so a short one needs no count.
+  if (value.length <= LIMITS.eventTypeChars) return;
   let count = 0;
   for (const _ of value) if (++count > LIMITS.eventTypeChars) throw invalid('event_type', `is longer than ${LIMITS.eventTypeChars} characters`);
 }
