@@ -92,11 +92,26 @@ test('tampered evidence fails and names the check; a rewritten checkpoint breaks
   await expect(first.locator('[data-check="digest"] .pill-fail')).toBeVisible();
   await expect(first.locator('[data-reason="digest"]')).toContainText('SHA-256 of the event');
   await expect(first.locator('[data-check="receipt_signature"] .pill-ok')).toBeVisible();
+  // The receipt is genuine, but not for this event: no non-repudiation, no immutable record.
+  const firstFlags = first.getByRole('list', { name: 'Compliance flags' });
+  await expect(firstFlags.locator('.pill-fail', { hasText: 'Non-repudiation' })).toHaveCount(1);
+  await expect(firstFlags.locator('.pill-fail', { hasText: 'Immutable record' })).toHaveCount(1);
   const second = page.locator('#bundles article').nth(1);
   await expect(second.locator('[data-check="inclusion"] .pill-fail')).toBeVisible();
   await expect(second.locator('[data-check="digest"] .pill-ok')).toBeVisible();
   await expect(page.locator('#chain-summary')).toContainText('chain broken at checkpoint 1');
   await expect(page.locator('#chain li.is-fail')).toHaveCount(1);
+
+  // A period export with one receipt re-dated: its signature and the rebuilt root both fail.
+  const [line, ...rest] = evidence.exportNdjson.trim().split('\n');
+  const redated = JSON.parse(line!) as { received_at: string };
+  redated.received_at = redated.received_at.replace(/\.\d{3}Z$/, '.001Z');
+  await page.getByLabel('Or paste JSON or NDJSON').fill([JSON.stringify(redated), ...rest].join('\n'));
+  await page.getByRole('button', { name: 'Add pasted evidence' }).click();
+  await page.getByRole('button', { name: 'Audit period' }).click();
+  await expect(page.locator('#period-result')).toContainText('Period audit failed');
+  await expect(page.locator('#period-result [data-check="root"] .pill-fail')).toBeVisible();
+  await expect(page.locator('#period-result [data-check="signatures"] .pill-fail')).toBeVisible();
   await screenshots(page, 'auditor-tampered');
 });
 

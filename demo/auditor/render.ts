@@ -41,8 +41,9 @@ export function bundleCard(bundle: EvidenceBundle, report: EvidenceReport | unde
   const eventId = String(receipt.event_id ?? event.event_id ?? '?');
   const shown = CHECKS.filter(([name]) => name !== 'bundle' || report?.checks.bundle);
   const states = shown.map(([name, what]) => checkState(name, what, bundle, report));
-  const sealed = SEAL_CHECKS.every((name) => report?.checks[name]?.ok === true);
-  const signature = report?.checks.receipt_signature?.ok === true;
+  // A signed or sealed receipt says nothing for an event that does not hash to its digest.
+  const signature = report?.checks.digest?.ok === true && report.checks.receipt_signature?.ok === true;
+  const sealed = signature && SEAL_CHECKS.every((name) => report?.checks[name]?.ok === true);
   const compliance = complianceOf(event, typeof receipt.received_at === 'string' ? receipt.received_at : undefined, { signature, sealed });
   const flags = FLAGS.map(([flag, label]) => {
     if (!report && (flag === 'non_repudiation' || flag === 'immutable_record')) return h('li', {}, pill('info', `${label}: needs a key`));
