@@ -22,8 +22,12 @@ export function nodeLocalSigner(privateJwk: JsonWebKey): Signer {
   const published = publishedJwk({ kty, crv, x, y }, keyId);
   return {
     keyId,
-    async sign(message) {
-      return sign('sha256', message, { key, dsaEncoding: 'der' });
+    sign(message) {
+      // With a callback, OpenSSL signs on libuv's thread pool: a batch's signatures run on the
+      // other core while the main thread parses, validates and commits.
+      return new Promise((resolve, reject) =>
+        sign('sha256', message, { key, dsaEncoding: 'der' }, (error, signature) => (error ? reject(error) : resolve(signature))),
+      );
     },
     async publicJwk() {
       return published;
