@@ -39,7 +39,7 @@ export function buildEvent(tenantId: string, eventType: string, payload: unknown
   event.trace_id ??= newId();
   validateEvent(event); // checks a recorded_at the caller gave
   // Ours is valid by construction, so it is set after the check, which then spends no time parsing it.
-  event.recorded_at ??= formatTime(Date.now());
+  event.recorded_at ??= clock().time;
   const body = JSON.stringify(event);
   // The check's 1 MiB bound did not count those 40 bytes: an event that could now be over it is checked again, exactly.
   if (body.length * 3 > LIMITS.eventBytes) validateEvent(event);
@@ -51,16 +51,19 @@ export function newId(): string {
   return crypto.randomUUID?.() ?? '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0]! & (15 >> (+c / 4)))).toString(16));
 }
 
-let lastMs = 0;
-let seq = 0;
+/** Now, as epoch ms, its RFC 3339 text and its queue-key form, formatted once per millisecond: a burst of records shares them. */
+const now = { ms: -1, time: '', key: '', seq: 0 };
+function clock(): typeof now {
+  const ms = Date.now();
+  if (ms !== now.ms) Object.assign(now, { ms, time: formatTime(ms), key: ms.toString(36).padStart(9, '0'), seq: 0 });
+  return now;
+}
 
 /**
  * A queue key that sorts in record order, within this tab and roughly across
  * tabs (time first); the event_id makes it unique across tabs and reloads.
  */
 export function queueKey(prefix: string, eventId: string): string {
-  const now = Date.now();
-  seq = now === lastMs ? seq + 1 : 0;
-  lastMs = now;
-  return `${prefix}${now.toString(36).padStart(9, '0')}${seq.toString(36).padStart(4, '0')}:${eventId}`;
+  const t = clock();
+  return `${prefix}${t.key}${(t.seq++).toString(36).padStart(4, '0')}:${eventId}`;
 }
