@@ -41,6 +41,9 @@ export async function signatureFailure(input: VerifySignatureInput): Promise<str
   if (!key) {
     throw new AegisLogError(ErrorCode.KeyInvalid, input.kid === undefined ? 'several keys and no kid to choose one' : `no key with kid "${input.kid}"`, { field: 'kid' });
   }
+  if (!(key.point instanceof Uint8Array) || key.point.length !== 65) {
+    throw new AegisLogError(ErrorCode.KeyInvalid, 'key must come from importPublicKey', { field: 'key' });
+  }
   const { message, digest } = input;
   if ((message === undefined) === (digest === undefined)) {
     throw new AegisLogError(ErrorCode.SignatureInvalid, 'give exactly one of message and digest', { field: 'message' });

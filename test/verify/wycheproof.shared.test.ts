@@ -41,5 +41,23 @@ function suite(name: string, file: Suite, format: 'der' | 'raw', total: number):
   });
 }
 
+describe('verifySignature arguments', () => {
+  it('throws typed errors for a missing or foreign key and for a bad message or digest; unreadable signatures are false', async () => {
+    const group = (der as Suite).testGroups[0]!;
+    const key = (await importPublicKey(hexDecode(group.publicKeyDer))) as VerifyKey;
+    const other = { ...key, kid: 'other' };
+    const message = new Uint8Array(3);
+    await expect(verifySignature({ key: { kid: 'x' } as never, signature: new Uint8Array(8), message })).rejects.toMatchObject({ code: 'ERR_KEY_INVALID' });
+    await expect(verifySignature({ key: [key, other], signature: new Uint8Array(8), message })).rejects.toMatchObject({ code: 'ERR_KEY_INVALID' });
+    await expect(verifySignature({ key: [key, other], kid: 'nope', signature: new Uint8Array(8), message })).rejects.toMatchObject({ code: 'ERR_KEY_INVALID' });
+    await expect(verifySignature({ key, signature: new Uint8Array(8) })).rejects.toMatchObject({ code: 'ERR_SIGNATURE_FORMAT' });
+    await expect(verifySignature({ key, signature: new Uint8Array(8), digest: new Uint8Array(31) })).rejects.toMatchObject({ code: 'ERR_HASH_LENGTH' });
+    expect(await verifySignature({ key, signature: 'not*base64url', message })).toBe(false);
+    expect(await verifySignature({ key, signature: new Uint8Array(64), format: 'raw', message })).toBe(false);
+    const t = group.tests.find((c) => c.result === 'valid')!;
+    expect(await verifySignature({ key: [other, key], kid: key.kid, signature: hexDecode(t.sig), message: hexDecode(t.msg) })).toBe(true);
+  });
+});
+
 suite('ECDSA P-256 SHA-256 DER', der as Suite, 'der', 484);
 suite('ECDSA P-256 SHA-256 P1363', p1363 as Suite, 'raw', 262);
