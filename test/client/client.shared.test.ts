@@ -3,8 +3,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   AegisLog, AegisLogError, AegisLogHttpError, AegisLogValidationError, ErrorCode, b64uEncodeForTest, canonicalize, deadLetters, eventDigest, memoryQueue, policyHash,
-  requeueDeadLetters, type AegisLogOptions, type FetchLike, type QueueStore,
+  kvQueue, requeueDeadLetters, type AegisLogOptions, type FetchLike, type QueueStore,
 } from './exports.js';
+import { fakeKV } from './fakes.js';
 import { FAST_RETRY, INGEST_KEY, READ_KEY, TENANT, countBy, inProcessServer, storedIds, until, type InProcess } from './helpers.js';
 
 const ENDPOINT = 'https://aegislog.test';
@@ -293,9 +294,7 @@ describe('delivery', () => {
     expect(await stored(srv)).toContain(second);
   });
 
-  it('works on a KV store (a Map-backed fake standing for Cloudflare KV; real workerd is tested in e2e)', async () => {
-    const { kvQueue } = await import('../../src/queue/kv.js');
-    const { fakeKV } = await import('./fakes.js');
+  it('works on a KV store (a Map-backed fake standing for Cloudflare KV; real workerd runs in the edge suite)', async () => {
     const srv = await inProcessServer();
     const kv = fakeKV();
     const log = client(srv, { queue: kvQueue(kv), batchSize: 100 });
