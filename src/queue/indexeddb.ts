@@ -39,7 +39,14 @@ export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore 
   }
 
   const range = (prefix: string) => IDBKeyRange.bound(prefix, `${prefix}\uffff`);
-  const done = (store: IDBObjectStore) => promisifyRequest(store.transaction as unknown as IDBRequest<void>);
+  // commit() asks for the commit now rather than when the transaction goes idle: a page that is
+  // being unloaded right after record() has a better chance to keep the write.
+  const done = (store: IDBObjectStore) => {
+    const tx = store.transaction;
+    const settled = promisifyRequest(tx as unknown as IDBRequest<void>);
+    tx.commit?.();
+    return settled;
+  };
 
   return {
     name,
