@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { afterAll } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-/** Inside node_modules so that the bundle resolves better-sqlite3 from the repository. */
-const OUT = join(ROOT, 'node_modules/.cache/aegislog-server-test');
+/** Inside node_modules so that the bundle resolves better-sqlite3 from the repository; one folder per test file, removed after it. */
+const OUT = join(ROOT, 'node_modules/.cache/aegislog-server-test', `${process.pid}-${Math.random().toString(36).slice(2)}`);
+afterAll(() => rmSync(OUT, { recursive: true, force: true }));
 
 /**
  * Bundles a fixture from the current sources for a child process (the tests
@@ -14,7 +17,7 @@ const OUT = join(ROOT, 'node_modules/.cache/aegislog-server-test');
  */
 export async function bundle(entry: string): Promise<string> {
   await mkdir(OUT, { recursive: true });
-  const outfile = join(OUT, `${basename(entry, '.ts')}-${process.pid}.mjs`);
+  const outfile = join(OUT, `${basename(entry, '.ts')}.mjs`);
   await build({
     entryPoints: [join(import.meta.dirname, entry)],
     outfile,
