@@ -2,7 +2,7 @@
 // origin at /demo/auditor/ as `aegislog dev` serves it, fed with real evidence.
 import type { Page, Request } from '@playwright/test';
 import { b64uEncode } from '../src/protocol/index.js';
-import { makeEvidence, type EvidenceSet } from './support/evidence.js';
+import { makeEvidence, redate, type EvidenceSet } from './support/evidence.js';
 import { expect, screenshots, test } from './support/fixtures.js';
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value, null, 2));
@@ -32,6 +32,7 @@ async function loadFiles(page: Page, evidence: EvidenceSet): Promise<void> {
     { name: 'bundles.json', mimeType: 'application/json', buffer: json(evidence.bundles) },
     { name: 'checkpoints.json', mimeType: 'application/json', buffer: json({ checkpoints: evidence.checkpoints }) },
     { name: 'period.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(evidence.exportNdjson) },
+    { name: 'head.json', mimeType: 'application/json', buffer: json(evidence.headProof) },
   ]);
 }
 
@@ -62,6 +63,7 @@ test('verifies sealed bundles, shows flags and the chain, audits a period, and s
 
   const lines = evidence.exportNdjson.trim().split('\n').length;
   await expect(page.locator('#period-inputs')).toContainText(`${lines} receipts of tenant`);
+  await expect(page.locator('#period-inputs')).toContainText('comes from GET /head');
   await page.getByRole('button', { name: 'Audit period' }).click();
   await expect(page.locator('#period-result')).toContainText('Period verified');
   await expect(page.locator('#period-progress')).toHaveJSProperty('value', 1);
@@ -102,10 +104,10 @@ test('tampered evidence fails and names the check; a rewritten checkpoint breaks
   await expect(page.locator('#chain-summary')).toContainText('chain broken at checkpoint 1');
   await expect(page.locator('#chain li.is-fail')).toHaveCount(1);
 
-  // A period export with one receipt re-dated: its signature and the rebuilt root both fail.
+  // A period export with one receipt re-dated (its head from a sealed bundle): its signature and the rebuilt root both fail.
   const [line, ...rest] = evidence.exportNdjson.trim().split('\n');
   const redated = JSON.parse(line!) as { received_at: string };
-  redated.received_at = redated.received_at.replace(/\.\d{3}Z$/, '.001Z');
+  redated.received_at = redate(redated.received_at);
   await page.getByLabel('Or paste JSON or NDJSON').fill([JSON.stringify(redated), ...rest].join('\n'));
   await page.getByRole('button', { name: 'Add pasted evidence' }).click();
   await page.getByRole('button', { name: 'Audit period' }).click();

@@ -4,7 +4,7 @@
 import type { Page } from '@playwright/test';
 import type { EvidenceBundle } from '../src/protocol/index.js';
 import { b64uEncode } from '../src/protocol/index.js';
-import { makeEvidence } from './support/evidence.js';
+import { makeEvidence, redate } from './support/evidence.js';
 import { expect, test } from './support/fixtures.js';
 
 declare global {
@@ -28,7 +28,7 @@ function verifyInPage(page: Page, bundle: unknown, pem: string, checkpoints: unk
 
 const tamperings: [string, (b: EvidenceBundle) => void, string][] = [
   ['an edited event', (b) => void (b.event.prompt_chars = 43), 'digest'],
-  ['a re-dated receipt', (b) => void (b.receipt.received_at = b.receipt.received_at.replace(/\.\d{3}Z$/, '.999Z')), 'receipt_signature'],
+  ['a re-dated receipt', (b) => void (b.receipt.received_at = redate(b.receipt.received_at)), 'receipt_signature'],
   ['a swapped inclusion path', (b) => void b.inclusion!.path_b64url.reverse(), 'inclusion'],
   ['a rewritten tenant head', (b) => void (b.tenant_head!.tree_size += 1), 'tenant_inclusion'],
   ['a forged checkpoint root', (b) => void (b.checkpoint!.root_b64url = b64uEncode(new Uint8Array(32))), 'checkpoint_signature'],

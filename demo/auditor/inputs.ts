@@ -1,13 +1,20 @@
 // Sorts whatever the auditor drops or pastes into the evidence kinds of
 // PROTOCOL.md: bundles (§5), receipts (one per line of a period export, §7),
-// checkpoints (§4, from GET /checkpoints) and tenant heads.
-import type { Checkpoint, EvidenceBundle, Receipt, TenantHead } from '../../src/protocol/index.js';
+// checkpoints (§4, from GET /checkpoints) and proven tenant heads (GET /head).
+import type { Checkpoint, EvidenceBundle, InclusionProofWire, Receipt, TenantHead } from '../../src/protocol/index.js';
+
+/** A tenant head with its proof up to the signed checkpoint, as GET /head answers (a bare head proves nothing). */
+export interface HeadProof {
+  tenant_head: TenantHead;
+  tenant_inclusion: InclusionProofWire;
+  checkpoint: Checkpoint;
+}
 
 export type EvidenceItem =
   | { kind: 'bundle'; value: EvidenceBundle; source: string }
   | { kind: 'receipt'; value: Receipt; source: string }
   | { kind: 'checkpoint'; value: Checkpoint; source: string }
-  | { kind: 'head'; value: TenantHead; source: string };
+  | { kind: 'head'; value: HeadProof; source: string };
 
 export interface ParseResult {
   items: EvidenceItem[];
@@ -65,14 +72,14 @@ function collect(value: unknown, source: string, out: ParseResult): void {
   }
   const kind = classify(value);
   if (kind) out.items.push({ kind, value, source } as unknown as EvidenceItem);
-  else out.problems.push(`${source}: not an evidence bundle, receipt, checkpoint or tenant head`);
+  else out.problems.push(`${source}: not an evidence bundle, receipt, checkpoint or proven tenant head`);
 }
 
 function classify(value: Record<string, unknown>): EvidenceItem['kind'] | undefined {
   if (isObject(value.event) && isObject(value.receipt)) return 'bundle';
   if (typeof value.log_id === 'string' && 'prev_b64url' in value) return 'checkpoint';
   if (typeof value.digest_b64url === 'string' && typeof value.signature_b64url === 'string') return 'receipt';
-  if (typeof value.root_b64url === 'string' && typeof value.tenant_id === 'string' && 'tree_size' in value) return 'head';
+  if (isObject(value.tenant_head) && isObject(value.tenant_inclusion) && isObject(value.checkpoint)) return 'head';
   return undefined;
 }
 
@@ -90,6 +97,6 @@ export function itemKey(item: EvidenceItem): string {
     case 'checkpoint':
       return `checkpoint:${item.value.log_id}:${item.value.period_start}`;
     case 'head':
-      return `head:${item.value.tenant_id}:${item.value.period_start}`;
+      return `head:${item.value.tenant_head.tenant_id}:${item.value.tenant_head.period_start}`;
   }
 }

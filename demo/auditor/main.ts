@@ -83,7 +83,7 @@ async function refresh(): Promise<void> {
   else chainSummary.replaceChildren(chain.ok ? pill('ok', `${chain.length} checkpoints, chain intact`) : pill('fail', `chain broken at checkpoint ${chain.firstBreak!.index + 1}: ${chain.firstBreak!.reason}`));
   byId('chain').replaceChildren(...chainTimeline(checkpoints, chain));
 
-  period.update(ofKind('receipt').map((item) => item.value), bundles.map((item) => item.value));
+  period.update(ofKind('receipt').map((item) => item.value), bundles.map((item) => item.value), ofKind('head').map((item) => item.value));
 }
 
 function byPeriod(a: Checkpoint, b: Checkpoint): number {

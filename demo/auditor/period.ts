@@ -1,19 +1,24 @@
 // Step 5: a whole period. The export's receipts must rebuild exactly the tenant
-// root that the period's signed checkpoint commits to; the tenant head comes
-// from a sealed bundle of that tenant and period, verified first.
+// root that the period's signed checkpoint commits to. The tenant head comes
+// with its proof up to that checkpoint: GET /head's answer or a sealed bundle.
 import type { EvidenceBundle, Receipt, TenantHead } from '../../src/protocol/index.js';
 import { auditPeriod, type VerifyKey } from '../../src/verify/index.js';
 import { byId, h, pill } from '../shared/dom.js';
 
+import type { HeadProof } from './inputs.js';
+
 interface Plan {
   tenant: string;
   receipts: Receipt[];
-  bundle: EvidenceBundle;
+  /** What carries the head and its proof; auditPeriod proves the head from it. */
+  target: HeadProof | EvidenceBundle;
   head: TenantHead;
+  /** Where the head came from, for the auditor. */
+  from: string;
 }
 
 export interface PeriodPanel {
-  update(receipts: Receipt[], bundles: EvidenceBundle[]): void;
+  update(receipts: Receipt[], bundles: EvidenceBundle[], heads: HeadProof[]): void;
 }
 
 export function periodPanel(keys: () => VerifyKey[]): PeriodPanel {
@@ -42,14 +47,14 @@ export function periodPanel(keys: () => VerifyKey[]): PeriodPanel {
   });
 
   return {
-    update(receipts, bundles) {
-      plan = planOf(receipts, bundles);
+    update(receipts, bundles, heads) {
+      plan = planOf(receipts, bundles, heads);
       const hasKeys = keys().length > 0;
-      if (receipts.length === 0) inputs.replaceChildren('Load a period export (NDJSON from GET /export) and a sealed bundle of the same tenant and period.');
-      else if (!plan) inputs.replaceChildren(`${receipts.length} receipts loaded. Add a sealed bundle of the same tenant and period: its signed tenant head is what the receipts must add up to.`);
+      if (receipts.length === 0) inputs.replaceChildren('Load a period export (NDJSON from GET /export) and its tenant head: the answer of GET /head, or any sealed bundle of that tenant and period.');
+      else if (!plan) inputs.replaceChildren(`${receipts.length} receipts loaded. Add their tenant head (GET /head, or a sealed bundle of the same tenant and period): the signed root the receipts must add up to.`);
       else {
         inputs.replaceChildren(
-          h('span', {}, `${plan.receipts.length} receipts of tenant `, h('code', {}, plan.tenant), `, period ${plan.head.period_start} → ${plan.head.period_end}; the head (tree size ${plan.head.tree_size}) comes from event `, h('code', {}, plan.bundle.receipt.event_id), '.'),
+          h('span', {}, `${plan.receipts.length} receipts of tenant `, h('code', {}, plan.tenant), `, period ${plan.head.period_start} → ${plan.head.period_end}; the head (tree size ${plan.head.tree_size}) comes from ${plan.from}.`),
           hasKeys ? '' : h('span', {}, ' Pin a key to run the audit.'),
         );
       }
@@ -58,25 +63,29 @@ export function periodPanel(keys: () => VerifyKey[]): PeriodPanel {
   };
 }
 
-/** Groups the receipts by tenant and finds a sealed bundle whose period holds them all. */
-function planOf(receipts: Receipt[], bundles: EvidenceBundle[]): Plan | undefined {
+/** Groups the receipts by tenant and finds a proven head (GET /head, else a sealed bundle) whose period holds them all. */
+function planOf(receipts: Receipt[], bundles: EvidenceBundle[], heads: HeadProof[]): Plan | undefined {
+  const targets = [
+    ...heads.map((proof) => ({ target: proof, head: proof.tenant_head, from: 'GET /head' })),
+    ...bundles
+      .filter((b): b is EvidenceBundle & { tenant_head: TenantHead } => b.status === 'sealed' && !!b.tenant_head)
+      .map((b) => ({ target: b, head: b.tenant_head, from: `the sealed bundle of event ${b.receipt.event_id}` })),
+  ];
   const tenants = [...new Set(receipts.map((r) => r.tenant_id))];
   for (const tenant of tenants) {
     const mine = receipts.filter((r) => r.tenant_id === tenant);
     const first = mine.reduce((min, r) => (r.received_at < min ? r.received_at : min), mine[0]!.received_at);
     const last = mine.reduce((max, r) => (r.received_at > max ? r.received_at : max), mine[0]!.received_at);
-    const bundle = bundles.find(
-      (b) => b.status === 'sealed' && b.tenant_head?.tenant_id === tenant && b.tenant_head.period_start <= first && last < b.tenant_head.period_end,
-    );
-    if (bundle?.tenant_head) return { tenant, receipts: mine, bundle, head: bundle.tenant_head };
+    const found = targets.find(({ head }) => head.tenant_id === tenant && head.period_start <= first && last < head.period_end);
+    if (found) return { tenant, receipts: mine, ...found };
   }
   return undefined;
 }
 
 async function audit(plan: Plan, keys: VerifyKey[], onProgress: (done: number, total: number) => void): Promise<(Node | string)[]> {
   const started = performance.now();
-  // The sealed bundle carries the tenant head with its proof up to the signed checkpoint: the head is proven, not trusted.
-  const report = await auditPeriod(plan.receipts, plan.bundle, { keys, onProgress, verifySignatures: true });
+  // The target carries the tenant head with its proof up to the signed checkpoint: the head is proven, not trusted.
+  const report = await auditPeriod(plan.receipts, plan.target, { keys, onProgress, verifySignatures: true });
   const seconds = (performance.now() - started) / 1000;
   const rate = Math.round(report.count / Math.max(seconds, 1e-3)).toLocaleString('en');
   const checks = h(

@@ -9,6 +9,8 @@ export interface EvidenceSet {
   checkpoints: Checkpoint[];
   /** NDJSON of the first sealed period's receipts (GET /export?period_start=). */
   exportNdjson: string;
+  /** That period's tenant head with its proof (GET /head). */
+  headProof: unknown;
   pem: string;
   jwksUrl: string;
 }
@@ -62,8 +64,15 @@ export async function makeEvidence(api: ApiServer, firstPeriod = 6): Promise<Evi
   }
   const { checkpoints } = await json<{ checkpoints: Checkpoint[] }>(api.get('/checkpoints'));
   const periodStart = bundles[0]!.checkpoint!.period_start;
-  const exported = await api.get(`/export?tenant_id=${api.tenantId}&period_start=${encodeURIComponent(periodStart)}`);
+  const period = `tenant_id=${api.tenantId}&period_start=${encodeURIComponent(periodStart)}`;
+  const exported = await api.get(`/export?${period}`);
+  const headProof = await json<unknown>(api.get(`/head?${period}`));
   const kid = bundles[0]!.receipt.key_id;
   const pem = await (await fetch(`${api.url}/keys/${encodeURIComponent(kid)}.pem`)).text();
-  return { bundles, checkpoints, exportNdjson: await exported.text(), pem, jwksUrl: `${api.url}/.well-known/aegislog/keys.json` };
+  return { bundles, checkpoints, exportNdjson: await exported.text(), headProof, pem, jwksUrl: `${api.url}/.well-known/aegislog/keys.json` };
+}
+
+/** The same time with other milliseconds (same second, so it stays inside its period): a re-dated receipt. */
+export function redate(time: string): string {
+  return time.replace(/\.(\d{3})Z$/, (_, ms: string) => `.${String((Number(ms) + 1) % 1000).padStart(3, '0')}Z`);
 }
