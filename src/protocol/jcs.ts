@@ -14,7 +14,7 @@ const encoder = new TextEncoder();
 /** RFC 8785 canonical JSON as a string; throws `AegisLogValidationError` naming the path of the first value it cannot encode. */
 export function canonicalize(value: unknown, options: CanonicalizeOptions = {}): string {
   const out: string[] = [];
-  write(value, '$', out, new Set(), options.safeIntegersOnly !== false);
+  write(value, undefined, out, new Set(), options.safeIntegersOnly !== false);
   return out.join('');
 }
 
@@ -23,46 +23,63 @@ export function canonicalBytes(value: unknown, options?: CanonicalizeOptions): U
   return encoder.encode(canonicalize(value, options));
 }
 
-function write(value: unknown, path: string, out: string[], ancestors: Set<object>, safeInts: boolean): void {
+/**
+ * Where a value sits, kept as a linked list and spelled out only when an error
+ * names it: building a path string for every member costs more than the
+ * serialisation itself on a typical event.
+ */
+interface Where {
+  up: Where | undefined;
+  key: string | number;
+}
+
+function pathOf(where: Where | undefined): string {
+  if (where === undefined) return '$';
+  const parent = pathOf(where.up);
+  return typeof where.key === 'number' ? `${parent}[${where.key}]` : childPathOf(parent, where.key);
+}
+
+function write(value: unknown, where: Where | undefined, out: string[], ancestors: Set<object>, safeInts: boolean): void {
   switch (typeof value) {
     case 'string':
-      out.push(jsonString(value, path));
+      out.push(jsonString(value, where));
       return;
     case 'number':
-      out.push(jsonNumber(value, path, safeInts));
+      out.push(jsonNumber(value, where, safeInts));
       return;
     case 'boolean':
       out.push(value ? 'true' : 'false');
       return;
     case 'bigint':
-      throw invalid(path, 'is a BigInt; JSON has no such type (send it as a string)');
+      throw invalid(where, 'is a BigInt; JSON has no such type (send it as a string)');
     case 'undefined':
-      throw invalid(path, 'is undefined');
+      throw invalid(where, 'is undefined');
     case 'function':
     case 'symbol':
-      throw invalid(path, `is a ${typeof value}`);
+      throw invalid(where, `is a ${typeof value}`);
   }
   if (value === null) {
     out.push('null');
     return;
   }
   const obj = value as object;
-  if (ancestors.has(obj)) throw invalid(path, 'is a cycle (it contains itself)');
+  if (ancestors.has(obj)) throw invalid(where, 'is a cycle (it contains itself)');
   ancestors.add(obj);
   if (Array.isArray(obj)) {
     out.push('[');
     for (let i = 0; i < obj.length; i++) {
       if (i > 0) out.push(',');
+      const at = { up: where, key: i };
       // A hole or `undefined` would silently become null in JSON.stringify.
-      if (obj[i] === undefined) throw invalid(`${path}[${i}]`, 'is undefined inside an array');
-      write(obj[i], `${path}[${i}]`, out, ancestors, safeInts);
+      if (obj[i] === undefined) throw invalid(at, 'is undefined inside an array');
+      write(obj[i], at, out, ancestors, safeInts);
     }
     out.push(']');
   } else {
     const proto = Object.getPrototypeOf(obj);
     if (proto !== Object.prototype && proto !== null) {
       const kind = (obj as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-      throw invalid(path, `is a ${kind}, not plain JSON data`);
+      throw invalid(where, `is a ${kind}, not plain JSON data`);
     }
     const record = obj as Record<string, unknown>;
     // Keys sort by UTF-16 code units, which is exactly what the default sort compares.
@@ -72,11 +89,11 @@ function write(value: unknown, path: string, out: string[], ancestors: Set<objec
     for (const key of keys) {
       const child = record[key];
       if (child === undefined) continue; // absent, as JSON.stringify treats it
-      const childPath = childPathOf(path, key);
+      const at = { up: where, key };
       if (!first) out.push(',');
       first = false;
-      out.push(jsonString(key, childPath), ':');
-      write(child, childPath, out, ancestors, safeInts);
+      out.push(jsonString(key, at), ':');
+      write(child, at, out, ancestors, safeInts);
     }
     out.push('}');
   }
@@ -90,16 +107,16 @@ export function childPathOf(path: string, key: string): string {
   return plain ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
 
-function jsonString(s: string, path: string): string {
-  if (!isWellFormed(s)) throw invalid(path, 'contains a lone surrogate (not valid Unicode)');
+function jsonString(s: string, where: Where | undefined): string {
+  if (!isWellFormed(s)) throw invalid(where, 'contains a lone surrogate (not valid Unicode)');
   // JSON.stringify escapes exactly what RFC 8785 §3.2.2.2 asks, in lower-case hex.
   return JSON.stringify(s);
 }
 
-function jsonNumber(n: number, path: string, safeInts: boolean): string {
-  if (!Number.isFinite(n)) throw invalid(path, `is ${n}; JSON has no NaN or Infinity`);
+function jsonNumber(n: number, where: Where | undefined, safeInts: boolean): string {
+  if (!Number.isFinite(n)) throw invalid(where, `is ${n}; JSON has no NaN or Infinity`);
   if (safeInts && Number.isInteger(n) && Math.abs(n) > Number.MAX_SAFE_INTEGER) {
-    throw invalid(path, 'is an integer beyond ±(2^53−1), which JSON parsers round (send it as a string)');
+    throw invalid(where, 'is an integer beyond ±(2^53−1), which JSON parsers round (send it as a string)');
   }
   // ECMAScript Number::toString is the serialisation RFC 8785 §3.2.2.3 prescribes; -0 becomes "0".
   return Object.is(n, -0) ? '0' : String(n);
@@ -112,6 +129,7 @@ function isWellFormed(s: string): boolean {
   return native ? native.call(s) : !LONE_SURROGATE.test(s);
 }
 
-function invalid(path: string, why: string): AegisLogValidationError {
+function invalid(where: Where | undefined, why: string): AegisLogValidationError {
+  const path = pathOf(where);
   return new AegisLogValidationError(ErrorCode.JcsInvalid, `${path} ${why}`, path);
 }
