@@ -1,19 +1,8 @@
-// A tiny static file server on 127.0.0.1 standing for the web app's own origin
-// (the API runs on another origin, as it would in production: CORS is exercised).
-import { createServer, type Server } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, resolve, sep } from 'node:path';
-import type { AddressInfo } from 'node:net';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.webmanifest': 'application/manifest+json',
-};
+// A static file server on 127.0.0.1 standing for the web app's own origin (the
+// API runs on another origin, as it would in production: CORS is exercised).
+// Files go through the reference server's own static handler and adapter.
+import { resolve } from 'node:path';
+import { listen, staticResponse } from '../../src/server/node.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -23,52 +12,19 @@ export interface StaticServer {
 }
 
 /**
- * Serves `mounts` (URL prefix -> folder) and `json` (exact path -> value, e.g.
- * the chat demo's /demo/config.json). Anything else is a 404.
+ * Serves `mounts` (URL prefix -> folder under the repository) and `json`
+ * (exact path -> value, read at request time: the chat demo's /demo/config.json).
  */
-export async function startStaticServer(
-  mounts: Record<string, string>,
-  json: Record<string, unknown> = {},
-): Promise<StaticServer> {
-  const server: Server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    if (path in json) {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify(json[path]));
-      return;
-    }
-    const file = resolveFile(mounts, path);
-    if (!file) return notFound(res);
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
-      res.end(body);
-    } catch {
-      notFound(res);
-    }
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((done) => { server.closeAllConnections(); server.close(() => done()); }),
-  };
-}
-
-function resolveFile(mounts: Record<string, string>, path: string): string | undefined {
-  for (const [prefix, dir] of Object.entries(mounts)) {
-    if (!path.startsWith(prefix)) continue;
-    let rest = path.slice(prefix.length);
-    if (rest === '' || rest.endsWith('/')) rest += 'index.html';
-    const base = resolve(ROOT, dir);
-    const file = normalize(join(base, rest));
-    // No escaping the mounted folder with ../
-    if (file.startsWith(base + sep)) return file;
-  }
-  return undefined;
-}
-
-function notFound(res: import('node:http').ServerResponse): void {
-  res.writeHead(404, { 'content-type': 'text/plain' });
-  res.end('not found');
+export async function startStaticServer(mounts: Record<string, string>, json: Record<string, unknown> = {}): Promise<StaticServer> {
+  const handle = await listen(
+    async (request) => {
+      const { pathname } = new URL(request.url);
+      if (pathname in json) return Response.json(json[pathname], { headers: { 'cache-control': 'no-store' } });
+      const mount = Object.entries(mounts).find(([prefix]) => pathname.startsWith(prefix));
+      if (mount) return staticResponse(resolve(ROOT, mount[1]), mount[0], request.method, pathname);
+      return new Response('not found', { status: 404 });
+    },
+    { port: 0 },
+  );
+  return { url: handle.url, close: handle.close };
 }
