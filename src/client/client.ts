@@ -116,13 +116,13 @@ export class AegisLog {
   /** Sends one event now through `POST /ingest`; returns its receipt, checked against the digest computed here. */
   async recordSync(eventType: string, payload?: Record<string, unknown>, options?: RecordOptions): Promise<Receipt> {
     const built = buildEvent(this.tenantId, eventType, payload, options);
-    // The send path loads on first use (see #delivery()).
-    return (await import('./lazy.js')).recordSync(this.#cfg, built);
+    // Loaded on first use, as the delivery loop is (see #delivery()).
+    return (await import('./sync.js')).recordSync(this.#cfg, built);
   }
 
   /** The server's verification of an event (PROTOCOL.md §7); an unknown id is `status: 'not_found'`, not a throw. */
   async verify(eventId: string, options: { tenantId?: string } = {}): Promise<VerificationResult> {
-    return (await import('./lazy.js')).verify(this.#cfg, eventId, options.tenantId ?? this.tenantId);
+    return (await import('./sync.js')).verify(this.#cfg, eventId, options.tenantId ?? this.tenantId);
   }
 
   /** Sends what is queued, with retries; resolves once the queue is empty or retries ran out (events stay queued). */
@@ -168,7 +168,7 @@ export class AegisLog {
       this.#written = this.#written.then(() => this.#cfg.store.put(batch)).then(
         () => {
           this.#cfg.counts.stored += batch.length;
-          for (const e of batch) this.#writingKeys.delete(e.key);
+          if (this.#writingKeys.size) for (const e of batch) this.#writingKeys.delete(e.key);
         },
         (error) => {
           this.#pending.unshift(...batch);
@@ -180,30 +180,14 @@ export class AegisLog {
   }
 
   async #runFlush(): Promise<FlushResult> {
-    const { store } = this.#cfg;
     try {
       await this.#persist();
-      const loop = await this.#delivery();
-      let result: FlushResult = { sent: 0, deadLettered: 0, remaining: 0, lockedElsewhere: true };
-      const drain = async () => void (result = await loop.drain());
-      if (this.#locks && store.shared) await this.#locks.request(this.lockName, { ifAvailable: true }, async (lock) => void (lock && (await drain())));
-      else await drain();
-      if (store.shared) result.remaining = await this.#forgetDelivered();
-      return result;
+      return await (await this.#delivery()).flush();
     } catch (error) {
       const failure = error instanceof AegisLogError ? error : storeError(error);
       this.#cfg.report(failure);
       return { sent: 0, deadLettered: 0, remaining: this.#queued(), error: failure };
     }
-  }
-
-  /** Other tabs flush this queue too: forget what they delivered, so that exit delivery does not send it again. */
-  async #forgetDelivered(): Promise<number> {
-    const writing = new Set(this.#writingKeys);
-    const present = new Set((await this.#cfg.store.list(QUEUED, (this.#options.maxQueueSize ?? 1000) + this.#known.size)).map((e) => e.key));
-    for (const key of this.#known.keys()) if (!present.has(key) && !writing.has(key)) this.#known.delete(key);
-    this.#exit?.scheduleArm();
-    return (this.#cfg.counts.stored = present.size);
   }
 
   /** Timer and batch-size flushes: not while one runs, nor while backing off after a flush gave up. */
@@ -212,13 +196,13 @@ export class AegisLog {
   }
 
   /**
-   * The send path (HTTP, receipts, retries, dead letters) is a dynamic import:
-   * bundlers make it a chunk that loads at the first flush, so that init and
-   * record() carry only what they run (docs/client.md, "Size").
+   * The delivery loop (HTTP, receipts, retries, dead letters) is a dynamic
+   * import: bundlers make it a chunk that loads at the first flush, so that init
+   * and record() carry only what they run (docs/client.md, "Size and speed").
    */
   #delivery(): Promise<Delivery> {
     const exit = this.#exit;
-    return (this.#loading ??= import('./lazy.js').then(
+    return (this.#loading ??= import('./delivery.js').then(
       ({ Delivery }) =>
         (this.#loop = new Delivery(this.#cfg, {
           keepalive: (body) => exit?.reserve(utf8Length(body)),
@@ -226,6 +210,11 @@ export class AegisLog {
             for (const key of keys) this.#known.delete(key);
             exit?.scheduleArm();
           },
+          locks: this.#locks,
+          lockName: this.lockName,
+          known: this.#known,
+          writing: this.#writingKeys,
+          maxQueueSize: this.#options.maxQueueSize ?? 1000,
         })),
       (error) => {
         this.#loading = undefined; // a chunk that failed to load is fetched again at the next flush

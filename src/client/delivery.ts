@@ -1,9 +1,9 @@
 import type { AegisLogError } from '../protocol/errors.js';
 import type { Receipt } from '../protocol/types.js';
-import { DEAD, QUEUED, type DeadLetterError, type QueueEntry } from '../queue/types.js';
+import type { DeadLetterError, QueueEntry } from '../queue/types.js';
 import { AegisLogHttpError, ErrorCode } from '../protocol/errors.js';
 import { backoffDelay, exchange, sleep } from '../transport/http.js';
-import type { ClientConfig } from './options.js';
+import type { ClientConfig, LockManagerLike } from './options.js';
 import { digestOf, receiptMismatch } from './receipt.js';
 
 /** PROTOCOL.md §7: a batch holds at most 500 events and 1 MiB. */
@@ -22,20 +22,19 @@ export interface FlushResult {
   error?: AegisLogError;
 }
 
-/** One HTTP exchange of the delivery loop, for tests and debugging (`onFlush`). */
-export interface FlushReport {
-  route: '/ingest' | '/ingest/batch';
-  events: number;
-  outcome: 'ok' | 'retry' | 'split' | 'refused';
-  status: number;
-  keepalive: boolean;
-}
-
 /** Hooks the client gives the loop: keepalive bytes while the page hides, and news of settled events. */
 export interface DeliveryHooks {
   /** Reserves keepalive bytes for this body if the page is hidden; returns their release, or undefined for a plain fetch. */
   keepalive(body: string): (() => void) | undefined;
+  /** These events left the queue (delivered or dead-lettered, here or by another tab). */
   settled(keys: string[]): void;
+  /** One flusher per shared queue across tabs (Web Locks). */
+  locks: LockManagerLike | undefined;
+  lockName: string;
+  /** This tab's unconfirmed events (for exit delivery) and those of them still being written. */
+  known: ReadonlyMap<string, unknown>;
+  writing: ReadonlySet<string>;
+  maxQueueSize: number;
 }
 
 /**
@@ -59,15 +58,39 @@ export class Delivery {
     this.#hooks = hooks;
   }
 
+  /**
+   * One flush. A queue that tabs share is drained by one tab at a time (the Web Lock, taken only if
+   * free: the holder sends every tab's events); afterwards each tab forgets what was delivered.
+   */
+  async flush(): Promise<FlushResult> {
+    const { store } = this.#cfg;
+    const { locks, lockName } = this.#hooks;
+    let result: FlushResult = { sent: 0, deadLettered: 0, remaining: 0, lockedElsewhere: true };
+    const drain = async () => void (result = await this.#drain());
+    if (locks && store.shared) await locks.request(lockName, { ifAvailable: true }, async (lock) => void (lock && (await drain())));
+    else await drain();
+    if (store.shared) result.remaining = await this.#forgetDelivered();
+    return result;
+  }
+
+  /** Other tabs flush a shared queue too: what this tab knows of and is gone from the store was delivered. */
+  async #forgetDelivered(): Promise<number> {
+    const { known, writing, maxQueueSize } = this.#hooks;
+    const stillWriting = new Set(writing);
+    const present = new Set((await this.#cfg.store.list(this.#cfg.queued, maxQueueSize + known.size)).map((e) => e.key));
+    this.#hooks.settled([...known.keys()].filter((key) => !present.has(key) && !stillWriting.has(key)));
+    return (this.#cfg.counts.stored = present.size);
+  }
+
   /** Sends until the queue is empty or retries run out. One drain at a time (the client sees to it). */
-  async drain(): Promise<FlushResult> {
-    const { store, retry, counts } = this.#cfg;
+  async #drain(): Promise<FlushResult> {
+    const { store, retry, counts, queued } = this.#cfg;
     const result: FlushResult = (this.#result = { sent: 0, deadLettered: 0, remaining: 0 });
     this.#settled = new Set();
     this.flushing = true;
     try {
       for (let attempt = 0; ; ) {
-        const listed = (await store.list(QUEUED, MAX_BATCH_EVENTS)).filter((e) => !this.#settled.has(e.key));
+        const listed = (await store.list(queued, MAX_BATCH_EVENTS)).filter((e) => !this.#settled.has(e.key));
         if (!listed.length) break;
         // Sized in UTF-16 units, exact for ASCII; a batch that is larger in bytes gets a 413 and is split.
         let n = 0;
@@ -88,7 +111,7 @@ export class Delivery {
     } finally {
       this.flushing = false;
     }
-    result.remaining = counts.stored = await store.count(QUEUED);
+    result.remaining = counts.stored = await store.count(queued);
     return result;
   }
 
@@ -104,7 +127,6 @@ export class Delivery {
     cfg.counts.inFlight -= batch.length;
     release?.();
     const { kind } = outcome;
-    cfg.onFlush?.({ route, events: batch.length, outcome: kind, status: kind === 'ok' ? outcome.status : outcome.error.status, keepalive: !!release });
     if (kind === 'ok') return this.#settle(batch, batch.length > 1 ? outcome.body : { receipts: [outcome.body], errors: [] });
     if (kind === 'retry') return outcome.error;
     // 413 splits the batch; a 400 about a whole batch is bisected down to the event it is about.
@@ -146,7 +168,8 @@ export class Delivery {
   async #deadLetter(entries: QueueEntry[], error: DeadLetterError): Promise<undefined> {
     const { code, message, status, field } = error;
     // Written before the queue entry is deleted: a crash in between leaves a copy, never a loss.
-    await this.#cfg.store.put(entries.map((e) => ({ ...e, key: DEAD + e.key.slice(QUEUED.length), error: { code, message, status, field } })));
+    const { store, queued, dead } = this.#cfg;
+    await store.put(entries.map((e) => ({ ...e, key: dead + e.key.slice(queued.length), error: { code, message, status, field } })));
     await this.#remove(entries);
     this.#cfg.counts.deadLettered += entries.length;
     this.#result.deadLettered += entries.length;

@@ -2,12 +2,11 @@ import { AegisLogError, ErrorCode } from '../protocol/errors.js';
 import type { Receipt } from '../protocol/types.js';
 import { indexedDBQueue } from '../queue/indexeddb.js';
 import { memoryQueue } from '../queue/memory.js';
-import type { QueueStore } from '../queue/types.js';
+import { DEAD, QUEUED, type QueueStore } from '../queue/types.js';
 import type { EvidenceReport } from '../verify/index.js';
 import type { BeaconLike, FetchLaterLike } from '../transport/exit.js';
 import type { FetchLike } from '../transport/http.js';
 import type { HttpConfig, RetryPolicy } from '../transport/http.js';
-import type { FlushReport } from './delivery.js';
 
 /** The part of the Web Locks API the client uses (`navigator.locks`). */
 export interface LockManagerLike {
@@ -50,8 +49,6 @@ export interface AegisLogOptions {
   retry?: Partial<RetryPolicy>;
   /** Each receipt the delivery loop or recordSync received, after its digest was checked. */
   onReceipt?: (receipt: Receipt) => void;
-  /** Each HTTP exchange of the delivery loop (testing, debugging). */
-  onFlush?: (report: FlushReport) => void;
 }
 
 export interface ClientStats {
@@ -94,12 +91,17 @@ export interface ClientConfig extends HttpConfig {
   tenantId: string;
   headers: Record<string, string>;
   store: QueueStore;
+  /**
+   * The queue's key prefixes (QUEUED, DEAD), handed to the send path rather than imported by it:
+   * an import would tie its lazily loaded chunk to the main one, which bundlers then split further.
+   */
+  queued: string;
+  dead: string;
   publicKeys: unknown;
   /** Delivery counters, shown by stats(). `stored` is the queue store's size as last known. */
   counts: { stored: number; inFlight: number; sent: number; retried: number; deadLettered: number };
   report(error: AegisLogError, eventIds?: string[]): void;
   onReceipt?: ((receipt: Receipt) => void) | undefined;
-  onFlush?: ((report: FlushReport) => void) | undefined;
 }
 
 /** Defaults applied, endpoint checked, queue store chosen: IndexedDB in browsers (one database per endpoint and tenant), memory elsewhere. */
@@ -113,6 +115,8 @@ export function resolveConfig(options: AegisLogOptions): ClientConfig {
     tenantId,
     headers: { 'content-type': 'application/json', ...(options.apiKey && { 'x-api-key': options.apiKey }) },
     store: options.queue ?? (browser ? indexedDBQueue({ name: `aegislog:${tenantId}@${endpoint}` }) : memoryQueue()),
+    queued: QUEUED,
+    dead: DEAD,
     fetch: options.fetch ?? ((url, init) => fetch(url, init)),
     timeout: options.timeout ?? 10_000,
     retry: { attempts: 5, baseDelay: 500, maxDelay: 30_000, maxRetryAfter: 60_000, ...options.retry },
@@ -120,6 +124,5 @@ export function resolveConfig(options: AegisLogOptions): ClientConfig {
     counts: { stored: 0, inFlight: 0, sent: 0, retried: 0, deadLettered: 0 },
     report: (error, ids) => (options.onError ? options.onError(error, ids) : console.error('aegislog:', error, ids)),
     onReceipt: options.onReceipt,
-    onFlush: options.onFlush,
   };
 }

@@ -5,8 +5,8 @@ import type { BuiltEvent } from './event.js';
 import type { ClientConfig, VerificationResult } from './options.js';
 import { digestOf, receiptMismatch } from './receipt.js';
 
-// recordSync and verify. Signature checks against pinned keys load the verifier on first use
-// (./signature.js), so that a page that only record()s never downloads it.
+// recordSync and verify, which the client imports on first use; signature checks against pinned
+// keys load the verifier the same way (./signature.js). A page that only record()s loads neither.
 
 /** POSTs one event (built, validated and frozen as JSON by the client) to /ingest and checks the receipt. */
 export async function recordSync(cfg: ClientConfig, { body }: BuiltEvent): Promise<Receipt> {

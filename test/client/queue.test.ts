@@ -94,6 +94,20 @@ describe('IndexedDB queue store', () => {
     expect(tabA.shared).toBe(true);
   });
 
+  it('keeps exact key order across records written by several tabs, and never lets a record overwrite another', async () => {
+    const name = freshName();
+    const tabA = indexedDBQueue({ name });
+    const tabB = indexedDBQueue({ name });
+    await tabA.put([entry(1), entry(4), entry(7)]);
+    await tabB.put([entry(2), entry(5), entry(8)]);
+    await tabA.put([entry(3), entry(6)]);
+    expect((await tabB.list('q', 4)).map((e) => e.event_id)).toEqual(['id-1', 'id-2', 'id-3', 'id-4']);
+    await tabB.delete([entry(1).key, entry(5).key]);
+    await tabA.put([entry(1)]); // the same key again (a requeued event): a new record, nothing lost
+    expect((await tabA.list('q', 100)).map((e) => e.event_id)).toEqual(['id-1', 'id-2', 'id-3', 'id-4', 'id-6', 'id-7', 'id-8']);
+    expect(await tabB.count('q')).toBe(7);
+  });
+
   it('falls back to memory with one warning where IndexedDB fails, and keeps working', async () => {
     const warnings: unknown[] = [];
     const open = vi.spyOn(indexedDB, 'open').mockImplementation(() => {
