@@ -9,5 +9,4 @@ export { AegisLogError, AegisLogValidationError, AegisLogHttpError, ErrorCode } 
 export { canonicalize, canonicalBytes } from './protocol/jcs.js';
 export { formatTime, parseTime } from './protocol/time.js';
 export type * from './protocol/types.js';
-export { SIGNING_ALG } from './protocol/types.js';
 export * from './trace/index.js';

@@ -46,9 +46,24 @@ export function buildEvent(tenantId: string, eventType: string, payload: unknown
   return { event: event as WireEvent, body };
 }
 
-/** UUID v4 (PROTOCOL.md §2). `crypto.randomUUID` needs a secure context in browsers; elsewhere, the same from getRandomValues. */
+const HEX = Array.from({ length: 256 }, (_, i) => (i + 256).toString(16).slice(1));
+let pool = new Uint8Array(0);
+let used = 0;
+
+/**
+ * UUID v4 (PROTOCOL.md §2), from CSPRNG bytes drawn 4 KiB at a time with
+ * crypto.getRandomValues (as the uuid package does): crypto.randomUUID costs
+ * about 3 µs a call in Chromium, two of them more than the rest of record().
+ * It also works outside secure contexts, where randomUUID does not exist.
+ */
 export function newId(): string {
-  return crypto.randomUUID?.() ?? '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0]! & (15 >> (+c / 4)))).toString(16));
+  if (used + 16 > pool.length) (pool = crypto.getRandomValues(new Uint8Array(4096))), (used = 0);
+  const b = pool.subarray(used, (used += 16));
+  b[6] = (b[6]! & 0x0f) | 0x40; // version 4
+  b[8] = (b[8]! & 0x3f) | 0x80; // variant 10
+  let id = '';
+  for (let k = 0; k < 16; k++) id += (k === 4 || k === 6 || k === 8 || k === 10 ? '-' : '') + HEX[b[k]!];
+  return id;
 }
 
 /** Now, as epoch ms, its RFC 3339 text and its queue-key form, formatted once per millisecond: a burst of records shares them. */

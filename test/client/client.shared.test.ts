@@ -60,6 +60,18 @@ describe('record()', () => {
     expect(Math.abs(Date.parse(event.recorded_at) - Date.now())).toBeLessThan(5000);
   });
 
+  it('makes distinct UUID v4 ids for event_id and trace_id, across refills of its random pool', async () => {
+    const queue = memoryQueue();
+    const log = client({ fetch: () => Promise.reject(new Error('no I/O expected')) }, { queue, maxQueueSize: 5000, batchSize: 10_000 });
+    for (let i = 0; i < 1000; i++) log.record('ids', {});
+    await log.durable();
+    const events = (await queue.list('q', 2000)).map((e) => JSON.parse(e.body));
+    const ids = events.flatMap((e) => [e.event_id, e.trace_id]);
+    expect(ids).toHaveLength(2000);
+    expect(new Set(ids).size).toBe(2000);
+    for (const id of ids) expect(id).toMatch(UUID_V4);
+  });
+
   const bad: [string, () => [Record<string, unknown>, object?], string, string?][] = [
     ['a payload key equal to a reserved name', () => [{ event_id: 'x' }], 'event_id', ErrorCode.ReservedField],
     ['a payload key equal to a server field', () => [{ digest_b64url: 'x' }], 'digest_b64url', ErrorCode.ReservedField],
