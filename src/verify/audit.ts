@@ -9,6 +9,7 @@ import { Clock } from './clock.js';
 import { signatureFailure, type Backend } from './ecdsa.js';
 import { proveTenantHead, usableKeys } from './evidence.js';
 import type { KeyInput, VerifyKey } from './keys.js';
+import { IdArena } from './id-arena.js';
 import { LineError, readReceipts, type ReceiptSource } from './ndjson.js';
 import { keyFor, readTenantHead, reasonOf, runCheck, type Check, type ReadHead } from './read.js';
 import { ReceiptHasher } from './receipt-hash.js';
@@ -98,7 +99,8 @@ class Audit {
   /** Where each hashed receipt stood in the export, for problems found after sorting. */
   private positions = new Uint32Array(1024);
   private seen = 0;
-  private ids: string[] = [];
+  private readonly ids = new IdArena();
+  private previousId = '';
   private readonly tree = createTreeBuilder();
   private treeSize = 0;
   private readonly hasher = new ReceiptHasher(() => this.hashes);
@@ -152,11 +154,12 @@ class Audit {
     this.times[i] = Number.isNaN(time) ? Number.NEGATIVE_INFINITY : time;
     this.positions[i] = this.seen;
     this.ids.push(id);
+    const previousId = this.previousId;
+    this.previousId = id;
     if (i > 0 && this.inOrder) {
       const prev = this.times[i - 1]!;
-      const prevId = this.ids[i - 1]!;
-      if (time < prev || (time === prev && id < prevId)) this.inOrder = false;
-      else if (time === prev && id === prevId) this.problem(id, 'appears twice');
+      if (time < prev || (time === prev && id < previousId)) this.inOrder = false;
+      else if (time === prev && id === previousId) this.problem(id, 'appears twice');
     }
     this.count++;
     if (this.inOrder) this.growTree();
@@ -253,13 +256,13 @@ class Audit {
     const { times, ids } = this;
     const order = new Uint32Array(this.count);
     for (let i = 0; i < order.length; i++) order[i] = i;
-    order.sort((a, b) => times[a]! - times[b]! || (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0));
+    order.sort((a, b) => times[a]! - times[b]! || ids.compare(a, b));
     const tree = createTreeBuilder();
     for (let k = 0; k < order.length; k++) {
       const i = order[k]!;
       if (k > 0) {
         const j = order[k - 1]!;
-        if (times[i] === times[j] && ids[i] === ids[j]) this.problem(ids[i], 'appears twice', this.positions[i]);
+        if (times[i] === times[j] && ids.compare(i, j) === 0) this.problem(ids.get(i), 'appears twice', this.positions[i]);
       }
       tree.add32(this.hashes, 32 * i);
     }

@@ -3,6 +3,7 @@ import { b64uEncode, formatTime, receiptHash, type EvidenceBundle, type Receipt,
 import { auditPeriod, importPublicKey, merkleRoot, type VerifyKey } from '../../src/verify/index.js';
 import { receiptHashInto } from '../../src/verify/receipt-hash.js';
 import { Clock } from '../../src/verify/clock.js';
+import { IdArena } from '../../src/verify/id-arena.js';
 import { useTreeWasm } from '../../src/verify/wasm/engine.js';
 import { makeEvent, makeReceipt, makeSigner, sealPeriod, type Signer } from './helpers/seal.js';
 
@@ -154,6 +155,18 @@ describe('auditPeriod', () => {
     expect(calls.length).toBeGreaterThanOrEqual(3);
     expect(calls.at(-1)).toEqual([40_000, 40_000]);
     expect(calls.every(([done], i) => i === 0 || done > calls[i - 1]![0])).toBe(true);
+  });
+
+  it('IdArena orders ids exactly as JavaScript compares strings, and gives them back', () => {
+    const ids = ['', 'a', 'ab', 'abc', 'b', 'B', 'évt', 'evt-10', 'evt-9', '😀', '\uffff', 'x'.repeat(70_000), 'x'.repeat(69_999) + 'y'];
+    for (let i = 0; i < 3000; i++) ids.push(`evt-${(i * 7919) % 1000}-${String.fromCharCode(33 + (i % 90))}`);
+    const arena = new IdArena();
+    for (const id of ids) arena.push(id);
+    expect(arena.length).toBe(ids.length);
+    for (let i = 0; i < ids.length; i += 7) {
+      expect(arena.get(i)).toBe(ids[i]);
+      for (let j = 0; j < ids.length; j += 97) expect(Math.sign(arena.compare(i, j)), `${i} ${j}`).toBe(ids[i]! < ids[j]! ? -1 : ids[i]! > ids[j]! ? 1 : 0);
+    }
   });
 
   it('reads received_at exactly as Date.parse does, and refuses what parseTime refuses', () => {
