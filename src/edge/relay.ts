@@ -2,7 +2,7 @@ import { AegisLogError, ErrorCode } from '../protocol/index.js';
 import { isPlainObject, validateEvent } from '../schema/index.js';
 import type { WireEvent } from '../protocol/index.js';
 // The server's body reader and error shape: the relay refuses bodies exactly as the server does.
-import { HttpError, errorBody, readJson } from '../server/http.js';
+import { HttpError, errorBody, readJson } from '../transport/web-handler.js';
 import { corsHeaders, isAllowedOrigin, preflight } from './cors.js';
 import { forwardBatches, type BatchError } from './forward.js';
 import { tokenBucket, type RateLimitOptions } from './rate-limit.js';

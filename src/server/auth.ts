@@ -1,6 +1,6 @@
 import { AegisLogError, sha256 } from '../protocol/index.js';
 import { TENANT_ID } from '../schema/index.js';
-import { HttpError, badRequest, forbidden } from './http.js';
+import { HttpError, badRequest, forbidden } from '../transport/web-handler.js';
 
 /** One entry of the keys file. `read` includes `ingest`; `admin` keys have `tenant_id: "*"` and include `read`. */
 export interface ApiKeyConfig {

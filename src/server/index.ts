@@ -11,7 +11,7 @@ export { memoryStore } from './memory-store.js';
 export { localSigner, generateSigningJwk } from './signers/local.js';
 export type { LocalSignerOptions } from './signers/local.js';
 export { kmsSigner } from './signers/kms.js';
-export type { KmsClientLike, KmsSignerOptions } from './signers/kms.js';
+export type { KmsClientLike, KmsSdk, KmsSignerOptions } from './signers/kms.js';
 export type { LeafCursor, PutOutcome, Signer, Store, StoredRecord } from './types.js';
 export { complianceOf } from './compliance.js';
 export type { ComplianceBlock } from './compliance.js';

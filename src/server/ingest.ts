@@ -2,7 +2,7 @@ import { b64uEncode, canonicalBytes, canonicalize, formatTime, SIGNING_ALG } fro
 import type { AegisLogError, Receipt, ReceiptStatement, WireEvent } from '../protocol/index.js';
 import { EVENT_FIELDS, isPlainObject, invalid, validateEvent } from '../schema/index.js';
 import type { ApiKeyConfig } from './auth.js';
-import { HttpError, forbidden, inputErrorStatus } from './http.js';
+import { HttpError, forbidden, inputErrorStatus } from '../transport/web-handler.js';
 import type { Sealer } from './sealer.js';
 import type { Signer, Store, StoredRecord } from './types.js';
 

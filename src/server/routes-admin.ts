@@ -1,7 +1,7 @@
 import { formatTime } from '../protocol/index.js';
 import { authenticate, presentedKey } from './auth.js';
 import type { Handler } from './context.js';
-import { json, notFound } from './http.js';
+import { json, notFound } from '../transport/web-handler.js';
 import { jwkToSpkiPem } from './signers/keys.js';
 
 /** `POST /admin/seal`: seals the open period now (and any that ended before). */

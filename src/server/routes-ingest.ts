@@ -1,7 +1,7 @@
 import { allowsOrigin, authenticate, presentedKey } from './auth.js';
 import type { ApiKeyConfig } from './auth.js';
 import type { Context, Handler } from './context.js';
-import { HttpError, badRequest, errorBody, forbidden, json, readJson, tooLarge } from './http.js';
+import { HttpError, badRequest, errorBody, forbidden, json, readJson, tooLarge } from '../transport/web-handler.js';
 import { ingestEvents } from './ingest.js';
 import type { IngestOutcome } from './ingest.js';
 import { isPlainObject } from '../schema/index.js';

@@ -3,7 +3,7 @@ import { EVENT_ID } from '../schema/index.js';
 import { authenticate, presentedKey, tenantOf } from './auth.js';
 import type { Context, Handler } from './context.js';
 import { proofOf } from './evidence.js';
-import { HttpError, badRequest, json, notFound } from './http.js';
+import { HttpError, badRequest, json, notFound } from '../transport/web-handler.js';
 import type { LeafCursor } from './types.js';
 
 const PAGE = 500;

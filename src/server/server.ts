@@ -5,7 +5,7 @@ import type { ApiKeyConfig } from './auth.js';
 import { DEFAULT_LIMITS } from './context.js';
 import type { Context, Handler, Limits } from './context.js';
 import { evidenceBuilder } from './evidence.js';
-import { HttpError, errorBody, inputErrorStatus, json } from './http.js';
+import { HttpError, errorBody, inputErrorStatus, json } from '../transport/web-handler.js';
 import { healthz, jwks, pem, seal } from './routes-admin.js';
 import { CORS_ROUTES, beacon, corsHeaders, crossOrigin, ingestBatch, ingestOne, preflight } from './routes-ingest.js';
 import { checkpoints, evidence, exportPeriod, head, verify } from './routes-read.js';

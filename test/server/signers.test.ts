@@ -140,6 +140,30 @@ describe('kmsSigner (real @aws-sdk/client-kms against a fake KMS on 127.0.0.1)',
     }
   });
 
+  test('an SDK passed in (as bundled Workers do) is the one used', async () => {
+    const kms = await fakeKms();
+    try {
+      const sdk = await import('@aws-sdk/client-kms');
+      const made: string[] = [];
+      const spy = <T extends new (input: never) => unknown>(name: string, Command: T) =>
+        class extends (Command as unknown as new (input: unknown) => object) {
+          constructor(input: unknown) {
+            super(input);
+            made.push(name);
+          }
+        } as unknown as T;
+      const signer = await kmsSigner({
+        keyId: kms.arn,
+        client: kms.client,
+        sdk: { KMSClient: sdk.KMSClient, GetPublicKeyCommand: spy('GetPublicKey', sdk.GetPublicKeyCommand), SignCommand: spy('Sign', sdk.SignCommand) },
+      });
+      await signer.sign(new TextEncoder().encode('statement'));
+      expect(made).toEqual(['GetPublicKey', 'Sign']);
+    } finally {
+      await kms.close();
+    }
+  });
+
   test('a key that is not ECC_NIST_P256 is refused at start', async () => {
     const kms = await fakeKms('RSA_2048');
     try {

@@ -13,7 +13,22 @@ export interface KmsSignerOptions {
   /** A configured `KMSClient`; without one, `new KMSClient(clientConfig)` from `@aws-sdk/client-kms`. */
   client?: KmsClientLike;
   clientConfig?: Record<string, unknown>;
+  /**
+   * The SDK module itself (`import * as kms from '@aws-sdk/client-kms'`). Pass it where the
+   * code is bundled (Workers, Vercel Edge): the fallback below loads the SDK by a computed
+   * name, which bundlers leave alone, so that apps without KMS do not need it installed.
+   */
+  sdk?: KmsSdk;
 }
+
+/** The three exports of `@aws-sdk/client-kms` that the signer uses. */
+export interface KmsSdk {
+  KMSClient: new (config: Record<string, unknown>) => KmsClientLike;
+  GetPublicKeyCommand: new (input: { KeyId: string }) => unknown;
+  SignCommand: new (input: { KeyId: string; Message: Uint8Array; MessageType: 'DIGEST'; SigningAlgorithm: 'ECDSA_SHA_256' }) => unknown;
+}
+
+const KMS_PACKAGE = '@aws-sdk/client-kms';
 
 /**
  * AWS KMS as the signer. `@aws-sdk/client-kms` is an optional peer dependency,
@@ -22,11 +37,13 @@ export interface KmsSignerOptions {
  * `key_id` is the key ARN that `GetPublicKey` reports (§6).
  */
 export async function kmsSigner(options: KmsSignerOptions): Promise<Signer> {
-  let sdk: typeof import('@aws-sdk/client-kms');
-  try {
-    sdk = await import('@aws-sdk/client-kms');
-  } catch (cause) {
-    throw new AegisLogError('ERR_KMS_UNAVAILABLE', 'kmsSigner needs the optional peer dependency @aws-sdk/client-kms', { cause });
+  let sdk = options.sdk;
+  if (!sdk) {
+    try {
+      sdk = (await import(/* @vite-ignore */ KMS_PACKAGE)) as KmsSdk;
+    } catch (cause) {
+      throw new AegisLogError('ERR_KMS_UNAVAILABLE', 'kmsSigner needs the optional peer dependency @aws-sdk/client-kms', { cause });
+    }
   }
   const client = options.client ?? new sdk.KMSClient(options.clientConfig ?? {});
   const info = (await client.send(new sdk.GetPublicKeyCommand({ KeyId: options.keyId }))) as {

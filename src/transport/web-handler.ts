@@ -1,6 +1,10 @@
 import { AegisLogError } from '../protocol/index.js';
 
-/** Web-standard HTTP plumbing: typed errors, JSON answers, and bodies read with a byte limit. */
+/**
+ * Web-standard HTTP plumbing for request handlers: typed errors, JSON answers in the API's
+ * error dialect, and bodies read with a byte limit. Shared by the reference server and the edge
+ * relay (both `Request -> Response` handlers), so it sits below them.
+ */
 
 export class HttpError extends Error {
   constructor(
