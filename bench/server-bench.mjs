@@ -138,5 +138,12 @@ console.log(`| /ingest at ${RATE} req/s for ${SECONDS} s (achieved ${result.sing
 console.log(`| server CPU per single /ingest | ${result.server_cpu_us_per_single_request} µs |`);
 console.log(`| machine | ${result.cores} cores, load average ${result.load_average_1m} at the end (other processes share these cores) |`);
 console.log(JSON.stringify(result));
+// Rows for `npm run bench` (bench/run.mjs reads the last JSON line).
+console.log(JSON.stringify([
+  { name: `/ingest/batch throughput, SQLite on disk (synchronous=${SYNC})`, value: result.events_per_second, unit: 'events/s', target: '≥ 5,000', ok: result.events_per_second >= 5000 },
+  { name: `single /ingest at ${RATE} req/s: p50`, value: result.single_p50_ms, unit: 'ms' },
+  { name: `single /ingest at ${RATE} req/s: p99`, value: result.single_p99_ms, unit: 'ms' },
+  { name: 'server CPU per batched event', value: result.server_cpu_us_per_batched_event, unit: 'µs' },
+]));
 stop();
 await new Promise((r) => child.once('exit', r));

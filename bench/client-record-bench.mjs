@@ -84,3 +84,9 @@ console.log(JSON.stringify({
   target_median_us: 5,
   within_target: Object.fromEntries(Object.entries(results).map(([k, r]) => [k, r.median <= 5])),
 }));
+// Rows for `npm run bench` (bench/run.mjs reads the last JSON line).
+console.log(JSON.stringify([
+  ...Object.entries(results).map(([k, r]) => ({ name: `record() median in Node, ${k} event`, value: r.median, unit: 'µs', target: '≤ 5 µs', ok: r.median <= 5 })),
+  ...Object.entries(results).map(([k, r]) => ({ name: `record() p99 in Node, ${k} event`, value: r.p99, unit: 'µs' })),
+  { name: 'calibration: JSON.stringify of the rich event', value: at(calibration, 0.5), unit: 'µs' },
+]));
