@@ -72,6 +72,7 @@ export async function auditPeriod(receipts: ReceiptSource, target: AuditTarget, 
   const audit = new Audit(head, keys, options);
   for await (const batch of readReceipts(receipts)) {
     for (const item of batch) audit.add(item);
+    audit.endBatch();
     await audit.progress(false);
   }
   return audit.finish(headCheck);
@@ -193,6 +194,16 @@ class Audit {
         }
       })(),
     );
+  }
+
+  /**
+   * Hashes the receipts still waiting in SIMD lanes before the next await: the lanes live
+   * in the WebAssembly memory that every audit shares, so an audit running beside this one
+   * would otherwise overwrite them (`aegislog audit` runs one per tenant and period at once).
+   */
+  endBatch(): void {
+    this.hasher.flush();
+    if (this.inOrder) this.growTree();
   }
 
   /** Waits for signatures in flight when enough are queued (or all, at the end), and reports progress. */
