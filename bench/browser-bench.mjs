@@ -10,9 +10,9 @@ import { chromium } from '@playwright/test';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, listen, localSigner, memoryStore } from '../dist/esm/server-node.js';
-import { b64uEncode, formatTime, merkleRoot, receiptHash, SIGNING_ALG, tenantHeadHash } from '../dist/esm/verify.js';
+import { receiptHash } from '../dist/esm/verify.js';
 import { ensureChromium, launchOptions } from '../e2e/chromium.mjs';
-import { PERIOD_END, PERIOD_START, makeKey, receiptStatements, sealedBundle } from './lib/verify-fixtures.mjs';
+import { makeKey, receiptStatements, sealedBundle, signedPeriodHead } from './lib/verify-fixtures.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const AUDIT_N = Number(process.env.BROWSER_AUDIT_N ?? 200_000);
@@ -104,15 +104,6 @@ async function periodExport(key, n) {
   const statements = receiptStatements('bench.eu', n, key.kid);
   const signature = await key.sign(statements[0]); // one real signature stands in for each (not verified by this measure)
   const ndjson = statements.map((s, i) => JSON.stringify({ ...s, ok: true, trace_id: `tr-${i}`, signature_b64url: signature })).join('\n');
-  const tenant_head = {
-    v: 1, tenant_id: 'bench.eu', period_start: formatTime(PERIOD_START), period_end: formatTime(PERIOD_END), tree_size: n,
-    root_b64url: b64uEncode(merkleRoot(statements.map(receiptHash))),
-  };
-  const statement = {
-    v: 1, log_id: 'bench', period_start: tenant_head.period_start, period_end: tenant_head.period_end, tree_size: 1,
-    root_b64url: b64uEncode(merkleRoot([tenantHeadHash(tenant_head)])), prev_b64url: null, sealed_at: tenant_head.period_end,
-    key_id: key.kid, signing_alg: SIGNING_ALG,
-  };
-  const target = { tenant_head, tenant_inclusion: { leaf_index: 0, tree_size: 1, path_b64url: [] }, checkpoint: { ...statement, signature_b64url: await key.sign(statement) } };
+  const target = await signedPeriodHead(key, 'bench.eu', statements.map(receiptHash));
   return { ndjson, target };
 }

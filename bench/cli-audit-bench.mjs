@@ -10,8 +10,8 @@ import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SIGNING_ALG, b64uEncode, formatTime, merkleRoot, receiptHash, tenantHeadHash } from '../dist/esm/verify.js';
-import { PERIOD_END, PERIOD_START, makeKey, receiptStatements } from './lib/verify-fixtures.mjs';
+import { receiptHash } from '../dist/esm/verify.js';
+import { makeKey, receiptStatements, signedPeriodHead } from './lib/verify-fixtures.mjs';
 
 const N = Number(process.env.AUDIT_BENCH_N ?? 1_000_000);
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '../bin/aegislog.mjs');
@@ -23,16 +23,8 @@ try {
   log(`making ${N.toLocaleString('en')} receipts…`);
   const key = await makeKey();
   const statements = receiptStatements('acme.eu', N, key.kid);
-  const tenant_head = {
-    v: 1, tenant_id: 'acme.eu', period_start: formatTime(PERIOD_START), period_end: formatTime(PERIOD_END), tree_size: N,
-    root_b64url: b64uEncode(merkleRoot(statements.map(receiptHash))),
-  };
-  const statement = {
-    v: 1, log_id: 'bench', period_start: tenant_head.period_start, period_end: tenant_head.period_end, tree_size: 1,
-    root_b64url: b64uEncode(merkleRoot([tenantHeadHash(tenant_head)])), prev_b64url: null, sealed_at: tenant_head.period_end,
-    key_id: key.kid, signing_alg: SIGNING_ALG,
-  };
-  const checkpoint = { ...statement, signature_b64url: await key.sign(statement) };
+  const head = await signedPeriodHead(key, 'acme.eu', statements.map(receiptHash));
+  const { checkpoint } = head;
   const files = {
     key: join(dir, 'key.jwk.json'),
     checkpoints: join(dir, 'checkpoints.json'),
@@ -40,7 +32,7 @@ try {
   };
   writeFileSync(files.key, JSON.stringify(await crypto.subtle.exportKey('jwk', key.pair.publicKey)));
   writeFileSync(files.checkpoints, JSON.stringify({ checkpoints: [checkpoint] }));
-  writeFileSync(files.head, JSON.stringify({ tenant_head, tenant_inclusion: { leaf_index: 0, tree_size: 1, path_b64url: [] }, checkpoint }));
+  writeFileSync(files.head, JSON.stringify(head));
 
   // One real signature stands in for every receipt's: signing a million takes minutes, and
   // the audit without --signatures proves the receipts through the signed head.

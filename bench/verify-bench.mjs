@@ -10,10 +10,9 @@ import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import { flattenedVerify } from 'jose';
 import {
-  auditPeriod, b64uEncode, formatTime, importPublicKey, merkleRoot, rawToDer, receiptHash, tenantHeadHash,
-  verifyEvidence, verifySignature, canonicalBytes, SIGNING_ALG,
+  auditPeriod, b64uEncode, importPublicKey, merkleRoot, rawToDer, receiptHash, verifyEvidence, verifySignature, canonicalBytes,
 } from '../dist/esm/verify.js';
-import { PERIOD_END, PERIOD_START, makeKey, receiptStatements, sealedBundle } from './lib/verify-fixtures.mjs';
+import { makeKey, receiptStatements, sealedBundle, signedPeriodHead } from './lib/verify-fixtures.mjs';
 
 const require = createRequire(import.meta.url);
 const { MerkleTree } = require('merkletreejs');
@@ -51,20 +50,8 @@ const firstStatement = statements[0];
 const leafBytes = new Uint8Array(32 * N);
 statements.forEach((s, i) => leafBytes.set(receiptHash(s), 32 * i));
 const leafViews = () => Array.from({ length: N }, (_, i) => leafBytes.subarray(32 * i, 32 * i + 32));
-const tenant_head = {
-  v: 1, tenant_id: 'acme.eu', period_start: formatTime(PERIOD_START), period_end: formatTime(PERIOD_END), tree_size: N,
-  root_b64url: b64uEncode(merkleRoot(leafViews())),
-};
-const checkpointStatement = {
-  v: 1, log_id: 'bench', period_start: tenant_head.period_start, period_end: tenant_head.period_end, tree_size: 1,
-  root_b64url: b64uEncode(merkleRoot([tenantHeadHash(tenant_head)])), prev_b64url: null, sealed_at: tenant_head.period_end,
-  key_id: key.kid, signing_alg: SIGNING_ALG,
-};
-const sealed = {
-  tenant_head,
-  tenant_inclusion: { leaf_index: 0, tree_size: 1, path_b64url: [] },
-  checkpoint: { ...checkpointStatement, signature_b64url: await key.sign(checkpointStatement) },
-};
+const sealed = await signedPeriodHead(key, 'acme.eu', leafViews());
+const { tenant_head } = sealed;
 
 // 2. The export as GET /export sends it: NDJSON in leaf order, as 64 KiB byte chunks (a fetch body or a file).
 // One real signature stands in for each receipt's (signatures are not verified by this measure).

@@ -56,3 +56,24 @@ export async function sealedBundle(key, size = 1000, index = 517) {
   };
 }
 
+/**
+ * A one-tenant period sealed for real: the tenant head over `leaves` (receipt hashes in leaf
+ * order), its (empty) proof into a one-leaf global tree, and the signed checkpoint. This is
+ * what GET /head answers, and what auditPeriod and `aegislog audit --head` prove receipts against.
+ */
+export async function signedPeriodHead(key, tenant, leaves) {
+  const tenant_head = {
+    v: 1, tenant_id: tenant, period_start: formatTime(PERIOD_START), period_end: formatTime(PERIOD_END), tree_size: leaves.length,
+    root_b64url: b64uEncode(merkleRoot(leaves)),
+  };
+  const statement = {
+    v: 1, log_id: 'bench', period_start: tenant_head.period_start, period_end: tenant_head.period_end, tree_size: 1,
+    root_b64url: b64uEncode(merkleRoot([tenantHeadHash(tenant_head)])), prev_b64url: null, sealed_at: tenant_head.period_end,
+    key_id: key.kid, signing_alg: SIGNING_ALG,
+  };
+  return {
+    tenant_head,
+    tenant_inclusion: { leaf_index: 0, tree_size: 1, path_b64url: [] },
+    checkpoint: { ...statement, signature_b64url: await key.sign(statement) },
+  };
+}
