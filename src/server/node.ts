@@ -5,6 +5,9 @@
 import { createServer as webCreateServer } from './server.js';
 import type { AegisServer, ServerOptions } from './server.js';
 import { nodeSha256 } from './node-crypto.js';
+import { AegisLogError } from '../protocol/errors.js';
+import { kmsSigner as webKmsSigner, type KmsSdk, type KmsSignerOptions } from './signers/kms.js';
+import type { Signer } from './types.js';
 
 export * from './index.js';
 export { nodeSha256 } from './node-crypto.js';
@@ -14,6 +17,18 @@ export function createServer(options: ServerOptions): AegisServer {
   return webCreateServer({ sha256: nodeSha256, ...options });
 }
 export { localSigner, loadOrCreateSigningJwk, KEY_FILE } from './key-file.js';
+
+/** `kmsSigner` that loads the optional peer `@aws-sdk/client-kms` itself when `sdk` is not given. */
+export async function kmsSigner(options: KmsSignerOptions): Promise<Signer> {
+  if (options.sdk) return webKmsSigner(options);
+  let sdk: KmsSdk;
+  try {
+    sdk = (await import('@aws-sdk/client-kms')) as unknown as KmsSdk;
+  } catch (cause) {
+    throw new AegisLogError('ERR_KMS_UNAVAILABLE', 'kmsSigner needs the optional peer dependency @aws-sdk/client-kms (npm install @aws-sdk/client-kms)', { cause });
+  }
+  return webKmsSigner({ ...options, sdk });
+}
 export { sqliteStore } from './sqlite-store.js';
 export type { SqliteStoreOptions } from './sqlite-store.js';
 export { listen } from './node-http.js';

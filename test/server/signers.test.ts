@@ -9,6 +9,7 @@ import { b64Decode, b64Encode, canonicalBytes, derToRaw, hexDecode, jwkThumbprin
 import type { Receipt } from '../../src/protocol/index.js';
 import { generateSigningJwk, localSigner as webLocalSigner } from '../../src/server/index.js';
 import { kmsSigner, localSigner } from '../../src/server/node.js';
+import { kmsSigner as webKmsSigner } from '../../src/server/index.js';
 import { importPublicKey, verifySignature } from '../../src/verify/index.js';
 import { KEYS, event, start, tempDir } from './helpers.js';
 
@@ -162,6 +163,10 @@ describe('kmsSigner (real @aws-sdk/client-kms against a fake KMS on 127.0.0.1)',
     } finally {
       await kms.close();
     }
+  });
+
+  test('the Web entry (bundled for Workers) asks for the SDK rather than importing it', async () => {
+    await expect(webKmsSigner({ keyId: 'alias/aegislog' })).rejects.toMatchObject({ code: 'ERR_KMS_UNAVAILABLE', field: 'sdk' });
   });
 
   test('a key that is not ECC_NIST_P256 is refused at start', async () => {

@@ -14,9 +14,9 @@ export interface KmsSignerOptions {
   client?: KmsClientLike;
   clientConfig?: Record<string, unknown>;
   /**
-   * The SDK module itself (`import * as kms from '@aws-sdk/client-kms'`). Pass it where the
-   * code is bundled (Workers, Vercel Edge): the fallback below loads the SDK by a computed
-   * name, which bundlers leave alone, so that apps without KMS do not need it installed.
+   * The SDK module (`import * as kms from '@aws-sdk/client-kms'`). The Web entry takes it
+   * from the caller, so that bundles for Workers or Vercel Edge hold the SDK only when they
+   * sign with KMS; the Node entry's `kmsSigner` loads it when it is not given.
    */
   sdk?: KmsSdk;
 }
@@ -28,22 +28,17 @@ export interface KmsSdk {
   SignCommand: new (input: { KeyId: string; Message: Uint8Array; MessageType: 'DIGEST'; SigningAlgorithm: 'ECDSA_SHA_256' }) => unknown;
 }
 
-const KMS_PACKAGE = '@aws-sdk/client-kms';
+
 
 /**
- * AWS KMS as the signer. `@aws-sdk/client-kms` is an optional peer dependency,
- * loaded only here. KMS signs the SHA-256 digest (`MessageType: 'DIGEST'`,
+ * AWS KMS as the signer. `@aws-sdk/client-kms` is an optional peer dependency. KMS signs the SHA-256 digest (`MessageType: 'DIGEST'`,
  * `ECDSA_SHA_256`) and returns DER; `GetPublicKey` gives the SPKI to publish.
  * `key_id` is the key ARN that `GetPublicKey` reports (§6).
  */
 export async function kmsSigner(options: KmsSignerOptions): Promise<Signer> {
-  let sdk = options.sdk;
+  const { sdk } = options;
   if (!sdk) {
-    try {
-      sdk = (await import(/* @vite-ignore */ KMS_PACKAGE)) as KmsSdk;
-    } catch (cause) {
-      throw new AegisLogError('ERR_KMS_UNAVAILABLE', 'kmsSigner needs the optional peer dependency @aws-sdk/client-kms', { cause });
-    }
+    throw new AegisLogError('ERR_KMS_UNAVAILABLE', "kmsSigner needs the SDK: kmsSigner({ keyId, sdk: await import('@aws-sdk/client-kms') })", { field: 'sdk' });
   }
   const client = options.client ?? new sdk.KMSClient(options.clientConfig ?? {});
   const info = (await client.send(new sdk.GetPublicKeyCommand({ KeyId: options.keyId }))) as {
