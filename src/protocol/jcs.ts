@@ -28,12 +28,14 @@ export function canonicalBytes(value: unknown, options?: CanonicalizeOptions): U
  * names it: building a path string for every member costs more than the
  * serialisation itself on a typical event.
  */
-interface Where {
-  up: Where | undefined;
+export interface JsonPath {
+  up: JsonPath | undefined;
   key: string | number;
 }
+type Where = JsonPath;
 
-function pathOf(where: Where | undefined): string {
+/** The text of a path: `a.b[2]`, `$["odd key"]`, `$` for the root. */
+export function pathOf(where: Where | undefined): string {
   if (where === undefined) return '$';
   const parent = pathOf(where.up);
   return typeof where.key === 'number' ? `${parent}[${where.key}]` : childPathOf(parent, where.key);

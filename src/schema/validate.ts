@@ -1,5 +1,5 @@
 import { AegisLogValidationError, ErrorCode } from '../protocol/errors.js';
-import { canonicalize, childPathOf } from '../protocol/jcs.js';
+import { canonicalize, pathOf, type JsonPath } from '../protocol/jcs.js';
 import { isTime } from '../protocol/time.js';
 import type { WireEvent } from '../protocol/types.js';
 import { CONTEXT_NAMES, CONTEXT_RULES, EVENT_ID, LIMITS, RESERVED_FIELDS, TENANT_ID, type ContextName, type FieldRule } from './rules.js';
@@ -18,6 +18,11 @@ export interface ValidateOptions {
    * fields are omitted, so the server drops them before digesting.
    */
   dropNullContextFields?: boolean;
+  /**
+   * `event_id` and `trace_id` may be absent: the caller sets them after the check to ids it
+   * made (the client's UUIDs are valid by construction, and record() is on a hot path).
+   */
+  idsFollow?: boolean;
 }
 
 const CONTEXTS: ReadonlySet<string> = new Set(CONTEXT_NAMES);
@@ -29,8 +34,8 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
   const e = event as Record<string, unknown>;
   checkPattern(e.tenant_id, 'tenant_id', TENANT_ID, '1–128 of [A-Za-z0-9._-]');
   checkEventType(e.event_type);
-  checkPattern(e.event_id, 'event_id', EVENT_ID, '1–128 of [A-Za-z0-9._:-]');
-  checkPattern(e.trace_id, 'trace_id', EVENT_ID, '1–128 of [A-Za-z0-9._:-]');
+  if (e.event_id !== undefined || !options.idsFollow) checkPattern(e.event_id, 'event_id', EVENT_ID, '1–128 of [A-Za-z0-9._:-]');
+  if (e.trace_id !== undefined || !options.idsFollow) checkPattern(e.trace_id, 'trace_id', EVENT_ID, '1–128 of [A-Za-z0-9._:-]');
   if (e.recorded_at !== undefined && !isTime(e.recorded_at)) {
     throw invalid('recorded_at', 'must be an RFC 3339 UTC time with milliseconds, such as 2026-11-28T09:16:52.123Z');
   }
@@ -43,7 +48,7 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
     } else if (RESERVED_FIELDS.has(key) && !isEventField(key)) {
       throw reserved(key);
     }
-    bytes += jsonSize(value, key, 2) + key.length * 3 + 4;
+    bytes += jsonSize(value, { up: undefined, key }, 2) + key.length * 3 + 4;
   }
   // The bound is loose; only an event near the limit pays for an exact measure.
   if (bytes > LIMITS.eventBytes && utf8.encode(canonicalize(e)).length > LIMITS.eventBytes) throw tooLarge();
@@ -122,48 +127,50 @@ function checkContextString(value: unknown, field: string, nonEmpty: boolean | u
  * (each UTF-16 unit as 3 bytes, escapes at most 6) so that the common small
  * event needs no serialisation at all to pass the 1 MiB check.
  */
-export function jsonSize(value: unknown, path: string, depth: number, ancestors?: object[]): number {
+export function jsonSize(value: unknown, at: JsonPath, depth: number, ancestors?: object[]): number {
   switch (typeof value) {
     case 'string':
-      checkUnicode(value, path);
+      checkUnicode(value, at);
       return value.length * 6 + 2;
     case 'number':
-      if (!Number.isFinite(value)) throw invalid(path, `is ${value}; JSON has no NaN or Infinity`, ErrorCode.JcsInvalid);
+      if (!Number.isFinite(value)) throw invalid(pathOf(at), `is ${value}; JSON has no NaN or Infinity`, ErrorCode.JcsInvalid);
       if (Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER) {
-        throw invalid(path, 'is an integer beyond ±(2^53−1), which JSON parsers round (send it as a string)', ErrorCode.JcsInvalid);
+        throw invalid(pathOf(at), 'is an integer beyond ±(2^53−1), which JSON parsers round (send it as a string)', ErrorCode.JcsInvalid);
       }
       return 24;
     case 'boolean':
       return 5;
     case 'bigint':
-      throw invalid(path, 'is a BigInt; JSON has no such type (send it as a string)', ErrorCode.JcsInvalid);
+      throw invalid(pathOf(at), 'is a BigInt; JSON has no such type (send it as a string)', ErrorCode.JcsInvalid);
     case 'object':
       break;
     default:
-      throw invalid(path, `is ${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}`, ErrorCode.JcsInvalid);
+      throw invalid(pathOf(at), `is ${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}`, ErrorCode.JcsInvalid);
   }
   if (value === null) return 4;
-  if (depth > LIMITS.depth) throw invalid(path, `nests deeper than ${LIMITS.depth} levels`, ErrorCode.TooDeep);
+  if (depth > LIMITS.depth) throw invalid(pathOf(at), `nests deeper than ${LIMITS.depth} levels`, ErrorCode.TooDeep);
   const stack = ancestors ?? [];
-  if (stack.includes(value)) throw invalid(path, 'is a cycle (it contains itself)', ErrorCode.JcsInvalid);
+  if (stack.includes(value)) throw invalid(pathOf(at), 'is a cycle (it contains itself)', ErrorCode.JcsInvalid);
   stack.push(value);
   let size = 2;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      if (value[i] === undefined) throw invalid(`${path}[${i}]`, 'is undefined inside an array', ErrorCode.JcsInvalid);
-      size += jsonSize(value[i], `${path}[${i}]`, depth + 1, stack) + 1;
+      const child = { up: at, key: i };
+      if (value[i] === undefined) throw invalid(pathOf(child), 'is undefined inside an array', ErrorCode.JcsInvalid);
+      size += jsonSize(value[i], child, depth + 1, stack) + 1;
     }
   } else {
     if (!isPlainObject(value)) {
       const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-      throw invalid(path, `is a ${kind}, not plain JSON data`, ErrorCode.JcsInvalid);
+      throw invalid(pathOf(at), `is a ${kind}, not plain JSON data`, ErrorCode.JcsInvalid);
     }
     const record = value as Record<string, unknown>;
     for (const key of Object.keys(record)) {
       if (record[key] === undefined) continue;
-      const childPath = childPathOf(path, key);
-      checkUnicode(key, childPath);
-      size += jsonSize(record[key], childPath, depth + 1, stack) + key.length * 6 + 4;
+      // The path is spelled out only if something here is refused.
+      const child = { up: at, key };
+      checkUnicode(key, child);
+      size += jsonSize(record[key], child, depth + 1, stack) + key.length * 6 + 4;
     }
   }
   stack.pop();
@@ -186,10 +193,10 @@ function checkEventType(value: unknown): void {
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function checkUnicode(s: string, path: string): void {
+function checkUnicode(s: string, path: string | JsonPath): void {
   const native = (s as { isWellFormed?: () => boolean }).isWellFormed;
   const ok = native ? native.call(s) : !LONE_SURROGATE.test(s);
-  if (!ok) throw invalid(path, 'contains a lone surrogate (not valid Unicode)', ErrorCode.JcsInvalid);
+  if (!ok) throw invalid(typeof path === 'string' ? path : pathOf(path), 'contains a lone surrogate (not valid Unicode)', ErrorCode.JcsInvalid);
 }
 
 function isEventField(key: string): boolean {
