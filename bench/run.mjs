@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark side by side with its peer, in one run.
 // Each bench script prints its own table and, as its last JSON line, rows of
-// { name, value, unit, target?, peer?, peerValue?, ok? }. This collects them,
+// { name, value, unit, target?, peer?, peerValue?, peerUnit?, ok? }. This collects them,
 // prints one table and writes bench/RESULTS.md with the machine, versions and date.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -55,7 +55,7 @@ for (const s of sections) {
   }
   lines.push('| measure | value | target | peer | peer value | meets target |', '|---|---|---|---|---|---|');
   for (const r of s.rows) {
-    lines.push(`| ${r.name} | ${fmt(r.value)} ${r.unit ?? ''} | ${r.target ?? ''} | ${r.peer ?? ''} | ${r.peerValue === undefined ? '' : `${fmt(r.peerValue)} ${r.unit ?? ''}`} | ${r.ok === undefined ? '' : r.ok ? 'yes' : '**no**'} |`);
+    lines.push(`| ${r.name} | ${fmt(r.value)} ${r.unit ?? ''} | ${r.target ?? ''} | ${r.peer ?? ''} | ${r.peerValue === undefined ? '' : `${fmt(r.peerValue)} ${r.peerUnit ?? r.unit ?? ''}`} | ${r.ok === undefined ? '' : r.ok ? 'yes' : '**no**'} |`);
   }
   lines.push('');
 }
