@@ -28,15 +28,20 @@ function isNodeOnly(specifier: string): boolean {
   return builtins.has(name) || NODE_ONLY_PACKAGES.includes(name);
 }
 
-/** Every `exports` target chosen under `condition` (a plain string target applies to all conditions). */
+/**
+ * Every `exports` target chosen under `condition`: a plain string target applies to all
+ * conditions; a nested one (`{ types, default }`, to give a condition its own types) gives its `default`.
+ */
 function targetsFor(condition: string): string[] {
   const out: string[] = [];
   for (const target of Object.values(pkg.exports as Record<string, unknown>)) {
     if (typeof target === 'string') {
       if (target.endsWith('.js')) out.push(target);
-    } else if (target && typeof target === 'object' && typeof (target as Record<string, unknown>)[condition] === 'string') {
-      out.push((target as Record<string, string>)[condition]!);
+      continue;
     }
+    const chosen = (target as Record<string, unknown> | null)?.[condition];
+    if (typeof chosen === 'string') out.push(chosen);
+    else if (chosen && typeof (chosen as { default?: unknown }).default === 'string') out.push((chosen as { default: string }).default);
   }
   return [...new Set(out)];
 }
