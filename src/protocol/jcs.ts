@@ -126,7 +126,8 @@ function jsonNumber(n: number, where: Where | undefined, safeInts: boolean): str
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function isWellFormed(s: string): boolean {
+/** No lone surrogates: what RFC 8785 (and UTF-8) can carry. */
+export function isWellFormed(s: string): boolean {
   const native = (s as { isWellFormed?: () => boolean }).isWellFormed;
   return native ? native.call(s) : !LONE_SURROGATE.test(s);
 }

@@ -1,5 +1,5 @@
 import { AegisLogValidationError, ErrorCode } from '../protocol/errors.js';
-import { canonicalize, pathOf, type JsonPath } from '../protocol/jcs.js';
+import { canonicalize, isWellFormed, pathOf, type JsonPath } from '../protocol/jcs.js';
 import { isTime } from '../protocol/time.js';
 import type { WireEvent } from '../protocol/types.js';
 import { CONTEXT_NAMES, CONTEXT_RULES, EVENT_ID, LIMITS, RESERVED_FIELDS, TENANT_ID, type ContextName, type FieldRule } from './rules.js';
@@ -191,12 +191,8 @@ function checkEventType(value: unknown): void {
   for (const _ of value) if (++count > LIMITS.eventTypeChars) throw invalid('event_type', `is longer than ${LIMITS.eventTypeChars} characters`);
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 function checkUnicode(s: string, path: string | JsonPath): void {
-  const native = (s as { isWellFormed?: () => boolean }).isWellFormed;
-  const ok = native ? native.call(s) : !LONE_SURROGATE.test(s);
-  if (!ok) throw invalid(typeof path === 'string' ? path : pathOf(path), 'contains a lone surrogate (not valid Unicode)', ErrorCode.JcsInvalid);
+  if (!isWellFormed(s)) throw invalid(typeof path === 'string' ? path : pathOf(path), 'contains a lone surrogate (not valid Unicode)', ErrorCode.JcsInvalid);
 }
 
 function isEventField(key: string): boolean {
