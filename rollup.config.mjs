@@ -5,11 +5,10 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { dts } from 'rollup-plugin-dts';
 import { builtinModules } from 'node:module';
-import { existsSync } from 'node:fs';
 import pkg from './package.json' with { type: 'json' };
 
 /** Public entries (the exports map) and the CLI, which only bin/ loads. */
-const entries = {
+const input = {
   index: 'src/index.ts',
   verify: 'src/verify/index.ts',
   server: 'src/server/index.ts',
@@ -17,7 +16,6 @@ const entries = {
   edge: 'src/edge/index.ts',
   cli: 'src/cli/main.ts',
 };
-const input = Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file)));
 
 const packages = [
   ...Object.keys(pkg.dependencies ?? {}),
@@ -38,7 +36,7 @@ const manualChunks = (id) => (id.endsWith('/src/schema/zod.ts') ? 'schemas' : id
 const browserFiles = [
   ['src/browser/client.ts', 'dist/browser/aegislog.js'],
   ['src/browser/verify.ts', 'dist/browser/aegislog-verify.js'],
-].filter(([file]) => existsSync(file));
+];
 
 export default [
   {
