@@ -59,18 +59,20 @@ for (const s of sections) {
   }
   lines.push('');
 }
-writeFileSync(join(here, 'RESULTS.md'), `${lines.join('\n')}\n`);
+// A run of some benches only (`node bench/run.mjs client`) prints; it does not replace the full record.
+if (only.length === 0) writeFileSync(join(here, 'RESULTS.md'), `${lines.join('\n')}\n`);
 console.log(lines.join('\n'));
 process.exitCode = sections.every((s) => s.status === 0) ? 0 : 1;
 
+/** The figures: the last stdout line that is a JSON array of rows, or an object with `rows`. */
 function lastJsonRows(stdout) {
   for (const line of stdout.trim().split('\n').reverse()) {
-    const text = line.replace(/^BENCH_JSON\s*/, '').trim();
+    const text = line.trim();
     if (!text.startsWith('{') && !text.startsWith('[')) continue;
     try {
       const parsed = JSON.parse(text);
-      const rows = Array.isArray(parsed) ? parsed : parsed.rows ?? parsed.results ?? [parsed];
-      return rows.filter((r) => r && typeof r === 'object');
+      const rows = Array.isArray(parsed) ? parsed : parsed.rows;
+      if (Array.isArray(rows)) return rows.filter((r) => r && typeof r === 'object');
     } catch {
       /* not the figures line */
     }
