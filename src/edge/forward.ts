@@ -1,4 +1,5 @@
 import type { WireEvent } from '../protocol/index.js';
+import { fitCount } from '../transport/bytes.js';
 
 /** What the server's /ingest/batch answers (PROTOCOL.md §7), the relay's own refusals merged in. */
 export interface BatchAnswer {
@@ -19,8 +20,6 @@ const MAX_EVENTS = 500;
 const MAX_BYTES = 1024 * 1024;
 const ENVELOPE_BYTES = '{"events":[]}'.length;
 
-const utf8 = new TextEncoder();
-
 /**
  * Splits validated events into requests the server accepts (≤ 500 events,
  * ≤ 1 MiB) and posts them one after another with the relay's key. On the first
@@ -32,32 +31,18 @@ export async function forwardBatches(
   post: (body: string) => Promise<Response>,
 ): Promise<BatchAnswer | Response> {
   const answer: BatchAnswer = { receipts: [], errors: [] };
-  for (const chunk of chunks(events)) {
-    const response = await post(`{"events":[${chunk.map((c) => c.json).join(',')}]}`);
+  const bodies = events.map(({ event }) => JSON.stringify(event));
+  for (let start = 0; start < bodies.length; ) {
+    // An event too large to share a request goes alone; the server answers for it.
+    const n = fitCount(bodies.slice(start), ENVELOPE_BYTES, MAX_BYTES, MAX_EVENTS) || 1;
+    const chunk = events.slice(start, start + n);
+    const response = await post(`{"events":[${bodies.slice(start, start + n).join(',')}]}`);
     if (response.status !== 200) return response;
     const body = (await response.json()) as Partial<BatchAnswer>;
     answer.receipts.push(...(body.receipts ?? []));
-    // The server numbers errors within the chunk; give them the caller's numbering back.
+    // The server numbers errors within the request; give them the caller's numbering back.
     for (const error of body.errors ?? []) answer.errors.push({ ...error, index: chunk[error.index]?.index ?? error.index });
+    start += n;
   }
   return answer;
-}
-
-function chunks(events: { event: WireEvent; index: number }[]): { json: string; index: number }[][] {
-  const out: { json: string; index: number }[][] = [];
-  let current: { json: string; index: number }[] = [];
-  let bytes = ENVELOPE_BYTES;
-  for (const { event, index } of events) {
-    const json = JSON.stringify(event);
-    const size = utf8.encode(json).length + 1;
-    if (current.length > 0 && (current.length === MAX_EVENTS || bytes + size > MAX_BYTES)) {
-      out.push(current);
-      current = [];
-      bytes = ENVELOPE_BYTES;
-    }
-    current.push({ json, index });
-    bytes += size;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
 }

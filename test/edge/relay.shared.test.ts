@@ -72,9 +72,10 @@ describe('relay: forwarding', () => {
     for (const error of body.errors) expect(events[error.index]!.event_id).toBe(error.event_id);
   });
 
-  it('splits by size too: no upstream body over 1 MiB', async () => {
+  it('splits by size too, counted in UTF-8 bytes: no upstream body over 1 MiB', async () => {
     const { relay, seen } = setup({ maxBodyBytes: 4 * 1024 * 1024 });
-    const events = Array.from({ length: 6 }, () => event({ text: 'x'.repeat(300_000) }));
+    // 300,000 bytes each but 150,000 UTF-16 units: six would fit in 1 MiB if sizes were counted in units.
+    const events = Array.from({ length: 6 }, () => event({ text: 'é'.repeat(150_000) }));
     expect((await relay(post('/ingest/batch', { events }))).status).toBe(200);
     expect(seen.length).toBeGreaterThan(1);
     for (const s of seen) expect(new TextEncoder().encode(JSON.stringify(s.body)).length).toBeLessThanOrEqual(1024 * 1024);
