@@ -112,7 +112,8 @@ function visitObject(obj: object, path: string[], depth: number, st: State): unk
   if (typeof toJSON === 'function') return visit(toJSON.call(obj), path, depth, st);
   if (depth >= st.limits.depth) return '[Object]';
   if (obj instanceof Map) {
-    const entries: Record<string, unknown> = {};
+    // No prototype: a key named "__proto__" is an entry like any other, not a prototype to set.
+    const entries: Record<string, unknown> = Object.create(null);
     for (const [k, v] of obj) entries[typeof k === 'string' ? k : String(visit(k, path, st.limits.depth, st))] = v;
     return fields(entries, path, depth, st);
   }

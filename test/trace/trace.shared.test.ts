@@ -199,6 +199,16 @@ describe('aegislogTrace: what leaves the process', () => {
     expect(input.slice(17)).toEqual([null, '[Promise]']);
   });
 
+  it('keeps a Map key named __proto__ as data, like an object key', () => {
+    const log = recordingLog();
+    const f = aegislogTrace((_m: unknown) => 0, { log, eventType: 'map' });
+    f(new Map<string, unknown>([['__proto__', { polluted: true }], ['a', 1]]));
+    const [described] = log.calls[0]!.payload.input as [Record<string, unknown>];
+    expect(Object.getPrototypeOf(described)).toBe(Object.prototype);
+    expect(Object.keys(described)).toEqual(['__proto__', 'a']);
+    expect(log.calls[0]!.wire).toContain('"__proto__":{"polluted":true}');
+  });
+
   it('cuts long strings and long arrays within the stated limits, keeping the event valid', () => {
     const log = recordingLog();
     const f = aegislogTrace((doc: string, rows: number[]) => rows.length + doc.length, { log, eventType: 'big', limits: { stringLength: 10, items: 3 } });
