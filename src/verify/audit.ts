@@ -7,7 +7,7 @@
 import { AegisLogError, ErrorCode, b64uEncode, bytesEqual, canonicalBytes, receiptStatementOf, type Receipt } from '../protocol/index.js';
 import { Clock } from './clock.js';
 import { signatureFailure, type Backend } from './ecdsa.js';
-import { proveTenantHead, usableKeys } from './evidence.js';
+import { partsOf, proveTenantHead, usableKeys, type BundleParts } from './evidence.js';
 import type { KeyInput, VerifyKey } from './keys.js';
 import { IdArena } from './id-arena.js';
 import { LineError, readReceipts, type ReceiptSource } from './ndjson.js';
@@ -78,10 +78,13 @@ export async function auditPeriod(receipts: ReceiptSource, target: AuditTarget, 
   return audit.finish(headCheck);
 }
 
-function resolveTarget(target: AuditTarget): { head: ReadHead; proof?: Record<string, unknown> } {
+function resolveTarget(target: AuditTarget): { head: ReadHead; proof?: BundleParts } {
   const t = target as Record<string, unknown> | null;
   try {
-    if (t && typeof t === 'object' && 'tenant_head' in t) return { head: readTenantHead(t.tenant_head), proof: t };
+    if (t && typeof t === 'object' && 'tenant_head' in t) {
+      const proof = partsOf(t);
+      return { head: proof.head(), proof };
+    }
     if (t && typeof t === 'object' && 'root_b64url' in t && !('log_id' in t)) return { head: readTenantHead(t) };
   } catch (error) {
     throw new AegisLogError(ErrorCode.BundleInvalid, `cannot audit against this tenant head: ${reasonOf(error)}`, { field: 'tenant_head' });

@@ -12,7 +12,8 @@ import type { Backend } from './ecdsa.js';
 import { flattenKeys, type KeyInput, type VerifyKey } from './keys.js';
 import { inclusionFailure, leafHash } from './merkle.js';
 import {
-  Invalid, object, readCheckpoint, readProof, readReceipt, readTenantHead, requireSignature, runCheck, type Check,
+  Invalid, object, once, readCheckpoint, readProof, readReceipt, readTenantHead, requireSignature, runCheck,
+  type Check, type ReadCheckpoint, type ReadHead, type ReadProof, type ReadReceipt,
 } from './read.js';
 
 export type CheckName = 'digest' | 'receipt_signature' | 'inclusion' | 'tenant_inclusion' | 'checkpoint_signature' | 'period' | 'chain';
@@ -38,20 +39,21 @@ export async function verifyEvidence(bundle: unknown, options: EvidenceOptions):
   const keys = usableKeys(options.keys);
   const b = (typeof bundle === 'object' && bundle !== null ? bundle : {}) as Record<string, unknown>;
   const status = statusOf(b);
+  const parts = partsOf(b);
   const { backend } = options;
   const named: [CheckName | 'bundle', Promise<Check>][] = [
     ['bundle', runCheck(() => checkEnvelope(bundle))],
     ['digest', runCheck(() => checkDigest(b))],
-    ['receipt_signature', runCheck(() => checkReceiptSignature(b, keys, backend))],
+    ['receipt_signature', runCheck(() => checkReceiptSignature(parts, keys, backend))],
   ];
   if (status !== 'pending') {
     named.push(
-      ['inclusion', runCheck(() => checkInclusion(b))],
-      ['tenant_inclusion', runCheck(() => checkTenantInclusion(b))],
-      ['checkpoint_signature', runCheck(() => checkCheckpointSignature(b, keys, backend))],
-      ['period', runCheck(() => checkPeriod(b))],
+      ['inclusion', runCheck(() => checkInclusion(parts))],
+      ['tenant_inclusion', runCheck(() => checkTenantInclusion(parts))],
+      ['checkpoint_signature', runCheck(() => checkCheckpointSignature(parts, keys, backend))],
+      ['period', runCheck(() => checkPeriod(parts))],
     );
-    if (options.checkpoints?.length) named.push(['chain', runCheck(() => checkChain(b, options.checkpoints!, keys, backend))]);
+    if (options.checkpoints?.length) named.push(['chain', runCheck(() => checkChain(parts, options.checkpoints!, keys, backend))]);
   }
   const checks: EvidenceReport['checks'] = {};
   for (const [name, check] of named) {
@@ -59,6 +61,28 @@ export async function verifyEvidence(bundle: unknown, options: EvidenceOptions):
     if (name !== 'bundle' || !result.ok) checks[name] = result;
   }
   return { ok: Object.values(checks).every((c) => c.ok), status, checks };
+}
+
+/**
+ * The parts of a bundle, each read (and its statement canonicalised) once, on first use,
+ * however many checks need it; a part that cannot be read fails each of them with its reason.
+ */
+export interface BundleParts {
+  receipt(): ReadReceipt;
+  head(): ReadHead;
+  checkpoint(): ReadCheckpoint;
+  inclusion(): ReadProof;
+  tenantInclusion(): ReadProof;
+}
+
+export function partsOf(b: Record<string, unknown>): BundleParts {
+  return {
+    receipt: once(() => readReceipt(b.receipt)),
+    head: once(() => readTenantHead(b.tenant_head)),
+    checkpoint: once(() => readCheckpoint(b.checkpoint)),
+    inclusion: once(() => readProof(b.inclusion, 'inclusion')),
+    tenantInclusion: once(() => readProof(b.tenant_inclusion, 'tenant_inclusion')),
+  };
 }
 
 function statusOf(b: Record<string, unknown>): EvidenceReport['status'] {
@@ -86,47 +110,47 @@ function checkDigest(b: Record<string, unknown>): void {
   }
 }
 
-async function checkReceiptSignature(b: Record<string, unknown>, keys: VerifyKey[], backend: Backend | undefined): Promise<void> {
-  const { receipt, message } = readReceipt(b.receipt);
+async function checkReceiptSignature(parts: BundleParts, keys: VerifyKey[], backend: Backend | undefined): Promise<void> {
+  const { receipt, message } = parts.receipt();
   if (receipt.ok !== true) throw new Invalid('receipt.ok is not true');
   await requireSignature(keys, receipt.key_id, receipt.signature_b64url, message, backend);
 }
 
 /** receipt_hash -> tenant root, at the tenant head's size. */
-function checkInclusion(b: Record<string, unknown>): void {
-  const { message } = readReceipt(b.receipt);
-  const { head, root } = readTenantHead(b.tenant_head);
-  const proof = readProof(b.inclusion, 'inclusion');
+function checkInclusion(parts: BundleParts): void {
+  const { message } = parts.receipt();
+  const { head, root } = parts.head();
+  const proof = parts.inclusion();
   if (proof.size !== head.tree_size) throw new Invalid(`inclusion.tree_size ${proof.size} is not the tenant head's ${head.tree_size}`);
   proveInclusion(leafHash(sha256(message)), proof, root, 'receipt', 'tenant root');
 }
 
 /** SHA-256(C(tenant head)) -> global root, at the checkpoint's size. */
-function checkTenantInclusion(b: Record<string, unknown>): void {
-  const { head } = readTenantHead(b.tenant_head);
-  const { checkpoint, root } = readCheckpoint(b.checkpoint);
-  const proof = readProof(b.tenant_inclusion, 'tenant_inclusion');
+function checkTenantInclusion(parts: BundleParts): void {
+  const { head } = parts.head();
+  const { checkpoint, root } = parts.checkpoint();
+  const proof = parts.tenantInclusion();
   if (proof.size !== checkpoint.tree_size) {
     throw new Invalid(`tenant_inclusion.tree_size ${proof.size} is not the checkpoint's ${checkpoint.tree_size}`);
   }
   proveInclusion(leafHash(tenantHeadHash(head)), proof, root, 'tenant head', 'checkpoint root');
 }
 
-function proveInclusion(leaf: Uint8Array, proof: ReturnType<typeof readProof>, root: Uint8Array, what: string, where: string): void {
+function proveInclusion(leaf: Uint8Array, proof: ReadProof, root: Uint8Array, what: string, where: string): void {
   const failure = inclusionFailure({ leafHash: leaf, index: proof.index, treeSize: proof.size, proof: proof.path, root });
   if (failure) throw new Invalid(`the ${what} is not proven in the ${where}: ${failure}`);
 }
 
-async function checkCheckpointSignature(b: Record<string, unknown>, keys: VerifyKey[], backend: Backend | undefined): Promise<void> {
-  const { checkpoint, message } = readCheckpoint(b.checkpoint);
+async function checkCheckpointSignature(parts: BundleParts, keys: VerifyKey[], backend: Backend | undefined): Promise<void> {
+  const { checkpoint, message } = parts.checkpoint();
   await requireSignature(keys, checkpoint.key_id, checkpoint.signature_b64url, message, backend);
 }
 
 /** received_at in [period_start, period_end); the tenant head is the receipt's tenant's, for the checkpoint's period. */
-function checkPeriod(b: Record<string, unknown>): void {
-  const { receipt, receivedAt } = readReceipt(b.receipt);
-  const { head } = readTenantHead(b.tenant_head);
-  const { checkpoint, start, end } = readCheckpoint(b.checkpoint);
+function checkPeriod(parts: BundleParts): void {
+  const { receipt, receivedAt } = parts.receipt();
+  const { head } = parts.head();
+  const { checkpoint, start, end } = parts.checkpoint();
   if (receivedAt < start || receivedAt >= end) {
     throw new Invalid(`received_at ${receipt.received_at} is outside the checkpoint's period [${checkpoint.period_start}, ${checkpoint.period_end})`);
   }
@@ -144,17 +168,17 @@ function requireSamePeriod(head: TenantHead, checkpoint: Checkpoint): void {
  * What `auditPeriod` anchors to: the tenant head is a leaf of a checkpoint signed
  * by a pinned key, for that checkpoint's period. Throws the reason when it is not.
  */
-export async function proveTenantHead(b: Record<string, unknown>, keys: VerifyKey[], backend: Backend | undefined): Promise<void> {
-  await checkCheckpointSignature(b, keys, backend);
-  checkTenantInclusion(b);
-  requireSamePeriod(readTenantHead(b.tenant_head).head, readCheckpoint(b.checkpoint).checkpoint);
+export async function proveTenantHead(parts: BundleParts, keys: VerifyKey[], backend: Backend | undefined): Promise<void> {
+  await checkCheckpointSignature(parts, keys, backend);
+  checkTenantInclusion(parts);
+  requireSamePeriod(parts.head().head, parts.checkpoint().checkpoint);
 }
 
 /** The earlier checkpoints form a valid chain, and the bundle's checkpoint is one of them or the next link. */
-async function checkChain(b: Record<string, unknown>, earlier: readonly unknown[], keys: VerifyKey[], backend: Backend | undefined): Promise<void> {
+async function checkChain(parts: BundleParts, earlier: readonly unknown[], keys: VerifyKey[], backend: Backend | undefined): Promise<void> {
   const chain = await verifyCheckpointChain(earlier, { keys, backend });
   if (!chain.ok) throw new Invalid(`the given checkpoints break at ${chain.firstBreak!.index}: ${chain.firstBreak!.reason}`);
-  const { prev, message } = readCheckpoint(b.checkpoint);
+  const { prev, message } = parts.checkpoint();
   const own = sha256(message);
   if (earlier.some((c) => bytesEqual(sha256(readCheckpoint(c).message), own))) return;
   if (prev && b64uEncode(prev) === chain.head_b64url) return;

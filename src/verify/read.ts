@@ -28,6 +28,22 @@ export async function runCheck(body: () => void | Promise<void>): Promise<Check>
   }
 }
 
+/** `read` run on the first call only: later calls give its value again, or throw its error again. */
+export function once<T>(read: () => T): () => T {
+  let result: { value: T } | { error: unknown } | undefined;
+  return () => {
+    if (!result) {
+      try {
+        result = { value: read() };
+      } catch (error) {
+        result = { error };
+      }
+    }
+    if ('error' in result) throw result.error;
+    return result.value;
+  };
+}
+
 export function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
