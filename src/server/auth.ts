@@ -1,4 +1,4 @@
-import { AegisLogError, sha256 } from '../protocol/index.js';
+import { AegisLogError, bytesEqual } from '../protocol/index.js';
 import { TENANT_ID } from '../schema/index.js';
 import { HttpError, badRequest, forbidden } from '../transport/web-handler.js';
 
@@ -23,7 +23,8 @@ export interface KeyRing {
 
 const utf8 = new TextEncoder();
 
-export function keyRing(keys: readonly ApiKeyConfig[]): KeyRing {
+/** `sha256` is the server's own (node:crypto's under Node): every request hashes the key it presents. */
+export function keyRing(keys: readonly ApiKeyConfig[], sha256: (data: Uint8Array) => Uint8Array): KeyRing {
   if (!Array.isArray(keys)) throw config('keys must be an array of {key, tenant_id, scope, origins?}');
   const seen = new Set<string>();
   const entries = keys.map((entry, i) => {
@@ -37,11 +38,7 @@ export function keyRing(keys: readonly ApiKeyConfig[]): KeyRing {
       // Hash first so that neither the secret's length nor a common prefix shows in timing; visit every entry.
       const hash = sha256(utf8.encode(presented));
       let found: ApiKeyConfig | undefined;
-      for (const { entry, hash: candidate } of entries) {
-        let diff = 0;
-        for (let i = 0; i < 32; i++) diff |= hash[i]! ^ candidate[i]!;
-        if (diff === 0) found = entry;
-      }
+      for (const { entry, hash: candidate } of entries) if (bytesEqual(hash, candidate)) found = entry; // bytesEqual reads every byte
       return found;
     },
     anyAllows(origin) {

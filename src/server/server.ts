@@ -24,7 +24,7 @@ export interface ServerOptions {
   /** `log_id` written into every checkpoint (default "aegislog"). Keep it fixed for the life of the log. */
   logId?: string;
   limits?: Partial<Limits>;
-  /** SHA-256 for event digests and receipt hashes (default @noble/hashes; the Node entry passes node:crypto's). */
+  /** SHA-256 for event digests, receipt hashes and presented API keys (default @noble/hashes; the Node entry passes node:crypto's). */
   sha256?: (data: Uint8Array) => Uint8Array;
   /** Where unexpected errors go, with the id that the 500 answer carries (default: console.error). */
   onError?: (error: unknown, errorId: string) => void;
@@ -72,19 +72,20 @@ export function createServer(options: ServerOptions): AegisServer {
   const now = options.now ?? Date.now;
   const onError = options.onError ?? ((error, id) => console.error(`aegislog: internal error ${id}`, error));
   const logId = options.logId ?? 'aegislog';
+  const hash = options.sha256 ?? sha256;
   const sealer = createSealer({ store, signer, periodMs: period * 1000, now, logId });
   const ctx: Context = {
     store,
     signer,
     sealer,
-    ring: keyRing(options.keys),
+    ring: keyRing(options.keys, hash),
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     logId,
     periodSeconds: period,
     evidenceOf: evidenceBuilder(store),
     verifyAnswer: verifyAnswerer(now),
     publicKeys: () => store.keys(),
-    sha256: options.sha256 ?? sha256,
+    sha256: hash,
   };
 
   const ready = (async () => {
