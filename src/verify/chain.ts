@@ -30,33 +30,44 @@ export interface ChainReport {
  * and start no earlier than it ended. Never throws on bad checkpoints.
  */
 export async function verifyCheckpointChain(checkpoints: unknown, options: ChainOptions): Promise<ChainReport> {
-  const keys = flattenKeys(options.keys);
-  if (!Array.isArray(checkpoints)) return { ok: false, length: 0, firstBreak: { index: 0, reason: 'checkpoints is not an array' } };
+  return (await walkChain(checkpoints, flattenKeys(options.keys), options.backend)).report;
+}
+
+/** `verifyCheckpointChain`, also giving `SHA-256(C(statement))` of each checkpoint read (what a later one's `prev_b64url` names). */
+export async function walkChain(
+  checkpoints: unknown,
+  keys: readonly VerifyKey[],
+  backend: Backend | undefined,
+): Promise<{ report: ChainReport; hashes: Uint8Array[] }> {
+  const hashes: Uint8Array[] = [];
+  if (!Array.isArray(checkpoints)) return { report: { ok: false, length: 0, firstBreak: { index: 0, reason: 'checkpoints is not an array' } }, hashes };
   let previous: ReadCheckpoint | undefined;
   for (const [index, value] of checkpoints.entries()) {
     try {
-      previous = await checkLink(value, previous, keys, options.backend);
+      previous = await checkLink(value, previous, hashes.at(-1), keys, backend);
+      hashes.push(sha256(previous.message));
     } catch (error) {
-      return { ok: false, length: checkpoints.length, firstBreak: { index, reason: reasonOf(error) } };
+      return { report: { ok: false, length: checkpoints.length, firstBreak: { index, reason: reasonOf(error) } }, hashes };
     }
   }
-  const head_b64url = previous ? b64uEncode(sha256(previous.message)) : undefined;
-  return { ok: true, length: checkpoints.length, ...(head_b64url ? { head_b64url } : {}) };
+  const head = hashes.at(-1);
+  return { report: { ok: true, length: checkpoints.length, ...(head ? { head_b64url: b64uEncode(head) } : {}) }, hashes };
 }
 
-/** Reads one checkpoint and checks it against its predecessor; throws the reason it breaks the chain. */
-export async function checkLink(
+/** Reads one checkpoint and checks it against its predecessor (and that one's hash); throws the reason it breaks the chain. */
+async function checkLink(
   value: unknown,
   previous: ReadCheckpoint | undefined,
+  previousHash: Uint8Array | undefined,
   keys: readonly VerifyKey[],
   backend: Backend | undefined,
 ): Promise<ReadCheckpoint> {
   const current = readCheckpoint(value, 'checkpoint');
   const { checkpoint } = current;
   await requireSignature(keys, checkpoint.key_id, checkpoint.signature_b64url, current.message, backend);
-  if (!previous) return current;
+  if (!previous || !previousHash) return current;
   if (current.prev === null) throw new Invalid('prev_b64url is null, but only the first checkpoint of the log has none');
-  if (!bytesEqual(current.prev, sha256(previous.message))) throw new Invalid('prev_b64url is not the hash of the previous checkpoint');
+  if (!bytesEqual(current.prev, previousHash)) throw new Invalid('prev_b64url is not the hash of the previous checkpoint');
   if (checkpoint.log_id !== previous.checkpoint.log_id) {
     throw new Invalid(`log_id "${checkpoint.log_id}" differs from the previous "${previous.checkpoint.log_id}"`);
   }

@@ -7,7 +7,7 @@
 import {
   AegisLogError, ErrorCode, b64uEncode, bytesEqual, eventDigest, sha256, tenantHeadHash, type Checkpoint, type TenantHead,
 } from '../protocol/index.js';
-import { verifyCheckpointChain } from './chain.js';
+import { walkChain } from './chain.js';
 import type { Backend } from './ecdsa.js';
 import { flattenKeys, type KeyInput, type VerifyKey } from './keys.js';
 import { inclusionFailure, leafHash } from './merkle.js';
@@ -176,12 +176,12 @@ export async function proveTenantHead(parts: BundleParts, keys: VerifyKey[], bac
 
 /** The earlier checkpoints form a valid chain, and the bundle's checkpoint is one of them or the next link. */
 async function checkChain(parts: BundleParts, earlier: readonly unknown[], keys: VerifyKey[], backend: Backend | undefined): Promise<void> {
-  const chain = await verifyCheckpointChain(earlier, { keys, backend });
-  if (!chain.ok) throw new Invalid(`the given checkpoints break at ${chain.firstBreak!.index}: ${chain.firstBreak!.reason}`);
+  const { report, hashes } = await walkChain(earlier, keys, backend);
+  if (!report.ok) throw new Invalid(`the given checkpoints break at ${report.firstBreak!.index}: ${report.firstBreak!.reason}`);
   const { prev, message } = parts.checkpoint();
   const own = sha256(message);
-  if (earlier.some((c) => bytesEqual(sha256(readCheckpoint(c).message), own))) return;
-  if (prev && b64uEncode(prev) === chain.head_b64url) return;
+  if (hashes.some((h) => bytesEqual(h, own))) return;
+  if (prev && bytesEqual(prev, hashes.at(-1)!)) return;
   throw new Invalid("the bundle's checkpoint is neither in the given chain nor the next link after its last checkpoint");
 }
 
