@@ -106,7 +106,8 @@ function visitObject(obj: object, path: string[], depth: number, st: State): unk
     return list(items, path, depth, st);
   }
   if (obj instanceof Error) {
-    return fields({ name: obj.name, message: obj.message, ...ownFields(obj) }, path, depth, st);
+    // Spread defines each own field as data, so an own "__proto__" stays a key.
+    return fields({ name: obj.name, message: obj.message, ...(obj as object) }, path, depth, st);
   }
   const toJSON = (obj as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return visit(toJSON.call(obj), path, depth, st);
@@ -117,10 +118,10 @@ function visitObject(obj: object, path: string[], depth: number, st: State): unk
     for (const [k, v] of obj) entries[typeof k === 'string' ? k : String(visit(k, path, st.limits.depth, st))] = v;
     return fields(entries, path, depth, st);
   }
-  const own = ownFields(obj);
   const proto = Object.getPrototypeOf(obj);
-  if (proto !== Object.prototype && proto !== null && Object.keys(own).length === 0) return `[${kindOf(obj)}]`;
-  return fields(own, path, depth, st);
+  if (proto !== Object.prototype && proto !== null && Object.keys(obj).length === 0) return `[${kindOf(obj)}]`;
+  // Read in place: only the keys within the limit are read (a getter past it never runs).
+  return fields(obj as Record<string, unknown>, path, depth, st);
 }
 
 function list(items: readonly unknown[], path: string[], depth: number, st: State): unknown[] {
@@ -149,14 +150,6 @@ function fields(record: Record<string, unknown>, path: string[], depth: number, 
     if (v !== undefined) Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
   }
   if (keys.length > n) out['[truncated]'] = `${keys.length - n} more keys`;
-  return out;
-}
-
-function ownFields(obj: object): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(obj)) {
-    Object.defineProperty(out, key, { value: (obj as Record<string, unknown>)[key], enumerable: true, writable: true, configurable: true });
-  }
   return out;
 }
 

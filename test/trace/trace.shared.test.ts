@@ -215,6 +215,25 @@ describe('aegislogTrace: what leaves the process', () => {
     f('x'.repeat(2_000_000), [1, 2, 3, 4, 5]);
     expect(log.calls[0]!.payload.input).toEqual(['xxxxxxxxxx…[1999990 more chars]', [1, 2, 3, '[… 2 more items]']]);
   });
+
+  it('reads no more of a wide object than the limit keeps: a getter past it never runs', () => {
+    const log = recordingLog();
+    let read = 0;
+    const wide: Record<string, number> = {};
+    for (let i = 0; i < 10; i++) Object.defineProperty(wide, `k${i}`, { enumerable: true, get: () => (read++, i) });
+    const f = aegislogTrace((_o: unknown) => 0, { log, eventType: 'wide', limits: { items: 3 } });
+    f(wide);
+    expect(log.calls[0]!.payload.input).toEqual([{ k0: 0, k1: 1, k2: 2, '[truncated]': '7 more keys' }]);
+    expect(read).toBe(3);
+  });
+
+  it('keeps an own field of an error named __proto__ as data', () => {
+    const log = recordingLog();
+    const err = Object.defineProperty(new Error('odd'), '__proto__', { value: { x: 1 }, enumerable: true });
+    const f = aegislogTrace(() => { throw err; }, { log, eventType: 'odd' });
+    expect(() => f()).toThrow('odd');
+    expect(Object.keys(log.calls[0]!.payload.error as object)).toEqual(['name', 'message', '__proto__']);
+  });
 });
 
 describe('aegislogTrace: recording never breaks the call', () => {
