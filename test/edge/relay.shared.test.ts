@@ -135,9 +135,12 @@ describe('relay: bad input is refused before anything is forwarded', () => {
   });
 
   it('a body that is not UTF-8 is bad JSON, not repaired', async () => {
-    const { relay } = setup();
-    const res = await relay(new Request('https://relay.example.com/ingest', { method: 'POST', headers: { origin: APP }, body: new Uint8Array([0x7b, 0xff, 0x7d]) }));
+    const { relay, seen } = setup();
+    // A string with a stray 0xff byte: repaired to U+FFFD it would be valid JSON.
+    const res = await relay(new Request('https://relay.example.com/ingest/batch', { method: 'POST', headers: { origin: APP }, body: new Uint8Array([0x22, 0xff, 0x22]) }));
     expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: { code: 'bad_json', message: 'body is not valid UTF-8' } });
+    expect(seen).toHaveLength(0);
   });
 
   it('stops reading a body at maxBodyBytes while it streams (no Content-Length) and answers 413', async () => {
