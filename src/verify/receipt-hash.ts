@@ -6,7 +6,7 @@
  * does, except lone surrogates, which JCS refuses: those (and anything not a plain
  * string) take the general path, which throws the protocol's error.
  */
-import { SIGNING_ALG, canonicalBytes, receiptStatementOf, type ReceiptStatement } from '../protocol/index.js';
+import { SIGNING_ALG, receiptHash, type ReceiptStatement } from '../protocol/index.js';
 import { hashBytes, wordsInto } from './sha256-tree.js';
 import { IN, IN_SIZE, OUT, OUT4, SLOTS, SLOT_SIZE, treeWasm, type TreeWasm } from './wasm/engine.js';
 
@@ -28,13 +28,12 @@ export function receiptHashInto(receipt: ReceiptStatement, out: Uint8Array, at: 
     }
   }
   if (text === undefined) {
-    const bytes = canonicalBytes(receiptStatementOf(receipt));
-    hashBytes(bytes, bytes.length, words, 0);
-  } else {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit; grow once for odd, long statements.
-    if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
-    hashBytes(scratch, encoder.encodeInto(text, scratch).written, words, 0);
+    out.set(receiptHash(receipt), at); // not the template: the protocol's own path, which throws its errors
+    return;
   }
+  // UTF-8 takes at most 3 bytes per UTF-16 unit; grow once for odd, long statements.
+  if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
+  hashBytes(scratch, encoder.encodeInto(text, scratch).written, words, 0);
   wordsInto(words, 0, out, at);
 }
 

@@ -3,7 +3,9 @@
  * a leaf `0x00 || d` (33 bytes: one block) and a node `0x01 || l || r` (65 bytes:
  * two blocks). A million-leaf rebuild is three million compressions, so this file
  * does nothing else: no allocation per hash, no byte/word round trips between
- * levels, the padding of both messages written once. General hashing stays with
+ * levels, the padding of both messages written once. The one other message it
+ * hashes is an audit's receipt statement where WebAssembly cannot run (`hashBytes`,
+ * twice noble's speed on such short messages); all other hashing stays with
  * @noble/hashes.
  *
  * A hash lives as 8 big-endian words at an offset of an Int32Array.
