@@ -1,8 +1,8 @@
 import { b64uEncode, canonicalBytes, canonicalize, formatTime, SIGNING_ALG } from '../protocol/index.js';
-import type { AegisLogError, Receipt, ReceiptStatement, WireEvent } from '../protocol/index.js';
+import type { Receipt, ReceiptStatement, WireEvent } from '../protocol/index.js';
 import { EVENT_FIELDS, isPlainObject, invalid, validateEvent } from '../schema/index.js';
 import type { ApiKeyConfig } from './auth.js';
-import { HttpError, forbidden, inputErrorStatus } from '../transport/web-handler.js';
+import { clientError, forbidden } from '../transport/web-handler.js';
 import type { Sealer } from './sealer.js';
 import type { Signer, Store, StoredRecord } from './types.js';
 
@@ -102,14 +102,8 @@ async function sign({ signer, sha256 }: { signer: Signer; sha256(data: Uint8Arra
 
 function eventError(error: unknown, index: number, raw: unknown): EventError {
   const eventId = isPlainObject(raw) && typeof raw.event_id === 'string' ? raw.event_id : undefined;
-  const base = { index, ...(eventId === undefined ? {} : { event_id: eventId }) };
-  if (error instanceof HttpError) return { ...base, status: error.status, code: error.code, message: error.message, ...field(error.field) };
-  const status = inputErrorStatus(error);
-  if (status !== undefined) {
-    const { code, message, field: name } = error as AegisLogError;
-    return { ...base, status, code, message, ...field(name) };
-  }
-  throw error;
+  const known = clientError(error);
+  if (!known) throw error;
+  const { status, code, message, field } = known;
+  return { index, ...(eventId === undefined ? {} : { event_id: eventId }), status, code, message, ...(field === undefined ? {} : { field }) };
 }
-
-const field = (name: string | undefined) => (name === undefined ? {} : { field: name });

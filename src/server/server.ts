@@ -5,7 +5,7 @@ import type { ApiKeyConfig } from './auth.js';
 import { DEFAULT_LIMITS } from './context.js';
 import type { Context, Handler, Limits } from './context.js';
 import { evidenceBuilder } from './evidence.js';
-import { HttpError, errorBody, inputErrorStatus, json } from '../transport/web-handler.js';
+import { HttpError, clientError, errorBody, json } from '../transport/web-handler.js';
 import { healthz, jwks, pem, seal } from './routes-admin.js';
 import { CORS_ROUTES, beacon, corsHeaders, crossOrigin, ingestBatch, ingestOne, preflight } from './routes-ingest.js';
 import { checkpoints, evidence, exportPeriod, head, verify } from './routes-read.js';
@@ -128,12 +128,8 @@ export function createServer(options: ServerOptions): AegisServer {
     // Browsers may read the errors of the ingest routes, so that a client can tell "split" from "drop".
     const origin = url && CORS_ROUTES.has(url.pathname) ? crossOrigin(request, url) : undefined;
     const cors = origin !== undefined && ctx.ring.anyAllows(origin) ? corsHeaders(origin) : {};
-    if (error instanceof HttpError) return json(error.status, errorBody(error.code, error.message, error.field), { ...cors, ...error.headers });
-    const status = inputErrorStatus(error);
-    if (status !== undefined) {
-      const { code, message, field } = error as AegisLogError;
-      return json(status, errorBody(code, message, field), cors);
-    }
+    const known = clientError(error);
+    if (known) return json(known.status, errorBody(known.code, known.message, known.field), { ...cors, ...known.headers });
     const errorId = crypto.randomUUID();
     onError(error, errorId);
     return json(500, errorBody('internal', 'internal error; the server log has the details', undefined, { error_id: errorId }), cors);

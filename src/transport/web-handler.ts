@@ -27,9 +27,20 @@ export const tooLarge = (message: string) => new HttpError(413, 'payload_too_lar
 /** AegisLogError codes that mean "your input is bad" (400, or 413 for size), not "the server failed". */
 const INPUT_CODES = new Set(['ERR_SCHEMA_INVALID', 'ERR_RESERVED_FIELD', 'ERR_JCS_INVALID', 'ERR_TOO_DEEP', 'ERR_TIME_INVALID', 'ERR_TOO_LARGE']);
 
-export function inputErrorStatus(error: unknown): number | undefined {
+/** What the client is told about a failure of its own making. */
+export interface ClientError {
+  status: number;
+  code: string;
+  message: string;
+  field?: string | undefined;
+  headers?: Record<string, string> | undefined;
+}
+
+/** An `HttpError`, or an `AegisLogError` on bad input, as the client is told it; undefined for a failure of the server. */
+export function clientError(error: unknown): ClientError | undefined {
+  if (error instanceof HttpError) return error;
   if (!(error instanceof AegisLogError) || !INPUT_CODES.has(error.code)) return undefined;
-  return error.code === 'ERR_TOO_LARGE' ? 413 : 400;
+  return { status: error.code === 'ERR_TOO_LARGE' ? 413 : 400, code: error.code, message: error.message, field: error.field };
 }
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
