@@ -64,16 +64,20 @@ export function createSealer({ store, signer, periodMs, now, logId }: SealerOpti
     return checkpoint;
   }
 
+  /** Start of the open period as the store has it: where the last checkpoint ended, else the boundary before the first receipt (none yet: undefined). */
+  async function storedOpenStart(): Promise<number | undefined> {
+    const end = lastEnd();
+    if (end !== undefined) return end;
+    const first = await store.earliestReceipt('');
+    return first === undefined ? undefined : floor(parseTime(first));
+  }
+
   /** Seals every period that ended by `t`. Runs under the exclusive lock. */
   async function sealEnded(t: number): Promise<Checkpoint[]> {
     const sealed: Checkpoint[] = [];
     for (;;) {
-      let start = lastEnd();
-      if (start === undefined) {
-        const first = await store.earliestReceipt('');
-        if (first === undefined) return sealed;
-        start = floor(parseTime(first));
-      }
+      const start = await storedOpenStart();
+      if (start === undefined) return sealed;
       let end = floor(start) + periodMs;
       if (end > t) return sealed;
       const first = await store.earliestReceipt(formatTime(start));
@@ -115,11 +119,7 @@ export function createSealer({ store, signer, periodMs, now, logId }: SealerOpti
       return lock.exclusive(async () => {
         const t = now();
         const sealed = await sealEnded(t);
-        let start = lastEnd();
-        if (start === undefined) {
-          const first = await store.earliestReceipt('');
-          start = floor(first === undefined ? t : parseTime(first));
-        }
+        const start = (await storedOpenStart()) ?? floor(t);
         if (start < t) sealed.push(await sealPeriod(start, t, t));
         return sealed;
       });
