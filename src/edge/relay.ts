@@ -1,8 +1,8 @@
 import { AegisLogError, ErrorCode } from '../protocol/index.js';
 import { isPlainObject, validateEvent } from '../schema/index.js';
 import type { WireEvent } from '../protocol/index.js';
-// The server's body reader and error shape: the relay refuses bodies exactly as the server does.
-import { HttpError, errorBody, readJson } from '../transport/web-handler.js';
+// The server's body reader, error mapping and error shape: the relay refuses input exactly as the server does.
+import { clientError, errorBody, readJson } from '../transport/web-handler.js';
 import { corsHeaders, isAllowedOrigin, preflight } from './cors.js';
 import { forwardBatches, type BatchError } from './forward.js';
 import { tokenBucket, type RateLimitOptions } from './rate-limit.js';
@@ -71,8 +71,7 @@ export function createRelay(options: RelayOptions): Relay {
     try {
       body = await readJson(request, maxBodyBytes);
     } catch (error) {
-      if (!(error instanceof HttpError)) throw error;
-      return failure(error.status, error.code, error.message, origin);
+      return refusal(error, origin);
     }
     try {
       return route === 'ingest' ? await single(body, origin) : await batch(body, route, origin);
@@ -102,9 +101,10 @@ export function createRelay(options: RelayOptions): Relay {
       try {
         good.push({ event: validateEvent(event), index });
       } catch (error) {
-        if (!(error instanceof AegisLogError)) throw error;
+        const known = clientError(error);
+        if (!known) throw error;
         const eventId = isPlainObject(event) && typeof event.event_id === 'string' ? event.event_id : undefined;
-        errors.push({ index, ...(eventId === undefined ? {} : { event_id: eventId }), code: error.code, message: error.message, field: `events[${index}].${error.field}` });
+        errors.push({ index, ...(eventId === undefined ? {} : { event_id: eventId }), code: known.code, message: known.message, field: `events[${index}].${known.field}` });
       }
     });
     if (good.length === 0) {
@@ -166,9 +166,11 @@ async function upstreamAnswer(response: Response, origin: string | null): Promis
   return new Response(response.body, { status: response.status, headers });
 }
 
+/** Input the server would refuse (a body it cannot read, an event it does not accept), answered in its words and status. */
 function refusal(error: unknown, origin: string | null): Response {
-  if (!(error instanceof AegisLogError)) throw error;
-  return failure(error.code === ErrorCode.TooLarge ? 413 : 400, error.code, error.message, origin, {}, error.field);
+  const known = clientError(error);
+  if (!known) throw error;
+  return failure(known.status, known.code, known.message, origin, known.headers, known.field);
 }
 
 function failure(status: number, code: string, message: string, origin: string | null, extra: Record<string, string> = {}, field?: string): Response {
