@@ -1,5 +1,5 @@
 import { b64uEncode, bytesEqual, tenantHeadHash } from '../protocol/index.js';
-import type { Checkpoint, EvidenceBundle, InclusionProofWire, Receipt } from '../protocol/index.js';
+import type { Checkpoint, EvidenceBundle, InclusionProofWire } from '../protocol/index.js';
 import { inclusionProof } from '../verify/merkle.js';
 import type { Store, StoredRecord } from './types.js';
 
@@ -25,7 +25,7 @@ export function evidenceBuilder(store: Store, cacheSize = 8) {
   }
 
   return async function evidenceOf(record: StoredRecord): Promise<EvidenceBundle> {
-    const { duplicate: _, ...receipt } = record.receipt as Receipt;
+    const { receipt } = record; // as issued: a store never keeps `duplicate` (types.ts)
     const checkpoint = await store.checkpointAt(receipt.received_at);
     if (!checkpoint) return { v: 1, status: 'pending', event: record.event, receipt };
     const heads = await store.tenantHeads(checkpoint.period_start);

@@ -140,6 +140,7 @@ describe('POST /ingest', () => {
     const first = (await (await ingest(e)).json()) as Receipt;
     const again = (await (await ingest(e)).json()) as Receipt;
     expect(again).toEqual({ ...first, duplicate: true });
+    expect((await s.store.getRecord(TENANT, e.event_id as string))?.receipt).toEqual(first); // the store keeps the receipt as issued
     await expectError(await ingest({ ...e, prompt: 'changed' }), 409, 'conflict', 'event_id');
   });
 });
