@@ -2,6 +2,7 @@ import { AegisLogValidationError, ErrorCode } from '../protocol/errors.js';
 import { formatTime } from '../protocol/time.js';
 import type { WireEvent } from '../protocol/types.js';
 import { CONTEXT_NAMES, LIMITS, checkPayloadKeys, isPlainObject, validateEvent } from '../schema/index.js';
+import { utf8Length } from '../transport/bytes.js';
 import type { EventContexts } from '../schema/zod.js';
 
 /**
@@ -41,8 +42,9 @@ export function buildEvent(tenantId: string, eventType: string, payload: unknown
   event.trace_id ??= newId();
   event.recorded_at ??= clock().time;
   const body = JSON.stringify(event);
-  // The check's 1 MiB bound did not count those 40 bytes: an event that could now be over it is checked again, exactly.
-  if (body.length * 3 > LIMITS.eventBytes) validateEvent(event);
+  // The check's 1 MiB bound did not count those bytes. The body has canonical JSON's bytes in another key order,
+  // so its UTF-8 length is C(event)'s; only an event really over the limit runs the validator again, for its ERR_TOO_LARGE.
+  if (body.length * 3 > LIMITS.eventBytes && utf8Length(body) > LIMITS.eventBytes) validateEvent(event);
   return { event: event as WireEvent, body };
 }
 

@@ -103,15 +103,15 @@ describe('record()', () => {
     expect(log.stats().queued).toBe(0);
   });
 
-  it('counts recorded_at, added after the check, against the 1 MiB limit exactly', () => {
+  it.each([['x', 1], ['é', 2], ['😀', 4]])('counts recorded_at, added after the check, against the 1 MiB limit exactly (%s: %i UTF-8 bytes)', (char, size) => {
     const log = client({ fetch: () => Promise.reject(new Error('no I/O expected')) });
     const ids = { event_id: 'e'.repeat(36), trace_id: 't'.repeat(36) };
-    const withoutTime = (n: number) => canonicalize({ blob: 'x'.repeat(n), tenant_id: TENANT, event_type: 'big', ...ids }).length;
+    const withoutTime = (n: number) => new TextEncoder().encode(canonicalize({ blob: char.repeat(n), tenant_id: TENANT, event_type: 'big', ...ids })).length;
     const recordedAt = ',"recorded_at":"2026-11-28T09:16:52.123Z"'.length;
-    const fits = 1024 * 1024 - withoutTime(0) - recordedAt;
-    expect(() => log.record('big', { blob: 'x'.repeat(fits + 10) }, ids)).toThrow(expect.objectContaining({ code: ErrorCode.TooLarge, field: 'event' }));
-    expect(withoutTime(fits + 10)).toBeLessThan(1024 * 1024); // without the re-check it would have passed
-    expect(log.record('big', { blob: 'x'.repeat(fits) }, { ...ids, event_id: 'f'.repeat(36) })).toBe('f'.repeat(36));
+    const fits = Math.floor((1024 * 1024 - withoutTime(0) - recordedAt) / size);
+    expect(() => log.record('big', { blob: char.repeat(fits + 1) }, ids)).toThrow(expect.objectContaining({ code: ErrorCode.TooLarge, field: 'event' }));
+    expect(withoutTime(fits + 1)).toBeLessThan(1024 * 1024); // without the re-check it would have passed
+    expect(log.record('big', { blob: char.repeat(fits) }, { ...ids, event_id: 'f'.repeat(36) })).toBe('f'.repeat(36));
   });
 
   it('writes the records of one tick in one store call, before anything is sent', async () => {
