@@ -8,14 +8,9 @@ export function isAllowedOrigin(origin: string, allowed: ReadonlySet<string>, re
 }
 
 /** Headers for an answer to an allowed origin (or to a request that sent none). */
-export function corsHeaders(origin: string | null): Headers {
-  const headers = new Headers();
-  if (origin !== null) {
-    headers.set('access-control-allow-origin', origin);
-    headers.set('access-control-expose-headers', 'retry-after');
-  }
-  headers.set('vary', 'origin');
-  return headers;
+export function corsHeaders(origin: string | null): Record<string, string> {
+  if (origin === null) return { vary: 'origin' };
+  return { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'retry-after', vary: 'origin' };
 }
 
 /**
@@ -23,9 +18,11 @@ export function corsHeaders(origin: string | null): Headers {
  * listed so that one configured with a key still passes; the relay drops them.
  */
 export function preflight(origin: string | null): Response {
-  const headers = corsHeaders(origin);
-  headers.set('access-control-allow-methods', 'POST, OPTIONS');
-  headers.set('access-control-allow-headers', 'content-type, x-api-key, authorization');
-  headers.set('access-control-max-age', '600');
+  const headers = {
+    ...corsHeaders(origin),
+    'access-control-allow-methods': 'POST, OPTIONS',
+    'access-control-allow-headers': 'content-type, x-api-key, authorization',
+    'access-control-max-age': '600',
+  };
   return new Response(null, { status: 204, headers });
 }

@@ -2,7 +2,7 @@ import { AegisLogError, ErrorCode } from '../protocol/index.js';
 import { isPlainObject, validateEvent } from '../schema/index.js';
 import type { WireEvent } from '../protocol/index.js';
 // The server's body reader, error mapping and error shape: the relay refuses input exactly as the server does.
-import { clientError, errorBody, readJson } from '../transport/web-handler.js';
+import { clientError, errorBody, json, readJson } from '../transport/web-handler.js';
 import { corsHeaders, isAllowedOrigin, preflight } from './cors.js';
 import { forwardBatches, type BatchError } from './forward.js';
 import { tokenBucket, type RateLimitOptions } from './rate-limit.js';
@@ -110,14 +110,14 @@ export function createRelay(options: RelayOptions): Relay {
     if (good.length === 0) {
       // Nothing to forward: the whole request is bad input, named by its first field.
       const first = errors[0]!;
-      return json(400, { ...errorBody(first.code, first.message, first.field), errors }, origin);
+      return json(400, { ...errorBody(first.code, first.message, first.field), errors }, corsHeaders(origin));
     }
     const answer = await forwardBatches(good, (chunk) => post('/ingest/batch', chunk));
     if (answer instanceof Response) return upstreamAnswer(answer, origin);
     answer.errors.push(...errors);
     answer.errors.sort((a, b) => a.index - b.index);
     if (route === 'beacon') return new Response(null, { status: 204, headers: corsHeaders(origin) });
-    return json(200, answer, origin);
+    return json(200, answer, corsHeaders(origin));
   }
 }
 
@@ -161,7 +161,7 @@ async function upstreamAnswer(response: Response, origin: string | null): Promis
   const headers = corsHeaders(origin);
   for (const name of ['content-type', 'retry-after']) {
     const value = response.headers.get(name);
-    if (value !== null) headers.set(name, value);
+    if (value !== null) headers[name] = value;
   }
   return new Response(response.body, { status: response.status, headers });
 }
@@ -174,13 +174,5 @@ function refusal(error: unknown, origin: string | null): Response {
 }
 
 function failure(status: number, code: string, message: string, origin: string | null, extra: Record<string, string> = {}, field?: string): Response {
-  const response = json(status, errorBody(code, message, field), origin);
-  for (const [name, value] of Object.entries(extra)) response.headers.set(name, value);
-  return response;
-}
-
-function json(status: number, body: unknown, origin: string | null): Response {
-  const headers = corsHeaders(origin);
-  headers.set('content-type', 'application/json');
-  return new Response(JSON.stringify(body), { status, headers });
+  return json(status, errorBody(code, message, field), { ...corsHeaders(origin), ...extra });
 }
