@@ -9,4 +9,4 @@ storeConformance('sqliteStore (real file, WAL)', async () => {
   const temp = await tempDir();
   const path = join(temp.dir, 'store.db');
   return { store: await sqliteStore(path), reopen: () => sqliteStore(path), cleanup: temp.remove };
-});
+}, true);
