@@ -63,13 +63,14 @@ export class Delivery {
    * free: the holder sends every tab's events); afterwards each tab forgets what was delivered.
    */
   async flush(): Promise<FlushResult> {
-    const { store } = this.#cfg;
+    const { store, queued, counts } = this.#cfg;
     const { locks, lockName } = this.#hooks;
     let result: FlushResult = { sent: 0, deadLettered: 0, remaining: 0, lockedElsewhere: true };
     const drain = async () => void (result = await this.#drain());
     if (locks && store.shared) await locks.request(lockName, { ifAvailable: true }, async (lock) => void (lock && (await drain())));
     else await drain();
-    if (store.shared) result.remaining = await this.#forgetDelivered();
+    // One read of the store for what is left: for a shared queue, the listing that forgets what other tabs delivered.
+    result.remaining = store.shared ? await this.#forgetDelivered() : (counts.stored = await store.count(queued));
     return result;
   }
 
@@ -82,7 +83,7 @@ export class Delivery {
     return (this.#cfg.counts.stored = present.size);
   }
 
-  /** Sends until the queue is empty or retries run out. One drain at a time (the client sees to it). */
+  /** Sends until the queue is empty or retries run out (flush() counts what remains). One drain at a time (the client sees to it). */
   async #drain(): Promise<FlushResult> {
     const { store, retry, counts, queued } = this.#cfg;
     const result: FlushResult = (this.#result = { sent: 0, deadLettered: 0, remaining: 0 });
@@ -111,7 +112,6 @@ export class Delivery {
     } finally {
       this.flushing = false;
     }
-    result.remaining = counts.stored = await store.count(queued);
     return result;
   }
 
