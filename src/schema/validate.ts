@@ -2,7 +2,9 @@ import { AegisLogValidationError, ErrorCode } from '../protocol/errors.js';
 import { canonicalize, isWellFormed, pathOf, type JsonPath } from '../protocol/jcs.js';
 import { isTime } from '../protocol/time.js';
 import type { WireEvent } from '../protocol/types.js';
-import { CONTEXT_NAMES, CONTEXT_RULES, EVENT_ID, LIMITS, RESERVED_FIELDS, TENANT_ID, type ContextName, type FieldRule } from './rules.js';
+import {
+  CONTEXT_NAMES, CONTEXT_RULES, EVENT_ID, LIMITS, RESERVED_FIELDS, SERVER_FIELDS, TENANT_ID, type ContextName, type FieldRule,
+} from './rules.js';
 
 /**
  * The one event validator, used on the record() path, by the server and by the
@@ -26,6 +28,8 @@ export interface ValidateOptions {
 }
 
 const CONTEXTS: ReadonlySet<string> = new Set(CONTEXT_NAMES);
+/** The reserved names an event's top level may not use (the others are its own fields). */
+const SERVER_NAMES: ReadonlySet<string> = new Set(SERVER_FIELDS);
 const utf8 = new TextEncoder();
 
 /** Checks a complete wire event (§2) in place and returns it typed. Throws naming the first bad field. */
@@ -45,7 +49,7 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
     if (value === undefined) continue;
     if (CONTEXTS.has(key)) {
       validateContext(key as ContextName, value, options);
-    } else if (RESERVED_FIELDS.has(key) && !isEventField(key)) {
+    } else if (SERVER_NAMES.has(key)) {
       throw reserved(key);
     }
     bytes += jsonSize(value, { up: undefined, key }, 2) + key.length * 3 + 4;
@@ -193,10 +197,6 @@ function checkEventType(value: unknown): void {
 
 function checkUnicode(s: string, path: string | JsonPath): void {
   if (!isWellFormed(s)) throw invalid(typeof path === 'string' ? path : pathOf(path), 'contains a lone surrogate (not valid Unicode)', ErrorCode.JcsInvalid);
-}
-
-function isEventField(key: string): boolean {
-  return key === 'tenant_id' || key === 'event_type' || key === 'event_id' || key === 'trace_id' || key === 'recorded_at' || CONTEXTS.has(key);
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
