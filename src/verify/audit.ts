@@ -222,9 +222,7 @@ class Audit {
   }
 
   async finish(headCheck: Check | undefined): Promise<AuditReport> {
-    await this.progress(true);
-    this.hasher.flush();
-    if (this.inOrder) this.growTree();
+    await this.progress(true); // every batch ended with endBatch(): no hash waits in a lane, the tree holds what it can
     const root = this.inOrder ? this.tree.root() : this.sortedRoot();
     const { head } = this.head;
     const checks: AuditReport['checks'] = {
