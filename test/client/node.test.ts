@@ -6,8 +6,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { AegisLog } from '../../src/index.js';
-import { FAST_RETRY, INGEST_KEY, TENANT, countBy, inProcessServer, storedIds } from './helpers.js';
+import { AegisLog, memoryQueue, type QueueStore } from '../../src/index.js';
+import { FAST_RETRY, INGEST_KEY, TENANT, countBy, inProcessServer, storedIds, until } from './helpers.js';
 import { startServer, type RealServer } from './node-server.js';
 
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
@@ -36,10 +36,18 @@ it('with flushInterval 0 (edge functions), nothing is left running after flush()
 it('the interval timer does not keep Node alive, and close() clears it', async () => {
   const srv = await inProcessServer();
   const before = timers();
-  const log = new AegisLog({ endpoint: 'https://aegislog.test', tenantId: TENANT, apiKey: INGEST_KEY, fetch: srv.fetch, flushInterval: 50 });
+  // An unref'd timer is not among the active resources, so the timer's own flushes show whether it still runs.
+  const inner = memoryQueue();
+  let reads = 0;
+  const queue: QueueStore = { ...inner, list: (prefix, limit) => (reads++, inner.list(prefix, limit)), count: (prefix) => (reads++, inner.count(prefix)) };
+  const log = new AegisLog({ endpoint: 'https://aegislog.test', tenantId: TENANT, apiKey: INGEST_KEY, fetch: srv.fetch, flushInterval: 20, queue });
   expect(timers()).toBe(before); // unref'd: not among the resources that keep the loop alive
+  await until(() => reads >= 5, 5000, 'two interval flushes');
   await log.close();
-  expect(timers()).toBe(before);
+  expect(timers()).toBeLessThanOrEqual(before); // nothing ref'd left behind (vitest's own timer may have ended meanwhile)
+  const readsAtClose = reads;
+  await new Promise((r) => setTimeout(r, 100)); // five intervals
+  expect(reads).toBe(readsAtClose);
 });
 
 it('a process that records and simply ends delivers its events on beforeExit', async () => {
