@@ -70,6 +70,13 @@ describe('verifyEvidence on bundles sealed in the test with a WebCrypto P-256 ke
     expect(await verifyCheckpointChain([c0, { ...c1, prev_b64url: null }], { keys: key })).toMatchObject({ firstBreak: { index: 1 } });
     expect(await verifyCheckpointChain('nope', { keys: key })).toMatchObject({ ok: false, firstBreak: { index: 0 } });
     expect(await verifyCheckpointChain([c0, null], { keys: key })).toMatchObject({ ok: false, firstBreak: { index: 1 } });
+    // Signed and linked to c0, yet another log's, or overlapping c0's period.
+    const { signature_b64url: __, ...statement1 } = c1;
+    for (const [change, reason] of [[{ log_id: 'other-log' }, 'log_id'], [{ period_start: c0.period_start }, 'starts before']] as const) {
+      const link = { ...statement1, ...change };
+      const signed = { ...link, signature_b64url: await signer.sign(link) };
+      expect(await verifyCheckpointChain([c0, signed], { keys: key })).toMatchObject({ ok: false, firstBreak: { index: 1, reason: expect.stringContaining(reason) } });
+    }
   });
 
   it('pending bundles report digest and receipt signature only, with status pending', async () => {
