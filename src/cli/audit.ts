@@ -124,7 +124,11 @@ function unprovenHead(tenantId: string, checkpoint: Checkpoint): TenantHead {
  */
 function judge(settled: { group: Group; anchored: boolean; report: AuditReport | Error }[], checkpoints: readonly Checkpoint[]): GroupResult[] {
   const byPeriod = new Map<number, typeof settled>();
-  for (const s of settled) byPeriod.set(s.group.period, [...(byPeriod.get(s.group.period) ?? []), s]);
+  for (const s of settled) {
+    const members = byPeriod.get(s.group.period);
+    if (members) members.push(s);
+    else byPeriod.set(s.group.period, [s]);
+  }
   const results: GroupResult[] = [];
   for (const [period, members] of [...byPeriod].sort(([a], [b]) => a - b)) {
     const checkpoint = checkpoints[period]!;
