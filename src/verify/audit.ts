@@ -6,12 +6,12 @@
  */
 import { AegisLogError, ErrorCode, b64uEncode, bytesEqual, canonicalBytes, receiptStatementOf, type Receipt } from '../protocol/index.js';
 import { Clock } from './clock.js';
-import { signatureFailure, type Backend } from './ecdsa.js';
+import type { Backend } from './ecdsa.js';
 import { partsOf, proveTenantHead, usableKeys, type BundleParts } from './evidence.js';
 import type { KeyInput, VerifyKey } from './keys.js';
 import { IdArena } from './id-arena.js';
 import { LineError, readReceipts, type ReceiptSource } from './ndjson.js';
-import { keyFor, readTenantHead, reasonOf, runCheck, type Check, type ReadHead } from './read.js';
+import { readTenantHead, reasonOf, requireSignature, runCheck, type Check, type ReadHead } from './read.js';
 import { ReceiptHasher } from './receipt-hash.js';
 import { createTreeBuilder } from './tree-builder.js';
 
@@ -183,19 +183,14 @@ class Audit {
   }
 
   private queueSignature(r: Receipt, id: string, index: number): void {
+    // runCheck turns whatever the receipt makes go wrong (no key for its key_id, a statement JCS refuses) into a reason.
+    const check = runCheck(() => requireSignature(this.keys, r.key_id, r.signature_b64url, canonicalBytes(receiptStatementOf(r)), this.options.backend));
     this.pending.push(
-      (async () => {
-        const failure = await signatureFailure({
-          key: keyFor(this.keys, r.key_id),
-          signature: r.signature_b64url,
-          message: canonicalBytes(receiptStatementOf(r)),
-          backend: this.options.backend,
-        }).catch(reasonOf);
-        if (failure) {
-          this.badSignatures++;
-          this.problem(id, `signature: ${failure}`, index);
-        }
-      })(),
+      check.then(({ ok, reason }) => {
+        if (ok) return;
+        this.badSignatures++;
+        this.problem(id, `signature: ${reason}`, index);
+      }),
     );
   }
 

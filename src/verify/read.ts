@@ -57,7 +57,7 @@ export async function requireSignature(
 }
 
 /** The key that signed under `kid` (see `selectKey`), or the reason there is none. */
-export function keyFor(keys: readonly VerifyKey[], kid: string): VerifyKey {
+function keyFor(keys: readonly VerifyKey[], kid: string): VerifyKey {
   const key = selectKey(keys, kid);
   if (!key) throw new Invalid(`no key with kid "${kid}" among the ${keys.length} keys given`);
   return key;

@@ -111,6 +111,14 @@ describe('auditPeriod', () => {
     expect((await auditPeriod(receipts, bundle, { keys: key, verifySignatures: true })).checks.signatures).toEqual({ ok: true });
   });
 
+  it('with verifySignatures, a receipt whose key_id names none of several keys is a problem, not a throw', async () => {
+    const other = (await importPublicKey((await makeSigner()).publicKey)) as VerifyKey;
+    const stranger = receipts.map((r, i) => (i === 42 ? { ...r, key_id: 'nobody' } : r));
+    const report = await auditPeriod(stranger, bundle, { keys: [key, other], verifySignatures: true });
+    expect(report).toMatchObject({ ok: false, checks: { signatures: { ok: false, reason: '1 receipt signatures do not verify' } } });
+    expect(report.problems).toContainEqual({ index: 42, event_id: receipts[42]!.event_id, reason: expect.stringContaining('no key with kid "nobody"') });
+  });
+
   it('receipts of another tenant or period, bad lines, and a forged head are reported, not thrown', async () => {
     const foreign = { ...receipts[0]!, tenant_id: 'other' };
     const late = { ...receipts[1]!, received_at: head.period_end };
