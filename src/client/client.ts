@@ -23,7 +23,6 @@ export class AegisLog {
   /** The queue store: queued events and dead letters (see `deadLetters`, `requeueDeadLetters`). */
   readonly queue: QueueStore;
   readonly #cfg: ClientConfig;
-  readonly #options: AegisLogOptions;
   /** The delivery loop, loaded at the first flush (see #delivery()). */
   #loading: Promise<Delivery> | undefined;
   #loop: Delivery | undefined;
@@ -48,7 +47,6 @@ export class AegisLog {
     this.endpoint = endpoint;
     this.tenantId = cfg.tenantId;
     this.queue = store;
-    this.#options = options;
     this.lockName = `aegislog-flush:${store.name}`;
     this.#locks = options.locks === false ? undefined : (options.locks ?? nav?.locks);
 
@@ -83,7 +81,7 @@ export class AegisLog {
     if (this.#closing) throw new AegisLogError(ErrorCode.Closed, 'record() after close()');
     const { event, body } = buildEvent(this.tenantId, eventType, payload, options);
     const id = event.event_id;
-    const max = this.#options.maxQueueSize ?? 1000;
+    const max = this.#cfg.maxQueueSize;
     if (this.#queued() >= max) {
       // Overflow policy: drop the newest. What is queued stays until the server has it.
       this.#dropped++;
@@ -99,7 +97,7 @@ export class AegisLog {
     }
     this.#writing ??= Promise.resolve().then(() => {
       this.#writing = undefined;
-      return this.#persist().then(() => void (this.#queued() >= (this.#options.batchSize ?? 10) && this.#autoFlush()));
+      return this.#persist().then(() => void (this.#queued() >= this.#cfg.batchSize && this.#autoFlush()));
     });
     return id;
   }
@@ -214,7 +212,6 @@ export class AegisLog {
           lockName: this.lockName,
           known: this.#known,
           writing: this.#writingKeys,
-          maxQueueSize: this.#options.maxQueueSize ?? 1000,
         })),
       (error) => {
         this.#loading = undefined; // a chunk that failed to load is fetched again at the next flush

@@ -34,7 +34,6 @@ export interface DeliveryHooks {
   /** This tab's unconfirmed events (for exit delivery) and those of them still being written. */
   known: ReadonlyMap<string, unknown>;
   writing: ReadonlySet<string>;
-  maxQueueSize: number;
 }
 
 /**
@@ -76,9 +75,10 @@ export class Delivery {
 
   /** Other tabs flush a shared queue too: what this tab knows of and is gone from the store was delivered. */
   async #forgetDelivered(): Promise<number> {
-    const { known, writing, maxQueueSize } = this.#hooks;
+    const { known, writing } = this.#hooks;
+    const { store, queued, maxQueueSize } = this.#cfg;
     const stillWriting = new Set(writing);
-    const present = new Set((await this.#cfg.store.list(this.#cfg.queued, maxQueueSize + known.size)).map((e) => e.key));
+    const present = new Set((await store.list(queued, maxQueueSize + known.size)).map((e) => e.key));
     this.#hooks.settled([...known.keys()].filter((key) => !present.has(key) && !stillWriting.has(key)));
     return (this.#cfg.counts.stored = present.size);
   }

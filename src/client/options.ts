@@ -98,6 +98,8 @@ export interface ClientConfig extends HttpConfig {
   queued: string;
   dead: string;
   publicKeys: unknown;
+  batchSize: number;
+  maxQueueSize: number;
   /** Delivery counters, shown by stats(). `stored` is the queue store's size as last known. */
   counts: { stored: number; inFlight: number; sent: number; retried: number; deadLettered: number };
   report(error: AegisLogError, eventIds?: string[]): void;
@@ -121,6 +123,8 @@ export function resolveConfig(options: AegisLogOptions): ClientConfig {
     timeout: options.timeout ?? 10_000,
     retry: { attempts: 5, baseDelay: 500, maxDelay: 30_000, maxRetryAfter: 60_000, ...options.retry },
     publicKeys: options.publicKeys,
+    batchSize: options.batchSize ?? 10,
+    maxQueueSize: options.maxQueueSize ?? 1000,
     counts: { stored: 0, inFlight: 0, sent: 0, retried: 0, deadLettered: 0 },
     report: (error, ids) => (options.onError ? options.onError(error, ids) : console.error('aegislog:', error, ids)),
     onReceipt: options.onReceipt,
