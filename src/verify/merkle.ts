@@ -128,7 +128,7 @@ export function inclusionFailure(claim: InclusionClaim): string | undefined {
 }
 
 /** Why a consistency claim fails, or undefined when it holds. */
-export function consistencyFailure(claim: ConsistencyClaim): string | undefined {
+function consistencyFailure(claim: ConsistencyClaim): string | undefined {
   const { size1, size2 } = claim;
   checkSize(size1, 'size1');
   checkSize(size2, 'size2');

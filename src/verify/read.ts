@@ -68,13 +68,13 @@ export function object(value: unknown, name: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-export function text(o: Record<string, unknown>, key: string, name: string): string {
+function text(o: Record<string, unknown>, key: string, name: string): string {
   const value = o[key];
   if (typeof value !== 'string' || value === '') throw new Invalid(`${name}.${key} is missing or not a string`);
   return value;
 }
 
-export function count(o: Record<string, unknown>, key: string, name: string): number {
+function count(o: Record<string, unknown>, key: string, name: string): number {
   const value = o[key];
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     throw new Invalid(`${name}.${key} is not a non-negative integer`);
@@ -82,7 +82,7 @@ export function count(o: Record<string, unknown>, key: string, name: string): nu
   return value;
 }
 
-export function hash(o: Record<string, unknown>, key: string, name: string): Uint8Array {
+function hash(o: Record<string, unknown>, key: string, name: string): Uint8Array {
   return hashValue(o[key], `${name}.${key}`);
 }
 
@@ -97,7 +97,7 @@ function hashValue(value: unknown, label: string): Uint8Array {
   return bytes;
 }
 
-export function time(o: Record<string, unknown>, key: string, name: string): number {
+function time(o: Record<string, unknown>, key: string, name: string): number {
   try {
     return parseTime(o[key], `${name}.${key}`);
   } catch {
