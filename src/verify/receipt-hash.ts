@@ -6,11 +6,10 @@
  * does, except lone surrogates, which JCS refuses: those (and anything not a plain
  * string) take the general path, which throws the protocol's error.
  */
-import { SIGNING_ALG, receiptHash, type ReceiptStatement } from '../protocol/index.js';
+import { SIGNING_ALG, isWellFormed, receiptHash, type ReceiptStatement } from '../protocol/index.js';
 import { hashBytes, wordsInto } from './sha256-tree.js';
 import { IN, IN_SIZE, OUT, OUT4, SLOTS, SLOT_SIZE, treeWasm, type TreeWasm } from './wasm/engine.js';
 
-const SURROGATE = /[\ud800-\udfff]/;
 const encoder = new TextEncoder();
 let scratch = new Uint8Array(1024);
 const words = new Int32Array(8);
@@ -124,7 +123,7 @@ const NEEDS_CARE = /["\\\u0000-\u001f\ud800-\udfff]/;
 function jcsString(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   if (!NEEDS_CARE.test(value)) return `"${value}"`;
-  return SURROGATE.test(value.replace(/[\ud800-\udbff][\udc00-\udfff]/g, '')) ? undefined : JSON.stringify(value);
+  return isWellFormed(value) ? JSON.stringify(value) : undefined;
 }
 
 /** key_id and tenant_id repeat across a period's receipts: their JCS form is kept from the last receipt. */
