@@ -2,7 +2,7 @@
 // the page, on evidence sealed by the reference server (POST /admin/seal) and
 // fetched with a read key; then the same evidence tampered with, part by part.
 import type { Page } from '@playwright/test';
-import type { EvidenceBundle } from '../src/protocol/index.js';
+import type { EvidenceBundleV1 } from '../src/protocol/index.js';
 import { b64uEncode } from '../src/protocol/index.js';
 import { makeEvidence, redate } from './support/evidence.js';
 import { expect, test } from './support/fixtures.js';
@@ -26,7 +26,7 @@ function verifyInPage(page: Page, bundle: unknown, pem: string, checkpoints: unk
   );
 }
 
-const tamperings: [string, (b: EvidenceBundle) => void, string][] = [
+const tamperings: [string, (b: EvidenceBundleV1) => void, string][] = [
   ['an edited event', (b) => void (b.event.prompt_chars = 43), 'digest'],
   ['a re-dated receipt', (b) => void (b.receipt.received_at = redate(b.receipt.received_at)), 'receipt_signature'],
   ['a swapped inclusion path', (b) => void b.inclusion!.path_b64url.reverse(), 'inclusion'],

@@ -1,19 +1,19 @@
 // Sorts whatever the auditor drops or pastes into the evidence kinds of
 // PROTOCOL.md: bundles (§5), receipts (one per line of a period export, §7),
 // checkpoints (§4, from GET /checkpoints) and proven tenant heads (GET /head).
-import type { Checkpoint, EvidenceBundle, InclusionProofWire, Receipt, TenantHead } from '../../src/protocol/index.js';
+import type { CheckpointV1, EvidenceBundleV1, InclusionProofV1, Receipt, TenantHeadV1 } from '../../src/protocol/index.js';
 
 /** A tenant head with its proof up to the signed checkpoint, as GET /head answers (a bare head proves nothing). */
 export interface HeadProof {
-  tenant_head: TenantHead;
-  tenant_inclusion: InclusionProofWire;
-  checkpoint: Checkpoint;
+  tenant_head: TenantHeadV1;
+  tenant_inclusion: InclusionProofV1;
+  checkpoint: CheckpointV1;
 }
 
 export type EvidenceItem =
-  | { kind: 'bundle'; value: EvidenceBundle; source: string }
+  | { kind: 'bundle'; value: EvidenceBundleV1; source: string }
   | { kind: 'receipt'; value: Receipt; source: string }
-  | { kind: 'checkpoint'; value: Checkpoint; source: string }
+  | { kind: 'checkpoint'; value: CheckpointV1; source: string }
   | { kind: 'head'; value: HeadProof; source: string };
 
 export interface ParseResult {

@@ -1,7 +1,7 @@
 // The auditor page: pin a key, load evidence, see every check. Everything is
 // computed here; the only request this page makes after loading is a JWKS
 // fetch the auditor asks for.
-import type { Checkpoint, EvidenceBundle } from '../../src/protocol/index.js';
+import type { CheckpointV1, EvidenceBundleV1 } from '../../src/protocol/index.js';
 import { b64uDecode, verifyCheckpointChain, verifyEvidence } from '../../src/verify/index.js';
 import { byId, h, pill } from '../shared/dom.js';
 import { itemKey, parseEvidenceText, type EvidenceItem } from './inputs.js';
@@ -73,7 +73,7 @@ async function refresh(): Promise<void> {
       count('fail') ? pill('fail', `${count('fail')} failed`) : '',
     );
   }
-  const cards = bundles.slice(0, MAX_CARDS).map((item, i) => bundleCard(item.value as EvidenceBundle, reports[i], item.source));
+  const cards = bundles.slice(0, MAX_CARDS).map((item, i) => bundleCard(item.value as EvidenceBundleV1, reports[i], item.source));
   if (bundles.length > MAX_CARDS) cards.push(h('p', { class: 'hint' }, `Showing the first ${MAX_CARDS} bundles; the summary counts all ${bundles.length}.`));
   byId('bundles').replaceChildren(...cards);
 
@@ -86,7 +86,7 @@ async function refresh(): Promise<void> {
   period.update(ofKind('receipt').map((item) => item.value), bundles.map((item) => item.value), ofKind('head').map((item) => item.value));
 }
 
-function byPeriod(a: Checkpoint, b: Checkpoint): number {
+function byPeriod(a: CheckpointV1, b: CheckpointV1): number {
   return a.period_start < b.period_start ? -1 : a.period_start > b.period_start ? 1 : 0;
 }
 

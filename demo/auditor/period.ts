@@ -1,7 +1,7 @@
 // Step 5: a whole period. The export's receipts must rebuild exactly the tenant
 // root that the period's signed checkpoint commits to. The tenant head comes
 // with its proof up to that checkpoint: GET /head's answer or a sealed bundle.
-import type { EvidenceBundle, Receipt, TenantHead } from '../../src/protocol/index.js';
+import type { EvidenceBundleV1, Receipt, TenantHeadV1 } from '../../src/protocol/index.js';
 import { auditPeriod, type VerifyKey } from '../../src/verify/index.js';
 import { byId, h, pill } from '../shared/dom.js';
 
@@ -11,14 +11,14 @@ interface Plan {
   tenant: string;
   receipts: Receipt[];
   /** What carries the head and its proof; auditPeriod proves the head from it. */
-  target: HeadProof | EvidenceBundle;
-  head: TenantHead;
+  target: HeadProof | EvidenceBundleV1;
+  head: TenantHeadV1;
   /** Where the head came from, for the auditor. */
   from: string;
 }
 
 export interface PeriodPanel {
-  update(receipts: Receipt[], bundles: EvidenceBundle[], heads: HeadProof[]): void;
+  update(receipts: Receipt[], bundles: EvidenceBundleV1[], heads: HeadProof[]): void;
 }
 
 export function periodPanel(keys: () => VerifyKey[]): PeriodPanel {
@@ -64,11 +64,11 @@ export function periodPanel(keys: () => VerifyKey[]): PeriodPanel {
 }
 
 /** Groups the receipts by tenant and finds a proven head (GET /head, else a sealed bundle) whose period holds them all. */
-function planOf(receipts: Receipt[], bundles: EvidenceBundle[], heads: HeadProof[]): Plan | undefined {
+function planOf(receipts: Receipt[], bundles: EvidenceBundleV1[], heads: HeadProof[]): Plan | undefined {
   const targets = [
     ...heads.map((proof) => ({ target: proof, head: proof.tenant_head, from: 'GET /head' })),
     ...bundles
-      .filter((b): b is EvidenceBundle & { tenant_head: TenantHead } => b.status === 'sealed' && !!b.tenant_head)
+      .filter((b): b is EvidenceBundleV1 & { tenant_head: TenantHeadV1 } => b.status === 'sealed' && !!b.tenant_head)
       .map((b) => ({ target: b, head: b.tenant_head, from: `the sealed bundle of event ${b.receipt.event_id}` })),
   ];
   const tenants = [...new Set(receipts.map((r) => r.tenant_id))];

@@ -1,6 +1,6 @@
 // Steps 3 and 4: one card per evidence bundle (every check green or red with
 // its reason, the compliance flags) and the checkpoint chain as a timeline.
-import type { Checkpoint, EvidenceBundle } from '../../src/protocol/index.js';
+import type { CheckpointV1, EvidenceBundleV1 } from '../../src/protocol/index.js';
 import type { ChainReport, CheckName, EvidenceReport } from '../../src/verify/index.js';
 import { complianceOf } from '../../src/server/compliance.js';
 import { h, pill, short } from '../shared/dom.js';
@@ -33,7 +33,7 @@ export function verdictOf(report: EvidenceReport | undefined): { state: 'ok' | '
   return report.status === 'pending' ? { state: 'warn', label: 'Signed, not yet sealed' } : { state: 'ok', label: 'Verified' };
 }
 
-export function bundleCard(bundle: EvidenceBundle, report: EvidenceReport | undefined, source: string): HTMLElement {
+export function bundleCard(bundle: EvidenceBundleV1, report: EvidenceReport | undefined, source: string): HTMLElement {
   const verdict = verdictOf(report);
   const event = bundle.event ?? {};
   const receipt = bundle.receipt ?? {};
@@ -85,7 +85,7 @@ interface CheckState {
   reason: string;
 }
 
-function checkState(name: CheckName | 'bundle', what: string, bundle: EvidenceBundle, report: EvidenceReport | undefined): CheckState {
+function checkState(name: CheckName | 'bundle', what: string, bundle: EvidenceBundleV1, report: EvidenceReport | undefined): CheckState {
   const check = report?.checks[name];
   if (!report) return { name, what, state: 'info', reason: 'not checked: pin the public key (step 1) first.' };
   if (check) return { name, what, state: check.ok ? 'ok' : 'fail', reason: check.reason ?? 'failed' };
@@ -96,7 +96,7 @@ function checkState(name: CheckName | 'bundle', what: string, bundle: EvidenceBu
 }
 
 /** Checkpoints oldest first, each link green up to the first break, which is red with its reason. */
-export function chainTimeline(checkpoints: readonly Checkpoint[], report: ChainReport | undefined): HTMLLIElement[] {
+export function chainTimeline(checkpoints: readonly CheckpointV1[], report: ChainReport | undefined): HTMLLIElement[] {
   return checkpoints.map((checkpoint, index) => {
     let state: 'ok' | 'fail' | 'warn' = 'ok';
     let note = index === 0 ? (checkpoint.prev_b64url === null ? 'First checkpoint of the log' : 'Links to an earlier checkpoint not loaded') : 'Signed, and names the previous checkpoint by hash';

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, listen, localSigner, sqliteStore, type NodeServerHandle, type Store } from '../../src/server/node.js';
-import type { Checkpoint, Receipt, WireEvent } from '../../src/protocol/index.js';
+import type { CheckpointV1, Receipt, WireEvent } from '../../src/protocol/index.js';
 import { ROOT } from './static-server.js';
 
 export const TENANT = 'e2e-tenant';
@@ -42,7 +42,7 @@ export interface ApiServer {
   storedEvents(): Promise<WireEvent[]>;
   /** Polls the store until it holds `count` events or the deadline passes; returns what it holds. */
   waitForStored(count: number, timeoutMs?: number): Promise<string[]>;
-  seal(): Promise<Checkpoint[]>;
+  seal(): Promise<CheckpointV1[]>;
   get(path: string, key?: string): Promise<Response>;
   close(): Promise<void>;
 }
@@ -133,7 +133,7 @@ export async function startApiServer(origins: string[]): Promise<ApiServer> {
     async seal() {
       const response = await fetch(`${url}/admin/seal`, { method: 'POST', headers: { 'x-api-key': keys.admin } });
       if (!response.ok) throw new Error(`seal answered ${response.status}: ${await response.text()}`);
-      return ((await response.json()) as { sealed: Checkpoint[] }).sealed;
+      return ((await response.json()) as { sealed: CheckpointV1[] }).sealed;
     },
     get: (path, key = keys.read) => fetch(`${url}${path}`, { headers: { 'x-api-key': key } }),
     async close() {

@@ -1,12 +1,12 @@
 // Real evidence from the reference server for the auditor and verifier tests:
 // events ingested over HTTP, two periods sealed with POST /admin/seal, then the
 // bundles, the checkpoints and the first period's export as an auditor gets them.
-import type { Checkpoint, EvidenceBundle } from '../../src/protocol/index.js';
+import type { CheckpointV1, EvidenceBundleV1 } from '../../src/protocol/index.js';
 import type { ApiServer } from './api-server.js';
 
 export interface EvidenceSet {
-  bundles: EvidenceBundle[];
-  checkpoints: Checkpoint[];
+  bundles: EvidenceBundleV1[];
+  checkpoints: CheckpointV1[];
   /** NDJSON of the first sealed period's receipts (GET /export?period_start=). */
   exportNdjson: string;
   /** That period's tenant head with its proof (GET /head). */
@@ -58,11 +58,11 @@ export async function makeEvidence(api: ApiServer, firstPeriod = 6): Promise<Evi
   const second = [modelCallEvent(api, 100), modelCallEvent(api, 101)];
   await ingest(api, second);
   await api.seal();
-  const bundles: EvidenceBundle[] = [];
+  const bundles: EvidenceBundleV1[] = [];
   for (const event of [...first, ...second]) {
-    bundles.push(await json<EvidenceBundle>(api.get(`/evidence/${event.event_id as string}?tenant_id=${api.tenantId}`)));
+    bundles.push(await json<EvidenceBundleV1>(api.get(`/evidence/${event.event_id as string}?tenant_id=${api.tenantId}`)));
   }
-  const { checkpoints } = await json<{ checkpoints: Checkpoint[] }>(api.get('/checkpoints'));
+  const { checkpoints } = await json<{ checkpoints: CheckpointV1[] }>(api.get('/checkpoints'));
   const periodStart = bundles[0]!.checkpoint!.period_start;
   const period = `tenant_id=${api.tenantId}&period_start=${encodeURIComponent(periodStart)}`;
   const exported = await api.get(`/export?${period}`);

@@ -1,4 +1,4 @@
-import { b64uEncode, sha256, tenantHeadHash, type Checkpoint, type TenantHead } from '../protocol/index.js';
+import { b64uEncode, sha256, tenantHeadHash, type CheckpointV1, type TenantHeadV1 } from '../protocol/index.js';
 import { auditPeriod, merkleRoot, verifyCheckpointChain, type AuditReport, type ChainReport, type VerifyKey } from '../verify/index.js';
 import { readCheckpointsFile, readHeadFile, type HeadAnchor } from './checkpoints-input.js';
 import type { Command } from './command.js';
@@ -93,7 +93,7 @@ async function audit(values: Values, io: AuditorIO): Promise<number> {
   return ok ? EXIT.ok : EXIT.failed;
 }
 
-async function auditGroup(group: Group, checkpoint: Checkpoint, anchor: HeadAnchor | undefined, keys: VerifyKey[], signatures: boolean): Promise<AuditReport | Error> {
+async function auditGroup(group: Group, checkpoint: CheckpointV1, anchor: HeadAnchor | undefined, keys: VerifyKey[], signatures: boolean): Promise<AuditReport | Error> {
   // The checkpoint comes from the verified chain, never from the head file: the head is proven into the history we checked.
   const target = anchor
     ? { tenant_head: anchor.tenant_head, tenant_inclusion: anchor.tenant_inclusion, checkpoint }
@@ -111,7 +111,7 @@ async function auditGroup(group: Group, checkpoint: Checkpoint, anchor: HeadAnch
  * tenant and period matter: they check each receipt). Its root and size compare with
  * nothing: the rebuilt root is judged with the other tenants' against the global root.
  */
-function unprovenHead(tenantId: string, checkpoint: Checkpoint): TenantHead {
+function unprovenHead(tenantId: string, checkpoint: CheckpointV1): TenantHeadV1 {
   const { period_start, period_end } = checkpoint;
   return { v: 1, tenant_id: tenantId, period_start, period_end, tree_size: 1, root_b64url: b64uEncode(sha256(new Uint8Array(0))) };
 }
@@ -122,7 +122,7 @@ function unprovenHead(tenantId: string, checkpoint: Checkpoint): TenantHead {
  * export: their rebuilt heads, in tenant order, must give the checkpoint's global
  * root and tenant count, which proves all of them at once.
  */
-function judge(settled: { group: Group; anchored: boolean; report: AuditReport | Error }[], checkpoints: readonly Checkpoint[]): GroupResult[] {
+function judge(settled: { group: Group; anchored: boolean; report: AuditReport | Error }[], checkpoints: readonly CheckpointV1[]): GroupResult[] {
   const byPeriod = new Map<number, typeof settled>();
   for (const s of settled) {
     const members = byPeriod.get(s.group.period);
@@ -149,20 +149,20 @@ function judge(settled: { group: Group; anchored: boolean; report: AuditReport |
   return results;
 }
 
-function globalRootMatches(reports: readonly AuditReport[], checkpoint: Checkpoint): boolean {
+function globalRootMatches(reports: readonly AuditReport[], checkpoint: CheckpointV1): boolean {
   if (reports.length !== checkpoint.tree_size) return false;
   const heads = reports
-    .map((r): TenantHead => ({ v: 1, tenant_id: r.tenant_id, period_start: r.period_start, period_end: r.period_end, tree_size: r.count, root_b64url: r.root_b64url }))
+    .map((r): TenantHeadV1 => ({ v: 1, tenant_id: r.tenant_id, period_start: r.period_start, period_end: r.period_end, tree_size: r.count, root_b64url: r.root_b64url }))
     .sort((a, b) => (a.tenant_id < b.tenant_id ? -1 : 1)); // tenant ids are ASCII: UTF-16 order is byte order
   return b64uEncode(merkleRoot(heads.map(tenantHeadHash))) === checkpoint.root_b64url;
 }
 
-function incompleteReason(tenantId: string, tenants: number, checkpoint: Checkpoint): string {
+function incompleteReason(tenantId: string, tenants: number, checkpoint: CheckpointV1): string {
   return `no signed tenant head was given (--head: GET /head?tenant_id=${tenantId}&period_start=${checkpoint.period_start}), ` +
     `and the ${tenants} tenant(s) in the export do not rebuild the checkpoint's global root over ${checkpoint.tree_size} tenant(s)`;
 }
 
-function printReport(io: AuditorIO, ok: boolean, chain: ChainReport, route: RouteReport, groups: GroupResult[], checkpoints: readonly Checkpoint[]): void {
+function printReport(io: AuditorIO, ok: boolean, chain: ChainReport, route: RouteReport, groups: GroupResult[], checkpoints: readonly CheckpointV1[]): void {
   const mark = (pass: boolean) => (pass ? '✓' : '✗');
   const span = checkpoints.length ? `, ${checkpoints[0]!.period_start} to ${checkpoints.at(-1)!.period_end}` : '';
   io.out(chain.ok

@@ -1,16 +1,16 @@
-import type { Checkpoint, InclusionProofWire, TenantHead } from '../protocol/index.js';
+import type { CheckpointV1, InclusionProofV1, TenantHeadV1 } from '../protocol/index.js';
 import { isPlainObject as isObject } from '../schema/index.js';
 import { parseJson, readText } from './input.js';
 import { InputError, type AuditorIO } from './run-checked.js';
 
 /** A tenant head with its proof into the global root: what `GET /head` answers, and part of every sealed evidence bundle. */
 export interface HeadAnchor {
-  tenant_head: TenantHead;
-  tenant_inclusion: InclusionProofWire;
+  tenant_head: TenantHeadV1;
+  tenant_inclusion: InclusionProofV1;
 }
 
 export interface CheckpointsFile {
-  checkpoints: Checkpoint[];
+  checkpoints: CheckpointV1[];
   heads: HeadAnchor[];
 }
 
@@ -30,7 +30,7 @@ export async function readCheckpointsFile(path: string, io: AuditorIO): Promise<
     }
   });
   const heads = isObject(doc) && doc.tenant_heads !== undefined ? headAnchors(doc.tenant_heads, `${path}: tenant_heads`) : [];
-  return { checkpoints: list as Checkpoint[], heads };
+  return { checkpoints: list as CheckpointV1[], heads };
 }
 
 /** Reads a `--head` file: the answer of `GET /head`, or any sealed evidence bundle of the tenant and period. */
@@ -47,6 +47,6 @@ function headAnchors(value: unknown, where: string): HeadAnchor[] {
     }
     const head = entry.tenant_head;
     if (typeof head.tenant_id !== 'string' || typeof head.period_start !== 'string') throw new InputError(`${at}: tenant_head lacks tenant_id or period_start`);
-    return { tenant_head: head as unknown as TenantHead, tenant_inclusion: entry.tenant_inclusion as unknown as InclusionProofWire };
+    return { tenant_head: head as unknown as TenantHeadV1, tenant_inclusion: entry.tenant_inclusion as unknown as InclusionProofV1 };
   });
 }

@@ -1,4 +1,4 @@
-import type { Checkpoint } from '../protocol/index.js';
+import type { CheckpointV1 } from '../protocol/index.js';
 import { readLineChunks } from './input.js';
 
 /**
@@ -35,7 +35,7 @@ const RECEIVED = /"received_at"\s*:\s*"([^"\\]*)"/;
 
 export async function routeExport(
   path: string,
-  checkpoints: readonly Checkpoint[],
+  checkpoints: readonly CheckpointV1[],
   onGroup: (group: Group) => void,
   onBytes: (bytes: number, receipts: number) => void,
 ): Promise<RouteReport> {
@@ -106,7 +106,7 @@ function routeOf(line: string): { tenantId: string; receivedAt: string } | strin
 }
 
 /** The checkpoint whose [period_start, period_end) holds `time` (RFC 3339 UTC ms strings sort as times), or -1. */
-function periodOf(checkpoints: readonly Checkpoint[], time: string): number {
+function periodOf(checkpoints: readonly CheckpointV1[], time: string): number {
   let lo = 0;
   let hi = checkpoints.length - 1;
   while (lo <= hi) {

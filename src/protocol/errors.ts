@@ -39,6 +39,8 @@ export const ErrorCode = {
   TooDeep: 'ERR_TOO_DEEP',
   BundleInvalid: 'ERR_BUNDLE_INVALID',
   ProofInvalid: 'ERR_PROOF_INVALID',
+  /** A tile path or tile that C2SP tlog-tiles does not allow, or tiles that do not fit the tree. */
+  TileInvalid: 'ERR_TILE_INVALID',
   // The client's own failures (AegisLogHttpError carries the HTTP status).
   Network: 'ERR_NETWORK',
   Timeout: 'ERR_TIMEOUT',

@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { canonicalBytes } from './jcs.js';
-import type { Checkpoint, CheckpointStatement, Receipt, ReceiptStatement, TenantHead, WireEvent } from './types.js';
+import type { CheckpointV1, CheckpointStatementV1, Receipt, ReceiptStatement, TenantHead, TenantHeadV1, WireEvent } from './types.js';
 
 export { sha256 };
 
@@ -27,24 +27,28 @@ export function receiptHash(receipt: ReceiptStatement | Receipt): Uint8Array {
   return sha256(canonicalBytes(receiptStatementOf(receipt)));
 }
 
-export function tenantHeadOf(head: TenantHead): TenantHead {
-  return {
-    v: head.v,
+/** The hashed part of a tenant head: its six fields in v1 (PROTOCOL-v1.md §4), eight in v2 (§4.2). */
+export function tenantHeadOf(head: TenantHeadV1): TenantHeadV1;
+export function tenantHeadOf(head: TenantHead): TenantHead;
+export function tenantHeadOf(head: TenantHeadV1 | TenantHead): TenantHeadV1 | TenantHead {
+  const common = {
     tenant_id: head.tenant_id,
     period_start: head.period_start,
     period_end: head.period_end,
     tree_size: head.tree_size,
     root_b64url: head.root_b64url,
   };
+  if (head.v === 1) return { v: 1, ...common };
+  return { v: head.v, ...common, prev_tree_size: head.prev_tree_size, prev_head_index: head.prev_head_index };
 }
 
-/** Leaf data of the global tree: `SHA-256(C(tenant head))` (§4). */
-export function tenantHeadHash(head: TenantHead): Uint8Array {
-  return sha256(canonicalBytes(tenantHeadOf(head)));
+/** `SHA-256(C(tenant head))`: the leaf data of the v1 global tree and of the v2 root log (§4.3). */
+export function tenantHeadHash(head: TenantHeadV1 | TenantHead): Uint8Array {
+  return sha256(canonicalBytes(tenantHeadOf(head as TenantHead)));
 }
 
 /** The signed part of a checkpoint: its ten statement fields (§4). */
-export function checkpointStatementOf(checkpoint: CheckpointStatement | Checkpoint): CheckpointStatement {
+export function checkpointStatementOf(checkpoint: CheckpointStatementV1 | CheckpointV1): CheckpointStatementV1 {
   return {
     v: checkpoint.v,
     log_id: checkpoint.log_id,
@@ -60,7 +64,7 @@ export function checkpointStatementOf(checkpoint: CheckpointStatement | Checkpoi
 }
 
 /** `SHA-256(C(checkpoint statement))`: what the next checkpoint's `prev_b64url` holds, and what its signature covers. */
-export function checkpointHash(checkpoint: CheckpointStatement | Checkpoint): Uint8Array {
+export function checkpointHash(checkpoint: CheckpointStatementV1 | CheckpointV1): Uint8Array {
   return sha256(canonicalBytes(checkpointStatementOf(checkpoint)));
 }
 

@@ -1,4 +1,4 @@
-import type { EcPublicJwk, EvidenceBundle } from '../protocol/index.js';
+import type { EcPublicJwk, EvidenceBundleV1 } from '../protocol/index.js';
 import type { KeyRing } from './auth.js';
 import type { Sealer } from './sealer.js';
 import type { Signer, Store, StoredRecord } from './types.js';
@@ -31,9 +31,9 @@ export interface Context {
   limits: Limits;
   logId: string;
   periodSeconds: number;
-  evidenceOf(record: StoredRecord): Promise<EvidenceBundle>;
+  evidenceOf(record: StoredRecord): Promise<EvidenceBundleV1>;
   /** The `/verify` answer for a bundle, checked against the given keys. */
-  verifyAnswer(bundle: EvidenceBundle, keys: (EcPublicJwk & { kid: string })[]): Promise<unknown>;
+  verifyAnswer(bundle: EvidenceBundleV1, keys: (EcPublicJwk & { kid: string })[]): Promise<unknown>;
   sha256(data: Uint8Array): Uint8Array;
   /** Every key the log has signed with, current one included. */
   publicKeys(): Promise<(EcPublicJwk & { kid: string })[]>;

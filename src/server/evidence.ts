@@ -1,6 +1,6 @@
 import { b64uEncode, bytesEqual, tenantHeadHash } from '../protocol/index.js';
-import type { Checkpoint, EvidenceBundle, InclusionProofWire } from '../protocol/index.js';
-import { inclusionProof } from '../verify/merkle.js';
+import type { CheckpointV1, EvidenceBundleV1, InclusionProofV1 } from '../protocol/index.js';
+import { inclusionProof } from '../tlog/merkle.js';
 import type { Store, StoredRecord } from './types.js';
 
 /**
@@ -11,7 +11,7 @@ import type { Store, StoredRecord } from './types.js';
 export function evidenceBuilder(store: Store, cacheSize = 8) {
   const cache = new Map<string, Uint8Array[]>();
 
-  async function periodLeaves(tenantId: string, checkpoint: Checkpoint): Promise<Uint8Array[]> {
+  async function periodLeaves(tenantId: string, checkpoint: CheckpointV1): Promise<Uint8Array[]> {
     const id = `${tenantId}\u0000${checkpoint.period_start}`;
     let leaves = cache.get(id);
     if (leaves) {
@@ -24,7 +24,7 @@ export function evidenceBuilder(store: Store, cacheSize = 8) {
     return leaves;
   }
 
-  return async function evidenceOf(record: StoredRecord): Promise<EvidenceBundle> {
+  return async function evidenceOf(record: StoredRecord): Promise<EvidenceBundleV1> {
     const { receipt } = record; // as issued: a store never keeps `duplicate` (types.ts)
     const checkpoint = await store.checkpointAt(receipt.received_at);
     if (!checkpoint) return { v: 1, status: 'pending', event: record.event, receipt };
@@ -48,6 +48,6 @@ export function evidenceBuilder(store: Store, cacheSize = 8) {
   };
 }
 
-export function proofOf(index: number, leaves: readonly Uint8Array[]): InclusionProofWire {
+export function proofOf(index: number, leaves: readonly Uint8Array[]): InclusionProofV1 {
   return { leaf_index: index, tree_size: leaves.length, path_b64url: inclusionProof(index, leaves).map(b64uEncode) };
 }

@@ -1,4 +1,4 @@
-import type { Checkpoint, EcPublicJwk, TenantHead } from '../protocol/index.js';
+import type { CheckpointV1, EcPublicJwk, TenantHeadV1 } from '../protocol/index.js';
 import { checkpointOrderError, compareLeaf, compareTenantIds } from './store-rules.js';
 import type { LeafCursor, PutOutcome, Store, StoredRecord } from './types.js';
 
@@ -10,8 +10,8 @@ export function memoryStore(): Store {
   const records = new Map<string, StoredRecord>();
   /** Per tenant, kept in leaf order by insertion sort (receipts mostly arrive in time order). */
   const byTenant = new Map<string, StoredRecord[]>();
-  const checkpointList: Checkpoint[] = [];
-  const heads = new Map<string, TenantHead[]>();
+  const checkpointList: CheckpointV1[] = [];
+  const heads = new Map<string, TenantHeadV1[]>();
   const keyMap = new Map<string, EcPublicJwk & { kid: string }>();
   const idOf = (tenantId: string, eventId: string) => `${tenantId}\u0000${eventId}`;
 

@@ -1,6 +1,6 @@
 import { b64uEncode, canonicalBytes, checkpointHash, formatTime, parseTime, SIGNING_ALG, tenantHeadHash } from '../protocol/index.js';
-import type { Checkpoint, CheckpointStatement, TenantHead } from '../protocol/index.js';
-import { merkleRoot } from '../verify/merkle.js';
+import type { CheckpointV1, CheckpointStatementV1, TenantHeadV1 } from '../protocol/index.js';
+import { merkleRoot } from '../tlog/merkle.js';
 import { SealLock } from './lock.js';
 import type { Signer, Store } from './types.js';
 
@@ -32,21 +32,21 @@ export type Sealer = ReturnType<typeof createSealer>;
 
 export function createSealer({ store, signer, periodMs, now, logId }: SealerOptions) {
   const lock = new SealLock();
-  let latest: Checkpoint | undefined;
+  let latest: CheckpointV1 | undefined;
   /** Before the first checkpoint, the earliest receipt time seen: where the first period starts. */
   let firstReceipt: number | undefined;
   const floor = (ms: number) => Math.floor(ms / periodMs) * periodMs;
   const lastEnd = () => (latest ? parseTime(latest.period_end) : undefined);
 
-  async function sealPeriod(start: number, end: number, sealedAt: number): Promise<Checkpoint> {
+  async function sealPeriod(start: number, end: number, sealedAt: number): Promise<CheckpointV1> {
     const [periodStart, periodEnd] = [formatTime(start), formatTime(end)];
-    const heads: TenantHead[] = [];
+    const heads: TenantHeadV1[] = [];
     for (const tenantId of await store.tenantsIn(periodStart, periodEnd)) {
       const leaves = await store.leaves(tenantId, periodStart, periodEnd);
       const root = b64uEncode(merkleRoot(leaves));
       heads.push({ v: 1, tenant_id: tenantId, period_start: periodStart, period_end: periodEnd, tree_size: leaves.length, root_b64url: root });
     }
-    const statement: CheckpointStatement = {
+    const statement: CheckpointStatementV1 = {
       v: 1,
       log_id: logId,
       period_start: periodStart,
@@ -58,7 +58,7 @@ export function createSealer({ store, signer, periodMs, now, logId }: SealerOpti
       key_id: signer.keyId,
       signing_alg: SIGNING_ALG,
     };
-    const checkpoint: Checkpoint = { ...statement, signature_b64url: b64uEncode(await signer.sign(canonicalBytes(statement))) };
+    const checkpoint: CheckpointV1 = { ...statement, signature_b64url: b64uEncode(await signer.sign(canonicalBytes(statement))) };
     await store.putCheckpoint(checkpoint, heads);
     latest = checkpoint;
     return checkpoint;
@@ -73,8 +73,8 @@ export function createSealer({ store, signer, periodMs, now, logId }: SealerOpti
   }
 
   /** Seals every period that ended by `t`. Runs under the exclusive lock. */
-  async function sealEnded(t: number): Promise<Checkpoint[]> {
-    const sealed: Checkpoint[] = [];
+  async function sealEnded(t: number): Promise<CheckpointV1[]> {
+    const sealed: CheckpointV1[] = [];
     for (;;) {
       const start = await storedOpenStart();
       if (start === undefined) return sealed;
@@ -111,11 +111,11 @@ export function createSealer({ store, signer, periodMs, now, logId }: SealerOpti
       });
     },
     /** Seals every period that has ended; idempotent. */
-    sealDue(): Promise<Checkpoint[]> {
+    sealDue(): Promise<CheckpointV1[]> {
       return lock.exclusive(() => sealEnded(now()));
     },
     /** Seals the ended periods and then the open one, ending it now. `sealed` is empty when there was nothing open to seal. */
-    sealNow(): Promise<Checkpoint[]> {
+    sealNow(): Promise<CheckpointV1[]> {
       return lock.exclusive(async () => {
         const t = now();
         const sealed = await sealEnded(t);

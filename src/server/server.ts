@@ -1,5 +1,5 @@
 import { AegisLogError, sha256 } from '../protocol/index.js';
-import type { Checkpoint } from '../protocol/index.js';
+import type { CheckpointV1 } from '../protocol/index.js';
 import { keyRing } from './auth.js';
 import type { ApiKeyConfig } from './auth.js';
 import { DEFAULT_LIMITS } from './context.js';
@@ -35,11 +35,11 @@ export interface AegisServer {
   (request: Request): Promise<Response>;
   fetch(request: Request): Promise<Response>;
   /** Settles once the store is loaded and the periods that ended while the server was down are sealed; gives those checkpoints. */
-  ready: Promise<Checkpoint[]>;
+  ready: Promise<CheckpointV1[]>;
   /** Seals every period that has ended. Idempotent. */
-  sealDue(): Promise<Checkpoint[]>;
+  sealDue(): Promise<CheckpointV1[]>;
   /** Seals the open period now (what `POST /admin/seal` does). */
-  sealNow(): Promise<Checkpoint[]>;
+  sealNow(): Promise<CheckpointV1[]>;
   /** Epoch ms at which the open period ends: when a host timer should call `sealDue()`. */
   nextSealAt(): number;
 }

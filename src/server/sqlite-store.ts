@@ -1,5 +1,5 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
-import type { Checkpoint, EcPublicJwk, Receipt, TenantHead, WireEvent } from '../protocol/index.js';
+import type { CheckpointV1, EcPublicJwk, Receipt, TenantHeadV1, WireEvent } from '../protocol/index.js';
 import { checkpointOrderError } from './store-rules.js';
 import type { PutOutcome, Store, StoredRecord } from './types.js';
 
@@ -116,9 +116,9 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     }
   };
 
-  const sealWrite = db.transaction((checkpoint: Checkpoint, heads: readonly TenantHead[]) => {
+  const sealWrite = db.transaction((checkpoint: CheckpointV1, heads: readonly TenantHeadV1[]) => {
     const previous = latest.get() as string | undefined;
-    const problem = checkpointOrderError(previous === undefined ? undefined : (JSON.parse(previous) as Checkpoint), checkpoint);
+    const problem = checkpointOrderError(previous === undefined ? undefined : (JSON.parse(previous) as CheckpointV1), checkpoint);
     if (problem) throw problem;
     options.beforeSealWrite?.('checkpoint', 0);
     insertCheckpoint.run(checkpoint.period_start, checkpoint.period_end, JSON.stringify(checkpoint));
@@ -157,16 +157,16 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       sealWrite(checkpoint, heads);
     },
     async latestCheckpoint() {
-      return parsed<Checkpoint>(latest.get());
+      return parsed<CheckpointV1>(latest.get());
     },
     async checkpointAt(time) {
-      return parsed<Checkpoint>(atTime.get(time, time));
+      return parsed<CheckpointV1>(atTime.get(time, time));
     },
     async checkpoints(from, to, limit) {
-      return (range.all(from ?? '', to ?? '\uffff', limit) as string[]).map((json) => JSON.parse(json) as Checkpoint);
+      return (range.all(from ?? '', to ?? '\uffff', limit) as string[]).map((json) => JSON.parse(json) as CheckpointV1);
     },
     async tenantHeads(periodStart) {
-      return (headsOf.all(periodStart) as string[]).map((json) => JSON.parse(json) as TenantHead);
+      return (headsOf.all(periodStart) as string[]).map((json) => JSON.parse(json) as TenantHeadV1);
     },
     async putKey(jwk) {
       insertKey.run(jwk.kid, JSON.stringify(jwk));

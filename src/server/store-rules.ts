@@ -1,5 +1,5 @@
 import { AegisLogError } from '../protocol/index.js';
-import type { Checkpoint } from '../protocol/index.js';
+import type { CheckpointV1 } from '../protocol/index.js';
 import type { LeafCursor } from './types.js';
 
 /** Leaf order of a tenant tree (§4): `received_at`, then `event_id`, ascending. Both are ASCII, so code-unit order is byte order. */
@@ -18,7 +18,7 @@ export function compareTenantIds(a: string, b: string): number {
 }
 
 /** Why a checkpoint may not follow `latest`: periods form one gap-free, append-only chain. */
-export function checkpointOrderError(latest: Checkpoint | undefined, next: Checkpoint): AegisLogError | undefined {
+export function checkpointOrderError(latest: CheckpointV1 | undefined, next: CheckpointV1): AegisLogError | undefined {
   if (latest && latest.period_start === next.period_start) {
     return new AegisLogError('ERR_ALREADY_SEALED', `period ${next.period_start} is already sealed`);
   }

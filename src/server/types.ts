@@ -1,4 +1,4 @@
-import type { Checkpoint, EcPublicJwk, Receipt, TenantHead, WireEvent } from '../protocol/index.js';
+import type { CheckpointV1, EcPublicJwk, Receipt, TenantHeadV1, WireEvent } from '../protocol/index.js';
 
 /**
  * Signs with ECDSA P-256 / SHA-256 and gives the DER `ECDSA-Sig-Value`
@@ -65,14 +65,14 @@ export interface Store {
    * (throws) when a checkpoint for that `period_start` exists or when
    * `checkpoint.period_start` is not the latest checkpoint's `period_end`.
    */
-  putCheckpoint(checkpoint: Checkpoint, heads: readonly TenantHead[]): Promise<void>;
-  latestCheckpoint(): Promise<Checkpoint | undefined>;
+  putCheckpoint(checkpoint: CheckpointV1, heads: readonly TenantHeadV1[]): Promise<void>;
+  latestCheckpoint(): Promise<CheckpointV1 | undefined>;
   /** The checkpoint whose period contains `time`, if sealed. */
-  checkpointAt(time: string): Promise<Checkpoint | undefined>;
+  checkpointAt(time: string): Promise<CheckpointV1 | undefined>;
   /** Checkpoints whose period overlaps `[from, to)`, oldest first, at most `limit`. */
-  checkpoints(from: string | undefined, to: string | undefined, limit: number): Promise<Checkpoint[]>;
+  checkpoints(from: string | undefined, to: string | undefined, limit: number): Promise<CheckpointV1[]>;
   /** Tenant heads of the period starting at `periodStart`, in global-tree order. */
-  tenantHeads(periodStart: string): Promise<TenantHead[]>;
+  tenantHeads(periodStart: string): Promise<TenantHeadV1[]>;
 
   /** Records a public key the log signs with, so that old receipts stay verifiable after a rotation. */
   putKey(jwk: EcPublicJwk & { kid: string }): Promise<void>;

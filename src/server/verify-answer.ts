@@ -1,5 +1,5 @@
 import { formatTime } from '../protocol/index.js';
-import type { EcPublicJwk, EvidenceBundle } from '../protocol/index.js';
+import type { EcPublicJwk, EvidenceBundleV1 } from '../protocol/index.js';
 import { importPublicKey, verifyEvidence } from '../verify/index.js';
 import type { KeyInput } from '../verify/index.js';
 import { complianceOf } from './compliance.js';
@@ -20,7 +20,7 @@ export function verifyAnswerer(now: () => number) {
     return cached.keys;
   }
 
-  return async function verifyAnswer(bundle: EvidenceBundle, jwks: (EcPublicJwk & { kid: string })[]) {
+  return async function verifyAnswer(bundle: EvidenceBundleV1, jwks: (EcPublicJwk & { kid: string })[]) {
     const report = await verifyEvidence(bundle, { keys: await keysOf(jwks) });
     const passed = (...names: (keyof typeof report.checks)[]) => names.every((name) => report.checks[name]?.ok === true);
     const sealed = bundle.status === 'sealed';

@@ -13,7 +13,7 @@ import { IdArena } from './id-arena.js';
 import { LineError, readReceipts, type ReceiptSource } from './ndjson.js';
 import { readTenantHead, reasonOf, requireSignature, runCheck, type Check, type ReadHead } from './read.js';
 import { ReceiptHasher } from './receipt-hash.js';
-import { createTreeBuilder } from './tree-builder.js';
+import { createTreeBuilder } from '../tlog/tree-builder.js';
 
 export interface AuditOptions {
   keys: KeyInput;
@@ -59,7 +59,7 @@ export interface AuditReport {
   problem_count: number;
 }
 
-/** A tenant head to compare with: a bare `TenantHead` (taken as given), or anything carrying it with its proof (a sealed bundle). */
+/** A tenant head to compare with: a bare `TenantHeadV1` (taken as given), or anything carrying it with its proof (a sealed bundle). */
 export type AuditTarget = object;
 
 const PROGRESS_EVERY = 16_384;

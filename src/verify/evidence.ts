@@ -5,12 +5,12 @@
  * nothing in a bundle, however malformed, makes `verifyEvidence` throw.
  */
 import {
-  AegisLogError, ErrorCode, b64uEncode, bytesEqual, eventDigest, sha256, tenantHeadHash, type Checkpoint, type TenantHead,
+  AegisLogError, ErrorCode, b64uEncode, bytesEqual, eventDigest, sha256, tenantHeadHash, type CheckpointV1, type TenantHeadV1,
 } from '../protocol/index.js';
 import { walkChain } from './chain.js';
 import type { Backend } from './ecdsa.js';
 import { flattenKeys, type KeyInput, type VerifyKey } from './keys.js';
-import { inclusionFailure, leafHash } from './merkle.js';
+import { inclusionFailure, leafHash } from '../tlog/merkle.js';
 import {
   Invalid, object, once, readCheckpoint, readProof, readReceipt, readTenantHead, requireSignature, runCheck,
   type Check, type ReadCheckpoint, type ReadHead, type ReadProof, type ReadReceipt,
@@ -158,7 +158,7 @@ function checkPeriod(parts: BundleParts): void {
   requireSamePeriod(head, checkpoint);
 }
 
-function requireSamePeriod(head: TenantHead, checkpoint: Checkpoint): void {
+function requireSamePeriod(head: TenantHeadV1, checkpoint: CheckpointV1): void {
   if (head.period_start !== checkpoint.period_start || head.period_end !== checkpoint.period_end) {
     throw new Invalid("the tenant head's period is not the checkpoint's");
   }

@@ -7,7 +7,7 @@ export * from '../protocol/index.js';
 export {
   HASH_SIZE, leafHash, nodeHash, merkleRoot, inclusionProof, verifyInclusion, verifyConsistency,
   type InclusionClaim, type ConsistencyClaim,
-} from './merkle.js';
+} from '../tlog/merkle.js';
 export { importPublicKey, flattenKeys, type VerifyKey, type KeyInput, type ImportKeyOptions } from './keys.js';
 export { verifySignature, selectKey, type VerifySignatureInput, type Backend } from './ecdsa.js';
 export { verifyEvidence, type EvidenceReport, type EvidenceOptions, type CheckName } from './evidence.js';

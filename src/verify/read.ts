@@ -5,7 +5,7 @@
  */
 import {
   SIGNING_ALG, b64uDecode, canonicalBytes, checkpointStatementOf, parseTime, receiptStatementOf,
-  tenantHeadOf, type Checkpoint, type Receipt, type TenantHead,
+  tenantHeadOf, type CheckpointV1, type Receipt, type TenantHeadV1,
 } from '../protocol/index.js';
 import { selectKey, signatureFailure, type Backend } from './ecdsa.js';
 import type { VerifyKey } from './keys.js';
@@ -132,7 +132,7 @@ export function readReceipt(value: unknown, name = 'receipt'): ReadReceipt {
 }
 
 export interface ReadHead {
-  head: TenantHead;
+  head: TenantHeadV1;
   root: Uint8Array;
   start: number;
   end: number;
@@ -145,11 +145,11 @@ export function readTenantHead(value: unknown, name = 'tenant_head'): ReadHead {
   const { start, end } = period(h, name);
   if (count(h, 'tree_size', name) === 0) throw new Invalid(`${name}.tree_size is 0: a tenant head covers at least one receipt`);
   const root = hash(h, 'root_b64url', name);
-  return { head: tenantHeadOf(h as unknown as TenantHead), root, start, end };
+  return { head: tenantHeadOf(h as unknown as TenantHeadV1), root, start, end };
 }
 
 export interface ReadCheckpoint {
-  checkpoint: Checkpoint;
+  checkpoint: CheckpointV1;
   root: Uint8Array;
   prev: Uint8Array | null;
   start: number;
@@ -167,7 +167,7 @@ export function readCheckpoint(value: unknown, name = 'checkpoint'): ReadCheckpo
   const prev = c.prev_b64url === null ? null : hash(c, 'prev_b64url', name);
   time(c, 'sealed_at', name);
   signingAlg(c, name);
-  const checkpoint = c as unknown as Checkpoint;
+  const checkpoint = c as unknown as CheckpointV1;
   return { checkpoint, root, prev, start, end, message: canonicalBytes(checkpointStatementOf(checkpoint)) };
 }
 

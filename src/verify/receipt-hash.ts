@@ -7,8 +7,8 @@
  * string) take the general path, which throws the protocol's error.
  */
 import { SIGNING_ALG, isWellFormed, receiptHash, type ReceiptStatement } from '../protocol/index.js';
-import { hashBytes, wordsInto } from './sha256-tree.js';
-import { IN, IN_SIZE, OUT, OUT4, SLOTS, SLOT_SIZE, treeWasm, type TreeWasm } from './wasm/engine.js';
+import { hashBytes, wordsInto } from '../tlog/sha256-tree.js';
+import { IN, IN_SIZE, OUT, OUT4, SLOTS, SLOT_SIZE, treeWasm, type TreeWasm } from '../tlog/wasm/engine.js';
 
 const encoder = new TextEncoder();
 let scratch = new Uint8Array(1024);

@@ -7,8 +7,8 @@
 import {
   b64uEncode, canonicalBytes, checkpointHash, eventDigest, formatTime, rawToDer, receiptHash, SIGNING_ALG, tenantHeadHash,
 } from '../../src/protocol/index.js';
-import type { Checkpoint, CheckpointStatement, EvidenceBundle, Receipt, ReceiptStatement, TenantHead, WireEvent } from '../../src/protocol/index.js';
-import { inclusionProof, merkleRoot } from '../../src/verify/merkle.js';
+import type { CheckpointV1, CheckpointStatementV1, EvidenceBundleV1, Receipt, ReceiptStatement, TenantHeadV1, WireEvent } from '../../src/protocol/index.js';
+import { inclusionProof, merkleRoot } from '../../src/tlog/merkle.js';
 import { generateKeyPair, type GeneratedKey } from '../../src/cli/keygen.js';
 
 export interface PeriodSpec {
@@ -20,8 +20,8 @@ export interface PeriodSpec {
 }
 
 export interface Period {
-  checkpoint: Checkpoint;
-  heads: TenantHead[];
+  checkpoint: CheckpointV1;
+  heads: TenantHeadV1[];
   /** Per tenant, receipts in leaf order, with their events. */
   receipts: Map<string, { event: WireEvent; receipt: Receipt }[]>;
 }
@@ -29,8 +29,8 @@ export interface Period {
 export interface SignedLog {
   key: GeneratedKey;
   periods: Period[];
-  checkpoints: Checkpoint[];
-  bundle(period: number, tenant: string, index: number): EvidenceBundle;
+  checkpoints: CheckpointV1[];
+  bundle(period: number, tenant: string, index: number): EvidenceBundleV1;
 }
 
 export interface MakeOptions {
@@ -45,11 +45,11 @@ export async function makeSignedLog(specs: readonly PeriodSpec[], options: MakeO
   const sign = async (statement: object) =>
     b64uEncode(rawToDer(new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, canonicalBytes(statement) as Uint8Array<ArrayBuffer>))));
   const periods: Period[] = [];
-  let prev: Checkpoint | null = null;
+  let prev: CheckpointV1 | null = null;
   for (const spec of specs) {
     const [period_start, period_end] = [formatTime(spec.start), formatTime(spec.end)];
     const receipts = new Map<string, { event: WireEvent; receipt: Receipt }[]>();
-    const heads: TenantHead[] = [];
+    const heads: TenantHeadV1[] = [];
     for (const tenant of Object.keys(spec.tenants).sort()) {
       const n = spec.tenants[tenant]!;
       const list: { event: WireEvent; receipt: Receipt }[] = [];
@@ -70,7 +70,7 @@ export async function makeSignedLog(specs: readonly PeriodSpec[], options: MakeO
       const root = merkleRoot(list.map((r) => receiptHash(r.receipt)));
       heads.push({ v: 1, tenant_id: tenant, period_start, period_end, tree_size: n, root_b64url: b64uEncode(root) });
     }
-    const statement: CheckpointStatement = {
+    const statement: CheckpointStatementV1 = {
       v: 1, log_id: 'test-log', period_start, period_end, tree_size: heads.length,
       root_b64url: b64uEncode(merkleRoot(heads.map(tenantHeadHash))),
       prev_b64url: prev ? b64uEncode(checkpointHash(prev)) : null,

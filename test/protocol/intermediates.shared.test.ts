@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import intermediates from '../vectors/aegislog-v1/intermediates.json';
 import {
   b64uEncode, canonicalize, checkpointHash, eventDigest, receiptHash, tenantHeadHash,
-  type EvidenceBundle,
+  type EvidenceBundleV1,
 } from '../../src/protocol/index.js';
 
 // The independent implementation's bundles and every intermediate value (vectors/aegislog-v1/README.md).
-const bundles = import.meta.glob<EvidenceBundle>('../vectors/aegislog-v1/bundles/*.json', { eager: true, import: 'default' });
+const bundles = import.meta.glob<EvidenceBundleV1>('../vectors/aegislog-v1/bundles/*.json', { eager: true, import: 'default' });
 type Step = Record<string, string>;
 
 describe('aegislog-v1 intermediates: every hashed byte matches the independent implementation', () => {

@@ -1,7 +1,7 @@
 // Runs in Node and again in the edge-runtime environment (Vercel Edge's globals, no Node
 // built-ins): the Web entry of the server needs nothing but Request/Response and WebCrypto.
 import { expect, test } from 'vitest';
-import type { EvidenceBundle, Receipt } from '../../src/protocol/index.js';
+import type { EvidenceBundleV1, Receipt } from '../../src/protocol/index.js';
 import { createServer, localSigner, memoryStore } from '../../src/server/index.js';
 import { importPublicKey, verifyEvidence } from '../../src/verify/index.js';
 
@@ -26,7 +26,7 @@ test('ingest, seal and a sealed evidence bundle that the offline verifier accept
   const receipt = (await (await post('/ingest', { event_type: 'edge', model_id: 'm' })).json()) as Receipt;
   expect(receipt.ok).toBe(true);
   expect((await post('/admin/seal', {}, ADMIN)).status).toBe(200);
-  const bundle = (await (await server(new Request(`http://edge.test/evidence/${receipt.event_id}`, { headers: { 'x-api-key': KEY } }))).json()) as EvidenceBundle;
+  const bundle = (await (await server(new Request(`http://edge.test/evidence/${receipt.event_id}`, { headers: { 'x-api-key': KEY } }))).json()) as EvidenceBundleV1;
   expect(bundle.status).toBe('sealed');
   const report = await verifyEvidence(bundle, { keys: await importPublicKey(await signer.publicJwk()) });
   expect(report).toMatchObject({ ok: true, status: 'sealed' });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { canonicalBytes, checkpointStatementOf } from '../../src/protocol/index.js';
-import type { Checkpoint, EvidenceBundle, Receipt } from '../../src/protocol/index.js';
+import type { CheckpointV1, EvidenceBundleV1, Receipt } from '../../src/protocol/index.js';
 import { memoryStore } from '../../src/server/index.js';
 import { importPublicKey, verifyEvidence, verifySignature } from '../../src/verify/index.js';
 import { KEYS, TENANT, clock, event, start } from './helpers.js';
@@ -35,7 +35,7 @@ afterAll(() => s.stop());
 describe('GET /evidence and /verify', () => {
   test('a pending bundle over HTTP verifies with the offline verifier (digest and receipt signature only)', async () => {
     const receipt = await ingest(event());
-    const bundle = (await (await s.call(`/evidence/${receipt.event_id}`)).json()) as EvidenceBundle;
+    const bundle = (await (await s.call(`/evidence/${receipt.event_id}`)).json()) as EvidenceBundleV1;
     expect(bundle.status).toBe('pending');
     expect(bundle.checkpoint).toBeUndefined();
     const report = await verifyEvidence(bundle, { keys: pinned });
@@ -76,7 +76,7 @@ describe('GET /evidence and /verify', () => {
         performance_metrics: { latency_ms: false, confidence_score: false, input_tokens: false, output_tokens: false, anomaly_flags: false },
       },
     });
-    const sealed = (await (await s.call(`/evidence/${receipt.event_id}`)).json()) as EvidenceBundle;
+    const sealed = (await (await s.call(`/evidence/${receipt.event_id}`)).json()) as EvidenceBundleV1;
     expect(sealed.status).toBe('sealed');
     const report = await verifyEvidence(sealed, { keys: pinned });
     expect(report).toMatchObject({ ok: true, status: 'sealed' });
@@ -148,15 +148,15 @@ describe('GET /export, /checkpoints, /head', () => {
   });
 
   test('/checkpoints: signed, oldest first, from/to/limit', async () => {
-    const all = ((await (await s.call('/checkpoints')).json()) as { checkpoints: Checkpoint[] }).checkpoints;
+    const all = ((await (await s.call('/checkpoints')).json()) as { checkpoints: CheckpointV1[] }).checkpoints;
     expect(all.length).toBeGreaterThanOrEqual(3);
     for (let i = 1; i < all.length; i++) expect(all[i]!.period_start).toBe(all[i - 1]!.period_end);
     for (const cp of all) {
       expect(await verifySignature({ key: pinned, signature: cp.signature_b64url, message: canonicalBytes(checkpointStatementOf(cp)) })).toBe(true);
     }
-    const later = ((await (await s.call(`/checkpoints?from=${all[1]!.period_end}`)).json()) as { checkpoints: Checkpoint[] }).checkpoints;
+    const later = ((await (await s.call(`/checkpoints?from=${all[1]!.period_end}`)).json()) as { checkpoints: CheckpointV1[] }).checkpoints;
     expect(later).toEqual(all.slice(2));
-    const early = ((await (await s.call(`/checkpoints?to=${all[1]!.period_start}&limit=1`)).json()) as { checkpoints: Checkpoint[] }).checkpoints;
+    const early = ((await (await s.call(`/checkpoints?to=${all[1]!.period_start}&limit=1`)).json()) as { checkpoints: CheckpointV1[] }).checkpoints;
     expect(early).toEqual(all.slice(0, 1));
     expect((await s.call('/checkpoints?limit=0')).status).toBe(400);
     expect((await s.call('/checkpoints?from=soon')).status).toBe(400);
@@ -164,7 +164,7 @@ describe('GET /export, /checkpoints, /head', () => {
   });
 
   test('/head: the tenant head with its inclusion in the checkpoint', async () => {
-    const [first] = ((await (await s.call('/checkpoints')).json()) as { checkpoints: Checkpoint[] }).checkpoints;
+    const [first] = ((await (await s.call('/checkpoints')).json()) as { checkpoints: CheckpointV1[] }).checkpoints;
     const answer = (await (await s.call(`/head?period_start=${first!.period_start}`)).json()) as Record<string, any>;
     expect(answer.tenant_head).toMatchObject({ tenant_id: TENANT, period_start: first!.period_start });
     expect(answer.checkpoint).toEqual(first);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
 import { b64uEncode, checkpointHash, receiptHash, sha256, tenantHeadHash } from '../../src/protocol/index.js';
-import type { Checkpoint, Receipt } from '../../src/protocol/index.js';
+import type { CheckpointV1, Receipt } from '../../src/protocol/index.js';
 import { evidenceBuilder } from '../../src/server/evidence.js';
 import { createServer, localSigner, sqliteStore } from '../../src/server/node.js';
 import { importPublicKey, merkleRoot, verifyCheckpointChain, verifyEvidence } from '../../src/verify/index.js';
@@ -19,7 +19,7 @@ const ingest = async (s: Running, tenant = TENANT, key = KEYS.ingest) => {
   return (await response.json()) as Receipt;
 };
 const checkpointsOf = async (s: Running) =>
-  ((await (await s.call('/checkpoints')).json()) as { checkpoints: Checkpoint[] }).checkpoints;
+  ((await (await s.call('/checkpoints')).json()) as { checkpoints: CheckpointV1[] }).checkpoints;
 const pinnedKeys = async (s: Running) => importPublicKey(await s.signer.publicJwk());
 
 describe('sealing across periods (injected clock, 60 s periods, SQLite)', () => {
@@ -82,7 +82,7 @@ describe('sealing across periods (injected clock, 60 s periods, SQLite)', () => 
       c.advance(5_000);
       await expectStatus(s.call('/admin/seal', { key: KEYS.read, method: 'POST' }), 403);
       const sealResponse = await s.call('/admin/seal', { key: KEYS.admin, method: 'POST' });
-      const { sealed } = (await sealResponse.json()) as { sealed: Checkpoint[] };
+      const { sealed } = (await sealResponse.json()) as { sealed: CheckpointV1[] };
       const sealTime = new Date(BOUNDARY + 25_000).toISOString();
       expect(sealed.map((cp) => [cp.period_start, cp.period_end, cp.sealed_at])).toEqual([[new Date(BOUNDARY).toISOString(), sealTime, sealTime]]);
       // Sealing again at the same instant has nothing to seal.

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { b64uEncode, canonicalize, sha256 } from '../../src/protocol/index.js';
-import type { Checkpoint, Receipt, TenantHead, WireEvent } from '../../src/protocol/index.js';
+import type { CheckpointV1, Receipt, TenantHeadV1, WireEvent } from '../../src/protocol/index.js';
 import type { Store, StoredRecord } from '../../src/server/index.js';
 
 /** A record as the server would store it (the signature is a placeholder: stores never check it). */
@@ -15,14 +15,14 @@ export function record(tenant: string, eventId: string, receivedAt: string, extr
   return { event, eventJson, receipt, receiptHash: sha256(new TextEncoder().encode(`${tenant}/${eventId}/${receivedAt}`)) };
 }
 
-export function checkpoint(start: string, end: string, extra: Partial<Checkpoint> = {}): Checkpoint {
+export function checkpoint(start: string, end: string, extra: Partial<CheckpointV1> = {}): CheckpointV1 {
   return {
     v: 1, log_id: 'l', period_start: start, period_end: end, tree_size: 0, root_b64url: 'r', prev_b64url: null,
     sealed_at: end, key_id: 'k', signing_alg: 'ECDSA_SHA_256', signature_b64url: 's', ...extra,
   };
 }
 
-const head = (tenant: string, start: string, end: string): TenantHead => ({
+const head = (tenant: string, start: string, end: string): TenantHeadV1 => ({
   v: 1, tenant_id: tenant, period_start: start, period_end: end, tree_size: 1, root_b64url: 'x',
 });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Miniflare } from 'miniflare';
-import type { EvidenceBundle, Receipt } from '../../src/protocol/index.js';
+import type { EvidenceBundleV1, Receipt } from '../../src/protocol/index.js';
 import { importPublicKey, verifyEvidence } from '../../src/verify/index.js';
 import { bundleWorker, requireDist, startWorker } from '../edge/workerd.js';
 
@@ -36,7 +36,7 @@ test('createServer runs in workerd: receipts, sealing and verifiable evidence', 
   const receipt = ingest.body as Receipt;
   expect((await call('/admin/seal', KEYS[1]!.key, {})).status).toBe(200);
   const evidence = await call(`/evidence/${receipt.event_id}`, KEYS[0]!.key);
-  const bundle = evidence.body as EvidenceBundle;
+  const bundle = evidence.body as EvidenceBundleV1;
   expect(bundle.status).toBe('sealed');
   // Only a test may take the key from the server it checks; an auditor pins it out of band.
   const jwks = (await call('/.well-known/aegislog/keys.json', '')).body;

@@ -1,16 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { b64uEncode, formatTime, receiptHash, type EvidenceBundle, type Receipt, type TenantHead } from '../../src/protocol/index.js';
+import { b64uEncode, formatTime, receiptHash, type EvidenceBundleV1, type Receipt, type TenantHeadV1 } from '../../src/protocol/index.js';
 import { auditPeriod, importPublicKey, merkleRoot, type VerifyKey } from '../../src/verify/index.js';
 import { receiptHashInto } from '../../src/verify/receipt-hash.js';
 import { Clock } from '../../src/verify/clock.js';
 import { IdArena } from '../../src/verify/id-arena.js';
-import { useTreeWasm } from '../../src/verify/wasm/engine.js';
+import { useTreeWasm } from '../../src/tlog/wasm/engine.js';
 import { makeEvent, makeReceipt, makeSigner, sealPeriod, type Signer } from './helpers/seal.js';
 
 let signer: Signer;
 let key: VerifyKey;
-let bundle: EvidenceBundle;
-let head: TenantHead;
+let bundle: EvidenceBundleV1;
+let head: TenantHeadV1;
 let receipts: Receipt[];
 
 beforeAll(async () => {
@@ -153,7 +153,7 @@ describe('auditPeriod', () => {
     }));
     // Leaf order sorts event_id as strings within the same millisecond.
     many.sort((a, b) => a.received_at.localeCompare(b.received_at) || (a.event_id < b.event_id ? -1 : 1));
-    const bulkHead: TenantHead = {
+    const bulkHead: TenantHeadV1 = {
       v: 1, tenant_id: 'bulk', period_start: formatTime(start), period_end: formatTime(start + 86_400_000), tree_size: many.length,
       root_b64url: b64uEncode(merkleRoot(many.map(receiptHash))),
     };

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { importPublicKey, verifyCheckpointChain, verifyEvidence, type EvidenceBundle, type VerifyKey } from '../../src/verify/index.js';
+import { importPublicKey, verifyCheckpointChain, verifyEvidence, type EvidenceBundleV1, type VerifyKey } from '../../src/verify/index.js';
 import { makeSigner, pendingOf, sealPeriod, type SealedPeriod, type Signer } from './helpers/seal.js';
 
 const SEALED = ['checkpoint_signature', 'digest', 'inclusion', 'period', 'receipt_signature', 'tenant_inclusion'];
@@ -20,7 +20,7 @@ beforeAll(async () => {
   periods = [p0, p1, p2];
 });
 
-const everyBundle = (): EvidenceBundle[] => periods.flatMap((p) => [...p.bundles.values()].flat());
+const everyBundle = (): EvidenceBundleV1[] => periods.flatMap((p) => [...p.bundles.values()].flat());
 
 describe('verifyEvidence on bundles sealed in the test with a WebCrypto P-256 key', () => {
   it('the key imported from the CryptoKey carries its RFC 7638 thumbprint as kid', () => {

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { importPublicKey, verifyEvidence, type EvidenceBundle, type VerifyKey } from '../../src/verify/index.js';
+import { importPublicKey, verifyEvidence, type EvidenceBundleV1, type VerifyKey } from '../../src/verify/index.js';
 import { makeSigner, sealPeriod } from './helpers/seal.js';
 
 let key: VerifyKey;
-let bundle: EvidenceBundle;
+let bundle: EvidenceBundleV1;
 
 beforeAll(async () => {
   const signer = await makeSigner();

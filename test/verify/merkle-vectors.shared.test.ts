@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { b64Decode } from '../../src/protocol/index.js';
-import { verifyConsistency, verifyInclusion } from '../../src/verify/merkle.js';
+import { verifyConsistency, verifyInclusion } from '../../src/tlog/merkle.js';
 
 // transparency-dev/merkle vectors (test/vectors/README.md): byte fields are standard base64, `proof` may be null.
 interface InclusionVector { leafIdx: number; treeSize: number; root: string; leafHash: string; proof: string[] | null; desc: string; wantErr: boolean }

@@ -3,8 +3,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { hexEncode } from '../../src/protocol/index.js';
 import {
   inclusionProof, leafHash, merkleRoot, nodeHash, verifyConsistency, verifyInclusion,
-} from '../../src/verify/merkle.js';
-import { treeWasm, useTreeWasm } from '../../src/verify/wasm/engine.js';
+} from '../../src/tlog/merkle.js';
+import { treeWasm, useTreeWasm } from '../../src/tlog/wasm/engine.js';
 
 // An independent, deliberately naive RFC 9162 §2.1 reference built on noble's general SHA-256,
 // so the word-level fast path is checked against the definition, not against itself.

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { b64uDecode, b64uEncode } from '../../src/protocol/index.js';
-import { importPublicKey, verifyEvidence, type EvidenceBundle, type VerifyKey } from '../../src/verify/index.js';
+import { importPublicKey, verifyEvidence, type EvidenceBundleV1, type VerifyKey } from '../../src/verify/index.js';
 import { makeSigner, sealPeriod } from './helpers/seal.js';
 
 let key: VerifyKey;
-let bundle: EvidenceBundle;
+let bundle: EvidenceBundleV1;
 
 beforeAll(async () => {
   const signer = await makeSigner();
@@ -23,13 +23,13 @@ function leaves(value: Json, path: (string | number)[] = []): (string | number)[
   return [path];
 }
 
-function mutateAt(root: EvidenceBundle, path: (string | number)[], change: (old: Json) => Json): EvidenceBundle {
+function mutateAt(root: EvidenceBundleV1, path: (string | number)[], change: (old: Json) => Json): EvidenceBundleV1 {
   const copy = structuredClone(root) as unknown as Json;
   let node = copy as Record<string | number, Json>;
   for (const step of path.slice(0, -1)) node = node[step] as Record<string | number, Json>;
   const last = path[path.length - 1]!;
   node[last] = change(node[last]!);
-  return copy as unknown as EvidenceBundle;
+  return copy as unknown as EvidenceBundleV1;
 }
 
 /** A different value of the same kind; base64url stays base64url, times stay times. */
@@ -71,7 +71,7 @@ describe('mutation: every field of a valid sealed bundle, every signature and pa
   });
 
   it('removing any one field gives ok:false naming the right check (optional event fields excepted: the digest covers their absence)', async () => {
-    for (const top of Object.keys(bundle) as (keyof EvidenceBundle)[]) {
+    for (const top of Object.keys(bundle) as (keyof EvidenceBundleV1)[]) {
       const report = await verifyEvidence({ ...bundle, [top]: undefined }, { keys: key });
       expect(report.ok, top).toBe(false);
     }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import keyPem from '../vectors/aegislog-v1/key.pem?raw';
 import jwks from '../vectors/aegislog-v1/keys.json';
-import { importPublicKey, verifyCheckpointChain, verifyEvidence, type EvidenceBundle, type KeyInput } from '../../src/verify/index.js';
+import { importPublicKey, verifyCheckpointChain, verifyEvidence, type EvidenceBundleV1, type KeyInput } from '../../src/verify/index.js';
 
 // Bundles made by an independent implementation of PROTOCOL.md (vectors/aegislog-v1/README.md).
-const bundles = import.meta.glob<EvidenceBundle>('../vectors/aegislog-v1/bundles/*.json', { eager: true, import: 'default' });
+const bundles = import.meta.glob<EvidenceBundleV1>('../vectors/aegislog-v1/bundles/*.json', { eager: true, import: 'default' });
 const SEALED_CHECKS = ['checkpoint_signature', 'digest', 'inclusion', 'period', 'receipt_signature', 'tenant_inclusion'];
 
 describe('aegislog-v1 bundles', () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { receiptHash, type Receipt } from '../../src/protocol/index.js';
-import { JsTreeBuilder, type TreeBuilder } from '../../src/verify/tree-builder.js';
-import { WasmTreeBuilder } from '../../src/verify/wasm/builder.js';
-import { treeWasm, useTreeWasm } from '../../src/verify/wasm/engine.js';
+import { JsTreeBuilder, type TreeBuilder } from '../../src/tlog/tree-builder.js';
+import { WasmTreeBuilder } from '../../src/tlog/wasm/builder.js';
+import { treeWasm, useTreeWasm } from '../../src/tlog/wasm/engine.js';
 import { ReceiptHasher, receiptHashInto } from '../../src/verify/receipt-hash.js';
 // @ts-expect-error: a plain .mjs build script without types
-import { assemble, moduleText } from '../../src/verify/wasm/build.mjs';
+import { assemble, moduleText } from '../../src/tlog/wasm/build.mjs';
 
 // The WebAssembly path against the JavaScript path: both must give the same bytes for every shape
 // of tree, including the perfect 1,024-leaf batches hashed four lanes at a time.
@@ -27,14 +27,14 @@ function build(builder: TreeBuilder, data: Uint8Array, n: number, oddEvery = 0):
 }
 
 describe('WebAssembly tree hashing', () => {
-  it('tree-bytes.ts is exactly tree.wat assembled (run `node src/verify/wasm/build.mjs` after editing it)', async () => {
-    const committed = readFileSync(new URL('../../src/verify/wasm/tree-bytes.ts', import.meta.url), 'utf8');
+  it('tree-bytes.ts is exactly tree.wat assembled (run `node src/tlog/wasm/build.mjs` after editing it)', async () => {
+    const committed = readFileSync(new URL('../../src/tlog/wasm/tree-bytes.ts', import.meta.url), 'utf8');
     expect(committed).toBe(moduleText(await assemble()));
   });
 
   it('loads in Node, and stays under the 4 KB that browsers compile synchronously', () => {
     expect(wasm).toBeDefined();
-    const base64 = readFileSync(new URL('../../src/verify/wasm/tree-bytes.ts', import.meta.url), 'utf8').match(/'([^']+)'/)![1]!;
+    const base64 = readFileSync(new URL('../../src/tlog/wasm/tree-bytes.ts', import.meta.url), 'utf8').match(/'([^']+)'/)![1]!;
     expect(Buffer.from(base64, 'base64').length).toBeLessThan(4096);
   });
 

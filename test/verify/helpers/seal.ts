@@ -7,9 +7,9 @@
 import {
   SIGNING_ALG, b64uEncode, canonicalBytes, checkpointHash, checkpointStatementOf, eventDigest, formatTime, jwkThumbprint,
   rawToDer, receiptHash, receiptStatementOf, tenantHeadHash,
-  type Checkpoint, type EvidenceBundle, type Receipt, type TenantHead, type WireEvent,
+  type CheckpointV1, type EvidenceBundleV1, type Receipt, type TenantHeadV1, type WireEvent,
 } from '../../../src/protocol/index.js';
-import { inclusionProof, merkleRoot } from '../../../src/verify/merkle.js';
+import { inclusionProof, merkleRoot } from '../../../src/tlog/merkle.js';
 
 export interface Signer {
   kid: string;
@@ -55,26 +55,26 @@ export async function makeReceipt(signer: Signer, event: WireEvent, receivedAt: 
 }
 
 export interface SealedPeriod {
-  checkpoint: Checkpoint;
-  heads: Map<string, TenantHead>;
+  checkpoint: CheckpointV1;
+  heads: Map<string, TenantHeadV1>;
   /** Every receipt's bundle, by tenant, in leaf order. */
-  bundles: Map<string, EvidenceBundle[]>;
+  bundles: Map<string, EvidenceBundleV1[]>;
 }
 
 /**
  * One period (`index` days after 2026-11-27) with `sizes[tenant]` receipts each,
  * received in the period in leaf order, sealed into a checkpoint chained to `prev`.
  */
-export async function sealPeriod(signer: Signer, sizes: Record<string, number>, index = 0, prev: Checkpoint | null = null): Promise<SealedPeriod> {
+export async function sealPeriod(signer: Signer, sizes: Record<string, number>, index = 0, prev: CheckpointV1 | null = null): Promise<SealedPeriod> {
   const start = PERIOD0 + index * DAY;
   const period = { period_start: formatTime(start), period_end: formatTime(start + DAY) };
   const tenants = Object.keys(sizes).sort(); // bytewise for these ASCII names
-  const perTenant = new Map<string, { events: WireEvent[]; receipts: Receipt[]; head: TenantHead }>();
+  const perTenant = new Map<string, { events: WireEvent[]; receipts: Receipt[]; head: TenantHeadV1 }>();
   for (const tenant of tenants) {
     const events = Array.from({ length: sizes[tenant]! }, (_, i) => makeEvent(tenant, i));
     const receipts = await Promise.all(events.map((e, i) => makeReceipt(signer, e, start + 1000 + i * 997)));
     const root = merkleRoot(receipts.map(receiptHash));
-    const head: TenantHead = { v: 1, tenant_id: tenant, ...period, tree_size: receipts.length, root_b64url: b64uEncode(root) };
+    const head: TenantHeadV1 = { v: 1, tenant_id: tenant, ...period, tree_size: receipts.length, root_b64url: b64uEncode(root) };
     perTenant.set(tenant, { events, receipts, head });
   }
   const headHashes = tenants.map((t) => tenantHeadHash(perTenant.get(t)!.head));
@@ -82,9 +82,9 @@ export async function sealPeriod(signer: Signer, sizes: Record<string, number>, 
     v: 1, log_id: 'test-log', ...period, tree_size: tenants.length, root_b64url: b64uEncode(merkleRoot(headHashes)),
     prev_b64url: prev ? b64uEncode(checkpointHash(prev)) : null, sealed_at: formatTime(start + DAY), key_id: signer.kid, signing_alg: SIGNING_ALG,
   });
-  const checkpoint: Checkpoint = { ...statement, signature_b64url: await signer.sign(statement) };
-  const bundles = new Map<string, EvidenceBundle[]>();
-  const heads = new Map<string, TenantHead>();
+  const checkpoint: CheckpointV1 = { ...statement, signature_b64url: await signer.sign(statement) };
+  const bundles = new Map<string, EvidenceBundleV1[]>();
+  const heads = new Map<string, TenantHeadV1>();
   tenants.forEach((tenant, t) => {
     const { events, receipts, head } = perTenant.get(tenant)!;
     heads.set(tenant, head);
@@ -100,6 +100,6 @@ export async function sealPeriod(signer: Signer, sizes: Record<string, number>, 
 }
 
 /** A pending bundle (§5): event and receipt only. */
-export function pendingOf(bundle: EvidenceBundle): EvidenceBundle {
+export function pendingOf(bundle: EvidenceBundleV1): EvidenceBundleV1 {
   return { v: 1, status: 'pending', event: bundle.event, receipt: bundle.receipt };
 }

@@ -1,5 +1,5 @@
 import { sha256 } from '../../protocol/index.js';
-import type { TreeBuilder } from '../tree-builder.js';
+import type { TreeBuilder, TreeStart } from '../tree-builder.js';
 import { BATCH, IN, OUT, STACK, type TreeWasm } from './engine.js';
 
 /**
@@ -15,7 +15,15 @@ export class WasmTreeBuilder implements TreeBuilder {
   private depth = 0;
   private count = 0;
 
-  constructor(private readonly wasm: TreeWasm) {}
+  constructor(
+    private readonly wasm: TreeWasm,
+    start?: TreeStart,
+  ) {
+    if (!start) return;
+    start.frontier.forEach((hash, i) => this.stack.set(hash, 32 * i));
+    this.depth = start.frontier.length;
+    this.count = start.size;
+  }
 
   get size(): number {
     return this.count + this.waiting;
@@ -44,6 +52,11 @@ export class WasmTreeBuilder implements TreeBuilder {
     memory.set(this.stack.subarray(0, 32 * this.depth), STACK);
     this.wasm.fold(this.depth);
     return memory.slice(OUT, OUT + 32);
+  }
+
+  frontier(): Uint8Array[] {
+    this.flush();
+    return Array.from({ length: this.depth }, (_, i) => this.stack.slice(32 * i, 32 * i + 32));
   }
 
   private flush(): void {

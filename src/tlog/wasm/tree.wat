@@ -1,6 +1,6 @@
 ;; SHA-256 and RFC 9162 tree hashing for the verifier's bulk paths (audits, root
-;; rebuilds). The source of src/verify/wasm/tree-bytes.ts: regenerate that file
-;; with `node src/verify/wasm/build.mjs` after any change here (a test checks they agree).
+;; rebuilds). The source of src/tlog/wasm/tree-bytes.ts: regenerate that file
+;; with `node src/tlog/wasm/build.mjs` after any change here (a test checks they agree).
 ;;
 ;; Memory (one page):
 ;;   0     K, the 64 round constants

@@ -1,0 +1,71 @@
+/**
+ * Growing a log's tiles (C2SP tlog-tiles) as entries are appended: only the
+ * right edge of the tree changes, one partial tile per level, so an append of k
+ * leaves to a log of n touches O(k/256 + log n) tiles and never reads the rest.
+ * A tile that fills up is hashed into the level above (a partial tile never is).
+ */
+import { AegisLogError, ErrorCode } from '../protocol/index.js';
+import { perfectRoot } from './tile-proofs.js';
+import { TILE_BYTES, TILE_WIDTH, hashesAtLevel, partialTilesOf, type TileRef } from './tiles.js';
+
+export interface TileWrite {
+  /** The tile as it now is: full (width 256), or the partial tile at its new width. */
+  tile: TileRef & { level: number };
+  /** Its `32 · width` bytes. A partial tile's bytes are a prefix of every later state of that tile. */
+  bytes: Uint8Array;
+}
+
+export interface AppendResult {
+  size: number;
+  /** Every tile the append filled or grew, each once, in its final state. */
+  writes: TileWrite[];
+}
+
+/**
+ * Appends leaf hashes (32 bytes each, concatenated) to a tree of `size` whose
+ * partial tiles are `edge` (`edge[level]`: that level's partial tile, empty when
+ * the level has none; as `partialTilesOf(size)` lists them). Pure: the caller
+ * reads the edge and writes the result in one transaction.
+ */
+export function appendLeafHashes(size: number, edge: readonly (Uint8Array | undefined)[], leafHashes: Uint8Array): AppendResult {
+  if (leafHashes.length % 32 !== 0) throw new AegisLogError(ErrorCode.HashLength, 'leaf hashes must be 32 bytes each', { field: 'leafHashes' });
+  const levels: { index: number; bytes: Uint8Array; width: number; changed: boolean }[] = [];
+  const levelAt = (level: number) => {
+    while (levels.length <= level) {
+      const l = levels.length;
+      const count = hashesAtLevel(size, l);
+      const width = count % TILE_WIDTH;
+      const given = edge[l] ?? new Uint8Array(0);
+      if (given.length < 32 * width) {
+        throw new AegisLogError(ErrorCode.TileInvalid, `the level-${l} edge tile of a tree of ${size} must hold ${width} hashes, not ${given.length / 32}`);
+      }
+      const bytes = new Uint8Array(TILE_BYTES);
+      bytes.set(given.subarray(0, 32 * width));
+      levels.push({ index: Math.floor(count / TILE_WIDTH), bytes, width, changed: false });
+    }
+    return levels[level]!;
+  };
+  const writes: TileWrite[] = [];
+  const push = (level: number, hash: Uint8Array) => {
+    const at = levelAt(level);
+    at.bytes.set(hash, 32 * at.width++);
+    at.changed = true;
+    if (at.width < TILE_WIDTH) return;
+    writes.push({ tile: { level, index: at.index, width: TILE_WIDTH }, bytes: at.bytes.slice() });
+    const root = perfectRoot(at.bytes, 0, TILE_WIDTH);
+    at.index++;
+    at.width = 0;
+    at.changed = false;
+    push(level + 1, root);
+  };
+  for (let at = 0; at < leafHashes.length; at += 32) push(0, leafHashes.subarray(at, at + 32));
+  levels.forEach((at, level) => {
+    if (at.changed) writes.push({ tile: { level, index: at.index, width: at.width }, bytes: at.bytes.slice(0, 32 * at.width) });
+  });
+  return { size: size + leafHashes.length / 32, writes };
+}
+
+/** The tiles `appendLeafHashes` needs as its edge for a tree of `size`. */
+export function edgeTilesOf(size: number): (TileRef & { level: number })[] {
+  return partialTilesOf(size) as (TileRef & { level: number })[];
+}

@@ -1,0 +1,200 @@
+/**
+ * RFC 9162 roots and proofs read from C2SP tiles (PROTOCOL.md §5), in the way of
+ * Go's sumdb/tlog: every hash a proof needs is the root of a range of leaves, every
+ * such range is a run of perfect subtrees, and a perfect subtree of height h is
+ * 2^(h mod 8) consecutive hashes of one tile at level ⌊h/8⌋. So a proof reads
+ * O(log n) tiles, whatever the size of the log, and a static copy of the tiles
+ * proves as much as the server.
+ *
+ * Each function first lists the tiles it needs, reads them all in one call to the
+ * source, then hashes: a source may batch, cache or fetch them in parallel.
+ */
+import { AegisLogError, ErrorCode } from '../protocol/index.js';
+import { bytesToWords, nodeWords, wordsToBytes } from './sha256-tree.js';
+import { TILE_HEIGHT, TILE_WIDTH, tileAt, tilePath, type TileRef } from './tiles.js';
+
+/** Where tiles come from: a store, a cache, or `fetch` of a static mirror. Each answer holds at least `width` hashes. */
+export interface TileSource {
+  read(tiles: readonly TileRef[]): Promise<Uint8Array[]>;
+}
+
+/** A range of leaves [lo, hi) whose root a proof carries. */
+export type LeafRange = readonly [lo: number, hi: number];
+
+/** A perfect subtree: 2^height leaves starting at index · 2^height. */
+interface Subtree {
+  height: number;
+  index: number;
+}
+
+/** MTH of the first `size` leaves. */
+export async function rootFromTiles(size: number, source: TileSource): Promise<Uint8Array> {
+  checkCount(size, 'size');
+  if (size === 0) return EMPTY_ROOT;
+  const [root] = await rangeRoots(size, [[0, size]], source);
+  return root!;
+}
+
+/** The frontier at `size`: roots of the perfect subtrees of its binary decomposition, largest first (§5). */
+export async function frontierFromTiles(size: number, source: TileSource): Promise<Uint8Array[]> {
+  checkCount(size, 'size');
+  const subtrees = subtreesOf(0, size);
+  const hashes = await subtreeHashes(size, subtrees, source);
+  return subtrees.map((s) => hashes.get(key(s))!);
+}
+
+/** The leaf hash at `index` (level 0 of the tiles). */
+export async function leafHashFromTiles(index: number, size: number, source: TileSource): Promise<Uint8Array> {
+  checkIndex(index, size);
+  const [hash] = await rangeRoots(size, [[index, index + 1]], source);
+  return hash!;
+}
+
+/** RFC 9162 §2.1.3.1 inclusion proof of leaf `index` in the tree of `size`. */
+export async function inclusionFromTiles(index: number, size: number, source: TileSource): Promise<Uint8Array[]> {
+  checkIndex(index, size);
+  return rangeRoots(size, inclusionRanges(index, size), source);
+}
+
+/** RFC 9162 §2.1.4.1 consistency proof from size `m` to size `n` (empty when m is 0 or m = n). */
+export async function consistencyFromTiles(m: number, n: number, source: TileSource): Promise<Uint8Array[]> {
+  checkCount(m, 'm');
+  checkCount(n, 'n');
+  if (m > n) throw new AegisLogError(ErrorCode.ProofInvalid, `no consistency proof from ${m} to the smaller ${n}`, { field: 'm' });
+  if (m === 0 || m === n) return [];
+  return rangeRoots(n, consistencyRanges(m, n), source);
+}
+
+/** The ranges whose roots make the inclusion path of leaf `index`, leaf end first: PATH(m, D[lo:hi]). */
+export function inclusionRanges(index: number, size: number): LeafRange[] {
+  const ranges: LeafRange[] = [];
+  let [lo, hi] = [0, size];
+  while (hi - lo > 1) {
+    const k = splitPoint(hi - lo);
+    if (index < lo + k) {
+      ranges.push([lo + k, hi]);
+      hi = lo + k;
+    } else {
+      ranges.push([lo, lo + k]);
+      lo += k;
+    }
+  }
+  return ranges.reverse();
+}
+
+/** The ranges whose roots make the consistency proof from m to n: SUBPROOF(m, D[0:n], true), in proof order. */
+export function consistencyRanges(m: number, n: number): LeafRange[] {
+  const ranges: LeafRange[] = [];
+  let [lo, hi, b] = [0, n, true];
+  // Each step keeps one side and records the root of the other; the walk ends on the old tree itself.
+  while (m !== hi - lo) {
+    const k = splitPoint(hi - lo);
+    if (m <= k) {
+      ranges.push([lo + k, hi]);
+      hi = lo + k;
+    } else {
+      ranges.push([lo, lo + k]);
+      m -= k;
+      lo += k;
+      b = false;
+    }
+  }
+  if (!b) ranges.push([lo, hi]);
+  return ranges.reverse();
+}
+
+/** Roots of leaf ranges of the tree of `size`, each folded from its perfect subtrees. */
+export async function rangeRoots(size: number, ranges: readonly LeafRange[], source: TileSource): Promise<Uint8Array[]> {
+  const runs = ranges.map(([lo, hi]) => subtreesOf(lo, hi));
+  const hashes = await subtreeHashes(size, runs.flat(), source);
+  return runs.map((run) => {
+    let root = hashes.get(key(run.at(-1)!))!;
+    for (let j = run.length - 2; j >= 0; j--) root = node(hashes.get(key(run[j]!))!, root);
+    return root;
+  });
+}
+
+/**
+ * The perfect subtrees of [lo, hi), largest first. Ranges of an RFC 9162 tree start
+ * at a multiple of their largest power of two, so each subtree is aligned.
+ */
+function subtreesOf(lo: number, hi: number): Subtree[] {
+  const out: Subtree[] = [];
+  for (let at = lo; at < hi; ) {
+    let height = 0;
+    while (2 ** (height + 1) <= hi - at) height++;
+    out.push({ height, index: at / 2 ** height });
+    at += 2 ** height;
+  }
+  return out;
+}
+
+/** Hashes of perfect subtrees of the tree of `size`, read from the tiles that hold them. */
+async function subtreeHashes(size: number, subtrees: readonly Subtree[], source: TileSource): Promise<Map<string, Uint8Array>> {
+  const wanted = new Map<string, { subtree: Subtree; tile: TileRef; first: number; count: number }>();
+  const tiles = new Map<string, TileRef>();
+  for (const subtree of subtrees) {
+    const level = Math.floor(subtree.height / TILE_HEIGHT);
+    const count = 2 ** (subtree.height - level * TILE_HEIGHT);
+    const first = subtree.index * count;
+    const tile = tileAt(size, level, first + count - 1);
+    if (!tile) throw new AegisLogError(ErrorCode.ProofInvalid, `a tree of ${size} has no subtree of height ${subtree.height} at ${subtree.index}`);
+    tiles.set(tilePath(tile), tile);
+    wanted.set(key(subtree), { subtree, tile, first: first - tile.index * TILE_WIDTH, count });
+  }
+  const refs = [...tiles.values()];
+  const bytes = await source.read(refs);
+  const byPath = new Map(refs.map((ref, i) => [tilePath(ref), bytes[i]!] as const));
+  const out = new Map<string, Uint8Array>();
+  for (const [id, { tile, first, count }] of wanted) {
+    const data = byPath.get(tilePath(tile));
+    if (!(data instanceof Uint8Array) || data.length < 32 * tile.width) {
+      throw new AegisLogError(ErrorCode.TileInvalid, `${tilePath(tile)} is missing or shorter than ${tile.width} hashes`);
+    }
+    out.set(id, perfectRoot(data, first, count));
+  }
+  return out;
+}
+
+/** Root of the perfect tree over `count` (a power of two) consecutive hashes of a tile, reduced in place in words. */
+export function perfectRoot(tile: Uint8Array, first: number, count: number): Uint8Array {
+  if (count === 1) return tile.slice(32 * first, 32 * first + 32);
+  const words = new Int32Array(8 * count);
+  for (let i = 0; i < count; i++) bytesToWords(tile.subarray(32 * (first + i), 32 * (first + i) + 32), words, 8 * i);
+  for (let width = count; width > 1; width /= 2) {
+    for (let i = 0; i < width / 2; i++) nodeWords(words, 16 * i, words, 16 * i + 8, words, 8 * i);
+  }
+  return wordsToBytes(words, 0);
+}
+
+const EMPTY_ROOT = Uint8Array.from([
+  0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+  0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+]);
+
+function node(left: Uint8Array, right: Uint8Array): Uint8Array {
+  const words = new Int32Array(16);
+  bytesToWords(left, words, 0);
+  bytesToWords(right, words, 8);
+  nodeWords(words, 0, words, 8, words, 0);
+  return wordsToBytes(words, 0);
+}
+
+const key = (s: Subtree) => `${s.height}/${s.index}`;
+
+/** Largest power of two strictly below n (n ≥ 2). */
+function splitPoint(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+function checkCount(n: number, field: string): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new AegisLogError(ErrorCode.ProofInvalid, `${field} must be a non-negative safe integer`, { field });
+}
+
+function checkIndex(index: number, size: number): void {
+  checkCount(index, 'index');
+  checkCount(size, 'size');
+  if (index >= size) throw new AegisLogError(ErrorCode.ProofInvalid, `leaf ${index} is outside a tree of ${size}`, { field: 'index' });
+}
