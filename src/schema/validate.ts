@@ -70,7 +70,8 @@ export function validateContext(name: ContextName, value: unknown, options: Vali
   const ctx = value as Record<string, unknown>;
   const rules = CONTEXT_RULES[name];
   for (const key of Object.keys(ctx)) {
-    if (!(key in rules)) throw invalid(`${name}.${key}`, `is not a field of ${name} (known: ${Object.keys(rules).join(', ')})`);
+    // Own fields only: `key in rules` would also take constructor, toString, __proto__… from Object.prototype.
+    if (!Object.hasOwn(rules, key)) throw invalid(`${name}.${key}`, `is not a field of ${name} (known: ${Object.keys(rules).join(', ')})`);
     if (ctx[key] === null && options.dropNullContextFields) delete ctx[key];
   }
   for (const field in rules) {
