@@ -1,5 +1,5 @@
 import { AegisLogError, ErrorCode } from '../protocol/index.js';
-import { isPlainObject, validateEvent } from '../schema/index.js';
+import { CONTEXT_NAMES, EVENT_FIELDS, invalid, isPlainObject, validateEvent } from '../schema/index.js';
 import type { WireEvent } from '../protocol/index.js';
 // The server's body reader, error mapping and error shape: the relay refuses input exactly as the server does.
 import { clientError, errorBody, json, readJson } from '../transport/web-handler.js';
@@ -83,7 +83,7 @@ export function createRelay(options: RelayOptions): Relay {
 
   async function single(body: unknown, origin: string | null): Promise<Response> {
     try {
-      validateEvent(body);
+      checkAsServer(body, true);
     } catch (error) {
       return refusal(error, origin);
     }
@@ -92,33 +92,49 @@ export function createRelay(options: RelayOptions): Relay {
 
   async function batch(body: unknown, route: Route, origin: string | null): Promise<Response> {
     // A beacon carries {"key","events"}; the key is the browser's business and is never forwarded.
-    if (!isPlainObject(body) || !Array.isArray(body.events) || body.events.length === 0) {
-      return failure(400, 'bad_request', 'events must be a non-empty array of events', origin, {}, 'events');
-    }
+    if (!isPlainObject(body) || !Array.isArray(body.events)) return failure(400, 'bad_request', 'body must be {"events":[...]}', origin, {}, 'events');
     const good: { event: WireEvent; index: number }[] = [];
     const errors: BatchError[] = [];
     body.events.forEach((event: unknown, index: number) => {
       try {
-        good.push({ event: validateEvent(event), index });
+        checkAsServer(event, false);
+        good.push({ event: event as WireEvent, index });
       } catch (error) {
         const known = clientError(error);
         if (!known) throw error;
+        // The server's per-event error: the field as in the event itself, the index saying which event.
         const eventId = isPlainObject(event) && typeof event.event_id === 'string' ? event.event_id : undefined;
-        errors.push({ index, ...(eventId === undefined ? {} : { event_id: eventId }), code: known.code, message: known.message, field: `events[${index}].${known.field}` });
+        errors.push({ index, ...(eventId === undefined ? {} : { event_id: eventId }), code: known.code, message: known.message, ...(known.field === undefined ? {} : { field: known.field }) });
       }
     });
-    if (good.length === 0) {
-      // Nothing to forward: the whole request is bad input, named by its first field.
-      const first = errors[0]!;
-      return json(400, { ...errorBody(first.code, first.message, first.field), errors }, corsHeaders(origin));
-    }
-    const answer = await forwardBatches(good, (chunk) => post('/ingest/batch', chunk));
+    // As the server does: a batch is answered 200, its bad events named in `errors`, even when none is good.
+    const answer = good.length ? await forwardBatches(good, (chunk) => post('/ingest/batch', chunk)) : { receipts: [], errors: [] };
     if (answer instanceof Response) return upstreamAnswer(answer, origin);
     answer.errors.push(...errors);
     answer.errors.sort((a, b) => a.index - b.index);
     if (route === 'beacon') return new Response(null, { status: 204, headers: corsHeaders(origin) });
     return json(200, answer, corsHeaders(origin));
   }
+}
+
+/**
+ * Refuses what the server would refuse, with its words: the server first fills what it may (the
+ * key's tenant, the ids) and, on the Python-compatible /ingest, treats `null` as absent, then runs
+ * the shared validator. The relay does the same on a copy and forwards the event unchanged, so that
+ * the server fills it exactly as it would have.
+ */
+function checkAsServer(raw: unknown, pythonCompatible: boolean): void {
+  if (!isPlainObject(raw)) throw invalid('event', 'must be a JSON object');
+  const event: Record<string, unknown> = { ...raw };
+  if (pythonCompatible) {
+    for (const field of EVENT_FIELDS) if (event[field] === null) delete event[field];
+    // dropNullContextFields deletes inside the contexts: copies, not the caller's objects.
+    for (const name of CONTEXT_NAMES) if (isPlainObject(event[name])) event[name] = { ...event[name] };
+  }
+  // The server takes its key's tenant for a missing tenant_id and answers 403 for any other string, before
+  // the validator sees it: the relay, which does not know its key's tenant, leaves that answer to the server.
+  if (event.tenant_id === undefined || typeof event.tenant_id === 'string') event.tenant_id = 'tenant-of-the-key';
+  validateEvent(event, { idsFollow: true, dropNullContextFields: pythonCompatible });
 }
 
 /** Exact origins, as browsers send them: `https://app.example.com/` is kept as `https://app.example.com`; blanks (an empty env var split on commas) are skipped. */
