@@ -8,6 +8,8 @@ export const POLICY_HASH = /^sha256:[0-9a-f]{64}$/;
 export const EVENT_FIELDS = [
   'tenant_id', 'event_type', 'event_id', 'trace_id', 'recorded_at',
   'policy_context', 'data_provenance', 'human_intervention', 'model_context', 'session_context', 'performance_metrics',
+  // Set by the client's queue, so that an auditor can count what never arrived (PROTOCOL.md §2).
+  'client_id', 'client_seq',
 ] as const;
 
 /** Names the server puts on receipts; an event that carried them would read as if the server had said so. */

@@ -43,6 +43,8 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
   if (e.recorded_at !== undefined && !isTime(e.recorded_at)) {
     throw invalid('recorded_at', 'must be an RFC 3339 UTC time with milliseconds, such as 2026-11-28T09:16:52.123Z');
   }
+  if (e.client_id !== undefined) checkPattern(e.client_id, 'client_id', EVENT_ID, '1–128 of [A-Za-z0-9._:-]');
+  if (e.client_seq !== undefined && !(Number.isSafeInteger(e.client_seq) && (e.client_seq as number) >= 1)) throw invalid('client_seq', 'must be an integer ≥ 1');
   let bytes = 2;
   for (const key of Object.keys(e)) {
     const value = e[key];

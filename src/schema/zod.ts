@@ -70,6 +70,8 @@ export const EventSchema = z
     event_id: z.string().regex(EVENT_ID),
     trace_id: z.string().regex(EVENT_ID),
     recorded_at: z.iso.datetime({ precision: 3 }).optional(),
+    client_id: z.string().regex(EVENT_ID).optional(),
+    client_seq: z.number().int().min(1).optional(),
     ...Object.fromEntries(Object.entries(ContextSchemas).map(([k, s]) => [k, s.optional()])),
   });
 

@@ -13,6 +13,8 @@ const base = () => ({
 const full = () => ({
   ...base(),
   recorded_at: '2026-11-28T09:16:52.123Z',
+  client_id: '0b6c1b1e-2a44-4d6e-9f1e-3c1b7a2d9e10',
+  client_seq: 42,
   prompt: 'héllo',
   policy_context: { policy_name: 'p', policy_version: '1', policy_hash: `sha256:${'ab'.repeat(32)}` },
   data_provenance: { reference_databases: ['kb'], training_datasets: [], data_version: 'v', lineage: 's3://x' },
@@ -46,6 +48,11 @@ const bad: [string, Record<string, unknown>, string][] = [
   ['NaN in the payload', { ...base(), score: NaN }, 'score'],
   ['an unsafe integer deep in the payload', { ...base(), a: { b: [1, 2 ** 60] } }, 'a.b[1]'],
   ['BigInt in the payload', { ...base(), n: 1n }, 'n'],
+  ['client_id outside its alphabet', { ...base(), client_id: 'tab one' }, 'client_id'],
+  ['client_id that is a number', { ...base(), client_id: 7 }, 'client_id'],
+  ['client_seq 0 (numbers start at 1)', { ...base(), client_id: 'c', client_seq: 0 }, 'client_seq'],
+  ['a fractional client_seq', { ...base(), client_id: 'c', client_seq: 1.5 }, 'client_seq'],
+  ['client_seq as a string', { ...base(), client_id: 'c', client_seq: '3' }, 'client_seq'],
 ];
 
 describe('validateEvent', () => {
@@ -92,7 +99,7 @@ describe('validateEvent', () => {
   });
 
   it('checkPayloadKeys refuses every reserved name', () => {
-    for (const key of ['tenant_id', 'model_context', 'received_at', 'signature_b64url']) {
+    for (const key of ['tenant_id', 'model_context', 'received_at', 'signature_b64url', 'client_id', 'client_seq']) {
       expect(() => checkPayloadKeys({ [key]: 1 })).toThrow(AegisLogValidationError);
     }
     expect(() => checkPayloadKeys({ model_id: 'gpt-4', latency_ms: 3 })).not.toThrow();
