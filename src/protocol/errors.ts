@@ -41,6 +41,14 @@ export const ErrorCode = {
   ProofInvalid: 'ERR_PROOF_INVALID',
   /** A tile path or tile that C2SP tlog-tiles does not allow, or tiles that do not fit the tree. */
   TileInvalid: 'ERR_TILE_INVALID',
+  /** Text that is not a C2SP signed note (signed-note.md): bad UTF-8, a control character, a bad signature line. */
+  NoteInvalid: 'ERR_NOTE_INVALID',
+  /** Note text that is not a C2SP checkpoint as PROTOCOL.md §4.4 has it (three lines, no extension lines). */
+  CheckpointInvalid: 'ERR_CHECKPOINT_INVALID',
+  /** A verifier key (vkey) or note signing key (skey) that is malformed, of an unknown type, or whose key ID does not match. */
+  VkeyInvalid: 'ERR_VKEY_INVALID',
+  /** A C2SP tlog-policy that breaks its syntax or rules; the message names the line. */
+  PolicyInvalid: 'ERR_POLICY_INVALID',
   // The client's own failures (AegisLogHttpError carries the HTTP status).
   Network: 'ERR_NETWORK',
   Timeout: 'ERR_TIMEOUT',
