@@ -15,3 +15,21 @@ export { verifyCheckpointChain, type ChainReport, type ChainOptions } from './ch
 export type { Check } from './read.js';
 export { auditPeriod, type AuditOptions, type AuditReport, type AuditProblem, type AuditTarget } from './audit.js';
 export type { ReceiptSource } from './ndjson.js';
+export {
+  parseNote, formatNote, signNote, signatureLine, parseSignatureLine, parseSignatureLines, isKeyName,
+  MAX_NOTE_SIGNATURES, type Note, type NoteSignature, type NoteSigner,
+} from '../tlog/note.js';
+export { parseVkey, formatVkey, noteKeyId, NoteKeyType, type NoteVerifierKey } from '../tlog/vkey.js';
+export { parseCheckpoint, formatCheckpoint, EMPTY_TREE_ROOT, type CheckpointBody, type ParseCheckpointOptions } from '../tlog/checkpoint.js';
+export {
+  cosignatureV1Message, subtreeV1Message, parseTimestampedSignature, type SubtreeMessage, type TimestampedSignature,
+} from '../tlog/cosignature.js';
+export {
+  parsePolicy, formatPolicy, quorumSatisfied, describeQuorum,
+  type Policy, type PolicyLog, type PolicyWitness, type PolicyGroup, type QuorumRule,
+} from '../tlog/policy.js';
+export {
+  verifyNote, policyFromKeys, DEFAULT_MAX_FUTURE_SKEW,
+  type NoteTrust, type NoteVerdict, type NoteCheck, type VerifyNoteOptions, type VerifiedSigner, type VerifiedCosigner,
+} from './notes.js';
+export type { MlDsa44 } from './ml-dsa.js';
