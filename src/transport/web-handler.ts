@@ -1,4 +1,7 @@
-import { AegisLogError } from '../protocol/index.js';
+import { AegisLogError, ErrorCode, pathOf } from '../protocol/index.js';
+import type { JsonPath } from '../protocol/index.js';
+import { DEFAULT_JSON_LIMITS, JsonScanner, pathsAt } from './json-guard.js';
+import type { JsonLimits } from './json-guard.js';
 
 /**
  * Web-standard HTTP plumbing for request handlers: typed errors, JSON answers in the API's
@@ -57,24 +60,33 @@ export function errorBody(code: string, message: string, field?: string, extra: 
 /**
  * Reads the body with a byte counter: a declared Content-Length over the limit
  * is refused before reading, and a stream that grows past it is cancelled at
- * once, so an oversized body is never held whole in memory.
+ * once, so an oversized body is never held whole in memory. `onChunk` sees each
+ * chunk as it arrives and may refuse the body by throwing.
  */
-export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+export async function readBody(request: Request, limit: number, onChunk?: (chunk: Uint8Array) => void): Promise<Uint8Array> {
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > limit) throw tooLarge(`body is larger than ${limit} bytes`);
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(`body is larger than ${limit} bytes`);
+  try {
+    for (;;) {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch {
+        throw badRequest('the request body was cut off before its end');
+      }
+      if (next.done) break;
+      total += next.value.byteLength;
+      if (total > limit) throw tooLarge(`body is larger than ${limit} bytes`);
+      onChunk?.(next.value);
+      chunks.push(next.value);
     }
-    chunks.push(value);
+  } catch (error) {
+    await reader.cancel().catch(() => {});
+    throw error;
   }
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
@@ -88,17 +100,96 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export async function readJson(request: Request, limit: number): Promise<unknown> {
-  const bytes = await readBody(request, limit);
+/** A number literal that a double cannot hold, where it is (`undefined`: the body itself) and its text. */
+export interface BadNumber {
+  path: JsonPath | undefined;
+  text: string;
+}
+
+export interface JsonBody {
+  value: unknown;
+  /** Bytes and JSON values in the body (what it cost to read). */
+  bytes: number;
+  values: number;
+  /** Number literals that do not survive as a double, for the caller to refuse (a batch: only their events). */
+  badNumbers: BadNumber[];
+}
+
+/**
+ * Reads a JSON body under a byte limit and `JsonLimits`, checked while it
+ * streams in (src/transport/json-guard.ts), then parses it. Too deep: 400
+ * `ERR_TOO_DEEP`; too many values: 413 (split it); not UTF-8 or not JSON: 400
+ * `bad_json`. Numbers that would change value are returned in `badNumbers`.
+ */
+export async function readJsonBody(
+  request: Request,
+  limit: number,
+  limits: JsonLimits = DEFAULT_JSON_LIMITS,
+  /** Told the JSON values scanned, once, whether the body is accepted or refused: what reading it cost. */
+  spent?: (values: number) => void,
+): Promise<JsonBody> {
+  const scanner = new JsonScanner(limits);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBody(request, limit, (chunk) => {
+      const refusal = scanner.push(chunk);
+      if (refusal?.kind === 'depth') throw new HttpError(400, ErrorCode.TooDeep, `the body nests deeper than ${refusal.limit} levels`);
+      if (refusal) throw tooLarge(`the body holds more than ${refusal.limit} JSON values; split it`);
+    });
+  } finally {
+    spent?.(scanner.values);
+  }
+  scanner.end();
   let text: string;
   try {
     text = utf8.decode(bytes);
   } catch {
     throw new HttpError(400, 'bad_json', 'body is not valid UTF-8');
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw new HttpError(400, 'bad_json', `body is not valid JSON: ${(error as Error).message}`);
   }
+  const { badNumbers: at } = scanner;
+  const paths = at.length === 0 ? [] : pathsAt(bytes, at);
+  const badNumbers = at.map((offset, i) => ({ path: paths[i], text: numberAt(bytes, offset) }));
+  return { value, bytes: bytes.byteLength, values: scanner.values, badNumbers };
+}
+
+/** `readJsonBody`'s value; a number that would change value refuses the body, naming its field. */
+export async function readJson(request: Request, limit: number, limits?: JsonLimits): Promise<unknown> {
+  const body = await readJsonBody(request, limit, limits);
+  const [bad] = body.badNumbers;
+  if (bad) throw badNumberError(pathOf(bad.path), bad.text);
+  return body.value;
+}
+
+/** 400 `ERR_JCS_INVALID` naming a number that a double cannot hold. */
+export function badNumberError(field: string, text: string): AegisLogError {
+  const shown = text.length > 40 ? `${text.slice(0, 37)}...` : text;
+  return new AegisLogError(ErrorCode.JcsInvalid, `${field} is ${shown}, which a double cannot hold (it would be stored as ${Number(text)}); send it as a string`, { field });
+}
+
+function numberAt(bytes: Uint8Array, offset: number): string {
+  let end = offset;
+  while (end < bytes.length && /[-+.eE0-9]/.test(String.fromCharCode(bytes[end]!))) end++;
+  return new TextDecoder().decode(bytes.subarray(offset, end));
+}
+
+/**
+ * The body's media type must be JSON (`application/json`, charset UTF-8 if
+ * given); `also` names others a route takes (`/beacon`: `text/plain`, which
+ * `sendBeacon` sends). Else 415.
+ */
+export function requireJsonType(request: Request, also: readonly string[] = []): void {
+  const header = request.headers.get('content-type');
+  const [type = '', ...params] = (header ?? '').split(';').map((p) => p.trim().toLowerCase());
+  const charset = params.find((p) => p.startsWith('charset='))?.slice(8).replace(/^"|"$/g, '');
+  const accepted = ['application/json', ...also];
+  if (accepted.includes(type) && (charset === undefined || charset === 'utf-8')) return;
+  const wanted = accepted.join(' or ');
+  const message = header === null ? `no Content-Type: send ${wanted}` : `Content-Type ${header} is not accepted here: send ${wanted} (UTF-8)`;
+  throw new HttpError(415, 'unsupported_media_type', message, 'content-type');
 }
