@@ -1,6 +1,7 @@
 import { AegisLogError, bytesEqual } from '../protocol/index.js';
 import { TENANT_ID } from '../schema/index.js';
 import { HttpError, badRequest, forbidden } from '../transport/web-handler.js';
+import type { KeyBudget } from './rate-limit.js';
 
 /** One entry of the keys file. `read` includes `ingest`; `admin` keys have `tenant_id: "*"` and include `read`. */
 export interface ApiKeyConfig {
@@ -19,12 +20,16 @@ export interface KeyRing {
   find(presented: string): ApiKeyConfig | undefined;
   /** Whether any key that may ingest allows `origin` (answers CORS preflights, which carry no key). */
   anyAllows(origin: string): boolean;
+  /** Each key's rate budget: `authenticate` admits a request, the route charges what it carried. */
+  budget: KeyBudget;
 }
+
+const UNLIMITED: KeyBudget = { admit() {}, charge() {} };
 
 const utf8 = new TextEncoder();
 
 /** `sha256` is the server's own (node:crypto's under Node): every request hashes the key it presents. */
-export function keyRing(keys: readonly ApiKeyConfig[], sha256: (data: Uint8Array) => Uint8Array): KeyRing {
+export function keyRing(keys: readonly ApiKeyConfig[], sha256: (data: Uint8Array) => Uint8Array, budget: KeyBudget = UNLIMITED): KeyRing {
   if (!Array.isArray(keys)) throw config('keys must be an array of {key, tenant_id, scope, origins?}');
   const seen = new Set<string>();
   const entries = keys.map((entry, i) => {
@@ -44,6 +49,7 @@ export function keyRing(keys: readonly ApiKeyConfig[], sha256: (data: Uint8Array
     anyAllows(origin) {
       return entries.some(({ entry }) => entry.scope !== 'admin' && allowsOrigin(entry, origin));
     },
+    budget,
   };
 }
 
@@ -81,6 +87,7 @@ export function authenticate(ring: KeyRing, presented: string | undefined, scope
   const key = ring.find(presented);
   if (!key) throw new HttpError(401, 'unauthorized', 'unknown API key', undefined, { 'www-authenticate': 'Bearer' });
   if (RANK[key.scope] < RANK[scope]) throw forbidden(`this route needs a ${scope} key; this key's scope is ${key.scope}`);
+  ring.budget.admit(key);
   return key;
 }
 

@@ -1,9 +1,13 @@
+import { pathOf } from '../protocol/index.js';
+import type { JsonPath } from '../protocol/index.js';
 import { allowsOrigin, authenticate, presentedKey } from './auth.js';
 import type { ApiKeyConfig } from './auth.js';
+import { VALUES_PER_UNIT } from './context.js';
 import type { Context, Handler } from './context.js';
-import { HttpError, badRequest, errorBody, forbidden, json, readJson, tooLarge } from '../transport/web-handler.js';
+import { HttpError, badNumberError, badRequest, errorBody, forbidden, json, readJsonBody, requireJsonType, tooLarge } from '../transport/web-handler.js';
+import type { BadNumber } from '../transport/web-handler.js';
 import { ingestEvents } from './ingest.js';
-import type { IngestOutcome } from './ingest.js';
+import type { EventError, IngestOutcome } from './ingest.js';
 import { isPlainObject } from '../schema/index.js';
 
 /**
@@ -23,10 +27,14 @@ export function corsHeaders(origin: string): Record<string, string> {
   };
 }
 
-/** A cross-origin browser call: its Origin, or undefined for a server or a same-origin page. */
-export function crossOrigin(request: Request, url: URL): string | undefined {
+/**
+ * A cross-origin browser call: its Origin, or undefined for a server or a page
+ * of this server's own public origins. Not "Origin equals Host": under DNS
+ * rebinding a hostile page's Host is whatever name it rebound to us.
+ */
+export function crossOrigin(request: Request, ctx: Context): string | undefined {
   const origin = request.headers.get('origin');
-  return origin === null || origin === url.origin ? undefined : origin;
+  return origin === null || ctx.isPublicOrigin(origin) ? undefined : origin;
 }
 
 function checkOrigin(key: ApiKeyConfig, origin: string | undefined): Record<string, string> {
@@ -35,21 +43,28 @@ function checkOrigin(key: ApiKeyConfig, origin: string | undefined): Record<stri
   return corsHeaders(origin);
 }
 
-export const ingestOne: Handler = async (request, url, ctx) => {
+export const ingestOne: Handler = async (request, _url, ctx) => {
   const key = authenticate(ctx.ring, presentedKey(request), 'ingest');
-  const cors = checkOrigin(key, crossOrigin(request, url));
-  const event = await readJson(request, ctx.limits.ingestBytes);
-  const [outcome] = await ingestEvents(ctx, [event], key, true);
+  const cors = checkOrigin(key, crossOrigin(request, ctx));
+  requireJsonType(request);
+  const body = await readJsonBody(request, ctx.limits.ingestBytes, jsonLimits(ctx), spentBy(ctx, key));
+  ctx.ring.budget.charge(key, 1);
+  const [bad] = body.badNumbers;
+  if (bad) throw badNumberError(pathOf(bad.path), bad.text);
+  const [outcome] = await ingestEvents(ctx, [body.value], key, true);
   if ('receipt' in outcome!) return json(200, outcome.receipt, cors);
   const { status, code, message, field } = outcome!.error;
   return json(status, errorBody(code, message, field), cors);
 };
 
-export const ingestBatch: Handler = async (request, url, ctx) => {
+export const ingestBatch: Handler = async (request, _url, ctx) => {
   const key = authenticate(ctx.ring, presentedKey(request), 'ingest');
-  const cors = checkOrigin(key, crossOrigin(request, url));
-  const events = eventsOf(await readJson(request, ctx.limits.batchBytes), ctx);
-  return json(200, batchAnswer(await ingestEvents(ctx, events, key, false)), cors);
+  const cors = checkOrigin(key, crossOrigin(request, ctx));
+  requireJsonType(request);
+  const body = await readJsonBody(request, ctx.limits.batchBytes, jsonLimits(ctx), spentBy(ctx, key));
+  const events = eventsOf(body.value, ctx);
+  ctx.ring.budget.charge(key, events.length);
+  return json(200, batchAnswer(await ingestChecked(ctx, events, body.badNumbers, key)), cors);
 };
 
 /**
@@ -57,22 +72,70 @@ export const ingestBatch: Handler = async (request, url, ctx) => {
  * `ingest` keys: a read key in a page would be a secret handed to every visitor.
  * The Origin is checked once the key is known, and the answer is always 204.
  */
-export const beacon: Handler = async (request, url, ctx) => {
-  const body = await readJson(request, ctx.limits.beaconBytes);
+export const beacon: Handler = async (request, _url, ctx) => {
+  requireJsonType(request, ['text/plain']);
+  const read = await readJsonBody(request, ctx.limits.beaconBytes, jsonLimits(ctx));
+  const body = read.value;
   if (!isPlainObject(body) || typeof body.key !== 'string') throw badRequest('a beacon body is {"key","events":[...]}', 'key');
   const key = authenticate(ctx.ring, body.key, 'ingest');
   if (key.scope !== 'ingest') throw forbidden(`a ${key.scope} key is a secret and must never be sent from a browser; use an ingest key`, 'key');
-  const cors = checkOrigin(key, crossOrigin(request, url));
-  await ingestEvents(ctx, eventsOf(body, ctx), key, false);
+  const cors = checkOrigin(key, crossOrigin(request, ctx));
+  const events = eventsOf(body, ctx);
+  spentBy(ctx, key)(read.values);
+  ctx.ring.budget.charge(key, events.length);
+  await ingestChecked(ctx, events, read.badNumbers, key);
   return new Response(null, { status: 204, headers: cors });
 };
 
 /** CORS preflight: it carries no key, so it is allowed when some ingest key allows the origin. */
-export function preflight(request: Request, url: URL, ctx: Context): Response {
-  const origin = crossOrigin(request, url);
+export function preflight(request: Request, ctx: Context): Response {
+  const origin = crossOrigin(request, ctx);
   if (origin === undefined) return new Response(null, { status: 204 });
   if (!ctx.ring.anyAllows(origin)) return json(403, errorBody('origin_not_allowed', `origin ${origin} is not allowed`));
   return new Response(null, { status: 204, headers: corsHeaders(origin) });
+}
+
+const jsonLimits = (ctx: Context) => ({ maxDepth: ctx.limits.jsonDepth, maxValues: ctx.limits.jsonValues });
+
+/** Charges the JSON values a body held (read and scanned, accepted or not) to the key that sent it. The events are charged once counted. */
+const spentBy = (ctx: Context, key: ApiKeyConfig) => (values: number) => ctx.ring.budget.charge(key, values / VALUES_PER_UNIT);
+
+/**
+ * `ingestEvents`, except that an event holding a number a double cannot hold
+ * (`1e-400`) is refused alone, naming its field, as the validator refuses
+ * others: JSON.parse has already changed that number, so only the text knew.
+ */
+async function ingestChecked(ctx: Context, events: unknown[], badNumbers: readonly BadNumber[], key: ApiKeyConfig): Promise<IngestOutcome[]> {
+  if (badNumbers.length === 0) return ingestEvents(ctx, events, key, false);
+  const refused = new Map<number, EventError>();
+  for (const { path, text } of badNumbers) {
+    const keys = keysOf(path);
+    if (keys[0] !== 'events' || typeof keys[1] !== 'number') throw badNumberError(pathOf(path), text);
+    const index = keys[1];
+    if (refused.has(index)) continue;
+    const { code, message, field } = badNumberError(pathOf(pathFrom(keys.slice(2))), text);
+    const raw = events[index];
+    const eventId = isPlainObject(raw) && typeof raw.event_id === 'string' ? raw.event_id : undefined;
+    refused.set(index, { index, ...(eventId === undefined ? {} : { event_id: eventId }), status: 400, code, message, field: field! });
+  }
+  const kept = events.flatMap((_, i) => (refused.has(i) ? [] : [i]));
+  const outcomes = await ingestEvents(ctx, kept.map((i) => events[i]), key, false);
+  const merged: IngestOutcome[] = outcomes.map((o) => {
+    const index = kept[o.index]!;
+    return 'receipt' in o ? { index, receipt: o.receipt } : { index, error: { ...o.error, index } };
+  });
+  for (const [index, error] of refused) merged.push({ index, error });
+  return merged.sort((a, b) => a.index - b.index);
+}
+
+function keysOf(path: JsonPath | undefined): (string | number)[] {
+  const keys: (string | number)[] = [];
+  for (let at = path; at; at = at.up) keys.unshift(at.key);
+  return keys;
+}
+
+function pathFrom(keys: (string | number)[]): JsonPath | undefined {
+  return keys.reduce<JsonPath | undefined>((up, key) => ({ up, key }), undefined);
 }
 
 function eventsOf(body: unknown, ctx: Context): unknown[] {

@@ -1,6 +1,7 @@
 import { AegisLogError, sha256 } from '../protocol/index.js';
 import type { CheckpointV1 } from '../protocol/index.js';
 import { keyRing } from './auth.js';
+import { keyBudget } from './rate-limit.js';
 import type { ApiKeyConfig } from './auth.js';
 import { DEFAULT_LIMITS } from './context.js';
 import type { Context, Handler, Limits } from './context.js';
@@ -28,6 +29,14 @@ export interface ServerOptions {
   sha256?: (data: Uint8Array) => Uint8Array;
   /** Where unexpected errors go, with the id that the 500 answer carries (default: console.error). */
   onError?: (error: unknown, errorId: string) => void;
+  /**
+   * This server's own public origins (`https://log.example.com`): pages served
+   * from them post to the ingest routes as same-origin, with any ingest key.
+   * Every other `Origin` must be in the key's `origins`. Default: none. Never
+   * judged from the `Host` header, which a DNS-rebinding page chooses.
+   * A function is asked on each request (`aegislog dev` learns its port after listening).
+   */
+  publicOrigins?: readonly string[] | (() => readonly string[]);
 }
 
 /** A Web-standard fetch handler, plus sealing controls for the host (timers, admin tools). */
@@ -74,12 +83,15 @@ export function createServer(options: ServerOptions): AegisServer {
   const logId = options.logId ?? 'aegislog';
   const hash = options.sha256 ?? sha256;
   const sealer = createSealer({ store, signer, periodMs: period * 1000, now, logId });
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const budget = keyBudget({ perSecond: limits.keyRatePerSecond, burst: limits.keyRateBurst }, now);
   const ctx: Context = {
     store,
     signer,
     sealer,
-    ring: keyRing(options.keys, hash),
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    ring: keyRing(options.keys, hash, budget),
+    limits,
+    isPublicOrigin: publicOriginCheck(options.publicOrigins),
     logId,
     periodSeconds: period,
     evidenceOf: evidenceBuilder(store),
@@ -120,13 +132,13 @@ export function createServer(options: ServerOptions): AegisServer {
       allowed.push(route.method);
     }
     if (allowed.length === 0) throw new HttpError(404, 'not_found', `no route ${url.pathname}`);
-    if (request.method === 'OPTIONS' && CORS_ROUTES.has(url.pathname)) return preflight(request, url, ctx);
+    if (request.method === 'OPTIONS' && CORS_ROUTES.has(url.pathname)) return preflight(request, ctx);
     throw new HttpError(405, 'method_not_allowed', `${request.method} is not allowed on ${url.pathname}`, undefined, { allow: allowed.join(', ') });
   }
 
   function errorResponse(error: unknown, request: Request, url: URL | undefined): Response {
     // Browsers may read the errors of the ingest routes, so that a client can tell "split" from "drop".
-    const origin = url && CORS_ROUTES.has(url.pathname) ? crossOrigin(request, url) : undefined;
+    const origin = url && CORS_ROUTES.has(url.pathname) ? crossOrigin(request, ctx) : undefined;
     const cors = origin !== undefined && ctx.ring.anyAllows(origin) ? corsHeaders(origin) : {};
     const known = clientError(error);
     if (known) return json(known.status, errorBody(known.code, known.message, known.field), { ...cors, ...known.headers });
@@ -142,4 +154,21 @@ export function createServer(options: ServerOptions): AegisServer {
     sealNow: () => ready.then(() => sealer.sealNow()),
     nextSealAt: () => sealer.openPeriodEnd(),
   });
+}
+
+function publicOriginCheck(option: ServerOptions['publicOrigins']): (origin: string) => boolean {
+  if (typeof option === 'function') return (origin) => option().includes(origin);
+  const origins = new Set(
+    (option ?? []).map((text, i) => {
+      let origin: string | undefined;
+      try {
+        origin = new URL(text).origin;
+      } catch {
+        // reported below
+      }
+      if (!origin || origin === 'null') throw new AegisLogError('ERR_CONFIG', `publicOrigins[${i}] is not an origin such as https://log.example.com`, { field: 'publicOrigins' });
+      return origin;
+    }),
+  );
+  return (origin) => origins.has(origin);
 }

@@ -85,7 +85,7 @@ describe('aegislog dev as a child process', () => {
       const child = spawnNode(cli, ['dev', '--port', '0', '--data', join(temp.dir, 'd'), '--keys', keysFile]);
       try {
         const [, url] = await child.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-        const response = await fetch(`${url}/ingest`, { method: 'POST', headers: { 'x-api-key': 'my-own-secret-key-0001' }, body: '{"event_type":"x"}' });
+        const response = await fetch(`${url}/ingest`, { method: 'POST', headers: { 'x-api-key': 'my-own-secret-key-0001', 'content-type': 'application/json' }, body: '{"event_type":"x"}' });
         expect(((await response.json()) as { tenant_id: string }).tenant_id).toBe('bank');
         expect(child.output()).not.toContain('demo tenant');
       } finally {

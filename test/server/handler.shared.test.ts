@@ -22,7 +22,7 @@ async function setup() {
 test('ingest, seal and a sealed evidence bundle that the offline verifier accepts', async () => {
   const { server, signer } = await setup();
   const post = (path: string, body: unknown, key = KEY) =>
-    server(new Request(`http://edge.test${path}`, { method: 'POST', headers: { 'x-api-key': key }, body: JSON.stringify(body) }));
+    server(new Request(`http://edge.test${path}`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(body) }));
   const receipt = (await (await post('/ingest', { event_type: 'edge', model_id: 'm' })).json()) as Receipt;
   expect(receipt.ok).toBe(true);
   expect((await post('/admin/seal', {}, ADMIN)).status).toBe(200);
@@ -46,7 +46,7 @@ test('a body that never ends is cut at the limit: 413, and the stream is cancell
     },
   });
   const request = new Request('http://edge.test/ingest/batch', {
-    method: 'POST', headers: { 'x-api-key': KEY }, body: endless, duplex: 'half',
+    method: 'POST', headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, body: endless, duplex: 'half',
   } as RequestInit);
   const response = await server(request);
   expect(response.status).toBe(413);

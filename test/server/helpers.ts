@@ -48,9 +48,12 @@ export async function start(options: Partial<ServerOptions> & { sqlite?: boolean
   const store = options.store ?? (options.sqlite === false ? memoryStore() : await sqliteStore(join(dir, 'aegislog.db')));
   const signer = options.signer ?? (await localSigner({ dir }));
   const errors: unknown[] = [];
-  const server = createServer({ keys: KEY_CONFIG, onError: (e) => errors.push(e), ...options, store, signer });
+  let origin = '';
+  // Its own URL is its public origin (as `aegislog dev` does): known once it listens.
+  const server = createServer({ keys: KEY_CONFIG, onError: (e) => errors.push(e), publicOrigins: () => [origin], ...options, store, signer });
   await server.ready;
   const http: NodeServerHandle = await listen(server, { port: 0 });
+  origin = http.url;
   return {
     url: http.url,
     server,

@@ -81,7 +81,7 @@ describe('POST /ingest', () => {
   });
 
   test('a body that is not UTF-8 → 400 bad_json', async () => {
-    const response = await s.call('/ingest', { key: KEYS.ingest, method: 'POST', body: new Uint8Array([0x7b, 0xff, 0x7d]) });
+    const response = await s.call('/ingest', { key: KEYS.ingest, method: 'POST', body: new Uint8Array([0x7b, 0xff, 0x7d]), headers: { 'content-type': 'application/json' } });
     await expectError(response, 400, 'bad_json');
   });
 
@@ -242,13 +242,13 @@ describe('CORS on the ingest routes', () => {
     expect(await s.store.getRecord(TENANT, e.event_id as string)).toBeUndefined();
   });
 
-  test('a same-origin page needs no allow-list entry', async () => {
+  test('a page of the server’s own public origin needs no allow-list entry', async () => {
     const response = await s.call('/ingest', { key: KEYS.ingest, json: event(), headers: { origin: s.url } });
     expect(response.status).toBe(200);
   });
 
   test('errors on an ingest route stay readable by an allowed origin', async () => {
-    const response = await s.call('/ingest', { key: KEYS.browser, method: 'POST', body: '{', headers: { origin: 'https://app.example' } });
+    const response = await s.call('/ingest', { key: KEYS.browser, method: 'POST', body: '{', headers: { origin: 'https://app.example', 'content-type': 'application/json' } });
     expect(response.status).toBe(400);
     expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example');
   });
@@ -259,7 +259,7 @@ describe('bodies are limited while streaming', () => {
     const status = await new Promise<number>((done, fail) => {
       const url = new URL(`${s.url}/ingest`);
       const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
-        headers: { 'x-api-key': KEYS.ingest, 'content-length': String(50 * 1024 * 1024) } }, (res) => { res.resume(); done(res.statusCode!); });
+        headers: { 'x-api-key': KEYS.ingest, 'content-type': 'application/json', 'content-length': String(50 * 1024 * 1024) } }, (res) => { res.resume(); done(res.statusCode!); });
       req.on('error', fail);
       req.write('{"event_type":'); // far less than declared: the answer must not wait for the rest
     });
@@ -272,7 +272,7 @@ describe('bodies are limited while streaming', () => {
       let sent = 0;
       let stop = false;
       const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
-        headers: { 'x-api-key': KEYS.ingest, 'transfer-encoding': 'chunked' } }, (res) => {
+        headers: { 'x-api-key': KEYS.ingest, 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
         stop = true;
         res.resume();
         done({ status: res.statusCode!, sent });

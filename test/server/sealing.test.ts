@@ -170,7 +170,7 @@ describe('crash safety of a seal', () => {
       const keys = [...KEY_CONFIG, { key: 'ingest-key-beta-000000001', tenant_id: 'beta', scope: 'ingest' as const }];
       const server = createServer({ signer: await localSigner(), store, keys, onError: () => {} });
       for (const key of [KEYS.ingest, 'ingest-key-beta-000000001']) {
-        await server(new Request('http://x/ingest', { method: 'POST', headers: { 'x-api-key': key }, body: JSON.stringify({ event_type: 'x' }) }));
+        await server(new Request('http://x/ingest', { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ event_type: 'x' }) }));
       }
       const failed = await server(new Request('http://x/admin/seal', { method: 'POST', headers: { 'x-api-key': KEYS.admin } }));
       expect(failed.status).toBe(500);

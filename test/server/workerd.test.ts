@@ -26,7 +26,7 @@ test('createServer runs in workerd: receipts, sealing and verifiable evidence', 
   const call = async (path: string, key: string, body?: unknown) => {
     const response = await mf.dispatchFetch(`http://worker.test${path}`, {
       method: body === undefined ? 'GET' : 'POST',
-      headers: { 'x-api-key': key },
+      headers: { 'x-api-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return { status: response.status, body: (await response.json()) as unknown };
