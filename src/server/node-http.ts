@@ -1,8 +1,39 @@
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { staticResponse } from './node-static.js';
+import { errorBody, json } from '../transport/web-handler.js';
+
+/** What a client may hold of this process: connections, and time to send a request. */
+export interface HttpLimits {
+  /** Open connections at most; more are closed at once. */
+  maxConnections: number;
+  /** Open connections from one client address at most (0: no limit; behind a reverse proxy every client is the proxy). */
+  maxConnectionsPerClient: number;
+  /** ms to receive a request's headers. */
+  headersTimeout: number;
+  /** ms to receive a whole request, body included (at least `headersTimeout`). */
+  requestTimeout: number;
+  /** ms an idle keep-alive connection stays open: longer than clients keep idle sockets (undici: 4 s), so a client never reuses one the server is closing. */
+  keepAliveTimeout: number;
+  /**
+   * Bytes of a body that the answer did not need (refused early: 413, 401) read
+   * and thrown away after answering, so that a client still sending reads the
+   * answer instead of EPIPE; past this the connection is cut.
+   */
+  drainBytes: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  maxConnections: 1000,
+  maxConnectionsPerClient: 100,
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 65_000,
+  drainBytes: 64 * 1024 * 1024,
+};
 
 export interface ListenOptions {
   host?: string;
@@ -10,6 +41,9 @@ export interface ListenOptions {
   port?: number;
   /** Files served as they are under a path prefix, such as the demo pages: `{ prefix: '/demo/', dir }`. */
   staticFiles?: { prefix: string; dir: string };
+  limits?: Partial<HttpLimits>;
+  /** Where the adapter's own failures go, with the id its 500 answer carries (default: console.error). */
+  onError?: (error: unknown, errorId: string) => void;
 }
 
 export interface NodeServerHandle {
@@ -24,10 +58,32 @@ type FetchHandler = (request: Request) => Promise<Response>;
 /** Runs a fetch handler on `node:http`. */
 export async function listen(handler: FetchHandler, options: ListenOptions = {}): Promise<NodeServerHandle> {
   const host = options.host ?? '127.0.0.1';
-  const server = createHttpServer((req, res) => void respond(handler, options, req, res));
-  // Longer than clients keep idle sockets (undici: 4 s), so a client never reuses a socket the server is closing.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  const limits = httpLimits(options.limits);
+  const onError = options.onError ?? ((error, id) => console.error(`aegislog: internal error ${id}`, error));
+  const server = createHttpServer(
+    {
+      headersTimeout: limits.headersTimeout,
+      requestTimeout: limits.requestTimeout,
+      keepAliveTimeout: limits.keepAliveTimeout,
+      // Node checks both timeouts on this interval (default 30 s, longer than the timeouts themselves).
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeout),
+    },
+    (req, res) => void respond(handler, options, onError, limits, req, res),
+  );
+  server.maxConnections = limits.maxConnections;
+  limitPerClient(server, limits.maxConnectionsPerClient);
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    // A request Node could not parse, or that took too long. Once this request was answered
+    // (the rest of its body being drained), nothing more may be written: just close.
+    if (!socket.writable || answered.has(socket)) return void socket.destroy();
+    const [status, code, message] =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'the request took too long to arrive']
+      : error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large', 'the request headers are too large']
+      : [400, 'bad_request', `the request is not valid HTTP/1.1 (${error.code ?? 'parse error'})`];
+    const body = JSON.stringify({ error: { code, message } });
+    socket.end(`HTTP/1.1 ${status} ${code}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.destroySoon();
+  });
   server.listen(options.port ?? 8787, host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -47,26 +103,108 @@ export async function listen(handler: FetchHandler, options: ListenOptions = {})
   };
 }
 
-async function respond(handler: FetchHandler, options: ListenOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  try {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-    const files = options.staticFiles;
-    const response =
-      files && (url.pathname + '/').startsWith(files.prefix)
-        ? await staticResponse(files.dir, files.prefix, req.method ?? 'GET', url.pathname)
-        : await handler(await toRequest(req, url));
-    await write(response, req, res);
-  } catch {
-    // The handler answers its own errors; this is the adapter failing (a socket gone mid-answer).
-    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"code":"internal","message":"internal error"}}');
-    else res.destroy();
+function httpLimits(given: Partial<HttpLimits> = {}): HttpLimits {
+  const limits = { ...DEFAULT_HTTP_LIMITS, ...given };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isInteger(value) || value < 0) throw new RangeError(`limits.${name} must be a whole number ≥ 0`);
   }
+  if (limits.requestTimeout < limits.headersTimeout) throw new RangeError('limits.requestTimeout must be at least limits.headersTimeout');
+  return limits;
+}
+
+/** Sockets whose current request has been answered: the rest of its body is being drained. */
+const answered = new WeakSet<Socket>();
+
+function limitPerClient(server: ReturnType<typeof createHttpServer>, max: number): void {
+  if (max === 0) return;
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '';
+    const count = (open.get(address) ?? 0) + 1;
+    if (count > max) return void socket.destroy();
+    open.set(address, count);
+    socket.once('close', () => {
+      const left = open.get(address)! - 1;
+      if (left === 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
+}
+
+/** Methods that a WHATWG Request cannot carry. */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+async function respond(
+  handler: FetchHandler,
+  options: ListenOptions,
+  onError: (error: unknown, errorId: string) => void,
+  limits: HttpLimits,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  answered.delete(req.socket);
+  try {
+    let response: Response;
+    let url: URL | undefined;
+    try {
+      url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    } catch {
+      // `Host: [::1` and the like: the client's mistake, not a failure of the server.
+    }
+    const method = req.method ?? 'GET';
+    const files = options.staticFiles;
+    if (!url) response = refusal(400, 'bad_request', 'the Host header or the request target is not a valid URL', 'host');
+    else if (FORBIDDEN_METHODS.has(method)) response = refusal(405, 'method_not_allowed', `${method} is not supported`, undefined, { allow: 'GET, POST, OPTIONS' });
+    else if (files && (url.pathname + '/').startsWith(files.prefix)) response = await staticResponse(files.dir, files.prefix, method, url.pathname);
+    else {
+      const request = await toRequest(req, url);
+      response = request ? await handler(request) : refusal(400, 'bad_request', 'the request body was cut off before its end');
+    }
+    await write(response, req, res);
+  } catch (error) {
+    // The handler answers its own errors: this is the adapter failing.
+    const errorId = randomUUID();
+    onError(error, errorId);
+    if (!res.headersSent && !res.destroyed) {
+      res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ error: { code: 'internal', message: 'internal error; the server log has the details', error_id: errorId } }));
+    } else res.destroy();
+  } finally {
+    // Once the answer is out: Node itself discards an unread body then, without bound.
+    if (res.writableFinished) drain(req, limits.drainBytes);
+    else res.once('finish', () => drain(req, limits.drainBytes));
+  }
+}
+
+function refusal(status: number, code: string, message: string, field?: string, headers: Record<string, string> = {}): Response {
+  return json(status, errorBody(code, message, field), headers);
+}
+
+/**
+ * After the answer: the part of the body nobody read is read and thrown away
+ * (up to `max` bytes), keeping the connection, so that a client still sending
+ * gets to read the answer. Node's fetch reads it early and stops sending;
+ * Python's requests sends the whole body first. Cutting the connection
+ * instead would make the client's kernel drop the answer (EPIPE, ECONNRESET).
+ */
+function drain(req: IncomingMessage, max: number): void {
+  if (req.complete || req.destroyed) return;
+  answered.add(req.socket);
+  bodies.get(req)?.detach();
+  let left = max;
+  req.removeAllListeners('data');
+  req.on('data', (chunk: Buffer) => {
+    left -= chunk.length;
+    if (left < 0) req.socket.destroy();
+  });
+  req.resume();
 }
 
 /** Bodies that declare at most this many bytes are read before the handler runs: a Web stream per small request costs more than the body. */
 const SMALL_BODY = 64 * 1024;
 
-async function toRequest(req: IncomingMessage, url: URL): Promise<Request> {
+/** The request as a WHATWG Request; undefined when its small body was cut off. */
+async function toRequest(req: IncomingMessage, url: URL): Promise<Request | undefined> {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -76,11 +214,10 @@ async function toRequest(req: IncomingMessage, url: URL): Promise<Request> {
     const declared = Number(req.headers['content-length']);
     if (Number.isInteger(declared) && declared <= SMALL_BODY) {
       const chunks: Buffer[] = [];
-      let total = 0;
-      for await (const chunk of req as AsyncIterable<Buffer>) {
-        total += chunk.length;
-        if (total > SMALL_BODY) throw new Error('body longer than its Content-Length'); // Node refuses this first; kept as a bound
-        chunks.push(chunk);
+      try {
+        for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk); // Node holds a body to its Content-Length
+      } catch {
+        return undefined; // the client went away mid-body
       }
       init.body = Buffer.concat(chunks);
     } else {
@@ -91,28 +228,56 @@ async function toRequest(req: IncomingMessage, url: URL): Promise<Request> {
   return new Request(url, init);
 }
 
+/** The Web stream over a request's body, with a way to let go of the request (see `drain`). */
+const bodies = new WeakMap<IncomingMessage, { detach(): void }>();
+
 /**
  * The request body as a Web stream that reads from the socket only as the
- * handler pulls. A handler that stops early (body over its limit) cancels it:
- * reading stops, and the answer closes the connection instead of draining it.
+ * handler pulls. A handler that stops early (body over its limit) cancels it;
+ * the rest is drained once the answer is out.
  */
 function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let attached = true;
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      req.on('data', (chunk: Buffer) => {
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      // enqueue and close throw once the handler has cancelled the stream; an event listener must not.
+      const onData = (chunk: Buffer) => {
+        try {
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        } catch {
+          req.pause();
+        }
+      };
+      const onEnd = () => {
+        try {
+          controller.close();
+        } catch {
+          // cancelled
+        }
+      };
+      const onError = (error: Error) => controller.error(error);
+      req.on('data', onData);
+      req.once('end', onEnd);
+      req.once('error', onError);
+      // The client went away before the end: without this the stream would wait forever.
+      req.once('close', () => req.complete || controller.error(new Error('the client closed the connection mid-body')));
+      bodies.set(req, {
+        detach() {
+          if (!attached) return;
+          attached = false;
+          req.off('data', onData);
+          req.off('end', onEnd);
+          req.off('error', onError);
+        },
       });
-      req.once('end', () => controller.close());
-      req.once('error', (error) => controller.error(error));
       req.pause();
     },
     pull() {
-      req.resume();
+      if (attached) req.resume();
     },
     cancel() {
       req.pause();
-      req.unpipe();
     },
   });
 }
@@ -120,15 +285,17 @@ function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
 async function write(response: Response, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => (headers[name] = value));
-  if (!req.complete) headers.connection = 'close';
   res.writeHead(response.status, headers);
+  if (!req.complete) answered.add(req.socket);
   if (!response.body) return void res.end();
   const reader = response.body.getReader();
+  const closed = once(res, 'close');
   res.once('close', () => void reader.cancel().catch(() => {}));
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    if (!res.write(value)) await once(res, 'drain');
+    if (!res.write(value)) await Promise.race([once(res, 'drain'), closed]);
+    if (res.destroyed) return;
   }
   res.end();
 }

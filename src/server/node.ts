@@ -31,6 +31,6 @@ export async function kmsSigner(options: KmsSignerOptions): Promise<Signer> {
 }
 export { sqliteStore } from './sqlite-store.js';
 export type { SqliteStoreOptions } from './sqlite-store.js';
-export { listen } from './node-http.js';
-export type { ListenOptions, NodeServerHandle } from './node-http.js';
+export { DEFAULT_HTTP_LIMITS, listen } from './node-http.js';
+export type { HttpLimits, ListenOptions, NodeServerHandle } from './node-http.js';
 export { staticResponse } from './node-static.js';
