@@ -4,12 +4,15 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTime } from '../protocol/index.js';
-import { createServer, listen, localSigner, sqliteStore, staticResponse } from '../server/node.js';
-import type { ApiKeyConfig, NodeServerHandle } from '../server/node.js';
+import { DEFAULT_HTTP_LIMITS, DEFAULT_LIMITS, createServer, listen, localSigner, sqliteStore, staticResponse } from '../server/node.js';
+import type { ApiKeyConfig, HttpLimits, Limits, NodeServerHandle } from '../server/node.js';
 import type { CliIO, Command } from './command.js';
 import { UsageError, integerOption, parseOptions } from './command.js';
+import { lockFolder } from './folder-lock.js';
 
 const USAGE = `Usage: aegislog dev [--host 127.0.0.1] [--port 8787] [--data DIR] [--keys FILE] [--period SECONDS] [--sync full|normal]
+                    [--public-origin URL] [--rate-limit UNITS] [--max-connections N] [--max-connections-per-client N]
+                    [--headers-timeout SECONDS] [--request-timeout SECONDS]
 
 Runs the reference server: SQLite and a signing key in the data folder
 (default ./.aegislog), periods sealed on their boundaries (default 86400 s, the
@@ -21,7 +24,16 @@ server's URL and the ingest key (never a read key). Stops cleanly on Ctrl-C
 
 --sync full (default) fsyncs every commit before a receipt goes out, so
 receipts survive power loss; --sync normal survives a crash of the process
-(kill -9) but not of the machine, and answers single events much faster.`;
+(kill -9) but not of the machine, and answers single events much faster.
+
+One server per data folder: a second one on the same folder refuses to start.
+
+Limits (docs/server.md, "Limits" and "Threat model"): --public-origin is this
+server's own origin for browsers (default: the URL it listens on), the only
+one treated as same-origin; --rate-limit is each key's units per second (a
+request 1, an event 1, 64 JSON values 1; default ${DEFAULT_LIMITS.keyRatePerSecond}, burst 5x, 0: off);
+connections ${DEFAULT_HTTP_LIMITS.maxConnections} (${DEFAULT_HTTP_LIMITS.maxConnectionsPerClient} per client address, 0: no limit, for a proxy in front);
+headers within ${DEFAULT_HTTP_LIMITS.headersTimeout / 1000} s, a whole request within ${DEFAULT_HTTP_LIMITS.requestTimeout / 1000} s.`;
 
 export interface DevOptions {
   host: string;
@@ -32,6 +44,10 @@ export interface DevOptions {
   sync?: 'full' | 'normal';
   /** The demo pages folder (default: dist/demo beside the built CLI). */
   demoDir?: string;
+  /** Origins treated as this server's own (default: the URL it listens on, and `localhost` for a loopback address). */
+  publicOrigins?: string[];
+  limits?: Partial<Limits>;
+  httpLimits?: Partial<HttpLimits>;
 }
 
 export interface DevServer {
@@ -44,20 +60,27 @@ export interface DevServer {
 /** Starts the dev server and prints how to use it; the caller decides when to stop. */
 export async function startDev(options: DevOptions, io: CliIO): Promise<DevServer> {
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-  const keys = options.keysFile ? await readKeysFile(options.keysFile) : await demoKeys(options.dataDir);
-  const signer = await localSigner({ dir: options.dataDir });
-  const store = await sqliteStore(join(options.dataDir, 'aegislog.db'), { synchronous: options.sync ?? 'full' });
+  // Before anything in the folder is read or made: a second server must not touch it.
+  const lock = await lockFolder(options.dataDir);
+  let store: Awaited<ReturnType<typeof sqliteStore>> | undefined;
   let http: NodeServerHandle | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const server = createServer({ signer, store, keys, period: options.period, logId: 'aegislog-dev' });
+    const keys = options.keysFile ? await readKeysFile(options.keysFile) : await demoKeys(options.dataDir);
+    const signer = await localSigner({ dir: options.dataDir });
+    store = await sqliteStore(join(options.dataDir, 'aegislog.db'), { synchronous: options.sync ?? 'full' });
+    let origins: string[] = options.publicOrigins ?? [];
+    const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const httpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.httpLimits };
+    const server = createServer({ signer, store, keys, period: options.period, logId: 'aegislog-dev', limits, publicOrigins: () => origins });
     const report = (sealed: { period_start: string; period_end: string; tree_size: number }[]) => {
       for (const c of sealed) io.out(`sealed ${c.period_start} .. ${c.period_end} (${c.tree_size} tenant${c.tree_size === 1 ? '' : 's'})`);
     };
     report(await server.ready); // the periods that ended while the server was down
     const demoDir = options.demoDir ?? fileURLToPath(new URL('../demo/', import.meta.url));
     const demo = existsSync(demoDir) ? { prefix: '/demo/', dir: demoDir } : undefined;
-    http = await listen(demo ? withDemoPages(server, demo.dir, keys) : server, { host: options.host, port: options.port });
+    http = await listen(demo ? withDemoPages(server, demo.dir, keys) : server, { host: options.host, port: options.port, limits: httpLimits });
+    if (!options.publicOrigins) origins = ownOrigins(http.url, http.port);
     const schedule = () => {
       // setTimeout holds at most 2^31−1 ms; a longer wait just checks again.
       const delay = Math.min(Math.max(server.nextSealAt() - Date.now(), 0) + 10, 2 ** 31 - 1);
@@ -66,23 +89,43 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
       }, delay);
     };
     schedule();
-    await printBanner(io, http.url, options, keys, signer.keyId, server.nextSealAt(), demo?.dir);
-    const handle = http;
+    await printBanner(io, http.url, options, keys, signer.keyId, server.nextSealAt(), limitsBanner(origins, limits, httpLimits), demo?.dir);
+    const [handle, db] = [http, store];
     return {
       url: handle.url,
       keys,
       async stop() {
         clearTimeout(timer);
         await handle.close();
-        await store.close();
+        await db.close();
+        lock.release();
       },
     };
   } catch (error) {
     clearTimeout(timer);
     await http?.close();
-    await store.close();
+    await store?.close();
+    lock.release();
     throw error;
   }
+}
+
+/** The URL it listens on; for a loopback address also `localhost`, which browsers never resolve elsewhere (a rebinding name can be any other). */
+function ownOrigins(url: string, port: number): string[] {
+  const { hostname } = new URL(url);
+  const loopback = hostname === '127.0.0.1' || hostname === '[::1]';
+  return loopback ? [url, `http://localhost:${port}`] : [url];
+}
+
+function limitsBanner(origins: readonly string[], limits: Limits, http: HttpLimits): string[] {
+  const kib = (n: number) => (n >= 1024 * 1024 ? `${n / 1024 / 1024} MiB` : `${n / 1024} KiB`);
+  const perClient = http.maxConnectionsPerClient === 0 ? 'no limit per client' : `${http.maxConnectionsPerClient} per client address`;
+  const rate = limits.keyRatePerSecond === 0 ? 'no rate limit per key' : `${limits.keyRatePerSecond} units/s per key (burst ${limits.keyRateBurst})`;
+  return [
+    `  origin:  ${origins.join(', ')} (same-origin for browsers; any other Origin needs a key's "origins")`,
+    `  limits:  ${http.maxConnections} connections (${perClient}), headers within ${http.headersTimeout / 1000} s, request within ${http.requestTimeout / 1000} s, ${rate}`,
+    `  bodies:  /ingest ${kib(limits.ingestBytes)}, /ingest/batch ${kib(limits.batchBytes)} (${limits.batchEvents} events), /beacon ${kib(limits.beaconBytes)}; JSON depth ${limits.jsonDepth}, ${limits.jsonValues} values`,
+  ];
 }
 
 /**
@@ -124,13 +167,14 @@ async function readKeysFile(path: string): Promise<ApiKeyConfig[]> {
   }
 }
 
-async function printBanner(io: CliIO, url: string, options: DevOptions, keys: ApiKeyConfig[], keyId: string, nextSeal: number, demoDir?: string) {
+async function printBanner(io: CliIO, url: string, options: DevOptions, keys: ApiKeyConfig[], keyId: string, nextSeal: number, limits: string[], demoDir?: string) {
   const of = (scope: ApiKeyConfig['scope']) => keys.find((k) => k.scope === scope);
   const lines = [
     `AegisLog dev server listening on ${url}`,
     `  data:    ${resolve(options.dataDir)} (SQLite, synchronous=${options.sync ?? 'full'}, signing key ${keyId})`,
     `  period:  ${options.period} s, next seal at ${formatTime(nextSeal)}`,
     `  keys:    ${JSON.stringify(`${url}/.well-known/aegislog/keys.json`).slice(1, -1)}`,
+    ...limits,
   ];
   if (!options.keysFile) {
     lines.push(`  demo tenant "demo" (keys kept in ${join(options.dataDir, 'dev-keys.json')}):`);
@@ -168,6 +212,12 @@ export const devCommand: Command = {
       keys: { type: 'string' },
       period: { type: 'string' },
       sync: { type: 'string' },
+      'public-origin': { type: 'string', multiple: true },
+      'rate-limit': { type: 'string' },
+      'max-connections': { type: 'string' },
+      'max-connections-per-client': { type: 'string' },
+      'headers-timeout': { type: 'string' },
+      'request-timeout': { type: 'string' },
     });
     if (values.sync !== undefined && values.sync !== 'full' && values.sync !== 'normal') throw new UsageError('--sync must be full or normal');
     const options: DevOptions = {
@@ -177,6 +227,9 @@ export const devCommand: Command = {
       period: integerOption(values.period, 'period', 86400, 1, 100 * 365 * 86400),
       ...(values.keys === undefined ? {} : { keysFile: values.keys }),
       ...(values.sync === undefined ? {} : { sync: values.sync as 'full' | 'normal' }),
+      ...(values['public-origin'] === undefined ? {} : { publicOrigins: values['public-origin'].map(originOption) }),
+      limits: rateOption(values['rate-limit']),
+      httpLimits: httpOptions(values),
     };
     const dev = await startDev(options, io);
     const signal = await new Promise<NodeJS.Signals>((done) => {
@@ -189,3 +242,32 @@ export const devCommand: Command = {
     return 0;
   },
 };
+
+function originOption(text: string): string {
+  try {
+    const { origin } = new URL(text);
+    if (origin !== 'null') return origin;
+  } catch {
+    // below
+  }
+  throw new UsageError(`--public-origin ${text} is not an origin such as https://log.example.com`);
+}
+
+function rateOption(value: string | undefined): Partial<Limits> {
+  if (value === undefined) return {};
+  const perSecond = integerOption(value, 'rate-limit', 0, 0, 10_000_000);
+  return { keyRatePerSecond: perSecond, keyRateBurst: perSecond * 5 };
+}
+
+function httpOptions(values: Record<string, string | string[] | boolean | undefined>): Partial<HttpLimits> {
+  const out: Partial<HttpLimits> = {};
+  const int = (name: string, min: number, max: number) => integerOption(values[name] as string, name, 0, min, max);
+  if (values['max-connections'] !== undefined) out.maxConnections = int('max-connections', 1, 1_000_000);
+  if (values['max-connections-per-client'] !== undefined) out.maxConnectionsPerClient = int('max-connections-per-client', 0, 1_000_000);
+  if (values['headers-timeout'] !== undefined) out.headersTimeout = int('headers-timeout', 1, 3600) * 1000;
+  if (values['request-timeout'] !== undefined) out.requestTimeout = int('request-timeout', 1, 3600) * 1000;
+  const headers = out.headersTimeout ?? DEFAULT_HTTP_LIMITS.headersTimeout;
+  const request = out.requestTimeout ?? DEFAULT_HTTP_LIMITS.requestTimeout;
+  if (request < headers) throw new UsageError('--request-timeout must be at least --headers-timeout');
+  return out;
+}
