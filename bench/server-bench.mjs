@@ -21,7 +21,8 @@ const SECONDS = Number(values.seconds ?? 10);
 const SYNC = values.sync ?? 'full';
 
 const dir = mkdtempSync(join(tmpdir(), 'aegislog-bench-'));
-const child = spawn(process.execPath, [new URL('../bin/aegislog.mjs', import.meta.url).pathname, 'dev', '--port', '0', '--data', dir, '--sync', SYNC], {
+// --rate-limit 0: the bench measures the server's throughput with one key, which the default per-key limit would cap.
+const child = spawn(process.execPath, [new URL('../bin/aegislog.mjs', import.meta.url).pathname, 'dev', '--port', '0', '--data', dir, '--sync', SYNC, '--rate-limit', '0'], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const stop = () => {
