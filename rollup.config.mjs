@@ -42,21 +42,37 @@ const browserFiles = [
   ['src/browser/verify.ts', 'dist/browser/aegislog-verify.js'],
 ];
 
+// No bare `import 'zod'` / `import './der-x.js'` lines in dist: beside `"sideEffects": false` they
+// make esbuild warn (ignored-bare-import) in every project that links the package (npm link,
+// workspaces) instead of installing it under node_modules. Rollup writes them to hoist transitive
+// imports (off), and to keep the order of module-level statements of chunks whose bindings an
+// importer does not use: `moduleSideEffects: false` is what `"sideEffects": false` already tells
+// every bundler downstream (a module is kept, with its top-level code, only when a binding is used).
+const treeshake = { moduleSideEffects: false };
+const shared = { hoistTransitiveImports: false, manualChunks };
+
 export default [
   {
     input,
     external,
+    treeshake,
     plugins: [ts()],
     output: [
-      { dir: 'dist/esm', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', manualChunks },
-      { dir: 'dist/cjs', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named', manualChunks },
+      { dir: 'dist/esm', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', ...shared },
+      { dir: 'dist/cjs', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named', ...shared },
     ],
   },
   {
     input: Object.fromEntries(Object.entries(input).filter(([name]) => name !== 'cli')),
     external,
     plugins: [dts({ tsconfig: './tsconfig.build.json' })],
-    output: { dir: 'dist/types', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'chunks/[name]-[hash].d.ts' },
+    // The same declarations twice: `.d.ts` are ES modules (the package is "type": "module"), and
+    // `.d.cts` describe the CommonJS build, so that `require('aegislog')` under node16/nodenext gets
+    // CommonJS types (else TS1471/TS1479). rollup-plugin-dts writes `.cjs` specifiers between them.
+    output: [
+      { dir: 'dist/types', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'chunks/[name]-[hash].d.ts' },
+      { dir: 'dist/types', format: 'es', entryFileNames: '[name].d.cts', chunkFileNames: 'chunks/[name]-[hash].d.cts' },
+    ],
   },
   ...browserFiles.map(([file, out]) => ({
     input: file,
