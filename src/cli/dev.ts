@@ -4,13 +4,13 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTime } from '../protocol/index.js';
-import { DEFAULT_HTTP_LIMITS, DEFAULT_LIMITS, createServer, listen, localSigner, sqliteStore, staticResponse } from '../server/node.js';
+import { DEFAULT_HTTP_LIMITS, DEFAULT_LIMITS, createServer, kmsSigner, listen, localSigner, sqliteStore, staticResponse } from '../server/node.js';
 import type { ApiKeyConfig, HttpLimits, Limits, NodeServerHandle } from '../server/node.js';
 import type { CliIO, Command } from './command.js';
 import { UsageError, integerOption, parseOptions } from './command.js';
 import { lockFolder } from './folder-lock.js';
 
-const USAGE = `Usage: aegislog dev [--host 127.0.0.1] [--port 8787] [--data DIR] [--keys FILE] [--period SECONDS] [--sync full|normal]
+const USAGE = `Usage: aegislog dev [--host 127.0.0.1] [--port 8787] [--data DIR] [--keys FILE] [--period SECONDS] [--sync full|normal] [--kms KEY_ID]
                     [--public-origin URL] [--rate-limit UNITS] [--max-connections N] [--max-connections-per-client N]
                     [--headers-timeout SECONDS] [--request-timeout SECONDS]
 
@@ -25,6 +25,13 @@ server's URL and the ingest key (never a read key). Stops cleanly on Ctrl-C
 --sync full (default) fsyncs every commit before a receipt goes out, so
 receipts survive power loss; --sync normal survives a crash of the process
 (kill -9) but not of the machine, and answers single events much faster.
+
+--kms KEY_ID signs with an AWS KMS key (id, ARN or alias of an ECC_NIST_P256
+signing key) instead of the local key file, through the optional peer
+dependency @aws-sdk/client-kms; region and credentials come from the AWS
+environment as for any AWS SDK (AWS_REGION, AWS_PROFILE, roles, and
+AWS_ENDPOINT_URL_KMS for a KMS-compatible endpoint). Needs kms:GetPublicKey
+and kms:Sign on the key.
 
 One server per data folder: a second one on the same folder refuses to start.
 
@@ -42,6 +49,8 @@ export interface DevOptions {
   keysFile?: string;
   period: number;
   sync?: 'full' | 'normal';
+  /** Sign with this AWS KMS key instead of the key file in the data folder. */
+  kmsKeyId?: string;
   /** The demo pages folder (default: dist/demo beside the built CLI). */
   demoDir?: string;
   /** Origins treated as this server's own (default: the URL it listens on, and `localhost` for a loopback address). */
@@ -67,7 +76,7 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     const keys = options.keysFile ? await readKeysFile(options.keysFile) : await demoKeys(options.dataDir);
-    const signer = await localSigner({ dir: options.dataDir });
+    const signer = options.kmsKeyId ? await kmsSigner({ keyId: options.kmsKeyId }) : await localSigner({ dir: options.dataDir });
     store = await sqliteStore(join(options.dataDir, 'aegislog.db'), { synchronous: options.sync ?? 'full' });
     let origins: string[] = options.publicOrigins ?? [];
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -79,7 +88,9 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
     report(await server.ready); // the periods that ended while the server was down
     const demoDir = options.demoDir ?? fileURLToPath(new URL('../demo/', import.meta.url));
     const demo = existsSync(demoDir) ? { prefix: '/demo/', dir: demoDir } : undefined;
-    http = await listen(demo ? withDemoPages(server, demo.dir, keys) : server, { host: options.host, port: options.port, limits: httpLimits });
+    http = await listen(demo ? withDemoPages(server, demo.dir, keys) : server, { host: options.host, port: options.port, limits: httpLimits }).catch((error: unknown) => {
+      throw (error as { code?: unknown }).code === 'EADDRINUSE' ? portInUse(options) : error;
+    });
     if (!options.publicOrigins) origins = ownOrigins(http.url, http.port);
     const schedule = () => {
       // setTimeout holds at most 2^31−1 ms; a longer wait just checks again.
@@ -108,6 +119,15 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
     lock.release();
     throw error;
   }
+}
+
+/** The port is taken (often by another `aegislog dev` or `npm start`): say how to pick another. */
+function portInUse(options: DevOptions): Error {
+  const other = options.port === 65535 ? 8788 : options.port + 1;
+  return new Error(
+    `${options.host}:${options.port} is already in use (another aegislog dev or npm start?). ` +
+      `Stop it, or pick another port: aegislog dev --port ${other} (in a clone: npm start -- --port ${other}; --port 0 picks a free one)`,
+  );
 }
 
 /** The URL it listens on; for a loopback address also `localhost`, which browsers never resolve elsewhere (a rebinding name can be any other). */
@@ -171,7 +191,7 @@ async function printBanner(io: CliIO, url: string, options: DevOptions, keys: Ap
   const of = (scope: ApiKeyConfig['scope']) => keys.find((k) => k.scope === scope);
   const lines = [
     `AegisLog dev server listening on ${url}`,
-    `  data:    ${resolve(options.dataDir)} (SQLite, synchronous=${options.sync ?? 'full'}, signing key ${keyId})`,
+    `  data:    ${resolve(options.dataDir)} (SQLite, synchronous=${options.sync ?? 'full'}, signing key ${options.kmsKeyId ? `AWS KMS ${keyId}` : keyId})`,
     `  period:  ${options.period} s, next seal at ${formatTime(nextSeal)}`,
     `  keys:    ${JSON.stringify(`${url}/.well-known/aegislog/keys.json`).slice(1, -1)}`,
     ...limits,
@@ -212,6 +232,7 @@ export const devCommand: Command = {
       keys: { type: 'string' },
       period: { type: 'string' },
       sync: { type: 'string' },
+      kms: { type: 'string' },
       'public-origin': { type: 'string', multiple: true },
       'rate-limit': { type: 'string' },
       'max-connections': { type: 'string' },
@@ -227,6 +248,7 @@ export const devCommand: Command = {
       period: integerOption(values.period, 'period', 86400, 1, 100 * 365 * 86400),
       ...(values.keys === undefined ? {} : { keysFile: values.keys }),
       ...(values.sync === undefined ? {} : { sync: values.sync as 'full' | 'normal' }),
+      ...(values.kms === undefined ? {} : { kmsKeyId: values.kms }),
       ...(values['public-origin'] === undefined ? {} : { publicOrigins: values['public-origin'].map(originOption) }),
       limits: rateOption(values['rate-limit']),
       httpLimits: httpOptions(values),

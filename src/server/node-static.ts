@@ -39,7 +39,11 @@ export async function staticResponse(root: string, prefix: string, method: strin
     const base = await realpath(root);
     let file = await realpath(resolve(base, relative || '.'));
     if (file !== base && !file.startsWith(base + sep)) return text(404, 'not found');
-    if ((await stat(file)).isDirectory()) file = await realpath(resolve(file, 'index.html'));
+    if ((await stat(file)).isDirectory()) {
+      // A folder's page needs its trailing slash, or its relative URLs (./chat.js) resolve one level up.
+      if (!pathname.endsWith('/')) return new Response(null, { status: 301, headers: { location: `${pathname}/` } });
+      file = await realpath(resolve(file, 'index.html'));
+    }
     if (!file.startsWith(base + sep)) return text(404, 'not found');
     const body = await readFile(file);
     const headers = { 'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', 'x-content-type-options': 'nosniff' };
