@@ -86,7 +86,7 @@ async function audit(values: Values, io: AuditorIO): Promise<number> {
     throw new InputError(`${exportPath} is not an NDJSON export (line ${route.unreadable[0]!.line}: ${route.unreadable[0]!.reason})`);
   }
   const settled = await Promise.all(running.map(async ({ result, ...rest }) => ({ ...rest, report: await result })));
-  const groups = judge(settled, file.checkpoints);
+  const groups = judge(settled, file.checkpoints, chain);
   const ok = chain.ok && route.receipts > 0 && route.unsealed === 0 && route.unreadableCount === 0 && groups.every((g) => g.ok);
   if (values.json) io.out(JSON.stringify(jsonReport(ok, chain, route, groups), null, 2));
   else printReport(io, ok, chain, route, groups, file.checkpoints);
@@ -122,7 +122,10 @@ function unprovenHead(tenantId: string, checkpoint: CheckpointV1): TenantHeadV1 
  * export: their rebuilt heads, in tenant order, must give the checkpoint's global
  * root and tenant count, which proves all of them at once.
  */
-function judge(settled: { group: Group; anchored: boolean; report: AuditReport | Error }[], checkpoints: readonly CheckpointV1[]): GroupResult[] {
+function judge(settled: { group: Group; anchored: boolean; report: AuditReport | Error }[], checkpoints: readonly CheckpointV1[], chain: ChainReport): GroupResult[] {
+  // Only the checkpoints before the chain's first break are verified (signed under --key, linked):
+  // a root that matches an unverified checkpoint proves nothing, so it never gets a ✓.
+  const verified = chain.ok ? checkpoints.length : chain.firstBreak!.index;
   const byPeriod = new Map<number, typeof settled>();
   for (const s of settled) {
     const members = byPeriod.get(s.group.period);
@@ -135,7 +138,10 @@ function judge(settled: { group: Group; anchored: boolean; report: AuditReport |
     const complete = members.every((m) => !(m.report instanceof Error)) && globalRootMatches(members.map((m) => m.report as AuditReport), checkpoint);
     for (const { group, anchored, report } of members.sort((a, b) => (a.group.tenantId < b.group.tenantId ? -1 : 1))) {
       const base = { tenant_id: group.tenantId, period_start: checkpoint.period_start, against: anchored ? 'tenant_head' : 'global_root' } as const;
-      if (report instanceof Error) {
+      if (period >= verified) {
+        const why = `checkpoint ${period} is not verified (the chain breaks at checkpoint ${verified}), so nothing is proven against it`;
+        results.push({ ...base, ok: false, reason: why, ...(report instanceof Error ? {} : { report }) });
+      } else if (report instanceof Error) {
         results.push({ ...base, ok: false, reason: oneLine(report) });
       } else if (anchored) {
         results.push({ ...base, ok: report.ok, ...(report.reason ? { reason: report.reason } : {}), report });

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { jsonSyntaxReason } from './json-error.js';
 import { InputError, type AuditorIO } from './run-checked.js';
 
 /** A file's bytes, or stdin's for `-`, with the reason in words when it cannot be read. */
@@ -25,7 +26,7 @@ export function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new InputError(`${where} is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new InputError(`${where} is not valid JSON (${jsonSyntaxReason(text, error)})`);
   }
 }
 
