@@ -1,26 +1,29 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it, vi } from 'vitest';
-import * as verify from '../src/verify/index.js';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyProject, markedBlock, requireBuild, run, type Project } from './newcomer/project.js';
 
-// The README's "Verify a bundle, offline" snippet, run as written against the
-// independent implementation's bundles: what readers copy is what was tested.
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-const snippet = /<!-- verify-snippet -->\n```ts\n([\s\S]*?)\n```/.exec(readme)?.[1] ?? '';
-const pinnedPem = readFileSync(new URL('./vectors/aegislog-v1/key.pem', import.meta.url), 'utf8');
-const bundle = JSON.parse(readFileSync(new URL('./vectors/aegislog-v1/bundles/006.json', import.meta.url), 'utf8'));
+// The README's verify.mjs, run as written (`node verify.mjs` in a project with aegislog installed)
+// against the independent implementation's bundles: what readers copy is what was tested. The
+// quick start runs it again against `aegislog dev` (test/newcomer/readme-quickstart.test.ts).
+const VECTORS = new URL('./vectors/aegislog-v1/', import.meta.url);
+const snippet = markedBlock('README.md', 'verify-snippet').code;
+let project: Project;
 
-async function runSnippet(input: unknown): Promise<unknown[]> {
-  const [importLine, ...body] = snippet.split('\n');
-  const names = /^import \{ (.+) \} from 'aegislog\/verify';$/.exec(importLine!)?.[1]?.split(', ') ?? [];
-  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  try {
-    await new AsyncFunction(...names, 'pinnedPem', 'bundle', body.join('\n'))(
-      ...names.map((n) => (verify as Record<string, unknown>)[n]), pinnedPem, input);
-    return log.mock.calls[0] ?? [];
-  } finally {
-    log.mockRestore();
-  }
+beforeAll(() => {
+  requireBuild();
+  project = emptyProject('readme-verify', { name: 'audit', version: '1.0.0', private: true });
+  project.link('aegislog');
+  project.write('verify.mjs', snippet);
+  copyFileSync(new URL('key.pem', VECTORS), join(project.dir, 'aegislog-public.pem'));
+});
+afterAll(() => project?.remove());
+
+async function verify(bundle: unknown): Promise<string> {
+  writeFileSync(join(project.dir, 'evidence.json'), JSON.stringify(bundle));
+  const { code, output } = await run('node verify.mjs', project.dir);
+  expect(code).toBe(0);
+  return output;
 }
 
 describe('README', () => {
@@ -29,12 +32,10 @@ describe('README', () => {
   });
 
   it('its snippet passes a sealed bundle and names the check a tampered one fails', async () => {
-    const [ok, status] = await runSnippet(bundle);
-    expect([ok, status]).toEqual([true, 'sealed']);
+    const bundle = JSON.parse(readFileSync(new URL('bundles/006.json', VECTORS), 'utf8'));
+    expect(await verify(bundle)).toMatch(/^true sealed \{\s*digest: \{ ok: true \}/);
     const tampered = structuredClone(bundle);
     tampered.event.prompt = 'edited later';
-    const [tamperedOk, , checks] = (await runSnippet(tampered)) as [boolean, string, Record<string, { ok: boolean }>];
-    expect(tamperedOk).toBe(false);
-    expect(checks.digest!.ok).toBe(false);
+    expect(await verify(tampered)).toMatch(/^false sealed \{\s*digest: \{\s*ok: false,\s*reason: /);
   });
 });
