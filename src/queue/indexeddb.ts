@@ -1,50 +1,75 @@
-import { createStore, promisifyRequest } from 'idb-keyval';
+import { promisifyRequest } from 'idb-keyval';
 import { memoryQueue } from './memory.js';
 import type { QueueEntry, QueueStore } from './types.js';
 
 export interface IndexedDBQueueOptions {
   /** Database name; tabs of one origin using the same name share one queue. */
   name?: string;
-  /** Called once if IndexedDB fails and the queue falls back to memory. Default: console.warn. */
+  /** Called once if IndexedDB cannot be opened and the queue falls back to memory. Default: console.warn. */
   onFallback?: (error: unknown) => void;
 }
 
-type Run = <T>(mode: IDBTransactionMode, work: (store: IDBObjectStore) => T | PromiseLike<T>) => Promise<T>;
 type Cursor = Omit<IDBCursorWithValue, 'value'> & { value: QueueEntry[] };
 
 /** Entries per IndexedDB record: about one delivery batch, so that an acknowledgement mostly deletes whole records. */
 const CHUNK = 500;
+/** Tries of one operation whose transaction fails (an abort, a closed connection) before the caller is told. */
+const TRIES = 3;
 const byKey = (a: QueueEntry, b: QueueEntry) => (a.key < b.key ? -1 : 1);
 
 /**
- * The browser default: one IndexedDB database per queue, through idb-keyval's
- * store helper. A put() is one transaction that stores its entries in records
- * of up to 500 (IndexedDB costs about 0.1 ms a record, so 10,000 one by one
- * would take a second), each under its first entry's key. Where IndexedDB fails
- * (some private modes, blocked storage, quota) it warns once and carries on in
- * memory: the events are still delivered while the page lives.
+ * The browser default: one IndexedDB database per queue. A put() is one
+ * transaction that stores its entries in records of up to 500 (IndexedDB costs
+ * about 0.1 ms a record, so 10,000 one by one would take a second), each under
+ * its first entry's key. Where IndexedDB cannot be opened (some private modes,
+ * blocked storage) it warns once and carries on in memory: the events are
+ * still delivered while the page lives. A transaction that fails once it is
+ * open (quota, an abort, a connection the browser closed) is tried again, then
+ * the operation rejects (the client reports it through `onError` and keeps the
+ * events); the queue stays on IndexedDB, with what it holds.
  */
 export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore {
   const name = options.name ?? 'aegislog';
   // Record keys must not collide across tabs and puts: first entry's key, then this store's own tag.
   const tag = Math.random().toString(36).slice(2);
   let serial = 0;
-  let idb: Run | undefined;
+  let db: Promise<IDBDatabase> | undefined;
+  let opened = false;
   let fallback: QueueStore | undefined;
 
-  // Wraps each operation: any failure (including a synchronous one when
-  // `indexedDB` does not exist) switches this store to memory for good.
-  async function run<T>(onIdb: (db: Run) => Promise<T>, onMemory: (m: QueueStore) => Promise<T>): Promise<T> {
-    if (!fallback) {
+  // Opened once, and again if the browser closes the connection (it may, under storage pressure).
+  const connect = () =>
+    (db ??= (async () => {
+      const request = indexedDB.open(name);
+      request.onupgradeneeded = () => request.result.createObjectStore('events');
+      const database = await promisifyRequest(request);
+      database.onclose = () => (db = undefined);
+      opened = true;
+      return database;
+    })().catch((error: unknown) => {
+      db = undefined;
+      throw error;
+    }));
+
+  async function run<T>(mode: IDBTransactionMode, work: (store: IDBObjectStore) => Promise<T>, onMemory: (m: QueueStore) => Promise<T>): Promise<T> {
+    for (let attempt = 1; !fallback; attempt++) {
+      let database: IDBDatabase;
       try {
-        idb ??= createStore(name, 'events') as Run;
-        return await onIdb(idb);
+        database = await connect();
       } catch (error) {
+        // Only a first open that fails means "no IndexedDB here"; later, it is a failure like any other.
+        if (opened || attempt > 1) throw error;
         fallback = memoryQueue(name);
         (options.onFallback ?? warn)(error);
+        break;
+      }
+      try {
+        return await work(database.transaction('events', mode).objectStore('events'));
+      } catch (error) {
+        if (attempt >= TRIES) throw error;
       }
     }
-    return onMemory(fallback);
+    return onMemory(fallback!);
   }
 
   // Every operation scans the records in key order and filters entries by prefix: dead letters are
@@ -56,42 +81,42 @@ export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore 
     },
     put: (entries) =>
       run(
-        (db) =>
-          db('readwrite', (s) => {
-            const sorted = [...entries].sort(byKey);
-            for (let i = 0; i < sorted.length; i += CHUNK) s.put(sorted.slice(i, i + CHUNK), `${sorted[i]!.key}|${tag}${serial++}`);
-            return done(s);
-          }),
+        'readwrite',
+        (s) => {
+          const sorted = [...entries].sort(byKey);
+          for (let i = 0; i < sorted.length; i += CHUNK) s.put(sorted.slice(i, i + CHUNK), `${sorted[i]!.key}|${tag}${serial++}`);
+          return done(s);
+        },
         (m) => m.put(entries),
       ),
     list: (prefix, limit) =>
       run(
-        (db) =>
-          db('readonly', async (s) => {
-            // Records sort by their first entry; a later one may still hold an entry older than the
-            // limit-th found so far, so the scan goes on while records start before that one.
-            let found: QueueEntry[] = [];
-            await scan(s, (cursor) => {
-              if (found.length >= limit && cursor.key > found[limit - 1]!.key) return false;
-              for (const e of cursor.value) if (e.key.startsWith(prefix)) found.push(e);
-              if (found.length > limit) found = found.sort(byKey).slice(0, limit);
-            });
-            return found.sort(byKey);
-          }),
+        'readonly',
+        async (s) => {
+          // Records sort by their first entry; a later one may still hold an entry older than the
+          // limit-th found so far, so the scan goes on while records start before that one.
+          let found: QueueEntry[] = [];
+          await scan(s, (cursor) => {
+            if (found.length >= limit && cursor.key > found[limit - 1]!.key) return false;
+            for (const e of cursor.value) if (e.key.startsWith(prefix)) found.push(e);
+            if (found.length > limit) found = found.sort(byKey).slice(0, limit);
+          });
+          return found.sort(byKey);
+        },
         (m) => m.list(prefix, limit),
       ),
     delete: (keys) =>
       run(
-        (db) =>
-          db('readwrite', async (s) => {
-            const gone = new Set(keys);
-            await scan(s, (cursor) => {
-              const kept = cursor.value.filter((e) => !gone.has(e.key));
-              if (kept.length === 0) cursor.delete();
-              else if (kept.length < cursor.value.length) cursor.update(kept);
-            });
-            return done(s);
-          }),
+        'readwrite',
+        async (s) => {
+          const gone = new Set(keys);
+          await scan(s, (cursor) => {
+            const kept = cursor.value.filter((e) => !gone.has(e.key));
+            if (kept.length === 0) cursor.delete();
+            else if (kept.length < cursor.value.length) cursor.update(kept);
+          });
+          return done(s);
+        },
         (m) => m.delete(keys),
       ),
     count: async (prefix) => (await store.list(prefix, Infinity)).length,
@@ -113,11 +138,19 @@ function scan(store: IDBObjectStore, visit: (cursor: Cursor) => boolean | void):
 }
 
 // commit() asks for the commit now rather than when the transaction goes idle: a page that is
-// being unloaded right after record() has a better chance to keep the write.
+// being unloaded right after record() has a better chance to keep the write. An abort without an
+// error of its own (tx.abort()) still rejects with one.
 function done(store: IDBObjectStore): Promise<void> {
   const tx = store.transaction;
-  const settled = promisifyRequest(tx as unknown as IDBRequest<void>);
-  tx.commit?.();
+  const settled = new Promise<void>((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onabort = tx.onerror = () => reject(tx.error ?? new DOMException('the IndexedDB transaction was aborted', 'AbortError'));
+  });
+  try {
+    tx.commit?.();
+  } catch {
+    // Already aborted (commit() throws then): `settled` rejects with why.
+  }
   return settled;
 }
 
