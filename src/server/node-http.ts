@@ -157,8 +157,7 @@ async function respond(
     else if (FORBIDDEN_METHODS.has(method)) response = refusal(405, 'method_not_allowed', `${method} is not supported`, undefined, { allow: 'GET, POST, OPTIONS' });
     else if (files && (url.pathname + '/').startsWith(files.prefix)) response = await staticResponse(files.dir, files.prefix, method, url.pathname);
     else {
-      const request = await toRequest(req, url);
-      response = request ? await handler(request) : refusal(400, 'bad_request', 'the request body was cut off before its end');
+      response = await handler(toRequest(req, url));
     }
     await write(response, req, res);
   } catch (error) {
@@ -200,32 +199,18 @@ function drain(req: IncomingMessage, max: number): void {
   req.resume();
 }
 
-/** Bodies that declare at most this many bytes are read before the handler runs: a Web stream per small request costs more than the body. */
-const SMALL_BODY = 64 * 1024;
-
-/** The request as a WHATWG Request; undefined when its small body was cut off. */
-async function toRequest(req: IncomingMessage, url: URL): Promise<Request | undefined> {
+/**
+ * The request as a WHATWG Request. Its body is a stream the handler pulls, never
+ * read ahead: a request without a valid key is answered before any of its body
+ * is read (reading small bodies ahead cost no measurable CPU less per request).
+ */
+function toRequest(req: IncomingMessage, url: URL): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
-  const init: RequestInit & { duplex?: 'half' } = { method: req.method!, headers };
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isInteger(declared) && declared <= SMALL_BODY) {
-      const chunks: Buffer[] = [];
-      try {
-        for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk); // Node holds a body to its Content-Length
-      } catch {
-        return undefined; // the client went away mid-body
-      }
-      init.body = Buffer.concat(chunks);
-    } else {
-      init.body = bodyOf(req);
-      init.duplex = 'half';
-    }
-  }
-  return new Request(url, init);
+  const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+  return new Request(url, { method: req.method!, headers, ...(hasBody ? { body: bodyOf(req), duplex: 'half' } : {}) } as RequestInit);
 }
 
 /** The Web stream over a request's body, with a way to let go of the request (see `drain`). */

@@ -212,6 +212,11 @@ describe('connections and timeouts', () => {
 });
 
 describe('a body refused before it was read', () => {
+  test('a request without a key is answered 401 before any of its body arrives (a small body used to be read first)', async () => {
+    const answer = await exchange(http.url, 'POST /ingest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n', /\r\n0\r\n\r\n$/);
+    expect(statusOf(answer)).toBe(401);
+  });
+
   test('the answer is sent at once, then the rest is read and dropped, keeping the connection (a second request on it works)', async () => {
     const server = await serve();
     const socket = await open(server.url);
