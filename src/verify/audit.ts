@@ -7,11 +7,12 @@
 import { AegisLogError, ErrorCode, b64uEncode, bytesEqual, canonicalBytes, receiptStatementOf, type Receipt } from '../protocol/index.js';
 import { Clock } from './clock.js';
 import type { Backend } from './ecdsa.js';
-import { partsOf, proveTenantHead, usableKeys, type BundleParts } from './evidence.js';
-import type { KeyInput, VerifyKey } from './keys.js';
+import { failed, passed, type Check } from './check.js';
+import { partsOf, proveTenantHead, type BundleParts } from './evidence-v1.js';
+import { usableKeys, type KeyInput, type VerifyKey } from './keys.js';
 import { IdArena } from './id-arena.js';
 import { LineError, readReceipts, type ReceiptSource } from './ndjson.js';
-import { readTenantHead, reasonOf, requireSignature, runCheck, type Check, type ReadHead } from './read.js';
+import { readTenantHead, reasonOf, requireSignature, runCheck, type ReadHead } from './read.js';
 import { ReceiptHasher } from './receipt-hash.js';
 import { createTreeBuilder } from '../tlog/tree-builder.js';
 
@@ -223,15 +224,15 @@ class Audit {
     const checks: AuditReport['checks'] = {
       ...(headCheck ? { head: headCheck } : {}),
       receipts: this.receiptsCheck(),
-      root: bytesEqual(root, this.head.root) ? { ok: true } : { ok: false, reason: this.rootReason() },
+      root: bytesEqual(root, this.head.root) ? passed() : failed(this.rootReason()),
       ...(this.options.verifySignatures
-        ? { signatures: this.badSignatures ? { ok: false, reason: `${this.badSignatures} receipt signatures do not verify` } : { ok: true } }
+        ? { signatures: this.badSignatures ? failed(`${this.badSignatures} receipt signatures do not verify`) : passed() }
         : {}),
     };
-    const failed = Object.values(checks).find((c) => !c.ok);
+    const bad = Object.values(checks).find((c) => !c.ok);
     return {
-      ok: !failed,
-      ...(failed ? { reason: failed.reason } : {}),
+      ok: !bad,
+      ...(bad ? { reason: bad.reason } : {}),
       tenant_id: head.tenant_id,
       period_start: head.period_start,
       period_end: head.period_end,
@@ -248,7 +249,7 @@ class Audit {
 
   private receiptsCheck(): Check {
     const n = this.problemCount - this.badSignatures;
-    return n === 0 ? { ok: true } : { ok: false, reason: `${n} problems with the receipts (first: ${this.problems[0]!.reason})` };
+    return n === 0 ? passed() : failed(`${n} problems with the receipts (first: ${this.problems[0]!.reason})`);
   }
 
   private rootReason(): string {

@@ -1,195 +1,118 @@
 /**
- * Evidence bundles (PROTOCOL.md §5), checked offline with only pinned keys.
- * Every check reads what it needs from the bundle on its own, so one broken part
- * fails its own checks with a reason and leaves the others to report truthfully;
- * nothing in a bundle, however malformed, makes `verifyEvidence` throw.
+ * Evidence bundles, checked offline against what the auditor pinned: version 2
+ * (PROTOCOL.md §6.1) and version 1 (PROTOCOL-v1.md §5), which stays verifiable
+ * for ever. Dispatches on `v`. Every check is passed, failed with a reason, or
+ * skipped with why; nothing in a bundle, however malformed, makes this throw
+ * (only the caller's own mistakes do: no usable key or policy).
  */
-import {
-  AegisLogError, ErrorCode, b64uEncode, bytesEqual, eventDigest, sha256, tenantHeadHash, type CheckpointV1, type TenantHeadV1,
-} from '../protocol/index.js';
-import { walkChain } from './chain.js';
+import { skipped, type Check } from './check.js';
 import type { Backend } from './ecdsa.js';
-import { flattenKeys, type KeyInput, type VerifyKey } from './keys.js';
-import { inclusionFailure, leafHash } from '../tlog/merkle.js';
-import {
-  Invalid, object, once, readCheckpoint, readProof, readReceipt, readTenantHead, requireSignature, runCheck,
-  type Check, type ReadCheckpoint, type ReadHead, type ReadProof, type ReadReceipt,
-} from './read.js';
+import { checkBundleV1, type CheckNameV1 } from './evidence-v1.js';
+import { checkBundleV2, type CheckNameV2, type Cosigner, type TrustedCheckpoint } from './evidence-v2.js';
+import type { KeyInput } from './keys.js';
+import type { Policy } from '../tlog/policy.js';
+import type { TileSource } from '../tlog/tile-proofs.js';
+import { show } from './read.js';
+import { ecdsaKeys, resolveTrust } from './trust.js';
+import { b64uEncode } from '../protocol/index.js';
 
-export type CheckName = 'digest' | 'receipt_signature' | 'inclusion' | 'tenant_inclusion' | 'checkpoint_signature' | 'period' | 'chain';
+export type CheckName = CheckNameV1 | CheckNameV2;
 
 export interface EvidenceReport {
-  /** Every check that ran passed. For a pending bundle that is only `digest` and `receipt_signature`. */
+  /**
+   * The evidence holds. Sealed: no check failed, and digest, inclusion, period,
+   * head_inclusion (v1: tenant_inclusion) and checkpoint_signature passed.
+   * Pending: digest and receipt_signature passed (that is all a pending bundle proves).
+   */
   ok: boolean;
+  /** The bundle's `v`: 1 or 2 (undefined when it is neither). */
+  version: 1 | 2 | undefined;
   /** The bundle's own status; `invalid` when it has none of the two (or is not a bundle at all). */
   status: 'sealed' | 'pending' | 'invalid';
-  /** Each check by name. `bundle` appears only when the envelope itself (`v`, `status`) is wrong. */
+  /** Each check by name, in the order of the protocol. `bundle` appears only when the envelope (`v`, `status`) is wrong. */
   checks: Partial<Record<CheckName | 'bundle', Check>>;
+  /** v2: the checkpoint the bundle is proven in, as its note says (read, whether or not its signature verified). */
+  checkpoint?: { origin: string; size: number; rootB64url: string };
+  /** v2: cosignatures that verified on the checkpoint (witnesses of the policy only). */
+  cosigners?: Cosigner[];
+  /** v2 with a policy: its witness quorum in words (`none` when it asks for none). */
+  quorum?: string;
 }
 
 export interface EvidenceOptions {
-  /** What `importPublicKey` returns, or an array of those. The key is chosen by the evidence's `key_id`. */
-  keys: KeyInput;
-  /** Earlier checkpoints, oldest first: adds the `chain` check (the bundle's checkpoint is in, or extends, their verified chain). */
+  /**
+   * Pinned ECDSA P-256 keys (what `importPublicKey` returns, one or an array): receipts
+   * and v1 checkpoints are checked under the key their `key_id` names; with no
+   * policy, v2 checkpoints under these as the log's ECDSA note key (quorum none).
+   */
+  keys?: KeyInput;
+  /** A C2SP tlog-policy (text or `parsePolicy`'s): log keys, witnesses, quorum (v2). */
+  policy?: Policy | string;
+  /** v1: earlier checkpoints, oldest first: adds the `chain` check. */
   checkpoints?: readonly unknown[];
+  /** v2: an earlier checkpoint you trust (its note, or `{ size, root }`): adds the `consistency` check. */
+  trusted?: TrustedCheckpoint;
+  /** v2: the root log's tiles, where a consistency proof the bundle lacks is read. */
+  rootTiles?: TileSource;
+  /** "Now" for cosignature timestamps: epoch ms or a Date. */
+  now?: number | Date;
   backend?: Backend;
 }
 
+const REQUIRED = {
+  1: { sealed: ['digest', 'inclusion', 'tenant_inclusion', 'checkpoint_signature', 'period'], pending: ['digest', 'receipt_signature'] },
+  2: { sealed: ['digest', 'inclusion', 'period', 'head_inclusion', 'checkpoint_signature'], pending: ['digest', 'receipt_signature'] },
+} as const;
+
 export async function verifyEvidence(bundle: unknown, options: EvidenceOptions): Promise<EvidenceReport> {
-  const keys = usableKeys(options.keys);
-  const b = (typeof bundle === 'object' && bundle !== null ? bundle : {}) as Record<string, unknown>;
+  const trust = resolveTrust(options);
+  const b = (typeof bundle === 'object' && bundle !== null && !Array.isArray(bundle) ? bundle : {}) as Record<string, unknown>;
+  const version = read(() => b.v) === 1 ? 1 : read(() => b.v) === 2 ? 2 : undefined;
   const status = statusOf(b);
-  const parts = partsOf(b);
-  const { backend } = options;
-  const named: [CheckName | 'bundle', Promise<Check>][] = [
-    ['bundle', runCheck(() => checkEnvelope(bundle))],
-    ['digest', runCheck(() => checkDigest(b))],
-    ['receipt_signature', runCheck(() => checkReceiptSignature(parts, keys, backend))],
-  ];
-  if (status !== 'pending') {
-    named.push(
-      ['inclusion', runCheck(() => checkInclusion(parts))],
-      ['tenant_inclusion', runCheck(() => checkTenantInclusion(parts))],
-      ['checkpoint_signature', runCheck(() => checkCheckpointSignature(parts, keys, backend))],
-      ['period', runCheck(() => checkPeriod(parts))],
-    );
-    if (options.checkpoints?.length) named.push(['chain', runCheck(() => checkChain(parts, options.checkpoints!, keys, backend))]);
-  }
   const checks: EvidenceReport['checks'] = {};
-  for (const [name, check] of named) {
-    const result = await check;
-    if (name !== 'bundle' || !result.ok) checks[name] = result;
+  const envelope = envelopeCheck(bundle, version, status);
+  if (envelope) checks.bundle = envelope;
+  const report: EvidenceReport = { ok: false, version, status, checks };
+  if (version === 1) {
+    const keys = await ecdsaKeys(trust);
+    if (keys.length === 0) {
+      checks.receipt_signature = skipped('no ECDSA key is pinned: a version-1 bundle is signed by the receipt key only');
+    } else {
+      for (const [name, check] of await checkBundleV1(b, status, keys, { checkpoints: options.checkpoints, backend: trust.backend })) checks[name] = check;
+    }
+  } else {
+    const result = await checkBundleV2(b, status, trust, { trusted: options.trusted, rootTiles: options.rootTiles });
+    for (const [name, check] of result.checks) checks[name] = check;
+    if (result.checkpoint) report.checkpoint = { origin: result.checkpoint.origin, size: result.checkpoint.size, rootB64url: b64uEncode(result.checkpoint.root) };
+    if (status === 'sealed') report.cosigners = result.cosigners;
+    if (result.quorum !== undefined && trust.policy) report.quorum = result.quorum;
   }
-  return { ok: Object.values(checks).every((c) => c.ok), status, checks };
+  const values = Object.values(checks);
+  const required = status === 'invalid' || version === undefined ? [] : REQUIRED[version][status];
+  report.ok = !envelope && values.every((c) => c.status !== 'failed') && required.every((name) => checks[name]?.status === 'passed');
+  return report;
 }
 
-/**
- * The parts of a bundle, each read (and its statement canonicalised) once, on first use,
- * however many checks need it; a part that cannot be read fails each of them with its reason.
- */
-export interface BundleParts {
-  receipt(): ReadReceipt;
-  head(): ReadHead;
-  checkpoint(): ReadCheckpoint;
-  inclusion(): ReadProof;
-  tenantInclusion(): ReadProof;
-}
-
-export function partsOf(b: Record<string, unknown>): BundleParts {
-  return {
-    receipt: once(() => readReceipt(b.receipt)),
-    head: once(() => readTenantHead(b.tenant_head)),
-    checkpoint: once(() => readCheckpoint(b.checkpoint)),
-    inclusion: once(() => readProof(b.inclusion, 'inclusion')),
-    tenantInclusion: once(() => readProof(b.tenant_inclusion, 'tenant_inclusion')),
-  };
+function envelopeCheck(bundle: unknown, version: 1 | 2 | undefined, status: EvidenceReport['status']): Check | undefined {
+  if (typeof bundle !== 'object' || bundle === null || Array.isArray(bundle)) return { status: 'failed', ok: false, reason: 'the bundle is not a JSON object' };
+  if (version === undefined) {
+    const v = read(() => (bundle as Record<string, unknown>).v);
+    return { status: 'failed', ok: false, reason: `bundle.v is ${show(v)}: neither 1 nor 2` };
+  }
+  if (status === 'invalid') return { status: 'failed', ok: false, reason: 'bundle.status is neither "sealed" nor "pending"' };
+  return undefined;
 }
 
 function statusOf(b: Record<string, unknown>): EvidenceReport['status'] {
+  const status = read(() => b.status);
+  return status === 'sealed' || status === 'pending' ? status : 'invalid';
+}
+
+/** A property read that a hostile getter cannot turn into a throw. */
+function read(get: () => unknown): unknown {
   try {
-    return b.status === 'sealed' || b.status === 'pending' ? b.status : 'invalid';
+    return get();
   } catch {
-    return 'invalid'; // a getter that throws: the checks will each say what they could not read
+    return undefined;
   }
-}
-
-function checkEnvelope(bundle: unknown): void {
-  const b = object(bundle, 'bundle');
-  if (b.v !== 1) throw new Invalid(`bundle.v is ${JSON.stringify(b.v)}, not 1`);
-  if (b.status !== 'sealed' && b.status !== 'pending') throw new Invalid('bundle.status is neither "sealed" nor "pending"');
-}
-
-/** The event hashes to the receipt's digest, and the receipt names this event. */
-function checkDigest(b: Record<string, unknown>): void {
-  const event = object(b.event, 'event');
-  const receipt = object(b.receipt, 'receipt');
-  const digest = b64uEncode(eventDigest(event));
-  if (receipt.digest_b64url !== digest) throw new Invalid(`SHA-256 of the event is ${digest}, the receipt says ${String(receipt.digest_b64url)}`);
-  for (const field of ['tenant_id', 'event_id', 'trace_id']) {
-    if (event[field] !== receipt[field]) throw new Invalid(`the receipt's ${field} differs from the event's`);
-  }
-}
-
-async function checkReceiptSignature(parts: BundleParts, keys: VerifyKey[], backend: Backend | undefined): Promise<void> {
-  const { receipt, message } = parts.receipt();
-  if (receipt.ok !== true) throw new Invalid('receipt.ok is not true');
-  await requireSignature(keys, receipt.key_id, receipt.signature_b64url, message, backend);
-}
-
-/** receipt_hash -> tenant root, at the tenant head's size. */
-function checkInclusion(parts: BundleParts): void {
-  const { message } = parts.receipt();
-  const { head, root } = parts.head();
-  const proof = parts.inclusion();
-  if (proof.size !== head.tree_size) throw new Invalid(`inclusion.tree_size ${proof.size} is not the tenant head's ${head.tree_size}`);
-  proveInclusion(leafHash(sha256(message)), proof, root, 'receipt', 'tenant root');
-}
-
-/** SHA-256(C(tenant head)) -> global root, at the checkpoint's size. */
-function checkTenantInclusion(parts: BundleParts): void {
-  const { head } = parts.head();
-  const { checkpoint, root } = parts.checkpoint();
-  const proof = parts.tenantInclusion();
-  if (proof.size !== checkpoint.tree_size) {
-    throw new Invalid(`tenant_inclusion.tree_size ${proof.size} is not the checkpoint's ${checkpoint.tree_size}`);
-  }
-  proveInclusion(leafHash(tenantHeadHash(head)), proof, root, 'tenant head', 'checkpoint root');
-}
-
-function proveInclusion(leaf: Uint8Array, proof: ReadProof, root: Uint8Array, what: string, where: string): void {
-  const failure = inclusionFailure({ leafHash: leaf, index: proof.index, treeSize: proof.size, proof: proof.path, root });
-  if (failure) throw new Invalid(`the ${what} is not proven in the ${where}: ${failure}`);
-}
-
-async function checkCheckpointSignature(parts: BundleParts, keys: VerifyKey[], backend: Backend | undefined): Promise<void> {
-  const { checkpoint, message } = parts.checkpoint();
-  await requireSignature(keys, checkpoint.key_id, checkpoint.signature_b64url, message, backend);
-}
-
-/** received_at in [period_start, period_end); the tenant head is the receipt's tenant's, for the checkpoint's period. */
-function checkPeriod(parts: BundleParts): void {
-  const { receipt, receivedAt } = parts.receipt();
-  const { head } = parts.head();
-  const { checkpoint, start, end } = parts.checkpoint();
-  if (receivedAt < start || receivedAt >= end) {
-    throw new Invalid(`received_at ${receipt.received_at} is outside the checkpoint's period [${checkpoint.period_start}, ${checkpoint.period_end})`);
-  }
-  if (head.tenant_id !== receipt.tenant_id) throw new Invalid(`the tenant head is for "${head.tenant_id}", the receipt for "${receipt.tenant_id}"`);
-  requireSamePeriod(head, checkpoint);
-}
-
-function requireSamePeriod(head: TenantHeadV1, checkpoint: CheckpointV1): void {
-  if (head.period_start !== checkpoint.period_start || head.period_end !== checkpoint.period_end) {
-    throw new Invalid("the tenant head's period is not the checkpoint's");
-  }
-}
-
-/**
- * What `auditPeriod` anchors to: the tenant head is a leaf of a checkpoint signed
- * by a pinned key, for that checkpoint's period. Throws the reason when it is not.
- */
-export async function proveTenantHead(parts: BundleParts, keys: VerifyKey[], backend: Backend | undefined): Promise<void> {
-  await checkCheckpointSignature(parts, keys, backend);
-  checkTenantInclusion(parts);
-  requireSamePeriod(parts.head().head, parts.checkpoint().checkpoint);
-}
-
-/** The earlier checkpoints form a valid chain, and the bundle's checkpoint is one of them or the next link. */
-async function checkChain(parts: BundleParts, earlier: readonly unknown[], keys: VerifyKey[], backend: Backend | undefined): Promise<void> {
-  const { report, hashes } = await walkChain(earlier, keys, backend);
-  if (!report.ok) throw new Invalid(`the given checkpoints break at ${report.firstBreak!.index}: ${report.firstBreak!.reason}`);
-  const { prev, message } = parts.checkpoint();
-  const own = sha256(message);
-  if (hashes.some((h) => bytesEqual(h, own))) return;
-  if (prev && bytesEqual(prev, hashes.at(-1)!)) return;
-  throw new Invalid("the bundle's checkpoint is neither in the given chain nor the next link after its last checkpoint");
-}
-
-/** A caller error (not a bundle error), so it throws: `keys` must hold imported keys. */
-export function usableKeys(input: KeyInput): VerifyKey[] {
-  const keys = flattenKeys(input ?? []);
-  if (keys.length === 0 || keys.some((k) => !(k && typeof k.kid === 'string' && k.point instanceof Uint8Array))) {
-    throw new AegisLogError(ErrorCode.KeyInvalid, 'options.keys must be keys from importPublicKey (one or an array)', { field: 'keys' });
-  }
-  return keys;
 }

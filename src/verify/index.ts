@@ -10,9 +10,7 @@ export {
 } from '../tlog/merkle.js';
 export { importPublicKey, flattenKeys, type VerifyKey, type KeyInput, type ImportKeyOptions } from './keys.js';
 export { verifySignature, selectKey, type VerifySignatureInput, type Backend } from './ecdsa.js';
-export { verifyEvidence, type EvidenceReport, type EvidenceOptions, type CheckName } from './evidence.js';
 export { verifyCheckpointChain, type ChainReport, type ChainOptions } from './chain.js';
-export type { Check } from './read.js';
 export { auditPeriod, type AuditOptions, type AuditReport, type AuditProblem, type AuditTarget } from './audit.js';
 export type { ReceiptSource } from './ndjson.js';
 export {
@@ -33,3 +31,14 @@ export {
   type NoteTrust, type NoteVerdict, type NoteCheck, type VerifyNoteOptions, type VerifiedSigner, type VerifiedCosigner,
 } from './notes.js';
 export type { MlDsa44 } from './ml-dsa.js';
+export type { Check, CheckStatus } from './check.js';
+export { verifyEvidence, type EvidenceReport, type EvidenceOptions, type CheckName } from './evidence.js';
+export type { Cosigner, TrustedCheckpoint } from './evidence-v2.js';
+export type { TrustOptions } from './trust.js';
+export { auditExport, type ExportAuditOptions, type ExportReport, type ExportCheckName } from './export-audit.js';
+export type { EntryProblem as ExportProblem } from './export-entries.js';
+export type { ExportSource } from './export-input.js';
+export { verifyHistory, type HistoryReport, type HistoryOptions, type HistoryEntryReport, type HistoryCheckName } from './history.js';
+export { fetchTileSource, type FetchTileSourceOptions } from './tile-source.js';
+export { rootFromTiles, frontierFromTiles, inclusionFromTiles, consistencyFromTiles, type TileSource } from '../tlog/tile-proofs.js';
+export { tilePath, parseTilePath, type TileRef } from '../tlog/tiles.js';

@@ -58,6 +58,15 @@ export function flattenKeys(keys: KeyInput): VerifyKey[] {
   return Array.isArray(keys) ? keys.flatMap((k: KeyInput) => flattenKeys(k)) : [keys as VerifyKey];
 }
 
+/** A caller error (not an evidence error), so it throws: `keys` must hold imported keys. */
+export function usableKeys(input: KeyInput): VerifyKey[] {
+  const keys = flattenKeys(input ?? []);
+  if (keys.length === 0 || keys.some((k) => !(k && typeof k.kid === 'string' && k.point instanceof Uint8Array))) {
+    throw new AegisLogError(ErrorCode.KeyInvalid, 'options.keys must be keys from importPublicKey (one or an array)', { field: 'keys' });
+  }
+  return keys;
+}
+
 async function importText(text: string, options: ImportKeyOptions): Promise<VerifyKey | VerifyKey[]> {
   if (text.startsWith('-----BEGIN')) {
     const match = PEM.exec(text);

@@ -4,27 +4,29 @@
  * what it needs and turn the first problem into `{ ok: false, reason }`.
  */
 import {
-  SIGNING_ALG, b64uDecode, canonicalBytes, checkpointStatementOf, parseTime, receiptStatementOf,
+  SIGNING_ALG, b64uDecode, canonicalBytes, sha256, checkpointStatementOf, parseTime, receiptStatementOf,
   tenantHeadOf, type CheckpointV1, type Receipt, type TenantHeadV1,
 } from '../protocol/index.js';
+import { failed, passed, skipped, type Check } from './check.js';
 import { selectKey, signatureFailure, type Backend } from './ecdsa.js';
 import type { VerifyKey } from './keys.js';
 
 /** A problem with the evidence (not with the caller's arguments): becomes a check's reason. */
 export class Invalid extends Error {}
 
-export interface Check {
-  ok: boolean;
-  reason?: string;
-}
+/** Nothing to check against, or not asked for: the check is skipped with this reason (never counted as passed). */
+export class Skip extends Error {}
 
-/** Runs a check; whatever it throws (an `Invalid`, a library error, a TypeError on odd input) becomes its reason. */
-export async function runCheck(body: () => void | Promise<void>): Promise<Check> {
+/**
+ * Runs a check; whatever it throws (an `Invalid`, a library error, a TypeError on
+ * odd input) becomes its reason, and a `Skip` skips it. A body may also return
+ * its own Check (a sub-verdict it was given, such as a note's).
+ */
+export async function runCheck(body: () => void | Check | Promise<void | Check>): Promise<Check> {
   try {
-    await body();
-    return { ok: true };
+    return (await body()) ?? passed();
   } catch (error) {
-    return { ok: false, reason: reasonOf(error) };
+    return error instanceof Skip ? skipped(error.message) : failed(reasonOf(error));
   }
 }
 
@@ -42,6 +44,23 @@ export function once<T>(read: () => T): () => T {
     if ('error' in result) throw result.error;
     return result.value;
   };
+}
+
+/** A value for a reason, whatever it is (JSON.stringify throws on BigInt and hostile toJSON). */
+export function show(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
+/**
+ * `SHA-256(C(event))` as a verifier computes it: plain RFC 8785. PROTOCOL.md §1's
+ * refusal of integers beyond ±(2^53−1) guards what is sent and stored; an auditor
+ * digests whatever event it was given (1e+21 is one exact double, and signed as such).
+ */
+export function digestOf(event: Record<string, unknown>): Uint8Array {
+  return sha256(canonicalBytes(event, { safeIntegersOnly: false }));
 }
 
 export function reasonOf(error: unknown): string {
@@ -68,13 +87,13 @@ export function object(value: unknown, name: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function text(o: Record<string, unknown>, key: string, name: string): string {
+export function text(o: Record<string, unknown>, key: string, name: string): string {
   const value = o[key];
   if (typeof value !== 'string' || value === '') throw new Invalid(`${name}.${key} is missing or not a string`);
   return value;
 }
 
-function count(o: Record<string, unknown>, key: string, name: string): number {
+export function count(o: Record<string, unknown>, key: string, name: string): number {
   const value = o[key];
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     throw new Invalid(`${name}.${key} is not a non-negative integer`);
@@ -82,11 +101,11 @@ function count(o: Record<string, unknown>, key: string, name: string): number {
   return value;
 }
 
-function hash(o: Record<string, unknown>, key: string, name: string): Uint8Array {
+export function hash(o: Record<string, unknown>, key: string, name: string): Uint8Array {
   return hashValue(o[key], `${name}.${key}`);
 }
 
-function hashValue(value: unknown, label: string): Uint8Array {
+export function hashValue(value: unknown, label: string): Uint8Array {
   let bytes: Uint8Array;
   try {
     bytes = b64uDecode(value as string, label);
@@ -97,7 +116,7 @@ function hashValue(value: unknown, label: string): Uint8Array {
   return bytes;
 }
 
-function time(o: Record<string, unknown>, key: string, name: string): number {
+export function time(o: Record<string, unknown>, key: string, name: string): number {
   try {
     return parseTime(o[key], `${name}.${key}`);
   } catch {
@@ -186,7 +205,7 @@ export function readProof(value: unknown, name: string): ReadProof {
   return { index, size, path: path.map((element: unknown, i) => hashValue(element, `${name}.path_b64url[${i}]`)) };
 }
 
-function period(o: Record<string, unknown>, name: string): { start: number; end: number } {
+export function period(o: Record<string, unknown>, name: string): { start: number; end: number } {
   const start = time(o, 'period_start', name);
   const end = time(o, 'period_end', name);
   if (!(start < end)) throw new Invalid(`${name}.period_end is not after its period_start`);

@@ -36,6 +36,9 @@ export function receiptHashInto(receipt: ReceiptStatement, out: Uint8Array, at: 
   wordsInto(words, 0, out, at);
 }
 
+/** Bytes a statement may have to be written into a hasher's `slot()`: the slot less the longest padding. */
+export const SLOT_CAPACITY = SLOT_SIZE - 72;
+
 /**
  * Receipt hashes four at a time in WebAssembly SIMD lanes, for audits. A hash is
  * written to `output()[at..at+32)` when its group of four is hashed (or at
@@ -49,7 +52,7 @@ export class ReceiptHasher {
   private given = 0;
   private readonly wasm: TreeWasm | undefined = treeWasm();
   /** Each lane's slot, with room for the longest padding (72 bytes) after the message. */
-  private readonly slots = [0, 1, 2, 3].map((lane) => this.wasm?.memory.subarray(SLOTS + SLOT_SIZE * lane, SLOTS + SLOT_SIZE * (lane + 1) - 72));
+  private readonly slots = [0, 1, 2, 3].map((lane) => this.wasm?.memory.subarray(SLOTS + SLOT_SIZE * lane, SLOTS + SLOT_SIZE * lane + SLOT_CAPACITY));
 
   constructor(private readonly output: () => Uint8Array) {}
 
@@ -68,9 +71,36 @@ export class ReceiptHasher {
       this.given++;
       return;
     }
-    const blocks = wasm.pad(SLOTS + SLOT_SIZE * lane, encoded.written);
+    this.enqueue(encoded.written, at);
+  }
+
+  /**
+   * Where the next statement's JCS bytes go when the caller writes them itself
+   * (an export line read from bytes): at most `SLOT_CAPACITY` bytes, then `commit`.
+   */
+  slot(): Uint8Array {
+    return this.wasm ? this.slots[this.targets.length]! : this.scratch;
+  }
+
+  /** Hashes (now or with its group of four) the `length` bytes written into `slot()`, into `output()[at..at+32)`. */
+  commit(length: number, at: number): void {
+    if (this.wasm) {
+      this.enqueue(length, at);
+      return;
+    }
+    hashBytes(this.scratch, length, words, 0);
+    wordsInto(words, 0, this.output(), at);
+    this.given++;
+  }
+
+  private readonly scratch = new Uint8Array(SLOT_CAPACITY);
+
+  private enqueue(length: number, at: number): void {
+    const wasm = this.wasm!;
+    const lane = this.targets.length;
+    const blocks = wasm.pad(SLOTS + SLOT_SIZE * lane, length);
     this.targets.push(at);
-    this.lengths.push(encoded.written);
+    this.lengths.push(length);
     this.given++;
     if (lane > 0 && blocks !== this.blocks) this.flushOneByOne();
     else if (lane === 3) this.flush();

@@ -48,7 +48,7 @@ describe('auditPeriod', () => {
     const report = await auditPeriod(receipts, bundle, { keys: key });
     expect(report).toMatchObject({
       ok: true, tenant_id: 'acme', tree_size: 300, count: 300, root_b64url: head.root_b64url, in_order: true, head_proven: true,
-      checks: { head: { ok: true }, receipts: { ok: true }, root: { ok: true } }, problems: [], problem_count: 0,
+      checks: { head: { status: 'passed', ok: true }, receipts: { status: 'passed', ok: true }, root: { status: 'passed', ok: true } }, problems: [], problem_count: 0,
     });
   });
 
@@ -108,7 +108,7 @@ describe('auditPeriod', () => {
       expect(signed.checks.signatures).toMatchObject({ ok: false, reason: '1 receipt signatures do not verify' });
       expect(signed.problems).toEqual([expect.objectContaining({ index: 123, event_id: receipts[123]!.event_id, reason: expect.stringContaining('signature') })]);
     }
-    expect((await auditPeriod(receipts, bundle, { keys: key, verifySignatures: true })).checks.signatures).toEqual({ ok: true });
+    expect((await auditPeriod(receipts, bundle, { keys: key, verifySignatures: true })).checks.signatures).toEqual({ status: 'passed', ok: true });
   });
 
   it('with verifySignatures, a receipt whose key_id names none of several keys is a problem, not a throw', async () => {

@@ -3,7 +3,7 @@ import { importPublicKey, verifyCheckpointChain, verifyEvidence, type EvidenceBu
 import { makeSigner, pendingOf, sealPeriod, type SealedPeriod, type Signer } from './helpers/seal.js';
 
 const SEALED = ['checkpoint_signature', 'digest', 'inclusion', 'period', 'receipt_signature', 'tenant_inclusion'];
-const allOk = (names: string[]) => Object.fromEntries(names.map((n) => [n, { ok: true }]));
+const allOk = (names: string[]) => Object.fromEntries(names.map((n) => [n, { status: 'passed', ok: true }]));
 
 let signer: Signer;
 let key: VerifyKey;
@@ -31,7 +31,7 @@ describe('verifyEvidence on bundles sealed in the test with a WebCrypto P-256 ke
     const bundles = everyBundle();
     expect(bundles).toHaveLength(153 + 4 + 2);
     for (const bundle of bundles) {
-      expect(await verifyEvidence(bundle, { keys: key }), bundle.receipt.event_id).toEqual({ ok: true, status: 'sealed', checks: allOk(SEALED) });
+      expect(await verifyEvidence(bundle, { keys: key }), bundle.receipt.event_id).toEqual({ ok: true, version: 1, status: 'sealed', checks: allOk(SEALED) });
     }
   });
 
@@ -49,8 +49,8 @@ describe('verifyEvidence on bundles sealed in the test with a WebCrypto P-256 ke
     const checkpoints = periods.map((p) => p.checkpoint);
     expect(await verifyCheckpointChain(checkpoints, { keys: key })).toMatchObject({ ok: true, length: 3 });
     const last = periods[2]!.bundles.get('solo')![0]!;
-    expect((await verifyEvidence(last, { keys: key, checkpoints })).checks.chain).toEqual({ ok: true });
-    expect((await verifyEvidence(last, { keys: key, checkpoints: checkpoints.slice(0, 2) })).checks.chain).toEqual({ ok: true });
+    expect((await verifyEvidence(last, { keys: key, checkpoints })).checks.chain).toEqual({ status: 'passed', ok: true });
+    expect((await verifyEvidence(last, { keys: key, checkpoints: checkpoints.slice(0, 2) })).checks.chain).toEqual({ status: 'passed', ok: true });
     // A gap: given only period 0, period 2's checkpoint cannot be linked.
     const gap = await verifyEvidence(last, { keys: key, checkpoints: checkpoints.slice(0, 1) });
     expect(gap.ok).toBe(false);
@@ -81,7 +81,7 @@ describe('verifyEvidence on bundles sealed in the test with a WebCrypto P-256 ke
 
   it('pending bundles report digest and receipt signature only, with status pending', async () => {
     const sealed = periods[0]!.bundles.get('t05')![3]!;
-    expect(await verifyEvidence(pendingOf(sealed), { keys: key })).toEqual({ ok: true, status: 'pending', checks: allOk(['digest', 'receipt_signature']) });
+    expect(await verifyEvidence(pendingOf(sealed), { keys: key })).toEqual({ ok: true, version: 1, status: 'pending', checks: allOk(['digest', 'receipt_signature']) });
     const tampered = { ...pendingOf(sealed), event: { ...sealed.event, prompt: 'changed' } };
     const report = await verifyEvidence(tampered, { keys: key });
     expect(report).toMatchObject({ ok: false, status: 'pending', checks: { digest: { ok: false }, receipt_signature: { ok: true } } });

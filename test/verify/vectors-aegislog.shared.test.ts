@@ -18,7 +18,7 @@ describe('aegislog-v1 bundles', () => {
         const keys = (await load()) as KeyInput;
         for (const [path, bundle] of Object.entries(bundles)) {
           const report = await verifyEvidence(bundle, { keys, backend });
-          expect(report, path).toEqual({ ok: true, status: 'sealed', checks: Object.fromEntries(SEALED_CHECKS.map((n) => [n, { ok: true }])) });
+          expect(report, path).toEqual({ ok: true, version: 1, status: 'sealed', checks: Object.fromEntries(SEALED_CHECKS.map((n) => [n, { status: 'passed', ok: true }])) });
         }
       });
     }
@@ -34,9 +34,9 @@ describe('aegislog-v1 bundles', () => {
     expect((await verifyCheckpointChain([...checkpoints].reverse(), { keys })).firstBreak).toMatchObject({ index: 1 });
     for (const bundle of Object.values(bundles)) {
       const report = await verifyEvidence(bundle, { keys, checkpoints });
-      expect(report.checks.chain).toEqual({ ok: true });
+      expect(report.checks.chain).toEqual({ status: 'passed', ok: true });
       // Given only the first checkpoint, a bundle of the second period is its next link; of the first, a member.
-      expect((await verifyEvidence(bundle, { keys, checkpoints: checkpoints.slice(0, 1) })).checks.chain).toEqual({ ok: true });
+      expect((await verifyEvidence(bundle, { keys, checkpoints: checkpoints.slice(0, 1) })).checks.chain).toEqual({ status: 'passed', ok: true });
     }
   });
 });

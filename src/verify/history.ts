@@ -1,0 +1,163 @@
+/**
+ * Checkpoint histories (PROTOCOL.md §6.3): the answer of `GET /checkpoints`, an
+ * offline-verifiable file. Every note signed by a log key, one origin, sizes that
+ * never decrease, each consecutive pair consistent (equal sizes, equal roots), and
+ * the witness quorum on the newest note: older notes are covered by their
+ * consistency with it, so a witness that was down then does not break the history.
+ * Only the notes are signed; the period fields are shown as given.
+ */
+import { b64uEncode, bytesEqual } from '../protocol/index.js';
+import type { CheckpointBody } from '../tlog/checkpoint.js';
+import { verifyConsistency } from '../tlog/merkle.js';
+import { failed, passed, skipped, type Check } from './check.js';
+import type { Cosigner } from './evidence-v2.js';
+import type { NoteVerdict } from './notes.js';
+import { Invalid, object, reasonOf, show } from './read.js';
+import { readHashes } from './read-v2.js';
+import { checkNote, fromNoteCheck, resolveTrust, type TrustOptions } from './trust.js';
+
+export type HistoryCheckName = 'history' | 'origin' | 'signatures' | 'sizes' | 'consistency' | 'witnesses';
+
+export interface HistoryEntryReport {
+  /** 0-based, oldest first. */
+  index: number;
+  /** From the signed note (absent when it cannot be read). */
+  treeSize?: number;
+  rootB64url?: string;
+  /** As given (not signed). */
+  periodStart?: string;
+  periodEnd?: string;
+  sealedAt?: string;
+  /** The note is signed by a log key of the policy, and is of the history's origin. */
+  signature: Check;
+  /** Consistent with the entry before (skipped for the first). */
+  consistency: Check;
+}
+
+export interface HistoryReport {
+  ok: boolean;
+  /** The first failed check, as `name: reason`. */
+  reason?: string;
+  origin?: string;
+  length: number;
+  checks: Record<HistoryCheckName, Check>;
+  entries: HistoryEntryReport[];
+  /** Cosignatures that verified on the newest note. */
+  cosigners: Cosigner[];
+  quorum?: string;
+}
+
+export type HistoryOptions = TrustOptions;
+
+const REQUIRED: HistoryCheckName[] = ['history', 'origin', 'signatures', 'sizes', 'consistency'];
+
+export async function verifyHistory(history: unknown, options: HistoryOptions): Promise<HistoryReport> {
+  const trust = resolveTrust(options);
+  let origin: string;
+  let list: unknown[];
+  try {
+    const h = object(history, 'history');
+    if (h.v !== 2) throw new Invalid(`history.v is ${show(h.v)}, not 2`);
+    if (typeof h.origin !== 'string' || h.origin === '') throw new Invalid('history.origin is missing or not a string');
+    if (!Array.isArray(h.checkpoints) || h.checkpoints.length === 0) throw new Invalid('history.checkpoints is missing or empty');
+    origin = h.origin;
+    list = h.checkpoints;
+  } catch (error) {
+    const why = skipped('no readable history');
+    const checks = { history: failed(reasonOf(error)), origin: why, signatures: why, sizes: why, consistency: why, witnesses: why };
+    return { ok: false, reason: `history: ${checks.history.reason}`, length: 0, checks, entries: [], cosigners: [] };
+  }
+
+  // Every note at once: each verdict is independent of the others.
+  const verdicts = await Promise.all(list.map((entry) => noteOf(entry).then((note) => (note === undefined ? undefined : checkNote(trust, note, origin)))));
+  const entries: HistoryEntryReport[] = [];
+  const bodies: (CheckpointBody | undefined)[] = [];
+  const problems = { origin: [] as string[], signatures: [] as string[], sizes: [] as string[], consistency: [] as string[] };
+  for (const [index, entry] of list.entries()) {
+    const verdict = verdicts[index];
+    const e = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+    const body = verdict?.checkpoint;
+    bodies.push(body);
+    const report: HistoryEntryReport = {
+      index,
+      ...(body ? { treeSize: body.size, rootB64url: b64uEncode(body.root) } : {}),
+      ...text(e, 'period_start', 'periodStart'),
+      ...text(e, 'period_end', 'periodEnd'),
+      ...text(e, 'sealed_at', 'sealedAt'),
+      signature: signatureOf(verdict),
+      consistency: index === 0 ? skipped('the first entry: nothing before it in this file') : passed(),
+    };
+    if (report.signature.status !== 'passed') problems.signatures.push(`#${index}: ${report.signature.reason}`);
+    if (body && body.origin !== origin) problems.origin.push(`#${index} is of "${body.origin}"`);
+    if (body && e.tree_size !== body.size) problems.sizes.push(`#${index}: tree_size ${String(e.tree_size)} is not its note's size ${body.size}`);
+    const previous = bodies[index - 1];
+    if (index > 0) {
+      report.consistency = pairCheck(previous, body, e.consistency_b64url);
+      if (report.consistency.status === 'failed') problems.consistency.push(`#${index - 1} → #${index}: ${report.consistency.reason}`);
+      if (previous && body && body.size < previous.size) problems.sizes.push(`#${index}: size ${body.size} is below the previous ${previous.size}`);
+    }
+    entries.push(report);
+  }
+  const newest = verdicts.at(-1);
+  const checks: Record<HistoryCheckName, Check> = {
+    history: passed(),
+    origin: verdict(problems.origin, 'notes of another origin'),
+    signatures: verdict(problems.signatures, 'notes not signed by a log key'),
+    sizes: verdict(problems.sizes, 'size problems'),
+    consistency: verdict(problems.consistency, 'pairs not consistent'),
+    witnesses: !trust.policy
+      ? skipped('no policy: no witness is required (a pinned key alone means quorum none)')
+      : newest ? fromNoteCheck(newest.witnesses) : failed('the newest entry has no note'),
+  };
+  const bad = (Object.entries(checks) as [HistoryCheckName, Check][]).find(([name, c]) => c.status === 'failed' || (REQUIRED.includes(name) && c.status !== 'passed'));
+  return {
+    ok: !bad,
+    ...(bad ? { reason: `${bad[0]}: ${bad[1].reason}` } : {}),
+    origin,
+    length: list.length,
+    checks,
+    entries,
+    cosigners: newest?.cosigners.map(({ witness, name, timestamp }) => ({ witness, name, timestamp })) ?? [],
+    ...(trust.policy && newest ? { quorum: newest.quorum } : {}),
+  };
+}
+
+async function noteOf(entry: unknown): Promise<string | undefined> {
+  const note = (entry as { note?: unknown } | null)?.note;
+  return typeof note === 'string' && note !== '' ? note : undefined;
+}
+
+function signatureOf(verdict: NoteVerdict | undefined): Check {
+  if (!verdict) return failed('note is missing or not a string');
+  return fromNoteCheck(verdict.logSignature);
+}
+
+/** Two consecutive entries: equal sizes need equal roots; a larger size needs the RFC 9162 proof from the smaller. */
+function pairCheck(previous: CheckpointBody | undefined, current: CheckpointBody | undefined, proof: unknown): Check {
+  if (!previous || !current) return skipped('a note of the pair cannot be read');
+  if (current.size < previous.size) return failed(`the size goes down from ${previous.size} to ${current.size}`);
+  if (current.size === previous.size) {
+    if (!bytesEqual(current.root, previous.root)) return failed(`both have size ${current.size} but different roots: the log forked`);
+    return passed();
+  }
+  if (previous.size === 0) return passed(); // the empty tree is a prefix of every tree
+  let path: Uint8Array[];
+  try {
+    path = readHashes(proof, 'consistency_b64url');
+  } catch (error) {
+    return failed(reasonOf(error));
+  }
+  return verifyConsistency({ size1: previous.size, size2: current.size, root1: previous.root, root2: current.root, proof: path })
+    ? passed()
+    : failed(`the consistency proof from ${previous.size} to ${current.size} does not hold`);
+}
+
+function verdict(problems: string[], what: string): Check {
+  if (problems.length === 0) return passed();
+  return failed(`${problems.length} ${what} (first: ${problems[0]})`);
+}
+
+function text<K extends string>(e: Record<string, unknown>, field: string, key: K): Partial<Record<K, string>> {
+  const value = e[field];
+  return typeof value === 'string' ? ({ [key]: value } as Record<K, string>) : {};
+}

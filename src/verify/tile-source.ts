@@ -1,0 +1,70 @@
+/**
+ * Tiles over HTTP (C2SP tlog-tiles, PROTOCOL.md §5), for a client that holds
+ * only a log's URL prefix: a static mirror or the server's `/tile/` (root log,
+ * public) or `/logs/<tenant>/tile/` (a tenant log, read scope). Tiles are
+ * immutable, so they are cached; a partial tile that is gone (a log MAY delete
+ * it once the full tile exists) is read from the full one. Nothing fetched is
+ * trusted: every proof read from tiles is verified against a signed root.
+ */
+import { AegisLogError, ErrorCode } from '../protocol/index.js';
+import type { TileSource } from '../tlog/tile-proofs.js';
+import { TILE_BYTES, TILE_WIDTH, tilePath, type TileRef } from '../tlog/tiles.js';
+
+export interface FetchTileSourceOptions {
+  /** The fetch to use (default: the global one); e.g. one that adds an API key for tenant logs. */
+  fetch?: typeof fetch;
+  /** Headers sent with every tile request (`X-Api-Key` for a tenant log). */
+  headers?: Record<string, string>;
+  /** Tiles kept in memory (default 256, 2 MiB of full tiles). */
+  cacheSize?: number;
+}
+
+/** A TileSource reading `<prefix>/tile/<L>/<N>[.p/<W>]` with fetch. */
+export function fetchTileSource(prefix: string | URL, options: FetchTileSourceOptions = {}): TileSource {
+  const base = String(prefix).replace(/\/+$/, '');
+  const get = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const limit = options.cacheSize ?? 256;
+  const cache = new Map<string, Promise<Uint8Array>>();
+
+  const load = async (tile: TileRef): Promise<Uint8Array> => {
+    const bytes = await fetchTile(tile, true);
+    if (bytes) return bytes;
+    // The partial tile is gone: its hashes are the first ones of the full tile.
+    const full = await fetchTile({ ...tile, width: TILE_WIDTH }, false);
+    return full!.subarray(0, 32 * tile.width);
+  };
+
+  const fetchTile = async (tile: TileRef, missingOk: boolean): Promise<Uint8Array | undefined> => {
+    const url = `${base}/${tilePath(tile)}`;
+    let response: Response;
+    try {
+      response = await get(url, { headers: options.headers ?? {} });
+    } catch (cause) {
+      throw new AegisLogError(ErrorCode.Network, `cannot fetch ${url}: ${(cause as Error).message}`, { cause });
+    }
+    if (response.status === 404 && missingOk && tile.width < TILE_WIDTH) return undefined;
+    if (!response.ok) throw new AegisLogError(ErrorCode.TileInvalid, `${url} answered ${response.status}`, { field: 'tile' });
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const expected = tile.width === TILE_WIDTH ? TILE_BYTES : 32 * tile.width;
+    if (bytes.length !== expected) throw new AegisLogError(ErrorCode.TileInvalid, `${url} has ${bytes.length} bytes, not ${expected}`, { field: 'tile' });
+    return bytes;
+  };
+
+  return {
+    read(tiles) {
+      return Promise.all(
+        tiles.map((tile) => {
+          const key = tilePath(tile);
+          let entry = cache.get(key);
+          if (!entry) {
+            entry = load(tile);
+            if (cache.size >= limit) cache.delete(cache.keys().next().value!);
+            cache.set(key, entry);
+            entry.catch(() => cache.delete(key)); // a failed read is tried again next time
+          }
+          return entry;
+        }),
+      );
+    },
+  };
+}
