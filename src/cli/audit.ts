@@ -7,46 +7,72 @@ import { sizeOf } from './input.js';
 import { KEY_HELP, loadKeys } from './keys-input.js';
 import { progressBar } from './progress.js';
 import { EXIT, InputError, oneLine, required, runChecked, type AuditorIO } from './run-checked.js';
+import { auditExportFile } from './audit-export.js';
+import { TRUST_HELP } from './trust-input.js';
 
-const USAGE = `Usage: aegislog audit --export FILE.ndjson --checkpoints FILE.json --key KEY
-                     [--head FILE]... [--signatures] [--json]
+const USAGE = `Usage: aegislog audit [--key KEY]... [--policy FILE] [--signatures] [--json] EXPORT
+       aegislog audit --export FILE.ndjson --checkpoints FILE.json --key KEY
+                      [--head FILE]... [--signatures] [--json]      (version 1)
 
-Rebuilds every tenant tree of every period in an export from its receipts and
-checks it against signed evidence: the checkpoint chain, and for each tenant
-and period either its signed tenant head (proven in the checkpoint) or, when
-the export holds every tenant of the period, the checkpoint's global root.
-Streams the export (10^6 receipts and more); a progress bar on a terminal.
+Audits a period export offline. A version-2 export (GET /export, PROTOCOL.md
+§6.2) carries its own proof in its header: the tenant head and the one before,
+both proven in a signed checkpoint, and the log's frontier where the period
+begins. The audit checks the note under the key or policy you trust, both
+inclusions, that the frontier folds to the previous head, that the lines are
+exactly that period's entries in leaf order, and that appending them to the
+frontier gives the signed head. Streams the file in bounded memory, however
+many receipts; a progress bar on a terminal.
 
-  --export FILE        receipts, one JSON object a line (GET /export), in any
-                       order; several tenants and periods may be concatenated
-  --checkpoints FILE   signed checkpoints, oldest first: GET /checkpoints as
-                       saved ({"checkpoints": [...]}) or an array; may also hold
-                       "tenant_heads": [{tenant_head, tenant_inclusion}, ...]
-  --head FILE          a tenant head with its proof: GET /head?tenant_id=&
-                       period_start= as saved, or any sealed evidence bundle of
-                       that tenant and period; repeat for several
+  EXPORT               a version-2 export (NDJSON: a header line, then one
+                       receipt a line); - reads stdin
 ${KEY_HELP}
+${TRUST_HELP}
   --signatures         also verify every receipt's own signature (slower)
   --json               one JSON object on stdout instead of text
   -h, --help           this help
 
+Version 1 (PROTOCOL-v1.md): rebuilds every tenant tree of every period of an
+export against the checkpoint chain, and for each tenant and period its signed
+tenant head (proven in the checkpoint) or, when the export holds every tenant
+of the period, the checkpoint's global root.
+
+  --export FILE        receipts, one JSON object a line, in any order; several
+                       tenants and periods may be concatenated
+  --checkpoints FILE   signed checkpoints, oldest first: GET /checkpoints as
+                       saved ({"checkpoints": [...]}) or an array; may also hold
+                       "tenant_heads": [{tenant_head, tenant_inclusion}, ...]
+  --head FILE          a tenant head with its proof: GET /head as saved, or any
+                       sealed evidence bundle of that tenant and period
+
 Exit status: 0 every check passed, 1 a check failed, 2 the command could not
-run (bad usage, unreadable file, not JSON, not a usable key).`;
+run (bad usage, unreadable file, not JSON, not a usable key or policy).`;
 
 const options = {
   export: { type: 'string' },
   checkpoints: { type: 'string' },
   head: { type: 'string', multiple: true },
   key: { type: 'string', multiple: true },
+  policy: { type: 'string' },
+  now: { type: 'string' },
   signatures: { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
 export const auditCommand: Command = {
   name: 'audit',
-  summary: 'rebuild every tenant root of a period export and check it against signed checkpoints',
+  summary: 'audit a period export: every entry, against the signed heads',
   usage: USAGE,
-  run: (args, io: AuditorIO) => runChecked({ name: 'audit', options, positionals: { min: 0, max: 0 } }, args, io, (values) => audit(values, io)),
+  run: (args, io: AuditorIO) =>
+    runChecked({ name: 'audit', options, positionals: { min: 0, max: 1 } }, args, io, (values, [path]) => {
+      if (path !== undefined) {
+        if (values.export !== undefined || values.checkpoints !== undefined || values.head !== undefined) {
+          throw new InputError('give a version-2 EXPORT, or --export with --checkpoints for version 1, not both (see aegislog audit --help)');
+        }
+        return auditExportFile(path, values, io);
+      }
+      if (values.export === undefined) throw new InputError('missing argument: the export to audit (see aegislog audit --help)');
+      return audit(values, io);
+    }),
 };
 
 type Values = { export?: string; checkpoints?: string; head?: string[]; key?: string[]; signatures?: boolean; json?: boolean };

@@ -2,7 +2,8 @@ import type { Command } from './command.js';
 import { auditCommand } from './audit.js';
 import { devCommand } from './dev.js';
 import { keygenCommand } from './keygen.js';
+import { historyCommand } from './history.js';
 import { verifyCommand } from './verify.js';
 
 /** Every `aegislog` subcommand, in the order `--help` lists them. */
-export const commands: readonly Command[] = [devCommand, verifyCommand, auditCommand, keygenCommand];
+export const commands: readonly Command[] = [devCommand, verifyCommand, auditCommand, historyCommand, keygenCommand];

@@ -1,59 +1,81 @@
-import { verifyEvidence, type EvidenceReport } from '../verify/index.js';
+import { verifyEvidence, type Check, type EvidenceReport, type TrustOptions } from '../verify/index.js';
 import type { Command } from './command.js';
 import { readCheckpointsFile } from './checkpoints-input.js';
 import { parseJsonOrNdjson, readText } from './input.js';
-import { KEY_HELP, loadKeys } from './keys-input.js';
+import { KEY_HELP } from './keys-input.js';
 import { EXIT, runChecked, type AuditorIO } from './run-checked.js';
+import { TRUST_HELP, loadTrust } from './trust-input.js';
+import { checkLine } from './check-line.js';
 
-const USAGE = `Usage: aegislog verify <bundle.json | -> --key KEY [--checkpoints FILE] [--sealed] [--json]
+const USAGE = `Usage: aegislog verify [--key KEY]... [--policy FILE] [--sealed] [--json] FILE...
 
-Checks evidence bundles offline (PROTOCOL.md §5) against a public key you
-trust, and prints one line per check: ✓ name, or ✗ name: reason.
+Checks evidence bundles offline (PROTOCOL.md §6.1; version 1 too) against the
+key or the tlog-policy you trust, and prints one line per check: ✓ name,
+✗ name: reason, or – name: skipped, and why.
 
-  <bundle.json | ->    one bundle (GET /evidence/{event_id}), a JSON array of
-                       bundles, or NDJSON (one bundle a line); - reads stdin
+  FILE...              bundles (GET /evidence/{event_id}): one a file, a JSON
+                       array, or NDJSON (one bundle a line); - reads stdin
 ${KEY_HELP}
-  --checkpoints FILE   earlier signed checkpoints, oldest first (what
-                       GET /checkpoints answers): adds the "chain" check
+${TRUST_HELP}
+  --trusted FILE       an earlier checkpoint note you trust: adds the
+                       "consistency" check (v2)
+  --checkpoints FILE   earlier signed checkpoints, oldest first: adds the
+                       "chain" check (version-1 bundles)
   --sealed             a pending bundle (period not sealed yet) fails
   --json               one JSON object on stdout instead of text
   -h, --help           this help
 
 Exit status: 0 every check passed, 1 a check failed, 2 the command could not
-run (bad usage, unreadable file, not JSON, not a usable key).`;
+run (bad usage, unreadable file, not JSON, not a usable key or policy).`;
 
 const options = {
   key: { type: 'string', multiple: true },
+  policy: { type: 'string' },
+  now: { type: 'string' },
+  trusted: { type: 'string' },
   checkpoints: { type: 'string' },
   sealed: { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
+type Values = { key?: string[]; policy?: string; now?: string; trusted?: string; checkpoints?: string; sealed?: boolean; json?: boolean };
+
 export const verifyCommand: Command = {
   name: 'verify',
-  summary: 'check evidence bundles offline against a pinned public key',
+  summary: 'check evidence bundles offline against a pinned key or a tlog-policy',
   usage: USAGE,
   run: (args, io: AuditorIO) =>
-    runChecked({ name: 'verify', options, positionals: { min: 1, max: 1 } }, args, io, (values, [path]) => verify(path!, values, io)),
+    runChecked({ name: 'verify', options, positionals: { min: 1, max: Number.POSITIVE_INFINITY } }, args, io, (values, paths) => verify(paths, values, io)),
 };
 
 interface Outcome extends EvidenceReport {
+  file?: string;
   tenant_id?: string;
   event_id?: string;
 }
 
-async function verify(path: string, values: { key?: string[]; checkpoints?: string; sealed?: boolean; json?: boolean }, io: AuditorIO): Promise<number> {
-  const keys = await loadKeys(values.key, io, 'verify');
+async function verify(paths: string[], values: Values, io: AuditorIO): Promise<number> {
+  const trust: TrustOptions = await loadTrust(values, io, 'verify');
   const checkpoints = values.checkpoints === undefined ? undefined : (await readCheckpointsFile(values.checkpoints, io)).checkpoints;
-  const { values: bundles, many } = parseJsonOrNdjson(await readText(path, io), path === '-' ? 'stdin' : path);
+  const trusted = values.trusted === undefined ? undefined : await readText(values.trusted, io);
+  const inputs: { file: string; bundles: unknown[] }[] = [];
+  let many = paths.length > 1;
+  for (const path of paths) {
+    const parsed = parseJsonOrNdjson(await readText(path, io), path === '-' ? 'stdin' : path);
+    many ||= parsed.many;
+    inputs.push({ file: path, bundles: parsed.values });
+  }
   const outcomes: Outcome[] = [];
-  for (const bundle of bundles) {
-    const receipt = (bundle as { receipt?: { tenant_id?: unknown; event_id?: unknown } } | null)?.receipt;
-    outcomes.push({
-      ...(typeof receipt?.tenant_id === 'string' ? { tenant_id: receipt.tenant_id } : {}),
-      ...(typeof receipt?.event_id === 'string' ? { event_id: receipt.event_id } : {}),
-      ...(await verifyEvidence(bundle, { keys, ...(checkpoints ? { checkpoints } : {}) })),
-    });
+  for (const { file, bundles } of inputs) {
+    for (const bundle of bundles) {
+      const receipt = (bundle as { receipt?: { tenant_id?: unknown; event_id?: unknown } } | null)?.receipt;
+      outcomes.push({
+        ...(paths.length > 1 ? { file } : {}),
+        ...(typeof receipt?.tenant_id === 'string' ? { tenant_id: receipt.tenant_id } : {}),
+        ...(typeof receipt?.event_id === 'string' ? { event_id: receipt.event_id } : {}),
+        ...(await verifyEvidence(bundle, { ...trust, ...(checkpoints ? { checkpoints } : {}), ...(trusted ? { trusted } : {}) })),
+      });
+    }
   }
   const passed = (o: Outcome) => o.ok && !(values.sealed && o.status !== 'sealed');
   const failed = outcomes.filter((o) => !passed(o)).length;
@@ -70,16 +92,25 @@ async function verify(path: string, values: { key?: string[]; checkpoints?: stri
 function printOutcome(o: Outcome, index: number | undefined, passed: boolean, io: AuditorIO): void {
   const name = `${o.tenant_id ?? '?'}/${o.event_id ?? '?'}`;
   const indent = index === undefined ? '' : '  ';
-  if (index !== undefined) io.out(`[${index + 1}] ${name} (${o.status})`);
-  const checks = Object.entries(o.checks);
-  for (const [check, result] of checks) io.out(`${indent}${result!.ok ? '✓' : '✗'} ${check}${result!.ok ? '' : `: ${result!.reason}`}`);
-  const bad = checks.filter(([, r]) => !r!.ok).length;
+  if (index !== undefined) io.out(`[${index + 1}] ${o.file ? `${o.file}: ` : ''}${name} (${o.status})`);
+  const checks = Object.entries(o.checks) as [string, Check][];
+  for (const [check, result] of checks) io.out(`${indent}${checkLine(check, result, check === 'witnesses' ? cosignedBy(o) : '')}`);
+  const run = checks.filter(([, c]) => c.status !== 'skipped');
+  const bad = run.filter(([, c]) => c.status === 'failed').length;
+  const skippedNote = checks.length > run.length ? ` (${checks.length - run.length} skipped)` : '';
   if (o.status === 'pending' && o.ok) {
     const verdict = passed ? '✓' : '✗';
     io.out(`${indent}${verdict} pending evidence ${name}: the receipt verifies; its period is not sealed yet, so nothing proves it is in the log (fetch the evidence again after sealing)`);
-  } else if (bad === 0) {
-    io.out(`${indent}✓ ${o.status} evidence ${name}: all ${checks.length} checks passed`);
+  } else if (o.ok) {
+    io.out(`${indent}✓ ${o.status} evidence ${name}: all ${run.length} checks passed${skippedNote}`);
+  } else if (bad > 0) {
+    io.out(`${indent}✗ ${o.status} evidence ${name}: ${bad} of ${run.length} checks failed${skippedNote}`);
   } else {
-    io.out(`${indent}✗ ${o.status} evidence ${name}: ${bad} of ${checks.length} checks failed`);
+    io.out(`${indent}✗ ${o.status} evidence ${name}: not proven (a check it needs was skipped)`);
   }
+}
+
+function cosignedBy(o: Outcome): string {
+  if (!o.cosigners?.length) return '';
+  return `: cosigned by ${o.cosigners.map((c) => c.witness).join(', ')}${o.quorum ? ` (quorum ${o.quorum})` : ''}`;
 }

@@ -177,13 +177,14 @@ describe('aegislog audit: exports that do not hold (exit 1)', () => {
 
 describe('aegislog audit: input it cannot use (exit 2, one line)', () => {
   const cases: [string, () => string[], RegExp][] = [
-    ['no --export', () => ['--checkpoints', checkpoints, '--key', key], /^aegislog audit: --export is required/],
+    ['no --export', () => ['--checkpoints', checkpoints, '--key', key], /^aegislog audit: missing argument: the export to audit/],
     ['no --checkpoints', () => ['--export', file('x.ndjson', '{}'), '--key', key], /^aegislog audit: --checkpoints is required/],
     ['a missing export', () => ['--export', join(dir, 'none.ndjson'), '--checkpoints', checkpoints, '--key', key], /^aegislog audit: cannot read \S+none\.ndjson: no such file$/],
     ['an export that is not NDJSON', () => ['--export', file('pdf.ndjson', '%PDF-1.7\n%âãÏÓ\n'), '--checkpoints', checkpoints, '--key', key], /^aegislog audit: \S+pdf\.ndjson is not an NDJSON export \(line 1: not JSON\)$/],
     ['garbage checkpoints', () => ['--export', file('y.ndjson', '{}'), '--checkpoints', file('g.json', 'nope'), '--key', key], /^aegislog audit: \S+g\.json is not valid JSON/],
     ['a head file that is no head', () => ['--export', file('z.ndjson', '{}'), '--checkpoints', checkpoints, '--key', key, '--head', file('nohead.json', '{"a":1}')], /^aegislog audit: \S+nohead\.json: expected \{"tenant_head", "tenant_inclusion"\}/],
-    ['a stray argument', () => ['export.ndjson'], /^aegislog audit: unexpected argument 'export\.ndjson'/],
+    ['a stray argument', () => ['export.ndjson', 'more.ndjson', '--key', key], /^aegislog audit: unexpected argument 'more\.ndjson'/],
+    ['a version-2 export and version-1 flags', () => ['export.ndjson', '--export', 'x.ndjson', '--key', key], /^aegislog audit: give a version-2 EXPORT, or --export with --checkpoints for version 1, not both/],
   ];
   it.each(cases)('%s', async (_name, args, message) => {
     const { code, out, err } = await audit(args());

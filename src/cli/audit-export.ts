@@ -1,0 +1,84 @@
+import { createReadStream } from 'node:fs';
+import { auditExport, type Check, type ExportReport } from '../verify/index.js';
+import { sizeOf } from './input.js';
+import { progressBar } from './progress.js';
+import { EXIT, InputError, type AuditorIO } from './run-checked.js';
+import { loadTrust } from './trust-input.js';
+import { checkLine } from './check-line.js';
+
+type Values = { key?: string[]; policy?: string; now?: string; signatures?: boolean; json?: boolean };
+
+/** Options another command part may add to the export audit (`--gaps` reads each event). */
+export interface ExportAuditHooks {
+  onEvent?: (event: Record<string, unknown>, leafIndex: number) => void;
+}
+
+/**
+ * `aegislog audit EXPORT`: a version-2 export (PROTOCOL.md §6.2), streamed from
+ * the file in chunks (never held whole), with a progress bar on a terminal.
+ */
+export async function auditExportFile(path: string, values: Values, io: AuditorIO, hooks: ExportAuditHooks = {}): Promise<number> {
+  const trust = await loadTrust(values, io, 'audit');
+  const total = path === '-' ? 0 : await sizeOf(path);
+  const bar = progressBar(io, total, 'receipts');
+  let receipts = 0;
+  let report: ExportReport;
+  try {
+    report = await auditExport(chunks(path, io, (bytes) => bar.update(bytes, receipts)), {
+      ...trust,
+      verifySignatures: values.signatures === true,
+      onProgress: (done) => (receipts = done),
+      ...(hooks.onEvent ? { onEvent: hooks.onEvent } : {}),
+    });
+  } finally {
+    bar.end();
+  }
+  if (report.status === 'invalid' && report.count === 0) {
+    const v1 = /a version-1 export/.test(report.checks.header.reason ?? '') ? '; audit a version-1 export with --export and --checkpoints' : '';
+    throw new InputError(`${path} is not a version-2 export (${report.checks.header.reason}${v1})`);
+  }
+  if (values.json) io.out(JSON.stringify({ file: path, ...report }, null, 2));
+  else printReport(report, io);
+  return report.ok ? EXIT.ok : EXIT.failed;
+}
+
+async function* chunks(path: string, io: AuditorIO, onBytes: (bytes: number) => void): AsyncGenerator<Uint8Array> {
+  const source = path === '-' ? (io.stdin ?? process.stdin) : createReadStream(path, { highWaterMark: 1 << 20 });
+  let bytes = 0;
+  try {
+    for await (const chunk of source as AsyncIterable<Uint8Array | string>) {
+      const data = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+      bytes += data.length;
+      yield data;
+      onBytes(bytes);
+    }
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  } finally {
+    if ('destroy' in source && typeof source.destroy === 'function') source.destroy();
+  }
+}
+
+function printReport(r: ExportReport, io: AuditorIO): void {
+  for (const [name, check] of Object.entries(r.checks) as [string, Check][]) {
+    io.out(checkLine(name, check, name === 'witnesses' && r.cosigners.length ? `: cosigned by ${r.cosigners.map((c) => c.witness).join(', ')}` : ''));
+    if (name === 'entries' || name === 'events' || name === 'signatures') {
+      const mine = r.problems.filter((p) => p.check === name);
+      for (const p of mine.slice(0, 10)) {
+        const where = [p.leafIndex !== undefined ? `leaf_index ${p.leafIndex}` : '', p.line > 0 ? `line ${p.line}` : '', p.eventId ?? ''].filter(Boolean).join(', ');
+        io.out(`    ${where ? `${where}: ` : ''}${p.reason}`);
+      }
+    }
+  }
+  if (r.problemCount > r.problems.length) io.out(`    … ${r.problemCount - r.problems.length} more problems (see --json)`);
+  const what = r.tenantId
+    ? `${r.tenantId} ${r.periodStart} to ${r.periodEnd}: ${count(r.count)}, entries [${r.prevTreeSize}, ${r.treeSize}) of the tenant log`
+    : `${count(r.count)} of the open period`;
+  if (r.ok) io.out(`✓ audit passed: ${what}`);
+  else io.out(`✗ audit failed: ${r.reason}`);
+}
+
+function count(n: number): string {
+  return `${n.toLocaleString('en-US')} receipt${n === 1 ? '' : 's'}`;
+}

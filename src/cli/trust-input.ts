@@ -1,0 +1,40 @@
+import { parsePolicy, type Policy } from '../tlog/policy.js';
+import type { TrustOptions } from '../verify/index.js';
+import { readText } from './input.js';
+import { loadKeys } from './keys-input.js';
+import { InputError, oneLine, type AuditorIO } from './run-checked.js';
+
+export const TRUST_HELP = `  --policy FILE        a C2SP tlog-policy you trust: the log's note keys, the
+                       witnesses and their quorum (PROTOCOL.md §4.5); receipts
+                       verify under its ECDSA log key
+  --now TIME           judge cosignature timestamps at this RFC 3339 time
+                       instead of the clock (a cosignature from the future fails)`;
+
+/** --key (pinned keys) and/or --policy (a tlog-policy): what the auditor trusts. One of the two is required. */
+export async function loadTrust(
+  values: { key?: string[] | undefined; policy?: string | undefined; now?: string | undefined },
+  io: AuditorIO,
+  command: string,
+): Promise<TrustOptions> {
+  if (!values.key?.length && values.policy === undefined) {
+    throw new InputError(`--key or --policy is required: the key or the tlog-policy you trust (see aegislog ${command} --help)`);
+  }
+  const trust: TrustOptions = {};
+  if (values.key?.length) trust.keys = await loadKeys(values.key, io, command);
+  if (values.policy !== undefined) trust.policy = await loadPolicy(values.policy, io);
+  if (values.now !== undefined) {
+    const now = Date.parse(values.now);
+    if (!/^\d{4}-\d\d-\d\dT/.test(values.now) || Number.isNaN(now)) throw new InputError(`--now ${values.now}: not an RFC 3339 time`);
+    trust.now = now;
+  }
+  return trust;
+}
+
+async function loadPolicy(path: string, io: AuditorIO): Promise<Policy> {
+  const text = await readText(path, io);
+  try {
+    return parsePolicy(text);
+  } catch (error) {
+    throw new InputError(`--policy ${path}: not a tlog-policy (${oneLine(error)})`);
+  }
+}

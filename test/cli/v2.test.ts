@@ -1,0 +1,179 @@
+// `aegislog verify`, `audit` and `history` on version-2 evidence: the independent vectors
+// (test/vectors/aegislog-v2) under their policies, tampered copies, and input the commands
+// cannot use. The vectors' cosignatures are stamped 2026-12-06; --now sets the auditor's clock.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { auditCommand } from '../../src/cli/audit.js';
+import type { Command } from '../../src/cli/command.js';
+import { historyCommand } from '../../src/cli/history.js';
+import { verifyCommand } from '../../src/cli/verify.js';
+import { fakeIO } from './fake-io.js';
+
+const V = join(import.meta.dirname, '../vectors/aegislog-v2');
+const at = (path: string) => join(V, path);
+const NOW = ['--now', '2026-12-31T00:00:00.000Z'];
+const POLICY_NONE = ['--policy', at('policy-none.txt')];
+const POLICY_2OF2 = ['--policy', at('policy-2of2.txt')];
+const dir = mkdtempSync(join(tmpdir(), 'aegislog-v2-cli-'));
+const file = (name: string, content: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+};
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(command: Command, args: string[], extra = {}) {
+  const io = fakeIO(extra);
+  const code = await command.run(args, io);
+  return { code, out: io.stdout, err: io.stderr };
+}
+
+describe('aegislog verify, version 2', () => {
+  it('passes a bundle under its policy: each check on a line, the skipped ones marked and explained', async () => {
+    const { code, out, err } = await run(verifyCommand, [at('bundles/acme-bank-p4-leaf256.json'), ...POLICY_2OF2, ...NOW]);
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    expect(out).toEqual([
+      '✓ digest',
+      '✓ receipt_signature',
+      '✓ inclusion',
+      '✓ period',
+      '✓ head_inclusion',
+      '✓ checkpoint_signature',
+      expect.stringMatching(/^✓ witnesses: cosigned by w1, w2 \(quorum .+\)$/),
+      '– consistency: skipped, no earlier trusted checkpoint was given',
+      expect.stringMatching(/^✓ sealed evidence acme-bank\/\S+: all 7 checks passed \(1 skipped\)$/),
+    ]);
+  });
+
+  it('checks several files at once, v2 under the pinned receipt key alone (quorum none)', async () => {
+    const files = ['bundles/acme-bank-p0-leaf0.json', 'bundles/zeta_ins-p4-leaf65536.json', 'bundles/note-ecdsa-high-s.json'].map(at);
+    const { code, out } = await run(verifyCommand, [...files, '--key', at('keys/receipt-ecdsa.pub.pem'), ...NOW]);
+    expect(code).toBe(0);
+    expect(out.filter((l) => l.startsWith('  – witnesses: skipped, no policy'))).toHaveLength(3);
+    expect(out.at(-1)).toBe('3 bundles: 3 passed, 0 failed');
+  });
+
+  it('a note cosigned by one witness fails a 2-of-2 policy (exit 1), naming the quorum', async () => {
+    const bundle = JSON.parse(readFileSync(at('bundles/note-both-w1-w2.json'), 'utf8'));
+    bundle.checkpoint = bundle.checkpoint.split(/(?<=\n)/).filter((l: string) => !l.startsWith('— witness.beta')).join('');
+    const { code, out } = await run(verifyCommand, [file('one-witness.json', JSON.stringify(bundle)), ...POLICY_2OF2, ...NOW, '--json']);
+    expect(code).toBe(1);
+    const json = JSON.parse(out.join('\n'));
+    expect(json).toMatchObject({ ok: false, version: 2, checks: { witnesses: { status: 'failed' }, checkpoint_signature: { status: 'passed' } } });
+  });
+
+  it('the --now clock decides whether a cosignature lies in the future', async () => {
+    const { code, out } = await run(verifyCommand, [at('bundles/note-both-w1-w2.json'), ...POLICY_2OF2, '--now', '2026-12-02T00:00:00.000Z']);
+    expect(code).toBe(1);
+    expect(out.find((l) => l.startsWith('✗ witnesses: '))).toMatch(/future/);
+  });
+
+  it('--trusted: an earlier checkpoint of the same log gives a consistency check', async () => {
+    const history = JSON.parse(readFileSync(at('histories/history-full-2of2.json'), 'utf8'));
+    // Entry 3 (size 257) comes right before the bundle's checkpoint (entry 4, size 261) in the history.
+    expect([history.checkpoints[3].tree_size, history.checkpoints[4].tree_size]).toEqual([257, 261]);
+    const trusted = file('trusted.note', history.checkpoints[3].note);
+    const bundle = JSON.parse(readFileSync(at('bundles/acme-bank-p4-leaf256.json'), 'utf8'));
+    const proof = { from_size: 257, path_b64url: history.checkpoints[4].consistency_b64url };
+    const { code, out } = await run(verifyCommand, [file('with-proof.json', JSON.stringify({ ...bundle, consistency: proof })), ...POLICY_2OF2, ...NOW, '--trusted', trusted]);
+    expect(out).toContain('✓ consistency');
+    expect(code).toBe(0);
+  });
+
+  it.each([
+    ['a policy that is not one', () => [at('bundles/acme-bank-p0-leaf0.json'), '--policy', file('bad-policy.txt', 'log nonsense\n')], /^aegislog verify: --policy \S+: not a tlog-policy \(.+\)$/],
+    ['a missing policy file', () => [at('bundles/acme-bank-p0-leaf0.json'), '--policy', join(dir, 'none.txt')], /^aegislog verify: cannot read \S+none\.txt: no such file$/],
+    ['a bad --now', () => [at('bundles/acme-bank-p0-leaf0.json'), ...POLICY_NONE, '--now', 'yesterday'], /^aegislog verify: --now yesterday: not an RFC 3339 time$/],
+  ])('%s: one line, exit 2', async (_name, args, message) => {
+    const { code, out, err } = await run(verifyCommand, args());
+    expect(code).toBe(2);
+    expect(out).toEqual([]);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(message);
+  });
+});
+
+describe('aegislog audit EXPORT, version 2', () => {
+  it('passes each export of the vectors under its policy', async () => {
+    for (const [path, policy] of [['exports/acme-bank-p0.ndjson', 'policy-none.txt'], ['exports/acme-bank-p4.ndjson', 'policy-1of2.txt'], ['exports/beta.health-p4.ndjson', 'policy-none.txt']]) {
+      const { code, out, err } = await run(auditCommand, [at(path!), '--policy', at(policy!), '--signatures', ...NOW]);
+      expect(err, path).toEqual([]);
+      expect(code, out.join('\n')).toBe(0);
+      expect(out.at(-1)).toMatch(/^✓ audit passed: \S+ \S+ to \S+: \d+ receipts?, entries \[\d+, \d+\) of the tenant log$/);
+    }
+  });
+
+  it('reads stdin, and --json gives every check by name', async () => {
+    const stdin = Readable.from([readFileSync(at('exports/beta.health-p4.ndjson'))]);
+    const { code, out } = await run(auditCommand, ['-', ...POLICY_NONE, ...NOW, '--json'], { stdin });
+    expect(code).toBe(0);
+    const json = JSON.parse(out.join('\n'));
+    expect(Object.keys(json.checks).sort()).toEqual(['checkpoint_signature', 'entries', 'events', 'frontier', 'head_inclusion', 'header', 'prev_head_inclusion', 'root', 'signatures', 'witnesses']);
+    expect(json).toMatchObject({ ok: true, tenantId: 'beta.health', count: 5, treeSize: 8 });
+  });
+
+  it('a missing line fails entries and root, naming what is missing (exit 1); no ✓ under a failed check', async () => {
+    const lines = readFileSync(at('exports/beta.health-p4.ndjson'), 'utf8').trim().split('\n');
+    const { code, out } = await run(auditCommand, [file('gap.ndjson', [lines[0], lines[1], ...lines.slice(3)].join('\n')), ...POLICY_NONE, ...NOW]);
+    expect(code).toBe(1);
+    expect(out).toContain('✗ entries: 1 problems with the lines (first: leaf_index 5: entries 4 are missing before leaf_index 5)');
+    expect(out.find((l) => l.startsWith('✗ root: '))).toBeDefined();
+    expect(out.at(-1)).toMatch(/^✗ audit failed: entries: /);
+  });
+
+  it('a receipt signed by another key fails signatures, naming its leaf', async () => {
+    const lines = readFileSync(at('exports/beta.health-p4.ndjson'), 'utf8').trim().split('\n');
+    const other = JSON.parse(readFileSync(at('bundles/receipt-high-s-gamma-ai-2.json'), 'utf8')).receipt.signature_b64url;
+    const second = { ...JSON.parse(lines[2]!), signature_b64url: other };
+    const { code, out } = await run(auditCommand, [file('badsig.ndjson', [lines[0], lines[1], JSON.stringify(second), ...lines.slice(3)].join('\n')), ...POLICY_NONE, ...NOW, '--signatures']);
+    expect(code).toBe(1);
+    expect(out.find((l) => l.startsWith('✗ signatures: '))).toBeDefined();
+    expect(out.find((l) => /^ {4}leaf_index 4, line 3/.test(l))).toBeDefined();
+  });
+
+  it.each([
+    ['not an export', () => [file('not-export.ndjson', '{"v":1,"tenant_id":"x","digest_b64url":"x","signature_b64url":"x"}\n'), ...POLICY_NONE], /^aegislog audit: \S+ is not a version-2 export \(the first line is a receipt, not an export header \(a version-1 export has none\); audit a version-1 export with --export and --checkpoints\)$/],
+    ['an empty file', () => [file('empty.ndjson', ''), ...POLICY_NONE], /^aegislog audit: \S+ is not a version-2 export \(the export is empty\)$/],
+    ['a missing file', () => [join(dir, 'nope.ndjson'), ...POLICY_NONE], /^aegislog audit: cannot read \S+nope\.ndjson: no such file$/],
+    ['no trust', () => [at('exports/acme-bank-p0.ndjson')], /^aegislog audit: --key or --policy is required/],
+  ])('%s: one line, exit 2', async (_name, args, message) => {
+    const { code, out, err } = await run(auditCommand, args());
+    expect(code).toBe(2);
+    expect(out).toEqual([]);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(message);
+  });
+});
+
+describe('aegislog history', () => {
+  it('passes both histories of the vectors, each entry on a line', async () => {
+    const full = await run(historyCommand, [at('histories/history-full-2of2.json'), ...POLICY_2OF2, ...NOW]);
+    expect(full.code).toBe(0);
+    expect(full.out.slice(0, 6)).toEqual(['✓ history', '✓ origin', '✓ signatures', '✓ sizes', '✓ consistency', expect.stringMatching(/^✓ witnesses: the newest checkpoint is cosigned by w1, w2$/)]);
+    expect(full.out.filter((l) => / consistent with #\d+$/.test(l)).length).toBeGreaterThan(1);
+    expect(full.out.at(-1)).toMatch(/^✓ history verified: \d+ checkpoints of evidence\.acme\.example\/log, sizes \d+ to \d+$/);
+    const range = await run(historyCommand, [at('histories/history-range.json'), ...POLICY_NONE, ...NOW]);
+    expect(range.code).toBe(0);
+  });
+
+  it('a rewritten consistency proof fails (exit 1), and --json names every check', async () => {
+    const history = JSON.parse(readFileSync(at('histories/history-full-2of2.json'), 'utf8'));
+    history.checkpoints[1].consistency_b64url.reverse();
+    history.checkpoints[1].consistency_b64url.push(history.checkpoints[1].consistency_b64url[0]);
+    const { code, out } = await run(historyCommand, [file('bad-history.json', JSON.stringify(history)), ...POLICY_2OF2, ...NOW, '--json']);
+    expect(code).toBe(1);
+    const json = JSON.parse(out.join('\n'));
+    expect(json.checks.consistency).toMatchObject({ status: 'failed' });
+    expect(json.entries[1].consistency).toMatchObject({ status: 'failed' });
+  });
+
+  it('garbage is a usage error, not a failed check', async () => {
+    const { code, err } = await run(historyCommand, [file('garbage.json', '{"v":2,'), ...POLICY_NONE]);
+    expect(code).toBe(2);
+    expect(err[0]).toMatch(/^aegislog history: \S+garbage\.json is not valid JSON/);
+  });
+});
