@@ -57,15 +57,16 @@ describe('numbers that a double cannot hold', () => {
   test('/ingest/batch: only the events holding one are refused, by index and field; the others get receipts', async () => {
     const events = [event(), event(), event(), event()];
     const texts = events.map((e) => JSON.stringify(e));
-    texts[1] = texts[1]!.replace('"prompt"', '"score":1e400,"prompt"');
-    texts[3] = texts[3]!.replace('"prompt"', '"payload":{"ids":[1,12345678901234567890]},"prompt"');
+    // Both parse without a word (to 0 and to 0.1): only the text shows they were not what was sent.
+    texts[1] = texts[1]!.replace('"prompt"', '"score":1e-400,"prompt"');
+    texts[3] = texts[3]!.replace('"prompt"', '"payload":{"ratios":[1,0.1000000000000000055511151231257827]},"prompt"');
     const response = await s.call('/ingest/batch', { key: KEYS.ingest, method: 'POST', body: `{"events":[${texts.join(',')}]}`, headers: { 'content-type': 'application/json' } });
     expect(response.status).toBe(200);
     const answer = (await response.json()) as { receipts: { event_id: string }[]; errors: { index: number; event_id: string; code: string; field: string }[] };
     expect(answer.receipts.map((r) => r.event_id)).toEqual([events[0]!.event_id, events[2]!.event_id]);
     expect(answer.errors.map(({ index, event_id, code, field }) => ({ index, event_id, code, field }))).toEqual([
       { index: 1, event_id: events[1]!.event_id, code: 'ERR_JCS_INVALID', field: 'score' },
-      { index: 3, event_id: events[3]!.event_id, code: 'ERR_JCS_INVALID', field: 'payload.ids[1]' },
+      { index: 3, event_id: events[3]!.event_id, code: 'ERR_JCS_INVALID', field: 'payload.ratios[1]' },
     ]);
     expect(await s.store.getRecord(TENANT, events[1]!.event_id as string)).toBeUndefined();
     expect((await s.store.getRecord(TENANT, events[2]!.event_id as string))?.receipt.event_id).toBe(events[2]!.event_id);
