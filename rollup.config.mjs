@@ -14,6 +14,7 @@ const input = {
   server: 'src/server/index.ts',
   'server-node': 'src/server/node.ts',
   edge: 'src/edge/index.ts',
+  ai: 'src/ai/index.ts',
   cli: 'src/cli/main.ts',
 };
 

@@ -1,0 +1,110 @@
+/**
+ * The AI SDK's telemetry integration (ai@7): `registerTelemetry(
+ * aegislogTelemetry({ log }))` records one event per model call of every
+ * `generateText`/`streamText`/`generateObject`… in the process, with no model
+ * wrapped. It listens to the SDK's model-call lifecycle (start, end, error,
+ * abort); the types are structural, so nothing of `ai` is loaded here.
+ */
+import type { AiCall, AiOptions } from './options.js';
+import { now, recorder, round, textChars, track } from './record.js';
+
+interface CallStart {
+  callId: string;
+  provider: string;
+  modelId: string;
+  instructions?: unknown;
+  messages?: unknown;
+}
+
+interface CallEnd {
+  callId: string;
+  modelId: string;
+  finishReason: string;
+  usage: { inputTokens?: number | undefined; outputTokens?: number | undefined };
+  content: readonly { type: string; text?: string; toolName?: string }[];
+  responseId?: string;
+  performance?: { timeToFirstOutputMs?: number | undefined };
+}
+
+/** A `Telemetry` integration of ai@7 (the methods it implements). */
+export interface AegisLogTelemetry {
+  onStart(event: { callId: string; operationId?: string }): void;
+  onEnd(event: { callId: string }): void;
+  onLanguageModelCallStart(event: CallStart): void;
+  onLanguageModelCallEnd(event: CallEnd): void;
+  onError(event: unknown): void;
+  onAbort(event: { callId: string; reason?: unknown }): void;
+}
+
+export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
+  const record = recorder(options);
+  /** The model call open for each SDK call: a call's steps run one model call at a time. */
+  const open = new Map<string, { start: number; done: () => void; event: CallStart }>();
+  /** The SDK operation of each call (`ai.streamText`, …), from its start to its end. */
+  const operations = new Map<string, string>();
+  const finish = (callId: unknown, fill: Partial<AiCall>) => {
+    const begun = typeof callId === 'string' ? open.get(callId) : undefined;
+    if (!begun) return;
+    open.delete(callId as string);
+    const { start, done, event } = begun;
+    const input = { instructions: event.instructions, messages: event.messages };
+    const operation = operations.get(event.callId) ?? 'ai.unknown';
+    record(
+      () => ({
+        integration: 'ai-sdk-telemetry',
+        operation,
+        streamed: /^ai\.stream/.test(operation),
+        provider: event.provider,
+        modelId: event.modelId,
+        outcome: 'ok',
+        latencyMs: round(now() - start),
+        input,
+        inputChars: textChars(event.messages) + textChars(event.instructions),
+        request: event,
+        ...fill,
+      }),
+      done,
+    );
+  };
+  return {
+    onStart(event) {
+      if (event.operationId) operations.set(event.callId, event.operationId);
+    },
+    onEnd(event) {
+      operations.delete(event.callId);
+    },
+    onLanguageModelCallStart(event) {
+      // A model call still open here missed its end (not seen so far): release its tracking rather than guess its outcome.
+      open.get(event.callId)?.done();
+      open.set(event.callId, { start: now(), done: track(options.log), event });
+    },
+    onLanguageModelCallEnd(event) {
+      let output = '';
+      const toolCalls: string[] = [];
+      for (const part of event.content ?? []) {
+        if (part.type === 'text') output += part.text;
+        else if (part.type === 'tool-call') toolCalls.push(part.toolName!);
+      }
+      const ttft = event.performance?.timeToFirstOutputMs;
+      finish(event.callId, {
+        responseModelId: event.modelId,
+        responseId: event.responseId || undefined,
+        finishReason: event.finishReason,
+        inputTokens: event.usage?.inputTokens,
+        outputTokens: event.usage?.outputTokens,
+        timeToFirstTokenMs: ttft === undefined ? undefined : round(ttft),
+        output,
+        toolCalls,
+      });
+    },
+    onError(event) {
+      const { callId, error } = (event ?? {}) as { callId?: unknown; error?: unknown };
+      finish(callId, { outcome: 'error', error });
+      operations.delete(callId as string);
+    },
+    onAbort(event) {
+      finish(event.callId, { outcome: 'aborted', error: event.reason });
+      operations.delete(event.callId);
+    },
+  };
+}

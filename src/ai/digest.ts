@@ -1,0 +1,104 @@
+/**
+ * Keyed digests of what a model was given and what it answered: HMAC-SHA-256
+ * through WebCrypto under the operator's key. The log then holds no text, yet
+ * whoever holds the text and the key can show that it is what the evidence
+ * covers. A plain SHA-256 would not do: a short prompt is found by guessing.
+ */
+
+/** An HMAC `CryptoKey` (SHA-256, usage `sign`), raw key bytes, or a string taken as its UTF-8 bytes. */
+export type DigestKey = CryptoKey | Uint8Array | ArrayBuffer | string;
+
+import type { AiCall } from './options.js';
+
+const encoder = new TextEncoder();
+
+export function importDigestKey(key: DigestKey): Promise<CryptoKey> {
+  if (typeof key === 'object' && 'algorithm' in key) return Promise.resolve(key);
+  const raw = typeof key === 'string' ? encoder.encode(key) : key;
+  return crypto.subtle.importKey('raw', raw as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+}
+
+/** `hmac-sha256:<64 hex>` of `value`: a string's UTF-8 bytes, anything else's canonical JSON after `jsonOf` (see record.ts, `aiDigest`). */
+export async function aiDigest(value: unknown, key: DigestKey | Promise<CryptoKey>): Promise<string> {
+  const data = encoder.encode(typeof value === 'string' ? value : canonical(jsonOf(value, true)));
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await (key instanceof Promise ? key : importDigestKey(key)), data));
+  let hex = 'hmac-sha256:';
+  for (const b of mac) hex += (b + 256).toString(16).slice(1);
+  return hex;
+}
+
+/**
+ * `value` as plain JSON data: bytes as base64url (for a digest, so that it
+ * covers a file's content) or as `"[n bytes]"` (for the record, which must stay
+ * small), URLs as their text, `toJSON` honoured, `undefined` dropped (`null` in
+ * arrays), a cycle as `"[Circular]"`, text made well-formed.
+ */
+export function jsonOf(value: unknown, forDigest: boolean, seen = new Set<object>()): unknown {
+  // JCS refuses lone surrogates (PROTOCOL.md §1): they become U+FFFD (every runtime this package supports has toWellFormed).
+  if (typeof value === 'string') return wellFormed(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'bigint') return String(value);
+  if (value === null || typeof value !== 'object') return typeof value === 'boolean' ? value : undefined;
+  if (seen.has(value)) return '[Circular]';
+  const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : ArrayBuffer.isView(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : undefined;
+  if (bytes) return forDigest ? base64url(bytes) : `[${bytes.length} bytes]`;
+  if (value instanceof URL) return value.href;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return jsonOf((value as { toJSON(): unknown }).toJSON(), forDigest, seen);
+  seen.add(value);
+  let out: unknown;
+  if (Array.isArray(value)) out = value.map((v) => jsonOf(v, forDigest, seen) ?? null);
+  else {
+    const record: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const j = jsonOf(v, forDigest, seen);
+      // defineProperty: a key named "__proto__" stays data.
+      if (j !== undefined) Object.defineProperty(record, wellFormed(k), { value: j, enumerable: true, writable: true, configurable: true });
+    }
+    out = record;
+  }
+  seen.delete(value);
+  return out;
+}
+
+const wellFormed = (s: string): string => (s as unknown as { toWellFormed(): string }).toWellFormed();
+
+/**
+ * RFC 8785 canonical JSON of what `jsonOf` returns (plain objects and arrays,
+ * well-formed strings, finite numbers): keys sorted by UTF-16 code units, and
+ * JSON.stringify's strings and numbers, which are JCS's. Not the protocol's
+ * `canonicalize`, whose checks and error paths a browser bundle would carry
+ * for nothing here; test/ai checks that the two agree.
+ */
+export function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical)}]`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const record = value as Record<string, unknown>;
+  return `{${Object.keys(record)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(record[k])}`)}}`;
+}
+
+/** base64url without padding (RFC 4648 §5), as the protocol writes bytes. */
+function base64url(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+/** Characters of JSON that `capture: 'full'` records of the input and output together; beyond, neither, and `content_omitted: 'too_large'`. */
+export const FULL_CAPTURE_CHARS = 262_144;
+
+/** The digests of a call's input and output under `key`. */
+export function digestsOf(call: AiCall, key: Promise<CryptoKey>): Promise<(string | undefined)[]> {
+  return Promise.all([call.input, call.output].map((v) => (v === undefined ? undefined : aiDigest(v, key))));
+}
+
+/**
+ * The input (as JSON data, bytes as `"[n bytes]"`) and output of `capture: 'full'`,
+ * bounded so that the event stays far below the 1 MiB limit (UTF-8 takes at most
+ * 3 bytes a character); the digests still cover everything.
+ */
+export function contentOf(call: AiCall): Record<string, unknown> {
+  const content = { input: jsonOf(call.input, false), output: call.output };
+  return JSON.stringify(content).length > FULL_CAPTURE_CHARS ? { content_omitted: 'too_large' } : content;
+}

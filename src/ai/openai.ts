@@ -1,0 +1,236 @@
+/**
+ * The OpenAI SDK: `wrapOpenAI(client, { log })` records one event per
+ * `chat.completions.create` and `responses.create` call, streamed or not. The
+ * call returns exactly what the SDK returns (the same `APIPromise`, the same
+ * `Stream`): the wrapper only watches the SDK parse the answer, and the stream's
+ * items as the app reads them. Nothing of `openai` is imported.
+ */
+import type { AiCall, AiOptions } from './options.js';
+import { failure, now, recorder, round, textChars, track, type Recorder } from './record.js';
+
+const WRAPPED = Symbol.for('aegislog.ai.wrapped');
+
+type Create = ((this: unknown, params: Record<string, any>, requestOptions?: { signal?: AbortSignal | null }) => unknown) & { [WRAPPED]?: true };
+
+/** The client, with `chat.completions.create` and `responses.create` recording (in place: its other methods are untouched). */
+export function wrapOpenAI<C extends object>(client: C, options: AiOptions): C {
+  const record = recorder(options);
+  const c = client as { chat?: { completions?: { create?: Create } }; responses?: { create?: Create } };
+  wrap(c.chat?.completions, 'chat.completions', record, options, chatSummary, chatItem);
+  wrap(c.responses, 'responses', record, options, responseSummary, responseItem);
+  return client;
+}
+
+/** What a finished answer (or the stream's items so far) says, as AiCall fields. */
+type Summary = Partial<AiCall> & { toolCalls: string[] };
+type FromAnswer = (answer: any, into: Summary) => void;
+type FromItem = (item: any, into: Summary, first: () => void) => void;
+
+function wrap(resource: { create?: Create } | undefined, operation: string, record: Recorder, options: AiOptions, fromAnswer: FromAnswer, fromItem: FromItem): void {
+  const create = resource?.create;
+  if (typeof create !== 'function' || create[WRAPPED]) return;
+  const wrapped: Create = function (this: unknown, params, requestOptions) {
+    const done = track(options.log);
+    const start = now();
+    const seen: Summary = { toolCalls: [] };
+    let ended = false;
+    const end = (fill: Partial<AiCall>) => {
+      if (ended) return;
+      ended = true;
+      record(() => {
+        const input = operation === 'responses' ? { instructions: params.instructions, input: params.input } : params.messages;
+        return {
+          integration: 'openai',
+          operation,
+          streamed: params.stream === true,
+          provider: 'openai',
+          modelId: String(params.model),
+          outcome: 'ok',
+          latencyMs: round(now() - start),
+          input,
+          inputChars: textChars(params.messages ?? params.input) + textChars(params.instructions),
+          request: params,
+          ...seen,
+          ...fill,
+        };
+      }, done);
+    };
+    const failed = (error: unknown) => end({ outcome: failure(error, requestOptions?.signal), error });
+
+    let promise: any;
+    try {
+      promise = create.call(this, params, requestOptions);
+    } catch (error) {
+      failed(error);
+      throw error;
+    }
+    const answered = (answer: any) => {
+      try {
+        if (params.stream === true) observeStream(answer, seen, fromItem, end, failed, () => (seen.timeToFirstTokenMs ??= round(now() - start)));
+        else {
+          fromAnswer(answer, seen);
+          end({});
+        }
+      } catch (error) {
+        failed(error);
+      }
+    };
+    watch(promise, answered, failed, (response) => end({ outcome: response.ok ? 'ok' : 'error', extra: { raw_response: true, http_status: response.status } }));
+    return promise;
+  };
+  wrapped[WRAPPED] = true;
+  resource!.create = wrapped;
+}
+
+/**
+ * Watches an `APIPromise` without changing it: its `parseResponse` is wrapped
+ * (it runs only when the app awaits it, exactly as before), and a failed request
+ * is seen on `responsePromise`. An app that only calls `.asResponse()` reads the
+ * raw body itself: that call is recorded from the response status alone.
+ */
+function watch(promise: any, answered: (answer: unknown) => void, failed: (error: unknown) => void, raw: (response: Response) => void): void {
+  const parse = promise?.parseResponse;
+  if (typeof parse !== 'function' || typeof promise.responsePromise?.then !== 'function') {
+    // Not the APIPromise this was written against: watch it as any promise (it parses now).
+    if (typeof promise?.then === 'function') promise.then(answered, failed);
+    return;
+  }
+  let parsing = false;
+  promise.responsePromise.then(undefined, failed);
+  promise.parseResponse = async function (this: unknown, ...args: unknown[]) {
+    parsing = true;
+    let answer;
+    try {
+      answer = await parse.apply(this, args);
+    } catch (error) {
+      failed(error);
+      throw error;
+    }
+    answered(answer);
+    return answer;
+  };
+  const asResponse = promise.asResponse;
+  if (typeof asResponse === 'function') {
+    promise.asResponse = function (this: unknown) {
+      const response: Promise<Response> = asResponse.call(this);
+      // withResponse() parses first: its parseResponse has begun by the time the response is handed over.
+      response.then((r) => parsing || raw(r), () => undefined);
+      return response;
+    };
+  }
+}
+
+/**
+ * Watches a `Stream` as the app reads it: its iterator (which `for await`,
+ * `tee()` and `toReadableStream()` all go through) is wrapped on this one
+ * instance. Recorded at the end, at an error, or when the app stops reading.
+ */
+function observeStream(stream: any, seen: Summary, fromItem: FromItem, end: (fill: Partial<AiCall>) => void, failed: (error: unknown) => void, first: () => void): void {
+  const observed = (iterator: AsyncIterator<unknown>): AsyncIterator<unknown> => ({
+    async next(...args: [] | [unknown]) {
+      let step;
+      try {
+        step = await iterator.next(...args);
+      } catch (error) {
+        failed(error);
+        throw error;
+      }
+      if (step.done) {
+        // The SDK ends the stream quietly when `stream.controller.abort()` is called: that is an abort, not an answer.
+        end(stream.controller?.signal?.aborted && !seen.finishReason ? { outcome: 'aborted' } : {});
+      } else {
+        try {
+          fromItem(step.value, seen, first);
+        } catch {
+          // An item of a shape not foreseen: the stream goes on, the event records what was understood.
+        }
+      }
+      return step;
+    },
+    async return(value?: unknown) {
+      end({ outcome: 'aborted' });
+      return iterator.return ? iterator.return(value) : { done: true, value };
+    },
+    async throw(error?: unknown) {
+      failed(error);
+      if (iterator.throw) return iterator.throw(error);
+      throw error;
+    },
+  });
+  if (typeof stream?.iterator === 'function') {
+    const iterate = stream.iterator;
+    stream.iterator = function (this: unknown) {
+      return observed(iterate.call(this));
+    };
+  } else if (typeof stream?.[Symbol.asyncIterator] === 'function') {
+    const iterate = stream[Symbol.asyncIterator];
+    stream[Symbol.asyncIterator] = function (this: unknown) {
+      return observed(iterate.call(this));
+    };
+  } else {
+    end({});
+  }
+}
+
+const FINISH: Record<string, string> = { content_filter: 'content-filter', tool_calls: 'tool-calls', function_call: 'tool-calls', max_output_tokens: 'length' };
+
+function chatSummary(completion: any, into: Summary): void {
+  const choice = completion?.choices?.[0];
+  append(into, choice?.message?.content);
+  for (const c of completion?.choices ?? []) for (const t of c?.message?.tool_calls ?? []) into.toolCalls.push(t?.function?.name ?? t?.custom?.name);
+  meta(completion, into);
+  if (choice?.finish_reason) into.finishReason = FINISH[choice.finish_reason] ?? choice.finish_reason;
+}
+
+function chatItem(chunk: any, into: Summary, first: () => void): void {
+  meta(chunk, into);
+  for (const c of chunk?.choices ?? []) {
+    const delta = c?.delta;
+    if (delta?.content || delta?.tool_calls?.length) first();
+    if (c.index === 0) append(into, delta?.content);
+    for (const t of delta?.tool_calls ?? []) if (t?.function?.name) into.toolCalls.push(t.function.name);
+    if (c.finish_reason) into.finishReason = FINISH[c.finish_reason] ?? c.finish_reason;
+  }
+}
+
+function responseSummary(response: any, into: Summary): void {
+  meta(response, into);
+  into.output = undefined;
+  for (const item of response?.output ?? []) {
+    if (item?.type === 'message') {
+      for (const part of item.content ?? []) if (part?.type === 'output_text') append(into, part.text);
+    } else if (item?.type === 'function_call' || item?.type === 'custom_tool_call') into.toolCalls.push(item.name);
+  }
+  const status = response?.status;
+  const reason = response?.incomplete_details?.reason;
+  into.finishReason = status === 'completed' ? (into.toolCalls.length ? 'tool-calls' : 'stop') : status === 'failed' ? 'error' : status === 'incomplete' ? (FINISH[reason] ?? reason ?? 'other') : status;
+  if (status === 'failed') Object.assign(into, { outcome: 'error', error: Object.assign(new Error(response.error?.message ?? 'response failed'), { code: response.error?.code }) });
+}
+
+function responseItem(event: any, into: Summary, first: () => void): void {
+  const type = event?.type;
+  if (/^response\.(output_text|refusal|function_call_arguments|reasoning_summary_text)\.delta$/.test(type)) first();
+  if (type === 'response.created') meta(event.response, into);
+  else if (type === 'response.output_text.delta') append(into, event.delta);
+  else if (type === 'response.completed' || type === 'response.incomplete' || type === 'response.failed') {
+    into.toolCalls.length = 0;
+    responseSummary(event.response, into);
+  } else if (type === 'error') Object.assign(into, { outcome: 'error', error: Object.assign(new Error(event.message), { code: event.code ?? undefined }) });
+}
+
+/** Generated text, once there is some (a stream's first chunk carries `content: ''`): a call that generated none has no output size or digest. */
+function append(into: Summary, text: unknown): void {
+  if (typeof text === 'string' && text) into.output = (into.output ?? '') + text;
+}
+
+/** Id, model and token counts, as chat completions (`prompt_tokens`) and responses (`input_tokens`) spell them. */
+function meta(answer: any, into: Summary): void {
+  if (answer?.id) into.responseId = answer.id;
+  if (answer?.model) into.responseModelId = answer.model;
+  if (answer?.system_fingerprint) into.extra = { system_fingerprint: answer.system_fingerprint };
+  const usage = answer?.usage;
+  if (usage) {
+    into.inputTokens = usage.prompt_tokens ?? usage.input_tokens;
+    into.outputTokens = usage.completion_tokens ?? usage.output_tokens;
+  }
+}

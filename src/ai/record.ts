@@ -1,0 +1,218 @@
+/**
+ * What every integration shares: one finished model call (an `AiCall`) in,
+ * one event out through the log's own `record()` (or `recordSync()`), so that
+ * queueing, durability and delivery stay the client's. Nothing here throws
+ * into the caller: a failure goes to `onError` and the model call goes on.
+ */
+import type { RecordOptions } from '../client/event.js';
+import type { DigestKey } from './digest.js';
+import type { AiCall, AiEvent, AiLog, AiOptions, PerCall } from './options.js';
+
+/**
+ * Digests and full capture live in a chunk of their own, loaded the first time
+ * an event needs them (after its model call, since WebCrypto is asynchronous
+ * anyway): an app bundle carries only the integration it imports and this file.
+ */
+const digests = () => import('./digest.js');
+
+/**
+ * `hmac-sha256:<64 hex>` of `value` under `key`: a string's UTF-8 bytes, or the
+ * canonical JSON (RFC 8785) of anything else, bytes in it as base64url. The
+ * function behind `input_digest` and `output_digest`: run it on the text or
+ * messages you kept, with the same key, and compare.
+ */
+export async function aiDigest(value: unknown, key: DigestKey): Promise<string> {
+  return (await digests()).aiDigest(value, key);
+}
+
+/** What the event says when the provider names no model version and the options pin none. */
+export const UNREPORTED = 'unreported';
+
+const CONTEXTS = ['policy_context', 'data_provenance', 'human_intervention', 'session_context'] as const;
+
+/** Calls in progress per log: `aiFlush` waits for them (a stream is in progress until read to its end or cancelled). */
+const inProgress = new WeakMap<AiLog, Set<Promise<void>>>();
+
+/** Marks a call as in progress on `log` until the returned function runs. */
+export function track(log: AiLog): () => void {
+  let set = inProgress.get(log);
+  if (!set) inProgress.set(log, (set = new Set()));
+  let end!: () => void;
+  const call = new Promise<void>((resolve) => (end = resolve));
+  set.add(call);
+  return () => {
+    set.delete(call);
+    end();
+  };
+}
+
+/**
+ * Resolves once the model calls in progress on `log` when it was called are
+ * recorded (their digests computed, `recordSync` answered), then flushes the
+ * log. Edge functions: `waitUntil(aiFlush(log))`. Never rejects.
+ */
+export async function aiFlush(log: AiLog): Promise<void> {
+  await Promise.all(inProgress.get(log) ?? []);
+  await log.flush?.().catch(() => undefined);
+}
+
+/**
+ * Characters of text in messages of any of the SDKs' shapes: a message's
+ * `content` string, or the `text` of its parts (AI SDK prompts, OpenAI chat
+ * messages and Responses input items).
+ */
+export function textChars(messages: unknown): number {
+  let n = 0;
+  for (const m of Array.isArray(messages) ? messages : [messages]) {
+    const content = typeof m === 'string' ? m : (m as { content?: unknown } | null)?.content;
+    if (typeof content === 'string') n += content.length;
+    else if (Array.isArray(content)) for (const part of content) n += typeof part?.text === 'string' ? part.text.length : 0;
+  }
+  return n;
+}
+
+export const now: () => number = () => performance.now();
+
+export const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+/** `aborted` for an abort (the caller's signal, an AbortError); `error` otherwise. */
+export function failure(error: unknown, signal?: { aborted?: boolean } | null): 'error' | 'aborted' {
+  return signal?.aborted || (error as { name?: unknown } | null)?.name === 'AbortError' ? 'aborted' : 'error';
+}
+
+export type Recorder = (call: () => AiCall, done: () => void) => void;
+
+/** One recorder per set of options: `record(summary, done)` builds the event (`summary` may throw), records it, then calls `done`. */
+export function recorder(options: AiOptions): Recorder {
+  const { log } = options;
+  const eventType = options.eventType ?? 'model_inference';
+  const full = options.capture === 'full';
+  let key: Promise<CryptoKey> | undefined;
+  const report = (error: unknown, call?: AiCall) => {
+    try {
+      if (options.onError) options.onError(error, { eventType, call });
+      else console.warn('aegislog ai: a model call was not recorded:', error);
+    } catch {
+      // The reporter failed too: nothing more can be done without breaking the caller.
+    }
+  };
+
+  /** The digests of the input and output (with a key), and the content itself (with `capture: 'full'`). */
+  const prepare = async (call: AiCall): Promise<Prepared> => {
+    const { digestsOf, contentOf } = await digests();
+    return { digests: options.digestKey ? await digestsOf(call, (key ??= digestKeyOf(options.digestKey, digests))) : undefined, content: full ? contentOf(call) : undefined };
+  };
+
+  const emit = (call: AiCall, { digests, content }: Prepared = {}): void | Promise<void> => {
+    const payload: Record<string, unknown> = clean({
+      integration: call.integration,
+      operation: call.operation,
+      streamed: call.streamed,
+      provider: call.provider,
+      response_model_id: call.responseModelId,
+      response_id: call.responseId,
+      outcome: call.outcome,
+      finish_reason: call.finishReason,
+      error: call.outcome === 'ok' ? undefined : errorOf(call.error),
+      tool_calls: call.toolCalls?.length ? call.toolCalls : undefined,
+      time_to_first_token_ms: call.timeToFirstTokenMs,
+      input_chars: call.inputChars,
+      output_chars: call.output?.length,
+      input_digest: digests?.[0],
+      output_digest: digests?.[1],
+      digest_key_id: digests && options.digestKeyId,
+      ...call.extra,
+      ...content,
+    });
+    const carried = call.carried ?? {};
+    const record: Record<string, unknown> = { trace_id: carried.trace_id ?? resolve(options.trace_id, call) ?? call.traceId };
+    for (const name of CONTEXTS) record[name] = carried[name] ?? resolve(options[name], call);
+    record.model_context = {
+      model_id: call.modelId,
+      model_version: call.responseModelId || UNREPORTED,
+      model_type: 'llm',
+      ...resolve(options.model_context, call),
+      ...carried.model_context,
+    };
+    const given = { ...resolve(options.performance_metrics, call), ...carried.performance_metrics };
+    const flags = new Set([...(given.anomaly_flags ?? []), ...anomalies(call)]);
+    record.performance_metrics = clean({
+      ...given,
+      latency_ms: call.latencyMs,
+      input_tokens: call.inputTokens ?? given.input_tokens,
+      output_tokens: call.outputTokens ?? given.output_tokens,
+      anomaly_flags: flags.size ? [...flags] : undefined,
+    });
+    let event: AiEvent = { eventType, payload, options: clean({ ...carried, ...record }) as RecordOptions };
+    if (options.redact) {
+      const redacted = options.redact(event, call);
+      if (redacted === null) return;
+      event = redacted ?? event;
+    }
+    const { payload: p, options: o } = event;
+    if (options.sync) return log.recordSync!(event.eventType, p, o).then((receipt) => options.onRecorded?.({ eventId: receipt.event_id, event, receipt }));
+    const eventId = log.record(event.eventType, p, o);
+    options.onRecorded?.({ eventId, event });
+  };
+
+  /** The last event being prepared: events are recorded in the order their calls ended, whatever their digests take. */
+  let previous: Promise<unknown> = Promise.resolve();
+  return (summary, done) => {
+    let call: AiCall | undefined;
+    let pending: Promise<void> | void = undefined;
+    try {
+      const c = (call = summary());
+      if (options.digestKey || full) {
+        const prepared = prepare(c);
+        pending = Promise.all([previous, prepared]).then(([, p]) => emit(c, p));
+        previous = pending.catch(() => undefined);
+      } else pending = emit(c);
+    } catch (error) {
+      report(error, call);
+    }
+    if (!pending) return done();
+    pending.then(done, (error) => {
+      report(error, call);
+      done();
+    });
+  };
+}
+
+interface Prepared {
+  digests?: (string | undefined)[] | undefined;
+  content?: Record<string, unknown> | undefined;
+}
+
+async function digestKeyOf(key: DigestKey, load: typeof digests): Promise<CryptoKey> {
+  return (await load()).importDigestKey(key);
+}
+
+function resolve<T>(value: PerCall<T> | undefined, call: AiCall): T | undefined {
+  return typeof value === 'function' ? (value as (c: AiCall) => T | undefined)(call) : value;
+}
+
+/** The performance_metrics.anomaly_flags a call raises by itself. */
+function anomalies({ outcome, finishReason }: AiCall): string[] {
+  const flags: string[] = outcome === 'ok' ? [] : [outcome];
+  if (finishReason === 'length' || finishReason === 'error' || finishReason === 'interrupted') flags.push(finishReason);
+  if (finishReason === 'content-filter') flags.push('content_filter');
+  return flags;
+}
+
+/** `{ name, message, status?, code? }`: never the stack, which leaks file paths; the message cut at 1,000 characters. */
+function errorOf(error: unknown): Record<string, unknown> | undefined {
+  if (error === undefined) return undefined;
+  const e = Object(error) as Record<string, any>;
+  return clean({
+    name: (e.name !== 'Error' && e.name) || (typeof error === 'object' ? e.constructor?.name : typeof error),
+    message: String(e.message ?? error).slice(0, 1000),
+    status: e.status,
+    code: typeof e.code === 'string' ? e.code : undefined,
+  });
+}
+
+/** The record without its undefined fields: absent, never `null` or `undefined` (PROTOCOL.md §2). */
+function clean<T extends Record<string, unknown>>(record: T): T {
+  for (const k of Object.keys(record)) if (record[k] === undefined) delete record[k];
+  return record;
+}

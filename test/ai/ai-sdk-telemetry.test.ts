@@ -1,0 +1,100 @@
+// The AI SDK's telemetry integration (ai@7): registered once, it records every model call with no model
+// wrapped. Real `ai`, its mock models, the real client and reference server.
+import { generateText, registerTelemetry, stepCountIs, streamText, tool } from 'ai';
+import { convertArrayToReadableStream, MockLanguageModelV4 } from 'ai/test';
+import { z } from 'zod';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { aegislogTelemetry } from '../../src/ai/index.js';
+import { generated, harness, type Harness } from './harness.js';
+import { controlledStream, DIGEST_KEY, generateResult, hmac, RESPONSE, streamParts } from './mock-model.js';
+
+let h: Harness;
+beforeAll(async () => void (h = await harness()));
+afterAll(async () => h?.close());
+afterEach(() => void (globalThis.AI_SDK_TELEMETRY_INTEGRATIONS = undefined));
+
+const PROMPT = 'Summarise my last order.';
+const telemetry = () => ({ integrations: [aegislogTelemetry({ log: h.log, digestKey: DIGEST_KEY })] });
+
+describe('aegislogTelemetry', () => {
+  it('registerTelemetry: every generateText call is recorded, the model unwrapped', async () => {
+    registerTelemetry(aegislogTelemetry({ log: h.log, digestKey: DIGEST_KEY }));
+    const model = new MockLanguageModelV4({ doGenerate: generateResult('Two books, shipped.') });
+    const result = await generateText({ model, system: 'Be brief.', prompt: PROMPT });
+    expect(result.text).toBe('Two books, shipped.');
+    expect(await h.events()).toEqual([
+      {
+        ...generated,
+        event_type: 'model_inference',
+        integration: 'ai-sdk-telemetry',
+        operation: 'ai.generateText',
+        streamed: false,
+        provider: 'mock-provider',
+        response_model_id: RESPONSE.modelId,
+        response_id: RESPONSE.id,
+        outcome: 'ok',
+        finish_reason: 'stop',
+        input_chars: PROMPT.length + 'Be brief.'.length,
+        output_chars: 'Two books, shipped.'.length,
+        input_digest: hmac({ instructions: 'Be brief.', messages: [{ role: 'user', content: PROMPT }] }),
+        output_digest: hmac('Two books, shipped.'),
+        model_context: { model_id: 'mock-model-id', model_version: RESPONSE.modelId, model_type: 'llm' },
+        performance_metrics: { latency_ms: expect.any(Number), input_tokens: 11, output_tokens: 5 },
+      },
+    ]);
+  });
+
+  it('streamText: one event when the stream ends, with time to first token', async () => {
+    const model = new MockLanguageModelV4({ doStream: async () => ({ stream: convertArrayToReadableStream(streamParts(['Two ', 'books.'])) }) });
+    const result = streamText({ model, prompt: PROMPT, telemetry: telemetry() });
+    expect(await result.text).toBe('Two books.');
+    const [event, ...more] = await h.events();
+    expect(more).toEqual([]);
+    expect(event).toMatchObject({ operation: 'ai.streamText', streamed: true, outcome: 'ok', output_chars: 10, output_digest: hmac('Two books.'), time_to_first_token_ms: expect.any(Number) });
+  });
+
+  it('a tool loop: one event per model call', async () => {
+    let calls = 0;
+    const model = new MockLanguageModelV4({
+      doGenerate: async () => (++calls === 1 ? generateResult('', { tools: ['lookup'] }) : generateResult('Order 42: two books.')),
+    });
+    const result = await generateText({
+      model,
+      prompt: PROMPT,
+      tools: { lookup: tool({ inputSchema: z.object({ city: z.string() }), execute: async () => 'order 42' }) },
+      stopWhen: stepCountIs(3),
+      telemetry: telemetry(),
+    });
+    expect(result.text).toBe('Order 42: two books.');
+    const events = await h.events();
+    expect(events.map((e) => [e.finish_reason, e.tool_calls])).toEqual([
+      ['tool-calls', ['lookup']],
+      ['stop', undefined],
+    ]);
+  });
+
+  it('an error: outcome error, and the app gets the error', async () => {
+    const model = new MockLanguageModelV4({
+      doGenerate: async () => {
+        throw new Error('quota exceeded');
+      },
+    });
+    await expect(generateText({ model, prompt: PROMPT, maxRetries: 0, telemetry: telemetry() })).rejects.toThrow('quota exceeded');
+    const [event] = await h.events();
+    expect(event).toMatchObject({ outcome: 'error', error: { message: 'quota exceeded' }, performance_metrics: { anomaly_flags: ['error'] } });
+  });
+
+  it('an aborted stream: outcome aborted', async () => {
+    const source = controlledStream();
+    const model = new MockLanguageModelV4({ doStream: source.answer });
+    const abort = new AbortController();
+    const result = streamText({ model, prompt: PROMPT, abortSignal: abort.signal, telemetry: telemetry() });
+    source.push(...streamParts(['Two ']).slice(0, 4));
+    const reader = result.textStream.getReader();
+    expect((await reader.read()).value).toBe('Two ');
+    abort.abort();
+    for (let i = 0; i < 10 && !(await reader.read()).done; i++);
+    const [event] = await h.events();
+    expect(event).toMatchObject({ outcome: 'aborted', streamed: true, performance_metrics: { anomaly_flags: ['aborted'] } });
+  });
+});

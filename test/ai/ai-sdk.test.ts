@@ -1,0 +1,318 @@
+// The AI SDK middleware with the real `ai` (the current major) and its mock language models, recording
+// through the real client into the real reference server on 127.0.0.1. Each test checks the exact event
+// stored and that the app got the same result as from the unwrapped model.
+import { generateText, streamText, wrapLanguageModel } from 'ai';
+import { convertArrayToReadableStream, convertReadableStreamToArray, MockLanguageModelV4 } from 'ai/test';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { aegislogMiddleware, UNREPORTED, type AiOptions } from '../../src/ai/index.js';
+import { AegisLogValidationError } from '../../src/index.js';
+import { generated, harness, type Harness } from './harness.js';
+import { controlledStream, DIGEST_KEY, generateResult, hmac, RESPONSE, streamParts } from './mock-model.js';
+
+let h: Harness;
+beforeAll(async () => void (h = await harness()));
+afterAll(async () => h?.close());
+
+const wrap = (model: MockLanguageModelV4, options: Partial<AiOptions> = {}) =>
+  wrapLanguageModel({ model, middleware: aegislogMiddleware({ log: h.log, digestKey: DIGEST_KEY, digestKeyId: 'k-2026', ...options }) });
+
+const PROMPT = 'What is the refund window for shoes?';
+const ANSWER = 'Thirty days from delivery.';
+
+/** The prompt as the model received it (what input_digest covers). */
+const promptOf = (model: MockLanguageModelV4, i = 0) => (model.doGenerateCalls[i] ?? model.doStreamCalls[i])!.prompt;
+
+describe('generate', () => {
+  it('records one event per call; the app gets the same result as from the unwrapped model', async () => {
+    const model = new MockLanguageModelV4({ doGenerate: generateResult(ANSWER) });
+    const plain = await generateText({ model, prompt: PROMPT });
+    const wrapped = await generateText({ model: wrap(model), prompt: PROMPT });
+    expect(wrapped.text).toBe(ANSWER);
+    expect(wrapped.text).toBe(plain.text);
+    expect(wrapped.usage).toEqual(plain.usage);
+    expect(wrapped.finishReason).toBe(plain.finishReason);
+    expect(wrapped.response.id).toBe(plain.response.id);
+    expect(wrapped.response.modelId).toBe(plain.response.modelId);
+    expect(wrapped.content).toEqual(plain.content);
+
+    const [event, ...more] = await h.events();
+    expect(more).toEqual([]);
+    expect(event).toEqual({
+      ...generated,
+      event_type: 'model_inference',
+      integration: 'ai-sdk',
+      operation: 'generate',
+      streamed: false,
+      provider: 'mock-provider',
+      response_model_id: 'mock-model-2026-05',
+      response_id: 'resp-7',
+      outcome: 'ok',
+      finish_reason: 'stop',
+      input_chars: PROMPT.length,
+      output_chars: ANSWER.length,
+      input_digest: hmac(promptOf(model, 1)),
+      output_digest: hmac(ANSWER),
+      digest_key_id: 'k-2026',
+      model_context: { model_id: 'mock-model-id', model_version: 'mock-model-2026-05', model_type: 'llm' },
+      performance_metrics: { latency_ms: expect.any(Number), input_tokens: 11, output_tokens: 5 },
+    });
+    // Privacy by default: neither the prompt nor the answer is in the evidence.
+    expect(JSON.stringify(event)).not.toContain('refund');
+    expect(JSON.stringify(event)).not.toContain('Thirty');
+  });
+
+  it('tool calls: their names, finish reason tool-calls', async () => {
+    const model = new MockLanguageModelV4({ doGenerate: generateResult('', { tools: ['weather', 'calendar'] }) });
+    const result = await generateText({ model: wrap(model), prompt: 'Weather in Paris and my meetings?' });
+    expect(result.toolCalls.map((c) => c.toolName)).toEqual(['weather', 'calendar']);
+    const [event] = await h.events();
+    expect(event).toMatchObject({ tool_calls: ['weather', 'calendar'], finish_reason: 'tool-calls', outcome: 'ok' });
+    // No text generated: no output size or digest.
+    expect(event!.output_chars).toBeUndefined();
+    expect(event!.output_digest).toBeUndefined();
+  });
+
+  it('an error: the app gets the same error; the event says outcome error, with the error but no stack', async () => {
+    const failure = Object.assign(new Error('provider overloaded'), { status: 529 });
+    const model = new MockLanguageModelV4({
+      doGenerate: async () => {
+        throw failure;
+      },
+    });
+    await expect(generateText({ model: wrap(model), prompt: PROMPT, maxRetries: 0 })).rejects.toBe(failure);
+    const [event] = await h.events();
+    expect(event).toEqual({
+      ...generated,
+      event_type: 'model_inference',
+      integration: 'ai-sdk',
+      operation: 'generate',
+      streamed: false,
+      provider: 'mock-provider',
+      outcome: 'error',
+      error: { name: 'Error', message: 'provider overloaded', status: 529 },
+      input_chars: PROMPT.length,
+      input_digest: hmac(promptOf(model)),
+      digest_key_id: 'k-2026',
+      model_context: { model_id: 'mock-model-id', model_version: UNREPORTED, model_type: 'llm' },
+      performance_metrics: { latency_ms: expect.any(Number), anomaly_flags: ['error'] },
+    });
+  });
+
+  it('content filter and length finishes raise anomaly flags', async () => {
+    for (const finish of ['content-filter', 'length']) {
+      const model = new MockLanguageModelV4({ doGenerate: generateResult('partial', { finish }) });
+      await generateText({ model: wrap(model), prompt: PROMPT });
+    }
+    const events = await h.events();
+    expect(events.map((e) => [e.finish_reason, e.performance_metrics.anomaly_flags]).sort()).toEqual([
+      ['content-filter', ['content_filter']],
+      ['length', ['length']],
+    ]);
+  });
+});
+
+describe('stream', () => {
+  it('the app reads the same parts as from the unwrapped model; one event at the end, with time to first token', async () => {
+    const pieces = ['Thirty ', 'days ', 'from ', 'delivery.'];
+    const model = new MockLanguageModelV4({ doStream: async () => ({ stream: convertArrayToReadableStream(streamParts(pieces)) }) });
+    const plain = streamText({ model, prompt: PROMPT, _internal: { generateId: () => 'id', currentDate: () => new Date(0) } } as never);
+    const wrapped = streamText({ model: wrap(model), prompt: PROMPT, _internal: { generateId: () => 'id', currentDate: () => new Date(0) } } as never);
+    const [a, b] = await Promise.all([convertReadableStreamToArray(plain.fullStream), convertReadableStreamToArray(wrapped.fullStream)]);
+    expect(strip(b)).toEqual(strip(a));
+    expect(await wrapped.text).toBe(ANSWER);
+
+    const [event, ...more] = await h.events();
+    expect(more).toEqual([]);
+    expect(event).toEqual({
+      ...generated,
+      event_type: 'model_inference',
+      integration: 'ai-sdk',
+      operation: 'stream',
+      streamed: true,
+      provider: 'mock-provider',
+      response_model_id: RESPONSE.modelId,
+      response_id: RESPONSE.id,
+      outcome: 'ok',
+      finish_reason: 'stop',
+      time_to_first_token_ms: expect.any(Number),
+      input_chars: PROMPT.length,
+      output_chars: ANSWER.length,
+      input_digest: hmac(promptOf(model, 1)),
+      output_digest: hmac(ANSWER),
+      digest_key_id: 'k-2026',
+      model_context: { model_id: 'mock-model-id', model_version: RESPONSE.modelId, model_type: 'llm' },
+      performance_metrics: { latency_ms: expect.any(Number), input_tokens: 11, output_tokens: 5 },
+    });
+    expect(event!.time_to_first_token_ms).toBeLessThanOrEqual(event!.performance_metrics.latency_ms);
+  });
+
+  it('tool calls in a stream', async () => {
+    const model = new MockLanguageModelV4({ doStream: async () => ({ stream: convertArrayToReadableStream(streamParts([], { tools: ['weather'] })) }) });
+    const result = streamText({ model: wrap(model), prompt: 'Weather?' });
+    expect((await result.toolCalls).map((c) => c.toolName)).toEqual(['weather']);
+    const [event] = await h.events();
+    expect(event).toMatchObject({ streamed: true, tool_calls: ['weather'], finish_reason: 'tool-calls', outcome: 'ok' });
+  });
+
+  it('aborted mid-way: one event, outcome aborted, with what was generated so far', async () => {
+    const source = controlledStream();
+    const model = new MockLanguageModelV4({ doStream: source.answer });
+    const abort = new AbortController();
+    const result = streamText({ model: wrap(model), prompt: PROMPT, abortSignal: abort.signal });
+    source.push(...streamParts(['Thirty ']).slice(0, 4));
+    const reader = result.textStream.getReader();
+    expect((await reader.read()).value).toBe('Thirty ');
+    abort.abort();
+    for (let i = 0; i < 10 && !(await reader.read()).done; i++);
+    const [event, ...more] = await h.events();
+    expect(more).toEqual([]);
+    expect(event).toMatchObject({ outcome: 'aborted', streamed: true, output_chars: 'Thirty '.length, output_digest: hmac('Thirty ') });
+    expect(event!.performance_metrics.anomaly_flags).toEqual(['aborted']);
+    expect(event!.finish_reason).toBeUndefined();
+  });
+
+  it('the consumer stops reading (cancel): one event, outcome aborted', async () => {
+    const source = controlledStream();
+    const model = new MockLanguageModelV4({ doStream: async () => ({ stream: source.stream }) });
+    const wrapped = wrap(model);
+    const { stream } = await wrapped.doStream({ prompt: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] });
+    source.push(...streamParts(['He']).slice(0, 4));
+    const reader = stream.getReader();
+    for (let i = 0; i < 4; i++) await reader.read();
+    await reader.cancel('client went away');
+    expect(await source.cancelled()).toBe('client went away');
+    const [event] = await h.events();
+    expect(event).toMatchObject({ outcome: 'aborted', error: { name: 'string', message: 'client went away' }, output_chars: 2, output_digest: hmac('He') });
+  });
+
+  it('an error part-way: the app sees the same error; one event, outcome error', async () => {
+    const source = controlledStream();
+    const model = new MockLanguageModelV4({ doStream: async () => ({ stream: source.stream }) });
+    const result = streamText({ model: wrap(model), prompt: PROMPT, onError: () => undefined });
+    source.push(...streamParts(['Thir']).slice(0, 4));
+    const reset = new TypeError('upstream connection reset');
+    const texts: string[] = [];
+    const reading = (async () => {
+      for await (const part of result.fullStream) if (part.type === 'text-delta') source.fail(reset), texts.push(part.text);
+    })();
+    await expect(reading).rejects.toBe(reset);
+    expect(texts).toEqual(['Thir']);
+    const [event] = await h.events();
+    expect(event).toMatchObject({ outcome: 'error', error: { name: 'TypeError', message: 'upstream connection reset' }, output_chars: 4 });
+    expect(event!.performance_metrics.anomaly_flags).toEqual(['error']);
+  });
+});
+
+describe('options', () => {
+  it("capture 'full' records the prompt and the answer; bytes as a size only", async () => {
+    const model = new MockLanguageModelV4({ doGenerate: generateResult(ANSWER) });
+    await generateText({
+      model: wrap(model, { capture: 'full' }),
+      messages: [{ role: 'user', content: [{ type: 'text', text: PROMPT }, { type: 'file', data: new Uint8Array([1, 2, 3]), mediaType: 'image/png' }] }],
+    });
+    const [event] = await h.events();
+    expect(event!.output).toBe(ANSWER);
+    expect(event!.input).toEqual([{ role: 'user', content: [{ type: 'text', text: PROMPT }, { type: 'file', mediaType: 'image/png', data: { type: 'data', data: '[3 bytes]' } }] }]);
+    // The digest covers the bytes themselves (base64url in the canonical JSON), not the placeholder.
+    expect(event!.input_digest).not.toBe(hmac(event!.input));
+  });
+
+  it('no key: sizes and counts, no digest', async () => {
+    const model = new MockLanguageModelV4({ doGenerate: generateResult(ANSWER) });
+    await generateText({ model: wrapLanguageModel({ model, middleware: aegislogMiddleware({ log: h.log }) }), prompt: PROMPT });
+    const [event] = await h.events();
+    expect(event).toMatchObject({ input_chars: PROMPT.length, output_chars: ANSWER.length });
+    expect(Object.keys(event!).filter((k) => k.includes('digest'))).toEqual([]);
+  });
+
+  it('contexts from options, per-call functions and providerOptions.aegislog; model_version pinned', async () => {
+    const model = new MockLanguageModelV4({ doGenerate: generateResult(ANSWER) });
+    const policy = { policy_name: 'answers', policy_version: '3', policy_hash: `sha256:${'a'.repeat(64)}` };
+    const wrapped = wrap(model, {
+      eventType: 'support_answer',
+      policy_context: policy,
+      data_provenance: { reference_databases: ['help-centre'] },
+      model_context: { model_version: '2026.05', deployment_id: 'eu-1' },
+      human_intervention: (call) => ({ required: call.outputTokens! > 3 }),
+      performance_metrics: { confidence_score: 0.9, anomaly_flags: ['low_context'] },
+    });
+    await generateText({
+      model: wrapped,
+      prompt: PROMPT,
+      providerOptions: { aegislog: { event_id: 'answer-0001', session_context: { session_id: 's-1', started_at: 1_780_000_000 } } },
+    });
+    const [event] = await h.events();
+    expect(event).toMatchObject({
+      event_type: 'support_answer',
+      event_id: 'answer-0001',
+      policy_context: policy,
+      data_provenance: { reference_databases: ['help-centre'] },
+      human_intervention: { required: true },
+      session_context: { session_id: 's-1', started_at: 1_780_000_000 },
+      model_context: { model_id: 'mock-model-id', model_version: '2026.05', model_type: 'llm', deployment_id: 'eu-1' },
+      performance_metrics: { confidence_score: 0.9, anomaly_flags: ['low_context'], input_tokens: 11, output_tokens: 5 },
+    });
+  });
+
+  it('redact sees every event: it may change it, or return null to record nothing', async () => {
+    const model = new MockLanguageModelV4({ doGenerate: generateResult(ANSWER) });
+    const seen: string[] = [];
+    const wrapped = wrap(model, {
+      redact: (event, call) => {
+        seen.push(call.operation);
+        if (call.outputTokens === 5 && seen.length === 2) return null;
+        return { ...event, payload: { ...event.payload, provider: 'redacted' } };
+      },
+    });
+    await generateText({ model: wrapped, prompt: PROMPT });
+    await generateText({ model: wrapped, prompt: PROMPT });
+    const events = await h.events();
+    expect(seen).toEqual(['generate', 'generate']);
+    expect(events.map((e) => e.provider)).toEqual(['redacted']);
+  });
+
+  it('sync: through recordSync, the receipt handed to onRecorded', async () => {
+    const model = new MockLanguageModelV4({ doGenerate: generateResult(ANSWER) });
+    const onRecorded = vi.fn();
+    await generateText({ model: wrap(model, { sync: true, onRecorded }), prompt: PROMPT });
+    const [event] = await h.events();
+    expect(onRecorded).toHaveBeenCalledTimes(1);
+    const { eventId, receipt } = onRecorded.mock.calls[0]![0];
+    expect(receipt).toMatchObject({ ok: true, event_id: event!.event_id, signature_b64url: expect.any(String) });
+    expect(eventId).toBe(event!.event_id);
+  });
+
+  it('a failure to record never reaches the app: the result is the same, onError is told', async () => {
+    const model = new MockLanguageModelV4({ doGenerate: generateResult(ANSWER) });
+    const onError = vi.fn();
+    const wrapped = wrap(model, { session_context: { session_id: 's', started_at: -5 }, onError });
+    const result = await generateText({ model: wrapped, prompt: PROMPT });
+    expect(result.text).toBe(ANSWER);
+    expect(await h.events()).toEqual([]);
+    expect(onError).toHaveBeenCalledTimes(1);
+    expect(onError.mock.calls[0]![0]).toBeInstanceOf(AegisLogValidationError);
+    expect(onError.mock.calls[0]![0].field).toBe('session_context.started_at');
+  });
+
+  it('a throwing option function or redact hook is reported, not thrown', async () => {
+    const model = new MockLanguageModelV4({ doStream: async () => ({ stream: convertArrayToReadableStream(streamParts(['ok'])) }) });
+    const onError = vi.fn();
+    const result = streamText({
+      model: wrap(model, {
+        trace_id: () => {
+          throw new Error('no trace here');
+        },
+        onError,
+      }),
+      prompt: PROMPT,
+    });
+    expect(await result.text).toBe('ok');
+    await h.events();
+    expect(onError.mock.calls.map((c) => c[0].message)).toEqual(['no trace here']);
+  });
+});
+
+/** Stream parts without what differs between two runs by design (timestamps, ids of the provider's response). */
+function strip(parts: any[]): any[] {
+  return parts.map(({ timestamp, request, response, performance, ...part }) => part);
+}

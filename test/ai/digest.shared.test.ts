@@ -1,0 +1,89 @@
+// The keyed digests behind input_digest/output_digest, in Node and in the edge runtime: HMAC-SHA-256 through
+// WebCrypto, checked against @noble/hashes' HMAC, over canonical JSON checked against the protocol's JCS.
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { describe, expect, it } from 'vitest';
+import { aiDigest } from '../../src/ai/index.js';
+import { canonical, contentOf, FULL_CAPTURE_CHARS, jsonOf } from '../../src/ai/digest.js';
+import { canonicalize } from '../../src/protocol/index.js';
+
+const KEY = 'operator-key-0123456789abcdef';
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const expected = (text: string, key: Uint8Array = new TextEncoder().encode(KEY)) => `hmac-sha256:${hex(hmac(sha256, key, new TextEncoder().encode(text)))}`;
+
+describe('aiDigest', () => {
+  it('a string: HMAC-SHA-256 of its UTF-8 bytes', async () => {
+    for (const text of ['', 'Thirty days.', 'naïve café ✓ 𝄞']) expect(await aiDigest(text, KEY)).toBe(expected(text));
+  });
+
+  it('anything else: of its canonical JSON (RFC 8785)', async () => {
+    const messages = [{ role: 'user', content: [{ type: 'text', text: 'Hi' }], providerOptions: undefined }];
+    expect(await aiDigest(messages, KEY)).toBe(expected('[{"content":[{"text":"Hi","type":"text"}],"role":"user"}]'));
+  });
+
+  it('the key as a string, bytes or an HMAC CryptoKey: the same digest', async () => {
+    const raw = new TextEncoder().encode(KEY);
+    const cryptoKey = await crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    const digests = await Promise.all([aiDigest('x', KEY), aiDigest('x', raw), aiDigest('x', raw.buffer), aiDigest('x', cryptoKey)]);
+    expect(new Set(digests)).toEqual(new Set([expected('x')]));
+    expect(await aiDigest('x', 'another key')).not.toBe(expected('x'));
+  });
+
+  it('bytes are covered by content: base64url in the digested JSON', async () => {
+    const part = { type: 'file', data: new Uint8Array([0xfb, 0xff, 0x00]) };
+    expect(await aiDigest(part, KEY)).toBe(expected('{"data":"-_8A","type":"file"}'));
+    expect(await aiDigest({ ...part, data: new Uint8Array([0xfb, 0xff, 0x01]) }, KEY)).not.toBe(await aiDigest(part, KEY));
+  });
+});
+
+describe('canonical JSON', () => {
+  const samples: unknown[] = [
+    { b: 1, a: [true, null, 'x'], c: { '10': 1, '2': 2, é: 3, a: 4 } },
+    [0.1, 1e21, -0, 123456789012, 1.5e-7, 'quote " backslash \\ newline \n tab \t ctrl \u0001'],
+    { '': 0, '\u20ac': 1, '\ud83d\ude00': 2, '\u00ff': 3 },
+    'plain',
+    42,
+  ];
+  it.each(samples.map((s) => [JSON.stringify(s), s]))('%s agrees with the protocol JCS', (_, sample) => {
+    // Plain RFC 8785: a prompt may hold numbers the evidence rules would refuse (1e21).
+    expect(canonical(jsonOf(sample, true))).toBe(canonicalize(sample, { safeIntegersOnly: false }));
+  });
+});
+
+describe('jsonOf', () => {
+  it('makes plain JSON data of what prompts hold, never throwing', () => {
+    const cycle: Record<string, unknown> = { name: 'loop' };
+    cycle.self = cycle;
+    const value = {
+      url: new URL('https://cdn.example/cat.png'),
+      bytes: new Uint8Array([1, 2, 3]),
+      buffer: new ArrayBuffer(2),
+      date: new Date(Date.UTC(2026, 4, 1)),
+      list: [1, undefined, () => 1],
+      dropped: undefined,
+      big: 10n,
+      nan: NaN,
+      lone: 'a\ud800b',
+      cycle,
+    };
+    expect(jsonOf(value, false)).toEqual({
+      url: 'https://cdn.example/cat.png',
+      bytes: '[3 bytes]',
+      buffer: '[2 bytes]',
+      date: '2026-05-01T00:00:00.000Z',
+      list: [1, null, null],
+      big: '10',
+      nan: 'NaN',
+      lone: 'a\ufffdb',
+      cycle: { name: 'loop', self: '[Circular]' },
+    });
+    expect((jsonOf(value, true) as { bytes: string }).bytes).toBe('AQID');
+    expect(Object.keys(jsonOf(JSON.parse('{"__proto__": 1}'), false) as object)).toEqual(['__proto__']);
+  });
+
+  it("capture 'full' is bounded: past the limit, the content is left out and said so", () => {
+    const base = { integration: 'ai-sdk' as const, operation: 'generate', streamed: false, modelId: 'm', outcome: 'ok' as const, latencyMs: 1 };
+    expect(contentOf({ ...base, input: 'hi', output: 'there' })).toEqual({ input: 'hi', output: 'there' });
+    expect(contentOf({ ...base, input: 'hi', output: 'x'.repeat(FULL_CAPTURE_CHARS) })).toEqual({ content_omitted: 'too_large' });
+  });
+});

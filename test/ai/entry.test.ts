@@ -1,0 +1,33 @@
+// The built entry `aegislog/ai` as users get it: ESM and CJS through the package's own exports map, its
+// bundled types, and no import of the SDKs it serves (ai, openai and OpenTelemetry are optional peers).
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { requireDist, ROOT } from '../edge/workerd.js';
+
+const NAMES = ['UNREPORTED', 'aegislogMiddleware', 'aegislogSpanProcessor', 'aegislogTelemetry', 'aiDigest', 'aiFlush', 'isModelCallSpan', 'wrapOpenAI'];
+
+describe('aegislog/ai, built', () => {
+  it('imports as ESM and requires as CJS through the exports map, with the same names', async () => {
+    requireDist('ai.js');
+    const esm = await import(/* @vite-ignore */ join(ROOT, 'dist/esm/ai.js'));
+    expect(Object.keys(esm).sort()).toEqual(NAMES);
+    const cjs = createRequire(join(ROOT, 'package.json'))('aegislog/ai');
+    expect(Object.keys(cjs).sort()).toEqual(NAMES);
+    expect(readFileSync(join(ROOT, 'dist/types/ai.d.ts'), 'utf8')).toMatch(/^export \{ UNREPORTED, aegislogMiddleware, /m);
+  });
+
+  it('loads nothing of ai, openai or OpenTelemetry, and keeps the digest code in a chunk of its own', () => {
+    const files = ['dist/esm/ai.js', ...readdirSync(join(ROOT, 'dist/esm/chunks')).map((f) => `dist/esm/chunks/${f}`)];
+    for (const file of files) {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      expect(text, file).not.toMatch(/from ['"](ai|openai|@opentelemetry\/[^'"]+|@ai-sdk\/[^'"]+)['"]/);
+    }
+    const entry = readFileSync(join(ROOT, 'dist/esm/ai.js'), 'utf8');
+    const lazy = entry.match(/import\(['"](\.\/chunks\/digest-[^'"]+\.js)['"]\)/)?.[1];
+    expect(lazy).toBeDefined();
+    expect(existsSync(join(ROOT, 'dist/esm', lazy!))).toBe(true);
+    expect(entry).not.toContain('crypto.subtle.sign');
+  });
+});

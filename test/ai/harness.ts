@@ -1,0 +1,65 @@
+/**
+ * The real client delivering to the real reference server on 127.0.0.1: what
+ * a test reads back is the event exactly as the server stored and signed it.
+ */
+import { expect } from 'vitest';
+import { AegisLog } from '../../src/index.js';
+import { aiFlush } from '../../src/ai/index.js';
+import { KEYS, start, TENANT, type Running } from '../server/helpers.js';
+
+export { TENANT };
+
+export interface Harness {
+  log: AegisLog;
+  server: Running;
+  /** Waits for the model calls in progress, delivers, and returns the events stored since the last call (in recording order). */
+  events(): Promise<Record<string, any>[]>;
+  close(): Promise<void>;
+}
+
+export async function harness(): Promise<Harness> {
+  const server = await start({ sqlite: false });
+  const log = new AegisLog({ endpoint: server.url, tenantId: TENANT, apiKey: KEYS.ingest, flushInterval: 0, locks: false, beacon: false, fetchLater: false });
+  const seen = new Set<string>();
+  // The order of record() calls, kept by a spy on this client: delivery and the server's leaf order may differ from it.
+  const order: string[] = [];
+  const record = log.record.bind(log);
+  const recordSync = log.recordSync.bind(log);
+  log.record = (...args) => {
+    const id = record(...args);
+    order.push(id);
+    return id;
+  };
+  log.recordSync = async (...args) => {
+    const receipt = await recordSync(...args);
+    order.push(receipt.event_id);
+    return receipt;
+  };
+  return {
+    log,
+    server,
+    async events() {
+      await aiFlush(log);
+      const exported = await (await server.call(`/export?tenant_id=${TENANT}`)).text();
+      const ids = exported.split('\n').filter(Boolean).map((line) => JSON.parse(line).event_id as string).filter((id) => !seen.has(id));
+      const events = [];
+      for (const id of ids) {
+        seen.add(id);
+        events.push((await (await server.call(`/evidence/${id}?tenant_id=${TENANT}`)).json()).event);
+      }
+      return events.sort((a, b) => order.indexOf(a.event_id) - order.indexOf(b.event_id));
+    },
+    async close() {
+      await log.close();
+      await server.stop();
+    },
+  };
+}
+
+/** The ids, time and measured durations of an event, which no test can know beforehand. */
+export const generated = {
+  tenant_id: TENANT,
+  event_id: expect.any(String),
+  trace_id: expect.any(String),
+  recorded_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+};

@@ -1,0 +1,193 @@
+/**
+ * A small OpenAI-compatible server on 127.0.0.1 for the tests: POST
+ * /v1/chat/completions and /v1/responses, answering JSON or streaming
+ * server-sent events as the real API does. It stands in for the model
+ * provider, which cannot run here. Each request takes the next scripted
+ * answer, or the default one (a short answer about the last user message,
+ * streamed when the request asks for a stream).
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Script =
+  /** A JSON answer (status 200 unless given). */
+  | { json: unknown; status?: number }
+  /**
+   * Server-sent events: `data` lines (objects are JSON-encoded; chat streams end with `[DONE]` unless `done: false`).
+   * `hold`: after that many events, wait until `release()` or until the client goes away.
+   * `reset`: after that many events, destroy the connection (a network failure mid-stream).
+   */
+  | { sse: { event?: string; data: unknown }[]; done?: boolean; hold?: number; reset?: number };
+
+export interface Received {
+  path: string;
+  body: any;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export interface OpenAIServer {
+  /** Base URL for the SDKs: `http://127.0.0.1:PORT/v1`. */
+  url: string;
+  requests: Received[];
+  /** Answers for the next requests, in order. */
+  script(...answers: Script[]): void;
+  /** Lets held streams go on. */
+  release(): void;
+  /** Resolves when a held stream's client went away (it cancelled or aborted). */
+  disconnected(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const MODEL = 'gpt-test';
+export const SNAPSHOT = 'gpt-test-2026-05-01';
+
+export async function startOpenAIServer(): Promise<OpenAIServer> {
+  const queue: Script[] = [];
+  const requests: Received[] = [];
+  let releases: (() => void)[] = [];
+  let gone: (() => void)[] = [];
+  let goneCount = 0;
+  const server = createServer(async (req, res) => {
+    const body = JSON.parse((await text(req)) || '{}');
+    const path = (req.url ?? '').replace(/\?.*$/, '');
+    requests.push({ path, body, headers: req.headers });
+    const answer = queue.shift() ?? defaultAnswer(path, body);
+    if ('json' in answer) {
+      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', 'x-request-id': `req_${requests.length}` });
+      return res.end(JSON.stringify(answer.json));
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': `req_${requests.length}` });
+    res.flushHeaders(); // the SDK hands the stream over on the headers, before any event
+    let closed = false;
+    res.on('close', () => {
+      closed = true;
+      goneCount += 1;
+      for (const g of gone.splice(0)) g();
+    });
+    for (const [i, event] of answer.sse.entries()) {
+      if (answer.reset === i) return void req.socket.destroy();
+      if (answer.hold === i) await new Promise<void>((go) => releases.push(go));
+      if (closed) return;
+      // Each event on the wire before the next step, so that a reset after it cannot swallow it.
+      await new Promise((sent) => res.write(`${event.event ? `event: ${event.event}\n` : ''}data: ${typeof event.data === 'string' ? event.data : JSON.stringify(event.data)}\n\n`, sent));
+    }
+    if (answer.reset === answer.sse.length) return void req.socket.destroy();
+    if (answer.hold === answer.sse.length) await new Promise<void>((go) => releases.push(go));
+    if (!closed && path.endsWith('/chat/completions') && answer.done !== false) res.write('data: [DONE]\n\n');
+    res.end();
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  let seenGone = 0;
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    requests,
+    script: (...answers) => void queue.push(...answers),
+    release: () => releases.splice(0).forEach((go) => go()),
+    disconnected: () =>
+      new Promise<void>((ok) => {
+        if (goneCount > seenGone) return ok(void (seenGone = goneCount));
+        gone.push(() => ok(void (seenGone = goneCount)));
+      }),
+    close: () =>
+      new Promise<void>((ok) => {
+        releases.splice(0).forEach((go) => go());
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+}
+
+function text(req: IncomingMessage): Promise<string> {
+  return new Promise((ok, fail) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => ok(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', fail);
+  });
+}
+
+/** The last user message's text, in either API's shape. */
+function lastUserText(body: any): string {
+  const items = body.messages ?? (typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : body.input ?? []);
+  const last = [...items].reverse().find((m: any) => m.role === 'user');
+  const content = last?.content;
+  return typeof content === 'string' ? content : (content ?? []).map((p: any) => p.text ?? '').join('');
+}
+
+function defaultAnswer(path: string, body: any): Script {
+  const answer = `You asked ${lastUserText(body).length} characters.`;
+  const words = answer.split(/(?<= )/);
+  if (path.endsWith('/chat/completions')) return body.stream ? { sse: chatStream(words, { usage: true }) } : { json: chatCompletion(answer) };
+  return body.stream ? { sse: responseStream(words) } : { json: response(answer) };
+}
+
+export function chatCompletion(content: string | null, extra: { finish?: string; tools?: string[]; id?: string } = {}) {
+  return {
+    id: extra.id ?? 'chatcmpl-1',
+    object: 'chat.completion',
+    created: 1_780_000_000,
+    model: SNAPSHOT,
+    system_fingerprint: 'fp_test',
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content,
+          refusal: null,
+          ...(extra.tools && { tool_calls: extra.tools.map((name, i) => ({ id: `call_${i}`, type: 'function', function: { name, arguments: '{"city":"Paris"}' } })) }),
+        },
+        logprobs: null,
+        finish_reason: extra.finish ?? (extra.tools ? 'tool_calls' : 'stop'),
+      },
+    ],
+    usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 },
+  };
+}
+
+/** Chat completion chunks: a role chunk, one per piece of text (or tool call), the finish, and the usage chunk when asked. */
+export function chatStream(pieces: string[], options: { usage?: boolean; finish?: string; tools?: string[] } = {}): { data: unknown }[] {
+  const chunk = (delta: unknown, finish: string | null = null) => ({
+    data: { id: 'chatcmpl-s1', object: 'chat.completion.chunk', created: 1_780_000_000, model: SNAPSHOT, system_fingerprint: 'fp_test', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] },
+  });
+  const events: { data: unknown }[] = [chunk({ role: 'assistant', content: '' })];
+  for (const p of pieces) events.push(chunk({ content: p }));
+  for (const [i, name] of (options.tools ?? []).entries()) {
+    events.push(chunk({ tool_calls: [{ index: i, id: `call_${i}`, type: 'function', function: { name, arguments: '' } }] }));
+    events.push(chunk({ tool_calls: [{ index: i, function: { arguments: '{"city":"Paris"}' } }] }));
+  }
+  events.push(chunk({}, options.finish ?? (options.tools?.length ? 'tool_calls' : 'stop')));
+  if (options.usage) {
+    events.push({ data: { id: 'chatcmpl-s1', object: 'chat.completion.chunk', created: 1_780_000_000, model: SNAPSHOT, system_fingerprint: 'fp_test', choices: [], usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 } } });
+  }
+  return events;
+}
+
+export function response(text: string, extra: { status?: string; reason?: string; tools?: string[]; error?: { code: string; message: string } } = {}) {
+  const output: unknown[] = [];
+  if (text) output.push({ id: 'msg_1', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] });
+  for (const [i, name] of (extra.tools ?? []).entries()) output.push({ id: `fc_${i}`, type: 'function_call', call_id: `call_${i}`, name, arguments: '{"city":"Paris"}', status: 'completed' });
+  return {
+    id: 'resp_1',
+    object: 'response',
+    created_at: 1_780_000_000,
+    status: extra.status ?? 'completed',
+    model: SNAPSHOT,
+    output,
+    incomplete_details: extra.reason ? { reason: extra.reason } : null,
+    error: extra.error ?? null,
+    usage: { input_tokens: 9, output_tokens: 5, total_tokens: 14, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } },
+  };
+}
+
+/** Responses API events: created, one delta per piece, completed (or the terminal status given). */
+export function responseStream(pieces: string[], extra: Parameters<typeof response>[1] = {}): { event: string; data: unknown }[] {
+  const full = response(pieces.join(''), extra);
+  const events = [{ event: 'response.created', data: { type: 'response.created', sequence_number: 0, response: { ...full, status: 'in_progress', output: [], usage: null } } }];
+  for (const [i, delta] of pieces.entries()) {
+    events.push({ event: 'response.output_text.delta', data: { type: 'response.output_text.delta', sequence_number: i + 1, item_id: 'msg_1', output_index: 0, content_index: 0, delta } as never });
+  }
+  const terminal = extra.status === 'incomplete' ? 'response.incomplete' : extra.status === 'failed' ? 'response.failed' : 'response.completed';
+  events.push({ event: terminal, data: { type: terminal, sequence_number: pieces.length + 1, response: full } as never });
+  return events;
+}

@@ -1,0 +1,295 @@
+// wrapOpenAI with the real `openai` SDK (the current major and the previous one, installed as `openai6`)
+// against a small OpenAI-compatible server on 127.0.0.1 that answers JSON and streams server-sent events.
+// Each test compares what the app gets with what the unwrapped client gets, and checks the exact event.
+import OpenAI7 from 'openai';
+import { APIPromise as APIPromise7 } from 'openai/api-promise';
+import { Stream as Stream7 } from 'openai/streaming';
+import OpenAI6 from 'openai6';
+import { APIPromise as APIPromise6 } from 'openai6/api-promise';
+import { Stream as Stream6 } from 'openai6/streaming';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wrapOpenAI } from '../../src/ai/index.js';
+import { generated, harness, type Harness } from './harness.js';
+import { DIGEST_KEY, hmac } from './mock-model.js';
+import { chatCompletion, chatStream, MODEL, response, responseStream, SNAPSHOT, startOpenAIServer, type OpenAIServer } from './openai-server.js';
+
+let h: Harness;
+let api: OpenAIServer;
+beforeAll(async () => {
+  h = await harness();
+  api = await startOpenAIServer();
+});
+afterAll(async () => {
+  await api?.close();
+  await h?.close();
+});
+
+const MESSAGES = [
+  { role: 'system' as const, content: 'You are a support agent.' },
+  { role: 'user' as const, content: 'Where is my parcel?' },
+];
+const INPUT_CHARS = 'You are a support agent.'.length + 'Where is my parcel?'.length;
+
+describe.each([
+  ['openai@7', OpenAI7, APIPromise7, Stream7],
+  ['openai@6', OpenAI6 as unknown as typeof OpenAI7, APIPromise6, Stream6],
+])('%s', (_, OpenAI, APIPromise, Stream) => {
+  const clients = () => {
+    const options = { apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 };
+    return { plain: new OpenAI(options), wrapped: wrapOpenAI(new OpenAI(options), { log: h.log, digestKey: DIGEST_KEY }) };
+  };
+
+  describe('chat.completions.create', () => {
+    it('returns exactly what the SDK returns (the same APIPromise kind, the same data); records the exact event', async () => {
+      const { plain, wrapped } = clients();
+      api.script({ json: chatCompletion('It left the depot this morning.') }, { json: chatCompletion('It left the depot this morning.') });
+      const expected = await plain.chat.completions.create({ model: MODEL, messages: MESSAGES });
+      const promise = wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES });
+      expect(promise).toBeInstanceOf(APIPromise);
+      const result = await promise;
+      expect(result).toEqual(expected);
+      expect(result._request_id).toBe(`req_${api.requests.length}`);
+
+      const [event, ...more] = await h.events();
+      expect(more).toEqual([]);
+      expect(event).toEqual({
+        ...generated,
+        event_type: 'model_inference',
+        integration: 'openai',
+        operation: 'chat.completions',
+        streamed: false,
+        provider: 'openai',
+        response_model_id: SNAPSHOT,
+        response_id: 'chatcmpl-1',
+        outcome: 'ok',
+        finish_reason: 'stop',
+        input_chars: INPUT_CHARS,
+        output_chars: 'It left the depot this morning.'.length,
+        input_digest: hmac(MESSAGES),
+        output_digest: hmac('It left the depot this morning.'),
+        system_fingerprint: 'fp_test',
+        model_context: { model_id: MODEL, model_version: SNAPSHOT, model_type: 'llm' },
+        performance_metrics: { latency_ms: expect.any(Number), input_tokens: 12, output_tokens: 7 },
+      });
+    });
+
+    it('streamed: the app iterates the same chunks; one event at the end with usage and time to first token', async () => {
+      const { plain, wrapped } = clients();
+      const events = chatStream(['It left ', 'the depot.'], { usage: true });
+      api.script({ sse: events }, { sse: events });
+      const params = { model: MODEL, messages: MESSAGES, stream: true as const, stream_options: { include_usage: true } };
+      const expected = [];
+      for await (const chunk of await plain.chat.completions.create(params)) expected.push(chunk);
+      const stream = await wrapped.chat.completions.create(params);
+      expect(stream).toBeInstanceOf(Stream);
+      const got = [];
+      for await (const chunk of stream) got.push(chunk);
+      expect(got).toEqual(expected);
+
+      const [event] = await h.events();
+      expect(event).toEqual({
+        ...generated,
+        event_type: 'model_inference',
+        integration: 'openai',
+        operation: 'chat.completions',
+        streamed: true,
+        provider: 'openai',
+        response_model_id: SNAPSHOT,
+        response_id: 'chatcmpl-s1',
+        outcome: 'ok',
+        finish_reason: 'stop',
+        time_to_first_token_ms: expect.any(Number),
+        input_chars: INPUT_CHARS,
+        output_chars: 'It left the depot.'.length,
+        input_digest: hmac(MESSAGES),
+        output_digest: hmac('It left the depot.'),
+        system_fingerprint: 'fp_test',
+        model_context: { model_id: MODEL, model_version: SNAPSHOT, model_type: 'llm' },
+        performance_metrics: { latency_ms: expect.any(Number), input_tokens: 12, output_tokens: 7 },
+      });
+    });
+
+    it('tool calls, streamed and not', async () => {
+      const { wrapped } = clients();
+      api.script({ json: chatCompletion(null, { tools: ['track_parcel'] }) }, { sse: chatStream([], { tools: ['track_parcel', 'notify'] }) });
+      const answer = await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES });
+      expect(answer.choices[0]!.message.tool_calls![0]).toMatchObject({ function: { name: 'track_parcel' } });
+      for await (const _ of await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true }));
+      const events = await h.events();
+      expect(events.map((e) => [e.streamed, e.finish_reason, e.tool_calls, e.output_chars])).toEqual([
+        [false, 'tool-calls', ['track_parcel'], undefined],
+        [true, 'tool-calls', ['track_parcel', 'notify'], undefined],
+      ]);
+      // A stream without usage (no include_usage): no token counts.
+      expect(events[1]!.performance_metrics).toEqual({ latency_ms: expect.any(Number) });
+    });
+
+    it('an API error: the app gets the same error; the event records status and code', async () => {
+      const { wrapped } = clients();
+      api.script({ status: 429, json: { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } } });
+      const error = await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      const [event] = await h.events();
+      expect(event).toMatchObject({
+        outcome: 'error',
+        error: { name: 'RateLimitError', message: '429 Rate limit reached', status: 429, code: 'rate_limit_exceeded' },
+        model_context: { model_id: MODEL, model_version: 'unreported' },
+        performance_metrics: { anomaly_flags: ['error'] },
+      });
+      expect(event!.output_digest).toBeUndefined();
+    });
+
+    it('the app stops reading (break): aborted, with the text so far', async () => {
+      const { wrapped } = clients();
+      api.script({ sse: chatStream(['It ', 'left ', 'the depot.']), hold: 3 });
+      for await (const chunk of await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true })) {
+        if (chunk.choices[0]?.delta.content === 'left ') break;
+      }
+      await api.disconnected();
+      const [event] = await h.events();
+      expect(event).toMatchObject({ outcome: 'aborted', output_chars: 'It left '.length, output_digest: hmac('It left '), performance_metrics: { anomaly_flags: ['aborted'] } });
+    });
+
+    it('stream.controller.abort(): aborted (the SDK ends the iteration quietly)', async () => {
+      const { wrapped } = clients();
+      api.script({ sse: chatStream(['It ', 'left.']), hold: 2 });
+      const stream = await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true });
+      let n = 0;
+      for await (const _ of stream) if (++n === 2) stream.controller.abort();
+      const [event] = await h.events();
+      expect(event).toMatchObject({ outcome: 'aborted', output_chars: 3 });
+    });
+
+    it('an abort signal before the answer: the app gets APIUserAbortError; aborted', async () => {
+      const { wrapped } = clients();
+      api.script({ sse: chatStream(['late']), hold: 0 });
+      const abort = new AbortController();
+      const pending = wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true }, { signal: abort.signal });
+      const stream = await pending;
+      const reading = (async () => {
+        for await (const _ of stream);
+      })();
+      abort.abort();
+      await reading.catch(() => undefined);
+      const [event] = await h.events();
+      expect(event).toMatchObject({ outcome: 'aborted', streamed: true });
+    });
+
+    it('the connection drops mid-stream: the app gets the error; one event, outcome error', async () => {
+      const { wrapped } = clients();
+      api.script({ sse: chatStream(['It ', 'left.']), reset: 2 });
+      const got: string[] = [];
+      const reading = (async () => {
+        for await (const chunk of await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true })) got.push(chunk.choices[0]?.delta.content ?? '');
+      })();
+      await expect(reading).rejects.toThrow();
+      expect(got).toEqual(['', 'It ']);
+      const [event] = await h.events();
+      expect(event).toMatchObject({ outcome: 'error', output_chars: 3, performance_metrics: { anomaly_flags: ['error'] } });
+    });
+
+    it('withResponse() and tee(): recorded once each; asResponse() from the status alone', async () => {
+      const { wrapped } = clients();
+      api.script({ json: chatCompletion('one') }, { sse: chatStream(['two']) }, { json: chatCompletion('three') });
+      const { data, response: raw } = await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES }).withResponse();
+      expect(data.choices[0]!.message.content).toBe('one');
+      expect(raw.status).toBe(200);
+      const [left, right] = (await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true })).tee();
+      const read = async (s: AsyncIterable<any>) => {
+        let text = '';
+        for await (const c of s) text += c.choices[0]?.delta.content ?? '';
+        return text;
+      };
+      expect(await Promise.all([read(left), read(right)])).toEqual(['two', 'two']);
+      const response = await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES }).asResponse();
+      expect(((await response.json()) as any).choices[0].message.content).toBe('three');
+      const events = await h.events();
+      expect(events.map((e) => [e.streamed, e.output_chars, e.raw_response, e.http_status])).toEqual([
+        [false, 3, undefined, undefined],
+        [true, 3, undefined, undefined],
+        [false, undefined, true, 200],
+      ]);
+    });
+
+    it('wrapping twice records once', async () => {
+      const { wrapped } = clients();
+      wrapOpenAI(wrapped, { log: h.log });
+      await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES });
+      expect(await h.events()).toHaveLength(1);
+    });
+  });
+
+  describe('responses.create', () => {
+    it('returns what the SDK returns (output_text included); records the exact event', async () => {
+      const { plain, wrapped } = clients();
+      api.script({ json: response('Tomorrow.') }, { json: response('Tomorrow.') });
+      const params = { model: MODEL, instructions: 'Be brief.', input: 'When does it arrive?' };
+      const expected = await plain.responses.create(params);
+      const result = await wrapped.responses.create(params);
+      expect(result).toEqual(expected);
+      expect(result.output_text).toBe('Tomorrow.');
+      const [event] = await h.events();
+      expect(event).toEqual({
+        ...generated,
+        event_type: 'model_inference',
+        integration: 'openai',
+        operation: 'responses',
+        streamed: false,
+        provider: 'openai',
+        response_model_id: SNAPSHOT,
+        response_id: 'resp_1',
+        outcome: 'ok',
+        finish_reason: 'stop',
+        input_chars: 'Be brief.'.length + 'When does it arrive?'.length,
+        output_chars: 'Tomorrow.'.length,
+        input_digest: hmac({ instructions: 'Be brief.', input: 'When does it arrive?' }),
+        output_digest: hmac('Tomorrow.'),
+        model_context: { model_id: MODEL, model_version: SNAPSHOT, model_type: 'llm' },
+        performance_metrics: { latency_ms: expect.any(Number), input_tokens: 9, output_tokens: 5 },
+      });
+    });
+
+    it('streamed: the same events; one record at the end', async () => {
+      const { plain, wrapped } = clients();
+      const sse = responseStream(['Tomor', 'row.']);
+      api.script({ sse }, { sse });
+      const params = { model: MODEL, input: [{ role: 'user' as const, content: 'When?' }], stream: true as const };
+      const expected = [];
+      for await (const e of await plain.responses.create(params)) expected.push(e);
+      const got = [];
+      for await (const e of await wrapped.responses.create(params)) got.push(e);
+      expect(got).toEqual(expected);
+      const [event] = await h.events();
+      expect(event).toMatchObject({
+        streamed: true,
+        outcome: 'ok',
+        finish_reason: 'stop',
+        response_id: 'resp_1',
+        output_chars: 'Tomorrow.'.length,
+        output_digest: hmac('Tomorrow.'),
+        input_chars: 5,
+        time_to_first_token_ms: expect.any(Number),
+        performance_metrics: { input_tokens: 9, output_tokens: 5 },
+      });
+    });
+
+    it('incomplete (max_output_tokens), failed, and function calls', async () => {
+      const { wrapped } = clients();
+      api.script(
+        { json: response('Tomor', { status: 'incomplete', reason: 'max_output_tokens' }) },
+        { sse: responseStream(['x'], { status: 'failed', error: { code: 'server_error', message: 'The model crashed' } }) },
+        { json: response('', { tools: ['track_parcel'] }) },
+      );
+      await wrapped.responses.create({ model: MODEL, input: 'a' });
+      for await (const _ of await wrapped.responses.create({ model: MODEL, input: 'b', stream: true }));
+      await wrapped.responses.create({ model: MODEL, input: 'c' });
+      const events = await h.events();
+      expect(events.map((e) => [e.outcome, e.finish_reason, e.performance_metrics.anomaly_flags, e.tool_calls])).toEqual([
+        ['ok', 'length', ['length'], undefined],
+        ['error', 'error', ['error'], undefined],
+        ['ok', 'tool-calls', undefined, ['track_parcel']],
+      ]);
+      expect(events[1]!.error).toEqual({ name: 'Error', message: 'The model crashed', code: 'server_error' });
+    });
+  });
+});

@@ -1,0 +1,163 @@
+// The span processor with the real @opentelemetry/sdk-trace-base 2.x and @opentelemetry/api 1.9: spans
+// written as OpenLLMetry, OpenInference and the AI SDK's own OpenTelemetry integration (@ai-sdk/otel, with
+// ai@7 and its mock models) write them, recorded through the real client into the reference server.
+import { OpenTelemetry } from '@ai-sdk/otel';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { generateText, streamText } from 'ai';
+import { convertArrayToReadableStream, MockLanguageModelV4 } from 'ai/test';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aegislogSpanProcessor } from '../../src/ai/index.js';
+import { generated, harness, TENANT, type Harness } from './harness.js';
+import { DIGEST_KEY, generateResult, hmac, RESPONSE, streamParts } from './mock-model.js';
+
+let h: Harness;
+let provider: BasicTracerProvider;
+let tracer: Tracer;
+beforeAll(async () => {
+  h = await harness();
+  provider = new BasicTracerProvider({ spanProcessors: [aegislogSpanProcessor({ log: h.log, digestKey: DIGEST_KEY })] });
+  tracer = provider.getTracer('test');
+});
+afterAll(async () => {
+  await provider?.shutdown();
+  await h?.close();
+});
+
+const INPUT = [{ role: 'user', parts: [{ type: 'text', content: 'Is the refund approved?' }] }];
+const SYSTEM = [{ type: 'text', content: 'Answer in one line.' }];
+const OUTPUT = [{ role: 'assistant', parts: [{ type: 'text', content: 'Yes, on 2 May.' }, { type: 'tool_call', id: 'c1', name: 'notify', arguments: {} }], finish_reason: 'tool_call' }];
+
+/** A finished span with these attributes, as an instrumentation library would end it. */
+function span(name: string, attributes: Record<string, any>, end?: (s: ReturnType<Tracer['startSpan']>) => void, parent?: ReturnType<Tracer['startSpan']>) {
+  const ctx = parent ? trace.setSpan(ROOT_CONTEXT, parent) : undefined;
+  const s = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, ctx);
+  end?.(s);
+  s.end();
+  return s;
+}
+
+describe('GenAI semantic conventions (v1.41.0)', () => {
+  it('a chat span becomes the exact event; trace_id is the span trace id', async () => {
+    const s = span('chat gpt-4o', {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.response.model': 'gpt-4o-2024-08-06',
+      'gen_ai.response.id': 'chatcmpl-9',
+      'gen_ai.response.finish_reasons': ['tool_call'],
+      'gen_ai.usage.input_tokens': 21,
+      'gen_ai.usage.output_tokens': 9,
+      'gen_ai.request.stream': true,
+      'gen_ai.response.time_to_first_chunk': 0.25,
+      'gen_ai.input.messages': JSON.stringify(INPUT),
+      'gen_ai.system_instructions': JSON.stringify(SYSTEM),
+      'gen_ai.output.messages': JSON.stringify(OUTPUT),
+    });
+    const [event, ...more] = await h.events();
+    expect(more).toEqual([]);
+    expect(event).toEqual({
+      ...generated,
+      trace_id: s.spanContext().traceId,
+      event_type: 'model_inference',
+      integration: 'opentelemetry',
+      operation: 'chat',
+      streamed: true,
+      provider: 'openai',
+      response_model_id: 'gpt-4o-2024-08-06',
+      response_id: 'chatcmpl-9',
+      outcome: 'ok',
+      finish_reason: 'tool-calls',
+      tool_calls: ['notify'],
+      time_to_first_token_ms: 250,
+      input_chars: 'Is the refund approved?'.length + 'Answer in one line.'.length,
+      output_chars: 'Yes, on 2 May.'.length,
+      input_digest: hmac({ instructions: SYSTEM, messages: INPUT }),
+      output_digest: hmac('Yes, on 2 May.'),
+      span_id: s.spanContext().spanId,
+      model_context: { model_id: 'gpt-4o', model_version: 'gpt-4o-2024-08-06', model_type: 'llm' },
+      performance_metrics: { latency_ms: expect.any(Number), input_tokens: 21, output_tokens: 9 },
+    });
+  });
+
+  it('the older names (gen_ai.system, prompt/completion tokens, llm.request.type) and OpenInference', async () => {
+    span('openai.chat', { 'llm.request.type': 'chat', 'gen_ai.system': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.prompt_tokens': 5, 'gen_ai.usage.completion_tokens': 3 });
+    span('ChatOpenAI', { 'openinference.span.kind': 'LLM', 'llm.model_name': 'gpt-4.1', 'llm.provider': 'openai', 'llm.token_count.prompt': 7, 'llm.token_count.completion': 2 });
+    const events = await h.events();
+    expect(events.map((e) => [e.operation, e.provider, e.model_context.model_id, e.performance_metrics.input_tokens, e.performance_metrics.output_tokens])).toEqual([
+      ['chat', 'openai', 'gpt-4o-mini', 5, 3],
+      ['chat', 'openai', 'gpt-4.1', 7, 2],
+    ]);
+    // No content recorded on the spans: no sizes, no digests.
+    expect(events.every((e) => e.input_digest === undefined && e.input_chars === undefined)).toBe(true);
+  });
+
+  it('a failed call: outcome error, with the exception type and message', async () => {
+    span('chat gpt-4o', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'error.type': 'RateLimitError' }, (s) => {
+      s.recordException({ name: 'RateLimitError', message: '429 slow down' });
+      s.setStatus({ code: SpanStatusCode.ERROR, message: '429 slow down' });
+    });
+    const [event] = await h.events();
+    expect(event).toMatchObject({ outcome: 'error', error: { name: 'RateLimitError', message: '429 slow down' }, performance_metrics: { anomaly_flags: ['error'] } });
+  });
+
+  it('spans that are not one model call are not recorded: agents, tools, embeddings, HTTP', async () => {
+    span('invoke_agent support', { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.request.model': 'gpt-4o' });
+    span('execute_tool notify', { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'notify' });
+    span('embeddings text-embedding-3-small', { 'gen_ai.operation.name': 'embeddings', 'gen_ai.request.model': 'text-embedding-3-small' });
+    span('POST', { 'http.request.method': 'POST', 'url.full': 'https://api.openai.com/v1/chat/completions' });
+    expect(await h.events()).toEqual([]);
+  });
+
+  it('the same call seen twice (a provider instrumentation inside a framework span): recorded once, from the inner span', async () => {
+    const outer = tracer.startSpan('chat gpt-4o', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'outer' } });
+    span('openai.chat', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'inner' }, undefined, outer);
+    outer.end();
+    const events = await h.events();
+    expect(events.map((e) => e.model_context.model_id)).toEqual(['inner']);
+  });
+
+  it('forceFlush() delivers the events being prepared', async () => {
+    const s = span('chat gpt-4o', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o' });
+    await provider.forceFlush();
+    const exported = await (await h.server.call(`/export?tenant_id=${TENANT}`)).text();
+    const [event] = await h.events();
+    expect(event!.trace_id).toBe(s.spanContext().traceId);
+    expect(exported).toContain(event!.event_id);
+  });
+});
+
+describe("the AI SDK's OpenTelemetry integration (@ai-sdk/otel)", () => {
+  it('generateText: one event, from the model-call span (not the agent span around it)', async () => {
+    const model = new MockLanguageModelV4({ doGenerate: generateResult('Refund approved.') });
+    const result = await generateText({ model, prompt: 'Refund?', telemetry: { integrations: [new OpenTelemetry({ tracer })] } });
+    expect(result.text).toBe('Refund approved.');
+    const [event, ...more] = await h.events();
+    expect(more).toEqual([]);
+    expect(event).toMatchObject({
+      integration: 'opentelemetry',
+      operation: 'chat',
+      streamed: false,
+      provider: 'mock-provider',
+      response_model_id: RESPONSE.modelId,
+      response_id: RESPONSE.id,
+      outcome: 'ok',
+      finish_reason: 'stop',
+      input_chars: 'Refund?'.length,
+      output_chars: 'Refund approved.'.length,
+      output_digest: hmac('Refund approved.'),
+      model_context: { model_id: 'mock-model-id', model_version: RESPONSE.modelId, model_type: 'llm' },
+      performance_metrics: { input_tokens: 11, output_tokens: 5 },
+    });
+    expect(event!.input_digest).toBe(hmac({ messages: [{ role: 'user', parts: [{ type: 'text', content: 'Refund?' }] }] }));
+  });
+
+  it('streamText: one event, with time to first token', async () => {
+    const model = new MockLanguageModelV4({ doStream: async () => ({ stream: convertArrayToReadableStream(streamParts(['Refund ', 'approved.'])) }) });
+    const result = streamText({ model, prompt: 'Refund?', telemetry: { integrations: [new OpenTelemetry({ tracer })] } });
+    expect(await result.text).toBe('Refund approved.');
+    const [event, ...more] = await h.events();
+    expect(more).toEqual([]);
+    expect(event).toMatchObject({ operation: 'chat', streamed: true, outcome: 'ok', output_chars: 16, time_to_first_token_ms: expect.any(Number) });
+  });
+});
