@@ -9,6 +9,7 @@
 // client than the attacker, and the per-client connection limit is what keeps one client from
 // taking every connection. Many attacking addresses together reach the global limit: that is a
 // distributed attack, for a proxy or firewall in front (docs/server.md, "Threat model").
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -45,6 +46,16 @@ afterAll(async () => {
   await temp.remove();
   console.log(`attack figures (baseline RSS ${(baselineRss / MiB).toFixed(0)} MiB):\n${JSON.stringify(figures, null, 1)}`);
 });
+
+/** A child that is not Node (python3): its output and exit, like spawnNode's. */
+function spawnNodeless(command: string, args: string[]) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d));
+  child.stderr.on('data', (d: Buffer) => (out += d));
+  const exited = new Promise<{ code: number | null }>((done) => child.once('exit', (code) => done({ code })));
+  return { output: () => out, exited };
+}
 
 function rssOf(pid: number): number {
   const kib = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
@@ -180,5 +191,29 @@ describe('a body over the limit, sent by Node’s fetch to a server in another p
     }
     figures['413'] = results;
     for (const seen of Object.values(results)) expect(Object.keys(seen)).toEqual(['413 payload_too_large']);
+  }, 240_000);
+
+  const python = spawnSync('python3', ['-c', 'import requests'], { encoding: 'utf8' });
+  test.skipIf(python.status !== 0)('Python’s requests (sends the whole body, then reads): 5 MiB and 50 MiB bodies read the 413 too', async () => {
+    const script = `
+import json, sys, requests
+url, key = sys.argv[1], sys.argv[2]
+seen = {}
+for size, tries in ((5, 5), (50, 3)):
+    for i in range(tries):
+        try:
+            r = requests.post(url + '/ingest/batch', data=b' ' * (size << 20), headers={'content-type': 'application/json', 'x-api-key': key}, timeout=60)
+            k = '%d %s' % (r.status_code, r.json()['error']['code'])
+        except Exception as e:
+            k = type(e).__name__
+        seen[k] = seen.get(k, 0) + 1
+print(json.dumps(seen))
+`;
+    const run = spawnNodeless('python3', ['-c', script, url, ingestKey]);
+    const { code } = await run.exited;
+    expect(code, run.output()).toBe(0);
+    const seen = JSON.parse(run.output().trim().split('\n').at(-1)!) as Record<string, number>;
+    figures['413 (python requests)'] = seen;
+    expect(seen).toEqual({ '413 payload_too_large': 8 });
   }, 240_000);
 });
