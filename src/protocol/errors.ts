@@ -49,6 +49,8 @@ export const ErrorCode = {
   VkeyInvalid: 'ERR_VKEY_INVALID',
   /** A C2SP tlog-policy that breaks its syntax or rules; the message names the line. */
   PolicyInvalid: 'ERR_POLICY_INVALID',
+  /** A tlog-witness add-checkpoint body (or 409 answer) that breaks its format. */
+  WitnessRequestInvalid: 'ERR_WITNESS_REQUEST',
   // The client's own failures (AegisLogHttpError carries the HTTP status).
   Network: 'ERR_NETWORK',
   Timeout: 'ERR_TIMEOUT',

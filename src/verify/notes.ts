@@ -82,7 +82,20 @@ export const DEFAULT_MAX_FUTURE_SKEW = 300;
  * a bad note (the verdict says why); throws `AegisLogError` for bad trust
  * (`ERR_VKEY_INVALID` when a key is not a usable public key) or options.
  */
-export async function verifyNote(note: string, trust: Policy | NoteTrust, options: VerifyNoteOptions = {}): Promise<NoteVerdict> {
+export function verifyNote(note: string, trust: Policy | NoteTrust, options: VerifyNoteOptions = {}): Promise<NoteVerdict> {
+  return verify(note, trust, options);
+}
+
+/**
+ * `verifyNote` of a note already read (`parseNote`, and `parseCheckpoint` of its
+ * text unless `options.checkpoint` is false): the witness reads a note before it
+ * knows whose it is, and need not read it twice. Not in the public entry.
+ */
+export function verifyParsedNote(parsed: Note, checkpoint: CheckpointBody | undefined, trust: Policy | NoteTrust, options: VerifyNoteOptions = {}): Promise<NoteVerdict> {
+  return verify({ parsed, checkpoint }, trust, options);
+}
+
+async function verify(note: string | { parsed: Note; checkpoint: CheckpointBody | undefined }, trust: Policy | NoteTrust, options: VerifyNoteOptions): Promise<NoteVerdict> {
   const policy = isPolicy(trust) ? trust : policyOfTrust(trust);
   const keys = await prepareAll(policy);
   const nowSeconds = toSeconds(options.now);
@@ -101,12 +114,16 @@ export async function verifyNote(note: string, trust: Policy | NoteTrust, option
 
   let parsed: Note;
   let checkpoint: CheckpointBody | undefined;
-  try {
-    parsed = parseNote(note);
-    if (options.checkpoint !== false) checkpoint = parseCheckpoint(parsed.text, { extensions: options.extensions === true });
-  } catch (error) {
-    const failed: NoteCheck = { status: 'failed', reason: (error as Error).message };
-    return verdict(failed, failed);
+  if (typeof note === 'string') {
+    try {
+      parsed = parseNote(note);
+      if (options.checkpoint !== false) checkpoint = parseCheckpoint(parsed.text, { extensions: options.extensions === true });
+    } catch (error) {
+      const failed: NoteCheck = { status: 'failed', reason: (error as Error).message };
+      return verdict(failed, failed);
+    }
+  } else {
+    ({ parsed, checkpoint } = note);
   }
   const text = new TextEncoder().encode(parsed.text);
   const ctx: SigContext = { text, noteText: parsed.text, checkpoint, options };
@@ -115,10 +132,12 @@ export async function verifyNote(note: string, trust: Policy | NoteTrust, option
   const logKeys = checkpoint ? keys.logs.filter((k) => k.vkey.name === checkpoint.origin) : keys.logs;
   const logSigners: VerifiedSigner[] = [];
   const logFailures: string[] = [];
-  for (const sig of parsed.signatures) {
+  // Every known signature is checked, all at once (WebCrypto works them off the main thread).
+  const logChecks = parsed.signatures.flatMap((sig) => {
     const matches = logKeys.filter((k) => k.vkey.name === sig.name && k.vkey.keyId === sig.keyId);
-    if (matches.length === 0) continue;
-    const failure = await firstPass(matches, sig, ctx);
+    return matches.length === 0 ? [] : [firstPass(matches, sig, ctx).then((failure) => ({ sig, matches, failure }))];
+  });
+  for (const { sig, matches, failure } of await Promise.all(logChecks)) {
     if (failure === undefined) logSigners.push(signerOf(matches[0]!.vkey));
     else logFailures.push(`log key ${sig.name}+${hexId(sig.keyId)}: ${failure}`);
   }
@@ -138,17 +157,16 @@ export async function verifyNote(note: string, trust: Policy | NoteTrust, option
   // The witnesses: every cosignature by a known witness key must verify and not lie in the future.
   const cosigners: VerifiedCosigner[] = [];
   const witnessFailures: string[] = [];
-  for (const sig of parsed.signatures) {
-    for (const w of keys.witnesses) {
-      if (w.vkey.name !== sig.name || w.vkey.keyId !== sig.keyId) continue;
-      const result = await verifyCosignature(w, sig, ctx);
-      if (typeof result === 'string') {
-        witnessFailures.push(`witness ${w.witness} (${sig.name}+${hexId(sig.keyId)}): ${result}`);
-      } else if (result > nowSeconds + skew) {
-        witnessFailures.push(`witness ${w.witness} (${sig.name}): cosignature time ${result} is ${result - nowSeconds} s in the future (allowed skew ${skew} s)`);
-      } else {
-        cosigners.push({ ...signerOf(w.vkey), witness: w.witness, timestamp: result });
-      }
+  const cosignatureChecks = parsed.signatures.flatMap((sig) =>
+    keys.witnesses.filter((w) => w.vkey.name === sig.name && w.vkey.keyId === sig.keyId).map(async (w) => ({ sig, w, result: await verifyCosignature(w, sig, ctx) })),
+  );
+  for (const { sig, w, result } of await Promise.all(cosignatureChecks)) {
+    if (typeof result === 'string') {
+      witnessFailures.push(`witness ${w.witness} (${sig.name}+${hexId(sig.keyId)}): ${result}`);
+    } else if (result > nowSeconds + skew) {
+      witnessFailures.push(`witness ${w.witness} (${sig.name}): cosignature time ${result} is ${result - nowSeconds} s in the future (allowed skew ${skew} s)`);
+    } else {
+      cosigners.push({ ...signerOf(w.vkey), witness: w.witness, timestamp: result });
     }
   }
   const cosigned = new Set(cosigners.map((c) => c.witness));
