@@ -1,0 +1,148 @@
+/**
+ * Witness state in a folder, for Node without SQLite: `latest.json` (each
+ * origin's cosigned checkpoint) replaced atomically (write, fsync, rename,
+ * fsync the folder) and `refusals.ndjson` appended and fsynced. One process
+ * owns the folder (`witness.lock`); within it, updates run one at a time, so
+ * the check and the write are atomic.
+ */
+import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AegisLogError, ErrorCode, b64Decode, b64Encode } from '../protocol/index.js';
+import { MAX_REFUSALS_PER_ORIGIN, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
+
+type LatestWire = Record<string, { size: number; root: string; note: string; time: number }>;
+
+export async function witnessFileStore(dir: string): Promise<WitnessStore> {
+  const lock = join(dir, 'witness.lock');
+  await takeLock(lock);
+  const latestPath = join(dir, 'latest.json');
+  const refusalsPath = join(dir, 'refusals.ndjson');
+  const latest = new Map<string, CosignedCheckpoint>();
+  const refusals = new Map<string, Refusal[]>();
+  try {
+    const wire = JSON.parse(await readFile(latestPath, 'utf8')) as LatestWire;
+    for (const [origin, r] of Object.entries(wire)) latest.set(origin, { origin, size: r.size, root: b64Decode(r.root), note: r.note, time: r.time });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw corrupt(latestPath, error);
+  }
+  try {
+    for (const line of (await readFile(refusalsPath, 'utf8')).split('\n')) {
+      if (line === '') continue;
+      const r = JSON.parse(line) as Refusal & { cosigned: { root: string } };
+      const refusal = { ...r, cosigned: { ...r.cosigned, root: b64Decode(r.cosigned.root) } };
+      refusals.set(r.origin, [...(refusals.get(r.origin) ?? []), refusal]);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw corrupt(refusalsPath, error);
+  }
+
+  let queue: Promise<unknown> = Promise.resolve();
+  let closed = false;
+
+  async function persistLatest(): Promise<void> {
+    const wire: LatestWire = {};
+    for (const [origin, r] of latest) wire[origin] = { size: r.size, root: b64Encode(r.root), note: r.note, time: r.time };
+    const tmp = `${latestPath}.tmp`;
+    const file = await open(tmp, 'w', 0o600);
+    try {
+      await file.writeFile(`${JSON.stringify(wire)}\n`);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, latestPath);
+    await syncDir(dir);
+  }
+
+  async function appendRefusal(r: Refusal): Promise<void> {
+    const file = await open(refusalsPath, 'a', 0o600);
+    try {
+      await file.writeFile(`${JSON.stringify({ ...r, cosigned: { ...r.cosigned, root: b64Encode(r.cosigned.root) } })}\n`);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+  }
+
+  return {
+    async latest(origin) {
+      return latest.get(origin);
+    },
+    update(origin, decide) {
+      const run = queue.then(async () => {
+        if (closed) throw new AegisLogError(ErrorCode.Closed, 'the witness store is closed');
+        const decision = decide(latest.get(origin));
+        if (decision.write) {
+          const before = latest.get(origin);
+          latest.set(origin, decision.write);
+          try {
+            await persistLatest();
+          } catch (error) {
+            if (before) latest.set(origin, before);
+            else latest.delete(origin);
+            throw error;
+          }
+        }
+        const r = decision.refusal;
+        const list = refusals.get(origin) ?? [];
+        if (r && list.length < MAX_REFUSALS_PER_ORIGIN) {
+          await appendRefusal(r);
+          refusals.set(origin, [...list, r]);
+        }
+        return decision.result;
+      });
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    async refusals(origin, limit = MAX_REFUSALS_PER_ORIGIN) {
+      return (refusals.get(origin) ?? []).slice(0, limit);
+    },
+    async close() {
+      closed = true;
+      await queue;
+      await rm(lock, { force: true });
+    },
+  };
+}
+
+/** The folder's lock: refused while another live process holds it; a lock left by a dead process is taken over. */
+async function takeLock(path: string): Promise<void> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || alive(pid))) {
+      throw new AegisLogError(ErrorCode.Config, `${path} is held by process ${pid}: one witness per data folder`, { field: 'data' });
+    }
+    await rm(path, { force: true });
+  }
+  throw new AegisLogError(ErrorCode.Config, `cannot take ${path}`, { field: 'data' });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch {
+    // Some filesystems cannot fsync a directory; the rename is then as durable as they make it.
+  } finally {
+    await handle.close();
+  }
+}
+
+function corrupt(path: string, cause: unknown): AegisLogError {
+  return new AegisLogError(ErrorCode.Config, `${path} cannot be read: ${(cause as Error).message}`, { field: 'data', cause });
+}

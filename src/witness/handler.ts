@@ -1,0 +1,87 @@
+/**
+ * The witness over HTTP, as a Web `(Request) => Promise<Response>`:
+ * `POST <prefix>/add-checkpoint` and `GET <prefix>/<origin hash>/checkpoint`
+ * (C2SP tlog-witness), and `GET <prefix>/<origin hash>/refusals` (NDJSON of the
+ * kept refusals: evidence that a log forked). Answers are text, as C2SP clients
+ * read them; a failure of the witness itself is a 500 that says nothing more.
+ */
+import { b64Encode } from '../protocol/index.js';
+import { TLOG_SIZE_CONTENT_TYPE } from '../tlog/witness-protocol.js';
+import { HttpError, readBody } from '../transport/web-handler.js';
+import type { Refusal } from './store.js';
+import type { Witness } from './witness.js';
+
+export interface WitnessHandlerOptions {
+  /** Submission and monitoring prefix, e.g. `/witness` (default: none). */
+  prefix?: string;
+  /** Largest request body, in bytes. Default 1 MiB (a note of 100 ML-DSA-44 cosignatures is a third of that). */
+  maxBodyBytes?: number;
+  /** Called with what made a 500 (the store failing); the client is told nothing of it. */
+  onError?: (error: unknown) => void;
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function witnessHandler(witness: Witness, options: WitnessHandlerOptions = {}): (request: Request) => Promise<Response> {
+  const prefix = (options.prefix ?? '').replace(/\/+$/, '');
+  const limit = options.maxBodyBytes ?? 1024 * 1024;
+  const monitor = /^\/([0-9a-f]{64})\/(checkpoint|refusals)$/;
+
+  return async (request) => {
+    try {
+      const path = new URL(request.url).pathname;
+      if (!path.startsWith(`${prefix}/`)) return text(404, 'not found\n');
+      const rest = path.slice(prefix.length);
+      if (rest === '/add-checkpoint') {
+        if (request.method !== 'POST') return text(405, 'add-checkpoint takes POST\n', { allow: 'POST' });
+        let body: string;
+        try {
+          body = utf8.decode(await readBody(request, limit));
+        } catch (error) {
+          if (error instanceof HttpError) return text(error.status, `${error.message}\n`);
+          return text(400, 'the body is not valid UTF-8\n');
+        }
+        const result = await witness.addCheckpoint(body);
+        if (result.status === 200) return text(200, result.body);
+        if (result.status === 409) return new Response(`${result.size}\n`, { status: 409, headers: { 'content-type': TLOG_SIZE_CONTENT_TYPE, 'cache-control': 'no-store' } });
+        return text(result.status, `${result.reason}\n`);
+      }
+      const match = monitor.exec(rest);
+      if (match) {
+        if (request.method !== 'GET' && request.method !== 'HEAD') return text(405, 'monitoring takes GET\n', { allow: 'GET, HEAD' });
+        if (match[2] === 'checkpoint') {
+          const note = await witness.checkpoint(match[1]!);
+          return note === undefined ? text(404, 'this witness has cosigned no checkpoint of that log\n') : text(200, note);
+        }
+        const refusals = await witness.refusals(match[1]!);
+        if (refusals === undefined) return text(404, 'this witness does not witness that log\n');
+        return new Response(refusals.map((r) => `${JSON.stringify(refusalWire(r))}\n`).join(''), {
+          status: 200,
+          headers: { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' },
+        });
+      }
+      return text(404, 'not found\n');
+    } catch (error) {
+      options.onError?.(error);
+      return text(500, 'internal error\n');
+    }
+  };
+}
+
+/** A refusal on the wire (snake_case, standard base64 as in notes). */
+export function refusalWire(r: Refusal) {
+  return {
+    origin: r.origin,
+    kind: r.kind,
+    status: r.status,
+    reason: r.reason,
+    time: r.time,
+    request: r.request,
+    cosigned: { size: r.cosigned.size, root: b64Encode(r.cosigned.root), note: r.cosigned.note },
+  };
+}
+
+function text(status: number, body: string, headers: Record<string, string> = {}): Response {
+  return new Response(body, { status, headers: { 'content-type': TEXT, 'cache-control': 'no-store', ...headers } });
+}

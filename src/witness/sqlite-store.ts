@@ -1,0 +1,93 @@
+/**
+ * Witness state in SQLite (better-sqlite3, Node). An update is one IMMEDIATE
+ * transaction: the read, the decision and the write hold SQLite's write lock,
+ * so the check and the write are atomic even across processes sharing the file.
+ */
+import type { Database as SqliteDatabase } from 'better-sqlite3';
+import { MAX_REFUSALS_PER_ORIGIN, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
+
+export interface WitnessSqliteOptions {
+  /** `full` (default): fsynced before the witness answers (tlog-witness: persist before responding). `normal`: survives a crash of the process, maybe not of the machine. */
+  synchronous?: 'full' | 'normal';
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS witness_latest (
+  origin TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  root BLOB NOT NULL,
+  note TEXT NOT NULL,
+  time INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS witness_refusals (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  origin TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  request TEXT NOT NULL,
+  cosigned_size INTEGER NOT NULL,
+  cosigned_root BLOB NOT NULL,
+  cosigned_note TEXT NOT NULL,
+  time INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS witness_refusals_origin ON witness_refusals (origin, id);
+`;
+
+type LatestRow = { origin: string; size: number; root: Uint8Array; note: string; time: number };
+type RefusalRow = {
+  origin: string; kind: Refusal['kind']; status: number; reason: string; request: string;
+  cosigned_size: number; cosigned_root: Uint8Array; cosigned_note: string; time: number;
+};
+
+export async function witnessSqliteStore(path: string, options: WitnessSqliteOptions = {}): Promise<WitnessStore> {
+  const { default: Database } = await import('better-sqlite3');
+  const db: SqliteDatabase = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+  const read = db.prepare('SELECT origin, size, root, note, time FROM witness_latest WHERE origin = ?');
+  const write = db.prepare(
+    'INSERT INTO witness_latest (origin, size, root, note, time) VALUES (@origin, @size, @root, @note, @time) ' +
+      'ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root, note = excluded.note, time = excluded.time',
+  );
+  const count = db.prepare('SELECT count(*) FROM witness_refusals WHERE origin = ?').pluck();
+  const keep = db.prepare(
+    'INSERT INTO witness_refusals (origin, kind, status, reason, request, cosigned_size, cosigned_root, cosigned_note, time) ' +
+      'VALUES (@origin, @kind, @status, @reason, @request, @cosigned_size, @cosigned_root, @cosigned_note, @time)',
+  );
+  const list = db.prepare('SELECT * FROM witness_refusals WHERE origin = ? ORDER BY id LIMIT ?');
+  const toRecord = (row: LatestRow | undefined): CosignedCheckpoint | undefined =>
+    row && { origin: row.origin, size: row.size, root: new Uint8Array(row.root), note: row.note, time: row.time };
+
+  return {
+    async latest(origin) {
+      return toRecord(read.get(origin) as LatestRow | undefined);
+    },
+    async update(origin, decide) {
+      const run = db.transaction(() => {
+        const decision = decide(toRecord(read.get(origin) as LatestRow | undefined));
+        if (decision.write) write.run({ ...decision.write, root: decision.write.root });
+        const r = decision.refusal;
+        if (r && (count.get(origin) as number) < MAX_REFUSALS_PER_ORIGIN) {
+          keep.run({
+            origin: r.origin, kind: r.kind, status: r.status, reason: r.reason, request: r.request,
+            cosigned_size: r.cosigned.size, cosigned_root: r.cosigned.root, cosigned_note: r.cosigned.note, time: r.time,
+          });
+        }
+        return decision.result;
+      });
+      return run.immediate();
+    },
+    async refusals(origin, limit = MAX_REFUSALS_PER_ORIGIN) {
+      return (list.all(origin, limit) as RefusalRow[]).map((row) => ({
+        origin: row.origin, kind: row.kind, status: row.status, reason: row.reason, request: row.request, time: row.time,
+        cosigned: { size: row.cosigned_size, root: new Uint8Array(row.cosigned_root), note: row.cosigned_note },
+      }));
+    },
+    async close() {
+      db.close();
+    },
+  };
+}

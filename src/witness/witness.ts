@@ -1,0 +1,195 @@
+/**
+ * A C2SP tlog-witness: cosigns a log's checkpoint only when it is consistent
+ * with the latest one the witness cosigned for that origin, and keeps the
+ * refusals that may prove a fork. Runtime-neutral: the state lives in a
+ * `WitnessStore`, the keys in cosigners (verify/note-signers.ts).
+ */
+import { AegisLogError, ErrorCode, bytesEqual, hexEncode, sha256 } from '../protocol/index.js';
+import { EMPTY_TREE_ROOT, parseCheckpoint, type CheckpointBody } from '../tlog/checkpoint.js';
+import { verifyConsistency } from '../tlog/merkle.js';
+import { formatNote, parseNote, signatureLine, type Note, type NoteSignature } from '../tlog/note.js';
+import { parsePolicy, type Policy } from '../tlog/policy.js';
+import { NoteKeyType, parseVkey, type NoteVerifierKey } from '../tlog/vkey.js';
+import { parseAddCheckpoint, type AddCheckpointRequest } from '../tlog/witness-protocol.js';
+import type { Backend } from '../verify/ecdsa.js';
+import type { MlDsa44 } from '../verify/ml-dsa.js';
+import type { KeyedNoteSigner } from '../verify/note-signers.js';
+import { verifyParsedNote } from '../verify/notes.js';
+import type { CosignedCheckpoint, Refusal, RefusalKind, WitnessStore } from './store.js';
+
+export interface WitnessOptions {
+  /** The witness's keys: one Ed25519 cosigner (type 0x04) at least, optionally an ML-DSA-44 one (0x06), from `cosigner()`. */
+  cosigners: readonly KeyedNoteSigner[];
+  /** The logs it witnesses, identified by their key names (= origins): a tlog-policy (text or parsed; its log lines count) or vkeys. */
+  logs: Policy | string | readonly (string | NoteVerifierKey)[];
+  store: WitnessStore;
+  /** POSIX seconds for refusals; cosigners stamp their own time. Default: the clock. */
+  now?: () => number;
+  backend?: Backend;
+  /** @noble/post-quantum's `ml_dsa44`, for logs that sign with ML-DSA-44, where it cannot be imported on demand. */
+  mlDsa44?: MlDsa44;
+}
+
+export type AddCheckpointResult =
+  | { status: 200; body: string }
+  | { status: 409; size: number }
+  | { status: 400 | 403 | 404 | 422; reason: string };
+
+export interface Witness {
+  /** The vkeys of the witness's cosigners, to put in a tlog-policy. */
+  readonly vkeys: readonly string[];
+  /** Origins of the logs it witnesses. */
+  readonly origins: readonly string[];
+  /** tlog-witness `add-checkpoint`: the request body in, the answer out. Throws only when the store fails. */
+  addCheckpoint(body: string): Promise<AddCheckpointResult>;
+  /** The latest cosigned checkpoint of the log whose origin's SHA-256 is `originHash` (lowercase hex), for monitors. */
+  checkpoint(originHash: string): Promise<string | undefined>;
+  /** The kept refusals of a log (by origin hash), oldest first. */
+  refusals(originHash: string): Promise<Refusal[] | undefined>;
+}
+
+interface LogEntry {
+  origin: string;
+  policy: Policy;
+}
+
+type Judgement = { ok: true } | { ok: false; result: AddCheckpointResult; kind?: RefusalKind };
+
+export function createWitness(options: WitnessOptions): Witness {
+  const cosigners = [...options.cosigners];
+  if (!cosigners.some((c) => c.type === NoteKeyType.CosignatureV1)) {
+    throw new AegisLogError(ErrorCode.Config, 'a witness needs an Ed25519 cosigner (type 0x04)', { field: 'cosigners' });
+  }
+  const bad = cosigners.find((c) => c.type !== NoteKeyType.CosignatureV1 && c.type !== NoteKeyType.MlDsa44);
+  if (bad) throw new AegisLogError(ErrorCode.Config, `cosigner ${bad.name} is of type 0x0${bad.type}, not a cosignature type`, { field: 'cosigners' });
+  const logs = logsByOrigin(options.logs);
+  const byHash = new Map([...logs.values()].map((l) => [hexEncode(sha256(new TextEncoder().encode(l.origin))), l]));
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const store = options.store;
+
+  async function addCheckpoint(body: string): Promise<AddCheckpointResult> {
+    let request: AddCheckpointRequest;
+    let note: Note;
+    let checkpoint: CheckpointBody;
+    try {
+      request = parseAddCheckpoint(body);
+      note = parseNote(request.note);
+      // Other logs may write extension lines (tlog-checkpoint); the cosignature signs them with the rest.
+      checkpoint = parseCheckpoint(note.text, { extensions: true });
+    } catch (error) {
+      return { status: 400, reason: (error as Error).message };
+    }
+    const log = logs.get(checkpoint.origin);
+    if (!log) return { status: 404, reason: `unknown log origin "${checkpoint.origin}"` };
+    const verdict = await verifyParsedNote(note, checkpoint, log.policy, { extensions: true, backend: options.backend, mlDsa44: options.mlDsa44 });
+    if (verdict.logSignature.status !== 'passed') return { status: 403, reason: verdict.logSignature.reason ?? 'no valid log signature' };
+    // Judged up to twice (before signing, then atomically): the second time against the same state is the first's answer.
+    let memo: { latest: CosignedCheckpoint | undefined; result: Judgement } | undefined;
+    const judge = (latest: CosignedCheckpoint | undefined): Judgement => {
+      if (!memo || !sameState(memo.latest, latest)) memo = { latest, result: judgement(request, checkpoint, latest) };
+      return memo.result;
+    };
+
+    // Checked once without signing first: most refusals (a 409 while a log learns the size) cost no signature.
+    if (!judge(await store.latest(checkpoint.origin)).ok) {
+      const refused = await store.update(checkpoint.origin, (latest) => {
+        const j = judge(latest);
+        return j.ok ? { result: undefined } : refuse(j, latest); // it became acceptable meanwhile: sign below
+      });
+      if (refused) return refused;
+    }
+
+    const text = new TextEncoder().encode(note.text);
+    const cosignatures: NoteSignature[] = await Promise.all(
+      cosigners.map(async (c) => ({ name: c.name, keyId: c.keyId, signature: await c.sign(text) })),
+    );
+    const verified = new Set(verdict.logSigners.map((s) => `${s.name}+${s.keyId}`));
+    const logSignatures = note.signatures.filter((s, i, all) => verified.has(`${s.name}+${s.keyId}`) && all.findIndex((o) => o.name === s.name && o.keyId === s.keyId) === i);
+    const record: CosignedCheckpoint = {
+      origin: checkpoint.origin,
+      size: checkpoint.size,
+      root: checkpoint.root,
+      note: formatNote(note.text, [...logSignatures, ...cosignatures]),
+      time: Math.min(...cosignatures.map((c) => Number(new DataView(c.signature.buffer, c.signature.byteOffset, 8).getBigUint64(0)))),
+    };
+    // The check again, and the write, as one step (tlog-witness.md's race): a request that lost the race gets its 409.
+    return store.update(checkpoint.origin, (latest) => {
+      const again = judge(latest);
+      if (!again.ok) return refuse(again, latest);
+      return { write: record, result: { status: 200, body: cosignatures.map(signatureLine).join('') } };
+    });
+
+    function refuse(j: Judgement & { ok: false }, latest: CosignedCheckpoint | undefined) {
+      const refusal: Refusal | undefined =
+        j.kind && latest
+          ? {
+              origin: checkpoint.origin, kind: j.kind, status: j.result.status, request: body, time: now(),
+              reason: 'reason' in j.result ? j.result.reason : `checkpoint size ${checkpoint.size} is below the cosigned ${latest.size}`,
+              cosigned: { size: latest.size, root: latest.root, note: latest.note },
+            }
+          : undefined;
+      return { ...(refusal ? { refusal } : {}), result: j.result };
+    }
+  }
+
+  return {
+    vkeys: cosigners.map((c) => c.vkey),
+    origins: [...logs.keys()],
+    addCheckpoint,
+    async checkpoint(originHash) {
+      const log = byHash.get(originHash);
+      return log ? (await store.latest(log.origin))?.note : undefined;
+    },
+    async refusals(originHash) {
+      const log = byHash.get(originHash);
+      return log ? store.refusals(log.origin) : undefined;
+    },
+  };
+}
+
+/** tlog-witness's checks against the latest cosigned checkpoint, in its order; pure, so a store can run it inside its transaction. */
+function judgement(request: AddCheckpointRequest, checkpoint: CheckpointBody, latest: CosignedCheckpoint | undefined): Judgement {
+  const size = latest?.size ?? 0;
+  // A validly signed tree smaller than one cosigned is a rollback, or an old checkpoint replayed: kept either way.
+  const smaller = checkpoint.size < size ? ({ kind: 'smaller-tree' } as const) : {};
+  if (request.oldSize > checkpoint.size) {
+    return { ok: false, result: { status: 400, reason: `old size ${request.oldSize} is above the checkpoint size ${checkpoint.size}` }, ...smaller };
+  }
+  if (request.oldSize !== size) {
+    return { ok: false, result: { status: 409, size }, ...smaller };
+  }
+  const fail = (reason: string, kind?: RefusalKind): Judgement => ({ ok: false, result: { status: 422, reason }, ...(kind ? { kind } : {}) });
+  if (checkpoint.size === 0 && !bytesEqual(checkpoint.root, EMPTY_TREE_ROOT)) return fail('a checkpoint of size 0 must have the empty tree root, SHA-256("")');
+  if (request.oldSize === 0) return request.proof.length === 0 ? { ok: true } : fail('old size 0 takes no consistency proof');
+  if (request.oldSize === checkpoint.size) {
+    if (!bytesEqual(checkpoint.root, latest!.root)) return fail(`size ${checkpoint.size} was cosigned with another root hash`, 'same-size-other-root');
+    return request.proof.length === 0 ? { ok: true } : fail('equal sizes take no consistency proof');
+  }
+  const consistent = verifyConsistency({ size1: request.oldSize, size2: checkpoint.size, root1: latest!.root, root2: checkpoint.root, proof: request.proof });
+  return consistent ? { ok: true } : fail(`the consistency proof from ${request.oldSize} to ${checkpoint.size} does not verify against the cosigned root`, 'inconsistent');
+}
+
+function sameState(a: CosignedCheckpoint | undefined, b: CosignedCheckpoint | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.size === b.size && bytesEqual(a.root, b.root));
+}
+
+function logsByOrigin(input: WitnessOptions['logs']): Map<string, LogEntry> {
+  let keys: NoteVerifierKey[];
+  if (typeof input === 'string') {
+    // Policy text, or vkeys one per line (as /.well-known/aegislog/vkeys serves them).
+    const lines = input.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+    keys = lines.some((l) => /^(log|witness|group|quorum)[ \t]/.test(l)) ? parsePolicy(input).logs : lines.map(parseVkey);
+  } else if (Array.isArray(input)) {
+    keys = input.map((k) => (typeof k === 'string' ? parseVkey(k) : k));
+  } else {
+    keys = (input as Policy).logs;
+  }
+  if (keys.length === 0) throw new AegisLogError(ErrorCode.Config, 'a witness needs at least one log key', { field: 'logs' });
+  const map = new Map<string, LogEntry>();
+  for (const key of keys) {
+    const entry = map.get(key.name) ?? { origin: key.name, policy: { logs: [], witnesses: [], groups: [], quorum: { kind: 'none' } } };
+    entry.policy.logs.push(key);
+    map.set(key.name, entry);
+  }
+  return map;
+}

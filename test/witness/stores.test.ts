@@ -1,0 +1,181 @@
+/**
+ * The WitnessStore contract for every store (memory, SQLite, files), and the
+ * race of tlog-witness.md: concurrent submissions from one old size get one
+ * cosignature, never a rollback. A store that reads and writes in two steps
+ * is shown to fail the same test, so that the test can fail.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatAddCheckpoint } from '../../src/tlog/witness-protocol.js';
+import {
+  MAX_REFUSALS_PER_ORIGIN, createWitness, memoryWitnessStore, witnessFileStore, witnessSqliteStore,
+  type CosignedCheckpoint, type Refusal, type WitnessStore,
+} from '../../src/witness/node.js';
+import { testLog, witnessKeys, type TestLog } from './helpers.js';
+
+let dir: string;
+let log: TestLog;
+let counter = 0;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'aegislog-witness-'));
+  log = await testLog('log.example/race', 260);
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+interface Factory {
+  name: string;
+  open(path?: string): Promise<{ store: WitnessStore; path: string }>;
+  durable: boolean;
+}
+const factories: Factory[] = [
+  { name: 'memory', durable: false, open: async () => ({ store: memoryWitnessStore(), path: '' }) },
+  {
+    name: 'sqlite', durable: true,
+    open: async (path = join(dir, `w${counter++}.sqlite`)) => ({ store: await witnessSqliteStore(path, { synchronous: 'normal' }), path }),
+  },
+  {
+    name: 'file', durable: true,
+    open: async (path = join(dir, `f${counter++}`)) => {
+      const { mkdir } = await import('node:fs/promises');
+      await mkdir(path, { recursive: true });
+      return { store: await witnessFileStore(path), path };
+    },
+  },
+];
+
+const record = (size: number, origin = 'o'): CosignedCheckpoint => ({ origin, size, root: new Uint8Array(32).fill(size & 0xff), note: `note ${size}\n`, time: 1 });
+const refusal = (i: number, origin = 'o'): Refusal => ({
+  origin, kind: 'same-size-other-root', status: 422, reason: `r${i}`, request: `req ${i}`, time: i, cosigned: { size: 1, root: new Uint8Array(32), note: 'n\n' },
+});
+
+for (const f of factories) {
+  describe(`${f.name} witness store`, () => {
+    it('writes, reads back, keeps origins apart, and returns what decide returns', async () => {
+      const { store } = await f.open();
+      expect(await store.latest('o')).toBeUndefined();
+      expect(await store.update('o', (latest) => ({ write: record(5), result: latest?.size ?? 'none' }))).toBe('none');
+      expect(await store.update('o', (latest) => ({ result: latest?.size }))).toBe(5);
+      await store.update('p', () => ({ write: record(9, 'p'), result: null }));
+      expect([(await store.latest('o'))!.size, (await store.latest('p'))!.size]).toEqual([5, 9]);
+      expect(await store.latest('o')).toEqual(record(5));
+      await store.close?.();
+    });
+
+    it('runs concurrent updates of one origin one at a time: no update is lost', async () => {
+      const { store } = await f.open();
+      const n = 50;
+      await Promise.all(
+        Array.from({ length: n }, () => store.update('o', (latest) => ({ write: record((latest?.size ?? 0) + 1), result: null }))),
+      );
+      expect((await store.latest('o'))!.size).toBe(n);
+      await store.close?.();
+    });
+
+    it('keeps refusals in order, per origin, up to its bound', async () => {
+      const { store } = await f.open();
+      for (let i = 0; i < 3; i++) await store.update('o', () => ({ refusal: refusal(i), result: null }));
+      await store.update('p', () => ({ refusal: refusal(9, 'p'), result: null }));
+      expect((await store.refusals('o')).map((r) => r.reason)).toEqual(['r0', 'r1', 'r2']);
+      expect(await store.refusals('o', 2)).toEqual([refusal(0), refusal(1)]);
+      expect((await store.refusals('p')).map((r) => r.reason)).toEqual(['r9']);
+      expect(await store.refusals('q')).toEqual([]);
+      await store.close?.();
+    });
+
+    it(`stops keeping refusals at MAX_REFUSALS_PER_ORIGIN (${MAX_REFUSALS_PER_ORIGIN}), keeping the first ones`, async () => {
+      const { store } = await f.open();
+      for (let i = 0; i < MAX_REFUSALS_PER_ORIGIN + 5; i++) await store.update('o', () => ({ refusal: refusal(i), result: null }));
+      const kept = await store.refusals('o');
+      expect([kept.length, kept[0]!.reason, kept.at(-1)!.reason]).toEqual([MAX_REFUSALS_PER_ORIGIN, 'r0', `r${MAX_REFUSALS_PER_ORIGIN - 1}`]);
+      await store.close?.();
+    }, 120_000);
+
+    if (f.durable) {
+      it('keeps the latest checkpoints and the refusals across a reopen', async () => {
+        const { store, path } = await f.open();
+        await store.update('o', () => ({ write: record(7), result: null }));
+        await store.update('o', () => ({ refusal: refusal(1), result: null }));
+        await store.close?.();
+        const again = (await f.open(path)).store;
+        expect(await again.latest('o')).toEqual(record(7));
+        expect(await again.refusals('o')).toEqual([refusal(1)]);
+        await again.close?.();
+      });
+    }
+
+    it('the race of tlog-witness.md: concurrent submissions from one old size get one cosignature and never roll back', async () => {
+      const { store } = await f.open();
+      const w = await witnessKeys();
+      const witness = createWitness({ cosigners: w.cosigners, logs: log.vkeys, store });
+      expect((await witness.addCheckpoint(await log.body(0, 5))).status).toBe(200);
+      let size = 5;
+      for (let round = 0; round < 4; round++) {
+        // Request A to size+3, B to size+8, and more, all from the cosigned size, at once.
+        const targets = [size + 3, size + 8, size + 1, size + 20, size + 13];
+        const bodies = await Promise.all(targets.map((t) => log.body(size, t)));
+        const results = await Promise.all(bodies.map((b) => witness.addCheckpoint(b)));
+        const winners = results.flatMap((r, i) => (r.status === 200 ? [targets[i]!] : []));
+        expect(winners, `round ${round}`).toHaveLength(1);
+        for (const r of results) if (r.status !== 200) expect(r).toEqual({ status: 409, size: winners[0] });
+        expect((await store.latest(log.origin))!.size).toBe(winners[0]);
+        size = winners[0]!;
+      }
+      // The stored checkpoint is the winner's, cosigned.
+      expect((await store.latest(log.origin))!.note).toContain(`\n${size}\n`);
+      await store.close?.();
+    });
+  });
+}
+
+describe('a store that checks and writes in two steps', () => {
+  it('lets the race through (two cosignatures from one old size): what the test above catches', async () => {
+    const inner = memoryWitnessStore();
+    let armed = false;
+    let reads = 0;
+    let bothRead!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothRead = resolve));
+    const racy: WitnessStore = {
+      ...inner,
+      async update(origin, decide) {
+        const latest = await inner.latest(origin);
+        if (armed) {
+          if (++reads === 2) bothRead();
+          await barrier; // the other request checks against the same state here
+        }
+        return inner.update(origin, () => decide(latest));
+      },
+    };
+    const w = await witnessKeys();
+    const witness = createWitness({ cosigners: w.cosigners, logs: log.vkeys, store: racy });
+    expect((await witness.addCheckpoint(await log.body(0, 5))).status).toBe(200);
+    armed = true;
+    const bodies = [await log.body(5, 13), await log.body(5, 8)];
+    const results = await Promise.all(bodies.map((b) => witness.addCheckpoint(b)));
+    expect(results.map((r) => r.status)).toEqual([200, 200]);
+  });
+});
+
+describe('file store', () => {
+  it('one process per folder: a second store on the same folder is refused until the first closes', async () => {
+    const path = join(dir, 'locked');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(path);
+    const first = await witnessFileStore(path);
+    await expect(witnessFileStore(path)).rejects.toMatchObject({ code: 'ERR_CONFIG' });
+    await first.close?.();
+    const second = await witnessFileStore(path);
+    await second.close?.();
+  });
+
+  it('is refused an update after close', async () => {
+    const { store } = await factories[2]!.open();
+    await store.close?.();
+    await expect(store.update('o', () => ({ result: 1 }))).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+  });
+
+  it('the add-checkpoint body helper sends what the witness reads', () => {
+    expect(formatAddCheckpoint(0, [], 'n\n\n— k AAAAAAA=\n')).toBe('old 0\n\nn\n\n— k AAAAAAA=\n');
+  });
+});
