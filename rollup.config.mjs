@@ -15,6 +15,8 @@ const input = {
   'server-node': 'src/server/node.ts',
   edge: 'src/edge/index.ts',
   ai: 'src/ai/index.ts',
+  witness: 'src/witness/index.ts',
+  'witness-node': 'src/witness/node.ts',
   cli: 'src/cli/main.ts',
 };
 
