@@ -4,6 +4,7 @@ import { devCommand } from './dev.js';
 import { keygenCommand } from './keygen.js';
 import { historyCommand } from './history.js';
 import { verifyCommand } from './verify.js';
+import { witnessCommand } from './witness.js';
 
 /** Every `aegislog` subcommand, in the order `--help` lists them. */
-export const commands: readonly Command[] = [devCommand, verifyCommand, auditCommand, historyCommand, keygenCommand];
+export const commands: readonly Command[] = [devCommand, verifyCommand, auditCommand, historyCommand, keygenCommand, witnessCommand];

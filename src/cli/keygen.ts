@@ -1,10 +1,15 @@
 import { access, mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { b64Encode, jwkThumbprint } from '../protocol/index.js';
+import { writeNoteKeyFile } from '../server/note-key-file.js';
+import { isKeyName } from '../tlog/note.js';
+import { NoteKeyType } from '../tlog/vkey.js';
+import { generateNoteSigningKey, type NoteSigningKey } from '../verify/note-signers.js';
 import type { CliIO, Command } from './command.js';
 import { EXIT, InputError, runChecked } from './run-checked.js';
 
 const USAGE = `Usage: aegislog keygen [--out DIR] [--force] [--json]
+       aegislog keygen --witness NAME [--ml-dsa] [--out DIR] [--force] [--json]
 
 Makes a P-256 (ES256) signing key pair: the private key as PKCS#8 PEM and as a
 JWK (what the reference server's local signer loads), the public key as SPKI
@@ -20,12 +25,23 @@ Options:
   -h, --help  this help
 
 Publish public.pem or public.jwks.json to your auditors out of band: a key they
-fetch from the server whose evidence they check proves nothing.`;
+fetch from the server whose evidence they check proves nothing.
+
+With --witness NAME: an Ed25519 key for a C2SP witness named NAME (a
+schemeless URL, e.g. witness.example.com/w1), as a Go note signer key
+(PRIVATE+KEY+NAME+<key ID>+...), and prints its cosignature/v1 vkey (type
+0x04) for the logs and auditors that rely on the witness.
+  --ml-dsa    also an ML-DSA-44 key (subtree/v1 cosignatures, type 0x06;
+              needs @noble/post-quantum)
+  --out DIR   write DIR/witness.key (mode 0600, for aegislog witness --key)
+              and DIR/witness.vkey; without --out the key is printed`;
 
 const options = {
   out: { type: 'string' },
   force: { type: 'boolean' },
   json: { type: 'boolean' },
+  witness: { type: 'string' },
+  'ml-dsa': { type: 'boolean' },
 } as const;
 
 const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
@@ -58,8 +74,53 @@ export const keygenCommand: Command = {
   name: 'keygen',
   summary: 'make a P-256 signing key pair (PEM and JWK, kid = RFC 7638 thumbprint)',
   usage: USAGE,
-  run: (args, io) => runChecked({ name: 'keygen', options, positionals: { min: 0, max: 0 } }, args, io, (values) => keygen(values, io)),
+  run: (args, io) =>
+    runChecked({ name: 'keygen', options, positionals: { min: 0, max: 0 } }, args, io, (values) =>
+      values.witness !== undefined ? witnessKeygen(values.witness, values, io) : values['ml-dsa'] ? usage('--ml-dsa goes with --witness NAME') : keygen(values, io),
+    ),
 };
+
+function usage(message: string): never {
+  throw new InputError(`${message} (see aegislog keygen --help)`);
+}
+
+/** An Ed25519 witness key (0x04), and with --ml-dsa an ML-DSA-44 one (0x06), under one name. */
+async function witnessKeygen(name: string, values: { out?: string; force?: boolean; json?: boolean; 'ml-dsa'?: boolean }, io: CliIO): Promise<number> {
+  if (!isKeyName(name)) usage(`--witness ${JSON.stringify(name)}: a key name is non-empty, with no spaces and no "+"`);
+  let keys: NoteSigningKey[];
+  try {
+    keys = [await generateNoteSigningKey(name, NoteKeyType.CosignatureV1)];
+    if (values['ml-dsa']) keys.push(await generateNoteSigningKey(name, NoteKeyType.MlDsa44));
+  } catch (error) {
+    throw new InputError((error as Error).message);
+  }
+  const vkeys = keys.map((k) => k.vkey);
+  if (values.out === undefined) {
+    if (values.json) io.out(JSON.stringify({ name, skeys: keys.map((k) => k.skey), vkeys }, null, 2));
+    else io.out(`# witness ${name}: keep the PRIVATE+KEY lines secret (a file of mode 0600), publish the vkeys\n${keys.map((k) => k.skey).join('\n')}\n${vkeys.join('\n')}`);
+    return EXIT.ok;
+  }
+  const keyPath = join(values.out, 'witness.key');
+  const vkeyPath = join(values.out, 'witness.vkey');
+  try {
+    await mkdir(values.out, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new InputError(`cannot make ${values.out}: ${(error as Error).message}`);
+  }
+  for (const path of [keyPath, vkeyPath]) {
+    if (values.force) await unlink(path).catch(() => undefined);
+    else if (await exists(path)) throw new InputError(`${path} exists; use --force to replace it`);
+  }
+  try {
+    await writeNoteKeyFile(keyPath, keys, { comment: `C2SP witness ${name}: aegislog witness --key ${keyPath}` });
+    await writeFile(vkeyPath, `${vkeys.join('\n')}\n`, { mode: 0o644, flag: 'wx' });
+  } catch (error) {
+    throw new InputError(`cannot write ${keyPath}: ${(error as Error).message}`);
+  }
+  if (values.json) io.out(JSON.stringify({ name, vkeys, files: { key: keyPath, vkey: vkeyPath } }, null, 2));
+  else io.out(`${vkeys.join('\n')}\nwrote ${keyPath}\nwrote ${vkeyPath}`);
+  return EXIT.ok;
+}
 
 async function keygen(values: { out?: string; force?: boolean; json?: boolean }, io: CliIO): Promise<number> {
   const key = await generateKeyPair();
