@@ -1,6 +1,6 @@
-// docs/edge.md (and the README, wherever it quotes an example the same way) shows the examples the edge
-// suites run: each quote marked `<!-- example: path -->` must be that file, byte for byte, and docs/edge.md
-// must quote every example file, so that what readers copy is what was tested.
+// docs/edge.md and docs/witness.md (and the README, wherever it quotes an example the same way) show the
+// examples the edge suites run: each quote marked `<!-- example: path -->` must be that file, byte for byte,
+// and the docs must quote every example file, so that what readers copy is what was tested.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,14 +16,21 @@ function exampleFiles(dir: string): string[] {
 }
 
 const edgeDoc = quotes('docs/edge.md');
+const witnessDoc = quotes('docs/witness.md');
 
 describe('the docs quote the tested examples', () => {
-  const all = [...edgeDoc.map((q) => ['docs/edge.md', q.file, q.text]), ...quotes('README.md').map((q) => ['README.md', q.file, q.text])];
+  const all = [
+    ...edgeDoc.map((q) => ['docs/edge.md', q.file, q.text]),
+    ...witnessDoc.map((q) => ['docs/witness.md', q.file, q.text]),
+    ...quotes('README.md').map((q) => ['README.md', q.file, q.text]),
+  ];
   it.each(all)('%s quotes %s as it is', (_, file, text) => {
     expect(text).toBe(readFileSync(join(ROOT, file!), 'utf8').replace(/\n$/, ''));
   });
 
-  it('docs/edge.md quotes every example file', () => {
-    expect(edgeDoc.map((q) => q.file).sort()).toEqual(exampleFiles(join(ROOT, 'examples')).sort());
+  it('docs/edge.md quotes every example file (docs/witness.md those of the witness)', () => {
+    const witness = exampleFiles(join(ROOT, 'examples/witness-worker'));
+    expect(witnessDoc.map((q) => q.file).sort()).toEqual(witness.sort());
+    expect(edgeDoc.map((q) => q.file).sort()).toEqual(exampleFiles(join(ROOT, 'examples')).filter((f) => !witness.includes(f)).sort());
   });
 });

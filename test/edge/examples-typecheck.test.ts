@@ -11,6 +11,7 @@ const EXAMPLES = [
   'examples/self-hosted-worker/worker.ts',
   'examples/nextjs-edge/app/api/aegislog/[...path]/route.ts',
   'examples/nextjs-edge/app/api/chat/route.ts',
+  'examples/witness-worker/worker.ts',
 ];
 
 describe('examples typecheck', () => {
