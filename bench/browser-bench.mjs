@@ -26,6 +26,7 @@ const server = createServer({
   signer: await localSigner(),
   store: memoryStore(),
   keys: [{ key: `ak_ingest_${'b'.repeat(24)}`, tenant_id: 'bench', scope: 'ingest', origins: ['*'] }],
+  origin: 'bench.aegislog.test/log',
 });
 const bench = (request) => (new URL(request.url).pathname === '/bench/export.ndjson' ? new Response(exportBody.ndjson) : server(request));
 const http = await listen(bench, { port: 0, staticFiles: { prefix: '/repo/', dir: ROOT } });

@@ -4,19 +4,21 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTime } from '../protocol/index.js';
-import { DEFAULT_HTTP_LIMITS, DEFAULT_LIMITS, createServer, kmsSigner, listen, localSigner, sqliteStore, staticResponse } from '../server/node.js';
+import { DEFAULT_HTTP_LIMITS, DEFAULT_LIMITS, createServer, kmsSigner, listen, loadOrCreateNoteKey, localSigner, sqliteStore, staticResponse } from '../server/node.js';
 import type { ApiKeyConfig, HttpLimits, Limits, NodeServerHandle } from '../server/node.js';
 import type { CliIO, Command } from './command.js';
 import { UsageError, integerOption, parseOptions } from './command.js';
 import { lockFolder } from './folder-lock.js';
 
 const USAGE = `Usage: aegislog dev [--host 127.0.0.1] [--port 8787] [--data DIR] [--keys FILE] [--period SECONDS] [--sync full|normal] [--kms KEY_ID]
-                    [--public-origin URL] [--rate-limit UNITS] [--max-connections N] [--max-connections-per-client N]
+                    [--origin ORIGIN] [--public-origin URL] [--rate-limit UNITS] [--max-connections N] [--max-connections-per-client N]
                     [--headers-timeout SECONDS] [--request-timeout SECONDS]
 
-Runs the reference server: SQLite and a signing key in the data folder
-(default ./.aegislog), periods sealed on their boundaries (default 86400 s, the
-UTC day). Without --keys, a demo tenant "demo" with an ingest, a read and an
+Runs the reference server: SQLite, a signing key and an Ed25519 note key in the
+data folder (default ./.aegislog), periods sealed on their boundaries (default
+86400 s, the UTC day). The log's origin (the first line of its checkpoints) is
+written to DIR/origin on the first start (from --origin, else
+HOST:PORT/aegislog) and kept for the life of the log. Without --keys, a demo tenant "demo" with an ingest, a read and an
 admin key is made once and kept in DIR/dev-keys.json. Serves dist/demo/ at
 /demo/ when it exists, with /demo/config.json giving the chat demo this
 server's URL and the ingest key (never a read key). Stops cleanly on Ctrl-C
@@ -55,6 +57,8 @@ export interface DevOptions {
   demoDir?: string;
   /** Origins treated as this server's own (default: the URL it listens on, and `localhost` for a loopback address). */
   publicOrigins?: string[];
+  /** The log's origin (§4.4); default `<host>:<port>/aegislog`, kept in DIR/origin. */
+  origin?: string;
   limits?: Partial<Limits>;
   httpLimits?: Partial<HttpLimits>;
 }
@@ -77,13 +81,15 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
   try {
     const keys = options.keysFile ? await readKeysFile(options.keysFile) : await demoKeys(options.dataDir);
     const signer = options.kmsKeyId ? await kmsSigner({ keyId: options.kmsKeyId }) : await localSigner({ dir: options.dataDir });
+    const noteKey = await loadOrCreateNoteKey(options.dataDir);
+    const origin = await logOrigin(options);
     store = await sqliteStore(join(options.dataDir, 'aegislog.db'), { synchronous: options.sync ?? 'full' });
     let origins: string[] = options.publicOrigins ?? [];
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const httpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.httpLimits };
-    const server = createServer({ signer, store, keys, period: options.period, logId: 'aegislog-dev', limits, publicOrigins: () => origins });
+    const server = createServer({ signer, store, keys, period: options.period, origin, noteKey, limits, publicOrigins: () => origins });
     const report = (sealed: { period_start: string; period_end: string; tree_size: number }[]) => {
-      for (const c of sealed) io.out(`sealed ${c.period_start} .. ${c.period_end} (${c.tree_size} tenant${c.tree_size === 1 ? '' : 's'})`);
+      for (const c of sealed) io.out(`sealed ${c.period_start} .. ${c.period_end} (root log size ${c.tree_size})`);
     };
     report(await server.ready); // the periods that ended while the server was down
     const demoDir = options.demoDir ?? fileURLToPath(new URL('../demo/', import.meta.url));
@@ -100,7 +106,7 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
       }, delay);
     };
     schedule();
-    await printBanner(io, http.url, options, keys, signer.keyId, server.nextSealAt(), limitsBanner(origins, limits, httpLimits), demo?.dir);
+    await printBanner(io, http.url, { ...options, origin }, keys, signer.keyId, server.nextSealAt(), limitsBanner(origins, limits, httpLimits), demo?.dir);
     const [handle, db] = [http, store];
     return {
       url: handle.url,
@@ -165,6 +171,25 @@ function withDemoPages(server: (request: Request) => Promise<Response>, dir: str
   };
 }
 
+/**
+ * A log keeps its origin for life (§4.4): the first start writes it to DIR/origin
+ * (from --origin, else HOST:PORT/aegislog); later starts read it, and refuse an
+ * --origin that differs, which would fork the log's identity.
+ */
+async function logOrigin(options: DevOptions): Promise<string> {
+  const path = join(options.dataDir, 'origin');
+  const stored = existsSync(path) ? (await readFile(path, 'utf8')).trim() : undefined;
+  if (stored !== undefined) {
+    if (options.origin !== undefined && options.origin !== stored) {
+      throw new UsageError(`this data folder's log has the origin ${stored}; a log keeps its origin for life (start a new --data folder for ${options.origin})`);
+    }
+    return stored;
+  }
+  const origin = options.origin ?? `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}/aegislog`;
+  await writeFile(path, `${origin}\n`, { mode: 0o600 });
+  return origin;
+}
+
 async function demoKeys(dataDir: string): Promise<ApiKeyConfig[]> {
   const path = join(dataDir, 'dev-keys.json');
   if (existsSync(path)) return readKeysFile(path);
@@ -192,6 +217,7 @@ async function printBanner(io: CliIO, url: string, options: DevOptions, keys: Ap
   const lines = [
     `AegisLog dev server listening on ${url}`,
     `  data:    ${resolve(options.dataDir)} (SQLite, synchronous=${options.sync ?? 'full'}, signing key ${options.kmsKeyId ? `AWS KMS ${keyId}` : keyId})`,
+    `  log:     origin ${options.origin}; vkeys at ${url}/.well-known/aegislog/vkeys`,
     `  period:  ${options.period} s, next seal at ${formatTime(nextSeal)}`,
     `  keys:    ${JSON.stringify(`${url}/.well-known/aegislog/keys.json`).slice(1, -1)}`,
     ...limits,
@@ -233,6 +259,7 @@ export const devCommand: Command = {
       period: { type: 'string' },
       sync: { type: 'string' },
       kms: { type: 'string' },
+      origin: { type: 'string' },
       'public-origin': { type: 'string', multiple: true },
       'rate-limit': { type: 'string' },
       'max-connections': { type: 'string' },
@@ -249,6 +276,7 @@ export const devCommand: Command = {
       ...(values.keys === undefined ? {} : { keysFile: values.keys }),
       ...(values.sync === undefined ? {} : { sync: values.sync as 'full' | 'normal' }),
       ...(values.kms === undefined ? {} : { kmsKeyId: values.kms }),
+      ...(values.origin === undefined ? {} : { origin: values.origin as string }),
       ...(values['public-origin'] === undefined ? {} : { publicOrigins: values['public-origin'].map(originOption) }),
       limits: rateOption(values['rate-limit']),
       httpLimits: httpOptions(values),

@@ -1,17 +1,18 @@
-import type { EcPublicJwk, EvidenceBundleV1 } from '../protocol/index.js';
+import type { EcPublicJwk, EvidenceBundle } from '../protocol/index.js';
 import type { KeyRing } from './auth.js';
 import type { Sealer } from './sealer.js';
-import type { Signer, Store, StoredRecord } from './types.js';
+import type { TileCache } from './tile-source.js';
+import type { Signer, Store, StoredCheckpoint } from './types.js';
 
 /** Body, batch and per-key limits. The client relies on 413 meaning "split the batch", and on 429's Retry-After. */
 export interface Limits {
   /** `POST /ingest` body; the event itself is also held to 1 MiB as canonical JSON (schema `LIMITS.eventBytes`). */
   ingestBytes: number;
-  /** `POST /ingest/batch` body (PROTOCOL.md §7: 1 MiB). */
+  /** `POST /ingest/batch` body (PROTOCOL.md §8: 1 MiB). */
   batchBytes: number;
-  /** Events per batch or beacon (PROTOCOL.md §7: 500). */
+  /** Events per batch or beacon (500). */
   batchEvents: number;
-  /** `POST /beacon` body (PROTOCOL.md §7: 60 KB, under sendBeacon's 64 KiB). */
+  /** `POST /beacon` body (60 KB, under sendBeacon's 64 KiB). */
   beaconBytes: number;
   /** Nesting of a body's JSON, checked as it streams in, before parsing (400 `ERR_TOO_DEEP`). Events themselves: 32. */
   jsonDepth: number;
@@ -50,14 +51,25 @@ export interface Context {
   limits: Limits;
   /** Whether `origin` is this server's own public origin (its pages are same-origin); never judged from the Host header. */
   isPublicOrigin(origin: string): boolean;
-  logId: string;
+  /** The log's origin (§4.4): the first line of every checkpoint. */
+  origin: string;
   periodSeconds: number;
-  evidenceOf(record: StoredRecord): Promise<EvidenceBundleV1>;
-  /** The `/verify` answer for a bundle, checked against the given keys. */
-  verifyAnswer(bundle: EvidenceBundleV1, keys: (EcPublicJwk & { kid: string })[]): Promise<unknown>;
+  tileCache: TileCache;
+  now: (() => number) & { ignoredStep?(): number };
   sha256(data: Uint8Array): Uint8Array;
-  /** Every key the log has signed with, current one included. */
+  onError(error: unknown): void;
+  /** Tells the sealer an entry was logged (before the first seal, the first entry fixes where the first period starts). */
+  logged(receivedAt: string): void;
+  /** Receipt signatures issued and not yet kept by the store (see ingest.ts). */
+  unsaved: Map<string, string>;
+  /** The `/verify` answer for a bundle, checked against the given keys. */
+  verifyAnswer(bundle: EvidenceBundle, keys: (EcPublicJwk & { kid: string })[]): Promise<unknown>;
+  /** Every key the log has signed receipts with, current one included. */
   publicKeys(): Promise<(EcPublicJwk & { kid: string })[]>;
+  /** The log's note keys as C2SP vkeys (§7), one per line. */
+  vkeys(): Promise<string>;
+  /** The latest checkpoint's note; before the first seal, a signed note of the empty root log. */
+  latestNote(): Promise<{ note: string; checkpoint: StoredCheckpoint | undefined }>;
 }
 
 export type Handler = (request: Request, url: URL, ctx: Context, params: string[]) => Promise<Response>;

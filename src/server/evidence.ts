@@ -1,53 +1,48 @@
-import { b64uEncode, bytesEqual, tenantHeadHash } from '../protocol/index.js';
-import type { CheckpointV1, EvidenceBundleV1, InclusionProofV1 } from '../protocol/index.js';
-import { inclusionProof } from '../tlog/merkle.js';
-import type { Store, StoredRecord } from './types.js';
-
 /**
- * Evidence bundles (§5). Sealed periods never change, so the leaves of the
- * last few (tenant, period) trees are kept: a burst of evidence requests for
- * one busy period reads its leaves once.
+ * Evidence from tiles (PROTOCOL.md §6): every proof is read in O(log n) tile
+ * reads, however large the tenant log or the root log, and cut to the latest
+ * checkpoint, so a bundle fetched later carries more cosignatures.
  */
-export function evidenceBuilder(store: Store, cacheSize = 8) {
-  const cache = new Map<string, Uint8Array[]>();
+import { b64uEncode } from '../protocol/index.js';
+import type { EvidenceBundle, ProofWire } from '../protocol/index.js';
+import { inclusionFromTiles } from '../tlog/tile-proofs.js';
+import { receiptFor } from './ingest.js';
+import { storeTiles, type TileCache } from './tile-source.js';
+import { ROOT_LOG, type LogName, type Signer, type Store, type StoredRecord } from './types.js';
 
-  async function periodLeaves(tenantId: string, checkpoint: CheckpointV1): Promise<Uint8Array[]> {
-    const id = `${tenantId}\u0000${checkpoint.period_start}`;
-    let leaves = cache.get(id);
-    if (leaves) {
-      cache.delete(id); // re-insert: most recently used last
-    } else {
-      leaves = await store.leaves(tenantId, checkpoint.period_start, checkpoint.period_end);
-      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
-    }
-    cache.set(id, leaves);
-    return leaves;
-  }
+export interface EvidenceDeps {
+  store: Store;
+  signer: Signer;
+  unsaved: Map<string, string>;
+  origin: string;
+  tileCache: TileCache;
+}
 
-  return async function evidenceOf(record: StoredRecord): Promise<EvidenceBundleV1> {
-    const { receipt } = record; // as issued: a store never keeps `duplicate` (types.ts)
-    const checkpoint = await store.checkpointAt(receipt.received_at);
-    if (!checkpoint) return { v: 1, status: 'pending', event: record.event, receipt };
-    const heads = await store.tenantHeads(checkpoint.period_start);
-    const headIndex = heads.findIndex((h) => h.tenant_id === receipt.tenant_id);
-    const leaves = await periodLeaves(receipt.tenant_id, checkpoint);
-    const leafIndex = leaves.findIndex((leaf) => bytesEqual(leaf, record.receiptHash));
-    if (headIndex < 0 || leafIndex < 0) {
-      throw new Error(`store inconsistent: receipt ${receipt.tenant_id}/${receipt.event_id} is missing from sealed period ${checkpoint.period_start}`);
-    }
-    return {
-      v: 1,
-      status: 'sealed',
-      event: record.event,
-      receipt,
-      tenant_head: heads[headIndex]!,
-      inclusion: proofOf(leafIndex, leaves),
-      tenant_inclusion: proofOf(headIndex, heads.map(tenantHeadHash)),
-      checkpoint,
-    };
+export async function evidenceOf(deps: EvidenceDeps, record: StoredRecord): Promise<EvidenceBundle> {
+  const { store, origin } = deps;
+  const receipt = await receiptFor(deps, record);
+  const base = { v: 2 as const, origin, event: record.event, receipt, leaf_index: record.leafIndex };
+  const sealed = await store.headCovering(record.statement.tenant_id, record.leafIndex);
+  const checkpoint = sealed && (await store.latestCheckpoint());
+  if (!sealed || !checkpoint) return { ...base, status: 'pending' };
+  const [inclusion, headInclusion] = await Promise.all([
+    proofIn(deps, record.statement.tenant_id, record.leafIndex, sealed.head.tree_size),
+    proofIn(deps, ROOT_LOG, sealed.headIndex, checkpoint.tree_size),
+  ]);
+  return {
+    ...base,
+    status: 'sealed',
+    tenant_head: sealed.head,
+    inclusion,
+    head_index: sealed.headIndex,
+    head_inclusion: headInclusion,
+    checkpoint: checkpoint.note,
   };
 }
 
-export function proofOf(index: number, leaves: readonly Uint8Array[]): InclusionProofV1 {
-  return { leaf_index: index, tree_size: leaves.length, path_b64url: inclusionProof(index, leaves).map(b64uEncode) };
+/** An inclusion proof of entry `index` in `log` at `size`, as the wire carries it. */
+export async function proofIn(deps: Pick<EvidenceDeps, 'store' | 'tileCache'>, log: LogName, index: number, size: number): Promise<ProofWire> {
+  const path = await inclusionFromTiles(index, size, storeTiles(deps.store, log, deps.tileCache));
+  return { tree_size: size, path_b64url: path.map(b64uEncode) };
 }
+

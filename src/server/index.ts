@@ -11,7 +11,11 @@ export { memoryStore } from './memory-store.js';
 export { localSigner, generateSigningJwk } from './signers/local.js';
 export type { LocalSignerOptions } from './signers/local.js';
 export { kmsSigner } from './signers/kms.js';
+export { generateNoteKeyJwk, noteKeyFromJwk, noteKeyToJwk } from './note-signers.js';
 export type { KmsClientLike, KmsSdk, KmsSignerOptions } from './signers/kms.js';
-export type { LeafCursor, PutOutcome, Signer, Store, StoredRecord } from './types.js';
+export { ROOT_LOG } from './types.js';
+export type {
+  AppendOutcome, AppendRequest, GrownLog, LogName, NewEntry, SealCommit, Signer, Store, StoredCheckpoint, StoredHead, StoredRecord,
+} from './types.js';
 export { complianceOf } from './compliance.js';
 export type { ComplianceBlock } from './compliance.js';

@@ -1,10 +1,9 @@
-import { b64uEncode, canonicalBytes, canonicalize, formatTime, SIGNING_ALG } from '../protocol/index.js';
-import type { Receipt, ReceiptStatement, WireEvent } from '../protocol/index.js';
+import { b64uEncode, canonicalBytes, canonicalize } from '../protocol/index.js';
+import type { Receipt } from '../protocol/index.js';
 import { EVENT_FIELDS, isPlainObject, invalid, validateEvent } from '../schema/index.js';
 import type { ApiKeyConfig } from './auth.js';
 import { clientError, forbidden } from '../transport/web-handler.js';
-import type { Sealer } from './sealer.js';
-import type { Signer, Store, StoredRecord } from './types.js';
+import type { NewEntry, Signer, Store, StoredRecord } from './types.js';
 
 /** Why one event was refused: an HTTP status for the single route, an entry of `errors` in a batch. */
 export interface EventError {
@@ -18,56 +17,113 @@ export interface EventError {
 
 export type IngestOutcome = { index: number; receipt: Receipt } | { index: number; error: EventError };
 
-interface Prepared {
-  index: number;
-  event: WireEvent;
-  eventJson: string;
-  digest: string;
+export interface IngestDeps {
+  store: Store;
+  signer: Signer;
+  now(): number;
+  sha256(data: Uint8Array): Uint8Array;
+  /** Signatures are kept after the receipt goes out; a failure to keep one is reported here (the entry is signed again on its next read). */
+  onError(error: unknown): void;
+  /** Tells the sealer that entries were logged (the first one fixes where the first period starts). */
+  logged(receivedAt: string): void;
+  /** Signatures issued and not yet kept by the store, by `unsavedKey`. */
+  unsaved: Map<string, string>;
 }
+
+export const unsavedKey = (tenantId: string, eventId: string) => `${tenantId}\u0000${eventId}`;
 
 const utf8 = new TextEncoder();
 
 /**
- * Receipts for a list of events (§3): the good ones are stored, with one
- * `received_at` and one transaction for the list, and a receipt is returned
- * only after the commit; the bad ones are named by index.
+ * Receipts for a list of events (§3, §4.1): the good ones go to their tenant's
+ * sequencer, which fixes `received_at` and the leaf index in its commit; each
+ * receipt is signed after that commit and returned; the bad ones are named by index.
  */
-export async function ingestEvents(
-  deps: { store: Store; signer: Signer; sealer: Sealer; sha256(data: Uint8Array): Uint8Array },
-  events: readonly unknown[],
-  key: ApiKeyConfig,
-  pythonCompatible: boolean,
-): Promise<IngestOutcome[]> {
+export async function ingestEvents(deps: IngestDeps, events: readonly unknown[], key: ApiKeyConfig, pythonCompatible: boolean): Promise<IngestOutcome[]> {
   const outcomes: IngestOutcome[] = [];
-  const ready: Prepared[] = [];
+  const byTenant = new Map<string, { index: number; entry: NewEntry }[]>();
   events.forEach((raw, index) => {
     try {
-      ready.push({ index, ...prepare(raw, key, pythonCompatible, deps.sha256) });
+      const entry = prepare(raw, key, pythonCompatible, deps.sha256);
+      const list = byTenant.get(entry.event.tenant_id) ?? [];
+      list.push({ index, entry });
+      byTenant.set(entry.event.tenant_id, list);
     } catch (error) {
       outcomes.push({ index, error: eventError(error, index, raw) });
     }
   });
-  if (ready.length > 0) {
-    const issued = await deps.sealer.withReceiptTime(async (ms) => {
-      const receivedAt = formatTime(ms);
-      const records = await Promise.all(ready.map((p) => sign(deps, p, receivedAt)));
-      return { records, stored: await deps.store.putRecords(records) };
-    });
-    issued.stored.forEach((outcome, i) => {
-      const { index, event } = ready[i]!;
-      const record = issued.records[i]!;
-      if (outcome.stored) return outcomes.push({ index, receipt: record.receipt });
-      const original = outcome.existing.receipt;
-      if (original.digest_b64url === record.receipt.digest_b64url) return outcomes.push({ index, receipt: { ...original, duplicate: true } });
-      const message = `event_id ${event.event_id} was stored before with other content (digest ${original.digest_b64url})`;
-      return outcomes.push({ index, error: { index, event_id: event.event_id, status: 409, code: 'conflict', message, field: 'event_id' } });
-    });
+  const signed: { tenantId: string; eventId: string; signature_b64url: string }[] = [];
+  await Promise.all(
+    [...byTenant].map(async ([tenantId, list]) => {
+      const appended = await deps.store.append({ tenantId, entries: list.map((l) => l.entry), now: deps.now(), keyId: deps.signer.keyId, sha256: deps.sha256 });
+      const first = appended.find((o) => o.stored);
+      if (first?.stored) deps.logged(first.record.statement.received_at);
+      // New entries first: a later copy in the same batch answers with the very receipt just signed.
+      await Promise.all(
+        appended.map(async (outcome) => {
+          if (!outcome.stored) return;
+          const signature = await signRecord(deps.signer, outcome.record);
+          const id = { tenantId, eventId: outcome.record.statement.event_id, signature_b64url: signature };
+          signed.push(id);
+          deps.unsaved.set(unsavedKey(tenantId, id.eventId), signature);
+        }),
+      );
+      await Promise.all(
+        appended.map(async (outcome, i) => {
+          const { index, entry } = list[i]!;
+          const record = outcome.stored ? outcome.record : outcome.existing;
+          if (!outcome.stored && record.statement.digest_b64url !== entry.digest_b64url) {
+            const message = `event_id ${entry.event.event_id} was stored before with other content (digest ${record.statement.digest_b64url})`;
+            return outcomes.push({ index, error: { index, event_id: entry.event.event_id, status: 409, code: 'conflict', message, field: 'event_id' } });
+          }
+          const receipt = await receiptFor(deps, record);
+          return outcomes.push({ index, receipt: outcome.stored ? receipt : { ...receipt, duplicate: true } });
+        }),
+      );
+    }),
+  );
+  if (signed.length > 0) {
+    deps.store
+      .putSignatures(signed)
+      .catch(deps.onError)
+      .finally(() => {
+        for (const s of signed) deps.unsaved.delete(unsavedKey(s.tenantId, s.eventId));
+      });
   }
   return outcomes.sort((a, b) => a.index - b.index);
 }
 
-/** Fills what the server may fill (§2: `event_id`, `trace_id`, and `tenant_id` from the key), validates, canonicalises. */
-function prepare(raw: unknown, key: ApiKeyConfig, pythonCompatible: boolean, sha256: (data: Uint8Array) => Uint8Array): Omit<Prepared, 'index'> {
+/** The wire receipt of a record (§3): the statement, `ok`, `trace_id` and the signature. */
+export function receiptOf(record: StoredRecord, signature_b64url: string): Receipt {
+  return { ok: true, ...record.statement, trace_id: record.trace_id, signature_b64url };
+}
+
+/**
+ * A stored record's receipt. A signature made but not yet kept is taken from
+ * `unsaved`, so a resend answers with the very receipt issued; one lost in a crash
+ * after its commit is signed again now and kept.
+ */
+export async function receiptFor(deps: Pick<IngestDeps, 'store' | 'signer' | 'unsaved'>, record: StoredRecord): Promise<Receipt> {
+  const known = record.signature_b64url ?? deps.unsaved.get(unsavedKey(record.statement.tenant_id, record.statement.event_id));
+  if (known !== undefined) return receiptOf(record, known);
+  // Kept meanwhile (the record was read before its signature was written)?
+  const kept = (await deps.store.getRecord(record.statement.tenant_id, record.statement.event_id))?.signature_b64url;
+  if (kept) return receiptOf(record, kept);
+  const signature = await signRecord(deps.signer, record);
+  await deps.store.putSignatures([{ tenantId: record.statement.tenant_id, eventId: record.statement.event_id, signature_b64url: signature }]);
+  return receiptOf(record, signature);
+}
+
+async function signRecord(signer: Signer, record: StoredRecord): Promise<string> {
+  return b64uEncode(await signer.sign(canonicalBytes(record.statement)));
+}
+
+/**
+ * Fills what the server may fill (§2: `event_id`; `trace_id` = the `event_id` when
+ * the sender gives none, so an identical resend is a duplicate, never a conflict;
+ * `tenant_id` from the key), validates, canonicalises, digests.
+ */
+function prepare(raw: unknown, key: ApiKeyConfig, pythonCompatible: boolean, sha256: (data: Uint8Array) => Uint8Array): NewEntry {
   if (!isPlainObject(raw)) throw invalid('event', 'must be a JSON object');
   // Python's None arrives as null; §2 says absent fields are omitted, never null.
   if (pythonCompatible) for (const field of EVENT_FIELDS) if (raw[field] === null) delete raw[field];
@@ -78,26 +134,10 @@ function prepare(raw: unknown, key: ApiKeyConfig, pythonCompatible: boolean, sha
     throw forbidden(`tenant_id ${raw.tenant_id} is not this key's tenant`, 'tenant_id');
   }
   if (raw.event_id === undefined) raw.event_id = crypto.randomUUID();
-  if (raw.trace_id === undefined) raw.trace_id = crypto.randomUUID();
+  if (raw.trace_id === undefined) raw.trace_id = raw.event_id;
   const event = validateEvent(raw, { dropNullContextFields: pythonCompatible });
   const eventJson = canonicalize(event);
-  return { event, eventJson, digest: b64uEncode(sha256(utf8.encode(eventJson))) };
-}
-
-async function sign({ signer, sha256 }: { signer: Signer; sha256(data: Uint8Array): Uint8Array }, p: Prepared, receivedAt: string): Promise<StoredRecord> {
-  const statement: ReceiptStatement = {
-    v: 1,
-    tenant_id: p.event.tenant_id,
-    event_id: p.event.event_id,
-    digest_b64url: p.digest,
-    received_at: receivedAt,
-    key_id: signer.keyId,
-    signing_alg: SIGNING_ALG,
-  };
-  const message = canonicalBytes(statement);
-  const signature = b64uEncode(await signer.sign(message));
-  const receipt: Receipt = { ok: true, ...statement, trace_id: p.event.trace_id, signature_b64url: signature };
-  return { event: p.event, eventJson: p.eventJson, receipt, receiptHash: sha256(message) };
+  return { event, eventJson, digest_b64url: b64uEncode(sha256(utf8.encode(eventJson))) };
 }
 
 function eventError(error: unknown, index: number, raw: unknown): EventError {

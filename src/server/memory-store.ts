@@ -1,92 +1,172 @@
-import type { CheckpointV1, EcPublicJwk, TenantHeadV1 } from '../protocol/index.js';
-import { checkpointOrderError, compareLeaf, compareTenantIds } from './store-rules.js';
-import type { LeafCursor, PutOutcome, Store, StoredRecord } from './types.js';
+import type { EcPublicJwk } from '../protocol/index.js';
+import { edgeTilesOf } from '../tlog/tile-append.js';
+import type { TileWrite } from '../tlog/tile-append.js';
+import { EMPTY_LOG, planAppend, type LogState } from './sequence.js';
+import { compareTenantIds, countBefore, headEntry, sealOrderError } from './store-rules.js';
+import { ROOT_LOG, type LogName, type Store, type StoredCheckpoint, type StoredHead, type StoredRecord } from './types.js';
+
+interface MemoryLog {
+  state: LogState;
+  entries: StoredRecord[];
+  tiles: Map<string, Uint8Array>;
+  heads: StoredHead[];
+}
 
 /**
- * A store in memory, for tests and edge demos: everything is lost when the
- * process ends. Writes happen in one synchronous step, so each call is atomic.
+ * A store in memory, for tests and demos: everything is lost when the process
+ * ends. Every call runs in one synchronous step, so each is atomic, and the
+ * event loop is the sequencer.
  */
 export function memoryStore(): Store {
   const records = new Map<string, StoredRecord>();
-  /** Per tenant, kept in leaf order by insertion sort (receipts mostly arrive in time order). */
-  const byTenant = new Map<string, StoredRecord[]>();
-  const checkpointList: CheckpointV1[] = [];
-  const heads = new Map<string, TenantHeadV1[]>();
+  const logs = new Map<string, MemoryLog>();
+  const rootTiles = new Map<string, Uint8Array>();
+  const rootHeads: StoredHead[] = [];
+  const history: StoredCheckpoint[] = [];
   const keyMap = new Map<string, EcPublicJwk & { kid: string }>();
+  let closedUntil: string | undefined;
+  let lease: { holder: string; until: number } | undefined;
   const idOf = (tenantId: string, eventId: string) => `${tenantId}\u0000${eventId}`;
-
-  function inRange(list: StoredRecord[], start: string, end: string): StoredRecord[] {
-    return list.filter((r) => r.receipt.received_at >= start && r.receipt.received_at < end);
-  }
+  const logOf = (tenantId: string): MemoryLog => logs.get(tenantId) ?? { state: EMPTY_LOG, entries: [], tiles: new Map(), heads: [] };
+  const tilesOf = (log: LogName) => (log === ROOT_LOG ? rootTiles : logs.get(log)?.tiles);
+  const write = (tiles: Map<string, Uint8Array>, writes: readonly TileWrite[]) => {
+    for (const { tile, bytes } of writes) tiles.set(`${tile.level}/${tile.index}`, bytes);
+  };
 
   return {
-    async putRecords(batch) {
-      const outcomes: PutOutcome[] = [];
-      for (const record of batch) {
-        const id = idOf(record.receipt.tenant_id, record.receipt.event_id);
-        const existing = records.get(id);
-        if (existing) {
-          outcomes.push({ stored: false, existing });
-          continue;
-        }
-        records.set(id, record);
-        const list = byTenant.get(record.receipt.tenant_id) ?? [];
-        let i = list.length;
-        while (i > 0 && compareLeaf(list[i - 1]!.receipt, record.receipt) > 0) i--;
-        list.splice(i, 0, record);
-        byTenant.set(record.receipt.tenant_id, list);
-        outcomes.push({ stored: true });
+    async append(request) {
+      const log = logOf(request.tenantId);
+      const edge: Uint8Array[] = [];
+      for (const t of edgeTilesOf(log.state.size)) edge[t.level] = log.tiles.get(`${t.level}/${t.index}`)!;
+      const plan = planAppend(request, log.state, closedUntil, (id) => records.get(idOf(request.tenantId, id)), edge);
+      if (plan.added.length === 0) return plan.outcomes;
+      for (const record of plan.added) {
+        records.set(idOf(request.tenantId, record.statement.event_id), record);
+        log.entries.push(record);
       }
-      return outcomes;
+      write(log.tiles, plan.writes);
+      log.state = plan.state;
+      logs.set(request.tenantId, log);
+      return plan.outcomes;
+    },
+    async putSignatures(signatures) {
+      for (const { tenantId, eventId, signature_b64url } of signatures) {
+        const record = records.get(idOf(tenantId, eventId));
+        if (record && record.signature_b64url === null) record.signature_b64url = signature_b64url;
+      }
     },
     async getRecord(tenantId, eventId) {
-      return records.get(idOf(tenantId, eventId));
+      const record = records.get(idOf(tenantId, eventId));
+      return record && { ...record };
     },
-    async leaves(tenantId, start, end) {
-      return inRange(byTenant.get(tenantId) ?? [], start, end).map((r) => r.receiptHash);
+    async records(tenantId, from, to, limit) {
+      return (logs.get(tenantId)?.entries ?? []).slice(from, Math.min(to, from + limit)).map((r) => ({ ...r }));
     },
-    async page(tenantId, start, end, after: LeafCursor | undefined, limit) {
-      const list = inRange(byTenant.get(tenantId) ?? [], start, end);
-      const from = after ? list.findIndex((r) => compareLeaf(r.receipt, after) > 0) : 0;
-      return from < 0 ? [] : list.slice(from, from + limit);
+    async logSize(log) {
+      return log === ROOT_LOG ? rootHeads.length : (logs.get(log)?.state.size ?? 0);
     },
-    async tenantsIn(start, end) {
-      const tenants = [...byTenant.entries()].filter(([, list]) => inRange(list, start, end).length > 0).map(([t]) => t);
-      return tenants.sort(compareTenantIds);
+    async readTiles(log, refs) {
+      const tiles = tilesOf(log);
+      return refs.map((ref) => {
+        const bytes = tiles?.get(`${ref.level}/${ref.index}`);
+        if (!bytes || bytes.length < 32 * ref.width) throw new Error(`no tile ${ref.level}/${ref.index} of width ${ref.width} in log "${log}"`);
+        return bytes;
+      });
     },
-    async earliestReceipt(from) {
-      let earliest: string | undefined;
-      for (const list of byTenant.values()) {
-        const first = list.find((r) => r.receipt.received_at >= from);
-        if (first && (earliest === undefined || first.receipt.received_at < earliest)) earliest = first.receipt.received_at;
+    async entryData(log, from, to) {
+      if (log === ROOT_LOG) return rootHeads.slice(from, to).map(headEntry);
+      return (logs.get(log)?.entries ?? []).slice(from, to).map((r) => r.receiptHash);
+    },
+
+    async closedUntil() {
+      return closedUntil;
+    },
+    async closePeriod(periodEnd) {
+      if (closedUntil !== undefined && periodEnd < closedUntil) throw new Error(`closed_until is ${closedUntil}; cannot close at the earlier ${periodEnd}`);
+      closedUntil = periodEnd;
+    },
+    async grownLogs(periodEnd) {
+      const grown = [...logs.entries()].filter(([, log]) => log.state.pendingSince !== undefined && log.state.pendingSince < periodEnd);
+      return grown
+        .sort(([a], [b]) => compareTenantIds(a, b))
+        .map(([tenantId, { state }]) => ({ tenantId, prevTreeSize: state.headSize, prevHeadIndex: state.lastHeadIndex }));
+    },
+    async sizeAt(tenantId, time) {
+      const entries = logs.get(tenantId)?.entries ?? [];
+      return countBefore(entries.length, (i) => entries[i]!.statement.received_at, time);
+    },
+    async commitSeal(seal) {
+      const problem = sealOrderError(history.at(-1), seal, rootHeads.length);
+      if (problem) throw problem;
+      write(rootTiles, seal.rootWrites);
+      for (const stored of seal.heads) {
+        rootHeads.push(stored);
+        const log = logs.get(stored.head.tenant_id)!;
+        log.heads.push(stored);
+        const next = log.entries[stored.head.tree_size];
+        log.state = { ...log.state, headSize: stored.head.tree_size, lastHeadIndex: stored.headIndex, pendingSince: next?.statement.received_at };
       }
+      const checkpoint: StoredCheckpoint = {
+        seq: history.length,
+        note: seal.note,
+        tree_size: seal.rootSize,
+        period_start: seal.period_start,
+        period_end: seal.period_end,
+        sealed_at: seal.sealed_at,
+      };
+      history.push(checkpoint);
+      return { ...checkpoint };
+    },
+    async earliestPending() {
+      let earliest: string | undefined;
+      for (const { state } of logs.values()) if (state.pendingSince !== undefined && (earliest === undefined || state.pendingSince < earliest)) earliest = state.pendingSince;
       return earliest;
     },
-    async putCheckpoint(checkpoint, periodHeads) {
-      const problem = checkpointOrderError(checkpointList.at(-1), checkpoint);
-      if (problem) throw problem;
-      checkpointList.push(checkpoint);
-      heads.set(checkpoint.period_start, [...periodHeads]);
-    },
+
     async latestCheckpoint() {
-      return checkpointList.at(-1);
+      const latest = history.at(-1);
+      return latest && { ...latest };
     },
-    async checkpointAt(time) {
-      return checkpointList.find((c) => c.period_start <= time && time < c.period_end);
+    async checkpoints(from, to) {
+      return history.slice(from, to).map((c) => ({ ...c }));
     },
-    async checkpoints(from, to, limit) {
-      return checkpointList
-        .filter((c) => (from === undefined || c.period_end > from) && (to === undefined || c.period_start < to))
-        .slice(0, limit);
+    async updateNote(seq, note) {
+      const checkpoint = history[seq];
+      if (!checkpoint) throw new Error(`no checkpoint ${seq}`);
+      checkpoint.note = note;
     },
-    async tenantHeads(periodStart) {
-      return heads.get(periodStart) ?? [];
+
+    async headFor(tenantId, periodStart) {
+      return logs.get(tenantId)?.heads.find((h) => h.head.period_start === periodStart);
     },
+    async headCovering(tenantId, leafIndex) {
+      const heads = logs.get(tenantId)?.heads ?? [];
+      return heads.find((h) => h.head.prev_tree_size <= leafIndex && leafIndex < h.head.tree_size);
+    },
+    async lastHead(tenantId) {
+      return logs.get(tenantId)?.heads.at(-1);
+    },
+    async heads(tenantId, after, limit) {
+      const heads = logs.get(tenantId)?.heads ?? [];
+      return heads.filter((h) => after === undefined || h.headIndex > after).slice(0, limit);
+    },
+    async headAt(headIndex) {
+      return rootHeads[headIndex];
+    },
+
     async putKey(jwk) {
       if (!keyMap.has(jwk.kid)) keyMap.set(jwk.kid, jwk);
     },
     async keys() {
       return [...keyMap.values()];
+    },
+    async acquireSealLease(holder, now, ttlMs) {
+      if (lease && lease.holder !== holder && lease.until > now) return false;
+      lease = { holder, until: now + ttlMs };
+      return true;
+    },
+    async releaseSealLease(holder) {
+      if (lease?.holder === holder) lease = undefined;
     },
     async close() {},
   };

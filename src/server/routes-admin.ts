@@ -3,15 +3,19 @@ import { authenticate, presentedKey } from './auth.js';
 import type { Handler } from './context.js';
 import { json, notFound } from '../transport/web-handler.js';
 import { jwkToSpkiPem } from './signers/keys.js';
+import type { StoredCheckpoint } from './types.js';
 
-/** `POST /admin/seal`: seals the open period now (and any that ended before). */
+const summary = ({ seq: _, note: __, ...c }: StoredCheckpoint) => c;
+
+/** `POST /admin/seal`: seals the open period now (and any that ended before); concurrent calls share one seal. */
 export const seal: Handler = async (request, _url, ctx) => {
   authenticate(ctx.ring, presentedKey(request), 'admin');
   const sealed = await ctx.sealer.sealNow();
-  return json(200, { sealed, latest: ctx.sealer.latest() ?? null });
+  const { note, checkpoint } = await ctx.latestNote();
+  return json(200, { sealed: sealed.map(summary), latest: checkpoint ? { ...summary(checkpoint), note } : null });
 };
 
-/** JWKS of every key this log has signed with (§6). Public: an auditor still pins the key out of band. */
+/** JWKS of every key this log has signed receipts with (§7). Public: an auditor still pins the key out of band. */
 export const jwks: Handler = async (_request, _url, ctx) =>
   json(200, { keys: await ctx.publicKeys() }, { 'cache-control': 'public, max-age=300' });
 
@@ -29,12 +33,16 @@ export const pem: Handler = async (_request, _url, ctx, [rawKid]) => {
   });
 };
 
-export const healthz: Handler = async (_request, _url, ctx) =>
-  json(200, {
+export const healthz: Handler = async (_request, _url, ctx) => {
+  const latest = ctx.sealer.latest();
+  const step = ctx.now.ignoredStep?.() ?? 0;
+  return json(200, {
     ok: true,
-    log_id: ctx.logId,
+    origin: ctx.origin,
     key_id: ctx.signer.keyId,
     period_seconds: ctx.periodSeconds,
     open_period_start: formatTime(ctx.sealer.openPeriodStart()),
-    latest_checkpoint: ctx.sealer.latest()?.period_end ?? null,
+    latest_checkpoint: latest ? { tree_size: latest.tree_size, period_end: latest.period_end } : null,
+    clock: step > 0 ? { ok: false, ignored_forward_step_ms: Math.round(step) } : { ok: true },
   });
+};

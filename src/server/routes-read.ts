@@ -1,14 +1,18 @@
-import { formatTime, parseTime, tenantHeadHash } from '../protocol/index.js';
+/** The read routes of a tenant (read scope, §8): evidence, `/verify`, the period export, heads. */
+import { b64uEncode, parseTime } from '../protocol/index.js';
+import type { ExportHeader, ExportLine } from '../protocol/index.js';
 import { EVENT_ID } from '../schema/index.js';
+import { frontierFromTiles } from '../tlog/tile-proofs.js';
 import { authenticate, presentedKey, tenantOf } from './auth.js';
 import type { Context, Handler } from './context.js';
-import { proofOf } from './evidence.js';
+import { evidenceOf, proofIn } from './evidence.js';
+import { receiptFor } from './ingest.js';
+import { storeTiles } from './tile-source.js';
 import { HttpError, badRequest, json, notFound } from '../transport/web-handler.js';
-import type { LeafCursor } from './types.js';
+import { ROOT_LOG, type StoredHead } from './types.js';
 
 const PAGE = 500;
-/** Sorts after every RFC 3339 time: the open end of the open period. */
-const OPEN_END = '~';
+const encoder = new TextEncoder();
 
 async function findRecord(request: Request, url: URL, ctx: Context, rawId: string) {
   const key = authenticate(ctx.ring, presentedKey(request), 'read');
@@ -21,95 +25,145 @@ async function findRecord(request: Request, url: URL, ctx: Context, rawId: strin
 
 export const evidence: Handler = async (request, url, ctx, [id]) => {
   const record = await findRecord(request, url, ctx, id!);
-  return json(200, await ctx.evidenceOf(record));
+  return json(200, await evidenceOf(ctx, record));
 };
 
 export const verify: Handler = async (request, url, ctx, [id]) => {
   const record = await findRecord(request, url, ctx, id!);
-  return json(200, await ctx.verifyAnswer(await ctx.evidenceOf(record), await ctx.publicKeys()));
+  return json(200, await ctx.verifyAnswer(await evidenceOf(ctx, record), await ctx.publicKeys()));
 };
 
-/** NDJSON, one receipt per line in leaf order, streamed page by page so a large period never sits in memory. */
+/** `GET /head?tenant_id=&period_start=`: a tenant head with its inclusion in the latest checkpoint. */
+export const head: Handler = async (request, url, ctx) => {
+  const key = authenticate(ctx.ring, presentedKey(request), 'read');
+  const tenantId = tenantOf(key, url.searchParams.get('tenant_id'));
+  const stored = await headOfPeriod(ctx, tenantId, requiredTime(url, 'period_start'));
+  const { note, checkpoint } = await ctx.latestNote();
+  return json(200, {
+    tenant_head: stored.head,
+    head_index: stored.headIndex,
+    head_inclusion: await proofIn(ctx, ROOT_LOG, stored.headIndex, checkpoint!.tree_size),
+    checkpoint: note,
+  });
+};
+
+/** `GET /logs/<tenant>/heads`: NDJSON of every head of the tenant, oldest first (§5), streamed page by page. */
+export const heads: Handler = async (request, url, ctx, [rawTenant]) => {
+  const tenantId = logTenant(request, url, ctx, rawTenant!);
+  let after: number | undefined;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const page = await ctx.store.heads(tenantId, after, PAGE);
+      if (page.length > 0) {
+        controller.enqueue(encoder.encode(page.map((h) => `${JSON.stringify({ tenant_head: h.head, head_index: h.headIndex })}\n`).join('')));
+        after = page.at(-1)!.headIndex;
+      }
+      if (page.length < PAGE) controller.close();
+    },
+  });
+  return new Response(body, { headers: { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' } });
+};
+
+/**
+ * `GET /export?tenant_id=&period_start=[&events=true]` (§6.2): a header proving the
+ * head and the previous one in the latest checkpoint, with the tenant log's frontier
+ * at the previous head, then the period's receipts in leaf order, streamed page by
+ * page so a period of any size never sits in memory. Without `period_start`: the
+ * receipts no head covers yet, under a header whose `tenant_head` is null.
+ */
 export const exportPeriod: Handler = async (request, url, ctx) => {
   const key = authenticate(ctx.ring, presentedKey(request), 'read');
   const tenantId = tenantOf(key, url.searchParams.get('tenant_id'));
+  const events = booleanParam(url, 'events');
   const requested = url.searchParams.get('period_start');
-  let start: string;
-  let end: string;
-  if (requested === null) {
-    start = formatTime(ctx.sealer.openPeriodStart());
-    end = OPEN_END;
-  } else {
-    const checkpoint = await sealedPeriod(ctx, requested);
-    [start, end] = [checkpoint.period_start, checkpoint.period_end];
-  }
-  let cursor: LeafCursor | undefined;
-  const lines = new TextEncoder();
+  const current = requested === null ? undefined : await headOfPeriod(ctx, tenantId, requiredTime(url, 'period_start'));
+  const previousIndex = current ? current.head.prev_head_index : ((await ctx.store.lastHead(tenantId))?.headIndex ?? null);
+  const previous = previousIndex === null ? undefined : await ctx.store.headAt(previousIndex);
+  const { note, checkpoint } = await ctx.latestNote();
+  const rootSize = checkpoint?.tree_size ?? 0;
+  const inclusion = (h: StoredHead | undefined) => (h ? proofIn(ctx, ROOT_LOG, h.headIndex, rootSize) : null);
+  const from = previous?.head.tree_size ?? 0;
+  const to = current?.head.tree_size ?? (await ctx.store.logSize(tenantId));
+  const frontier = await frontierFromTiles(from, storeTiles(ctx.store, tenantId, ctx.tileCache));
+  const header: ExportHeader = {
+    v: 2,
+    kind: 'aegislog-export',
+    origin: ctx.origin,
+    tenant_head: current?.head ?? null,
+    head_index: current?.headIndex ?? null,
+    head_inclusion: await inclusion(current),
+    prev_head: previous?.head ?? null,
+    prev_head_index: previous?.headIndex ?? null,
+    prev_head_inclusion: await inclusion(previous),
+    frontier_b64url: frontier.map(b64uEncode),
+    checkpoint: note,
+  };
+  let next = from;
+  let started = false;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const page = await ctx.store.page(tenantId, start, end, cursor, PAGE);
-      if (page.length > 0) {
-        controller.enqueue(lines.encode(page.map((r) => `${JSON.stringify(r.receipt)}\n`).join('')));
-        cursor = page.at(-1)!.receipt;
+      if (!started) {
+        started = true;
+        controller.enqueue(encoder.encode(`${JSON.stringify(header)}\n`));
       }
-      if (page.length < PAGE) controller.close();
+      const page = next < to ? await ctx.store.records(tenantId, next, to, PAGE) : [];
+      const lines: string[] = [];
+      for (const record of page) {
+        const line: ExportLine = { ...(await receiptFor(ctx, record)), leaf_index: record.leafIndex, ...(events ? { event: record.event } : {}) };
+        lines.push(`${JSON.stringify(line)}\n`);
+      }
+      if (lines.length > 0) controller.enqueue(encoder.encode(lines.join('')));
+      next += page.length;
+      if (page.length === 0 || next >= to) controller.close();
     },
   });
   return new Response(body, {
     headers: {
       'content-type': 'application/x-ndjson; charset=utf-8',
       'cache-control': 'no-store',
-      'aegislog-period-start': start,
-      'aegislog-period-end': end === OPEN_END ? '' : end,
-      'aegislog-sealed': String(end !== OPEN_END),
+      'aegislog-period-start': current?.head.period_start ?? '',
+      'aegislog-period-end': current?.head.period_end ?? '',
+      'aegislog-sealed': String(current !== undefined),
     },
   });
 };
 
-export const checkpoints: Handler = async (request, url, ctx) => {
-  authenticate(ctx.ring, presentedKey(request), 'read');
-  const from = timeParam(url, 'from');
-  const to = timeParam(url, 'to');
-  const limitText = url.searchParams.get('limit');
-  const limit = limitText === null ? 1000 : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('limit must be an integer in [1, 1000]', 'limit');
-  return json(200, { checkpoints: await ctx.store.checkpoints(from, to, limit) });
-};
-
-/** Extension: a tenant's signed head of a sealed period, for auditing an export without fetching evidence. */
-export const head: Handler = async (request, url, ctx) => {
-  const key = authenticate(ctx.ring, presentedKey(request), 'read');
-  const tenantId = tenantOf(key, url.searchParams.get('tenant_id'));
-  const requested = url.searchParams.get('period_start');
-  if (requested === null) throw badRequest('period_start is required', 'period_start');
-  const checkpoint = await sealedPeriod(ctx, requested);
-  const heads = await ctx.store.tenantHeads(checkpoint.period_start);
-  const index = heads.findIndex((h) => h.tenant_id === tenantId);
-  if (index < 0) throw notFound(`tenant ${tenantId} has no receipts in the period starting ${checkpoint.period_start}`);
-  return json(200, { tenant_head: heads[index], tenant_inclusion: proofOf(index, heads.map(tenantHeadHash)), checkpoint });
-};
-
-async function sealedPeriod(ctx: Context, periodStart: string) {
-  parseTime(periodStart, 'period_start');
-  const checkpoint = await ctx.store.checkpointAt(periodStart);
-  if (!checkpoint || checkpoint.period_start !== periodStart) throw notFound(`no sealed period starts at ${periodStart}`);
-  return checkpoint;
+async function headOfPeriod(ctx: Context, tenantId: string, periodStart: string): Promise<StoredHead> {
+  const found = await ctx.store.headFor(tenantId, periodStart);
+  if (!found) throw notFound(`tenant ${tenantId} has no head for a sealed period starting at ${periodStart} (not sealed yet, or no receipts in it)`);
+  return found;
 }
 
-function timeParam(url: URL, name: string): string | undefined {
+/** The tenant of a `/logs/<tenant_id>/...` route, which needs a read key for that tenant. */
+export function logTenant(request: Request, url: URL, ctx: Context, rawTenant: string): string {
+  const key = authenticate(ctx.ring, presentedKey(request), 'read');
+  return tenantOf(key, decodeURIComponentSafe(rawTenant, 'tenant_id'));
+}
+
+function requiredTime(url: URL, name: string): string {
   const value = url.searchParams.get(name);
-  if (value === null) return undefined;
+  if (value === null) throw badRequest(`${name} is required`, name);
   parseTime(value, name);
   return value;
 }
 
-function decodeSegment(raw: string, field: string): string {
-  let value: string;
+function booleanParam(url: URL, name: string): boolean {
+  const value = url.searchParams.get(name);
+  if (value === null || value === 'false') return false;
+  if (value === 'true') return true;
+  throw badRequest(`${name} must be true or false`, name);
+}
+
+function decodeURIComponentSafe(raw: string, field: string): string {
   try {
-    value = decodeURIComponent(raw);
+    return decodeURIComponent(raw);
   } catch {
     throw new HttpError(400, 'bad_request', `${field} is not valid percent-encoding`, field);
   }
+}
+
+function decodeSegment(raw: string, field: string): string {
+  const value = decodeURIComponentSafe(raw, field);
   if (!EVENT_ID.test(value)) throw badRequest(`${field} must be 1–128 of [A-Za-z0-9._:-]`, field);
   return value;
 }

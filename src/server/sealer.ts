@@ -1,128 +1,184 @@
-import { b64uEncode, canonicalBytes, checkpointHash, formatTime, parseTime, SIGNING_ALG, tenantHeadHash } from '../protocol/index.js';
-import type { CheckpointV1, CheckpointStatementV1, TenantHeadV1 } from '../protocol/index.js';
-import { merkleRoot } from '../tlog/merkle.js';
-import { SealLock } from './lock.js';
-import type { Signer, Store } from './types.js';
-
 /**
- * Periods and sealing (PROTOCOL.md §4).
+ * Periods and sealing (PROTOCOL.md §4.2–§4.4).
  *
  * Natural boundaries are multiples of the period since the Unix epoch (so a
  * 86400 s period is the UTC day). A period is `[start, end)`: `start` is where
- * the previous checkpoint ended (the first one starts at the boundary at or
- * before the first receipt); `end` is the next natural boundary, or the moment
- * `sealNow()` was called. After an early seal at time t the open period is
- * `[t, next boundary)`. A run of periods without a single receipt is sealed as
- * one empty checkpoint that ends on a boundary, so a server that was down for
- * long writes one checkpoint for the gap, not one per period.
+ * the last sealed period ended (the first one starts at the boundary at or
+ * before the first entry); `end` is the next natural boundary, or the moment
+ * `sealNow()` was called. A run of periods in which no log grew is sealed as one
+ * checkpoint that ends on a boundary, so a server that was down for long writes
+ * one history entry for the gap, not one per period.
  *
- * `received_at` is `max(now, end of the last seal)`, chosen and committed
- * under a shared lock that sealing takes exclusively: no receipt is ever
- * issued inside a sealed period, even if the clock steps back.
+ * A seal first closes its period in the store (`closed_until`): from then on no
+ * sequencer issues a `received_at` below its end, so each grown log's size at
+ * the end is a fixed prefix, read from the log's own order, and ingest never
+ * waits. Then it reads each head's root from tiles, appends the heads to the
+ * root log and signs one note. A crash between the close and the commit leaves
+ * `closed_until` past the last sealed period: the next seal finishes that period.
  */
+import { b64uEncode, formatTime, parseTime, tenantHeadHash } from '../protocol/index.js';
+import type { TenantHead } from '../protocol/index.js';
+import { leafHash } from '../tlog/merkle.js';
+import { appendLeafHashes, edgeTilesOf } from '../tlog/tile-append.js';
+import { rootFromTiles, type TileSource } from '../tlog/tile-proofs.js';
+import { overlaySource, storeTiles } from './tile-source.js';
+import { ROOT_LOG, type Store, type StoredCheckpoint, type StoredHead } from './types.js';
+
 export interface SealerOptions {
   store: Store;
-  signer: Signer;
   periodMs: number;
   now: () => number;
-  logId: string;
+  /** The checkpoint body for a root log of `size` with `root` (§4.4), signed by every note key of the log. */
+  signCheckpoint(size: number, root: Uint8Array): Promise<string>;
+  /** Called with each checkpoint a seal wrote (witness submission, logs). Errors are the callee's. */
+  onSealed?: (checkpoint: StoredCheckpoint) => void;
 }
+
+/** How long a sealer's lease lasts without renewal; a lease whose holder died is taken over after it. */
+const LEASE_MS = 60_000;
 
 export type Sealer = ReturnType<typeof createSealer>;
 
-export function createSealer({ store, signer, periodMs, now, logId }: SealerOptions) {
-  const lock = new SealLock();
-  let latest: CheckpointV1 | undefined;
-  /** Before the first checkpoint, the earliest receipt time seen: where the first period starts. */
-  let firstReceipt: number | undefined;
+export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }: SealerOptions) {
+  const holder = crypto.randomUUID();
   const floor = (ms: number) => Math.floor(ms / periodMs) * periodMs;
-  const lastEnd = () => (latest ? parseTime(latest.period_end) : undefined);
+  let latest: StoredCheckpoint | undefined;
+  /** Where the open period starts, as last read from the store; undefined before any entry and any seal. */
+  let openStart: number | undefined;
+  /** The seal running now; callers that arrive meanwhile join it (five concurrent `/admin/seal` seal once). */
+  let running: { kind: 'due' | 'now'; done: Promise<StoredCheckpoint[]> } | undefined;
 
-  async function sealPeriod(start: number, end: number, sealedAt: number): Promise<CheckpointV1> {
-    const [periodStart, periodEnd] = [formatTime(start), formatTime(end)];
-    const heads: TenantHeadV1[] = [];
-    for (const tenantId of await store.tenantsIn(periodStart, periodEnd)) {
-      const leaves = await store.leaves(tenantId, periodStart, periodEnd);
-      const root = b64uEncode(merkleRoot(leaves));
-      heads.push({ v: 1, tenant_id: tenantId, period_start: periodStart, period_end: periodEnd, tree_size: leaves.length, root_b64url: root });
+  async function refresh(): Promise<void> {
+    latest = await store.latestCheckpoint();
+    const closed = await store.closedUntil();
+    if (latest) openStart = parseTime(latest.period_end);
+    else {
+      const first = await store.earliestPending();
+      openStart = first === undefined ? (closed === undefined ? undefined : floor(parseTime(closed))) : floor(parseTime(first));
     }
-    const statement: CheckpointStatementV1 = {
-      v: 1,
-      log_id: logId,
+  }
+
+  /** Seals `[start, end)`: close, heads from tiles, root-log append, one signed note, one commit. */
+  async function sealPeriod(start: number, end: number, sealedAt: number): Promise<StoredCheckpoint> {
+    const [periodStart, periodEnd] = [formatTime(start), formatTime(end)];
+    await store.closePeriod(periodEnd);
+    const rootSize = await store.logSize(ROOT_LOG);
+    const heads: StoredHead[] = [];
+    for (const grown of await store.grownLogs(periodEnd)) {
+      const treeSize = await store.sizeAt(grown.tenantId, periodEnd);
+      if (treeSize <= grown.prevTreeSize) continue; // grew only after periodEnd (a missed period sealed late)
+      const root = await rootFromTiles(treeSize, storeTiles(store, grown.tenantId));
+      const head: TenantHead = {
+        v: 2,
+        tenant_id: grown.tenantId,
+        period_start: periodStart,
+        period_end: periodEnd,
+        tree_size: treeSize,
+        root_b64url: b64uEncode(root),
+        prev_tree_size: grown.prevTreeSize,
+        prev_head_index: grown.prevHeadIndex,
+      };
+      heads.push({ head, headIndex: rootSize + heads.length });
+    }
+    const rootTiles = storeTiles(store, ROOT_LOG);
+    const edge: Uint8Array[] = [];
+    const edgeRefs = edgeTilesOf(rootSize);
+    (await rootTiles.read(edgeRefs)).forEach((bytes, i) => (edge[edgeRefs[i]!.level] = bytes));
+    const entries = new Uint8Array(32 * heads.length);
+    heads.forEach((h, i) => entries.set(leafHash(tenantHeadHash(h.head)), 32 * i));
+    const { size, writes } = appendLeafHashes(rootSize, edge, entries);
+    const root = await rootFromTiles(size, overlaySource(writes, rootTiles));
+    const note = await signCheckpoint(size, root);
+    const checkpoint = await store.commitSeal({
       period_start: periodStart,
       period_end: periodEnd,
-      tree_size: heads.length,
-      root_b64url: b64uEncode(merkleRoot(heads.map(tenantHeadHash))),
-      prev_b64url: latest ? b64uEncode(checkpointHash(latest)) : null,
       sealed_at: formatTime(sealedAt),
-      key_id: signer.keyId,
-      signing_alg: SIGNING_ALG,
-    };
-    const checkpoint: CheckpointV1 = { ...statement, signature_b64url: b64uEncode(await signer.sign(canonicalBytes(statement))) };
-    await store.putCheckpoint(checkpoint, heads);
+      heads,
+      rootWrites: writes,
+      rootSize: size,
+      note,
+    });
     latest = checkpoint;
+    openStart = end;
+    onSealed?.(checkpoint);
     return checkpoint;
   }
 
-  /** Start of the open period as the store has it: where the last checkpoint ended, else the boundary before the first receipt (none yet: undefined). */
-  async function storedOpenStart(): Promise<number | undefined> {
-    const end = lastEnd();
-    if (end !== undefined) return end;
-    const first = await store.earliestReceipt('');
-    return first === undefined ? undefined : floor(parseTime(first));
-  }
-
-  /** Seals every period that ended by `t`. Runs under the exclusive lock. */
-  async function sealEnded(t: number): Promise<CheckpointV1[]> {
-    const sealed: CheckpointV1[] = [];
+  /** Seals every period that ended by `t`. */
+  async function sealEnded(t: number): Promise<StoredCheckpoint[]> {
+    const sealed: StoredCheckpoint[] = [];
     for (;;) {
-      const start = await storedOpenStart();
-      if (start === undefined) return sealed;
+      await refresh();
+      if (openStart === undefined) return sealed;
+      const start = openStart;
+      const closed = await store.closedUntil();
       let end = floor(start) + periodMs;
-      if (end > t) return sealed;
-      const first = await store.earliestReceipt(formatTime(start));
-      const firstMs = first === undefined ? Infinity : parseTime(first);
-      if (firstMs >= end) end = floor(Math.min(firstMs, t)); // an empty run: one checkpoint up to the last boundary before activity
+      if (closed !== undefined && parseTime(closed) > start) {
+        end = parseTime(closed); // a seal that closed its period and stopped before its commit: finish that period
+      } else {
+        if (end > t) return sealed;
+        const first = await store.earliestPending();
+        const firstMs = first === undefined ? Infinity : parseTime(first);
+        if (firstMs >= end) end = Math.max(end, floor(Math.min(firstMs, t))); // an empty run: one checkpoint up to the last boundary before activity
+      }
       sealed.push(await sealPeriod(start, end, t));
     }
   }
 
+  /** Runs a seal under the lease, one at a time in this process; a caller of the same kind joins the one running. */
+  function exclusive(kind: 'due' | 'now', body: () => Promise<StoredCheckpoint[]>): Promise<StoredCheckpoint[]> {
+    if (running?.kind === kind) return running.done;
+    const previous = running?.done.catch(() => []) ?? Promise.resolve([]);
+    const done = previous.then(async () => {
+      if (!(await store.acquireSealLease(holder, now(), LEASE_MS))) return []; // another process seals
+      try {
+        return await body();
+      } finally {
+        await store.releaseSealLease(holder);
+      }
+    });
+    const entry = { kind, done };
+    running = entry;
+    void done.finally(() => {
+      if (running === entry) running = undefined;
+    }).catch(() => {});
+    return done;
+  }
+
   return {
-    async load(): Promise<void> {
-      latest = await store.latestCheckpoint();
-      const first = latest ? undefined : await store.earliestReceipt('');
-      firstReceipt = first === undefined ? undefined : parseTime(first);
-    },
+    load: refresh,
     latest: () => latest,
+    /** Start of the open period: where the last seal ended, else the boundary before the first entry (none yet: now's). */
+    openPeriodStart(): number {
+      return openStart ?? floor(now());
+    },
     /** When the open period ends: after that, `sealDue()` has work. */
     openPeriodEnd(): number {
-      return floor(lastEnd() ?? firstReceipt ?? now()) + periodMs;
+      return floor(openStart ?? now()) + periodMs;
     },
-    /** Start of the open period: where the last checkpoint ended, else the boundary before the first receipt (or `now`). */
-    openPeriodStart(): number {
-      return lastEnd() ?? floor(firstReceipt ?? now());
-    },
-    /** Runs `issue` with a `received_at` (ms) that no seal can overtake before `issue` settles. */
-    withReceiptTime<T>(issue: (receivedAt: number) => Promise<T>): Promise<T> {
-      return lock.shared(() => {
-        const receivedAt = Math.max(now(), lastEnd() ?? -Infinity);
-        if (latest === undefined) firstReceipt = Math.min(firstReceipt ?? receivedAt, receivedAt);
-        return issue(receivedAt);
-      });
+    /** Records that an entry was logged at `receivedAt` (ms): before any seal, the first entry fixes where the first period starts. */
+    noteEntry(receivedAt: number): void {
+      if (openStart === undefined || (latest === undefined && floor(receivedAt) < openStart)) openStart = floor(receivedAt);
     },
     /** Seals every period that has ended; idempotent. */
-    sealDue(): Promise<CheckpointV1[]> {
-      return lock.exclusive(() => sealEnded(now()));
+    sealDue(): Promise<StoredCheckpoint[]> {
+      return exclusive('due', () => sealEnded(now()));
     },
-    /** Seals the ended periods and then the open one, ending it now. `sealed` is empty when there was nothing open to seal. */
-    sealNow(): Promise<CheckpointV1[]> {
-      return lock.exclusive(async () => {
+    /**
+     * Seals the ended periods and then the open one, ending it now, when some log grew
+     * in it: a seal that would append no head signs nothing new (§4.4), so calls in a
+     * row do not cut the history into empty slivers. Empty when there was nothing to seal.
+     */
+    sealNow(): Promise<StoredCheckpoint[]> {
+      return exclusive('now', async () => {
         const t = now();
         const sealed = await sealEnded(t);
-        const start = (await storedOpenStart()) ?? floor(t);
-        if (start < t) sealed.push(await sealPeriod(start, t, t));
+        await refresh();
+        const pending = await store.earliestPending();
+        if (openStart !== undefined && openStart < t && pending !== undefined && parseTime(pending) < t) sealed.push(await sealPeriod(openStart, t, t));
         return sealed;
       });
     },
   };
 }
+

@@ -1,29 +1,54 @@
-import { AegisLogError, sha256 } from '../protocol/index.js';
-import type { CheckpointV1 } from '../protocol/index.js';
+import { AegisLogError, parseTime, sha256 } from '../protocol/index.js';
+import { EMPTY_TREE_ROOT, formatCheckpoint } from '../tlog/checkpoint.js';
+import { isKeyName, signNote } from '../tlog/note.js';
 import { keyRing } from './auth.js';
 import { keyBudget } from './rate-limit.js';
 import type { ApiKeyConfig } from './auth.js';
+import { guardedClock } from './clock.js';
 import { DEFAULT_LIMITS } from './context.js';
 import type { Context, Handler, Limits } from './context.js';
-import { evidenceBuilder } from './evidence.js';
+import { logNoteSigners } from './note-signers.js';
 import { HttpError, clientError, errorBody, json } from '../transport/web-handler.js';
 import { healthz, jwks, pem, seal } from './routes-admin.js';
 import { CORS_ROUTES, beacon, corsHeaders, crossOrigin, ingestBatch, ingestOne, preflight } from './routes-ingest.js';
-import { checkpoints, evidence, exportPeriod, head, verify } from './routes-read.js';
+import { checkpoint, checkpoints, consistency, rootTile, tenantTile, vkeys } from './routes-log.js';
+import { evidence, exportPeriod, head, heads, verify } from './routes-read.js';
 import { createSealer } from './sealer.js';
+import { TileCache } from './tile-source.js';
 import { verifyAnswerer } from './verify-answer.js';
-import type { Signer, Store } from './types.js';
+import type { Signer, Store, StoredCheckpoint } from './types.js';
 
 export interface ServerOptions {
   signer: Signer;
   store: Store;
   keys: readonly ApiKeyConfig[];
+  /**
+   * The log's identity (§4.4): the first line of every checkpoint and the name of
+   * its note keys, a scheme-less URL without spaces or `+` such as
+   * `evidence.acme.example/log`. Keep it fixed for the life of the log.
+   */
+  origin: string;
+  /**
+   * The Ed25519 note key's 32-byte private seed (§4.4); keep it beside the receipt
+   * key (a Worker secret on the edge). Without one, a new key is made at each start,
+   * so checkpoints of earlier runs no longer verify under the log's current vkeys:
+   * for tests and demos only.
+   */
+  noteKey?: Uint8Array;
   /** Period length in seconds (default 86400: the UTC day). Periods are aligned to the Unix epoch. */
   period?: number;
-  /** Clock in epoch milliseconds (default `Date.now`); tests inject one to cross period boundaries. */
+  /** Wall clock in epoch milliseconds (default `Date.now`); tests inject one to cross period boundaries. */
   now?: () => number;
-  /** `log_id` written into every checkpoint (default "aegislog"). Keep it fixed for the life of the log. */
-  logId?: string;
+  /** Monotonic clock in milliseconds (default `performance.now`), against which forward jumps of `now` are measured. */
+  monotonicNow?: () => number;
+  /**
+   * A forward step of the wall clock beyond this (ms, default 60000) relative to the
+   * monotonic clock is not followed until it is corrected or the server restarts
+   * (see docs/server.md, "Clock"). `Infinity` follows every step, which is the
+   * default when `now` is given without `monotonicNow` (an injected clock has no
+   * monotonic twin to measure it against).
+   */
+  maxClockStep?: number;
   limits?: Partial<Limits>;
   /** SHA-256 for event digests, receipt hashes and presented API keys (default @noble/hashes; the Node entry passes node:crypto's). */
   sha256?: (data: Uint8Array) => Uint8Array;
@@ -44,11 +69,11 @@ export interface AegisServer {
   (request: Request): Promise<Response>;
   fetch(request: Request): Promise<Response>;
   /** Settles once the store is loaded and the periods that ended while the server was down are sealed; gives those checkpoints. */
-  ready: Promise<CheckpointV1[]>;
-  /** Seals every period that has ended. Idempotent. */
-  sealDue(): Promise<CheckpointV1[]>;
-  /** Seals the open period now (what `POST /admin/seal` does). */
-  sealNow(): Promise<CheckpointV1[]>;
+  ready: Promise<StoredCheckpoint[]>;
+  /** Seals every period that has ended. Idempotent; concurrent calls share one seal. */
+  sealDue(): Promise<StoredCheckpoint[]>;
+  /** Seals the open period now (what `POST /admin/seal` does); concurrent calls share one seal. */
+  sealNow(): Promise<StoredCheckpoint[]>;
   /** Epoch ms at which the open period ends: when a host timer should call `sealDue()`. */
   nextSealAt(): number;
 }
@@ -61,11 +86,17 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/beacon', handler: beacon },
   { method: 'GET', path: /^\/verify\/([^/]+)$/, handler: verify },
   { method: 'GET', path: /^\/evidence\/([^/]+)$/, handler: evidence },
-  { method: 'GET', path: '/export', handler: exportPeriod },
-  { method: 'GET', path: '/checkpoints', handler: checkpoints },
   { method: 'GET', path: '/head', handler: head },
+  { method: 'GET', path: '/export', handler: exportPeriod },
+  { method: 'GET', path: /^\/logs\/([^/]+)\/heads$/, handler: heads },
+  { method: 'GET', path: /^\/logs\/([^/]+)\/tile\/(.+)$/, handler: tenantTile },
+  { method: 'GET', path: '/checkpoint', handler: checkpoint },
+  { method: 'GET', path: /^\/tile\/.+$/, handler: rootTile },
+  { method: 'GET', path: '/checkpoints', handler: checkpoints },
+  { method: 'GET', path: '/proof/consistency', handler: consistency },
   { method: 'POST', path: '/admin/seal', handler: seal },
   { method: 'GET', path: '/.well-known/aegislog/keys.json', handler: jwks },
+  { method: 'GET', path: '/.well-known/aegislog/vkeys', handler: vkeys },
   { method: 'GET', path: /^\/keys\/([^/]+)\.pem$/, handler: pem },
   { method: 'GET', path: '/healthz', handler: healthz },
 ];
@@ -78,11 +109,20 @@ export function createServer(options: ServerOptions): AegisServer {
   const { signer, store } = options;
   const period = options.period ?? 86400;
   if (!Number.isInteger(period) || period < 1) throw new AegisLogError('ERR_CONFIG', 'period must be a whole number of seconds ≥ 1', { field: 'period' });
-  const now = options.now ?? Date.now;
+  if (!isKeyName(options.origin)) {
+    throw new AegisLogError('ERR_CONFIG', 'origin must be a non-empty name without spaces or "+", such as evidence.example.com/log', { field: 'origin' });
+  }
   const onError = options.onError ?? ((error, id) => console.error(`aegislog: internal error ${id}`, error));
-  const logId = options.logId ?? 'aegislog';
+  const report = (error: unknown) => onError(error, crypto.randomUUID());
+  const maxStep = options.maxClockStep ?? (options.now && !options.monotonicNow ? Infinity : 60_000);
+  const now = guardedClock(options.now ?? Date.now, options.monotonicNow ?? (() => performance.now()), maxStep, (step) =>
+    report(new AegisLogError('ERR_CLOCK_STEP', `the wall clock stepped ${Math.round(step / 1000)} s ahead of the monotonic clock; receipts keep the monotonic time until it is corrected or the server restarts`)),
+  );
   const hash = options.sha256 ?? sha256;
-  const sealer = createSealer({ store, signer, periodMs: period * 1000, now, logId });
+  const notes = logNoteSigners(options.origin, signer, options.noteKey ?? crypto.getRandomValues(new Uint8Array(32)));
+  const signCheckpoint = async (size: number, root: Uint8Array) => signNote(formatCheckpoint(options.origin, size, root), (await notes).signers);
+  const sealer = createSealer({ store, periodMs: period * 1000, now, signCheckpoint });
+  let emptyNote: Promise<string> | undefined;
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const budget = keyBudget({ perSecond: limits.keyRatePerSecond, burst: limits.keyRateBurst }, now);
   const ctx: Context = {
@@ -92,16 +132,28 @@ export function createServer(options: ServerOptions): AegisServer {
     ring: keyRing(options.keys, hash, budget),
     limits,
     isPublicOrigin: publicOriginCheck(options.publicOrigins),
-    logId,
+    origin: options.origin,
     periodSeconds: period,
-    evidenceOf: evidenceBuilder(store),
-    verifyAnswer: verifyAnswerer(now),
-    publicKeys: () => store.keys(),
+    tileCache: new TileCache(),
+    now,
     sha256: hash,
+    onError: report,
+    logged: (receivedAt) => sealer.noteEntry(parseTime(receivedAt)),
+    unsaved: new Map(),
+    verifyAnswer: verifyAnswerer(now, async () => (await notes).vkeys.join('\n')),
+    publicKeys: () => store.keys(),
+    vkeys: async () => (await notes).vkeys.map((v) => `${v}\n`).join(''),
+    async latestNote() {
+      const latest = await store.latestCheckpoint();
+      if (latest) return { note: latest.note, checkpoint: latest };
+      // Before the first seal the root log is empty: its checkpoint is the empty tree's, signed once.
+      return { note: await (emptyNote ??= signCheckpoint(0, EMPTY_TREE_ROOT)), checkpoint: undefined };
+    },
   };
 
   const ready = (async () => {
     await store.putKey(await signer.publicJwk());
+    await notes;
     await sealer.load();
     return sealer.sealDue();
   })();
@@ -112,11 +164,8 @@ export function createServer(options: ServerOptions): AegisServer {
     try {
       url = new URL(request.url);
       await ready;
-      if (now() >= sealer.openPeriodEnd()) {
-        // A period ended since the last request: seal it first. A failure here (say, KMS unreachable)
-        // must not refuse ingests; the next request tries again.
-        await sealer.sealDue().catch((error) => onError(error, crypto.randomUUID()));
-      }
+      // A period ended since the last seal: seal it beside this request, never before it (ingest never waits for a seal).
+      if (now() >= sealer.openPeriodEnd()) sealer.sealDue().catch(report);
       return await dispatch(request, url);
     } catch (error) {
       return errorResponse(error, request, url);

@@ -1,7 +1,10 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
-import type { CheckpointV1, EcPublicJwk, Receipt, TenantHeadV1, WireEvent } from '../protocol/index.js';
-import { checkpointOrderError } from './store-rules.js';
-import type { PutOutcome, Store, StoredRecord } from './types.js';
+import { AegisLogError, SIGNING_ALG } from '../protocol/index.js';
+import type { EcPublicJwk, TenantHead, WireEvent } from '../protocol/index.js';
+import { edgeTilesOf, type TileWrite } from '../tlog/tile-append.js';
+import { EMPTY_LOG, planAppend, type LogState } from './sequence.js';
+import { countBefore, headEntry, sealOrderError } from './store-rules.js';
+import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type Store, type StoredCheckpoint, type StoredHead, type StoredRecord } from './types.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -11,168 +14,326 @@ export interface SqliteStoreOptions {
    */
   synchronous?: 'full' | 'normal';
   /**
-   * Called before each write of a seal, inside its transaction. For crash tests
-   * only: a hook that kills the process shows that a seal is all or nothing.
+   * Called inside a seal's transaction before each of its writes (root-log tiles,
+   * heads, the checkpoint). For crash tests only: a hook that kills the process
+   * shows that a seal is all or nothing.
    */
-  beforeSealWrite?: (step: 'checkpoint' | 'head', index: number) => void;
+  beforeSealWrite?: (step: 'tile' | 'head' | 'checkpoint', index: number) => void;
 }
 
+/** `PRAGMA user_version` of this layout. Version 1 folders (an `events` table) are refused. */
+const SCHEMA_VERSION = 2;
+
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
+CREATE TABLE IF NOT EXISTS records (
   tenant_id TEXT NOT NULL,
+  leaf_index INTEGER NOT NULL,
   event_id TEXT NOT NULL,
   received_at TEXT NOT NULL,
-  event_json TEXT NOT NULL,
-  receipt_json TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  signature TEXT,
   receipt_hash BLOB NOT NULL,
-  UNIQUE (tenant_id, event_id)
+  event_json TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS events_leaf_order ON events (tenant_id, received_at, event_id);
-CREATE INDEX IF NOT EXISTS events_time ON events (received_at);
-CREATE TABLE IF NOT EXISTS checkpoints (
-  period_start TEXT PRIMARY KEY,
-  period_end TEXT NOT NULL UNIQUE,
-  checkpoint_json TEXT NOT NULL
+CREATE UNIQUE INDEX IF NOT EXISTS records_leaf ON records (tenant_id, leaf_index);
+CREATE UNIQUE INDEX IF NOT EXISTS records_id ON records (tenant_id, event_id);
+CREATE TABLE IF NOT EXISTS logs (
+  tenant_id TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  last_received_at TEXT,
+  head_size INTEGER NOT NULL,
+  last_head_index INTEGER,
+  pending_since TEXT
 );
-CREATE TABLE IF NOT EXISTS tenant_heads (
+CREATE INDEX IF NOT EXISTS logs_pending ON logs (pending_since) WHERE pending_since IS NOT NULL;
+CREATE TABLE IF NOT EXISTS tiles (
+  log TEXT NOT NULL,
+  level INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (log, level, idx)
+);
+CREATE TABLE IF NOT EXISTS heads (
+  head_index INTEGER PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
   period_start TEXT NOT NULL,
-  position INTEGER NOT NULL,
-  head_json TEXT NOT NULL,
-  PRIMARY KEY (period_start, position)
+  tree_size INTEGER NOT NULL,
+  head_json TEXT NOT NULL
 );
+CREATE UNIQUE INDEX IF NOT EXISTS heads_period ON heads (tenant_id, period_start);
+CREATE UNIQUE INDEX IF NOT EXISTS heads_size ON heads (tenant_id, tree_size);
+CREATE TABLE IF NOT EXISTS checkpoints (
+  seq INTEGER PRIMARY KEY,
+  period_start TEXT NOT NULL UNIQUE,
+  period_end TEXT NOT NULL UNIQUE,
+  tree_size INTEGER NOT NULL,
+  sealed_at TEXT NOT NULL,
+  note TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS signing_keys (kid TEXT PRIMARY KEY, jwk_json TEXT NOT NULL);
 `;
 
-type Row = { event_json: string; receipt_json: string; receipt_hash: Uint8Array };
+type RecordRow = {
+  tenant_id: string;
+  leaf_index: number;
+  event_id: string;
+  received_at: string;
+  digest: string;
+  key_id: string;
+  trace_id: string;
+  signature: string | null;
+  receipt_hash: Uint8Array;
+  event_json: string;
+};
+type LogRow = { size: number; last_received_at: string | null; head_size: number; last_head_index: number | null; pending_since: string | null };
+type CheckpointRow = Omit<StoredCheckpoint, never>;
 
 /**
- * SQLite through better-sqlite3 (Node only; WAL). Concurrent `putRecords`
- * calls that arrive in the same turn of the event loop share one transaction
- * (group commit), and each call resolves only after that commit.
+ * The embedded store: SQLite through better-sqlite3 (Node only; WAL). Appends
+ * and signature writes that arrive in the same turn of the event loop share one
+ * transaction (group commit), and each call resolves only after that commit.
+ * One process owns the file (`aegislog dev` holds the folder's lock), so the
+ * event loop is the sequencer and the seal lease is the process's own.
  */
 export async function sqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<Store> {
   const { default: Database } = await import('better-sqlite3');
   const db: SqliteDatabase = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-  db.pragma('busy_timeout = 5000');
-  db.pragma('cache_size = -65536'); // 64 MiB: the (tenant_id, event_id) index takes random inserts
-  db.exec(SCHEMA);
+  try {
+    refuseVersion1(db, path);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    db.pragma('busy_timeout = 5000');
+    db.pragma('cache_size = -65536'); // 64 MiB: the (tenant_id, event_id) index takes random inserts
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 
-  const insert = db.prepare(
-    'INSERT INTO events (tenant_id, event_id, received_at, event_json, receipt_json, receipt_hash) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-  );
-  const byId = db.prepare('SELECT event_json, receipt_json, receipt_hash FROM events WHERE tenant_id = ? AND event_id = ?');
-  const leafHashes = db
-    .prepare('SELECT receipt_hash FROM events WHERE tenant_id = ? AND received_at >= ? AND received_at < ? ORDER BY received_at, event_id')
-    .pluck();
-  const pageAfter = db.prepare(
-    `SELECT event_json, receipt_json, receipt_hash FROM events WHERE tenant_id = ? AND received_at >= ? AND received_at < ?
-     AND (received_at, event_id) > (?, ?) ORDER BY received_at, event_id LIMIT ?`,
-  );
-  // BINARY collation compares UTF-8 bytes: the global tree's order (§4).
-  const tenants = db.prepare('SELECT DISTINCT tenant_id FROM events WHERE received_at >= ? AND received_at < ? ORDER BY tenant_id').pluck();
-  const earliest = db.prepare('SELECT min(received_at) FROM events WHERE received_at >= ?').pluck();
-  const latest = db.prepare('SELECT checkpoint_json FROM checkpoints ORDER BY period_start DESC LIMIT 1').pluck();
-  const atTime = db.prepare('SELECT checkpoint_json FROM checkpoints WHERE period_start <= ? AND period_end > ?').pluck();
-  const range = db
-    .prepare('SELECT checkpoint_json FROM checkpoints WHERE period_end > ? AND period_start < ? ORDER BY period_start LIMIT ?')
-    .pluck();
-  const insertCheckpoint = db.prepare('INSERT INTO checkpoints (period_start, period_end, checkpoint_json) VALUES (?, ?, ?)');
-  const insertHead = db.prepare('INSERT INTO tenant_heads (period_start, position, head_json) VALUES (?, ?, ?)');
-  const headsOf = db.prepare('SELECT head_json FROM tenant_heads WHERE period_start = ? ORDER BY position').pluck();
-  const insertKey = db.prepare('INSERT INTO signing_keys (kid, jwk_json) VALUES (?, ?) ON CONFLICT DO NOTHING');
-  const allKeys = db.prepare('SELECT jwk_json FROM signing_keys ORDER BY rowid').pluck();
-
-  const toRecord = (row: Row): StoredRecord => ({
-    event: JSON.parse(row.event_json) as WireEvent,
-    eventJson: row.event_json,
-    receipt: JSON.parse(row.receipt_json) as Receipt,
-    receiptHash: new Uint8Array(row.receipt_hash),
-  });
-
-  const insertAll = db.transaction((batches: (readonly StoredRecord[])[]) =>
-    batches.map((batch) =>
-      batch.map((record): PutOutcome => {
-        const r = record.receipt;
-        const info = insert.run(r.tenant_id, r.event_id, r.received_at, record.eventJson, JSON.stringify(r), record.receiptHash);
-        if (info.changes === 1) return { stored: true };
-        return { stored: false, existing: toRecord(byId.get(r.tenant_id, r.event_id) as Row) };
-      }),
+  const q = {
+    insert: db.prepare(
+      `INSERT INTO records (tenant_id, leaf_index, event_id, received_at, digest, key_id, trace_id, signature, receipt_hash, event_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
     ),
-  );
+    byId: db.prepare('SELECT * FROM records WHERE tenant_id = ? AND event_id = ?'),
+    byLeaf: db.prepare('SELECT * FROM records WHERE tenant_id = ? AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index LIMIT ?'),
+    timeAt: db.prepare('SELECT received_at FROM records WHERE tenant_id = ? AND leaf_index = ?').pluck(),
+    hashes: db.prepare('SELECT receipt_hash FROM records WHERE tenant_id = ? AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index').pluck(),
+    sign: db.prepare('UPDATE records SET signature = ? WHERE tenant_id = ? AND event_id = ? AND signature IS NULL'),
+    log: db.prepare('SELECT size, last_received_at, head_size, last_head_index, pending_since FROM logs WHERE tenant_id = ?'),
+    putLog: db.prepare(
+      `INSERT INTO logs (tenant_id, size, last_received_at, head_size, last_head_index, pending_since) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tenant_id) DO UPDATE SET size = excluded.size, last_received_at = excluded.last_received_at,
+       head_size = excluded.head_size, last_head_index = excluded.last_head_index, pending_since = excluded.pending_since`,
+    ),
+    grown: db.prepare('SELECT tenant_id, head_size, last_head_index FROM logs WHERE pending_since < ? ORDER BY tenant_id'),
+    earliest: db.prepare('SELECT min(pending_since) FROM logs WHERE pending_since IS NOT NULL').pluck(),
+    tile: db.prepare('SELECT data FROM tiles WHERE log = ? AND level = ? AND idx = ?').pluck(),
+    putTile: db.prepare('INSERT INTO tiles (log, level, idx, data) VALUES (?, ?, ?, ?) ON CONFLICT (log, level, idx) DO UPDATE SET data = excluded.data'),
+    rootSize: db.prepare('SELECT count(*) FROM heads').pluck(),
+    headRows: db.prepare('SELECT head_json FROM heads WHERE head_index >= ? AND head_index < ? ORDER BY head_index').pluck(),
+    putHead: db.prepare('INSERT INTO heads (head_index, tenant_id, period_start, tree_size, head_json) VALUES (?, ?, ?, ?, ?)'),
+    headFor: db.prepare('SELECT head_index, head_json FROM heads WHERE tenant_id = ? AND period_start = ?'),
+    headCovering: db.prepare('SELECT head_index, head_json FROM heads WHERE tenant_id = ? AND tree_size > ? ORDER BY tree_size LIMIT 1'),
+    lastHead: db.prepare('SELECT head_index, head_json FROM heads WHERE tenant_id = ? ORDER BY tree_size DESC LIMIT 1'),
+    headsAfter: db.prepare('SELECT head_index, head_json FROM heads WHERE tenant_id = ? AND head_index > ? ORDER BY head_index LIMIT ?'),
+    headAt: db.prepare('SELECT head_index, head_json FROM heads WHERE head_index = ?'),
+    latest: db.prepare('SELECT * FROM checkpoints ORDER BY seq DESC LIMIT 1'),
+    range: db.prepare('SELECT * FROM checkpoints WHERE seq >= ? AND seq < ? ORDER BY seq'),
+    putCheckpoint: db.prepare('INSERT INTO checkpoints (seq, period_start, period_end, tree_size, sealed_at, note) VALUES (?, ?, ?, ?, ?, ?)'),
+    setNote: db.prepare('UPDATE checkpoints SET note = ? WHERE seq = ?'),
+    meta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+    putMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    putKey: db.prepare('INSERT INTO signing_keys (kid, jwk_json) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+    keys: db.prepare('SELECT jwk_json FROM signing_keys ORDER BY rowid').pluck(),
+  };
 
-  type Job = { batch: readonly StoredRecord[]; resolve: (o: PutOutcome[]) => void; reject: (e: unknown) => void };
+  const stateOf = (tenantId: string): LogState => {
+    const row = q.log.get(tenantId) as LogRow | undefined;
+    if (!row) return EMPTY_LOG;
+    return {
+      size: row.size,
+      lastReceivedAt: row.last_received_at ?? undefined,
+      headSize: row.head_size,
+      lastHeadIndex: row.last_head_index,
+      pendingSince: row.pending_since ?? undefined,
+    };
+  };
+  const putState = (tenantId: string, s: LogState) =>
+    q.putLog.run(tenantId, s.size, s.lastReceivedAt ?? null, s.headSize, s.lastHeadIndex, s.pendingSince ?? null);
+  const writeTiles = (log: string, writes: readonly TileWrite[]) => {
+    for (const { tile, bytes } of writes) q.putTile.run(log, tile.level, tile.index, bytes);
+  };
+  const head = (row: { head_index: number; head_json: string } | undefined): StoredHead | undefined =>
+    row && { headIndex: row.head_index, head: JSON.parse(row.head_json) as TenantHead };
+
+  const appendOne = (request: AppendRequest): AppendOutcome[] => {
+    const { tenantId } = request;
+    const state = stateOf(tenantId);
+    const edge: Uint8Array[] = [];
+    for (const t of edgeTilesOf(state.size)) edge[t.level] = q.tile.get(tenantId, t.level, t.index) as Uint8Array;
+    const closed = (q.meta.get('closed_until') as string | undefined) ?? undefined;
+    const existing = (eventId: string) => toRecord(q.byId.get(tenantId, eventId) as RecordRow | undefined);
+    const plan = planAppend(request, state, closed, existing, edge);
+    for (const r of plan.added) {
+      const s = r.statement;
+      q.insert.run(tenantId, r.leafIndex, s.event_id, s.received_at, s.digest_b64url, s.key_id, r.trace_id, r.receiptHash, r.eventJson);
+    }
+    if (plan.added.length > 0) {
+      writeTiles(tenantId, plan.writes);
+      putState(tenantId, plan.state);
+    }
+    return plan.outcomes;
+  };
+
+  // Group commit: every job queued in one turn of the event loop runs in one transaction.
+  type Job = { run: () => unknown; resolve: (value: never) => void; reject: (error: unknown) => void };
   let queue: Job[] = [];
+  const runAll = db.transaction((jobs: Job[]) => jobs.map((job) => job.run()));
   const flush = () => {
     const jobs = queue;
     queue = [];
     if (jobs.length === 0) return;
     try {
-      const outcomes = insertAll(jobs.map((j) => j.batch));
-      jobs.forEach((job, i) => job.resolve(outcomes[i]!));
+      const results = runAll(jobs);
+      jobs.forEach((job, i) => job.resolve(results[i] as never));
     } catch (error) {
       for (const job of jobs) job.reject(error);
     }
   };
-
-  const sealWrite = db.transaction((checkpoint: CheckpointV1, heads: readonly TenantHeadV1[]) => {
-    const previous = latest.get() as string | undefined;
-    const problem = checkpointOrderError(previous === undefined ? undefined : (JSON.parse(previous) as CheckpointV1), checkpoint);
-    if (problem) throw problem;
-    options.beforeSealWrite?.('checkpoint', 0);
-    insertCheckpoint.run(checkpoint.period_start, checkpoint.period_end, JSON.stringify(checkpoint));
-    heads.forEach((head, i) => {
-      options.beforeSealWrite?.('head', i);
-      insertHead.run(checkpoint.period_start, i, JSON.stringify(head));
+  const enqueue = <T>(run: () => T) =>
+    new Promise<T>((resolve, reject) => {
+      if (queue.length === 0) setImmediate(flush);
+      queue.push({ run, resolve: resolve as (value: never) => void, reject });
     });
+
+  const sealWrite = db.transaction((seal: SealCommit): StoredCheckpoint => {
+    const rootSize = q.rootSize.get() as number;
+    const problem = sealOrderError(checkpointOf(q.latest.get() as CheckpointRow | undefined), seal, rootSize);
+    if (problem) throw problem;
+    seal.rootWrites.forEach(({ tile, bytes }, i) => {
+      options.beforeSealWrite?.('tile', i);
+      q.putTile.run(ROOT_LOG, tile.level, tile.index, bytes);
+    });
+    for (const [i, { head: h, headIndex }] of seal.heads.entries()) {
+      options.beforeSealWrite?.('head', i);
+      q.putHead.run(headIndex, h.tenant_id, h.period_start, h.tree_size, JSON.stringify(h));
+      const state = stateOf(h.tenant_id);
+      const next = (q.timeAt.get(h.tenant_id, h.tree_size) as string | undefined) ?? undefined;
+      putState(h.tenant_id, { ...state, headSize: h.tree_size, lastHeadIndex: headIndex, pendingSince: next });
+    }
+    const seq = ((q.latest.get() as CheckpointRow | undefined)?.seq ?? -1) + 1;
+    options.beforeSealWrite?.('checkpoint', 0);
+    q.putCheckpoint.run(seq, seal.period_start, seal.period_end, seal.rootSize, seal.sealed_at, seal.note);
+    return { seq, note: seal.note, tree_size: seal.rootSize, period_start: seal.period_start, period_end: seal.period_end, sealed_at: seal.sealed_at };
   });
-  const parsed = <T>(json: unknown): T | undefined => (typeof json === 'string' ? (JSON.parse(json) as T) : undefined);
+
+  let lease: { holder: string; until: number } | undefined;
 
   return {
-    putRecords(batch) {
-      return new Promise((resolve, reject) => {
-        if (queue.length === 0) setImmediate(flush);
-        queue.push({ batch, resolve, reject });
+    append(request) {
+      return enqueue(() => appendOne(request));
+    },
+    putSignatures(signatures) {
+      return enqueue(() => {
+        for (const s of signatures) q.sign.run(s.signature_b64url, s.tenantId, s.eventId);
       });
     },
     async getRecord(tenantId, eventId) {
-      const row = byId.get(tenantId, eventId) as Row | undefined;
-      return row && toRecord(row);
+      return toRecord(q.byId.get(tenantId, eventId) as RecordRow | undefined);
     },
-    async leaves(tenantId, start, end) {
-      return (leafHashes.all(tenantId, start, end) as Uint8Array[]).map((b) => new Uint8Array(b));
+    async records(tenantId, from, to, limit) {
+      return (q.byLeaf.all(tenantId, from, to, limit) as RecordRow[]).map((row) => toRecord(row)!);
     },
-    async page(tenantId, start, end, after, limit) {
-      const rows = pageAfter.all(tenantId, start, end, after?.received_at ?? '', after?.event_id ?? '', limit) as Row[];
-      return rows.map(toRecord);
+    async logSize(log) {
+      return log === ROOT_LOG ? (q.rootSize.get() as number) : stateOf(log).size;
     },
-    async tenantsIn(start, end) {
-      return tenants.all(start, end) as string[];
+    async readTiles(log, refs) {
+      return refs.map((ref) => {
+        const data = q.tile.get(log, ref.level, ref.index) as Uint8Array | undefined;
+        if (!data || data.length < 32 * ref.width) throw new Error(`no tile ${ref.level}/${ref.index} of width ${ref.width} in log "${log}"`);
+        return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      });
     },
-    async earliestReceipt(from) {
-      return (earliest.get(from) as string | null) ?? undefined;
+    async entryData(log, from, to) {
+      if (log === ROOT_LOG) return (q.headRows.all(from, to) as string[]).map((json) => headEntry({ headIndex: 0, head: JSON.parse(json) as TenantHead }));
+      return (q.hashes.all(log, from, to) as Uint8Array[]).map((b) => new Uint8Array(b));
     },
-    async putCheckpoint(checkpoint, heads) {
-      sealWrite(checkpoint, heads);
+
+    async closedUntil() {
+      return (q.meta.get('closed_until') as string | undefined) ?? undefined;
     },
+    closePeriod(periodEnd) {
+      return enqueue(() => {
+        const current = q.meta.get('closed_until') as string | undefined;
+        if (current !== undefined && periodEnd < current) throw new Error(`closed_until is ${current}; cannot close at the earlier ${periodEnd}`);
+        q.putMeta.run('closed_until', periodEnd);
+      });
+    },
+    async grownLogs(periodEnd) {
+      return (q.grown.all(periodEnd) as { tenant_id: string; head_size: number; last_head_index: number | null }[]).map((r) => ({
+        tenantId: r.tenant_id,
+        prevTreeSize: r.head_size,
+        prevHeadIndex: r.last_head_index,
+      }));
+    },
+    async sizeAt(tenantId, time) {
+      // received_at never decreases along a log: a binary search over leaf indexes, O(log n) point reads.
+      return countBefore(stateOf(tenantId).size, (i) => q.timeAt.get(tenantId, i) as string, time);
+    },
+    async commitSeal(seal) {
+      // Entries the seal's heads cover were committed before the close; flush queued writes first so the order holds.
+      flush();
+      return sealWrite(seal);
+    },
+    async earliestPending() {
+      return (q.earliest.get() as string | null) ?? undefined;
+    },
+
     async latestCheckpoint() {
-      return parsed<CheckpointV1>(latest.get());
+      return checkpointOf(q.latest.get() as CheckpointRow | undefined);
     },
-    async checkpointAt(time) {
-      return parsed<CheckpointV1>(atTime.get(time, time));
+    async checkpoints(from, to) {
+      return (q.range.all(from, to) as CheckpointRow[]).map((row) => checkpointOf(row)!);
     },
-    async checkpoints(from, to, limit) {
-      return (range.all(from ?? '', to ?? '\uffff', limit) as string[]).map((json) => JSON.parse(json) as CheckpointV1);
+    async updateNote(seq, note) {
+      if (q.setNote.run(note, seq).changes !== 1) throw new Error(`no checkpoint ${seq}`);
     },
-    async tenantHeads(periodStart) {
-      return (headsOf.all(periodStart) as string[]).map((json) => JSON.parse(json) as TenantHeadV1);
+
+    async headFor(tenantId, periodStart) {
+      return head(q.headFor.get(tenantId, periodStart) as never);
     },
+    async headCovering(tenantId, leafIndex) {
+      const found = head(q.headCovering.get(tenantId, leafIndex) as never);
+      return found && found.head.prev_tree_size <= leafIndex ? found : undefined;
+    },
+    async lastHead(tenantId) {
+      return head(q.lastHead.get(tenantId) as never);
+    },
+    async heads(tenantId, after, limit) {
+      return (q.headsAfter.all(tenantId, after ?? -1, limit) as never[]).map((row) => head(row)!);
+    },
+    async headAt(headIndex) {
+      return head(q.headAt.get(headIndex) as never);
+    },
+
     async putKey(jwk) {
-      insertKey.run(jwk.kid, JSON.stringify(jwk));
+      q.putKey.run(jwk.kid, JSON.stringify(jwk));
     },
     async keys() {
-      return (allKeys.all() as string[]).map((json) => JSON.parse(json) as EcPublicJwk & { kid: string });
+      return (q.keys.all() as string[]).map((json) => JSON.parse(json) as EcPublicJwk & { kid: string });
+    },
+    async acquireSealLease(holder, now, ttlMs) {
+      if (lease && lease.holder !== holder && lease.until > now) return false;
+      lease = { holder, until: now + ttlMs };
+      return true;
+    },
+    async releaseSealLease(holder) {
+      if (lease?.holder === holder) lease = undefined;
     },
     async close() {
       if (queue.length > 0) flush();
@@ -180,3 +341,42 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     },
   };
 }
+
+function toRecord(row: RecordRow | undefined): StoredRecord | undefined {
+  if (!row) return undefined;
+  return {
+    event: JSON.parse(row.event_json) as WireEvent,
+    eventJson: row.event_json,
+    statement: {
+      v: 1,
+      tenant_id: row.tenant_id,
+      event_id: row.event_id,
+      digest_b64url: row.digest,
+      received_at: row.received_at,
+      key_id: row.key_id,
+      signing_alg: SIGNING_ALG,
+    },
+    trace_id: row.trace_id,
+    signature_b64url: row.signature,
+    receiptHash: new Uint8Array(row.receipt_hash),
+    leafIndex: row.leaf_index,
+  };
+}
+
+function checkpointOf(row: CheckpointRow | undefined): StoredCheckpoint | undefined {
+  return row && { seq: row.seq, note: row.note, tree_size: row.tree_size, period_start: row.period_start, period_end: row.period_end, sealed_at: row.sealed_at };
+}
+
+/** A folder written by a v1 server has an `events` table: its evidence stays verifiable, but this server writes v2 only. */
+function refuseVersion1(db: SqliteDatabase, path: string): void {
+  const v1 = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get();
+  if (v1) {
+    throw new AegisLogError(
+      'ERR_STORE_VERSION',
+      `${path} holds AegisLog protocol v1 evidence; this server writes v2 only: keep that folder (its evidence stays verifiable) and start on a new data folder`,
+    );
+  }
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) throw new AegisLogError('ERR_STORE_VERSION', `${path} was written by a newer AegisLog (schema ${version}); upgrade aegislog`);
+}
+

@@ -158,7 +158,7 @@ async function subtreeHashes(size: number, subtrees: readonly Subtree[], source:
 
 /** Root of the perfect tree over `count` (a power of two) consecutive hashes of a tile, reduced in place in words. */
 export function perfectRoot(tile: Uint8Array, first: number, count: number): Uint8Array {
-  if (count === 1) return tile.slice(32 * first, 32 * first + 32);
+  if (count === 1) return new Uint8Array(tile.subarray(32 * first, 32 * first + 32)); // a copy, and a plain Uint8Array even from a Node Buffer
   const words = new Int32Array(8 * count);
   for (let i = 0; i < count; i++) bytesToWords(tile.subarray(32 * (first + i), 32 * (first + i) + 32), words, 8 * i);
   for (let width = count; width > 1; width /= 2) {

@@ -28,7 +28,7 @@ export interface InProcess {
 export async function inProcessServer(): Promise<InProcess> {
   const store = memoryStore();
   const signer = await localSigner();
-  const server = createServer({ signer, store, keys: KEYS, onError: (e) => console.error('server error', e) });
+  const server = createServer({ signer, store, keys: KEYS, origin: 'client.test.example/log', onError: (e) => console.error('server error', e) });
   await server.ready;
   const calls: string[] = [];
   return {
@@ -43,12 +43,12 @@ export async function inProcessServer(): Promise<InProcess> {
   };
 }
 
-/** Event ids of the tenant's receipts in the open period, through `GET /export` (one receipt per line). */
+/** Event ids of the tenant's receipts not yet sealed, through `GET /export` (a header line, then one receipt per line). */
 export async function storedIds(fetchFn: FetchLike, base: string): Promise<string[]> {
   const response = await fetchFn(`${base}/export?tenant_id=${TENANT}`, { headers: { 'x-api-key': READ_KEY } });
   if (response.status !== 200) throw new Error(`export answered ${response.status}: ${await response.text()}`);
   const text = await response.text();
-  return text.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { event_id: string }).event_id);
+  return text.split('\n').filter(Boolean).slice(1).map((line) => (JSON.parse(line) as { event_id: string }).event_id);
 }
 
 /** Asserts helper: every id once, nothing else. */

@@ -16,7 +16,7 @@ export async function startServer(): Promise<RealServer> {
   const dir = await mkdtemp(join(tmpdir(), 'aegislog-client-'));
   const store = await sqliteStore(join(dir, 'aegislog.db'));
   const signer = await localSigner({ dir });
-  const server = createServer({ signer, store, keys: KEYS, onError: (e) => console.error('server error', e) });
+  const server = createServer({ signer, store, keys: KEYS, origin: 'client.test.example/log', onError: (e) => console.error('server error', e) });
   await server.ready;
   const http = await listen(server, { port: 0 });
   return {

@@ -33,7 +33,7 @@ function mapRedis(): RedisLike & { data: Map<string, string> } {
 }
 
 async function setup() {
-  const server = createServer({ signer: await localSigner(), store: memoryStore(), keys: [{ key: READ_KEY, tenant_id: 'acme', scope: 'read' }], onError: () => {} });
+  const server = createServer({ signer: await localSigner(), store: memoryStore(), origin: 'relay.test.example/log', keys: [{ key: READ_KEY, tenant_id: 'acme', scope: 'read' }], onError: () => {} });
   await server.ready;
   let apiDown = false;
   const upstreamKeys: (string | null)[] = [];

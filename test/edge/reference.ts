@@ -22,7 +22,7 @@ export async function startReference(origins: string[] = []): Promise<Reference>
     { key: READ_KEY, tenant_id: TENANT, scope: 'read' },
     { key: INGEST_KEY, tenant_id: TENANT, scope: 'ingest', origins },
   ];
-  const server = createServer({ signer: await localSigner(), store: memoryStore(), keys, onError: () => {} });
+  const server = createServer({ signer: await localSigner(), store: memoryStore(), keys, origin: 'edge.test.example/log', onError: () => {} });
   await server.ready;
   const served = await serve(server);
   const get = async (path: string) => {

@@ -64,7 +64,7 @@ describe('aegislog dev as a child process', () => {
       try {
         const [, url2] = await second.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
         expect(second.output()).toContain(receipt.key_id);
-        expect(second.output()).toMatch(/^sealed \S+ \.\. \S+ \(\d tenants?\)$/m); // a period that ended while it was down
+        expect(second.output()).toMatch(/^sealed \S+ \.\. \S+ \(root log size \d+\)$/m); // a period that ended while it was down
         const verified = (await (await fetch(`${url2}/verify/${receipt.event_id}`, { headers: { 'x-api-key': read } })).json()) as { status: string };
         expect(verified.status).toBe('verified');
         second.process.kill('SIGINT');

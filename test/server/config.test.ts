@@ -13,7 +13,7 @@ test.each([
   ['origins that are not strings', [{ ...good, origins: [1] }], /origins/],
   ['not an array', { keys: [] }, /array/],
 ])('a keys file with %s is refused at start with ERR_CONFIG', async (_, keys, message) => {
-  const options = { signer: await localSigner(), store: memoryStore(), keys: keys as ApiKeyConfig[] };
+  const options = { signer: await localSigner(), store: memoryStore(), keys: keys as ApiKeyConfig[], origin: 'config.test/log' };
   expect(() => createServer(options)).toThrow(message);
   try {
     createServer(options);
@@ -24,6 +24,10 @@ test.each([
 
 test('a period that is not a whole number of seconds ≥ 1 is refused', async () => {
   for (const period of [0, 1.5, -60]) {
-    expect(() => createServer({ signer: {} as never, store: memoryStore(), keys: [good], period })).toThrow(/period/);
+    expect(() => createServer({ signer: {} as never, store: memoryStore(), keys: [good], period, origin: 'config.test/log' })).toThrow(/period/);
   }
+});
+
+test.each(['', 'has space/log', 'plus+sign/log', 42])('an origin that is not a note key name (%j) is refused with ERR_CONFIG naming origin', async (origin) => {
+  expect(() => createServer({ signer: {} as never, store: memoryStore(), keys: [good], origin: origin as string })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'origin' }));
 });

@@ -5,6 +5,9 @@ import { createServer, listen, localSigner, memoryStore, sqliteStore } from '../
 import type { AegisServer, ApiKeyConfig, NodeServerHandle, ServerOptions, Signer, Store } from '../../src/server/node.js';
 
 export const TENANT = 'acme';
+export const ORIGIN = 'evidence.test.example/log';
+/** A fixed note key, so that a restarted server signs with the same Ed25519 key. */
+export const NOTE_KEY = new Uint8Array(32).fill(7);
 export const KEYS = {
   ingest: 'ingest-key-acme-0000000001',
   read: 'read-key-acme-000000000001',
@@ -48,12 +51,12 @@ export async function start(options: Partial<ServerOptions> & { sqlite?: boolean
   const store = options.store ?? (options.sqlite === false ? memoryStore() : await sqliteStore(join(dir, 'aegislog.db')));
   const signer = options.signer ?? (await localSigner({ dir }));
   const errors: unknown[] = [];
-  let origin = '';
+  let url = '';
   // Its own URL is its public origin (as `aegislog dev` does): known once it listens.
-  const server = createServer({ keys: KEY_CONFIG, onError: (e) => errors.push(e), publicOrigins: () => [origin], ...options, store, signer });
+  const server = createServer({ keys: KEY_CONFIG, origin: ORIGIN, noteKey: NOTE_KEY, onError: (e) => errors.push(e), publicOrigins: () => [url], ...options, store, signer });
   await server.ready;
   const http: NodeServerHandle = await listen(server, { port: 0 });
-  origin = http.url;
+  url = http.url;
   return {
     url: http.url,
     server,

@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { b64uEncode, canonicalBytes, eventDigest, receiptStatementOf } from '../../src/protocol/index.js';
 import type { Receipt } from '../../src/protocol/index.js';
 import { importPublicKey, verifySignature } from '../../src/verify/index.js';
@@ -44,7 +44,8 @@ describe('POST /ingest', () => {
     expect(receipt.key_id).toBe(s.signer.keyId);
     expect(await signatureValid(receipt)).toBe(true);
     const stored = await s.store.getRecord(TENANT, e.event_id as string);
-    expect(stored?.receipt).toEqual(receipt);
+    expect(stored?.statement).toEqual(receiptStatementOf(receipt));
+    expect(stored?.leafIndex).toBe(0);
     expect(stored?.eventJson).toBe(new TextDecoder().decode(canonicalBytes(e)));
   });
 
@@ -140,8 +141,29 @@ describe('POST /ingest', () => {
     const first = (await (await ingest(e)).json()) as Receipt;
     const again = (await (await ingest(e)).json()) as Receipt;
     expect(again).toEqual({ ...first, duplicate: true });
-    expect((await s.store.getRecord(TENANT, e.event_id as string))?.receipt).toEqual(first); // the store keeps the receipt as issued
+    await vi.waitFor(async () => expect((await s.store.getRecord(TENANT, e.event_id as string))?.signature_b64url).toBe(first.signature_b64url));
+    expect(await (await ingest(e)).json()).toEqual({ ...first, duplicate: true }); // the store keeps the signature as issued
     await expectError(await ingest({ ...e, prompt: 'changed' }), 409, 'conflict', 'event_id');
+  });
+
+  test('an identical resend without trace_id is a duplicate, never a conflict: trace_id defaults to the event_id (§2)', async () => {
+    const { trace_id: _, ...e } = event();
+    const first = (await (await ingest(e)).json()) as Receipt;
+    expect(first.trace_id).toBe(e.event_id);
+    const again = await ingest(e);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ ...first, duplicate: true });
+  });
+
+  test('a receipt whose signature was lost after its commit is signed again on its next read, over the same statement', async () => {
+    const e = event();
+    const first = (await (await ingest(e)).json()) as Receipt;
+    await vi.waitFor(async () => expect((await s.store.getRecord(TENANT, e.event_id as string))?.signature_b64url).toBe(first.signature_b64url));
+    const unsigned = { ...(await s.store.getRecord(TENANT, e.event_id as string))!, signature_b64url: null };
+    const { receiptFor } = await import('../../src/server/ingest.js');
+    const signedAgain = await receiptFor({ store: { ...s.store, getRecord: async () => unsigned }, signer: s.signer, unsaved: new Map() }, unsigned);
+    expect(receiptStatementOf(signedAgain)).toEqual(receiptStatementOf(first));
+    expect(await signatureValid(signedAgain)).toBe(true);
   });
 });
 

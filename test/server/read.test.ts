@@ -1,15 +1,21 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { canonicalBytes, checkpointStatementOf } from '../../src/protocol/index.js';
-import type { CheckpointV1, EvidenceBundleV1, Receipt } from '../../src/protocol/index.js';
+import { b64uDecode, receiptStatementOf } from '../../src/protocol/index.js';
+import type { CheckpointHistory, EvidenceBundle, ExportHeader, ExportLine, Receipt } from '../../src/protocol/index.js';
 import { memoryStore } from '../../src/server/index.js';
-import { importPublicKey, verifyEvidence, verifySignature } from '../../src/verify/index.js';
-import { KEYS, TENANT, clock, event, start } from './helpers.js';
+import { parseCheckpoint } from '../../src/tlog/checkpoint.js';
+import { verifyConsistency } from '../../src/tlog/merkle.js';
+import { parseTilePath } from '../../src/tlog/tiles.js';
+import { consistencyFromTiles, rootFromTiles } from '../../src/tlog/tile-proofs.js';
+import { importPublicKey } from '../../src/verify/index.js';
+import { verifyNote } from '../../src/verify/notes.js';
+import { bundleProblems, checkBundle, exportProblems, type Trust } from '../support/v2-check.js';
+import { KEYS, ORIGIN, TENANT, clock, event, start } from './helpers.js';
 import type { Running } from './helpers.js';
 
 const BOUNDARY = Date.UTC(2026, 10, 28, 0, 0, 0);
 const c = clock(BOUNDARY + 3_600_000);
 let s: Running;
-let pinned: Awaited<ReturnType<typeof importPublicKey>>;
+let trust: Trust;
 
 const FULL = {
   policy_context: { policy_name: 'credit', policy_version: '4.2.1', policy_hash: `sha256:${'ab'.repeat(32)}` },
@@ -27,20 +33,19 @@ async function ingest(e: Record<string, unknown>): Promise<Receipt> {
 
 beforeAll(async () => {
   s = await start({ now: c.now });
-  // The auditor's key, pinned out of band: taken from the signer, not from the server's JWKS.
-  pinned = await importPublicKey(await s.signer.publicJwk());
+  // The auditor's receipt key, pinned out of band: taken from the signer, not from the server's JWKS.
+  const vkeys = (await (await s.call('/.well-known/aegislog/vkeys', { key: null })).text()).trim().split('\n');
+  trust = { receiptKeys: await importPublicKey(await s.signer.publicJwk()), vkeys };
 });
 afterAll(() => s.stop());
 
 describe('GET /evidence and /verify', () => {
   test('a pending bundle over HTTP verifies with the offline verifier (digest and receipt signature only)', async () => {
     const receipt = await ingest(event());
-    const bundle = (await (await s.call(`/evidence/${receipt.event_id}`)).json()) as EvidenceBundleV1;
-    expect(bundle.status).toBe('pending');
+    const bundle = (await (await s.call(`/evidence/${receipt.event_id}`)).json()) as EvidenceBundle;
+    expect(bundle).toMatchObject({ v: 2, status: 'pending', origin: ORIGIN, leaf_index: 0 });
     expect(bundle.checkpoint).toBeUndefined();
-    const report = await verifyEvidence(bundle, { keys: pinned });
-    expect(report.ok).toBe(true);
-    expect(Object.keys(report.checks).sort()).toEqual(['digest', 'receipt_signature']);
+    expect(await checkBundle(bundle, trust)).toEqual({ digest: true, receipt_signature: true });
   });
 
   test('/verify answers what the Python SDK reads; pending before the seal, verified after', async () => {
@@ -53,12 +58,14 @@ describe('GET /evidence and /verify', () => {
     expect(pending.compliance.immutable_record).toBe(false);
 
     c.advance(86_400_000);
-    const verified = (await (await s.call(path)).json()) as Record<string, any>; // this request seals the ended day first
+    await s.server.sealDue();
+    const verified = (await (await s.call(path)).json()) as Record<string, any>;
     expect(verified.status).toBe('verified');
     expect(verified.event.event_id).toBe(receipt.event_id);
     expect(verified.cryptographic_proof.kms_signature_valid).toBe(true);
     expect(typeof verified.merkle_linkage.global_root_hash).toBe('string');
-    expect(verified.merkle_linkage).toMatchObject({ period_start: new Date(BOUNDARY).toISOString(), checkpoint_signature_valid: true });
+    expect(verified.merkle_linkage).toMatchObject({ period_start: new Date(BOUNDARY).toISOString(), leaf_index: 1, tree_size: 2, head_index: 0, checkpoint_signature_valid: true });
+    expect(verified.cryptographic_proof.received_at).toBe(receipt.received_at);
     expect(verified.verified_at).toBe(new Date(c.now()).toISOString());
     expect(verified.compliance).toEqual({
       time_machine_defense: true,
@@ -76,11 +83,10 @@ describe('GET /evidence and /verify', () => {
         performance_metrics: { latency_ms: false, confidence_score: false, input_tokens: false, output_tokens: false, anomaly_flags: false },
       },
     });
-    const sealed = (await (await s.call(`/evidence/${receipt.event_id}`)).json()) as EvidenceBundleV1;
-    expect(sealed.status).toBe('sealed');
-    const report = await verifyEvidence(sealed, { keys: pinned });
-    expect(report).toMatchObject({ ok: true, status: 'sealed' });
-    expect(Object.keys(report.checks).sort()).toEqual(['checkpoint_signature', 'digest', 'inclusion', 'period', 'receipt_signature', 'tenant_inclusion']);
+    const sealed = (await (await s.call(`/evidence/${receipt.event_id}`)).json()) as EvidenceBundle;
+    expect(sealed).toMatchObject({ v: 2, status: 'sealed', leaf_index: 1, head_index: 0, tenant_head: { v: 2, tree_size: 2, prev_tree_size: 0, prev_head_index: null } });
+    expect(Object.keys(await checkBundle(sealed, trust)).sort()).toEqual(['checkpoint_signature', 'digest', 'head_inclusion', 'inclusion', 'period', 'receipt_signature']);
+    expect(await bundleProblems(sealed, trust)).toEqual([]);
   });
 
   test('compliance flags are false where the contexts are missing or incomplete', async () => {
@@ -119,9 +125,9 @@ describe('GET /evidence and /verify', () => {
   });
 });
 
-describe('GET /export, /checkpoints, /head', () => {
-  test('/export streams the open period as NDJSON in leaf order, across pages', async () => {
-    c.advance(1); // a receipt at the very instant of a seal belongs to the next period: [start, end)
+describe('GET /export, /head, /logs/<tenant>/..., /checkpoints, /proof/consistency, tiles', () => {
+  test('/export of the open period: the entries no head covers, in leaf order, across pages, under a header with no head', async () => {
+    c.advance(1);
     await s.server.sealNow();
     const events = Array.from({ length: 1200 }, (_, i) => event({ event_id: `exp-${String(i).padStart(4, '0')}` }));
     for (let i = 0; i < events.length; i += 500) {
@@ -132,49 +138,125 @@ describe('GET /export, /checkpoints, /head', () => {
     const response = await s.call('/export');
     expect(response.headers.get('content-type')).toContain('application/x-ndjson');
     expect(response.headers.get('aegislog-sealed')).toBe('false');
-    const lines = (await response.text()).trimEnd().split('\n').map((l) => JSON.parse(l) as Receipt);
+    const [headerLine, ...rest] = (await response.text()).trimEnd().split('\n');
+    const header = JSON.parse(headerLine!) as ExportHeader;
+    expect(header).toMatchObject({ v: 2, kind: 'aegislog-export', origin: ORIGIN, tenant_head: null, head_index: null, prev_head: { tenant_id: TENANT } });
+    const lines = rest.map((l) => JSON.parse(l) as ExportLine);
     expect(lines.map((r) => r.event_id)).toEqual(events.map((e) => e.event_id));
-    const sorted = [...lines].sort((a, b) => (a.received_at < b.received_at ? -1 : a.received_at > b.received_at ? 1 : a.event_id < b.event_id ? -1 : 1));
-    expect(sorted).toEqual(lines);
+    expect(lines.map((r) => r.leaf_index)).toEqual(events.map((_, i) => header.prev_head!.tree_size + i));
+    expect(lines[0]!.event).toBeUndefined();
   });
 
-  test('/export of a sealed period; an unknown period → 404; a malformed one → 400', async () => {
+  test('/export of a sealed period proves itself: head and previous head in the checkpoint, frontier, every line (§6.2)', async () => {
     const [cp] = await s.server.sealNow();
-    const response = await s.call(`/export?period_start=${cp!.period_start}`);
+    const response = await s.call(`/export?period_start=${cp!.period_start}&events=true`);
     expect(response.headers.get('aegislog-period-end')).toBe(cp!.period_end);
-    expect((await response.text()).trimEnd().split('\n')).toHaveLength(1200);
+    const text = await response.text();
+    const [headerLine, ...lines] = text.trimEnd().split('\n');
+    expect(lines).toHaveLength(1200);
+    const header = JSON.parse(headerLine!) as ExportHeader;
+    expect(header.tenant_head).toMatchObject({ tree_size: header.prev_head!.tree_size + 1200, prev_tree_size: header.prev_head!.tree_size, prev_head_index: header.prev_head_index });
+    expect(header.frontier_b64url.length).toBeGreaterThan(0);
+    expect((JSON.parse(lines[0]!) as ExportLine).event).toMatchObject({ event_id: 'exp-0000' });
+    expect(await exportProblems(text, trust)).toEqual([]);
+    // Any line changed, dropped or moved, and the audit names it.
+    const tampered = [headerLine, ...lines.slice(0, 5), lines[6], lines[5], ...lines.slice(7)].join('\n');
+    expect((await exportProblems(tampered, trust)).length).toBeGreaterThan(0);
     expect((await s.call('/export?period_start=2020-01-01T00:00:00.000Z')).status).toBe(404);
     expect((await s.call('/export?period_start=yesterday')).status).toBe(400);
+    expect((await s.call(`/export?period_start=${cp!.period_start}&events=yes`)).status).toBe(400);
   });
 
-  test('/checkpoints: signed, oldest first, from/to/limit', async () => {
-    const all = ((await (await s.call('/checkpoints')).json()) as { checkpoints: CheckpointV1[] }).checkpoints;
-    expect(all.length).toBeGreaterThanOrEqual(3);
-    for (let i = 1; i < all.length; i++) expect(all[i]!.period_start).toBe(all[i - 1]!.period_end);
-    for (const cp of all) {
-      expect(await verifySignature({ key: pinned, signature: cp.signature_b64url, message: canonicalBytes(checkpointStatementOf(cp)) })).toBe(true);
-    }
-    const later = ((await (await s.call(`/checkpoints?from=${all[1]!.period_end}`)).json()) as { checkpoints: CheckpointV1[] }).checkpoints;
-    expect(later).toEqual(all.slice(2));
-    const early = ((await (await s.call(`/checkpoints?to=${all[1]!.period_start}&limit=1`)).json()) as { checkpoints: CheckpointV1[] }).checkpoints;
-    expect(early).toEqual(all.slice(0, 1));
-    expect((await s.call('/checkpoints?limit=0')).status).toBe(400);
-    expect((await s.call('/checkpoints?from=soon')).status).toBe(400);
-    expect((await s.call('/checkpoints', { key: KEYS.ingest })).status).toBe(403);
-  });
-
-  test('/head: the tenant head with its inclusion in the checkpoint', async () => {
-    const [first] = ((await (await s.call('/checkpoints')).json()) as { checkpoints: CheckpointV1[] }).checkpoints;
-    const answer = (await (await s.call(`/head?period_start=${first!.period_start}`)).json()) as Record<string, any>;
-    expect(answer.tenant_head).toMatchObject({ tenant_id: TENANT, period_start: first!.period_start });
-    expect(answer.checkpoint).toEqual(first);
-    expect(answer.tenant_inclusion).toMatchObject({ leaf_index: 0, tree_size: first!.tree_size });
-    expect((await s.call(`/head?period_start=${first!.period_start}`, { key: KEYS.otherRead })).status).toBe(404);
+  test('/head and /logs/<tenant>/heads: each head with its root-log index, proven in the latest checkpoint', async () => {
+    const lines = (await (await s.call(`/logs/${TENANT}/heads`)).text()).trimEnd().split('\n').map((l) => JSON.parse(l) as { tenant_head: ExportHeader['prev_head']; head_index: number });
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    lines.forEach((line, i) => expect(line.tenant_head!.prev_head_index).toBe(i === 0 ? null : lines[i - 1]!.head_index));
+    const answer = (await (await s.call(`/head?period_start=${lines[1]!.tenant_head!.period_start}`)).json()) as Record<string, any>;
+    expect(answer.tenant_head).toEqual(lines[1]!.tenant_head);
+    expect(answer.head_index).toBe(lines[1]!.head_index);
+    const note = await verifyNote(answer.checkpoint, { logs: trust.vkeys }, { origin: ORIGIN });
+    expect(note.logSignature.status).toBe('passed');
+    expect(answer.head_inclusion.tree_size).toBe(note.checkpoint!.size);
+    expect((await s.call(`/head?period_start=${lines[1]!.tenant_head!.period_start}`, { key: KEYS.otherRead })).status).toBe(404);
     expect((await s.call('/head')).status).toBe(400);
+    expect((await s.call(`/logs/${TENANT}/heads`, { key: KEYS.otherRead })).status).toBe(403);
+    expect((await s.call(`/logs/${TENANT}/heads`, { key: KEYS.ingest })).status).toBe(403);
+  });
+
+  test('/checkpoints is an offline history: public, signed notes, consistency between each pair, [from, to) by position', async () => {
+    const history = (await (await s.call('/checkpoints', { key: null })).json()) as CheckpointHistory;
+    expect(history).toMatchObject({ v: 2, origin: ORIGIN });
+    const all = history.checkpoints;
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    expect(all[0]!.consistency_b64url).toBeUndefined();
+    for (const [i, entry] of all.entries()) {
+      const note = await verifyNote(entry.note, { logs: trust.vkeys }, { origin: ORIGIN });
+      expect(note.logSignature.status).toBe('passed');
+      expect(note.checkpoint!.size).toBe(entry.tree_size);
+      if (i === 0) continue;
+      const before = parseCheckpoint(all[i - 1]!.note.split('\n\n')[0] + '\n');
+      expect(entry.period_start).toBe(all[i - 1]!.period_end);
+      if (before.size === entry.tree_size) expect(entry.consistency_b64url).toEqual([]);
+      else expect(verifyConsistency({ size1: before.size, size2: entry.tree_size, root1: before.root, root2: note.checkpoint!.root, proof: entry.consistency_b64url!.map((p) => b64uDecode(p)) })).toBe(true);
+    }
+    const later = (await (await s.call('/checkpoints?from=1')).json()) as CheckpointHistory;
+    expect(later.checkpoints).toEqual([{ ...all[1]!, consistency_b64url: undefined }, ...all.slice(2)].map((e) => JSON.parse(JSON.stringify(e))));
+    const one = (await (await s.call('/checkpoints?from=1&to=2')).json()) as CheckpointHistory;
+    expect(one.checkpoints.map((e) => e.tree_size)).toEqual([all[1]!.tree_size]);
+    expect((await s.call('/checkpoints?from=-1')).status).toBe(400);
+    expect((await s.call('/checkpoints?from=99999')).status).toBe(400);
+    const m = all[0]!.tree_size;
+    const n = all.at(-1)!.tree_size;
+    const proof = (await (await s.call(`/proof/consistency?from=${m}&to=${n}`, { key: null })).json()) as { path_b64url: string[] };
+    expect(proof.path_b64url).toEqual(all.length > 1 && m < n ? expect.any(Array) : []);
+    expect((await s.call(`/proof/consistency?from=${n}&to=${m}`)).status).toBe(n > m ? 400 : 200);
+    expect((await s.call(`/proof/consistency?from=1&to=${n + 1}`)).status).toBe(404);
+    expect((await s.call('/proof/consistency?to=1')).status).toBe(400);
+  });
+
+  test('tiles: the root log public and immutable, a tenant log for its read keys; /checkpoint is the latest note', async () => {
+    const note = await (await s.call('/checkpoint', { key: null })).text();
+    const body = parseCheckpoint(note.split('\n\n')[0] + '\n');
+    const tile = await s.call(`/tile/0/000.p/${body.size}`, { key: null });
+    expect(tile.status).toBe(200);
+    expect(tile.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(tile.headers.get('content-type')).toBe('application/octet-stream');
+    const source = { read: async (refs: readonly { level: number | 'entries'; index: number; width: number }[]) => Promise.all(refs.map(async (r) => {
+      const path = r.width === 256 ? `tile/${r.level}/${String(r.index).padStart(3, '0')}` : `tile/${r.level}/${String(r.index).padStart(3, '0')}.p/${r.width}`;
+      parseTilePath(path);
+      return new Uint8Array(await (await s.call(`/${path}`, { key: null })).arrayBuffer());
+    })) };
+    expect(await rootFromTiles(body.size, source)).toEqual(body.root);
+    expect(await consistencyFromTiles(1, body.size, source)).toBeDefined();
+    const entries = new Uint8Array(await (await s.call(`/tile/entries/000.p/${body.size}`, { key: null })).arrayBuffer());
+    expect(entries.length).toBe(34 * body.size);
+    expect([entries[0], entries[1]]).toEqual([0, 32]);
+    const size = await s.store.logSize(TENANT);
+    const tenantTile = await s.call(`/logs/${TENANT}/tile/0/000`);
+    expect(tenantTile.status).toBe(200);
+    expect(tenantTile.headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
+    expect((await tenantTile.arrayBuffer()).byteLength).toBe(8192);
+    expect((await s.call(`/logs/${TENANT}/tile/0/000`, { key: KEYS.otherRead })).status).toBe(403);
+    expect((await s.call(`/logs/${TENANT}/tile/0/000`, { key: null })).status).toBe(401);
+    expect((await s.call(`/logs/${TENANT}/tile/entries/000`)).status).toBe(200);
+    expect((await s.call(`/logs/${TENANT}/tile/0/999`)).status).toBe(404);
+    expect((await s.call(`/logs/${TENANT}/tile/0/x000/001`)).status).toBe(404);
+    expect((await s.call(`/tile/9/000.p/1`, { key: null })).status).toBe(404);
+    expect(size).toBeGreaterThan(1200);
+    const records = await s.store.records(TENANT, 0, 3, 3);
+    const bundle = new Uint8Array(await (await s.call(`/logs/${TENANT}/tile/entries/000`)).arrayBuffer());
+    expect(bundle.subarray(2, 34)).toEqual(records[0]!.receiptHash);
+    expect(receiptStatementOf((await s.store.getRecord(TENANT, records[0]!.statement.event_id))!.statement)).toEqual(records[0]!.statement);
   });
 });
 
 describe('keys and health', () => {
+  test('vkeys: the ECDSA note key (the receipt key) and the Ed25519 note key, named by the origin', async () => {
+    expect(trust.vkeys).toHaveLength(2);
+    expect(trust.vkeys[0]).toMatch(new RegExp(`^${ORIGIN.replace('.', '\\.')}\\+[0-9a-f]{8}\\+Aj`)); // 0x02 || SPKI
+    expect(trust.vkeys[1]).toMatch(new RegExp(`^${ORIGIN.replace('.', '\\.')}\\+[0-9a-f]{8}\\+A[Q-Za-f]`)); // 0x01 || pub32
+  });
+
   test('JWKS and PEM publish the signing key; its kid is the RFC 7638 thumbprint', async () => {
     const jwks = (await (await s.call('/.well-known/aegislog/keys.json', { key: null })).json()) as { keys: Record<string, string>[] };
     expect(jwks.keys).toHaveLength(1);
@@ -189,7 +271,7 @@ describe('keys and health', () => {
 
   test('/healthz', async () => {
     const health = (await (await s.call('/healthz', { key: null })).json()) as Record<string, unknown>;
-    expect(health).toMatchObject({ ok: true, key_id: s.signer.keyId, period_seconds: 86400 });
+    expect(health).toMatchObject({ ok: true, origin: ORIGIN, key_id: s.signer.keyId, period_seconds: 86400, clock: { ok: true } });
   });
 });
 

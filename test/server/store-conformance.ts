@@ -1,34 +1,53 @@
 import { describe, expect, test } from 'vitest';
-import { b64uEncode, canonicalize, sha256 } from '../../src/protocol/index.js';
-import type { CheckpointV1, Receipt, TenantHeadV1, WireEvent } from '../../src/protocol/index.js';
-import type { Store, StoredRecord } from '../../src/server/index.js';
+import { b64uEncode, canonicalBytes, canonicalize, formatTime, sha256, tenantHeadHash } from '../../src/protocol/index.js';
+import type { TenantHead, WireEvent } from '../../src/protocol/index.js';
+import type { NewEntry, SealCommit, Store, StoredHead } from '../../src/server/types.js';
+import { ROOT_LOG } from '../../src/server/types.js';
+import { leafHash, merkleRoot } from '../../src/tlog/merkle.js';
+import { appendLeafHashes, edgeTilesOf } from '../../src/tlog/tile-append.js';
+import { inclusionFromTiles, rootFromTiles, type TileSource } from '../../src/tlog/tile-proofs.js';
+import { inclusionProof } from '../../src/tlog/merkle.js';
 
-/** A record as the server would store it (the signature is a placeholder: stores never check it). */
-export function record(tenant: string, eventId: string, receivedAt: string, extra: Record<string, unknown> = {}): StoredRecord {
-  const event = { tenant_id: tenant, event_type: 't', event_id: eventId, trace_id: 'tr', ...extra } as WireEvent;
+const utf8 = new TextEncoder();
+const T = (h: number, ms = 0) => formatTime(Date.UTC(2026, 10, 28, h, 0, 0, ms));
+
+export function entry(tenant: string, eventId: string, extra: Record<string, unknown> = {}): NewEntry {
+  const event = { tenant_id: tenant, event_type: 't', event_id: eventId, trace_id: eventId, ...extra } as WireEvent;
   const eventJson = canonicalize(event);
-  const digest = b64uEncode(sha256(new TextEncoder().encode(eventJson)));
-  const receipt: Receipt = {
-    ok: true, v: 1, tenant_id: tenant, event_id: eventId, digest_b64url: digest, received_at: receivedAt,
-    key_id: 'k', signing_alg: 'ECDSA_SHA_256', trace_id: 'tr', signature_b64url: 'sig',
-  };
-  return { event, eventJson, receipt, receiptHash: sha256(new TextEncoder().encode(`${tenant}/${eventId}/${receivedAt}`)) };
+  return { event, eventJson, digest_b64url: b64uEncode(sha256(utf8.encode(eventJson))) };
 }
 
-export function checkpoint(start: string, end: string, extra: Partial<CheckpointV1> = {}): CheckpointV1 {
-  return {
-    v: 1, log_id: 'l', period_start: start, period_end: end, tree_size: 0, root_b64url: 'r', prev_b64url: null,
-    sealed_at: end, key_id: 'k', signing_alg: 'ECDSA_SHA_256', signature_b64url: 's', ...extra,
-  };
+const append = (store: Store, tenant: string, ids: string[], now: number, extra: Record<string, unknown> = {}) =>
+  store.append({ tenantId: tenant, entries: ids.map((id) => entry(tenant, id, extra)), now, keyId: 'k1', sha256 });
+
+const tiles = (store: Store, log: string): TileSource => ({ read: (refs) => store.readTiles(log, refs) });
+
+/** A seal as the sealer writes it, built here from the store's own reads. */
+export async function sealOf(store: Store, start: string, end: string): Promise<SealCommit> {
+  await store.closePeriod(end);
+  const rootSize = await store.logSize(ROOT_LOG);
+  const heads: StoredHead[] = [];
+  for (const grown of await store.grownLogs(end)) {
+    const size = await store.sizeAt(grown.tenantId, end);
+    const head: TenantHead = {
+      v: 2, tenant_id: grown.tenantId, period_start: start, period_end: end, tree_size: size,
+      root_b64url: b64uEncode(await rootFromTiles(size, tiles(store, grown.tenantId))),
+      prev_tree_size: grown.prevTreeSize, prev_head_index: grown.prevHeadIndex,
+    };
+    heads.push({ head, headIndex: rootSize + heads.length });
+  }
+  const edge: Uint8Array[] = [];
+  for (const t of edgeTilesOf(rootSize)) edge[t.level] = (await store.readTiles(ROOT_LOG, [t]))[0]!;
+  const hashes = new Uint8Array(32 * heads.length);
+  heads.forEach((h, i) => hashes.set(leafHash(tenantHeadHash(h.head)), 32 * i));
+  const { size, writes } = appendLeafHashes(rootSize, edge, hashes);
+  return { period_start: start, period_end: end, sealed_at: end, heads, rootWrites: writes, rootSize: size, note: `note ${size}\n` };
 }
 
-const head = (tenant: string, start: string, end: string): TenantHeadV1 => ({
-  v: 1, tenant_id: tenant, period_start: start, period_end: end, tree_size: 1, root_b64url: 'x',
-});
-
-const T = (h: number, ms = 0) => new Date(Date.UTC(2026, 10, 28, h, 0, 0, ms)).toISOString();
-
-/** The contract of `Store` (src/server/types.ts): every store passes all of it; a durable store (one `open` gives `reopen`) also survives a reopen. */
+/**
+ * The contract of `Store` (src/server/types.ts): every store passes all of it; a
+ * durable store (one `open` gives `reopen`) also keeps everything across a reopen.
+ */
 export function storeConformance(name: string, open: () => Promise<{ store: Store; reopen?: () => Promise<Store>; cleanup(): Promise<void> }>, durable = false) {
   describe(`Store conformance: ${name}`, () => {
     const withStore = (body: (store: Store, reopen?: () => Promise<Store>) => Promise<void>) => async () => {
@@ -41,88 +60,155 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       }
     };
 
-    test('stores new records, reports existing ones (also earlier in the same batch), reads them back exactly', withStore(async (store) => {
-      const a = record('acme', 'e1', T(1), { n: 1.5, s: 'é😀' });
-      const again = record('acme', 'e1', T(2), { n: 2 });
-      expect(await store.putRecords([a, record('acme', 'e2', T(1)), again])).toEqual([
-        { stored: true }, { stored: true }, { stored: false, existing: a },
-      ]);
-      const [outcome] = await store.putRecords([record('acme', 'e1', T(3))]);
-      expect(outcome).toEqual({ stored: false, existing: a });
+    test('append fixes received_at and leaf indexes in the commit; duplicates (also within a batch) come back as existing', withStore(async (store) => {
+      const first = await store.append({ tenantId: 'acme', entries: [entry('acme', 'e1', { s: 'é😀' }), entry('acme', 'e2'), entry('acme', 'e1')], now: Date.parse(T(1)), keyId: 'k1', sha256 });
+      expect(first.map((o) => o.stored)).toEqual([true, true, false]);
+      const [a, b] = first.map((o) => (o.stored ? o.record : o.existing));
+      expect([a!.leafIndex, b!.leafIndex]).toEqual([0, 1]);
+      expect(a!.statement).toEqual({ v: 1, tenant_id: 'acme', event_id: 'e1', digest_b64url: entry('acme', 'e1', { s: 'é😀' }).digest_b64url, received_at: T(1), key_id: 'k1', signing_alg: 'ECDSA_SHA_256' });
+      expect(a!.receiptHash).toEqual(sha256(canonicalBytes(a!.statement)));
+      expect(a!.signature_b64url).toBeNull();
+      const again = await append(store, 'acme', ['e1', 'e3'], Date.parse(T(2)));
+      expect(again[0]).toMatchObject({ stored: false, existing: { leafIndex: 0, statement: { received_at: T(1) } } });
+      expect(again[1]).toMatchObject({ stored: true, record: { leafIndex: 2 } });
       const back = await store.getRecord('acme', 'e1');
-      expect(back).toEqual(a);
-      expect(back!.eventJson).toBe(canonicalize(a.event));
+      expect(back).toMatchObject({ leafIndex: 0, eventJson: canonicalize(a!.event), statement: a!.statement });
       expect(await store.getRecord('acme', 'nope')).toBeUndefined();
-      // Same event_id, other tenant: a different record.
-      expect(await store.putRecords([record('beta', 'e1', T(1))])).toEqual([{ stored: true }]);
+      expect(await append(store, 'beta', ['e1'], Date.parse(T(1)))).toMatchObject([{ stored: true, record: { leafIndex: 0 } }]);
+      expect([await store.logSize('acme'), await store.logSize('beta'), await store.logSize('nobody')]).toEqual([3, 1, 0]);
     }));
 
-    test('leaves and pages in leaf order (received_at, then event_id) within [start, end)', withStore(async (store) => {
-      await store.putRecords([record('acme', 'b', T(2)), record('acme', 'a', T(2)), record('acme', 'z', T(1)), record('acme', 'late', T(3))]);
-      await store.putRecords([record('other', 'x', T(2))]);
-      const order = ['z', 'a', 'b'].map((id) => record('acme', id, id === 'z' ? T(1) : T(2)).receiptHash);
-      expect(await store.leaves('acme', T(0), T(3))).toEqual(order);
-      expect(await store.leaves('acme', T(3), T(4))).toHaveLength(1);
-      const first = await store.page('acme', T(0), T(3), undefined, 2);
-      expect(first.map((r) => r.receipt.event_id)).toEqual(['z', 'a']);
-      const rest = await store.page('acme', T(0), T(3), first[1]!.receipt, 2);
-      expect(rest.map((r) => r.receipt.event_id)).toEqual(['b']);
-      expect(await store.page('acme', T(0), T(3), rest[0]!.receipt, 2)).toEqual([]);
+    test('received_at never decreases along a log and never falls below closed_until', withStore(async (store) => {
+      await append(store, 'acme', ['a'], Date.parse(T(5)));
+      const back = await append(store, 'acme', ['b'], Date.parse(T(3))); // the clock stepped back
+      expect(back[0]).toMatchObject({ record: { statement: { received_at: T(5) } } });
+      await store.closePeriod(T(8));
+      expect(await store.closedUntil()).toBe(T(8));
+      expect(await append(store, 'acme', ['c'], Date.parse(T(6)))).toMatchObject([{ record: { statement: { received_at: T(8) } } }]);
+      expect(await append(store, 'newcomer', ['x'], Date.parse(T(1)))).toMatchObject([{ record: { statement: { received_at: T(8) } } }]);
+      await expect(store.closePeriod(T(7))).rejects.toThrow();
+      await store.closePeriod(T(8)); // idempotent
     }));
 
-    test('tenantsIn sorts bytewise; earliestReceipt finds the first at or after a time', withStore(async (store) => {
-      await store.putRecords([record('b', '1', T(2)), record('B', '1', T(2)), record('a-1', '1', T(5)), record('a.0', '1', T(2))]);
-      expect(await store.tenantsIn(T(0), T(3))).toEqual(['B', 'a.0', 'b']);
-      expect(await store.tenantsIn(T(0), T(9))).toEqual(['B', 'a-1', 'a.0', 'b']);
-      expect(await store.earliestReceipt('')).toBe(T(2));
-      expect(await store.earliestReceipt(T(3))).toBe(T(5));
-      expect(await store.earliestReceipt(T(6))).toBeUndefined();
+    test('signatures are kept once; records page in leaf order', withStore(async (store) => {
+      await append(store, 'acme', ['a', 'b', 'c', 'd'], Date.parse(T(1)));
+      await store.putSignatures([{ tenantId: 'acme', eventId: 'b', signature_b64url: 'sig-b' }]);
+      await store.putSignatures([{ tenantId: 'acme', eventId: 'b', signature_b64url: 'other' }]);
+      expect((await store.getRecord('acme', 'b'))!.signature_b64url).toBe('sig-b');
+      expect((await store.records('acme', 1, 4, 2)).map((r) => [r.leafIndex, r.statement.event_id, r.signature_b64url])).toEqual([[1, 'b', 'sig-b'], [2, 'c', null]]);
+      expect(await store.records('acme', 4, 10, 5)).toEqual([]);
     }));
 
-    test('checkpoints chain without gaps; duplicates and gaps are refused; lookups by time and range', withStore(async (store) => {
-      expect(await store.latestCheckpoint()).toBeUndefined();
-      const c1 = checkpoint(T(0), T(1));
-      const c2 = checkpoint(T(1), T(2), { tree_size: 2 });
-      await store.putCheckpoint(c1, []);
-      await store.putCheckpoint(c2, [head('a', T(1), T(2)), head('b', T(1), T(2))]);
-      await expect(store.putCheckpoint(checkpoint(T(1), T(3)), [])).rejects.toMatchObject({ code: 'ERR_ALREADY_SEALED' });
-      await expect(store.putCheckpoint(checkpoint(T(4), T(5)), [])).rejects.toMatchObject({ code: 'ERR_PERIOD_ORDER' });
-      expect(await store.latestCheckpoint()).toEqual(c2);
-      expect(await store.checkpointAt(T(1))).toEqual(c2);
-      expect(await store.checkpointAt(T(0, 999))).toEqual(c1);
-      expect(await store.checkpointAt(T(2))).toBeUndefined();
-      expect(await store.checkpoints(undefined, undefined, 10)).toEqual([c1, c2]);
-      expect(await store.checkpoints(T(1), undefined, 10)).toEqual([c2]);
-      expect(await store.checkpoints(undefined, T(1), 10)).toEqual([c1]);
-      expect(await store.checkpoints(undefined, undefined, 1)).toEqual([c1]);
-      expect((await store.tenantHeads(T(1))).map((h) => h.tenant_id)).toEqual(['a', 'b']);
-      expect(await store.tenantHeads(T(5))).toEqual([]);
+    test('tiles and entries grow with the log: roots and proofs match the receipt hashes', withStore(async (store) => {
+      const hashes: Uint8Array[] = [];
+      for (let i = 0; i < 7; i++) {
+        const out = await append(store, 'acme', Array.from({ length: 97 }, (_, j) => `e${i}-${j}`), Date.parse(T(1)) + i);
+        for (const o of out) if (o.stored) hashes.push(o.record.receiptHash);
+      }
+      expect(await store.logSize('acme')).toBe(679);
+      expect(await rootFromTiles(679, tiles(store, 'acme'))).toEqual(merkleRoot(hashes));
+      expect(await rootFromTiles(300, tiles(store, 'acme'))).toEqual(merkleRoot(hashes.slice(0, 300)));
+      expect(await inclusionFromTiles(513, 679, tiles(store, 'acme'))).toEqual(inclusionProof(513, hashes));
+      expect(await store.entryData('acme', 255, 258)).toEqual(hashes.slice(255, 258));
     }));
 
-    test('keys are kept once, in the order first seen', withStore(async (store) => {
+    test('a seal: grown logs, sizes at the boundary, heads in the root log, one checkpoint; order and repeats refused', withStore(async (store) => {
+      await append(store, 'b-tenant', ['1', '2'], Date.parse(T(1)));
+      await append(store, 'A-tenant', ['1'], Date.parse(T(1, 500)));
+      await store.closePeriod(T(2));
+      await append(store, 'b-tenant', ['3'], Date.parse(T(1))); // after the close: stamped at closed_until, outside the period
+      expect(await store.grownLogs(T(2))).toEqual([
+        { tenantId: 'A-tenant', prevTreeSize: 0, prevHeadIndex: null },
+        { tenantId: 'b-tenant', prevTreeSize: 0, prevHeadIndex: null },
+      ]);
+      expect(await store.sizeAt('b-tenant', T(2))).toBe(2);
+      expect(await store.earliestPending()).toBe(T(1));
+      const seal = await sealOf(store, T(0), T(2));
+      expect(seal.heads.map((h) => [h.head.tenant_id, h.head.tree_size, h.headIndex])).toEqual([['A-tenant', 1, 0], ['b-tenant', 2, 1]]);
+      const c0 = await store.commitSeal(seal);
+      expect(c0).toEqual({ seq: 0, note: 'note 2\n', tree_size: 2, period_start: T(0), period_end: T(2), sealed_at: T(2) });
+      await expect(store.commitSeal(seal)).rejects.toMatchObject({ code: 'ERR_ALREADY_SEALED' });
+      expect(await store.logSize(ROOT_LOG)).toBe(2);
+      expect(await store.entryData(ROOT_LOG, 0, 2)).toEqual(seal.heads.map((h) => tenantHeadHash(h.head)));
+      expect(await rootFromTiles(2, tiles(store, ROOT_LOG))).toEqual(merkleRoot(seal.heads.map((h) => tenantHeadHash(h.head))));
+      // What the seal covered is no longer pending; the entry after the close is.
+      expect(await store.grownLogs(T(4))).toEqual([{ tenantId: 'b-tenant', prevTreeSize: 2, prevHeadIndex: 1 }]);
+      expect(await store.earliestPending()).toBe(T(2));
+      const gap = await sealOf(store, T(3), T(4));
+      await expect(store.commitSeal(gap)).rejects.toMatchObject({ code: 'ERR_PERIOD_ORDER' });
+      const c1 = await store.commitSeal(await sealOf(store, T(2), T(4)));
+      expect(c1.seq).toBe(1);
+      expect(await store.earliestPending()).toBeUndefined();
+      expect((await store.latestCheckpoint())!.seq).toBe(1);
+      expect((await store.checkpoints(0, 5)).map((c) => c.seq)).toEqual([0, 1]);
+      expect((await store.checkpoints(1, 2)).map((c) => c.period_start)).toEqual([T(2)]);
+      await store.updateNote(1, 'note 3\n— more\n');
+      expect((await store.latestCheckpoint())!.note).toBe('note 3\n— more\n');
+    }));
+
+    test('heads by period, by leaf, last, paged, and by root-log index', withStore(async (store) => {
+      await append(store, 'acme', ['1', '2'], Date.parse(T(1)));
+      await store.commitSeal(await sealOf(store, T(0), T(2)));
+      await append(store, 'other', ['1'], Date.parse(T(2)));
+      await store.commitSeal(await sealOf(store, T(2), T(3)));
+      await append(store, 'acme', ['3', '4', '5'], Date.parse(T(3)));
+      await store.commitSeal(await sealOf(store, T(3), T(4)));
+      const h = await store.headFor('acme', T(3));
+      expect(h).toMatchObject({ headIndex: 2, head: { tree_size: 5, prev_tree_size: 2, prev_head_index: 0 } });
+      expect(await store.headFor('acme', T(2))).toBeUndefined();
+      expect((await store.headCovering('acme', 1))!.headIndex).toBe(0);
+      expect((await store.headCovering('acme', 2))!.headIndex).toBe(2);
+      await append(store, 'acme', ['6'], Date.parse(T(4)));
+      expect(await store.headCovering('acme', 5)).toBeUndefined();
+      expect((await store.lastHead('acme'))!.headIndex).toBe(2);
+      expect(await store.lastHead('nobody')).toBeUndefined();
+      expect((await store.heads('acme', undefined, 10)).map((x) => x.headIndex)).toEqual([0, 2]);
+      expect((await store.heads('acme', 0, 10)).map((x) => x.headIndex)).toEqual([2]);
+      expect((await store.heads('acme', undefined, 1)).map((x) => x.headIndex)).toEqual([0]);
+      expect((await store.headAt(1))!.head.tenant_id).toBe('other');
+      expect(await store.headAt(9)).toBeUndefined();
+    }));
+
+    test('keys are kept once, in the order first seen; the seal lease has one holder until it expires', withStore(async (store) => {
       const k1 = { kty: 'EC' as const, crv: 'P-256' as const, x: 'x1', y: 'y1', kid: 'k1' };
       const k2 = { ...k1, x: 'x2', kid: 'k2' };
       await store.putKey(k1);
       await store.putKey(k2);
       await store.putKey({ ...k1, x: 'changed' });
       expect(await store.keys()).toEqual([k1, k2]);
+      expect(await store.acquireSealLease('p1', 1000, 500)).toBe(true);
+      expect(await store.acquireSealLease('p1', 1100, 500)).toBe(true);
+      expect(await store.acquireSealLease('p2', 1200, 500)).toBe(false);
+      expect(await store.acquireSealLease('p2', 1700, 500)).toBe(true);
+      await store.releaseSealLease('p2');
+      expect(await store.acquireSealLease('p3', 1800, 500)).toBe(true);
     }));
 
-    test('concurrent putRecords calls each get their own outcomes', withStore(async (store) => {
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.putRecords([record('acme', `c${i % 10}`, T(1))])));
-      expect(results.filter(([o]) => o!.stored)).toHaveLength(10);
-      expect(await store.leaves('acme', T(0), T(2))).toHaveLength(10);
+    test('concurrent appends to one log get distinct consecutive leaf indexes; to many logs, their own', withStore(async (store) => {
+      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => append(store, i % 2 ? 'acme' : 'beta', [`c${i % 20}`, `d${i}`], Date.parse(T(1)) + i)));
+      const indexes = (tenant: string) => results.flatMap((r, i) => (i % 2 ? 'acme' : 'beta') === tenant ? r.filter((o) => o.stored).map((o) => (o.stored ? o.record.leafIndex : -1)) : []);
+      for (const tenant of ['acme', 'beta']) {
+        expect(indexes(tenant).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+        const records = await store.records(tenant, 0, 100, 100);
+        for (let i = 1; i < records.length; i++) expect(records[i]!.statement.received_at >= records[i - 1]!.statement.received_at).toBe(true);
+      }
     }));
 
     test.skipIf(!durable)('what was stored survives a reopen', withStore(async (store, reopen) => {
       expect(reopen).toBeDefined();
-      await store.putRecords([record('acme', 'keep', T(1))]);
-      await store.putCheckpoint(checkpoint(T(0), T(2)), [head('acme', T(0), T(2))]);
+      await append(store, 'acme', ['keep', 'also'], Date.parse(T(1)));
+      await store.putSignatures([{ tenantId: 'acme', eventId: 'keep', signature_b64url: 'sig' }]);
+      await store.commitSeal(await sealOf(store, T(0), T(2)));
+      await store.closePeriod(T(3));
       await store.close();
       const again = await reopen!();
       try {
-        expect((await again.getRecord('acme', 'keep'))?.receipt.received_at).toBe(T(1));
+        expect(await again.getRecord('acme', 'keep')).toMatchObject({ leafIndex: 0, signature_b64url: 'sig', statement: { received_at: T(1) } });
         expect((await again.latestCheckpoint())?.period_end).toBe(T(2));
+        expect(await again.closedUntil()).toBe(T(3));
+        expect(await again.logSize(ROOT_LOG)).toBe(1);
+        const more = await append(again, 'acme', ['late'], Date.parse(T(1)));
+        expect(more[0]).toMatchObject({ record: { leafIndex: 2, statement: { received_at: T(3) } } });
       } finally {
         await again.close();
       }

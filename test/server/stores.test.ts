@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { memoryStore, sqliteStore } from '../../src/server/node.js';
+import { memoryStore } from '../../src/server/memory-store.js';
+import { sqliteStore } from '../../src/server/sqlite-store.js';
 import { tempDir } from './helpers.js';
 import { storeConformance } from './store-conformance.js';
 

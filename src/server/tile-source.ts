@@ -1,0 +1,67 @@
+/**
+ * Tile sources over a store. Full tiles never change, so a small cache of them
+ * serves the upper levels of every proof from memory: a proof in a log of 10^7
+ * entries then reads one level-0 tile (and the partial edge) from the store.
+ */
+import type { TileWrite } from '../tlog/tile-append.js';
+import type { TileSource } from '../tlog/tile-proofs.js';
+import { TILE_WIDTH, type TileRef } from '../tlog/tiles.js';
+import type { LogName, Store } from './types.js';
+
+const tileKey = (log: LogName, ref: TileRef) => `${log}\u0000${ref.level}/${ref.index}`;
+
+/** Tiles of one log, read from the store. */
+export function storeTiles(store: Store, log: LogName, cache?: TileCache): TileSource {
+  return {
+    async read(refs) {
+      const out: Uint8Array[] = new Array(refs.length);
+      const missing: number[] = [];
+      refs.forEach((ref, i) => {
+        const hit = cache?.get(tileKey(log, ref));
+        if (hit) out[i] = hit;
+        else missing.push(i);
+      });
+      if (missing.length > 0) {
+        const read = await store.readTiles(log, missing.map((i) => refs[i]!));
+        missing.forEach((i, j) => {
+          out[i] = read[j]!;
+          if (cache && read[j]!.length === 32 * TILE_WIDTH) cache.set(tileKey(log, refs[i]!), read[j]!);
+        });
+      }
+      return out;
+    },
+  };
+}
+
+/** Tiles about to be written, in front of the stored ones (a seal reads its new root before it commits). */
+export function overlaySource(writes: readonly TileWrite[], base: TileSource): TileSource {
+  const written = new Map<string, Uint8Array>(writes.map((w) => [`${w.tile.level}/${w.tile.index}`, w.bytes]));
+  return {
+    async read(refs) {
+      const missing = refs.filter((r) => !written.has(`${r.level}/${r.index}`));
+      const read = missing.length > 0 ? await base.read(missing) : [];
+      let j = 0;
+      return refs.map((r) => written.get(`${r.level}/${r.index}`) ?? read[j++]!);
+    },
+  };
+}
+
+/** A least-recently-used cache of full tiles (8 KiB each). */
+export class TileCache {
+  private readonly map = new Map<string, Uint8Array>();
+  constructor(private readonly capacity = 4096) {}
+
+  get(key: string): Uint8Array | undefined {
+    const hit = this.map.get(key);
+    if (hit) {
+      this.map.delete(key);
+      this.map.set(key, hit);
+    }
+    return hit;
+  }
+
+  set(key: string, tile: Uint8Array): void {
+    this.map.set(key, tile);
+    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
+  }
+}
