@@ -10,7 +10,7 @@ const KEY = 'pk_ingest_wording_tests';
 const API = 'https://api.example.com';
 
 async function pair() {
-  const server = createServer({ signer: await localSigner(), store: memoryStore(), keys: [{ key: KEY, tenant_id: 'acme', scope: 'ingest' }], onError: () => {} });
+  const server = createServer({ signer: await localSigner(), store: memoryStore(), origin: 'relay.test/log', keys: [{ key: KEY, tenant_id: 'acme', scope: 'ingest' }], onError: () => {} });
   await server.ready;
   const upstream = (input: RequestInfo | URL, init?: RequestInit) => server(new Request(input, init));
   const relay = createRelay({ endpoint: API, apiKey: KEY, allowedOrigins: [], fetch: upstream as typeof fetch });

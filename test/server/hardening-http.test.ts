@@ -7,14 +7,14 @@ import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createServer, listen, localSigner, memoryStore } from '../../src/server/node.js';
 import type { ListenOptions, NodeServerHandle } from '../../src/server/node.js';
-import { KEYS, KEY_CONFIG } from './helpers.js';
+import { KEYS, KEY_CONFIG, ORIGIN } from './helpers.js';
 
 const logged: { error: unknown; id: string }[] = [];
 let http: NodeServerHandle;
 const serverErrors: string[] = [];
 
 async function serve(options: ListenOptions = {}): Promise<NodeServerHandle> {
-  const server = createServer({ signer: await localSigner(), store: memoryStore(), keys: KEY_CONFIG, onError: (_e, id) => serverErrors.push(id) });
+  const server = createServer({ signer: await localSigner(), store: memoryStore(), origin: ORIGIN, keys: KEY_CONFIG, onError: (_e, id) => serverErrors.push(id) });
   await server.ready;
   return listen(server, { port: 0, onError: (error, id) => logged.push({ error, id }), ...options });
 }
@@ -91,7 +91,7 @@ describe('client mistakes are 4xx, never logged as the server failing', () => {
   });
 
   test('a body cut off mid-stream → the handler answers 400 (nobody reads it); nothing is logged as a failure', async () => {
-    const server = createServer({ signer: await localSigner(), store: memoryStore(), keys: KEY_CONFIG, onError: (_e, id) => serverErrors.push(id) });
+    const server = createServer({ signer: await localSigner(), store: memoryStore(), origin: ORIGIN, keys: KEY_CONFIG, onError: (_e, id) => serverErrors.push(id) });
     let arrived!: () => void;
     const inHandler = new Promise<void>((r) => (arrived = r));
     let answered!: (status: number) => void;

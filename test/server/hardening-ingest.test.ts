@@ -4,7 +4,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createServer, localSigner, memoryStore } from '../../src/server/node.js';
-import { KEYS, KEY_CONFIG, TENANT, clock, event, start } from './helpers.js';
+import { KEYS, KEY_CONFIG, ORIGIN, TENANT, clock, event, start } from './helpers.js';
 import type { Running } from './helpers.js';
 
 let s: Running;
@@ -69,7 +69,7 @@ describe('numbers that a double cannot hold', () => {
       { index: 3, event_id: events[3]!.event_id, code: 'ERR_JCS_INVALID', field: 'payload.ratios[1]' },
     ]);
     expect(await s.store.getRecord(TENANT, events[1]!.event_id as string)).toBeUndefined();
-    expect((await s.store.getRecord(TENANT, events[2]!.event_id as string))?.receipt.event_id).toBe(events[2]!.event_id);
+    expect((await s.store.getRecord(TENANT, events[2]!.event_id as string))?.statement.event_id).toBe(events[2]!.event_id);
   });
 
   test('numbers that survive are stored as sent (0.1, 1e-7, 5e-324, 0.30000000000000004, -0)', async () => {
@@ -109,21 +109,21 @@ describe('DNS rebinding', () => {
   });
 
   test('without publicOrigins no Origin is same-origin; publicOrigins must be origins', async () => {
-    const server = createServer({ signer: await localSigner(), store: memoryStore(), keys: KEY_CONFIG });
+    const server = createServer({ signer: await localSigner(), store: memoryStore(), origin: ORIGIN, keys: KEY_CONFIG });
     const post = (origin: string) =>
       server(new Request('http://log.example/ingest', { method: 'POST', headers: { 'x-api-key': KEYS.ingest, 'content-type': 'application/json', origin }, body: JSON.stringify(event()) }));
     expect((await post('http://log.example')).status).toBe(403);
-    const configured = createServer({ signer: await localSigner(), store: memoryStore(), keys: KEY_CONFIG, publicOrigins: ['https://log.example/'] });
+    const configured = createServer({ signer: await localSigner(), store: memoryStore(), origin: ORIGIN, keys: KEY_CONFIG, publicOrigins: ['https://log.example/'] });
     const ok = await configured(new Request('https://log.example/ingest', { method: 'POST', headers: { 'x-api-key': KEYS.ingest, 'content-type': 'application/json', origin: 'https://log.example' }, body: JSON.stringify(event()) }));
     expect(ok.status).toBe(200);
-    expect(() => createServer({ signer: memoryStore() as never, store: memoryStore(), keys: KEY_CONFIG, publicOrigins: ['log.example'] })).toThrow(/publicOrigins\[0\]/);
+    expect(() => createServer({ signer: memoryStore() as never, store: memoryStore(), origin: ORIGIN, keys: KEY_CONFIG, publicOrigins: ['log.example'] })).toThrow(/publicOrigins\[0\]/);
   });
 });
 
 describe('per-key rate limit', () => {
   test('a key past its units gets 429 with Retry-After; events, values and refused requests count; other keys are not affected; time refills it', async () => {
     const time = clock();
-    const server = createServer({ signer: await localSigner(), store: memoryStore(), keys: KEY_CONFIG, now: time.now, limits: { keyRatePerSecond: 10, keyRateBurst: 20 } });
+    const server = createServer({ signer: await localSigner(), store: memoryStore(), origin: ORIGIN, keys: KEY_CONFIG, now: time.now, limits: { keyRatePerSecond: 10, keyRateBurst: 20 } });
     const post = (path: string, body: unknown, key = KEYS.ingest) =>
       server(new Request(`http://log.example${path}`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(body) }));
     // A batch of 9 events costs 1 + 9 + (about 100 values)/64: about 12 of the 20 units.
@@ -149,7 +149,7 @@ describe('per-key rate limit', () => {
   });
 
   test('keyRatePerSecond 0 turns it off', async () => {
-    const server = createServer({ signer: await localSigner(), store: memoryStore(), keys: KEY_CONFIG, limits: { keyRatePerSecond: 0, keyRateBurst: 0 } });
+    const server = createServer({ signer: await localSigner(), store: memoryStore(), origin: ORIGIN, keys: KEY_CONFIG, limits: { keyRatePerSecond: 0, keyRateBurst: 0 } });
     for (let i = 0; i < 30; i++) {
       const response = await server(new Request('http://log.example/healthz'));
       expect(response.status).toBe(200);
