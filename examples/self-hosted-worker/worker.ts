@@ -1,9 +1,9 @@
 // The AegisLog reference server self-hosted on Cloudflare: a DEMO. One Durable Object holds the
 // whole log in memory, so it is lost when the object is evicted; use a durable store to keep it.
 // Secrets: `npx aegislog keygen --out keys`, then `wrangler secret put AEGISLOG_SIGNING_JWK < keys/private.jwk.json`
-// and `wrangler secret put AEGISLOG_NOTE_JWK < keys/note-key.jwk`; AEGISLOG_KEYS is the keys file's JSON:
+// and `wrangler secret put AEGISLOG_NOTE_KEY < keys/note-signing-key`; AEGISLOG_KEYS is the keys file's JSON:
 // [{"key","tenant_id","scope","origins"?}, ...]. AEGISLOG_ORIGIN names the log in its checkpoints: keep it for life.
-import { createServer, localSigner, memoryStore, noteKeyFromJwk, type AegisServer } from 'aegislog/server';
+import { createServer, localSigner, memoryStore, type AegisServer } from 'aegislog/server';
 
 interface DurableObjectStateLike {
   storage: { setAlarm(scheduledTime: number): Promise<void> };
@@ -17,7 +17,7 @@ interface DurableObjectNamespaceLike {
 export interface Env {
   AEGISLOG: DurableObjectNamespaceLike;
   AEGISLOG_SIGNING_JWK: string;
-  AEGISLOG_NOTE_JWK: string;
+  AEGISLOG_NOTE_KEY: string;
   AEGISLOG_KEYS: string;
   AEGISLOG_ORIGIN: string;
   AEGISLOG_PERIOD_SECONDS: string;
@@ -30,7 +30,7 @@ export class AegisLogServer {
     this.server = (async () => {
       const server = createServer({
         signer: await localSigner({ privateJwk: JSON.parse(env.AEGISLOG_SIGNING_JWK) }),
-        noteKey: noteKeyFromJwk(env.AEGISLOG_NOTE_JWK),
+        noteKey: env.AEGISLOG_NOTE_KEY,
         store: memoryStore(),
         keys: JSON.parse(env.AEGISLOG_KEYS),
         origin: env.AEGISLOG_ORIGIN,

@@ -81,8 +81,8 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
   try {
     const keys = options.keysFile ? await readKeysFile(options.keysFile) : await demoKeys(options.dataDir);
     const signer = options.kmsKeyId ? await kmsSigner({ keyId: options.kmsKeyId }) : await localSigner({ dir: options.dataDir });
-    const noteKey = await loadOrCreateNoteKey(options.dataDir);
     const origin = await logOrigin(options);
+    const noteKey = (await loadOrCreateNoteKey(options.dataDir, origin)).skey;
     store = await sqliteStore(join(options.dataDir, 'aegislog.db'), { synchronous: options.sync ?? 'full' });
     let origins: string[] = options.publicOrigins ?? [];
     const limits = { ...DEFAULT_LIMITS, ...options.limits };

@@ -11,7 +11,6 @@ export { memoryStore } from './memory-store.js';
 export { localSigner, generateSigningJwk } from './signers/local.js';
 export type { LocalSignerOptions } from './signers/local.js';
 export { kmsSigner } from './signers/kms.js';
-export { generateNoteKeyJwk, noteKeyFromJwk, noteKeyToJwk } from './note-signers.js';
 export type { KmsClientLike, KmsSdk, KmsSignerOptions } from './signers/kms.js';
 export { ROOT_LOG } from './types.js';
 export type {

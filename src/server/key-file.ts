@@ -1,15 +1,12 @@
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AegisLogError } from '../protocol/index.js';
-import { generateNoteKeyJwk, noteKeyFromJwk } from './note-signers.js';
 import { nodeLocalSigner } from './node-crypto.js';
 import { generateSigningJwk, localSigner as webLocalSigner } from './signers/local.js';
 import type { LocalSignerOptions } from './signers/local.js';
 import type { Signer } from './types.js';
 
 export const KEY_FILE = 'signing-key.jwk';
-/** The log's Ed25519 note key (§4.4), an RFC 8037 OKP JWK beside the receipt key. */
-export const NOTE_KEY_FILE = 'note-key.jwk';
 
 /**
  * The signing key of a data folder: a private P-256 JWK in `signing-key.jwk`,
@@ -18,17 +15,6 @@ export const NOTE_KEY_FILE = 'note-key.jwk';
  */
 export async function loadOrCreateSigningJwk(dir: string): Promise<JsonWebKey> {
   return loadOrCreateKeyFile(join(dir, KEY_FILE), generateSigningJwk);
-}
-
-/** The note key's 32-byte Ed25519 seed from `note-key.jwk` in `dir`, made on first use like the signing key. */
-export async function loadOrCreateNoteKey(dir: string): Promise<Uint8Array> {
-  const path = join(dir, NOTE_KEY_FILE);
-  const jwk = await loadOrCreateKeyFile(path, async () => generateNoteKeyJwk());
-  try {
-    return noteKeyFromJwk(jwk);
-  } catch (cause) {
-    throw new AegisLogError('ERR_KEY_INVALID', `${path} is not an Ed25519 private JWK (kty OKP, crv Ed25519, d)`, { field: 'dir', cause });
-  }
 }
 
 async function loadOrCreateKeyFile(path: string, generate: () => Promise<JsonWebKey>): Promise<JsonWebKey> {

@@ -3,10 +3,10 @@
  * KMS key signs checkpoints too) and Ed25519 (type 0x01, which tlog-tiles requires
  * of a public log and public witnesses expect). Both are named by the origin.
  */
-import { AegisLogError, b64uDecode, b64uEncode } from '../protocol/index.js';
+import { AegisLogError, ErrorCode } from '../protocol/index.js';
 import type { NoteSigner } from '../tlog/note.js';
-import { NoteKeyType, formatVkey, noteKeyId, p256Spki } from '../tlog/vkey.js';
-import { ed25519PublicKeyOf, ed25519Signer } from '../verify/ed25519.js';
+import { NoteKeyType } from '../tlog/vkey.js';
+import { ecdsaNoteSigner, ed25519NoteSigner, generateNoteSigningKey, parseNoteSigningKey } from '../verify/note-signers.js';
 import type { Signer } from './types.js';
 
 export interface LogNoteKeys {
@@ -15,54 +15,12 @@ export interface LogNoteKeys {
   vkeys: string[];
 }
 
-export async function logNoteSigners(origin: string, signer: Signer, noteKey: Uint8Array): Promise<LogNoteKeys> {
-  const jwk = await signer.publicJwk();
-  const point = new Uint8Array(65);
-  point[0] = 0x04;
-  point.set(b64uDecode(jwk.x, 'x'), 1);
-  point.set(b64uDecode(jwk.y, 'y'), 33);
-  const spki = p256Spki(point);
-  const ed = ed25519Signer(noteKey);
-  const ecdsaSigner: NoteSigner = { name: origin, keyId: noteKeyId(origin, NoteKeyType.EcdsaP256, spki), sign: (text) => signer.sign(text) };
-  const edSigner: NoteSigner = { name: origin, keyId: noteKeyId(origin, NoteKeyType.Ed25519, ed.publicKey), sign: (text) => ed.sign(text) };
-  return {
-    signers: [ecdsaSigner, edSigner],
-    vkeys: [formatVkey(origin, NoteKeyType.EcdsaP256, spki), formatVkey(origin, NoteKeyType.Ed25519, ed.publicKey)],
-  };
-}
-
-/**
- * The note key as kept (a file, a Worker secret): an RFC 8037 OKP JWK
- * `{"kty":"OKP","crv":"Ed25519","d","x"}`. `noteKeyToJwk` makes one from a seed.
- */
-export function noteKeyFromJwk(jwk: unknown): Uint8Array {
-  const j = (typeof jwk === 'string' ? safeParse(jwk) : jwk) as Record<string, unknown> | undefined;
-  let seed: Uint8Array | undefined;
-  try {
-    seed = j && j.kty === 'OKP' && j.crv === 'Ed25519' && typeof j.d === 'string' ? b64uDecode(j.d, 'd') : undefined;
-  } catch {
-    seed = undefined;
+/** `noteKey`: a `PRIVATE+KEY+<origin>+...` signer key of type 0x01; without one, a new key (lost at exit). */
+export async function logNoteSigners(origin: string, signer: Signer, noteKey: string | undefined): Promise<LogNoteKeys> {
+  const key = noteKey === undefined ? await generateNoteSigningKey(origin, NoteKeyType.Ed25519) : await parseNoteSigningKey(noteKey);
+  if (key.type !== NoteKeyType.Ed25519 || key.name !== origin) {
+    throw new AegisLogError(ErrorCode.Config, `noteKey must be an Ed25519 (type 0x01) signer key named ${origin}, the log's origin; this one is type 0x0${key.type} named ${key.name}`, { field: 'noteKey' });
   }
-  if (seed?.length !== 32) throw new AegisLogError('ERR_KEY_INVALID', 'the note key must be an Ed25519 private JWK: {"kty":"OKP","crv":"Ed25519","d","x"}', { field: 'noteKey' });
-  if (typeof j!.x === 'string' && j!.x !== b64uEncode(ed25519PublicKeyOf(seed))) {
-    throw new AegisLogError('ERR_KEY_INVALID', 'the note key JWK\'s x is not the public key of its d', { field: 'noteKey' });
-  }
-  return seed;
-}
-
-export function noteKeyToJwk(seed: Uint8Array): { kty: 'OKP'; crv: 'Ed25519'; d: string; x: string } {
-  return { kty: 'OKP', crv: 'Ed25519', d: b64uEncode(seed), x: b64uEncode(ed25519PublicKeyOf(seed)) };
-}
-
-/** A new note key, as its JWK. */
-export function generateNoteKeyJwk(): { kty: 'OKP'; crv: 'Ed25519'; d: string; x: string } {
-  return noteKeyToJwk(crypto.getRandomValues(new Uint8Array(32)));
-}
-
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  const [ecdsa, ed] = await Promise.all([ecdsaNoteSigner(origin, signer), ed25519NoteSigner(key)]);
+  return { signers: [ecdsa, ed], vkeys: [ecdsa.vkey, ed.vkey] };
 }

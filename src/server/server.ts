@@ -29,12 +29,14 @@ export interface ServerOptions {
    */
   origin: string;
   /**
-   * The Ed25519 note key's 32-byte private seed (§4.4); keep it beside the receipt
-   * key (a Worker secret on the edge). Without one, a new key is made at each start,
-   * so checkpoints of earlier runs no longer verify under the log's current vkeys:
-   * for tests and demos only.
+   * The log's Ed25519 note key (§4.4): a Go-style signer key line
+   * `PRIVATE+KEY+<origin>+<key ID>+<base64>` of type 0x01 named by the origin
+   * (`aegislog keygen --origin ORIGIN` makes one); keep it beside the receipt key (a
+   * Worker secret on the edge). Without one, a new key is made at each start, so
+   * checkpoints of earlier runs no longer verify under the log's current vkeys: for
+   * tests and demos only.
    */
-  noteKey?: Uint8Array;
+  noteKey?: string;
   /** Period length in seconds (default 86400: the UTC day). Periods are aligned to the Unix epoch. */
   period?: number;
   /** Wall clock in epoch milliseconds (default `Date.now`); tests inject one to cross period boundaries. */
@@ -119,7 +121,7 @@ export function createServer(options: ServerOptions): AegisServer {
     report(new AegisLogError('ERR_CLOCK_STEP', `the wall clock stepped ${Math.round(step / 1000)} s ahead of the monotonic clock; receipts keep the monotonic time until it is corrected or the server restarts`)),
   );
   const hash = options.sha256 ?? sha256;
-  const notes = logNoteSigners(options.origin, signer, options.noteKey ?? crypto.getRandomValues(new Uint8Array(32)));
+  const notes = logNoteSigners(options.origin, signer, options.noteKey);
   const signCheckpoint = async (size: number, root: Uint8Array) => signNote(formatCheckpoint(options.origin, size, root), (await notes).signers);
   const sealer = createSealer({ store, periodMs: period * 1000, now, signCheckpoint });
   let emptyNote: Promise<string> | undefined;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditCommand } from '../../src/cli/audit.js';
+import { historyCommand } from '../../src/cli/history.js';
 import { verifyCommand } from '../../src/cli/verify.js';
 import { clock, event, KEYS, start, type Running } from '../server/helpers.js';
 import { fakeIO } from './fake-io.js';
@@ -46,32 +47,33 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('audit and verify what the reference server serves', () => {
-  it("audits acme's export of the sealed period against GET /checkpoints and GET /head", async () => {
-    const exported = await (await server.call(`/export?tenant_id=acme&period_start=${periodStart}`)).text();
-    const head = await (await server.call(`/head?tenant_id=acme&period_start=${periodStart}`)).text();
+describe('audit, verify and history of what the reference server serves (protocol v2)', () => {
+  it("audits acme's export of the sealed period: its header proves itself under the pinned key", async () => {
+    const exported = await (await server.call(`/export?tenant_id=acme&period_start=${periodStart}&events=true`)).text();
     const io = fakeIO();
-    const code = await auditCommand.run([
-      '--export', save('acme.ndjson', exported),
-      '--checkpoints', checkpointsFile,
-      '--head', save('head.json', head),
-      '--key', key,
-      '--signatures',
-    ], io);
+    const code = await auditCommand.run(['--key', key, '--signatures', save('acme.ndjson', exported)], io);
     expect(io.stderr).toEqual([]);
-    expect(io.stdout.at(-1)).toBe('✓ audit passed: 150 receipts in 1 tenant tree');
+    expect(io.stdout.join('\n')).toMatch(/150 receipts/);
     expect(code).toBe(0);
 
-    // Without the head, acme's export alone cannot rebuild a period that also holds "other".
-    const alone = fakeIO();
-    expect(await auditCommand.run(['--export', join(dir, 'acme.ndjson'), '--checkpoints', checkpointsFile, '--key', key], alone)).toBe(1);
+    // One receipt dropped from the file: the audit fails, exit 1.
+    const lines = exported.trimEnd().split('\n');
+    const cut = fakeIO();
+    expect(await auditCommand.run(['--key', key, save('cut.ndjson', [...lines.slice(0, 40), ...lines.slice(41)].join('\n'))], cut)).toBe(1);
   });
 
-  it('verifies a sealed bundle from GET /evidence, with the chain', async () => {
+  it('verifies a sealed bundle from GET /evidence under the pinned key', async () => {
     const bundle = await (await server.call(`/evidence/${ids[77]}?tenant_id=acme`)).text();
     const io = fakeIO();
-    const code = await verifyCommand.run([save('bundle.json', bundle), '--key', key, '--checkpoints', checkpointsFile], io);
-    expect(io.stdout.at(-1)).toMatch(/^✓ sealed evidence acme\/\S+: all 7 checks passed$/);
+    const code = await verifyCommand.run([save('bundle.json', bundle), '--key', key], io);
+    expect(io.stdout.at(-1)).toMatch(/^✓ sealed evidence acme\/\S+: all 6 checks passed/);
+    expect(code).toBe(0);
+  });
+
+  it('checks the history of GET /checkpoints: every note signed, each pair consistent', async () => {
+    const io = fakeIO();
+    const code = await historyCommand.run(['--key', key, checkpointsFile], io);
+    expect(io.stderr).toEqual([]);
     expect(code).toBe(0);
   });
 });

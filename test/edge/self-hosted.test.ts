@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Miniflare } from 'miniflare';
 import { AegisLog } from '../../src/index.js';
 import type { EvidenceBundle } from '../../src/protocol/index.js';
-import { generateNoteKeyJwk, generateSigningJwk } from '../../src/server/index.js';
+import { generateSigningJwk } from '../../src/server/index.js';
+import { generateNoteSigningKey } from '../../src/verify/note-signers.js';
 import { importPublicKey } from '../../src/verify/index.js';
 import { bundleProblems, checkBundle, type Trust } from '../support/v2-check.js';
 import { bundleWorker, eventually, readWrangler, requireDist, startWorker } from './workerd.js';
@@ -26,7 +27,7 @@ beforeAll(async () => {
   const config = readWrangler('examples/self-hosted-worker/wrangler.json');
   mf = await startWorker(await bundleWorker('examples/self-hosted-worker/worker.ts'), config, {
     AEGISLOG_SIGNING_JWK: JSON.stringify(privateJwk),
-    AEGISLOG_NOTE_JWK: JSON.stringify(generateNoteKeyJwk()),
+    AEGISLOG_NOTE_KEY: (await generateNoteSigningKey(config.vars!.AEGISLOG_ORIGIN!)).skey,
     AEGISLOG_KEYS: JSON.stringify(keys),
     // Short periods, so that the Durable Object's alarm seals one while the test watches.
     AEGISLOG_PERIOD_SECONDS: '4',

@@ -62,7 +62,7 @@ test('kill -9 during a burst of ingests, then restart: every issued receipt stil
     const store = await sqliteStore(join(data, 'aegislog.db'));
     const signer = await localSigner({ dir: data });
     const origin = (await readFile(join(data, 'origin'), 'utf8')).trim();
-    const server = createServer({ signer, store, keys, origin, noteKey: await loadOrCreateNoteKey(data) });
+    const server = createServer({ signer, store, keys, origin, noteKey: (await loadOrCreateNoteKey(data, origin)).skey });
     await server.ready;
     const indexes = new Set<number>();
     let unsigned = 0;

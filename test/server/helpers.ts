@@ -6,8 +6,8 @@ import type { AegisServer, ApiKeyConfig, NodeServerHandle, ServerOptions, Signer
 
 export const TENANT = 'acme';
 export const ORIGIN = 'evidence.test.example/log';
-/** A fixed note key, so that a restarted server signs with the same Ed25519 key. */
-export const NOTE_KEY = new Uint8Array(32).fill(7);
+/** A fixed note key (seed 0x07 × 32, named by ORIGIN), so that a restarted server signs with the same Ed25519 key. */
+export const NOTE_KEY = 'PRIVATE+KEY+evidence.test.example/log+00bd893d+AQcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcH';
 export const KEYS = {
   ingest: 'ingest-key-acme-0000000001',
   read: 'read-key-acme-000000000001',
