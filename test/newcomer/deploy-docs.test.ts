@@ -117,8 +117,8 @@ describe('A Node service behind nginx, signing with KMS', () => {
         base = nginx.url;
       }
       try {
-        const health = (await (await fetch(`${base}/healthz`)).json()) as { ok: boolean; key_id: string; log_id: string };
-        expect(health).toMatchObject({ ok: true, key_id: kms.arn, log_id: 'aegislog-prod' });
+        const health = (await (await fetch(`${base}/healthz`)).json()) as { ok: boolean; key_id: string; origin: string };
+        expect(health).toMatchObject({ ok: true, key_id: kms.arn, origin: 'aegislog.example.com/log' });
         const headers = { 'x-api-key': read, 'content-type': 'application/json' };
         const answer = await fetch(`${base}/ingest`, { method: 'POST', headers, body: '{"event_type":"model_inference","model_id":"m"}' });
         expect(answer.status).toBe(200);
@@ -126,7 +126,7 @@ describe('A Node service behind nginx, signing with KMS', () => {
         expect(receipt.key_id).toBe(kms.arn);
         const bundle = await (await fetch(`${base}/evidence/${receipt.event_id}`, { headers })).json();
         const report = await verifyEvidence(bundle, { keys: await importPublicKey(kms.publicPem, { kid: kms.arn }) });
-        expect(report.checks.receipt_signature).toEqual({ ok: true });
+        expect(report.checks.receipt_signature).toMatchObject({ status: 'passed' });
         // Larger than the proxy's 2m: nginx refuses it before the service reads it.
         if (nginx) expect((await fetch(`${base}/ingest`, { method: 'POST', headers, body: 'x'.repeat(3 * 1024 * 1024) })).status).toBe(413);
       } finally {
