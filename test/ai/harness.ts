@@ -41,7 +41,8 @@ export async function harness(): Promise<Harness> {
     async events() {
       await aiFlush(log);
       const exported = await (await server.call(`/export?tenant_id=${TENANT}`)).text();
-      const ids = exported.split('\n').filter(Boolean).map((line) => JSON.parse(line).event_id as string).filter((id) => !seen.has(id));
+      // A header line (PROTOCOL.md §6.2), then one receipt a line.
+      const ids = exported.split('\n').filter(Boolean).slice(1).map((line) => JSON.parse(line).event_id as string).filter((id) => !seen.has(id));
       const events = [];
       for (const id of ids) {
         seen.add(id);
