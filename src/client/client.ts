@@ -1,19 +1,21 @@
-import { AegisLogError, ErrorCode } from '../protocol/errors.js';
+import { AegisLogError } from '../protocol/errors.js';
 import type { Receipt } from '../protocol/types.js';
-import { QUEUED, type QueueEntry, type QueueStore } from '../queue/types.js';
+import type { QueueEntry, QueueState } from '../queue/types.js';
 import { utf8Length } from '../transport/bytes.js';
 import { ExitDelivery, type FetchLaterLike } from '../transport/exit.js';
-import type { Delivery, FlushResult } from './delivery.js';
-import { buildEvent, queueKey, type RecordOptions } from './event.js';
+import { Delivery, type FlushResult } from './delivery.js';
+import { NUMBERING_BYTES, buildEvent, newId, numbered, type RecordOptions } from './event.js';
 import { resolveConfig, type AegisLogOptions, type ClientConfig, type ClientStats, type LockManagerLike, type VerificationResult } from './options.js';
+import { recordSync, verify } from './sync.js';
 
 const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose');
 
 /**
  * The AegisLog client. `record()` validates, freezes the event as JSON and
- * returns its id; the events of one tick are written ahead to the queue store
- * in one call (one IndexedDB transaction); one delivery loop sends them and
- * deletes each only once its receipt is checked. See docs/client.md.
+ * returns its id; the records of one tick are written ahead to the queue store
+ * in one call (one IndexedDB transaction), which numbers them (`client_id`,
+ * `client_seq`: PROTOCOL.md §2); one delivery loop sends them and deletes each
+ * only once its receipt is checked. See docs/client.md.
  */
 export class AegisLog {
   readonly tenantId: string;
@@ -21,21 +23,21 @@ export class AegisLog {
   /** The Web Locks name the flushing tab holds (`navigator.locks.query()` lists it under `held`). */
   readonly lockName: string;
   /** The queue store: queued events and dead letters (see `deadLetters`, `requeueDeadLetters`). */
-  readonly queue: QueueStore;
+  readonly queue: ClientConfig['store'];
   readonly #cfg: ClientConfig;
-  /** The delivery loop, loaded at the first flush (see #delivery()). */
-  #loading: Promise<Delivery> | undefined;
-  #loop: Delivery | undefined;
-  readonly #locks: LockManagerLike | undefined;
+  readonly #loop: Delivery;
   readonly #exit: ExitDelivery | undefined;
-  /** This tab's events not yet acknowledged, for exit delivery (browsers only), and those of them still being written. */
+  /** This tab's written events not yet acknowledged, for exit delivery (browsers only). */
   readonly #known = new Map<string, QueueEntry>();
-  readonly #writingKeys = new Set<string>();
+  /** Records not yet written, in record order; a dropped one has an empty body (it still takes a number). */
   #pending: QueueEntry[] = [];
+  #pendingEvents = 0;
   #writing: Promise<void> | undefined;
   #written: Promise<void> = Promise.resolve();
   #draining: Promise<FlushResult> | undefined;
   #dropped = 0;
+  /** The store holds drops that no aegislog.dropped event tells yet (it waits for room in the queue). */
+  #owed = false;
   #closing: Promise<FlushResult> | undefined;
   readonly #cleanups: (() => void)[] = [];
 
@@ -48,13 +50,22 @@ export class AegisLog {
     this.tenantId = cfg.tenantId;
     this.queue = store;
     this.lockName = `aegislog-flush:${store.name}`;
-    this.#locks = options.locks === false ? undefined : (options.locks ?? nav?.locks);
 
     const fetchLater = options.fetchLater === false ? undefined : (options.fetchLater ?? (globalThis as { fetchLater?: FetchLaterLike }).fetchLater);
     const beacon = options.beacon === false ? undefined : (options.beacon ?? nav?.sendBeacon?.bind(nav));
     const exit = (this.#exit = doc && (fetchLater || beacon)
       ? new ExitDelivery({ endpoint, apiKey: options.apiKey ?? '', headers: cfg.headers, beacon, fetchLater, unsent: () => [...this.#known.values()], holdMs: cfg.timeout })
       : undefined);
+    this.#loop = new Delivery(cfg, {
+      keepalive: (body) => exit?.reserve(utf8Length(body)),
+      settled: (keys) => {
+        for (const key of keys) this.#known.delete(key);
+        exit?.scheduleArm();
+      },
+      locks: options.locks === false ? undefined : (options.locks ?? nav?.locks),
+      lockName: this.lockName,
+      known: this.#known,
+    });
     if (exit) {
       const onHide = () => (doc.visibilityState === 'hidden' ? exit.onHide() : exit.onShow());
       // visibilitychange and pagehide, never unload (it breaks the back/forward cache and often does not fire).
@@ -65,8 +76,9 @@ export class AegisLog {
       const timer = setInterval(() => this.#autoFlush(), interval) as unknown as { unref?: () => void };
       timer.unref?.(); // never keeps Node alive: beforeExit flushes instead
       this.#cleanups.push(() => clearInterval(timer as never));
-      // Events left by an earlier page or process go now, not after the first interval.
-      store.count(QUEUED).then((n) => ((cfg.counts.stored = n) && this.#autoFlush()), (error) => cfg.report(storeError(error)));
+      // Learns the store's size (and tells drops an earlier page left untold); events left by an
+      // earlier page or process go now, not after the first interval.
+      void this.#persist(true).then(() => cfg.counts.stored && this.#autoFlush());
     }
     const proc = (globalThis as { process?: { off?: unknown } }).process;
     if (!doc && typeof proc?.off === 'function') this.#cleanups.push(listen(proc as EventTarget, 'beforeExit', this.#beforeExit()));
@@ -78,28 +90,20 @@ export class AegisLog {
    * write to the queue store happens at the end of the tick.
    */
   record(eventType: string, payload?: Record<string, unknown>, options?: RecordOptions): string {
-    if (this.#closing) throw new AegisLogError(ErrorCode.Closed, 'record() after close()');
-    const { event, body } = buildEvent(this.tenantId, eventType, payload, options);
-    const id = event.event_id;
-    const max = this.#cfg.maxQueueSize;
-    if (this.#queued() >= max) {
-      // Overflow policy: drop the newest. What is queued stays until the server has it.
-      this.#dropped++;
-      this.#cfg.report(new AegisLogError(ErrorCode.QueueFull, `queue full (maxQueueSize ${max}): event ${id} dropped`), [id]);
-      return id;
-    }
-    const entry: QueueEntry = { key: queueKey(QUEUED, id), event_id: id, body };
+    if (this.#closing) throw new AegisLogError('ERR_CLOSED', 'record() after close()');
+    const entry = buildEvent(this.tenantId, eventType, payload, options, NUMBERING_BYTES);
+    if (this.#queued() >= this.#cfg.maxQueueSize) {
+      // Overflow policy: drop the newest (what is queued stays until the server has it). The drop
+      // still takes its number when the tick's records are written, and an aegislog.dropped event tells it.
+      this.#drop([entry.event_id]);
+      entry.body = '';
+    } else this.#pendingEvents++;
     this.#pending.push(entry);
-    if (this.#exit) {
-      this.#known.set(entry.key, entry);
-      this.#writingKeys.add(entry.key);
-      this.#exit.scheduleArm();
-    }
     this.#writing ??= Promise.resolve().then(() => {
       this.#writing = undefined;
       return this.#persist().then(() => void (this.#queued() >= this.#cfg.batchSize && this.#autoFlush()));
     });
-    return id;
+    return entry.event_id;
   }
 
   /**
@@ -113,14 +117,13 @@ export class AegisLog {
 
   /** Sends one event now through `POST /ingest`; returns its receipt, checked against the digest computed here. */
   async recordSync(eventType: string, payload?: Record<string, unknown>, options?: RecordOptions): Promise<Receipt> {
-    const built = buildEvent(this.tenantId, eventType, payload, options);
-    // Loaded on first use, as the delivery loop is (see #delivery()).
-    return (await import('./sync.js')).recordSync(this.#cfg, built);
+    // Not queued, so not numbered: it is delivered now or the caller gets the error.
+    return recordSync(this.#cfg, buildEvent(this.tenantId, eventType, payload, options).body);
   }
 
   /** The server's verification of an event (PROTOCOL.md §7); an unknown id is `status: 'not_found'`, not a throw. */
   async verify(eventId: string, options: { tenantId?: string } = {}): Promise<VerificationResult> {
-    return (await import('./sync.js')).verify(this.#cfg, eventId, options.tenantId ?? this.tenantId);
+    return verify(this.#cfg, eventId, options.tenantId ?? this.tenantId);
   }
 
   /** Sends what is queued, with retries; resolves once the queue is empty or retries ran out (events stay queued). */
@@ -151,36 +154,90 @@ export class AegisLog {
 
   /** True while this client holds the flush lock and runs the delivery loop. */
   get flushing(): boolean {
-    return !!this.#loop?.flushing;
+    return this.#loop.flushing;
   }
 
   #queued(): number {
-    return this.#cfg.counts.stored + this.#pending.length;
+    return this.#cfg.counts.stored + this.#pendingEvents;
   }
 
-  /** Writes the pending records in one store call, after earlier writes. A failed write stays pending and is tried again. */
-  #persist(): Promise<void> {
+  #drop(ids: string[]): void {
+    this.#dropped += ids.length;
+    const what = ids.length > 1 ? `${ids.length} events` : `event ${ids[0]}`;
+    this.#cfg.report(new AegisLogError('ERR_QUEUE_FULL', `queue full (maxQueueSize ${this.#cfg.maxQueueSize}): ${what} dropped`), ids);
+  }
+
+  /**
+   * Writes the pending records in one store call, after earlier writes, and learns the store's size. A
+   * failed write stays pending and is tried again. `always`: even with nothing pending.
+   */
+  #persist(always = false): Promise<void> {
     const batch = this.#pending;
-    if (batch.length) {
+    if (batch.length || this.#owed || always) {
+      const events = this.#pendingEvents;
       this.#pending = [];
-      this.#written = this.#written.then(() => this.#cfg.store.put(batch)).then(
-        () => {
-          this.#cfg.counts.stored += batch.length;
-          if (this.#writingKeys.size) for (const e of batch) this.#writingKeys.delete(e.key);
-        },
-        (error) => {
-          this.#pending.unshift(...batch);
-          this.#cfg.report(storeError(error), batch.map((e) => e.event_id));
-        },
-      );
+      this.#pendingEvents = 0;
+      this.#written = this.#written.then(() => this.#append(batch)).catch((error) => {
+        this.#pending.unshift(...batch);
+        this.#pendingEvents += events;
+        this.#cfg.report(storeError(error), batch.map((e) => e.event_id));
+      });
     }
     return this.#written;
+  }
+
+  /**
+   * One append: numbers the records in the store's transaction (PROTOCOL.md §2), drops those beyond
+   * `maxQueueSize` of the whole store (other tabs and isolates write it too), and records the
+   * `aegislog.dropped` event that tells the drops as soon as the queue has room for it.
+   */
+  async #append(batch: QueueEntry[]): Promise<void> {
+    const { store, maxQueueSize, counts } = this.#cfg;
+    let late: string[] = [];
+    let written: QueueEntry[] = [];
+    const state = await store.append((s) => {
+      // Planned again if the store retries its transaction: nothing outside is touched here.
+      late = [];
+      written = [];
+      s.client_id ||= newId();
+      let size = s.size;
+      const drop = (seq: number) => {
+        const d = (s.dropped ??= { count: 0, first_seq: seq, last_seq: seq });
+        d.count++;
+        d.last_seq = seq;
+      };
+      for (const e of batch) {
+        const seq = s.next_seq++;
+        if (!e.body) drop(seq);
+        else if (size >= maxQueueSize) drop(seq), late.push(e.event_id);
+        else written.push({ ...e, body: numbered(e.body, s.client_id, seq) }), size++;
+      }
+      if (s.dropped && size < maxQueueSize) written.push(this.#droppedEvent(s)), delete s.dropped;
+      return written;
+    });
+    counts.stored = state.size;
+    this.#owed = !!state.dropped;
+    if (late.length) this.#drop(late);
+    if (this.#exit) {
+      for (const e of written) this.#known.set(e.key, e);
+      this.#exit.scheduleArm();
+    }
+  }
+
+  /** The signed account of drops (PROTOCOL.md §2), numbered like any record. */
+  #droppedEvent(s: QueueState): QueueEntry {
+    const { count, first_seq, last_seq } = s.dropped!;
+    const e = buildEvent(this.tenantId, 'aegislog.dropped', { count, first_seq, last_seq }, undefined);
+    return { ...e, body: numbered(e.body, s.client_id, s.next_seq++) };
   }
 
   async #runFlush(): Promise<FlushResult> {
     try {
       await this.#persist();
-      return await (await this.#delivery()).flush();
+      const result = await this.#loop.flush();
+      // Room again: tell the drops the store holds.
+      if (this.#owed && this.#queued() < this.#cfg.maxQueueSize) await this.#persist();
+      return result;
     } catch (error) {
       const failure = error instanceof AegisLogError ? error : storeError(error);
       this.#cfg.report(failure);
@@ -190,34 +247,7 @@ export class AegisLog {
 
   /** Timer and batch-size flushes: not while one runs, nor while backing off after a flush gave up. */
   #autoFlush(): void {
-    if (!this.#draining && Date.now() >= (this.#loop?.notBefore ?? 0)) void this.flush();
-  }
-
-  /**
-   * The delivery loop (HTTP, receipts, retries, dead letters) is a dynamic
-   * import: bundlers make it a chunk that loads at the first flush, so that init
-   * and record() carry only what they run (docs/client.md, "Size and speed").
-   */
-  #delivery(): Promise<Delivery> {
-    const exit = this.#exit;
-    return (this.#loading ??= import('./delivery.js').then(
-      ({ Delivery }) =>
-        (this.#loop = new Delivery(this.#cfg, {
-          keepalive: (body) => exit?.reserve(utf8Length(body)),
-          settled: (keys) => {
-            for (const key of keys) this.#known.delete(key);
-            exit?.scheduleArm();
-          },
-          locks: this.#locks,
-          lockName: this.lockName,
-          known: this.#known,
-          writing: this.#writingKeys,
-        })),
-      (error) => {
-        this.#loading = undefined; // a chunk that failed to load is fetched again at the next flush
-        throw error;
-      },
-    ));
+    if (!this.#draining && Date.now() >= this.#loop.notBefore) void this.flush();
   }
 
   /** Node: flush on `beforeExit`, again for as long as flushes make progress (the interval timer is unref'd). */
@@ -239,5 +269,5 @@ function listen(target: EventTarget, type: string, listener: () => void): () => 
 }
 
 function storeError(cause: unknown): AegisLogError {
-  return new AegisLogError(ErrorCode.QueueStore, `queue store failed: ${(cause as Error)?.message ?? cause}`, { cause });
+  return new AegisLogError('ERR_QUEUE_STORE', `queue store failed: ${(cause as Error)?.message ?? cause}`, { cause });
 }

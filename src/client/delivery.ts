@@ -1,7 +1,7 @@
 import type { AegisLogError } from '../protocol/errors.js';
 import type { Receipt } from '../protocol/types.js';
-import type { DeadLetterError, QueueEntry } from '../queue/types.js';
-import { AegisLogHttpError, ErrorCode } from '../protocol/errors.js';
+import { DEAD, QUEUED, type DeadLetterError, type QueueEntry } from '../queue/types.js';
+import { AegisLogHttpError } from '../protocol/errors.js';
 import { backoffDelay, exchange, sleep } from '../transport/http.js';
 import type { ClientConfig, LockManagerLike } from './options.js';
 import { digestOf, receiptMismatch } from './receipt.js';
@@ -31,9 +31,8 @@ export interface DeliveryHooks {
   /** One flusher per shared queue across tabs (Web Locks). */
   locks: LockManagerLike | undefined;
   lockName: string;
-  /** This tab's unconfirmed events (for exit delivery) and those of them still being written. */
+  /** This tab's written, unconfirmed events (for exit delivery). */
   known: ReadonlyMap<string, unknown>;
-  writing: ReadonlySet<string>;
 }
 
 /**
@@ -62,36 +61,35 @@ export class Delivery {
    * free: the holder sends every tab's events); afterwards each tab forgets what was delivered.
    */
   async flush(): Promise<FlushResult> {
-    const { store, queued, counts } = this.#cfg;
+    const { store, counts } = this.#cfg;
     const { locks, lockName } = this.#hooks;
     let result: FlushResult = { sent: 0, deadLettered: 0, remaining: 0, lockedElsewhere: true };
     const drain = async () => void (result = await this.#drain());
     if (locks && store.shared) await locks.request(lockName, { ifAvailable: true }, async (lock) => void (lock && (await drain())));
     else await drain();
     // One read of the store for what is left: for a shared queue, the listing that forgets what other tabs delivered.
-    result.remaining = store.shared ? await this.#forgetDelivered() : (counts.stored = await store.count(queued));
+    result.remaining = store.shared ? await this.#forgetDelivered() : (counts.stored = await store.count(QUEUED));
     return result;
   }
 
   /** Other tabs flush a shared queue too: what this tab knows of and is gone from the store was delivered. */
   async #forgetDelivered(): Promise<number> {
-    const { known, writing } = this.#hooks;
-    const { store, queued, maxQueueSize } = this.#cfg;
-    const stillWriting = new Set(writing);
-    const present = new Set((await store.list(queued, maxQueueSize + known.size)).map((e) => e.key));
-    this.#hooks.settled([...known.keys()].filter((key) => !present.has(key) && !stillWriting.has(key)));
+    const { known } = this.#hooks;
+    const { store, maxQueueSize } = this.#cfg;
+    const present = new Set((await store.list(QUEUED, maxQueueSize + known.size)).map((e) => e.key));
+    this.#hooks.settled([...known.keys()].filter((key) => !present.has(key)));
     return (this.#cfg.counts.stored = present.size);
   }
 
   /** Sends until the queue is empty or retries run out (flush() counts what remains). One drain at a time (the client sees to it). */
   async #drain(): Promise<FlushResult> {
-    const { store, retry, counts, queued } = this.#cfg;
+    const { store, retry, counts } = this.#cfg;
     const result: FlushResult = (this.#result = { sent: 0, deadLettered: 0, remaining: 0 });
     this.#settled = new Set();
     this.flushing = true;
     try {
       for (let attempt = 0; ; ) {
-        const listed = (await store.list(queued, MAX_BATCH_EVENTS)).filter((e) => !this.#settled.has(e.key));
+        const listed = (await store.list(QUEUED, MAX_BATCH_EVENTS)).filter((e) => !this.#settled.has(e.key));
         if (!listed.length) break;
         // Sized in UTF-16 units, exact for ASCII; a batch that is larger in bytes gets a 413 and is split.
         let n = 0;
@@ -168,8 +166,7 @@ export class Delivery {
   async #deadLetter(entries: QueueEntry[], error: DeadLetterError): Promise<undefined> {
     const { code, message, status, field } = error;
     // Written before the queue entry is deleted: a crash in between leaves a copy, never a loss.
-    const { store, queued, dead } = this.#cfg;
-    await store.put(entries.map((e) => ({ ...e, key: dead + e.key.slice(queued.length), error: { code, message, status, field } })));
+    await this.#cfg.store.put(entries.map((e) => ({ ...e, key: DEAD + e.key.slice(QUEUED.length), error: { code, message, status, field } })));
     await this.#remove(entries);
     this.#cfg.counts.deadLettered += entries.length;
     this.#result.deadLettered += entries.length;
@@ -187,5 +184,5 @@ export class Delivery {
 }
 
 function badAnswer(why: string): AegisLogHttpError {
-  return new AegisLogHttpError(ErrorCode.BadResponse, `the server's answer ${why}`, 200);
+  return new AegisLogHttpError('ERR_BAD_RESPONSE', `the server's answer ${why}`, 200);
 }

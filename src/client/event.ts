@@ -1,9 +1,8 @@
-import { AegisLogValidationError, ErrorCode } from '../protocol/errors.js';
-import { formatTime } from '../protocol/time.js';
-import type { WireEvent } from '../protocol/types.js';
+import { AegisLogValidationError } from '../protocol/errors.js';
 import { CONTEXT_NAMES, LIMITS, checkPayloadKeys, isPlainObject, validateEvent } from '../schema/index.js';
-import { utf8Length } from '../transport/bytes.js';
+import { QUEUED, type QueueEntry } from '../queue/types.js';
 import type { EventContexts } from '../schema/zod.js';
+import { utf8Length } from '../transport/bytes.js';
 
 /**
  * Per-event options, by their wire names (as OpenAI's and Stripe's SDKs keep
@@ -17,21 +16,25 @@ export interface RecordOptions extends EventContexts {
 
 const OPTION_NAMES: ReadonlySet<string> = new Set(['event_id', 'trace_id', 'recorded_at', ...CONTEXT_NAMES]);
 
-/** An event and its JSON text, frozen at record() time: later changes to the caller's objects cannot alter what is sent. */
-export interface BuiltEvent {
-  event: WireEvent;
-  body: string;
-}
+/**
+ * Bytes that numbering adds to a queued event at its write (`,"client_id":"…","client_seq":N`, at
+ * most): record() keeps room for them under the 1 MiB limit.
+ */
+export const NUMBERING_BYTES = ',"client_id":"","client_seq":'.length + 128 + 16;
 
-/** Builds and validates the wire event (PROTOCOL.md §2). Throws `AegisLogValidationError` naming the field; nothing is queued then. */
-export function buildEvent(tenantId: string, eventType: string, payload: unknown, options: RecordOptions | undefined): BuiltEvent {
+/**
+ * Builds and validates the wire event (PROTOCOL.md §2) and freezes it as JSON: later changes to the
+ * caller's objects cannot alter what is sent. Throws `AegisLogValidationError` naming the field;
+ * nothing is queued then. `room` is what the event must leave of the 1 MiB limit.
+ */
+export function buildEvent(tenantId: string, eventType: string, payload: unknown, options: RecordOptions | undefined, room = 0): QueueEntry {
   if (payload === undefined || payload === null) payload = {};
-  if (!isPlainObject(payload)) throw new AegisLogValidationError(ErrorCode.SchemaInvalid, 'payload must be a plain object', 'payload');
+  if (!isPlainObject(payload)) throw new AegisLogValidationError('ERR_SCHEMA_INVALID', 'payload must be a plain object', 'payload');
   checkPayloadKeys(payload);
   const o: RecordOptions = options ?? {};
-  if (!isPlainObject(o)) throw new AegisLogValidationError(ErrorCode.SchemaInvalid, 'options must be a plain object', 'options');
+  if (!isPlainObject(o)) throw new AegisLogValidationError('ERR_SCHEMA_INVALID', 'options must be a plain object', 'options');
   for (const key of Object.keys(o)) {
-    if (!OPTION_NAMES.has(key)) throw new AegisLogValidationError(ErrorCode.SchemaInvalid, `${key} is not a record option`, key);
+    if (!OPTION_NAMES.has(key)) throw new AegisLogValidationError('ERR_SCHEMA_INVALID', `${key} is not a record option`, key);
   }
   // Object.assign onto a small literal is V8's fast path: half the cost of spreading the payload and
   // adding the options one by one (measured side by side in one process). Undefined options are absent.
@@ -41,16 +44,23 @@ export function buildEvent(tenantId: string, eventType: string, payload: unknown
     Object.setPrototypeOf(event, Object.prototype);
     Object.defineProperty(event, '__proto__', { value: payload.__proto__, enumerable: true, writable: true, configurable: true });
   }
-  validateEvent(event, { idsFollow: true }); // checks the ids and recorded_at the caller gave
-  // Ours are valid by construction, so they are set after the check, which then spends no time on them.
-  event.event_id ??= newId();
-  event.trace_id ??= newId();
-  event.recorded_at ??= clock().time;
+  // Checks the ids and recorded_at the caller gave; ours are valid by construction and set after.
+  validateEvent(event, { idsFollow: true, sizeFollows: true });
+  const id = (event.event_id ??= newId()) as string;
+  // PROTOCOL.md §2: without a trace_id the server uses the event_id; the client does the same, and sends it.
+  event.trace_id ??= id;
+  event.recorded_at ??= now().time;
   const body = JSON.stringify(event);
-  // The check's 1 MiB bound did not count those bytes. The body has canonical JSON's bytes in another key order,
-  // so its UTF-8 length is C(event)'s; only an event really over the limit runs the validator again, for its ERR_TOO_LARGE.
-  if (body.length * 3 > LIMITS.eventBytes && utf8Length(body) > LIMITS.eventBytes) validateEvent(event);
-  return { event: event as WireEvent, body };
+  // The body has canonical JSON's bytes in another key order, so its UTF-8 length is C(event)'s.
+  if (body.length * 3 + room > LIMITS.eventBytes && utf8Length(body) + room > LIMITS.eventBytes) {
+    throw new AegisLogValidationError('ERR_TOO_LARGE', `event is larger than ${LIMITS.eventBytes - room} bytes as canonical JSON${room ? ' (the rest is kept for client_id and client_seq)' : ''}`, 'event');
+  }
+  return { key: queueKey(id), event_id: id, body };
+}
+
+/** The body of a queued event with its number (PROTOCOL.md §2), added when the queue store writes it. */
+export function numbered(body: string, clientId: string, seq: number): string {
+  return `${body.slice(0, -1)},"client_id":${JSON.stringify(clientId)},"client_seq":${seq}}`;
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => (i + 256).toString(16).slice(1));
@@ -60,7 +70,7 @@ let used = 0;
 /**
  * UUID v4 (PROTOCOL.md §2), from CSPRNG bytes drawn 4 KiB at a time with
  * crypto.getRandomValues (as the uuid package does): crypto.randomUUID costs
- * about 3 µs a call in Chromium, two of them more than the rest of record().
+ * about 3 µs a call in Chromium, more than the rest of record().
  * It also works outside secure contexts, where randomUUID does not exist.
  */
 export function newId(): string {
@@ -73,19 +83,19 @@ export function newId(): string {
   return id;
 }
 
-/** Now, as epoch ms, its RFC 3339 text and its queue-key form, formatted once per millisecond: a burst of records shares them. */
-const now = { ms: -1, time: '', key: '', seq: 0 };
-function clock(): typeof now {
+/** Now as epoch ms, its RFC 3339 text and its queue-key form, made once per millisecond: a burst of records shares them. */
+const clock = { ms: -1, time: '', key: '', seq: 0 };
+function now(): typeof clock {
   const ms = Date.now();
-  if (ms !== now.ms) Object.assign(now, { ms, time: formatTime(ms), key: ms.toString(36).padStart(9, '0'), seq: 0 });
-  return now;
+  if (ms !== clock.ms) Object.assign(clock, { ms, time: new Date(ms).toISOString(), key: ms.toString(36).padStart(9, '0'), seq: 0 });
+  return clock;
 }
 
 /**
- * A queue key that sorts in record order, within this tab and roughly across
- * tabs (time first); the event_id makes it unique across tabs and reloads.
+ * A queue key (`q…`, see queue/types.ts) that sorts in record order, within this tab and roughly
+ * across tabs (time first); the event_id makes it unique across tabs and reloads.
  */
-export function queueKey(prefix: string, eventId: string): string {
-  const t = clock();
-  return `${prefix}${t.key}${(t.seq++).toString(36).padStart(4, '0')}:${eventId}`;
+export function queueKey(eventId: string): string {
+  const t = now();
+  return `${QUEUED}${t.key}${(t.seq++).toString(36).padStart(4, '0')}:${eventId}`;
 }

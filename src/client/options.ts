@@ -1,8 +1,8 @@
-import { AegisLogError, ErrorCode } from '../protocol/errors.js';
+import { AegisLogError } from '../protocol/errors.js';
 import type { Receipt } from '../protocol/types.js';
 import { indexedDBQueue } from '../queue/indexeddb.js';
 import { memoryQueue } from '../queue/memory.js';
-import { DEAD, QUEUED, type QueueStore } from '../queue/types.js';
+import type { QueueStore } from '../queue/types.js';
 import type { EvidenceReport } from '../verify/index.js';
 import type { BeaconLike, FetchLaterLike } from '../transport/exit.js';
 import type { FetchLike } from '../transport/http.js';
@@ -24,7 +24,11 @@ export interface AegisLogOptions {
   batchSize?: number;
   /** Flush every this many ms; `0` runs no timer at all (edge functions: `ctx.waitUntil(log.flush())`). Default 5000. */
   flushInterval?: number;
-  /** Events waiting at most; beyond it record() drops the new event (counted in `dropped`, reported to onError). Default 1000. */
+  /**
+   * Events waiting at most, in the whole queue store (all tabs, all isolates); beyond it a new event is
+   * dropped: counted in `dropped`, reported to onError, and told to the server in an `aegislog.dropped`
+   * event once there is room. Default 1000.
+   */
   maxQueueSize?: number;
   /** Per-request timeout, ms. Default 10000. */
   timeout?: number;
@@ -60,7 +64,7 @@ export interface ClientStats {
   sent: number;
   /** Events sent again after a retryable failure. */
   retried: number;
-  /** Events refused by record() because the queue was full. */
+  /** Events dropped because the queue was full (their numbers are told in an `aegislog.dropped` event). */
   dropped: number;
   /** Events the server refused for good, kept in the dead-letter store. */
   deadLettered: number;
@@ -91,16 +95,10 @@ export interface ClientConfig extends HttpConfig {
   tenantId: string;
   headers: Record<string, string>;
   store: QueueStore;
-  /**
-   * The queue's key prefixes (QUEUED, DEAD), handed to the send path rather than imported by it:
-   * an import would tie its lazily loaded chunk to the main one, which bundlers then split further.
-   */
-  queued: string;
-  dead: string;
   publicKeys: unknown;
   batchSize: number;
   maxQueueSize: number;
-  /** Delivery counters, shown by stats(). `stored` is the queue store's size as last known. */
+  /** Delivery counters, shown by stats(). `stored` is the queue store's size as last known (all tabs or isolates). */
   counts: { stored: number; inFlight: number; sent: number; retried: number; deadLettered: number };
   report(error: AegisLogError, eventIds?: string[]): void;
   onReceipt?: ((receipt: Receipt) => void) | undefined;
@@ -109,7 +107,7 @@ export interface ClientConfig extends HttpConfig {
 /** Defaults applied, endpoint checked, queue store chosen: IndexedDB in browsers (one database per endpoint and tenant), memory elsewhere. */
 export function resolveConfig(options: AegisLogOptions): ClientConfig {
   const endpoint = String(options.endpoint).replace(/\/+$/, '');
-  if (!/^https?:\/\//.test(endpoint)) throw new AegisLogError(ErrorCode.Config, 'endpoint must be an http(s) URL', { field: 'endpoint' });
+  if (!/^https?:\/\//.test(endpoint)) throw new AegisLogError('ERR_CONFIG', 'endpoint must be an http(s) URL', { field: 'endpoint' });
   const tenantId = options.tenantId ?? 'default';
   const browser = globalThis.document || globalThis.indexedDB;
   return {
@@ -117,8 +115,6 @@ export function resolveConfig(options: AegisLogOptions): ClientConfig {
     tenantId,
     headers: { 'content-type': 'application/json', ...(options.apiKey && { 'x-api-key': options.apiKey }) },
     store: options.queue ?? (browser ? indexedDBQueue({ name: `aegislog:${tenantId}@${endpoint}` }) : memoryQueue()),
-    queued: QUEUED,
-    dead: DEAD,
     fetch: options.fetch ?? ((url, init) => fetch(url, init)),
     timeout: options.timeout ?? 10_000,
     retry: { attempts: 5, baseDelay: 500, maxDelay: 30_000, maxRetryAfter: 60_000, ...options.retry },

@@ -1,13 +1,23 @@
-import { canonicalBytes } from '../protocol/jcs.js';
-import { AegisLogHttpError, ErrorCode } from '../protocol/errors.js';
+import { AegisLogHttpError } from '../protocol/errors.js';
 
 /**
- * `digest_b64url` of an event (PROTOCOL.md §2) through WebCrypto and btoa, so
- * that the browser bundle carries neither a SHA-256 nor base64 tables.
+ * `digest_b64url` of an event (PROTOCOL.md §2): SHA-256 of its canonical JSON, through WebCrypto
+ * and btoa, so that the browser bundle carries neither a SHA-256 nor base64 tables. The event is
+ * always one the client serialised and parsed back, which JSON.stringify writes exactly as RFC 8785
+ * does but for the order of object keys: `canonical` only sorts them (a test holds it to the
+ * protocol's canonicalize on the RFC 8785 vectors).
  */
 export async function digestOf(event: unknown): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', canonicalBytes(event) as BufferSource));
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical(event))));
   return btoa(String.fromCharCode(...digest)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+/** RFC 8785 text of JSON data (what JSON.parse returns): keys sorted by UTF-16 code units, the default sort. */
+export function canonical(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  const o = value as Record<string, unknown>;
+  return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
 }
 
 /**
@@ -19,7 +29,7 @@ export function receiptMismatch(receipt: unknown, event_id: string, tenant_id: s
   const expected: Record<string, string> = { event_id, tenant_id, digest_b64url };
   for (const field in expected) {
     if ((receipt as Record<string, unknown> | null)?.[field] !== expected[field]) {
-      return new AegisLogHttpError(ErrorCode.ReceiptMismatch, `the receipt's ${field} differs from the event sent (${expected[field]})`, 200, { field });
+      return new AegisLogHttpError('ERR_RECEIPT_MISMATCH', `the receipt's ${field} differs from the event sent (${expected[field]})`, 200, { field });
     }
   }
   return undefined;

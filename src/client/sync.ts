@@ -1,15 +1,14 @@
-import { AegisLogHttpError, ErrorCode } from '../protocol/errors.js';
+import { AegisLogHttpError } from '../protocol/errors.js';
 import type { Receipt, WireEvent } from '../protocol/types.js';
 import { exchangeWithRetry } from '../transport/http.js';
-import type { BuiltEvent } from './event.js';
 import type { ClientConfig, VerificationResult } from './options.js';
 import { digestOf, receiptMismatch } from './receipt.js';
 
-// recordSync and verify, which the client imports on first use; signature checks against pinned
-// keys load the verifier the same way (./signature.js). A page that only record()s loads neither.
+// recordSync and verify. Signature checks against pinned keys load the verifier with a dynamic
+// import (./signature.js): a page that does not pin keys never loads it.
 
 /** POSTs one event (built, validated and frozen as JSON by the client) to /ingest and checks the receipt. */
-export async function recordSync(cfg: ClientConfig, { body }: BuiltEvent): Promise<Receipt> {
+export async function recordSync(cfg: ClientConfig, body: string): Promise<Receipt> {
   const event = JSON.parse(body) as WireEvent; // exactly the bytes sent, whatever the caller changed since
   const digest = await digestOf(event);
   const outcome = await request(cfg, '/ingest', { method: 'POST', headers: cfg.headers, body });
@@ -19,7 +18,7 @@ export async function recordSync(cfg: ClientConfig, { body }: BuiltEvent): Promi
   const receipt = outcome.body as Receipt;
   if (cfg.publicKeys !== undefined) {
     const why = await (await import('./signature.js')).receiptSignatureFailure(event, receipt, cfg.publicKeys);
-    if (why) throw new AegisLogHttpError(ErrorCode.ReceiptMismatch, `receipt of ${receipt.event_id}: ${why}`, 200, { field: 'signature_b64url' });
+    if (why) throw new AegisLogHttpError('ERR_RECEIPT_MISMATCH', `receipt of ${receipt.event_id}: ${why}`, 200, { field: 'signature_b64url' });
   }
   cfg.onReceipt?.(receipt);
   return receipt;

@@ -1,6 +1,6 @@
 import { promisifyRequest } from 'idb-keyval';
 import { memoryQueue } from './memory.js';
-import type { QueueEntry, QueueStore } from './types.js';
+import { QUEUED, freshState, type QueueEntry, type QueueState, type QueueStore } from './types.js';
 
 export interface IndexedDBQueueOptions {
   /** Database name; tabs of one origin using the same name share one queue. */
@@ -9,24 +9,29 @@ export interface IndexedDBQueueOptions {
   onFallback?: (error: unknown) => void;
 }
 
-type Cursor = Omit<IDBCursorWithValue, 'value'> & { value: QueueEntry[] };
+type Cursor = Omit<IDBCursorWithValue, 'value'> & { value: QueueEntry[] | QueueState };
 
 /** Entries per IndexedDB record: about one delivery batch, so that an acknowledgement mostly deletes whole records. */
 const CHUNK = 500;
 /** Tries of one operation whose transaction fails (an abort, a closed connection) before the caller is told. */
 const TRIES = 3;
+/** The state's record key: it sorts before every entry record (`d…`, `q…`), and its value is no array. */
+const STATE = '!state';
 const byKey = (a: QueueEntry, b: QueueEntry) => (a.key < b.key ? -1 : 1);
 
 /**
- * The browser default: one IndexedDB database per queue. A put() is one
+ * The browser default: one IndexedDB database per queue (the layout of
+ * idb-keyval's createStore: object store `events`). A put() or append() is one
  * transaction that stores its entries in records of up to 500 (IndexedDB costs
  * about 0.1 ms a record, so 10,000 one by one would take a second), each under
- * its first entry's key. Where IndexedDB cannot be opened (some private modes,
- * blocked storage) it warns once and carries on in memory: the events are
- * still delivered while the page lives. A transaction that fails once it is
- * open (quota, an abort, a connection the browser closed) is tried again, then
- * the operation rejects (the client reports it through `onError` and keeps the
- * events); the queue stays on IndexedDB, with what it holds.
+ * its first entry's key; append() also reads and writes the state record, so
+ * that tabs number their records one transaction after another. Where IndexedDB
+ * cannot be opened (some private modes, blocked storage) it warns once and
+ * carries on in memory: the events are still delivered while the page lives. A
+ * transaction that fails once it is open (quota, an abort, a connection the
+ * browser closed) is tried again, then the operation rejects (the client
+ * reports it through `onError` and keeps the events); the queue stays on
+ * IndexedDB, with what it holds.
  */
 export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore {
   const name = options.name ?? 'aegislog';
@@ -72,6 +77,11 @@ export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore 
     return onMemory(fallback!);
   }
 
+  const write = (s: IDBObjectStore, entries: readonly QueueEntry[]) => {
+    const sorted = [...entries].sort(byKey);
+    for (let i = 0; i < sorted.length; i += CHUNK) s.put(sorted.slice(i, i + CHUNK), `${sorted[i]!.key}|${tag}${serial++}`);
+  };
+
   // Every operation scans the records in key order and filters entries by prefix: dead letters are
   // few, and one way of reading keeps this small.
   const store: QueueStore = {
@@ -79,12 +89,35 @@ export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore 
     get shared() {
       return !fallback;
     },
+    append: (plan) =>
+      run(
+        'readwrite',
+        async (s) => {
+          let state = (await promisifyRequest(s.get(STATE))) as QueueState | undefined;
+          if (!state) {
+            // A store written before there was a state (or its first append): count what it holds, once.
+            let size = 0;
+            await scan(s, (cursor) => void (Array.isArray(cursor.value) && (size += cursor.value.filter((e) => e.key.startsWith(QUEUED)).length)));
+            state = freshState(size);
+          }
+          const entries = plan(state);
+          write(s, entries);
+          state.size += entries.length;
+          s.put(state, STATE);
+          await done(s);
+          return state;
+        },
+        (m) => m.append(plan),
+      ),
     put: (entries) =>
       run(
         'readwrite',
-        (s) => {
-          const sorted = [...entries].sort(byKey);
-          for (let i = 0; i < sorted.length; i += CHUNK) s.put(sorted.slice(i, i + CHUNK), `${sorted[i]!.key}|${tag}${serial++}`);
+        async (s) => {
+          write(s, entries);
+          // Requeued events grow the queue (a key already there is recounted by the next delete).
+          const queued = entries.filter((e) => e.key.startsWith(QUEUED)).length;
+          const state = queued ? ((await promisifyRequest(s.get(STATE))) as QueueState | undefined) : undefined;
+          if (state) s.put({ ...state, size: state.size + queued }, STATE);
           return done(s);
         },
         (m) => m.put(entries),
@@ -97,6 +130,7 @@ export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore 
           // limit-th found so far, so the scan goes on while records start before that one.
           let found: QueueEntry[] = [];
           await scan(s, (cursor) => {
+            if (!Array.isArray(cursor.value)) return;
             if (found.length >= limit && cursor.key > found[limit - 1]!.key) return false;
             for (const e of cursor.value) if (e.key.startsWith(prefix)) found.push(e);
             if (found.length > limit) found = found.sort(byKey).slice(0, limit);
@@ -110,11 +144,17 @@ export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore 
         'readwrite',
         async (s) => {
           const gone = new Set(keys);
+          let state: QueueState | undefined;
+          let size = 0;
           await scan(s, (cursor) => {
+            if (!Array.isArray(cursor.value)) return void (state = cursor.value);
             const kept = cursor.value.filter((e) => !gone.has(e.key));
+            for (const e of kept) if (e.key.startsWith(QUEUED)) size++;
             if (kept.length === 0) cursor.delete();
             else if (kept.length < cursor.value.length) cursor.update(kept);
           });
+          // The scan saw every record: the size is recounted, not adjusted, so it cannot drift.
+          if (state) s.put({ ...state, size }, STATE);
           return done(s);
         },
         (m) => m.delete(keys),

@@ -1,6 +1,10 @@
-import type { QueueEntry, QueueStore } from './types.js';
+import { QUEUED, freshState, type QueueEntry, type QueueState, type QueueStore } from './types.js';
 
-/** Cloudflare Workers KV (`KVNamespace`): list gives names, values need a get each. */
+/**
+ * Cloudflare Workers KV (`KVNamespace`): list gives names, values need a get each. Durable Object
+ * storage (`state.storage`) has the same shape, answers `list` with a Map of the values, and has
+ * `transaction()`, by which the queue knows it.
+ */
 export interface KVNamespaceLike {
   get(key: string): Promise<unknown>;
   put(key: string, value: string): Promise<unknown>;
@@ -8,6 +12,8 @@ export interface KVNamespaceLike {
   list(options: { prefix: string; limit?: number; cursor?: string; startAfter?: string }): Promise<
     { keys: { name: string }[]; list_complete?: boolean; cursor?: string } | Map<string, unknown>
   >;
+  /** Durable Object storage only: runs `closure` as one transaction. */
+  transaction?<T>(closure: (txn: KVNamespaceLike) => Promise<T>): Promise<T>;
 }
 
 /** Redis-like clients: @upstash/redis, @vercel/kv. */
@@ -23,6 +29,14 @@ export interface KVQueueOptions {
   prefix?: string;
 }
 
+/** Where the state lives for stores without transactions: per namespace object and prefix, for this isolate's life. */
+interface Numbering {
+  state: Omit<QueueState, 'size'>;
+  /** Appends of one isolate run one at a time, so that two never take the same numbers. */
+  lock: Promise<unknown>;
+}
+const numberings = new WeakMap<object, Map<string, Numbering>>();
+
 /**
  * One key per event in a key-value store: Cloudflare KV, Durable Object
  * storage (same get/put/delete/list shape; `list` returns a Map with the
@@ -30,16 +44,86 @@ export interface KVQueueOptions {
  * may miss a fresh key (it is sent by a later flush) or show a deleted one
  * (its get is null and it is skipped, or it is sent again and the server,
  * which dedupes by event_id, answers with the original receipt).
+ *
+ * `maxQueueSize` holds for the whole queue, whatever client or isolate writes
+ * it, because `append()` tells the client the queue's size:
+ * - **Durable Object storage**: the state (`client_id`, the next `client_seq`,
+ *   the size, drops not yet told) is a key of its own, read and written with
+ *   the events in one `transaction()`: exact, and one sequence per store.
+ * - **Workers KV and Redis** have no transactions, and KV takes one write a
+ *   second per key, so no counter can live there: the size is counted by a
+ *   listing at each append (one KV list operation per 1,000 queued events, as
+ *   stale as KV's listings: appends from other isolates in the last seconds may
+ *   be missing, so the bound can be overshot by what they wrote meanwhile), and
+ *   the numbering lives in this isolate, one `client_id` per namespace and
+ *   prefix for the isolate's life. Use Durable Object storage where the bound
+ *   or one sequence per queue matters.
  */
 export function kvQueue(kv: KVNamespaceLike | RedisLike, options: KVQueueOptions = {}): QueueStore {
   const base = options.prefix ?? 'aegislog:';
-  const ops = 'scan' in kv ? redisOps(kv) : kvOps(kv);
+  const opsOf = (target: KVNamespaceLike | RedisLike): Ops => ('scan' in target ? redisOps(target) : kvOps(target));
+  const ops = opsOf(kv);
+  const transaction = 'scan' in kv ? undefined : kv.transaction?.bind(kv);
+  const putAll = (o: Ops, entries: readonly QueueEntry[]) => Promise.all(entries.map((e) => o.put(base + e.key, JSON.stringify(e))));
+  const countQueued = async (o: Ops) => (await o.list(base + QUEUED, Infinity)).length;
+  const stateKey = `${base}!state`;
+
+  /** Durable Object storage: the state, adjusted by `change`, in the caller's transaction. */
+  const adjust = async (o: Ops, change: (state: QueueState) => void) => {
+    const text = await o.get(stateKey);
+    if (text === null || text === undefined) return;
+    const state = JSON.parse(String(text)) as QueueState;
+    change(state);
+    await o.put(stateKey, JSON.stringify(state));
+  };
+
+  let numbering = numberings.get(kv)?.get(base);
+  if (!transaction && !numbering) {
+    numbering = { state: { client_id: '', next_seq: 1 }, lock: Promise.resolve() };
+    if (!numberings.has(kv)) numberings.set(kv, new Map());
+    numberings.get(kv)!.set(base, numbering);
+  }
+
   return {
     name: `kv:${base}`,
     // Writers in other isolates never take the browser's flush lock; the server dedupes instead.
     shared: false,
+    append(plan) {
+      if (transaction) {
+        return transaction(async (txn) => {
+          const o = opsOf(txn);
+          const text = await o.get(stateKey);
+          const state = text === null || text === undefined ? freshState(await countQueued(o)) : (JSON.parse(String(text)) as QueueState);
+          const entries = plan(state);
+          state.size += entries.length;
+          await Promise.all([putAll(o, entries), o.put(stateKey, JSON.stringify(state))]);
+          return state;
+        });
+      }
+      const n = numbering!;
+      const run = n.lock.then(async () => {
+        const state: QueueState = { ...n.state, size: await countQueued(ops) };
+        if (n.state.dropped) state.dropped = { ...n.state.dropped };
+        const entries = plan(state);
+        await putAll(ops, entries);
+        // Taken only once written: a failed append is planned again with the same numbers.
+        n.state = { client_id: state.client_id, next_seq: state.next_seq, ...(state.dropped && { dropped: state.dropped }) };
+        state.size += entries.length;
+        return state;
+      });
+      n.lock = run.catch(() => {});
+      return run;
+    },
     async put(entries) {
-      await Promise.all(entries.map((e) => ops.put(base + e.key, JSON.stringify(e))));
+      if (!transaction) return void (await putAll(ops, entries));
+      await transaction(async (txn) => {
+        const o = opsOf(txn);
+        // Requeued events grow the queue, unless a copy is there already (a crash between requeue's two steps).
+        const queued = entries.filter((e) => e.key.startsWith(QUEUED));
+        const fresh = (await Promise.all(queued.map((e) => o.get(base + e.key)))).filter((v) => v === null || v === undefined).length;
+        await putAll(o, entries);
+        if (fresh) await adjust(o, (s) => (s.size += fresh));
+      });
     },
     async list(prefix, limit) {
       const found = await ops.list(base + prefix, limit);
@@ -47,7 +131,13 @@ export function kvQueue(kv: KVNamespaceLike | RedisLike, options: KVQueueOptions
       return entries.filter((e): e is QueueEntry => e !== undefined);
     },
     async delete(keys) {
-      await ops.delete(keys.map((k) => base + k));
+      if (!transaction) return void (await ops.delete(keys.map((k) => base + k)));
+      await transaction(async (txn) => {
+        const o = opsOf(txn);
+        const existed = await o.delete(keys.map((k) => base + k));
+        const gone = keys.filter((k, i) => existed[i] === true && k.startsWith(QUEUED)).length;
+        if (gone) await adjust(o, (s) => (s.size -= gone));
+      });
     },
     async count(prefix) {
       return (await ops.list(base + prefix, Infinity)).length;
@@ -58,7 +148,8 @@ export function kvQueue(kv: KVNamespaceLike | RedisLike, options: KVQueueOptions
 interface Ops {
   get(key: string): Promise<unknown>;
   put(key: string, text: string): Promise<unknown>;
-  delete(keys: string[]): Promise<unknown>;
+  /** For each key, what the backend answered (Durable Object storage: whether it existed). */
+  delete(keys: string[]): Promise<unknown[]>;
   /** Keys in order, with the value when the listing already carries it. */
   list(prefix: string, limit: number): Promise<[string, unknown][]>;
 }
@@ -94,7 +185,7 @@ function redisOps(redis: RedisLike): Ops {
   return {
     get: (key) => redis.get(key),
     put: (key, text) => redis.set(key, text),
-    delete: (keys) => (keys.length ? redis.del(...keys) : Promise.resolve()),
+    delete: async (keys) => (keys.length ? [await redis.del(...keys)] : []),
     async list(prefix, limit) {
       // SCAN has no order and may repeat keys: collect, dedupe, sort. A queue is bounded (maxQueueSize), so this is too.
       const keys = new Set<string>();

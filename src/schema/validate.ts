@@ -1,5 +1,5 @@
-import { AegisLogValidationError, ErrorCode } from '../protocol/errors.js';
-import { canonicalize, isWellFormed, pathOf, type JsonPath } from '../protocol/jcs.js';
+import { AegisLogValidationError } from '../protocol/errors.js';
+import { isWellFormed, pathOf, type JsonPath } from '../protocol/jcs.js';
 import { isTime } from '../protocol/time.js';
 import type { WireEvent } from '../protocol/types.js';
 import {
@@ -11,7 +11,9 @@ import {
  * edge relay, so that all three refuse the same things with the same words.
  * Hand-written rather than zod because it sits on the hot, size-budgeted path
  * of the browser client (zod/mini alone is ~5.6 KB gzip); the exported zod
- * schemas are tested to agree with it.
+ * schemas are tested to agree with it. Paths are spelled out only for the
+ * error: on the way down they are (parent, key) pairs, allocated per object or
+ * array, never per field.
  */
 export interface ValidateOptions {
   /**
@@ -25,11 +27,14 @@ export interface ValidateOptions {
    * made (the client's UUIDs are valid by construction, and record() is on a hot path).
    */
   idsFollow?: boolean;
+  /** The caller measures C(event) against the 1 MiB limit itself (record() serialises the event anyway). */
+  sizeFollows?: boolean;
 }
 
 const CONTEXTS: ReadonlySet<string> = new Set(CONTEXT_NAMES);
 /** The reserved names an event's top level may not use (the others are its own fields). */
 const SERVER_NAMES: ReadonlySet<string> = new Set(SERVER_FIELDS);
+const IDS = '1–128 of [A-Za-z0-9._:-]';
 const utf8 = new TextEncoder();
 
 /** Checks a complete wire event (§2) in place and returns it typed. Throws naming the first bad field. */
@@ -38,26 +43,33 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
   const e = event as Record<string, unknown>;
   checkPattern(e.tenant_id, 'tenant_id', TENANT_ID, '1–128 of [A-Za-z0-9._-]');
   checkEventType(e.event_type);
-  if (e.event_id !== undefined || !options.idsFollow) checkPattern(e.event_id, 'event_id', EVENT_ID, '1–128 of [A-Za-z0-9._:-]');
-  if (e.trace_id !== undefined || !options.idsFollow) checkPattern(e.trace_id, 'trace_id', EVENT_ID, '1–128 of [A-Za-z0-9._:-]');
+  if (e.event_id !== undefined || !options.idsFollow) checkPattern(e.event_id, 'event_id', EVENT_ID, IDS);
+  if (e.trace_id !== undefined || !options.idsFollow) checkPattern(e.trace_id, 'trace_id', EVENT_ID, IDS);
   if (e.recorded_at !== undefined && !isTime(e.recorded_at)) {
     throw invalid('recorded_at', 'must be an RFC 3339 UTC time with milliseconds, such as 2026-11-28T09:16:52.123Z');
   }
-  if (e.client_id !== undefined) checkPattern(e.client_id, 'client_id', EVENT_ID, '1–128 of [A-Za-z0-9._:-]');
+  if (e.client_id !== undefined) checkPattern(e.client_id, 'client_id', EVENT_ID, IDS);
   if (e.client_seq !== undefined && !(Number.isSafeInteger(e.client_seq) && (e.client_seq as number) >= 1)) throw invalid('client_seq', 'must be an integer ≥ 1');
+  const measure = !options.sizeFollows;
   let bytes = 2;
   for (const key of Object.keys(e)) {
     const value = e[key];
     if (value === undefined) continue;
     if (CONTEXTS.has(key)) {
       validateContext(key as ContextName, value, options);
+      // Its fields are checked one by one above: the walk below would only measure it.
+      if (!measure) continue;
     } else if (SERVER_NAMES.has(key)) {
       throw reserved(key);
     }
-    bytes += jsonSize(value, { up: undefined, key }, 2) + key.length * 3 + 4;
+    const size = jsonSize(value, undefined, key, 2);
+    bytes += size + key.length * 3 + 4;
   }
-  // The bound is loose; only an event near the limit pays for an exact measure.
-  if (bytes > LIMITS.eventBytes && utf8.encode(canonicalize(e)).length > LIMITS.eventBytes) throw tooLarge();
+  // The bound is loose; only an event near the limit pays for an exact measure (JSON.stringify writes
+  // C(event)'s bytes in another key order: the validator has refused everything where the two differ).
+  if (measure && bytes > LIMITS.eventBytes && utf8.encode(JSON.stringify(e)).length > LIMITS.eventBytes) {
+    throw invalid('event', `is larger than ${LIMITS.eventBytes} bytes as canonical JSON`, 'ERR_TOO_LARGE');
+  }
   return e as WireEvent;
 }
 
@@ -77,112 +89,115 @@ export function validateContext(name: ContextName, value: unknown, options: Vali
     if (ctx[key] === null && options.dropNullContextFields) delete ctx[key];
   }
   for (const field in rules) {
-    // Most fields are absent: skip them before building their path (record() runs this for every event).
     const value = ctx[field];
     const rule = rules[field]!;
-    if (value !== undefined || rule.required) checkField(value, `${name}.${field}`, rule);
+    if (value !== undefined || rule.required) checkField(value, name, field, rule);
   }
   if (name === 'session_context' && typeof ctx.ended_at === 'number' && (ctx.ended_at as number) < (ctx.started_at as number)) {
     throw invalid('session_context.ended_at', 'must not be before session_context.started_at');
   }
 }
 
-function checkField(value: unknown, field: string, rule: FieldRule): void {
-  if (value === undefined) {
-    if (rule.required) throw invalid(field, 'is required');
-    return;
-  }
-  if (value === null) throw invalid(field, 'is null; omit a field that has no value');
+function checkField(value: unknown, name: string, field: string, rule: FieldRule): void {
+  if (value === undefined) throw bad(name, field, -1, 'is required');
+  if (value === null) throw bad(name, field, -1, 'is null; omit a field that has no value');
   switch (rule.kind) {
     case 'string':
-      checkContextString(value, field, rule.required);
-      if (rule.pattern && !rule.pattern.test(value as string)) throw invalid(field, `must be ${rule.patternText}`);
+      checkContextString(value, name, field, -1, rule.required);
+      if (rule.pattern && !rule.pattern.test(value as string)) throw bad(name, field, -1, `must be ${rule.patternText}`);
       return;
     case 'strings':
-      if (!Array.isArray(value)) throw invalid(field, 'must be an array of strings');
-      if (value.length > LIMITS.contextListItems) throw invalid(field, `has more than ${LIMITS.contextListItems} items`);
-      value.forEach((item, i) => checkContextString(item, `${field}[${i}]`, false));
+      if (!Array.isArray(value)) throw bad(name, field, -1, 'must be an array of strings');
+      if (value.length > LIMITS.contextListItems) throw bad(name, field, -1, `has more than ${LIMITS.contextListItems} items`);
+      for (let i = 0; i < value.length; i++) checkContextString(value[i], name, field, i, false);
       return;
     case 'boolean':
-      if (typeof value !== 'boolean') throw invalid(field, 'must be true or false');
+      if (typeof value !== 'boolean') throw bad(name, field, -1, 'must be true or false');
       return;
     case 'unix':
-      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-        throw invalid(field, 'must be unix seconds (a non-negative integer)');
-      }
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw bad(name, field, -1, 'must be unix seconds (a non-negative integer)');
       return;
     case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(field, 'must be a finite number');
-      if (rule.integer && !Number.isSafeInteger(value)) throw invalid(field, 'must be an integer');
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw bad(name, field, -1, 'must be a finite number');
+      if (rule.integer && !Number.isSafeInteger(value)) throw bad(name, field, -1, 'must be an integer');
       if ((rule.min !== undefined && value < rule.min) || (rule.max !== undefined && value > rule.max)) {
-        throw invalid(field, rule.max === undefined ? `must be at least ${rule.min}` : `must be within [${rule.min}, ${rule.max}]`);
+        throw bad(name, field, -1, rule.max === undefined ? `must be at least ${rule.min}` : `must be within [${rule.min}, ${rule.max}]`);
       }
       return;
   }
 }
 
-function checkContextString(value: unknown, field: string, nonEmpty: boolean | undefined): void {
-  if (typeof value !== 'string') throw invalid(field, 'must be a string');
-  if (nonEmpty && value.length === 0) throw invalid(field, 'must not be empty');
-  if (value.length > LIMITS.contextStringChars) throw invalid(field, `is longer than ${LIMITS.contextStringChars} characters`);
-  checkUnicode(value, field);
+/** A context's string (item `index` of a list, or the field itself when -1). */
+function checkContextString(value: unknown, name: string, field: string, index: number, nonEmpty: boolean | undefined): void {
+  if (typeof value !== 'string') throw bad(name, field, index, 'must be a string');
+  if (nonEmpty && value.length === 0) throw bad(name, field, index, 'must not be empty');
+  if (value.length > LIMITS.contextStringChars) throw bad(name, field, index, `is longer than ${LIMITS.contextStringChars} characters`);
+  if (!isWellFormed(value)) throw bad(name, field, index, LONE_SURROGATE, 'ERR_JCS_INVALID');
+}
+
+/** The error for a context field (or item `index` of it), its path spelled out only now. */
+function bad(name: string, field: string, index: number, why: string, code?: string): AegisLogValidationError {
+  return invalid(`${name}.${field}${index < 0 ? '' : `[${index}]`}`, why, code);
 }
 
 /**
  * Walks a payload value once: what JSON (and RFC 8785) can carry, at most
- * `LIMITS.depth` deep, no cycles. Returns an upper bound of its UTF-8 JSON size
- * (each UTF-16 unit as 3 bytes, escapes at most 6) so that the common small
- * event needs no serialisation at all to pass the 1 MiB check.
+ * `LIMITS.depth` deep, no cycles. `up` and `key` say where it sits. Returns an
+ * upper bound of its UTF-8 JSON size (each UTF-16 unit as 3 bytes, escapes at
+ * most 6) so that the common small event needs no serialisation at all to pass
+ * the 1 MiB check.
  */
-export function jsonSize(value: unknown, at: JsonPath, depth: number, ancestors?: object[]): number {
+function jsonSize(value: unknown, up: JsonPath | undefined, key: string | number, depth: number, ancestors?: object[]): number {
   switch (typeof value) {
     case 'string':
-      checkUnicode(value, at);
+      if (!isWellFormed(value)) throw jcs(up, key, LONE_SURROGATE);
       return value.length * 6 + 2;
     case 'number':
-      if (!Number.isFinite(value)) throw invalid(pathOf(at), `is ${value}; JSON has no NaN or Infinity`, ErrorCode.JcsInvalid);
+      if (!Number.isFinite(value)) throw jcs(up, key, `is ${value}; JSON has no NaN or Infinity`);
       if (Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER) {
-        throw invalid(pathOf(at), 'is an integer beyond ±(2^53−1), which JSON parsers round (send it as a string)', ErrorCode.JcsInvalid);
+        throw jcs(up, key, 'is an integer beyond ±(2^53−1), which JSON parsers round (send it as a string)');
       }
       return 24;
     case 'boolean':
       return 5;
     case 'bigint':
-      throw invalid(pathOf(at), 'is a BigInt; JSON has no such type (send it as a string)', ErrorCode.JcsInvalid);
+      throw jcs(up, key, 'is a BigInt; JSON has no such type (send it as a string)');
     case 'object':
       break;
     default:
-      throw invalid(pathOf(at), `is ${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}`, ErrorCode.JcsInvalid);
+      throw jcs(up, key, `is ${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}`);
   }
   if (value === null) return 4;
-  if (depth > LIMITS.depth) throw invalid(pathOf(at), `nests deeper than ${LIMITS.depth} levels`, ErrorCode.TooDeep);
+  if (depth > LIMITS.depth) throw jcs(up, key, `nests deeper than ${LIMITS.depth} levels`, 'ERR_TOO_DEEP');
   const stack = ancestors ?? [];
-  if (stack.includes(value)) throw invalid(pathOf(at), 'is a cycle (it contains itself)', ErrorCode.JcsInvalid);
+  if (stack.includes(value)) throw jcs(up, key, 'is a cycle (it contains itself)');
+  const at: JsonPath = { up, key };
   stack.push(value);
   let size = 2;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const child = { up: at, key: i };
-      if (value[i] === undefined) throw invalid(pathOf(child), 'is undefined inside an array', ErrorCode.JcsInvalid);
-      size += jsonSize(value[i], child, depth + 1, stack) + 1;
+      if (value[i] === undefined) throw jcs(at, i, 'is undefined inside an array');
+      size += jsonSize(value[i], at, i, depth + 1, stack) + 1;
     }
   } else {
-    if (!isPlainObject(value)) {
-      const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-      throw invalid(pathOf(at), `is a ${kind}, not plain JSON data`, ErrorCode.JcsInvalid);
-    }
+    if (!isPlainObject(value)) throw jcs(up, key, `is a ${(value as { constructor?: { name?: string } }).constructor?.name ?? 'object'}, not plain JSON data`);
     const record = value as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      if (record[key] === undefined) continue;
-      // The path is spelled out only if something here is refused.
-      const child = { up: at, key };
-      checkUnicode(key, child);
-      size += jsonSize(record[key], child, depth + 1, stack) + key.length * 6 + 4;
+    for (const k of Object.keys(record)) {
+      if (record[k] === undefined) continue;
+      if (!isWellFormed(k)) throw jcs(at, k, LONE_SURROGATE);
+      size += jsonSize(record[k], at, k, depth + 1, stack) + k.length * 6 + 4;
     }
   }
   stack.pop();
   return size;
 }
+
+/** A payload value JSON cannot carry, named by its path. */
+function jcs(up: JsonPath | undefined, key: string | number, why: string, code = 'ERR_JCS_INVALID'): AegisLogValidationError {
+  return invalid(pathOf({ up, key }), why, code);
+}
+
+const LONE_SURROGATE = 'contains a lone surrogate (not valid Unicode)';
 
 function checkPattern(value: unknown, field: string, pattern: RegExp, rule: string): void {
   if (typeof value !== 'string' || !pattern.test(value)) throw invalid(field, `must be ${rule}`);
@@ -190,16 +205,12 @@ function checkPattern(value: unknown, field: string, pattern: RegExp, rule: stri
 
 function checkEventType(value: unknown): void {
   if (typeof value !== 'string' || value.length === 0) throw invalid('event_type', 'must be a non-empty string');
-  checkUnicode(value, 'event_type');
+  if (!isWellFormed(value)) throw invalid('event_type', LONE_SURROGATE, 'ERR_JCS_INVALID');
   // "characters" in §2: Unicode code points, not UTF-16 units; a string has no more code points than
   // units, so a short one needs no count.
   if (value.length <= LIMITS.eventTypeChars) return;
   let count = 0;
   for (const _ of value) if (++count > LIMITS.eventTypeChars) throw invalid('event_type', `is longer than ${LIMITS.eventTypeChars} characters`);
-}
-
-function checkUnicode(s: string, path: string | JsonPath): void {
-  if (!isWellFormed(s)) throw invalid(typeof path === 'string' ? path : pathOf(path), 'contains a lone surrogate (not valid Unicode)', ErrorCode.JcsInvalid);
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -209,13 +220,9 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 function reserved(key: string): AegisLogValidationError {
-  return new AegisLogValidationError(ErrorCode.ReservedField, `${key} is a reserved field name; rename this payload key`, key);
+  return new AegisLogValidationError('ERR_RESERVED_FIELD', `${key} is a reserved field name; rename this payload key`, key);
 }
 
-function tooLarge(): AegisLogValidationError {
-  return invalid('event', `is larger than ${LIMITS.eventBytes} bytes as canonical JSON`, ErrorCode.TooLarge);
-}
-
-export function invalid(field: string, why: string, code: string = ErrorCode.SchemaInvalid): AegisLogValidationError {
+export function invalid(field: string, why: string, code = 'ERR_SCHEMA_INVALID'): AegisLogValidationError {
   return new AegisLogValidationError(code, `${field} ${why}`, field);
 }

@@ -1,4 +1,4 @@
-import { AegisLogHttpError, ErrorCode } from '../protocol/errors.js';
+import { AegisLogHttpError } from '../protocol/errors.js';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -45,7 +45,7 @@ export async function exchange(url: string, init: RequestInit, cfg: HttpConfig):
       // Not the server's JSON (a proxy's error page): the generic message below.
     }
     const retryAfter = retryAfterMs(response.headers.get('retry-after'), cfg.retry.maxRetryAfter);
-    const error = new AegisLogHttpError(detail?.code ?? ErrorCode.Http, detail?.message ?? `${url} answered HTTP ${status}`, status, {
+    const error = new AegisLogHttpError(detail?.code ?? 'ERR_HTTP', detail?.message ?? `${url} answered HTTP ${status}`, status, {
       field: detail?.field,
       retryAfter,
     });
@@ -53,7 +53,7 @@ export async function exchange(url: string, init: RequestInit, cfg: HttpConfig):
   } catch (cause) {
     // Network failure, timeout, or a 2xx body that is not JSON: the server may have stored the
     // events, and sending them again is safe, since it dedupes by event_id.
-    const code = status ? ErrorCode.BadResponse : abort.signal.aborted ? ErrorCode.Timeout : ErrorCode.Network;
+    const code = status ? 'ERR_BAD_RESPONSE' : abort.signal.aborted ? 'ERR_TIMEOUT' : 'ERR_NETWORK';
     return { kind: 'retry', error: new AegisLogHttpError(code, `${init.method} ${url} failed: ${(cause as Error)?.message ?? cause}`, status, { cause }) };
   } finally {
     clearTimeout(timer);

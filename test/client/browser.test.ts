@@ -57,6 +57,7 @@ describe('page exit by sendBeacon', () => {
     const beacons: [string, string][] = [];
     const log = tab(srv, { beacon: (url, data) => (beacons.push([url, data]), true) });
     const ids = [log.record('a', {}), log.record('b', {}), log.record('c', {})];
+    await log.durable(); // the exit path carries written (numbered) events: the bodies the queue keeps
     hide();
     expect(beacons).toHaveLength(1);
     const [url, data] = beacons[0]!;
@@ -76,12 +77,14 @@ describe('page exit by sendBeacon', () => {
     const beacons: string[] = [];
     const log = tab(srv, { beacon: (_, data) => (beacons.push(data), true) });
     log.record('a', {});
+    await log.durable();
     hide();
     win.dispatchEvent(new Event('pagehide'));
     win.dispatchEvent(new Event('unload'));
     expect(beacons).toHaveLength(1);
     show();
     log.record('b', {});
+    await log.durable();
     win.dispatchEvent(new Event('pagehide'));
     expect(beacons).toHaveLength(2);
     expect(JSON.parse(beacons[1]!).events).toHaveLength(2); // 'a' is not confirmed yet: it goes again
@@ -95,6 +98,7 @@ describe('page exit by sendBeacon', () => {
     const sizes: number[] = [];
     const log = tab(srv, { beacon: (_, data) => (sizes.push(new TextEncoder().encode(data).length), true) });
     for (let i = 0; i < 100; i++) log.record('big', { text: 'é'.repeat(700) }); // ~1.5 KB each, ~150 KB in all
+    await log.durable();
     hide();
     expect(sizes.length).toBeGreaterThanOrEqual(2);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(60_000);
@@ -111,6 +115,7 @@ describe('page exit by sendBeacon', () => {
     let calls = 0;
     const log = tab(srv, { beacon: () => (calls++, false) });
     for (let i = 0; i < 3; i++) log.record('x', { i });
+    await log.durable();
     hide();
     expect(calls).toBe(1);
     expect(await log.flush()).toMatchObject({ sent: 3 });
@@ -196,6 +201,7 @@ describe('page exit by fetchLater', () => {
     };
     const log = tab(srv, { fetchLater, beacon: (_, d) => (beacons.push(d), true) });
     log.record('x', {});
+    await log.durable();
     hide();
     expect(JSON.parse(beacons[0]!).events).toHaveLength(1);
   });

@@ -26,11 +26,21 @@ export function fakeKV(): KVNamespaceLike & { map: Map<string, string> } {
   };
 }
 
-/** A Map standing for Durable Object storage: `list` answers a Map of key → value in key order. */
+/**
+ * A Map standing for Durable Object storage: `list` answers a Map of key → value in key order, and
+ * `transaction()` runs its closure one at a time (workerd serialises an object's transactions; the
+ * real storage runs in the edge suite).
+ */
 export function fakeDurableObjectStorage(): KVNamespaceLike & { map: Map<string, unknown> } {
   const map = new Map<string, unknown>();
+  let queue: Promise<unknown> = Promise.resolve();
   return {
     map,
+    transaction(closure) {
+      const run = queue.then(() => closure(this));
+      queue = run.catch(() => {});
+      return run;
+    },
     async get(key) {
       return map.get(key);
     },

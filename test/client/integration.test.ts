@@ -56,6 +56,7 @@ describe('client ↔ reference server over HTTP', () => {
       delete (globalThis as Record<string, unknown>).document;
     }
     const ids = [log.record('exit', { n: 1 }), log.record('exit', { n: 2 })];
+    await log.durable(); // the exit path carries written (numbered) events
     page.visibilityState = 'hidden';
     page.dispatchEvent(new Event('visibilitychange'));
     const [url, data] = beacons[0]!;

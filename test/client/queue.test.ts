@@ -43,6 +43,47 @@ describe.each(stores)('%s queue store', (_, make) => {
     expect(await store.list('d', 1)).toEqual([dead]);
   });
 
+  it('append: plans against the state kept with the events (client_id, next_seq, untold drops) and the queue size', async () => {
+    const store = make();
+    await store.put([entry(1), entry(2, 'd')]);
+    const seen: unknown[] = [];
+    const first = await store.append((state) => {
+      seen.push({ ...state });
+      state.client_id = 'client-1';
+      state.next_seq = 3;
+      return [entry(10), entry(11)];
+    });
+    expect(seen).toEqual([{ client_id: '', next_seq: 1, size: 1 }]); // a dead letter is not queued
+    expect(first).toMatchObject({ client_id: 'client-1', next_seq: 3, size: 3 });
+    await store.append((state) => {
+      expect(state).toMatchObject({ client_id: 'client-1', next_seq: 3, size: 3 });
+      state.dropped = { count: 1, first_seq: 3, last_seq: 3 };
+      state.next_seq = 4;
+      return [];
+    });
+    await store.delete([entry(10).key, entry(2, 'd').key]);
+    await store.put([entry(12)]);
+    const third = await store.append((state) => {
+      expect(state).toEqual({ client_id: 'client-1', next_seq: 4, size: 3, dropped: { count: 1, first_seq: 3, last_seq: 3 } });
+      delete state.dropped;
+      return [];
+    });
+    expect(third.dropped).toBeUndefined();
+    expect((await store.list('q', 10)).map((e) => e.event_id)).toEqual(['id-1', 'id-11', 'id-12']);
+  });
+
+  it('append: a plan that throws writes nothing and changes nothing', async () => {
+    const store = make();
+    await store.append((state) => ((state.client_id = 'kept'), (state.next_seq = 2), []));
+    await expect(store.append((state) => {
+      state.next_seq = 99;
+      throw new Error('plan failed');
+    })).rejects.toThrow('plan failed');
+    const after = await store.append((state) => [entry(1)]);
+    expect(after).toMatchObject({ client_id: 'kept', next_seq: 2, size: 1 });
+    expect(await store.count('q')).toBe(1);
+  });
+
   it('handles more than one page of keys', async () => {
     const store = make();
     await store.put(Array.from({ length: 1203 }, (_, i) => entry(i)));
@@ -79,6 +120,27 @@ describe('KV queue store', () => {
   });
 });
 
+describe('where the numbering lives', () => {
+  const plan = (state: { client_id: string; next_seq: number }) => ((state.client_id ||= 'c'), state.next_seq++, []);
+  it('IndexedDB and Durable Object storage: in the store, read by every store object on it', async () => {
+    const name = freshName();
+    await indexedDBQueue({ name }).append(plan);
+    expect(await indexedDBQueue({ name }).append(plan)).toMatchObject({ client_id: 'c', next_seq: 3 });
+    const storage = fakeDurableObjectStorage();
+    await kvQueue(storage).append(plan);
+    expect(await kvQueue(storage).append(plan)).toMatchObject({ client_id: 'c', next_seq: 3 });
+    expect(JSON.parse(String(storage.map.get('aegislog:!state')))).toMatchObject({ client_id: 'c', next_seq: 3, size: 0 });
+  });
+
+  it('Workers KV and Redis (no transactions): in this isolate, per namespace object and prefix, one append at a time', async () => {
+    const kv = fakeKV();
+    const results = await Promise.all(Array.from({ length: 5 }, () => kvQueue(kv).append(plan)));
+    expect(results.map((r) => r.next_seq).sort()).toEqual([2, 3, 4, 5, 6]);
+    expect(await kvQueue(kv, { prefix: 'other:' }).append(plan)).toMatchObject({ next_seq: 2 });
+    expect([...kv.map.keys()]).toEqual([]); // nothing of it in KV, which takes one write a second per key
+  });
+});
+
 describe('IndexedDB queue store', () => {
   afterEach(() => vi.restoreAllMocks());
 
@@ -108,7 +170,7 @@ describe('IndexedDB queue store', () => {
     expect(await tabB.count('q')).toBe(7);
   });
 
-  it('falls back to memory with one warning where IndexedDB fails, and keeps working', async () => {
+  it('falls back to memory with one warning where IndexedDB cannot be opened, and keeps working', async () => {
     const warnings: unknown[] = [];
     const open = vi.spyOn(indexedDB, 'open').mockImplementation(() => {
       throw new DOMException('The operation is insecure.', 'SecurityError'); // as in some private modes
