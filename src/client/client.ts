@@ -235,9 +235,11 @@ export class AegisLog {
     try {
       await this.#persist();
       const result = await this.#loop.flush();
-      // Room again: tell the drops the store holds.
-      if (this.#owed && this.#queued() < this.#cfg.maxQueueSize) await this.#persist();
-      return result;
+      // Room again: tell the drops the store holds, and send that account with this flush.
+      if (!this.#owed || this.#queued() >= this.#cfg.maxQueueSize) return result;
+      await this.#persist();
+      const more = await this.#loop.flush();
+      return { ...more, sent: result.sent + more.sent, deadLettered: result.deadLettered + more.deadLettered };
     } catch (error) {
       const failure = error instanceof AegisLogError ? error : storeError(error);
       this.#cfg.report(failure);

@@ -141,7 +141,10 @@ describe('record()', () => {
     expect(log.stats()).toMatchObject({ queued: 3, dropped: 2 });
     expect(errors.map((e) => e.code)).toEqual([ErrorCode.QueueFull, ErrorCode.QueueFull]);
     await log.flush();
-    expect(new Set(await stored(srv))).toEqual(new Set(ids.slice(0, 3)));
+    // The flush made room, and the account of the two drops (an aegislog.dropped event) went with it.
+    const ids2 = await stored(srv);
+    expect(ids2).toHaveLength(4);
+    expect(new Set(ids2.slice(0, 3))).toEqual(new Set(ids.slice(0, 3)));
   });
 });
 

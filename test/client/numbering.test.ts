@@ -108,10 +108,16 @@ describe('overflow', () => {
     await log.durable();
     // Full: the account of the drops waits for room.
     expect((await queued(queue)).map((e) => [e.event_id, e.client_seq])).toEqual(ids.slice(0, 3).map((id, i) => [id, i + 1]));
-    expect(await log.flush()).toMatchObject({ sent: 3, remaining: 0 });
-    const [dropped] = await queued(queue);
-    expect(dropped).toMatchObject({ event_type: 'aegislog.dropped', count: 2, first_seq: 4, last_seq: 5, client_seq: 6 });
-    expect(await log.flush()).toMatchObject({ sent: 1, remaining: 0 }); // signed by the server like any event
+    const told: Wire[] = [];
+    const spy = queue.append.bind(queue);
+    queue.append = async (plan) => spy((s) => {
+      const written = plan(s);
+      told.push(...written.map((e) => JSON.parse(e.body)));
+      return written;
+    });
+    // The flush makes room; the account of the drops is written then, and sent with the same flush.
+    expect(await log.flush()).toMatchObject({ sent: 4, remaining: 0 });
+    expect(told).toEqual([expect.objectContaining({ event_type: 'aegislog.dropped', count: 2, first_seq: 4, last_seq: 5, client_seq: 6 })]);
     log.record('after', {});
     await log.durable();
     expect((await queued(queue)).map((e) => e.client_seq)).toEqual([7]);
