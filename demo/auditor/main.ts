@@ -5,6 +5,7 @@ import type { CheckpointV1, EvidenceBundleV1 } from '../../src/protocol/index.js
 import { b64uDecode, verifyCheckpointChain, verifyEvidence } from '../../src/verify/index.js';
 import { byId, h, pill } from '../shared/dom.js';
 import { itemKey, parseEvidenceText, type EvidenceItem } from './inputs.js';
+import { gapsPanel } from './gaps-panel.js';
 import { keysPanel } from './keys-panel.js';
 import { periodPanel } from './period.js';
 import { bundleCard, chainTimeline, verdictOf } from './render.js';
@@ -156,6 +157,7 @@ function registerOffline(): void {
 }
 
 wireEvidenceInputs();
+gapsPanel(byId('main'));
 registerOffline();
 addEventListener('hashchange', loadFromFragment);
 loadFromFragment();

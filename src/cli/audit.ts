@@ -3,6 +3,7 @@ import { auditPeriod, merkleRoot, verifyCheckpointChain, type AuditReport, type 
 import { readCheckpointsFile, readHeadFile, type HeadAnchor } from './checkpoints-input.js';
 import type { Command } from './command.js';
 import { routeExport, type Group, type RouteReport } from './export-groups.js';
+import { GAPS_USAGE, runGaps } from './gaps.js';
 import { sizeOf } from './input.js';
 import { KEY_HELP, loadKeys } from './keys-input.js';
 import { progressBar } from './progress.js';
@@ -45,7 +46,9 @@ of the period, the checkpoint's global root.
                        sealed evidence bundle of that tenant and period
 
 Exit status: 0 every check passed, 1 a check failed, 2 the command could not
-run (bad usage, unreadable file, not JSON, not a usable key or policy).`;
+run (bad usage, unreadable file, not JSON, not a usable key or policy).
+
+${GAPS_USAGE}`;
 
 const options = {
   export: { type: 'string' },
@@ -63,7 +66,7 @@ export const auditCommand: Command = {
   summary: 'audit a period export: every entry, against the signed heads',
   usage: USAGE,
   run: (args, io: AuditorIO) =>
-    runChecked({ name: 'audit', options, positionals: { min: 0, max: 1 } }, args, io, (values, [path]) => {
+    args.includes('--gaps') ? runGaps(args, io) : runChecked({ name: 'audit', options, positionals: { min: 0, max: 1 } }, args, io, (values, [path]) => {
       if (path !== undefined) {
         if (values.export !== undefined || values.checkpoints !== undefined || values.head !== undefined) {
           throw new InputError('give a version-2 EXPORT, or --export with --checkpoints for version 1, not both (see aegislog audit --help)');

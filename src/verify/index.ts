@@ -42,3 +42,4 @@ export { verifyHistory, type HistoryReport, type HistoryOptions, type HistoryEnt
 export { fetchTileSource, type FetchTileSourceOptions } from './tile-source.js';
 export { rootFromTiles, frontierFromTiles, inclusionFromTiles, consistencyFromTiles, type TileSource } from '../tlog/tile-proofs.js';
 export { tilePath, parseTilePath, type TileRef } from '../tlog/tiles.js';
+export { gapCounter, type GapCounter, type GapReport, type ClientGaps, type DroppedEvent } from './gaps.js';

@@ -1,0 +1,94 @@
+// Loss an auditor can see: per client_id, the client_seq numbers missing from one or several
+// period exports fetched with events=true, and the aegislog.dropped events that account for them
+// (PROTOCOL.md §2, §6.2). Each line's event is checked against its receipt's digest before it
+// counts. Files are read as streams, so an export of any size never sits in the page whole.
+// The panel builds its own section: the page only mounts it.
+import { gapCounter, type ClientGaps, type GapReport } from '../../src/verify/index.js';
+import { h, pill, short } from '../shared/dom.js';
+
+const n = (x: number) => x.toLocaleString('en-US');
+const ranges = (list: [number, number][], max = 12) =>
+  list.slice(0, max).map(([lo, hi]) => (lo === hi ? n(lo) : `${n(lo)}–${n(hi)}`)).join(', ') + (list.length > max ? `, … (${n(list.length)} ranges)` : '');
+
+/** Mounts the panel at the end of `parent`. */
+export function gapsPanel(parent: HTMLElement): void {
+  const input = h('input', { id: 'gaps-files', class: 'visually-hidden', type: 'file', multiple: true, accept: '.ndjson,.jsonl,.txt,application/x-ndjson' });
+  const status = h('div', { id: 'gaps-summary', role: 'status', 'aria-live': 'polite' }, h('span', { class: 'empty' }, 'No export loaded.'));
+  const result = h('div', { id: 'gaps-result' });
+  parent.append(
+    h('section', { class: 'card', 'aria-labelledby': 'gaps-heading' },
+      h('h2', { id: 'gaps-heading' }, 'Loss: missing sequence numbers'),
+      h('p', { class: 'hint' },
+        'Clients number every record of a queue store (client_id, client_seq), dropped ones included, and tell their drops in signed aegislog.dropped events. ',
+        'Load the period exports fetched with events=true (GET /export?…&events=true): the numbers that never arrived show here, with the drops that account for them.'),
+      input,
+      h('label', { for: 'gaps-files', class: 'button secondary file-button' }, 'Choose exports…'),
+      status,
+      result,
+    ),
+  );
+  input.addEventListener('change', () => {
+    const files = [...(input.files ?? [])];
+    input.value = '';
+    if (!files.length) return;
+    status.replaceChildren(pill('info', `Counting ${files.length} export${files.length === 1 ? '' : 's'}…`));
+    result.replaceChildren();
+    count(files).then(
+      (report) => render(report, files.length, status, result),
+      (error: Error) => status.replaceChildren(pill('fail', 'Could not read the exports'), ' ', error.message),
+    );
+  });
+}
+
+/** Streams each file's lines into one counter. */
+async function count(files: File[]): Promise<GapReport> {
+  const counter = gapCounter();
+  for (const file of files) {
+    const reader = file.stream().pipeThrough(new TextDecoderStream()).getReader();
+    let carry = '';
+    let line = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      const text = carry + (value ?? '');
+      const parts = text.split('\n');
+      carry = done ? '' : parts.pop()!;
+      for (const part of parts) counter.addLine(part, { line: ++line, source: file.name });
+      if (done) break;
+    }
+  }
+  return counter.report();
+}
+
+function render(report: GapReport, files: number, status: HTMLElement, result: HTMLElement): void {
+  const numbered = report.events - report.unnumbered;
+  const unaccounted = report.clients.reduce((s, c) => s + c.unaccounted, 0);
+  status.replaceChildren(
+    `${n(report.events)} events in ${files} export${files === 1 ? '' : 's'}, ${n(numbered)} numbered by ${report.clients.length} client${report.clients.length === 1 ? '' : 's'}: `,
+    report.ok ? pill('ok', 'every missing number accounted for') : pill('fail', unaccounted ? `${n(unaccounted)} missing, unaccounted` : 'see below'),
+  );
+  const rows = report.clients.map(clientRow);
+  const table = h('table', { class: 'gaps' },
+    h('thead', {}, h('tr', {}, ...['client_id', 'seen', 'highest', 'missing', 'told by aegislog.dropped', 'unaccounted', 'repeated'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, ...rows),
+  );
+  const refused = report.refused.length
+    ? h('div', {}, pill('fail', `${n(report.refused.length)} lines refused`),
+      h('ul', { class: 'list' }, ...report.refused.slice(0, 20).map((r) => h('li', {}, `${r.source ?? ''}:${r.line}: ${r.reason}`))))
+    : null;
+  const hint = h('p', { class: 'hint' }, 'Loss after a client\'s highest number is out of sight: load every export of the periods its events went to.');
+  result.replaceChildren(...(report.clients.length ? [table] : []), refused ?? '', report.unnumbered ? h('p', { class: 'hint' }, `${n(report.unnumbered)} events carry no numbers (sent by recordSync, the Python SDK or another sender).`) : '', hint);
+}
+
+function clientRow(c: ClientGaps): HTMLTableRowElement {
+  const notes = c.notes.length ? h('div', { class: 'hint' }, c.notes.join('; ')) : null;
+  const told = c.dropped.map((d) => `${n(d.count)} in ${n(d.firstSeq)}–${n(d.lastSeq)}`).join(', ');
+  return h('tr', {},
+    h('td', { title: c.clientId }, h('code', {}, short(c.clientId))),
+    h('td', {}, n(c.seen)),
+    h('td', {}, n(c.highest)),
+    h('td', {}, c.missingCount ? `${n(c.missingCount)}: ${ranges(c.missing)}` : 'none'),
+    h('td', {}, told || '—'),
+    h('td', {}, c.unaccounted ? pill('fail', n(c.unaccounted)) : pill('ok', '0'), notes),
+    h('td', {}, c.duplicates.length ? pill('fail', c.duplicates.slice(0, 5).map((d) => n(d.seq)).join(', ')) : '—'),
+  );
+}

@@ -1,0 +1,110 @@
+import { gapCounter, type ClientGaps, type GapReport } from '../verify/index.js';
+import { readLineChunks, sizeOf } from './input.js';
+import { progressBar } from './progress.js';
+import { EXIT, InputError, runChecked, type AuditorIO } from './run-checked.js';
+
+export const GAPS_USAGE = `Usage: aegislog audit --gaps EXPORT.ndjson... [--json]
+
+Counts what never arrived (PROTOCOL.md §2): per client_id, the client_seq
+numbers missing from one or several period exports fetched with events=true
+(GET /export?tenant_id=&period_start=&events=true, and the open period without
+period_start), which of them aegislog.dropped events account for (the client
+dropped them and said so), and numbers seen twice. Each line's event is checked
+against its receipt's digest before it counts; a line that does not match is
+reported and left out. Loss after a client's highest number is out of sight:
+give every export of the period range the clients wrote to.
+
+  --gaps               this mode (the export files are the arguments)
+  --json               one JSON object on stdout instead of text
+  -h, --help           this help
+
+Exit status: 0 every missing number is accounted for and none is repeated,
+1 a number is missing unaccounted, repeated, or a line was refused, 2 the
+command could not run (bad usage, unreadable file).`;
+
+const options = { gaps: { type: 'boolean' }, json: { type: 'boolean' } } as const;
+
+/** `aegislog audit --gaps FILE...`: wired from audit.ts, whose other flags it does not take. */
+export function runGaps(args: string[], io: AuditorIO): Promise<number> {
+  return runChecked({ name: 'audit', options, positionals: { min: 1, max: Infinity } }, args, io, (values, files) => gaps(files, values.json === true, io));
+}
+
+async function gaps(files: string[], json: boolean, io: AuditorIO): Promise<number> {
+  const counter = gapCounter();
+  const periods = new Map<string, string>();
+  let total = 0;
+  for (const file of files) total += await sizeOf(file);
+  const bar = progressBar(io, total, 'lines');
+  let done = 0;
+  let lines = 0;
+  for (const file of files) {
+    let line = 0;
+    for await (const chunk of readLineChunks(file, (bytes) => bar.update(done + bytes, lines))) {
+      for (const text of chunk.lines) {
+        line++;
+        lines++;
+        // The same period twice would count its numbers twice: each export once.
+        if (line === 1 && text.includes('"aegislog-export"')) {
+          const key = periodOf(text);
+          if (key && periods.has(key)) throw new InputError(`${file} and ${periods.get(key)} are the same export (${key})`);
+          if (key) periods.set(key, file);
+        }
+        counter.addLine(text, { line, source: file });
+      }
+    }
+    done += await sizeOf(file);
+  }
+  bar.end();
+  const report = counter.report();
+  if (json) io.out(JSON.stringify(report));
+  else for (const text of describe(report, files.length)) io.out(text);
+  return report.ok ? EXIT.ok : EXIT.failed;
+}
+
+/** An export's identity from its header: origin, tenant and period (the open period when there is no head yet). */
+function periodOf(header: string): string | undefined {
+  try {
+    const h = JSON.parse(header) as { origin?: string; tenant_head?: { tenant_id?: string; period_start?: string } | null };
+    return h.tenant_head ? `${h.origin} ${h.tenant_head.tenant_id} ${h.tenant_head.period_start}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+const ranges = (list: [number, number][], max = 8) =>
+  list.slice(0, max).map(([lo, hi]) => (lo === hi ? n(lo) : `${n(lo)}–${n(hi)}`)).join(', ') + (list.length > max ? `, … (${list.length} ranges)` : '');
+
+function describe(report: GapReport, files: number): string[] {
+  const numbered = report.events - report.unnumbered;
+  const out = [
+    `${n(report.events)} events in ${files} export${files === 1 ? '' : 's'}: ${n(numbered)} numbered by ${report.clients.length} client${report.clients.length === 1 ? '' : 's'}, ${n(report.unnumbered)} without numbers`,
+  ];
+  for (const c of report.clients) out.push(...client(c));
+  for (const r of report.refused.slice(0, 20)) out.push(`refused ${r.source ?? ''}:${r.line}: ${r.reason}`);
+  if (report.refused.length > 20) out.push(`… ${n(report.refused.length - 20)} more lines refused`);
+  const unaccounted = report.clients.reduce((s, c) => s + c.unaccounted, 0);
+  const repeated = report.clients.reduce((s, c) => s + c.duplicates.length, 0);
+  if (report.ok) out.push('OK: every missing number is accounted for by an aegislog.dropped event, and none is repeated');
+  else {
+    const why = [
+      unaccounted && `${n(unaccounted)} numbers missing that no aegislog.dropped event accounts for`,
+      repeated && `${n(repeated)} numbers repeated`,
+      report.refused.length && `${n(report.refused.length)} lines refused`,
+      report.clients.some((c) => c.notes.length) && 'drop reports that do not add up',
+    ].filter(Boolean);
+    out.push(`FAIL: ${why.join('; ')}`);
+  }
+  return out;
+}
+
+function client(c: ClientGaps): string[] {
+  const head = `client ${c.clientId}: ${n(c.seen)} of 1–${n(c.highest)}`;
+  if (!c.missingCount && !c.duplicates.length && !c.notes.length) return [`${head}, complete`];
+  const out = [`${head}, ${n(c.missingCount)} missing${c.missing.length ? `: ${ranges(c.missing)}` : ''}`];
+  for (const d of c.dropped) out.push(`  aegislog.dropped ${d.eventId} (#${n(d.seq)}): ${n(d.count)} dropped in ${n(d.firstSeq)}–${n(d.lastSeq)}, accounts for ${n(d.accounts)}`);
+  if (c.missingCount) out.push(`  accounted for: ${n(c.accounted)}; UNACCOUNTED: ${n(c.unaccounted)}`);
+  if (c.duplicates.length) out.push(`  repeated: ${c.duplicates.slice(0, 8).map((d) => `${n(d.seq)} (${d.eventId})`).join(', ')}${c.duplicates.length > 8 ? ', …' : ''}`);
+  for (const note of c.notes) out.push(`  ${note}`);
+  return out;
+}

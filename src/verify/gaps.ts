@@ -1,0 +1,206 @@
+import { b64uEncode } from '../protocol/base64url.js';
+import { eventDigest } from '../protocol/statements.js';
+
+/**
+ * Loss an auditor can see (PROTOCOL.md §2). A client numbers the records of
+ * each queue store 1, 2, 3… (`client_seq`, under the store's random
+ * `client_id`), dropped ones included, and tells its drops in `aegislog.dropped`
+ * events `{count, first_seq, last_seq}`. Fed the events of one or several
+ * exports (in any order), this lists per `client_id` the numbers that never
+ * arrived, as ranges, which of them dropped events account for, and numbers
+ * seen twice. It streams: memory grows with the number of clients and gaps, not
+ * of events (seen numbers are kept as ranges, and records arrive mostly in order).
+ *
+ * What it cannot see: loss after a client's highest number in the input (a
+ * store evicted with its last undelivered events, a client that stopped), and
+ * records lost before their write took a number. `highest` says where a
+ * client's evidence ends.
+ */
+export interface GapReport {
+  /** No line refused, no number seen twice, and every missing number accounted for by an aegislog.dropped event. */
+  ok: boolean;
+  /** Events counted. */
+  events: number;
+  /** Events without both `client_id` and `client_seq` (recordSync, the Python SDK, other senders): nothing to count for them. */
+  unnumbered: number;
+  clients: ClientGaps[];
+  /** Lines not counted, and why (not JSON, no event, an event that does not match its receipt). */
+  refused: { line: number; source?: string; reason: string }[];
+}
+
+export interface ClientGaps {
+  clientId: string;
+  /** Distinct numbers seen. */
+  seen: number;
+  /** The highest number seen: loss after it is out of this input's sight. */
+  highest: number;
+  /** Numbers in [1, highest] never seen, as inclusive ranges. */
+  missing: [number, number][];
+  missingCount: number;
+  /** Numbers seen more than once, with the event that carried each repeat. */
+  duplicates: { seq: number; eventId: string }[];
+  /** This client's aegislog.dropped events. */
+  dropped: DroppedEvent[];
+  /** Missing numbers that its aegislog.dropped events account for: each for at most `count` missing numbers of its range. */
+  accounted: number;
+  /** Missing numbers that no aegislog.dropped event accounts for. */
+  unaccounted: number;
+  /** What does not add up: a drop report that claims more drops than its range is missing, or is malformed. */
+  notes: string[];
+}
+
+export interface DroppedEvent {
+  eventId: string;
+  seq: number;
+  count: number;
+  firstSeq: number;
+  lastSeq: number;
+  /** Missing numbers of [firstSeq, lastSeq] this event accounts for. */
+  accounts: number;
+}
+
+export interface GapCounter {
+  /** Counts one event (already checked against its receipt, or the caller's own). */
+  addEvent(event: unknown): void;
+  /**
+   * Counts one line of a period export fetched with `events=true` (PROTOCOL.md §6.2): the header is
+   * skipped; a receipt line counts only if its `event` hashes to the receipt's `digest_b64url` and
+   * carries its `event_id` and `tenant_id`.
+   */
+  addLine(line: string, where?: { line: number; source?: string }): void;
+  report(): GapReport;
+}
+
+interface Client {
+  /** Seen numbers as sorted, disjoint, non-adjacent inclusive ranges [lo0, hi0, lo1, hi1, …]. */
+  ranges: number[];
+  seen: number;
+  duplicates: { seq: number; eventId: string }[];
+  dropped: Omit<DroppedEvent, 'accounts'>[];
+  notes: string[];
+}
+
+export function gapCounter(): GapCounter {
+  const clients = new Map<string, Client>();
+  const refused: GapReport['refused'] = [];
+  let events = 0;
+  let unnumbered = 0;
+  let lines = 0;
+
+  function addEvent(event: unknown): void {
+    events++;
+    const e = (event ?? {}) as Record<string, unknown>;
+    const id = e.client_id;
+    const seq = e.client_seq;
+    if (typeof id !== 'string' || !Number.isSafeInteger(seq) || (seq as number) < 1) return void unnumbered++;
+    let c = clients.get(id);
+    if (!c) clients.set(id, (c = { ranges: [], seen: 0, duplicates: [], dropped: [], notes: [] }));
+    if (insert(c.ranges, seq as number)) c.seen++;
+    else c.duplicates.push({ seq: seq as number, eventId: String(e.event_id) });
+    if (e.event_type === 'aegislog.dropped') {
+      const { count, first_seq, last_seq } = e;
+      const ints = [count, first_seq, last_seq].every((n) => Number.isSafeInteger(n) && (n as number) >= 1);
+      if (!ints || (first_seq as number) > (last_seq as number) || (count as number) > (last_seq as number) - (first_seq as number) + 1) {
+        c.notes.push(`aegislog.dropped ${e.event_id} is malformed (count ${count}, first_seq ${first_seq}, last_seq ${last_seq})`);
+      } else {
+        c.dropped.push({ eventId: String(e.event_id), seq: seq as number, count: count as number, firstSeq: first_seq as number, lastSeq: last_seq as number });
+      }
+    }
+  }
+
+  function addLine(text: string, where: { line: number; source?: string } = { line: lines + 1 }): void {
+    lines++;
+    if (text.trim() === '') return;
+    const refuse = (reason: string) => void refused.push({ ...where, reason });
+    let value: Record<string, unknown>;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return refuse('not JSON');
+    }
+    if (value?.kind === 'aegislog-export') return; // the header (§6.2)
+    const event = value?.event as Record<string, unknown> | undefined;
+    if (typeof event !== 'object' || event === null) return refuse('no event: fetch the export with events=true');
+    if (event.event_id !== value.event_id || event.tenant_id !== value.tenant_id) return refuse(`the event is not the receipt's (event_id ${String(value.event_id)})`);
+    let digest: string;
+    try {
+      digest = b64uEncode(eventDigest(event));
+    } catch (error) {
+      return refuse(`the event has no canonical form: ${(error as Error).message}`);
+    }
+    if (digest !== value.digest_b64url) return refuse(`the event of ${String(value.event_id)} does not hash to its receipt's digest_b64url`);
+    addEvent(event);
+  }
+
+  function report(): GapReport {
+    const out: ClientGaps[] = [];
+    for (const [clientId, c] of [...clients].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const missing = gapsOf(c.ranges);
+      const missingCount = missing.reduce((n, [lo, hi]) => n + hi - lo + 1, 0);
+      const notes = [...c.notes];
+      const dropped = c.dropped.map((d) => {
+        const inRange = missing.reduce((n, [lo, hi]) => n + Math.max(0, Math.min(hi, d.lastSeq) - Math.max(lo, d.firstSeq) + 1), 0);
+        if (d.count > inRange) notes.push(`aegislog.dropped ${d.eventId} reports ${d.count} drops in ${d.firstSeq}–${d.lastSeq}, where ${inRange} numbers are missing`);
+        return { ...d, accounts: Math.min(d.count, inRange) };
+      });
+      const accounted = Math.min(missingCount, dropped.reduce((n, d) => n + d.accounts, 0));
+      out.push({
+        clientId,
+        seen: c.seen,
+        highest: c.ranges.at(-1) ?? 0,
+        missing,
+        missingCount,
+        duplicates: c.duplicates,
+        dropped,
+        accounted,
+        unaccounted: missingCount - accounted,
+        notes,
+      });
+    }
+    const ok = refused.length === 0 && out.every((c) => c.unaccounted === 0 && c.duplicates.length === 0 && c.notes.length === 0);
+    return { ok, events, unnumbered, clients: out, refused: [...refused] };
+  }
+
+  return { addEvent, addLine, report };
+}
+
+/** Adds n to the ranges; false if it was there already. Records arrive mostly in order: the last range is tried first. */
+function insert(r: number[], n: number): boolean {
+  const last = r.length - 1;
+  if (last < 0 || n > r[last]! + 1) {
+    r.push(n, n);
+    return true;
+  }
+  if (n === r[last]! + 1) {
+    r[last] = n;
+    return true;
+  }
+  // Binary search for the first range whose hi ≥ n - 1.
+  let lo = 0;
+  let hi = r.length / 2;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (r[2 * mid + 1]! < n - 1) lo = mid + 1;
+    else hi = mid;
+  }
+  const i = 2 * lo;
+  if (n >= r[i]! && n <= r[i + 1]!) return false;
+  if (n === r[i + 1]! + 1) {
+    r[i + 1] = n;
+    // Joins the next range when the gap between them closes.
+    if (r[i + 2] === n + 1) r.splice(i + 1, 2);
+  } else if (n === r[i]! - 1) r[i] = n;
+  else r.splice(i, 0, n, n);
+  return true;
+}
+
+/** The numbers in [1, highest] that the ranges miss. */
+function gapsOf(r: number[]): [number, number][] {
+  const gaps: [number, number][] = [];
+  let next = 1;
+  for (let i = 0; i < r.length; i += 2) {
+    if (r[i]! > next) gaps.push([next, r[i]! - 1]);
+    next = r[i + 1]! + 1;
+  }
+  return gaps;
+}
