@@ -1,6 +1,4 @@
 import { AegisLogValidationError } from '../protocol/errors.js';
-import { isWellFormed, pathOf, type JsonPath } from '../protocol/jcs.js';
-import { isTime } from '../protocol/time.js';
 import type { WireEvent } from '../protocol/types.js';
 import {
   CONTEXT_NAMES, CONTEXT_RULES, EVENT_ID, LIMITS, RESERVED_FIELDS, SERVER_FIELDS, TENANT_ID, type ContextName, type FieldRule,
@@ -198,6 +196,37 @@ function jcs(up: JsonPath | undefined, key: string | number, why: string, code =
 }
 
 const LONE_SURROGATE = 'contains a lone surrogate (not valid Unicode)';
+
+// The protocol's jcs.ts and time.ts have the same three helpers. The validator keeps its own so that
+// a client page never loads those modules, which the verifier needs whole (a bundler would put them in
+// a chunk that both share, loaded with record()).
+
+/** `recorded_at`: RFC 3339 UTC with milliseconds, and a real calendar time (Date.parse rolls 02-30 over: the round trip catches it). */
+function isTime(text: unknown): boolean {
+  const ms = typeof text === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(text) ? Date.parse(text) : NaN;
+  return ms === ms && new Date(ms).toISOString() === text;
+}
+
+/** No lone surrogates: what RFC 8785 (and UTF-8) can carry. */
+function isWellFormed(s: string): boolean {
+  const native = (s as { isWellFormed?: () => boolean }).isWellFormed;
+  return native ? native.call(s) : !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+}
+
+/** Where a value sits: a linked list spelled out only when an error names it. */
+interface JsonPath {
+  up: JsonPath | undefined;
+  key: string | number;
+}
+
+/** `a.b[2]`, `a["odd key"]`; keys of the root stand alone (`model_context`, not `$.model_context`), as users wrote them. */
+function pathOf(where: JsonPath | undefined): string {
+  if (!where) return '$';
+  const parent = pathOf(where.up);
+  if (typeof where.key === 'number') return `${parent}[${where.key}]`;
+  const key = /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(where.key) ? where.key : `[${JSON.stringify(where.key)}]`;
+  return parent === '$' ? (key[0] === '[' ? `$${key}` : key) : key[0] === '[' ? parent + key : `${parent}.${key}`;
+}
 
 function checkPattern(value: unknown, field: string, pattern: RegExp, rule: string): void {
   if (typeof value !== 'string' || !pattern.test(value)) throw invalid(field, `must be ${rule}`);
