@@ -3,6 +3,8 @@
 // "Stored once" is read from the server's SQLite store: every recorded id is
 // there, and nothing else (the store keeps one record per event_id).
 import type { Page } from '@playwright/test';
+import type { WireEvent } from '../src/protocol/index.js';
+import { gapCounter } from '../src/verify/gaps.js';
 import type { Stack } from './support/fixtures.js';
 import { expect, test, until } from './support/fixtures.js';
 
@@ -32,6 +34,16 @@ async function expectDrained(page: Page): Promise<void> {
 }
 
 const duplicatesOf = (stack: Stack, from = 0) => stack.api.deliveries.slice(from).reduce((n, d) => n + d.duplicates, 0);
+
+/** The stored events' numbers (PROTOCOL.md §2), audited as `aegislog audit --gaps` audits an export. */
+function numbering(events: WireEvent[]) {
+  const counter = gapCounter();
+  for (const event of events) counter.addEvent(event);
+  const report = counter.report();
+  const seqs = events.map((e) => e.client_seq as number).sort((a, b) => a - b);
+  return { report, seqs, clientIds: new Set(events.map((e) => e.client_id)) };
+}
+const oneTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 test('1. 500 events, page reloaded before they are flushed: all stored, once', async ({ page, stack }) => {
   // No flush by size or timer before the reload.
@@ -140,6 +152,37 @@ test('5. three tabs record at once for 10 s: nothing lost or stored twice, one t
   expect(new Set(spans.map((s) => s.tab)).size, 'more than one tab took a turn').toBeGreaterThan(1);
   const overlaps = spans.flatMap((a) => spans.filter((b) => b.tab > a.tab && b.start < a.end && a.start < b.end).map((b) => `tab ${a.tab} and tab ${b.tab}`));
   expect(overlaps, 'requests of two tabs in flight at once').toEqual([]);
+
+  // The tabs share one queue store, so one client_id and one sequence: no number taken twice, none skipped.
+  const { report, seqs, clientIds } = numbering(await stack.api.storedEvents());
+  expect(clientIds.size).toBe(1);
+  expect(seqs).toEqual(oneTo(ids.length));
+  expect(report.ok).toBe(true);
+});
+
+test('5b. the flushing tab goes away mid-flush: another tab takes the lock and delivers the shared queue', async ({ context, stack }) => {
+  const params = { batchSize: 1000, flushInterval: 300 };
+  const [a, b] = await Promise.all([context.newPage(), context.newPage()]);
+  await openClient(a, stack, { ...params, flushInterval: 60_000 });
+  await openClient(b, stack, params);
+  stack.api.holdAnswers(5_000); // a's flush stays in flight: it holds the lock
+  const fromA = await a.evaluate(async () => {
+    const ids = window.harness.record(30);
+    await window.harness.log.durable();
+    void window.harness.log.flush();
+    return ids;
+  });
+  await until(() => a.evaluate(() => window.harness.log.flushing), 'tab a to take the flush lock');
+  const fromB = await b.evaluate(async () => {
+    const ids = window.harness.record(30);
+    await window.harness.log.durable();
+    return ids;
+  });
+  await a.close(); // the lock dies with its holder
+  stack.api.holdAnswers(0);
+  await expectStoredOnce(stack, [...fromA, ...fromB]);
+  expect(await b.evaluate(() => window.harness.requests.length), 'tab b delivered').toBeGreaterThan(0);
+  await expectDrained(b);
 });
 
 test('6. IndexedDB unavailable: memory fallback with a warning, still delivered', async ({ page, stack }) => {
@@ -155,4 +198,58 @@ test('6. IndexedDB unavailable: memory fallback with a warning, still delivered'
   await expectStoredOnce(stack, ids);
   expect(warnings.filter((w) => w.includes('IndexedDB is unavailable'))).toHaveLength(1);
   expect(await page.evaluate(() => window.harness.log.queue.shared)).toBe(false);
+});
+
+test('7. sequence numbers survive a reload and a renderer crash: one client_id, 1…N, none taken twice', async ({ page, context, stack }) => {
+  const params = { batchSize: 1000, flushInterval: 60_000 };
+  const recordDurably = (tab: Page) => tab.evaluate(async () => {
+    const ids = window.harness.record(40);
+    await window.harness.log.durable();
+    return ids;
+  });
+  await openClient(page, stack, params);
+  const ids = await recordDurably(page);
+  await page.reload();
+  await page.waitForFunction(() => window.harness !== undefined);
+  ids.push(...(await recordDurably(page)));
+  // A renderer crash: no pagehide, no visibilitychange; the store keeps the numbers it wrote.
+  const cdp = await context.newCDPSession(page);
+  const crashed = page.waitForEvent('crash');
+  void cdp.send('Page.crash').catch(() => {});
+  await crashed;
+  const reopened = await context.newPage();
+  await openClient(reopened, stack, params);
+  ids.push(...(await recordDurably(reopened)));
+  await reopened.evaluate(() => window.harness.log.flush());
+  await expectStoredOnce(stack, ids);
+  const events = await stack.api.storedEvents();
+  const { report, seqs, clientIds } = numbering(events);
+  expect(clientIds.size).toBe(1);
+  expect(seqs).toEqual(oneTo(120));
+  // Record order: each page's records took the next numbers.
+  const byId = new Map(events.map((e) => [e.event_id, e.client_seq]));
+  expect(ids.map((id) => byId.get(id))).toEqual(oneTo(120));
+  expect(report.ok).toBe(true);
+});
+
+test('8. overflow: drops are counted, take their numbers, and are told in a signed aegislog.dropped event', async ({ page, stack }) => {
+  await stack.api.down();
+  await openClient(page, stack, { maxQueueSize: 20, batchSize: 1000, flushInterval: 60_000 });
+  const ids = await page.evaluate(async () => {
+    const ids = window.harness.record(50);
+    await window.harness.log.durable();
+    return ids;
+  });
+  const state = await page.evaluate(() => ({ ...window.harness.log.stats(), full: window.harness.errors.filter((e) => e.code === 'ERR_QUEUE_FULL').length }));
+  expect(state).toMatchObject({ queued: 20, dropped: 30, full: 30 });
+  await stack.api.up();
+  await page.evaluate(() => window.harness.log.flush());
+  const stored = await stack.api.waitForStored(21);
+  expect(stored.slice(0, 20).sort()).toEqual(ids.slice(0, 20).sort());
+  const events = await stack.api.storedEvents();
+  const told = events.filter((e) => e.event_type === 'aegislog.dropped');
+  expect(told).toEqual([expect.objectContaining({ count: 30, first_seq: 21, last_seq: 50, client_seq: 51 })]);
+  const { report } = numbering(events);
+  expect(report.clients[0]).toMatchObject({ missingCount: 30, accounted: 30, unaccounted: 0 });
+  expect(report.ok).toBe(true);
 });

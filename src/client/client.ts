@@ -101,7 +101,7 @@ export class AegisLog {
     this.#pending.push(entry);
     this.#writing ??= Promise.resolve().then(() => {
       this.#writing = undefined;
-      return this.#persist().then(() => void (this.#queued() >= this.#cfg.batchSize && this.#autoFlush()));
+      return this.#persist().then(() => void (this.#queued() >= this.#cfg.batchSize && this.#autoFlush(true)));
     });
     return entry.event_id;
   }
@@ -247,9 +247,13 @@ export class AegisLog {
     }
   }
 
-  /** Timer and batch-size flushes: not while one runs, nor while backing off after a flush gave up. */
-  #autoFlush(): void {
-    if (!this.#draining && Date.now() >= this.#loop.notBefore) void this.flush();
+  /**
+   * Timer and batch-size flushes: not while one runs, nor while backing off after a flush gave up. A
+   * tab that found another tab flushing leaves the shared queue to it until its next timer tick: the
+   * size it sees is every tab's, and trying at each of its writes would only add IndexedDB scans.
+   */
+  #autoFlush(bySize = false): void {
+    if (!this.#draining && Date.now() >= this.#loop.notBefore && !(bySize && this.#loop.lockedElsewhere)) void this.flush();
   }
 
   /** Node: flush on `beforeExit`, again for as long as flushes make progress (the interval timer is unref'd). */

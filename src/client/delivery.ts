@@ -4,6 +4,7 @@ import { DEAD, QUEUED, type DeadLetterError, type QueueEntry } from '../queue/ty
 import { AegisLogHttpError } from '../protocol/errors.js';
 import { backoffDelay, exchange, sleep } from '../transport/http.js';
 import type { ClientConfig, LockManagerLike } from './options.js';
+import { keysAfter } from './event.js';
 import { digestOf, receiptMismatch } from './receipt.js';
 
 /** PROTOCOL.md §7: a batch holds at most 500 events and 1 MiB. */
@@ -45,6 +46,8 @@ export class Delivery {
   flushing = false;
   /** After a flush gave up, timer- and size-triggered flushes wait until then. */
   notBefore = 0;
+  /** The last flush found another tab holding the flush lock. */
+  lockedElsewhere = false;
   readonly #cfg: ClientConfig;
   readonly #hooks: DeliveryHooks;
   /** Keys settled during this drain: a stale KV list may still show them. */
@@ -67,6 +70,7 @@ export class Delivery {
     const drain = async () => void (result = await this.#drain());
     if (locks && store.shared) await locks.request(lockName, { ifAvailable: true }, async (lock) => void (lock && (await drain())));
     else await drain();
+    this.lockedElsewhere = !!result.lockedElsewhere;
     // One read of the store for what is left: for a shared queue, the listing that forgets what other tabs delivered.
     result.remaining = store.shared ? await this.#forgetDelivered() : (counts.stored = await store.count(QUEUED));
     return result;
@@ -81,16 +85,21 @@ export class Delivery {
     return (this.#cfg.counts.stored = present.size);
   }
 
-  /** Sends until the queue is empty or retries run out (flush() counts what remains). One drain at a time (the client sees to it). */
+  /**
+   * Sends what was queued when the drain began, until it is gone or retries run out (flush() counts what
+   * remains). Records made meanwhile (other tabs go on writing) wait for the next flush: a drain never
+   * chases them, so it ends and hands the lock on. One drain at a time (the client sees to it).
+   */
   async #drain(): Promise<FlushResult> {
     const { store, retry, counts } = this.#cfg;
     const result: FlushResult = (this.#result = { sent: 0, deadLettered: 0, remaining: 0 });
+    const newer = keysAfter(Date.now());
     this.#settled = new Set();
     this.flushing = true;
     try {
       for (let attempt = 0; ; ) {
         const listed = (await store.list(QUEUED, MAX_BATCH_EVENTS)).filter((e) => !this.#settled.has(e.key));
-        if (!listed.length) break;
+        if (!listed.length || listed[0]!.key > newer) break;
         // Sized in UTF-16 units, exact for ASCII; a batch that is larger in bytes gets a 413 and is split.
         let n = 0;
         for (let size = 13; n < listed.length && (size += listed[n]!.body.length + 1) <= MAX_BATCH_BYTES; ) n++;

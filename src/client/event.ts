@@ -91,6 +91,9 @@ function now(): typeof clock {
   return clock;
 }
 
+/** A key that sorts after the keys of every record made up to `ms`, and before later ones. */
+export const keysAfter = (ms: number): string => `${QUEUED}${ms.toString(36).padStart(9, '0')}~`;
+
 /**
  * A queue key (`q…`, see queue/types.ts) that sorts in record order, within this tab and roughly
  * across tabs (time first); the event_id makes it unique across tabs and reloads.
