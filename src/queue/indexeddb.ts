@@ -101,10 +101,8 @@ export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore 
             state = freshState(size);
           }
           const entries = plan(state);
-          write(s, entries);
           state.size += entries.length;
-          s.put(state, STATE);
-          await done(s);
+          await done(s, () => (write(s, entries), s.put(state, STATE)));
           return state;
         },
         (m) => m.append(plan),
@@ -113,12 +111,10 @@ export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore 
       run(
         'readwrite',
         async (s) => {
-          write(s, entries);
           // Requeued events grow the queue (a key already there is recounted by the next delete).
           const queued = entries.filter((e) => e.key.startsWith(QUEUED)).length;
           const state = queued ? ((await promisifyRequest(s.get(STATE))) as QueueState | undefined) : undefined;
-          if (state) s.put({ ...state, size: state.size + queued }, STATE);
-          return done(s);
+          return done(s, () => (write(s, entries), state && s.put({ ...state, size: state.size + queued }, STATE)));
         },
         (m) => m.put(entries),
       ),
@@ -154,8 +150,7 @@ export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore 
             else if (kept.length < cursor.value.length) cursor.update(kept);
           });
           // The scan saw every record: the size is recounted, not adjusted, so it cannot drift.
-          if (state) s.put({ ...state, size }, STATE);
-          return done(s);
+          return done(s, () => state && s.put({ ...state, size }, STATE));
         },
         (m) => m.delete(keys),
       ),
@@ -180,16 +175,23 @@ function scan(store: IDBObjectStore, visit: (cursor: Cursor) => boolean | void):
 // commit() asks for the commit now rather than when the transaction goes idle: a page that is
 // being unloaded right after record() has a better chance to keep the write. An abort without an
 // error of its own (tx.abort()) still rejects with one.
-function done(store: IDBObjectStore): Promise<void> {
+// `requests` are the transaction's last ones: one that throws (the transaction aborted under it)
+// aborts it, so that nothing is half written and `settled` rejects with why.
+function done(store: IDBObjectStore, requests?: () => unknown): Promise<void> {
   const tx = store.transaction;
   const settled = new Promise<void>((resolve, reject) => {
     tx.oncomplete = () => resolve();
     tx.onabort = tx.onerror = () => reject(tx.error ?? new DOMException('the IndexedDB transaction was aborted', 'AbortError'));
   });
   try {
+    requests?.();
     tx.commit?.();
   } catch {
-    // Already aborted (commit() throws then): `settled` rejects with why.
+    try {
+      tx.abort();
+    } catch {
+      // Already aborted (commit() and abort() throw then): `settled` rejects with why.
+    }
   }
   return settled;
 }

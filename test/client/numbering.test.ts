@@ -74,7 +74,7 @@ describe('numbering', () => {
     expect(new Set(events.map((e) => e.client_id)).size).toBe(1);
   });
 
-  it('a failed IndexedDB transaction keeps the records pending, reports it, and writes them with the next try: no fallback to memory', async () => {
+  it('an IndexedDB write that keeps failing keeps the records pending, reports it, and writes them, numbered, with the next try', async () => {
     const name = freshName();
     const errors: string[] = [];
     const store = indexedDBQueue({ name, onFallback: () => errors.push('fallback') });
@@ -83,14 +83,15 @@ describe('numbering', () => {
     const original = IDBDatabase.prototype.transaction;
     let failures = 0;
     vi.spyOn(IDBDatabase.prototype, 'transaction').mockImplementation(function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
-      if (args[1] === 'readwrite' && failures++ === 0) throw new DOMException('the disk is full', 'QuotaExceededError');
+      // The store tries a transaction three times before it gives up: all three fail.
+      if (args[1] === 'readwrite' && failures++ < 3) throw new DOMException('the disk is full', 'QuotaExceededError');
       return original.apply(this, args);
     });
     const id = log.record('kept', {});
     await expect(log.durable()).rejects.toMatchObject({ code: 'ERR_QUEUE_STORE' });
     expect(errors).toEqual(['ERR_QUEUE_STORE']);
     await log.durable();
-    expect(failures).toBe(2);
+    expect(failures).toBe(4);
     expect(store.shared).toBe(true);
     expect((await queued(indexedDBQueue({ name }))).map((e) => [e.event_id, e.client_seq])).toEqual([[id, 1]]);
   });
