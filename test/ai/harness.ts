@@ -63,4 +63,7 @@ export const generated = {
   event_id: expect.any(String),
   trace_id: expect.any(String),
   recorded_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+  // The queue numbers every record (PROTOCOL.md §2).
+  client_id: expect.any(String),
+  client_seq: expect.any(Number),
 };
