@@ -56,6 +56,8 @@ export interface EntryResult {
 }
 
 const RING = 4096;
+/** The tree builder's SIMD batch (tlog/wasm/builder.ts). */
+const ALIGN = 1024;
 const TRUE = Uint8Array.from('true', (c) => c.charCodeAt(0));
 const IN_FLIGHT = 64;
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -77,6 +79,7 @@ export class EntryAudit {
   private readonly counts = { entries: 0, events: 0, signatures: 0 };
   private readonly pending: Promise<void>[] = [];
   private big: Uint8Array | undefined;
+  private aligned = false;
 
   constructor(
     private readonly expect: EntryExpectations,
@@ -116,7 +119,18 @@ export class EntryAudit {
   endChunk(): void {
     this.hasher.flush();
     const { tree } = this;
-    if (tree) for (let k = 0; k < this.ring; k++) tree.add32(this.hashes, 32 * k);
+    if (tree) {
+      for (let k = 0; k < this.ring; k++) {
+        tree.add32(this.hashes, 32 * k);
+        if (!this.aligned && tree.size % ALIGN === 0) {
+          // The builder hashes a batch of 1,024 leaves four lanes at a time only when the batch starts
+          // on a multiple of 1,024; a log continued from prev_tree_size seldom does. Flushing the
+          // first, short batch aligns every later one (3× faster tree for the rest of the period).
+          tree.frontier();
+          this.aligned = true;
+        }
+      }
+    }
     this.ring = 0;
   }
 

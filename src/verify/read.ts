@@ -14,8 +14,13 @@ import type { VerifyKey } from './keys.js';
 /** A problem with the evidence (not with the caller's arguments): becomes a check's reason. */
 export class Invalid extends Error {}
 
-/** Nothing to check against, or not asked for: the check is skipped with this reason (never counted as passed). */
-export class Skip extends Error {}
+/**
+ * Nothing to check against, or not asked for: the check is skipped with this reason (never counted
+ * as passed). Not an Error: a skip is no fault, and an Error's stack trace costs more than the check.
+ */
+export class Skip {
+  constructor(readonly message: string) {}
+}
 
 /**
  * Runs a check; whatever it throws (an `Invalid`, a library error, a TypeError on
