@@ -42,8 +42,19 @@ export function resolveTrust(options: TrustOptions): Trust {
   return { keys, policy, backend: options.backend, now };
 }
 
+/** Policies parsed from text, by text: a page or a loop verifying many bundles passes the same text each time. */
+const parsed = new Map<string, Policy>();
+
 function usablePolicy(policy: Policy | string): Policy {
-  if (typeof policy === 'string') return parsePolicy(policy);
+  if (typeof policy === 'string') {
+    let p = parsed.get(policy);
+    if (!p) {
+      p = parsePolicy(policy);
+      if (parsed.size >= 16) parsed.delete(parsed.keys().next().value!);
+      parsed.set(policy, p);
+    }
+    return p;
+  }
   if (typeof policy !== 'object' || policy === null || !Array.isArray(policy.logs) || !Array.isArray(policy.witnesses) || typeof policy.quorum !== 'object') {
     throw new AegisLogError(ErrorCode.Config, 'options.policy must be tlog-policy text or what parsePolicy returns', { field: 'policy' });
   }
