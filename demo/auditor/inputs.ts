@@ -1,17 +1,28 @@
 // Sorts whatever the auditor drops or pastes into the evidence kinds of
-// PROTOCOL.md: bundles (§5), receipts (one per line of a period export, §7),
-// checkpoints (§4, from GET /checkpoints) and proven tenant heads (GET /head).
-import type { CheckpointV1, EvidenceBundleV1, InclusionProofV1, Receipt, TenantHeadV1 } from '../../src/protocol/index.js';
+// PROTOCOL.md: bundles (v2 §6.1 and v1), v2 period exports (§6.2, kept as a
+// file or blob and streamed when audited, never read whole), v2 checkpoint
+// histories (§6.3), and the v1 kinds: receipts of a v1 export, checkpoints,
+// proven tenant heads (GET /head).
+import type { CheckpointHistory, CheckpointV1, EvidenceBundle, EvidenceBundleV1, InclusionProofV1, Receipt, TenantHeadV1 } from '../../src/protocol/index.js';
 
-/** A tenant head with its proof up to the signed checkpoint, as GET /head answers (a bare head proves nothing). */
+/** A v1 tenant head with its proof up to the signed checkpoint, as GET /head answered (a bare head proves nothing). */
 export interface HeadProof {
   tenant_head: TenantHeadV1;
   tenant_inclusion: InclusionProofV1;
   checkpoint: CheckpointV1;
 }
 
+/** A v2 export: its header as read, and the whole file to stream. */
+export interface ExportFile {
+  header: Record<string, unknown>;
+  blob: Blob;
+  size: number;
+}
+
 export type EvidenceItem =
-  | { kind: 'bundle'; value: EvidenceBundleV1; source: string }
+  | { kind: 'bundle'; value: EvidenceBundle | EvidenceBundleV1; source: string }
+  | { kind: 'export'; value: ExportFile; source: string }
+  | { kind: 'history'; value: CheckpointHistory; source: string }
   | { kind: 'receipt'; value: Receipt; source: string }
   | { kind: 'checkpoint'; value: CheckpointV1; source: string }
   | { kind: 'head'; value: HeadProof; source: string };
@@ -22,12 +33,29 @@ export interface ParseResult {
   problems: string[];
 }
 
-/** Reads one file's or one paste's text: a JSON value (object or array) or NDJSON. */
+/** Bytes read to tell a v2 export (its header line) from everything else. */
+const PEEK = 1 << 20;
+
+/** A dropped or chosen file: a v2 export is kept as the file; anything else is read as text. */
+export async function parseEvidenceFile(file: Blob, source: string): Promise<ParseResult> {
+  const head = await file.slice(0, Math.min(file.size, PEEK)).text();
+  const header = exportHeader(head);
+  if (header) return { items: [{ kind: 'export', value: { header, blob: file, size: file.size }, source }], problems: [] };
+  return parseEvidenceText(await file.text(), source);
+}
+
+/** Reads one file's or one paste's text: a JSON value (object or array), NDJSON, or a v2 export. */
 export function parseEvidenceText(text: string, source: string): ParseResult {
   const result: ParseResult = { items: [], problems: [] };
   const trimmed = text.trim();
   if (trimmed === '') {
     result.problems.push(`${source}: empty`);
+    return result;
+  }
+  const header = exportHeader(trimmed);
+  if (header) {
+    const blob = new Blob([trimmed]);
+    result.items.push({ kind: 'export', value: { header, blob, size: blob.size }, source });
     return result;
   }
   let whole: unknown;
@@ -54,6 +82,17 @@ export function parseEvidenceText(text: string, source: string): ParseResult {
   return result;
 }
 
+/** The header of a v2 export when the text starts with one. */
+function exportHeader(text: string): Record<string, unknown> | undefined {
+  const end = text.indexOf('\n');
+  try {
+    const first = JSON.parse(end < 0 ? text : text.slice(0, end));
+    return isObject(first) && first.kind === 'aegislog-export' ? first : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function collect(value: unknown, source: string, out: ParseResult): void {
   if (Array.isArray(value)) {
     value.forEach((entry, index) => collect(entry, `${source} [${index}]`, out));
@@ -63,7 +102,11 @@ function collect(value: unknown, source: string, out: ParseResult): void {
     out.problems.push(`${source}: not an object`);
     return;
   }
-  // Wrappers: {"checkpoints":[...]}, {"receipts":[...]}, {"bundles":[...]}.
+  // A v2 history is itself an item; v1 wrappers ({"checkpoints":[...]}, {"receipts":[...]}, {"bundles":[...]}) are unwrapped.
+  if (value.v === 2 && Array.isArray(value.checkpoints)) {
+    out.items.push({ kind: 'history', value: value as unknown as CheckpointHistory, source });
+    return;
+  }
   for (const key of ['checkpoints', 'receipts', 'bundles'] as const) {
     if (Array.isArray(value[key]) && !('v' in value)) {
       collect(value[key], `${source} ${key}`, out);
@@ -72,7 +115,7 @@ function collect(value: unknown, source: string, out: ParseResult): void {
   }
   const kind = classify(value);
   if (kind) out.items.push({ kind, value, source } as unknown as EvidenceItem);
-  else out.problems.push(`${source}: not an evidence bundle, receipt, checkpoint or proven tenant head`);
+  else out.problems.push(`${source}: not an evidence bundle, export, checkpoint history, receipt, checkpoint or proven tenant head`);
 }
 
 function classify(value: Record<string, unknown>): EvidenceItem['kind'] | undefined {
@@ -91,7 +134,13 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export function itemKey(item: EvidenceItem): string {
   switch (item.kind) {
     case 'bundle':
-      return `bundle:${item.value.receipt.tenant_id}:${item.value.receipt.event_id}:${item.value.status}`;
+      return `bundle:${String(item.value.receipt?.tenant_id)}:${String(item.value.receipt?.event_id)}:${String(item.value.status)}`;
+    case 'export': {
+      const head = item.value.header.tenant_head as { tenant_id?: unknown; period_start?: unknown } | null;
+      return `export:${String(head?.tenant_id ?? 'open')}:${String(head?.period_start ?? item.source)}`;
+    }
+    case 'history':
+      return `history:${String(item.value.origin)}:${item.value.checkpoints.length}:${String((item.value.checkpoints.at(-1) as { tree_size?: unknown } | undefined)?.tree_size)}`;
     case 'receipt':
       return `receipt:${item.value.tenant_id}:${item.value.event_id}`;
     case 'checkpoint':

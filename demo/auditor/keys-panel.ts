@@ -1,7 +1,8 @@
-// Step 1: the pinned keys. A pasted key is the auditor's own; a fetched JWKS
-// is flagged, loudly when it comes from the server that produced the evidence
-// (PROTOCOL.md §6: such a key proves nothing).
-import { importPublicKey, flattenKeys, type VerifyKey } from '../../src/verify/index.js';
+// Step 1: what the auditor trusts: pinned keys and/or a C2SP tlog-policy
+// (PROTOCOL.md §4.5). A pasted key or policy is the auditor's own; a fetched
+// JWKS is flagged, loudly when it comes from the server that produced the
+// evidence (PROTOCOL.md §7: such a key proves nothing).
+import { describeQuorum, importPublicKey, flattenKeys, parsePolicy, type Policy, type TrustOptions, type VerifyKey } from '../../src/verify/index.js';
 import { byId, h, pill, short } from '../shared/dom.js';
 
 export interface PinnedKey {
@@ -16,12 +17,17 @@ export interface PinnedKey {
 
 export interface KeysPanel {
   keys(): VerifyKey[];
+  /** The pinned policy, if any (one at a time: a new one replaces it). */
+  policy(): Policy | undefined;
+  /** What the v2 checks run under, or undefined when nothing is pinned. */
+  trust(): TrustOptions | undefined;
   /** Re-evaluates the same-server warning after new evidence origins are known. */
   recheck(evidenceOrigins: ReadonlySet<string>): void;
 }
 
 export function keysPanel(evidenceOrigins: () => ReadonlySet<string>, onChange: () => void): KeysPanel {
   const pinned = new Map<string, PinnedKey>();
+  let policy: Policy | undefined;
   const text = byId<HTMLTextAreaElement>('key-text');
   const url = byId<HTMLInputElement>('jwks-url');
   const message = byId('key-message');
@@ -39,18 +45,31 @@ export function keysPanel(evidenceOrigins: () => ReadonlySet<string>, onChange: 
   };
 
   byId('key-pin').addEventListener('click', async () => {
+    if (looksLikePolicy(text.value)) {
+      try {
+        policy = parsePolicy(text.value);
+        say('info', `Pinned a policy: ${describePolicy(policy)}.`);
+        text.value = '';
+        render();
+        onChange();
+      } catch (error) {
+        say('fail', h('strong', {}, 'Not a tlog-policy.'), (error as Error).message);
+      }
+      return;
+    }
     try {
       const keys = flattenKeys(await importPublicKey(text.value));
       add(keys, 'pasted by you', false);
       say('info', `Pinned ${keys.length} key${keys.length === 1 ? '' : 's'}. Compare the kid below with the one you were given.`);
       text.value = '';
     } catch (error) {
-      say('fail', h('strong', {}, 'Not a P-256 public key.'), (error as Error).message);
+      say('fail', h('strong', {}, 'Not a P-256 public key nor a tlog-policy.'), (error as Error).message);
     }
   });
 
   byId('key-clear').addEventListener('click', () => {
     pinned.clear();
+    policy = undefined;
     say('');
     render();
     onChange();
@@ -82,11 +101,20 @@ export function keysPanel(evidenceOrigins: () => ReadonlySet<string>, onChange: 
   });
 
   function render(): void {
-    if (pinned.size === 0) {
+    if (pinned.size === 0 && !policy) {
       list.replaceChildren(h('li', { class: 'empty' }, 'No key pinned yet: checks that need a signature stay grey.'));
       return;
     }
+    const policyItem = policy
+      ? h('li', { 'data-policy': '' }, pill('ok', 'policy'), h('span', { class: 'check-name' }, 'tlog-policy'), h('span', { class: 'reason' }, describePolicy(policy)),
+          h('button', { type: 'button', class: 'ghost', 'aria-label': 'Remove the policy', onclick: () => {
+            policy = undefined;
+            render();
+            onChange();
+          } }, 'Remove'))
+      : '';
     list.replaceChildren(
+      policyItem,
       ...[...pinned.values()].map(({ key, source, sameServer }) =>
         h(
           'li',
@@ -106,6 +134,12 @@ export function keysPanel(evidenceOrigins: () => ReadonlySet<string>, onChange: 
 
   return {
     keys: () => [...pinned.values()].map((p) => p.key),
+    policy: () => policy,
+    trust() {
+      const keys = [...pinned.values()].map((p) => p.key);
+      if (keys.length === 0 && !policy) return undefined;
+      return { ...(keys.length ? { keys } : {}), ...(policy ? { policy } : {}) };
+    },
     recheck(origins) {
       let changed = false;
       for (const entry of pinned.values()) {
@@ -130,4 +164,16 @@ function sameServerWarning(url: URL): (Node | string)[] {
     h('strong', {}, `Warning: this key comes from ${url.origin}, the server that produced the evidence.`),
     'Whoever controls that server can sign anything and publish the matching key, so checks against it prove nothing about the evidence. Pin a key obtained out of band (paste it above) before relying on any result.',
   ];
+}
+
+/** A tlog-policy has `log`, `witness`, `group` or `quorum` lines; a key is PEM or JSON. */
+function looksLikePolicy(text: string): boolean {
+  return /^\s*(log|witness|group|quorum)\s/m.test(text) && !/^\s*[{-]/.test(text);
+}
+
+function describePolicy(policy: Policy): string {
+  const origins = [...new Set(policy.logs.map((k) => k.name))].join(', ');
+  const witnesses = policy.witnesses.map((w) => w.name);
+  return `${policy.logs.length} log key${policy.logs.length === 1 ? '' : 's'} of ${origins || '?'}; ${
+    witnesses.length ? `witnesses ${witnesses.join(', ')}` : 'no witnesses'}; quorum ${describeQuorum(policy.quorum)}`;
 }

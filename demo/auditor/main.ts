@@ -1,11 +1,13 @@
-// The auditor page: pin a key, load evidence, see every check. Everything is
-// computed here; the only request this page makes after loading is a JWKS
-// fetch the auditor asks for.
-import type { CheckpointV1, EvidenceBundleV1 } from '../../src/protocol/index.js';
-import { b64uDecode, verifyCheckpointChain, verifyEvidence } from '../../src/verify/index.js';
+// The auditor page: pin a key or a policy, load evidence, see every check.
+// Everything is computed here; the only request this page makes after loading
+// is a JWKS fetch the auditor asks for. Version-2 evidence and version-1
+// evidence both verify (the verifier dispatches on `v`).
+import type { CheckpointV1, EvidenceBundle, EvidenceBundleV1 } from '../../src/protocol/index.js';
+import { b64uDecode, verifyCheckpointChain, verifyEvidence, verifyHistory } from '../../src/verify/index.js';
 import { byId, h, pill } from '../shared/dom.js';
-import { itemKey, parseEvidenceText, type EvidenceItem } from './inputs.js';
 import { gapsPanel } from './gaps-panel.js';
+import { historySummary, historyTimeline } from './history.js';
+import { itemKey, parseEvidenceFile, parseEvidenceText, type EvidenceItem, type ParseResult } from './inputs.js';
 import { keysPanel } from './keys-panel.js';
 import { periodPanel } from './period.js';
 import { bundleCard, chainTimeline, verdictOf } from './render.js';
@@ -19,11 +21,14 @@ const evidenceOrigins = new Set<string>();
 let generation = 0;
 
 const keys = keysPanel(() => evidenceOrigins, () => void refresh());
-const period = periodPanel(() => keys.keys());
+const period = periodPanel(() => keys.keys(), () => keys.trust());
 const loadStatus = byId('load-status');
 
 function addText(text: string, source: string): void {
-  const { items: found, problems } = parseEvidenceText(text, source);
+  addParsed(parseEvidenceText(text, source), source);
+}
+
+function addParsed({ items: found, problems }: ParseResult, source: string): void {
   let added = 0;
   for (const item of found) {
     const key = itemKey(item);
@@ -39,27 +44,28 @@ function addText(text: string, source: string): void {
 }
 
 async function addFiles(files: FileList | null): Promise<void> {
-  for (const file of files ?? []) addText(await file.text(), file.name);
+  // A v2 export stays a file (streamed when audited); everything else is read as text.
+  for (const file of files ?? []) addParsed(await parseEvidenceFile(file, file.name), file.name);
 }
 
 function ofKind<K extends EvidenceItem['kind']>(kind: K): Extract<EvidenceItem, { kind: K }>[] {
   return [...items.values()].filter((item): item is Extract<EvidenceItem, { kind: K }> => item.kind === kind);
 }
 
-/** Re-verifies everything loaded against the pinned keys. Later calls supersede earlier ones. */
+/** Re-verifies everything loaded against the pinned keys and policy. Later calls supersede earlier ones. */
 async function refresh(): Promise<void> {
   const mine = ++generation;
   keys.recheck(evidenceOrigins);
   const pinned = keys.keys();
-  const hasKeys = pinned.length > 0;
+  const trust = keys.trust();
   const checkpoints = ofKind('checkpoint').map((item) => item.value).sort(byPeriod);
   const bundles = ofKind('bundle');
+  const histories = ofKind('history');
 
-  const chain = hasKeys && checkpoints.length > 0 ? await verifyCheckpointChain(checkpoints, { keys: pinned }) : undefined;
-  // The verifier needs a key for every check; without one the page shows the events and their flags only.
-  const reports = hasKeys
-    ? await Promise.all(bundles.map((item) => verifyEvidence(item.value, { keys: pinned, checkpoints })))
-    : bundles.map(() => undefined);
+  const chain = pinned.length > 0 && checkpoints.length > 0 ? await verifyCheckpointChain(checkpoints, { keys: pinned }) : undefined;
+  // The verifier needs a key or a policy for every check; without one the page shows the events and their flags only.
+  const reports = await Promise.all(bundles.map((item) => (trust ? verifyEvidence(item.value, { ...trust, checkpoints }) : undefined)));
+  const historyReports = await Promise.all(histories.map((item) => (trust ? verifyHistory(item.value, trust) : undefined)));
   if (mine !== generation) return;
 
   const verdicts = reports.map((report) => verdictOf(report).state);
@@ -70,21 +76,34 @@ async function refresh(): Promise<void> {
     summary.replaceChildren(
       `${bundles.length} bundle${bundles.length === 1 ? '' : 's'}:`,
       count('ok') ? pill('ok', `${count('ok')} verified`) : '',
-      count('warn') ? pill('warn', `${count('warn')} ${hasKeys ? 'signed, pending seal' : 'awaiting a key'}`) : '',
+      count('warn') ? pill('warn', `${count('warn')} ${trust ? 'signed, pending seal' : 'awaiting a key'}`) : '',
       count('fail') ? pill('fail', `${count('fail')} failed`) : '',
     );
   }
-  const cards = bundles.slice(0, MAX_CARDS).map((item, i) => bundleCard(item.value as EvidenceBundleV1, reports[i], item.source));
+  const cards = bundles.slice(0, MAX_CARDS).map((item, i) => bundleCard(item.value as EvidenceBundle | EvidenceBundleV1, reports[i], item.source));
   if (bundles.length > MAX_CARDS) cards.push(h('p', { class: 'hint' }, `Showing the first ${MAX_CARDS} bundles; the summary counts all ${bundles.length}.`));
   byId('bundles').replaceChildren(...cards);
 
+  // Step 4: the latest v2 history loaded, else the v1 checkpoint chain.
   const chainSummary = byId('chain-summary');
-  if (checkpoints.length === 0) chainSummary.replaceChildren(h('span', { class: 'empty' }, 'No checkpoints loaded: drop the answer of GET /checkpoints.'));
-  else if (!chain) chainSummary.replaceChildren(pill('warn', `${checkpoints.length} checkpoints, not checked: pin a key`));
-  else chainSummary.replaceChildren(chain.ok ? pill('ok', `${chain.length} checkpoints, chain intact`) : pill('fail', `chain broken at checkpoint ${chain.firstBreak!.index + 1}: ${chain.firstBreak!.reason}`));
-  byId('chain').replaceChildren(...chainTimeline(checkpoints, chain));
+  const latest = histories.length - 1;
+  if (latest >= 0) {
+    const history = histories[latest]!.value;
+    chainSummary.replaceChildren(historySummary(historyReports[latest], history));
+    byId('chain').replaceChildren(...historyTimeline(history, historyReports[latest]));
+  } else {
+    if (checkpoints.length === 0) chainSummary.replaceChildren(h('span', { class: 'empty' }, 'No checkpoints loaded: drop the answer of GET /checkpoints.'));
+    else if (!chain) chainSummary.replaceChildren(pill('warn', `${checkpoints.length} checkpoints, not checked: pin a key`));
+    else chainSummary.replaceChildren(chain.ok ? pill('ok', `${chain.length} checkpoints, chain intact`) : pill('fail', `chain broken at checkpoint ${chain.firstBreak!.index + 1}: ${chain.firstBreak!.reason}`));
+    byId('chain').replaceChildren(...chainTimeline(checkpoints, chain));
+  }
 
-  period.update(ofKind('receipt').map((item) => item.value), bundles.map((item) => item.value), ofKind('head').map((item) => item.value));
+  period.update(
+    ofKind('receipt').map((item) => item.value),
+    bundles.map((item) => item.value),
+    ofKind('head').map((item) => item.value),
+    ofKind('export').map((item) => item.value),
+  );
 }
 
 function byPeriod(a: CheckpointV1, b: CheckpointV1): number {

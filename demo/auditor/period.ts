@@ -1,11 +1,13 @@
-// Step 5: a whole period. The export's receipts must rebuild exactly the tenant
-// root that the period's signed checkpoint commits to. The tenant head comes
-// with its proof up to that checkpoint: GET /head's answer or a sealed bundle.
-import type { EvidenceBundleV1, Receipt, TenantHeadV1 } from '../../src/protocol/index.js';
-import { auditPeriod, type VerifyKey } from '../../src/verify/index.js';
+// Step 5: a whole period. Version 2: the export is self-contained (its header
+// proves the head and the frontier it starts from), streamed from the file with
+// a progress bar. Version 1: the export's receipts must rebuild exactly the
+// tenant root that the period's signed checkpoint commits to; the tenant head
+// comes with its proof up to that checkpoint: GET /head's answer or a sealed bundle.
+import type { EvidenceBundle, EvidenceBundleV1, Receipt, TenantHeadV1 } from '../../src/protocol/index.js';
+import { auditPeriod, type TrustOptions, type VerifyKey } from '../../src/verify/index.js';
 import { byId, h, pill } from '../shared/dom.js';
-
-import type { HeadProof } from './inputs.js';
+import { auditExportFile, describeExport } from './export-panel.js';
+import type { ExportFile, HeadProof } from './inputs.js';
 
 interface Plan {
   tenant: string;
@@ -18,39 +20,53 @@ interface Plan {
 }
 
 export interface PeriodPanel {
-  update(receipts: Receipt[], bundles: EvidenceBundleV1[], heads: HeadProof[]): void;
+  update(receipts: Receipt[], bundles: (EvidenceBundle | EvidenceBundleV1)[], heads: HeadProof[], exports: ExportFile[]): void;
 }
 
-export function periodPanel(keys: () => VerifyKey[]): PeriodPanel {
+export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions | undefined): PeriodPanel {
   const inputs = byId('period-inputs');
   const run = byId<HTMLButtonElement>('period-run');
   const progress = byId<HTMLProgressElement>('period-progress');
+  const signatures = byId<HTMLInputElement>('period-signatures');
   const result = byId('period-result');
   let plan: Plan | undefined;
+  let exportFile: ExportFile | undefined;
   let running = false;
+  const ready = () => (exportFile ? trust() !== undefined : !!plan && keys().length > 0);
 
   run.addEventListener('click', async () => {
-    if (!plan || running) return;
+    if ((!plan && !exportFile) || running) return;
     running = true;
     run.disabled = true;
     progress.value = 0;
-    const current = plan;
-    result.replaceChildren(pill('info', `Auditing ${current.receipts.length} receipts…`));
+    const onProgress = (done: number, total: number | undefined) => (progress.value = total ? Math.min(1, done / total) : 1);
     try {
-      result.replaceChildren(...(await audit(current, keys(), (done, total) => (progress.value = total ? done / total : 1))));
+      if (exportFile) {
+        result.replaceChildren(pill('info', `Auditing ${describeExport(exportFile)}…`));
+        result.replaceChildren(...(await auditExportFile(exportFile, trust()!, signatures.checked, onProgress)));
+      } else {
+        result.replaceChildren(pill('info', `Auditing ${plan!.receipts.length} receipts…`));
+        result.replaceChildren(...(await audit(plan!, keys(), onProgress)));
+      }
     } catch (error) {
       result.replaceChildren(pill('fail', 'Audit failed'), ' ', (error as Error).message);
     } finally {
       running = false;
-      run.disabled = !plan || keys().length === 0;
+      run.disabled = !ready();
     }
   });
 
   return {
-    update(receipts, bundles, heads) {
-      plan = planOf(receipts, bundles, heads);
+    update(receipts, bundles, heads, exports) {
+      exportFile = exports.at(-1);
+      plan = exportFile ? undefined : planOf(receipts, bundles.filter((b): b is EvidenceBundleV1 => b.v === 1), heads);
       const hasKeys = keys().length > 0;
-      if (receipts.length === 0) inputs.replaceChildren('Load a period export (NDJSON from GET /export) and its tenant head: the answer of GET /head, or any sealed bundle of that tenant and period.');
+      if (exportFile) {
+        inputs.replaceChildren(
+          h('span', {}, `A version-2 export: ${describeExport(exportFile)}. It carries its own proof: the tenant head and the one before, both in a signed checkpoint.`),
+          trust() ? '' : h('span', {}, ' Pin a key or a policy to run the audit.'),
+        );
+      } else if (receipts.length === 0) inputs.replaceChildren('Load a period export (NDJSON from GET /export). A version-1 export also needs its tenant head: the answer of GET /head, or any sealed bundle of that tenant and period.');
       else if (!plan) inputs.replaceChildren(`${receipts.length} receipts loaded. Add their tenant head (GET /head, or a sealed bundle of the same tenant and period): the signed root the receipts must add up to.`);
       else {
         inputs.replaceChildren(
@@ -58,7 +74,7 @@ export function periodPanel(keys: () => VerifyKey[]): PeriodPanel {
           hasKeys ? '' : h('span', {}, ' Pin a key to run the audit.'),
         );
       }
-      run.disabled = running || !plan || !hasKeys;
+      run.disabled = running || !ready();
     },
   };
 }

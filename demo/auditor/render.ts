@@ -1,12 +1,13 @@
-// Steps 3 and 4: one card per evidence bundle (every check green or red with
-// its reason, the compliance flags) and the checkpoint chain as a timeline.
-import type { CheckpointV1, EvidenceBundleV1 } from '../../src/protocol/index.js';
+// Steps 3 and 4: one card per evidence bundle (every check passed, failed with
+// its reason, or skipped with why; the witnesses; the compliance flags) and the
+// version-1 checkpoint chain as a timeline.
+import type { CheckpointV1, EvidenceBundle, EvidenceBundleV1 } from '../../src/protocol/index.js';
 import type { ChainReport, CheckName, EvidenceReport } from '../../src/verify/index.js';
 import { complianceOf } from '../../src/server/compliance.js';
 import { h, pill, short } from '../shared/dom.js';
 
-const CHECKS: ReadonlyArray<[CheckName | 'bundle', string]> = [
-  ['bundle', 'The file is an evidence bundle of format v1'],
+const CHECKS_V1: ReadonlyArray<[CheckName | 'bundle', string]> = [
+  ['bundle', 'The file is an evidence bundle of format v1 or v2'],
   ['digest', 'The event hashes (SHA-256 of its RFC 8785 JSON) to the digest the receipt signs'],
   ['receipt_signature', 'The receipt is signed by a pinned key'],
   ['inclusion', "The receipt is a leaf of the tenant's Merkle tree for its period"],
@@ -15,7 +16,18 @@ const CHECKS: ReadonlyArray<[CheckName | 'bundle', string]> = [
   ['period', "Received inside the checkpoint's period; the tenant head is the receipt's tenant"],
   ['chain', 'The checkpoint belongs to the loaded checkpoint chain'],
 ];
-const SEAL_CHECKS = ['inclusion', 'tenant_inclusion', 'checkpoint_signature'] as const;
+const CHECKS_V2: ReadonlyArray<[CheckName | 'bundle', string]> = [
+  ['bundle', 'The file is an evidence bundle of format v1 or v2'],
+  ['digest', 'The event hashes (SHA-256 of its RFC 8785 JSON) to the digest the receipt signs'],
+  ['receipt_signature', "The receipt is signed by the pinned key, or the policy's ECDSA log key"],
+  ['inclusion', "The receipt is the entry at leaf_index of the tenant's log, under the tenant head's root"],
+  ['period', "Received inside the head's period, among the period's entries, by the head's tenant"],
+  ['head_inclusion', "The tenant head is an entry of the root log, under the checkpoint's root"],
+  ['checkpoint_signature', "The checkpoint note is the bundle's log's, signed by a log key you trust"],
+  ['witnesses', "The policy's quorum of witnesses cosigned this very checkpoint"],
+  ['consistency', 'The checkpoint extends an earlier one you trust'],
+];
+const SEAL_CHECKS = { 1: ['inclusion', 'tenant_inclusion', 'checkpoint_signature'], 2: ['inclusion', 'head_inclusion', 'checkpoint_signature'] } as const;
 
 const FLAGS = [
   ['eu_ai_act_article_12', 'EU AI Act Art. 12: record-keeping'],
@@ -28,22 +40,25 @@ const FLAGS = [
 
 /** The verdict of one bundle as a word and a colour; no report means no key is pinned yet. */
 export function verdictOf(report: EvidenceReport | undefined): { state: 'ok' | 'fail' | 'warn'; label: string } {
+  // (a sealed bundle whose every required check passed is Verified; skipped optional checks do not change that)
   if (!report) return { state: 'warn', label: 'No key pinned' };
   if (!report.ok) return { state: 'fail', label: 'Failed' };
   return report.status === 'pending' ? { state: 'warn', label: 'Signed, not yet sealed' } : { state: 'ok', label: 'Verified' };
 }
 
-export function bundleCard(bundle: EvidenceBundleV1, report: EvidenceReport | undefined, source: string): HTMLElement {
+export function bundleCard(bundle: EvidenceBundle | EvidenceBundleV1, report: EvidenceReport | undefined, source: string): HTMLElement {
   const verdict = verdictOf(report);
+  const version = bundle.v === 1 ? 1 : 2;
   const event = bundle.event ?? {};
   const receipt = bundle.receipt ?? {};
   const title = typeof event.event_type === 'string' ? event.event_type : 'evidence';
   const eventId = String(receipt.event_id ?? event.event_id ?? '?');
-  const shown = CHECKS.filter(([name]) => name !== 'bundle' || report?.checks.bundle);
+  const shown = (version === 1 ? CHECKS_V1 : CHECKS_V2).filter(([name]) => name !== 'bundle' || report?.checks.bundle);
   const states = shown.map(([name, what]) => checkState(name, what, bundle, report));
   // A signed or sealed receipt says nothing for an event that does not hash to its digest.
   const signature = report?.checks.digest?.ok === true && report.checks.receipt_signature?.ok === true;
-  const sealed = signature && SEAL_CHECKS.every((name) => report?.checks[name]?.ok === true);
+  const proven = report?.checks.digest?.ok === true && SEAL_CHECKS[version].every((name) => report?.checks[name]?.ok === true);
+  const sealed = (version === 2 ? proven && report?.checks.receipt_signature?.status !== 'failed' : signature && proven) && report?.checks.witnesses?.status !== 'failed';
   const compliance = complianceOf(event, typeof receipt.received_at === 'string' ? receipt.received_at : undefined, { signature, sealed });
   const flags = FLAGS.map(([flag, label]) => {
     if (!report && (flag === 'non_repudiation' || flag === 'immutable_record')) return h('li', {}, pill('info', `${label}: needs a key`));
@@ -56,13 +71,15 @@ export function bundleCard(bundle: EvidenceBundleV1, report: EvidenceReport | un
   // Reasons are shown for what did not pass; the same reason for several checks is said once.
   const reasons = new Map<string, string[]>();
   for (const { name, state, reason } of states) if (state !== 'ok') reasons.set(reason, [...(reasons.get(reason) ?? []), name]);
-  const period = bundle.checkpoint ? `${bundle.checkpoint.period_start} → ${bundle.checkpoint.period_end}` : 'open, not sealed yet';
+  const periodOf = bundle.v === 1 ? bundle.checkpoint : bundle.tenant_head;
+  const period = periodOf ? `${String(periodOf.period_start)} → ${String(periodOf.period_end)}` : 'open, not sealed yet';
   return h(
     'article',
     { class: `result is-${verdict.state}`, 'aria-label': `${title} ${eventId}: ${verdict.label}` },
-    h('header', {}, h('h3', {}, title), pill(verdict.state, verdict.label), h('span', { class: 'hint' }, `${bundle.status} bundle`), h('span', { class: 'spacer' }), h('code', { title: eventId }, short(eventId, 14))),
+    h('header', {}, h('h3', {}, title), pill(verdict.state, verdict.label), h('span', { class: 'hint' }, `${String(bundle.status)} bundle, v${version}`), h('span', { class: 'spacer' }), h('code', { title: eventId }, short(eventId, 14))),
     h('p', { class: 'meta-line' }, `Tenant ${String(receipt.tenant_id ?? '?')} · received ${String(receipt.received_at ?? '?')} · period ${period} · from ${source}`),
     h('ul', { class: 'flags checks', 'aria-label': 'Checks' }, ...states.map(({ name, state, what }) => h('li', { 'data-check': name, title: what }, pill(state, name)))),
+    version === 2 && bundle.status === 'sealed' ? witnessLine(report) : '',
     reasons.size
       ? h('ul', { class: 'reasons' }, ...[...reasons].map(([reason, names]) => h('li', { 'data-reason': names.join(' ') }, h('b', {}, `${names.join(', ')}: `), reason)))
       : '',
@@ -78,6 +95,19 @@ export function bundleCard(bundle: EvidenceBundleV1, report: EvidenceReport | un
   );
 }
 
+/** Who cosigned the checkpoint, or that no witness was required (and why). */
+function witnessLine(report: EvidenceReport | undefined): HTMLElement | string {
+  const check = report?.checks.witnesses;
+  if (!report || !check) return '';
+  const cosigners = report.cosigners ?? [];
+  const names = cosigners.map((c) => `${c.witness} (${new Date(c.timestamp * 1000).toISOString().replace('.000Z', 'Z')})`);
+  let text: string;
+  if (check.status === 'skipped') text = `No witness required: ${check.reason}`;
+  else if (check.status === 'passed') text = `Cosigned by ${names.join(', ')}; quorum ${report.quorum ?? '?'} met`;
+  else text = `Witness quorum ${report.quorum ?? ''} not met${names.length ? `; valid cosignatures: ${names.join(', ')}` : ''}`;
+  return h('p', { class: 'meta-line', 'data-witnesses': check.status }, text);
+}
+
 interface CheckState {
   name: string;
   what: string;
@@ -85,9 +115,10 @@ interface CheckState {
   reason: string;
 }
 
-function checkState(name: CheckName | 'bundle', what: string, bundle: EvidenceBundleV1, report: EvidenceReport | undefined): CheckState {
+function checkState(name: CheckName | 'bundle', what: string, bundle: EvidenceBundle | EvidenceBundleV1, report: EvidenceReport | undefined): CheckState {
   const check = report?.checks[name];
-  if (!report) return { name, what, state: 'info', reason: 'not checked: pin the public key (step 1) first.' };
+  if (!report) return { name, what, state: 'info', reason: 'not checked: pin a public key or a policy (step 1) first.' };
+  if (check?.status === 'skipped') return { name, what, state: 'info', reason: `skipped: ${check.reason ?? ''}` };
   if (check) return { name, what, state: check.ok ? 'ok' : 'fail', reason: check.reason ?? 'failed' };
   let reason = 'not checked.';
   if (name === 'chain') reason = 'not applicable: load the checkpoints of earlier periods to check the chain.';
