@@ -3,8 +3,9 @@
 // Debian's Chromium through Playwright, against the reference server on 127.0.0.1:
 //   1. record() main-thread cost (dist/browser/aegislog.js, IndexedDB queue)
 //   2. time to make 10,000 events durable in IndexedDB
-//   3. one sealed evidence bundle verified (dist/browser/aegislog-verify.js)
-//   4. a period export audited against its signed head
+//   3. one sealed evidence bundle verified (dist/browser/aegislog-verify.js): v1, and v2 under
+//      a policy of the log's two note keys and under a 2-of-3 witness quorum
+//   4. a period export audited: v1 against its signed head, v2 self-contained (auditExport)
 // Targets: docs/ARCHITECTURE.md. Prints a table, then one JSON line of rows for bench/run.mjs.
 import { chromium } from '@playwright/test';
 import { dirname, join } from 'node:path';
@@ -13,6 +14,7 @@ import { createServer, listen, localSigner, memoryStore } from '../dist/esm/serv
 import { receiptHash } from '../dist/esm/verify.js';
 import { ensureChromium, launchOptions } from '../e2e/chromium.mjs';
 import { makeKey, receiptStatements, sealedBundle, signedPeriodHead } from './lib/verify-fixtures.mjs';
+import { v2Bundle, v2Export, v2Keys } from './lib/verify-fixtures-v2.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const AUDIT_N = Number(process.env.BROWSER_AUDIT_N ?? 200_000);
@@ -22,13 +24,20 @@ const log = (...a) => console.error(...a);
 ensureChromium();
 const key = await makeKey();
 const exportBody = await periodExport(key, AUDIT_N);
+const keysV2 = await v2Keys(key);
+const exportV2 = Buffer.concat((await v2Export(key, keysV2, AUDIT_N)).chunks);
 const server = createServer({
   signer: await localSigner(),
   store: memoryStore(),
   keys: [{ key: `ak_ingest_${'b'.repeat(24)}`, tenant_id: 'bench', scope: 'ingest', origins: ['*'] }],
   origin: 'bench.aegislog.test/log',
 });
-const bench = (request) => (new URL(request.url).pathname === '/bench/export.ndjson' ? new Response(exportBody.ndjson) : server(request));
+const bench = (request) => {
+  const { pathname } = new URL(request.url);
+  if (pathname === '/bench/export.ndjson') return new Response(exportBody.ndjson);
+  if (pathname === '/bench/export-v2.ndjson') return new Response(exportV2);
+  return server(request);
+};
 const http = await listen(bench, { port: 0, staticFiles: { prefix: '/repo/', dir: ROOT } });
 const browser = await chromium.launch(launchOptions());
 
@@ -91,6 +100,45 @@ try {
     return Math.max(...rates);
   }, { target: exportBody.target, jwk, n: AUDIT_N });
   rows.push({ name: `audit a period export of ${AUDIT_N.toLocaleString('en')} receipts in Chromium (best of 2)`, value: rate, unit: 'receipts/s', target: '≥ 100,000/s', ok: rate >= 100_000 });
+
+  // Version 2: one bundle under a policy (the log's two note keys; then 2 of 3 witnesses), beside the v1 figure.
+  const bundleV2 = await v2Bundle(key, keysV2);
+  const v1Ms = verifyMs;
+  for (const [label, policy, target] of [['policy: the log\'s 2 note keys', keysV2.policyNone, 1], ['policy: 2-of-3 witness quorum', keysV2.policy2of3, 1.5]]) {
+    const ms = await page.evaluate(async ({ bundle, policy }) => {
+      const { parsePolicy, verifyEvidence } = window.verifier;
+      const trust = { policy: parsePolicy(policy), now: Date.parse('2030-01-01T00:00:00.000Z') };
+      const first = await verifyEvidence(bundle, trust);
+      if (!first.ok) throw new Error(`v2 bench bundle does not verify: ${JSON.stringify(first.checks)}`);
+      const times = [];
+      for (let round = 0; round < 22; round++) {
+        const t = performance.now();
+        for (let i = 0; i < 100; i++) await verifyEvidence(bundle, trust);
+        if (round >= 2) times.push((performance.now() - t) / 100);
+      }
+      return times.sort((a, b) => a - b)[times.length >> 1];
+    }, { bundle: bundleV2, policy });
+    rows.push({ name: `verify one sealed v2 bundle in Chromium, ${label} (median of 20 rounds of 100)`, value: ms * 1000, unit: 'µs', target: `≤ ${target} ms`, ok: ms <= target, peer: 'v1 bundle', peerValue: v1Ms * 1000, peerUnit: 'µs' });
+  }
+
+  // Version 2: the export streamed from a Blob (as a dropped file is), beside the v1 audit above.
+  const rateV2 = await page.evaluate(async ({ policy, n }) => {
+    const { auditExport } = window.verifier;
+    const response = await fetch('/bench/export-v2.ndjson');
+    const blob = await response.blob(); // downloaded first: the audit is timed, not the transfer
+    const rates = [];
+    for (let run = 0; run < 2; run++) {
+      const t = performance.now();
+      const report = await auditExport(blob, { policy, now: Date.parse('2030-01-01T00:00:00.000Z') });
+      if (!report.ok || report.count !== n) throw new Error(`v2 audit failed: ${report.reason}`);
+      rates.push(n / ((performance.now() - t) / 1000));
+    }
+    return Math.max(...rates);
+  }, { policy: keysV2.policy2of3, n: AUDIT_N });
+  rows.push({
+    name: `audit a v2 period export of ${AUDIT_N.toLocaleString('en')} receipts in Chromium, streamed from a Blob (best of 2)`, value: rateV2, unit: 'receipts/s',
+    target: '≥ 200,000/s', ok: rateV2 >= 200_000, peer: 'v1 auditPeriod, same count', peerValue: rate, peerUnit: 'receipts/s',
+  });
 } finally {
   await browser.close();
   await http.close();

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Verifier benchmark over the BUILT package (run `npm run build` first):
-//   1. one sealed evidence bundle verified (median)
-//   2. a period export of 1,000,000 receipts (NDJSON bytes) audited against its signed head
-//      (and 10,000 with every receipt signature verified)
+//   1. one sealed evidence bundle verified (median): version 1, and version 2 under the pinned
+//      key alone, a policy of the log's two note keys, and a 2-of-3 witness quorum
+//   2. a period export of 1,000,000 receipts (NDJSON bytes) audited: v1 against its signed head
+//      (and 10,000 with every receipt signature verified), v2 self-contained (auditExport), side by side
 //   3. a root rebuilt from 1,000,000 receipt hashes, against merkletreejs on the same leaves
 //   4. ES256 verify against jose on the same key and bytes
 // Targets: docs/ARCHITECTURE.md. Prints a table, then one JSON line of rows for bench/run.mjs.
@@ -10,9 +11,10 @@ import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import { flattenedVerify } from 'jose';
 import {
-  auditPeriod, b64uEncode, importPublicKey, merkleRoot, rawToDer, receiptHash, verifyEvidence, verifySignature, canonicalBytes,
+  auditExport, auditPeriod, b64uEncode, importPublicKey, merkleRoot, parsePolicy, rawToDer, receiptHash, verifyEvidence, verifySignature, canonicalBytes,
 } from '../dist/esm/verify.js';
 import { makeKey, receiptStatements, sealedBundle, signedPeriodHead } from './lib/verify-fixtures.mjs';
+import { v2Bundle, v2Export, v2Keys } from './lib/verify-fixtures-v2.mjs';
 
 const require = createRequire(import.meta.url);
 const { MerkleTree } = require('merkletreejs');
@@ -38,6 +40,26 @@ const keys = await importPublicKey(key.pair.publicKey);
     }
     const ms = median(times);
     rows.push({ name: `verify one sealed bundle (${backend}, median of 2,000)`, value: ms * 1000, unit: 'µs', target: backend === 'webcrypto' ? '≤ 1 ms (Chromium)' : undefined, ok: backend === 'webcrypto' ? ms <= 1 : undefined });
+  }
+}
+
+// 1b. One sealed v2 bundle (tenant log of 1,000, root log of 2,000), with the v1 figure above as its peer.
+const keysV2 = await v2Keys(key);
+const now = Date.parse('2030-01-01T00:00:00.000Z'); // after the cosignatures' time
+{
+  const bundle = await v2Bundle(key, keysV2);
+  const v1 = rows.find((r) => r.name.startsWith('verify one sealed bundle (webcrypto'));
+  for (const [label, trust] of [['pinned key alone', { keys }], ['policy: the log\'s 2 note keys', { policy: parsePolicy(keysV2.policyNone) }], ['policy: 2-of-3 witness quorum', { policy: parsePolicy(keysV2.policy2of3) }]]) {
+    const report = await verifyEvidence(bundle, { ...trust, now });
+    if (!report.ok) throw new Error(`v2 bench bundle does not verify: ${JSON.stringify(report.checks)}`);
+    const times = [];
+    for (let i = 0; i < 2200; i++) {
+      const t = performance.now();
+      await verifyEvidence(bundle, { ...trust, now });
+      if (i >= 200) times.push(performance.now() - t);
+    }
+    const ms = median(times);
+    rows.push({ name: `verify one sealed v2 bundle, ${label} (webcrypto, median of 2,000)`, value: ms * 1000, unit: 'µs', peer: 'v1 bundle', peerValue: v1.value, peerUnit: 'µs' });
   }
 }
 
@@ -100,6 +122,29 @@ const { tenant_head } = sealed;
       value: rate, unit: 'receipts/s', target: label === 'leaf order' ? '≥ 200,000/s (Node)' : undefined, ok: label === 'leaf order' ? rate >= 200_000 : undefined,
     });
   }
+}
+
+// 2a. The v2 export of as many receipts (after 12,345 earlier ones: a frontier of 6 hashes), audited
+// by auditExport from the same 64 KiB chunks, beside the v1 audit of the same count just measured.
+{
+  const v1 = rows.find((r) => r.name.includes('leaf order'));
+  const { chunks } = await v2Export(key, keysV2, N);
+  const policy = parsePolicy(keysV2.policy2of3);
+  const rates = [];
+  for (let run = 0; run < 3; run++) {
+    globalThis.gc?.();
+    const t = performance.now();
+    const report = await auditExport(chunks, { policy, now });
+    const seconds = (performance.now() - t) / 1000;
+    if (!report.ok || report.count !== N) throw new Error(`v2 audit failed: ${JSON.stringify(report).slice(0, 400)}`);
+    rates.push(N / seconds);
+  }
+  const rate = Math.max(...rates);
+  const mb = chunks.reduce((n, c) => n + c.length, 0) / 2 ** 20;
+  rows.push({
+    name: `audit a v2 period export of ${N.toLocaleString('en')} receipts, ${mb.toFixed(0)} MiB NDJSON, streamed, signatures off (best of 3)`,
+    value: rate, unit: 'receipts/s', target: '≥ 400,000/s (Node)', peer: 'v1 auditPeriod, same count', peerValue: v1.value, peerUnit: 'receipts/s', ok: rate >= 400_000,
+  });
 }
 
 // 2b. The same with every receipt signature verified (verifySignatures), on a smaller period signed for real.
