@@ -5,13 +5,16 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTime } from '../protocol/index.js';
 import { DEFAULT_HTTP_LIMITS, DEFAULT_LIMITS, createServer, kmsSigner, listen, loadOrCreateNoteKey, localSigner, sqliteStore, staticResponse } from '../server/node.js';
-import type { ApiKeyConfig, HttpLimits, Limits, NodeServerHandle } from '../server/node.js';
+import type { ApiKeyConfig, HttpLimits, Limits, NodeServerHandle, WitnessConfig } from '../server/node.js';
+import { logNoteSigners } from '../server/note-signers.js';
 import type { CliIO, Command } from './command.js';
 import { UsageError, integerOption, parseOptions } from './command.js';
+import { startLocalWitness, policyText, witnessOption } from './dev-witness.js';
 import { lockFolder } from './folder-lock.js';
+import type { RunningWitness } from './witness.js';
 
 const USAGE = `Usage: aegislog dev [--host 127.0.0.1] [--port 8787] [--data DIR] [--keys FILE] [--period SECONDS] [--sync full|normal] [--kms KEY_ID]
-                    [--origin ORIGIN] [--public-origin URL] [--rate-limit UNITS] [--max-connections N] [--max-connections-per-client N]
+                    [--origin ORIGIN] [--witness URL=VKEY]... [--with-witness] [--public-origin URL] [--rate-limit UNITS] [--max-connections N] [--max-connections-per-client N]
                     [--headers-timeout SECONDS] [--request-timeout SECONDS]
 
 Runs the reference server: SQLite, a signing key and an Ed25519 note key in the
@@ -27,6 +30,12 @@ server's URL and the ingest key (never a read key). Stops cleanly on Ctrl-C
 --sync full (default) fsyncs every commit before a receipt goes out, so
 receipts survive power loss; --sync normal survives a crash of the process
 (kill -9) but not of the machine, and answers single events much faster.
+
+--witness URL=VKEY submits every checkpoint to a C2SP witness (its submission
+prefix and its cosigner vkey; repeatable); --with-witness starts a local witness
+beside the server (key and state in DIR/witness) so that checkpoints arrive
+cosigned. Either way the banner prints the tlog-policy an auditor would pin,
+also written to DIR/policy.txt; /healthz shows each witness.
 
 --kms KEY_ID signs with an AWS KMS key (id, ARN or alias of an ECC_NIST_P256
 signing key) instead of the local key file, through the optional peer
@@ -61,6 +70,10 @@ export interface DevOptions {
   origin?: string;
   limits?: Partial<Limits>;
   httpLimits?: Partial<HttpLimits>;
+  /** C2SP witnesses to submit each checkpoint to (`--witness URL=VKEY`). */
+  witnesses?: WitnessConfig[];
+  /** Start a local witness beside the server (`--with-witness`), state and key in DIR/witness. */
+  withWitness?: boolean;
 }
 
 export interface DevServer {
@@ -78,6 +91,7 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
   let store: Awaited<ReturnType<typeof sqliteStore>> | undefined;
   let http: NodeServerHandle | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let local: RunningWitness | undefined;
   try {
     const keys = options.keysFile ? await readKeysFile(options.keysFile) : await demoKeys(options.dataDir);
     const signer = options.kmsKeyId ? await kmsSigner({ keyId: options.kmsKeyId }) : await localSigner({ dir: options.dataDir });
@@ -87,7 +101,18 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
     let origins: string[] = options.publicOrigins ?? [];
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const httpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.httpLimits };
-    const server = createServer({ signer, store, keys, period: options.period, origin, noteKey, limits, publicOrigins: () => origins });
+    const witnesses = [...(options.witnesses ?? [])];
+    let policy: string | undefined;
+    if (options.withWitness || witnesses.length > 0) {
+      const logVkeys = (await logNoteSigners(origin, signer, noteKey)).vkeys;
+      if (options.withWitness) {
+        local = await startLocalWitness(options.dataDir, options.host, origin, logVkeys, io);
+        witnesses.push({ url: local.url, vkey: local.vkeys[0]! });
+      }
+      policy = policyText(logVkeys, witnesses);
+      await writeFile(join(options.dataDir, 'policy.txt'), policy);
+    }
+    const server = createServer({ signer, store, keys, period: options.period, origin, noteKey, limits, witnesses, publicOrigins: () => origins });
     const report = (sealed: { period_start: string; period_end: string; tree_size: number }[]) => {
       for (const c of sealed) io.out(`sealed ${c.period_start} .. ${c.period_end} (root log size ${c.tree_size})`);
     };
@@ -107,7 +132,12 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
     };
     schedule();
     await printBanner(io, http.url, { ...options, origin }, keys, signer.keyId, server.nextSealAt(), limitsBanner(origins, limits, httpLimits), demo?.dir);
-    const [handle, db] = [http, store];
+    if (policy) {
+      io.out(`  witnesses: ${witnesses.map((w) => w.url).join('  ')} (status in /healthz)`);
+      io.out(`  the policy an auditor pins (kept in ${join(options.dataDir, 'policy.txt')}; aegislog verify --policy FILE):`);
+      io.out(policy.trimEnd().split('\n').map((l) => `    ${l}`).join('\n'));
+    }
+    const [handle, db, witness] = [http, store, local];
     return {
       url: handle.url,
       keys,
@@ -115,6 +145,7 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
         clearTimeout(timer);
         await handle.close();
         await db.close();
+        await witness?.stop();
         lock.release();
       },
     };
@@ -122,6 +153,7 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
     clearTimeout(timer);
     await http?.close();
     await store?.close();
+    await local?.stop();
     lock.release();
     throw error;
   }
@@ -260,6 +292,8 @@ export const devCommand: Command = {
       sync: { type: 'string' },
       kms: { type: 'string' },
       origin: { type: 'string' },
+      witness: { type: 'string', multiple: true },
+      'with-witness': { type: 'boolean' },
       'public-origin': { type: 'string', multiple: true },
       'rate-limit': { type: 'string' },
       'max-connections': { type: 'string' },
@@ -277,6 +311,8 @@ export const devCommand: Command = {
       ...(values.sync === undefined ? {} : { sync: values.sync as 'full' | 'normal' }),
       ...(values.kms === undefined ? {} : { kmsKeyId: values.kms }),
       ...(values.origin === undefined ? {} : { origin: values.origin as string }),
+      ...(values.witness === undefined ? {} : { witnesses: (values.witness as string[]).map(witnessOption) }),
+      ...(values['with-witness'] ? { withWitness: true } : {}),
       ...(values['public-origin'] === undefined ? {} : { publicOrigins: values['public-origin'].map(originOption) }),
       limits: rateOption(values['rate-limit']),
       httpLimits: httpOptions(values),

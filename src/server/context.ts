@@ -2,6 +2,7 @@ import type { EcPublicJwk, EvidenceBundle } from '../protocol/index.js';
 import type { KeyRing } from './auth.js';
 import type { Sealer } from './sealer.js';
 import type { TileCache } from './tile-source.js';
+import type { WitnessStatus } from './witness-client.js';
 import type { Signer, Store, StoredCheckpoint } from './types.js';
 
 /** Body, batch and per-key limits. The client relies on 413 meaning "split the batch", and on 429's Retry-After. */
@@ -55,6 +56,8 @@ export interface Context {
   origin: string;
   periodSeconds: number;
   tileCache: TileCache;
+  /** Each configured witness: name, url, the size it last cosigned, its last error. */
+  witnesses(): WitnessStatus[];
   now: (() => number) & { ignoredStep?(): number };
   sha256(data: Uint8Array): Uint8Array;
   onError(error: unknown): void;

@@ -13,6 +13,7 @@ export type { LocalSignerOptions } from './signers/local.js';
 export { kmsSigner } from './signers/kms.js';
 export type { KmsClientLike, KmsSdk, KmsSignerOptions } from './signers/kms.js';
 export { ROOT_LOG } from './types.js';
+export type { WitnessConfig, WitnessStatus } from './witness-client.js';
 export type {
   AppendOutcome, AppendRequest, GrownLog, LogName, NewEntry, SealCommit, Signer, Store, StoredCheckpoint, StoredHead, StoredRecord,
 } from './types.js';

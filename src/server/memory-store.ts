@@ -24,6 +24,7 @@ export function memoryStore(): Store {
   const rootHeads: StoredHead[] = [];
   const history: StoredCheckpoint[] = [];
   const keyMap = new Map<string, EcPublicJwk & { kid: string }>();
+  const witnesses = new Map<string, number>();
   let closedUntil: string | undefined;
   let lease: { holder: string; until: number } | undefined;
   const idOf = (tenantId: string, eventId: string) => `${tenantId}\u0000${eventId}`;
@@ -154,6 +155,12 @@ export function memoryStore(): Store {
       return rootHeads[headIndex];
     },
 
+    async witnessSizes() {
+      return Object.fromEntries(witnesses);
+    },
+    async putWitnessSize(witness, size) {
+      witnesses.set(witness, size);
+    },
     async putKey(jwk) {
       if (!keyMap.has(jwk.kid)) keyMap.set(jwk.kid, jwk);
     },

@@ -44,5 +44,6 @@ export const healthz: Handler = async (_request, _url, ctx) => {
     open_period_start: formatTime(ctx.sealer.openPeriodStart()),
     latest_checkpoint: latest ? { tree_size: latest.tree_size, period_end: latest.period_end } : null,
     clock: step > 0 ? { ok: false, ignored_forward_step_ms: Math.round(step) } : { ok: true },
+    witnesses: ctx.witnesses().map(({ name, last_cosigned_size, last_error }) => ({ name, last_cosigned_size, last_error })),
   });
 };

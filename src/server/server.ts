@@ -14,9 +14,10 @@ import { CORS_ROUTES, beacon, corsHeaders, crossOrigin, ingestBatch, ingestOne, 
 import { checkpoint, checkpoints, consistency, rootTile, tenantTile, vkeys } from './routes-log.js';
 import { evidence, exportPeriod, head, heads, verify } from './routes-read.js';
 import { createSealer } from './sealer.js';
-import { TileCache } from './tile-source.js';
+import { TileCache, storeTiles } from './tile-source.js';
+import { createWitnessClient, type WitnessConfig } from './witness-client.js';
 import { verifyAnswerer } from './verify-answer.js';
-import type { Signer, Store, StoredCheckpoint } from './types.js';
+import { ROOT_LOG, type Signer, type Store, type StoredCheckpoint } from './types.js';
 
 export interface ServerOptions {
   signer: Signer;
@@ -56,6 +57,14 @@ export interface ServerOptions {
   sha256?: (data: Uint8Array) => Uint8Array;
   /** Where unexpected errors go, with the id that the 500 answer carries (default: console.error). */
   onError?: (error: unknown, errorId: string) => void;
+  /**
+   * C2SP witnesses to cosign each checkpoint (§4.5): `{ url, vkey }`, `url` the
+   * witness's submission prefix. Submitted after each seal; a witness that is
+   * down never blocks sealing or ingest, and shows in `/healthz`.
+   */
+  witnesses?: readonly WitnessConfig[];
+  /** Backoff of the witness submissions: first delay and ceiling in ms, tries per checkpoint (default 1000, 300000, 8). */
+  witnessRetry?: { baseDelay?: number; maxDelay?: number; attempts?: number };
   /**
    * This server's own public origins (`https://log.example.com`): pages served
    * from them post to the ingest routes as same-origin, with any ingest key.
@@ -123,7 +132,17 @@ export function createServer(options: ServerOptions): AegisServer {
   const hash = options.sha256 ?? sha256;
   const notes = logNoteSigners(options.origin, signer, options.noteKey);
   const signCheckpoint = async (size: number, root: Uint8Array) => signNote(formatCheckpoint(options.origin, size, root), (await notes).signers);
-  const sealer = createSealer({ store, periodMs: period * 1000, now, signCheckpoint });
+  const tileCache = new TileCache();
+  const witnessClient = createWitnessClient({
+    store,
+    witnesses: options.witnesses ?? [],
+    logVkeys: async () => (await notes).vkeys,
+    origin: options.origin,
+    rootTiles: storeTiles(store, ROOT_LOG, tileCache),
+    ...(options.witnessRetry ? { retry: options.witnessRetry } : {}),
+    onError: report,
+  });
+  const sealer = createSealer({ store, periodMs: period * 1000, now, signCheckpoint, onSealed: () => witnessClient.submit() });
   let emptyNote: Promise<string> | undefined;
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const budget = keyBudget({ perSecond: limits.keyRatePerSecond, burst: limits.keyRateBurst }, now);
@@ -136,7 +155,8 @@ export function createServer(options: ServerOptions): AegisServer {
     isPublicOrigin: publicOriginCheck(options.publicOrigins),
     origin: options.origin,
     periodSeconds: period,
-    tileCache: new TileCache(),
+    tileCache,
+    witnesses: () => witnessClient.status(),
     now,
     sha256: hash,
     onError: report,
@@ -157,7 +177,9 @@ export function createServer(options: ServerOptions): AegisServer {
     await store.putKey(await signer.publicJwk());
     await notes;
     await sealer.load();
-    return sealer.sealDue();
+    const sealed = await sealer.sealDue();
+    witnessClient.submit(); // a checkpoint that a witness has not cosigned yet (it was down, or this server was)
+    return sealed;
   })();
   ready.catch(() => {}); // reported by every request (500) and to whoever awaits `ready`; never an unhandled rejection
 

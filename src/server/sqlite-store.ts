@@ -147,6 +147,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     putCheckpoint: db.prepare('INSERT INTO checkpoints (seq, period_start, period_end, tree_size, sealed_at, note) VALUES (?, ?, ?, ?, ?, ?)'),
     setNote: db.prepare('UPDATE checkpoints SET note = ? WHERE seq = ?'),
     meta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+    witnesses: db.prepare("SELECT key, value FROM meta WHERE key LIKE 'witness:%'"),
     putMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     putKey: db.prepare('INSERT INTO signing_keys (kid, jwk_json) VALUES (?, ?) ON CONFLICT DO NOTHING'),
     keys: db.prepare('SELECT jwk_json FROM signing_keys ORDER BY rowid').pluck(),
@@ -321,6 +322,12 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       return head(q.headAt.get(headIndex) as never);
     },
 
+    async witnessSizes() {
+      return Object.fromEntries((q.witnesses.all() as { key: string; value: string }[]).map((r) => [r.key.slice('witness:'.length), Number(r.value)]));
+    },
+    async putWitnessSize(witness, size) {
+      q.putMeta.run(`witness:${witness}`, String(size));
+    },
     async putKey(jwk) {
       q.putKey.run(jwk.kid, JSON.stringify(jwk));
     },

@@ -158,6 +158,10 @@ export interface Store {
   heads(tenantId: string, afterHeadIndex: number | undefined, limit: number): Promise<StoredHead[]>;
   headAt(headIndex: number): Promise<StoredHead | undefined>;
 
+  /** The tree size each witness (by key name) last cosigned, as `putWitnessSize` kept it. */
+  witnessSizes(): Promise<Record<string, number>>;
+  putWitnessSize(witness: string, size: number): Promise<void>;
+
   /** Records a public key the log signs with, so that old receipts stay verifiable after a rotation. */
   putKey(jwk: EcPublicJwk & { kid: string }): Promise<void>;
   keys(): Promise<(EcPublicJwk & { kid: string })[]>;

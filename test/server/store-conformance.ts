@@ -184,6 +184,14 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect(await store.acquireSealLease('p3', 1800, 500)).toBe(true);
     }));
 
+    test('the size each witness last cosigned is kept by name', withStore(async (store) => {
+      expect(await store.witnessSizes()).toEqual({});
+      await store.putWitnessSize('witness.example/w1', 5);
+      await store.putWitnessSize('witness.example/w2', 3);
+      await store.putWitnessSize('witness.example/w1', 9);
+      expect(await store.witnessSizes()).toEqual({ 'witness.example/w1': 9, 'witness.example/w2': 3 });
+    }));
+
     test('concurrent appends to one log get distinct consecutive leaf indexes; to many logs, their own', withStore(async (store) => {
       const results = await Promise.all(Array.from({ length: 40 }, (_, i) => append(store, i % 2 ? 'acme' : 'beta', [`c${i % 20}`, `d${i}`], Date.parse(T(1)) + i)));
       const indexes = (tenant: string) => results.flatMap((r, i) => (i % 2 ? 'acme' : 'beta') === tenant ? r.filter((o) => o.stored).map((o) => (o.stored ? o.record.leafIndex : -1)) : []);
@@ -200,6 +208,7 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       await store.putSignatures([{ tenantId: 'acme', eventId: 'keep', signature_b64url: 'sig' }]);
       await store.commitSeal(await sealOf(store, T(0), T(2)));
       await store.closePeriod(T(3));
+      await store.putWitnessSize('witness.example/w1', 1);
       await store.close();
       const again = await reopen!();
       try {
@@ -207,6 +216,7 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
         expect((await again.latestCheckpoint())?.period_end).toBe(T(2));
         expect(await again.closedUntil()).toBe(T(3));
         expect(await again.logSize(ROOT_LOG)).toBe(1);
+        expect(await again.witnessSizes()).toEqual({ 'witness.example/w1': 1 });
         const more = await append(again, 'acme', ['late'], Date.parse(T(1)));
         expect(more[0]).toMatchObject({ record: { leafIndex: 2, statement: { received_at: T(3) } } });
       } finally {

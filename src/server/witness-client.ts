@@ -1,0 +1,193 @@
+/**
+ * The log as a client of its witnesses (PROTOCOL.md §4.5, C2SP tlog-witness):
+ * after each seal the latest checkpoint goes to every configured witness with
+ * `old` = the size that witness last cosigned and the consistency proof from
+ * there; a 409 names the witness's size, and the submission is made again from
+ * it. Cosignature lines that verify under the witness's vkey are added to the
+ * stored note, so every later bundle, export and history carries them.
+ *
+ * A witness that is down never blocks sealing or ingest: each witness has its
+ * own loop, which retries with exponential backoff up to a bound and starts
+ * over with the next seal. `/healthz` reports each one.
+ */
+import { AegisLogError, ErrorCode } from '../protocol/index.js';
+import { formatNote, parseNote, parseSignatureLines, type NoteSignature } from '../tlog/note.js';
+import { consistencyFromTiles, type TileSource } from '../tlog/tile-proofs.js';
+import { parseVkey, type NoteVerifierKey } from '../tlog/vkey.js';
+import { TLOG_SIZE_CONTENT_TYPE, formatAddCheckpoint, parseTlogSize } from '../tlog/witness-protocol.js';
+import { verifyNote } from '../verify/notes.js';
+import type { Store, StoredCheckpoint } from './types.js';
+
+export interface WitnessConfig {
+  /** The witness's submission prefix: `<url>/add-checkpoint` is posted to. */
+  url: string;
+  /** Its cosigner vkey (type 0x04 or 0x06); its key name names the witness. */
+  vkey: string;
+}
+
+export interface WitnessStatus {
+  name: string;
+  url: string;
+  last_cosigned_size: number | null;
+  last_error: string | null;
+}
+
+export interface WitnessClientOptions {
+  store: Store;
+  witnesses: readonly WitnessConfig[];
+  /** The log's own vkeys: a cosigned note must still verify under them. */
+  logVkeys: () => Promise<string[]>;
+  origin: string;
+  rootTiles: TileSource;
+  fetch?: typeof fetch;
+  /** First retry delay (ms, default 1000), doubled up to `maxDelay` (default 300000), `attempts` tries per checkpoint (default 8). */
+  retry?: { baseDelay?: number; maxDelay?: number; attempts?: number };
+  onError?: (error: unknown) => void;
+}
+
+interface WitnessState extends WitnessStatus {
+  key: NoteVerifierKey;
+  /** The submission loop running for this witness, if any. */
+  running: Promise<void> | undefined;
+  /** A newer checkpoint arrived while it ran. */
+  again: boolean;
+}
+
+export type WitnessClient = ReturnType<typeof createWitnessClient>;
+
+export function createWitnessClient(options: WitnessClientOptions) {
+  const { store, origin, rootTiles } = options;
+  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const baseDelay = options.retry?.baseDelay ?? 1000;
+  const maxDelay = options.retry?.maxDelay ?? 300_000;
+  const attempts = options.retry?.attempts ?? 8;
+  const onError = options.onError ?? (() => {});
+  const states: WitnessState[] = options.witnesses.map((w, i) => {
+    let key: NoteVerifierKey;
+    try {
+      key = parseVkey(w.vkey);
+      new URL(w.url);
+    } catch (cause) {
+      throw new AegisLogError(ErrorCode.Config, `witnesses[${i}] needs a url and the witness's vkey: ${(cause as Error).message}`, { field: `witnesses[${i}]`, cause });
+    }
+    return { name: key.name, url: w.url.replace(/\/+$/, ''), key, last_cosigned_size: null, last_error: null, running: undefined, again: false };
+  });
+  let loaded: Promise<void> | undefined;
+  /** Note updates are read-modify-write of one row: one at a time, in this process. */
+  let noteChain: Promise<unknown> = Promise.resolve();
+
+  const load = () =>
+    (loaded ??= store.witnessSizes().then((sizes) => {
+      for (const s of states) s.last_cosigned_size = sizes[s.name] ?? null;
+    }));
+
+  /** Sends the latest checkpoint to one witness until it cosigns, or the retry bound is reached. */
+  async function run(state: WitnessState): Promise<void> {
+    await load();
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      state.again = false;
+      try {
+        const latest = await store.latestCheckpoint();
+        if (!latest || latest.tree_size === 0) return;
+        if (state.last_cosigned_size === latest.tree_size && hasCosignature(latest.note, state.key)) return;
+        await submit(state, latest);
+        state.last_error = null;
+        if (!state.again) return;
+        attempt = -1; // a newer checkpoint arrived meanwhile: send it too, with a fresh retry budget
+        continue;
+      } catch (error) {
+        state.last_error = (error as Error).message;
+        onError(error);
+      }
+      if (attempt + 1 < attempts) await delay(Math.min(maxDelay, baseDelay * 2 ** attempt));
+    }
+  }
+
+  async function submit(state: WitnessState, checkpoint: StoredCheckpoint): Promise<void> {
+    let old = state.last_cosigned_size ?? 0;
+    // At most one resubmission after a 409: a witness that answers 409 twice in a row is not following its own rule.
+    for (let round = 0; round < 2; round++) {
+      if (old > checkpoint.tree_size) {
+        throw new AegisLogError('ERR_WITNESS', `witness ${state.name} cosigned a tree of ${old}, larger than this log's ${checkpoint.tree_size}: a fork, or another log under this origin`);
+      }
+      const proof = old === 0 || old === checkpoint.tree_size ? [] : await consistencyFromTiles(old, checkpoint.tree_size, rootTiles);
+      const response = await doFetch(`${state.url}/add-checkpoint`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        body: formatAddCheckpoint(old, proof, checkpoint.note),
+      });
+      const text = await response.text();
+      if (response.status === 409 && (response.headers.get('content-type') ?? '').startsWith(TLOG_SIZE_CONTENT_TYPE)) {
+        old = parseTlogSize(text);
+        state.last_cosigned_size = old;
+        continue;
+      }
+      if (response.status !== 200) throw new AegisLogError('ERR_WITNESS', `witness ${state.name} answered ${response.status}: ${text.trim().slice(0, 200)}`);
+      await keepCosignatures(state, checkpoint, text);
+      state.last_cosigned_size = checkpoint.tree_size;
+      await store.putWitnessSize(state.name, checkpoint.tree_size);
+      return;
+    }
+    throw new AegisLogError('ERR_WITNESS', `witness ${state.name} answered 409 twice`);
+  }
+
+  /** Adds the witness's lines that verify over this very note to the stored note (a newer note's are never lost). */
+  async function keepCosignatures(state: WitnessState, checkpoint: StoredCheckpoint, answer: string): Promise<void> {
+    const lines = parseSignatureLines(answer).filter((s) => s.name === state.key.name && s.keyId === state.key.keyId);
+    if (lines.length === 0) throw new AegisLogError('ERR_WITNESS', `witness ${state.name} answered 200 without a cosignature of its key`);
+    const note = parseNote(checkpoint.note);
+    const cosigned = formatNote(note.text, [...note.signatures, ...lines]);
+    const verdict = await verifyNote(cosigned, { logs: await options.logVkeys(), witnesses: [state.key.text], quorum: 'all' }, { origin });
+    if (verdict.witnesses.status !== 'passed') throw new AegisLogError('ERR_WITNESS', `witness ${state.name}'s cosignature does not verify: ${verdict.witnesses.reason}`);
+    const update = noteChain.then(async () => {
+      const current = (await store.checkpoints(checkpoint.seq, checkpoint.seq + 1))[0];
+      if (!current) return;
+      const stored = parseNote(current.note);
+      const known = (s: NoteSignature) => stored.signatures.some((t) => t.name === s.name && t.keyId === s.keyId);
+      const added = lines.filter((s) => !known(s));
+      if (added.length > 0) await store.updateNote(checkpoint.seq, formatNote(stored.text, [...stored.signatures, ...added]));
+    });
+    noteChain = update.catch(() => {});
+    await update;
+  }
+
+  return {
+    /** Starts (or marks for another round) a submission of the latest checkpoint to every witness; never waits for them. */
+    submit(): void {
+      for (const state of states) {
+        if (state.running) {
+          state.again = true;
+          continue;
+        }
+        state.running = run(state)
+          .catch(onError)
+          .finally(() => {
+            state.running = undefined;
+          });
+      }
+    },
+    /** Each witness as `/healthz` shows it. */
+    status(): WitnessStatus[] {
+      return states.map(({ name, url, last_cosigned_size, last_error }) => ({ name, url, last_cosigned_size, last_error }));
+    },
+    /** Resolves when no submission is running (tests, shutdown). */
+    async idle(): Promise<void> {
+      while (states.some((s) => s.running)) await Promise.all(states.map((s) => s.running));
+    },
+  };
+}
+
+function hasCosignature(note: string, key: NoteVerifierKey): boolean {
+  try {
+    return parseNote(note).signatures.some((s) => s.name === key.name && s.keyId === key.keyId);
+  } catch {
+    return false;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    (timer as { unref?: () => void }).unref?.();
+  });
+}
