@@ -1,6 +1,7 @@
 /**
  * Entry "aegislog/server" under Node: everything of the Web entry, plus the
- * SQLite store, `localSigner({ dir })` with its key file, and the `node:http` adapter.
+ * SQLite store, the PostgreSQL store (optional peer `pg`), `localSigner({ dir })`
+ * with its key file, and the `node:http` adapter.
  */
 import { createServer as webCreateServer } from './server.js';
 import type { AegisServer, ServerOptions } from './server.js';
@@ -32,6 +33,8 @@ export async function kmsSigner(options: KmsSignerOptions): Promise<Signer> {
 }
 export { sqliteStore } from './sqlite-store.js';
 export type { SqliteStoreOptions } from './sqlite-store.js';
+export { postgresStore } from './postgres-store.js';
+export type { PostgresStoreOptions } from './postgres-store.js';
 export { DEFAULT_HTTP_LIMITS, listen } from './node-http.js';
 export type { HttpLimits, ListenOptions, NodeServerHandle } from './node-http.js';
 export { staticResponse } from './node-static.js';

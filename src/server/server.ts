@@ -217,6 +217,11 @@ export function createServer(options: ServerOptions): AegisServer {
     if (known) return json(known.status, errorBody(known.code, known.message, known.field), { ...cors, ...known.headers });
     const errorId = crypto.randomUUID();
     onError(error, errorId);
+    if (error instanceof AegisLogError && error.code === 'ERR_STORE_UNAVAILABLE') {
+      // The database is down or restarting: nothing was acknowledged, so the client retries (a retried event
+      // that did commit comes back as a duplicate with its receipt).
+      return json(503, errorBody('unavailable', 'the log store is unavailable; retry later', undefined, { error_id: errorId }), { ...cors, 'retry-after': '1' });
+    }
     return json(500, errorBody('internal', 'internal error; the server log has the details', undefined, { error_id: errorId }), cors);
   }
 

@@ -1,0 +1,533 @@
+/**
+ * The store for fleets: PostgreSQL through node-postgres (`pg`, an optional peer
+ * dependency loaded on first use), shared by any number of server processes.
+ *
+ * Sequencing (§4.1) in each append transaction, in this order:
+ *  1. a shared advisory lock that `closePeriod`'s exclusive one conflicts with;
+ *  2. the tenant's log row `FOR UPDATE` (the tenant's sequencer: one writer at a time)
+ *     and `closed_until`, read after 1, so a close either committed before this
+ *     transaction read it, or waits until this transaction has committed: an entry
+ *     committed after a close is never stamped inside the closed period;
+ *  3. the edge tiles and the ids that exist, then the records, tiles and log row.
+ * The call resolves after COMMIT, so a receipt is signed only for a durable entry.
+ * Appends that arrive for one tenant while its transaction runs wait and then share
+ * the next one (group commit): they would queue on the row lock anyway.
+ *
+ * The seal lease is a row with an expiry, plus liveness: each open store holds a
+ * session advisory lock on a connection of its own, and a lease whose holder's lock
+ * is gone (its process died, so PostgreSQL closed its session) is taken over at once;
+ * a holder that hangs loses it at expiry. `commitSeal` also checks, under a lock,
+ * that its period follows the last sealed one, so two sealers never both commit.
+ *
+ * A lost or refused connection surfaces as `AegisLogError` `ERR_STORE_UNAVAILABLE`
+ * (the server answers 503 with Retry-After; clients retry, and a retried event that
+ * did commit comes back as the same entry).
+ */
+import type * as Pg from 'pg';
+import { AegisLogError, SIGNING_ALG } from '../protocol/index.js';
+import type { EcPublicJwk, TenantHead, WireEvent } from '../protocol/index.js';
+import { edgeTilesOf, type TileWrite } from '../tlog/tile-append.js';
+import type { TileRef } from '../tlog/tiles.js';
+import { LIVE_SPACE, LOCK_CLOSE, LOCK_SEAL, LOCK_SPACE, migrate } from './postgres-schema.js';
+import { planAppend, type LogState } from './sequence.js';
+import { headEntry, sealOrderError } from './store-rules.js';
+import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type Store, type StoredCheckpoint, type StoredHead, type StoredRecord } from './types.js';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:5432/database` (libpq-style parameters such as `sslmode` included). */
+  connectionString: string;
+  /** Connections this process may open (default 10). */
+  max?: number;
+  /** How long a call waits for a connection before it fails as unavailable (ms, default 5000). */
+  connectionTimeoutMillis?: number;
+}
+
+type Row = Record<string, unknown>;
+type Client = Pg.PoolClient;
+type Query = (name: string, text: string, values?: unknown[]) => Promise<Row[]>;
+
+/** Entries per append transaction at most; appends queued beyond it wait for the next one. */
+const GROUP_ENTRIES = 2000;
+
+/** Opens the store: connects, runs the migrations, and takes this process's liveness lock. */
+export async function postgresStore(options: PostgresStoreOptions | string): Promise<Store> {
+  const config = typeof options === 'string' ? { connectionString: options } : options;
+  const pg = await loadPg();
+  const pool = new pg.Pool({
+    connectionString: config.connectionString,
+    max: config.max ?? 10,
+    connectionTimeoutMillis: config.connectionTimeoutMillis ?? 5000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle connection that the server drops (a restart) must not crash the process: the pool discards it.
+  pool.on('error', () => {});
+  // Nor one that drops while checked out: the query in flight fails (ERR_STORE_UNAVAILABLE) and the client is discarded.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  const live = liveness(pg, config);
+  try {
+    const client = await pool.connect().catch((error: unknown) => {
+      throw unavailable(error);
+    });
+    try {
+      await migrate(client);
+    } finally {
+      client.release();
+    }
+    await live.ensure();
+  } catch (error) {
+    await live.end();
+    await pool.end();
+    throw unavailableOr(error);
+  }
+
+  const query: Query = async (name, text, values = []) => (await pool.query({ name, text, values })).rows;
+
+  /** BEGIN … COMMIT on one connection; a connection that failed is discarded, not reused. */
+  async function transaction<T>(begin: string, body: (q: Query) => Promise<T>): Promise<T> {
+    const client: Client = await pool.connect();
+    let broken: Error | undefined;
+    const q: Query = async (name, text, values = []) => (await client.query({ name, text, values })).rows;
+    try {
+      await client.query(begin);
+      const result = await body(q);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      if (isConnectionError(error)) broken = error as Error;
+      else await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  // --- the sequencer --------------------------------------------------------------
+  type Job = { request: AppendRequest; resolve(outcomes: AppendOutcome[]): void; reject(error: unknown): void };
+  const queues = new Map<string, { jobs: Job[]; running: boolean }>();
+
+  function runQueue(tenantId: string): void {
+    const queue = queues.get(tenantId)!;
+    if (queue.running) return;
+    if (queue.jobs.length === 0) {
+      queues.delete(tenantId);
+      return;
+    }
+    const group: Job[] = [];
+    let entries = 0;
+    while (queue.jobs.length > 0 && (group.length === 0 || entries + queue.jobs[0]!.request.entries.length <= GROUP_ENTRIES)) {
+      const job = queue.jobs.shift()!;
+      entries += job.request.entries.length;
+      group.push(job);
+    }
+    queue.running = true;
+    appendGroup(tenantId, group.map((j) => j.request)).then(
+      (results) => group.forEach((job, i) => job.resolve(results[i]!)),
+      (error: unknown) => group.forEach((job) => job.reject(unavailableOr(error))),
+    ).finally(() => {
+      queue.running = false;
+      runQueue(tenantId);
+    });
+  }
+
+  function appendGroup(tenantId: string, requests: AppendRequest[]): Promise<AppendOutcome[][]> {
+    const begin = `BEGIN; SELECT pg_advisory_xact_lock_shared(${LOCK_SPACE}, ${LOCK_CLOSE})`;
+    return transaction(begin, async (q) => {
+      const logRow = () =>
+        q('log-lock', `SELECT size, last_received_at, head_size, last_head_index, pending_since,
+          (SELECT value FROM aegislog_meta WHERE key = 'closed_until') AS closed_until
+          FROM aegislog_logs WHERE tenant_id = $1 FOR UPDATE`, [tenantId]);
+      let [row] = await logRow();
+      if (!row) {
+        await q('log-new', 'INSERT INTO aegislog_logs (tenant_id, size, head_size) VALUES ($1, 0, 0) ON CONFLICT DO NOTHING', [tenantId]);
+        [row] = await logRow();
+      }
+      let state = stateOf(row!);
+      const closedUntil = (row!.closed_until as string | null) ?? undefined;
+      // The log's right edge, then every tile this group writes, by "level/index".
+      const tiles = new Map<string, Uint8Array>();
+      const edge = edgeTilesOf(state.size);
+      if (edge.length > 0) {
+        const found = await q('tiles-edge', `SELECT level, idx, data FROM aegislog_tiles
+          WHERE log = $1 AND (level, idx) IN (SELECT * FROM unnest($2::int[], $3::bigint[]))`, [tenantId, edge.map((t) => t.level), edge.map((t) => t.index)]);
+        for (const t of found) tiles.set(`${t.level}/${t.idx}`, bytes(t.data));
+      }
+      const ids = [...new Set(requests.flatMap((r) => r.entries.map((e) => e.event.event_id)))];
+      const known = new Map<string, StoredRecord>();
+      for (const r of await q('records-ids', 'SELECT * FROM aegislog_records WHERE tenant_id = $1 AND event_id = ANY($2::text[])', [tenantId, ids])) {
+        known.set(r.event_id as string, toRecord(r));
+      }
+      const added: StoredRecord[] = [];
+      const writes = new Map<string, TileWrite>();
+      const results = requests.map((request) => {
+        const edgeByLevel: (Uint8Array | undefined)[] = [];
+        for (const t of edgeTilesOf(state.size)) edgeByLevel[t.level] = tiles.get(`${t.level}/${t.index}`);
+        const plan = planAppend(request, state, closedUntil, (id) => known.get(id), edgeByLevel);
+        for (const record of plan.added) {
+          known.set(record.statement.event_id, record);
+          added.push(record);
+        }
+        for (const w of plan.writes) {
+          tiles.set(`${w.tile.level}/${w.tile.index}`, w.bytes);
+          writes.set(`${w.tile.level}/${w.tile.index}`, w);
+        }
+        state = plan.state;
+        return plan.outcomes;
+      });
+      if (added.length > 0) {
+        const w = [...writes.values()];
+        await q('append-write', `WITH r AS (
+            INSERT INTO aegislog_records (tenant_id, leaf_index, event_id, received_at, digest, key_id, trace_id, receipt_hash, event_json)
+            SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bytea[], $9::text[])
+          ), t AS (
+            INSERT INTO aegislog_tiles (log, level, idx, data) SELECT $1, * FROM unnest($10::int[], $11::bigint[], $12::bytea[])
+            ON CONFLICT (log, level, idx) DO UPDATE SET data = excluded.data
+          )
+          UPDATE aegislog_logs SET size = $13, last_received_at = $14, pending_since = $15 WHERE tenant_id = $1`, [
+          tenantId,
+          added.map((r) => r.leafIndex),
+          added.map((r) => r.statement.event_id),
+          added.map((r) => r.statement.received_at),
+          added.map((r) => r.statement.digest_b64url),
+          added.map((r) => r.statement.key_id),
+          added.map((r) => r.trace_id),
+          added.map((r) => buffer(r.receiptHash)),
+          added.map((r) => r.eventJson),
+          w.map((x) => x.tile.level),
+          w.map((x) => x.tile.index),
+          w.map((x) => buffer(x.bytes)),
+          state.size,
+          state.lastReceivedAt ?? null,
+          state.pendingSince ?? null,
+        ]);
+      }
+      return results;
+    });
+  }
+
+  // Signatures that arrive in one turn of the event loop are kept in one statement.
+  let signatures: { tenantId: string; eventId: string; signature_b64url: string }[] = [];
+  let signing: Promise<void> | undefined;
+  function keepSignatures(): Promise<void> {
+    signing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const batch = signatures;
+      signatures = [];
+      signing = undefined;
+      await query('sign', `UPDATE aegislog_records r SET signature = s.sig
+        FROM unnest($1::text[], $2::text[], $3::text[]) AS s(t, e, sig)
+        WHERE r.tenant_id = s.t AND r.event_id = s.e AND r.signature IS NULL`, [
+        batch.map((s) => s.tenantId), batch.map((s) => s.eventId), batch.map((s) => s.signature_b64url),
+      ]);
+    });
+    return signing;
+  }
+
+  const rootSize = async (q: Query) => Number((await q('root-size', 'SELECT coalesce(max(head_index) + 1, 0) AS n FROM aegislog_heads'))[0]!.n);
+  const headOf = (row: Row | undefined): StoredHead | undefined => row && { headIndex: Number(row.head_index), head: JSON.parse(row.head_json as string) as TenantHead };
+  const headQuery = async (name: string, text: string, values: unknown[]) => headOf((await query(name, text, values))[0]);
+  const latest = async (q: Query) => checkpointOf((await q('latest', 'SELECT * FROM aegislog_checkpoints ORDER BY seq DESC LIMIT 1'))[0]);
+
+  let closed = false;
+  const store: Store = {
+    append(request) {
+      let queue = queues.get(request.tenantId);
+      if (!queue) queues.set(request.tenantId, (queue = { jobs: [], running: false }));
+      return new Promise<AppendOutcome[]>((resolve, reject) => {
+        queue.jobs.push({ request, resolve, reject });
+        // A turn of the event loop later, so that the appends of one burst share the transaction.
+        if (!queue.running && queue.jobs.length === 1) setImmediate(() => runQueue(request.tenantId));
+      });
+    },
+    async putSignatures(list) {
+      if (list.length === 0) return;
+      signatures.push(...list);
+      await keepSignatures();
+    },
+    async getRecord(tenantId, eventId) {
+      const [row] = await query('record', 'SELECT * FROM aegislog_records WHERE tenant_id = $1 AND event_id = $2', [tenantId, eventId]);
+      return row && toRecord(row);
+    },
+    async records(tenantId, from, to, limit) {
+      const rows = await query('records', `SELECT * FROM aegislog_records WHERE tenant_id = $1 AND leaf_index >= $2 AND leaf_index < $3
+        ORDER BY leaf_index LIMIT $4`, [tenantId, from, to, limit]);
+      return rows.map(toRecord);
+    },
+    async logSize(log) {
+      if (log === ROOT_LOG) return rootSize(query);
+      const [row] = await query('log-size', 'SELECT size FROM aegislog_logs WHERE tenant_id = $1', [log]);
+      return row ? Number(row.size) : 0;
+    },
+    async readTiles(log, refs) {
+      if (refs.length === 0) return [];
+      const rows = await query('tiles', `SELECT level, idx, data FROM aegislog_tiles
+        WHERE log = $1 AND (level, idx) IN (SELECT * FROM unnest($2::int[], $3::bigint[]))`, [log, refs.map((r) => r.level), refs.map((r) => r.index)]);
+      const found = new Map(rows.map((r) => [`${r.level}/${r.idx}`, bytes(r.data)]));
+      return refs.map((ref: TileRef) => {
+        const data = found.get(`${ref.level}/${ref.index}`);
+        if (!data || data.length < 32 * ref.width) throw new Error(`no tile ${ref.level}/${ref.index} of width ${ref.width} in log "${log}"`);
+        return data;
+      });
+    },
+    async entryData(log, from, to) {
+      if (log === ROOT_LOG) {
+        const rows = await query('root-entries', 'SELECT head_json FROM aegislog_heads WHERE head_index >= $1 AND head_index < $2 ORDER BY head_index', [from, to]);
+        return rows.map((r) => headEntry({ headIndex: 0, head: JSON.parse(r.head_json as string) as TenantHead }));
+      }
+      const rows = await query('entries', `SELECT receipt_hash FROM aegislog_records WHERE tenant_id = $1 AND leaf_index >= $2 AND leaf_index < $3
+        ORDER BY leaf_index`, [log, from, to]);
+      return rows.map((r) => bytes(r.receipt_hash));
+    },
+
+    async closedUntil() {
+      const [row] = await query('closed', "SELECT value FROM aegislog_meta WHERE key = 'closed_until'");
+      return (row?.value as string | undefined) ?? undefined;
+    },
+    closePeriod(periodEnd) {
+      // The exclusive lock waits for every append that read closed_until before it, and holds back the ones after it.
+      return transaction(`BEGIN; SELECT pg_advisory_xact_lock(${LOCK_SPACE}, ${LOCK_CLOSE})`, async (q) => {
+        const [row] = await q('closed', "SELECT value FROM aegislog_meta WHERE key = 'closed_until'");
+        const current = row?.value as string | undefined;
+        if (current !== undefined && periodEnd < current) throw new Error(`closed_until is ${current}; cannot close at the earlier ${periodEnd}`);
+        await q('close', `INSERT INTO aegislog_meta (key, value) VALUES ('closed_until', $1)
+          ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [periodEnd]);
+      });
+    },
+    async grownLogs(periodEnd) {
+      const rows = await query('grown', `SELECT tenant_id, head_size, last_head_index FROM aegislog_logs
+        WHERE pending_since < $1 ORDER BY tenant_id`, [periodEnd]);
+      return rows.map((r) => ({
+        tenantId: r.tenant_id as string,
+        prevTreeSize: Number(r.head_size),
+        prevHeadIndex: r.last_head_index === null ? null : Number(r.last_head_index),
+      }));
+    },
+    async sizeAt(tenantId, time) {
+      const [row] = await query('size-at', `SELECT aegislog_size_at($1, coalesce((SELECT size FROM aegislog_logs WHERE tenant_id = $1), 0), $2) AS n`, [tenantId, time]);
+      return Number(row!.n);
+    },
+    commitSeal(seal) {
+      return transaction(`BEGIN; SELECT pg_advisory_xact_lock(${LOCK_SPACE}, ${LOCK_SEAL})`, async (q) => {
+        const problem = sealOrderError(await latest(q), seal, await rootSize(q));
+        if (problem) throw problem;
+        const tenants = seal.heads.map((h) => h.head.tenant_id);
+        // Lock the grown logs' rows first (in one order), so that the update below, a statement of its
+        // own, sees every append committed before it: the next pending entry is read from the records.
+        await q('seal-lock', 'SELECT 1 FROM aegislog_logs WHERE tenant_id = ANY($1::text[]) ORDER BY tenant_id FOR UPDATE', [tenants]);
+        await q('seal-write', `WITH t AS (
+            INSERT INTO aegislog_tiles (log, level, idx, data) SELECT '', * FROM unnest($1::int[], $2::bigint[], $3::bytea[])
+            ON CONFLICT (log, level, idx) DO UPDATE SET data = excluded.data
+          ), h AS (
+            INSERT INTO aegislog_heads (head_index, tenant_id, period_start, tree_size, head_json)
+            SELECT * FROM unnest($4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[])
+          ), c AS (
+            INSERT INTO aegislog_checkpoints (seq, period_start, period_end, tree_size, sealed_at, note)
+            VALUES (coalesce((SELECT max(seq) + 1 FROM aegislog_checkpoints), 0), $9, $10, $11, $12, $13)
+          )
+          UPDATE aegislog_logs l SET head_size = u.size, last_head_index = u.idx,
+            pending_since = (SELECT received_at FROM aegislog_records r WHERE r.tenant_id = u.t AND r.leaf_index = u.size)
+          FROM unnest($5::text[], $7::bigint[], $4::bigint[]) AS u(t, size, idx) WHERE l.tenant_id = u.t`, [
+          seal.rootWrites.map((w) => w.tile.level),
+          seal.rootWrites.map((w) => w.tile.index),
+          seal.rootWrites.map((w) => buffer(w.bytes)),
+          seal.heads.map((h) => h.headIndex),
+          tenants,
+          seal.heads.map((h) => h.head.period_start),
+          seal.heads.map((h) => h.head.tree_size),
+          seal.heads.map((h) => JSON.stringify(h.head)),
+          seal.period_start,
+          seal.period_end,
+          seal.rootSize,
+          seal.sealed_at,
+          seal.note,
+        ]);
+        return (await latest(q))!;
+      }).catch((error: unknown) => {
+        // Two sealers that raced for one period: the loser's insert meets the unique period.
+        if ((error as { code?: string }).code === '23505') throw new AegisLogError('ERR_ALREADY_SEALED', `period ${seal.period_start} is already sealed`);
+        throw error;
+      });
+    },
+    async earliestPending() {
+      const [row] = await query('earliest', 'SELECT min(pending_since) AS t FROM aegislog_logs WHERE pending_since IS NOT NULL');
+      return (row?.t as string | null) ?? undefined;
+    },
+
+    latestCheckpoint: () => latest(query),
+    async checkpoints(from, to) {
+      return (await query('checkpoints', 'SELECT * FROM aegislog_checkpoints WHERE seq >= $1 AND seq < $2 ORDER BY seq', [from, to])).map((r) => checkpointOf(r)!);
+    },
+    async updateNote(seq, note) {
+      const rows = await query('note', 'UPDATE aegislog_checkpoints SET note = $2 WHERE seq = $1 RETURNING seq', [seq, note]);
+      if (rows.length !== 1) throw new Error(`no checkpoint ${seq}`);
+    },
+
+    headFor: (tenantId, periodStart) =>
+      headQuery('head-for', 'SELECT head_index, head_json FROM aegislog_heads WHERE tenant_id = $1 AND period_start = $2', [tenantId, periodStart]),
+    async headCovering(tenantId, leafIndex) {
+      const found = await headQuery('head-covering', `SELECT head_index, head_json FROM aegislog_heads WHERE tenant_id = $1 AND tree_size > $2
+        ORDER BY tree_size LIMIT 1`, [tenantId, leafIndex]);
+      return found && found.head.prev_tree_size <= leafIndex ? found : undefined;
+    },
+    lastHead: (tenantId) =>
+      headQuery('head-last', 'SELECT head_index, head_json FROM aegislog_heads WHERE tenant_id = $1 ORDER BY tree_size DESC LIMIT 1', [tenantId]),
+    async heads(tenantId, after, limit) {
+      const rows = await query('heads', `SELECT head_index, head_json FROM aegislog_heads WHERE tenant_id = $1 AND head_index > $2
+        ORDER BY head_index LIMIT $3`, [tenantId, after ?? -1, limit]);
+      return rows.map((r) => headOf(r)!);
+    },
+    headAt: (headIndex) => headQuery('head-at', 'SELECT head_index, head_json FROM aegislog_heads WHERE head_index = $1', [headIndex]),
+
+    async putKey(jwk) {
+      await query('key-put', 'INSERT INTO aegislog_signing_keys (kid, jwk_json) VALUES ($1, $2) ON CONFLICT DO NOTHING', [jwk.kid, JSON.stringify(jwk)]);
+    },
+    async keys() {
+      return (await query('keys', 'SELECT jwk_json FROM aegislog_signing_keys ORDER BY n')).map((r) => JSON.parse(r.jwk_json as string) as EcPublicJwk & { kid: string });
+    },
+    async acquireSealLease(holder, now, ttlMs) {
+      const instance = await live.ensure();
+      const rows = await query('lease', `INSERT INTO aegislog_seal_lease (id, holder, instance, until) VALUES (1, $1, $2, $3)
+        ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, instance = excluded.instance, until = excluded.until
+        WHERE aegislog_seal_lease.holder = excluded.holder OR aegislog_seal_lease.until <= $4
+          OR NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
+            AND classid = ${LIVE_SPACE}::oid AND objid = aegislog_seal_lease.instance::oid AND objsubid = 2)
+        RETURNING holder`, [holder, instance, now + ttlMs, now]);
+      return rows.length === 1;
+    },
+    async releaseSealLease(holder) {
+      await query('lease-release', 'DELETE FROM aegislog_seal_lease WHERE holder = $1', [holder]);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await signing?.catch(() => {});
+      await live.end();
+      await pool.end();
+    },
+  };
+  return guarded(store);
+}
+
+/**
+ * This process's liveness lock: a session advisory lock (random key) on a connection
+ * of its own. PostgreSQL drops it when the session ends, so a lease whose holder's
+ * lock is gone belongs to a dead process. Reconnects after a lost connection.
+ */
+function liveness(pg: typeof Pg, config: PostgresStoreOptions) {
+  const instance = 1 + Math.floor(Math.random() * 0x7ffffffe);
+  let client: Pg.Client | undefined;
+  let connecting: Promise<number> | undefined;
+  return {
+    ensure(): Promise<number> {
+      if (client) return Promise.resolve(instance);
+      connecting ??= (async () => {
+        const c = new pg.Client({ connectionString: config.connectionString, connectionTimeoutMillis: config.connectionTimeoutMillis ?? 5000 });
+        const drop = () => {
+          if (client === c) client = undefined;
+        };
+        c.on('error', drop);
+        c.on('end', drop);
+        try {
+          await c.connect();
+          await c.query(`SELECT pg_advisory_lock(${LIVE_SPACE}, ${instance})`);
+          client = c;
+          return instance;
+        } catch (error) {
+          await c.end().catch(() => {});
+          throw error;
+        }
+      })().finally(() => (connecting = undefined));
+      return connecting;
+    },
+    async end() {
+      const c = client;
+      client = undefined;
+      await c?.end().catch(() => {});
+    },
+  };
+}
+
+async function loadPg(): Promise<typeof Pg> {
+  try {
+    const module = (await import('pg')) as typeof Pg & { default?: typeof Pg };
+    return module.default ?? module;
+  } catch (cause) {
+    throw new AegisLogError('ERR_PG_UNAVAILABLE', 'postgresStore needs the optional peer dependency pg (npm install pg)', { cause });
+  }
+}
+
+/** Every method of the store with connection failures turned into ERR_STORE_UNAVAILABLE. */
+function guarded(store: Store): Store {
+  const out = {} as Record<string, unknown>;
+  for (const [name, fn] of Object.entries(store) as [string, (...args: unknown[]) => Promise<unknown>][]) {
+    out[name] = (...args: unknown[]) => fn(...args).catch((error: unknown) => Promise.reject(unavailableOr(error)));
+  }
+  return out as unknown as Store;
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300']);
+
+function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
+  return /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|Client was closed/i.test(error.message);
+}
+
+function unavailable(error: unknown): AegisLogError {
+  return new AegisLogError('ERR_STORE_UNAVAILABLE', `the database is unavailable: ${(error as Error).message}`, { cause: error });
+}
+
+function unavailableOr(error: unknown): unknown {
+  return isConnectionError(error) ? unavailable(error) : error;
+}
+
+function stateOf(row: Row): LogState {
+  return {
+    size: Number(row.size),
+    lastReceivedAt: (row.last_received_at as string | null) ?? undefined,
+    headSize: Number(row.head_size),
+    lastHeadIndex: row.last_head_index === null ? null : Number(row.last_head_index),
+    pendingSince: (row.pending_since as string | null) ?? undefined,
+  };
+}
+
+function toRecord(row: Row): StoredRecord {
+  return {
+    event: JSON.parse(row.event_json as string) as WireEvent,
+    eventJson: row.event_json as string,
+    statement: {
+      v: 1,
+      tenant_id: row.tenant_id as string,
+      event_id: row.event_id as string,
+      digest_b64url: row.digest as string,
+      received_at: row.received_at as string,
+      key_id: row.key_id as string,
+      signing_alg: SIGNING_ALG,
+    },
+    trace_id: row.trace_id as string,
+    signature_b64url: row.signature as string | null,
+    receiptHash: bytes(row.receipt_hash),
+    leafIndex: Number(row.leaf_index),
+  };
+}
+
+function checkpointOf(row: Row | undefined): StoredCheckpoint | undefined {
+  return (
+    row && {
+      seq: Number(row.seq),
+      note: row.note as string,
+      tree_size: Number(row.tree_size),
+      period_start: row.period_start as string,
+      period_end: row.period_end as string,
+      sealed_at: row.sealed_at as string,
+    }
+  );
+}
+
+/** A bytea value as a plain Uint8Array (pg gives a Buffer over its own pool). */
+function bytes(value: unknown): Uint8Array {
+  return new Uint8Array(value as Uint8Array);
+}
+
+function buffer(view: Uint8Array): Buffer {
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+}

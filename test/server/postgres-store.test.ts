@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createServer, localSigner } from '../../src/server/node.js';
+import { postgresStore } from '../../src/server/postgres-store.js';
+import { ROOT_LOG } from '../../src/server/types.js';
+import { startPostgres, type PostgresCluster } from '../../scripts/pg-cluster.mjs';
+import { entry, storeConformance } from './store-conformance.js';
+import { sha256 } from '../../src/protocol/index.js';
+import { KEY_CONFIG, KEYS, NOTE_KEY, ORIGIN } from './helpers.js';
+
+/**
+ * postgresStore on a real PostgreSQL (Debian's package; a throwaway cluster on
+ * 127.0.0.1 that this file starts and removes), one new database per test.
+ */
+let cluster: PostgresCluster;
+beforeAll(async () => {
+  cluster = await startPostgres({ fsync: false });
+}, 120_000);
+afterAll(() => cluster?.stop());
+
+storeConformance('postgresStore (real PostgreSQL)', async () => {
+  const url = cluster.createDatabase();
+  return { store: await postgresStore(url), reopen: () => postgresStore(url), cleanup: async () => {} };
+}, true);
+
+test('migrations: concurrent starts apply each version once; a newer schema is refused', async () => {
+  const url = cluster.createDatabase();
+  const stores = await Promise.all(Array.from({ length: 4 }, () => postgresStore({ connectionString: url, max: 2 })));
+  for (const s of stores) await s.close();
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    expect((await client.query('SELECT version FROM aegislog_migrations ORDER BY version')).rows).toEqual([{ version: 1 }]);
+    await client.query('INSERT INTO aegislog_migrations (version) VALUES (99)');
+  } finally {
+    await client.end();
+  }
+  await expect(postgresStore(url)).rejects.toMatchObject({ code: 'ERR_STORE_VERSION' });
+});
+
+test('two stores on one database are one log: one sequencer per tenant, and the lease of a closed store is taken over at once', async () => {
+  const url = cluster.createDatabase();
+  const [a, b] = [await postgresStore(url), await postgresStore(url)];
+  try {
+    const now = Date.UTC(2026, 10, 28, 9);
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).append({ tenantId: `t${i % 3}`, entries: [entry(`t${i % 3}`, `e${i}`), entry(`t${i % 3}`, `shared${i % 6}`)], now: now + i, keyId: 'k', sha256 })),
+    );
+    for (const tenant of ['t0', 't1', 't2']) {
+      const indexes = results.flatMap((r, i) => (`t${i % 3}` === tenant ? r.filter((o) => o.stored).map((o) => (o.stored ? o.record.leafIndex : -1)) : []));
+      expect(indexes.sort((x, y) => x - y)).toEqual(Array.from({ length: 22 }, (_, i) => i)); // 20 own ids + 2 shared ids each stored once
+      expect(await a.logSize(tenant)).toBe(22);
+    }
+    expect(await a.acquireSealLease('holder-a', now, 60_000)).toBe(true);
+    expect(await b.acquireSealLease('holder-b', now + 1, 60_000)).toBe(false);
+    await a.close(); // its process ends: the liveness lock goes with its session
+    expect(await b.acquireSealLease('holder-b', now + 2, 60_000)).toBe(true);
+    expect(await b.logSize(ROOT_LOG)).toBe(0);
+  } finally {
+    await b.close();
+    await a.close().catch(() => {});
+  }
+});
+
+test('a database that is down is ERR_STORE_UNAVAILABLE, and the store works again once it is back', async () => {
+  const url = cluster.createDatabase();
+  const store = await postgresStore({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    const now = Date.UTC(2026, 10, 28, 9);
+    await store.append({ tenantId: 'acme', entries: [entry('acme', 'before')], now, keyId: 'k', sha256 });
+    cluster.stopServer('immediate');
+    await expect(store.append({ tenantId: 'acme', entries: [entry('acme', 'during')], now, keyId: 'k', sha256 })).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    await expect(store.getRecord('acme', 'before')).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    await cluster.startServer();
+    expect(await store.getRecord('acme', 'before')).toMatchObject({ leafIndex: 0 });
+    const again = await store.append({ tenantId: 'acme', entries: [entry('acme', 'during')], now, keyId: 'k', sha256 });
+    expect(again[0]).toMatchObject({ stored: true, record: { leafIndex: 1 } });
+  } finally {
+    await store.close();
+  }
+});
+
+test('a close is ordered with every append: the size below the closed time never changes once closePeriod resolves', async () => {
+  const url = cluster.createDatabase();
+  const [a, b] = [await postgresStore(url), await postgresStore(url)];
+  try {
+    const base = Date.UTC(2026, 10, 28, 9);
+    let n = 0;
+    let stop = false;
+    // Two "processes" append with a clock that never passes the closes below: each entry's received_at is
+    // max(clock, last, closed_until), so only the order of commit and close decides which side it falls on.
+    const appender = async (store: typeof a, tenant: string) => {
+      for (let i = 0; i < 400 && !stop; i++) await store.append({ tenantId: tenant, entries: [entry(tenant, `x${n++}`)], now: base, keyId: 'k', sha256 });
+    };
+    const appenders = [appender(a, 'acme'), appender(b, 'acme'), appender(a, 'beta'), appender(b, 'gamma')];
+    const sizes: [string, string, number][] = [];
+    for (let k = 1; k <= 5; k++) {
+      const end = new Date(base + k).toISOString();
+      await (k % 2 ? a : b).closePeriod(end);
+      for (const tenant of ['acme', 'beta', 'gamma']) sizes.push([tenant, end, await a.sizeAt(tenant, end)]);
+    }
+    stop = true;
+    await Promise.all(appenders);
+    for (const [tenant, end, size] of sizes) expect(await b.sizeAt(tenant, end), `${tenant} below ${end}`).toBe(size);
+    expect(sizes.some(([, , size]) => size > 0)).toBe(true);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('the server answers 503 with Retry-After while the database is down, never 500, and takes the retry once it is back', async () => {
+  const url = cluster.createDatabase();
+  const store = await postgresStore({ connectionString: url, connectionTimeoutMillis: 2000 });
+  const errors: unknown[] = [];
+  const server = createServer({ store, signer: await localSigner(), keys: KEY_CONFIG, origin: ORIGIN, noteKey: NOTE_KEY, onError: (e) => errors.push(e) });
+  try {
+    await server.ready;
+    const ingest = () => server(new Request('http://log.test/ingest', { method: 'POST', headers: { 'x-api-key': KEYS.ingest, 'content-type': 'application/json' }, body: JSON.stringify({ event_type: 't', event_id: 'retry-me' }) }));
+    cluster.stopServer('immediate');
+    const down = await ingest();
+    expect([down.status, down.headers.get('retry-after')]).toEqual([503, '1']);
+    expect(((await down.json()) as { error: { code: string } }).error.code).toBe('unavailable');
+    expect(errors.length).toBeGreaterThan(0); // the operator sees why
+    await cluster.startServer();
+    const back = await ingest();
+    expect(back.status).toBe(200);
+    expect(await back.json()).toMatchObject({ ok: true, event_id: 'retry-me' });
+  } finally {
+    await store.close();
+  }
+});
