@@ -355,9 +355,13 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
     async checkpoints(from, to) {
       return (await query('checkpoints', 'SELECT * FROM aegislog_checkpoints WHERE seq >= $1 AND seq < $2 ORDER BY seq', [from, to])).map((r) => checkpointOf(r)!);
     },
-    async updateNote(seq, note) {
-      const rows = await query('note', 'UPDATE aegislog_checkpoints SET note = $2 WHERE seq = $1 RETURNING seq', [seq, note]);
-      if (rows.length !== 1) throw new Error(`no checkpoint ${seq}`);
+    updateNote(seq, note) {
+      // Several processes add witness cosignatures to one note: each update keeps the lines already there.
+      return transaction('BEGIN', async (q) => {
+        const [row] = await q('note-lock', 'SELECT note FROM aegislog_checkpoints WHERE seq = $1 FOR UPDATE', [seq]);
+        if (!row) throw new Error(`no checkpoint ${seq}`);
+        await q('note', 'UPDATE aegislog_checkpoints SET note = $2 WHERE seq = $1', [seq, mergeNotes(row.note as string, note)]);
+      });
     },
 
     headFor: (tenantId, periodStart) =>
@@ -375,6 +379,16 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
       return rows.map((r) => headOf(r)!);
     },
     headAt: (headIndex) => headQuery('head-at', 'SELECT head_index, head_json FROM aegislog_heads WHERE head_index = $1', [headIndex]),
+
+    async witnessSizes() {
+      const rows = await query('witnesses', "SELECT key, value FROM aegislog_meta WHERE key LIKE 'witness:%'");
+      return Object.fromEntries(rows.map((r) => [(r.key as string).slice('witness:'.length), Number(r.value)]));
+    },
+    async putWitnessSize(witness, size) {
+      // A witness only moves forward; a process that cosigned an older checkpoint must not move it back.
+      await query('witness-put', `INSERT INTO aegislog_meta (key, value) VALUES ($1, $2) ON CONFLICT (key)
+        DO UPDATE SET value = greatest(aegislog_meta.value::bigint, excluded.value::bigint)::text`, [`witness:${witness}`, String(size)]);
+    },
 
     async putKey(jwk) {
       await query('key-put', 'INSERT INTO aegislog_signing_keys (kid, jwk_json) VALUES ($1, $2) ON CONFLICT DO NOTHING', [jwk.kid, JSON.stringify(jwk)]);
@@ -478,6 +492,18 @@ function unavailable(error: unknown): AegisLogError {
 
 function unavailableOr(error: unknown): unknown {
   return isConnectionError(error) ? unavailable(error) : error;
+}
+
+/** The stored note with the signature lines of `note` that it lacks; `note` itself when the two are not over one text. */
+function mergeNotes(stored: string, note: string): string {
+  const split = (n: string) => {
+    const at = n.indexOf('\n\n');
+    return at < 0 ? undefined : { text: n.slice(0, at + 1), lines: n.slice(at + 2).split('\n').filter(Boolean) };
+  };
+  const [a, b] = [split(stored), split(note)];
+  if (!a || !b || a.text !== b.text) return note;
+  const lines = [...a.lines, ...b.lines.filter((line) => !a.lines.includes(line))];
+  return `${a.text}\n${lines.map((line) => `${line}\n`).join('')}`;
 }
 
 function stateOf(row: Row): LogState {

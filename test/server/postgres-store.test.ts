@@ -130,3 +130,20 @@ test('the server answers 503 with Retry-After while the database is down, never 
     await store.close();
   }
 });
+
+test('cosignatures that two processes add to one note are both kept', async () => {
+  const url = cluster.createDatabase();
+  const [a, b] = [await postgresStore(url), await postgresStore(url)];
+  try {
+    const { sealOf } = await import('./store-conformance.js');
+    await a.append({ tenantId: 'acme', entries: [entry('acme', 'e')], now: Date.UTC(2026, 10, 28, 1), keyId: 'k', sha256 });
+    const seal = await sealOf(a, '2026-11-28T00:00:00.000Z', '2026-11-28T02:00:00.000Z');
+    await a.commitSeal({ ...seal, note: 'origin\n1\nroot\n\n— origin sig\n' });
+    await Promise.all([a.updateNote(0, 'origin\n1\nroot\n\n— origin sig\n— w1 c1\n'), b.updateNote(0, 'origin\n1\nroot\n\n— origin sig\n— w2 c2\n')]);
+    const note = (await b.latestCheckpoint())!.note;
+    expect(note.split('\n').sort()).toEqual(['', '', 'origin', '1', 'root', '— origin sig', '— w1 c1', '— w2 c2'].sort());
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
