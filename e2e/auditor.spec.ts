@@ -1,5 +1,6 @@
 // The auditor page (demo/auditor/), served from the reference server's own
-// origin at /demo/auditor/ as `aegislog dev` serves it, fed with real evidence.
+// origin at /demo/auditor/ as `aegislog dev` serves it, fed with real
+// version-2 evidence of that server (e2e/support/evidence.ts).
 import type { Page, Request } from '@playwright/test';
 import { b64uEncode } from '../src/protocol/index.js';
 import { makeEvidence, redate, type EvidenceSet } from './support/evidence.js';
@@ -27,21 +28,26 @@ async function pinPem(page: Page, pem: string): Promise<void> {
   await expect(page.locator('#key-list')).toContainText('pasted by you');
 }
 
+async function pinPolicy(page: Page, policy: string): Promise<void> {
+  await page.getByLabel('Public key: SPKI PEM, JWK or JWKS').fill(policy);
+  await page.getByRole('button', { name: 'Pin key' }).click();
+  await expect(page.locator('#key-list [data-policy]')).toContainText('quorum none');
+}
+
 async function loadFiles(page: Page, evidence: EvidenceSet): Promise<void> {
   await page.locator('#files').setInputFiles([
     { name: 'bundles.json', mimeType: 'application/json', buffer: json(evidence.bundles) },
-    { name: 'checkpoints.json', mimeType: 'application/json', buffer: json({ checkpoints: evidence.checkpoints }) },
+    { name: 'checkpoints.json', mimeType: 'application/json', buffer: json(evidence.history) },
     { name: 'period.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(evidence.exportNdjson) },
-    { name: 'head.json', mimeType: 'application/json', buffer: json(evidence.headProof) },
   ]);
 }
 
-test('verifies sealed bundles, shows flags and the chain, audits a period, and sends nothing', async ({ page, stack }) => {
+test('verifies sealed bundles, shows flags and the history, audits a period, and sends nothing', async ({ page, stack }) => {
   const evidence = await makeEvidence(stack.api);
   await openAuditor(page, stack.api.url);
   const requests = watchRequests(page);
 
-  await pinPem(page, evidence.pem);
+  await pinPolicy(page, evidence.policy);
   await loadFiles(page, evidence);
 
   const count = evidence.bundles.length;
@@ -49,44 +55,49 @@ test('verifies sealed bundles, shows flags and the chain, audits a period, and s
   await expect(page.locator('#summary')).toContainText(`${count} verified`);
   const cards = page.locator('#bundles article');
   await expect(cards).toHaveCount(count);
-  for (const check of ['digest', 'receipt_signature', 'inclusion', 'tenant_inclusion', 'checkpoint_signature', 'period', 'chain']) {
+  for (const check of ['digest', 'receipt_signature', 'inclusion', 'period', 'head_inclusion', 'checkpoint_signature']) {
     await expect(cards.first().locator(`[data-check="${check}"] .pill-ok`)).toBeVisible();
   }
+  await expect(cards.first().locator('[data-witnesses="skipped"]')).toContainText('No witness required');
   // Flags from the event (PROTOCOL.md §7): the first event is not flagged, the third one was reviewed by a human.
   const flags = cards.nth(2).getByRole('list', { name: 'Compliance flags' });
   for (const flag of ['Art. 12', 'Art. 14', 'Time Machine Defense', 'Full traceability', 'Non-repudiation', 'Immutable record']) {
     await expect(flags.locator('.pill-ok', { hasText: flag })).toHaveCount(1);
   }
 
-  await expect(page.locator('#chain li')).toHaveCount(2);
-  await expect(page.locator('#chain-summary')).toContainText('2 checkpoints, chain intact');
+  const checkpoints = evidence.history.checkpoints.length;
+  await expect(page.locator('#chain li[data-checkpoint]')).toHaveCount(checkpoints);
+  await expect(page.locator('#chain-summary')).toContainText(`${checkpoints} checkpoints of e2e.aegislog.test/log`);
+  await expect(page.locator('#chain li[data-consistency] .pill-ok')).toHaveCount(checkpoints - 1);
 
-  const lines = evidence.exportNdjson.trim().split('\n').length;
-  await expect(page.locator('#period-inputs')).toContainText(`${lines} receipts of tenant`);
-  await expect(page.locator('#period-inputs')).toContainText('comes from GET /head');
+  const lines = evidence.exportNdjson.trim().split('\n').length - 1;
+  await expect(page.locator('#period-inputs')).toContainText(`A version-2 export: tenant ${stack.api.tenantId}`);
+  await expect(page.locator('#period-inputs')).toContainText(`${lines} entries`);
   await page.getByRole('button', { name: 'Audit period' }).click();
   await expect(page.locator('#period-result')).toContainText('Period verified');
+  await expect(page.locator('#period-result [data-check="events"] .pill-ok')).toBeVisible();
   await expect(page.locator('#period-progress')).toHaveJSProperty('value', 1);
 
   expect(requests.map((r) => r.url()), 'nothing leaves the page after load').toEqual([]);
   await screenshots(page, 'auditor-verified');
 });
 
-test('tampered evidence fails and names the check; a rewritten checkpoint breaks the chain', async ({ page, stack }) => {
+test('tampered evidence fails and names the check; a rewritten history fails its consistency', async ({ page, stack }) => {
   const evidence = await makeEvidence(stack.api, 3);
   const [good, other] = evidence.bundles as [EvidenceSet['bundles'][number], EvidenceSet['bundles'][number]];
   const editedEvent = structuredClone(good);
   editedEvent.event.event_type = 'model_inference_edited';
   const movedLeaf = structuredClone(other);
-  movedLeaf.inclusion!.leaf_index = (movedLeaf.inclusion!.leaf_index + 1) % movedLeaf.inclusion!.tree_size;
-  const checkpoints = structuredClone(evidence.checkpoints);
-  checkpoints[0]!.root_b64url = b64uEncode(new Uint8Array(32));
+  movedLeaf.leaf_index = (movedLeaf.leaf_index + 1) % movedLeaf.tenant_head!.tree_size;
+  const history = structuredClone(evidence.history);
+  const last = history.checkpoints.at(-1)!;
+  last.consistency_b64url = [b64uEncode(new Uint8Array(32)), ...(last.consistency_b64url ?? []).slice(1)];
 
   await openAuditor(page, stack.api.url);
   await pinPem(page, evidence.pem);
   await page.getByLabel('Or paste JSON or NDJSON').fill([editedEvent, movedLeaf].map((b) => JSON.stringify(b)).join('\n'));
   await page.getByRole('button', { name: 'Add pasted evidence' }).click();
-  await page.getByLabel('Or paste JSON or NDJSON').fill(JSON.stringify({ checkpoints }));
+  await page.getByLabel('Or paste JSON or NDJSON').fill(JSON.stringify(history));
   await page.getByRole('button', { name: 'Add pasted evidence' }).click();
 
   await expect(page.locator('#summary')).toContainText('2 failed');
@@ -101,15 +112,16 @@ test('tampered evidence fails and names the check; a rewritten checkpoint breaks
   const second = page.locator('#bundles article').nth(1);
   await expect(second.locator('[data-check="inclusion"] .pill-fail')).toBeVisible();
   await expect(second.locator('[data-check="digest"] .pill-ok')).toBeVisible();
-  await expect(page.locator('#chain-summary')).toContainText('chain broken at checkpoint 1');
-  await expect(page.locator('#chain li.is-fail')).toHaveCount(1);
+  await expect(page.locator('#chain-summary')).toContainText('history fails: consistency');
+  await expect(page.locator('#chain li.link.is-fail')).toHaveCount(1);
 
-  // A period export with one receipt re-dated (its head from a sealed bundle): its signature and the rebuilt root both fail.
-  const [line, ...rest] = evidence.exportNdjson.trim().split('\n');
+  // The period export with one receipt re-dated: its signature and the root both fail.
+  const [header, line, ...rest] = evidence.exportNdjson.trim().split('\n');
   const redated = JSON.parse(line!) as { received_at: string };
   redated.received_at = redate(redated.received_at);
-  await page.getByLabel('Or paste JSON or NDJSON').fill([JSON.stringify(redated), ...rest].join('\n'));
+  await page.getByLabel('Or paste JSON or NDJSON').fill([header, JSON.stringify(redated), ...rest].join('\n'));
   await page.getByRole('button', { name: 'Add pasted evidence' }).click();
+  await page.getByLabel("Also verify each receipt's own signature").check();
   await page.getByRole('button', { name: 'Audit period' }).click();
   await expect(page.locator('#period-result')).toContainText('Period audit failed');
   await expect(page.locator('#period-result [data-check="root"] .pill-fail')).toBeVisible();
@@ -119,7 +131,8 @@ test('tampered evidence fails and names the check; a rewritten checkpoint breaks
 
 test('a JWKS fetched from the evidence server is flagged, and is the only request', async ({ page, stack }) => {
   const evidence = await makeEvidence(stack.api, 2);
-  const pending = { v: 1, status: 'pending', event: evidence.bundles[0]!.event, receipt: evidence.bundles[0]!.receipt };
+  const { event, receipt, origin, leaf_index } = evidence.bundles[0]!;
+  const pending = { v: 2, status: 'pending', origin, event, receipt, leaf_index };
   const link = `#bundle=${b64uEncode(new TextEncoder().encode(JSON.stringify(pending)))}&from=${encodeURIComponent(stack.api.url)}`;
   await openAuditor(page, stack.api.url, link);
   const requests = watchRequests(page);
@@ -134,7 +147,7 @@ test('a JWKS fetched from the evidence server is flagged, and is the only reques
   // Pending evidence: signed, not yet sealed, and the page says so.
   await expect(page.locator('#bundles article')).toContainText('Signed, not yet sealed');
   await expect(page.locator('#bundles [data-check="inclusion"] .pill-info')).toBeVisible();
-  await expect(page.locator('#bundles [data-reason~="inclusion"]')).toContainText('pending evidence is proven once its period is sealed');
+  await expect(page.locator('#bundles [data-reason~="inclusion"]')).toContainText('its period is not sealed yet');
   expect(requests.map((r) => r.url())).toEqual([evidence.jwksUrl]);
 });
 

@@ -1,16 +1,19 @@
-// Real evidence from the reference server for the auditor and verifier tests:
-// events ingested over HTTP, two periods sealed with POST /admin/seal, then the
-// bundles, the checkpoints and the first period's export as an auditor gets them.
-import type { CheckpointV1, EvidenceBundleV1 } from '../../src/protocol/index.js';
+// Real version-2 evidence from the reference server for the auditor and verifier
+// tests: events ingested over HTTP, two periods sealed with POST /admin/seal, then
+// the bundles, the checkpoint history, the first period's export and the log's
+// keys as an auditor gets them (the policy is the log's vkeys with quorum none).
+import type { CheckpointHistory, EvidenceBundle } from '../../src/protocol/index.js';
 import type { ApiServer } from './api-server.js';
 
 export interface EvidenceSet {
-  bundles: EvidenceBundleV1[];
-  checkpoints: CheckpointV1[];
-  /** NDJSON of the first sealed period's receipts (GET /export?period_start=). */
+  bundles: EvidenceBundle[];
+  /** GET /checkpoints: the log's history with consistency proofs. */
+  history: CheckpointHistory;
+  /** The first sealed period's export (GET /export?tenant_id=&period_start=), with its events. */
   exportNdjson: string;
-  /** That period's tenant head with its proof (GET /head). */
-  headProof: unknown;
+  /** The log's note keys (GET /.well-known/aegislog/vkeys) as a tlog-policy, quorum none. */
+  policy: string;
+  /** The receipt key, SPKI PEM (GET /keys/{kid}.pem): the log's ECDSA note key too. */
   pem: string;
   jwksUrl: string;
 }
@@ -50,6 +53,12 @@ async function json<T>(response: Promise<Response>): Promise<T> {
   return (await r.json()) as T;
 }
 
+async function text(response: Promise<Response>): Promise<string> {
+  const r = await response;
+  if (!r.ok) throw new Error(`${r.url} answered ${r.status}: ${await r.text()}`);
+  return r.text();
+}
+
 /** Two sealed periods (first: `firstPeriod` events, second: 2 events) and their evidence. */
 export async function makeEvidence(api: ApiServer, firstPeriod = 6): Promise<EvidenceSet> {
   const first = Array.from({ length: firstPeriod }, (_, i) => modelCallEvent(api, i));
@@ -58,18 +67,18 @@ export async function makeEvidence(api: ApiServer, firstPeriod = 6): Promise<Evi
   const second = [modelCallEvent(api, 100), modelCallEvent(api, 101)];
   await ingest(api, second);
   await api.seal();
-  const bundles: EvidenceBundleV1[] = [];
+  const bundles: EvidenceBundle[] = [];
   for (const event of [...first, ...second]) {
-    bundles.push(await json<EvidenceBundleV1>(api.get(`/evidence/${event.event_id as string}?tenant_id=${api.tenantId}`)));
+    bundles.push(await json<EvidenceBundle>(api.get(`/evidence/${event.event_id as string}?tenant_id=${api.tenantId}`)));
   }
-  const { checkpoints } = await json<{ checkpoints: CheckpointV1[] }>(api.get('/checkpoints'));
-  const periodStart = bundles[0]!.checkpoint!.period_start;
-  const period = `tenant_id=${api.tenantId}&period_start=${encodeURIComponent(periodStart)}`;
-  const exported = await api.get(`/export?${period}`);
-  const headProof = await json<unknown>(api.get(`/head?${period}`));
+  const history = await json<CheckpointHistory>(api.get('/checkpoints'));
+  const periodStart = bundles[0]!.tenant_head!.period_start;
+  const exportNdjson = await text(api.get(`/export?tenant_id=${api.tenantId}&period_start=${encodeURIComponent(periodStart)}&events=true`));
+  const vkeys = await text(fetch(`${api.url}/.well-known/aegislog/vkeys`));
+  const policy = `${vkeys.trim().split('\n').map((vkey) => `log ${vkey}`).join('\n')}\nquorum none\n`;
   const kid = bundles[0]!.receipt.key_id;
-  const pem = await (await fetch(`${api.url}/keys/${encodeURIComponent(kid)}.pem`)).text();
-  return { bundles, checkpoints, exportNdjson: await exported.text(), headProof, pem, jwksUrl: `${api.url}/.well-known/aegislog/keys.json` };
+  const pem = await text(fetch(`${api.url}/keys/${encodeURIComponent(kid)}.pem`));
+  return { bundles, history, exportNdjson, policy, pem, jwksUrl: `${api.url}/.well-known/aegislog/keys.json` };
 }
 
 /** The same time with other milliseconds (same second, so it stays inside its period): a re-dated receipt. */
