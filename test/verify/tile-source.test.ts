@@ -1,0 +1,131 @@
+// fetchTileSource: proofs for a client that holds only a log's URL. Over real HTTP on
+// 127.0.0.1: a static copy of our own vectors' tiles (one partial tile deleted, as a log
+// may once the full tile exists), and the reference server's own root and tenant tiles.
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { b64Decode, b64uEncode } from '../../src/protocol/index.js';
+import { createServer as createLogServer, listen, localSigner, sqliteStore, type NodeServerHandle } from '../../src/server/node.js';
+import {
+  consistencyFromTiles, fetchTileSource, inclusionFromTiles, parsePolicy, rootFromTiles, verifyConsistency, verifyEvidence,
+  type EvidenceBundle,
+} from '../../src/verify/index.js';
+
+const OWN = join(import.meta.dirname, '../vectors/aegislog-v2-own');
+const own = async (path: string) => readFile(join(OWN, path), 'utf8');
+
+describe('fetchTileSource over a static copy of the tiles', () => {
+  let server: Server;
+  let base: string;
+  const requests: string[] = [];
+  let tiles: Record<string, Record<string, string>>;
+
+  beforeAll(async () => {
+    tiles = JSON.parse(await own('tiles.json'));
+    server = createServer((req, res) => {
+      requests.push(req.url!);
+      const [, log, ...rest] = req.url!.split('/');
+      const path = rest.join('/');
+      // The root log's partial tile of width 2 is gone; its "full" tile begins with the same hashes (the rest is filler).
+      if (log === 'root' && path === 'tile/0/000.p/2') return void res.writeHead(404).end();
+      if (log === 'root' && path === 'tile/0/000') return void res.writeHead(200).end(Buffer.concat([b64Decode(tiles.root!['tile/0/000.p/6']!), Buffer.alloc(32 * 250, 7)]));
+      if (log === 'short') return void res.writeHead(200).end(Buffer.alloc(10));
+      const text = tiles[log!]?.[path];
+      if (text === undefined) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(Buffer.from(b64Decode(text)));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('reads roots and proofs equal to the vectors, caching each tile', async () => {
+    const inter = JSON.parse(await own('intermediates.json'));
+    const alpha = fetchTileSource(`${base}/alpha/`);
+    for (const h of inter.tenants.alpha.heads) expect(b64uEncode(await rootFromTiles(h.head.tree_size, alpha))).toBe(h.head.root_b64url);
+    const bundle = JSON.parse(await own('bundles/alpha-leaf256.json')) as EvidenceBundle;
+    expect((await inclusionFromTiles(256, bundle.tenant_head!.tree_size, alpha)).map(b64uEncode)).toEqual(bundle.inclusion!.path_b64url);
+    const before = requests.length;
+    await inclusionFromTiles(256, bundle.tenant_head!.tree_size, alpha);
+    expect(requests.length).toBe(before); // immutable tiles: read once
+  });
+
+  it('a partial tile that is gone is read from its full tile', async () => {
+    const root = fetchTileSource(`${base}/root`);
+    const inter = JSON.parse(await own('intermediates.json'));
+    const first = inter.root_log.checkpoints[0];
+    expect(first.size).toBe(2);
+    expect(b64uEncode(await rootFromTiles(2, root))).toBe(first.root_b64url);
+    expect(requests).toContain('/root/tile/0/000.p/2');
+    expect(requests).toContain('/root/tile/0/000');
+  });
+
+  it('verifyEvidence reads a missing consistency proof from the root tiles', async () => {
+    const bundle = JSON.parse(await own('bundles/beta-leaf3-consistency.json')) as EvidenceBundle;
+    const { consistency: _, ...bare } = bundle;
+    const inter = JSON.parse(await own('intermediates.json'));
+    const earlier = inter.root_log.checkpoints[1];
+    const report = await verifyEvidence(bare, { policy: parsePolicy(await own('policy-2of3.txt')), trusted: earlier.note, rootTiles: fetchTileSource(`${base}/root`) });
+    expect(report.checks.consistency).toEqual({ status: 'passed', ok: true });
+  });
+
+  it('a tile that is not there, or of the wrong length, is an error naming its URL', async () => {
+    // The partial tile first, then (gone) its full tile: the error names the last one tried.
+    await expect(rootFromTiles(7, fetchTileSource(`${base}/nowhere`))).rejects.toThrow(/\/nowhere\/tile\/0\/000 answered 404/);
+    await expect(rootFromTiles(2, fetchTileSource(`${base}/short`))).rejects.toThrow(/\/short\/tile\/0\/000\.p\/2 has 10 bytes, not 64/);
+    await expect(rootFromTiles(2, fetchTileSource('http://127.0.0.1:1'))).rejects.toThrow(/cannot fetch/);
+  });
+});
+
+describe('fetchTileSource against the reference server', () => {
+  let dir: string;
+  let http: NodeServerHandle;
+  let close: () => Promise<void>;
+  const read = `ak_read_${'r'.repeat(24)}`;
+  const admin = `ak_admin_${'a'.repeat(24)}`;
+  const ingest = `ak_ingest_${'i'.repeat(24)}`;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'aegislog-tiles-'));
+    const store = await sqliteStore(join(dir, 'log.db'));
+    const server = createLogServer({
+      signer: await localSigner(), store, origin: 'tiles.aegislog.test/log',
+      keys: [{ key: ingest, tenant_id: 't1', scope: 'ingest' }, { key: read, tenant_id: 't1', scope: 'read' }, { key: admin, tenant_id: '*', scope: 'admin' }],
+    });
+    await server.ready;
+    http = await listen(server, { port: 0 });
+    close = async () => {
+      await http.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    };
+    for (let round = 0; round < 3; round++) {
+      const events = Array.from({ length: 300 }, (_, i) => ({ event_type: 'x', event_id: `r${round}-${i}`, tenant_id: 't1' }));
+      const r = await fetch(`${http.url}/ingest/batch`, { method: 'POST', headers: { 'x-api-key': ingest, 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+      expect(r.status).toBe(200);
+      expect((await fetch(`${http.url}/admin/seal`, { method: 'POST', headers: { 'x-api-key': admin } })).status).toBe(200);
+    }
+  }, 60_000);
+  afterAll(() => close());
+
+  it('the root log: consistency proofs from the public tiles equal /proof/consistency and verify', async () => {
+    const history = (await (await fetch(`${http.url}/checkpoints`)).json()) as { checkpoints: { tree_size: number; note: string }[] };
+    const sizes = history.checkpoints.map((c) => c.tree_size);
+    const tiles = fetchTileSource(http.url);
+    const [m, n] = [sizes[0]!, sizes.at(-1)!];
+    const fromTiles = await consistencyFromTiles(m, n, tiles);
+    const served = (await (await fetch(`${http.url}/proof/consistency?from=${m}&to=${n}`)).json()) as { path_b64url: string[] };
+    expect(fromTiles.map(b64uEncode)).toEqual(served.path_b64url);
+    const roots = await Promise.all([m, n].map((size) => rootFromTiles(size, tiles)));
+    expect(verifyConsistency({ size1: m, size2: n, root1: roots[0]!, root2: roots[1]!, proof: fromTiles })).toBe(true);
+  });
+
+  it('a tenant log (read scope): a bundle\'s inclusion path from its tiles, with the API key as a header', async () => {
+    const bundle = (await (await fetch(`${http.url}/evidence/r1-299?tenant_id=t1`, { headers: { 'x-api-key': read } })).json()) as EvidenceBundle;
+    const tiles = fetchTileSource(`${http.url}/logs/t1`, { headers: { 'x-api-key': read } });
+    expect((await inclusionFromTiles(bundle.leaf_index, bundle.tenant_head!.tree_size, tiles)).map(b64uEncode)).toEqual(bundle.inclusion!.path_b64url);
+    await expect(inclusionFromTiles(0, 600, fetchTileSource(`${http.url}/logs/t1`))).rejects.toThrow(/answered 401/);
+  });
+});
