@@ -76,7 +76,7 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
     onLanguageModelCallStart(event) {
       // A model call still open here missed its end (not seen so far): release its tracking rather than guess its outcome.
       open.get(event.callId)?.done();
-      open.set(event.callId, { start: now(), done: track(options.log), event });
+      open.set(event.callId, { start: now(), done: track(options), event });
     },
     onLanguageModelCallEnd(event) {
       let output = '';

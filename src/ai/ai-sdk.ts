@@ -54,7 +54,7 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
   const record = recorder(options);
   /** One call: what its parts said so far (`seen`), and `end`, which records it once. */
   const begin = (params: CallOptionsLike, model: ModelLike, operation: string) => {
-    const done = track(options.log);
+    const done = track(options);
     const start = now();
     const seen: Partial<AiCall> & { toolCalls: string[] } = { toolCalls: [] };
     let ended = false;
@@ -85,7 +85,7 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
         done,
       );
     };
-    /** A generated part or a stream part (v4 and v3 shapes: `{ unified }` finish reasons, `{ total }` token counts). */
+    /** A generated part or a stream part (the v4 and v3 shapes agree: `{ unified }` finish reasons, `{ total }` token counts). */
     const observe = (part: { type: string; [field: string]: any }) => {
       const { type } = part;
       if (seen.timeToFirstTokenMs === undefined && /-delta$|^tool-call$/.test(type)) seen.timeToFirstTokenMs = round(now() - start);
@@ -95,10 +95,10 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
       else if (type === 'error') seen.error = part.error;
       else if (type === 'finish') {
         const { usage: u, finishReason: f } = part;
-        Object.assign(seen, { finishReason: f?.unified ?? f, inputTokens: u?.inputTokens?.total ?? u?.inputTokens, outputTokens: u?.outputTokens?.total ?? u?.outputTokens });
+        Object.assign(seen, { finishReason: f?.unified, inputTokens: u?.inputTokens?.total, outputTokens: u?.outputTokens?.total });
       }
     };
-    return { start, seen, end, observe };
+    return { seen, end, observe };
   };
 
   return {

@@ -8,7 +8,8 @@
 /** An HMAC `CryptoKey` (SHA-256, usage `sign`), raw key bytes, or a string taken as its UTF-8 bytes. */
 export type DigestKey = CryptoKey | Uint8Array | ArrayBuffer | string;
 
-import type { AiCall } from './options.js';
+import type { AiCall, AiEvent, AiOptions } from './options.js';
+import type { Prepared } from './record.js';
 
 const encoder = new TextEncoder();
 
@@ -19,9 +20,17 @@ export function importDigestKey(key: DigestKey): Promise<CryptoKey> {
 }
 
 /** `hmac-sha256:<64 hex>` of `value`: a string's UTF-8 bytes, anything else's canonical JSON after `jsonOf` (see record.ts, `aiDigest`). */
-export async function aiDigest(value: unknown, key: DigestKey | Promise<CryptoKey>): Promise<string> {
+export async function aiDigest(value: unknown, key: DigestKey): Promise<string> {
+  return sign(value, await importDigestKey(key));
+}
+
+/**
+ * `aiDigest` under an imported key. (Not a `key instanceof Promise` switch in aiDigest: the edge runtime's
+ * WebCrypto answers with promises of the host's realm, which that test does not recognise.)
+ */
+async function sign(value: unknown, key: CryptoKey): Promise<string> {
   const data = encoder.encode(typeof value === 'string' ? value : canonical(jsonOf(value, true)));
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await (key instanceof Promise ? key : importDigestKey(key)), data));
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, data));
   let hex = 'hmac-sha256:';
   for (const b of mac) hex += (b + 256).toString(16).slice(1);
   return hex;
@@ -30,7 +39,7 @@ export async function aiDigest(value: unknown, key: DigestKey | Promise<CryptoKe
 /**
  * `value` as plain JSON data: bytes as base64url (for a digest, so that it
  * covers a file's content) or as `"[n bytes]"` (for the record, which must stay
- * small), URLs as their text, `toJSON` honoured, `undefined` dropped (`null` in
+ * small), `toJSON` honoured (URLs and dates become their text), `undefined` dropped (`null` in
  * arrays), a cycle as `"[Circular]"`, text made well-formed.
  */
 export function jsonOf(value: unknown, forDigest: boolean, seen = new Set<object>()): unknown {
@@ -40,9 +49,11 @@ export function jsonOf(value: unknown, forDigest: boolean, seen = new Set<object
   if (typeof value === 'bigint') return String(value);
   if (value === null || typeof value !== 'object') return typeof value === 'boolean' ? value : undefined;
   if (seen.has(value)) return '[Circular]';
-  const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : ArrayBuffer.isView(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : undefined;
+  // Tags, not instanceof: values may come from another realm (an iframe, the edge runtime's VM). A URL has toJSON.
+  const bytes = ArrayBuffer.isView(value)
+    ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+    : Object.prototype.toString.call(value) === '[object ArrayBuffer]' ? new Uint8Array(value as ArrayBuffer) : undefined;
   if (bytes) return forDigest ? base64url(bytes) : `[${bytes.length} bytes]`;
-  if (value instanceof URL) return value.href;
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return jsonOf((value as { toJSON(): unknown }).toJSON(), forDigest, seen);
   seen.add(value);
   let out: unknown;
@@ -88,9 +99,17 @@ function base64url(bytes: Uint8Array): string {
 /** Characters of JSON that `capture: 'full'` records of the input and output together; beyond, neither, and `content_omitted: 'too_large'`. */
 export const FULL_CAPTURE_CHARS = 262_144;
 
-/** The digests of a call's input and output under `key`. */
-export function digestsOf(call: AiCall, key: Promise<CryptoKey>): Promise<(string | undefined)[]> {
-  return Promise.all([call.input, call.output].map((v) => (v === undefined ? undefined : aiDigest(v, key))));
+/** Imported keys, by what the options gave (a string, bytes or a CryptoKey): one import per key. */
+const keys = new Map<DigestKey, Promise<CryptoKey>>();
+
+/** What an event needs from this chunk: the digests of the call's input and output, and the content with `capture: 'full'`. */
+export async function prepare(call: AiCall, { digestKey, capture }: AiOptions): Promise<Prepared> {
+  let key = digestKey ? keys.get(digestKey) : undefined;
+  if (digestKey && !key) keys.set(digestKey, (key = importDigestKey(digestKey)));
+  return {
+    digests: key && (await Promise.all([call.input, call.output].map(async (v) => (v === undefined ? undefined : sign(v, await key!))))),
+    content: capture === 'full' ? contentOf(call) : undefined,
+  };
 }
 
 /**
@@ -101,4 +120,10 @@ export function digestsOf(call: AiCall, key: Promise<CryptoKey>): Promise<(strin
 export function contentOf(call: AiCall): Record<string, unknown> {
   const content = { input: jsonOf(call.input, false), output: call.output };
   return JSON.stringify(content).length > FULL_CAPTURE_CHARS ? { content_omitted: 'too_large' } : content;
+}
+
+/** `sync: true`: the event sent at once through `recordSync`, its receipt handed to `onRecorded`. */
+export async function recordSync(event: AiEvent, { log, onRecorded }: AiOptions): Promise<void> {
+  const receipt = await log.recordSync!(event.eventType, event.payload, event.options);
+  onRecorded?.({ eventId: receipt.event_id, event, receipt });
 }

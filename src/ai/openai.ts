@@ -30,7 +30,7 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
   const create = resource?.create;
   if (typeof create !== 'function' || create[WRAPPED]) return;
   const wrapped: Create = function (this: unknown, params, requestOptions) {
-    const done = track(options.log);
+    const done = track(options);
     const start = now();
     const seen: Summary = { toolCalls: [] };
     let ended = false;

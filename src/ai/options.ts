@@ -107,6 +107,12 @@ export interface AiOptions {
   performance_metrics?: PerCall<PerformanceMetrics>;
   /** Sees every event before it is recorded; returns it (changed or not), or `null` to record nothing. */
   redact?: (event: AiEvent, call: AiCall) => AiEvent | null | undefined | void;
+  /**
+   * Edge functions: the platform's `waitUntil` (`ctx.waitUntil.bind(ctx)` in Workers, `waitUntil` of
+   * `@vercel/functions`). Called as each model call begins, with a promise that settles once its event is
+   * recorded and the log flushed, so that a streamed answer's event is delivered after the response.
+   */
+  waitUntil?: (promise: Promise<unknown>) => void;
   /** `recordSync()` instead of `record()`: sent at once, the receipt checked (never awaited by the model call). */
   sync?: boolean;
   /** Each event recorded, with its id (and, with `sync`, its receipt). */

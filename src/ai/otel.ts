@@ -78,7 +78,7 @@ export function aegislogSpanProcessor(options: AiOptions & { isModelCall?: (span
       } catch {
         modelCall = false;
       }
-      if (modelCall) record(() => fromSpan(span), track(options.log));
+      if (modelCall) record(() => fromSpan(span), track(options));
     },
     forceFlush: () => aiFlush(options.log),
     shutdown: () => aiFlush(options.log),

@@ -9,11 +9,12 @@ import type { DigestKey } from './digest.js';
 import type { AiCall, AiEvent, AiLog, AiOptions, PerCall } from './options.js';
 
 /**
- * Digests and full capture live in a chunk of their own, loaded the first time
- * an event needs them (after its model call, since WebCrypto is asynchronous
- * anyway): an app bundle carries only the integration it imports and this file.
+ * Digests, full capture and recordSync live in a chunk of their own, loaded the
+ * first time an event needs them (after its model call, since WebCrypto and
+ * recordSync are asynchronous anyway): an app bundle carries only the
+ * integration it imports and this file.
  */
-const digests = () => import('./digest.js');
+const lazy = () => import('./digest.js');
 
 /**
  * `hmac-sha256:<64 hex>` of `value` under `key`: a string's UTF-8 bytes, or the
@@ -22,7 +23,7 @@ const digests = () => import('./digest.js');
  * messages you kept, with the same key, and compare.
  */
 export async function aiDigest(value: unknown, key: DigestKey): Promise<string> {
-  return (await digests()).aiDigest(value, key);
+  return (await lazy()).aiDigest(value, key);
 }
 
 /** What the event says when the provider names no model version and the options pin none. */
@@ -33,13 +34,22 @@ const CONTEXTS = ['policy_context', 'data_provenance', 'human_intervention', 'se
 /** Calls in progress per log: `aiFlush` waits for them (a stream is in progress until read to its end or cancelled). */
 const inProgress = new WeakMap<AiLog, Set<Promise<void>>>();
 
-/** Marks a call as in progress on `log` until the returned function runs. */
-export function track(log: AiLog): () => void {
+/**
+ * Marks a call as in progress on the log until the returned function runs, and
+ * hands `waitUntil` (when given) a promise that settles once the call's event is
+ * recorded and the log flushed.
+ */
+export function track({ log, waitUntil }: AiOptions): () => void {
   let set = inProgress.get(log);
   if (!set) inProgress.set(log, (set = new Set()));
   let end!: () => void;
   const call = new Promise<void>((resolve) => (end = resolve));
   set.add(call);
+  try {
+    waitUntil?.(call.then(() => log.flush?.()).catch(() => undefined));
+  } catch {
+    // A platform that refuses (no request in scope): aiFlush remains.
+  }
   return () => {
     set.delete(call);
     end();
@@ -63,7 +73,7 @@ export async function aiFlush(log: AiLog): Promise<void> {
  */
 export function textChars(messages: unknown): number {
   let n = 0;
-  for (const m of Array.isArray(messages) ? messages : [messages]) {
+  for (const m of [messages].flat()) {
     const content = typeof m === 'string' ? m : (m as { content?: unknown } | null)?.content;
     if (typeof content === 'string') n += content.length;
     else if (Array.isArray(content)) for (const part of content) n += typeof part?.text === 'string' ? part.text.length : 0;
@@ -87,20 +97,13 @@ export function recorder(options: AiOptions): Recorder {
   const { log } = options;
   const eventType = options.eventType ?? 'model_inference';
   const full = options.capture === 'full';
-  let key: Promise<CryptoKey> | undefined;
   const report = (error: unknown, call?: AiCall) => {
     try {
       if (options.onError) options.onError(error, { eventType, call });
-      else console.warn('aegislog ai: a model call was not recorded:', error);
+      else console.warn('aegislog ai: not recorded:', error);
     } catch {
       // The reporter failed too: nothing more can be done without breaking the caller.
     }
-  };
-
-  /** The digests of the input and output (with a key), and the content itself (with `capture: 'full'`). */
-  const prepare = async (call: AiCall): Promise<Prepared> => {
-    const { digestsOf, contentOf } = await digests();
-    return { digests: options.digestKey ? await digestsOf(call, (key ??= digestKeyOf(options.digestKey, digests))) : undefined, content: full ? contentOf(call) : undefined };
   };
 
   const emit = (call: AiCall, { digests, content }: Prepared = {}): void | Promise<void> => {
@@ -136,22 +139,23 @@ export function recorder(options: AiOptions): Recorder {
     };
     const given = { ...resolve(options.performance_metrics, call), ...carried.performance_metrics };
     const flags = new Set([...(given.anomaly_flags ?? []), ...anomalies(call)]);
-    record.performance_metrics = clean({
+    // Fields left undefined are absent on the wire (the client leaves them out).
+    record.performance_metrics = {
       ...given,
       latency_ms: call.latencyMs,
       input_tokens: call.inputTokens ?? given.input_tokens,
       output_tokens: call.outputTokens ?? given.output_tokens,
       anomaly_flags: flags.size ? [...flags] : undefined,
-    });
-    let event: AiEvent = { eventType, payload, options: clean({ ...carried, ...record }) as RecordOptions };
+    };
+    let event: AiEvent = { eventType, payload, options: { ...carried, ...record } as RecordOptions };
     if (options.redact) {
       const redacted = options.redact(event, call);
       if (redacted === null) return;
       event = redacted ?? event;
     }
-    const { payload: p, options: o } = event;
-    if (options.sync) return log.recordSync!(event.eventType, p, o).then((receipt) => options.onRecorded?.({ eventId: receipt.event_id, event, receipt }));
-    const eventId = log.record(event.eventType, p, o);
+    // recordSync lives in the lazy chunk too: it is asynchronous anyway.
+    if (options.sync) return lazy().then((m) => m.recordSync(event, options));
+    const eventId = log.record(event.eventType, event.payload, event.options);
     options.onRecorded?.({ eventId, event });
   };
 
@@ -163,7 +167,7 @@ export function recorder(options: AiOptions): Recorder {
     try {
       const c = (call = summary());
       if (options.digestKey || full) {
-        const prepared = prepare(c);
+        const prepared = lazy().then((m) => m.prepare(c, options));
         pending = Promise.all([previous, prepared]).then(([, p]) => emit(c, p));
         previous = pending.catch(() => undefined);
       } else pending = emit(c);
@@ -178,13 +182,10 @@ export function recorder(options: AiOptions): Recorder {
   };
 }
 
-interface Prepared {
+/** What the digest chunk adds to an event: the digests of the input and output, the content with `capture: 'full'`. */
+export interface Prepared {
   digests?: (string | undefined)[] | undefined;
   content?: Record<string, unknown> | undefined;
-}
-
-async function digestKeyOf(key: DigestKey, load: typeof digests): Promise<CryptoKey> {
-  return (await load()).importDigestKey(key);
 }
 
 function resolve<T>(value: PerCall<T> | undefined, call: AiCall): T | undefined {

@@ -6,7 +6,7 @@ import { convertArrayToReadableStream, convertReadableStreamToArray, MockLanguag
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { aegislogMiddleware, UNREPORTED, type AiOptions } from '../../src/ai/index.js';
 import { AegisLogValidationError } from '../../src/index.js';
-import { generated, harness, type Harness } from './harness.js';
+import { generated, harness, TENANT, type Harness } from './harness.js';
 import { controlledStream, DIGEST_KEY, generateResult, hmac, RESPONSE, streamParts } from './mock-model.js';
 
 let h: Harness;
@@ -280,6 +280,22 @@ describe('options', () => {
     const { eventId, receipt } = onRecorded.mock.calls[0]![0];
     expect(receipt).toMatchObject({ ok: true, event_id: event!.event_id, signature_b64url: expect.any(String) });
     expect(eventId).toBe(event!.event_id);
+  });
+
+  it('waitUntil: handed one promise per call, settled once the event is recorded and delivered', async () => {
+    const handed: Promise<unknown>[] = [];
+    const ids: string[] = [];
+    const model = new MockLanguageModelV4({ doStream: async () => ({ stream: convertArrayToReadableStream(streamParts(['Thirty ', 'days.'])) }) });
+    const wrapped = wrap(model, { waitUntil: (promise) => handed.push(promise), onRecorded: ({ eventId }) => ids.push(eventId) });
+    const result = streamText({ model: wrapped, prompt: PROMPT });
+    expect(await result.text).toBe('Thirty days.');
+    expect(handed).toHaveLength(1);
+    await handed[0];
+    expect(ids).toHaveLength(1);
+    // Delivered by that promise's flush, before anything else flushes.
+    const exported = await (await h.server.call(`/export?tenant_id=${TENANT}`)).text();
+    expect(exported).toContain(ids[0]);
+    expect((await h.events()).map((e) => e.event_id)).toEqual(ids);
   });
 
   it('a failure to record never reaches the app: the result is the same, onError is told', async () => {

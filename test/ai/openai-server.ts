@@ -180,14 +180,39 @@ export function response(text: string, extra: { status?: string; reason?: string
   };
 }
 
-/** Responses API events: created, one delta per piece, completed (or the terminal status given). */
+/**
+ * Responses API events, in the order the real API sends them: created, in_progress, the message item
+ * (added, content part, one delta per piece, text done, part done, item done), function-call items, then
+ * the terminal event (completed, or incomplete/failed as `extra.status` says).
+ */
 export function responseStream(pieces: string[], extra: Parameters<typeof response>[1] = {}): { event: string; data: unknown }[] {
   const full = response(pieces.join(''), extra);
-  const events = [{ event: 'response.created', data: { type: 'response.created', sequence_number: 0, response: { ...full, status: 'in_progress', output: [], usage: null } } }];
-  for (const [i, delta] of pieces.entries()) {
-    events.push({ event: 'response.output_text.delta', data: { type: 'response.output_text.delta', sequence_number: i + 1, item_id: 'msg_1', output_index: 0, content_index: 0, delta } as never });
+  const text = pieces.join('');
+  const events: { event: string; data: any }[] = [];
+  const push = (type: string, data: Record<string, unknown>) => events.push({ event: type, data: { type, sequence_number: events.length, ...data } });
+  const pending = { ...full, status: 'in_progress', output: [], usage: null, incomplete_details: null, error: null };
+  push('response.created', { response: pending });
+  push('response.in_progress', { response: pending });
+  let index = 0;
+  if (pieces.length) {
+    const item = { id: 'msg_1', type: 'message', role: 'assistant', status: 'in_progress', content: [] };
+    push('response.output_item.added', { output_index: index, item });
+    push('response.content_part.added', { item_id: 'msg_1', output_index: index, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+    for (const delta of pieces) push('response.output_text.delta', { item_id: 'msg_1', output_index: index, content_index: 0, delta, logprobs: [] });
+    push('response.output_text.done', { item_id: 'msg_1', output_index: index, content_index: 0, text, logprobs: [] });
+    push('response.content_part.done', { item_id: 'msg_1', output_index: index, content_index: 0, part: { type: 'output_text', text, annotations: [] } });
+    push('response.output_item.done', { output_index: index, item: full.output[index] });
+    index += 1;
+  }
+  for (const [i, name] of (extra.tools ?? []).entries()) {
+    const done = full.output[index] as Record<string, unknown>;
+    push('response.output_item.added', { output_index: index, item: { ...done, status: 'in_progress', arguments: '' } });
+    push('response.function_call_arguments.delta', { item_id: `fc_${i}`, output_index: index, delta: '{"city":"Paris"}' });
+    push('response.function_call_arguments.done', { item_id: `fc_${i}`, output_index: index, name, arguments: '{"city":"Paris"}' });
+    push('response.output_item.done', { output_index: index, item: done });
+    index += 1;
   }
   const terminal = extra.status === 'incomplete' ? 'response.incomplete' : extra.status === 'failed' ? 'response.failed' : 'response.completed';
-  events.push({ event: terminal, data: { type: terminal, sequence_number: pieces.length + 1, response: full } as never });
+  push(terminal, { response: full });
   return events;
 }
