@@ -1,0 +1,136 @@
+// aegislog/ai: what recording adds to each model call, measured side by side with the same call unwrapped,
+// in one process, over the built dist/esm (run `npm run build` first). Each call is timed alone, wrapped and
+// unwrapped calls taking turns in alternating rounds so that drift hits both alike; the figure is the
+// median call time of each and their difference. The model is never slow here (the AI SDK's mock model,
+// the OpenAI SDK over an in-process fetch, a span ended at once), so the difference is the integration's
+// own cost: building the event, validating and serialising it in record() (a real AegisLog whose queue
+// store keeps nothing). Keyed digests (HMAC through WebCrypto) are computed after the call returns: the
+// "with digests, in all" rows divide the total time of a run, digests and records included, by its calls.
+// Target (issue 14): <= 20 µs median per wrapped call.
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { generateText, wrapLanguageModel } from 'ai';
+import { convertArrayToReadableStream, MockLanguageModelV4 } from 'ai/test';
+import OpenAI from 'openai';
+import { aegislogMiddleware, aegislogSpanProcessor, aiFlush, wrapOpenAI } from '../dist/esm/ai.js';
+import { AegisLog } from '../dist/esm/index.js';
+
+const ROUNDS = 10;
+const PER_ROUND = Number(process.env.AI_BENCH_CALLS ?? 1500);
+const KEY = 'operator-digest-key-for-the-benchmark';
+
+/** A queue store that keeps nothing: record() does all its work, nothing accumulates between rounds. */
+const discard = { name: 'discard', shared: false, put: async () => {}, list: async () => [], delete: async () => {}, count: async () => 0 };
+const log = new AegisLog({ endpoint: 'https://aegislog.example.com', tenantId: 'acme', apiKey: 'k', queue: discard, flushInterval: 0, batchSize: 1e9, maxQueueSize: 1e9, onError: () => {}, fetch: () => Promise.reject(new Error('no network')) });
+
+const usage = { inputTokens: { total: 12, noCache: 12, cacheRead: undefined, cacheWrite: undefined }, outputTokens: { total: 7, text: 7, reasoning: undefined } };
+const result = { content: [{ type: 'text', text: 'Refunds take 14 days.' }], finishReason: { unified: 'stop', raw: 'stop' }, usage, response: { id: 'r1', modelId: 'mock-2026', timestamp: new Date(0) }, warnings: [] };
+const parts = [
+  { type: 'stream-start', warnings: [] },
+  { type: 'response-metadata', id: 'r1', modelId: 'mock-2026', timestamp: new Date(0) },
+  { type: 'text-start', id: 't' },
+  ...'Refunds take fourteen days from the day the parcel arrives.'.split(' ').map((w) => ({ type: 'text-delta', id: 't', delta: `${w} ` })),
+  { type: 'text-end', id: 't' },
+  { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage },
+];
+const model = new MockLanguageModelV4({ doGenerate: async () => result, doStream: async () => ({ stream: convertArrayToReadableStream(parts) }) });
+const params = { prompt: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: [{ type: 'text', text: 'How long do refunds take?' }] }] };
+const wrapped = (options) => wrapLanguageModel({ model, middleware: aegislogMiddleware({ log, ...options }) });
+const readAll = async (stream) => {
+  const reader = stream.getReader();
+  while (!(await reader.read()).done);
+};
+
+// OpenAI: the real SDK over an in-process fetch that answers what the API would (no network in the figure).
+const completion = JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'gpt-4o-mini-2024-07-18', choices: [{ index: 0, message: { role: 'assistant', content: 'Refunds take 14 days.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 } });
+const sse = ['Refunds ', 'take ', '14 ', 'days.']
+  .map((content, i) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini-2024-07-18', choices: [{ index: 0, delta: i ? { content } : { role: 'assistant', content }, finish_reason: null }] })}\n\n`)
+  .concat(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini-2024-07-18', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`)
+  .join('');
+const fetch = async (_url, init) => (JSON.parse(init.body).stream ? new Response(sse, { headers: { 'content-type': 'text/event-stream' } }) : new Response(completion, { headers: { 'content-type': 'application/json' } }));
+const client = (options) => {
+  const c = new OpenAI({ apiKey: 'sk', baseURL: 'http://api.invalid/v1', fetch, maxRetries: 0 });
+  return options ? wrapOpenAI(c, { log, ...options }) : c;
+};
+const messages = [{ role: 'user', content: 'How long do refunds take?' }];
+const chat = (c) => () => c.chat.completions.create({ model: 'gpt-4o-mini', messages });
+const chatStream = (c) => async () => {
+  for await (const _ of await c.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true }));
+};
+
+// OpenTelemetry: a GenAI chat span started and ended, with the span processor or with a processor doing nothing.
+const noop = { onStart() {}, onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} };
+const tracerOf = (processor) => new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('bench');
+const attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.response.model': 'gpt-4o-mini-2024-07-18', 'gen_ai.usage.input_tokens': 12, 'gen_ai.usage.output_tokens': 7, 'gen_ai.response.finish_reasons': ['stop'] };
+const span = (tracer) => () => tracer.startSpan('chat gpt-4o-mini', { attributes }).end();
+
+const cases = [
+  { name: 'AI SDK middleware: doGenerate', plain: () => model.doGenerate(params), wrapped: ((m) => () => m.doGenerate(params))(wrapped({})) },
+  { name: 'AI SDK middleware: doStream, read to the end (21 parts)', plain: async () => readAll((await model.doStream(params)).stream), wrapped: ((m) => async () => readAll((await m.doStream(params)).stream))(wrapped({})) },
+  { name: 'AI SDK middleware: generateText', plain: () => generateText({ model, prompt: 'How long do refunds take?' }), wrapped: ((m) => () => generateText({ model: m, prompt: 'How long do refunds take?' }))(wrapped({})) },
+  { name: 'wrapOpenAI: chat.completions.create', plain: chat(client()), wrapped: chat(client({})) },
+  { name: 'wrapOpenAI: chat.completions.create, streamed (5 chunks)', plain: chatStream(client()), wrapped: chatStream(client({})) },
+  { name: 'span processor: a GenAI chat span ended', plain: span(tracerOf(noop)), wrapped: span(tracerOf(aegislogSpanProcessor({ log }))) },
+];
+
+const at = (list, q) => list[Math.min(list.length - 1, Math.floor(q * list.length))];
+const now = () => process.hrtime.bigint();
+
+async function timed(fn, samples) {
+  for (let i = 0; i < PER_ROUND; i++) {
+    const t0 = now();
+    await fn();
+    samples?.push(Number(now() - t0) / 1000);
+  }
+  await aiFlush(log); // what each round left in progress (digests) ends before the next one
+}
+
+async function compare({ plain, wrapped: w }) {
+  const a = [];
+  const b = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const warm = round < 2; // the first rounds warm the JIT up
+    const [first, second] = round % 2 ? [[w, b], [plain, a]] : [[plain, a], [w, b]];
+    await timed(first[0], warm ? undefined : first[1]);
+    await timed(second[0], warm ? undefined : second[1]);
+  }
+  a.sort((x, y) => x - y);
+  b.sort((x, y) => x - y);
+  return { plain: at(a, 0.5), wrapped: at(b, 0.5), plainP90: at(a, 0.9), wrappedP90: at(b, 0.9) };
+}
+
+/** Whole runs, everything included: µs per call of a run of calls and the work they leave (digests, records). */
+async function allIn(fn) {
+  const best = [];
+  for (let round = 0; round < 6; round++) {
+    const t0 = now();
+    for (let i = 0; i < PER_ROUND; i++) await fn();
+    await aiFlush(log);
+    if (round > 1) best.push(Number(now() - t0) / 1000 / PER_ROUND);
+  }
+  return best.sort((x, y) => x - y)[0];
+}
+
+const rows = [];
+const fmt = (n) => n.toFixed(1).padStart(7);
+console.log(`per call, µs (median; p90 in brackets), ${PER_ROUND} calls x ${ROUNDS - 2} rounds each; Node ${process.version}`);
+console.log('case                                                     unwrapped          wrapped       added');
+for (const c of cases) {
+  const r = await compare(c);
+  const added = r.wrapped - r.plain;
+  console.log(`${c.name.padEnd(56)} ${fmt(r.plain)} (${fmt(r.plainP90)}) ${fmt(r.wrapped)} (${fmt(r.wrappedP90)}) ${fmt(added)}`);
+  rows.push({ name: `${c.name}: added per call (median)`, value: Number(added.toFixed(2)), unit: 'µs', target: '≤ 20 µs', peer: 'the same call unwrapped', peerValue: Number(r.plain.toFixed(2)), peerUnit: 'µs', ok: added <= 20 });
+}
+
+// With keyed digests (the privacy default): the call path, then everything per call.
+const digesting = wrapped({ digestKey: KEY });
+const d = await compare({ plain: () => model.doGenerate(params), wrapped: () => digesting.doGenerate(params) });
+const plainAll = await allIn(() => model.doGenerate(params));
+const digestAll = await allIn(() => digesting.doGenerate(params));
+console.log(`${'AI SDK middleware: doGenerate, with digests (call path)'.padEnd(56)} ${fmt(d.plain)} (${fmt(d.plainP90)}) ${fmt(d.wrapped)} (${fmt(d.wrappedP90)}) ${fmt(d.wrapped - d.plain)}`);
+console.log(`${'AI SDK middleware: doGenerate, with digests, in all'.padEnd(56)} ${fmt(plainAll)}           ${fmt(digestAll)}           ${fmt(digestAll - plainAll)}`);
+rows.push(
+  { name: 'AI SDK middleware: doGenerate with digests, call path: added per call (median)', value: Number((d.wrapped - d.plain).toFixed(2)), unit: 'µs', target: '≤ 20 µs', peer: 'the same call unwrapped', peerValue: Number(d.plain.toFixed(2)), peerUnit: 'µs', ok: d.wrapped - d.plain <= 20 },
+  { name: 'AI SDK middleware: doGenerate with digests, in all (HMAC and record included): added per call', value: Number((digestAll - plainAll).toFixed(2)), unit: 'µs', peer: 'the same calls unwrapped', peerValue: Number(plainAll.toFixed(2)), peerUnit: 'µs' },
+);
+await log.close();
+console.log(JSON.stringify(rows));
