@@ -47,6 +47,15 @@ const page = (name, extra = []) => ({
   output: { dir: `dist/demo/${name}`, format: 'es', entryFileNames: '[name].js', inlineDynamicImports: true },
 });
 
+const noVercelOidc = {
+  name: 'no-vercel-oidc',
+  resolveId: (id) => (id === '@vercel/oidc' ? '\0no-vercel-oidc' : null),
+  load: (id) =>
+    id === '\0no-vercel-oidc'
+      ? 'const none = () => { throw new Error("Vercel OIDC is server-side only"); };\nexport const getContext = () => ({});\nexport const getVercelOidcToken = none;\n'
+      : null,
+};
+
 const serviceWorker = {
   input: 'demo/auditor/sw.ts',
   plugins: [ts(), terser({ format: { comments: false } })],
@@ -55,5 +64,8 @@ const serviceWorker = {
 
 export default [
   ...(existsSync('demo/auditor/main.ts') ? [page('auditor'), serviceWorker] : []),
-  ...(existsSync('demo/chat/main.ts') ? [page('chat')] : []),
+  // The chat page calls its model through the AI SDK, whose index imports its gateway provider, which
+  // imports @vercel/oidc: Vercel's server-side token helpers, CommonJS, with those two missing from its
+  // browser build. The page never uses the gateway: it gets a stand-in that says so if ever called.
+  ...(existsSync('demo/chat/main.ts') ? [{ ...page('chat'), plugins: [noVercelOidc, ...page('chat').plugins] }] : []),
 ];

@@ -26,10 +26,14 @@ test('the chat demo records every model call with its contexts, shows receipts, 
   const inference = events.filter((e) => e.event_type === 'model_inference');
   expect(inference).toHaveLength(2);
   for (const event of inference) {
+    // Recorded by the AI SDK middleware around the page's model, streamed: sizes and token counts, never the text.
+    expect(event).toMatchObject({ integration: 'ai-sdk', operation: 'stream', streamed: true, provider: 'demo', outcome: 'ok', finish_reason: 'stop' });
     expect(event.policy_context).toEqual({ policy_name: 'answer-policy', policy_version: '3', policy_hash: policyHash });
-    expect(event.model_context).toMatchObject({ model_id: 'demo-assistant', model_version: '2026.05' });
-    expect(event.performance_metrics).toMatchObject({ confidence_score: expect.any(Number), latency_ms: expect.any(Number) });
+    expect(event.model_context).toEqual({ model_id: 'demo-assistant', model_version: '2026.05', model_type: 'llm', deployment_id: 'browser-demo' });
+    expect(event.performance_metrics).toMatchObject({ confidence_score: expect.any(Number), latency_ms: expect.any(Number), input_tokens: expect.any(Number), output_tokens: expect.any(Number) });
+    expect(event.time_to_first_token_ms).toBeLessThanOrEqual((event.performance_metrics as { latency_ms: number }).latency_ms);
   }
+  expect(JSON.stringify(events)).not.toMatch(/parcel|loan/i);
   const flagged = inference.find((e) => (e.human_intervention as { required?: boolean }).required)!;
   const review = events.find((e) => e.event_type === 'human_review')!;
   expect(review).toMatchObject({ reviewed_event_id: flagged.event_id, decision: 'approved', trace_id: flagged.trace_id });

@@ -1,16 +1,14 @@
-// The simulated model: canned, deterministic answers with a latency, token
-// counts and a confidence score, so that the page records what a real model
-// call would give. No AI service is called.
+// The simulated model: a language model of the AI SDK's specification (v4), in the page, with canned,
+// deterministic answers streamed word by word, token counts and a response model id, so that the page
+// calls it through the AI SDK as it would call a provider's model. No AI service is called.
+import type { LanguageModelV4, LanguageModelV4StreamPart } from '@ai-sdk/provider';
 
 export const MODEL = { model_id: 'demo-assistant', model_version: '2026.05', model_type: 'llm', deployment_id: 'browser-demo' } as const;
 
-export interface ModelAnswer {
+/** How sure the model is of its answer, and why a human must review it before it counts (none when it may be shown as is). */
+export interface Assessment {
   text: string;
-  latencyMs: number;
   confidence: number;
-  inputTokens: number;
-  outputTokens: number;
-  /** Why a human must review it before it counts; none when it may be shown as is. */
   flags: string[];
 }
 
@@ -24,8 +22,8 @@ const SENSITIVE = /health|medic|diagnos|symptom|loan|credit|mortgage|legal|lawsu
 
 const tokens = (text: string) => Math.max(1, Math.round(text.split(/\s+/).filter(Boolean).length * 1.3));
 
-export async function ask(prompt: string): Promise<ModelAnswer> {
-  const started = performance.now();
+/** The model's answer to a prompt, with its confidence and flags: the page scores calls with the same function. */
+export function assess(prompt: string): Assessment {
   const flags: string[] = [];
   let text: string;
   let confidence: number;
@@ -41,14 +39,51 @@ export async function ask(prompt: string): Promise<ModelAnswer> {
     confidence = 0.55;
   }
   if (confidence < 0.6) flags.push('low_confidence');
-  // A model takes a moment; long prompts a little longer.
-  await new Promise((done) => setTimeout(done, 250 + Math.min(prompt.length, 400)));
-  return {
-    text,
-    latencyMs: Math.round(performance.now() - started),
-    confidence,
-    inputTokens: tokens(prompt),
-    outputTokens: tokens(text),
-    flags: [...new Set(flags)],
-  };
+  return { text, confidence, flags: [...new Set(flags)] };
 }
+
+/** The text of the last user message of an AI SDK prompt. */
+export function promptText(prompt: unknown): string {
+  const messages = Array.isArray(prompt) ? (prompt as { role: string; content: unknown }[]) : [];
+  const content = messages.filter((m) => m.role === 'user').at(-1)?.content;
+  return Array.isArray(content) ? content.map((p: { text?: string }) => p.text ?? '').join('') : String(content ?? '');
+}
+
+const pause = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+
+/** The demo model. A model takes a moment, and long prompts a little longer; then the words come one by one. */
+export const demoModel: LanguageModelV4 = {
+  specificationVersion: 'v4',
+  provider: 'demo',
+  modelId: MODEL.model_id,
+  supportedUrls: {},
+  async doGenerate() {
+    throw new Error('the demo model streams only');
+  },
+  async doStream({ prompt, abortSignal }) {
+    const question = promptText(prompt);
+    const { text } = assess(question);
+    const usage = {
+      inputTokens: { total: tokens(question), noCache: tokens(question), cacheRead: undefined, cacheWrite: undefined },
+      outputTokens: { total: tokens(text), text: tokens(text), reasoning: undefined },
+    };
+    const words = text.split(/(?<= )/);
+    const stream = new ReadableStream<LanguageModelV4StreamPart>({
+      async start(controller) {
+        controller.enqueue({ type: 'stream-start', warnings: [] });
+        controller.enqueue({ type: 'response-metadata', id: `demo-${Date.now().toString(36)}`, modelId: `${MODEL.model_id}-${MODEL.model_version}` });
+        await pause(200 + Math.min(question.length, 400));
+        controller.enqueue({ type: 'text-start', id: 'answer' });
+        for (const delta of words) {
+          if (abortSignal?.aborted) return controller.error(abortSignal.reason);
+          controller.enqueue({ type: 'text-delta', id: 'answer', delta });
+          await pause(15);
+        }
+        controller.enqueue({ type: 'text-end', id: 'answer' });
+        controller.enqueue({ type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage });
+        controller.close();
+      },
+    });
+    return { stream };
+  },
+};

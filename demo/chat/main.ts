@@ -1,10 +1,13 @@
-// The AI-app demo: a chat page whose every model call is recorded with the
-// browser client, fire-and-forget. It shows the queue, the signed receipts,
-// and links each receipt into the auditor page.
+// The AI-app demo: a chat page that calls its model through the Vercel AI SDK, with the AegisLog
+// middleware recording every model call (fire-and-forget, through the browser client). It shows the
+// queue, the signed receipts, and links each receipt into the auditor page.
+import { streamText, wrapLanguageModel } from 'ai';
+import { aegislogMiddleware, type AiCall } from '../../src/ai/index.js';
 import { AegisLog, policyHash, type RecordOptions } from '../../src/client/index.js';
+import { indexedDBQueue, type QueueEntry, type QueueStore } from '../../src/queue/index.js';
 import { b64uEncode, type Receipt, type WireEvent } from '../../src/protocol/index.js';
 import { byId, h, pill, short } from '../shared/dom.js';
-import { MODEL, ask, type ModelAnswer } from './assistant.js';
+import { MODEL, assess, demoModel, promptText, type Assessment } from './assistant.js';
 
 interface DemoConfig {
   endpoint: string;
@@ -15,7 +18,7 @@ interface DemoConfig {
 
 const POLICY = { name: 'answer-policy', version: '3' };
 const session = { session_id: crypto.randomUUID(), started_at: Math.floor(Date.now() / 1000) };
-/** Each event as recorded, so that a receipt can be shown with its event (the digest covers exactly this). */
+/** Each event as the client wrote it to its queue, so that a receipt can be shown with its event (the digest covers exactly this). */
 const recorded = new Map<string, WireEvent>();
 let policy = { ...POLICY, hash: '' };
 let originalPolicyHash = '';
@@ -34,34 +37,57 @@ async function loadConfig(): Promise<DemoConfig | undefined> {
 }
 
 function recordEvent(log: AegisLog, eventType: string, payload: Record<string, unknown>, options: RecordOptions): string {
-  // The page names the event's id, trace and time itself, so it knows the exact event each receipt is about.
-  const full: RecordOptions = { event_id: crypto.randomUUID(), recorded_at: new Date().toISOString(), ...options };
-  full.trace_id ??= full.event_id;
-  const id = log.record(eventType, payload, full);
-  recorded.set(id, { ...payload, ...full, tenant_id: log.tenantId, event_type: eventType } as WireEvent);
-  return id;
+  // The page names the event's id and trace itself, so that a review can point at the call it is about.
+  const id = crypto.randomUUID();
+  return log.record(eventType, payload, { event_id: id, trace_id: id, ...options });
 }
 
-function recordModelCall(log: AegisLog, prompt: string, answer: ModelAnswer): string {
-  return recordEvent(
-    log,
-    'model_inference',
-    { prompt_chars: prompt.length, answer_chars: answer.text.length, channel: 'web-chat' },
-    {
-      model_context: { ...MODEL },
-      policy_context: { policy_name: policy.name, policy_version: policy.version, policy_hash: policy.hash },
-      performance_metrics: {
-        latency_ms: answer.latencyMs,
-        confidence_score: answer.confidence,
-        input_tokens: answer.inputTokens,
-        output_tokens: answer.outputTokens,
-        ...(answer.flags.length ? { anomaly_flags: answer.flags } : {}),
-      },
+/**
+ * The queue the client would choose in a page (IndexedDB, one per endpoint and tenant), watched: each
+ * event is kept as the client writes it, numbered (`client_id`, `client_seq`), which is what the server
+ * signs a digest of, so that a receipt's auditor link carries that very event.
+ */
+function watchedQueue(inner: QueueStore): QueueStore {
+  const keep = (entries: QueueEntry[]) => {
+    for (const e of entries) recorded.set(e.event_id, JSON.parse(e.body) as WireEvent);
+    return entries;
+  };
+  return {
+    name: inner.name,
+    shared: inner.shared,
+    append: (plan) => inner.append((state) => keep(plan(state))),
+    put: (entries) => inner.put(entries),
+    list: (prefix, limit) => inner.list(prefix, limit),
+    delete: (keys) => inner.delete(keys),
+    count: (prefix) => inner.count(prefix),
+  };
+}
+
+/**
+ * The model, wrapped: every call through it is recorded by the middleware, with the policy in force, the
+ * session, the reference data, and the model's own confidence and review flags. Sizes and token counts,
+ * not the text: no prompt or answer leaves the page.
+ */
+function evidenceModel(log: AegisLog) {
+  const scored = (call: AiCall): Assessment => assess(promptText((call.request as { prompt?: unknown }).prompt));
+  return wrapLanguageModel({
+    model: demoModel,
+    middleware: aegislogMiddleware({
+      log,
+      model_context: { model_version: MODEL.model_version, deployment_id: MODEL.deployment_id },
+      policy_context: () => ({ policy_name: policy.name, policy_version: policy.version, policy_hash: policy.hash }),
       session_context: { ...session },
       data_provenance: { reference_databases: ['help-centre-2026'], data_version: '7' },
-      human_intervention: answer.flags.length ? { required: true, reason: answer.flags.join(', ') } : { required: false },
-    },
-  );
+      performance_metrics: (call) => {
+        const { confidence, flags } = scored(call);
+        return { confidence_score: confidence, ...(flags.length ? { anomaly_flags: flags } : {}) };
+      },
+      human_intervention: (call) => {
+        const { flags } = scored(call);
+        return flags.length ? { required: true, reason: flags.join(', ') } : { required: false };
+      },
+    }),
+  });
 }
 
 function bubble(role: 'user' | 'assistant', text: string, byline?: string, flagged = false): HTMLElement {
@@ -69,7 +95,7 @@ function bubble(role: 'user' | 'assistant', text: string, byline?: string, flagg
 }
 
 /** A flagged answer waits for a reviewer; the decision is itself recorded, on the same trace. */
-function reviewBox(log: AegisLog, eventId: string, answer: ModelAnswer): HTMLElement {
+function reviewBox(log: AegisLog, eventId: string, answer: Assessment): HTMLElement {
   const box = h('div', { class: 'review' }, pill('warn', `Needs human review: ${answer.flags.join(', ')}`));
   const decide = (decision: 'approved' | 'rejected') => {
     const reviewer = byId<HTMLInputElement>('reviewer').value.trim() || 'reviewer';
@@ -140,6 +166,7 @@ async function main(): Promise<void> {
     endpoint: config.endpoint,
     tenantId: config.tenant_id,
     apiKey: config.ingest_key,
+    queue: watchedQueue(indexedDBQueue({ name: `aegislog:${config.tenant_id}@${config.endpoint.replace(/\/+$/, '')}` })),
     flushInterval: 2000,
     onReceipt: (receipt) => {
       if (!receipts.querySelector('[data-event]')) receipts.replaceChildren();
@@ -151,6 +178,7 @@ async function main(): Promise<void> {
   setInterval(() => showStats(log), 500);
   showStats(log);
 
+  const model = evidenceModel(log);
   const messages = byId('messages');
   messages.append(bubble('assistant', 'Hello! Ask me about orders, refunds, delivery or your account.', 'demo-assistant'));
   byId('composer').addEventListener('submit', async (event) => {
@@ -161,13 +189,28 @@ async function main(): Promise<void> {
     input.value = '';
     messages.append(bubble('user', prompt));
     messages.scrollTop = messages.scrollHeight;
-    const answer = await ask(prompt);
-    const eventId = recordModelCall(log, prompt, answer);
-    const flagged = answer.flags.length > 0;
-    const line = `${MODEL.model_id} · ${answer.latencyMs} ms · confidence ${answer.confidence.toFixed(2)} · recorded ${short(eventId, 4)}`;
-    const reply = bubble('assistant', answer.text, line, flagged);
-    if (flagged) reply.append(reviewBox(log, eventId, answer));
+    // The page names the call's event id and trace itself, so that a review can point at this call.
+    const eventId = crypto.randomUUID();
+    const started = performance.now();
+    const reply = bubble('assistant', '…');
     messages.append(reply);
+    const result = streamText({
+      model,
+      prompt,
+      providerOptions: { aegislog: { event_id: eventId, trace_id: eventId } },
+    });
+    let text = '';
+    for await (const delta of result.textStream) {
+      text += delta;
+      reply.firstChild!.textContent = text;
+      messages.scrollTop = messages.scrollHeight;
+    }
+    const answer = assess(prompt);
+    const flagged = answer.flags.length > 0;
+    const line = `${MODEL.model_id} · ${Math.round(performance.now() - started)} ms · confidence ${answer.confidence.toFixed(2)} · recorded ${short(eventId, 4)}`;
+    reply.replaceWith(bubble('assistant', text, line, flagged));
+    const shown = messages.lastElementChild as HTMLElement;
+    if (flagged) shown.append(reviewBox(log, eventId, answer));
     messages.scrollTop = messages.scrollHeight;
   });
   byId('flush').addEventListener('click', async () => {
