@@ -130,7 +130,10 @@ export function createServer(options: ServerOptions): AegisServer {
     report(new AegisLogError('ERR_CLOCK_STEP', `the wall clock stepped ${Math.round(step / 1000)} s ahead of the monotonic clock; receipts keep the monotonic time until it is corrected or the server restarts`)),
   );
   const hash = options.sha256 ?? sha256;
+  const isPublicOrigin = publicOriginCheck(options.publicOrigins);
   const notes = logNoteSigners(options.origin, signer, options.noteKey);
+  // A bad key shows at the first checkpoint or vkeys request that awaits it, not as an unhandled rejection.
+  notes.catch(() => undefined);
   const signCheckpoint = async (size: number, root: Uint8Array) => signNote(formatCheckpoint(options.origin, size, root), (await notes).signers);
   const tileCache = new TileCache();
   const witnessClient = createWitnessClient({
@@ -152,7 +155,7 @@ export function createServer(options: ServerOptions): AegisServer {
     sealer,
     ring: keyRing(options.keys, hash, budget),
     limits,
-    isPublicOrigin: publicOriginCheck(options.publicOrigins),
+    isPublicOrigin,
     origin: options.origin,
     periodSeconds: period,
     tileCache,
