@@ -30,11 +30,9 @@ export type Outcome =
 
 /** One HTTP exchange with a timeout. Never throws: the outcome says what happened. */
 export async function exchange(url: string, init: RequestInit, cfg: HttpConfig): Promise<Outcome> {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), cfg.timeout);
   let status = 0;
   try {
-    const response = await cfg.fetch(url, { ...init, signal: abort.signal });
+    const response = await cfg.fetch(url, { ...init, signal: AbortSignal.timeout(cfg.timeout) });
     const text = await response.text();
     status = response.status;
     if (status < 300) return { kind: 'ok', status, body: text ? JSON.parse(text) : undefined };
@@ -53,10 +51,9 @@ export async function exchange(url: string, init: RequestInit, cfg: HttpConfig):
   } catch (cause) {
     // Network failure, timeout, or a 2xx body that is not JSON: the server may have stored the
     // events, and sending them again is safe, since it dedupes by event_id.
-    const code = status ? 'ERR_BAD_RESPONSE' : abort.signal.aborted ? 'ERR_TIMEOUT' : 'ERR_NETWORK';
+    // AbortSignal.timeout rejects with a TimeoutError (its timer never keeps Node alive).
+    const code = status ? 'ERR_BAD_RESPONSE' : (cause as Error)?.name === 'TimeoutError' ? 'ERR_TIMEOUT' : 'ERR_NETWORK';
     return { kind: 'retry', error: new AegisLogHttpError(code, `${init.method} ${url} failed: ${(cause as Error)?.message ?? cause}`, status, { cause }) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -183,6 +183,21 @@ describe('delivery', () => {
     expect(countBy(await stored(srv))).toEqual(new Map(ids.map((id) => [id, 1])));
   });
 
+  it('times a request out after `timeout` ms (ERR_TIMEOUT), and tries it again like a network error', async () => {
+    const srv = await inProcessServer();
+    let hang = true;
+    const fetchFn: FetchLike = (url, init) =>
+      hang ? new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(init.signal!.reason))) : srv.fetch(url, init);
+    const errors: AegisLogError[] = [];
+    const log = client({ fetch: fetchFn }, { timeout: 20, retry: { ...FAST_RETRY, attempts: 1 }, onError: (e) => errors.push(e) });
+    log.record('slow', {});
+    const first = await log.flush();
+    expect(first.error?.code).toBe(ErrorCode.Timeout);
+    expect(log.stats().retried).toBe(1);
+    hang = false;
+    expect(await log.flush()).toMatchObject({ sent: 1, remaining: 0 });
+  });
+
   it('gives up a flush after the retry budget, keeps the events queued, and sends them later', async () => {
     const srv = await inProcessServer();
     let down = true;
