@@ -4,7 +4,7 @@ import type { QueueEntry, QueueState } from '../queue/types.js';
 import { utf8Length } from '../transport/bytes.js';
 import { ExitDelivery, type FetchLaterLike } from '../transport/exit.js';
 import { Delivery, type FlushResult } from './delivery.js';
-import { NUMBERING_BYTES, buildEvent, newId, numbered, type RecordOptions } from './event.js';
+import { NUMBERING_BYTES, buildEvent, newId, numbered, warmUp, type RecordOptions } from './event.js';
 import { resolveConfig, type AegisLogOptions, type ClientConfig, type ClientStats, type LockManagerLike, type VerificationResult } from './options.js';
 import { recordSync, verify } from './sync.js';
 
@@ -43,6 +43,7 @@ export class AegisLog {
 
   constructor(options: AegisLogOptions) {
     const cfg = (this.#cfg = resolveConfig(options));
+    warmUp();
     const doc = globalThis.document;
     const nav = globalThis.navigator as (Navigator & { locks?: LockManagerLike }) | undefined;
     const { endpoint, store } = cfg;
