@@ -11,6 +11,7 @@ import type { CliIO, Command } from './command.js';
 import { UsageError, integerOption, parseOptions } from './command.js';
 import { startLocalWitness, policyText, witnessOption } from './dev-witness.js';
 import { lockFolder } from './folder-lock.js';
+import { LIMITS_USAGE, LIMIT_OPTIONS, limitChoices, limitsBanner, ownOrigins, readKeysFile, sealReporter, sealTimer, stopSignal } from './host.js';
 import type { RunningWitness } from './witness.js';
 
 const USAGE = `Usage: aegislog dev [--host 127.0.0.1] [--port 8787] [--data DIR] [--keys FILE] [--period SECONDS] [--sync full|normal] [--kms KEY_ID]
@@ -46,12 +47,7 @@ and kms:Sign on the key.
 
 One server per data folder: a second one on the same folder refuses to start.
 
-Limits (docs/server.md, "Limits" and "Threat model"): --public-origin is this
-server's own origin for browsers (default: the URL it listens on), the only
-one treated as same-origin; --rate-limit is each key's units per second (a
-request 1, an event 1, 64 JSON values 1; default ${DEFAULT_LIMITS.keyRatePerSecond}, burst 5x, 0: off);
-connections ${DEFAULT_HTTP_LIMITS.maxConnections} (${DEFAULT_HTTP_LIMITS.maxConnectionsPerClient} per client address, 0: no limit, for a proxy in front);
-headers within ${DEFAULT_HTTP_LIMITS.headersTimeout / 1000} s, a whole request within ${DEFAULT_HTTP_LIMITS.requestTimeout / 1000} s.`;
+${LIMITS_USAGE}`;
 
 export interface DevOptions {
   host: string;
@@ -90,7 +86,7 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
   const lock = await lockFolder(options.dataDir);
   let store: Awaited<ReturnType<typeof sqliteStore>> | undefined;
   let http: NodeServerHandle | undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: { stop(): void } | undefined;
   let local: RunningWitness | undefined;
   try {
     const keys = options.keysFile ? await readKeysFile(options.keysFile) : await demoKeys(options.dataDir);
@@ -113,24 +109,14 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
       await writeFile(join(options.dataDir, 'policy.txt'), policy);
     }
     const server = createServer({ signer, store, keys, period: options.period, origin, noteKey, limits, witnesses, publicOrigins: () => origins });
-    const report = (sealed: { period_start: string; period_end: string; tree_size: number }[]) => {
-      for (const c of sealed) io.out(`sealed ${c.period_start} .. ${c.period_end} (root log size ${c.tree_size})`);
-    };
-    report(await server.ready); // the periods that ended while the server was down
+    sealReporter(io)(await server.ready); // the periods that ended while the server was down
     const demoDir = options.demoDir ?? fileURLToPath(new URL('../demo/', import.meta.url));
     const demo = existsSync(demoDir) ? { prefix: '/demo/', dir: demoDir } : undefined;
     http = await listen(demo ? withDemoPages(server, demo.dir, keys) : server, { host: options.host, port: options.port, limits: httpLimits }).catch((error: unknown) => {
       throw (error as { code?: unknown }).code === 'EADDRINUSE' ? portInUse(options) : error;
     });
     if (!options.publicOrigins) origins = ownOrigins(http.url, http.port);
-    const schedule = () => {
-      // setTimeout holds at most 2^31−1 ms; a longer wait just checks again.
-      const delay = Math.min(Math.max(server.nextSealAt() - Date.now(), 0) + 10, 2 ** 31 - 1);
-      timer = setTimeout(() => {
-        server.sealDue().then(report, (error) => io.err(`aegislog dev: sealing failed, will retry: ${(error as Error).message}`)).finally(schedule);
-      }, delay);
-    };
-    schedule();
+    timer = sealTimer(server, io, 'dev');
     await printBanner(io, http.url, { ...options, origin }, keys, signer.keyId, server.nextSealAt(), limitsBanner(origins, limits, httpLimits), demo?.dir);
     if (policy) {
       io.out(`  witnesses: ${witnesses.map((w) => w.url).join('  ')} (status in /healthz)`);
@@ -142,7 +128,7 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
       url: handle.url,
       keys,
       async stop() {
-        clearTimeout(timer);
+        timer?.stop();
         await handle.close();
         await db.close();
         await witness?.stop();
@@ -150,7 +136,7 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
       },
     };
   } catch (error) {
-    clearTimeout(timer);
+    timer?.stop();
     await http?.close();
     await store?.close();
     await local?.stop();
@@ -166,24 +152,6 @@ function portInUse(options: DevOptions): Error {
     `${options.host}:${options.port} is already in use (another aegislog dev or npm start?). ` +
       `Stop it, or pick another port: aegislog dev --port ${other} (in a clone: npm start -- --port ${other}; --port 0 picks a free one)`,
   );
-}
-
-/** The URL it listens on; for a loopback address also `localhost`, which browsers never resolve elsewhere (a rebinding name can be any other). */
-function ownOrigins(url: string, port: number): string[] {
-  const { hostname } = new URL(url);
-  const loopback = hostname === '127.0.0.1' || hostname === '[::1]';
-  return loopback ? [url, `http://localhost:${port}`] : [url];
-}
-
-function limitsBanner(origins: readonly string[], limits: Limits, http: HttpLimits): string[] {
-  const kib = (n: number) => (n >= 1024 * 1024 ? `${n / 1024 / 1024} MiB` : `${n / 1024} KiB`);
-  const perClient = http.maxConnectionsPerClient === 0 ? 'no limit per client' : `${http.maxConnectionsPerClient} per client address`;
-  const rate = limits.keyRatePerSecond === 0 ? 'no rate limit per key' : `${limits.keyRatePerSecond} units/s per key (burst ${limits.keyRateBurst})`;
-  return [
-    `  origin:  ${origins.join(', ')} (same-origin for browsers; any other Origin needs a key's "origins")`,
-    `  limits:  ${http.maxConnections} connections (${perClient}), headers within ${http.headersTimeout / 1000} s, request within ${http.requestTimeout / 1000} s, ${rate}`,
-    `  bodies:  /ingest ${kib(limits.ingestBytes)}, /ingest/batch ${kib(limits.batchBytes)} (${limits.batchEvents} events), /beacon ${kib(limits.beaconBytes)}; JSON depth ${limits.jsonDepth}, ${limits.jsonValues} values`,
-  ];
 }
 
 /**
@@ -236,14 +204,6 @@ async function demoKeys(dataDir: string): Promise<ApiKeyConfig[]> {
   return keys;
 }
 
-async function readKeysFile(path: string): Promise<ApiKeyConfig[]> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as ApiKeyConfig[];
-  } catch (error) {
-    throw new UsageError(`cannot read the keys file ${path}: ${(error as Error).message}`);
-  }
-}
-
 async function printBanner(io: CliIO, url: string, options: DevOptions, keys: ApiKeyConfig[], keyId: string, nextSeal: number, limits: string[], demoDir?: string) {
   const of = (scope: ApiKeyConfig['scope']) => keys.find((k) => k.scope === scope);
   const lines = [
@@ -294,12 +254,7 @@ export const devCommand: Command = {
       origin: { type: 'string' },
       witness: { type: 'string', multiple: true },
       'with-witness': { type: 'boolean' },
-      'public-origin': { type: 'string', multiple: true },
-      'rate-limit': { type: 'string' },
-      'max-connections': { type: 'string' },
-      'max-connections-per-client': { type: 'string' },
-      'headers-timeout': { type: 'string' },
-      'request-timeout': { type: 'string' },
+      ...LIMIT_OPTIONS,
     });
     if (values.sync !== undefined && values.sync !== 'full' && values.sync !== 'normal') throw new UsageError('--sync must be full or normal');
     const options: DevOptions = {
@@ -313,15 +268,10 @@ export const devCommand: Command = {
       ...(values.origin === undefined ? {} : { origin: values.origin as string }),
       ...(values.witness === undefined ? {} : { witnesses: (values.witness as string[]).map(witnessOption) }),
       ...(values['with-witness'] ? { withWitness: true } : {}),
-      ...(values['public-origin'] === undefined ? {} : { publicOrigins: values['public-origin'].map(originOption) }),
-      limits: rateOption(values['rate-limit']),
-      httpLimits: httpOptions(values),
+      ...limitChoices(values),
     };
     const dev = await startDev(options, io);
-    const signal = await new Promise<NodeJS.Signals>((done) => {
-      process.once('SIGINT', done);
-      process.once('SIGTERM', done);
-    });
+    const signal = await stopSignal();
     io.out(`received ${signal}, stopping`);
     await dev.stop();
     io.out('stopped');
@@ -329,31 +279,3 @@ export const devCommand: Command = {
   },
 };
 
-function originOption(text: string): string {
-  try {
-    const { origin } = new URL(text);
-    if (origin !== 'null') return origin;
-  } catch {
-    // below
-  }
-  throw new UsageError(`--public-origin ${text} is not an origin such as https://log.example.com`);
-}
-
-function rateOption(value: string | undefined): Partial<Limits> {
-  if (value === undefined) return {};
-  const perSecond = integerOption(value, 'rate-limit', 0, 0, 10_000_000);
-  return { keyRatePerSecond: perSecond, keyRateBurst: perSecond * 5 };
-}
-
-function httpOptions(values: Record<string, string | string[] | boolean | undefined>): Partial<HttpLimits> {
-  const out: Partial<HttpLimits> = {};
-  const int = (name: string, min: number, max: number) => integerOption(values[name] as string, name, 0, min, max);
-  if (values['max-connections'] !== undefined) out.maxConnections = int('max-connections', 1, 1_000_000);
-  if (values['max-connections-per-client'] !== undefined) out.maxConnectionsPerClient = int('max-connections-per-client', 0, 1_000_000);
-  if (values['headers-timeout'] !== undefined) out.headersTimeout = int('headers-timeout', 1, 3600) * 1000;
-  if (values['request-timeout'] !== undefined) out.requestTimeout = int('request-timeout', 1, 3600) * 1000;
-  const headers = out.headersTimeout ?? DEFAULT_HTTP_LIMITS.headersTimeout;
-  const request = out.requestTimeout ?? DEFAULT_HTTP_LIMITS.requestTimeout;
-  if (request < headers) throw new UsageError('--request-timeout must be at least --headers-timeout');
-  return out;
-}

@@ -2,13 +2,15 @@ import { access, mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { b64Encode, jwkThumbprint } from '../protocol/index.js';
 import { writeNoteKeyFile } from '../server/note-key-file.js';
+import { localSigner } from '../server/node.js';
+import { logNoteSigners } from '../server/note-signers.js';
 import { isKeyName } from '../tlog/note.js';
 import { NoteKeyType } from '../tlog/vkey.js';
 import { generateNoteSigningKey, type NoteSigningKey } from '../verify/note-signers.js';
 import type { CliIO, Command } from './command.js';
 import { EXIT, InputError, runChecked } from './run-checked.js';
 
-const USAGE = `Usage: aegislog keygen [--out DIR] [--force] [--json]
+const USAGE = `Usage: aegislog keygen [--origin ORIGIN] [--out DIR] [--force] [--json]
        aegislog keygen --witness NAME [--ml-dsa] [--out DIR] [--force] [--json]
 
 Makes a P-256 (ES256) signing key pair: the private key as PKCS#8 PEM and as a
@@ -16,9 +18,15 @@ JWK (what the reference server's local signer loads), the public key as SPKI
 PEM and as a JWKS, with kid = its RFC 7638 thumbprint (the receipts' key_id).
 
 Options:
+  --origin ORIGIN
+              also the log's Ed25519 note key, named by the log's origin, and the
+              log's two vkeys (ECDSA from the receipt key, and Ed25519), which
+              auditors pin: what aegislog serve --note-key and a Worker's
+              AEGISLOG_NOTE_KEY take
   --out DIR   write the files into DIR (made if missing, mode 0700):
                 private.pem, private.jwk.json   (mode 0600)
                 public.pem, public.jwks.json
+                with --origin: note-signing-key (mode 0600), log.vkeys
               without --out, everything is printed on stdout
   --force     replace files that already exist in DIR
   --json      print one JSON object instead of text
@@ -37,6 +45,7 @@ schemeless URL, e.g. witness.example.com/w1), as a Go note signer key
               and DIR/witness.vkey; without --out the key is printed`;
 
 const options = {
+  origin: { type: 'string' },
   out: { type: 'string' },
   force: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -76,7 +85,9 @@ export const keygenCommand: Command = {
   usage: USAGE,
   run: (args, io) =>
     runChecked({ name: 'keygen', options, positionals: { min: 0, max: 0 } }, args, io, (values) =>
-      values.witness !== undefined ? witnessKeygen(values.witness, values, io) : values['ml-dsa'] ? usage('--ml-dsa goes with --witness NAME') : keygen(values, io),
+      values.witness !== undefined
+        ? values.origin !== undefined ? usage('--origin makes a log key; --witness a witness key: one at a time') : witnessKeygen(values.witness, values, io)
+        : values['ml-dsa'] ? usage('--ml-dsa goes with --witness NAME') : keygen(values, io),
     ),
 };
 
@@ -122,20 +133,48 @@ async function witnessKeygen(name: string, values: { out?: string; force?: boole
   return EXIT.ok;
 }
 
-async function keygen(values: { out?: string; force?: boolean; json?: boolean }, io: CliIO): Promise<number> {
+async function keygen(values: { origin?: string; out?: string; force?: boolean; json?: boolean }, io: CliIO): Promise<number> {
+  const { origin } = values;
+  if (origin !== undefined && !isKeyName(origin)) usage(`--origin ${JSON.stringify(origin)}: an origin is non-empty, with no spaces and no "+"`);
   const key = await generateKeyPair();
+  const note = origin === undefined ? undefined : await logNoteKey(origin, key);
   if (values.out === undefined) {
     if (values.json) {
-      io.out(JSON.stringify({ kid: key.kid, private_pem: key.privatePem, public_pem: key.publicPem, private_jwk: key.privateJwk, public_jwk: key.publicJwk }, null, 2));
+      const log = note && { note_key: note.skey, vkeys: note.vkeys };
+      io.out(JSON.stringify({ kid: key.kid, private_pem: key.privatePem, public_pem: key.publicPem, private_jwk: key.privateJwk, public_jwk: key.publicJwk, ...log }, null, 2));
     } else {
-      io.out(`# kid ${key.kid}\n${key.privatePem}${key.publicPem}${JSON.stringify({ keys: [key.publicJwk] })}`);
+      const log = note ? `\n# the note key of the log ${origin} (secret)\n${note.skey}\n# the log's vkeys (publish; auditors pin them)\n${note.vkeys.join('\n')}` : '';
+      io.out(`# kid ${key.kid}\n${key.privatePem}${key.publicPem}${JSON.stringify({ keys: [key.publicJwk] })}${log}`);
     }
     return EXIT.ok;
   }
   const files = await writeKeyFiles(values.out, key, values.force === true);
-  if (values.json) io.out(JSON.stringify({ kid: key.kid, files }, null, 2));
-  else io.out(`kid ${key.kid}\n${Object.values(files).map((f) => `wrote ${f}`).join('\n')}`);
+  if (note) Object.assign(files, await writeLogKeyFiles(values.out, origin!, note, values.force === true));
+  if (values.json) io.out(JSON.stringify({ kid: key.kid, ...(note ? { vkeys: note.vkeys } : {}), files }, null, 2));
+  else io.out(`kid ${key.kid}\n${note ? `${note.vkeys.join('\n')}\n` : ''}${Object.values(files).map((f) => `wrote ${f}`).join('\n')}`);
   return EXIT.ok;
+}
+
+/** The log's Ed25519 note key (type 0x01, named by the origin) and its two vkeys, ECDSA (this receipt key) first. */
+async function logNoteKey(origin: string, key: GeneratedKey): Promise<{ key: NoteSigningKey; skey: string; vkeys: string[] }> {
+  const noteKey = await generateNoteSigningKey(origin, NoteKeyType.Ed25519);
+  const { vkeys } = await logNoteSigners(origin, await localSigner({ privateJwk: key.privateJwk }), noteKey.skey);
+  return { key: noteKey, skey: noteKey.skey, vkeys };
+}
+
+async function writeLogKeyFiles(dir: string, origin: string, note: { key: NoteSigningKey; vkeys: string[] }, force: boolean): Promise<Record<string, string>> {
+  const [keyPath, vkeysPath] = [join(dir, 'note-signing-key'), join(dir, 'log.vkeys')];
+  for (const path of [keyPath, vkeysPath]) {
+    if (force) await unlink(path).catch(() => undefined);
+    else if (await exists(path)) throw new InputError(`${path} exists; use --force to replace it`);
+  }
+  try {
+    await writeNoteKeyFile(keyPath, [note.key], { comment: `Ed25519 note key of the log ${origin} (keep secret; vkey: ${note.key.vkey})` });
+    await writeFile(vkeysPath, note.vkeys.map((v) => `${v}\n`).join(''), { mode: 0o644, flag: 'wx' });
+  } catch (error) {
+    throw new InputError(`cannot write ${keyPath}: ${(error as Error).message}`);
+  }
+  return { note_key: keyPath, log_vkeys: vkeysPath };
 }
 
 async function writeKeyFiles(dir: string, key: GeneratedKey, force: boolean): Promise<Record<string, string>> {

@@ -37,6 +37,30 @@ async function loadOrCreateKeyFile(path: string, generate: () => Promise<JsonWeb
 }
 
 /**
+ * A private P-256 JWK from a file (as `aegislog keygen --out DIR` writes
+ * `private.jwk.json`); a file readable by group or others is refused, as ssh does.
+ */
+export async function readSigningJwk(path: string): Promise<JsonWebKey> {
+  let text: string;
+  try {
+    if (process.platform !== 'win32' && ((await stat(path)).mode & 0o077) !== 0) {
+      throw new AegisLogError('ERR_KEY_INVALID', `${path} is readable by other users; run chmod 600 on it`, { field: 'key' });
+    }
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (error instanceof AegisLogError) throw error;
+    throw new AegisLogError('ERR_KEY_INVALID', `cannot read ${path}: ${(error as Error).message}`, { field: 'key', cause: error });
+  }
+  try {
+    const jwk = JSON.parse(text) as JsonWebKey;
+    if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.d !== 'string') throw new Error('not a private P-256 key');
+    return jwk;
+  } catch (cause) {
+    throw new AegisLogError('ERR_KEY_INVALID', `${path} is not a private P-256 JSON Web Key`, { field: 'key', cause });
+  }
+}
+
+/**
  * `localSigner` for Node: also `{ dir }`, a data folder whose key file is made
  * on first run. A key given as JWK or file signs through node:crypto.
  */

@@ -17,7 +17,7 @@ export { nodeSha256 } from './node-crypto.js';
 export function createServer(options: ServerOptions): AegisServer {
   return webCreateServer({ sha256: nodeSha256, ...options });
 }
-export { localSigner, loadOrCreateSigningJwk, KEY_FILE } from './key-file.js';
+export { localSigner, loadOrCreateSigningJwk, readSigningJwk, KEY_FILE } from './key-file.js';
 export { loadOrCreateNoteKey, readNoteKeyFile, writeNoteKeyFile, NOTE_KEY_FILE } from './note-key-file.js';
 
 /** `kmsSigner` that loads the optional peer `@aws-sdk/client-kms` itself when `sdk` is not given. */

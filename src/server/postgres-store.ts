@@ -40,6 +40,11 @@ export interface PostgresStoreOptions {
   max?: number;
   /** How long a call waits for a connection before it fails as unavailable (ms, default 5000). */
   connectionTimeoutMillis?: number;
+  /**
+   * The log's origin and period, kept in the database by the first process: every process
+   * of a fleet must seal the same log the same way, so one started with others is refused.
+   */
+  log?: { origin: string; periodSeconds: number };
 }
 
 type Row = Record<string, unknown>;
@@ -70,6 +75,7 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
     });
     try {
       await migrate(client);
+      if (config.log) await pinLog(client, config.log);
     } finally {
       client.release();
     }
@@ -418,6 +424,21 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
     },
   };
   return guarded(store);
+}
+
+/** Keeps the log's origin and period on first use; refuses others (ERR_CONFIG). */
+async function pinLog(client: Pg.PoolClient, log: { origin: string; periodSeconds: number }): Promise<void> {
+  const wanted: Record<string, string> = { origin: log.origin, period_seconds: String(log.periodSeconds) };
+  for (const [key, value] of Object.entries(wanted)) {
+    await client.query('INSERT INTO aegislog_meta (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING', [key, value]);
+  }
+  const { rows } = await client.query("SELECT key, value FROM aegislog_meta WHERE key IN ('origin', 'period_seconds')");
+  for (const { key, value } of rows as { key: string; value: string }[]) {
+    if (value !== wanted[key]) {
+      const field = key === 'origin' ? 'origin' : 'period';
+      throw new AegisLogError('ERR_CONFIG', `this database holds the log with ${field} ${value}, not ${wanted[key]}: every process of a log uses the same one (a log keeps its origin for life)`, { field });
+    }
+  }
 }
 
 /**

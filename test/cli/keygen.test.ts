@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { keygenCommand } from '../../src/cli/keygen.js';
+import { readNoteKeyFile } from '../../src/server/note-key-file.js';
 import { jwkThumbprint, rawToDer } from '../../src/protocol/index.js';
 import { flattenKeys, importPublicKey } from '../../src/verify/keys.js';
 import { verifySignature } from '../../src/verify/ecdsa.js';
@@ -62,6 +63,31 @@ describe('aegislog keygen', () => {
     const json = JSON.parse(b.text());
     expect(json.public_pem).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
     expect(a.text()).not.toContain(json.kid);
+  });
+
+  it('with --origin also writes the log\'s note key (0600) and its two vkeys, ECDSA first, all named by the origin', async () => {
+    const out = join(dir, 'log-keys');
+    const io = fakeIO();
+    expect(await keygenCommand.run(['--origin', 'log.example.com/a', '--out', out, '--json'], io)).toBe(0);
+    const report = JSON.parse(io.text()) as { vkeys: string[]; files: Record<string, string> };
+    expect(Object.keys(report.files).sort()).toEqual(['log_vkeys', 'note_key', 'private_jwk', 'private_pem', 'public_jwks', 'public_pem']);
+    expect(statSync(join(out, 'note-signing-key')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(out, 'log.vkeys'), 'utf8')).toBe(report.vkeys.map((v) => `${v}\n`).join(''));
+    const [noteKey, ...more] = await readNoteKeyFile(join(out, 'note-signing-key'));
+    expect([noteKey!.name, more]).toEqual(['log.example.com/a', []]);
+    expect(report.vkeys).toHaveLength(2);
+    expect(report.vkeys[1]).toBe(noteKey!.vkey);
+    expect(report.vkeys[0]).toMatch(/^log\.example\.com\/a\+[0-9a-f]{8}\+/);
+    expect(report.vkeys[0]).not.toBe(report.vkeys[1]);
+    // The secret goes nowhere but its file; a second run refuses to replace it.
+    expect(io.text()).not.toContain(noteKey!.skey);
+    const again = fakeIO();
+    expect(await keygenCommand.run(['--origin', 'log.example.com/a', '--out', out], again)).toBe(2);
+    const bad = fakeIO();
+    expect(await keygenCommand.run(['--origin', 'has space', '--json'], bad)).toBe(2);
+    expect(bad.stderr[0]).toContain('--origin "has space"');
+    const both = fakeIO();
+    expect(await keygenCommand.run(['--origin', 'log.example.com/a', '--witness', 'w.example/w'], both)).toBe(2);
   });
 
   it('gives one line and exit 2 for an unknown flag, a stray argument, or a folder it cannot make', async () => {

@@ -25,7 +25,7 @@ export async function bundle(entry: string): Promise<string> {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    external: ['better-sqlite3', '@aws-sdk/*'],
+    external: ['better-sqlite3', '@aws-sdk/*', 'pg'],
     logLevel: 'error',
   });
   return outfile;
