@@ -21,8 +21,9 @@ const SECONDS = Number(values.seconds ?? 10);
 const SYNC = values.sync ?? 'full';
 
 const dir = mkdtempSync(join(tmpdir(), 'aegislog-bench-'));
-// --rate-limit 0: the bench measures the server's throughput with one key, which the default per-key limit would cap.
-const child = spawn(process.execPath, [new URL('../bin/aegislog.mjs', import.meta.url).pathname, 'dev', '--port', '0', '--data', dir, '--sync', SYNC, '--rate-limit', '0'], {
+// --rate-limit 0 and no per-client connection limit: the bench measures one client's load with one key, which the
+// defaults would cap (the open-loop phase keeps more than 100 requests in flight when the machine is loaded).
+const child = spawn(process.execPath, [new URL('../bin/aegislog.mjs', import.meta.url).pathname, 'dev', '--port', '0', '--data', dir, '--sync', SYNC, '--rate-limit', '0', '--max-connections-per-client', '0'], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const stop = () => {

@@ -1,5 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import { canonicalBytes } from './jcs.js';
+import { canonicalBytes, isWellFormed } from './jcs.js';
 import type { CheckpointV1, CheckpointStatementV1, Receipt, ReceiptStatement, TenantHead, TenantHeadV1, WireEvent } from './types.js';
 
 export { sha256 };
@@ -20,6 +20,24 @@ export function receiptStatementOf(receipt: ReceiptStatement): ReceiptStatement 
     key_id: receipt.key_id,
     signing_alg: receipt.signing_alg,
   };
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * `C(statement)` of a receipt statement, written as its fixed template: seven
+ * members in JCS order, each string as JSON.stringify writes it, which is RFC 8785's
+ * form for any well-formed string. A statement that does not fit the template (a
+ * field that is not a string, a lone surrogate) takes the general canonicalizer,
+ * which refuses it with its error. The server writes two of these per receipt.
+ */
+export function statementBytes(statement: ReceiptStatement): Uint8Array {
+  const { digest_b64url: d, event_id: e, key_id: k, received_at: t, tenant_id: n, v, signing_alg: a } = statement;
+  const fits = v === 1 && a === 'ECDSA_SHA_256' && [d, e, k, t, n].every((s) => typeof s === 'string' && isWellFormed(s));
+  if (!fits) return canonicalBytes(receiptStatementOf(statement));
+  return utf8.encode(
+    `{"digest_b64url":${JSON.stringify(d)},"event_id":${JSON.stringify(e)},"key_id":${JSON.stringify(k)},"received_at":${JSON.stringify(t)},"signing_alg":"ECDSA_SHA_256","tenant_id":${JSON.stringify(n)},"v":1}`,
+  );
 }
 
 /** `receipt_hash = SHA-256(C(statement))`: the message the receipt signature covers, and the tenant tree's leaf data. */

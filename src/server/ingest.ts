@@ -1,4 +1,4 @@
-import { b64uEncode, canonicalBytes, canonicalize } from '../protocol/index.js';
+import { b64uEncode, canonicalize, statementBytes } from '../protocol/index.js';
 import type { Receipt } from '../protocol/index.js';
 import { EVENT_FIELDS, isPlainObject, invalid, validateEvent } from '../schema/index.js';
 import type { ApiKeyConfig } from './auth.js';
@@ -115,7 +115,7 @@ export async function receiptFor(deps: Pick<IngestDeps, 'store' | 'signer' | 'un
 }
 
 async function signRecord(signer: Signer, record: StoredRecord): Promise<string> {
-  return b64uEncode(await signer.sign(canonicalBytes(record.statement)));
+  return b64uEncode(await signer.sign(statementBytes(record.statement)));
 }
 
 /**

@@ -5,7 +5,7 @@
  * entry's `received_at`, leaf index, statement and receipt hash, and the tiles
  * and state to write.
  */
-import { SIGNING_ALG, canonicalBytes, formatTime, parseTime } from '../protocol/index.js';
+import { SIGNING_ALG, formatTime, parseTime, statementBytes } from '../protocol/index.js';
 import type { ReceiptStatement } from '../protocol/index.js';
 import { leafHash } from '../tlog/merkle.js';
 import { appendLeafHashes, type TileWrite } from '../tlog/tile-append.js';
@@ -71,7 +71,7 @@ export function planAppend(
       statement,
       trace_id: entry.event.trace_id,
       signature_b64url: null,
-      receiptHash: request.sha256(canonicalBytes(statement)),
+      receiptHash: request.sha256(statementBytes(statement)),
       leafIndex: state.size + added.length,
     };
     fresh.set(eventId, record);
