@@ -1,21 +1,30 @@
-// The AegisLog reference server self-hosted on Cloudflare: a DEMO. One Durable Object holds the
-// whole log in memory, so it is lost when the object is evicted; use a durable store to keep it.
-// Secrets: `npx aegislog keygen --out keys`, then `wrangler secret put AEGISLOG_SIGNING_JWK < keys/private.jwk.json`
-// and `wrangler secret put AEGISLOG_NOTE_KEY < keys/note-signing-key`; AEGISLOG_KEYS is the keys file's JSON:
-// [{"key","tenant_id","scope","origins"?}, ...]. AEGISLOG_ORIGIN names the log in its checkpoints: keep it for life.
-import { createServer, localSigner, memoryStore, type AegisServer } from 'aegislog/server';
+// The AegisLog reference server self-hosted on Cloudflare, durable: nothing is kept only in memory.
+// - AegisLogTenant: one Durable Object per tenant, that tenant log's sequencer; its entries and tiles
+//   live in the object's SQLite storage.
+// - AegisLogSealer: one Durable Object with the root log (heads, checkpoints) in its SQLite storage;
+//   an alarm at each period's end seals it.
+// - The Worker: authenticates each request (the API keys) and routes it, through durableObjectStore,
+//   to the objects of the tenant it names (a stub per call: a stub belongs to the request that made it).
+// Secrets: `npx aegislog keygen --origin log.example.com/aegislog --out keys`, then
+// `wrangler secret put AEGISLOG_SIGNING_JWK < keys/private.jwk.json` and
+// `wrangler secret put AEGISLOG_NOTE_KEY < keys/note-signing-key`; publish keys/log.vkeys for auditors.
+// AEGISLOG_KEYS is the keys file's JSON: [{"key","tenant_id","scope","origins"?}, ...].
+// AEGISLOG_ORIGIN names the log in its checkpoints, and AEGISLOG_PERIOD_SECONDS its periods: keep both for life.
+import { createServer, durableObjectStore, localSigner, rootLogObject, tenantLogObject } from 'aegislog/server';
+import type { AegisServer, DurableStorageLike, LogObject, Store } from 'aegislog/server';
 
 interface DurableObjectStateLike {
-  storage: { setAlarm(scheduledTime: number): Promise<void> };
+  storage: DurableStorageLike & { getAlarm(): Promise<number | null>; setAlarm(scheduledTime: number): Promise<void> };
 }
 
 interface DurableObjectNamespaceLike {
   idFromName(name: string): unknown;
-  get(id: unknown): { fetch(request: Request): Promise<Response> };
+  get(id: unknown): LogObject;
 }
 
 export interface Env {
-  AEGISLOG: DurableObjectNamespaceLike;
+  TENANT_LOGS: DurableObjectNamespaceLike;
+  SEALER: DurableObjectNamespaceLike;
   AEGISLOG_SIGNING_JWK: string;
   AEGISLOG_NOTE_KEY: string;
   AEGISLOG_KEYS: string;
@@ -23,41 +32,76 @@ export interface Env {
   AEGISLOG_PERIOD_SECONDS: string;
 }
 
-export class AegisLogServer {
-  private readonly server: Promise<AegisServer>;
+const sealerOf = (env: Env) => env.SEALER.get(env.SEALER.idFromName('sealer'));
+const tenantsOf = (env: Env) => (tenantId: string) => env.TENANT_LOGS.get(env.TENANT_LOGS.idFromName(tenantId));
 
-  constructor(private readonly state: DurableObjectStateLike, env: Env) {
-    this.server = (async () => {
-      const server = createServer({
-        signer: await localSigner({ privateJwk: JSON.parse(env.AEGISLOG_SIGNING_JWK) }),
-        noteKey: env.AEGISLOG_NOTE_KEY,
-        store: memoryStore(),
-        keys: JSON.parse(env.AEGISLOG_KEYS),
-        origin: env.AEGISLOG_ORIGIN,
-        period: Number(env.AEGISLOG_PERIOD_SECONDS),
-      });
-      await server.ready;
-      return server;
-    })();
+async function serverOn(store: Store, env: Env): Promise<AegisServer> {
+  const server = createServer({
+    signer: await localSigner({ privateJwk: JSON.parse(env.AEGISLOG_SIGNING_JWK) }),
+    noteKey: env.AEGISLOG_NOTE_KEY,
+    store,
+    keys: JSON.parse(env.AEGISLOG_KEYS),
+    origin: env.AEGISLOG_ORIGIN,
+    period: Number(env.AEGISLOG_PERIOD_SECONDS),
+  });
+  await server.ready;
+  return server;
+}
+
+export class AegisLogTenant {
+  private readonly log: LogObject;
+
+  constructor(state: DurableObjectStateLike, env: Env) {
+    // On its first entry the tenant log registers with the root log, so that every seal closes it.
+    this.log = tenantLogObject(state.storage, () => sealerOf(env));
   }
 
-  async fetch(request: Request): Promise<Response> {
-    const server = await this.server;
-    // Seal each period when it ends: an alarm wakes the object then.
-    await this.state.storage.setAlarm(server.nextSealAt());
-    return server(request);
-  }
-
-  async alarm(): Promise<void> {
-    const server = await this.server;
-    await server.sealDue();
-    await this.state.storage.setAlarm(server.nextSealAt());
+  fetch(request: Request): Promise<Response> {
+    return this.log.fetch(request);
   }
 }
 
+export class AegisLogSealer {
+  private readonly log: LogObject;
+  private server: Promise<AegisServer> | undefined;
+
+  constructor(
+    private readonly state: DurableObjectStateLike,
+    private readonly env: Env,
+  ) {
+    this.log = rootLogObject(state.storage);
+  }
+
+  async fetch(request: Request): Promise<Response> {
+    // The first call (a tenant's first entry) arms the alarm; a failed alarm is re-armed by the next call.
+    if ((await this.state.storage.getAlarm()) === null) await this.state.storage.setAlarm(Date.now());
+    return this.log.fetch(request);
+  }
+
+  async alarm(): Promise<void> {
+    this.server ??= serverOn(durableObjectStore({ root: () => this.log, tenant: tenantsOf(this.env) }), this.env);
+    try {
+      const server = await this.server;
+      await server.sealDue();
+      // Another sealer holding the lease (a front Worker sealing beside a request): look again in a second.
+      await this.state.storage.setAlarm(Math.max(server.nextSealAt(), Date.now() + 1000));
+    } catch (error) {
+      this.server = undefined;
+      throw error; // the alarm is retried
+    }
+  }
+}
+
+let front: Promise<AegisServer> | undefined;
+
 export default {
-  // Every request goes to the one object that holds the log.
-  fetch(request: Request, env: Env): Promise<Response> {
-    return env.AEGISLOG.get(env.AEGISLOG.idFromName('log')).fetch(request);
+  async fetch(request: Request, env: Env): Promise<Response> {
+    front ??= serverOn(durableObjectStore({ root: () => sealerOf(env), tenant: tenantsOf(env) }), env);
+    try {
+      return (await front)(request);
+    } catch (error) {
+      front = undefined; // a start that failed (an object unreachable) is tried again by the next request
+      throw error;
+    }
   },
 };

@@ -19,3 +19,8 @@ export type {
 } from './types.js';
 export { complianceOf } from './compliance.js';
 export type { ComplianceBlock } from './compliance.js';
+export { durableObjectStore } from './durable-object-store.js';
+export type { DurableObjectStoreOptions } from './durable-object-store.js';
+export { rootLogObject, tenantLogObject } from './log-objects.js';
+export type { DurableStorageLike } from './log-objects.js';
+export type { LogObject } from './log-object-wire.js';

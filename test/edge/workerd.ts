@@ -44,14 +44,19 @@ export interface WranglerConfig {
   kv_namespaces?: { binding: string; id: string }[];
   durable_objects?: { bindings: { name: string; class_name: string }[] };
   triggers?: { crons?: string[] };
+  migrations?: { tag: string; new_classes?: string[]; new_sqlite_classes?: string[] }[];
 }
 
 export function readWrangler(path: string): WranglerConfig {
   return JSON.parse(readFileSync(resolve(ROOT, path), 'utf8')) as WranglerConfig;
 }
 
-/** Starts the bundled script in workerd with the config's bindings; `vars` override its vars (secrets, the test server's URL). */
-export async function startWorker(script: string, config: WranglerConfig, vars: Record<string, string> = {}): Promise<Miniflare> {
+/**
+ * Starts the bundled script in workerd with the config's bindings; `vars` override its vars (secrets, the test server's URL).
+ * With `persist`, Durable Objects keep their storage in that folder, so a new workerd on it finds it again.
+ */
+export async function startWorker(script: string, config: WranglerConfig, vars: Record<string, string> = {}, persist?: string): Promise<Miniflare> {
+  const sqlite = new Set((config.migrations ?? []).flatMap((m) => m.new_sqlite_classes ?? []));
   const mf = new Miniflare({
     modules: true,
     script,
@@ -59,7 +64,8 @@ export async function startWorker(script: string, config: WranglerConfig, vars: 
     compatibilityFlags: config.compatibility_flags ?? [],
     bindings: { ...config.vars, ...vars },
     kvNamespaces: Object.fromEntries((config.kv_namespaces ?? []).map((kv) => [kv.binding, kv.id])),
-    durableObjects: Object.fromEntries((config.durable_objects?.bindings ?? []).map((d) => [d.name, d.class_name])),
+    durableObjects: Object.fromEntries((config.durable_objects?.bindings ?? []).map((d) => [d.name, { className: d.class_name, useSQLite: sqlite.has(d.class_name) }])),
+    ...(persist === undefined ? {} : { durableObjectsPersist: persist }),
   });
   await mf.ready;
   return mf;

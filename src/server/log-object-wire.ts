@@ -1,0 +1,62 @@
+/**
+ * The calls between `durableObjectStore` and the log objects (src/server/log-objects.ts):
+ * a POST of `[method, ...args]` as JSON to the object's `fetch`, answered with
+ * `{ value }` or `{ error }`. Bytes travel as `{ "$bytes": base64url }`, and an
+ * AegisLogError keeps its code and field across the call. Plain `fetch`, so an
+ * object needs no RPC types and any Durable Object stub (or a local object) serves.
+ */
+import { AegisLogError, b64uDecode, b64uEncode } from '../protocol/index.js';
+
+/** A log object as the store sees it: a Durable Object stub, or a local object with the same `fetch`. */
+export interface LogObject {
+  fetch(request: Request): Promise<Response>;
+}
+
+const CALL_URL = 'https://aegislog.log-object/call';
+
+const encode = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (v instanceof Uint8Array ? { $bytes: b64uEncode(v) } : v));
+const decode = (text: string) =>
+  JSON.parse(text, (_key, v: unknown) => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const keys = Object.keys(v);
+      if (keys.length === 1 && keys[0] === '$bytes') return b64uDecode((v as { $bytes: string }).$bytes);
+    }
+    return v;
+  }) as unknown;
+
+/** Calls `method` on a log object; its error comes back as thrown here, and a failed call as ERR_STORE_UNAVAILABLE (503). */
+export async function callLogObject<T>(object: LogObject, method: string, args: readonly unknown[]): Promise<T> {
+  let answer: { value?: T; error?: { code?: string; message: string; field?: string } };
+  try {
+    const response = await object.fetch(new Request(CALL_URL, { method: 'POST', body: encode([method, ...args]) }));
+    answer = decode(await response.text()) as typeof answer;
+  } catch (cause) {
+    throw new AegisLogError('ERR_STORE_UNAVAILABLE', `the log object did not answer ${method}: ${(cause as Error).message}`, { cause });
+  }
+  if (answer.error) {
+    const { code, message, field } = answer.error;
+    throw code ? new AegisLogError(code, message, field === undefined ? undefined : { field }) : new Error(message);
+  }
+  return answer.value as T;
+}
+
+/** Answers one call on `methods` (the object side of `callLogObject`). */
+export async function answerLogCall(methods: Record<string, (...args: never[]) => unknown>, request: Request): Promise<Response> {
+  const json = (body: unknown) => new Response(encode(body), { headers: { 'content-type': 'application/json' } });
+  try {
+    if (request.method !== 'POST' || new URL(request.url).href !== CALL_URL) throw new AegisLogError('ERR_LOG_OBJECT_CALL', 'a log object answers only store calls');
+    const [method, ...args] = decode(await request.text()) as [string, ...never[]];
+    const fn = Object.hasOwn(methods, method) ? methods[method] : undefined;
+    if (!fn) throw new AegisLogError('ERR_LOG_OBJECT_CALL', `a log object has no method ${JSON.stringify(method)}`);
+    const value = await fn(...args);
+    return json(value === undefined ? {} : { value });
+  } catch (error) {
+    const e = error as { code?: unknown; message?: unknown; field?: unknown };
+    return json({
+      error: {
+        ...(error instanceof AegisLogError ? { code: e.code, ...(e.field === undefined ? {} : { field: e.field }) } : {}),
+        message: String(e.message ?? error),
+      },
+    });
+  }
+}
