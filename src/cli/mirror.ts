@@ -1,0 +1,229 @@
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { CheckpointHistory, HistoryEntry, TenantHead } from '../protocol/index.js';
+import { TILE_BYTES, TILE_WIDTH, partialTilesOf, tilePath, tilesOf, type TileRef } from '../tlog/tiles.js';
+import type { Command } from './command.js';
+import { EXIT, InputError, runChecked, type AuditorIO } from './run-checked.js';
+
+const USAGE = `Usage: aegislog mirror --from URL --to DIR [--since SEQ] [--tenant ID]... [--api-key KEY]
+
+Copies a log's public files from a running AegisLog server into DIR, as plain
+files in the C2SP tlog-tiles layout, so that any static host or bucket serves
+them and auditors verify from tiles alone (PROTOCOL.md §5, §6.3, §7):
+
+  DIR/checkpoint                      the newest checkpoint (a signed note)
+  DIR/checkpoints                     the checkpoint history with consistency proofs
+                                      (what GET /checkpoints answers)
+  DIR/vkeys, DIR/.well-known/aegislog/vkeys
+                                      the log's note verifier keys
+  DIR/tile/<L>/<N>[.p/<W>]            the root log's tiles, for every checkpoint size
+  DIR/tile/entries/<N>[.p/<W>]        its entry bundles (head hashes)
+
+Tenant logs are private: only those named with --tenant are copied, with a key
+that may read them (--api-key, or the AEGISLOG_API_KEY environment variable):
+
+  DIR/logs/<ID>/heads                 the tenant's heads (NDJSON, as GET /logs/<ID>/heads)
+  DIR/logs/<ID>/tile/...              its tiles and entry bundles, for every head size
+
+Tiles are immutable, so a file that exists is kept, not fetched again. The
+checkpoint and history are written last (each by an atomic rename): a reader
+never finds a checkpoint whose tiles are missing.
+
+  --from URL    the server (its root URL, as clients use it)
+  --to DIR      the mirror folder (made if missing)
+  --since SEQ   incremental: DIR already holds checkpoints 0..SEQ-1 (from an
+                earlier run); fetch the history from SEQ on, and tiles for the
+                checkpoints and heads since
+  --tenant ID   also mirror this tenant log (repeatable)
+  --api-key KEY a key with read scope on those tenants
+
+Exit status: 0 mirrored, 2 the mirror could not be made (bad usage, the server
+unreachable or refusing, a folder that cannot be written).`;
+
+const options = {
+  from: { type: 'string' },
+  to: { type: 'string' },
+  since: { type: 'string' },
+  tenant: { type: 'string', multiple: true },
+  'api-key': { type: 'string' },
+} as const;
+
+/** Answers are paged by the server (GET /checkpoints: 1000 at most). */
+const HISTORY_PAGE = 1000;
+
+export const mirrorCommand: Command = {
+  name: 'mirror',
+  summary: 'copy a log\'s tiles, checkpoints and vkeys into a folder for static hosting',
+  usage: USAGE,
+  run: (args, io: AuditorIO) =>
+    runChecked({ name: 'mirror', options, positionals: { min: 0, max: 0 } }, args, io, async (values) => {
+      if (values.from === undefined || values.to === undefined) throw new InputError('--from URL and --to DIR are required (see aegislog mirror --help)');
+      let base: URL;
+      try {
+        base = new URL(values.from.endsWith('/') ? values.from : `${values.from}/`);
+      } catch {
+        throw new InputError(`--from ${values.from} is not a URL`);
+      }
+      const since = values.since === undefined ? 0 : Number(values.since);
+      if (!Number.isSafeInteger(since) || since < 0 || (values.since !== undefined && !/^\d+$/.test(values.since))) throw new InputError('--since must be a checkpoint count (0 or more)');
+      const tenants = values.tenant ?? [];
+      const apiKey = values['api-key'] ?? process.env.AEGISLOG_API_KEY;
+      if (tenants.length > 0 && apiKey === undefined) throw new InputError('--tenant needs --api-key (or AEGISLOG_API_KEY) with read scope');
+      const report = await mirror({ base, dir: values.to, since, tenants, apiKey, fetch: io.fetch ?? fetch });
+      io.out(
+        [
+          `mirrored ${report.checkpoints} checkpoints of ${report.origin} (root log size ${report.rootSize}) into ${values.to}`,
+          ...report.tenants.map((t) => `  tenant ${t.tenantId}: ${t.heads} heads, log size ${t.size}`),
+          `  ${report.written} files written, ${report.kept} kept`,
+        ].join('\n'),
+      );
+      return EXIT.ok;
+    }),
+};
+
+export interface MirrorOptions {
+  base: URL;
+  dir: string;
+  since: number;
+  tenants: readonly string[];
+  apiKey?: string;
+  fetch: typeof fetch;
+}
+
+export interface MirrorReport {
+  origin: string;
+  checkpoints: number;
+  rootSize: number;
+  tenants: { tenantId: string; heads: number; size: number }[];
+  written: number;
+  kept: number;
+}
+
+export async function mirror(options: MirrorOptions): Promise<MirrorReport> {
+  const { dir, since } = options;
+  const counts = { written: 0, kept: 0 };
+  const get = async (path: string, key = false): Promise<Response> => {
+    const url = new URL(path, options.base);
+    let response: Response;
+    try {
+      response = await options.fetch(url, { headers: key && options.apiKey ? { 'x-api-key': options.apiKey } : {} });
+    } catch (error) {
+      throw new InputError(`cannot fetch ${url}: ${(error as Error).message}`);
+    }
+    if (!response.ok) throw new InputError(`${url} answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
+    return response;
+  };
+
+  const history = await readHistory(options, since, get);
+  const entries = history.checkpoints;
+  const latest = entries.at(-1)!;
+  // Heads that entered the root log before checkpoint `since` were mirrored by the earlier run.
+  const oldRootSize = since === 0 ? 0 : entries[since - 1]!.tree_size;
+
+  const copyTiles = async (prefix: string, sizes: readonly number[], key: boolean) => {
+    if (sizes.length === 0) return;
+    // A smaller tree's full tiles are the largest one's; each size adds its partial tiles.
+    const tiles = [...tilesOf(Math.max(...sizes)).filter((t) => t.width === TILE_WIDTH), ...sizes.flatMap(partialTilesOf)];
+    const done = new Set<string>();
+    for (const ref of tiles.flatMap((t): TileRef[] => (t.level === 0 ? [t, { ...t, level: 'entries' }] : [t]))) {
+      const path = `${prefix}${tilePath(ref)}`;
+      if (done.has(path)) continue;
+      done.add(path);
+      if (await exists(join(dir, path))) {
+        counts.kept++;
+        continue;
+      }
+      const bytes = new Uint8Array(await (await get(path, key)).arrayBuffer());
+      const expected = ref.level === 'entries' ? 34 * ref.width : ref.width === TILE_WIDTH ? TILE_BYTES : 32 * ref.width;
+      if (bytes.length !== expected) throw new InputError(`${path} has ${bytes.length} bytes, not ${expected}`);
+      await put(join(dir, path), bytes);
+      counts.written++;
+    }
+  };
+
+  await copyTiles('', entries.slice(since).map((c) => c.tree_size), false);
+
+  const tenants: MirrorReport['tenants'] = [];
+  for (const tenantId of options.tenants) {
+    const prefix = `logs/${encodeURIComponent(tenantId)}/`;
+    const text = await (await get(`${prefix}heads`, true)).text();
+    // Only heads in the mirrored root log: one sealed since the history was read waits for the next run.
+    const lines = text.split('\n').filter(Boolean).filter((line) => (JSON.parse(line) as { head_index: number }).head_index < latest.tree_size);
+    const heads = lines.map((line) => JSON.parse(line) as { tenant_head: TenantHead; head_index: number });
+    await copyTiles(prefix, heads.filter((h) => h.head_index >= oldRootSize).map((h) => h.tenant_head.tree_size), true);
+    await put(join(dir, prefix, 'heads'), lines.map((l) => `${l}\n`).join(''));
+    tenants.push({ tenantId, heads: heads.length, size: heads.at(-1)?.tenant_head.tree_size ?? 0 });
+    counts.written++;
+  }
+
+  const vkeys = await (await get('.well-known/aegislog/vkeys')).text();
+  await put(join(dir, 'vkeys'), vkeys);
+  await put(join(dir, '.well-known/aegislog/vkeys'), vkeys);
+  await put(join(dir, 'checkpoints'), `${JSON.stringify(history)}\n`);
+  await put(join(dir, 'checkpoint'), latest.note);
+  counts.written += 4;
+  return { origin: history.origin, checkpoints: entries.length, rootSize: latest.tree_size, tenants, ...counts };
+}
+
+/** The whole history: the mirror's first `since` entries, then the server's from there on, each with its consistency proof. */
+async function readHistory(options: MirrorOptions, since: number, get: (path: string) => Promise<Response>): Promise<CheckpointHistory> {
+  let kept: HistoryEntry[] = [];
+  let origin: string | undefined;
+  if (since > 0) {
+    let saved: CheckpointHistory;
+    try {
+      saved = JSON.parse(await readFile(join(options.dir, 'checkpoints'), 'utf8')) as CheckpointHistory;
+    } catch (error) {
+      throw new InputError(`--since ${since}: cannot read the mirror's history ${join(options.dir, 'checkpoints')}: ${(error as Error).message}`);
+    }
+    if (saved.checkpoints.length < since) throw new InputError(`--since ${since}: the mirror holds only ${saved.checkpoints.length} checkpoints`);
+    kept = saved.checkpoints.slice(0, since);
+    origin = saved.origin;
+  }
+  // From the last kept one, so that the first new entry comes with its consistency proof from it.
+  let from = Math.max(since - 1, 0);
+  const fetched: HistoryEntry[] = [];
+  for (;;) {
+    const page = (await (await get(`checkpoints?from=${from}&to=${from + HISTORY_PAGE}`)).json()) as CheckpointHistory;
+    if (origin !== undefined && page.origin !== origin) throw new InputError(`the server's log is ${page.origin}, the mirror's ${origin}`);
+    origin = page.origin;
+    // Each page is a history of its own: its first entry has no proof; the one before it (the previous page's last) gives it.
+    const [first, ...rest] = page.checkpoints;
+    if (!first) break;
+    if (fetched.length > 0 || since > 0) {
+      const before = fetched.at(-1) ?? kept.at(-1)!;
+      if (first.period_start !== before.period_start || first.tree_size !== before.tree_size) {
+        throw new InputError(`checkpoint ${from} differs from the one mirrored before: the server's history is not the mirror's`);
+      }
+    } else fetched.push(first);
+    fetched.push(...rest);
+    if (rest.length === 0) break;
+    from += rest.length;
+  }
+  const checkpoints = [...kept, ...fetched];
+  if (checkpoints.length === 0) throw new InputError(`${new URL('checkpoints', options.base)} has no checkpoint yet: nothing is sealed`);
+  return { v: 2, origin: origin!, checkpoints };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Written beside, then renamed over: a static host serves the old file or the new
+ * one, never half of one, and a run that dies leaves no half tile that a later run
+ * would keep as it is.
+ */
+async function put(path: string, data: Uint8Array | string): Promise<void> {
+  const temp = `${path}.${process.pid}.tmp`;
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(temp, data);
+    await rename(temp, path);
+  } catch (error) {
+    throw new InputError(`cannot write ${path}: ${(error as Error).message}`);
+  }
+}
