@@ -123,6 +123,8 @@ for (const path of ['fetchLater', 'beacon'] as const) {
 
     await page.goto(`${stack.app.url}/e2e/pages/blank.html`);
     await expectStoredOnce(stack, ids);
+    // The API notes a delivery once it has read the server's answer: a moment after the store has the events.
+    await expect.poll(() => stack.api.deliveries.length).toBeGreaterThan(0);
     const atExit = stack.api.deliveries.map((d) => d.route);
     expect(new Set(atExit)).toEqual(new Set([path === 'fetchLater' ? '/ingest/batch' : '/beacon']));
 
