@@ -1,14 +1,15 @@
 /**
- * Tile sources over a store. Full tiles never change, so a small cache of them
+ * Tile sources over a store. Tiles never change (a partial one is named by its width), so a small cache of them
  * serves the upper levels of every proof from memory: a proof in a log of 10^7
  * entries then reads one level-0 tile (and the partial edge) from the store.
  */
 import type { TileWrite } from '../tlog/tile-append.js';
 import type { TileSource } from '../tlog/tile-proofs.js';
-import { TILE_WIDTH, type TileRef } from '../tlog/tiles.js';
+import type { TileRef } from '../tlog/tiles.js';
 import type { LogName, Store } from './types.js';
 
-const tileKey = (log: LogName, ref: TileRef) => `${log}\u0000${ref.level}/${ref.index}`;
+// A partial tile of a given width never changes either: its width is part of the key.
+const tileKey = (log: LogName, ref: TileRef) => `${log}\u0000${ref.level}/${ref.index}/${ref.width}`;
 
 /** Tiles of one log, read from the store. */
 export function storeTiles(store: Store, log: LogName, cache?: TileCache): TileSource {
@@ -25,7 +26,7 @@ export function storeTiles(store: Store, log: LogName, cache?: TileCache): TileS
         const read = await store.readTiles(log, missing.map((i) => refs[i]!));
         missing.forEach((i, j) => {
           out[i] = read[j]!;
-          if (cache && read[j]!.length === 32 * TILE_WIDTH) cache.set(tileKey(log, refs[i]!), read[j]!);
+          if (cache && read[j]!.length >= 32 * refs[i]!.width) cache.set(tileKey(log, refs[i]!), read[j]!);
         });
       }
       return out;
@@ -46,7 +47,7 @@ export function overlaySource(writes: readonly TileWrite[], base: TileSource): T
   };
 }
 
-/** A least-recently-used cache of full tiles (8 KiB each). */
+/** A least-recently-used cache of tiles (8 KiB at most each). */
 export class TileCache {
   private readonly map = new Map<string, Uint8Array>();
   constructor(private readonly capacity = 4096) {}

@@ -151,7 +151,7 @@ async function subtreeHashes(size: number, subtrees: readonly Subtree[], source:
     if (!(data instanceof Uint8Array) || data.length < 32 * tile.width) {
       throw new AegisLogError(ErrorCode.TileInvalid, `${tilePath(tile)} is missing or shorter than ${tile.width} hashes`);
     }
-    out.set(id, perfectRoot(data, first, count));
+    out.set(id, cachedRoot(data, tile.width, first, count));
   }
   return out;
 }
@@ -165,6 +165,43 @@ export function perfectRoot(tile: Uint8Array, first: number, count: number): Uin
     for (let i = 0; i < width / 2; i++) nodeWords(words, 16 * i, words, 16 * i + 8, words, 8 * i);
   }
   return wordsToBytes(words, 0);
+}
+
+/**
+ * `perfectRoot` for a tile of `width` hashes, whose bytes never change: the tile is
+ * hashed whole once (its width − 1 interior nodes, about what one proof into it
+ * costs anyway) and the nodes kept beside the very bytes object. The upper tiles
+ * that every proof shares, and any tile a cache holds, are then never hashed again.
+ */
+function cachedRoot(tile: Uint8Array, width: number, first: number, count: number): Uint8Array {
+  if (count === 1) return perfectRoot(tile, first, count);
+  let tree = treeOf.get(tile);
+  if (!tree || tree.width < width) treeOf.set(tile, (tree = tileTree(tile, width)));
+  return wordsToBytes(tree.nodes, 8 * (tree.levelStart[Math.log2(count)]! + first / count));
+}
+
+/** The hashed trees of tiles, by the tile's bytes object (dropped with it). */
+const treeOf = new WeakMap<Uint8Array, { width: number; nodes: Int32Array; levelStart: number[] }>();
+
+/**
+ * Every perfect subtree root of the first `width` hashes of a tile, as words, level
+ * by level: the hashes, then ⌊width/2⌋ parents, and so on up to one node.
+ */
+function tileTree(tile: Uint8Array, width: number): { width: number; nodes: Int32Array; levelStart: number[] } {
+  const levelStart = [0];
+  let total = width;
+  for (let w = width; w > 1; w = Math.floor(w / 2)) {
+    levelStart.push(total);
+    total += Math.floor(w / 2);
+  }
+  const nodes = new Int32Array(8 * total);
+  for (let i = 0; i < width; i++) bytesToWords(tile.subarray(32 * i, 32 * i + 32), nodes, 8 * i);
+  for (let level = 0, w = width; w > 1; level++, w = Math.floor(w / 2)) {
+    const from = levelStart[level]!;
+    const to = levelStart[level + 1]!;
+    for (let i = 0; i < Math.floor(w / 2); i++) nodeWords(nodes, 8 * (from + 2 * i), nodes, 8 * (from + 2 * i + 1), nodes, 8 * (to + i));
+  }
+  return { width, nodes, levelStart };
 }
 
 const EMPTY_ROOT = Uint8Array.from([

@@ -146,3 +146,20 @@ describe('tiles grown by appends give the roots and proofs of RFC 9162', () => {
     expect(() => createTreeBuilder({ size: 3, frontier: [new Uint8Array(32)] })).toThrow(expect.objectContaining({ code: 'ERR_PROOF_INVALID' }));
   });
 });
+
+describe('hashed tiles kept beside their bytes', () => {
+  test('a source that hands out the same tile objects, longer than asked, proves the same at every size', async () => {
+    const total = 70_000;
+    const { blobs } = tiledLog(total);
+    // As a cache does: the very same object each time, whatever width is asked (a full tile serves its prefixes).
+    const source: TileSource = { read: async (refs) => refs.map((r) => blobs.get(`${r.level}/${r.index}`)!) };
+    const leaves = Array.from({ length: total }, (_, i) => data(i));
+    // Growing sizes: a tile first hashed at a small width is hashed again when a larger width is asked.
+    for (const size of [1, 3, 100, 255, 256, 257, 600, 65_535, 65_536, 65_537, total]) {
+      for (const index of new Set([0, size >> 1, size - 1])) {
+        expect(await inclusionFromTiles(index, size, source)).toEqual(inclusionProof(index, leaves.slice(0, size)));
+      }
+      expect(await rootFromTiles(size, source)).toEqual(merkleRoot(leaves.slice(0, size)));
+    }
+  });
+});
