@@ -24,7 +24,8 @@ export interface DurableObjectStoreOptions {
 type Remote<M> = { [K in keyof M]: M[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never };
 
 function remote<M>(object: () => LogObject): Remote<M> {
-  return new Proxy({} as Remote<M>, { get: (_target, method: string) => (...args: unknown[]) => callLogObject(object(), method, args) });
+  // Not thenable, so that it may be returned from an async function.
+  return new Proxy({} as Remote<M>, { get: (_target, method: string) => (method === 'then' ? undefined : (...args: unknown[]) => callLogObject(object(), method, args)) });
 }
 
 export function durableObjectStore(options: DurableObjectStoreOptions): Store {

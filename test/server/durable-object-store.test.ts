@@ -3,16 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll } from 'vitest';
-import { durableObjectStore } from '../../src/server/index.js';
-import type { LogObject } from '../../src/server/index.js';
+import type { LogObject, Store } from '../../src/server/index.js';
+import { callLogObject } from '../../src/server/log-object-wire.js';
 import { bundleWorker } from '../edge/workerd.js';
 import { storeConformance } from './store-conformance.js';
 
 /**
- * durableObjectStore against its log objects in real workerd (miniflare): Durable
- * Objects with SQLite storage persisted in a temp folder. The store itself runs here
- * and reaches each object through the fixture Worker, as a front Worker would.
- * "Reopen" disposes of workerd and starts a new one on the same folder.
+ * durableObjectStore in real workerd (miniflare): the store runs in the fixture
+ * Worker, as a front Worker runs it, over Durable Objects with SQLite storage
+ * persisted in a temp folder; each Store call of the suite is one request to that
+ * Worker. "Reopen" disposes of workerd and starts a new one on the same folder.
  */
 let dir: string;
 let script: string;
@@ -40,16 +40,19 @@ afterAll(async () => {
 });
 
 let stores = 0;
-const object = (path: string): LogObject => ({
-  fetch: async (request) => {
-    const response = await mf!.dispatchFetch(`http://do.test/${path}`, { method: 'POST', body: await request.text() });
-    return new Response(await response.text(), { status: response.status });
-  },
-});
-const storeNamed = (name: string) =>
-  durableObjectStore({ root: () => object(`root/${name}`), tenant: (id) => object(`tenant/${name}/${encodeURIComponent(id)}`) });
+/** The store `name` in workerd: every method one request to the fixture Worker (a function argument, append's sha256, stays here). */
+const storeNamed = (name: string): Store => {
+  const worker: LogObject = {
+    fetch: async (request) => {
+      const response = await mf!.dispatchFetch(`http://do.test/store/${encodeURIComponent(name)}`, { method: 'POST', body: await request.text() });
+      return new Response(await response.text(), { status: response.status });
+    },
+  };
+  // Not thenable: the store is returned from async functions.
+  return new Proxy({} as Store, { get: (_target, method: string) => (method === 'then' ? undefined : (...args: unknown[]) => callLogObject(worker, method, args)) });
+};
 
-storeConformance('durableObjectStore (Durable Objects with SQLite storage in workerd)', async () => {
+storeConformance('durableObjectStore in workerd (Durable Objects with SQLite storage)', async () => {
   const name = `store-${++stores}`;
   return {
     store: storeNamed(name),
