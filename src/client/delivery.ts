@@ -1,7 +1,7 @@
 import type { AegisLogError } from '../protocol/errors.js';
 import type { Receipt } from '../protocol/types.js';
 import { DEAD, QUEUED, type DeadLetterError, type QueueEntry } from '../queue/types.js';
-import { AegisLogHttpError } from '../protocol/errors.js';
+import { AegisLogHttpError, httpErrorCode } from '../protocol/errors.js';
 import { backoffDelay, exchange, sleep } from '../transport/http.js';
 import type { ClientConfig, LockManagerLike } from './options.js';
 import { keysAfter } from './event.js';
@@ -179,7 +179,8 @@ export class Delivery {
     await this.#remove(entries);
     this.#cfg.counts.deadLettered += entries.length;
     this.#result.deadLettered += entries.length;
-    this.#cfg.report(error instanceof AegisLogHttpError ? error : new AegisLogHttpError(code, message, status ?? 0, { field }), entries.map((e) => e.event_id));
+    const reported = error instanceof AegisLogHttpError ? error : new AegisLogHttpError(httpErrorCode(code), message, status ?? 0, { field, serverCode: code });
+    this.#cfg.report(reported, entries.map((e) => e.event_id));
     return undefined;
   }
 

@@ -4,10 +4,10 @@
  * as a JSON path such as `$.model_context.model_version`.
  */
 export class AegisLogError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly field: string | undefined;
 
-  constructor(code: string, message: string, options?: { field?: string; cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { field?: string; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AegisLogError';
     this.code = code;
@@ -17,19 +17,24 @@ export class AegisLogError extends Error {
 
 /** Input that breaks PROTOCOL.md or the event schema. Never queued, sent or stored. */
 export class AegisLogValidationError extends AegisLogError {
-  constructor(code: string, message: string, field: string, cause?: unknown) {
+  constructor(code: ErrorCode, message: string, field: string, cause?: unknown) {
     super(code, message, { field, cause });
     this.name = 'AegisLogValidationError';
   }
 }
 
-/** Stable error codes. Callers switch on these, never on messages. */
+/**
+ * Stable error codes: the closed list of every `code` an `AegisLogError` carries
+ * (docs/errors.md has one table of these and of the wire codes). Callers switch
+ * on these, never on messages. Each constant's name is its code in PascalCase.
+ */
 export const ErrorCode = {
   /** A value that RFC 8785 or PROTOCOL.md §1 cannot encode. */
   JcsInvalid: 'ERR_JCS_INVALID',
   Base64url: 'ERR_BASE64URL',
   DerInvalid: 'ERR_DER_INVALID',
-  SignatureInvalid: 'ERR_SIGNATURE_FORMAT',
+  /** A signature of the wrong length or shape (raw P1363 or DER). */
+  SignatureFormat: 'ERR_SIGNATURE_FORMAT',
   KeyInvalid: 'ERR_KEY_INVALID',
   HashLength: 'ERR_HASH_LENGTH',
   TimeInvalid: 'ERR_TIME_INVALID',
@@ -66,19 +71,75 @@ export const ErrorCode = {
   QueueStore: 'ERR_QUEUE_STORE',
   Closed: 'ERR_CLOSED',
   Config: 'ERR_CONFIG',
+  // The server's own failures.
+  /** kmsSigner without the optional peer dependency @aws-sdk/client-kms. */
+  KmsUnavailable: 'ERR_KMS_UNAVAILABLE',
+  /** KMS Sign answered without a signature. */
+  KmsSign: 'ERR_KMS_SIGN',
+  /** A store was asked to seal a period that is sealed already. */
+  AlreadySealed: 'ERR_ALREADY_SEALED',
+  /** A checkpoint that does not start where the last one ended. */
+  PeriodOrder: 'ERR_PERIOD_ORDER',
+  /** The wall clock stepped ahead of the monotonic clock; receipts keep the monotonic time (reported through onError). */
+  ClockStep: 'ERR_CLOCK_STEP',
+  /** A SQLite store written by another AegisLog schema (v1, or a newer one). */
+  StoreVersion: 'ERR_STORE_VERSION',
+  /** An ML-DSA-44 cosignature to check without the optional peer dependency @noble/post-quantum. */
+  MlDsaUnavailable: 'ERR_ML_DSA_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** A failed HTTP exchange: `status` is 0 for network errors and timeouts; `code` is the server's own where it gave one. */
+/**
+ * The codes the server and the edge relay send on the wire (`{"error": {"code"}}`,
+ * PROTOCOL.md §7): HTTP-level codes in lowercase, and for bad input the validator's
+ * own `ERR_*` codes, so a refusal reads the same on both sides.
+ */
+export type WireErrorCode =
+  | 'bad_json' | 'bad_request' | 'unauthorized' | 'forbidden' | 'origin_not_allowed' | 'not_found' | 'method_not_allowed'
+  | 'conflict' | 'payload_too_large' | 'unsupported_media_type' | 'request_timeout' | 'headers_too_large' | 'rate_limited'
+  | 'internal' | 'bad_gateway' | 'upstream_refused_key'
+  | 'ERR_SCHEMA_INVALID' | 'ERR_RESERVED_FIELD' | 'ERR_JCS_INVALID' | 'ERR_TOO_DEEP' | 'ERR_TIME_INVALID' | 'ERR_TOO_LARGE';
+
+/** Every `WireErrorCode`, once (the compiler holds the list to the type both ways). */
+export const WIRE_ERROR_CODES = [
+  'bad_json', 'bad_request', 'unauthorized', 'forbidden', 'origin_not_allowed', 'not_found', 'method_not_allowed',
+  'conflict', 'payload_too_large', 'unsupported_media_type', 'request_timeout', 'headers_too_large', 'rate_limited',
+  'internal', 'bad_gateway', 'upstream_refused_key',
+  'ERR_SCHEMA_INVALID', 'ERR_RESERVED_FIELD', 'ERR_JCS_INVALID', 'ERR_TOO_DEEP', 'ERR_TIME_INVALID', 'ERR_TOO_LARGE',
+] as const satisfies readonly WireErrorCode[];
+const everyWireCode: [Exclude<WireErrorCode, (typeof WIRE_ERROR_CODES)[number]>] extends [never] ? true : never = true;
+void everyWireCode;
+
+/** The validator's codes, which the server sends for bad input (literals: the client's bundle never loads ErrorCode). */
+const INPUT_CODES: readonly string[] = ['ERR_SCHEMA_INVALID', 'ERR_RESERVED_FIELD', 'ERR_JCS_INVALID', 'ERR_TOO_DEEP', 'ERR_TIME_INVALID', 'ERR_TOO_LARGE'] satisfies WireErrorCode[];
+
+/** The `code` of an error that a server answered with `serverCode`: that code where it is the validator's (bad input), else `ERR_HTTP`. */
+export function httpErrorCode(serverCode: string | undefined): ErrorCode {
+  return serverCode !== undefined && INPUT_CODES.includes(serverCode) ? (serverCode as ErrorCode) : 'ERR_HTTP';
+}
+
+/**
+ * A failed HTTP exchange: `status` is 0 for network errors and timeouts. `code`
+ * stays in `ErrorCode` (`ERR_HTTP`, `ERR_NETWORK`, `ERR_TIMEOUT`, or the `ERR_*`
+ * code the server gave for bad input); `serverCode` is the server's code as sent.
+ */
 export class AegisLogHttpError extends AegisLogError {
   readonly status: number;
+  /** The `error.code` of the server's answer, as sent (`'conflict'`, `'ERR_SCHEMA_INVALID'` …); undefined when it gave none. */
+  readonly serverCode: WireErrorCode | (string & {}) | undefined;
   /** Milliseconds the server asked to wait (`Retry-After`, capped), when it did. */
   readonly retryAfter: number | undefined;
 
-  constructor(code: string, message: string, status: number, options: { field?: string | undefined; cause?: unknown; retryAfter?: number | undefined } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    status: number,
+    options: { field?: string | undefined; cause?: unknown; retryAfter?: number | undefined; serverCode?: string | undefined } = {},
+  ) {
     super(code, message, options as { field?: string; cause?: unknown });
     this.name = 'AegisLogHttpError';
     this.status = status;
+    this.serverCode = options.serverCode;
     this.retryAfter = options.retryAfter;
   }
 }

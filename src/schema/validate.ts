@@ -1,4 +1,4 @@
-import { AegisLogValidationError } from '../protocol/errors.js';
+import { AegisLogValidationError, type ErrorCode } from '../protocol/errors.js';
 import type { WireEvent } from '../protocol/types.js';
 import {
   CONTEXT_NAMES, CONTEXT_RULES, EVENT_ID, LIMITS, RESERVED_FIELDS, SERVER_FIELDS, TENANT_ID, type ContextName, type FieldRule,
@@ -134,7 +134,7 @@ function checkContextString(value: unknown, name: string, field: string, index: 
 }
 
 /** The error for a context field (or item `index` of it), its path spelled out only now. */
-function bad(name: string, field: string, index: number, why: string, code?: string): AegisLogValidationError {
+function bad(name: string, field: string, index: number, why: string, code?: ErrorCode): AegisLogValidationError {
   return invalid(`${name}.${field}${index < 0 ? '' : `[${index}]`}`, why, code);
 }
 
@@ -191,7 +191,7 @@ function jsonSize(value: unknown, up: JsonPath | undefined, key: string | number
 }
 
 /** A payload value JSON cannot carry, named by its path. */
-function jcs(up: JsonPath | undefined, key: string | number, why: string, code = 'ERR_JCS_INVALID'): AegisLogValidationError {
+function jcs(up: JsonPath | undefined, key: string | number, why: string, code: ErrorCode = 'ERR_JCS_INVALID'): AegisLogValidationError {
   return invalid(pathOf({ up, key }), why, code);
 }
 
@@ -252,6 +252,6 @@ function reserved(key: string): AegisLogValidationError {
   return new AegisLogValidationError('ERR_RESERVED_FIELD', `${key} is a reserved field name; rename this payload key`, key);
 }
 
-export function invalid(field: string, why: string, code = 'ERR_SCHEMA_INVALID'): AegisLogValidationError {
+export function invalid(field: string, why: string, code: ErrorCode = 'ERR_SCHEMA_INVALID'): AegisLogValidationError {
   return new AegisLogValidationError(code, `${field} ${why}`, field);
 }

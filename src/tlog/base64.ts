@@ -1,4 +1,4 @@
-import { AegisLogError, b64uDecode } from '../protocol/index.js';
+import { AegisLogError, b64uDecode, type ErrorCode } from '../protocol/index.js';
 
 const STANDARD = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -7,7 +7,7 @@ const STANDARD = /^[A-Za-z0-9+/]*={0,2}$/;
  * strictly: padding required, no whitespace, no non-zero trailing bits, so that
  * each byte string has one spelling. Errors carry `code` (the caller's format).
  */
-export function b64DecodeStrict(text: string, field: string, code: string): Uint8Array {
+export function b64DecodeStrict(text: string, field: string, code: ErrorCode): Uint8Array {
   if (typeof text !== 'string' || !STANDARD.test(text) || text.length % 4 !== 0) {
     throw new AegisLogError(code, `${field} is not padded standard base64`, { field });
   }

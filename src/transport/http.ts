@@ -1,4 +1,4 @@
-import { AegisLogHttpError } from '../protocol/errors.js';
+import { AegisLogHttpError, httpErrorCode } from '../protocol/errors.js';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -43,9 +43,10 @@ export async function exchange(url: string, init: RequestInit, cfg: HttpConfig):
       // Not the server's JSON (a proxy's error page): the generic message below.
     }
     const retryAfter = retryAfterMs(response.headers.get('retry-after'), cfg.retry.maxRetryAfter);
-    const error = new AegisLogHttpError(detail?.code ?? 'ERR_HTTP', detail?.message ?? `${url} answered HTTP ${status}`, status, {
+    const error = new AegisLogHttpError(httpErrorCode(detail?.code), detail?.message ?? `${url} answered HTTP ${status}`, status, {
       field: detail?.field,
       retryAfter,
+      serverCode: detail?.code,
     });
     return { kind: status === 413 ? 'split' : status === 408 || status === 429 || status >= 500 ? 'retry' : 'refused', error };
   } catch (cause) {

@@ -46,10 +46,10 @@ export async function signatureFailure(input: VerifySignatureInput): Promise<str
   }
   const { message, digest } = input;
   if ((message === undefined) === (digest === undefined)) {
-    throw new AegisLogError(ErrorCode.SignatureInvalid, 'give exactly one of message and digest', { field: 'message' });
+    throw new AegisLogError(ErrorCode.SignatureFormat, 'give exactly one of message and digest', { field: 'message' });
   }
   if (message !== undefined && !(message instanceof Uint8Array)) {
-    throw new AegisLogError(ErrorCode.SignatureInvalid, 'message must be a Uint8Array', { field: 'message' });
+    throw new AegisLogError(ErrorCode.SignatureFormat, 'message must be a Uint8Array', { field: 'message' });
   }
   if (digest !== undefined && !(digest instanceof Uint8Array && digest.length === 32)) {
     throw new AegisLogError(ErrorCode.HashLength, 'digest must be a 32-byte SHA-256', { field: 'digest' });
@@ -78,9 +78,9 @@ export function selectKey(keys: readonly VerifyKey[], kid: string | undefined): 
 
 function decodeSignature(signature: Uint8Array | string, format: 'der' | 'raw'): Uint8Array {
   const bytes = typeof signature === 'string' ? b64uDecode(signature, 'signature') : signature;
-  if (!(bytes instanceof Uint8Array)) throw new AegisLogError(ErrorCode.SignatureInvalid, 'signature must be bytes or base64url text');
+  if (!(bytes instanceof Uint8Array)) throw new AegisLogError(ErrorCode.SignatureFormat, 'signature must be bytes or base64url text');
   if (format === 'der') return derToRaw(bytes);
-  if (format !== 'raw') throw new AegisLogError(ErrorCode.SignatureInvalid, `unknown signature format "${String(format)}"`);
+  if (format !== 'raw') throw new AegisLogError(ErrorCode.SignatureFormat, `unknown signature format "${String(format)}"`);
   checkRawSignature(bytes);
   return bytes;
 }
