@@ -3,7 +3,7 @@
 // version-1 checkpoint chain as a timeline.
 import type { CheckpointV1, EvidenceBundle, EvidenceBundleV1 } from '../../src/protocol/index.js';
 import type { ChainReport, CheckName, EvidenceReport } from '../../src/verify/index.js';
-import { complianceOf } from '../../src/server/compliance.js';
+import { complianceOf } from '../../src/verify/compliance.js';
 import { h, pill, short } from '../shared/dom.js';
 
 const CHECKS_V1: ReadonlyArray<[CheckName | 'bundle', string]> = [

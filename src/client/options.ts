@@ -1,9 +1,9 @@
 import { AegisLogError } from '../protocol/errors.js';
-import type { Receipt } from '../protocol/types.js';
+import type { Receipt, WireEvent } from '../protocol/types.js';
 import { indexedDBQueue } from '../queue/indexeddb.js';
 import { memoryQueue } from '../queue/memory.js';
 import type { QueueStore } from '../queue/types.js';
-import type { EvidenceReport } from '../verify/index.js';
+import type { ComplianceBlock, EvidenceReport, PublicKeyInput } from '../verify/index.js';
 import type { BeaconLike, FetchLaterLike } from '../transport/exit.js';
 import type { FetchLike } from '../transport/http.js';
 import type { HttpConfig, RetryPolicy } from '../transport/http.js';
@@ -45,7 +45,7 @@ export interface AegisLogOptions {
   /** One flusher per queue across tabs: `false` disables it; an object replaces `navigator.locks`. */
   locks?: false | LockManagerLike;
   /** Trusted keys (PEM, JWK, JWKS, or a list): recordSync and verify then check receipt signatures locally. */
-  publicKeys?: unknown;
+  publicKeys?: PublicKeyInput | readonly PublicKeyInput[];
   /**
    * Backoff of the delivery loop and of recordSync/verify. Defaults: 5 attempts
    * after the first, base 500 ms, ceiling 30000 ms, Retry-After capped at 60000 ms.
@@ -70,23 +70,43 @@ export interface ClientStats {
   deadLettered: number;
 }
 
+/**
+ * The server's `/verify` answer (PROTOCOL.md §7; wire fields, snake_case as sent),
+ * plus `local` when the client checked the evidence itself. For an unknown id,
+ * `{ status: 'not_found', event_id }` and nothing else.
+ */
 export interface VerificationResult {
   status: 'verified' | 'pending' | 'invalid' | 'not_found';
   event_id?: string;
-  event?: Record<string, unknown>;
+  event?: WireEvent;
+  receipt?: Receipt;
   cryptographic_proof?: {
     kms_signature_valid: boolean;
+    digest_valid?: boolean;
     digest_b64url: string;
     signature_b64url: string;
     key_id: string;
     signing_alg: string;
+    received_at?: string;
   };
-  merkle_linkage?: Record<string, unknown> | null;
-  compliance?: Record<string, unknown>;
+  /** Where the receipt sits in the sealed log; null until its period is sealed. */
+  merkle_linkage?: {
+    period_start: string;
+    period_end: string;
+    leaf_index?: number;
+    tree_size: number;
+    tenant_root_hash: string;
+    head_index?: number;
+    root_log_size?: number;
+    global_root_hash: string | null;
+    checkpoint_signature_valid: boolean;
+  } | null;
+  compliance?: ComplianceBlock;
+  /** The server's own run of the offline checks, by name (a convenience: `local` is the check that counts). */
+  checks?: Record<string, { status: 'passed' | 'failed' | 'skipped'; reason?: string }>;
   verified_at?: string;
   /** With `publicKeys`: the evidence bundle checked here against the pinned keys, by `aegislog/verify`, not taken on the server's word. */
   local?: EvidenceReport;
-  [field: string]: unknown;
 }
 
 /** The options resolved once, shared by the client's parts (delivery loop, recordSync, verify). */
@@ -95,7 +115,7 @@ export interface ClientConfig extends HttpConfig {
   tenantId: string;
   headers: Record<string, string>;
   store: QueueStore;
-  publicKeys: unknown;
+  publicKeys: PublicKeyInput | readonly PublicKeyInput[] | undefined;
   batchSize: number;
   maxQueueSize: number;
   /** Delivery counters, shown by stats(). `stored` is the queue store's size as last known (all tabs or isolates). */

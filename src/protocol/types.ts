@@ -1,7 +1,7 @@
 /** Wire shapes of PROTOCOL.md. Wire data keeps its snake_case names. */
 
-export const SIGNING_ALG = 'ECDSA_SHA_256' as const;
-export type SigningAlg = typeof SIGNING_ALG;
+export type SigningAlg = 'ECDSA_SHA_256';
+export const SIGNING_ALG: SigningAlg = 'ECDSA_SHA_256';
 
 /** An event as sent and digested (§2): reserved fields plus the caller's payload at the top level. */
 export interface WireEvent {

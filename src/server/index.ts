@@ -17,8 +17,9 @@ export type { WitnessConfig, WitnessStatus } from './witness-client.js';
 export type {
   AppendOutcome, AppendRequest, GrownLog, LogName, NewEntry, SealCommit, Signer, Store, StoredCheckpoint, StoredHead, StoredRecord,
 } from './types.js';
-export { complianceOf } from './compliance.js';
-export type { ComplianceBlock } from './compliance.js';
+// complianceOf lives with the verifier (pages use it too); re-exported here, where it was first.
+export { complianceOf } from '../verify/compliance.js';
+export type { ComplianceBlock } from '../verify/compliance.js';
 export { durableObjectStore } from './durable-object-store.js';
 export type { DurableObjectStoreOptions } from './durable-object-store.js';
 export { rootLogObject, tenantLogObject } from './log-objects.js';

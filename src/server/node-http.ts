@@ -53,7 +53,8 @@ export interface NodeServerHandle {
   close(graceMs?: number): Promise<void>;
 }
 
-type FetchHandler = (request: Request) => Promise<Response>;
+/** What `listen` serves: a Web-standard fetch handler, such as `createServer`'s. */
+export type FetchHandler = (request: Request) => Promise<Response>;
 
 /** Runs a fetch handler on `node:http`. */
 export async function listen(handler: FetchHandler, options: ListenOptions = {}): Promise<NodeServerHandle> {

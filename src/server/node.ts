@@ -10,14 +10,19 @@ import { AegisLogError } from '../protocol/errors.js';
 import { kmsSigner as webKmsSigner, type KmsSdk, type KmsSignerOptions } from './signers/kms.js';
 import type { Signer } from './types.js';
 
-export * from './index.js';
-export { nodeSha256 } from './node-crypto.js';
+// Everything of the Web entry (./index.ts) but what Node overrides below: createServer, localSigner, kmsSigner.
+// Named exports only (docs/contributing.md); reviewed in api/aegislog-server.api.md.
+export { DEFAULT_LIMITS, ROOT_LOG, complianceOf, generateSigningJwk, memoryStore } from './index.js';
+export type {
+  AegisServer, ApiKeyConfig, AppendOutcome, AppendRequest, ComplianceBlock, GrownLog, KmsClientLike, KmsSdk, KmsSignerOptions, Limits,
+  LocalSignerOptions, LogName, NewEntry, SealCommit, ServerOptions, Signer, Store, StoredCheckpoint, StoredHead, StoredRecord,
+} from './index.js';
 
 /** `createServer` with node:crypto's SHA-256 (the Web entry's pure-JS one is the slower part of every receipt in Node). */
 export function createServer(options: ServerOptions): AegisServer {
   return webCreateServer({ sha256: nodeSha256, ...options });
 }
-export { localSigner, loadOrCreateSigningJwk, readSigningJwk, KEY_FILE } from './key-file.js';
+export { localSigner, readSigningJwk } from './key-file.js';
 export { loadOrCreateNoteKey, readNoteKeyFile, writeNoteKeyFile, NOTE_KEY_FILE } from './note-key-file.js';
 
 /** `kmsSigner` that loads the optional peer `@aws-sdk/client-kms` itself when `sdk` is not given. */
@@ -36,5 +41,5 @@ export type { SqliteStoreOptions } from './sqlite-store.js';
 export { postgresStore } from './postgres-store.js';
 export type { PostgresStoreOptions } from './postgres-store.js';
 export { DEFAULT_HTTP_LIMITS, listen } from './node-http.js';
-export type { HttpLimits, ListenOptions, NodeServerHandle } from './node-http.js';
+export type { FetchHandler, HttpLimits, ListenOptions, NodeServerHandle } from './node-http.js';
 export { staticResponse } from './node-static.js';

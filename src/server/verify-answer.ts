@@ -4,7 +4,7 @@ import { leafHash, verifyInclusion } from '../tlog/merkle.js';
 import { importPublicKey, verifySignature } from '../verify/index.js';
 import type { KeyInput } from '../verify/index.js';
 import { verifyNote } from '../verify/notes.js';
-import { complianceOf } from './compliance.js';
+import { complianceOf } from '../verify/compliance.js';
 
 type Outcome = { status: 'passed' | 'failed' | 'skipped'; reason?: string };
 

@@ -1,14 +1,26 @@
 /**
  * Entry "aegislog/verify": check evidence offline with nothing but the evidence
  * and a pinned public key, in a browser, an edge function or Node.
- * The protocol layer is re-exported whole: auditors need its hashes, JCS and codecs.
+ * Named exports only (docs/contributing.md); reviewed in api/aegislog-verify.api.md.
+ * From the protocol layer, what an auditor recomputes: hashes of each statement,
+ * JCS, base64url, DER <-> P1363, times, and the wire types.
  */
-export * from '../protocol/index.js';
+export {
+  AegisLogError, AegisLogValidationError, ErrorCode, type WireErrorCode,
+  canonicalize, canonicalBytes, type CanonicalizeOptions,
+  b64uEncode, b64uDecode, derToRaw, rawToDer, formatTime, parseTime, jwkThumbprint, type EcPublicJwk,
+  eventDigest, receiptStatementOf, receiptHash, tenantHeadOf, tenantHeadHash, checkpointStatementOf, checkpointHash,
+  SIGNING_ALG, type SigningAlg, type WireEvent, type ReceiptStatement, type Receipt,
+  type TenantHeadV1, type CheckpointStatementV1, type CheckpointV1, type InclusionProofV1, type EvidenceBundleV1,
+  type TenantHead, type ProofWire, type ConsistencyWire, type EvidenceBundle,
+  type ExportHeader, type ExportLine, type HistoryEntry, type CheckpointHistory, type HeadLine,
+} from '../protocol/index.js';
+export { complianceOf, type ComplianceBlock } from './compliance.js';
 export {
   HASH_SIZE, leafHash, nodeHash, merkleRoot, inclusionProof, verifyInclusion, verifyConsistency,
   type InclusionClaim, type ConsistencyClaim,
 } from '../tlog/merkle.js';
-export { importPublicKey, flattenKeys, type VerifyKey, type KeyInput, type ImportKeyOptions } from './keys.js';
+export { importPublicKey, flattenKeys, type VerifyKey, type KeyInput, type PublicKeyInput, type ImportKeyOptions } from './keys.js';
 export { verifySignature, selectKey, type VerifySignatureInput, type Backend } from './ecdsa.js';
 export { verifyCheckpointChain, type ChainReport, type ChainOptions } from './chain.js';
 export { auditPeriod, type AuditOptions, type AuditReport, type AuditProblem, type AuditTarget } from './audit.js';

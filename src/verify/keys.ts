@@ -51,6 +51,12 @@ export async function importPublicKey(input: unknown, options: ImportKeyOptions 
   throw bad(`cannot read a public key from ${input === null ? 'null' : typeof input}`, '$');
 }
 
+/**
+ * What `importPublicKey` reads: SPKI PEM (or base64 SPKI DER) text, SPKI DER bytes,
+ * a public JWK, a JWKS, or a WebCrypto public key.
+ */
+export type PublicKeyInput = string | Uint8Array | CryptoKey | JsonWebKey | { readonly keys: readonly JsonWebKey[] };
+
 /** Every key of the input as one flat list: `keys` options take this. */
 export type KeyInput = VerifyKey | readonly KeyInput[];
 

@@ -1,5 +1,5 @@
 import type { WireEvent } from '../protocol/index.js';
-import { CONTEXT_NAMES, CONTEXT_RULES } from '../schema/index.js';
+import { CONTEXT_NAMES, CONTEXT_RULES } from '../schema/rules.js';
 
 export interface ComplianceBlock {
   time_machine_defense: boolean;
@@ -13,7 +13,13 @@ export interface ComplianceBlock {
 
 const has = (value: unknown) => value !== undefined && value !== null;
 
-/** The compliance block of `/verify`, flag by flag as PROTOCOL.md §7 defines it. */
+/**
+ * The compliance block of `/verify`, flag by flag as PROTOCOL.md §7 defines it: pure
+ * functions of an event and the checks run on it. It lives with the verifier, below
+ * both the server (which answers `/verify` with it) and the auditor page (which shows
+ * it for bundles it checked itself), so that the two cannot drift apart and no page
+ * bundles server code.
+ */
 export function complianceOf(event: WireEvent, receivedAt: string | undefined, proof: { signature: boolean; sealed: boolean }): ComplianceBlock {
   const policy = event.policy_context ?? {};
   const human = event.human_intervention ?? {};

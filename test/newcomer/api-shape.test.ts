@@ -1,0 +1,66 @@
+// The public API's shape (issue 16): entries export by name what users need and nothing internal;
+// types say what they take (checked by `npm run typecheck`, which covers this file: each
+// expected type error below fails the typecheck the day its line compiles); and the auditor page
+// bundles no server code now that complianceOf lives with the verifier.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import * as client from '../../src/index.js';
+import type { AegisLogOptions, VerificationResult } from '../../src/index.js';
+import * as server from '../../src/server/node.js';
+import * as webServer from '../../src/server/index.js';
+import * as verify from '../../src/verify/index.js';
+import { ROOT } from './project.js';
+
+describe('entries export by name, without internals', () => {
+  const internals = ['jsonSize', 'isPlainObject', 'checkPayloadKeys', 'QUEUED', 'DEAD', 'pathOf', 'hexEncode', 'hexDecode', 'checkRawSignature', 'invalid', 'isTime', 'sha256', 'bytesEqual'];
+
+  it.each([
+    ['aegislog', client],
+    ['aegislog/verify', verify],
+    ['aegislog/server', server],
+    ['aegislog/server (web)', webServer],
+  ] as const)('%s exposes none of the internals the issue lists', (_name, entry) => {
+    expect(internals.filter((name) => name in entry)).toEqual([]);
+  });
+
+  it('no entry source uses export *', () => {
+    for (const file of ['src/index.ts', 'src/verify/index.ts', 'src/server/index.ts', 'src/server/node.ts', 'src/edge/index.ts']) {
+      expect(readFileSync(join(ROOT, file), 'utf8'), file).not.toMatch(/^export \* from/m);
+    }
+  });
+
+  it('complianceOf is the verifier\'s, and aegislog/server still exports it', () => {
+    expect(server.complianceOf).toBe(verify.complianceOf);
+  });
+});
+
+describe('types say what they take', () => {
+  it('publicKeys takes keys, and VerificationResult has no open index signature', () => {
+    const options: AegisLogOptions = { endpoint: 'https://log.example', tenantId: 't', apiKey: 'k', publicKeys: ['-----BEGIN PUBLIC KEY-----…', { kty: 'EC' }] };
+    // @ts-expect-error: a number is not a key
+    const wrong: AegisLogOptions = { ...options, publicKeys: 42 };
+    const result: VerificationResult = { status: 'not_found', event_id: 'e' };
+    // @ts-expect-error: no field the /verify answer does not have
+    void result.kms_signature_valid;
+    expect([options.publicKeys, wrong.publicKeys, result.status]).toEqual([options.publicKeys, 42, 'not_found']);
+  });
+});
+
+describe('the auditor page', () => {
+  it('bundles nothing from src/server', async () => {
+    const result = await build({
+      entryPoints: [join(ROOT, 'demo/auditor/main.ts')],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'browser',
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((p) => p.includes('src/verify/compliance.ts'))).toBe(true);
+    expect(inputs.filter((p) => p.includes('src/server/'))).toEqual([]);
+  });
+});
