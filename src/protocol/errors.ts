@@ -55,7 +55,7 @@ export const ErrorCode = {
   /** A C2SP tlog-policy that breaks its syntax or rules; the message names the line. */
   PolicyInvalid: 'ERR_POLICY_INVALID',
   /** A tlog-witness add-checkpoint body (or 409 answer) that breaks its format. */
-  WitnessRequestInvalid: 'ERR_WITNESS_REQUEST',
+  WitnessRequest: 'ERR_WITNESS_REQUEST',
   // The client's own failures (AegisLogHttpError carries the HTTP status).
   Network: 'ERR_NETWORK',
   Timeout: 'ERR_TIMEOUT',

@@ -39,7 +39,7 @@ export function parseAddCheckpoint(body: string): AddCheckpointRequest {
     const field = `proof line ${i + 1}`;
     if (!/^[A-Za-z0-9+/]{43}=$/.test(line)) throw bad(`${field} is not the base64 of a 32-byte hash`);
     try {
-      return b64DecodeStrict(line, field, ErrorCode.WitnessRequestInvalid);
+      return b64DecodeStrict(line, field, ErrorCode.WitnessRequest);
     } catch (error) {
       throw bad((error as Error).message);
     }
@@ -66,5 +66,5 @@ export function parseTlogSize(body: string): number {
 }
 
 function bad(message: string): AegisLogError {
-  return new AegisLogError(ErrorCode.WitnessRequestInvalid, message, { field: 'body' });
+  return new AegisLogError(ErrorCode.WitnessRequest, message, { field: 'body' });
 }
