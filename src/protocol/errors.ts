@@ -56,6 +56,8 @@ export const ErrorCode = {
   PolicyInvalid: 'ERR_POLICY_INVALID',
   /** A tlog-witness add-checkpoint body (or 409 answer) that breaks its format. */
   WitnessRequest: 'ERR_WITNESS_REQUEST',
+  /** A witness that refused or botched a checkpoint submission (reported through onError; the server retries it). */
+  Witness: 'ERR_WITNESS',
   // The client's own failures (AegisLogHttpError carries the HTTP status).
   Network: 'ERR_NETWORK',
   Timeout: 'ERR_TIMEOUT',
@@ -84,6 +86,10 @@ export const ErrorCode = {
   ClockStep: 'ERR_CLOCK_STEP',
   /** A SQLite store written by another AegisLog schema (v1, or a newer one). */
   StoreVersion: 'ERR_STORE_VERSION',
+  /** The store's database is unreachable or restarting (postgresStore); the server answers 503 `unavailable`. */
+  StoreUnavailable: 'ERR_STORE_UNAVAILABLE',
+  /** postgresStore without the optional peer dependency pg. */
+  PgUnavailable: 'ERR_PG_UNAVAILABLE',
   /** An ML-DSA-44 cosignature to check without the optional peer dependency @noble/post-quantum. */
   MlDsaUnavailable: 'ERR_ML_DSA_UNAVAILABLE',
 } as const;
@@ -97,14 +103,14 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export type WireErrorCode =
   | 'bad_json' | 'bad_request' | 'unauthorized' | 'forbidden' | 'origin_not_allowed' | 'not_found' | 'method_not_allowed'
   | 'conflict' | 'payload_too_large' | 'unsupported_media_type' | 'request_timeout' | 'headers_too_large' | 'rate_limited'
-  | 'internal' | 'bad_gateway' | 'upstream_refused_key'
+  | 'internal' | 'unavailable' | 'bad_gateway' | 'upstream_refused_key'
   | 'ERR_SCHEMA_INVALID' | 'ERR_RESERVED_FIELD' | 'ERR_JCS_INVALID' | 'ERR_TOO_DEEP' | 'ERR_TIME_INVALID' | 'ERR_TOO_LARGE';
 
 /** Every `WireErrorCode`, once (the compiler holds the list to the type both ways). */
 export const WIRE_ERROR_CODES = [
   'bad_json', 'bad_request', 'unauthorized', 'forbidden', 'origin_not_allowed', 'not_found', 'method_not_allowed',
   'conflict', 'payload_too_large', 'unsupported_media_type', 'request_timeout', 'headers_too_large', 'rate_limited',
-  'internal', 'bad_gateway', 'upstream_refused_key',
+  'internal', 'unavailable', 'bad_gateway', 'upstream_refused_key',
   'ERR_SCHEMA_INVALID', 'ERR_RESERVED_FIELD', 'ERR_JCS_INVALID', 'ERR_TOO_DEEP', 'ERR_TIME_INVALID', 'ERR_TOO_LARGE',
 ] as const satisfies readonly WireErrorCode[];
 const everyWireCode: [Exclude<WireErrorCode, (typeof WIRE_ERROR_CODES)[number]>] extends [never] ? true : never = true;

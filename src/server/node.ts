@@ -16,6 +16,7 @@ export { DEFAULT_LIMITS, ROOT_LOG, complianceOf, generateSigningJwk, memoryStore
 export type {
   AegisServer, ApiKeyConfig, AppendOutcome, AppendRequest, ComplianceBlock, GrownLog, KmsClientLike, KmsSdk, KmsSignerOptions, Limits,
   LocalSignerOptions, LogName, NewEntry, SealCommit, ServerOptions, Signer, Store, StoredCheckpoint, StoredHead, StoredRecord,
+  WitnessConfig, WitnessStatus,
 } from './index.js';
 
 /** `createServer` with node:crypto's SHA-256 (the Web entry's pure-JS one is the slower part of every receipt in Node). */
