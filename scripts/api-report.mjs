@@ -9,11 +9,12 @@
 // aegislog/ai, needs nothing here). API Extractor reads the published
 // declarations in dist/types, exactly what users compile against.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { Extractor, ExtractorConfig } from '@microsoft/api-extractor';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const REPORTS = join(ROOT, 'api');
+// AEGISLOG_API_REPORTS: another folder of reports to check (the test of this check uses a changed copy).
+const REPORTS = process.env.AEGISLOG_API_REPORTS ? resolve(process.env.AEGISLOG_API_REPORTS) : join(ROOT, 'api');
 const TEMP = join(ROOT, 'node_modules/.cache/aegislog-api');
 const check = process.argv.includes('--check');
 
@@ -47,6 +48,7 @@ function report({ types, name }) {
     configObjectFullPath: join(ROOT, 'scripts/api-report.mjs'),
     configObject: {
       projectFolder: ROOT,
+      newlineKind: 'lf', // API Extractor's default is CRLF, which reads as a change on every line in git
       mainEntryPointFilePath: types,
       compiler: {
         overrideTsconfig: {
@@ -79,10 +81,19 @@ function main() {
   mkdirSync(REPORTS, { recursive: true });
   rmSync(TEMP, { recursive: true, force: true });
   const results = entries().map(report);
-  const changed = results.filter((r) => r.changed).map((r) => `api/${r.name}.api.md`);
+  const changed = results.filter((r) => r.changed).map((r) => `${relative(ROOT, REPORTS)}/${r.name}.api.md`);
   if (check && changed.length > 0) {
-    console.error(`\nThe public API changed: ${changed.join(', ')} differ from what the build exports.`);
-    console.error('If the change is meant, run `npm run api` and commit the reports with it (docs/contributing.md).');
+    // Said in full, with the command: whoever moved the API (often by a change to a type) fixes it in one step.
+    const temp = relative(ROOT, TEMP);
+    console.error([
+      '',
+      `api: the public API differs from its checked-in report: ${changed.join(', ')}`,
+      `  see what changed:  ${changed.map((file) => `diff ${file} ${temp}/${basename(file)}`).join('; ')}`,
+      '  if it is meant:    npm run api          (builds, then rewrites api/*.api.md)',
+      '                     git add api && git commit   (the reports go in with the change; docs/contributing.md)',
+      '  if it is not:      change the source back, then npm run build && node scripts/api-report.mjs --check',
+      '',
+    ].join('\n'));
     return 1;
   }
   if (!results.every((r) => r.ok)) return 1;
