@@ -90,6 +90,8 @@ export const ErrorCode = {
   StoreUnavailable: 'ERR_STORE_UNAVAILABLE',
   /** postgresStore without the optional peer dependency pg. */
   PgUnavailable: 'ERR_PG_UNAVAILABLE',
+  /** A call to a log Durable Object that it does not answer: another route, an unknown method, another tenant's object. */
+  LogObjectCall: 'ERR_LOG_OBJECT_CALL',
   /** An ML-DSA-44 cosignature to check without the optional peer dependency @noble/post-quantum. */
   MlDsaUnavailable: 'ERR_ML_DSA_UNAVAILABLE',
 } as const;

@@ -5,7 +5,7 @@
  * AegisLogError keeps its code and field across the call. Plain `fetch`, so an
  * object needs no RPC types and any Durable Object stub (or a local object) serves.
  */
-import { AegisLogError, b64uDecode, b64uEncode } from '../protocol/index.js';
+import { AegisLogError, b64uDecode, b64uEncode, type ErrorCode } from '../protocol/index.js';
 
 /** A log object as the store sees it: a Durable Object stub, or a local object with the same `fetch`. */
 export interface LogObject {
@@ -35,7 +35,8 @@ export async function callLogObject<T>(object: LogObject, method: string, args: 
   }
   if (answer.error) {
     const { code, message, field } = answer.error;
-    throw code ? new AegisLogError(code, message, field === undefined ? undefined : { field }) : new Error(message);
+    // The object runs this same module: its codes are ErrorCodes, passed through as thrown there.
+    throw code ? new AegisLogError(code as ErrorCode, message, field === undefined ? undefined : { field }) : new Error(message);
   }
   return answer.value as T;
 }

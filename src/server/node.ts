@@ -12,11 +12,11 @@ import type { Signer } from './types.js';
 
 // Everything of the Web entry (./index.ts) but what Node overrides below: createServer, localSigner, kmsSigner.
 // Named exports only (docs/contributing.md); reviewed in api/aegislog-server.api.md.
-export { DEFAULT_LIMITS, ROOT_LOG, complianceOf, generateSigningJwk, memoryStore } from './index.js';
+export { DEFAULT_LIMITS, ROOT_LOG, complianceOf, durableObjectStore, generateSigningJwk, memoryStore, rootLogObject, tenantLogObject } from './index.js';
 export type {
   AegisServer, ApiKeyConfig, AppendOutcome, AppendRequest, ComplianceBlock, GrownLog, KmsClientLike, KmsSdk, KmsSignerOptions, Limits,
   LocalSignerOptions, LogName, NewEntry, SealCommit, ServerOptions, Signer, Store, StoredCheckpoint, StoredHead, StoredRecord,
-  WitnessConfig, WitnessStatus,
+  WitnessConfig, WitnessStatus, DurableObjectStoreOptions, DurableStorageLike, LogObject,
 } from './index.js';
 
 /** `createServer` with node:crypto's SHA-256 (the Web entry's pure-JS one is the slower part of every receipt in Node). */
