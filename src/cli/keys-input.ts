@@ -9,7 +9,7 @@ export const KEY_HELP = `  --key KEY            the signer's public key, pinned 
                        for several keys`;
 
 export const URL_KEY_WARNING =
-  'a key fetched from the server that produced the evidence proves nothing (PROTOCOL.md §6); pin the key out of band (a file you trust)';
+  'a key fetched from the server that produced the evidence proves nothing (PROTOCOL.md §7); pin the key out of band (a file you trust)';
 
 /** Every key that the `--key` values name, as one flat list (a JWKS gives all its keys). */
 export async function loadKeys(specs: readonly string[] | undefined, io: AuditorIO, command: string): Promise<VerifyKey[]> {
