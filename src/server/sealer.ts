@@ -39,6 +39,23 @@ const LEASE_MS = 60_000;
 
 export type Sealer = ReturnType<typeof createSealer>;
 
+/** The longest the sealer computes before it lets other work run. */
+const SLICE_MS = 5;
+
+/**
+ * A store that answers synchronously (SQLite, memory) would keep the event loop
+ * through all the tenants of a period: every SLICE_MS the seal waits one turn, so
+ * ingest and /healthz go on while it runs.
+ */
+function breather(): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < SLICE_MS) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    since = performance.now();
+  };
+}
+
 export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }: SealerOptions) {
   const holder = crypto.randomUUID();
   const floor = (ms: number) => Math.floor(ms / periodMs) * periodMs;
@@ -64,7 +81,9 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
     await store.closePeriod(periodEnd);
     const rootSize = await store.logSize(ROOT_LOG);
     const heads: StoredHead[] = [];
+    const breathe = breather();
     for (const grown of await store.grownLogs(periodEnd)) {
+      await breathe();
       const treeSize = await store.sizeAt(grown.tenantId, periodEnd);
       if (treeSize <= grown.prevTreeSize) continue; // grew only after periodEnd (a missed period sealed late)
       const root = await rootFromTiles(treeSize, storeTiles(store, grown.tenantId));
@@ -85,7 +104,10 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
     const edgeRefs = edgeTilesOf(rootSize);
     (await rootTiles.read(edgeRefs)).forEach((bytes, i) => (edge[edgeRefs[i]!.level] = bytes));
     const entries = new Uint8Array(32 * heads.length);
-    heads.forEach((h, i) => entries.set(leafHash(tenantHeadHash(h.head)), 32 * i));
+    for (const [i, h] of heads.entries()) {
+      await breathe();
+      entries.set(leafHash(tenantHeadHash(h.head)), 32 * i);
+    }
     const { size, writes } = appendLeafHashes(rootSize, edge, entries);
     const root = await rootFromTiles(size, overlaySource(writes, rootTiles));
     const note = await signCheckpoint(size, root);
