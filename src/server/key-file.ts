@@ -1,4 +1,4 @@
-import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AegisLogError } from '../protocol/index.js';
 import { nodeLocalSigner } from './node-crypto.js';
@@ -10,10 +10,11 @@ export const KEY_FILE = 'signing-key.jwk';
 
 /**
  * The signing key of a data folder: a private P-256 JWK in `signing-key.jwk`,
- * made on first use with mode 0600 (created exclusively, so two first runs
+ * made on first use (the folder too, mode 0700) with mode 0600 (created exclusively, so two first runs
  * cannot both write one). A file readable by others is refused, as ssh does.
  */
 export async function loadOrCreateSigningJwk(dir: string): Promise<JsonWebKey> {
+  await mkdir(dir, { recursive: true, mode: 0o700 }); // "made on first run": the folder too (docs/server.md, "Embed it")
   return loadOrCreateKeyFile(join(dir, KEY_FILE), generateSigningJwk);
 }
 

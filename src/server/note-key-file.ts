@@ -4,7 +4,7 @@
  * mode 0600. The log keeps its Ed25519 note key beside the receipt key
  * (`loadOrCreateNoteKey`); a witness keeps its cosigner key(s) (`aegislog keygen --witness`).
  */
-import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AegisLogError, ErrorCode } from '../protocol/index.js';
 import { NoteKeyType } from '../tlog/vkey.js';
@@ -57,6 +57,7 @@ export async function writeNoteKeyFile(path: string, keys: readonly NoteSigningK
  * rather than silently replaced.
  */
 export async function loadOrCreateNoteKey(dir: string, origin: string): Promise<NoteSigningKey> {
+  await mkdir(dir, { recursive: true, mode: 0o700 }); // made on first use, as the key file is
   const path = join(dir, NOTE_KEY_FILE);
   const key = await generateNoteSigningKey(origin, NoteKeyType.Ed25519);
   try {

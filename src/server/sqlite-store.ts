@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { AegisLogError, SIGNING_ALG } from '../protocol/index.js';
 import type { EcPublicJwk, TenantHead, WireEvent } from '../protocol/index.js';
@@ -100,6 +102,8 @@ type CheckpointRow = Omit<StoredCheckpoint, never>;
  */
 export async function sqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<Store> {
   const { default: Database } = await import('better-sqlite3');
+  // Its folder is made on first use, as the key files' are (SQLite makes the file, not the folder).
+  if (path !== '' && path !== ':memory:' && !path.startsWith('file:')) await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const db: SqliteDatabase = new Database(path);
   try {
     refuseVersion1(db, path);
