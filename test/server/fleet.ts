@@ -23,9 +23,16 @@ export interface FleetKeys {
   publicJwks: string;
 }
 
+/**
+ * The CLI bundled once per test file: processes started together must not load
+ * the file while another start rewrites it (a half-written bundle is a SyntaxError).
+ */
+let cli: Promise<string> | undefined;
+const cliBundle = () => (cli ??= bundle('fixtures/cli.ts'));
+
 /** Runs the bundled CLI once to the end. */
 export async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
-  const child = spawnNode(await bundle('fixtures/cli.ts'), args, env);
+  const child = spawnNode(await cliBundle(), args, env);
   const { code } = await child.exited;
   return { code, output: child.output() };
 }
@@ -55,7 +62,7 @@ export function serveArgs(databaseUrl: string, keys: FleetKeys, extra: string[] 
 }
 
 export async function startServe(args: string[]): Promise<ServeProcess> {
-  const child = spawnNode(await bundle('fixtures/cli.ts'), args);
+  const child = spawnNode(await cliBundle(), args);
   try {
     const [, url] = await child.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/, 60_000);
     return { child, url: url! };
