@@ -63,7 +63,7 @@ export const ErrorCode = {
   Timeout: 'ERR_TIMEOUT',
   /** An HTTP error answer without a code of its own. */
   Http: 'ERR_HTTP',
-  /** An answer that is not what PROTOCOL.md §7 describes. */
+  /** An answer that is not what PROTOCOL.md §8 (the HTTP API) describes. */
   BadResponse: 'ERR_BAD_RESPONSE',
   /** A receipt whose digest, event_id, tenant or signature does not match the event sent. */
   ReceiptMismatch: 'ERR_RECEIPT_MISMATCH',
@@ -99,7 +99,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /**
  * The codes the server and the edge relay send on the wire (`{"error": {"code"}}`,
- * PROTOCOL.md §7): HTTP-level codes in lowercase, and for bad input the validator's
+ * PROTOCOL.md §8): HTTP-level codes in lowercase, and for bad input the validator's
  * own `ERR_*` codes, so a refusal reads the same on both sides.
  */
 export type WireErrorCode =
