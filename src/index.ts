@@ -6,6 +6,7 @@ export { AegisLog, policyHash } from './client/index.js';
 export type { AegisLogOptions, ClientStats, FlushResult, LockManagerLike, RecordOptions, RetryPolicy, VerificationResult } from './client/index.js';
 export { deadLetters, indexedDBQueue, kvQueue, memoryQueue, requeueDeadLetters } from './queue/index.js';
 export type { DeadLetterError, IndexedDBQueueOptions, KVNamespaceLike, KVQueueOptions, QueueEntry, QueueStore, RedisLike } from './queue/index.js';
+export type { DroppedRange, QueueState } from './queue/types.js'; // what QueueStore.append plans over: a custom store implements it
 export type { FetchLike } from './transport/http.js';
 export type { BeaconLike, FetchLaterLike } from './transport/exit.js';
 export { validateEvent } from './schema/validate.js';
@@ -24,6 +25,6 @@ export type { WireErrorCode } from './protocol/errors.js';
 export { SIGNING_ALG } from './protocol/types.js';
 export type { Receipt, ReceiptStatement, SigningAlg, WireEvent } from './protocol/types.js';
 // What `log.verify()` answers carries: the compliance block and, with `publicKeys`, the local report.
-export type { Check, CheckName, ComplianceBlock, EvidenceReport, PublicKeyInput } from './verify/index.js';
+export type { Check, CheckName, CheckStatus, ComplianceBlock, Cosigner, EvidenceReport, PublicKeyInput } from './verify/index.js';
 export { DEFAULT_TRACE_LIMITS, REDACTED, aegislogTrace, trace } from './trace/index.js';
 export type { DescribeLimits, PerCall, RedactRule, TraceCall, TraceCapture, TraceLog, TraceOptions } from './trace/index.js';

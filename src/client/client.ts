@@ -1,6 +1,6 @@
 import { AegisLogError } from '../protocol/errors.js';
 import type { Receipt } from '../protocol/types.js';
-import type { QueueEntry, QueueState } from '../queue/types.js';
+import type { QueueEntry, QueueState, QueueStore } from '../queue/types.js';
 import { utf8Length } from '../transport/bytes.js';
 import { ExitDelivery, type FetchLaterLike } from '../transport/exit.js';
 import { Delivery, type FlushResult } from './delivery.js';
@@ -23,7 +23,7 @@ export class AegisLog {
   /** The Web Locks name the flushing tab holds (`navigator.locks.query()` lists it under `held`). */
   readonly lockName: string;
   /** The queue store: queued events and dead letters (see `deadLetters`, `requeueDeadLetters`). */
-  readonly queue: ClientConfig['store'];
+  readonly queue: QueueStore;
   readonly #cfg: ClientConfig;
   readonly #loop: Delivery;
   readonly #exit: ExitDelivery | undefined;

@@ -13,6 +13,10 @@ export type { LocalSignerOptions } from './signers/local.js';
 export { kmsSigner } from './signers/kms.js';
 export type { KmsClientLike, KmsSdk, KmsSignerOptions } from './signers/kms.js';
 export { ROOT_LOG } from './types.js';
+// The types a Store implementation and the records it returns are made of.
+export type { EcPublicJwk, HistoryEntry, ReceiptStatement, SigningAlg, TenantHead, WireEvent } from '../protocol/index.js';
+export type { TileRef } from '../tlog/tiles.js';
+export type { TileWrite } from '../tlog/tile-append.js';
 export type { WitnessConfig, WitnessStatus } from './witness-client.js';
 export type {
   AppendOutcome, AppendRequest, GrownLog, LogName, NewEntry, SealCommit, Signer, Store, StoredCheckpoint, StoredHead, StoredRecord,

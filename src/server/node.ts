@@ -17,7 +17,10 @@ export type {
   AegisServer, ApiKeyConfig, AppendOutcome, AppendRequest, ComplianceBlock, GrownLog, KmsClientLike, KmsSdk, KmsSignerOptions, Limits,
   LocalSignerOptions, LogName, NewEntry, SealCommit, ServerOptions, Signer, Store, StoredCheckpoint, StoredHead, StoredRecord,
   WitnessConfig, WitnessStatus, DurableObjectStoreOptions, DurableStorageLike, LogObject,
+  EcPublicJwk, HistoryEntry, ReceiptStatement, SigningAlg, TenantHead, TileRef, TileWrite, WireEvent,
 } from './index.js';
+export type { NoteSigningKey, SigningKeyOptions } from '../verify/note-signers.js';
+export { NoteKeyType } from '../tlog/vkey.js'; // NoteSigningKey.type's values
 
 /** `createServer` with node:crypto's SHA-256 (the Web entry's pure-JS one is the slower part of every receipt in Node). */
 export function createServer(options: ServerOptions): AegisServer {

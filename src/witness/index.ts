@@ -20,3 +20,8 @@ export {
 } from '../tlog/witness-protocol.js';
 export { NoteKeyType } from '../tlog/vkey.js';
 export type { MlDsa44 } from '../verify/ml-dsa.js';
+// Types the options above are made of.
+export type { Backend } from '../verify/ecdsa.js';
+export type { NoteSigner } from '../tlog/note.js';
+export type { NoteVerifierKey } from '../tlog/vkey.js';
+export type { Policy, PolicyGroup, PolicyLog, PolicyWitness, QuorumRule } from '../tlog/policy.js';

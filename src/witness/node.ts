@@ -7,7 +7,8 @@ export {
   type WitnessStore, type CosignedCheckpoint, type Refusal, type RefusalKind, type Decision,
   type DurableObjectStateLike, type DurableObjectStorageLike,
   type KeyedNoteSigner, type NoteSigningKey, type CosignerOptions, type SigningKeyOptions,
-  type AddCheckpointRequest, type MlDsa44,
+  type AddCheckpointRequest, type MlDsa44, type Backend, type NoteSigner, type NoteVerifierKey,
+  type Policy, type PolicyGroup, type PolicyLog, type PolicyWitness, type QuorumRule,
 } from './index.js';
 export { witnessSqliteStore, type WitnessSqliteOptions } from './sqlite-store.js';
 export { witnessFileStore } from './file-store.js';
