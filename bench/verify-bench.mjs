@@ -113,7 +113,7 @@ const { tenant_head } = sealed;
       const t = performance.now();
       const report = await auditPeriod(chunks, sealed, { keys });
       const seconds = (performance.now() - t) / 1000;
-      if (!report.ok || !report.head_proven || report.count !== N) throw new Error(`audit failed: ${JSON.stringify(report).slice(0, 400)}`);
+      if (!report.ok || !report.headProven || report.count !== N) throw new Error(`audit failed: ${JSON.stringify(report).slice(0, 400)}`);
       rates.push(N / seconds);
     }
     const rate = Math.max(...rates);

@@ -111,7 +111,7 @@ async function audit(plan: Plan, keys: VerifyKey[], onProgress: (done: number, t
       h('li', { 'data-check': name }, pill(check.ok ? 'ok' : 'fail', check.ok ? 'pass' : 'fail'), h('span', { class: 'check-name' }, name), h('span', { class: 'reason' }, check.reason ?? PERIOD_CHECKS[name] ?? '')),
     ),
   );
-  const problems = report.problems.slice(0, 10).map((p) => h('li', {}, `#${p.index + 1}${p.event_id ? ` (${p.event_id})` : ''}: ${p.reason}`));
+  const problems = report.problems.slice(0, 10).map((p) => h('li', {}, `#${p.index + 1}${p.eventId ? ` (${p.eventId})` : ''}: ${p.reason}`));
   const headline = report.ok
     ? [pill('ok', 'Period verified'), ` ${report.count} receipts, each signed by a pinned key, rebuild the signed tenant root (${seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${seconds.toFixed(2)} s`}, ${rate} receipts/s).`]
     : [pill('fail', 'Period audit failed'), ` ${report.reason ?? ''}`];
@@ -119,7 +119,7 @@ async function audit(plan: Plan, keys: VerifyKey[], onProgress: (done: number, t
     h('p', {}, ...headline),
     checks,
     problems.length ? h('ul', { class: 'hint', 'aria-label': 'Problems' }, ...problems) : '',
-    report.problem_count > problems.length ? h('p', { class: 'hint' }, `${report.problem_count - problems.length} more problems.`) : '',
+    report.problemCount > problems.length ? h('p', { class: 'hint' }, `${report.problemCount - problems.length} more problems.`) : '',
   ];
 }
 

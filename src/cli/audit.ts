@@ -187,7 +187,7 @@ function judge(settled: { group: Group; anchored: boolean; report: AuditReport |
 function globalRootMatches(reports: readonly AuditReport[], checkpoint: CheckpointV1): boolean {
   if (reports.length !== checkpoint.tree_size) return false;
   const heads = reports
-    .map((r): TenantHeadV1 => ({ v: 1, tenant_id: r.tenant_id, period_start: r.period_start, period_end: r.period_end, tree_size: r.count, root_b64url: r.root_b64url }))
+    .map((r): TenantHeadV1 => ({ v: 1, tenant_id: r.tenantId, period_start: r.periodStart, period_end: r.periodEnd, tree_size: r.count, root_b64url: r.rootB64url }))
     .sort((a, b) => (a.tenant_id < b.tenant_id ? -1 : 1)); // tenant ids are ASCII: UTF-16 order is byte order
   return b64uEncode(merkleRoot(heads.map(tenantHeadHash))) === checkpoint.root_b64url;
 }
@@ -208,8 +208,8 @@ function printReport(io: AuditorIO, ok: boolean, chain: ChainReport, route: Rout
     const how = g.against === 'tenant_head' ? 'root equals the signed tenant head, proven in the checkpoint'
       : "every tenant of the period rebuilt: the checkpoint's global root matches";
     io.out(`${mark(g.ok)} ${g.tenant_id} ${g.period_start}: ${n}${g.ok ? `, ${how}` : `: ${g.reason}`}`);
-    for (const p of g.report?.problems.slice(0, 10) ?? []) io.out(`    ${p.event_id ?? `#${p.index}`}: ${p.reason}`);
-    if (g.report && g.report.problem_count > 10) io.out(`    … ${g.report.problem_count - 10} more problems (see --json)`);
+    for (const p of g.report?.problems.slice(0, 10) ?? []) io.out(`    ${p.eventId ?? `#${p.index}`}: ${p.reason}`);
+    if (g.report && g.report.problemCount > 10) io.out(`    … ${g.report.problemCount - 10} more problems (see --json)`);
   }
   if (route.unsealed) io.out(`✗ in no period of the checkpoints file: ${receiptsText(route.unsealed)} (the open period, or checkpoints missing)`);
   if (route.unreadableCount) {
@@ -229,7 +229,8 @@ function jsonReport(ok: boolean, chain: ChainReport, route: RouteReport, groups:
   return {
     ok,
     receipts: route.receipts,
-    chain,
+    // The command's JSON keeps the wire's snake_case; the library's reports are camelCase JS objects.
+    chain: { ok: chain.ok, length: chain.length, ...(chain.firstBreak ? { firstBreak: chain.firstBreak } : {}), ...(chain.headB64url ? { head_b64url: chain.headB64url } : {}) },
     groups: groups.map(({ report, ...g }) => ({ ...g, ...(report ? groupDetails(report, g.against === 'tenant_head') : {}) })),
     unsealed: route.unsealed,
     unreadable: route.unreadable,
@@ -242,11 +243,11 @@ function groupDetails(report: AuditReport, anchored: boolean) {
   const { root: _placeholderRoot, ...checks } = report.checks;
   return {
     count: report.count,
-    ...(anchored ? { tree_size: report.tree_size } : {}),
-    root_b64url: report.root_b64url,
-    in_order: report.in_order,
+    ...(anchored ? { tree_size: report.treeSize } : {}),
+    root_b64url: report.rootB64url,
+    in_order: report.inOrder,
     checks: anchored ? report.checks : checks,
-    problems: report.problems,
-    problem_count: report.problem_count,
+    problems: report.problems.map(({ eventId, ...p }) => (eventId === undefined ? p : { index: p.index, event_id: eventId, reason: p.reason })),
+    problem_count: report.problemCount,
   };
 }

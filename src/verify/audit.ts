@@ -27,14 +27,14 @@ export interface AuditOptions {
    */
   verifySignatures?: boolean;
   backend?: Backend;
-  /** Problems listed at most (default 100); `problem_count` is always exact. */
+  /** Problems listed at most (default 100); `problemCount` is always exact. */
   maxProblems?: number;
 }
 
 export interface AuditProblem {
   /** 0-based position in the export, counting every line or item (receipts or not). */
   index: number;
-  event_id?: string;
+  eventId?: string;
   reason: string;
 }
 
@@ -42,22 +42,22 @@ export interface AuditReport {
   ok: boolean;
   /** The first failure, as a sentence. */
   reason?: string;
-  tenant_id: string;
-  period_start: string;
-  period_end: string;
+  tenantId: string;
+  periodStart: string;
+  periodEnd: string;
   /** Receipts the signed head covers, and receipts read. */
-  tree_size: number;
+  treeSize: number;
   count: number;
   /** The root rebuilt from the export, base64url. */
-  root_b64url: string;
+  rootB64url: string;
   /** The export came in leaf order ((received_at, event_id) ascending). */
-  in_order: boolean;
+  inOrder: boolean;
   /** The head was proven here (a bundle or `{tenant_head, tenant_inclusion, checkpoint}` was given), not taken as given. */
-  head_proven: boolean;
+  headProven: boolean;
   /** `head` only when a proof was given; `signatures` only when asked. */
   checks: { head?: Check; receipts: Check; root: Check; signatures?: Check };
   problems: AuditProblem[];
-  problem_count: number;
+  problemCount: number;
 }
 
 /** A tenant head to compare with: a bare `TenantHeadV1` (taken as given), or anything carrying it with its proof (a sealed bundle). */
@@ -132,7 +132,7 @@ class Audit {
   problem(eventId: string | undefined, reason: string, index = this.seen): void {
     this.problemCount++;
     if (this.problems.length < (this.options.maxProblems ?? 100)) {
-      this.problems.push(eventId === undefined ? { index, reason } : { index, event_id: eventId, reason });
+      this.problems.push(eventId === undefined ? { index, reason } : { index, eventId, reason });
     }
   }
 
@@ -233,17 +233,17 @@ class Audit {
     return {
       ok: !bad,
       ...(bad ? { reason: bad.reason } : {}),
-      tenant_id: head.tenant_id,
-      period_start: head.period_start,
-      period_end: head.period_end,
-      tree_size: head.tree_size,
+      tenantId: head.tenant_id,
+      periodStart: head.period_start,
+      periodEnd: head.period_end,
+      treeSize: head.tree_size,
       count: this.count,
-      root_b64url: b64uEncode(root),
-      in_order: this.inOrder,
-      head_proven: headCheck?.ok === true,
+      rootB64url: b64uEncode(root),
+      inOrder: this.inOrder,
+      headProven: headCheck?.ok === true,
       checks,
       problems: this.problems,
-      problem_count: this.problemCount,
+      problemCount: this.problemCount,
     };
   }
 

@@ -20,7 +20,7 @@ export interface ChainReport {
   /** The first checkpoint that breaks the chain (0-based, oldest first) and why. */
   firstBreak?: { index: number; reason: string };
   /** `SHA-256(C(statement))` of the last checkpoint, base64url: what the next `prev_b64url` must be. */
-  head_b64url?: string;
+  headB64url?: string;
 }
 
 /**
@@ -51,7 +51,7 @@ export async function walkChain(
     }
   }
   const head = hashes.at(-1);
-  return { report: { ok: true, length: checkpoints.length, ...(head ? { head_b64url: b64uEncode(head) } : {}) }, hashes };
+  return { report: { ok: true, length: checkpoints.length, ...(head ? { headB64url: b64uEncode(head) } : {}) }, hashes };
 }
 
 /** Reads one checkpoint and checks it against its predecessor (and that one's hash); throws the reason it breaks the chain. */

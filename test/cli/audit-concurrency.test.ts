@@ -19,6 +19,6 @@ describe('auditPeriod calls running side by side (what aegislog audit does)', ()
       }
     }
     const reports = await Promise.all(tenants.map((t) => auditPeriod(lines(t), log.bundle(0, t, 0), { keys })));
-    expect(reports.map((r) => [r.tenant_id, r.ok, r.reason])).toEqual(tenants.map((t) => [t, true, undefined]));
+    expect(reports.map((r) => [r.tenantId, r.ok, r.reason])).toEqual(tenants.map((t) => [t, true, undefined]));
   });
 });

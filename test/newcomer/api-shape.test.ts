@@ -54,6 +54,17 @@ describe('types say what they take', () => {
   });
 });
 
+describe('JS objects camelCase, wire objects snake_case', () => {
+  it("the verifier's report objects (…Report, …Problem) have camelCase fields only", () => {
+    // Read from the reviewed API report: what users compile against. Wire types (bundles, heads) keep snake_case.
+    const report = readFileSync(join(ROOT, 'api/aegislog-verify.api.md'), 'utf8');
+    const objects = [...report.matchAll(/^export interface (\w*(?:Report|Problem))\b[^{]*\{\n([\s\S]*?)\n\}/gm)];
+    expect(objects.map((m) => m[1])).toEqual(expect.arrayContaining(['AuditReport', 'AuditProblem', 'ChainReport', 'ExportReport', 'HistoryReport']));
+    const snake = objects.flatMap(([, name, body]) => [...body!.matchAll(/^ {4}(\w+)\??:/gm)].map((f) => f[1]!).filter((f) => f.includes('_')).map((f) => `${name}.${f}`));
+    expect(snake).toEqual([]);
+  });
+});
+
 describe('the auditor page', () => {
   it('bundles nothing from src/server', async () => {
     const result = await build({

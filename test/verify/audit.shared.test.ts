@@ -47,8 +47,8 @@ describe('auditPeriod', () => {
   it('an export in leaf order, against the sealed bundle: ok, head proven, built while reading', async () => {
     const report = await auditPeriod(receipts, bundle, { keys: key });
     expect(report).toMatchObject({
-      ok: true, tenant_id: 'acme', tree_size: 300, count: 300, root_b64url: head.root_b64url, in_order: true, head_proven: true,
-      checks: { head: { status: 'passed', ok: true }, receipts: { status: 'passed', ok: true }, root: { status: 'passed', ok: true } }, problems: [], problem_count: 0,
+      ok: true, tenantId: 'acme', treeSize: 300, count: 300, rootB64url: head.root_b64url, inOrder: true, headProven: true,
+      checks: { head: { status: 'passed', ok: true }, receipts: { status: 'passed', ok: true }, root: { status: 'passed', ok: true } }, problems: [], problemCount: 0,
     });
   });
 
@@ -61,7 +61,7 @@ describe('auditPeriod', () => {
     const stream = new ReadableStream<Uint8Array>({ start(c) { for (const chunk of chunks(text)) c.enqueue(chunk); c.close(); } });
     for (const source of [mixed, text, text.split('\n'), chunks(text), slowly(), stream]) {
       const report = await auditPeriod(source, bundle, { keys: key });
-      expect(report).toMatchObject({ ok: true, count: 300, in_order: false, root_b64url: head.root_b64url });
+      expect(report).toMatchObject({ ok: true, count: 300, inOrder: false, rootB64url: head.root_b64url });
     }
   });
 
@@ -69,7 +69,7 @@ describe('auditPeriod', () => {
     useTreeWasm(false);
     try {
       for (const source of [receipts, shuffled(receipts, 11)]) {
-        expect(await auditPeriod(source, bundle, { keys: key })).toMatchObject({ ok: true, root_b64url: head.root_b64url });
+        expect(await auditPeriod(source, bundle, { keys: key })).toMatchObject({ ok: true, rootB64url: head.root_b64url });
       }
       expect((await auditPeriod(receipts.slice(1), bundle, { keys: key })).ok).toBe(false);
     } finally {
@@ -79,7 +79,7 @@ describe('auditPeriod', () => {
 
   it('a bare tenant head is taken as given: the root is compared, the head is not proven', async () => {
     const report = await auditPeriod(receipts, head, { keys: key });
-    expect(report).toMatchObject({ ok: true, head_proven: false });
+    expect(report).toMatchObject({ ok: true, headProven: false });
     expect(report.checks.head).toBeUndefined();
   });
 
@@ -93,9 +93,9 @@ describe('auditPeriod', () => {
 
     const twice = await auditPeriod([...receipts.slice(0, 10), receipts[9]!, ...receipts.slice(10)], bundle, { keys: key });
     expect(twice.ok).toBe(false);
-    expect(twice.problems).toContainEqual(expect.objectContaining({ event_id: receipts[9]!.event_id, reason: 'appears twice' }));
+    expect(twice.problems).toContainEqual(expect.objectContaining({ eventId: receipts[9]!.event_id, reason: 'appears twice' }));
     const twiceShuffled = await auditPeriod(shuffled([...receipts, receipts[9]!]), bundle, { keys: key });
-    expect(twiceShuffled.problems).toContainEqual(expect.objectContaining({ event_id: receipts[9]!.event_id, reason: 'appears twice' }));
+    expect(twiceShuffled.problems).toContainEqual(expect.objectContaining({ eventId: receipts[9]!.event_id, reason: 'appears twice' }));
   });
 
   it('a tampered receipt breaks the root; with verifySignatures its signature check names it (WebCrypto and noble)', async () => {
@@ -106,7 +106,7 @@ describe('auditPeriod', () => {
     for (const backend of ['webcrypto', 'noble'] as const) {
       const signed = await auditPeriod(tampered, bundle, { keys: key, verifySignatures: true, backend });
       expect(signed.checks.signatures).toMatchObject({ ok: false, reason: '1 receipt signatures do not verify' });
-      expect(signed.problems).toEqual([expect.objectContaining({ index: 123, event_id: receipts[123]!.event_id, reason: expect.stringContaining('signature') })]);
+      expect(signed.problems).toEqual([expect.objectContaining({ index: 123, eventId: receipts[123]!.event_id, reason: expect.stringContaining('signature') })]);
     }
     expect((await auditPeriod(receipts, bundle, { keys: key, verifySignatures: true })).checks.signatures).toEqual({ status: 'passed', ok: true });
   });
@@ -116,7 +116,7 @@ describe('auditPeriod', () => {
     const stranger = receipts.map((r, i) => (i === 42 ? { ...r, key_id: 'nobody' } : r));
     const report = await auditPeriod(stranger, bundle, { keys: [key, other], verifySignatures: true });
     expect(report).toMatchObject({ ok: false, checks: { signatures: { ok: false, reason: '1 receipt signatures do not verify' } } });
-    expect(report.problems).toContainEqual({ index: 42, event_id: receipts[42]!.event_id, reason: expect.stringContaining('no key with kid "nobody"') });
+    expect(report.problems).toContainEqual({ index: 42, eventId: receipts[42]!.event_id, reason: expect.stringContaining('no key with kid "nobody"') });
   });
 
   it('receipts of another tenant or period, bad lines, and a forged head are reported, not thrown', async () => {
@@ -130,12 +130,12 @@ describe('auditPeriod', () => {
     ]);
     // Positions count every item, also after sorting: the duplicate below stands at 4 (after a bad line at 1).
     const mixed = await auditPeriod([receipts[5]!, 'oops', receipts[3]!, receipts[4]!, receipts[3]!], head, { keys: key });
-    expect(mixed.in_order).toBe(false);
+    expect(mixed.inOrder).toBe(false);
     expect(mixed.problems).toEqual([{ index: 1, reason: 'the line is not JSON' }, expect.objectContaining({ reason: 'appears twice' })]);
     expect([2, 4]).toContain(mixed.problems[1]!.index);
     const forged = { ...bundle, tenant_head: { ...head, tree_size: 299 } };
     const againstForged = await auditPeriod(receipts.slice(1), forged, { keys: key });
-    expect(againstForged).toMatchObject({ ok: false, head_proven: false, checks: { head: { ok: false } } });
+    expect(againstForged).toMatchObject({ ok: false, headProven: false, checks: { head: { ok: false } } });
   });
 
   it('throws a typed error when there is no tenant head to audit against', async () => {
@@ -159,7 +159,7 @@ describe('auditPeriod', () => {
     };
     const calls: [number, number][] = [];
     const report = await auditPeriod(many, bulkHead, { keys: key, onProgress: (done, total) => calls.push([done, total]) });
-    expect(report).toMatchObject({ ok: true, count: 40_000, in_order: true });
+    expect(report).toMatchObject({ ok: true, count: 40_000, inOrder: true });
     expect(calls.length).toBeGreaterThanOrEqual(3);
     expect(calls.at(-1)).toEqual([40_000, 40_000]);
     expect(calls.every(([done], i) => i === 0 || done > calls[i - 1]![0])).toBe(true);
