@@ -25,6 +25,6 @@ export type { WireErrorCode } from './protocol/errors.js';
 export { SIGNING_ALG } from './protocol/types.js';
 export type { Receipt, ReceiptStatement, SigningAlg, WireEvent } from './protocol/types.js';
 // What `log.verify()` answers carries: the compliance block and, with `publicKeys`, the local report.
-export type { Check, CheckName, CheckStatus, ComplianceBlock, Cosigner, EvidenceReport, PublicKeyInput } from './verify/index.js';
+export type { Check, CheckName, CheckNameV1, CheckNameV2, CheckStatus, ComplianceBlock, Cosigner, EvidenceReport, PublicKeyInput } from './verify/index.js';
 export { DEFAULT_TRACE_LIMITS, REDACTED, aegislogTrace, trace } from './trace/index.js';
 export type { DescribeLimits, PerCall, RedactRule, TraceCall, TraceCapture, TraceLog, TraceOptions } from './trace/index.js';

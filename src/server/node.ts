@@ -20,6 +20,7 @@ export type {
   EcPublicJwk, HistoryEntry, ReceiptStatement, SigningAlg, TenantHead, TileRef, TileWrite, WireEvent,
 } from './index.js';
 export type { NoteSigningKey, SigningKeyOptions } from '../verify/note-signers.js';
+export type { MlDsa44 } from '../verify/ml-dsa.js'; // SigningKeyOptions.mlDsa44
 export { NoteKeyType } from '../tlog/vkey.js'; // NoteSigningKey.type's values
 
 /** `createServer` with node:crypto's SHA-256 (the Web entry's pure-JS one is the slower part of every receipt in Node). */

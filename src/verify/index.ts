@@ -45,6 +45,8 @@ export {
 export type { MlDsa44 } from './ml-dsa.js';
 export type { Check, CheckStatus } from './check.js';
 export { verifyEvidence, type EvidenceReport, type EvidenceOptions, type CheckName } from './evidence.js';
+export type { CheckNameV1 } from './evidence-v1.js';
+export type { CheckNameV2 } from './evidence-v2.js';
 export type { Cosigner, TrustedCheckpoint } from './evidence-v2.js';
 export type { TrustOptions } from './trust.js';
 export { auditExport, type ExportAuditOptions, type ExportReport, type ExportCheckName } from './export-audit.js';
