@@ -1,7 +1,7 @@
 // The README's quick start, exactly as printed, against `aegislog dev` (issue 16, item 4):
 // an empty project with aegislog linked, the server started as the README says, its banner
 // read for what the README tells a user to take from it, and every <placeholder> filled so.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, emptyProject, markedBlock, requireBuild, run, shell, stop, type Project, type Shell } from './project.js';
@@ -94,5 +94,19 @@ describe('README quick start', () => {
     const verified = await run('node verify.mjs', project.dir);
     expect(verified.output).toMatch(/^true sealed \{/);
     expect(verified.code).toBe(0);
+  });
+
+  it('"Verify from a shell": the period\'s export audits offline, the bundle verifies, keygen writes a key pair', async () => {
+    const lines = markedBlock(README, 'quickstart: shell').code.split('\n').map((l) => l.replace(/\s+#.*$/, ''));
+    // "<period_start in sealed.json>": what step 3's seal answered, read as a user reads it.
+    const sealed = JSON.parse(readFileSync(join(project.dir, 'sealed.json'), 'utf8')) as { sealed: { period_start: string }[] };
+    expect(sealed.sealed).toHaveLength(1);
+    const script = lines.map((l) => fill(l, { 'period_start in sealed.json': sealed.sealed[0]!.period_start })).join('\n');
+    const { code, output } = await run(`set -e\n${script}`, project.dir, { AEGISLOG_URL: banner.url, AEGISLOG_KEY: banner.read });
+    expect(output).toMatch(/audit passed/);
+    expect(output).toMatch(/all 6 checks passed/);
+    expect(code).toBe(0);
+    expect(readFileSync(join(project.dir, 'demo.ndjson'), 'utf8').split('\n').filter(Boolean).length).toBeGreaterThanOrEqual(3); // a header, then both receipts
+    expect(readdirSync(join(project.dir, 'keys'))).toEqual(expect.arrayContaining(['private.jwk.json']));
   });
 });
