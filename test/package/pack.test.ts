@@ -108,7 +108,12 @@ describe('the installed package in TypeScript', () => {
     const id: string = log.record('model_inference', { n: 1 });
     const error: ErrorCode = ErrorCode.QueueFull;
     const check = (bundle: unknown) => verifyEvidence(bundle, { keys: [] });
-    void [id, error, check, createServer, createRelay];
+    // The README: "await using log = new AegisLog(…) closes the client at the end of the scope (TypeScript 5.2+)".
+    const scoped = async () => {
+      await using scopedLog = new AegisLog({ endpoint: 'https://log.example', tenantId: 't', apiKey: 'k' });
+      scopedLog.record('model_inference');
+    };
+    void [id, error, check, createServer, createRelay, scoped];
   `;
   const esm = `import { AegisLog, ErrorCode } from 'aegislog';
 import { verifyEvidence } from 'aegislog/verify';
