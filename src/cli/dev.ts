@@ -22,7 +22,7 @@ Runs the reference server: SQLite, a signing key and an Ed25519 note key in the
 data folder (default ./.aegislog), periods sealed on their boundaries (default
 86400 s, the UTC day). The log's origin (the first line of its checkpoints) is
 written to DIR/origin on the first start (from --origin, else
-HOST:PORT/aegislog) and kept for the life of the log. Without --keys, a demo tenant "demo" with an ingest, a read and an
+HOST:PORT/aegislog, or HOST/aegislog with --port 0) and kept for the life of the log. Without --keys, a demo tenant "demo" with an ingest, a read and an
 admin key is made once and kept in DIR/dev-keys.json. Serves dist/demo/ at
 /demo/ when it exists, with /demo/config.json giving the chat demo this
 server's URL and the ingest key (never a read key). Stops cleanly on Ctrl-C
@@ -173,7 +173,7 @@ function withDemoPages(server: (request: Request) => Promise<Response>, dir: str
 
 /**
  * A log keeps its origin for life (§4.4): the first start writes it to DIR/origin
- * (from --origin, else HOST:PORT/aegislog); later starts read it, and refuse an
+ * (from --origin, else HOST:PORT/aegislog, HOST/aegislog with --port 0); later starts read it, and refuse an
  * --origin that differs, which would fork the log's identity.
  */
 async function logOrigin(options: DevOptions): Promise<string> {
@@ -185,7 +185,9 @@ async function logOrigin(options: DevOptions): Promise<string> {
     }
     return stored;
   }
-  const origin = options.origin ?? `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}/aegislog`;
+  // --port 0 is a port picked at each start: not part of an identity kept for life (nor "127.0.0.1:0").
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const origin = options.origin ?? `${host}${options.port === 0 ? '' : `:${options.port}`}/aegislog`;
   await writeFile(path, `${origin}\n`, { mode: 0o600 });
   return origin;
 }

@@ -1,6 +1,6 @@
 // Issue 16, items 1, 10 and 12 as a newcomer meets them in `aegislog dev`: the demo pages
-// without their trailing slash, a port already taken, and signing with AWS KMS.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+// without their trailing slash, a port already taken (and --port 0), and signing with AWS KMS.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +71,20 @@ describe('a port already in use', () => {
       );
     } finally {
       await first.stop();
+    }
+  });
+});
+
+describe('--port 0', () => {
+  it('keeps no port in the log\'s default origin: the port changes at each start, the origin is kept for life', async () => {
+    const printed = io();
+    const dev = await startDev({ host: '127.0.0.1', port: 0, dataDir: join(root, 'port-0'), period: 86400, sync: 'normal' }, printed.io);
+    try {
+      expect(await readFile(join(root, 'port-0', 'origin'), 'utf8')).toBe('127.0.0.1/aegislog\n');
+      expect(printed.out.join('\n')).toContain('log:     origin 127.0.0.1/aegislog;');
+      expect(printed.out.join('\n')).not.toContain(':0/');
+    } finally {
+      await dev.stop();
     }
   });
 });
