@@ -10,7 +10,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const only = process.argv.slice(2);
+// `--update`: the benches named replace their own sections of RESULTS.md, each dated; the others stay as they were.
+const update = process.argv.includes('--update');
+const only = process.argv.slice(2).filter((a) => a !== '--update');
 const scripts = readdirSync(here)
   .filter((f) => /-bench\.mjs$/.test(f))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
@@ -49,6 +51,7 @@ const lines = [
 ];
 for (const s of sections) {
   lines.push(`## ${s.script}${s.status === 0 ? '' : ` (exit ${s.status})`}`, '');
+  if (update) lines.push(`Measured ${new Date().toISOString().slice(0, 10)}, load average ${os.loadavg()[0].toFixed(1)} at the end (other work shared the cores).`, '');
   if (s.rows.length === 0) {
     lines.push('No figures reported.', '');
     continue;
@@ -61,8 +64,23 @@ for (const s of sections) {
 }
 // A run of some benches only (`node bench/run.mjs client`) prints; it does not replace the full record.
 if (only.length === 0) writeFileSync(join(here, 'RESULTS.md'), `${lines.join('\n')}\n`);
+else if (update) writeFileSync(join(here, 'RESULTS.md'), merged(readFileSync(join(here, 'RESULTS.md'), 'utf8'), lines));
 console.log(lines.join('\n'));
 process.exitCode = sections.every((s) => s.status === 0) ? 0 : 1;
+
+/** RESULTS.md with the sections of the scripts just run replaced (or added), the rest kept. */
+function merged(previous, lines) {
+  const split = (text) => {
+    const parts = text.split(/^(?=## )/m);
+    return { head: parts[0], sections: new Map(parts.slice(1).map((p) => [p.slice(3).split(/[\s(]/)[0], p])) };
+  };
+  const old = split(previous);
+  const fresh = split(`${lines.join('\n')}\n`);
+  for (const [name, text] of fresh.sections) old.sections.set(name, text);
+  const names = [...old.sections.keys()].sort();
+  const note = 'Sections of benches not run then keep their earlier figures; a dated section was measured later, by `node bench/run.mjs --update NAME`.\n\n';
+  return fresh.head + note + names.map((n) => old.sections.get(n)).join('');
+}
 
 /** The figures: the last stdout line that is a JSON array of rows, or an object with `rows`. */
 function lastJsonRows(stdout) {
