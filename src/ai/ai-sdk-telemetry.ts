@@ -8,7 +8,8 @@
 import type { AiCall, AiOptions } from './options.js';
 import { now, recorder, round, textChars, track } from './record.js';
 
-interface CallStart {
+/** What the telemetry integration reads when a model call starts. */
+export interface CallStart {
   callId: string;
   provider: string;
   modelId: string;
@@ -16,7 +17,8 @@ interface CallStart {
   messages?: unknown;
 }
 
-interface CallEnd {
+/** What the telemetry integration reads when a model call ends. */
+export interface CallEnd {
   callId: string;
   modelId: string;
   finishReason: string;

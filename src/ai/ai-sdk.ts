@@ -8,31 +8,36 @@ import type { RecordOptions } from '../client/event.js';
 import type { AiCall, AiOptions } from './options.js';
 import { failure, now, recorder, round, textChars, track } from './record.js';
 
-interface ModelLike {
+/** What the middleware reads of the AI SDK's language model (structural: `ai` stays an optional peer). */
+export interface ModelLike {
   readonly provider: string;
   readonly modelId: string;
 }
 
-interface CallOptionsLike {
+/** What the middleware reads of a call's options. */
+export interface CallOptionsLike {
   prompt: unknown;
   abortSignal?: AbortSignal | undefined;
   providerOptions?: Record<string, unknown> | undefined;
 }
 
-interface PartLike {
+/** One content part of a result: text, or a tool call by name. */
+export interface PartLike {
   type: string;
   text?: string;
   toolName?: string;
 }
 
-interface GenerateResultLike {
+/** What the middleware reads of `doGenerate`'s result. */
+export interface GenerateResultLike {
   content: readonly PartLike[];
   finishReason: unknown;
   usage: unknown;
   response?: { id?: string | undefined; modelId?: string | undefined } | undefined;
 }
 
-interface StreamResultLike {
+/** What the middleware wraps of `doStream`'s result. */
+export interface StreamResultLike {
   stream: ReadableStream<any>;
 }
 

@@ -1,12 +1,12 @@
 // Entry "aegislog/ai": one event per model call, where AI apps already make them. Built on the client's
 // record()/recordSync(); imports nothing of the SDKs it serves (ai, openai, OpenTelemetry are optional peers).
 export { aegislogMiddleware } from './ai-sdk.js';
-export type { AegisLogMiddleware } from './ai-sdk.js';
+export type { AegisLogMiddleware, CallOptionsLike, GenerateResultLike, ModelLike, PartLike, StreamResultLike } from './ai-sdk.js';
 export { aegislogTelemetry } from './ai-sdk-telemetry.js';
-export type { AegisLogTelemetry } from './ai-sdk-telemetry.js';
+export type { AegisLogTelemetry, CallEnd, CallStart } from './ai-sdk-telemetry.js';
 export { wrapOpenAI } from './openai.js';
 export { aegislogSpanProcessor, isModelCallSpan } from './otel.js';
-export type { AegisLogSpanProcessor, SpanLike } from './otel.js';
+export type { AegisLogSpanProcessor, SpanAttributes, SpanLike } from './otel.js';
 export type { DigestKey } from './digest.js';
 export { aiDigest, aiFlush, UNREPORTED } from './record.js';
 export type { AiCall, AiEvent, AiIntegration, AiLog, AiOptions, PerCall } from './options.js';

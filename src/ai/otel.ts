@@ -11,7 +11,8 @@
 import type { AiCall, AiOptions } from './options.js';
 import { aiFlush, recorder, round, track } from './record.js';
 
-type Attributes = Record<string, unknown>;
+/** A span's attributes, as OpenTelemetry gives them. */
+export type SpanAttributes = Record<string, unknown>;
 
 /** The parts of a `ReadableSpan` (sdk-trace-base 2.x; 1.x's `parentSpanId` too) that are read. */
 export interface SpanLike {
@@ -19,10 +20,10 @@ export interface SpanLike {
   spanContext(): { traceId: string; spanId: string };
   parentSpanContext?: { spanId: string } | undefined;
   parentSpanId?: string | undefined;
-  attributes: Attributes;
+  attributes: SpanAttributes;
   status: { code: number; message?: string | undefined };
   duration: readonly [number, number];
-  events?: readonly { name: string; attributes?: Attributes | undefined }[];
+  events?: readonly { name: string; attributes?: SpanAttributes | undefined }[];
 }
 
 /** A `SpanProcessor` of @opentelemetry/sdk-trace-base 2.x. */
