@@ -19,7 +19,11 @@ const PER_ROUND = Number(process.env.AI_BENCH_CALLS ?? 1500);
 const KEY = 'operator-digest-key-for-the-benchmark';
 
 /** A queue store that keeps nothing: record() does all its work, nothing accumulates between rounds. */
-const discard = { name: 'discard', shared: false, put: async () => {}, list: async () => [], delete: async () => {}, count: async () => 0 };
+// It numbers as a store must (QueueStore.append: the plan runs on the state, the state is kept) and writes nothing.
+const state = { client_id: '', next_seq: 1, size: 0 };
+const discard = {
+  name: 'discard', shared: false, append: async (plan) => (plan(state), { ...state }), put: async () => {}, list: async () => [], delete: async () => {}, count: async () => 0,
+};
 const log = new AegisLog({ endpoint: 'https://aegislog.example.com', tenantId: 'acme', apiKey: 'k', queue: discard, flushInterval: 0, batchSize: 1e9, maxQueueSize: 1e9, onError: () => {}, fetch: () => Promise.reject(new Error('no network')) });
 
 const usage = { inputTokens: { total: 12, noCache: 12, cacheRead: undefined, cacheWrite: undefined }, outputTokens: { total: 7, text: 7, reasoning: undefined } };
