@@ -16,14 +16,15 @@
  * closed gets that `closed_until` back; one registered before is in the registry.
  * Either way no tenant stamps an entry below a closed period's end.
  */
-import { AegisLogError, SIGNING_ALG, sha256 } from '../protocol/index.js';
-import type { EcPublicJwk, TenantHead, WireEvent } from '../protocol/index.js';
+import { AegisLogError, sha256 } from '../protocol/index.js';
+import type { EcPublicJwk, TenantHead } from '../protocol/index.js';
 import { edgeTilesOf, type TileWrite } from '../tlog/tile-append.js';
 import type { TileRef } from '../tlog/tiles.js';
 import { answerLogCall, callLogObject, type LogObject } from './log-object-wire.js';
 import { EMPTY_LOG, planAppend } from './sequence.js';
 import { countBefore, headEntry, sealOrderError } from './store-rules.js';
 import type { AppendOutcome, AppendRequest, SealCommit, StoredCheckpoint, StoredHead, StoredRecord } from './types.js';
+import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
 
 /** The part of a Durable Object's `ctx.storage` the log objects use (SQLite-backed objects). */
 export interface DurableStorageLike {
@@ -59,8 +60,6 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS signing_keys (n INTEGER PRIMARY KEY, kid TEXT NOT NULL UNIQUE, jwk_json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS seal_lease (id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, until INTEGER NOT NULL);
 `;
-
-type Row = Record<string, unknown>;
 
 function sqlOf(storage: DurableStorageLike) {
   const all = (query: string, ...bindings: unknown[]) => storage.sql.exec(query, ...bindings).toArray();
@@ -155,7 +154,7 @@ export function rootLogMethods(storage: DurableStorageLike) {
   const db = sqlOf(storage);
   storage.sql.exec(ROOT_SCHEMA);
   const head = (row: Row | undefined): StoredHead | undefined => row && { headIndex: Number(row.head_index), head: JSON.parse(row.head_json as string) as TenantHead };
-  const latest = () => checkpointOf(db.one('SELECT * FROM checkpoints ORDER BY seq DESC LIMIT 1'));
+  const latest = () => checkpointOfRow(db.one('SELECT * FROM checkpoints ORDER BY seq DESC LIMIT 1'));
   const rootSize = () => Number(db.one('SELECT coalesce(max(head_index) + 1, 0) AS n FROM heads')!.n);
 
   return {
@@ -200,7 +199,7 @@ export function rootLogMethods(storage: DurableStorageLike) {
       });
     },
     latestCheckpoint: latest,
-    checkpoints: (from: number, to: number) => db.all('SELECT * FROM checkpoints WHERE seq >= ? AND seq < ? ORDER BY seq', from, to).map((r) => checkpointOf(r)!),
+    checkpoints: (from: number, to: number) => db.all('SELECT * FROM checkpoints WHERE seq >= ? AND seq < ? ORDER BY seq', from, to).map((r) => checkpointOfRow(r)!),
     updateNote(seq: number, note: string) {
       if (!db.one('SELECT seq FROM checkpoints WHERE seq = ?', seq)) throw new Error(`no checkpoint ${seq}`);
       db.all('UPDATE checkpoints SET note = ? WHERE seq = ?', note, seq);
@@ -257,38 +256,7 @@ export function rootLogObject(storage: DurableStorageLike): LogObject {
   return { fetch: (request) => answerLogCall(methods, request) };
 }
 
-function toRecord(tenantId: string, row: Row): StoredRecord {
-  return {
-    event: JSON.parse(row.event_json as string) as WireEvent,
-    eventJson: row.event_json as string,
-    statement: {
-      v: 1,
-      tenant_id: tenantId,
-      event_id: row.event_id as string,
-      digest_b64url: row.digest as string,
-      received_at: row.received_at as string,
-      key_id: row.key_id as string,
-      signing_alg: SIGNING_ALG,
-    },
-    trace_id: row.trace_id as string,
-    signature_b64url: (row.signature as string | null) ?? null,
-    receiptHash: bytesOf(row.receipt_hash),
-    leafIndex: Number(row.leaf_index),
-  };
-}
-
-function checkpointOf(row: Row | undefined): StoredCheckpoint | undefined {
-  return (
-    row && {
-      seq: Number(row.seq),
-      note: row.note as string,
-      tree_size: Number(row.tree_size),
-      period_start: row.period_start as string,
-      period_end: row.period_end as string,
-      sealed_at: row.sealed_at as string,
-    }
-  );
-}
+const toRecord = (tenantId: string, row: Row): StoredRecord => recordOfRow(row, tenantId, bytesOf(row.receipt_hash));
 
 /** A BLOB as workerd gives it (an ArrayBuffer) as a Uint8Array of its own. */
 function bytesOf(value: unknown): Uint8Array {

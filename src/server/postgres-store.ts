@@ -24,14 +24,15 @@
  * did commit comes back as the same entry).
  */
 import type * as Pg from 'pg';
-import { AegisLogError, SIGNING_ALG } from '../protocol/index.js';
-import type { EcPublicJwk, TenantHead, WireEvent } from '../protocol/index.js';
+import { AegisLogError } from '../protocol/index.js';
+import type { EcPublicJwk, TenantHead } from '../protocol/index.js';
 import { edgeTilesOf, type TileWrite } from '../tlog/tile-append.js';
 import type { TileRef } from '../tlog/tiles.js';
 import { LIVE_SPACE, LOCK_CLOSE, LOCK_SEAL, LOCK_SPACE, migrate } from './postgres-schema.js';
 import { planAppend, type LogState } from './sequence.js';
 import { headEntry, sealOrderError } from './store-rules.js';
-import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type Store, type StoredCheckpoint, type StoredHead, type StoredRecord } from './types.js';
+import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type Store, type StoredHead, type StoredRecord } from './types.js';
+import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/database` (libpq-style parameters such as `sslmode` included). */
@@ -47,7 +48,6 @@ export interface PostgresStoreOptions {
   log?: { origin: string; periodSeconds: number };
 }
 
-type Row = Record<string, unknown>;
 type Client = Pg.PoolClient;
 type Query = (name: string, text: string, values?: unknown[]) => Promise<Row[]>;
 
@@ -230,7 +230,7 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
   const rootSize = async (q: Query) => Number((await q('root-size', 'SELECT coalesce(max(head_index) + 1, 0) AS n FROM aegislog_heads'))[0]!.n);
   const headOf = (row: Row | undefined): StoredHead | undefined => row && { headIndex: Number(row.head_index), head: JSON.parse(row.head_json as string) as TenantHead };
   const headQuery = async (name: string, text: string, values: unknown[]) => headOf((await query(name, text, values))[0]);
-  const latest = async (q: Query) => checkpointOf((await q('latest', 'SELECT * FROM aegislog_checkpoints ORDER BY seq DESC LIMIT 1'))[0]);
+  const latest = async (q: Query) => checkpointOfRow((await q('latest', 'SELECT * FROM aegislog_checkpoints ORDER BY seq DESC LIMIT 1'))[0]);
 
   let closed = false;
   const store: Store = {
@@ -359,7 +359,7 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
 
     latestCheckpoint: () => latest(query),
     async checkpoints(from, to) {
-      return (await query('checkpoints', 'SELECT * FROM aegislog_checkpoints WHERE seq >= $1 AND seq < $2 ORDER BY seq', [from, to])).map((r) => checkpointOf(r)!);
+      return (await query('checkpoints', 'SELECT * FROM aegislog_checkpoints WHERE seq >= $1 AND seq < $2 ORDER BY seq', [from, to])).map((r) => checkpointOfRow(r)!);
     },
     updateNote(seq, note) {
       // Several processes add witness cosignatures to one note: each update keeps the lines already there.
@@ -537,38 +537,7 @@ function stateOf(row: Row): LogState {
   };
 }
 
-function toRecord(row: Row): StoredRecord {
-  return {
-    event: JSON.parse(row.event_json as string) as WireEvent,
-    eventJson: row.event_json as string,
-    statement: {
-      v: 1,
-      tenant_id: row.tenant_id as string,
-      event_id: row.event_id as string,
-      digest_b64url: row.digest as string,
-      received_at: row.received_at as string,
-      key_id: row.key_id as string,
-      signing_alg: SIGNING_ALG,
-    },
-    trace_id: row.trace_id as string,
-    signature_b64url: row.signature as string | null,
-    receiptHash: bytes(row.receipt_hash),
-    leafIndex: Number(row.leaf_index),
-  };
-}
-
-function checkpointOf(row: Row | undefined): StoredCheckpoint | undefined {
-  return (
-    row && {
-      seq: Number(row.seq),
-      note: row.note as string,
-      tree_size: Number(row.tree_size),
-      period_start: row.period_start as string,
-      period_end: row.period_end as string,
-      sealed_at: row.sealed_at as string,
-    }
-  );
-}
+const toRecord = (row: Row): StoredRecord => recordOfRow(row, row.tenant_id as string, bytes(row.receipt_hash));
 
 /** A bytea value as a plain Uint8Array (pg gives a Buffer over its own pool). */
 function bytes(value: unknown): Uint8Array {

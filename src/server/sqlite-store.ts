@@ -1,12 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
-import { AegisLogError, SIGNING_ALG } from '../protocol/index.js';
-import type { EcPublicJwk, TenantHead, WireEvent } from '../protocol/index.js';
+import { AegisLogError } from '../protocol/index.js';
+import type { EcPublicJwk, TenantHead } from '../protocol/index.js';
 import { edgeTilesOf, type TileWrite } from '../tlog/tile-append.js';
 import { EMPTY_LOG, planAppend, type LogState } from './sequence.js';
 import { countBefore, headEntry, sealOrderError } from './store-rules.js';
 import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type Store, type StoredCheckpoint, type StoredHead, type StoredRecord } from './types.js';
+import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -358,29 +359,10 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
 }
 
 function toRecord(row: RecordRow | undefined): StoredRecord | undefined {
-  if (!row) return undefined;
-  return {
-    event: JSON.parse(row.event_json) as WireEvent,
-    eventJson: row.event_json,
-    statement: {
-      v: 1,
-      tenant_id: row.tenant_id,
-      event_id: row.event_id,
-      digest_b64url: row.digest,
-      received_at: row.received_at,
-      key_id: row.key_id,
-      signing_alg: SIGNING_ALG,
-    },
-    trace_id: row.trace_id,
-    signature_b64url: row.signature,
-    receiptHash: new Uint8Array(row.receipt_hash),
-    leafIndex: row.leaf_index,
-  };
+  return row && recordOfRow(row as unknown as Row, row.tenant_id, new Uint8Array(row.receipt_hash));
 }
 
-function checkpointOf(row: CheckpointRow | undefined): StoredCheckpoint | undefined {
-  return row && { seq: row.seq, note: row.note, tree_size: row.tree_size, period_start: row.period_start, period_end: row.period_end, sealed_at: row.sealed_at };
-}
+const checkpointOf = (row: CheckpointRow | undefined): StoredCheckpoint | undefined => checkpointOfRow(row as Row | undefined);
 
 /** A folder written by a v1 server has an `events` table: its evidence stays verifiable, but this server writes v2 only. */
 function refuseVersion1(db: SqliteDatabase, path: string): void {
