@@ -164,9 +164,8 @@ test('5. three tabs record at once for 10 s: nothing lost or stored twice, one t
 
 test('5b. the flushing tab goes away mid-flush: another tab takes the lock and delivers the shared queue', async ({ context, stack }) => {
   const params = { batchSize: 1000, flushInterval: 300 };
-  const [a, b] = await Promise.all([context.newPage(), context.newPage()]);
+  const a = await context.newPage();
   await openClient(a, stack, { ...params, flushInterval: 60_000 });
-  await openClient(b, stack, params);
   stack.api.holdAnswers(5_000); // a's flush stays in flight: it holds the lock
   const fromA = await a.evaluate(async () => {
     const ids = window.harness.record(30);
@@ -175,6 +174,9 @@ test('5b. the flushing tab goes away mid-flush: another tab takes the lock and d
     return ids;
   });
   await until(() => a.evaluate(() => window.harness.log.flushing), 'tab a to take the flush lock');
+  // Tab b opens only now: had its timer flushed first, it would have taken the lock (and a's events) before a.
+  const b = await context.newPage();
+  await openClient(b, stack, params);
   const fromB = await b.evaluate(async () => {
     const ids = window.harness.record(30);
     await window.harness.log.durable();
