@@ -11,7 +11,7 @@
 // AEGISLOG_KEYS is the keys file's JSON: [{"key","tenant_id","scope","origins"?}, ...].
 // AEGISLOG_ORIGIN names the log in its checkpoints, and AEGISLOG_PERIOD_SECONDS its periods: keep both for life.
 import { createServer, durableObjectStore, localSigner, rootLogObject, tenantLogObject } from 'aegislog/server';
-import type { AegisServer, DurableStorageLike, LogObject, Store } from 'aegislog/server';
+import type { AegisServer, DurableStorageLike, ExecutionContextLike, LogObject, Store } from 'aegislog/server';
 
 interface DurableObjectStateLike {
   storage: DurableStorageLike & { getAlarm(): Promise<number | null>; setAlarm(scheduledTime: number): Promise<void> };
@@ -95,10 +95,12 @@ export class AegisLogSealer {
 let front: Promise<AegisServer> | undefined;
 
 export default {
-  async fetch(request: Request, env: Env): Promise<Response> {
+  async fetch(request: Request, env: Env, ctx: ExecutionContextLike): Promise<Response> {
     front ??= serverOn(durableObjectStore({ root: () => sealerOf(env), tenant: tenantsOf(env) }), env);
     try {
-      return (await front)(request);
+      // With ctx, the work that outlives the response (keeping receipt signatures, a seal beside
+      // this request) goes to ctx.waitUntil: without it the Worker would cut that work off.
+      return await (await front)(request, env, ctx);
     } catch (error) {
       front = undefined; // a start that failed (an object unreachable) is tried again by the next request
       throw error;

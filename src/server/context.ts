@@ -65,6 +65,12 @@ export interface Context {
   logged(receivedAt: string): void;
   /** Receipt signatures issued and not yet kept by the store (see ingest.ts). */
   unsaved: Map<string, string>;
+  /**
+   * Takes work that goes on after the response (keeping receipt signatures, a seal
+   * beside a request). A Worker ends such work with the response unless told of it
+   * (`ExecutionContext.waitUntil`); in Node it needs nothing.
+   */
+  keepAlive(task: Promise<unknown>): void;
   /** The `/verify` answer for a bundle, checked against the given keys. */
   verifyAnswer(bundle: EvidenceBundle, keys: (EcPublicJwk & { kid: string })[]): Promise<unknown>;
   /** Every key the log has signed receipts with, current one included. */

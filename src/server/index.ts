@@ -3,7 +3,7 @@
  * Node adds the SQLite store, the key file and the HTTP adapter: see `./node.ts`.
  */
 export { createServer } from './server.js';
-export type { AegisServer, ServerOptions } from './server.js';
+export type { AegisServer, ExecutionContextLike, ServerOptions } from './server.js';
 export type { ApiKeyConfig } from './auth.js';
 export { DEFAULT_LIMITS } from './context.js';
 export type { Limits } from './context.js';

@@ -28,6 +28,8 @@ export interface IngestDeps {
   logged(receivedAt: string): void;
   /** Signatures issued and not yet kept by the store, by `unsavedKey`. */
   unsaved: Map<string, string>;
+  /** Given the work that goes on after the receipts are answered (keeping their signatures), so that a host that ends work with the response lets it finish. */
+  keepAlive(task: Promise<unknown>): void;
 }
 
 export const unsavedKey = (tenantId: string, eventId: string) => `${tenantId}\u0000${eventId}`;
@@ -83,12 +85,14 @@ export async function ingestEvents(deps: IngestDeps, events: readonly unknown[],
     }),
   );
   if (signed.length > 0) {
-    deps.store
-      .putSignatures(signed)
-      .catch(deps.onError)
-      .finally(() => {
-        for (const s of signed) deps.unsaved.delete(unsavedKey(s.tenantId, s.eventId));
-      });
+    deps.keepAlive(
+      deps.store
+        .putSignatures(signed)
+        .catch(deps.onError)
+        .finally(() => {
+          for (const s of signed) deps.unsaved.delete(unsavedKey(s.tenantId, s.eventId));
+        }),
+    );
   }
   return outcomes.sort((a, b) => a.index - b.index);
 }

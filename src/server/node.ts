@@ -14,7 +14,7 @@ import type { Signer } from './types.js';
 // Named exports only (docs/contributing.md); reviewed in api/aegislog-server.api.md.
 export { DEFAULT_LIMITS, ROOT_LOG, complianceOf, durableObjectStore, generateSigningJwk, memoryStore, rootLogObject, tenantLogObject } from './index.js';
 export type {
-  AegisServer, ApiKeyConfig, AppendOutcome, AppendRequest, ComplianceBlock, GrownLog, KmsClientLike, KmsSdk, KmsSignerOptions, Limits,
+  AegisServer, ApiKeyConfig, ExecutionContextLike, AppendOutcome, AppendRequest, ComplianceBlock, GrownLog, KmsClientLike, KmsSdk, KmsSignerOptions, Limits,
   LocalSignerOptions, LogName, NewEntry, SealCommit, ServerOptions, Signer, Store, StoredCheckpoint, StoredHead, StoredRecord,
   WitnessConfig, WitnessStatus, DurableObjectStoreOptions, DurableStorageLike, LogObject,
   EcPublicJwk, HistoryEntry, ReceiptStatement, SigningAlg, TenantHead, TileRef, TileWrite, WireEvent,

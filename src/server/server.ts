@@ -75,10 +75,20 @@ export interface ServerOptions {
   publicOrigins?: readonly string[] | (() => readonly string[]);
 }
 
-/** A Web-standard fetch handler, plus sealing controls for the host (timers, admin tools). */
+/** What a Worker passes as its handler's third argument: work given to `waitUntil` outlives the response. */
+export interface ExecutionContextLike {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/**
+ * A Web-standard fetch handler, plus sealing controls for the host (timers, admin tools).
+ * Called as a Worker's `fetch(request, env, ctx)`, it gives `ctx.waitUntil` the work that
+ * outlives the response (keeping receipt signatures, a seal beside a request), which a
+ * Worker would otherwise cut off; `env` is not read.
+ */
 export interface AegisServer {
-  (request: Request): Promise<Response>;
-  fetch(request: Request): Promise<Response>;
+  (request: Request, env?: unknown, ctx?: ExecutionContextLike): Promise<Response>;
+  fetch(request: Request, env?: unknown, ctx?: ExecutionContextLike): Promise<Response>;
   /** Settles once the store is loaded and the periods that ended while the server was down are sealed; gives those checkpoints. */
   ready: Promise<StoredCheckpoint[]>;
   /** Seals every period that has ended. Idempotent; concurrent calls share one seal. */
@@ -165,6 +175,7 @@ export function createServer(options: ServerOptions): AegisServer {
     onError: report,
     logged: (receivedAt) => sealer.noteEntry(parseTime(receivedAt)),
     unsaved: new Map(),
+    keepAlive: () => {}, // a request given an ExecutionContext gets its waitUntil instead (handle)
     verifyAnswer: verifyAnswerer(now, async () => (await notes).vkeys.join('\n')),
     publicKeys: () => store.keys(),
     vkeys: async () => (await notes).vkeys.map((v) => `${v}\n`).join(''),
@@ -186,20 +197,22 @@ export function createServer(options: ServerOptions): AegisServer {
   })();
   ready.catch(() => {}); // reported by every request (500) and to whoever awaits `ready`; never an unhandled rejection
 
-  async function handle(request: Request): Promise<Response> {
+  async function handle(request: Request, _env?: unknown, execution?: ExecutionContextLike): Promise<Response> {
     let url: URL | undefined;
     try {
       url = new URL(request.url);
       await ready;
+      // A Worker cuts off what runs after the response unless it is given to waitUntil.
+      const requestCtx = typeof execution?.waitUntil === 'function' ? { ...ctx, keepAlive: (task: Promise<unknown>) => execution.waitUntil(task) } : ctx;
       // A period ended since the last seal: seal it beside this request, never before it (ingest never waits for a seal).
-      if (now() >= sealer.openPeriodEnd()) sealer.sealDue().catch(report);
-      return await dispatch(request, url);
+      if (now() >= sealer.openPeriodEnd()) requestCtx.keepAlive(sealer.sealDue().catch(report));
+      return await dispatch(request, url, requestCtx);
     } catch (error) {
       return errorResponse(error, request, url);
     }
   }
 
-  async function dispatch(request: Request, url: URL): Promise<Response> {
+  async function dispatch(request: Request, url: URL, ctx: Context): Promise<Response> {
     const allowed: string[] = [];
     for (const route of ROUTES) {
       const params = typeof route.path === 'string' ? (route.path === url.pathname ? [] : null) : route.path.exec(url.pathname)?.slice(1);

@@ -55,3 +55,35 @@ test('a body that never ends is cut at the limit: 413, and the stream is cancell
   expect(cancelled).toBe(true);
   expect(pulled).toBeLessThanOrEqual(1024 * 1024 + 3 * 16 * 1024);
 });
+
+test('called as a Worker fetch(request, env, ctx): the work after the response goes to ctx.waitUntil', async () => {
+  const signer = await localSigner();
+  const store = memoryStore();
+  // Keeping signatures waits on the test, so that it can tell "handed to waitUntil" from "already done".
+  let releaseSignatures!: () => void;
+  const signaturesHeld = new Promise<void>((resolve) => (releaseSignatures = resolve));
+  const putSignatures = store.putSignatures.bind(store);
+  store.putSignatures = async (signatures) => {
+    await signaturesHeld;
+    return putSignatures(signatures);
+  };
+  let clock = Date.UTC(2026, 0, 1, 0, 0, 10);
+  const server = createServer({ signer, store, keys, origin: 'edge.test/log', period: 60, now: () => clock });
+  await server.ready;
+  const handed: Promise<unknown>[] = [];
+  const execution = { waitUntil: (task: Promise<unknown>) => void handed.push(task) };
+  const ingest = new Request('http://edge.test/ingest', { method: 'POST', headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, body: JSON.stringify({ event_type: 'edge' }) });
+  const receipt = (await (await server(ingest, {}, execution)).json()) as Receipt;
+  expect(handed).toHaveLength(1);
+  expect((await store.getRecord('acme', receipt.event_id))?.signature_b64url).toBeNull();
+  releaseSignatures();
+  await Promise.all(handed);
+  expect((await store.getRecord('acme', receipt.event_id))?.signature_b64url).toBe(receipt.signature_b64url);
+
+  // The period has ended: the next request seals it beside itself, through waitUntil.
+  clock += 60_000;
+  expect((await server(new Request('http://edge.test/healthz'), {}, execution)).status).toBe(200);
+  expect(handed).toHaveLength(2);
+  await Promise.all(handed);
+  expect((await store.latestCheckpoint())?.period_end).toBe('2026-01-01T00:01:00.000Z');
+});
