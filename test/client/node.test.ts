@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { AegisLog, memoryQueue, type QueueStore } from '../../src/index.js';
 import { FAST_RETRY, INGEST_KEY, TENANT, countBy, inProcessServer, storedIds, until } from './helpers.js';
 import { startServer, type RealServer } from './node-server.js';
@@ -45,9 +45,26 @@ it('the interval timer does not keep Node alive, and close() clears it', async (
   await until(() => reads >= 5, 5000, 'two interval flushes');
   await log.close();
   expect(timers()).toBeLessThanOrEqual(before); // nothing ref'd left behind (vitest's own timer may have ended meanwhile)
-  const readsAtClose = reads;
-  await new Promise((r) => setTimeout(r, 100)); // five intervals
-  expect(reads).toBe(readsAtClose);
+});
+
+it('close() stops the interval: five intervals later the queue is not read again', async () => {
+  const srv = await inProcessServer();
+  const inner = memoryQueue();
+  let reads = 0;
+  const queue: QueueStore = { ...inner, list: (prefix, limit) => (reads++, inner.list(prefix, limit)), count: (prefix) => (reads++, inner.count(prefix)) };
+  // A fake clock: "later" is five intervals advanced, not waited for.
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+  try {
+    const log = new AegisLog({ endpoint: 'https://aegislog.test', tenantId: TENANT, apiKey: INGEST_KEY, fetch: srv.fetch, flushInterval: 20, queue });
+    await vi.advanceTimersByTimeAsync(40);
+    expect(reads).toBeGreaterThan(0); // the interval ran
+    await log.close();
+    const readsAtClose = reads;
+    await vi.advanceTimersByTimeAsync(100);
+    expect(reads).toBe(readsAtClose);
+  } finally {
+    vi.useRealTimers();
+  }
 });
 
 it('a process that records and simply ends delivers its events on beforeExit', async () => {

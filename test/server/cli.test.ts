@@ -53,13 +53,15 @@ describe('aegislog dev as a child process', () => {
       const read = keys[1]!.key;
       const receipt = (await (await fetch(`${url}/ingest`, {
         method: 'POST', headers: { 'x-api-key': read, 'content-type': 'application/json' }, body: '{"event_type":"model_inference","model_id":"gpt-4"}',
-      })).json()) as { event_id: string; key_id: string };
+      })).json()) as { event_id: string; key_id: string; received_at: string };
       expect(receipt.key_id).toMatch(/^[A-Za-z0-9_-]{43}$/);
       first.process.kill('SIGTERM');
       expect(await first.exited).toEqual({ code: 0, signal: null });
       expect(first.output()).toMatch(/received SIGTERM, stopping\nstopped/);
 
-      await new Promise((r) => setTimeout(r, 2100)); // down for more than a period
+      // Down until the receipt's period has ended by the wall clock the child reads too: the restart must seal it.
+      const periodEnd = Math.floor(Date.parse(receipt.received_at) / 2000) * 2000 + 2000;
+      for (let tries = 0; Date.now() < periodEnd && tries < 400; tries++) await new Promise((r) => setTimeout(r, 10));
       const second = spawnNode(cli, ['dev', '--port', '0', '--data', data, '--period', '2']);
       try {
         const [, url2] = await second.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
