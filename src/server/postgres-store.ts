@@ -408,6 +408,7 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
         ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, instance = excluded.instance, until = excluded.until
         WHERE aegislog_seal_lease.holder = excluded.holder OR aegislog_seal_lease.until <= $4
           OR NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
             AND classid = ${LIVE_SPACE}::oid AND objid = aegislog_seal_lease.instance::oid AND objsubid = 2)
         RETURNING holder`, [holder, instance, now + ttlMs, now]);
       return rows.length === 1;

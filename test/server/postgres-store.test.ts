@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createServer, localSigner } from '../../src/server/node.js';
 import { postgresStore } from '../../src/server/postgres-store.js';
 import { ROOT_LOG } from '../../src/server/types.js';
+import { LIVE_SPACE } from '../../src/server/postgres-schema.js';
 import { startPostgres, type PostgresCluster } from '../../scripts/pg-cluster.mjs';
 import { entry, storeConformance } from './store-conformance.js';
 import { sha256 } from '../../src/protocol/index.js';
@@ -59,6 +60,24 @@ test('two stores on one database are one log: one sequencer per tenant, and the 
   } finally {
     await b.close();
     await a.close().catch(() => {});
+  }
+});
+
+test('a liveness lock with the same number in another database of the cluster does not keep a dead holder\'s lease', async () => {
+  const [urlA, urlB] = [cluster.createDatabase(), cluster.createDatabase()];
+  const a = await postgresStore(urlA);
+  const { default: pg } = await import('pg');
+  const [direct, other] = [new pg.Client({ connectionString: urlA }), new pg.Client({ connectionString: urlB })];
+  await Promise.all([direct.connect(), other.connect()]);
+  try {
+    const now = Date.UTC(2026, 10, 28, 9);
+    // A holder that died, whose lease has not expired; its instance number is held live, but in database B.
+    await direct.query('INSERT INTO aegislog_seal_lease (id, holder, instance, until) VALUES (1, $1, $2, $3)', ['dead-holder', 424242, now + 60_000]);
+    await other.query(`SELECT pg_advisory_lock(${LIVE_SPACE}, 424242)`);
+    expect(await a.acquireSealLease('holder-a', now, 60_000)).toBe(true);
+  } finally {
+    await Promise.all([direct.end(), other.end()]);
+    await a.close();
   }
 });
 
