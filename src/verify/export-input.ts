@@ -5,6 +5,7 @@
  * and byte chunks. Lines stay bytes: the receipt lines are read from them directly
  * (receipt-line.ts), and only lines that need JSON.parse are decoded.
  */
+import { streamItems } from './stream-items.js';
 
 export type ExportSource =
   | string
@@ -39,21 +40,7 @@ export async function* byteChunks(source: ExportSource): AsyncGenerator<Uint8Arr
     for (const item of source as Iterable<unknown>) yield* itemChunks(item);
     return;
   }
-  if (Symbol.asyncIterator in source) {
-    for await (const item of source as AsyncIterable<unknown>) yield* itemChunks(item);
-    return;
-  }
-  // A ReadableStream in a runtime that cannot iterate streams yet.
-  const reader = (source as ReadableStream<unknown>).getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield* itemChunks(value);
-    }
-  } finally {
-    reader.releaseLock();
-  }
+  for await (const item of streamItems(source as AsyncIterable<unknown> | ReadableStream<unknown>)) yield* itemChunks(item);
 }
 
 function* itemChunks(item: unknown): Generator<Uint8Array> {

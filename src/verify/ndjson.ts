@@ -5,6 +5,7 @@
  * or async iterables, or a ReadableStream. Items come out in batches, so a
  * million receipts cost a few hundred awaits, not a million.
  */
+import { streamItems } from './stream-items.js';
 
 /** A line that cannot be read. Everything else in a batch is a value as read. */
 export class LineError {
@@ -30,7 +31,7 @@ export async function* readReceipts(source: ReceiptSource): AsyncGenerator<unkno
     if (batch.length) yield batch;
     return;
   }
-  for await (const item of iterateAsync(source)) {
+  for await (const item of streamItems(source)) {
     const batch: unknown[] = [];
     lines.push(item, batch);
     if (batch.length) yield batch;
@@ -81,23 +82,5 @@ function parseLines(lines: string[], out: unknown[]): void {
     } catch {
       if (!/^\s*$/.test(raw)) out.push(new LineError('the line is not JSON'));
     }
-  }
-}
-
-async function* iterateAsync(source: Exclude<ReceiptSource, string>): AsyncGenerator<unknown> {
-  if (Symbol.asyncIterator in source) {
-    yield* source as AsyncIterable<unknown>;
-    return;
-  }
-  // A ReadableStream in a browser that cannot iterate streams yet.
-  const reader = (source as ReadableStream<unknown>).getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
   }
 }
