@@ -5,16 +5,8 @@ import {
   cosignatureV1Message, formatTimestampedSignature, parseTimestampedSignature, subtreeV1Message,
 } from '../../src/tlog/cosignature.js';
 import { parseNote } from '../../src/tlog/note.js';
-import { SOFA_NOTE, SOFA_TEXT } from './examples.js';
+import { SOFA_NOTE, SOFA_TEXT, thrownCode as code } from './examples.js';
 
-const code = (f: () => unknown) => {
-  try {
-    f();
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return 'no error';
-};
 const ROOT = 'CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=';
 
 describe('parseCheckpoint', () => {

@@ -3,16 +3,8 @@ import {
   MAX_NOTE_SIGNATURES, formatNote, parseNote, parseSignatureLine, parseSignatureLines, signNote, signatureLine,
 } from '../../src/tlog/note.js';
 
-import { EXAMPLE_NOTE, QUASIMODO, SOFA_NOTE, SOFA_TEXT } from './examples.js';
+import { EXAMPLE_NOTE, QUASIMODO, SOFA_NOTE, SOFA_TEXT, thrownCode as code } from './examples.js';
 
-const code = (f: () => unknown) => {
-  try {
-    f();
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return 'no error';
-};
 
 describe('parseNote', () => {
   it('reads the signed-note example: the text keeps its inner blank line, the last blank line splits', () => {

@@ -6,17 +6,9 @@ import receiptPem from '../vectors/aegislog-v2/keys/receipt-ecdsa.pub.pem?raw';
 import ed25519Pem from '../vectors/aegislog-v2/keys/log-ed25519.pub.pem?raw';
 import { b64Decode, b64Encode } from '../../src/protocol/index.js';
 import { NoteKeyType, formatVkey, noteKeyId, p256Spki, p256SpkiPoint, parseVkey, verifierKey } from '../../src/tlog/vkey.js';
-import { EXAMPLE_VKEY } from './examples.js';
+import { EXAMPLE_VKEY, thrownCode as code } from './examples.js';
 
 const pemBody = (pem: string) => b64Decode(pem.replace(/-----[A-Z ]+-----/g, ''));
-const code = (f: () => unknown) => {
-  try {
-    f();
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return 'no error';
-};
 
 describe('parseVkey', () => {
   it('reads the signed-note example key', () => {

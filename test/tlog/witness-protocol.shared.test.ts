@@ -3,6 +3,7 @@ import { b64Encode } from '../../src/protocol/index.js';
 import { parseCheckpoint } from '../../src/tlog/checkpoint.js';
 import { parseNote } from '../../src/tlog/note.js';
 import { MAX_PROOF_LINES, formatAddCheckpoint, parseAddCheckpoint, parseTlogSize } from '../../src/tlog/witness-protocol.js';
+import { thrownCode as code } from './examples.js';
 
 // tlog-witness.md, "Example request body", byte for byte.
 const SPEC_BODY =
@@ -16,14 +17,6 @@ const SPEC_BODY =
   '— example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n' +
   '— example.com/behind-the-sofa opLqBQsREYCgu6xQkYQwJr9fo45a62DN9EdmHXnZdXNqlcVGlCum2Wks+49/V6267UEjw6QUXTS5Rovnzv++qbSzm9Q=\n';
 
-const code = (f: () => unknown) => {
-  try {
-    f();
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return 'no error';
-};
 
 describe('tlog-witness add-checkpoint body', () => {
   it('reads the tlog-witness example, and formatAddCheckpoint writes it back byte for byte', () => {
