@@ -3,41 +3,13 @@
 // its events, the checkpoint history, the log's vkeys as a policy) is checked by the
 // auditor page that the same process serves, and by the built CLI (`aegislog verify`,
 // `audit`, `history`), which exit 0 on it and 1 on a tampered copy.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './support/static-server.js';
 import { expect, test } from './support/fixtures.js';
-
-const BIN = join(ROOT, 'bin', 'aegislog.mjs');
-
-async function startDev(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [BIN, 'dev', '--port', '0', '--data', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`aegislog dev did not start within 20 s:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`aegislog dev exited with ${code}:\n${output}`)));
-  });
-  return { child, url };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((done) => child.once('exit', done));
-  child.kill('SIGTERM');
-  await exited;
-}
+import { BIN, startDev } from './support/dev-process.js';
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   return spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -45,7 +17,8 @@ function cli(...args: string[]): { status: number | null; stdout: string; stderr
 
 test('aegislog dev: its v2 evidence verifies in the auditor page it serves and with the CLI', async ({ page }) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'aegislog-e2e-dev-v2-'));
-  const { child, url } = await startDev(dataDir);
+  const dev = await startDev(dataDir);
+  const { url } = dev;
   try {
     const keys = JSON.parse(await readFile(join(dataDir, 'dev-keys.json'), 'utf8')) as { key: string; scope: string }[];
     const key = (scope: string) => keys.find((k) => k.scope === scope)!.key;
@@ -108,7 +81,7 @@ test('aegislog dev: its v2 evidence verifies in the auditor page it serves and w
     await page.getByRole('button', { name: 'Audit period' }).click();
     await expect(page.locator('#period-result')).toContainText('Period verified');
   } finally {
-    await stop(child);
+    await dev.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 });

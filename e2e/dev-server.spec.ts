@@ -2,36 +2,16 @@
 // the API and both demo pages from one origin. The chat page gets its endpoint
 // and ingest key from /demo/config.json; the auditor warns that a JWKS from
 // that same origin proves nothing.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from './support/static-server.js';
 import { expect, test } from './support/fixtures.js';
-
-async function startDev(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'aegislog.mjs'), 'dev', '--port', '0', '--data', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`aegislog dev did not start within 20 s:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`aegislog dev exited with ${code}:\n${output}`)));
-  });
-  return { child, url };
-}
+import { startDev } from './support/dev-process.js';
 
 test('npm start: the chat demo records through aegislog dev, and the auditor flags its own-origin JWKS', async ({ page }) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'aegislog-e2e-dev-'));
-  const { child, url } = await startDev(dataDir);
+  const dev = await startDev(dataDir);
+  const { url } = dev;
   try {
     const config = (await (await fetch(`${url}/demo/config.json`)).json()) as Record<string, string>;
     expect(config).toEqual({ endpoint: url, tenant_id: 'demo', ingest_key: expect.stringMatching(/^ak_ingest_/) });
@@ -49,11 +29,7 @@ test('npm start: the chat demo records through aegislog dev, and the auditor fla
     await page.getByRole('button', { name: 'Fetch JWKS' }).click();
     await expect(page.locator('#key-message')).toContainText('the server that produced the evidence');
   } finally {
-    if (child.exitCode === null) {
-      const exited = new Promise((done) => child.once('exit', done));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await dev.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 });

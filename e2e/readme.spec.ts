@@ -1,12 +1,12 @@
 // The README's browser quick start, exactly as printed, in real Chromium against `aegislog dev`:
 // the page loads dist/browser/aegislog.js through an import map (as the README says for pages
 // without a bundler), its placeholders filled from the banner, as the README tells a user.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startStaticServer } from './support/static-server.js';
 import { expect, test } from './support/fixtures.js';
+import { startDev } from './support/dev-process.js';
 
 async function readmeBlock(marker: string): Promise<string> {
   const text = await readFile(join(ROOT, 'README.md'), 'utf8');
@@ -14,28 +14,14 @@ async function readmeBlock(marker: string): Promise<string> {
   return /```\w*\n([\s\S]*?)\n```/.exec(after)![1]!;
 }
 
-async function startDev(dataDir: string): Promise<{ child: ChildProcess; banner: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'aegislog.mjs'), 'dev', '--port', '0', '--data', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const banner = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/admin +key: \S+/.test(output)) resolve(output);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`aegislog dev exited with ${code}:\n${output}`)));
-  });
-  return { child, banner };
-}
-
 test('README browser quick start: record() with the ingest key reaches aegislog dev, signed', async ({ page }) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'aegislog-e2e-readme-'));
   const pageDir = await mkdtemp(join(tmpdir(), 'aegislog-e2e-readme-page-'));
-  const { child, banner } = await startDev(dataDir);
+  const dev = await startDev(dataDir);
+  const { banner } = dev;
   const app = await startStaticServer({ '/dist/': 'dist', '/quickstart/': pageDir });
   try {
-    const url = /listening on (http:\/\/\S+)/.exec(banner)![1]!;
+    const { url } = dev;
     const ingest = /ingest +key: (\S+)/.exec(banner)![1]!;
     const read = /read +key: (\S+)/.exec(banner)![1]!;
     const code = await readmeBlock('quickstart: browser');
@@ -67,11 +53,7 @@ test('README browser quick start: record() with the ingest key reaches aegislog 
     expect(verified.event.policy_context.policy_hash).toMatch(/^sha256:[0-9a-f]{64}$/);
   } finally {
     await app.close();
-    if (child.exitCode === null) {
-      const exited = new Promise((done) => child.once('exit', done));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await dev.stop();
     await rm(dataDir, { recursive: true, force: true });
     await rm(pageDir, { recursive: true, force: true });
   }
