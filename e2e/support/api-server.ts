@@ -117,9 +117,8 @@ export async function startApiServer(origins: string[]): Promise<ApiServer> {
     storedIds,
     storedEvents,
     async waitForStored(count, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
       let ids = await storedIds();
-      while (ids.length < count && Date.now() < deadline) {
+      for (let looks = Math.ceil(timeoutMs / 100); ids.length < count && looks > 0; looks--) {
         await new Promise((done) => setTimeout(done, 100));
         ids = await storedIds();
       }

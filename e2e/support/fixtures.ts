@@ -48,11 +48,10 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   await page.setViewportSize(VIEWPORTS.desktop);
 }
 
-/** Polls `probe` until it returns true or the deadline passes (then fails with `what`). */
+/** Polls `probe` every 100 ms until it returns true; fails with `what` after `timeoutMs` / 100 looks (a count, not the wall clock). */
 export async function until(probe: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  for (let looks = Math.ceil(timeoutMs / 100); !(await probe()); looks--) {
+    if (looks <= 0) throw new Error(`gave up after ${Math.ceil(timeoutMs / 100)} looks waiting for ${what}`);
     await new Promise((done) => setTimeout(done, 100));
   }
 }

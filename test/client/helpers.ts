@@ -58,11 +58,10 @@ export function countBy(ids: string[]): Map<string, number> {
   return counts;
 }
 
-/** Waits until `probe` is true, polling; fails after `ms`. */
+/** Waits until `probe` is true, polling every 5 ms; fails after `ms` / 5 looks (a count, not the wall clock: a loaded machine gets as many). */
 export async function until(probe: () => boolean | Promise<boolean>, ms = 5000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+  for (let looks = Math.ceil(ms / 5); !(await probe()); looks--) {
+    if (looks <= 0) throw new Error(`gave up waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }
