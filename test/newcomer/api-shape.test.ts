@@ -2,7 +2,7 @@
 // types say what they take (checked by `npm run typecheck`, which covers this file: each
 // expected type error below fails the typecheck the day its line compiles); and the auditor page
 // bundles no server code now that complianceOf lives with the verifier.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
@@ -79,5 +79,37 @@ describe('the auditor page', () => {
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.some((p) => p.includes('src/verify/compliance.ts'))).toBe(true);
     expect(inputs.filter((p) => p.includes('src/server/'))).toEqual([]);
+  });
+});
+
+describe('aegislog/ai and the main entry', () => {
+  // The ai entry's options and events carry the client's types (RecordOptions, Receipt, the event
+  // contexts): the API report lists them as "forgotten exports" of aegislog/ai. Each must be one
+  // declaration, named from one place ('aegislog', where the log an app passes in comes from), and
+  // the ai entry must not load the main entry's code for them.
+  const forgotten = [...readFileSync(join(ROOT, 'api/aegislog-ai.api.md'), 'utf8').matchAll(/The symbol "(\w+)" needs to be exported/g)].map((m) => m[1]!);
+
+  it('every type it takes from the client is exported by aegislog, and by aegislog only', () => {
+    expect(new Set(forgotten)).toEqual(new Set(['RecordOptions', 'Receipt', 'DataProvenance', 'HumanIntervention', 'ModelContext', 'PerformanceMetrics', 'PolicyContext', 'SessionContext']));
+    const exported = (report: string) => new Set([...readFileSync(join(ROOT, 'api', report), 'utf8').matchAll(/^export (?:declare )?(?:interface|type|class|const|function|enum) (\w+)/gm)].map((m) => m[1]!));
+    const main = exported('aegislog.api.md');
+    expect(forgotten.filter((name) => !main.has(name))).toEqual([]);
+    expect(forgotten.filter((name) => exported('aegislog-ai.api.md').has(name))).toEqual([]);
+  });
+
+  it('its declarations import those types from the main entry\'s (ESM and CJS), never a copy', () => {
+    for (const [file, index] of [['dist/types/ai.d.ts', './index.js'], ['dist/types/ai.d.cts', './index.cjs']] as const) {
+      if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run \`npm run build\` first`);
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      const imported = [...text.matchAll(/^import \{([^}]*)\} from '([^']+)';$/gm)].flatMap((m) => m[1]!.split(',').map((n) => [n.trim(), m[2]] as const));
+      expect(new Set(imported.map(([, from]) => from)), file).toEqual(new Set([index]));
+      expect(new Set(imported.map(([name]) => name)), file).toEqual(new Set(forgotten));
+      for (const name of forgotten) expect(text, `${file} declares ${name}`).not.toMatch(new RegExp(`^(?:declare )?(?:interface|type|class) ${name}\\b`, 'm'));
+    }
+  });
+
+  it('loads no code of the main entry: it bundles src/ai only', async () => {
+    const result = await build({ absWorkingDir: ROOT, entryPoints: [join(ROOT, 'src/ai/index.ts')], bundle: true, write: false, format: 'esm', platform: 'neutral', metafile: true, logLevel: 'silent', packages: 'external' });
+    expect(Object.keys(result.metafile.inputs).filter((path) => !path.startsWith('src/ai/'))).toEqual([]);
   });
 });
