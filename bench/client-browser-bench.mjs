@@ -5,7 +5,10 @@
 //      call), each call timed alone (see `trimmedMean` in the page), after 5,000 calls of warm-up;
 //   2. cold: the first record() of a fresh page (a new browser context each time: no HTTP or code
 //      cache), right after `new AegisLog()`, and that constructor, over 30 pages; also the mean of the
-//      page's first 2,001 calls (as issue 15 measured Node's early calls).
+//      page's first 2,001 calls (as issue 15 measured Node's early calls);
+//   3. idle: the first record() of a fresh page made once the page had an idle moment after
+//      `new AegisLog()` (a user's first click comes later than the constructor: the client warms its
+//      record() path up at that moment), over the same number of pages.
 // The page is cross-origin isolated (COOP + COEP), so that performance.now() has Chromium's finest
 // resolution (5 µs, with a random threshold that averages out over many readings).
 // Targets (issue 15): warm median ≤ 4 µs; cold first call ≤ 10 µs (the median of the pages).
@@ -37,6 +40,16 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>record() bench</title>
 import { AegisLog } from '/aegislog.js';
 ${EVENTS}
 const options = { endpoint: 'http://127.0.0.1:9', tenantId: 'bench', apiKey: 'ingest-key', flushInterval: 0, batchSize: 1e9, maxQueueSize: 1e9, onError: () => {} };
+if (location.search === '?idle') {
+  const log = new AegisLog(options);
+  const payload = rich.payload(0);
+  // Idle callbacks run in the order they were asked for: the client's own runs before this one.
+  await new Promise((resolve) => requestIdleCallback(resolve));
+  const t = performance.now();
+  log.record('model_inference', payload, rich.options);
+  window.idle = (performance.now() - t) * 1000;
+  throw new Error('done'); // the rest of this page is the other measure
+}
 const t0 = performance.now();
 const log = new AegisLog(options);
 const t1 = performance.now();
@@ -79,7 +92,7 @@ const bundle = await readFile(join(ROOT, 'dist/browser/aegislog.js'));
 const isolation = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin', 'cache-control': 'no-store' };
 const server = createServer((req, res) => {
   if (req.url === '/aegislog.js') return void res.writeHead(200, { 'content-type': 'text/javascript', ...isolation }).end(bundle);
-  if (req.url === '/') return void res.writeHead(200, { 'content-type': 'text/html', ...isolation }).end(PAGE);
+  if (req.url === '/' || req.url === '/?idle') return void res.writeHead(200, { 'content-type': 'text/html', ...isolation }).end(PAGE);
   res.writeHead(404).end();
 });
 server.listen(0, '127.0.0.1');
@@ -95,6 +108,15 @@ try {
     await page.goto(`${origin}/`);
     await page.waitForFunction(() => window.cold !== undefined);
     cold.push(await page.evaluate(() => window.cold));
+    await context.close();
+  }
+  const idle = [];
+  for (let i = 0; i < COLD_PAGES; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${origin}/?idle`);
+    await page.waitForFunction(() => window.idle !== undefined);
+    idle.push(await page.evaluate(() => window.idle));
     await context.close();
   }
   if (!cold.every((c) => c.isolated)) throw new Error('the page is not cross-origin isolated: timer resolution would be 100 µs');
@@ -119,12 +141,14 @@ try {
   const first = sorted('first');
   const early = sorted('early');
   const construct = sorted('construct');
+  const afterIdle = idle.sort((a, b) => a - b);
   console.error(`record() in Chromium, rich event, warm: ${warm.toFixed(2)} µs a call (median of 5 runs of 10,000 calls, each timed alone)`);
-  console.error(`cold page (${COLD_PAGES} fresh contexts): first record() median ${median(first).toFixed(1)} µs, mean ${mean(first).toFixed(1)} µs; first 2,001 calls ${median(early).toFixed(2)} µs each (median of pages); new AegisLog() median ${median(construct).toFixed(1)} µs`);
+  console.error(`cold page (${COLD_PAGES} fresh contexts): first record() median ${median(first).toFixed(1)} µs, mean ${mean(first).toFixed(1)} µs; first 2,001 calls ${median(early).toFixed(2)} µs each (median of pages); new AegisLog() median ${median(construct).toFixed(1)} µs; first record() after an idle moment median ${median(afterIdle).toFixed(1)} µs`);
   rows.push(
     { name: 'record() in Chromium, rich event, warm (calls timed alone; mean of the fastest 90 %, median of 5 runs)', value: warm, unit: 'µs', target: '≤ 4 µs', ok: warm <= 4 },
     { name: `record(), first call of a cold page in Chromium (median of ${COLD_PAGES} fresh contexts)`, value: median(first), unit: 'µs', target: '≤ 10 µs', ok: median(first) <= 10 },
     { name: 'record(), first call of a cold page in Chromium (mean)', value: mean(first), unit: 'µs' },
+    { name: `record(), first call of a cold page in Chromium once the page was idle after new AegisLog() (median of ${COLD_PAGES} fresh contexts)`, value: median(afterIdle), unit: 'µs' },
     { name: 'record(), the first 2,001 calls of a cold page in Chromium, per call (median of the pages)', value: median(early), unit: 'µs' },
     { name: 'new AegisLog() in a cold page in Chromium (median)', value: median(construct), unit: 'µs' },
   );

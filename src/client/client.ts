@@ -4,11 +4,15 @@ import type { QueueEntry, QueueState, QueueStore } from '../queue/types.js';
 import { utf8Length } from '../transport/bytes.js';
 import { ExitDelivery, type FetchLaterLike } from '../transport/exit.js';
 import { Delivery, type FlushResult } from './delivery.js';
-import { NUMBERING_BYTES, buildEvent, newId, numbered, warmUp, type RecordOptions } from './event.js';
+import { NUMBERING_BYTES, WARM_UP, buildEvent, newId, numbered, type RecordOptions } from './event.js';
 import { resolveConfig, type AegisLogOptions, type ClientConfig, type ClientStats, type LockManagerLike, type VerificationResult } from './options.js';
 import { recordSync, verify } from './sync.js';
 
 const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose');
+
+/** Sample records the first client of a realm makes at construction, queueing nothing (see #warmUp). */
+const WARM_UP_CALLS = 64;
+let warmed = false;
 
 /**
  * The AegisLog client. `record()` validates, freezes the event as JSON and
@@ -39,11 +43,12 @@ export class AegisLog {
   /** The store holds drops that no aegislog.dropped event tells yet (it waits for room in the queue). */
   #owed = false;
   #closing: Promise<FlushResult> | undefined;
+  /** Set while the constructor runs record() on a sample event: it then returns before queueing. */
+  #dry = false;
   readonly #cleanups: (() => void)[] = [];
 
   constructor(options: AegisLogOptions) {
     const cfg = (this.#cfg = resolveConfig(options));
-    warmUp();
     const doc = globalThis.document;
     const nav = globalThis.navigator as (Navigator & { locks?: LockManagerLike }) | undefined;
     const { endpoint, store } = cfg;
@@ -83,6 +88,10 @@ export class AegisLog {
     }
     const proc = (globalThis as { process?: { off?: unknown } }).process;
     if (!doc && typeof proc?.off === 'function') this.#cleanups.push(listen(proc as EventTarget, 'beforeExit', this.#beforeExit()));
+    if (!warmed && (warmed = this.#warmUp(1))) {
+      const idle = (globalThis as { requestIdleCallback?: (run: () => void) => unknown }).requestIdleCallback;
+      idle?.(() => this.#warmUp(WARM_UP_CALLS - 1));
+    }
   }
 
   /**
@@ -93,7 +102,9 @@ export class AegisLog {
   record(eventType: string, payload?: Record<string, unknown>, options?: RecordOptions): string {
     if (this.#closing) throw new AegisLogError('ERR_CLOSED', 'record() after close()');
     const entry = buildEvent(this.tenantId, eventType, payload, options, NUMBERING_BYTES);
-    if (this.#queued() >= this.#cfg.maxQueueSize) {
+    const full = this.#queued() >= this.#cfg.maxQueueSize;
+    if (this.#dry) return entry.event_id;
+    if (full) {
       // Overflow policy: drop the newest (what is queued stays until the server has it). The drop
       // still takes its number when the tick's records are written, and an aegislog.dropped event tells it.
       this.#drop([entry.event_id]);
@@ -156,6 +167,26 @@ export class AegisLog {
   /** True while this client holds the flush lock and runs the delivery loop. */
   get flushing(): boolean {
     return this.#loop.flushing;
+  }
+
+  /**
+   * Runs record() on a sample event with every context, queueing nothing, once per realm: V8 compiles a
+   * function at its first call (the whole record() path: about half a millisecond on a cold page), and
+   * the first Date formatting and random bytes set up their engines; a page's next idle moment runs it
+   * 15 times more, as V8 gives a function inline caches only after a few calls. A first record() on a
+   * user's click then finds it ready. Returns false where it could not run.
+   */
+  #warmUp(calls: number): boolean {
+    this.#dry = true;
+    try {
+      for (let i = 0; i < calls; i++) this.record(...WARM_UP);
+      return true;
+    } catch {
+      // Workers refuse random bytes in global scope, where a client may be made: a later client warms up instead.
+      return false;
+    } finally {
+      this.#dry = false;
+    }
   }
 
   #queued(): number {

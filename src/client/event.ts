@@ -49,38 +49,31 @@ export function buildEvent(tenantId: string, eventType: string, payload: unknown
   const id = (event.event_id ??= newId()) as string;
   // PROTOCOL.md §2: without a trace_id the server uses the event_id; the client does the same, and sends it.
   event.trace_id ??= id;
-  event.recorded_at ??= now().time;
+  const t = now();
+  event.recorded_at ??= t.time;
   const body = JSON.stringify(event);
   // The body has canonical JSON's bytes in another key order, so its UTF-8 length is C(event)'s.
   if (body.length * 3 + room > LIMITS.eventBytes && utf8Length(body) + room > LIMITS.eventBytes) {
     throw new AegisLogValidationError('ERR_TOO_LARGE', `event is larger than ${LIMITS.eventBytes - room} bytes as canonical JSON${room ? ' (the rest is kept for client_id and client_seq)' : ''}`, 'event');
   }
-  return { key: queueKey(id), event_id: id, body };
+  // The queue key (`q…`, see queue/types.ts) sorts in record order, within this tab and roughly across
+  // tabs (time first); the event_id makes it unique across tabs and reloads.
+  return { key: `${QUEUED}${t.key}${(t.seq++).toString(36).padStart(4, '0')}:${id}`, event_id: id, body };
 }
-
-let warm = false;
 
 /**
- * Runs the record() path once per realm on a sample event, at construction: V8 compiles a function
- * and a regular expression at its first use, and the first Date formatting and random bytes set up
- * their engines (about a millisecond on a cold page in all). A first record() on a user's click then
- * finds them ready. Nothing is queued.
+ * A sample event with every context, for the warm-up of record() at construction (see the client):
+ * V8 compiles a function at its first call, gives it inline caches only after a few calls, and the
+ * first Date formatting and random bytes set up their engines.
  */
-export function warmUp(): void {
-  if (warm) return;
-  try {
-    warm = !!buildEvent('warm-up', 'warm_up', { text: 'é', n: 1, ok: true, list: [null, { a: 1 }] }, {
-      model_context: { model_id: 'm', model_version: '1', model_type: 'llm' },
-      policy_context: { policy_name: 'p', policy_version: '1', policy_hash: `sha256:${'0'.repeat(64)}` },
-      performance_metrics: { latency_ms: 1, confidence_score: 0.5, input_tokens: 1, output_tokens: 1, anomaly_flags: ['a'] },
-      human_intervention: { required: false, reviewed_at: 1 },
-      data_provenance: { reference_databases: ['a'], data_version: '1' },
-      session_context: { session_id: 's', started_at: 1 },
-    });
-  } catch {
-    // Workers refuse random bytes in global scope, where a client may be made: the first record() warms up instead.
-  }
-}
+export const WARM_UP: [string, Record<string, unknown>, RecordOptions] = ['warm_up', { text: 'é', n: 1, ok: true, list: [null, { a: 1 }] }, {
+  model_context: { model_id: 'm', model_version: '1', model_type: 'llm' },
+  policy_context: { policy_name: 'p', policy_version: '1', policy_hash: `sha256:${'0'.repeat(64)}` },
+  performance_metrics: { latency_ms: 1, confidence_score: 0.5, input_tokens: 1, output_tokens: 1, anomaly_flags: ['a'] },
+  human_intervention: { required: false, reviewed_at: 1 },
+  data_provenance: { reference_databases: ['a'], data_version: '1' },
+  session_context: { session_id: 's', started_at: 1 },
+}];
 
 /** The body of a queued event with its number (PROTOCOL.md §2), added when the queue store writes it. */
 export function numbered(body: string, clientId: string, seq: number): string {
@@ -118,11 +111,3 @@ function now(): typeof clock {
 /** A key that sorts after the keys of every record made up to `ms`, and before later ones. */
 export const keysAfter = (ms: number): string => `${QUEUED}${ms.toString(36).padStart(9, '0')}~`;
 
-/**
- * A queue key (`q…`, see queue/types.ts) that sorts in record order, within this tab and roughly
- * across tabs (time first); the event_id makes it unique across tabs and reloads.
- */
-export function queueKey(eventId: string): string {
-  const t = now();
-  return `${QUEUED}${t.key}${(t.seq++).toString(36).padStart(4, '0')}:${eventId}`;
-}
