@@ -112,6 +112,9 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     db.pragma('busy_timeout = 5000');
     db.pragma('cache_size = -65536'); // 64 MiB: the (tenant_id, event_id) index takes random inserts
+    // Reads straight from the OS page cache instead of a read() and a copy per page: a cold process serving
+    // /evidence reads a few random pages per bundle. Writes still go through the journal as before.
+    db.pragma('mmap_size = 1073741824');
     db.exec(SCHEMA);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   } catch (error) {

@@ -12,6 +12,7 @@
 import { AegisLogError, ErrorCode } from '../protocol/index.js';
 import { bytesToWords, nodeWords, wordsToBytes } from './sha256-tree.js';
 import { TILE_HEIGHT, TILE_WIDTH, tileAt, tilePath, type TileRef } from './tiles.js';
+import { IN, treeWasm } from './wasm/engine.js';
 
 /** Where tiles come from: a store, a cache, or `fetch` of a static mirror. Each answer holds at least `width` hashes. */
 export interface TileSource {
@@ -177,31 +178,43 @@ function cachedRoot(tile: Uint8Array, width: number, first: number, count: numbe
   if (count === 1) return perfectRoot(tile, first, count);
   let tree = treeOf.get(tile);
   if (!tree || tree.width < width) treeOf.set(tile, (tree = tileTree(tile, width)));
-  return wordsToBytes(tree.nodes, 8 * (tree.levelStart[Math.log2(count)]! + first / count));
+  const at = tree.levelStart[Math.log2(count)]! + first / count;
+  return tree.bytes ? tree.bytes.slice(32 * at, 32 * at + 32) : wordsToBytes(tree.words!, 8 * at);
+}
+
+/** Every perfect subtree root of a tile's first `width` hashes, level by level (the hashes, ⌊width/2⌋ parents, … one), as bytes or words. */
+interface TileTree {
+  width: number;
+  levelStart: number[];
+  bytes?: Uint8Array;
+  words?: Int32Array;
 }
 
 /** The hashed trees of tiles, by the tile's bytes object (dropped with it). */
-const treeOf = new WeakMap<Uint8Array, { width: number; nodes: Int32Array; levelStart: number[] }>();
+const treeOf = new WeakMap<Uint8Array, TileTree>();
 
-/**
- * Every perfect subtree root of the first `width` hashes of a tile, as words, level
- * by level: the hashes, then ⌊width/2⌋ parents, and so on up to one node.
- */
-function tileTree(tile: Uint8Array, width: number): { width: number; nodes: Int32Array; levelStart: number[] } {
+function tileTree(tile: Uint8Array, width: number): TileTree {
   const levelStart = [0];
   let total = width;
   for (let w = width; w > 1; w = Math.floor(w / 2)) {
     levelStart.push(total);
     total += Math.floor(w / 2);
   }
-  const nodes = new Int32Array(8 * total);
-  for (let i = 0; i < width; i++) bytesToWords(tile.subarray(32 * i, 32 * i + 32), nodes, 8 * i);
+  // A cold level-0 tile costs 255 node hashes per proof: WebAssembly hashes them four at a time.
+  const wasm = treeWasm();
+  if (wasm) {
+    wasm.memory.set(tile.subarray(0, 32 * width), IN);
+    for (let level = 0, w = width; w > 1; level++, w = Math.floor(w / 2)) wasm.parents(IN + 32 * levelStart[level]!, w, IN + 32 * levelStart[level + 1]!);
+    return { width, levelStart, bytes: wasm.memory.slice(IN, IN + 32 * total) };
+  }
+  const words = new Int32Array(8 * total);
+  for (let i = 0; i < width; i++) bytesToWords(tile.subarray(32 * i, 32 * i + 32), words, 8 * i);
   for (let level = 0, w = width; w > 1; level++, w = Math.floor(w / 2)) {
     const from = levelStart[level]!;
     const to = levelStart[level + 1]!;
-    for (let i = 0; i < Math.floor(w / 2); i++) nodeWords(nodes, 8 * (from + 2 * i), nodes, 8 * (from + 2 * i + 1), nodes, 8 * (to + i));
+    for (let i = 0; i < Math.floor(w / 2); i++) nodeWords(words, 8 * (from + 2 * i), words, 8 * (from + 2 * i + 1), words, 8 * (to + i));
   }
-  return { width, nodes, levelStart };
+  return { width, levelStart, words };
 }
 
 const EMPTY_ROOT = Uint8Array.from([

@@ -31,6 +31,8 @@ export interface TreeWasm {
   /** Pads a message in place; returns its block count. */
   pad(msg: number, length: number): number;
   digest4(base: number, stride: number, blocks: number, out: number): void;
+  /** The floor(n/2) parents of the n hashes at `inAt`, written at `out` (a level of a tile). */
+  parents(inAt: number, n: number, out: number): void;
 }
 
 let engine: TreeWasm | null | undefined;
@@ -61,6 +63,7 @@ function instantiate(): TreeWasm | null {
       fold: exports.fold,
       pad: exports.pad,
       digest4: exports.digest4,
+      parents: exports.parents,
     };
   } catch {
     return null;

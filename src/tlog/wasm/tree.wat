@@ -342,6 +342,28 @@
     (call $node (i32.const 69696) (i32.const 69728) (i32.const 69664))
     (call $node (i32.const 69632) (i32.const 69664) (i32.add (i32.const 1024) (i32.shl (local.get $depth) (i32.const 5))))
     (call $merge (i32.add (local.get $depth) (i32.const 1)) (local.get $count)))
+;; ---- The levels of a tile (proofs from tiles).
+
+  ;; Parents of the $n hashes at $in (32 bytes each): the floor($n/2) node hashes of
+  ;; consecutive pairs, at $out (32 bytes each; not overlapping $in), four at a time.
+  (func (export "parents") (param $in i32) (param $n i32) (param $out i32)
+    (local $i i32) (local $pairs i32)
+    (local.set $pairs (i32.shr_u (local.get $n) (i32.const 1)))
+    (block $fours
+      (loop $four
+        (br_if $fours (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $pairs)))
+        (call $nodes4 (i32.add (local.get $in) (i32.shl (local.get $i) (i32.const 6))) (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 5))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $four)))
+    (block $ones
+      (loop $one
+        (br_if $ones (i32.ge_u (local.get $i) (local.get $pairs)))
+        (call $node
+          (i32.add (local.get $in) (i32.shl (local.get $i) (i32.const 6)))
+          (i32.add (local.get $in) (i32.add (i32.shl (local.get $i) (i32.const 6)) (i32.const 32)))
+          (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 5))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $one))))
 ;; ---- Four messages at once (receipt statements in audits).
 
   ;; Pads the $len-byte message at $msg in place (SHA-256 padding); returns its block count.
