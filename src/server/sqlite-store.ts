@@ -24,8 +24,11 @@ export interface SqliteStoreOptions {
   beforeSealWrite?: (step: 'tile' | 'head' | 'checkpoint', index: number) => void;
 }
 
-/** `PRAGMA user_version` of this layout. Version 1 folders (an `events` table) are refused. */
-const SCHEMA_VERSION = 2;
+/**
+ * `PRAGMA user_version` of this layout. Version 1 folders (an `events` table) are refused.
+ * 3: signatures in their own table (a version-2 server would not see them and sign anew).
+ */
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS records (
@@ -42,6 +45,15 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS records_leaf ON records (tenant_id, leaf_index);
 CREATE UNIQUE INDEX IF NOT EXISTS records_id ON records (tenant_id, event_id);
+-- A receipt's signature arrives after its record's commit. Kept apart, appended in leaf order, instead of
+-- rewriting the record's row (its page written to the WAL a second time): records.signature holds only
+-- those signed before schema 3.
+CREATE TABLE IF NOT EXISTS signatures (
+  tenant_id TEXT NOT NULL,
+  leaf_index INTEGER NOT NULL,
+  signature TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, leaf_index)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS logs (
   tenant_id TEXT PRIMARY KEY,
   size INTEGER NOT NULL,
@@ -78,6 +90,11 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS signing_keys (kid TEXT PRIMARY KEY, jwk_json TEXT NOT NULL);
 `;
+
+/** A record row with its signature, wherever it is kept. */
+const RECORD = `r.tenant_id, r.leaf_index, r.event_id, r.received_at, r.digest, r.key_id, r.trace_id,
+  coalesce(r.signature, s.signature) AS signature, r.receipt_hash, r.event_json
+  FROM records r LEFT JOIN signatures s ON s.tenant_id = r.tenant_id AND s.leaf_index = r.leaf_index`;
 
 type RecordRow = {
   tenant_id: string;
@@ -127,13 +144,17 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       `INSERT INTO records (tenant_id, leaf_index, event_id, received_at, digest, key_id, trace_id, signature, receipt_hash, event_json)
        VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
     ),
-    byId: db.prepare('SELECT * FROM records WHERE tenant_id = ? AND event_id = ?'),
+    byId: db.prepare(`SELECT ${RECORD} WHERE r.tenant_id = ? AND r.event_id = ?`),
     // One query for a batch's ids (a JSON array), instead of one per event.
-    byIds: db.prepare('SELECT * FROM records WHERE tenant_id = ? AND event_id IN (SELECT value FROM json_each(?))'),
-    byLeaf: db.prepare('SELECT * FROM records WHERE tenant_id = ? AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index LIMIT ?'),
+    byIds: db.prepare(`SELECT ${RECORD} WHERE r.tenant_id = ? AND r.event_id IN (SELECT value FROM json_each(?))`),
+    byLeaf: db.prepare(`SELECT ${RECORD} WHERE r.tenant_id = ? AND r.leaf_index >= ? AND r.leaf_index < ? ORDER BY r.leaf_index LIMIT ?`),
     timeAt: db.prepare('SELECT received_at FROM records WHERE tenant_id = ? AND leaf_index = ?').pluck(),
     hashes: db.prepare('SELECT receipt_hash FROM records WHERE tenant_id = ? AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index').pluck(),
-    sign: db.prepare('UPDATE records SET signature = ? WHERE tenant_id = ? AND event_id = ? AND signature IS NULL'),
+    // The first signature stays (as `signature IS NULL` kept it when it was a column).
+    sign: db.prepare(
+      `INSERT INTO signatures (tenant_id, leaf_index, signature) SELECT tenant_id, leaf_index, ? FROM records
+       WHERE tenant_id = ? AND event_id = ? AND signature IS NULL ON CONFLICT DO NOTHING`,
+    ),
     log: db.prepare('SELECT size, last_received_at, head_size, last_head_index, pending_since FROM logs WHERE tenant_id = ?'),
     putLog: db.prepare(
       `INSERT INTO logs (tenant_id, size, last_received_at, head_size, last_head_index, pending_since) VALUES (?, ?, ?, ?, ?, ?)
