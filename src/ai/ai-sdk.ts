@@ -57,109 +57,97 @@ export interface AegisLogMiddleware<V extends 'v3' | 'v4' = 'v4'> {
  */
 export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOptions & { specificationVersion?: V }): AegisLogMiddleware<V> {
   const record = recorder(options);
-  /** One call: what its parts said so far (`seen`), and `end`, which records it once. */
-  const begin = (params: CallOptionsLike, model: ModelLike, operation: string) => {
-    const done = track(options);
-    const start = now();
-    const seen: Partial<AiCall> & { toolCalls: string[] } = { toolCalls: [] };
-    let ended = false;
-    const signal = params.abortSignal;
-    // An abort ends the call even when the SDK stops reading the stream without cancelling it (ai@6 does so).
-    const onAbort = () => end('aborted', signal!.reason);
-    signal?.addEventListener('abort', onAbort);
-    const end = (outcome?: 'aborted' | 'error', error?: unknown) => {
-      if (ended) return;
-      ended = true;
-      signal?.removeEventListener('abort', onAbort);
-      record(
-        () => ({
-          integration: 'ai-sdk',
-          operation,
-          streamed: operation === 'stream',
-          provider: model.provider,
-          modelId: model.modelId,
-          latencyMs: round(now() - start),
-          input: params.prompt,
-          inputChars: textChars(params.prompt),
-          request: params,
-          carried: params.providerOptions?.aegislog as RecordOptions | undefined,
-          ...seen,
-          outcome: outcome ?? (error === undefined ? 'ok' : failure(error, params.abortSignal)),
-          error,
-        }),
-        done,
-      );
-    };
-    /** A generated part or a stream part (the v4 and v3 shapes agree: `{ unified }` finish reasons, `{ total }` token counts). */
-    const observe = (part: { type: string; [field: string]: any }) => {
-      const { type } = part;
-      if (seen.timeToFirstTokenMs === undefined && /-delta$|^tool-call$/.test(type)) seen.timeToFirstTokenMs = round(now() - start);
-      if (type === 'text' || type === 'text-delta') seen.output = (seen.output ?? '') + (part.text ?? part.delta);
-      else if (type === 'tool-call') seen.toolCalls.push(part.toolName);
-      else if (type === 'response-metadata') Object.assign(seen, { responseId: part.id, responseModelId: part.modelId });
-      else if (type === 'error') seen.error = part.error;
-      else if (type === 'finish') {
-        const { usage: u, finishReason: f } = part;
-        Object.assign(seen, { finishReason: f?.unified, inputTokens: u?.inputTokens?.total, outputTokens: u?.outputTokens?.total });
-      }
-    };
-    return { seen, end, observe };
-  };
+  /** `wrapGenerate` and `wrapStream`: one call each, recorded once (`end`) from what its parts said (`seen`). */
+  const wrap = (streamed: boolean) =>
+    async function <R>({ doGenerate, doStream, params, model }: { doGenerate?: () => PromiseLike<R>; doStream?: () => PromiseLike<R>; params: CallOptionsLike; model: ModelLike }): Promise<R> {
+      const done = track(options);
+      const start = now();
+      const elapsed = () => round(now() - start);
+      const seen: Partial<AiCall> & { toolCalls: string[] } = { toolCalls: [] };
+      let ended = false;
+      const signal = params.abortSignal;
+      const end = (outcome?: 'aborted' | 'error', error?: unknown) => {
+        if (ended) return;
+        ended = true;
+        signal?.removeEventListener('abort', onAbort);
+        record(
+          () => ({
+            integration: 'ai-sdk',
+            operation: streamed ? 'stream' : 'generate',
+            streamed,
+            provider: model.provider,
+            modelId: model.modelId,
+            latencyMs: elapsed(),
+            input: params.prompt,
+            inputChars: textChars(params.prompt),
+            request: params,
+            carried: params.providerOptions?.aegislog as RecordOptions | undefined,
+            ...seen,
+            outcome: outcome ?? (error === undefined ? 'ok' : failure(error, signal)),
+            error,
+          }),
+          done,
+        );
+      };
+      // An abort ends the call even when the SDK stops reading the stream without cancelling it (ai@6 does so).
+      const onAbort = () => end('aborted', signal!.reason);
+      signal?.addEventListener('abort', onAbort);
+      /** A generated part or a stream part (the v4 and v3 shapes agree: `{ unified }` finish reasons, `{ total }` token counts). */
+      const observe = (part: { type: string; [field: string]: any }) => {
+        // Never throws, so that a part of a shape not foreseen goes on to the app: the event records what was understood.
+        const type = part?.type;
+        // Streams only: the first generated text, reasoning or tool call.
+        if (streamed && seen.timeToFirstTokenMs === undefined && /-delta$|^tool-call$/.test(type)) seen.timeToFirstTokenMs = elapsed();
+        if (type === 'text' || type === 'text-delta') seen.output = (seen.output ?? '') + (part.text ?? part.delta);
+        else if (type === 'tool-call') seen.toolCalls.push(part.toolName);
+        else if (type === 'response-metadata') (seen.responseId = part.id), (seen.responseModelId = part.modelId);
+        else if (type === 'error') seen.error = part.error;
+        else if (type === 'finish') {
+          const { usage: u, finishReason: f } = part;
+          seen.finishReason = f?.unified;
+          seen.inputTokens = u?.inputTokens?.total;
+          seen.outputTokens = u?.outputTokens?.total;
+        }
+      };
 
-  return {
-    specificationVersion: (options.specificationVersion ?? 'v4') as V,
-
-    async wrapGenerate({ doGenerate, params, model }) {
-      const { seen, end, observe } = begin(params, model, 'generate');
+      let result: any;
       try {
-        const result = await doGenerate();
+        result = await (streamed ? doStream! : doGenerate!)();
+      } catch (error) {
+        end(undefined, error);
+        throw error;
+      }
+      if (!streamed) {
         try {
           result.content.forEach(observe);
-          observe({ type: 'finish', finishReason: result.finishReason, usage: result.usage });
+          observe({ ...result, type: 'finish' });
           observe({ type: 'response-metadata', ...result.response });
-          delete seen.timeToFirstTokenMs; // not a stream: no first token to time
         } catch {
           // A result of a shape not foreseen: the event records what was understood.
         }
         end();
         return result;
-      } catch (error) {
-        end(undefined, error);
-        throw error;
-      }
-    },
-
-    async wrapStream({ doStream, params, model }) {
-      const { seen, end, observe } = begin(params, model, 'stream');
-      let result;
-      try {
-        result = await doStream();
-      } catch (error) {
-        end(undefined, error);
-        throw error;
       }
       const reader = result.stream.getReader();
-      // Read only as the consumer reads (highWaterMark 0): the stream's pace and backpressure stay the model's.
+      // Reads as a TransformStream would (the AI SDK's own way for middleware), at most one part ahead of the
+      // consumer (highWaterMark 1), so the model's backpressure holds; but one stream instead of two, and while
+      // the consumer keeps reading, one pull() for the whole stream rather than a pull() round trip a part.
       const stream = new ReadableStream(
         {
           async pull(controller) {
-            let next;
             try {
-              next = await reader.read();
+              do {
+                const next = await reader.read();
+                if (next.done) return end(undefined, seen.error), controller.close();
+                observe(next.value);
+                controller.enqueue(next.value);
+              } while (controller.desiredSize! > 0);
             } catch (error) {
+              // The model's stream failed. (After a cancel, the read pending here ends done, and close() throws
+              // into a stream already closed, the call already recorded: end() does nothing, and no one sees it.)
               end(undefined, error);
               throw error;
             }
-            if (next.done) {
-              end(undefined, seen.error);
-              return controller.close();
-            }
-            try {
-              observe(next.value);
-            } catch {
-              // A part of a shape not foreseen: the stream goes on, the event records what was understood.
-            }
-            controller.enqueue(next.value);
           },
           cancel(reason) {
             // Cancelled is aborted, whatever the reason given (the client went away, a break, a signal).
@@ -167,9 +155,14 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
             return reader.cancel(reason);
           },
         },
-        { highWaterMark: 0 },
+        // The default strategy: highWaterMark 1.
       );
       return { ...result, stream };
-    },
-  };
+    };
+
+  return {
+    specificationVersion: (options.specificationVersion ?? 'v4') as V,
+    wrapGenerate: wrap(false),
+    wrapStream: wrap(true),
+  } as AegisLogMiddleware<V>;
 }

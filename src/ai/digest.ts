@@ -102,14 +102,12 @@ export const FULL_CAPTURE_CHARS = 262_144;
 /** Imported keys, by what the options gave (a string, bytes or a CryptoKey): one import per key. */
 const keys = new Map<DigestKey, Promise<CryptoKey>>();
 
-/** What an event needs from this chunk: the digests of the call's input and output, and the content with `capture: 'full'`. */
-export async function prepare(call: AiCall, { digestKey, capture }: AiOptions): Promise<Prepared> {
+/** What an event's payload gets from this chunk: the digests of the call's input and output (and the key's id), and the content with `capture: 'full'`. */
+export async function prepare(call: AiCall, { digestKey, digestKeyId, capture }: AiOptions): Promise<Prepared> {
   let key = digestKey ? keys.get(digestKey) : undefined;
   if (digestKey && !key) keys.set(digestKey, (key = importDigestKey(digestKey)));
-  return {
-    digests: key && (await Promise.all([call.input, call.output].map(async (v) => (v === undefined ? undefined : sign(v, await key!))))),
-    content: capture === 'full' ? contentOf(call) : undefined,
-  };
+  const [input_digest, output_digest] = key ? await Promise.all([call.input, call.output].map(async (v) => (v === undefined ? undefined : sign(v, await key!)))) : [];
+  return { input_digest, output_digest, digest_key_id: key && digestKeyId, ...(capture === 'full' ? contentOf(call) : undefined) };
 }
 
 /**

@@ -29,7 +29,8 @@ export async function aiDigest(value: unknown, key: DigestKey): Promise<string> 
 /** What the event says when the provider names no model version and the options pin none. */
 export const UNREPORTED = 'unreported';
 
-const CONTEXTS = ['policy_context', 'data_provenance', 'human_intervention', 'session_context'] as const;
+/** The record options an integration fills from the options (a value or a per-call function) unless the call carries them. */
+const CARRIED = ['trace_id', 'policy_context', 'data_provenance', 'human_intervention', 'session_context'] as const;
 
 /** Calls in progress per log: `aiFlush` waits for them (a stream is in progress until read to its end or cancelled). */
 const inProgress = new WeakMap<AiLog, Set<Promise<void>>>();
@@ -74,9 +75,10 @@ export async function aiFlush(log: AiLog): Promise<void> {
 export function textChars(messages: unknown): number {
   let n = 0;
   for (const m of [messages].flat()) {
-    const content = typeof m === 'string' ? m : (m as { content?: unknown } | null)?.content;
-    if (typeof content === 'string') n += content.length;
-    else if (Array.isArray(content)) for (const part of content) n += typeof part?.text === 'string' ? part.text.length : 0;
+    for (const part of [typeof m === 'string' ? m : (m as { content?: unknown } | null)?.content].flat()) {
+      const text = typeof part === 'string' ? part : (part as { text?: unknown } | null)?.text;
+      if (typeof text === 'string') n += text.length;
+    }
   }
   return n;
 }
@@ -100,14 +102,14 @@ export function recorder(options: AiOptions): Recorder {
   const report = (error: unknown, call?: AiCall) => {
     try {
       if (options.onError) options.onError(error, { eventType, call });
-      else console.warn('aegislog ai: not recorded:', error);
+      else console.warn('aegislog ai: not recorded', error);
     } catch {
       // The reporter failed too: nothing more can be done without breaking the caller.
     }
   };
 
-  const emit = (call: AiCall, { digests, content }: Prepared = {}): void | Promise<void> => {
-    const payload: Record<string, unknown> = clean({
+  const emit = (call: AiCall, prepared?: Prepared): void | Promise<void> => {
+    const payload = clean({
       integration: call.integration,
       operation: call.operation,
       streamed: call.streamed,
@@ -116,38 +118,31 @@ export function recorder(options: AiOptions): Recorder {
       response_id: call.responseId,
       outcome: call.outcome,
       finish_reason: call.finishReason,
-      error: call.outcome === 'ok' ? undefined : errorOf(call.error),
+      error: errorOf(call.error),
       tool_calls: call.toolCalls?.length ? call.toolCalls : undefined,
       time_to_first_token_ms: call.timeToFirstTokenMs,
       input_chars: call.inputChars,
       output_chars: call.output?.length,
-      input_digest: digests?.[0],
-      output_digest: digests?.[1],
-      digest_key_id: digests && options.digestKeyId,
       ...call.extra,
-      ...content,
+      ...prepared,
     });
     const carried = call.carried ?? {};
-    const record: Record<string, unknown> = { trace_id: carried.trace_id ?? resolve(options.trace_id, call) ?? call.traceId };
-    for (const name of CONTEXTS) record[name] = carried[name] ?? resolve(options[name], call);
-    record.model_context = {
-      model_id: call.modelId,
-      model_version: call.responseModelId || UNREPORTED,
-      model_type: 'llm',
-      ...resolve(options.model_context, call),
-      ...carried.model_context,
-    };
-    const given = { ...resolve(options.performance_metrics, call), ...carried.performance_metrics };
-    const flags = new Set([...(given.anomaly_flags ?? []), ...anomalies(call)]);
+    const record: Record<string, unknown> = { ...carried };
+    for (const name of CARRIED) record[name] = carried[name] ?? resolve(options[name], call);
+    record.trace_id ??= call.traceId;
+    /** A context of the options (or a per-call function's), under the one the call carries. */
+    const merged = (name: 'model_context' | 'performance_metrics'): Record<string, any> => ({ ...resolve<object>(options[name], call), ...carried[name] });
+    record.model_context = { model_id: call.modelId, model_version: call.responseModelId || UNREPORTED, model_type: 'llm', ...merged('model_context') };
+    const given = merged('performance_metrics');
     // Fields left undefined are absent on the wire (the client leaves them out).
     record.performance_metrics = {
       ...given,
       latency_ms: call.latencyMs,
       input_tokens: call.inputTokens ?? given.input_tokens,
       output_tokens: call.outputTokens ?? given.output_tokens,
-      anomaly_flags: flags.size ? [...flags] : undefined,
+      anomaly_flags: anomalies(call, given.anomaly_flags),
     };
-    let event: AiEvent = { eventType, payload, options: { ...carried, ...record } as RecordOptions };
+    let event: AiEvent = { eventType, payload, options: clean(record) as RecordOptions };
     if (options.redact) {
       const redacted = options.redact(event, call);
       if (redacted === null) return;
@@ -182,22 +177,19 @@ export function recorder(options: AiOptions): Recorder {
   };
 }
 
-/** What the digest chunk adds to an event: the digests of the input and output, the content with `capture: 'full'`. */
-export interface Prepared {
-  digests?: (string | undefined)[] | undefined;
-  content?: Record<string, unknown> | undefined;
-}
+/** What the digest chunk adds to an event's payload: `input_digest`, `output_digest`, `digest_key_id`; the content with `capture: 'full'`. */
+export type Prepared = Record<string, unknown>;
 
 function resolve<T>(value: PerCall<T> | undefined, call: AiCall): T | undefined {
   return typeof value === 'function' ? (value as (c: AiCall) => T | undefined)(call) : value;
 }
 
-/** The performance_metrics.anomaly_flags a call raises by itself. */
-function anomalies({ outcome, finishReason }: AiCall): string[] {
-  const flags: string[] = outcome === 'ok' ? [] : [outcome];
-  if (finishReason === 'length' || finishReason === 'error' || finishReason === 'interrupted') flags.push(finishReason);
-  if (finishReason === 'content-filter') flags.push('content_filter');
-  return flags;
+/** performance_metrics.anomaly_flags: those given, then the call's outcome unless ok, and some finish reasons. */
+function anomalies({ outcome, finishReason: f }: AiCall, given: string[] = []): string[] | undefined {
+  const flags = new Set(given);
+  if (outcome !== 'ok') flags.add(outcome);
+  if (/^(length|error|interrupted|content-filter)$/.test(f!)) flags.add(String(f).replace('-', '_'));
+  return flags.size ? [...flags] : undefined;
 }
 
 /** `{ name, message, status?, code? }`: never the stack, which leaks file paths; the message cut at 1,000 characters. */
@@ -212,8 +204,12 @@ function errorOf(error: unknown): Record<string, unknown> | undefined {
   });
 }
 
-/** The record without its undefined fields: absent, never `null` or `undefined` (PROTOCOL.md §2). */
+/**
+ * The record without its undefined fields: absent, never `null` or `undefined` (PROTOCOL.md §2). A copy,
+ * not `delete`, which would leave V8 a slow dictionary object for the client to copy and serialise.
+ */
 function clean<T extends Record<string, unknown>>(record: T): T {
-  for (const k of Object.keys(record)) if (record[k] === undefined) delete record[k];
-  return record;
+  const out: Record<string, unknown> = {};
+  for (const k in record) if (record[k] !== undefined) out[k] = record[k];
+  return out as T;
 }
