@@ -126,26 +126,32 @@ function watch(promise: any, answered: (answer: unknown) => void, failed: (error
  * instance. Recorded at the end, at an error, or when the app stops reading.
  */
 function observeStream(stream: any, seen: Summary, fromItem: FromItem, end: (fill: Partial<AiCall>) => void, failed: (error: unknown) => void, first: () => void): void {
-  const observed = (iterator: AsyncIterator<unknown>): AsyncIterator<unknown> => ({
-    async next(...args: [] | [unknown]) {
-      let step;
+  const stepped = (step: IteratorResult<unknown>) => {
+    if (step.done) {
+      // The SDK ends the stream quietly when `stream.controller.abort()` is called: that is an abort, not an answer.
+      end(stream.controller?.signal?.aborted && !seen.finishReason ? { outcome: 'aborted' } : {});
+    } else {
       try {
-        step = await iterator.next(...args);
+        fromItem(step.value, seen, first);
+      } catch {
+        // An item of a shape not foreseen: the stream goes on, the event records what was understood.
+      }
+    }
+    return step;
+  };
+  const fail = (error: unknown): never => {
+    failed(error);
+    throw error;
+  };
+  const observed = (iterator: AsyncIterator<unknown>): AsyncIterator<unknown> => ({
+    // then() rather than an async function awaiting: one promise a chunk instead of an async frame and its promise.
+    next(...args: [] | [unknown]) {
+      try {
+        return iterator.next(...args).then(stepped, fail);
       } catch (error) {
         failed(error);
-        throw error;
+        return Promise.reject(error);
       }
-      if (step.done) {
-        // The SDK ends the stream quietly when `stream.controller.abort()` is called: that is an abort, not an answer.
-        end(stream.controller?.signal?.aborted && !seen.finishReason ? { outcome: 'aborted' } : {});
-      } else {
-        try {
-          fromItem(step.value, seen, first);
-        } catch {
-          // An item of a shape not foreseen: the stream goes on, the event records what was understood.
-        }
-      }
-      return step;
     },
     async return(value?: unknown) {
       end({ outcome: 'aborted' });

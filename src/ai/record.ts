@@ -14,7 +14,9 @@ import type { AiCall, AiEvent, AiLog, AiOptions, PerCall } from './options.js';
  * recordSync are asynchronous anyway): an app bundle carries only the
  * integration it imports and this file.
  */
-const lazy = () => import('./digest.js');
+let loaded: Promise<typeof import('./digest.js')> | undefined;
+// The promise kept: a second import() of a loaded module still goes through the module loader (tens of µs in Node).
+const lazy = () => (loaded ??= import('./digest.js'));
 
 /**
  * `hmac-sha256:<64 hex>` of `value` under `key`: a string's UTF-8 bytes, or the
