@@ -100,7 +100,6 @@ export type Recorder = (call: () => AiCall, done: () => void) => void;
 export function recorder(options: AiOptions): Recorder {
   const { log } = options;
   const eventType = options.eventType ?? 'model_inference';
-  const full = options.capture === 'full';
   const report = (error: unknown, call?: AiCall) => {
     try {
       if (options.onError) options.onError(error, { eventType, call });
@@ -163,9 +162,9 @@ export function recorder(options: AiOptions): Recorder {
     let pending: Promise<void> | void = undefined;
     try {
       const c = (call = summary());
-      if (options.digestKey || full) {
+      if (options.digestKey || options.capture === 'full') {
         const prepared = lazy().then((m) => m.prepare(c, options));
-        pending = Promise.all([previous, prepared]).then(([, p]) => emit(c, p));
+        pending = previous.then(() => prepared).then((p) => emit(c, p));
         previous = pending.catch(() => undefined);
       } else pending = emit(c);
     } catch (error) {
