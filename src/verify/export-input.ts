@@ -7,6 +7,7 @@
  */
 import { streamItems } from './stream-items.js';
 
+/** What an export can be read from: one string or bytes, a Blob (a dropped file), a stream, or a sync or async iterable of strings and byte chunks. */
 export type ExportSource =
   | string
   | Uint8Array
