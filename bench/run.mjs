@@ -51,7 +51,7 @@ const lines = [
 ];
 for (const s of sections) {
   lines.push(`## ${s.script}${s.status === 0 ? '' : ` (exit ${s.status})`}`, '');
-  if (update) lines.push(`Measured ${new Date().toISOString().slice(0, 10)}, load average ${os.loadavg()[0].toFixed(1)} at the end (other work shared the cores).`, '');
+  if (update) lines.push(`Measured ${new Date().toISOString().slice(0, 10)} on Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)} at the end (other work shared the cores).`, '');
   if (s.rows.length === 0) {
     lines.push('No figures reported.', '');
     continue;
@@ -78,8 +78,10 @@ function merged(previous, lines) {
   const fresh = split(`${lines.join('\n')}\n`);
   for (const [name, text] of fresh.sections) old.sections.set(name, text);
   const names = [...old.sections.keys()].sort();
-  const note = 'Sections of benches not run then keep their earlier figures; a dated section was measured later, by `node bench/run.mjs --update NAME`.\n\n';
-  return fresh.head + note + names.map((n) => old.sections.get(n)).join('');
+  const note = 'Sections of benches not run then keep their earlier figures; a dated section was measured later, by `node bench/run.mjs --update NAME`, on the Node of the head unless it names another.\n\n';
+  // The head describes the last full run (its machine and Node); an updated section names its own Node.
+  const head = old.head.replace(/Sections of benches not run[^\n]*\n\n/, '');
+  return head + note + names.map((n) => old.sections.get(n)).join('');
 }
 
 /** The figures: the last stdout line that is a JSON array of rows, or an object with `rows`. */
