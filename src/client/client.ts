@@ -173,8 +173,8 @@ export class AegisLog {
    * Runs record() on a sample event with every context, queueing nothing, once per realm: V8 compiles a
    * function at its first call (the whole record() path: about half a millisecond on a cold page), and
    * the first Date formatting and random bytes set up their engines; a page's next idle moment runs it
-   * 15 times more, as V8 gives a function inline caches only after a few calls. A first record() on a
-   * user's click then finds it ready. Returns false where it could not run.
+   * WARM_UP_CALLS - 1 times more, as V8 gives a function inline caches only after a few calls. A first
+   * record() on a user's click then finds it ready. Returns false where it could not run.
    */
   #warmUp(calls: number): boolean {
     this.#dry = true;

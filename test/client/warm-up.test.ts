@@ -1,5 +1,5 @@
 // The warm-up of record() (client.ts #warmUp): the first client of a realm runs record() once on a
-// sample event at construction and 15 times more at the page's next idle moment, and none of those
+// sample event at construction and 63 times more at the page's next idle moment, and none of those
 // records is queued, numbered, counted or reported. Its own module instance (a realm's first client).
 import { afterEach, expect, it, vi } from 'vitest';
 
