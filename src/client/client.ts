@@ -36,6 +36,8 @@ export class AegisLog {
   /** Records not yet written, in record order; a dropped one has an empty body (it still takes a number). */
   #pending: QueueEntry[] = [];
   #pendingEvents = 0;
+  /** Events handed to the store's append that has not answered yet: queued, though the store's size does not show them yet. */
+  #writingEvents = 0;
   #writing: Promise<void> | undefined;
   #written: Promise<void> = Promise.resolve();
   #draining: Promise<FlushResult> | undefined;
@@ -190,7 +192,7 @@ export class AegisLog {
   }
 
   #queued(): number {
-    return this.#cfg.counts.stored + this.#pendingEvents;
+    return this.#cfg.counts.stored + this.#pendingEvents + this.#writingEvents;
   }
 
   #drop(ids: string[]): void {
@@ -209,9 +211,8 @@ export class AegisLog {
       const events = this.#pendingEvents;
       this.#pending = [];
       this.#pendingEvents = 0;
-      this.#written = this.#written.then(() => this.#append(batch)).catch((error) => {
-        this.#pending.unshift(...batch);
-        this.#pendingEvents += events;
+      this.#writingEvents += events;
+      this.#written = this.#written.then(() => this.#append(batch, events)).catch((error) => {
         this.#cfg.report(storeError(error), batch.map((e) => e.event_id));
       });
     }
@@ -223,7 +224,7 @@ export class AegisLog {
    * `maxQueueSize` of the whole store (other tabs and isolates write it too), and records the
    * `aegislog.dropped` event that tells the drops as soon as the queue has room for it.
    */
-  async #append(batch: QueueEntry[]): Promise<void> {
+  async #append(batch: QueueEntry[], events: number): Promise<void> {
     const { store, maxQueueSize, counts } = this.#cfg;
     let late: string[] = [];
     let written: QueueEntry[] = [];
@@ -246,7 +247,15 @@ export class AegisLog {
       }
       if (s.dropped && size < maxQueueSize) written.push(this.#droppedEvent(s)), delete s.dropped;
       return written;
+    }).catch((error: unknown) => {
+      // Not written: pending again, to be tried at the next write, and counted as queued all along.
+      this.#writingEvents -= events;
+      this.#pending.unshift(...batch);
+      this.#pendingEvents += events;
+      throw error;
     });
+    // In the same tick as the size that now holds them, so stats() never misses nor doubles them.
+    this.#writingEvents -= events;
     counts.stored = state.size;
     this.#owed = !!state.dropped;
     if (late.length) this.#drop(late);

@@ -133,6 +133,40 @@ describe('record()', () => {
     expect((await stored(srv)).length).toBe(50);
   });
 
+  it('stats().queued counts records while the store writes them, and after a write that failed', async () => {
+    const inner = memoryQueue();
+    const held: Array<() => void> = [];
+    let fail = false;
+    const queue: QueueStore = {
+      ...inner, name: inner.name, shared: false,
+      // Each write waits until the test lets it through, as IndexedDB does behind a flush's transaction.
+      append: (plan) => new Promise<void>((go) => held.push(go)).then(() => (fail ? Promise.reject(new Error('disk full')) : inner.append(plan))),
+    };
+    const errors: AegisLogError[] = [];
+    const log = client({ fetch: () => Promise.reject(new Error('no I/O expected')) }, { queue, batchSize: 1000, onError: (e) => errors.push(e) });
+    log.record('held', { i: 0 });
+    await until(() => held.length === 1, 5000, 'the first write to reach the store');
+    expect(log.stats().queued, 'one record, in the store\'s hands').toBe(1);
+    log.record('held', { i: 1 });
+    log.record('held', { i: 2 });
+    expect(log.stats().queued, 'one being written, two waiting their turn').toBe(3);
+    held.shift()!();
+    await until(() => held.length === 1, 5000, 'the second write to reach the store');
+    expect(log.stats().queued, 'one written, two being written').toBe(3);
+    fail = true;
+    held.shift()!();
+    await until(() => errors.length === 1, 5000, 'the failed write to be reported');
+    expect(log.stats().queued, 'one written, two pending again').toBe(3);
+    fail = false;
+    const durable = log.durable();
+    await until(() => held.length === 1, 5000, 'the failed records\' new write');
+    expect(log.stats().queued).toBe(3);
+    held.shift()!();
+    await durable;
+    expect(log.stats().queued).toBe(3);
+    expect(await inner.count('q')).toBe(3);
+  });
+
   it('drops the newest beyond maxQueueSize: counted, reported, never thrown; the queued ones still go', async () => {
     const srv = await inProcessServer();
     const errors: AegisLogError[] = [];
