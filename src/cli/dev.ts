@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTime } from '../protocol/index.js';
 import { DEFAULT_HTTP_LIMITS, DEFAULT_LIMITS, createServer, kmsSigner, listen, loadOrCreateNoteKey, localSigner, sqliteStore, staticResponse } from '../server/node.js';
-import type { ApiKeyConfig, HttpLimits, Limits, NodeServerHandle, WitnessConfig } from '../server/node.js';
+import type { AegisServer, ApiKeyConfig, HttpLimits, Limits, NodeServerHandle, WitnessConfig } from '../server/node.js';
+import { ANSWER, type Answer, type AnswerHandler } from '../server/answer.js';
 import { logNoteSigners } from '../server/note-signers.js';
 import type { CliIO, Command } from './command.js';
 import { UsageError, integerOption, parseOptions } from './command.js';
@@ -159,16 +160,21 @@ function portInUse(options: DevOptions): Error {
  * server's origin and the first ingest-scope key (publishable, append-only;
  * never a read or admin key).
  */
-function withDemoPages(server: (request: Request) => Promise<Response>, dir: string, keys: ApiKeyConfig[]) {
+function withDemoPages(server: AegisServer, dir: string, keys: ApiKeyConfig[]) {
   const ingest = keys.find((k) => k.scope === 'ingest');
-  return async (request: Request): Promise<Response> => {
+  const page = (request: Request): Promise<Response> | undefined => {
     const { pathname, origin } = new URL(request.url);
     if (pathname === '/demo/config.json' && ingest) {
-      return Response.json({ endpoint: origin, tenant_id: ingest.tenant_id, ingest_key: ingest.key }, { headers: { 'cache-control': 'no-store' } });
+      return Promise.resolve(Response.json({ endpoint: origin, tenant_id: ingest.tenant_id, ingest_key: ingest.key }, { headers: { 'cache-control': 'no-store' } }));
     }
     if ((pathname + '/').startsWith('/demo/')) return staticResponse(dir, '/demo/', request.method, pathname);
-    return server(request);
+    return undefined;
   };
+  // The server's unmade answers stay available to the Node adapter through the wrapper (see answer.ts).
+  const answer = (server as unknown as Record<typeof ANSWER, AnswerHandler>)[ANSWER];
+  return Object.assign((request: Request): Promise<Response> => page(request) ?? server(request), {
+    [ANSWER]: (request: Request): Promise<Answer> => page(request) ?? answer(request),
+  });
 }
 
 /**

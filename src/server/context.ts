@@ -1,3 +1,4 @@
+import type { Answer } from './answer.js';
 import type { EcPublicJwk, EvidenceBundle } from '../protocol/index.js';
 import type { KeyRing } from './auth.js';
 import type { Sealer } from './sealer.js';
@@ -81,4 +82,4 @@ export interface Context {
   latestNote(): Promise<{ note: string; checkpoint: StoredCheckpoint | undefined }>;
 }
 
-export type Handler = (request: Request, url: URL, ctx: Context, params: string[]) => Promise<Response>;
+export type Handler = (request: Request, url: URL, ctx: Context, params: string[]) => Promise<Answer>;

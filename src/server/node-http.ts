@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { staticResponse } from './node-static.js';
 import { errorBody, json } from '../transport/web-handler.js';
+import { ANSWER, JsonAnswer, type Answer, type AnswerHandler } from './answer.js';
 
 /** What a client may hold of this process: connections, and time to send a request. */
 export interface HttpLimits {
@@ -145,7 +146,7 @@ async function respond(
 ): Promise<void> {
   answered.delete(req.socket);
   try {
-    let response: Response;
+    let response: Answer;
     let url: URL | undefined;
     try {
       url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
@@ -158,7 +159,9 @@ async function respond(
     else if (FORBIDDEN_METHODS.has(method)) response = refusal(405, 'method_not_allowed', `${method} is not supported`, undefined, { allow: 'GET, POST, OPTIONS' });
     else if (files && (url.pathname + '/').startsWith(files.prefix)) response = await staticResponse(files.dir, files.prefix, method, url.pathname);
     else {
-      response = await handler(method === 'GET' || method === 'HEAD' ? liteRequest(req, url) : toRequest(req, url));
+      // The server's own handler answers JSON without making a Response of it (see answer.ts).
+      const answer = (handler as { [ANSWER]?: AnswerHandler })[ANSWER] ?? handler;
+      response = await answer(method === 'GET' || method === 'HEAD' ? liteRequest(req, url) : toRequest(req, url));
     }
     await write(response, req, res);
   } catch (error) {
@@ -330,7 +333,13 @@ function bodySource(response: Response): string | Uint8Array | undefined {
   return typeof source === 'string' || source instanceof Uint8Array ? source : undefined;
 }
 
-async function write(response: Response, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function write(response: Answer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (response instanceof JsonAnswer) {
+    res.writeHead(response.status, response.headers);
+    if (!req.complete) answered.add(req.socket);
+    // A HEAD answer has the GET's headers and no body; Node leaves the body out of a HEAD response itself.
+    return void res.end(response.text);
+  }
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => (headers[name] = value));
   res.writeHead(response.status, headers);

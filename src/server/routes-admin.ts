@@ -1,7 +1,8 @@
 import { formatTime } from '../protocol/index.js';
 import { authenticate, presentedKey } from './auth.js';
 import type { Handler } from './context.js';
-import { json, notFound } from '../transport/web-handler.js';
+import { notFound } from '../transport/web-handler.js';
+import { jsonAnswer } from './answer.js';
 import { jwkToSpkiPem } from './signers/keys.js';
 import type { StoredCheckpoint } from './types.js';
 
@@ -12,12 +13,12 @@ export const seal: Handler = async (request, _url, ctx) => {
   authenticate(ctx.ring, presentedKey(request), 'admin');
   const sealed = await ctx.sealer.sealNow();
   const { note, checkpoint } = await ctx.latestNote();
-  return json(200, { sealed: sealed.map(summary), latest: checkpoint ? { ...summary(checkpoint), note } : null });
+  return jsonAnswer(200, { sealed: sealed.map(summary), latest: checkpoint ? { ...summary(checkpoint), note } : null });
 };
 
 /** JWKS of every key this log has signed receipts with (§7). Public: an auditor still pins the key out of band. */
 export const jwks: Handler = async (_request, _url, ctx) =>
-  json(200, { keys: await ctx.publicKeys() }, { 'cache-control': 'public, max-age=300' });
+  jsonAnswer(200, { keys: await ctx.publicKeys() }, { 'cache-control': 'public, max-age=300' });
 
 export const pem: Handler = async (_request, _url, ctx, [rawKid]) => {
   let kid: string | undefined;
@@ -36,7 +37,7 @@ export const pem: Handler = async (_request, _url, ctx, [rawKid]) => {
 export const healthz: Handler = async (_request, _url, ctx) => {
   const latest = ctx.sealer.latest();
   const step = ctx.now.ignoredStep?.() ?? 0;
-  return json(200, {
+  return jsonAnswer(200, {
     ok: true,
     origin: ctx.origin,
     key_id: ctx.signer.keyId,

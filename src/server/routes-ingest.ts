@@ -4,7 +4,8 @@ import { allowsOrigin, authenticate, presentedKey } from './auth.js';
 import type { ApiKeyConfig } from './auth.js';
 import { VALUES_PER_UNIT } from './context.js';
 import type { Context, Handler } from './context.js';
-import { HttpError, badNumberError, badRequest, errorBody, forbidden, json, readJsonBody, requireJsonType, tooLarge } from '../transport/web-handler.js';
+import { HttpError, badNumberError, badRequest, errorBody, forbidden, readJsonBody, requireJsonType, tooLarge } from '../transport/web-handler.js';
+import { jsonAnswer, type Answer } from './answer.js';
 import type { BadNumber } from '../transport/web-handler.js';
 import { ingestEvents } from './ingest.js';
 import type { EventError, IngestOutcome } from './ingest.js';
@@ -52,9 +53,9 @@ export const ingestOne: Handler = async (request, _url, ctx) => {
   const [bad] = body.badNumbers;
   if (bad) throw badNumberError(pathOf(bad.path), bad.text);
   const [outcome] = await ingestEvents(ctx, [body.value], key, true);
-  if ('receipt' in outcome!) return json(200, outcome.receipt, cors);
+  if ('receipt' in outcome!) return jsonAnswer(200, outcome.receipt, cors);
   const { status, code, message, field } = outcome!.error;
-  return json(status, errorBody(code, message, field), cors);
+  return jsonAnswer(status, errorBody(code, message, field), cors);
 };
 
 export const ingestBatch: Handler = async (request, _url, ctx) => {
@@ -64,7 +65,7 @@ export const ingestBatch: Handler = async (request, _url, ctx) => {
   const body = await readJsonBody(request, ctx.limits.batchBytes, jsonLimits(ctx), spentBy(ctx, key));
   const events = eventsOf(body.value, ctx);
   ctx.ring.budget.charge(key, events.length);
-  return json(200, batchAnswer(await ingestChecked(ctx, events, body.badNumbers, key)), cors);
+  return jsonAnswer(200, batchAnswer(await ingestChecked(ctx, events, body.badNumbers, key)), cors);
 };
 
 /**
@@ -88,10 +89,10 @@ export const beacon: Handler = async (request, _url, ctx) => {
 };
 
 /** CORS preflight: it carries no key, so it is allowed when some ingest key allows the origin. */
-export function preflight(request: Request, ctx: Context): Response {
+export function preflight(request: Request, ctx: Context): Answer {
   const origin = crossOrigin(request, ctx);
   if (origin === undefined) return new Response(null, { status: 204 });
-  if (!ctx.ring.anyAllows(origin)) return json(403, errorBody('origin_not_allowed', `origin ${origin} is not allowed`));
+  if (!ctx.ring.anyAllows(origin)) return jsonAnswer(403, errorBody('origin_not_allowed', `origin ${origin} is not allowed`));
   return new Response(null, { status: 204, headers: corsHeaders(origin) });
 }
 

@@ -10,7 +10,8 @@ import { TILE_WIDTH, parseTilePath, tileExists, type TileRef } from '../tlog/til
 import type { Context, Handler } from './context.js';
 import { logTenant } from './routes-read.js';
 import { storeTiles } from './tile-source.js';
-import { badRequest, json, notFound } from '../transport/web-handler.js';
+import { badRequest, notFound } from '../transport/web-handler.js';
+import { jsonAnswer } from './answer.js';
 import { ROOT_LOG, type LogName } from './types.js';
 
 /** At most this many checkpoints per `/checkpoints` answer. */
@@ -44,7 +45,7 @@ export const checkpoints: Handler = async (_request, url, ctx) => {
     entries.push(entry);
   }
   const history: CheckpointHistory = { v: 2, origin: ctx.origin, checkpoints: entries };
-  return json(200, history, { 'cache-control': 'public, max-age=5' });
+  return jsonAnswer(200, history, { 'cache-control': 'public, max-age=5' });
 };
 
 /** `GET /proof/consistency?from=M&to=N`: an RFC 9162 consistency proof of the root log. */
@@ -55,7 +56,7 @@ export const consistency: Handler = async (_request, url, ctx) => {
   if (to > size) throw notFound(`the root log has ${size} entries; no tree of ${to}`);
   if (from > to) throw badRequest(`from ${from} is larger than to ${to}`, 'from');
   const path = await consistencyFromTiles(from, to, storeTiles(ctx.store, ROOT_LOG, ctx.tileCache));
-  return json(200, { path_b64url: path.map(b64uEncode) }, { 'cache-control': 'public, max-age=31536000, immutable' });
+  return jsonAnswer(200, { path_b64url: path.map(b64uEncode) }, { 'cache-control': 'public, max-age=31536000, immutable' });
 };
 
 /** `GET /tile/...`: the root log's tiles and entry bundles, public and immutable. */

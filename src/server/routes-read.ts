@@ -8,7 +8,8 @@ import type { Context, Handler } from './context.js';
 import { evidenceOf, proofIn } from './evidence.js';
 import { receiptFor } from './ingest.js';
 import { storeTiles } from './tile-source.js';
-import { HttpError, badRequest, json, notFound } from '../transport/web-handler.js';
+import { HttpError, badRequest, notFound } from '../transport/web-handler.js';
+import { jsonAnswer } from './answer.js';
 import { ROOT_LOG, type StoredHead } from './types.js';
 
 const PAGE = 500;
@@ -25,12 +26,12 @@ async function findRecord(request: Request, url: URL, ctx: Context, rawId: strin
 
 export const evidence: Handler = async (request, url, ctx, [id]) => {
   const record = await findRecord(request, url, ctx, id!);
-  return json(200, await evidenceOf(ctx, record));
+  return jsonAnswer(200, await evidenceOf(ctx, record));
 };
 
 export const verify: Handler = async (request, url, ctx, [id]) => {
   const record = await findRecord(request, url, ctx, id!);
-  return json(200, await ctx.verifyAnswer(await evidenceOf(ctx, record), await ctx.publicKeys()));
+  return jsonAnswer(200, await ctx.verifyAnswer(await evidenceOf(ctx, record), await ctx.publicKeys()));
 };
 
 /** `GET /head?tenant_id=&period_start=`: a tenant head with its inclusion in the latest checkpoint. */
@@ -39,7 +40,7 @@ export const head: Handler = async (request, url, ctx) => {
   const tenantId = tenantOf(key, url.searchParams.get('tenant_id'));
   const stored = await headOfPeriod(ctx, tenantId, requiredTime(url, 'period_start'));
   const { note, checkpoint } = await ctx.latestNote();
-  return json(200, {
+  return jsonAnswer(200, {
     tenant_head: stored.head,
     head_index: stored.headIndex,
     head_inclusion: await proofIn(ctx, ROOT_LOG, stored.headIndex, checkpoint!.tree_size),

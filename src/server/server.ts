@@ -9,6 +9,7 @@ import { DEFAULT_LIMITS } from './context.js';
 import type { Context, Handler, Limits } from './context.js';
 import { logNoteSigners } from './note-signers.js';
 import { HttpError, clientError, errorBody, json } from '../transport/web-handler.js';
+import { ANSWER, toResponse, type Answer, type AnswerHandler } from './answer.js';
 import { healthz, jwks, pem, seal } from './routes-admin.js';
 import { CORS_ROUTES, beacon, corsHeaders, crossOrigin, ingestBatch, ingestOne, preflight } from './routes-ingest.js';
 import { checkpoint, checkpoints, consistency, rootTile, tenantTile, vkeys } from './routes-log.js';
@@ -197,7 +198,7 @@ export function createServer(options: ServerOptions): AegisServer {
   })();
   ready.catch(() => {}); // reported by every request (500) and to whoever awaits `ready`; never an unhandled rejection
 
-  async function handle(request: Request, _env?: unknown, execution?: ExecutionContextLike): Promise<Response> {
+  async function answer(request: Request, _env?: unknown, execution?: ExecutionContextLike): Promise<Answer> {
     let url: URL | undefined;
     try {
       url = new URL(request.url);
@@ -212,7 +213,7 @@ export function createServer(options: ServerOptions): AegisServer {
     }
   }
 
-  async function dispatch(request: Request, url: URL, ctx: Context): Promise<Response> {
+  async function dispatch(request: Request, url: URL, ctx: Context): Promise<Answer> {
     const allowed: string[] = [];
     for (const route of ROUTES) {
       const params = typeof route.path === 'string' ? (route.path === url.pathname ? [] : null) : route.path.exec(url.pathname)?.slice(1);
@@ -241,8 +242,10 @@ export function createServer(options: ServerOptions): AegisServer {
     return json(500, errorBody('internal', 'internal error; the server log has the details', undefined, { error_id: errorId }), cors);
   }
 
+  const handle = async (request: Request, env?: unknown, execution?: ExecutionContextLike): Promise<Response> => toResponse(await answer(request, env, execution));
   return Object.assign(handle, {
     fetch: handle,
+    [ANSWER]: answer as AnswerHandler,
     ready,
     sealDue: () => ready.then(() => sealer.sealDue()),
     sealNow: () => ready.then(() => sealer.sealNow()),

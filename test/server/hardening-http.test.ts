@@ -255,3 +255,26 @@ describe('a body refused before it was read', () => {
     expect(sent).toBeLessThan(16 * 1024 * 1024);
   });
 });
+
+test('the adapter writes JSON answers as the server\'s fetch makes them: status, headers and bytes; HEAD (405 here) without a body', async () => {
+  const server = createServer({ signer: await localSigner(), store: memoryStore(), origin: ORIGIN, keys: KEY_CONFIG });
+  const served = await listen(server, { port: 0 });
+  try {
+    const viaFetch = async (path: string, method: string) => server.fetch(new Request(`${served.url}${path}`, { method, headers: { 'x-api-key': KEYS.read } }));
+    const viaSocket = (path: string, method: string) => fetch(`${served.url}${path}`, { method, headers: { 'x-api-key': KEYS.read } });
+    for (const [path, status] of [['/healthz', 200], ['/checkpoint', 200], ['/evidence/no-such-event', 404], ['/nowhere', 404]] as const) {
+      for (const method of ['GET', 'HEAD']) {
+        const [a, b] = await Promise.all([viaFetch(path, method), viaSocket(path, method)]);
+        const expected = method === 'HEAD' && path !== '/nowhere' ? 405 : status; // the routes answer GET only
+        expect([a.status, b.status], `${method} ${path}`).toEqual([expected, expected]);
+        for (const name of ['content-type', 'cache-control']) expect(b.headers.get(name), `${method} ${path} ${name}`).toBe(a.headers.get(name));
+        const [textA, textB] = [await a.text(), await b.text()];
+        if (method === 'HEAD') expect(textB).toBe('');
+        else if (path === '/healthz') expect(JSON.parse(textB)).toMatchObject({ ok: true });
+        else expect(textB).toBe(textA);
+      }
+    }
+  } finally {
+    await served.close();
+  }
+});
