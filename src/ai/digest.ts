@@ -104,6 +104,9 @@ const keys = new Map<DigestKey, Promise<CryptoKey>>();
 
 /** What an event's payload gets from this chunk: the digests of the call's input and output (and the key's id), and the content with `capture: 'full'`. */
 export async function prepare(call: AiCall, { digestKey, digestKeyId, capture }: AiOptions): Promise<Prepared> {
+  // Called as the model call ends. In a task of its own, the HMACs' tens of µs run after the app's code that awaits
+  // the call, not before it; but not in a hidden page, whose timers may wait a second, in which it may be closed.
+  await new Promise<void>((r) => ((globalThis as { document?: { hidden?: boolean } }).document?.hidden ? r() : setTimeout(r)));
   let key = digestKey ? keys.get(digestKey) : undefined;
   if (digestKey && !key) keys.set(digestKey, (key = importDigestKey(digestKey)));
   const [input_digest, output_digest] = key ? await Promise.all([call.input, call.output].map(async (v) => (v === undefined ? undefined : sign(v, await key!)))) : [];
