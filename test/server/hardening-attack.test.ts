@@ -2,7 +2,7 @@
 // sources, as bin/aegislog.mjs runs it) on 127.0.0.1, with a temp data folder. The attacker is
 // a separate process (fixtures/attacker.mjs) with the publishable ingest key or no key; the test
 // process probes /healthz meanwhile and reads the server's RSS and open descriptors from /proc.
-// Each attack is bounded in count (and the slow one in seconds too). /healthz must keep
+// Each attack is bounded in count; the slow one ends when the server has closed its connections. /healthz must keep
 // answering: p50 under 50 ms and at least 99 % answered, as the issue requires.
 //
 // The attacker dials from 127.0.0.2, the probe from 127.0.0.1: a health checker is another
@@ -181,8 +181,8 @@ describe('amplification with the publishable ingest key', () => {
 });
 
 describe('connections without a key', () => {
-  test('slow connections from one address (headers one byte a second, reopened as they are cut): the address holds at most 100, open files stay bounded', async () => {
-    const outcome = await underAttack('slow', ['slow', url, '127.0.0.2', '3000', '15']);
+  test('slow connections from one address (headers never finished, reopened as they are cut): the address holds at most 100, open files stay bounded', async () => {
+    const outcome = await underAttack('slow', ['slow', url, '127.0.0.2', '3000']);
     expect(outcome.attacker.connected).toBeGreaterThan(100);
     expect(outcome.attacker.closed).toBeGreaterThan(outcome.attacker.connected! / 2);
     // 100 slow connections and the probe's, plus the server's own files (SQLite, stdio, epoll).
