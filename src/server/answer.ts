@@ -6,6 +6,8 @@
  * gets the same answer as a Response through the server's `fetch`.
  */
 
+import { JSON_HEADERS } from '../transport/web-handler.js';
+
 /** A JSON body, its status and headers (content type included), as the wire carries them. */
 export class JsonAnswer {
   constructor(
@@ -24,7 +26,7 @@ export const ANSWER: unique symbol = Symbol('aegislog.answer');
 export type AnswerHandler = (request: Request) => Promise<Answer>;
 
 export function jsonAnswer(status: number, body: unknown, headers: Record<string, string> = {}): JsonAnswer {
-  return new JsonAnswer(status, JSON.stringify(body), { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  return new JsonAnswer(status, JSON.stringify(body), { ...JSON_HEADERS, ...headers });
 }
 
 export function toResponse(answer: Answer): Response {

@@ -4,8 +4,8 @@ import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { staticResponse } from './node-static.js';
-import { errorBody, json } from '../transport/web-handler.js';
-import { ANSWER, JsonAnswer, type Answer, type AnswerHandler } from './answer.js';
+import { errorBody } from '../transport/web-handler.js';
+import { ANSWER, JsonAnswer, jsonAnswer, type Answer, type AnswerHandler } from './answer.js';
 
 /** What a client may hold of this process: connections, and time to send a request. */
 export interface HttpLimits {
@@ -179,8 +179,8 @@ async function respond(
   }
 }
 
-function refusal(status: number, code: string, message: string, field?: string, headers: Record<string, string> = {}): Response {
-  return json(status, errorBody(code, message, field), headers);
+function refusal(status: number, code: string, message: string, field?: string, headers: Record<string, string> = {}): Answer {
+  return jsonAnswer(status, errorBody(code, message, field), headers);
 }
 
 /**

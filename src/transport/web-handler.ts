@@ -46,11 +46,11 @@ export function clientError(error: unknown): ClientError | undefined {
   return { status: error.code === 'ERR_TOO_LARGE' ? 413 : 400, code: error.code, message: error.message, field: error.field };
 }
 
+/** The headers of every JSON answer, before its own. */
+export const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
-  });
+  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
 }
 
 export function errorBody(code: string, message: string, field?: string, extra: Record<string, string> = {}) {
