@@ -6,7 +6,7 @@
  * abort); the types are structural, so nothing of `ai` is loaded here.
  */
 import type { AiCall, AiOptions } from './options.js';
-import { now, recorder, round, textChars, track } from './record.js';
+import { recorder, round, stopwatch, textChars, track } from './record.js';
 
 /** What the telemetry integration reads when a model call starts. */
 export interface CallStart {
@@ -41,14 +41,14 @@ export interface AegisLogTelemetry {
 export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
   const record = recorder(options);
   /** The model call open for each SDK call: a call's steps run one model call at a time. */
-  const open = new Map<string, { start: number; done: () => void; event: CallStart }>();
+  const open = new Map<string, { elapsed: () => number; done: () => void; event: CallStart }>();
   /** The SDK operation of each call (`ai.streamText`, …), from its start to its end. */
   const operations = new Map<string, string>();
   const finish = (callId: unknown, fill: Partial<AiCall>) => {
     const begun = typeof callId === 'string' ? open.get(callId) : undefined;
     if (!begun) return;
     open.delete(callId as string);
-    const { start, done, event } = begun;
+    const { elapsed, done, event } = begun;
     const input = { instructions: event.instructions, messages: event.messages };
     const operation = operations.get(event.callId) ?? 'ai.unknown';
     record(
@@ -59,7 +59,7 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
         provider: event.provider,
         modelId: event.modelId,
         outcome: 'ok',
-        latencyMs: round(now() - start),
+        latencyMs: elapsed(),
         input,
         inputChars: textChars(event.messages) + textChars(event.instructions),
         request: event,
@@ -78,7 +78,7 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
     onLanguageModelCallStart(event) {
       // A model call still open here missed its end (not seen so far): release its tracking rather than guess its outcome.
       open.get(event.callId)?.done();
-      open.set(event.callId, { start: now(), done: track(options), event });
+      open.set(event.callId, { elapsed: stopwatch(), done: track(options), event });
     },
     onLanguageModelCallEnd(event) {
       let output = '';

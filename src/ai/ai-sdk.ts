@@ -6,7 +6,7 @@
  */
 import type { RecordOptions } from '../client/event.js';
 import type { AiCall, AiOptions } from './options.js';
-import { failure, now, recorder, round, textChars, track } from './record.js';
+import { failure, recorder, stopwatch, textChars, track } from './record.js';
 
 /** What the middleware reads of the AI SDK's language model (structural: `ai` stays an optional peer). */
 export interface ModelLike {
@@ -61,8 +61,7 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
   const wrap = (streamed: boolean) =>
     async function <R>({ doGenerate, doStream, params, model }: { doGenerate?: () => PromiseLike<R>; doStream?: () => PromiseLike<R>; params: CallOptionsLike; model: ModelLike }): Promise<R> {
       const done = track(options);
-      const start = now();
-      const elapsed = () => round(now() - start);
+      const elapsed = stopwatch();
       const seen: Partial<AiCall> & { toolCalls: string[] } = { toolCalls: [] };
       let ended = false;
       const signal = params.abortSignal;
@@ -97,7 +96,7 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
         // Never throws, so that a part of a shape not foreseen goes on to the app: the event records what was understood.
         const type = part?.type;
         // Streams only: the first generated text, reasoning or tool call.
-        if (streamed && seen.timeToFirstTokenMs === undefined && /-delta$|^tool-call$/.test(type)) seen.timeToFirstTokenMs = elapsed();
+        if (streamed && /-delta$|^tool-call$/.test(type)) seen.timeToFirstTokenMs ??= elapsed();
         if (type === 'text' || type === 'text-delta') seen.output = (seen.output ?? '') + (part.text ?? part.delta);
         else if (type === 'tool-call') seen.toolCalls.push(part.toolName);
         else if (type === 'response-metadata') (seen.responseId = part.id), (seen.responseModelId = part.modelId);

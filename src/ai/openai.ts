@@ -6,7 +6,7 @@
  * items as the app reads them. Nothing of `openai` is imported.
  */
 import type { AiCall, AiOptions } from './options.js';
-import { failure, now, recorder, round, textChars, track, type Recorder } from './record.js';
+import { failure, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
 
 const WRAPPED = Symbol.for('aegislog.ai.wrapped');
 
@@ -31,7 +31,7 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
   if (typeof create !== 'function' || create[WRAPPED]) return;
   const wrapped: Create = function (this: unknown, params, requestOptions) {
     const done = track(options);
-    const start = now();
+    const elapsed = stopwatch();
     const seen: Summary = { toolCalls: [] };
     let ended = false;
     const end = (fill: Partial<AiCall>) => {
@@ -46,7 +46,7 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
           provider: 'openai',
           modelId: String(params.model),
           outcome: 'ok',
-          latencyMs: round(now() - start),
+          latencyMs: elapsed(),
           input,
           inputChars: textChars(params.messages ?? params.input) + textChars(params.instructions),
           request: params,
@@ -66,7 +66,7 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
     }
     const answered = (answer: any) => {
       try {
-        if (params.stream === true) observeStream(answer, seen, fromItem, end, failed, () => (seen.timeToFirstTokenMs ??= round(now() - start)));
+        if (params.stream === true) observeStream(answer, seen, fromItem, end, failed, () => (seen.timeToFirstTokenMs ??= elapsed()));
         else {
           fromAnswer(answer, seen);
           end({});

@@ -43,11 +43,10 @@ const inProgress = new WeakMap<AiLog, Set<Promise<void>>>();
  * recorded and the log flushed.
  */
 export function track({ log, waitUntil }: AiOptions): () => void {
-  let set = inProgress.get(log);
-  if (!set) inProgress.set(log, (set = new Set()));
   let end!: () => void;
   const call = new Promise<void>((resolve) => (end = resolve));
-  set.add(call);
+  const set = (inProgress.get(log) ?? new Set()).add(call);
+  inProgress.set(log, set);
   try {
     waitUntil?.(call.then(() => log.flush?.()).catch(() => undefined));
   } catch {
@@ -77,15 +76,20 @@ export async function aiFlush(log: AiLog): Promise<void> {
 export function textChars(messages: unknown): number {
   let n = 0;
   for (const m of [messages].flat()) {
-    for (const part of [typeof m === 'string' ? m : (m as { content?: unknown } | null)?.content].flat()) {
-      const text = typeof part === 'string' ? part : (part as { text?: unknown } | null)?.text;
+    // A message's content, or the message itself (a string, a Responses input item).
+    for (const part of [(m as { content?: unknown } | null)?.content ?? m].flat()) {
+      const text = (part as { text?: unknown } | null)?.text ?? part;
       if (typeof text === 'string') n += text.length;
     }
   }
   return n;
 }
 
-export const now: () => number = () => performance.now();
+/** A clock started now: each call gives the milliseconds since, to the microsecond. */
+export function stopwatch(): () => number {
+  const start = performance.now();
+  return () => Math.round((performance.now() - start) * 1000) / 1000;
+}
 
 export const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 
@@ -98,7 +102,6 @@ export type Recorder = (call: () => AiCall, done: () => void) => void;
 
 /** One recorder per set of options: `record(summary, done)` builds the event (`summary` may throw), records it, then calls `done`. */
 export function recorder(options: AiOptions): Recorder {
-  const { log } = options;
   const eventType = options.eventType ?? 'model_inference';
   const report = (error: unknown, call?: AiCall) => {
     try {
@@ -151,7 +154,7 @@ export function recorder(options: AiOptions): Recorder {
     }
     // recordSync lives in the lazy chunk too: it is asynchronous anyway.
     if (options.sync) return lazy().then((m) => m.recordSync(event, options));
-    const eventId = log.record(event.eventType, event.payload, event.options);
+    const eventId = options.log.record(event.eventType, event.payload, event.options);
     options.onRecorded?.({ eventId, event });
   };
 
@@ -195,14 +198,15 @@ function anomalies({ outcome, finishReason: f }: AiCall, given: string[] = []): 
 
 /** `{ name, message, status?, code? }`: never the stack, which leaks file paths; the message cut at 1,000 characters. */
 function errorOf(error: unknown): Record<string, unknown> | undefined {
-  if (error === undefined) return undefined;
   const e = Object(error) as Record<string, any>;
-  return clean({
-    name: (e.name !== 'Error' && e.name) || (typeof error === 'object' ? e.constructor?.name : typeof error),
-    message: String(e.message ?? error).slice(0, 1000),
-    status: e.status,
-    code: typeof e.code === 'string' ? e.code : undefined,
-  });
+  return error === undefined
+    ? undefined
+    : clean({
+        name: (e.name !== 'Error' && e.name) || (typeof error === 'object' ? e.constructor?.name : typeof error),
+        message: String(e.message ?? error).slice(0, 1000),
+        status: e.status,
+        code: typeof e.code === 'string' ? e.code : undefined,
+      });
 }
 
 /**
