@@ -5,7 +5,8 @@
 //   initial: the entry chunk and the chunks it imports statically (what loads before the first call);
 //   all:     every chunk, the lazy one included (keyed digests and full capture, loaded at the first
 //            event that needs them).
-// Target (issue 14): the middleware adds <= 2 KiB initial. The other integrations are listed for
+// Target (issue 14): the middleware adds <= 2 KB initial, read as 2,000 B (the issues give their peers' sizes in
+// units of 1,000 B). The other integrations are listed for
 // reference: they run on servers, where bytes matter less. Run after `npm run build` (dist/esm).
 import { build } from 'esbuild';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -77,7 +78,7 @@ for (const r of results) {
 }
 const middleware = rest[0];
 const rows = [
-  { name: 'AI SDK middleware: bytes added to the browser client, initial chunks', value: middleware.initial - base.initial, unit: 'B gzip', target: '≤ 2 KiB', peer: 'the client alone (init + record), initial', peerValue: base.initial, peerUnit: 'B gzip', ok: middleware.initial - base.initial <= 2048 },
+  { name: 'AI SDK middleware: bytes added to the browser client, initial chunks', value: middleware.initial - base.initial, unit: 'B gzip', target: '≤ 2,000 B', peer: 'the client alone (init + record), initial', peerValue: base.initial, peerUnit: 'B gzip', ok: middleware.initial - base.initial <= 2000 },
   { name: 'AI SDK middleware: bytes added, all chunks (the lazy digest chunk included)', value: middleware.all - base.all, unit: 'B gzip', peer: 'the client alone, all chunks', peerValue: base.all, peerUnit: 'B gzip' },
   ...rest.slice(1).map((r) => ({ name: `${r.name.replace('client + ', '')}: bytes added, initial chunks`, value: r.initial - base.initial, unit: 'B gzip', peer: 'the client alone', peerValue: base.initial, peerUnit: 'B gzip' })),
 ];

@@ -102,10 +102,9 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
         else if (type === 'response-metadata') (seen.responseId = part.id), (seen.responseModelId = part.modelId);
         else if (type === 'error') seen.error = part.error;
         else if (type === 'finish') {
-          const { usage: u, finishReason: f } = part;
-          seen.finishReason = f?.unified;
-          seen.inputTokens = u?.inputTokens?.total;
-          seen.outputTokens = u?.outputTokens?.total;
+          seen.finishReason = part.finishReason?.unified;
+          seen.inputTokens = part.usage?.inputTokens?.total;
+          seen.outputTokens = part.usage?.outputTokens?.total;
         }
       };
 
