@@ -1,6 +1,6 @@
 // aegislog/ai: what recording adds to each model call, measured side by side with the same call unwrapped,
 // in one process, over the built dist/esm (run `npm run build` first). Each call is timed alone, wrapped and
-// unwrapped calls taking turns in alternating rounds so that drift hits both alike; the figure is the
+// unwrapped calls taking turns call by call so that drift hits both alike; the figure is the
 // median call time of each and their difference. The model is never slow here (the AI SDK's mock model,
 // the OpenAI SDK over an in-process fetch, a span ended at once), so the difference is the integration's
 // own cost: building the event, validating and serialising it in record() (a real AegisLog whose queue
@@ -79,23 +79,29 @@ const cases = [
 const at = (list, q) => list[Math.min(list.length - 1, Math.floor(q * list.length))];
 const now = () => process.hrtime.bigint();
 
-async function timed(fn, samples) {
-  for (let i = 0; i < PER_ROUND; i++) {
-    const t0 = now();
-    await fn();
-    samples?.push(Number(now() - t0) / 1000);
-  }
-  await aiFlush(log); // what each round left in progress (digests) ends before the next one
+/** One call's time in µs. */
+async function once(fn) {
+  const t0 = now();
+  await fn();
+  return Number(now() - t0) / 1000;
 }
 
+/**
+ * Wrapped and unwrapped calls alternate call by call (which one goes first alternating too), so that
+ * whatever drifts (a collection, the other core's load, the CPU's clock) falls on both alike.
+ */
 async function compare({ plain, wrapped: w }) {
   const a = [];
   const b = [];
   for (let round = 0; round < ROUNDS; round++) {
     const warm = round < 2; // the first rounds warm the JIT up
-    const [first, second] = round % 2 ? [[w, b], [plain, a]] : [[plain, a], [w, b]];
-    await timed(first[0], warm ? undefined : first[1]);
-    await timed(second[0], warm ? undefined : second[1]);
+    for (let i = 0; i < PER_ROUND; i++) {
+      let p, q;
+      if (i % 2) (q = await once(w)), (p = await once(plain));
+      else (p = await once(plain)), (q = await once(w));
+      if (!warm) a.push(p), b.push(q);
+    }
+    await aiFlush(log); // what each round left in progress (digests) ends before the next one
   }
   a.sort((x, y) => x - y);
   b.sort((x, y) => x - y);
