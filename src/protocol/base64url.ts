@@ -4,8 +4,37 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const DECODE = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
 
+type Encoder = (bytes: Uint8Array) => string;
+type Base64Bytes = Uint8Array & { toBase64?(options: { alphabet: 'base64url'; omitPadding: boolean }): string };
+type BufferLike = { from(data: ArrayBufferLike | number[], offset?: number, length?: number): { toString(encoding: string): string } };
+
+/**
+ * The platform's own encoder, where it has one (`Uint8Array.prototype.toBase64`, or Node's Buffer): it
+ * returns a flat string. The loop below builds a rope of some twenty pieces for a signature, which every
+ * later use (JSON.stringify of a receipt, a SQLite bind) must flatten again: 2 to 5 µs a receipt in Node 22.
+ * A Buffer is trusted only if it spells base64url as Node does (a bundler's polyfill may not).
+ */
+const native: Encoder | undefined = (() => {
+  if (typeof (Uint8Array.prototype as Base64Bytes).toBase64 === 'function') {
+    return (bytes) => (bytes as Base64Bytes).toBase64!({ alphabet: 'base64url', omitPadding: true });
+  }
+  const B = (globalThis as { Buffer?: BufferLike }).Buffer;
+  try {
+    if (B && B.from([251, 255]).toString('base64url') === '-_8') return (bytes) => B.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+  } catch {
+    // Not Node's Buffer: the loop below.
+  }
+  return undefined;
+})();
+
 /** base64url without padding (RFC 4648 §5), as every binary value travels on the wire. */
 export function b64uEncode(bytes: Uint8Array): string {
+  if (native) return native(bytes);
+  return encodeLoop(bytes);
+}
+
+/** The portable encoder (exported for the tests, which hold it to the native one). */
+export function encodeLoop(bytes: Uint8Array): string {
   let out = '';
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {

@@ -19,7 +19,7 @@ export type { TileRef } from '../tlog/tiles.js';
 export type { TileWrite } from '../tlog/tile-append.js';
 export type { WitnessConfig, WitnessStatus } from './witness-client.js';
 export type {
-  AppendOutcome, AppendRequest, GrownLog, LogName, NewEntry, SealCommit, Signer, Store, StoredCheckpoint, StoredHead, StoredRecord,
+  AppendOutcome, AppendRequest, GrownLog, LogName, NewEntry, SealCommit, SignatureWrite, Signer, Store, StoredCheckpoint, StoredHead, StoredRecord,
 } from './types.js';
 // complianceOf lives with the verifier (pages use it too); re-exported here, where it was first.
 export { complianceOf } from '../verify/compliance.js';

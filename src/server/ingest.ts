@@ -1,9 +1,10 @@
-import { b64uEncode, canonicalize, statementBytes } from '../protocol/index.js';
+import { b64uEncode, canonicalize } from '../protocol/index.js';
 import type { Receipt } from '../protocol/index.js';
 import { EVENT_FIELDS, isPlainObject, invalid, validateEvent } from '../schema/index.js';
 import type { ApiKeyConfig } from './auth.js';
 import { clientError, forbidden } from '../transport/web-handler.js';
-import type { NewEntry, Signer, Store, StoredRecord } from './types.js';
+import { statementBytesOf } from './sequence.js';
+import type { NewEntry, SignatureWrite, Signer, Store, StoredRecord } from './types.js';
 
 /** Why one event was refused: an HTTP status for the single route, an entry of `errors` in a batch. */
 export interface EventError {
@@ -54,7 +55,7 @@ export async function ingestEvents(deps: IngestDeps, events: readonly unknown[],
       outcomes.push({ index, error: eventError(error, index, raw) });
     }
   });
-  const signed: { tenantId: string; eventId: string; signature_b64url: string }[] = [];
+  const signed: SignatureWrite[] = [];
   await Promise.all(
     [...byTenant].map(async ([tenantId, list]) => {
       const appended = await deps.store.append({ tenantId, entries: list.map((l) => l.entry), now: deps.now(), keyId: deps.signer.keyId, sha256: deps.sha256 });
@@ -65,7 +66,7 @@ export async function ingestEvents(deps: IngestDeps, events: readonly unknown[],
         appended.map(async (outcome) => {
           if (!outcome.stored) return;
           const signature = await signRecord(deps.signer, outcome.record);
-          const id = { tenantId, eventId: outcome.record.statement.event_id, signature_b64url: signature };
+          const id = { tenantId, eventId: outcome.record.statement.event_id, leafIndex: outcome.record.leafIndex, signature_b64url: signature };
           signed.push(id);
           deps.unsaved.set(unsavedKey(tenantId, id.eventId), signature);
         }),
@@ -114,12 +115,12 @@ export async function receiptFor(deps: Pick<IngestDeps, 'store' | 'signer' | 'un
   const kept = (await deps.store.getRecord(record.statement.tenant_id, record.statement.event_id))?.signature_b64url;
   if (kept) return receiptOf(record, kept);
   const signature = await signRecord(deps.signer, record);
-  await deps.store.putSignatures([{ tenantId: record.statement.tenant_id, eventId: record.statement.event_id, signature_b64url: signature }]);
+  await deps.store.putSignatures([{ tenantId: record.statement.tenant_id, eventId: record.statement.event_id, leafIndex: record.leafIndex, signature_b64url: signature }]);
   return receiptOf(record, signature);
 }
 
 async function signRecord(signer: Signer, record: StoredRecord): Promise<string> {
-  return b64uEncode(await signer.sign(statementBytes(record.statement)));
+  return b64uEncode(await signer.sign(statementBytesOf(record.statement)));
 }
 
 /**

@@ -23,7 +23,7 @@ import type { TileRef } from '../tlog/tiles.js';
 import { answerLogCall, callLogObject, type LogObject } from './log-object-wire.js';
 import { EMPTY_LOG, planAppend } from './sequence.js';
 import { countBefore, headEntry, sealOrderError } from './store-rules.js';
-import type { AppendOutcome, AppendRequest, SealCommit, StoredCheckpoint, StoredHead, StoredRecord } from './types.js';
+import type { AppendOutcome, AppendRequest, SealCommit, SignatureWrite, StoredCheckpoint, StoredHead, StoredRecord } from './types.js';
 import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
 
 /** The part of a Durable Object's `ctx.storage` the log objects use (SQLite-backed objects). */
@@ -127,7 +127,7 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
         return plan.outcomes;
       });
     },
-    putSignatures(signatures: { tenantId: string; eventId: string; signature_b64url: string }[]) {
+    putSignatures(signatures: SignatureWrite[]) {
       storage.transactionSync(() => {
         for (const s of signatures) {
           check(s.tenantId);

@@ -24,6 +24,12 @@ export interface LogState {
   pendingSince: string | undefined;
 }
 
+/** C(statement) of the statements planned here, for the signer: the bytes the receipt hash covers, not canonicalised twice. */
+const planned = new WeakMap<ReceiptStatement, Uint8Array>();
+
+/** C(statement) (PROTOCOL.md §3), the very bytes of the plan when the statement was planned in this process. */
+export const statementBytesOf = (statement: ReceiptStatement): Uint8Array => planned.get(statement) ?? statementBytes(statement);
+
 export const EMPTY_LOG: LogState = { size: 0, lastReceivedAt: undefined, headSize: 0, lastHeadIndex: null, pendingSince: undefined };
 
 export interface AppendPlan {
@@ -65,13 +71,15 @@ export function planAppend(
       key_id: request.keyId,
       signing_alg: SIGNING_ALG,
     };
+    const bytes = statementBytes(statement);
+    planned.set(statement, bytes);
     const record: StoredRecord = {
       event: entry.event,
       eventJson: entry.eventJson,
       statement,
       trace_id: entry.event.trace_id,
       signature_b64url: null,
-      receiptHash: request.sha256(statementBytes(statement)),
+      receiptHash: request.sha256(bytes),
       leafIndex: state.size + added.length,
     };
     fresh.set(eventId, record);

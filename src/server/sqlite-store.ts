@@ -150,11 +150,9 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     byLeaf: db.prepare(`SELECT ${RECORD} WHERE r.tenant_id = ? AND r.leaf_index >= ? AND r.leaf_index < ? ORDER BY r.leaf_index LIMIT ?`),
     timeAt: db.prepare('SELECT received_at FROM records WHERE tenant_id = ? AND leaf_index = ?').pluck(),
     hashes: db.prepare('SELECT receipt_hash FROM records WHERE tenant_id = ? AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index').pluck(),
-    // The first signature stays (as `signature IS NULL` kept it when it was a column).
-    sign: db.prepare(
-      `INSERT INTO signatures (tenant_id, leaf_index, signature) SELECT tenant_id, leaf_index, ? FROM records
-       WHERE tenant_id = ? AND event_id = ? AND signature IS NULL ON CONFLICT DO NOTHING`,
-    ),
+    // The first signature stays. By the record's key, not its event id: no index lookup, no read of the record's
+    // row (a record signed in its own column, before schema 3, is never signed again: its receipt is known).
+    sign: db.prepare('INSERT INTO signatures (tenant_id, leaf_index, signature) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
     log: db.prepare('SELECT size, last_received_at, head_size, last_head_index, pending_since FROM logs WHERE tenant_id = ?'),
     putLog: db.prepare(
       `INSERT INTO logs (tenant_id, size, last_received_at, head_size, last_head_index, pending_since) VALUES (?, ?, ?, ?, ?, ?)
@@ -274,7 +272,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     },
     putSignatures(signatures) {
       return enqueue(() => {
-        for (const s of signatures) q.sign.run(s.signature_b64url, s.tenantId, s.eventId);
+        for (const s of signatures) q.sign.run(s.tenantId, s.leafIndex, s.signature_b64url);
       });
     },
     async getRecord(tenantId, eventId) {

@@ -15,6 +15,14 @@ export interface Signer {
   publicJwk(): Promise<EcPublicJwk & { kid: string }>;
 }
 
+/** A receipt's signature for the store to keep: the record named both by its event id and by its leaf. */
+export interface SignatureWrite {
+  tenantId: string;
+  eventId: string;
+  leafIndex: number;
+  signature_b64url: string;
+}
+
 /** An event ready to be logged: validated, canonicalised and digested by the server. */
 export interface NewEntry {
   event: WireEvent;
@@ -110,8 +118,8 @@ export interface Store {
    * `existing`, so the caller can tell a duplicate from a conflict.
    */
   append(request: AppendRequest): Promise<AppendOutcome[]>;
-  /** Keeps receipt signatures made after their commit. */
-  putSignatures(signatures: readonly { tenantId: string; eventId: string; signature_b64url: string }[]): Promise<void>;
+  /** Keeps receipt signatures made after their commit; a record keeps the first one it was given. */
+  putSignatures(signatures: readonly SignatureWrite[]): Promise<void>;
   getRecord(tenantId: string, eventId: string): Promise<StoredRecord | undefined>;
   /** Records of one tenant log with leaf index in `[from, to)`, in leaf order, at most `limit`. */
   records(tenantId: string, from: number, to: number, limit: number): Promise<StoredRecord[]>;

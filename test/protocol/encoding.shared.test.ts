@@ -3,6 +3,7 @@ import {
   AegisLogError, b64Decode, b64Encode, b64uDecode, b64uEncode, checkRawSignature, derToRaw, formatTime, hexDecode,
   hexEncode, parseTime, rawToDer,
 } from '../../src/protocol/index.js';
+import { encodeLoop } from '../../src/protocol/base64url.js';
 
 describe('base64url', () => {
   it('round-trips every length and every byte value', () => {
@@ -13,6 +14,17 @@ describe('base64url', () => {
       expect(b64uDecode(text)).toEqual(bytes);
       expect(b64Decode(b64Encode(bytes))).toEqual(bytes);
     }
+  });
+  it('spells every value as the portable loop does, subarrays included (the native encoder where there is one)', () => {
+    const pool = Uint8Array.from({ length: 300 }, (_, i) => (i * 89 + 7) & 255);
+    for (let n = 0; n < 80; n++) {
+      for (const offset of [0, 1, 2, 5]) {
+        const bytes = pool.subarray(offset, offset + n);
+        expect(b64uEncode(bytes)).toBe(encodeLoop(bytes));
+      }
+    }
+    expect(encodeLoop(Uint8Array.of(251, 255))).toBe('-_8');
+    expect(encodeLoop(Uint8Array.of(0xfb, 0xff, 0xbf))).toBe('-_-_');
   });
   it.each([
     ['padding', 'AA=='],

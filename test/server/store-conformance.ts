@@ -92,8 +92,8 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
 
     test('signatures are kept once; records page in leaf order', withStore(async (store) => {
       await append(store, 'acme', ['a', 'b', 'c', 'd'], Date.parse(T(1)));
-      await store.putSignatures([{ tenantId: 'acme', eventId: 'b', signature_b64url: 'sig-b' }]);
-      await store.putSignatures([{ tenantId: 'acme', eventId: 'b', signature_b64url: 'other' }]);
+      await store.putSignatures([{ tenantId: 'acme', eventId: 'b', leafIndex: 1, signature_b64url: 'sig-b' }]);
+      await store.putSignatures([{ tenantId: 'acme', eventId: 'b', leafIndex: 1, signature_b64url: 'other' }]);
       expect((await store.getRecord('acme', 'b'))!.signature_b64url).toBe('sig-b');
       expect((await store.records('acme', 1, 4, 2)).map((r) => [r.leafIndex, r.statement.event_id, r.signature_b64url])).toEqual([[1, 'b', 'sig-b'], [2, 'c', null]]);
       expect(await store.records('acme', 4, 10, 5)).toEqual([]);
@@ -205,7 +205,7 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
     test.skipIf(!durable)('what was stored survives a reopen', withStore(async (store, reopen) => {
       expect(reopen).toBeDefined();
       await append(store, 'acme', ['keep', 'also'], Date.parse(T(1)));
-      await store.putSignatures([{ tenantId: 'acme', eventId: 'keep', signature_b64url: 'sig' }]);
+      await store.putSignatures([{ tenantId: 'acme', eventId: 'keep', leafIndex: 0, signature_b64url: 'sig' }]);
       await store.commitSeal(await sealOf(store, T(0), T(2)));
       await store.closePeriod(T(3));
       await store.putWitnessSize('witness.example/w1', 1);
