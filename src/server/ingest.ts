@@ -62,27 +62,26 @@ export async function ingestEvents(deps: IngestDeps, events: readonly unknown[],
       const first = appended.find((o) => o.stored);
       if (first?.stored) deps.logged(first.record.statement.received_at);
       // New entries first: a later copy in the same batch answers with the very receipt just signed.
-      await Promise.all(
-        appended.map(async (outcome) => {
-          if (!outcome.stored) return;
-          const signature = await signRecord(deps.signer, outcome.record);
-          const id = { tenantId, eventId: outcome.record.statement.event_id, leafIndex: outcome.record.leafIndex, signature_b64url: signature };
-          signed.push(id);
-          deps.unsaved.set(unsavedKey(tenantId, id.eventId), signature);
-        }),
-      );
-      await Promise.all(
-        appended.map(async (outcome, i) => {
-          const { index, entry } = list[i]!;
-          const record = outcome.stored ? outcome.record : outcome.existing;
-          if (!outcome.stored && record.statement.digest_b64url !== entry.digest_b64url) {
-            const message = `event_id ${entry.event.event_id} was stored before with other content (digest ${record.statement.digest_b64url})`;
-            return outcomes.push({ index, error: { index, event_id: entry.event.event_id, status: 409, code: 'conflict', message, field: 'event_id' } });
-          }
-          const receipt = await receiptFor(deps, record);
-          return outcomes.push({ index, receipt: outcome.stored ? receipt : { ...receipt, duplicate: true } });
-        }),
-      );
+      // One promise per signature, none per event besides: a batch is 500 events.
+      const signatures = await Promise.all(appended.map((outcome) => (outcome.stored ? signRecord(deps.signer, outcome.record) : undefined)));
+      appended.forEach((outcome, i) => {
+        if (!outcome.stored) return;
+        const { statement, leafIndex } = outcome.record;
+        const signature = signatures[i]!;
+        signed.push({ tenantId, eventId: statement.event_id, leafIndex, signature_b64url: signature });
+        deps.unsaved.set(unsavedKey(tenantId, statement.event_id), signature);
+      });
+      const answered = appended.map((outcome, i) => {
+        const { index, entry } = list[i]!;
+        if (outcome.stored) return outcomes.push({ index, receipt: receiptOf(outcome.record, signatures[i]!) });
+        const record = outcome.existing;
+        if (record.statement.digest_b64url !== entry.digest_b64url) {
+          const message = `event_id ${entry.event.event_id} was stored before with other content (digest ${record.statement.digest_b64url})`;
+          return outcomes.push({ index, error: { index, event_id: entry.event.event_id, status: 409, code: 'conflict', message, field: 'event_id' } });
+        }
+        return receiptFor(deps, record).then((receipt) => outcomes.push({ index, receipt: { ...receipt, duplicate: true } }));
+      });
+      await Promise.all(answered);
     }),
   );
   if (signed.length > 0) {
