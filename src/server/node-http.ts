@@ -335,10 +335,14 @@ function bodySource(response: Response): string | Uint8Array | undefined {
 
 async function write(response: Answer, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (response instanceof JsonAnswer) {
-    res.writeHead(response.status, response.headers);
+    const { parts } = response;
+    if (parts.length === 1) res.writeHead(response.status, response.headers);
+    else res.writeHead(response.status, { ...response.headers, 'content-length': String(parts.reduce((n, part) => n + Buffer.byteLength(part), 0)) });
     if (!req.complete) answered.add(req.socket);
     // A HEAD answer has the GET's headers and no body; Node leaves the body out of a HEAD response itself.
-    return void res.end(response.text);
+    // Parts are written one by one, each made bytes on its own (see JsonAnswer).
+    for (let i = 0; i < parts.length - 1; i++) res.write(parts[i]);
+    return void res.end(parts[parts.length - 1]);
   }
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => (headers[name] = value));

@@ -5,7 +5,7 @@ import type { ApiKeyConfig } from './auth.js';
 import { VALUES_PER_UNIT } from './context.js';
 import type { Context, Handler } from './context.js';
 import { HttpError, badNumberError, badRequest, errorBody, forbidden, readJsonBody, requireJsonType, tooLarge } from '../transport/web-handler.js';
-import { jsonAnswer, type Answer } from './answer.js';
+import { jsonAnswer, jsonListAnswer, type Answer } from './answer.js';
 import type { BadNumber } from '../transport/web-handler.js';
 import { ingestEvents } from './ingest.js';
 import type { EventError, IngestOutcome } from './ingest.js';
@@ -65,7 +65,8 @@ export const ingestBatch: Handler = async (request, _url, ctx) => {
   const body = await readJsonBody(request, ctx.limits.batchBytes, jsonLimits(ctx), spentBy(ctx, key));
   const events = eventsOf(body.value, ctx);
   ctx.ring.budget.charge(key, events.length);
-  return jsonAnswer(200, batchAnswer(await ingestChecked(ctx, events, body.badNumbers, key)), cors);
+  const { receipts, errors } = batchAnswer(await ingestChecked(ctx, events, body.badNumbers, key));
+  return jsonListAnswer(200, 'receipts', receipts, { errors }, cors);
 };
 
 /**
