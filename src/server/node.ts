@@ -15,7 +15,7 @@ import type { Signer } from './types.js';
 export { DEFAULT_LIMITS, ROOT_LOG, complianceOf, durableObjectStore, generateSigningJwk, memoryStore, rootLogObject, tenantLogObject } from './index.js';
 export type {
   AegisServer, ApiKeyConfig, ExecutionContextLike, AppendOutcome, AppendRequest, ComplianceBlock, GrownLog, KmsClientLike, KmsSdk, KmsSignerOptions, Limits,
-  LocalSignerOptions, LogName, NewEntry, SealCommit, ServerOptions, Signer, Store, StoredCheckpoint, StoredHead, StoredRecord,
+  LocalSignerOptions, LogName, NewEntry, SealCommit, ServerOptions, SignatureWrite, Signer, Store, StoredCheckpoint, StoredHead, StoredRecord,
   WitnessConfig, WitnessStatus, DurableObjectStoreOptions, DurableStorageLike, LogObject,
   EcPublicJwk, HistoryEntry, ReceiptStatement, SigningAlg, TenantHead, TileRef, TileWrite, WireEvent,
 } from './index.js';

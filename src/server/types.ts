@@ -19,7 +19,9 @@ export interface Signer {
 export interface SignatureWrite {
   tenantId: string;
   eventId: string;
+  /** The record's leaf in its tenant log: a store may find the record by it rather than by `eventId`. */
   leafIndex: number;
+  /** The DER signature as the receipt carries it. */
   signature_b64url: string;
 }
 
