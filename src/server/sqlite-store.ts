@@ -91,6 +91,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS signing_keys (kid TEXT PRIMARY KEY, jwk_json TEXT NOT NULL);
 `;
 
+/** How long kept signatures wait for the next commit before they get one of their own. */
+const LATER_MS = 50;
+
 /** A record row with its signature, wherever it is kept. */
 const RECORD = `r.tenant_id, r.leaf_index, r.event_id, r.received_at, r.digest, r.key_id, r.trace_id,
   coalesce(r.signature, s.signature) AS signature, r.receipt_hash, r.event_json
@@ -222,13 +225,19 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     return plan.outcomes;
   };
 
-  // Group commit: every job queued in one turn of the event loop runs in one transaction.
+  // Group commit: every job queued in one turn of the event loop runs in one transaction. Signatures
+  // (their receipts already answered) wait for the next one, up to LATER_MS: under load each batch then
+  // commits once, not twice.
   type Job = { run: () => unknown; resolve: (value: never) => void; reject: (error: unknown) => void };
   let queue: Job[] = [];
+  let later: Job[] = [];
+  let laterTimer: ReturnType<typeof setTimeout> | undefined;
   const runAll = db.transaction((jobs: Job[]) => jobs.map((job) => job.run()));
   const flush = () => {
-    const jobs = queue;
+    const jobs = later.length === 0 ? queue : [...later, ...queue];
     queue = [];
+    later = [];
+    if (laterTimer !== undefined) clearTimeout(laterTimer), (laterTimer = undefined);
     if (jobs.length === 0) return;
     try {
       const results = runAll(jobs);
@@ -241,6 +250,11 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     new Promise<T>((resolve, reject) => {
       if (queue.length === 0) setImmediate(flush);
       queue.push({ run, resolve: resolve as (value: never) => void, reject });
+    });
+  const enqueueLater = (run: () => void) =>
+    new Promise<void>((resolve, reject) => {
+      later.push({ run, resolve: resolve as (value: never) => void, reject });
+      laterTimer ??= setTimeout(flush, LATER_MS);
     });
 
   const sealWrite = db.transaction((seal: SealCommit): StoredCheckpoint => {
@@ -271,7 +285,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       return enqueue(() => appendOne(request));
     },
     putSignatures(signatures) {
-      return enqueue(() => {
+      return enqueueLater(() => {
         for (const s of signatures) q.sign.run(s.tenantId, s.leafIndex, s.signature_b64url);
       });
     },
@@ -374,7 +388,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       if (lease?.holder === holder) lease = undefined;
     },
     async close() {
-      if (queue.length > 0) flush();
+      if (queue.length > 0 || later.length > 0) flush();
       if (db.open) db.close();
     },
   };
