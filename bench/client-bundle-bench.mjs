@@ -9,7 +9,8 @@
 //   loaded:   every chunk real Chromium fetched in the 6 s after running init + record (lazy chunks
 //             that the library loads by itself count: Segment's core). Other hosts are answered
 //             locally and not counted.
-// Targets (issue 15): aegislog's code ≤ 8 KiB, and ≤ 1/4 of what the smallest peer loads.
+// Targets (issue 15): aegislog's code ≤ 8 KB, read as 8,000 B (the issue gives its peers' sizes in units of
+// 1,000 B: Sentry 32.7 KB), and ≤ 1/4 of what the smallest peer loads.
 // Run after `npm run build`: ours is bundled from dist/esm, as users get it. `--no-browser` skips Chromium.
 import { build } from 'esbuild';
 import { createServer } from 'node:http';
@@ -152,7 +153,7 @@ console.log(JSON.stringify({
 }));
 // Rows for `npm run bench` (bench/run.mjs reads the last JSON line).
 console.log(JSON.stringify([
-  { name: 'everything a recording page can load: all chunks but the verifier (esbuild, minified, each gzip -9)', value: a.codeGz, unit: 'B gzip', target: '≤ 8 KiB', ok: a.codeGz <= 8 * 1024 },
+  { name: 'everything a recording page can load: all chunks but the verifier (esbuild, minified, each gzip -9)', value: a.codeGz, unit: 'B gzip', target: '≤ 8,000 B', ok: a.codeGz <= 8000 },
   { name: `the same, against a quarter of the smallest peer (${smallest.name}, ${peerLoad(smallest)} B)`, value: a.codeGz, unit: 'B gzip', target: `≤ ${Math.floor(quarter)} B`, peer: smallest.name, peerValue: peerLoad(smallest), peerUnit: 'B gzip', ok: a.codeGz <= quarter },
   { name: 'init + record, loaded in Chromium (all chunks it fetches)', value: a.loadedGz ?? a.initialGz, unit: 'B gzip' },
   { name: 'the verifier, loaded only with publicKeys', value: a.verifierGz, unit: 'B gzip' },
