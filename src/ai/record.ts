@@ -88,6 +88,7 @@ export function textChars(messages: unknown): number {
 /** A clock started now: each call gives the milliseconds since, to the microsecond. */
 export function stopwatch(): () => number {
   const start = performance.now();
+  // round() inlined: calling it puts both in the AI SDK middleware's bundle, 7 B more against its 2 KB.
   return () => Math.round((performance.now() - start) * 1000) / 1000;
 }
 
