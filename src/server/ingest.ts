@@ -61,19 +61,18 @@ export async function ingestEvents(deps: IngestDeps, events: readonly unknown[],
       const appended = await deps.store.append({ tenantId, entries: list.map((l) => l.entry), now: deps.now(), keyId: deps.signer.keyId, sha256: deps.sha256 });
       const first = appended.find((o) => o.stored);
       if (first?.stored) deps.logged(first.record.statement.received_at);
-      // New entries first: a later copy in the same batch answers with the very receipt just signed.
       // One promise per signature, none per event besides: a batch is 500 events.
       const signatures = await Promise.all(appended.map((outcome) => (outcome.stored ? signRecord(deps.signer, outcome.record) : undefined)));
-      appended.forEach((outcome, i) => {
-        if (!outcome.stored) return;
-        const { statement, leafIndex } = outcome.record;
-        const signature = signatures[i]!;
-        signed.push({ tenantId, eventId: statement.event_id, leafIndex, signature_b64url: signature });
-        deps.unsaved.set(unsavedKey(tenantId, statement.event_id), signature);
-      });
+      // In leaf order: a later copy in the same batch finds the very receipt just signed in `unsaved`.
       const answered = appended.map((outcome, i) => {
         const { index, entry } = list[i]!;
-        if (outcome.stored) return outcomes.push({ index, receipt: receiptOf(outcome.record, signatures[i]!) });
+        if (outcome.stored) {
+          const { statement, leafIndex } = outcome.record;
+          const signature = signatures[i]!;
+          signed.push({ tenantId, eventId: statement.event_id, leafIndex, signature_b64url: signature });
+          deps.unsaved.set(unsavedKey(tenantId, statement.event_id), signature);
+          return outcomes.push({ index, receipt: receiptOf(outcome.record, signature) });
+        }
         const record = outcome.existing;
         if (record.statement.digest_b64url !== entry.digest_b64url) {
           const message = `event_id ${entry.event.event_id} was stored before with other content (digest ${record.statement.digest_b64url})`;
