@@ -60,7 +60,7 @@ async function signSample(store, signer, tenantId, ids) {
   for (const eventId of ids) {
     const record = await store.getRecord(tenantId, eventId);
     if (record.signature_b64url) continue;
-    signatures.push({ tenantId, eventId, signature_b64url: b64u(await signer.sign(statementBytes(record.statement))) });
+    signatures.push({ tenantId, eventId, leafIndex: record.leafIndex, signature_b64url: b64u(await signer.sign(statementBytes(record.statement))) });
   }
   await store.putSignatures(signatures);
 }
