@@ -8,6 +8,7 @@
 import { AegisLogError } from '../protocol/index.js';
 import { callLogObject, type LogObject } from './log-object-wire.js';
 import type { RootLogMethods, TenantAppend, TenantLogMethods } from './log-objects.js';
+import { signatureWritesError } from './store-rules.js';
 import { ROOT_LOG, type Store } from './types.js';
 
 /**
@@ -41,6 +42,8 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
   return {
     append: ({ sha256: _ownHash, ...request }) => tenant(request.tenantId).append(request satisfies TenantAppend),
     async putSignatures(signatures) {
+      const problem = signatureWritesError(signatures);
+      if (problem) throw problem;
       const byTenant = new Map<string, typeof signatures[number][]>();
       for (const s of signatures) byTenant.set(s.tenantId, [...(byTenant.get(s.tenantId) ?? []), s]);
       await Promise.all([...byTenant].map(([id, list]) => tenant(id).putSignatures(list)));

@@ -2,7 +2,7 @@ import type { EcPublicJwk } from '../protocol/index.js';
 import { edgeTilesOf } from '../tlog/tile-append.js';
 import type { TileWrite } from '../tlog/tile-append.js';
 import { EMPTY_LOG, planAppend, type LogState } from './sequence.js';
-import { compareTenantIds, countBefore, headEntry, sealOrderError } from './store-rules.js';
+import { compareTenantIds, countBefore, headEntry, sealOrderError, signatureWritesError } from './store-rules.js';
 import { ROOT_LOG, type LogName, type Store, type StoredCheckpoint, type StoredHead, type StoredRecord } from './types.js';
 
 interface MemoryLog {
@@ -51,6 +51,8 @@ export function memoryStore(): Store {
       return plan.outcomes;
     },
     async putSignatures(signatures) {
+      const problem = signatureWritesError(signatures);
+      if (problem) throw problem;
       for (const { tenantId, eventId, signature_b64url } of signatures) {
         const record = records.get(idOf(tenantId, eventId));
         if (record && record.signature_b64url === null) record.signature_b64url = signature_b64url;

@@ -30,7 +30,7 @@ import { edgeTilesOf, type TileWrite } from '../tlog/tile-append.js';
 import type { TileRef } from '../tlog/tiles.js';
 import { LIVE_SPACE, LOCK_CLOSE, LOCK_SEAL, LOCK_SPACE, migrate } from './postgres-schema.js';
 import { planAppend, type LogState } from './sequence.js';
-import { headEntry, sealOrderError } from './store-rules.js';
+import { headEntry, sealOrderError, signatureWritesError } from './store-rules.js';
 import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type Store, type StoredHead, type StoredRecord } from './types.js';
 import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
 
@@ -244,6 +244,8 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
       });
     },
     async putSignatures(list) {
+      const problem = signatureWritesError(list);
+      if (problem) throw problem;
       if (list.length === 0) return;
       signatures.push(...list);
       await keepSignatures();

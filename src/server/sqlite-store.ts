@@ -5,7 +5,7 @@ import { AegisLogError } from '../protocol/index.js';
 import type { EcPublicJwk, TenantHead } from '../protocol/index.js';
 import { edgeTilesOf, type TileWrite } from '../tlog/tile-append.js';
 import { EMPTY_LOG, planAppend, type LogState } from './sequence.js';
-import { countBefore, headEntry, sealOrderError } from './store-rules.js';
+import { countBefore, headEntry, sealOrderError, signatureWritesError } from './store-rules.js';
 import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type Store, type StoredCheckpoint, type StoredHead, type StoredRecord } from './types.js';
 import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
 
@@ -285,6 +285,8 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       return enqueue(() => appendOne(request));
     },
     putSignatures(signatures) {
+      const problem = signatureWritesError(signatures);
+      if (problem) return Promise.reject(problem);
       return enqueueLater(() => {
         for (const s of signatures) q.sign.run(s.tenantId, s.leafIndex, s.signature_b64url);
       });

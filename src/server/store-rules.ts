@@ -1,5 +1,5 @@
 import { AegisLogError, tenantHeadHash } from '../protocol/index.js';
-import type { SealCommit, StoredCheckpoint, StoredHead } from './types.js';
+import type { SealCommit, SignatureWrite, StoredCheckpoint, StoredHead } from './types.js';
 
 /**
  * Root-log order (§4.3): tenant ids bytewise as UTF-8. JS compares UTF-16 code
@@ -39,4 +39,21 @@ export function countBefore(length: number, timeAt: (i: number) => string, time:
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * Why a `putSignatures` list may not be kept, naming the first bad field. Stores check the whole list before
+ * queueing any of it: they keep signatures in a commit shared with other writes, and one bad item would fail
+ * them all.
+ */
+export function signatureWritesError(list: readonly SignatureWrite[]): AegisLogError | undefined {
+  for (const [i, s] of list.entries()) {
+    const bad = (name: string, what: string) => new AegisLogError('ERR_SCHEMA_INVALID', `signatures[${i}].${name} must be ${what}`, { field: `signatures[${i}].${name}` });
+    if (typeof s !== 'object' || s === null) return bad('', 'an object');
+    if (typeof s.tenantId !== 'string' || s.tenantId === '') return bad('tenantId', 'a non-empty string');
+    if (typeof s.eventId !== 'string' || s.eventId === '') return bad('eventId', 'a non-empty string');
+    if (!Number.isSafeInteger(s.leafIndex) || s.leafIndex < 0) return bad('leafIndex', 'a non-negative integer');
+    if (typeof s.signature_b64url !== 'string' || s.signature_b64url === '') return bad('signature_b64url', 'a non-empty string');
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { b64uEncode, canonicalBytes, canonicalize, formatTime, sha256, tenantHeadHash } from '../../src/protocol/index.js';
 import type { TenantHead, WireEvent } from '../../src/protocol/index.js';
-import type { NewEntry, SealCommit, Store, StoredHead } from '../../src/server/types.js';
+import type { NewEntry, SealCommit, SignatureWrite, Store, StoredHead } from '../../src/server/types.js';
 import { ROOT_LOG } from '../../src/server/types.js';
 import { leafHash, merkleRoot } from '../../src/tlog/merkle.js';
 import { appendLeafHashes, edgeTilesOf } from '../../src/tlog/tile-append.js';
@@ -97,6 +97,21 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect((await store.getRecord('acme', 'b'))!.signature_b64url).toBe('sig-b');
       expect((await store.records('acme', 1, 4, 2)).map((r) => [r.leafIndex, r.statement.event_id, r.signature_b64url])).toEqual([[1, 'b', 'sig-b'], [2, 'c', null]]);
       expect(await store.records('acme', 4, 10, 5)).toEqual([]);
+    }));
+
+    test('a bad signature write is refused whole, naming its field, and fails no write beside it', withStore(async (store) => {
+      const first = append(store, 'acme', ['a'], Date.parse(T(1)));
+      const bad = [
+        { tenantId: 'acme', eventId: 'a', leafIndex: 0, signature_b64url: 'sig-a' },
+        { tenantId: 'acme', eventId: 'b', signature_b64url: 'sig-b' } as unknown as SignatureWrite,
+      ];
+      const refused = store.putSignatures(bad).then(() => undefined, (error: unknown) => error);
+      const second = append(store, 'acme', ['b'], Date.parse(T(1)));
+      expect(await refused).toMatchObject({ code: 'ERR_SCHEMA_INVALID', field: 'signatures[1].leafIndex' });
+      expect((await first)[0]!.stored).toBe(true);
+      expect((await second)[0]!.stored).toBe(true);
+      expect((await store.getRecord('acme', 'a'))!.signature_b64url).toBeNull();
+      await expect(store.putSignatures([{ tenantId: 'acme', eventId: 'a', leafIndex: -1, signature_b64url: 's' }])).rejects.toMatchObject({ field: 'signatures[0].leafIndex' });
     }));
 
     test('tiles and entries grow with the log: roots and proofs match the receipt hashes', withStore(async (store) => {
