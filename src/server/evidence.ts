@@ -42,7 +42,7 @@ export async function evidenceOf(deps: EvidenceDeps, record: StoredRecord): Prom
 
 /** An inclusion proof of entry `index` in `log` at `size`, as the wire carries it. */
 export async function proofIn(deps: Pick<EvidenceDeps, 'store' | 'tileCache'>, log: LogName, index: number, size: number): Promise<ProofWire> {
-  const path = await inclusionFromTiles(index, size, storeTiles(deps.store, log, deps.tileCache));
+  const path = await inclusionFromTiles(index, size, storeTiles(deps.store, log, deps.tileCache, { inner: true }));
   return { tree_size: size, path_b64url: path.map(b64uEncode) };
 }
 

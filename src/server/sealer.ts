@@ -108,7 +108,8 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
       await breathe();
       entries.set(leafHash(tenantHeadHash(h.head)), 32 * i);
     }
-    const { size, writes } = appendLeafHashes(rootSize, edge, entries);
+    const { size, writes: tiles, inner } = appendLeafHashes(rootSize, edge, entries);
+    const writes = inner.length > 0 ? [...tiles, ...inner] : tiles;
     const root = await rootFromTiles(size, overlaySource(writes, rootTiles));
     const note = await signCheckpoint(size, root);
     const checkpoint = await store.commitSeal({

@@ -36,6 +36,7 @@ export interface AppendPlan {
   outcomes: AppendOutcome[];
   /** The new records, in leaf order. */
   added: StoredRecord[];
+  /** The tiles to write, and the inner nodes of each tile that filled up (`innerTileOf`). */
   writes: TileWrite[];
   state: LogState;
 }
@@ -89,11 +90,11 @@ export function planAppend(
   if (added.length === 0) return { outcomes, added, writes: [], state };
   const hashes = new Uint8Array(32 * added.length);
   added.forEach((r, i) => hashes.set(leafHash(r.receiptHash), 32 * i));
-  const { size, writes } = appendLeafHashes(state.size, edge, hashes);
+  const { size, writes, inner } = appendLeafHashes(state.size, edge, hashes);
   return {
     outcomes,
     added,
-    writes,
+    writes: inner.length > 0 ? [...writes, ...inner] : writes,
     state: { ...state, size, lastReceivedAt: receivedAt, pendingSince: state.pendingSince ?? receivedAt },
   };
 }

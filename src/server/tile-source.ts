@@ -4,15 +4,18 @@
  * entries then reads one level-0 tile (and the partial edge) from the store.
  */
 import type { TileWrite } from '../tlog/tile-append.js';
-import type { TileSource } from '../tlog/tile-proofs.js';
-import type { TileRef } from '../tlog/tiles.js';
+import { withInnerNodes, type TileSource } from '../tlog/tile-proofs.js';
+import { TILE_WIDTH, innerTileOf, type TileRef } from '../tlog/tiles.js';
 import type { LogName, Store } from './types.js';
 
 // A partial tile of a given width never changes either: its width is part of the key.
 const tileKey = (log: LogName, ref: TileRef) => `${log}\u0000${ref.level}/${ref.index}/${ref.width}`;
 
-/** Tiles of one log, read from the store. */
-export function storeTiles(store: Store, log: LogName, cache?: TileCache): TileSource {
+/**
+ * Tiles of one log, read from the store. `inner`: full tiles come with their inner nodes (`innerTileOf`), in
+ * the same read, so that a proof into a tile no cache holds hashes a few nodes, not the whole tile.
+ */
+export function storeTiles(store: Store, log: LogName, cache?: TileCache, options: { inner?: boolean } = {}): TileSource {
   return {
     async read(refs) {
       const out: Uint8Array[] = new Array(refs.length);
@@ -23,7 +26,8 @@ export function storeTiles(store: Store, log: LogName, cache?: TileCache): TileS
         else missing.push(i);
       });
       if (missing.length > 0) {
-        const read = await store.readTiles(log, missing.map((i) => refs[i]!));
+        const wanted = missing.map((i) => refs[i]!);
+        const read = options.inner ? await readWithInner(store, log, wanted) : await store.readTiles(log, wanted);
         missing.forEach((i, j) => {
           out[i] = read[j]!;
           if (cache && read[j]!.length >= 32 * refs[i]!.width) cache.set(tileKey(log, refs[i]!), read[j]!);
@@ -32,6 +36,23 @@ export function storeTiles(store: Store, log: LogName, cache?: TileCache): TileS
       return out;
     },
   };
+}
+
+async function readWithInner(store: Store, log: LogName, refs: TileRef[]): Promise<Uint8Array[]> {
+  const full = refs.filter((r): r is TileRef & { level: number } => r.width === TILE_WIDTH && r.level !== 'entries');
+  if (full.length === 0) return store.readTiles(log, refs);
+  let read: Uint8Array[];
+  try {
+    read = await store.readTiles(log, [...refs, ...full.map(innerTileOf)]);
+  } catch {
+    // Tiles written before inner nodes were kept have none: the tiles alone (a missing tile throws again).
+    return store.readTiles(log, refs);
+  }
+  const inner = new Map<TileRef, Uint8Array>(full.map((ref, j) => [ref, read[refs.length + j]!]));
+  return refs.map((ref, i) => {
+    const nodes = inner.get(ref);
+    return nodes ? withInnerNodes(read[i]!, nodes) : read[i]!;
+  });
 }
 
 /** Tiles about to be written, in front of the stored ones (a seal reads its new root before it commits). */

@@ -6,7 +6,7 @@
  */
 import { AegisLogError, ErrorCode } from '../protocol/index.js';
 import { perfectRoot } from './tile-proofs.js';
-import { TILE_BYTES, TILE_WIDTH, hashesAtLevel, partialTilesOf, type TileRef } from './tiles.js';
+import { INNER_WIDTH, TILE_BYTES, TILE_WIDTH, hashesAtLevel, innerTileOf, partialTilesOf, type TileRef } from './tiles.js';
 
 export interface TileWrite {
   /** The tile as it now is: full (width 256), or the partial tile at its new width. */
@@ -19,6 +19,8 @@ export interface AppendResult {
   size: number;
   /** Every tile the append filled or grew, each once, in its final state. */
   writes: TileWrite[];
+  /** The inner nodes of every tile the append filled (see `innerTileOf`), for a store to keep beside them. */
+  inner: TileWrite[];
 }
 
 /**
@@ -46,13 +48,19 @@ export function appendLeafHashes(size: number, edge: readonly (Uint8Array | unde
     return levels[level]!;
   };
   const writes: TileWrite[] = [];
+  const inner: TileWrite[] = [];
   const push = (level: number, hash: Uint8Array) => {
     const at = levelAt(level);
     at.bytes.set(hash, 32 * at.width++);
     at.changed = true;
     if (at.width < TILE_WIDTH) return;
     writes.push({ tile: { level, index: at.index, width: TILE_WIDTH }, bytes: at.bytes.slice() });
-    const root = perfectRoot(at.bytes, 0, TILE_WIDTH);
+    // The tile's root through its inner nodes: the same 255 node hashes as hashing it whole.
+    const nodes = new Uint8Array(32 * INNER_WIDTH);
+    const group = TILE_WIDTH / INNER_WIDTH;
+    for (let i = 0; i < INNER_WIDTH; i++) nodes.set(perfectRoot(at.bytes, i * group, group), 32 * i);
+    inner.push({ tile: innerTileOf({ level, index: at.index }), bytes: nodes });
+    const root = perfectRoot(nodes, 0, INNER_WIDTH);
     at.index++;
     at.width = 0;
     at.changed = false;
@@ -62,7 +70,7 @@ export function appendLeafHashes(size: number, edge: readonly (Uint8Array | unde
   levels.forEach((at, level) => {
     if (at.changed) writes.push({ tile: { level, index: at.index, width: at.width }, bytes: at.bytes.slice(0, 32 * at.width) });
   });
-  return { size: size + leafHashes.length / 32, writes };
+  return { size: size + leafHashes.length / 32, writes, inner };
 }
 
 /** The tiles `appendLeafHashes` needs as its edge for a tree of `size`. */

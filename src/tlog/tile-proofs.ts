@@ -11,7 +11,7 @@
  */
 import { AegisLogError, ErrorCode } from '../protocol/index.js';
 import { bytesToWords, nodeWords, wordsToBytes } from './sha256-tree.js';
-import { TILE_HEIGHT, TILE_WIDTH, tileAt, tilePath, type TileRef } from './tiles.js';
+import { INNER_WIDTH, TILE_HEIGHT, TILE_WIDTH, tileAt, tilePath, type TileRef } from './tiles.js';
 import { IN, treeWasm } from './wasm/engine.js';
 
 /** Where tiles come from: a store, a cache, or `fetch` of a static mirror. Each answer holds at least `width` hashes. */
@@ -154,6 +154,9 @@ async function subtreeHashes(size: number, subtrees: readonly Subtree[], source:
     }
     out.set(id, cachedRoot(data, tile.width, first, count));
   }
+  // Inner nodes serve the first proof from a tile's bytes; a proof that reads the same bytes again (a cache
+  // kept them) hashes the tile whole once and keeps its tree.
+  for (const data of byPath.values()) innerOf.delete(data);
   return out;
 }
 
@@ -177,7 +180,15 @@ export function perfectRoot(tile: Uint8Array, first: number, count: number): Uin
 function cachedRoot(tile: Uint8Array, width: number, first: number, count: number): Uint8Array {
   if (count === 1) return perfectRoot(tile, first, count);
   let tree = treeOf.get(tile);
-  if (!tree || tree.width < width) treeOf.set(tile, (tree = tileTree(tile, width)));
+  if (!tree || tree.width < width) {
+    // A tile read cold: from its inner nodes, at most 15 node hashes per subtree instead of 255 for the tile.
+    const inner = innerOf.get(tile);
+    if (inner && width === TILE_WIDTH) {
+      const group = TILE_WIDTH / INNER_WIDTH;
+      return count <= group ? perfectRoot(tile, first, count) : perfectRoot(inner, first / group, count / group);
+    }
+    treeOf.set(tile, (tree = tileTree(tile, width)));
+  }
   const at = tree.levelStart[Math.log2(count)]! + first / count;
   return tree.bytes ? tree.bytes.slice(32 * at, 32 * at + 32) : wordsToBytes(tree.words!, 8 * at);
 }
@@ -192,6 +203,19 @@ interface TileTree {
 
 /** The hashed trees of tiles, by the tile's bytes object (dropped with it). */
 const treeOf = new WeakMap<Uint8Array, TileTree>();
+
+/** The inner nodes a source gave with a full tile, until a proof used them (see `subtreeHashes`). */
+const innerOf = new WeakMap<Uint8Array, Uint8Array>();
+
+/**
+ * Gives a full tile's inner nodes (`innerTileOf`: 16 hashes, the roots of its groups of 16), as a server
+ * stores them, to the next proof cut from these very tile bytes. They are trusted as the tile itself is: the
+ * tile's source vouches for both. Returns the tile.
+ */
+export function withInnerNodes(tile: Uint8Array, nodes: Uint8Array): Uint8Array {
+  if (nodes.length >= 32 * INNER_WIDTH) innerOf.set(tile, nodes);
+  return tile;
+}
 
 function tileTree(tile: Uint8Array, width: number): TileTree {
   const levelStart = [0];

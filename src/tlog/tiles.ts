@@ -11,6 +11,20 @@ export const TILE_WIDTH = 256;
 /** Bytes of a full tile. */
 export const TILE_BYTES = TILE_WIDTH * 32;
 
+/**
+ * A full tile's inner nodes, which a server keeps beside the tile: the roots of its 16 groups of 16 hashes
+ * (height 4 within the tile). A proof into a cold tile then hashes at most 15 nodes per subtree instead of
+ * the tile's 255. Not a C2SP tile and never served: it is stored at level INNER_LEVEL + the tile's level,
+ * and tile paths end at level 63.
+ */
+export const INNER_WIDTH = 16;
+export const INNER_LEVEL = 64;
+
+/** Where the inner nodes of a full tile are stored. */
+export function innerTileOf(tile: { level: number; index: number }): TileRef & { level: number } {
+  return { level: INNER_LEVEL + tile.level, index: tile.index, width: INNER_WIDTH };
+}
+
 /** A tile of hashes (`level` ≥ 0) or an entry bundle (`level` = 'entries'), `width` 1..256 (256: full). */
 export interface TileRef {
   level: number | 'entries';

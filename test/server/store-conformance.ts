@@ -7,6 +7,7 @@ import { leafHash, merkleRoot } from '../../src/tlog/merkle.js';
 import { appendLeafHashes, edgeTilesOf } from '../../src/tlog/tile-append.js';
 import { inclusionFromTiles, rootFromTiles, type TileSource } from '../../src/tlog/tile-proofs.js';
 import { inclusionProof } from '../../src/tlog/merkle.js';
+import { innerTileOf } from '../../src/tlog/tiles.js';
 
 const utf8 = new TextEncoder();
 const T = (h: number, ms = 0) => formatTime(Date.UTC(2026, 10, 28, h, 0, 0, ms));
@@ -125,6 +126,13 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect(await rootFromTiles(300, tiles(store, 'acme'))).toEqual(merkleRoot(hashes.slice(0, 300)));
       expect(await inclusionFromTiles(513, 679, tiles(store, 'acme'))).toEqual(inclusionProof(513, hashes));
       expect(await store.entryData('acme', 255, 258)).toEqual(hashes.slice(255, 258));
+      // Beside each full tile, its inner nodes: the roots of its groups of 16 leaves (none for the partial tile).
+      const inner = await store.readTiles('acme', [innerTileOf({ level: 0, index: 0 }), innerTileOf({ level: 0, index: 1 })]);
+      inner.forEach((nodes, t) => {
+        expect(nodes.length).toBe(32 * 16);
+        for (let g = 0; g < 16; g++) expect(nodes.subarray(32 * g, 32 * g + 32)).toEqual(merkleRoot(hashes.slice(256 * t + 16 * g, 256 * t + 16 * g + 16)));
+      });
+      await expect(store.readTiles('acme', [innerTileOf({ level: 0, index: 2 })])).rejects.toThrow();
     }));
 
     test('a seal: grown logs, sizes at the boundary, heads in the root log, one checkpoint; order and repeats refused', withStore(async (store) => {

@@ -1,0 +1,46 @@
+import { expect, test } from 'vitest';
+import { b64uEncode, sha256 } from '../../src/protocol/index.js';
+import { proofIn } from '../../src/server/evidence.js';
+import { memoryStore } from '../../src/server/memory-store.js';
+import { TileCache } from '../../src/server/tile-source.js';
+import type { Store } from '../../src/server/types.js';
+import { inclusionProof } from '../../src/tlog/merkle.js';
+import { INNER_LEVEL, type TileRef } from '../../src/tlog/tiles.js';
+import { entry } from './store-conformance.js';
+
+async function grown(size: number) {
+  const store = memoryStore();
+  const out = await store.append({ tenantId: 'acme', entries: Array.from({ length: size }, (_, i) => entry('acme', `e${i}`)), now: Date.UTC(2026, 11, 1), keyId: 'k1', sha256 });
+  return { store, hashes: out.map((o) => (o.stored ? o.record : o.existing).receiptHash) };
+}
+
+/** The store, its readTiles calls recorded; `legacy`: it has no inner nodes, as tiles written by an older server. */
+function watched(store: Store, legacy = false) {
+  const calls: TileRef[][] = [];
+  const readTiles: Store['readTiles'] = async (log, refs) => {
+    calls.push([...refs]);
+    if (legacy && refs.some((r) => (r.level as number) >= INNER_LEVEL)) throw new Error('no such tile');
+    return store.readTiles(log, refs);
+  };
+  return { store: { ...store, readTiles }, calls };
+}
+
+test('/evidence proofs read a cold full tile with its inner nodes, in one store call', async () => {
+  const { store, hashes } = await grown(700);
+  const { store: seen, calls } = watched(store);
+  const proof = await proofIn({ store: seen, tileCache: new TileCache() }, 'acme', 300, 700);
+  expect(proof).toEqual({ tree_size: 700, path_b64url: inclusionProof(300, hashes).map(b64uEncode) });
+  expect(calls).toHaveLength(1);
+  expect(calls[0]).toContainEqual({ level: INNER_LEVEL, index: 1, width: 16 });
+});
+
+test('tiles kept without inner nodes (an older server wrote them) still give the same proofs', async () => {
+  const { store, hashes } = await grown(700);
+  const { store: legacy, calls } = watched(store, true);
+  const cache = new TileCache();
+  for (const index of [0, 300, 511, 699]) {
+    const proof = await proofIn({ store: legacy, tileCache: cache }, 'acme', index, 700);
+    expect(proof.path_b64url).toEqual(inclusionProof(index, hashes).map(b64uEncode));
+  }
+  expect(calls.length).toBeGreaterThan(1); // the refused read, then the tiles alone
+});

@@ -1,0 +1,77 @@
+import { describe, expect, test } from 'vitest';
+import { sha256 } from '../../src/protocol/index.js';
+import { inclusionProof, merkleRoot } from '../../src/tlog/merkle.js';
+import { leafHash } from '../../src/tlog/merkle.js';
+import { appendLeafHashes } from '../../src/tlog/tile-append.js';
+import { inclusionFromTiles, withInnerNodes, type TileSource } from '../../src/tlog/tile-proofs.js';
+import { INNER_LEVEL, innerTileOf, parseTilePath, type TileRef } from '../../src/tlog/tiles.js';
+
+const utf8 = new TextEncoder();
+const data = (n: number) => Array.from({ length: n }, (_, i) => sha256(utf8.encode(`entry ${i}`)));
+const joined = (list: Uint8Array[]) => {
+  const out = new Uint8Array(32 * list.length);
+  list.forEach((h, i) => out.set(h, 32 * i));
+  return out;
+};
+
+/** A log of `n` leaves appended in one call; its tiles and inner nodes by `level/index`. */
+function tiled(n: number) {
+  const leaves = data(n);
+  const { writes, inner } = appendLeafHashes(0, [], joined(leaves.map(leafHash)));
+  const blobs = new Map(writes.map((w) => [`${w.tile.level}/${w.tile.index}`, w.bytes]));
+  const nodes = new Map(inner.map((w) => [`${w.tile.level}/${w.tile.index}`, w.bytes]));
+  return { leaves, writes, inner, blobs, nodes };
+}
+
+describe('inner nodes of full tiles (kept by a server beside each tile)', () => {
+  test('each tile that fills gives the roots of its 16 groups of 16 hashes, at level 64 + its level; a partial tile none', () => {
+    const { leaves, writes, inner } = tiled(600);
+    expect(writes.filter((w) => w.tile.width === 256).map((w) => w.tile)).toEqual([{ level: 0, index: 0, width: 256 }, { level: 0, index: 1, width: 256 }]);
+    expect(inner.map((w) => w.tile)).toEqual([{ level: INNER_LEVEL, index: 0, width: 16 }, { level: INNER_LEVEL, index: 1, width: 16 }]);
+    inner.forEach(({ bytes }, t) => {
+      expect(bytes.length).toBe(512);
+      for (let g = 0; g < 16; g++) expect(bytes.subarray(32 * g, 32 * g + 32)).toEqual(merkleRoot(leaves.slice(256 * t + 16 * g, 256 * t + 16 * g + 16)));
+    });
+  });
+
+  test('a level-1 tile that fills gives its inner nodes too: roots of 4,096 leaves each', () => {
+    const { leaves, inner } = tiled(65_536);
+    const upper = inner.find((w) => w.tile.level === INNER_LEVEL + 1)!;
+    expect(upper.tile).toEqual(innerTileOf({ level: 1, index: 0 }));
+    expect(upper.bytes.subarray(32 * 5, 32 * 6)).toEqual(merkleRoot(leaves.slice(5 * 4096, 6 * 4096)));
+    expect(inner.length).toBe(257);
+  });
+
+  test('proofs cut with inner nodes are the proofs of RFC 9162, for a leaf in every group and at every size', async () => {
+    const { leaves, blobs, nodes } = tiled(700);
+    // Fresh bytes on every read, as from a store with no cache: each proof uses the inner nodes.
+    const source: TileSource = {
+      async read(refs: readonly TileRef[]) {
+        return refs.map((r) => {
+          const bytes = blobs.get(`${r.level}/${r.index}`)!.slice(0, 32 * r.width);
+          const inner = nodes.get(`${INNER_LEVEL + (r.level as number)}/${r.index}`);
+          return r.width === 256 && inner ? withInnerNodes(bytes, inner) : bytes;
+        });
+      },
+    };
+    for (const size of [256, 300, 512, 700]) {
+      for (let index = 3; index < size; index += 17) {
+        expect(await inclusionFromTiles(index, size, source)).toEqual(inclusionProof(index, leaves.slice(0, size)));
+      }
+    }
+  });
+
+  test('they are what the first proof from those bytes reads; a second proof hashes the tile whole', async () => {
+    const { leaves, blobs } = tiled(512);
+    const tile = blobs.get('0/1')!;
+    withInnerNodes(tile, new Uint8Array(512)); // wrong nodes: the proof shows whether they were read
+    const source: TileSource = { read: async (refs) => refs.map((r) => (r.level === 0 && r.index === 1 ? tile : blobs.get(`${r.level}/${r.index}`)!)) };
+    const expected = inclusionProof(300, leaves);
+    expect(await inclusionFromTiles(300, 512, source)).not.toEqual(expected);
+    expect(await inclusionFromTiles(300, 512, source)).toEqual(expected);
+  });
+
+  test('an inner level is no tile path: a server never serves one', () => {
+    expect(() => parseTilePath(`tile/${INNER_LEVEL}/000`)).toThrow();
+  });
+});
