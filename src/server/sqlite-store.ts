@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { AegisLogError } from '../protocol/index.js';
@@ -8,6 +9,7 @@ import { EMPTY_LOG, planAppend, type LogState } from './sequence.js';
 import { countBefore, headEntry, sealOrderError, signatureWritesError } from './store-rules.js';
 import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type Store, type StoredCheckpoint, type StoredHead, type StoredRecord } from './types.js';
 import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
+import { sqliteReaders } from './sqlite-readers.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -22,6 +24,12 @@ export interface SqliteStoreOptions {
    * shows that a seal is all or nothing.
    */
   beforeSealWrite?: (step: 'tile' | 'head' | 'checkpoint', index: number) => void;
+  /**
+   * Worker threads, each with a read-only connection, that read records and tiles for /evidence (0, the
+   * default: none). Their page reads overlap, where one connection reads one page after the other: for a
+   * log larger than the page cache. A file database only.
+   */
+  readers?: number;
 }
 
 /**
@@ -98,6 +106,8 @@ const LATER_MS = 50;
 const RECORD = `r.tenant_id, r.leaf_index, r.event_id, r.received_at, r.digest, r.key_id, r.trace_id,
   coalesce(r.signature, s.signature) AS signature, r.receipt_hash, r.event_json
   FROM records r LEFT JOIN signatures s ON s.tenant_id = r.tenant_id AND s.leaf_index = r.leaf_index`;
+const BY_ID = `SELECT ${RECORD} WHERE r.tenant_id = ? AND r.event_id = ?`;
+const TILE = 'SELECT data FROM tiles WHERE log = ? AND level = ? AND idx = ?';
 
 type RecordRow = {
   tenant_id: string;
@@ -142,12 +152,15 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     throw error;
   }
 
+  const onFile = path !== '' && path !== ':memory:' && !path.startsWith('file:');
+  const readers = options.readers && onFile ? sqliteReaders(path, options.readers, createRequire(import.meta.url).resolve('better-sqlite3')) : undefined;
+
   const q = {
     insert: db.prepare(
       `INSERT INTO records (tenant_id, leaf_index, event_id, received_at, digest, key_id, trace_id, signature, receipt_hash, event_json)
        VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
     ),
-    byId: db.prepare(`SELECT ${RECORD} WHERE r.tenant_id = ? AND r.event_id = ?`),
+    byId: db.prepare(BY_ID),
     // One query for a batch's ids (a JSON array), instead of one per event.
     byIds: db.prepare(`SELECT ${RECORD} WHERE r.tenant_id = ? AND r.event_id IN (SELECT value FROM json_each(?))`),
     byLeaf: db.prepare(`SELECT ${RECORD} WHERE r.tenant_id = ? AND r.leaf_index >= ? AND r.leaf_index < ? ORDER BY r.leaf_index LIMIT ?`),
@@ -164,7 +177,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     ),
     grown: db.prepare('SELECT tenant_id, head_size, last_head_index FROM logs WHERE pending_since < ? ORDER BY tenant_id'),
     earliest: db.prepare('SELECT min(pending_since) FROM logs WHERE pending_since IS NOT NULL').pluck(),
-    tile: db.prepare('SELECT data FROM tiles WHERE log = ? AND level = ? AND idx = ?').pluck(),
+    tile: db.prepare(TILE).pluck(),
     putTile: db.prepare('INSERT INTO tiles (log, level, idx, data) VALUES (?, ?, ?, ?) ON CONFLICT (log, level, idx) DO UPDATE SET data = excluded.data'),
     rootSize: db.prepare('SELECT count(*) FROM heads').pluck(),
     headRows: db.prepare('SELECT head_json FROM heads WHERE head_index >= ? AND head_index < ? ORDER BY head_index').pluck(),
@@ -292,7 +305,8 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       });
     },
     async getRecord(tenantId, eventId) {
-      return toRecord(q.byId.get(tenantId, eventId) as RecordRow | undefined);
+      const read = readers?.get(BY_ID, [[tenantId, eventId]]);
+      return toRecord((read ? (await read)[0] : q.byId.get(tenantId, eventId)) as RecordRow | undefined);
     },
     async records(tenantId, from, to, limit) {
       return (q.byLeaf.all(tenantId, from, to, limit) as RecordRow[]).map((row) => toRecord(row)!);
@@ -301,8 +315,10 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       return log === ROOT_LOG ? (q.rootSize.get() as number) : stateOf(log).size;
     },
     async readTiles(log, refs) {
-      return refs.map((ref) => {
-        const data = q.tile.get(log, ref.level, ref.index) as Uint8Array | undefined;
+      const read = readers?.get(TILE, refs.map((ref) => [log, ref.level, ref.index]));
+      const rows = read ? ((await read) as ({ data: Uint8Array } | undefined)[]).map((row) => row?.data) : refs.map((ref) => q.tile.get(log, ref.level, ref.index));
+      return refs.map((ref, i) => {
+        const data = rows[i] as Uint8Array | undefined;
         if (!data || data.length < 32 * ref.width) throw new Error(`no tile ${ref.level}/${ref.index} of width ${ref.width} in log "${log}"`);
         return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       });
@@ -391,6 +407,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     },
     async close() {
       if (queue.length > 0 || later.length > 0) flush();
+      await readers?.close();
       if (db.open) db.close();
     },
   };

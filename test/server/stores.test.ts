@@ -15,6 +15,13 @@ storeConformance('sqliteStore (real file, WAL)', async () => {
   return { store: await sqliteStore(path), reopen: () => sqliteStore(path), cleanup: temp.remove };
 }, true);
 
+// Records and tiles read on two worker threads, each with a read-only connection: the same contract.
+storeConformance('sqliteStore with reader threads', async () => {
+  const temp = await tempDir();
+  const path = join(temp.dir, 'store.db');
+  return { store: await sqliteStore(path, { readers: 2 }), reopen: () => sqliteStore(path, { readers: 2 }), cleanup: temp.remove };
+}, true);
+
 describe('sqliteStore: signatures wait for the next commit', () => {
   const T1 = Date.UTC(2026, 10, 28, 1);
   const append = (store: Store, ids: string[]) => store.append({ tenantId: 'acme', entries: ids.map((id) => entry('acme', id)), now: T1, keyId: 'k1', sha256 });

@@ -1,0 +1,89 @@
+/**
+ * Read-only connections to a SQLite file on worker threads, for the reads of
+ * /evidence. better-sqlite3 blocks its thread while the OS fetches a page, and a
+ * bundle from a log of 10^7 entries reads half a dozen random pages, most of them
+ * not in memory when the log is larger than the page cache. From several threads
+ * those reads overlap, and the event loop serves other requests meanwhile.
+ *
+ * The threads see what the store's own connection committed (WAL: each statement
+ * reads the latest commit), which is all a read of the store ever sees.
+ */
+import { Worker } from 'node:worker_threads';
+
+/** The thread's code: CommonJS given as text, so that every build (ESM, CJS, the tests' sources) runs it alike. */
+const THREAD = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path, { readonly: true, fileMustExist: true });
+db.pragma('busy_timeout = 5000');
+db.pragma('cache_size = -' + workerData.cacheKiB);
+const prepared = new Map();
+parentPort.on('message', ({ id, sql, list }) => {
+  try {
+    let statement = prepared.get(sql);
+    if (!statement) prepared.set(sql, (statement = db.prepare(sql)));
+    parentPort.postMessage({ id, rows: list.map((params) => statement.get(...params)) });
+  } catch (error) {
+    parentPort.postMessage({ id, error: { message: String(error && error.message), code: error && error.code } });
+  }
+});
+`;
+
+export interface SqliteReaders {
+  /**
+   * Runs `sql` once per parameter list on one thread, and gives the first row of each (undefined for none).
+   * Undefined when no thread is left (each one failed): the caller reads on its own connection.
+   */
+  get(sql: string, list: readonly (readonly unknown[])[]): Promise<unknown[]> | undefined;
+  close(): Promise<void>;
+}
+
+interface Thread {
+  worker: Worker;
+  pending: Map<number, { resolve(rows: unknown[]): void; reject(error: unknown): void }>;
+  live: boolean;
+}
+
+/** `count` threads on the file at `path`; `driver`: where better-sqlite3 resolves, for the threads to load it. */
+export function sqliteReaders(path: string, count: number, driver: string, cacheKiB = 16_384): SqliteReaders {
+  let next = 0;
+  const threads: Thread[] = [];
+  const fail = (thread: Thread, error: unknown) => {
+    thread.live = false;
+    for (const { reject } of thread.pending.values()) reject(error);
+    thread.pending.clear();
+  };
+  for (let i = 0; i < count; i++) {
+    const worker = new Worker(THREAD, { eval: true, workerData: { driver, path, cacheKiB } });
+    const thread: Thread = { worker, pending: new Map(), live: true };
+    worker.unref(); // referenced only while it owes an answer (see get)
+    worker.on('message', ({ id, rows, error }: { id: number; rows?: unknown[]; error?: { message: string; code?: string } }) => {
+      const waiting = thread.pending.get(id);
+      thread.pending.delete(id);
+      if (thread.pending.size === 0) worker.unref();
+      if (error) waiting?.reject(Object.assign(new Error(error.message), { code: error.code }));
+      else waiting?.resolve(rows!);
+    });
+    worker.on('error', (error) => fail(thread, error));
+    worker.on('exit', () => fail(thread, new Error('a SQLite reader thread exited')));
+    threads.push(thread);
+  }
+  return {
+    get(sql, list) {
+      // The thread with the fewest reads in flight: a slow page read holds back only its own thread.
+      let best: Thread | undefined;
+      for (const t of threads) if (t.live && (!best || t.pending.size < best.pending.size)) best = t;
+      if (!best) return undefined;
+      const thread = best;
+      const id = next++;
+      return new Promise<unknown[]>((resolve, reject) => {
+        if (thread.pending.size === 0) thread.worker.ref();
+        thread.pending.set(id, { resolve, reject });
+        thread.worker.postMessage({ id, sql, list });
+      });
+    },
+    async close() {
+      await Promise.all(threads.map((t) => t.worker.terminate()));
+    },
+  };
+}
