@@ -18,15 +18,16 @@ const db = new Database(workerData.path, { readonly: true, fileMustExist: true }
 db.pragma('busy_timeout = 5000');
 db.pragma('cache_size = -' + workerData.cacheKiB);
 const prepared = new Map();
-parentPort.on('message', ({ id, sql, list }) => {
+const run = ({ id, sql, list }) => {
   try {
     let statement = prepared.get(sql);
     if (!statement) prepared.set(sql, (statement = db.prepare(sql)));
-    parentPort.postMessage({ id, rows: list.map((params) => statement.get(...params)) });
+    return { id, rows: list.map((params) => statement.get(...params)) };
   } catch (error) {
-    parentPort.postMessage({ id, error: { message: String(error && error.message), code: error && error.code } });
+    return { id, error: { message: String(error && error.message), code: error && error.code } };
   }
-});
+};
+parentPort.on('message', (requests) => parentPort.postMessage(requests.map(run)));
 `;
 
 export interface SqliteReaders {
@@ -41,6 +42,8 @@ export interface SqliteReaders {
 interface Thread {
   worker: Worker;
   pending: Map<number, { resolve(rows: unknown[]): void; reject(error: unknown): void }>;
+  /** Requests of this turn of the event loop, posted together: a message costs more than the read it carries. */
+  outbox: { id: number; sql: string; list: readonly (readonly unknown[])[] }[];
   live: boolean;
 }
 
@@ -55,14 +58,16 @@ export function sqliteReaders(path: string, count: number, driver: string, cache
   };
   for (let i = 0; i < count; i++) {
     const worker = new Worker(THREAD, { eval: true, workerData: { driver, path, cacheKiB } });
-    const thread: Thread = { worker, pending: new Map(), live: true };
+    const thread: Thread = { worker, pending: new Map(), outbox: [], live: true };
     worker.unref(); // referenced only while it owes an answer (see get)
-    worker.on('message', ({ id, rows, error }: { id: number; rows?: unknown[]; error?: { message: string; code?: string } }) => {
-      const waiting = thread.pending.get(id);
-      thread.pending.delete(id);
+    worker.on('message', (answers: { id: number; rows?: unknown[]; error?: { message: string; code?: string } }[]) => {
+      for (const { id, rows, error } of answers) {
+        const waiting = thread.pending.get(id);
+        thread.pending.delete(id);
+        if (error) waiting?.reject(Object.assign(new Error(error.message), { code: error.code }));
+        else waiting?.resolve(rows!);
+      }
       if (thread.pending.size === 0) worker.unref();
-      if (error) waiting?.reject(Object.assign(new Error(error.message), { code: error.code }));
-      else waiting?.resolve(rows!);
     });
     worker.on('error', (error) => fail(thread, error));
     worker.on('exit', () => fail(thread, new Error('a SQLite reader thread exited')));
@@ -79,7 +84,13 @@ export function sqliteReaders(path: string, count: number, driver: string, cache
       return new Promise<unknown[]>((resolve, reject) => {
         if (thread.pending.size === 0) thread.worker.ref();
         thread.pending.set(id, { resolve, reject });
-        thread.worker.postMessage({ id, sql, list });
+        if (thread.outbox.push({ id, sql, list }) === 1) {
+          setImmediate(() => {
+            const requests = thread.outbox;
+            thread.outbox = [];
+            if (thread.live) thread.worker.postMessage(requests);
+          });
+        }
       });
     },
     async close() {
