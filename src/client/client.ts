@@ -45,7 +45,7 @@ export class AegisLog {
   /** The store holds drops that no aegislog.dropped event tells yet (it waits for room in the queue). */
   #owed = false;
   #closing: Promise<FlushResult> | undefined;
-  /** Set while #warmUp runs record() on a sample event: it then queues into a list of its own, never dropping. */
+  /** Set while the constructor runs record() on a sample event: it then returns before queueing. */
   #dry = false;
   readonly #cleanups: (() => void)[] = [];
 
@@ -104,23 +104,21 @@ export class AegisLog {
   record(eventType: string, payload?: Record<string, unknown>, options?: RecordOptions): string {
     if (this.#closing) throw new AegisLogError('ERR_CLOSED', 'record() after close()');
     const entry = buildEvent(this.tenantId, eventType, payload, options, NUMBERING_BYTES);
-    // A dry run (#warmUp) goes the whole way, into a pending list and a tick of its own, never a drop.
-    if (this.#queued() >= this.#cfg.maxQueueSize && !this.#dry) {
+    const full = this.#queued() >= this.#cfg.maxQueueSize;
+    if (this.#dry) return entry.event_id;
+    if (full) {
       // Overflow policy: drop the newest (what is queued stays until the server has it). The drop
       // still takes its number when the tick's records are written, and an aegislog.dropped event tells it.
       this.#drop([entry.event_id]);
       entry.body = '';
     } else this.#pendingEvents++;
     this.#pending.push(entry);
-    this.#writing ??= Promise.resolve().then(this.#tick);
+    this.#writing ??= Promise.resolve().then(() => {
+      this.#writing = undefined;
+      return this.#persist().then(() => void (this.#queued() >= this.#cfg.batchSize && this.#autoFlush(true)));
+    });
     return entry.event_id;
   }
-
-  /** The end of a tick that recorded: writes its records, then flushes if a batch is full. */
-  #tick = (): Promise<void> => {
-    this.#writing = undefined;
-    return this.#persist().then(() => void (this.#queued() >= this.#cfg.batchSize && this.#autoFlush(true)));
-  };
 
   /**
    * Resolves once every event recorded so far is in the queue store (IndexedDB:
@@ -178,35 +176,18 @@ export class AegisLog {
    * function at its first call (the whole record() path: about half a millisecond on a cold page), and
    * the first Date formatting and random bytes set up their engines; a page's next idle moment runs it
    * WARM_UP_CALLS - 1 times more, as V8 gives a function inline caches only after a few calls. A first
-   * record() on a user's click then finds it ready. The queueing part runs too (a part never run costs
-   * its compilation and its inline caches' first misses at the user's first call). Returns false where
-   * it could not run.
+   * record() on a user's click then finds it ready. Returns false where it could not run.
    */
   #warmUp(calls: number): boolean {
-    // The whole of record() runs, its queueing too, on a pending list and a tick of its own that are
-    // thrown away, the count put back: nothing is written, numbered, counted or dropped.
-    const pending = this.#pending;
-    const events = this.#pendingEvents;
-    const writing = this.#writing;
-    const tick = this.#tick;
     this.#dry = true;
-    this.#tick = noop;
     try {
-      for (let i = 0; i < calls; i++) {
-        this.#pending = [];
-        this.#writing = undefined;
-        this.record(...WARM_UP);
-      }
+      for (let i = 0; i < calls; i++) this.record(...WARM_UP);
       return true;
     } catch {
       // Workers refuse random bytes in global scope, where a client may be made: a later client warms up instead.
       return false;
     } finally {
       this.#dry = false;
-      this.#tick = tick;
-      this.#pending = pending;
-      this.#pendingEvents = events;
-      this.#writing = writing;
     }
   }
 
@@ -333,8 +314,6 @@ function listen(target: EventTarget, type: string, listener: () => void): () => 
   add?.call(t, type, listener);
   return () => remove?.call(t, type, listener);
 }
-
-const noop = async (): Promise<void> => {};
 
 function storeError(cause: unknown): AegisLogError {
   return new AegisLogError('ERR_QUEUE_STORE', `queue store failed: ${(cause as Error)?.message ?? cause}`, { cause });

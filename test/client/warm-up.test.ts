@@ -29,31 +29,3 @@ it('warms record() up at construction and at the next idle moment, queueing and 
   expect(idle).toHaveLength(1);
   await Promise.all([log.close(), other.close()]);
 });
-
-it('runs the queueing part of record() too, on lists of its own: a pending record stays, a full queue drops nothing', async () => {
-  const idle: (() => void)[] = [];
-  vi.stubGlobal('requestIdleCallback', (run: () => void) => idle.push(run));
-  vi.resetModules(); // a realm's first client again
-  const { AegisLog, memoryQueue } = await import('../../src/index.js');
-  const errors: unknown[] = [];
-  const queue = memoryQueue();
-  const log = new AegisLog({ endpoint: 'https://aegislog.test', tenantId: 'acme', queue, flushInterval: 0, maxQueueSize: 2, onError: (e: unknown) => void errors.push(e) });
-  const first = log.record('a', { n: 1 });
-  await log.durable();
-  // Not written yet when the idle warm-up runs (same tick), and the queue is full with it.
-  const second = log.record('b', { n: 2 });
-  expect(log.stats()).toMatchObject({ queued: 2, dropped: 0 });
-  idle[0]!();
-  // The warm-up's 63 records are neither drops nor queued.
-  expect(log.stats()).toMatchObject({ queued: 2, dropped: 0 });
-  expect(errors).toEqual([]);
-  await log.durable();
-  const entries = await queue.list('q', 100);
-  expect(entries.map((e) => e.event_id)).toEqual([first, second]);
-  expect(entries.map((e) => JSON.parse(e.body).client_seq)).toEqual([1, 2]);
-  // The queue is still full: the next real record is the one dropped, and told.
-  log.record('c', {});
-  expect(log.stats()).toMatchObject({ queued: 2, dropped: 1 });
-  expect(errors).toHaveLength(1);
-  await log.close();
-});
