@@ -104,7 +104,7 @@ const bundle = await readFile(join(ROOT, 'dist/browser/aegislog.js'));
 const isolation = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin', 'cache-control': 'no-store' };
 const server = createServer((req, res) => {
   if (req.url === '/aegislog.js') return void res.writeHead(200, { 'content-type': 'text/javascript', ...isolation }).end(bundle);
-  if (req.url === '/' || req.url === '/?idle' || req.url === '/?split') return void res.writeHead(200, { 'content-type': 'text/html', ...isolation }).end(PAGE);
+  if (['/', '/?idle', '/?split'].includes(req.url)) return void res.writeHead(200, { 'content-type': 'text/html', ...isolation }).end(PAGE);
   res.writeHead(404).end();
 });
 server.listen(0, '127.0.0.1');
@@ -113,33 +113,22 @@ const origin = `http://127.0.0.1:${server.address().port}`;
 const browser = await chromium.launch(launchOptions());
 const rows = [];
 try {
-  const cold = [];
-  for (let i = 0; i < COLD_PAGES; i++) {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${origin}/`);
-    await page.waitForFunction(() => window.cold !== undefined);
-    cold.push(await page.evaluate(() => window.cold));
-    await context.close();
-  }
-  const idle = [];
-  for (let i = 0; i < COLD_PAGES; i++) {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${origin}/?idle`);
-    await page.waitForFunction(() => window.idle !== undefined);
-    idle.push(await page.evaluate(() => window.idle));
-    await context.close();
-  }
-  const split = [];
-  for (let i = 0; i < COLD_PAGES; i++) {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${origin}/?split`);
-    await page.waitForFunction(() => window.split !== undefined);
-    split.push(await page.evaluate(() => window.split));
-    await context.close();
-  }
+  /** What `window[key]` holds once the page at `path` ran, each in a fresh context (no HTTP or code cache). */
+  const freshPages = async (path, key) => {
+    const values = [];
+    for (let i = 0; i < COLD_PAGES; i++) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${origin}${path}`);
+      await page.waitForFunction((k) => window[k] !== undefined, key);
+      values.push(await page.evaluate((k) => window[k], key));
+      await context.close();
+    }
+    return values;
+  };
+  const cold = await freshPages('/', 'cold');
+  const idle = await freshPages('/?idle', 'idle');
+  const split = await freshPages('/?split', 'split');
   if (!cold.every((c) => c.isolated)) throw new Error('the page is not cross-origin isolated: timer resolution would be 100 µs');
   const context = await browser.newContext();
   const page = await context.newPage();
