@@ -109,7 +109,7 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
       entries.set(leafHash(tenantHeadHash(h.head)), 32 * i);
     }
     const { size, writes: tiles, inner } = appendLeafHashes(rootSize, edge, entries);
-    const writes = inner.length > 0 ? [...tiles, ...inner] : tiles;
+    const writes = [...tiles, ...inner];
     const root = await rootFromTiles(size, overlaySource(writes, rootTiles));
     const note = await signCheckpoint(size, root);
     const checkpoint = await store.commitSeal({

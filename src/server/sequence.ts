@@ -94,7 +94,7 @@ export function planAppend(
   return {
     outcomes,
     added,
-    writes: inner.length > 0 ? [...writes, ...inner] : writes,
+    writes: [...writes, ...inner],
     state: { ...state, size, lastReceivedAt: receivedAt, pendingSince: state.pendingSince ?? receivedAt },
   };
 }

@@ -16,7 +16,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { readonly: true, fileMustExist: true });
 db.pragma('busy_timeout = 5000');
-db.pragma('cache_size = -' + workerData.cacheKiB);
+db.pragma('cache_size = -16384'); // 16 MiB each: interior pages; the leaves they read are random
 const prepared = new Map();
 const run = ({ id, sql, list }) => {
   try {
@@ -48,7 +48,7 @@ interface Thread {
 }
 
 /** `count` threads on the file at `path`; `driver`: where better-sqlite3 resolves, for the threads to load it. */
-export function sqliteReaders(path: string, count: number, driver: string, cacheKiB = 16_384): SqliteReaders {
+export function sqliteReaders(path: string, count: number, driver: string): SqliteReaders {
   let next = 0;
   const threads: Thread[] = [];
   const fail = (thread: Thread, error: unknown) => {
@@ -57,7 +57,7 @@ export function sqliteReaders(path: string, count: number, driver: string, cache
     thread.pending.clear();
   };
   for (let i = 0; i < count; i++) {
-    const worker = new Worker(THREAD, { eval: true, workerData: { driver, path, cacheKiB } });
+    const worker = new Worker(THREAD, { eval: true, workerData: { driver, path } });
     const thread: Thread = { worker, pending: new Map(), outbox: [], live: true };
     worker.unref(); // referenced only while it owes an answer (see get)
     worker.on('message', (answers: { id: number; rows?: unknown[]; error?: { message: string; code?: string } }[]) => {

@@ -133,8 +133,9 @@ type CheckpointRow = Omit<StoredCheckpoint, never>;
  */
 export async function sqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<Store> {
   const { default: Database } = await import('better-sqlite3');
+  const onFile = path !== '' && path !== ':memory:' && !path.startsWith('file:');
   // Its folder is made on first use, as the key files' are (SQLite makes the file, not the folder).
-  if (path !== '' && path !== ':memory:' && !path.startsWith('file:')) await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  if (onFile) await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const db: SqliteDatabase = new Database(path);
   try {
     refuseVersion1(db, path);
@@ -152,7 +153,6 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     throw error;
   }
 
-  const onFile = path !== '' && path !== ':memory:' && !path.startsWith('file:');
   const readers = options.readers && onFile ? sqliteReaders(path, options.readers, createRequire(import.meta.url).resolve('better-sqlite3')) : undefined;
 
   const q = {
