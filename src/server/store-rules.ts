@@ -48,7 +48,10 @@ export function countBefore(length: number, timeAt: (i: number) => string, time:
  */
 export function signatureWritesError(list: readonly SignatureWrite[]): AegisLogError | undefined {
   for (const [i, s] of list.entries()) {
-    const bad = (name: string, what: string) => new AegisLogError('ERR_SCHEMA_INVALID', `signatures[${i}].${name} must be ${what}`, { field: `signatures[${i}].${name}` });
+    const bad = (name: string, what: string) => {
+      const field = name ? `signatures[${i}].${name}` : `signatures[${i}]`;
+      return new AegisLogError('ERR_SCHEMA_INVALID', `${field} must be ${what}`, { field });
+    };
     if (typeof s !== 'object' || s === null) return bad('', 'an object');
     if (typeof s.tenantId !== 'string' || s.tenantId === '') return bad('tenantId', 'a non-empty string');
     if (typeof s.eventId !== 'string' || s.eventId === '') return bad('eventId', 'a non-empty string');

@@ -113,6 +113,7 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect((await second)[0]!.stored).toBe(true);
       expect((await store.getRecord('acme', 'a'))!.signature_b64url).toBeNull();
       await expect(store.putSignatures([{ tenantId: 'acme', eventId: 'a', leafIndex: -1, signature_b64url: 's' }])).rejects.toMatchObject({ field: 'signatures[0].leafIndex' });
+      await expect(store.putSignatures([null as unknown as SignatureWrite])).rejects.toMatchObject({ field: 'signatures[0]' });
     }));
 
     test('tiles and entries grow with the log: roots and proofs match the receipt hashes', withStore(async (store) => {
