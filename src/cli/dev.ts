@@ -95,7 +95,7 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
     const origin = await logOrigin(options);
     const noteKey = (await loadOrCreateNoteKey(options.dataDir, origin)).skey;
     // Reader threads for /evidence: a log larger than the page cache makes each bundle wait on the disk.
-    store = await sqliteStore(join(options.dataDir, 'aegislog.db'), { synchronous: options.sync ?? 'full', readers: 4 });
+    store = await sqliteStore(join(options.dataDir, 'aegislog.db'), { synchronous: options.sync ?? 'full', readers: 4, writer: true });
     let origins: string[] = options.publicOrigins ?? [];
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const httpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.httpLimits };

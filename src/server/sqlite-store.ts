@@ -4,12 +4,13 @@ import { dirname } from 'node:path';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { AegisLogError } from '../protocol/index.js';
 import type { EcPublicJwk, TenantHead } from '../protocol/index.js';
-import { edgeTilesOf, type TileWrite } from '../tlog/tile-append.js';
+import { edgeTilesOf } from '../tlog/tile-append.js';
 import { EMPTY_LOG, planAppend, type LogState } from './sequence.js';
 import { countBefore, headEntry, sealOrderError, signatureWritesError } from './store-rules.js';
-import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type Store, type StoredCheckpoint, type StoredHead, type StoredRecord } from './types.js';
+import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type SignatureWrite, type Store, type StoredCheckpoint, type StoredHead, type StoredRecord } from './types.js';
 import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
 import { sqliteReaders } from './sqlite-readers.js';
+import { sqliteWriter, type WriteOp } from './sqlite-writer.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -30,6 +31,11 @@ export interface SqliteStoreOptions {
    * log larger than the page cache. A file database only.
    */
   readers?: number;
+  /**
+   * Group commits on a worker thread with its own connection (default false): the inserts, the commit and its
+   * fsync no longer hold the event loop, which parses, signs and answers meanwhile. A file database only.
+   */
+  writer?: boolean;
 }
 
 /**
@@ -109,6 +115,21 @@ const RECORD = `r.tenant_id, r.leaf_index, r.event_id, r.received_at, r.digest, 
 const BY_ID = `SELECT ${RECORD} WHERE r.tenant_id = ? AND r.event_id = ?`;
 const TILE = 'SELECT data FROM tiles WHERE log = ? AND level = ? AND idx = ?';
 
+/** The writes a group commit runs, by index: on the store's connection, or on its writer thread. */
+const WRITES = [
+  `INSERT INTO records (tenant_id, leaf_index, event_id, received_at, digest, key_id, trace_id, signature, receipt_hash, event_json)
+   VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
+  'INSERT INTO tiles (log, level, idx, data) VALUES (?, ?, ?, ?) ON CONFLICT (log, level, idx) DO UPDATE SET data = excluded.data',
+  `INSERT INTO logs (tenant_id, size, last_received_at, head_size, last_head_index, pending_since) VALUES (?, ?, ?, ?, ?, ?)
+   ON CONFLICT (tenant_id) DO UPDATE SET size = excluded.size, last_received_at = excluded.last_received_at,
+   head_size = excluded.head_size, last_head_index = excluded.last_head_index, pending_since = excluded.pending_since`,
+  // The first signature stays. By the record's key, not its event id: no index lookup, no read of the record's
+  // row (a record signed in its own column, before schema 3, is never signed again: its receipt is known).
+  'INSERT INTO signatures (tenant_id, leaf_index, signature) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+  'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+] as const;
+const [INSERT, PUT_TILE, PUT_LOG, SIGN, PUT_META] = [0, 1, 2, 3, 4] as const;
+
 type RecordRow = {
   tenant_id: string;
   leaf_index: number;
@@ -136,11 +157,12 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
   const onFile = path !== '' && path !== ':memory:' && !path.startsWith('file:');
   // Its folder is made on first use, as the key files' are (SQLite makes the file, not the folder).
   if (onFile) await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const synchronous = `synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`; // the writer thread's too
   const db: SqliteDatabase = new Database(path);
   try {
     refuseVersion1(db, path);
     db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    db.pragma(synchronous);
     db.pragma('busy_timeout = 5000');
     db.pragma('cache_size = -65536'); // 64 MiB: the (tenant_id, event_id) index takes random inserts
     // Reads straight from the OS page cache instead of a read() and a copy per page: a cold process serving
@@ -153,32 +175,21 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     throw error;
   }
 
-  const readers = options.readers && onFile ? sqliteReaders(path, options.readers, createRequire(import.meta.url).resolve('better-sqlite3')) : undefined;
+  const driver = onFile && (options.readers || options.writer) ? createRequire(import.meta.url).resolve('better-sqlite3') : '';
+  const readers = options.readers && onFile ? sqliteReaders(path, options.readers, driver) : undefined;
+  const writer = options.writer && onFile ? sqliteWriter(path, WRITES, [synchronous, 'busy_timeout = 5000', 'cache_size = -65536'], driver) : undefined;
 
   const q = {
-    insert: db.prepare(
-      `INSERT INTO records (tenant_id, leaf_index, event_id, received_at, digest, key_id, trace_id, signature, receipt_hash, event_json)
-       VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
-    ),
     byId: db.prepare(BY_ID),
     // One query for a batch's ids (a JSON array), instead of one per event.
     byIds: db.prepare(`SELECT ${RECORD} WHERE r.tenant_id = ? AND r.event_id IN (SELECT value FROM json_each(?))`),
     byLeaf: db.prepare(`SELECT ${RECORD} WHERE r.tenant_id = ? AND r.leaf_index >= ? AND r.leaf_index < ? ORDER BY r.leaf_index LIMIT ?`),
     timeAt: db.prepare('SELECT received_at FROM records WHERE tenant_id = ? AND leaf_index = ?').pluck(),
     hashes: db.prepare('SELECT receipt_hash FROM records WHERE tenant_id = ? AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index').pluck(),
-    // The first signature stays. By the record's key, not its event id: no index lookup, no read of the record's
-    // row (a record signed in its own column, before schema 3, is never signed again: its receipt is known).
-    sign: db.prepare('INSERT INTO signatures (tenant_id, leaf_index, signature) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
     log: db.prepare('SELECT size, last_received_at, head_size, last_head_index, pending_since FROM logs WHERE tenant_id = ?'),
-    putLog: db.prepare(
-      `INSERT INTO logs (tenant_id, size, last_received_at, head_size, last_head_index, pending_since) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (tenant_id) DO UPDATE SET size = excluded.size, last_received_at = excluded.last_received_at,
-       head_size = excluded.head_size, last_head_index = excluded.last_head_index, pending_since = excluded.pending_since`,
-    ),
     grown: db.prepare('SELECT tenant_id, head_size, last_head_index FROM logs WHERE pending_since < ? ORDER BY tenant_id'),
     earliest: db.prepare('SELECT min(pending_since) FROM logs WHERE pending_since IS NOT NULL').pluck(),
     tile: db.prepare(TILE).pluck(),
-    putTile: db.prepare('INSERT INTO tiles (log, level, idx, data) VALUES (?, ?, ?, ?) ON CONFLICT (log, level, idx) DO UPDATE SET data = excluded.data'),
     rootSize: db.prepare('SELECT count(*) FROM heads').pluck(),
     headRows: db.prepare('SELECT head_json FROM heads WHERE head_index >= ? AND head_index < ? ORDER BY head_index').pluck(),
     putHead: db.prepare('INSERT INTO heads (head_index, tenant_id, period_start, tree_size, head_json) VALUES (?, ?, ?, ?, ?)'),
@@ -193,11 +204,11 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     setNote: db.prepare('UPDATE checkpoints SET note = ? WHERE seq = ?'),
     meta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
     witnesses: db.prepare("SELECT key, value FROM meta WHERE key LIKE 'witness:%'"),
-    putMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     putKey: db.prepare('INSERT INTO signing_keys (kid, jwk_json) VALUES (?, ?) ON CONFLICT DO NOTHING'),
     keys: db.prepare('SELECT jwk_json FROM signing_keys ORDER BY rowid').pluck(),
   };
 
+  const write = WRITES.map((sql) => db.prepare(sql));
   const stateOf = (tenantId: string): LogState => {
     const row = q.log.get(tenantId) as LogRow | undefined;
     if (!row) return EMPTY_LOG;
@@ -209,65 +220,133 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       pendingSince: row.pending_since ?? undefined,
     };
   };
-  const putState = (tenantId: string, s: LogState) =>
-    q.putLog.run(tenantId, s.size, s.lastReceivedAt ?? null, s.headSize, s.lastHeadIndex, s.pendingSince ?? null);
-  const writeTiles = (log: string, writes: readonly TileWrite[]) => {
-    for (const { tile, bytes } of writes) q.putTile.run(log, tile.level, tile.index, bytes);
-  };
+  const stateParams = (tenantId: string, s: LogState) => [tenantId, s.size, s.lastReceivedAt ?? null, s.headSize, s.lastHeadIndex, s.pendingSince ?? null];
   const head = (row: { head_index: number; head_json: string } | undefined): StoredHead | undefined =>
     row && { headIndex: row.head_index, head: JSON.parse(row.head_json) as TenantHead };
 
-  const appendOne = (request: AppendRequest): AppendOutcome[] => {
-    const { tenantId } = request;
-    const state = stateOf(tenantId);
-    const edge: Uint8Array[] = [];
-    for (const t of edgeTilesOf(state.size)) edge[t.level] = q.tile.get(tenantId, t.level, t.index) as Uint8Array;
-    const closed = (q.meta.get('closed_until') as string | undefined) ?? undefined;
-    const ids = JSON.stringify(request.entries.map((e) => e.event.event_id));
-    const found = new Map((q.byIds.all(tenantId, ids) as RecordRow[]).map((row) => [row.event_id, toRecord(row)!] as const));
-    const existing = (eventId: string) => found.get(eventId);
-    const plan = planAppend(request, state, closed, existing, edge);
-    for (const r of plan.added) {
-      const s = r.statement;
-      q.insert.run(tenantId, r.leafIndex, s.event_id, s.received_at, s.digest_b64url, s.key_id, r.trace_id, r.receiptHash, r.eventJson);
-    }
-    if (plan.added.length > 0) {
-      writeTiles(tenantId, plan.writes);
-      putState(tenantId, plan.state);
-    }
-    return plan.outcomes;
-  };
+  /**
+   * The writes of one group commit, planned before any of them runs: what a job reads is what is committed,
+   * overlaid with what the jobs before it in this commit will write.
+   */
+  class Commit {
+    readonly ops: WriteOp[] = [];
+    private readonly states = new Map<string, LogState>();
+    private readonly tiles = new Map<string, Uint8Array>();
+    private readonly added = new Map<string, Map<string, StoredRecord>>();
+    private closed: string | undefined | null = null;
 
-  // Group commit: every job queued in one turn of the event loop runs in one transaction. Signatures
+    closedUntil(): string | undefined {
+      if (this.closed === null) this.closed = (q.meta.get('closed_until') as string | undefined) ?? undefined;
+      return this.closed;
+    }
+    close(periodEnd: string) {
+      const current = this.closedUntil();
+      if (current !== undefined && periodEnd < current) throw new Error(`closed_until is ${current}; cannot close at the earlier ${periodEnd}`);
+      this.closed = periodEnd;
+      this.ops.push([PUT_META, ['closed_until', periodEnd]]);
+    }
+    append(request: AppendRequest): AppendOutcome[] {
+      const { tenantId } = request;
+      const state = this.states.get(tenantId) ?? stateOf(tenantId);
+      const edge: Uint8Array[] = [];
+      for (const t of edgeTilesOf(state.size)) edge[t.level] = this.tiles.get(`${tenantId}/${t.level}/${t.index}`) ?? (q.tile.get(tenantId, t.level, t.index) as Uint8Array);
+      const ids = JSON.stringify(request.entries.map((e) => e.event.event_id));
+      const found = new Map((q.byIds.all(tenantId, ids) as RecordRow[]).map((row) => [row.event_id, toRecord(row)!] as const));
+      const mine = this.added.get(tenantId) ?? new Map<string, StoredRecord>();
+      const plan = planAppend(request, state, this.closedUntil(), (eventId) => mine.get(eventId) ?? found.get(eventId), edge);
+      if (plan.added.length === 0) return plan.outcomes;
+      this.added.set(tenantId, mine);
+      for (const r of plan.added) {
+        const s = r.statement;
+        this.ops.push([INSERT, [tenantId, r.leafIndex, s.event_id, s.received_at, s.digest_b64url, s.key_id, r.trace_id, r.receiptHash, r.eventJson]]);
+        mine.set(s.event_id, r);
+      }
+      for (const { tile, bytes } of plan.writes) {
+        this.ops.push([PUT_TILE, [tenantId, tile.level, tile.index, bytes]]);
+        this.tiles.set(`${tenantId}/${tile.level}/${tile.index}`, bytes);
+      }
+      this.ops.push([PUT_LOG, stateParams(tenantId, plan.state)]);
+      this.states.set(tenantId, plan.state);
+      return plan.outcomes;
+    }
+    sign(signatures: readonly SignatureWrite[]) {
+      for (const s of signatures) this.ops.push([SIGN, [s.tenantId, s.leafIndex, s.signature_b64url]]);
+    }
+  }
+
+  // Group commit: every job queued in one turn of the event loop is planned into one transaction. Signatures
   // (their receipts already answered) wait for the next one, up to LATER_MS: under load each batch then
-  // commits once, not twice.
-  type Job = { run: () => unknown; resolve: (value: never) => void; reject: (error: unknown) => void };
+  // commits once, not twice. With a writer thread, the next commit is planned once this one is written: what
+  // it reads is then what the thread committed.
+  type Job = { plan: (commit: Commit) => unknown; resolve: (value: never) => void; reject: (error: unknown) => void };
   let queue: Job[] = [];
   let later: Job[] = [];
   let laterTimer: ReturnType<typeof setTimeout> | undefined;
-  const runAll = db.transaction((jobs: Job[]) => jobs.map((job) => job.run()));
+  let writing: Promise<void> | undefined;
+  /** Writes on the store's own connection (the seal, notes, keys), run when no commit is in flight. */
+  let exclusive: (() => void)[] = [];
+  const runHere = db.transaction((ops: readonly WriteOp[]) => {
+    for (const [statement, params] of ops) write[statement]!.run(...params);
+  });
   const flush = () => {
+    if (writing) return; // planned when the commit in flight is written
     const jobs = later.length === 0 ? queue : [...later, ...queue];
     queue = [];
     later = [];
     if (laterTimer !== undefined) clearTimeout(laterTimer), (laterTimer = undefined);
     if (jobs.length === 0) return;
-    try {
-      const results = runAll(jobs);
-      jobs.forEach((job, i) => job.resolve(results[i] as never));
-    } catch (error) {
-      for (const job of jobs) job.reject(error);
+    const commit = new Commit();
+    const planned: { job: Job; result: unknown }[] = [];
+    for (const job of jobs) {
+      const mark = commit.ops.length;
+      try {
+        planned.push({ job, result: job.plan(commit) });
+      } catch (error) {
+        commit.ops.length = mark; // a job that fails to plan writes nothing; the others commit
+        job.reject(error);
+      }
     }
+    const done = () => planned.forEach(({ job, result }) => job.resolve(result as never));
+    const failed = (error: unknown) => planned.forEach(({ job }) => job.reject(error));
+    if (!writer?.live) {
+      try {
+        runHere(commit.ops);
+      } catch (error) {
+        return failed(error);
+      }
+      return done();
+    }
+    writing = writer.commit(commit.ops).then(done, failed);
+    void writing.finally(() => {
+      writing = undefined;
+      const waiting = exclusive;
+      exclusive = [];
+      for (const run of waiting) run();
+      if (queue.length > 0 || later.length > 0) flush();
+    });
   };
-  const enqueue = <T>(run: () => T) =>
+  const enqueue = <T>(plan: (commit: Commit) => T) =>
     new Promise<T>((resolve, reject) => {
       if (queue.length === 0) setImmediate(flush);
-      queue.push({ run, resolve: resolve as (value: never) => void, reject });
+      queue.push({ plan, resolve: resolve as (value: never) => void, reject });
     });
-  const enqueueLater = (run: () => void) =>
+  const enqueueLater = (plan: (commit: Commit) => void) =>
     new Promise<void>((resolve, reject) => {
-      later.push({ run, resolve: resolve as (value: never) => void, reject });
+      later.push({ plan, resolve: resolve as (value: never) => void, reject });
       laterTimer ??= setTimeout(flush, LATER_MS);
+    });
+  /** Runs `write` on the store's own connection when no commit is in flight on the writer thread. */
+  const whenIdle = <T>(write: () => T) =>
+    new Promise<T>((resolve, reject) => {
+      const run = () => {
+        try {
+          resolve(write());
+        } catch (error) {
+          reject(error);
+        }
+      };
+      if (writing) exclusive.push(run);
+      else run();
     });
 
   const sealWrite = db.transaction((seal: SealCommit): StoredCheckpoint => {
@@ -276,14 +355,14 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     if (problem) throw problem;
     seal.rootWrites.forEach(({ tile, bytes }, i) => {
       options.beforeSealWrite?.('tile', i);
-      q.putTile.run(ROOT_LOG, tile.level, tile.index, bytes);
+      write[PUT_TILE]!.run(ROOT_LOG, tile.level, tile.index, bytes);
     });
     for (const [i, { head: h, headIndex }] of seal.heads.entries()) {
       options.beforeSealWrite?.('head', i);
       q.putHead.run(headIndex, h.tenant_id, h.period_start, h.tree_size, JSON.stringify(h));
       const state = stateOf(h.tenant_id);
       const next = (q.timeAt.get(h.tenant_id, h.tree_size) as string | undefined) ?? undefined;
-      putState(h.tenant_id, { ...state, headSize: h.tree_size, lastHeadIndex: headIndex, pendingSince: next });
+      write[PUT_LOG]!.run(...stateParams(h.tenant_id, { ...state, headSize: h.tree_size, lastHeadIndex: headIndex, pendingSince: next }));
     }
     const seq = ((q.latest.get() as CheckpointRow | undefined)?.seq ?? -1) + 1;
     options.beforeSealWrite?.('checkpoint', 0);
@@ -295,14 +374,12 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
 
   return {
     append(request) {
-      return enqueue(() => appendOne(request));
+      return enqueue((commit) => commit.append(request));
     },
     putSignatures(signatures) {
       const problem = signatureWritesError(signatures);
       if (problem) return Promise.reject(problem);
-      return enqueueLater(() => {
-        for (const s of signatures) q.sign.run(s.tenantId, s.leafIndex, s.signature_b64url);
-      });
+      return enqueueLater((commit) => commit.sign(signatures));
     },
     async getRecord(tenantId, eventId) {
       const read = readers?.get(BY_ID, [[tenantId, eventId]]);
@@ -332,11 +409,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       return (q.meta.get('closed_until') as string | undefined) ?? undefined;
     },
     closePeriod(periodEnd) {
-      return enqueue(() => {
-        const current = q.meta.get('closed_until') as string | undefined;
-        if (current !== undefined && periodEnd < current) throw new Error(`closed_until is ${current}; cannot close at the earlier ${periodEnd}`);
-        q.putMeta.run('closed_until', periodEnd);
-      });
+      return enqueue((commit) => commit.close(periodEnd));
     },
     async grownLogs(periodEnd) {
       return (q.grown.all(periodEnd) as { tenant_id: string; head_size: number; last_head_index: number | null }[]).map((r) => ({
@@ -349,10 +422,9 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       // received_at never decreases along a log: a binary search over leaf indexes, O(log n) point reads.
       return countBefore(stateOf(tenantId).size, (i) => q.timeAt.get(tenantId, i) as string, time);
     },
-    async commitSeal(seal) {
-      // Entries the seal's heads cover were committed before the close; flush queued writes first so the order holds.
-      flush();
-      return sealWrite(seal);
+    commitSeal(seal) {
+      // Entries the seal's heads cover were committed before the close (a job of the queue, like appends).
+      return whenIdle(() => sealWrite(seal));
     },
     async earliestPending() {
       return (q.earliest.get() as string | null) ?? undefined;
@@ -364,8 +436,10 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     async checkpoints(from, to) {
       return (q.range.all(from, to) as CheckpointRow[]).map((row) => checkpointOf(row)!);
     },
-    async updateNote(seq, note) {
-      if (q.setNote.run(note, seq).changes !== 1) throw new Error(`no checkpoint ${seq}`);
+    updateNote(seq, note) {
+      return whenIdle(() => {
+        if (q.setNote.run(note, seq).changes !== 1) throw new Error(`no checkpoint ${seq}`);
+      });
     },
 
     async headFor(tenantId, periodStart) {
@@ -388,11 +462,11 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     async witnessSizes() {
       return Object.fromEntries((q.witnesses.all() as { key: string; value: string }[]).map((r) => [r.key.slice('witness:'.length), Number(r.value)]));
     },
-    async putWitnessSize(witness, size) {
-      q.putMeta.run(`witness:${witness}`, String(size));
+    putWitnessSize(witness, size) {
+      return whenIdle(() => void write[PUT_META]!.run(`witness:${witness}`, String(size)));
     },
-    async putKey(jwk) {
-      q.putKey.run(jwk.kid, JSON.stringify(jwk));
+    putKey(jwk) {
+      return whenIdle(() => void q.putKey.run(jwk.kid, JSON.stringify(jwk)));
     },
     async keys() {
       return (q.keys.all() as string[]).map((json) => JSON.parse(json) as EcPublicJwk & { kid: string });
@@ -406,7 +480,12 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       if (lease?.holder === holder) lease = undefined;
     },
     async close() {
-      if (queue.length > 0 || later.length > 0) flush();
+      // Bounded: each pass commits what was queued before it, and nothing queues once the server has stopped.
+      for (let pass = 0; pass < 100 && (writing || queue.length > 0 || later.length > 0); pass++) {
+        flush();
+        await writing?.catch(() => undefined);
+      }
+      await writer?.close();
       await readers?.close();
       if (db.open) db.close();
     },

@@ -22,6 +22,14 @@ storeConformance('sqliteStore with reader threads', async () => {
   return { store: await sqliteStore(path, { readers: 2 }), reopen: () => sqliteStore(path, { readers: 2 }), cleanup: temp.remove };
 }, true);
 
+// Group commits on a writer thread with its own connection, and reads on two threads: the same contract.
+storeConformance('sqliteStore with a writer thread', async () => {
+  const temp = await tempDir();
+  const path = join(temp.dir, 'store.db');
+  const open = () => sqliteStore(path, { writer: true, readers: 2 });
+  return { store: await open(), reopen: open, cleanup: temp.remove };
+}, true);
+
 describe('sqliteStore: signatures wait for the next commit', () => {
   const T1 = Date.UTC(2026, 10, 28, 1);
   const append = (store: Store, ids: string[]) => store.append({ tenantId: 'acme', entries: ids.map((id) => entry('acme', id)), now: T1, keyId: 'k1', sha256 });
