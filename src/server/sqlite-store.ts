@@ -308,7 +308,8 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     }
     const done = () => planned.forEach(({ job, result }) => job.resolve(result as never));
     const failed = (error: unknown) => planned.forEach(({ job }) => job.reject(error));
-    if (!writer?.live) {
+    // Nothing to write (a batch of duplicates): answered now, without a round trip to the thread.
+    if (!writer?.live || commit.ops.length === 0) {
       try {
         runHere(commit.ops);
       } catch (error) {
