@@ -185,7 +185,8 @@ function cachedRoot(tile: Uint8Array, width: number, first: number, count: numbe
     const inner = innerOf.get(tile);
     if (inner && width === TILE_WIDTH) {
       const group = TILE_WIDTH / INNER_WIDTH;
-      return count <= group ? perfectRoot(tile, first, count) : perfectRoot(inner, first / group, count / group);
+      // A whole group is one inner node: a proof reads the leaf hashes of its own group only.
+      return count < group ? perfectRoot(tile, first, count) : perfectRoot(inner, first / group, count / group);
     }
     treeOf.set(tile, (tree = tileTree(tile, width)));
   }

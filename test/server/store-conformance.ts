@@ -127,6 +127,8 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect(await rootFromTiles(300, tiles(store, 'acme'))).toEqual(merkleRoot(hashes.slice(0, 300)));
       expect(await inclusionFromTiles(513, 679, tiles(store, 'acme'))).toEqual(inclusionProof(513, hashes));
       expect(await store.entryData('acme', 255, 258)).toEqual(hashes.slice(255, 258));
+      expect(await store.entryData('acme', 250, 250)).toEqual([]);
+      expect(await store.entryData('acme', 1e6, 1e6 + 16)).toEqual([]);
       // Beside each full tile, its inner nodes: the roots of its groups of 16 leaves (none for the partial tile).
       const inner = await store.readTiles('acme', [innerTileOf({ level: 0, index: 0 }), innerTileOf({ level: 0, index: 1 })]);
       inner.forEach((nodes, t) => {

@@ -61,6 +61,28 @@ describe('inner nodes of full tiles (kept by a server beside each tile)', () => 
     }
   });
 
+  test('with them, a proof into a full tile reads the leaf hashes of its own group of 16 only', async () => {
+    const { leaves, blobs, nodes } = tiled(600);
+    for (const size of [512, 600]) {
+      // Steps of 3 reach every place in a group (3 and 16 are coprime) and both tiles.
+      for (let index = 0; index < 512; index += 3) {
+        // Every hash of the leaf's tile zeroed but those of its group: the proof shows what it read.
+        const source: TileSource = {
+          async read(refs: readonly TileRef[]) {
+            return refs.map((r) => {
+              const bytes = blobs.get(`${r.level}/${r.index}`)!.slice(0, 32 * r.width);
+              if (r.level !== 0 || r.index !== Math.floor(index / 256)) return bytes;
+              const first = (index % 256) - (index % 16);
+              bytes.fill(0, 0, 32 * first).fill(0, 32 * (first + 16));
+              return withInnerNodes(bytes, nodes.get(`${INNER_LEVEL}/${r.index}`)!);
+            });
+          },
+        };
+        expect(await inclusionFromTiles(index, size, source)).toEqual(inclusionProof(index, leaves.slice(0, size)));
+      }
+    }
+  });
+
   test('they are what the first proof from those bytes reads; a second proof hashes the tile whole', async () => {
     const { leaves, blobs } = tiled(512);
     const tile = blobs.get('0/1')!;
