@@ -16,7 +16,7 @@ import { LIMITS_USAGE, LIMIT_OPTIONS, limitChoices, limitsBanner, ownOrigins, re
 import type { RunningWitness } from './witness.js';
 
 const USAGE = `Usage: aegislog dev [--host 127.0.0.1] [--port 8787] [--data DIR] [--keys FILE] [--period SECONDS] [--sync full|normal] [--kms KEY_ID]
-                    [--origin ORIGIN] [--witness URL=VKEY]... [--with-witness] [--public-origin URL] [--rate-limit UNITS] [--max-connections N] [--max-connections-per-client N]
+                    [--readers N] [--origin ORIGIN] [--witness URL=VKEY]... [--with-witness] [--public-origin URL] [--rate-limit UNITS] [--max-connections N] [--max-connections-per-client N]
                     [--headers-timeout SECONDS] [--request-timeout SECONDS]
 
 Runs the reference server: SQLite, a signing key and an Ed25519 note key in the
@@ -39,6 +39,11 @@ beside the server (key and state in DIR/witness) so that checkpoints arrive
 cosigned. Either way the banner prints the tlog-policy an auditor would pin,
 also written to DIR/policy.txt; /healthz shows each witness.
 
+--readers N (default 4, 0 to 64) reads records and tiles for /evidence on N
+worker threads, each with a read-only connection: for a log larger than the
+page cache, their page reads overlap. With 0 they are read on the store's own
+connection, which costs less CPU when the data fits in memory.
+
 --kms KEY_ID signs with an AWS KMS key (id, ARN or alias of an ECC_NIST_P256
 signing key) instead of the local key file, through the optional peer
 dependency @aws-sdk/client-kms; region and credentials come from the AWS
@@ -57,6 +62,8 @@ export interface DevOptions {
   keysFile?: string;
   period: number;
   sync?: 'full' | 'normal';
+  /** Reader threads for /evidence (`sqliteStore`'s `readers`; default 4). */
+  readers?: number;
   /** Sign with this AWS KMS key instead of the key file in the data folder. */
   kmsKeyId?: string;
   /** The demo pages folder (default: dist/demo beside the built CLI). */
@@ -95,7 +102,7 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
     const origin = await logOrigin(options);
     const noteKey = (await loadOrCreateNoteKey(options.dataDir, origin)).skey;
     // Reader threads for /evidence: a log larger than the page cache makes each bundle wait on the disk.
-    store = await sqliteStore(join(options.dataDir, 'aegislog.db'), { synchronous: options.sync ?? 'full', readers: 4, writer: true });
+    store = await sqliteStore(join(options.dataDir, 'aegislog.db'), { synchronous: options.sync ?? 'full', readers: options.readers ?? 4, writer: true });
     let origins: string[] = options.publicOrigins ?? [];
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const httpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.httpLimits };
@@ -213,11 +220,13 @@ async function demoKeys(dataDir: string): Promise<ApiKeyConfig[]> {
   return keys;
 }
 
+const readerThreads = (n: number) => (n === 0 ? 'no reader threads' : n === 1 ? '1 reader thread' : `${n} reader threads`);
+
 async function printBanner(io: CliIO, url: string, options: DevOptions, keys: ApiKeyConfig[], keyId: string, nextSeal: number, limits: string[], demoDir?: string) {
   const of = (scope: ApiKeyConfig['scope']) => keys.find((k) => k.scope === scope);
   const lines = [
     `AegisLog dev server listening on ${url}`,
-    `  data:    ${resolve(options.dataDir)} (SQLite, synchronous=${options.sync ?? 'full'}, signing key ${options.kmsKeyId ? `AWS KMS ${keyId}` : keyId})`,
+    `  data:    ${resolve(options.dataDir)} (SQLite, synchronous=${options.sync ?? 'full'}, ${readerThreads(options.readers ?? 4)}, signing key ${options.kmsKeyId ? `AWS KMS ${keyId}` : keyId})`,
     `  log:     origin ${options.origin}; vkeys at ${url}/.well-known/aegislog/vkeys`,
     `  period:  ${options.period} s, next seal at ${formatTime(nextSeal)}`,
     `  keys:    ${JSON.stringify(`${url}/.well-known/aegislog/keys.json`).slice(1, -1)}`,
@@ -259,6 +268,7 @@ export const devCommand: Command = {
       keys: { type: 'string' },
       period: { type: 'string' },
       sync: { type: 'string' },
+      readers: { type: 'string' },
       kms: { type: 'string' },
       origin: { type: 'string' },
       witness: { type: 'string', multiple: true },
@@ -271,6 +281,7 @@ export const devCommand: Command = {
       port: integerOption(values.port, 'port', 8787, 0, 65535),
       dataDir: values.data ?? '.aegislog',
       period: integerOption(values.period, 'period', 86400, 1, 100 * 365 * 86400),
+      readers: integerOption(values.readers, 'readers', 4, 0, 64),
       ...(values.keys === undefined ? {} : { keysFile: values.keys }),
       ...(values.sync === undefined ? {} : { sync: values.sync as 'full' | 'normal' }),
       ...(values.kms === undefined ? {} : { kmsKeyId: values.kms }),

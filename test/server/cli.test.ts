@@ -25,7 +25,8 @@ describe('aegislog argv dispatch', () => {
     const devHelp = captureIO();
     expect(await main(['dev', '--help'], devHelp.io)).toBe(0);
     expect(devHelp.out.join('\n')).toContain('--period SECONDS');
-    for (const args of [['dev', '--port', 'abc'], ['dev', '--period', '0'], ['dev', '--bogus'], ['dev', '--sync', 'sometimes']]) {
+    expect(devHelp.out.join('\n')).toContain('--readers N');
+    for (const args of [['dev', '--port', 'abc'], ['dev', '--period', '0'], ['dev', '--bogus'], ['dev', '--sync', 'sometimes'], ['dev', '--readers', '65'], ['dev', '--readers', '-1'], ['dev', '--readers', 'two']]) {
       const bad = captureIO();
       expect(await main(args, bad.io)).toBe(2);
       expect(bad.err.join('\n')).toContain('Usage: aegislog dev');
@@ -50,6 +51,7 @@ describe('aegislog dev as a child process', () => {
       expect(keys.map((k) => [k.scope, k.tenant_id])).toEqual([['ingest', 'demo'], ['read', 'demo'], ['admin', '*']]);
       expect((await stat(join(data, 'dev-keys.json'))).mode & 0o777).toBe(0o600);
       for (const k of keys) expect(first.output()).toContain(k.key);
+      expect(first.output()).toContain('synchronous=full, 4 reader threads,');
       const read = keys[1]!.key;
       const receipt = (await (await fetch(`${url}/ingest`, {
         method: 'POST', headers: { 'x-api-key': read, 'content-type': 'application/json' }, body: '{"event_type":"model_inference","model_id":"gpt-4"}',
@@ -79,14 +81,15 @@ describe('aegislog dev as a child process', () => {
     }
   });
 
-  test('--keys FILE uses that file and makes no demo tenant', async () => {
+  test('--keys FILE uses that file and makes no demo tenant (and --readers 0 reads on the store connection)', async () => {
     const temp = await tempDir();
     try {
       const keysFile = join(temp.dir, 'keys.json');
       await writeFile(keysFile, JSON.stringify([{ key: 'my-own-secret-key-0001', tenant_id: 'bank', scope: 'read' }]));
-      const child = spawnNode(cli, ['dev', '--port', '0', '--data', join(temp.dir, 'd'), '--keys', keysFile]);
+      const child = spawnNode(cli, ['dev', '--port', '0', '--data', join(temp.dir, 'd'), '--keys', keysFile, '--readers', '0']);
       try {
         const [, url] = await child.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+        expect(child.output()).toContain('synchronous=full, no reader threads,');
         const response = await fetch(`${url}/ingest`, { method: 'POST', headers: { 'x-api-key': 'my-own-secret-key-0001', 'content-type': 'application/json' }, body: '{"event_type":"x"}' });
         expect(((await response.json()) as { tenant_id: string }).tenant_id).toBe('bank');
         expect(child.output()).not.toContain('demo tenant');
