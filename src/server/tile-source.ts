@@ -38,15 +38,27 @@ export function storeTiles(store: Store, log: LogName, cache?: TileCache, option
   };
 }
 
+/**
+ * Per store and log, the highest index of a full tile at each level known to have no inner nodes. Tiles fill in
+ * index order, so those written before inner nodes were kept are the lowest ones: each is then read alone,
+ * not first asked with its inner nodes, refused, and read again.
+ */
+const withoutInner = new WeakMap<Store, Map<string, number>>();
+
 async function readWithInner(store: Store, log: LogName, refs: TileRef[]): Promise<Uint8Array[]> {
-  const full = refs.filter((r): r is TileRef & { level: number } => r.width === TILE_WIDTH && r.level !== 'entries');
+  const known = withoutInner.get(store) ?? new Map<string, number>();
+  const lacking = (ref: TileRef) => ref.index <= (known.get(`${log}\u0000${ref.level}`) ?? -1);
+  const full = refs.filter((r): r is TileRef & { level: number } => r.width === TILE_WIDTH && r.level !== 'entries' && !lacking(r));
   if (full.length === 0) return store.readTiles(log, refs);
   let read: Uint8Array[];
   try {
     read = await store.readTiles(log, [...refs, ...full.map(innerTileOf)]);
   } catch {
     // Tiles written before inner nodes were kept have none: the tiles alone (a missing tile throws again).
-    return store.readTiles(log, refs);
+    const alone = await store.readTiles(log, refs);
+    for (const ref of full) known.set(`${log}\u0000${ref.level}`, Math.max(ref.index, known.get(`${log}\u0000${ref.level}`) ?? -1));
+    withoutInner.set(store, known);
+    return alone;
   }
   const inner = new Map<TileRef, Uint8Array>(full.map((ref, j) => [ref, read[refs.length + j]!]));
   return refs.map((ref, i) => {

@@ -44,3 +44,15 @@ test('tiles kept without inner nodes (an older server wrote them) still give the
   }
   expect(calls.length).toBeGreaterThan(1); // the refused read, then the tiles alone
 });
+
+test('a tile known to have no inner nodes is then read alone, not asked with them again', async () => {
+  const { store, hashes } = await grown(700);
+  const { store: legacy, calls } = watched(store, true);
+  const asked = () => calls.filter((refs) => refs.some((r) => (r.level as number) >= INNER_LEVEL)).length;
+  for (const index of [0, 300, 511, 260, 5, 699]) {
+    const proof = await proofIn({ store: legacy, tileCache: new TileCache() }, 'acme', index, 700); // each read cold
+    expect(proof.path_b64url).toEqual(inclusionProof(index, hashes).map(b64uEncode));
+  }
+  expect(asked()).toBe(2); // once for tile 0/0, once for 0/1: then both are known
+  expect(calls.length).toBe(2 + 6);
+});
