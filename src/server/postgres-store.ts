@@ -31,7 +31,7 @@ import type { TileRef } from '../tlog/tiles.js';
 import { LIVE_SPACE, LOCK_CLOSE, LOCK_SEAL, LOCK_SPACE, migrate } from './postgres-schema.js';
 import { planAppend, type LogState } from './sequence.js';
 import { headEntry, sealOrderError, signatureWritesError } from './store-rules.js';
-import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type Store, type StoredHead, type StoredRecord } from './types.js';
+import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type SignatureWrite, type Store, type StoredHead, type StoredRecord } from './types.js';
 import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
 
 export interface PostgresStoreOptions {
@@ -211,17 +211,18 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
   }
 
   // Signatures that arrive in one turn of the event loop are kept in one statement.
-  let signatures: { tenantId: string; eventId: string; signature_b64url: string }[] = [];
+  let signatures: SignatureWrite[] = [];
   let signing: Promise<void> | undefined;
   function keepSignatures(): Promise<void> {
     signing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
       const batch = signatures;
       signatures = [];
       signing = undefined;
+      // By the record's primary key: its leaf, written in order, not a random place in the event id index.
       await query('sign', `UPDATE aegislog_records r SET signature = s.sig
-        FROM unnest($1::text[], $2::text[], $3::text[]) AS s(t, e, sig)
-        WHERE r.tenant_id = s.t AND r.event_id = s.e AND r.signature IS NULL`, [
-        batch.map((s) => s.tenantId), batch.map((s) => s.eventId), batch.map((s) => s.signature_b64url),
+        FROM unnest($1::text[], $2::bigint[], $3::text[]) AS s(t, l, sig)
+        WHERE r.tenant_id = s.t AND r.leaf_index = s.l AND r.signature IS NULL`, [
+        batch.map((s) => s.tenantId), batch.map((s) => s.leafIndex), batch.map((s) => s.signature_b64url),
       ]);
     });
     return signing;
