@@ -46,9 +46,10 @@ export function storeTiles(store: Store, log: LogName, cache?: TileCache, option
 const withoutInner = new WeakMap<Store, Map<string, number>>();
 
 async function readWithInner(store: Store, log: LogName, refs: TileRef[]): Promise<Uint8Array[]> {
-  const known = withoutInner.get(store) ?? new Map<string, number>();
-  const lacking = (ref: TileRef) => ref.index <= (known.get(`${log}\u0000${ref.level}`) ?? -1);
-  const full = refs.filter((r): r is TileRef & { level: number } => r.width === TILE_WIDTH && r.level !== 'entries' && !lacking(r));
+  let known = withoutInner.get(store);
+  if (!known) withoutInner.set(store, (known = new Map()));
+  const highest = (ref: TileRef) => known.get(`${log}\u0000${ref.level}`) ?? -1;
+  const full = refs.filter((r): r is TileRef & { level: number } => r.width === TILE_WIDTH && r.level !== 'entries' && r.index > highest(r));
   if (full.length === 0) return store.readTiles(log, refs);
   let read: Uint8Array[];
   try {
@@ -56,8 +57,7 @@ async function readWithInner(store: Store, log: LogName, refs: TileRef[]): Promi
   } catch {
     // Tiles written before inner nodes were kept have none: the tiles alone (a missing tile throws again).
     const alone = await store.readTiles(log, refs);
-    for (const ref of full) known.set(`${log}\u0000${ref.level}`, Math.max(ref.index, known.get(`${log}\u0000${ref.level}`) ?? -1));
-    withoutInner.set(store, known);
+    for (const ref of full) known.set(`${log}\u0000${ref.level}`, Math.max(ref.index, highest(ref)));
     return alone;
   }
   const inner = new Map<TileRef, Uint8Array>(full.map((ref, j) => [ref, read[refs.length + j]!]));
