@@ -34,6 +34,19 @@ export async function tempDir(): Promise<{ dir: string; remove(): Promise<void> 
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/** A SQLite store on a file of its own (`options` as sqliteStore takes them), closed and removed after `body`. */
+export async function withSqliteFile(options: Parameters<typeof sqliteStore>[1], body: (store: Store, path: string) => Promise<void>): Promise<void> {
+  const temp = await tempDir();
+  const path = join(temp.dir, 'store.db');
+  const store = await sqliteStore(path, options);
+  try {
+    await body(store, path);
+  } finally {
+    await store.close();
+    await temp.remove();
+  }
+}
+
 export interface Running {
   url: string;
   server: AegisServer;

@@ -5,28 +5,15 @@ import { sha256 } from '../../src/protocol/index.js';
 import { sqliteReaders } from '../../src/server/sqlite-readers.js';
 import { sqliteStore } from '../../src/server/sqlite-store.js';
 import type { Store } from '../../src/server/types.js';
-import { tempDir } from './helpers.js';
+import { withSqliteFile } from './helpers.js';
 import { entry } from './store-conformance.js';
 
 const driver = createRequire(import.meta.url).resolve('better-sqlite3');
 
-/** A SQLite store on a file of its own (`readers` threads), closed and removed after `body`. */
-async function withFile(readers: number, body: (store: Store, path: string) => Promise<void>) {
-  const temp = await tempDir();
-  const path = join(temp.dir, 'store.db');
-  const store = await sqliteStore(path, { readers });
-  try {
-    await body(store, path);
-  } finally {
-    await store.close();
-    await temp.remove();
-  }
-}
-
 const append = (store: Store, id: string) => store.append({ tenantId: 'acme', entries: [entry('acme', id)], now: Date.UTC(2026, 11, 1), keyId: 'k1', sha256 });
 
 test('reader threads see each commit of the store connection as soon as it resolves, and run statements with their parameters', () =>
-  withFile(0, async (store, path) => {
+  withSqliteFile({}, async (store, path) => {
     const readers = sqliteReaders(path, 2, driver);
     try {
       for (let i = 0; i < 5; i++) {
@@ -41,7 +28,7 @@ test('reader threads see each commit of the store connection as soon as it resol
   }));
 
 test('a thread that cannot start fails the reads it owed; then get() gives undefined and the store reads on its own connection', () =>
-  withFile(0, async (_store, path) => {
+  withSqliteFile({}, async (_store, path) => {
     const readers = sqliteReaders(path, 1, join(path, '..', 'no-such-driver.js'));
     try {
       await expect(readers.get('SELECT 1 AS one', [[]])).rejects.toThrow();
@@ -62,7 +49,7 @@ async function loopTurnsFirst(read: () => Promise<unknown>): Promise<boolean> {
 
 for (const readers of [0, 2]) {
   test(`sqliteStore({ readers: ${readers} }): records and tiles are read ${readers ? 'on a thread, while the event loop turns' : 'on the store connection'}`, () =>
-    withFile(readers, async (store) => {
+    withSqliteFile({ readers }, async (store) => {
       for (let i = 0; i < 300; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => append(store, `e${i + j}`)));
       expect(await loopTurnsFirst(() => store.getRecord('acme', 'e7'))).toBe(readers > 0);
       expect(await loopTurnsFirst(() => store.readTiles('acme', [{ level: 0, index: 0, width: 256 }]))).toBe(readers > 0);

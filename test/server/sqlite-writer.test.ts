@@ -6,7 +6,7 @@ import { sha256 } from '../../src/protocol/index.js';
 import { sqliteStore } from '../../src/server/sqlite-store.js';
 import { sqliteWriter } from '../../src/server/sqlite-writer.js';
 import type { Store } from '../../src/server/types.js';
-import { tempDir } from './helpers.js';
+import { tempDir, withSqliteFile } from './helpers.js';
 import { entry } from './store-conformance.js';
 
 const driver = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -81,11 +81,8 @@ async function turnsWhile(work: Promise<unknown>): Promise<number> {
 }
 
 for (const writer of [false, true]) {
-  test(`sqliteStore({ writer: ${writer} }): a group commit runs ${writer ? 'on a thread, while the event loop turns' : 'on the event loop'}`, async () => {
-    const temp = await tempDir();
-    const path = join(temp.dir, 'store.db');
-    const store = await sqliteStore(path, { writer });
-    try {
+  test(`sqliteStore({ writer: ${writer} }): a group commit runs ${writer ? 'on a thread, while the event loop turns' : 'on the event loop'}`, () =>
+    withSqliteFile({ writer }, async (store) => {
       await append(store, ['warm']);
       const ids = Array.from({ length: 200 }, (_, i) => `e${i}`);
       expect((await turnsWhile(append(store, ids))) > 0).toBe(writer);
@@ -95,11 +92,7 @@ for (const writer of [false, true]) {
       expect((await store.getRecord('acme', 'e199'))!.leafIndex).toBe(200);
       const again = await append(store, ['e5', 'new']);
       expect(again.map((o) => (o.stored ? o.record.leafIndex : `dup ${o.existing.leafIndex}`))).toEqual(['dup 6', 201]);
-    } finally {
-      await store.close();
-      await temp.remove();
-    }
-  });
+    }));
 }
 
 test('sqliteStore({ writer: true }): writes on the store connection wait for the commit in flight, and close() keeps what was queued', async () => {
