@@ -102,7 +102,9 @@ test('sqliteStore({ writer: true }): writes on the store connection wait for the
   const jwk = { kty: 'EC' as const, crv: 'P-256' as const, x: 'x', y: 'y', kid: 'k1' };
   const appending = append(store, Array.from({ length: 300 }, (_, i) => `a${i}`));
   await new Promise<void>((r) => setImmediate(r)); // the commit is on the thread now
-  await Promise.all([appending, store.putKey(jwk), store.putWitnessSize('w1', 300)]);
+  const order: string[] = [];
+  await Promise.all([appending.then(() => order.push('append')), store.putKey(jwk).then(() => order.push('key')), store.putWitnessSize('w1', 300)]);
+  expect(order).toEqual(['append', 'key']); // the key waited for the commit in flight
   const signing = store.putSignatures([{ tenantId: 'acme', eventId: 'a0', leafIndex: 0, signature_b64url: 'sig-a0' }]);
   const last = append(store, ['last']);
   await store.close();
