@@ -9,6 +9,7 @@
  * reads the latest commit), which is all a read of the store ever sees.
  */
 import { Worker } from 'node:worker_threads';
+import { workerCalls, type ThreadError, type WorkerCalls } from './worker-calls.js';
 
 /** The thread's code: CommonJS given as text, so that every build (ESM, CJS, the tests' sources) runs it alike. */
 const THREAD = `
@@ -41,54 +42,35 @@ export interface SqliteReaders {
 
 interface Thread {
   worker: Worker;
-  pending: Map<number, { resolve(rows: unknown[]): void; reject(error: unknown): void }>;
+  calls: WorkerCalls<unknown[]>;
   /** Requests of this turn of the event loop, posted together: a message costs more than the read it carries. */
   outbox: { id: number; sql: string; list: readonly (readonly unknown[])[] }[];
-  live: boolean;
 }
 
 /** `count` threads on the file at `path`; `driver`: where better-sqlite3 resolves, for the threads to load it. */
 export function sqliteReaders(path: string, count: number, driver: string): SqliteReaders {
-  let next = 0;
   const threads: Thread[] = [];
-  const fail = (thread: Thread, error: unknown) => {
-    thread.live = false;
-    for (const { reject } of thread.pending.values()) reject(error);
-    thread.pending.clear();
-  };
   for (let i = 0; i < count; i++) {
     const worker = new Worker(THREAD, { eval: true, workerData: { driver, path } });
-    const thread: Thread = { worker, pending: new Map(), outbox: [], live: true };
-    worker.unref(); // referenced only while it owes an answer (see get)
-    worker.on('message', (answers: { id: number; rows?: unknown[]; error?: { message: string; code?: string } }[]) => {
-      for (const { id, rows, error } of answers) {
-        const waiting = thread.pending.get(id);
-        thread.pending.delete(id);
-        if (error) waiting?.reject(Object.assign(new Error(error.message), { code: error.code }));
-        else waiting?.resolve(rows!);
-      }
-      if (thread.pending.size === 0) worker.unref();
+    const thread: Thread = { worker, calls: workerCalls(worker, 'a SQLite reader thread'), outbox: [] };
+    worker.on('message', (answers: { id: number; rows?: unknown[]; error?: ThreadError }[]) => {
+      for (const { id, rows, error } of answers) thread.calls.answer(id, rows, error);
     });
-    worker.on('error', (error) => fail(thread, error));
-    worker.on('exit', () => fail(thread, new Error('a SQLite reader thread exited')));
     threads.push(thread);
   }
   return {
     get(sql, list) {
       // The thread with the fewest reads in flight: a slow page read holds back only its own thread.
       let best: Thread | undefined;
-      for (const t of threads) if (t.live && (!best || t.pending.size < best.pending.size)) best = t;
+      for (const t of threads) if (t.calls.live && (!best || t.calls.owed < best.calls.owed)) best = t;
       if (!best) return undefined;
       const thread = best;
-      const id = next++;
-      return new Promise<unknown[]>((resolve, reject) => {
-        if (thread.pending.size === 0) thread.worker.ref();
-        thread.pending.set(id, { resolve, reject });
+      return thread.calls.call((id) => {
         if (thread.outbox.push({ id, sql, list }) === 1) {
           setImmediate(() => {
             const requests = thread.outbox;
             thread.outbox = [];
-            if (thread.live) thread.worker.postMessage(requests);
+            if (thread.calls.live) thread.worker.postMessage(requests);
           });
         }
       });

@@ -10,6 +10,7 @@
  * thread committed: the writes of one commit are one message.
  */
 import { Worker } from 'node:worker_threads';
+import { workerCalls, type ThreadError } from './worker-calls.js';
 
 /** One write: the index of its statement in the list the thread prepared, and its parameters. */
 export type WriteOp = [statement: number, params: unknown[]];
@@ -48,39 +49,20 @@ export interface SqliteWriter {
  */
 export function sqliteWriter(path: string, statements: readonly string[], pragmas: readonly string[], driver: string): SqliteWriter {
   const worker = new Worker(THREAD, { eval: true, workerData: { driver, path, statements, pragmas } });
-  const pending = new Map<number, { resolve(): void; reject(error: unknown): void }>();
-  let live = true;
-  let next = 0;
-  worker.unref(); // referenced only while a commit is in flight
-  worker.on('message', ({ id, error }: { id: number; error?: { message: string; code?: string } }) => {
-    const waiting = pending.get(id);
-    pending.delete(id);
-    if (pending.size === 0) worker.unref();
-    if (error) waiting?.reject(Object.assign(new Error(error.message), { code: error.code }));
-    else waiting?.resolve();
-  });
-  const fail = (error: unknown) => {
-    live = false;
-    for (const { reject } of pending.values()) reject(error);
-    pending.clear();
-  };
-  worker.on('error', fail);
-  worker.on('exit', () => fail(new Error('the SQLite writer thread exited')));
+  const calls = workerCalls<void>(worker, 'the SQLite writer thread');
+  let closed = false;
+  const live = () => calls.live && !closed;
+  worker.on('message', ({ id, error }: { id: number; error?: ThreadError }) => calls.answer(id, undefined, error));
   return {
     get live() {
-      return live;
+      return live();
     },
     commit(ops) {
-      if (!live) return Promise.reject(new Error('the SQLite writer thread has failed'));
-      const id = next++;
-      return new Promise<void>((resolve, reject) => {
-        if (pending.size === 0) worker.ref();
-        pending.set(id, { resolve, reject });
-        worker.postMessage({ id, ops: ops.map(ownBuffers) });
-      });
+      if (!live()) return Promise.reject(new Error('the SQLite writer thread has failed'));
+      return calls.call((id) => worker.postMessage({ id, ops: ops.map(ownBuffers) }));
     },
     async close() {
-      live = false;
+      closed = true;
       await worker.terminate();
     },
   };
