@@ -3,6 +3,7 @@
 //     `aegislog dev` process each time (its tile cache cold), bundles for leaves drawn at random
 //     over the whole log, each asked once; beside it, /healthz on the same server at the same
 //     concurrency (the HTTP floor: a route that reads nothing). Sampled bundles are verified.
+//     As root on Linux, the largest log again with the OS page cache dropped as well.
 //  2. Sealing a period of 10^6 receipts over 1,000 tenants, in process, while a steady ingest
 //     runs on the same event loop: the seal's duration and monitorEventLoopDelay's maximum,
 //     beside the same ingest with no seal.
@@ -10,9 +11,9 @@
 // transactions as /ingest) without HTTP or a signature per entry, which would take an hour for
 // 10^7 entries on 2 cores; the entries the bench asks for are signed with the server's key, as
 // ingest signs them, so /evidence does no signing work. Sizes: LOG_BENCH_SIZES=1e4,1e5 etc.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomInt } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,8 @@ const SIZES = (process.env.LOG_BENCH_SIZES ?? '1e4,1e5,1e6,1e7').split(',').map(
 // tile no earlier one read. 20,000 of them, so that a rate is more than the new process's JIT warming up
 // (the first 2,000 are reported apart).
 const SAMPLES = Number(process.env.LOG_BENCH_SAMPLES ?? 20_000);
+/** Writing 1 here drops the OS page cache (Linux, root only). */
+const DROP_CACHES = '/proc/sys/vm/drop_caches';
 const FIRST = 2000;
 const CONCURRENCY = 16;
 const SEAL_TENANTS = Number(process.env.LOG_BENCH_SEAL_TENANTS ?? 1000);
@@ -199,6 +202,30 @@ const evidenceRates = [];
       peer: 'per /healthz',
       peerValue: Math.round(health.cpuUs),
     });
+  }
+  // Issue 10 asks for a cold cache. The rows above start a fresh process (its caches cold), but the OS still
+  // holds the pages the fill wrote. As root on Linux, the largest log once more with the OS page cache dropped:
+  // every page a bundle reads then comes from the disk.
+  if (process.getuid?.() === 0 && existsSync(DROP_CACHES)) {
+    const ids = Array.from({ length: SAMPLES }, () => `e${randomInt(size)}`);
+    const store = await sqliteStore(join(dir, 'aegislog.db'), { synchronous: 'normal' });
+    await signSample(store, signer, tenantId, ids);
+    await store.close();
+    spawnSync('sync');
+    writeFileSync(DROP_CACHES, '1');
+    const dev = startDev(dir);
+    const base = await dev.url;
+    const evidence = await rate(base, ids.map((id) => `/evidence/${id}`), { 'x-api-key': read.key }, () => false, dev.child.pid);
+    await dev.stop();
+    log(`  /evidence ${evidence.perSecond.toFixed(0)}/s with the OS page cache dropped (${evidence.cpuUs.toFixed(0)} µs server CPU each)`);
+    rows.push({
+      name: `GET /evidence, tenant log of ${size.toLocaleString('en')} entries, fresh process and the OS page cache dropped, ${SAMPLES.toLocaleString('en')} random leaves`,
+      value: Math.round(evidence.perSecond),
+      unit: 'bundles/s',
+      target: '≥ 2,000/s',
+      ok: evidence.perSecond >= 2000,
+    });
+    rows.push({ name: '  server CPU per bundle with the OS page cache dropped', value: Math.round(evidence.cpuUs), unit: 'µs' });
   }
   const flat = Math.min(...evidenceRates) / Math.max(...evidenceRates);
   rows.push({ name: `/evidence: slowest size ÷ fastest size (${SIZES.map((s) => s.toExponential(0)).join(' … ')})`, value: +flat.toFixed(2), unit: '', target: 'flat' });
