@@ -1,4 +1,4 @@
-import { AegisLogError, ErrorCode } from '../protocol/index.js';
+import { AegisLogError } from '../protocol/index.js';
 import { CONTEXT_NAMES, EVENT_FIELDS, invalid, isPlainObject, validateEvent } from '../schema/index.js';
 import type { WireEvent } from '../protocol/index.js';
 // The server's body reader, error mapping and error shape: the relay refuses input exactly as the server does.
@@ -39,7 +39,7 @@ type Route = 'ingest' | 'batch' | 'beacon';
  * (a single `/ingest` goes to `/ingest`, whose answer is one receipt).
  */
 export function createRelay(options: RelayOptions): Relay {
-  if (!options.endpoint || !options.apiKey) throw new AegisLogError(ErrorCode.Config, 'createRelay needs endpoint and apiKey', { field: options.endpoint ? 'apiKey' : 'endpoint' });
+  if (!options.endpoint || !options.apiKey) throw new AegisLogError('ERR_CONFIG', 'createRelay needs endpoint and apiKey', { field: options.endpoint ? 'apiKey' : 'endpoint' });
   const endpoint = options.endpoint.replace(/\/+$/, '');
   const origins = allowedOriginSet(options.allowedOrigins);
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
@@ -150,7 +150,7 @@ function allowedOriginSet(list: readonly string[]): Set<string> {
       // reported below
     }
     if (origin === undefined || origin === 'null') {
-      throw new AegisLogError(ErrorCode.Config, `allowedOrigins[${i}] (${JSON.stringify(entry)}) is not an origin such as https://app.example.com; wildcards are not allowed`, { field: `allowedOrigins[${i}]` });
+      throw new AegisLogError('ERR_CONFIG', `allowedOrigins[${i}] (${JSON.stringify(entry)}) is not an origin such as https://app.example.com; wildcards are not allowed`, { field: `allowedOrigins[${i}]` });
     }
     out.add(origin);
   });

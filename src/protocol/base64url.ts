@@ -1,4 +1,4 @@
-import { AegisLogError, ErrorCode } from './errors.js';
+import { AegisLogError } from './errors.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const DECODE = new Int16Array(128).fill(-1);
@@ -81,7 +81,7 @@ export function b64uDecode(text: string, field = 'value'): Uint8Array {
 }
 
 function fail(field: string, why: string): AegisLogError {
-  return new AegisLogError(ErrorCode.Base64url, `${field} ${why}`, { field });
+  return new AegisLogError('ERR_BASE64URL', `${field} ${why}`, { field });
 }
 
 /** Standard base64 with padding (PEM bodies, SPKI given as text). */
@@ -104,7 +104,7 @@ export function hexEncode(bytes: Uint8Array): string {
 
 export function hexDecode(hex: string, field = 'value'): Uint8Array {
   if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
-    throw new AegisLogError(ErrorCode.Base64url, `${field} is not hex`, { field });
+    throw new AegisLogError('ERR_BASE64URL', `${field} is not hex`, { field });
   }
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);

@@ -1,4 +1,4 @@
-import { AegisLogError, ErrorCode } from './errors.js';
+import { AegisLogError } from './errors.js';
 
 /** Order of the P-256 group, big-endian. r and s must lie in [1, n−1]. */
 const P256_N = Uint8Array.from([
@@ -83,5 +83,5 @@ function checkScalar(scalar: Uint8Array, name: string): void {
 }
 
 function bad(why: string): AegisLogError {
-  return new AegisLogError(ErrorCode.DerInvalid, `signature ${why}`, { field: 'signature' });
+  return new AegisLogError('ERR_DER_INVALID', `signature ${why}`, { field: 'signature' });
 }

@@ -1,4 +1,4 @@
-import { AegisLogValidationError, ErrorCode } from './errors.js';
+import { AegisLogValidationError } from './errors.js';
 
 export interface CanonicalizeOptions {
   /**
@@ -134,5 +134,5 @@ export function isWellFormed(s: string): boolean {
 
 function invalid(where: Where | undefined, why: string): AegisLogValidationError {
   const path = pathOf(where);
-  return new AegisLogValidationError(ErrorCode.JcsInvalid, `${path} ${why}`, path);
+  return new AegisLogValidationError('ERR_JCS_INVALID', `${path} ${why}`, path);
 }

@@ -6,7 +6,7 @@
  */
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AegisLogError, ErrorCode } from '../protocol/index.js';
+import { AegisLogError } from '../protocol/index.js';
 import { NoteKeyType } from '../tlog/vkey.js';
 import {
   generateNoteSigningKey, parseNoteSigningKey, type NoteSigningKey, type SigningKeyOptions,
@@ -19,12 +19,12 @@ export async function readNoteKeyFile(path: string, options: SigningKeyOptions =
   let text: string;
   try {
     if (process.platform !== 'win32' && ((await stat(path)).mode & 0o077) !== 0) {
-      throw new AegisLogError(ErrorCode.KeyInvalid, `${path} is readable by other users; run chmod 600 on it`, { field: 'key' });
+      throw new AegisLogError('ERR_KEY_INVALID', `${path} is readable by other users; run chmod 600 on it`, { field: 'key' });
     }
     text = await readFile(path, 'utf8');
   } catch (error) {
     if (error instanceof AegisLogError) throw error;
-    throw new AegisLogError(ErrorCode.KeyInvalid, `cannot read ${path}: ${(error as Error).message}`, { field: 'key', cause: error });
+    throw new AegisLogError('ERR_KEY_INVALID', `cannot read ${path}: ${(error as Error).message}`, { field: 'key', cause: error });
   }
   const keys: NoteSigningKey[] = [];
   for (const [i, line] of text.split('\n').entries()) {
@@ -33,10 +33,10 @@ export async function readNoteKeyFile(path: string, options: SigningKeyOptions =
     try {
       keys.push(await parseNoteSigningKey(skey, options));
     } catch (error) {
-      throw new AegisLogError(ErrorCode.VkeyInvalid, `${path} line ${i + 1}: ${(error as Error).message}`, { field: 'key', cause: error });
+      throw new AegisLogError('ERR_VKEY_INVALID', `${path} line ${i + 1}: ${(error as Error).message}`, { field: 'key', cause: error });
     }
   }
-  if (keys.length === 0) throw new AegisLogError(ErrorCode.KeyInvalid, `${path} holds no PRIVATE+KEY line`, { field: 'key' });
+  if (keys.length === 0) throw new AegisLogError('ERR_KEY_INVALID', `${path} holds no PRIVATE+KEY line`, { field: 'key' });
   return keys;
 }
 
@@ -67,9 +67,9 @@ export async function loadOrCreateNoteKey(dir: string, origin: string): Promise<
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   const found = (await readNoteKeyFile(path)).find((k) => k.type === NoteKeyType.Ed25519);
-  if (!found) throw new AegisLogError(ErrorCode.KeyInvalid, `${path} holds no Ed25519 (type 0x01) note key`, { field: 'dir' });
+  if (!found) throw new AegisLogError('ERR_KEY_INVALID', `${path} holds no Ed25519 (type 0x01) note key`, { field: 'dir' });
   if (found.name !== origin) {
-    throw new AegisLogError(ErrorCode.KeyInvalid, `${path} is the note key of origin "${found.name}", not "${origin}"`, { field: 'origin' });
+    throw new AegisLogError('ERR_KEY_INVALID', `${path} is the note key of origin "${found.name}", not "${origin}"`, { field: 'origin' });
   }
   return found;
 }

@@ -3,7 +3,7 @@
  * KMS key signs checkpoints too) and Ed25519 (type 0x01, which tlog-tiles requires
  * of a public log and public witnesses expect). Both are named by the origin.
  */
-import { AegisLogError, ErrorCode } from '../protocol/index.js';
+import { AegisLogError } from '../protocol/index.js';
 import type { NoteSigner } from '../tlog/note.js';
 import { NoteKeyType } from '../tlog/vkey.js';
 import { ecdsaNoteSigner, ed25519NoteSigner, generateNoteSigningKey, parseNoteSigningKey } from '../verify/note-signers.js';
@@ -19,7 +19,7 @@ export interface LogNoteKeys {
 export async function logNoteSigners(origin: string, signer: Signer, noteKey: string | undefined): Promise<LogNoteKeys> {
   const key = noteKey === undefined ? await generateNoteSigningKey(origin, NoteKeyType.Ed25519) : await parseNoteSigningKey(noteKey);
   if (key.type !== NoteKeyType.Ed25519 || key.name !== origin) {
-    throw new AegisLogError(ErrorCode.Config, `noteKey must be an Ed25519 (type 0x01) signer key named ${origin}, the log's origin; this one is type 0x0${key.type} named ${key.name}`, { field: 'noteKey' });
+    throw new AegisLogError('ERR_CONFIG', `noteKey must be an Ed25519 (type 0x01) signer key named ${origin}, the log's origin; this one is type 0x0${key.type} named ${key.name}`, { field: 'noteKey' });
   }
   const [ecdsa, ed] = await Promise.all([ecdsaNoteSigner(origin, signer), ed25519NoteSigner(key)]);
   return { signers: [ecdsa, ed], vkeys: [ecdsa.vkey, ed.vkey] };

@@ -10,7 +10,7 @@
  * own loop, which retries with exponential backoff up to a bound and starts
  * over with the next seal. `/healthz` reports each one.
  */
-import { AegisLogError, ErrorCode } from '../protocol/index.js';
+import { AegisLogError } from '../protocol/index.js';
 import { formatNote, parseNote, parseSignatureLines, type NoteSignature } from '../tlog/note.js';
 import { consistencyFromTiles, type TileSource } from '../tlog/tile-proofs.js';
 import { parseVkey, type NoteVerifierKey } from '../tlog/vkey.js';
@@ -68,7 +68,7 @@ export function createWitnessClient(options: WitnessClientOptions) {
       key = parseVkey(w.vkey);
       new URL(w.url);
     } catch (cause) {
-      throw new AegisLogError(ErrorCode.Config, `witnesses[${i}] needs a url and the witness's vkey: ${(cause as Error).message}`, { field: `witnesses[${i}]`, cause });
+      throw new AegisLogError('ERR_CONFIG', `witnesses[${i}] needs a url and the witness's vkey: ${(cause as Error).message}`, { field: `witnesses[${i}]`, cause });
     }
     return { name: key.name, url: w.url.replace(/\/+$/, ''), key, last_cosigned_size: null, last_error: null, running: undefined, again: false };
   });

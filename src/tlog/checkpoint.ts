@@ -4,7 +4,7 @@
  * verifiers refuse them; a witness of other logs may allow them.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { AegisLogError, ErrorCode, b64Encode } from '../protocol/index.js';
+import { AegisLogError, b64Encode } from '../protocol/index.js';
 import { b64DecodeStrict } from './base64.js';
 import { checkNoteText, isKeyName } from './note.js';
 
@@ -33,7 +33,7 @@ export function parseCheckpoint(text: string, options: ParseCheckpointOptions = 
   try {
     checkNoteText(text, 'checkpoint');
   } catch (cause) {
-    throw new AegisLogError(ErrorCode.CheckpointInvalid, `checkpoint: ${(cause as Error).message}`, { field: 'checkpoint', cause });
+    throw new AegisLogError('ERR_CHECKPOINT_INVALID', `checkpoint: ${(cause as Error).message}`, { field: 'checkpoint', cause });
   }
   const lines = text.slice(0, -1).split('\n');
   if (lines.length < 3) throw bad(`checkpoint has ${lines.length} lines, needs origin, size and root`, 'checkpoint');
@@ -41,7 +41,7 @@ export function parseCheckpoint(text: string, options: ParseCheckpointOptions = 
   if (origin === '') throw bad('checkpoint origin (line 1) is empty', 'origin');
   const size = parseSize(sizeLine, 'size');
   if (!/^[A-Za-z0-9+/]{43}=$/.test(rootLine)) throw bad('checkpoint root (line 3) is not the base64 of 32 bytes', 'root');
-  const root = b64DecodeStrict(rootLine, 'root', ErrorCode.CheckpointInvalid);
+  const root = b64DecodeStrict(rootLine, 'root', 'ERR_CHECKPOINT_INVALID');
   const extensions = lines.slice(3);
   if (extensions.length > 0 && !options.extensions) {
     throw bad(`checkpoint has ${extensions.length} extension line(s); PROTOCOL.md §4.4 allows none`, 'extensions');
@@ -68,5 +68,5 @@ export function parseSize(line: string, field: string): number {
 }
 
 function bad(message: string, field: string): AegisLogError {
-  return new AegisLogError(ErrorCode.CheckpointInvalid, message, { field });
+  return new AegisLogError('ERR_CHECKPOINT_INVALID', message, { field });
 }

@@ -4,7 +4,7 @@
  * - cosignature/v1 (type 0x04, Ed25519): `"cosignature/v1\ntime <t>\n" ‖ note text`;
  * - subtree/v1 (type 0x06, ML-DSA-44): the binary `cosigned_message` below.
  */
-import { AegisLogError, ErrorCode } from '../protocol/index.js';
+import { AegisLogError } from '../protocol/index.js';
 import { checkNoteText } from './note.js';
 import { NoteKeyType } from './vkey.js';
 
@@ -107,5 +107,5 @@ function checkTimestamp(t: number): void {
 }
 
 function bad(message: string, field: string): AegisLogError {
-  return new AegisLogError(ErrorCode.NoteInvalid, message, { field });
+  return new AegisLogError('ERR_NOTE_INVALID', message, { field });
 }

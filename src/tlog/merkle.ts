@@ -9,7 +9,7 @@
  * Uint8Array (`ERR_HASH_LENGTH`), a size or index that is not a non-negative safe
  * integer, or a proof that is not an array (`ERR_PROOF_INVALID`).
  */
-import { AegisLogError, ErrorCode, bytesEqual, sha256 } from '../protocol/index.js';
+import { AegisLogError, bytesEqual, sha256 } from '../protocol/index.js';
 import { bytesToWords, leafWords, nodeWords, wordsToBytes } from './sha256-tree.js';
 import { createTreeBuilder } from './tree-builder.js';
 
@@ -17,7 +17,7 @@ export const HASH_SIZE = 32;
 
 /** Leaf hash `SHA-256(0x00 || data)`; data of any length (a 32-byte receipt hash in this protocol). */
 export function leafHash(data: Uint8Array): Uint8Array {
-  if (!(data instanceof Uint8Array)) throw new AegisLogError(ErrorCode.HashLength, 'leaf data must be a Uint8Array', { field: 'data' });
+  if (!(data instanceof Uint8Array)) throw new AegisLogError('ERR_HASH_LENGTH', 'leaf data must be a Uint8Array', { field: 'data' });
   if (data.length === HASH_SIZE) {
     const words = new Int32Array(8);
     leafWords(data, 0, words, 0);
@@ -56,7 +56,7 @@ function rangeRoot(leaves: readonly Uint8Array[], from: number, to: number): Uin
 export function inclusionProof(index: number, leaves: readonly Uint8Array[]): Uint8Array[] {
   checkSize(index, 'index');
   if (index >= leaves.length) {
-    throw new AegisLogError(ErrorCode.ProofInvalid, `leaf ${index} is outside a tree of ${leaves.length}`, { field: 'index' });
+    throw new AegisLogError('ERR_PROOF_INVALID', `leaf ${index} is outside a tree of ${leaves.length}`, { field: 'index' });
   }
   const path: Uint8Array[] = [];
   // PATH(m, D[lo:hi]) = PATH(m, left) : MTH(right) or PATH(m - k, right) : MTH(left).
@@ -196,18 +196,18 @@ function isPowerOfTwo(n: number): boolean {
 function checkHash(hash: unknown, field: string): Uint8Array {
   if (!(hash instanceof Uint8Array) || hash.length !== HASH_SIZE) {
     const got = hash instanceof Uint8Array ? `${hash.length} bytes` : typeof hash;
-    throw new AegisLogError(ErrorCode.HashLength, `${field} must be a 32-byte hash, got ${got}`, { field });
+    throw new AegisLogError('ERR_HASH_LENGTH', `${field} must be a 32-byte hash, got ${got}`, { field });
   }
   return hash;
 }
 
 function checkSize(n: unknown, field: string): void {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
-    throw new AegisLogError(ErrorCode.ProofInvalid, `${field} must be a non-negative safe integer`, { field });
+    throw new AegisLogError('ERR_PROOF_INVALID', `${field} must be a non-negative safe integer`, { field });
   }
 }
 
 function checkProof(proof: unknown): Uint8Array[] {
-  if (!Array.isArray(proof)) throw new AegisLogError(ErrorCode.ProofInvalid, 'proof must be an array of hashes', { field: 'proof' });
+  if (!Array.isArray(proof)) throw new AegisLogError('ERR_PROOF_INVALID', 'proof must be an array of hashes', { field: 'proof' });
   return proof.map((p, i) => checkHash(p, `proof[${i}]`));
 }

@@ -4,7 +4,7 @@
  * Parsing is strict (one accepted spelling of every note) and verifies nothing:
  * verify/notes.ts decides which signatures count.
  */
-import { AegisLogError, ErrorCode, b64Encode, isWellFormed } from '../protocol/index.js';
+import { AegisLogError, b64Encode, isWellFormed } from '../protocol/index.js';
 import { b64DecodeStrict } from './base64.js';
 
 export interface NoteSignature {
@@ -68,7 +68,7 @@ export function parseSignatureLine(line: string, field = 'signature'): NoteSigna
   const b64 = rest.slice(space + 1);
   if (!isKeyName(name)) throw bad(`signature line has an invalid key name ${JSON.stringify(name)}`, field);
   if (!BASE64.test(b64)) throw bad('signature is not standard base64', field);
-  const bytes = b64DecodeStrict(b64, field, ErrorCode.NoteInvalid);
+  const bytes = b64DecodeStrict(b64, field, 'ERR_NOTE_INVALID');
   if (bytes.length < 5) throw bad('signature is shorter than a key ID and one byte', field);
   const keyId = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
   return { name, keyId, signature: bytes.slice(4) };
@@ -143,5 +143,5 @@ function checkSignature(sig: NoteSignature, field: string): void {
 }
 
 function bad(message: string, field: string): AegisLogError {
-  return new AegisLogError(ErrorCode.NoteInvalid, message, { field });
+  return new AegisLogError('ERR_NOTE_INVALID', message, { field });
 }

@@ -3,7 +3,7 @@
  * trusted. Parsed strictly; every error is `ERR_POLICY_INVALID` with the line
  * number in the message and in `field` (`line 7`).
  */
-import { AegisLogError, ErrorCode, bytesEqual } from '../protocol/index.js';
+import { AegisLogError, bytesEqual } from '../protocol/index.js';
 import { NoteKeyType, parseVkey, type NoteVerifierKey } from './vkey.js';
 
 export interface PolicyLog extends NoteVerifierKey {
@@ -44,7 +44,7 @@ const LOG_TYPES: readonly number[] = [NoteKeyType.Ed25519, NoteKeyType.EcdsaP256
 const WITNESS_TYPES: readonly number[] = [NoteKeyType.CosignatureV1, NoteKeyType.MlDsa44];
 
 export function parsePolicy(text: string): Policy {
-  if (typeof text !== 'string') throw new AegisLogError(ErrorCode.PolicyInvalid, 'policy must be a string', { field: 'policy' });
+  if (typeof text !== 'string') throw new AegisLogError('ERR_POLICY_INVALID', 'policy must be a string', { field: 'policy' });
   const logs: PolicyLog[] = [];
   const witnesses: PolicyWitness[] = [];
   const groups: PolicyGroup[] = [];
@@ -58,7 +58,7 @@ export function parsePolicy(text: string): Policy {
   lines.forEach((line, i) => {
     const n = i + 1;
     const fail = (why: string): never => {
-      throw new AegisLogError(ErrorCode.PolicyInvalid, `policy line ${n}: ${why}`, { field: `line ${n}` });
+      throw new AegisLogError('ERR_POLICY_INVALID', `policy line ${n}: ${why}`, { field: `line ${n}` });
     };
     if (line.length > POLICY_LIMITS.lineLength) fail(`longer than ${POLICY_LIMITS.lineLength} characters`);
     checkChars(line, fail);
@@ -123,7 +123,7 @@ export function parsePolicy(text: string): Policy {
         fail(`unknown keyword "${keyword}"`);
     }
   });
-  if (!quorum) throw new AegisLogError(ErrorCode.PolicyInvalid, 'policy has no quorum line', { field: 'quorum' });
+  if (!quorum) throw new AegisLogError('ERR_POLICY_INVALID', 'policy has no quorum line', { field: 'quorum' });
   return { logs, witnesses, groups, quorum };
 }
 

@@ -4,7 +4,7 @@
  * leaves to a log of n touches O(k/256 + log n) tiles and never reads the rest.
  * A tile that fills up is hashed into the level above (a partial tile never is).
  */
-import { AegisLogError, ErrorCode } from '../protocol/index.js';
+import { AegisLogError } from '../protocol/index.js';
 import { perfectRoot } from './tile-proofs.js';
 import { INNER_WIDTH, TILE_BYTES, TILE_WIDTH, hashesAtLevel, innerTileOf, partialTilesOf, type TileRef } from './tiles.js';
 
@@ -30,7 +30,7 @@ export interface AppendResult {
  * reads the edge and writes the result in one transaction.
  */
 export function appendLeafHashes(size: number, edge: readonly (Uint8Array | undefined)[], leafHashes: Uint8Array): AppendResult {
-  if (leafHashes.length % 32 !== 0) throw new AegisLogError(ErrorCode.HashLength, 'leaf hashes must be 32 bytes each', { field: 'leafHashes' });
+  if (leafHashes.length % 32 !== 0) throw new AegisLogError('ERR_HASH_LENGTH', 'leaf hashes must be 32 bytes each', { field: 'leafHashes' });
   const levels: { index: number; bytes: Uint8Array; width: number; changed: boolean }[] = [];
   const levelAt = (level: number) => {
     while (levels.length <= level) {
@@ -39,7 +39,7 @@ export function appendLeafHashes(size: number, edge: readonly (Uint8Array | unde
       const width = count % TILE_WIDTH;
       const given = edge[l] ?? new Uint8Array(0);
       if (given.length < 32 * width) {
-        throw new AegisLogError(ErrorCode.TileInvalid, `the level-${l} edge tile of a tree of ${size} must hold ${width} hashes, not ${given.length / 32}`);
+        throw new AegisLogError('ERR_TILE_INVALID', `the level-${l} edge tile of a tree of ${size} must hold ${width} hashes, not ${given.length / 32}`);
       }
       const bytes = new Uint8Array(TILE_BYTES);
       bytes.set(given.subarray(0, 32 * width));

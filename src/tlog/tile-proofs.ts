@@ -9,7 +9,7 @@
  * Each function first lists the tiles it needs, reads them all in one call to the
  * source, then hashes: a source may batch, cache or fetch them in parallel.
  */
-import { AegisLogError, ErrorCode } from '../protocol/index.js';
+import { AegisLogError } from '../protocol/index.js';
 import { bytesToWords, nodeWords, wordsToBytes } from './sha256-tree.js';
 import { INNER_WIDTH, TILE_HEIGHT, TILE_WIDTH, tileAt, tilePath, type TileRef } from './tiles.js';
 import { IN, treeWasm } from './wasm/engine.js';
@@ -61,7 +61,7 @@ export async function inclusionFromTiles(index: number, size: number, source: Ti
 export async function consistencyFromTiles(m: number, n: number, source: TileSource): Promise<Uint8Array[]> {
   checkCount(m, 'm');
   checkCount(n, 'n');
-  if (m > n) throw new AegisLogError(ErrorCode.ProofInvalid, `no consistency proof from ${m} to the smaller ${n}`, { field: 'm' });
+  if (m > n) throw new AegisLogError('ERR_PROOF_INVALID', `no consistency proof from ${m} to the smaller ${n}`, { field: 'm' });
   if (m === 0 || m === n) return [];
   return rangeRoots(n, consistencyRanges(m, n), source);
 }
@@ -139,7 +139,7 @@ async function subtreeHashes(size: number, subtrees: readonly Subtree[], source:
     const count = 2 ** (subtree.height - level * TILE_HEIGHT);
     const first = subtree.index * count;
     const tile = tileAt(size, level, first + count - 1);
-    if (!tile) throw new AegisLogError(ErrorCode.ProofInvalid, `a tree of ${size} has no subtree of height ${subtree.height} at ${subtree.index}`);
+    if (!tile) throw new AegisLogError('ERR_PROOF_INVALID', `a tree of ${size} has no subtree of height ${subtree.height} at ${subtree.index}`);
     tiles.set(tilePath(tile), tile);
     wanted.set(key(subtree), { subtree, tile, first: first - tile.index * TILE_WIDTH, count });
   }
@@ -150,7 +150,7 @@ async function subtreeHashes(size: number, subtrees: readonly Subtree[], source:
   for (const [id, { tile, first, count }] of wanted) {
     const data = byPath.get(tilePath(tile));
     if (!(data instanceof Uint8Array) || data.length < 32 * tile.width) {
-      throw new AegisLogError(ErrorCode.TileInvalid, `${tilePath(tile)} is missing or shorter than ${tile.width} hashes`);
+      throw new AegisLogError('ERR_TILE_INVALID', `${tilePath(tile)} is missing or shorter than ${tile.width} hashes`);
     }
     out.set(id, cachedRoot(data, tile.width, first, count));
   }
@@ -265,11 +265,11 @@ function splitPoint(n: number): number {
 }
 
 function checkCount(n: number, field: string): void {
-  if (!Number.isSafeInteger(n) || n < 0) throw new AegisLogError(ErrorCode.ProofInvalid, `${field} must be a non-negative safe integer`, { field });
+  if (!Number.isSafeInteger(n) || n < 0) throw new AegisLogError('ERR_PROOF_INVALID', `${field} must be a non-negative safe integer`, { field });
 }
 
 function checkIndex(index: number, size: number): void {
   checkCount(index, 'index');
   checkCount(size, 'size');
-  if (index >= size) throw new AegisLogError(ErrorCode.ProofInvalid, `leaf ${index} is outside a tree of ${size}`, { field: 'index' });
+  if (index >= size) throw new AegisLogError('ERR_PROOF_INVALID', `leaf ${index} is outside a tree of ${size}`, { field: 'index' });
 }

@@ -4,7 +4,7 @@
  * height 8·L (level 0: leaf hashes); `.p/<W>` names a partial tile of W hashes.
  * Entry bundles (`tile/entries/<N>`) follow level 0.
  */
-import { AegisLogError, ErrorCode } from '../protocol/index.js';
+import { AegisLogError } from '../protocol/index.js';
 
 export const TILE_HEIGHT = 8;
 export const TILE_WIDTH = 256;
@@ -112,7 +112,7 @@ export function parseTilePath(path: string): TileRef {
 }
 
 function badPath(path: string, why: string): AegisLogError {
-  return new AegisLogError(ErrorCode.TileInvalid, `tile path "${path.slice(0, 80)}" ${why}`, { field: 'path' });
+  return new AegisLogError('ERR_TILE_INVALID', `tile path "${path.slice(0, 80)}" ${why}`, { field: 'path' });
 }
 
 /** Whether a tree of `size` has this tile (a full tile, or the partial one at exactly this width). */

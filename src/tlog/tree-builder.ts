@@ -1,4 +1,4 @@
-import { AegisLogError, ErrorCode, sha256 } from '../protocol/index.js';
+import { AegisLogError, sha256 } from '../protocol/index.js';
 import { bytesToWords, leafWords, nodeWords, wordsToBytes } from './sha256-tree.js';
 import { WasmTreeBuilder } from './wasm/builder.js';
 import { treeWasm } from './wasm/engine.js';
@@ -29,15 +29,15 @@ export function createTreeBuilder(start?: TreeStart): TreeBuilder {
 
 /** A frontier has one 32-byte hash per set bit of the size (at most 53 for a safe integer). */
 export function checkStart({ size, frontier }: TreeStart): void {
-  if (!Number.isSafeInteger(size) || size < 0) throw new AegisLogError(ErrorCode.ProofInvalid, 'size must be a non-negative safe integer', { field: 'size' });
-  if (!Array.isArray(frontier)) throw new AegisLogError(ErrorCode.ProofInvalid, 'frontier must be an array of hashes', { field: 'frontier' });
+  if (!Number.isSafeInteger(size) || size < 0) throw new AegisLogError('ERR_PROOF_INVALID', 'size must be a non-negative safe integer', { field: 'size' });
+  if (!Array.isArray(frontier)) throw new AegisLogError('ERR_PROOF_INVALID', 'frontier must be an array of hashes', { field: 'frontier' });
   const expected = popCount(size);
   if (frontier.length !== expected) {
-    throw new AegisLogError(ErrorCode.ProofInvalid, `a tree of ${size} has a frontier of ${expected} hashes, not ${frontier.length}`, { field: 'frontier' });
+    throw new AegisLogError('ERR_PROOF_INVALID', `a tree of ${size} has a frontier of ${expected} hashes, not ${frontier.length}`, { field: 'frontier' });
   }
   frontier.forEach((hash, i) => {
     if (!(hash instanceof Uint8Array) || hash.length !== 32) {
-      throw new AegisLogError(ErrorCode.HashLength, `frontier[${i}] must be a 32-byte hash`, { field: `frontier[${i}]` });
+      throw new AegisLogError('ERR_HASH_LENGTH', `frontier[${i}] must be a 32-byte hash`, { field: `frontier[${i}]` });
     }
   });
 }

@@ -4,7 +4,7 @@
  * match the key is refused, so that a vkey names exactly one (name, ID, key).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { AegisLogError, ErrorCode, b64Encode, bytesEqual } from '../protocol/index.js';
+import { AegisLogError, b64Encode, bytesEqual } from '../protocol/index.js';
 import { b64DecodeStrict } from './base64.js';
 import { isKeyName } from './note.js';
 
@@ -78,7 +78,7 @@ export function parseVkey(text: string): NoteVerifierKey {
   const hex = text.slice(first + 1, second);
   if (!isKeyName(name)) throw bad(`vkey has an invalid key name ${JSON.stringify(name)}`);
   if (!/^[0-9a-f]{8}$/.test(hex)) throw bad(`vkey key ID ${JSON.stringify(hex)} is not 8 lowercase hex digits`);
-  const bytes = b64DecodeStrict(text.slice(second + 1), 'vkey', ErrorCode.VkeyInvalid);
+  const bytes = b64DecodeStrict(text.slice(second + 1), 'vkey', 'ERR_VKEY_INVALID');
   if (bytes.length < 2) throw bad('vkey has no key material');
   const type = bytes[0]!;
   if (!isNoteKeyType(type)) throw bad(`vkey type 0x${type.toString(16).padStart(2, '0')} is not one of 0x01, 0x02, 0x04, 0x06`);
@@ -135,5 +135,5 @@ function checkKey(type: NoteKeyType, key: Uint8Array): void {
 }
 
 function bad(message: string): AegisLogError {
-  return new AegisLogError(ErrorCode.VkeyInvalid, message, { field: 'vkey' });
+  return new AegisLogError('ERR_VKEY_INVALID', message, { field: 'vkey' });
 }

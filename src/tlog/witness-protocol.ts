@@ -4,7 +4,7 @@
  * consistency proof, a blank line, the signed checkpoint) and the 409 answer
  * (`text/x.tlog.size`: the latest cosigned size and a newline).
  */
-import { AegisLogError, ErrorCode, b64Encode } from '../protocol/index.js';
+import { AegisLogError, b64Encode } from '../protocol/index.js';
 import { b64DecodeStrict } from './base64.js';
 import { parseSize } from './checkpoint.js';
 
@@ -39,7 +39,7 @@ export function parseAddCheckpoint(body: string): AddCheckpointRequest {
     const field = `proof line ${i + 1}`;
     if (!/^[A-Za-z0-9+/]{43}=$/.test(line)) throw bad(`${field} is not the base64 of a 32-byte hash`);
     try {
-      return b64DecodeStrict(line, field, ErrorCode.WitnessRequest);
+      return b64DecodeStrict(line, field, 'ERR_WITNESS_REQUEST');
     } catch (error) {
       throw bad((error as Error).message);
     }
@@ -66,5 +66,5 @@ export function parseTlogSize(body: string): number {
 }
 
 function bad(message: string): AegisLogError {
-  return new AegisLogError(ErrorCode.WitnessRequest, message, { field: 'body' });
+  return new AegisLogError('ERR_WITNESS_REQUEST', message, { field: 'body' });
 }

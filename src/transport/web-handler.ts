@@ -1,4 +1,4 @@
-import { AegisLogError, ErrorCode, pathOf } from '../protocol/index.js';
+import { AegisLogError, pathOf } from '../protocol/index.js';
 import type { JsonPath } from '../protocol/index.js';
 import { DEFAULT_JSON_LIMITS, JsonScanner, pathsAt } from './json-guard.js';
 import type { JsonLimits } from './json-guard.js';
@@ -133,7 +133,7 @@ export async function readJsonBody(
   try {
     bytes = await readBody(request, limit, (chunk) => {
       const refusal = scanner.push(chunk);
-      if (refusal?.kind === 'depth') throw new HttpError(400, ErrorCode.TooDeep, `the body nests deeper than ${refusal.limit} levels`);
+      if (refusal?.kind === 'depth') throw new HttpError(400, 'ERR_TOO_DEEP', `the body nests deeper than ${refusal.limit} levels`);
       if (refusal) throw tooLarge(`the body holds more than ${refusal.limit} JSON values; split it`);
     });
   } finally {
@@ -169,7 +169,7 @@ export async function readJson(request: Request, limit: number, limits?: JsonLim
 /** 400 `ERR_JCS_INVALID` naming a number that a double cannot hold. */
 export function badNumberError(field: string, text: string): AegisLogError {
   const shown = text.length > 40 ? `${text.slice(0, 37)}...` : text;
-  return new AegisLogError(ErrorCode.JcsInvalid, `${field} is ${shown}, which a double cannot hold (it would be stored as ${Number(text)}); send it as a string`, { field });
+  return new AegisLogError('ERR_JCS_INVALID', `${field} is ${shown}, which a double cannot hold (it would be stored as ${Number(text)}); send it as a string`, { field });
 }
 
 function numberAt(bytes: Uint8Array, offset: number): string {

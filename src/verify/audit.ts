@@ -4,7 +4,7 @@
  * hash and its sort key are kept; when the export comes in leaf order (as
  * `GET /export` sends it) the tree is built while reading and nothing is sorted.
  */
-import { AegisLogError, ErrorCode, b64uEncode, bytesEqual, canonicalBytes, receiptStatementOf, type Receipt } from '../protocol/index.js';
+import { AegisLogError, b64uEncode, bytesEqual, canonicalBytes, receiptStatementOf, type Receipt } from '../protocol/index.js';
 import { Clock } from './clock.js';
 import type { Backend } from './ecdsa.js';
 import { failed, passed, type Check } from './check.js';
@@ -88,10 +88,10 @@ function resolveTarget(target: AuditTarget): { head: ReadHead; proof?: BundlePar
     }
     if (t && typeof t === 'object' && 'root_b64url' in t && !('log_id' in t)) return { head: readTenantHead(t) };
   } catch (error) {
-    throw new AegisLogError(ErrorCode.BundleInvalid, `cannot audit against this tenant head: ${reasonOf(error)}`, { field: 'tenant_head' });
+    throw new AegisLogError('ERR_BUNDLE_INVALID', `cannot audit against this tenant head: ${reasonOf(error)}`, { field: 'tenant_head' });
   }
   throw new AegisLogError(
-    ErrorCode.BundleInvalid,
+    'ERR_BUNDLE_INVALID',
     'audit against a tenant head, or a sealed bundle of the tenant and period (it carries the head and its proof in the checkpoint)',
     { field: 'tenant_head' },
   );

@@ -5,7 +5,7 @@
  * High-S signatures are valid: KMS does not normalise `s`.
  */
 import { p256 } from '@noble/curves/nist.js';
-import { AegisLogError, ErrorCode, b64uDecode, checkRawSignature, derToRaw, sha256 } from '../protocol/index.js';
+import { AegisLogError, b64uDecode, checkRawSignature, derToRaw, sha256 } from '../protocol/index.js';
 import { flattenKeys, type KeyInput, type VerifyKey } from './keys.js';
 
 /** `webcrypto` falls back to noble where `crypto.subtle` is missing; `noble` forces the pure-JS path (tests, audits of the fallback). */
@@ -39,20 +39,20 @@ export async function verifySignature(input: VerifySignatureInput): Promise<bool
 export async function signatureFailure(input: VerifySignatureInput): Promise<string | undefined> {
   const key = selectKey(flattenKeys(input.key), input.kid);
   if (!key) {
-    throw new AegisLogError(ErrorCode.KeyInvalid, input.kid === undefined ? 'several keys and no kid to choose one' : `no key with kid "${input.kid}"`, { field: 'kid' });
+    throw new AegisLogError('ERR_KEY_INVALID', input.kid === undefined ? 'several keys and no kid to choose one' : `no key with kid "${input.kid}"`, { field: 'kid' });
   }
   if (!(key.point instanceof Uint8Array) || key.point.length !== 65) {
-    throw new AegisLogError(ErrorCode.KeyInvalid, 'key must come from importPublicKey', { field: 'key' });
+    throw new AegisLogError('ERR_KEY_INVALID', 'key must come from importPublicKey', { field: 'key' });
   }
   const { message, digest } = input;
   if ((message === undefined) === (digest === undefined)) {
-    throw new AegisLogError(ErrorCode.SignatureFormat, 'give exactly one of message and digest', { field: 'message' });
+    throw new AegisLogError('ERR_SIGNATURE_FORMAT', 'give exactly one of message and digest', { field: 'message' });
   }
   if (message !== undefined && !(message instanceof Uint8Array)) {
-    throw new AegisLogError(ErrorCode.SignatureFormat, 'message must be a Uint8Array', { field: 'message' });
+    throw new AegisLogError('ERR_SIGNATURE_FORMAT', 'message must be a Uint8Array', { field: 'message' });
   }
   if (digest !== undefined && !(digest instanceof Uint8Array && digest.length === 32)) {
-    throw new AegisLogError(ErrorCode.HashLength, 'digest must be a 32-byte SHA-256', { field: 'digest' });
+    throw new AegisLogError('ERR_HASH_LENGTH', 'digest must be a 32-byte SHA-256', { field: 'digest' });
   }
   let raw: Uint8Array;
   try {
@@ -78,9 +78,9 @@ export function selectKey(keys: readonly VerifyKey[], kid: string | undefined): 
 
 function decodeSignature(signature: Uint8Array | string, format: 'der' | 'raw'): Uint8Array {
   const bytes = typeof signature === 'string' ? b64uDecode(signature, 'signature') : signature;
-  if (!(bytes instanceof Uint8Array)) throw new AegisLogError(ErrorCode.SignatureFormat, 'signature must be bytes or base64url text');
+  if (!(bytes instanceof Uint8Array)) throw new AegisLogError('ERR_SIGNATURE_FORMAT', 'signature must be bytes or base64url text');
   if (format === 'der') return derToRaw(bytes);
-  if (format !== 'raw') throw new AegisLogError(ErrorCode.SignatureFormat, `unknown signature format "${String(format)}"`);
+  if (format !== 'raw') throw new AegisLogError('ERR_SIGNATURE_FORMAT', `unknown signature format "${String(format)}"`);
   checkRawSignature(bytes);
   return bytes;
 }

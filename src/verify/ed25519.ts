@@ -8,7 +8,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToNumberLE } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { AegisLogError, ErrorCode, bytesEqual } from '../protocol/index.js';
+import { AegisLogError, bytesEqual } from '../protocol/index.js';
 import type { Backend } from './ecdsa.js';
 
 type Point = ReturnType<typeof ed25519.Point.fromBytes>;
@@ -49,7 +49,7 @@ export function ed25519PublicKey(bytes: Uint8Array): Ed25519PublicKey {
   try {
     point = ed25519.Point.fromBytes(bytes, false); // zip215 off: refuses non-canonical encodings
   } catch (cause) {
-    throw new AegisLogError(ErrorCode.VkeyInvalid, 'the Ed25519 public key is not a canonically encoded curve point', { field: 'vkey', cause });
+    throw new AegisLogError('ERR_VKEY_INVALID', 'the Ed25519 public key is not a canonically encoded curve point', { field: 'vkey', cause });
   }
   if (point.isSmallOrder()) throw badKey('the Ed25519 public key is a point of small order');
   const copy = bytes.slice();
@@ -87,7 +87,7 @@ export interface Ed25519Signer {
 
 export function ed25519Signer(seed: Uint8Array, backend?: Backend): Ed25519Signer {
   if (!(seed instanceof Uint8Array) || seed.length !== 32) {
-    throw new AegisLogError(ErrorCode.KeyInvalid, 'an Ed25519 private key (seed) is 32 bytes', { field: 'key' });
+    throw new AegisLogError('ERR_KEY_INVALID', 'an Ed25519 private key (seed) is 32 bytes', { field: 'key' });
   }
   const secret = seed.slice();
   const publicKey = ed25519.getPublicKey(secret);
@@ -128,5 +128,5 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 }
 
 function badKey(message: string): AegisLogError {
-  return new AegisLogError(ErrorCode.VkeyInvalid, message, { field: 'vkey' });
+  return new AegisLogError('ERR_VKEY_INVALID', message, { field: 'vkey' });
 }

@@ -68,7 +68,7 @@ export function flattenKeys(keys: KeyInput): VerifyKey[] {
 export function usableKeys(input: KeyInput): VerifyKey[] {
   const keys = flattenKeys(input ?? []);
   if (keys.length === 0 || keys.some((k) => !(k && typeof k.kid === 'string' && k.point instanceof Uint8Array))) {
-    throw new AegisLogError(ErrorCode.KeyInvalid, 'options.keys must be keys from importPublicKey (one or an array)', { field: 'keys' });
+    throw new AegisLogError('ERR_KEY_INVALID', 'options.keys must be keys from importPublicKey (one or an array)', { field: 'keys' });
   }
   return keys;
 }
@@ -84,7 +84,7 @@ async function importText(text: string, options: ImportKeyOptions): Promise<Veri
     try {
       parsed = JSON.parse(text);
     } catch (cause) {
-      throw new AegisLogError(ErrorCode.KeyInvalid, 'key text starts with "{" but is not JSON', { field: '$', cause });
+      throw new AegisLogError('ERR_KEY_INVALID', 'key text starts with "{" but is not JSON', { field: '$', cause });
     }
     return importPublicKey(parsed, options);
   }
@@ -156,7 +156,7 @@ async function fromPoint(point: Uint8Array, jwkKid: string | undefined, options:
   try {
     p256.Point.fromBytes(point).assertValidity();
   } catch (cause) {
-    throw new AegisLogError(ErrorCode.KeyInvalid, 'the public key is not a point on P-256', { field: '$', cause });
+    throw new AegisLogError('ERR_KEY_INVALID', 'the public key is not a point on P-256', { field: '$', cause });
   }
   if (options.kid !== undefined && (typeof options.kid !== 'string' || options.kid === '')) {
     throw bad('options.kid must be a non-empty string', 'kid');
@@ -177,5 +177,5 @@ function isCryptoKey(value: unknown): value is CryptoKey {
 }
 
 function bad(message: string, field: string): AegisLogError {
-  return new AegisLogError(ErrorCode.KeyInvalid, message, { field });
+  return new AegisLogError('ERR_KEY_INVALID', message, { field });
 }

@@ -5,7 +5,7 @@
  * `PRIVATE+KEY+<name>+<hex key ID>+base64(type ‖ seed)`, which `note.NewSigner`
  * (type 0x01) and transparency-dev/formats (0x01, 0x04, 0x06) read too.
  */
-import { AegisLogError, ErrorCode, b64Encode, b64uDecode, derToRaw } from '../protocol/index.js';
+import { AegisLogError, b64Encode, b64uDecode, derToRaw } from '../protocol/index.js';
 import { b64DecodeStrict } from '../tlog/base64.js';
 import { parseCheckpoint } from '../tlog/checkpoint.js';
 import { cosignatureV1Message, formatTimestampedSignature, subtreeV1Message } from '../tlog/cosignature.js';
@@ -91,7 +91,7 @@ export async function parseNoteSigningKey(skey: string, options: SigningKeyOptio
   const body = rest.slice(second + 1); // base64 may itself hold "+"
   if (!isKeyName(name)) throw badSkey(`signer key has an invalid name ${JSON.stringify(name)}`);
   if (!/^[0-9a-f]{8}$/.test(hex)) throw badSkey('signer key ID is not 8 lowercase hex digits');
-  const bytes = b64DecodeStrict(body, 'skey', ErrorCode.VkeyInvalid);
+  const bytes = b64DecodeStrict(body, 'skey', 'ERR_VKEY_INVALID');
   const type = bytes[0];
   const seed = bytes.slice(1);
   if (type !== NoteKeyType.Ed25519 && type !== NoteKeyType.CosignatureV1 && type !== NoteKeyType.MlDsa44) {
@@ -167,14 +167,14 @@ export async function cosigner(key: string | NoteSigningKey, options: CosignerOp
 
 function stamp(now: () => number): number {
   const t = now();
-  if (!Number.isSafeInteger(t) || t <= 0) throw new AegisLogError(ErrorCode.Config, `cosignature timestamp ${t} must be a positive integer (tlog-witness forbids 0)`, { field: 'now' });
+  if (!Number.isSafeInteger(t) || t <= 0) throw new AegisLogError('ERR_CONFIG', `cosignature timestamp ${t} must be a positive integer (tlog-witness forbids 0)`, { field: 'now' });
   return t;
 }
 
 function keyError(message: string): AegisLogError {
-  return new AegisLogError(ErrorCode.KeyInvalid, message, { field: 'signer' });
+  return new AegisLogError('ERR_KEY_INVALID', message, { field: 'signer' });
 }
 
 function badSkey(message: string): AegisLogError {
-  return new AegisLogError(ErrorCode.VkeyInvalid, message, { field: 'skey' });
+  return new AegisLogError('ERR_VKEY_INVALID', message, { field: 'skey' });
 }

@@ -4,7 +4,7 @@
  * signatures by unknown keys are ignored; a known key's signature is always
  * verified, and one that fails fails its check (and names the key).
  */
-import { AegisLogError, ErrorCode, bytesEqual } from '../protocol/index.js';
+import { AegisLogError, bytesEqual } from '../protocol/index.js';
 import { parseCheckpoint, type CheckpointBody } from '../tlog/checkpoint.js';
 import { cosignatureV1Message, parseTimestampedSignature, subtreeV1Message } from '../tlog/cosignature.js';
 import { parseNote, type Note, type NoteSignature } from '../tlog/note.js';
@@ -100,7 +100,7 @@ async function verify(note: string | { parsed: Note; checkpoint: CheckpointBody 
   const keys = await prepareAll(policy);
   const nowSeconds = toSeconds(options.now);
   const skew = options.maxFutureSkew ?? DEFAULT_MAX_FUTURE_SKEW;
-  if (!Number.isFinite(skew) || skew < 0) throw new AegisLogError(ErrorCode.Config, 'maxFutureSkew must be a number of seconds ≥ 0', { field: 'maxFutureSkew' });
+  if (!Number.isFinite(skew) || skew < 0) throw new AegisLogError('ERR_CONFIG', 'maxFutureSkew must be a number of seconds ≥ 0', { field: 'maxFutureSkew' });
   const quorum = describeQuorum(policy.quorum);
   const verdict = (log: NoteCheck, witnesses: NoteCheck, rest: Partial<NoteVerdict> = {}): NoteVerdict => ({
     valid: log.status === 'passed' && witnesses.status !== 'failed',
@@ -185,7 +185,7 @@ async function verify(note: string | { parsed: Note; checkpoint: CheckpointBody 
  */
 export function policyFromKeys(keys: KeyInput, origin: string): Policy {
   const logs = flattenKeys(keys).map((k: VerifyKey) => verifierKey(origin, NoteKeyType.EcdsaP256, p256Spki(k.point)));
-  if (logs.length === 0) throw new AegisLogError(ErrorCode.KeyInvalid, 'policyFromKeys needs at least one key', { field: 'keys' });
+  if (logs.length === 0) throw new AegisLogError('ERR_KEY_INVALID', 'policyFromKeys needs at least one key', { field: 'keys' });
   return { logs, witnesses: [], groups: [], quorum: { kind: 'none' } };
 }
 
@@ -198,7 +198,7 @@ function isPolicy(trust: Policy | NoteTrust): trust is Policy {
 
 function policyOfTrust(trust: NoteTrust): Policy {
   if (typeof trust !== 'object' || trust === null || !Array.isArray(trust.logs)) {
-    throw new AegisLogError(ErrorCode.Config, 'trust must be a policy (parsePolicy) or { logs, witnesses?, quorum? }', { field: 'trust' });
+    throw new AegisLogError('ERR_CONFIG', 'trust must be a policy (parsePolicy) or { logs, witnesses?, quorum? }', { field: 'trust' });
   }
   const vkey = (k: string | NoteVerifierKey) => (typeof k === 'string' ? parseVkey(k) : k);
   const logs = trust.logs.map(vkey);
@@ -212,7 +212,7 @@ function policyOfTrust(trust: NoteTrust): Policy {
   } else {
     const threshold = q === 'all' ? names.length : q === 'any' ? 1 : q;
     if (!Number.isInteger(threshold) || threshold < 1 || threshold > names.length) {
-      throw new AegisLogError(ErrorCode.Config, `quorum ${String(q)} does not fit ${names.length} witnesses`, { field: 'quorum' });
+      throw new AegisLogError('ERR_CONFIG', `quorum ${String(q)} does not fit ${names.length} witnesses`, { field: 'quorum' });
     }
     quorum = { kind: 'group', name: 'witnesses', threshold, members: names.map((name) => ({ kind: 'witness', name })) };
   }
@@ -243,7 +243,7 @@ async function prepareAll(policy: Policy): Promise<{ logs: Prepared[]; witnesses
 /** Checks the key once (a point on its curve) and keeps what verifying needs; `ERR_VKEY_INVALID` when it is not usable. */
 async function prepare(vkey: NoteVerifierKey): Promise<Prepared> {
   const text = typeof vkey === 'object' && vkey !== null ? vkey.text : undefined;
-  if (typeof text !== 'string') throw new AegisLogError(ErrorCode.VkeyInvalid, 'a key must come from parseVkey', { field: 'vkey' });
+  if (typeof text !== 'string') throw new AegisLogError('ERR_VKEY_INVALID', 'a key must come from parseVkey', { field: 'vkey' });
   let entry = cache.get(text);
   if (!entry) {
     entry = prepareText(text);
@@ -255,7 +255,7 @@ async function prepare(vkey: NoteVerifierKey): Promise<Prepared> {
   // The text decides; a hand-made key whose fields say otherwise is refused rather than half-trusted.
   const k = prepared.vkey;
   if (k.keyId !== vkey.keyId || k.type !== vkey.type || k.name !== vkey.name || !bytesEqual(k.key, vkey.key)) {
-    throw new AegisLogError(ErrorCode.VkeyInvalid, `key ${String(vkey.name)} does not match its vkey text`, { field: 'vkey' });
+    throw new AegisLogError('ERR_VKEY_INVALID', `key ${String(vkey.name)} does not match its vkey text`, { field: 'vkey' });
   }
   return prepared;
 }
@@ -267,10 +267,10 @@ async function prepareText(text: string): Promise<Prepared> {
     try {
       return { vkey, ecdsa: (await importPublicKey(vkey.key)) as VerifyKey };
     } catch (cause) {
-      throw new AegisLogError(ErrorCode.VkeyInvalid, `ECDSA note key ${vkey.name}: ${(cause as Error).message}`, { field: 'vkey', cause });
+      throw new AegisLogError('ERR_VKEY_INVALID', `ECDSA note key ${vkey.name}: ${(cause as Error).message}`, { field: 'vkey', cause });
     }
   }
-  if (vkey.key.length !== ML_DSA_44_PUBLIC_KEY_LENGTH) throw new AegisLogError(ErrorCode.VkeyInvalid, 'an ML-DSA-44 key is 1312 bytes', { field: 'vkey' });
+  if (vkey.key.length !== ML_DSA_44_PUBLIC_KEY_LENGTH) throw new AegisLogError('ERR_VKEY_INVALID', 'an ML-DSA-44 key is 1312 bytes', { field: 'vkey' });
   return { vkey };
 }
 
@@ -359,6 +359,6 @@ function signerOf(vkey: NoteVerifierKey): VerifiedSigner {
 function toSeconds(now: number | Date | undefined): number {
   if (now === undefined) return Math.floor(Date.now() / 1000);
   const s = now instanceof Date ? Math.floor(now.getTime() / 1000) : now;
-  if (!Number.isFinite(s)) throw new AegisLogError(ErrorCode.Config, 'now must be POSIX seconds or a Date', { field: 'now' });
+  if (!Number.isFinite(s)) throw new AegisLogError('ERR_CONFIG', 'now must be POSIX seconds or a Date', { field: 'now' });
   return s;
 }

@@ -6,7 +6,7 @@
  * it once the full tile exists) is read from the full one. Nothing fetched is
  * trusted: every proof read from tiles is verified against a signed root.
  */
-import { AegisLogError, ErrorCode } from '../protocol/index.js';
+import { AegisLogError } from '../protocol/index.js';
 import type { TileSource } from '../tlog/tile-proofs.js';
 import { TILE_BYTES, TILE_WIDTH, tilePath, type TileRef } from '../tlog/tiles.js';
 
@@ -40,13 +40,13 @@ export function fetchTileSource(prefix: string | URL, options: FetchTileSourceOp
     try {
       response = await get(url, { headers: options.headers ?? {} });
     } catch (cause) {
-      throw new AegisLogError(ErrorCode.Network, `cannot fetch ${url}: ${(cause as Error).message}`, { cause });
+      throw new AegisLogError('ERR_NETWORK', `cannot fetch ${url}: ${(cause as Error).message}`, { cause });
     }
     if (response.status === 404 && missingOk && tile.width < TILE_WIDTH) return undefined;
-    if (!response.ok) throw new AegisLogError(ErrorCode.TileInvalid, `${url} answered ${response.status}`, { field: 'tile' });
+    if (!response.ok) throw new AegisLogError('ERR_TILE_INVALID', `${url} answered ${response.status}`, { field: 'tile' });
     const bytes = new Uint8Array(await response.arrayBuffer());
     const expected = tile.width === TILE_WIDTH ? TILE_BYTES : 32 * tile.width;
-    if (bytes.length !== expected) throw new AegisLogError(ErrorCode.TileInvalid, `${url} has ${bytes.length} bytes, not ${expected}`, { field: 'tile' });
+    if (bytes.length !== expected) throw new AegisLogError('ERR_TILE_INVALID', `${url} has ${bytes.length} bytes, not ${expected}`, { field: 'tile' });
     return bytes;
   };
 

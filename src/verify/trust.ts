@@ -6,7 +6,7 @@
  * keys, whatever their `key_id` names (a KMS ARN cannot be derived from a key).
  * Mistakes here are the caller's, so they throw; nothing in evidence makes them.
  */
-import { AegisLogError, ErrorCode } from '../protocol/index.js';
+import { AegisLogError } from '../protocol/index.js';
 import { parsePolicy, type Policy } from '../tlog/policy.js';
 import { NoteKeyType, type NoteVerifierKey } from '../tlog/vkey.js';
 import { passed, type Check } from './check.js';
@@ -36,7 +36,7 @@ export function resolveTrust(options: TrustOptions): Trust {
   const keys = options.keys === undefined ? [] : usableKeys(options.keys);
   const policy = options.policy === undefined ? undefined : usablePolicy(options.policy);
   if (keys.length === 0 && !policy) {
-    throw new AegisLogError(ErrorCode.KeyInvalid, 'give options.keys (pinned keys from importPublicKey) or options.policy (a tlog-policy)', { field: 'keys' });
+    throw new AegisLogError('ERR_KEY_INVALID', 'give options.keys (pinned keys from importPublicKey) or options.policy (a tlog-policy)', { field: 'keys' });
   }
   const now = options.now instanceof Date || options.now === undefined ? options.now : new Date(options.now);
   return { keys, policy, backend: options.backend, now };
@@ -56,7 +56,7 @@ function usablePolicy(policy: Policy | string): Policy {
     return p;
   }
   if (typeof policy !== 'object' || policy === null || !Array.isArray(policy.logs) || !Array.isArray(policy.witnesses) || typeof policy.quorum !== 'object') {
-    throw new AegisLogError(ErrorCode.Config, 'options.policy must be tlog-policy text or what parsePolicy returns', { field: 'policy' });
+    throw new AegisLogError('ERR_CONFIG', 'options.policy must be tlog-policy text or what parsePolicy returns', { field: 'policy' });
   }
   return policy;
 }

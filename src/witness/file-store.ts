@@ -7,7 +7,7 @@
  */
 import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AegisLogError, ErrorCode, b64Decode, b64Encode } from '../protocol/index.js';
+import { AegisLogError, b64Decode, b64Encode } from '../protocol/index.js';
 import { MAX_REFUSALS_PER_ORIGIN, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
 
 type LatestWire = Record<string, { size: number; root: string; note: string; time: number }>;
@@ -70,7 +70,7 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
     },
     update(origin, decide) {
       const run = queue.then(async () => {
-        if (closed) throw new AegisLogError(ErrorCode.Closed, 'the witness store is closed');
+        if (closed) throw new AegisLogError('ERR_CLOSED', 'the witness store is closed');
         const decision = decide(latest.get(origin));
         if (decision.write) {
           const before = latest.get(origin);
@@ -116,11 +116,11 @@ async function takeLock(path: string): Promise<void> {
     }
     const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
     if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || alive(pid))) {
-      throw new AegisLogError(ErrorCode.Config, `${path} is held by process ${pid}: one witness per data folder`, { field: 'data' });
+      throw new AegisLogError('ERR_CONFIG', `${path} is held by process ${pid}: one witness per data folder`, { field: 'data' });
     }
     await rm(path, { force: true });
   }
-  throw new AegisLogError(ErrorCode.Config, `cannot take ${path}`, { field: 'data' });
+  throw new AegisLogError('ERR_CONFIG', `cannot take ${path}`, { field: 'data' });
 }
 
 function alive(pid: number): boolean {
@@ -144,5 +144,5 @@ async function syncDir(dir: string): Promise<void> {
 }
 
 function corrupt(path: string, cause: unknown): AegisLogError {
-  return new AegisLogError(ErrorCode.Config, `${path} cannot be read: ${(cause as Error).message}`, { field: 'data', cause });
+  return new AegisLogError('ERR_CONFIG', `${path} cannot be read: ${(cause as Error).message}`, { field: 'data', cause });
 }

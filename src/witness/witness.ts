@@ -4,7 +4,7 @@
  * refusals that may prove a fork. Runtime-neutral: the state lives in a
  * `WitnessStore`, the keys in cosigners (verify/note-signers.ts).
  */
-import { AegisLogError, ErrorCode, bytesEqual, hexEncode, sha256 } from '../protocol/index.js';
+import { AegisLogError, bytesEqual, hexEncode, sha256 } from '../protocol/index.js';
 import { EMPTY_TREE_ROOT, parseCheckpoint, type CheckpointBody } from '../tlog/checkpoint.js';
 import { verifyConsistency } from '../tlog/merkle.js';
 import { formatNote, parseNote, signatureLine, type Note, type NoteSignature } from '../tlog/note.js';
@@ -58,10 +58,10 @@ type Judgement = { ok: true } | { ok: false; result: AddCheckpointResult; kind?:
 export function createWitness(options: WitnessOptions): Witness {
   const cosigners = [...options.cosigners];
   if (!cosigners.some((c) => c.type === NoteKeyType.CosignatureV1)) {
-    throw new AegisLogError(ErrorCode.Config, 'a witness needs an Ed25519 cosigner (type 0x04)', { field: 'cosigners' });
+    throw new AegisLogError('ERR_CONFIG', 'a witness needs an Ed25519 cosigner (type 0x04)', { field: 'cosigners' });
   }
   const bad = cosigners.find((c) => c.type !== NoteKeyType.CosignatureV1 && c.type !== NoteKeyType.MlDsa44);
-  if (bad) throw new AegisLogError(ErrorCode.Config, `cosigner ${bad.name} is of type 0x0${bad.type}, not a cosignature type`, { field: 'cosigners' });
+  if (bad) throw new AegisLogError('ERR_CONFIG', `cosigner ${bad.name} is of type 0x0${bad.type}, not a cosignature type`, { field: 'cosigners' });
   const logs = logsByOrigin(options.logs);
   const byHash = new Map([...logs.values()].map((l) => [hexEncode(sha256(new TextEncoder().encode(l.origin))), l]));
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
@@ -184,7 +184,7 @@ function logsByOrigin(input: WitnessOptions['logs']): Map<string, LogEntry> {
   } else {
     keys = (input as Policy).logs;
   }
-  if (keys.length === 0) throw new AegisLogError(ErrorCode.Config, 'a witness needs at least one log key', { field: 'logs' });
+  if (keys.length === 0) throw new AegisLogError('ERR_CONFIG', 'a witness needs at least one log key', { field: 'logs' });
   const map = new Map<string, LogEntry>();
   for (const key of keys) {
     const entry = map.get(key.name) ?? { origin: key.name, policy: { logs: [], witnesses: [], groups: [], quorum: { kind: 'none' } } };
