@@ -40,6 +40,12 @@ describe('ErrorCode', () => {
     }
     expect([...thrown].filter((code) => !Object.values<string>(ErrorCode).includes(code))).toEqual([]);
   });
+
+  it('is for callers: the sources write codes as literals (a recording page would load the table through the lazy verifier)', () => {
+    const uses = sources(join(ROOT, 'src')).flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/\bErrorCode\.[A-Z]\w*/g)].map(([use]) => `${file.slice(ROOT.length + 1)}: ${use}`));
+    expect(uses).toEqual([]);
+  });
 });
 
 describe('wire codes', () => {
