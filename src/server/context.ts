@@ -2,9 +2,10 @@ import type { Answer } from './answer.js';
 import type { EcPublicJwk, EvidenceBundle } from '../protocol/index.js';
 import type { KeyRing } from './auth.js';
 import type { Sealer } from './sealer.js';
+import type { LruCache } from './lru-cache.js';
 import type { TileCache } from './tile-source.js';
 import type { WitnessStatus } from './witness-client.js';
-import type { Signer, Store, StoredCheckpoint } from './types.js';
+import type { Signer, Store, StoredCheckpoint, StoredHead } from './types.js';
 
 /** Body, batch and per-key limits. The client relies on 413 meaning "split the batch", and on 429's Retry-After. */
 export interface Limits {
@@ -57,6 +58,8 @@ export interface Context {
   origin: string;
   periodSeconds: number;
   tileCache: TileCache;
+  /** The last head found per tenant, for /evidence (sealed heads never change). */
+  headCache: LruCache<StoredHead>;
   /** Each configured witness: name, url, the size it last cosigned, its last error. */
   witnesses(): WitnessStatus[];
   now: (() => number) & { ignoredStep?(): number };

@@ -7,6 +7,7 @@ import { b64uEncode } from '../protocol/index.js';
 import type { EvidenceBundle, ProofWire } from '../protocol/index.js';
 import { inclusionFromTiles } from '../tlog/tile-proofs.js';
 import { receiptFor } from './ingest.js';
+import type { LruCache } from './lru-cache.js';
 import { storeTiles, type TileCache } from './tile-source.js';
 import { ROOT_LOG, type LogName, type Signer, type Store, type StoredHead, type StoredRecord } from './types.js';
 
@@ -16,13 +17,15 @@ export interface EvidenceDeps {
   unsaved: Map<string, string>;
   origin: string;
   tileCache: TileCache;
+  /** The last head found per tenant (see headCovering). */
+  headCache: LruCache<StoredHead>;
 }
 
 export async function evidenceOf(deps: EvidenceDeps, record: StoredRecord): Promise<EvidenceBundle> {
   const { store, origin } = deps;
   const receipt = await receiptFor(deps, record);
   const base = { v: 2 as const, origin, event: record.event, receipt, leaf_index: record.leafIndex };
-  const sealed = await headCovering(store, record.statement.tenant_id, record.leafIndex);
+  const sealed = await headCovering(deps, record.statement.tenant_id, record.leafIndex);
   const checkpoint = sealed && (await store.latestCheckpoint());
   if (!sealed || !checkpoint) return { ...base, status: 'pending' };
   const [inclusion, headInclusion] = await Promise.all([
@@ -41,22 +44,15 @@ export async function evidenceOf(deps: EvidenceDeps, record: StoredRecord): Prom
 }
 
 /**
- * The last head found per tenant, per store. A sealed head never changes, so a bundle for a leaf it covers
- * asks the store nothing: a query on the event loop per bundle for SQLite, a round trip for Postgres.
- * A leaf without a head is not remembered: a seal may cover it at any moment.
+ * The head covering `leafIndex`, from the last head found for the tenant when it covers the leaf. A sealed
+ * head never changes, so such a bundle asks the store nothing: a query on the event loop per bundle for
+ * SQLite, a round trip for Postgres. A leaf without a head is not remembered: a seal may cover it at any moment.
  */
-const lastHeads = new WeakMap<Store, Map<string, StoredHead>>();
-const MAX_TENANTS = 10_000;
-
-async function headCovering(store: Store, tenantId: string, leafIndex: number): Promise<StoredHead | undefined> {
-  let heads = lastHeads.get(store);
-  const kept = heads?.get(tenantId);
+async function headCovering({ store, headCache }: EvidenceDeps, tenantId: string, leafIndex: number): Promise<StoredHead | undefined> {
+  const kept = headCache.get(tenantId);
   if (kept && kept.head.prev_tree_size <= leafIndex && leafIndex < kept.head.tree_size) return kept;
   const found = await store.headCovering(tenantId, leafIndex);
-  if (found) {
-    if (!heads || heads.size >= MAX_TENANTS) lastHeads.set(store, (heads = new Map()));
-    heads.set(tenantId, found);
-  }
+  if (found) headCache.set(tenantId, found);
   return found;
 }
 

@@ -15,10 +15,11 @@ import { CORS_ROUTES, beacon, corsHeaders, crossOrigin, ingestBatch, ingestOne, 
 import { checkpoint, checkpoints, consistency, rootTile, tenantTile, vkeys } from './routes-log.js';
 import { evidence, exportPeriod, head, heads, verify } from './routes-read.js';
 import { createSealer } from './sealer.js';
+import { LruCache } from './lru-cache.js';
 import { TileCache, storeTiles } from './tile-source.js';
 import { createWitnessClient, type WitnessConfig } from './witness-client.js';
 import { verifyAnswerer } from './verify-answer.js';
-import { ROOT_LOG, type Signer, type Store, type StoredCheckpoint } from './types.js';
+import { ROOT_LOG, type Signer, type Store, type StoredCheckpoint, type StoredHead } from './types.js';
 
 export interface ServerOptions {
   signer: Signer;
@@ -170,6 +171,7 @@ export function createServer(options: ServerOptions): AegisServer {
     origin: options.origin,
     periodSeconds: period,
     tileCache,
+    headCache: new LruCache<StoredHead>(10_000),
     witnesses: () => witnessClient.status(),
     now,
     sha256: hash,

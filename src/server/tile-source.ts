@@ -6,6 +6,7 @@
 import type { TileWrite } from '../tlog/tile-append.js';
 import { withInnerNodes, type TileSource } from '../tlog/tile-proofs.js';
 import { TILE_WIDTH, innerTileOf, type TileRef } from '../tlog/tiles.js';
+import { LruCache } from './lru-cache.js';
 import type { LogName, Store } from './types.js';
 
 // A partial tile of a given width never changes either: its width is part of the key.
@@ -81,21 +82,8 @@ export function overlaySource(writes: readonly TileWrite[], base: TileSource): T
 }
 
 /** A least-recently-used cache of tiles (8 KiB at most each). */
-export class TileCache {
-  private readonly map = new Map<string, Uint8Array>();
-  constructor(private readonly capacity = 4096) {}
-
-  get(key: string): Uint8Array | undefined {
-    const hit = this.map.get(key);
-    if (hit) {
-      this.map.delete(key);
-      this.map.set(key, hit);
-    }
-    return hit;
-  }
-
-  set(key: string, tile: Uint8Array): void {
-    this.map.set(key, tile);
-    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
+export class TileCache extends LruCache<Uint8Array> {
+  constructor(capacity = 4096) {
+    super(capacity);
   }
 }
