@@ -4,7 +4,7 @@ import { EVENT_FIELDS, isPlainObject, invalid, validateEvent } from '../schema/i
 import type { ApiKeyConfig } from './auth.js';
 import { clientError, forbidden } from '../transport/web-handler.js';
 import { statementBytesOf } from './sequence.js';
-import type { NewEntry, SignatureWrite, Signer, Store, StoredRecord } from './types.js';
+import type { AppendOutcome, NewEntry, SignatureWrite, Signer, Store, StoredRecord } from './types.js';
 
 /** Why one event was refused: an HTTP status for the single route, an entry of `errors` in a batch. */
 export interface EventError {
@@ -61,8 +61,7 @@ export async function ingestEvents(deps: IngestDeps, events: readonly unknown[],
       const appended = await deps.store.append({ tenantId, entries: list.map((l) => l.entry), now: deps.now(), keyId: deps.signer.keyId, sha256: deps.sha256 });
       const first = appended.find((o) => o.stored);
       if (first?.stored) deps.logged(first.record.statement.received_at);
-      // One promise per signature, none per event besides: a batch is 500 events.
-      const signatures = await Promise.all(appended.map((outcome) => (outcome.stored ? signRecord(deps.signer, outcome.record) : undefined)));
+      const signatures = await signStored(deps.signer, appended);
       // In leaf order: a later copy in the same batch finds the very receipt just signed in `unsaved`.
       const answered = appended.map((outcome, i) => {
         const { index, entry } = list[i]!;
@@ -115,6 +114,16 @@ export async function receiptFor(deps: Pick<IngestDeps, 'store' | 'signer' | 'un
   const signature = await signRecord(deps.signer, record);
   await deps.store.putSignatures([{ tenantId: record.statement.tenant_id, eventId: record.statement.event_id, leafIndex: record.leafIndex, signature_b64url: signature }]);
   return receiptOf(record, signature);
+}
+
+/** The signatures of the records a commit stored, by position in `appended` (undefined for a duplicate). */
+async function signStored(signer: Signer, appended: readonly AppendOutcome[]): Promise<(string | undefined)[]> {
+  const stored = appended.flatMap((outcome) => (outcome.stored ? [statementBytesOf(outcome.record.statement)] : []));
+  // One call for the batch where the signer takes one; else one promise per signature, none per event besides.
+  const made = stored.length > 1 && signer.signMany ? await signer.signMany(stored) : await Promise.all(stored.map((m) => signer.sign(m)));
+  if (made.length !== stored.length) throw new Error(`the signer gave ${made.length} signatures for ${stored.length} receipts`);
+  let next = 0;
+  return appended.map((outcome) => (outcome.stored ? b64uEncode(made[next++]!) : undefined));
 }
 
 async function signRecord(signer: Signer, record: StoredRecord): Promise<string> {

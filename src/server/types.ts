@@ -11,6 +11,11 @@ export interface Signer {
   readonly keyId: string;
   /** `sig(x)`: `message` is `C(x)` (or a note text); the signer hashes it with SHA-256 and signs the digest. */
   sign(message: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Optional: `sign` of each message, in order, as one call. Ingest signs a batch's receipts with it
+   * where the signer has it (the Node signer: one message to a signing thread for the whole batch).
+   */
+  signMany?(messages: readonly Uint8Array[]): Promise<Uint8Array[]>;
   /** The public key as published in the JWKS (`kid`, `alg: "ES256"`, `use: "sig"`). */
   publicJwk(): Promise<EcPublicJwk & { kid: string }>;
 }

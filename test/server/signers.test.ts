@@ -7,6 +7,7 @@ import { p256 } from '@noble/curves/nist.js';
 import { describe, expect, test } from 'vitest';
 import { b64Decode, b64Encode, canonicalBytes, derToRaw, hexDecode, jwkThumbprint, receiptStatementOf, sha256 } from '../../src/protocol/index.js';
 import type { Receipt } from '../../src/protocol/index.js';
+import type { Signer } from '../../src/server/index.js';
 import { generateSigningJwk, localSigner as webLocalSigner } from '../../src/server/index.js';
 import { kmsSigner, localSigner } from '../../src/server/node.js';
 import { kmsSigner as webKmsSigner } from '../../src/server/index.js';
@@ -67,6 +68,53 @@ describe('localSigner', () => {
       await expect(localSigner({ dir: temp.dir })).rejects.toMatchObject({ code: 'ERR_KEY_INVALID' });
     } finally {
       await temp.remove();
+    }
+  });
+
+  test('the Node signer signs a batch on its signing thread: each signature verifies for its own message, in order', async () => {
+    const signer = await localSigner({ privateJwk: await generateSigningJwk() });
+    const key = await importPublicKey(await signer.publicJwk());
+    const messages = Array.from({ length: 40 }, (_, i) => new TextEncoder().encode(`{"leaf_index":${i}}`));
+    const signatures = await signer.signMany!(messages);
+    expect(signatures).toHaveLength(messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      expect(() => derToRaw(signatures[i]!)).not.toThrow();
+      expect(await verifySignature({ key, signature: signatures[i]!, message: messages[i]! })).toBe(true);
+      expect(await verifySignature({ key, signature: signatures[i]!, message: messages[(i + 1) % messages.length]! })).toBe(false);
+    }
+    // Two keys share the one thread: each batch is signed with its own signer's key.
+    const other = await localSigner({ privateJwk: await generateSigningJwk() });
+    const [mine, theirs] = await Promise.all([signer.signMany!(messages.slice(0, 3)), other.signMany!(messages.slice(0, 3))]);
+    const otherKey = await importPublicKey(await other.publicJwk());
+    expect(await verifySignature({ key, signature: mine[0]!, message: messages[0]! })).toBe(true);
+    expect(await verifySignature({ key: otherKey, signature: theirs[0]!, message: messages[0]! })).toBe(true);
+    expect(await verifySignature({ key, signature: theirs[0]!, message: messages[0]! })).toBe(false);
+  });
+
+  test('ingest signs a batch in one signMany call where the signer has it, else one sign() per receipt', async () => {
+    const inner = await localSigner({ privateJwk: await generateSigningJwk() });
+    const key = await importPublicKey(await inner.publicJwk());
+    for (const batched of [true, false]) {
+      const calls = { sign: 0, signMany: [] as number[] };
+      const signer: Signer = {
+        keyId: inner.keyId,
+        publicJwk: () => inner.publicJwk(),
+        sign: (m) => (calls.sign++, inner.sign(m)),
+        ...(batched && { signMany: (list: readonly Uint8Array[]) => (calls.signMany.push(list.length), inner.signMany!(list)) }),
+      };
+      const s = await start({ signer, sqlite: false });
+      try {
+        const events = Array.from({ length: 7 }, (_, i) => event({ event_id: `batch-${batched}-${i}` }));
+        const answer = (await (await s.call('/ingest/batch', { key: KEYS.ingest, json: { events } })).json()) as { receipts: Receipt[] };
+        expect(answer.receipts.map((r) => r.event_id)).toEqual(events.map((e) => e.event_id));
+        expect(calls).toEqual(batched ? { sign: 0, signMany: [7] } : { sign: 7, signMany: [] });
+        for (const receipt of answer.receipts) {
+          const statement = canonicalBytes(receiptStatementOf(receipt));
+          expect(await verifySignature({ key, signature: receipt.signature_b64url, message: statement })).toBe(true);
+        }
+      } finally {
+        await s.stop();
+      }
     }
   });
 });
