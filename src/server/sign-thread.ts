@@ -17,12 +17,14 @@ const THREAD = `
 const { parentPort } = require('node:worker_threads');
 const { createPrivateKey, sign } = require('node:crypto');
 const keys = new Map();
-parentPort.on('message', ({ id, keyId, jwk, messages }) => {
+parentPort.on('message', ({ id, keyId, jwk, lengths: sizes, all: input }) => {
   try {
     let key = keys.get(keyId);
     if (!key) keys.set(keyId, (key = createPrivateKey({ key: jwk, format: 'jwk' })));
-    // One buffer for the whole batch, cut by the lengths: a DER signature is 70 to 72 bytes.
-    const signatures = messages.map((message) => sign('sha256', message, { key, dsaEncoding: 'der' }));
+    let at = 0;
+    const signatures = sizes.map((size) => sign('sha256', input.subarray(at, (at += size)), { key, dsaEncoding: 'der' }));
+    // Back as one buffer too, cut by the lengths: a DER signature is 70 to 72 bytes.
+
     const lengths = signatures.map((s) => s.length);
     const all = Buffer.concat(signatures);
     parentPort.postMessage({ id, lengths, all }, [all.buffer]);
@@ -60,6 +62,17 @@ function start(): NonNullable<typeof thread> {
  */
 export function signOnThread(keyId: string, jwk: JsonWebKey, messages: readonly Uint8Array[]): Promise<Uint8Array[]> | undefined {
   if (thread && !thread.calls.live) return undefined;
-  const { worker, calls } = (thread ??= start());
-  return calls.call((id) => worker.postMessage({ id, keyId, jwk, messages }));
+  try {
+    thread ??= start();
+  } catch {
+    return undefined; // no thread to be had here: the caller signs another way
+  }
+  const { worker, calls } = thread;
+  // The batch as one buffer, moved rather than copied: a message of 500 small buffers costs the
+  // event loop one clone each.
+  const lengths = messages.map((m) => m.length);
+  const all = new Uint8Array(lengths.reduce((sum, n) => sum + n, 0));
+  let at = 0;
+  for (const m of messages) all.set(m, at), (at += m.length);
+  return calls.call((id) => worker.postMessage({ id, keyId, jwk, lengths, all }, [all.buffer]));
 }
