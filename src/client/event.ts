@@ -1,5 +1,5 @@
 import { AegisLogValidationError } from '../protocol/errors.js';
-import { CONTEXT_NAMES, LIMITS, checkPayloadKeys, isPlainObject, validateEvent } from '../schema/index.js';
+import { CONTEXT_NAMES, LIMITS, checkPayloadKeys, isPlainObject, validateRecorded } from '../schema/index.js';
 import { QUEUED, type QueueEntry } from '../queue/types.js';
 import type { EventContexts } from '../schema/zod.js';
 import { utf8Length } from '../transport/bytes.js';
@@ -44,8 +44,9 @@ export function buildEvent(tenantId: string, eventType: string, payload: unknown
     Object.setPrototypeOf(event, Object.prototype);
     Object.defineProperty(event, '__proto__', { value: payload.__proto__, enumerable: true, writable: true, configurable: true });
   }
-  // Checks the ids and recorded_at the caller gave; ours are valid by construction and set after.
-  validateEvent(event, { idsFollow: true, sizeFollows: true });
+  // Checks the ids and recorded_at the caller gave; ours are valid by construction and set after. The
+  // size is measured below, on the JSON made anyway.
+  validateRecorded(event);
   const id = (event.event_id ??= newId()) as string;
   // PROTOCOL.md §2: without a trace_id the server uses the event_id; the client does the same, and sends it.
   event.trace_id ??= id;

@@ -2,4 +2,4 @@ export {
   TENANT_ID, EVENT_ID, POLICY_HASH, EVENT_FIELDS, SERVER_FIELDS, RESERVED_FIELDS, CONTEXT_NAMES, LIMITS, CONTEXT_RULES,
   type ContextName, type FieldRule,
 } from './rules.js';
-export { validateEvent, checkPayloadKeys, validateContext, isPlainObject, invalid, type ValidateOptions } from './validate.js';
+export { validateEvent, validateRecorded, checkPayloadKeys, validateContext, isPlainObject, invalid, type ValidateOptions } from './validate.js';

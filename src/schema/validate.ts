@@ -39,13 +39,7 @@ const utf8 = new TextEncoder();
 export function validateEvent(event: unknown, options: ValidateOptions = {}): WireEvent {
   if (!isPlainObject(event)) throw invalid('event', 'must be a JSON object');
   const e = event as Record<string, unknown>;
-  checkPattern(e.tenant_id, 'tenant_id', TENANT_ID, '1–128 of [A-Za-z0-9._-]');
-  checkEventType(e.event_type);
-  if (e.event_id !== undefined || !options.idsFollow) checkPattern(e.event_id, 'event_id', EVENT_ID, IDS);
-  if (e.trace_id !== undefined || !options.idsFollow) checkPattern(e.trace_id, 'trace_id', EVENT_ID, IDS);
-  if (e.recorded_at !== undefined && !isTime(e.recorded_at)) {
-    throw invalid('recorded_at', 'must be an RFC 3339 UTC time with milliseconds, such as 2026-11-28T09:16:52.123Z');
-  }
+  checkHead(e, options.idsFollow);
   if (e.client_id !== undefined) checkPattern(e.client_id, 'client_id', EVENT_ID, IDS);
   if (e.client_seq !== undefined && !(Number.isSafeInteger(e.client_seq) && (e.client_seq as number) >= 1)) throw invalid('client_seq', 'must be an integer ≥ 1');
   const measure = !options.sizeFollows;
@@ -69,6 +63,33 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
     throw invalid('event', `is larger than ${LIMITS.eventBytes} bytes as canonical JSON`, 'ERR_TOO_LARGE');
   }
   return e as WireEvent;
+}
+
+/**
+ * `validateEvent(event, { idsFollow: true, sizeFollows: true })` for an event that record() built,
+ * and only the checks such an event can fail: its payload keys passed `checkPayloadKeys` and its
+ * other fields are record options, so it holds no client_id, client_seq nor server field. Kept
+ * apart so that a page that records does not load the server's checks.
+ */
+export function validateRecorded(e: Record<string, unknown>): void {
+  checkHead(e, true);
+  for (const key of Object.keys(e)) {
+    const value = e[key];
+    if (value === undefined) continue;
+    if (CONTEXTS.has(key)) validateContext(key as ContextName, value);
+    else jsonSize(value, undefined, key, 2);
+  }
+}
+
+/** The fields every event starts with, in the order errors name them; ids may follow when `idsFollow`. */
+function checkHead(e: Record<string, unknown>, idsFollow: boolean | undefined): void {
+  checkPattern(e.tenant_id, 'tenant_id', TENANT_ID, '1–128 of [A-Za-z0-9._-]');
+  checkEventType(e.event_type);
+  if (e.event_id !== undefined || !idsFollow) checkPattern(e.event_id, 'event_id', EVENT_ID, IDS);
+  if (e.trace_id !== undefined || !idsFollow) checkPattern(e.trace_id, 'trace_id', EVENT_ID, IDS);
+  if (e.recorded_at !== undefined && !isTime(e.recorded_at)) {
+    throw invalid('recorded_at', 'must be an RFC 3339 UTC time with milliseconds, such as 2026-11-28T09:16:52.123Z');
+  }
 }
 
 /** Refuses payload keys that the event itself uses (§2: an error on the client and on the server). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AegisLogValidationError } from '../../src/protocol/index.js';
-import { LIMITS, checkPayloadKeys, validateEvent } from '../../src/schema/index.js';
+import { LIMITS, RESERVED_FIELDS, checkPayloadKeys, validateEvent, validateRecorded } from '../../src/schema/index.js';
 import { EventSchema } from '../../src/schema/zod.js';
 
 const base = () => ({
@@ -103,6 +103,38 @@ describe('validateEvent', () => {
       expect(() => checkPayloadKeys({ [key]: 1 })).toThrow(AegisLogValidationError);
     }
     expect(() => checkPayloadKeys({ model_id: 'gpt-4', latency_ms: 3 })).not.toThrow();
+  });
+});
+
+describe('validateRecorded (the record() path) agrees with validateEvent on every event record() can build', () => {
+  // record() builds no client_id, client_seq nor server field (checkPayloadKeys refuses them as payload
+  // keys, and they are not record options), may leave the ids to follow, and measures the size itself.
+  const reachable = (event: Record<string, unknown>) => Object.keys(event).every((k) => !['client_id', 'client_seq', 'received_at', 'digest_b64url', 'signature_b64url', 'key_id', 'signing_alg'].includes(k));
+  const outcome = (check: () => unknown) => {
+    try {
+      check();
+      return 'accepted';
+    } catch (error) {
+      const e = error as AegisLogValidationError;
+      return `${e.code} ${e.field} ${e.message}`;
+    }
+  };
+  const cases: [string, Record<string, unknown>][] = [
+    ['a complete event', (({ client_id: _i, client_seq: _s, ...rest }) => rest)(full())],
+    ['a minimal event', base()],
+    ['ids left to follow', { tenant_id: 't', event_type: 'e', prompt: 'p' }],
+    ...bad.filter(([, event]) => reachable(event)).map(([why, event]) => [why, event] as [string, Record<string, unknown>]),
+  ];
+
+  it.each(cases)('%s', (_why, event) => {
+    const expected = outcome(() => validateEvent(structuredClone(event), { idsFollow: true, sizeFollows: true }));
+    expect(outcome(() => validateRecorded(structuredClone(event)))).toBe(expected);
+  });
+
+  it('covers refusals from every part of the event, and the names it leaves out are the reserved ones', () => {
+    const refused = cases.filter(([, event]) => outcome(() => validateRecorded(structuredClone(event))) !== 'accepted');
+    expect(refused.length).toBeGreaterThanOrEqual(20);
+    for (const left of ['client_id', 'client_seq', 'received_at']) expect(RESERVED_FIELDS.has(left)).toBe(true);
   });
 });
 
