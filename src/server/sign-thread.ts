@@ -23,10 +23,12 @@ parentPort.on('message', ({ id, keyId, jwk, lengths: sizes, all: input }) => {
     if (!key) keys.set(keyId, (key = createPrivateKey({ key: jwk, format: 'jwk' })));
     let at = 0;
     const signatures = sizes.map((size) => sign('sha256', input.subarray(at, (at += size)), { key, dsaEncoding: 'der' }));
-    // Back as one buffer too, cut by the lengths: a DER signature is 70 to 72 bytes.
-
+    // Back as one buffer too, cut by the lengths: a DER signature is 70 to 72 bytes. Its own memory, not
+    // Buffer's shared pool (Buffer.concat of under 4 KiB), which Node 22 and later refuse to transfer.
     const lengths = signatures.map((s) => s.length);
-    const all = Buffer.concat(signatures);
+    const all = new Uint8Array(lengths.reduce((sum, n) => sum + n, 0));
+    let to = 0;
+    for (const s of signatures) all.set(s, to), (to += s.length);
     parentPort.postMessage({ id, lengths, all }, [all.buffer]);
   } catch (error) {
     parentPort.postMessage({ id, error: { message: String(error && error.message), code: error && error.code } });
