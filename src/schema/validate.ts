@@ -33,6 +33,8 @@ const CONTEXTS: ReadonlySet<string> = new Set(CONTEXT_NAMES);
 /** The reserved names an event's top level may not use (the others are its own fields). */
 const SERVER_NAMES: ReadonlySet<string> = new Set(SERVER_FIELDS);
 const IDS = '1–128 of [A-Za-z0-9._:-]';
+/** Passed where no option applies: a default `{}` would be a new object at each call on record()'s path. */
+const NO_OPTIONS: ValidateOptions = Object.freeze({});
 const utf8 = new TextEncoder();
 
 /** Checks a complete wire event (§2) in place and returns it typed. Throws naming the first bad field. */
@@ -76,7 +78,7 @@ export function validateRecorded(e: Record<string, unknown>): void {
   for (const key of Object.keys(e)) {
     const value = e[key];
     if (value === undefined) continue;
-    if (CONTEXTS.has(key)) validateContext(key as ContextName, value);
+    if (CONTEXTS.has(key)) validateContext(key as ContextName, value, NO_OPTIONS);
     else jsonSize(value, undefined, key, 2);
   }
 }
