@@ -4,7 +4,7 @@
 import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { READ_KEY, TENANT, startReference, type Reference } from '../edge/reference.js';
-import { bundleWorker, eventually, readWrangler, requireDist, startWorker } from '../edge/workerd.js';
+import { FLUSH_TRIES, bundleWorker, eventually, readWrangler, requireDist, startWorker } from '../edge/workerd.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
 import { chatCompletion, chatStream, SNAPSHOT, startOpenAIServer, type OpenAIServer } from './openai-server.js';
 
@@ -104,7 +104,7 @@ describe('Cloudflare Worker with wrapOpenAI', () => {
     api.setDown(true);
     const before = api.resets;
     expect(await (await chat({})).json()).toEqual({ answer: 'Kept.' });
-    await eventually(() => (api.resets >= before + 2 ? true : undefined));
+    await eventually(() => (api.resets >= before + FLUSH_TRIES ? true : undefined));
     await eventually(async () => ((await queued()).length === 1 ? true : undefined));
     api.setDown(false);
     const worker = (await mf.getWorker()) as unknown as ScheduledWorker;

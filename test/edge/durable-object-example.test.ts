@@ -2,7 +2,7 @@
 // its queue in the object's storage, delivering to the reference server on 127.0.0.1.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Miniflare } from 'miniflare';
-import { bundleWorker, eventually, readWrangler, requireDist, startWorker } from './workerd.js';
+import { FLUSH_TRIES, bundleWorker, eventually, readWrangler, requireDist, startWorker } from './workerd.js';
 import { READ_KEY, TENANT, startReference, type Reference } from './reference.js';
 
 let mf: Miniflare;
@@ -41,7 +41,7 @@ describe('Durable Object example: the queue in Durable Object storage', () => {
   it('a flush that fails is retried by the next invocation of the same object', async () => {
     api.setDown(true);
     const lost = await chat('session-b', 'while down');
-    await eventually(() => (api.resets >= 2 ? true : undefined));
+    await eventually(() => (api.resets >= FLUSH_TRIES ? true : undefined));
     // The failed flush sets its retry alarm 3 s (AEGISLOG_RETRY_SECONDS) after this point, not before.
     const failedAt = Date.now();
     api.setDown(false);
@@ -56,7 +56,7 @@ describe('Durable Object example: the queue in Durable Object storage', () => {
   it('with no further request, the alarm set by the failed flush delivers it', async () => {
     api.setDown(true);
     const lost = await chat('session-c', 'nobody comes back');
-    await eventually(() => (api.resets >= 2 ? true : undefined));
+    await eventually(() => (api.resets >= FLUSH_TRIES ? true : undefined));
     api.setDown(false);
     expect((await eventually(() => api.evidence(lost), 12_000)).event.event_id).toBe(lost);
   });

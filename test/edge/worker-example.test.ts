@@ -2,7 +2,7 @@
 // with the bindings of its wrangler.json, delivering to the reference server on 127.0.0.1.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Miniflare } from 'miniflare';
-import { bundleWorker, eventually, readWrangler, requireDist, startWorker } from './workerd.js';
+import { FLUSH_TRIES, bundleWorker, eventually, readWrangler, requireDist, startWorker } from './workerd.js';
 import { READ_KEY, TENANT, startReference, type Reference } from './reference.js';
 import { event } from './upstream.js';
 
@@ -42,12 +42,12 @@ async function chat(prompt: string): Promise<string> {
   return ((await res.json()) as { eventId: string }).eventId;
 }
 
-/** Makes the API unreachable until the worker's flush has used both its attempts (wrangler's example: retry.attempts 2). */
+/** Makes the API unreachable until the worker's flush has given up (each of its FLUSH_TRIES refused). */
 async function whileDown(work: () => Promise<string>): Promise<string> {
   api.setDown(true);
   const before = api.resets;
   const id = await work();
-  await eventually(() => (api.resets >= before + 2 ? true : undefined));
+  await eventually(() => (api.resets >= before + FLUSH_TRIES ? true : undefined));
   // The flush gave up: its event is still queued in KV.
   await eventually(async () => ((await queued()).some((k) => k.endsWith(id)) ? true : undefined));
   api.setDown(false);

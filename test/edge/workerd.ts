@@ -72,6 +72,13 @@ export async function startWorker(script: string, config: WranglerConfig, vars: 
 }
 
 /**
+ * Connections one failed flush of the Worker examples tries before it gives up: the first try and the two
+ * retries of their `retry: { attempts: 2 }` (attempts after the first). A test that brings the API back
+ * sooner races the last retry, which then delivers the event it means to leave queued.
+ */
+export const FLUSH_TRIES = 3;
+
+/**
  * Polls until `check` returns a value (the Worker's waitUntil work runs after its response).
  * Bounded by a count of tries, 25 ms apart (`ms` / 25 of them), not by the wall clock: a loaded
  * machine gets as many looks as an idle one.
