@@ -5,6 +5,7 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { AegisLogError } from '../protocol/index.js';
 import type { EcPublicJwk, TenantHead } from '../protocol/index.js';
 import { edgeTilesOf } from '../tlog/tile-append.js';
+import { INNER_LEVEL, TILE_HEIGHT, TILE_WIDTH, type TileRef } from '../tlog/tiles.js';
 import { EMPTY_LOG, planAppend, type LogState } from './sequence.js';
 import { countBefore, headEntry, sealOrderError, signatureWritesError } from './store-rules.js';
 import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type SignatureWrite, type Store, type StoredCheckpoint, type StoredHead, type StoredRecord } from './types.js';
@@ -113,6 +114,17 @@ const RECORD = `r.tenant_id, r.leaf_index, r.event_id, r.received_at, r.digest, 
   coalesce(r.signature, s.signature) AS signature, r.receipt_hash, r.event_json
   FROM records r LEFT JOIN signatures s ON s.tenant_id = r.tenant_id AND s.leaf_index = r.leaf_index`;
 const BY_ID = `SELECT ${RECORD} WHERE r.tenant_id = ? AND r.event_id = ?`;
+/**
+ * BY_ID on a reader thread, with the record's level-0 tile and that tile's inner nodes when the tile is full: what
+ * a proof of the leaf reads next (see `prefetched`). One message to the thread and back instead of two: on this
+ * VM a message costs more CPU than the page reads it carries.
+ */
+const BY_ID_WITH_TILE = `SELECT ${RECORD.replace(' FROM ', ', t.data AS tile, i.data AS inner FROM ')}
+  LEFT JOIN tiles t ON t.log = r.tenant_id AND t.level = 0 AND t.idx = r.leaf_index >> ${TILE_HEIGHT} AND length(t.data) = ${32 * TILE_WIDTH}
+  LEFT JOIN tiles i ON t.level IS NOT NULL AND i.log = r.tenant_id AND i.level = ${INNER_LEVEL} AND i.idx = r.leaf_index >> ${TILE_HEIGHT}
+  WHERE r.tenant_id = ? AND r.event_id = ?`;
+/** How many prefetched tiles wait for their readTiles at most (about 2 MiB); the oldest goes first. */
+const PREFETCH_KEPT = 256;
 const TILE = 'SELECT data FROM tiles WHERE log = ? AND level = ? AND idx = ?';
 
 /** The writes a group commit runs, by index: on the store's connection, or on its writer thread. */
@@ -178,6 +190,21 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
   const driver = onFile && (options.readers || options.writer) ? createRequire(import.meta.url).resolve('better-sqlite3') : '';
   const readers = options.readers && onFile ? sqliteReaders(path, options.readers, driver) : undefined;
   const writer = options.writer && onFile ? sqliteWriter(path, WRITES, [synchronous, 'busy_timeout = 5000', 'cache_size = -65536'], driver) : undefined;
+
+  // Full tiles read with a record (BY_ID_WITH_TILE), taken by the readTiles that asks for them. A full tile never
+  // changes, so one kept here is never stale; one nobody asks for (its proof came from the server's cache) ages out.
+  const prefetched = new Map<string, Uint8Array>();
+  const prefetchKey = (log: string, level: number | 'entries', index: number) => `${log}\u0000${level}/${index}`;
+  const prefetch = (log: string, level: number, index: number, data: Uint8Array) => {
+    if (prefetched.size >= PREFETCH_KEPT) prefetched.delete(prefetched.keys().next().value!);
+    prefetched.set(prefetchKey(log, level, index), data);
+  };
+  const takePrefetched = (log: string, ref: TileRef): Uint8Array | undefined => {
+    const key = prefetchKey(log, ref.level, ref.index);
+    const data = prefetched.get(key);
+    if (data) prefetched.delete(key);
+    return data;
+  };
 
   const q = {
     byId: db.prepare(BY_ID),
@@ -383,8 +410,15 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       return enqueueLater((commit) => commit.sign(signatures));
     },
     async getRecord(tenantId, eventId) {
-      const read = readers?.get(BY_ID, [[tenantId, eventId]]);
-      return toRecord((read ? (await read)[0] : q.byId.get(tenantId, eventId)) as RecordRow | undefined);
+      const read = readers?.get(BY_ID_WITH_TILE, [[tenantId, eventId]]);
+      if (!read) return toRecord(q.byId.get(tenantId, eventId) as RecordRow | undefined);
+      const row = (await read)[0] as (RecordRow & { tile: Uint8Array | null; inner: Uint8Array | null }) | undefined;
+      if (row?.tile) {
+        const index = row.leaf_index >> TILE_HEIGHT;
+        prefetch(row.tenant_id, 0, index, row.tile);
+        if (row.inner) prefetch(row.tenant_id, INNER_LEVEL, index, row.inner);
+      }
+      return toRecord(row);
     },
     async records(tenantId, from, to, limit) {
       return (q.byLeaf.all(tenantId, from, to, limit) as RecordRow[]).map((row) => toRecord(row)!);
@@ -393,8 +427,14 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       return log === ROOT_LOG ? (q.rootSize.get() as number) : stateOf(log).size;
     },
     async readTiles(log, refs) {
-      const read = readers?.get(TILE, refs.map((ref) => [log, ref.level, ref.index]));
-      const rows = read ? ((await read) as ({ data: Uint8Array } | undefined)[]).map((row) => row?.data) : refs.map((ref) => q.tile.get(log, ref.level, ref.index));
+      const rows: unknown[] = refs.map((ref) => takePrefetched(log, ref));
+      const missing = refs.filter((_, i) => rows[i] === undefined);
+      if (missing.length > 0) {
+        const read = readers?.get(TILE, missing.map((ref) => [log, ref.level, ref.index]));
+        const got = read ? ((await read) as ({ data: Uint8Array } | undefined)[]).map((row) => row?.data) : missing.map((ref) => q.tile.get(log, ref.level, ref.index));
+        let j = 0;
+        for (let i = 0; i < rows.length; i++) if (rows[i] === undefined) rows[i] = got[j++];
+      }
       return refs.map((ref, i) => {
         const data = rows[i] as Uint8Array | undefined;
         if (!data || data.length < 32 * ref.width) throw new Error(`no tile ${ref.level}/${ref.index} of width ${ref.width} in log "${log}"`);

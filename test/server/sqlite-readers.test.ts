@@ -52,7 +52,34 @@ for (const readers of [0, 2]) {
     withSqliteFile({ readers }, async (store) => {
       for (let i = 0; i < 300; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => append(store, `e${i + j}`)));
       expect(await loopTurnsFirst(() => store.getRecord('acme', 'e7'))).toBe(readers > 0);
-      expect(await loopTurnsFirst(() => store.readTiles('acme', [{ level: 0, index: 0, width: 256 }]))).toBe(readers > 0);
+      // Tile 1 (44 wide): not the full tile that came with e7's record.
+      expect(await loopTurnsFirst(() => store.readTiles('acme', [{ level: 0, index: 1, width: 44 }]))).toBe(readers > 0);
       expect((await store.getRecord('acme', 'e7'))!.leafIndex).toBe(7);
     }));
 }
+
+test('a record read on a thread brings its full level-0 tile and inner nodes with it, for the readTiles that follows, once', () =>
+  withSqliteFile({ readers: 2 }, async (store, path) => {
+    for (let i = 0; i < 300; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => append(store, `e${i + j}`)));
+    const refs = [{ level: 0, index: 0, width: 256 }, { level: 64, index: 0, width: 16 }];
+    const stored = await store.readTiles('acme', refs);
+    expect(stored.map((t) => t.length)).toEqual([8192, 512]);
+    expect((await store.getRecord('acme', 'e7'))!.leafIndex).toBe(7);
+    // Gone from the file: what readTiles gives now can only be what came with the record.
+    const Database = createRequire(import.meta.url)('better-sqlite3');
+    const other = new Database(path);
+    other.prepare("DELETE FROM tiles WHERE log = 'acme' AND idx = 0 AND level IN (0, 64)").run();
+    other.close();
+    expect((await store.readTiles('acme', refs)).map((t) => Buffer.from(t))).toEqual(stored.map((t) => Buffer.from(t)));
+    // Taken once: the next read goes to the file, which no longer has them.
+    await expect(store.readTiles('acme', refs)).rejects.toThrow(/no tile 0\/0/);
+  }));
+
+test('a partial tile is not brought with its record: the next read sees the tile as it has grown since', () =>
+  withSqliteFile({ readers: 2 }, async (store) => {
+    for (let i = 0; i < 300; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => append(store, `e${i + j}`)));
+    expect((await store.getRecord('acme', 'e260'))!.leafIndex).toBe(260);
+    await append(store, 'e300');
+    const [tile] = await store.readTiles('acme', [{ level: 0, index: 1, width: 45 }]);
+    expect(tile!.length).toBe(45 * 32);
+  }));
