@@ -110,16 +110,18 @@ CREATE TABLE IF NOT EXISTS signing_keys (kid TEXT PRIMARY KEY, jwk_json TEXT NOT
 const LATER_MS = 50;
 
 /** A record row with its signature, wherever it is kept. */
-const RECORD = `r.tenant_id, r.leaf_index, r.event_id, r.received_at, r.digest, r.key_id, r.trace_id,
-  coalesce(r.signature, s.signature) AS signature, r.receipt_hash, r.event_json
-  FROM records r LEFT JOIN signatures s ON s.tenant_id = r.tenant_id AND s.leaf_index = r.leaf_index`;
+const RECORD_COLUMNS = `r.tenant_id, r.leaf_index, r.event_id, r.received_at, r.digest, r.key_id, r.trace_id,
+  coalesce(r.signature, s.signature) AS signature, r.receipt_hash, r.event_json`;
+const RECORD_FROM = 'FROM records r LEFT JOIN signatures s ON s.tenant_id = r.tenant_id AND s.leaf_index = r.leaf_index';
+const RECORD = `${RECORD_COLUMNS}\n  ${RECORD_FROM}`;
 const BY_ID = `SELECT ${RECORD} WHERE r.tenant_id = ? AND r.event_id = ?`;
 /**
  * BY_ID on a reader thread, with the record's level-0 tile and that tile's inner nodes when the tile is full: what
  * a proof of the leaf reads next (see `prefetched`). One message to the thread and back instead of two: on this
  * VM a message costs more CPU than the page reads it carries.
  */
-const BY_ID_WITH_TILE = `SELECT ${RECORD.replace(' FROM ', ', t.data AS tile, i.data AS inner FROM ')}
+const BY_ID_WITH_TILE = `SELECT ${RECORD_COLUMNS}, t.data AS tile, i.data AS inner
+  ${RECORD_FROM}
   LEFT JOIN tiles t ON t.log = r.tenant_id AND t.level = 0 AND t.idx = r.leaf_index >> ${TILE_HEIGHT} AND length(t.data) = ${32 * TILE_WIDTH}
   LEFT JOIN tiles i ON t.level IS NOT NULL AND i.log = r.tenant_id AND i.level = ${INNER_LEVEL} AND i.idx = r.leaf_index >> ${TILE_HEIGHT}
   WHERE r.tenant_id = ? AND r.event_id = ?`;
