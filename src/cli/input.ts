@@ -63,13 +63,21 @@ export async function sizeOf(path: string): Promise<number> {
 }
 
 /**
- * The complete lines of a file, a chunk's worth at a time (one await per MiB, not
+ * How much of a file `readLineChunks` decodes at a time. A string over V8's regular object size
+ * (about 128 KiB) lives in its large-object space, where each one maps fresh pages and a collection
+ * unmaps them: with 1 MiB chunks, a v1 audit of 10^6 receipts (376 MiB) spent a third of its time
+ * there (7.3 s in all, 2.0 s of it in the kernel; 4.9 s and 0.85 s with 64 KiB).
+ */
+export const LINE_CHUNK_BYTES = 1 << 16;
+
+/**
+ * The complete lines of a file, a chunk's worth at a time (one await per 64 KiB, not
  * per line), streamed so that an export of any size is never held whole: `text`
  * is the chunk's lines as one string, `lines` the same split. `onBytes` gets the
  * bytes read so far after each chunk (for progress).
  */
 export async function* readLineChunks(path: string, onBytes?: (bytes: number) => void): AsyncGenerator<{ text: string; lines: string[] }> {
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  const stream = createReadStream(path, { highWaterMark: LINE_CHUNK_BYTES });
   const decoder = new TextDecoder('utf-8');
   let carry = '';
   let bytes = 0;
