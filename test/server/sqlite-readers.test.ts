@@ -11,6 +11,10 @@ import { entry } from './store-conformance.js';
 const driver = createRequire(import.meta.url).resolve('better-sqlite3');
 
 const append = (store: Store, id: string) => store.append({ tenantId: 'acme', entries: [entry('acme', id)], now: Date.UTC(2026, 11, 1), keyId: 'k1', sha256 });
+/** Entries e0…e299 of tenant acme (one full level-0 tile and a partial one), 100 appends at a time. */
+async function append300(store: Store): Promise<void> {
+  for (let i = 0; i < 300; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => append(store, `e${i + j}`)));
+}
 
 test('reader threads see each commit of the store connection as soon as it resolves, and run statements with their parameters', () =>
   withSqliteFile({}, async (store, path) => {
@@ -50,7 +54,7 @@ async function loopTurnsFirst(read: () => Promise<unknown>): Promise<boolean> {
 for (const readers of [0, 2]) {
   test(`sqliteStore({ readers: ${readers} }): records and tiles are read ${readers ? 'on a thread, while the event loop turns' : 'on the store connection'}`, () =>
     withSqliteFile({ readers }, async (store) => {
-      for (let i = 0; i < 300; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => append(store, `e${i + j}`)));
+      await append300(store);
       expect(await loopTurnsFirst(() => store.getRecord('acme', 'e7'))).toBe(readers > 0);
       // Tile 1 (44 wide): not the full tile that came with e7's record.
       expect(await loopTurnsFirst(() => store.readTiles('acme', [{ level: 0, index: 1, width: 44 }]))).toBe(readers > 0);
@@ -60,7 +64,7 @@ for (const readers of [0, 2]) {
 
 test('a record read on a thread brings its full level-0 tile and inner nodes with it, for the readTiles that follows, once', () =>
   withSqliteFile({ readers: 2 }, async (store, path) => {
-    for (let i = 0; i < 300; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => append(store, `e${i + j}`)));
+    await append300(store);
     const refs = [{ level: 0, index: 0, width: 256 }, { level: 64, index: 0, width: 16 }];
     const stored = await store.readTiles('acme', refs);
     expect(stored.map((t) => t.length)).toEqual([8192, 512]);
@@ -77,7 +81,7 @@ test('a record read on a thread brings its full level-0 tile and inner nodes wit
 
 test('a partial tile is not brought with its record: the next read sees the tile as it has grown since', () =>
   withSqliteFile({ readers: 2 }, async (store) => {
-    for (let i = 0; i < 300; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => append(store, `e${i + j}`)));
+    await append300(store);
     expect((await store.getRecord('acme', 'e260'))!.leafIndex).toBe(260);
     await append(store, 'e300');
     const [tile] = await store.readTiles('acme', [{ level: 0, index: 1, width: 45 }]);
