@@ -83,7 +83,7 @@ export interface DevOptions {
 export interface DevServer {
   url: string;
   keys: ApiKeyConfig[];
-  /** Stops the seal timer, closes the HTTP server and then the database. */
+  /** Stops the seal timer (a seal under way finishes first), closes the HTTP server and then the database. */
   stop(): Promise<void>;
 }
 
@@ -94,7 +94,7 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
   const lock = await lockFolder(options.dataDir);
   let store: Awaited<ReturnType<typeof sqliteStore>> | undefined;
   let http: NodeServerHandle | undefined;
-  let timer: { stop(): void } | undefined;
+  let timer: { stop(): Promise<void> } | undefined;
   let local: RunningWitness | undefined;
   try {
     const keys = options.keysFile ? await readKeysFile(options.keysFile) : await demoKeys(options.dataDir);
@@ -137,7 +137,7 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
       url: handle.url,
       keys,
       async stop() {
-        timer?.stop();
+        await timer?.stop();
         await handle.close();
         await db.close();
         await witness?.stop();
@@ -145,7 +145,7 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
       },
     };
   } catch (error) {
-    timer?.stop();
+    await timer?.stop();
     await http?.close();
     await store?.close();
     await local?.stop();

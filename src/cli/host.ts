@@ -108,9 +108,11 @@ export function sealReporter(io: CliIO) {
  * Calls `sealDue()` when the open period ends, and again after each run. In a fleet
  * every process runs one; the store's lease makes one seal, and a process that did
  * not hold it looks again a second later (its idea of the open period is then stale).
+ * `stop()` waits for a seal already under way, so that the store closes after it.
  */
-export function sealTimer(server: AegisServer, io: CliIO, command: string): { stop(): void } {
+export function sealTimer(server: AegisServer, io: CliIO, command: string): { stop(): Promise<void> } {
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<void> | undefined;
   let stopped = false;
   const report = sealReporter(io);
   const schedule = (idle: boolean) => {
@@ -118,7 +120,7 @@ export function sealTimer(server: AegisServer, io: CliIO, command: string): { st
     const wait = Math.max(server.nextSealAt() - Date.now(), idle ? 1000 : 0) + 10;
     // setTimeout holds at most 2^31−1 ms; a longer wait just checks again.
     timer = setTimeout(() => {
-      server.sealDue().then(
+      running = server.sealDue().then(
         (sealed) => {
           report(sealed);
           schedule(sealed.length === 0);
@@ -132,9 +134,10 @@ export function sealTimer(server: AegisServer, io: CliIO, command: string): { st
   };
   schedule(false);
   return {
-    stop() {
+    async stop() {
       stopped = true;
       clearTimeout(timer);
+      await running;
     },
   };
 }

@@ -72,7 +72,7 @@ export async function startServe(options: ServeOptions, io: CliIO): Promise<Runn
   if (noteKey.name !== options.origin) throw new UsageError(`${options.noteKeyFile} is the note key of origin "${noteKey.name}", not --origin ${options.origin}`);
   let store: Store | undefined;
   let http: NodeServerHandle | undefined;
-  let timer: { stop(): void } | undefined;
+  let timer: { stop(): Promise<void> } | undefined;
   try {
     store = await postgresStore({ connectionString: options.databaseUrl, max: options.pool ?? 10, log: { origin: options.origin, periodSeconds: options.period } });
     let origins: string[] = options.publicOrigins ?? [];
@@ -103,13 +103,13 @@ export async function startServe(options: ServeOptions, io: CliIO): Promise<Runn
     return {
       url: handle.url,
       async stop() {
-        seals.stop();
+        await seals.stop();
         await handle.close();
         await db.close();
       },
     };
   } catch (error) {
-    timer?.stop();
+    await timer?.stop();
     await http?.close();
     await store?.close();
     throw error;
