@@ -63,7 +63,6 @@ const options = {
 
 export const auditCommand: Command = {
   name: 'audit',
-  summary: 'audit a period export: every entry, against the signed heads',
   usage: USAGE,
   run: (args, io: AuditorIO) =>
     args.includes('--gaps') ? runGaps(args, io) : runChecked({ name: 'audit', options, positionals: { min: 0, max: 1 } }, args, io, (values, [path]) => {

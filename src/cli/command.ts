@@ -4,8 +4,6 @@ import type { ParseArgsConfig } from 'node:util';
 /** One subcommand of `aegislog`. A new command is one file exporting this, plus one line in `commands.ts`. */
 export interface Command {
   name: string;
-  /** One line for `aegislog --help`. */
-  summary: string;
   /** Full usage text for `aegislog <name> --help`. */
   usage: string;
   /** Runs with the arguments after the command name; resolves to the exit code. */

@@ -258,7 +258,6 @@ async function printBanner(io: CliIO, url: string, options: DevOptions, keys: Ap
 
 export const devCommand: Command = {
   name: 'dev',
-  summary: 'run the reference server on 127.0.0.1 with SQLite, a local key and a demo tenant',
   usage: USAGE,
   async run(args, io) {
     const values = parseOptions(args, {

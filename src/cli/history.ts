@@ -32,7 +32,6 @@ const options = {
 
 export const historyCommand: Command = {
   name: 'history',
-  summary: 'check a checkpoint history: signed, append-only, witnessed',
   usage: USAGE,
   run: (args, io: AuditorIO) =>
     runChecked({ name: 'history', options, positionals: { min: 1, max: 1 } }, args, io, async (values, [path]) => {

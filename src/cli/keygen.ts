@@ -81,7 +81,6 @@ export async function generateKeyPair(): Promise<GeneratedKey> {
 
 export const keygenCommand: Command = {
   name: 'keygen',
-  summary: 'make a P-256 signing key pair (PEM and JWK, kid = RFC 7638 thumbprint)',
   usage: USAGE,
   run: (args, io) =>
     runChecked({ name: 'keygen', options, positionals: { min: 0, max: 0 } }, args, io, (values) =>

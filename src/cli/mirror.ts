@@ -53,7 +53,6 @@ const HISTORY_PAGE = 1000;
 
 export const mirrorCommand: Command = {
   name: 'mirror',
-  summary: 'copy a log\'s tiles, checkpoints and vkeys into a folder for static hosting',
   usage: USAGE,
   run: (args, io: AuditorIO) =>
     runChecked({ name: 'mirror', options, positionals: { min: 0, max: 0 } }, args, io, async (values) => {

@@ -118,7 +118,6 @@ export async function startServe(options: ServeOptions, io: CliIO): Promise<Runn
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'run the server on PostgreSQL: any number of processes on one database are one log',
   usage: USAGE,
   async run(args, io) {
     const values = parseOptions(args, {

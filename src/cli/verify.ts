@@ -42,7 +42,6 @@ type Values = { key?: string[]; policy?: string; now?: string; trusted?: string;
 
 export const verifyCommand: Command = {
   name: 'verify',
-  summary: 'check evidence bundles offline against a pinned key or a tlog-policy',
   usage: USAGE,
   run: (args, io: AuditorIO) =>
     runChecked({ name: 'verify', options, positionals: { min: 1, max: Number.POSITIVE_INFINITY } }, args, io, (values, paths) => verify(paths, values, io)),

@@ -115,7 +115,6 @@ async function readLogs(source: string): Promise<string> {
 
 export const witnessCommand: Command = {
   name: 'witness',
-  summary: 'run a C2SP tlog-witness that cosigns consistent checkpoints of the logs it is given',
   usage: USAGE,
   async run(args, io) {
     const values = parseOptions(args, {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSignedLog, ndjson } from './signed-log.js';
 
@@ -79,6 +80,37 @@ describe('bin/aegislog.mjs', () => {
     const short = await aegislog(['audit', '--export', 'short.ndjson', ...args, '--json']);
     expect(short.code).toBe(1);
     expect(JSON.parse(short.stdout).groups[0].reason).toBe('the export has 24 receipts, the signed head 25: 1 missing');
+  });
+
+  it('verify, audit and history load no server, HTTP stack or SQLite: each command imports its own module only', async () => {
+    // A resolve hook (in Node's loader thread) appends every URL that is resolved to a file.
+    const seen = join(dir, 'resolved.txt');
+    writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  appendFileSync(${JSON.stringify(seen)}, result.url + '\\n');
+  return result;
+}`);
+    writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});`);
+    const V2 = join(ROOT, 'test/vectors/aegislog-v2');
+    const runs = [
+      ['verify', join(V2, 'bundles/acme-bank-p0-leaf0.json'), '--policy', join(V2, 'policy-none.txt')],
+      ['audit', join(V2, 'exports/acme-bank-p0.ndjson'), '--policy', join(V2, 'policy-none.txt')],
+      ['history', join(V2, 'histories/history-range.json'), '--policy', join(V2, 'policy-none.txt')],
+    ];
+    for (const args of runs) {
+      rmSync(seen, { force: true });
+      const result = await new Promise<{ code: number; stderr: string }>((done) => {
+        execFile(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, BIN, ...args], { cwd: dir, timeout: 20_000 }, (error, _stdout, stderr) => {
+          done({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stderr });
+        });
+      });
+      expect(result, args[0]).toMatchObject({ code: 0, stderr: '' });
+      const urls = readFileSync(seen, 'utf8').trim().split('\n');
+      expect(urls.some((u) => u.includes(`/chunks/${args[0]}-`)), args[0]).toBe(true);
+      const server = urls.filter((u) => /server-node|node-http|dev-|serve-|witness|better-sqlite3|\/pg\/|^node:http|undici/.test(u));
+      expect(server, args[0]).toEqual([]);
+    }
   });
 
   it('--help on every command', async () => {
