@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTime } from '../protocol/index.js';
 import { DEFAULT_HTTP_LIMITS, DEFAULT_LIMITS, createServer, kmsSigner, listen, loadOrCreateNoteKey, localSigner, sqliteStore, staticResponse } from '../server/node.js';
@@ -119,7 +119,7 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
     }
     const server = createServer({ signer, store, keys, period: options.period, origin, noteKey, limits, witnesses, publicOrigins: () => origins });
     sealReporter(io)(await server.ready); // the periods that ended while the server was down
-    const demoDir = options.demoDir ?? fileURLToPath(new URL('../demo/', import.meta.url));
+    const demoDir = options.demoDir ?? builtDemoDir();
     const demo = existsSync(demoDir) ? { prefix: '/demo/', dir: demoDir } : undefined;
     http = await listen(demo ? withDemoPages(server, demo.dir, keys) : server, { host: options.host, port: options.port, limits: httpLimits }).catch((error: unknown) => {
       throw (error as { code?: unknown }).code === 'EADDRINUSE' ? portInUse(options) : error;
@@ -204,6 +204,12 @@ async function logOrigin(options: DevOptions): Promise<string> {
   const origin = options.origin ?? `${host}${options.port === 0 ? '' : `:${options.port}`}/aegislog`;
   await writeFile(path, `${origin}\n`, { mode: 0o600 });
   return origin;
+}
+
+/** dist/demo: this module is built into dist/esm/chunks/ (the CLI imports each command when it runs), or into dist/esm/. */
+function builtDemoDir(): string {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  return join(basename(here) === 'chunks' ? dirname(here) : here, '..', 'demo');
 }
 
 async function demoKeys(dataDir: string): Promise<ApiKeyConfig[]> {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnNode, stopChild } from '../server/child.js';
 import { makeSignedLog, ndjson } from './signed-log.js';
 
 // The real command as users run it: node bin/aegislog.mjs, which loads the BUILT
@@ -110,6 +111,20 @@ export async function resolve(specifier, context, next) {
       expect(urls.some((u) => u.includes(`/chunks/${args[0]}-`)), args[0]).toBe(true);
       const server = urls.filter((u) => /server-node|node-http|dev-|serve-|witness|better-sqlite3|\/pg\/|^node:http|undici/.test(u));
       expect(server, args[0]).toEqual([]);
+    }
+  });
+
+  it('dev serves the built demo pages and /demo/config.json from the folder beside the built CLI', async () => {
+    if (!existsSync(join(ROOT, 'dist/demo/chat/index.html'))) throw new Error('dist/demo is missing: run `npm run build` first');
+    const dev = spawnNode(BIN, ['dev', '--port', '0', '--data', join(dir, 'dev-data')]);
+    try {
+      const [, url] = await dev.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const config = await fetch(`${url}/demo/config.json`);
+      expect(config.status).toBe(200);
+      expect(await config.json()).toMatchObject({ endpoint: url, tenant_id: 'demo' });
+      expect((await fetch(`${url}/demo/chat/`)).status).toBe(200);
+    } finally {
+      await stopChild(dev, 'SIGTERM');
     }
   });
 
