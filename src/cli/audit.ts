@@ -62,7 +62,6 @@ const options = {
 } as const;
 
 export const auditCommand: Command = {
-  name: 'audit',
   usage: USAGE,
   run: (args, io: AuditorIO) =>
     args.includes('--gaps') ? runGaps(args, io) : runChecked({ name: 'audit', options, positionals: { min: 0, max: 1 } }, args, io, (values, [path]) => {

@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 
-/** One subcommand of `aegislog`. A new command is one file exporting this, plus one line in `commands.ts`. */
+/** One subcommand of `aegislog`: a file exporting this, plus its name and summary in `commands.ts`. */
 export interface Command {
-  name: string;
   /** Full usage text for `aegislog <name> --help`. */
   usage: string;
   /** Runs with the arguments after the command name; resolves to the exit code. */

@@ -263,7 +263,6 @@ async function printBanner(io: CliIO, url: string, options: DevOptions, keys: Ap
 }
 
 export const devCommand: Command = {
-  name: 'dev',
   usage: USAGE,
   async run(args, io) {
     const values = parseOptions(args, {

@@ -31,7 +31,6 @@ const options = {
 } as const;
 
 export const historyCommand: Command = {
-  name: 'history',
   usage: USAGE,
   run: (args, io: AuditorIO) =>
     runChecked({ name: 'history', options, positionals: { min: 1, max: 1 } }, args, io, async (values, [path]) => {

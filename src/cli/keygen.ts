@@ -80,7 +80,6 @@ export async function generateKeyPair(): Promise<GeneratedKey> {
 }
 
 export const keygenCommand: Command = {
-  name: 'keygen',
   usage: USAGE,
   run: (args, io) =>
     runChecked({ name: 'keygen', options, positionals: { min: 0, max: 0 } }, args, io, (values) =>

@@ -52,7 +52,6 @@ const options = {
 const HISTORY_PAGE = 1000;
 
 export const mirrorCommand: Command = {
-  name: 'mirror',
   usage: USAGE,
   run: (args, io: AuditorIO) =>
     runChecked({ name: 'mirror', options, positionals: { min: 0, max: 0 } }, args, io, async (values) => {

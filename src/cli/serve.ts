@@ -117,7 +117,6 @@ export async function startServe(options: ServeOptions, io: CliIO): Promise<Runn
 }
 
 export const serveCommand: Command = {
-  name: 'serve',
   usage: USAGE,
   async run(args, io) {
     const values = parseOptions(args, {

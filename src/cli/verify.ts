@@ -41,7 +41,6 @@ const options = {
 type Values = { key?: string[]; policy?: string; now?: string; trusted?: string; checkpoints?: string; sealed?: boolean; json?: boolean };
 
 export const verifyCommand: Command = {
-  name: 'verify',
   usage: USAGE,
   run: (args, io: AuditorIO) =>
     runChecked({ name: 'verify', options, positionals: { min: 1, max: Number.POSITIVE_INFINITY } }, args, io, (values, paths) => verify(paths, values, io)),

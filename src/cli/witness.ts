@@ -114,7 +114,6 @@ async function readLogs(source: string): Promise<string> {
 }
 
 export const witnessCommand: Command = {
-  name: 'witness',
   usage: USAGE,
   async run(args, io) {
     const values = parseOptions(args, {
