@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { sealTimer } from '../../src/cli/host.js';
 import type { AegisServer } from '../../src/server/node.js';
 import { fakeIO } from './fake-io.js';
@@ -42,12 +42,18 @@ describe('sealTimer', () => {
     expect(calls()).toBe(1);
   });
 
-  it('stop() before the first seal resolves at once and never seals', async () => {
-    const io = fakeIO();
-    let calls = 0;
-    const server = { nextSealAt: () => Date.now() + 60_000, sealDue: async () => (calls++, []) } as unknown as AegisServer;
-    await sealTimer(server, io, 'dev').stop();
-    expect(calls).toBe(0);
-    expect(io.stdout).toEqual([]);
+  it('stop() before the first seal resolves at once, and the timer it cleared never seals', async () => {
+    vi.useFakeTimers();
+    try {
+      const io = fakeIO();
+      let calls = 0;
+      const server = { nextSealAt: () => Date.now(), sealDue: async () => (calls++, []) } as unknown as AegisServer;
+      await sealTimer(server, io, 'dev').stop();
+      await vi.advanceTimersByTimeAsync(5_000); // past the seal that was due, and any retry after it
+      expect(calls).toBe(0);
+      expect(io.stdout).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
