@@ -39,9 +39,7 @@ export async function rootFromTiles(size: number, source: TileSource): Promise<U
 /** The frontier at `size`: roots of the perfect subtrees of its binary decomposition, largest first (§5). */
 export async function frontierFromTiles(size: number, source: TileSource): Promise<Uint8Array[]> {
   checkCount(size, 'size');
-  const subtrees = subtreesOf(0, size);
-  const hashes = await subtreeHashes(size, subtrees, source);
-  return subtrees.map((s) => hashes.get(key(s))!);
+  return subtreeHashes(size, subtreesOf(0, size), source);
 }
 
 /** The leaf hash at `index` (level 0 of the tiles). */
@@ -108,9 +106,12 @@ export function consistencyRanges(m: number, n: number): LeafRange[] {
 export async function rangeRoots(size: number, ranges: readonly LeafRange[], source: TileSource): Promise<Uint8Array[]> {
   const runs = ranges.map(([lo, hi]) => subtreesOf(lo, hi));
   const hashes = await subtreeHashes(size, runs.flat(), source);
+  let end = 0;
   return runs.map((run) => {
-    let root = hashes.get(key(run.at(-1)!))!;
-    for (let j = run.length - 2; j >= 0; j--) root = node(hashes.get(key(run[j]!))!, root);
+    const start = end;
+    end += run.length;
+    let root = hashes[end - 1]!;
+    for (let j = end - 2; j >= start; j--) root = node(hashes[j]!, root);
     return root;
   });
 }
@@ -122,41 +123,49 @@ export async function rangeRoots(size: number, ranges: readonly LeafRange[], sou
 function subtreesOf(lo: number, hi: number): Subtree[] {
   const out: Subtree[] = [];
   for (let at = lo; at < hi; ) {
-    let height = 0;
-    while (2 ** (height + 1) <= hi - at) height++;
-    out.push({ height, index: at / 2 ** height });
-    at += 2 ** height;
+    const height = floorLog2(hi - at);
+    const leaves = 2 ** height;
+    out.push({ height, index: at / leaves });
+    at += leaves;
   }
   return out;
 }
 
-/** Hashes of perfect subtrees of the tree of `size`, read from the tiles that hold them. */
-async function subtreeHashes(size: number, subtrees: readonly Subtree[], source: TileSource): Promise<Map<string, Uint8Array>> {
-  const wanted = new Map<string, { subtree: Subtree; tile: TileRef; first: number; count: number }>();
-  const tiles = new Map<string, TileRef>();
-  for (const subtree of subtrees) {
-    const level = Math.floor(subtree.height / TILE_HEIGHT);
-    const count = 2 ** (subtree.height - level * TILE_HEIGHT);
-    const first = subtree.index * count;
+/**
+ * Hashes of perfect subtrees of the tree of `size`, in the order given, read from the tiles that hold them.
+ * A proof needs a handful of tiles: they are told apart by a scan, not by keys made of strings (a proof's
+ * bookkeeping cost more than its hashing when it did).
+ */
+async function subtreeHashes(size: number, subtrees: readonly Subtree[], source: TileSource): Promise<Uint8Array[]> {
+  const refs: TileRef[] = [];
+  /** Per subtree: its tile (in refs) and the place of its first hash there. */
+  const tileOf: number[] = [];
+  const firstOf: number[] = [];
+  for (const { height, index } of subtrees) {
+    const level = Math.floor(height / TILE_HEIGHT);
+    const count = 2 ** (height - level * TILE_HEIGHT);
+    const first = index * count;
     const tile = tileAt(size, level, first + count - 1);
-    if (!tile) throw new AegisLogError('ERR_PROOF_INVALID', `a tree of ${size} has no subtree of height ${subtree.height} at ${subtree.index}`);
-    tiles.set(tilePath(tile), tile);
-    wanted.set(key(subtree), { subtree, tile, first: first - tile.index * TILE_WIDTH, count });
+    if (!tile) throw new AegisLogError('ERR_PROOF_INVALID', `a tree of ${size} has no subtree of height ${height} at ${index}`);
+    let at = refs.findIndex((r) => r.level === tile.level && r.index === tile.index);
+    if (at < 0) at = refs.push(tile) - 1;
+    tileOf.push(at);
+    firstOf.push(first - tile.index * TILE_WIDTH);
   }
-  const refs = [...tiles.values()];
   const bytes = await source.read(refs);
-  const byPath = new Map(refs.map((ref, i) => [tilePath(ref), bytes[i]!] as const));
-  const out = new Map<string, Uint8Array>();
-  for (const [id, { tile, first, count }] of wanted) {
-    const data = byPath.get(tilePath(tile));
+  refs.forEach((tile, i) => {
+    const data = bytes[i];
     if (!(data instanceof Uint8Array) || data.length < 32 * tile.width) {
       throw new AegisLogError('ERR_TILE_INVALID', `${tilePath(tile)} is missing or shorter than ${tile.width} hashes`);
     }
-    out.set(id, cachedRoot(data, tile.width, first, count));
-  }
+  });
+  const out = subtrees.map(({ height }, s) => {
+    const tile = refs[tileOf[s]!]!;
+    return cachedRoot(bytes[tileOf[s]!]!, tile.width, firstOf[s]!, 2 ** (height % TILE_HEIGHT));
+  });
   // Inner nodes serve the first proof from a tile's bytes; a proof that reads the same bytes again (a cache
   // kept them) hashes the tile whole once and keeps its tree.
-  for (const data of byPath.values()) innerOf.delete(data);
+  for (const data of bytes) innerOf.delete(data!);
   return out;
 }
 
@@ -255,13 +264,14 @@ function node(left: Uint8Array, right: Uint8Array): Uint8Array {
   return wordsToBytes(words, 0);
 }
 
-const key = (s: Subtree) => `${s.height}/${s.index}`;
-
 /** Largest power of two strictly below n (n ≥ 2). */
 function splitPoint(n: number): number {
-  let k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
+  return 2 ** floorLog2(n - 1);
+}
+
+/** ⌊log2 n⌋ of a safe integer n ≥ 1, exactly (Math.log2 may round up just below a power of two). */
+function floorLog2(n: number): number {
+  return n < 0x1_0000_0000 ? 31 - Math.clz32(n) : 63 - Math.clz32(Math.floor(n / 0x1_0000_0000));
 }
 
 function checkCount(n: number, field: string): void {
