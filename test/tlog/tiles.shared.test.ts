@@ -3,7 +3,7 @@ import { sha256 } from '../../src/protocol/index.js';
 import { inclusionProof, leafHash, merkleRoot, nodeHash, verifyConsistency, verifyInclusion } from '../../src/tlog/merkle.js';
 import { appendLeafHashes, edgeTilesOf } from '../../src/tlog/tile-append.js';
 import {
-  consistencyFromTiles, consistencyRanges, frontierFromTiles, inclusionFromTiles, leafHashFromTiles, rootFromTiles, type TileSource,
+  consistencyFromTiles, consistencyRanges, frontierFromTiles, inclusionFromTiles, inclusionRanges, leafHashFromTiles, rootFromTiles, type TileSource,
 } from '../../src/tlog/tile-proofs.js';
 import { parseTilePath, partialTilesOf, tilePath, tilesOf, type TileRef } from '../../src/tlog/tiles.js';
 import { createTreeBuilder } from '../../src/tlog/tree-builder.js';
@@ -135,6 +135,36 @@ describe('tiles grown by appends give the roots and proofs of RFC 9162', () => {
     await inclusionFromTiles(12_345, 70_001, log.source);
     expect(log.reads).toHaveLength(1);
     expect(log.reads[0]!.length).toBeLessThanOrEqual(4);
+  });
+
+  test('trees beyond 2^32 entries split where RFC 9162 says, up to 2^53 − 1', async () => {
+    // RFC 9162 §2.1.3.1 and §2.1.4.1 written plainly with BigInt: k is the largest power of two below n.
+    const split = (n: bigint) => {
+      let k = 1n;
+      while (k * 2n < n) k *= 2n;
+      return k;
+    };
+    const path = (m: bigint, lo: bigint, hi: bigint): [number, number][] => {
+      if (hi - lo <= 1n) return [];
+      const k = split(hi - lo);
+      return m < k ? [...path(m, lo, lo + k), [Number(lo + k), Number(hi)]] : [...path(m - k, lo + k, hi), [Number(lo), Number(lo + k)]];
+    };
+    const subproof = (m: bigint, lo: bigint, hi: bigint, b: boolean): [number, number][] => {
+      if (m === hi - lo) return b ? [] : [[Number(lo), Number(hi)]];
+      const k = split(hi - lo);
+      return m <= k ? [...subproof(m, lo, lo + k, b), [Number(lo + k), Number(hi)]] : [...subproof(m - k, lo + k, hi, false), [Number(lo), Number(lo + k)]];
+    };
+    for (const size of [2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 33 + 3, 2 ** 40 + 12_345, 2 ** 53 - 1]) {
+      for (const index of [0, 1, Math.floor(size / 2), 2 ** 32 - 1, size - 2, size - 1].filter((i) => i < size)) {
+        expect(inclusionRanges(index, size)).toEqual(path(BigInt(index), 0n, BigInt(size)));
+      }
+      for (const m of [1, 2 ** 31 + 3, 2 ** 32, size - 1].filter((m) => m <= size)) expect(consistencyRanges(m, size)).toEqual(subproof(BigInt(m), 0n, BigInt(size), true));
+    }
+    // And a proof cut from tiles has one hash per range there: any bytes do, the hashing is tested above.
+    const anyTiles: TileSource = { read: async (refs) => refs.map((ref) => new Uint8Array(32 * ref.width).fill(ref.index % 251)) };
+    const size = 2 ** 40 + 12_345;
+    expect(await inclusionFromTiles(2 ** 39 + 777, size, anyTiles)).toHaveLength(inclusionRanges(2 ** 39 + 777, size).length);
+    expect(await consistencyFromTiles(2 ** 33 + 1, size, anyTiles)).toHaveLength(consistencyRanges(2 ** 33 + 1, size).length);
   });
 
   test('bad arguments are typed errors', async () => {
