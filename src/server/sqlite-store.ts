@@ -11,6 +11,7 @@ import { countBefore, headEntry, sealOrderError, signatureWritesError } from './
 import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type SignatureWrite, type Store, type StoredCheckpoint, type StoredHead, type StoredRecord } from './types.js';
 import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
 import { sqliteReaders } from './sqlite-readers.js';
+import { tilePrefetch } from './tile-prefetch.js';
 import { sqliteWriter, type WriteOp } from './sqlite-writer.js';
 
 export interface SqliteStoreOptions {
@@ -117,7 +118,7 @@ const RECORD = `${RECORD_COLUMNS}\n  ${RECORD_FROM}`;
 const BY_ID = `SELECT ${RECORD} WHERE r.tenant_id = ? AND r.event_id = ?`;
 /**
  * BY_ID on a reader thread, with the record's level-0 tile and that tile's inner nodes when the tile is full: what
- * a proof of the leaf reads next (see `prefetched`). One message to the thread and back instead of two: on this
+ * a proof of the leaf reads next (see `tile-prefetch.ts`). One message to the thread and back instead of two: on this
  * VM a message costs more CPU than the page reads it carries.
  */
 const BY_ID_WITH_TILE = `SELECT ${RECORD_COLUMNS}, t.data AS tile, i.data AS inner
@@ -125,8 +126,6 @@ const BY_ID_WITH_TILE = `SELECT ${RECORD_COLUMNS}, t.data AS tile, i.data AS inn
   LEFT JOIN tiles t ON t.log = r.tenant_id AND t.level = 0 AND t.idx = r.leaf_index >> ${TILE_HEIGHT} AND length(t.data) = ${32 * TILE_WIDTH}
   LEFT JOIN tiles i ON t.level IS NOT NULL AND i.log = r.tenant_id AND i.level = ${INNER_LEVEL} AND i.idx = r.leaf_index >> ${TILE_HEIGHT}
   WHERE r.tenant_id = ? AND r.event_id = ?`;
-/** How many prefetched tiles wait for their readTiles at most (about 2 MiB); the oldest goes first. */
-const PREFETCH_KEPT = 256;
 const TILE = 'SELECT data FROM tiles WHERE log = ? AND level = ? AND idx = ?';
 
 /** The writes a group commit runs, by index: on the store's connection, or on its writer thread. */
@@ -193,20 +192,8 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
   const readers = options.readers && onFile ? sqliteReaders(path, options.readers, driver) : undefined;
   const writer = options.writer && onFile ? sqliteWriter(path, WRITES, [synchronous, 'busy_timeout = 5000', 'cache_size = -65536'], driver) : undefined;
 
-  // Full tiles read with a record (BY_ID_WITH_TILE), taken by the readTiles that asks for them. A full tile never
-  // changes, so one kept here is never stale; one nobody asks for (its proof came from the server's cache) ages out.
-  const prefetched = new Map<string, Uint8Array>();
-  const prefetchKey = (log: string, level: number | 'entries', index: number) => `${log}\u0000${level}/${index}`;
-  const prefetch = (log: string, level: number, index: number, data: Uint8Array) => {
-    if (prefetched.size >= PREFETCH_KEPT) prefetched.delete(prefetched.keys().next().value!);
-    prefetched.set(prefetchKey(log, level, index), data);
-  };
-  const takePrefetched = (log: string, ref: TileRef): Uint8Array | undefined => {
-    const key = prefetchKey(log, ref.level, ref.index);
-    const data = prefetched.get(key);
-    if (data) prefetched.delete(key);
-    return data;
-  };
+  // Full tiles read with a record (BY_ID_WITH_TILE), taken by the readTiles that asks for them.
+  const prefetched = tilePrefetch();
 
   const q = {
     byId: db.prepare(BY_ID),
@@ -415,11 +402,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       const read = readers?.get(BY_ID_WITH_TILE, [[tenantId, eventId]]);
       if (!read) return toRecord(q.byId.get(tenantId, eventId) as RecordRow | undefined);
       const row = (await read)[0] as (RecordRow & { tile: Uint8Array | null; inner: Uint8Array | null }) | undefined;
-      if (row?.tile) {
-        const index = row.leaf_index >> TILE_HEIGHT;
-        prefetch(row.tenant_id, 0, index, row.tile);
-        if (row.inner) prefetch(row.tenant_id, INNER_LEVEL, index, row.inner);
-      }
+      if (row) prefetched.put(row.tenant_id, row.leaf_index, row.tile, row.inner);
       return toRecord(row);
     },
     async records(tenantId, from, to, limit) {
@@ -429,7 +412,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       return log === ROOT_LOG ? (q.rootSize.get() as number) : stateOf(log).size;
     },
     async readTiles(log, refs) {
-      const rows: unknown[] = refs.map((ref) => takePrefetched(log, ref));
+      const rows: unknown[] = refs.map((ref) => prefetched.take(log, ref));
       const missing = refs.filter((_, i) => rows[i] === undefined);
       if (missing.length > 0) {
         const read = readers?.get(TILE, missing.map((ref) => [log, ref.level, ref.index]));

@@ -1,0 +1,26 @@
+import { expect, test } from 'vitest';
+import { tilePrefetch } from '../../src/server/tile-prefetch.js';
+
+const full = (fill: number) => new Uint8Array(32 * 256).fill(fill);
+
+test('keeps a full tile and its inner nodes under the tile that holds the leaf, beyond 2^31 leaves too, each taken once', () => {
+  const kept = tilePrefetch();
+  const leaf = 2 ** 31 + 300; // `leaf >> 8` would name a negative tile
+  const index = Math.floor(leaf / 256);
+  const inner = new Uint8Array(32 * 16).fill(9);
+  kept.put('acme', leaf, full(1), inner);
+  expect(kept.take('other', { level: 0, index, width: 256 })).toBeUndefined();
+  expect(kept.take('acme', { level: 0, index, width: 256 })).toEqual(full(1));
+  expect(kept.take('acme', { level: 64, index, width: 16 })).toEqual(inner);
+  expect(kept.take('acme', { level: 0, index, width: 256 })).toBeUndefined();
+});
+
+test('keeps no partial tile (it still grows), and at most 256 tiles, the oldest going first', () => {
+  const kept = tilePrefetch();
+  kept.put('acme', 5, new Uint8Array(32 * 6), undefined);
+  expect(kept.take('acme', { level: 0, index: 0, width: 6 })).toBeUndefined();
+  for (let t = 0; t < 257; t++) kept.put('acme', t * 256, full(t % 256), undefined);
+  expect(kept.take('acme', { level: 0, index: 0, width: 256 })).toBeUndefined();
+  expect(kept.take('acme', { level: 0, index: 1, width: 256 })).toEqual(full(1));
+  expect(kept.take('acme', { level: 0, index: 256, width: 256 })).toEqual(full(0));
+});
