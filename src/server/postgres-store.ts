@@ -27,13 +27,12 @@ import type * as Pg from 'pg';
 import { AegisLogError } from '../protocol/index.js';
 import type { EcPublicJwk, TenantHead } from '../protocol/index.js';
 import { edgeTilesOf, type TileWrite } from '../tlog/tile-append.js';
-import { INNER_LEVEL, TILE_HEIGHT, TILE_WIDTH, type TileRef } from '../tlog/tiles.js';
+import type { TileRef } from '../tlog/tiles.js';
 import { LIVE_SPACE, LOCK_CLOSE, LOCK_SEAL, LOCK_SPACE, migrate } from './postgres-schema.js';
 import { planAppend, type LogState } from './sequence.js';
 import { headEntry, sealOrderError, signatureWritesError } from './store-rules.js';
 import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type SignatureWrite, type Store, type StoredHead, type StoredRecord } from './types.js';
 import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
-import { tilePrefetch } from './tile-prefetch.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/database` (libpq-style parameters such as `sslmode` included). */
@@ -54,15 +53,6 @@ type Query = (name: string, text: string, values?: unknown[]) => Promise<Row[]>;
 
 /** Entries per append transaction at most; appends queued beyond it wait for the next one. */
 const GROUP_ENTRIES = 2000;
-
-/**
- * A record, with its level-0 tile and that tile's inner nodes when the tile is full: what a proof of the leaf
- * reads next (see `tile-prefetch.ts`). One round trip instead of two for a bundle.
- */
-const RECORD_WITH_TILE = `SELECT r.*, t.data AS tile, i.data AS inner FROM aegislog_records r
-  LEFT JOIN aegislog_tiles t ON t.log = r.tenant_id AND t.level = 0 AND t.idx = r.leaf_index >> ${TILE_HEIGHT} AND length(t.data) = ${32 * TILE_WIDTH}
-  LEFT JOIN aegislog_tiles i ON t.level IS NOT NULL AND i.log = r.tenant_id AND i.level = ${INNER_LEVEL} AND i.idx = r.leaf_index >> ${TILE_HEIGHT}
-  WHERE r.tenant_id = $1 AND r.event_id = $2`;
 
 /** Opens the store: connects, runs the migrations, and takes this process's liveness lock. */
 export async function postgresStore(options: PostgresStoreOptions | string): Promise<Store> {
@@ -97,8 +87,6 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
   }
 
   const query: Query = async (name, text, values = []) => (await pool.query({ name, text, values })).rows;
-  // Full tiles read with a record (RECORD_WITH_TILE), taken by the readTiles that asks for them.
-  const prefetched = tilePrefetch();
 
   /** BEGIN … COMMIT on one connection; a connection that failed is discarded, not reused. */
   async function transaction<T>(begin: string, body: (q: Query) => Promise<T>): Promise<T> {
@@ -264,8 +252,7 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
       await keepSignatures();
     },
     async getRecord(tenantId, eventId) {
-      const [row] = await query('record', RECORD_WITH_TILE, [tenantId, eventId]);
-      if (row?.tile) prefetched.put(tenantId, Number(row.leaf_index), bytes(row.tile), row.inner ? bytes(row.inner) : undefined);
+      const [row] = await query('record', 'SELECT * FROM aegislog_records WHERE tenant_id = $1 AND event_id = $2', [tenantId, eventId]);
       return row && toRecord(row);
     },
     async records(tenantId, from, to, limit) {
@@ -280,13 +267,11 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
     },
     async readTiles(log, refs) {
       if (refs.length === 0) return [];
-      const kept = refs.map((ref) => prefetched.take(log, ref));
-      const missing = refs.filter((_, i) => !kept[i]);
-      const rows = missing.length === 0 ? [] : await query('tiles', `SELECT level, idx, data FROM aegislog_tiles
-        WHERE log = $1 AND (level, idx) IN (SELECT * FROM unnest($2::int[], $3::bigint[]))`, [log, missing.map((r) => r.level), missing.map((r) => r.index)]);
+      const rows = await query('tiles', `SELECT level, idx, data FROM aegislog_tiles
+        WHERE log = $1 AND (level, idx) IN (SELECT * FROM unnest($2::int[], $3::bigint[]))`, [log, refs.map((r) => r.level), refs.map((r) => r.index)]);
       const found = new Map(rows.map((r) => [`${r.level}/${r.idx}`, bytes(r.data)]));
-      return refs.map((ref: TileRef, i) => {
-        const data = kept[i] ?? found.get(`${ref.level}/${ref.index}`);
+      return refs.map((ref: TileRef) => {
+        const data = found.get(`${ref.level}/${ref.index}`);
         if (!data || data.length < 32 * ref.width) throw new Error(`no tile ${ref.level}/${ref.index} of width ${ref.width} in log "${log}"`);
         return data;
       });

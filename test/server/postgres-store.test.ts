@@ -23,50 +23,6 @@ storeConformance('postgresStore (real PostgreSQL)', async () => {
   return { store: await postgresStore(url), reopen: () => postgresStore(url), cleanup: async () => {} };
 }, true);
 
-/** Entries e0…e299 of tenant acme (one full level-0 tile and a partial one). */
-const append300 = (store: Awaited<ReturnType<typeof postgresStore>>) =>
-  store.append({ tenantId: 'acme', entries: Array.from({ length: 300 }, (_, i) => entry('acme', `e${i}`)), now: Date.UTC(2026, 11, 1), keyId: 'k1', sha256 });
-
-test('a record read brings its full level-0 tile and inner nodes with it, for the readTiles that follows, once', async () => {
-  const url = cluster.createDatabase();
-  const store = await postgresStore(url);
-  try {
-    await append300(store);
-    const refs = [{ level: 0, index: 0, width: 256 }, { level: 64, index: 0, width: 16 }];
-    const stored = await store.readTiles('acme', refs);
-    expect(stored.map((t) => t.length)).toEqual([8192, 512]);
-    expect((await store.getRecord('acme', 'e7'))!.leafIndex).toBe(7);
-    // Gone from the database: what readTiles gives now can only be what came with the record.
-    const { default: pg } = await import('pg');
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query("DELETE FROM aegislog_tiles WHERE log = 'acme' AND idx = 0 AND level IN (0, 64)");
-    } finally {
-      await client.end();
-    }
-    expect(await store.readTiles('acme', refs)).toEqual(stored);
-    // Taken once: the next read goes to the database, which no longer has them.
-    await expect(store.readTiles('acme', refs)).rejects.toThrow(/no tile 0\/0/);
-  } finally {
-    await store.close();
-  }
-});
-
-test('a partial tile is not brought with its record: the next read sees the tile as it has grown since', async () => {
-  const url = cluster.createDatabase();
-  const store = await postgresStore(url);
-  try {
-    await append300(store);
-    expect((await store.getRecord('acme', 'e260'))!.leafIndex).toBe(260);
-    await store.append({ tenantId: 'acme', entries: [entry('acme', 'e300')], now: Date.UTC(2026, 11, 1), keyId: 'k1', sha256 });
-    const [tile] = await store.readTiles('acme', [{ level: 0, index: 1, width: 45 }]);
-    expect(tile!.length).toBe(45 * 32);
-  } finally {
-    await store.close();
-  }
-});
-
 test('migrations: concurrent starts apply each version once; a newer schema is refused', async () => {
   const url = cluster.createDatabase();
   const stores = await Promise.all(Array.from({ length: 4 }, () => postgresStore({ connectionString: url, max: 2 })));
