@@ -1,11 +1,12 @@
 /**
  * A record's level-0 tile and that tile's inner nodes, read in the same query as
  * the record and kept until the `readTiles` that asks for them: a proof of the
- * leaf reads them next, so /evidence saves a read (a message to a SQLite reader
- * thread and back, a PostgreSQL round trip). Only full tiles are kept: a full tile
- * never changes, so a kept one is never stale, even in a store that other
- * processes write. One that nobody asks for (its proof came from the server's
- * tile cache) ages out.
+ * leaf reads them next, so /evidence saves a read (for SQLite, a message to a
+ * reader thread and back). Only full tiles are kept: a full tile never changes,
+ * so a kept one is never stale, even in a store that other processes write. One
+ * that nobody asks for (its proof came from the server's tile cache) ages out.
+ * PostgreSQL's store does not use it yet: with its tile, the record's query was
+ * no faster under load in fleet-bench (docs/server.md).
  */
 import { INNER_LEVEL, TILE_WIDTH, type TileRef } from '../tlog/tiles.js';
 
