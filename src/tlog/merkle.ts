@@ -182,11 +182,17 @@ function inclusionPathLength(index: number, size: number): number {
   return length;
 }
 
-/** Largest power of two strictly below n (n >= 2). Arithmetic, not bit operations: sizes may exceed 2^31. */
-function splitPoint(n: number): number {
-  let k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
+/** Largest power of two strictly below n (n >= 2): RFC 9162's k. */
+export function splitPoint(n: number): number {
+  return 2 ** floorLog2(n - 1);
+}
+
+/**
+ * ⌊log2 n⌋ of a safe integer n >= 1, exactly. clz32 sees 32 bits, so a size of 2^32 or more is read in
+ * two halves; Math.log2 may round up just below a power of two.
+ */
+export function floorLog2(n: number): number {
+  return n < 0x1_0000_0000 ? 31 - Math.clz32(n) : 63 - Math.clz32(Math.floor(n / 0x1_0000_0000));
 }
 
 function isPowerOfTwo(n: number): boolean {

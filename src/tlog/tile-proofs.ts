@@ -10,6 +10,7 @@
  * source, then hashes: a source may batch, cache or fetch them in parallel.
  */
 import { AegisLogError } from '../protocol/index.js';
+import { floorLog2, splitPoint } from './merkle.js';
 import { bytesToWords, nodeWords, wordsToBytes } from './sha256-tree.js';
 import { INNER_WIDTH, TILE_HEIGHT, TILE_WIDTH, tileAt, tilePath, type TileRef } from './tiles.js';
 import { IN, treeWasm } from './wasm/engine.js';
@@ -262,16 +263,6 @@ function node(left: Uint8Array, right: Uint8Array): Uint8Array {
   bytesToWords(right, words, 8);
   nodeWords(words, 0, words, 8, words, 0);
   return wordsToBytes(words, 0);
-}
-
-/** Largest power of two strictly below n (n ≥ 2). */
-function splitPoint(n: number): number {
-  return 2 ** floorLog2(n - 1);
-}
-
-/** ⌊log2 n⌋ of a safe integer n ≥ 1, exactly (Math.log2 may round up just below a power of two). */
-function floorLog2(n: number): number {
-  return n < 0x1_0000_0000 ? 31 - Math.clz32(n) : 63 - Math.clz32(Math.floor(n / 0x1_0000_0000));
 }
 
 function checkCount(n: number, field: string): void {
