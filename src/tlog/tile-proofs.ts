@@ -139,9 +139,8 @@ function subtreesOf(lo: number, hi: number): Subtree[] {
  */
 async function subtreeHashes(size: number, subtrees: readonly Subtree[], source: TileSource): Promise<Uint8Array[]> {
   const refs: TileRef[] = [];
-  /** Per subtree: its tile (in refs) and the place of its first hash there. */
-  const tileOf: number[] = [];
-  const firstOf: number[] = [];
+  /** Per subtree: its tile (in refs), the place of its first hash there, and how many hashes it spans. */
+  const places: { tile: number; first: number; count: number }[] = [];
   for (const { height, index } of subtrees) {
     const level = Math.floor(height / TILE_HEIGHT);
     const count = 2 ** (height - level * TILE_HEIGHT);
@@ -150,8 +149,7 @@ async function subtreeHashes(size: number, subtrees: readonly Subtree[], source:
     if (!tile) throw new AegisLogError('ERR_PROOF_INVALID', `a tree of ${size} has no subtree of height ${height} at ${index}`);
     let at = refs.findIndex((r) => r.level === tile.level && r.index === tile.index);
     if (at < 0) at = refs.push(tile) - 1;
-    tileOf.push(at);
-    firstOf.push(first - tile.index * TILE_WIDTH);
+    places.push({ tile: at, first: first - tile.index * TILE_WIDTH, count });
   }
   const bytes = await source.read(refs);
   refs.forEach((tile, i) => {
@@ -160,10 +158,7 @@ async function subtreeHashes(size: number, subtrees: readonly Subtree[], source:
       throw new AegisLogError('ERR_TILE_INVALID', `${tilePath(tile)} is missing or shorter than ${tile.width} hashes`);
     }
   });
-  const out = subtrees.map(({ height }, s) => {
-    const tile = refs[tileOf[s]!]!;
-    return cachedRoot(bytes[tileOf[s]!]!, tile.width, firstOf[s]!, 2 ** (height % TILE_HEIGHT));
-  });
+  const out = places.map(({ tile, first, count }) => cachedRoot(bytes[tile]!, refs[tile]!.width, first, count));
   // Inner nodes serve the first proof from a tile's bytes; a proof that reads the same bytes again (a cache
   // kept them) hashes the tile whole once and keeps its tree.
   for (const data of bytes) innerOf.delete(data!);
