@@ -5,7 +5,7 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { AegisLogError } from '../protocol/index.js';
 import type { EcPublicJwk, TenantHead } from '../protocol/index.js';
 import { edgeTilesOf } from '../tlog/tile-append.js';
-import { INNER_LEVEL, TILE_HEIGHT, TILE_WIDTH, type TileRef } from '../tlog/tiles.js';
+import { INNER_LEVEL, TILE_HEIGHT, TILE_WIDTH } from '../tlog/tiles.js';
 import { EMPTY_LOG, planAppend, type LogState } from './sequence.js';
 import { countBefore, headEntry, sealOrderError, signatureWritesError } from './store-rules.js';
 import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type SignatureWrite, type Store, type StoredCheckpoint, type StoredHead, type StoredRecord } from './types.js';
