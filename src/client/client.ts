@@ -89,7 +89,7 @@ export class AegisLog {
       void this.#persist(true).then(() => cfg.counts.stored && this.#autoFlush());
     }
     const proc = (globalThis as { process?: { off?: unknown } }).process;
-    if (!doc && typeof proc?.off === 'function') this.#cleanups.push(listen(proc as EventTarget, 'beforeExit', this.#beforeExit()));
+    if (!doc && typeof proc?.off === 'function') this.#cleanups.push(onBeforeExit(proc as { on: Function; off: Function }, this.#beforeExit()));
     if (!warmed && (warmed = this.#warmUp(1))) {
       const idle = (globalThis as { requestIdleCallback?: (run: () => void) => unknown }).requestIdleCallback;
       idle?.(() => this.#warmUp(WARM_UP_CALLS - 1));
@@ -305,6 +305,22 @@ export class AegisLog {
       void this.flush().then((r) => (stalled = !(r.sent + r.deadLettered)));
     };
   }
+}
+
+/**
+ * The beforeExit flushes of the realm's open clients, behind one listener on Node's process: a server with
+ * a client per tenant would otherwise pass Node's limit of 10 listeners and log a "possible memory leak".
+ */
+const exitFlushes = new Set<() => void>();
+const flushAll = () => exitFlushes.forEach((flush) => flush());
+
+/** Adds `flush` to the clients' beforeExit flushes; returns its removal (the last one removes the listener). */
+function onBeforeExit(proc: { on: Function; off: Function }, flush: () => void): () => void {
+  if (!exitFlushes.size) proc.on('beforeExit', flushAll);
+  exitFlushes.add(flush);
+  return () => {
+    if (exitFlushes.delete(flush) && !exitFlushes.size) proc.off('beforeExit', flushAll);
+  };
 }
 
 /** Adds a listener to a page's EventTarget or to Node's process (an EventEmitter: on/off); returns its removal. */

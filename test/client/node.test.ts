@@ -85,3 +85,35 @@ it('a process that records and simply ends delivers its events on beforeExit', a
   const counts = countBy(await storedIds((url, init) => fetch(url, init), server.url));
   expect(ids.map((id) => counts.get(id))).toEqual(ids.map(() => 1));
 });
+
+it('clients in one process share one beforeExit listener: twelve deliver on exit, and Node warns of no leak', async () => {
+  // A server with a client per tenant: one listener each would pass Node's limit of 10 and log a
+  // MaxListenersExceededWarning ("possible memory leak") on the 11th client.
+  const script = join(dir, 'many.mjs');
+  const source = join(dir, 'many.ts');
+  await writeFile(source, `
+    import { AegisLog } from ${JSON.stringify(resolve('src/index.ts'))};
+    const options = { endpoint: process.env.ENDPOINT, tenantId: ${JSON.stringify(TENANT)}, apiKey: ${JSON.stringify(INGEST_KEY)} };
+    const listeners = () => process.listenerCount('beforeExit');
+    const none = listeners();
+    const closed = Array.from({ length: 12 }, () => new AegisLog({ ...options, flushInterval: 0 }));
+    const open = listeners();
+    await Promise.all(closed.map((log) => log.close()));
+    const after = listeners();
+    const ids = [];
+    for (let c = 0; c < 12; c++) {
+      const log = new AegisLog(options);
+      ids.push(log.record('many_clients', { c }), log.record('many_clients', { c, second: true }));
+    }
+    console.log(JSON.stringify({ none, open, after, during: listeners(), ids }));
+    // No flush, no close: the script just ends.
+  `);
+  await build({ entryPoints: [source], bundle: true, platform: 'node', format: 'esm', outfile: script, logLevel: 'silent', external: ['better-sqlite3'] });
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [script], { env: { ...process.env, ENDPOINT: server.url }, timeout: 20_000 });
+  const out = JSON.parse(stdout.trim()) as { none: number; open: number; after: number; during: number; ids: string[] };
+  expect({ open: out.open, after: out.after, during: out.during }).toEqual({ open: out.none + 1, after: out.none, during: out.none + 1 });
+  expect(stderr).not.toContain('MaxListenersExceededWarning');
+  expect(out.ids).toHaveLength(24);
+  const counts = countBy(await storedIds((url, init) => fetch(url, init), server.url));
+  expect(out.ids.map((id) => counts.get(id))).toEqual(out.ids.map(() => 1));
+});
