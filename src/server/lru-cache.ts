@@ -15,6 +15,13 @@ export class LruCache<V> {
     return hit;
   }
 
+  /** Removes the entry of `key` and returns it: for a value that serves once. */
+  take(key: string): V | undefined {
+    const hit = this.map.get(key);
+    if (hit !== undefined) this.map.delete(key);
+    return hit;
+  }
+
   set(key: string, value: V): void {
     this.map.set(key, value);
     if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);

@@ -8,7 +8,9 @@
  * PostgreSQL's store does not use it yet: with its tile, the record's query was
  * no faster under load in fleet-bench (docs/server.md).
  */
-import { INNER_LEVEL, TILE_WIDTH, type TileRef } from '../tlog/tiles.js';
+import { INNER_LEVEL, TILE_BYTES, TILE_WIDTH, innerTileOf, type TileRef } from '../tlog/tiles.js';
+import { LruCache } from './lru-cache.js';
+import { tileKey } from './tile-source.js';
 
 /** How many tiles wait for their readTiles at most (about 2 MiB); the oldest goes first. */
 const KEPT = 256;
@@ -21,24 +23,18 @@ export interface TilePrefetch {
 }
 
 export function tilePrefetch(): TilePrefetch {
-  const kept = new Map<string, Uint8Array>();
-  const key = (log: string, level: number | 'entries', index: number) => `${log}\u0000${level}/${index}`;
-  const keep = (at: string, data: Uint8Array) => {
-    if (kept.size >= KEPT) kept.delete(kept.keys().next().value!);
-    kept.set(at, data);
-  };
+  // Each tile is taken once, so least recently used is oldest put.
+  const kept = new LruCache<Uint8Array>(KEPT);
   return {
     put(log, leafIndex, tile, inner) {
-      if (!tile || tile.length !== 32 * TILE_WIDTH) return;
-      const index = Math.floor(leafIndex / TILE_WIDTH); // not `>> 8`: a leaf index may pass 2^31
-      keep(key(log, 0, index), tile);
-      if (inner) keep(key(log, INNER_LEVEL, index), inner);
+      if (!tile || tile.length !== TILE_BYTES) return;
+      const ref = { level: 0, index: Math.floor(leafIndex / TILE_WIDTH), width: TILE_WIDTH }; // not `>> 8`: a leaf index may pass 2^31
+      kept.set(tileKey(log, ref), tile);
+      if (inner) kept.set(tileKey(log, innerTileOf(ref)), inner);
     },
     take(log, ref) {
-      const at = key(log, ref.level, ref.index);
-      const data = kept.get(at);
-      if (data) kept.delete(at);
-      return data;
+      // Only level-0 tiles and their inner nodes are kept: the upper tiles of a proof need no key.
+      return ref.level === 0 || ref.level === INNER_LEVEL ? kept.take(tileKey(log, ref)) : undefined;
     },
   };
 }

@@ -9,8 +9,8 @@ import { TILE_WIDTH, innerTileOf, type TileRef } from '../tlog/tiles.js';
 import { LruCache } from './lru-cache.js';
 import type { LogName, Store } from './types.js';
 
-// A partial tile of a given width never changes either: its width is part of the key.
-const tileKey = (log: LogName, ref: TileRef) => `${log}\u0000${ref.level}/${ref.index}/${ref.width}`;
+/** A tile's key in a cache. A partial tile of a given width never changes either: its width is part of the key. */
+export const tileKey = (log: LogName, ref: TileRef) => `${log}\u0000${ref.level}/${ref.index}/${ref.width}`;
 
 /**
  * Tiles of one log, read from the store. `inner`: full tiles come with their inner nodes (`innerTileOf`), in
