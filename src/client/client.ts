@@ -323,12 +323,10 @@ function onBeforeExit(proc: { on: Function; off: Function }, flush: () => void):
   };
 }
 
-/** Adds a listener to a page's EventTarget or to Node's process (an EventEmitter: on/off); returns its removal. */
+/** Adds a listener to a page's EventTarget; returns its removal (Node's process: `onBeforeExit`). */
 function listen(target: EventTarget, type: string, listener: () => void): () => void {
-  const t = target as EventTarget & { on?: Function; off?: Function };
-  const [add, remove] = t.off ? [t.on!, t.off] : [t.addEventListener, t.removeEventListener];
-  add?.call(t, type, listener);
-  return () => remove?.call(t, type, listener);
+  target.addEventListener?.(type, listener);
+  return () => target.removeEventListener?.(type, listener);
 }
 
 function storeError(cause: unknown): AegisLogError {
