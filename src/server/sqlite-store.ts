@@ -5,7 +5,7 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { AegisLogError } from '../protocol/index.js';
 import type { EcPublicJwk, TenantHead } from '../protocol/index.js';
 import { edgeTilesOf } from '../tlog/tile-append.js';
-import { INNER_LEVEL, TILE_HEIGHT, TILE_WIDTH } from '../tlog/tiles.js';
+import { INNER_LEVEL, TILE_BYTES, TILE_HEIGHT } from '../tlog/tiles.js';
 import { EMPTY_LOG, planAppend, type LogState } from './sequence.js';
 import { countBefore, headEntry, sealOrderError, signatureWritesError } from './store-rules.js';
 import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type SignatureWrite, type Store, type StoredCheckpoint, type StoredHead, type StoredRecord } from './types.js';
@@ -123,7 +123,7 @@ const BY_ID = `SELECT ${RECORD} WHERE r.tenant_id = ? AND r.event_id = ?`;
  */
 const BY_ID_WITH_TILE = `SELECT ${RECORD_COLUMNS}, t.data AS tile, i.data AS inner
   ${RECORD_FROM}
-  LEFT JOIN tiles t ON t.log = r.tenant_id AND t.level = 0 AND t.idx = r.leaf_index >> ${TILE_HEIGHT} AND length(t.data) = ${32 * TILE_WIDTH}
+  LEFT JOIN tiles t ON t.log = r.tenant_id AND t.level = 0 AND t.idx = r.leaf_index >> ${TILE_HEIGHT} AND length(t.data) = ${TILE_BYTES}
   LEFT JOIN tiles i ON t.level IS NOT NULL AND i.log = r.tenant_id AND i.level = ${INNER_LEVEL} AND i.idx = r.leaf_index >> ${TILE_HEIGHT}
   WHERE r.tenant_id = ? AND r.event_id = ?`;
 const TILE = 'SELECT data FROM tiles WHERE log = ? AND level = ? AND idx = ?';
