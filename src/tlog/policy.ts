@@ -43,6 +43,25 @@ const NONE = 'none';
 const LOG_TYPES: readonly number[] = [NoteKeyType.Ed25519, NoteKeyType.EcdsaP256, NoteKeyType.CosignatureV1, NoteKeyType.MlDsa44];
 const WITNESS_TYPES: readonly number[] = [NoteKeyType.CosignatureV1, NoteKeyType.MlDsa44];
 
+/** Why `key` cannot be a policy's log key beside `logs` (tlog-policy: its type, no duplicate public key), or undefined. */
+export function logKeyProblem(key: NoteVerifierKey, logs: readonly NoteVerifierKey[]): string | undefined {
+  if (!LOG_TYPES.includes(key.type)) return `log key type 0x${key.type.toString(16).padStart(2, '0')} cannot sign checkpoints`;
+  if (logs.some((l) => bytesEqual(l.key, key.key))) return 'duplicate log: this public key is already listed';
+  return undefined;
+}
+
+/**
+ * Why `key` cannot be a witness beside `witnesses`, or undefined. Two names for one public key are refused:
+ * an Ed25519 cosignature does not sign its cosigner's name, so one cosignature would count twice.
+ */
+export function witnessKeyProblem(key: NoteVerifierKey, witnesses: readonly NoteVerifierKey[]): string | undefined {
+  if (!WITNESS_TYPES.includes(key.type)) {
+    return `witness key type 0x${key.type.toString(16).padStart(2, '0')} is not a cosignature type (0x04 Ed25519, 0x06 ML-DSA-44)`;
+  }
+  if (witnesses.some((w) => bytesEqual(w.key, key.key))) return 'duplicate witness: this public key is already listed';
+  return undefined;
+}
+
 export function parsePolicy(text: string): Policy {
   if (typeof text !== 'string') throw new AegisLogError('ERR_POLICY_INVALID', 'policy must be a string', { field: 'policy' });
   const logs: PolicyLog[] = [];
@@ -69,8 +88,8 @@ export function parsePolicy(text: string): Policy {
       case 'log': {
         if (args.length < 1 || args.length > 2) fail('expected "log <vkey> [<url>]"');
         const key = vkey(args[0]!, fail);
-        if (!LOG_TYPES.includes(key.type)) fail(`log key type 0x${key.type.toString(16).padStart(2, '0')} cannot sign checkpoints`);
-        if (logs.some((l) => bytesEqual(l.key, key.key))) fail('duplicate log: this public key is already listed');
+        const why = logKeyProblem(key, logs);
+        if (why) fail(why);
         if (logs.length >= POLICY_LIMITS.logs) fail(`more than ${POLICY_LIMITS.logs} logs`);
         logs.push(args[1] === undefined ? key : { ...key, url: args[1] });
         return;
@@ -80,10 +99,8 @@ export function parsePolicy(text: string): Policy {
         const name = args[0]!;
         if (rules.has(name)) fail(name === NONE ? '"none" is predefined' : `duplicate name "${name}"`);
         const key = vkey(args[1]!, fail);
-        if (!WITNESS_TYPES.includes(key.type)) {
-          fail(`witness key type 0x${key.type.toString(16).padStart(2, '0')} is not a cosignature type (0x04 Ed25519, 0x06 ML-DSA-44)`);
-        }
-        if (witnesses.some((w) => bytesEqual(w.key.key, key.key))) fail('duplicate witness: this public key is already listed');
+        const why = witnessKeyProblem(key, witnesses.map((w) => w.key));
+        if (why) fail(why);
         if (witnesses.length >= POLICY_LIMITS.witnesses) fail(`more than ${POLICY_LIMITS.witnesses} witnesses`);
         witnesses.push(args[2] === undefined ? { name, key } : { name, key, url: args[2] });
         rules.set(name, { kind: 'witness', name });

@@ -6,7 +6,7 @@
  * and the others still report truthfully; nothing in a bundle makes this throw.
  */
 import { bytesEqual, sha256, tenantHeadHash } from '../protocol/index.js';
-import { parseCheckpoint, type CheckpointBody } from '../tlog/checkpoint.js';
+import { EMPTY_TREE_ROOT, parseCheckpoint, type CheckpointBody } from '../tlog/checkpoint.js';
 import { inclusionFailure, leafHash, verifyConsistency } from '../tlog/merkle.js';
 import { parseNote } from '../tlog/note.js';
 import { consistencyFromTiles, type TileSource } from '../tlog/tile-proofs.js';
@@ -186,6 +186,8 @@ async function checkWitnesses(parts: PartsV2, trust: Trust): Promise<Check> {
 /** This checkpoint extends an earlier trusted one: an RFC 9162 consistency proof from its size to this one's. */
 async function checkConsistency(parts: PartsV2, trust: Trust, options: V2Options): Promise<void> {
   if (options.trusted === undefined) throw new Skip('no earlier trusted checkpoint was given');
+  // tlog-tiles: no partial tile is fetched for a size that no verified checkpoint requires.
+  if ((await parts.verdict()).logSignature.status !== 'passed') throw new Skip("the checkpoint's signature did not verify: its size proves nothing, and no proof is read for it");
   const earlier = await trustedCheckpoint(options.trusted, trust, parts.origin());
   await requireConsistency(earlier, parts.body(), parts.consistency(), options.rootTiles);
 }
@@ -199,6 +201,8 @@ async function trustedCheckpoint(trusted: TrustedCheckpoint, trust: Trust, origi
   return verdict.checkpoint;
 }
 
+export const EMPTY_ROOT_NEEDED = 'a checkpoint of size 0 must carry the empty tree root, SHA-256 of nothing';
+
 /**
  * Throws why `later` is not an extension of `earlier`: equal sizes need equal
  * roots; a smaller earlier size needs a proof, from the bundle or read from tiles.
@@ -209,12 +213,15 @@ export async function requireConsistency(
   carried: unknown,
   tiles: TileSource | undefined,
 ): Promise<void> {
+  // The empty tree is a prefix of every tree, but only its own root may stand for it (tlog-checkpoint: the
+  // root at that size): a size-0 checkpoint with another root would otherwise pass with no proof.
+  if ([earlier, later].some((c) => c.size === 0 && !bytesEqual(c.root, EMPTY_TREE_ROOT))) throw new Invalid(EMPTY_ROOT_NEEDED);
   if (earlier.size === later.size) {
     if (!bytesEqual(earlier.root, later.root)) throw new Invalid(`the trusted checkpoint and this one both have size ${later.size} but different roots: the log forked`);
     return;
   }
   const [from, to] = earlier.size < later.size ? [earlier, later] : [later, earlier];
-  if (from.size === 0) return; // the empty tree is a prefix of every tree
+  if (from.size === 0) return;
   let path: Uint8Array[];
   if (carried !== undefined && earlier.size < later.size) {
     const c = carried as { from_size?: unknown; path_b64url?: unknown };

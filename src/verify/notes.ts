@@ -8,7 +8,7 @@ import { AegisLogError, bytesEqual } from '../protocol/index.js';
 import { parseCheckpoint, type CheckpointBody } from '../tlog/checkpoint.js';
 import { cosignatureV1Message, parseTimestampedSignature, subtreeV1Message } from '../tlog/cosignature.js';
 import { parseNote, type Note, type NoteSignature } from '../tlog/note.js';
-import { describeQuorum, quorumSatisfied, type Policy, type QuorumRule } from '../tlog/policy.js';
+import { describeQuorum, logKeyProblem, quorumSatisfied, witnessKeyProblem, type Policy, type QuorumRule } from '../tlog/policy.js';
 import { NoteKeyType, hexId, p256Spki, parseVkey, verifierKey, type NoteVerifierKey } from '../tlog/vkey.js';
 import { signatureFailure, type Backend } from './ecdsa.js';
 import { ed25519PublicKey, verifyEd25519, type Ed25519PublicKey } from './ed25519.js';
@@ -201,8 +201,19 @@ function policyOfTrust(trust: NoteTrust): Policy {
     throw new AegisLogError('ERR_CONFIG', 'trust must be a policy (parsePolicy) or { logs, witnesses?, quorum? }', { field: 'trust' });
   }
   const vkey = (k: string | NoteVerifierKey) => (typeof k === 'string' ? parseVkey(k) : k);
-  const logs = trust.logs.map(vkey);
-  const witnessKeys = (trust.witnesses ?? []).map(vkey);
+  // What parsePolicy refuses, refused here too: a key listed twice would count its one signature twice.
+  const listed = (keys: readonly (string | NoteVerifierKey)[], field: string, problem: typeof logKeyProblem) => {
+    const out: NoteVerifierKey[] = [];
+    keys.forEach((k, i) => {
+      const key = vkey(k);
+      const why = problem(key, out);
+      if (why) throw new AegisLogError('ERR_CONFIG', `trust.${field}[${i}]: ${why}`, { field: `${field}[${i}]` });
+      out.push(key);
+    });
+    return out;
+  };
+  const logs = listed(trust.logs, 'logs', logKeyProblem);
+  const witnessKeys = listed(trust.witnesses ?? [], 'witnesses', witnessKeyProblem);
   const witnesses = witnessKeys.map((key) => ({ name: key.name, key }));
   const names = [...new Set(witnesses.map((w) => w.name))];
   const q = trust.quorum ?? (names.length > 0 ? 'all' : 'none');

@@ -73,9 +73,20 @@ export function notePolicy(trust: Trust, origin: string): Policy {
   return policy;
 }
 
-/** Verifies a note under the trust; `origin` is the one the evidence claims (a note of another origin fails). */
-export function checkNote(trust: Trust, note: string, origin: string): Promise<NoteVerdict> {
-  return verifyNote(note, notePolicy(trust, origin), { origin, ...(trust.now ? { now: trust.now } : {}), ...(trust.backend ? { backend: trust.backend } : {}) });
+/**
+ * Verifies a note under the trust; `origin` is the one the evidence claims (a note of another origin fails).
+ * Never throws for what the evidence carries: an origin that cannot name a key (a space, a `+`) makes no
+ * policy from pinned keys, and the verdict says so, as a failed signature would.
+ */
+export async function checkNote(trust: Trust, note: string, origin: string): Promise<NoteVerdict> {
+  let policy: Policy;
+  try {
+    policy = notePolicy(trust, origin);
+  } catch (error) {
+    const failed: NoteCheck = { status: 'failed', reason: `the origin ${JSON.stringify(origin)} cannot name the pinned key: ${(error as Error).message}` };
+    return { valid: false, logSignature: failed, witnesses: failed, logSigners: [], cosigners: [], quorum: 'none' };
+  }
+  return verifyNote(note, policy, { origin, ...(trust.now ? { now: trust.now } : {}), ...(trust.backend ? { backend: trust.backend } : {}) });
 }
 
 export function fromNoteCheck(check: NoteCheck): Check {
