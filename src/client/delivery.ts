@@ -107,7 +107,8 @@ export class Delivery {
         const error = await this.#send(batch);
         if (!error) attempt = 0;
         else if (attempt++ < retry.attempts) {
-          counts.retried += batch.length;
+          // What the next attempt sends again: a bisected batch may have settled part of itself first.
+          counts.retried += batch.filter((e) => !this.#settled.has(e.key)).length;
           await sleep(backoffDelay(attempt - 1, retry, error.retryAfter));
         } else {
           result.error = error;
@@ -153,7 +154,8 @@ export class Delivery {
     let missing = 0;
     for (const [i, entry] of batch.entries()) {
       const refusal = errors.find((e) => e?.index === i && e.event_id === entry.event_id);
-      const receipt = receipts.find((r) => r?.event_id === entry.event_id);
+      // A lone event's answer is its receipt, whatever event it names: one naming another is a mismatch, not a gap.
+      const receipt = receipts.find((r) => r?.event_id === entry.event_id) ?? (batch.length === 1 && isObject(receipts[0]) ? receipts[0] : undefined);
       if (refusal) {
         await this.#deadLetter([entry], { code: String(refusal.code), message: String(refusal.message), status: 200, field: refusal.field });
       } else if (receipt) {
@@ -192,6 +194,8 @@ export class Delivery {
     this.#hooks.settled(keys);
   }
 }
+
+const isObject = (value: unknown): value is Receipt => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function badAnswer(why: string): AegisLogHttpError {
   return new AegisLogHttpError('ERR_BAD_RESPONSE', `the server's answer ${why}`, 200);

@@ -137,12 +137,49 @@ export function resolveConfig(options: AegisLogOptions): ClientConfig {
     store: options.queue ?? (browser ? indexedDBQueue({ name: `aegislog:${tenantId}@${endpoint}` }) : memoryQueue()),
     fetch: options.fetch ?? ((url, init) => fetch(url, init)),
     timeout: options.timeout ?? 10_000,
-    retry: { attempts: 5, baseDelay: 500, maxDelay: 30_000, maxRetryAfter: 60_000, ...options.retry },
+    retry: retryPolicy(options.retry),
     publicKeys: options.publicKeys,
     batchSize: options.batchSize ?? 10,
     maxQueueSize: options.maxQueueSize ?? 1000,
     counts: { stored: 0, inFlight: 0, sent: 0, retried: 0, deadLettered: 0 },
-    report: (error, ids) => (options.onError ? options.onError(error, ids) : console.error('aegislog:', error, ids)),
+    report: reporter(options.onError),
     onReceipt: options.onReceipt,
+  };
+}
+
+const RETRY_DEFAULTS: RetryPolicy = { attempts: 5, baseDelay: 500, maxDelay: 30_000, maxRetryAfter: 60_000 };
+
+/** The defaults, with what `retry` sets: an undefined field keeps its default (a spread would make it undefined: retries without end). */
+function retryPolicy(given: Partial<RetryPolicy> | undefined): RetryPolicy {
+  const policy = { ...RETRY_DEFAULTS };
+  for (const [name, value] of Object.entries(given ?? {})) {
+    if (value === undefined) continue;
+    const field = `retry.${name}`;
+    if (!(name in RETRY_DEFAULTS)) throw new AegisLogError('ERR_CONFIG', `${field} is not a retry option (${Object.keys(RETRY_DEFAULTS).join(', ')})`, { field });
+    const ok = name === 'attempts' ? Number.isSafeInteger(value) && value >= 0 : typeof value === 'number' && Number.isFinite(value) && value >= 0;
+    if (!ok) throw new AegisLogError('ERR_CONFIG', `${field} must be a ${name === 'attempts' ? 'whole ' : 'finite '}number ≥ 0`, { field });
+    policy[name as keyof RetryPolicy] = value;
+  }
+  return policy;
+}
+
+/**
+ * onError, made safe to call from record() and the delivery loop. An onError that records, while the queue
+ * is full, would be told of its own event's drop, and record again, without end: reports made while
+ * onError runs are not made (the drops are still counted and told to the server). What it throws is logged.
+ */
+function reporter(onError: AegisLogOptions['onError']): ClientConfig['report'] {
+  let reporting = false;
+  return (error, ids) => {
+    if (reporting) return;
+    reporting = true;
+    try {
+      if (onError) onError(error, ids);
+      else console.error('aegislog:', error, ids);
+    } catch (thrown) {
+      console.error('aegislog: onError threw', thrown);
+    } finally {
+      reporting = false;
+    }
   };
 }

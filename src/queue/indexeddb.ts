@@ -129,7 +129,8 @@ export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore 
             if (!Array.isArray(cursor.value)) return;
             if (found.length >= limit && cursor.key > found[limit - 1]!.key) return false;
             for (const e of cursor.value) if (e.key.startsWith(prefix)) found.push(e);
-            if (found.length > limit) found = found.sort(byKey).slice(0, limit);
+            // Sorted as soon as it holds `limit`: the test above needs the limit-th oldest, not the limit-th found.
+            if (found.length >= limit) found = found.sort(byKey).slice(0, limit);
           });
           return found.sort(byKey);
         },

@@ -65,6 +65,22 @@ export function kvQueue(kv: KVNamespaceLike | RedisLike, options: KVQueueOptions
   const ops = opsOf(kv);
   const transaction = 'scan' in kv ? undefined : kv.transaction?.bind(kv);
   const putAll = (o: Ops, entries: readonly QueueEntry[]) => Promise.all(entries.map((e) => o.put(base + e.key, JSON.stringify(e))));
+  /**
+   * The writes of an append without a transaction: when one fails, those that landed are deleted again, since
+   * the next plan reuses their numbers (and its aegislog.dropped event has a new key): a copy left behind
+   * would carry a number twice, and take room in the queue. Best effort: the delete may fail too.
+   */
+  const putAllOrNone = async (entries: readonly QueueEntry[]) => {
+    const results = await Promise.allSettled(entries.map((e) => ops.put(base + e.key, JSON.stringify(e))));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (!failure) return;
+    try {
+      await ops.delete(entries.filter((_, i) => results[i]!.status === 'fulfilled').map((e) => base + e.key));
+    } catch {
+      // The append's own failure is what the caller needs to hear.
+    }
+    throw failure.reason;
+  };
   const countQueued = async (o: Ops) => (await o.list(base + QUEUED, Infinity)).length;
   const stateKey = `${base}!state`;
 
@@ -105,7 +121,7 @@ export function kvQueue(kv: KVNamespaceLike | RedisLike, options: KVQueueOptions
         const state: QueueState = { ...n.state, size: await countQueued(ops) };
         if (n.state.dropped) state.dropped = { ...n.state.dropped };
         const entries = plan(state);
-        await putAll(ops, entries);
+        await putAllOrNone(entries);
         // Taken only once written: a failed append is planned again with the same numbers.
         n.state = { client_id: state.client_id, next_seq: state.next_seq, ...(state.dropped && { dropped: state.dropped }) };
         state.size += entries.length;

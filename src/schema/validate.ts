@@ -49,6 +49,7 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
   for (const key of Object.keys(e)) {
     const value = e[key];
     if (value === undefined) continue;
+    if (!isWellFormed(key)) throw jcs(undefined, key, LONE_SURROGATE);
     if (CONTEXTS.has(key)) {
       validateContext(key as ContextName, value, options);
       // Its fields are checked one by one above: the walk below would only measure it.
@@ -94,9 +95,15 @@ function checkHead(e: Record<string, unknown>, idsFollow: boolean | undefined): 
   }
 }
 
-/** Refuses payload keys that the event itself uses (§2: an error on the client and on the server). */
+/**
+ * Refuses payload keys that the event itself uses (§2: an error on the client and on the server), and keys
+ * that RFC 8785 cannot carry (a lone surrogate): the server would refuse the event, after record() queued it.
+ */
 export function checkPayloadKeys(payload: Record<string, unknown>): void {
-  for (const key of Object.keys(payload)) if (RESERVED_FIELDS.has(key)) throw reserved(key);
+  for (const key of Object.keys(payload)) {
+    if (RESERVED_FIELDS.has(key)) throw reserved(key);
+    if (!isWellFormed(key)) throw jcs(undefined, key, LONE_SURROGATE);
+  }
 }
 
 /** Checks one compliance context; with `dropNullContextFields`, deletes its `null` fields first. */

@@ -170,6 +170,18 @@ describe('IndexedDB queue store', () => {
     expect(await tabB.count('q')).toBe(7);
   });
 
+  it('lists the oldest entries when exactly `limit` have been found in a record that spans a wide range of keys', async () => {
+    // One record holding 1 and 9 (a write tried again with older pending records, or requeued dead letters), then 2 and 3.
+    const name = freshName();
+    const tabA = indexedDBQueue({ name });
+    const tabB = indexedDBQueue({ name });
+    await tabA.put([entry(1), entry(9)]);
+    await tabB.put([entry(2)]);
+    await tabA.put([entry(3)]);
+    expect((await tabA.list('q', 2)).map((e) => e.event_id)).toEqual(['id-1', 'id-2']);
+    expect((await tabA.list('q', 3)).map((e) => e.event_id)).toEqual(['id-1', 'id-2', 'id-3']);
+  });
+
   it('falls back to memory with one warning where IndexedDB cannot be opened, and keeps working', async () => {
     const warnings: unknown[] = [];
     const open = vi.spyOn(indexedDB, 'open').mockImplementation(() => {
