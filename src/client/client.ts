@@ -297,12 +297,17 @@ export class AegisLog {
     if (!this.#draining && Date.now() >= this.#loop.notBefore && !(bySize && this.#loop.lockedElsewhere)) void this.flush();
   }
 
-  /** Node: flush on `beforeExit`, again for as long as flushes make progress (the interval timer is unref'd). */
+  /**
+   * Node: flush on `beforeExit`, again for as long as flushes make progress (the interval timer is unref'd).
+   * A flush that made none is not tried again for the same queue, or the process would never end while the
+   * server is down; once the queue has changed (something kept the process alive and recorded), it is.
+   */
   #beforeExit(): () => void {
-    let stalled = false;
+    let stalledAt = -1;
     return () => {
-      if (stalled || this.#draining || !this.#queued()) return;
-      void this.flush().then((r) => (stalled = !(r.sent + r.deadLettered)));
+      const queued = this.#queued();
+      if (this.#draining || !queued || queued === stalledAt) return;
+      void this.flush().then((r) => (stalledAt = r.sent + r.deadLettered ? -1 : this.#queued()));
     };
   }
 }

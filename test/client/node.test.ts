@@ -117,3 +117,34 @@ it('clients in one process share one beforeExit listener: twelve deliver on exit
   const counts = countBy(await storedIds((url, init) => fetch(url, init), server.url));
   expect(out.ids.map((id) => counts.get(id))).toEqual(out.ids.map(() => 1));
 });
+
+it('a beforeExit flush that made no progress is tried again once the process has recorded more', async () => {
+  // The server is down at the first beforeExit (the flush gives up), then something keeps the process alive
+  // and records again, with the server back: the next beforeExit must flush both, not exit on the old stall.
+  const script = join(dir, 'stall.mjs');
+  const source = join(dir, 'stall.ts');
+  await writeFile(source, `
+    import { AegisLog } from ${JSON.stringify(resolve('src/index.ts'))};
+    let down = true;
+    let exits = 0;
+    const log = new AegisLog({
+      endpoint: process.env.ENDPOINT, tenantId: ${JSON.stringify(TENANT)}, apiKey: ${JSON.stringify(INGEST_KEY)}, retry: { attempts: 0 }, onError: () => {},
+      fetch: (url, init) => (down ? Promise.reject(new TypeError('the server is down (scripted)')) : fetch(url, init)),
+    });
+    const ids = [log.record('stalled_exit', { n: 1 })];
+    process.on('beforeExit', () => {
+      if (exits++ > 0) return;
+      setTimeout(() => {
+        down = false;
+        ids.push(log.record('stalled_exit', { n: 2 }));
+        console.log(JSON.stringify(ids));
+      }, 1);
+    });
+  `);
+  await build({ entryPoints: [source], bundle: true, platform: 'node', format: 'esm', outfile: script, logLevel: 'silent', external: ['better-sqlite3'] });
+  const { stdout } = await promisify(execFile)(process.execPath, [script], { env: { ...process.env, ENDPOINT: server.url }, timeout: 20_000 });
+  const ids = JSON.parse(stdout.trim()) as string[];
+  expect(ids).toHaveLength(2);
+  const counts = countBy(await storedIds((url, init) => fetch(url, init), server.url));
+  expect(ids.map((id) => counts.get(id))).toEqual([1, 1]);
+});
