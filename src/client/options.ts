@@ -150,14 +150,14 @@ export function resolveConfig(options: AegisLogOptions): ClientConfig {
 const RETRY_DEFAULTS: RetryPolicy = { attempts: 5, baseDelay: 500, maxDelay: 30_000, maxRetryAfter: 60_000 };
 
 /** The defaults, with what `retry` sets: an undefined field keeps its default (a spread would make it undefined: retries without end). */
-function retryPolicy(given: Partial<RetryPolicy> | undefined): RetryPolicy {
+function retryPolicy(given: Partial<RetryPolicy> = {}): RetryPolicy {
   const policy = { ...RETRY_DEFAULTS };
-  for (const [name, value] of Object.entries(given ?? {})) {
+  for (const name in policy) {
+    const value = given[name as keyof RetryPolicy];
     if (value === undefined) continue;
-    const field = `retry.${name}`;
-    if (!(name in RETRY_DEFAULTS)) throw new AegisLogError('ERR_CONFIG', `${field} is not a retry option (${Object.keys(RETRY_DEFAULTS).join(', ')})`, { field });
-    const ok = name === 'attempts' ? Number.isSafeInteger(value) && value >= 0 : typeof value === 'number' && Number.isFinite(value) && value >= 0;
-    if (!ok) throw new AegisLogError('ERR_CONFIG', `${field} must be a ${name === 'attempts' ? 'whole ' : 'finite '}number ≥ 0`, { field });
+    if (!(Number.isFinite(value) && value >= 0 && (name !== 'attempts' || Number.isInteger(value)))) {
+      throw new AegisLogError('ERR_CONFIG', `retry.${name} must be a finite number ≥ 0${name === 'attempts' ? ', whole' : ''}`, { field: `retry.${name}` });
+    }
     policy[name as keyof RetryPolicy] = value;
   }
   return policy;
