@@ -36,6 +36,9 @@ export class AegisLog {
   /** Records not yet written, in record order; a dropped one has an empty body (it still takes a number). */
   #pending: QueueEntry[] = [];
   #pendingEvents = 0;
+  /** Records taken into #pending, and records the store has written (or dropped), in record order: see durable(). */
+  #recorded = 0;
+  #appended = 0;
   /** Events handed to the store's append that has not answered yet: queued, though the store's size does not show them yet. */
   #writingEvents = 0;
   #writing: Promise<void> | undefined;
@@ -113,6 +116,7 @@ export class AegisLog {
       entry.body = '';
     } else this.#pendingEvents++;
     this.#pending.push(entry);
+    this.#recorded++;
     this.#writing ??= Promise.resolve().then(() => {
       this.#writing = undefined;
       return this.#persist().then(() => void (this.#queued() >= this.#cfg.batchSize && this.#autoFlush(true)));
@@ -125,8 +129,11 @@ export class AegisLog {
    * committed), without sending anything; rejects if the store failed to write.
    */
   async durable(): Promise<void> {
+    // Appends run one after another, a failed one first again, so the records made before this call are
+    // written once that many are: one recorded meanwhile, still pending, is not this call's to wait for.
+    const recorded = this.#recorded;
     await this.#persist();
-    if (this.#pending.length) throw storeError('not written yet');
+    if (this.#appended < recorded) throw storeError('not written yet');
   }
 
   /** Sends one event now through `POST /ingest`; returns its receipt, checked against the digest computed here. */
@@ -256,6 +263,7 @@ export class AegisLog {
     });
     // In the same tick as the size that now holds them, so stats() never misses nor doubles them.
     this.#writingEvents -= events;
+    this.#appended += batch.length;
     counts.stored = state.size;
     this.#owed = !!state.dropped;
     if (late.length) this.#drop(late);

@@ -142,6 +142,37 @@ describe('record()', () => {
   });
 });
 
+describe('durable()', () => {
+  it('resolves once the records made before it are written, whatever is recorded while it waits', async () => {
+    // A record made at some microtask depth while durable() waits used to be still pending when it looked,
+    // and durable() rejected "not written yet" although its own records were written. Every depth is tried.
+    const outcomes: string[] = [];
+    for (let depth = 0; depth < 30; depth++) {
+      const queue = memoryQueue();
+      const log = client(() => Promise.reject(new Error('no I/O expected')), { queue });
+      log.record('before', {});
+      const done = log.durable().then(() => 'ok', (e: AegisLogError) => `${depth}: ${e.code} ${e.message}`);
+      for (let i = 0; i < depth; i++) await null;
+      log.record('meanwhile', {});
+      outcomes.push(await done);
+      expect((await queue.list('q', 10)).map((e) => JSON.parse(e.body).event_type)).toContain('before');
+    }
+    expect(outcomes.filter((o) => o !== 'ok')).toEqual([]);
+  });
+
+  it('still rejects when a record made before it could not be written', async () => {
+    const inner = memoryQueue();
+    let fail = true;
+    const queue = { ...inner, append: (plan: Parameters<typeof inner.append>[0]) => (fail ? Promise.reject(new Error('disk full (scripted)')) : inner.append(plan)) };
+    const log = client(() => Promise.reject(new Error('no I/O expected')), { queue });
+    log.record('before', {});
+    await expect(log.durable()).rejects.toMatchObject({ code: 'ERR_QUEUE_STORE' });
+    fail = false;
+    await expect(log.durable()).resolves.toBeUndefined();
+    expect(await inner.count('q')).toBe(1);
+  });
+});
+
 describe('kvQueue without transactions', () => {
   it('an append whose writes half fail leaves nothing behind: each client_seq is sent or told dropped once', async () => {
     const srv = await inProcessServer();
