@@ -33,7 +33,8 @@ export async function auditExportFile(path: string, values: Values, io: AuditorI
   } finally {
     bar.end();
   }
-  if (report.status === 'invalid' && report.count === 0) {
+  // No readable header is unusable input, however many lines follow it: exit 2, as for an empty file.
+  if (report.status === 'invalid') {
     const v1 = /a version-1 export/.test(report.checks.header.reason ?? '') ? '; audit a version-1 export with --export and --checkpoints' : '';
     throw new InputError(`${path} is not a version-2 export (${report.checks.header.reason}${v1})`);
   }

@@ -39,19 +39,32 @@ async function gaps(files: string[], json: boolean, io: AuditorIO): Promise<numb
   let lines = 0;
   for (const file of files) {
     let line = 0;
+    let content = false;
+    let openOrigin: string | undefined;
+    // The same period twice would count its numbers twice, as repeats: each export once.
+    const once = (key: string) => {
+      if (periods.has(key)) throw new InputError(`${file} and ${periods.get(key)} are the same export, or overlap (${key}): give each period once, the latest export of an open one`);
+      periods.set(key, file);
+    };
     for await (const chunk of readLineChunks(file, (bytes) => bar.update(done + bytes, lines))) {
       for (const text of chunk.lines) {
         line++;
         lines++;
-        // The same period twice would count its numbers twice: each export once.
+        content ||= text.trim() !== '';
         if (line === 1 && text.includes('"aegislog-export"')) {
-          const key = periodOf(text);
-          if (key && periods.has(key)) throw new InputError(`${file} and ${periods.get(key)} are the same export (${key})`);
-          if (key) periods.set(key, file);
+          const period = periodOf(text);
+          if (typeof period === 'string') once(period);
+          else openOrigin = period?.open;
+        }
+        // An open period's export has no head to name it: its first receipt does (every export of the period starts there).
+        if (line === 2 && openOrigin !== undefined) {
+          const first = firstReceiptOf(text);
+          if (first) once(`${openOrigin} ${first}, open period`);
         }
         counter.addLine(text, { line, source: file });
       }
     }
+    if (!content) throw new InputError(`${file} is empty: an export has a header line, then one line per receipt`);
     done += await sizeOf(file);
   }
   bar.end();
@@ -61,11 +74,21 @@ async function gaps(files: string[], json: boolean, io: AuditorIO): Promise<numb
   return report.ok ? EXIT.ok : EXIT.failed;
 }
 
-/** An export's identity from its header: origin, tenant and period (the open period when there is no head yet). */
-function periodOf(header: string): string | undefined {
+/** A sealed export's identity from its header (origin, tenant and period), or the origin of an open period's export. */
+function periodOf(header: string): string | { open: string } | undefined {
   try {
     const h = JSON.parse(header) as { origin?: string; tenant_head?: { tenant_id?: string; period_start?: string } | null };
-    return h.tenant_head ? `${h.origin} ${h.tenant_head.tenant_id} ${h.tenant_head.period_start}` : undefined;
+    return h.tenant_head ? `${h.origin} ${h.tenant_head.tenant_id} ${h.tenant_head.period_start}` : { open: String(h.origin) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The tenant and leaf index of a receipt line, which no other receipt shares. */
+function firstReceiptOf(line: string): string | undefined {
+  try {
+    const r = JSON.parse(line) as { tenant_id?: unknown; leaf_index?: unknown };
+    return typeof r.tenant_id === 'string' && Number.isSafeInteger(r.leaf_index) ? `${r.tenant_id} from leaf ${r.leaf_index}` : undefined;
   } catch {
     return undefined;
   }

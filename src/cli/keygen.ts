@@ -146,12 +146,22 @@ async function keygen(values: { origin?: string; out?: string; force?: boolean; 
     }
     return EXIT.ok;
   }
+  // An existing key stops the command before it writes anything (docs/cli.md): the log's files are looked at first.
+  if (note && !values.force) {
+    for (const name of LOG_KEY_FILES) {
+      const path = join(values.out, name);
+      if (await exists(path)) throw new InputError(`${path} exists; use --force to replace it`);
+    }
+  }
   const files = await writeKeyFiles(values.out, key, values.force === true);
   if (note) Object.assign(files, await writeLogKeyFiles(values.out, origin!, note, values.force === true));
   if (values.json) io.out(JSON.stringify({ kid: key.kid, ...(note ? { vkeys: note.vkeys } : {}), files }, null, 2));
   else io.out(`kid ${key.kid}\n${note ? `${note.vkeys.join('\n')}\n` : ''}${Object.values(files).map((f) => `wrote ${f}`).join('\n')}`);
   return EXIT.ok;
 }
+
+/** The files of the log's note key, beside the receipt key's. */
+const LOG_KEY_FILES = ['note-signing-key', 'log.vkeys'] as const;
 
 /** The log's Ed25519 note key (type 0x01, named by the origin) and its two vkeys, ECDSA (this receipt key) first. */
 async function logNoteKey(origin: string, key: GeneratedKey): Promise<{ key: NoteSigningKey; skey: string; vkeys: string[] }> {
@@ -161,7 +171,7 @@ async function logNoteKey(origin: string, key: GeneratedKey): Promise<{ key: Not
 }
 
 async function writeLogKeyFiles(dir: string, origin: string, note: { key: NoteSigningKey; vkeys: string[] }, force: boolean): Promise<Record<string, string>> {
-  const [keyPath, vkeysPath] = [join(dir, 'note-signing-key'), join(dir, 'log.vkeys')];
+  const [keyPath, vkeysPath] = LOG_KEY_FILES.map((name) => join(dir, name)) as [string, string];
   for (const path of [keyPath, vkeysPath]) {
     if (force) await unlink(path).catch(() => undefined);
     else if (await exists(path)) throw new InputError(`${path} exists; use --force to replace it`);

@@ -71,14 +71,15 @@ async function verify(paths: string[], values: Values, io: AuditorIO): Promise<n
         ...(paths.length > 1 ? { file } : {}),
         ...(typeof receipt?.tenant_id === 'string' ? { tenant_id: receipt.tenant_id } : {}),
         ...(typeof receipt?.event_id === 'string' ? { event_id: receipt.event_id } : {}),
-        ...(await verifyEvidence(bundle, { ...trust, ...(checkpoints ? { checkpoints } : {}), ...(trusted ? { trusted } : {}) })),
+        ...(await verifyEvidence(bundle, { ...trust, ...(checkpoints ? { checkpoints } : {}), ...(trusted !== undefined ? { trusted } : {}) })),
       });
     }
   }
   const passed = (o: Outcome) => o.ok && !(values.sealed && o.status !== 'sealed');
   const failed = outcomes.filter((o) => !passed(o)).length;
   if (values.json) {
-    const json = many ? { ok: failed === 0, count: outcomes.length, failed, results: outcomes } : { ...outcomes[0], ok: failed === 0 };
+    // Each result's ok is its verdict under the options (--sealed), as a lone bundle's is.
+    const json = many ? { ok: failed === 0, count: outcomes.length, failed, results: outcomes.map((o) => ({ ...o, ok: passed(o) })) } : { ...outcomes[0], ok: failed === 0 };
     io.out(JSON.stringify(json, null, 2));
   } else {
     outcomes.forEach((o, i) => printOutcome(o, many ? i : undefined, passed(o), io));

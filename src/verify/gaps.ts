@@ -41,11 +41,11 @@ export interface ClientGaps {
   duplicates: { seq: number; eventId: string }[];
   /** This client's aegislog.dropped events. */
   dropped: DroppedEvent[];
-  /** Missing numbers that its aegislog.dropped events account for: each for at most `count` missing numbers of its range. */
+  /** Missing numbers that its aegislog.dropped events account for: each for at most `count` missing numbers of its range, each number for one event. */
   accounted: number;
   /** Missing numbers that no aegislog.dropped event accounts for. */
   unaccounted: number;
-  /** What does not add up: a drop report that claims more drops than its range is missing, or is malformed. */
+  /** What does not add up: a drop report that claims more drops than its range is missing (or than other reports left it), or is malformed. */
   notes: string[];
 }
 
@@ -138,12 +138,14 @@ export function gapCounter(): GapCounter {
       const missing = gapsOf(c.ranges);
       const missingCount = missing.reduce((n, [lo, hi]) => n + hi - lo + 1, 0);
       const notes = [...c.notes];
-      const dropped = c.dropped.map((d) => {
+      const accounts = matchDrops(missing, c.dropped);
+      const dropped = c.dropped.map((d, i) => {
         const inRange = missing.reduce((n, [lo, hi]) => n + Math.max(0, Math.min(hi, d.lastSeq) - Math.max(lo, d.firstSeq) + 1), 0);
         if (d.count > inRange) notes.push(`aegislog.dropped ${d.eventId} reports ${d.count} drops in ${d.firstSeq}–${d.lastSeq}, where ${inRange} numbers are missing`);
-        return { ...d, accounts: Math.min(d.count, inRange) };
+        else if (accounts[i]! < d.count) notes.push(`aegislog.dropped ${d.eventId} reports ${d.count} drops in ${d.firstSeq}–${d.lastSeq}, where other aegislog.dropped events already account for all but ${accounts[i]} of the missing numbers`);
+        return { ...d, accounts: accounts[i]! };
       });
-      const accounted = Math.min(missingCount, dropped.reduce((n, d) => n + d.accounts, 0));
+      const accounted = accounts.reduce((n, a) => n + a, 0);
       out.push({
         clientId,
         seen: c.seen,
@@ -162,6 +164,38 @@ export function gapCounter(): GapCounter {
   }
 
   return { addEvent, addLine, report };
+}
+
+/**
+ * How many missing numbers each drop report accounts for, each number for one report at most: reports
+ * taken by their last number, each taking the lowest numbers of its range still free (this greedy
+ * accounts for as many numbers as any assignment can). Overlapping reports cannot count one number twice.
+ */
+function matchDrops(missing: readonly [number, number][], dropped: readonly Omit<DroppedEvent, 'accounts'>[]): number[] {
+  const free = missing.map(([lo, hi]) => [lo, hi] as [number, number]);
+  const order = dropped.map((_, i) => i).sort((a, b) => dropped[a]!.lastSeq - dropped[b]!.lastSeq || dropped[a]!.firstSeq - dropped[b]!.firstSeq);
+  const taken = dropped.map(() => 0);
+  for (const i of order) {
+    const { firstSeq, lastSeq, count } = dropped[i]!;
+    for (let r = 0; r < free.length && taken[i]! < count; ) {
+      const range = free[r]!;
+      if (range[0] > lastSeq) break;
+      const lo = Math.max(range[0], firstSeq);
+      if (range[1] < lo) {
+        r++;
+        continue;
+      }
+      const n = Math.min(count - taken[i]!, Math.min(range[1], lastSeq) - lo + 1);
+      taken[i]! += n;
+      // What is left of the range: below lo, and above the numbers taken.
+      const left: [number, number][] = [];
+      if (range[0] < lo) left.push([range[0], lo - 1]);
+      if (lo + n <= range[1]) left.push([lo + n, range[1]]);
+      free.splice(r, 1, ...left);
+      r += left.length;
+    }
+  }
+  return taken;
 }
 
 /** Adds n to the ranges; false if it was there already. Records arrive mostly in order: the last range is tried first. */

@@ -127,4 +127,19 @@ describe('aegislog audit --gaps', () => {
     expect(twice.io.stderr.join('\n')).toMatch(/are the same export/);
     expect((await gaps()).code).toBe(2);
   });
+
+  it('will not count an open period twice either: two exports of it overlap from its first receipt', async () => {
+    const first = await exportFile('open-a.ndjson', open.slice(0, -4)); // taken earlier: fewer receipts
+    const later = await exportFile('open-b.ndjson', open);
+    const both = await gaps(await exportFile('sealed-4.ndjson', sealed), first, later);
+    expect(both.code).toBe(2);
+    expect(both.io.stderr.join('\n')).toMatch(/open-b\.ndjson and .*open-a\.ndjson are the same export, or overlap \(gaps\.test\/log acme from leaf \d+, open period\)/);
+  });
+
+  it('an empty file is unusable input (exit 2), not a clean result', async () => {
+    const empty = await exportFile('empty.ndjson', []);
+    const { code, io } = await gaps(await exportFile('sealed-5.ndjson', sealed), empty);
+    expect(code).toBe(2);
+    expect(io.stderr.join('\n')).toMatch(/empty\.ndjson is empty/);
+  });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,18 @@ describe('aegislog keygen', () => {
     expect(await keygenCommand.run(['--out', out, '--force'], fakeIO())).toBe(0);
     expect(readFileSync(join(out, 'private.pem'), 'utf8')).not.toBe(before);
     expect(statSync(join(out, 'private.pem')).mode & 0o777).toBe(0o600);
+  });
+
+  it('with --origin, an existing note key stops the command before it writes any file', async () => {
+    const out = join(dir, 'note-key-there');
+    expect(await keygenCommand.run(['--out', out, '--origin', 'keys.example/log'], fakeIO())).toBe(0);
+    for (const file of ['private.pem', 'private.jwk.json', 'public.pem', 'public.jwks.json', 'log.vkeys']) rmSync(join(out, file));
+    const noteKey = readFileSync(join(out, 'note-signing-key'), 'utf8');
+    const io = fakeIO();
+    expect(await keygenCommand.run(['--out', out, '--origin', 'keys.example/log'], io)).toBe(2);
+    expect(io.stderr).toEqual([`aegislog keygen: ${join(out, 'note-signing-key')} exists; use --force to replace it`]);
+    expect(readdirSync(out)).toEqual(['note-signing-key']);
+    expect(readFileSync(join(out, 'note-signing-key'), 'utf8')).toBe(noteKey);
   });
 
   it('prints the pair on stdout without --out, and a fresh key each time', async () => {

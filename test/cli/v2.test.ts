@@ -82,6 +82,10 @@ describe('aegislog verify, version 2', () => {
     const { code, out } = await run(verifyCommand, [file('with-proof.json', JSON.stringify({ ...bundle, consistency: proof })), ...POLICY_2OF2, ...NOW, '--trusted', trusted]);
     expect(out).toContain('✓ consistency');
     expect(code).toBe(0);
+    // An empty --trusted file is a checkpoint that does not verify, not "no earlier checkpoint given".
+    const empty = await run(verifyCommand, [file('with-proof-2.json', JSON.stringify({ ...bundle, consistency: proof })), ...POLICY_2OF2, ...NOW, '--trusted', file('empty.note', '')]);
+    expect(empty.code).toBe(1);
+    expect(empty.out.find((l) => l.startsWith('✗ consistency: the trusted checkpoint does not verify'))).toBeDefined();
   });
 
   it.each([
@@ -138,6 +142,9 @@ describe('aegislog audit EXPORT, version 2', () => {
   it.each([
     ['not an export', () => [file('not-export.ndjson', '{"v":1,"tenant_id":"x","digest_b64url":"x","signature_b64url":"x"}\n'), ...POLICY_NONE], /^aegislog audit: \S+ is not a version-2 export \(the first line is a receipt, not an export header \(a version-1 export has none\); audit a version-1 export with --export and --checkpoints\)$/],
     ['an empty file', () => [file('empty.ndjson', ''), ...POLICY_NONE], /^aegislog audit: \S+ is not a version-2 export \(the export is empty\)$/],
+    // However many lines follow: the verdict on unusable input must not depend on its length.
+    ['not an export, five lines', () => [file('not-export-5.ndjson', '{"v":1,"tenant_id":"x","digest_b64url":"x","signature_b64url":"x"}\n'.repeat(5)), ...POLICY_NONE], /^aegislog audit: \S+ is not a version-2 export \(the first line is a receipt, not an export header \(a version-1 export has none\); audit a version-1 export with --export and --checkpoints\)$/],
+    ['not JSON, two lines', () => [file('garbage-2.ndjson', 'hello\nworld\n'), ...POLICY_NONE], /^aegislog audit: \S+ is not a version-2 export \(the first line is not a JSON export header\)$/],
     ['a missing file', () => [join(dir, 'nope.ndjson'), ...POLICY_NONE], /^aegislog audit: cannot read \S+nope\.ndjson: no such file$/],
     ['no trust', () => [at('exports/acme-bank-p0.ndjson')], /^aegislog audit: --key or --policy is required/],
   ])('%s: one line, exit 2', async (_name, args, message) => {

@@ -81,6 +81,10 @@ describe('aegislog verify: evidence that holds', () => {
     const strict = await run([pending, '--key', keyFile, '--sealed', '--json']);
     expect(strict.code).toBe(1);
     expect(JSON.parse(strict.out.join('\n'))).toMatchObject({ ok: false, status: 'pending' });
+    // With several bundles, each result says its own verdict under --sealed, as a lone one does.
+    const two = await run([pending, pending, '--key', keyFile, '--sealed', '--json']);
+    expect(two.code).toBe(1);
+    expect(JSON.parse(two.out.join('\n'))).toMatchObject({ ok: false, count: 2, failed: 2, results: [{ ok: false, status: 'pending' }, { ok: false, status: 'pending' }] });
   });
 });
 

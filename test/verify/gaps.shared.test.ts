@@ -92,6 +92,53 @@ describe('gapCounter', () => {
     expect(bad.clients[0]!.notes[0]).toMatch(/malformed/);
   });
 
+  it('never counts one missing number for two overlapping aegislog.dropped events', () => {
+    // 5 and 9 are missing; two reports each tell the drop of 5. Nothing tells 9.
+    const seqs = [1, 2, 3, 4, 6, 7, 8, 10];
+    const report = count([...seqs.map((n) => ev('c', n)), dropped('c', 11, 1, 5, 5), dropped('c', 12, 1, 5, 5)]);
+    const c = report.clients[0]!;
+    expect(c.missing).toEqual([[5, 5], [9, 9]]);
+    expect([c.accounted, c.unaccounted]).toEqual([1, 1]);
+    expect(c.dropped.map((d) => d.accounts).sort()).toEqual([0, 1]);
+    expect(c.notes).toEqual([expect.stringContaining('other aegislog.dropped events already account')]);
+    expect(report.ok).toBe(false);
+  });
+
+  it('accounts for as many missing numbers as the best matching of drop reports to numbers, on random inputs', () => {
+    let x = 12345;
+    const rand = (n: number) => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), Math.abs(x) % n);
+    for (let trial = 0; trial < 300; trial++) {
+      const highest = 8 + rand(12);
+      const missing = new Set<number>();
+      for (let n = 1; n <= highest; n++) if (rand(3) === 0) missing.add(n);
+      missing.delete(highest);
+      const reports = Array.from({ length: rand(4) }, () => {
+        const first = 1 + rand(highest - 1);
+        const last = first + rand(highest - first);
+        const inRange = [...missing].filter((n) => n >= first && n <= last).length;
+        return { count: Math.max(1, Math.min(1 + rand(3), inRange)), first, last };
+      })
+        .filter((r) => [...missing].some((n) => n >= r.first && n <= r.last))
+        .map((r, k) => ({ ...r, seq: highest + 1 + k })); // the reports' own numbers follow, with no gap
+      const events = [...Array.from({ length: highest }, (_, i) => i + 1)].filter((n) => !missing.has(n)).map((n) => ev('c', n));
+      const c = count([...events, ...reports.map((r) => dropped('c', r.seq, r.count, r.first, r.last))]).clients[0]!;
+      // The best matching, by augmenting paths over report slots (one slot per count).
+      const slots = reports.flatMap((r) => Array.from({ length: r.count }, () => r));
+      const owner = new Map<number, number>();
+      const augment = (s: number, seen: Set<number>): boolean => {
+        for (const n of missing) {
+          if (n < slots[s]!.first || n > slots[s]!.last || seen.has(n)) continue;
+          seen.add(n);
+          if (!owner.has(n) || augment(owner.get(n)!, seen)) return owner.set(n, s), true;
+        }
+        return false;
+      };
+      const best = slots.filter((_, s) => augment(s, new Set())).length;
+      expect(c.accounted, `trial ${trial}`).toBe(best);
+      expect(c.accounted + c.unaccounted).toBe(missing.size);
+    }
+  });
+
   it('leaves events without client_id and client_seq out of the count, and says how many', () => {
     const report = count([ev('a', 1), { tenant_id: 'acme', event_type: 'python', event_id: 'p1' }, { client_id: 'a', client_seq: 0 }]);
     expect(report.unnumbered).toBe(2);
