@@ -1,8 +1,11 @@
-import { AegisLogError } from '../protocol/index.js';
+import { AegisLogError, pathOf } from '../protocol/index.js';
 import { CONTEXT_NAMES, EVENT_FIELDS, invalid, isPlainObject, validateEvent } from '../schema/index.js';
-import type { WireEvent } from '../protocol/index.js';
-// The server's body reader, error mapping and error shape: the relay refuses input exactly as the server does.
-import { clientError, errorBody, json, readJson } from '../transport/web-handler.js';
+import type { JsonPath, WireEvent } from '../protocol/index.js';
+// The server's limits: a module of constants and types only, safe on the edge (no Node built-in).
+import { DEFAULT_LIMITS } from '../server/context.js';
+// The server's body reader, media-type check, error mapping and error shape: the relay refuses input exactly as the server does.
+import { badNumberError, clientError, errorBody, json, readJsonBody, requireJsonType } from '../transport/web-handler.js';
+import type { BadNumber, ClientError, JsonBody } from '../transport/web-handler.js';
 import { corsHeaders, isAllowedOrigin, preflight } from './cors.js';
 import { forwardBatches, type BatchError } from './forward.js';
 import { tokenBucket, type RateLimitOptions } from './rate-limit.js';
@@ -14,7 +17,10 @@ export interface RelayOptions {
   apiKey: string;
   /** Browser origins allowed to post, exactly as the browser sends them (`https://app.example.com`). The relay's own origin is always allowed. */
   allowedOrigins: readonly string[];
-  /** Largest request body read, counted while it streams. Default 1 MiB, the server's batch limit. */
+  /**
+   * Largest request body read, counted while it streams, on every route. Default: the server's limit for
+   * each route (2 MiB on `…/ingest`, 1 MiB on `…/ingest/batch`, 60 KB on `…/beacon`).
+   */
   maxBodyBytes?: number;
   /** A token bucket per client IP (else Origin); requests over it get 429 with Retry-After. */
   rateLimit?: RateLimitOptions;
@@ -42,7 +48,12 @@ export function createRelay(options: RelayOptions): Relay {
   if (!options.endpoint || !options.apiKey) throw new AegisLogError('ERR_CONFIG', 'createRelay needs endpoint and apiKey', { field: options.endpoint ? 'apiKey' : 'endpoint' });
   const endpoint = options.endpoint.replace(/\/+$/, '');
   const origins = allowedOriginSet(options.allowedOrigins);
-  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  // The server's limit per route (DEFAULT_LIMITS), unless one limit is given for all.
+  const bodyLimit: Record<Route, number> = {
+    ingest: options.maxBodyBytes ?? DEFAULT_LIMITS.ingestBytes,
+    batch: options.maxBodyBytes ?? DEFAULT_LIMITS.batchBytes,
+    beacon: options.maxBodyBytes ?? DEFAULT_LIMITS.beaconBytes,
+  };
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const timeout = options.timeout ?? 10_000;
   const limit = options.rateLimit ? tokenBucket(options.rateLimit, options.now ?? Date.now) : undefined;
@@ -67,9 +78,11 @@ export function createRelay(options: RelayOptions): Relay {
     const wait = limit?.(request) ?? 0;
     if (wait > 0) return failure(429, 'rate_limited', 'too many requests from this client', origin, { 'retry-after': String(wait) });
 
-    let body: unknown;
+    let body: JsonBody;
     try {
-      body = await readJson(request, maxBodyBytes);
+      // As the server: the media type first (a beacon may be text/plain, what sendBeacon sends), then the body.
+      requireJsonType(request, route === 'beacon' ? ['text/plain'] : []);
+      body = await readJsonBody(request, bodyLimit[route], JSON_LIMITS);
     } catch (error) {
       return refusal(error, origin);
     }
@@ -81,30 +94,39 @@ export function createRelay(options: RelayOptions): Relay {
     }
   };
 
-  async function single(body: unknown, origin: string | null): Promise<Response> {
+  async function single({ value, badNumbers: [bad] }: JsonBody, origin: string | null): Promise<Response> {
     try {
-      checkAsServer(body, true);
+      // One event: a number a double cannot hold refuses it, naming its field (the server's ingestOne).
+      if (bad) throw badNumberError(pathOf(bad.path), bad.text);
+      checkAsServer(value, true);
     } catch (error) {
       return refusal(error, origin);
     }
-    return upstreamAnswer(await post('/ingest', JSON.stringify(body)), origin);
+    return upstreamAnswer(await post('/ingest', JSON.stringify(value)), origin);
   }
 
-  async function batch(body: unknown, route: Route, origin: string | null): Promise<Response> {
+  async function batch({ value: body, badNumbers }: JsonBody, route: Route, origin: string | null): Promise<Response> {
     // A beacon carries {"key","events"}; the key is the browser's business and is never forwarded.
     if (!isPlainObject(body) || !Array.isArray(body.events)) return failure(400, 'bad_request', 'body must be {"events":[...]}', origin, {}, 'events');
+    const events: unknown[] = body.events;
+    let refused: Map<number, BatchError>;
+    try {
+      refused = badNumberRefusals(events, badNumbers);
+    } catch (error) {
+      return refusal(error, origin);
+    }
     const good: { event: WireEvent; index: number }[] = [];
     const errors: BatchError[] = [];
-    body.events.forEach((event: unknown, index: number) => {
+    events.forEach((event, index) => {
+      const early = refused.get(index);
+      if (early) return void errors.push(early);
       try {
         checkAsServer(event, false);
         good.push({ event: event as WireEvent, index });
       } catch (error) {
         const known = clientError(error);
         if (!known) throw error;
-        // The server's per-event error: the field as in the event itself, the index saying which event.
-        const eventId = isPlainObject(event) && typeof event.event_id === 'string' ? event.event_id : undefined;
-        errors.push({ index, ...(eventId === undefined ? {} : { event_id: eventId }), code: known.code, message: known.message, ...(known.field === undefined ? {} : { field: known.field }) });
+        errors.push(eventError(index, event, known));
       }
     });
     // As the server does: a batch is answered 200, its bad events named in `errors`, even when none is good.
@@ -137,6 +159,34 @@ function checkAsServer(raw: unknown, pythonCompatible: boolean): void {
   validateEvent(event, { idsFollow: true, dropNullContextFields: pythonCompatible });
 }
 
+/** The server's JSON limits (depth, values), checked while the body streams. */
+const JSON_LIMITS = { maxDepth: DEFAULT_LIMITS.jsonDepth, maxValues: DEFAULT_LIMITS.jsonValues };
+
+/** The server's per-event error: the field as in the event itself, the index saying which event. */
+function eventError(index: number, event: unknown, known: Pick<ClientError, 'code' | 'message' | 'field'>): BatchError {
+  const eventId = isPlainObject(event) && typeof event.event_id === 'string' ? event.event_id : undefined;
+  return { index, ...(eventId === undefined ? {} : { event_id: eventId }), code: known.code, message: known.message, ...(known.field === undefined ? {} : { field: known.field }) };
+}
+
+/**
+ * As the server's batch and beacon routes (`ingestChecked`): an event holding a number a double
+ * cannot hold (`1e-400`) is refused alone, by index, naming the field within the event, and the
+ * others go on; such a number outside `events[i]` refuses the whole body (400, naming it).
+ */
+function badNumberRefusals(events: readonly unknown[], badNumbers: readonly BadNumber[]): Map<number, BatchError> {
+  const refused = new Map<number, BatchError>();
+  for (const { path, text } of badNumbers) {
+    const keys: (string | number)[] = [];
+    for (let at = path; at; at = at.up) keys.unshift(at.key);
+    if (keys[0] !== 'events' || typeof keys[1] !== 'number') throw badNumberError(pathOf(path), text);
+    const index = keys[1];
+    if (refused.has(index)) continue;
+    const within = keys.slice(2).reduce<JsonPath | undefined>((up, key) => ({ up, key }), undefined);
+    refused.set(index, eventError(index, events[index], badNumberError(pathOf(within), text)));
+  }
+  return refused;
+}
+
 /** Exact origins, as browsers send them: `https://app.example.com/` is kept as `https://app.example.com`; blanks (an empty env var split on commas) are skipped. */
 function allowedOriginSet(list: readonly string[]): Set<string> {
   const out = new Set<string>();
@@ -166,11 +216,17 @@ function routeOf(path: string): Route | null {
 
 /**
  * Passes the server's answer through, except where passing it would make the
- * browser drop good events: the relay's own key being refused (401/403) is a
- * deployment fault, so the browser gets a 502 and retries later.
+ * browser drop good events: the relay's own key being refused (401, or a 403
+ * that names no field) is a deployment fault, so the browser gets a 502 and
+ * retries later. A 403 naming a field refuses the event (a `tenant_id` that is
+ * not the key's tenant) and passes through, in the server's words.
  */
 async function upstreamAnswer(response: Response, origin: string | null): Promise<Response> {
-  if (response.status === 401 || response.status === 403) {
+  let body: BodyInit | null = response.body;
+  if (response.status === 403) {
+    body = await response.text();
+    if (!namesAField(body)) return failure(502, 'upstream_refused_key', `the AegisLog API refused the relay's key (${response.status})`, origin);
+  } else if (response.status === 401) {
     await response.body?.cancel();
     return failure(502, 'upstream_refused_key', `the AegisLog API refused the relay's key (${response.status})`, origin);
   }
@@ -179,7 +235,17 @@ async function upstreamAnswer(response: Response, origin: string | null): Promis
     const value = response.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  return new Response(response.body, { status: response.status, headers });
+  return new Response(body, { status: response.status, headers });
+}
+
+/** Whether an error answer (`{"error":{"code","message","field"?}}`) names a field. */
+function namesAField(text: string): boolean {
+  try {
+    const answer: unknown = JSON.parse(text);
+    return isPlainObject(answer) && isPlainObject(answer.error) && typeof answer.error.field === 'string';
+  } catch {
+    return false;
+  }
 }
 
 /** Input the server would refuse (a body it cannot read, an event it does not accept), answered in its words and status. */

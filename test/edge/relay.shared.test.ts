@@ -145,7 +145,7 @@ describe('relay: bad input is refused before anything is forwarded', () => {
   it('a body that is not UTF-8 is bad JSON, not repaired', async () => {
     const { relay, seen } = setup();
     // A string with a stray 0xff byte: repaired to U+FFFD it would be valid JSON.
-    const res = await relay(new Request('https://relay.example.com/ingest/batch', { method: 'POST', headers: { origin: APP }, body: new Uint8Array([0x22, 0xff, 0x22]) }));
+    const res = await relay(new Request('https://relay.example.com/ingest/batch', { method: 'POST', headers: { origin: APP, 'content-type': 'application/json' }, body: new Uint8Array([0x22, 0xff, 0x22]) }));
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: { code: 'bad_json', message: 'body is not valid UTF-8' } });
     expect(seen).toHaveLength(0);
@@ -165,7 +165,7 @@ describe('relay: bad input is refused before anything is forwarded', () => {
         cancelled = true;
       },
     });
-    const req = new Request('https://relay.example.com/ingest/batch', { method: 'POST', headers: { origin: APP }, body: stream, duplex: 'half' } as RequestInit);
+    const req = new Request('https://relay.example.com/ingest/batch', { method: 'POST', headers: { origin: APP, 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
     const res = await relay(req);
     expect(res.status).toBe(413);
     expect(cancelled).toBe(true);
@@ -251,7 +251,7 @@ describe('relay: upstream faults keep the browser retrying', () => {
     }
   });
 
-  it('turns a refused relay key (401/403) into 502, so the browser does not drop the events', async () => {
+  it('turns a refused relay key (401, or 403 naming no field) into 502, so the browser does not drop the events', async () => {
     const { relay } = setup({}, () => Response.json({ error: { code: 'unauthorized', message: 'no' } }, { status: 401 }));
     const res = await relay(post('/ingest/batch', { events: [event()] }));
     expect(res.status).toBe(502);
