@@ -1,4 +1,5 @@
 import type { Answer } from './answer.js';
+import type { Unsaved } from './ingest.js';
 import type { EcPublicJwk, EvidenceBundle } from '../protocol/index.js';
 import type { KeyRing } from './auth.js';
 import type { Sealer } from './sealer.js';
@@ -68,7 +69,7 @@ export interface Context {
   /** Tells the sealer an entry was logged (before the first seal, the first entry fixes where the first period starts). */
   logged(receivedAt: string): void;
   /** Receipt signatures issued and not yet kept by the store (see ingest.ts). */
-  unsaved: Map<string, string>;
+  unsaved: Map<string, Unsaved>;
   /**
    * Takes work that goes on after the response (keeping receipt signatures, a seal
    * beside a request). A Worker ends such work with the response unless told of it

@@ -6,7 +6,7 @@
 import { b64uEncode } from '../protocol/index.js';
 import type { EvidenceBundle, ProofWire } from '../protocol/index.js';
 import { inclusionFromTiles } from '../tlog/tile-proofs.js';
-import { receiptFor } from './ingest.js';
+import { receiptFor, type Unsaved } from './ingest.js';
 import type { LruCache } from './lru-cache.js';
 import { storeTiles, type TileCache } from './tile-source.js';
 import { ROOT_LOG, type LogName, type Signer, type Store, type StoredHead, type StoredRecord } from './types.js';
@@ -14,7 +14,7 @@ import { ROOT_LOG, type LogName, type Signer, type Store, type StoredHead, type 
 export interface EvidenceDeps {
   store: Store;
   signer: Signer;
-  unsaved: Map<string, string>;
+  unsaved: Map<string, Unsaved>;
   origin: string;
   tileCache: TileCache;
   /** The last head found per tenant (see headCovering). */

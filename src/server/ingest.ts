@@ -27,13 +27,20 @@ export interface IngestDeps {
   onError(error: unknown): void;
   /** Tells the sealer that entries were logged (the first one fixes where the first period starts). */
   logged(receivedAt: string): void;
-  /** Signatures issued and not yet kept by the store, by `unsavedKey`. */
-  unsaved: Map<string, string>;
+  /** Signatures issued (or being made) and not yet kept by the store, by `unsavedKey`. */
+  unsaved: Map<string, Unsaved>;
   /** Given the work that goes on after the receipts are answered (keeping their signatures), so that a host that ends work with the response lets it finish. */
   keepAlive(task: Promise<unknown>): void;
 }
 
 export const unsavedKey = (tenantId: string, eventId: string) => `${tenantId}\u0000${eventId}`;
+
+/**
+ * A signature not yet kept by the store, or the signing of one just committed: a copy of the event
+ * that arrives while the first is being signed waits for that signature rather than making its own
+ * (ECDSA signatures differ each time: the sender and the log would hold two receipts).
+ */
+export type Unsaved = string | Promise<string>;
 
 const utf8 = new TextEncoder();
 
@@ -46,13 +53,15 @@ export async function ingestEvents(deps: IngestDeps, events: readonly unknown[],
   const outcomes: IngestOutcome[] = [];
   const byTenant = new Map<string, { index: number; entry: NewEntry }[]>();
   events.forEach((raw, index) => {
+    // The sender's own id, for its error: prepare() fills one in where it gave none.
+    const sentId = isPlainObject(raw) && typeof raw.event_id === 'string' ? raw.event_id : undefined;
     try {
       const entry = prepare(raw, key, pythonCompatible, deps.sha256);
       const list = byTenant.get(entry.event.tenant_id) ?? [];
       list.push({ index, entry });
       byTenant.set(entry.event.tenant_id, list);
     } catch (error) {
-      outcomes.push({ index, error: eventError(error, index, raw) });
+      outcomes.push({ index, error: eventError(error, index, sentId) });
     }
   });
   const signed: SignatureWrite[] = [];
@@ -61,7 +70,15 @@ export async function ingestEvents(deps: IngestDeps, events: readonly unknown[],
       const appended = await deps.store.append({ tenantId, entries: list.map((l) => l.entry), now: deps.now(), keyId: deps.signer.keyId, sha256: deps.sha256 });
       const first = appended.find((o) => o.stored);
       if (first?.stored) deps.logged(first.record.statement.received_at);
-      const signatures = await signStored(deps.signer, appended);
+      const signing = signStored(deps.signer, appended);
+      appended.forEach((outcome, i) => {
+        if (!outcome.stored) return;
+        const key = unsavedKey(tenantId, outcome.record.statement.event_id);
+        const signature = signing.then((all) => all[i]!);
+        signature.catch(() => deps.unsaved.get(key) === signature && deps.unsaved.delete(key)); // a copy then signs for itself
+        deps.unsaved.set(key, signature);
+      });
+      const signatures = await signing;
       // In leaf order: a later copy in the same batch finds the very receipt just signed in `unsaved`.
       const answered = appended.map((outcome, i) => {
         const { index, entry } = list[i]!;
@@ -74,7 +91,8 @@ export async function ingestEvents(deps: IngestDeps, events: readonly unknown[],
         }
         const record = outcome.existing;
         if (record.statement.digest_b64url !== entry.digest_b64url) {
-          const message = `event_id ${entry.event.event_id} was stored before with other content (digest ${record.statement.digest_b64url})`;
+          // The stored digest is not told: an ingest key may write, not read what was stored.
+          const message = `event_id ${entry.event.event_id} was stored before with other content`;
           return outcomes.push({ index, error: { index, event_id: entry.event.event_id, status: 409, code: 'conflict', message, field: 'event_id' } });
         }
         return receiptFor(deps, record).then((receipt) => outcomes.push({ index, receipt: { ...receipt, duplicate: true } }));
@@ -106,7 +124,9 @@ export function receiptOf(record: StoredRecord, signature_b64url: string): Recei
  * after its commit is signed again now and kept.
  */
 export async function receiptFor(deps: Pick<IngestDeps, 'store' | 'signer' | 'unsaved'>, record: StoredRecord): Promise<Receipt> {
-  const known = record.signature_b64url ?? deps.unsaved.get(unsavedKey(record.statement.tenant_id, record.statement.event_id));
+  const unsaved = record.signature_b64url ?? deps.unsaved.get(unsavedKey(record.statement.tenant_id, record.statement.event_id));
+  // Being signed: that signature, unless the signing fails (then this call signs).
+  const known = typeof unsaved === 'object' ? await unsaved.catch(() => undefined) : unsaved;
   if (known !== undefined) return receiptOf(record, known);
   // Kept meanwhile (the record was read before its signature was written)?
   const kept = (await deps.store.getRecord(record.statement.tenant_id, record.statement.event_id))?.signature_b64url;
@@ -152,8 +172,7 @@ function prepare(raw: unknown, key: ApiKeyConfig, pythonCompatible: boolean, sha
   return { event, eventJson, digest_b64url: b64uEncode(sha256(utf8.encode(eventJson))) };
 }
 
-function eventError(error: unknown, index: number, raw: unknown): EventError {
-  const eventId = isPlainObject(raw) && typeof raw.event_id === 'string' ? raw.event_id : undefined;
+function eventError(error: unknown, index: number, eventId: string | undefined): EventError {
   const known = clientError(error);
   if (!known) throw error;
   const { status, code, message, field } = known;
