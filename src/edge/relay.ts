@@ -1,10 +1,10 @@
 import { AegisLogError, pathOf } from '../protocol/index.js';
 import { CONTEXT_NAMES, EVENT_FIELDS, invalid, isPlainObject, validateEvent } from '../schema/index.js';
-import type { JsonPath, WireEvent } from '../protocol/index.js';
+import type { WireEvent } from '../protocol/index.js';
 // The server's limits: a module of constants and types only, safe on the edge (no Node built-in).
 import { DEFAULT_LIMITS } from '../server/context.js';
 // The server's body reader, media-type check, error mapping and error shape: the relay refuses input exactly as the server does.
-import { badNumberError, clientError, errorBody, json, readJsonBody, requireJsonType } from '../transport/web-handler.js';
+import { badNumberError, badNumbersByEvent, clientError, errorBody, json, readJsonBody, requireJsonType } from '../transport/web-handler.js';
 import type { BadNumber, ClientError, JsonBody } from '../transport/web-handler.js';
 import { corsHeaders, isAllowedOrigin, preflight } from './cors.js';
 import { forwardBatches, type BatchError } from './forward.js';
@@ -168,22 +168,10 @@ function eventError(index: number, event: unknown, known: Pick<ClientError, 'cod
   return { index, ...(eventId === undefined ? {} : { event_id: eventId }), code: known.code, message: known.message, ...(known.field === undefined ? {} : { field: known.field }) };
 }
 
-/**
- * As the server's batch and beacon routes (`ingestChecked`): an event holding a number a double
- * cannot hold (`1e-400`) is refused alone, by index, naming the field within the event, and the
- * others go on; such a number outside `events[i]` refuses the whole body (400, naming it).
- */
+/** As the server's batch and beacon routes: an event holding a number a double cannot hold is refused alone. */
 function badNumberRefusals(events: readonly unknown[], badNumbers: readonly BadNumber[]): Map<number, BatchError> {
   const refused = new Map<number, BatchError>();
-  for (const { path, text } of badNumbers) {
-    const keys: (string | number)[] = [];
-    for (let at = path; at; at = at.up) keys.unshift(at.key);
-    if (keys[0] !== 'events' || typeof keys[1] !== 'number') throw badNumberError(pathOf(path), text);
-    const index = keys[1];
-    if (refused.has(index)) continue;
-    const within = keys.slice(2).reduce<JsonPath | undefined>((up, key) => ({ up, key }), undefined);
-    refused.set(index, eventError(index, events[index], badNumberError(pathOf(within), text)));
-  }
+  for (const [index, error] of badNumbersByEvent(badNumbers)) refused.set(index, eventError(index, events[index], error));
   return refused;
 }
 

@@ -1,10 +1,9 @@
 import { pathOf } from '../protocol/index.js';
-import type { JsonPath } from '../protocol/index.js';
 import { allowsOrigin, authenticate, presentedKey } from './auth.js';
 import type { ApiKeyConfig } from './auth.js';
 import { VALUES_PER_UNIT } from './context.js';
 import type { Context, Handler } from './context.js';
-import { HttpError, badNumberError, badRequest, errorBody, forbidden, readJsonBody, requireJsonType, tooLarge } from '../transport/web-handler.js';
+import { HttpError, badNumberError, badNumbersByEvent, badRequest, errorBody, forbidden, readJsonBody, requireJsonType, tooLarge } from '../transport/web-handler.js';
 import { jsonAnswer, jsonListAnswer, type Answer } from './answer.js';
 import type { BadNumber } from '../transport/web-handler.js';
 import { ingestEvents } from './ingest.js';
@@ -110,12 +109,7 @@ const spentBy = (ctx: Context, key: ApiKeyConfig) => (values: number) => ctx.rin
 async function ingestChecked(ctx: Context, events: unknown[], badNumbers: readonly BadNumber[], key: ApiKeyConfig): Promise<IngestOutcome[]> {
   if (badNumbers.length === 0) return ingestEvents(ctx, events, key, false);
   const refused = new Map<number, EventError>();
-  for (const { path, text } of badNumbers) {
-    const keys = keysOf(path);
-    if (keys[0] !== 'events' || typeof keys[1] !== 'number') throw badNumberError(pathOf(path), text);
-    const index = keys[1];
-    if (refused.has(index)) continue;
-    const { code, message, field } = badNumberError(pathOf(pathFrom(keys.slice(2))), text);
+  for (const [index, { code, message, field }] of badNumbersByEvent(badNumbers)) {
     const raw = events[index];
     const eventId = isPlainObject(raw) && typeof raw.event_id === 'string' ? raw.event_id : undefined;
     refused.set(index, { index, ...(eventId === undefined ? {} : { event_id: eventId }), status: 400, code, message, field: field! });
@@ -128,16 +122,6 @@ async function ingestChecked(ctx: Context, events: unknown[], badNumbers: readon
   });
   for (const [index, error] of refused) merged.push({ index, error });
   return merged.sort((a, b) => a.index - b.index);
-}
-
-function keysOf(path: JsonPath | undefined): (string | number)[] {
-  const keys: (string | number)[] = [];
-  for (let at = path; at; at = at.up) keys.unshift(at.key);
-  return keys;
-}
-
-function pathFrom(keys: (string | number)[]): JsonPath | undefined {
-  return keys.reduce<JsonPath | undefined>((up, key) => ({ up, key }), undefined);
 }
 
 function eventsOf(body: unknown, ctx: Context): unknown[] {

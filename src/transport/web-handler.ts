@@ -167,6 +167,24 @@ export async function readJson(request: Request, limit: number, limits?: JsonLim
 }
 
 /** 400 `ERR_JCS_INVALID` naming a number that a double cannot hold. */
+/**
+ * A batch's numbers that a double cannot hold, by event (the server's batch and beacon routes, and the
+ * relay's): the error of each event holding one, its field named within the event, so that the event
+ * is refused alone. One outside `events[i]` throws: the whole body is refused, naming it.
+ */
+export function badNumbersByEvent(badNumbers: readonly BadNumber[]): Map<number, AegisLogError> {
+  const refused = new Map<number, AegisLogError>();
+  for (const { path, text } of badNumbers) {
+    const keys: (string | number)[] = [];
+    for (let at = path; at; at = at.up) keys.unshift(at.key);
+    if (keys[0] !== 'events' || typeof keys[1] !== 'number') throw badNumberError(pathOf(path), text);
+    if (refused.has(keys[1])) continue;
+    const within = keys.slice(2).reduce<JsonPath | undefined>((up, key) => ({ up, key }), undefined);
+    refused.set(keys[1], badNumberError(pathOf(within), text));
+  }
+  return refused;
+}
+
 export function badNumberError(field: string, text: string): AegisLogError {
   const shown = text.length > 40 ? `${text.slice(0, 37)}...` : text;
   return new AegisLogError('ERR_JCS_INVALID', `${field} is ${shown}, which a double cannot hold (it would be stored as ${Number(text)}); send it as a string`, { field });
