@@ -56,7 +56,7 @@ describe.each(NAMES)('a context field named %s', (name) => {
   it('is refused by the relay, which forwards nothing', async () => {
     const upstream = recordingUpstream();
     const relay = createRelay({ endpoint: 'https://api.example.com', apiKey: 'sk', allowedOrigins: [], fetch: upstream.fetch });
-    const single = await relay(new Request('https://relay.example.com/ingest', { method: 'POST', body: JSON.stringify(eventWith(name, 'r-1')) }));
+    const single = await relay(new Request('https://relay.example.com/ingest', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(eventWith(name, 'r-1')) }));
     expect(single.status).toBe(400);
     expect((await single.json()).error).toMatchObject({ code: 'ERR_SCHEMA_INVALID', field });
     expect(upstream.seen).toEqual([]);
