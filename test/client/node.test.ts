@@ -23,6 +23,21 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Bundles `code` (a script importing the client from src/) and runs it in a child Node process against the test server. */
+async function runChild(name: string, code: string): Promise<{ stdout: string; stderr: string }> {
+  const source = join(dir, `${name}.ts`);
+  const script = join(dir, `${name}.mjs`);
+  await writeFile(source, `import { AegisLog } from ${JSON.stringify(resolve('src/index.ts'))};\n${code}`);
+  await build({ entryPoints: [source], bundle: true, platform: 'node', format: 'esm', outfile: script, logLevel: 'silent', external: ['better-sqlite3'] });
+  return promisify(execFile)(process.execPath, [script], { env: { ...process.env, ENDPOINT: server.url }, timeout: 20_000 });
+}
+
+/** How many times the server stored each of `ids`. */
+async function storedCounts(ids: string[]): Promise<(number | undefined)[]> {
+  const counts = countBy(await storedIds((url, init) => fetch(url, init), server.url));
+  return ids.map((id) => counts.get(id));
+}
+
 it('with flushInterval 0 (edge functions), nothing is left running after flush()', async () => {
   const srv = await inProcessServer();
   const before = timers();
@@ -68,31 +83,22 @@ it('close() stops the interval: five intervals later the queue is not read again
 });
 
 it('a process that records and simply ends delivers its events on beforeExit', async () => {
-  const script = join(dir, 'child.mjs');
-  const source = join(dir, 'child.ts');
-  await writeFile(source, `
-    import { AegisLog } from ${JSON.stringify(resolve('src/index.ts'))};
+  const { stdout } = await runChild('child', `
     const log = new AegisLog({ endpoint: process.env.ENDPOINT, tenantId: ${JSON.stringify(TENANT)}, apiKey: ${JSON.stringify(INGEST_KEY)} });
     const ids = [];
     for (let i = 0; i < 5; i++) ids.push(log.record('child_process', { i })); // below batchSize: no size-triggered flush
     console.log(JSON.stringify(ids));
     // No flush, no close: the script just ends.
   `);
-  await build({ entryPoints: [source], bundle: true, platform: 'node', format: 'esm', outfile: script, logLevel: 'silent', external: ['better-sqlite3'] });
-  const { stdout } = await promisify(execFile)(process.execPath, [script], { env: { ...process.env, ENDPOINT: server.url }, timeout: 20_000 });
   const ids = JSON.parse(stdout.trim()) as string[];
   expect(ids).toHaveLength(5);
-  const counts = countBy(await storedIds((url, init) => fetch(url, init), server.url));
-  expect(ids.map((id) => counts.get(id))).toEqual(ids.map(() => 1));
+  expect(await storedCounts(ids)).toEqual(ids.map(() => 1));
 });
 
 it('clients in one process share one beforeExit listener: twelve deliver on exit, and Node warns of no leak', async () => {
   // A server with a client per tenant: one listener each would pass Node's limit of 10 and log a
   // MaxListenersExceededWarning ("possible memory leak") on the 11th client.
-  const script = join(dir, 'many.mjs');
-  const source = join(dir, 'many.ts');
-  await writeFile(source, `
-    import { AegisLog } from ${JSON.stringify(resolve('src/index.ts'))};
+  const { stdout, stderr } = await runChild('many', `
     const options = { endpoint: process.env.ENDPOINT, tenantId: ${JSON.stringify(TENANT)}, apiKey: ${JSON.stringify(INGEST_KEY)} };
     const listeners = () => process.listenerCount('beforeExit');
     const none = listeners();
@@ -108,23 +114,17 @@ it('clients in one process share one beforeExit listener: twelve deliver on exit
     console.log(JSON.stringify({ none, open, after, during: listeners(), ids }));
     // No flush, no close: the script just ends.
   `);
-  await build({ entryPoints: [source], bundle: true, platform: 'node', format: 'esm', outfile: script, logLevel: 'silent', external: ['better-sqlite3'] });
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, [script], { env: { ...process.env, ENDPOINT: server.url }, timeout: 20_000 });
   const out = JSON.parse(stdout.trim()) as { none: number; open: number; after: number; during: number; ids: string[] };
   expect({ open: out.open, after: out.after, during: out.during }).toEqual({ open: out.none + 1, after: out.none, during: out.none + 1 });
   expect(stderr).not.toContain('MaxListenersExceededWarning');
   expect(out.ids).toHaveLength(24);
-  const counts = countBy(await storedIds((url, init) => fetch(url, init), server.url));
-  expect(out.ids.map((id) => counts.get(id))).toEqual(out.ids.map(() => 1));
+  expect(await storedCounts(out.ids)).toEqual(out.ids.map(() => 1));
 });
 
 it('a beforeExit flush that made no progress is tried again once the process has recorded more', async () => {
   // The server is down at the first beforeExit (the flush gives up), then something keeps the process alive
   // and records again, with the server back: the next beforeExit must flush both, not exit on the old stall.
-  const script = join(dir, 'stall.mjs');
-  const source = join(dir, 'stall.ts');
-  await writeFile(source, `
-    import { AegisLog } from ${JSON.stringify(resolve('src/index.ts'))};
+  const { stdout } = await runChild('stall', `
     let down = true;
     let exits = 0;
     const log = new AegisLog({
@@ -141,10 +141,7 @@ it('a beforeExit flush that made no progress is tried again once the process has
       }, 1);
     });
   `);
-  await build({ entryPoints: [source], bundle: true, platform: 'node', format: 'esm', outfile: script, logLevel: 'silent', external: ['better-sqlite3'] });
-  const { stdout } = await promisify(execFile)(process.execPath, [script], { env: { ...process.env, ENDPOINT: server.url }, timeout: 20_000 });
   const ids = JSON.parse(stdout.trim()) as string[];
   expect(ids).toHaveLength(2);
-  const counts = countBy(await storedIds((url, init) => fetch(url, init), server.url));
-  expect(ids.map((id) => counts.get(id))).toEqual([1, 1]);
+  expect(await storedCounts(ids)).toEqual([1, 1]);
 });
