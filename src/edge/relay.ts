@@ -211,12 +211,9 @@ function routeOf(path: string): Route | null {
  */
 async function upstreamAnswer(response: Response, origin: string | null): Promise<Response> {
   let body: BodyInit | null = response.body;
-  if (response.status === 403) {
+  if (response.status === 401 || response.status === 403) {
     body = await response.text();
-    if (!namesAField(body)) return failure(502, 'upstream_refused_key', `the AegisLog API refused the relay's key (${response.status})`, origin);
-  } else if (response.status === 401) {
-    await response.body?.cancel();
-    return failure(502, 'upstream_refused_key', `the AegisLog API refused the relay's key (${response.status})`, origin);
+    if (response.status === 401 || !namesAField(body)) return failure(502, 'upstream_refused_key', `the AegisLog API refused the relay's key (${response.status})`, origin);
   }
   const headers = corsHeaders(origin);
   for (const name of ['content-type', 'retry-after']) {
