@@ -179,23 +179,26 @@ function decimal(text: string): string {
 
 /**
  * The JSON path (`events[3].performance_metrics.latency_ms`) of the values
- * starting at the given byte offsets of a body that `JSON.parse` accepted.
+ * starting at the given byte offsets of a body that `JSON.parse` accepted, or
+ * `null` for a value that `JSON.parse` dropped: one under an object key that
+ * the same object repeats later (the last one wins), which is in no event.
  * Walks the whole text: only for answering an error.
  */
-export function pathsAt(bytes: Uint8Array, offsets: readonly number[]): (JsonPath | undefined)[] {
-  const found: (JsonPath | undefined)[] = [];
-  // One frame per open container: its path, and for an object the key just read.
-  const stack: { path: JsonPath | undefined; index: number; key: string | undefined; array: boolean }[] = [];
+export function pathsAt(bytes: Uint8Array, offsets: readonly number[]): (JsonPath | undefined | null)[] {
+  const found: { path: JsonPath | undefined; under: Slot[] }[] = [];
+  // One frame per open container: its path, and for an object the key just read, with the slot of
+  // each key seen so far (a repeated key drops the slot of its earlier value).
+  const stack: Frame[] = [];
   const here = (): JsonPath | undefined => {
     const top = stack[stack.length - 1];
     if (!top) return undefined;
     return { up: top.path, key: top.array ? top.index : top.key! };
   };
   let next = 0;
-  for (let i = 0; i < bytes.length && next < offsets.length; i++) {
+  for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i]!;
     if (i === offsets[next]) {
-      found.push(here());
+      found.push({ path: here(), under: stack.flatMap((frame) => (frame.slot ? [frame.slot] : [])) });
       next++;
     }
     if (c === 0x22) {
@@ -204,10 +207,18 @@ export function pathsAt(bytes: Uint8Array, offsets: readonly number[]): (JsonPat
       const top = stack[stack.length - 1];
       let k = j + 1;
       while (bytes[k] === 0x20 || bytes[k] === 0x0a || bytes[k] === 0x0d || bytes[k] === 0x09) k++;
-      if (top && !top.array && bytes[k] === 0x3a) top.key = JSON.parse(new TextDecoder().decode(bytes.subarray(i, j + 1))) as string;
+      if (top && !top.array && bytes[k] === 0x3a) {
+        const key = JSON.parse(new TextDecoder().decode(bytes.subarray(i, j + 1))) as string;
+        const earlier = top.slots!.get(key);
+        if (earlier) earlier.dropped = true;
+        top.key = key;
+        top.slot = { dropped: false };
+        top.slots!.set(key, top.slot);
+      }
       i = j;
     } else if (c === 0x7b || c === 0x5b) {
-      stack.push({ path: here(), index: 0, key: undefined, array: c === 0x5b });
+      const array = c === 0x5b;
+      stack.push({ path: here(), index: 0, key: undefined, array, slots: array ? undefined : new Map(), slot: undefined });
     } else if (c === 0x7d || c === 0x5d) {
       stack.pop();
     } else if (c === 0x2c) {
@@ -215,5 +226,19 @@ export function pathsAt(bytes: Uint8Array, offsets: readonly number[]): (JsonPat
       if (top?.array) top.index++;
     }
   }
-  return found;
+  return found.map(({ path, under }) => (under.some((slot) => slot.dropped) ? null : path));
+}
+
+/** Where an object key's value sits; `dropped` once the object repeats the key. */
+interface Slot {
+  dropped: boolean;
+}
+
+interface Frame {
+  path: JsonPath | undefined;
+  index: number;
+  key: string | undefined;
+  array: boolean;
+  slots: Map<string, Slot> | undefined;
+  slot: Slot | undefined;
 }

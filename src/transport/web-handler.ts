@@ -154,7 +154,9 @@ export async function readJsonBody(
   }
   const { badNumbers: at } = scanner;
   const paths = at.length === 0 ? [] : pathsAt(bytes, at);
-  const badNumbers = at.map((offset, i) => ({ path: paths[i], text: numberAt(bytes, offset) }));
+  const badNumbers: BadNumber[] = [];
+  // One that JSON.parse dropped (under a repeated key) is in no event: naming it would refuse another.
+  at.forEach((offset, i) => paths[i] !== null && badNumbers.push({ path: paths[i] ?? undefined, text: numberAt(bytes, offset) }));
   return { value, bytes: bytes.byteLength, values: scanner.values, badNumbers };
 }
 

@@ -137,8 +137,16 @@ test('pathsAt names the value at an offset (keys with escapes, arrays, nesting)'
   const text = '{"events":[{"a":1},{"x\\"y":[2,{"deep":1e-400}], "performance_metrics":{"latency_ms":1e999}}],"z":3}';
   const bytes = utf8.encode(text);
   const offsets = [text.indexOf('1e-400'), text.indexOf('1e999'), text.indexOf('3}')];
-  expect(pathsAt(bytes, offsets).map((p) => pathOf(p))).toEqual(['events[1]["x\\"y"][1].deep', 'events[1].performance_metrics.latency_ms', 'z']);
-  expect(pathOf(pathsAt(utf8.encode('1e-400'), [0])[0])).toBe('$');
+  expect(pathsAt(bytes, offsets).map((p) => pathOf(p ?? undefined))).toEqual(['events[1]["x\\"y"][1].deep', 'events[1].performance_metrics.latency_ms', 'z']);
+  expect(pathsAt(utf8.encode('1e-400'), [0])).toEqual([undefined]);
+});
+
+test('pathsAt: a value under a key that its object repeats later is null (JSON.parse dropped it); the last one keeps its path', () => {
+  // The first "events" array is dropped by JSON.parse; its event [0] is not the kept array's event [0].
+  const text = '{"events":[{"x":1e-400}],"a":{"k":1e400,"k":2,"j":{"k":1e-999}},"events":[{"y":1},{"x":1e-500}]}';
+  const bytes = utf8.encode(text);
+  const offsets = ['1e-400', '1e400', '1e-999', '1e-500'].map((n) => text.indexOf(n));
+  expect(pathsAt(bytes, offsets).map((p) => (p === null ? null : pathOf(p)))).toEqual([null, null, 'a.j.k', 'events[1].x']);
 });
 
 function streamed(body: Uint8Array, chunk: number, headers: Record<string, string> = {}): { request: Request; pulled: () => number } {
@@ -177,6 +185,10 @@ describe('readJsonBody', () => {
     const body = await readJsonBody(streamed(utf8.encode(text), 7).request, 1 << 20);
     expect(body.badNumbers.map((b) => [pathOf(b.path), b.text])).toEqual([['events[1].performance_metrics.latency_ms', '1e-400']]);
     expect(body.values).toBe(11); // 4 objects, 1 array, 4 keys, 2 numbers
+    // A number in a value that JSON.parse dropped (its key repeated) is in no event: not returned.
+    const repeated = '{"events":[{"x":1e-400}],"events":[{"x":1},{"x":1e-500}]}';
+    const dropped = await readJsonBody(streamed(utf8.encode(repeated), 5).request, 1 << 20);
+    expect(dropped.badNumbers.map((b) => [pathOf(b.path), b.text])).toEqual([['events[1].x', '1e-500']]);
     const error = await readJson(new Request('http://x/', { method: 'POST', body: '{"latency_ms": 1e400}' }), 1 << 20).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_JCS_INVALID', field: 'latency_ms' });
     expect((error as Error).message).toContain('1e400');
