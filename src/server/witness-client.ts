@@ -42,6 +42,8 @@ export interface WitnessClientOptions {
   fetch?: typeof fetch;
   /** First retry delay (ms, default 1000), doubled up to `maxDelay` (default 300000), `attempts` tries per checkpoint (default 8). */
   retry?: { baseDelay?: number; maxDelay?: number; attempts?: number };
+  /** Milliseconds one add-checkpoint request may take, its answer's body included (default 30000): a stalled witness then counts as one failed try. */
+  timeout?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -61,6 +63,7 @@ export function createWitnessClient(options: WitnessClientOptions) {
   const baseDelay = options.retry?.baseDelay ?? 1000;
   const maxDelay = options.retry?.maxDelay ?? 300_000;
   const attempts = options.retry?.attempts ?? 8;
+  const timeout = options.timeout ?? 30_000;
   const onError = options.onError ?? (() => {});
   const states: WitnessState[] = options.witnesses.map((w, i) => {
     let key: NoteVerifierKey;
@@ -76,17 +79,24 @@ export function createWitnessClient(options: WitnessClientOptions) {
   /** Note updates are read-modify-write of one row: one at a time, in this process. */
   let noteChain: Promise<unknown> = Promise.resolve();
 
+  // A failed read is read again at the next try, not kept: the sizes are only loaded once they are known.
   const load = () =>
-    (loaded ??= store.witnessSizes().then((sizes) => {
-      for (const s of states) s.last_cosigned_size = sizes[s.name] ?? null;
-    }));
+    (loaded ??= store.witnessSizes().then(
+      (sizes) => {
+        for (const s of states) s.last_cosigned_size = sizes[s.name] ?? null;
+      },
+      (error: unknown) => {
+        loaded = undefined;
+        throw error;
+      },
+    ));
 
   /** Sends the latest checkpoint to one witness until it cosigns, or the retry bound is reached. */
   async function run(state: WitnessState): Promise<void> {
-    await load();
     for (let attempt = 0; attempt < attempts; attempt++) {
       state.again = false;
       try {
+        await load();
         const latest = await store.latestCheckpoint();
         if (!latest || latest.tree_size === 0) return;
         if (state.last_cosigned_size === latest.tree_size && hasCosignature(latest.note, state.key)) return;
@@ -111,12 +121,21 @@ export function createWitnessClient(options: WitnessClientOptions) {
         throw new AegisLogError('ERR_WITNESS', `witness ${state.name} cosigned a tree of ${old}, larger than this log's ${checkpoint.tree_size}: a fork, or another log under this origin`);
       }
       const proof = old === 0 || old === checkpoint.tree_size ? [] : await consistencyFromTiles(old, checkpoint.tree_size, rootTiles);
-      const response = await doFetch(`${state.url}/add-checkpoint`, {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain; charset=utf-8' },
-        body: formatAddCheckpoint(old, proof, checkpoint.note),
-      });
-      const text = await response.text();
+      const signal = AbortSignal.timeout(timeout);
+      let text: string;
+      let response: Response;
+      try {
+        response = await doFetch(`${state.url}/add-checkpoint`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+          body: formatAddCheckpoint(old, proof, checkpoint.note),
+          signal,
+        });
+        text = await boundedText(response, state.name, signal);
+      } catch (error) {
+        if (!signal.aborted) throw error;
+        throw new AegisLogError('ERR_WITNESS', `witness ${state.name} did not answer within ${timeout} ms`, { cause: error });
+      }
       if (response.status === 409 && (response.headers.get('content-type') ?? '').startsWith(TLOG_SIZE_CONTENT_TYPE)) {
         old = parseTlogSize(text);
         state.last_cosigned_size = old;
@@ -151,19 +170,22 @@ export function createWitnessClient(options: WitnessClientOptions) {
     await update;
   }
 
+  function start(state: WitnessState): void {
+    state.running = run(state)
+      .catch(onError)
+      .finally(() => {
+        state.running = undefined;
+        // A seal that came after the run last looked, and before this line, found it still running.
+        if (state.again) start(state);
+      });
+  }
+
   return {
     /** Starts (or marks for another round) a submission of the latest checkpoint to every witness; never waits for them. */
     submit(): void {
       for (const state of states) {
-        if (state.running) {
-          state.again = true;
-          continue;
-        }
-        state.running = run(state)
-          .catch(onError)
-          .finally(() => {
-            state.running = undefined;
-          });
+        if (state.running) state.again = true;
+        else start(state);
       }
     },
     /** Each witness as `/healthz` shows it. */
@@ -175,6 +197,43 @@ export function createWitnessClient(options: WitnessClientOptions) {
       while (states.some((s) => s.running)) await Promise.all(states.map((s) => s.running));
     },
   };
+}
+
+/** What a witness may answer: a size, or up to a few cosignature lines; more is not read (and not held). */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+async function boundedText(response: Response, name: string, signal: AbortSignal): Promise<string> {
+  const length = Number(response.headers.get('content-length') ?? 0);
+  if (!response.body || length > MAX_ANSWER_BYTES) {
+    await response.body?.cancel();
+    if (!response.body) return '';
+    throw new AegisLogError('ERR_WITNESS', `witness ${name} answered ${response.status} with more than ${MAX_ANSWER_BYTES} bytes`);
+  }
+  const reader = response.body.getReader();
+  // A fetch that ignores the signal (one passed in options) would leave a read pending for ever.
+  const stop = () => void reader.cancel(signal.reason).catch(() => {});
+  signal.addEventListener('abort', stop, { once: true });
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (signal.aborted) throw signal.reason;
+      if (done) break;
+      total += value.byteLength;
+      if (total > MAX_ANSWER_BYTES) {
+        await reader.cancel();
+        throw new AegisLogError('ERR_WITNESS', `witness ${name} answered ${response.status} with more than ${MAX_ANSWER_BYTES} bytes`);
+      }
+      chunks.push(value);
+    }
+  } finally {
+    signal.removeEventListener('abort', stop);
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) bytes.set(chunk, (at += chunk.byteLength) - chunk.byteLength);
+  return new TextDecoder().decode(bytes);
 }
 
 function hasCosignature(note: string, key: NoteVerifierKey): boolean {

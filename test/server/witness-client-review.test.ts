@@ -1,0 +1,189 @@
+// The log as a witness client (src/server/witness-client.ts) on four faults a review found: a store
+// read that fails once, a witness that never finishes its answer, one whose answer is huge, and a
+// seal that lands while a submission loop is ending. The witness is the real aegislog/witness,
+// over real HTTP on 127.0.0.1 where a socket matters; the log is test/witness/helpers.ts's small
+// signed log, and the server Store is a stand-in holding its one latest checkpoint (only the five
+// methods the witness client calls).
+import { createServer, type Server } from 'node:http';
+import { afterEach, describe, expect, test } from 'vitest';
+import { sha256 } from '../../src/protocol/index.js';
+import type { Store, StoredCheckpoint } from '../../src/server/index.js';
+import { createWitnessClient } from '../../src/server/witness-client.js';
+import type { TileSource } from '../../src/tlog/tile-proofs.js';
+import { createWitness, memoryWitnessStore, witnessHandler } from '../../src/witness/index.js';
+import { testLog, witnessKeys, type TestLog } from '../witness/helpers.js';
+
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    await new Promise((resolve) => s.close(resolve));
+  }
+});
+
+/** The stand-in Store: the latest checkpoint, and the witness sizes kept. */
+function logStore(first: StoredCheckpoint) {
+  const store = {
+    current: first,
+    sizes: {} as Record<string, number>,
+    failSizes: 0,
+    async witnessSizes() {
+      if (store.failSizes > 0) {
+        store.failSizes--;
+        throw new Error('the database is restarting');
+      }
+      return { ...store.sizes };
+    },
+    async latestCheckpoint() {
+      return store.current;
+    },
+    async putWitnessSize(name: string, size: number) {
+      store.sizes[name] = size;
+    },
+    async checkpoints(from: number) {
+      return from === store.current.seq ? [store.current] : [];
+    },
+    async updateNote(_seq: number, note: string) {
+      store.current = { ...store.current, note };
+    },
+  };
+  return store;
+}
+
+/** Level-0 tiles hashed from the test log's leaves (its trees stay under 256 leaves). */
+function tilesOf(log: TestLog): TileSource {
+  return {
+    async read(refs) {
+      return refs.map(({ level, index, width }) => {
+        if (level !== 0 || index !== 0) throw new Error(`no tile ${level}/${index} in this test`);
+        const out = new Uint8Array(32 * width);
+        for (let i = 0; i < width; i++) out.set(sha256(Uint8Array.of(0, ...log.leaves[i]!)), 32 * i);
+        return out;
+      });
+    },
+  };
+}
+
+async function setup(size = 8) {
+  const log = await testLog('log.example/review', 64);
+  const store = logStore({ seq: 0, tree_size: size, note: await log.checkpoint(size) } as StoredCheckpoint);
+  const keys = await witnessKeys('witness.example/w1');
+  const wstore = memoryWitnessStore();
+  const handler = witnessHandler(createWitness({ cosigners: keys.cosigners, logs: log.vkeys, store: wstore }));
+  const errors: string[] = [];
+  const client = (url: string, extra: { timeout?: number; fetch?: typeof fetch } = {}) =>
+    createWitnessClient({
+      store: store as unknown as Store,
+      witnesses: [{ url, vkey: keys.vkeys[0]! }],
+      logVkeys: async () => log.vkeys,
+      origin: log.origin,
+      rootTiles: tilesOf(log),
+      retry: { baseDelay: 1, maxDelay: 2, attempts: 2 },
+      onError: (e) => errors.push((e as Error).message),
+      ...extra,
+    });
+  return { log, store, wstore, handler, errors, client };
+}
+
+async function serve(handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void): Promise<string> {
+  const server = createServer(handler);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+const inProcess = (handler: (r: Request) => Promise<Response>) => ((input: RequestInfo | URL, init?: RequestInit) => handler(new Request(input, init))) as typeof fetch;
+
+describe('witness client: faults a review found', () => {
+  test('a witness-size read that fails once is read again at the next try, and the failure is shown', async () => {
+    const { store, wstore, handler, errors, client } = await setup();
+    store.failSizes = 1;
+    const c = client('https://witness.test', { fetch: inProcess(handler) });
+    c.submit();
+    await c.idle();
+    // The first try failed on the store; the second read it again and the witness cosigned.
+    expect(errors).toEqual(['the database is restarting']);
+    expect((await wstore.latest('log.example/review'))?.size).toBe(8);
+    expect(c.status()[0]).toMatchObject({ last_cosigned_size: 8, last_error: null });
+    expect(store.current.note).toContain('— witness.example/w1 ');
+  });
+
+  test('a failed read shows in status() as last_error while it lasts', async () => {
+    const { store, handler, client } = await setup();
+    store.failSizes = 2; // both tries of the run
+    const c = client('https://witness.test', { fetch: inProcess(handler) });
+    c.submit();
+    await c.idle();
+    expect(c.status()[0]).toMatchObject({ last_cosigned_size: null, last_error: 'the database is restarting' });
+    c.submit(); // the next seal: the store is back
+    await c.idle();
+    expect(c.status()[0]).toMatchObject({ last_cosigned_size: 8, last_error: null });
+  });
+
+  test('a witness that sends headers and never ends its body: each try gives up after `timeout`, and the loop ends', async () => {
+    const { errors, client } = await setup();
+    let requests = 0;
+    const url = await serve((req, res) => {
+      requests++;
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write(' '); // and nothing more
+    });
+    const c = client(url, { timeout: 100 });
+    c.submit();
+    await c.idle();
+    expect(requests).toBe(2);
+    expect(errors).toEqual([expect.stringContaining('did not answer within 100 ms'), expect.stringContaining('did not answer within 100 ms')]);
+    expect(c.status()[0]!.last_error).toContain('did not answer within 100 ms');
+  });
+
+  test('a witness answering more than 64 KiB: refused without holding it', async () => {
+    const { errors, client } = await setup();
+    const url = await serve((req, res) => {
+      req.resume();
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      const chunk = 'A'.repeat(16 * 1024);
+      let sent = 0;
+      const more = () => {
+        // Chunked, no content-length: the limit is found while reading. Bounded: 4 MiB at most.
+        while (sent < 256 && res.write(chunk)) sent++;
+        if (sent < 256) res.once('drain', more);
+        else res.end();
+      };
+      res.on('close', () => (sent = 256));
+      more();
+    });
+    const c = client(url);
+    c.submit();
+    await c.idle();
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toBe('witness witness.example/w1 answered 500 with more than 65536 bytes');
+  });
+
+  test.each(Array.from({ length: 8 }, (_, depth) => depth))(
+    'a seal whose submit() lands %i microtasks after the last cosignature is kept is still sent',
+    async (depth) => {
+      const { log, store, wstore, handler, client } = await setup(8);
+      const c = client('https://witness.test', { fetch: inProcess(handler) });
+      const note16 = await log.checkpoint(16);
+      const put = store.putWitnessSize;
+      let submitted: Promise<void> | undefined;
+      store.putWitnessSize = async (name, size) => {
+        await put(name, size);
+        if (submitted) return;
+        let p = Promise.resolve();
+        for (let i = 0; i < depth; i++) p = p.then(() => {});
+        submitted = p.then(() => {
+          store.current = { seq: 1, tree_size: 16, note: note16 } as StoredCheckpoint;
+          c.submit();
+        });
+      };
+      c.submit();
+      await c.idle();
+      await submitted;
+      await c.idle();
+      expect((await wstore.latest(log.origin))?.size).toBe(16);
+      expect(c.status()[0]).toMatchObject({ last_cosigned_size: 16, last_error: null });
+    },
+  );
+});
