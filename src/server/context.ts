@@ -61,6 +61,8 @@ export interface Context {
   tileCache: TileCache;
   /** The last head found per tenant, for /evidence (sealed heads never change). */
   headCache: LruCache<StoredHead>;
+  /** Root-log consistency proofs between two sizes, base64url, for /checkpoints (a proof never changes). */
+  proofCache: LruCache<string[]>;
   /** Each configured witness: name, url, the size it last cosigned, its last error. */
   witnesses(): WitnessStatus[];
   now: (() => number) & { ignoredStep?(): number };

@@ -25,6 +25,12 @@ export interface HttpLimits {
    * answer instead of EPIPE; past this the connection is cut.
    */
   drainBytes: number;
+  /**
+   * ms a connection may go without a byte sent or received while a request is
+   * being answered: a client that stops reading its answer is cut, and the
+   * answer's memory freed.
+   */
+  sendTimeout: number;
 }
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
@@ -34,7 +40,14 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   requestTimeout: 30_000,
   keepAliveTimeout: 65_000,
   drainBytes: 64 * 1024 * 1024,
+  sendTimeout: 30_000,
 };
+
+/**
+ * Requests one connection may queue (HTTP/1.1 pipelining) behind the one being
+ * answered; the connection is cut past it. Browsers and undici send one at a time.
+ */
+const MAX_PIPELINED = 16;
 
 export interface ListenOptions {
   host?: string;
@@ -70,8 +83,10 @@ export async function listen(handler: FetchHandler, options: ListenOptions = {})
       // Node checks both timeouts on this interval (default 30 s, longer than the timeouts themselves).
       connectionsCheckingInterval: Math.min(1000, limits.headersTimeout),
     },
-    (req, res) => void respond(handler, options, onError, limits, req, res),
+    (req, res) => inTurn(req.socket, res, () => respond(handler, options, onError, limits, req, res)),
   );
+  // Without a 'timeout' listener Node destroys the socket; after an answer, keepAliveTimeout takes over.
+  server.timeout = limits.sendTimeout;
   server.maxConnections = limits.maxConnections;
   limitPerClient(server, limits.maxConnectionsPerClient);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
@@ -112,6 +127,44 @@ function httpLimits(given: Partial<HttpLimits> = {}): HttpLimits {
   }
   if (limits.requestTimeout < limits.headersTimeout) throw new RangeError('limits.requestTimeout must be at least limits.headersTimeout');
   return limits;
+}
+
+/** A connection's requests: whether one is being answered, and the ones pipelined behind it. */
+interface Line {
+  busy: boolean;
+  queued: (() => void)[];
+}
+const lines = new WeakMap<Socket, Line>();
+
+/**
+ * Answers a connection's requests one at a time, each once the answer before it
+ * has been written out to the socket: Node starts the handler of every request it
+ * parses, so a client that pipelined hundreds of requests and read nothing had
+ * every answer built and held in memory at once.
+ */
+function inTurn(socket: Socket, res: ServerResponse, run: () => Promise<void>): void {
+  let line = lines.get(socket);
+  if (!line) lines.set(socket, (line = { busy: false, queued: [] }));
+  const current = line;
+  const go = (): void => {
+    current.busy = true;
+    let done = false;
+    const next = (): void => {
+      if (done) return;
+      done = true;
+      current.busy = false;
+      if (socket.destroyed) current.queued.length = 0;
+      current.queued.shift()?.();
+    };
+    void run().finally(() => {
+      if (res.writableFinished || res.destroyed) return next();
+      res.once('finish', next);
+      res.once('close', next);
+    });
+  };
+  if (!current.busy) go();
+  else if (current.queued.length >= MAX_PIPELINED) socket.destroy();
+  else current.queued.push(go);
 }
 
 /** Sockets whose current request has been answered: the rest of its body is being drained. */

@@ -41,12 +41,22 @@ export const checkpoints: Handler = async (_request, url, ctx) => {
     const { seq: _, ...fields } = c;
     const entry: HistoryEntry = fields;
     const before = i > 0 ? stored[i - 1] : undefined;
-    if (before) entry.consistency_b64url = (await consistencyFromTiles(before.tree_size, c.tree_size, root)).map(b64uEncode);
+    if (before) entry.consistency_b64url = await pairProof(ctx, before.tree_size, c.tree_size, root);
     entries.push(entry);
   }
   const history: CheckpointHistory = { v: 2, origin: ctx.origin, checkpoints: entries };
   return jsonAnswer(200, history, { 'cache-control': 'public, max-age=5' });
 };
+
+/** The root log's consistency proof from `from` to `to` entries, from the cache or from tiles. */
+async function pairProof(ctx: Context, from: number, to: number, root: ReturnType<typeof storeTiles>): Promise<string[]> {
+  const key = `${from}-${to}`;
+  const cached = ctx.proofCache.get(key);
+  if (cached) return cached;
+  const proof = (await consistencyFromTiles(from, to, root)).map(b64uEncode);
+  ctx.proofCache.set(key, proof);
+  return proof;
+}
 
 /** `GET /proof/consistency?from=M&to=N`: an RFC 9162 consistency proof of the root log. */
 export const consistency: Handler = async (_request, url, ctx) => {

@@ -21,6 +21,12 @@ import { createWitnessClient, type WitnessConfig } from './witness-client.js';
 import { verifyAnswerer } from './verify-answer.js';
 import { ROOT_LOG, type Signer, type Store, type StoredCheckpoint, type StoredHead } from './types.js';
 
+/**
+ * Pairs of checkpoints whose proof /checkpoints keeps: four pages of history. An anonymous client may
+ * ask for any page; without it each answer recomputed up to 999 proofs from tiles (about 100 ms).
+ */
+const PROOF_CACHE_ENTRIES = 4096;
+
 export interface ServerOptions {
   signer: Signer;
   store: Store;
@@ -172,6 +178,7 @@ export function createServer(options: ServerOptions): AegisServer {
     periodSeconds: period,
     tileCache,
     headCache: new LruCache<StoredHead>(10_000),
+    proofCache: new LruCache<string[]>(PROOF_CACHE_ENTRIES),
     witnesses: () => witnessClient.status(),
     now,
     sha256: hash,
