@@ -227,8 +227,9 @@ export function createServer(options: ServerOptions): AegisServer {
     for (const route of ROUTES) {
       const params = typeof route.path === 'string' ? (route.path === url.pathname ? [] : null) : route.path.exec(url.pathname)?.slice(1);
       if (!params) continue;
-      if (route.method === request.method) return route.handler(request, url, ctx, params);
-      allowed.push(route.method);
+      // HEAD is GET without the body (RFC 9110 §9.3.2): the runtime, or the Node adapter, leaves the body out.
+      if (route.method === request.method || (request.method === 'HEAD' && route.method === 'GET')) return route.handler(request, url, ctx, params);
+      allowed.push(...(route.method === 'GET' ? ['GET', 'HEAD'] : [route.method]));
     }
     if (allowed.length === 0) throw new HttpError(404, 'not_found', `no route ${url.pathname}`);
     if (request.method === 'OPTIONS' && CORS_ROUTES.has(url.pathname)) return preflight(request, ctx);
