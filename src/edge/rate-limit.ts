@@ -9,7 +9,11 @@ export interface RateLimitOptions {
   burst: number;
   /** Tokens added back per second. */
   perSecond: number;
-  /** The client's identity; default: its IP (cf-connecting-ip, x-real-ip, x-forwarded-for), else its Origin. */
+  /**
+   * The client's identity; default: its IP (cf-connecting-ip on Cloudflare only, then x-real-ip, then the
+   * first x-forwarded-for), else its Origin. On a host that does not set those headers itself, a client can:
+   * pass `key` there.
+   */
   key?: (request: Request) => string;
   /** Buckets kept at most; the least recently used go first. Default 10,000. */
   maxClients?: number;
@@ -48,7 +52,11 @@ export function tokenBucket(options: RateLimitOptions, now: () => number): RateL
 
 function clientKey(request: Request): string {
   const h = request.headers;
-  const ip = h.get('cf-connecting-ip') ?? h.get('x-real-ip') ?? h.get('x-forwarded-for')?.split(',')[0]?.trim();
+  // Cloudflare sets cf-connecting-ip on every request it runs a Worker for, and gives it `request.cf`;
+  // anywhere else (Vercel, which sets x-real-ip and x-forwarded-for itself) a client may send it.
+  const cf = (request as { cf?: unknown }).cf;
+  const onCloudflare = typeof cf === 'object' && cf !== null;
+  const ip = (onCloudflare ? h.get('cf-connecting-ip') : null) ?? h.get('x-real-ip') ?? h.get('x-forwarded-for')?.split(',')[0]?.trim();
   if (ip) return `ip:${ip}`;
   return `origin:${h.get('origin') ?? ''}`;
 }

@@ -278,7 +278,8 @@ describe('relay: rate limit', () => {
   it('a token bucket per client IP answers 429 with Retry-After, refills with time, and keeps clients apart', async () => {
     let now = 1_000_000;
     const { relay, seen } = setup({ rateLimit: { burst: 2, perSecond: 0.5 }, now: () => now });
-    const from = (ip: string) => post('/ingest', event(), { 'cf-connecting-ip': ip });
+    // As Cloudflare gives it to a Worker: the header, and `request.cf`.
+    const from = (ip: string) => Object.defineProperty(post('/ingest', event(), { 'cf-connecting-ip': ip }), 'cf', { value: { colo: 'AMS' } });
     expect((await relay(from('10.0.0.1'))).status).toBe(200);
     expect((await relay(from('10.0.0.1'))).status).toBe(200);
     const limited = await relay(from('10.0.0.1'));
@@ -298,6 +299,15 @@ describe('relay: rate limit', () => {
     expect((await relay(post('/ingest', event(), { 'x-forwarded-for': '1.1.1.1, 10.0.0.8' }))).status).toBe(429);
     expect((await relay(post('/ingest', event()))).status).toBe(200);
     expect((await relay(post('/ingest', event()))).status).toBe(429);
+  });
+
+  it('cf-connecting-ip off Cloudflare (no request.cf) is the client\'s own word: ignored, x-real-ip keys the bucket', async () => {
+    const { relay } = setup({ rateLimit: { burst: 2, perSecond: 0.001 } });
+    // One client on Vercel (which sets x-real-ip itself) sending a new cf-connecting-ip each time.
+    const spoofed = (i: number) => post('/ingest', event(), { 'x-real-ip': '198.51.100.7', 'cf-connecting-ip': `10.9.0.${i}` });
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await relay(spoofed(i))).status);
+    expect(statuses).toEqual([200, 200, 429, 429, 429]);
   });
 
   it('refuses a rate limit that could never pass', () => {
