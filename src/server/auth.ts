@@ -24,7 +24,7 @@ export interface KeyRing {
   budget: KeyBudget;
 }
 
-const UNLIMITED: KeyBudget = { admit() {}, charge() {} };
+const UNLIMITED: KeyBudget = { admit() {}, charge() {}, debtMs: () => 0 };
 
 const utf8 = new TextEncoder();
 

@@ -19,6 +19,8 @@ export interface KeyBudget {
   admit(key: object): void;
   /** Takes `units` more for work already done. */
   charge(key: object, units: number): void;
+  /** Milliseconds until the key's bucket is out of debt (0 if it is): a long answer waits them out between parts. */
+  debtMs(key: object): number;
 }
 
 interface Bucket {
@@ -55,6 +57,11 @@ export function keyBudget(rate: KeyRate, now: () => number): KeyBudget {
       if (off || !(units > 0)) return;
       const bucket = refill(key);
       bucket.tokens -= units;
+    },
+    debtMs(key) {
+      if (off) return 0;
+      const bucket = refill(key);
+      return bucket.tokens >= 0 ? 0 : Math.ceil((-bucket.tokens / perSecond) * 1000);
     },
   };
 }

@@ -13,6 +13,11 @@ import { jsonAnswer } from './answer.js';
 import { ROOT_LOG, type StoredHead } from './types.js';
 
 const PAGE = 500;
+/**
+ * Export lines that cost one unit of the key's rate (`Limits.keyRatePerSecond`): a line costs the
+ * server about a tenth of what an ingested event does (a page read, a receipt, its JSON).
+ */
+export const EXPORT_LINES_PER_UNIT = 8;
 const encoder = new TextEncoder();
 
 async function findRecord(request: Request, url: URL, ctx: Context, rawId: string) {
@@ -115,7 +120,11 @@ export const exportPeriod: Handler = async (request, url, ctx) => {
       }
       if (lines.length > 0) controller.enqueue(encoder.encode(lines.join('')));
       next += page.length;
-      if (page.length === 0 || next >= to) controller.close();
+      // Admitted for one unit, an export of a whole period used to cost one: it now streams at the key's rate,
+      // so that parallel exports with one key share its budget instead of each taking a core.
+      ctx.ring.budget.charge(key, page.length / EXPORT_LINES_PER_UNIT);
+      if (page.length === 0 || next >= to) return controller.close();
+      for (let wait = ctx.ring.budget.debtMs(key); wait > 0; wait = ctx.ring.budget.debtMs(key)) await delay(Math.min(wait, 250));
     },
   });
   return new Response(body, {
@@ -167,4 +176,8 @@ function decodeSegment(raw: string, field: string): string {
   const value = decodeURIComponentSafe(raw, field);
   if (!EVENT_ID.test(value)) throw badRequest(`${field} must be 1–128 of [A-Za-z0-9._:-]`, field);
   return value;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

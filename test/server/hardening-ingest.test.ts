@@ -148,6 +148,38 @@ describe('per-key rate limit', () => {
     expect((await post('/ingest', event())).status).toBe(200);
   });
 
+  test('an export streams at its key\'s rate: one unit per 8 lines, the stream waiting out the debt between pages', async () => {
+    // A review ran 8 parallel exports of a 5,000-receipt period with one read key: 70 units, and /healthz
+    // took 2 s meanwhile. Ingest goes through a server without a limit; the export through one with
+    // 10 units/s (burst 20) on the same store and the same controlled clock.
+    const time = clock();
+    const store = memoryStore();
+    const open = createServer({ signer: await localSigner(), store, origin: ORIGIN, keys: KEY_CONFIG, now: time.now, limits: { keyRatePerSecond: 0 } });
+    for (let b = 0; b < 4; b++) {
+      const batch = await open(new Request('http://log.example/ingest/batch', { method: 'POST', headers: { 'x-api-key': KEYS.ingest, 'content-type': 'application/json' }, body: JSON.stringify({ events: Array.from({ length: 500 }, () => event()) }) }));
+      expect(batch.status).toBe(200);
+    }
+    const limited = createServer({ signer: await localSigner(), store, origin: ORIGIN, keys: KEY_CONFIG, now: time.now, limits: { keyRatePerSecond: 10, keyRateBurst: 20 } });
+    const read = () => limited(new Request(`http://log.example/export?tenant_id=${TENANT}`, { headers: { 'x-api-key': KEYS.read } }));
+    let done = false;
+    const lines = read()
+      .then((r) => r.text())
+      .then((text) => ((done = true), text.trim().split('\n').length));
+    // 2,000 lines are 250 units: past the burst of 20, only the clock lets the pages through. It is moved
+    // 100 ms at a time until the export ends (bounded: 60 s of the test's clock).
+    let advanced = 0;
+    for (let i = 0; i < 600 && !done; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      time.advance(100);
+      advanced += 100;
+    }
+    expect(await lines).toBe(2001); // the header, then every receipt
+    // Pages 1–3 (187.5 units) waited out their debt at 10/s, less the 20 of the burst: at least 16 s.
+    expect(advanced).toBeGreaterThanOrEqual(16_000);
+    // The last page left the key in debt: its next request waits.
+    expect((await read()).status).toBe(429);
+  });
+
   test('keyRatePerSecond 0 turns it off', async () => {
     const server = createServer({ signer: await localSigner(), store: memoryStore(), origin: ORIGIN, keys: KEY_CONFIG, limits: { keyRatePerSecond: 0, keyRateBurst: 0 } });
     for (let i = 0; i < 30; i++) {
