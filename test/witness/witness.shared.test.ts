@@ -130,6 +130,9 @@ describe('add-checkpoint: refusals', () => {
     ];
     for (const body of bodies) expect((await post(body)).status, JSON.stringify(body.slice(0, 40))).toBe(400);
     expect((await post(Uint8Array.of(0x6f, 0x6c, 0x64, 0x20, 0xff, 0x0a))).text).toBe('the body is not valid UTF-8\n');
+    // A leading BOM is not the spec's format: the parser must see it, not the decoder drop it.
+    expect((await post(`\uFEFF${await log.body(0, 5)}`)).status).toBe(400);
+    expect((await post(await log.body(0, 5))).status).toBe(200);
   });
 
   it('409 with text/x.tlog.size when the old size is not the last cosigned size', async () => {
