@@ -63,6 +63,11 @@ export function createWitness(options: WitnessOptions): Witness {
   const bad = cosigners.find((c) => c.type !== NoteKeyType.CosignatureV1 && c.type !== NoteKeyType.MlDsa44);
   if (bad) throw new AegisLogError('ERR_CONFIG', `cosigner ${bad.name} is of type 0x0${bad.type}, not a cosignature type`, { field: 'cosigners' });
   const logs = logsByOrigin(options.logs);
+  // subtree/v1 (ML-DSA-44) encodes the origin's length in one byte: such a log could never be cosigned, so say it now, not as a 500 per request.
+  const tooLong = cosigners.some((c) => c.type === NoteKeyType.MlDsa44) && [...logs.keys()].find((o) => new TextEncoder().encode(o).length > 255);
+  if (tooLong) {
+    throw new AegisLogError('ERR_CONFIG', `log origin "${tooLong.slice(0, 40)}…" is over 255 bytes: an ML-DSA-44 cosigner's subtree/v1 needs an origin of 1–255 bytes`, { field: 'logs' });
+  }
   const byHash = new Map([...logs.values()].map((l) => [hexEncode(sha256(new TextEncoder().encode(l.origin))), l]));
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const store = options.store;

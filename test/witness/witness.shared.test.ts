@@ -248,6 +248,19 @@ describe('monitoring and HTTP', () => {
     expect(() => createWitness({ cosigners: pq.cosigners.slice(1), logs: log.vkeys, store: memoryWitnessStore() })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
     expect(() => createWitness({ cosigners: w.cosigners, logs: [], store: memoryWitnessStore() })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
   });
+
+  it('refuses an ML-DSA-44 cosigner for a log whose origin subtree/v1 cannot carry (over 255 bytes), instead of a 500 on every request', async () => {
+    const long = await testLog(`log.example/${'a'.repeat(244)}`, 4); // 256 bytes
+    const edge = await testLog(`log.example/${'a'.repeat(243)}`, 4); // 255 bytes
+    const pq = await witnessKeys('witness.example/pq', { mlDsa: true });
+    expect(() => createWitness({ cosigners: pq.cosigners, logs: [...log.vkeys, ...long.vkeys], store: memoryWitnessStore() }))
+      .toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'logs', message: expect.stringMatching(/subtree\/v1.*1.255 bytes/) }));
+    const ok = createWitness({ cosigners: pq.cosigners, logs: edge.vkeys, store: memoryWitnessStore() });
+    expect((await ok.addCheckpoint(await edge.body(0, 3))).status).toBe(200);
+    // An Ed25519-only witness signs cosignature/v1, which has no such bound.
+    const ed = createWitness({ cosigners: pq.cosigners.slice(0, 1), logs: long.vkeys, store: memoryWitnessStore() });
+    expect((await ed.addCheckpoint(await long.body(0, 3))).status).toBe(200);
+  });
 });
 
 function u32(n: number): number[] {
