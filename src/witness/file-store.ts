@@ -6,14 +6,14 @@
  * the check and the write are atomic.
  */
 import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AegisLogError, b64Decode, b64Encode } from '../protocol/index.js';
 import { MAX_REFUSALS_PER_ORIGIN, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
 
 type LatestWire = Record<string, { size: number; root: string; note: string; time: number }>;
 
 export async function witnessFileStore(dir: string): Promise<WitnessStore> {
-  const lock = join(dir, 'witness.lock');
+  const lock = resolve(dir, 'witness.lock');
   await takeLock(lock);
   const latestPath = join(dir, 'latest.json');
   const refusalsPath = join(dir, 'refusals.ndjson');
@@ -98,29 +98,46 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
       return (refusals.get(origin) ?? []).slice(0, limit);
     },
     async close() {
+      if (closed) return; // a second close must not remove a lock another store of this folder took since
       closed = true;
       await queue;
       await rm(lock, { force: true });
+      held.delete(lock);
     },
   };
 }
 
-/** The folder's lock: refused while another live process holds it; a lock left by a dead process is taken over. */
+/**
+ * Locks this process holds. A lock naming this PID that is not here was left
+ * by a crashed run that had the same PID (PID 1 in a container): stale.
+ */
+const held = new Set<string>();
+
+/** The folder's lock: refused while another live process, or this one, holds it; a lock left by a dead process is taken over. */
 async function takeLock(path: string): Promise<void> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await writeFile(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  if (held.has(path)) throw lockHeld(path, process.pid);
+  held.add(path); // before any await: two opens in this process cannot both take it
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await writeFile(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw lockHeld(path, pid);
+      await rm(path, { force: true });
     }
-    const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || alive(pid))) {
-      throw new AegisLogError('ERR_CONFIG', `${path} is held by process ${pid}: one witness per data folder`, { field: 'data' });
-    }
-    await rm(path, { force: true });
+    throw new AegisLogError('ERR_CONFIG', `cannot take ${path}`, { field: 'data' });
+  } catch (error) {
+    held.delete(path);
+    throw error;
   }
-  throw new AegisLogError('ERR_CONFIG', `cannot take ${path}`, { field: 'data' });
+}
+
+function lockHeld(path: string, pid: number): AegisLogError {
+  return new AegisLogError('ERR_CONFIG', `${path} is held by process ${pid}: one witness per data folder`, { field: 'data' });
 }
 
 function alive(pid: number): boolean {

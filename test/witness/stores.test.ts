@@ -169,6 +169,25 @@ describe('file store', () => {
     await second.close?.();
   });
 
+  it('takes over a lock naming its own PID that it does not hold (a crashed run with the same PID, as PID 1 in a container)', async () => {
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const path = join(dir, 'same-pid');
+    await mkdir(path);
+    await writeFile(join(path, 'witness.lock'), `${process.pid}\n`);
+    const store = await witnessFileStore(path);
+    await expect(witnessFileStore(path)).rejects.toMatchObject({ code: 'ERR_CONFIG' }); // now it does hold it
+    await store.close?.();
+    const next = await witnessFileStore(path);
+    await store.close?.(); // a second close leaves the next store's lock alone
+    await expect(witnessFileStore(path)).rejects.toMatchObject({ code: 'ERR_CONFIG' });
+    await next.close?.();
+    // Another live process's lock stays refused.
+    const other = join(dir, 'other-pid');
+    await mkdir(other);
+    await writeFile(join(other, 'witness.lock'), `${process.ppid}\n`);
+    await expect(witnessFileStore(other)).rejects.toMatchObject({ code: 'ERR_CONFIG' });
+  });
+
   it('is refused an update after close', async () => {
     const { store } = await factories[2]!.open();
     await store.close?.();
