@@ -5,7 +5,7 @@
  * owns the folder (`witness.lock`); within it, updates run one at a time, so
  * the check and the write are atomic.
  */
-import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AegisLogError, b64Decode, b64Encode } from '../protocol/index.js';
 import { MAX_REFUSALS_PER_ORIGIN, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
@@ -26,12 +26,7 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw corrupt(latestPath, error);
   }
   try {
-    for (const line of (await readFile(refusalsPath, 'utf8')).split('\n')) {
-      if (line === '') continue;
-      const r = JSON.parse(line) as Refusal & { cosigned: { root: string } };
-      const refusal = { ...r, cosigned: { ...r.cosigned, root: b64Decode(r.cosigned.root) } };
-      refusals.set(r.origin, [...(refusals.get(r.origin) ?? []), refusal]);
-    }
+    for (const r of await readRefusals(refusalsPath)) refusals.set(r.origin, [...(refusals.get(r.origin) ?? []), r]);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw corrupt(refusalsPath, error);
   }
@@ -105,6 +100,34 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
       held.delete(lock);
     },
   };
+}
+
+/**
+ * The kept refusals. A last line without its newline that does not parse is
+ * an append torn by a crash: it is cut off, so the next append starts on a
+ * line of its own. Damage anywhere else throws, the file untouched, for a person to look at.
+ */
+async function readRefusals(path: string): Promise<Refusal[]> {
+  const bytes = await readFile(path);
+  const cut = bytes.lastIndexOf(0x0a) + 1;
+  const tail = bytes.subarray(cut).toString('utf8');
+  const torn = tail !== '' && !parses(tail);
+  const kept = bytes.subarray(0, torn ? cut : bytes.length).toString('utf8').split('\n').filter((line) => line !== '').map((line) => {
+    const r = JSON.parse(line) as Refusal & { cosigned: { root: string } };
+    return { ...r, cosigned: { ...r.cosigned, root: b64Decode(r.cosigned.root) } };
+  });
+  if (torn) await truncate(path, cut);
+  else if (tail !== '') await writeFile(path, '\n', { flag: 'a' }); // a whole line that lost only its newline
+  return kept;
+}
+
+function parses(json: string): boolean {
+  try {
+    JSON.parse(json);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -188,6 +188,43 @@ describe('file store', () => {
     await expect(witnessFileStore(other)).rejects.toMatchObject({ code: 'ERR_CONFIG' });
   });
 
+  it('drops a torn last line of refusals.ndjson (a crash during an append) and appends after the last whole line', async () => {
+    const { appendFile, readFile } = await import('node:fs/promises');
+    const { store, path } = await factories[2]!.open();
+    await store.update('o', () => ({ refusal: refusal(1), result: null }));
+    await store.close?.();
+    await appendFile(join(path, 'refusals.ndjson'), '{"origin":"o","kind":"same-si');
+    const again = await witnessFileStore(path);
+    expect(await again.refusals('o')).toEqual([refusal(1)]);
+    await again.update('o', () => ({ refusal: refusal(2), result: null }));
+    await again.close?.();
+    const third = await witnessFileStore(path);
+    expect(await third.refusals('o')).toEqual([refusal(1), refusal(2)]);
+    await third.close?.();
+    expect((await readFile(join(path, 'refusals.ndjson'), 'utf8')).split('\n')).toHaveLength(3);
+    // A whole last line that lost only its newline is kept, and the next append goes on a line of its own.
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(path, 'refusals.ndjson'), (await readFile(join(path, 'refusals.ndjson'), 'utf8')).slice(0, -1));
+    const fourth = await witnessFileStore(path);
+    await fourth.update('o', () => ({ refusal: refusal(3), result: null }));
+    await fourth.close?.();
+    const fifth = await witnessFileStore(path);
+    expect(await fifth.refusals('o')).toEqual([refusal(1), refusal(2), refusal(3)]);
+    await fifth.close?.();
+  });
+
+  it('refuses to open, naming the file, when refusals.ndjson is damaged elsewhere than a torn last line', async () => {
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const line = (i: number) => `${JSON.stringify({ ...refusal(i), cosigned: { ...refusal(i).cosigned, root: 'AA==' } })}\n`;
+    for (const text of [`${line(1)}{"torn\n${line(2)}`, `${line(1)}{"torn\n`, `{"torn\n${line(1)}{"torn`]) {
+      const { store, path } = await factories[2]!.open();
+      await store.close?.();
+      await writeFile(join(path, 'refusals.ndjson'), text);
+      await expect(witnessFileStore(path)).rejects.toMatchObject({ code: 'ERR_CONFIG', message: expect.stringContaining('refusals.ndjson') });
+      expect(await readFile(join(path, 'refusals.ndjson'), 'utf8')).toBe(text); // left as found, for a person to look at
+    }
+  });
+
   it('is refused an update after close', async () => {
     const { store } = await factories[2]!.open();
     await store.close?.();
