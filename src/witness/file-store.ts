@@ -8,7 +8,7 @@
 import { open, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AegisLogError, b64Decode, b64Encode } from '../protocol/index.js';
-import { MAX_REFUSALS_PER_ORIGIN, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
+import { KeptRefusals, MAX_REFUSALS_KEPT, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
 
 type LatestWire = Record<string, { size: number; root: string; note: string; time: number }>;
 
@@ -18,7 +18,7 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
   const latestPath = join(dir, 'latest.json');
   const refusalsPath = join(dir, 'refusals.ndjson');
   const latest = new Map<string, CosignedCheckpoint>();
-  const refusals = new Map<string, Refusal[]>();
+  const refusals = new Map<string, KeptRefusals>();
   try {
     const wire = JSON.parse(await readFile(latestPath, 'utf8')) as LatestWire;
     for (const [origin, r] of Object.entries(wire)) latest.set(origin, { origin, size: r.size, root: b64Decode(r.root), note: r.note, time: r.time });
@@ -26,7 +26,11 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw corrupt(latestPath, error);
   }
   try {
-    for (const r of await readRefusals(refusalsPath)) refusals.set(r.origin, [...(refusals.get(r.origin) ?? []), r]);
+    for (const r of await readRefusals(refusalsPath)) {
+      const kept = refusals.get(r.origin) ?? new KeptRefusals();
+      kept.add(r); // what an older version kept stays, beyond today's bounds or not
+      refusals.set(r.origin, kept);
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw corrupt(refusalsPath, error);
   }
@@ -79,18 +83,19 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
           }
         }
         const r = decision.refusal;
-        const list = refusals.get(origin) ?? [];
-        if (r && list.length < MAX_REFUSALS_PER_ORIGIN) {
+        const kept = refusals.get(origin) ?? new KeptRefusals();
+        if (r && kept.admits(r)) {
           await appendRefusal(r);
-          refusals.set(origin, [...list, r]);
+          kept.add(r);
+          refusals.set(origin, kept);
         }
         return decision.result;
       });
       queue = run.catch(() => undefined);
       return run;
     },
-    async refusals(origin, limit = MAX_REFUSALS_PER_ORIGIN) {
-      return (refusals.get(origin) ?? []).slice(0, limit);
+    async refusals(origin, limit = MAX_REFUSALS_KEPT) {
+      return (refusals.get(origin)?.list ?? []).slice(0, limit);
     },
     async close() {
       if (closed) return; // a second close must not remove a lock another store of this folder took since
