@@ -5,7 +5,11 @@
  * Values are structured-cloned (Uint8Array as is); one value stays far below
  * the 128 KiB limit as long as a request body does (the example caps it at 64 KiB).
  */
-import { MAX_REFUSALS_PER_ORIGIN, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
+import { hexEncode, sha256 } from '../protocol/index.js';
+import {
+  MAX_REFUSALS_KEPT, MAX_REFUSALS_PER_ORIGIN, refusalIdentity,
+  type CosignedCheckpoint, type Refusal, type RefusalKind, type WitnessStore,
+} from './store.js';
 
 /** The part of `DurableObjectStorage` used here. */
 export interface DurableObjectStorageLike {
@@ -23,27 +27,51 @@ export interface DurableObjectStateLike {
 export function durableObjectWitnessStore(state: DurableObjectStateLike): WitnessStore {
   const { storage } = state;
   const latestKey = (origin: string) => `latest\u0000${origin}`;
+  // The sequence of the next refusal, over all kinds (so list() gives them oldest first).
   const countKey = (origin: string) => `refusals\u0000${origin}`;
   // Zero-padded so that list() (in key order) gives them oldest first.
   const refusalKey = (origin: string, i: number) => `refusal\u0000${origin}\u0000${String(i).padStart(6, '0')}`;
+  const refusalPrefix = (origin: string) => `refusal\u0000${origin}\u0000`;
+  // Added later: counts per kind, and a key per kept (kind, request), its SHA-256 in hex.
+  const kindsKey = (origin: string) => `kinds\u0000${origin}`;
+  const seenKey = (origin: string, r: Refusal) => `seen\u0000${origin}\u0000${hexEncode(sha256(new TextEncoder().encode(refusalIdentity(r))))}`;
+  type Kinds = Partial<Record<RefusalKind, number>>;
+
+  /** The counts per kind; for an origin kept by an older version (no such key), made once from its refusals. */
+  async function kinds(origin: string): Promise<Kinds> {
+    const known = await storage.get<Kinds>(kindsKey(origin));
+    if (known) return known;
+    const counts: Kinds = {};
+    const old = [...(await storage.list<Refusal>({ prefix: refusalPrefix(origin) })).values()];
+    for (const r of old) counts[r.kind] = (counts[r.kind] ?? 0) + 1;
+    await Promise.all([...old.map((r) => storage.put(seenKey(origin, r), 1)), storage.put(kindsKey(origin), counts)]);
+    return counts;
+  }
+
   return {
     latest: (origin) => storage.get<CosignedCheckpoint>(latestKey(origin)),
     update(origin, decide) {
       return state.blockConcurrencyWhile(async () => {
         const decision = decide(await storage.get<CosignedCheckpoint>(latestKey(origin)));
         if (decision.write) await storage.put(latestKey(origin), decision.write);
-        if (decision.refusal) {
-          const count = (await storage.get<number>(countKey(origin))) ?? 0;
-          if (count < MAX_REFUSALS_PER_ORIGIN) {
-            await storage.put(refusalKey(origin, count), decision.refusal);
-            await storage.put(countKey(origin), count + 1);
+        const r = decision.refusal;
+        if (r) {
+          const counts = await kinds(origin);
+          const seen = seenKey(origin, r);
+          if ((counts[r.kind] ?? 0) < MAX_REFUSALS_PER_ORIGIN && (await storage.get(seen)) === undefined) {
+            const next = (await storage.get<number>(countKey(origin))) ?? 0;
+            // No await between the puts: the runtime commits them together.
+            await Promise.all([
+              storage.put(refusalKey(origin, next), r), storage.put(countKey(origin), next + 1),
+              storage.put(kindsKey(origin), { ...counts, [r.kind]: (counts[r.kind] ?? 0) + 1 }), storage.put(seen, 1),
+            ]);
           }
         }
         return decision.result;
       });
     },
-    async refusals(origin, limit = MAX_REFUSALS_PER_ORIGIN) {
-      const found = await storage.list<Refusal>({ prefix: `refusal\u0000${origin}\u0000`, limit });
+    async refusals(origin, limit = MAX_REFUSALS_KEPT) {
+      const found = await storage.list<Refusal>({ prefix: refusalPrefix(origin), limit });
       return [...found.values()];
     },
   };

@@ -5,20 +5,20 @@
  * owns the folder (`witness.lock`); within it, updates run one at a time, so
  * the check and the write are atomic.
  */
-import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { AegisLogError, b64Decode, b64Encode } from '../protocol/index.js';
-import { MAX_REFUSALS_PER_ORIGIN, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
+import { KeptRefusals, MAX_REFUSALS_KEPT, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
 
 type LatestWire = Record<string, { size: number; root: string; note: string; time: number }>;
 
 export async function witnessFileStore(dir: string): Promise<WitnessStore> {
-  const lock = join(dir, 'witness.lock');
+  const lock = resolve(dir, 'witness.lock');
   await takeLock(lock);
   const latestPath = join(dir, 'latest.json');
   const refusalsPath = join(dir, 'refusals.ndjson');
   const latest = new Map<string, CosignedCheckpoint>();
-  const refusals = new Map<string, Refusal[]>();
+  const refusals = new Map<string, KeptRefusals>();
   try {
     const wire = JSON.parse(await readFile(latestPath, 'utf8')) as LatestWire;
     for (const [origin, r] of Object.entries(wire)) latest.set(origin, { origin, size: r.size, root: b64Decode(r.root), note: r.note, time: r.time });
@@ -26,11 +26,10 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw corrupt(latestPath, error);
   }
   try {
-    for (const line of (await readFile(refusalsPath, 'utf8')).split('\n')) {
-      if (line === '') continue;
-      const r = JSON.parse(line) as Refusal & { cosigned: { root: string } };
-      const refusal = { ...r, cosigned: { ...r.cosigned, root: b64Decode(r.cosigned.root) } };
-      refusals.set(r.origin, [...(refusals.get(r.origin) ?? []), refusal]);
+    for (const r of await readRefusals(refusalsPath)) {
+      const kept = refusals.get(r.origin) ?? new KeptRefusals();
+      kept.add(r); // what an older version kept stays, beyond today's bounds or not
+      refusals.set(r.origin, kept);
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw corrupt(refusalsPath, error);
@@ -84,43 +83,89 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
           }
         }
         const r = decision.refusal;
-        const list = refusals.get(origin) ?? [];
-        if (r && list.length < MAX_REFUSALS_PER_ORIGIN) {
+        const kept = refusals.get(origin) ?? new KeptRefusals();
+        if (r && kept.admits(r)) {
           await appendRefusal(r);
-          refusals.set(origin, [...list, r]);
+          kept.add(r);
+          refusals.set(origin, kept);
         }
         return decision.result;
       });
       queue = run.catch(() => undefined);
       return run;
     },
-    async refusals(origin, limit = MAX_REFUSALS_PER_ORIGIN) {
-      return (refusals.get(origin) ?? []).slice(0, limit);
+    async refusals(origin, limit = MAX_REFUSALS_KEPT) {
+      return (refusals.get(origin)?.list ?? []).slice(0, limit);
     },
     async close() {
+      if (closed) return; // a second close must not remove a lock another store of this folder took since
       closed = true;
       await queue;
       await rm(lock, { force: true });
+      held.delete(lock);
     },
   };
 }
 
-/** The folder's lock: refused while another live process holds it; a lock left by a dead process is taken over. */
-async function takeLock(path: string): Promise<void> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await writeFile(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || alive(pid))) {
-      throw new AegisLogError('ERR_CONFIG', `${path} is held by process ${pid}: one witness per data folder`, { field: 'data' });
-    }
-    await rm(path, { force: true });
+/**
+ * The kept refusals. A last line without its newline that does not parse is
+ * an append torn by a crash: it is cut off, so the next append starts on a
+ * line of its own. Damage anywhere else throws, the file untouched, for a person to look at.
+ */
+async function readRefusals(path: string): Promise<Refusal[]> {
+  const bytes = await readFile(path);
+  const cut = bytes.lastIndexOf(0x0a) + 1;
+  const tail = bytes.subarray(cut).toString('utf8');
+  const torn = tail !== '' && !parses(tail);
+  const kept = bytes.subarray(0, torn ? cut : bytes.length).toString('utf8').split('\n').filter((line) => line !== '').map((line) => {
+    const r = JSON.parse(line) as Refusal & { cosigned: { root: string } };
+    return { ...r, cosigned: { ...r.cosigned, root: b64Decode(r.cosigned.root) } };
+  });
+  if (torn) await truncate(path, cut);
+  else if (tail !== '') await writeFile(path, '\n', { flag: 'a' }); // a whole line that lost only its newline
+  return kept;
+}
+
+function parses(json: string): boolean {
+  try {
+    JSON.parse(json);
+    return true;
+  } catch {
+    return false;
   }
-  throw new AegisLogError('ERR_CONFIG', `cannot take ${path}`, { field: 'data' });
+}
+
+/**
+ * Locks this process holds. A lock naming this PID that is not here was left
+ * by a crashed run that had the same PID (PID 1 in a container): stale.
+ */
+const held = new Set<string>();
+
+/** The folder's lock: refused while another live process, or this one, holds it; a lock left by a dead process is taken over. */
+async function takeLock(path: string): Promise<void> {
+  if (held.has(path)) throw lockHeld(path, process.pid);
+  held.add(path); // before any await: two opens in this process cannot both take it
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await writeFile(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw lockHeld(path, pid);
+      await rm(path, { force: true });
+    }
+    throw new AegisLogError('ERR_CONFIG', `cannot take ${path}`, { field: 'data' });
+  } catch (error) {
+    held.delete(path);
+    throw error;
+  }
+}
+
+function lockHeld(path: string, pid: number): AegisLogError {
+  return new AegisLogError('ERR_CONFIG', `${path} is held by process ${pid}: one witness per data folder`, { field: 'data' });
 }
 
 function alive(pid: number): boolean {

@@ -21,7 +21,8 @@ export interface WitnessHandlerOptions {
 }
 
 const TEXT = 'text/plain; charset=utf-8';
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading BOM is kept, so the parser refuses a body not in the spec's format.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function witnessHandler(witness: Witness, options: WitnessHandlerOptions = {}): (request: Request) => Promise<Response> {
   const prefix = (options.prefix ?? '').replace(/\/+$/, '');

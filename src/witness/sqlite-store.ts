@@ -4,7 +4,7 @@
  * so the check and the write are atomic even across processes sharing the file.
  */
 import type { Database as SqliteDatabase } from 'better-sqlite3';
-import { MAX_REFUSALS_PER_ORIGIN, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
+import { MAX_REFUSALS_KEPT, MAX_REFUSALS_PER_ORIGIN, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
 
 export interface WitnessSqliteOptions {
   /** `full` (default): fsynced before the witness answers (tlog-witness: persist before responding). `normal`: survives a crash of the process, maybe not of the machine. */
@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS witness_refusals (
   time INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS witness_refusals_origin ON witness_refusals (origin, id);
+CREATE INDEX IF NOT EXISTS witness_refusals_kind ON witness_refusals (origin, kind);
 `;
 
 type LatestRow = { origin: string; size: number; root: Uint8Array; note: string; time: number };
@@ -52,7 +53,9 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
     'INSERT INTO witness_latest (origin, size, root, note, time) VALUES (@origin, @size, @root, @note, @time) ' +
       'ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root, note = excluded.note, time = excluded.time',
   );
-  const count = db.prepare('SELECT count(*) FROM witness_refusals WHERE origin = ?').pluck();
+  // Bounded per origin and kind, each (kind, request) once (store.ts). Not a UNIQUE index: a database of an older version may hold duplicates.
+  const count = db.prepare('SELECT count(*) FROM witness_refusals WHERE origin = ? AND kind = ?').pluck();
+  const kept = db.prepare('SELECT 1 FROM witness_refusals WHERE origin = ? AND kind = ? AND request = ? LIMIT 1').pluck();
   const keep = db.prepare(
     'INSERT INTO witness_refusals (origin, kind, status, reason, request, cosigned_size, cosigned_root, cosigned_note, time) ' +
       'VALUES (@origin, @kind, @status, @reason, @request, @cosigned_size, @cosigned_root, @cosigned_note, @time)',
@@ -70,7 +73,7 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
         const decision = decide(toRecord(read.get(origin) as LatestRow | undefined));
         if (decision.write) write.run({ ...decision.write, root: decision.write.root });
         const r = decision.refusal;
-        if (r && (count.get(origin) as number) < MAX_REFUSALS_PER_ORIGIN) {
+        if (r && (count.get(origin, r.kind) as number) < MAX_REFUSALS_PER_ORIGIN && kept.get(origin, r.kind, r.request) === undefined) {
           keep.run({
             origin: r.origin, kind: r.kind, status: r.status, reason: r.reason, request: r.request,
             cosigned_size: r.cosigned.size, cosigned_root: r.cosigned.root, cosigned_note: r.cosigned.note, time: r.time,
@@ -80,7 +83,7 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
       });
       return run.immediate();
     },
-    async refusals(origin, limit = MAX_REFUSALS_PER_ORIGIN) {
+    async refusals(origin, limit = MAX_REFUSALS_KEPT) {
       return (list.all(origin, limit) as RefusalRow[]).map((row) => ({
         origin: row.origin, kind: row.kind, status: row.status, reason: row.reason, request: row.request, time: row.time,
         cosigned: { size: row.cosigned_size, root: new Uint8Array(row.cosigned_root), note: row.cosigned_note },

@@ -1,7 +1,7 @@
 /**
  * What a witness keeps: per log origin, the latest checkpoint it cosigned,
  * and the refusals that may prove a log misbehaved. One contract for memory,
- * SQLite, a file and Durable Object storage; test/witness/store-conformance.ts
+ * SQLite, a file and Durable Object storage; test/witness/stores.test.ts
  * is that contract.
  */
 
@@ -30,7 +30,12 @@ export interface Refusal {
   /** The HTTP status answered. */
   status: number;
   reason: string;
-  /** The add-checkpoint body as received: old size, proof and the signed checkpoint. */
+  /**
+   * The add-checkpoint request rebuilt from what verified: its old size, its
+   * proof lines, and the checkpoint with only the log signatures that
+   * verified. Not the body as received: lines of unknown keys (ignored when
+   * verifying) would let anybody pad each kept refusal to the body limit.
+   */
   request: string;
   /** What the witness had cosigned at the time: the other side of the fork. */
   cosigned: { size: number; root: Uint8Array; note: string };
@@ -56,18 +61,49 @@ export interface WitnessStore {
    * tlog-witness.md (a check against size N, then a write that rolls back).
    */
   update<T>(origin: string, decide: (latest: CosignedCheckpoint | undefined) => Decision<T>): Promise<T>;
-  /** Kept refusals of the origin, oldest first, at most `limit`. */
+  /** Kept refusals of the origin, oldest first, at most `limit` (default: all kept, up to 3 × MAX_REFUSALS_PER_ORIGIN). */
   refusals(origin: string, limit?: number): Promise<Refusal[]>;
   close?(): Promise<void>;
 }
 
-/** Evidence is bounded per origin, so that a log cannot fill the witness's disk with forks; the first ones are kept. */
+/**
+ * Evidence is bounded per origin and per kind: the first 1000 refusals of each
+ * kind, so that a log cannot fill the witness's disk, and a flood of one kind
+ * (anybody can replay old checkpoints) crowds out no other, such as a fork
+ * only the log's key can sign. An exact duplicate (same kind, same request) is
+ * kept once. (The name says per origin; it is kept for API stability.)
+ */
 export const MAX_REFUSALS_PER_ORIGIN = 1000;
+
+const KINDS = 3;
+/** All one origin can keep: the default `limit` of `refusals`. */
+export const MAX_REFUSALS_KEPT = MAX_REFUSALS_PER_ORIGIN * KINDS;
+
+/** What makes two refusals the same evidence. */
+export const refusalIdentity = (r: Refusal): string => `${r.kind}\n${r.request}`;
+
+/** The refusals one origin keeps, in memory: for the memory and file stores. */
+export class KeptRefusals {
+  readonly list: Refusal[] = [];
+  private readonly seen = new Set<string>();
+  private readonly counts = new Map<RefusalKind, number>();
+
+  /** Whether `r` is to be kept under the bounds above. */
+  admits(r: Refusal): boolean {
+    return !this.seen.has(refusalIdentity(r)) && (this.counts.get(r.kind) ?? 0) < MAX_REFUSALS_PER_ORIGIN;
+  }
+
+  add(r: Refusal): void {
+    this.list.push(r);
+    this.seen.add(refusalIdentity(r));
+    this.counts.set(r.kind, (this.counts.get(r.kind) ?? 0) + 1);
+  }
+}
 
 /** In memory: for tests and for a witness whose state may be lost (never for a public one). */
 export function memoryWitnessStore(): WitnessStore {
   const latest = new Map<string, CosignedCheckpoint>();
-  const refusals = new Map<string, Refusal[]>();
+  const refusals = new Map<string, KeptRefusals>();
   return {
     async latest(origin) {
       return latest.get(origin);
@@ -76,15 +112,16 @@ export function memoryWitnessStore(): WitnessStore {
       // No await between the read and the writes: nothing else runs in between.
       const decision = decide(latest.get(origin));
       if (decision.write) latest.set(origin, decision.write);
-      if (decision.refusal) {
-        const list = refusals.get(origin) ?? [];
-        if (list.length < MAX_REFUSALS_PER_ORIGIN) list.push(decision.refusal);
-        refusals.set(origin, list);
+      const r = decision.refusal;
+      if (r) {
+        const kept = refusals.get(origin) ?? new KeptRefusals();
+        if (kept.admits(r)) kept.add(r);
+        refusals.set(origin, kept);
       }
       return decision.result;
     },
-    async refusals(origin, limit = MAX_REFUSALS_PER_ORIGIN) {
-      return (refusals.get(origin) ?? []).slice(0, limit);
+    async refusals(origin, limit = MAX_REFUSALS_KEPT) {
+      return (refusals.get(origin)?.list ?? []).slice(0, limit);
     },
   };
 }

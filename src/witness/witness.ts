@@ -10,7 +10,7 @@ import { verifyConsistency } from '../tlog/merkle.js';
 import { formatNote, parseNote, signatureLine, type Note, type NoteSignature } from '../tlog/note.js';
 import { parsePolicy, type Policy } from '../tlog/policy.js';
 import { NoteKeyType, parseVkey, type NoteVerifierKey } from '../tlog/vkey.js';
-import { parseAddCheckpoint, type AddCheckpointRequest } from '../tlog/witness-protocol.js';
+import { formatAddCheckpoint, parseAddCheckpoint, type AddCheckpointRequest } from '../tlog/witness-protocol.js';
 import type { Backend } from '../verify/ecdsa.js';
 import type { MlDsa44 } from '../verify/ml-dsa.js';
 import type { KeyedNoteSigner } from '../verify/note-signers.js';
@@ -63,6 +63,11 @@ export function createWitness(options: WitnessOptions): Witness {
   const bad = cosigners.find((c) => c.type !== NoteKeyType.CosignatureV1 && c.type !== NoteKeyType.MlDsa44);
   if (bad) throw new AegisLogError('ERR_CONFIG', `cosigner ${bad.name} is of type 0x0${bad.type}, not a cosignature type`, { field: 'cosigners' });
   const logs = logsByOrigin(options.logs);
+  // subtree/v1 (ML-DSA-44) encodes the origin's length in one byte: such a log could never be cosigned, so say it now, not as a 500 per request.
+  const tooLong = cosigners.some((c) => c.type === NoteKeyType.MlDsa44) && [...logs.keys()].find((o) => new TextEncoder().encode(o).length > 255);
+  if (tooLong) {
+    throw new AegisLogError('ERR_CONFIG', `log origin "${tooLong.slice(0, 40)}…" is over 255 bytes: an ML-DSA-44 cosigner's subtree/v1 needs an origin of 1–255 bytes`, { field: 'logs' });
+  }
   const byHash = new Map([...logs.values()].map((l) => [hexEncode(sha256(new TextEncoder().encode(l.origin))), l]));
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const store = options.store;
@@ -83,6 +88,9 @@ export function createWitness(options: WitnessOptions): Witness {
     if (!log) return { status: 404, reason: `unknown log origin "${checkpoint.origin}"` };
     const verdict = await verifyParsedNote(note, checkpoint, log.policy, { extensions: true, backend: options.backend, mlDsa44: options.mlDsa44 });
     if (verdict.logSignature.status !== 'passed') return { status: 403, reason: verdict.logSignature.reason ?? 'no valid log signature' };
+    // Only the log signatures that verified, each once: what is stored and kept carries nothing a third party added.
+    const verified = new Set(verdict.logSigners.map((s) => `${s.name}+${s.keyId}`));
+    const logSignatures = note.signatures.filter((s, i, all) => verified.has(`${s.name}+${s.keyId}`) && all.findIndex((o) => o.name === s.name && o.keyId === s.keyId) === i);
     // Judged up to twice (before signing, then atomically): the second time against the same state is the first's answer.
     let memo: { latest: CosignedCheckpoint | undefined; result: Judgement } | undefined;
     const judge = (latest: CosignedCheckpoint | undefined): Judgement => {
@@ -103,8 +111,6 @@ export function createWitness(options: WitnessOptions): Witness {
     const cosignatures: NoteSignature[] = await Promise.all(
       cosigners.map(async (c) => ({ name: c.name, keyId: c.keyId, signature: await c.sign(text) })),
     );
-    const verified = new Set(verdict.logSigners.map((s) => `${s.name}+${s.keyId}`));
-    const logSignatures = note.signatures.filter((s, i, all) => verified.has(`${s.name}+${s.keyId}`) && all.findIndex((o) => o.name === s.name && o.keyId === s.keyId) === i);
     const record: CosignedCheckpoint = {
       origin: checkpoint.origin,
       size: checkpoint.size,
@@ -123,7 +129,9 @@ export function createWitness(options: WitnessOptions): Witness {
       const refusal: Refusal | undefined =
         j.kind && latest
           ? {
-              origin: checkpoint.origin, kind: j.kind, status: j.result.status, request: body, time: now(),
+              // Rebuilt, not the body: unknown-key lines would let anybody pad each kept refusal to the body limit.
+              origin: checkpoint.origin, kind: j.kind, status: j.result.status, time: now(),
+              request: formatAddCheckpoint(request.oldSize, request.proof, formatNote(note.text, logSignatures)),
               reason: 'reason' in j.result ? j.result.reason : `checkpoint size ${checkpoint.size} is below the cosigned ${latest.size}`,
               cosigned: { size: latest.size, root: latest.root, note: latest.note },
             }

@@ -72,3 +72,32 @@ export async function witnessKeys(name = 'witness.example/w1', options: { mlDsa?
 }
 
 export type { NoteSigner };
+
+/**
+ * Durable Object storage in memory, as the Workers runtime behaves for the
+ * store: values structured-cloned, list() in key order, blockConcurrencyWhile
+ * running one callback at a time. `data` may be shared to reopen an object.
+ */
+export function fakeDurableObjectState(data = new Map<string, unknown>()) {
+  let chain: Promise<unknown> = Promise.resolve();
+  return {
+    data,
+    storage: {
+      async get<T>(key: string) {
+        return structuredClone(data.get(key)) as T | undefined;
+      },
+      async put<T>(key: string, value: T) {
+        data.set(key, structuredClone(value));
+      },
+      async list<T>({ prefix, limit = Infinity }: { prefix: string; limit?: number }) {
+        const keys = [...data.keys()].filter((k) => k.startsWith(prefix)).sort().slice(0, limit);
+        return new Map(keys.map((k) => [k, structuredClone(data.get(k)) as T]));
+      },
+    },
+    blockConcurrencyWhile<T>(callback: () => Promise<T>): Promise<T> {
+      const run = chain.then(callback);
+      chain = run.catch(() => undefined);
+      return run;
+    },
+  };
+}

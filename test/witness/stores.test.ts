@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatAddCheckpoint } from '../../src/tlog/witness-protocol.js';
 import {
-  MAX_REFUSALS_PER_ORIGIN, createWitness, memoryWitnessStore, witnessFileStore, witnessSqliteStore,
-  type CosignedCheckpoint, type Refusal, type WitnessStore,
+  MAX_REFUSALS_PER_ORIGIN, createWitness, durableObjectWitnessStore, memoryWitnessStore, witnessFileStore, witnessSqliteStore,
+  type CosignedCheckpoint, type Refusal, type RefusalKind, type WitnessStore,
 } from '../../src/witness/node.js';
-import { testLog, witnessKeys, type TestLog } from './helpers.js';
+import { fakeDurableObjectState, testLog, witnessKeys, type TestLog } from './helpers.js';
 
 let dir: string;
 let log: TestLog;
@@ -43,11 +43,21 @@ const factories: Factory[] = [
       return { store: await witnessFileStore(path), path };
     },
   },
+  {
+    // miniflare's real storage runs in test/edge/witness-worker-example.test.ts; this one reopens by path.
+    name: 'durable object', durable: true,
+    open: async (path = `do${counter++}`) => {
+      const data = objects.get(path) ?? new Map<string, unknown>();
+      objects.set(path, data);
+      return { store: durableObjectWitnessStore(fakeDurableObjectState(data)), path };
+    },
+  },
 ];
+const objects = new Map<string, Map<string, unknown>>();
 
 const record = (size: number, origin = 'o'): CosignedCheckpoint => ({ origin, size, root: new Uint8Array(32).fill(size & 0xff), note: `note ${size}\n`, time: 1 });
-const refusal = (i: number, origin = 'o'): Refusal => ({
-  origin, kind: 'same-size-other-root', status: 422, reason: `r${i}`, request: `req ${i}`, time: i, cosigned: { size: 1, root: new Uint8Array(32), note: 'n\n' },
+const refusal = (i: number, origin = 'o', kind: RefusalKind = 'same-size-other-root'): Refusal => ({
+  origin, kind, status: 422, reason: `r${i}`, request: `req ${i}`, time: i, cosigned: { size: 1, root: new Uint8Array(32), note: 'n\n' },
 });
 
 for (const f of factories) {
@@ -84,13 +94,33 @@ for (const f of factories) {
       await store.close?.();
     });
 
-    it(`stops keeping refusals at MAX_REFUSALS_PER_ORIGIN (${MAX_REFUSALS_PER_ORIGIN}), keeping the first ones`, async () => {
+    it(`keeps at most MAX_REFUSALS_PER_ORIGIN (${MAX_REFUSALS_PER_ORIGIN}) per kind, the first ones: a flood of one kind crowds out no other`, async () => {
       const { store } = await f.open();
-      for (let i = 0; i < MAX_REFUSALS_PER_ORIGIN + 5; i++) await store.update('o', () => ({ refusal: refusal(i), result: null }));
-      const kept = await store.refusals('o');
-      expect([kept.length, kept[0]!.reason, kept.at(-1)!.reason]).toEqual([MAX_REFUSALS_PER_ORIGIN, 'r0', `r${MAX_REFUSALS_PER_ORIGIN - 1}`]);
+      const kinds = ['smaller-tree', 'same-size-other-root', 'inconsistent'] as const;
+      for (const [k, kind] of kinds.entries()) {
+        for (let i = 0; i < MAX_REFUSALS_PER_ORIGIN + 5; i++) await store.update('o', () => ({ refusal: refusal(k * 10_000 + i, 'o', kind), result: null }));
+      }
+      const kept = await store.refusals('o'); // the default limit returns all that is kept
+      expect(kept).toHaveLength(3 * MAX_REFUSALS_PER_ORIGIN);
+      for (const [k, kind] of kinds.entries()) {
+        const of = kept.filter((r) => r.kind === kind).map((r) => r.reason);
+        expect([of.length, of[0], of.at(-1)]).toEqual([MAX_REFUSALS_PER_ORIGIN, `r${k * 10_000}`, `r${k * 10_000 + MAX_REFUSALS_PER_ORIGIN - 1}`]);
+      }
+      expect(kept.map((r) => r.kind)).toEqual(kinds.flatMap((kind) => Array<string>(MAX_REFUSALS_PER_ORIGIN).fill(kind)));
       await store.close?.();
     }, 120_000);
+
+    it('keeps an exact duplicate (same kind, same request) once', async () => {
+      const { store } = await f.open();
+      await store.update('o', () => ({ refusal: refusal(1), result: null }));
+      await store.update('o', () => ({ refusal: { ...refusal(1), reason: 'again', time: 99 }, result: null }));
+      await store.update('o', () => ({ refusal: refusal(1, 'o', 'smaller-tree'), result: null }));
+      await store.update('o', () => ({ refusal: refusal(2), result: null }));
+      await store.update('p', () => ({ refusal: refusal(1, 'p'), result: null }));
+      expect(await store.refusals('o')).toEqual([refusal(1), refusal(1, 'o', 'smaller-tree'), refusal(2)]);
+      expect(await store.refusals('p')).toEqual([refusal(1, 'p')]);
+      await store.close?.();
+    });
 
     if (f.durable) {
       it('keeps the latest checkpoints and the refusals across a reopen', async () => {
@@ -101,9 +131,41 @@ for (const f of factories) {
         const again = (await f.open(path)).store;
         expect(await again.latest('o')).toEqual(record(7));
         expect(await again.refusals('o')).toEqual([refusal(1)]);
+        await again.update('o', () => ({ refusal: refusal(1), result: null })); // still a duplicate
+        expect(await again.refusals('o')).toEqual([refusal(1)]);
         await again.close?.();
       });
     }
+
+    it('a flood of replayed old checkpoints (anyone can send them) does not crowd out a fork only the log can sign', async () => {
+      const { store } = await f.open();
+      const witness = createWitness({ cosigners: (await witnessKeys()).cosigners, logs: log.vkeys, store });
+      expect((await witness.addCheckpoint(await log.body(0, 20))).status).toBe(200);
+      const old = await log.checkpoint(10);
+      for (let i = 0; i < MAX_REFUSALS_PER_ORIGIN + 5; i++) await witness.addCheckpoint(formatAddCheckpoint(i, [], old)); // 409s and 400s
+      const fork = formatAddCheckpoint(20, [], await log.checkpoint(20, new Uint8Array(32).fill(9)));
+      expect((await witness.addCheckpoint(fork)).status).toBe(422);
+      const kept = await store.refusals(log.origin);
+      expect([kept.filter((r) => r.kind === 'smaller-tree').length, kept.at(-1)!.kind, kept.at(-1)!.request]).toEqual([MAX_REFUSALS_PER_ORIGIN, 'same-size-other-root', fork]);
+      await store.close?.();
+    }, 120_000);
+
+    it('keeps the request rebuilt from what verified (no padding of unknown-key lines), once however often it is replayed', async () => {
+      const { store } = await f.open();
+      const witness = createWitness({ cosigners: (await witnessKeys()).cosigners, logs: log.vkeys, store });
+      expect((await witness.addCheckpoint(await log.body(0, 20))).status).toBe(200);
+      const pad = Array.from({ length: 90 }, (_, i) => `— attacker.example/x ${Buffer.alloc(100, i).toString('base64')}\n`).join('');
+      const old = await log.checkpoint(10);
+      const junk = log.proof(20, 30).map((h) => Uint8Array.from(h, (b) => b ^ 1));
+      const next = await log.checkpoint(30);
+      const bodies = [formatAddCheckpoint(0, [], old + pad), formatAddCheckpoint(0, [], old), formatAddCheckpoint(0, [], old + pad), formatAddCheckpoint(20, junk, next + pad)];
+      const statuses: number[] = [];
+      for (const b of bodies) statuses.push((await witness.addCheckpoint(b)).status);
+      expect(statuses).toEqual([409, 409, 409, 422]);
+      const kept = await store.refusals(log.origin);
+      expect(kept.map((r) => [r.kind, r.request])).toEqual([['smaller-tree', formatAddCheckpoint(0, [], old)], ['inconsistent', formatAddCheckpoint(20, junk, next)]]);
+      await store.close?.();
+    });
 
     it('the race of tlog-witness.md: concurrent submissions from one old size get one cosignature and never roll back', async () => {
       const { store } = await f.open();
@@ -128,6 +190,37 @@ for (const f of factories) {
     });
   });
 }
+
+describe('state kept by an older version', () => {
+  it('durable object: reads the old key layout and counts its refusals per kind', async () => {
+    const data = new Map<string, unknown>([['refusals\u0000o', MAX_REFUSALS_PER_ORIGIN]]);
+    for (let i = 0; i < MAX_REFUSALS_PER_ORIGIN; i++) data.set(`refusal\u0000o\u0000${String(i).padStart(6, '0')}`, refusal(i));
+    const store = durableObjectWitnessStore(fakeDurableObjectState(data));
+    await store.update('o', () => ({ refusal: refusal(5000), result: null })); // same-size-other-root is full
+    await store.update('o', () => ({ refusal: refusal(1, 'o', 'smaller-tree'), result: null }));
+    await store.update('o', () => ({ refusal: refusal(1, 'o', 'smaller-tree'), result: null }));
+    const kept = await store.refusals('o');
+    expect([kept.length, kept[0], kept.at(-1)]).toEqual([MAX_REFUSALS_PER_ORIGIN + 1, refusal(0), refusal(1, 'o', 'smaller-tree')]);
+  });
+
+  it('sqlite: opens a database of the old schema and keeps adding to it', async () => {
+    const path = join(dir, 'old.sqlite');
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(path);
+    db.exec(`CREATE TABLE witness_latest (origin TEXT PRIMARY KEY, size INTEGER NOT NULL, root BLOB NOT NULL, note TEXT NOT NULL, time INTEGER NOT NULL);
+      CREATE TABLE witness_refusals (id INTEGER PRIMARY KEY AUTOINCREMENT, origin TEXT NOT NULL, kind TEXT NOT NULL, status INTEGER NOT NULL, reason TEXT NOT NULL,
+        request TEXT NOT NULL, cosigned_size INTEGER NOT NULL, cosigned_root BLOB NOT NULL, cosigned_note TEXT NOT NULL, time INTEGER NOT NULL);
+      CREATE INDEX witness_refusals_origin ON witness_refusals (origin, id);
+      INSERT INTO witness_refusals VALUES (1, 'o', 'same-size-other-root', 422, 'r1', 'req 1', 1, zeroblob(32), 'n
+', 1);`);
+    db.close();
+    const store = await witnessSqliteStore(path);
+    await store.update('o', () => ({ refusal: refusal(1), result: null }));
+    await store.update('o', () => ({ refusal: refusal(2), result: null }));
+    expect(await store.refusals('o')).toEqual([refusal(1), refusal(2)]);
+    await store.close?.();
+  });
+});
 
 describe('a store that checks and writes in two steps', () => {
   it('lets the race through (two cosignatures from one old size): what the test above catches', async () => {
@@ -167,6 +260,62 @@ describe('file store', () => {
     await first.close?.();
     const second = await witnessFileStore(path);
     await second.close?.();
+  });
+
+  it('takes over a lock naming its own PID that it does not hold (a crashed run with the same PID, as PID 1 in a container)', async () => {
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const path = join(dir, 'same-pid');
+    await mkdir(path);
+    await writeFile(join(path, 'witness.lock'), `${process.pid}\n`);
+    const store = await witnessFileStore(path);
+    await expect(witnessFileStore(path)).rejects.toMatchObject({ code: 'ERR_CONFIG' }); // now it does hold it
+    await store.close?.();
+    const next = await witnessFileStore(path);
+    await store.close?.(); // a second close leaves the next store's lock alone
+    await expect(witnessFileStore(path)).rejects.toMatchObject({ code: 'ERR_CONFIG' });
+    await next.close?.();
+    // Another live process's lock stays refused.
+    const other = join(dir, 'other-pid');
+    await mkdir(other);
+    await writeFile(join(other, 'witness.lock'), `${process.ppid}\n`);
+    await expect(witnessFileStore(other)).rejects.toMatchObject({ code: 'ERR_CONFIG' });
+  });
+
+  it('drops a torn last line of refusals.ndjson (a crash during an append) and appends after the last whole line', async () => {
+    const { appendFile, readFile } = await import('node:fs/promises');
+    const { store, path } = await factories[2]!.open();
+    await store.update('o', () => ({ refusal: refusal(1), result: null }));
+    await store.close?.();
+    await appendFile(join(path, 'refusals.ndjson'), '{"origin":"o","kind":"same-si');
+    const again = await witnessFileStore(path);
+    expect(await again.refusals('o')).toEqual([refusal(1)]);
+    await again.update('o', () => ({ refusal: refusal(2), result: null }));
+    await again.close?.();
+    const third = await witnessFileStore(path);
+    expect(await third.refusals('o')).toEqual([refusal(1), refusal(2)]);
+    await third.close?.();
+    expect((await readFile(join(path, 'refusals.ndjson'), 'utf8')).split('\n')).toHaveLength(3);
+    // A whole last line that lost only its newline is kept, and the next append goes on a line of its own.
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(path, 'refusals.ndjson'), (await readFile(join(path, 'refusals.ndjson'), 'utf8')).slice(0, -1));
+    const fourth = await witnessFileStore(path);
+    await fourth.update('o', () => ({ refusal: refusal(3), result: null }));
+    await fourth.close?.();
+    const fifth = await witnessFileStore(path);
+    expect(await fifth.refusals('o')).toEqual([refusal(1), refusal(2), refusal(3)]);
+    await fifth.close?.();
+  });
+
+  it('refuses to open, naming the file, when refusals.ndjson is damaged elsewhere than a torn last line', async () => {
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const line = (i: number) => `${JSON.stringify({ ...refusal(i), cosigned: { ...refusal(i).cosigned, root: 'AA==' } })}\n`;
+    for (const text of [`${line(1)}{"torn\n${line(2)}`, `${line(1)}{"torn\n`, `{"torn\n${line(1)}{"torn`]) {
+      const { store, path } = await factories[2]!.open();
+      await store.close?.();
+      await writeFile(join(path, 'refusals.ndjson'), text);
+      await expect(witnessFileStore(path)).rejects.toMatchObject({ code: 'ERR_CONFIG', message: expect.stringContaining('refusals.ndjson') });
+      expect(await readFile(join(path, 'refusals.ndjson'), 'utf8')).toBe(text); // left as found, for a person to look at
+    }
   });
 
   it('is refused an update after close', async () => {

@@ -130,6 +130,9 @@ describe('add-checkpoint: refusals', () => {
     ];
     for (const body of bodies) expect((await post(body)).status, JSON.stringify(body.slice(0, 40))).toBe(400);
     expect((await post(Uint8Array.of(0x6f, 0x6c, 0x64, 0x20, 0xff, 0x0a))).text).toBe('the body is not valid UTF-8\n');
+    // A leading BOM is not the spec's format: the parser must see it, not the decoder drop it.
+    expect((await post(`\uFEFF${await log.body(0, 5)}`)).status).toBe(400);
+    expect((await post(await log.body(0, 5))).status).toBe(200);
   });
 
   it('409 with text/x.tlog.size when the old size is not the last cosigned size', async () => {
@@ -244,6 +247,19 @@ describe('monitoring and HTTP', () => {
     const pq = await witnessKeys('witness.example/pq', { mlDsa: true });
     expect(() => createWitness({ cosigners: pq.cosigners.slice(1), logs: log.vkeys, store: memoryWitnessStore() })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
     expect(() => createWitness({ cosigners: w.cosigners, logs: [], store: memoryWitnessStore() })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
+  });
+
+  it('refuses an ML-DSA-44 cosigner for a log whose origin subtree/v1 cannot carry (over 255 bytes), instead of a 500 on every request', async () => {
+    const long = await testLog(`log.example/${'a'.repeat(244)}`, 4); // 256 bytes
+    const edge = await testLog(`log.example/${'a'.repeat(243)}`, 4); // 255 bytes
+    const pq = await witnessKeys('witness.example/pq', { mlDsa: true });
+    expect(() => createWitness({ cosigners: pq.cosigners, logs: [...log.vkeys, ...long.vkeys], store: memoryWitnessStore() }))
+      .toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'logs', message: expect.stringMatching(/subtree\/v1.*1.255 bytes/) }));
+    const ok = createWitness({ cosigners: pq.cosigners, logs: edge.vkeys, store: memoryWitnessStore() });
+    expect((await ok.addCheckpoint(await edge.body(0, 3))).status).toBe(200);
+    // An Ed25519-only witness signs cosignature/v1, which has no such bound.
+    const ed = createWitness({ cosigners: pq.cosigners.slice(0, 1), logs: long.vkeys, store: memoryWitnessStore() });
+    expect((await ed.addCheckpoint(await long.body(0, 3))).status).toBe(200);
   });
 });
 
