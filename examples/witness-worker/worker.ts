@@ -18,7 +18,7 @@ interface DurableObjectNamespaceLike {
   get(id: unknown): { fetch(request: Request): Promise<Response> };
 }
 
-/** Request bodies are capped well below a Durable Object value (128 KiB): a refusal keeps the whole body. */
+/** Request bodies are capped well below a Durable Object value (128 KiB): a refusal keeps the request (its verified part). */
 const MAX_BODY = 64 * 1024;
 
 export class WitnessedLog {
