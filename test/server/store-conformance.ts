@@ -109,6 +109,17 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect(await store.records('acme', 4, 10, 5)).toEqual([]);
     }));
 
+    test('a signature for a record that does not exist is not kept: the record that later takes its leaf gets its own', withStore(async (store) => {
+      await append(store, 'acme', ['a'], Date.parse(T(1)));
+      await store.putSignatures([{ tenantId: 'acme', eventId: 'not-yet', leafIndex: 1, signature_b64url: 'foreign' }]);
+      await store.putSignatures([{ tenantId: 'beta', eventId: 'a', leafIndex: 0, signature_b64url: 'foreign' }]);
+      await append(store, 'acme', ['b'], Date.parse(T(1)));
+      await append(store, 'beta', ['a'], Date.parse(T(1)));
+      expect([(await store.getRecord('acme', 'b'))!.signature_b64url, (await store.getRecord('beta', 'a'))!.signature_b64url]).toEqual([null, null]);
+      await store.putSignatures([{ tenantId: 'acme', eventId: 'b', leafIndex: 1, signature_b64url: 'sig-b' }, { tenantId: 'beta', eventId: 'a', leafIndex: 0, signature_b64url: 'sig-a' }]);
+      expect([(await store.getRecord('acme', 'b'))!.signature_b64url, (await store.getRecord('beta', 'a'))!.signature_b64url]).toEqual(['sig-b', 'sig-a']);
+    }));
+
     test('a bad signature write is refused whole, naming its field, and fails no write beside it', withStore(async (store) => {
       const first = append(store, 'acme', ['a'], Date.parse(T(1)));
       const bad = [
