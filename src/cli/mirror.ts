@@ -33,7 +33,8 @@ never finds a checkpoint whose tiles are missing.
   --to DIR      the mirror folder (made if missing)
   --since SEQ   incremental: DIR already holds checkpoints 0..SEQ-1 (from an
                 earlier run); fetch the history from SEQ on, and tiles for the
-                checkpoints and heads since
+                checkpoints and heads since (all heads of a tenant that DIR
+                does not hold yet)
   --tenant ID   also mirror this tenant log (repeatable)
   --api-key KEY a key with read scope on those tenants
 
@@ -115,7 +116,7 @@ export async function mirror(options: MirrorOptions): Promise<MirrorReport> {
   const history = await readHistory(options, since, get);
   const entries = history.checkpoints;
   const latest = entries.at(-1)!;
-  // Heads that entered the root log before checkpoint `since` were mirrored by the earlier run.
+  // Heads that entered the root log before checkpoint `since` were mirrored by the earlier run (of a tenant it mirrored).
   const oldRootSize = since === 0 ? 0 : entries[since - 1]!.tree_size;
 
   const copyTiles = async (prefix: string, sizes: readonly number[], key: boolean) => {
@@ -148,7 +149,9 @@ export async function mirror(options: MirrorOptions): Promise<MirrorReport> {
     // Only heads in the mirrored root log: one sealed since the history was read waits for the next run.
     const lines = text.split('\n').filter(Boolean).filter((line) => (JSON.parse(line) as { head_index: number }).head_index < latest.tree_size);
     const heads = lines.map((line) => JSON.parse(line) as { tenant_head: TenantHead; head_index: number });
-    await copyTiles(prefix, heads.filter((h) => h.head_index >= oldRootSize).map((h) => h.tenant_head.tree_size), true);
+    // Not only the heads since `since`: a tenant new to this mirror (or left out of some runs) has older ones.
+    const from = since === 0 ? 0 : Math.min(oldRootSize, await mirroredHeadsEnd(join(dir, prefix, 'heads')));
+    await copyTiles(prefix, heads.filter((h) => h.head_index >= from).map((h) => h.tenant_head.tree_size), true);
     await put(join(dir, prefix, 'heads'), lines.map((l) => `${l}\n`).join(''));
     tenants.push({ tenantId, heads: heads.length, size: heads.at(-1)?.tenant_head.tree_size ?? 0 });
     counts.written++;
@@ -201,6 +204,17 @@ async function readHistory(options: MirrorOptions, since: number, get: (path: st
   const checkpoints = [...kept, ...fetched];
   if (checkpoints.length === 0) throw new InputError(`${new URL('checkpoints', options.base)} has no checkpoint yet: nothing is sealed`);
   return { v: 2, origin: origin!, checkpoints };
+}
+
+/** One past the last head index in a heads file an earlier run wrote (its tiles were copied first); 0 without one. */
+async function mirroredHeadsEnd(path: string): Promise<number> {
+  try {
+    const last = (await readFile(path, 'utf8')).split('\n').filter(Boolean).at(-1);
+    const index = last === undefined ? -1 : (JSON.parse(last) as { head_index?: unknown }).head_index;
+    return Number.isSafeInteger(index) ? (index as number) + 1 : 0;
+  } catch {
+    return 0; // none, or unreadable: copy them all (files that exist are kept)
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -121,19 +121,35 @@ export function receiptOf(record: StoredRecord, signature_b64url: string): Recei
 /**
  * A stored record's receipt. A signature made but not yet kept is taken from
  * `unsaved`, so a resend answers with the very receipt issued; one lost in a crash
- * after its commit is signed again now and kept.
+ * after its commit is signed again now, kept, and the one the store kept answered
+ * (another process may have kept its own first: §3, a duplicate gets the original).
  */
 export async function receiptFor(deps: Pick<IngestDeps, 'store' | 'signer' | 'unsaved'>, record: StoredRecord): Promise<Receipt> {
-  const unsaved = record.signature_b64url ?? deps.unsaved.get(unsavedKey(record.statement.tenant_id, record.statement.event_id));
+  const { tenant_id: tenantId, event_id: eventId } = record.statement;
+  const key = unsavedKey(tenantId, eventId);
+  const unsaved = record.signature_b64url ?? deps.unsaved.get(key);
   // Being signed: that signature, unless the signing fails (then this call signs).
   const known = typeof unsaved === 'object' ? await unsaved.catch(() => undefined) : unsaved;
   if (known !== undefined) return receiptOf(record, known);
-  // Kept meanwhile (the record was read before its signature was written)?
-  const kept = (await deps.store.getRecord(record.statement.tenant_id, record.statement.event_id))?.signature_b64url;
-  if (kept) return receiptOf(record, kept);
-  const signature = await signRecord(deps.signer, record);
-  await deps.store.putSignatures([{ tenantId: record.statement.tenant_id, eventId: record.statement.event_id, leafIndex: record.leafIndex, signature_b64url: signature }]);
-  return receiptOf(record, signature);
+  // Another copy began signing while this one waited on a failed signing: wait for that one.
+  const pending = deps.unsaved.get(key);
+  if (pending !== undefined && pending !== unsaved) return receiptFor(deps, record);
+  const keptSignature = async () => (await deps.store.getRecord(tenantId, eventId))?.signature_b64url ?? undefined;
+  const signing = (async () => {
+    // Kept meanwhile (the record was read before its signature was written)?
+    const before = await keptSignature();
+    if (before) return before;
+    const signature = await signRecord(deps.signer, record);
+    await deps.store.putSignatures([{ tenantId, eventId, leafIndex: record.leafIndex, signature_b64url: signature }]);
+    const kept = await keptSignature();
+    if (!kept) throw new Error(`the store kept no signature for ${eventId}`);
+    return kept;
+  })();
+  // Memoised before any await, so that the copies in this process wait for one signing.
+  deps.unsaved.set(key, signing);
+  // Kept by the store once settled (or failed: a later copy signs for itself).
+  void signing.catch(() => undefined).finally(() => deps.unsaved.get(key) === signing && deps.unsaved.delete(key));
+  return receiptOf(record, await signing);
 }
 
 /** The signatures of the records a commit stored, by position in `appended` (undefined for a duplicate). */

@@ -1,9 +1,10 @@
 /**
  * The calls between `durableObjectStore` and the log objects (src/server/log-objects.ts):
  * a POST of `[method, ...args]` as JSON to the object's `fetch`, answered with
- * `{ value }` or `{ error }`. Bytes travel as `{ "$bytes": base64url }`, and an
- * AegisLogError keeps its code and field across the call. Plain `fetch`, so an
- * object needs no RPC types and any Durable Object stub (or a local object) serves.
+ * `{ value }` or `{ error }`. Bytes travel as `{ "$bytes": base64url }` (a user's
+ * keys that start with `$` are escaped, below), and an AegisLogError keeps its code
+ * and field across the call. Plain `fetch`, so an object needs no RPC types and any
+ * Durable Object stub (or a local object) serves.
  */
 import { AegisLogError, b64uDecode, b64uEncode, type ErrorCode } from '../protocol/index.js';
 
@@ -14,14 +15,26 @@ export interface LogObject {
 
 const CALL_URL = 'https://aegislog.log-object/call';
 
-const encode = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (v instanceof Uint8Array ? { $bytes: b64uEncode(v) } : v));
+/**
+ * A user's object (an event's payload) travels in the same JSON as the store's bytes, so
+ * its keys that start with `$` gain one more on the wire: a one-key `{"$bytes": …}`
+ * there is always a Uint8Array. Only the wire changes: the objects store event text.
+ */
+const escapeKeys = (v: object) => Object.fromEntries(Object.entries(v).map(([k, x]) => [k.startsWith('$') ? `$${k}` : k, x]));
+const unescapeKeys = (v: object) => Object.fromEntries(Object.entries(v).map(([k, x]) => [k.startsWith('$$') ? k.slice(1) : k, x]));
+const hasDollarKey = (v: object) => Object.keys(v).some((k) => k.startsWith('$'));
+
+const encode = (value: unknown) =>
+  JSON.stringify(value, (_key, v: unknown) => {
+    if (v instanceof Uint8Array) return { $bytes: b64uEncode(v) };
+    return v !== null && typeof v === 'object' && !Array.isArray(v) && hasDollarKey(v) ? escapeKeys(v) : v;
+  });
 const decode = (text: string) =>
   JSON.parse(text, (_key, v: unknown) => {
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      const keys = Object.keys(v);
-      if (keys.length === 1 && keys[0] === '$bytes') return b64uDecode((v as { $bytes: string }).$bytes);
-    }
-    return v;
+    if (v === null || typeof v !== 'object' || Array.isArray(v) || !hasDollarKey(v)) return v;
+    const keys = Object.keys(v);
+    if (keys.length === 1 && keys[0] === '$bytes') return b64uDecode((v as { $bytes: string }).$bytes);
+    return unescapeKeys(v);
   }) as unknown;
 
 /** Calls `method` on a log object; its error comes back as thrown here, and a failed call as ERR_STORE_UNAVAILABLE (503). */

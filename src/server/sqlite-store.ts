@@ -136,9 +136,11 @@ const WRITES = [
   `INSERT INTO logs (tenant_id, size, last_received_at, head_size, last_head_index, pending_since) VALUES (?, ?, ?, ?, ?, ?)
    ON CONFLICT (tenant_id) DO UPDATE SET size = excluded.size, last_received_at = excluded.last_received_at,
    head_size = excluded.head_size, last_head_index = excluded.last_head_index, pending_since = excluded.pending_since`,
-  // The first signature stays. By the record's key, not its event id: no index lookup, no read of the record's
-  // row (a record signed in its own column, before schema 3, is never signed again: its receipt is known).
-  'INSERT INTO signatures (tenant_id, leaf_index, signature) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+  // The first signature stays, kept by the record's key (a record signed in its own column, before schema 3, is
+  // never signed again: its receipt is known). Only for a record that exists: else the one that later takes
+  // this leaf would come back with another record's signature.
+  `INSERT INTO signatures (tenant_id, leaf_index, signature) SELECT ?, ?, ?
+   WHERE EXISTS (SELECT 1 FROM records WHERE tenant_id = ? AND leaf_index = ? AND event_id = ?) ON CONFLICT DO NOTHING`,
   'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
 ] as const;
 const [INSERT, PUT_TILE, PUT_LOG, SIGN, PUT_META] = [0, 1, 2, 3, 4] as const;
@@ -286,7 +288,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       return plan.outcomes;
     }
     sign(signatures: readonly SignatureWrite[]) {
-      for (const s of signatures) this.ops.push([SIGN, [s.tenantId, s.leafIndex, s.signature_b64url]]);
+      for (const s of signatures) this.ops.push([SIGN, [s.tenantId, s.leafIndex, s.signature_b64url, s.tenantId, s.leafIndex, s.eventId]]);
     }
   }
 

@@ -85,10 +85,10 @@ const staticText = async (path: string) => {
 const sizeOf = (note: string) => parseCheckpoint(note.slice(0, note.indexOf('\n\n') + 1)).size;
 
 /** A bundle whose proofs and checkpoint come from the mirror's files, not from the server. */
-async function fromMirror(bundle: EvidenceBundle): Promise<EvidenceBundle> {
+async function fromMirror(bundle: EvidenceBundle, tenant = 'acme'): Promise<EvidenceBundle> {
   const note = await staticText('checkpoint');
   const size = sizeOf(note);
-  const tenantTiles = fetchTileSource(`${staticUrl}/logs/acme`);
+  const tenantTiles = fetchTileSource(`${staticUrl}/logs/${tenant}`);
   const rootTiles = fetchTileSource(staticUrl);
   const head = bundle.tenant_head!;
   return {
@@ -189,9 +189,29 @@ describe('aegislog mirror', () => {
     expect((await verifyEvidence(await fromMirror(old), { policy })).ok).toBe(true);
   });
 
+  it('--since with a tenant new to the mirror copies the partial tiles of all its heads, not only the new ones', async () => {
+    await ingest('other', 'ingest-key-other-0000000001', 4);
+    time.advance(3600_000);
+    expect(await s.server.sealDue()).toHaveLength(1);
+    const { code, io } = await runMirror(['--since', '3', '--tenant', 'acme', '--tenant', 'other', '--api-key', ADMIN]);
+    expect([code, io.stderr]).toEqual([0, []]);
+    expect(io.text()).toContain('tenant other: 3 heads, log size 9');
+    const heads = (await staticText('logs/other/heads')).trim().split('\n').map((l) => JSON.parse(l) as { tenant_head: { prev_tree_size: number; tree_size: number } });
+    expect(heads.map((h) => h.tenant_head.tree_size)).toEqual([3, 5, 9]);
+    // A bundle of each period, its proofs from the folder: the older periods need their own partial tiles.
+    for (const { tenant_head: head } of heads) {
+      const [record] = await s.store.records('other', head.prev_tree_size, head.tree_size, 1);
+      const bundle = (await (await s.call(`/evidence/${record!.statement.event_id}?tenant_id=other`, { key: ADMIN })).json()) as EvidenceBundle;
+      expect(bundle.tenant_head!.tree_size).toBe(head.tree_size);
+      const mirrored = await fromMirror(bundle, 'other');
+      expect(mirrored.inclusion).toEqual(bundle.inclusion);
+      expect((await verifyEvidence(mirrored, { policy })).ok).toBe(true);
+    }
+  });
+
   it('refuses a --since past what the folder holds, a missing --to, and a tenant without a key (exit 2)', async () => {
     const past = await runMirror(['--since', '9']);
-    expect([past.code, past.io.stderr[0]]).toEqual([2, expect.stringContaining('--since 9: the mirror holds only 3 checkpoints')]);
+    expect([past.code, past.io.stderr[0]]).toEqual([2, expect.stringContaining('--since 9: the mirror holds only 4 checkpoints')]);
     const io = fakeIO();
     expect(await mirrorCommand.run(['--from', s.url], io)).toBe(2);
     expect(io.stderr[0]).toContain('--from URL and --to DIR are required');

@@ -161,9 +161,13 @@ describe('POST /ingest', () => {
     await vi.waitFor(async () => expect((await s.store.getRecord(TENANT, e.event_id as string))?.signature_b64url).toBe(first.signature_b64url));
     const unsigned = { ...(await s.store.getRecord(TENANT, e.event_id as string))!, signature_b64url: null };
     const { receiptFor } = await import('../../src/server/ingest.js');
-    const signedAgain = await receiptFor({ store: { ...s.store, getRecord: async () => unsigned }, signer: s.signer, unsaved: new Map() }, unsigned);
+    // The store's first read still shows it unsigned: signed again, and the one the store keeps answered.
+    let reads = 0;
+    const getRecord: typeof s.store.getRecord = async (...args) => (reads++ === 0 ? unsigned : s.store.getRecord(...args));
+    const signedAgain = await receiptFor({ store: { ...s.store, getRecord }, signer: s.signer, unsaved: new Map() }, unsigned);
     expect(receiptStatementOf(signedAgain)).toEqual(receiptStatementOf(first));
     expect(await signatureValid(signedAgain)).toBe(true);
+    expect(signedAgain.signature_b64url).toBe(first.signature_b64url);
   });
 });
 

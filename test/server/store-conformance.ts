@@ -79,6 +79,15 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect([await store.logSize('acme'), await store.logSize('beta'), await store.logSize('nobody')]).toEqual([3, 1, 0]);
     }));
 
+    test('an event comes back as given, also one whose payload looks like a store\'s own encoding', withStore(async (store) => {
+      const payloads = [{ blob: { $bytes: 'AAEC' } }, { blob: { $bytes: '!!' } }, { blob: { $$bytes: 'AAEC', $x: 1 } }, { blob: [{ $bytes: 'AAEC' }] }];
+      const entries = payloads.map((p, i) => entry('acme', `p${i}`, p));
+      const outcomes = await store.append({ tenantId: 'acme', entries, now: Date.parse(T(1)), keyId: 'k1', sha256 });
+      const back = [...outcomes.map((o) => (o.stored ? o.record : o.existing)), ...(await store.records('acme', 0, 10, 10))];
+      for (const e of entries) back.push((await store.getRecord('acme', e.event.event_id))!);
+      expect(back.map((r) => [r.event, r.eventJson, canonicalize(r.event)])).toEqual([...entries, ...entries, ...entries].map((e) => [e.event, e.eventJson, e.eventJson]));
+    }));
+
     test('received_at never decreases along a log and never falls below closed_until', withStore(async (store) => {
       await append(store, 'acme', ['a'], Date.parse(T(5)));
       const back = await append(store, 'acme', ['b'], Date.parse(T(3))); // the clock stepped back
@@ -98,6 +107,17 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect((await store.getRecord('acme', 'b'))!.signature_b64url).toBe('sig-b');
       expect((await store.records('acme', 1, 4, 2)).map((r) => [r.leafIndex, r.statement.event_id, r.signature_b64url])).toEqual([[1, 'b', 'sig-b'], [2, 'c', null]]);
       expect(await store.records('acme', 4, 10, 5)).toEqual([]);
+    }));
+
+    test('a signature for a record that does not exist is not kept: the record that later takes its leaf gets its own', withStore(async (store) => {
+      await append(store, 'acme', ['a'], Date.parse(T(1)));
+      await store.putSignatures([{ tenantId: 'acme', eventId: 'not-yet', leafIndex: 1, signature_b64url: 'foreign' }]);
+      await store.putSignatures([{ tenantId: 'beta', eventId: 'a', leafIndex: 0, signature_b64url: 'foreign' }]);
+      await append(store, 'acme', ['b'], Date.parse(T(1)));
+      await append(store, 'beta', ['a'], Date.parse(T(1)));
+      expect([(await store.getRecord('acme', 'b'))!.signature_b64url, (await store.getRecord('beta', 'a'))!.signature_b64url]).toEqual([null, null]);
+      await store.putSignatures([{ tenantId: 'acme', eventId: 'b', leafIndex: 1, signature_b64url: 'sig-b' }, { tenantId: 'beta', eventId: 'a', leafIndex: 0, signature_b64url: 'sig-a' }]);
+      expect([(await store.getRecord('acme', 'b'))!.signature_b64url, (await store.getRecord('beta', 'a'))!.signature_b64url]).toEqual(['sig-b', 'sig-a']);
     }));
 
     test('a bad signature write is refused whole, naming its field, and fails no write beside it', withStore(async (store) => {
