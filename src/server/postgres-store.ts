@@ -218,11 +218,12 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
       const batch = signatures;
       signatures = [];
       signing = undefined;
-      // By the record's primary key: its leaf, written in order, not a random place in the event id index.
+      // By the record's primary key: its leaf, written in order, not a random place in the event id index;
+      // the event id must match too (the Store contract: a record keeps only a signature it was given).
       await query('sign', `UPDATE aegislog_records r SET signature = s.sig
-        FROM unnest($1::text[], $2::bigint[], $3::text[]) AS s(t, l, sig)
-        WHERE r.tenant_id = s.t AND r.leaf_index = s.l AND r.signature IS NULL`, [
-        batch.map((s) => s.tenantId), batch.map((s) => s.leafIndex), batch.map((s) => s.signature_b64url),
+        FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS s(t, l, sig, e)
+        WHERE r.tenant_id = s.t AND r.leaf_index = s.l AND r.event_id = s.e AND r.signature IS NULL`, [
+        batch.map((s) => s.tenantId), batch.map((s) => s.leafIndex), batch.map((s) => s.signature_b64url), batch.map((s) => s.eventId),
       ]);
     });
     return signing;

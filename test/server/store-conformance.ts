@@ -120,6 +120,14 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect([(await store.getRecord('acme', 'b'))!.signature_b64url, (await store.getRecord('beta', 'a'))!.signature_b64url]).toEqual(['sig-b', 'sig-a']);
     }));
 
+    test('a signature naming a record\'s leaf under another event id is not kept on it', withStore(async (store) => {
+      await append(store, 'acme', ['a'], Date.parse(T(1)));
+      await store.putSignatures([{ tenantId: 'acme', eventId: 'other', leafIndex: 0, signature_b64url: 'foreign' }]);
+      expect((await store.getRecord('acme', 'a'))!.signature_b64url).toBeNull();
+      await store.putSignatures([{ tenantId: 'acme', eventId: 'a', leafIndex: 0, signature_b64url: 'sig-a' }]);
+      expect((await store.getRecord('acme', 'a'))!.signature_b64url).toBe('sig-a');
+    }));
+
     test('a bad signature write is refused whole, naming its field, and fails no write beside it', withStore(async (store) => {
       const first = append(store, 'acme', ['a'], Date.parse(T(1)));
       const bad = [
