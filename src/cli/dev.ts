@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTime } from '../protocol/index.js';
-import { DEFAULT_HTTP_LIMITS, DEFAULT_LIMITS, createServer, kmsSigner, listen, loadOrCreateNoteKey, localSigner, sqliteStore, staticResponse } from '../server/node.js';
+import { DEFAULT_HTTP_LIMITS, DEFAULT_LIMITS, NOTE_KEY_FILE, createServer, kmsSigner, listen, loadOrCreateNoteKey, localSigner, sqliteStore, staticResponse } from '../server/node.js';
+import { isKeyName } from '../tlog/note.js';
 import type { AegisServer, ApiKeyConfig, HttpLimits, Limits, NodeServerHandle, WitnessConfig } from '../server/node.js';
 import { ANSWER, type Answer, type AnswerHandler } from '../server/answer.js';
 import { logNoteSigners } from '../server/note-signers.js';
@@ -96,13 +97,18 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
   let http: NodeServerHandle | undefined;
   let timer: { stop(): Promise<void> } | undefined;
   let local: RunningWitness | undefined;
+  // A first start that fails (a host it cannot listen on) keeps no origin: the next start may pick another.
+  const noteKeyPath = join(options.dataDir, NOTE_KEY_FILE);
+  let madeNoteKey = false;
   try {
-    const keys = options.keysFile ? await readKeysFile(options.keysFile) : await demoKeys(options.dataDir);
-    const signer = options.kmsKeyId ? await kmsSigner({ keyId: options.kmsKeyId }) : await localSigner({ dir: options.dataDir });
-    const origin = await logOrigin(options);
-    const noteKey = (await loadOrCreateNoteKey(options.dataDir, origin)).skey;
+    // The store first: a version-1 folder is refused before any key or origin is written into it.
     // Reader threads for /evidence: a log larger than the page cache makes each bundle wait on the disk.
     store = await sqliteStore(join(options.dataDir, 'aegislog.db'), { synchronous: options.sync ?? 'full', readers: options.readers ?? 4, writer: true });
+    const keys = options.keysFile ? await readKeysFile(options.keysFile) : await demoKeys(options.dataDir);
+    const signer = options.kmsKeyId ? await kmsSigner({ keyId: options.kmsKeyId }) : await localSigner({ dir: options.dataDir });
+    const { origin, kept } = await logOrigin(options);
+    madeNoteKey = !kept && !existsSync(noteKeyPath);
+    const noteKey = (await loadOrCreateNoteKey(options.dataDir, origin)).skey;
     let origins: string[] = options.publicOrigins ?? [];
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const httpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.httpLimits };
@@ -124,6 +130,7 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
     http = await listen(demo ? withDemoPages(server, demo.dir, keys) : server, { host: options.host, port: options.port, limits: httpLimits }).catch((error: unknown) => {
       throw (error as { code?: unknown }).code === 'EADDRINUSE' ? portInUse(options) : error;
     });
+    if (!kept) await keepOrigin(options.dataDir, origin);
     if (!options.publicOrigins) origins = ownOrigins(http.url, http.port);
     timer = sealTimer(server, io, 'dev');
     await printBanner(io, http.url, { ...options, origin }, keys, signer.keyId, server.nextSealAt(), limitsBanner(origins, limits, httpLimits), demo?.dir);
@@ -149,6 +156,7 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
     await http?.close();
     await store?.close();
     await local?.stop();
+    if (madeNoteKey && !existsSync(join(options.dataDir, 'origin'))) await rm(noteKeyPath, { force: true });
     lock.release();
     throw error;
   }
@@ -190,20 +198,32 @@ function withDemoPages(server: AegisServer, dir: string, keys: ApiKeyConfig[]) {
  * (from --origin, else HOST:PORT/aegislog, HOST/aegislog with --port 0); later starts read it, and refuse an
  * --origin that differs, which would fork the log's identity.
  */
-async function logOrigin(options: DevOptions): Promise<string> {
+async function logOrigin(options: DevOptions): Promise<{ origin: string; kept: boolean }> {
   const path = join(options.dataDir, 'origin');
   const stored = existsSync(path) ? (await readFile(path, 'utf8')).trim() : undefined;
   if (stored !== undefined) {
     if (options.origin !== undefined && options.origin !== stored) {
       throw new UsageError(`this data folder's log has the origin ${stored}; a log keeps its origin for life (start a new --data folder for ${options.origin})`);
     }
-    return stored;
+    return { origin: stored, kept: true };
   }
+  if (options.origin !== undefined) {
+    if (!isKeyName(options.origin)) throw new UsageError(`--origin ${JSON.stringify(options.origin)} is not a log origin: non-empty, no spaces and no "+" (such as log.example.com/acme)`);
+    return { origin: options.origin, kept: false };
+  }
+  if (options.host.startsWith('[')) throw new UsageError(`--host ${options.host}: give an IPv6 address without brackets (--host ::1)`);
   // --port 0 is a port picked at each start: not part of an identity kept for life (nor "127.0.0.1:0").
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const origin = options.origin ?? `${host}${options.port === 0 ? '' : `:${options.port}`}/aegislog`;
-  await writeFile(path, `${origin}\n`, { mode: 0o600 });
-  return origin;
+  const origin = `${host}${options.port === 0 ? '' : `:${options.port}`}/aegislog`;
+  if (!isKeyName(origin)) throw new UsageError(`--host ${JSON.stringify(options.host)} gives no log origin (${JSON.stringify(origin)}); pass --origin`);
+  return { origin, kept: false };
+}
+
+/** Written once the server listens: a start that failed leaves the next one free to pick its origin. */
+async function keepOrigin(dir: string, origin: string): Promise<void> {
+  const path = join(dir, 'origin');
+  await writeFile(`${path}.tmp`, `${origin}\n`, { mode: 0o600 });
+  await rename(`${path}.tmp`, path);
 }
 
 /** dist/demo: this module is built into dist/esm/chunks/ (the CLI imports each command when it runs), or into dist/esm/. */

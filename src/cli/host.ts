@@ -3,7 +3,7 @@
  * the limit options and their banner, the keys file, the public origins, the seal
  * timer, and stopping on a signal.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { DEFAULT_HTTP_LIMITS, DEFAULT_LIMITS } from '../server/node.js';
 import type { AegisServer, ApiKeyConfig, HttpLimits, Limits } from '../server/node.js';
 import type { CliIO } from './command.js';
@@ -89,10 +89,18 @@ export function limitsBanner(origins: readonly string[], limits: Limits, http: H
   ];
 }
 
+/** The API keys file: its read and admin keys are secrets, so it is held to 0600 as the signing keys are. */
 export async function readKeysFile(path: string): Promise<ApiKeyConfig[]> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as ApiKeyConfig[];
+    // POSIX modes only: Windows reports 0o666 for every file.
+    if (process.platform !== 'win32' && ((await stat(path)).mode & 0o077) !== 0) {
+      throw new UsageError(`the keys file ${path} is readable by other users; run chmod 600 on it`);
+    }
+    text = await readFile(path, 'utf8');
+    return JSON.parse(text) as ApiKeyConfig[];
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read the keys file ${path}: ${(error as Error).message}`);
   }
 }

@@ -86,7 +86,7 @@ describe('aegislog dev as a child process', () => {
     const temp = await tempDir();
     try {
       const keysFile = join(temp.dir, 'keys.json');
-      await writeFile(keysFile, JSON.stringify([{ key: 'my-own-secret-key-0001', tenant_id: 'bank', scope: 'read' }]));
+      await writeFile(keysFile, JSON.stringify([{ key: 'my-own-secret-key-0001', tenant_id: 'bank', scope: 'read' }]), { mode: 0o600 });
       const child = spawnNode(cli, ['dev', '--port', '0', '--data', join(temp.dir, 'd'), '--keys', keysFile, '--readers', '0']);
       try {
         const [, url] = await child.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
