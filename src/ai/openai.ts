@@ -64,7 +64,11 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
       failed(error);
       throw error;
     }
+    let answeredOnce = false;
     const answered = (answer: any) => {
+      // openai@6 reaches the answer twice for a derived promise (its parseResponse and the derivation's transform): once is enough.
+      if (answeredOnce) return;
+      answeredOnce = true;
       try {
         if (params.stream === true) observeStream(answer, seen, fromItem, end, failed, () => (seen.timeToFirstTokenMs ??= elapsed()));
         else {
@@ -87,8 +91,23 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
  * (it runs only when the app awaits it, exactly as before), and a failed request
  * is seen on `responsePromise`. An app that only calls `.asResponse()` reads the
  * raw body itself: that call is recorded from the response status alone.
+ * The SDK's helpers (`parse()`, `stream()`) derive a promise with `_thenUnwrap`,
+ * which in openai@7.59 parses with a function of its own, never this promise's
+ * `parseResponse`: the answer is seen as the derivation's transform receives it,
+ * and the derived promise is watched for failures.
  */
 function watch(promise: any, answered: (answer: unknown) => void, failed: (error: unknown) => void, raw: (response: Response) => void): void {
+  const thenUnwrap = promise?._thenUnwrap;
+  if (typeof thenUnwrap === 'function') {
+    promise._thenUnwrap = function (this: unknown, transform: (answer: unknown, ...rest: unknown[]) => unknown) {
+      const derived = thenUnwrap.call(this, (answer: unknown, ...rest: unknown[]) => {
+        answered(answer);
+        return transform(answer, ...rest);
+      });
+      watch(derived, () => undefined, failed, raw);
+      return derived;
+    };
+  }
   const parse = promise?.parseResponse;
   if (typeof parse !== 'function' || typeof promise.responsePromise?.then !== 'function') {
     // Not the APIPromise this was written against: watch it as any promise (it parses now).

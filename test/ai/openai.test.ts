@@ -219,6 +219,40 @@ describe.each([
     });
   });
 
+  describe('parse() and stream() helpers', () => {
+    // openai@7.59 derives each helper's promise from create()'s with a parse function of its own (_thenUnwrap).
+    it('chat.completions.parse and .stream, responses.parse and .stream: recorded once each, waitUntil settles', async () => {
+      const handed: Promise<unknown>[] = [];
+      const wrapped = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 }), { log: h.log, waitUntil: (p) => handed.push(p) });
+      const format = { type: 'json_schema' as const, json_schema: { name: 'eta', strict: true, schema: { type: 'object', properties: { eta: { type: 'string' } }, required: ['eta'], additionalProperties: false } } };
+      api.script(
+        { json: chatCompletion('{"eta":"today"}') },
+        { json: chatCompletion('{"eta":"soon"}') },
+        { sse: chatStream(['It ', 'left.']) },
+        { json: response('Tomorrow.') },
+        { sse: responseStream(['Tomor', 'row.']) },
+      );
+      const parsed = await wrapped.chat.completions.parse({ model: MODEL, messages: MESSAGES, response_format: format });
+      expect(parsed.choices[0]!.message.parsed).toEqual({ eta: 'today' });
+      const { data, response: raw } = await wrapped.chat.completions.parse({ model: MODEL, messages: MESSAGES, response_format: format }).withResponse();
+      expect([data.choices[0]!.message.parsed, raw.status]).toEqual([{ eta: 'soon' }, 200]);
+      expect((await wrapped.chat.completions.stream({ model: MODEL, messages: MESSAGES }).finalChatCompletion()).choices[0]!.message.content).toBe('It left.');
+      expect((await wrapped.responses.parse({ model: MODEL, input: 'When?' })).output_text).toBe('Tomorrow.');
+      expect((await wrapped.responses.stream({ model: MODEL, input: 'When?' }).finalResponse()).output_text).toBe('Tomorrow.');
+
+      const events = await h.events();
+      expect(events.map((e) => [e.operation, e.streamed, e.outcome, e.output_chars])).toEqual([
+        ['chat.completions', false, 'ok', '{"eta":"today"}'.length],
+        ['chat.completions', false, 'ok', '{"eta":"soon"}'.length],
+        ['chat.completions', true, 'ok', 'It left.'.length],
+        ['responses', false, 'ok', 'Tomorrow.'.length],
+        ['responses', true, 'ok', 'Tomorrow.'.length],
+      ]);
+      expect(handed).toHaveLength(5);
+      await Promise.all(handed);
+    });
+  });
+
   describe('responses.create', () => {
     it('returns what the SDK returns (output_text included); records the exact event', async () => {
       const { plain, wrapped } = clients();
