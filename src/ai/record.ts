@@ -197,15 +197,19 @@ function anomalies({ outcome, finishReason: f }: AiCall, given: string[] = []): 
   return flags.size ? [...flags] : undefined;
 }
 
-/** `{ name, message, status?, code? }`: never the stack, which leaks file paths; the message cut at 1,000 characters. */
+/**
+ * `{ name, message, status?, code? }`: never the stack, which leaks file paths; the message cut at 1,000 characters.
+ * The HTTP status is OpenAI's `status` or the AI SDK's `statusCode` (APICallError), when a number.
+ */
 function errorOf(error: unknown): Record<string, unknown> | undefined {
   const e = Object(error) as Record<string, any>;
+  const status = e.status ?? e.statusCode;
   return error === undefined
     ? undefined
     : clean({
         name: (e.name !== 'Error' && e.name) || (typeof error === 'object' ? e.constructor?.name : typeof error),
         message: String(e.message ?? error).slice(0, 1000),
-        status: e.status,
+        status: typeof status === 'number' ? status : undefined,
         code: typeof e.code === 'string' ? e.code : undefined,
       });
 }

@@ -1,7 +1,7 @@
 // The AI SDK middleware with the real `ai` (the current major) and its mock language models, recording
 // through the real client into the real reference server on 127.0.0.1. Each test checks the exact event
 // stored and that the app got the same result as from the unwrapped model.
-import { generateText, streamText, wrapLanguageModel } from 'ai';
+import { APICallError, generateText, streamText, wrapLanguageModel } from 'ai';
 import { convertArrayToReadableStream, convertReadableStreamToArray, MockLanguageModelV4 } from 'ai/test';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { aegislogMiddleware, UNREPORTED, type AiOptions } from '../../src/ai/index.js';
@@ -96,6 +96,25 @@ describe('generate', () => {
       model_context: { model_id: 'mock-model-id', model_version: UNREPORTED, model_type: 'llm' },
       performance_metrics: { latency_ms: expect.any(Number), anomaly_flags: ['error'] },
     });
+  });
+
+  it("the AI SDK's APICallError: its statusCode is the event's status; a status that is no number is left out", async () => {
+    const errors = [
+      new APICallError({ message: 'overloaded', url: 'http://127.0.0.1/v1', requestBodyValues: {}, statusCode: 529, isRetryable: false }),
+      Object.assign(new Error('odd'), { status: '500' }),
+    ];
+    for (const failure of errors) {
+      const model = new MockLanguageModelV4({
+        doGenerate: async () => {
+          throw failure;
+        },
+      });
+      await expect(generateText({ model: wrap(model), prompt: PROMPT, maxRetries: 0 })).rejects.toBe(failure);
+    }
+    expect((await h.events()).map((e) => e.error)).toEqual([
+      { name: 'AI_APICallError', message: 'overloaded', status: 529 },
+      { name: 'Error', message: 'odd' },
+    ]);
   });
 
   it('content filter and length finishes raise anomaly flags', async () => {
