@@ -236,6 +236,29 @@ describe('options', () => {
     expect(event!.input_digest).not.toBe(hmac(event!.input));
   });
 
+  it('lone surrogates from the provider become U+FFFD, and a cut message ends on a whole character: the call is recorded', async () => {
+    // The client refuses text that is not well-formed (JCS); a provider may send it, and a cut may leave it.
+    const failure = new Error(`${'x'.repeat(999)}😀 rate limited`);
+    const failing = new MockLanguageModelV4({
+      doGenerate: async () => {
+        throw failure;
+      },
+    });
+    await expect(generateText({ model: wrap(failing), prompt: PROMPT, maxRetries: 0 })).rejects.toBe(failure);
+    const odd = { ...generateResult('smile \ud83d', { tools: ['look\udc00up'] }), response: { ...RESPONSE, id: 'resp-\ud800', modelId: 'm-\udfff' } };
+    await generateText({ model: wrap(new MockLanguageModelV4({ doGenerate: odd }), { capture: 'full' }), prompt: PROMPT });
+    const [failed, answered] = await h.events();
+    expect(failed!.error.message).toBe('x'.repeat(999));
+    expect(answered).toMatchObject({
+      output: 'smile \ufffd',
+      output_chars: 7,
+      tool_calls: ['look\ufffdup'],
+      response_id: 'resp-\ufffd',
+      response_model_id: 'm-\ufffd',
+      model_context: { model_version: 'm-\ufffd' },
+    });
+  });
+
   it('no key: sizes and counts, no digest', async () => {
     const model = new MockLanguageModelV4({ doGenerate: generateResult(ANSWER) });
     await generateText({ model: wrapLanguageModel({ model, middleware: aegislogMiddleware({ log: h.log }) }), prompt: PROMPT });
