@@ -81,10 +81,11 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
       open.set(event.callId, { elapsed: stopwatch(), done: track(options), event });
     },
     onLanguageModelCallEnd(event) {
-      let output = '';
+      // Undefined until there is text: a call that generated none (a tool call only) has no output size or digest.
+      let output: string | undefined;
       const toolCalls: string[] = [];
       for (const part of event.content ?? []) {
-        if (part.type === 'text') output += part.text;
+        if (part.type === 'text' && part.text) output = (output ?? '') + part.text;
         else if (part.type === 'tool-call') toolCalls.push(part.toolName!);
       }
       const ttft = event.performance?.timeToFirstOutputMs;

@@ -67,9 +67,10 @@ describe('aegislogTelemetry', () => {
     });
     expect(result.text).toBe('Order 42: two books.');
     const events = await h.events();
-    expect(events.map((e) => [e.finish_reason, e.tool_calls])).toEqual([
-      ['tool-calls', ['lookup']],
-      ['stop', undefined],
+    // The first call generated no text: no output size or digest.
+    expect(events.map((e) => [e.finish_reason, e.tool_calls, e.output_chars, e.output_digest])).toEqual([
+      ['tool-calls', ['lookup'], undefined, undefined],
+      ['stop', undefined, 'Order 42: two books.'.length, hmac('Order 42: two books.')],
     ]);
   });
 
