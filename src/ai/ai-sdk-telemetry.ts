@@ -80,8 +80,9 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
       operations.delete(callId);
     },
     onLanguageModelCallStart(event) {
-      // A model call still open here missed its end (not seen so far): release its tracking rather than guess its outcome.
-      open.get(event.callId)?.done();
+      // A model call still open here is an attempt that failed and is being retried (streamText does so):
+      // the SDK tells nothing more of it, so it ends here, its latency including the wait before the retry.
+      finish(event.callId, { outcome: 'error' });
       open.set(event.callId, { elapsed: stopwatch(), done: track(options), event });
     },
     onLanguageModelCallEnd(event) {

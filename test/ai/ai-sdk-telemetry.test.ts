@@ -1,6 +1,6 @@
 // The AI SDK's telemetry integration (ai@7): registered once, it records every model call with no model
 // wrapped. Real `ai`, its mock models, the real client and reference server.
-import { generateText, registerTelemetry, stepCountIs, streamText, tool } from 'ai';
+import { APICallError, generateText, registerTelemetry, stepCountIs, streamText, tool } from 'ai';
 import { convertArrayToReadableStream, MockLanguageModelV4 } from 'ai/test';
 import { createOpenAI } from '@ai-sdk/openai';
 import { z } from 'zod';
@@ -120,6 +120,32 @@ describe('aegislogTelemetry', () => {
     } finally {
       await api.close();
     }
+  });
+
+  it('retries: a streamed attempt that failed is an event of its own, outcome error; generateText reports one model call', async () => {
+    // retry-after-ms: 0, so that the SDK retries at once.
+    const overloaded = () => new APICallError({ message: 'overloaded', url: 'http://127.0.0.1/v1', requestBodyValues: {}, statusCode: 529, responseHeaders: { 'retry-after-ms': '0' }, isRetryable: true });
+    let calls = 0;
+    const model = new MockLanguageModelV4({
+      doStream: async () => {
+        if (++calls === 1) throw overloaded();
+        return { stream: convertArrayToReadableStream(streamParts(['Two books.'])) };
+      },
+      doGenerate: async () => {
+        if (++calls === 3) throw overloaded();
+        return generateResult('Two books.');
+      },
+    });
+    expect(await streamText({ model, prompt: PROMPT, maxRetries: 1, telemetry: telemetry() }).text).toBe('Two books.');
+    expect((await generateText({ model, prompt: PROMPT, maxRetries: 1, telemetry: telemetry() })).text).toBe('Two books.');
+    expect(calls).toBe(4);
+    const events = await h.events();
+    expect(events.map((e) => [e.operation, e.outcome, e.output_chars])).toEqual([
+      ['ai.streamText', 'error', undefined],
+      ['ai.streamText', 'ok', 10],
+      // The SDK retries within one model call of generateText: one event, its latency both attempts and the wait.
+      ['ai.generateText', 'ok', 10],
+    ]);
   });
 
   it('an aborted stream: outcome aborted', async () => {
