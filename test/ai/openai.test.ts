@@ -211,6 +211,32 @@ describe.each([
       ]);
     });
 
+    it('latency_ms runs to the answer, not to when the app awaits it', async () => {
+      // A fetch that tells when the response is in (the SDK's own fetch underneath).
+      let arrived!: () => void;
+      const fetched = new Promise<void>((ok) => (arrived = ok));
+      const fetch = async (...args: Parameters<typeof globalThis.fetch>) => {
+        const response = await globalThis.fetch(...args);
+        arrived();
+        return response;
+      };
+      const { plain } = clients();
+      const wrapped = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0, fetch }), { log: h.log });
+      api.script({ json: chatCompletion('Here.') }, { json: chatCompletion('Other work.'), delay: 50 });
+      const t0 = performance.now();
+      const pending = wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES });
+      await fetched;
+      // A turn of the event loop: the SDK has handed the response over (it does no I/O after fetch).
+      await new Promise((turn) => setImmediate(turn));
+      const answered = performance.now() - t0;
+      // The app does other work (a request the server answers 50 ms later) before it awaits the call.
+      await plain.chat.completions.create({ model: MODEL, messages: MESSAGES });
+      expect((await pending).choices[0]!.message.content).toBe('Here.');
+      const [event] = await h.events();
+      // Not a bound on speed: the answer was in before `answered` was taken, whatever the machine.
+      expect(event!.performance_metrics.latency_ms).toBeLessThanOrEqual(answered + 0.001);
+    });
+
     it('wrapping twice records once', async () => {
       const { wrapped } = clients();
       wrapOpenAI(wrapped, { log: h.log });
