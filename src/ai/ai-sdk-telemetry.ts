@@ -73,30 +73,32 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
       if (event.operationId) operations.set(event.callId, event.operationId);
     },
     onEnd(event) {
-      operations.delete(event.callId);
+      // A model call still open here never had its end (a stream that failed with an error part and no finish part).
+      const { callId, finishReason, content } = event as { callId: string; finishReason?: unknown; content?: CallEnd['content'] };
+      // The operation's end carries its last step, which is that call: its text and tools.
+      if (open.has(callId)) finish(callId, { ...summary(content), outcome: 'error', finishReason: typeof finishReason === 'string' ? finishReason : 'error' });
+      operations.delete(callId);
     },
     onLanguageModelCallStart(event) {
-      // A model call still open here missed its end (not seen so far): release its tracking rather than guess its outcome.
-      open.get(event.callId)?.done();
+      // A model call still open here is an attempt that failed and is being retried (streamText does so):
+      // the SDK tells nothing more of it, so it ends here, its latency including the wait before the retry.
+      finish(event.callId, { outcome: 'error' });
       open.set(event.callId, { elapsed: stopwatch(), done: track(options), event });
     },
     onLanguageModelCallEnd(event) {
-      let output = '';
-      const toolCalls: string[] = [];
-      for (const part of event.content ?? []) {
-        if (part.type === 'text') output += part.text;
-        else if (part.type === 'tool-call') toolCalls.push(part.toolName!);
-      }
       const ttft = event.performance?.timeToFirstOutputMs;
+      const { error, ...content } = summary(event.content);
+      // A stream that failed with an error part ends with finish reason 'error': the call failed.
+      const failed = event.finishReason === 'error' || error !== undefined;
       finish(event.callId, {
+        ...(failed && { outcome: 'error', error }),
         responseModelId: event.modelId,
         responseId: event.responseId || undefined,
         finishReason: event.finishReason,
         inputTokens: event.usage?.inputTokens,
         outputTokens: event.usage?.outputTokens,
         timeToFirstTokenMs: ttft === undefined ? undefined : round(ttft),
-        output,
-        toolCalls,
+        ...content,
       });
     },
     onError(event) {
@@ -109,4 +111,15 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
       operations.delete(event.callId);
     },
   };
+}
+
+/** The text (undefined when there is none: no output size or digest), the tools called and an error part of a call's content. */
+function summary(content: CallEnd['content'] | undefined): { output?: string; toolCalls: string[]; error?: unknown } {
+  const into: { output?: string; toolCalls: string[]; error?: unknown } = { toolCalls: [] };
+  for (const part of content ?? []) {
+    if (part.type === 'text' && part.text) into.output = (into.output ?? '') + part.text;
+    else if (part.type === 'tool-call') into.toolCalls.push(part.toolName!);
+    else if (part.type === 'error') into.error = (part as { error?: unknown }).error;
+  }
+  return into;
 }

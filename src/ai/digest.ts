@@ -119,7 +119,7 @@ export async function prepare(call: AiCall, { digestKey, digestKeyId, capture }:
  * 3 bytes a character); the digests still cover everything.
  */
 export function contentOf(call: AiCall): Record<string, unknown> {
-  const content = { input: jsonOf(call.input, false), output: call.output };
+  const content = { input: jsonOf(call.input, false), output: jsonOf(call.output, false) };
   return JSON.stringify(content).length > FULL_CAPTURE_CHARS ? { content_omitted: 'too_large' } : content;
 }
 

@@ -33,6 +33,8 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
     const done = track(options);
     const elapsed = stopwatch();
     const seen: Summary = { toolCalls: [] };
+    /** When the response came in: a non-streamed call's latency, since the app may await its answer much later. */
+    let responded: number | undefined;
     let ended = false;
     const end = (fill: Partial<AiCall>) => {
       if (ended) return;
@@ -46,7 +48,7 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
           provider: 'openai',
           modelId: String(params.model),
           outcome: 'ok',
-          latencyMs: elapsed(),
+          latencyMs: (params.stream === true ? undefined : responded) ?? elapsed(),
           input,
           inputChars: textChars(params.messages ?? params.input) + textChars(params.instructions),
           request: params,
@@ -64,7 +66,11 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
       failed(error);
       throw error;
     }
+    let answeredOnce = false;
     const answered = (answer: any) => {
+      // openai@6 reaches the answer twice for a derived promise (its parseResponse and the derivation's transform): once is enough.
+      if (answeredOnce) return;
+      answeredOnce = true;
       try {
         if (params.stream === true) observeStream(answer, seen, fromItem, end, failed, () => (seen.timeToFirstTokenMs ??= elapsed()));
         else {
@@ -75,7 +81,8 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
         failed(error);
       }
     };
-    watch(promise, answered, failed, (response) => end({ outcome: response.ok ? 'ok' : 'error', extra: { raw_response: true, http_status: response.status } }));
+    const raw = (response: Response) => end({ outcome: response.ok ? 'ok' : 'error', extra: { raw_response: true, http_status: response.status } });
+    watch(promise, answered, failed, raw, () => (responded ??= elapsed()));
     return promise;
   };
   wrapped[WRAPPED] = true;
@@ -85,10 +92,25 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
 /**
  * Watches an `APIPromise` without changing it: its `parseResponse` is wrapped
  * (it runs only when the app awaits it, exactly as before), and a failed request
- * is seen on `responsePromise`. An app that only calls `.asResponse()` reads the
+ * is seen on `responsePromise` (and when it came in). An app that only calls `.asResponse()` reads the
  * raw body itself: that call is recorded from the response status alone.
+ * The SDK's helpers (`parse()`, `stream()`) derive a promise with `_thenUnwrap`,
+ * which in openai@7.59 parses with a function of its own, never this promise's
+ * `parseResponse`: the answer is seen as the derivation's transform receives it,
+ * and the derived promise is watched for failures.
  */
-function watch(promise: any, answered: (answer: unknown) => void, failed: (error: unknown) => void, raw: (response: Response) => void): void {
+function watch(promise: any, answered: (answer: unknown) => void, failed: (error: unknown) => void, raw: (response: Response) => void, responded: () => void): void {
+  const thenUnwrap = promise?._thenUnwrap;
+  if (typeof thenUnwrap === 'function') {
+    promise._thenUnwrap = function (this: unknown, transform: (answer: unknown, ...rest: unknown[]) => unknown) {
+      const derived = thenUnwrap.call(this, (answer: unknown, ...rest: unknown[]) => {
+        answered(answer);
+        return transform(answer, ...rest);
+      });
+      watch(derived, () => undefined, failed, raw, responded);
+      return derived;
+    };
+  }
   const parse = promise?.parseResponse;
   if (typeof parse !== 'function' || typeof promise.responsePromise?.then !== 'function') {
     // Not the APIPromise this was written against: watch it as any promise (it parses now).
@@ -96,7 +118,7 @@ function watch(promise: any, answered: (answer: unknown) => void, failed: (error
     return;
   }
   let parsing = false;
-  promise.responsePromise.then(undefined, failed);
+  promise.responsePromise.then(responded, failed);
   promise.parseResponse = async function (this: unknown, ...args: unknown[]) {
     parsing = true;
     let answer;

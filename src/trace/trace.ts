@@ -73,7 +73,7 @@ const WIRE_CONTEXTS = [
  * Wraps `fn` so that every call is recorded: input, output or error, and
  * `performance_metrics.latency_ms`. A sync function stays sync; a function
  * returning a native Promise gets a Promise settling with the same value or
- * error. `this`, arguments and errors pass through unchanged, and nothing the
+ * error (a Promise subclass is returned itself). `this`, arguments and errors pass through unchanged, and nothing the
  * recording does can make the call fail.
  */
 export function aegislogTrace<F extends (this: any, ...args: any[]) => any>(fn: F, options: TraceOptions): F {
@@ -90,16 +90,19 @@ export function aegislogTrace<F extends (this: any, ...args: any[]) => any>(fn: 
     }
     // Only native promises: calling `then` on other thenables (query builders) can have effects.
     if (isPromise(result)) {
-      return result.then(
-        (value) => {
-          recorder.end(call, false, value);
-          return value;
-        },
-        (error: unknown) => {
-          recorder.end(call, true, error);
-          throw error;
-        },
-      );
+      const ok = (value: unknown) => {
+        recorder.end(call, false, value);
+        return value;
+      };
+      // A subclass (OpenAI's APIPromise) is returned itself, so that its own methods (`.withResponse()`) stay.
+      if (Object.getPrototypeOf(result) !== Promise.prototype) {
+        result.then(ok, (error: unknown) => recorder.end(call, true, error));
+        return result;
+      }
+      return result.then(ok, (error: unknown) => {
+        recorder.end(call, true, error);
+        throw error;
+      });
     }
     recorder.end(call, false, result);
     return result;

@@ -1,12 +1,14 @@
 // The AI SDK's telemetry integration (ai@7): registered once, it records every model call with no model
 // wrapped. Real `ai`, its mock models, the real client and reference server.
-import { generateText, registerTelemetry, stepCountIs, streamText, tool } from 'ai';
+import { APICallError, generateText, registerTelemetry, stepCountIs, streamText, tool } from 'ai';
 import { convertArrayToReadableStream, MockLanguageModelV4 } from 'ai/test';
+import { createOpenAI } from '@ai-sdk/openai';
 import { z } from 'zod';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { aegislogTelemetry } from '../../src/ai/index.js';
 import { generated, harness, type Harness } from './harness.js';
-import { controlledStream, DIGEST_KEY, generateResult, hmac, RESPONSE, streamParts } from './mock-model.js';
+import { controlledStream, DIGEST_KEY, generateResult, hmac, RESPONSE, streamParts, usage } from './mock-model.js';
+import { chatStream, MODEL, startOpenAIServer } from './openai-server.js';
 
 let h: Harness;
 beforeAll(async () => void (h = await harness()));
@@ -67,9 +69,10 @@ describe('aegislogTelemetry', () => {
     });
     expect(result.text).toBe('Order 42: two books.');
     const events = await h.events();
-    expect(events.map((e) => [e.finish_reason, e.tool_calls])).toEqual([
-      ['tool-calls', ['lookup']],
-      ['stop', undefined],
+    // The first call generated no text: no output size or digest.
+    expect(events.map((e) => [e.finish_reason, e.tool_calls, e.output_chars, e.output_digest])).toEqual([
+      ['tool-calls', ['lookup'], undefined, undefined],
+      ['stop', undefined, 'Order 42: two books.'.length, hmac('Order 42: two books.')],
     ]);
   });
 
@@ -82,6 +85,67 @@ describe('aegislogTelemetry', () => {
     await expect(generateText({ model, prompt: PROMPT, maxRetries: 0, telemetry: telemetry() })).rejects.toThrow('quota exceeded');
     const [event] = await h.events();
     expect(event).toMatchObject({ outcome: 'error', error: { message: 'quota exceeded' }, performance_metrics: { anomaly_flags: ['error'] } });
+  });
+
+  it("a stream that fails with an error part: outcome error, whether a finish part follows or not", async () => {
+    const failing = (finish: boolean) =>
+      new MockLanguageModelV4({
+        doStream: async () => {
+          const parts = [...streamParts(['Two ']).slice(0, 4), { type: 'error', error: new Error('overloaded') }];
+          if (finish) parts.push({ type: 'finish', finishReason: { unified: 'error', raw: undefined }, usage: usage(11, 1) });
+          return { stream: convertArrayToReadableStream(parts) };
+        },
+      });
+    for (const finish of [true, false]) {
+      const result = streamText({ model: failing(finish), prompt: PROMPT, onError: () => undefined, telemetry: telemetry() });
+      for await (const _ of result.fullStream);
+    }
+    const events = await h.events();
+    expect(events.map((e) => [e.outcome, e.finish_reason, e.output_chars, e.performance_metrics.anomaly_flags])).toEqual([
+      ['error', 'error', 4, ['error']],
+      ['error', 'error', 4, ['error']],
+    ]);
+  });
+
+  it('the OpenAI provider reports an error mid-stream: outcome error', async () => {
+    // A local OpenAI-compatible server stands in for the provider; @ai-sdk/openai is the real provider.
+    const api = await startOpenAIServer();
+    try {
+      api.script({ sse: [...chatStream(['Partial ']).slice(0, 2), { data: { error: { message: 'The server had an error', type: 'server_error', code: null } } }], done: false });
+      const model = createOpenAI({ apiKey: 'sk-test', baseURL: api.url }).chat(MODEL);
+      const result = streamText({ model, prompt: PROMPT, onError: () => undefined, telemetry: telemetry() });
+      for await (const _ of result.fullStream);
+      const [event] = await h.events();
+      expect(event).toMatchObject({ outcome: 'error', finish_reason: 'error', performance_metrics: { anomaly_flags: ['error'] } });
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('retries: a streamed attempt that failed is an event of its own, outcome error; generateText reports one model call', async () => {
+    // retry-after-ms: 0, so that the SDK retries at once.
+    const overloaded = () => new APICallError({ message: 'overloaded', url: 'http://127.0.0.1/v1', requestBodyValues: {}, statusCode: 529, responseHeaders: { 'retry-after-ms': '0' }, isRetryable: true });
+    let calls = 0;
+    const model = new MockLanguageModelV4({
+      doStream: async () => {
+        if (++calls === 1) throw overloaded();
+        return { stream: convertArrayToReadableStream(streamParts(['Two books.'])) };
+      },
+      doGenerate: async () => {
+        if (++calls === 3) throw overloaded();
+        return generateResult('Two books.');
+      },
+    });
+    expect(await streamText({ model, prompt: PROMPT, maxRetries: 1, telemetry: telemetry() }).text).toBe('Two books.');
+    expect((await generateText({ model, prompt: PROMPT, maxRetries: 1, telemetry: telemetry() })).text).toBe('Two books.');
+    expect(calls).toBe(4);
+    const events = await h.events();
+    expect(events.map((e) => [e.operation, e.outcome, e.output_chars])).toEqual([
+      ['ai.streamText', 'error', undefined],
+      ['ai.streamText', 'ok', 10],
+      // The SDK retries within one model call of generateText: one event, its latency both attempts and the wait.
+      ['ai.generateText', 'ok', 10],
+    ]);
   });
 
   it('an aborted stream: outcome aborted', async () => {

@@ -1,7 +1,7 @@
 // The AI SDK middleware with the real `ai` (the current major) and its mock language models, recording
 // through the real client into the real reference server on 127.0.0.1. Each test checks the exact event
 // stored and that the app got the same result as from the unwrapped model.
-import { generateText, streamText, wrapLanguageModel } from 'ai';
+import { APICallError, generateText, streamText, wrapLanguageModel } from 'ai';
 import { convertArrayToReadableStream, convertReadableStreamToArray, MockLanguageModelV4 } from 'ai/test';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { aegislogMiddleware, UNREPORTED, type AiOptions } from '../../src/ai/index.js';
@@ -96,6 +96,25 @@ describe('generate', () => {
       model_context: { model_id: 'mock-model-id', model_version: UNREPORTED, model_type: 'llm' },
       performance_metrics: { latency_ms: expect.any(Number), anomaly_flags: ['error'] },
     });
+  });
+
+  it("the AI SDK's APICallError: its statusCode is the event's status; a status that is no number is left out", async () => {
+    const errors = [
+      new APICallError({ message: 'overloaded', url: 'http://127.0.0.1/v1', requestBodyValues: {}, statusCode: 529, isRetryable: false }),
+      Object.assign(new Error('odd'), { status: '500' }),
+    ];
+    for (const failure of errors) {
+      const model = new MockLanguageModelV4({
+        doGenerate: async () => {
+          throw failure;
+        },
+      });
+      await expect(generateText({ model: wrap(model), prompt: PROMPT, maxRetries: 0 })).rejects.toBe(failure);
+    }
+    expect((await h.events()).map((e) => e.error)).toEqual([
+      { name: 'AI_APICallError', message: 'overloaded', status: 529 },
+      { name: 'Error', message: 'odd' },
+    ]);
   });
 
   it('content filter and length finishes raise anomaly flags', async () => {
@@ -215,6 +234,29 @@ describe('options', () => {
     expect(event!.input).toEqual([{ role: 'user', content: [{ type: 'text', text: PROMPT }, { type: 'file', mediaType: 'image/png', data: { type: 'data', data: '[3 bytes]' } }] }]);
     // The digest covers the bytes themselves (base64url in the canonical JSON), not the placeholder.
     expect(event!.input_digest).not.toBe(hmac(event!.input));
+  });
+
+  it('lone surrogates from the provider become U+FFFD, and a cut message ends on a whole character: the call is recorded', async () => {
+    // The client refuses text that is not well-formed (JCS); a provider may send it, and a cut may leave it.
+    const failure = new Error(`${'x'.repeat(999)}😀 rate limited`);
+    const failing = new MockLanguageModelV4({
+      doGenerate: async () => {
+        throw failure;
+      },
+    });
+    await expect(generateText({ model: wrap(failing), prompt: PROMPT, maxRetries: 0 })).rejects.toBe(failure);
+    const odd = { ...generateResult('smile \ud83d', { tools: ['look\udc00up'] }), response: { ...RESPONSE, id: 'resp-\ud800', modelId: 'm-\udfff' } };
+    await generateText({ model: wrap(new MockLanguageModelV4({ doGenerate: odd }), { capture: 'full' }), prompt: PROMPT });
+    const [failed, answered] = await h.events();
+    expect(failed!.error.message).toBe('x'.repeat(999));
+    expect(answered).toMatchObject({
+      output: 'smile \ufffd',
+      output_chars: 7,
+      tool_calls: ['look\ufffdup'],
+      response_id: 'resp-\ufffd',
+      response_model_id: 'm-\ufffd',
+      model_context: { model_version: 'm-\ufffd' },
+    });
   });
 
   it('no key: sizes and counts, no digest', async () => {

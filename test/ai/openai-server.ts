@@ -10,8 +10,8 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type Script =
-  /** A JSON answer (status 200 unless given). */
-  | { json: unknown; status?: number }
+  /** A JSON answer (status 200 unless given), `delay` milliseconds after the request. */
+  | { json: unknown; status?: number; delay?: number }
   /**
    * Server-sent events: `data` lines (objects are JSON-encoded; chat streams end with `[DONE]` unless `done: false`).
    * `hold`: after that many events, wait until `release()` or until the client goes away.
@@ -53,6 +53,7 @@ export async function startOpenAIServer(): Promise<OpenAIServer> {
     requests.push({ path, body, headers: req.headers });
     const answer = queue.shift() ?? defaultAnswer(path, body);
     if ('json' in answer) {
+      if (answer.delay) await new Promise((later) => setTimeout(later, answer.delay));
       res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', 'x-request-id': `req_${requests.length}` });
       return res.end(JSON.stringify(answer.json));
     }

@@ -211,11 +211,71 @@ describe.each([
       ]);
     });
 
+    it('latency_ms runs to the answer, not to when the app awaits it', async () => {
+      // A fetch that tells when the response is in (the SDK's own fetch underneath).
+      let arrived!: () => void;
+      const fetched = new Promise<void>((ok) => (arrived = ok));
+      const fetch = async (...args: Parameters<typeof globalThis.fetch>) => {
+        const response = await globalThis.fetch(...args);
+        arrived();
+        return response;
+      };
+      const { plain } = clients();
+      const wrapped = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0, fetch }), { log: h.log });
+      api.script({ json: chatCompletion('Here.') }, { json: chatCompletion('Other work.'), delay: 50 });
+      const t0 = performance.now();
+      const pending = wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES });
+      await fetched;
+      // A turn of the event loop: the SDK has handed the response over (it does no I/O after fetch).
+      await new Promise((turn) => setImmediate(turn));
+      const answered = performance.now() - t0;
+      // The app does other work (a request the server answers 50 ms later) before it awaits the call.
+      await plain.chat.completions.create({ model: MODEL, messages: MESSAGES });
+      expect((await pending).choices[0]!.message.content).toBe('Here.');
+      const [event] = await h.events();
+      // Not a bound on speed: the answer was in before `answered` was taken, whatever the machine.
+      expect(event!.performance_metrics.latency_ms).toBeLessThanOrEqual(answered + 0.001);
+    });
+
     it('wrapping twice records once', async () => {
       const { wrapped } = clients();
       wrapOpenAI(wrapped, { log: h.log });
       await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES });
       expect(await h.events()).toHaveLength(1);
+    });
+  });
+
+  describe('parse() and stream() helpers', () => {
+    // openai@7.59 derives each helper's promise from create()'s with a parse function of its own (_thenUnwrap).
+    it('chat.completions.parse and .stream, responses.parse and .stream: recorded once each, waitUntil settles', async () => {
+      const handed: Promise<unknown>[] = [];
+      const wrapped = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 }), { log: h.log, waitUntil: (p) => handed.push(p) });
+      const format = { type: 'json_schema' as const, json_schema: { name: 'eta', strict: true, schema: { type: 'object', properties: { eta: { type: 'string' } }, required: ['eta'], additionalProperties: false } } };
+      api.script(
+        { json: chatCompletion('{"eta":"today"}') },
+        { json: chatCompletion('{"eta":"soon"}') },
+        { sse: chatStream(['It ', 'left.']) },
+        { json: response('Tomorrow.') },
+        { sse: responseStream(['Tomor', 'row.']) },
+      );
+      const parsed = await wrapped.chat.completions.parse({ model: MODEL, messages: MESSAGES, response_format: format });
+      expect(parsed.choices[0]!.message.parsed).toEqual({ eta: 'today' });
+      const { data, response: raw } = await wrapped.chat.completions.parse({ model: MODEL, messages: MESSAGES, response_format: format }).withResponse();
+      expect([data.choices[0]!.message.parsed, raw.status]).toEqual([{ eta: 'soon' }, 200]);
+      expect((await wrapped.chat.completions.stream({ model: MODEL, messages: MESSAGES }).finalChatCompletion()).choices[0]!.message.content).toBe('It left.');
+      expect((await wrapped.responses.parse({ model: MODEL, input: 'When?' })).output_text).toBe('Tomorrow.');
+      expect((await wrapped.responses.stream({ model: MODEL, input: 'When?' }).finalResponse()).output_text).toBe('Tomorrow.');
+
+      const events = await h.events();
+      expect(events.map((e) => [e.operation, e.streamed, e.outcome, e.output_chars])).toEqual([
+        ['chat.completions', false, 'ok', '{"eta":"today"}'.length],
+        ['chat.completions', false, 'ok', '{"eta":"soon"}'.length],
+        ['chat.completions', true, 'ok', 'It left.'.length],
+        ['responses', false, 'ok', 'Tomorrow.'.length],
+        ['responses', true, 'ok', 'Tomorrow.'.length],
+      ]);
+      expect(handed).toHaveLength(5);
+      await Promise.all(handed);
     });
   });
 

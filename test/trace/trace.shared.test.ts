@@ -116,6 +116,33 @@ describe('aegislogTrace: async functions', () => {
     expect(log.calls[0]!.payload).toMatchObject({ outcome: 'error', error: { name: 'TypeError', message: 'upstream down' } });
   });
 
+  it('returns a Promise subclass itself (its own methods kept), recording when it settles', async () => {
+    // As OpenAI's APIPromise: a subclass whose callers use its methods (`.withResponse()`).
+    class Query<T> extends Promise<T> {
+      withResponse() {
+        return this.then((data) => ({ data, status: 200 }));
+      }
+    }
+    const log = recordingLog();
+    const err = new TypeError('upstream down');
+    const made: Query<string>[] = [];
+    const ask = aegislogTrace((q: string) => {
+      const query = q === 'fail' ? (Query.reject(err) as Query<string>) : (Query.resolve(`re: ${q}`) as Query<string>);
+      made.push(query);
+      return query;
+    }, { log, eventType: 'query' });
+    const pending = ask('hi');
+    expect(pending).toBe(made[0]);
+    expect(await pending.withResponse()).toEqual({ data: 're: hi', status: 200 });
+    const failing = ask('fail');
+    expect(failing).toBe(made[1]);
+    await expect(failing).rejects.toBe(err);
+    expect(log.calls.map((c) => c.payload)).toEqual([
+      { function: 'anonymous', outcome: 'ok', input: ['hi'], output: 're: hi' },
+      { function: 'anonymous', outcome: 'error', input: ['fail'], error: { name: 'TypeError', message: 'upstream down' } },
+    ]);
+  });
+
   it('computes per-call fields from the finished call (token counts from the answer); latency_ms wins', async () => {
     const log = recordingLog();
     const f = aegislogTrace(async (_req: { id: string }) => ({ text: 'ok', usage: { prompt_tokens: 12, completion_tokens: 3 } }), {
