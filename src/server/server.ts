@@ -27,6 +27,9 @@ import { ROOT_LOG, type Signer, type Store, type StoredCheckpoint, type StoredHe
  */
 const PROOF_CACHE_ENTRIES = 4096;
 
+/** The longest sealing period, in seconds: a century. */
+const MAX_PERIOD = 100 * 366 * 86400;
+
 export interface ServerOptions {
   signer: Signer;
   store: Store;
@@ -137,7 +140,8 @@ const ROUTES: Route[] = [
 export function createServer(options: ServerOptions): AegisServer {
   const { signer, store } = options;
   const period = options.period ?? 86400;
-  if (!Number.isInteger(period) || period < 1) throw new AegisLogError('ERR_CONFIG', 'period must be a whole number of seconds ≥ 1', { field: 'period' });
+  // At most a century: a period's end must stay a time that formatTime can write.
+  if (!Number.isInteger(period) || period < 1 || period > MAX_PERIOD) throw new AegisLogError('ERR_CONFIG', `period must be a whole number of seconds from 1 to ${MAX_PERIOD}`, { field: 'period' });
   if (!isKeyName(options.origin)) {
     throw new AegisLogError('ERR_CONFIG', 'origin must be a non-empty name without spaces or "+", such as evidence.example.com/log', { field: 'origin' });
   }
@@ -165,7 +169,7 @@ export function createServer(options: ServerOptions): AegisServer {
   });
   const sealer = createSealer({ store, periodMs: period * 1000, now, signCheckpoint, onSealed: () => witnessClient.submit() });
   let emptyNote: Promise<string> | undefined;
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const limits = checkedLimits(options.limits);
   const budget = keyBudget({ perSecond: limits.keyRatePerSecond, burst: limits.keyRateBurst }, now);
   const ctx: Context = {
     store,
@@ -263,8 +267,32 @@ export function createServer(options: ServerOptions): AegisServer {
   });
 }
 
+/**
+ * `limits` over the defaults, each checked: a size or count is a whole number ≥ 1 (a bad one used to turn
+ * its check off, or refuse every body), a key rate a number ≥ 0 (0: off).
+ */
+function checkedLimits(given: Partial<Limits> | undefined): Limits {
+  if (given !== undefined && (typeof given !== 'object' || given === null)) throw new AegisLogError('ERR_CONFIG', 'limits must be an object', { field: 'limits' });
+  const limits = { ...DEFAULT_LIMITS };
+  for (const [name, value] of Object.entries(given ?? {})) {
+    if (!Object.hasOwn(DEFAULT_LIMITS, name)) throw new AegisLogError('ERR_CONFIG', `limits.${name} is not a limit (known: ${Object.keys(DEFAULT_LIMITS).join(', ')})`, { field: `limits.${name}` });
+    if (value === undefined) continue;
+    const rate = name === 'keyRatePerSecond' || name === 'keyRateBurst';
+    const ok = typeof value === 'number' && (rate ? Number.isFinite(value) && value >= 0 : Number.isSafeInteger(value) && value >= 1);
+    if (!ok) throw new AegisLogError('ERR_CONFIG', `limits.${name} must be ${rate ? 'a number ≥ 0 (0: no limit)' : 'a whole number ≥ 1'}`, { field: `limits.${name}` });
+    limits[name as keyof Limits] = value;
+  }
+  if (limits.keyRatePerSecond > 0 && limits.keyRateBurst < 1) {
+    throw new AegisLogError('ERR_CONFIG', 'limits.keyRateBurst must be at least 1 while keyRatePerSecond is on: a request takes one unit', { field: 'limits.keyRateBurst' });
+  }
+  return limits;
+}
+
 function publicOriginCheck(option: ServerOptions['publicOrigins']): (origin: string) => boolean {
   if (typeof option === 'function') return (origin) => option().includes(origin);
+  if (option !== undefined && !Array.isArray(option)) {
+    throw new AegisLogError('ERR_CONFIG', 'publicOrigins must be an array of origins (or a function giving them)', { field: 'publicOrigins' });
+  }
   const origins = new Set(
     (option ?? []).map((text, i) => {
       let origin: string | undefined;

@@ -31,3 +31,30 @@ test('a period that is not a whole number of seconds ≥ 1 is refused', async ()
 test.each(['', 'has space/log', 'plus+sign/log', 42])('an origin that is not a note key name (%j) is refused with ERR_CONFIG naming origin', async (origin) => {
   expect(() => createServer({ signer: {} as never, store: memoryStore(), keys: [good], origin: origin as string })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'origin' }));
 });
+
+// A review found limits taken unchecked: -1 refused every body, "big" and NaN turned a check off.
+test.each([
+  ['ingestBytes', -1],
+  ['ingestBytes', 'big'],
+  ['batchEvents', 0],
+  ['jsonDepth', 1.5],
+  ['keyRatePerSecond', Number.NaN],
+  ['keyRatePerSecond', -5],
+  ['keyRateBurst', 0],
+  ['noSuchLimit', 10],
+])('limits.%s = %j is refused with ERR_CONFIG naming it', async (name, value) => {
+  const create = () => createServer({ signer: {} as never, store: memoryStore(), keys: [good], origin: 'config.test/log', limits: { [name]: value } as never });
+  expect(create).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: `limits.${name}` }));
+});
+
+test('good limits pass: 0 turns the key rate off, a fractional rate is allowed', async () => {
+  for (const limits of [{ keyRatePerSecond: 0, keyRateBurst: 0 }, { keyRatePerSecond: 0.5, keyRateBurst: 3 }, { batchEvents: 100, ingestBytes: 4096 }]) {
+    expect(() => createServer({ signer: {} as never, store: memoryStore(), keys: [good], origin: 'config.test/log', limits })).not.toThrow();
+  }
+});
+
+test('publicOrigins that is neither an array nor a function, and a period past a century, are refused naming them', async () => {
+  const base = { signer: {} as never, store: memoryStore(), keys: [good], origin: 'config.test/log' };
+  expect(() => createServer({ ...base, publicOrigins: 'https://a.example' as never })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'publicOrigins' }));
+  expect(() => createServer({ ...base, period: 1e13 })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'period' }));
+});
