@@ -146,6 +146,7 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
       async stop() {
         await timer?.stop();
         await handle.close();
+        await server.settled(); // signatures still being kept, before the database closes
         await db.close();
         await witness?.stop();
         lock.release();

@@ -105,6 +105,7 @@ export async function startServe(options: ServeOptions, io: CliIO): Promise<Runn
       async stop() {
         await seals.stop();
         await handle.close();
+        await server.settled(); // signatures still being kept, before the database closes
         await db.close();
       },
     };

@@ -108,6 +108,11 @@ export interface AegisServer {
   sealNow(): Promise<StoredCheckpoint[]>;
   /** Epoch ms at which the open period ends: when a host timer should call `sealDue()`. */
   nextSealAt(): number;
+  /**
+   * Resolves once the work that outlived its answers is done (receipt signatures being kept, a seal
+   * beside a request), those given to a Worker's `waitUntil` aside: await it before closing the store.
+   */
+  settled(): Promise<void>;
 }
 
 type Route = { method: string; path: string | RegExp; handler: Handler };
@@ -157,6 +162,8 @@ export function createServer(options: ServerOptions): AegisServer {
   // A bad key shows at the first checkpoint or vkeys request that awaits it, not as an unhandled rejection.
   notes.catch(() => undefined);
   const signCheckpoint = async (size: number, root: Uint8Array) => signNote(formatCheckpoint(options.origin, size, root), (await notes).signers);
+  /** Work that outlives its answer (keepAlive), in this process. */
+  const pending = new Set<Promise<void>>();
   const tileCache = new TileCache();
   const witnessClient = createWitnessClient({
     store,
@@ -189,7 +196,12 @@ export function createServer(options: ServerOptions): AegisServer {
     onError: report,
     logged: (receivedAt) => sealer.noteEntry(parseTime(receivedAt)),
     unsaved: new Map(),
-    keepAlive: () => {}, // a request given an ExecutionContext gets its waitUntil instead (handle)
+    // Tracked for settled(); a request given an ExecutionContext gets its waitUntil instead (handle).
+    keepAlive: (task) => {
+      const done = task.then(() => undefined, () => undefined);
+      pending.add(done);
+      void done.then(() => pending.delete(done));
+    },
     verifyAnswer: verifyAnswerer(now, async () => (await notes).vkeys.join('\n')),
     publicKeys: () => store.keys(),
     vkeys: async () => (await notes).vkeys.map((v) => `${v}\n`).join(''),
@@ -257,6 +269,9 @@ export function createServer(options: ServerOptions): AegisServer {
   }
 
   const handle = async (request: Request, env?: unknown, execution?: ExecutionContextLike): Promise<Response> => toResponse(await answer(request, env, execution));
+  async function settled(): Promise<void> {
+    while (pending.size > 0) await Promise.all(pending);
+  }
   return Object.assign(handle, {
     fetch: handle,
     [ANSWER]: answer as AnswerHandler,
@@ -264,6 +279,7 @@ export function createServer(options: ServerOptions): AegisServer {
     sealDue: () => ready.then(() => sealer.sealDue()),
     sealNow: () => ready.then(() => sealer.sealNow()),
     nextSealAt: () => sealer.openPeriodEnd(),
+    settled,
   });
 }
 

@@ -107,3 +107,31 @@ describe('ingest', () => {
     expect(text).not.toContain(stored.digest_b64url);
   });
 });
+
+describe('settled(): the work that outlives an answer, awaited before a host closes the store', () => {
+  it('resolves only once the receipt signatures of answered events are kept', async () => {
+    const store = memoryStore();
+    let release!: () => void;
+    const held = new Promise<void>((done) => (release = done));
+    const putSignatures = store.putSignatures.bind(store);
+    let kept = 0;
+    store.putSignatures = async (list) => {
+      await held;
+      await putSignatures(list);
+      kept += list.length;
+    };
+    const server = createServer({ signer: await localSigner(), store, origin: ORIGIN, noteKey: NOTE_KEY, keys: KEY_CONFIG, onError: () => {} });
+    await server.ready;
+    const e = event();
+    const res = await server(new Request(`${ENDPOINT}/ingest`, { method: 'POST', headers: { 'x-api-key': KEYS.ingest, 'content-type': 'application/json' }, body: JSON.stringify(e) }));
+    expect(res.status).toBe(200);
+    let settled = false;
+    const waiting = server.settled().then(() => (settled = true));
+    await Promise.resolve();
+    expect([settled, kept]).toEqual([false, 0]); // the answer is out, its signature not yet kept
+    release();
+    await waiting;
+    expect(kept).toBe(1);
+    expect((await store.getRecord('acme', e.event_id as string))?.signature_b64url).toEqual(expect.any(String));
+  });
+});
