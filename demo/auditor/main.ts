@@ -7,7 +7,7 @@ import { b64uDecode, verifyCheckpointChain, verifyEvidence, verifyHistory } from
 import { byId, h, pill } from '../shared/dom.js';
 import { gapsPanel } from './gaps-panel.js';
 import { historySummary, historyTimeline } from './history.js';
-import { itemKey, parseEvidenceFile, parseEvidenceText, type EvidenceItem, type ParseResult } from './inputs.js';
+import { contentKey, identityOf, parseEvidenceFile, sameBytes, parseEvidenceText, type EvidenceItem, type ParseResult } from './inputs.js';
 import { keysPanel } from './keys-panel.js';
 import { periodPanel } from './period.js';
 import { bundleCard, chainTimeline, verdictOf } from './render.js';
@@ -15,7 +15,10 @@ import { bundleCard, chainTimeline, verdictOf } from './render.js';
 /** Cards drawn at most; the summary still counts every bundle. */
 const MAX_CARDS = 200;
 
-const items = new Map<string, EvidenceItem>();
+/** Everything loaded, in order; only the same content loaded again is left out. */
+const items: EvidenceItem[] = [];
+/** Content keys of what is loaded: an export's key only says its header and size, sameBytes decides. */
+const contents = new Map<string, EvidenceItem[]>();
 /** Origins that evidence came from (links from the chat demo say so): a JWKS from one of them proves nothing. */
 const evidenceOrigins = new Set<string>();
 let generation = 0;
@@ -25,15 +28,25 @@ const period = periodPanel(() => keys.keys(), () => keys.trust());
 const loadStatus = byId('load-status');
 
 function addText(text: string, source: string): void {
-  addParsed(parseEvidenceText(text, source), source);
+  void addParsed(parseEvidenceText(text, source), source);
 }
 
-function addParsed({ items: found, problems }: ParseResult, source: string): void {
+/** Adds one at a time, so that a file compared with the loaded ones is not raced by the next. */
+let adding = Promise.resolve();
+function addParsed(result: ParseResult, source: string): Promise<void> {
+  adding = adding.then(() => add(result, source));
+  return adding;
+}
+
+async function add({ items: found, problems }: ParseResult, source: string): Promise<void> {
   let added = 0;
   for (const item of found) {
-    const key = itemKey(item);
-    if (!items.has(key)) added++;
-    items.set(key, item);
+    const key = contentKey(item);
+    const same = contents.get(key) ?? [];
+    if (await isLoaded(item, same)) continue;
+    contents.set(key, [...same, item]);
+    items.push(item);
+    added++;
   }
   const skipped = found.length - added;
   const parts = [`${source}: ${added} item${added === 1 ? '' : 's'} added`];
@@ -43,13 +56,19 @@ function addParsed({ items: found, problems }: ParseResult, source: string): voi
   void refresh();
 }
 
+async function isLoaded(item: EvidenceItem, same: EvidenceItem[]): Promise<boolean> {
+  if (item.kind !== 'export') return same.length > 0;
+  for (const other of same) if (other.kind === 'export' && (await sameBytes(other.value.blob, item.value.blob))) return true;
+  return false;
+}
+
 async function addFiles(files: FileList | null): Promise<void> {
   // A v2 export stays a file (streamed when audited); everything else is read as text.
-  for (const file of files ?? []) addParsed(await parseEvidenceFile(file, file.name), file.name);
+  for (const file of files ?? []) await addParsed(await parseEvidenceFile(file, file.name), file.name);
 }
 
 function ofKind<K extends EvidenceItem['kind']>(kind: K): Extract<EvidenceItem, { kind: K }>[] {
-  return [...items.values()].filter((item): item is Extract<EvidenceItem, { kind: K }> => item.kind === kind);
+  return items.filter((item): item is Extract<EvidenceItem, { kind: K }> => item.kind === kind);
 }
 
 /** Re-verifies everything loaded against the pinned keys and policy. Later calls supersede earlier ones. */
@@ -98,11 +117,25 @@ async function refresh(): Promise<void> {
     byId('chain').replaceChildren(...chainTimeline(checkpoints, chain));
   }
 
+  showConflicts();
   period.update(
     ofKind('receipt').map((item) => item.value),
     bundles.map((item) => item.value),
     ofKind('head').map((item) => item.value),
     ofKind('export').map((item) => item.value),
+  );
+}
+
+/** Identities claimed by more than one different file: each is shown, and flagged here. */
+function showConflicts(): void {
+  const sources = new Map<string, string[]>();
+  for (const item of items) sources.set(identityOf(item), [...(sources.get(identityOf(item)) ?? []), item.source]);
+  const clashes = [...sources].filter(([, from]) => from.length > 1);
+  byId('conflicts').replaceChildren(
+    ...(clashes.length
+      ? [pill('fail', `${clashes.length} identit${clashes.length === 1 ? 'y' : 'ies'} claimed by different files: one of each is not genuine`),
+        h('ul', { class: 'list' }, ...clashes.map(([identity, from]) => h('li', {}, `${identity}: ${from.join(', ')}`)))]
+      : []),
   );
 }
 
@@ -155,7 +188,8 @@ function wireEvidenceInputs(): void {
     text.value = '';
   });
   byId('evidence-clear').addEventListener('click', () => {
-    items.clear();
+    items.length = 0;
+  contents.clear();
     loadStatus.textContent = 'Evidence cleared.';
     void refresh();
   });

@@ -64,6 +64,7 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
       if (exportFile) {
         inputs.replaceChildren(
           h('span', {}, `A version-2 export: ${describeExport(exportFile)}. It carries its own proof: the tenant head and the one before, both in a signed checkpoint.`),
+          exports.length > 1 ? h('span', {}, ` ${exports.length} exports loaded: this audits the last one.`) : '',
           trust() ? '' : h('span', {}, ' Pin a key or a policy to run the audit.'),
         );
       } else if (receipts.length === 0) inputs.replaceChildren('Load a period export (NDJSON from GET /export). A version-1 export also needs its tenant head: the answer of GET /head, or any sealed bundle of that tenant and period.');

@@ -1,0 +1,78 @@
+// The auditor page (demo/auditor/) when evidence is odd: two different files that claim one
+// identity, results that outlive their inputs, malformed entries, and the loss panel's
+// refusals, which must match `aegislog audit --gaps`. Only the page's own files are served.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test as base, expect, type Page } from '@playwright/test';
+import { ROOT, startStaticServer, type StaticServer } from './support/static-server.js';
+
+const test = base.extend<{ app: StaticServer }>({
+  app: async ({}, use) => {
+    const app = await startStaticServer({ '/demo/': 'dist/demo' });
+    await use(app);
+    await app.close();
+  },
+});
+
+const OWN = join(ROOT, 'test/vectors/aegislog-v2-own');
+const read = (path: string) => readFileSync(join(OWN, path), 'utf8');
+const V1 = join(ROOT, 'test/vectors/aegislog-v1');
+
+async function open(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}/demo/auditor/`);
+  await expect(page.locator('#net-status')).toContainText('Online');
+}
+
+async function pin(page: Page, text: string): Promise<void> {
+  await page.locator('#key-text').fill(text);
+  await page.getByRole('button', { name: 'Pin key' }).click();
+  await expect(page.locator('#key-list')).toContainText('quorum');
+}
+
+async function drop(page: Page, files: { name: string; text: string }[]): Promise<void> {
+  await page.locator('#files').setInputFiles(files.map(({ name, text }) => ({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(text) })));
+}
+
+test('two different files claiming one identity are both kept and flagged; an identical copy loads once', async ({ page, app }) => {
+  await open(page, app.url);
+  await pin(page, read('policy-2of3.txt'));
+  const genuine = read('bundles/alpha-leaf0.json');
+  const edited = JSON.parse(genuine);
+  edited.event.event_type = 'edited_after_the_fact';
+  const history = read('histories/history.json');
+  const forked = JSON.parse(history);
+  forked.checkpoints[2].consistency_b64url[0] = 'A'.repeat(43);
+  const exported = read('exports/alpha-p1-events.ndjson');
+  const [header, ...lines] = exported.trim().split('\n');
+  await drop(page, [
+    { name: 'edited.json', text: JSON.stringify(edited) },
+    { name: 'alpha-leaf0.json', text: genuine },
+    { name: 'forked.json', text: JSON.stringify(forked) },
+    { name: 'history.json', text: history },
+    { name: 'gap.ndjson', text: [header, ...lines.slice(0, 10), ...lines.slice(11)].join('\n') },
+    { name: 'alpha-p1.ndjson', text: exported },
+  ]);
+  await expect(page.locator('#load-status')).toContainText('alpha-p1.ndjson: 1 item added');
+  await expect(page.locator('#summary')).toContainText('2 bundles:');
+  await expect(page.locator('#summary')).toContainText('1 failed');
+  const conflicts = page.locator('#conflicts li');
+  await expect(conflicts).toHaveCount(3);
+  for (const [k, files] of [[0, 'edited.json, alpha-leaf0.json'], [1, 'forked.json, history.json'], [2, 'gap.ndjson, alpha-p1.ndjson']] as const) {
+    await expect(conflicts.nth(k)).toContainText(files);
+  }
+  await expect(page.locator('#period-inputs')).toContainText('2 exports loaded');
+
+  // The very same bytes again are one file loaded twice, not a conflict.
+  await drop(page, [{ name: 'again.json', text: genuine }]);
+  await expect(page.locator('#load-status')).toContainText('again.json: 0 items added, 1 already loaded');
+  await expect(page.locator('#bundles article')).toHaveCount(2);
+  await expect(conflicts).toHaveCount(3);
+});
+
+test('the six version-1 vectors are six bundles: high_s.json is not 000.json', async ({ page, app }) => {
+  await open(page, app.url);
+  const names = ['000', '006', '007', '008', '030', 'high_s'];
+  await drop(page, names.map((n) => ({ name: `${n}.json`, text: readFileSync(join(V1, `bundles/${n}.json`), 'utf8') })));
+  await expect(page.locator('#summary')).toContainText('6 bundles:');
+  await expect(page.locator('#conflicts li')).toContainText('000.json, high_s.json');
+});
