@@ -76,3 +76,53 @@ test('the six version-1 vectors are six bundles: high_s.json is not 000.json', a
   await expect(page.locator('#summary')).toContainText('6 bundles:');
   await expect(page.locator('#conflicts li')).toContainText('000.json, high_s.json');
 });
+
+test('a period result lasts only as long as its export and keys: a new export, removed keys or cleared evidence wipe it', async ({ page, app }) => {
+  await open(page, app.url);
+  const result = page.locator('#period-result');
+  const progress = page.locator('#period-progress');
+  const audit = async () => {
+    await page.getByRole('button', { name: 'Audit period' }).click();
+    await expect(result).toContainText('Period verified');
+    await expect(progress).toHaveJSProperty('value', 1);
+  };
+  const wiped = async () => {
+    await expect(result).toBeEmpty();
+    await expect(progress).toHaveJSProperty('value', 0);
+  };
+  await pin(page, read('policy-none.txt'));
+  await drop(page, [{ name: 'alpha-p0.ndjson', text: read('exports/alpha-p0.ndjson') }]);
+  await audit();
+  await drop(page, [{ name: 'beta-p0.ndjson', text: read('exports/beta-p0.ndjson') }]);
+  await expect(page.locator('#period-inputs')).toContainText('tenant beta');
+  await wiped();
+  await audit();
+  await page.getByRole('button', { name: 'Remove all keys' }).click();
+  await wiped();
+  await pin(page, read('policy-none.txt'));
+  await audit();
+  // An unrelated bundle changes neither the export nor the keys: the result stays.
+  await drop(page, [{ name: 'alpha-leaf0.json', text: read('bundles/alpha-leaf0.json') }]);
+  await expect(page.locator('#summary')).toContainText('1 bundle:');
+  await expect(result).toContainText('Period verified');
+  await page.getByRole('button', { name: 'Clear evidence' }).click();
+  await wiped();
+});
+
+test('an audit whose export is replaced while it runs does not write its result', async ({ page, app }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await open(page, app.url);
+  await pin(page, read('policy-none.txt'));
+  await drop(page, [{ name: 'alpha-p1.ndjson', text: read('exports/alpha-p1-events.ndjson') }]);
+  await expect(page.locator('#period-run')).toBeEnabled();
+  await page.locator('#evidence-text').fill(read('exports/beta-p0.ndjson'));
+  // Both clicks in one task: the other export arrives while the first audit runs.
+  await page.evaluate(() => ['period-run', 'evidence-add'].forEach((id) => document.getElementById(id)!.click()));
+  await expect(page.locator('#period-inputs')).toContainText('tenant beta');
+  await expect(page.locator('#period-run')).toBeEnabled();
+  await expect(page.locator('#period-result')).toBeEmpty();
+  await page.getByRole('button', { name: 'Audit period' }).click();
+  await expect(page.locator('#period-result')).toContainText("of beta's log");
+  expect(errors).toEqual([]);
+});
