@@ -126,3 +126,22 @@ test('an audit whose export is replaced while it runs does not write its result'
   await expect(page.locator('#period-result')).toContainText("of beta's log");
   expect(errors).toEqual([]);
 });
+
+test('a malformed history entry or v1 checkpoint is drawn as such, and the rest of the page still updates', async ({ page, app }) => {
+  await open(page, app.url);
+  await pin(page, read('policy-none.txt'));
+  await drop(page, [{ name: 'bad-history.json', text: JSON.stringify({ v: 2, origin: 'own.aegislog.test/log', checkpoints: [null] }) }]);
+  // What `aegislog history` says of it: "#0 size ?: not signed".
+  await expect(page.locator('#chain-summary')).toContainText('history fails');
+  await expect(page.locator('#chain li[data-checkpoint="0"]')).toContainText(/#0 · size \?.*not signed/s);
+  await drop(page, [{ name: 'alpha-p0.ndjson', text: read('exports/alpha-p0.ndjson') }, { name: 'b.json', text: read('bundles/alpha-leaf0.json') }]);
+  await expect(page.locator('#summary')).toContainText('1 bundle:');
+  await expect(page.locator('#period-inputs')).toContainText('tenant alpha');
+
+  await page.getByRole('button', { name: 'Clear evidence' }).click();
+  await drop(page, [{ name: 'cp.json', text: JSON.stringify({ checkpoints: [{ log_id: 'x', prev_b64url: null, period_start: 5 }] }) }]);
+  await expect(page.locator('#chain li')).toHaveCount(1);
+  await expect(page.locator('#chain li')).toContainText('5 UTC');
+  await drop(page, [{ name: 'beta-p0.ndjson', text: read('exports/beta-p0.ndjson') }]);
+  await expect(page.locator('#period-inputs')).toContainText('tenant beta');
+});

@@ -81,49 +81,81 @@ async function refresh(): Promise<void> {
   const bundles = ofKind('bundle');
   const histories = ofKind('history');
 
-  const chain = pinned.length > 0 && checkpoints.length > 0 ? await verifyCheckpointChain(checkpoints, { keys: pinned }) : undefined;
+  // Each section is computed and drawn on its own: one that throws (malformed evidence) shows
+  // its error where its result would be, and the others still update.
+  const chainRun = attempt(async () => (pinned.length > 0 && checkpoints.length > 0 ? await verifyCheckpointChain(checkpoints, { keys: pinned }) : undefined));
   // The verifier needs a key or a policy for every check; without one the page shows the events and their flags only.
-  const reports = await Promise.all(bundles.map((item) => (trust ? verifyEvidence(item.value, { ...trust, checkpoints }) : undefined)));
-  const historyReports = await Promise.all(histories.map((item) => (trust ? verifyHistory(item.value, trust) : undefined)));
+  const reportsRun = attempt(() => Promise.all(bundles.map((item) => (trust ? verifyEvidence(item.value, { ...trust, checkpoints }) : undefined))));
+  const historyRun = attempt(() => Promise.all(histories.map((item) => (trust ? verifyHistory(item.value, trust) : undefined))));
+  const [chain, reports, historyReports] = await Promise.all([chainRun, reportsRun, historyRun]);
   if (mine !== generation) return;
 
-  const verdicts = reports.map((report) => verdictOf(report).state);
-  const count = (state: string) => verdicts.filter((v) => v === state).length;
-  const summary = byId('summary');
-  if (bundles.length === 0) summary.replaceChildren(h('span', { class: 'empty' }, 'No evidence bundles loaded.'));
-  else {
-    summary.replaceChildren(
-      `${bundles.length} bundle${bundles.length === 1 ? '' : 's'}:`,
-      count('ok') ? pill('ok', `${count('ok')} verified`) : '',
-      count('warn') ? pill('warn', `${count('warn')} ${trust ? 'signed, pending seal' : 'awaiting a key'}`) : '',
-      count('fail') ? pill('fail', `${count('fail')} failed`) : '',
-    );
-  }
-  const cards = bundles.slice(0, MAX_CARDS).map((item, i) => bundleCard(item.value as EvidenceBundle | EvidenceBundleV1, reports[i], item.source));
-  if (bundles.length > MAX_CARDS) cards.push(h('p', { class: 'hint' }, `Showing the first ${MAX_CARDS} bundles; the summary counts all ${bundles.length}.`));
-  byId('bundles').replaceChildren(...cards);
+  section('summary', ['bundles'], () => {
+    const verdicts = reports().map((report) => verdictOf(report).state);
+    const count = (state: string) => verdicts.filter((v) => v === state).length;
+    const summary = byId('summary');
+    if (bundles.length === 0) summary.replaceChildren(h('span', { class: 'empty' }, 'No evidence bundles loaded.'));
+    else {
+      summary.replaceChildren(
+        `${bundles.length} bundle${bundles.length === 1 ? '' : 's'}:`,
+        count('ok') ? pill('ok', `${count('ok')} verified`) : '',
+        count('warn') ? pill('warn', `${count('warn')} ${trust ? 'signed, pending seal' : 'awaiting a key'}`) : '',
+        count('fail') ? pill('fail', `${count('fail')} failed`) : '',
+      );
+    }
+    const cards = bundles.slice(0, MAX_CARDS).map((item, i) => bundleCard(item.value as EvidenceBundle | EvidenceBundleV1, reports()[i], item.source));
+    if (bundles.length > MAX_CARDS) cards.push(h('p', { class: 'hint' }, `Showing the first ${MAX_CARDS} bundles; the summary counts all ${bundles.length}.`));
+    byId('bundles').replaceChildren(...cards);
+  });
 
   // Step 4: the latest v2 history loaded, else the v1 checkpoint chain.
-  const chainSummary = byId('chain-summary');
-  const latest = histories.length - 1;
-  if (latest >= 0) {
-    const history = histories[latest]!.value;
-    chainSummary.replaceChildren(historySummary(historyReports[latest], history));
-    byId('chain').replaceChildren(...historyTimeline(history, historyReports[latest]));
-  } else {
+  section('chain-summary', ['chain'], () => {
+    const chainSummary = byId('chain-summary');
+    const latest = histories.length - 1;
+    if (latest >= 0) {
+      const history = histories[latest]!.value;
+      chainSummary.replaceChildren(historySummary(historyReports()[latest], history));
+      byId('chain').replaceChildren(...historyTimeline(history, historyReports()[latest]));
+      return;
+    }
+    const report = chain();
     if (checkpoints.length === 0) chainSummary.replaceChildren(h('span', { class: 'empty' }, 'No checkpoints loaded: drop the answer of GET /checkpoints.'));
-    else if (!chain) chainSummary.replaceChildren(pill('warn', `${checkpoints.length} checkpoints, not checked: pin a key`));
-    else chainSummary.replaceChildren(chain.ok ? pill('ok', `${chain.length} checkpoints, chain intact`) : pill('fail', `chain broken at checkpoint ${chain.firstBreak!.index + 1}: ${chain.firstBreak!.reason}`));
-    byId('chain').replaceChildren(...chainTimeline(checkpoints, chain));
-  }
+    else if (!report) chainSummary.replaceChildren(pill('warn', `${checkpoints.length} checkpoints, not checked: pin a key`));
+    else chainSummary.replaceChildren(report.ok ? pill('ok', `${report.length} checkpoints, chain intact`) : pill('fail', `chain broken at checkpoint ${report.firstBreak!.index + 1}: ${report.firstBreak!.reason}`));
+    byId('chain').replaceChildren(...chainTimeline(checkpoints, report));
+  });
 
-  showConflicts();
-  period.update(
-    ofKind('receipt').map((item) => item.value),
-    bundles.map((item) => item.value),
-    ofKind('head').map((item) => item.value),
-    ofKind('export').map((item) => item.value),
+  section('conflicts', [], showConflicts);
+  section('period-inputs', [], () =>
+    period.update(
+      ofKind('receipt').map((item) => item.value),
+      bundles.map((item) => item.value),
+      ofKind('head').map((item) => item.value),
+      ofKind('export').map((item) => item.value),
+    ),
   );
+}
+
+/** Runs `work`; the result is a getter that gives its value or throws its error when the section is drawn. */
+async function attempt<T>(work: () => Promise<T>): Promise<() => T> {
+  try {
+    const value = await work();
+    return () => value;
+  } catch (error) {
+    return () => {
+      throw error;
+    };
+  }
+}
+
+/** Draws one section; if it throws, says so in `id` and empties the elements it would have filled. */
+function section(id: string, also: string[], draw: () => void): void {
+  try {
+    draw();
+  } catch (error) {
+    byId(id).replaceChildren(pill('fail', 'Could not show this'), ` ${error instanceof Error ? error.message : String(error)}`);
+    for (const other of also) byId(other).replaceChildren();
+  }
 }
 
 /** Identities claimed by more than one different file: each is shown, and flagged here. */
