@@ -145,3 +145,20 @@ test('a malformed history entry or v1 checkpoint is drawn as such, and the rest 
   await drop(page, [{ name: 'beta-p0.ndjson', text: read('exports/beta-p0.ndjson') }]);
   await expect(page.locator('#period-inputs')).toContainText('tenant beta');
 });
+
+test('the loss panel refuses what `aegislog audit --gaps` refuses: an empty file, one export given twice', async ({ page, app }) => {
+  await open(page, app.url);
+  const choose = (files: { name: string; text: string }[]) =>
+    page.locator('#gaps-files').setInputFiles(files.map(({ name, text }) => ({ name, mimeType: 'application/x-ndjson', buffer: Buffer.from(text) })));
+  const summary = page.locator('#gaps-summary');
+  const events = read('exports/alpha-p1-events.ndjson');
+  await choose([{ name: 'empty.ndjson', text: '' }]);
+  await expect(summary).toContainText('empty.ndjson is empty: an export has a header line, then one line per receipt');
+  await expect(summary.locator('.pill-fail')).toHaveCount(1);
+  await expect(page.locator('#gaps-result')).toBeEmpty();
+  await choose([{ name: 'a.ndjson', text: events }]);
+  await expect(summary).toContainText('events in 1 export');
+  await choose([{ name: 'a.ndjson', text: events }, { name: 'b.ndjson', text: events }]);
+  await expect(summary).toContainText('b.ndjson and a.ndjson are the same export, or overlap');
+  await expect(page.locator('#gaps-result')).toBeEmpty();
+});
