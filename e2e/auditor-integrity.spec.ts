@@ -162,3 +162,21 @@ test('the loss panel refuses what `aegislog audit --gaps` refuses: an empty file
   await expect(summary).toContainText('b.ndjson and a.ndjson are the same export, or overlap');
   await expect(page.locator('#gaps-result')).toBeEmpty();
 });
+
+test("an open period's progress follows the bytes read, not a jump to 100%", async ({ page, app }) => {
+  await open(page, app.url);
+  await pin(page, read('policy-none.txt'));
+  const [header, receipt] = read('exports/alpha-open.ndjson').trim().split('\n');
+  // 20,000 lines: more than one progress report (every 16,384 lines); what they prove does not matter here.
+  await drop(page, [{ name: 'open.ndjson', text: [header, ...Array<string>(20_000).fill(receipt!)].join('\n') }]);
+  await expect(page.locator('#period-inputs')).toContainText('the open period');
+  await page.evaluate(() => {
+    const seen: number[] = ((window as unknown as { seen: number[] }).seen = []);
+    const bar = document.getElementById('period-progress') as HTMLProgressElement;
+    new MutationObserver(() => seen.push(bar.value)).observe(bar, { attributes: true, attributeFilter: ['value'] });
+  });
+  await page.getByRole('button', { name: 'Audit period' }).click();
+  await expect(page.locator('#period-result')).toContainText(/Open period|Period audit failed/);
+  const seen = await page.evaluate(() => (window as unknown as { seen: number[] }).seen);
+  expect(seen.some((v) => v > 0 && v < 1), `progress values: ${seen.join(' ')}`).toBe(true);
+});
