@@ -180,3 +180,27 @@ test("an open period's progress follows the bytes read, not a jump to 100%", asy
   const seen = await page.evaluate(() => (window as unknown as { seen: number[] }).seen);
   expect(seen.some((v) => v > 0 && v < 1), `progress values: ${seen.join(' ')}`).toBe(true);
 });
+
+test('an export with a blank line or a BOM before its header is known from its first MiB, not read whole', async ({ page, app }) => {
+  await page.addInitScript(() => {
+    const text = Blob.prototype.text;
+    const w = window as unknown as { largest: number };
+    w.largest = 0;
+    Blob.prototype.text = function (this: Blob) {
+      w.largest = Math.max(w.largest, this.size);
+      return text.call(this);
+    };
+  });
+  await open(page, app.url);
+  await pin(page, read('policy-none.txt'));
+  const [header, receipt] = read('exports/alpha-p0.ndjson').trim().split('\n');
+  await drop(page, [{ name: 'big.ndjson', text: ['', header, ...Array<string>(6_000).fill(receipt!)].join('\n') }]);
+  await expect(page.locator('#period-inputs')).toContainText('A version-2 export: tenant alpha');
+  expect(await page.evaluate(() => (window as unknown as { largest: number }).largest)).toBeLessThanOrEqual(2 ** 20);
+  // Small ones still audit: the blank line and the BOM are not part of the export.
+  for (const lead of ['\n', '\uFEFF']) {
+    await drop(page, [{ name: 'lead.ndjson', text: lead + read('exports/alpha-p0.ndjson') }]);
+    await page.getByRole('button', { name: 'Audit period' }).click();
+    await expect(page.locator('#period-result')).toContainText('Period verified');
+  }
+});

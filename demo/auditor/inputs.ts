@@ -83,7 +83,9 @@ export function parseEvidenceText(text: string, source: string): ParseResult {
 }
 
 /** The header of a v2 export when the text starts with one. */
-function exportHeader(text: string): Record<string, unknown> | undefined {
+function exportHeader(raw: string): Record<string, unknown> | undefined {
+  // Leading blank lines or a BOM (which trimStart removes too) come before the header in some files.
+  const text = raw.trimStart();
   const end = text.indexOf('\n');
   try {
     const first = JSON.parse(end < 0 ? text : text.slice(0, end));
