@@ -33,7 +33,13 @@ export async function auditExportFile(
   onProgress: (done: number, total: number | undefined) => void,
 ): Promise<(Node | string)[]> {
   const started = performance.now();
-  const report = await auditExport(file.blob, { ...trust, verifySignatures, onProgress });
+  // An open period's export has no head to say how many entries to expect: its progress is the bytes read.
+  let read = 0;
+  const report = await auditExport(slices(file.blob, (bytes) => (read += bytes)), {
+    ...trust,
+    verifySignatures,
+    onProgress: (done, total) => (total === undefined ? onProgress(read, file.size) : onProgress(done, total)),
+  });
   const seconds = (performance.now() - started) / 1000;
   const rate = Math.round(report.count / Math.max(seconds, 1e-3)).toLocaleString('en');
   const checks = h(
@@ -59,6 +65,20 @@ export async function auditExportFile(
     problems.length ? h('ul', { class: 'hint', 'aria-label': 'Problems' }, ...problems) : '',
     report.problemCount > problems.length ? h('p', { class: 'hint' }, `${report.problemCount - problems.length} more problems.`) : '',
   ];
+}
+
+/** The blob in pieces of at most a MiB, counted as the audit takes them (a browser may hand over a file in one piece). */
+async function* slices(blob: Blob, onRead: (bytes: number) => void): AsyncGenerator<Uint8Array> {
+  const reader = blob.stream().getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    for (let at = 0; at < value.length; at += 1 << 20) {
+      const piece = value.subarray(at, at + (1 << 20));
+      onRead(piece.length);
+      yield piece;
+    }
+  }
 }
 
 function stateOf(check: Check): 'ok' | 'fail' | 'info' {

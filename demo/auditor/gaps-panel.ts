@@ -3,6 +3,7 @@
 // (PROTOCOL.md §2, §6.2). Each line's event is checked against its receipt's digest before it
 // counts. Files are read as streams, so an export of any size never sits in the page whole.
 // The panel builds its own section: the page only mounts it.
+import { gapInputCheck } from '../../src/verify/gap-inputs.js';
 import { gapCounter, type ClientGaps, type GapReport } from '../../src/verify/index.js';
 import { h, pill, short } from '../shared/dom.js';
 
@@ -35,15 +36,20 @@ export function gapsPanel(parent: HTMLElement): void {
     result.replaceChildren();
     count(files).then(
       (report) => render(report, files.length, status, result),
-      (error: Error) => status.replaceChildren(pill('fail', 'Could not read the exports'), ' ', error.message),
+      (error: Error) => status.replaceChildren(pill('fail', 'Not counted'), ' ', error.message),
     );
   });
 }
 
-/** Streams each file's lines into one counter. */
+/** Streams each file's lines into one counter; refuses, as `aegislog audit --gaps` does, an empty file or a period given twice. */
 async function count(files: File[]): Promise<GapReport> {
   const counter = gapCounter();
+  const inputs = gapInputCheck();
+  const refuse = (problem: string | undefined) => {
+    if (problem) throw new Error(problem);
+  };
   for (const file of files) {
+    const check = inputs.file(file.name);
     const reader = file.stream().pipeThrough(new TextDecoderStream()).getReader();
     let carry = '';
     let line = 0;
@@ -52,9 +58,13 @@ async function count(files: File[]): Promise<GapReport> {
       const text = carry + (value ?? '');
       const parts = text.split('\n');
       carry = done ? '' : parts.pop()!;
-      for (const part of parts) counter.addLine(part, { line: ++line, source: file.name });
+      for (const part of parts) {
+        refuse(check.line(part));
+        counter.addLine(part, { line: ++line, source: file.name });
+      }
       if (done) break;
     }
+    refuse(check.end());
   }
   return counter.report();
 }

@@ -1,7 +1,7 @@
 // Step 4 for version 2: a checkpoint history (GET /checkpoints, PROTOCOL.md §6.3)
 // drawn oldest first, each checkpoint with its signature, and between each pair
 // the consistency proof that the later one extends the earlier (append-only).
-import type { CheckpointHistory } from '../../src/protocol/index.js';
+import type { CheckpointHistory, HistoryEntry } from '../../src/protocol/index.js';
 import type { Check, HistoryReport } from '../../src/verify/index.js';
 import { h, pill, short } from '../shared/dom.js';
 
@@ -26,7 +26,9 @@ export function historyTimeline(history: CheckpointHistory, report: HistoryRepor
   const entries = history.checkpoints.slice(-MAX_DRAWN);
   const offset = history.checkpoints.length - entries.length;
   if (offset > 0) items.push(h('li', { class: 'is-warn' }, h('div', { class: 'hint' }, `${offset} older checkpoints checked, not drawn`)));
-  entries.forEach((entry, k) => {
+  entries.forEach((raw, k) => {
+    // A malformed entry (null, a number) is drawn as an empty one: its checks say what is wrong.
+    const entry: Partial<HistoryEntry> = typeof raw === 'object' && raw !== null ? raw : {};
     const index = offset + k;
     const r = report?.entries[index];
     if (k > 0 || offset > 0) {
@@ -35,14 +37,16 @@ export function historyTimeline(history: CheckpointHistory, report: HistoryRepor
         pill(stateOf(link), link ? linkLabel(link, index) : 'consistency not checked'),
         link && link.status !== 'passed' ? h('span', { class: 'reason' }, ` ${link.reason ?? ''}`) : ''));
     }
-    const size = r?.treeSize ?? entry.tree_size;
+    const size = r?.treeSize ?? entry.tree_size ?? '?';
     items.push(h('li', { class: `is-${stateOf(r?.signature)}`, 'data-checkpoint': String(index) },
       h('div', { class: 'row' }, h('span', { class: 'when' }, `#${index} · size ${String(size)}`), pill(stateOf(r?.signature), r?.signature.ok ? 'signed' : r ? 'not signed' : 'unchecked')),
-      h('div', { class: 'hint' }, `${String(entry.period_start)} → ${String(entry.period_end)} · sealed ${String(entry.sealed_at)}${r?.rootB64url ? ` · root ${short(r.rootB64url, 8)}` : ''}`),
+      h('div', { class: 'hint' }, `${show(entry.period_start)} → ${show(entry.period_end)} · sealed ${show(entry.sealed_at)}${r?.rootB64url ? ` · root ${short(r.rootB64url, 8)}` : ''}`),
       r && r.signature.status !== 'passed' ? h('div', { class: 'reason' }, r.signature.reason ?? '') : ''));
   });
   return items;
 }
+
+const show = (value: unknown) => String(value ?? '?');
 
 function stateOf(check: Check | undefined): 'ok' | 'fail' | 'warn' {
   if (!check) return 'warn';

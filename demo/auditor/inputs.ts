@@ -83,7 +83,9 @@ export function parseEvidenceText(text: string, source: string): ParseResult {
 }
 
 /** The header of a v2 export when the text starts with one. */
-function exportHeader(text: string): Record<string, unknown> | undefined {
+function exportHeader(raw: string): Record<string, unknown> | undefined {
+  // Leading blank lines or a BOM (which trimStart removes too) come before the header in some files.
+  const text = raw.trimStart();
   const end = text.indexOf('\n');
   try {
     const first = JSON.parse(end < 0 ? text : text.slice(0, end));
@@ -130,22 +132,43 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The identity of an item, so that loading the same file twice does not double it. */
-export function itemKey(item: EvidenceItem): string {
+/**
+ * The identity an item claims (one event's bundle, one period's export, …). Two different
+ * files with one identity are both kept: their disagreement is itself evidence of tampering.
+ */
+export function identityOf(item: EvidenceItem): string {
   switch (item.kind) {
     case 'bundle':
-      return `bundle:${String(item.value.receipt?.tenant_id)}:${String(item.value.receipt?.event_id)}:${String(item.value.status)}`;
+      return `bundle ${String(item.value.receipt?.tenant_id)}/${String(item.value.receipt?.event_id)} (${String(item.value.status)})`;
     case 'export': {
       const head = item.value.header.tenant_head as { tenant_id?: unknown; period_start?: unknown } | null;
-      return `export:${String(head?.tenant_id ?? 'open')}:${String(head?.period_start ?? item.source)}`;
+      return `export ${String(head?.tenant_id ?? 'open')}/${String(head?.period_start ?? item.source)}`;
     }
     case 'history':
-      return `history:${String(item.value.origin)}:${item.value.checkpoints.length}:${String((item.value.checkpoints.at(-1) as { tree_size?: unknown } | undefined)?.tree_size)}`;
+      return `history ${String(item.value.origin)}, ${item.value.checkpoints.length} checkpoints to size ${String((item.value.checkpoints.at(-1) as { tree_size?: unknown } | null | undefined)?.tree_size)}`;
     case 'receipt':
-      return `receipt:${item.value.tenant_id}:${item.value.event_id}`;
+      return `receipt ${String(item.value.tenant_id)}/${String(item.value.event_id)}`;
     case 'checkpoint':
-      return `checkpoint:${item.value.log_id}:${item.value.period_start}`;
+      return `checkpoint ${String(item.value.log_id)}/${String(item.value.period_start)}`;
     case 'head':
-      return `head:${item.value.tenant_head.tenant_id}:${item.value.tenant_head.period_start}`;
+      return `head ${String(item.value.tenant_head.tenant_id)}/${String(item.value.tenant_head.period_start)}`;
   }
+}
+
+/** The item's content: equal keys are the same evidence loaded twice (an export's key also needs sameBytes). */
+export function contentKey(item: EvidenceItem): string {
+  if (item.kind === 'export') return `export ${item.value.size} ${JSON.stringify(item.value.header)}`;
+  return `${item.kind} ${JSON.stringify(item.value)}`;
+}
+
+/** Whether two blobs hold the same bytes, read a slice at a time (an export may not fit in memory). */
+export async function sameBytes(a: Blob, b: Blob): Promise<boolean> {
+  if (a.size !== b.size) return false;
+  for (let at = 0; at < a.size; at += PEEK) {
+    const [x, y] = await Promise.all([a.slice(at, at + PEEK).arrayBuffer(), b.slice(at, at + PEEK).arrayBuffer()]);
+    const u = new Uint8Array(x);
+    const v = new Uint8Array(y);
+    for (let i = 0; i < u.length; i++) if (u[i] !== v[i]) return false;
+  }
+  return true;
 }

@@ -7,7 +7,7 @@ import { b64uDecode, verifyCheckpointChain, verifyEvidence, verifyHistory } from
 import { byId, h, pill } from '../shared/dom.js';
 import { gapsPanel } from './gaps-panel.js';
 import { historySummary, historyTimeline } from './history.js';
-import { itemKey, parseEvidenceFile, parseEvidenceText, type EvidenceItem, type ParseResult } from './inputs.js';
+import { contentKey, identityOf, parseEvidenceFile, sameBytes, parseEvidenceText, type EvidenceItem, type ParseResult } from './inputs.js';
 import { keysPanel } from './keys-panel.js';
 import { periodPanel } from './period.js';
 import { bundleCard, chainTimeline, verdictOf } from './render.js';
@@ -15,7 +15,10 @@ import { bundleCard, chainTimeline, verdictOf } from './render.js';
 /** Cards drawn at most; the summary still counts every bundle. */
 const MAX_CARDS = 200;
 
-const items = new Map<string, EvidenceItem>();
+/** Everything loaded, in order; only the same content loaded again is left out. */
+const items: EvidenceItem[] = [];
+/** Content keys of what is loaded: an export's key only says its header and size, sameBytes decides. */
+const contents = new Map<string, EvidenceItem[]>();
 /** Origins that evidence came from (links from the chat demo say so): a JWKS from one of them proves nothing. */
 const evidenceOrigins = new Set<string>();
 let generation = 0;
@@ -25,15 +28,25 @@ const period = periodPanel(() => keys.keys(), () => keys.trust());
 const loadStatus = byId('load-status');
 
 function addText(text: string, source: string): void {
-  addParsed(parseEvidenceText(text, source), source);
+  void addParsed(parseEvidenceText(text, source), source);
 }
 
-function addParsed({ items: found, problems }: ParseResult, source: string): void {
+/** Adds one at a time, so that a file compared with the loaded ones is not raced by the next. */
+let adding = Promise.resolve();
+function addParsed(result: ParseResult, source: string): Promise<void> {
+  adding = adding.then(() => add(result, source));
+  return adding;
+}
+
+async function add({ items: found, problems }: ParseResult, source: string): Promise<void> {
   let added = 0;
   for (const item of found) {
-    const key = itemKey(item);
-    if (!items.has(key)) added++;
-    items.set(key, item);
+    const key = contentKey(item);
+    const same = contents.get(key) ?? [];
+    if (await isLoaded(item, same)) continue;
+    contents.set(key, [...same, item]);
+    items.push(item);
+    added++;
   }
   const skipped = found.length - added;
   const parts = [`${source}: ${added} item${added === 1 ? '' : 's'} added`];
@@ -43,13 +56,19 @@ function addParsed({ items: found, problems }: ParseResult, source: string): voi
   void refresh();
 }
 
+async function isLoaded(item: EvidenceItem, same: EvidenceItem[]): Promise<boolean> {
+  if (item.kind !== 'export') return same.length > 0;
+  for (const other of same) if (other.kind === 'export' && (await sameBytes(other.value.blob, item.value.blob))) return true;
+  return false;
+}
+
 async function addFiles(files: FileList | null): Promise<void> {
   // A v2 export stays a file (streamed when audited); everything else is read as text.
-  for (const file of files ?? []) addParsed(await parseEvidenceFile(file, file.name), file.name);
+  for (const file of files ?? []) await addParsed(await parseEvidenceFile(file, file.name), file.name);
 }
 
 function ofKind<K extends EvidenceItem['kind']>(kind: K): Extract<EvidenceItem, { kind: K }>[] {
-  return [...items.values()].filter((item): item is Extract<EvidenceItem, { kind: K }> => item.kind === kind);
+  return items.filter((item): item is Extract<EvidenceItem, { kind: K }> => item.kind === kind);
 }
 
 /** Re-verifies everything loaded against the pinned keys and policy. Later calls supersede earlier ones. */
@@ -62,47 +81,93 @@ async function refresh(): Promise<void> {
   const bundles = ofKind('bundle');
   const histories = ofKind('history');
 
-  const chain = pinned.length > 0 && checkpoints.length > 0 ? await verifyCheckpointChain(checkpoints, { keys: pinned }) : undefined;
+  // Each section is computed and drawn on its own: one that throws (malformed evidence) shows
+  // its error where its result would be, and the others still update.
+  const chainRun = attempt(async () => (pinned.length > 0 && checkpoints.length > 0 ? await verifyCheckpointChain(checkpoints, { keys: pinned }) : undefined));
   // The verifier needs a key or a policy for every check; without one the page shows the events and their flags only.
-  const reports = await Promise.all(bundles.map((item) => (trust ? verifyEvidence(item.value, { ...trust, checkpoints }) : undefined)));
-  const historyReports = await Promise.all(histories.map((item) => (trust ? verifyHistory(item.value, trust) : undefined)));
+  const reportsRun = attempt(() => Promise.all(bundles.map((item) => (trust ? verifyEvidence(item.value, { ...trust, checkpoints }) : undefined))));
+  const historyRun = attempt(() => Promise.all(histories.map((item) => (trust ? verifyHistory(item.value, trust) : undefined))));
+  const [chain, reports, historyReports] = await Promise.all([chainRun, reportsRun, historyRun]);
   if (mine !== generation) return;
 
-  const verdicts = reports.map((report) => verdictOf(report).state);
-  const count = (state: string) => verdicts.filter((v) => v === state).length;
-  const summary = byId('summary');
-  if (bundles.length === 0) summary.replaceChildren(h('span', { class: 'empty' }, 'No evidence bundles loaded.'));
-  else {
-    summary.replaceChildren(
-      `${bundles.length} bundle${bundles.length === 1 ? '' : 's'}:`,
-      count('ok') ? pill('ok', `${count('ok')} verified`) : '',
-      count('warn') ? pill('warn', `${count('warn')} ${trust ? 'signed, pending seal' : 'awaiting a key'}`) : '',
-      count('fail') ? pill('fail', `${count('fail')} failed`) : '',
-    );
-  }
-  const cards = bundles.slice(0, MAX_CARDS).map((item, i) => bundleCard(item.value as EvidenceBundle | EvidenceBundleV1, reports[i], item.source));
-  if (bundles.length > MAX_CARDS) cards.push(h('p', { class: 'hint' }, `Showing the first ${MAX_CARDS} bundles; the summary counts all ${bundles.length}.`));
-  byId('bundles').replaceChildren(...cards);
+  section('summary', ['bundles'], () => {
+    const verdicts = reports().map((report) => verdictOf(report).state);
+    const count = (state: string) => verdicts.filter((v) => v === state).length;
+    const summary = byId('summary');
+    if (bundles.length === 0) summary.replaceChildren(h('span', { class: 'empty' }, 'No evidence bundles loaded.'));
+    else {
+      summary.replaceChildren(
+        `${bundles.length} bundle${bundles.length === 1 ? '' : 's'}:`,
+        count('ok') ? pill('ok', `${count('ok')} verified`) : '',
+        count('warn') ? pill('warn', `${count('warn')} ${trust ? 'signed, pending seal' : 'awaiting a key'}`) : '',
+        count('fail') ? pill('fail', `${count('fail')} failed`) : '',
+      );
+    }
+    const cards = bundles.slice(0, MAX_CARDS).map((item, i) => bundleCard(item.value as EvidenceBundle | EvidenceBundleV1, reports()[i], item.source));
+    if (bundles.length > MAX_CARDS) cards.push(h('p', { class: 'hint' }, `Showing the first ${MAX_CARDS} bundles; the summary counts all ${bundles.length}.`));
+    byId('bundles').replaceChildren(...cards);
+  });
 
   // Step 4: the latest v2 history loaded, else the v1 checkpoint chain.
-  const chainSummary = byId('chain-summary');
-  const latest = histories.length - 1;
-  if (latest >= 0) {
-    const history = histories[latest]!.value;
-    chainSummary.replaceChildren(historySummary(historyReports[latest], history));
-    byId('chain').replaceChildren(...historyTimeline(history, historyReports[latest]));
-  } else {
+  section('chain-summary', ['chain'], () => {
+    const chainSummary = byId('chain-summary');
+    const latest = histories.length - 1;
+    if (latest >= 0) {
+      const history = histories[latest]!.value;
+      chainSummary.replaceChildren(historySummary(historyReports()[latest], history));
+      byId('chain').replaceChildren(...historyTimeline(history, historyReports()[latest]));
+      return;
+    }
+    const report = chain();
     if (checkpoints.length === 0) chainSummary.replaceChildren(h('span', { class: 'empty' }, 'No checkpoints loaded: drop the answer of GET /checkpoints.'));
-    else if (!chain) chainSummary.replaceChildren(pill('warn', `${checkpoints.length} checkpoints, not checked: pin a key`));
-    else chainSummary.replaceChildren(chain.ok ? pill('ok', `${chain.length} checkpoints, chain intact`) : pill('fail', `chain broken at checkpoint ${chain.firstBreak!.index + 1}: ${chain.firstBreak!.reason}`));
-    byId('chain').replaceChildren(...chainTimeline(checkpoints, chain));
-  }
+    else if (!report) chainSummary.replaceChildren(pill('warn', `${checkpoints.length} checkpoints, not checked: pin a key`));
+    else chainSummary.replaceChildren(report.ok ? pill('ok', `${report.length} checkpoints, chain intact`) : pill('fail', `chain broken at checkpoint ${report.firstBreak!.index + 1}: ${report.firstBreak!.reason}`));
+    byId('chain').replaceChildren(...chainTimeline(checkpoints, report));
+  });
 
-  period.update(
-    ofKind('receipt').map((item) => item.value),
-    bundles.map((item) => item.value),
-    ofKind('head').map((item) => item.value),
-    ofKind('export').map((item) => item.value),
+  section('conflicts', [], showConflicts);
+  section('period-inputs', [], () =>
+    period.update(
+      ofKind('receipt').map((item) => item.value),
+      bundles.map((item) => item.value),
+      ofKind('head').map((item) => item.value),
+      ofKind('export').map((item) => item.value),
+    ),
+  );
+}
+
+/** Runs `work`; the result is a getter that gives its value or throws its error when the section is drawn. */
+async function attempt<T>(work: () => Promise<T>): Promise<() => T> {
+  try {
+    const value = await work();
+    return () => value;
+  } catch (error) {
+    return () => {
+      throw error;
+    };
+  }
+}
+
+/** Draws one section; if it throws, says so in `id` and empties the elements it would have filled. */
+function section(id: string, also: string[], draw: () => void): void {
+  try {
+    draw();
+  } catch (error) {
+    byId(id).replaceChildren(pill('fail', 'Could not show this'), ` ${error instanceof Error ? error.message : String(error)}`);
+    for (const other of also) byId(other).replaceChildren();
+  }
+}
+
+/** Identities claimed by more than one different file: each is shown, and flagged here. */
+function showConflicts(): void {
+  const sources = new Map<string, string[]>();
+  for (const item of items) sources.set(identityOf(item), [...(sources.get(identityOf(item)) ?? []), item.source]);
+  const clashes = [...sources].filter(([, from]) => from.length > 1);
+  byId('conflicts').replaceChildren(
+    ...(clashes.length
+      ? [pill('fail', `${clashes.length} identit${clashes.length === 1 ? 'y' : 'ies'} claimed by different files: one of each is not genuine`),
+        h('ul', { class: 'list' }, ...clashes.map(([identity, from]) => h('li', {}, `${identity}: ${from.join(', ')}`)))]
+      : []),
   );
 }
 
@@ -155,7 +220,8 @@ function wireEvidenceInputs(): void {
     text.value = '';
   });
   byId('evidence-clear').addEventListener('click', () => {
-    items.clear();
+    items.length = 0;
+  contents.clear();
     loadStatus.textContent = 'Evidence cleared.';
     void refresh();
   });

@@ -31,29 +31,39 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
   const result = byId('period-result');
   let plan: Plan | undefined;
   let exportFile: ExportFile | undefined;
+  /** What the shown result was computed from; when it changes, the result and any run still going are void. */
+  let basis: unknown[] = [];
+  let token = 0;
   let running = false;
   const ready = () => (exportFile ? trust() !== undefined : !!plan && keys().length > 0);
 
   run.addEventListener('click', async () => {
     if ((!plan && !exportFile) || running) return;
+    const mine = token;
     running = true;
     run.disabled = true;
     progress.value = 0;
-    const onProgress = (done: number, total: number | undefined) => (progress.value = total ? Math.min(1, done / total) : 1);
+    // A stale run is stopped at its next progress report (the throw ends it) and writes nothing.
+    const onProgress = (done: number, total: number | undefined) => {
+      if (mine !== token) throw new Error('superseded');
+      progress.value = total ? Math.min(1, done / total) : 1;
+    };
+    let shown: (Node | string)[];
     try {
       if (exportFile) {
         result.replaceChildren(pill('info', `Auditing ${describeExport(exportFile)}…`));
-        result.replaceChildren(...(await auditExportFile(exportFile, trust()!, signatures.checked, onProgress)));
+        shown = await auditExportFile(exportFile, trust()!, signatures.checked, onProgress);
       } else {
         result.replaceChildren(pill('info', `Auditing ${plan!.receipts.length} receipts…`));
-        result.replaceChildren(...(await audit(plan!, keys(), onProgress)));
+        shown = await audit(plan!, keys(), onProgress);
       }
     } catch (error) {
-      result.replaceChildren(pill('fail', 'Audit failed'), ' ', (error as Error).message);
-    } finally {
-      running = false;
-      run.disabled = !ready();
+      shown = [pill('fail', 'Audit failed'), ' ', (error as Error).message];
     }
+    if (mine !== token) return;
+    result.replaceChildren(...shown);
+    running = false;
+    run.disabled = !ready();
   });
 
   return {
@@ -61,9 +71,18 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
       exportFile = exports.at(-1);
       plan = exportFile ? undefined : planOf(receipts, bundles.filter((b): b is EvidenceBundleV1 => b.v === 1), heads);
       const hasKeys = keys().length > 0;
+      const now = [exportFile, plan?.target, ...(plan?.receipts ?? []), ...keys(), trust()?.policy];
+      if (now.length !== basis.length || now.some((x, i) => x !== basis[i])) {
+        basis = now;
+        token++;
+        running = false;
+        result.replaceChildren();
+        progress.value = 0;
+      }
       if (exportFile) {
         inputs.replaceChildren(
           h('span', {}, `A version-2 export: ${describeExport(exportFile)}. It carries its own proof: the tenant head and the one before, both in a signed checkpoint.`),
+          exports.length > 1 ? h('span', {}, ` ${exports.length} exports loaded: this audits the last one.`) : '',
           trust() ? '' : h('span', {}, ' Pin a key or a policy to run the audit.'),
         );
       } else if (receipts.length === 0) inputs.replaceChildren('Load a period export (NDJSON from GET /export). A version-1 export also needs its tenant head: the answer of GET /head, or any sealed bundle of that tenant and period.');

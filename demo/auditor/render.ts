@@ -146,13 +146,14 @@ export function chainTimeline(checkpoints: readonly CheckpointV1[], report: Chai
       'li',
       { class: `is-${state}` },
       h('div', { class: 'row' }, h('span', { class: 'when' }, `${when(checkpoint.period_start)} → ${when(checkpoint.period_end)}`), pill(state, state === 'ok' ? 'linked' : state === 'fail' ? 'broken' : 'unchecked')),
-      h('div', { class: 'hint' }, `${checkpoint.tree_size} tenant${checkpoint.tree_size === 1 ? '' : 's'} · root ${short(String(checkpoint.root_b64url), 8)} · sealed ${checkpoint.sealed_at}`),
+      h('div', { class: 'hint' }, `${String(checkpoint.tree_size ?? '?')} tenant${checkpoint.tree_size === 1 ? '' : 's'} · root ${short(String(checkpoint.root_b64url ?? '?'), 8)} · sealed ${String(checkpoint.sealed_at ?? '?')}`),
       h('div', { class: 'reason' }, note),
     );
   });
 }
 
 /** `2026-11-28 10:04:05 UTC`: to the second, which tells apart periods sealed on demand. */
-function when(time: string): string {
-  return `${time.slice(0, 19).replace('T', ' ')} UTC`;
+function when(time: unknown): string {
+  // String(): a malformed checkpoint may hold a number or nothing here.
+  return `${String(time ?? '?').slice(0, 19).replace('T', ' ')} UTC`;
 }

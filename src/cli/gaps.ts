@@ -1,3 +1,4 @@
+import { gapInputCheck } from '../verify/gap-inputs.js';
 import { gapCounter, type ClientGaps, type GapReport } from '../verify/index.js';
 import { readLineChunks, sizeOf } from './input.js';
 import { progressBar } from './progress.js';
@@ -31,7 +32,8 @@ export function runGaps(args: string[], io: AuditorIO): Promise<number> {
 
 async function gaps(files: string[], json: boolean, io: AuditorIO): Promise<number> {
   const counter = gapCounter();
-  const periods = new Map<string, string>();
+  // An empty file, or one period twice (its numbers would count twice, as repeats), cannot be counted.
+  const inputs = gapInputCheck();
   let total = 0;
   for (const file of files) total += await sizeOf(file);
   const bar = progressBar(io, total, 'lines');
@@ -39,32 +41,18 @@ async function gaps(files: string[], json: boolean, io: AuditorIO): Promise<numb
   let lines = 0;
   for (const file of files) {
     let line = 0;
-    let content = false;
-    let openOrigin: string | undefined;
-    // The same period twice would count its numbers twice, as repeats: each export once.
-    const once = (key: string) => {
-      if (periods.has(key)) throw new InputError(`${file} and ${periods.get(key)} are the same export, or overlap (${key}): give each period once, the latest export of an open one`);
-      periods.set(key, file);
-    };
+    const check = inputs.file(file);
     for await (const chunk of readLineChunks(file, (bytes) => bar.update(done + bytes, lines))) {
       for (const text of chunk.lines) {
         line++;
         lines++;
-        content ||= text.trim() !== '';
-        if (line === 1 && text.includes('"aegislog-export"')) {
-          const period = periodOf(text);
-          if (typeof period === 'string') once(period);
-          else openOrigin = period?.open;
-        }
-        // An open period's export has no head to name it: its first receipt does (every export of the period starts there).
-        if (line === 2 && openOrigin !== undefined) {
-          const first = firstReceiptOf(text);
-          if (first) once(`${openOrigin} ${first}, open period`);
-        }
+        const problem = check.line(text);
+        if (problem) throw new InputError(problem);
         counter.addLine(text, { line, source: file });
       }
     }
-    if (!content) throw new InputError(`${file} is empty: an export has a header line, then one line per receipt`);
+    const empty = check.end();
+    if (empty) throw new InputError(empty);
     done += await sizeOf(file);
   }
   bar.end();
@@ -72,26 +60,6 @@ async function gaps(files: string[], json: boolean, io: AuditorIO): Promise<numb
   if (json) io.out(JSON.stringify(report));
   else for (const text of describe(report, files.length)) io.out(text);
   return report.ok ? EXIT.ok : EXIT.failed;
-}
-
-/** A sealed export's identity from its header (origin, tenant and period), or the origin of an open period's export. */
-function periodOf(header: string): string | { open: string } | undefined {
-  try {
-    const h = JSON.parse(header) as { origin?: string; tenant_head?: { tenant_id?: string; period_start?: string } | null };
-    return h.tenant_head ? `${h.origin} ${h.tenant_head.tenant_id} ${h.tenant_head.period_start}` : { open: String(h.origin) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** The tenant and leaf index of a receipt line, which no other receipt shares. */
-function firstReceiptOf(line: string): string | undefined {
-  try {
-    const r = JSON.parse(line) as { tenant_id?: unknown; leaf_index?: unknown };
-    return typeof r.tenant_id === 'string' && Number.isSafeInteger(r.leaf_index) ? `${r.tenant_id} from leaf ${r.leaf_index}` : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
