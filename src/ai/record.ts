@@ -114,23 +114,21 @@ export function recorder(options: AiOptions): Recorder {
   };
 
   const emit = (call: AiCall, prepared?: Prepared): void | Promise<void> => {
-    const extra: Record<string, unknown> = {};
-    for (const k in call.extra) extra[k] = text(call.extra[k]);
     const payload = clean({
       integration: call.integration,
-      operation: text(call.operation),
+      operation: call.operation,
       streamed: call.streamed,
-      provider: text(call.provider),
-      response_model_id: text(call.responseModelId),
-      response_id: text(call.responseId),
+      provider: call.provider,
+      response_model_id: call.responseModelId,
+      response_id: call.responseId,
       outcome: call.outcome,
-      finish_reason: text(call.finishReason),
+      finish_reason: call.finishReason,
       error: errorOf(call.error),
-      tool_calls: call.toolCalls?.length ? call.toolCalls.map(text) : undefined,
+      tool_calls: call.toolCalls?.length ? call.toolCalls : undefined,
       time_to_first_token_ms: call.timeToFirstTokenMs,
       input_chars: call.inputChars,
       output_chars: call.output?.length,
-      ...extra,
+      ...call.extra,
       ...prepared,
     });
     const carried = call.carried ?? {};
@@ -139,7 +137,7 @@ export function recorder(options: AiOptions): Recorder {
     record.trace_id ??= call.traceId;
     /** A context of the options (or a per-call function's), under the one the call carries. */
     const merged = (name: 'model_context' | 'performance_metrics'): Record<string, any> => ({ ...resolve<object>(options[name], call), ...carried[name] });
-    record.model_context = { model_id: text(call.modelId), model_version: text(call.responseModelId) || UNREPORTED, model_type: 'llm', ...merged('model_context') };
+    record.model_context = { model_id: call.modelId, model_version: call.responseModelId || UNREPORTED, model_type: 'llm', ...merged('model_context') };
     const given = merged('performance_metrics');
     // Fields left undefined are absent on the wire (the client leaves them out).
     record.performance_metrics = {
@@ -201,33 +199,19 @@ function anomalies({ outcome, finishReason: f }: AiCall, given: string[] = []): 
 
 /**
  * `{ name, message, status?, code? }`: never the stack, which leaks file paths; the message cut at 1,000 characters.
- * The HTTP status is OpenAI's `status` or the AI SDK's `statusCode` (APICallError), when a number.
+ * The HTTP status is OpenAI's `status` or the AI SDK's `statusCode` (APICallError).
  */
 function errorOf(error: unknown): Record<string, unknown> | undefined {
   const e = Object(error) as Record<string, any>;
-  const status = e.status ?? e.statusCode;
   return error === undefined
     ? undefined
     : clean({
-        name: text((e.name !== 'Error' && e.name) || (typeof error === 'object' ? e.constructor?.name : typeof error)),
-        message: text(cut(String(e.message ?? error), 1000)),
-        status: typeof status === 'number' ? status : undefined,
-        code: typeof e.code === 'string' ? text(e.code) : undefined,
+        name: (e.name !== 'Error' && e.name) || (typeof error === 'object' ? e.constructor?.name : typeof error),
+        // By code points: a cut in the middle of a pair would leave text the client refuses (JCS).
+        message: [...String(e.message ?? error)].slice(0, 1000).join(''),
+        status: e.status ?? e.statusCode,
+        code: typeof e.code === 'string' ? e.code : undefined,
       });
-}
-
-/** The first `n` UTF-16 units of `s`, one fewer rather than half of a surrogate pair. */
-function cut(s: string, n: number): string {
-  const end = n < s.length && /[\uDC00-\uDFFF]/.test(s[n]!) && /[\uD800-\uDBFF]/.test(s[n - 1]!) ? n - 1 : n;
-  return s.slice(0, end);
-}
-
-/**
- * A string from the provider or the SDK made well-formed (a lone surrogate becomes U+FFFD), anything else
- * as it is: the client refuses such text (JCS, PROTOCOL.md §1), and a provider may send it or cut a pair.
- */
-function text<T>(value: T): T {
-  return (typeof value === 'string' ? (value as unknown as { toWellFormed(): string }).toWellFormed() : value) as T;
 }
 
 /**
