@@ -15,6 +15,7 @@ import { formatNote, parseNote, parseSignatureLines, type NoteSignature } from '
 import { consistencyFromTiles, type TileSource } from '../tlog/tile-proofs.js';
 import { parseVkey, type NoteVerifierKey } from '../tlog/vkey.js';
 import { TLOG_SIZE_CONTENT_TYPE, formatAddCheckpoint, parseTlogSize } from '../tlog/witness-protocol.js';
+import { readBody } from '../transport/web-handler.js';
 import { verifyNote } from '../verify/notes.js';
 import type { Store, StoredCheckpoint } from './types.js';
 
@@ -131,7 +132,7 @@ export function createWitnessClient(options: WitnessClientOptions) {
           body: formatAddCheckpoint(old, proof, checkpoint.note),
           signal,
         });
-        text = await boundedText(response, state.name, signal);
+        text = await boundedText(response, state.name);
       } catch (error) {
         if (!signal.aborted) throw error;
         throw new AegisLogError('ERR_WITNESS', `witness ${state.name} did not answer within ${timeout} ms`, { cause: error });
@@ -202,38 +203,14 @@ export function createWitnessClient(options: WitnessClientOptions) {
 /** What a witness may answer: a size, or up to a few cosignature lines; more is not read (and not held). */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
-async function boundedText(response: Response, name: string, signal: AbortSignal): Promise<string> {
-  const length = Number(response.headers.get('content-length') ?? 0);
-  if (!response.body || length > MAX_ANSWER_BYTES) {
-    await response.body?.cancel();
-    if (!response.body) return '';
+/** The answer's text, read with the server's own bounded reader (a Response has the headers and body it reads). */
+async function boundedText(response: Response, name: string): Promise<string> {
+  try {
+    return new TextDecoder().decode(await readBody(response, MAX_ANSWER_BYTES));
+  } catch (error) {
+    if ((error as { status?: number }).status !== 413) throw error;
     throw new AegisLogError('ERR_WITNESS', `witness ${name} answered ${response.status} with more than ${MAX_ANSWER_BYTES} bytes`);
   }
-  const reader = response.body.getReader();
-  // A fetch that ignores the signal (one passed in options) would leave a read pending for ever.
-  const stop = () => void reader.cancel(signal.reason).catch(() => {});
-  signal.addEventListener('abort', stop, { once: true });
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (signal.aborted) throw signal.reason;
-      if (done) break;
-      total += value.byteLength;
-      if (total > MAX_ANSWER_BYTES) {
-        await reader.cancel();
-        throw new AegisLogError('ERR_WITNESS', `witness ${name} answered ${response.status} with more than ${MAX_ANSWER_BYTES} bytes`);
-      }
-      chunks.push(value);
-    }
-  } finally {
-    signal.removeEventListener('abort', stop);
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) bytes.set(chunk, (at += chunk.byteLength) - chunk.byteLength);
-  return new TextDecoder().decode(bytes);
 }
 
 function hasCosignature(note: string, key: NoteVerifierKey): boolean {

@@ -63,7 +63,7 @@ export function errorBody(code: string, message: string, field?: string, extra: 
  * once, so an oversized body is never held whole in memory. `onChunk` sees each
  * chunk as it arrives and may refuse the body by throwing.
  */
-export async function readBody(request: Request, limit: number, onChunk?: (chunk: Uint8Array) => void): Promise<Uint8Array> {
+export async function readBody(request: Pick<Request, 'headers' | 'body'>, limit: number, onChunk?: (chunk: Uint8Array) => void): Promise<Uint8Array> {
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > limit) throw tooLarge(`body is larger than ${limit} bytes`);
   if (!request.body) return new Uint8Array(0);
