@@ -5,6 +5,7 @@ import { progressBar } from './progress.js';
 import { EXIT, InputError, type AuditorIO } from './run-checked.js';
 import { loadTrust } from './trust-input.js';
 import { checkLine } from './check-line.js';
+import { thousands } from './thousands.js';
 
 type Values = { key?: string[]; policy?: string; now?: string; signatures?: boolean; json?: boolean };
 
@@ -81,5 +82,5 @@ function printReport(r: ExportReport, io: AuditorIO): void {
 }
 
 function count(n: number): string {
-  return `${n.toLocaleString('en-US')} receipt${n === 1 ? '' : 's'}`;
+  return `${thousands(n)} receipt${n === 1 ? '' : 's'}`;
 }

@@ -10,6 +10,7 @@ import { progressBar } from './progress.js';
 import { EXIT, InputError, oneLine, required, runChecked, type AuditorIO } from './run-checked.js';
 import { auditExportFile } from './audit-export.js';
 import { TRUST_HELP } from './trust-input.js';
+import { thousands } from './thousands.js';
 
 const USAGE = `Usage: aegislog audit [--key KEY]... [--policy FILE] [--signatures] [--json] EXPORT
        aegislog audit --export FILE.ndjson --checkpoints FILE.json --key KEY
@@ -220,7 +221,7 @@ function printReport(io: AuditorIO, ok: boolean, chain: ChainReport, route: Rout
 }
 
 function receiptsText(n: number): string {
-  return `${n.toLocaleString('en-US')} receipt${n === 1 ? '' : 's'}`;
+  return `${thousands(n)} receipt${n === 1 ? '' : 's'}`;
 }
 
 function jsonReport(ok: boolean, chain: ChainReport, route: RouteReport, groups: GroupResult[]) {

@@ -3,6 +3,7 @@ import { gapCounter, type ClientGaps, type GapReport } from '../verify/index.js'
 import { readLineChunks, sizeOf } from './input.js';
 import { progressBar } from './progress.js';
 import { EXIT, InputError, runChecked, type AuditorIO } from './run-checked.js';
+import { thousands } from './thousands.js';
 
 export const GAPS_USAGE = `Usage: aegislog audit --gaps EXPORT.ndjson... [--json]
 
@@ -62,7 +63,7 @@ async function gaps(files: string[], json: boolean, io: AuditorIO): Promise<numb
   return report.ok ? EXIT.ok : EXIT.failed;
 }
 
-const n = (x: number) => x.toLocaleString('en-US');
+const n = thousands;
 const ranges = (list: [number, number][], max = 8) =>
   list.slice(0, max).map(([lo, hi]) => (lo === hi ? n(lo) : `${n(lo)}–${n(hi)}`)).join(', ') + (list.length > max ? `, … (${list.length} ranges)` : '');
 

@@ -1,4 +1,5 @@
 import type { AuditorIO } from './run-checked.js';
+import { thousands } from './thousands.js';
 
 export interface Progress {
   /** `done` of `total` (bytes read); `count` is what the line reports, e.g. receipts. */
@@ -28,7 +29,7 @@ export function progressBar(io: AuditorIO, total: number, unit: string): Progres
       const ratio = Math.min(1, done / total);
       const filled = Math.round(ratio * width);
       const rate = Math.round(count / Math.max(0.001, (now - started) / 1000));
-      const figures = `${(ratio * 100).toFixed(0).padStart(3)}% ${count.toLocaleString('en-US')} ${unit} ${rate.toLocaleString('en-US')}/s`;
+      const figures = `${(ratio * 100).toFixed(0).padStart(3)}% ${thousands(count)} ${unit} ${thousands(rate)}/s`;
       out.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${figures}\x1b[K`);
       drawn = true;
     },
