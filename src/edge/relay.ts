@@ -63,6 +63,9 @@ export function createRelay(options: RelayOptions): Relay {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': options.apiKey },
       body,
+      // Never followed: a redirect would take the key to whatever host the Location names (fetch drops
+      // only Authorization across origins), and a 301/302 would turn the POST into a GET.
+      redirect: 'manual',
       signal: AbortSignal.timeout(timeout),
     });
 
@@ -203,17 +206,28 @@ function routeOf(path: string): Route | null {
 }
 
 /**
+ * The statuses the server answers on its ingest routes about the input or its own load, passed through in
+ * its words: 400, 403 naming a field, 409, 413, and 408, 429 and 5xx (retried by the browser).
+ */
+const PASSED = new Set([200, 400, 403, 408, 409, 413, 429]);
+
+/**
  * Passes the server's answer through, except where passing it would make the
  * browser drop good events: the relay's own key being refused (401, or a 403
  * that names no field) is a deployment fault, so the browser gets a 502 and
  * retries later. A 403 naming a field refuses the event (a `tenant_id` that is
- * not the key's tenant) and passes through, in the server's words.
+ * not the key's tenant) and passes through, in the server's words. Any other
+ * status (a redirect, 404 or 405: the relay's `endpoint` is not the API's) is
+ * a deployment fault too: a 502 that names neither the upstream's URL nor its path.
  */
 async function upstreamAnswer(response: Response, origin: string | null): Promise<Response> {
   let body: BodyInit | null = response.body;
   if (response.status === 401 || response.status === 403) {
     body = await response.text();
     if (response.status === 401 || !namesAField(body)) return failure(502, 'upstream_refused_key', `the AegisLog API refused the relay's key (${response.status})`, origin);
+  } else if (!PASSED.has(response.status) && response.status < 500) {
+    await response.body?.cancel().catch(() => {});
+    return failure(502, 'bad_gateway', `the AegisLog API answered the relay ${response.status}: its endpoint does not lead to the API's ingest routes`, origin);
   }
   const headers = corsHeaders(origin);
   for (const name of ['content-type', 'retry-after']) {

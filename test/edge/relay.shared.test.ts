@@ -258,6 +258,26 @@ describe('relay: upstream faults keep the browser retrying', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_refused_key');
   });
 
+  it('turns what the ingest routes never answer about an event (404, 405, a redirect) into 502, and never follows a redirect', async () => {
+    for (const status of [404, 405, 301, 308]) {
+      const { relay, seen } = setup({}, () =>
+        Response.json({ error: { code: 'not_found', message: 'no route /v1/ingest/batch' } }, { status, headers: status < 400 ? { location: 'https://elsewhere.example/x' } : {} }),
+      );
+      for (const request of [post('/ingest/batch', { events: [event()] }), post('/ingest', event())]) {
+        const res = await relay(request);
+        expect(res.status).toBe(502);
+        const text = await res.text();
+        expect(JSON.parse(text).error.code).toBe('bad_gateway');
+        expect(text).not.toContain('/v1');
+      }
+      expect(seen).toHaveLength(2);
+    }
+    const inits: (RequestInit | undefined)[] = [];
+    const relay = createRelay({ endpoint: 'https://api.example.com', apiKey: SECRET, allowedOrigins: [APP], fetch: async (_, init) => (inits.push(init), Response.json({ ok: true })) });
+    await relay(post('/ingest', event()));
+    expect(inits[0]?.redirect).toBe('manual');
+  });
+
   it('answers 502 when the upstream cannot be reached or times out', async () => {
     const down = createRelay({ endpoint: 'https://api.example.com', apiKey: SECRET, allowedOrigins: [APP], fetch: () => Promise.reject(new TypeError('fetch failed')) });
     expect((await down(post('/ingest/batch', { events: [event()] }))).status).toBe(502);
