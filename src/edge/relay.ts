@@ -46,7 +46,11 @@ type Route = 'ingest' | 'batch' | 'beacon';
  */
 export function createRelay(options: RelayOptions): Relay {
   if (!options.endpoint || !options.apiKey) throw new AegisLogError('ERR_CONFIG', 'createRelay needs endpoint and apiKey', { field: options.endpoint ? 'apiKey' : 'endpoint' });
-  const endpoint = options.endpoint.replace(/\/+$/, '');
+  const endpoint = String(options.endpoint).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]/.test(endpoint) || !parses(endpoint)) throw new AegisLogError('ERR_CONFIG', 'endpoint must be an http(s) URL, such as https://api.example.com', { field: 'endpoint' });
+  // A limit that is not a number (NaN from an unset variable) would be no limit at all: every comparison with it is false.
+  if (options.maxBodyBytes !== undefined && !(Number.isSafeInteger(options.maxBodyBytes) && options.maxBodyBytes >= 1)) throw configError('maxBodyBytes', 'a whole number of bytes ≥ 1', options.maxBodyBytes);
+  if (options.timeout !== undefined && !(Number.isFinite(options.timeout) && options.timeout >= 1)) throw configError('timeout', 'a number of ms ≥ 1', options.timeout);
   const origins = allowedOriginSet(options.allowedOrigins);
   // The server's limit per route (DEFAULT_LIMITS), unless one limit is given for all.
   const bodyLimit: Record<Route, number> = {
@@ -252,6 +256,19 @@ function refusal(error: unknown, origin: string | null): Response {
   const known = clientError(error);
   if (!known) throw error;
   return failure(known.status, known.code, known.message, origin, known.headers, known.field);
+}
+
+function configError(field: string, wanted: string, value: unknown): AegisLogError {
+  return new AegisLogError('ERR_CONFIG', `${field} must be ${wanted} (it is ${String(value)})`, { field });
+}
+
+function parses(url: string): boolean {
+  try {
+    new URL(url);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function failure(status: number, code: string, message: string, origin: string | null, extra: Record<string, string> = {}, field?: string): Response {

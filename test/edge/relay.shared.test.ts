@@ -330,7 +330,34 @@ describe('relay: rate limit', () => {
     expect(statuses).toEqual([200, 200, 429, 429, 429]);
   });
 
-  it('refuses a rate limit that could never pass', () => {
-    expect(() => createRelay({ endpoint: 'https://a', apiKey: 'k', allowedOrigins: [], rateLimit: { burst: 0, perSecond: 1 } })).toThrow(RangeError);
+  it('refuses a rate limit that could never pass, or would never limit, with ERR_CONFIG naming the option', () => {
+    const make = (rateLimit: unknown) => () => createRelay({ endpoint: 'https://a', apiKey: 'k', allowedOrigins: [], rateLimit: rateLimit as RelayOptions['rateLimit'] });
+    expect(make({ burst: 0, perSecond: 1 })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'rateLimit.burst' }));
+    expect(make({ burst: 5, perSecond: Number.NaN })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'rateLimit.perSecond' }));
+    expect(make({ burst: 5, perSecond: 1, maxClients: Number.NaN })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'rateLimit.maxClients' }));
+    expect(make({ burst: 5, perSecond: 1, maxClients: 0 })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'rateLimit.maxClients' }));
+  });
+});
+
+describe('relay: options', () => {
+  // Number(process.env.X) of an unset variable is NaN, and every comparison with NaN is false.
+  it('refuses a maxBodyBytes that is not a whole number ≥ 1: NaN would read bodies of any size', async () => {
+    for (const maxBodyBytes of [Number.NaN, 0, -1, 1.5, Infinity]) {
+      expect(() => setup({ maxBodyBytes })).toThrow(expect.objectContaining({ name: 'AegisLogError', code: 'ERR_CONFIG', field: 'maxBodyBytes' }));
+    }
+    expect(() => setup({ maxBodyBytes: 1000 })).not.toThrow();
+  });
+
+  it('refuses a timeout that is not a number of ms ≥ 1: each forward would fail and the browser retry without end', () => {
+    for (const timeout of [Number.NaN, 0, -5, Infinity]) {
+      expect(() => setup({ timeout })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'timeout' }));
+    }
+  });
+
+  it('refuses an endpoint that is not an http(s) URL, as the client does', () => {
+    for (const endpoint of ['api.example.com', 'ftp://api.example.com', 'https://', '/aegislog']) {
+      expect(() => setup({ endpoint })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'endpoint' }));
+    }
+    expect(() => setup({ endpoint: 'http://127.0.0.1:8080/log/' })).not.toThrow();
   });
 });
