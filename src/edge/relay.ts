@@ -184,8 +184,11 @@ function badNumberRefusals(events: readonly unknown[], badNumbers: readonly BadN
 
 /** Exact origins, as browsers send them: `https://app.example.com/` is kept as `https://app.example.com`; blanks (an empty env var split on commas) are skipped. */
 function allowedOriginSet(list: readonly string[]): Set<string> {
+  // A comma-separated string straight from an env var is the likely mistake: name it, not `forEach is not a function`.
+  if (!Array.isArray(list)) throw new AegisLogError('ERR_CONFIG', `allowedOrigins must be an array of origins, such as ['https://app.example.com'] (it is ${typeof list === 'string' ? 'a string: split it on commas' : String(list)})`, { field: 'allowedOrigins' });
   const out = new Set<string>();
   list.forEach((entry, i) => {
+    if (typeof entry !== 'string') throw new AegisLogError('ERR_CONFIG', `allowedOrigins[${i}] must be a string, such as https://app.example.com`, { field: `allowedOrigins[${i}]` });
     const text = entry.trim();
     if (text === '') return;
     let origin: string | undefined;

@@ -354,6 +354,12 @@ describe('relay: options', () => {
     }
   });
 
+  it('refuses allowedOrigins that is not an array of strings (an env var not split) with ERR_CONFIG, not a TypeError', () => {
+    for (const allowedOrigins of ['https://app.example.com,https://b.example.com', undefined, [APP, 7]]) {
+      expect(() => setup({ allowedOrigins: allowedOrigins as unknown as string[] })).toThrow(expect.objectContaining({ name: 'AegisLogError', code: 'ERR_CONFIG', field: expect.stringMatching(/^allowedOrigins/) }));
+    }
+  });
+
   it('refuses an endpoint that is not an http(s) URL, as the client does', () => {
     for (const endpoint of ['api.example.com', 'ftp://api.example.com', 'https://', '/aegislog']) {
       expect(() => setup({ endpoint })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'endpoint' }));
