@@ -216,7 +216,7 @@ function routeOf(path: string): Route | null {
  * The statuses the server answers on its ingest routes about the input or its own load, passed through in
  * its words: 400, 403 naming a field, 409, 413, and 408, 429 and 5xx (retried by the browser).
  */
-const PASSED = new Set([200, 400, 403, 408, 409, 413, 429]);
+const PASSED = new Set([400, 403, 408, 409, 413, 429]);
 
 /**
  * Passes the server's answer through, except where passing it would make the
@@ -226,32 +226,42 @@ const PASSED = new Set([200, 400, 403, 408, 409, 413, 429]);
  * not the key's tenant) and passes through, in the server's words. Any other
  * status (a redirect, 404 or 405: the relay's `endpoint` is not the API's) is
  * a deployment fault too: a 502 that names neither the upstream's URL nor its path.
+ * An error not in the API's words (a proxy's HTML page, which may name the
+ * upstream host) is not passed on: a 429, 408 or 5xx keeps its status and
+ * Retry-After with the relay's own words, anything else is a 502.
  */
 async function upstreamAnswer(response: Response, origin: string | null): Promise<Response> {
-  let body: BodyInit | null = response.body;
-  if (response.status === 401 || response.status === 403) {
-    body = await response.text();
-    if (response.status === 401 || !namesAField(body)) return failure(502, 'upstream_refused_key', `the AegisLog API refused the relay's key (${response.status})`, origin);
-  } else if (!PASSED.has(response.status) && response.status < 500) {
-    await response.body?.cancel().catch(() => {});
-    return failure(502, 'bad_gateway', `the AegisLog API answered the relay ${response.status}: its endpoint does not lead to the API's ingest routes`, origin);
-  }
+  const { status } = response;
   const headers = corsHeaders(origin);
   for (const name of ['content-type', 'retry-after']) {
     const value = response.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  return new Response(body, { status: response.status, headers });
+  if (status === 200) return new Response(response.body, { status, headers });
+  const text = await response.text();
+  const error = apiError(text);
+  if (status === 401 || (status === 403 && typeof error?.field !== 'string')) {
+    return failure(502, 'upstream_refused_key', `the AegisLog API refused the relay's key (${status})`, origin);
+  }
+  const retried = status === 408 || status === 429 || status >= 500;
+  if (error && (PASSED.has(status) || retried)) return new Response(text, { status, headers });
+  if (retried) {
+    const retryAfter = response.headers.get('retry-after');
+    const code = status === 429 ? 'rate_limited' : status === 408 ? 'request_timeout' : 'unavailable';
+    return failure(status, code, `the AegisLog API answered the relay ${status}; try again later`, origin, retryAfter === null ? {} : { 'retry-after': retryAfter });
+  }
+  return failure(502, 'bad_gateway', `the AegisLog API answered the relay ${status}: its endpoint does not lead to the API's ingest routes`, origin);
 }
 
-/** Whether an error answer (`{"error":{"code","message","field"?}}`) names a field. */
-function namesAField(text: string): boolean {
+/** The `error` of an answer in the API's words (`{"error":{"code","message","field"?}}`), else undefined. */
+function apiError(text: string): { code: string; field?: unknown } | undefined {
   try {
     const answer: unknown = JSON.parse(text);
-    return isPlainObject(answer) && isPlainObject(answer.error) && typeof answer.error.field === 'string';
+    if (isPlainObject(answer) && isPlainObject(answer.error) && typeof answer.error.code === 'string') return answer.error as { code: string; field?: unknown };
   } catch {
-    return false;
+    // not JSON
   }
+  return undefined;
 }
 
 /** Input the server would refuse (a body it cannot read, an event it does not accept), answered in its words and status. */

@@ -278,6 +278,21 @@ describe('relay: upstream faults keep the browser retrying', () => {
     expect(inits[0]?.redirect).toBe('manual');
   });
 
+  it("does not pass on an error page that is not in the API's words (it may name the upstream host): status and Retry-After kept, the relay's words", async () => {
+    const page = '<html><body>aegislog-internal.corp.example:8443 | 522: Connection timed out</body></html>';
+    for (const [status, code] of [[522, 'unavailable'], [503, 'unavailable'], [429, 'rate_limited'], [400, 'bad_gateway'], [409, 'bad_gateway']] as const) {
+      const { relay } = setup({}, () => new Response(page, { status, headers: { 'content-type': 'text/html', 'retry-after': '9' } }));
+      for (const request of [post('/ingest/batch', { events: [event()] }), post('/ingest', event())]) {
+        const res = await relay(request);
+        const text = await res.text();
+        expect(text).not.toContain('aegislog-internal');
+        expect(res.headers.get('content-type')).toContain('application/json');
+        expect({ status: res.status, code: JSON.parse(text).error.code }).toEqual({ status: code === 'bad_gateway' ? 502 : status, code });
+        if (code !== 'bad_gateway') expect(res.headers.get('retry-after')).toBe('9');
+      }
+    }
+  });
+
   it('answers 502 when the upstream cannot be reached or times out', async () => {
     const down = createRelay({ endpoint: 'https://api.example.com', apiKey: SECRET, allowedOrigins: [APP], fetch: () => Promise.reject(new TypeError('fetch failed')) });
     expect((await down(post('/ingest/batch', { events: [event()] }))).status).toBe(502);
