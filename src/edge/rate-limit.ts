@@ -1,3 +1,5 @@
+import { AegisLogError } from '../protocol/index.js';
+
 /**
  * A token bucket per client, kept in the isolate's memory. Each isolate (a
  * Worker instance, an edge function instance) keeps its own buckets, so this
@@ -29,9 +31,13 @@ export type RateLimiter = (request: Request) => number;
 /** Returns a limiter: 0 when the request may pass, else the seconds to wait before the next token. */
 export function tokenBucket(options: RateLimitOptions, now: () => number): RateLimiter {
   const { burst, perSecond } = options;
-  if (!(burst >= 1) || !(perSecond > 0)) throw new RangeError('rateLimit needs burst >= 1 and perSecond > 0');
-  const keyOf = options.key ?? clientKey;
+  if (!(typeof burst === 'number' && burst >= 1)) throw config('rateLimit.burst', 'a number ≥ 1', burst);
+  if (!(typeof perSecond === 'number' && perSecond > 0)) throw config('rateLimit.perSecond', 'a number > 0', perSecond);
   const maxClients = options.maxClients ?? 10_000;
+  // NaN would evict nothing, ever; 0 would evict each client's bucket as it is made: no limit either way.
+  if (!(Number.isSafeInteger(maxClients) && maxClients >= 1)) throw config('rateLimit.maxClients', 'a whole number ≥ 1', maxClients);
+  if (options.key !== undefined && typeof options.key !== 'function') throw config('rateLimit.key', 'a function of the request', options.key);
+  const keyOf = options.key ?? clientKey;
   const buckets = new Map<string, Bucket>();
   return (request) => {
     const key = keyOf(request);
@@ -48,6 +54,10 @@ export function tokenBucket(options: RateLimitOptions, now: () => number): RateL
     if (buckets.size > maxClients) buckets.delete(buckets.keys().next().value as string);
     return 0;
   };
+}
+
+function config(field: string, wanted: string, value: unknown): AegisLogError {
+  return new AegisLogError('ERR_CONFIG', `${field} must be ${wanted} (it is ${typeof value === 'function' ? 'a function' : String(value)})`, { field });
 }
 
 function clientKey(request: Request): string {

@@ -46,7 +46,11 @@ type Route = 'ingest' | 'batch' | 'beacon';
  */
 export function createRelay(options: RelayOptions): Relay {
   if (!options.endpoint || !options.apiKey) throw new AegisLogError('ERR_CONFIG', 'createRelay needs endpoint and apiKey', { field: options.endpoint ? 'apiKey' : 'endpoint' });
-  const endpoint = options.endpoint.replace(/\/+$/, '');
+  const endpoint = String(options.endpoint).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]/.test(endpoint) || !parses(endpoint)) throw new AegisLogError('ERR_CONFIG', 'endpoint must be an http(s) URL, such as https://api.example.com', { field: 'endpoint' });
+  // A limit that is not a number (NaN from an unset variable) would be no limit at all: every comparison with it is false.
+  if (options.maxBodyBytes !== undefined && !(Number.isSafeInteger(options.maxBodyBytes) && options.maxBodyBytes >= 1)) throw configError('maxBodyBytes', 'a whole number of bytes ≥ 1', options.maxBodyBytes);
+  if (options.timeout !== undefined && !(Number.isFinite(options.timeout) && options.timeout >= 1)) throw configError('timeout', 'a number of ms ≥ 1', options.timeout);
   const origins = allowedOriginSet(options.allowedOrigins);
   // The server's limit per route (DEFAULT_LIMITS), unless one limit is given for all.
   const bodyLimit: Record<Route, number> = {
@@ -63,6 +67,9 @@ export function createRelay(options: RelayOptions): Relay {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': options.apiKey },
       body,
+      // Never followed: a redirect would take the key to whatever host the Location names (fetch drops
+      // only Authorization across origins), and a 301/302 would turn the POST into a GET.
+      redirect: 'manual',
       signal: AbortSignal.timeout(timeout),
     });
 
@@ -177,8 +184,11 @@ function badNumberRefusals(events: readonly unknown[], badNumbers: readonly BadN
 
 /** Exact origins, as browsers send them: `https://app.example.com/` is kept as `https://app.example.com`; blanks (an empty env var split on commas) are skipped. */
 function allowedOriginSet(list: readonly string[]): Set<string> {
+  // A comma-separated string straight from an env var is the likely mistake: name it, not `forEach is not a function`.
+  if (!Array.isArray(list)) throw new AegisLogError('ERR_CONFIG', `allowedOrigins must be an array of origins, such as ['https://app.example.com'] (it is ${typeof list === 'string' ? 'a string: split it on commas' : String(list)})`, { field: 'allowedOrigins' });
   const out = new Set<string>();
   list.forEach((entry, i) => {
+    if (typeof entry !== 'string') throw new AegisLogError('ERR_CONFIG', `allowedOrigins[${i}] must be a string, such as https://app.example.com`, { field: `allowedOrigins[${i}]` });
     const text = entry.trim();
     if (text === '') return;
     let origin: string | undefined;
@@ -203,34 +213,55 @@ function routeOf(path: string): Route | null {
 }
 
 /**
+ * The statuses the server answers on its ingest routes about the input or its own load, passed through in
+ * its words: 400, 403 naming a field, 409, 413, and 408, 429 and 5xx (retried by the browser).
+ */
+const PASSED = new Set([400, 403, 408, 409, 413, 429]);
+
+/**
  * Passes the server's answer through, except where passing it would make the
  * browser drop good events: the relay's own key being refused (401, or a 403
  * that names no field) is a deployment fault, so the browser gets a 502 and
  * retries later. A 403 naming a field refuses the event (a `tenant_id` that is
- * not the key's tenant) and passes through, in the server's words.
+ * not the key's tenant) and passes through, in the server's words. Any other
+ * status (a redirect, 404 or 405: the relay's `endpoint` is not the API's) is
+ * a deployment fault too: a 502 that names neither the upstream's URL nor its path.
+ * An error not in the API's words (a proxy's HTML page, which may name the
+ * upstream host) is not passed on: a 429, 408 or 5xx keeps its status and
+ * Retry-After with the relay's own words, anything else is a 502.
  */
 async function upstreamAnswer(response: Response, origin: string | null): Promise<Response> {
-  let body: BodyInit | null = response.body;
-  if (response.status === 401 || response.status === 403) {
-    body = await response.text();
-    if (response.status === 401 || !namesAField(body)) return failure(502, 'upstream_refused_key', `the AegisLog API refused the relay's key (${response.status})`, origin);
-  }
+  const { status } = response;
   const headers = corsHeaders(origin);
   for (const name of ['content-type', 'retry-after']) {
     const value = response.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  return new Response(body, { status: response.status, headers });
+  if (status === 200) return new Response(response.body, { status, headers });
+  const text = await response.text();
+  const error = apiError(text);
+  if (status === 401 || (status === 403 && typeof error?.field !== 'string')) {
+    return failure(502, 'upstream_refused_key', `the AegisLog API refused the relay's key (${status})`, origin);
+  }
+  const retried = status === 408 || status === 429 || status >= 500;
+  if (error && (PASSED.has(status) || retried)) return new Response(text, { status, headers });
+  if (retried) {
+    const retryAfter = response.headers.get('retry-after');
+    const code = status === 429 ? 'rate_limited' : status === 408 ? 'request_timeout' : 'unavailable';
+    return failure(status, code, `the AegisLog API answered the relay ${status}; try again later`, origin, retryAfter === null ? {} : { 'retry-after': retryAfter });
+  }
+  return failure(502, 'bad_gateway', `the AegisLog API answered the relay ${status}: its endpoint does not lead to the API's ingest routes`, origin);
 }
 
-/** Whether an error answer (`{"error":{"code","message","field"?}}`) names a field. */
-function namesAField(text: string): boolean {
+/** The `error` of an answer in the API's words (`{"error":{"code","message","field"?}}`), else undefined. */
+function apiError(text: string): { code: string; field?: unknown } | undefined {
   try {
     const answer: unknown = JSON.parse(text);
-    return isPlainObject(answer) && isPlainObject(answer.error) && typeof answer.error.field === 'string';
+    if (isPlainObject(answer) && isPlainObject(answer.error) && typeof answer.error.code === 'string') return answer.error as { code: string; field?: unknown };
   } catch {
-    return false;
+    // not JSON
   }
+  return undefined;
 }
 
 /** Input the server would refuse (a body it cannot read, an event it does not accept), answered in its words and status. */
@@ -238,6 +269,19 @@ function refusal(error: unknown, origin: string | null): Response {
   const known = clientError(error);
   if (!known) throw error;
   return failure(known.status, known.code, known.message, origin, known.headers, known.field);
+}
+
+function configError(field: string, wanted: string, value: unknown): AegisLogError {
+  return new AegisLogError('ERR_CONFIG', `${field} must be ${wanted} (it is ${String(value)})`, { field });
+}
+
+function parses(url: string): boolean {
+  try {
+    new URL(url);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function failure(status: number, code: string, message: string, origin: string | null, extra: Record<string, string> = {}, field?: string): Response {

@@ -85,3 +85,24 @@ describe('the relay words a refusal as the server does', () => {
     });
   });
 });
+
+// docs/edge.md, "Where they still differ": each difference it names, side by side, as it names it.
+describe('where the relay and the server differ, exactly as docs/edge.md says', () => {
+  it('an event of another tenant that also breaks the schema: the server names tenant_id (403), the relay the other fault (400)', async () => {
+    const { direct, relayed } = await pair();
+    const input = () => bad({ tenant_id: 'other', model_context: 5 });
+    expect(await wording(await direct('/ingest', input()))).toMatchObject({ status: 403, error: { code: 'forbidden', field: 'tenant_id' } });
+    expect(await wording(await relayed('/ingest', input()))).toMatchObject({ status: 400, error: { code: 'ERR_SCHEMA_INVALID', field: 'model_context' } });
+    const batch = () => ({ events: [input()] });
+    expect((await wording(await direct('/ingest/batch', batch()))).errors).toMatchObject([{ index: 0, code: 'forbidden', field: 'tenant_id' }]);
+    expect((await wording(await relayed('/ingest/batch', batch()))).errors).toMatchObject([{ index: 0, code: 'ERR_SCHEMA_INVALID', field: 'model_context' }]);
+  });
+
+  it('a refused event without an event_id of its own is named by index alone, by both', async () => {
+    const { direct, relayed } = await pair();
+    const input = { events: [{ event_type: '' }] };
+    const server = await wording(await direct('/ingest/batch', input));
+    expect(server.errors).toEqual([{ index: 0, code: 'ERR_SCHEMA_INVALID', message: expect.any(String), field: 'event_type' }]);
+    expect(await wording(await relayed('/ingest/batch', input))).toEqual(server);
+  });
+});

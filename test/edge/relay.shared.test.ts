@@ -258,6 +258,41 @@ describe('relay: upstream faults keep the browser retrying', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_refused_key');
   });
 
+  it('turns what the ingest routes never answer about an event (404, 405, a redirect) into 502, and never follows a redirect', async () => {
+    for (const status of [404, 405, 301, 308]) {
+      const { relay, seen } = setup({}, () =>
+        Response.json({ error: { code: 'not_found', message: 'no route /v1/ingest/batch' } }, { status, headers: status < 400 ? { location: 'https://elsewhere.example/x' } : {} }),
+      );
+      for (const request of [post('/ingest/batch', { events: [event()] }), post('/ingest', event())]) {
+        const res = await relay(request);
+        expect(res.status).toBe(502);
+        const text = await res.text();
+        expect(JSON.parse(text).error.code).toBe('bad_gateway');
+        expect(text).not.toContain('/v1');
+      }
+      expect(seen).toHaveLength(2);
+    }
+    const inits: (RequestInit | undefined)[] = [];
+    const relay = createRelay({ endpoint: 'https://api.example.com', apiKey: SECRET, allowedOrigins: [APP], fetch: async (_, init) => (inits.push(init), Response.json({ ok: true })) });
+    await relay(post('/ingest', event()));
+    expect(inits[0]?.redirect).toBe('manual');
+  });
+
+  it("does not pass on an error page that is not in the API's words (it may name the upstream host): status and Retry-After kept, the relay's words", async () => {
+    const page = '<html><body>aegislog-internal.corp.example:8443 | 522: Connection timed out</body></html>';
+    for (const [status, code] of [[522, 'unavailable'], [503, 'unavailable'], [429, 'rate_limited'], [400, 'bad_gateway'], [409, 'bad_gateway']] as const) {
+      const { relay } = setup({}, () => new Response(page, { status, headers: { 'content-type': 'text/html', 'retry-after': '9' } }));
+      for (const request of [post('/ingest/batch', { events: [event()] }), post('/ingest', event())]) {
+        const res = await relay(request);
+        const text = await res.text();
+        expect(text).not.toContain('aegislog-internal');
+        expect(res.headers.get('content-type')).toContain('application/json');
+        expect({ status: res.status, code: JSON.parse(text).error.code }).toEqual({ status: code === 'bad_gateway' ? 502 : status, code });
+        if (code !== 'bad_gateway') expect(res.headers.get('retry-after')).toBe('9');
+      }
+    }
+  });
+
   it('answers 502 when the upstream cannot be reached or times out', async () => {
     const down = createRelay({ endpoint: 'https://api.example.com', apiKey: SECRET, allowedOrigins: [APP], fetch: () => Promise.reject(new TypeError('fetch failed')) });
     expect((await down(post('/ingest/batch', { events: [event()] }))).status).toBe(502);
@@ -310,7 +345,40 @@ describe('relay: rate limit', () => {
     expect(statuses).toEqual([200, 200, 429, 429, 429]);
   });
 
-  it('refuses a rate limit that could never pass', () => {
-    expect(() => createRelay({ endpoint: 'https://a', apiKey: 'k', allowedOrigins: [], rateLimit: { burst: 0, perSecond: 1 } })).toThrow(RangeError);
+  it('refuses a rate limit that could never pass, or would never limit, with ERR_CONFIG naming the option', () => {
+    const make = (rateLimit: unknown) => () => createRelay({ endpoint: 'https://a', apiKey: 'k', allowedOrigins: [], rateLimit: rateLimit as RelayOptions['rateLimit'] });
+    expect(make({ burst: 0, perSecond: 1 })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'rateLimit.burst' }));
+    expect(make({ burst: 5, perSecond: Number.NaN })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'rateLimit.perSecond' }));
+    expect(make({ burst: 5, perSecond: 1, maxClients: Number.NaN })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'rateLimit.maxClients' }));
+    expect(make({ burst: 5, perSecond: 1, maxClients: 0 })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'rateLimit.maxClients' }));
+  });
+});
+
+describe('relay: options', () => {
+  // Number(process.env.X) of an unset variable is NaN, and every comparison with NaN is false.
+  it('refuses a maxBodyBytes that is not a whole number ≥ 1: NaN would read bodies of any size', async () => {
+    for (const maxBodyBytes of [Number.NaN, 0, -1, 1.5, Infinity]) {
+      expect(() => setup({ maxBodyBytes })).toThrow(expect.objectContaining({ name: 'AegisLogError', code: 'ERR_CONFIG', field: 'maxBodyBytes' }));
+    }
+    expect(() => setup({ maxBodyBytes: 1000 })).not.toThrow();
+  });
+
+  it('refuses a timeout that is not a number of ms ≥ 1: each forward would fail and the browser retry without end', () => {
+    for (const timeout of [Number.NaN, 0, -5, Infinity]) {
+      expect(() => setup({ timeout })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'timeout' }));
+    }
+  });
+
+  it('refuses allowedOrigins that is not an array of strings (an env var not split) with ERR_CONFIG, not a TypeError', () => {
+    for (const allowedOrigins of ['https://app.example.com,https://b.example.com', undefined, [APP, 7]]) {
+      expect(() => setup({ allowedOrigins: allowedOrigins as unknown as string[] })).toThrow(expect.objectContaining({ name: 'AegisLogError', code: 'ERR_CONFIG', field: expect.stringMatching(/^allowedOrigins/) }));
+    }
+  });
+
+  it('refuses an endpoint that is not an http(s) URL, as the client does', () => {
+    for (const endpoint of ['api.example.com', 'ftp://api.example.com', 'https://', '/aegislog']) {
+      expect(() => setup({ endpoint })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'endpoint' }));
+    }
+    expect(() => setup({ endpoint: 'http://127.0.0.1:8080/log/' })).not.toThrow();
   });
 });
