@@ -16,7 +16,7 @@
  * root log and signs one note. A crash between the close and the commit leaves
  * `closed_until` past the last sealed period: the next seal finishes that period.
  */
-import { b64uEncode, formatTime, parseTime, tenantHeadHash } from '../protocol/index.js';
+import { AegisLogError, b64uEncode, formatTime, parseTime, tenantHeadHash } from '../protocol/index.js';
 import type { TenantHead } from '../protocol/index.js';
 import { leafHash } from '../tlog/merkle.js';
 import { appendLeafHashes, edgeTilesOf } from '../tlog/tile-append.js';
@@ -148,12 +148,30 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
     }
   }
 
+  /**
+   * Takes the lease. For what is due, a holder elsewhere seals it: false at once. `sealNow` asks for the
+   * open period, which that holder does not seal: it waits for the lease (a holder that died loses it at
+   * once, a hung one at expiry), then refuses as unavailable (503, retry) if it still has not got it.
+   */
+  async function lease(kind: 'due' | 'now'): Promise<boolean> {
+    let waited = 0;
+    for (let pause = 20; ; pause = Math.min(2 * pause, 1000)) {
+      if (await store.acquireSealLease(holder, now(), LEASE_MS)) return true;
+      if (kind === 'due') return false;
+      if (waited > 2 * LEASE_MS) {
+        throw new AegisLogError('ERR_STORE_UNAVAILABLE', `another process has held the seal lease for over ${(2 * LEASE_MS) / 1000} s; retry the seal later`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      waited += pause;
+    }
+  }
+
   /** Runs a seal under the lease, one at a time in this process; a caller of the same kind joins the one running. */
   function exclusive(kind: 'due' | 'now', body: () => Promise<StoredCheckpoint[]>): Promise<StoredCheckpoint[]> {
     if (running?.kind === kind) return running.done;
     const previous = running?.done.catch(() => []) ?? Promise.resolve([]);
     const done = previous.then(async () => {
-      if (!(await store.acquireSealLease(holder, now(), LEASE_MS))) return []; // another process seals
+      if (!(await lease(kind))) return []; // another process seals what is due
       try {
         return await body();
       } finally {
