@@ -60,6 +60,8 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
   const holder = crypto.randomUUID();
   const floor = (ms: number) => Math.floor(ms / periodMs) * periodMs;
   let latest: StoredCheckpoint | undefined;
+  /** When this sealer last took or renewed the lease (its clock). */
+  let leasedAt = 0;
   /** Where the open period starts, as last read from the store; undefined before any entry and any seal. */
   let openStart: number | undefined;
   /** The seal running now; callers that arrive meanwhile join it (five concurrent `/admin/seal` seal once). */
@@ -84,6 +86,7 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
     const breathe = breather();
     for (const grown of await store.grownLogs(periodEnd)) {
       await breathe();
+      await keepLease();
       const treeSize = await store.sizeAt(grown.tenantId, periodEnd);
       if (treeSize <= grown.prevTreeSize) continue; // grew only after periodEnd (a missed period sealed late)
       const root = await rootFromTiles(treeSize, storeTiles(store, grown.tenantId));
@@ -111,6 +114,7 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
     const { size, writes: tiles, inner } = appendLeafHashes(rootSize, edge, entries);
     const writes = [...tiles, ...inner];
     const root = await rootFromTiles(size, overlaySource(writes, rootTiles));
+    await keepLease();
     const note = await signCheckpoint(size, root);
     const checkpoint = await store.commitSeal({
       period_start: periodStart,
@@ -125,6 +129,20 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
     openStart = end;
     onSealed?.(checkpoint);
     return checkpoint;
+  }
+
+  /**
+   * Renews the lease during a long seal (many tenants): a lease left to expire is taken by another
+   * process's timer, which then seals the same period beside this one. Lost (this process hung past
+   * its expiry): stops, as the other holder seals.
+   */
+  async function keepLease(): Promise<void> {
+    const t = now();
+    if (t - leasedAt < LEASE_MS / 3) return;
+    if (!(await store.acquireSealLease(holder, t, LEASE_MS))) {
+      throw new AegisLogError('ERR_STORE_UNAVAILABLE', 'the seal lease was taken over by another process (this seal outlived it); that process seals');
+    }
+    leasedAt = t;
   }
 
   /** Seals every period that ended by `t`. */
@@ -156,7 +174,11 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
   async function lease(kind: 'due' | 'now'): Promise<boolean> {
     let waited = 0;
     for (let pause = 20; ; pause = Math.min(2 * pause, 1000)) {
-      if (await store.acquireSealLease(holder, now(), LEASE_MS)) return true;
+      const t = now();
+      if (await store.acquireSealLease(holder, t, LEASE_MS)) {
+        leasedAt = t;
+        return true;
+      }
       if (kind === 'due') return false;
       if (waited > 2 * LEASE_MS) {
         throw new AegisLogError('ERR_STORE_UNAVAILABLE', `another process has held the seal lease for over ${(2 * LEASE_MS) / 1000} s; retry the seal later`);

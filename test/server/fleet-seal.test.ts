@@ -49,3 +49,51 @@ test('POST /admin/seal while another process holds the seal lease waits for it, 
     await other.close();
   }
 }, 60_000);
+
+test('a seal that outlasts the lease renews it: another process cannot take the period over while it runs', async () => {
+  const url = cluster.createDatabase();
+  const [mine, other] = [await postgresStore(url), await postgresStore(url)];
+  const BOUNDARY = Date.UTC(2026, 10, 28, 9);
+  let t = BOUNDARY + 5_000;
+  // The seal reads each grown tenant's size; the test holds it at t2 and t3 while the clock moves on.
+  const gates = new Map<string, { reached: boolean; open: () => void; opened: Promise<void> }>();
+  for (const tenant of ['t2', 't3']) {
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    gates.set(tenant, { reached: false, open, opened });
+  }
+  const store: Store = {
+    ...mine,
+    async sizeAt(tenant, time) {
+      const gate = gates.get(tenant);
+      if (gate) {
+        gate.reached = true;
+        await gate.opened;
+      }
+      return mine.sizeAt(tenant, time);
+    },
+  };
+  try {
+    const server = createServer({ store, signer: await localSigner(), keys: KEY_CONFIG, origin: ORIGIN, noteKey: NOTE_KEY, now: () => t, period: 60 });
+    await server.ready;
+    for (const tenant of ['t1', 't2', 't3']) {
+      expect((await server(post('/ingest', KEYS.admin, { event_type: 't', tenant_id: tenant }))).status).toBe(200);
+    }
+    t = BOUNDARY + 60_000 + 1_000;
+    const sealing = server.sealDue();
+    await expect.poll(() => gates.get('t2')!.reached, { timeout: 30_000 }).toBe(true);
+    t += 40_000; // a slow seal: 40 s on one tenant…
+    gates.get('t2')!.open();
+    await expect.poll(() => gates.get('t3')!.reached, { timeout: 30_000 }).toBe(true);
+    t += 40_000; // …and 40 s on the next: 80 s since the lease was taken, still sealing
+    expect(await other.acquireSealLease('other-process', t, 60_000)).toBe(false);
+    gates.get('t3')!.open();
+    const sealed = await sealing;
+    expect(sealed.map((c) => c.period_end)).toEqual([new Date(BOUNDARY + 60_000).toISOString()]);
+    expect((await mine.lastHead('t3'))?.head.tree_size).toBe(1);
+  } finally {
+    for (const gate of gates.values()) gate.open();
+    await mine.close();
+    await other.close();
+  }
+}, 60_000);
