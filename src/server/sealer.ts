@@ -34,6 +34,13 @@ export interface SealerOptions {
   onSealed?: (checkpoint: StoredCheckpoint) => void;
 }
 
+/**
+ * A commit refused because another process sealed the period first: its lease was taken over while this
+ * one sealed (its liveness session was cut, or it hung past the expiry). Nothing is lost: that process's
+ * checkpoint seals the period.
+ */
+const sealedElsewhere = (error: unknown) => error instanceof AegisLogError && (error.code === 'ERR_ALREADY_SEALED' || error.code === 'ERR_PERIOD_ORDER');
+
 /** How long a sealer's lease lasts without renewal; a lease whose holder died is taken over after it. */
 const LEASE_MS = 60_000;
 
@@ -148,6 +155,7 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
   /** Seals every period that ended by `t`. */
   async function sealEnded(t: number): Promise<StoredCheckpoint[]> {
     const sealed: StoredCheckpoint[] = [];
+    let raced = 0;
     for (;;) {
       await refresh();
       if (openStart === undefined) return sealed;
@@ -162,7 +170,12 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
         const firstMs = first === undefined ? Infinity : parseTime(first);
         if (firstMs >= end) end = Math.max(end, floor(Math.min(firstMs, t))); // an empty run: one checkpoint up to the last boundary before activity
       }
-      sealed.push(await sealPeriod(start, end, t));
+      try {
+        sealed.push(await sealPeriod(start, end, t));
+      } catch (error) {
+        if (!sealedElsewhere(error) || ++raced > 3) throw error;
+        // Another process sealed this period meanwhile: go on from where it ended (refresh, above).
+      }
     }
   }
 
@@ -238,7 +251,14 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
         const sealed = await sealEnded(t);
         await refresh();
         const pending = await store.earliestPending();
-        if (openStart !== undefined && openStart < t && pending !== undefined && parseTime(pending) < t) sealed.push(await sealPeriod(openStart, t, t));
+        if (openStart !== undefined && openStart < t && pending !== undefined && parseTime(pending) < t) {
+          try {
+            sealed.push(await sealPeriod(openStart, t, t));
+          } catch (error) {
+            if (!sealedElsewhere(error)) throw error;
+            await refresh(); // another process sealed it meanwhile: its checkpoint is the answer
+          }
+        }
         return sealed;
       });
     },

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createServer, localSigner } from '../../src/server/node.js';
 import type { Store } from '../../src/server/node.js';
 import { postgresStore } from '../../src/server/postgres-store.js';
+import { LIVE_SPACE } from '../../src/server/postgres-schema.js';
 import { startPostgres, type PostgresCluster } from '../../scripts/pg-cluster.mjs';
 import { KEY_CONFIG, KEYS, NOTE_KEY, ORIGIN, TENANT } from './helpers.js';
 
@@ -95,5 +96,49 @@ test('a seal that outlasts the lease renews it: another process cannot take the 
     for (const gate of gates.values()) gate.open();
     await mine.close();
     await other.close();
+  }
+}, 60_000);
+
+test('a seal whose lease was taken over when its liveness connection was terminated, and that another process finished, answers that seal, not 500', async () => {
+  const url = cluster.createDatabase();
+  const [storeA, storeB] = [await postgresStore(url), await postgresStore(url)];
+  let held = false;
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const wrappedA: Store = {
+    ...storeA,
+    async commitSeal(seal) {
+      held = true;
+      await gate;
+      return storeA.commitSeal(seal);
+    },
+  };
+  const { default: pg } = await import('pg');
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    const signer = await localSigner();
+    const [a, b] = [wrappedA, storeB].map((store) => createServer({ store, signer, keys: KEY_CONFIG, origin: ORIGIN, noteKey: NOTE_KEY, onError: () => {} }));
+    await Promise.all([a!.ready, b!.ready]);
+    expect((await a!(post('/ingest', KEYS.ingest, { event_type: 't', event_id: 'e1' }))).status).toBe(200);
+    const sealingA = a!(post('/admin/seal', KEYS.admin, {}));
+    await expect.poll(() => held, { timeout: 30_000 }).toBe(true);
+    // A's liveness session is terminated (pg_terminate_backend): its lease may be taken over at once, and B seals the period A closed.
+    const { instance } = (await db.query('SELECT instance FROM aegislog_seal_lease')).rows[0] as { instance: string };
+    await db.query(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = ${LIVE_SPACE}::oid AND objid = $1::bigint::oid AND objsubid = 2`, [instance]);
+    const answerB = await b!(post('/admin/seal', KEYS.admin, {}));
+    expect(answerB.status).toBe(200);
+    const sealedB = ((await answerB.json()) as { sealed: { period_end: string }[] }).sealed;
+    expect(sealedB).toHaveLength(1);
+    release();
+    const answerA = await sealingA;
+    expect(answerA.status).toBe(200);
+    expect(((await answerA.json()) as { latest: { period_end: string } }).latest.period_end).toBe(sealedB[0]!.period_end);
+    expect((await storeA.checkpoints(0, 10)).map((c) => c.period_end)).toEqual([sealedB[0]!.period_end]);
+  } finally {
+    release();
+    await db.end();
+    await storeA.close();
+    await storeB.close();
   }
 }, 60_000);
