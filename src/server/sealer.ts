@@ -87,7 +87,14 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
   /** Seals `[start, end)`: close, heads from tiles, root-log append, one signed note, one commit. */
   async function sealPeriod(start: number, end: number, sealedAt: number): Promise<StoredCheckpoint> {
     const [periodStart, periodEnd] = [formatTime(start), formatTime(end)];
-    await store.closePeriod(periodEnd);
+    await store.closePeriod(periodEnd).catch(async (error: unknown) => {
+      // Another process (its lease taken over from this one) closed a later end first: it seals from there.
+      const closed = await store.closedUntil().catch(() => undefined);
+      if (closed !== undefined && closed > periodEnd) {
+        throw new AegisLogError('ERR_PERIOD_ORDER', `period ${periodStart} .. ${periodEnd} was closed at the later ${closed} by another process`, { cause: error });
+      }
+      throw error;
+    });
     const rootSize = await store.logSize(ROOT_LOG);
     const heads: StoredHead[] = [];
     const breathe = breather();

@@ -142,3 +142,46 @@ test('a seal whose lease was taken over when its liveness connection was termina
     await storeB.close();
   }
 }, 60_000);
+
+test('a seal whose period another process closed later first (its lease taken over) answers that process\'s seal, not 500', async () => {
+  const url = cluster.createDatabase();
+  const [storeA, storeB] = [await postgresStore(url), await postgresStore(url)];
+  let held = false;
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const wrappedA: Store = {
+    ...storeA,
+    async closePeriod(end) {
+      held = true;
+      await gate;
+      return storeA.closePeriod(end);
+    },
+  };
+  const { default: pg } = await import('pg');
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    const signer = await localSigner();
+    const [a, b] = [wrappedA, storeB].map((store) => createServer({ store, signer, keys: KEY_CONFIG, origin: ORIGIN, noteKey: NOTE_KEY, onError: () => {} }));
+    await Promise.all([a!.ready, b!.ready]);
+    expect((await a!(post('/ingest', KEYS.ingest, { event_type: 't', event_id: 'e1' }))).status).toBe(200);
+    const sealingA = a!(post('/admin/seal', KEYS.admin, {}));
+    await expect.poll(() => held, { timeout: 30_000 }).toBe(true);
+    const { instance } = (await db.query('SELECT instance FROM aegislog_seal_lease')).rows[0] as { instance: string };
+    await db.query(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = ${LIVE_SPACE}::oid AND objid = $1::bigint::oid AND objsubid = 2`, [instance]);
+    const answerB = await b!(post('/admin/seal', KEYS.admin, {}));
+    expect(answerB.status).toBe(200);
+    const sealedB = ((await answerB.json()) as { sealed: { period_end: string }[] }).sealed;
+    expect(sealedB).toHaveLength(1);
+    release(); // A now closes at its earlier end
+    const answerA = await sealingA;
+    expect(answerA.status).toBe(200);
+    expect(((await answerA.json()) as { latest: { period_end: string } }).latest.period_end).toBe(sealedB[0]!.period_end);
+    expect((await storeA.checkpoints(0, 10)).map((c) => c.period_end)).toEqual([sealedB[0]!.period_end]);
+  } finally {
+    release();
+    await db.end();
+    await storeA.close();
+    await storeB.close();
+  }
+}, 60_000);
