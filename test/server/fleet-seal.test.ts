@@ -185,3 +185,26 @@ test('a seal whose period another process closed later first (its lease taken ov
     await storeB.close();
   }
 }, 60_000);
+
+test('a server that started while its database was restarting serves once the database is back, not 503 for good', async () => {
+  const url = cluster.createDatabase();
+  const store = await postgresStore({ connectionString: url, connectionTimeoutMillis: 2000 });
+  let down = false;
+  try {
+    cluster.stopServer('immediate');
+    down = true;
+    const server = createServer({ store, signer: await localSigner(), keys: KEY_CONFIG, origin: ORIGIN, noteKey: NOTE_KEY, onError: () => {} });
+    await expect(server.ready).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    const refused = await server(post('/ingest', KEYS.ingest, { event_type: 't', event_id: 'e1' }));
+    expect(refused.status).toBe(503);
+    await cluster.startServer();
+    down = false;
+    const back = await server(post('/ingest', KEYS.ingest, { event_type: 't', event_id: 'e1' }));
+    expect(back.status).toBe(200);
+    expect(await back.json()).toMatchObject({ ok: true, event_id: 'e1' });
+    expect((await store.keys()).length).toBe(1); // the start-up work (the receipt key kept) ran once the store was back
+  } finally {
+    if (down) await cluster.startServer();
+    await store.close();
+  }
+}, 60_000);
