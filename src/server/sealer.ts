@@ -16,7 +16,7 @@
  * root log and signs one note. A crash between the close and the commit leaves
  * `closed_until` past the last sealed period: the next seal finishes that period.
  */
-import { b64uEncode, formatTime, parseTime, tenantHeadHash } from '../protocol/index.js';
+import { AegisLogError, b64uEncode, formatTime, parseTime, tenantHeadHash } from '../protocol/index.js';
 import type { TenantHead } from '../protocol/index.js';
 import { leafHash } from '../tlog/merkle.js';
 import { appendLeafHashes, edgeTilesOf } from '../tlog/tile-append.js';
@@ -33,6 +33,13 @@ export interface SealerOptions {
   /** Called with each checkpoint a seal wrote (witness submission, logs). Errors are the callee's. */
   onSealed?: (checkpoint: StoredCheckpoint) => void;
 }
+
+/**
+ * A commit refused because another process sealed the period first: its lease was taken over while this
+ * one sealed (its liveness session was cut, or it hung past the expiry). Nothing is lost: that process's
+ * checkpoint seals the period.
+ */
+const sealedElsewhere = (error: unknown) => error instanceof AegisLogError && (error.code === 'ERR_ALREADY_SEALED' || error.code === 'ERR_PERIOD_ORDER');
 
 /** How long a sealer's lease lasts without renewal; a lease whose holder died is taken over after it. */
 const LEASE_MS = 60_000;
@@ -60,6 +67,8 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
   const holder = crypto.randomUUID();
   const floor = (ms: number) => Math.floor(ms / periodMs) * periodMs;
   let latest: StoredCheckpoint | undefined;
+  /** When this sealer last took or renewed the lease (its clock). */
+  let leasedAt = 0;
   /** Where the open period starts, as last read from the store; undefined before any entry and any seal. */
   let openStart: number | undefined;
   /** The seal running now; callers that arrive meanwhile join it (five concurrent `/admin/seal` seal once). */
@@ -78,12 +87,20 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
   /** Seals `[start, end)`: close, heads from tiles, root-log append, one signed note, one commit. */
   async function sealPeriod(start: number, end: number, sealedAt: number): Promise<StoredCheckpoint> {
     const [periodStart, periodEnd] = [formatTime(start), formatTime(end)];
-    await store.closePeriod(periodEnd);
+    await store.closePeriod(periodEnd).catch(async (error: unknown) => {
+      // Another process (its lease taken over from this one) closed a later end first: it seals from there.
+      const closed = await store.closedUntil().catch(() => undefined);
+      if (closed !== undefined && closed > periodEnd) {
+        throw new AegisLogError('ERR_PERIOD_ORDER', `period ${periodStart} .. ${periodEnd} was closed at the later ${closed} by another process`, { cause: error });
+      }
+      throw error;
+    });
     const rootSize = await store.logSize(ROOT_LOG);
     const heads: StoredHead[] = [];
     const breathe = breather();
     for (const grown of await store.grownLogs(periodEnd)) {
       await breathe();
+      await keepLease();
       const treeSize = await store.sizeAt(grown.tenantId, periodEnd);
       if (treeSize <= grown.prevTreeSize) continue; // grew only after periodEnd (a missed period sealed late)
       const root = await rootFromTiles(treeSize, storeTiles(store, grown.tenantId));
@@ -111,6 +128,7 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
     const { size, writes: tiles, inner } = appendLeafHashes(rootSize, edge, entries);
     const writes = [...tiles, ...inner];
     const root = await rootFromTiles(size, overlaySource(writes, rootTiles));
+    await keepLease();
     const note = await signCheckpoint(size, root);
     const checkpoint = await store.commitSeal({
       period_start: periodStart,
@@ -127,9 +145,24 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
     return checkpoint;
   }
 
+  /**
+   * Renews the lease during a long seal (many tenants): a lease left to expire is taken by another
+   * process's timer, which then seals the same period beside this one. Lost (this process hung past
+   * its expiry): stops, as the other holder seals.
+   */
+  async function keepLease(): Promise<void> {
+    const t = now();
+    if (t - leasedAt < LEASE_MS / 3) return;
+    if (!(await store.acquireSealLease(holder, t, LEASE_MS))) {
+      throw new AegisLogError('ERR_STORE_UNAVAILABLE', 'the seal lease was taken over by another process (this seal outlived it); that process seals');
+    }
+    leasedAt = t;
+  }
+
   /** Seals every period that ended by `t`. */
   async function sealEnded(t: number): Promise<StoredCheckpoint[]> {
     const sealed: StoredCheckpoint[] = [];
+    let raced = 0;
     for (;;) {
       await refresh();
       if (openStart === undefined) return sealed;
@@ -144,7 +177,34 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
         const firstMs = first === undefined ? Infinity : parseTime(first);
         if (firstMs >= end) end = Math.max(end, floor(Math.min(firstMs, t))); // an empty run: one checkpoint up to the last boundary before activity
       }
-      sealed.push(await sealPeriod(start, end, t));
+      try {
+        sealed.push(await sealPeriod(start, end, t));
+      } catch (error) {
+        if (!sealedElsewhere(error) || ++raced > 3) throw error;
+        // Another process sealed this period meanwhile: go on from where it ended (refresh, above).
+      }
+    }
+  }
+
+  /**
+   * Takes the lease. For what is due, a holder elsewhere seals it: false at once. `sealNow` asks for the
+   * open period, which that holder does not seal: it waits for the lease (a holder that died loses it at
+   * once, a hung one at expiry), then refuses as unavailable (503, retry) if it still has not got it.
+   */
+  async function lease(kind: 'due' | 'now'): Promise<boolean> {
+    let waited = 0;
+    for (let pause = 20; ; pause = Math.min(2 * pause, 1000)) {
+      const t = now();
+      if (await store.acquireSealLease(holder, t, LEASE_MS)) {
+        leasedAt = t;
+        return true;
+      }
+      if (kind === 'due') return false;
+      if (waited > 2 * LEASE_MS) {
+        throw new AegisLogError('ERR_STORE_UNAVAILABLE', `another process has held the seal lease for over ${(2 * LEASE_MS) / 1000} s; retry the seal later`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      waited += pause;
     }
   }
 
@@ -153,7 +213,7 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
     if (running?.kind === kind) return running.done;
     const previous = running?.done.catch(() => []) ?? Promise.resolve([]);
     const done = previous.then(async () => {
-      if (!(await store.acquireSealLease(holder, now(), LEASE_MS))) return []; // another process seals
+      if (!(await lease(kind))) return []; // another process seals what is due
       try {
         return await body();
       } finally {
@@ -198,7 +258,14 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
         const sealed = await sealEnded(t);
         await refresh();
         const pending = await store.earliestPending();
-        if (openStart !== undefined && openStart < t && pending !== undefined && parseTime(pending) < t) sealed.push(await sealPeriod(openStart, t, t));
+        if (openStart !== undefined && openStart < t && pending !== undefined && parseTime(pending) < t) {
+          try {
+            sealed.push(await sealPeriod(openStart, t, t));
+          } catch (error) {
+            if (!sealedElsewhere(error)) throw error;
+            await refresh(); // another process sealed it meanwhile: its checkpoint is the answer
+          }
+        }
         return sealed;
       });
     },

@@ -213,21 +213,38 @@ export function createServer(options: ServerOptions): AegisServer {
     },
   };
 
-  const ready = (async () => {
+  const load = async () => {
     await store.putKey(await signer.publicJwk());
     await notes;
     await sealer.load();
     const sealed = await sealer.sealDue();
     witnessClient.submit(); // a checkpoint that a witness has not cosigned yet (it was down, or this server was)
     return sealed;
-  })();
+  };
+  const ready = load();
   ready.catch(() => {}); // reported by every request (500) and to whoever awaits `ready`; never an unhandled rejection
+  /**
+   * `ready`, or, when it failed because the store was unavailable (a database restarting as the server
+   * started), the start-up run again: once the store is back the server serves, rather than 503 for good.
+   */
+  let loading: Promise<unknown> = ready;
+  const whenLoaded = async (): Promise<unknown> => {
+    const attempt = loading;
+    try {
+      return await attempt;
+    } catch (error) {
+      if (!(error instanceof AegisLogError && error.code === 'ERR_STORE_UNAVAILABLE')) throw error;
+      // One new attempt, shared by the requests that find this one failed.
+      if (loading === attempt) (loading = load()).catch(() => {});
+      return loading;
+    }
+  };
 
   async function answer(request: Request, _env?: unknown, execution?: ExecutionContextLike): Promise<Answer> {
     let url: URL | undefined;
     try {
       url = new URL(request.url);
-      await ready;
+      await whenLoaded();
       // A Worker cuts off what runs after the response unless it is given to waitUntil.
       const requestCtx = typeof execution?.waitUntil === 'function' ? { ...ctx, keepAlive: (task: Promise<unknown>) => execution.waitUntil(task) } : ctx;
       // A period ended since the last seal: seal it beside this request, never before it (ingest never waits for a seal).
@@ -276,8 +293,8 @@ export function createServer(options: ServerOptions): AegisServer {
     fetch: handle,
     [ANSWER]: answer as AnswerHandler,
     ready,
-    sealDue: () => ready.then(() => sealer.sealDue()),
-    sealNow: () => ready.then(() => sealer.sealNow()),
+    sealDue: () => whenLoaded().then(() => sealer.sealDue()),
+    sealNow: () => whenLoaded().then(() => sealer.sealNow()),
     nextSealAt: () => sealer.openPeriodEnd(),
     settled,
   });

@@ -391,7 +391,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
 
   let lease: { holder: string; until: number } | undefined;
 
-  return {
+  return unlockedOr({
     append(request) {
       return enqueue((commit) => commit.append(request));
     },
@@ -517,7 +517,29 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       await readers?.close();
       if (db.open) db.close();
     },
-  };
+  });
+}
+
+/**
+ * Every method of the store with "database is locked" (another process holds the file's write lock past
+ * busy_timeout: a `sqlite3` shell, a backup tool) turned into ERR_STORE_UNAVAILABLE: the server answers 503
+ * with Retry-After, as for a PostgreSQL that is down, not 500; nothing of the call was written.
+ */
+function unlockedOr(store: Store): Store {
+  const out = {} as Record<string, unknown>;
+  for (const [name, fn] of Object.entries(store) as [string, (...args: unknown[]) => Promise<unknown>][]) {
+    out[name] = (...args: unknown[]) => fn(...args).catch((error: unknown) => Promise.reject(isLocked(error) ? locked(error) : error));
+  }
+  return out as unknown as Store;
+}
+
+function isLocked(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
+}
+
+function locked(error: unknown): AegisLogError {
+  return new AegisLogError('ERR_STORE_UNAVAILABLE', `the SQLite database is locked by another connection: ${(error as Error).message}`, { cause: error });
 }
 
 function toRecord(row: RecordRow | undefined): StoredRecord | undefined {
