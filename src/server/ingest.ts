@@ -65,7 +65,8 @@ export async function ingestEvents(deps: IngestDeps, events: readonly unknown[],
     }
   });
   const signed: SignatureWrite[] = [];
-  await Promise.all(
+  // Settled, not all: a tenant whose append fails must not skip keeping what the others committed and signed.
+  const tenants = await Promise.allSettled(
     [...byTenant].map(async ([tenantId, list]) => {
       const appended = await deps.store.append({ tenantId, entries: list.map((l) => l.entry), now: deps.now(), keyId: deps.signer.keyId, sha256: deps.sha256 });
       const first = appended.find((o) => o.stored);
@@ -110,6 +111,8 @@ export async function ingestEvents(deps: IngestDeps, events: readonly unknown[],
         }),
     );
   }
+  const failed = tenants.find((t) => t.status === 'rejected');
+  if (failed) throw failed.reason;
   return outcomes.sort((a, b) => a.index - b.index);
 }
 

@@ -135,3 +135,32 @@ describe('settled(): the work that outlives an answer, awaited before a host clo
     expect((await store.getRecord('acme', e.event_id as string))?.signature_b64url).toEqual(expect.any(String));
   });
 });
+
+describe('ingest of a batch over several tenants', () => {
+  it("keeps the signatures of a tenant's committed events when another tenant's append fails", async () => {
+    // Found in review (2026-12-04): the batch's error skipped putSignatures, and the signatures
+    // made for the other tenants stayed in the process's memory, never kept.
+    const store = memoryStore();
+    const append = store.append.bind(store);
+    store.append = async (input) => {
+      if (input.tenantId === 'other') throw new Error('the store is down for this tenant');
+      return append(input);
+    };
+    const errors: unknown[] = [];
+    const handler = createServer({ signer: await localSigner(), store, origin: ORIGIN, noteKey: NOTE_KEY, keys: KEY_CONFIG, onError: (e) => errors.push(e) });
+    await handler.ready;
+    const kept = event();
+    const response = await handler(
+      new Request(`${ENDPOINT}/ingest/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': KEYS.admin },
+        body: JSON.stringify({ events: [kept, event({ tenant_id: 'other' })] }),
+      }),
+    );
+    expect(response.status).toBeGreaterThanOrEqual(500);
+    await handler.settled();
+    const record = await store.getRecord(kept.tenant_id as string, kept.event_id as string);
+    expect(record?.leafIndex).toBe(0);
+    expect(record?.signature_b64url ?? 'none kept').toMatch(/^[A-Za-z0-9_-]{80,}$/);
+  });
+});
