@@ -2,6 +2,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { commands } from '../../src/cli/commands.js';
 import { ROOT } from './project.js';
 
 /** README.md and docs/*.md, without the copies of the specs. */
@@ -14,5 +15,29 @@ describe('the pages', () => {
     const least = Number(/^>=(\d+)$/.exec(engines)![1]);
     const claims = pages.flatMap((page) => [...text(page).matchAll(/Node(?:\.js)? (?:≥|>=) ?(\d+)/g)].map((m) => `${page}: ${m[0]}`));
     expect(claims.filter((claim) => Number(/(\d+)$/.exec(claim)![1]) !== least)).toEqual([]);
+  });
+});
+
+describe('docs/cli.md', () => {
+  const synopsis = /^```\n([\s\S]*?)\n```/m.exec(text('docs/cli.md'))![1]!.split('\n');
+  const flags = (s: string) => new Set([...s.matchAll(/(?<![\w-])--([a-z][a-z-]*)/g)].map((m) => m[1]!));
+
+  it('its synopsis has a line for every command', () => {
+    const named = new Set(synopsis.map((line) => /^aegislog (\w+)/.exec(line)?.[1]));
+    expect(commands.map((c) => c.name).filter((name) => !named.has(name))).toEqual([]);
+  });
+
+  it.each(['verify', 'audit', 'history', 'keygen'])('its synopsis of %s names every option of --help, and no other', async (name) => {
+    const usage = (await commands.find((c) => c.name === name)!.load()).usage;
+    const documented = flags(synopsis.filter((line) => line.startsWith(`aegislog ${name} `)).join('\n'));
+    // The usage lines and the option list (the prose around them names other commands' flags).
+    const lines = usage.split('\n');
+    const real = flags([
+      ...lines.filter((line) => /^(Usage:|\s+aegislog )/.test(line)),
+      ...lines.map((line) => /^\s+--[a-z-]+/.exec(line)?.[0] ?? ''),
+    ].join('\n'));
+    real.delete('help');
+    expect([...real].filter((flag) => !documented.has(flag)).sort(), 'missing from docs/cli.md').toEqual([]);
+    expect([...documented].filter((flag) => !real.has(flag)).sort(), 'not an option').toEqual([]);
   });
 });
