@@ -41,3 +41,14 @@ describe('docs/cli.md', () => {
     expect([...documented].filter((flag) => !real.has(flag)).sort(), 'not an option').toEqual([]);
   });
 });
+
+describe('npm run docs (typedoc.json)', () => {
+  it('documents every entry of package.json\'s exports', () => {
+    const pkg = JSON.parse(text('package.json')) as { exports: Record<string, unknown> };
+    const { entryPoints } = JSON.parse(text('typedoc.json')) as { entryPoints: string[] };
+    // Files (package.json, the self-contained browser builds) are not entries; a subpath's sources live in src/<subpath>/.
+    const subpaths = Object.keys(pkg.exports).filter((s) => !/\.\w+$/.test(s));
+    const missing = subpaths.filter((s) => !entryPoints.some((file) => (s === '.' ? file === 'src/index.ts' : file.startsWith(`src/${s.slice(2)}/`))));
+    expect(missing).toEqual([]);
+  });
+});
