@@ -3,6 +3,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../src/cli/commands.js';
+import { createRelay } from '../../src/edge/index.js';
+import { createServer, localSigner, memoryStore } from '../../src/server/index.js';
 import { ROOT } from './project.js';
 
 /** README.md and docs/*.md, without the copies of the specs. */
@@ -50,5 +52,27 @@ describe('npm run docs (typedoc.json)', () => {
     const subpaths = Object.keys(pkg.exports).filter((s) => !/\.\w+$/.test(s));
     const missing = subpaths.filter((s) => !entryPoints.some((file) => (s === '.' ? file === 'src/index.ts' : file.startsWith(`src/${s.slice(2)}/`))));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('docs/edge.md, "Where they still differ"', () => {
+  const page = text('docs/edge.md');
+  const differ = page.slice(page.indexOf('- **Where they still differ**'), page.indexOf('- **Body limit**'));
+
+  it('names no difference in the event_id of a per-event error: there is none', async () => {
+    const KEY = 'pk_ingest_docs_claims_0';
+    const server = createServer({ signer: await localSigner(), store: memoryStore(), origin: 'docs.test/log', keys: [{ key: KEY, tenant_id: 'acme', scope: 'ingest' }], onError: () => {} });
+    await server.ready;
+    const relay = createRelay({ endpoint: 'https://api.example', apiKey: KEY, allowedOrigins: [], fetch: ((input: RequestInfo | URL, init?: RequestInit) => server(new Request(input, init))) as typeof fetch });
+    // Refused without an event_id of their own: a schema violation, and another tenant (which only the server knows).
+    const body = JSON.stringify({ events: [{ event_type: 'x', model_context: { model_id: 'm' } }, { event_type: 'x', tenant_id: 'other' }] });
+    const post = async (handler: (request: Request) => Promise<Response>, url: string, headers: Record<string, string>) =>
+      ((await (await handler(new Request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }))).json()) as { errors: object[] }).errors;
+    const direct = await post(server, 'https://api.example/ingest/batch', { 'x-api-key': KEY });
+    const relayed = await post(relay, 'https://app.example/aegislog/ingest/batch', {});
+    expect(direct).toHaveLength(2);
+    expect(relayed).toEqual(direct);
+    expect(direct.some((error) => 'event_id' in error)).toBe(false);
+    expect(differ).not.toMatch(/event_id/);
   });
 });
