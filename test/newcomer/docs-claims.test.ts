@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../src/cli/commands.js';
 import { createRelay } from '../../src/edge/index.js';
+import { AegisLog, AegisLogValidationError } from '../../src/index.js';
 import { createServer, localSigner, memoryStore } from '../../src/server/index.js';
 import { ROOT } from './project.js';
 
@@ -74,5 +75,23 @@ describe('docs/edge.md, "Where they still differ"', () => {
     expect(relayed).toEqual(direct);
     expect(direct.some((error) => 'event_id' in error)).toBe(false);
     expect(differ).not.toMatch(/event_id/);
+  });
+});
+
+describe('docs/errors.md', () => {
+  it('shows `field` as record() names it', async () => {
+    const log = new AegisLog({ endpoint: 'http://127.0.0.1:9', flushInterval: 0, fetch: async () => new Response(null, { status: 503 }), onError: () => {} });
+    let field: string | undefined;
+    try {
+      log.record('model_inference', {}, { model_context: { model_id: 'm' } as never });
+    } catch (error) {
+      field = (error as AegisLogValidationError).field;
+    }
+    await log.close();
+    expect(field).toBe('model_context.model_version');
+    const thrown = text('docs/errors.md').split('\n- **On the wire**')[0]!;
+    const shown = [...thrown.matchAll(/`([$\w.[\]]*model_version)`/g)].map((m) => m[1]);
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown.filter((path) => path !== field)).toEqual([]);
   });
 });
