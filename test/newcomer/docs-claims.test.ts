@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../src/cli/commands.js';
 import { createRelay } from '../../src/edge/index.js';
-import { AegisLog, AegisLogValidationError } from '../../src/index.js';
+import { AegisLog, AegisLogHttpError, AegisLogValidationError, ErrorCode } from '../../src/index.js';
 import { createServer, localSigner, memoryStore } from '../../src/server/index.js';
 import { ROOT } from './project.js';
 
@@ -93,5 +93,27 @@ describe('docs/errors.md', () => {
     const shown = [...thrown.matchAll(/`([$\w.[\]]*model_version)`/g)].map((m) => m[1]);
     expect(shown.length).toBeGreaterThan(0);
     expect(shown.filter((path) => path !== field)).toEqual([]);
+  });
+});
+
+describe('docs/client.md, "Errors"', () => {
+  it("names what a server's refusal carries: its code, and the fields of the error", async () => {
+    const KEY = 'ak_read_docs_claims_0123';
+    const server = createServer({ signer: await localSigner(), store: memoryStore(), origin: 'docs.test/log', keys: [{ key: KEY, tenant_id: 'acme', scope: 'read' }], onError: () => {} });
+    await server.ready;
+    const log = new AegisLog({ endpoint: 'https://api.example', tenantId: 'acme', apiKey: KEY, flushInterval: 0, fetch: (url, init) => server(new Request(url, init)) });
+    await log.recordSync('first', {}, { event_id: 'evt-docs-1' });
+    const refused = await log.recordSync('other content', {}, { event_id: 'evt-docs-1' }).catch((error: unknown) => error);
+    await log.close();
+    await server.settled();
+    expect(refused).toBeInstanceOf(AegisLogHttpError);
+    const { code, serverCode, status } = refused as AegisLogHttpError;
+    expect([code, serverCode, status]).toEqual([ErrorCode.Http, 'conflict', 409]);
+
+    const row = /^\| `AegisLogHttpError`([^\n]*)$/m.exec(text('docs/client.md'))![1]!;
+    const [fields, codes] = row.split(' | ');
+    for (const field of ['status', 'serverCode', 'retryAfter']) expect(fields, field).toContain(`\`${field}\``);
+    expect(codes).toContain(`\`${code}\``);
+    expect(codes).toMatch(new RegExp(`\`${serverCode}\`[^|]*serverCode`)); // the server's own code is in serverCode, never in code
   });
 });
