@@ -117,3 +117,15 @@ describe('docs/client.md, "Errors"', () => {
     expect(codes).toMatch(new RegExp(`\`${serverCode}\`[^|]*serverCode`)); // the server's own code is in serverCode, never in code
   });
 });
+
+describe('docs/edge.md, its list of what runs on the edge', () => {
+  it('describes the self-hosted server as examples/self-hosted-worker has it: on durableObjectStore, durable', () => {
+    const page = text('docs/edge.md');
+    const item = /^3\. \*\*The reference server\*\*[\s\S]*?(?=\n\n)/m.exec(page)![0];
+    const example = readFileSync(join(ROOT, 'examples/self-hosted-worker/worker.ts'), 'utf8');
+    expect(example).toContain('durableObjectStore(');
+    expect(example).not.toContain('memoryStore');
+    expect(item).toContain('durableObjectStore');
+    expect(item).not.toMatch(/memory store|not a durable log/);
+  });
+});
