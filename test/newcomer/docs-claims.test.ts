@@ -129,3 +129,18 @@ describe('docs/edge.md, its list of what runs on the edge', () => {
     expect(item).not.toMatch(/memory store|not a durable log/);
   });
 });
+
+describe('the doc comments of the public API', () => {
+  // PROTOCOL.md is version 2: its HTTP API is §8 and its keys §7 (version 1 had them at §7 and §6).
+  const sections = new Map([...text('docs/PROTOCOL.md').matchAll(/^## (\d+)\. (.*)$/gm)].map((m) => [m[2]!, m[1]!]));
+  it.each([
+    ['src/client/options.ts', "The server's `/verify` answer", 'HTTP API'],
+    ['src/client/client.ts', "The server's verification of an event", 'HTTP API'],
+    ['src/edge/forward.ts', "What the server's /ingest/batch answers", 'HTTP API'],
+    ['src/server/signers/kms.ts', '`key_id` is the key ARN', 'Keys'],
+  ])('%s ("%s") cites PROTOCOL.md\'s %s section', (file, marker, title) => {
+    const source = text(file);
+    const comment = source.slice(source.indexOf(marker), source.indexOf('\n', source.indexOf(marker)));
+    expect(comment).toContain(`PROTOCOL.md §${sections.get(title)}`);
+  });
+});
