@@ -142,7 +142,7 @@ export class AegisLog {
     return recordSync(this.#cfg, buildEvent(this.tenantId, eventType, payload, options).body);
   }
 
-  /** The server's verification of an event (PROTOCOL.md §7); an unknown id is `status: 'not_found'`, not a throw. */
+  /** The server's verification of an event (PROTOCOL.md §8); an unknown id is `status: 'not_found'`, not a throw. */
   async verify(eventId: string, options: { tenantId?: string } = {}): Promise<VerificationResult> {
     return verify(this.#cfg, eventId, options.tenantId ?? this.tenantId);
   }

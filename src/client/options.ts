@@ -71,7 +71,7 @@ export interface ClientStats {
 }
 
 /**
- * The server's `/verify` answer (PROTOCOL.md §7; wire fields, snake_case as sent),
+ * The server's `/verify` answer (PROTOCOL.md §8; wire fields, snake_case as sent),
  * plus `local` when the client checked the evidence itself. For an unknown id,
  * `{ status: 'not_found', event_id }` and nothing else.
  */

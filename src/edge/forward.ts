@@ -1,7 +1,7 @@
 import type { WireEvent } from '../protocol/index.js';
 import { fitCount } from '../transport/bytes.js';
 
-/** What the server's /ingest/batch answers (PROTOCOL.md §7), the relay's own refusals merged in. */
+/** What the server's /ingest/batch answers (PROTOCOL.md §8), the relay's own refusals merged in. */
 export interface BatchAnswer {
   receipts: unknown[];
   errors: BatchError[];

@@ -1,7 +1,7 @@
 /**
  * One error class for everything the library refuses, with a stable `code`
  * (the way jose's errors carry one) and, for bad input, the `field` at fault,
- * as a JSON path such as `$.model_context.model_version`.
+ * as a path from the input's root such as `model_context.model_version`.
  */
 export class AegisLogError extends Error {
   readonly code: ErrorCode;

@@ -62,6 +62,10 @@ export function witnessKeyProblem(key: NoteVerifierKey, witnesses: readonly Note
   return undefined;
 }
 
+/**
+ * Parses a C2SP tlog-policy (the `log`, `witness`, `group` and `quorum` lines that an auditor
+ * pins, PROTOCOL.md §4.5); throws `ERR_POLICY_INVALID` naming the line at fault.
+ */
 export function parsePolicy(text: string): Policy {
   if (typeof text !== 'string') throw new AegisLogError('ERR_POLICY_INVALID', 'policy must be a string', { field: 'policy' });
   const logs: PolicyLog[] = [];

@@ -46,7 +46,7 @@ export interface TraceOptions {
   log: TraceLog | ((thisArg: any) => TraceLog);
   /** Event type; default: the function's name (or `"function_call"`). */
   eventType?: string;
-  /** The payload's `function` field; default: the function's name. */
+  /** The payload's `function` field; default: the function's name (or `"anonymous"`). */
   name?: string;
   trace_id?: PerCall<string>;
   policy_context?: PerCall<PolicyContext>;

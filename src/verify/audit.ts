@@ -66,6 +66,14 @@ export type AuditTarget = object;
 const PROGRESS_EVERY = 16_384;
 const SIGNATURES_IN_FLIGHT = 64;
 
+/**
+ * Version 1 (PROTOCOL-v1.md): rebuilds a tenant's tree for one period from its export, in any
+ * order, and compares its root and size with the signed tenant head. `target` is a sealed
+ * evidence bundle of that tenant and period (or anything with its `tenant_head`,
+ * `tenant_inclusion` and `checkpoint`: the head is then proven here), or a bare tenant head,
+ * taken as given; anything else throws `ERR_BUNDLE_INVALID`. Bad receipts are problems of the
+ * report, never a throw.
+ */
 export async function auditPeriod(receipts: ReceiptSource, target: AuditTarget, options: AuditOptions): Promise<AuditReport> {
   const keys = usableKeys(options.keys);
   const { head, proof } = resolveTarget(target);

@@ -64,6 +64,14 @@ const REQUIRED = {
   2: { sealed: ['digest', 'inclusion', 'period', 'head_inclusion', 'checkpoint_signature'], pending: ['digest', 'receipt_signature'] },
 } as const;
 
+/**
+ * Checks an evidence bundle (`GET /evidence/{event_id}`) offline against the keys or the
+ * tlog-policy you trust: version 2 (PROTOCOL.md §6.1) or version 1 (PROTOCOL-v1.md §5), by its
+ * `v`. Each check of the report is `{ status, ok, reason? }`, `'skipped'` never counting as
+ * passed; `ok` says whether the bundle is proven (a pending one: its receipt only). Never throws
+ * because of the bundle; throws `AegisLogError` for the caller's own mistakes (neither `keys`
+ * nor `policy`: `ERR_KEY_INVALID`). docs/verify.md lists the checks.
+ */
 export async function verifyEvidence(bundle: unknown, options: EvidenceOptions): Promise<EvidenceReport> {
   const trust = resolveTrust(options);
   const b = (typeof bundle === 'object' && bundle !== null && !Array.isArray(bundle) ? bundle : {}) as Record<string, unknown>;

@@ -69,6 +69,13 @@ const UNBOUND: EntryExpectations = {
 };
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * Audits a version-2 period export (`GET /export`, PROTOCOL.md §6.2), streamed from `source`
+ * in O(log n) memory: its header's heads and checkpoint against the keys or policy you trust,
+ * then that the lines are exactly the period's entries in leaf order and rebuild the signed
+ * head. A bad export is a report naming the first failure (`reason`) and the first problems,
+ * never a throw; only the caller's own mistakes throw (neither `keys` nor `policy`).
+ */
 export async function auditExport(source: ExportSource, options: ExportAuditOptions): Promise<ExportReport> {
   const trust = resolveTrust(options);
   const run = new ExportRun(trust, options);

@@ -80,6 +80,12 @@ interface Client {
   notes: string[];
 }
 
+/**
+ * Counts, per `client_id`, the `client_seq` numbers missing from one or several period exports
+ * fetched with `events=true` (PROTOCOL.md §2), and which of them `aegislog.dropped` events
+ * account for: `addLine` each line (or `addEvent` each checked event), then `report()`. What
+ * `aegislog audit --gaps` prints.
+ */
 export function gapCounter(): GapCounter {
   const clients = new Map<string, Client>();
   const refused: GapReport['refused'] = [];

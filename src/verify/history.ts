@@ -51,6 +51,12 @@ export type HistoryOptions = TrustOptions;
 
 const REQUIRED: HistoryCheckName[] = ['history', 'origin', 'signatures', 'sizes', 'consistency'];
 
+/**
+ * Checks a checkpoint history (`GET /checkpoints`, PROTOCOL.md §6.3): every note of one origin
+ * and signed by a log key you trust, sizes that never go down, each checkpoint consistent with
+ * the one before, and the witness quorum on the newest. A bad history is a report, never a
+ * throw; only the caller's own mistakes throw (neither `keys` nor `policy`).
+ */
 export async function verifyHistory(history: unknown, options: HistoryOptions): Promise<HistoryReport> {
   const trust = resolveTrust(options);
   let origin: string;

@@ -60,6 +60,7 @@ export type PublicKeyInput = string | Uint8Array | CryptoKey | JsonWebKey | { re
 /** Every key of the input as one flat list: `keys` options take this. */
 export type KeyInput = VerifyKey | readonly KeyInput[];
 
+/** Every key of `keys` (one key, or arrays of keys as `importPublicKey` gives a JWKS) as one flat list. */
 export function flattenKeys(keys: KeyInput): VerifyKey[] {
   return Array.isArray(keys) ? keys.flatMap((k: KeyInput) => flattenKeys(k)) : [keys as VerifyKey];
 }

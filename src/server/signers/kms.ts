@@ -33,7 +33,7 @@ export interface KmsSdk {
 /**
  * AWS KMS as the signer. `@aws-sdk/client-kms` is an optional peer dependency. KMS signs the SHA-256 digest (`MessageType: 'DIGEST'`,
  * `ECDSA_SHA_256`) and returns DER; `GetPublicKey` gives the SPKI to publish.
- * `key_id` is the key ARN that `GetPublicKey` reports (§6).
+ * `key_id` is the key ARN that `GetPublicKey` reports (PROTOCOL.md §7).
  */
 export async function kmsSigner(options: KmsSignerOptions): Promise<Signer> {
   const { sdk } = options;
