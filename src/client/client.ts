@@ -47,6 +47,8 @@ export class AegisLog {
   #dropped = 0;
   /** The store holds drops that no aegislog.dropped event tells yet (it waits for room in the queue). */
   #owed = false;
+  /** Why the last write to the store failed; cleared by the next that succeeds (it writes what that one did not). */
+  #failed: AegisLogError | undefined;
   #closing: Promise<FlushResult> | undefined;
   /** Set while the constructor runs record() on a sample event: it then returns before queueing. */
   #dry = false;
@@ -220,7 +222,7 @@ export class AegisLog {
       this.#pendingEvents = 0;
       this.#writingEvents += events;
       this.#written = this.#written.then(() => this.#append(batch, events)).catch((error) => {
-        this.#cfg.report(storeError(error), batch.map((e) => e.event_id));
+        this.#cfg.report((this.#failed = storeError(error)), batch.map((e) => e.event_id));
       });
     }
     return this.#written;
@@ -264,6 +266,7 @@ export class AegisLog {
     // In the same tick as the size that now holds them, so stats() never misses nor doubles them.
     this.#writingEvents -= events;
     this.#appended += batch.length;
+    this.#failed = undefined;
     counts.stored = state.size;
     this.#owed = !!state.dropped;
     if (late.length) this.#drop(late);
@@ -283,12 +286,15 @@ export class AegisLog {
   async #runFlush(): Promise<FlushResult> {
     try {
       await this.#persist();
-      const result = await this.#loop.flush();
+      let result = await this.#loop.flush();
       // Room again: tell the drops the store holds, and send that account with this flush.
-      if (!this.#owed || this.#queued() >= this.#cfg.maxQueueSize) return result;
-      await this.#persist();
-      const more = await this.#loop.flush();
-      return { ...more, sent: result.sent + more.sent, deadLettered: result.deadLettered + more.deadLettered };
+      if (this.#owed && this.#queued() < this.#cfg.maxQueueSize) {
+        await this.#persist();
+        const more = await this.#loop.flush();
+        result = { ...more, sent: result.sent + more.sent, deadLettered: result.deadLettered + more.deadLettered };
+      }
+      // Records the store could not write are still waiting (in this client only): counted, and why told.
+      return { ...result, remaining: this.#queued(), error: result.error ?? this.#failed };
     } catch (error) {
       const failure = error instanceof AegisLogError ? error : storeError(error);
       this.#cfg.report(failure);

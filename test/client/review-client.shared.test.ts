@@ -1,0 +1,47 @@
+// Edges of the client found in the second review (2026-12-04), each against the reference server's own
+// handler in-process, or a store or fetch scripted to fail.
+import { afterEach, describe, expect, it } from 'vitest';
+import { AegisLog, memoryQueue, type AegisLogOptions, type FetchLike } from './exports.js';
+import { FAST_RETRY, INGEST_KEY, TENANT, inProcessServer } from './helpers.js';
+
+const ENDPOINT = 'https://aegislog.test';
+const open: AegisLog[] = [];
+
+function client(fetch: FetchLike, options: Partial<AegisLogOptions> = {}): AegisLog {
+  const log = new AegisLog({ endpoint: ENDPOINT, tenantId: TENANT, apiKey: INGEST_KEY, flushInterval: 0, retry: FAST_RETRY, fetch, onError: () => {}, ...options });
+  open.push(log);
+  return log;
+}
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((log) => log.close().catch(() => {})));
+});
+
+describe('flush() and close() over a store that cannot write', () => {
+  it('count the records not written as remaining, with the store error, instead of an empty queue', async () => {
+    const srv = await inProcessServer();
+    const inner = memoryQueue();
+    let fail = true;
+    const queue = { ...inner, append: (plan: Parameters<typeof inner.append>[0]) => (fail ? Promise.reject(new Error('disk full (scripted)')) : inner.append(plan)) };
+    const log = client(srv.fetch, { queue });
+    log.record('kept', {});
+    log.record('kept', {});
+    const flushed = await log.flush();
+    expect(flushed).toMatchObject({ sent: 0, remaining: 2, error: { code: 'ERR_QUEUE_STORE' } });
+    expect(log.stats().queued).toBe(2);
+    // Once the store writes again, the same records go, and the result no longer carries the old failure.
+    fail = false;
+    const after = await log.close();
+    expect(after).toMatchObject({ sent: 2, remaining: 0 });
+    expect(after.error).toBeUndefined();
+  });
+
+  it('close() right after record() says what it could not keep', async () => {
+    const srv = await inProcessServer();
+    const inner = memoryQueue();
+    const queue = { ...inner, append: () => Promise.reject(new Error('quota exceeded (scripted)')) };
+    const log = client(srv.fetch, { queue });
+    log.record('lost at close', {});
+    expect(await log.close()).toMatchObject({ sent: 0, remaining: 1, error: { code: 'ERR_QUEUE_STORE' } });
+  });
+});
