@@ -45,3 +45,33 @@ describe('flush() and close() over a store that cannot write', () => {
     expect(await log.close()).toMatchObject({ sent: 0, remaining: 1, error: { code: 'ERR_QUEUE_STORE' } });
   });
 });
+
+describe('options', () => {
+  it.each([
+    ['timeout', Infinity],
+    ['timeout', -1],
+    ['timeout', 2 ** 31],
+    ['timeout', 1.5],
+    ['maxQueueSize', Number.NaN],
+    ['maxQueueSize', -5],
+    ['maxQueueSize', 0],
+    ['batchSize', 0],
+    ['batchSize', '10'],
+    ['flushInterval', -1],
+    ['flushInterval', 2 ** 31],
+    ['tenantId', 'acme bank'],
+    ['tenantId', ''],
+  ])('refuses %s = %s at construction with ERR_CONFIG naming the option', (name, value) => {
+    expect(() => new AegisLog({ endpoint: ENDPOINT, flushInterval: 0, [name]: value } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG', field: name }),
+    );
+  });
+
+  it('a timeout of Infinity used to fail every request as ERR_NETWORK: the events never went', async () => {
+    const srv = await inProcessServer();
+    expect(() => client(srv.fetch, { timeout: Infinity })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'timeout' }));
+    const log = client(srv.fetch, { timeout: 2 ** 31 - 1, maxQueueSize: Number.MAX_SAFE_INTEGER, batchSize: Number.MAX_SAFE_INTEGER });
+    log.record('t', {});
+    expect(await log.flush()).toMatchObject({ sent: 1, remaining: 0 });
+  });
+});
