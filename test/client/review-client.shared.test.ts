@@ -1,7 +1,7 @@
 // Edges of the client found in the second review (2026-12-04), each against the reference server's own
 // handler in-process, or a store or fetch scripted to fail.
 import { afterEach, describe, expect, it } from 'vitest';
-import { AegisLog, memoryQueue, type AegisLogOptions, type FetchLike } from './exports.js';
+import { AegisLog, deadLetters, memoryQueue, type AegisLogOptions, type FetchLike } from './exports.js';
 import { FAST_RETRY, INGEST_KEY, TENANT, inProcessServer } from './helpers.js';
 
 const ENDPOINT = 'https://aegislog.test';
@@ -73,5 +73,21 @@ describe('options', () => {
     const log = client(srv.fetch, { timeout: 2 ** 31 - 1, maxQueueSize: Number.MAX_SAFE_INTEGER, batchSize: Number.MAX_SAFE_INTEGER });
     log.record('t', {});
     expect(await log.flush()).toMatchObject({ sent: 1, remaining: 0 });
+  });
+});
+
+describe('dead letters', () => {
+  it("keep the server's code for a refusal of a lone event, as for the same refusal inside a batch", async () => {
+    const srv = await inProcessServer();
+    const queue = memoryQueue();
+    const log = client(srv.fetch, { queue, batchSize: 100 });
+    await log.recordSync('original', { v: 1 }, { event_id: 'fixed-id-1' });
+    log.record('clash', { v: 2 }, { event_id: 'fixed-id-1' }); // alone: POST /ingest answers 409
+    expect(await log.flush()).toMatchObject({ deadLettered: 1 });
+    log.record('clash', { v: 3 }, { event_id: 'fixed-id-1' }); // in a batch: a per-event error
+    log.record('fine', {});
+    expect(await log.flush()).toMatchObject({ sent: 1, deadLettered: 1 });
+    const dead = await deadLetters(queue);
+    expect(dead.map((e) => [e.error?.code, e.error?.field])).toEqual([['conflict', 'event_id'], ['conflict', 'event_id']]);
   });
 });
