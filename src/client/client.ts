@@ -47,6 +47,8 @@ export class AegisLog {
   #dropped = 0;
   /** The store holds drops that no aegislog.dropped event tells yet (it waits for room in the queue). */
   #owed = false;
+  /** No append has answered yet: the store may hold drops an earlier client (page, invocation) left untold. */
+  #fresh = true;
   /** Why the last write to the store failed; cleared by the next that succeeds (it writes what that one did not). */
   #failed: AegisLogError | undefined;
   #closing: Promise<FlushResult> | undefined;
@@ -269,6 +271,7 @@ export class AegisLog {
     this.#failed = undefined;
     counts.stored = state.size;
     this.#owed = !!state.dropped;
+    this.#fresh = false;
     if (late.length) this.#drop(late);
     if (this.#exit) {
       for (const e of written) this.#known.set(e.key, e);
@@ -285,7 +288,7 @@ export class AegisLog {
 
   async #runFlush(): Promise<FlushResult> {
     try {
-      await this.#persist();
+      await this.#persist(this.#fresh);
       let result = await this.#loop.flush();
       // Room again: tell the drops the store holds, and send that account with this flush.
       if (this.#owed && this.#queued() < this.#cfg.maxQueueSize) {

@@ -1,8 +1,9 @@
 // Edges of the client found in the second review (2026-12-04), each against the reference server's own
 // handler in-process, or a store or fetch scripted to fail.
 import { afterEach, describe, expect, it } from 'vitest';
-import { AegisLog, deadLetters, memoryQueue, type AegisLogOptions, type FetchLike } from './exports.js';
-import { FAST_RETRY, INGEST_KEY, TENANT, inProcessServer } from './helpers.js';
+import { AegisLog, deadLetters, kvQueue, memoryQueue, type AegisLogOptions, type FetchLike } from './exports.js';
+import { fakeDurableObjectStorage } from './fakes.js';
+import { FAST_RETRY, INGEST_KEY, TENANT, inProcessServer, storedIds } from './helpers.js';
 
 const ENDPOINT = 'https://aegislog.test';
 const open: AegisLog[] = [];
@@ -89,5 +90,28 @@ describe('dead letters', () => {
     expect(await log.flush()).toMatchObject({ sent: 1, deadLettered: 1 });
     const dead = await deadLetters(queue);
     expect(dead.map((e) => [e.error?.code, e.error?.field])).toEqual([['conflict', 'event_id'], ['conflict', 'event_id']]);
+  });
+});
+
+describe('drops an earlier client left untold', () => {
+  it('are told by the first flush of the next client on the store, even one that records nothing', async () => {
+    // An edge function with flushInterval 0: one invocation overflows a Durable Object queue and cannot
+    // deliver; the next only flushes (a cron trigger, say). It used to deliver the queue and leave the drop untold.
+    const srv = await inProcessServer();
+    const queue = kvQueue(fakeDurableObjectStorage());
+    const options = { queue, batchSize: 100, maxQueueSize: 2, retry: { attempts: 0 } };
+    const first = client(() => Promise.reject(new TypeError('server down (scripted)')), options);
+    for (let i = 0; i < 3; i++) first.record('t', { i });
+    expect(await first.close()).toMatchObject({ sent: 0, remaining: 2 });
+    const sent: Record<string, unknown>[] = [];
+    const second = client(async (url, init) => {
+      const body = JSON.parse(String(init.body));
+      sent.push(...(url.endsWith('/ingest/batch') ? body.events : [body]));
+      return srv.fetch(url, init);
+    }, options);
+    expect(await second.flush()).toMatchObject({ sent: 3, remaining: 0 });
+    expect(await storedIds(srv.fetch, ENDPOINT)).toHaveLength(3);
+    const told = sent.find((e) => e.event_type === 'aegislog.dropped');
+    expect(told).toMatchObject({ count: 1, first_seq: 3, last_seq: 3, client_seq: 4 });
   });
 });
