@@ -115,3 +115,13 @@ describe('drops an earlier client left untold', () => {
     expect(told).toMatchObject({ count: 1, first_seq: 3, last_seq: 3, client_seq: 4 });
   });
 });
+
+describe('verify()', () => {
+  it.each([[''], [undefined], [42], ['a b']])('refuses the id %j as bad input naming eventId, not "not_found" nor a server 400', async (id) => {
+    const srv = await inProcessServer();
+    let calls = 0;
+    const log = client((url, init) => (calls++, srv.fetch(url, init)));
+    await expect(log.verify(id as never)).rejects.toMatchObject({ name: 'AegisLogValidationError', code: 'ERR_SCHEMA_INVALID', field: 'eventId' });
+    expect(calls).toBe(0);
+  });
+});
