@@ -147,7 +147,7 @@ export function resolveConfig(options: AegisLogOptions): ClientConfig {
     maxQueueSize: whole(options, 'maxQueueSize', 1) ?? 1000,
     counts: { stored: 0, inFlight: 0, sent: 0, retried: 0, deadLettered: 0 },
     report: reporter(options.onError),
-    onReceipt: options.onReceipt,
+    onReceipt: guarded(options.onReceipt),
   };
 }
 
@@ -174,6 +174,17 @@ function retryPolicy(given: Partial<RetryPolicy> = {}): RetryPolicy {
     policy[name as keyof RetryPolicy] = value;
   }
   return policy;
+}
+
+/** onReceipt, made safe: what it throws is logged, and neither stops the delivery loop nor passes for a store failure. */
+function guarded(onReceipt: AegisLogOptions['onReceipt']): ClientConfig['onReceipt'] {
+  return onReceipt && ((receipt) => {
+    try {
+      onReceipt(receipt);
+    } catch (thrown) {
+      console.error('aegislog: onReceipt threw', thrown);
+    }
+  });
 }
 
 /**

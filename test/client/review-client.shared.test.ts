@@ -1,6 +1,6 @@
 // Edges of the client found in the second review (2026-12-04), each against the reference server's own
 // handler in-process, or a store or fetch scripted to fail.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AegisLog, deadLetters, kvQueue, memoryQueue, type AegisLogOptions, type FetchLike } from './exports.js';
 import { fakeDurableObjectStorage } from './fakes.js';
 import { FAST_RETRY, INGEST_KEY, TENANT, inProcessServer, storedIds } from './helpers.js';
@@ -123,5 +123,28 @@ describe('verify()', () => {
     const log = client((url, init) => (calls++, srv.fetch(url, init)));
     await expect(log.verify(id as never)).rejects.toMatchObject({ name: 'AegisLogValidationError', code: 'ERR_SCHEMA_INVALID', field: 'eventId' });
     expect(calls).toBe(0);
+  });
+});
+
+describe('onReceipt', () => {
+  it('that throws neither stops the delivery loop nor passes for a store failure', async () => {
+    const srv = await inProcessServer();
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const errors: string[] = [];
+    let receipts = 0;
+    const log = client(srv.fetch, {
+      batchSize: 1e9, onError: (e) => errors.push(e.code),
+      onReceipt: () => {
+        receipts++;
+        throw new Error('a bug in the caller (scripted)');
+      },
+    });
+    for (let i = 0; i < 600; i++) log.record('t', { i }); // two batches: 500, then 100
+    const result = await log.flush();
+    logged.mockRestore();
+    expect(result).toMatchObject({ sent: 600, remaining: 0 });
+    expect(result.error).toBeUndefined();
+    expect(errors).toEqual([]);
+    expect(receipts).toBe(600);
   });
 });
