@@ -39,6 +39,11 @@ export async function verify(cfg: ClientConfig, eventId: string, tenantId: strin
   // The server's verdict is its word; the pinned keys check its receipt here.
   const evidence = await request(cfg, `/evidence/${query}`, { method: 'GET', headers: cfg.headers });
   if (evidence.kind !== 'ok') throw evidence.error;
+  // The checks hold for the bundle's own event: it must be the one asked about (a bundle of another, well
+  // signed, would pass them all), its receipt naming this event and tenant, over this event's digest.
+  const { event, receipt } = (evidence.body ?? {}) as { event?: unknown; receipt?: unknown };
+  const mismatch = receiptMismatch(receipt, eventId, tenantId, await digestOf(event));
+  if (mismatch) throw mismatch;
   return { ...result, local: await (await import('./signature.js')).checkEvidence(evidence.body, cfg.publicKeys) };
 }
 

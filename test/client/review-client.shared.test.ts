@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AegisLog, deadLetters, kvQueue, memoryQueue, type AegisLogOptions, type FetchLike } from './exports.js';
 import { fakeDurableObjectStorage } from './fakes.js';
-import { FAST_RETRY, INGEST_KEY, TENANT, inProcessServer, storedIds } from './helpers.js';
+import { FAST_RETRY, INGEST_KEY, READ_KEY, TENANT, inProcessServer, storedIds } from './helpers.js';
 
 const ENDPOINT = 'https://aegislog.test';
 const open: AegisLog[] = [];
@@ -123,6 +123,18 @@ describe('verify()', () => {
     const log = client((url, init) => (calls++, srv.fetch(url, init)));
     await expect(log.verify(id as never)).rejects.toMatchObject({ name: 'AegisLogValidationError', code: 'ERR_SCHEMA_INVALID', field: 'eventId' });
     expect(calls).toBe(0);
+  });
+
+  it("with publicKeys, refuses evidence about another event rather than pass its checks as this one's", async () => {
+    const srv = await inProcessServer();
+    const ids: string[] = [];
+    // A server (or anything on the way) that answers /evidence/A with B's bundle, well signed.
+    const swap: FetchLike = (url, init) => srv.fetch(ids.length === 2 ? url.replace(`/evidence/${ids[0]}?`, `/evidence/${ids[1]}?`) : url, init);
+    const log = client(swap, { apiKey: READ_KEY, publicKeys: [await srv.publicJwk()] });
+    ids.push((await log.recordSync('a', { v: 1 })).event_id);
+    ids.push((await log.recordSync('b', { v: 2 })).event_id);
+    await expect(log.verify(ids[0]!)).rejects.toMatchObject({ code: 'ERR_RECEIPT_MISMATCH', field: 'event_id' });
+    expect((await log.verify(ids[1]!)).local?.ok).toBe(true);
   });
 });
 
