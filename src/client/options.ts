@@ -141,7 +141,7 @@ export function resolveConfig(options: AegisLogOptions): ClientConfig {
     store: options.queue ?? (browser ? indexedDBQueue({ name: `aegislog:${tenantId}@${endpoint}` }) : memoryQueue()),
     fetch: options.fetch ?? ((url, init) => fetch(url, init)),
     timeout: whole(options, 'timeout', 1, 2 ** 31 - 1) ?? 10_000,
-    retry: retryPolicy(options.retry),
+    retry: retryPolicy(options.retry ?? {}),
     publicKeys: options.publicKeys,
     batchSize: whole(options, 'batchSize', 1) ?? 10,
     maxQueueSize: whole(options, 'maxQueueSize', 1) ?? 1000,
@@ -151,10 +151,10 @@ export function resolveConfig(options: AegisLogOptions): ClientConfig {
   };
 }
 
-/** A whole-number option from `min` to `max`, or undefined when not given; else ERR_CONFIG naming it. */
+/** A whole-number option from `min` to `max`, or undefined (null) when not given, as before; else ERR_CONFIG naming it. */
 function whole(options: AegisLogOptions, name: 'batchSize' | 'flushInterval' | 'maxQueueSize' | 'timeout', min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   const value = options[name];
-  if (value !== undefined && !(Number.isInteger(value) && value >= min && value <= max)) {
+  if (value != null && !(Number.isInteger(value) && value >= min && value <= max)) {
     throw new AegisLogError('ERR_CONFIG', `${name} must be a whole number from ${min} to ${max}`, { field: name });
   }
   return value;
@@ -167,7 +167,7 @@ function retryPolicy(given: Partial<RetryPolicy> = {}): RetryPolicy {
   const policy = { ...RETRY_DEFAULTS };
   for (const name in policy) {
     const value = given[name as keyof RetryPolicy];
-    if (value === undefined) continue;
+    if (value == null) continue;
     if (!(Number.isFinite(value) && value >= 0 && (name !== 'attempts' || Number.isInteger(value)))) {
       throw new AegisLogError('ERR_CONFIG', `retry.${name} must be a finite number ≥ 0${name === 'attempts' ? ', whole' : ''}`, { field: `retry.${name}` });
     }

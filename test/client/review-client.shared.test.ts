@@ -68,6 +68,14 @@ describe('options', () => {
     );
   });
 
+  it('null stands for "not given", as undefined does (a JSON config): retry: null used to throw a TypeError', async () => {
+    const srv = await inProcessServer();
+    const log = client(srv.fetch, { batchSize: null, maxQueueSize: null, timeout: null, retry: null } as never);
+    expect(() => client(srv.fetch, { retry: { attempts: null, baseDelay: 1 } } as never)).not.toThrow();
+    log.record('t', {});
+    expect(await log.flush()).toMatchObject({ sent: 1, remaining: 0 });
+  });
+
   it('a timeout of Infinity used to fail every request as ERR_NETWORK: the events never went', async () => {
     const srv = await inProcessServer();
     expect(() => client(srv.fetch, { timeout: Infinity })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'timeout' }));
