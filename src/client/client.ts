@@ -290,11 +290,16 @@ export class AegisLog {
     try {
       await this.#persist(this.#fresh);
       let result = await this.#loop.flush();
-      // Room again: tell the drops the store holds, and send that account with this flush.
-      if (this.#owed && this.#queued() < this.#cfg.maxQueueSize) {
-        await this.#persist();
-        const more = await this.#loop.flush();
-        result = { ...more, sent: result.sent + more.sent, deadLettered: result.deadLettered + more.deadLettered };
+      // Room again: tell the drops the store holds, and send that account with this flush. A shared store
+      // may hold drops of another tab (gone since, or not flushing): a flush that made room looks.
+      const { counts, store, maxQueueSize } = this.#cfg;
+      if ((this.#owed || (store.shared && result.sent)) && this.#queued() < maxQueueSize) {
+        const stored = counts.stored;
+        await this.#persist(true);
+        if (counts.stored > stored) {
+          const more = await this.#loop.flush();
+          result = { ...more, sent: result.sent + more.sent, deadLettered: result.deadLettered + more.deadLettered };
+        }
       }
       // Records the store could not write are still waiting (in this client only): counted, and why told.
       return { ...result, remaining: this.#queued(), error: result.error ?? this.#failed };
