@@ -168,3 +168,19 @@ describe('onReceipt', () => {
     expect(receipts).toBe(600);
   });
 });
+
+describe('a clock that steps back', () => {
+  it('does not hold back the records made before the step: close() still sends them', async () => {
+    const srv = await inProcessServer();
+    const log = client(srv.fetch);
+    const at = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(at + 60_000);
+    log.record('before the step', {});
+    log.record('before the step', {});
+    await log.durable();
+    clock.mockReturnValue(at); // NTP steps the clock back a minute
+    const result = await log.close();
+    clock.mockRestore();
+    expect(result).toMatchObject({ sent: 2, remaining: 0 });
+  });
+});
