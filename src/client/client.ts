@@ -47,6 +47,10 @@ export class AegisLog {
   #dropped = 0;
   /** The store holds drops that no aegislog.dropped event tells yet (it waits for room in the queue). */
   #owed = false;
+  /** No append has answered yet: the store may hold drops an earlier client (page, invocation) left untold. */
+  #fresh = true;
+  /** Why the last write to the store failed; cleared by the next that succeeds (it writes what that one did not). */
+  #failed: AegisLogError | undefined;
   #closing: Promise<FlushResult> | undefined;
   /** Set while the constructor runs record() on a sample event: it then returns before queueing. */
   #dry = false;
@@ -220,7 +224,7 @@ export class AegisLog {
       this.#pendingEvents = 0;
       this.#writingEvents += events;
       this.#written = this.#written.then(() => this.#append(batch, events)).catch((error) => {
-        this.#cfg.report(storeError(error), batch.map((e) => e.event_id));
+        this.#cfg.report((this.#failed = storeError(error)), batch.map((e) => e.event_id));
       });
     }
     return this.#written;
@@ -264,8 +268,10 @@ export class AegisLog {
     // In the same tick as the size that now holds them, so stats() never misses nor doubles them.
     this.#writingEvents -= events;
     this.#appended += batch.length;
+    this.#failed = undefined;
     counts.stored = state.size;
     this.#owed = !!state.dropped;
+    this.#fresh = false;
     if (late.length) this.#drop(late);
     if (this.#exit) {
       for (const e of written) this.#known.set(e.key, e);
@@ -282,13 +288,21 @@ export class AegisLog {
 
   async #runFlush(): Promise<FlushResult> {
     try {
-      await this.#persist();
-      const result = await this.#loop.flush();
-      // Room again: tell the drops the store holds, and send that account with this flush.
-      if (!this.#owed || this.#queued() >= this.#cfg.maxQueueSize) return result;
-      await this.#persist();
-      const more = await this.#loop.flush();
-      return { ...more, sent: result.sent + more.sent, deadLettered: result.deadLettered + more.deadLettered };
+      await this.#persist(this.#fresh);
+      let result = await this.#loop.flush();
+      // Room again: tell the drops the store holds, and send that account with this flush. A shared store
+      // may hold drops of another tab (gone since, or not flushing): a flush that made room looks.
+      const { counts, store, maxQueueSize } = this.#cfg;
+      if ((this.#owed || (store.shared && result.sent)) && this.#queued() < maxQueueSize) {
+        const stored = counts.stored;
+        await this.#persist(true);
+        if (counts.stored > stored) {
+          const more = await this.#loop.flush();
+          result = { ...more, sent: result.sent + more.sent, deadLettered: result.deadLettered + more.deadLettered };
+        }
+      }
+      // Records the store could not write are still waiting (in this client only): counted, and why told.
+      return { ...result, remaining: this.#queued(), error: result.error ?? this.#failed };
     } catch (error) {
       const failure = error instanceof AegisLogError ? error : storeError(error);
       this.#cfg.report(failure);

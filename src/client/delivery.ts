@@ -175,7 +175,9 @@ export class Delivery {
   }
 
   async #deadLetter(entries: QueueEntry[], error: DeadLetterError): Promise<undefined> {
-    const { code, message, status, field } = error;
+    const { message, status, field } = error;
+    // The server's own code, as a per-event refusal in a batch carries it (an HTTP refusal's `code` is ERR_HTTP for most).
+    const code = (error as AegisLogHttpError).serverCode ?? error.code;
     // Written before the queue entry is deleted: a crash in between leaves a copy, never a loss.
     await this.#cfg.store.put(entries.map((e) => ({ ...e, key: DEAD + e.key.slice(QUEUED.length), error: { code, message, status, field } })));
     await this.#remove(entries);

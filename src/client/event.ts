@@ -103,12 +103,14 @@ export function newId(): string {
 
 /** Now as epoch ms, its RFC 3339 text and its queue-key form, made once per millisecond: a burst of records shares them. */
 const clock = { ms: -1, time: '', key: '', seq: 0 };
+/** The latest ms a key of this realm was made at: the clock may step back (NTP), keys made before do not. */
+let latest = 0;
 function now(): typeof clock {
   const ms = Date.now();
-  if (ms !== clock.ms) Object.assign(clock, { ms, time: new Date(ms).toISOString(), key: ms.toString(36).padStart(9, '0'), seq: 0 });
+  if (ms !== clock.ms) Object.assign(clock, { ms, time: new Date(ms).toISOString(), key: ms.toString(36).padStart(9, '0'), seq: 0 }), (latest = Math.max(latest, ms));
   return clock;
 }
 
-/** A key that sorts after the keys of every record made up to `ms`, and before later ones. */
-export const keysAfter = (ms: number): string => `${QUEUED}${ms.toString(36).padStart(9, '0')}~`;
+/** A key that sorts after the keys of every record made up to `ms` (or made by this realm before its clock stepped back), and before later ones. */
+export const keysAfter = (ms: number): string => `${QUEUED}${Math.max(ms, latest).toString(36).padStart(9, '0')}~`;
 

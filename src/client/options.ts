@@ -3,6 +3,7 @@ import type { Receipt, WireEvent } from '../protocol/types.js';
 import { indexedDBQueue } from '../queue/indexeddb.js';
 import { memoryQueue } from '../queue/memory.js';
 import type { QueueStore } from '../queue/types.js';
+import { TENANT_ID } from '../schema/index.js';
 import type { ComplianceBlock, EvidenceReport, PublicKeyInput } from '../verify/index.js';
 import type { BeaconLike, FetchLaterLike } from '../transport/exit.js';
 import type { FetchLike } from '../transport/http.js';
@@ -129,6 +130,9 @@ export function resolveConfig(options: AegisLogOptions): ClientConfig {
   const endpoint = String(options.endpoint).replace(/\/+$/, '');
   if (!/^https?:\/\//.test(endpoint)) throw new AegisLogError('ERR_CONFIG', 'endpoint must be an http(s) URL', { field: 'endpoint' });
   const tenantId = options.tenantId ?? 'default';
+  if (typeof tenantId != 'string' || !TENANT_ID.test(tenantId)) throw new AegisLogError('ERR_CONFIG', 'tenantId must be 1–128 of [A-Za-z0-9._-]', { field: 'tenantId' });
+  // Timers take at most 2^31 − 1 ms (beyond, they fire at once) and whole ms (Node's AbortSignal.timeout).
+  whole(options, 'flushInterval', 0, 2 ** 31 - 1);
   const browser = globalThis.document || globalThis.indexedDB;
   return {
     endpoint,
@@ -136,15 +140,24 @@ export function resolveConfig(options: AegisLogOptions): ClientConfig {
     headers: { 'content-type': 'application/json', ...(options.apiKey && { 'x-api-key': options.apiKey }) },
     store: options.queue ?? (browser ? indexedDBQueue({ name: `aegislog:${tenantId}@${endpoint}` }) : memoryQueue()),
     fetch: options.fetch ?? ((url, init) => fetch(url, init)),
-    timeout: options.timeout ?? 10_000,
-    retry: retryPolicy(options.retry),
+    timeout: whole(options, 'timeout', 1, 2 ** 31 - 1) ?? 10_000,
+    retry: retryPolicy(options.retry ?? {}),
     publicKeys: options.publicKeys,
-    batchSize: options.batchSize ?? 10,
-    maxQueueSize: options.maxQueueSize ?? 1000,
+    batchSize: whole(options, 'batchSize', 1) ?? 10,
+    maxQueueSize: whole(options, 'maxQueueSize', 1) ?? 1000,
     counts: { stored: 0, inFlight: 0, sent: 0, retried: 0, deadLettered: 0 },
     report: reporter(options.onError),
-    onReceipt: options.onReceipt,
+    onReceipt: guarded(options.onReceipt),
   };
+}
+
+/** A whole-number option from `min` to `max`, or undefined (null) when not given, as before; else ERR_CONFIG naming it. */
+function whole(options: AegisLogOptions, name: 'batchSize' | 'flushInterval' | 'maxQueueSize' | 'timeout', min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const value = options[name];
+  if (value != null && !(Number.isInteger(value) && value >= min && value <= max)) {
+    throw new AegisLogError('ERR_CONFIG', `${name} must be a whole number from ${min} to ${max}`, { field: name });
+  }
+  return value;
 }
 
 const RETRY_DEFAULTS: RetryPolicy = { attempts: 5, baseDelay: 500, maxDelay: 30_000, maxRetryAfter: 60_000 };
@@ -154,13 +167,24 @@ function retryPolicy(given: Partial<RetryPolicy> = {}): RetryPolicy {
   const policy = { ...RETRY_DEFAULTS };
   for (const name in policy) {
     const value = given[name as keyof RetryPolicy];
-    if (value === undefined) continue;
+    if (value == null) continue;
     if (!(Number.isFinite(value) && value >= 0 && (name !== 'attempts' || Number.isInteger(value)))) {
       throw new AegisLogError('ERR_CONFIG', `retry.${name} must be a finite number ≥ 0${name === 'attempts' ? ', whole' : ''}`, { field: `retry.${name}` });
     }
     policy[name as keyof RetryPolicy] = value;
   }
   return policy;
+}
+
+/** onReceipt, made safe: what it throws is logged, and neither stops the delivery loop nor passes for a store failure. */
+function guarded(onReceipt: AegisLogOptions['onReceipt']): ClientConfig['onReceipt'] {
+  return onReceipt && ((receipt) => {
+    try {
+      onReceipt(receipt);
+    } catch (thrown) {
+      console.error('aegislog: onReceipt threw', thrown);
+    }
+  });
 }
 
 /**

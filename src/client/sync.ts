@@ -1,4 +1,5 @@
-import { AegisLogHttpError } from '../protocol/errors.js';
+import { AegisLogHttpError, AegisLogValidationError } from '../protocol/errors.js';
+import { EVENT_ID } from '../schema/index.js';
 import type { Receipt, WireEvent } from '../protocol/types.js';
 import { exchangeWithRetry } from '../transport/http.js';
 import type { ClientConfig, VerificationResult } from './options.js';
@@ -25,6 +26,8 @@ export async function recordSync(cfg: ClientConfig, body: string): Promise<Recei
 }
 
 export async function verify(cfg: ClientConfig, eventId: string, tenantId: string): Promise<VerificationResult> {
+  // An id no event can have (undefined, '') would be "not_found": a verdict about no event at all.
+  if (typeof eventId != 'string' || !EVENT_ID.test(eventId)) throw new AegisLogValidationError('ERR_SCHEMA_INVALID', 'eventId must be 1–128 of [A-Za-z0-9._:-]', 'eventId');
   const query = `${encodeURIComponent(eventId)}?tenant_id=${encodeURIComponent(tenantId)}`;
   const outcome = await request(cfg, `/verify/${query}`, { method: 'GET', headers: cfg.headers });
   if (outcome.kind !== 'ok') {
@@ -36,6 +39,11 @@ export async function verify(cfg: ClientConfig, eventId: string, tenantId: strin
   // The server's verdict is its word; the pinned keys check its receipt here.
   const evidence = await request(cfg, `/evidence/${query}`, { method: 'GET', headers: cfg.headers });
   if (evidence.kind !== 'ok') throw evidence.error;
+  // The checks hold for the bundle's own event: it must be the one asked about (a bundle of another, well
+  // signed, would pass them all), its receipt naming this event and tenant, over this event's digest.
+  const { event, receipt } = (evidence.body ?? {}) as { event?: unknown; receipt?: unknown };
+  const mismatch = receiptMismatch(receipt, eventId, tenantId, await digestOf(event));
+  if (mismatch) throw mismatch;
   return { ...result, local: await (await import('./signature.js')).checkEvidence(evidence.body, cfg.publicKeys) };
 }
 

@@ -147,6 +147,32 @@ describe('overflow', () => {
   });
 });
 
+describe('drops told across tabs', () => {
+  it('the tab that flushes tells the drops another tab left in the shared store, in the flush that made room', async () => {
+    // Tab b dropped a record and went away (a closed or killed tab flushes nothing); tab a records
+    // nothing more, only flushes: the account used to wait for a's next record().
+    const srv = await inProcessServer();
+    const name = freshName();
+    const sent: Wire[] = [];
+    const fetch = async (url: string, init: RequestInit) => {
+      const body = JSON.parse(String(init.body));
+      sent.push(...(url.endsWith('/ingest/batch') ? body.events : [body]));
+      return srv.fetch(url, init);
+    };
+    const a = client(indexedDBQueue({ name }), { maxQueueSize: 2, fetch });
+    const b = client(indexedDBQueue({ name }), { maxQueueSize: 2 });
+    a.record('a', {});
+    a.record('a', {});
+    await a.durable();
+    b.record('b', {}); // the store is full: dropped by the write, number 3
+    await b.durable();
+    expect(b.stats().dropped).toBe(1);
+    expect(await a.flush()).toMatchObject({ sent: 3, remaining: 0 });
+    expect(sent.map((e) => [e.event_type, e.client_seq])).toEqual([['a', 1], ['a', 2], ['aegislog.dropped', 4]]);
+    expect(sent[2]).toMatchObject({ count: 1, first_seq: 3, last_seq: 3 });
+  });
+});
+
 describe('maxQueueSize holds for a whole KV or Durable Object queue (issue 15: 25 requests × 50 events, maxQueueSize 1,000)', () => {
   const cases: [string, () => { make: () => QueueStore }][] = [
     ['Workers KV (a list per append; numbering per isolate)', () => {
