@@ -142,6 +142,7 @@ export class AegisLog {
 
   /** Sends one event now through `POST /ingest`; returns its receipt, checked against the digest computed here. */
   async recordSync(eventType: string, payload?: Record<string, unknown>, options?: RecordOptions): Promise<Receipt> {
+    if (this.#closing) throw new AegisLogError('ERR_CLOSED', 'recordSync() after close()');
     // Not queued, so not numbered: it is delivered now or the caller gets the error.
     return recordSync(this.#cfg, buildEvent(this.tenantId, eventType, payload, options).body);
   }

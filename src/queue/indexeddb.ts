@@ -119,7 +119,7 @@ export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore 
         (m) => m.put(entries),
       ),
     list: (prefix, limit) =>
-      run(
+      !(limit >= 1) ? Promise.resolve([]) : run(
         'readonly',
         async (s) => {
           // Records sort by their first entry; a later one may still hold an entry older than the

@@ -353,6 +353,8 @@ describe('delivery', () => {
     const id = log.record('last', {});
     expect(await log.close()).toMatchObject({ sent: 1 });
     expect(() => log.record('after', {})).toThrow(expect.objectContaining({ code: ErrorCode.Closed }));
+    // recordSync too: a closed client sends nothing (found in review, 2026-12-04: it sent the event).
+    await expect(log.recordSync('after', {})).rejects.toMatchObject({ code: ErrorCode.Closed });
     expect(await stored(srv)).toEqual([id]);
     const other = client(srv, { batchSize: 100 });
     const second = other.record('disposed', {});
