@@ -5,6 +5,7 @@ import { progressBar } from './progress.js';
 import { EXIT, InputError, type AuditorIO } from './run-checked.js';
 import { loadTrust } from './trust-input.js';
 import { checkLine } from './check-line.js';
+import { printableIO } from './printable.js';
 
 type Values = { key?: string[]; policy?: string; now?: string; signatures?: boolean; json?: boolean };
 
@@ -39,7 +40,7 @@ export async function auditExportFile(path: string, values: Values, io: AuditorI
     throw new InputError(`${path} is not a version-2 export (${report.checks.header.reason}${v1})`);
   }
   if (values.json) io.out(JSON.stringify({ file: path, ...report }, null, 2));
-  else printReport(report, io);
+  else printReport(report, printableIO(io));
   return report.ok ? EXIT.ok : EXIT.failed;
 }
 

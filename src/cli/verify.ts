@@ -6,6 +6,7 @@ import { KEY_HELP } from './keys-input.js';
 import { EXIT, runChecked, type AuditorIO } from './run-checked.js';
 import { TRUST_HELP, loadTrust } from './trust-input.js';
 import { checkLine } from './check-line.js';
+import { printableIO } from './printable.js';
 
 const USAGE = `Usage: aegislog verify [--key KEY]... [--policy FILE] [--sealed] [--json] FILE...
 
@@ -82,8 +83,9 @@ async function verify(paths: string[], values: Values, io: AuditorIO): Promise<n
     const json = many ? { ok: failed === 0, count: outcomes.length, failed, results: outcomes.map((o) => ({ ...o, ok: passed(o) })) } : { ...outcomes[0], ok: failed === 0 };
     io.out(JSON.stringify(json, null, 2));
   } else {
-    outcomes.forEach((o, i) => printOutcome(o, many ? i : undefined, passed(o), io));
-    if (many) io.out(`${outcomes.length} bundles: ${outcomes.length - failed} passed, ${failed} failed`);
+    const text = printableIO(io); // the bundles' strings are printed: no escape sequence of theirs reaches the terminal
+    outcomes.forEach((o, i) => printOutcome(o, many ? i : undefined, passed(o), text));
+    if (many) text.out(`${outcomes.length} bundles: ${outcomes.length - failed} passed, ${failed} failed`);
   }
   return failed === 0 ? EXIT.ok : EXIT.failed;
 }
