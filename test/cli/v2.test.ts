@@ -82,10 +82,20 @@ describe('aegislog verify, version 2', () => {
     const { code, out } = await run(verifyCommand, [file('with-proof.json', JSON.stringify({ ...bundle, consistency: proof })), ...POLICY_2OF2, ...NOW, '--trusted', trusted]);
     expect(out).toContain('✓ consistency');
     expect(code).toBe(0);
-    // An empty --trusted file is a checkpoint that does not verify, not "no earlier checkpoint given".
-    const empty = await run(verifyCommand, [file('with-proof-2.json', JSON.stringify({ ...bundle, consistency: proof })), ...POLICY_2OF2, ...NOW, '--trusted', file('empty.note', '')]);
-    expect(empty.code).toBe(1);
-    expect(empty.out.find((l) => l.startsWith('✗ consistency: the trusted checkpoint does not verify'))).toBeDefined();
+    // An empty --trusted file is not "no earlier checkpoint given", nor broken evidence: it is unusable input (exit 2).
+    // So is a file that is no checkpoint note (a saved bundle); the evidence is not judged on it.
+    for (const [name, content] of [['empty.note', ''], ['bundle.note', readFileSync(at('bundles/acme-bank-p0-leaf0.json'), 'utf8')]] as const) {
+      const bad = await run(verifyCommand, [file('with-proof-2.json', JSON.stringify({ ...bundle, consistency: proof })), ...POLICY_2OF2, ...NOW, '--trusted', file(name, content)]);
+      expect(bad.code).toBe(2);
+      expect(bad.out).toEqual([]);
+      expect(bad.err).toEqual([expect.stringMatching(new RegExp(`^aegislog verify: --trusted \\S+${name.replace('.', '\\.')}: not a checkpoint note \\(.+\\)$`))]);
+    }
+    // A checkpoint note that does not verify under the trust still fails the consistency check.
+    const lines = history.checkpoints[3].note.split('\n');
+    const forged = file('forged.note', [lines[0], '258', ...lines.slice(2)].join('\n'));
+    const unsigned = await run(verifyCommand, [file('with-proof-3.json', JSON.stringify({ ...bundle, consistency: proof })), ...POLICY_2OF2, ...NOW, '--trusted', forged]);
+    expect(unsigned.code).toBe(1);
+    expect(unsigned.out.find((l) => l.startsWith('✗ consistency: the trusted checkpoint does not verify'))).toBeDefined();
   });
 
   it.each([
