@@ -71,9 +71,10 @@ function printReport(r: ExportReport, io: AuditorIO): void {
         const where = [p.leafIndex !== undefined ? `leaf_index ${p.leafIndex}` : '', p.line > 0 ? `line ${p.line}` : '', p.eventId ?? ''].filter(Boolean).join(', ');
         io.out(`    ${where ? `${where}: ` : ''}${p.reason}`);
       }
+      if (mine.length > 10) io.out(`    … ${mine.length - 10} more listed with --json`);
     }
   }
-  if (r.problemCount > r.problems.length) io.out(`    … ${r.problemCount - r.problems.length} more problems (see --json)`);
+  if (r.problemCount > r.problems.length) io.out(`    … ${r.problemCount - r.problems.length} more problems after the first ${r.problems.length}, counted but not listed`);
   const what = r.tenantId
     ? `${r.tenantId} ${r.periodStart} to ${r.periodEnd}: ${count(r.count)}, entries [${r.prevTreeSize}, ${r.treeSize}) of the tenant log`
     : `${count(r.count)} of the open period`;

@@ -139,6 +139,20 @@ describe('aegislog audit EXPORT, version 2', () => {
     expect(out.at(-1)).toMatch(/^✗ audit failed: entries: /);
   });
 
+  it('more problems than the 10 shown: says how many more, and --json lists them', async () => {
+    const lines = readFileSync(at('exports/beta.health-p4.ndjson'), 'utf8').trim().split('\n');
+    const repeated = [...lines, ...Array.from({ length: 15 }, () => lines[1]!)]; // 15 repeats, 2 problems each
+    const path = file('repeats.ndjson', `${repeated.join('\n')}\n`);
+    const { code, out } = await run(auditCommand, [path, ...POLICY_NONE, ...NOW]);
+    expect(code).toBe(1);
+    expect(out.find((l) => l.startsWith('✗ entries: '))).toMatch(/^✗ entries: 30 problems /);
+    const start = out.findIndex((l) => l.startsWith('✗ entries: '));
+    expect(out.slice(start + 1, start + 11).every((l) => l.startsWith('    leaf_index 3, '))).toBe(true);
+    expect(out[start + 11]).toBe('    … 20 more listed with --json');
+    const json = JSON.parse((await run(auditCommand, [path, ...POLICY_NONE, ...NOW, '--json'])).out.join('\n'));
+    expect([json.problems.length, json.problemCount]).toEqual([30, 30]);
+  });
+
   it('a receipt signed by another key fails signatures, naming its leaf', async () => {
     const lines = readFileSync(at('exports/beta.health-p4.ndjson'), 'utf8').trim().split('\n');
     const other = JSON.parse(readFileSync(at('bundles/receipt-high-s-gamma-ai-2.json'), 'utf8')).receipt.signature_b64url;
