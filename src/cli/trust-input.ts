@@ -1,5 +1,6 @@
 import { parsePolicy, type Policy } from '../tlog/policy.js';
 import type { TrustOptions } from '../verify/index.js';
+import { checkPolicyKeys } from '../verify/notes.js';
 import { readText } from './input.js';
 import { loadKeys } from './keys-input.js';
 import { InputError, oneLine, type AuditorIO } from './run-checked.js';
@@ -33,7 +34,9 @@ export async function loadTrust(
 async function loadPolicy(path: string, io: AuditorIO): Promise<Policy> {
   const text = await readText(path, io);
   try {
-    return parsePolicy(text);
+    const policy = parsePolicy(text);
+    await checkPolicyKeys(policy); // a key that verifies nothing is a bad policy (exit 2), not failed evidence
+    return policy;
   } catch (error) {
     throw new InputError(`--policy ${path}: not a tlog-policy (${oneLine(error)})`);
   }

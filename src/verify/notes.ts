@@ -245,6 +245,14 @@ interface PreparedWitness extends Prepared {
 const cache = new Map<string, Promise<Prepared>>();
 const CACHE_LIMIT = 4096;
 
+/**
+ * Throws `ERR_VKEY_INVALID` when a key of the policy cannot verify anything (an ECDSA point off
+ * the curve, a small-order Ed25519 key): for a caller that refuses such a policy up front. Internal.
+ */
+export async function checkPolicyKeys(policy: Policy): Promise<void> {
+  await prepareAll(policy);
+}
+
 async function prepareAll(policy: Policy): Promise<{ logs: Prepared[]; witnesses: PreparedWitness[] }> {
   const logs = await Promise.all(policy.logs.map(prepare));
   const witnesses = await Promise.all(policy.witnesses.map(async (w) => ({ ...(await prepare(w.key)), witness: w.name })));

@@ -1,6 +1,7 @@
 // `aegislog verify`, `audit` and `history` on version-2 evidence: the independent vectors
 // (test/vectors/aegislog-v2) under their policies, tampered copies, and input the commands
 // cannot use. The vectors' cosignatures are stamped 2026-12-06; --now sets the auditor's clock.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +109,20 @@ describe('aegislog verify, version 2', () => {
     expect(out).toEqual([]);
     expect(err).toHaveLength(1);
     expect(err[0]).toMatch(message);
+  });
+});
+
+describe('a policy whose key verifies nothing (an ECDSA point off P-256)', () => {
+  it('is a bad policy for verify, audit and history: one line, exit 2, no crash and no failed evidence', async () => {
+    const spki = Buffer.from(`3059301306072a8648ce3d020106082a8648ce3d03010703420004${'11'.repeat(64)}`, 'hex');
+    const id = createHash('sha256').update(spki).digest().subarray(0, 4).toString('hex');
+    const policy = file('off-curve.txt', `log evidence.acme.example/log+${id}+${Buffer.concat([Buffer.from([2]), spki]).toString('base64')}\nquorum none\n`);
+    for (const [command, input] of [[verifyCommand, 'bundles/acme-bank-p0-leaf0.json'], [auditCommand, 'exports/acme-bank-p4.ndjson'], [historyCommand, 'histories/history-range.json']] as const) {
+      const { code, out, err } = await run(command, [at(input), '--policy', policy, ...NOW]);
+      expect(code).toBe(2);
+      expect(out).toEqual([]);
+      expect(err).toEqual([expect.stringMatching(/^aegislog \w+: --policy \S+off-curve\.txt: not a tlog-policy \(ECDSA note key evidence\.acme\.example\/log: the public key is not a point on P-256\)$/)]);
+    }
   });
 });
 
