@@ -11,6 +11,8 @@ export const TRUST_HELP = `  --policy FILE        a C2SP tlog-policy you trust: 
   --now TIME           judge cosignature timestamps at this RFC 3339 time
                        instead of the clock (a cosignature from the future fails)`;
 
+const RFC3339 = /^\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$/;
+
 /** --key (pinned keys) and/or --policy (a tlog-policy): what the auditor trusts. One of the two is required. */
 export async function loadTrust(
   values: { key?: string[] | undefined; policy?: string | undefined; now?: string | undefined },
@@ -25,7 +27,8 @@ export async function loadTrust(
   if (values.policy !== undefined) trust.policy = await loadPolicy(values.policy, io);
   if (values.now !== undefined) {
     const now = Date.parse(values.now);
-    if (!/^\d{4}-\d\d-\d\dT/.test(values.now) || Number.isNaN(now)) throw new InputError(`--now ${values.now}: not an RFC 3339 time`);
+    // RFC 3339 names its offset: without one, Date.parse would take the local time zone's.
+    if (!RFC3339.test(values.now) || Number.isNaN(now)) throw new InputError(`--now ${values.now}: not an RFC 3339 time`);
     trust.now = now;
   }
   return trust;

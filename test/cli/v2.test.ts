@@ -103,6 +103,9 @@ describe('aegislog verify, version 2', () => {
     ['a policy that is not one', () => [at('bundles/acme-bank-p0-leaf0.json'), '--policy', file('bad-policy.txt', 'log nonsense\n')], /^aegislog verify: --policy \S+: not a tlog-policy \(.+\)$/],
     ['a missing policy file', () => [at('bundles/acme-bank-p0-leaf0.json'), '--policy', join(dir, 'none.txt')], /^aegislog verify: cannot read \S+none\.txt: no such file$/],
     ['a bad --now', () => [at('bundles/acme-bank-p0-leaf0.json'), ...POLICY_NONE, '--now', 'yesterday'], /^aegislog verify: --now yesterday: not an RFC 3339 time$/],
+    // No offset: Date.parse would read it in the local time zone, an hour off in Berlin.
+    ['a --now without its offset', () => [at('bundles/acme-bank-p0-leaf0.json'), ...POLICY_NONE, '--now', '2026-12-06T00:00:00'], /^aegislog verify: --now 2026-12-06T00:00:00: not an RFC 3339 time$/],
+    ['a --now without seconds', () => [at('bundles/acme-bank-p0-leaf0.json'), ...POLICY_NONE, '--now', '2026-12-06T00:00Z'], /^aegislog verify: --now 2026-12-06T00:00Z: not an RFC 3339 time$/],
   ])('%s: one line, exit 2', async (_name, args, message) => {
     const { code, out, err } = await run(verifyCommand, args());
     expect(code).toBe(2);
