@@ -6,6 +6,7 @@ import { EXIT, InputError, type AuditorIO } from './run-checked.js';
 import { loadTrust } from './trust-input.js';
 import { checkLine } from './check-line.js';
 import { thousands } from './thousands.js';
+import { printableIO } from './printable.js';
 
 type Values = { key?: string[]; policy?: string; now?: string; signatures?: boolean; json?: boolean };
 
@@ -40,7 +41,7 @@ export async function auditExportFile(path: string, values: Values, io: AuditorI
     throw new InputError(`${path} is not a version-2 export (${report.checks.header.reason}${v1})`);
   }
   if (values.json) io.out(JSON.stringify({ file: path, ...report }, null, 2));
-  else printReport(report, io);
+  else printReport(report, printableIO(io));
   return report.ok ? EXIT.ok : EXIT.failed;
 }
 
@@ -71,9 +72,10 @@ function printReport(r: ExportReport, io: AuditorIO): void {
         const where = [p.leafIndex !== undefined ? `leaf_index ${p.leafIndex}` : '', p.line > 0 ? `line ${p.line}` : '', p.eventId ?? ''].filter(Boolean).join(', ');
         io.out(`    ${where ? `${where}: ` : ''}${p.reason}`);
       }
+      if (mine.length > 10) io.out(`    … ${mine.length - 10} more listed with --json`);
     }
   }
-  if (r.problemCount > r.problems.length) io.out(`    … ${r.problemCount - r.problems.length} more problems (see --json)`);
+  if (r.problemCount > r.problems.length) io.out(`    … ${r.problemCount - r.problems.length} more problems after the first ${r.problems.length}, counted but not listed`);
   const what = r.tenantId
     ? `${r.tenantId} ${r.periodStart} to ${r.periodEnd}: ${count(r.count)}, entries [${r.prevTreeSize}, ${r.treeSize}) of the tenant log`
     : `${count(r.count)} of the open period`;

@@ -11,6 +11,7 @@ import { EXIT, InputError, oneLine, required, runChecked, type AuditorIO } from 
 import { auditExportFile } from './audit-export.js';
 import { TRUST_HELP } from './trust-input.js';
 import { thousands } from './thousands.js';
+import { printableIO } from './printable.js';
 
 const USAGE = `Usage: aegislog audit [--key KEY]... [--policy FILE] [--signatures] [--json] EXPORT
        aegislog audit --export FILE.ndjson --checkpoints FILE.json --key KEY
@@ -117,7 +118,7 @@ async function audit(values: Values, io: AuditorIO): Promise<number> {
   const groups = judge(settled, file.checkpoints, chain);
   const ok = chain.ok && route.receipts > 0 && route.unsealed === 0 && route.unreadableCount === 0 && groups.every((g) => g.ok);
   if (values.json) io.out(JSON.stringify(jsonReport(ok, chain, route, groups), null, 2));
-  else printReport(io, ok, chain, route, groups, file.checkpoints);
+  else printReport(printableIO(io), ok, chain, route, groups, file.checkpoints);
   return ok ? EXIT.ok : EXIT.failed;
 }
 

@@ -1,6 +1,7 @@
 import { gapInputCheck } from '../verify/gap-inputs.js';
 import { gapCounter, type ClientGaps, type GapReport } from '../verify/index.js';
 import { readLineChunks, sizeOf } from './input.js';
+import { printable } from './printable.js';
 import { progressBar } from './progress.js';
 import { EXIT, InputError, runChecked, type AuditorIO } from './run-checked.js';
 import { thousands } from './thousands.js';
@@ -59,7 +60,7 @@ async function gaps(files: string[], json: boolean, io: AuditorIO): Promise<numb
   bar.end();
   const report = counter.report();
   if (json) io.out(JSON.stringify(report));
-  else for (const text of describe(report, files.length)) io.out(text);
+  else for (const text of describe(report, files.length)) io.out(printable(text));
   return report.ok ? EXIT.ok : EXIT.failed;
 }
 

@@ -5,6 +5,7 @@ import { parseJson, readText } from './input.js';
 import { KEY_HELP } from './keys-input.js';
 import { EXIT, runChecked, type AuditorIO } from './run-checked.js';
 import { TRUST_HELP, loadTrust } from './trust-input.js';
+import { printableIO } from './printable.js';
 
 const USAGE = `Usage: aegislog history [--key KEY]... [--policy FILE] [--json] FILE
 
@@ -38,7 +39,7 @@ export const historyCommand: Command = {
       const history = parseJson(await readText(path!, io), path === '-' ? 'stdin' : path!);
       const report = await verifyHistory(history, trust);
       if (values.json) io.out(JSON.stringify(report, null, 2));
-      else printReport(report, io);
+      else printReport(report, printableIO(io));
       return report.ok ? EXIT.ok : EXIT.failed;
     }),
 };

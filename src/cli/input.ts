@@ -40,15 +40,26 @@ export function parseJsonOrNdjson(text: string, where: string): { values: unknow
   let value: unknown;
   try {
     value = JSON.parse(trimmed);
-  } catch {
-    const lines = trimmed.split('\n');
-    if (lines.length === 1) return { values: [parseJson(trimmed, where)], many: false };
+  } catch (error) {
+    const lines = text.split('\n');
+    // NDJSON starts with a line that is JSON on its own. Otherwise this is one document (a bundle as
+    // `jq` prints it) broken somewhere: say where in it, not that its first line, `{`, ends too early.
+    if (!isJson(lines.find((line) => line.trim() !== '')!)) throw new InputError(`${where} is not valid JSON (${jsonSyntaxReason(text.trimEnd(), error)})`);
     const values = lines.flatMap((line, i) => (line.trim() === '' ? [] : [parseJson(line, `${where} line ${i + 1}`)]));
     return { values, many: true };
   }
   if (!Array.isArray(value)) return { values: [value], many: false };
   if (value.length === 0) throw new InputError(`${where} is an empty array`);
   return { values: value, many: true };
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function sizeOf(path: string): Promise<number> {

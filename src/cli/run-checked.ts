@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CliIO } from './command.js';
+import { printable } from './printable.js';
 
 /**
  * What the auditor commands (verify, audit, keygen) need beyond `CliIO`, each
@@ -56,7 +57,7 @@ export async function runChecked<O extends NonNullable<ParseArgsConfig['options'
     if (parsed.positionals.length > max) throw new InputError(`unexpected argument '${parsed.positionals[max]}' ${seeHelp}`);
     return await body(parsed.values as Values<O>, parsed.positionals);
   } catch (error) {
-    io.err(`aegislog ${spec.name}: ${oneLine(error)}`);
+    io.err(printable(`aegislog ${spec.name}: ${oneLine(error)}`)); // a reason may quote the input's bytes
     return EXIT.usage;
   }
 }

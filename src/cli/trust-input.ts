@@ -1,5 +1,6 @@
 import { parsePolicy, type Policy } from '../tlog/policy.js';
 import type { TrustOptions } from '../verify/index.js';
+import { checkPolicyKeys } from '../verify/notes.js';
 import { readText } from './input.js';
 import { loadKeys } from './keys-input.js';
 import { InputError, oneLine, type AuditorIO } from './run-checked.js';
@@ -9,6 +10,8 @@ export const TRUST_HELP = `  --policy FILE        a C2SP tlog-policy you trust: 
                        verify under its ECDSA log key
   --now TIME           judge cosignature timestamps at this RFC 3339 time
                        instead of the clock (a cosignature from the future fails)`;
+
+const RFC3339 = /^\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$/;
 
 /** --key (pinned keys) and/or --policy (a tlog-policy): what the auditor trusts. One of the two is required. */
 export async function loadTrust(
@@ -24,7 +27,8 @@ export async function loadTrust(
   if (values.policy !== undefined) trust.policy = await loadPolicy(values.policy, io);
   if (values.now !== undefined) {
     const now = Date.parse(values.now);
-    if (!/^\d{4}-\d\d-\d\dT/.test(values.now) || Number.isNaN(now)) throw new InputError(`--now ${values.now}: not an RFC 3339 time`);
+    // RFC 3339 names its offset: without one, Date.parse would take the local time zone's.
+    if (!RFC3339.test(values.now) || Number.isNaN(now)) throw new InputError(`--now ${values.now}: not an RFC 3339 time`);
     trust.now = now;
   }
   return trust;
@@ -33,7 +37,9 @@ export async function loadTrust(
 async function loadPolicy(path: string, io: AuditorIO): Promise<Policy> {
   const text = await readText(path, io);
   try {
-    return parsePolicy(text);
+    const policy = parsePolicy(text);
+    await checkPolicyKeys(policy); // a key that verifies nothing is a bad policy (exit 2), not failed evidence
+    return policy;
   } catch (error) {
     throw new InputError(`--policy ${path}: not a tlog-policy (${oneLine(error)})`);
   }

@@ -1,11 +1,12 @@
-import { verifyEvidence, type Check, type EvidenceReport, type TrustOptions } from '../verify/index.js';
+import { parseCheckpoint, parseNote, verifyEvidence, type Check, type EvidenceReport, type TrustOptions } from '../verify/index.js';
 import type { Command } from './command.js';
 import { readCheckpointsFile } from './checkpoints-input.js';
 import { parseJsonOrNdjson, readText } from './input.js';
 import { KEY_HELP } from './keys-input.js';
-import { EXIT, runChecked, type AuditorIO } from './run-checked.js';
+import { EXIT, InputError, oneLine, runChecked, type AuditorIO } from './run-checked.js';
 import { TRUST_HELP, loadTrust } from './trust-input.js';
 import { checkLine } from './check-line.js';
+import { printableIO } from './printable.js';
 
 const USAGE = `Usage: aegislog verify [--key KEY]... [--policy FILE] [--sealed] [--json] FILE...
 
@@ -55,7 +56,7 @@ interface Outcome extends EvidenceReport {
 async function verify(paths: string[], values: Values, io: AuditorIO): Promise<number> {
   const trust: TrustOptions = await loadTrust(values, io, 'verify');
   const checkpoints = values.checkpoints === undefined ? undefined : (await readCheckpointsFile(values.checkpoints, io)).checkpoints;
-  const trusted = values.trusted === undefined ? undefined : await readText(values.trusted, io);
+  const trusted = values.trusted === undefined ? undefined : await readTrusted(values.trusted, io);
   const inputs: { file: string; bundles: unknown[] }[] = [];
   let many = paths.length > 1;
   for (const path of paths) {
@@ -82,10 +83,25 @@ async function verify(paths: string[], values: Values, io: AuditorIO): Promise<n
     const json = many ? { ok: failed === 0, count: outcomes.length, failed, results: outcomes.map((o) => ({ ...o, ok: passed(o) })) } : { ...outcomes[0], ok: failed === 0 };
     io.out(JSON.stringify(json, null, 2));
   } else {
-    outcomes.forEach((o, i) => printOutcome(o, many ? i : undefined, passed(o), io));
-    if (many) io.out(`${outcomes.length} bundles: ${outcomes.length - failed} passed, ${failed} failed`);
+    const text = printableIO(io); // the bundles' strings are printed: no escape sequence of theirs reaches the terminal
+    outcomes.forEach((o, i) => printOutcome(o, many ? i : undefined, passed(o), text));
+    if (many) text.out(`${outcomes.length} bundles: ${outcomes.length - failed} passed, ${failed} failed`);
   }
   return failed === 0 ? EXIT.ok : EXIT.failed;
+}
+
+/**
+ * The --trusted note, read strictly (a checkpoint of three lines, PROTOCOL.md §4.4). One that is
+ * not a checkpoint note is unusable input (exit 2): it must not make the evidence look broken.
+ */
+async function readTrusted(path: string, io: AuditorIO): Promise<string> {
+  const text = await readText(path, io);
+  try {
+    parseCheckpoint(parseNote(text).text);
+  } catch (error) {
+    throw new InputError(`--trusted ${path}: not a checkpoint note (${oneLine(error)})`);
+  }
+  return text;
 }
 
 function printOutcome(o: Outcome, index: number | undefined, passed: boolean, io: AuditorIO): void {

@@ -13,7 +13,7 @@ import type { Check } from './check.js';
 import type { VerifyKey } from './keys.js';
 import { inclusionFailure, leafHash } from '../tlog/merkle.js';
 import {
-  Invalid, digestOf, object, once, readCheckpoint, readProof, readReceipt, readTenantHead, requireSignature, runCheck,
+  Invalid, Skip, digestOf, object, once, readCheckpoint, readProof, readReceipt, readTenantHead, requireSignature, runCheck,
   type ReadCheckpoint, type ReadHead, type ReadProof, type ReadReceipt,
 } from './read.js';
 
@@ -41,7 +41,7 @@ export async function checkBundleV1(b: Record<string, unknown>, status: string, 
       ['checkpoint_signature', runCheck(() => checkCheckpointSignature(parts, keys, backend))],
       ['period', runCheck(() => checkPeriod(parts))],
     );
-    if (options.checkpoints?.length) named.push(['chain', runCheck(() => checkChain(parts, options.checkpoints!, keys, backend))]);
+    if (options.checkpoints !== undefined) named.push(['chain', runCheck(() => checkChain(parts, options.checkpoints!, keys, backend))]);
   }
   const checks: [CheckNameV1 | 'bundle', Check][] = [];
   for (const [name, check] of named) {
@@ -156,6 +156,7 @@ export async function proveTenantHead(parts: BundleParts, keys: VerifyKey[], bac
 
 /** The earlier checkpoints form a valid chain, and the bundle's checkpoint is one of them or the next link. */
 async function checkChain(parts: BundleParts, earlier: readonly unknown[], keys: VerifyKey[], backend: Backend | undefined): Promise<void> {
+  if (Array.isArray(earlier) && earlier.length === 0) throw new Skip('no earlier checkpoint was given (an empty list): nothing to tie the bundle\'s checkpoint to');
   const { report, hashes } = await walkChain(earlier, keys, backend);
   if (!report.ok) throw new Invalid(`the given checkpoints break at ${report.firstBreak!.index}: ${report.firstBreak!.reason}`);
   const { prev, message } = parts.checkpoint();

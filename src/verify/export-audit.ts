@@ -161,7 +161,12 @@ class ExportRun {
       this.head = undefined; // head_inclusion says why
     }
     this.frontier = this.readFrontier(h);
-    if (typeof h.checkpoint === 'string') this.verdict = checkNote(this.trust, h.checkpoint, h.origin as string);
+    if (typeof h.checkpoint === 'string') {
+      this.verdict = checkNote(this.trust, h.checkpoint, h.origin as string);
+      // Awaited only once every line is read: an unusable trust (a key off its curve) rejects long
+      // before, and must not surface as an unhandled rejection. finish() awaits it and throws.
+      this.verdict.catch(() => undefined);
+    }
     const head = this.head;
     const { verifySignatures, onEvent, maxProblems } = this.options;
     this.entries = new EntryAudit(

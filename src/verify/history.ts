@@ -79,6 +79,8 @@ export async function verifyHistory(history: unknown, options: HistoryOptions): 
   const entries: HistoryEntryReport[] = [];
   const bodies: (CheckpointBody | undefined)[] = [];
   const problems = { origin: [] as string[], signatures: [] as string[], sizes: [] as string[], consistency: [] as string[] };
+  /** Pairs whose consistency could not be checked (a note unreadable): never counted as consistent. */
+  const unchecked: string[] = [];
   for (const [index, entry] of list.entries()) {
     const verdict = verdicts[index];
     const e = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
@@ -100,6 +102,7 @@ export async function verifyHistory(history: unknown, options: HistoryOptions): 
     if (index > 0) {
       report.consistency = pairCheck(previous, body, e.consistency_b64url);
       if (report.consistency.status === 'failed') problems.consistency.push(`#${index - 1} → #${index}: ${report.consistency.reason}`);
+      if (report.consistency.status === 'skipped') unchecked.push(`#${index - 1} → #${index}: ${report.consistency.reason}`);
       if (previous && body && body.size < previous.size) problems.sizes.push(`#${index}: size ${body.size} is below the previous ${previous.size}`);
     }
     entries.push(report);
@@ -110,7 +113,9 @@ export async function verifyHistory(history: unknown, options: HistoryOptions): 
     origin: verdict(problems.origin, 'notes of another origin'),
     signatures: verdict(problems.signatures, 'notes not signed by a log key'),
     sizes: verdict(problems.sizes, 'size problems'),
-    consistency: verdict(problems.consistency, 'pairs not consistent'),
+    consistency: problems.consistency.length === 0 && unchecked.length > 0
+      ? skipped(`${unchecked.length} pairs not checked (first: ${unchecked[0]})`)
+      : verdict(problems.consistency, 'pairs not consistent'),
     witnesses: !trust.policy
       ? skipped('no policy: no witness is required (a pinned key alone means quorum none)')
       : newest ? fromNoteCheck(newest.witnesses) : failed('the newest entry has no note'),

@@ -83,7 +83,7 @@ export const DEFAULT_MAX_FUTURE_SKEW = 300;
  * (`ERR_VKEY_INVALID` when a key is not a usable public key) or options.
  */
 export function verifyNote(note: string, trust: Policy | NoteTrust, options: VerifyNoteOptions = {}): Promise<NoteVerdict> {
-  return verify(note, trust, options);
+  return verify({ text: note }, trust, options); // whatever `note` is: a note that is not a string fails, as a bad one does
 }
 
 /**
@@ -95,7 +95,7 @@ export function verifyParsedNote(parsed: Note, checkpoint: CheckpointBody | unde
   return verify({ parsed, checkpoint }, trust, options);
 }
 
-async function verify(note: string | { parsed: Note; checkpoint: CheckpointBody | undefined }, trust: Policy | NoteTrust, options: VerifyNoteOptions): Promise<NoteVerdict> {
+async function verify(note: { text: unknown } | { parsed: Note; checkpoint: CheckpointBody | undefined }, trust: Policy | NoteTrust, options: VerifyNoteOptions): Promise<NoteVerdict> {
   const policy = isPolicy(trust) ? trust : policyOfTrust(trust);
   const keys = await prepareAll(policy);
   const nowSeconds = toSeconds(options.now);
@@ -114,9 +114,9 @@ async function verify(note: string | { parsed: Note; checkpoint: CheckpointBody 
 
   let parsed: Note;
   let checkpoint: CheckpointBody | undefined;
-  if (typeof note === 'string') {
+  if ('text' in note) {
     try {
-      parsed = parseNote(note);
+      parsed = parseNote(note.text as string);
       if (options.checkpoint !== false) checkpoint = parseCheckpoint(parsed.text, { extensions: options.extensions === true });
     } catch (error) {
       const failed: NoteCheck = { status: 'failed', reason: (error as Error).message };
@@ -244,6 +244,14 @@ interface PreparedWitness extends Prepared {
 
 const cache = new Map<string, Promise<Prepared>>();
 const CACHE_LIMIT = 4096;
+
+/**
+ * Throws `ERR_VKEY_INVALID` when a key of the policy cannot verify anything (an ECDSA point off
+ * the curve, a small-order Ed25519 key): for a caller that refuses such a policy up front. Internal.
+ */
+export async function checkPolicyKeys(policy: Policy): Promise<void> {
+  await prepareAll(policy);
+}
 
 async function prepareAll(policy: Policy): Promise<{ logs: Prepared[]; witnesses: PreparedWitness[] }> {
   const logs = await Promise.all(policy.logs.map(prepare));

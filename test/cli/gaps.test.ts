@@ -136,6 +136,19 @@ describe('aegislog audit --gaps', () => {
     expect(both.io.stderr.join('\n')).toMatch(/open-b\.ndjson and .*open-a\.ndjson are the same export, or overlap \(gaps\.test\/log acme from leaf \d+, open period\)/);
   });
 
+  it('will not count the period of a stale open-period export twice: taken before the seal, it overlaps the sealed export', async () => {
+    // What GET /export without period_start answered before the seal: the open header, then the receipts now sealed.
+    const stale = await exportFile('open-before-seal.ndjson', [open[0]!, ...sealed.slice(1)]);
+    const sealedFile = await exportFile('sealed-6.ndjson', sealed);
+    const size = JSON.parse(sealed[0]!).tenant_head.tree_size as number;
+    for (const files of [[sealedFile, stale], [stale, sealedFile]]) {
+      const both = await gaps(...files, await exportFile('open-6.ndjson', open));
+      expect(both.code).toBe(2);
+      expect(both.io.stdout).toEqual([]);
+      expect(both.io.stderr.join('\n')).toMatch(new RegExp(`overlap \\(gaps\\.test/log acme: entries \\[0, ${size}\\) and \\[0, ${size}\\)\\)`));
+    }
+  });
+
   it('an empty file is unusable input (exit 2), not a clean result', async () => {
     const empty = await exportFile('empty.ndjson', []);
     const { code, io } = await gaps(await exportFile('sealed-5.ndjson', sealed), empty);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LINE_CHUNK_BYTES, readLineChunks } from '../../src/cli/input.js';
+import { LINE_CHUNK_BYTES, parseJsonOrNdjson, readLineChunks } from '../../src/cli/input.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aegislog-input-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,5 +43,31 @@ describe('readLineChunks', () => {
 
   it('gives nothing for an empty file', async () => {
     expect((await linesOf('')).lines).toEqual([]);
+  });
+});
+
+describe('parseJsonOrNdjson', () => {
+  const bundle = { v: 2, status: 'sealed', receipt: { tenant_id: 'acme', event_id: 'evt-1' }, checkpoint: 'x' };
+  const reason = (text: string) => {
+    try {
+      parseJsonOrNdjson(text, 'b.json');
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return undefined;
+  };
+
+  it('names the line and column of the mistake in a pretty-printed bundle, not its first line', () => {
+    const pretty = JSON.stringify(bundle, null, 2).split('\n');
+    pretty[2] = `${pretty[2]},`; // "status": "sealed",,
+    expect(reason(`${pretty.join('\n')}\n`)).toMatch(/^b\.json is not valid JSON \(unexpected "," at line 3, column \d+: /);
+    expect(reason(JSON.stringify(bundle, null, 2).slice(0, -20))).toMatch(/^b\.json is not valid JSON \(unexpected end of input at line \d+, column \d+/);
+  });
+
+  it('still reads NDJSON, naming the line (counted in the file) that is not JSON', () => {
+    const line = JSON.stringify(bundle);
+    expect(parseJsonOrNdjson(`${line}\n\n${line}\n`, 'b.json')).toEqual({ values: [bundle, bundle], many: true });
+    expect(reason(`\n${line}\n${line.slice(0, -5)}\n`)).toMatch(/^b\.json line 3 is not valid JSON/);
+    expect(reason('{"v":2,\n')).toMatch(/^b\.json is not valid JSON \(unexpected end of input at column 8/);
   });
 });

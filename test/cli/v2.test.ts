@@ -1,6 +1,7 @@
 // `aegislog verify`, `audit` and `history` on version-2 evidence: the independent vectors
 // (test/vectors/aegislog-v2) under their policies, tampered copies, and input the commands
 // cannot use. The vectors' cosignatures are stamped 2026-12-06; --now sets the auditor's clock.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,22 +83,49 @@ describe('aegislog verify, version 2', () => {
     const { code, out } = await run(verifyCommand, [file('with-proof.json', JSON.stringify({ ...bundle, consistency: proof })), ...POLICY_2OF2, ...NOW, '--trusted', trusted]);
     expect(out).toContain('✓ consistency');
     expect(code).toBe(0);
-    // An empty --trusted file is a checkpoint that does not verify, not "no earlier checkpoint given".
-    const empty = await run(verifyCommand, [file('with-proof-2.json', JSON.stringify({ ...bundle, consistency: proof })), ...POLICY_2OF2, ...NOW, '--trusted', file('empty.note', '')]);
-    expect(empty.code).toBe(1);
-    expect(empty.out.find((l) => l.startsWith('✗ consistency: the trusted checkpoint does not verify'))).toBeDefined();
+    // An empty --trusted file is not "no earlier checkpoint given", nor broken evidence: it is unusable input (exit 2).
+    // So is a file that is no checkpoint note (a saved bundle); the evidence is not judged on it.
+    for (const [name, content] of [['empty.note', ''], ['bundle.note', readFileSync(at('bundles/acme-bank-p0-leaf0.json'), 'utf8')]] as const) {
+      const bad = await run(verifyCommand, [file('with-proof-2.json', JSON.stringify({ ...bundle, consistency: proof })), ...POLICY_2OF2, ...NOW, '--trusted', file(name, content)]);
+      expect(bad.code).toBe(2);
+      expect(bad.out).toEqual([]);
+      expect(bad.err).toEqual([expect.stringMatching(new RegExp(`^aegislog verify: --trusted \\S+${name.replace('.', '\\.')}: not a checkpoint note \\(.+\\)$`))]);
+    }
+    // A checkpoint note that does not verify under the trust still fails the consistency check.
+    const lines = history.checkpoints[3].note.split('\n');
+    const forged = file('forged.note', [lines[0], '258', ...lines.slice(2)].join('\n'));
+    const unsigned = await run(verifyCommand, [file('with-proof-3.json', JSON.stringify({ ...bundle, consistency: proof })), ...POLICY_2OF2, ...NOW, '--trusted', forged]);
+    expect(unsigned.code).toBe(1);
+    expect(unsigned.out.find((l) => l.startsWith('✗ consistency: the trusted checkpoint does not verify'))).toBeDefined();
   });
 
   it.each([
     ['a policy that is not one', () => [at('bundles/acme-bank-p0-leaf0.json'), '--policy', file('bad-policy.txt', 'log nonsense\n')], /^aegislog verify: --policy \S+: not a tlog-policy \(.+\)$/],
     ['a missing policy file', () => [at('bundles/acme-bank-p0-leaf0.json'), '--policy', join(dir, 'none.txt')], /^aegislog verify: cannot read \S+none\.txt: no such file$/],
     ['a bad --now', () => [at('bundles/acme-bank-p0-leaf0.json'), ...POLICY_NONE, '--now', 'yesterday'], /^aegislog verify: --now yesterday: not an RFC 3339 time$/],
+    // No offset: Date.parse would read it in the local time zone, an hour off in Berlin.
+    ['a --now without its offset', () => [at('bundles/acme-bank-p0-leaf0.json'), ...POLICY_NONE, '--now', '2026-12-06T00:00:00'], /^aegislog verify: --now 2026-12-06T00:00:00: not an RFC 3339 time$/],
+    ['a --now without seconds', () => [at('bundles/acme-bank-p0-leaf0.json'), ...POLICY_NONE, '--now', '2026-12-06T00:00Z'], /^aegislog verify: --now 2026-12-06T00:00Z: not an RFC 3339 time$/],
   ])('%s: one line, exit 2', async (_name, args, message) => {
     const { code, out, err } = await run(verifyCommand, args());
     expect(code).toBe(2);
     expect(out).toEqual([]);
     expect(err).toHaveLength(1);
     expect(err[0]).toMatch(message);
+  });
+});
+
+describe('a policy whose key verifies nothing (an ECDSA point off P-256)', () => {
+  it('is a bad policy for verify, audit and history: one line, exit 2, no crash and no failed evidence', async () => {
+    const spki = Buffer.from(`3059301306072a8648ce3d020106082a8648ce3d03010703420004${'11'.repeat(64)}`, 'hex');
+    const id = createHash('sha256').update(spki).digest().subarray(0, 4).toString('hex');
+    const policy = file('off-curve.txt', `log evidence.acme.example/log+${id}+${Buffer.concat([Buffer.from([2]), spki]).toString('base64')}\nquorum none\n`);
+    for (const [command, input] of [[verifyCommand, 'bundles/acme-bank-p0-leaf0.json'], [auditCommand, 'exports/acme-bank-p4.ndjson'], [historyCommand, 'histories/history-range.json']] as const) {
+      const { code, out, err } = await run(command, [at(input), '--policy', policy, ...NOW]);
+      expect(code).toBe(2);
+      expect(out).toEqual([]);
+      expect(err).toEqual([expect.stringMatching(/^aegislog \w+: --policy \S+off-curve\.txt: not a tlog-policy \(ECDSA note key evidence\.acme\.example\/log: the public key is not a point on P-256\)$/)]);
+    }
   });
 });
 
@@ -127,6 +155,20 @@ describe('aegislog audit EXPORT, version 2', () => {
     expect(out).toContain('✗ entries: 1 problems with the lines (first: leaf_index 5: entries 4 are missing before leaf_index 5)');
     expect(out.find((l) => l.startsWith('✗ root: '))).toBeDefined();
     expect(out.at(-1)).toMatch(/^✗ audit failed: entries: /);
+  });
+
+  it('more problems than the 10 shown: says how many more, and --json lists them', async () => {
+    const lines = readFileSync(at('exports/beta.health-p4.ndjson'), 'utf8').trim().split('\n');
+    const repeated = [...lines, ...Array.from({ length: 15 }, () => lines[1]!)]; // 15 repeats, 2 problems each
+    const path = file('repeats.ndjson', `${repeated.join('\n')}\n`);
+    const { code, out } = await run(auditCommand, [path, ...POLICY_NONE, ...NOW]);
+    expect(code).toBe(1);
+    expect(out.find((l) => l.startsWith('✗ entries: '))).toMatch(/^✗ entries: 30 problems /);
+    const start = out.findIndex((l) => l.startsWith('✗ entries: '));
+    expect(out.slice(start + 1, start + 11).every((l) => l.startsWith('    leaf_index 3, '))).toBe(true);
+    expect(out[start + 11]).toBe('    … 20 more listed with --json');
+    const json = JSON.parse((await run(auditCommand, [path, ...POLICY_NONE, ...NOW, '--json'])).out.join('\n'));
+    expect([json.problems.length, json.problemCount]).toEqual([30, 30]);
   });
 
   it('a receipt signed by another key fails signatures, naming its leaf', async () => {

@@ -55,6 +55,10 @@ describe('verifyEvidence on bundles sealed in the test with a WebCrypto P-256 ke
     const gap = await verifyEvidence(last, { keys: key, checkpoints: checkpoints.slice(0, 1) });
     expect(gap.ok).toBe(false);
     expect(gap.checks.chain).toMatchObject({ ok: false, reason: expect.stringContaining('neither in the given chain') });
+    // An empty list (a checkpoints file that holds none): the chain asked for is reported skipped, not left out.
+    const none = await verifyEvidence(last, { keys: key, checkpoints: [] });
+    expect(none.checks.chain).toMatchObject({ status: 'skipped', ok: false, reason: expect.stringContaining('no earlier checkpoint was given') });
+    expect(none.ok).toBe(true);
   });
 
   it('verifyCheckpointChain names the first break: a rewritten past period, a forged signature, a missing link', async () => {

@@ -251,4 +251,14 @@ describe('v2 history mutations', () => {
       expect((await verify(weird)).ok).toBe(false);
     }
   });
+
+  it('a note that cannot be read leaves its pairs unchecked: consistency is skipped, never passed', async () => {
+    const broken = structuredClone(history) as { checkpoints: { note: string }[] };
+    broken.checkpoints[3]!.note = 'not a note';
+    const report = await verify(broken);
+    expect(report.ok).toBe(false);
+    expect(report.checks.signatures).toMatchObject({ status: 'failed' });
+    expect(report.checks.consistency).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/^2 pairs not checked \(first: #2 → #3: /) });
+    expect(report.entries.map((e) => e.consistency.status)).toEqual(['skipped', 'passed', 'passed', 'skipped', 'skipped', 'passed', 'passed']);
+  });
 });

@@ -182,6 +182,14 @@ describe('signed-note rules', () => {
     }
   });
 
+  it('a note that is not a string (read from JSON: a number, null, an object) fails as a malformed one; it never throws', async () => {
+    for (const bad of [261, null, undefined, {}, { parsed: { text: 'x', signatures: [] } }, [both], new String(both)]) {
+      const v = await verifyNote(bad as unknown as string, policy, NOW);
+      expect([v.valid, v.logSignature.status, v.witnesses.status]).toEqual([false, 'failed', 'failed']);
+      expect(v.logSignature.reason).toBe('note must be a string');
+    }
+  });
+
   it('verifies the signed-note example as a plain note (checkpoint: false), and only under its own key', async () => {
     const v = await verifyNote(EXAMPLE_NOTE, { logs: [EXAMPLE_VKEY] }, { checkpoint: false });
     expect([v.valid, v.logSigners]).toEqual([true, [{ name: 'example.com/foo', keyId: 0x530d903a, type: 0x01 }]]);
