@@ -65,8 +65,9 @@ function checkKey(entry: ApiKeyConfig, i: number): void {
   }
 }
 
+/** The error names the field its message starts with (`keys[2].scope`), as every refusal of the library does. */
 function config(message: string): AegisLogError {
-  return new AegisLogError('ERR_CONFIG', message, { field: 'keys' });
+  return new AegisLogError('ERR_CONFIG', message, { field: /^keys(\[\d+\](\.\w+)?)?/.exec(message)![0] });
 }
 
 export function allowsOrigin(key: ApiKeyConfig, origin: string): boolean {

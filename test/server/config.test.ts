@@ -4,21 +4,22 @@ import type { ApiKeyConfig } from '../../src/server/index.js';
 
 const good: ApiKeyConfig = { key: 'a-long-enough-key-0001', tenant_id: 'acme', scope: 'read' };
 
+// Each refusal names the field at fault, as its message does (review, 2026-12-04: every one said `keys`).
 test.each([
-  ['a short key', [{ ...good, key: 'short' }], /at least 16/],
-  ['an unknown scope', [{ ...good, scope: 'write' }], /scope/],
-  ['an admin key bound to a tenant', [{ ...good, scope: 'admin' }], /"\*" for an admin key/],
-  ['a tenant key with "*"', [{ ...good, tenant_id: '*' }], /tenant_id/],
-  ['the same key twice', [good, { ...good, tenant_id: 'other' }], /repeats a key/],
-  ['origins that are not strings', [{ ...good, origins: [1] }], /origins/],
-  ['not an array', { keys: [] }, /array/],
-])('a keys file with %s is refused at start with ERR_CONFIG', async (_, keys, message) => {
+  ['a short key', [{ ...good, key: 'short' }], /at least 16/, 'keys[0].key'],
+  ['an unknown scope', [{ ...good, scope: 'write' }], /scope/, 'keys[0].scope'],
+  ['an admin key bound to a tenant', [{ ...good, scope: 'admin' }], /"\*" for an admin key/, 'keys[0].tenant_id'],
+  ['a tenant key with "*"', [good, { ...good, key: 'another-long-key-0002', tenant_id: '*' }], /tenant_id/, 'keys[1].tenant_id'],
+  ['the same key twice', [good, { ...good, tenant_id: 'other' }], /repeats a key/, 'keys[1]'],
+  ['origins that are not strings', [{ ...good, origins: [1] }], /origins/, 'keys[0].origins'],
+  ['not an array', { keys: [] }, /array/, 'keys'],
+])('a keys file with %s is refused at start with ERR_CONFIG', async (_, keys, message, field) => {
   const options = { signer: await localSigner(), store: memoryStore(), keys: keys as ApiKeyConfig[], origin: 'config.test/log' };
   expect(() => createServer(options)).toThrow(message);
   try {
     createServer(options);
   } catch (error) {
-    expect(error).toMatchObject({ code: 'ERR_CONFIG', field: 'keys' });
+    expect(error).toMatchObject({ code: 'ERR_CONFIG', field });
   }
 });
 
