@@ -163,6 +163,9 @@ describe('own v2 vectors: every file verifies under its policy', () => {
     const text = read('exports/alpha-open.ndjson');
     const unsigned = await auditExport(text, { policy: read('policy-none.txt'), now });
     expect(unsigned).toMatchObject({ ok: false, status: 'open', checks: { signatures: { status: 'skipped' } } });
+    // The reason is the open period's, not a sealed one's (found in review, 2026-12-04: "the root proves every receipt statement").
+    expect(unsigned.reason).toMatch(/^signatures: the open period has no root/);
+    expect(unsigned.reason).not.toMatch(/the root proves/);
     const signed = await auditExport(text, { policy: read('policy-none.txt'), now, verifySignatures: true });
     expect(signed).toMatchObject({ ok: true, status: 'open', count: 2 });
   });
