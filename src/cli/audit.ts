@@ -209,7 +209,11 @@ function printReport(io: AuditorIO, ok: boolean, chain: ChainReport, route: Rout
       : "every tenant of the period rebuilt: the checkpoint's global root matches";
     io.out(`${mark(g.ok)} ${g.tenant_id} ${g.period_start}: ${n}${g.ok ? `, ${how}` : `: ${g.reason}`}`);
     for (const p of g.report?.problems.slice(0, 10) ?? []) io.out(`    ${p.eventId ?? `#${p.index}`}: ${p.reason}`);
-    if (g.report && g.report.problemCount > 10) io.out(`    … ${g.report.problemCount - 10} more problems (see --json)`);
+    if (g.report && g.report.problemCount > 10) {
+      const listed = g.report.problems.length; // --json lists the first 100 (the audit's maxProblems), and counts the rest
+      const more = listed > 10 ? `, ${listed - 10} of them listed by --json` : '';
+      io.out(`    … ${g.report.problemCount - 10} more problems${more}${g.report.problemCount > listed ? `; ${g.report.problemCount - listed} counted but not listed` : ''}`);
+    }
   }
   if (route.unsealed) io.out(`✗ in no period of the checkpoints file: ${receiptsText(route.unsealed)} (the open period, or checkpoints missing)`);
   if (route.unreadableCount) {

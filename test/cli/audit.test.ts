@@ -194,3 +194,19 @@ describe('aegislog audit: input it cannot use (exit 2, one line)', () => {
     expect(err[0]).toMatch(message);
   });
 });
+
+describe('aegislog audit (v1): more problems than it prints', () => {
+  it('says how many more --json lists and how many it only counts', async () => {
+    // Found in review (2026-12-04): the text said "(see --json)" for all of them; --json lists 100.
+    const acme = receipts(0, 'acme');
+    const exp = file('acme0-copies.ndjson', lines([...acme, ...acme, ...acme, ...acme]));
+    const head = file('head-copies.json', JSON.stringify(headOf(0, 'acme')));
+    const { code, out } = await audit(['--export', exp, '--checkpoints', checkpoints, '--head', head, '--key', key]);
+    expect(code).toBe(1);
+    const { out: json } = await audit(['--export', exp, '--checkpoints', checkpoints, '--head', head, '--key', key, '--json']);
+    const group = JSON.parse(json.join('\n')).groups[0];
+    expect(group.problems).toHaveLength(100);
+    expect(group.problem_count ?? group.problemCount).toBe(120);
+    expect(out).toContain('    … 110 more problems, 90 of them listed by --json; 20 counted but not listed');
+  });
+});
