@@ -25,11 +25,34 @@ type OptionValues<T extends NonNullable<ParseArgsConfig['options']>> = ReturnTyp
 >['values'];
 
 export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T): OptionValues<T> {
+  let parsed;
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+    parsed = parseArgs({ args, options, strict: true, allowPositionals: false, tokens: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  const repeated = repeatedOption(parsed.tokens, options);
+  if (repeated) throw new UsageError(repeated);
+  return parsed.values;
+}
+
+/**
+ * A single-valued option given twice: parseArgs keeps the last one silently, so
+ * `--policy a.txt --policy b.txt` would check against b alone. Refused instead.
+ */
+export function repeatedOption(
+  tokens: readonly { kind: string; name?: string; rawName?: string }[],
+  options: NonNullable<ParseArgsConfig['options']>,
+): string | undefined {
+  const seen = new Set<string>();
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.name === undefined) continue;
+    const option = options[t.name];
+    if (option?.type !== 'string' || option.multiple) continue;
+    if (seen.has(t.name)) return `Option '--${t.name}' is given twice; it takes one value`;
+    seen.add(t.name);
+  }
+  return undefined;
 }
 
 export function integerOption(value: string | undefined, name: string, fallback: number, min: number, max: number): number {

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { CliIO } from './command.js';
+import { repeatedOption, type CliIO } from './command.js';
 import { printable } from './printable.js';
 
 /**
@@ -48,10 +48,12 @@ export async function runChecked<O extends NonNullable<ParseArgsConfig['options'
   try {
     let parsed;
     try {
-      parsed = parseArgs({ args: [...args], options: spec.options, strict: true, allowPositionals: true });
+      parsed = parseArgs({ args: [...args], options: spec.options, strict: true, allowPositionals: true, tokens: true });
     } catch (error) {
       throw new InputError(`${oneLine(error)} ${seeHelp}`);
     }
+    const repeated = repeatedOption(parsed.tokens, spec.options);
+    if (repeated) throw new InputError(`${repeated} ${seeHelp}`);
     const { min, max } = spec.positionals;
     if (parsed.positionals.length < min) throw new InputError(`missing argument ${seeHelp}`);
     if (parsed.positionals.length > max) throw new InputError(`unexpected argument '${parsed.positionals[max]}' ${seeHelp}`);

@@ -70,6 +70,15 @@ describe('aegislog verify: evidence that holds', () => {
     expect(json.results[2]).toMatchObject({ ok: true, status: 'sealed', tenant_id: 'acme', checks: { digest: { ok: true }, period: { ok: true } } });
   });
 
+  it('shows --trusted as a skipped consistency check on a version-1 bundle, not silently dropped', async () => {
+    const history = JSON.parse(readFileSync(join(import.meta.dirname, '../vectors/aegislog-v2/histories/history-full-2of2.json'), 'utf8'));
+    const trusted = file('trusted.note', history.checkpoints[3].note);
+    const { code, out } = await run([bundleFiles[0]!, '--key', KEY_PEM, '--trusted', trusted]);
+    expect(code).toBe(0); // an extra check it cannot run does not fail the evidence it proves
+    expect(out).toContain('– consistency: skipped, a trusted checkpoint (trusted, --trusted) applies to version-2 bundles; this one is version 1: give its earlier checkpoints (checkpoints, --checkpoints) for the chain check');
+    expect(out.at(-1)).toMatch(/^✓ sealed evidence \S+: all 6 checks passed \(1 skipped\)$/);
+  });
+
   it('passes a pending bundle on its two checks, and fails it with --sealed', async () => {
     const { event, receipt } = log.bundle(0, 'acme', 1);
     const keyFile = file('log.pem', log.key.publicPem);
@@ -124,6 +133,9 @@ describe('aegislog verify: input it cannot use (exit 2, one line)', () => {
     ['a missing key file', () => [bundleFiles[0]!, '--key', join(dir, 'none.pem')], /^aegislog verify: cannot read \S+none\.pem: no such file$/],
     ['no --key', () => [bundleFiles[0]!], /^aegislog verify: --key or --policy is required: the key or the tlog-policy you trust \(see aegislog verify --help\)$/],
     ['an unknown flag', () => [bundleFiles[0]!, '--key', KEY_PEM, '--fast'], /^aegislog verify: Unknown option '--fast' \(see aegislog verify --help\)$/],
+    // parseArgs would keep the last one silently: the auditor would check against b.txt alone.
+    ['--policy twice', () => [bundleFiles[0]!, '--policy', 'a.txt', '--policy', 'b.txt'], /^aegislog verify: Option '--policy' is given twice; it takes one value \(see aegislog verify --help\)$/],
+    ['--checkpoints twice', () => [bundleFiles[0]!, '--key', KEY_PEM, '--checkpoints=a.json', '--checkpoints', 'b.json'], /^aegislog verify: Option '--checkpoints' is given twice; it takes one value/],
     ['no bundle', () => ['--key', KEY_PEM], /^aegislog verify: missing argument \(see aegislog verify --help\)$/],
     ['an empty file', () => [file('empty.json', '\n'), '--key', KEY_PEM], /^aegislog verify: \S+empty\.json is empty$/],
     ['an empty array', () => [file('none.json', '[]'), '--key', KEY_PEM], /^aegislog verify: \S+none\.json is an empty array$/],
