@@ -13,7 +13,7 @@ import type { KeyInput } from './keys.js';
 import type { Policy } from '../tlog/policy.js';
 import type { TileSource } from '../tlog/tile-proofs.js';
 import { show } from './read.js';
-import { ecdsaKeys, resolveTrust } from './trust.js';
+import { ecdsaKeys, resolveUsableTrust } from './trust.js';
 import { b64uEncode } from '../protocol/index.js';
 
 export type CheckName = CheckNameV1 | CheckNameV2;
@@ -65,15 +65,25 @@ const REQUIRED = {
 } as const;
 
 /**
+ * What the caller asked to check that this bundle's version has no check for: shown as skipped,
+ * so that the auditor who gave it sees it was not used (never silently dropped).
+ */
+const WRONG_VERSION = {
+  trusted: 'a trusted checkpoint (trusted, --trusted) applies to version-2 bundles; this one is version 1: give its earlier checkpoints (checkpoints, --checkpoints) for the chain check',
+  checkpoints: 'earlier version-1 checkpoints (checkpoints, --checkpoints) apply to version-1 bundles; this one is version 2: give a trusted checkpoint note (trusted, --trusted) for the consistency check',
+} as const;
+
+/**
  * Checks an evidence bundle (`GET /evidence/{event_id}`) offline against the keys or the
  * tlog-policy you trust: version 2 (PROTOCOL.md §6.1) or version 1 (PROTOCOL-v1.md §5), by its
  * `v`. Each check of the report is `{ status, ok, reason? }`, `'skipped'` never counting as
  * passed; `ok` says whether the bundle is proven (a pending one: its receipt only). Never throws
  * because of the bundle; throws `AegisLogError` for the caller's own mistakes (neither `keys`
- * nor `policy`: `ERR_KEY_INVALID`). docs/verify.md lists the checks.
+ * nor `policy`: `ERR_KEY_INVALID`; a policy key that verifies nothing: `ERR_VKEY_INVALID`).
+ * docs/verify.md lists the checks.
  */
 export async function verifyEvidence(bundle: unknown, options: EvidenceOptions): Promise<EvidenceReport> {
-  const trust = resolveTrust(options);
+  const trust = await resolveUsableTrust(options);
   const b = (typeof bundle === 'object' && bundle !== null && !Array.isArray(bundle) ? bundle : {}) as Record<string, unknown>;
   const version = read(() => b.v) === 1 ? 1 : read(() => b.v) === 2 ? 2 : undefined;
   const status = statusOf(b);
@@ -88,9 +98,11 @@ export async function verifyEvidence(bundle: unknown, options: EvidenceOptions):
     } else {
       for (const [name, check] of await checkBundleV1(b, status, keys, { checkpoints: options.checkpoints, backend: trust.backend })) checks[name] = check;
     }
+    if (options.trusted !== undefined) checks.consistency = skipped(WRONG_VERSION.trusted);
   } else {
     const result = await checkBundleV2(b, status, trust, { trusted: options.trusted, rootTiles: options.rootTiles });
     for (const [name, check] of result.checks) checks[name] = check;
+    if (version === 2 && options.checkpoints !== undefined) checks.chain = skipped(WRONG_VERSION.checkpoints);
     if (result.checkpoint) report.checkpoint = { origin: result.checkpoint.origin, size: result.checkpoint.size, rootB64url: b64uEncode(result.checkpoint.root) };
     if (status === 'sealed') report.cosigners = result.cosigners;
     if (result.quorum !== undefined && trust.policy) report.quorum = result.quorum;

@@ -73,6 +73,13 @@ describe('aegislog verify, version 2', () => {
     expect(out.find((l) => l.startsWith('✗ witnesses: '))).toMatch(/future/);
   });
 
+  it('--checkpoints (version-1 checkpoints) on a version-2 bundle: a skipped chain check, not silently dropped', async () => {
+    const cps = file('v1-checkpoints.json', JSON.stringify({ checkpoints: [] }));
+    const { code, out } = await run(verifyCommand, [at('bundles/acme-bank-p4-leaf256.json'), ...POLICY_2OF2, ...NOW, '--checkpoints', cps]);
+    expect(code).toBe(0);
+    expect(out).toContain('– chain: skipped, earlier version-1 checkpoints (checkpoints, --checkpoints) apply to version-1 bundles; this one is version 2: give a trusted checkpoint note (trusted, --trusted) for the consistency check');
+  });
+
   it('--trusted: an earlier checkpoint of the same log gives a consistency check', async () => {
     const history = JSON.parse(readFileSync(at('histories/history-full-2of2.json'), 'utf8'));
     // Entry 3 (size 257) comes right before the bundle's checkpoint (entry 4, size 261) in the history.
