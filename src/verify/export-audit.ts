@@ -17,7 +17,7 @@ import { LineSplitter, MAX_LINE, byteChunks, type ExportSource } from './export-
 import type { NoteVerdict } from './notes.js';
 import { Invalid, Skip, object, reasonOf, runCheck, show } from './read.js';
 import { readHashes, readHeadV2, readIndex, readNoteText, readOrigin, readProofV2, type ReadHeadV2 } from './read-v2.js';
-import { checkNote, fromNoteCheck, requireReceiptSignature, resolveTrust, type Trust, type TrustOptions } from './trust.js';
+import { checkNote, fromNoteCheck, requireReceiptSignature, resolveUsableTrust, type Trust, type TrustOptions } from './trust.js';
 
 export type ExportCheckName =
   | 'header' | 'checkpoint_signature' | 'witnesses' | 'head_inclusion' | 'prev_head_inclusion' | 'frontier'
@@ -74,10 +74,11 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * in O(log n) memory: its header's heads and checkpoint against the keys or policy you trust,
  * then that the lines are exactly the period's entries in leaf order and rebuild the signed
  * head. A bad export is a report naming the first failure (`reason`) and the first problems,
- * never a throw; only the caller's own mistakes throw (neither `keys` nor `policy`).
+ * never a throw; only the caller's own mistakes throw (neither `keys` nor `policy`:
+ * `ERR_KEY_INVALID`; a policy key that verifies nothing: `ERR_VKEY_INVALID`, before a line is read).
  */
 export async function auditExport(source: ExportSource, options: ExportAuditOptions): Promise<ExportReport> {
-  const trust = resolveTrust(options);
+  const trust = await resolveUsableTrust(options);
   const run = new ExportRun(trust, options);
   const split = new LineSplitter(
     (b, from, to, line) => run.line(b, from, to, line),

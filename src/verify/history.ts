@@ -14,7 +14,7 @@ import { EMPTY_ROOT_NEEDED, type Cosigner } from './evidence-v2.js';
 import type { NoteVerdict } from './notes.js';
 import { Invalid, object, reasonOf, show } from './read.js';
 import { readHashes } from './read-v2.js';
-import { checkNote, fromNoteCheck, resolveTrust, type TrustOptions } from './trust.js';
+import { checkNote, fromNoteCheck, resolveUsableTrust, type TrustOptions } from './trust.js';
 
 export type HistoryCheckName = 'history' | 'origin' | 'signatures' | 'sizes' | 'consistency' | 'witnesses';
 
@@ -55,10 +55,11 @@ const REQUIRED: HistoryCheckName[] = ['history', 'origin', 'signatures', 'sizes'
  * Checks a checkpoint history (`GET /checkpoints`, PROTOCOL.md §6.3): every note of one origin
  * and signed by a log key you trust, sizes that never go down, each checkpoint consistent with
  * the one before, and the witness quorum on the newest. A bad history is a report, never a
- * throw; only the caller's own mistakes throw (neither `keys` nor `policy`).
+ * throw; only the caller's own mistakes throw (neither `keys` nor `policy`: `ERR_KEY_INVALID`; a
+ * policy key that verifies nothing: `ERR_VKEY_INVALID`).
  */
 export async function verifyHistory(history: unknown, options: HistoryOptions): Promise<HistoryReport> {
-  const trust = resolveTrust(options);
+  const trust = await resolveUsableTrust(options);
   let origin: string;
   let list: unknown[];
   try {

@@ -12,7 +12,7 @@ import { NoteKeyType, type NoteVerifierKey } from '../tlog/vkey.js';
 import { passed, type Check } from './check.js';
 import { signatureFailure, type Backend } from './ecdsa.js';
 import { importPublicKey, usableKeys, type KeyInput, type VerifyKey } from './keys.js';
-import { policyFromKeys, verifyNote, type NoteCheck, type NoteVerdict } from './notes.js';
+import { checkPolicyKeys, policyFromKeys, verifyNote, type NoteCheck, type NoteVerdict } from './notes.js';
 import { Invalid, Skip, requireSignature } from './read.js';
 
 export interface TrustOptions {
@@ -40,6 +40,17 @@ export function resolveTrust(options: TrustOptions): Trust {
   }
   const now = options.now instanceof Date || options.now === undefined ? options.now : new Date(options.now);
   return { keys, policy, backend: options.backend, now };
+}
+
+/**
+ * resolveTrust, and the policy's keys checked up front: one that can verify nothing (an ECDSA point
+ * off P-256, a small-order Ed25519 key) is the caller's mistake, `ERR_VKEY_INVALID`, not evidence
+ * that fails its signature checks. Checked once per key text (notes.ts caches it).
+ */
+export async function resolveUsableTrust(options: TrustOptions): Promise<Trust> {
+  const trust = resolveTrust(options);
+  if (trust.policy) await checkPolicyKeys(trust.policy);
+  return trust;
 }
 
 /** Policies parsed from text, by text: a page or a loop verifying many bundles passes the same text each time. */
