@@ -80,7 +80,7 @@ export const ErrorCode = {
   KmsSign: 'ERR_KMS_SIGN',
   /** A store was asked to seal a period that is sealed already. */
   AlreadySealed: 'ERR_ALREADY_SEALED',
-  /** A checkpoint that does not start where the last one ended. */
+  /** A checkpoint that does not start where the last one ended, or a period closed before the one already closed. */
   PeriodOrder: 'ERR_PERIOD_ORDER',
   /** The wall clock stepped ahead of the monotonic clock; receipts keep the monotonic time (reported through onError). */
   ClockStep: 'ERR_CLOCK_STEP',

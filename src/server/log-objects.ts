@@ -167,7 +167,7 @@ export function rootLogMethods(storage: DurableStorageLike) {
     close(until: string): string[] {
       return storage.transactionSync(() => {
         const current = db.meta('closed_until');
-        if (current !== undefined && until < current) throw new Error(`closed_until is ${current}; cannot close at the earlier ${until}`);
+        if (current !== undefined && until < current) throw new AegisLogError('ERR_PERIOD_ORDER', `closed_until is ${current}; cannot close at the earlier ${until}`);
         db.putMeta('closed_until', until);
         return db.all('SELECT tenant_id FROM tenants ORDER BY tenant_id').map((r) => r.tenant_id as string);
       });

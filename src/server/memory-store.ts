@@ -1,4 +1,4 @@
-import type { EcPublicJwk } from '../protocol/index.js';
+import { AegisLogError, type EcPublicJwk } from '../protocol/index.js';
 import { edgeTilesOf } from '../tlog/tile-append.js';
 import type { TileWrite } from '../tlog/tile-append.js';
 import { EMPTY_LOG, planAppend, type LogState } from './sequence.js';
@@ -85,7 +85,7 @@ export function memoryStore(): Store {
       return closedUntil;
     },
     async closePeriod(periodEnd) {
-      if (closedUntil !== undefined && periodEnd < closedUntil) throw new Error(`closed_until is ${closedUntil}; cannot close at the earlier ${periodEnd}`);
+      if (closedUntil !== undefined && periodEnd < closedUntil) throw new AegisLogError('ERR_PERIOD_ORDER', `closed_until is ${closedUntil}; cannot close at the earlier ${periodEnd}`);
       closedUntil = periodEnd;
     },
     async grownLogs(periodEnd) {

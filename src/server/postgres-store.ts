@@ -296,7 +296,7 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
       return transaction(`BEGIN; SELECT pg_advisory_xact_lock(${LOCK_SPACE}, ${LOCK_CLOSE})`, async (q) => {
         const [row] = await q('closed', "SELECT value FROM aegislog_meta WHERE key = 'closed_until'");
         const current = row?.value as string | undefined;
-        if (current !== undefined && periodEnd < current) throw new Error(`closed_until is ${current}; cannot close at the earlier ${periodEnd}`);
+        if (current !== undefined && periodEnd < current) throw new AegisLogError('ERR_PERIOD_ORDER', `closed_until is ${current}; cannot close at the earlier ${periodEnd}`);
         await q('close', `INSERT INTO aegislog_meta (key, value) VALUES ('closed_until', $1)
           ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [periodEnd]);
       });

@@ -96,7 +96,7 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect(await store.closedUntil()).toBe(T(8));
       expect(await append(store, 'acme', ['c'], Date.parse(T(6)))).toMatchObject([{ record: { statement: { received_at: T(8) } } }]);
       expect(await append(store, 'newcomer', ['x'], Date.parse(T(1)))).toMatchObject([{ record: { statement: { received_at: T(8) } } }]);
-      await expect(store.closePeriod(T(7))).rejects.toThrow();
+      await expect(store.closePeriod(T(7))).rejects.toMatchObject({ code: 'ERR_PERIOD_ORDER', message: expect.stringMatching(/cannot close at the earlier/) });
       await store.closePeriod(T(8)); // idempotent
     }));
 
