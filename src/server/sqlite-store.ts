@@ -185,6 +185,9 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     db.pragma('mmap_size = 1073741824');
     db.exec(SCHEMA);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    // From here a lock held by another connection is waited for on timers (unlockedOr), not in a
+    // synchronous busy handler that would stop every request of the process for up to 5 s.
+    db.pragma('busy_timeout = 0');
   } catch (error) {
     db.close();
     throw error;
@@ -259,7 +262,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     }
     close(periodEnd: string) {
       const current = this.closedUntil();
-      if (current !== undefined && periodEnd < current) throw new Error(`closed_until is ${current}; cannot close at the earlier ${periodEnd}`);
+      if (current !== undefined && periodEnd < current) throw new AegisLogError('ERR_PERIOD_ORDER', `closed_until is ${current}; cannot close at the earlier ${periodEnd}`);
       this.closed = periodEnd;
       this.ops.push([PUT_META, ['closed_until', periodEnd]]);
     }
@@ -520,15 +523,32 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
   });
 }
 
+/** How long a call waits for another connection's write lock before it is refused as unavailable. */
+const LOCK_WAIT_MS = 5000;
+
 /**
- * Every method of the store with "database is locked" (another process holds the file's write lock past
- * busy_timeout: a `sqlite3` shell, a backup tool) turned into ERR_STORE_UNAVAILABLE: the server answers 503
- * with Retry-After, as for a PostgreSQL that is down, not 500; nothing of the call was written.
+ * Every method of the store, waiting for "database is locked" (another process holds the file's write lock:
+ * a `sqlite3` shell, a backup tool) without holding the event loop: the store's own connection has
+ * busy_timeout 0, and the call is tried again on timers, as SQLite's busy handler would but asleep in
+ * C. A failed try wrote nothing (its transaction rolled back, the group commit's plan is read anew). Past
+ * LOCK_WAIT_MS it is ERR_STORE_UNAVAILABLE: the server answers 503 with Retry-After, as for a PostgreSQL
+ * that is down, not 500.
  */
 function unlockedOr(store: Store): Store {
   const out = {} as Record<string, unknown>;
   for (const [name, fn] of Object.entries(store) as [string, (...args: unknown[]) => Promise<unknown>][]) {
-    out[name] = (...args: unknown[]) => fn(...args).catch((error: unknown) => Promise.reject(isLocked(error) ? locked(error) : error));
+    out[name] = async (...args: unknown[]) => {
+      const deadline = Date.now() + LOCK_WAIT_MS;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await fn(...args);
+        } catch (error) {
+          if (!isLocked(error)) throw error;
+          if (Date.now() >= deadline) throw locked(error);
+          await new Promise((resolve) => setTimeout(resolve, Math.min(2 ** attempt, 100)));
+        }
+      }
+    };
   }
   return out as unknown as Store;
 }
