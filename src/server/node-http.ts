@@ -417,6 +417,11 @@ async function write(response: Answer, req: IncomingMessage, res: ServerResponse
   // The same framing as the streamed path (chunked), in one write.
   const source = bodySource(response);
   if (source !== undefined) return void res.end(source);
+  if (req.method === 'HEAD') {
+    // Node sends no body for HEAD: a streamed one (an export, a tenant's heads) is not made only to be dropped.
+    await response.body.cancel().catch(() => {});
+    return void res.end();
+  }
   const reader = response.body.getReader();
   const closed = once(res, 'close');
   res.once('close', () => void reader.cancel().catch(() => {}));

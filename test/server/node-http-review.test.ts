@@ -1,6 +1,8 @@
 // The Node adapter (src/server/node-http.ts), found in review (2026-12-04). Real sockets on 127.0.0.1.
+import { connect } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
-import { listen, type NodeServerHandle } from '../../src/server/node.js';
+import { createServer, listen, localSigner, memoryStore, type NodeServerHandle, type Store } from '../../src/server/node.js';
+import { KEYS, KEY_CONFIG, NOTE_KEY, ORIGIN, event } from './helpers.js';
 
 const handles: NodeServerHandle[] = [];
 afterEach(async () => {
@@ -25,4 +27,36 @@ test('a handler slower than sendTimeout still answers: the timeout is for a clie
   // And on the same kept-alive connection, a second time.
   const again = await fetch(`${http.url}/slow`);
   expect(await again.text()).toBe('done');
+});
+
+test('HEAD of a streamed answer (an export) sends the headers and stops: it used to read the whole export and throw it away', async () => {
+  const inner = memoryStore();
+  let pages = 0;
+  const store: Store = { ...inner, records: (...args) => (pages++, inner.records(...args)) };
+  const server = createServer({ signer: await localSigner(), store, origin: ORIGIN, noteKey: NOTE_KEY, keys: KEY_CONFIG });
+  const http = await listen(server, { port: 0 });
+  handles.push(http);
+  for (let b = 0; b < 4; b++) {
+    const events = Array.from({ length: 500 }, () => event());
+    const answer = await fetch(`${http.url}/ingest/batch`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEYS.ingest }, body: JSON.stringify({ events }) });
+    expect(answer.status).toBe(200);
+  }
+  // HEAD, then a GET on the same connection: answered in turn, so once the GET's answer is in, the HEAD's is done.
+  const { hostname, port } = new URL(http.url);
+  const socket = connect({ host: hostname, port: Number(port) });
+  socket.on('error', () => {});
+  const received = await new Promise<string>((done) => {
+    let text = '';
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      if (text.includes('"origin"')) done(text);
+    });
+    socket.on('close', () => done(text));
+    socket.write(`HEAD /export HTTP/1.1\r\nHost: x\r\nX-Api-Key: ${KEYS.read}\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n`);
+  });
+  socket.destroy();
+  expect(received).toMatch(/^HTTP\/1\.1 200 /);
+  expect(received.slice(received.indexOf('\r\n\r\n') + 4)).toMatch(/^HTTP\/1\.1 200 /); // no body after the HEAD's headers
+  // 2,000 receipts are 4 pages: the stream reads ahead one at most.
+  expect(pages).toBeLessThanOrEqual(1);
 });
