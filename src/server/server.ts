@@ -213,16 +213,21 @@ export function createServer(options: ServerOptions): AegisServer {
     },
   };
 
+  /** Set once the store is loaded: what fails after it (the start-up seal) does not keep requests out. */
+  let storeLoaded = false;
   const load = async () => {
     await store.putKey(await signer.publicJwk());
     await notes;
     await sealer.load();
-    const sealed = await sealer.sealDue();
-    witnessClient.submit(); // a checkpoint that a witness has not cosigned yet (it was down, or this server was)
-    return sealed;
+    storeLoaded = true;
+    try {
+      return await sealer.sealDue();
+    } finally {
+      witnessClient.submit(); // a checkpoint that a witness has not cosigned yet (it was down, or this server was)
+    }
   };
   const ready = load();
-  ready.catch(() => {}); // reported by every request (500) and to whoever awaits `ready`; never an unhandled rejection
+  ready.catch(() => {}); // reported to whoever awaits `ready`, and by requests until the store is loaded; never an unhandled rejection
   /**
    * `ready`, or, when it failed because the store was unavailable (a database restarting as the server
    * started), the start-up run again: once the store is back the server serves, rather than 503 for good.
@@ -233,6 +238,9 @@ export function createServer(options: ServerOptions): AegisServer {
     try {
       return await attempt;
     } catch (error) {
+      // Loaded, but the seal of the periods that ended while the server was down failed (a signer or store
+      // hiccup; `ready` rejected with it): requests are served, and the seal is tried again beside them.
+      if (storeLoaded) return undefined;
       if (!(error instanceof AegisLogError && error.code === 'ERR_STORE_UNAVAILABLE')) throw error;
       // One new attempt, shared by the requests that find this one failed.
       if (loading === attempt) (loading = load()).catch(() => {});
