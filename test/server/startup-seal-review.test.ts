@@ -44,3 +44,42 @@ it('a start-up seal that fails (the signer down for a moment) does not leave eve
   const history = (await (await second(new Request(`${ENDPOINT}/checkpoints`))).json()) as { checkpoints: { period_end: string }[] };
   expect(history.checkpoints.map((c) => c.period_end)).toEqual(['2026-11-29T00:00:00.000Z', '2026-11-30T00:00:00.000Z']);
 });
+
+it('a seal that keeps failing is not started again by every request: after a failure, the next waits (backoff)', async () => {
+  const inner = await localSigner();
+  let down = false;
+  let failedSigns = 0;
+  const signer: Signer = {
+    keyId: inner.keyId,
+    publicJwk: () => inner.publicJwk(),
+    async sign(message) {
+      if (down) throw (failedSigns++, new Error('KMS unreachable'));
+      return inner.sign(message);
+    },
+  } as Signer;
+  const time = clock();
+  const errors: unknown[] = [];
+  const server = createServer({ signer, store: memoryStore(), origin: ORIGIN, noteKey: NOTE_KEY, keys: KEY_CONFIG, now: time.now, onError: (e) => errors.push(e) });
+  await server.ready;
+  const ingest = await server(new Request(`${ENDPOINT}/ingest`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEYS.ingest }, body: JSON.stringify(event()) }));
+  expect(ingest.status).toBe(200);
+  await server.settled();
+  time.advance(86400_000); // the period has ended; the signer is down
+  down = true;
+  const health = async () => {
+    expect((await server(new Request(`${ENDPOINT}/healthz`))).status).toBe(200);
+    await server.settled();
+  };
+  for (let i = 0; i < 5; i++) await health();
+  // Before: each request ran a whole seal again (close, every grown tenant's root from tiles, a signature), and logged it.
+  expect(failedSigns).toBe(1);
+  expect(errors).toHaveLength(1);
+  time.advance(120_000); // past the longest wait: tried again
+  await health();
+  expect(failedSigns).toBe(2);
+  down = false;
+  time.advance(120_000);
+  await health();
+  const history = (await (await server(new Request(`${ENDPOINT}/checkpoints`))).json()) as { checkpoints: unknown[] };
+  expect(history.checkpoints).toHaveLength(1);
+});
