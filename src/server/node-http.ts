@@ -81,7 +81,8 @@ export async function listen(handler: FetchHandler, options: ListenOptions = {})
       requestTimeout: limits.requestTimeout,
       keepAliveTimeout: limits.keepAliveTimeout,
       // Node checks both timeouts on this interval (default 30 s, longer than the timeouts themselves).
-      connectionsCheckingInterval: Math.min(1000, limits.headersTimeout),
+      // A timeout of 0 is none: it must not make the interval 0, which Node runs every millisecond.
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeout || limits.requestTimeout || 1000),
     },
     (req, res) => inTurn(req.socket, res, () => respond(handler, options, onError, limits, req, res)),
   );

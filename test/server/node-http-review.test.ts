@@ -1,4 +1,5 @@
 // The Node adapter (src/server/node-http.ts), found in review (2026-12-04). Real sockets on 127.0.0.1.
+import { createHook } from 'node:async_hooks';
 import { connect } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
 import { createServer, listen, localSigner, memoryStore, type NodeServerHandle, type Store } from '../../src/server/node.js';
@@ -59,4 +60,25 @@ test('HEAD of a streamed answer (an export) sends the headers and stops: it used
   expect(received.slice(received.indexOf('\r\n\r\n') + 4)).toMatch(/^HTTP\/1\.1 200 /); // no body after the HEAD's headers
   // 2,000 receipts are 4 pages: the stream reads ahead one at most.
   expect(pages).toBeLessThanOrEqual(1);
+});
+
+test('headersTimeout 0 (no limit on headers) with a requestTimeout does not make Node check every connection each millisecond', async () => {
+  // The interval was min(1000, headersTimeout): 0 here, which Node runs as a 1 ms interval over all connections.
+  const intervals: number[] = [];
+  const hook = createHook({
+    init(_id, type, _trigger, resource) {
+      const timer = resource as { _repeat?: number | null; _idleTimeout?: number };
+      if (type === 'Timeout' && typeof timer._repeat === 'number') intervals.push(timer._idleTimeout!);
+    },
+  }).enable();
+  let http: NodeServerHandle;
+  try {
+    http = await listen(async () => new Response('ok'), { port: 0, limits: { headersTimeout: 0, requestTimeout: 30_000 } });
+  } finally {
+    hook.disable();
+  }
+  handles.push(http);
+  expect(intervals.length).toBeGreaterThan(0); // Node's connection check
+  expect(Math.min(...intervals)).toBeGreaterThanOrEqual(1000);
+  expect(await (await fetch(http.url)).text()).toBe('ok');
 });
