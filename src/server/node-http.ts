@@ -26,9 +26,9 @@ export interface HttpLimits {
    */
   drainBytes: number;
   /**
-   * ms a connection may go without a byte sent or received while a request is
-   * being answered: a client that stops reading its answer is cut, and the
-   * answer's memory freed.
+   * ms a connection may go without a byte sent or received while an answer is
+   * being sent: a client that stops reading its answer is cut, and the answer's
+   * memory freed. The time a handler takes to make its answer is not counted.
    */
   sendTimeout: number;
 }
@@ -81,7 +81,8 @@ export async function listen(handler: FetchHandler, options: ListenOptions = {})
       requestTimeout: limits.requestTimeout,
       keepAliveTimeout: limits.keepAliveTimeout,
       // Node checks both timeouts on this interval (default 30 s, longer than the timeouts themselves).
-      connectionsCheckingInterval: Math.min(1000, limits.headersTimeout),
+      // A timeout of 0 is none: it must not make the interval 0, which Node runs every millisecond.
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeout || limits.requestTimeout || 1000),
     },
     (req, res) => inTurn(req.socket, res, () => respond(handler, options, onError, limits, req, res)),
   );
@@ -198,6 +199,12 @@ async function respond(
   res: ServerResponse,
 ): Promise<void> {
   answered.delete(req.socket);
+  // sendTimeout is for a client that stops reading: while the handler works (a seal waiting for a lease
+  // held elsewhere, a store waiting for a lock), the connection is quiet by the server's doing, and Node
+  // would cut it with no answer. A body that stops arriving is requestTimeout's (Node checks it apart).
+  const socket = req.socket;
+  socket.setTimeout(0);
+  const sending = () => socket.setTimeout(limits.sendTimeout);
   try {
     let response: Answer;
     let url: URL | undefined;
@@ -216,9 +223,10 @@ async function respond(
       const answer = (handler as { [ANSWER]?: AnswerHandler })[ANSWER] ?? handler;
       response = await answer(method === 'GET' || method === 'HEAD' ? liteRequest(req, url) : toRequest(req, url));
     }
-    await write(response, req, res);
+    await write(response, req, res, sending);
   } catch (error) {
     // The handler answers its own errors: this is the adapter failing.
+    sending();
     const errorId = randomUUID();
     onError(error, errorId);
     if (!res.headersSent && !res.destroyed) {
@@ -386,7 +394,12 @@ function bodySource(response: Response): string | Uint8Array | undefined {
   return typeof source === 'string' || source instanceof Uint8Array ? source : undefined;
 }
 
-async function write(response: Answer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * Writes an answer. `sending` arms the connection's sendTimeout, which runs only while the answer waits
+ * on the client: not while a streamed body's next part is being made (an export waiting out its key's rate).
+ */
+async function write(response: Answer, req: IncomingMessage, res: ServerResponse, sending: () => void): Promise<void> {
+  sending();
   if (response instanceof JsonAnswer) {
     const { parts } = response;
     if (parts.length === 1) res.writeHead(response.status, response.headers);
@@ -405,11 +418,18 @@ async function write(response: Answer, req: IncomingMessage, res: ServerResponse
   // The same framing as the streamed path (chunked), in one write.
   const source = bodySource(response);
   if (source !== undefined) return void res.end(source);
+  if (req.method === 'HEAD') {
+    // Node sends no body for HEAD: a streamed one (an export, a tenant's heads) is not made only to be dropped.
+    await response.body.cancel().catch(() => {});
+    return void res.end();
+  }
   const reader = response.body.getReader();
   const closed = once(res, 'close');
   res.once('close', () => void reader.cancel().catch(() => {}));
   for (;;) {
+    req.socket.setTimeout(0);
     const { done, value } = await reader.read();
+    sending();
     if (done) break;
     if (!res.write(value)) await Promise.race([once(res, 'drain'), closed]);
     if (res.destroyed) return;

@@ -27,6 +27,10 @@ import { ROOT_LOG, type Signer, type Store, type StoredCheckpoint, type StoredHe
  */
 const PROOF_CACHE_ENTRIES = 4096;
 
+/** After a seal beside a request failed, the wait before the next one (ms), doubled at each failure up to the max. */
+const SEAL_RETRY_BASE_MS = 1000;
+const SEAL_RETRY_MAX_MS = 60_000;
+
 /** The longest sealing period, in seconds: a century. */
 const MAX_PERIOD = 100 * 366 * 86400;
 
@@ -213,16 +217,21 @@ export function createServer(options: ServerOptions): AegisServer {
     },
   };
 
+  /** Set once the store is loaded: what fails after it (the start-up seal) does not keep requests out. */
+  let storeLoaded = false;
   const load = async () => {
     await store.putKey(await signer.publicJwk());
     await notes;
     await sealer.load();
-    const sealed = await sealer.sealDue();
-    witnessClient.submit(); // a checkpoint that a witness has not cosigned yet (it was down, or this server was)
-    return sealed;
+    storeLoaded = true;
+    try {
+      return await sealer.sealDue();
+    } finally {
+      witnessClient.submit(); // a checkpoint that a witness has not cosigned yet (it was down, or this server was)
+    }
   };
   const ready = load();
-  ready.catch(() => {}); // reported by every request (500) and to whoever awaits `ready`; never an unhandled rejection
+  ready.catch(() => {}); // reported to whoever awaits `ready`, and by requests until the store is loaded; never an unhandled rejection
   /**
    * `ready`, or, when it failed because the store was unavailable (a database restarting as the server
    * started), the start-up run again: once the store is back the server serves, rather than 503 for good.
@@ -233,6 +242,9 @@ export function createServer(options: ServerOptions): AegisServer {
     try {
       return await attempt;
     } catch (error) {
+      // Loaded, but the seal of the periods that ended while the server was down failed (a signer or store
+      // hiccup; `ready` rejected with it): requests are served, and the seal is tried again beside them.
+      if (storeLoaded) return undefined;
       if (!(error instanceof AegisLogError && error.code === 'ERR_STORE_UNAVAILABLE')) throw error;
       // One new attempt, shared by the requests that find this one failed.
       if (loading === attempt) (loading = load()).catch(() => {});
@@ -248,11 +260,35 @@ export function createServer(options: ServerOptions): AegisServer {
       // A Worker cuts off what runs after the response unless it is given to waitUntil.
       const requestCtx = typeof execution?.waitUntil === 'function' ? { ...ctx, keepAlive: (task: Promise<unknown>) => execution.waitUntil(task) } : ctx;
       // A period ended since the last seal: seal it beside this request, never before it (ingest never waits for a seal).
-      if (now() >= sealer.openPeriodEnd()) requestCtx.keepAlive(sealer.sealDue().catch(report));
+      sealBeside(requestCtx);
       return await dispatch(request, url, requestCtx);
     } catch (error) {
       return errorResponse(error, request, url);
     }
+  }
+
+  /** The seal started beside a request, while it runs; after one failed, when the next may start and how many failed in a row. */
+  let besideRunning: Promise<void> | undefined;
+  let besideRetryAt = 0;
+  let besideFailures = 0;
+  /**
+   * Seals what is due beside a request, one seal at a time. After a failure (a signer or store down) the next
+   * waits, doubling up to SEAL_RETRY_MAX_MS: every request, anonymous ones too, used to start a whole seal
+   * again (every grown tenant's root read from tiles), back to back, each failure logged.
+   */
+  function sealBeside(ctx: Context): void {
+    const t = now();
+    if (besideRunning || t < besideRetryAt || t < sealer.openPeriodEnd()) return;
+    const running = sealer.sealDue().then(
+      () => void (besideFailures = 0),
+      (error: unknown) => {
+        besideFailures++;
+        besideRetryAt = now() + Math.min(SEAL_RETRY_MAX_MS, SEAL_RETRY_BASE_MS * 2 ** Math.min(besideFailures - 1, 16));
+        report(error);
+      },
+    );
+    besideRunning = running.finally(() => (besideRunning = undefined));
+    ctx.keepAlive(besideRunning);
   }
 
   async function dispatch(request: Request, url: URL, ctx: Context): Promise<Answer> {

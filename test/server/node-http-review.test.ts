@@ -1,0 +1,84 @@
+// The Node adapter (src/server/node-http.ts), found in review (2026-12-04). Real sockets on 127.0.0.1.
+import { createHook } from 'node:async_hooks';
+import { connect } from 'node:net';
+import { afterEach, expect, test } from 'vitest';
+import { createServer, listen, localSigner, memoryStore, type NodeServerHandle, type Store } from '../../src/server/node.js';
+import { KEYS, KEY_CONFIG, NOTE_KEY, ORIGIN, event } from './helpers.js';
+
+const handles: NodeServerHandle[] = [];
+afterEach(async () => {
+  for (const h of handles.splice(0)) await h.close(100);
+});
+
+test('a handler slower than sendTimeout still answers: the timeout is for a client that stops reading, not for the server at work', async () => {
+  // The server's own wait (POST /admin/seal waits up to 120 s for a lease held elsewhere, then answers 503)
+  // used to be cut at sendTimeout: the socket was idle, so Node destroyed it and the client got no answer.
+  const sendTimeout = 100;
+  const http = await listen(
+    async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5 * sendTimeout)); // the server at work, sending nothing
+      return new Response('done');
+    },
+    { port: 0, limits: { sendTimeout } },
+  );
+  handles.push(http);
+  const answer = await fetch(`${http.url}/slow`, { method: 'POST', body: '{}' });
+  expect(answer.status).toBe(200);
+  expect(await answer.text()).toBe('done');
+  // And on the same kept-alive connection, a second time.
+  const again = await fetch(`${http.url}/slow`);
+  expect(await again.text()).toBe('done');
+});
+
+test('HEAD of a streamed answer (an export) sends the headers and stops: it used to read the whole export and throw it away', async () => {
+  const inner = memoryStore();
+  let pages = 0;
+  const store: Store = { ...inner, records: (...args) => (pages++, inner.records(...args)) };
+  const server = createServer({ signer: await localSigner(), store, origin: ORIGIN, noteKey: NOTE_KEY, keys: KEY_CONFIG });
+  const http = await listen(server, { port: 0 });
+  handles.push(http);
+  for (let b = 0; b < 4; b++) {
+    const events = Array.from({ length: 500 }, () => event());
+    const answer = await fetch(`${http.url}/ingest/batch`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEYS.ingest }, body: JSON.stringify({ events }) });
+    expect(answer.status).toBe(200);
+  }
+  // HEAD, then a GET on the same connection: answered in turn, so once the GET's answer is in, the HEAD's is done.
+  const { hostname, port } = new URL(http.url);
+  const socket = connect({ host: hostname, port: Number(port) });
+  socket.on('error', () => {});
+  const received = await new Promise<string>((done) => {
+    let text = '';
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      if (text.includes('"origin"')) done(text);
+    });
+    socket.on('close', () => done(text));
+    socket.write(`HEAD /export HTTP/1.1\r\nHost: x\r\nX-Api-Key: ${KEYS.read}\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n`);
+  });
+  socket.destroy();
+  expect(received).toMatch(/^HTTP\/1\.1 200 /);
+  expect(received.slice(received.indexOf('\r\n\r\n') + 4)).toMatch(/^HTTP\/1\.1 200 /); // no body after the HEAD's headers
+  // 2,000 receipts are 4 pages: the stream reads ahead one at most.
+  expect(pages).toBeLessThanOrEqual(1);
+});
+
+test('headersTimeout 0 (no limit on headers) with a requestTimeout does not make Node check every connection each millisecond', async () => {
+  // The interval was min(1000, headersTimeout): 0 here, which Node runs as a 1 ms interval over all connections.
+  const intervals: number[] = [];
+  const hook = createHook({
+    init(_id, type, _trigger, resource) {
+      const timer = resource as { _repeat?: number | null; _idleTimeout?: number };
+      if (type === 'Timeout' && typeof timer._repeat === 'number') intervals.push(timer._idleTimeout!);
+    },
+  }).enable();
+  let http: NodeServerHandle;
+  try {
+    http = await listen(async () => new Response('ok'), { port: 0, limits: { headersTimeout: 0, requestTimeout: 30_000 } });
+  } finally {
+    hook.disable();
+  }
+  handles.push(http);
+  expect(intervals.length).toBeGreaterThan(0); // Node's connection check
+  expect(Math.min(...intervals)).toBeGreaterThanOrEqual(1000);
+  expect(await (await fetch(http.url)).text()).toBe('ok');
+});
