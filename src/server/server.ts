@@ -78,7 +78,7 @@ export interface ServerOptions {
    * down never blocks sealing or ingest, and shows in `/healthz`.
    */
   witnesses?: readonly WitnessConfig[];
-  /** Backoff of the witness submissions: first delay and ceiling in ms, tries per checkpoint (default 1000, 300000, 8). */
+  /** Backoff of the witness submissions: first delay and ceiling in ms, tries per checkpoint (default 1000, 300000, no bound: §4.5 keeps retrying). */
   witnessRetry?: { baseDelay?: number; maxDelay?: number; attempts?: number };
   /**
    * This server's own public origins (`https://log.example.com`): pages served

@@ -7,8 +7,8 @@
  * stored note, so every later bundle, export and history carries them.
  *
  * A witness that is down never blocks sealing or ingest: each witness has its
- * own loop, which retries with exponential backoff up to a bound and starts
- * over with the next seal. `/healthz` reports each one.
+ * own loop, which keeps retrying with exponential backoff (§4.5) until the
+ * witness cosigns, and starts over with the next seal. `/healthz` reports each one.
  */
 import { AegisLogError } from '../protocol/index.js';
 import { formatNote, parseNote, parseSignatureLines, type NoteSignature } from '../tlog/note.js';
@@ -41,7 +41,11 @@ export interface WitnessClientOptions {
   origin: string;
   rootTiles: TileSource;
   fetch?: typeof fetch;
-  /** First retry delay (ms, default 1000), doubled up to `maxDelay` (default 300000), `attempts` tries per checkpoint (default 8). */
+  /**
+   * First retry delay (ms, default 1000), doubled up to `maxDelay` (default 300000), `attempts` tries per
+   * checkpoint (default: no bound, as PROTOCOL.md §4.5 asks: a witness down for longer than a few tries
+   * would otherwise leave the checkpoint uncosigned until the next seal, a period later).
+   */
   retry?: { baseDelay?: number; maxDelay?: number; attempts?: number };
   /** Milliseconds one add-checkpoint request may take, its answer's body included (default 30000): a stalled witness then counts as one failed try. */
   timeout?: number;
@@ -63,7 +67,7 @@ export function createWitnessClient(options: WitnessClientOptions) {
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const baseDelay = options.retry?.baseDelay ?? 1000;
   const maxDelay = options.retry?.maxDelay ?? 300_000;
-  const attempts = options.retry?.attempts ?? 8;
+  const attempts = options.retry?.attempts ?? Number.POSITIVE_INFINITY;
   const timeout = options.timeout ?? 30_000;
   const onError = options.onError ?? (() => {});
   const states: WitnessState[] = options.witnesses.map((w, i) => {

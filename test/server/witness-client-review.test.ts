@@ -71,7 +71,7 @@ async function setup(size = 8) {
   const wstore = memoryWitnessStore();
   const handler = witnessHandler(createWitness({ cosigners: keys.cosigners, logs: log.vkeys, store: wstore }));
   const errors: string[] = [];
-  const client = (url: string, extra: { timeout?: number; fetch?: typeof fetch } = {}) =>
+  const client = (url: string, extra: { timeout?: number; fetch?: typeof fetch; retry?: { baseDelay?: number; maxDelay?: number; attempts?: number } } = {}) =>
     createWitnessClient({
       store: store as unknown as Store,
       witnesses: [{ url, vkey: keys.vkeys[0]! }],
@@ -186,4 +186,17 @@ describe('witness client: faults a review found', () => {
       expect(c.status()[0]).toMatchObject({ last_cosigned_size: 16, last_error: null });
     },
   );
+
+  test('a witness down for more tries than the backoff doubles keeps being retried until it cosigns (§4.5)', async () => {
+    const { wstore, handler, errors, log, client } = await setup();
+    let down = 12; // more than the 8 tries the client used to stop after, until the next seal a period later
+    const flaky = ((input: RequestInfo | URL, init?: RequestInit) =>
+      down-- > 0 ? Promise.resolve(new Response('restarting', { status: 503 })) : handler(new Request(input, init))) as typeof fetch;
+    const c = client('https://witness.test', { fetch: flaky, retry: { baseDelay: 1, maxDelay: 2 } }); // attempts: the default
+    c.submit();
+    await c.idle();
+    expect(errors).toHaveLength(12);
+    expect((await wstore.latest(log.origin))?.size).toBe(8);
+    expect(c.status()[0]).toMatchObject({ last_cosigned_size: 8, last_error: null });
+  });
 });
