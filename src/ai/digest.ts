@@ -39,7 +39,7 @@ async function sign(value: unknown, key: CryptoKey): Promise<string> {
 /**
  * `value` as plain JSON data: bytes as base64url (for a digest, so that it
  * covers a file's content) or as `"[n bytes]"` (for the record, which must stay
- * small), `toJSON` honoured (URLs and dates become their text), `undefined` dropped (`null` in
+ * small), `toJSON` honoured (URLs and dates become their text), `null` kept, `undefined` dropped (`null` in
  * arrays), a cycle as `"[Circular]"`, text made well-formed.
  */
 export function jsonOf(value: unknown, forDigest: boolean, seen = new Set<object>()): unknown {
@@ -47,7 +47,8 @@ export function jsonOf(value: unknown, forDigest: boolean, seen = new Set<object
   if (typeof value === 'string') return wellFormed(value);
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
   if (typeof value === 'bigint') return String(value);
-  if (value === null || typeof value !== 'object') return typeof value === 'boolean' ? value : undefined;
+  // null is JSON's own (OpenAI's `refusal: null`): kept, as JCS keeps it. Functions, symbols and undefined: dropped.
+  if (value === null || typeof value !== 'object') return typeof value === 'boolean' || value === null ? value : undefined;
   if (seen.has(value)) return '[Circular]';
   // Tags, not instanceof: values may come from another realm (an iframe, the edge runtime's VM). A URL has toJSON.
   const bytes = ArrayBuffer.isView(value)

@@ -43,6 +43,9 @@ describe('canonical JSON', () => {
     { '': 0, '\u20ac': 1, '\ud83d\ude00': 2, '\u00ff': 3 },
     'plain',
     42,
+    // An OpenAI assistant message as the SDK returns it, appended to the next call's messages.
+    [{ role: 'assistant', content: 'Hi', refusal: null, tool_calls: [{ id: 'c', function: { name: 'f', arguments: '{"a":null}' } }] }, { x: { y: null } }],
+    null,
   ];
   it.each(samples.map((s) => [JSON.stringify(s), s]))('%s agrees with the protocol JCS', (_, sample) => {
     // Plain RFC 8785: a prompt may hold numbers the evidence rules would refuse (1e21).
