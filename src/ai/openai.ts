@@ -33,6 +33,10 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
     const done = track(options);
     const elapsed = stopwatch();
     const seen: Summary = { toolCalls: [] };
+    // What the model is given, as sent: apps append the answer and the next turn to the same array, often before
+    // the event's digest is computed (a stream's end, a task later). A shallow copy: messages are added, not edited.
+    const messages = copy(params.messages);
+    const given = copy(params.input);
     /** When the response came in: a non-streamed call's latency, since the app may await its answer much later. */
     let responded: number | undefined;
     let ended = false;
@@ -40,7 +44,7 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
       if (ended) return;
       ended = true;
       record(() => {
-        const input = operation === 'responses' ? { instructions: params.instructions, input: params.input } : params.messages;
+        const input = operation === 'responses' ? { instructions: params.instructions, input: given } : messages;
         return {
           integration: 'openai',
           operation,
@@ -50,7 +54,7 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
           outcome: 'ok',
           latencyMs: (params.stream === true ? undefined : responded) ?? elapsed(),
           input,
-          inputChars: textChars(params.messages ?? params.input) + textChars(params.instructions),
+          inputChars: textChars(messages ?? given) + textChars(params.instructions),
           request: params,
           ...seen,
           ...fill,
@@ -199,6 +203,9 @@ function observeStream(stream: any, seen: Summary, fromItem: FromItem, end: (fil
     end({});
   }
 }
+
+/** An array as it is now (a list of messages or input items); anything else as it is. */
+const copy = (value: unknown): unknown => (Array.isArray(value) ? [...value] : value);
 
 const FINISH: Record<string, string> = { content_filter: 'content-filter', tool_calls: 'tool-calls', function_call: 'tool-calls', max_output_tokens: 'length' };
 

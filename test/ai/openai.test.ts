@@ -237,6 +237,22 @@ describe.each([
       expect(event!.performance_metrics.latency_ms).toBeLessThanOrEqual(answered + 0.001);
     });
 
+    it('the app appends the answer to its messages: the digest covers the messages as sent', async () => {
+      const { wrapped } = clients();
+      const messages: any[] = [...MESSAGES];
+      const completion = await wrapped.chat.completions.create({ model: MODEL, messages });
+      // The usual chat loop: the answer, then the next question, go into the same array.
+      messages.push(completion.choices[0]!.message, { role: 'user', content: 'Thanks' });
+      const chunks = await wrapped.chat.completions.create({ model: MODEL, messages, stream: true });
+      const sent = [...messages];
+      for await (const chunk of chunks) messages.push({ role: 'assistant', content: chunk.choices[0]?.delta.content ?? '' });
+      const responses: any[] = [{ role: 'user', content: 'Hi' }];
+      await wrapped.responses.create({ model: MODEL, input: responses });
+      responses.push({ role: 'user', content: 'More' });
+      const events = await h.events();
+      expect(events.map((e) => e.input_digest)).toEqual([hmac(MESSAGES), hmac(sent), hmac({ input: [{ role: 'user', content: 'Hi' }] })]);
+    });
+
     it('wrapping twice records once', async () => {
       const { wrapped } = clients();
       wrapOpenAI(wrapped, { log: h.log });
