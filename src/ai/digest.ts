@@ -103,8 +103,26 @@ export const FULL_CAPTURE_CHARS = 262_144;
 /** Imported keys, by what the options gave (a string, bytes or a CryptoKey): one import per key. */
 const keys = new Map<DigestKey, Promise<CryptoKey>>();
 
-/** What an event's payload gets from this chunk: the digests of the call's input and output (and the key's id), and the content with `capture: 'full'`. */
-export async function prepare(call: AiCall, { digestKey, digestKeyId, capture }: AiOptions): Promise<Prepared> {
+/**
+ * What an event's payload gets from this chunk: the digests of the call's input and output (and the key's id),
+ * and the content with `capture: 'full'`. Never rejects: the recorder holds this promise unhandled while the
+ * event before is prepared, and a rejection there (an input nested too deep to digest) would be an unhandled
+ * one, which ends a Node process. A failure is thrown instead where the event is built (its fields read), and
+ * goes to `onError` with the other failures to record (one check fewer in the recorder's 2 KB).
+ */
+export async function prepare(call: AiCall, options: AiOptions): Promise<Prepared> {
+  try {
+    return await digests(call, options);
+  } catch (error) {
+    return {
+      get error(): never {
+        throw error;
+      },
+    };
+  }
+}
+
+async function digests(call: AiCall, { digestKey, digestKeyId, capture }: AiOptions): Promise<Prepared> {
   // Called as the model call ends. In a task of its own, the HMACs' tens of µs run after the app's code that awaits
   // the call, not before it; but not in a hidden page, whose timers may wait a second, in which it may be closed.
   await new Promise<void>((r) => ((globalThis as { document?: { hidden?: boolean } }).document?.hidden ? r() : setTimeout(r)));

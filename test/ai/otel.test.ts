@@ -117,6 +117,30 @@ describe('GenAI semantic conventions (v1.41.0)', () => {
     expect(events.map((e) => e.model_context.model_id)).toEqual(['inner']);
   });
 
+  it('an input too deep to digest: onError is told, no unhandled rejection, the calls before it recorded', async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    const errors: unknown[] = [];
+    const own = new BasicTracerProvider({ spanProcessors: [aegislogSpanProcessor({ log: h.log, digestKey: DIGEST_KEY, onError: (e) => errors.push(e) })] });
+    const t = own.getTracer('deep');
+    const attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.input.messages': JSON.stringify(INPUT) };
+    t.startSpan('chat 1', { attributes }).end();
+    // Nested past any stack (a tool's JSON result, say): its digest fails while the one before is still being computed.
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    t.startSpan('chat 2', { attributes: { ...attributes, 'gen_ai.input.messages': deep } }).end();
+    try {
+      await own.forceFlush();
+      const events = await h.events();
+      expect(events.map((e) => e.input_digest)).toEqual([hmac({ messages: INPUT })]);
+      expect(errors).toHaveLength(1);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', listener);
+      await own.shutdown();
+    }
+  });
+
   it('forceFlush() delivers the events being prepared', async () => {
     const s = span('chat gpt-4o', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o' });
     await provider.forceFlush();
