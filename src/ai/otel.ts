@@ -8,6 +8,7 @@
  * structural (@opentelemetry/sdk-trace-base 2.x's `ReadableSpan`), so nothing
  * of OpenTelemetry is loaded here.
  */
+import { AegisLogError } from '../protocol/errors.js';
 import type { AiCall, AiOptions } from './options.js';
 import { aiFlush, recorder, round, track } from './record.js';
 
@@ -60,6 +61,8 @@ export function isModelCallSpan(span: SpanLike): boolean {
  */
 export function aegislogSpanProcessor(options: AiOptions & { isModelCall?: (span: SpanLike) => boolean }): AegisLogSpanProcessor {
   const record = recorder(options);
+  if (options.isModelCall !== undefined && typeof options.isModelCall != 'function')
+    throw new AegisLogError('ERR_CONFIG', 'isModelCall must be a function of the span', { field: 'isModelCall' });
   const covered = new Set<string>();
   const isModelCall = options.isModelCall ?? isModelCallSpan;
   return {
