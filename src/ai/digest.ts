@@ -133,13 +133,29 @@ async function digests(call: AiCall, { digestKey, digestKeyId, capture }: AiOpti
 }
 
 /**
+ * Levels of nesting `capture: 'full'` records of the input: the client refuses an event nested deeper than 32
+ * levels (`LIMITS.depth`, the event itself being the first), and the input sits at the second.
+ */
+export const FULL_CAPTURE_DEPTH = 31;
+
+/**
  * The input (as JSON data, bytes as `"[n bytes]"`) and output of `capture: 'full'`,
  * bounded so that the event stays far below the 1 MiB limit (UTF-8 takes at most
- * 3 bytes a character); the digests still cover everything.
+ * 3 bytes a character) and within the client's nesting limit (a tool's deep JSON
+ * result); the digests still cover everything.
  */
 export function contentOf(call: AiCall): Record<string, unknown> {
   const content = { input: jsonOf(call.input, false), output: jsonOf(call.output, false) };
-  return JSON.stringify(content).length > FULL_CAPTURE_CHARS ? { content_omitted: 'too_large' } : content;
+  if (JSON.stringify(content).length > FULL_CAPTURE_CHARS) return { content_omitted: 'too_large' };
+  return depth(content.input) > FULL_CAPTURE_DEPTH ? { content_omitted: 'too_deep' } : content;
+}
+
+/** Levels of objects and arrays in JSON data: 0 for a scalar, 1 for `{}` or `[1]`. */
+function depth(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  let deepest = 0;
+  for (const v of Object.values(value)) deepest = Math.max(deepest, depth(v));
+  return deepest + 1;
 }
 
 /** `sync: true`: the event sent at once through `recordSync`, its receipt handed to `onRecorded`. */

@@ -236,6 +236,26 @@ describe('options', () => {
     expect(event!.input_digest).not.toBe(hmac(event!.input));
   });
 
+  it("capture 'full' of an input nested deeper than an event may be: recorded, its content left out and said so", async () => {
+    // A tool's JSON result nested 40 deep: the client refuses an event nested deeper than 32 levels.
+    let value: unknown = 'leaf';
+    for (let i = 0; i < 40; i++) value = { child: value };
+    const model = new MockLanguageModelV4({ doGenerate: generateResult(ANSWER) });
+    const onError = vi.fn();
+    const messages = [
+      { role: 'user' as const, content: PROMPT },
+      { role: 'assistant' as const, content: [{ type: 'tool-call' as const, toolCallId: 'c1', toolName: 'lookup', input: {} }] },
+      { role: 'tool' as const, content: [{ type: 'tool-result' as const, toolCallId: 'c1', toolName: 'lookup', output: { type: 'json' as const, value: value as any } }] },
+    ];
+    await generateText({ model: wrap(model, { capture: 'full', onError }), messages });
+    const [event, ...more] = await h.events();
+    expect(onError).not.toHaveBeenCalled();
+    expect(more).toEqual([]);
+    expect(event).toMatchObject({ outcome: 'ok', content_omitted: 'too_deep', input_digest: hmac(promptOf(model)), output_digest: hmac(ANSWER) });
+    expect(event).not.toHaveProperty('input');
+    expect(event).not.toHaveProperty('output');
+  });
+
   it('a message cut at 1,000 characters keeps whole pairs, and full capture makes the answer well-formed: both calls are recorded', async () => {
     // The client refuses text that is not well-formed (JCS): a cut in the middle of a pair used to leave it.
     const failure = new Error(`${'x'.repeat(999)}😀 rate limited`);
