@@ -89,7 +89,43 @@ export function aegislogSpanProcessor(options: AiOptions & { isModelCall?: (span
   };
 }
 
-const FINISH: Record<string, string> = { content_filter: 'content-filter', tool_call: 'tool-calls', tool_calls: 'tool-calls' };
+/**
+ * Finish reasons in the AI SDK's words, from the conventions' (`tool_call`, `content_filter`) and the providers'
+ * own, which instrumentations record as the provider sent them: Anthropic's and Bedrock's (`end_turn`,
+ * `max_tokens`, `tool_use`, `refusal`, `guardrail_intervened`), Gemini's (`MAX_TOKENS`, `SAFETY`…, matched
+ * lower-cased). Mapped as the AI SDK's own providers map them, so that a truncated or filtered answer raises its
+ * anomaly flag whatever the provider.
+ */
+const FINISH: Record<string, string> = {
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  pause_turn: 'stop',
+  max_tokens: 'length',
+  max_output_tokens: 'length',
+  model_context_window_exceeded: 'length',
+  content_filter: 'content-filter',
+  content_filtered: 'content-filter',
+  guardrail_intervened: 'content-filter',
+  refusal: 'content-filter',
+  safety: 'content-filter',
+  image_safety: 'content-filter',
+  recitation: 'content-filter',
+  blocklist: 'content-filter',
+  prohibited_content: 'content-filter',
+  spii: 'content-filter',
+  tool_call: 'tool-calls',
+  tool_calls: 'tool-calls',
+  tool_use: 'tool-calls',
+  function_call: 'tool-calls',
+  malformed_function_call: 'error',
+  finish_reason_unspecified: 'other',
+};
+
+/** A finish reason as the AI SDK words it; Gemini's upper-case ones (`STOP`, `OTHER`) lower-cased; others as given. */
+function finishOf(reason: string): string {
+  const lower = reason.toLowerCase();
+  return Object.hasOwn(FINISH, lower) ? FINISH[lower]! : /^[A-Z_]+$/.test(reason) ? lower : reason;
+}
 
 function fromSpan(span: SpanLike): AiCall {
   const a = span.attributes;
@@ -128,7 +164,7 @@ function fromSpan(span: SpanLike): AiCall {
     responseModelId: str('gen_ai.response.model'),
     responseId: str('gen_ai.response.id'),
     outcome: failed ? (/abort/i.test(String(error?.name)) ? 'aborted' : 'error') : 'ok',
-    finishReason: typeof reason === 'string' ? (FINISH[reason] ?? reason) : undefined,
+    finishReason: typeof reason === 'string' ? finishOf(reason) : undefined,
     error,
     latencyMs: round(s * 1000 + ns / 1e6),
     timeToFirstTokenMs: ttfcMs === undefined ? undefined : round(ttfcMs),

@@ -92,6 +92,25 @@ describe('GenAI semantic conventions (v1.41.0)', () => {
     expect(events.every((e) => e.input_digest === undefined && e.input_chars === undefined)).toBe(true);
   });
 
+  it("providers' own finish reasons (Anthropic, Gemini, Bedrock) in the AI SDK's words, with their anomaly flags", async () => {
+    // As instrumentations of those providers write them (gen_ai.response.finish_reasons holds the provider's value).
+    const reasons = ['end_turn', 'max_tokens', 'tool_use', 'refusal', 'STOP', 'MAX_TOKENS', 'SAFETY', 'guardrail_intervened', 'stop_sequence', 'stop'];
+    for (const reason of reasons) span(`chat ${reason}`, { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.response.finish_reasons': [reason] });
+    const events = await h.events();
+    expect(events.map((e) => [e.finish_reason, e.performance_metrics.anomaly_flags])).toEqual([
+      ['stop', undefined],
+      ['length', ['length']],
+      ['tool-calls', undefined],
+      ['content-filter', ['content_filter']],
+      ['stop', undefined],
+      ['length', ['length']],
+      ['content-filter', ['content_filter']],
+      ['content-filter', ['content_filter']],
+      ['stop', undefined],
+      ['stop', undefined],
+    ]);
+  });
+
   it('a failed call: outcome error, with the exception type and message', async () => {
     span('chat gpt-4o', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'error.type': 'RateLimitError' }, (s) => {
       s.recordException({ name: 'RateLimitError', message: '429 slow down' });
