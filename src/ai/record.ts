@@ -170,8 +170,10 @@ export function recorder(options: AiOptions): Recorder {
       const c = (call = summary());
       if (options.digestKey || options.capture === 'full') {
         const prepared = lazy().then((m) => m.prepare(c, options));
-        pending = previous.then(() => prepared).then((p) => emit(c, p));
-        previous = pending.catch(() => undefined);
+        // The next event waits for this one to be handed to the log, not for a recordSync's receipt (in a box).
+        const emitted = previous.then(() => prepared).then((p) => [emit(c, p)]);
+        previous = emitted.catch(() => undefined);
+        pending = emitted.then(([sent]) => sent);
       } else pending = emit(c);
     } catch (error) {
       report(error, call);
