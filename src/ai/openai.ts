@@ -152,7 +152,12 @@ function watch(promise: any, answered: (answer: unknown) => void, failed: (error
  * instance. Recorded at the end, at an error, or when the app stops reading.
  */
 function observeStream(stream: any, seen: Summary, fromItem: FromItem, end: (fill: Partial<AiCall>) => void, failed: (error: unknown) => void, first: () => void): void {
+  /** Reads in progress: an abort while one is, the read's own end records (the SDK aborts as a stream fails, too). */
+  let reading = 0;
+  // An abort with no read in progress (`stream.controller.abort()`, the request's signal): the app may never read again.
+  stream?.controller?.signal?.addEventListener?.('abort', () => reading || end({ outcome: 'aborted' }));
   const stepped = (step: IteratorResult<unknown>) => {
+    reading--;
     if (step.done) {
       // The SDK ends the stream quietly when `stream.controller.abort()` is called: that is an abort, not an answer.
       end(stream.controller?.signal?.aborted && !seen.finishReason ? { outcome: 'aborted' } : {});
@@ -166,6 +171,7 @@ function observeStream(stream: any, seen: Summary, fromItem: FromItem, end: (fil
     return step;
   };
   const fail = (error: unknown): never => {
+    reading--;
     failed(error);
     throw error;
   };
@@ -173,8 +179,10 @@ function observeStream(stream: any, seen: Summary, fromItem: FromItem, end: (fil
     // then() rather than an async function awaiting: one promise a chunk instead of an async frame and its promise.
     next(...args: [] | [unknown]) {
       try {
+        reading++;
         return iterator.next(...args).then(stepped, fail);
       } catch (error) {
+        reading--;
         failed(error);
         return Promise.reject(error);
       }

@@ -160,6 +160,23 @@ describe.each([
       expect(event).toMatchObject({ outcome: 'aborted', output_chars: 3 });
     });
 
+    it('a stream aborted before the app reads it (controller.abort(), the request signal): aborted, once each', async () => {
+      const { wrapped } = clients();
+      api.script({ sse: chatStream(['never read']), hold: 0 }, { sse: chatStream(['never read']), hold: 0 });
+      const stream = await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true });
+      stream.controller.abort();
+      await api.disconnected();
+      const abort = new AbortController();
+      await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true }, { signal: abort.signal });
+      abort.abort();
+      await api.disconnected();
+      const events = await h.events();
+      expect(events.map((e) => [e.outcome, e.streamed, e.output_chars])).toEqual([
+        ['aborted', true, undefined],
+        ['aborted', true, undefined],
+      ]);
+    });
+
     it('an abort signal before the answer: the app gets APIUserAbortError; aborted', async () => {
       const { wrapped } = clients();
       api.script({ sse: chatStream(['late']), hold: 0 });
