@@ -58,7 +58,8 @@ export function jsonOf(value: unknown, forDigest: boolean, seen = new Set<object
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return jsonOf((value as { toJSON(): unknown }).toJSON(), forDigest, seen);
   seen.add(value);
   let out: unknown;
-  if (Array.isArray(value)) out = value.map((v) => jsonOf(v, forDigest, seen) ?? null);
+  // Array.from, not map(): a hole is visited (as undefined), so that it becomes null, as JSON writes it.
+  if (Array.isArray(value)) out = Array.from(value, (v) => jsonOf(v, forDigest, seen) ?? null);
   else {
     const record: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {

@@ -21,6 +21,11 @@ describe('aiDigest', () => {
     expect(await aiDigest(messages, KEY)).toBe(expected('[{"content":[{"text":"Hi","type":"text"}],"role":"user"}]'));
   });
 
+  it('a sparse array: its holes are null, as in JSON', async () => {
+    // eslint-disable-next-line no-sparse-arrays
+    expect(await aiDigest({ scores: [, 1] }, KEY)).toBe(expected('{"scores":[null,1]}'));
+  });
+
   it('the key as a string, bytes or an HMAC CryptoKey: the same digest', async () => {
     const raw = new TextEncoder().encode(KEY);
     const cryptoKey = await crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
