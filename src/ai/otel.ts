@@ -135,7 +135,10 @@ function fromSpan(span: SpanLike): AiCall {
   const exception = span.events?.find((e) => e.name === 'exception')?.attributes ?? {};
   const errorType = str('error.type');
   const failed = span.status?.code === 2 || errorType !== undefined;
-  const error = failed ? { name: exception['exception.type'] ?? errorType ?? 'Error', message: exception['exception.message'] ?? span.status?.message ?? '' } : undefined;
+  // An Error, not a plain object: one named Error would be recorded by its constructor's name (Object).
+  const error = failed
+    ? Object.assign(new Error(String(exception['exception.message'] ?? span.status?.message ?? '')), { name: String(exception['exception.type'] ?? errorType ?? 'Error') })
+    : undefined;
   const reasons = a['gen_ai.response.finish_reasons'];
   const reason = Array.isArray(reasons) ? reasons[0] : str('llm.response.finish_reason');
   // Seconds in the conventions (and in the AI SDK's spans, under the metric's name); milliseconds in the AI SDK's older `ai.*` attributes.

@@ -120,6 +120,12 @@ describe('GenAI semantic conventions (v1.41.0)', () => {
     expect(event).toMatchObject({ outcome: 'error', error: { name: 'RateLimitError', message: '429 slow down' }, performance_metrics: { anomaly_flags: ['error'] } });
   });
 
+  it('a failed call with no exception event nor error.type: the error is named Error', async () => {
+    span('chat gpt-4o', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o' }, (s) => s.setStatus({ code: SpanStatusCode.ERROR, message: 'upstream 502' }));
+    const [event] = await h.events();
+    expect(event).toMatchObject({ outcome: 'error', error: { name: 'Error', message: 'upstream 502' } });
+  });
+
   it('spans that are not one model call are not recorded: agents, tools, embeddings, HTTP', async () => {
     span('invoke_agent support', { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.request.model': 'gpt-4o' });
     span('execute_tool notify', { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'notify' });
