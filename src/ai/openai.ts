@@ -35,8 +35,8 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
     const seen: Summary = { toolCalls: [] };
     // What the model is given, as sent: apps append the answer and the next turn to the same array, often before
     // the event's digest is computed (a stream's end, a task later). A shallow copy: messages are added, not edited.
-    const messages = copy(params.messages);
-    const given = copy(params.input);
+    const messages = copy(params?.messages);
+    const given = copy(params?.input);
     /** When the response came in: a non-streamed call's latency, since the app may await its answer much later. */
     let responded: number | undefined;
     let ended = false;

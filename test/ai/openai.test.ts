@@ -270,6 +270,14 @@ describe.each([
       expect(events.map((e) => e.input_digest)).toEqual([hmac(MESSAGES), hmac(sent), hmac({ input: [{ role: 'user', content: 'Hi' }] })]);
     });
 
+    it('params the SDK itself refuses: the app gets the same error as unwrapped', async () => {
+      const { plain, wrapped } = clients();
+      const expected = await (async () => plain.chat.completions.create(undefined as never))().catch((e: unknown) => e);
+      const got = await (async () => wrapped.chat.completions.create(undefined as never))().catch((e: unknown) => e);
+      expect(got).toBeInstanceOf((expected as object).constructor);
+      expect((got as Error).message).toBe((expected as Error).message);
+    });
+
     it('wrapping twice records once', async () => {
       const { wrapped } = clients();
       wrapOpenAI(wrapped, { log: h.log });
