@@ -55,7 +55,11 @@ export function jsonOf(value: unknown, forDigest: boolean, seen = new Set<object
     ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
     : Object.prototype.toString.call(value) === '[object ArrayBuffer]' ? new Uint8Array(value as ArrayBuffer) : undefined;
   if (bytes) return forDigest ? base64url(bytes) : `[${bytes.length} bytes]`;
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return jsonOf((value as { toJSON(): unknown }).toJSON(), forDigest, seen);
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    const json = (value as { toJSON(): unknown }).toJSON();
+    // A toJSON that returns its own object (as some classes' do) would recurse for ever: its fields are written, as JSON.stringify does.
+    if (json !== value) return jsonOf(json, forDigest, seen);
+  }
   seen.add(value);
   let out: unknown;
   // Array.from, not map(): a hole is visited (as undefined), so that it becomes null, as JSON writes it.

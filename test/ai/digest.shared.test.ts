@@ -21,6 +21,12 @@ describe('aiDigest', () => {
     expect(await aiDigest(messages, KEY)).toBe(expected('[{"content":[{"text":"Hi","type":"text"}],"role":"user"}]'));
   });
 
+  it('a toJSON that returns its own object: the object, as JSON.stringify writes it', async () => {
+    const value = { a: 1, toJSON() { return this; } };
+    expect(JSON.stringify(value)).toBe('{"a":1}');
+    expect(await aiDigest({ value }, KEY)).toBe(expected('{"value":{"a":1}}'));
+  });
+
   it('a sparse array: its holes are null, as in JSON', async () => {
     // eslint-disable-next-line no-sparse-arrays
     expect(await aiDigest({ scores: [, 1] }, KEY)).toBe(expected('{"scores":[null,1]}'));
