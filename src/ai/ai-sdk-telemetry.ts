@@ -28,12 +28,34 @@ export interface CallEnd {
   performance?: { timeToFirstOutputMs?: number | undefined };
 }
 
+/** What the telemetry integration reads when `generateObject`/`streamObject` starts its model call. */
+export interface ObjectStepStart {
+  callId: string;
+  provider: string;
+  modelId: string;
+  /** The prompt as the model is given it (system message included). */
+  promptMessages?: unknown;
+}
+
+/** What the telemetry integration reads when `generateObject`/`streamObject` has its model's answer. */
+export interface ObjectStepEnd {
+  callId: string;
+  finishReason: string;
+  usage?: { inputTokens?: number | undefined; outputTokens?: number | undefined } | undefined;
+  objectText?: string | undefined;
+  msToFirstChunk?: number | undefined;
+  response?: { id?: string | undefined; modelId?: string | undefined } | undefined;
+}
+
 /** A `Telemetry` integration of ai@7 (the methods it implements). */
 export interface AegisLogTelemetry {
   onStart(event: { callId: string; operationId?: string }): void;
   onEnd(event: { callId: string }): void;
   onLanguageModelCallStart(event: CallStart): void;
   onLanguageModelCallEnd(event: CallEnd): void;
+  /** `generateObject` and `streamObject` report their one model call as an object step, not a model call. */
+  onObjectStepStart(event: ObjectStepStart): void;
+  onObjectStepEnd(event: ObjectStepEnd): void;
   onError(event: unknown): void;
   onAbort(event: { callId: string; reason?: unknown }): void;
 }
@@ -68,6 +90,12 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
       done,
     );
   };
+  const start = (event: CallStart) => {
+    // A model call still open here is an attempt that failed and is being retried (streamText does so):
+    // the SDK tells nothing more of it, so it ends here, its latency including the wait before the retry.
+    finish(event.callId, { outcome: 'error' });
+    open.set(event.callId, { elapsed: stopwatch(), done: track(options), event });
+  };
   return {
     onStart(event) {
       if (event.operationId) operations.set(event.callId, event.operationId);
@@ -79,12 +107,7 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
       if (open.has(callId)) finish(callId, { ...summary(content), outcome: 'error', finishReason: typeof finishReason === 'string' ? finishReason : 'error' });
       operations.delete(callId);
     },
-    onLanguageModelCallStart(event) {
-      // A model call still open here is an attempt that failed and is being retried (streamText does so):
-      // the SDK tells nothing more of it, so it ends here, its latency including the wait before the retry.
-      finish(event.callId, { outcome: 'error' });
-      open.set(event.callId, { elapsed: stopwatch(), done: track(options), event });
-    },
+    onLanguageModelCallStart: start,
     onLanguageModelCallEnd(event) {
       const ttft = event.performance?.timeToFirstOutputMs;
       const { error, ...content } = summary(event.content);
@@ -99,6 +122,22 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
         outputTokens: event.usage?.outputTokens,
         timeToFirstTokenMs: ttft === undefined ? undefined : round(ttft),
         ...content,
+      });
+    },
+    onObjectStepStart(event) {
+      start({ callId: event.callId, provider: event.provider, modelId: event.modelId, messages: event.promptMessages });
+    },
+    onObjectStepEnd(event) {
+      const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? n : undefined);
+      finish(event.callId, {
+        ...(event.finishReason === 'error' && { outcome: 'error' }),
+        responseModelId: event.response?.modelId,
+        responseId: event.response?.id || undefined,
+        finishReason: event.finishReason,
+        inputTokens: count(event.usage?.inputTokens),
+        outputTokens: count(event.usage?.outputTokens),
+        timeToFirstTokenMs: event.msToFirstChunk === undefined ? undefined : round(event.msToFirstChunk),
+        output: event.objectText || undefined,
       });
     },
     onError(event) {

@@ -39,7 +39,7 @@ async function sign(value: unknown, key: CryptoKey): Promise<string> {
 /**
  * `value` as plain JSON data: bytes as base64url (for a digest, so that it
  * covers a file's content) or as `"[n bytes]"` (for the record, which must stay
- * small), `toJSON` honoured (URLs and dates become their text), `undefined` dropped (`null` in
+ * small), `toJSON` honoured (URLs and dates become their text), `null` kept, `undefined` dropped (`null` in
  * arrays), a cycle as `"[Circular]"`, text made well-formed.
  */
 export function jsonOf(value: unknown, forDigest: boolean, seen = new Set<object>()): unknown {
@@ -47,17 +47,23 @@ export function jsonOf(value: unknown, forDigest: boolean, seen = new Set<object
   if (typeof value === 'string') return wellFormed(value);
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
   if (typeof value === 'bigint') return String(value);
-  if (value === null || typeof value !== 'object') return typeof value === 'boolean' ? value : undefined;
+  // null is JSON's own (OpenAI's `refusal: null`): kept, as JCS keeps it. Functions, symbols and undefined: dropped.
+  if (value === null || typeof value !== 'object') return typeof value === 'boolean' || value === null ? value : undefined;
   if (seen.has(value)) return '[Circular]';
   // Tags, not instanceof: values may come from another realm (an iframe, the edge runtime's VM). A URL has toJSON.
   const bytes = ArrayBuffer.isView(value)
     ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
     : Object.prototype.toString.call(value) === '[object ArrayBuffer]' ? new Uint8Array(value as ArrayBuffer) : undefined;
   if (bytes) return forDigest ? base64url(bytes) : `[${bytes.length} bytes]`;
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return jsonOf((value as { toJSON(): unknown }).toJSON(), forDigest, seen);
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    const json = (value as { toJSON(): unknown }).toJSON();
+    // A toJSON that returns its own object (as some classes' do) would recurse for ever: its fields are written, as JSON.stringify does.
+    if (json !== value) return jsonOf(json, forDigest, seen);
+  }
   seen.add(value);
   let out: unknown;
-  if (Array.isArray(value)) out = value.map((v) => jsonOf(v, forDigest, seen) ?? null);
+  // Array.from, not map(): a hole is visited (as undefined), so that it becomes null, as JSON writes it.
+  if (Array.isArray(value)) out = Array.from(value, (v) => jsonOf(v, forDigest, seen) ?? null);
   else {
     const record: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
@@ -102,8 +108,26 @@ export const FULL_CAPTURE_CHARS = 262_144;
 /** Imported keys, by what the options gave (a string, bytes or a CryptoKey): one import per key. */
 const keys = new Map<DigestKey, Promise<CryptoKey>>();
 
-/** What an event's payload gets from this chunk: the digests of the call's input and output (and the key's id), and the content with `capture: 'full'`. */
-export async function prepare(call: AiCall, { digestKey, digestKeyId, capture }: AiOptions): Promise<Prepared> {
+/**
+ * What an event's payload gets from this chunk: the digests of the call's input and output (and the key's id),
+ * and the content with `capture: 'full'`. Never rejects: the recorder holds this promise unhandled while the
+ * event before is prepared, and a rejection there (an input nested too deep to digest) would be an unhandled
+ * one, which ends a Node process. A failure is thrown instead where the event is built (its fields read), and
+ * goes to `onError` with the other failures to record (one check fewer in the recorder's 2 KB).
+ */
+export async function prepare(call: AiCall, options: AiOptions): Promise<Prepared> {
+  try {
+    return await digests(call, options);
+  } catch (error) {
+    return {
+      get error(): never {
+        throw error;
+      },
+    };
+  }
+}
+
+async function digests(call: AiCall, { digestKey, digestKeyId, capture }: AiOptions): Promise<Prepared> {
   // Called as the model call ends. In a task of its own, the HMACs' tens of µs run after the app's code that awaits
   // the call, not before it; but not in a hidden page, whose timers may wait a second, in which it may be closed.
   await new Promise<void>((r) => ((globalThis as { document?: { hidden?: boolean } }).document?.hidden ? r() : setTimeout(r)));
@@ -114,13 +138,29 @@ export async function prepare(call: AiCall, { digestKey, digestKeyId, capture }:
 }
 
 /**
+ * Levels of nesting `capture: 'full'` records of the input: the client refuses an event nested deeper than 32
+ * levels (`LIMITS.depth`, the event itself being the first), and the input sits at the second.
+ */
+export const FULL_CAPTURE_DEPTH = 31;
+
+/**
  * The input (as JSON data, bytes as `"[n bytes]"`) and output of `capture: 'full'`,
  * bounded so that the event stays far below the 1 MiB limit (UTF-8 takes at most
- * 3 bytes a character); the digests still cover everything.
+ * 3 bytes a character) and within the client's nesting limit (a tool's deep JSON
+ * result); the digests still cover everything.
  */
 export function contentOf(call: AiCall): Record<string, unknown> {
   const content = { input: jsonOf(call.input, false), output: jsonOf(call.output, false) };
-  return JSON.stringify(content).length > FULL_CAPTURE_CHARS ? { content_omitted: 'too_large' } : content;
+  if (JSON.stringify(content).length > FULL_CAPTURE_CHARS) return { content_omitted: 'too_large' };
+  return depth(content.input) > FULL_CAPTURE_DEPTH ? { content_omitted: 'too_deep' } : content;
+}
+
+/** Levels of objects and arrays in JSON data: 0 for a scalar, 1 for `{}` or `[1]`. */
+function depth(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  let deepest = 0;
+  for (const v of Object.values(value)) deepest = Math.max(deepest, depth(v));
+  return deepest + 1;
 }
 
 /** `sync: true`: the event sent at once through `recordSync`, its receipt handed to `onRecorded`. */

@@ -3,7 +3,7 @@
 export { aegislogMiddleware } from './ai-sdk.js';
 export type { AegisLogMiddleware, CallOptionsLike, GenerateResultLike, ModelLike, PartLike, StreamResultLike } from './ai-sdk.js';
 export { aegislogTelemetry } from './ai-sdk-telemetry.js';
-export type { AegisLogTelemetry, CallEnd, CallStart } from './ai-sdk-telemetry.js';
+export type { AegisLogTelemetry, CallEnd, CallStart, ObjectStepEnd, ObjectStepStart } from './ai-sdk-telemetry.js';
 export { wrapOpenAI } from './openai.js';
 export { aegislogSpanProcessor, isModelCallSpan } from './otel.js';
 export type { AegisLogSpanProcessor, SpanAttributes, SpanLike } from './otel.js';

@@ -33,6 +33,10 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
     const done = track(options);
     const elapsed = stopwatch();
     const seen: Summary = { toolCalls: [] };
+    // What the model is given, as sent: apps append the answer and the next turn to the same array, often before
+    // the event's digest is computed (a stream's end, a task later). A shallow copy: messages are added, not edited.
+    const messages = copy(params?.messages);
+    const given = copy(params?.input);
     /** When the response came in: a non-streamed call's latency, since the app may await its answer much later. */
     let responded: number | undefined;
     let ended = false;
@@ -40,7 +44,7 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
       if (ended) return;
       ended = true;
       record(() => {
-        const input = operation === 'responses' ? { instructions: params.instructions, input: params.input } : params.messages;
+        const input = operation === 'responses' ? { instructions: params.instructions, input: given } : messages;
         return {
           integration: 'openai',
           operation,
@@ -50,7 +54,7 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
           outcome: 'ok',
           latencyMs: (params.stream === true ? undefined : responded) ?? elapsed(),
           input,
-          inputChars: textChars(params.messages ?? params.input) + textChars(params.instructions),
+          inputChars: textChars(messages ?? given) + textChars(params.instructions),
           request: params,
           ...seen,
           ...fill,
@@ -148,7 +152,12 @@ function watch(promise: any, answered: (answer: unknown) => void, failed: (error
  * instance. Recorded at the end, at an error, or when the app stops reading.
  */
 function observeStream(stream: any, seen: Summary, fromItem: FromItem, end: (fill: Partial<AiCall>) => void, failed: (error: unknown) => void, first: () => void): void {
+  /** Reads in progress: an abort while one is, the read's own end records (the SDK aborts as a stream fails, too). */
+  let reading = 0;
+  // An abort with no read in progress (`stream.controller.abort()`, the request's signal): the app may never read again.
+  stream?.controller?.signal?.addEventListener?.('abort', () => reading || end({ outcome: 'aborted' }));
   const stepped = (step: IteratorResult<unknown>) => {
+    reading--;
     if (step.done) {
       // The SDK ends the stream quietly when `stream.controller.abort()` is called: that is an abort, not an answer.
       end(stream.controller?.signal?.aborted && !seen.finishReason ? { outcome: 'aborted' } : {});
@@ -162,6 +171,7 @@ function observeStream(stream: any, seen: Summary, fromItem: FromItem, end: (fil
     return step;
   };
   const fail = (error: unknown): never => {
+    reading--;
     failed(error);
     throw error;
   };
@@ -169,8 +179,10 @@ function observeStream(stream: any, seen: Summary, fromItem: FromItem, end: (fil
     // then() rather than an async function awaiting: one promise a chunk instead of an async frame and its promise.
     next(...args: [] | [unknown]) {
       try {
+        reading++;
         return iterator.next(...args).then(stepped, fail);
       } catch (error) {
+        reading--;
         failed(error);
         return Promise.reject(error);
       }
@@ -199,6 +211,9 @@ function observeStream(stream: any, seen: Summary, fromItem: FromItem, end: (fil
     end({});
   }
 }
+
+/** An array as it is now (a list of messages or input items); anything else as it is. */
+const copy = (value: unknown): unknown => (Array.isArray(value) ? [...value] : value);
 
 const FINISH: Record<string, string> = { content_filter: 'content-filter', tool_calls: 'tool-calls', function_call: 'tool-calls', max_output_tokens: 'length' };
 

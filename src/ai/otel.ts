@@ -8,6 +8,7 @@
  * structural (@opentelemetry/sdk-trace-base 2.x's `ReadableSpan`), so nothing
  * of OpenTelemetry is loaded here.
  */
+import { AegisLogError } from '../protocol/errors.js';
 import type { AiCall, AiOptions } from './options.js';
 import { aiFlush, recorder, round, track } from './record.js';
 
@@ -60,6 +61,8 @@ export function isModelCallSpan(span: SpanLike): boolean {
  */
 export function aegislogSpanProcessor(options: AiOptions & { isModelCall?: (span: SpanLike) => boolean }): AegisLogSpanProcessor {
   const record = recorder(options);
+  if (options.isModelCall !== undefined && typeof options.isModelCall != 'function')
+    throw new AegisLogError('ERR_CONFIG', 'isModelCall must be a function of the span', { field: 'isModelCall' });
   const covered = new Set<string>();
   const isModelCall = options.isModelCall ?? isModelCallSpan;
   return {
@@ -86,7 +89,43 @@ export function aegislogSpanProcessor(options: AiOptions & { isModelCall?: (span
   };
 }
 
-const FINISH: Record<string, string> = { content_filter: 'content-filter', tool_call: 'tool-calls', tool_calls: 'tool-calls' };
+/**
+ * Finish reasons in the AI SDK's words, from the conventions' (`tool_call`, `content_filter`) and the providers'
+ * own, which instrumentations record as the provider sent them: Anthropic's and Bedrock's (`end_turn`,
+ * `max_tokens`, `tool_use`, `refusal`, `guardrail_intervened`), Gemini's (`MAX_TOKENS`, `SAFETY`…, matched
+ * lower-cased). Mapped as the AI SDK's own providers map them, so that a truncated or filtered answer raises its
+ * anomaly flag whatever the provider.
+ */
+const FINISH: Record<string, string> = {
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  pause_turn: 'stop',
+  max_tokens: 'length',
+  max_output_tokens: 'length',
+  model_context_window_exceeded: 'length',
+  content_filter: 'content-filter',
+  content_filtered: 'content-filter',
+  guardrail_intervened: 'content-filter',
+  refusal: 'content-filter',
+  safety: 'content-filter',
+  image_safety: 'content-filter',
+  recitation: 'content-filter',
+  blocklist: 'content-filter',
+  prohibited_content: 'content-filter',
+  spii: 'content-filter',
+  tool_call: 'tool-calls',
+  tool_calls: 'tool-calls',
+  tool_use: 'tool-calls',
+  function_call: 'tool-calls',
+  malformed_function_call: 'error',
+  finish_reason_unspecified: 'other',
+};
+
+/** A finish reason as the AI SDK words it; Gemini's upper-case ones (`STOP`, `OTHER`) lower-cased; others as given. */
+function finishOf(reason: string): string {
+  const lower = reason.toLowerCase();
+  return Object.hasOwn(FINISH, lower) ? FINISH[lower]! : /^[A-Z_]+$/.test(reason) ? lower : reason;
+}
 
 function fromSpan(span: SpanLike): AiCall {
   const a = span.attributes;
@@ -96,7 +135,10 @@ function fromSpan(span: SpanLike): AiCall {
   const exception = span.events?.find((e) => e.name === 'exception')?.attributes ?? {};
   const errorType = str('error.type');
   const failed = span.status?.code === 2 || errorType !== undefined;
-  const error = failed ? { name: exception['exception.type'] ?? errorType ?? 'Error', message: exception['exception.message'] ?? span.status?.message ?? '' } : undefined;
+  // An Error, not a plain object: one named Error would be recorded by its constructor's name (Object).
+  const error = failed
+    ? Object.assign(new Error(String(exception['exception.message'] ?? span.status?.message ?? '')), { name: String(exception['exception.type'] ?? errorType ?? 'Error') })
+    : undefined;
   const reasons = a['gen_ai.response.finish_reasons'];
   const reason = Array.isArray(reasons) ? reasons[0] : str('llm.response.finish_reason');
   // Seconds in the conventions (and in the AI SDK's spans, under the metric's name); milliseconds in the AI SDK's older `ai.*` attributes.
@@ -125,7 +167,7 @@ function fromSpan(span: SpanLike): AiCall {
     responseModelId: str('gen_ai.response.model'),
     responseId: str('gen_ai.response.id'),
     outcome: failed ? (/abort/i.test(String(error?.name)) ? 'aborted' : 'error') : 'ok',
-    finishReason: typeof reason === 'string' ? (FINISH[reason] ?? reason) : undefined,
+    finishReason: typeof reason === 'string' ? finishOf(reason) : undefined,
     error,
     latencyMs: round(s * 1000 + ns / 1e6),
     timeToFirstTokenMs: ttfcMs === undefined ? undefined : round(ttfcMs),

@@ -5,6 +5,7 @@
  * into the caller: a failure goes to `onError` and the model call goes on.
  */
 import type { RecordOptions } from '../client/event.js';
+import { AegisLogError } from '../protocol/errors.js';
 import type { DigestKey } from './digest.js';
 import type { AiCall, AiEvent, AiLog, AiOptions, PerCall } from './options.js';
 
@@ -103,6 +104,7 @@ export type Recorder = (call: () => AiCall, done: () => void) => void;
 
 /** One recorder per set of options: `record(summary, done)` builds the event (`summary` may throw), records it, then calls `done`. */
 export function recorder(options: AiOptions): Recorder {
+  check(options);
   const eventType = options.eventType ?? 'model_inference';
   const report = (error: unknown, call?: AiCall) => {
     try {
@@ -168,8 +170,10 @@ export function recorder(options: AiOptions): Recorder {
       const c = (call = summary());
       if (options.digestKey || options.capture === 'full') {
         const prepared = lazy().then((m) => m.prepare(c, options));
-        pending = previous.then(() => prepared).then((p) => emit(c, p));
-        previous = pending.catch(() => undefined);
+        // The next event waits for this one to be handed to the log, not for a recordSync's receipt (in a box).
+        const emitted = previous.then(() => prepared).then((p) => [emit(c, p)]);
+        previous = emitted.catch(() => undefined);
+        pending = emitted.then(([sent]) => sent);
       } else pending = emit(c);
     } catch (error) {
       report(error, call);
@@ -180,6 +184,32 @@ export function recorder(options: AiOptions): Recorder {
       done();
     });
   };
+}
+
+/**
+ * The options, checked as the integration is made: a mistake is ERR_CONFIG naming the field, rather than a
+ * TypeError in the app's model call (no log) or a failure at every call, reported or silent (a `capture`
+ * misspelt). The contexts' values are the client's to check, per call (`onError`). One message for all, to
+ * cost the middleware's initial chunk as little as can be (about 210 B gzip).
+ */
+function check(options: AiOptions): void {
+  const o = Object(options) as AiOptions;
+  const k = o.digestKey as { algorithm?: unknown; byteLength?: number } | string | undefined;
+  const f = (v: unknown) => v !== undefined && typeof v != 'function';
+  const s = (v: unknown) => v !== undefined && (!v || typeof v != 'string');
+  const bad = {
+    log: typeof o.log?.record != 'function',
+    sync: o.sync && typeof o.log.recordSync != 'function',
+    eventType: s(o.eventType),
+    digestKeyId: s(o.digestKeyId),
+    capture: o.capture !== undefined && o.capture != 'digest' && o.capture != 'full',
+    digestKey: k !== undefined && typeof k != 'string' && !k?.algorithm && !k?.byteLength,
+    redact: f(o.redact),
+    onError: f(o.onError),
+    onRecorded: f(o.onRecorded),
+    waitUntil: f(o.waitUntil),
+  };
+  for (const field in bad) if (bad[field as keyof typeof bad]) throw new AegisLogError('ERR_CONFIG', `${field} is not valid: see the options in docs/ai.md`, { field });
 }
 
 /** What the digest chunk adds to an event's payload: `input_digest`, `output_digest`, `digest_key_id`; the content with `capture: 'full'`. */

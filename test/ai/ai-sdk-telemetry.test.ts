@@ -1,6 +1,6 @@
 // The AI SDK's telemetry integration (ai@7): registered once, it records every model call with no model
 // wrapped. Real `ai`, its mock models, the real client and reference server.
-import { APICallError, generateText, registerTelemetry, stepCountIs, streamText, tool } from 'ai';
+import { APICallError, generateObject, generateText, registerTelemetry, stepCountIs, streamObject, streamText, tool } from 'ai';
 import { convertArrayToReadableStream, MockLanguageModelV4 } from 'ai/test';
 import { createOpenAI } from '@ai-sdk/openai';
 import { z } from 'zod';
@@ -53,6 +53,25 @@ describe('aegislogTelemetry', () => {
     const [event, ...more] = await h.events();
     expect(more).toEqual([]);
     expect(event).toMatchObject({ operation: 'ai.streamText', streamed: true, outcome: 'ok', output_chars: 10, output_digest: hmac('Two books.'), time_to_first_token_ms: expect.any(Number) });
+  });
+
+  it('generateObject and streamObject: one event per model call (the SDK reports them as object steps)', async () => {
+    const json = '{"total":42}';
+    const schema = z.object({ total: z.number() });
+    const generating = new MockLanguageModelV4({ doGenerate: generateResult(json) });
+    const generated = await generateObject({ model: generating, schema, system: 'Be brief.', prompt: PROMPT, telemetry: telemetry() });
+    expect(generated.object).toEqual({ total: 42 });
+    const streaming = new MockLanguageModelV4({ doStream: async () => ({ stream: convertArrayToReadableStream(streamParts(['{"total":', '42}'])) }) });
+    const streamed = streamObject({ model: streaming, schema, prompt: PROMPT, telemetry: telemetry() });
+    for await (const _ of streamed.partialObjectStream); // streamObject reads the model only as the app reads it
+    expect(await streamed.object).toEqual({ total: 42 });
+    const events = await h.events();
+    expect(events).toHaveLength(2);
+    const common = { integration: 'ai-sdk-telemetry', provider: 'mock-provider', outcome: 'ok', finish_reason: 'stop', response_model_id: RESPONSE.modelId, response_id: RESPONSE.id, output_chars: json.length, output_digest: hmac(json) };
+    expect(events[0]).toMatchObject({ ...common, operation: 'ai.generateObject', streamed: false, input_digest: hmac({ messages: generating.doGenerateCalls[0]!.prompt }) });
+    expect(events[1]).toMatchObject({ ...common, operation: 'ai.streamObject', streamed: true, input_digest: hmac({ messages: streaming.doStreamCalls[0]!.prompt }), time_to_first_token_ms: expect.any(Number) });
+    expect(events.map((e) => [e.performance_metrics.input_tokens, e.performance_metrics.output_tokens])).toEqual([[11, 5], [11, 5]]);
+    expect(events[0]!.input_chars).toBe(PROMPT.length + 'Be brief.'.length);
   });
 
   it('a tool loop: one event per model call', async () => {

@@ -4,7 +4,8 @@
 import { APICallError, generateText, streamText, wrapLanguageModel } from 'ai';
 import { convertArrayToReadableStream, convertReadableStreamToArray, MockLanguageModelV4 } from 'ai/test';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { aegislogMiddleware, UNREPORTED, type AiOptions } from '../../src/ai/index.js';
+import { aegislogMiddleware, aiFlush, UNREPORTED, type AiOptions } from '../../src/ai/index.js';
+import type { RecordOptions } from '../../src/client/event.js';
 import { AegisLogValidationError } from '../../src/index.js';
 import { generated, harness, TENANT, type Harness } from './harness.js';
 import { controlledStream, DIGEST_KEY, generateResult, hmac, RESPONSE, streamParts } from './mock-model.js';
@@ -236,6 +237,26 @@ describe('options', () => {
     expect(event!.input_digest).not.toBe(hmac(event!.input));
   });
 
+  it("capture 'full' of an input nested deeper than an event may be: recorded, its content left out and said so", async () => {
+    // A tool's JSON result nested 40 deep: the client refuses an event nested deeper than 32 levels.
+    let value: unknown = 'leaf';
+    for (let i = 0; i < 40; i++) value = { child: value };
+    const model = new MockLanguageModelV4({ doGenerate: generateResult(ANSWER) });
+    const onError = vi.fn();
+    const messages = [
+      { role: 'user' as const, content: PROMPT },
+      { role: 'assistant' as const, content: [{ type: 'tool-call' as const, toolCallId: 'c1', toolName: 'lookup', input: {} }] },
+      { role: 'tool' as const, content: [{ type: 'tool-result' as const, toolCallId: 'c1', toolName: 'lookup', output: { type: 'json' as const, value: value as any } }] },
+    ];
+    await generateText({ model: wrap(model, { capture: 'full', onError }), messages });
+    const [event, ...more] = await h.events();
+    expect(onError).not.toHaveBeenCalled();
+    expect(more).toEqual([]);
+    expect(event).toMatchObject({ outcome: 'ok', content_omitted: 'too_deep', input_digest: hmac(promptOf(model)), output_digest: hmac(ANSWER) });
+    expect(event).not.toHaveProperty('input');
+    expect(event).not.toHaveProperty('output');
+  });
+
   it('a message cut at 1,000 characters keeps whole pairs, and full capture makes the answer well-formed: both calls are recorded', async () => {
     // The client refuses text that is not well-formed (JCS): a cut in the middle of a pair used to leave it.
     const failure = new Error(`${'x'.repeat(999)}😀 rate limited`);
@@ -314,6 +335,35 @@ describe('options', () => {
     const { eventId, receipt } = onRecorded.mock.calls[0]![0];
     expect(receipt).toMatchObject({ ok: true, event_id: event!.event_id, signature_b64url: expect.any(String) });
     expect(eventId).toBe(event!.event_id);
+  });
+
+  it('sync with a digest key: each event is sent at once, not after the receipt of the one before', async () => {
+    // The real client's recordSync, the first call's held (a slow server, a retry): the second's must not wait for it.
+    let release!: () => void;
+    const held = new Promise<void>((ok) => (release = ok));
+    const sent: string[] = [];
+    const log = {
+      record: h.log.record.bind(h.log),
+      flush: () => h.log.flush(),
+      recordSync: async (type: string, payload?: Record<string, unknown>, options?: RecordOptions) => {
+        sent.push(String(payload?.output_chars));
+        if (sent.length === 1) await held;
+        return h.log.recordSync(type, payload, options);
+      },
+    };
+    const first = new MockLanguageModelV4({ doGenerate: generateResult('one') });
+    const second = new MockLanguageModelV4({ doGenerate: generateResult('three') });
+    const options = { log, sync: true, digestKey: DIGEST_KEY };
+    const middleware = aegislogMiddleware(options);
+    await generateText({ model: wrapLanguageModel({ model: first, middleware }), prompt: PROMPT });
+    await generateText({ model: wrapLanguageModel({ model: second, middleware }), prompt: PROMPT });
+    // Bounded: a few turns of the event loop for the digests (WebCrypto) of the two events.
+    for (let i = 0; i < 1000 && sent.length < 2; i++) await new Promise((turn) => setImmediate(turn));
+    const before = [...sent];
+    release();
+    await aiFlush(log);
+    expect(before).toEqual(['3', '5']);
+    expect((await h.events()).map((e) => e.output_chars).sort()).toEqual([3, 5]);
   });
 
   it('waitUntil: handed one promise per call, settled once the event is recorded and delivered', async () => {

@@ -4,7 +4,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { aiDigest } from '../../src/ai/index.js';
-import { canonical, contentOf, FULL_CAPTURE_CHARS, jsonOf } from '../../src/ai/digest.js';
+import { canonical, contentOf, FULL_CAPTURE_CHARS, FULL_CAPTURE_DEPTH, jsonOf } from '../../src/ai/digest.js';
 import { canonicalize } from '../../src/protocol/index.js';
 
 const KEY = 'operator-key-0123456789abcdef';
@@ -19,6 +19,17 @@ describe('aiDigest', () => {
   it('anything else: of its canonical JSON (RFC 8785)', async () => {
     const messages = [{ role: 'user', content: [{ type: 'text', text: 'Hi' }], providerOptions: undefined }];
     expect(await aiDigest(messages, KEY)).toBe(expected('[{"content":[{"text":"Hi","type":"text"}],"role":"user"}]'));
+  });
+
+  it('a toJSON that returns its own object: the object, as JSON.stringify writes it', async () => {
+    const value = { a: 1, toJSON() { return this; } };
+    expect(JSON.stringify(value)).toBe('{"a":1}');
+    expect(await aiDigest({ value }, KEY)).toBe(expected('{"value":{"a":1}}'));
+  });
+
+  it('a sparse array: its holes are null, as in JSON', async () => {
+    // eslint-disable-next-line no-sparse-arrays
+    expect(await aiDigest({ scores: [, 1] }, KEY)).toBe(expected('{"scores":[null,1]}'));
   });
 
   it('the key as a string, bytes or an HMAC CryptoKey: the same digest', async () => {
@@ -43,6 +54,9 @@ describe('canonical JSON', () => {
     { '': 0, '\u20ac': 1, '\ud83d\ude00': 2, '\u00ff': 3 },
     'plain',
     42,
+    // An OpenAI assistant message as the SDK returns it, appended to the next call's messages.
+    [{ role: 'assistant', content: 'Hi', refusal: null, tool_calls: [{ id: 'c', function: { name: 'f', arguments: '{"a":null}' } }] }, { x: { y: null } }],
+    null,
   ];
   it.each(samples.map((s) => [JSON.stringify(s), s]))('%s agrees with the protocol JCS', (_, sample) => {
     // Plain RFC 8785: a prompt may hold numbers the evidence rules would refuse (1e21).
@@ -85,5 +99,22 @@ describe('jsonOf', () => {
     const base = { integration: 'ai-sdk' as const, operation: 'generate', streamed: false, modelId: 'm', outcome: 'ok' as const, latencyMs: 1 };
     expect(contentOf({ ...base, input: 'hi', output: 'there' })).toEqual({ input: 'hi', output: 'there' });
     expect(contentOf({ ...base, input: 'hi', output: 'x'.repeat(FULL_CAPTURE_CHARS) })).toEqual({ content_omitted: 'too_large' });
+  });
+
+  it("capture 'full' keeps within the client's nesting limit: the deepest input it records is one record() takes", async () => {
+    const base = { integration: 'ai-sdk' as const, operation: 'generate', streamed: false, modelId: 'm', outcome: 'ok' as const, latencyMs: 1 };
+    const nested = (levels: number) => {
+      let value: unknown = 'leaf';
+      for (let i = 0; i < levels; i++) value = i % 2 ? { v: value } : [value];
+      return value;
+    };
+    const { AegisLog } = await import('../../src/index.js');
+    const log = new AegisLog({ endpoint: 'http://127.0.0.1:9', tenantId: 'acme', apiKey: 'k', flushInterval: 0, beacon: false, fetchLater: false, locks: false });
+    // Only record()'s checks: nothing is delivered (no flush, no timer, the endpoint a closed port).
+    const kept = contentOf({ ...base, input: nested(FULL_CAPTURE_DEPTH), output: 'x' });
+    expect(kept).toEqual({ input: nested(FULL_CAPTURE_DEPTH), output: 'x' });
+    expect(() => log.record('model_inference', kept)).not.toThrow();
+    expect(() => log.record('model_inference', { input: nested(FULL_CAPTURE_DEPTH + 1) })).toThrow(expect.objectContaining({ code: 'ERR_TOO_DEEP' }));
+    expect(contentOf({ ...base, input: nested(FULL_CAPTURE_DEPTH + 1), output: 'x' })).toEqual({ content_omitted: 'too_deep' });
   });
 });

@@ -160,6 +160,23 @@ describe.each([
       expect(event).toMatchObject({ outcome: 'aborted', output_chars: 3 });
     });
 
+    it('a stream aborted before the app reads it (controller.abort(), the request signal): aborted, once each', async () => {
+      const { wrapped } = clients();
+      api.script({ sse: chatStream(['never read']), hold: 0 }, { sse: chatStream(['never read']), hold: 0 });
+      const stream = await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true });
+      stream.controller.abort();
+      await api.disconnected();
+      const abort = new AbortController();
+      await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true }, { signal: abort.signal });
+      abort.abort();
+      await api.disconnected();
+      const events = await h.events();
+      expect(events.map((e) => [e.outcome, e.streamed, e.output_chars])).toEqual([
+        ['aborted', true, undefined],
+        ['aborted', true, undefined],
+      ]);
+    });
+
     it('an abort signal before the answer: the app gets APIUserAbortError; aborted', async () => {
       const { wrapped } = clients();
       api.script({ sse: chatStream(['late']), hold: 0 });
@@ -235,6 +252,30 @@ describe.each([
       const [event] = await h.events();
       // Not a bound on speed: the answer was in before `answered` was taken, whatever the machine.
       expect(event!.performance_metrics.latency_ms).toBeLessThanOrEqual(answered + 0.001);
+    });
+
+    it('the app appends the answer to its messages: the digest covers the messages as sent', async () => {
+      const { wrapped } = clients();
+      const messages: any[] = [...MESSAGES];
+      const completion = await wrapped.chat.completions.create({ model: MODEL, messages });
+      // The usual chat loop: the answer, then the next question, go into the same array.
+      messages.push(completion.choices[0]!.message, { role: 'user', content: 'Thanks' });
+      const chunks = await wrapped.chat.completions.create({ model: MODEL, messages, stream: true });
+      const sent = [...messages];
+      for await (const chunk of chunks) messages.push({ role: 'assistant', content: chunk.choices[0]?.delta.content ?? '' });
+      const responses: any[] = [{ role: 'user', content: 'Hi' }];
+      await wrapped.responses.create({ model: MODEL, input: responses });
+      responses.push({ role: 'user', content: 'More' });
+      const events = await h.events();
+      expect(events.map((e) => e.input_digest)).toEqual([hmac(MESSAGES), hmac(sent), hmac({ input: [{ role: 'user', content: 'Hi' }] })]);
+    });
+
+    it('params the SDK itself refuses: the app gets the same error as unwrapped', async () => {
+      const { plain, wrapped } = clients();
+      const expected = await (async () => plain.chat.completions.create(undefined as never))().catch((e: unknown) => e);
+      const got = await (async () => wrapped.chat.completions.create(undefined as never))().catch((e: unknown) => e);
+      expect(got).toBeInstanceOf((expected as object).constructor);
+      expect((got as Error).message).toBe((expected as Error).message);
     });
 
     it('wrapping twice records once', async () => {

@@ -92,6 +92,25 @@ describe('GenAI semantic conventions (v1.41.0)', () => {
     expect(events.every((e) => e.input_digest === undefined && e.input_chars === undefined)).toBe(true);
   });
 
+  it("providers' own finish reasons (Anthropic, Gemini, Bedrock) in the AI SDK's words, with their anomaly flags", async () => {
+    // As instrumentations of those providers write them (gen_ai.response.finish_reasons holds the provider's value).
+    const reasons = ['end_turn', 'max_tokens', 'tool_use', 'refusal', 'STOP', 'MAX_TOKENS', 'SAFETY', 'guardrail_intervened', 'stop_sequence', 'stop'];
+    for (const reason of reasons) span(`chat ${reason}`, { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.response.finish_reasons': [reason] });
+    const events = await h.events();
+    expect(events.map((e) => [e.finish_reason, e.performance_metrics.anomaly_flags])).toEqual([
+      ['stop', undefined],
+      ['length', ['length']],
+      ['tool-calls', undefined],
+      ['content-filter', ['content_filter']],
+      ['stop', undefined],
+      ['length', ['length']],
+      ['content-filter', ['content_filter']],
+      ['content-filter', ['content_filter']],
+      ['stop', undefined],
+      ['stop', undefined],
+    ]);
+  });
+
   it('a failed call: outcome error, with the exception type and message', async () => {
     span('chat gpt-4o', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'error.type': 'RateLimitError' }, (s) => {
       s.recordException({ name: 'RateLimitError', message: '429 slow down' });
@@ -99,6 +118,12 @@ describe('GenAI semantic conventions (v1.41.0)', () => {
     });
     const [event] = await h.events();
     expect(event).toMatchObject({ outcome: 'error', error: { name: 'RateLimitError', message: '429 slow down' }, performance_metrics: { anomaly_flags: ['error'] } });
+  });
+
+  it('a failed call with no exception event nor error.type: the error is named Error', async () => {
+    span('chat gpt-4o', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o' }, (s) => s.setStatus({ code: SpanStatusCode.ERROR, message: 'upstream 502' }));
+    const [event] = await h.events();
+    expect(event).toMatchObject({ outcome: 'error', error: { name: 'Error', message: 'upstream 502' } });
   });
 
   it('spans that are not one model call are not recorded: agents, tools, embeddings, HTTP', async () => {
@@ -115,6 +140,30 @@ describe('GenAI semantic conventions (v1.41.0)', () => {
     outer.end();
     const events = await h.events();
     expect(events.map((e) => e.model_context.model_id)).toEqual(['inner']);
+  });
+
+  it('an input too deep to digest: onError is told, no unhandled rejection, the calls before it recorded', async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    const errors: unknown[] = [];
+    const own = new BasicTracerProvider({ spanProcessors: [aegislogSpanProcessor({ log: h.log, digestKey: DIGEST_KEY, onError: (e) => errors.push(e) })] });
+    const t = own.getTracer('deep');
+    const attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.input.messages': JSON.stringify(INPUT) };
+    t.startSpan('chat 1', { attributes }).end();
+    // Nested past any stack (a tool's JSON result, say): its digest fails while the one before is still being computed.
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    t.startSpan('chat 2', { attributes: { ...attributes, 'gen_ai.input.messages': deep } }).end();
+    try {
+      await own.forceFlush();
+      const events = await h.events();
+      expect(events.map((e) => e.input_digest)).toEqual([hmac({ messages: INPUT })]);
+      expect(errors).toHaveLength(1);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', listener);
+      await own.shutdown();
+    }
   });
 
   it('forceFlush() delivers the events being prepared', async () => {

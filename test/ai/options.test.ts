@@ -1,0 +1,70 @@
+// The options every integration shares, checked as the integration is made: a mistake is an AegisLogError
+// ERR_CONFIG naming the field, never a TypeError thrown into a model call later. The real `ai` and `openai`
+// SDKs; the model is the AI SDK's mock (a stand-in for a provider), and no request is ever sent.
+import { wrapLanguageModel } from 'ai';
+import { MockLanguageModelV4 } from 'ai/test';
+import OpenAI from 'openai';
+import { describe, expect, it } from 'vitest';
+import { aegislogMiddleware, aegislogSpanProcessor, aegislogTelemetry, wrapOpenAI, type AiOptions } from '../../src/ai/index.js';
+import { AegisLogError } from '../../src/index.js';
+import { generateResult } from './mock-model.js';
+
+const log = { record: () => 'id' };
+const makers: [string, (options: AiOptions) => unknown][] = [
+  ['aegislogMiddleware', (o) => aegislogMiddleware(o)],
+  ['aegislogTelemetry', (o) => aegislogTelemetry(o)],
+  ['wrapOpenAI', (o) => wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: 'http://127.0.0.1:9/v1' }), o)],
+  ['aegislogSpanProcessor', (o) => aegislogSpanProcessor(o)],
+];
+
+const BAD: [string, Record<string, unknown>][] = [
+  ['log', {}],
+  ['log', { log: undefined }],
+  ['log', { log: 'https://aegislog.example.com' }],
+  ['log', { log: { send: () => 'id' } }],
+  ['sync', { log, sync: true }],
+  ['eventType', { log, eventType: 5 }],
+  ['eventType', { log, eventType: '' }],
+  ['capture', { log, capture: 'everything' }],
+  ['digestKey', { log, digestKey: 42 }],
+  ['digestKey', { log, digestKey: new Uint8Array(0) }],
+  ['digestKey', { log, digestKey: { secret: 'k' } }],
+  ['digestKeyId', { log, digestKeyId: 7 }],
+  ['redact', { log, redact: 'pii' }],
+  ['onError', { log, onError: true }],
+  ['onRecorded', { log, onRecorded: {} }],
+  ['waitUntil', { log, waitUntil: 'ctx.waitUntil' }],
+];
+
+describe.each(makers)('%s', (_, make) => {
+  it.each(BAD)('%s: ERR_CONFIG naming the field (%j)', (field, options) => {
+    let thrown: unknown;
+    try {
+      make(options as unknown as AiOptions);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(AegisLogError);
+    expect(thrown).toMatchObject({ code: 'ERR_CONFIG', field });
+  });
+
+  it('no options at all: ERR_CONFIG naming log', () => {
+    expect(() => make(undefined as unknown as AiOptions)).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'log' }));
+  });
+
+  it('good options are taken as they are', async () => {
+    const key = await crypto.subtle.importKey('raw', new Uint8Array(32), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    for (const digestKey of [undefined, 'k', new Uint8Array(32), new Uint8Array(32).buffer, key])
+      expect(() => make({ log, digestKey, digestKeyId: 'k1', capture: 'full', eventType: 'model_call', redact: (e) => e, onError() {}, onRecorded() {}, waitUntil() {} })).not.toThrow();
+    expect(() => make({ log: { ...log, recordSync: async () => ({}) as never }, sync: true, capture: 'digest' })).not.toThrow();
+  });
+});
+
+it('the span processor: isModelCall must be a function', () => {
+  expect(() => aegislogSpanProcessor({ log, isModelCall: 'chat' as never })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'isModelCall' }));
+});
+
+it('a model wrapped with a log missing is refused when wrapped, not in the app call', async () => {
+  const model = new MockLanguageModelV4({ doGenerate: generateResult('ok') });
+  expect(() => wrapLanguageModel({ model, middleware: aegislogMiddleware({} as AiOptions) })).toThrow(AegisLogError);
+});
