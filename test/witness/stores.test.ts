@@ -318,6 +318,25 @@ describe('file store', () => {
     }
   });
 
+  it('shows a new latest checkpoint only once it is on disk, and never one whose write failed', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    const { store, path } = await factories[2]!.open();
+    await store.update('o', () => ({ write: record(1), result: null }));
+    await mkdir(join(path, 'latest.json.tmp')); // the next write of latest.json fails (EISDIR)
+    let decided!: () => void;
+    const reached = new Promise<void>((resolve) => (decided = resolve));
+    const failing = store.update('o', () => {
+      decided();
+      return { write: record(2), result: null };
+    });
+    await reached;
+    // While the write is under way, monitors (GET <origin hash>/checkpoint) must not see it: it may never be kept.
+    expect((await store.latest('o'))?.size).toBe(1);
+    await expect(failing).rejects.toMatchObject({ code: 'EISDIR' });
+    expect((await store.latest('o'))?.size).toBe(1);
+    await store.close?.();
+  });
+
   it('is refused an update after close', async () => {
     const { store } = await factories[2]!.open();
     await store.close?.();
