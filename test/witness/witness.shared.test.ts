@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { b64Encode, hexEncode, sha256 } from '../../src/protocol/index.js';
 import { formatCheckpoint, EMPTY_TREE_ROOT } from '../../src/tlog/checkpoint.js';
-import { parseNote, parseSignatureLines, signNote } from '../../src/tlog/note.js';
+import { parseNote, parseSignatureLines, signatureLine, signNote } from '../../src/tlog/note.js';
 import { parsePolicy } from '../../src/tlog/policy.js';
 import { formatAddCheckpoint } from '../../src/tlog/witness-protocol.js';
-import { ed25519NoteSigner, generateNoteSigningKey } from '../../src/verify/note-signers.js';
+import { NoteKeyType } from '../../src/tlog/vkey.js';
+import { cosigner, ed25519NoteSigner, generateNoteSigningKey } from '../../src/verify/note-signers.js';
 import { verifyNote } from '../../src/verify/notes.js';
 import { createWitness, memoryWitnessStore, witnessHandler, type WitnessStore } from '../../src/witness/index.js';
 import { testLog, witnessKeys, type TestLog } from './helpers.js';
@@ -260,6 +261,42 @@ describe('monitoring and HTTP', () => {
     // An Ed25519-only witness signs cosignature/v1, which has no such bound.
     const ed = createWitness({ cosigners: pq.cosigners.slice(0, 1), logs: long.vkeys, store: memoryWitnessStore() });
     expect((await ed.addCheckpoint(await long.body(0, 3))).status).toBe(200);
+  });
+});
+
+describe('cost of a request', () => {
+  it('verifies a log key\'s lines at a cost a client cannot multiply: a repeated line once, junk lines up to the first that fails', async () => {
+    const { ml_dsa44 } = await import('@noble/post-quantum/ml-dsa.js');
+    let verifies = 0;
+    const counting = { keygen: ml_dsa44.keygen, sign: ml_dsa44.sign, verify: (sig: Uint8Array, msg: Uint8Array, pub: Uint8Array) => (verifies++, ml_dsa44.verify(sig, msg, pub)) };
+    const origin = 'log.example/pq';
+    const logKey = await cosigner(await generateNoteSigningKey(origin, NoteKeyType.MlDsa44), { now: () => NOW, mlDsa44: counting });
+    const w = await witnessKeys();
+    const witness = createWitness({ cosigners: w.cosigners, logs: [logKey.vkey], store: memoryWitnessStore(), now: () => NOW, mlDsa44: counting });
+    const note = await signNote(formatCheckpoint(origin, 1, log.root(1)), [logKey]);
+    const split = note.lastIndexOf('\n\n') + 2;
+    const [text, line] = [note.slice(0, split), note.slice(split)];
+    const valid = parseNote(note).signatures[0]!;
+    const junk = (i: number) => signatureLine({ ...valid, signature: valid.signature.map((b, j) => (j === 100 ? b ^ (i + 1) : b)) });
+    let old = 0;
+    const submit = async (lines: string[]) => {
+      verifies = 0;
+      const result = await witness.addCheckpoint(formatAddCheckpoint(old, [], text + lines.join('')));
+      if (result.status === 200) old = 1;
+      return result.status;
+    };
+    expect([await submit([line]), verifies]).toEqual([200, 1]);
+    // The log's line 100 times: one verification, and the checkpoint kept with it once.
+    expect([await submit(Array(100).fill(line)), verifies]).toEqual([200, 1]);
+    expect(parseNote((await witness.checkpoint(hashOf(origin)))!).signatures.filter((s) => s.name === origin)).toHaveLength(1);
+    // Distinct lines under the log's key that do not verify: 403 (signed-note: the note is malformed) after the first failure.
+    const junkLines = Array.from({ length: 99 }, (_, i) => junk(i));
+    const [first, second] = [await submit([line, ...junkLines]), verifies];
+    expect(first).toBe(403);
+    expect(second).toBeLessThanOrEqual(2);
+    const [third, fourth] = [await submit(junkLines), verifies];
+    expect(third).toBe(403);
+    expect(fourth).toBeLessThanOrEqual(1);
   });
 });
 
