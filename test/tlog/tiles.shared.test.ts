@@ -177,6 +177,16 @@ describe('tiles grown by appends give the roots and proofs of RFC 9162', () => {
   });
 });
 
+describe('what the proofs return is the caller\'s', () => {
+  test('the root of the empty tree is a fresh array each time: changing one changes no later answer', async () => {
+    const source: TileSource = { read: async (refs) => refs.map(() => new Uint8Array(0)) };
+    const first = await rootFromTiles(0, source);
+    expect(first).toEqual(sha256(new Uint8Array(0)));
+    first.fill(0);
+    expect(await rootFromTiles(0, source)).toEqual(sha256(new Uint8Array(0)));
+  });
+});
+
 describe('hashed tiles kept beside their bytes', () => {
   test('a source that hands out the same tile objects, longer than asked, proves the same at every size', async () => {
     const total = 70_000;
