@@ -67,6 +67,14 @@ describe('tile paths (C2SP tlog-tiles)', () => {
     expect(() => parseTilePath(path)).toThrow(expect.objectContaining({ code: 'ERR_TILE_INVALID' }));
   });
 
+  test.each([
+    [{ level: 0, index: -1, width: 256 }, 'index'], [{ level: 0, index: 1.5, width: 256 }, 'index'], [{ level: 0, index: 2 ** 53, width: 256 }, 'index'],
+    [{ level: 0, index: 0, width: 0 }, 'width'], [{ level: 0, index: 0, width: 257 }, 'width'], [{ level: 0, index: 0, width: 2.5 }, 'width'],
+    [{ level: -1, index: 0, width: 1 }, 'level'], [{ level: 'tiles', index: 0, width: 1 }, 'level'], [null, 'tile'],
+  ])('tilePath refuses %j instead of writing a path no log serves', (ref, field) => {
+    expect(() => tilePath(ref as never)).toThrow(expect.objectContaining({ code: 'ERR_TILE_INVALID', field }));
+  });
+
   test('a tree of 70,000 entries has the tiles tlog-tiles lists', () => {
     const tiles = tilesOf(70_000);
     const level = (l: number) => tiles.filter((t) => t.level === l);
