@@ -265,6 +265,27 @@ describe('monitoring and HTTP', () => {
 });
 
 describe('cost of a request', () => {
+  it('answers the checkpoint it cosigned this very second with the cosignatures it keeps: a replay of it costs no signature', async () => {
+    let now = NOW;
+    const w = await witnessKeys('witness.example/w1', { now: () => now, mlDsa: true });
+    let signs = 0;
+    const counted = w.cosigners.map((c) => ({ ...c, sign: (text: Uint8Array) => (signs++, c.sign(text)) }));
+    const witness = createWitness({ cosigners: counted, logs: log.vkeys, store: memoryWitnessStore(), now: () => now });
+    const first = await witness.addCheckpoint(await log.body(0, 7));
+    expect([first.status, signs]).toEqual([200, 2]);
+    // Anybody can send the latest checkpoint again (it is public): within the second, the same answer, no signing.
+    const again = formatAddCheckpoint(7, [], await log.checkpoint(7));
+    for (let i = 0; i < 5; i++) expect(await witness.addCheckpoint(again)).toEqual(first);
+    expect(signs).toBe(2);
+    // A second later it cosigns afresh, with the new time.
+    now += 1;
+    const later = await witness.addCheckpoint(again);
+    expect([later.status, signs]).toEqual([200, 4]);
+    expect(later).not.toEqual(first);
+    const v = await verifyNote((await log.checkpoint(7)) + (later as { body: string }).body, policyFor(log.vkeys, w.vkeys), { now });
+    expect([v.valid, v.cosigners.map((c) => c.timestamp)]).toEqual([true, [now, now]]);
+  });
+
   it('verifies a log key\'s lines at a cost a client cannot multiply: a repeated line once, junk lines up to the first that fails', async () => {
     const { ml_dsa44 } = await import('@noble/post-quantum/ml-dsa.js');
     let verifies = 0;
