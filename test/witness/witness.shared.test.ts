@@ -239,6 +239,17 @@ describe('monitoring and HTTP', () => {
     expect(errors).toEqual([new Error('disk on fire')]);
   });
 
+  it('refuses a prefix that is not a path (it would answer 404 to everything)', async () => {
+    const { witness } = await setup();
+    for (const prefix of ['w', 'https://witness.test/w', 'w/']) {
+      expect(() => witnessHandler(witness, { prefix })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'prefix' }));
+    }
+    for (const prefix of ['', '/', '/w', '/w/']) {
+      const res = await witnessHandler((await setup()).witness, { prefix })(new Request(`http://witness.test${prefix.replace(/\/$/, '')}/add-checkpoint`, { method: 'POST', body: await log.body(0, 3) }));
+      expect(res.status).toBe(200);
+    }
+  });
+
   it('reads its logs from policy text or vkey lines, and refuses a witness without an Ed25519 cosigner', async () => {
     const w = await witnessKeys();
     const policyText = `# the logs\n${log.vkeys.map((v) => `log ${v}`).join('\n')}\nquorum none\n`;
