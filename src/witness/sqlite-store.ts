@@ -41,6 +41,22 @@ CREATE INDEX IF NOT EXISTS witness_refusals_kind ON witness_refusals (origin, ki
 /** How long an update waits for another connection's write lock. */
 const LOCK_WAIT_MS = 5000;
 
+/** `fn`, tried again on timers while another connection holds a lock it needs, until LOCK_WAIT_MS. */
+async function unlocked<T>(fn: () => T): Promise<T> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn();
+    } catch (error) {
+      if (!isLocked(error)) throw error;
+      if (Date.now() >= deadline) {
+        throw new AegisLogError('ERR_STORE_UNAVAILABLE', `the witness database is locked by another connection: ${(error as Error).message}`, { cause: error });
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2 ** attempt, 100)));
+    }
+  }
+}
+
 function isLocked(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
@@ -80,7 +96,7 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
 
   return {
     async latest(origin) {
-      return toRecord(read.get(origin) as LatestRow | undefined);
+      return unlocked(() => toRecord(read.get(origin) as LatestRow | undefined));
     },
     async update(origin, decide) {
       const run = db.transaction(() => {
@@ -95,21 +111,10 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
         }
         return decision.result;
       });
-      const deadline = Date.now() + LOCK_WAIT_MS;
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return run.immediate(); // a try that failed wrote nothing, and decide is pure: it runs again
-        } catch (error) {
-          if (!isLocked(error)) throw error;
-          if (Date.now() >= deadline) {
-            throw new AegisLogError('ERR_STORE_UNAVAILABLE', `the witness database is locked by another connection: ${(error as Error).message}`, { cause: error });
-          }
-          await new Promise((resolve) => setTimeout(resolve, Math.min(2 ** attempt, 100)));
-        }
-      }
+      return unlocked(() => run.immediate()); // a try that failed wrote nothing, and decide is pure: it runs again
     },
     async refusals(origin, limit = MAX_REFUSALS_KEPT) {
-      return (list.all(origin, limit) as RefusalRow[]).map((row) => ({
+      return (await unlocked(() => list.all(origin, limit) as RefusalRow[])).map((row) => ({
         origin: row.origin, kind: row.kind, status: row.status, reason: row.reason, request: row.request, time: row.time,
         cosigned: { size: row.cosigned_size, root: new Uint8Array(row.cosigned_root), note: row.cosigned_note },
       }));
