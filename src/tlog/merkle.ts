@@ -39,6 +39,7 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
 
 /** MTH of the leaves' data, streamed through one small stack (see JsTreeBuilder). */
 export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
+  checkLeaves(leaves);
   return rangeRoot(leaves, 0, leaves.length);
 }
 
@@ -47,7 +48,8 @@ function rangeRoot(leaves: readonly Uint8Array[], from: number, to: number): Uin
   for (let i = from; i < to; i++) {
     const data = leaves[i]!;
     if (data instanceof Uint8Array && data.length === HASH_SIZE) tree.add32(data);
-    else tree.addLeafHash(leafHash(data));
+    else if (data instanceof Uint8Array) tree.addLeafHash(leafHash(data));
+    else throw new AegisLogError('ERR_HASH_LENGTH', `leaves[${i}] must be a Uint8Array`, { field: `leaves[${i}]` });
   }
   return tree.root();
 }
@@ -55,6 +57,7 @@ function rangeRoot(leaves: readonly Uint8Array[], from: number, to: number): Uin
 /** RFC 9162 §2.1.3.1 audit path for leaf `index`, leaf end first (the order `verifyInclusion` reads). */
 export function inclusionProof(index: number, leaves: readonly Uint8Array[]): Uint8Array[] {
   checkSize(index, 'index');
+  checkLeaves(leaves);
   if (index >= leaves.length) {
     throw new AegisLogError('ERR_PROOF_INVALID', `leaf ${index} is outside a tree of ${leaves.length}`, { field: 'index' });
   }
@@ -104,7 +107,7 @@ export function verifyConsistency(claim: ConsistencyClaim): boolean {
 
 /** Why an inclusion claim fails, or undefined when it holds. Throws on malformed input as `verifyInclusion` does. */
 export function inclusionFailure(claim: InclusionClaim): string | undefined {
-  const { index, treeSize } = claim;
+  const { index, treeSize } = checkClaim(claim);
   checkSize(index, 'index');
   checkSize(treeSize, 'treeSize');
   const proof = checkProof(claim.proof);
@@ -129,7 +132,7 @@ export function inclusionFailure(claim: InclusionClaim): string | undefined {
 
 /** Why a consistency claim fails, or undefined when it holds. */
 function consistencyFailure(claim: ConsistencyClaim): string | undefined {
-  const { size1, size2 } = claim;
+  const { size1, size2 } = checkClaim(claim);
   checkSize(size1, 'size1');
   checkSize(size2, 'size2');
   const proof = checkProof(claim.proof);
@@ -211,6 +214,15 @@ function checkSize(n: unknown, field: string): void {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
     throw new AegisLogError('ERR_PROOF_INVALID', `${field} must be a non-negative safe integer`, { field });
   }
+}
+
+function checkClaim<T>(claim: T): T {
+  if (typeof claim !== 'object' || claim === null) throw new AegisLogError('ERR_PROOF_INVALID', 'the claim must be an object', { field: 'claim' });
+  return claim;
+}
+
+function checkLeaves(leaves: unknown): void {
+  if (!Array.isArray(leaves)) throw new AegisLogError('ERR_PROOF_INVALID', 'leaves must be an array of Uint8Array', { field: 'leaves' });
 }
 
 function checkProof(proof: unknown): Uint8Array[] {

@@ -32,7 +32,7 @@ interface Subtree {
 /** MTH of the first `size` leaves. */
 export async function rootFromTiles(size: number, source: TileSource): Promise<Uint8Array> {
   checkCount(size, 'size');
-  if (size === 0) return EMPTY_ROOT;
+  if (size === 0) return EMPTY_ROOT.slice(); // a copy: the caller may change what it is given
   const [root] = await rangeRoots(size, [[0, size]], source);
   return root!;
 }

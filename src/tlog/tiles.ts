@@ -76,8 +76,15 @@ export function partialTilesOf(size: number): TileRef[] {
   return tiles;
 }
 
-/** `tile/<L>/<N>[.p/<W>]` or `tile/entries/<N>[.p/<W>]`, N in zero-padded 3-digit elements, all but the last `x`-prefixed. */
+/**
+ * `tile/<L>/<N>[.p/<W>]` or `tile/entries/<N>[.p/<W>]`, N in zero-padded 3-digit elements, all but the last `x`-prefixed.
+ * Throws `ERR_TILE_INVALID` naming the field for a level not 0..63 or `entries`, an index not a safe integer ≥ 0, or a width not 1..256.
+ */
 export function tilePath(tile: TileRef): string {
+  if (typeof tile !== 'object' || tile === null) throw badRef('tile', 'a tile must be { level, index, width }');
+  if (tile.level !== 'entries' && !(Number.isInteger(tile.level) && tile.level >= 0 && tile.level <= 63)) throw badRef('level', 'a tile level is 0..63 or "entries"');
+  if (!Number.isSafeInteger(tile.index) || tile.index < 0) throw badRef('index', 'a tile index is an integer from 0 to 2^53−1');
+  if (!Number.isInteger(tile.width) || tile.width < 1 || tile.width > TILE_WIDTH) throw badRef('width', `a tile width is 1..${TILE_WIDTH}`);
   let digits = '';
   let n = tile.index;
   do {
@@ -109,6 +116,10 @@ export function parseTilePath(path: string): TileRef {
   const width = m[4] === undefined ? TILE_WIDTH : Number(m[4]);
   if (m[4] !== undefined && width >= TILE_WIDTH) throw badPath(path, 'has a partial width of 256 or more');
   return { level, index, width };
+}
+
+function badRef(field: string, why: string): AegisLogError {
+  return new AegisLogError('ERR_TILE_INVALID', why, { field });
 }
 
 function badPath(path: string, why: string): AegisLogError {

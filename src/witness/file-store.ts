@@ -38,9 +38,10 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
 
-  async function persistLatest(): Promise<void> {
+  /** Writes latest.json as it is with `origin`'s record replaced by `next`; the map itself is changed by the caller once this is done. */
+  async function persistLatest(origin: string, next: CosignedCheckpoint): Promise<void> {
     const wire: LatestWire = {};
-    for (const [origin, r] of latest) wire[origin] = { size: r.size, root: b64Encode(r.root), note: r.note, time: r.time };
+    for (const [o, r] of [...latest, [origin, next] as const]) wire[o] = { size: r.size, root: b64Encode(r.root), note: r.note, time: r.time };
     const tmp = `${latestPath}.tmp`;
     const file = await open(tmp, 'w', 0o600);
     try {
@@ -72,15 +73,9 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
         if (closed) throw new AegisLogError('ERR_CLOSED', 'the witness store is closed');
         const decision = decide(latest.get(origin));
         if (decision.write) {
-          const before = latest.get(origin);
+          // Shown (to latest(), and so to monitors) only once it is on disk: a write that fails was never cosigned.
+          await persistLatest(origin, decision.write);
           latest.set(origin, decision.write);
-          try {
-            await persistLatest();
-          } catch (error) {
-            if (before) latest.set(origin, before);
-            else latest.delete(origin);
-            throw error;
-          }
         }
         const r = decision.refusal;
         const kept = refusals.get(origin) ?? new KeptRefusals();

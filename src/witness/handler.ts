@@ -5,14 +5,14 @@
  * kept refusals: evidence that a log forked). Answers are text, as C2SP clients
  * read them; a failure of the witness itself is a 500 that says nothing more.
  */
-import { b64Encode } from '../protocol/index.js';
+import { AegisLogError, b64Encode } from '../protocol/index.js';
 import { TLOG_SIZE_CONTENT_TYPE } from '../tlog/witness-protocol.js';
 import { HttpError, readBody } from '../transport/web-handler.js';
 import type { Refusal } from './store.js';
 import type { Witness } from './witness.js';
 
 export interface WitnessHandlerOptions {
-  /** Submission and monitoring prefix, e.g. `/witness` (default: none). */
+  /** Submission and monitoring prefix, a path such as `/witness` (default: none); anything else throws `ERR_CONFIG`. */
   prefix?: string;
   /** Largest request body, in bytes. Default 1 MiB (a note of 100 ML-DSA-44 cosignatures is a third of that). */
   maxBodyBytes?: number;
@@ -25,6 +25,9 @@ const TEXT = 'text/plain; charset=utf-8';
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function witnessHandler(witness: Witness, options: WitnessHandlerOptions = {}): (request: Request) => Promise<Response> {
+  if (options.prefix !== undefined && options.prefix !== '' && !(typeof options.prefix === 'string' && options.prefix.startsWith('/'))) {
+    throw new AegisLogError('ERR_CONFIG', `prefix ${JSON.stringify(options.prefix)} must be a path starting with "/" (e.g. /witness)`, { field: 'prefix' });
+  }
   const prefix = (options.prefix ?? '').replace(/\/+$/, '');
   const limit = options.maxBodyBytes ?? 1024 * 1024;
   const monitor = /^\/([0-9a-f]{64})\/(checkpoint|refusals)$/;

@@ -2,8 +2,11 @@
  * Witness state in SQLite (better-sqlite3, Node). An update is one IMMEDIATE
  * transaction: the read, the decision and the write hold SQLite's write lock,
  * so the check and the write are atomic even across processes sharing the file.
+ * A lock held by another connection is waited for on timers (up to 5 s), never
+ * with the event loop stopped.
  */
 import type { Database as SqliteDatabase } from 'better-sqlite3';
+import { AegisLogError } from '../protocol/index.js';
 import { MAX_REFUSALS_KEPT, MAX_REFUSALS_PER_ORIGIN, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
 
 export interface WitnessSqliteOptions {
@@ -35,6 +38,30 @@ CREATE INDEX IF NOT EXISTS witness_refusals_origin ON witness_refusals (origin, 
 CREATE INDEX IF NOT EXISTS witness_refusals_kind ON witness_refusals (origin, kind);
 `;
 
+/** How long an update waits for another connection's write lock. */
+const LOCK_WAIT_MS = 5000;
+
+/** `fn`, tried again on timers while another connection holds a lock it needs, until LOCK_WAIT_MS. */
+async function unlocked<T>(fn: () => T): Promise<T> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn();
+    } catch (error) {
+      if (!isLocked(error)) throw error;
+      if (Date.now() >= deadline) {
+        throw new AegisLogError('ERR_STORE_UNAVAILABLE', `the witness database is locked by another connection: ${(error as Error).message}`, { cause: error });
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2 ** attempt, 100)));
+    }
+  }
+}
+
+function isLocked(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
+}
+
 type LatestRow = { origin: string; size: number; root: Uint8Array; note: string; time: number };
 type RefusalRow = {
   origin: string; kind: Refusal['kind']; status: number; reason: string; request: string;
@@ -48,6 +75,9 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
   db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  // From here a lock held by another connection is waited for on timers (update), not in SQLite's
+  // synchronous busy handler, which would stop every request of the process for up to 5 s.
+  db.pragma('busy_timeout = 0');
   const read = db.prepare('SELECT origin, size, root, note, time FROM witness_latest WHERE origin = ?');
   const write = db.prepare(
     'INSERT INTO witness_latest (origin, size, root, note, time) VALUES (@origin, @size, @root, @note, @time) ' +
@@ -66,7 +96,7 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
 
   return {
     async latest(origin) {
-      return toRecord(read.get(origin) as LatestRow | undefined);
+      return unlocked(() => toRecord(read.get(origin) as LatestRow | undefined));
     },
     async update(origin, decide) {
       const run = db.transaction(() => {
@@ -81,10 +111,10 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
         }
         return decision.result;
       });
-      return run.immediate();
+      return unlocked(() => run.immediate()); // a try that failed wrote nothing, and decide is pure: it runs again
     },
     async refusals(origin, limit = MAX_REFUSALS_KEPT) {
-      return (list.all(origin, limit) as RefusalRow[]).map((row) => ({
+      return (await unlocked(() => list.all(origin, limit) as RefusalRow[])).map((row) => ({
         origin: row.origin, kind: row.kind, status: row.status, reason: row.reason, request: row.request, time: row.time,
         cosigned: { size: row.cosigned_size, root: new Uint8Array(row.cosigned_root), note: row.cosigned_note },
       }));

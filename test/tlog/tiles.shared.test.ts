@@ -67,6 +67,14 @@ describe('tile paths (C2SP tlog-tiles)', () => {
     expect(() => parseTilePath(path)).toThrow(expect.objectContaining({ code: 'ERR_TILE_INVALID' }));
   });
 
+  test.each([
+    [{ level: 0, index: -1, width: 256 }, 'index'], [{ level: 0, index: 1.5, width: 256 }, 'index'], [{ level: 0, index: 2 ** 53, width: 256 }, 'index'],
+    [{ level: 0, index: 0, width: 0 }, 'width'], [{ level: 0, index: 0, width: 257 }, 'width'], [{ level: 0, index: 0, width: 2.5 }, 'width'],
+    [{ level: -1, index: 0, width: 1 }, 'level'], [{ level: 'tiles', index: 0, width: 1 }, 'level'], [null, 'tile'],
+  ])('tilePath refuses %j instead of writing a path no log serves', (ref, field) => {
+    expect(() => tilePath(ref as never)).toThrow(expect.objectContaining({ code: 'ERR_TILE_INVALID', field }));
+  });
+
   test('a tree of 70,000 entries has the tiles tlog-tiles lists', () => {
     const tiles = tilesOf(70_000);
     const level = (l: number) => tiles.filter((t) => t.level === l);
@@ -174,6 +182,16 @@ describe('tiles grown by appends give the roots and proofs of RFC 9162', () => {
     await expect(rootFromTiles(3, short)).rejects.toMatchObject({ code: 'ERR_TILE_INVALID' });
     expect(() => appendLeafHashes(300, [], new Uint8Array(32))).toThrow(expect.objectContaining({ code: 'ERR_TILE_INVALID' }));
     expect(() => createTreeBuilder({ size: 3, frontier: [new Uint8Array(32)] })).toThrow(expect.objectContaining({ code: 'ERR_PROOF_INVALID' }));
+  });
+});
+
+describe('what the proofs return is the caller\'s', () => {
+  test('the root of the empty tree is a fresh array each time: changing one changes no later answer', async () => {
+    const source: TileSource = { read: async (refs) => refs.map(() => new Uint8Array(0)) };
+    const first = await rootFromTiles(0, source);
+    expect(first).toEqual(sha256(new Uint8Array(0)));
+    first.fill(0);
+    expect(await rootFromTiles(0, source)).toEqual(sha256(new Uint8Array(0)));
   });
 });
 

@@ -54,4 +54,12 @@ describe('tlog-witness add-checkpoint body', () => {
     expect(code(() => formatAddCheckpoint(-1, [], 'n'))).toBe('ERR_WITNESS_REQUEST');
     expect(code(() => formatAddCheckpoint(1, [new Uint8Array(31)], 'n'))).toBe('ERR_WITNESS_REQUEST');
   });
+
+  it('formatAddCheckpoint refuses a proof that is not an array, or a note that is not text, naming the field', () => {
+    expect(() => formatAddCheckpoint(1, null as never, 'n')).toThrow(expect.objectContaining({ code: 'ERR_WITNESS_REQUEST', field: 'proof' }));
+    expect(() => formatAddCheckpoint(1, 'AAAA' as never, 'n')).toThrow(expect.objectContaining({ code: 'ERR_WITNESS_REQUEST', field: 'proof' }));
+    for (const note of [undefined, 5, new Uint8Array(3)]) {
+      expect(() => formatAddCheckpoint(1, [], note as never)).toThrow(expect.objectContaining({ code: 'ERR_WITNESS_REQUEST', field: 'note' }));
+    }
+  });
 });

@@ -250,6 +250,30 @@ describe('a store that checks and writes in two steps', () => {
   });
 });
 
+describe('sqlite store', () => {
+  it('waits for a lock held by another connection without holding the event loop, then updates', async () => {
+    const { default: Database } = await import('better-sqlite3');
+    const { store, path } = await factories[1]!.open();
+    await store.update('o', () => ({ write: record(1), result: null }));
+    const other = new Database(path);
+    try {
+      other.exec('BEGIN IMMEDIATE'); // a sqlite3 shell, a backup, another witness process
+      let settled = false;
+      const during = store.update('o', (latest) => ({ write: record((latest?.size ?? 0) + 1), result: latest?.size }));
+      void during.then(() => (settled = true), () => (settled = true));
+      // Other requests keep being answered: the event loop turns while the update waits.
+      for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+      expect(settled).toBe(false);
+      other.exec('COMMIT');
+      expect(await during).toBe(1);
+    } finally {
+      other.close();
+    }
+    expect((await store.latest('o'))?.size).toBe(2);
+    await store.close?.();
+  });
+});
+
 describe('file store', () => {
   it('one process per folder: a second store on the same folder is refused until the first closes', async () => {
     const path = join(dir, 'locked');
@@ -316,6 +340,25 @@ describe('file store', () => {
       await expect(witnessFileStore(path)).rejects.toMatchObject({ code: 'ERR_CONFIG', message: expect.stringContaining('refusals.ndjson') });
       expect(await readFile(join(path, 'refusals.ndjson'), 'utf8')).toBe(text); // left as found, for a person to look at
     }
+  });
+
+  it('shows a new latest checkpoint only once it is on disk, and never one whose write failed', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    const { store, path } = await factories[2]!.open();
+    await store.update('o', () => ({ write: record(1), result: null }));
+    await mkdir(join(path, 'latest.json.tmp')); // the next write of latest.json fails (EISDIR)
+    let decided!: () => void;
+    const reached = new Promise<void>((resolve) => (decided = resolve));
+    const failing = store.update('o', () => {
+      decided();
+      return { write: record(2), result: null };
+    });
+    await reached;
+    // While the write is under way, monitors (GET <origin hash>/checkpoint) must not see it: it may never be kept.
+    expect((await store.latest('o'))?.size).toBe(1);
+    await expect(failing).rejects.toMatchObject({ code: 'EISDIR' });
+    expect((await store.latest('o'))?.size).toBe(1);
+    await store.close?.();
   });
 
   it('is refused an update after close', async () => {

@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { b64Encode, hexEncode, sha256 } from '../../src/protocol/index.js';
 import { formatCheckpoint, EMPTY_TREE_ROOT } from '../../src/tlog/checkpoint.js';
-import { parseNote, parseSignatureLines, signNote } from '../../src/tlog/note.js';
+import { parseNote, parseSignatureLines, signatureLine, signNote } from '../../src/tlog/note.js';
 import { parsePolicy } from '../../src/tlog/policy.js';
 import { formatAddCheckpoint } from '../../src/tlog/witness-protocol.js';
-import { ed25519NoteSigner, generateNoteSigningKey } from '../../src/verify/note-signers.js';
+import { NoteKeyType } from '../../src/tlog/vkey.js';
+import { cosigner, ed25519NoteSigner, generateNoteSigningKey } from '../../src/verify/note-signers.js';
 import { verifyNote } from '../../src/verify/notes.js';
 import { createWitness, memoryWitnessStore, witnessHandler, type WitnessStore } from '../../src/witness/index.js';
 import { testLog, witnessKeys, type TestLog } from './helpers.js';
@@ -238,6 +239,17 @@ describe('monitoring and HTTP', () => {
     expect(errors).toEqual([new Error('disk on fire')]);
   });
 
+  it('refuses a prefix that is not a path (it would answer 404 to everything)', async () => {
+    const { witness } = await setup();
+    for (const prefix of ['w', 'https://witness.test/w', 'w/']) {
+      expect(() => witnessHandler(witness, { prefix })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'prefix' }));
+    }
+    for (const prefix of ['', '/', '/w', '/w/']) {
+      const res = await witnessHandler((await setup()).witness, { prefix })(new Request(`http://witness.test${prefix.replace(/\/$/, '')}/add-checkpoint`, { method: 'POST', body: await log.body(0, 3) }));
+      expect(res.status).toBe(200);
+    }
+  });
+
   it('reads its logs from policy text or vkey lines, and refuses a witness without an Ed25519 cosigner', async () => {
     const w = await witnessKeys();
     const policyText = `# the logs\n${log.vkeys.map((v) => `log ${v}`).join('\n')}\nquorum none\n`;
@@ -260,6 +272,63 @@ describe('monitoring and HTTP', () => {
     // An Ed25519-only witness signs cosignature/v1, which has no such bound.
     const ed = createWitness({ cosigners: pq.cosigners.slice(0, 1), logs: long.vkeys, store: memoryWitnessStore() });
     expect((await ed.addCheckpoint(await long.body(0, 3))).status).toBe(200);
+  });
+});
+
+describe('cost of a request', () => {
+  it('answers the checkpoint it cosigned this very second with the cosignatures it keeps: a replay of it costs no signature', async () => {
+    let now = NOW;
+    const w = await witnessKeys('witness.example/w1', { now: () => now, mlDsa: true });
+    let signs = 0;
+    const counted = w.cosigners.map((c) => ({ ...c, sign: (text: Uint8Array) => (signs++, c.sign(text)) }));
+    const witness = createWitness({ cosigners: counted, logs: log.vkeys, store: memoryWitnessStore(), now: () => now });
+    const first = await witness.addCheckpoint(await log.body(0, 7));
+    expect([first.status, signs]).toEqual([200, 2]);
+    // Anybody can send the latest checkpoint again (it is public): within the second, the same answer, no signing.
+    const again = formatAddCheckpoint(7, [], await log.checkpoint(7));
+    for (let i = 0; i < 5; i++) expect(await witness.addCheckpoint(again)).toEqual(first);
+    expect(signs).toBe(2);
+    // A second later it cosigns afresh, with the new time.
+    now += 1;
+    const later = await witness.addCheckpoint(again);
+    expect([later.status, signs]).toEqual([200, 4]);
+    expect(later).not.toEqual(first);
+    const v = await verifyNote((await log.checkpoint(7)) + (later as { body: string }).body, policyFor(log.vkeys, w.vkeys), { now });
+    expect([v.valid, v.cosigners.map((c) => c.timestamp)]).toEqual([true, [now, now]]);
+  });
+
+  it('verifies a log key\'s lines at a cost a client cannot multiply: a repeated line once, junk lines up to the first that fails', async () => {
+    const { ml_dsa44 } = await import('@noble/post-quantum/ml-dsa.js');
+    let verifies = 0;
+    const counting = { keygen: ml_dsa44.keygen, sign: ml_dsa44.sign, verify: (sig: Uint8Array, msg: Uint8Array, pub: Uint8Array) => (verifies++, ml_dsa44.verify(sig, msg, pub)) };
+    const origin = 'log.example/pq';
+    const logKey = await cosigner(await generateNoteSigningKey(origin, NoteKeyType.MlDsa44), { now: () => NOW, mlDsa44: counting });
+    const w = await witnessKeys();
+    const witness = createWitness({ cosigners: w.cosigners, logs: [logKey.vkey], store: memoryWitnessStore(), now: () => NOW, mlDsa44: counting });
+    const note = await signNote(formatCheckpoint(origin, 1, log.root(1)), [logKey]);
+    const split = note.lastIndexOf('\n\n') + 2;
+    const [text, line] = [note.slice(0, split), note.slice(split)];
+    const valid = parseNote(note).signatures[0]!;
+    const junk = (i: number) => signatureLine({ ...valid, signature: valid.signature.map((b, j) => (j === 100 ? b ^ (i + 1) : b)) });
+    let old = 0;
+    const submit = async (lines: string[]) => {
+      verifies = 0;
+      const result = await witness.addCheckpoint(formatAddCheckpoint(old, [], text + lines.join('')));
+      if (result.status === 200) old = 1;
+      return result.status;
+    };
+    expect([await submit([line]), verifies]).toEqual([200, 1]);
+    // The log's line 100 times: one verification, and the checkpoint kept with it once.
+    expect([await submit(Array(100).fill(line)), verifies]).toEqual([200, 1]);
+    expect(parseNote((await witness.checkpoint(hashOf(origin)))!).signatures.filter((s) => s.name === origin)).toHaveLength(1);
+    // Distinct lines under the log's key that do not verify: 403 (signed-note: the note is malformed) after the first failure.
+    const junkLines = Array.from({ length: 99 }, (_, i) => junk(i));
+    const [first, second] = [await submit([line, ...junkLines]), verifies];
+    expect(first).toBe(403);
+    expect(second).toBeLessThanOrEqual(2);
+    const [third, fourth] = [await submit(junkLines), verifies];
+    expect(third).toBe(403);
+    expect(fourth).toBeLessThanOrEqual(1);
   });
 });
 
