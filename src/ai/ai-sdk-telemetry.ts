@@ -6,7 +6,7 @@
  * abort); the types are structural, so nothing of `ai` is loaded here.
  */
 import type { AiCall, AiOptions } from './options.js';
-import { recorder, round, stopwatch, textChars, track } from './record.js';
+import { check, recorder, round, stopwatch, textChars, track } from './record.js';
 
 /** What the telemetry integration reads when a model call starts. */
 export interface CallStart {
@@ -61,6 +61,7 @@ export interface AegisLogTelemetry {
 }
 
 export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
+  check(options);
   const record = recorder(options);
   /** The model call open for each SDK call: a call's steps run one model call at a time. */
   const open = new Map<string, { elapsed: () => number; done: () => void; event: CallStart }>();

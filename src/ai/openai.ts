@@ -6,7 +6,7 @@
  * items as the app reads them. Nothing of `openai` is imported.
  */
 import type { AiCall, AiOptions } from './options.js';
-import { failure, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
+import { check, failure, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
 
 const WRAPPED = Symbol.for('aegislog.ai.wrapped');
 
@@ -14,6 +14,7 @@ type Create = ((this: unknown, params: Record<string, any>, requestOptions?: { s
 
 /** The client, with `chat.completions.create` and `responses.create` recording (in place: its other methods are untouched). */
 export function wrapOpenAI<C extends object>(client: C, options: AiOptions): C {
+  check(options);
   const record = recorder(options);
   const c = client as { chat?: { completions?: { create?: Create } }; responses?: { create?: Create } };
   wrap(c.chat?.completions, 'chat.completions', record, options, chatSummary, chatItem);

@@ -10,7 +10,7 @@
  */
 import { AegisLogError } from '../protocol/errors.js';
 import type { AiCall, AiOptions } from './options.js';
-import { aiFlush, recorder, round, track } from './record.js';
+import { aiFlush, check, recorder, round, track } from './record.js';
 
 /** A span's attributes, as OpenTelemetry gives them. */
 export type SpanAttributes = Record<string, unknown>;
@@ -60,6 +60,7 @@ export function isModelCallSpan(span: SpanLike): boolean {
  * sampled: evidence wants the always-on sampler.
  */
 export function aegislogSpanProcessor(options: AiOptions & { isModelCall?: (span: SpanLike) => boolean }): AegisLogSpanProcessor {
+  check(options);
   const record = recorder(options);
   if (options.isModelCall !== undefined && typeof options.isModelCall != 'function')
     throw new AegisLogError('ERR_CONFIG', 'isModelCall must be a function of the span', { field: 'isModelCall' });

@@ -47,7 +47,8 @@ export function track({ log, waitUntil }: AiOptions): () => void {
   let end!: () => void;
   const call = new Promise<void>((resolve) => (end = resolve));
   const set = (inProgress.get(log) ?? new Set()).add(call);
-  inProgress.set(log, set);
+  // Object(): a log that is no object (the middleware's options are not checked up front) must not throw into the model call.
+  inProgress.set(Object(log), set);
   try {
     waitUntil?.(call.then(() => log.flush?.()).catch(() => undefined));
   } catch {
@@ -104,7 +105,6 @@ export type Recorder = (call: () => AiCall, done: () => void) => void;
 
 /** One recorder per set of options: `record(summary, done)` builds the event (`summary` may throw), records it, then calls `done`. */
 export function recorder(options: AiOptions): Recorder {
-  check(options);
   const eventType = options.eventType ?? 'model_inference';
   const report = (error: unknown, call?: AiCall) => {
     try {
@@ -150,11 +150,9 @@ export function recorder(options: AiOptions): Recorder {
       anomaly_flags: anomalies(call, given.anomaly_flags),
     };
     let event: AiEvent = { eventType, payload, options: clean(record) as RecordOptions };
-    if (options.redact) {
-      const redacted = options.redact(event, call);
-      if (redacted === null) return;
-      event = redacted ?? event;
-    }
+    const redacted = options.redact?.(event, call);
+    if (redacted === null) return;
+    event = redacted ?? event;
     // recordSync lives in the lazy chunk too: it is asynchronous anyway.
     if (options.sync) return lazy().then((m) => m.recordSync(event, options));
     const eventId = options.log.record(event.eventType, event.payload, event.options);
@@ -170,10 +168,11 @@ export function recorder(options: AiOptions): Recorder {
       const c = (call = summary());
       if (options.digestKey || options.capture === 'full') {
         const prepared = lazy().then((m) => m.prepare(c, options));
-        // The next event waits for this one to be handed to the log, not for a recordSync's receipt (in a box).
-        const emitted = previous.then(() => prepared).then((p) => [emit(c, p)]);
-        previous = emitted.catch(() => undefined);
-        pending = emitted.then(([sent]) => sent);
+        // The next event waits for this one to be handed to the log, not for a recordSync's receipt: `previous`
+        // settles after the first reaction to this event's digests (the emit) has run, as reactions run in the order
+        // they were added.
+        pending = (previous = previous.then(() => prepared)).then((p) => emit(c, p as Prepared));
+        previous = previous.catch(() => undefined);
       } else pending = emit(c);
     } catch (error) {
       report(error, call);
@@ -187,12 +186,13 @@ export function recorder(options: AiOptions): Recorder {
 }
 
 /**
- * The options, checked as the integration is made: a mistake is ERR_CONFIG naming the field, rather than a
- * TypeError in the app's model call (no log) or a failure at every call, reported or silent (a `capture`
- * misspelt). The contexts' values are the client's to check, per call (`onError`). One message for all, to
- * cost the middleware's initial chunk as little as can be (about 210 B gzip).
+ * The options, checked as a server-side integration is made (`aegislogTelemetry`, `wrapOpenAI`, the span
+ * processor): a mistake is ERR_CONFIG naming the field, rather than a failure at every call, reported or
+ * silent (a `capture` misspelt). The contexts' values are the client's to check, per call (`onError`). The
+ * AI SDK middleware, which runs in browsers, leaves it out: it costs about 210 B gzip against the
+ * middleware's 2,000 B budget; its mistakes are reported through `onError` at each call, never thrown into it.
  */
-function check(options: AiOptions): void {
+export function check(options: AiOptions): void {
   const o = Object(options) as AiOptions;
   const k = o.digestKey as { algorithm?: unknown; byteLength?: number } | string | undefined;
   const f = (v: unknown) => v !== undefined && typeof v != 'function';

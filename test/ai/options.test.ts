@@ -1,7 +1,9 @@
-// The options every integration shares, checked as the integration is made: a mistake is an AegisLogError
-// ERR_CONFIG naming the field, never a TypeError thrown into a model call later. The real `ai` and `openai`
+// The options every integration shares, checked as a server-side integration is made: a mistake is an
+// AegisLogError ERR_CONFIG naming the field, never a TypeError thrown into a model call later. The AI SDK
+// middleware (browsers, a 2,000 B budget) does not check up front: its mistakes are reported at each call,
+// and the app's call goes on. The real `ai` and `openai`
 // SDKs; the model is the AI SDK's mock (a stand-in for a provider), and no request is ever sent.
-import { wrapLanguageModel } from 'ai';
+import { generateText, wrapLanguageModel } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +13,6 @@ import { generateResult } from './mock-model.js';
 
 const log = { record: () => 'id' };
 const makers: [string, (options: AiOptions) => unknown][] = [
-  ['aegislogMiddleware', (o) => aegislogMiddleware(o)],
   ['aegislogTelemetry', (o) => aegislogTelemetry(o)],
   ['wrapOpenAI', (o) => wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: 'http://127.0.0.1:9/v1' }), o)],
   ['aegislogSpanProcessor', (o) => aegislogSpanProcessor(o)],
@@ -64,7 +65,14 @@ it('the span processor: isModelCall must be a function', () => {
   expect(() => aegislogSpanProcessor({ log, isModelCall: 'chat' as never })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'isModelCall' }));
 });
 
-it('a model wrapped with a log missing is refused when wrapped, not in the app call', async () => {
-  const model = new MockLanguageModelV4({ doGenerate: generateResult('ok') });
-  expect(() => wrapLanguageModel({ model, middleware: aegislogMiddleware({} as AiOptions) })).toThrow(AegisLogError);
+it('the middleware with a log missing: the app gets its answer, and each call reports that it was not recorded', async () => {
+  for (const options of [{}, { log: undefined }, { log: 'https://aegislog.example.com' }, { log: { send: () => 'id' } }]) {
+    const errors: unknown[] = [];
+    const model = new MockLanguageModelV4({ doGenerate: generateResult('ok') });
+    const wrapped = wrapLanguageModel({ model, middleware: aegislogMiddleware({ ...options, onError: (error: unknown) => void errors.push(error) } as unknown as AiOptions) });
+    const { text } = await generateText({ model: wrapped, prompt: 'hello' });
+    expect(text).toBe('ok');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(TypeError);
+  }
 });
