@@ -13,7 +13,7 @@ import type { KeyInput } from './keys.js';
 import type { Policy } from '../tlog/policy.js';
 import type { TileSource } from '../tlog/tile-proofs.js';
 import { show } from './read.js';
-import { ecdsaKeys, resolveUsableTrust } from './trust.js';
+import { ecdsaKeys, resolveTrust } from './trust.js';
 import { b64uEncode } from '../protocol/index.js';
 
 export type CheckName = CheckNameV1 | CheckNameV2;
@@ -83,7 +83,7 @@ const WRONG_VERSION = {
  * docs/verify.md lists the checks.
  */
 export async function verifyEvidence(bundle: unknown, options: EvidenceOptions): Promise<EvidenceReport> {
-  const trust = await resolveUsableTrust(options);
+  const trust = await resolveTrust(options);
   const b = (typeof bundle === 'object' && bundle !== null && !Array.isArray(bundle) ? bundle : {}) as Record<string, unknown>;
   const version = read(() => b.v) === 1 ? 1 : read(() => b.v) === 2 ? 2 : undefined;
   const status = statusOf(b);

@@ -17,7 +17,7 @@ import { LineSplitter, MAX_LINE, byteChunks, type ExportSource } from './export-
 import type { NoteVerdict } from './notes.js';
 import { Invalid, Skip, object, reasonOf, runCheck, show } from './read.js';
 import { readHashes, readHeadV2, readIndex, readNoteText, readOrigin, readProofV2, type ReadHeadV2 } from './read-v2.js';
-import { checkNote, fromNoteCheck, requireReceiptSignature, resolveUsableTrust, type Trust, type TrustOptions } from './trust.js';
+import { checkNote, fromNoteCheck, requireReceiptSignature, resolveTrust, type Trust, type TrustOptions } from './trust.js';
 
 export type ExportCheckName =
   | 'header' | 'checkpoint_signature' | 'witnesses' | 'head_inclusion' | 'prev_head_inclusion' | 'frontier'
@@ -78,7 +78,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * `ERR_KEY_INVALID`; a policy key that verifies nothing: `ERR_VKEY_INVALID`, before a line is read).
  */
 export async function auditExport(source: ExportSource, options: ExportAuditOptions): Promise<ExportReport> {
-  const trust = await resolveUsableTrust(options);
+  const trust = await resolveTrust(options);
   const run = new ExportRun(trust, options);
   const split = new LineSplitter(
     (b, from, to, line) => run.line(b, from, to, line),

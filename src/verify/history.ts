@@ -14,7 +14,7 @@ import { EMPTY_ROOT_NEEDED, type Cosigner } from './evidence-v2.js';
 import type { NoteVerdict } from './notes.js';
 import { Invalid, object, reasonOf, show } from './read.js';
 import { readHashes } from './read-v2.js';
-import { checkNote, fromNoteCheck, resolveUsableTrust, type TrustOptions } from './trust.js';
+import { checkNote, fromNoteCheck, resolveTrust, type TrustOptions } from './trust.js';
 
 export type HistoryCheckName = 'history' | 'origin' | 'signatures' | 'sizes' | 'consistency' | 'witnesses';
 
@@ -59,7 +59,7 @@ const REQUIRED: HistoryCheckName[] = ['history', 'origin', 'signatures', 'sizes'
  * policy key that verifies nothing: `ERR_VKEY_INVALID`).
  */
 export async function verifyHistory(history: unknown, options: HistoryOptions): Promise<HistoryReport> {
-  const trust = await resolveUsableTrust(options);
+  const trust = await resolveTrust(options);
   let origin: string;
   let list: unknown[];
   try {

@@ -32,25 +32,21 @@ export interface Trust {
   readonly now: number | Date | undefined;
 }
 
-export function resolveTrust(options: TrustOptions): Trust {
+/**
+ * What the caller trusts, each part checked up front: neither keys nor a policy is `ERR_KEY_INVALID`, and a
+ * policy key that can verify nothing (an ECDSA point off P-256, a small-order Ed25519 key) `ERR_VKEY_INVALID`:
+ * the caller's mistake, not evidence that fails its signature checks. Keys are checked once per key text
+ * (notes.ts caches them).
+ */
+export async function resolveTrust(options: TrustOptions): Promise<Trust> {
   const keys = options.keys === undefined ? [] : usableKeys(options.keys);
   const policy = options.policy === undefined ? undefined : usablePolicy(options.policy);
   if (keys.length === 0 && !policy) {
     throw new AegisLogError('ERR_KEY_INVALID', 'give options.keys (pinned keys from importPublicKey) or options.policy (a tlog-policy)', { field: 'keys' });
   }
+  if (policy) await checkPolicyKeys(policy);
   const now = options.now instanceof Date || options.now === undefined ? options.now : new Date(options.now);
   return { keys, policy, backend: options.backend, now };
-}
-
-/**
- * resolveTrust, and the policy's keys checked up front: one that can verify nothing (an ECDSA point
- * off P-256, a small-order Ed25519 key) is the caller's mistake, `ERR_VKEY_INVALID`, not evidence
- * that fails its signature checks. Checked once per key text (notes.ts caches it).
- */
-export async function resolveUsableTrust(options: TrustOptions): Promise<Trust> {
-  const trust = resolveTrust(options);
-  if (trust.policy) await checkPolicyKeys(trust.policy);
-  return trust;
 }
 
 /** Policies parsed from text, by text: a page or a loop verifying many bundles passes the same text each time. */
