@@ -6,6 +6,7 @@
  * items as the app reads them. Nothing of `openai` is imported.
  */
 import type { AiCall, AiOptions } from './options.js';
+import { finishOf } from './finish.js';
 import { check, failure, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
 
 const WRAPPED = Symbol.for('aegislog.ai.wrapped');
@@ -216,14 +217,12 @@ function observeStream(stream: any, seen: Summary, fromItem: FromItem, end: (fil
 /** An array as it is now (a list of messages or input items); anything else as it is. */
 const copy = (value: unknown): unknown => (Array.isArray(value) ? [...value] : value);
 
-const FINISH: Record<string, string> = { content_filter: 'content-filter', tool_calls: 'tool-calls', function_call: 'tool-calls', max_output_tokens: 'length' };
-
 function chatSummary(completion: any, into: Summary): void {
   const choice = completion?.choices?.[0];
   append(into, choice?.message?.content);
   for (const c of completion?.choices ?? []) for (const t of c?.message?.tool_calls ?? []) into.toolCalls.push(t?.function?.name ?? t?.custom?.name);
   meta(completion, into);
-  if (choice?.finish_reason) into.finishReason = FINISH[choice.finish_reason] ?? choice.finish_reason;
+  if (choice?.finish_reason) into.finishReason = finishOf(choice.finish_reason);
 }
 
 function chatItem(chunk: any, into: Summary, first: () => void): void {
@@ -233,7 +232,7 @@ function chatItem(chunk: any, into: Summary, first: () => void): void {
     if (delta?.content || delta?.tool_calls?.length) first();
     if (c.index === 0) append(into, delta?.content);
     for (const t of delta?.tool_calls ?? []) if (t?.function?.name) into.toolCalls.push(t.function.name);
-    if (c.finish_reason) into.finishReason = FINISH[c.finish_reason] ?? c.finish_reason;
+    if (c.finish_reason) into.finishReason = finishOf(c.finish_reason);
   }
 }
 
@@ -247,7 +246,7 @@ function responseSummary(response: any, into: Summary): void {
   }
   const status = response?.status;
   const reason = response?.incomplete_details?.reason;
-  into.finishReason = status === 'completed' ? (into.toolCalls.length ? 'tool-calls' : 'stop') : status === 'failed' ? 'error' : status === 'incomplete' ? (FINISH[reason] ?? reason ?? 'other') : status;
+  into.finishReason = status === 'completed' ? (into.toolCalls.length ? 'tool-calls' : 'stop') : status === 'failed' ? 'error' : status === 'incomplete' ? (finishOf(reason) ?? 'other') : status;
   if (status === 'failed') Object.assign(into, { outcome: 'error', error: Object.assign(new Error(response.error?.message ?? 'response failed'), { code: response.error?.code }) });
 }
 

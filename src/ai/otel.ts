@@ -10,6 +10,7 @@
  */
 import { AegisLogError } from '../protocol/errors.js';
 import type { AiCall, AiOptions } from './options.js';
+import { finishOf } from './finish.js';
 import { aiFlush, check, recorder, round, track } from './record.js';
 
 /** A span's attributes, as OpenTelemetry gives them. */
@@ -90,43 +91,6 @@ export function aegislogSpanProcessor(options: AiOptions & { isModelCall?: (span
   };
 }
 
-/**
- * Finish reasons in the AI SDK's words, from the conventions' (`tool_call`, `content_filter`) and the providers'
- * own, which instrumentations record as the provider sent them: Anthropic's and Bedrock's (`end_turn`,
- * `max_tokens`, `tool_use`, `refusal`, `guardrail_intervened`), Gemini's (`MAX_TOKENS`, `SAFETY`…, matched
- * lower-cased). Mapped as the AI SDK's own providers map them, so that a truncated or filtered answer raises its
- * anomaly flag whatever the provider.
- */
-const FINISH: Record<string, string> = {
-  end_turn: 'stop',
-  stop_sequence: 'stop',
-  pause_turn: 'stop',
-  max_tokens: 'length',
-  max_output_tokens: 'length',
-  model_context_window_exceeded: 'length',
-  content_filter: 'content-filter',
-  content_filtered: 'content-filter',
-  guardrail_intervened: 'content-filter',
-  refusal: 'content-filter',
-  safety: 'content-filter',
-  image_safety: 'content-filter',
-  recitation: 'content-filter',
-  blocklist: 'content-filter',
-  prohibited_content: 'content-filter',
-  spii: 'content-filter',
-  tool_call: 'tool-calls',
-  tool_calls: 'tool-calls',
-  tool_use: 'tool-calls',
-  function_call: 'tool-calls',
-  malformed_function_call: 'error',
-  finish_reason_unspecified: 'other',
-};
-
-/** A finish reason as the AI SDK words it; Gemini's upper-case ones (`STOP`, `OTHER`) lower-cased; others as given. */
-function finishOf(reason: string): string {
-  const lower = reason.toLowerCase();
-  return Object.hasOwn(FINISH, lower) ? FINISH[lower]! : /^[A-Z_]+$/.test(reason) ? lower : reason;
-}
 
 function fromSpan(span: SpanLike): AiCall {
   const a = span.attributes;
