@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { AegisLogError } from '../protocol/index.js';
+import { whileLocked } from '../transport/sqlite-lock.js';
 import type { EcPublicJwk, TenantHead } from '../protocol/index.js';
 import { edgeTilesOf } from '../tlog/tile-append.js';
 import { INNER_LEVEL, TILE_BYTES, TILE_HEIGHT } from '../tlog/tiles.js';
@@ -185,7 +186,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     db.pragma('mmap_size = 1073741824');
     db.exec(SCHEMA);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    // From here a lock held by another connection is waited for on timers (unlockedOr), not in a
+    // From here a lock held by another connection is waited for on timers (whileLocked), not in a
     // synchronous busy handler that would stop every request of the process for up to 5 s.
     db.pragma('busy_timeout = 0');
   } catch (error) {
@@ -523,43 +524,16 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
   });
 }
 
-/** How long a call waits for another connection's write lock before it is refused as unavailable. */
-const LOCK_WAIT_MS = 5000;
-
 /**
- * Every method of the store, waiting for "database is locked" (another process holds the file's write lock:
- * a `sqlite3` shell, a backup tool) without holding the event loop: the store's own connection has
- * busy_timeout 0, and the call is tried again on timers, as SQLite's busy handler would but asleep in
- * C. A failed try wrote nothing (its transaction rolled back, the group commit's plan is read anew). Past
- * LOCK_WAIT_MS it is ERR_STORE_UNAVAILABLE: the server answers 503 with Retry-After, as for a PostgreSQL
- * that is down, not 500.
+ * Every method of the store, waiting for "database is locked" on timers (whileLocked), never holding the event
+ * loop. A try that failed wrote nothing: the group commit's plan is read anew at the next.
  */
 function unlockedOr(store: Store): Store {
   const out = {} as Record<string, unknown>;
   for (const [name, fn] of Object.entries(store) as [string, (...args: unknown[]) => Promise<unknown>][]) {
-    out[name] = async (...args: unknown[]) => {
-      const deadline = Date.now() + LOCK_WAIT_MS;
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await fn(...args);
-        } catch (error) {
-          if (!isLocked(error)) throw error;
-          if (Date.now() >= deadline) throw locked(error);
-          await new Promise((resolve) => setTimeout(resolve, Math.min(2 ** attempt, 100)));
-        }
-      }
-    };
+    out[name] = (...args: unknown[]) => whileLocked(() => fn(...args), 'SQLite database');
   }
   return out as unknown as Store;
-}
-
-function isLocked(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
-}
-
-function locked(error: unknown): AegisLogError {
-  return new AegisLogError('ERR_STORE_UNAVAILABLE', `the SQLite database is locked by another connection: ${(error as Error).message}`, { cause: error });
 }
 
 function toRecord(row: RecordRow | undefined): StoredRecord | undefined {

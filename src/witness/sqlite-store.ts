@@ -6,7 +6,7 @@
  * with the event loop stopped.
  */
 import type { Database as SqliteDatabase } from 'better-sqlite3';
-import { AegisLogError } from '../protocol/index.js';
+import { whileLocked } from '../transport/sqlite-lock.js';
 import { MAX_REFUSALS_KEPT, MAX_REFUSALS_PER_ORIGIN, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
 
 export interface WitnessSqliteOptions {
@@ -38,29 +38,7 @@ CREATE INDEX IF NOT EXISTS witness_refusals_origin ON witness_refusals (origin, 
 CREATE INDEX IF NOT EXISTS witness_refusals_kind ON witness_refusals (origin, kind);
 `;
 
-/** How long an update waits for another connection's write lock. */
-const LOCK_WAIT_MS = 5000;
-
-/** `fn`, tried again on timers while another connection holds a lock it needs, until LOCK_WAIT_MS. */
-async function unlocked<T>(fn: () => T): Promise<T> {
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return fn();
-    } catch (error) {
-      if (!isLocked(error)) throw error;
-      if (Date.now() >= deadline) {
-        throw new AegisLogError('ERR_STORE_UNAVAILABLE', `the witness database is locked by another connection: ${(error as Error).message}`, { cause: error });
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(2 ** attempt, 100)));
-    }
-  }
-}
-
-function isLocked(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
-}
+const unlocked = <T>(attempt: () => T) => whileLocked(attempt, 'witness database');
 
 type LatestRow = { origin: string; size: number; root: Uint8Array; note: string; time: number };
 type RefusalRow = {
@@ -75,7 +53,7 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
   db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
-  // From here a lock held by another connection is waited for on timers (update), not in SQLite's
+  // From here a lock held by another connection is waited for on timers (whileLocked), not in SQLite's
   // synchronous busy handler, which would stop every request of the process for up to 5 s.
   db.pragma('busy_timeout = 0');
   const read = db.prepare('SELECT origin, size, root, note, time FROM witness_latest WHERE origin = ?');
