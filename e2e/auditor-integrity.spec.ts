@@ -109,6 +109,34 @@ test('a period result lasts only as long as its export and keys: a new export, r
   await wiped();
 });
 
+test('every export loaded is audited, each with its own result, and one bad period fails the whole', async ({ page, app }) => {
+  await open(page, app.url);
+  await pin(page, read('policy-none.txt'));
+  const exported = read('exports/alpha-p1-events.ndjson');
+  const [header, ...lines] = exported.trim().split('\n');
+  await drop(page, [
+    { name: 'alpha-p0.ndjson', text: read('exports/alpha-p0.ndjson') },
+    { name: 'beta-p0.ndjson', text: read('exports/beta-p0.ndjson') },
+  ]);
+  await expect(page.locator('#period-inputs li')).toHaveCount(2);
+  await page.getByRole('button', { name: 'Audit period' }).click();
+  const result = page.locator('#period-result');
+  await expect(result).toContainText('All periods verified');
+  await expect(result.locator('section[data-export]')).toHaveCount(2);
+  await expect(result.locator('section[data-export="0"]')).toContainText("of alpha's log");
+  await expect(result.locator('section[data-export="1"]')).toContainText("of beta's log");
+  await expect(page.locator('#period-progress')).toHaveJSProperty('value', 1);
+
+  // A third export with one line taken out: it fails, the other two still pass.
+  await drop(page, [{ name: 'gap.ndjson', text: [header, ...lines.slice(0, 10), ...lines.slice(11)].join('\n') }]);
+  await expect(result).toBeEmpty();
+  await page.getByRole('button', { name: 'Audit period' }).click();
+  await expect(result).toContainText('1 of 3 periods not verified');
+  await expect(result.locator('section[data-export="2"]')).toContainText('Period audit failed');
+  await expect(result.locator('section[data-export="0"]')).toContainText('Period verified');
+  await expect(result.locator('section[data-export="1"]')).toContainText('Period verified');
+});
+
 test('an audit whose export is replaced while it runs does not write its result', async ({ page, app }) => {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));

@@ -31,7 +31,7 @@ export async function auditExportFile(
   trust: TrustOptions,
   verifySignatures: boolean,
   onProgress: (done: number, total: number | undefined) => void,
-): Promise<(Node | string)[]> {
+): Promise<{ ok: boolean; shown: (Node | string)[] }> {
   const started = performance.now();
   // An open period's export has no head to say how many entries to expect: its progress is the bytes read.
   let read = 0;
@@ -59,12 +59,13 @@ export async function auditExportFile(
     : report.status === 'open' && report.checks.signatures.status === 'skipped'
       ? [pill('warn', 'Open period: not proven'), ` ${report.count} receipts of a period not sealed yet; only each receipt's signature can be checked (tick the box above).`]
       : [pill('fail', 'Period audit failed'), ` ${report.reason ?? ''}`];
-  return [
+  const shown = [
     h('p', {}, ...headline),
     checks,
     problems.length ? h('ul', { class: 'hint', 'aria-label': 'Problems' }, ...problems) : '',
     report.problemCount > problems.length ? h('p', { class: 'hint' }, `${report.problemCount - problems.length} more problems.`) : '',
   ];
+  return { ok: report.ok, shown };
 }
 
 /** The blob in pieces of at most a MiB, counted as the audit takes them (a browser may hand over a file in one piece). */

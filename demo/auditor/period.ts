@@ -30,15 +30,16 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
   const signatures = byId<HTMLInputElement>('period-signatures');
   const result = byId('period-result');
   let plan: Plan | undefined;
-  let exportFile: ExportFile | undefined;
+  /** Every version-2 export loaded, audited one after the other in the order they came. */
+  let exportFiles: ExportFile[] = [];
   /** What the shown result was computed from; when it changes, the result and any run still going are void. */
   let basis: unknown[] = [];
   let token = 0;
   let running = false;
-  const ready = () => (exportFile ? trust() !== undefined : !!plan && keys().length > 0);
+  const ready = () => (exportFiles.length ? trust() !== undefined : !!plan && keys().length > 0);
 
   run.addEventListener('click', async () => {
-    if ((!plan && !exportFile) || running) return;
+    if ((!plan && !exportFiles.length) || running) return;
     const mine = token;
     running = true;
     run.disabled = true;
@@ -50,10 +51,8 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
     };
     let shown: (Node | string)[];
     try {
-      if (exportFile) {
-        result.replaceChildren(pill('info', `Auditing ${describeExport(exportFile)}…`));
-        shown = await auditExportFile(exportFile, trust()!, signatures.checked, onProgress);
-      } else {
+      if (exportFiles.length) shown = await auditExports(exportFiles, trust()!, signatures.checked, result, onProgress);
+      else {
         result.replaceChildren(pill('info', `Auditing ${plan!.receipts.length} receipts…`));
         shown = await audit(plan!, keys(), onProgress);
       }
@@ -68,10 +67,10 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
 
   return {
     update(receipts, bundles, heads, exports) {
-      exportFile = exports.at(-1);
-      plan = exportFile ? undefined : planOf(receipts, bundles.filter((b): b is EvidenceBundleV1 => b.v === 1), heads);
+      exportFiles = exports;
+      plan = exportFiles.length ? undefined : planOf(receipts, bundles.filter((b): b is EvidenceBundleV1 => b.v === 1), heads);
       const hasKeys = keys().length > 0;
-      const now = [exportFile, plan?.target, ...(plan?.receipts ?? []), ...keys(), trust()?.policy];
+      const now = [...exportFiles, plan?.target, ...(plan?.receipts ?? []), ...keys(), trust()?.policy];
       if (now.length !== basis.length || now.some((x, i) => x !== basis[i])) {
         basis = now;
         token++;
@@ -79,10 +78,15 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
         result.replaceChildren();
         progress.value = 0;
       }
-      if (exportFile) {
+      if (exportFiles.length === 1) {
         inputs.replaceChildren(
-          h('span', {}, `A version-2 export: ${describeExport(exportFile)}. It carries its own proof: the tenant head and the one before, both in a signed checkpoint.`),
-          exports.length > 1 ? h('span', {}, ` ${exports.length} exports loaded: this audits the last one.`) : '',
+          h('span', {}, `A version-2 export: ${describeExport(exportFiles[0]!)}. It carries its own proof: the tenant head and the one before, both in a signed checkpoint.`),
+          trust() ? '' : h('span', {}, ' Pin a key or a policy to run the audit.'),
+        );
+      } else if (exportFiles.length > 1) {
+        inputs.replaceChildren(
+          h('span', {}, `${exportFiles.length} exports loaded (version 2), audited one after the other; each carries its own proof:`),
+          h('ol', {}, ...exportFiles.map((file) => h('li', {}, describeExport(file)))),
           trust() ? '' : h('span', {}, ' Pin a key or a policy to run the audit.'),
         );
       } else if (receipts.length === 0) inputs.replaceChildren('Load a period export (NDJSON from GET /export). A version-1 export also needs its tenant head: the answer of GET /head, or any sealed bundle of that tenant and period.');
@@ -96,6 +100,42 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
       run.disabled = running || !ready();
     },
   };
+}
+
+/**
+ * Audits each export in turn, one result block each (an auditor given a year of
+ * periods checks them all, not just the last dropped), with one progress bar over all.
+ */
+async function auditExports(
+  files: ExportFile[],
+  trust: TrustOptions,
+  verifySignatures: boolean,
+  result: HTMLElement,
+  onProgress: (done: number, total: number | undefined) => void,
+): Promise<(Node | string)[]> {
+  if (files.length === 1) {
+    result.replaceChildren(pill('info', `Auditing ${describeExport(files[0]!)}…`));
+    return (await auditExportFile(files[0]!, trust, verifySignatures, onProgress)).shown;
+  }
+  const blocks: Node[] = [];
+  let verified = 0;
+  for (const [i, file] of files.entries()) {
+    result.replaceChildren(pill('info', `Auditing export ${i + 1} of ${files.length}: ${describeExport(file)}…`));
+    let shown: (Node | string)[];
+    try {
+      const audited = await auditExportFile(file, trust, verifySignatures, (done, total) => onProgress(i + (total ? Math.min(1, done / total) : 1), files.length));
+      shown = audited.shown;
+      if (audited.ok) verified++;
+    } catch (error) {
+      // A superseded run ends here; any other failure is this export's result, and the next export is still audited.
+      if ((error as Error).message === 'superseded') throw error;
+      shown = [pill('fail', 'Audit failed'), ' ', (error as Error).message];
+    }
+    blocks.push(h('section', { 'data-export': String(i), 'aria-label': `Export ${i + 1}` }, h('h3', {}, `Export ${i + 1}: ${describeExport(file)}`), ...shown));
+  }
+  onProgress(files.length, files.length);
+  const all = verified === files.length;
+  return [h('p', {}, pill(all ? 'ok' : 'fail', all ? 'All periods verified' : `${files.length - verified} of ${files.length} periods not verified`), ` ${files.length} exports audited.`), ...blocks];
 }
 
 /** Groups the receipts by tenant and finds a proven head (GET /head, else a sealed bundle) whose period holds them all. */
