@@ -229,9 +229,28 @@ describe('kmsSigner (real @aws-sdk/client-kms against a fake KMS on 127.0.0.1)',
   test('an unknown key id surfaces the KMS error', async () => {
     const kms = await fakeKms();
     try {
-      await expect(kmsSigner({ keyId: 'alias/missing', client: kms.client })).rejects.toThrow(/no such key/);
+      await expect(kmsSigner({ keyId: 'alias/missing', client: kms.client })).rejects.toMatchObject({
+        code: 'ERR_KMS_UNAVAILABLE',
+        message: expect.stringMatching(/^KMS GetPublicKey for alias\/missing failed: .*no such key/),
+      });
     } finally {
       await kms.close();
+    }
+  });
+
+  test('no region: the error names the step, the key and what to set (the real SDK, no network)', async () => {
+    const saved = { ...process.env };
+    // Nothing for the SDK to find a region in: no variables, no config file.
+    for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE']) delete process.env[name];
+    process.env.AWS_CONFIG_FILE = '/nonexistent/aegislog-test/config';
+    process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/aegislog-test/credentials';
+    try {
+      await expect(kmsSigner({ keyId: 'alias/aegislog' })).rejects.toMatchObject({
+        code: 'ERR_KMS_UNAVAILABLE',
+        message: expect.stringMatching(/^KMS GetPublicKey for alias\/aegislog failed: Region is missing.*AWS_REGION/),
+      });
+    } finally {
+      process.env = saved;
     }
   });
 });

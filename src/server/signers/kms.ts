@@ -41,12 +41,16 @@ export async function kmsSigner(options: KmsSignerOptions): Promise<Signer> {
     throw new AegisLogError('ERR_KMS_UNAVAILABLE', "kmsSigner needs the SDK: kmsSigner({ keyId, sdk: await import('@aws-sdk/client-kms') })", { field: 'sdk' });
   }
   const client = options.client ?? new sdk.KMSClient(options.clientConfig ?? {});
-  const info = (await client.send(new sdk.GetPublicKeyCommand({ KeyId: options.keyId }))) as {
-    KeyId?: string;
-    KeySpec?: string;
-    SigningAlgorithms?: string[];
-    PublicKey?: Uint8Array;
-  };
+  type KeyInfo = { KeyId?: string; KeySpec?: string; SigningAlgorithms?: string[]; PublicKey?: Uint8Array };
+  let info: KeyInfo;
+  try {
+    info = (await client.send(new sdk.GetPublicKeyCommand({ KeyId: options.keyId }))) as KeyInfo;
+  } catch (cause) {
+    // The SDK's own words ("Region is missing", "Could not load credentials") do not say which step or key failed.
+    const message = cause instanceof Error ? cause.message : String(cause);
+    const hint = /region/i.test(message) ? ' (set AWS_REGION, or pass clientConfig: { region })' : '';
+    throw new AegisLogError('ERR_KMS_UNAVAILABLE', `KMS GetPublicKey for ${options.keyId} failed: ${message}${hint}`, { cause });
+  }
   if (info.KeySpec !== 'ECC_NIST_P256' || !info.SigningAlgorithms?.includes('ECDSA_SHA_256') || !info.PublicKey) {
     throw new AegisLogError('ERR_KEY_INVALID', `KMS key ${options.keyId} is not an ECC_NIST_P256 signing key with ECDSA_SHA_256`);
   }
