@@ -3,7 +3,8 @@ import { allowsOrigin, authenticate, presentedKey } from './auth.js';
 import type { ApiKeyConfig } from './auth.js';
 import { VALUES_PER_UNIT } from './context.js';
 import type { Context, Handler } from './context.js';
-import { HttpError, badNumberError, badNumbersByEvent, badRequest, errorBody, forbidden, readJsonBody, requireJsonType, tooLarge } from '../transport/web-handler.js';
+import { HttpError, badNumberError, badNumbersByEvent, badRequest, errorBody, forbidden, parseJsonBytes, readBody, readJsonBody, requireJsonType, tooLarge } from '../transport/web-handler.js';
+import { leadingKey, topLevelKey } from './beacon-key.js';
 import { jsonAnswer, jsonListAnswer, type Answer } from './answer.js';
 import type { BadNumber } from '../transport/web-handler.js';
 import { ingestEvents } from './ingest.js';
@@ -71,22 +72,51 @@ export const ingestBatch: Handler = async (request, _url, ctx) => {
 /**
  * `sendBeacon` sets no headers, so the key is in the text/plain body. Only
  * `ingest` keys: a read key in a page would be a secret handed to every visitor.
+ * The key is checked before the body is scanned or parsed (beacon-key.ts): when
+ * the body starts with it, as the client writes it, before the rest is read.
  * The Origin is checked once the key is known, and the answer is always 204.
  */
 export const beacon: Handler = async (request, _url, ctx) => {
   requireJsonType(request, ['text/plain']);
-  const read = await readJsonBody(request, ctx.limits.beaconBytes, jsonLimits(ctx));
+  let presented: string | undefined;
+  let key: ApiKeyConfig | undefined;
+  let first = true;
+  const bytes = await readBody(request, ctx.limits.beaconBytes, (chunk) => {
+    if (!first) return;
+    first = false;
+    presented = leadingKey(chunk);
+    if (presented !== undefined) key = beaconKey(ctx, presented);
+  });
+  if (!key) {
+    // Else a walk over the top-level members (the key may come last), still before any parsing.
+    // Not an object, or malformed at the top: the parser below says what is wrong, as before.
+    const found = topLevelKey(bytes);
+    if (found && found.key === undefined) throw badShape();
+    if (found) key = beaconKey(ctx, (presented = found.key!));
+  }
+  const read = parseJsonBytes(bytes, jsonLimits(ctx), key && spentBy(ctx, key));
   const body = read.value;
-  if (!isPlainObject(body) || typeof body.key !== 'string') throw badRequest('a beacon body is {"key","events":[...]}', 'key');
-  const key = authenticate(ctx.ring, body.key, 'ingest');
-  if (key.scope !== 'ingest') throw forbidden(`a ${key.scope} key is a secret and must never be sent from a browser; use an ingest key`, 'key');
+  if (!isPlainObject(body) || typeof body.key !== 'string') throw badShape();
+  // JSON.parse keeps the last of repeated `key` members; the one checked above was the first.
+  if (key && body.key !== presented) throw badRequest('a beacon body names one key', 'key');
+  if (!key) {
+    key = beaconKey(ctx, body.key);
+    spentBy(ctx, key)(read.values);
+  }
   const cors = checkOrigin(key, crossOrigin(request, ctx));
   const events = eventsOf(body, ctx);
-  spentBy(ctx, key)(read.values);
   ctx.ring.budget.charge(key, events.length);
   await ingestChecked(ctx, events, read.badNumbers, key);
   return new Response(null, { status: 204, headers: cors });
 };
+
+const badShape = () => badRequest('a beacon body is {"key","events":[...]}', 'key');
+
+function beaconKey(ctx: Context, presented: string): ApiKeyConfig {
+  const key = authenticate(ctx.ring, presented, 'ingest');
+  if (key.scope !== 'ingest') throw forbidden(`a ${key.scope} key is a secret and must never be sent from a browser; use an ingest key`, 'key');
+  return key;
+}
 
 /** CORS preflight: it carries no key, so it is allowed when some ingest key allows the origin. */
 export function preflight(request: Request, ctx: Context): Answer {
