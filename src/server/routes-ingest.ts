@@ -5,6 +5,7 @@ import { VALUES_PER_UNIT } from './context.js';
 import type { Context, Handler } from './context.js';
 import { HttpError, badNumberError, badNumbersByEvent, badRequest, errorBody, forbidden, parseJsonBytes, readBody, readJsonBody, requireJsonType, tooLarge } from '../transport/web-handler.js';
 import { leadingKey, topLevelKey } from './beacon-key.js';
+import { inFlight } from './in-flight.js';
 import { jsonAnswer, jsonListAnswer, type Answer } from './answer.js';
 import type { BadNumber } from '../transport/web-handler.js';
 import { ingestEvents } from './ingest.js';
@@ -46,27 +47,31 @@ function checkOrigin(key: ApiKeyConfig, origin: string | undefined): Record<stri
 
 export const ingestOne: Handler = async (request, _url, ctx) => {
   const key = authenticate(ctx.ring, presentedKey(request), 'ingest');
-  const cors = checkOrigin(key, crossOrigin(request, ctx));
-  requireJsonType(request);
-  const body = await readJsonBody(request, ctx.limits.ingestBytes, jsonLimits(ctx), spentBy(ctx, key));
-  ctx.ring.budget.charge(key, 1);
-  const [bad] = body.badNumbers;
-  if (bad) throw badNumberError(pathOf(bad.path), bad.text);
-  const [outcome] = await ingestEvents(ctx, [body.value], key, true);
-  if ('receipt' in outcome!) return jsonAnswer(200, outcome.receipt, cors);
-  const { status, code, message, field } = outcome!.error;
-  return jsonAnswer(status, errorBody(code, message, field), cors);
+  return inFlight(ctx.inFlight, key, async () => {
+    const cors = checkOrigin(key, crossOrigin(request, ctx));
+    requireJsonType(request);
+    const body = await readJsonBody(request, ctx.limits.ingestBytes, jsonLimits(ctx), spentBy(ctx, key));
+    ctx.ring.budget.charge(key, 1);
+    const [bad] = body.badNumbers;
+    if (bad) throw badNumberError(pathOf(bad.path), bad.text);
+    const [outcome] = await ingestEvents(ctx, [body.value], key, true);
+    if ('receipt' in outcome!) return jsonAnswer(200, outcome.receipt, cors);
+    const { status, code, message, field } = outcome!.error;
+    return jsonAnswer(status, errorBody(code, message, field), cors);
+  });
 };
 
 export const ingestBatch: Handler = async (request, _url, ctx) => {
   const key = authenticate(ctx.ring, presentedKey(request), 'ingest');
-  const cors = checkOrigin(key, crossOrigin(request, ctx));
-  requireJsonType(request);
-  const body = await readJsonBody(request, ctx.limits.batchBytes, jsonLimits(ctx), spentBy(ctx, key));
-  const events = eventsOf(body.value, ctx);
-  ctx.ring.budget.charge(key, events.length);
-  const { receipts, errors } = batchAnswer(await ingestChecked(ctx, events, body.badNumbers, key));
-  return jsonListAnswer(200, 'receipts', receipts, { errors }, cors);
+  return inFlight(ctx.inFlight, key, async () => {
+    const cors = checkOrigin(key, crossOrigin(request, ctx));
+    requireJsonType(request);
+    const body = await readJsonBody(request, ctx.limits.batchBytes, jsonLimits(ctx), spentBy(ctx, key));
+    const events = eventsOf(body.value, ctx);
+    ctx.ring.budget.charge(key, events.length);
+    const { receipts, errors } = batchAnswer(await ingestChecked(ctx, events, body.badNumbers, key));
+    return jsonListAnswer(200, 'receipts', receipts, { errors }, cors);
+  });
 };
 
 /**
@@ -78,45 +83,51 @@ export const ingestBatch: Handler = async (request, _url, ctx) => {
  */
 export const beacon: Handler = async (request, _url, ctx) => {
   requireJsonType(request, ['text/plain']);
-  let presented: string | undefined;
-  let key: ApiKeyConfig | undefined;
-  let first = true;
-  const bytes = await readBody(request, ctx.limits.beaconBytes, (chunk) => {
-    if (!first) return;
-    first = false;
-    presented = leadingKey(chunk);
-    if (presented !== undefined) key = beaconKey(ctx, presented);
-  });
-  if (!key) {
-    // Else a walk over the top-level members (the key may come last), still before any parsing.
-    // Not an object, or malformed at the top: the parser below says what is wrong, as before.
-    const found = topLevelKey(bytes);
-    if (found && found.key === undefined) throw badShape();
-    if (found) key = beaconKey(ctx, (presented = found.key!));
+  // The key's slots in flight taken (one, or two for a body naming two keys), let go however this ends.
+  const held: (() => void)[] = [];
+  const admit = (presented: string): ApiKeyConfig => {
+    const key = authenticate(ctx.ring, presented, 'ingest');
+    if (key.scope !== 'ingest') throw forbidden(`a ${key.scope} key is a secret and must never be sent from a browser; use an ingest key`, 'key');
+    held.push(ctx.inFlight.enter(key));
+    return key;
+  };
+  try {
+    let presented: string | undefined;
+    let key: ApiKeyConfig | undefined;
+    let first = true;
+    const bytes = await readBody(request, ctx.limits.beaconBytes, (chunk) => {
+      if (!first) return;
+      first = false;
+      presented = leadingKey(chunk);
+      if (presented !== undefined) key = admit(presented);
+    });
+    if (!key) {
+      // Else a walk over the top-level members (the key may come last), still before any parsing.
+      // Not an object, or malformed at the top: the parser below says what is wrong, as before.
+      const found = topLevelKey(bytes);
+      if (found && found.key === undefined) throw badShape();
+      if (found) key = admit((presented = found.key!));
+    }
+    const read = parseJsonBytes(bytes, jsonLimits(ctx), key && spentBy(ctx, key));
+    const body = read.value;
+    if (!isPlainObject(body) || typeof body.key !== 'string') throw badShape();
+    // JSON.parse keeps the last of repeated `key` members; the one checked above was the first.
+    if (key && body.key !== presented) throw badRequest('a beacon body names one key', 'key');
+    if (!key) {
+      key = admit(body.key);
+      spentBy(ctx, key)(read.values);
+    }
+    const cors = checkOrigin(key, crossOrigin(request, ctx));
+    const events = eventsOf(body, ctx);
+    ctx.ring.budget.charge(key, events.length);
+    await ingestChecked(ctx, events, read.badNumbers, key);
+    return new Response(null, { status: 204, headers: cors });
+  } finally {
+    for (const release of held) release();
   }
-  const read = parseJsonBytes(bytes, jsonLimits(ctx), key && spentBy(ctx, key));
-  const body = read.value;
-  if (!isPlainObject(body) || typeof body.key !== 'string') throw badShape();
-  // JSON.parse keeps the last of repeated `key` members; the one checked above was the first.
-  if (key && body.key !== presented) throw badRequest('a beacon body names one key', 'key');
-  if (!key) {
-    key = beaconKey(ctx, body.key);
-    spentBy(ctx, key)(read.values);
-  }
-  const cors = checkOrigin(key, crossOrigin(request, ctx));
-  const events = eventsOf(body, ctx);
-  ctx.ring.budget.charge(key, events.length);
-  await ingestChecked(ctx, events, read.badNumbers, key);
-  return new Response(null, { status: 204, headers: cors });
 };
 
 const badShape = () => badRequest('a beacon body is {"key","events":[...]}', 'key');
-
-function beaconKey(ctx: Context, presented: string): ApiKeyConfig {
-  const key = authenticate(ctx.ring, presented, 'ingest');
-  if (key.scope !== 'ingest') throw forbidden(`a ${key.scope} key is a secret and must never be sent from a browser; use an ingest key`, 'key');
-  return key;
-}
 
 /** CORS preflight: it carries no key, so it is allowed when some ingest key allows the origin. */
 export function preflight(request: Request, ctx: Context): Answer {
