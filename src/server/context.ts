@@ -33,7 +33,8 @@ export interface Limits {
   keyRateBurst: number;
   /**
    * Requests of one key being read or answered at once on the ingest routes (each may hold a body
-   * of up to `ingestBytes`). More: 429 `rate_limited` with `Retry-After`.
+   * of up to `ingestBytes`) and `/export` (until its stream ends or its client goes). More: 429
+   * `rate_limited` with `Retry-After`.
    */
   keyInFlight: number;
 }

@@ -1,4 +1,5 @@
 import { HttpError } from '../transport/web-handler.js';
+import type { KeyRing } from './auth.js';
 
 /**
  * Requests in flight per API key (`Limits.keyInFlight`). The rate bucket admits every request that
@@ -31,9 +32,24 @@ export function keyInFlight(max: number): KeyInFlight {
   };
 }
 
-/** Runs `work` as one of `key`'s requests in flight, let go however it ends. */
-export async function inFlight<T>(counter: KeyInFlight, key: object, work: () => Promise<T>): Promise<T> {
-  const release = counter.enter(key);
+/**
+ * Admits a request of an identified key (auth.ts `identify`): its slot in flight first, then its rate
+ * unit, so that a request refused at the cap costs the key nothing. Gives the function that lets it go.
+ */
+export function admitHeld(ctx: { ring: KeyRing; inFlight: KeyInFlight }, key: object): () => void {
+  const release = ctx.inFlight.enter(key);
+  try {
+    ctx.ring.budget.admit(key);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  return release;
+}
+
+/** Runs `work` as one of `key`'s requests in flight (`admitHeld`), let go however it ends. */
+export async function held<T>(ctx: { ring: KeyRing; inFlight: KeyInFlight }, key: object, work: () => Promise<T>): Promise<T> {
+  const release = admitHeld(ctx, key);
   try {
     return await work();
   } finally {

@@ -1,11 +1,11 @@
 import { pathOf } from '../protocol/index.js';
-import { allowsOrigin, authenticate, presentedKey } from './auth.js';
+import { allowsOrigin, identify, presentedKey } from './auth.js';
 import type { ApiKeyConfig } from './auth.js';
 import { VALUES_PER_UNIT } from './context.js';
 import type { Context, Handler } from './context.js';
 import { HttpError, badNumberError, badNumbersByEvent, badRequest, errorBody, forbidden, parseJsonBytes, readBody, readJsonBody, requireJsonType, tooLarge } from '../transport/web-handler.js';
 import { leadingKey, topLevelKey } from './beacon-key.js';
-import { inFlight } from './in-flight.js';
+import { admitHeld, held } from './in-flight.js';
 import { jsonAnswer, jsonListAnswer, type Answer } from './answer.js';
 import type { BadNumber } from '../transport/web-handler.js';
 import { ingestEvents } from './ingest.js';
@@ -46,8 +46,8 @@ function checkOrigin(key: ApiKeyConfig, origin: string | undefined): Record<stri
 }
 
 export const ingestOne: Handler = async (request, _url, ctx) => {
-  const key = authenticate(ctx.ring, presentedKey(request), 'ingest');
-  return inFlight(ctx.inFlight, key, async () => {
+  const key = identify(ctx.ring, presentedKey(request), 'ingest');
+  return held(ctx, key, async () => {
     const cors = checkOrigin(key, crossOrigin(request, ctx));
     requireJsonType(request);
     const body = await readJsonBody(request, ctx.limits.ingestBytes, jsonLimits(ctx), spentBy(ctx, key));
@@ -62,8 +62,8 @@ export const ingestOne: Handler = async (request, _url, ctx) => {
 };
 
 export const ingestBatch: Handler = async (request, _url, ctx) => {
-  const key = authenticate(ctx.ring, presentedKey(request), 'ingest');
-  return inFlight(ctx.inFlight, key, async () => {
+  const key = identify(ctx.ring, presentedKey(request), 'ingest');
+  return held(ctx, key, async () => {
     const cors = checkOrigin(key, crossOrigin(request, ctx));
     requireJsonType(request);
     const body = await readJsonBody(request, ctx.limits.batchBytes, jsonLimits(ctx), spentBy(ctx, key));
@@ -84,11 +84,11 @@ export const ingestBatch: Handler = async (request, _url, ctx) => {
 export const beacon: Handler = async (request, _url, ctx) => {
   requireJsonType(request, ['text/plain']);
   // The key's slots in flight taken (one, or two for a body naming two keys), let go however this ends.
-  const held: (() => void)[] = [];
+  const slots: (() => void)[] = [];
   const admit = (presented: string): ApiKeyConfig => {
-    const key = authenticate(ctx.ring, presented, 'ingest');
+    const key = identify(ctx.ring, presented, 'ingest');
     if (key.scope !== 'ingest') throw forbidden(`a ${key.scope} key is a secret and must never be sent from a browser; use an ingest key`, 'key');
-    held.push(ctx.inFlight.enter(key));
+    slots.push(admitHeld(ctx, key));
     return key;
   };
   try {
@@ -123,7 +123,7 @@ export const beacon: Handler = async (request, _url, ctx) => {
     await ingestChecked(ctx, events, read.badNumbers, key);
     return new Response(null, { status: 204, headers: cors });
   } finally {
-    for (const release of held) release();
+    for (const release of slots) release();
   }
 };
 
