@@ -46,6 +46,8 @@ export const ErrorCode = {
   ProofInvalid: 'ERR_PROOF_INVALID',
   /** A tile path or tile that C2SP tlog-tiles does not allow, or tiles that do not fit the tree. */
   TileInvalid: 'ERR_TILE_INVALID',
+  /** A store holds no such tile (or a narrower one): for the server, a full tile kept without its inner nodes. */
+  TileMissing: 'ERR_TILE_MISSING',
   /** Text that is not a C2SP signed note (signed-note.md): bad UTF-8, a control character, a bad signature line. */
   NoteInvalid: 'ERR_NOTE_INVALID',
   /** Note text that is not a C2SP checkpoint as PROTOCOL.md §4.4 has it (three lines, no extension lines). */

@@ -84,11 +84,17 @@ export function presentedKey(request: Request): string | undefined {
 }
 
 export function authenticate(ring: KeyRing, presented: string | undefined, scope: Scope): ApiKeyConfig {
+  const key = identify(ring, presented, scope);
+  ring.budget.admit(key);
+  return key;
+}
+
+/** `authenticate` without taking the rate unit: for a route that first counts the request in flight (in-flight.ts). */
+export function identify(ring: KeyRing, presented: string | undefined, scope: Scope): ApiKeyConfig {
   if (!presented) throw new HttpError(401, 'unauthorized', 'no API key: send X-Api-Key or Authorization: Bearer', undefined, { 'www-authenticate': 'Bearer' });
   const key = ring.find(presented);
   if (!key) throw new HttpError(401, 'unauthorized', 'unknown API key', undefined, { 'www-authenticate': 'Bearer' });
   if (RANK[key.scope] < RANK[scope]) throw forbidden(`this route needs a ${scope} key; this key's scope is ${key.scope}`);
-  ring.budget.admit(key);
   return key;
 }
 

@@ -2,6 +2,7 @@ import type { Answer } from './answer.js';
 import type { Unsaved } from './ingest.js';
 import type { EcPublicJwk, EvidenceBundle } from '../protocol/index.js';
 import type { KeyRing } from './auth.js';
+import type { KeyInFlight } from './in-flight.js';
 import type { Sealer } from './sealer.js';
 import type { LruCache } from './lru-cache.js';
 import type { TileCache } from './tile-source.js';
@@ -30,6 +31,12 @@ export interface Limits {
   keyRatePerSecond: number;
   /** Units a key may spend at once (the bucket's size). */
   keyRateBurst: number;
+  /**
+   * Requests of one key being read or answered at once on the ingest routes (each may hold a body
+   * of up to `ingestBytes`) and `/export` (until its stream ends or its client goes). More: 429
+   * `rate_limited` with `Retry-After`.
+   */
+  keyInFlight: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -41,6 +48,7 @@ export const DEFAULT_LIMITS: Limits = {
   jsonValues: 100_000,
   keyRatePerSecond: 2_000,
   keyRateBurst: 10_000,
+  keyInFlight: 64,
 };
 
 /** JSON values that count as one unit of a key's rate (`Limits.keyRatePerSecond`). */
@@ -53,6 +61,8 @@ export interface Context {
   sealer: Sealer;
   ring: KeyRing;
   limits: Limits;
+  /** Each key's requests in flight, capped at `limits.keyInFlight`. */
+  inFlight: KeyInFlight;
   /** Whether `origin` is this server's own public origin (its pages are same-origin); never judged from the Host header. */
   isPublicOrigin(origin: string): boolean;
   /** The log's origin (§4.4): the first line of every checkpoint. */

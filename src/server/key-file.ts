@@ -1,6 +1,7 @@
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AegisLogError } from '../protocol/index.js';
+import { writeFileAtomically } from './create-file.js';
 import { nodeLocalSigner } from './node-crypto.js';
 import { generateSigningJwk, localSigner as webLocalSigner } from './signers/local.js';
 import type { LocalSignerOptions } from './signers/local.js';
@@ -10,8 +11,8 @@ export const KEY_FILE = 'signing-key.jwk';
 
 /**
  * The signing key of a data folder: a private P-256 JWK in `signing-key.jwk`,
- * made on first use (the folder too, mode 0700) with mode 0600 (created exclusively, so two first runs
- * cannot both write one). A file readable by others is refused, as ssh does.
+ * made on first use (the folder too, mode 0700) with mode 0600 (created whole and exclusively, so two
+ * first runs cannot both write one, and a crash cannot leave an empty one). A file readable by others is refused, as ssh does.
  */
 export async function loadOrCreateSigningJwk(dir: string): Promise<JsonWebKey> {
   await mkdir(dir, { recursive: true, mode: 0o700 }); // "made on first run": the folder too (docs/server.md, "Embed it")
@@ -21,8 +22,7 @@ export async function loadOrCreateSigningJwk(dir: string): Promise<JsonWebKey> {
 async function loadOrCreateKeyFile(path: string, generate: () => Promise<JsonWebKey>): Promise<JsonWebKey> {
   try {
     const jwk = await generate();
-    await writeFile(path, `${JSON.stringify(jwk)}\n`, { mode: 0o600, flag: 'wx' });
-    await chmod(path, 0o600); // the umask may have narrowed it, never widened: make it exact
+    await writeFileAtomically(path, `${JSON.stringify(jwk)}\n`);
     return jwk;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;

@@ -22,7 +22,7 @@ import { edgeTilesOf, type TileWrite } from '../tlog/tile-append.js';
 import type { TileRef } from '../tlog/tiles.js';
 import { answerLogCall, callLogObject, type LogObject } from './log-object-wire.js';
 import { EMPTY_LOG, planAppend } from './sequence.js';
-import { countBefore, headEntry, sealOrderError } from './store-rules.js';
+import { countBefore, headEntry, missingTile, sealOrderError } from './store-rules.js';
 import type { AppendOutcome, AppendRequest, SealCommit, SignatureWrite, StoredCheckpoint, StoredHead, StoredRecord } from './types.js';
 import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
 
@@ -70,7 +70,7 @@ function sqlOf(storage: DurableStorageLike) {
     refs.map((ref) => {
       const data = one('SELECT data FROM tiles WHERE level = ? AND idx = ?', ref.level, ref.index)?.data;
       const bytes = data === undefined ? undefined : bytesOf(data);
-      if (!bytes || bytes.length < 32 * ref.width) throw new Error(`no tile ${ref.level}/${ref.index} of width ${ref.width} in ${what}`);
+      if (!bytes || bytes.length < 32 * ref.width) throw missingTile(ref, what);
       return bytes;
     });
   const putTiles = (writes: readonly TileWrite[]) => {

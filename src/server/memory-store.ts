@@ -2,7 +2,7 @@ import { AegisLogError, type EcPublicJwk } from '../protocol/index.js';
 import { edgeTilesOf } from '../tlog/tile-append.js';
 import type { TileWrite } from '../tlog/tile-append.js';
 import { EMPTY_LOG, planAppend, type LogState } from './sequence.js';
-import { compareTenantIds, countBefore, headEntry, sealOrderError, signatureWritesError } from './store-rules.js';
+import { compareTenantIds, countBefore, headEntry, missingTile, sealOrderError, signatureWritesError } from './store-rules.js';
 import { ROOT_LOG, type LogName, type Store, type StoredCheckpoint, type StoredHead, type StoredRecord } from './types.js';
 
 interface MemoryLog {
@@ -72,7 +72,7 @@ export function memoryStore(): Store {
       const tiles = tilesOf(log);
       return refs.map((ref) => {
         const bytes = tiles?.get(`${ref.level}/${ref.index}`);
-        if (!bytes || bytes.length < 32 * ref.width) throw new Error(`no tile ${ref.level}/${ref.index} of width ${ref.width} in log "${log}"`);
+        if (!bytes || bytes.length < 32 * ref.width) throw missingTile(ref, `log "${log}"`);
         return bytes;
       });
     },

@@ -4,9 +4,10 @@
  * mode 0600. The log keeps its Ed25519 note key beside the receipt key
  * (`loadOrCreateNoteKey`); a witness keeps its cosigner key(s) (`aegislog keygen --witness`).
  */
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AegisLogError } from '../protocol/index.js';
+import { writeFileAtomically } from './create-file.js';
 import { NoteKeyType } from '../tlog/vkey.js';
 import {
   generateNoteSigningKey, parseNoteSigningKey, type NoteSigningKey, type SigningKeyOptions,
@@ -41,14 +42,13 @@ export async function readNoteKeyFile(path: string, options: SigningKeyOptions =
 }
 
 /**
- * Writes keys with mode 0600 from the start; refuses to replace a file unless
- * `replace` (then the file is written anew, never appended to).
+ * Writes keys with mode 0600 from the start, all or nothing (create-file.ts); refuses to replace a
+ * file unless `replace` (then the file is written anew, never appended to).
  */
 export async function writeNoteKeyFile(path: string, keys: readonly NoteSigningKey[], options: { replace?: boolean; comment?: string } = {}): Promise<void> {
   const header = options.comment ? options.comment.split('\n').map((l) => `# ${l}\n`).join('') : '';
   const body = `${header}${keys.map((k) => `${k.skey}\n`).join('')}`;
-  await writeFile(path, body, { mode: 0o600, flag: options.replace ? 'w' : 'wx' });
-  await chmod(path, 0o600); // an existing file keeps its old mode under 'w'; the umask may narrow a new one
+  await writeFileAtomically(path, body, options);
 }
 
 /**

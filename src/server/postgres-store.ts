@@ -30,7 +30,7 @@ import { edgeTilesOf, type TileWrite } from '../tlog/tile-append.js';
 import type { TileRef } from '../tlog/tiles.js';
 import { LIVE_SPACE, LOCK_CLOSE, LOCK_SEAL, LOCK_SPACE, migrate } from './postgres-schema.js';
 import { planAppend, type LogState } from './sequence.js';
-import { headEntry, sealOrderError, signatureWritesError } from './store-rules.js';
+import { headEntry, missingTile, sealOrderError, signatureWritesError } from './store-rules.js';
 import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type SignatureWrite, type Store, type StoredHead, type StoredRecord } from './types.js';
 import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
 
@@ -273,7 +273,7 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
       const found = new Map(rows.map((r) => [`${r.level}/${r.idx}`, bytes(r.data)]));
       return refs.map((ref: TileRef) => {
         const data = found.get(`${ref.level}/${ref.index}`);
-        if (!data || data.length < 32 * ref.width) throw new Error(`no tile ${ref.level}/${ref.index} of width ${ref.width} in log "${log}"`);
+        if (!data || data.length < 32 * ref.width) throw missingTile(ref, `log "${log}"`);
         return data;
       });
     },

@@ -1,9 +1,11 @@
 import { pathOf } from '../protocol/index.js';
-import { allowsOrigin, authenticate, presentedKey } from './auth.js';
+import { allowsOrigin, identify, presentedKey } from './auth.js';
 import type { ApiKeyConfig } from './auth.js';
 import { VALUES_PER_UNIT } from './context.js';
 import type { Context, Handler } from './context.js';
-import { HttpError, badNumberError, badNumbersByEvent, badRequest, errorBody, forbidden, readJsonBody, requireJsonType, tooLarge } from '../transport/web-handler.js';
+import { HttpError, badNumberError, badNumbersByEvent, badRequest, errorBody, forbidden, parseJsonBytes, readBody, readJsonBody, requireJsonType, tooLarge } from '../transport/web-handler.js';
+import { leadingKey, topLevelKey } from './beacon-key.js';
+import { admitHeld, held } from './in-flight.js';
 import { jsonAnswer, jsonListAnswer, type Answer } from './answer.js';
 import type { BadNumber } from '../transport/web-handler.js';
 import { ingestEvents } from './ingest.js';
@@ -44,49 +46,88 @@ function checkOrigin(key: ApiKeyConfig, origin: string | undefined): Record<stri
 }
 
 export const ingestOne: Handler = async (request, _url, ctx) => {
-  const key = authenticate(ctx.ring, presentedKey(request), 'ingest');
-  const cors = checkOrigin(key, crossOrigin(request, ctx));
-  requireJsonType(request);
-  const body = await readJsonBody(request, ctx.limits.ingestBytes, jsonLimits(ctx), spentBy(ctx, key));
-  ctx.ring.budget.charge(key, 1);
-  const [bad] = body.badNumbers;
-  if (bad) throw badNumberError(pathOf(bad.path), bad.text);
-  const [outcome] = await ingestEvents(ctx, [body.value], key, true);
-  if ('receipt' in outcome!) return jsonAnswer(200, outcome.receipt, cors);
-  const { status, code, message, field } = outcome!.error;
-  return jsonAnswer(status, errorBody(code, message, field), cors);
+  const key = identify(ctx.ring, presentedKey(request), 'ingest');
+  return held(ctx, key, async () => {
+    const cors = checkOrigin(key, crossOrigin(request, ctx));
+    requireJsonType(request);
+    const body = await readJsonBody(request, ctx.limits.ingestBytes, jsonLimits(ctx), spentBy(ctx, key));
+    ctx.ring.budget.charge(key, 1);
+    const [bad] = body.badNumbers;
+    if (bad) throw badNumberError(pathOf(bad.path), bad.text);
+    const [outcome] = await ingestEvents(ctx, [body.value], key, true);
+    if ('receipt' in outcome!) return jsonAnswer(200, outcome.receipt, cors);
+    const { status, code, message, field } = outcome!.error;
+    return jsonAnswer(status, errorBody(code, message, field), cors);
+  });
 };
 
 export const ingestBatch: Handler = async (request, _url, ctx) => {
-  const key = authenticate(ctx.ring, presentedKey(request), 'ingest');
-  const cors = checkOrigin(key, crossOrigin(request, ctx));
-  requireJsonType(request);
-  const body = await readJsonBody(request, ctx.limits.batchBytes, jsonLimits(ctx), spentBy(ctx, key));
-  const events = eventsOf(body.value, ctx);
-  ctx.ring.budget.charge(key, events.length);
-  const { receipts, errors } = batchAnswer(await ingestChecked(ctx, events, body.badNumbers, key));
-  return jsonListAnswer(200, 'receipts', receipts, { errors }, cors);
+  const key = identify(ctx.ring, presentedKey(request), 'ingest');
+  return held(ctx, key, async () => {
+    const cors = checkOrigin(key, crossOrigin(request, ctx));
+    requireJsonType(request);
+    const body = await readJsonBody(request, ctx.limits.batchBytes, jsonLimits(ctx), spentBy(ctx, key));
+    const events = eventsOf(body.value, ctx);
+    ctx.ring.budget.charge(key, events.length);
+    const { receipts, errors } = batchAnswer(await ingestChecked(ctx, events, body.badNumbers, key));
+    return jsonListAnswer(200, 'receipts', receipts, { errors }, cors);
+  });
 };
 
 /**
  * `sendBeacon` sets no headers, so the key is in the text/plain body. Only
  * `ingest` keys: a read key in a page would be a secret handed to every visitor.
+ * The key is checked before the body is scanned or parsed (beacon-key.ts): when
+ * the body starts with it, as the client writes it, before the rest is read.
  * The Origin is checked once the key is known, and the answer is always 204.
  */
 export const beacon: Handler = async (request, _url, ctx) => {
   requireJsonType(request, ['text/plain']);
-  const read = await readJsonBody(request, ctx.limits.beaconBytes, jsonLimits(ctx));
-  const body = read.value;
-  if (!isPlainObject(body) || typeof body.key !== 'string') throw badRequest('a beacon body is {"key","events":[...]}', 'key');
-  const key = authenticate(ctx.ring, body.key, 'ingest');
-  if (key.scope !== 'ingest') throw forbidden(`a ${key.scope} key is a secret and must never be sent from a browser; use an ingest key`, 'key');
-  const cors = checkOrigin(key, crossOrigin(request, ctx));
-  const events = eventsOf(body, ctx);
-  spentBy(ctx, key)(read.values);
-  ctx.ring.budget.charge(key, events.length);
-  await ingestChecked(ctx, events, read.badNumbers, key);
-  return new Response(null, { status: 204, headers: cors });
+  // The key's slots in flight taken (one, or two for a body naming two keys), let go however this ends.
+  const slots: (() => void)[] = [];
+  const admit = (presented: string): ApiKeyConfig => {
+    const key = identify(ctx.ring, presented, 'ingest');
+    if (key.scope !== 'ingest') throw forbidden(`a ${key.scope} key is a secret and must never be sent from a browser; use an ingest key`, 'key');
+    slots.push(admitHeld(ctx, key));
+    return key;
+  };
+  try {
+    let presented: string | undefined;
+    let key: ApiKeyConfig | undefined;
+    let first = true;
+    const bytes = await readBody(request, ctx.limits.beaconBytes, (chunk) => {
+      if (!first) return;
+      first = false;
+      presented = leadingKey(chunk);
+      if (presented !== undefined) key = admit(presented);
+    });
+    if (!key) {
+      // Else a walk over the top-level members (the key may come last), still before any parsing.
+      // Not an object, or malformed at the top: the parser below says what is wrong, as before.
+      const found = topLevelKey(bytes);
+      if (found && found.key === undefined) throw badShape();
+      if (found) key = admit((presented = found.key!));
+    }
+    const read = parseJsonBytes(bytes, jsonLimits(ctx), key && spentBy(ctx, key));
+    const body = read.value;
+    if (!isPlainObject(body) || typeof body.key !== 'string') throw badShape();
+    // JSON.parse keeps the last of repeated `key` members; the one checked above was the first.
+    if (key && body.key !== presented) throw badRequest('a beacon body names one key', 'key');
+    if (!key) {
+      key = admit(body.key);
+      spentBy(ctx, key)(read.values);
+    }
+    const cors = checkOrigin(key, crossOrigin(request, ctx));
+    const events = eventsOf(body, ctx);
+    ctx.ring.budget.charge(key, events.length);
+    await ingestChecked(ctx, events, read.badNumbers, key);
+    return new Response(null, { status: 204, headers: cors });
+  } finally {
+    for (const release of slots) release();
+  }
 };
+
+const badShape = () => badRequest('a beacon body is {"key","events":[...]}', 'key');
 
 /** CORS preflight: it carries no key, so it is allowed when some ingest key allows the origin. */
 export function preflight(request: Request, ctx: Context): Answer {

@@ -3,7 +3,9 @@ import { b64uEncode, parseTime } from '../protocol/index.js';
 import type { ExportHeader, ExportLine } from '../protocol/index.js';
 import { EVENT_ID } from '../schema/index.js';
 import { frontierFromTiles } from '../tlog/tile-proofs.js';
-import { authenticate, presentedKey, tenantOf } from './auth.js';
+import { authenticate, identify, presentedKey, tenantOf } from './auth.js';
+import type { ApiKeyConfig } from './auth.js';
+import { admitHeld } from './in-flight.js';
 import type { Context, Handler } from './context.js';
 import { evidenceOf, proofIn } from './evidence.js';
 import { receiptFor } from './ingest.js';
@@ -78,7 +80,27 @@ export const heads: Handler = async (request, url, ctx, [rawTenant]) => {
  * receipts no head covers yet, under a header whose `tenant_head` is null.
  */
 export const exportPeriod: Handler = async (request, url, ctx) => {
-  const key = authenticate(ctx.ring, presentedKey(request), 'read');
+  const key = identify(ctx.ring, presentedKey(request), 'read');
+  // One of the key's requests in flight until its stream ends, fails or is cancelled (the client went away).
+  const release = admitHeld(ctx, key);
+  try {
+    return exportStream(request, await exportHeader(url, ctx, key), ctx, key, release);
+  } catch (error) {
+    release();
+    throw error;
+  }
+};
+
+interface ExportStart {
+  header: ExportHeader;
+  current: StoredHead | undefined;
+  tenantId: string;
+  events: boolean;
+  from: number;
+  to: number;
+}
+
+async function exportHeader(url: URL, ctx: Context, key: ApiKeyConfig): Promise<ExportStart> {
   const tenantId = tenantOf(key, url.searchParams.get('tenant_id'));
   const events = booleanParam(url, 'events');
   const requested = url.searchParams.get('period_start');
@@ -104,29 +126,54 @@ export const exportPeriod: Handler = async (request, url, ctx) => {
     frontier_b64url: frontier.map(b64uEncode),
     checkpoint: note,
   };
-  let next = from;
+  return { header, current, tenantId, events, from, to };
+}
+
+function exportStream(request: Request, start: ExportStart, ctx: Context, key: ApiKeyConfig, release: () => void): Response {
+  const { header, current, tenantId, events, to } = start;
+  let next = start.from;
   let started = false;
+  // Aborted when the client goes: the host cancels the body (the Node adapter on the socket's close), or
+  // aborts the request's signal. A wait for the key's rate stops then, rather than run out its debt.
+  const gone = new AbortController();
+  const end = () => {
+    gone.abort();
+    release();
+  };
+  request.signal?.addEventListener('abort', end, { once: true });
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      if (!started) {
-        started = true;
-        controller.enqueue(encoder.encode(`${JSON.stringify(header)}\n`));
+      try {
+        if (await sendPage(controller)) end();
+      } catch (error) {
+        end();
+        throw error; // errors the stream: a reader must not take a cut export for a whole one
       }
-      const page = next < to ? await ctx.store.records(tenantId, next, to, PAGE) : [];
-      const lines: string[] = [];
-      for (const record of page) {
-        const line: ExportLine = { ...(await receiptFor(ctx, record)), leaf_index: record.leafIndex, ...(events ? { event: record.event } : {}) };
-        lines.push(`${JSON.stringify(line)}\n`);
-      }
-      if (lines.length > 0) controller.enqueue(encoder.encode(lines.join('')));
-      next += page.length;
-      // Admitted for one unit, an export of a whole period used to cost one: it now streams at the key's rate,
-      // so that parallel exports with one key share its budget instead of each taking a core.
-      ctx.ring.budget.charge(key, page.length / EXPORT_LINES_PER_UNIT);
-      if (page.length === 0 || next >= to) return controller.close();
-      for (let wait = ctx.ring.budget.debtMs(key); wait > 0; wait = ctx.ring.budget.debtMs(key)) await delay(Math.min(wait, 250));
     },
+    cancel: end,
   });
+  /** Sends the next page; true once the export is complete. */
+  async function sendPage(controller: ReadableStreamDefaultController<Uint8Array>): Promise<boolean> {
+    if (!started) {
+      started = true;
+      controller.enqueue(encoder.encode(`${JSON.stringify(header)}\n`));
+    }
+    const page = next < to ? await ctx.store.records(tenantId, next, to, PAGE) : [];
+    const lines: string[] = [];
+    for (const record of page) {
+      const line: ExportLine = { ...(await receiptFor(ctx, record)), leaf_index: record.leafIndex, ...(events ? { event: record.event } : {}) };
+      lines.push(`${JSON.stringify(line)}\n`);
+    }
+    if (lines.length > 0) controller.enqueue(encoder.encode(lines.join('')));
+    next += page.length;
+    // Admitted for one unit, an export of a whole period used to cost one: it now streams at the key's rate,
+    // so that parallel exports with one key share its budget instead of each taking a core.
+    ctx.ring.budget.charge(key, page.length / EXPORT_LINES_PER_UNIT);
+    if (page.length === 0 || next >= to) return controller.close(), true;
+    for (let wait = ctx.ring.budget.debtMs(key); wait > 0 && !gone.signal.aborted; wait = ctx.ring.budget.debtMs(key)) await delay(Math.min(wait, 250), gone.signal);
+    if (gone.signal.aborted) throw gone.signal.reason;
+    return false;
+  }
   return new Response(body, {
     headers: {
       'content-type': 'application/x-ndjson; charset=utf-8',
@@ -178,6 +225,16 @@ function decodeSegment(raw: string, field: string): string {
   return value;
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }

@@ -3,6 +3,7 @@ import { EMPTY_TREE_ROOT, formatCheckpoint } from '../tlog/checkpoint.js';
 import { isKeyName, signNote } from '../tlog/note.js';
 import { keyRing } from './auth.js';
 import { keyBudget } from './rate-limit.js';
+import { keyInFlight } from './in-flight.js';
 import type { ApiKeyConfig } from './auth.js';
 import { guardedClock } from './clock.js';
 import { DEFAULT_LIMITS } from './context.js';
@@ -188,6 +189,7 @@ export function createServer(options: ServerOptions): AegisServer {
     sealer,
     ring: keyRing(options.keys, hash, budget),
     limits,
+    inFlight: keyInFlight(limits.keyInFlight),
     isPublicOrigin,
     origin: options.origin,
     periodSeconds: period,

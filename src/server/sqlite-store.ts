@@ -8,7 +8,7 @@ import type { EcPublicJwk, TenantHead } from '../protocol/index.js';
 import { edgeTilesOf } from '../tlog/tile-append.js';
 import { INNER_LEVEL, TILE_BYTES, TILE_HEIGHT } from '../tlog/tiles.js';
 import { EMPTY_LOG, planAppend, type LogState } from './sequence.js';
-import { countBefore, headEntry, sealOrderError, signatureWritesError } from './store-rules.js';
+import { countBefore, headEntry, missingTile, sealOrderError, signatureWritesError } from './store-rules.js';
 import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type SignatureWrite, type Store, type StoredCheckpoint, type StoredHead, type StoredRecord } from './types.js';
 import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
 import { sqliteReaders } from './sqlite-readers.js';
@@ -428,7 +428,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       }
       return refs.map((ref, i) => {
         const data = rows[i] as Uint8Array | undefined;
-        if (!data || data.length < 32 * ref.width) throw new Error(`no tile ${ref.level}/${ref.index} of width ${ref.width} in log "${log}"`);
+        if (!data || data.length < 32 * ref.width) throw missingTile(ref, `log "${log}"`);
         return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       });
     },

@@ -1,6 +1,11 @@
 import { AegisLogError, tenantHeadHash } from '../protocol/index.js';
 import type { SealCommit, SignatureWrite, StoredCheckpoint, StoredHead } from './types.js';
 
+/** A store's refusal of a tile it does not hold (`where`: `log "acme"`): typed, so that a read error is not taken for one. */
+export function missingTile(ref: { level: number | 'entries'; index: number; width: number }, where: string): AegisLogError {
+  return new AegisLogError('ERR_TILE_MISSING', `no tile ${ref.level}/${ref.index} of width ${ref.width} in ${where}`);
+}
+
 /**
  * Root-log order (§4.3): tenant ids bytewise as UTF-8. JS compares UTF-16 code
  * units, which differs from UTF-8 byte order only between astral characters and

@@ -3,6 +3,7 @@
  * serves the upper levels of every proof from memory: a proof in a log of 10^7
  * entries then reads one level-0 tile (and the partial edge) from the store.
  */
+import { AegisLogError } from '../protocol/index.js';
 import type { TileWrite } from '../tlog/tile-append.js';
 import { withInnerNodes, type TileSource } from '../tlog/tile-proofs.js';
 import { TILE_WIDTH, innerTileOf, type TileRef } from '../tlog/tiles.js';
@@ -55,10 +56,13 @@ async function readWithInner(store: Store, log: LogName, refs: TileRef[]): Promi
   let read: Uint8Array[];
   try {
     read = await store.readTiles(log, [...refs, ...full.map(innerTileOf)]);
-  } catch {
+  } catch (error) {
     // Tiles written before inner nodes were kept have none: the tiles alone (a missing tile throws again).
     const alone = await store.readTiles(log, refs);
-    for (const ref of full) known.set(`${log}\u0000${ref.level}`, Math.max(ref.index, highest(ref)));
+    // Only a missing tile says so: a read that failed once (a database hiccup) must not slow every later proof.
+    if (error instanceof AegisLogError && error.code === 'ERR_TILE_MISSING') {
+      for (const ref of full) known.set(`${log}\u0000${ref.level}`, Math.max(ref.index, highest(ref)));
+    }
     return alone;
   }
   const inner = new Map<TileRef, Uint8Array>(full.map((ref, j) => [ref, read[refs.length + j]!]));

@@ -132,7 +132,10 @@ export interface Store {
   records(tenantId: string, from: number, to: number, limit: number): Promise<StoredRecord[]>;
   /** Size of a log (0 when it does not exist). */
   logSize(log: LogName): Promise<number>;
-  /** Tile bytes, each at least `width` hashes (a longer tile is fine: a partial tile is a prefix of its later states). */
+  /**
+   * Tile bytes, each at least `width` hashes (a longer tile is fine: a partial tile is a prefix of its later states).
+   * A tile not held: AegisLogError `ERR_TILE_MISSING` (a failed read throws its own error).
+   */
   readTiles(log: LogName, tiles: readonly TileRef[]): Promise<Uint8Array[]>;
   /** The entries of a log in `[from, to)` (receipt hashes, or head hashes for the root log), for entry bundles. */
   entryData(log: LogName, from: number, to: number): Promise<Uint8Array[]>;

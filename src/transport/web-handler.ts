@@ -1,7 +1,7 @@
 import { AegisLogError, pathOf } from '../protocol/index.js';
 import type { JsonPath } from '../protocol/index.js';
 import { DEFAULT_JSON_LIMITS, JsonScanner, pathsAt } from './json-guard.js';
-import type { JsonLimits } from './json-guard.js';
+import type { JsonLimits, JsonRefusal } from './json-guard.js';
 
 /**
  * Web-standard HTTP plumbing for request handlers: typed errors, JSON answers in the API's
@@ -131,14 +131,34 @@ export async function readJsonBody(
   const scanner = new JsonScanner(limits);
   let bytes: Uint8Array;
   try {
-    bytes = await readBody(request, limit, (chunk) => {
-      const refusal = scanner.push(chunk);
-      if (refusal?.kind === 'depth') throw new HttpError(400, 'ERR_TOO_DEEP', `the body nests deeper than ${refusal.limit} levels`);
-      if (refusal) throw tooLarge(`the body holds more than ${refusal.limit} JSON values; split it`);
-    });
+    bytes = await readBody(request, limit, (chunk) => refuse(scanner.push(chunk)));
   } finally {
     spent?.(scanner.values);
   }
+  return parsed(bytes, scanner);
+}
+
+/**
+ * `readJsonBody` for bytes already read (`/beacon` reads its body before checking the key it holds,
+ * and only then scans and parses it).
+ */
+export function parseJsonBytes(bytes: Uint8Array, limits: JsonLimits = DEFAULT_JSON_LIMITS, spent?: (values: number) => void): JsonBody {
+  const scanner = new JsonScanner(limits);
+  try {
+    refuse(scanner.push(bytes));
+  } finally {
+    spent?.(scanner.values);
+  }
+  return parsed(bytes, scanner);
+}
+
+function refuse(refusal: JsonRefusal | undefined): void {
+  if (refusal?.kind === 'depth') throw new HttpError(400, 'ERR_TOO_DEEP', `the body nests deeper than ${refusal.limit} levels`);
+  if (refusal) throw tooLarge(`the body holds more than ${refusal.limit} JSON values; split it`);
+}
+
+/** A body the scanner has seen whole: decoded, parsed, its numbers that would change value found. */
+function parsed(bytes: Uint8Array, scanner: JsonScanner): JsonBody {
   scanner.end();
   let text: string;
   try {

@@ -233,6 +233,33 @@ describe('POST /beacon', () => {
     await expectError(await beacon({ key: 'no-such-key-0000000000', events: [event()] }), 401, 'unauthorized');
   });
 
+  // The bodies below would each be refused by the JSON guard (nested 100 deep), which scans a body
+  // before parsing: a 401 for them shows the key was refused before the body was scanned or parsed.
+  const deep = `[${'['.repeat(100)}${']'.repeat(100)}]`;
+  const rawBeacon = (body: string) => s.call('/beacon', { key: null, method: 'POST', body, headers: { 'content-type': 'text/plain' } });
+
+  test('an unknown key written first (as the client does) is refused before the body is scanned', async () => {
+    await expectError(await rawBeacon(`{"key":"no-such-key-0000000000","events":${deep}}`), 401, 'unauthorized');
+  });
+
+  test('an unknown key written after the events is refused before the body is scanned', async () => {
+    await expectError(await rawBeacon(`{"events":${deep},"x":{"key":"${KEYS.ingest}"}, "key" : "no-such-key-0000000000"}`), 401, 'unauthorized');
+    await expectError(await rawBeacon(`{"events":${deep},"\\u006bey":"${KEYS.read}"}`), 403, 'forbidden', 'key');
+  });
+
+  test('a body without a string key is refused as before, without parsing it', async () => {
+    await expectError(await rawBeacon(`{"events":${deep}}`), 400, 'bad_request', 'key');
+    await expectError(await rawBeacon(`{"key":7,"events":[]}`), 400, 'bad_request', 'key');
+  });
+
+  test('a good key: the body is then checked and parsed as before; a body naming two keys is refused', async () => {
+    await expectError(await rawBeacon(`{"key":"${KEYS.ingest}","events":${deep}}`), 400, 'ERR_TOO_DEEP');
+    await expectError(await rawBeacon(`{"key":"${KEYS.ingest}","events":[}`), 400, 'bad_json');
+    await expectError(await rawBeacon(`["${KEYS.ingest}"]`), 400, 'bad_request', 'key');
+    await expectError(await rawBeacon(`{"key":"${KEYS.ingest}","events":[],"key":"${KEYS.browser}"}`), 400, 'bad_request', 'key');
+    await expectError(await rawBeacon(`{"key":"no-such-key-0000000000","events":[],"key":"${KEYS.ingest}"}`), 401, 'unauthorized');
+  });
+
   test('the Origin is checked against the key once the body is read', async () => {
     const e = event();
     const refused = await beacon({ key: KEYS.browser, events: [e] }, { origin: 'https://evil.example' });

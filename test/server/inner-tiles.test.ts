@@ -3,6 +3,7 @@ import { b64uEncode, sha256 } from '../../src/protocol/index.js';
 import { proofIn } from '../../src/server/evidence.js';
 import { memoryStore } from '../../src/server/memory-store.js';
 import { TileCache } from '../../src/server/tile-source.js';
+import { missingTile } from '../../src/server/store-rules.js';
 import type { Store } from '../../src/server/types.js';
 import { inclusionProof } from '../../src/tlog/merkle.js';
 import { INNER_LEVEL, type TileRef } from '../../src/tlog/tiles.js';
@@ -19,7 +20,7 @@ function watched(store: Store, legacy = false) {
   const calls: TileRef[][] = [];
   const readTiles: Store['readTiles'] = async (log, refs) => {
     calls.push([...refs]);
-    if (legacy && refs.some((r) => (r.level as number) >= INNER_LEVEL)) throw new Error('no such tile');
+    if (legacy && refs.some((r) => (r.level as number) >= INNER_LEVEL)) throw missingTile(refs.at(-1)!, `log "${log}"`);
     return store.readTiles(log, refs);
   };
   return { store: { ...store, readTiles }, calls };
@@ -55,4 +56,27 @@ test('a tile known to have no inner nodes is then read alone, not asked with the
   }
   expect(asked()).toBe(2); // once for tile 0/0, once for 0/1: then both are known
   expect(calls.length).toBe(2 + 6);
+});
+
+test('a read that fails once (not a missing tile) does not mark the level as having no inner nodes', async () => {
+  const { store, hashes } = await grown(700);
+  const calls: TileRef[][] = [];
+  let fail = true;
+  const flaky: Store = {
+    ...store,
+    async readTiles(log, refs) {
+      calls.push([...refs]);
+      if (fail) {
+        fail = false;
+        throw new Error('the database hiccuped');
+      }
+      return store.readTiles(log, refs);
+    },
+  };
+  for (const index of [300, 260]) {
+    const proof = await proofIn({ store: flaky, tileCache: new TileCache() }, 'acme', index, 700); // each read cold
+    expect(proof.path_b64url).toEqual(inclusionProof(index, hashes).map(b64uEncode));
+  }
+  // The second proof's cold read of tile 0/1 still asks for its inner nodes.
+  expect(calls.at(-1)).toContainEqual({ level: INNER_LEVEL, index: 1, width: 16 });
 });
