@@ -9,6 +9,7 @@ import { isKeyName } from '../tlog/note.js';
 import type { AegisServer, ApiKeyConfig, HttpLimits, Limits, NodeServerHandle, WitnessConfig } from '../server/node.js';
 import { ANSWER, type Answer, type AnswerHandler } from '../server/answer.js';
 import { logNoteSigners } from '../server/note-signers.js';
+import { writeFileAtomically } from '../server/create-file.js';
 import type { CliIO, Command } from './command.js';
 import { UsageError, integerOption, parseOptions } from './command.js';
 import { startLocalWitness, policyText, witnessOption } from './dev-witness.js';
@@ -243,7 +244,8 @@ async function demoKeys(dataDir: string): Promise<ApiKeyConfig[]> {
     { key: secret('ak_read'), tenant_id: 'demo', scope: 'read' },
     { key: secret('ak_admin'), tenant_id: '*', scope: 'admin' },
   ];
-  await writeFile(path, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  // Whole or not at all: created empty and then written, a crash between left a file every later start refused.
+  await writeFileAtomically(path, `${JSON.stringify(keys, null, 2)}\n`);
   return keys;
 }
 
