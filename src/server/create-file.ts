@@ -1,4 +1,4 @@
-import { link, open, rename, rm, writeFile } from 'node:fs/promises';
+import { constants, copyFile, link, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
@@ -19,12 +19,28 @@ export async function writeFileAtomically(path: string, content: string, options
     } finally {
       await handle.close();
     }
-    await (options.replace ? rename(temp, path) : link(temp, path));
+    await (options.replace ? rename(temp, path) : linkOrCopy(temp, path));
   } finally {
     await rm(temp, { force: true });
   }
   await syncFolder(dirname(path));
 }
+
+/**
+ * `link`, or where the filesystem has no hard links (some network and FAT mounts, some container
+ * volumes), an exclusive copy: not atomic against a crash, as creating and writing was, but never
+ * a refusal to start.
+ */
+async function linkOrCopy(temp: string, path: string): Promise<void> {
+  try {
+    await link(temp, path);
+  } catch (error) {
+    if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    await copyFile(temp, path, constants.COPYFILE_EXCL);
+  }
+}
+
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
 
 /** Makes the new name durable too; a folder cannot be opened for sync on Windows, where this is skipped. */
 async function syncFolder(dir: string): Promise<void> {

@@ -9,14 +9,20 @@ import { NOTE_KEY_FILE, loadOrCreateNoteKey } from '../../src/server/note-key-fi
 import { tempDir } from './helpers.js';
 
 const crash = vi.hoisted(() => ({ on: false }));
+/** A filesystem without hard links (FAT, some network mounts): link() fails with EPERM. */
+const noLinks = vi.hoisted(() => ({ on: false }));
 vi.mock('node:fs/promises', async (original) => {
   const fs = await original<typeof import('node:fs/promises')>();
+  const link: typeof fs.link = async (from, to) => {
+    if (noLinks.on) throw Object.assign(new Error(`EPERM: operation not permitted, link '${String(from)}' -> '${String(to)}'`), { code: 'EPERM' });
+    return fs.link(from, to);
+  };
   const writeFile: typeof fs.writeFile = async (path, data, options) => {
     if (!crash.on) return fs.writeFile(path, data, options);
     await fs.writeFile(path, '', options); // created (exclusively, with its mode), then the process dies
     throw new Error('simulated crash while writing');
   };
-  return { ...fs, default: { ...fs, writeFile }, writeFile };
+  return { ...fs, default: { ...fs, writeFile, link }, writeFile, link };
 });
 
 let temp: Awaited<ReturnType<typeof tempDir>>;
@@ -69,4 +75,17 @@ test('an empty or cut key file left by an older version is refused naming it', a
   const notePath = join(temp.dir, NOTE_KEY_FILE);
   await realWriteFile(notePath, '', { mode: 0o600 });
   await expect(loadOrCreateNoteKey(temp.dir, ORIGIN)).rejects.toMatchObject({ code: 'ERR_KEY_INVALID', message: expect.stringContaining(notePath) });
+});
+
+test('a filesystem without hard links still gets its key file, created exclusively', async () => {
+  noLinks.on = true;
+  try {
+    const jwk = await loadOrCreateSigningJwk(temp.dir);
+    expect(await loadOrCreateSigningJwk(temp.dir)).toEqual(jwk);
+    const notes = await Promise.all(Array.from({ length: 4 }, () => loadOrCreateNoteKey(temp.dir, ORIGIN)));
+    for (const note of notes) expect(note.skey).toBe(notes[0]!.skey);
+    expect((await readdir(temp.dir)).sort()).toEqual([NOTE_KEY_FILE, KEY_FILE].sort());
+  } finally {
+    noLinks.on = false;
+  }
 });
