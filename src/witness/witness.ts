@@ -5,7 +5,7 @@
  * `WitnessStore`, the keys in cosigners (verify/note-signers.ts).
  */
 import { AegisLogError, bytesEqual, hexEncode, sha256 } from '../protocol/index.js';
-import { EMPTY_TREE_ROOT, parseCheckpoint, type CheckpointBody } from '../tlog/checkpoint.js';
+import { isEmptyTreeRoot, parseCheckpoint, type CheckpointBody } from '../tlog/checkpoint.js';
 import { verifyConsistency } from '../tlog/merkle.js';
 import { formatNote, parseNote, signatureLine, type Note, type NoteSignature } from '../tlog/note.js';
 import { parsePolicy, type Policy } from '../tlog/policy.js';
@@ -209,7 +209,7 @@ function judgement(request: AddCheckpointRequest, checkpoint: CheckpointBody, la
     return { ok: false, result: { status: 409, size }, ...smaller };
   }
   const fail = (reason: string, kind?: RefusalKind): Judgement => ({ ok: false, result: { status: 422, reason }, ...(kind ? { kind } : {}) });
-  if (checkpoint.size === 0 && !bytesEqual(checkpoint.root, EMPTY_TREE_ROOT)) return fail('a checkpoint of size 0 must have the empty tree root, SHA-256("")');
+  if (checkpoint.size === 0 && !isEmptyTreeRoot(checkpoint.root)) return fail('a checkpoint of size 0 must have the empty tree root, SHA-256("")');
   if (request.oldSize === 0) return request.proof.length === 0 ? { ok: true } : fail('old size 0 takes no consistency proof');
   if (request.oldSize === checkpoint.size) {
     if (!bytesEqual(checkpoint.root, latest!.root)) return fail(`size ${checkpoint.size} was cosigned with another root hash`, 'same-size-other-root');
