@@ -2,12 +2,13 @@
  * Witness state in a folder, for Node without SQLite: `latest.json` (each
  * origin's cosigned checkpoint) replaced atomically (write, fsync, rename,
  * fsync the folder) and `refusals.ndjson` appended and fsynced. One process
- * owns the folder (`witness.lock`); within it, updates run one at a time, so
+ * owns the folder (`witness.lock`, file-lock.ts); within it, updates run one at a time, so
  * the check and the write are atomic.
  */
 import { open, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AegisLogError, b64Decode, b64Encode } from '../protocol/index.js';
+import { lockHeld, takeFileLock } from './file-lock.js';
 import { KeptRefusals, MAX_REFUSALS_KEPT, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
 
 type LatestWire = Record<string, { size: number; root: string; note: string; time: number }>;
@@ -136,31 +137,17 @@ function parses(json: string): boolean {
  */
 const held = new Set<string>();
 
-/** The folder's lock: refused while another live process, or this one, holds it; a lock left by a dead process is taken over. */
+/** The folder's lock: refused while another live process, or this one, holds it; a lock left by a dead process is taken over (file-lock.ts). */
 async function takeLock(path: string): Promise<void> {
   if (held.has(path)) throw lockHeld(path, process.pid);
   held.add(path); // before any await: two opens in this process cannot both take it
   try {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        await writeFile(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw lockHeld(path, pid);
-      await rm(path, { force: true });
-    }
-    throw new AegisLogError('ERR_CONFIG', `cannot take ${path}`, { field: 'data' });
+    // A lock naming this PID that this process does not hold is a crashed run's (see `held`).
+    await takeFileLock(path, { pid: process.pid, isStale: (pid) => !(Number.isInteger(pid) && pid > 0) || pid === process.pid || !alive(pid) });
   } catch (error) {
     held.delete(path);
     throw error;
   }
-}
-
-function lockHeld(path: string, pid: number): AegisLogError {
-  return new AegisLogError('ERR_CONFIG', `${path} is held by process ${pid}: one witness per data folder`, { field: 'data' });
 }
 
 function alive(pid: number): boolean {
