@@ -70,7 +70,7 @@ export interface WitnessStore {
  * Evidence is bounded per origin and per kind: the first 1000 refusals of each
  * kind, so that a log cannot fill the witness's disk, and a flood of one kind
  * (anybody can replay old checkpoints) crowds out no other, such as a fork
- * only the log's key can sign. An exact duplicate (same kind, same request) is
+ * only the log's key can sign. An exact duplicate (same `refusalIdentity`) is
  * kept once. (The name says per origin; it is kept for API stability.)
  */
 export const MAX_REFUSALS_PER_ORIGIN = 1000;
@@ -79,8 +79,24 @@ const KINDS = 3;
 /** All one origin can keep: the default `limit` of `refusals`. */
 export const MAX_REFUSALS_KEPT = MAX_REFUSALS_PER_ORIGIN * KINDS;
 
-/** What makes two refusals the same evidence. */
-export const refusalIdentity = (r: Refusal): string => `${r.kind}\n${r.request}`;
+/**
+ * What makes two refusals the same evidence. For `inconsistent`, the pair of
+ * trees, not the proof: anybody can send a log's public checkpoint with a new
+ * junk proof each time, and kept per request such a flood would fill the
+ * kind's slots. The first request of each pair is kept, its proof with it.
+ */
+export function refusalIdentity(r: Refusal): string {
+  return r.kind === 'inconsistent' ? `${r.kind}\n${checkpointPair(r.request)}` : `${r.kind}\n${r.request}`;
+}
+
+/** The `old` line and the checkpoint text (the note without its signatures) of an add-checkpoint request. */
+function checkpointPair(request: string): string {
+  const header = request.indexOf('\n\n'); // ends the old line and the proof lines
+  const note = request.slice(header + 2);
+  const signatures = note.indexOf('\n\n');
+  if (header < 0 || signatures < 0) return request; // not as rebuilt by the witness: kept as it is
+  return `${request.slice(0, request.indexOf('\n'))}\n${note.slice(0, signatures + 1)}`;
+}
 
 /** The refusals one origin keeps, in memory: for the memory and file stores. */
 export class KeptRefusals {
