@@ -19,7 +19,7 @@ checkpoint when it is consistent with the last one this witness cosigned for
 that log (tlog-witness statuses 200, 400, 403, 404, 409, 422), and
 GET <prefix>/<sha256(origin) hex>/checkpoint serves the latest cosigned one.
 Refused checkpoints of a log that may have forked are kept as evidence at
-GET <prefix>/<sha256(origin) hex>/refusals (NDJSON).
+GET <prefix>/<sha256(origin) hex>/refusals (NDJSON, ?limit=&after= pages).
 
   --key FILE     signer keys, PRIVATE+KEY+... lines (aegislog keygen --witness):
                  an Ed25519 key (cosignature/v1), optionally an ML-DSA-44 one

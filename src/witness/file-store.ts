@@ -9,7 +9,7 @@ import { open, readFile, rename, rm, truncate, writeFile } from 'node:fs/promise
 import { join, resolve } from 'node:path';
 import { AegisLogError, b64Decode, b64Encode } from '../protocol/index.js';
 import { lockHeld, takeFileLock } from './file-lock.js';
-import { KeptRefusals, MAX_REFUSALS_KEPT, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
+import { KeptRefusals, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
 
 type LatestWire = Record<string, { size: number; root: string; note: string; time: number }>;
 
@@ -90,8 +90,8 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
       queue = run.catch(() => undefined);
       return run;
     },
-    async refusals(origin, limit = MAX_REFUSALS_KEPT) {
-      return (refusals.get(origin)?.list ?? []).slice(0, limit);
+    async refusals(origin, limit, after) {
+      return KeptRefusals.page(refusals.get(origin), limit, after);
     },
     async close() {
       if (closed) return; // a second close must not remove a lock another store of this folder took since

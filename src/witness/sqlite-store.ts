@@ -70,7 +70,7 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
     'INSERT INTO witness_refusals (origin, kind, status, reason, request, cosigned_size, cosigned_root, cosigned_note, time, identity) ' +
       'VALUES (@origin, @kind, @status, @reason, @request, @cosigned_size, @cosigned_root, @cosigned_note, @time, @identity)',
   );
-  const list = db.prepare('SELECT * FROM witness_refusals WHERE origin = ? ORDER BY id LIMIT ?');
+  const list = db.prepare('SELECT * FROM witness_refusals WHERE origin = ? ORDER BY id LIMIT ? OFFSET ?');
   const toRecord = (row: LatestRow | undefined): CosignedCheckpoint | undefined =>
     row && { origin: row.origin, size: row.size, root: new Uint8Array(row.root), note: row.note, time: row.time };
 
@@ -94,8 +94,8 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
       });
       return unlocked(() => run.immediate()); // a try that failed wrote nothing, and decide is pure: it runs again
     },
-    async refusals(origin, limit = MAX_REFUSALS_KEPT) {
-      return (await unlocked(() => list.all(origin, limit) as RefusalRow[])).map((row) => ({
+    async refusals(origin, limit = MAX_REFUSALS_KEPT, after = 0) {
+      return (await unlocked(() => list.all(origin, limit, after) as RefusalRow[])).map((row) => ({
         origin: row.origin, kind: row.kind, status: row.status, reason: row.reason, request: row.request, time: row.time,
         cosigned: { size: row.cosigned_size, root: new Uint8Array(row.cosigned_root), note: row.cosigned_note },
       }));

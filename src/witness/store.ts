@@ -61,8 +61,11 @@ export interface WitnessStore {
    * tlog-witness.md (a check against size N, then a write that rolls back).
    */
   update<T>(origin: string, decide: (latest: CosignedCheckpoint | undefined) => Decision<T>): Promise<T>;
-  /** Kept refusals of the origin, oldest first, at most `limit` (default: all kept, up to 3 × MAX_REFUSALS_PER_ORIGIN). */
-  refusals(origin: string, limit?: number): Promise<Refusal[]>;
+  /**
+   * Kept refusals of the origin, oldest first, at most `limit` (default: all kept, up to 3 × MAX_REFUSALS_PER_ORIGIN),
+   * after the first `after` (default 0). Refusals are only ever appended, so `after` pages through them.
+   */
+  refusals(origin: string, limit?: number, after?: number): Promise<Refusal[]>;
   close?(): Promise<void>;
 }
 
@@ -114,6 +117,11 @@ export class KeptRefusals {
     this.seen.add(refusalIdentity(r));
     this.counts.set(r.kind, (this.counts.get(r.kind) ?? 0) + 1);
   }
+
+  /** `WitnessStore.refusals` of these. */
+  static page(kept: KeptRefusals | undefined, limit = MAX_REFUSALS_KEPT, after = 0): Refusal[] {
+    return (kept?.list ?? []).slice(after, after + limit);
+  }
 }
 
 /** In memory: for tests and for a witness whose state may be lost (never for a public one). */
@@ -136,8 +144,8 @@ export function memoryWitnessStore(): WitnessStore {
       }
       return decision.result;
     },
-    async refusals(origin, limit = MAX_REFUSALS_KEPT) {
-      return (refusals.get(origin)?.list ?? []).slice(0, limit);
+    async refusals(origin, limit, after) {
+      return KeptRefusals.page(refusals.get(origin), limit, after);
     },
   };
 }
