@@ -28,7 +28,7 @@ GET <prefix>/<sha256(origin) hex>/refusals (NDJSON, ?limit=&after= pages).
                  log serves them at /.well-known/aegislog/vkeys), or a
                  tlog-policy file (its "log" lines); or one vkey itself
   --data DIR     where the state lives (default ./.aegislog-witness)
-  --store KIND   sqlite (default: DIR/witness.db) or file (DIR/latest.json and
+  --store KIND   sqlite (default: DIR/witness.db) or file (DIR/latest/ and
                  DIR/refusals.ndjson, for Node without better-sqlite3)
   --sync MODE    full (default): each cosigned checkpoint is fsynced before the
                  answer; normal: survives a crash of the process, not of the machine

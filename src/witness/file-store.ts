@@ -1,30 +1,52 @@
 /**
- * Witness state in a folder, for Node without SQLite: `latest.json` (each
- * origin's cosigned checkpoint) replaced atomically (write, fsync, rename,
- * fsync the folder) and `refusals.ndjson` appended and fsynced. One process
+ * Witness state in a folder, for Node without SQLite: `latest/<sha256(origin)
+ * hex>.json` (an origin's cosigned checkpoint, one file per origin so that an
+ * update writes only its own) replaced atomically (write, fsync, rename, fsync
+ * the folder) and `refusals.ndjson` appended and fsynced. A `latest.json` of an
+ * older version (every origin in one file) is still read, and never written:
+ * an origin's own file, once there, wins over it. One process
  * owns the folder (`witness.lock`, file-lock.ts); within it, updates run one at a time, so
  * the check and the write are atomic.
  */
-import { open, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { AegisLogError, b64Decode, b64Encode } from '../protocol/index.js';
+import { AegisLogError, b64Decode, b64Encode, hexEncode, sha256 } from '../protocol/index.js';
 import { lockHeld, takeFileLock } from './file-lock.js';
 import { KeptRefusals, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
 
-type LatestWire = Record<string, { size: number; root: string; note: string; time: number }>;
+type CheckpointWire = { size: number; root: string; note: string; time: number };
+/** The one file of an older version: every origin's checkpoint. */
+type LatestWire = Record<string, CheckpointWire>;
+/** An origin's own file. */
+type OriginWire = CheckpointWire & { origin: string };
+
+const fromWire = (origin: string, r: CheckpointWire): CosignedCheckpoint => ({ origin, size: r.size, root: b64Decode(r.root), note: r.note, time: r.time });
 
 export async function witnessFileStore(dir: string): Promise<WitnessStore> {
   const lock = resolve(dir, 'witness.lock');
   await takeLock(lock);
   const latestPath = join(dir, 'latest.json');
+  const latestDir = join(dir, 'latest');
+  const originPath = (origin: string) => join(latestDir, `${hexEncode(sha256(new TextEncoder().encode(origin)))}.json`);
   const refusalsPath = join(dir, 'refusals.ndjson');
   const latest = new Map<string, CosignedCheckpoint>();
   const refusals = new Map<string, KeptRefusals>();
   try {
     const wire = JSON.parse(await readFile(latestPath, 'utf8')) as LatestWire;
-    for (const [origin, r] of Object.entries(wire)) latest.set(origin, { origin, size: r.size, root: b64Decode(r.root), note: r.note, time: r.time });
+    for (const [origin, r] of Object.entries(wire)) latest.set(origin, fromWire(origin, r));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw corrupt(latestPath, error);
+  }
+  if (await mkdir(latestDir, { recursive: true, mode: 0o700 })) await syncDir(dir); // made now: its entry in the folder made durable too
+  for (const name of await readdir(latestDir)) {
+    if (!name.endsWith('.json')) continue; // a .tmp left by a crash mid-write: the rename never happened
+    const path = join(latestDir, name);
+    try {
+      const r = JSON.parse(await readFile(path, 'utf8')) as OriginWire;
+      latest.set(r.origin, fromWire(r.origin, r));
+    } catch (error) {
+      throw corrupt(path, error);
+    }
   }
   try {
     for (const r of await readRefusals(refusalsPath)) {
@@ -39,11 +61,11 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
 
-  /** Writes latest.json as it is with `origin`'s record replaced by `next`; the map itself is changed by the caller once this is done. */
-  async function persistLatest(origin: string, next: CosignedCheckpoint): Promise<void> {
-    const wire: LatestWire = {};
-    for (const [o, r] of [...latest, [origin, next] as const]) wire[o] = { size: r.size, root: b64Encode(r.root), note: r.note, time: r.time };
-    const tmp = `${latestPath}.tmp`;
+  /** Writes `next` to its origin's own file; the map itself is changed by the caller once this is done. */
+  async function persistLatest(next: CosignedCheckpoint): Promise<void> {
+    const wire: OriginWire = { origin: next.origin, size: next.size, root: b64Encode(next.root), note: next.note, time: next.time };
+    const path = originPath(next.origin);
+    const tmp = `${path}.tmp`;
     const file = await open(tmp, 'w', 0o600);
     try {
       await file.writeFile(`${JSON.stringify(wire)}\n`);
@@ -51,8 +73,8 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
     } finally {
       await file.close();
     }
-    await rename(tmp, latestPath);
-    await syncDir(dir);
+    await rename(tmp, path);
+    await syncDir(latestDir);
   }
 
   async function appendRefusal(r: Refusal): Promise<void> {
@@ -75,7 +97,7 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
         const decision = decide(latest.get(origin));
         if (decision.write) {
           // Shown (to latest(), and so to monitors) only once it is on disk: a write that fails was never cosigned.
-          await persistLatest(origin, decision.write);
+          await persistLatest({ ...decision.write, origin });
           latest.set(origin, decision.write);
         }
         const r = decision.refusal;

@@ -317,7 +317,8 @@ describe('file store', () => {
     const { mkdir } = await import('node:fs/promises');
     const { store, path } = await factories[2]!.open();
     await store.update('o', () => ({ write: record(1), result: null }));
-    await mkdir(join(path, 'latest.json.tmp')); // the next write of latest.json fails (EISDIR)
+    const { hexEncode, sha256 } = await import('../../src/protocol/index.js');
+    await mkdir(join(path, 'latest', `${hexEncode(sha256(new TextEncoder().encode('o')))}.json.tmp`)); // the next write of o's checkpoint fails (EISDIR)
     let decided!: () => void;
     const reached = new Promise<void>((resolve) => (decided = resolve));
     const failing = store.update('o', () => {
