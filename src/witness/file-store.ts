@@ -25,38 +25,17 @@ const fromWire = (origin: string, r: CheckpointWire): CosignedCheckpoint => ({ o
 export async function witnessFileStore(dir: string): Promise<WitnessStore> {
   const lock = resolve(dir, 'witness.lock');
   await takeLock(lock);
-  const latestPath = join(dir, 'latest.json');
   const latestDir = join(dir, 'latest');
   const originPath = (origin: string) => join(latestDir, `${hexEncode(sha256(new TextEncoder().encode(origin)))}.json`);
   const refusalsPath = join(dir, 'refusals.ndjson');
-  const latest = new Map<string, CosignedCheckpoint>();
-  const refusals = new Map<string, KeptRefusals>();
+  let state: Awaited<ReturnType<typeof load>>;
   try {
-    const wire = JSON.parse(await readFile(latestPath, 'utf8')) as LatestWire;
-    for (const [origin, r] of Object.entries(wire)) latest.set(origin, fromWire(origin, r));
+    state = await load(dir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw corrupt(latestPath, error);
+    await releaseLock(lock); // refused: once a person repaired the files, this process may open the folder again
+    throw error;
   }
-  if (await mkdir(latestDir, { recursive: true, mode: 0o700 })) await syncDir(dir); // made now: its entry in the folder made durable too
-  for (const name of await readdir(latestDir)) {
-    if (!name.endsWith('.json')) continue; // a .tmp left by a crash mid-write: the rename never happened
-    const path = join(latestDir, name);
-    try {
-      const r = JSON.parse(await readFile(path, 'utf8')) as OriginWire;
-      latest.set(r.origin, fromWire(r.origin, r));
-    } catch (error) {
-      throw corrupt(path, error);
-    }
-  }
-  try {
-    for (const r of await readRefusals(refusalsPath)) {
-      const kept = refusals.get(r.origin) ?? new KeptRefusals();
-      kept.add(r); // what an older version kept stays, beyond today's bounds or not
-      refusals.set(r.origin, kept);
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw corrupt(refusalsPath, error);
-  }
+  const { latest, refusals } = state;
 
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
@@ -119,10 +98,45 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
       if (closed) return; // a second close must not remove a lock another store of this folder took since
       closed = true;
       await queue;
-      await rm(lock, { force: true });
-      held.delete(lock);
+      await releaseLock(lock);
     },
   };
+}
+
+/** What the folder keeps: the latest checkpoints (an older version's latest.json, then each origin's own file) and the refusals. */
+async function load(dir: string): Promise<{ latest: Map<string, CosignedCheckpoint>; refusals: Map<string, KeptRefusals> }> {
+  const latestPath = join(dir, 'latest.json');
+  const latestDir = join(dir, 'latest');
+  const refusalsPath = join(dir, 'refusals.ndjson');
+  const latest = new Map<string, CosignedCheckpoint>();
+  const refusals = new Map<string, KeptRefusals>();
+  try {
+    const wire = JSON.parse(await readFile(latestPath, 'utf8')) as LatestWire;
+    for (const [origin, r] of Object.entries(wire)) latest.set(origin, fromWire(origin, r));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw corrupt(latestPath, error);
+  }
+  if (await mkdir(latestDir, { recursive: true, mode: 0o700 })) await syncDir(dir); // made now: its entry in the folder made durable too
+  for (const name of await readdir(latestDir)) {
+    if (!name.endsWith('.json')) continue; // a .tmp left by a crash mid-write: the rename never happened
+    const path = join(latestDir, name);
+    try {
+      const r = JSON.parse(await readFile(path, 'utf8')) as OriginWire;
+      latest.set(r.origin, fromWire(r.origin, r));
+    } catch (error) {
+      throw corrupt(path, error);
+    }
+  }
+  try {
+    for (const r of await readRefusals(refusalsPath)) {
+      const kept = refusals.get(r.origin) ?? new KeptRefusals();
+      kept.add(r); // what an older version kept stays, beyond today's bounds or not
+      refusals.set(r.origin, kept);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw corrupt(refusalsPath, error);
+  }
+  return { latest, refusals };
 }
 
 /**
@@ -170,6 +184,11 @@ async function takeLock(path: string): Promise<void> {
     held.delete(path);
     throw error;
   }
+}
+
+async function releaseLock(path: string): Promise<void> {
+  await rm(path, { force: true });
+  held.delete(path);
 }
 
 function alive(pid: number): boolean {

@@ -72,3 +72,13 @@ it('ignores a temporary file left by a crash mid-write, and refuses to open, nam
   await writeFile(join(path, 'latest', name!), '{"torn');
   await expect(witnessFileStore(path)).rejects.toMatchObject({ code: 'ERR_CONFIG', message: expect.stringContaining(name!) });
 });
+
+it('lets the folder go when it refuses to open it: once the damage is repaired, it opens', async () => {
+  const path = join(dir, 'repaired');
+  await mkdir(path);
+  await writeFile(join(path, 'latest.json'), '{"torn');
+  await expect(witnessFileStore(path)).rejects.toMatchObject({ code: 'ERR_CONFIG', message: expect.stringContaining('latest.json') });
+  await rm(join(path, 'latest.json'));
+  const store = await witnessFileStore(path);
+  await store.close?.();
+});
