@@ -5,24 +5,18 @@
  * no room. Kept per checkpoint pair (the cosigned size, the checkpoint
  * refused), the first request of each, the flood takes one slot.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { formatAddCheckpoint } from '../../src/tlog/witness-protocol.js';
 import { MAX_REFUSALS_PER_ORIGIN, createWitness, witnessSqliteStore } from '../../src/witness/node.js';
 import { testLog, witnessKeys, type TestLog } from './helpers.js';
-import { storeFactories } from './store-factories.js';
+import { storeFactories, tempDir } from './store-factories.js';
 
-let dir: string;
+const dir = tempDir('aegislog-flood-');
 let log: TestLog;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'aegislog-flood-'));
-  log = await testLog('log.example/flood', 60);
-});
-afterAll(() => rm(dir, { recursive: true, force: true }));
+beforeAll(async () => void (log = await testLog('log.example/flood', 60)));
 
-for (const f of storeFactories(() => dir)) {
+for (const f of storeFactories(dir)) {
   describe(`${f.name} witness store`, () => {
     it('keeps one inconsistent refusal per checkpoint pair, the first, so a junk-proof flood leaves room for a fork', async () => {
       const { store } = await f.open();
@@ -45,7 +39,7 @@ for (const f of storeFactories(() => dir)) {
 
 describe('sqlite database of an older version', () => {
   it('gets the identity of the refusals it kept, so a new junk proof of a kept pair is not kept again', async () => {
-    const path = join(dir, 'old-identity.sqlite');
+    const path = join(dir(), 'old-identity.sqlite');
     const note = await log.checkpoint(30);
     const first = formatAddCheckpoint(20, [new Uint8Array(32)], note);
     const { default: Database } = await import('better-sqlite3');

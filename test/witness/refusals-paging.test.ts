@@ -3,22 +3,15 @@
  * `after` (how many were read already), the next page named in a Link header;
  * a bad parameter is a 400 naming it, and a typed error from Witness.refusals.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { hexEncode, sha256 } from '../../src/protocol/index.js';
 import { createWitness, memoryWitnessStore, witnessHandler, type Refusal, type RefusalKind, type WitnessStore } from '../../src/witness/index.js';
 import { testLog, witnessKeys, type TestLog } from './helpers.js';
-import { storeFactories } from './store-factories.js';
+import { storeFactories, tempDir } from './store-factories.js';
 
-let dir: string;
+const dir = tempDir('aegislog-paging-');
 let log: TestLog;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'aegislog-paging-'));
-  log = await testLog('log.example/paging', 4);
-});
-afterAll(() => rm(dir, { recursive: true, force: true }));
+beforeAll(async () => void (log = await testLog('log.example/paging', 4)));
 
 const refusal = (i: number, kind: RefusalKind, origin = log.origin): Refusal => ({
   origin, kind, status: 422, reason: `r${i}`, request: `req ${i}`, time: i, cosigned: { size: 1, root: new Uint8Array(32), note: 'n\n' },
@@ -73,7 +66,7 @@ describe('GET refusals in pages', () => {
   });
 });
 
-for (const f of storeFactories(() => dir)) {
+for (const f of storeFactories(dir)) {
   it(`${f.name} store: refusals(origin, limit, after) gives the page after the first \`after\``, async () => {
     const { store } = await f.open();
     await fill(store, 5);

@@ -1,6 +1,8 @@
 /** Every witness store, opened fresh or again by path: for the store contract tests. */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { durableObjectWitnessStore, memoryWitnessStore, witnessFileStore, witnessSqliteStore, type WitnessStore } from '../../src/witness/node.js';
 import { fakeDurableObjectState } from './helpers.js';
 
@@ -8,6 +10,14 @@ export interface Factory {
   name: string;
   open(path?: string): Promise<{ store: WitnessStore; path: string }>;
   durable: boolean;
+}
+
+/** A temporary folder for the test file, made before its tests and removed after them: its path, once made. */
+export function tempDir(prefix: string): () => string {
+  let dir: string | undefined;
+  beforeAll(async () => void (dir = await mkdtemp(join(tmpdir(), prefix))));
+  afterAll(() => rm(dir!, { recursive: true, force: true }));
+  return () => dir!;
 }
 
 /** `dir()`: the test's temporary folder, read when a store is opened (describe blocks are declared before beforeAll makes it). */
