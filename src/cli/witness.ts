@@ -19,7 +19,7 @@ checkpoint when it is consistent with the last one this witness cosigned for
 that log (tlog-witness statuses 200, 400, 403, 404, 409, 422), and
 GET <prefix>/<sha256(origin) hex>/checkpoint serves the latest cosigned one.
 Refused checkpoints of a log that may have forked are kept as evidence at
-GET <prefix>/<sha256(origin) hex>/refusals (NDJSON).
+GET <prefix>/<sha256(origin) hex>/refusals (NDJSON, ?limit=&after= pages).
 
   --key FILE     signer keys, PRIVATE+KEY+... lines (aegislog keygen --witness):
                  an Ed25519 key (cosignature/v1), optionally an ML-DSA-44 one
@@ -28,7 +28,7 @@ GET <prefix>/<sha256(origin) hex>/refusals (NDJSON).
                  log serves them at /.well-known/aegislog/vkeys), or a
                  tlog-policy file (its "log" lines); or one vkey itself
   --data DIR     where the state lives (default ./.aegislog-witness)
-  --store KIND   sqlite (default: DIR/witness.db) or file (DIR/latest.json and
+  --store KIND   sqlite (default: DIR/witness.db) or file (DIR/latest/ and
                  DIR/refusals.ndjson, for Node without better-sqlite3)
   --sync MODE    full (default): each cosigned checkpoint is fsynced before the
                  answer; normal: survives a crash of the process, not of the machine

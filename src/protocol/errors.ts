@@ -56,7 +56,7 @@ export const ErrorCode = {
   VkeyInvalid: 'ERR_VKEY_INVALID',
   /** A C2SP tlog-policy that breaks its syntax or rules; the message names the line. */
   PolicyInvalid: 'ERR_POLICY_INVALID',
-  /** A tlog-witness add-checkpoint body (or 409 answer) that breaks its format. */
+  /** A tlog-witness add-checkpoint body (or 409 answer) that breaks its format, or a bad page of a witness's refusals (`field` names the parameter). */
   WitnessRequest: 'ERR_WITNESS_REQUEST',
   /** A witness that refused or botched a checkpoint submission (reported through onError; the server retries it). */
   Witness: 'ERR_WITNESS',

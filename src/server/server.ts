@@ -1,5 +1,5 @@
 import { AegisLogError, parseTime, sha256 } from '../protocol/index.js';
-import { EMPTY_TREE_ROOT, formatCheckpoint } from '../tlog/checkpoint.js';
+import { emptyTreeRoot, formatCheckpoint } from '../tlog/checkpoint.js';
 import { isKeyName, signNote } from '../tlog/note.js';
 import { keyRing } from './auth.js';
 import { keyBudget } from './rate-limit.js';
@@ -215,7 +215,7 @@ export function createServer(options: ServerOptions): AegisServer {
       const latest = await store.latestCheckpoint();
       if (latest) return { note: latest.note, checkpoint: latest };
       // Before the first seal the root log is empty: its checkpoint is the empty tree's, signed once.
-      return { note: await (emptyNote ??= signCheckpoint(0, EMPTY_TREE_ROOT)), checkpoint: undefined };
+      return { note: await (emptyNote ??= signCheckpoint(0, emptyTreeRoot())), checkpoint: undefined };
     },
   };
 

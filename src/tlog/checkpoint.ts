@@ -4,7 +4,7 @@
  * verifiers refuse them; a witness of other logs may allow them.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { AegisLogError, b64Encode } from '../protocol/index.js';
+import { AegisLogError, b64Encode, bytesEqual } from '../protocol/index.js';
 import { b64DecodeStrict } from './base64.js';
 import { checkNoteText, isKeyName } from './note.js';
 
@@ -25,8 +25,21 @@ export interface ParseCheckpointOptions {
   extensions?: boolean;
 }
 
-/** `MTH({}) = SHA-256("")`, the root a size-0 checkpoint must carry. */
+/**
+ * `MTH({}) = SHA-256("")`, the root a size-0 checkpoint must carry. Public since
+ * it was first exported, but a Uint8Array cannot be frozen: a caller may write
+ * into it. So the SDK never reads it; it uses `isEmptyTreeRoot` and `emptyTreeRoot`.
+ */
 export const EMPTY_TREE_ROOT: Uint8Array = sha256(new Uint8Array(0));
+
+/** A copy nobody outside this module can reach, so that a write into EMPTY_TREE_ROOT changes no check. */
+const EMPTY_ROOT = sha256(new Uint8Array(0));
+
+/** Whether `root` is the empty tree's root (internal; not in the public entries). */
+export const isEmptyTreeRoot = (root: Uint8Array): boolean => bytesEqual(root, EMPTY_ROOT);
+
+/** A fresh copy of the empty tree's root, for whoever keeps or hands it on (internal). */
+export const emptyTreeRoot = (): Uint8Array => EMPTY_ROOT.slice();
 
 /** Parses checkpoint note text; throws `ERR_CHECKPOINT_INVALID` naming the line at fault. */
 export function parseCheckpoint(text: string, options: ParseCheckpointOptions = {}): CheckpointBody {

@@ -6,7 +6,7 @@
  * and the others still report truthfully; nothing in a bundle makes this throw.
  */
 import { bytesEqual, sha256, tenantHeadHash } from '../protocol/index.js';
-import { EMPTY_TREE_ROOT, parseCheckpoint, type CheckpointBody } from '../tlog/checkpoint.js';
+import { isEmptyTreeRoot, parseCheckpoint, type CheckpointBody } from '../tlog/checkpoint.js';
 import { inclusionFailure, leafHash, verifyConsistency } from '../tlog/merkle.js';
 import { parseNote } from '../tlog/note.js';
 import { consistencyFromTiles, type TileSource } from '../tlog/tile-proofs.js';
@@ -215,7 +215,7 @@ export async function requireConsistency(
 ): Promise<void> {
   // The empty tree is a prefix of every tree, but only its own root may stand for it (tlog-checkpoint: the
   // root at that size): a size-0 checkpoint with another root would otherwise pass with no proof.
-  if ([earlier, later].some((c) => c.size === 0 && !bytesEqual(c.root, EMPTY_TREE_ROOT))) throw new Invalid(EMPTY_ROOT_NEEDED);
+  if ([earlier, later].some((c) => c.size === 0 && !isEmptyTreeRoot(c.root))) throw new Invalid(EMPTY_ROOT_NEEDED);
   if (earlier.size === later.size) {
     if (!bytesEqual(earlier.root, later.root)) throw new Invalid(`the trusted checkpoint and this one both have size ${later.size} but different roots: the log forked`);
     return;

@@ -7,7 +7,7 @@
  * Only the notes are signed; the period fields are shown as given.
  */
 import { b64uEncode, bytesEqual } from '../protocol/index.js';
-import { EMPTY_TREE_ROOT, type CheckpointBody } from '../tlog/checkpoint.js';
+import { isEmptyTreeRoot, type CheckpointBody } from '../tlog/checkpoint.js';
 import { verifyConsistency } from '../tlog/merkle.js';
 import { failed, passed, skipped, type Check } from './check.js';
 import { EMPTY_ROOT_NEEDED, type Cosigner } from './evidence-v2.js';
@@ -148,7 +148,7 @@ function signatureOf(verdict: NoteVerdict | undefined): Check {
 function pairCheck(previous: CheckpointBody | undefined, current: CheckpointBody | undefined, proof: unknown): Check {
   if (!previous || !current) return skipped('a note of the pair cannot be read');
   // Size 0 is a prefix of every tree with no proof: only the empty tree's own root may claim it.
-  if ([previous, current].some((c) => c.size === 0 && !bytesEqual(c.root, EMPTY_TREE_ROOT))) return failed(EMPTY_ROOT_NEEDED);
+  if ([previous, current].some((c) => c.size === 0 && !isEmptyTreeRoot(c.root))) return failed(EMPTY_ROOT_NEEDED);
   if (current.size < previous.size) return failed(`the size goes down from ${previous.size} to ${current.size}`);
   if (current.size === previous.size) {
     if (!bytesEqual(current.root, previous.root)) return failed(`both have size ${current.size} but different roots: the log forked`);

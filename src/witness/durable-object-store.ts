@@ -15,7 +15,8 @@ import {
 export interface DurableObjectStorageLike {
   get<T = unknown>(key: string): Promise<T | undefined>;
   put<T>(key: string, value: T): Promise<void>;
-  list<T = unknown>(options: { prefix: string; limit?: number }): Promise<Map<string, T>>;
+  /** `start`: the first key to list (Cloudflare's storage has it), for pages of refusals. */
+  list<T = unknown>(options: { prefix: string; start?: string; limit?: number }): Promise<Map<string, T>>;
 }
 
 /** The part of `DurableObjectState` used here. */
@@ -70,8 +71,9 @@ export function durableObjectWitnessStore(state: DurableObjectStateLike): Witnes
         return decision.result;
       });
     },
-    async refusals(origin, limit = MAX_REFUSALS_KEPT) {
-      const found = await storage.list<Refusal>({ prefix: refusalPrefix(origin), limit });
+    async refusals(origin, limit = MAX_REFUSALS_KEPT, after = 0) {
+      // Kept refusals are numbered 0, 1, … with no gaps: the page starts at number `after`.
+      const found = await storage.list<Refusal>({ prefix: refusalPrefix(origin), start: refusalKey(origin, after), limit });
       return [...found.values()];
     },
   };

@@ -1,48 +1,50 @@
 /**
- * Witness state in a folder, for Node without SQLite: `latest.json` (each
- * origin's cosigned checkpoint) replaced atomically (write, fsync, rename,
- * fsync the folder) and `refusals.ndjson` appended and fsynced. One process
- * owns the folder (`witness.lock`); within it, updates run one at a time, so
+ * Witness state in a folder, for Node without SQLite: `latest/<sha256(origin)
+ * hex>.json` (an origin's cosigned checkpoint, one file per origin so that an
+ * update writes only its own) replaced atomically (write, fsync, rename, fsync
+ * the folder) and `refusals.ndjson` appended and fsynced. A `latest.json` of an
+ * older version (every origin in one file) is still read, and never written:
+ * an origin's own file, once there, wins over it. One process
+ * owns the folder (`witness.lock`, file-lock.ts); within it, updates run one at a time, so
  * the check and the write are atomic.
  */
-import { open, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { AegisLogError, b64Decode, b64Encode } from '../protocol/index.js';
-import { KeptRefusals, MAX_REFUSALS_KEPT, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
+import { AegisLogError, b64Decode, b64Encode, hexEncode, sha256 } from '../protocol/index.js';
+import { lockHeld, takeFileLock } from './file-lock.js';
+import { KeptRefusals, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
 
-type LatestWire = Record<string, { size: number; root: string; note: string; time: number }>;
+type CheckpointWire = { size: number; root: string; note: string; time: number };
+/** The one file of an older version: every origin's checkpoint. */
+type LatestWire = Record<string, CheckpointWire>;
+/** An origin's own file. */
+type OriginWire = CheckpointWire & { origin: string };
+
+const fromWire = (origin: string, r: CheckpointWire): CosignedCheckpoint => ({ origin, size: r.size, root: b64Decode(r.root), note: r.note, time: r.time });
 
 export async function witnessFileStore(dir: string): Promise<WitnessStore> {
   const lock = resolve(dir, 'witness.lock');
   await takeLock(lock);
-  const latestPath = join(dir, 'latest.json');
+  const latestDir = join(dir, 'latest');
+  const originPath = (origin: string) => join(latestDir, `${hexEncode(sha256(new TextEncoder().encode(origin)))}.json`);
   const refusalsPath = join(dir, 'refusals.ndjson');
-  const latest = new Map<string, CosignedCheckpoint>();
-  const refusals = new Map<string, KeptRefusals>();
+  let state: Awaited<ReturnType<typeof load>>;
   try {
-    const wire = JSON.parse(await readFile(latestPath, 'utf8')) as LatestWire;
-    for (const [origin, r] of Object.entries(wire)) latest.set(origin, { origin, size: r.size, root: b64Decode(r.root), note: r.note, time: r.time });
+    state = await load(dir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw corrupt(latestPath, error);
+    await releaseLock(lock); // refused: once a person repaired the files, this process may open the folder again
+    throw error;
   }
-  try {
-    for (const r of await readRefusals(refusalsPath)) {
-      const kept = refusals.get(r.origin) ?? new KeptRefusals();
-      kept.add(r); // what an older version kept stays, beyond today's bounds or not
-      refusals.set(r.origin, kept);
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw corrupt(refusalsPath, error);
-  }
+  const { latest, refusals } = state;
 
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
 
-  /** Writes latest.json as it is with `origin`'s record replaced by `next`; the map itself is changed by the caller once this is done. */
-  async function persistLatest(origin: string, next: CosignedCheckpoint): Promise<void> {
-    const wire: LatestWire = {};
-    for (const [o, r] of [...latest, [origin, next] as const]) wire[o] = { size: r.size, root: b64Encode(r.root), note: r.note, time: r.time };
-    const tmp = `${latestPath}.tmp`;
+  /** Writes `next` to its origin's own file; the map itself is changed by the caller once this is done. */
+  async function persistLatest(next: CosignedCheckpoint): Promise<void> {
+    const wire: OriginWire = { origin: next.origin, size: next.size, root: b64Encode(next.root), note: next.note, time: next.time };
+    const path = originPath(next.origin);
+    const tmp = `${path}.tmp`;
     const file = await open(tmp, 'w', 0o600);
     try {
       await file.writeFile(`${JSON.stringify(wire)}\n`);
@@ -50,8 +52,8 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
     } finally {
       await file.close();
     }
-    await rename(tmp, latestPath);
-    await syncDir(dir);
+    await rename(tmp, path);
+    await syncDir(latestDir);
   }
 
   async function appendRefusal(r: Refusal): Promise<void> {
@@ -74,7 +76,7 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
         const decision = decide(latest.get(origin));
         if (decision.write) {
           // Shown (to latest(), and so to monitors) only once it is on disk: a write that fails was never cosigned.
-          await persistLatest(origin, decision.write);
+          await persistLatest({ ...decision.write, origin });
           latest.set(origin, decision.write);
         }
         const r = decision.refusal;
@@ -89,17 +91,52 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
       queue = run.catch(() => undefined);
       return run;
     },
-    async refusals(origin, limit = MAX_REFUSALS_KEPT) {
-      return (refusals.get(origin)?.list ?? []).slice(0, limit);
+    async refusals(origin, limit, after) {
+      return KeptRefusals.page(refusals.get(origin), limit, after);
     },
     async close() {
       if (closed) return; // a second close must not remove a lock another store of this folder took since
       closed = true;
       await queue;
-      await rm(lock, { force: true });
-      held.delete(lock);
+      await releaseLock(lock);
     },
   };
+}
+
+/** What the folder keeps: the latest checkpoints (an older version's latest.json, then each origin's own file) and the refusals. */
+async function load(dir: string): Promise<{ latest: Map<string, CosignedCheckpoint>; refusals: Map<string, KeptRefusals> }> {
+  const latestPath = join(dir, 'latest.json');
+  const latestDir = join(dir, 'latest');
+  const refusalsPath = join(dir, 'refusals.ndjson');
+  const latest = new Map<string, CosignedCheckpoint>();
+  const refusals = new Map<string, KeptRefusals>();
+  try {
+    const wire = JSON.parse(await readFile(latestPath, 'utf8')) as LatestWire;
+    for (const [origin, r] of Object.entries(wire)) latest.set(origin, fromWire(origin, r));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw corrupt(latestPath, error);
+  }
+  if (await mkdir(latestDir, { recursive: true, mode: 0o700 })) await syncDir(dir); // made now: its entry in the folder made durable too
+  for (const name of await readdir(latestDir)) {
+    if (!name.endsWith('.json')) continue; // a .tmp left by a crash mid-write: the rename never happened
+    const path = join(latestDir, name);
+    try {
+      const r = JSON.parse(await readFile(path, 'utf8')) as OriginWire;
+      latest.set(r.origin, fromWire(r.origin, r));
+    } catch (error) {
+      throw corrupt(path, error);
+    }
+  }
+  try {
+    for (const r of await readRefusals(refusalsPath)) {
+      const kept = refusals.get(r.origin) ?? new KeptRefusals();
+      kept.add(r); // what an older version kept stays, beyond today's bounds or not
+      refusals.set(r.origin, kept);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw corrupt(refusalsPath, error);
+  }
+  return { latest, refusals };
 }
 
 /**
@@ -136,31 +173,22 @@ function parses(json: string): boolean {
  */
 const held = new Set<string>();
 
-/** The folder's lock: refused while another live process, or this one, holds it; a lock left by a dead process is taken over. */
+/** The folder's lock: refused while another live process, or this one, holds it; a lock left by a dead process is taken over (file-lock.ts). */
 async function takeLock(path: string): Promise<void> {
   if (held.has(path)) throw lockHeld(path, process.pid);
   held.add(path); // before any await: two opens in this process cannot both take it
   try {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        await writeFile(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw lockHeld(path, pid);
-      await rm(path, { force: true });
-    }
-    throw new AegisLogError('ERR_CONFIG', `cannot take ${path}`, { field: 'data' });
+    // A lock naming this PID that this process does not hold is a crashed run's (see `held`).
+    await takeFileLock(path, { pid: process.pid, isStale: (pid) => !(Number.isInteger(pid) && pid > 0) || pid === process.pid || !alive(pid) });
   } catch (error) {
     held.delete(path);
     throw error;
   }
 }
 
-function lockHeld(path: string, pid: number): AegisLogError {
-  return new AegisLogError('ERR_CONFIG', `${path} is held by process ${pid}: one witness per data folder`, { field: 'data' });
+async function releaseLock(path: string): Promise<void> {
+  await rm(path, { force: true });
+  held.delete(path);
 }
 
 function alive(pid: number): boolean {

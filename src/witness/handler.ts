@@ -2,14 +2,14 @@
  * The witness over HTTP, as a Web `(Request) => Promise<Response>`:
  * `POST <prefix>/add-checkpoint` and `GET <prefix>/<origin hash>/checkpoint`
  * (C2SP tlog-witness), and `GET <prefix>/<origin hash>/refusals` (NDJSON of the
- * kept refusals: evidence that a log forked). Answers are text, as C2SP clients
+ * kept refusals: evidence that a log forked; `?limit=&after=` pages, the next in `Link`). Answers are text, as C2SP clients
  * read them; a failure of the witness itself is a 500 that says nothing more.
  */
 import { AegisLogError, b64Encode } from '../protocol/index.js';
 import { TLOG_SIZE_CONTENT_TYPE } from '../tlog/witness-protocol.js';
 import { HttpError, readBody } from '../transport/web-handler.js';
 import type { Refusal } from './store.js';
-import type { Witness } from './witness.js';
+import { MAX_REFUSALS_PAGE, type Witness } from './witness.js';
 
 export interface WitnessHandlerOptions {
   /** Submission and monitoring prefix, a path such as `/witness` (default: none); anything else throws `ERR_CONFIG`. */
@@ -34,7 +34,8 @@ export function witnessHandler(witness: Witness, options: WitnessHandlerOptions 
 
   return async (request) => {
     try {
-      const path = new URL(request.url).pathname;
+      const url = new URL(request.url);
+      const path = url.pathname;
       if (!path.startsWith(`${prefix}/`)) return text(404, 'not found\n');
       const rest = path.slice(prefix.length);
       if (rest === '/add-checkpoint') {
@@ -58,11 +59,24 @@ export function witnessHandler(witness: Witness, options: WitnessHandlerOptions 
           const note = await witness.checkpoint(match[1]!);
           return note === undefined ? text(404, 'this witness has cosigned no checkpoint of that log\n') : text(200, note);
         }
-        const refusals = await witness.refusals(match[1]!);
+        const page = { limit: pageParam(url, 'limit'), after: pageParam(url, 'after') };
+        let refusals: Refusal[] | undefined;
+        try {
+          refusals = await witness.refusals(match[1]!, page);
+        } catch (error) {
+          if (error instanceof AegisLogError && error.code === 'ERR_WITNESS_REQUEST') return text(400, `${error.message}\n`);
+          throw error;
+        }
         if (refusals === undefined) return text(404, 'this witness does not witness that log\n');
+        // A full page may have a next one; its address is in Link (RFC 8288), so the body stays NDJSON of refusals.
+        const limit = page.limit ?? MAX_REFUSALS_PAGE;
+        const next = `${path}?after=${(page.after ?? 0) + refusals.length}&limit=${limit}`;
         return new Response(refusals.map((r) => `${JSON.stringify(refusalWire(r))}\n`).join(''), {
           status: 200,
-          headers: { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' },
+          headers: {
+            'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store',
+            ...(refusals.length === limit ? { link: `<${next}>; rel="next"` } : {}),
+          },
         });
       }
       return text(404, 'not found\n');
@@ -71,6 +85,13 @@ export function witnessHandler(witness: Witness, options: WitnessHandlerOptions 
       return text(500, 'internal error\n');
     }
   };
+}
+
+/** A page parameter: undefined when absent, NaN when not a plain decimal integer (Witness.refusals names it then). */
+function pageParam(url: URL, name: string): number | undefined {
+  const value = url.searchParams.get(name);
+  if (value === null) return undefined;
+  return /^(0|[1-9][0-9]{0,15})$/.test(value) ? Number(value) : Number.NaN;
 }
 
 /** A refusal on the wire (snake_case, standard base64 as in notes). */

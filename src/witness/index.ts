@@ -4,7 +4,7 @@
  * State lives in a WitnessStore: memory here; SQLite and files in the Node
  * entry; Durable Object storage in examples/witness-worker.
  */
-export { createWitness, type Witness, type WitnessOptions, type AddCheckpointResult } from './witness.js';
+export { createWitness, type Witness, type WitnessOptions, type AddCheckpointResult, type RefusalPage } from './witness.js';
 export { witnessHandler, refusalWire, type WitnessHandlerOptions } from './handler.js';
 export {
   memoryWitnessStore, MAX_REFUSALS_PER_ORIGIN,

@@ -3,7 +3,7 @@ export {
   createWitness, witnessHandler, refusalWire, memoryWitnessStore, durableObjectWitnessStore, MAX_REFUSALS_PER_ORIGIN,
   cosigner, generateNoteSigningKey, parseNoteSigningKey,
   parseAddCheckpoint, formatAddCheckpoint, parseTlogSize, MAX_PROOF_LINES, TLOG_SIZE_CONTENT_TYPE, NoteKeyType,
-  type Witness, type WitnessOptions, type AddCheckpointResult, type WitnessHandlerOptions,
+  type Witness, type WitnessOptions, type AddCheckpointResult, type RefusalPage, type WitnessHandlerOptions,
   type WitnessStore, type CosignedCheckpoint, type Refusal, type RefusalKind, type Decision,
   type DurableObjectStateLike, type DurableObjectStorageLike,
   type KeyedNoteSigner, type NoteSigningKey, type CosignerOptions, type SigningKeyOptions,

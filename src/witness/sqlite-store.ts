@@ -7,7 +7,7 @@
  */
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { whileLocked } from '../transport/sqlite-lock.js';
-import { MAX_REFUSALS_KEPT, MAX_REFUSALS_PER_ORIGIN, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
+import { MAX_REFUSALS_KEPT, MAX_REFUSALS_PER_ORIGIN, refusalIdentity, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
 
 export interface WitnessSqliteOptions {
   /** `full` (default): fsynced before the witness answers (tlog-witness: persist before responding). `normal`: survives a crash of the process, maybe not of the machine. */
@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS witness_refusals (
   cosigned_size INTEGER NOT NULL,
   cosigned_root BLOB NOT NULL,
   cosigned_note TEXT NOT NULL,
-  time INTEGER NOT NULL
+  time INTEGER NOT NULL,
+  identity TEXT
 );
 CREATE INDEX IF NOT EXISTS witness_refusals_origin ON witness_refusals (origin, id);
 CREATE INDEX IF NOT EXISTS witness_refusals_kind ON witness_refusals (origin, kind);
@@ -53,6 +54,7 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
   db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  addIdentities(db);
   // From here a lock held by another connection is waited for on timers (whileLocked), not in SQLite's
   // synchronous busy handler, which would stop every request of the process for up to 5 s.
   db.pragma('busy_timeout = 0');
@@ -61,14 +63,14 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
     'INSERT INTO witness_latest (origin, size, root, note, time) VALUES (@origin, @size, @root, @note, @time) ' +
       'ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root, note = excluded.note, time = excluded.time',
   );
-  // Bounded per origin and kind, each (kind, request) once (store.ts). Not a UNIQUE index: a database of an older version may hold duplicates.
+  // Bounded per origin and kind, each refusalIdentity once (store.ts). Not a UNIQUE index: a database of an older version may hold duplicates.
   const count = db.prepare('SELECT count(*) FROM witness_refusals WHERE origin = ? AND kind = ?').pluck();
-  const kept = db.prepare('SELECT 1 FROM witness_refusals WHERE origin = ? AND kind = ? AND request = ? LIMIT 1').pluck();
+  const kept = db.prepare('SELECT 1 FROM witness_refusals WHERE origin = ? AND identity = ? LIMIT 1').pluck();
   const keep = db.prepare(
-    'INSERT INTO witness_refusals (origin, kind, status, reason, request, cosigned_size, cosigned_root, cosigned_note, time) ' +
-      'VALUES (@origin, @kind, @status, @reason, @request, @cosigned_size, @cosigned_root, @cosigned_note, @time)',
+    'INSERT INTO witness_refusals (origin, kind, status, reason, request, cosigned_size, cosigned_root, cosigned_note, time, identity) ' +
+      'VALUES (@origin, @kind, @status, @reason, @request, @cosigned_size, @cosigned_root, @cosigned_note, @time, @identity)',
   );
-  const list = db.prepare('SELECT * FROM witness_refusals WHERE origin = ? ORDER BY id LIMIT ?');
+  const list = db.prepare('SELECT * FROM witness_refusals WHERE origin = ? ORDER BY id LIMIT ? OFFSET ?');
   const toRecord = (row: LatestRow | undefined): CosignedCheckpoint | undefined =>
     row && { origin: row.origin, size: row.size, root: new Uint8Array(row.root), note: row.note, time: row.time };
 
@@ -81,18 +83,19 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
         const decision = decide(toRecord(read.get(origin) as LatestRow | undefined));
         if (decision.write) write.run({ ...decision.write, root: decision.write.root });
         const r = decision.refusal;
-        if (r && (count.get(origin, r.kind) as number) < MAX_REFUSALS_PER_ORIGIN && kept.get(origin, r.kind, r.request) === undefined) {
+        if (r && (count.get(origin, r.kind) as number) < MAX_REFUSALS_PER_ORIGIN && kept.get(origin, refusalIdentity(r)) === undefined) {
           keep.run({
             origin: r.origin, kind: r.kind, status: r.status, reason: r.reason, request: r.request,
             cosigned_size: r.cosigned.size, cosigned_root: r.cosigned.root, cosigned_note: r.cosigned.note, time: r.time,
+            identity: refusalIdentity(r),
           });
         }
         return decision.result;
       });
       return unlocked(() => run.immediate()); // a try that failed wrote nothing, and decide is pure: it runs again
     },
-    async refusals(origin, limit = MAX_REFUSALS_KEPT) {
-      return (await unlocked(() => list.all(origin, limit) as RefusalRow[])).map((row) => ({
+    async refusals(origin, limit = MAX_REFUSALS_KEPT, after = 0) {
+      return (await unlocked(() => list.all(origin, limit, after) as RefusalRow[])).map((row) => ({
         origin: row.origin, kind: row.kind, status: row.status, reason: row.reason, request: row.request, time: row.time,
         cosigned: { size: row.cosigned_size, root: new Uint8Array(row.cosigned_root), note: row.cosigned_note },
       }));
@@ -101,4 +104,21 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
       db.close();
     },
   };
+}
+
+/**
+ * The `identity` column (refusalIdentity, by which a refusal is kept once) was
+ * added later: a database of an older version gets it, filled in for the rows
+ * it has, in one transaction (another process may be opening it too).
+ */
+function addIdentities(db: SqliteDatabase): void {
+  db.transaction(() => {
+    const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('witness_refusals') as string[];
+    if (!columns.includes('identity')) db.exec('ALTER TABLE witness_refusals ADD COLUMN identity TEXT');
+    const set = db.prepare('UPDATE witness_refusals SET identity = ? WHERE id = ?');
+    for (const row of db.prepare('SELECT id, kind, request FROM witness_refusals WHERE identity IS NULL').all() as { id: number; kind: Refusal['kind']; request: string }[]) {
+      set.run(refusalIdentity({ kind: row.kind, request: row.request } as Refusal), row.id);
+    }
+  }).immediate();
+  db.exec('CREATE INDEX IF NOT EXISTS witness_refusals_identity ON witness_refusals (origin, identity)');
 }

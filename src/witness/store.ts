@@ -61,8 +61,11 @@ export interface WitnessStore {
    * tlog-witness.md (a check against size N, then a write that rolls back).
    */
   update<T>(origin: string, decide: (latest: CosignedCheckpoint | undefined) => Decision<T>): Promise<T>;
-  /** Kept refusals of the origin, oldest first, at most `limit` (default: all kept, up to 3 × MAX_REFUSALS_PER_ORIGIN). */
-  refusals(origin: string, limit?: number): Promise<Refusal[]>;
+  /**
+   * Kept refusals of the origin, oldest first, at most `limit` (default: all kept, up to 3 × MAX_REFUSALS_PER_ORIGIN),
+   * after the first `after` (default 0). Refusals are only ever appended, so `after` pages through them.
+   */
+  refusals(origin: string, limit?: number, after?: number): Promise<Refusal[]>;
   close?(): Promise<void>;
 }
 
@@ -70,7 +73,7 @@ export interface WitnessStore {
  * Evidence is bounded per origin and per kind: the first 1000 refusals of each
  * kind, so that a log cannot fill the witness's disk, and a flood of one kind
  * (anybody can replay old checkpoints) crowds out no other, such as a fork
- * only the log's key can sign. An exact duplicate (same kind, same request) is
+ * only the log's key can sign. An exact duplicate (same `refusalIdentity`) is
  * kept once. (The name says per origin; it is kept for API stability.)
  */
 export const MAX_REFUSALS_PER_ORIGIN = 1000;
@@ -79,8 +82,24 @@ const KINDS = 3;
 /** All one origin can keep: the default `limit` of `refusals`. */
 export const MAX_REFUSALS_KEPT = MAX_REFUSALS_PER_ORIGIN * KINDS;
 
-/** What makes two refusals the same evidence. */
-export const refusalIdentity = (r: Refusal): string => `${r.kind}\n${r.request}`;
+/**
+ * What makes two refusals the same evidence. For `inconsistent`, the pair of
+ * trees, not the proof: anybody can send a log's public checkpoint with a new
+ * junk proof each time, and kept per request such a flood would fill the
+ * kind's slots. The first request of each pair is kept, its proof with it.
+ */
+export function refusalIdentity(r: Refusal): string {
+  return r.kind === 'inconsistent' ? `${r.kind}\n${checkpointPair(r.request)}` : `${r.kind}\n${r.request}`;
+}
+
+/** The `old` line and the checkpoint text (the note without its signatures) of an add-checkpoint request. */
+function checkpointPair(request: string): string {
+  const header = request.indexOf('\n\n'); // ends the old line and the proof lines
+  const note = request.slice(header + 2);
+  const signatures = note.indexOf('\n\n');
+  if (header < 0 || signatures < 0) return request; // not as rebuilt by the witness: kept as it is
+  return `${request.slice(0, request.indexOf('\n'))}\n${note.slice(0, signatures + 1)}`;
+}
 
 /** The refusals one origin keeps, in memory: for the memory and file stores. */
 export class KeptRefusals {
@@ -97,6 +116,11 @@ export class KeptRefusals {
     this.list.push(r);
     this.seen.add(refusalIdentity(r));
     this.counts.set(r.kind, (this.counts.get(r.kind) ?? 0) + 1);
+  }
+
+  /** `WitnessStore.refusals` of these. */
+  static page(kept: KeptRefusals | undefined, limit = MAX_REFUSALS_KEPT, after = 0): Refusal[] {
+    return (kept?.list ?? []).slice(after, after + limit);
   }
 }
 
@@ -120,8 +144,8 @@ export function memoryWitnessStore(): WitnessStore {
       }
       return decision.result;
     },
-    async refusals(origin, limit = MAX_REFUSALS_KEPT) {
-      return (refusals.get(origin)?.list ?? []).slice(0, limit);
+    async refusals(origin, limit, after) {
+      return KeptRefusals.page(refusals.get(origin), limit, after);
     },
   };
 }

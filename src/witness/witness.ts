@@ -5,7 +5,7 @@
  * `WitnessStore`, the keys in cosigners (verify/note-signers.ts).
  */
 import { AegisLogError, bytesEqual, hexEncode, sha256 } from '../protocol/index.js';
-import { EMPTY_TREE_ROOT, parseCheckpoint, type CheckpointBody } from '../tlog/checkpoint.js';
+import { isEmptyTreeRoot, parseCheckpoint, type CheckpointBody } from '../tlog/checkpoint.js';
 import { verifyConsistency } from '../tlog/merkle.js';
 import { formatNote, parseNote, signatureLine, type Note, type NoteSignature } from '../tlog/note.js';
 import { parsePolicy, type Policy } from '../tlog/policy.js';
@@ -44,9 +44,23 @@ export interface Witness {
   addCheckpoint(body: string): Promise<AddCheckpointResult>;
   /** The latest cosigned checkpoint of the log whose origin's SHA-256 is `originHash` (lowercase hex), for monitors. */
   checkpoint(originHash: string): Promise<string | undefined>;
-  /** The kept refusals of a log (by origin hash), oldest first. */
-  refusals(originHash: string): Promise<Refusal[] | undefined>;
+  /**
+   * The kept refusals of a log (by origin hash), oldest first, a page at a time (undefined for a log it does not
+   * witness). Throws `ERR_WITNESS_REQUEST`, `field` naming the parameter, for a page it cannot serve.
+   */
+  refusals(originHash: string, page?: RefusalPage): Promise<Refusal[] | undefined>;
 }
+
+/** A page of kept refusals, oldest first. */
+export interface RefusalPage {
+  /** At most this many: 1 to 1,000, default 1,000. */
+  limit?: number;
+  /** After the first this many (those read already): default 0. */
+  after?: number;
+}
+
+/** The most refusals one call, and so one GET, builds: a log keeps up to three times that. */
+export const MAX_REFUSALS_PAGE = 1000;
 
 interface LogEntry {
   origin: string;
@@ -190,9 +204,14 @@ export function createWitness(options: WitnessOptions): Witness {
       const log = byHash.get(originHash);
       return log ? (await store.latest(log.origin))?.note : undefined;
     },
-    async refusals(originHash) {
+    async refusals(originHash, page = {}) {
+      const { limit = MAX_REFUSALS_PAGE, after = 0 } = page;
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_REFUSALS_PAGE) {
+        throw new AegisLogError('ERR_WITNESS_REQUEST', `limit must be an integer from 1 to ${MAX_REFUSALS_PAGE}`, { field: 'limit' });
+      }
+      if (!Number.isSafeInteger(after) || after < 0) throw new AegisLogError('ERR_WITNESS_REQUEST', 'after must be a non-negative integer', { field: 'after' });
       const log = byHash.get(originHash);
-      return log ? store.refusals(log.origin) : undefined;
+      return log ? store.refusals(log.origin, limit, after) : undefined;
     },
   };
 }
@@ -209,7 +228,7 @@ function judgement(request: AddCheckpointRequest, checkpoint: CheckpointBody, la
     return { ok: false, result: { status: 409, size }, ...smaller };
   }
   const fail = (reason: string, kind?: RefusalKind): Judgement => ({ ok: false, result: { status: 422, reason }, ...(kind ? { kind } : {}) });
-  if (checkpoint.size === 0 && !bytesEqual(checkpoint.root, EMPTY_TREE_ROOT)) return fail('a checkpoint of size 0 must have the empty tree root, SHA-256("")');
+  if (checkpoint.size === 0 && !isEmptyTreeRoot(checkpoint.root)) return fail('a checkpoint of size 0 must have the empty tree root, SHA-256("")');
   if (request.oldSize === 0) return request.proof.length === 0 ? { ok: true } : fail('old size 0 takes no consistency proof');
   if (request.oldSize === checkpoint.size) {
     if (!bytesEqual(checkpoint.root, latest!.root)) return fail(`size ${checkpoint.size} was cosigned with another root hash`, 'same-size-other-root');

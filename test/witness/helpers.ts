@@ -89,8 +89,8 @@ export function fakeDurableObjectState(data = new Map<string, unknown>()) {
       async put<T>(key: string, value: T) {
         data.set(key, structuredClone(value));
       },
-      async list<T>({ prefix, limit = Infinity }: { prefix: string; limit?: number }) {
-        const keys = [...data.keys()].filter((k) => k.startsWith(prefix)).sort().slice(0, limit);
+      async list<T>({ prefix, start = '', limit = Infinity }: { prefix: string; start?: string; limit?: number }) {
+        const keys = [...data.keys()].filter((k) => k.startsWith(prefix) && k >= start).sort().slice(0, limit);
         return new Map(keys.map((k) => [k, structuredClone(data.get(k)) as T]));
       },
     },

@@ -14,46 +14,17 @@ import {
   type CosignedCheckpoint, type Refusal, type RefusalKind, type WitnessStore,
 } from '../../src/witness/node.js';
 import { fakeDurableObjectState, testLog, witnessKeys, type TestLog } from './helpers.js';
+import { storeFactories } from './store-factories.js';
 
 let dir: string;
 let log: TestLog;
-let counter = 0;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'aegislog-witness-'));
   log = await testLog('log.example/race', 260);
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-interface Factory {
-  name: string;
-  open(path?: string): Promise<{ store: WitnessStore; path: string }>;
-  durable: boolean;
-}
-const factories: Factory[] = [
-  { name: 'memory', durable: false, open: async () => ({ store: memoryWitnessStore(), path: '' }) },
-  {
-    name: 'sqlite', durable: true,
-    open: async (path = join(dir, `w${counter++}.sqlite`)) => ({ store: await witnessSqliteStore(path, { synchronous: 'normal' }), path }),
-  },
-  {
-    name: 'file', durable: true,
-    open: async (path = join(dir, `f${counter++}`)) => {
-      const { mkdir } = await import('node:fs/promises');
-      await mkdir(path, { recursive: true });
-      return { store: await witnessFileStore(path), path };
-    },
-  },
-  {
-    // miniflare's real storage runs in test/edge/witness-worker-example.test.ts; this one reopens by path.
-    name: 'durable object', durable: true,
-    open: async (path = `do${counter++}`) => {
-      const data = objects.get(path) ?? new Map<string, unknown>();
-      objects.set(path, data);
-      return { store: durableObjectWitnessStore(fakeDurableObjectState(data)), path };
-    },
-  },
-];
-const objects = new Map<string, Map<string, unknown>>();
+const factories = storeFactories(() => dir);
 
 const record = (size: number, origin = 'o'): CosignedCheckpoint => ({ origin, size, root: new Uint8Array(32).fill(size & 0xff), note: `note ${size}\n`, time: 1 });
 const refusal = (i: number, origin = 'o', kind: RefusalKind = 'same-size-other-root'): Refusal => ({
@@ -346,7 +317,8 @@ describe('file store', () => {
     const { mkdir } = await import('node:fs/promises');
     const { store, path } = await factories[2]!.open();
     await store.update('o', () => ({ write: record(1), result: null }));
-    await mkdir(join(path, 'latest.json.tmp')); // the next write of latest.json fails (EISDIR)
+    const { hexEncode, sha256 } = await import('../../src/protocol/index.js');
+    await mkdir(join(path, 'latest', `${hexEncode(sha256(new TextEncoder().encode('o')))}.json.tmp`)); // the next write of o's checkpoint fails (EISDIR)
     let decided!: () => void;
     const reached = new Promise<void>((resolve) => (decided = resolve));
     const failing = store.update('o', () => {
