@@ -221,7 +221,7 @@ async function respond(
     else {
       // The server's own handler answers JSON without making a Response of it (see answer.ts).
       const answer = (handler as { [ANSWER]?: AnswerHandler })[ANSWER] ?? handler;
-      response = await answer(method === 'GET' || method === 'HEAD' ? liteRequest(req, url) : toRequest(req, url));
+      response = await answer(method === 'GET' || method === 'HEAD' ? liteRequest(req, res, url) : toRequest(req, res, url));
     }
     await write(response, req, res, sending);
   } catch (error) {
@@ -269,9 +269,25 @@ function drain(req: IncomingMessage, max: number): void {
  * read ahead: a request without a valid key is answered before any of its body
  * is read (reading small bodies ahead cost no measurable CPU less per request).
  */
-function toRequest(req: IncomingMessage, url: URL, headers = headersOf(req)): Request {
+function toRequest(req: IncomingMessage, res: ServerResponse, url: URL, headers = headersOf(req)): Request {
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-  return new Request(url, { method: req.method!, headers, ...(hasBody ? { body: bodyOf(req), duplex: 'half' } : {}) } as RequestInit);
+  return new Request(url, { method: req.method!, headers, signal: goneSignal(res), ...(hasBody ? { body: bodyOf(req), duplex: 'half' } : {}) } as RequestInit);
+}
+
+/**
+ * Aborted when the connection closes before the answer was written out: the client went away.
+ * `request.signal` is how a Web handler learns it (Deno, Bun and workerd abort it so), e.g. to
+ * stop a long export rather than keep producing it for nobody.
+ */
+function goneSignal(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  const abort = () => {
+    if (!res.writableFinished) controller.abort(new DOMException('the client closed the connection before the answer was sent', 'AbortError'));
+  };
+  // A GET's Request is built only when the handler first needs more than its URL and headers: maybe after the close.
+  if (res.destroyed) abort();
+  else res.once('close', abort);
+  return controller.signal;
 }
 
 function headersOf(req: IncomingMessage): Headers {
@@ -289,21 +305,23 @@ function headersOf(req: IncomingMessage): Headers {
  * cost a fifth of a /healthz answer's CPU, and the routes read only those three.
  * The trick of @hono/node-server.
  */
-function liteRequest(req: IncomingMessage, url: URL): Request {
+function liteRequest(req: IncomingMessage, res: ServerResponse, url: URL): Request {
   const lite = Object.create(LITE_REQUEST) as LiteState;
   lite.req = req;
+  lite.res = res;
   lite.parsed = url;
   return lite as unknown as Request;
 }
 
 interface LiteState {
   req: IncomingMessage;
+  res: ServerResponse;
   parsed: URL;
   headersObject?: Headers;
   real?: Request;
 }
 
-const realOf = (lite: LiteState): Request => (lite.real ??= toRequest(lite.req, lite.parsed, liteHeaders(lite)));
+const realOf = (lite: LiteState): Request => (lite.real ??= toRequest(lite.req, lite.res, lite.parsed, liteHeaders(lite)));
 const liteHeaders = (lite: LiteState): Headers => (lite.headersObject ??= headersOf(lite.req));
 
 const LITE_REQUEST: object = (() => {
