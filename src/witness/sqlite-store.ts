@@ -116,8 +116,8 @@ function addIdentities(db: SqliteDatabase): void {
     const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('witness_refusals') as string[];
     if (!columns.includes('identity')) db.exec('ALTER TABLE witness_refusals ADD COLUMN identity TEXT');
     const set = db.prepare('UPDATE witness_refusals SET identity = ? WHERE id = ?');
-    for (const row of db.prepare('SELECT id, kind, request FROM witness_refusals WHERE identity IS NULL').all() as { id: number; kind: Refusal['kind']; request: string }[]) {
-      set.run(refusalIdentity({ kind: row.kind, request: row.request } as Refusal), row.id);
+    for (const row of db.prepare('SELECT id, kind, status, request FROM witness_refusals WHERE identity IS NULL').all() as { id: number; kind: Refusal['kind']; status: number; request: string }[]) {
+      set.run(refusalIdentity({ kind: row.kind, status: row.status, request: row.request } as Refusal), row.id);
     }
   }).immediate();
   db.exec('CREATE INDEX IF NOT EXISTS witness_refusals_identity ON witness_refusals (origin, identity)');

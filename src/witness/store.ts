@@ -86,19 +86,30 @@ export const MAX_REFUSALS_KEPT = MAX_REFUSALS_PER_ORIGIN * KINDS;
  * What makes two refusals the same evidence. For `inconsistent`, the pair of
  * trees, not the proof: anybody can send a log's public checkpoint with a new
  * junk proof each time, and kept per request such a flood would fill the
- * kind's slots. The first request of each pair is kept, its proof with it.
+ * kind's slots. For `smaller-tree` and `same-size-other-root`, the checkpoint
+ * and the answer: what they show is the checkpoint against the cosigned tree,
+ * and the `old` size and proof lines are the sender's, free to vary (one
+ * replayed old checkpoint with `old` 0, 1, 2, … filled the slots); the answer
+ * tells the ways a log could send it apart (a 400 for an `old` above the
+ * checkpoint's size, a 409 below it). The first request of each is kept.
  */
 export function refusalIdentity(r: Refusal): string {
-  return r.kind === 'inconsistent' ? `${r.kind}\n${checkpointPair(r.request)}` : `${r.kind}\n${r.request}`;
+  return r.kind === 'inconsistent' ? `${r.kind}\n${checkpointPair(r.request)}` : `${r.kind}\n${r.status}\n${checkpointOf(r.request)}`;
+}
+
+/** The checkpoint text (the note without its signatures) of an add-checkpoint request; the request if it is not one as rebuilt. */
+function checkpointOf(request: string): string {
+  const header = request.indexOf('\n\n');
+  const note = request.slice(header + 2);
+  const signatures = note.indexOf('\n\n');
+  return header < 0 || signatures < 0 ? request : note.slice(0, signatures + 1);
 }
 
 /** The `old` line and the checkpoint text (the note without its signatures) of an add-checkpoint request. */
 function checkpointPair(request: string): string {
-  const header = request.indexOf('\n\n'); // ends the old line and the proof lines
-  const note = request.slice(header + 2);
-  const signatures = note.indexOf('\n\n');
-  if (header < 0 || signatures < 0) return request; // not as rebuilt by the witness: kept as it is
-  return `${request.slice(0, request.indexOf('\n'))}\n${note.slice(0, signatures + 1)}`;
+  const checkpoint = checkpointOf(request);
+  // Not as rebuilt by the witness: kept as it is.
+  return checkpoint === request ? request : `${request.slice(0, request.indexOf('\n'))}\n${checkpoint}`;
 }
 
 /** The refusals one origin keeps, in memory: for the memory and file stores. */
