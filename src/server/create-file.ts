@@ -1,5 +1,6 @@
-import { constants, copyFile, link, open, rename, rm, writeFile } from 'node:fs/promises';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { linkOrCopy } from '../transport/link-or-copy.js';
 
 /**
  * Writes `content` to `path` (mode 0600) all or nothing: to a temp file in the same folder, synced,
@@ -25,22 +26,6 @@ export async function writeFileAtomically(path: string, content: string, options
   }
   await syncFolder(dirname(path));
 }
-
-/**
- * `link`, or where the filesystem has no hard links (some network and FAT mounts, some container
- * volumes), an exclusive copy: not atomic against a crash, as creating and writing was, but never
- * a refusal to start.
- */
-async function linkOrCopy(temp: string, path: string): Promise<void> {
-  try {
-    await link(temp, path);
-  } catch (error) {
-    if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
-    await copyFile(temp, path, constants.COPYFILE_EXCL);
-  }
-}
-
-const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
 
 /** Makes the new name durable too; a folder cannot be opened for sync on Windows, where this is skipped. */
 async function syncFolder(dir: string): Promise<void> {

@@ -19,7 +19,8 @@
  *   taker holds a marker of one lock file at a time.
  */
 import { randomBytes } from 'node:crypto';
-import { link, open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
+import { linkOrCopy } from '../transport/link-or-copy.js';
 import { AegisLogError } from '../protocol/index.js';
 
 export interface LockOwner {
@@ -97,7 +98,7 @@ async function written(path: string, pid: number): Promise<string> {
 async function createExclusive(path: string, pid: number): Promise<boolean> {
   const tmp = await written(path, pid);
   try {
-    await link(tmp, path);
+    await linkOrCopy(tmp, path);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
