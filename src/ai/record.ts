@@ -67,7 +67,12 @@ export function track({ log, waitUntil }: AiOptions): () => void {
  */
 export async function aiFlush(log: AiLog): Promise<void> {
   await Promise.all(inProgress.get(log) ?? []);
-  await log.flush?.().catch(() => undefined);
+  try {
+    // Any flush(): one that returns a promise, a value or nothing, or throws.
+    await log.flush?.();
+  } catch {
+    // Delivery failed: the log keeps the events queued for its next flush.
+  }
 }
 
 /**
