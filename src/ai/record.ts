@@ -35,38 +35,35 @@ export const UNREPORTED = 'unreported';
 /** The record options an integration fills from the options (a value or a per-call function) unless the call carries them. */
 const CARRIED = ['trace_id', 'policy_context', 'data_provenance', 'human_intervention', 'session_context'] as const;
 
-/** Calls in progress per log: `aiFlush` waits for them (a stream is in progress until read to its end or cancelled). */
-const inProgress = new WeakMap<AiLog, Set<Promise<void>>>();
+/**
+ * Events being prepared per log (digests, `recordSync`): what `aiFlush` waits for. Not the calls still in
+ * progress: a stream is the app's to read, and one nobody reads would keep `aiFlush` waiting for ever.
+ */
+const preparing = new WeakMap<AiLog, Set<Promise<void>>>();
 
 /**
- * Marks a call as in progress on the log until the returned function runs, and
- * hands `waitUntil` (when given) a promise that settles once the call's event is
- * recorded and the log flushed.
+ * Hands `waitUntil` (when given) a promise that settles once the call's event is recorded and the log flushed;
+ * the returned function ends the call (the recorder calls it).
  */
 export function track({ log, waitUntil }: AiOptions): () => void {
   let end!: () => void;
   const call = new Promise<void>((resolve) => (end = resolve));
-  const set = (inProgress.get(log) ?? new Set()).add(call);
-  // Object(): a log that is no object (the middleware's options are not checked up front) must not throw into the model call.
-  inProgress.set(Object(log), set);
   try {
     waitUntil?.(call.then(() => log.flush?.()).catch(() => undefined));
   } catch {
     // A platform that refuses (no request in scope): aiFlush remains.
   }
-  return () => {
-    set.delete(call);
-    end();
-  };
+  return end;
 }
 
 /**
- * Resolves once the model calls in progress on `log` when it was called are
- * recorded (their digests computed, `recordSync` answered), then flushes the
- * log. Edge functions: `waitUntil(aiFlush(log))`. Never rejects.
+ * Resolves once the events of the calls that have ended on `log` are recorded (their digests computed,
+ * `recordSync` answered), then flushes the log. Calls still in progress (a model call awaiting its answer, a
+ * stream not yet read to its end) are recorded when they end, and not waited for: a stream nobody reads would
+ * keep it waiting for ever. Edge functions: `waitUntil(aiFlush(log))`, or the `waitUntil` option. Never rejects.
  */
 export async function aiFlush(log: AiLog): Promise<void> {
-  await Promise.all(inProgress.get(log) ?? []);
+  await Promise.all(preparing.get(log) ?? []);
   try {
     // Any flush(): one that returns a promise, a value or nothing, or throws.
     await log.flush?.();
@@ -111,6 +108,10 @@ export type Recorder = (call: () => AiCall, done: () => void) => void;
 /** One recorder per set of options: `record(summary, done)` builds the event (`summary` may throw), records it, then calls `done`. */
 export function recorder(options: AiOptions): Recorder {
   const eventType = options.eventType ?? 'model_inference';
+  const log = options.log;
+  // Object(): a log that is no object (the middleware's options are not checked up front) must not throw.
+  const events = preparing.get(log) ?? new Set();
+  preparing.set(Object(log), events);
   const report = (error: unknown, call?: AiCall) => {
     try {
       if (options.onError) options.onError(error, { eventType, call });
@@ -160,7 +161,7 @@ export function recorder(options: AiOptions): Recorder {
     event = redacted ?? event;
     // recordSync lives in the lazy chunk too: it is asynchronous anyway.
     if (options.sync) return lazy().then((m) => m.recordSync(event, options));
-    const eventId = options.log.record(event.eventType, event.payload, event.options);
+    const eventId = log.record(event.eventType, event.payload, event.options);
     options.onRecorded?.({ eventId, event });
   };
 
@@ -183,10 +184,12 @@ export function recorder(options: AiOptions): Recorder {
       report(error, call);
     }
     if (!pending) return done();
-    pending.then(done, (error) => {
+    const settled = pending.then(done, (error) => {
       report(error, call);
       done();
     });
+    events.add(settled);
+    settled.then(() => events.delete(settled));
   };
 }
 

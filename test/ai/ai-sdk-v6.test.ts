@@ -74,7 +74,7 @@ describe('ai@6 (v3 middleware)', () => {
     source.push(...streamParts(['It ']).slice(0, 4));
     expect((await result.textStream.getReader().read()).value).toBe('It ');
     abort.abort(new Error('user pressed stop'));
-    // h.events() waits for the call in progress: it returns only because the abort ended it.
+    // h.events() waits only for the events of calls that have ended: this one is there because the abort ended it.
     const [event] = await h.events();
     expect(event).toMatchObject({ outcome: 'aborted', error: { name: 'Error', message: 'user pressed stop' }, output_chars: 3 });
   });
