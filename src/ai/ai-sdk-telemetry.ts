@@ -6,7 +6,7 @@
  * abort); the types are structural, so nothing of `ai` is loaded here.
  */
 import type { AiCall, AiOptions } from './options.js';
-import { check, recorder, round, stopwatch, textChars, track } from './record.js';
+import { check, failure, recorder, round, stopwatch, textChars, track } from './record.js';
 
 /** What the telemetry integration reads when a model call starts. */
 export interface CallStart {
@@ -67,6 +67,8 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
   const open = new Map<string, { elapsed: () => number; done: () => void; event: CallStart }>();
   /** The SDK operation of each call (`ai.streamText`, …), from its start to its end. */
   const operations = new Map<string, string>();
+  /** Calls aborted before their model call started (a signal aborted already: the SDK reports the abort first), with the reason. */
+  const aborted = new Map<string, unknown>();
   const finish = (callId: unknown, fill: Partial<AiCall>) => {
     const begun = typeof callId === 'string' ? open.get(callId) : undefined;
     if (!begun) return;
@@ -96,6 +98,15 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
     // the SDK tells nothing more of it, so it ends here, its latency including the wait before the retry.
     finish(event.callId, { outcome: 'error' });
     open.set(event.callId, { elapsed: stopwatch(), done: track(options), event });
+    if (aborted.has(event.callId)) {
+      // The model may not heed the signal, and the SDK tells nothing more of this call.
+      finish(event.callId, { outcome: 'aborted', error: aborted.get(event.callId) });
+      forget(event.callId);
+    }
+  };
+  const forget = (callId: string) => {
+    operations.delete(callId);
+    aborted.delete(callId);
   };
   return {
     onStart(event) {
@@ -106,7 +117,7 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
       const { callId, finishReason, content } = event as { callId: string; finishReason?: unknown; content?: CallEnd['content'] };
       // The operation's end carries its last step, which is that call: its text and tools.
       if (open.has(callId)) finish(callId, { ...summary(content), outcome: 'error', finishReason: typeof finishReason === 'string' ? finishReason : 'error' });
-      operations.delete(callId);
+      forget(callId);
     },
     onLanguageModelCallStart: start,
     onLanguageModelCallEnd(event) {
@@ -143,12 +154,15 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
     },
     onError(event) {
       const { callId, error } = (event ?? {}) as { callId?: unknown; error?: unknown };
-      finish(callId, { outcome: 'error', error });
-      operations.delete(callId as string);
+      // An AbortError is an abort (a provider heeding a signal aborted before the call, which the SDK reports so).
+      finish(callId, { outcome: failure(error), error });
+      forget(callId as string);
     },
     onAbort(event) {
+      // Before any model call started (a signal aborted already): the model call, when it starts, is aborted.
+      if (!open.has(event.callId)) return void aborted.set(event.callId, event.reason);
       finish(event.callId, { outcome: 'aborted', error: event.reason });
-      operations.delete(event.callId);
+      forget(event.callId);
     },
   };
 }

@@ -88,9 +88,11 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
           done,
         );
       };
-      // An abort ends the call even when the SDK stops reading the stream without cancelling it (ai@6 does so).
+      // An abort ends the call even when the SDK stops reading the stream without cancelling it (ai@6 does so),
+      // and so does a signal aborted already, whose event never fires (the model may not heed it either).
       const onAbort = () => end('aborted', signal!.reason);
       signal?.addEventListener('abort', onAbort);
+      if (signal?.aborted) onAbort();
       /** A generated part or a stream part (the v4 and v3 shapes agree: `{ unified }` finish reasons, `{ total }` token counts). */
       const observe = (part: { type: string; [field: string]: any }) => {
         // Never throws, so that a part of a shape not foreseen goes on to the app: the event records what was understood.

@@ -184,12 +184,11 @@ export function recorder(options: AiOptions): Recorder {
       report(error, call);
     }
     if (!pending) return done();
-    const settled = pending.then(done, (error) => {
-      report(error, call);
+    const settled = pending.catch((error) => report(error, call)).then(() => {
+      events.delete(settled);
       done();
     });
     events.add(settled);
-    settled.then(() => events.delete(settled));
   };
 }
 
@@ -228,7 +227,8 @@ function resolve<T>(value: PerCall<T> | undefined, call: AiCall): T | undefined 
 }
 
 /** performance_metrics.anomaly_flags: those given, then the call's outcome unless ok, and some finish reasons. */
-function anomalies({ outcome, finishReason: f }: AiCall, given: string[] = []): string[] | undefined {
+function anomalies({ outcome, finishReason: f }: AiCall, given?: string[]): string[] | undefined {
+  // new Set(undefined) is an empty set.
   const flags = new Set(given);
   if (outcome !== 'ok') flags.add(outcome);
   if (/^(length|error|interrupted|content-filter)$/.test(f!)) flags.add(String(f).replace('-', '_'));

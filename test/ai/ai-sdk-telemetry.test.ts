@@ -180,4 +180,34 @@ describe('aegislogTelemetry', () => {
     const [event] = await h.events();
     expect(event).toMatchObject({ outcome: 'aborted', streamed: true, performance_metrics: { anomaly_flags: ['aborted'] } });
   });
+
+  it('a signal aborted before the call: aborted, whether the model heeds it or not', async () => {
+    // No reason given: the signal's reason is an AbortError, which is how an abort is told from the error that
+    // generateText reports (the SDK hands over that error alone, no abort).
+    const abort = new AbortController();
+    abort.abort();
+    // A model that heeds the signal (as a provider's fetch does), and one that ignores it.
+    const heeding = new MockLanguageModelV4({
+      doGenerate: async ({ abortSignal }) => {
+        abortSignal?.throwIfAborted();
+        return generateResult('Two books.');
+      },
+      doStream: async ({ abortSignal }) => {
+        abortSignal?.throwIfAborted();
+        return { stream: convertArrayToReadableStream(streamParts(['Two books.'])) };
+      },
+    });
+    const ignoring = new MockLanguageModelV4({ doStream: async () => ({ stream: convertArrayToReadableStream(streamParts(['Two books.'])) }) });
+    await expect(generateText({ model: heeding, prompt: PROMPT, abortSignal: abort.signal, maxRetries: 0, telemetry: telemetry() })).rejects.toMatchObject({ name: 'AbortError' });
+    for (const model of [heeding, ignoring]) {
+      const result = streamText({ model, prompt: PROMPT, abortSignal: abort.signal, maxRetries: 0, onError: () => undefined, telemetry: telemetry() });
+      for await (const _ of result.fullStream);
+    }
+    const events = await h.events();
+    expect(events.map((e) => [e.operation, e.outcome, e.error?.name, e.performance_metrics.anomaly_flags])).toEqual([
+      ['ai.generateText', 'aborted', 'AbortError', ['aborted']],
+      ['ai.streamText', 'aborted', 'AbortError', ['aborted']],
+      ['ai.streamText', 'aborted', 'AbortError', ['aborted']],
+    ]);
+  });
 });

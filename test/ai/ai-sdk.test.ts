@@ -191,6 +191,31 @@ describe('stream', () => {
     expect(event!.finish_reason).toBeUndefined();
   });
 
+  it('a signal aborted before the call: aborted, as an abort during the call is, whether the model heeds it or not', async () => {
+    const abort = new AbortController();
+    abort.abort(new Error('stopped before it began'));
+    const prompt = [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'hi' }] }];
+    // Models that ignore the signal: one generates, the other streams (read to its end).
+    const generating = wrap(new MockLanguageModelV4({ doGenerate: generateResult(ANSWER) }));
+    expect((await generating.doGenerate({ prompt, abortSignal: abort.signal })).content).toEqual(generateResult(ANSWER).content);
+    const streaming = wrap(new MockLanguageModelV4({ doStream: async () => ({ stream: convertArrayToReadableStream(streamParts(['Thirty'])) }) }));
+    await convertReadableStreamToArray((await streaming.doStream({ prompt, abortSignal: abort.signal })).stream);
+    // A model that heeds it (as a provider's fetch does), through generateText.
+    const heeding = new MockLanguageModelV4({
+      doGenerate: async ({ abortSignal }) => {
+        abortSignal?.throwIfAborted();
+        return generateResult(ANSWER);
+      },
+    });
+    await expect(generateText({ model: wrap(heeding), prompt: PROMPT, abortSignal: abort.signal, maxRetries: 0 })).rejects.toThrow('stopped before it began');
+    const events = await h.events();
+    expect(events.map((e) => [e.operation, e.outcome, e.error, e.performance_metrics.anomaly_flags])).toEqual([
+      ['generate', 'aborted', { name: 'Error', message: 'stopped before it began' }, ['aborted']],
+      ['stream', 'aborted', { name: 'Error', message: 'stopped before it began' }, ['aborted']],
+      ['generate', 'aborted', { name: 'Error', message: 'stopped before it began' }, ['aborted']],
+    ]);
+  });
+
   it('the consumer stops reading (cancel): one event, outcome aborted', async () => {
     const source = controlledStream();
     const model = new MockLanguageModelV4({ doStream: async () => ({ stream: source.stream }) });

@@ -177,6 +177,22 @@ describe.each([
       ]);
     });
 
+    it('a signal aborted before the call: the app gets APIUserAbortError; aborted, streamed or not', async () => {
+      const { wrapped } = clients();
+      const abort = new AbortController();
+      abort.abort();
+      const signal = { signal: abort.signal };
+      await expect(wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES }, signal)).rejects.toBeInstanceOf(OpenAI.APIUserAbortError);
+      await expect(wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true }, signal)).rejects.toBeInstanceOf(OpenAI.APIUserAbortError);
+      await expect(wrapped.responses.create({ model: MODEL, input: 'When?' }, signal)).rejects.toBeInstanceOf(OpenAI.APIUserAbortError);
+      const events = await h.events();
+      expect(events.map((e) => [e.operation, e.streamed, e.outcome, e.error?.name])).toEqual([
+        ['chat.completions', false, 'aborted', 'APIUserAbortError'],
+        ['chat.completions', true, 'aborted', 'APIUserAbortError'],
+        ['responses', false, 'aborted', 'APIUserAbortError'],
+      ]);
+    });
+
     it('an abort signal before the answer: the app gets APIUserAbortError; aborted', async () => {
       const { wrapped } = clients();
       api.script({ sse: chatStream(['late']), hold: 0 });
