@@ -6,7 +6,8 @@
  * abort); the types are structural, so nothing of `ai` is loaded here.
  */
 import type { AiCall, AiOptions } from './options.js';
-import { check, failure, recorder, round, stopwatch, textChars, track } from './record.js';
+import { outcomeOf } from './finish.js';
+import { check, recorder, round, stopwatch, textChars, track } from './record.js';
 
 /** What the telemetry integration reads when a model call starts. */
 export interface CallStart {
@@ -124,9 +125,9 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
       const ttft = event.performance?.timeToFirstOutputMs;
       const { error, ...content } = summary(event.content);
       // A stream that failed with an error part ends with finish reason 'error': the call failed.
-      const failed = event.finishReason === 'error' || error !== undefined;
       finish(event.callId, {
-        ...(failed && { outcome: 'error', error }),
+        outcome: outcomeOf(error, event.finishReason),
+        error,
         responseModelId: event.modelId,
         responseId: event.responseId || undefined,
         finishReason: event.finishReason,
@@ -142,7 +143,7 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
     onObjectStepEnd(event) {
       const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? n : undefined);
       finish(event.callId, {
-        ...(event.finishReason === 'error' && { outcome: 'error' }),
+        outcome: outcomeOf(undefined, event.finishReason),
         responseModelId: event.response?.modelId,
         responseId: event.response?.id || undefined,
         finishReason: event.finishReason,
@@ -155,7 +156,7 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
     onError(event) {
       const { callId, error } = (event ?? {}) as { callId?: unknown; error?: unknown };
       // An AbortError is an abort (a provider heeding a signal aborted before the call, which the SDK reports so).
-      finish(callId, { outcome: failure(error), error });
+      finish(callId, { outcome: outcomeOf(error, 'error'), error });
       forget(callId as string);
     },
     onAbort(event) {

@@ -6,7 +6,8 @@
  */
 import type { RecordOptions } from '../client/event.js';
 import type { AiCall, AiOptions } from './options.js';
-import { failure, recorder, stopwatch, textChars, track } from './record.js';
+import { outcomeOf } from './finish.js';
+import { recorder, stopwatch, textChars, track } from './record.js';
 
 /** What the middleware reads of the AI SDK's language model (structural: `ai` stays an optional peer). */
 export interface ModelLike {
@@ -65,7 +66,8 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
       const seen: Partial<AiCall> & { toolCalls: string[] } = { toolCalls: [] };
       let ended = false;
       const signal = params.abortSignal;
-      const end = (outcome?: 'aborted' | 'error', error?: unknown) => {
+      /** Records the call once: with its error (by default an error part's) and finish reason, or as aborted. */
+      const end = (error: unknown = seen.error, outcome?: 'aborted') => {
         if (ended) return;
         ended = true;
         signal?.removeEventListener('abort', onAbort);
@@ -82,7 +84,7 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
             request: params,
             carried: params.providerOptions?.aegislog as RecordOptions | undefined,
             ...seen,
-            outcome: outcome ?? (error === undefined ? 'ok' : failure(error, signal)),
+            outcome: outcome ?? outcomeOf(error, seen.finishReason, signal),
             error,
           }),
           done,
@@ -90,7 +92,7 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
       };
       // An abort ends the call even when the SDK stops reading the stream without cancelling it (ai@6 does so),
       // and so does a signal aborted already, whose event never fires (the model may not heed it either).
-      const onAbort = () => end('aborted', signal!.reason);
+      const onAbort = () => end(signal!.reason, 'aborted');
       signal?.addEventListener('abort', onAbort);
       if (signal?.aborted) onAbort();
       /** A generated part or a stream part (the v4 and v3 shapes agree: `{ unified }` finish reasons, `{ total }` token counts). */
@@ -99,7 +101,7 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
         const type = part?.type;
         // Streams only: the first generated text, reasoning or tool call.
         if (streamed && /-delta$|^tool-call$/.test(type)) seen.timeToFirstTokenMs ??= elapsed();
-        if (type === 'text' || type === 'text-delta') seen.output = (seen.output ?? '') + (part.text ?? part.delta);
+        if (/^text(-delta)?$/.test(type)) seen.output = (seen.output ?? '') + (part.text ?? part.delta);
         else if (type === 'tool-call') seen.toolCalls.push(part.toolName);
         else if (type === 'response-metadata') (seen.responseId = part.id), (seen.responseModelId = part.modelId);
         else if (type === 'error') seen.error = part.error;
@@ -114,7 +116,7 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
       try {
         result = await (streamed ? doStream! : doGenerate!)();
       } catch (error) {
-        end(undefined, error);
+        end(error);
         throw error;
       }
       if (!streamed) {
@@ -138,20 +140,20 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
             try {
               do {
                 const next = await reader.read();
-                if (next.done) return end(undefined, seen.error), controller.close();
+                if (next.done) return end(), controller.close();
                 observe(next.value);
                 controller.enqueue(next.value);
               } while (controller.desiredSize! > 0);
             } catch (error) {
               // The model's stream failed. (After a cancel, the read pending here ends done, and close() throws
               // into a stream already closed, the call already recorded: end() does nothing, and no one sees it.)
-              end(undefined, error);
+              end(error);
               throw error;
             }
           },
           cancel(reason) {
             // Cancelled is aborted, whatever the reason given (the client went away, a break, a signal).
-            end('aborted', reason);
+            end(reason, 'aborted');
             return reader.cancel(reason);
           },
         },

@@ -6,8 +6,8 @@
  * items as the app reads them. Nothing of `openai` is imported.
  */
 import type { AiCall, AiOptions } from './options.js';
-import { finishOf } from './finish.js';
-import { check, failure, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
+import { finishOf, outcomeOf } from './finish.js';
+import { check, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
 
 const WRAPPED = Symbol.for('aegislog.ai.wrapped');
 
@@ -63,7 +63,7 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
         };
       }, done);
     };
-    const failed = (error: unknown) => end({ outcome: failure(error, requestOptions?.signal), error });
+    const failed = (error: unknown) => end({ outcome: outcomeOf(error, 'error', requestOptions?.signal), error });
 
     let promise: any;
     try {

@@ -10,7 +10,7 @@
  */
 import { AegisLogError } from '../protocol/errors.js';
 import type { AiCall, AiOptions } from './options.js';
-import { finishOf } from './finish.js';
+import { finishOf, outcomeOf } from './finish.js';
 import { aiFlush, check, recorder, round, track } from './record.js';
 
 /** A span's attributes, as OpenTelemetry gives them. */
@@ -106,6 +106,7 @@ function fromSpan(span: SpanLike): AiCall {
     : undefined;
   const reasons = a['gen_ai.response.finish_reasons'];
   const reason = Array.isArray(reasons) ? reasons[0] : str('llm.response.finish_reason');
+  const finishReason = typeof reason === 'string' ? finishOf(reason) : undefined;
   // Seconds in the conventions (and in the AI SDK's spans, under the metric's name); milliseconds in the AI SDK's older `ai.*` attributes.
   const ttfc = num('gen_ai.response.time_to_first_chunk', 'gen_ai.client.operation.time_to_first_chunk');
   const ttfcMs = ttfc === undefined ? num('ai.response.msToFirstChunk') : ttfc * 1000;
@@ -131,8 +132,9 @@ function fromSpan(span: SpanLike): AiCall {
     modelId: str('gen_ai.request.model', 'llm.model_name', 'gen_ai.response.model') ?? span.name,
     responseModelId: str('gen_ai.response.model'),
     responseId: str('gen_ai.response.id'),
-    outcome: failed ? (/abort/i.test(String(error?.name)) ? 'aborted' : 'error') : 'ok',
-    finishReason: typeof reason === 'string' ? finishOf(reason) : undefined,
+    // A span not failed whose model finished with reason error (Gemini's MALFORMED_FUNCTION_CALL): error too.
+    outcome: failed ? (/abort/i.test(String(error?.name)) ? 'aborted' : 'error') : outcomeOf(undefined, finishReason),
+    finishReason,
     error,
     latencyMs: round(s * 1000 + ns / 1e6),
     timeToFirstTokenMs: ttfcMs === undefined ? undefined : round(ttfcMs),

@@ -36,10 +36,11 @@ export const UNREPORTED = 'unreported';
 const CARRIED = ['trace_id', 'policy_context', 'data_provenance', 'human_intervention', 'session_context'] as const;
 
 /**
- * Events being prepared per log (digests, `recordSync`): what `aiFlush` waits for. Not the calls still in
- * progress: a stream is the app's to read, and one nobody reads would keep `aiFlush` waiting for ever.
+ * The events being prepared on each log (digests, `recordSync`), as one promise that settles once they are all
+ * recorded: what `aiFlush` waits for. Not the calls still in progress: a stream is the app's to read, and one
+ * nobody reads would keep `aiFlush` waiting for ever.
  */
-const preparing = new WeakMap<AiLog, Set<Promise<void>>>();
+const preparing = new WeakMap<AiLog, Promise<unknown>>();
 
 /**
  * Hands `waitUntil` (when given) a promise that settles once the call's event is recorded and the log flushed;
@@ -63,7 +64,7 @@ export function track({ log, waitUntil }: AiOptions): () => void {
  * keep it waiting for ever. Edge functions: `waitUntil(aiFlush(log))`, or the `waitUntil` option. Never rejects.
  */
 export async function aiFlush(log: AiLog): Promise<void> {
-  await Promise.all(preparing.get(log) ?? []);
+  await preparing.get(log);
   try {
     // Any flush(): one that returns a promise, a value or nothing, or throws.
     await log.flush?.();
@@ -98,20 +99,12 @@ export function stopwatch(): () => number {
 
 export const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 
-/** `aborted` for an abort (the caller's signal, an AbortError); `error` otherwise. */
-export function failure(error: unknown, signal?: { aborted?: boolean } | null): 'error' | 'aborted' {
-  return signal?.aborted || (error as { name?: unknown } | null)?.name === 'AbortError' ? 'aborted' : 'error';
-}
-
 export type Recorder = (call: () => AiCall, done: () => void) => void;
 
 /** One recorder per set of options: `record(summary, done)` builds the event (`summary` may throw), records it, then calls `done`. */
 export function recorder(options: AiOptions): Recorder {
   const eventType = options.eventType ?? 'model_inference';
   const log = options.log;
-  // Object(): a log that is no object (the middleware's options are not checked up front) must not throw.
-  const events = preparing.get(log) ?? new Set();
-  preparing.set(Object(log), events);
   const report = (error: unknown, call?: AiCall) => {
     try {
       if (options.onError) options.onError(error, { eventType, call });
@@ -184,11 +177,8 @@ export function recorder(options: AiOptions): Recorder {
       report(error, call);
     }
     if (!pending) return done();
-    const settled = pending.catch((error) => report(error, call)).then(() => {
-      events.delete(settled);
-      done();
-    });
-    events.add(settled);
+    // Never rejects. Object(): a log that is no object (the middleware's options are not checked up front) must not throw.
+    preparing.set(Object(log), Promise.all([preparing.get(log), pending.catch((error) => report(error, call)).then(done)]));
   };
 }
 
@@ -231,7 +221,7 @@ function anomalies({ outcome, finishReason: f }: AiCall, given?: string[]): stri
   // new Set(undefined) is an empty set.
   const flags = new Set(given);
   if (outcome !== 'ok') flags.add(outcome);
-  if (/^(length|error|interrupted|content-filter)$/.test(f!)) flags.add(String(f).replace('-', '_'));
+  if (/^(length|error|interrupted|content-filter)$/.test(f!)) flags.add(f!.replace('-', '_'));
   return flags.size ? [...flags] : undefined;
 }
 

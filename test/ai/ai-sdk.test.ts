@@ -4,7 +4,7 @@
 import { APICallError, generateText, streamText, wrapLanguageModel } from 'ai';
 import { convertArrayToReadableStream, convertReadableStreamToArray, MockLanguageModelV4 } from 'ai/test';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { aegislogMiddleware, aiFlush, UNREPORTED, type AiOptions } from '../../src/ai/index.js';
+import { aegislogMiddleware, aegislogTelemetry, aiFlush, UNREPORTED, type AiOptions } from '../../src/ai/index.js';
 import type { RecordOptions } from '../../src/client/event.js';
 import { AegisLogValidationError } from '../../src/index.js';
 import { generated, harness, TENANT, type Harness } from './harness.js';
@@ -245,6 +245,30 @@ describe('stream', () => {
     const [event] = await h.events();
     expect(event).toMatchObject({ outcome: 'error', error: { name: 'TypeError', message: 'upstream connection reset' }, output_chars: 4 });
     expect(event!.performance_metrics.anomaly_flags).toEqual(['error']);
+  });
+});
+
+describe('finish reason error', () => {
+  it('a call the model finished with reason error, no error part: outcome error, as the telemetry says', async () => {
+    // Providers report some failures so (Gemini's MALFORMED_FUNCTION_CALL, a stream the provider ended with a failure).
+    const parts = streamParts(['Thir'], { finish: 'error' });
+    const generating = new MockLanguageModelV4({ doGenerate: generateResult('Thir', { finish: 'error' }) });
+    const streaming = () => new MockLanguageModelV4({ doStream: async () => ({ stream: convertArrayToReadableStream(parts) }) });
+    expect((await generateText({ model: wrap(generating), prompt: PROMPT })).finishReason).toBe('error');
+    expect(await streamText({ model: wrap(streaming()), prompt: PROMPT }).finishReason).toBe('error');
+    // The same calls through the telemetry integration.
+    const telemetry = { integrations: [aegislogTelemetry({ log: h.log, digestKey: DIGEST_KEY })] };
+    await generateText({ model: generating, prompt: PROMPT, telemetry });
+    await streamText({ model: streaming(), prompt: PROMPT, telemetry }).consumeStream();
+    const events = await h.events();
+    expect(events.map((e) => [e.integration, e.outcome, e.finish_reason, e.output_chars, e.performance_metrics.anomaly_flags])).toEqual([
+      ['ai-sdk', 'error', 'error', 4, ['error']],
+      ['ai-sdk', 'error', 'error', 4, ['error']],
+      ['ai-sdk-telemetry', 'error', 'error', 4, ['error']],
+      ['ai-sdk-telemetry', 'error', 'error', 4, ['error']],
+    ]);
+    // No error part, no error thrown: nothing to say but the finish reason.
+    expect(events.map((e) => e.error)).toEqual([undefined, undefined, undefined, undefined]);
   });
 });
 
