@@ -62,7 +62,9 @@ export function isModelCallSpan(span: SpanLike): boolean {
  */
 export function aegislogSpanProcessor(options: AiOptions & { isModelCall?: (span: SpanLike) => boolean }): AegisLogSpanProcessor {
   check(options);
-  const record = recorder(options);
+  const given = options.trace_id;
+  // The span's trace id, unless the options give one (the recorder, shared with the browser's middleware, knows none).
+  const record = recorder({ ...options, trace_id: (call) => (typeof given === 'function' ? given(call) : given) ?? call.traceId });
   if (options.isModelCall !== undefined && typeof options.isModelCall != 'function')
     throw new AegisLogError('ERR_CONFIG', 'isModelCall must be a function of the span', { field: 'isModelCall' });
   const covered = new Set<string>();

@@ -47,10 +47,10 @@ const preparing = new WeakMap<AiLog, Promise<unknown>>();
  * the returned function ends the call (the recorder calls it).
  */
 export function track({ log, waitUntil }: AiOptions): () => void {
-  let end!: () => void;
-  const call = new Promise<void>((resolve) => (end = resolve));
+  let end = (): void => undefined;
   try {
-    waitUntil?.(call.then(() => log.flush?.()).catch(() => undefined));
+    // No waitUntil: no promise made (the argument is not evaluated), and the call's end does nothing here.
+    waitUntil?.(new Promise<void>((resolve) => (end = resolve)).then(() => log.flush?.()).catch(() => undefined));
   } catch {
     // A platform that refuses (no request in scope): aiFlush remains.
   }
@@ -93,8 +93,8 @@ export function textChars(messages: unknown): number {
 /** A clock started now: each call gives the milliseconds since, to the microsecond. */
 export function stopwatch(): () => number {
   const start = performance.now();
-  // round() inlined: calling it puts both in the AI SDK middleware's bundle, 7 B more against its 2 KB.
-  return () => Math.round((performance.now() - start) * 1000) / 1000;
+  // round() inlined, and as toFixed (the same figure, to the microsecond): fewer bytes against the middleware's 2 KB.
+  return () => +(performance.now() - start).toFixed(3);
 }
 
 export const round = (ms: number): number => Math.round(ms * 1000) / 1000;
@@ -135,7 +135,6 @@ export function recorder(options: AiOptions): Recorder {
     const carried = call.carried ?? {};
     const record: Record<string, unknown> = { ...carried };
     for (const name of CARRIED) record[name] = carried[name] ?? resolve(options[name], call);
-    record.trace_id ??= call.traceId;
     /** A context of the options (or a per-call function's), under the one the call carries. */
     const merged = (name: 'model_context' | 'performance_metrics'): Record<string, any> => ({ ...resolve<object>(options[name], call), ...carried[name] });
     record.model_context = { model_id: call.modelId, model_version: call.responseModelId || UNREPORTED, model_type: 'llm', ...merged('model_context') };
@@ -167,18 +166,17 @@ export function recorder(options: AiOptions): Recorder {
       const c = (call = summary());
       if (options.digestKey || options.capture === 'full') {
         const prepared = lazy().then((m) => m.prepare(c, options));
-        // The next event waits for this one to be handed to the log, not for a recordSync's receipt: `previous`
-        // settles after the first reaction to this event's digests (the emit) has run, as reactions run in the order
-        // they were added.
+        // The next event waits for this one to be handed to the log, not for a recordSync's receipt: its reaction to
+        // `previous` runs after this one's (the emit), as reactions run in the order they were added. (`previous`
+        // rejects only if the digest chunk failed to load, which every later event's would then too: no catch.)
         pending = (previous = previous.then(() => prepared)).then((p) => emit(c, p as Prepared));
-        previous = previous.catch(() => undefined);
       } else pending = emit(c);
     } catch (error) {
       report(error, call);
     }
-    if (!pending) return done();
     // Never rejects. Object(): a log that is no object (the middleware's options are not checked up front) must not throw.
-    preparing.set(Object(log), Promise.all([preparing.get(log), pending.catch((error) => report(error, call)).then(done)]));
+    if (pending) preparing.set(Object(log), Promise.all([preparing.get(log), pending.catch((error) => report(error, call)).then(done)]));
+    else done();
   };
 }
 

@@ -195,7 +195,10 @@ describe('stream', () => {
     const abort = new AbortController();
     abort.abort(new Error('stopped before it began'));
     const prompt = [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'hi' }] }];
-    // Models that ignore the signal: one generates, the other streams (read to its end).
+    // One middleware, so that the events are in the order the calls ended. Models that ignore the signal: one
+    // generates, the other streams (read to its end).
+    const middleware = aegislogMiddleware({ log: h.log, digestKey: DIGEST_KEY });
+    const wrap = (model: MockLanguageModelV4) => wrapLanguageModel({ model, middleware });
     const generating = wrap(new MockLanguageModelV4({ doGenerate: generateResult(ANSWER) }));
     expect((await generating.doGenerate({ prompt, abortSignal: abort.signal })).content).toEqual(generateResult(ANSWER).content);
     const streaming = wrap(new MockLanguageModelV4({ doStream: async () => ({ stream: convertArrayToReadableStream(streamParts(['Thirty'])) }) }));
@@ -245,6 +248,45 @@ describe('stream', () => {
     const [event] = await h.events();
     expect(event).toMatchObject({ outcome: 'error', error: { name: 'TypeError', message: 'upstream connection reset' }, output_chars: 4 });
     expect(event!.performance_metrics.anomaly_flags).toEqual(['error']);
+  });
+});
+
+describe('wrapped twice', () => {
+  it('with the same log: one event per call (the outer wrap records it), generated or streamed', async () => {
+    const model = new MockLanguageModelV4({
+      doGenerate: generateResult(ANSWER),
+      doStream: async () => ({ stream: convertArrayToReadableStream(streamParts(['Thirty ', 'days.'])) }),
+    });
+    // Nested (a library wraps the model, the app wraps it again), and two middlewares in one wrap.
+    const nested = wrapLanguageModel({ model: wrap(model), middleware: aegislogMiddleware({ log: h.log }) });
+    const listed = wrapLanguageModel({ model, middleware: [aegislogMiddleware({ log: h.log }), aegislogMiddleware({ log: h.log, digestKey: DIGEST_KEY })] });
+    for (const wrapped of [nested, listed]) {
+      expect((await generateText({ model: wrapped, prompt: PROMPT })).text).toBe(ANSWER);
+      expect(await streamText({ model: wrapped, prompt: PROMPT }).text).toBe('Thirty days.');
+    }
+    const events = await h.events();
+    expect(events.map((e) => [e.operation, e.outcome, e.output_chars])).toEqual([
+      ['generate', 'ok', ANSWER.length],
+      ['stream', 'ok', 'Thirty days.'.length],
+      ['generate', 'ok', ANSWER.length],
+      ['stream', 'ok', 'Thirty days.'.length],
+    ]);
+    // The outer wrap's options (no digest key) made the events.
+    expect(events.every((e) => e.output_digest === undefined)).toBe(true);
+  });
+
+  it('with another log: each log records the call', async () => {
+    const other: Record<string, unknown>[] = [];
+    const log = { record: (_type: string, payload: Record<string, unknown> = {}) => (other.push(payload), 'id') };
+    const model = new MockLanguageModelV4({ doGenerate: generateResult(ANSWER) });
+    await generateText({ model: wrapLanguageModel({ model: wrap(model), middleware: aegislogMiddleware({ log }) }), prompt: PROMPT });
+    // A wrap that ended releases the call's params: the same params, called again, are recorded again.
+    const wrapped = wrapLanguageModel({ model, middleware: aegislogMiddleware({ log }) });
+    const params = { prompt: [{ role: 'user' as const, content: [{ type: 'text' as const, text: PROMPT }] }] };
+    await wrapped.doGenerate(params);
+    await wrapped.doGenerate(params);
+    expect((await h.events()).map((e) => e.output_chars)).toEqual([ANSWER.length]);
+    expect(other.map((p) => p.output_chars)).toEqual([ANSWER.length, ANSWER.length, ANSWER.length]);
   });
 });
 
