@@ -61,6 +61,9 @@ export interface AegisLogTelemetry {
   onAbort(event: { callId: string; reason?: unknown }): void;
 }
 
+/** Calls aborted before their model call started, kept until it starts (see `aborted`). */
+const MAX_ABORTED = 1000;
+
 export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
   check(options);
   const record = recorder(options);
@@ -68,7 +71,10 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
   const open = new Map<string, { elapsed: () => number; done: () => void; event: CallStart }>();
   /** The SDK operation of each call (`ai.streamText`, …), from its start to its end. */
   const operations = new Map<string, string>();
-  /** Calls aborted before their model call started (a signal aborted already: the SDK reports the abort first), with the reason. */
+  /**
+   * Calls aborted with no model call open (a signal aborted already: the SDK reports the abort before the model call
+   * starts), with the reason. Bounded: an abort between two steps is followed by no model call, and maybe no end.
+   */
   const aborted = new Map<string, unknown>();
   const finish = (callId: unknown, fill: Partial<AiCall>) => {
     const begun = typeof callId === 'string' ? open.get(callId) : undefined;
@@ -161,7 +167,11 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
     },
     onAbort(event) {
       // Before any model call started (a signal aborted already): the model call, when it starts, is aborted.
-      if (!open.has(event.callId)) return void aborted.set(event.callId, event.reason);
+      if (!open.has(event.callId)) {
+        aborted.set(event.callId, event.reason);
+        if (aborted.size > MAX_ABORTED) forget(aborted.keys().next().value!);
+        return;
+      }
       finish(event.callId, { outcome: 'aborted', error: event.reason });
       forget(event.callId);
     },

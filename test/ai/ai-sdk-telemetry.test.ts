@@ -210,4 +210,17 @@ describe('aegislogTelemetry', () => {
       ['ai.streamText', 'aborted', 'AbortError', ['aborted']],
     ]);
   });
+
+  it('aborts with no model call after them (between two steps) are not kept for ever: the oldest of 1,000 is let go', async () => {
+    // The integration's methods called as the SDK calls them, into a stand-in log.
+    const recorded: Record<string, unknown>[] = [];
+    const integration = aegislogTelemetry({ log: { record: (_type, payload = {}) => (recorded.push(payload), 'id') } });
+    for (let i = 0; i <= 1000; i++) integration.onAbort({ callId: `call-${i}` });
+    // call-1000 is still known as aborted when its model call starts; call-0, the oldest, was let go.
+    for (const callId of ['call-0', 'call-1000']) {
+      integration.onLanguageModelCallStart({ callId, provider: 'p', modelId: 'm' });
+      integration.onLanguageModelCallEnd({ callId, modelId: 'm', finishReason: 'stop', usage: {}, content: [] });
+    }
+    expect(recorded.map((p) => p.outcome)).toEqual(['ok', 'aborted']);
+  });
 });
