@@ -296,13 +296,16 @@ describe('finish reason error', () => {
     const parts = streamParts(['Thir'], { finish: 'error' });
     const generating = new MockLanguageModelV4({ doGenerate: generateResult('Thir', { finish: 'error' }) });
     const streaming = () => new MockLanguageModelV4({ doStream: async () => ({ stream: convertArrayToReadableStream(parts) }) });
-    expect((await generateText({ model: wrap(generating), prompt: PROMPT })).finishReason).toBe('error');
-    expect(await streamText({ model: wrap(streaming()), prompt: PROMPT }).finishReason).toBe('error');
+    // One middleware and one telemetry integration: each records its events in the order their calls ended.
+    const middleware = aegislogMiddleware({ log: h.log, digestKey: DIGEST_KEY });
+    expect((await generateText({ model: wrapLanguageModel({ model: generating, middleware }), prompt: PROMPT })).finishReason).toBe('error');
+    expect(await streamText({ model: wrapLanguageModel({ model: streaming(), middleware }), prompt: PROMPT }).finishReason).toBe('error');
+    const recorded = await h.events();
     // The same calls through the telemetry integration.
     const telemetry = { integrations: [aegislogTelemetry({ log: h.log, digestKey: DIGEST_KEY })] };
     await generateText({ model: generating, prompt: PROMPT, telemetry });
     await streamText({ model: streaming(), prompt: PROMPT, telemetry }).consumeStream();
-    const events = await h.events();
+    const events = [...recorded, ...(await h.events())];
     expect(events.map((e) => [e.integration, e.outcome, e.finish_reason, e.output_chars, e.performance_metrics.anomaly_flags])).toEqual([
       ['ai-sdk', 'error', 'error', 4, ['error']],
       ['ai-sdk', 'error', 'error', 4, ['error']],
