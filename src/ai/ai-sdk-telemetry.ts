@@ -6,6 +6,7 @@
  * abort); the types are structural, so nothing of `ai` is loaded here.
  */
 import type { AiCall, AiOptions } from './options.js';
+import { outcomeOf } from './finish.js';
 import { check, recorder, round, stopwatch, textChars, track } from './record.js';
 
 /** What the telemetry integration reads when a model call starts. */
@@ -60,6 +61,9 @@ export interface AegisLogTelemetry {
   onAbort(event: { callId: string; reason?: unknown }): void;
 }
 
+/** Calls aborted before their model call started, kept until it starts (see `aborted`). */
+const MAX_ABORTED = 1000;
+
 export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
   check(options);
   const record = recorder(options);
@@ -67,6 +71,11 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
   const open = new Map<string, { elapsed: () => number; done: () => void; event: CallStart }>();
   /** The SDK operation of each call (`ai.streamText`, …), from its start to its end. */
   const operations = new Map<string, string>();
+  /**
+   * Calls aborted with no model call open (a signal aborted already: the SDK reports the abort before the model call
+   * starts), with the reason. Bounded: an abort between two steps is followed by no model call, and maybe no end.
+   */
+  const aborted = new Map<string, unknown>();
   const finish = (callId: unknown, fill: Partial<AiCall>) => {
     const begun = typeof callId === 'string' ? open.get(callId) : undefined;
     if (!begun) return;
@@ -96,6 +105,15 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
     // the SDK tells nothing more of it, so it ends here, its latency including the wait before the retry.
     finish(event.callId, { outcome: 'error' });
     open.set(event.callId, { elapsed: stopwatch(), done: track(options), event });
+    if (aborted.has(event.callId)) {
+      // The model may not heed the signal, and the SDK tells nothing more of this call.
+      finish(event.callId, { outcome: 'aborted', error: aborted.get(event.callId) });
+      forget(event.callId);
+    }
+  };
+  const forget = (callId: string) => {
+    operations.delete(callId);
+    aborted.delete(callId);
   };
   return {
     onStart(event) {
@@ -106,16 +124,16 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
       const { callId, finishReason, content } = event as { callId: string; finishReason?: unknown; content?: CallEnd['content'] };
       // The operation's end carries its last step, which is that call: its text and tools.
       if (open.has(callId)) finish(callId, { ...summary(content), outcome: 'error', finishReason: typeof finishReason === 'string' ? finishReason : 'error' });
-      operations.delete(callId);
+      forget(callId);
     },
     onLanguageModelCallStart: start,
     onLanguageModelCallEnd(event) {
       const ttft = event.performance?.timeToFirstOutputMs;
       const { error, ...content } = summary(event.content);
       // A stream that failed with an error part ends with finish reason 'error': the call failed.
-      const failed = event.finishReason === 'error' || error !== undefined;
       finish(event.callId, {
-        ...(failed && { outcome: 'error', error }),
+        outcome: outcomeOf(error, event.finishReason),
+        error,
         responseModelId: event.modelId,
         responseId: event.responseId || undefined,
         finishReason: event.finishReason,
@@ -131,7 +149,7 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
     onObjectStepEnd(event) {
       const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? n : undefined);
       finish(event.callId, {
-        ...(event.finishReason === 'error' && { outcome: 'error' }),
+        outcome: outcomeOf(undefined, event.finishReason),
         responseModelId: event.response?.modelId,
         responseId: event.response?.id || undefined,
         finishReason: event.finishReason,
@@ -143,12 +161,19 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
     },
     onError(event) {
       const { callId, error } = (event ?? {}) as { callId?: unknown; error?: unknown };
-      finish(callId, { outcome: 'error', error });
-      operations.delete(callId as string);
+      // An AbortError is an abort (a provider heeding a signal aborted before the call, which the SDK reports so).
+      finish(callId, { outcome: outcomeOf(error, 'error'), error });
+      forget(callId as string);
     },
     onAbort(event) {
+      // Before any model call started (a signal aborted already): the model call, when it starts, is aborted.
+      if (!open.has(event.callId)) {
+        aborted.set(event.callId, event.reason);
+        if (aborted.size > MAX_ABORTED) forget(aborted.keys().next().value!);
+        return;
+      }
       finish(event.callId, { outcome: 'aborted', error: event.reason });
-      operations.delete(event.callId);
+      forget(event.callId);
     },
   };
 }

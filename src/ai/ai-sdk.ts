@@ -6,7 +6,8 @@
  */
 import type { RecordOptions } from '../client/event.js';
 import type { AiCall, AiOptions } from './options.js';
-import { failure, recorder, stopwatch, textChars, track } from './record.js';
+import { outcomeOf } from './finish.js';
+import { recorder, stopwatch, textChars, track } from './record.js';
 
 /** What the middleware reads of the AI SDK's language model (structural: `ai` stays an optional peer). */
 export interface ModelLike {
@@ -49,6 +50,13 @@ export interface AegisLogMiddleware<V extends 'v3' | 'v4' = 'v4'> {
 }
 
 /**
+ * The log recording each call, by its params (the AI SDK makes them for each call, and hands them unchanged from
+ * one wrap to the one beneath): a wrap beneath another with the same log leaves the call to it, so that a model
+ * wrapped twice records each call once; one with another log records it too.
+ */
+const recording = new WeakMap<object, unknown>();
+
+/**
  * One event per model call: `generateText`, `streamText`, `generateObject`…
  * through the wrapped model. The result is the model's own; a stream carries
  * the same parts, and is recorded when it ends, fails, or is cancelled.
@@ -60,14 +68,19 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
   /** `wrapGenerate` and `wrapStream`: one call each, recorded once (`end`) from what its parts said (`seen`). */
   const wrap = (streamed: boolean) =>
     async function <R>({ doGenerate, doStream, params, model }: { doGenerate?: () => PromiseLike<R>; doStream?: () => PromiseLike<R>; params: CallOptionsLike; model: ModelLike }): Promise<R> {
+      // Recorded by the wrap above, with the same log: this one only passes the call on. (`?? 0`: params no wrap
+      // marked are recorded, whatever the log, even one missing, whose failure onError then reports.)
+      if ((recording.get(params) ?? 0) === options.log) return (streamed ? doStream! : doGenerate!)();
+      recording.set(params, options.log);
       const done = track(options);
       const elapsed = stopwatch();
       const seen: Partial<AiCall> & { toolCalls: string[] } = { toolCalls: [] };
-      let ended = false;
+      let ended: unknown; // 1 once recorded (a number, not true: fewer bytes)
       const signal = params.abortSignal;
-      const end = (outcome?: 'aborted' | 'error', error?: unknown) => {
+      /** Records the call once: with its error (by default an error part's) and finish reason, or as aborted. */
+      const end = (error: unknown = seen.error, outcome?: 'aborted') => {
         if (ended) return;
-        ended = true;
+        ended = 1;
         signal?.removeEventListener('abort', onAbort);
         record(
           () => ({
@@ -82,22 +95,24 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
             request: params,
             carried: params.providerOptions?.aegislog as RecordOptions | undefined,
             ...seen,
-            outcome: outcome ?? (error === undefined ? 'ok' : failure(error, signal)),
+            outcome: outcome ?? outcomeOf(error, seen.finishReason, signal),
             error,
           }),
           done,
         );
       };
-      // An abort ends the call even when the SDK stops reading the stream without cancelling it (ai@6 does so).
-      const onAbort = () => end('aborted', signal!.reason);
-      signal?.addEventListener('abort', onAbort);
+      // An abort ends the call even when the SDK stops reading the stream without cancelling it (ai@6 does so),
+      // and so does a signal aborted already, whose event never fires (the model may not heed it either).
+      const onAbort = () => end(signal!.reason, 'aborted');
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort);
       /** A generated part or a stream part (the v4 and v3 shapes agree: `{ unified }` finish reasons, `{ total }` token counts). */
       const observe = (part: { type: string; [field: string]: any }) => {
         // Never throws, so that a part of a shape not foreseen goes on to the app: the event records what was understood.
         const type = part?.type;
         // Streams only: the first generated text, reasoning or tool call.
-        if (streamed && /-delta$|^tool-call$/.test(type)) seen.timeToFirstTokenMs ??= elapsed();
-        if (type === 'text' || type === 'text-delta') seen.output = (seen.output ?? '') + (part.text ?? part.delta);
+        if (streamed && /-delta|^tool-call$/.test(type)) seen.timeToFirstTokenMs ??= elapsed();
+        if (/^text(-delta)?$/.test(type)) seen.output = (seen.output ?? '') + (part.text ?? part.delta);
         else if (type === 'tool-call') seen.toolCalls.push(part.toolName);
         else if (type === 'response-metadata') (seen.responseId = part.id), (seen.responseModelId = part.modelId);
         else if (type === 'error') seen.error = part.error;
@@ -112,8 +127,12 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
       try {
         result = await (streamed ? doStream! : doGenerate!)();
       } catch (error) {
-        end(undefined, error);
+        end(error);
         throw error;
+      } finally {
+        // Not as the call ends (an abort may end it first): once the wraps beneath have begun, as they have by the
+        // time the answer comes. Params called again (the SDK's retries of a stream reuse them) are recorded again.
+        recording.delete(params);
       }
       if (!streamed) {
         try {
@@ -136,20 +155,20 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
             try {
               do {
                 const next = await reader.read();
-                if (next.done) return end(undefined, seen.error), controller.close();
+                if (next.done) return end(), controller.close();
                 observe(next.value);
                 controller.enqueue(next.value);
               } while (controller.desiredSize! > 0);
             } catch (error) {
               // The model's stream failed. (After a cancel, the read pending here ends done, and close() throws
               // into a stream already closed, the call already recorded: end() does nothing, and no one sees it.)
-              end(undefined, error);
+              end(error);
               throw error;
             }
           },
           cancel(reason) {
             // Cancelled is aborted, whatever the reason given (the client went away, a break, a signal).
-            end('aborted', reason);
+            end(reason, 'aborted');
             return reader.cancel(reason);
           },
         },

@@ -1,7 +1,9 @@
 /**
- * Finish reasons as the AI SDK words them, shared by the integrations that read a provider's own (the OpenAI
- * wrapper, the span processor). Not imported by the AI SDK middleware, whose parts already carry the SDK's words.
+ * Finish reasons as the AI SDK words them, and the outcome they make. `finishOf` is shared by the integrations
+ * that read a provider's own (the OpenAI wrapper, the span processor); the AI SDK middleware, whose parts already
+ * carry the SDK's words, imports `outcomeOf` alone.
  */
+import type { AiCall } from './options.js';
 
 /**
  * The table: from the OpenTelemetry conventions' (`tool_call`, `content_filter`) and the providers'
@@ -40,4 +42,18 @@ export function finishOf<T>(reason: T): T | string {
   if (typeof reason !== 'string') return reason;
   const lower = reason.toLowerCase();
   return Object.hasOwn(FINISH, lower) ? FINISH[lower]! : /^[A-Z_]+$/.test(reason) ? lower : reason;
+}
+
+/**
+ * A finished call's outcome, the same whichever integration records it: `error` when the call failed (it threw,
+ * its stream had an error part, or the model finished with reason `error`, the AI SDK's word for a generation an
+ * error stopped), but `aborted` for an abort (the caller's signal, an AbortError); else `ok`. A call known to have
+ * failed passes `'error'` as its finish reason.
+ */
+export function outcomeOf(error: unknown, finishReason: unknown, signal?: { aborted?: boolean } | null): AiCall['outcome'] {
+  return error === undefined && finishReason !== 'error'
+    ? 'ok'
+    : signal?.aborted || (error as { name?: unknown } | null)?.name === 'AbortError'
+      ? 'aborted'
+      : 'error';
 }

@@ -6,8 +6,8 @@
  * items as the app reads them. Nothing of `openai` is imported.
  */
 import type { AiCall, AiOptions } from './options.js';
-import { finishOf } from './finish.js';
-import { check, failure, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
+import { finishOf, outcomeOf } from './finish.js';
+import { check, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
 
 const WRAPPED = Symbol.for('aegislog.ai.wrapped');
 
@@ -63,7 +63,7 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
         };
       }, done);
     };
-    const failed = (error: unknown) => end({ outcome: failure(error, requestOptions?.signal), error });
+    const failed = (error: unknown) => end({ outcome: outcomeOf(error, 'error', requestOptions?.signal), error });
 
     let promise: any;
     try {
@@ -219,7 +219,9 @@ const copy = (value: unknown): unknown => (Array.isArray(value) ? [...value] : v
 
 function chatSummary(completion: any, into: Summary): void {
   const choice = completion?.choices?.[0];
+  // A refusal is the text the model generated instead of content: output, as content is.
   append(into, choice?.message?.content);
+  append(into, choice?.message?.refusal);
   for (const c of completion?.choices ?? []) for (const t of c?.message?.tool_calls ?? []) into.toolCalls.push(t?.function?.name ?? t?.custom?.name);
   meta(completion, into);
   if (choice?.finish_reason) into.finishReason = finishOf(choice.finish_reason);
@@ -229,8 +231,8 @@ function chatItem(chunk: any, into: Summary, first: () => void): void {
   meta(chunk, into);
   for (const c of chunk?.choices ?? []) {
     const delta = c?.delta;
-    if (delta?.content || delta?.tool_calls?.length) first();
-    if (c.index === 0) append(into, delta?.content);
+    if (delta?.content || delta?.refusal || delta?.tool_calls?.length) first();
+    if (c.index === 0) append(into, delta?.content), append(into, delta?.refusal);
     for (const t of delta?.tool_calls ?? []) if (t?.function?.name) into.toolCalls.push(t.function.name);
     if (c.finish_reason) into.finishReason = finishOf(c.finish_reason);
   }
@@ -241,7 +243,8 @@ function responseSummary(response: any, into: Summary): void {
   into.output = undefined;
   for (const item of response?.output ?? []) {
     if (item?.type === 'message') {
-      for (const part of item.content ?? []) if (part?.type === 'output_text') append(into, part.text);
+      // A refusal part is output, as output text is.
+      for (const part of item.content ?? []) append(into, part?.type === 'output_text' ? part.text : part?.type === 'refusal' ? part.refusal : undefined);
     } else if (item?.type === 'function_call' || item?.type === 'custom_tool_call') into.toolCalls.push(item.name);
   }
   const status = response?.status;
@@ -254,7 +257,7 @@ function responseItem(event: any, into: Summary, first: () => void): void {
   const type = event?.type;
   if (/^response\.(output_text|refusal|function_call_arguments|reasoning_summary_text)\.delta$/.test(type)) first();
   if (type === 'response.created') meta(event.response, into);
-  else if (type === 'response.output_text.delta') append(into, event.delta);
+  else if (type === 'response.output_text.delta' || type === 'response.refusal.delta') append(into, event.delta);
   else if (type === 'response.completed' || type === 'response.incomplete' || type === 'response.failed') {
     into.toolCalls.length = 0;
     responseSummary(event.response, into);

@@ -18,7 +18,8 @@ import type { DigestKey } from './digest.js';
 export interface AiLog {
   record(eventType: string, payload?: Record<string, unknown>, options?: RecordOptions): string;
   recordSync?(eventType: string, payload?: Record<string, unknown>, options?: RecordOptions): Promise<Receipt>;
-  flush?(): Promise<unknown>;
+  /** `aiFlush` awaits what it returns: a promise, or anything else (a synchronous flush). */
+  flush?(): unknown;
 }
 
 export type AiIntegration = 'ai-sdk' | 'ai-sdk-telemetry' | 'openai' | 'opentelemetry';

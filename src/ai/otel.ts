@@ -10,7 +10,7 @@
  */
 import { AegisLogError } from '../protocol/errors.js';
 import type { AiCall, AiOptions } from './options.js';
-import { finishOf } from './finish.js';
+import { finishOf, outcomeOf } from './finish.js';
 import { aiFlush, check, recorder, round, track } from './record.js';
 
 /** A span's attributes, as OpenTelemetry gives them. */
@@ -62,7 +62,9 @@ export function isModelCallSpan(span: SpanLike): boolean {
  */
 export function aegislogSpanProcessor(options: AiOptions & { isModelCall?: (span: SpanLike) => boolean }): AegisLogSpanProcessor {
   check(options);
-  const record = recorder(options);
+  const given = options.trace_id;
+  // The span's trace id, unless the options give one (the recorder, shared with the browser's middleware, knows none).
+  const record = recorder({ ...options, trace_id: (call) => (typeof given === 'function' ? given(call) : given) ?? call.traceId });
   if (options.isModelCall !== undefined && typeof options.isModelCall != 'function')
     throw new AegisLogError('ERR_CONFIG', 'isModelCall must be a function of the span', { field: 'isModelCall' });
   const covered = new Set<string>();
@@ -106,6 +108,7 @@ function fromSpan(span: SpanLike): AiCall {
     : undefined;
   const reasons = a['gen_ai.response.finish_reasons'];
   const reason = Array.isArray(reasons) ? reasons[0] : str('llm.response.finish_reason');
+  const finishReason = typeof reason === 'string' ? finishOf(reason) : undefined;
   // Seconds in the conventions (and in the AI SDK's spans, under the metric's name); milliseconds in the AI SDK's older `ai.*` attributes.
   const ttfc = num('gen_ai.response.time_to_first_chunk', 'gen_ai.client.operation.time_to_first_chunk');
   const ttfcMs = ttfc === undefined ? num('ai.response.msToFirstChunk') : ttfc * 1000;
@@ -131,8 +134,9 @@ function fromSpan(span: SpanLike): AiCall {
     modelId: str('gen_ai.request.model', 'llm.model_name', 'gen_ai.response.model') ?? span.name,
     responseModelId: str('gen_ai.response.model'),
     responseId: str('gen_ai.response.id'),
-    outcome: failed ? (/abort/i.test(String(error?.name)) ? 'aborted' : 'error') : 'ok',
-    finishReason: typeof reason === 'string' ? finishOf(reason) : undefined,
+    // A span not failed whose model finished with reason error (Gemini's MALFORMED_FUNCTION_CALL): error too.
+    outcome: failed ? (/abort/i.test(String(error?.name)) ? 'aborted' : 'error') : outcomeOf(undefined, finishReason),
+    finishReason,
     error,
     latencyMs: round(s * 1000 + ns / 1e6),
     timeToFirstTokenMs: ttfcMs === undefined ? undefined : round(ttfcMs),

@@ -155,8 +155,10 @@ describe('aegislogTelemetry', () => {
         return generateResult('Two books.');
       },
     });
-    expect(await streamText({ model, prompt: PROMPT, maxRetries: 1, telemetry: telemetry() }).text).toBe('Two books.');
-    expect((await generateText({ model, prompt: PROMPT, maxRetries: 1, telemetry: telemetry() })).text).toBe('Two books.');
+    // One integration: its events are in the order their calls ended (two would each keep their own order).
+    const integration = telemetry();
+    expect(await streamText({ model, prompt: PROMPT, maxRetries: 1, telemetry: integration }).text).toBe('Two books.');
+    expect((await generateText({ model, prompt: PROMPT, maxRetries: 1, telemetry: integration })).text).toBe('Two books.');
     expect(calls).toBe(4);
     const events = await h.events();
     expect(events.map((e) => [e.operation, e.outcome, e.output_chars])).toEqual([
@@ -179,5 +181,48 @@ describe('aegislogTelemetry', () => {
     for (let i = 0; i < 10 && !(await reader.read()).done; i++);
     const [event] = await h.events();
     expect(event).toMatchObject({ outcome: 'aborted', streamed: true, performance_metrics: { anomaly_flags: ['aborted'] } });
+  });
+
+  it('a signal aborted before the call: aborted, whether the model heeds it or not', async () => {
+    // No reason given: the signal's reason is an AbortError, which is how an abort is told from the error that
+    // generateText reports (the SDK hands over that error alone, no abort).
+    const abort = new AbortController();
+    abort.abort();
+    // A model that heeds the signal (as a provider's fetch does), and one that ignores it.
+    const heeding = new MockLanguageModelV4({
+      doGenerate: async ({ abortSignal }) => {
+        abortSignal?.throwIfAborted();
+        return generateResult('Two books.');
+      },
+      doStream: async ({ abortSignal }) => {
+        abortSignal?.throwIfAborted();
+        return { stream: convertArrayToReadableStream(streamParts(['Two books.'])) };
+      },
+    });
+    const ignoring = new MockLanguageModelV4({ doStream: async () => ({ stream: convertArrayToReadableStream(streamParts(['Two books.'])) }) });
+    await expect(generateText({ model: heeding, prompt: PROMPT, abortSignal: abort.signal, maxRetries: 0, telemetry: telemetry() })).rejects.toMatchObject({ name: 'AbortError' });
+    for (const model of [heeding, ignoring]) {
+      const result = streamText({ model, prompt: PROMPT, abortSignal: abort.signal, maxRetries: 0, onError: () => undefined, telemetry: telemetry() });
+      for await (const _ of result.fullStream);
+    }
+    const events = await h.events();
+    expect(events.map((e) => [e.operation, e.outcome, e.error?.name, e.performance_metrics.anomaly_flags])).toEqual([
+      ['ai.generateText', 'aborted', 'AbortError', ['aborted']],
+      ['ai.streamText', 'aborted', 'AbortError', ['aborted']],
+      ['ai.streamText', 'aborted', 'AbortError', ['aborted']],
+    ]);
+  });
+
+  it('aborts with no model call after them (between two steps) are not kept for ever: the oldest of 1,000 is let go', async () => {
+    // The integration's methods called as the SDK calls them, into a stand-in log.
+    const recorded: Record<string, unknown>[] = [];
+    const integration = aegislogTelemetry({ log: { record: (_type, payload = {}) => (recorded.push(payload), 'id') } });
+    for (let i = 0; i <= 1000; i++) integration.onAbort({ callId: `call-${i}` });
+    // call-1000 is still known as aborted when its model call starts; call-0, the oldest, was let go.
+    for (const callId of ['call-0', 'call-1000']) {
+      integration.onLanguageModelCallStart({ callId, provider: 'p', modelId: 'm' });
+      integration.onLanguageModelCallEnd({ callId, modelId: 'm', finishReason: 'stop', usage: {}, content: [] });
+    }
+    expect(recorded.map((p) => p.outcome)).toEqual(['ok', 'aborted']);
   });
 });

@@ -74,8 +74,22 @@ describe('ai@6 (v3 middleware)', () => {
     source.push(...streamParts(['It ']).slice(0, 4));
     expect((await result.textStream.getReader().read()).value).toBe('It ');
     abort.abort(new Error('user pressed stop'));
-    // h.events() waits for the call in progress: it returns only because the abort ended it.
+    // h.events() waits only for the events of calls that have ended: this one is there because the abort ended it.
     const [event] = await h.events();
     expect(event).toMatchObject({ outcome: 'aborted', error: { name: 'Error', message: 'user pressed stop' }, output_chars: 3 });
+  });
+
+  it('a signal aborted before the call: aborted, though ai@6 never reads the stream', async () => {
+    const source = controlledStream();
+    const model = new MockLanguageModelV3({ doStream: async () => ({ stream: source.stream }) });
+    const abort = new AbortController();
+    abort.abort(new Error('stopped before it began'));
+    streamText({ model: wrapLanguageModel({ model, middleware: middleware() }), prompt: PROMPT, abortSignal: abort.signal, onError: () => undefined });
+    // Bounded by turns of the event loop, not time: the SDK calls the model (and nothing will end its stream).
+    for (let i = 0; i < 1000 && model.doStreamCalls.length === 0; i++) await new Promise((turn) => setImmediate(turn));
+    expect(model.doStreamCalls).toHaveLength(1);
+    const [event, ...more] = await h.events();
+    expect(more).toEqual([]);
+    expect(event).toMatchObject({ outcome: 'aborted', error: { name: 'Error', message: 'stopped before it began' }, performance_metrics: { anomaly_flags: ['aborted'] } });
   });
 });

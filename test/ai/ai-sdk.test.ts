@@ -4,7 +4,7 @@
 import { APICallError, generateText, streamText, wrapLanguageModel } from 'ai';
 import { convertArrayToReadableStream, convertReadableStreamToArray, MockLanguageModelV4 } from 'ai/test';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { aegislogMiddleware, aiFlush, UNREPORTED, type AiOptions } from '../../src/ai/index.js';
+import { aegislogMiddleware, aegislogTelemetry, aiFlush, UNREPORTED, type AiOptions } from '../../src/ai/index.js';
 import type { RecordOptions } from '../../src/client/event.js';
 import { AegisLogValidationError } from '../../src/index.js';
 import { generated, harness, TENANT, type Harness } from './harness.js';
@@ -191,6 +191,34 @@ describe('stream', () => {
     expect(event!.finish_reason).toBeUndefined();
   });
 
+  it('a signal aborted before the call: aborted, as an abort during the call is, whether the model heeds it or not', async () => {
+    const abort = new AbortController();
+    abort.abort(new Error('stopped before it began'));
+    const prompt = [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'hi' }] }];
+    // One middleware, so that the events are in the order the calls ended. Models that ignore the signal: one
+    // generates, the other streams (read to its end).
+    const middleware = aegislogMiddleware({ log: h.log, digestKey: DIGEST_KEY });
+    const wrap = (model: MockLanguageModelV4) => wrapLanguageModel({ model, middleware });
+    const generating = wrap(new MockLanguageModelV4({ doGenerate: generateResult(ANSWER) }));
+    expect((await generating.doGenerate({ prompt, abortSignal: abort.signal })).content).toEqual(generateResult(ANSWER).content);
+    const streaming = wrap(new MockLanguageModelV4({ doStream: async () => ({ stream: convertArrayToReadableStream(streamParts(['Thirty'])) }) }));
+    await convertReadableStreamToArray((await streaming.doStream({ prompt, abortSignal: abort.signal })).stream);
+    // A model that heeds it (as a provider's fetch does), through generateText.
+    const heeding = new MockLanguageModelV4({
+      doGenerate: async ({ abortSignal }) => {
+        abortSignal?.throwIfAborted();
+        return generateResult(ANSWER);
+      },
+    });
+    await expect(generateText({ model: wrap(heeding), prompt: PROMPT, abortSignal: abort.signal, maxRetries: 0 })).rejects.toThrow('stopped before it began');
+    const events = await h.events();
+    expect(events.map((e) => [e.operation, e.outcome, e.error, e.performance_metrics.anomaly_flags])).toEqual([
+      ['generate', 'aborted', { name: 'Error', message: 'stopped before it began' }, ['aborted']],
+      ['stream', 'aborted', { name: 'Error', message: 'stopped before it began' }, ['aborted']],
+      ['generate', 'aborted', { name: 'Error', message: 'stopped before it began' }, ['aborted']],
+    ]);
+  });
+
   it('the consumer stops reading (cancel): one event, outcome aborted', async () => {
     const source = controlledStream();
     const model = new MockLanguageModelV4({ doStream: async () => ({ stream: source.stream }) });
@@ -220,6 +248,72 @@ describe('stream', () => {
     const [event] = await h.events();
     expect(event).toMatchObject({ outcome: 'error', error: { name: 'TypeError', message: 'upstream connection reset' }, output_chars: 4 });
     expect(event!.performance_metrics.anomaly_flags).toEqual(['error']);
+  });
+});
+
+describe('wrapped twice', () => {
+  it('with the same log: one event per call (the outer wrap records it), generated or streamed', async () => {
+    const model = new MockLanguageModelV4({
+      doGenerate: generateResult(ANSWER),
+      doStream: async () => ({ stream: convertArrayToReadableStream(streamParts(['Thirty ', 'days.'])) }),
+    });
+    // Nested (a library wraps the model, the app wraps it again), and two middlewares in one wrap.
+    const nested = wrapLanguageModel({ model: wrap(model), middleware: aegislogMiddleware({ log: h.log }) });
+    const listed = wrapLanguageModel({ model, middleware: [aegislogMiddleware({ log: h.log }), aegislogMiddleware({ log: h.log, digestKey: DIGEST_KEY })] });
+    for (const wrapped of [nested, listed]) {
+      expect((await generateText({ model: wrapped, prompt: PROMPT })).text).toBe(ANSWER);
+      expect(await streamText({ model: wrapped, prompt: PROMPT }).text).toBe('Thirty days.');
+    }
+    const events = await h.events();
+    expect(events.map((e) => [e.operation, e.outcome, e.output_chars])).toEqual([
+      ['generate', 'ok', ANSWER.length],
+      ['stream', 'ok', 'Thirty days.'.length],
+      ['generate', 'ok', ANSWER.length],
+      ['stream', 'ok', 'Thirty days.'.length],
+    ]);
+    // The outer wrap's options (no digest key) made the events.
+    expect(events.every((e) => e.output_digest === undefined)).toBe(true);
+  });
+
+  it('with another log: each log records the call', async () => {
+    const other: Record<string, unknown>[] = [];
+    const log = { record: (_type: string, payload: Record<string, unknown> = {}) => (other.push(payload), 'id') };
+    const model = new MockLanguageModelV4({ doGenerate: generateResult(ANSWER) });
+    await generateText({ model: wrapLanguageModel({ model: wrap(model), middleware: aegislogMiddleware({ log }) }), prompt: PROMPT });
+    // A wrap that ended releases the call's params: the same params, called again, are recorded again.
+    const wrapped = wrapLanguageModel({ model, middleware: aegislogMiddleware({ log }) });
+    const params = { prompt: [{ role: 'user' as const, content: [{ type: 'text' as const, text: PROMPT }] }] };
+    await wrapped.doGenerate(params);
+    await wrapped.doGenerate(params);
+    expect((await h.events()).map((e) => e.output_chars)).toEqual([ANSWER.length]);
+    expect(other.map((p) => p.output_chars)).toEqual([ANSWER.length, ANSWER.length, ANSWER.length]);
+  });
+});
+
+describe('finish reason error', () => {
+  it('a call the model finished with reason error, no error part: outcome error, as the telemetry says', async () => {
+    // Providers report some failures so (Gemini's MALFORMED_FUNCTION_CALL, a stream the provider ended with a failure).
+    const parts = streamParts(['Thir'], { finish: 'error' });
+    const generating = new MockLanguageModelV4({ doGenerate: generateResult('Thir', { finish: 'error' }) });
+    const streaming = () => new MockLanguageModelV4({ doStream: async () => ({ stream: convertArrayToReadableStream(parts) }) });
+    // One middleware and one telemetry integration: each records its events in the order their calls ended.
+    const middleware = aegislogMiddleware({ log: h.log, digestKey: DIGEST_KEY });
+    expect((await generateText({ model: wrapLanguageModel({ model: generating, middleware }), prompt: PROMPT })).finishReason).toBe('error');
+    expect(await streamText({ model: wrapLanguageModel({ model: streaming(), middleware }), prompt: PROMPT }).finishReason).toBe('error');
+    const recorded = await h.events();
+    // The same calls through the telemetry integration.
+    const telemetry = { integrations: [aegislogTelemetry({ log: h.log, digestKey: DIGEST_KEY })] };
+    await generateText({ model: generating, prompt: PROMPT, telemetry });
+    await streamText({ model: streaming(), prompt: PROMPT, telemetry }).consumeStream();
+    const events = [...recorded, ...(await h.events())];
+    expect(events.map((e) => [e.integration, e.outcome, e.finish_reason, e.output_chars, e.performance_metrics.anomaly_flags])).toEqual([
+      ['ai-sdk', 'error', 'error', 4, ['error']],
+      ['ai-sdk', 'error', 'error', 4, ['error']],
+      ['ai-sdk-telemetry', 'error', 'error', 4, ['error']],
+      ['ai-sdk-telemetry', 'error', 'error', 4, ['error']],
+    ]);
+    // No error part, no error thrown: nothing to say but the finish reason.
+    expect(events.map((e) => e.error)).toEqual([undefined, undefined, undefined, undefined]);
   });
 });
 

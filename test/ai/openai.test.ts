@@ -109,6 +109,28 @@ describe.each([
       });
     });
 
+    it('a refusal is output, as content is: its size and digest, streamed and not', async () => {
+      const { wrapped } = clients();
+      const REFUSAL = "I can't help with tracking someone else's parcel.";
+      const refused = chatCompletion(null);
+      refused.choices[0]!.message.refusal = REFUSAL as never;
+      // The stream sends the refusal in pieces of delta.refusal, as the API does.
+      const [role, ...rest] = chatStream([]);
+      const piece = (refusal: string) => ({ data: { ...(role!.data as object), choices: [{ index: 0, delta: { refusal }, logprobs: null, finish_reason: null }] } });
+      api.script({ json: refused }, { sse: [role!, piece("I can't help "), piece("with tracking someone else's parcel."), ...rest] });
+      const answer = await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES });
+      expect(answer.choices[0]!.message.refusal).toBe(REFUSAL);
+      let streamed = '';
+      for await (const chunk of await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true })) streamed += chunk.choices[0]?.delta.refusal ?? '';
+      expect(streamed).toBe(REFUSAL);
+      const events = await h.events();
+      expect(events.map((e) => [e.streamed, e.output_chars, e.output_digest, e.finish_reason])).toEqual([
+        [false, REFUSAL.length, hmac(REFUSAL), 'stop'],
+        [true, REFUSAL.length, hmac(REFUSAL), 'stop'],
+      ]);
+      expect(events[1]!.time_to_first_token_ms).toEqual(expect.any(Number));
+    });
+
     it('tool calls, streamed and not', async () => {
       const { wrapped } = clients();
       api.script({ json: chatCompletion(null, { tools: ['track_parcel'] }) }, { sse: chatStream([], { tools: ['track_parcel', 'notify'] }) });
@@ -174,6 +196,22 @@ describe.each([
       expect(events.map((e) => [e.outcome, e.streamed, e.output_chars])).toEqual([
         ['aborted', true, undefined],
         ['aborted', true, undefined],
+      ]);
+    });
+
+    it('a signal aborted before the call: the app gets APIUserAbortError; aborted, streamed or not', async () => {
+      const { wrapped } = clients();
+      const abort = new AbortController();
+      abort.abort();
+      const signal = { signal: abort.signal };
+      await expect(wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES }, signal)).rejects.toBeInstanceOf(OpenAI.APIUserAbortError);
+      await expect(wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true }, signal)).rejects.toBeInstanceOf(OpenAI.APIUserAbortError);
+      await expect(wrapped.responses.create({ model: MODEL, input: 'When?' }, signal)).rejects.toBeInstanceOf(OpenAI.APIUserAbortError);
+      const events = await h.events();
+      expect(events.map((e) => [e.operation, e.streamed, e.outcome, e.error?.name])).toEqual([
+        ['chat.completions', false, 'aborted', 'APIUserAbortError'],
+        ['chat.completions', true, 'aborted', 'APIUserAbortError'],
+        ['responses', false, 'aborted', 'APIUserAbortError'],
       ]);
     });
 
@@ -372,6 +410,30 @@ describe.each([
         time_to_first_token_ms: expect.any(Number),
         performance_metrics: { input_tokens: 9, output_tokens: 5 },
       });
+    });
+
+    it('a refusal is output, as output text is: its size and digest, streamed and not', async () => {
+      const { wrapped } = clients();
+      const REFUSAL = "I can't help with that.";
+      const refused = response('');
+      refused.output.push({ id: 'msg_1', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'refusal', refusal: REFUSAL }] });
+      // The stream: its refusal deltas, then the terminal event with the whole response.
+      const sse = responseStream([]);
+      const delta = (d: string) => ({ event: 'response.refusal.delta', data: { type: 'response.refusal.delta', item_id: 'msg_1', output_index: 0, content_index: 0, delta: d } });
+      sse.splice(2, 0, delta("I can't "), delta('help with that.'));
+      sse.at(-1)!.data = { ...(sse.at(-1)!.data as object), response: refused };
+      api.script({ json: refused }, { sse }, { sse: sse.slice(0, -1), hold: 4 });
+      await wrapped.responses.create({ model: MODEL, input: 'Whose parcel?' });
+      for await (const _ of await wrapped.responses.create({ model: MODEL, input: 'Whose parcel?', stream: true }));
+      // Stopped before the terminal event: the refusal so far, from its deltas.
+      for await (const event of await wrapped.responses.create({ model: MODEL, input: 'Whose parcel?', stream: true })) if (event.type === 'response.refusal.delta' && event.delta === 'help with that.') break;
+      await api.disconnected();
+      const events = await h.events();
+      expect(events.map((e) => [e.streamed, e.outcome, e.output_chars, e.output_digest])).toEqual([
+        [false, 'ok', REFUSAL.length, hmac(REFUSAL)],
+        [true, 'ok', REFUSAL.length, hmac(REFUSAL)],
+        [true, 'aborted', REFUSAL.length, hmac(REFUSAL)],
+      ]);
     });
 
     it('incomplete (max_output_tokens), failed, and function calls', async () => {

@@ -111,6 +111,16 @@ describe('GenAI semantic conventions (v1.41.0)', () => {
     ]);
   });
 
+  it('a span whose model finished with reason error, its status unset: outcome error, as the other integrations say', async () => {
+    span('chat gemini', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gemini', 'gen_ai.response.finish_reasons': ['MALFORMED_FUNCTION_CALL'] });
+    span('chat m', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.response.finish_reasons': ['error'] });
+    const events = await h.events();
+    expect(events.map((e) => [e.outcome, e.finish_reason, e.error, e.performance_metrics.anomaly_flags])).toEqual([
+      ['error', 'error', undefined, ['error']],
+      ['error', 'error', undefined, ['error']],
+    ]);
+  });
+
   it('a failed call: outcome error, with the exception type and message', async () => {
     span('chat gpt-4o', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'error.type': 'RateLimitError' }, (s) => {
       s.recordException({ name: 'RateLimitError', message: '429 slow down' });
