@@ -163,7 +163,9 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
         expect(nodes.length).toBe(32 * 16);
         for (let g = 0; g < 16; g++) expect(nodes.subarray(32 * g, 32 * g + 32)).toEqual(merkleRoot(hashes.slice(256 * t + 16 * g, 256 * t + 16 * g + 16)));
       });
-      await expect(store.readTiles('acme', [innerTileOf({ level: 0, index: 2 })])).rejects.toThrow();
+      // A tile not held is ERR_TILE_MISSING: the one error that lets the server mark a level as having no inner nodes.
+      await expect(store.readTiles('acme', [innerTileOf({ level: 0, index: 2 })])).rejects.toMatchObject({ code: 'ERR_TILE_MISSING' });
+      await expect(store.readTiles('acme', [{ level: 0, index: 9, width: 256 }])).rejects.toMatchObject({ code: 'ERR_TILE_MISSING' });
     }));
 
     test('a seal: grown logs, sizes at the boundary, heads in the root log, one checkpoint; order and repeats refused', withStore(async (store) => {
