@@ -1,6 +1,7 @@
-import { access, mkdir, unlink, writeFile } from 'node:fs/promises';
+import { access, mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { b64Encode, jwkThumbprint } from '../protocol/index.js';
+import { writeFileAtomically } from '../server/create-file.js';
 import { writeNoteKeyFile } from '../server/note-key-file.js';
 import { localSigner } from '../server/node.js';
 import { logNoteSigners } from '../server/note-signers.js';
@@ -122,7 +123,7 @@ async function witnessKeygen(name: string, values: { out?: string; force?: boole
   }
   try {
     await writeNoteKeyFile(keyPath, keys, { comment: `C2SP witness ${name}: aegislog witness --key ${keyPath}` });
-    await writeFile(vkeyPath, `${vkeys.join('\n')}\n`, { mode: 0o644, flag: 'wx' });
+    await writeFileAtomically(vkeyPath, `${vkeys.join('\n')}\n`, { mode: 0o644 });
   } catch (error) {
     throw new InputError(`cannot write ${keyPath}: ${(error as Error).message}`);
   }
@@ -178,7 +179,7 @@ async function writeLogKeyFiles(dir: string, origin: string, note: { key: NoteSi
   }
   try {
     await writeNoteKeyFile(keyPath, [note.key], { comment: `Ed25519 note key of the log ${origin} (keep secret; vkey: ${note.key.vkey})` });
-    await writeFile(vkeysPath, note.vkeys.map((v) => `${v}\n`).join(''), { mode: 0o644, flag: 'wx' });
+    await writeFileAtomically(vkeysPath, note.vkeys.map((v) => `${v}\n`).join(''), { mode: 0o644 });
   } catch (error) {
     throw new InputError(`cannot write ${keyPath}: ${(error as Error).message}`);
   }
@@ -203,9 +204,9 @@ async function writeKeyFiles(dir: string, key: GeneratedKey, force: boolean): Pr
   }
   for (const [path, text, mode] of Object.values(files)) {
     try {
-      // The mode is set at creation ('wx' also refuses a file that appeared meanwhile),
-      // so the private key is never readable by others, not even for a moment.
-      await writeFile(path, text, { mode, flag: 'wx' });
+      // Whole or not at all, with its mode from creation (so the private key is never readable by
+      // others, not even for a moment), and refused if a file appeared meanwhile.
+      await writeFileAtomically(path, text, { mode });
     } catch (error) {
       throw new InputError(`cannot write ${path}: ${(error as Error).message}`);
     }

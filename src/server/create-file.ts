@@ -3,19 +3,21 @@ import { dirname } from 'node:path';
 import { linkOrCopy } from '../transport/link-or-copy.js';
 
 /**
- * Writes `content` to `path` (mode 0600) all or nothing: to a temp file in the same folder, synced,
+ * Writes `content` to `path` (`mode`, default 0600) all or nothing: to a temp file in the same folder, synced,
  * then linked to `path`, which fails with EEXIST if `path` exists (the exclusive create that `wx`
  * gave), or with `replace` renamed over it. A crash leaves at most a temp file beside it, never an
  * empty or cut `path`: creating `path` first and writing it after left an empty key file that
  * every later start refused.
  */
-export async function writeFileAtomically(path: string, content: string, options: { replace?: boolean } = {}): Promise<void> {
+export async function writeFileAtomically(path: string, content: string, options: { replace?: boolean; mode?: number } = {}): Promise<void> {
+  const mode = options.mode ?? 0o600;
   const temp = `${path}.${crypto.randomUUID()}.tmp`;
   try {
-    await writeFile(temp, content, { mode: 0o600, flag: 'wx' });
+    await writeFile(temp, content, { mode, flag: 'wx' });
     const handle = await open(temp, 'r+');
     try {
-      await handle.chmod(0o600); // the umask may have narrowed it, never widened: make it exact
+      // A secret's mode is made exact (the umask may have narrowed it, never widened); a public file's keeps the umask's say.
+      if ((mode & 0o077) === 0) await handle.chmod(mode);
       await handle.sync();
     } finally {
       await handle.close();
