@@ -140,7 +140,9 @@ function exportStream(request: Request, start: ExportStart, ctx: Context, key: A
     gone.abort();
     release();
   };
-  request.signal?.addEventListener('abort', end, { once: true });
+  // A signal aborted already (the client went before the handler got here) fires no listener: nobody pulls this body.
+  if (request.signal?.aborted) end();
+  else request.signal?.addEventListener('abort', end, { once: true });
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {

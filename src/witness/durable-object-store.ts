@@ -33,8 +33,10 @@ export function durableObjectWitnessStore(state: DurableObjectStateLike): Witnes
   // Zero-padded so that list() (in key order) gives them oldest first.
   const refusalKey = (origin: string, i: number) => `refusal\u0000${origin}\u0000${String(i).padStart(6, '0')}`;
   const refusalPrefix = (origin: string) => `refusal\u0000${origin}\u0000`;
-  // Added later: counts per kind, and a key per kept (kind, request), its SHA-256 in hex.
-  const kindsKey = (origin: string) => `kinds\u0000${origin}`;
+  // Added later: counts per kind, and a key per kept refusalIdentity, its SHA-256 in hex. The counts' key was named
+  // anew when the identity changed: seen keys of the old identity match no refusal, so an origin counted under it
+  // is counted again (below), its seen keys made anew; else each refusal it kept would be kept once more.
+  const kindsKey = (origin: string) => `kinds2\u0000${origin}`;
   const seenKey = (origin: string, r: Refusal) => `seen\u0000${origin}\u0000${hexEncode(sha256(new TextEncoder().encode(refusalIdentity(r))))}`;
   type Kinds = Partial<Record<RefusalKind, number>>;
 
