@@ -26,7 +26,7 @@ import { AegisLogError } from '../protocol/index.js';
 export interface LockOwner {
   /** Written into the lock. */
   pid: number;
-  /** Whether a lock (or marker) naming `pid` was left by a process that is gone; `NaN` for one that does not parse. */
+  /** Whether a lock (or marker) naming `pid` was left by a process that is gone (one that names none is refused before). */
   isStale(pid: number): boolean;
 }
 
@@ -45,11 +45,21 @@ export async function takeFileLock(path: string, owner: LockOwner, hooks: LockHo
     if (await createExclusive(path, owner.pid)) return;
     const found = await readLock(path);
     if (!found) continue; // released meanwhile
+    if (Number.isNaN(found.pid)) throw unreadable(path);
     if (!owner.isStale(found.pid)) throw lockHeld(path, found.pid);
     await hooks.stale?.();
     if (await takeOver(path, found.ino, owner)) return;
   }
   throw new AegisLogError('ERR_CONFIG', `cannot take ${path}: it keeps changing hands`, { field: 'data' });
+}
+
+/**
+ * A lock or marker naming no process is never taken for a dead holder's: where hard links fail, it is
+ * copied into place and may be seen empty while a live process writes it, and two takers of one lock
+ * would give the folder two witnesses (which could cosign a rollback). A person must look.
+ */
+function unreadable(path: string): AegisLogError {
+  return new AegisLogError('ERR_CONFIG', `${path} names no process (empty or damaged): if no witness runs on this folder, remove it`, { field: 'data' });
 }
 
 export function lockHeld(path: string, pid: number): AegisLogError {
@@ -63,6 +73,7 @@ async function takeOver(path: string, ino: number, owner: LockOwner): Promise<bo
     if (!(await createExclusive(marker(n), owner.pid))) {
       const holder = await readLock(marker(n));
       if (!holder) return false; // its taker finished: look at the lock again
+      if (Number.isNaN(holder.pid)) throw unreadable(marker(n));
       if (!owner.isStale(holder.pid)) throw lockHeld(path, holder.pid); // being taken over by a live process
       continue; // its taker died holding it
     }

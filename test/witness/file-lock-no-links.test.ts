@@ -33,3 +33,12 @@ it('takes a free lock, refuses a held one, and takes over a dead holder\'s, leav
   expect(await readFile(path, 'utf8')).toBe('103\n');
   expect(await readdir(dir)).toEqual(['witness.lock']);
 });
+
+it('a lock that names no process (seen while it is copied into place, or damaged) is refused, never taken over', async () => {
+  const path = join(dir, 'empty.lock');
+  for (const text of ['', 'x\n']) {
+    await writeFile(path, text);
+    await expect(takeFileLock(path, owner(104))).rejects.toMatchObject({ code: 'ERR_CONFIG', message: expect.stringContaining('names no process') });
+    expect(await readFile(path, 'utf8')).toBe(text);
+  }
+});
