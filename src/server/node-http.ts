@@ -441,6 +441,12 @@ async function write(response: Answer, req: IncomingMessage, res: ServerResponse
     await response.body.cancel().catch(() => {});
     return void res.end();
   }
+  if (res.destroyed) {
+    // The client left while the answer was made: its 'close' has fired already, and a write would wait
+    // for a drain that never comes, holding the body (an export's store reads) for good.
+    await response.body.cancel().catch(() => {});
+    return;
+  }
   const reader = response.body.getReader();
   const closed = once(res, 'close');
   res.once('close', () => void reader.cancel().catch(() => {}));

@@ -53,3 +53,27 @@ test('an answered request keeps its signal unaborted, also after its connection 
   handles.length = 0;
   expect(signals.map((s) => s.aborted)).toEqual([false]);
 });
+
+test('a streamed answer made after the client left is cancelled, not written to the closed socket for ever', async () => {
+  let cancelled!: () => void;
+  const cancel = new Promise<void>((resolve) => (cancelled = resolve));
+  let pulls = 0;
+  const h = waitingHandler();
+  const http = await listen(async (request) => {
+    await h.handler(request); // returns once the client has gone
+    return new Response(new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulls++;
+        controller.enqueue(new Uint8Array(64 * 1024));
+      },
+      cancel: () => cancelled(),
+    }));
+  }, { port: 0 });
+  handles.push(http);
+  const client = new AbortController();
+  fetch(`${http.url}/export`, { signal: client.signal }).catch(() => {});
+  await h.arrival;
+  client.abort();
+  await cancel;
+  expect(pulls).toBeLessThanOrEqual(1); // the stream's start may pull once ahead; nothing more is made
+});
