@@ -103,7 +103,7 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
   };
 }
 
-/** What the folder keeps: the latest checkpoints (an older version's latest.json, then each origin's own file) and the refusals. */
+/** What the folder keeps: the latest checkpoints (an older version's latest.json and each origin's own file, the larger tree of the two) and the refusals. */
 async function load(dir: string): Promise<{ latest: Map<string, CosignedCheckpoint>; refusals: Map<string, KeptRefusals> }> {
   const latestPath = join(dir, 'latest.json');
   const latestDir = join(dir, 'latest');
@@ -122,7 +122,10 @@ async function load(dir: string): Promise<{ latest: Map<string, CosignedCheckpoi
     const path = join(latestDir, name);
     try {
       const r = JSON.parse(await readFile(path, 'utf8')) as OriginWire;
-      latest.set(r.origin, fromWire(r.origin, r));
+      // The larger tree wins: an older version run on this folder since wrote latest.json only,
+      // and going back to this file's smaller tree would let the witness cosign a rollback.
+      const other = latest.get(r.origin);
+      if (!other || r.size >= other.size) latest.set(r.origin, fromWire(r.origin, r));
     } catch (error) {
       throw corrupt(path, error);
     }

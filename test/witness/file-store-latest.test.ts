@@ -58,6 +58,20 @@ it('reads the latest.json of an older version, and what it writes since wins ove
   await again.close?.();
 });
 
+it('an older version run on the folder since (latest.json ahead of an origin file): the larger tree wins, never a rollback', async () => {
+  const path = join(dir, 'downgraded');
+  await mkdir(path);
+  const store = await witnessFileStore(path);
+  await store.update('o', () => ({ write: record(7, 'o'), result: null }));
+  await store.close?.();
+  // The older version knows latest.json only: it cosigned size 9 there, and left the origin file at 7.
+  const wire = (r: CosignedCheckpoint) => ({ size: r.size, root: b64Encode(r.root), note: r.note, time: r.time });
+  await writeFile(join(path, 'latest.json'), `${JSON.stringify({ o: wire(record(9, 'o')) })}\n`);
+  const again = await witnessFileStore(path);
+  expect(await again.latest('o')).toEqual(record(9, 'o'));
+  await again.close?.();
+});
+
 it('ignores a temporary file left by a crash mid-write, and refuses to open, naming it, a damaged origin file', async () => {
   const path = join(dir, 'damaged');
   await mkdir(path);
