@@ -60,7 +60,8 @@ const recording = new WeakMap<object, unknown>();
  * One event per model call: `generateText`, `streamText`, `generateObject`…
  * through the wrapped model. The result is the model's own; a stream carries
  * the same parts, and is recorded when it ends, fails, or is cancelled.
- * Per call, `providerOptions: { aegislog: { session_context, … } }` adds record
+ * A model wrapped twice with the same log records each call once (the outer
+ * wrap does). Per call, `providerOptions: { aegislog: { session_context, … } }` adds record
  * options (by wire name) to that call's event.
  */
 export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOptions & { specificationVersion?: V }): AegisLogMiddleware<V> {

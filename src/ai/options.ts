@@ -40,7 +40,10 @@ export interface AiCall {
   /** The model id the provider says answered (OpenAI: the dated snapshot, such as `gpt-4o-2024-08-06`). */
   responseModelId?: string;
   responseId?: string;
-  /** `aborted`: the caller cancelled (an abort signal, a stream read no further); `error`: the call threw or the stream failed. */
+  /**
+   * `aborted`: the caller cancelled (an abort signal, fired during the call or before it began; a stream read no further);
+   * `error`: the call threw, the stream failed, or the model finished with reason `error`.
+   */
   outcome: 'ok' | 'error' | 'aborted';
   /** In the AI SDK's unified words: `stop`, `length`, `content-filter`, `tool-calls`, `error`, `interrupted`, `other`. */
   finishReason?: string;
@@ -57,7 +60,7 @@ export interface AiCall {
   input?: unknown;
   /** Characters of text in `input`. */
   inputChars?: number;
-  /** The generated text, as far as it went. */
+  /** The generated text, as far as it went, a refusal included (OpenAI's `refusal`, which stands in for content). */
   output?: string;
   /** The SDK's own request: AI SDK call options, OpenAI params, the OpenTelemetry span. */
   request?: unknown;

@@ -12,7 +12,8 @@ export const KEY_FILE = 'signing-key.jwk';
 /**
  * The signing key of a data folder: a private P-256 JWK in `signing-key.jwk`,
  * made on first use (the folder too, mode 0700) with mode 0600 (created whole and exclusively, so two
- * first runs cannot both write one, and a crash cannot leave an empty one). A file readable by others is refused, as ssh does.
+ * first runs cannot both write one, and a crash cannot leave an empty one, except where the filesystem has
+ * no hard links: see create-file.ts). A file readable by others is refused, as ssh does.
  */
 export async function loadOrCreateSigningJwk(dir: string): Promise<JsonWebKey> {
   await mkdir(dir, { recursive: true, mode: 0o700 }); // "made on first run": the folder too (docs/server.md, "Embed it")

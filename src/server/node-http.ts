@@ -70,7 +70,11 @@ export interface NodeServerHandle {
 /** What `listen` serves: a Web-standard fetch handler, such as `createServer`'s. */
 export type FetchHandler = (request: Request) => Promise<Response>;
 
-/** Runs a fetch handler on `node:http`. */
+/**
+ * Runs a fetch handler on `node:http`. A request's `signal` aborts when the client closes the
+ * connection before the answer was written out, as in Deno, Bun and workerd: the handler can stop
+ * work nobody will read (the server stops an export so).
+ */
 export async function listen(handler: FetchHandler, options: ListenOptions = {}): Promise<NodeServerHandle> {
   const host = options.host ?? '127.0.0.1';
   const limits = httpLimits(options.limits);

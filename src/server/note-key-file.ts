@@ -42,8 +42,9 @@ export async function readNoteKeyFile(path: string, options: SigningKeyOptions =
 }
 
 /**
- * Writes keys with mode 0600 from the start, all or nothing (create-file.ts); refuses to replace a
- * file unless `replace` (then the file is written anew, never appended to).
+ * Writes keys with mode 0600 from the start, all or nothing (create-file.ts; where the filesystem has
+ * no hard links, a new file is copied into place, which a crash can cut); refuses to replace a
+ * file unless `replace` (then the file is written anew and renamed over the old one, never appended to).
  */
 export async function writeNoteKeyFile(path: string, keys: readonly NoteSigningKey[], options: { replace?: boolean; comment?: string } = {}): Promise<void> {
   const header = options.comment ? options.comment.split('\n').map((l) => `# ${l}\n`).join('') : '';

@@ -33,7 +33,9 @@ export interface KmsSdk {
 /**
  * AWS KMS as the signer. `@aws-sdk/client-kms` is an optional peer dependency. KMS signs the SHA-256 digest (`MessageType: 'DIGEST'`,
  * `ECDSA_SHA_256`) and returns DER; `GetPublicKey` gives the SPKI to publish.
- * `key_id` is the key ARN that `GetPublicKey` reports (PROTOCOL.md §7).
+ * `key_id` is the key ARN that `GetPublicKey` reports (PROTOCOL.md §7). Rejects with `ERR_KMS_UNAVAILABLE`
+ * when the SDK is missing or `GetPublicKey` fails (no region, no credentials, an unknown key: the message names
+ * the key and carries the SDK's words), and `ERR_KEY_INVALID` for a key of another spec.
  */
 export async function kmsSigner(options: KmsSignerOptions): Promise<Signer> {
   const { sdk } = options;
