@@ -59,10 +59,12 @@ describe('aegislogTelemetry', () => {
     const json = '{"total":42}';
     const schema = z.object({ total: z.number() });
     const generating = new MockLanguageModelV4({ doGenerate: generateResult(json) });
-    const generated = await generateObject({ model: generating, schema, system: 'Be brief.', prompt: PROMPT, telemetry: telemetry() });
+    // One integration: its events are in the order their calls ended (two would each keep their own order).
+    const integration = telemetry();
+    const generated = await generateObject({ model: generating, schema, system: 'Be brief.', prompt: PROMPT, telemetry: integration });
     expect(generated.object).toEqual({ total: 42 });
     const streaming = new MockLanguageModelV4({ doStream: async () => ({ stream: convertArrayToReadableStream(streamParts(['{"total":', '42}'])) }) });
-    const streamed = streamObject({ model: streaming, schema, prompt: PROMPT, telemetry: telemetry() });
+    const streamed = streamObject({ model: streaming, schema, prompt: PROMPT, telemetry: integration });
     for await (const _ of streamed.partialObjectStream); // streamObject reads the model only as the app reads it
     expect(await streamed.object).toEqual({ total: 42 });
     const events = await h.events();
