@@ -4,7 +4,7 @@ import { APICallError, generateObject, generateText, registerTelemetry, stepCoun
 import { convertArrayToReadableStream, MockLanguageModelV4 } from 'ai/test';
 import { createOpenAI } from '@ai-sdk/openai';
 import { z } from 'zod';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { aegislogTelemetry } from '../../src/ai/index.js';
 import { generated, harness, type Harness } from './harness.js';
 import { controlledStream, DIGEST_KEY, generateResult, hmac, RESPONSE, streamParts, usage } from './mock-model.js';
@@ -16,7 +16,13 @@ afterAll(async () => h?.close());
 afterEach(() => void (globalThis.AI_SDK_TELEMETRY_INTEGRATIONS = undefined));
 
 const PROMPT = 'Summarise my last order.';
-const telemetry = () => ({ integrations: [aegislogTelemetry({ log: h.log, digestKey: DIGEST_KEY })] });
+/**
+ * One integration per test: an integration records its events in the order its calls ended, but two,
+ * each digesting on the thread pool, may record theirs in either order.
+ */
+let shared: { integrations: ReturnType<typeof aegislogTelemetry>[] } | undefined;
+beforeEach(() => void (shared = undefined));
+const telemetry = () => (shared ??= { integrations: [aegislogTelemetry({ log: h.log, digestKey: DIGEST_KEY })] });
 
 describe('aegislogTelemetry', () => {
   it('registerTelemetry: every generateText call is recorded, the model unwrapped', async () => {

@@ -3,7 +3,7 @@
 // stored and that the app got the same result as from the unwrapped model.
 import { APICallError, generateText, streamText, wrapLanguageModel } from 'ai';
 import { convertArrayToReadableStream, convertReadableStreamToArray, MockLanguageModelV4 } from 'ai/test';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { aegislogMiddleware, aegislogTelemetry, aiFlush, UNREPORTED, type AiOptions } from '../../src/ai/index.js';
 import type { RecordOptions } from '../../src/client/event.js';
 import { AegisLogValidationError } from '../../src/index.js';
@@ -14,8 +14,15 @@ let h: Harness;
 beforeAll(async () => void (h = await harness()));
 afterAll(async () => h?.close());
 
+/**
+ * Without options, one middleware per test: a middleware records its events in the order its calls
+ * ended, but two middlewares, each digesting on the thread pool, may record theirs in either order.
+ */
+let shared: ReturnType<typeof aegislogMiddleware> | undefined;
+beforeEach(() => void (shared = undefined));
+const middlewareOf = (options: Partial<AiOptions>) => aegislogMiddleware({ log: h.log, digestKey: DIGEST_KEY, digestKeyId: 'k-2026', ...options });
 const wrap = (model: MockLanguageModelV4, options: Partial<AiOptions> = {}) =>
-  wrapLanguageModel({ model, middleware: aegislogMiddleware({ log: h.log, digestKey: DIGEST_KEY, digestKeyId: 'k-2026', ...options }) });
+  wrapLanguageModel({ model, middleware: Object.keys(options).length === 0 ? (shared ??= middlewareOf({})) : middlewareOf(options) });
 
 const PROMPT = 'What is the refund window for shoes?';
 const ANSWER = 'Thirty days from delivery.';
