@@ -18,7 +18,7 @@ import { LIMITS_USAGE, LIMIT_OPTIONS, limitChoices, limitsBanner, ownOrigins, re
 import type { RunningWitness } from './witness.js';
 
 const USAGE = `Usage: aegislog dev [--host 127.0.0.1] [--port 8787] [--data DIR] [--keys FILE] [--period SECONDS] [--sync full|normal] [--kms KEY_ID]
-                    [--readers N] [--origin ORIGIN] [--witness URL=VKEY]... [--with-witness] [--public-origin URL] [--rate-limit UNITS] [--max-connections N] [--max-connections-per-client N]
+                    [--readers N] [--origin ORIGIN] [--witness URL=VKEY]... [--with-witness] [--public-origin URL] [--rate-limit UNITS] [--key-in-flight N] [--max-connections N] [--max-connections-per-client N]
                     [--headers-timeout SECONDS] [--request-timeout SECONDS]
 
 Runs the reference server: SQLite, a signing key and an Ed25519 note key in the

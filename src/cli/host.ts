@@ -13,6 +13,7 @@ import { UsageError, integerOption } from './command.js';
 export const LIMIT_OPTIONS = {
   'public-origin': { type: 'string', multiple: true },
   'rate-limit': { type: 'string' },
+  'key-in-flight': { type: 'string' },
   'max-connections': { type: 'string' },
   'max-connections-per-client': { type: 'string' },
   'headers-timeout': { type: 'string' },
@@ -23,8 +24,8 @@ export const LIMITS_USAGE = `Limits (docs/server.md, "Limits" and "Threat model"
 server's own origin for browsers (default: the URL it listens on), the only
 one treated as same-origin; --rate-limit is each key's units per second (a
 request 1, an event 1, 64 JSON values 1; default ${DEFAULT_LIMITS.keyRatePerSecond}, burst 5x, 0: off);
-at most ${DEFAULT_LIMITS.keyInFlight} requests of one key in flight on the ingest routes and /export
-(more: 429), so that one key holds at most that many bodies in memory;
+--key-in-flight is each key's requests in flight on the ingest routes and /export
+at most (default ${DEFAULT_LIMITS.keyInFlight}; more: 429), so that one key holds at most that many bodies in memory;
 connections ${DEFAULT_HTTP_LIMITS.maxConnections} (${DEFAULT_HTTP_LIMITS.maxConnectionsPerClient} per client address, 0: no limit, for a proxy in front);
 headers within ${DEFAULT_HTTP_LIMITS.headersTimeout / 1000} s, a whole request within ${DEFAULT_HTTP_LIMITS.requestTimeout / 1000} s.`;
 
@@ -39,7 +40,7 @@ export function limitChoices(values: Record<string, string | string[] | boolean 
   const origins = values['public-origin'] as string[] | undefined;
   return {
     ...(origins === undefined ? {} : { publicOrigins: origins.map(originOption) }),
-    limits: rateOption(values['rate-limit'] as string | undefined),
+    limits: { ...rateOption(values['rate-limit'] as string | undefined), ...inFlightOption(values['key-in-flight'] as string | undefined) },
     httpLimits: httpOptions(values),
   };
 }
@@ -58,6 +59,10 @@ function rateOption(value: string | undefined): Partial<Limits> {
   if (value === undefined) return {};
   const perSecond = integerOption(value, 'rate-limit', 0, 0, 10_000_000);
   return { keyRatePerSecond: perSecond, keyRateBurst: perSecond * 5 };
+}
+
+function inFlightOption(value: string | undefined): Partial<Limits> {
+  return value === undefined ? {} : { keyInFlight: integerOption(value, 'key-in-flight', 0, 1, 1_000_000) };
 }
 
 function httpOptions(values: Record<string, string | string[] | boolean | undefined>): Partial<HttpLimits> {
@@ -84,9 +89,10 @@ export function limitsBanner(origins: readonly string[], limits: Limits, http: H
   const kib = (n: number) => (n >= 1024 * 1024 ? `${n / 1024 / 1024} MiB` : `${n / 1024} KiB`);
   const perClient = http.maxConnectionsPerClient === 0 ? 'no limit per client' : `${http.maxConnectionsPerClient} per client address`;
   const rate = limits.keyRatePerSecond === 0 ? 'no rate limit per key' : `${limits.keyRatePerSecond} units/s per key (burst ${limits.keyRateBurst})`;
+  const inFlight = `at most ${limits.keyInFlight} in flight per key`;
   return [
     `  origin:  ${origins.join(', ')} (same-origin for browsers; any other Origin needs a key's "origins")`,
-    `  limits:  ${http.maxConnections} connections (${perClient}), headers within ${http.headersTimeout / 1000} s, request within ${http.requestTimeout / 1000} s, ${rate}`,
+    `  limits:  ${http.maxConnections} connections (${perClient}), headers within ${http.headersTimeout / 1000} s, request within ${http.requestTimeout / 1000} s, ${rate}, ${inFlight}`,
     `  bodies:  /ingest ${kib(limits.ingestBytes)}, /ingest/batch ${kib(limits.batchBytes)} (${limits.batchEvents} events), /beacon ${kib(limits.beaconBytes)}; JSON depth ${limits.jsonDepth}, ${limits.jsonValues} values`,
   ];
 }

@@ -9,7 +9,7 @@ import { LIMITS_USAGE, LIMIT_OPTIONS, limitChoices, limitsBanner, ownOrigins, re
 
 const USAGE = `Usage: aegislog serve --database-url URL (--signing-key FILE | --kms-key-id KEY_ID) --note-key FILE --keys FILE --origin ORIGIN
                       [--host 127.0.0.1] [--port 8787] [--period SECONDS] [--pool N] [--witness URL=VKEY]...
-                      [--public-origin URL] [--rate-limit UNITS] [--max-connections N] [--max-connections-per-client N]
+                      [--public-origin URL] [--rate-limit UNITS] [--key-in-flight N] [--max-connections N] [--max-connections-per-client N]
                       [--headers-timeout SECONDS] [--request-timeout SECONDS]
 
 The production server: the log in PostgreSQL (node-postgres, the optional peer

@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startDev } from '../../src/cli/dev.js';
+import { limitChoices } from '../../src/cli/host.js';
 import { main } from '../../src/cli/main.js';
 import type { ApiKeyConfig } from '../../src/server/node.js';
 import { bundle, spawnNode, stopChild } from './child.js';
@@ -30,6 +31,36 @@ describe('aegislog argv dispatch', () => {
       const bad = captureIO();
       expect(await main(args, bad.io)).toBe(2);
       expect(bad.err.join('\n')).toContain('Usage: aegislog dev');
+    }
+  });
+});
+
+describe('--key-in-flight', () => {
+  test('sets limits.keyInFlight for dev and serve; 0, a fraction or a word exits 2 naming the option', async () => {
+    expect(limitChoices({ 'key-in-flight': '3' }).limits).toEqual({ keyInFlight: 3 });
+    expect(limitChoices({ 'key-in-flight': '8', 'rate-limit': '10' }).limits).toEqual({ keyInFlight: 8, keyRatePerSecond: 10, keyRateBurst: 50 });
+    expect(limitChoices({}).limits).toEqual({});
+    for (const command of ['dev', 'serve']) {
+      const help = captureIO();
+      expect(await main([command, '--help'], help.io)).toBe(0);
+      expect(help.out.join('\n')).toContain('[--key-in-flight N]');
+    }
+    for (const value of ['0', '1.5', 'many', '1000001']) {
+      const bad = captureIO();
+      expect(await main(['dev', '--key-in-flight', value], bad.io)).toBe(2);
+      expect(bad.err.join('\n')).toContain('--key-in-flight must be an integer from 1 to 1000000');
+    }
+  });
+
+  test('the dev banner shows the cap it runs with', async () => {
+    const temp = await tempDir();
+    const lines: string[] = [];
+    try {
+      const dev = await startDev({ host: '127.0.0.1', port: 0, dataDir: join(temp.dir, 'data'), period: 86400, ...limitChoices({ 'key-in-flight': '5' }) }, { out: (l) => void lines.push(l), err: () => {} });
+      await dev.stop();
+      expect(lines.join('\n')).toContain('at most 5 in flight per key');
+    } finally {
+      await temp.remove();
     }
   });
 });
