@@ -68,14 +68,17 @@ export function witnessHandler(witness: Witness, options: WitnessHandlerOptions 
           throw error;
         }
         if (refusals === undefined) return text(404, 'this witness does not witness that log\n');
-        // A full page may have a next one; its address is in Link (RFC 8288), so the body stays NDJSON of refusals.
+        // The next page's address is in Link (RFC 8288), so the body stays NDJSON of refusals. Only when a
+        // refusal is left after a full page: one more read of one, so that no client is sent to an empty page.
         const limit = page.limit ?? MAX_REFUSALS_PAGE;
-        const next = `${path}?after=${(page.after ?? 0) + refusals.length}&limit=${limit}`;
+        const after = (page.after ?? 0) + refusals.length;
+        const more = refusals.length === limit && (await witness.refusals(match[1]!, { after, limit: 1 }))!.length > 0;
+        const next = `${path}?after=${after}&limit=${limit}`;
         return new Response(refusals.map((r) => `${JSON.stringify(refusalWire(r))}\n`).join(''), {
           status: 200,
           headers: {
             'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store',
-            ...(refusals.length === limit ? { link: `<${next}>; rel="next"` } : {}),
+            ...(more ? { link: `<${next}>; rel="next"` } : {}),
           },
         });
       }

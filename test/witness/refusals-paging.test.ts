@@ -54,6 +54,13 @@ describe('GET refusals in pages', () => {
     expect(await get('?after=10')).toMatchObject({ status: 200, text: '', link: null });
   });
 
+  it('names no next page after a full page that is the last (no empty page to fetch)', async () => {
+    const { get, path } = await setup(10);
+    expect(await get('?limit=5&after=5')).toMatchObject({ reasons: ['r5', 'r6', 'r7', 'r8', 'r9'], link: null });
+    expect(await get('?limit=10')).toMatchObject({ link: null });
+    expect(await get('?limit=9')).toMatchObject({ link: `<${path}?after=9&limit=9>; rel="next"` });
+  });
+
   it('answers 400 naming the parameter for a bad one', async () => {
     const { get, witness } = await setup(1);
     for (const [query, name] of [['?limit=0', 'limit'], ['?limit=1001', 'limit'], ['?limit=abc', 'limit'], ['?limit=', 'limit'], ['?after=-1', 'after'], ['?after=1.5', 'after'], ['?after=01', 'after']]) {
