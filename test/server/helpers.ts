@@ -58,8 +58,19 @@ export interface Running {
 }
 
 /** A real server on 127.0.0.1 (ephemeral port) over a real SQLite file in a temp dir, unless a store is given. */
-export async function start(options: Partial<ServerOptions> & { sqlite?: boolean; dir?: string } = {}): Promise<Running> {
+export async function start(options: StartOptions = {}): Promise<Running> {
   const temp = options.dir ? undefined : await tempDir();
+  try {
+    return await serve(options, temp);
+  } catch (error) {
+    await temp?.remove(); // a server that failed to start leaves no folder either
+    throw error;
+  }
+}
+
+type StartOptions = Partial<ServerOptions> & { sqlite?: boolean; dir?: string };
+
+async function serve(options: StartOptions, temp: Awaited<ReturnType<typeof tempDir>> | undefined): Promise<Running> {
   const dir = options.dir ?? temp!.dir;
   const store = options.store ?? (options.sqlite === false ? memoryStore() : await sqliteStore(join(dir, 'aegislog.db')));
   const signer = options.signer ?? (await localSigner({ dir }));
@@ -83,9 +94,12 @@ export async function start(options: Partial<ServerOptions> & { sqlite?: boolean
       return fetch(http.url + path, { ...rest, headers, ...(json === undefined ? {} : { body: JSON.stringify(json), method: rest.method ?? 'POST' }) });
     },
     async stop() {
-      await http.close();
-      await store.close();
-      await temp?.remove();
+      try {
+        await http.close();
+        await store.close();
+      } finally {
+        await temp?.remove();
+      }
     },
   };
 }
