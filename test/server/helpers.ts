@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
+import { getCurrentTest } from 'vitest/suite';
 import { createServer, listen, localSigner, memoryStore, sqliteStore } from '../../src/server/node.js';
 import type { AegisServer, ApiKeyConfig, NodeServerHandle, ServerOptions, Signer, Store } from '../../src/server/node.js';
 
@@ -29,9 +31,16 @@ export function clock(start = Date.UTC(2026, 10, 28, 9, 0, 0)) {
   return { now: () => t, set: (ms: number) => void (t = ms), advance: (ms: number) => void (t += ms) };
 }
 
+/**
+ * A folder of its own under the OS temp folder. One made in a test (or its beforeEach) is removed
+ * when that test finishes, passed or failed, even where the test throws before its own `remove()`;
+ * one made in a beforeAll is for its afterAll to remove.
+ */
 export async function tempDir(): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'aegislog-server-'));
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+  const remove = () => rm(dir, { recursive: true, force: true });
+  if (getCurrentTest()) onTestFinished(remove);
+  return { dir, remove };
 }
 
 /** A SQLite store on a file of its own (`options` as sqliteStore takes them), closed and removed after `body`. */

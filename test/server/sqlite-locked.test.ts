@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { expect, onTestFinished, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { sha256 } from '../../src/protocol/index.js';
 import { sqliteStore } from '../../src/server/node.js';
 import { KEYS, event, tempDir, withServer, withSqliteFile } from './helpers.js';
@@ -14,7 +14,6 @@ import { entry } from './store-conformance.js';
 for (const writer of [false, true]) {
   test(`a database locked by another connection answers 503 with Retry-After, and the retry is taken (writer thread: ${writer})`, async () => {
     const temp = await tempDir();
-    onTestFinished(temp.remove); // withServer given a folder leaves it
     const path = join(temp.dir, 'aegislog.db');
     await withServer({ store: await sqliteStore(path, { writer }), dir: temp.dir }, async (s) => {
       expect((await s.call('/ingest', { key: KEYS.ingest, json: event() })).status).toBe(200);
