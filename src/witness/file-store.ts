@@ -182,7 +182,7 @@ async function takeLock(path: string): Promise<void> {
   held.add(path); // before any await: two opens in this process cannot both take it
   try {
     // A lock naming this PID that this process does not hold is a crashed run's (see `held`).
-    await takeFileLock(path, { pid: process.pid, isStale: (pid) => !(Number.isInteger(pid) && pid > 0) || pid === process.pid || !alive(pid) });
+    await takeFileLock(path, { pid: process.pid, isStale: (pid) => pid === process.pid || !alive(pid) });
   } catch (error) {
     held.delete(path);
     throw error;
@@ -194,6 +194,7 @@ async function releaseLock(path: string): Promise<void> {
   held.delete(path);
 }
 
+/** Whether process `pid` runs. file-lock.ts asks only of a positive PID read from a lock; one too large for any process makes kill() throw: gone. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -10,13 +10,8 @@ import { fakeIO } from './fake-io.js';
 
 const crash = vi.hoisted(() => ({ on: false }));
 vi.mock('node:fs/promises', async (original) => {
-  const fs = await original<typeof import('node:fs/promises')>();
-  const writeFile: typeof fs.writeFile = async (path, data, options) => {
-    if (!crash.on || !String(path).includes('dev-keys.json')) return fs.writeFile(path, data, options);
-    await fs.writeFile(path, '', options); // created, then the process dies
-    throw new Error('simulated crash while writing');
-  };
-  return { ...fs, default: { ...fs, writeFile }, writeFile };
+  const { crashingFs } = await import('../support/crashing-fs.js');
+  return crashingFs(await original(), crash, 'dev-keys.json');
 });
 
 let temp: Awaited<ReturnType<typeof tempDir>>;

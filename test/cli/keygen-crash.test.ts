@@ -11,13 +11,8 @@ import { fakeIO } from './fake-io.js';
 
 const crash = vi.hoisted(() => ({ on: false }));
 vi.mock('node:fs/promises', async (original) => {
-  const fs = await original<typeof import('node:fs/promises')>();
-  const writeFile: typeof fs.writeFile = async (path, data, options) => {
-    if (!crash.on || !String(path).includes('public.pem')) return fs.writeFile(path, data, options);
-    await fs.writeFile(path, '', options);
-    throw new Error('simulated crash while writing');
-  };
-  return { ...fs, default: { ...fs, writeFile }, writeFile };
+  const { crashingFs } = await import('../support/crashing-fs.js');
+  return crashingFs(await original(), crash, 'public.pem');
 });
 
 const dir = mkdtempSync(join(tmpdir(), 'aegislog-keygen-crash-'));

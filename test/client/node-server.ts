@@ -14,6 +14,16 @@ export interface RealServer {
 
 export async function startServer(): Promise<RealServer> {
   const dir = await mkdtemp(join(tmpdir(), 'aegislog-client-'));
+  const remove = () => rm(dir, { recursive: true, force: true });
+  try {
+    return await serve(dir, remove);
+  } catch (error) {
+    await remove(); // a server that failed to start leaves no folder either
+    throw error;
+  }
+}
+
+async function serve(dir: string, remove: () => Promise<void>): Promise<RealServer> {
   const store = await sqliteStore(join(dir, 'aegislog.db'));
   const signer = await localSigner({ dir });
   const server = createServer({ signer, store, keys: KEYS, origin: 'client.test.example/log', onError: (e) => console.error('server error', e) });
@@ -23,9 +33,12 @@ export async function startServer(): Promise<RealServer> {
     url: http.url,
     signer,
     async stop() {
-      await http.close();
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
+      try {
+        await http.close();
+        await store.close();
+      } finally {
+        await remove();
+      }
     },
   };
 }

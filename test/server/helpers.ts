@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
+import { getCurrentTest } from 'vitest/suite';
 import { createServer, listen, localSigner, memoryStore, sqliteStore } from '../../src/server/node.js';
 import type { AegisServer, ApiKeyConfig, NodeServerHandle, ServerOptions, Signer, Store } from '../../src/server/node.js';
 
@@ -29,9 +31,16 @@ export function clock(start = Date.UTC(2026, 10, 28, 9, 0, 0)) {
   return { now: () => t, set: (ms: number) => void (t = ms), advance: (ms: number) => void (t += ms) };
 }
 
+/**
+ * A folder of its own under the OS temp folder. One made in a test (or its beforeEach) is removed
+ * when that test finishes, passed or failed, even where the test throws before its own `remove()`;
+ * one made in a beforeAll is for its afterAll to remove.
+ */
 export async function tempDir(): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'aegislog-server-'));
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+  const remove = () => rm(dir, { recursive: true, force: true });
+  if (getCurrentTest()) onTestFinished(remove);
+  return { dir, remove };
 }
 
 /** A SQLite store on a file of its own (`options` as sqliteStore takes them), closed and removed after `body`. */
@@ -58,8 +67,19 @@ export interface Running {
 }
 
 /** A real server on 127.0.0.1 (ephemeral port) over a real SQLite file in a temp dir, unless a store is given. */
-export async function start(options: Partial<ServerOptions> & { sqlite?: boolean; dir?: string } = {}): Promise<Running> {
+export async function start(options: StartOptions = {}): Promise<Running> {
   const temp = options.dir ? undefined : await tempDir();
+  try {
+    return await serve(options, temp);
+  } catch (error) {
+    await temp?.remove(); // a server that failed to start leaves no folder either
+    throw error;
+  }
+}
+
+type StartOptions = Partial<ServerOptions> & { sqlite?: boolean; dir?: string };
+
+async function serve(options: StartOptions, temp: Awaited<ReturnType<typeof tempDir>> | undefined): Promise<Running> {
   const dir = options.dir ?? temp!.dir;
   const store = options.store ?? (options.sqlite === false ? memoryStore() : await sqliteStore(join(dir, 'aegislog.db')));
   const signer = options.signer ?? (await localSigner({ dir }));
@@ -83,9 +103,12 @@ export async function start(options: Partial<ServerOptions> & { sqlite?: boolean
       return fetch(http.url + path, { ...rest, headers, ...(json === undefined ? {} : { body: JSON.stringify(json), method: rest.method ?? 'POST' }) });
     },
     async stop() {
-      await http.close();
-      await store.close();
-      await temp?.remove();
+      try {
+        await http.close();
+        await store.close();
+      } finally {
+        await temp?.remove();
+      }
     },
   };
 }

@@ -12,17 +12,13 @@ const crash = vi.hoisted(() => ({ on: false }));
 /** A filesystem without hard links (FAT, some network mounts): link() fails with EPERM. */
 const noLinks = vi.hoisted(() => ({ on: false }));
 vi.mock('node:fs/promises', async (original) => {
+  const { crashingFs } = await import('../support/crashing-fs.js');
   const fs = await original<typeof import('node:fs/promises')>();
   const link: typeof fs.link = async (from, to) => {
     if (noLinks.on) throw Object.assign(new Error(`EPERM: operation not permitted, link '${String(from)}' -> '${String(to)}'`), { code: 'EPERM' });
     return fs.link(from, to);
   };
-  const writeFile: typeof fs.writeFile = async (path, data, options) => {
-    if (!crash.on) return fs.writeFile(path, data, options);
-    await fs.writeFile(path, '', options); // created (exclusively, with its mode), then the process dies
-    throw new Error('simulated crash while writing');
-  };
-  return { ...fs, default: { ...fs, writeFile, link }, writeFile, link };
+  return crashingFs(fs, crash, () => true, { link });
 });
 
 let temp: Awaited<ReturnType<typeof tempDir>>;

@@ -15,6 +15,18 @@ beforeAll(async () => (dir = await mkdtemp(join(tmpdir(), 'aegislog-latest-'))))
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const record = (size: number, origin: string): CosignedCheckpoint => ({ origin, size, root: new Uint8Array(32).fill(size), note: `note ${origin} ${size}\n`, time: 1 });
+/** A record as an older version's latest.json holds it. */
+const wire = (r: CosignedCheckpoint) => ({ size: r.size, root: b64Encode(r.root), note: r.note, time: r.time });
+
+/** A new folder `name` under `dir` in which a store wrote origin `o` at `size` and closed. */
+async function storeWrote(name: string, size: number): Promise<string> {
+  const path = join(dir, name);
+  await mkdir(path);
+  const store = await witnessFileStore(path);
+  await store.update('o', () => ({ write: record(size, 'o'), result: null }));
+  await store.close?.();
+  return path;
+}
 
 /** Every file under `root`: its inode, change time and content. */
 async function snapshot(root: string): Promise<Map<string, string>> {
@@ -47,7 +59,6 @@ it('an update of one origin rewrites no file that holds another origin', async (
 it('reads the latest.json of an older version, and what it writes since wins over it', async () => {
   const path = join(dir, 'old');
   await mkdir(path);
-  const wire = (r: CosignedCheckpoint) => ({ size: r.size, root: b64Encode(r.root), note: r.note, time: r.time });
   await writeFile(join(path, 'latest.json'), `${JSON.stringify({ o: wire(record(5, 'o')), p: wire(record(6, 'p')) })}\n`);
   const store = await witnessFileStore(path);
   expect([await store.latest('o'), await store.latest('p')]).toEqual([record(5, 'o'), record(6, 'p')]);
@@ -59,13 +70,8 @@ it('reads the latest.json of an older version, and what it writes since wins ove
 });
 
 it('an older version run on the folder since (latest.json ahead of an origin file): the larger tree wins, never a rollback', async () => {
-  const path = join(dir, 'downgraded');
-  await mkdir(path);
-  const store = await witnessFileStore(path);
-  await store.update('o', () => ({ write: record(7, 'o'), result: null }));
-  await store.close?.();
+  const path = await storeWrote('downgraded', 7);
   // The older version knows latest.json only: it cosigned size 9 there, and left the origin file at 7.
-  const wire = (r: CosignedCheckpoint) => ({ size: r.size, root: b64Encode(r.root), note: r.note, time: r.time });
   await writeFile(join(path, 'latest.json'), `${JSON.stringify({ o: wire(record(9, 'o')) })}\n`);
   const again = await witnessFileStore(path);
   expect(await again.latest('o')).toEqual(record(9, 'o'));
@@ -73,11 +79,7 @@ it('an older version run on the folder since (latest.json ahead of an origin fil
 });
 
 it('ignores a temporary file left by a crash mid-write, and refuses to open, naming it, a damaged origin file', async () => {
-  const path = join(dir, 'damaged');
-  await mkdir(path);
-  const store = await witnessFileStore(path);
-  await store.update('o', () => ({ write: record(3, 'o'), result: null }));
-  await store.close?.();
+  const path = await storeWrote('damaged', 3);
   const [name] = (await readdir(join(path, 'latest'))).filter((n) => n.endsWith('.json'));
   await writeFile(join(path, 'latest', `${name}.tmp`), '{"torn');
   const again = await witnessFileStore(path);
