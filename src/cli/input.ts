@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { jsonSyntaxReason } from './json-error.js';
 import { InputError, type AuditorIO } from './run-checked.js';
@@ -88,12 +87,12 @@ export const LINE_CHUNK_BYTES = 1 << 16;
  * bytes read so far after each chunk (for progress).
  */
 export async function* readLineChunks(path: string, onBytes?: (bytes: number) => void): AsyncGenerator<{ text: string; lines: string[] }> {
-  const stream = createReadStream(path, { highWaterMark: LINE_CHUNK_BYTES });
   const decoder = new TextDecoder('utf-8');
   let carry = '';
   let bytes = 0;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    // Each chunk is decoded into a string before the next is read: fileChunks may reuse its bytes.
+    for await (const chunk of fileChunks(path, LINE_CHUNK_BYTES)) {
       bytes += chunk.length;
       const text = carry + decoder.decode(chunk, { stream: true });
       const end = text.lastIndexOf('\n');
@@ -103,8 +102,6 @@ export async function* readLineChunks(path: string, onBytes?: (bytes: number) =>
     }
   } catch (error) {
     throw new InputError(`cannot read ${path}: ${fsReason(error)}`);
-  } finally {
-    stream.destroy();
   }
   carry += decoder.decode();
   if (carry !== '') yield linesOf(carry);
