@@ -2,13 +2,15 @@ import type { AuditorIO } from './run-checked.js';
 import { thousands } from './thousands.js';
 
 export interface Progress {
+  /** Whether anything is drawn: a caller may skip the work of counting for a bar nobody sees. */
+  readonly shown: boolean;
   /** `done` of `total` (bytes read); `count` is what the line reports, e.g. receipts. */
   update(done: number, count: number): void;
   /** Clears the bar. */
   end(): void;
 }
 
-const SILENT: Progress = { update() {}, end() {} };
+const SILENT: Progress = { shown: false, update() {}, end() {} };
 
 /**
  * A progress bar redrawn at most every 100 ms, on stderr only when stderr is a
@@ -21,6 +23,7 @@ export function progressBar(io: AuditorIO, total: number, unit: string): Progres
   let last = 0;
   let drawn = false;
   return {
+    shown: true,
     update(done, count) {
       const now = Date.now();
       if (now - last < 100) return;

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LINE_CHUNK_BYTES, parseJsonOrNdjson, readLineChunks } from '../../src/cli/input.js';
+import { LINE_CHUNK_BYTES, fileChunks, parseJsonOrNdjson, readLineChunks } from '../../src/cli/input.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aegislog-input-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,6 +43,50 @@ describe('readLineChunks', () => {
 
   it('gives nothing for an empty file', async () => {
     expect((await linesOf('')).lines).toEqual([]);
+  });
+});
+
+describe('fileChunks', () => {
+  const write = (bytes: Uint8Array) => {
+    const path = join(dir, `c${Math.random().toString(36).slice(2)}.bin`);
+    writeFileSync(path, bytes);
+    return path;
+  };
+
+  it('gives every byte once, in order, when the file is not a whole number of chunks', async () => {
+    const bytes = Uint8Array.from({ length: 10 * 1024 + 123 }, (_, i) => (i * 131) % 251);
+    const seen: number[] = [];
+    const sizes: number[] = [];
+    // Each chunk is copied before the next is asked for: the reader writes into its buffers again.
+    for await (const chunk of fileChunks(write(bytes), 1024)) {
+      sizes.push(chunk.length);
+      seen.push(...chunk);
+    }
+    expect(Uint8Array.from(seen)).toEqual(bytes);
+    expect(sizes).toEqual([...Array(10).fill(1024), 123]);
+  });
+
+  it('gives nothing for an empty file, and throws the fs error for a missing one', async () => {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of fileChunks(write(new Uint8Array(0)))) chunks.push(chunk);
+    expect(chunks).toEqual([]);
+    await expect(fileChunks(join(dir, 'missing.bin')).next()).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it.runIf(existsSync('/proc/self/fd'))('closes the file when the caller stops early', async () => {
+    const path = write(new Uint8Array(8192));
+    const opened = () => readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === path;
+      } catch {
+        return false; // the fd of readdirSync itself, closed by now
+      }
+    }).length;
+    for await (const _chunk of fileChunks(path, 1024)) {
+      expect(opened()).toBe(1);
+      break;
+    }
+    expect(opened()).toBe(0);
   });
 });
 
