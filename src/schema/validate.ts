@@ -31,11 +31,12 @@ export interface ValidateOptions {
 
 const CONTEXTS: ReadonlySet<string> = new Set(CONTEXT_NAMES);
 /** The reserved names an event's top level may not use (the others are its own fields). */
-const SERVER_NAMES: ReadonlySet<string> = new Set(SERVER_FIELDS);
+// Pure: only validateEvent (server, edge) uses these two; bundlers may drop them from a recording page.
+const SERVER_NAMES: ReadonlySet<string> = /* @__PURE__ */ new Set(SERVER_FIELDS);
 const IDS = '1–128 of [A-Za-z0-9._:-]';
 /** Passed where no option applies: a default `{}` would be a new object at each call on record()'s path. */
 const NO_OPTIONS: ValidateOptions = Object.freeze({});
-const utf8 = new TextEncoder();
+const utf8 = /* @__PURE__ */ new TextEncoder();
 
 /** Checks a complete wire event (§2) in place and returns it typed. Throws naming the first bad field. */
 export function validateEvent(event: unknown, options: ValidateOptions = {}): WireEvent {
