@@ -20,7 +20,7 @@ export interface HttpConfig {
 
 /** What to do next, decided once here from the status (PROTOCOL.md §7). */
 export type Outcome =
-  | { kind: 'ok'; status: number; body: unknown }
+  | { kind: 'ok'; body: unknown }
   /** Network error, timeout, 408, 429, 5xx: the same events again, later. */
   | { kind: 'retry'; error: AegisLogHttpError }
   /** 413: too big; split it. */
@@ -35,7 +35,7 @@ export async function exchange(url: string, init: RequestInit, cfg: HttpConfig):
     const response = await cfg.fetch(url, { ...init, signal: AbortSignal.timeout(cfg.timeout) });
     const text = await response.text();
     status = response.status;
-    if (status < 300) return { kind: 'ok', status, body: text ? JSON.parse(text) : undefined };
+    if (status < 300) return { kind: 'ok', body: text ? JSON.parse(text) : undefined };
     let detail: { code?: string; message?: string; field?: string } | undefined;
     try {
       detail = JSON.parse(text).error;
