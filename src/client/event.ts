@@ -1,5 +1,4 @@
-import { AegisLogValidationError } from '../protocol/errors.js';
-import { CONTEXT_NAMES, LIMITS, checkPayloadKeys, isPlainObject, validateRecorded } from '../schema/index.js';
+import { CONTEXT_NAMES, LIMITS, checkPayloadKeys, invalid, isPlainObject, validateRecorded } from '../schema/index.js';
 import { QUEUED, type QueueEntry } from '../queue/types.js';
 import type { EventContexts } from '../schema/zod.js';
 import { utf8Length } from '../transport/bytes.js';
@@ -29,12 +28,12 @@ export const NUMBERING_BYTES = ',"client_id":"","client_seq":'.length + 128 + 16
  */
 export function buildEvent(tenantId: string, eventType: string, payload: unknown, options: RecordOptions | undefined, room = 0): QueueEntry {
   if (payload === undefined || payload === null) payload = {};
-  if (!isPlainObject(payload)) throw new AegisLogValidationError('ERR_SCHEMA_INVALID', 'payload must be a plain object', 'payload');
+  if (!isPlainObject(payload)) throw invalid('payload', 'must be a plain object');
   checkPayloadKeys(payload);
   const o: RecordOptions = options ?? {};
-  if (!isPlainObject(o)) throw new AegisLogValidationError('ERR_SCHEMA_INVALID', 'options must be a plain object', 'options');
+  if (!isPlainObject(o)) throw invalid('options', 'must be a plain object');
   for (const key of Object.keys(o)) {
-    if (!OPTION_NAMES.has(key)) throw new AegisLogValidationError('ERR_SCHEMA_INVALID', `${key} is not a record option`, key);
+    if (!OPTION_NAMES.has(key)) throw invalid(key, 'is not a record option');
   }
   // Object.assign onto a small literal is V8's fast path: half the cost of spreading the payload and
   // adding the options one by one (measured side by side in one process). Undefined options are absent.
@@ -55,7 +54,7 @@ export function buildEvent(tenantId: string, eventType: string, payload: unknown
   const body = JSON.stringify(event);
   // The body has canonical JSON's bytes in another key order, so its UTF-8 length is C(event)'s.
   if (body.length * 3 + room > LIMITS.eventBytes && utf8Length(body) + room > LIMITS.eventBytes) {
-    throw new AegisLogValidationError('ERR_TOO_LARGE', `event is larger than ${LIMITS.eventBytes - room} bytes as canonical JSON${room ? ' (the rest is kept for client_id and client_seq)' : ''}`, 'event');
+    throw invalid('event', `is larger than ${LIMITS.eventBytes - room} bytes as canonical JSON${room ? ' (the rest is kept for client_id and client_seq)' : ''}`, 'ERR_TOO_LARGE');
   }
   // The queue key (`q…`, see queue/types.ts) sorts in record order, within this tab and roughly across
   // tabs (time first); the event_id makes it unique across tabs and reloads.
