@@ -69,16 +69,6 @@ export function backoffDelay(attempt: number, retry: RetryPolicy, retryAfter?: n
   return Math.max(Math.random() * Math.min(retry.maxDelay, retry.baseDelay * 2 ** attempt), retryAfter ?? 0);
 }
 
-/** `exchange` retried on retryable outcomes (recordSync, verify). */
-export async function exchangeWithRetry(url: string, init: RequestInit, cfg: HttpConfig, onRetry: () => void): Promise<Outcome> {
-  for (let attempt = 0; ; attempt++) {
-    const outcome = await exchange(url, init, cfg);
-    if (outcome.kind !== 'retry' || attempt >= cfg.retry.attempts) return outcome;
-    onRetry();
-    await sleep(backoffDelay(attempt, cfg.retry, outcome.error.retryAfter));
-  }
-}
-
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
