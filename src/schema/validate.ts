@@ -34,8 +34,6 @@ const CONTEXTS: ReadonlySet<string> = new Set(CONTEXT_NAMES);
 // Pure: only validateEvent (server, edge) uses these two; bundlers may drop them from a recording page.
 const SERVER_NAMES: ReadonlySet<string> = /* @__PURE__ */ new Set(SERVER_FIELDS);
 const IDS = '1–128 of [A-Za-z0-9._:-]';
-/** Passed where no option applies: a default `{}` would be a new object at each call on record()'s path. */
-const NO_OPTIONS: ValidateOptions = Object.freeze({});
 const utf8 = /* @__PURE__ */ new TextEncoder();
 
 /** Checks a complete wire event (§2) in place and returns it typed. Throws naming the first bad field. */
@@ -52,7 +50,7 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
     if (value === undefined) continue;
     if (!isWellFormed(key)) throw jcs(undefined, key, LONE_SURROGATE);
     if (CONTEXTS.has(key)) {
-      validateContext(key as ContextName, value, options);
+      validateContext(key as ContextName, value, options.dropNullContextFields);
       // Its fields are checked one by one above: the walk below would only measure it.
       if (!measure) continue;
     } else if (SERVER_NAMES.has(key)) {
@@ -80,7 +78,7 @@ export function validateRecorded(e: Record<string, unknown>): void {
   for (const key of Object.keys(e)) {
     const value = e[key];
     if (value === undefined) continue;
-    if (CONTEXTS.has(key)) validateContext(key as ContextName, value, NO_OPTIONS);
+    if (CONTEXTS.has(key)) validateContext(key as ContextName, value);
     else jsonSize(value, undefined, key, 2);
   }
 }
@@ -107,15 +105,15 @@ export function checkPayloadKeys(payload: Record<string, unknown>): void {
   }
 }
 
-/** Checks one compliance context; with `dropNullContextFields`, deletes its `null` fields first. */
-export function validateContext(name: ContextName, value: unknown, options: ValidateOptions = {}): void {
+/** Checks one compliance context; with `dropNull` (the option `dropNullContextFields`), deletes its `null` fields first. */
+export function validateContext(name: ContextName, value: unknown, dropNull?: boolean): void {
   if (!isPlainObject(value)) throw invalid(name, 'must be an object');
   const ctx = value as Record<string, unknown>;
   const rules = CONTEXT_RULES[name];
   for (const key of Object.keys(ctx)) {
     // Own fields only: `key in rules` would also take constructor, toString, __proto__… from Object.prototype.
     if (!Object.hasOwn(rules, key)) throw invalid(`${name}.${key}`, `is not a field of ${name} (known: ${Object.keys(rules).join(', ')})`);
-    if (ctx[key] === null && options.dropNullContextFields) delete ctx[key];
+    if (ctx[key] === null && dropNull) delete ctx[key];
   }
   for (const field in rules) {
     const value = ctx[field];
