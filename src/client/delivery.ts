@@ -53,7 +53,8 @@ export class Delivery {
   readonly #hooks: DeliveryHooks;
   /** Keys settled during this drain: a stale KV list may still show them. */
   #settled = new Set<string>();
-  #result: FlushResult = { sent: 0, deadLettered: 0, remaining: 0 };
+  /** The running drain's result (set when it starts). */
+  #result!: FlushResult;
 
   constructor(cfg: ClientConfig, hooks: DeliveryHooks) {
     this.#cfg = cfg;
