@@ -1,4 +1,4 @@
-import { CONTEXT_NAMES, LIMITS, checkPayloadKeys, invalid, isPlainObject, validateRecorded } from '../schema/index.js';
+import { CONTEXT_NAMES, EVENT_BYTES, checkPayloadKeys, invalid, isPlainObject, validateRecorded } from '../schema/index.js';
 import { QUEUED, type QueueEntry } from '../queue/types.js';
 import type { EventContexts } from '../schema/zod.js';
 import { utf8Length } from '../transport/bytes.js';
@@ -53,8 +53,8 @@ export function buildEvent(tenantId: string, eventType: string, payload: unknown
   event.recorded_at ??= t.time;
   const body = JSON.stringify(event);
   // The body has canonical JSON's bytes in another key order, so its UTF-8 length is C(event)'s.
-  if (body.length * 3 + room > LIMITS.eventBytes && utf8Length(body) + room > LIMITS.eventBytes) {
-    throw invalid('event', `is larger than ${LIMITS.eventBytes - room} bytes as canonical JSON${room ? ' (the rest is kept for client_id and client_seq)' : ''}`, 'ERR_TOO_LARGE');
+  if (body.length * 3 + room > EVENT_BYTES && utf8Length(body) + room > EVENT_BYTES) {
+    throw invalid('event', `is larger than ${EVENT_BYTES - room} bytes as canonical JSON${room ? ' (the rest is kept for client_id and client_seq)' : ''}`, 'ERR_TOO_LARGE');
   }
   // The queue key (`q…`, see queue/types.ts) sorts in record order, within this tab and roughly across
   // tabs (time first); the event_id makes it unique across tabs and reloads.

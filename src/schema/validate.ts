@@ -1,7 +1,7 @@
 import { AegisLogValidationError, type ErrorCode } from '../protocol/errors.js';
 import type { WireEvent } from '../protocol/types.js';
 import {
-  CONTEXT_NAMES, CONTEXT_RULES, EVENT_ID, LIMITS, RESERVED_FIELDS, SERVER_FIELDS, TENANT_ID, type ContextName, type FieldRule,
+  CONTEXT_LIST_ITEMS, CONTEXT_NAMES, CONTEXT_RULES, CONTEXT_STRING_CHARS, EVENT_BYTES, EVENT_ID, EVENT_TYPE_CHARS, MAX_DEPTH, RESERVED_FIELDS, SERVER_FIELDS, TENANT_ID, type ContextName, type FieldRule,
 } from './rules.js';
 
 /**
@@ -61,8 +61,8 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
   }
   // The bound is loose; only an event near the limit pays for an exact measure (JSON.stringify writes
   // C(event)'s bytes in another key order: the validator has refused everything where the two differ).
-  if (measure && bytes > LIMITS.eventBytes && utf8.encode(JSON.stringify(e)).length > LIMITS.eventBytes) {
-    throw invalid('event', `is larger than ${LIMITS.eventBytes} bytes as canonical JSON`, 'ERR_TOO_LARGE');
+  if (measure && bytes > EVENT_BYTES && utf8.encode(JSON.stringify(e)).length > EVENT_BYTES) {
+    throw invalid('event', `is larger than ${EVENT_BYTES} bytes as canonical JSON`, 'ERR_TOO_LARGE');
   }
   return e as WireEvent;
 }
@@ -135,7 +135,7 @@ function checkField(value: unknown, name: string, field: string, rule: FieldRule
       return;
     case 'strings':
       if (!Array.isArray(value)) throw bad(name, field, -1, 'must be an array of strings');
-      if (value.length > LIMITS.contextListItems) throw bad(name, field, -1, `has more than ${LIMITS.contextListItems} items`);
+      if (value.length > CONTEXT_LIST_ITEMS) throw bad(name, field, -1, `has more than ${CONTEXT_LIST_ITEMS} items`);
       for (let i = 0; i < value.length; i++) checkContextString(value[i], name, field, i, false);
       return;
     case 'boolean':
@@ -158,7 +158,7 @@ function checkField(value: unknown, name: string, field: string, rule: FieldRule
 function checkContextString(value: unknown, name: string, field: string, index: number, nonEmpty: boolean | undefined): void {
   if (typeof value !== 'string') throw bad(name, field, index, 'must be a string');
   if (nonEmpty && value.length === 0) throw bad(name, field, index, 'must not be empty');
-  if (value.length > LIMITS.contextStringChars) throw bad(name, field, index, `is longer than ${LIMITS.contextStringChars} characters`);
+  if (value.length > CONTEXT_STRING_CHARS) throw bad(name, field, index, `is longer than ${CONTEXT_STRING_CHARS} characters`);
   if (!isWellFormed(value)) throw bad(name, field, index, LONE_SURROGATE, 'ERR_JCS_INVALID');
 }
 
@@ -169,7 +169,7 @@ function bad(name: string, field: string, index: number, why: string, code?: Err
 
 /**
  * Walks a payload value once: what JSON (and RFC 8785) can carry, at most
- * `LIMITS.depth` deep, no cycles. `up` and `key` say where it sits. Returns an
+ * `MAX_DEPTH` deep, no cycles. `up` and `key` say where it sits. Returns an
  * upper bound of its UTF-8 JSON size (each UTF-16 unit as 3 bytes, escapes at
  * most 6) so that the common small event needs no serialisation at all to pass
  * the 1 MiB check.
@@ -195,7 +195,7 @@ function jsonSize(value: unknown, up: JsonPath | undefined, key: string | number
       throw jcs(up, key, `is ${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}`);
   }
   if (value === null) return 4;
-  if (depth > LIMITS.depth) throw jcs(up, key, `nests deeper than ${LIMITS.depth} levels`, 'ERR_TOO_DEEP');
+  if (depth > MAX_DEPTH) throw jcs(up, key, `nests deeper than ${MAX_DEPTH} levels`, 'ERR_TOO_DEEP');
   const stack = ancestors ?? [];
   if (stack.includes(value)) throw jcs(up, key, 'is a cycle (it contains itself)');
   const at: JsonPath = { up, key };
@@ -266,9 +266,9 @@ function checkEventType(value: unknown): void {
   if (!isWellFormed(value)) throw invalid('event_type', LONE_SURROGATE, 'ERR_JCS_INVALID');
   // "characters" in §2: Unicode code points, not UTF-16 units; a string has no more code points than
   // units, so a short one needs no count.
-  if (value.length <= LIMITS.eventTypeChars) return;
+  if (value.length <= EVENT_TYPE_CHARS) return;
   let count = 0;
-  for (const _ of value) if (++count > LIMITS.eventTypeChars) throw invalid('event_type', `is longer than ${LIMITS.eventTypeChars} characters`);
+  for (const _ of value) if (++count > EVENT_TYPE_CHARS) throw invalid('event_type', `is longer than ${EVENT_TYPE_CHARS} characters`);
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
