@@ -49,8 +49,8 @@ export function buildEvent(tenantId: string, eventType: string, payload: unknown
   const id = (event.event_id ??= newId()) as string;
   // PROTOCOL.md §2: without a trace_id the server uses the event_id; the client does the same, and sends it.
   event.trace_id ??= id;
-  const t = now();
-  event.recorded_at ??= t.time;
+  tick();
+  event.recorded_at ??= clockTime;
   const body = JSON.stringify(event);
   // The body has canonical JSON's bytes in another key order, so its UTF-8 length is C(event)'s.
   if (body.length * 3 + room > EVENT_BYTES && utf8Length(body) + room > EVENT_BYTES) {
@@ -58,7 +58,7 @@ export function buildEvent(tenantId: string, eventType: string, payload: unknown
   }
   // The queue key (`q…`, see queue/types.ts) sorts in record order, within this tab and roughly across
   // tabs (time first); the event_id makes it unique across tabs and reloads.
-  return { key: `${QUEUED}${t.key}${(t.seq++).toString(36).padStart(4, '0')}:${id}`, event_id: id, body };
+  return { key: `${QUEUED}${clockKey}${(seq++).toString(36).padStart(4, '0')}:${id}`, event_id: id, body };
 }
 
 /**
@@ -100,14 +100,18 @@ export function newId(): string {
   return id;
 }
 
-/** Now as epoch ms, its RFC 3339 text and its queue-key form, made once per millisecond: a burst of records shares them. */
-const clock = { ms: -1, time: '', key: '', seq: 0 };
+// Now as epoch ms, its RFC 3339 text and its queue-key form, made once per millisecond: a burst of
+// records shares them. Variables rather than an object's properties, whose names a minifier must keep.
+let clockMs = -1;
+let clockTime = '';
+let clockKey = '';
+/** Keys made in this millisecond: the tie-breaker of the next one. */
+let seq = 0;
 /** The latest ms a key of this realm was made at: the clock may step back (NTP), keys made before do not. */
 let latest = 0;
-function now(): typeof clock {
+function tick(): void {
   const ms = Date.now();
-  if (ms !== clock.ms) Object.assign(clock, { ms, time: new Date(ms).toISOString(), key: ms.toString(36).padStart(9, '0'), seq: 0 }), (latest = Math.max(latest, ms));
-  return clock;
+  if (ms !== clockMs) (clockMs = ms), (clockTime = new Date(ms).toISOString()), (clockKey = ms.toString(36).padStart(9, '0')), (seq = 0), (latest = Math.max(latest, ms));
 }
 
 /** A key that sorts after the keys of every record made up to `ms` (or made by this realm before its clock stepped back), and before later ones. */
