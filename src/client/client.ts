@@ -22,12 +22,13 @@ let warmed = false;
  * only once its receipt is checked. See docs/client.md.
  */
 export class AegisLog {
-  readonly tenantId: string;
-  readonly endpoint: string;
+  // `declare`: the constructor sets them (in this order), with no class field to define them first.
+  declare readonly tenantId: string;
+  declare readonly endpoint: string;
   /** The Web Locks name the flushing tab holds (`navigator.locks.query()` lists it under `held`). */
-  readonly lockName: string;
+  declare readonly lockName: string;
   /** The queue store: queued events and dead letters (see `deadLetters`, `requeueDeadLetters`). */
-  readonly queue: QueueStore;
+  declare readonly queue: QueueStore;
   readonly #cfg: ClientConfig;
   readonly #loop: Delivery;
   readonly #exit: ExitDelivery | undefined;
@@ -61,10 +62,10 @@ export class AegisLog {
     const doc = globalThis.document;
     const nav = globalThis.navigator as (Navigator & { locks?: LockManagerLike }) | undefined;
     const { endpoint, store } = cfg;
-    this.endpoint = endpoint;
     this.tenantId = cfg.tenantId;
-    this.queue = store;
+    this.endpoint = endpoint;
     this.lockName = `aegislog-flush:${store.name}`;
+    this.queue = store;
 
     const fetchLater = options.fetchLater === false ? undefined : (options.fetchLater ?? (globalThis as { fetchLater?: FetchLaterLike }).fetchLater);
     const beacon = options.beacon === false ? undefined : (options.beacon ?? nav?.sendBeacon?.bind(nav));

@@ -4,6 +4,7 @@ import { DEAD, QUEUED, type DeadLetterError, type QueueEntry } from '../queue/ty
 import { AegisLogHttpError, httpErrorCode } from '../protocol/errors.js';
 import { backoffDelay, exchange, sleep } from '../transport/http.js';
 import type { ClientConfig, LockManagerLike } from './options.js';
+import { isPlainObject } from '../schema/index.js';
 import { keysAfter } from './event.js';
 import { digestOf, receiptMismatch } from './receipt.js';
 
@@ -52,7 +53,8 @@ export class Delivery {
   readonly #hooks: DeliveryHooks;
   /** Keys settled during this drain: a stale KV list may still show them. */
   #settled = new Set<string>();
-  #result: FlushResult = { sent: 0, deadLettered: 0, remaining: 0 };
+  /** The running drain's result (set when it starts). */
+  #result!: FlushResult;
 
   constructor(cfg: ClientConfig, hooks: DeliveryHooks) {
     this.#cfg = cfg;
@@ -155,7 +157,8 @@ export class Delivery {
     for (const [i, entry] of batch.entries()) {
       const refusal = errors.find((e) => e?.index === i && e.event_id === entry.event_id);
       // A lone event's answer is its receipt, whatever event it names: one naming another is a mismatch, not a gap.
-      const receipt = receipts.find((r) => r?.event_id === entry.event_id) ?? (batch.length === 1 && isObject(receipts[0]) ? receipts[0] : undefined);
+      // (Parsed JSON: any object in it is a plain one, so the validator's test serves.)
+      const receipt = receipts.find((r) => r?.event_id === entry.event_id) ?? (batch.length === 1 && isPlainObject(receipts[0]) ? receipts[0] : undefined);
       if (refusal) {
         await this.#deadLetter([entry], { code: String(refusal.code), message: String(refusal.message), status: 200, field: refusal.field });
       } else if (receipt) {
@@ -196,8 +199,6 @@ export class Delivery {
     this.#hooks.settled(keys);
   }
 }
-
-const isObject = (value: unknown): value is Receipt => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function badAnswer(why: string): AegisLogHttpError {
   return new AegisLogHttpError('ERR_BAD_RESPONSE', `the server's answer ${why}`, 200);

@@ -128,9 +128,9 @@ export interface ClientConfig extends HttpConfig {
 /** Defaults applied, endpoint checked, queue store chosen: IndexedDB in browsers (one database per endpoint and tenant), memory elsewhere. */
 export function resolveConfig(options: AegisLogOptions): ClientConfig {
   const endpoint = String(options.endpoint).replace(/\/+$/, '');
-  if (!/^https?:\/\//.test(endpoint)) throw new AegisLogError('ERR_CONFIG', 'endpoint must be an http(s) URL', { field: 'endpoint' });
+  if (!/^https?:\/\//.test(endpoint)) throw configError('endpoint', 'must be an http(s) URL');
   const tenantId = options.tenantId ?? 'default';
-  if (typeof tenantId != 'string' || !TENANT_ID.test(tenantId)) throw new AegisLogError('ERR_CONFIG', 'tenantId must be 1–128 of [A-Za-z0-9._-]', { field: 'tenantId' });
+  if (typeof tenantId != 'string' || !TENANT_ID.test(tenantId)) throw configError('tenantId', 'must be 1–128 of [A-Za-z0-9._-]');
   // Timers take at most 2^31 − 1 ms (beyond, they fire at once) and whole ms (Node's AbortSignal.timeout).
   whole(options, 'flushInterval', 0, 2 ** 31 - 1);
   const browser = globalThis.document || globalThis.indexedDB;
@@ -155,9 +155,14 @@ export function resolveConfig(options: AegisLogOptions): ClientConfig {
 function whole(options: AegisLogOptions, name: 'batchSize' | 'flushInterval' | 'maxQueueSize' | 'timeout', min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   const value = options[name];
   if (value != null && !(Number.isInteger(value) && value >= min && value <= max)) {
-    throw new AegisLogError('ERR_CONFIG', `${name} must be a whole number from ${min} to ${max}`, { field: name });
+    throw configError(name, `must be a whole number from ${min} to ${max}`);
   }
   return value;
+}
+
+/** A bad option: ERR_CONFIG, its message starting with the option's name, which `field` holds. */
+function configError(field: string, why: string): AegisLogError {
+  return new AegisLogError('ERR_CONFIG', `${field} ${why}`, { field });
 }
 
 const RETRY_DEFAULTS: RetryPolicy = { attempts: 5, baseDelay: 500, maxDelay: 30_000, maxRetryAfter: 60_000 };
@@ -169,7 +174,7 @@ function retryPolicy(given: Partial<RetryPolicy> = {}): RetryPolicy {
     const value = given[name as keyof RetryPolicy];
     if (value == null) continue;
     if (!(Number.isFinite(value) && value >= 0 && (name !== 'attempts' || Number.isInteger(value)))) {
-      throw new AegisLogError('ERR_CONFIG', `retry.${name} must be a finite number ≥ 0${name === 'attempts' ? ', whole' : ''}`, { field: `retry.${name}` });
+      throw configError(`retry.${name}`, `must be a finite number ≥ 0${name === 'attempts' ? ', whole' : ''}`);
     }
     policy[name as keyof RetryPolicy] = value;
   }

@@ -1,7 +1,7 @@
-import { AegisLogHttpError, AegisLogValidationError } from '../protocol/errors.js';
-import { EVENT_ID } from '../schema/index.js';
+import { AegisLogHttpError } from '../protocol/errors.js';
+import { EVENT_ID, invalid } from '../schema/index.js';
 import type { Receipt, WireEvent } from '../protocol/types.js';
-import { exchangeWithRetry } from '../transport/http.js';
+import { backoffDelay, exchange, sleep, type Outcome } from '../transport/http.js';
 import type { ClientConfig, VerificationResult } from './options.js';
 import { digestOf, receiptMismatch } from './receipt.js';
 
@@ -27,7 +27,7 @@ export async function recordSync(cfg: ClientConfig, body: string): Promise<Recei
 
 export async function verify(cfg: ClientConfig, eventId: string, tenantId: string): Promise<VerificationResult> {
   // An id no event can have (undefined, '') would be "not_found": a verdict about no event at all.
-  if (typeof eventId != 'string' || !EVENT_ID.test(eventId)) throw new AegisLogValidationError('ERR_SCHEMA_INVALID', 'eventId must be 1–128 of [A-Za-z0-9._:-]', 'eventId');
+  if (typeof eventId != 'string' || !EVENT_ID.test(eventId)) throw invalid('eventId', 'must be 1–128 of [A-Za-z0-9._:-]');
   const query = `${encodeURIComponent(eventId)}?tenant_id=${encodeURIComponent(tenantId)}`;
   const outcome = await request(cfg, `/verify/${query}`, { method: 'GET', headers: cfg.headers });
   if (outcome.kind !== 'ok') {
@@ -47,6 +47,12 @@ export async function verify(cfg: ClientConfig, eventId: string, tenantId: strin
   return { ...result, local: await (await import('./signature.js')).checkEvidence(evidence.body, cfg.publicKeys) };
 }
 
-function request(cfg: ClientConfig, path: string, init: RequestInit) {
-  return exchangeWithRetry(cfg.endpoint + path, init, cfg, () => void cfg.counts.retried++);
+/** One exchange, retried on retryable outcomes (each retry counted in stats().retried). */
+async function request(cfg: ClientConfig, path: string, init: RequestInit): Promise<Outcome> {
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await exchange(cfg.endpoint + path, init, cfg);
+    if (outcome.kind !== 'retry' || attempt >= cfg.retry.attempts) return outcome;
+    cfg.counts.retried++;
+    await sleep(backoffDelay(attempt, cfg.retry, outcome.error.retryAfter));
+  }
 }

@@ -4,14 +4,16 @@
  * as a path from the input's root such as `model_context.model_version`.
  */
 export class AegisLogError extends Error {
-  readonly code: ErrorCode;
-  readonly field: string | undefined;
+  // `declare`: the constructors set every field, so a class field that defines it first would only
+  // add bytes to every page (here and below). Set in the order the fields had: code, field, then name.
+  declare readonly code: ErrorCode;
+  declare readonly field: string | undefined;
 
   constructor(code: ErrorCode, message: string, options?: { field?: string; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'AegisLogError';
     this.code = code;
     this.field = options?.field;
+    this.name = 'AegisLogError';
   }
 }
 
@@ -134,11 +136,11 @@ export function httpErrorCode(serverCode: string | undefined): ErrorCode {
  * code the server gave for bad input); `serverCode` is the server's code as sent.
  */
 export class AegisLogHttpError extends AegisLogError {
-  readonly status: number;
+  declare readonly status: number;
   /** The `error.code` of the server's answer, as sent (`'conflict'`, `'ERR_SCHEMA_INVALID'` …); undefined when it gave none. */
-  readonly serverCode: WireErrorCode | (string & {}) | undefined;
+  declare readonly serverCode: WireErrorCode | (string & {}) | undefined;
   /** Milliseconds the server asked to wait (`Retry-After`, capped), when it did. */
-  readonly retryAfter: number | undefined;
+  declare readonly retryAfter: number | undefined;
 
   constructor(
     code: ErrorCode,

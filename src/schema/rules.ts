@@ -22,17 +22,24 @@ export const CONTEXT_NAMES = [
 ] as const;
 export type ContextName = (typeof CONTEXT_NAMES)[number];
 
-/** Limits, stated once: the client refuses what the server would refuse. */
+// Limits, stated once: the client refuses what the server would refuse. One constant each, which a
+// bundler writes in where it is used (an object's properties it cannot), and LIMITS for the rest.
+/** C(event) in UTF-8 bytes. */
+export const EVENT_BYTES = 1024 * 1024;
+/** Nesting of objects and arrays, the event itself being depth 1. */
+export const MAX_DEPTH = 32;
+export const EVENT_TYPE_CHARS = 128;
+/** A context string field (names, versions, reasons, ids). */
+export const CONTEXT_STRING_CHARS = 1024;
+/** Items in a context string list (anomaly flags, datasets). */
+export const CONTEXT_LIST_ITEMS = 256;
+
 export const LIMITS = {
-  /** C(event) in UTF-8 bytes. */
-  eventBytes: 1024 * 1024,
-  /** Nesting of objects and arrays, the event itself being depth 1. */
-  depth: 32,
-  eventTypeChars: 128,
-  /** A context string field (names, versions, reasons, ids). */
-  contextStringChars: 1024,
-  /** Items in a context string list (anomaly flags, datasets). */
-  contextListItems: 256,
+  eventBytes: EVENT_BYTES,
+  depth: MAX_DEPTH,
+  eventTypeChars: EVENT_TYPE_CHARS,
+  contextStringChars: CONTEXT_STRING_CHARS,
+  contextListItems: CONTEXT_LIST_ITEMS,
 } as const;
 
 export type FieldRule = { required?: boolean } & (

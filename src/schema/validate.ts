@@ -1,7 +1,7 @@
 import { AegisLogValidationError, type ErrorCode } from '../protocol/errors.js';
 import type { WireEvent } from '../protocol/types.js';
 import {
-  CONTEXT_NAMES, CONTEXT_RULES, EVENT_ID, LIMITS, RESERVED_FIELDS, SERVER_FIELDS, TENANT_ID, type ContextName, type FieldRule,
+  CONTEXT_LIST_ITEMS, CONTEXT_NAMES, CONTEXT_RULES, CONTEXT_STRING_CHARS, EVENT_BYTES, EVENT_ID, EVENT_TYPE_CHARS, MAX_DEPTH, RESERVED_FIELDS, SERVER_FIELDS, TENANT_ID, type ContextName, type FieldRule,
 } from './rules.js';
 
 /**
@@ -31,11 +31,10 @@ export interface ValidateOptions {
 
 const CONTEXTS: ReadonlySet<string> = new Set(CONTEXT_NAMES);
 /** The reserved names an event's top level may not use (the others are its own fields). */
-const SERVER_NAMES: ReadonlySet<string> = new Set(SERVER_FIELDS);
+// Pure: only validateEvent (server, edge) uses these two; bundlers may drop them from a recording page.
+const SERVER_NAMES: ReadonlySet<string> = /* @__PURE__ */ new Set(SERVER_FIELDS);
 const IDS = '1–128 of [A-Za-z0-9._:-]';
-/** Passed where no option applies: a default `{}` would be a new object at each call on record()'s path. */
-const NO_OPTIONS: ValidateOptions = Object.freeze({});
-const utf8 = new TextEncoder();
+const utf8 = /* @__PURE__ */ new TextEncoder();
 
 /** Checks a complete wire event (§2) in place and returns it typed. Throws naming the first bad field. */
 export function validateEvent(event: unknown, options: ValidateOptions = {}): WireEvent {
@@ -51,7 +50,7 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
     if (value === undefined) continue;
     if (!isWellFormed(key)) throw jcs(undefined, key, LONE_SURROGATE);
     if (CONTEXTS.has(key)) {
-      validateContext(key as ContextName, value, options);
+      validateContext(key as ContextName, value, options.dropNullContextFields);
       // Its fields are checked one by one above: the walk below would only measure it.
       if (!measure) continue;
     } else if (SERVER_NAMES.has(key)) {
@@ -62,8 +61,8 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
   }
   // The bound is loose; only an event near the limit pays for an exact measure (JSON.stringify writes
   // C(event)'s bytes in another key order: the validator has refused everything where the two differ).
-  if (measure && bytes > LIMITS.eventBytes && utf8.encode(JSON.stringify(e)).length > LIMITS.eventBytes) {
-    throw invalid('event', `is larger than ${LIMITS.eventBytes} bytes as canonical JSON`, 'ERR_TOO_LARGE');
+  if (measure && bytes > EVENT_BYTES && utf8.encode(JSON.stringify(e)).length > EVENT_BYTES) {
+    throw invalid('event', `is larger than ${EVENT_BYTES} bytes as canonical JSON`, 'ERR_TOO_LARGE');
   }
   return e as WireEvent;
 }
@@ -79,7 +78,7 @@ export function validateRecorded(e: Record<string, unknown>): void {
   for (const key of Object.keys(e)) {
     const value = e[key];
     if (value === undefined) continue;
-    if (CONTEXTS.has(key)) validateContext(key as ContextName, value, NO_OPTIONS);
+    if (CONTEXTS.has(key)) validateContext(key as ContextName, value);
     else jsonSize(value, undefined, key, 2);
   }
 }
@@ -106,15 +105,15 @@ export function checkPayloadKeys(payload: Record<string, unknown>): void {
   }
 }
 
-/** Checks one compliance context; with `dropNullContextFields`, deletes its `null` fields first. */
-export function validateContext(name: ContextName, value: unknown, options: ValidateOptions = {}): void {
+/** Checks one compliance context; with `dropNull` (the option `dropNullContextFields`), deletes its `null` fields first. */
+export function validateContext(name: ContextName, value: unknown, dropNull?: boolean): void {
   if (!isPlainObject(value)) throw invalid(name, 'must be an object');
   const ctx = value as Record<string, unknown>;
   const rules = CONTEXT_RULES[name];
   for (const key of Object.keys(ctx)) {
     // Own fields only: `key in rules` would also take constructor, toString, __proto__… from Object.prototype.
     if (!Object.hasOwn(rules, key)) throw invalid(`${name}.${key}`, `is not a field of ${name} (known: ${Object.keys(rules).join(', ')})`);
-    if (ctx[key] === null && options.dropNullContextFields) delete ctx[key];
+    if (ctx[key] === null && dropNull) delete ctx[key];
   }
   for (const field in rules) {
     const value = ctx[field];
@@ -136,7 +135,7 @@ function checkField(value: unknown, name: string, field: string, rule: FieldRule
       return;
     case 'strings':
       if (!Array.isArray(value)) throw bad(name, field, -1, 'must be an array of strings');
-      if (value.length > LIMITS.contextListItems) throw bad(name, field, -1, `has more than ${LIMITS.contextListItems} items`);
+      if (value.length > CONTEXT_LIST_ITEMS) throw bad(name, field, -1, `has more than ${CONTEXT_LIST_ITEMS} items`);
       for (let i = 0; i < value.length; i++) checkContextString(value[i], name, field, i, false);
       return;
     case 'boolean':
@@ -159,7 +158,7 @@ function checkField(value: unknown, name: string, field: string, rule: FieldRule
 function checkContextString(value: unknown, name: string, field: string, index: number, nonEmpty: boolean | undefined): void {
   if (typeof value !== 'string') throw bad(name, field, index, 'must be a string');
   if (nonEmpty && value.length === 0) throw bad(name, field, index, 'must not be empty');
-  if (value.length > LIMITS.contextStringChars) throw bad(name, field, index, `is longer than ${LIMITS.contextStringChars} characters`);
+  if (value.length > CONTEXT_STRING_CHARS) throw bad(name, field, index, `is longer than ${CONTEXT_STRING_CHARS} characters`);
   if (!isWellFormed(value)) throw bad(name, field, index, LONE_SURROGATE, 'ERR_JCS_INVALID');
 }
 
@@ -170,7 +169,7 @@ function bad(name: string, field: string, index: number, why: string, code?: Err
 
 /**
  * Walks a payload value once: what JSON (and RFC 8785) can carry, at most
- * `LIMITS.depth` deep, no cycles. `up` and `key` say where it sits. Returns an
+ * `MAX_DEPTH` deep, no cycles. `up` and `key` say where it sits. Returns an
  * upper bound of its UTF-8 JSON size (each UTF-16 unit as 3 bytes, escapes at
  * most 6) so that the common small event needs no serialisation at all to pass
  * the 1 MiB check.
@@ -196,7 +195,7 @@ function jsonSize(value: unknown, up: JsonPath | undefined, key: string | number
       throw jcs(up, key, `is ${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}`);
   }
   if (value === null) return 4;
-  if (depth > LIMITS.depth) throw jcs(up, key, `nests deeper than ${LIMITS.depth} levels`, 'ERR_TOO_DEEP');
+  if (depth > MAX_DEPTH) throw jcs(up, key, `nests deeper than ${MAX_DEPTH} levels`, 'ERR_TOO_DEEP');
   const stack = ancestors ?? [];
   if (stack.includes(value)) throw jcs(up, key, 'is a cycle (it contains itself)');
   const at: JsonPath = { up, key };
@@ -267,9 +266,9 @@ function checkEventType(value: unknown): void {
   if (!isWellFormed(value)) throw invalid('event_type', LONE_SURROGATE, 'ERR_JCS_INVALID');
   // "characters" in §2: Unicode code points, not UTF-16 units; a string has no more code points than
   // units, so a short one needs no count.
-  if (value.length <= LIMITS.eventTypeChars) return;
+  if (value.length <= EVENT_TYPE_CHARS) return;
   let count = 0;
-  for (const _ of value) if (++count > LIMITS.eventTypeChars) throw invalid('event_type', `is longer than ${LIMITS.eventTypeChars} characters`);
+  for (const _ of value) if (++count > EVENT_TYPE_CHARS) throw invalid('event_type', `is longer than ${EVENT_TYPE_CHARS} characters`);
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

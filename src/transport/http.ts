@@ -20,7 +20,7 @@ export interface HttpConfig {
 
 /** What to do next, decided once here from the status (PROTOCOL.md §7). */
 export type Outcome =
-  | { kind: 'ok'; status: number; body: unknown }
+  | { kind: 'ok'; body: unknown }
   /** Network error, timeout, 408, 429, 5xx: the same events again, later. */
   | { kind: 'retry'; error: AegisLogHttpError }
   /** 413: too big; split it. */
@@ -35,7 +35,7 @@ export async function exchange(url: string, init: RequestInit, cfg: HttpConfig):
     const response = await cfg.fetch(url, { ...init, signal: AbortSignal.timeout(cfg.timeout) });
     const text = await response.text();
     status = response.status;
-    if (status < 300) return { kind: 'ok', status, body: text ? JSON.parse(text) : undefined };
+    if (status < 300) return { kind: 'ok', body: text ? JSON.parse(text) : undefined };
     let detail: { code?: string; message?: string; field?: string } | undefined;
     try {
       detail = JSON.parse(text).error;
@@ -67,16 +67,6 @@ export function retryAfterMs(header: string | null, cap: number): number | undef
 /** Exponential backoff with full jitter: uniform in [0, min(maxDelay, baseDelay·2^attempt)], and at least Retry-After. */
 export function backoffDelay(attempt: number, retry: RetryPolicy, retryAfter?: number): number {
   return Math.max(Math.random() * Math.min(retry.maxDelay, retry.baseDelay * 2 ** attempt), retryAfter ?? 0);
-}
-
-/** `exchange` retried on retryable outcomes (recordSync, verify). */
-export async function exchangeWithRetry(url: string, init: RequestInit, cfg: HttpConfig, onRetry: () => void): Promise<Outcome> {
-  for (let attempt = 0; ; attempt++) {
-    const outcome = await exchange(url, init, cfg);
-    if (outcome.kind !== 'retry' || attempt >= cfg.retry.attempts) return outcome;
-    onRetry();
-    await sleep(backoffDelay(attempt, cfg.retry, outcome.error.retryAfter));
-  }
 }
 
 export function sleep(ms: number): Promise<void> {
