@@ -18,8 +18,6 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.path, { readonly: true, fileMustExist: true });
 db.pragma('busy_timeout = 5000');
 db.pragma('cache_size = -16384'); // 16 MiB each: interior pages; the leaves they read are random
-// As the store's own connection: a page in the OS cache is read from the mapping, not by a read() and a copy.
-db.pragma('mmap_size = 1073741824');
 const prepared = new Map();
 const run = ({ id, sql, list }) => {
   try {
