@@ -24,8 +24,9 @@ export const LIMITS_USAGE = `Limits (docs/server.md, "Limits" and "Threat model"
 server's own origin for browsers (default: the URL it listens on), the only
 one treated as same-origin; --rate-limit is each key's units per second (a
 request 1, an event 1, 64 JSON values 1; default ${DEFAULT_LIMITS.keyRatePerSecond}, burst 5x, 0: off);
---key-in-flight is each key's requests in flight on the ingest routes and /export
-at most (default ${DEFAULT_LIMITS.keyInFlight}; more: 429), so that one key holds at most that many bodies in memory;
+--key-in-flight caps each key's requests in flight on the ingest routes and
+/export (default ${DEFAULT_LIMITS.keyInFlight}; more: 429), so that one key holds at most that many
+bodies in memory;
 connections ${DEFAULT_HTTP_LIMITS.maxConnections} (${DEFAULT_HTTP_LIMITS.maxConnectionsPerClient} per client address, 0: no limit, for a proxy in front);
 headers within ${DEFAULT_HTTP_LIMITS.headersTimeout / 1000} s, a whole request within ${DEFAULT_HTTP_LIMITS.requestTimeout / 1000} s.`;
 
