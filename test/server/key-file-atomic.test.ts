@@ -1,7 +1,7 @@
 // Key files are created all or nothing: a start that dies while writing one used to leave an empty
 // file (created exclusively, then written), which every later start refused. A failed write is
 // simulated by a writeFile that creates its file and dies before writing any of it.
-import { readdir, writeFile as realWriteFile } from 'node:fs/promises';
+import { readdir, utimes, writeFile as realWriteFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { KEY_FILE, loadOrCreateSigningJwk } from '../../src/server/key-file.js';
@@ -52,6 +52,26 @@ test('the same for the note key file', async () => {
   await realWriteFile(join(temp.dir, `${NOTE_KEY_FILE}.leftover.tmp`), '{"kty"', { mode: 0o600 });
   const key = await loadOrCreateNoteKey(temp.dir, ORIGIN);
   expect((await loadOrCreateNoteKey(temp.dir, ORIGIN)).skey).toBe(key.skey);
+});
+
+test('a start removes the temp files that a crash left beside the key files, not one being written', async () => {
+  await loadOrCreateSigningJwk(temp.dir);
+  await loadOrCreateNoteKey(temp.dir, ORIGIN);
+  const uuid = (n: number) => `0000000${n}-0000-4000-8000-000000000000`;
+  // A crash between the write and the link leaves a copy of the secret; between the link and the removal, a second name.
+  const left = [`${KEY_FILE}.${uuid(1)}.tmp`, `${NOTE_KEY_FILE}.${uuid(2)}.tmp`];
+  // Written a moment ago: maybe another process's first start, in the middle of its write.
+  const young = `${KEY_FILE}.${uuid(3)}.tmp`;
+  // Not ours: another name, or a name of ours with something else than the temp's random id.
+  const others = [`other.jwk.${uuid(4)}.tmp`, `${KEY_FILE}.leftover.tmp`];
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  for (const name of [...left, young, ...others]) {
+    await realWriteFile(join(temp.dir, name), 'secret', { mode: 0o600 });
+    if (name !== young) await utimes(join(temp.dir, name), hourAgo, hourAgo);
+  }
+  await loadOrCreateSigningJwk(temp.dir);
+  await loadOrCreateNoteKey(temp.dir, ORIGIN);
+  expect((await readdir(temp.dir)).sort()).toEqual([KEY_FILE, NOTE_KEY_FILE, young, ...others].sort());
 });
 
 test('concurrent first starts agree on exactly one key, and leave only the key files', async () => {
