@@ -123,7 +123,14 @@ export async function* fileChunks(path: string, size = FILE_CHUNK_BYTES): AsyncG
   const buffers = [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)];
   let turn = 0;
   let position = 0;
-  let next = file.read(buffers[0]!, 0, size, 0);
+  // Each read is watched from its start: one that fails while the caller still works on the chunk
+  // before would otherwise be an unhandled rejection, which ends the process; it is thrown when asked for.
+  const read = (at: number) => {
+    const reading = file.read(buffers[turn]!, 0, size, at);
+    reading.catch(() => undefined);
+    return reading;
+  };
+  let next = read(0);
   try {
     for (;;) {
       const { bytesRead } = await next;
@@ -131,7 +138,7 @@ export async function* fileChunks(path: string, size = FILE_CHUNK_BYTES): AsyncG
       const chunk = buffers[turn]!.subarray(0, bytesRead);
       position += bytesRead;
       turn ^= 1;
-      next = file.read(buffers[turn]!, 0, size, position);
+      next = read(position);
       yield chunk;
     }
   } finally {

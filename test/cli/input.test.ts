@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { open } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LINE_CHUNK_BYTES, fileChunks, parseJsonOrNdjson, readLineChunks } from '../../src/cli/input.js';
 
@@ -71,6 +72,35 @@ describe('fileChunks', () => {
     for await (const chunk of fileChunks(write(new Uint8Array(0)))) chunks.push(chunk);
     expect(chunks).toEqual([]);
     await expect(fileChunks(join(dir, 'missing.bin')).next()).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('throws a read that failed while the caller was busy with the chunk before, as the read\'s error', async () => {
+    const path = write(new Uint8Array(4096));
+    // A disk error on the second read (EIO), which has begun when the first chunk is handed over.
+    const handle = await open(path, 'r');
+    const proto = Object.getPrototypeOf(handle) as { read: (...args: unknown[]) => Promise<unknown> };
+    await handle.close();
+    const read = proto.read;
+    let reads = 0;
+    // Patched by hand: a vi.spyOn would watch the promise it returns, and so handle its rejection.
+    proto.read = function (this: unknown, ...args: unknown[]) {
+      return ++reads === 2 ? Promise.reject(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' })) : read.apply(this, args);
+    };
+    // A process that meets an unhandled rejection dies (Node's default), as `aegislog audit` did here.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const chunks = fileChunks(path, 1024);
+      expect((await chunks.next()).value).toHaveLength(1024);
+      // The caller works on: macrotasks pass while the second read fails. Unwatched, its rejection was unhandled.
+      for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+      await expect(chunks.next()).rejects.toMatchObject({ code: 'EIO' });
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      proto.read = read;
+    }
   });
 
   it.runIf(existsSync('/proc/self/fd'))('closes the file when the caller stops early', async () => {
