@@ -28,8 +28,8 @@ export async function auditExportFile(path: string, values: Values, io: AuditorI
     report = await auditExport(chunks(path, io, (bytes) => bar.update(bytes, receipts)), {
       ...trust,
       verifySignatures: values.signatures === true,
-      // Only for a bar that is drawn: with onProgress, auditExport yields to a timer (1 ms in Node.js)
-      // every 16,384 lines so that a page can paint; piped or redirected, that is 60 ms per 10^6 lines for nothing.
+      // Only for a bar that is drawn: with onProgress, auditExport gives the host a turn every 16,384
+      // lines so that a page can paint, which piped or redirected is a turn for nothing.
       ...(bar.shown ? { onProgress: (done: number) => (receipts = done) } : {}),
       ...(hooks.onEvent ? { onEvent: hooks.onEvent } : {}),
     });

@@ -15,6 +15,7 @@ import { LineError, readReceipts, type ReceiptSource } from './ndjson.js';
 import { readTenantHead, reasonOf, requireSignature, runCheck, type ReadHead } from './read.js';
 import { ReceiptHasher } from './receipt-hash.js';
 import { createTreeBuilder } from '../tlog/tree-builder.js';
+import { yieldToHost } from './yield.js';
 
 export interface AuditOptions {
   keys: KeyInput;
@@ -220,8 +221,7 @@ class Audit {
     if (final || this.count - this.lastProgress >= PROGRESS_EVERY) {
       this.lastProgress = this.count;
       this.options.onProgress(this.count, this.head.head.tree_size);
-      // Let a browser paint the progress between batches.
-      if (!final) await new Promise((resolve) => setTimeout(resolve, 0));
+      if (!final) await yieldToHost();
     }
   }
 

@@ -18,6 +18,7 @@ import type { NoteVerdict } from './notes.js';
 import { Invalid, Skip, object, reasonOf, runCheck, show } from './read.js';
 import { readHashes, readHeadV2, readIndex, readNoteText, readOrigin, readProofV2, type ReadHeadV2 } from './read-v2.js';
 import { checkNote, fromNoteCheck, requireReceiptSignature, resolveTrust, type Trust, type TrustOptions } from './trust.js';
+import { yieldToHost } from './yield.js';
 
 export type ExportCheckName =
   | 'header' | 'checkpoint_signature' | 'witnesses' | 'head_inclusion' | 'prev_head_inclusion' | 'frontier'
@@ -133,7 +134,7 @@ class ExportRun {
     if (this.options.onProgress && entries.count - this.lastProgress >= PROGRESS_EVERY) {
       this.lastProgress = entries.count;
       this.options.onProgress(entries.count, this.total());
-      await new Promise((resolve) => setTimeout(resolve, 0)); // let a page paint its progress bar
+      await yieldToHost();
     }
   }
 

@@ -1,5 +1,5 @@
 // `aegislog audit EXPORT` asks auditExport for progress only when it draws a bar: with
-// onProgress, auditExport waits on a timer every 16,384 lines so that a page can paint.
+// onProgress, auditExport gives the host a turn every 16,384 lines so that a page can paint.
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { ExportAuditOptions } from '../../src/verify/index.js';
