@@ -29,9 +29,12 @@ beforeAll(async () => {
   policy = `${keys.vkeys.map((v) => `log ${v}`).join('\n')}\nquorum none\n`;
 }, 120_000);
 afterAll(async () => {
-  for (const p of running) await stopChild(p.child);
-  await cluster?.stop();
-  await temp?.remove();
+  try {
+    for (const p of running) await stopChild(p.child);
+  } finally {
+    await cluster?.stop();
+    await temp?.remove();
+  }
 });
 
 async function serve(url: string, count: number): Promise<ServeProcess[]> {
