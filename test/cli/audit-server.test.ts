@@ -43,8 +43,11 @@ beforeAll(async () => {
   periodStart = (JSON.parse(answer) as { checkpoints: { period_start: string }[] }).checkpoints[0]!.period_start;
 });
 afterAll(async () => {
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  try {
+    await server?.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('audit, verify and history of what the reference server serves (protocol v2)', () => {

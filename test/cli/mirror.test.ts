@@ -41,9 +41,12 @@ beforeAll(async () => {
   staticUrl = `http://127.0.0.1:${(statics.address() as { port: number }).port}`;
 });
 afterAll(async () => {
-  await new Promise((done) => statics?.close(done));
-  await s?.stop();
-  await temp?.remove();
+  try {
+    if (statics) await new Promise((done) => statics.close(done));
+    await s?.stop();
+  } finally {
+    await temp?.remove();
+  }
 });
 
 async function ingest(tenant: string, key: string, n: number): Promise<Receipt[]> {

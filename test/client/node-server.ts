@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, listen, localSigner, sqliteStore } from '../../src/server/node.js';
 import type { Signer } from '../../src/server/node.js';
+import { startOrRemove } from '../support/start-or-remove.js';
 import { KEYS } from './helpers.js';
 
 export interface RealServer {
@@ -15,12 +16,7 @@ export interface RealServer {
 export async function startServer(): Promise<RealServer> {
   const dir = await mkdtemp(join(tmpdir(), 'aegislog-client-'));
   const remove = () => rm(dir, { recursive: true, force: true });
-  try {
-    return await serve(dir, remove);
-  } catch (error) {
-    await remove(); // a server that failed to start leaves no folder either
-    throw error;
-  }
+  return startOrRemove({ remove }, () => serve(dir, remove));
 }
 
 async function serve(dir: string, remove: () => Promise<void>): Promise<RealServer> {

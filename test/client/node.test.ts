@@ -19,8 +19,11 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'aegislog-child-'));
 });
 afterAll(async () => {
-  await server.stop();
-  await rm(dir, { recursive: true, force: true });
+  try {
+    await server.stop();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 /** Bundles `code` (a script importing the client from src/) and runs it in a child Node process against the test server. */

@@ -54,8 +54,11 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await mf?.dispose();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  try {
+    await mf?.dispose();
+  } finally {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
 });
 
 const call = (path: string, init: { method?: string; key?: string; body?: unknown } = {}) =>

@@ -153,8 +153,11 @@ describe('demo pages at /demo/', () => {
     dev = await startDev({ host: '127.0.0.1', port: 0, dataDir: join(temp.dir, 'data'), period: 86400, demoDir: demo }, { out: (l) => void lines.push(l), err: () => {} });
   });
   afterAll(async () => {
-    await dev.stop();
-    await temp.remove();
+    try {
+      await dev.stop();
+    } finally {
+      await temp.remove();
+    }
   });
 
   const rawGet = (path: string) =>

@@ -35,8 +35,11 @@ beforeAll(async () => {
   await start();
 }, 60_000);
 afterAll(async () => {
-  await mf?.dispose();
-  await rm(dir, { recursive: true, force: true });
+  try {
+    await mf?.dispose();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 let stores = 0;

@@ -32,9 +32,12 @@ beforeAll(async () => {
   keys = await fleetKeys(temp.dir, TENANTS);
 }, 120_000);
 afterAll(async () => {
-  for (const p of [...live, ...dead]) await stopChild(p.child);
-  await cluster?.stop();
-  await temp?.remove();
+  try {
+    for (const p of [...live, ...dead]) await stopChild(p.child);
+  } finally {
+    await cluster?.stop();
+    await temp?.remove();
+  }
 });
 
 const pause = (ms: number) => new Promise((done) => setTimeout(done, ms));

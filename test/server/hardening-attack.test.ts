@@ -42,8 +42,11 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await stopChild(server, 'SIGTERM');
-  await temp.remove();
+  try {
+    await stopChild(server, 'SIGTERM');
+  } finally {
+    await temp?.remove();
+  }
   console.log(`attack figures (baseline RSS ${(baselineRss / MiB).toFixed(0)} MiB):\n${JSON.stringify(figures, null, 1)}`);
 });
 

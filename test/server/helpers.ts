@@ -5,6 +5,7 @@ import { onTestFinished } from 'vitest';
 import { getCurrentTest } from 'vitest/suite';
 import { createServer, listen, localSigner, memoryStore, sqliteStore } from '../../src/server/node.js';
 import type { AegisServer, ApiKeyConfig, NodeServerHandle, ServerOptions, Signer, Store } from '../../src/server/node.js';
+import { startOrRemove } from '../support/start-or-remove.js';
 
 export const TENANT = 'acme';
 export const ORIGIN = 'evidence.test.example/log';
@@ -69,12 +70,7 @@ export interface Running {
 /** A real server on 127.0.0.1 (ephemeral port) over a real SQLite file in a temp dir, unless a store is given. */
 export async function start(options: StartOptions = {}): Promise<Running> {
   const temp = options.dir ? undefined : await tempDir();
-  try {
-    return await serve(options, temp);
-  } catch (error) {
-    await temp?.remove(); // a server that failed to start leaves no folder either
-    throw error;
-  }
+  return startOrRemove(temp, () => serve(options, temp));
 }
 
 type StartOptions = Partial<ServerOptions> & { sqlite?: boolean; dir?: string };

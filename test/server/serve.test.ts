@@ -29,9 +29,12 @@ beforeAll(async () => {
   policy = `${keys.vkeys.map((v) => `log ${v}`).join('\n')}\nquorum none\n`;
 }, 120_000);
 afterAll(async () => {
-  for (const p of running) await stopChild(p.child);
-  await cluster?.stop();
-  await temp?.remove();
+  try {
+    for (const p of running) await stopChild(p.child);
+  } finally {
+    await cluster?.stop();
+    await temp?.remove();
+  }
 });
 
 async function serve(url: string, count: number): Promise<ServeProcess[]> {
@@ -120,11 +123,15 @@ describe('aegislog serve', () => {
     await db.connect();
     try {
       // A's liveness lock (taken by its start-up seal), the only process on this database so far.
-      const liveLocks = async () =>
-        (await db.query(`SELECT objid::bigint AS instance FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ${LIVE_SPACE}::oid AND objsubid = 2
-          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)).rows.map((r) => Number(r.instance));
+      const live = `FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ${LIVE_SPACE}::oid AND objsubid = 2
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+      const liveLocks = async () => (await db.query(`SELECT objid::bigint AS instance ${live}`)).rows.map((r) => Number(r.instance));
       const [instance, ...others] = await liveLocks();
       expect([typeof instance, others]).toEqual(['number', []]);
+      // A's session that holds it (its backend's pid): PostgreSQL releases a session's locks before the
+      // session leaves pg_stat_activity.
+      const session = (await db.query(`SELECT pid ${live} AND objid = $1::oid`, [instance])).rows[0].pid as number;
+      const sessionLives = async () => (await db.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [session])).rowCount === 1;
       // A dies in the middle of a seal: the lease row names A's process, far from expiry.
       // (The seal itself takes milliseconds, too short to kill A inside it on purpose.)
       await db.query('INSERT INTO aegislog_seal_lease (id, holder, instance, until) VALUES (1, $1, $2, $3)', ['a-mid-seal', instance, Date.now() + 3_600_000]);
@@ -136,7 +143,7 @@ describe('aegislog serve', () => {
       await stopChild(a!.child, 'SIGKILL');
       running.splice(running.indexOf(a!), 1);
       // PostgreSQL ends A's session when its socket closes; then the lease is free at once, not at expiry.
-      for (let i = 0; i < 1000 && (await liveLocks()).includes(instance!); i++);
+      while (await sessionLives());
       expect(await liveLocks()).not.toContain(instance);
       expect(await sealing).toHaveLength(1);
       expect((await db.query('SELECT count(*)::int AS n FROM aegislog_seal_lease')).rows[0].n).toBe(0); // B released it

@@ -82,7 +82,7 @@ describe('fetchTileSource over a static copy of the tiles', () => {
 describe('fetchTileSource against the reference server', () => {
   let dir: string;
   let http: NodeServerHandle;
-  let close: () => Promise<void>;
+  let close: (() => Promise<void>) | undefined;
   const read = `ak_read_${'r'.repeat(24)}`;
   const admin = `ak_admin_${'a'.repeat(24)}`;
   const ingest = `ak_ingest_${'i'.repeat(24)}`;
@@ -99,7 +99,6 @@ describe('fetchTileSource against the reference server', () => {
     close = async () => {
       await http.close();
       await store.close();
-      await rm(dir, { recursive: true, force: true });
     };
     for (let round = 0; round < 3; round++) {
       const events = Array.from({ length: 300 }, (_, i) => ({ event_type: 'x', event_id: `r${round}-${i}`, tenant_id: 't1' }));
@@ -108,7 +107,13 @@ describe('fetchTileSource against the reference server', () => {
       expect((await fetch(`${http.url}/admin/seal`, { method: 'POST', headers: { 'x-api-key': admin } })).status).toBe(200);
     }
   }, 60_000);
-  afterAll(() => close());
+  afterAll(async () => {
+    try {
+      await close?.();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it('the root log: consistency proofs from the public tiles equal /proof/consistency and verify', async () => {
     const history = (await (await fetch(`${http.url}/checkpoints`)).json()) as { checkpoints: { tree_size: number; note: string }[] };

@@ -21,7 +21,7 @@ beforeAll(async () => (dir = await mkdtemp(join(tmpdir(), 'aegislog-lock-nolinks
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const DEAD = 4_000_001;
-const owner = (pid: number, dead = new Set<number>()): LockOwner => ({ pid, isStale: (p) => !Number.isInteger(p) || p <= 0 || dead.has(p) });
+const owner = (pid: number, dead = new Set<number>()): LockOwner => ({ pid, isStale: (p) => dead.has(p) });
 
 it('takes a free lock, refuses a held one, and takes over a dead holder\'s, leaving no temp files', async () => {
   const path = join(dir, 'witness.lock');

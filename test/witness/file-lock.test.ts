@@ -16,7 +16,7 @@ beforeAll(async () => (dir = await mkdtemp(join(tmpdir(), 'aegislog-lock-'))));
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const DEAD = 4_000_001;
-const owner = (pid: number, dead: Set<number>): LockOwner => ({ pid, isStale: (p) => !Number.isInteger(p) || p <= 0 || dead.has(p) });
+const owner = (pid: number, dead: Set<number>): LockOwner => ({ pid, isStale: (p) => dead.has(p) });
 
 function deferred() {
   let resolve!: () => void;
