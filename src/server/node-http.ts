@@ -232,7 +232,12 @@ async function respond(
     // The handler answers its own errors: this is the adapter failing.
     sending();
     const errorId = randomUUID();
-    onError(error, errorId);
+    try {
+      onError(error, errorId);
+    } catch {
+      // An onError that throws (a logger that failed) must still let the request be answered, and not reject
+      // this promise, which nobody awaits (inTurn): an unhandled rejection ends a Node process.
+    }
     if (!res.headersSent && !res.destroyed) {
       res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify({ error: { code: 'internal', message: 'internal error; the server log has the details', error_id: errorId } }));
