@@ -165,14 +165,12 @@ export function recorder(options: AiOptions): Recorder {
     try {
       const c = (call = summary());
       if (options.digestKey || options.capture === 'full') {
-        const prepared = lazy().then((m) => m.prepare(c, options));
-        // Rejects only if the digest chunk failed to load. It is awaited once the event before is prepared, never if
-        // that one failed (the same load): watched from now, or it would be an unhandled rejection, which ends a Node
-        // process. The event still fails, with the error `previous` carries.
-        prepared.catch(() => undefined);
-        // The next event waits for this one to be handed to the log, not for a recordSync's receipt: its reaction to
-        // `previous` runs after this one's (the emit), as reactions run in the order they were added.
-        pending = (previous = previous.then(() => prepared)).then((p) => emit(c, p as Prepared));
+        // Prepared once the event before is (its digests take microseconds; a model call, seconds). The next event
+        // waits for this one to be handed to the log, not for a recordSync's receipt: its reaction to `previous` runs
+        // after this one's (the emit), as reactions run in the order they were added. One chain, no promise made
+        // beside it: one that the chain skipped (the digest chunk failed to load for the event before) would be an
+        // unhandled rejection, which ends a Node process.
+        pending = (previous = previous.then(lazy).then((m) => m.prepare(c, options))).then((p) => emit(c, p as Prepared));
       } else pending = emit(c);
     } catch (error) {
       report(error, call);
