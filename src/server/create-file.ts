@@ -7,8 +7,9 @@ import { linkOrCopy } from '../transport/link-or-copy.js';
  * then linked to `path`, which fails with EEXIST if `path` exists (the exclusive create that `wx`
  * gave), or with `replace` renamed over it. A crash leaves at most a temp file beside it (which a
  * later write of `path` removes: removeStaleTemps), never an empty or cut `path`: creating `path`
- * first and writing it after left an empty key file that every later start refused. Except where the filesystem has no hard links: there a new `path` is
- * an exclusive copy (link-or-copy.ts), which a crash can cut.
+ * first and writing it after left an empty key file that every later start refused. Except where
+ * the filesystem has no hard links: there a new `path` is an exclusive copy (link-or-copy.ts), which
+ * a crash can cut.
  */
 export async function writeFileAtomically(path: string, content: string, options: { replace?: boolean; mode?: number } = {}): Promise<void> {
   const mode = options.mode ?? 0o600;
