@@ -22,6 +22,15 @@ export class IdArena {
     this.starts[++this.size] = at + id.length;
   }
 
+  /** Pushes the id held as ASCII bytes in `b[from..to)` (a plain string token's text): the same as `push` of its string. */
+  pushAscii(b: Uint8Array, from: number, to: number): void {
+    const at = this.starts[this.size]!;
+    if (at + to - from > this.codes.length) this.codes = grown(this.codes, at + to - from);
+    for (let k = from; k < to; k++) this.codes[at + k - from] = b[k]!;
+    if (this.size + 2 > this.starts.length) this.starts = grown(this.starts, this.size + 2);
+    this.starts[++this.size] = at + to - from;
+  }
+
   /** Negative, zero or positive as id `a` sorts before, with or after id `b`. */
   compare(a: number, b: number): number {
     const { codes, starts } = this;
