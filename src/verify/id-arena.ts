@@ -6,9 +6,15 @@
  * which for the protocol's ASCII ids is bytewise order.
  */
 export class IdArena {
-  private codes: Uint16Array = new Uint16Array(1 << 16);
-  private starts: Float64Array = new Float64Array(1025);
+  private codes: Uint16Array;
+  private starts: Float64Array;
   private size = 0;
+
+  /** Room for `ids` ids of up to 16 code units before the arrays grow. */
+  constructor(ids = 1024) {
+    this.codes = new Uint16Array(Math.max(1 << 16, 16 * ids));
+    this.starts = new Float64Array(ids + 1);
+  }
 
   get length(): number {
     return this.size;

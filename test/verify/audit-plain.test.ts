@@ -63,4 +63,11 @@ describe('a period audit fed plain lines as bytes', () => {
     expect(report.problems.map((p) => p.reason)).toContain('appears twice');
     expect(report).toEqual(await viaObjects(unordered));
   });
+
+  it('and one of more receipts than its head claims, past the room made for them', async () => {
+    const list = Array.from({ length: 1100 }, (_, i) => receipts[i % receipts.length]!);
+    const report = await viaBytes(list);
+    expect([report.count, report.inOrder, report.problemCount]).toEqual([1100, false, 1060]);
+    expect(report).toEqual(await viaObjects(list));
+  });
 });
