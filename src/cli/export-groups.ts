@@ -112,7 +112,7 @@ export async function routeExport(
     const end = to > from && b[to - 1] === 0x0d ? to - 1 : to;
     if (readReceiptLine(b, from, end, false)) plainLine(b, from, end);
     else textLine(decoder.decode(b.subarray(from, to)), lineNo);
-  }, () => undefined, Number.POSITIVE_INFINITY);
+  }, () => undefined, Number.POSITIVE_INFINITY); // no line is too long to read: none was before
   let bytes = 0;
   for await (const chunk of readChunks(path)) {
     split.push(bytes === 0 && BOM.every((c, k) => chunk[k] === c) ? chunk.subarray(BOM.length) : chunk);
