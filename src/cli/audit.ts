@@ -1,8 +1,9 @@
 import { b64uEncode, sha256, tenantHeadHash, type CheckpointV1, type TenantHeadV1 } from '../protocol/index.js';
-import { auditPeriod, merkleRoot, verifyCheckpointChain, type AuditReport, type ChainReport, type VerifyKey } from '../verify/index.js';
+import { merkleRoot, verifyCheckpointChain, type AuditReport, type ChainReport, type VerifyKey } from '../verify/index.js';
 import { readCheckpointsFile, readHeadFile, type HeadAnchor } from './checkpoints-input.js';
 import type { Command } from './command.js';
-import { routeExport, type Group, type RouteReport } from './export-groups.js';
+import { openPeriodAudit, type PeriodAudit } from '../verify/audit.js';
+import { routeExport, type Group, type GroupSink, type RouteReport } from './export-groups.js';
 import { GAPS_USAGE, runGaps } from './gaps.js';
 import { sizeOf } from './input.js';
 import { KEY_HELP, loadKeys } from './keys-input.js';
@@ -100,13 +101,15 @@ async function audit(values: Values, io: AuditorIO): Promise<number> {
   const chain = await verifyCheckpointChain(file.checkpoints, { keys });
 
   const bar = progressBar(io, await sizeOf(exportPath), 'receipts');
-  const running: { group: Group; anchored: boolean; result: Promise<AuditReport | Error> }[] = [];
+  const running: { group: Group; anchored: boolean; audit: PeriodAudit | Error }[] = [];
   let route: RouteReport;
   try {
     route = await routeExport(exportPath, file.checkpoints, (group) => {
       const checkpoint = file.checkpoints[group.period]!;
       const anchor = heads.find((h) => h.tenant_head.tenant_id === group.tenantId && h.tenant_head.period_start === checkpoint.period_start);
-      running.push({ group, anchored: anchor !== undefined, result: auditGroup(group, checkpoint, anchor, keys, values.signatures === true) });
+      const audit = openGroup(group, checkpoint, anchor, keys, values.signatures === true);
+      running.push({ group, anchored: anchor !== undefined, audit });
+      return audit instanceof Error ? DISCARD : audit;
     }, (bytes, receipts) => bar.update(bytes, receipts));
   } finally {
     bar.end();
@@ -114,7 +117,7 @@ async function audit(values: Values, io: AuditorIO): Promise<number> {
   if (route.receipts === 0 && route.unreadableCount > 0) {
     throw new InputError(`${exportPath} is not an NDJSON export (line ${route.unreadable[0]!.line}: ${route.unreadable[0]!.reason})`);
   }
-  const settled = await Promise.all(running.map(async ({ result, ...rest }) => ({ ...rest, report: await result })));
+  const settled = await Promise.all(running.map(async ({ audit, ...rest }) => ({ ...rest, report: audit instanceof Error ? audit : await audit.finish().catch(asError) })));
   const groups = judge(settled, file.checkpoints, chain);
   const ok = chain.ok && route.receipts > 0 && route.unsealed === 0 && route.unreadableCount === 0 && groups.every((g) => g.ok);
   if (values.json) io.out(JSON.stringify(jsonReport(ok, chain, route, groups), null, 2));
@@ -122,17 +125,23 @@ async function audit(values: Values, io: AuditorIO): Promise<number> {
   return ok ? EXIT.ok : EXIT.failed;
 }
 
-async function auditGroup(group: Group, checkpoint: CheckpointV1, anchor: HeadAnchor | undefined, keys: VerifyKey[], signatures: boolean): Promise<AuditReport | Error> {
+/** The audit of one group, or why it cannot run (an unusable head): its lines are then dropped. */
+function openGroup(group: Group, checkpoint: CheckpointV1, anchor: HeadAnchor | undefined, keys: VerifyKey[], signatures: boolean): PeriodAudit | Error {
   // The checkpoint comes from the verified chain, never from the head file: the head is proven into the history we checked.
   const target = anchor
     ? { tenant_head: anchor.tenant_head, tenant_inclusion: anchor.tenant_inclusion, checkpoint }
     : unprovenHead(group.tenantId, checkpoint);
   try {
-    return await auditPeriod(group.lines, target, { keys, verifySignatures: signatures });
+    return openPeriodAudit(target, { keys, verifySignatures: signatures });
   } catch (error) {
-    group.discard();
-    return error instanceof Error ? error : new Error(String(error));
+    return asError(error);
   }
+}
+
+const DISCARD: GroupSink = { add() {}, addPlain() {}, endBatch() {}, progress: async () => {} };
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /**

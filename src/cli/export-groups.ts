@@ -1,25 +1,30 @@
 import type { CheckpointV1 } from '../protocol/index.js';
-import { readLineChunks } from './input.js';
+import type { PeriodAudit } from '../verify/audit.js';
+import { LineSplitter } from '../verify/export-input.js';
+import { parseLine } from '../verify/ndjson.js';
+import { Member, at, memberText, rangeEquals, readReceiptLine } from '../verify/receipt-line.js';
+import { readChunks } from './input.js';
 
 /**
  * Splits an export into its (period, tenant) groups in one streaming pass, and
- * hands each group's lines to its own consumer as they are read: an export of
- * one tenant and period (what `GET /export` gives) and a concatenation of many
- * are audited the same way, reading the file once and never holding it whole.
+ * hands each line to its group's audit as it is read: an export of one tenant and
+ * period (what `GET /export` gives) and a concatenation of many are audited the
+ * same way, reading the file once and never holding it whole.
  *
- * Routing reads `tenant_id` and `received_at` with a regular expression (the
- * consumer parses each line once, in full); whatever routing gets wrong, such
- * as a line with a key twice, the consumer's own checks of tenant and period
- * still catch, so routing is a convenience, never a check.
+ * A line of the server's plain shape is read from its bytes once (receipt-line.ts)
+ * and handed over as bytes; any other line is decoded as before and routed by
+ * `tenant_id` and `received_at` found with a regular expression (the audit parses
+ * it in full). Whatever routing gets wrong, such as a line with a key twice, the
+ * audit's own checks of tenant and period still catch: routing is never a check.
  */
 export interface Group {
   tenantId: string;
   /** Index of the checkpoint whose period holds the group's receipts. */
   period: number;
-  lines: AsyncIterable<string>;
-  /** Drops the group's further lines: its consumer gave up, so they must not pile up in memory. */
-  discard(): void;
 }
+
+/** A group's audit, fed synchronously; `endBatch` before another group's audit is fed, and before each await. */
+export type GroupSink = Pick<PeriodAudit, 'add' | 'addPlain' | 'endBatch' | 'progress'>;
 
 export interface RouteReport {
   receipts: number;
@@ -32,61 +37,98 @@ export interface RouteReport {
 
 const TENANT = /"tenant_id"\s*:\s*"([^"\\]*)"/;
 const RECEIVED = /"received_at"\s*:\s*"([^"\\]*)"/;
+const BOM = [0xef, 0xbb, 0xbf];
+
+/** A group's audit, and what a plain line must hold to be the group's without strings (`undefined`: ask `periodOf`). */
+interface Route {
+  sink: GroupSink;
+  fast?: { tenantToken: Uint8Array; start: Uint8Array; end: Uint8Array };
+}
 
 export async function routeExport(
   path: string,
   checkpoints: readonly CheckpointV1[],
-  onGroup: (group: Group) => void,
+  onGroup: (group: Group) => GroupSink,
   onBytes: (bytes: number, receipts: number) => void,
 ): Promise<RouteReport> {
-  const groups = new Map<string, { channel: Channel; pending: string[] }>();
+  const groups = new Map<string, Route>();
   const report: RouteReport = { receipts: 0, unsealed: 0, unreadable: [], unreadableCount: 0 };
-  let lineNo = 0;
-  /** The group of the line just routed, or undefined for a line that went to none. */
-  const take = (line: string) => {
-    lineNo++;
-    if (line.trim() === '') return undefined;
-    const key = routeOf(line);
-    if (typeof key === 'string') {
-      report.unreadableCount++;
-      if (report.unreadable.length < 100) report.unreadable.push({ line: lineNo, reason: key });
-      return undefined;
-    }
+  const disjoint = checkpoints.every((c, k) => c.period_start < c.period_end && (k === 0 || checkpoints[k - 1]!.period_end <= c.period_start));
+  // A line's bytes are decoded as the whole file would be: a BOM is dropped only at its start (below), bad UTF-8 becomes U+FFFD.
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  let current: Route | undefined;
+  let last: Route | undefined;
+
+  /** The group of a receipt line, created on its first line; undefined when no period holds it. */
+  const routeTo = (tenantId: string, receivedAt: string): Route | undefined => {
     report.receipts++;
-    const period = periodOf(checkpoints, key.receivedAt);
+    const period = periodOf(checkpoints, receivedAt);
     if (period < 0) {
       report.unsealed++;
       return undefined;
     }
-    const id = `${period}\u0000${key.tenantId}`;
-    let g = groups.get(id);
-    if (!g) {
-      const channel = new Channel();
-      g = { channel, pending: [] };
-      groups.set(id, g);
-      onGroup({ tenantId: key.tenantId, period, lines: channel, discard: () => channel.discard() });
+    const id = `${period}\u0000${tenantId}`;
+    let route = groups.get(id);
+    if (!route) {
+      route = { sink: onGroup({ tenantId, period }) };
+      // With periods sorted and apart, a time inside this one's bounds is routed here by periodOf too.
+      const checkpoint = checkpoints[period]!;
+      if (disjoint && [tenantId, checkpoint.period_start, checkpoint.period_end].every(isAscii)) {
+        route.fast = { tenantToken: ascii(JSON.stringify(tenantId)), start: ascii(checkpoint.period_start), end: ascii(checkpoint.period_end) };
+      }
+      groups.set(id, route);
     }
-    g.pending.push(line);
-    return g;
+    return route;
   };
-  try {
-    for await (const { text, lines } of readLineChunks(path, (bytes) => onBytes(bytes, report.receipts))) {
-      let sole = take(lines[0]!);
-      for (let i = 1; i < lines.length; i++) if (take(lines[i]!) !== sole) sole = undefined;
-      // The usual case, a chunk of one tenant's period: hand over its text as read.
-      if (sole) {
-        sole.channel.push(text);
-        sole.pending = [];
-      }
-      for (const g of groups.values()) {
-        if (g.pending.length) g.channel.push(g.pending.join('\n'));
-        g.pending = [];
-      }
+  const feed = (route: Route | undefined): GroupSink | undefined => {
+    if (route !== current) current?.sink.endBatch(); // the audits share their hashers' SIMD lanes
+    current = route;
+    return route?.sink;
+  };
+  /** A line that readReceiptLine accepted: its members are in `at`. */
+  const plainLine = (b: Uint8Array, from: number, to: number) => {
+    const time = at[2 * Member.ReceivedAt]! + 1;
+    const timeEnd = at[2 * Member.ReceivedAt + 1]! - 1;
+    const f = last?.fast;
+    if (f && rangeEquals(b, at[2 * Member.TenantId]!, at[2 * Member.TenantId + 1]!, f.tenantToken) && compare(b, time, timeEnd, f.start) >= 0 && compare(b, time, timeEnd, f.end) < 0) {
+      report.receipts++;
+    } else {
+      last = routeTo(memberText(b, Member.TenantId)!, memberText(b, Member.ReceivedAt)!);
     }
-  } finally {
-    for (const g of groups.values()) g.channel.close();
+    feed(last)?.addPlain(b, from, to);
+  };
+  /** Any other line, read as text. */
+  const textLine = (line: string, lineNo: number) => {
+    if (line.trim() === '') return;
+    const key = routeOf(line);
+    if (typeof key === 'string') {
+      report.unreadableCount++;
+      if (report.unreadable.length < 100) report.unreadable.push({ line: lineNo, reason: key });
+      return;
+    }
+    feed(routeTo(key.tenantId, key.receivedAt))?.add(parseLine(line));
+  };
+  const split = new LineSplitter((b, from, to, lineNo) => {
+    const end = to > from && b[to - 1] === 0x0d ? to - 1 : to;
+    if (readReceiptLine(b, from, end, false)) plainLine(b, from, end);
+    else textLine(decoder.decode(b.subarray(from, to)), lineNo);
+  }, () => undefined, Number.POSITIVE_INFINITY); // no line is too long to read: none was before
+  let bytes = 0;
+  for await (const chunk of readChunks(path)) {
+    split.push(bytes === 0 && BOM.every((c, k) => chunk[k] === c) ? chunk.subarray(BOM.length) : chunk);
+    bytes += chunk.length;
+    await endChunk();
+    onBytes(bytes, report.receipts);
   }
+  split.end();
+  await endChunk();
   return report;
+
+  /** Every hash waits in no lane, and the audits wait for their signatures in flight: the chunk's bytes may go. */
+  async function endChunk(): Promise<void> {
+    feed(undefined);
+    for (const route of groups.values()) await route.sink.progress(false);
+  }
 }
 
 function routeOf(line: string): { tenantId: string; receivedAt: string } | string {
@@ -119,40 +161,20 @@ function periodOf(checkpoints: readonly CheckpointV1[], time: string): number {
   return -1;
 }
 
-/** An async queue of NDJSON text batches: pushed by the reader, pulled by one consumer. */
-class Channel implements AsyncIterable<string> {
-  private readonly items: string[] = [];
-  private waiting: ((result: IteratorResult<string>) => void) | undefined;
-  private closed = false;
-  private discarded = false;
+function isAscii(text: string): boolean {
+  return /^[\x00-\x7f]*$/.test(text);
+}
 
-  push(item: string): void {
-    if (this.discarded) return;
-    const waiting = this.waiting;
-    this.waiting = undefined;
-    if (waiting) waiting({ value: item, done: false });
-    else this.items.push(item);
-  }
+function ascii(text: string): Uint8Array {
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
 
-  discard(): void {
-    this.discarded = true;
-    this.items.length = 0;
+/** Orders the ASCII bytes `b[from..to)` against `bytes` as their strings order (negative, zero or positive). */
+function compare(b: Uint8Array, from: number, to: number, bytes: Uint8Array): number {
+  const common = Math.min(to - from, bytes.length);
+  for (let k = 0; k < common; k++) {
+    const diff = b[from + k]! - bytes[k]!;
+    if (diff !== 0) return diff;
   }
-
-  close(): void {
-    this.closed = true;
-    const waiting = this.waiting;
-    this.waiting = undefined;
-    waiting?.({ value: undefined, done: true });
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<string> {
-    return {
-      next: () => {
-        if (this.items.length) return Promise.resolve({ value: this.items.shift()!, done: false });
-        if (this.closed) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => (this.waiting = resolve));
-      },
-    };
-  }
+  return to - from - bytes.length;
 }

@@ -107,6 +107,15 @@ export async function* readLineChunks(path: string, onBytes?: (bytes: number) =>
   if (carry !== '') yield linesOf(carry);
 }
 
+/** `fileChunks` of a file, its read errors worded as the command's: a chunk is overwritten once the next is asked for. */
+export async function* readChunks(path: string): AsyncGenerator<Uint8Array> {
+  try {
+    yield* fileChunks(path);
+  } catch (error) {
+    throw new InputError(`cannot read ${path}: ${fsReason(error)}`);
+  }
+}
+
 /** How much of a file `fileChunks` reads at a time. */
 export const FILE_CHUNK_BYTES = 1 << 20;
 

@@ -5,7 +5,7 @@
  * `GET /export` sends it) the tree is built while reading and nothing is sorted.
  */
 import { AegisLogError, b64uEncode, bytesEqual, canonicalBytes, receiptStatementOf, type Receipt } from '../protocol/index.js';
-import { Clock } from './clock.js';
+import { ByteClock, Clock } from './clock.js';
 import type { Backend } from './ecdsa.js';
 import { failed, passed, type Check } from './check.js';
 import { partsOf, proveTenantHead, type BundleParts } from './evidence-v1.js';
@@ -13,7 +13,8 @@ import { usableKeys, type KeyInput, type VerifyKey } from './keys.js';
 import { IdArena } from './id-arena.js';
 import { LineError, readReceipts, type ReceiptSource } from './ndjson.js';
 import { readTenantHead, reasonOf, requireSignature, runCheck, type ReadHead } from './read.js';
-import { ReceiptHasher } from './receipt-hash.js';
+import { Member, at, memberText, rangeEquals, statementLength, writeStatement } from './receipt-line.js';
+import { ReceiptHasher, SLOT_CAPACITY } from './receipt-hash.js';
 import { createTreeBuilder } from '../tlog/tree-builder.js';
 import { yieldToHost } from './yield.js';
 
@@ -76,16 +77,39 @@ const SIGNATURES_IN_FLIGHT = 64;
  * report, never a throw.
  */
 export async function auditPeriod(receipts: ReceiptSource, target: AuditTarget, options: AuditOptions): Promise<AuditReport> {
-  const keys = usableKeys(options.keys);
-  const { head, proof } = resolveTarget(target);
-  const headCheck = proof ? await runCheck(() => proveTenantHead(proof, keys, options.backend)) : undefined;
-  const audit = new Audit(head, keys, options);
+  const audit = openPeriodAudit(target, options);
   for await (const batch of readReceipts(receipts)) {
     for (const item of batch) audit.add(item);
     audit.endBatch();
     await audit.progress(false);
   }
-  return audit.finish(headCheck);
+  return audit.finish();
+}
+
+/**
+ * The audit `auditPeriod` runs, for a caller that reads the export itself and feeds it
+ * item by item or line by line (`aegislog audit`, which routes one file's lines to
+ * many audits). Throws what `auditPeriod` rejects with for an unusable target or keys.
+ */
+export interface PeriodAudit {
+  /** One item of the export: a receipt object, a `LineError`, or anything else (a problem). */
+  add(value: unknown): void;
+  /**
+   * The line `b[from..to)` that `readReceiptLine(b, from, to, false)` has just read (its
+   * members are in `at`): the same as `add` of its JSON.parse, without making the object.
+   */
+  addPlain(b: Uint8Array, from: number, to: number): void;
+  /** Must be called before another audit adds anything, and before each await: see `Audit.endBatch`. */
+  endBatch(): void;
+  progress(final: boolean): Promise<void>;
+  finish(): Promise<AuditReport>;
+}
+
+export function openPeriodAudit(target: AuditTarget, options: AuditOptions): PeriodAudit {
+  const keys = usableKeys(options.keys);
+  const { head, proof } = resolveTarget(target);
+  const headCheck = proof ? runCheck(() => proveTenantHead(proof, keys, options.backend)) : undefined;
+  return new Audit(head, keys, options, headCheck);
 }
 
 function resolveTarget(target: AuditTarget): { head: ReadHead; proof?: BundleParts } {
@@ -106,19 +130,37 @@ function resolveTarget(target: AuditTarget): { head: ReadHead; proof?: BundlePar
   );
 }
 
+const ascii = new TextDecoder();
+/** Receipts the arrays hold at most from the start, however many the head claims. */
+const ROOM_MAX = 1 << 20;
+
+/**
+ * Room for the receipts the head claims, made at once rather than by doubling: each doubling
+ * copies the arrays into fresh pages, and the kernel's faults on them were a tenth of a 10^6
+ * audit's time. A head claiming more than the export holds costs only address space: pages never
+ * written are never backed.
+ */
+function roomFor(treeSize: number): number {
+  return Math.min(Math.max(treeSize, 1024), ROOM_MAX);
+}
+
 /** The running state of one audit. */
-class Audit {
-  private hashes = new Uint8Array(32 * 1024);
-  private times = new Float64Array(1024);
+class Audit implements PeriodAudit {
+  private hashes: Uint8Array;
+  private times: Float64Array;
   /** Where each hashed receipt stood in the export, for problems found after sorting. */
-  private positions = new Uint32Array(1024);
+  private positions: Uint32Array;
   private seen = 0;
-  private readonly ids = new IdArena();
-  private previousId = '';
+  private readonly ids: IdArena;
   private readonly tree = createTreeBuilder();
   private treeSize = 0;
   private readonly hasher = new ReceiptHasher(() => this.hashes);
   private readonly clock = new Clock();
+  private readonly byteClock = new ByteClock();
+  /** The head's tenant_id as a JSON string token, to compare with a plain line's raw token. */
+  private readonly tenantToken: Uint8Array;
+  /** Statement bytes too long for a hasher lane (rare: a very long key_id or event_id). */
+  private long = new Uint8Array(0);
   private inOrder = true;
   private count = 0;
   private readonly problems: AuditProblem[] = [];
@@ -133,9 +175,16 @@ class Audit {
     private readonly head: ReadHead,
     private readonly keys: VerifyKey[],
     private readonly options: AuditOptions,
+    private readonly headCheck: Promise<Check> | undefined,
   ) {
     this.start = head.start;
     this.end = head.end;
+    const room = roomFor(head.head.tree_size);
+    this.hashes = new Uint8Array(32 * room);
+    this.times = new Float64Array(room);
+    this.positions = new Uint32Array(room);
+    this.ids = new IdArena(room);
+    this.tenantToken = new TextEncoder().encode(JSON.stringify(head.head.tenant_id));
   }
 
   problem(eventId: string | undefined, reason: string, index = this.seen): void {
@@ -165,19 +214,54 @@ class Audit {
       return;
     }
     this.checkFields(r, id, time);
+    this.ids.push(id);
+    this.place(i, time, () => id);
+    if (this.options.verifySignatures) this.queueSignature(r, id, this.seen);
+  }
+
+  addPlain(b: Uint8Array, from: number, to: number): void {
+    // Signatures want the receipt's key_id and signature as strings: the object path has them (the line is ASCII).
+    if (this.options.verifySignatures) return this.add(JSON.parse(ascii.decode(b.subarray(from, to))));
+    const i = this.count;
+    this.grow(i);
+    const length = statementLength();
+    if (length <= SLOT_CAPACITY) {
+      writeStatement(b, this.hasher.slot());
+      this.hasher.commit(length, 32 * i);
+    } else {
+      if (this.long.length < length) this.long = new Uint8Array(2 * length);
+      writeStatement(b, this.long);
+      this.hasher.commitLong(this.long.subarray(0, length), 32 * i);
+    }
+    // The checks of checkFields, on the raw tokens: plain string tokens (ASCII, no escapes) are their own text.
+    const id = () => memberText(b, Member.EventId)!;
+    const time = this.byteClock.ms(b, at[2 * Member.ReceivedAt]!, at[2 * Member.ReceivedAt + 1]!);
+    if (!rangeEquals(b, at[2 * Member.TenantId]!, at[2 * Member.TenantId + 1]!, this.tenantToken)) this.problem(id(), `belongs to tenant "${memberText(b, Member.TenantId)}"`);
+    if (Number.isNaN(time)) this.problem(id(), 'received_at is not an RFC 3339 UTC time with milliseconds');
+    else if (!(time >= this.start && time < this.end)) this.problem(id(), `received_at ${memberText(b, Member.ReceivedAt)} is outside the period`);
+    const idFrom = at[2 * Member.EventId]! + 1;
+    const idTo = at[2 * Member.EventId + 1]! - 1;
+    if (idTo === idFrom) this.problem(undefined, 'has no event_id');
+    this.ids.pushAscii(b, idFrom, idTo);
+    this.place(i, time, id);
+    this.seen++;
+  }
+
+  /** Records receipt `i` (hashed, its id pushed) and keeps the tree growing while the export stays in leaf order. */
+  private place(i: number, time: number, id: () => string): void {
     this.times[i] = Number.isNaN(time) ? Number.NEGATIVE_INFINITY : time;
     this.positions[i] = this.seen;
-    this.ids.push(id);
-    const previousId = this.previousId;
-    this.previousId = id;
     if (i > 0 && this.inOrder) {
       const prev = this.times[i - 1]!;
-      if (time < prev || (time === prev && id < previousId)) this.inOrder = false;
-      else if (time === prev && id === previousId) this.problem(id, 'appears twice');
+      if (time < prev) this.inOrder = false;
+      else if (time === prev) {
+        const order = this.ids.compare(i, i - 1);
+        if (order < 0) this.inOrder = false;
+        else if (order === 0) this.problem(id(), 'appears twice');
+      }
     }
     this.count++;
     if (this.inOrder) this.growTree();
-    if (this.options.verifySignatures) this.queueSignature(r, id, this.seen);
   }
 
   /** Adds to the tree every receipt whose hash is ready (in leaf order, so far). */
@@ -225,8 +309,9 @@ class Audit {
     }
   }
 
-  async finish(headCheck: Check | undefined): Promise<AuditReport> {
+  async finish(): Promise<AuditReport> {
     await this.progress(true); // every batch ended with endBatch(): no hash waits in a lane, the tree holds what it can
+    const headCheck = await this.headCheck;
     const root = this.inOrder ? this.tree.root() : this.sortedRoot();
     const { head } = this.head;
     const checks: AuditReport['checks'] = {

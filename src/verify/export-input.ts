@@ -69,7 +69,7 @@ export type OnLine = (b: Uint8Array, from: number, to: number, line: number) => 
 /** Called for a line longer than MAX_LINE, which is not read. */
 export type OnOverlong = (line: number) => void;
 
-/** Cuts byte chunks into lines; a line cut across chunks is joined in a carry buffer. */
+/** Cuts byte chunks into lines; a line cut across chunks is joined in a carry buffer, up to `maxLine` bytes. */
 export class LineSplitter {
   private carry = new Uint8Array(1 << 16);
   private carried = 0;
@@ -79,6 +79,7 @@ export class LineSplitter {
   constructor(
     private readonly onLine: OnLine,
     private readonly onOverlong: OnOverlong,
+    private readonly maxLine = MAX_LINE,
   ) {}
 
   /** Lines begun so far (the last may be incomplete). */
@@ -109,7 +110,7 @@ export class LineSplitter {
   private append(chunk: Uint8Array, from: number, to: number): void {
     if (this.overlong) return;
     const needed = this.carried + (to - from);
-    if (needed > MAX_LINE) {
+    if (needed > this.maxLine) {
       this.overlong = true;
       this.carried = 0;
       return;

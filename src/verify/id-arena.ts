@@ -6,9 +6,15 @@
  * which for the protocol's ASCII ids is bytewise order.
  */
 export class IdArena {
-  private codes: Uint16Array = new Uint16Array(1 << 16);
-  private starts: Float64Array = new Float64Array(1025);
+  private codes: Uint16Array;
+  private starts: Float64Array;
   private size = 0;
+
+  /** Room for `ids` ids of up to 16 code units before the arrays grow. */
+  constructor(ids = 1024) {
+    this.codes = new Uint16Array(Math.max(1 << 16, 16 * ids));
+    this.starts = new Float64Array(ids + 1);
+  }
 
   get length(): number {
     return this.size;
@@ -20,6 +26,15 @@ export class IdArena {
     for (let k = 0; k < id.length; k++) this.codes[at + k] = id.charCodeAt(k);
     if (this.size + 2 > this.starts.length) this.starts = grown(this.starts, this.size + 2);
     this.starts[++this.size] = at + id.length;
+  }
+
+  /** Pushes the id held as ASCII bytes in `b[from..to)` (a plain string token's text): the same as `push` of its string. */
+  pushAscii(b: Uint8Array, from: number, to: number): void {
+    const at = this.starts[this.size]!;
+    if (at + to - from > this.codes.length) this.codes = grown(this.codes, at + to - from);
+    for (let k = from; k < to; k++) this.codes[at + k - from] = b[k]!;
+    if (this.size + 2 > this.starts.length) this.starts = grown(this.starts, this.size + 2);
+    this.starts[++this.size] = at + to - from;
   }
 
   /** Negative, zero or positive as id `a` sorts before, with or after id `b`. */

@@ -77,10 +77,16 @@ class LineReader {
 function parseLines(lines: string[], out: unknown[]): void {
   for (const raw of lines) {
     if (raw.length === 0) continue;
-    try {
-      out.push(JSON.parse(raw)); // JSON.parse itself allows the \r of CRLF lines
-    } catch {
-      if (!/^\s*$/.test(raw)) out.push(new LineError('the line is not JSON'));
-    }
+    const value = parseLine(raw);
+    if (!(value instanceof LineError) || !/^\s*$/.test(raw)) out.push(value);
+  }
+}
+
+/** A line's value, or a `LineError` when it is not JSON (JSON.parse itself allows the \r of CRLF lines). */
+export function parseLine(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return new LineError('the line is not JSON');
   }
 }

@@ -6,7 +6,7 @@
  * does, except lone surrogates, which JCS refuses: those (and anything not a plain
  * string) take the general path, which throws the protocol's error.
  */
-import { SIGNING_ALG, isWellFormed, receiptHash, type ReceiptStatement } from '../protocol/index.js';
+import { SIGNING_ALG, isWellFormed, receiptHash, sha256, type ReceiptStatement } from '../protocol/index.js';
 import { hashBytes, wordsInto } from '../tlog/sha256-tree.js';
 import { IN, IN_SIZE, OUT, OUT4, SLOTS, SLOT_SIZE, treeWasm, type TreeWasm } from '../tlog/wasm/engine.js';
 
@@ -90,6 +90,13 @@ export class ReceiptHasher {
     }
     hashBytes(this.scratch, length, words, 0);
     wordsInto(words, 0, this.output(), at);
+    this.given++;
+  }
+
+  /** Hashes statement bytes longer than `SLOT_CAPACITY` (a very long key_id or event_id) alone, after those waiting. */
+  commitLong(bytes: Uint8Array, at: number): void {
+    this.flush();
+    this.output().set(sha256(bytes), at);
     this.given++;
   }
 

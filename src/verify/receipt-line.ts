@@ -50,11 +50,12 @@ export const at = new Int32Array(2 * Member.Count);
  * Reads the line `b[from..to)`. True when it is a JSON object of the plain shape
  * (no whitespace between tokens, as the server writes it) with every statement
  * member a string, `v` the number 1, `signing_alg` the one algorithm and
- * `leaf_index` a plain safe integer; `at` then locates each member. The byte at
- * `to` must end a string run (a `\n` or `\r`, as line ends are): the string
- * scans stop on it without a bound check per byte.
+ * `leaf_index` a plain safe integer (unless `leaf` is false: a version-1 export
+ * has none); `at` then locates each member. The byte at `to` must end a string
+ * run (a `\n` or `\r`, as line ends are): the string scans stop on it without a
+ * bound check per byte.
  */
-export function readReceiptLine(b: Uint8Array, from: number, to: number): boolean {
+export function readReceiptLine(b: Uint8Array, from: number, to: number, leaf = true): boolean {
   at.fill(-1);
   if (to >= b.length || STOP[b[to]!] === 0) return false; // no stop byte after the line: the scans need one
   let i = from;
@@ -102,7 +103,7 @@ export function readReceiptLine(b: Uint8Array, from: number, to: number): boolea
     i++;
     break;
   }
-  return i === to && shapeHolds(b);
+  return i === to && shapeHolds(b, leaf);
 }
 
 /** The end of the run of plain string bytes at `i`: four bytes a step while none of them stops it. */
@@ -112,15 +113,15 @@ function run(b: Uint8Array, i: number): number {
   return i;
 }
 
-/** The statement members are strings, `v` is 1, the algorithm is ECDSA_SHA_256, `leaf_index` a plain integer. */
-function shapeHolds(b: Uint8Array): boolean {
+/** The statement members are strings, `v` is 1, the algorithm is ECDSA_SHA_256, `leaf_index` (if `leaf`) a plain integer. */
+function shapeHolds(b: Uint8Array, leaf: boolean): boolean {
   for (const m of [Member.TenantId, Member.EventId, Member.Digest, Member.ReceivedAt, Member.KeyId]) {
     if (at[2 * m]! < 0 || b[at[2 * m]!] !== QUOTE) return false;
   }
   const v = at[2 * Member.V]!;
   if (v < 0 || at[2 * Member.V + 1]! - v !== 1 || b[v] !== 0x31) return false;
   if (!rangeEquals(b, at[2 * Member.SigningAlg]!, at[2 * Member.SigningAlg + 1]!, SIGNING_ALG_TOKEN)) return false;
-  return leafIndex(b) >= 0;
+  return !leaf || leafIndex(b) >= 0;
 }
 
 /** `leaf_index` as read (a plain decimal integer, no sign, fraction or exponent), or -1. */
