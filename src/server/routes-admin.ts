@@ -35,7 +35,7 @@ export const pem: Handler = async (_request, _url, ctx, [rawKid]) => {
 };
 
 export const healthz: Handler = async (_request, _url, ctx) => {
-  const latest = ctx.sealer.latest();
+  const latest = await ctx.sealer.current(); // (and the open period's start with it)
   const step = ctx.now.ignoredStep?.() ?? 0;
   return jsonAnswer(200, {
     ok: true,

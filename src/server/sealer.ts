@@ -46,6 +46,9 @@ const LEASE_MS = 60_000;
 
 export type Sealer = ReturnType<typeof createSealer>;
 
+/** How often `current()` reads the latest checkpoint from the store, at most. */
+const REREAD_MS = 1_000;
+
 /** The longest the sealer computes before it lets other work run. */
 const SLICE_MS = 5;
 
@@ -71,6 +74,8 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
   let leasedAt = 0;
   /** Where the open period starts, as last read from the store; undefined before any entry and any seal. */
   let openStart: number | undefined;
+  /** When `current()` last read the latest checkpoint from the store (this sealer's clock). */
+  let readAt = Number.NEGATIVE_INFINITY;
   /** The seal running now; callers that arrive meanwhile join it (five concurrent `/admin/seal` seal once). */
   let running: { kind: 'due' | 'now'; done: Promise<StoredCheckpoint[]> } | undefined;
 
@@ -231,6 +236,25 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
   return {
     load: refresh,
     latest: () => latest,
+    /**
+     * The latest checkpoint as the store had it at most a second ago: another process of a fleet may
+     * have sealed since this one last looked (its `POST /admin/seal`, long before this one's timer).
+     * Read at most once a second, as `/healthz` is anonymous: however many probes come, the store
+     * gets one read a second. A failed read keeps what this process knew; the probe still answers.
+     */
+    async current(): Promise<StoredCheckpoint | undefined> {
+      const t = now();
+      if (t - readAt >= REREAD_MS || t < readAt) {
+        readAt = t;
+        const found = await store.latestCheckpoint().catch(() => undefined);
+        // Never back: a read that began before this process's own seal committed returns the checkpoint before it.
+        if (found && (!latest || found.period_end > latest.period_end)) {
+          latest = found;
+          openStart = parseTime(found.period_end);
+        }
+      }
+      return latest;
+    },
     /** Start of the open period: where the last seal ended, else the boundary before the first entry (none yet: now's). */
     openPeriodStart(): number {
       return openStart ?? floor(now());

@@ -186,6 +186,43 @@ test('a seal whose period another process closed later first (its lease taken ov
   }
 }, 60_000);
 
+test('/healthz of one process shows the seal another process made, read from the store at most once a second', async () => {
+  const url = cluster.createDatabase();
+  const [storeA, storeB] = [await postgresStore(url), await postgresStore(url)];
+  let reads = 0;
+  const countedB: Store = {
+    ...storeB,
+    async latestCheckpoint() {
+      reads++;
+      return storeB.latestCheckpoint();
+    },
+  };
+  let t = Date.UTC(2026, 10, 28, 9, 0, 30);
+  try {
+    const signer = await localSigner();
+    const [a, b] = [storeA, countedB].map((store) => createServer({ store, signer, keys: KEY_CONFIG, origin: ORIGIN, noteKey: NOTE_KEY, now: () => t }));
+    await Promise.all([a!.ready, b!.ready]);
+    const health = async () => (await (await b!(new Request('http://log.test/healthz'))).json()) as { latest_checkpoint: unknown; open_period_start: string };
+    expect((await health()).latest_checkpoint).toBeNull();
+    expect((await a!(post('/ingest', KEYS.ingest, { event_type: 't', event_id: 'e1' }))).status).toBe(200);
+    t += 1;
+    const answer = (await (await a!(post('/admin/seal', KEYS.admin, {}))).json()) as { sealed: { tree_size: number; period_end: string }[] };
+    expect(answer.sealed).toHaveLength(1);
+    const [{ tree_size, period_end }] = answer.sealed as [{ tree_size: number; period_end: string }];
+    // A flood of probes within B's second: B asks the store nothing more, and shows what it read before A's seal.
+    const before = reads;
+    for (let i = 0; i < 50; i++) expect((await health()).latest_checkpoint).toBeNull();
+    expect(reads).toBe(before);
+    t += 1_000;
+    // B's seal timer has not run (its period ends at midnight): the probe alone reads A's seal, and the open period with it.
+    expect(await health()).toMatchObject({ latest_checkpoint: { tree_size, period_end }, open_period_start: period_end });
+    expect(reads).toBe(before + 1);
+  } finally {
+    await storeA.close();
+    await storeB.close();
+  }
+}, 60_000);
+
 test('a server that started while its database was restarting serves once the database is back, not 503 for good', async () => {
   const url = cluster.createDatabase();
   const store = await postgresStore({ connectionString: url, connectionTimeoutMillis: 2000 });
