@@ -73,10 +73,11 @@ export async function sizeOf(path: string): Promise<number> {
 }
 
 /**
- * How much of a file `readLineChunks` decodes at a time. A string over V8's regular object size
- * (about 128 KiB) lives in its large-object space, where each one maps fresh pages and a collection
- * unmaps them: with 1 MiB chunks, a v1 audit of 10^6 receipts (376 MiB) spent a third of its time
- * there (7.3 s in all, 2.0 s of it in the kernel; 4.9 s and 0.85 s with 64 KiB).
+ * How much of a file `readLineChunks` (`audit --gaps`) decodes at a time. A string over V8's regular
+ * object size (about 128 KiB) lives in its large-object space, where each one maps fresh pages and a
+ * collection unmaps them: with 1 MiB chunks, the v1 audit of 10^6 receipts (376 MiB), which read
+ * through this before it read bytes, spent a third of its time there (7.3 s in all, 2.0 s of it in
+ * the kernel; 4.9 s and 0.85 s with 64 KiB).
  */
 export const LINE_CHUNK_BYTES = 1 << 16;
 

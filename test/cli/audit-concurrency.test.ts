@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { auditPeriod, importPublicKey } from '../../src/verify/index.js';
 import { makeSignedLog } from './signed-log.js';
 
-// `aegislog audit` reads an export once and runs one auditPeriod per (tenant,
-// period) side by side, feeding each its lines as they are read. That needs
-// concurrent audits not to share state across their awaits: this pins it.
+// A caller may run auditPeriod calls side by side (`aegislog audit` did, one per
+// tenant and period, until it fed each its lines in turn): concurrent audits must
+// not share state across their awaits, such as the hashers' SIMD lanes. This pins it.
 describe('auditPeriod calls running side by side (what aegislog audit does)', () => {
   it('give each the result it gives alone', async () => {
     const start = Date.UTC(2026, 10, 1);
