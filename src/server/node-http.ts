@@ -6,6 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { staticResponse } from './node-static.js';
 import { errorBody } from '../transport/web-handler.js';
 import { ANSWER, JsonAnswer, jsonAnswer, type Answer, type AnswerHandler } from './answer.js';
+import { guardedOnError } from './guarded-on-error.js';
 
 /** What a client may hold of this process: connections, and time to send a request. */
 export interface HttpLimits {
@@ -78,7 +79,7 @@ export type FetchHandler = (request: Request) => Promise<Response>;
 export async function listen(handler: FetchHandler, options: ListenOptions = {}): Promise<NodeServerHandle> {
   const host = options.host ?? '127.0.0.1';
   const limits = httpLimits(options.limits);
-  const onError = options.onError ?? ((error, id) => console.error(`aegislog: internal error ${id}`, error));
+  const onError = guardedOnError(options.onError ?? ((error, id) => console.error(`aegislog: internal error ${id}`, error)));
   const server = createHttpServer(
     {
       headersTimeout: limits.headersTimeout,
@@ -232,12 +233,7 @@ async function respond(
     // The handler answers its own errors: this is the adapter failing.
     sending();
     const errorId = randomUUID();
-    try {
-      onError(error, errorId);
-    } catch {
-      // An onError that throws (a logger that failed) must still let the request be answered, and not reject
-      // this promise, which nobody awaits (inTurn): an unhandled rejection ends a Node process.
-    }
+    onError(error, errorId); // guarded (listen): a logger that failed must still let the request be answered
     if (!res.headersSent && !res.destroyed) {
       res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify({ error: { code: 'internal', message: 'internal error; the server log has the details', error_id: errorId } }));

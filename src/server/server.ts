@@ -16,6 +16,7 @@ import { CORS_ROUTES, beacon, corsHeaders, crossOrigin, ingestBatch, ingestOne, 
 import { checkpoint, checkpoints, consistency, rootTile, tenantTile, vkeys } from './routes-log.js';
 import { evidence, exportPeriod, head, heads, verify } from './routes-read.js';
 import { createSealer } from './sealer.js';
+import { guardedOnError } from './guarded-on-error.js';
 import { LruCache } from './lru-cache.js';
 import { TileCache, storeTiles } from './tile-source.js';
 import { createWitnessClient, type WitnessConfig } from './witness-client.js';
@@ -155,7 +156,7 @@ export function createServer(options: ServerOptions): AegisServer {
   if (!isKeyName(options.origin)) {
     throw new AegisLogError('ERR_CONFIG', 'origin must be a non-empty name without spaces or "+", such as evidence.example.com/log', { field: 'origin' });
   }
-  const onError = options.onError ?? ((error, id) => console.error(`aegislog: internal error ${id}`, error));
+  const onError = guardedOnError(options.onError ?? ((error, id) => console.error(`aegislog: internal error ${id}`, error)));
   const report = (error: unknown) => onError(error, crypto.randomUUID());
   const maxStep = options.maxClockStep ?? (options.now && !options.monotonicNow ? Infinity : 60_000);
   const now = guardedClock(options.now ?? Date.now, options.monotonicNow ?? (() => performance.now()), maxStep, (step) =>

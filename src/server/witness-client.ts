@@ -177,10 +177,7 @@ export function createWitnessClient(options: WitnessClientOptions) {
 
   function start(state: WitnessState): void {
     state.running = run(state)
-      .catch(onError)
-      // Nobody awaits this loop: an onError that throws (a logger that failed) must not make it an unhandled
-      // rejection, which ends a Node process.
-      .catch(() => undefined)
+      .catch(onError) // the server's, guarded: it never throws into this loop, which nobody awaits
       .finally(() => {
         state.running = undefined;
         // A seal that came after the run last looked, and before this line, found it still running.
