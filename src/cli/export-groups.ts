@@ -38,6 +38,7 @@ export interface RouteReport {
 const TENANT = /"tenant_id"\s*:\s*"([^"\\]*)"/;
 const RECEIVED = /"received_at"\s*:\s*"([^"\\]*)"/;
 const BOM = [0xef, 0xbb, 0xbf];
+const utf8 = new TextEncoder();
 
 /** A group's audit, and what a plain line must hold to be the group's without strings (`undefined`: ask `periodOf`). */
 interface Route {
@@ -74,7 +75,7 @@ export async function routeExport(
       // With periods sorted and apart, a time inside this one's bounds is routed here by periodOf too.
       const checkpoint = checkpoints[period]!;
       if (disjoint && [tenantId, checkpoint.period_start, checkpoint.period_end].every(isAscii)) {
-        route.fast = { tenantToken: ascii(JSON.stringify(tenantId)), start: ascii(checkpoint.period_start), end: ascii(checkpoint.period_end) };
+        route.fast = { tenantToken: utf8.encode(JSON.stringify(tenantId)), start: utf8.encode(checkpoint.period_start), end: utf8.encode(checkpoint.period_end) };
       }
       groups.set(id, route);
     }
@@ -163,10 +164,6 @@ function periodOf(checkpoints: readonly CheckpointV1[], time: string): number {
 
 function isAscii(text: string): boolean {
   return /^[\x00-\x7f]*$/.test(text);
-}
-
-function ascii(text: string): Uint8Array {
-  return Uint8Array.from(text, (c) => c.charCodeAt(0));
 }
 
 /** Orders the ASCII bytes `b[from..to)` against `bytes` as their strings order (negative, zero or positive). */
