@@ -70,7 +70,14 @@ export function sqliteReaders(path: string, count: number, driver: string): Sqli
           setImmediate(() => {
             const requests = thread.outbox;
             thread.outbox = [];
-            if (thread.calls.live) thread.worker.postMessage(requests);
+            if (!thread.calls.live) return;
+            try {
+              thread.worker.postMessage(requests);
+            } catch (error) {
+              // A parameter that cannot be cloned (a DataCloneError): nothing of the batch was sent, so
+              // each read fails with the error, rather than an uncaught throw here ending the process.
+              for (const { id } of requests) thread.calls.refuse(id, error);
+            }
           });
         }
       });

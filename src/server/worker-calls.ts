@@ -20,6 +20,11 @@ export interface WorkerCalls<T> {
   call(post: (id: number) => void): Promise<T>;
   /** Settles call `id` with its answer. */
   answer(id: number, value: T | undefined, error: ThreadError | undefined): void;
+  /**
+   * Fails call `id` with `error` when it could not be sent (postMessage throws a DataCloneError for a
+   * value that cannot be cloned): no answer will come, so it must not stay owed, nor keep the thread ref'd.
+   */
+  refuse(id: number, error: unknown): void;
 }
 
 export function workerCalls<T>(worker: Worker, name: string): WorkerCalls<T> {
@@ -31,6 +36,14 @@ export function workerCalls<T>(worker: Worker, name: string): WorkerCalls<T> {
     for (const { reject } of pending.values()) reject(error);
     pending.clear();
   };
+  /** The call `id` is settled: it is no longer owed, and a thread that owes nothing lets the process exit. */
+  const take = (id: number) => {
+    const waiting = pending.get(id);
+    pending.delete(id);
+    if (pending.size === 0) worker.unref();
+    return waiting;
+  };
+  const refuse = (id: number, error: unknown) => take(id)?.reject(error);
   worker.unref();
   worker.on('error', fail);
   worker.on('exit', () => fail(new Error(`${name} exited`)));
@@ -46,15 +59,19 @@ export function workerCalls<T>(worker: Worker, name: string): WorkerCalls<T> {
       return new Promise<T>((resolve, reject) => {
         if (pending.size === 0) worker.ref();
         pending.set(id, { resolve, reject });
-        post(id);
+        try {
+          post(id);
+        } catch (error) {
+          // The executor would reject the promise anyway, but leave the call owed for ever.
+          refuse(id, error);
+        }
       });
     },
     answer(id, value, error) {
-      const waiting = pending.get(id);
-      pending.delete(id);
-      if (pending.size === 0) worker.unref();
+      const waiting = take(id);
       if (error) waiting?.reject(Object.assign(new Error(error.message), { code: error.code }));
       else waiting?.resolve(value as T);
     },
+    refuse,
   };
 }

@@ -265,10 +265,14 @@ async function prepare(vkey: NoteVerifierKey): Promise<Prepared> {
   if (typeof text !== 'string') throw new AegisLogError('ERR_VKEY_INVALID', 'a key must come from parseVkey', { field: 'vkey' });
   let entry = cache.get(text);
   if (!entry) {
-    entry = prepareText(text);
+    const preparing = prepareText(text);
     if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(text, entry);
-    entry.catch(() => cache.delete(text));
+    cache.set(text, preparing);
+    // Only this very entry: if the cache was cleared while it was pending, the text may hold a newer one.
+    preparing.catch(() => {
+      if (cache.get(text) === preparing) cache.delete(text);
+    });
+    entry = preparing;
   }
   const prepared = await entry;
   // The text decides; a hand-made key whose fields say otherwise is refused rather than half-trusted.

@@ -57,10 +57,15 @@ export function fetchTileSource(prefix: string | URL, options: FetchTileSourceOp
           const key = tilePath(tile);
           let entry = cache.get(key);
           if (!entry) {
-            entry = load(tile);
+            const loading = load(tile);
             if (cache.size >= limit) cache.delete(cache.keys().next().value!);
-            cache.set(key, entry);
-            entry.catch(() => cache.delete(key)); // a failed read is tried again next time
+            cache.set(key, loading);
+            // A failed read is tried again next time; but if this load was evicted while pending, the
+            // key may hold a newer load by now, which must stay.
+            loading.catch(() => {
+              if (cache.get(key) === loading) cache.delete(key);
+            });
+            entry = loading;
           }
           return entry;
         }),

@@ -42,6 +42,28 @@ test('a thread that cannot start fails the reads it owed; then get() gives undef
     }
   }));
 
+test('a read whose parameters cannot be cloned to the thread rejects, without an uncaught exception, and the thread reads on', () =>
+  withSqliteFile({}, async (_store, path) => {
+    const readers = sqliteReaders(path, 1, driver);
+    // The batch is posted from a setImmediate: a throw there would be uncaught, and end the process outside vitest.
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const settled = (read: Promise<unknown[]>) => read.then((rows) => ({ rows }), (error: unknown) => ({ error }));
+      const pending = new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), 1000));
+      // Two reads of one turn go in one message: a function cannot be cloned, so neither is sent.
+      const reads = [readers.get('SELECT ? AS x', [[() => 1]])!, readers.get('SELECT 1 AS one', [[]])!].map(settled);
+      const outcomes = await Promise.all(reads.map((read) => Promise.race([read, pending])));
+      expect(uncaught).toEqual([]);
+      expect(outcomes).toMatchObject([{ error: { name: 'DataCloneError' } }, { error: { name: 'DataCloneError' } }]);
+      expect(await readers.get('SELECT 1 AS one', [[]])).toEqual([{ one: 1 }]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await readers.close();
+    }
+  }));
+
 /** Whether the event loop turns (a setImmediate runs) before `read` resolves: a read on the store's own connection resolves first. */
 async function loopTurnsFirst(read: () => Promise<unknown>): Promise<boolean> {
   const order: string[] = [];

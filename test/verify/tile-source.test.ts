@@ -79,6 +79,28 @@ describe('fetchTileSource over a static copy of the tiles', () => {
   });
 });
 
+describe('fetchTileSource\'s cache', () => {
+  it('a failed load that was evicted meanwhile does not drop the newer load of its tile', async () => {
+    const [a, b] = [{ level: 0, index: 0, width: 256 }, { level: 0, index: 1, width: 256 }];
+    const fetched: string[] = [];
+    let failFirst!: (error: Error) => void;
+    const stub = (async (input: RequestInfo | URL) => {
+      fetched.push(String(input));
+      // The first read of tile A hangs until the test fails it; every other read answers a full tile.
+      if (fetched.length === 1) await new Promise((_, reject) => (failFirst = reject));
+      return new Response(new Uint8Array(8192));
+    }) as typeof fetch;
+    const tiles = fetchTileSource('http://tiles.test', { fetch: stub, cacheSize: 1 });
+    const first = tiles.read([a]);
+    await tiles.read([b]); // evicts the pending load of A
+    await tiles.read([a]); // a second load of A, which succeeds and is cached
+    failFirst(new Error('connection reset'));
+    await expect(first).rejects.toThrow(/connection reset/);
+    await tiles.read([a]);
+    expect(fetched).toEqual(['http://tiles.test/tile/0/000', 'http://tiles.test/tile/0/001', 'http://tiles.test/tile/0/000']);
+  });
+});
+
 describe('fetchTileSource against the reference server', () => {
   let dir: string;
   let http: NodeServerHandle;
