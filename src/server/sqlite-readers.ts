@@ -73,10 +73,17 @@ export function sqliteReaders(path: string, count: number, driver: string): Sqli
             if (!thread.calls.live) return;
             try {
               thread.worker.postMessage(requests);
-            } catch (error) {
-              // A parameter that cannot be cloned (a DataCloneError): nothing of the batch was sent, so
-              // each read fails with the error, rather than an uncaught throw here ending the process.
-              for (const { id } of requests) thread.calls.refuse(id, error);
+            } catch {
+              // A parameter that cannot be cloned (a DataCloneError): nothing of the batch was sent. Each read
+              // goes alone, and only one that cannot be sent fails, rather than an uncaught throw here
+              // ending the process.
+              for (const request of requests) {
+                try {
+                  thread.worker.postMessage([request]);
+                } catch (error) {
+                  thread.calls.refuse(request.id, error);
+                }
+              }
             }
           });
         }
