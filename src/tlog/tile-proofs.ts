@@ -159,9 +159,8 @@ async function subtreeHashes(size: number, subtrees: readonly Subtree[], source:
     }
   });
   const out = places.map(({ tile, first, count }) => cachedRoot(bytes[tile]!, refs[tile]!.width, first, count));
-  // Inner nodes serve the first proof from a tile's bytes; a proof that reads the same bytes again (a cache
-  // kept them) hashes the tile whole once and keeps its tree.
-  for (const data of bytes) innerOf.delete(data!);
+  // A later proof from these bytes (a cache kept them) keeps what it hashes (see groupedRoot).
+  for (const data of bytes) if (innerOf.has(data!) && !groupsOf.has(data!)) groupsOf.set(data!, { groups: [] });
   return out;
 }
 
@@ -181,20 +180,38 @@ export function perfectRoot(tile: Uint8Array, first: number, count: number): Uin
  * hashed whole once (its width − 1 interior nodes, about what one proof into it
  * costs anyway) and the nodes kept beside the very bytes object. The upper tiles
  * that every proof shares, and any tile a cache holds, are then never hashed again.
+ * A full tile given with its inner nodes is hashed a group at a time instead (`groupedRoot`).
  */
 function cachedRoot(tile: Uint8Array, width: number, first: number, count: number): Uint8Array {
   if (count === 1) return perfectRoot(tile, first, count);
+  const inner = width === TILE_WIDTH ? innerOf.get(tile) : undefined;
+  if (inner) return groupedRoot(tile, inner, first, count);
   let tree = treeOf.get(tile);
-  if (!tree || tree.width < width) {
-    // A tile read cold: from its inner nodes, at most 15 node hashes per subtree instead of 255 for the tile.
-    const inner = innerOf.get(tile);
-    if (inner && width === TILE_WIDTH) {
-      const group = TILE_WIDTH / INNER_WIDTH;
-      // A whole group is one inner node: a proof reads the leaf hashes of its own group only.
-      return count < group ? perfectRoot(tile, first, count) : perfectRoot(inner, first / group, count / group);
-    }
-    treeOf.set(tile, (tree = tileTree(tile, width)));
-  }
+  if (!tree || tree.width < width) treeOf.set(tile, (tree = tileTree(tile, width)));
+  return nodeOf(tree, first, count);
+}
+
+/** Leaf hashes per group of a full tile: one inner node is the root of each. */
+const GROUP = TILE_WIDTH / INNER_WIDTH;
+
+/**
+ * The root of `count` hashes from `first` of a full tile, from its inner nodes: a proof reads the leaf hashes
+ * of its own group only (a whole group is one inner node). The first proof from these bytes hashes just the
+ * nodes it needs (at most 15 for each subtree; in a log larger than a server's tile cache most tiles serve
+ * one proof); later ones hash the tree of the 16 inner nodes and of each group they reach once, and keep
+ * them: 15 node hashes a group, where hashing the whole tile on the second proof cost 255, and 1 KiB a
+ * group instead of 16 KiB a tile.
+ */
+function groupedRoot(tile: Uint8Array, inner: Uint8Array, first: number, count: number): Uint8Array {
+  const parts = groupsOf.get(tile);
+  if (!parts) return count < GROUP ? perfectRoot(tile, first, count) : perfectRoot(inner, first / GROUP, count / GROUP);
+  if (count >= GROUP) return nodeOf((parts.upper ??= tileTree(inner, INNER_WIDTH)), first / GROUP, count / GROUP);
+  const g = Math.floor(first / GROUP);
+  return nodeOf((parts.groups[g] ??= tileTree(tile.subarray(32 * GROUP * g, 32 * GROUP * (g + 1)), GROUP)), first - GROUP * g, count);
+}
+
+/** The root of the `count` (a power of two) hashes from `first` of a tree's leaves, which it keeps. */
+function nodeOf(tree: TileTree, first: number, count: number): Uint8Array {
   const at = tree.levelStart[Math.log2(count)]! + first / count;
   return tree.bytes ? tree.bytes.slice(32 * at, 32 * at + 32) : wordsToBytes(tree.words!, 8 * at);
 }
@@ -210,12 +227,15 @@ interface TileTree {
 /** The hashed trees of tiles, by the tile's bytes object (dropped with it). */
 const treeOf = new WeakMap<Uint8Array, TileTree>();
 
-/** The inner nodes a source gave with a full tile, until a proof used them (see `subtreeHashes`). */
+/** The inner nodes a source gave with a full tile (see `withInnerNodes`). */
 const innerOf = new WeakMap<Uint8Array, Uint8Array>();
+
+/** Of a full tile with inner nodes that served a proof, the hashed trees of its inner nodes and of the groups later proofs reached. */
+const groupsOf = new WeakMap<Uint8Array, { upper?: TileTree; groups: (TileTree | undefined)[] }>();
 
 /**
  * Gives a full tile's inner nodes (`innerTileOf`: 16 hashes, the roots of its groups of 16), as a server
- * stores them, to the next proof cut from these very tile bytes. They are trusted as the tile itself is: the
+ * stores them, to every proof cut from these very tile bytes. They are trusted as the tile itself is: the
  * tile's source vouches for both. Returns the tile.
  */
 export function withInnerNodes(tile: Uint8Array, nodes: Uint8Array): Uint8Array {

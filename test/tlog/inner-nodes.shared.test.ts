@@ -83,14 +83,42 @@ describe('inner nodes of full tiles (kept by a server beside each tile)', () => 
     }
   });
 
-  test('they are what the first proof from those bytes reads; a second proof hashes the tile whole', async () => {
-    const { leaves, blobs } = tiled(512);
-    const tile = blobs.get('0/1')!;
-    withInnerNodes(tile, new Uint8Array(512)); // wrong nodes: the proof shows whether they were read
+  test('every proof from the same bytes (a cache kept them) reads the leaf hashes of its own group only, and the inner nodes', async () => {
+    const { leaves, blobs, nodes } = tiled(512);
+    // Tile 1 with every hash zeroed but those of group 3 (leaves 304…319): a proof that hashed the whole tile
+    // (the first build hashed it whole on the second proof) would show it.
+    const tile = blobs.get('0/1')!.slice();
+    tile.fill(0, 0, 32 * 48).fill(0, 32 * 64);
+    withInnerNodes(tile, nodes.get(`${INNER_LEVEL}/1`)!);
     const source: TileSource = { read: async (refs) => refs.map((r) => (r.level === 0 && r.index === 1 ? tile : blobs.get(`${r.level}/${r.index}`)!)) };
-    const expected = inclusionProof(300, leaves);
-    expect(await inclusionFromTiles(300, 512, source)).not.toEqual(expected);
-    expect(await inclusionFromTiles(300, 512, source)).toEqual(expected);
+    for (let round = 0; round < 3; round++) {
+      for (const index of [304, 311, 319, 308]) expect(await inclusionFromTiles(index, 512, source)).toEqual(inclusionProof(index, leaves));
+    }
+  });
+
+  test('proofs from the same bytes, again and again, into every group and at every place: those of RFC 9162', async () => {
+    const { leaves, blobs, nodes } = tiled(768);
+    // The same bytes objects on every read, as from a server's tile cache: later proofs keep the trees they hash.
+    const kept = new Map<string, Uint8Array>();
+    const source: TileSource = {
+      async read(refs: readonly TileRef[]) {
+        return refs.map((r) => {
+          const key = `${r.level}/${r.index}/${r.width}`;
+          let bytes = kept.get(key);
+          if (!bytes) {
+            bytes = blobs.get(`${r.level}/${r.index}`)!.slice(0, 32 * r.width);
+            const inner = nodes.get(`${INNER_LEVEL + (r.level as number)}/${r.index}`);
+            kept.set(key, (bytes = r.width === 256 && inner ? withInnerNodes(bytes, inner) : bytes));
+          }
+          return bytes;
+        });
+      },
+    };
+    for (let round = 0; round < 2; round++) {
+      for (const size of [768, 600]) {
+        for (let index = round; index < size; index += 5) expect(await inclusionFromTiles(index, size, source)).toEqual(inclusionProof(index, leaves.slice(0, size)));
+      }
+    }
   });
 
   test('an inner level is no tile path: a server never serves one', () => {
