@@ -405,10 +405,10 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       return enqueueLater((commit) => commit.sign(signatures));
     },
     async getRecord(tenantId, eventId) {
-      const read = readers?.get(BY_ID_WITH_TILE, [[tenantId, eventId]]);
+      const read = readers?.get(prefetched.wanted() ? BY_ID_WITH_TILE : BY_ID, [[tenantId, eventId]]);
       if (!read) return toRecord(q.byId.get(tenantId, eventId) as RecordRow | undefined);
       const row = (await read)[0] as (RecordRow & { tile: Uint8Array | null; inner: Uint8Array | null }) | undefined;
-      if (row) prefetched.put(row.tenant_id, row.leaf_index, row.tile, row.inner);
+      if (row?.tile) prefetched.put(row.tenant_id, row.leaf_index, row.tile, row.inner);
       return toRecord(row);
     },
     async records(tenantId, from, to, limit) {

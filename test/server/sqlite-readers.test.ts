@@ -109,3 +109,21 @@ test('a partial tile is not brought with its record: the next read sees the tile
     const [tile] = await store.readTiles('acme', [{ level: 0, index: 1, width: 45 }]);
     expect(tile!.length).toBe(45 * 32);
   }));
+
+test('records stop bringing their tiles once proofs no longer ask the store for them (a tile cache holds them)', () =>
+  withSqliteFile({ readers: 1 }, async (store, path) => {
+    await append300(store);
+    const refs = [{ level: 0, index: 0, width: 256 }, { level: 64, index: 0, width: 16 }];
+    const stored = await store.readTiles('acme', refs);
+    // 64 record reads with no proof after them asking for a level-0 tile: the next ones come alone.
+    for (let i = 0; i < 64; i++) expect((await store.getRecord('acme', `e${i}`))!.leafIndex).toBe(i);
+    await store.readTiles('acme', refs); // takes what the last of them brought
+    expect((await store.getRecord('acme', 'e70'))!.leafIndex).toBe(70);
+    const Database = createRequire(import.meta.url)('better-sqlite3');
+    const other = new Database(path);
+    other.prepare("DELETE FROM tiles WHERE log = 'acme' AND idx = 0 AND level IN (0, 64)").run();
+    other.close();
+    // Nothing came with e70: the tile is read from the file, which no longer has it.
+    await expect(store.readTiles('acme', refs)).rejects.toThrow(/no tile 0\/0/);
+    expect(stored[0]!.length).toBe(8192);
+  }));

@@ -24,3 +24,27 @@ test('keeps no partial tile (it still grows), and at most 256 tiles, the oldest 
   expect(kept.take('acme', { level: 0, index: 1, width: 256 })).toEqual(full(1));
   expect(kept.take('acme', { level: 0, index: 256, width: 256 })).toEqual(full(0));
 });
+
+test('records bring their tiles while half of the last 64 record reads were followed by a full level-0 tile asked of the store', () => {
+  const kept = tilePrefetch();
+  const reads = (n: number, asked = 0) => {
+    const answers: boolean[] = [];
+    for (let i = 0; i < n; i++) {
+      answers.push(kept.wanted());
+      // A proof asks the store for a full level-0 tile after some reads; upper, inner and partial tiles do not count.
+      if (i < asked) kept.take('acme', { level: 0, index: i, width: 256 });
+      kept.take('acme', { level: 1, index: 0, width: 256 });
+      kept.take('acme', { level: 64, index: i, width: 16 });
+      kept.take('acme', { level: 0, index: 9999, width: 12 });
+    }
+    return answers;
+  };
+  expect(reads(64, 32)).toEqual(Array(64).fill(true));
+  // 32 of 64 needed one: still wanted. Then a window where 31 did: no longer, for the next 64.
+  expect(reads(64, 31)).toEqual(Array(64).fill(true));
+  expect(reads(64, 0)).toEqual(Array(64).fill(false));
+  // Asked again while not brought (the tiles came from the file): wanted again from the next window.
+  expect(reads(64, 0)).toEqual(Array(64).fill(false));
+  expect(reads(64, 40)).toEqual(Array(64).fill(false));
+  expect(reads(1)).toEqual([true]);
+});
