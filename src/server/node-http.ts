@@ -79,7 +79,7 @@ export type FetchHandler = (request: Request) => Promise<Response>;
 export async function listen(handler: FetchHandler, options: ListenOptions = {}): Promise<NodeServerHandle> {
   const host = options.host ?? '127.0.0.1';
   const limits = httpLimits(options.limits);
-  const onError = guardedOnError(options.onError ?? ((error, id) => console.error(`aegislog: internal error ${id}`, error)));
+  const onError = guardedOnError(options.onError);
   const server = createHttpServer(
     {
       headersTimeout: limits.headersTimeout,

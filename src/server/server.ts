@@ -156,7 +156,7 @@ export function createServer(options: ServerOptions): AegisServer {
   if (!isKeyName(options.origin)) {
     throw new AegisLogError('ERR_CONFIG', 'origin must be a non-empty name without spaces or "+", such as evidence.example.com/log', { field: 'origin' });
   }
-  const onError = guardedOnError(options.onError ?? ((error, id) => console.error(`aegislog: internal error ${id}`, error)));
+  const onError = guardedOnError(options.onError);
   const report = (error: unknown) => onError(error, crypto.randomUUID());
   const maxStep = options.maxClockStep ?? (options.now && !options.monotonicNow ? Infinity : 60_000);
   const now = guardedClock(options.now ?? Date.now, options.monotonicNow ?? (() => performance.now()), maxStep, (step) =>
