@@ -160,7 +160,10 @@ async function subtreeHashes(size: number, subtrees: readonly Subtree[], source:
   });
   const out = places.map(({ tile, first, count }) => cachedRoot(bytes[tile]!, refs[tile]!.width, first, count));
   // A later proof from these bytes (a cache kept them) keeps what it hashes (see groupedRoot).
-  for (const data of bytes) if (innerOf.has(data!) && !groupsOf.has(data!)) groupsOf.set(data!, { groups: [] });
+  for (const data of bytes) {
+    const inner = innerOf.get(data!);
+    if (inner) inner.served = true;
+  }
   return out;
 }
 
@@ -202,12 +205,11 @@ const GROUP = TILE_WIDTH / INNER_WIDTH;
  * them: 15 node hashes a group, where hashing the whole tile on the second proof cost 255, and 1 KiB a
  * group instead of 16 KiB a tile.
  */
-function groupedRoot(tile: Uint8Array, inner: Uint8Array, first: number, count: number): Uint8Array {
-  const parts = groupsOf.get(tile);
-  if (!parts) return count < GROUP ? perfectRoot(tile, first, count) : perfectRoot(inner, first / GROUP, count / GROUP);
-  if (count >= GROUP) return nodeOf((parts.upper ??= tileTree(inner, INNER_WIDTH)), first / GROUP, count / GROUP);
+function groupedRoot(tile: Uint8Array, inner: InnerNodes, first: number, count: number): Uint8Array {
+  if (!inner.served) return count < GROUP ? perfectRoot(tile, first, count) : perfectRoot(inner.nodes, first / GROUP, count / GROUP);
+  if (count >= GROUP) return nodeOf((inner.upper ??= tileTree(inner.nodes, INNER_WIDTH)), first / GROUP, count / GROUP);
   const g = Math.floor(first / GROUP);
-  return nodeOf((parts.groups[g] ??= tileTree(tile.subarray(32 * GROUP * g, 32 * GROUP * (g + 1)), GROUP)), first - GROUP * g, count);
+  return nodeOf((inner.groups[g] ??= tileTree(tile.subarray(32 * GROUP * g, 32 * GROUP * (g + 1)), GROUP)), first - GROUP * g, count);
 }
 
 /** The root of the `count` (a power of two) hashes from `first` of a tree's leaves, which it keeps. */
@@ -227,11 +229,19 @@ interface TileTree {
 /** The hashed trees of tiles, by the tile's bytes object (dropped with it). */
 const treeOf = new WeakMap<Uint8Array, TileTree>();
 
-/** The inner nodes a source gave with a full tile (see `withInnerNodes`). */
-const innerOf = new WeakMap<Uint8Array, Uint8Array>();
+/**
+ * The inner nodes a source gave with a full tile (see `withInnerNodes`), whether they served a proof yet, and
+ * the hashed trees of the nodes and of the groups that later proofs reached.
+ */
+interface InnerNodes {
+  nodes: Uint8Array;
+  served: boolean;
+  upper?: TileTree;
+  groups: (TileTree | undefined)[];
+}
 
-/** Of a full tile with inner nodes that served a proof, the hashed trees of its inner nodes and of the groups later proofs reached. */
-const groupsOf = new WeakMap<Uint8Array, { upper?: TileTree; groups: (TileTree | undefined)[] }>();
+/** The inner nodes of full tiles, by the tile's bytes object (dropped with it). */
+const innerOf = new WeakMap<Uint8Array, InnerNodes>();
 
 /**
  * Gives a full tile's inner nodes (`innerTileOf`: 16 hashes, the roots of its groups of 16), as a server
@@ -239,7 +249,7 @@ const groupsOf = new WeakMap<Uint8Array, { upper?: TileTree; groups: (TileTree |
  * tile's source vouches for both. Returns the tile.
  */
 export function withInnerNodes(tile: Uint8Array, nodes: Uint8Array): Uint8Array {
-  if (nodes.length >= 32 * INNER_WIDTH) innerOf.set(tile, nodes);
+  if (nodes.length >= 32 * INNER_WIDTH) innerOf.set(tile, { nodes, served: false, groups: [] });
   return tile;
 }
 
