@@ -11,6 +11,7 @@ import { parseNote, type Note, type NoteSignature } from '../tlog/note.js';
 import { describeQuorum, logKeyProblem, quorumSatisfied, witnessKeyProblem, type Policy, type QuorumRule } from '../tlog/policy.js';
 import { NoteKeyType, hexId, p256Spki, parseVkey, verifierKey, type NoteVerifierKey } from '../tlog/vkey.js';
 import { signatureFailure, type Backend } from './ecdsa.js';
+import { cacheUntilFailed } from './cache-until-failed.js';
 import { ed25519PublicKey, verifyEd25519, type Ed25519PublicKey } from './ed25519.js';
 import { flattenKeys, importPublicKey, type KeyInput, type VerifyKey } from './keys.js';
 import { ML_DSA_44_PUBLIC_KEY_LENGTH, loadMlDsa44, type MlDsa44 } from './ml-dsa.js';
@@ -267,12 +268,7 @@ async function prepare(vkey: NoteVerifierKey): Promise<Prepared> {
   if (!entry) {
     const preparing = prepareText(text);
     if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(text, preparing);
-    // Only this very entry: if the cache was cleared while it was pending, the text may hold a newer one.
-    preparing.catch(() => {
-      if (cache.get(text) === preparing) cache.delete(text);
-    });
-    entry = preparing;
+    entry = cacheUntilFailed(cache, text, preparing);
   }
   const prepared = await entry;
   // The text decides; a hand-made key whose fields say otherwise is refused rather than half-trusted.

@@ -9,6 +9,7 @@
 import { AegisLogError } from '../protocol/index.js';
 import type { TileSource } from '../tlog/tile-proofs.js';
 import { TILE_BYTES, TILE_WIDTH, tilePath, type TileRef } from '../tlog/tiles.js';
+import { cacheUntilFailed } from './cache-until-failed.js';
 
 export interface FetchTileSourceOptions {
   /** The fetch to use (default: the global one); e.g. one that adds an API key for tenant logs. */
@@ -57,15 +58,8 @@ export function fetchTileSource(prefix: string | URL, options: FetchTileSourceOp
           const key = tilePath(tile);
           let entry = cache.get(key);
           if (!entry) {
-            const loading = load(tile);
             if (cache.size >= limit) cache.delete(cache.keys().next().value!);
-            cache.set(key, loading);
-            // A failed read is tried again next time; but if this load was evicted while pending, the
-            // key may hold a newer load by now, which must stay.
-            loading.catch(() => {
-              if (cache.get(key) === loading) cache.delete(key);
-            });
-            entry = loading;
+            entry = cacheUntilFailed(cache, key, load(tile)); // a failed read is tried again next time
           }
           return entry;
         }),
