@@ -153,6 +153,11 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
 export function rootLogMethods(storage: DurableStorageLike) {
   const db = sqlOf(storage);
   storage.sql.exec(ROOT_SCHEMA);
+  // The object (re)starts: a deploy, a crash, an eviction. A lease from before is void: the alarm's sealer
+  // that ran in this object died with it, and a Worker's seal cut off by a deploy would otherwise hold every
+  // seal for the rest of the 60 s. A sealer elsewhere that lives on only loses its turn: if another seals the
+  // period first, its commit is refused (ERR_ALREADY_SEALED) and nothing is lost.
+  storage.sql.exec('DELETE FROM seal_lease');
   const head = (row: Row | undefined): StoredHead | undefined => row && { headIndex: Number(row.head_index), head: JSON.parse(row.head_json as string) as TenantHead };
   const latest = () => checkpointOfRow(db.one('SELECT * FROM checkpoints ORDER BY seq DESC LIMIT 1'));
   const rootSize = () => Number(db.one('SELECT coalesce(max(head_index) + 1, 0) AS n FROM heads')!.n);

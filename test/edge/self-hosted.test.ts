@@ -93,9 +93,17 @@ describe('reference server self-hosted in workerd (a Durable Object per tenant, 
     expect(await bundleProblems(pending, trust)).toEqual([]);
     if (pending.status === 'pending') expect(Object.keys(await checkBundle(pending, trust))).toEqual(['digest', 'receipt_signature']);
 
+    // A seal cut off by the restart: its lease is still in the sealer's storage, held by a sealer that is gone.
+    type Stub = { fetch(url: string, init: { method: string; body: string }): Promise<{ json(): Promise<unknown> }> };
+    const sealer = (await mf.getDurableObjectNamespace('SEALER')) as unknown as { idFromName(name: string): unknown; get(id: unknown): Stub };
+    const lease = ['acquireSealLease', 'a-sealer-workerd-stopped', Date.now(), 60_000];
+    const taken = await sealer.get(sealer.idFromName('sealer')).fetch('https://aegislog.log-object/call', { method: 'POST', body: JSON.stringify(lease) });
+    expect(await taken.json()).toEqual({ value: true });
+
     await mf.dispose();
     mf = await start();
 
+    // Void since the object restarted: the seal runs now, not after the lease's 60 s (this test's 30 s timeout).
     expect((await call('/admin/seal', { method: 'POST' })).status).toBe(200);
     for (const [tenant, list] of receipts) {
       const leaves = new Set<number>();

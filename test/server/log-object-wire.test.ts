@@ -63,4 +63,17 @@ describe('log-object wire', () => {
       }
     });
   }
+
+  test('a seal lease granted before the root object restarted is void; one granted since holds', async () => {
+    const storage = localStorage();
+    const lease = (root: LogObject, holder: string) => callLogObject<boolean>(root, 'acquireSealLease', [holder, 1_000, 60_000]);
+    const before = rootLogObject(storage);
+    expect(await lease(before, 'alarm-sealer')).toBe(true);
+    expect(await lease(before, 'front-worker')).toBe(false);
+    // The same storage, a new object (a deploy, a crash): the sealer that held the lease ran in the old one.
+    const after = rootLogObject(storage);
+    expect(await lease(after, 'front-worker')).toBe(true);
+    expect(await lease(after, 'alarm-sealer')).toBe(false);
+    expect(await callLogObject<boolean>(after, 'acquireSealLease', ['alarm-sealer', 61_001, 60_000])).toBe(true);
+  });
 });
