@@ -447,11 +447,14 @@ describe('options', () => {
     let release!: () => void;
     const held = new Promise<void>((ok) => (release = ok));
     const sent: string[] = [];
+    let bothSent!: () => void;
+    const both = new Promise<void>((ok) => (bothSent = ok));
     const log = {
       record: h.log.record.bind(h.log),
       flush: () => h.log.flush(),
       recordSync: async (type: string, payload?: Record<string, unknown>, options?: RecordOptions) => {
         sent.push(String(payload?.output_chars));
+        if (sent.length === 2) bothSent();
         if (sent.length === 1) await held;
         return h.log.recordSync(type, payload, options);
       },
@@ -462,8 +465,10 @@ describe('options', () => {
     const middleware = aegislogMiddleware(options);
     await generateText({ model: wrapLanguageModel({ model: first, middleware }), prompt: PROMPT });
     await generateText({ model: wrapLanguageModel({ model: second, middleware }), prompt: PROMPT });
-    // Bounded: a few turns of the event loop for the digests (WebCrypto) of the two events.
-    for (let i = 0; i < 1000 && sent.length < 2; i++) await new Promise((turn) => setImmediate(turn));
+    // The second is sent while the first is still held. A middleware that waited for the first's receipt
+    // would never send it: the test then fails on its timeout. (Waiting a number of loop turns instead
+    // was too few on a loaded machine, where the digests (WebCrypto) wait for the thread pool.)
+    await both;
     const before = [...sent];
     release();
     await aiFlush(log);
