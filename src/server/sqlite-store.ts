@@ -405,7 +405,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       return enqueueLater((commit) => commit.sign(signatures));
     },
     async getRecord(tenantId, eventId) {
-      const read = readers?.get(prefetched.wanted() ? BY_ID_WITH_TILE : BY_ID, [[tenantId, eventId]]);
+      const read = readers?.get(prefetched.wanted(tenantId) ? BY_ID_WITH_TILE : BY_ID, [[tenantId, eventId]]);
       if (!read) return toRecord(q.byId.get(tenantId, eventId) as RecordRow | undefined);
       const row = (await read)[0] as (RecordRow & { tile: Uint8Array | null; inner: Uint8Array | null }) | undefined;
       if (row?.tile) prefetched.put(row.tenant_id, row.leaf_index, row.tile, row.inner);

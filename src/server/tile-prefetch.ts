@@ -11,7 +11,9 @@
  * When the server's tile cache holds the tiles already (a log whose tiles fit it),
  * a tile brought with its record is never asked for, and reading and sending it cost
  * a log of 10^6 entries about 50 µs of CPU a bundle. So records bring their tiles
- * only while proofs ask the store for level-0 tiles (`wanted`).
+ * only while proofs ask the store for level-0 tiles (`wanted`), judged per log: a
+ * server with one log of 10^7 entries and many small ones needs the tiles of the
+ * first and not those of the others.
  */
 import { INNER_LEVEL, TILE_BYTES, TILE_WIDTH, innerTileOf, type TileRef } from '../tlog/tiles.js';
 import { LruCache } from './lru-cache.js';
@@ -27,6 +29,15 @@ const KEPT = 256;
  */
 const WINDOW = 64;
 const NEEDED = WINDOW / 2;
+/** Logs whose windows are kept (about 100 KiB); one not read for as long as this many others starts over. */
+const LOGS = 1024;
+
+/** One log's window: whether its records bring their tiles now, its record reads so far, and the full level-0 tiles asked after them. */
+interface Window {
+  bring: boolean;
+  reads: number;
+  needed: number;
+}
 
 export interface TilePrefetch {
   /** Keeps the level-0 tile holding `leafIndex` and its inner nodes, if the tile is full. */
@@ -34,19 +45,17 @@ export interface TilePrefetch {
   /** Takes the kept tile `ref` of `log` out of the keep; undefined when none is kept. */
   take(log: string, ref: TileRef): Uint8Array | undefined;
   /**
-   * Whether the record read about to start should bring its tile: yes while at least half of the last
-   * 64 record reads were followed by a proof that asked the store for a full level-0 tile (kept or not).
+   * Whether the record read of `log` about to start should bring its tile: yes while at least half of
+   * that log's last 64 record reads were followed by a proof that asked the store for one of its full
+   * level-0 tiles (kept or not). A log not read lately starts with yes.
    */
-  wanted(): boolean;
+  wanted(log: string): boolean;
 }
 
 export function tilePrefetch(): TilePrefetch {
   // Each tile is taken once, so least recently used is oldest put.
   const kept = new LruCache<Uint8Array>(KEPT);
-  let bring = true;
-  /** Record reads in this window, and full level-0 tiles asked of the store in it. */
-  let reads = 0;
-  let needed = 0;
+  const windows = new LruCache<Window>(LOGS);
   return {
     put(log, leafIndex, tile, inner) {
       if (!tile || tile.length !== TILE_BYTES) return;
@@ -56,12 +65,18 @@ export function tilePrefetch(): TilePrefetch {
     },
     take(log, ref) {
       // Only level-0 tiles and their inner nodes are kept: the upper tiles of a proof need no key.
-      if (ref.level === 0 && ref.width === TILE_WIDTH) needed++;
+      if (ref.level === 0 && ref.width === TILE_WIDTH) {
+        // A log with no record read lately (a seal, a consistency proof) has no window to count in.
+        const window = windows.get(log);
+        if (window) window.needed++;
+      }
       return ref.level === 0 || ref.level === INNER_LEVEL ? kept.take(tileKey(log, ref)) : undefined;
     },
-    wanted() {
-      if (++reads > WINDOW) (bring = needed >= NEEDED), (reads = 1), (needed = 0);
-      return bring;
+    wanted(log) {
+      let window = windows.get(log);
+      if (!window) windows.set(log, (window = { bring: true, reads: 0, needed: 0 }));
+      if (++window.reads > WINDOW) (window.bring = window.needed >= NEEDED), (window.reads = 1), (window.needed = 0);
+      return window.bring;
     },
   };
 }

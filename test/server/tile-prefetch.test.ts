@@ -30,7 +30,7 @@ test('records bring their tiles while half of the last 64 record reads were foll
   const reads = (n: number, asked = 0) => {
     const answers: boolean[] = [];
     for (let i = 0; i < n; i++) {
-      answers.push(kept.wanted());
+      answers.push(kept.wanted('acme'));
       // A proof asks the store for a full level-0 tile after some reads; upper, inner and partial tiles do not count.
       if (i < asked) kept.take('acme', { level: 0, index: i, width: 256 });
       kept.take('acme', { level: 1, index: 0, width: 256 });
@@ -47,4 +47,24 @@ test('records bring their tiles while half of the last 64 record reads were foll
   expect(reads(64, 0)).toEqual(Array(64).fill(false));
   expect(reads(64, 40)).toEqual(Array(64).fill(false));
   expect(reads(1)).toEqual([true]);
+});
+
+test('judged per log: a large log whose proofs ask for tiles keeps bringing them, a small one beside it stops', () => {
+  const kept = tilePrefetch();
+  const answers = { large: [] as boolean[], small: [] as boolean[] };
+  // Interleaved, as a server with one log of 10^7 entries and one whose tiles its tile cache holds would see them.
+  for (let i = 0; i < 3 * 64; i++) {
+    answers.large.push(kept.wanted('large'));
+    kept.take('large', { level: 0, index: i, width: 256 });
+    answers.small.push(kept.wanted('small'));
+  }
+  expect(answers.large).toEqual(Array(3 * 64).fill(true));
+  expect(answers.small).toEqual([...Array(64).fill(true), ...Array(2 * 64).fill(false)]);
+  // A log read for the first time, or after 1,024 others were: brought, until its own window says otherwise.
+  expect(kept.wanted('new')).toBe(true);
+  for (let i = 0; i < 1024; i++) kept.wanted(`other-${i}`);
+  expect(kept.wanted('small')).toBe(true);
+  // A proof of a log with no record read (a seal) counts nowhere.
+  kept.take('sealed-only', { level: 0, index: 0, width: 256 });
+  expect(kept.wanted('sealed-only')).toBe(true);
 });
