@@ -86,7 +86,7 @@ describe('inner nodes of full tiles (kept by a server beside each tile)', () => 
   test('every proof from the same bytes (a cache kept them) reads the leaf hashes of its own group only, and the inner nodes', async () => {
     const { leaves, blobs, nodes } = tiled(512);
     // Tile 1 with every hash zeroed but those of group 3 (leaves 304…319): a proof that hashed the whole tile
-    // (the first build hashed it whole on the second proof) would show it.
+    // (as the code before 1fb5cae did on the second proof) would show it.
     const tile = blobs.get('0/1')!.slice();
     tile.fill(0, 0, 32 * 48).fill(0, 32 * 64);
     withInnerNodes(tile, nodes.get(`${INNER_LEVEL}/1`)!);
