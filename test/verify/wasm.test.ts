@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { receiptHash, type Receipt } from '../../src/protocol/index.js';
 import { JsTreeBuilder, type TreeBuilder } from '../../src/tlog/tree-builder.js';
+import { perfectRoot } from '../../src/tlog/tile-proofs.js';
 import { WasmTreeBuilder } from '../../src/tlog/wasm/builder.js';
 import { treeWasm, useTreeWasm } from '../../src/tlog/wasm/engine.js';
 import { ReceiptHasher, receiptHashInto } from '../../src/verify/receipt-hash.js';
@@ -72,6 +74,29 @@ describe('WebAssembly tree hashing', () => {
     for (let i = 0; i < 4000; i += 2) evens.add32(data, 32 * i);
     expect(y.root()).toEqual(evens.root());
     expect(x.root()).toEqual(build(new JsTreeBuilder(), data, 4000));
+  });
+
+  it('perfectRoot: the same root with and without WebAssembly, and RFC 9162\'s, for every size of subtree at every place in a tile', () => {
+    const tile = leaves(256, 3);
+    // RFC 9162 §2.1.1, straight from node:crypto: MTH of a perfect range is SHA-256(0x01 || left || right).
+    const reference = (first: number, count: number): Uint8Array => {
+      if (count === 1) return tile.slice(32 * first, 32 * first + 32);
+      const h = createHash('sha256').update(Uint8Array.of(1)).update(reference(first, count / 2)).update(reference(first + count / 2, count / 2));
+      return new Uint8Array(h.digest());
+    };
+    for (let count = 1; count <= 256; count *= 2) {
+      for (let first = 0; first < 256; first += count) {
+        const expected = reference(first, count);
+        for (const enabled of [true, false]) {
+          useTreeWasm(enabled);
+          // The input is left as it was: a tile kept by a cache serves the next proof.
+          const before = tile.slice();
+          expect(perfectRoot(tile, first, count), `${count} from ${first}, wasm ${enabled}`).toEqual(expected);
+          expect(tile).toEqual(before);
+        }
+      }
+    }
+    useTreeWasm(true);
   });
 
   it('receipt hashes are the same with and without WebAssembly, short and long statements', () => {
