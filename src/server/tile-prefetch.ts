@@ -67,16 +67,16 @@ export function tilePrefetch(): TilePrefetch {
       // Only level-0 tiles and their inner nodes are kept: the upper tiles of a proof need no key.
       if (ref.level === 0 && ref.width === TILE_WIDTH) {
         // A log with no record read lately (a seal, a consistency proof) has no window to count in.
-        const window = windows.get(log);
-        if (window) window.needed++;
+        const seen = windows.get(log);
+        if (seen) seen.needed++;
       }
       return ref.level === 0 || ref.level === INNER_LEVEL ? kept.take(tileKey(log, ref)) : undefined;
     },
     wanted(log) {
-      let window = windows.get(log);
-      if (!window) windows.set(log, (window = { bring: true, reads: 0, needed: 0 }));
-      if (++window.reads > WINDOW) (window.bring = window.needed >= NEEDED), (window.reads = 1), (window.needed = 0);
-      return window.bring;
+      let seen = windows.get(log);
+      if (!seen) windows.set(log, (seen = { bring: true, reads: 0, needed: 0 }));
+      if (++seen.reads > WINDOW) (seen.bring = seen.needed >= NEEDED), (seen.reads = 1), (seen.needed = 0);
+      return seen.bring;
     },
   };
 }
