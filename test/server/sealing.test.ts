@@ -10,7 +10,7 @@ import { merkleRoot, verifyConsistency } from '../../src/tlog/merkle.js';
 import { importPublicKey } from '../../src/verify/index.js';
 import { bundleProblems, exportProblems, type Trust } from '../support/v2-check.js';
 import { bundle, spawnNode } from './child.js';
-import { KEYS, KEY_CONFIG, NOTE_KEY, ORIGIN, TENANT, clock, event, start, tempDir, withServer } from './helpers.js';
+import { KEYS, KEY_CONFIG, NOTE_KEY, ORIGIN, TENANT, clock, clockPast, event, start, tempDir, withServer } from './helpers.js';
 import type { Running } from './helpers.js';
 
 const MIN = 60_000;
@@ -291,7 +291,9 @@ describe('crash safety of a seal', () => {
       const keys = [...KEY_CONFIG, { key: 'ingest-key-beta-000000001', tenant_id: 'beta', scope: 'ingest' as const }];
       const server = createServer({ signer: await localSigner(), store, keys, origin: ORIGIN, noteKey: NOTE_KEY, onError: () => {} });
       for (const key of [KEYS.ingest, 'ingest-key-beta-000000001']) {
-        await server(new Request('http://x/ingest', { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ event_type: 'x' }) }));
+        const answer = await server(new Request('http://x/ingest', { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ event_type: 'x' }) }));
+        // Both tenants in the sealed period: the seal's second head is the write that fails.
+        await clockPast(((await answer.json()) as { received_at: string }).received_at);
       }
       const failed = await server(new Request('http://x/admin/seal', { method: 'POST', headers: { 'x-api-key': KEYS.admin } }));
       expect(failed.status).toBe(500);
