@@ -4,10 +4,11 @@
  * Natural boundaries are multiples of the period since the Unix epoch (so a
  * 86400 s period is the UTC day). A period is `[start, end)`: `start` is where
  * the last sealed period ended (the first one starts at the boundary at or
- * before the first entry); `end` is the next natural boundary, or the moment
- * `sealNow()` was called. A run of periods in which no log grew is sealed as one
- * checkpoint that ends on a boundary, so a server that was down for long writes
- * one history entry for the gap, not one per period.
+ * before the first entry); `end` is the next natural boundary, or the end of
+ * the millisecond in which `sealNow()` was called. A run of periods in which no
+ * log grew is sealed as one checkpoint that ends on a boundary, so a server
+ * that was down for long writes one history entry for the gap, not one per
+ * period.
  *
  * A seal first closes its period in the store (`closed_until`): from then on no
  * sequencer issues a `received_at` below its end, so each grown log's size at
@@ -272,13 +273,16 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
       return exclusive('due', () => sealEnded(now()));
     },
     /**
-     * Seals the ended periods and then the open one, ending it now, when some log grew
+     * Seals the ended periods and then the open one, ending it after this millisecond, when some log grew
      * in it: a seal that would append no head signs nothing new (§4.4), so calls in a
      * row do not cut the history into empty slivers. Empty when there was nothing to seal.
      */
     sealNow(): Promise<StoredCheckpoint[]> {
       return exclusive('now', async () => {
-        const t = now();
+        // The end of the current millisecond: a receipt stamped in it was issued before this call and is
+        // sealed with it. One issued after the close in the same millisecond is stamped with the next
+        // (received_at = max(clock, closed_until), §4.1).
+        const t = now() + 1;
         const sealed = await sealEnded(t);
         await refresh();
         const pending = await store.earliestPending();

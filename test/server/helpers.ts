@@ -33,17 +33,6 @@ export function clock(start = Date.UTC(2026, 10, 28, 9, 0, 0)) {
 }
 
 /**
- * Waits until the wall clock is past `receivedAt` (a receipt's RFC 3339 time): a seal "now" ends its period
- * at the current millisecond, and a receipt stamped in that very millisecond belongs to the next period.
- * Bounded by turns of the event loop, not by time.
- */
-export async function clockPast(receivedAt: string): Promise<void> {
-  const at = Date.parse(receivedAt);
-  for (let turn = 0; Date.now() <= at && turn < 100_000; turn++) await new Promise((r) => setImmediate(r));
-  if (Date.now() <= at) throw new Error(`the clock did not pass ${receivedAt}`);
-}
-
-/**
  * A folder of its own under the OS temp folder. One made in a test (or its beforeEach) is removed
  * when that test finishes, passed or failed, even where the test throws before its own `remove()`;
  * one made in a beforeAll is for its afterAll to remove.

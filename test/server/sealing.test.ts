@@ -10,7 +10,7 @@ import { merkleRoot, verifyConsistency } from '../../src/tlog/merkle.js';
 import { importPublicKey } from '../../src/verify/index.js';
 import { bundleProblems, exportProblems, type Trust } from '../support/v2-check.js';
 import { bundle, spawnNode } from './child.js';
-import { KEYS, KEY_CONFIG, NOTE_KEY, ORIGIN, TENANT, clock, clockPast, event, start, tempDir, withServer } from './helpers.js';
+import { KEYS, KEY_CONFIG, NOTE_KEY, ORIGIN, TENANT, clock, event, start, tempDir, withServer } from './helpers.js';
 import type { Running } from './helpers.js';
 
 const MIN = 60_000;
@@ -95,19 +95,19 @@ describe('sealing across periods (injected clock, 60 s periods, SQLite)', () => 
     });
   });
 
-  test('POST /admin/seal ends the open period now; later receipts, even with the clock stepping back, go to the next period', async () => {
+  test('POST /admin/seal ends the open period after the current millisecond; later receipts, even with the clock stepping back, go to the next period', async () => {
     const c = clock(BOUNDARY + 20_000);
     await withServer({ now: c.now, period: 60 }, async (s) => {
       const before = await ingest(s);
       c.advance(5_000);
       await expectStatus(s.call('/admin/seal', { key: KEYS.read, method: 'POST' }), 403);
       const answer = (await (await s.call('/admin/seal', { key: KEYS.admin, method: 'POST' })).json()) as { sealed: { period_start: string; period_end: string; sealed_at: string; tree_size: number }[]; latest: { note: string } };
-      const sealTime = at(BOUNDARY + 25_000);
+      const sealTime = at(BOUNDARY + 25_001);
       expect(answer.sealed).toEqual([{ period_start: at(BOUNDARY), period_end: sealTime, sealed_at: sealTime, tree_size: 1 }]);
       expect(answer.latest.note).toContain(`${ORIGIN}\n1\n`);
       // Sealing again at the same instant has nothing to seal.
       expect(((await (await s.call('/admin/seal', { key: KEYS.admin, method: 'POST' })).json()) as { sealed: [] }).sealed).toEqual([]);
-      const same = await ingest(s);
+      const same = await ingest(s); // in the millisecond the seal ended: stamped with the next
       c.advance(-3_000); // a clock that steps back must not put a receipt inside the sealed period
       const skewed = await ingest(s);
       expect([same.received_at, skewed.received_at]).toEqual([sealTime, sealTime]);
@@ -116,6 +116,19 @@ describe('sealing across periods (injected clock, 60 s periods, SQLite)', () => 
       const [next] = await s.server.sealDue();
       expect([next!.period_start, next!.period_end, next!.tree_size]).toEqual([sealTime, at(BOUNDARY + MIN), 2]);
       expect((await s.store.headFor(TENANT, sealTime))!.head).toMatchObject({ prev_tree_size: 1, tree_size: 3 });
+    });
+  });
+
+  test('a receipt stamped in the very millisecond of POST /admin/seal is sealed with it: the call came after it', async () => {
+    const c = clock(BOUNDARY + 20_000);
+    await withServer({ now: c.now, period: 60 }, async (s) => {
+      const receipt = await ingest(s);
+      expect(receipt.received_at).toBe(at(BOUNDARY + 20_000));
+      const [sealed] = await s.server.sealNow(); // the clock has not moved
+      expect([sealed?.period_end, sealed?.tree_size]).toEqual([at(BOUNDARY + 20_001), 1]);
+      const evidence = await evidenceOf(s, receipt, KEYS.read);
+      expect(await bundleProblems(evidence, await trustOf(s))).toEqual([]);
+      expect(evidence.head_inclusion!.tree_size).toBe(1);
     });
   });
 
@@ -292,8 +305,7 @@ describe('crash safety of a seal', () => {
       const server = createServer({ signer: await localSigner(), store, keys, origin: ORIGIN, noteKey: NOTE_KEY, onError: () => {} });
       for (const key of [KEYS.ingest, 'ingest-key-beta-000000001']) {
         const answer = await server(new Request('http://x/ingest', { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ event_type: 'x' }) }));
-        // Both tenants in the sealed period: the seal's second head is the write that fails.
-        await clockPast(((await answer.json()) as { received_at: string }).received_at);
+        expect(answer.status).toBe(200); // both tenants in the sealed period: the seal's second head is the write that fails
       }
       const failed = await server(new Request('http://x/admin/seal', { method: 'POST', headers: { 'x-api-key': KEYS.admin } }));
       expect(failed.status).toBe(500);
