@@ -88,12 +88,27 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
       }
     };
     const raw = (response: Response) => end({ outcome: response.ok ? 'ok' : 'error', extra: { raw_response: true, http_status: response.status } });
-    watch(promise, answered, failed, raw, () => (responded ??= elapsed()));
+    const unread = (response: Response) => end({ outcome: response.ok ? 'ok' : 'error', extra: { unread: true, http_status: response.status } });
+    watch(promise, answered, failed, raw, () => (responded ??= elapsed()), unread);
     return promise;
   };
   wrapped[WRAPPED] = true;
   resource!.create = wrapped;
 }
+
+/**
+ * Calls whose promise the app dropped without reading it (no `await`, `then`, `asResponse()`…): the
+ * request went out all the same. A promise still unread when its response is in is registered here with
+ * that response, and the call is recorded from its HTTP status once the promise is collected. A promise
+ * read before its response came (the usual `await`) is never registered, and one read later is
+ * unregistered. The entry must not hold the promise, or it would never be collected.
+ */
+interface Unread {
+  response: Response;
+  unread: (response: Response) => void;
+}
+
+const dropped = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Unread>(({ response, unread }) => unread(response)) : undefined;
 
 /**
  * Watches an `APIPromise` without changing it: its `parseResponse` is wrapped
@@ -103,17 +118,26 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
  * The SDK's helpers (`parse()`, `stream()`) derive a promise with `_thenUnwrap`,
  * which in openai@7.59 parses with a function of its own, never this promise's
  * `parseResponse`: the answer is seen as the derivation's transform receives it,
- * and the derived promise is watched for failures.
+ * and the derived promise is watched for failures. A promise the app drops
+ * before reading it in any of these ways is recorded when it is collected.
  */
-function watch(promise: any, answered: (answer: unknown) => void, failed: (error: unknown) => void, raw: (response: Response) => void, responded: () => void): void {
+function watch(promise: any, answered: (answer: unknown) => void, failed: (error: unknown) => void, raw: (response: Response) => void, responded: () => void, unread: (response: Response) => void): void {
+  /** The app reads the call; its entry in `dropped`, if it has one. */
+  let read = false;
+  let held: Unread | undefined;
+  const reading = () => {
+    read = true;
+    if (held) dropped!.unregister(held), (held = undefined);
+  };
   const thenUnwrap = promise?._thenUnwrap;
   if (typeof thenUnwrap === 'function') {
     promise._thenUnwrap = function (this: unknown, transform: (answer: unknown, ...rest: unknown[]) => unknown) {
+      reading(); // the derived promise is the app's now, watched as this one
       const derived = thenUnwrap.call(this, (answer: unknown, ...rest: unknown[]) => {
         answered(answer);
         return transform(answer, ...rest);
       });
-      watch(derived, () => undefined, failed, raw, responded);
+      watch(derived, () => undefined, failed, raw, responded, unread);
       return derived;
     };
   }
@@ -124,9 +148,15 @@ function watch(promise: any, answered: (answer: unknown) => void, failed: (error
     return;
   }
   let parsing = false;
-  promise.responsePromise.then(responded, failed);
+  promise.responsePromise.then((props: { response?: Response } | undefined) => {
+    responded();
+    // then(), catch(), finally() and withResponse() parse through parse(), which keeps its promise: an app
+    // that awaited the call before its response came in (the usual case) has set it.
+    if (dropped && !read && !promise.parsedPromise && props?.response) dropped.register(promise, (held = { response: props.response, unread }), held);
+  }, failed);
   promise.parseResponse = async function (this: unknown, ...args: unknown[]) {
     parsing = true;
+    reading();
     let answer;
     try {
       answer = await parse.apply(this, args);
@@ -140,6 +170,7 @@ function watch(promise: any, answered: (answer: unknown) => void, failed: (error
   const asResponse = promise.asResponse;
   if (typeof asResponse === 'function') {
     promise.asResponse = function (this: unknown) {
+      reading();
       const response: Promise<Response> = asResponse.call(this);
       // withResponse() parses first: its parseResponse has begun by the time the response is handed over.
       response.then((r) => parsing || raw(r), () => undefined);

@@ -7,11 +7,17 @@ import { Stream as Stream7 } from 'openai/streaming';
 import OpenAI6 from 'openai6';
 import { APIPromise as APIPromise6 } from 'openai6/api-promise';
 import { Stream as Stream6 } from 'openai6/streaming';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wrapOpenAI } from '../../src/ai/index.js';
 import { generated, harness, type Harness } from './harness.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
 import { chatCompletion, chatStream, MODEL, response, responseStream, SNAPSHOT, startOpenAIServer, type OpenAIServer } from './openai-server.js';
+
+// A full collection on demand, for the calls an app drops unread (recorded when their promise is collected).
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 let h: Harness;
 let api: OpenAIServer;
@@ -29,6 +35,8 @@ const MESSAGES = [
   { role: 'user' as const, content: 'Where is my parcel?' },
 ];
 const INPUT_CHARS = 'You are a support agent.'.length + 'Where is my parcel?'.length;
+/** What every event of a non-streamed `chat.completions.create` has. */
+const chatEvent = { ...generated, event_type: 'model_inference', integration: 'openai', operation: 'chat.completions', streamed: false, provider: 'openai' };
 
 describe.each([
   ['openai@7', OpenAI7, APIPromise7, Stream7],
@@ -53,12 +61,7 @@ describe.each([
       const [event, ...more] = await h.events();
       expect(more).toEqual([]);
       expect(event).toEqual({
-        ...generated,
-        event_type: 'model_inference',
-        integration: 'openai',
-        operation: 'chat.completions',
-        streamed: false,
-        provider: 'openai',
+        ...chatEvent,
         response_model_id: SNAPSHOT,
         response_id: 'chatcmpl-1',
         outcome: 'ok',
@@ -264,6 +267,42 @@ describe.each([
         [true, 3, undefined, undefined],
         [false, undefined, true, 200],
       ]);
+    });
+
+    it('a call the app drops unread is recorded from its HTTP status once its promise is collected; one read later is not', async () => {
+      const handed: Promise<unknown>[] = [];
+      const wrapped = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 }), { log: h.log, digestKey: DIGEST_KEY, waitUntil: (p) => handed.push(p) });
+      api.script({ json: chatCompletion('read after a while') }, { json: chatCompletion('nobody reads this') }, { json: { error: { message: 'slow down' } }, status: 500 });
+      const sent = api.requests.length;
+      const kept = wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES }); // read below, after collections
+      ((): void => void wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES }))();
+      ((): void => void wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES }))();
+      for (let turn = 0; api.requests.length < sent + 3 && turn < 10_000; turn++) await new Promise((r) => setImmediate(r));
+      let settled = 0;
+      for (const p of handed) void p.then(() => settled++);
+      // The two dropped calls end once collected and answered; the kept one stays in progress until read.
+      for (let turn = 0; settled < 2 && turn < 200; turn++) {
+        gc();
+        await new Promise((r) => setImmediate(r));
+      }
+      expect(settled).toBe(2);
+      expect((await kept).choices[0]!.message.content).toBe('read after a while');
+      const events = await h.events();
+      const [failed, dropped, read] = [...events.slice(0, 2).sort((a, b) => (a.outcome < b.outcome ? -1 : 1)), events[2]];
+      // The failed request was recorded as any failure is, read or not: its response promise rejected.
+      expect(failed).toMatchObject({ outcome: 'error', error: { name: 'InternalServerError', status: 500 } });
+      expect(dropped).toEqual({
+        ...chatEvent,
+        outcome: 'ok',
+        unread: true,
+        http_status: 200,
+        input_chars: INPUT_CHARS,
+        input_digest: hmac(MESSAGES),
+        model_context: { model_id: MODEL, model_version: 'unreported', model_type: 'llm' }, // no answer read, no snapshot
+        performance_metrics: { latency_ms: expect.any(Number) },
+      });
+      expect(read).toMatchObject({ outcome: 'ok', output_chars: 'read after a while'.length });
+      expect(read).not.toHaveProperty('unread');
     });
 
     it('latency_ms runs to the answer, not to when the app awaits it', async () => {
