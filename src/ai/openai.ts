@@ -108,7 +108,8 @@ interface Unread {
   unread: (response: Response) => void;
 }
 
-const dropped = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Unread>(({ response, unread }) => unread(response)) : undefined;
+// Pure: a bundle of the other integrations, which share this module, leaves it out.
+const dropped = typeof FinalizationRegistry === 'function' ? /* @__PURE__ */ new FinalizationRegistry<Unread>(({ response, unread }) => unread(response)) : undefined;
 
 /**
  * Watches an `APIPromise` without changing it: its `parseResponse` is wrapped
