@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { requireDist, ROOT } from '../edge/workerd.js';
 
@@ -29,5 +30,16 @@ describe('aegislog/ai, built', () => {
     expect(lazy).toBeDefined();
     expect(existsSync(join(ROOT, 'dist/esm', lazy!))).toBe(true);
     expect(entry).not.toContain('crypto.subtle.sign');
+  });
+
+  it('bundled for the middleware alone, leaves the other integrations out (issue 14 counts its bytes)', async () => {
+    const bundled = await build({
+      stdin: { contents: `import { aegislogMiddleware } from ${JSON.stringify(join(ROOT, 'dist/esm/ai.js'))}; globalThis.m = aegislogMiddleware;`, resolveDir: ROOT },
+      bundle: true, minify: true, format: 'esm', platform: 'browser', splitting: false, write: false, logLevel: 'silent',
+    });
+    const text = bundled.outputFiles[0]!.text;
+    expect(text).toContain('ai-sdk');
+    // wrapOpenAI's operation names and its registry for unread calls, the span processor's attribute names.
+    for (const other of ['chat.completions', 'FinalizationRegistry', 'gen_ai.operation.name']) expect(text, other).not.toContain(other);
   });
 });
