@@ -165,12 +165,13 @@ export function recorder(options: AiOptions): Recorder {
     try {
       const c = (call = summary());
       if (options.digestKey || options.capture === 'full') {
-        // Prepared once the event before is (its digests take microseconds; a model call, seconds). The next event
+        // Prepared at once, beside the events before it (each waits a timer turn before its HMACs: one after another,
+        // a process recorded at most about 800 events a second), and handed to the log after them. The next event
         // waits for this one to be handed to the log, not for a recordSync's receipt: its reaction to `previous` runs
-        // after this one's (the emit), as reactions run in the order they were added. One chain, no promise made
-        // beside it: one that the chain skipped (the digest chunk failed to load for the event before) would be an
-        // unhandled rejection, which ends a Node process.
-        pending = (previous = previous.then(lazy).then((m) => m.prepare(c, options))).then((p) => emit(c, p as Prepared));
+        // after this one's (the emit), as reactions run in the order they were added. Promise.all watches the
+        // preparation from now: one that failed (the digest chunk did not load) is never an unhandled rejection,
+        // which ends a Node process.
+        pending = (previous = Promise.all([previous, lazy().then((m) => m.prepare(c, options))])).then(([, p]) => emit(c, p as Prepared));
       } else pending = emit(c);
     } catch (error) {
       report(error, call);
