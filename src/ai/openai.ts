@@ -87,9 +87,9 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
         failed(error);
       }
     };
-    const raw = (response: Response) => end({ outcome: response.ok ? 'ok' : 'error', extra: { raw_response: true, http_status: response.status } });
-    const unread = (response: Response) => end({ outcome: response.ok ? 'ok' : 'error', extra: { unread: true, http_status: response.status } });
-    watch(promise, answered, failed, raw, () => (responded ??= elapsed()), unread);
+    /** A call recorded from its HTTP status alone: read raw (`raw_response`) or never read (`unread`). */
+    const byStatus = (flag: 'raw_response' | 'unread') => (response: Response) => end({ outcome: response.ok ? 'ok' : 'error', extra: { [flag]: true, http_status: response.status } });
+    watch(promise, answered, failed, byStatus('raw_response'), () => (responded ??= elapsed()), byStatus('unread'));
     return promise;
   };
   wrapped[WRAPPED] = true;
