@@ -7,7 +7,7 @@
 import type { RecordOptions } from '../client/event.js';
 import type { AiCall, AiOptions } from './options.js';
 import { outcomeOf } from './finish.js';
-import { recorder, stopwatch, textChars, track } from './record.js';
+import { recorder, textChars, track } from './record.js';
 
 /** What the middleware reads of the AI SDK's language model (structural: `ai` stays an optional peer). */
 export interface ModelLike {
@@ -74,7 +74,10 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
       if ((recording.get(params) ?? 0) === options.log) return (streamed ? doStream! : doGenerate!)();
       recording.set(params, options.log);
       const done = track(options);
-      const elapsed = stopwatch();
+      // stopwatch() as toFixed: the same figure to the microsecond, about 1 µs dearer a call than its round(), but
+      // fewer bytes against the middleware's 2,000 B in a browser bundle.
+      const start = performance.now();
+      const elapsed = () => +(performance.now() - start).toFixed(3);
       const seen: Partial<AiCall> & { toolCalls: string[] } = { toolCalls: [] };
       let ended: unknown; // 1 once recorded (a number, not true: fewer bytes)
       const signal = params.abortSignal;
