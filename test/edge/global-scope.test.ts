@@ -2,10 +2,10 @@
 // refuses random bytes there, and the constructor's warm-up of record() draws some. The warm-up must give
 // way (the first record() in a handler warms up instead) rather than make `new AegisLog()` throw.
 import { build } from 'esbuild';
-import { Miniflare } from 'miniflare';
+import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { ROOT, requireDist } from './workerd.js';
+import { newMiniflare, ROOT, requireDist } from './workerd.js';
 
 const WORKER = `
 import { AegisLog, memoryQueue } from 'aegislog';
@@ -40,7 +40,7 @@ beforeAll(async () => {
     bundle: true, format: 'esm', platform: 'browser', target: 'es2022', conditions: ['workerd', 'worker', 'browser'], write: false, logLevel: 'error',
     alias: { aegislog: resolve(ROOT, 'dist/esm/index.js') },
   });
-  mf = new Miniflare({ modules: true, script: bundled.outputFiles[0]!.text, compatibilityDate: '2025-09-01' });
+  mf = newMiniflare({ modules: true, script: bundled.outputFiles[0]!.text, compatibilityDate: '2025-09-01' });
   await mf.ready;
 });
 

@@ -6,10 +6,12 @@
  * 127.0.0.1 directly, so it talks to servers the test started.
  */
 import { build } from 'esbuild';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Miniflare } from 'miniflare';
+import { Miniflare, type MiniflareOptions } from 'miniflare';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -52,12 +54,42 @@ export function readWrangler(path: string): WranglerConfig {
 }
 
 /**
+ * A Miniflare whose temporary folder goes with it. Miniflare makes its folder (`miniflare-<hex>` under
+ * `os.tmpdir()`) as it is constructed and removes it at `dispose()` without waiting, so a test process that
+ * ends soon after leaves it behind (166 of them in /tmp after a few CI runs). Here it is made inside a folder
+ * of ours: TMPDIR points there for the constructor alone (synchronously: nothing else sees it, and
+ * PostgreSQL's folders elsewhere stay where the `postgres` user reaches them), and `dispose()` removes it once
+ * workerd has stopped.
+ */
+export function newMiniflare(options: MiniflareOptions): Miniflare {
+  const own = mkdtempSync(join(tmpdir(), 'aegislog-miniflare-'));
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = own;
+  let mf: Miniflare;
+  try {
+    mf = new Miniflare(options);
+  } finally {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
+  }
+  const dispose = mf.dispose.bind(mf);
+  mf.dispose = async () => {
+    try {
+      await dispose();
+    } finally {
+      await rm(own, { recursive: true, force: true, maxRetries: 5 });
+    }
+  };
+  return mf;
+}
+
+/**
  * Starts the bundled script in workerd with the config's bindings; `vars` override its vars (secrets, the test server's URL).
  * With `persist`, Durable Objects keep their storage in that folder, so a new workerd on it finds it again.
  */
 export async function startWorker(script: string, config: WranglerConfig, vars: Record<string, string> = {}, persist?: string): Promise<Miniflare> {
   const sqlite = new Set((config.migrations ?? []).flatMap((m) => m.new_sqlite_classes ?? []));
-  const mf = new Miniflare({
+  const mf = newMiniflare({
     modules: true,
     script,
     compatibilityDate: config.compatibility_date,

@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Miniflare } from 'miniflare';
+import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll } from 'vitest';
 import type { LogObject, Store } from '../../src/server/index.js';
 import { callLogObject } from '../../src/server/log-object-wire.js';
-import { bundleWorker } from '../edge/workerd.js';
+import { bundleWorker, newMiniflare } from '../edge/workerd.js';
 import { storeConformance } from './store-conformance.js';
 
 /**
@@ -19,7 +19,7 @@ let script: string;
 let mf: Miniflare | undefined;
 
 const start = async () => {
-  mf = new Miniflare({
+  mf = newMiniflare({
     modules: true,
     script,
     compatibilityDate: '2025-09-01',
