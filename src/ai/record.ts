@@ -6,6 +6,7 @@
  */
 import type { RecordOptions } from '../client/event.js';
 import { AegisLogError } from '../protocol/errors.js';
+import { CONTEXT_NAMES } from '../schema/rules.js';
 import type { DigestKey } from './digest.js';
 import type { AiCall, AiEvent, AiLog, AiOptions, PerCall } from './options.js';
 
@@ -32,8 +33,12 @@ export async function aiDigest(value: unknown, key: DigestKey): Promise<string> 
 /** What the event says when the provider names no model version and the options pin none. */
 export const UNREPORTED = 'unreported';
 
-/** The record options an integration fills from the options (a value or a per-call function) unless the call carries them. */
-const CARRIED = ['trace_id', 'policy_context', 'data_provenance', 'human_intervention', 'session_context'] as const;
+/**
+ * The record options an integration fills from the options (a value or a per-call function) unless the call carries
+ * them; `model_context` and `performance_metrics` are then merged with what the call says. The client's own list of
+ * contexts: a bundle with the client carries their names once.
+ */
+const CARRIED = ['trace_id', ...CONTEXT_NAMES] as const;
 
 /**
  * The events being prepared on each log (digests, `recordSync`), as one promise that settles once they are all
@@ -139,8 +144,8 @@ export function recorder(options: AiOptions): Recorder {
     const carried = call.carried ?? {};
     const record: Record<string, unknown> = { ...carried };
     for (const name of CARRIED) record[name] = carried[name] ?? resolve(options[name], call);
-    /** A context of the options (or a per-call function's), under the one the call carries. */
-    const merged = (name: 'model_context' | 'performance_metrics'): Record<string, any> => ({ ...resolve<object>(options[name], call), ...carried[name] });
+    /** A context of the options (or a per-call function's, called once: the loop above did, unless the call carries one), under the one the call carries. */
+    const merged = (name: 'model_context' | 'performance_metrics'): Record<string, any> => ({ ...((carried[name] == null ? record[name] : resolve(options[name], call)) as object), ...carried[name] });
     record.model_context = { model_id: call.modelId, model_version: call.responseModelId || UNREPORTED, model_type: 'llm', ...merged('model_context') };
     const given = merged('performance_metrics');
     // Fields left undefined are absent on the wire (the client leaves them out).

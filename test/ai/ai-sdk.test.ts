@@ -414,6 +414,25 @@ describe('options', () => {
     });
   });
 
+  it('per-call model_context and performance_metrics: each function called once an event, under what the call carries', async () => {
+    const model = new MockLanguageModelV4({ doGenerate: generateResult(ANSWER) });
+    const calls = { model: 0, metrics: 0 };
+    const wrapped = wrap(model, {
+      model_context: () => (calls.model++, { model_version: '2026.05', deployment_id: 'eu-1' }),
+      performance_metrics: () => (calls.metrics++, { confidence_score: 0.9 }),
+    });
+    await generateText({ model: wrapped, prompt: PROMPT });
+    // The call's own contexts merge over the options' (the options' function still called, once).
+    const carried = { model_context: { deployment_id: 'us-2' }, performance_metrics: { confidence_score: 0.5 } };
+    await generateText({ model: wrapped, prompt: PROMPT, providerOptions: { aegislog: carried } });
+    const events = await h.events();
+    expect(calls).toEqual({ model: 2, metrics: 2 });
+    expect(events.map((e) => [e.model_context, e.performance_metrics])).toEqual([
+      [{ model_id: 'mock-model-id', model_version: '2026.05', model_type: 'llm', deployment_id: 'eu-1' }, { confidence_score: 0.9, latency_ms: expect.any(Number), input_tokens: 11, output_tokens: 5 }],
+      [{ model_id: 'mock-model-id', model_version: '2026.05', model_type: 'llm', deployment_id: 'us-2' }, { confidence_score: 0.5, latency_ms: expect.any(Number), input_tokens: 11, output_tokens: 5 }],
+    ]);
+  });
+
   it('redact sees every event: it may change it, or return null to record nothing', async () => {
     const model = new MockLanguageModelV4({ doGenerate: generateResult(ANSWER) });
     const seen: string[] = [];
