@@ -13,6 +13,9 @@
 // the listing's cost beside the puts here, not Cloudflare's latencies (a KV list is billed like a write).
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -74,10 +77,17 @@ const bundled = await build({
 });
 
 async function run(mode) {
+  // Miniflare's temporary folder made in one of ours, removed after dispose(), which does not wait for its own removal
+  // (as test/edge/workerd.ts's newMiniflare does).
+  const own = mkdtempSync(join(tmpdir(), 'aegislog-kv-bench-'));
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = own;
   const mf = new Miniflare({
     modules: true, script: bundled.outputFiles[0].text, compatibilityDate: '2025-09-01',
     kvNamespaces: ['KV'], durableObjects: { QUEUES: 'Queue' },
   });
+  if (before === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = before;
   try {
     const answers = [];
     for (let i = 0; i < REQUESTS; i++) answers.push(await (await mf.dispatchFetch(`http://bench/${mode}`)).json());
@@ -98,6 +108,7 @@ async function run(mode) {
     return { keys, dropped: answers.reduce((n, a) => n + a.dropped, 0), medianMs: ms[ms.length >> 1], ops };
   } finally {
     await mf.dispose();
+    await rm(own, { recursive: true, force: true, maxRetries: 5 });
   }
 }
 
