@@ -144,7 +144,10 @@ export function recorder(options: AiOptions): Recorder {
     const carried = call.carried ?? {};
     const record: Record<string, unknown> = { ...carried };
     for (const name of CARRIED) record[name] = carried[name] ?? resolve(options[name], call);
-    /** A context of the options (or a per-call function's, called once: the loop above did, unless the call carries one), under the one the call carries. */
+    /**
+     * A context of the options (or a per-call function's, called once: by the loop above unless the call carries
+     * that context), under the one the call carries.
+     */
     const merged = (name: 'model_context' | 'performance_metrics'): Record<string, any> => ({ ...((carried[name] == null ? record[name] : resolve(options[name], call)) as object), ...carried[name] });
     record.model_context = { model_id: call.modelId, model_version: call.responseModelId || UNREPORTED, model_type: 'llm', ...merged('model_context') };
     const given = merged('performance_metrics');
