@@ -254,7 +254,7 @@ function chatSummary(completion: any, into: Summary): void {
   // A refusal is the text the model generated instead of content: output, as content is.
   append(into, choice?.message?.content);
   append(into, choice?.message?.refusal);
-  for (const c of completion?.choices ?? []) for (const t of c?.message?.tool_calls ?? []) into.toolCalls.push(t?.function?.name ?? t?.custom?.name);
+  for (const c of completion?.choices ?? []) for (const t of c?.message?.tool_calls ?? []) tool(into, t?.function?.name ?? t?.custom?.name);
   meta(completion, into);
   if (choice?.finish_reason) into.finishReason = finishOf(choice.finish_reason);
 }
@@ -277,7 +277,7 @@ function responseSummary(response: any, into: Summary): void {
     if (item?.type === 'message') {
       // A refusal part is output, as output text is.
       for (const part of item.content ?? []) append(into, part?.type === 'output_text' ? part.text : part?.type === 'refusal' ? part.refusal : undefined);
-    } else if (item?.type === 'function_call' || item?.type === 'custom_tool_call') into.toolCalls.push(item.name);
+    } else if (item?.type === 'function_call' || item?.type === 'custom_tool_call') tool(into, item.name);
   }
   const status = response?.status;
   const reason = response?.incomplete_details?.reason;
@@ -294,6 +294,14 @@ function responseItem(event: any, into: Summary, first: () => void): void {
     into.toolCalls.length = 0;
     responseSummary(event.response, into);
   } else if (type === 'error') Object.assign(into, { outcome: 'error', error: Object.assign(new Error(event.message), { code: event.code ?? undefined }) });
+}
+
+/**
+ * A tool the model called, by name. A call of a kind without one (a type newer than this wrapper) is left out: a
+ * name missing from the list would make the client refuse the whole event.
+ */
+function tool(into: Summary, name: unknown): void {
+  if (typeof name === 'string') into.toolCalls.push(name);
 }
 
 /** Generated text, once there is some (a stream's first chunk carries `content: ''`): a call that generated none has no output size or digest. */

@@ -149,6 +149,18 @@ describe.each([
       expect(events[1]!.performance_metrics).toEqual({ latency_ms: expect.any(Number) });
     });
 
+    it('a tool call of a kind without a name (a type newer than this wrapper) is left out, not the event', async () => {
+      const { wrapped } = clients();
+      const completion = chatCompletion(null, { tools: ['track_parcel'] });
+      const message = completion.choices[0]!.message as { tool_calls: unknown[] };
+      message.tool_calls.push({ id: 'call_1', type: 'mcp_call', mcp_call: { server_label: 'parcels' } });
+      api.script({ json: completion });
+      const answer = await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES });
+      expect(answer.choices[0]!.message.tool_calls).toHaveLength(2);
+      const events = await h.events();
+      expect(events.map((e) => [e.outcome, e.finish_reason, e.tool_calls])).toEqual([['ok', 'tool-calls', ['track_parcel']]]);
+    });
+
     it('an API error: the app gets the same error; the event records status and code', async () => {
       const { wrapped } = clients();
       api.script({ status: 429, json: { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } } });
