@@ -121,7 +121,8 @@ function fromSpan(span: SpanLike): AiCall {
     output = '';
     for (const part of parts(answer)) {
       if (part?.type === 'text') output += part.content ?? '';
-      else if (part?.type === 'tool_call') toolCalls.push(part.name);
+      // A part without a name (an instrumentation's omission) is left out: the client would refuse the whole event.
+      else if (part?.type === 'tool_call' && typeof part.name === 'string') toolCalls.push(part.name);
     }
   }
   const given = messages !== undefined || instructions !== undefined;

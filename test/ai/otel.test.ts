@@ -80,6 +80,13 @@ describe('GenAI semantic conventions (v1.41.0)', () => {
     });
   });
 
+  it('a tool_call part without a name (an instrumentation that leaves it out) is left out, not the event', async () => {
+    const output = [{ role: 'assistant', parts: [{ type: 'tool_call', id: 'c1', name: 'notify', arguments: {} }, { type: 'tool_call', id: 'c2', arguments: {} }], finish_reason: 'tool_call' }];
+    span('chat gpt-4o', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.output.messages': JSON.stringify(output) });
+    const events = await h.events();
+    expect(events.map((e) => [e.outcome, e.tool_calls])).toEqual([['ok', ['notify']]]);
+  });
+
   it('the older names (gen_ai.system, prompt/completion tokens, llm.request.type) and OpenInference', async () => {
     span('openai.chat', { 'llm.request.type': 'chat', 'gen_ai.system': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.prompt_tokens': 5, 'gen_ai.usage.completion_tokens': 3 });
     span('ChatOpenAI', { 'openinference.span.kind': 'LLM', 'llm.model_name': 'gpt-4.1', 'llm.provider': 'openai', 'llm.token_count.prompt': 7, 'llm.token_count.completion': 2 });
