@@ -87,9 +87,8 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
         failed(error);
       }
     };
-    /** A call recorded from its HTTP status alone: read raw (`raw_response`) or never read (`unread`). */
-    const byStatus = (flag: 'raw_response' | 'unread') => (response: Response) => end({ outcome: response.ok ? 'ok' : 'error', extra: { [flag]: true, http_status: response.status } });
-    watch(promise, answered, failed, byStatus('raw_response'), () => (responded ??= elapsed()), byStatus('unread'));
+    const byStatus: ByStatus = (flag, response) => end({ outcome: response.ok ? 'ok' : 'error', extra: { [flag]: true, http_status: response.status } });
+    watch(promise, answered, failed, byStatus, () => (responded ??= elapsed()));
     return promise;
   };
   wrapped[WRAPPED] = true;
@@ -105,11 +104,14 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
  */
 interface Unread {
   response: Response;
-  unread: (response: Response) => void;
+  byStatus: ByStatus;
 }
 
+/** Records a call from its HTTP status alone, flagged as read raw (`raw_response`) or never read (`unread`). */
+type ByStatus = (flag: 'raw_response' | 'unread', response: Response) => void;
+
 // Pure: a bundle of the other integrations, which share this module, leaves it out.
-const dropped = typeof FinalizationRegistry === 'function' ? /* @__PURE__ */ new FinalizationRegistry<Unread>(({ response, unread }) => unread(response)) : undefined;
+const dropped = typeof FinalizationRegistry === 'function' ? /* @__PURE__ */ new FinalizationRegistry<Unread>(({ response, byStatus }) => byStatus('unread', response)) : undefined;
 
 /**
  * Watches an `APIPromise` without changing it: its `parseResponse` is wrapped
@@ -122,7 +124,7 @@ const dropped = typeof FinalizationRegistry === 'function' ? /* @__PURE__ */ new
  * and the derived promise is watched for failures. A promise the app drops
  * before reading it in any of these ways is recorded when it is collected.
  */
-function watch(promise: any, answered: (answer: unknown) => void, failed: (error: unknown) => void, raw: (response: Response) => void, responded: () => void, unread: (response: Response) => void): void {
+function watch(promise: any, answered: (answer: unknown) => void, failed: (error: unknown) => void, byStatus: ByStatus, responded: () => void): void {
   /** The app reads the call; its entry in `dropped`, if it has one. */
   let read = false;
   let held: Unread | undefined;
@@ -138,7 +140,7 @@ function watch(promise: any, answered: (answer: unknown) => void, failed: (error
         answered(answer);
         return transform(answer, ...rest);
       });
-      watch(derived, () => undefined, failed, raw, responded, unread);
+      watch(derived, () => undefined, failed, byStatus, responded);
       return derived;
     };
   }
@@ -153,7 +155,7 @@ function watch(promise: any, answered: (answer: unknown) => void, failed: (error
     responded();
     // then(), catch(), finally() and withResponse() parse through parse(), which keeps its promise: an app
     // that awaited the call before its response came in (the usual case) has set it.
-    if (dropped && !read && !promise.parsedPromise && props?.response) dropped.register(promise, (held = { response: props.response, unread }), held);
+    if (dropped && !read && !promise.parsedPromise && props?.response) dropped.register(promise, (held = { response: props.response, byStatus }), held);
   }, failed);
   promise.parseResponse = async function (this: unknown, ...args: unknown[]) {
     parsing = true;
@@ -174,7 +176,7 @@ function watch(promise: any, answered: (answer: unknown) => void, failed: (error
       reading();
       const response: Promise<Response> = asResponse.call(this);
       // withResponse() parses first: its parseResponse has begun by the time the response is handed over.
-      response.then((r) => parsing || raw(r), () => undefined);
+      response.then((r) => parsing || byStatus('raw_response', r), () => undefined);
       return response;
     };
   }
