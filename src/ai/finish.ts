@@ -51,9 +51,9 @@ export function finishOf<T>(reason: T): T | string {
  * failed passes `'error'` as its finish reason.
  */
 export function outcomeOf(error: unknown, finishReason: unknown, signal?: { aborted?: boolean } | null): AiCall['outcome'] {
-  return error === undefined && finishReason !== 'error'
+  return error === undefined && finishReason != 'error'
     ? 'ok'
-    : signal?.aborted || (error as { name?: unknown } | null)?.name === 'AbortError'
+    : signal?.aborted || (error as { name?: unknown } | null)?.name == 'AbortError'
       ? 'aborted'
       : 'error';
 }

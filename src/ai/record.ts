@@ -176,7 +176,7 @@ export function recorder(options: AiOptions): Recorder {
     let pending: Promise<void> | void = undefined;
     try {
       const c = (call = summary());
-      if (options.digestKey || options.capture === 'full') {
+      if (options.digestKey || options.capture == 'full') {
         // Prepared at once, beside the events before it (each waits a timer turn before its HMACs: one after another,
         // a process recorded at most about 800 events a second), and handed to the log after them. The next event
         // waits for this one to be handed to the log, not for a recordSync's receipt: its reaction to `previous` runs
@@ -228,13 +228,16 @@ function resolve<T>(value: PerCall<T> | undefined, call: AiCall): T | undefined 
   return typeof value === 'function' ? (value as (c: AiCall) => T | undefined)(call) : value;
 }
 
-/** performance_metrics.anomaly_flags: those given, then the call's outcome unless ok, and some finish reasons. */
+/**
+ * performance_metrics.anomaly_flags: those given, then the call's outcome unless ok, and some finish reasons, each
+ * once. flat(): a JavaScript caller's single string is one flag (a Set of the string itself would hold its letters),
+ * and any other value stays an item, for the client to refuse by name.
+ */
 function anomalies({ outcome, finishReason: f }: AiCall, given?: string[]): string[] | undefined {
-  // new Set(undefined) is an empty set.
-  const flags = new Set(given);
-  if (outcome !== 'ok') flags.add(outcome);
-  if (/^(length|error|interrupted|content-filter)$/.test(f!)) flags.add(f!.replace('-', '_'));
-  return flags.size ? [...flags] : undefined;
+  const flags = [
+    ...new Set([given ?? [], outcome != 'ok' ? outcome : [], /^(length|error|interrupted|content-filter)$/.test(f!) ? f!.replace('-', '_') : []].flat()),
+  ];
+  return flags.length ? flags : undefined;
 }
 
 /**
@@ -246,7 +249,7 @@ function errorOf(error: unknown): Record<string, unknown> | undefined {
   return error === undefined
     ? undefined
     : clean({
-        name: (e.name !== 'Error' && e.name) || (typeof error === 'object' ? e.constructor?.name : typeof error),
+        name: (e.name != 'Error' && e.name) || (typeof error === 'object' ? e.constructor?.name : typeof error),
         // By code points: a cut in the middle of a pair would leave text the client refuses (JCS).
         message: [...String(e.message ?? error)].slice(0, 1000).join(''),
         status: e.status ?? e.statusCode,

@@ -433,6 +433,23 @@ describe('options', () => {
     ]);
   });
 
+  it('anomaly_flags given join the derived ones; one given as a string is one flag; one not text is refused, by name', async () => {
+    const model = new MockLanguageModelV4({ doGenerate: generateResult(ANSWER, { finish: 'length' }) });
+    const run = (anomaly_flags: unknown, onError?: AiOptions['onError']) =>
+      generateText({ model: wrap(model, { performance_metrics: { anomaly_flags } as never, onError }), prompt: PROMPT });
+    await run(['low_context', 'length']);
+    // A JavaScript caller's string: kept whole, not split into its letters (a Set of a string holds its characters).
+    await run('low_context');
+    await run(null);
+    const onError = vi.fn();
+    await run(7, onError);
+    const events = await h.events();
+    expect(events.map((e) => e.performance_metrics.anomaly_flags)).toEqual([['low_context', 'length'], ['low_context', 'length'], ['length']]);
+    expect(onError).toHaveBeenCalledTimes(1);
+    expect(onError.mock.calls[0]![0]).toBeInstanceOf(AegisLogValidationError);
+    expect(onError.mock.calls[0]![0].field).toBe('performance_metrics.anomaly_flags[0]');
+  });
+
   it('redact sees every event: it may change it, or return null to record nothing', async () => {
     const model = new MockLanguageModelV4({ doGenerate: generateResult(ANSWER) });
     const seen: string[] = [];
