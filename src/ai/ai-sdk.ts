@@ -7,7 +7,7 @@
 import type { RecordOptions } from '../client/event.js';
 import type { AiCall, AiOptions } from './options.js';
 import { outcomeOf } from './finish.js';
-import { recorder, textChars, track } from './record.js';
+import { recorder, track } from './record.js';
 
 /** What the middleware reads of the AI SDK's language model (structural: `ai` stays an optional peer). */
 export interface ModelLike {
@@ -47,6 +47,21 @@ export interface AegisLogMiddleware<V extends 'v3' | 'v4' = 'v4'> {
   readonly specificationVersion: V;
   wrapGenerate<R extends GenerateResultLike>(options: { doGenerate: () => PromiseLike<R>; params: CallOptionsLike; model: ModelLike }): Promise<R>;
   wrapStream<R extends StreamResultLike>(options: { doStream: () => PromiseLike<R>; params: CallOptionsLike; model: ModelLike }): Promise<R>;
+}
+
+/**
+ * `textChars` of record.ts (a prompt's characters of text), in fewer bytes for a browser bundle: `[x].flat()` for
+ * its `Array.isArray` tests, about 16 B gzip less and 2 µs a call more. test/ai/text-chars.test.ts checks both alike.
+ */
+export function promptChars(prompt: unknown): number {
+  let n = 0;
+  for (const m of [prompt].flat()) {
+    for (const part of [(m as { content?: unknown } | null)?.content ?? m].flat()) {
+      const text = (part as { text?: unknown } | null)?.text ?? part;
+      if (typeof text == 'string') n += text.length;
+    }
+  }
+  return n;
 }
 
 /**
@@ -95,7 +110,7 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
             modelId: model.modelId,
             latencyMs: elapsed(),
             input: params.prompt,
-            inputChars: textChars(params.prompt),
+            inputChars: promptChars(params.prompt),
             request: params,
             carried: params.providerOptions?.aegislog as RecordOptions | undefined,
             ...seen,

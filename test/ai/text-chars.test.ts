@@ -1,5 +1,7 @@
-// textChars (src/ai/record.ts): the characters of text in each SDK's message shapes, behind `input_chars`.
+// textChars (src/ai/record.ts): the characters of text in each SDK's message shapes, behind `input_chars`; and the
+// AI SDK middleware's own smaller form of it, promptChars (src/ai/ai-sdk.ts), which must count alike.
 import { expect, test } from 'vitest';
+import { promptChars } from '../../src/ai/ai-sdk.js';
 import { textChars } from '../../src/ai/record.js';
 
 test.each([
@@ -11,4 +13,5 @@ test.each([
   ['nothing', undefined, 0],
 ])('%s', (_what, messages, chars) => {
   expect(textChars(messages)).toBe(chars);
+  expect(promptChars(messages)).toBe(chars);
 });
