@@ -107,7 +107,8 @@ function fromSpan(span: SpanLike): AiCall {
     ? Object.assign(new Error(String(exception['exception.message'] ?? span.status?.message ?? '')), { name: String(exception['exception.type'] ?? errorType ?? 'Error') })
     : undefined;
   const reasons = a['gen_ai.response.finish_reasons'];
-  const reason = Array.isArray(reasons) ? reasons[0] : str('llm.response.finish_reason');
+  // A list in the conventions; a plain string too (an attribute may be one, and an instrumentation may write one).
+  const reason = Array.isArray(reasons) ? reasons[0] : str('gen_ai.response.finish_reasons', 'llm.response.finish_reason');
   const finishReason = typeof reason === 'string' ? finishOf(reason) : undefined;
   // Seconds in the conventions (and in the AI SDK's spans, under the metric's name); milliseconds in the AI SDK's older `ai.*` attributes.
   const ttfc = num('gen_ai.response.time_to_first_chunk', 'gen_ai.client.operation.time_to_first_chunk');

@@ -118,6 +118,16 @@ describe('GenAI semantic conventions (v1.41.0)', () => {
     ]);
   });
 
+  it('finish_reasons written as a plain string (not the list of the conventions) is read alike', async () => {
+    span('chat one', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.response.finish_reasons': 'max_tokens' });
+    span('chat two', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.response.finish_reasons': ['max_tokens'] });
+    const events = await h.events();
+    expect(events.map((e) => [e.finish_reason, e.performance_metrics.anomaly_flags])).toEqual([
+      ['length', ['length']],
+      ['length', ['length']],
+    ]);
+  });
+
   it('a span whose model finished with reason error, its status unset: outcome error, as the other integrations say', async () => {
     span('chat gemini', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gemini', 'gen_ai.response.finish_reasons': ['MALFORMED_FUNCTION_CALL'] });
     span('chat m', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.response.finish_reasons': ['error'] });
