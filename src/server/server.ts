@@ -87,7 +87,8 @@ export interface ServerOptions {
    * from them post to the ingest routes as same-origin, with any ingest key.
    * Every other `Origin` must be in the key's `origins`. Default: none. Never
    * judged from the `Host` header, which a DNS-rebinding page chooses.
-   * A function is asked on each request (`aegislog dev` learns its port after listening).
+   * A function is asked on each request (`aegislog dev` learns its port after listening); its answer is read as
+   * the array is, and one that is not an array of origins is reported to `onError` and names none.
    */
   publicOrigins?: readonly string[] | (() => readonly string[]);
 }
@@ -163,7 +164,7 @@ export function createServer(options: ServerOptions): AegisServer {
     report(new AegisLogError('ERR_CLOCK_STEP', `the wall clock stepped ${Math.round(step / 1000)} s ahead of the monotonic clock; receipts keep the monotonic time until it is corrected or the server restarts`)),
   );
   const hash = options.sha256 ?? sha256;
-  const isPublicOrigin = publicOriginCheck(options.publicOrigins);
+  const isPublicOrigin = publicOriginCheck(options.publicOrigins, report);
   const notes = logNoteSigners(options.origin, signer, options.noteKey);
   // A bad key shows at the first checkpoint or vkeys request that awaits it, not as an unhandled rejection.
   notes.catch(() => undefined);
@@ -360,22 +361,40 @@ function checkedLimits(given: Partial<Limits> | undefined): Limits {
   return limits;
 }
 
-function publicOriginCheck(option: ServerOptions['publicOrigins']): (origin: string) => boolean {
-  if (typeof option === 'function') return (origin) => option().includes(origin);
-  if (option !== undefined && !Array.isArray(option)) {
-    throw new AegisLogError('ERR_CONFIG', 'publicOrigins must be an array of origins (or a function giving them)', { field: 'publicOrigins' });
+function publicOriginCheck(option: ServerOptions['publicOrigins'], report: (error: unknown) => void): (origin: string) => boolean {
+  // A function's answer is checked as the array is, at each request: a string given back (an environment variable
+  // passed on as it is) would otherwise be matched by includes() as text, so that any Origin it contains, such as
+  // https://log.example.co for https://log.example.com, passed as this server's own. A bad answer is reported and
+  // names no origin: every Origin is then judged by the key's own `origins`, as without publicOrigins.
+  if (typeof option === 'function') {
+    return (origin) => {
+      try {
+        return originsOf(option(), 'publicOrigins()').has(origin);
+      } catch (error) {
+        report(error);
+        return false;
+      }
+    };
   }
-  const origins = new Set(
-    (option ?? []).map((text, i) => {
+  const origins = originsOf(option, 'publicOrigins');
+  return (origin) => origins.has(origin);
+}
+
+/** The origins of a publicOrigins list (`https://log.example.com/` as `https://log.example.com`); ERR_CONFIG for anything else. */
+function originsOf(list: unknown, name: string): Set<string> {
+  if (list !== undefined && !Array.isArray(list)) {
+    throw new AegisLogError('ERR_CONFIG', `${name} must be an array of origins (or a function giving them)`, { field: 'publicOrigins' });
+  }
+  return new Set(
+    ((list ?? []) as unknown[]).map((text, i) => {
       let origin: string | undefined;
       try {
-        origin = new URL(text).origin;
+        origin = new URL(String(text)).origin;
       } catch {
         // reported below
       }
-      if (!origin || origin === 'null') throw new AegisLogError('ERR_CONFIG', `publicOrigins[${i}] is not an origin such as https://log.example.com`, { field: 'publicOrigins' });
+      if (!origin || origin === 'null') throw new AegisLogError('ERR_CONFIG', `${name}[${i}] is not an origin such as https://log.example.com`, { field: 'publicOrigins' });
       return origin;
     }),
   );
-  return (origin) => origins.has(origin);
 }

@@ -118,6 +118,26 @@ describe('DNS rebinding', () => {
     expect(ok.status).toBe(200);
     expect(() => createServer({ signer: memoryStore() as never, store: memoryStore(), origin: ORIGIN, keys: KEY_CONFIG, publicOrigins: ['log.example'] })).toThrow(/publicOrigins\[0\]/);
   });
+
+  test('publicOrigins as a function: its answer is read as origins, never as text an Origin is a part of', async () => {
+    const errors: unknown[] = [];
+    const serverWith = async (answer: unknown) =>
+      createServer({ signer: await localSigner(), store: memoryStore(), origin: ORIGIN, keys: KEY_CONFIG, publicOrigins: () => answer as string[], onError: (e) => errors.push(e) });
+    const post = (server: Awaited<ReturnType<typeof serverWith>>, origin: string) =>
+      server(new Request('https://log.example.com/ingest', { method: 'POST', headers: { 'x-api-key': KEYS.ingest, 'content-type': 'application/json', origin }, body: JSON.stringify(event()) }));
+    // An origin written with its slash, as the array form takes it.
+    const listed = await serverWith(['https://log.example.com/']);
+    expect((await post(listed, 'https://log.example.com')).status).toBe(200);
+    expect((await post(listed, 'https://log.example.co')).status).toBe(403);
+    expect(errors).toEqual([]);
+    // A string given back (an environment variable passed on): not a list whose text https://log.example.co is part of.
+    // Reported, and no origin is the server's own: each is judged by the key's origins (this key has none).
+    const text = await serverWith('https://log.example.com');
+    const refused = await post(text, 'https://log.example.co');
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).error.code).toBe('origin_not_allowed');
+    expect(errors).toContainEqual(expect.objectContaining({ code: 'ERR_CONFIG', field: 'publicOrigins' }));
+  });
 });
 
 describe('per-key rate limit', () => {
