@@ -32,10 +32,12 @@ const utf8 = new TextEncoder();
 export function keyRing(keys: readonly ApiKeyConfig[], sha256: (data: Uint8Array) => Uint8Array, budget: KeyBudget = UNLIMITED): KeyRing {
   if (!Array.isArray(keys)) throw config('keys must be an array of {key, tenant_id, scope, origins?}');
   const seen = new Set<string>();
-  const entries = keys.map((entry, i) => {
-    checkKey(entry, i);
-    if (seen.has(entry.key)) throw config(`keys[${i}] repeats a key`);
-    seen.add(entry.key);
+  const entries = keys.map((given, i) => {
+    checkKey(given, i);
+    if (seen.has(given.key)) throw config(`keys[${i}] repeats a key`);
+    seen.add(given.key);
+    // Origins as browsers send them, so that `https://App.example/` allows the page it names instead of none.
+    const entry = given.origins ? { ...given, origins: given.origins.map((o: string, j: number) => originOf(o, `keys[${i}].origins[${j}]`)) } : given;
     return { entry, hash: sha256(utf8.encode(entry.key)) };
   });
   return {
@@ -63,6 +65,22 @@ function checkKey(entry: ApiKeyConfig, i: number): void {
   if (entry.origins !== undefined && (!Array.isArray(entry.origins) || entry.origins.some((o) => typeof o !== 'string'))) {
     throw config(`keys[${i}].origins must be an array of origins such as "https://app.example"`);
   }
+}
+
+/**
+ * An `origins` entry as the `Origin` header writes it (`https://app.example:443/` is `https://app.example`); `"*"`
+ * (any) and `"null"` (the opaque origin of sandboxed frames and files, allowed only when listed) as they are.
+ */
+function originOf(text: string, field: string): string {
+  if (text === '*' || text === 'null') return text;
+  let origin: string | undefined;
+  try {
+    origin = new URL(text).origin;
+  } catch {
+    // refused below
+  }
+  if (!origin || origin === 'null') throw config(`${field} is not an origin such as "https://app.example"`);
+  return origin;
 }
 
 /** The error names the field its message starts with (`keys[2].scope`), as every refusal of the library does. */

@@ -12,6 +12,7 @@ test.each([
   ['a tenant key with "*"', [good, { ...good, key: 'another-long-key-0002', tenant_id: '*' }], /tenant_id/, 'keys[1].tenant_id'],
   ['the same key twice', [good, { ...good, tenant_id: 'other' }], /repeats a key/, 'keys[1]'],
   ['origins that are not strings', [{ ...good, origins: [1] }], /origins/, 'keys[0].origins'],
+  ['an origin without its scheme', [{ ...good, origins: ['https://app.example', 'app.example'] }], /keys\[0\]\.origins\[1\] is not an origin/, 'keys[0].origins'],
   ['not an array', { keys: [] }, /array/, 'keys'],
 ])('a keys file with %s is refused at start with ERR_CONFIG', async (_, keys, message, field) => {
   const options = { signer: await localSigner(), store: memoryStore(), keys: keys as ApiKeyConfig[], origin: 'config.test/log' };
@@ -58,4 +59,17 @@ test('publicOrigins that is neither an array nor a function, and a period past a
   const base = { signer: {} as never, store: memoryStore(), keys: [good], origin: 'config.test/log' };
   expect(() => createServer({ ...base, publicOrigins: 'https://a.example' as never })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'publicOrigins' }));
   expect(() => createServer({ ...base, period: 1e13 })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'period' }));
+});
+
+test("a key's origins are read as browsers send them: a slash, capitals or the default port still name the page", async () => {
+  const key = { key: 'a-long-enough-key-0003', tenant_id: 'acme', scope: 'ingest' as const, origins: ['https://App.example:443/'] };
+  const server = createServer({ signer: await localSigner(), store: memoryStore(), keys: [key], origin: 'config.test/log' });
+  const post = (origin: string) =>
+    server(new Request('https://log.example/ingest', { method: 'POST', headers: { 'x-api-key': key.key, 'content-type': 'application/json', origin }, body: JSON.stringify({ event_type: 'model_inference' }) }));
+  const ok = await post('https://app.example');
+  expect(ok.status).toBe(200);
+  expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example');
+  expect((await post('https://app.example.evil')).status).toBe(403);
+  // The caller's own object is left as it was.
+  expect(key.origins).toEqual(['https://App.example:443/']);
 });
