@@ -174,11 +174,11 @@ export function createServer(options: ServerOptions): AegisServer {
   const tileCache = new TileCache();
   const witnessClient = createWitnessClient({
     store,
-    witnesses: options.witnesses ?? [],
+    witnesses: checkedWitnesses(options.witnesses),
     logVkeys: async () => (await notes).vkeys,
     origin: options.origin,
     rootTiles: storeTiles(store, ROOT_LOG, tileCache),
-    ...(options.witnessRetry ? { retry: options.witnessRetry } : {}),
+    ...(options.witnessRetry !== undefined ? { retry: checkedRetry(options.witnessRetry) } : {}),
     onError: report,
   });
   const sealer = createSealer({ store, periodMs: period * 1000, now, signCheckpoint, onSealed: () => witnessClient.submit() });
@@ -359,6 +359,29 @@ function checkedLimits(given: Partial<Limits> | undefined): Limits {
     throw new AegisLogError('ERR_CONFIG', 'limits.keyRateBurst must be at least 1 while keyRatePerSecond is on: a request takes one unit', { field: 'limits.keyRateBurst' });
   }
   return limits;
+}
+
+function checkedWitnesses(given: ServerOptions['witnesses']): readonly WitnessConfig[] {
+  if (given !== undefined && !Array.isArray(given)) throw new AegisLogError('ERR_CONFIG', 'witnesses must be an array of { url, vkey }', { field: 'witnesses' });
+  return given ?? [];
+}
+
+/**
+ * witnessRetry, checked as limits are: a delay of 0, below 0 or not a number would retry a witness that is down
+ * without pause (setTimeout waits 1 ms for those in Node, none in a Worker), a loop of requests at it for as long
+ * as it stays down.
+ */
+function checkedRetry(given: unknown): NonNullable<ServerOptions['witnessRetry']> {
+  if (typeof given !== 'object' || given === null) throw new AegisLogError('ERR_CONFIG', 'witnessRetry must be an object', { field: 'witnessRetry' });
+  const { baseDelay, maxDelay, attempts } = given as Record<string, unknown>;
+  const bad = (name: string, what: string) => new AegisLogError('ERR_CONFIG', `witnessRetry.${name} must be ${what}`, { field: `witnessRetry.${name}` });
+  const delay = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v) && v > 0);
+  if (!delay(baseDelay)) throw bad('baseDelay', 'a number of milliseconds > 0');
+  if (!delay(maxDelay) || (maxDelay as number) < ((baseDelay as number | undefined) ?? 0)) throw bad('maxDelay', 'a number of milliseconds > 0, at least baseDelay');
+  if (attempts !== undefined && !(attempts === Number.POSITIVE_INFINITY || (Number.isInteger(attempts) && (attempts as number) >= 1))) {
+    throw bad('attempts', 'a whole number ≥ 1 (or Infinity: no bound)');
+  }
+  return given as NonNullable<ServerOptions['witnessRetry']>;
 }
 
 function publicOriginCheck(option: ServerOptions['publicOrigins'], report: (error: unknown) => void): (origin: string) => boolean {

@@ -73,3 +73,25 @@ test("a key's origins are read as browsers send them: a slash, capitals or the d
   // The caller's own object is left as it was.
   expect(key.origins).toEqual(['https://App.example:443/']);
 });
+
+// A delay of 0, below 0 or NaN retried a witness that is down without pause (setTimeout waits 1 ms for those).
+test.each([
+  [{ baseDelay: 0 }, 'witnessRetry.baseDelay'],
+  [{ baseDelay: -5 }, 'witnessRetry.baseDelay'],
+  [{ baseDelay: 'soon' }, 'witnessRetry.baseDelay'],
+  [{ maxDelay: Number.NaN }, 'witnessRetry.maxDelay'],
+  [{ baseDelay: 500, maxDelay: 100 }, 'witnessRetry.maxDelay'],
+  [{ attempts: 0 }, 'witnessRetry.attempts'],
+  [{ attempts: 2.5 }, 'witnessRetry.attempts'],
+  [7, 'witnessRetry'],
+])('witnessRetry %j is refused at start with ERR_CONFIG naming %s', (witnessRetry, field) => {
+  expect(() => createServer({ signer: {} as never, store: memoryStore(), keys: [good], origin: 'config.test/log', witnessRetry: witnessRetry as never })).toThrow(
+    expect.objectContaining({ code: 'ERR_CONFIG', field }),
+  );
+});
+
+test('witnessRetry within bounds, Infinity attempts included, and witnesses that is not an array', () => {
+  const base = { signer: {} as never, store: memoryStore(), keys: [good], origin: 'config.test/log' };
+  expect(() => createServer({ ...base, witnessRetry: { baseDelay: 1, maxDelay: 2, attempts: Number.POSITIVE_INFINITY } })).not.toThrow();
+  expect(() => createServer({ ...base, witnesses: { url: 'https://w.example' } as never })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'witnesses' }));
+});
