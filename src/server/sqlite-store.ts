@@ -161,6 +161,23 @@ type RecordRow = {
 type LogRow = { size: number; last_received_at: string | null; head_size: number; last_head_index: number | null; pending_since: string | null };
 type CheckpointRow = Omit<StoredCheckpoint, never>;
 
+/** Reader threads at most: `aegislog dev --readers` takes 0 to 64 too. */
+const MAX_READERS = 64;
+
+/**
+ * A mistake is ERR_CONFIG naming the option, before anything is opened: `readers: 1e6` tried to start a million
+ * threads, `readers: 2.5` started three, and a misspelt `synchronous` ('Normal') was taken as FULL without a word.
+ */
+function checkOptions(options: SqliteStoreOptions): void {
+  const { readers, synchronous } = options;
+  if (readers !== undefined && !(Number.isInteger(readers) && readers >= 0 && readers <= MAX_READERS)) {
+    throw new AegisLogError('ERR_CONFIG', `readers must be a whole number from 0 to ${MAX_READERS}`, { field: 'readers' });
+  }
+  if (synchronous !== undefined && synchronous !== 'full' && synchronous !== 'normal') {
+    throw new AegisLogError('ERR_CONFIG', 'synchronous must be "full" or "normal"', { field: 'synchronous' });
+  }
+}
+
 /**
  * The embedded store: SQLite through better-sqlite3 (Node only; WAL). Appends
  * and signature writes that arrive in the same turn of the event loop share one
@@ -169,6 +186,7 @@ type CheckpointRow = Omit<StoredCheckpoint, never>;
  * event loop is the sequencer and the seal lease is the process's own.
  */
 export async function sqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<Store> {
+  checkOptions(options);
   const { default: Database } = await import('better-sqlite3');
   const onFile = path !== '' && path !== ':memory:' && !path.startsWith('file:');
   // Its folder is made on first use, as the key files' are (SQLite makes the file, not the folder).

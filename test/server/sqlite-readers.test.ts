@@ -127,3 +127,15 @@ test('records stop bringing their tiles once proofs no longer ask the store for 
     await expect(store.readTiles('acme', refs)).rejects.toThrow(/no tile 0\/0/);
     expect(stored[0]!.length).toBe(8192);
   }));
+
+// readers: 1e6 tried to start a million threads and 2.5 started three; a misspelt synchronous was taken as FULL.
+test.each([
+  [{ readers: 1e6 }, 'readers'],
+  [{ readers: 2.5 }, 'readers'],
+  [{ readers: -1 }, 'readers'],
+  [{ readers: '4' }, 'readers'],
+  [{ synchronous: 'Normal' }, 'synchronous'],
+])('sqliteStore(%j) is refused with ERR_CONFIG naming %s, before any file is made', async (options, field) => {
+  const path = join('/nonexistent-folder-for-a-refused-store', 'aegislog.db');
+  await expect(sqliteStore(path, options as never)).rejects.toMatchObject({ code: 'ERR_CONFIG', field });
+});
