@@ -37,9 +37,9 @@ import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/database` (libpq-style parameters such as `sslmode` included). */
   connectionString: string;
-  /** Connections this process may open (default 10). */
+  /** Connections this process may open (default 10; a whole number ≥ 1). */
   max?: number;
-  /** How long a call waits for a connection before it fails as unavailable (ms, default 5000). */
+  /** How long a call waits for a connection before it fails as unavailable (ms, default 5000; > 0). */
   connectionTimeoutMillis?: number;
   /**
    * The log's origin and period, kept in the database by the first process: every process
@@ -54,9 +54,23 @@ type Query = (name: string, text: string, values?: unknown[]) => Promise<Row[]>;
 /** Entries per append transaction at most; appends queued beyond it wait for the next one. */
 const GROUP_ENTRIES = 2000;
 
+/**
+ * A mistake is ERR_CONFIG naming the option, before connecting: node-postgres reads `connectionTimeoutMillis: 0` as
+ * no timeout (a call would wait for ever on a database that is down, never ERR_STORE_UNAVAILABLE), and `max: 0`
+ * as a pool with no connection.
+ */
+function checkOptions(config: PostgresStoreOptions): void {
+  const bad = (field: string, what: string) => new AegisLogError('ERR_CONFIG', `${field} must be ${what}`, { field });
+  if (typeof config?.connectionString !== 'string' || config.connectionString === '') throw bad('connectionString', 'a postgres:// URL');
+  const { max, connectionTimeoutMillis: timeout } = config;
+  if (max !== undefined && !(Number.isInteger(max) && max >= 1)) throw bad('max', 'a whole number ≥ 1');
+  if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0)) throw bad('connectionTimeoutMillis', 'a number of milliseconds > 0');
+}
+
 /** Opens the store: connects, runs the migrations, and takes this process's liveness lock. */
 export async function postgresStore(options: PostgresStoreOptions | string): Promise<Store> {
   const config = typeof options === 'string' ? { connectionString: options } : options;
+  checkOptions(config);
   const pg = await loadPg();
   const pool = new pg.Pool({
     connectionString: config.connectionString,

@@ -166,3 +166,16 @@ test('cosignatures that two processes add to one note are both kept', async () =
     await b.close();
   }
 });
+
+// node-postgres reads connectionTimeoutMillis 0 as no timeout (a call waiting for ever on a database that is down)
+// and max 0 as a pool without a connection: refused before connecting, naming the option.
+test.each([
+  [{ connectionString: 'postgres://127.0.0.1:1/none', connectionTimeoutMillis: 0 }, 'connectionTimeoutMillis'],
+  [{ connectionString: 'postgres://127.0.0.1:1/none', connectionTimeoutMillis: Number.NaN }, 'connectionTimeoutMillis'],
+  [{ connectionString: 'postgres://127.0.0.1:1/none', max: 0 }, 'max'],
+  [{ connectionString: 'postgres://127.0.0.1:1/none', max: 1.5 }, 'max'],
+  [{ connectionString: '' }, 'connectionString'],
+  [{}, 'connectionString'],
+])('postgresStore(%j) is refused with ERR_CONFIG naming %s', async (options, field) => {
+  await expect(postgresStore(options as never)).rejects.toMatchObject({ code: 'ERR_CONFIG', field });
+});
