@@ -28,8 +28,10 @@ export function witnessHandler(witness: Witness, options: WitnessHandlerOptions 
   if (options.prefix !== undefined && options.prefix !== '' && !(typeof options.prefix === 'string' && options.prefix.startsWith('/'))) {
     throw new AegisLogError('ERR_CONFIG', `prefix ${JSON.stringify(options.prefix)} must be a path starting with "/" (e.g. /witness)`, { field: 'prefix' });
   }
-  const prefix = (options.prefix ?? '').replace(/\/+$/, '');
+  // A limit that is not a number (NaN from an unset variable) would be no limit at all: every comparison with it is false.
   const limit = options.maxBodyBytes ?? 1024 * 1024;
+  if (!(Number.isSafeInteger(limit) && limit >= 1)) throw new AegisLogError('ERR_CONFIG', 'maxBodyBytes must be a whole number of bytes ≥ 1', { field: 'maxBodyBytes' });
+  const prefix = (options.prefix ?? '').replace(/\/+$/, '');
   const monitor = /^\/([0-9a-f]{64})\/(checkpoint|refusals)$/;
 
   return async (request) => {

@@ -239,6 +239,15 @@ describe('monitoring and HTTP', () => {
     expect(errors).toEqual([new Error('disk on fire')]);
   });
 
+  it('refuses a maxBodyBytes that is not a whole number ≥ 1 (NaN would be no limit: every comparison is false)', async () => {
+    const { witness } = await setup();
+    for (const maxBodyBytes of [Number.NaN, 0, -1, 1.5, '1024' as never]) {
+      expect(() => witnessHandler(witness, { maxBodyBytes })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'maxBodyBytes' }));
+    }
+    const res = await witnessHandler(witness, { maxBodyBytes: 10 })(new Request('http://witness.test/add-checkpoint', { method: 'POST', body: await log.body(0, 3) }));
+    expect(res.status).toBe(413);
+  });
+
   it('refuses a prefix that is not a path (it would answer 404 to everything)', async () => {
     const { witness } = await setup();
     for (const prefix of ['w', 'https://witness.test/w', 'w/']) {
