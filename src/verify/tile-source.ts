@@ -16,7 +16,7 @@ export interface FetchTileSourceOptions {
   fetch?: typeof fetch;
   /** Headers sent with every tile request (`X-Api-Key` for a tenant log). */
   headers?: Record<string, string>;
-  /** Tiles kept in memory (default 256, 2 MiB of full tiles). */
+  /** Tiles kept in memory (default 256, 2 MiB of full tiles; a whole number ≥ 0). */
   cacheSize?: number;
 }
 
@@ -25,6 +25,8 @@ export function fetchTileSource(prefix: string | URL, options: FetchTileSourceOp
   const base = String(prefix).replace(/\/+$/, '');
   const get = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const limit = options.cacheSize ?? 256;
+  // NaN (an unset variable read as a number) would never evict: every comparison with it is false.
+  if (!(Number.isSafeInteger(limit) && limit >= 0)) throw new AegisLogError('ERR_CONFIG', 'cacheSize must be a whole number of tiles ≥ 0', { field: 'cacheSize' });
   const cache = new Map<string, Promise<Uint8Array>>();
 
   const load = async (tile: TileRef): Promise<Uint8Array> => {

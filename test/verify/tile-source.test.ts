@@ -80,6 +80,12 @@ describe('fetchTileSource over a static copy of the tiles', () => {
 });
 
 describe('fetchTileSource\'s cache', () => {
+  it('a cacheSize that is not a whole number ≥ 0 is refused (NaN would never evict)', () => {
+    for (const cacheSize of [Number.NaN, -1, 2.5, '256' as never]) {
+      expect(() => fetchTileSource('http://tiles.test', { cacheSize })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'cacheSize' }));
+    }
+  });
+
   it('a failed load that was evicted meanwhile does not drop the newer load of its tile', async () => {
     const [a, b] = [{ level: 0, index: 0, width: 256 }, { level: 0, index: 1, width: 256 }];
     const fetched: string[] = [];
