@@ -243,6 +243,23 @@ describe('aegislogTrace: what leaves the process', () => {
     expect(log.calls[0]!.payload.input).toEqual(['xxxxxxxxxx…[1999990 more chars]', [1, 2, 3, '[… 2 more items]']]);
   });
 
+  it('limits are checked as the wrapper is made; an undefined one keeps its default (a spread made it no bound)', () => {
+    const log = recordingLog();
+    for (const [limits, field] of [
+      [{ depth: Number.NaN }, 'limits.depth'],
+      [{ items: -1 }, 'limits.items'],
+      [{ stringLength: '10' }, 'limits.stringLength'],
+      [{ nodes: 1.5 }, 'limits.nodes'],
+      [{ depht: 3 }, 'limits.depht'],
+      [7, 'limits'],
+    ] as const) {
+      expect(() => aegislogTrace(() => 0, { log, limits: limits as never })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field }));
+    }
+    const f = aegislogTrace((s: string) => s.length, { log, eventType: 'kept', limits: { stringLength: undefined, items: 2 } });
+    f('y'.repeat(100));
+    expect(log.calls[0]!.payload.input).toEqual(['y'.repeat(100)]);
+  });
+
   it('reads no more of a wide object than the limit keeps: a getter past it never runs', () => {
     const log = recordingLog();
     let read = 0;
