@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { AegisLogError } from '../protocol/errors.js';
 import { staticResponse } from './node-static.js';
 import { errorBody } from '../transport/web-handler.js';
 import { ANSWER, JsonAnswer, jsonAnswer, type Answer, type AnswerHandler } from './answer.js';
@@ -126,12 +127,23 @@ export async function listen(handler: FetchHandler, options: ListenOptions = {})
   };
 }
 
+/**
+ * The connection limits, checked as the server's own limits are: ERR_CONFIG naming `limits.<name>`. A misspelt
+ * name (`maxConections`) is refused rather than left at its default unseen; an undefined one keeps its default.
+ */
 function httpLimits(given: Partial<HttpLimits> = {}): HttpLimits {
-  const limits = { ...DEFAULT_HTTP_LIMITS, ...given };
-  for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isInteger(value) || value < 0) throw new RangeError(`limits.${name} must be a whole number ≥ 0`);
+  if (typeof given !== 'object' || given === null) throw new AegisLogError('ERR_CONFIG', 'limits must be an object', { field: 'limits' });
+  const limits = { ...DEFAULT_HTTP_LIMITS };
+  for (const [name, value] of Object.entries(given)) {
+    const field = `limits.${name}`;
+    if (!Object.hasOwn(DEFAULT_HTTP_LIMITS, name)) throw new AegisLogError('ERR_CONFIG', `${field} is not a connection limit (known: ${Object.keys(DEFAULT_HTTP_LIMITS).join(', ')})`, { field });
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value < 0) throw new AegisLogError('ERR_CONFIG', `${field} must be a whole number ≥ 0`, { field });
+    limits[name as keyof HttpLimits] = value;
   }
-  if (limits.requestTimeout < limits.headersTimeout) throw new RangeError('limits.requestTimeout must be at least limits.headersTimeout');
+  if (limits.requestTimeout < limits.headersTimeout) {
+    throw new AegisLogError('ERR_CONFIG', 'limits.requestTimeout must be at least limits.headersTimeout', { field: 'limits.requestTimeout' });
+  }
   return limits;
 }
 

@@ -82,3 +82,22 @@ test('headersTimeout 0 (no limit on headers) with a requestTimeout does not make
   expect(Math.min(...intervals)).toBeGreaterThanOrEqual(1000);
   expect(await (await fetch(http.url)).text()).toBe('ok');
 });
+
+test('connection limits are checked as the server limits are: ERR_CONFIG naming the limit; a misspelt name is refused', async () => {
+  const handler = async () => new Response('ok');
+  for (const [limits, field] of [
+    [{ maxConections: 10 }, 'limits.maxConections'],
+    [{ headersTimeout: -1 }, 'limits.headersTimeout'],
+    [{ headersTimeout: Number.NaN }, 'limits.headersTimeout'],
+    [{ headersTimeout: 5000, requestTimeout: 1000 }, 'limits.requestTimeout'],
+  ] as const) {
+    await expect(listen(handler, { port: 0, limits: limits as never })).rejects.toMatchObject({ code: 'ERR_CONFIG', field });
+  }
+  // An undefined limit keeps its default.
+  const http = await listen(handler, { port: 0, limits: { headersTimeout: undefined } });
+  try {
+    expect((await fetch(http.url)).status).toBe(200);
+  } finally {
+    await http.close();
+  }
+});
