@@ -390,11 +390,15 @@ function publicOriginCheck(option: ServerOptions['publicOrigins'], report: (erro
   // https://log.example.co for https://log.example.com, passed as this server's own. A bad answer is reported and
   // names no origin: every Origin is then judged by the key's own `origins`, as without publicOrigins.
   if (typeof option === 'function') {
+    // Reported once per distinct mistake, not at every browser request while it lasts (a log line each).
+    let reported: string | undefined;
     return (origin) => {
       try {
         return originsOf(option(), 'publicOrigins()').has(origin);
       } catch (error) {
-        report(error);
+        const message = String((error as Error)?.message ?? error);
+        if (message !== reported) report(error);
+        reported = message;
         return false;
       }
     };
