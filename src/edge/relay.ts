@@ -197,7 +197,8 @@ function allowedOriginSet(list: readonly string[]): Set<string> {
     } catch {
       // reported below
     }
-    if (origin === undefined || origin === 'null') {
+    // A pattern such as https://*.example.com parses as an origin that no browser ever sends: refused, not kept unmatched.
+    if (origin === undefined || origin === 'null' || origin.includes('*')) {
       throw new AegisLogError('ERR_CONFIG', `allowedOrigins[${i}] (${JSON.stringify(entry)}) is not an origin such as https://app.example.com; wildcards are not allowed`, { field: `allowedOrigins[${i}]` });
     }
     out.add(origin);

@@ -79,7 +79,8 @@ function originOf(text: string, field: string): string {
   } catch {
     // refused below
   }
-  if (!origin || origin === 'null') throw config(`${field} is not an origin such as "https://app.example"`);
+  // A pattern such as https://*.app.example parses as an origin that no browser ever sends: refused, not kept unmatched.
+  if (!origin || origin === 'null' || origin.includes('*')) throw config(`${field} is not an origin such as "https://app.example" (no patterns: list each one, or "*" for any)`);
   return origin;
 }
 

@@ -220,7 +220,7 @@ describe('relay: CORS', () => {
   it('normalises listed origins (a trailing slash, blanks) and refuses what is not an origin, wildcards included', async () => {
     const { relay } = setup({ allowedOrigins: [' https://app.example.com/ ', ''] });
     expect((await relay(post('/ingest', event()))).status).toBe(200);
-    for (const bad of ['*', 'app.example.com', 'file:///x']) {
+    for (const bad of ['*', 'app.example.com', 'file:///x', 'https://*.example.com']) {
       expect(() => createRelay({ endpoint: 'https://a', apiKey: 'k', allowedOrigins: ['https://ok.example', bad] })).toThrow(
         expect.objectContaining({ code: 'ERR_CONFIG', field: 'allowedOrigins[1]' }),
       );

@@ -13,6 +13,7 @@ test.each([
   ['the same key twice', [good, { ...good, tenant_id: 'other' }], /repeats a key/, 'keys[1]'],
   ['origins that are not strings', [{ ...good, origins: [1] }], /origins/, 'keys[0].origins'],
   ['an origin without its scheme', [{ ...good, origins: ['https://app.example', 'app.example'] }], /keys\[0\]\.origins\[1\] is not an origin/, 'keys[0].origins'],
+  ['an origin pattern', [{ ...good, origins: ['https://*.app.example'] }], /keys\[0\]\.origins\[0\] is not an origin/, 'keys[0].origins'],
   ['not an array', { keys: [] }, /array/, 'keys'],
 ])('a keys file with %s is refused at start with ERR_CONFIG', async (_, keys, message, field) => {
   const options = { signer: await localSigner(), store: memoryStore(), keys: keys as ApiKeyConfig[], origin: 'config.test/log' };
