@@ -105,11 +105,23 @@ export interface PeriodAudit {
   finish(): Promise<AuditReport>;
 }
 
+/**
+ * `maxProblems` (default 100), checked: NaN (an unset variable read as a number) listed no problem here and every
+ * one in an export audit, which then kept every problem of a file of 10^7 lines and lost its bounded
+ * memory. The count stays exact either way.
+ */
+export function problemsListed(given: unknown): number {
+  if (given === undefined) return 100;
+  if (!(Number.isSafeInteger(given) && (given as number) >= 0)) throw new AegisLogError('ERR_CONFIG', 'maxProblems must be a whole number ≥ 0', { field: 'maxProblems' });
+  return given as number;
+}
+
 export function openPeriodAudit(target: AuditTarget, options: AuditOptions): PeriodAudit {
+  const maxProblems = problemsListed(options.maxProblems);
   const keys = usableKeys(options.keys);
   const { head, proof } = resolveTarget(target);
   const headCheck = proof ? runCheck(() => proveTenantHead(proof, keys, options.backend)) : undefined;
-  return new Audit(head, keys, options, headCheck);
+  return new Audit(head, keys, { ...options, maxProblems }, headCheck);
 }
 
 function resolveTarget(target: AuditTarget): { head: ReadHead; proof?: BundleParts } {
@@ -189,7 +201,7 @@ class Audit implements PeriodAudit {
 
   problem(eventId: string | undefined, reason: string, index = this.seen): void {
     this.problemCount++;
-    if (this.problems.length < (this.options.maxProblems ?? 100)) {
+    if (this.problems.length < this.options.maxProblems!) {
       this.problems.push(eventId === undefined ? { index, reason } : { index, eventId, reason });
     }
   }

@@ -8,6 +8,7 @@
  * receipt hashes to the frontier must give the head's root.
  */
 import { b64uEncode, bytesEqual, tenantHeadHash } from '../protocol/index.js';
+import { problemsListed } from './audit.js';
 import { inclusionFailure, leafHash } from '../tlog/merkle.js';
 import { createTreeBuilder, popCount } from '../tlog/tree-builder.js';
 import { failed, passed, skipped, type Check } from './check.js';
@@ -79,6 +80,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * `ERR_KEY_INVALID`; a policy key that verifies nothing: `ERR_VKEY_INVALID`, before a line is read).
  */
 export async function auditExport(source: ExportSource, options: ExportAuditOptions): Promise<ExportReport> {
+  problemsListed(options.maxProblems);
   const trust = await resolveTrust(options);
   const run = new ExportRun(trust, options);
   const split = new LineSplitter(
@@ -176,7 +178,7 @@ class ExportRun {
         ? { tenantId: head.head.tenant_id, start: head.start, end: head.end, first: head.head.prev_tree_size, treeSize: head.head.tree_size, frontier: this.frontier, root: head.root }
         : UNBOUND, // the open period (or a head that cannot be read): the lines are only held to each other
       {
-        maxProblems: maxProblems ?? 100,
+        maxProblems: problemsListed(maxProblems),
         ...(onEvent ? { onEvent } : {}),
         ...(verifySignatures ? { signature: (keyId, signature, message) => this.receiptSignature(keyId, signature, message) } : {}),
       },
