@@ -8,6 +8,7 @@ import { DEFAULT_HTTP_LIMITS, DEFAULT_LIMITS } from '../server/node.js';
 import type { AegisServer, ApiKeyConfig, HttpLimits, Limits } from '../server/node.js';
 import type { CliIO } from './command.js';
 import { UsageError, integerOption } from './command.js';
+import { originOf } from '../transport/origin.js';
 
 /** The `parseOptions` entries of the limit options. */
 export const LIMIT_OPTIONS = {
@@ -47,12 +48,8 @@ export function limitChoices(values: Record<string, string | string[] | boolean 
 }
 
 function originOption(text: string): string {
-  try {
-    const { origin } = new URL(text);
-    if (origin !== 'null') return origin;
-  } catch {
-    // below
-  }
+  const origin = originOf(text);
+  if (origin) return origin;
   throw new UsageError(`--public-origin ${text} is not an origin such as https://log.example.com`);
 }
 

@@ -4,6 +4,7 @@ import type { WireEvent } from '../protocol/index.js';
 // The server's limits: a module of constants and types only, safe on the edge (no Node built-in).
 import { DEFAULT_LIMITS } from '../server/context.js';
 // The server's body reader, media-type check, error mapping and error shape: the relay refuses input exactly as the server does.
+import { originOf } from '../transport/origin.js';
 import { badNumberError, badNumbersByEvent, clientError, errorBody, json, readJsonBody, requireJsonType } from '../transport/web-handler.js';
 import type { BadNumber, ClientError, JsonBody } from '../transport/web-handler.js';
 import { corsHeaders, isAllowedOrigin, preflight } from './cors.js';
@@ -191,14 +192,8 @@ function allowedOriginSet(list: readonly string[]): Set<string> {
     if (typeof entry !== 'string') throw new AegisLogError('ERR_CONFIG', `allowedOrigins[${i}] must be a string, such as https://app.example.com`, { field: `allowedOrigins[${i}]` });
     const text = entry.trim();
     if (text === '') return;
-    let origin: string | undefined;
-    try {
-      origin = new URL(text).origin;
-    } catch {
-      // reported below
-    }
-    // A pattern such as https://*.example.com parses as an origin that no browser ever sends: refused, not kept unmatched.
-    if (origin === undefined || origin === 'null' || origin.includes('*')) {
+    const origin = originOf(text);
+    if (origin === undefined) {
       throw new AegisLogError('ERR_CONFIG', `allowedOrigins[${i}] (${JSON.stringify(entry)}) is not an origin such as https://app.example.com; wildcards are not allowed`, { field: `allowedOrigins[${i}]` });
     }
     out.add(origin);

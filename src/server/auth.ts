@@ -1,5 +1,6 @@
 import { AegisLogError, bytesEqual } from '../protocol/index.js';
 import { TENANT_ID } from '../schema/index.js';
+import { originOf } from '../transport/origin.js';
 import { HttpError, badRequest, forbidden } from '../transport/web-handler.js';
 import type { KeyBudget } from './rate-limit.js';
 
@@ -37,7 +38,7 @@ export function keyRing(keys: readonly ApiKeyConfig[], sha256: (data: Uint8Array
     if (seen.has(given.key)) throw config(`keys[${i}] repeats a key`);
     seen.add(given.key);
     // Origins as browsers send them, so that `https://App.example/` allows the page it names instead of none.
-    const entry = given.origins ? { ...given, origins: given.origins.map((o: string, j: number) => originOf(o, `keys[${i}].origins[${j}]`)) } : given;
+    const entry = given.origins ? { ...given, origins: given.origins.map((o: string, j: number) => keyOrigin(o, `keys[${i}].origins[${j}]`)) } : given;
     return { entry, hash: sha256(utf8.encode(entry.key)) };
   });
   return {
@@ -71,16 +72,10 @@ function checkKey(entry: ApiKeyConfig, i: number): void {
  * An `origins` entry as the `Origin` header writes it (`https://app.example:443/` is `https://app.example`); `"*"`
  * (any) and `"null"` (the opaque origin of sandboxed frames and files, allowed only when listed) as they are.
  */
-function originOf(text: string, field: string): string {
+function keyOrigin(text: string, field: string): string {
   if (text === '*' || text === 'null') return text;
-  let origin: string | undefined;
-  try {
-    origin = new URL(text).origin;
-  } catch {
-    // refused below
-  }
-  // A pattern such as https://*.app.example parses as an origin that no browser ever sends: refused, not kept unmatched.
-  if (!origin || origin === 'null' || origin.includes('*')) throw config(`${field} is not an origin such as "https://app.example" (no patterns: list each one, or "*" for any)`);
+  const origin = originOf(text);
+  if (!origin) throw config(`${field} is not an origin such as "https://app.example" (no patterns: list each one, or "*" for any)`);
   return origin;
 }
 

@@ -9,6 +9,7 @@ import { guardedClock } from './clock.js';
 import { DEFAULT_LIMITS } from './context.js';
 import type { Context, Handler, Limits } from './context.js';
 import { logNoteSigners } from './note-signers.js';
+import { originOf } from '../transport/origin.js';
 import { HttpError, clientError, errorBody, json } from '../transport/web-handler.js';
 import { ANSWER, toResponse, type Answer, type AnswerHandler } from './answer.js';
 import { healthz, jwks, pem, seal } from './routes-admin.js';
@@ -414,13 +415,8 @@ function originsOf(list: unknown, name: string): Set<string> {
   }
   return new Set(
     ((list ?? []) as unknown[]).map((text, i) => {
-      let origin: string | undefined;
-      try {
-        origin = new URL(String(text)).origin;
-      } catch {
-        // reported below
-      }
-      if (!origin || origin === 'null') throw new AegisLogError('ERR_CONFIG', `${name}[${i}] is not an origin such as https://log.example.com`, { field: 'publicOrigins' });
+      const origin = originOf(text);
+      if (!origin) throw new AegisLogError('ERR_CONFIG', `${name}[${i}] is not an origin such as https://log.example.com`, { field: 'publicOrigins' });
       return origin;
     }),
   );

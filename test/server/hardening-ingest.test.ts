@@ -117,6 +117,8 @@ describe('DNS rebinding', () => {
     const ok = await configured(new Request('https://log.example/ingest', { method: 'POST', headers: { 'x-api-key': KEYS.ingest, 'content-type': 'application/json', origin: 'https://log.example' }, body: JSON.stringify(event()) }));
     expect(ok.status).toBe(200);
     expect(() => createServer({ signer: memoryStore() as never, store: memoryStore(), origin: ORIGIN, keys: KEY_CONFIG, publicOrigins: ['log.example'] })).toThrow(/publicOrigins\[0\]/);
+    // A pattern parses as an origin no browser sends: refused as the key's origins and the relay's are (transport/origin.ts).
+    expect(() => createServer({ signer: memoryStore() as never, store: memoryStore(), origin: ORIGIN, keys: KEY_CONFIG, publicOrigins: ['https://*.log.example'] })).toThrow(/publicOrigins\[0\]/);
   });
 
   test('publicOrigins as a function: its answer is read as origins, never as text an Origin is a part of', async () => {
