@@ -4,6 +4,7 @@ import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { AegisLogError } from '../protocol/errors.js';
+import { limitsOver, wholeFrom } from '../protocol/limits.js';
 import { staticResponse } from './node-static.js';
 import { errorBody } from '../transport/web-handler.js';
 import { ANSWER, JsonAnswer, jsonAnswer, type Answer, type AnswerHandler } from './answer.js';
@@ -127,20 +128,9 @@ export async function listen(handler: FetchHandler, options: ListenOptions = {})
   };
 }
 
-/**
- * The connection limits, checked as the server's own limits are: ERR_CONFIG naming `limits.<name>`. A misspelt
- * name (`maxConections`) is refused rather than left at its default unseen; an undefined one keeps its default.
- */
-function httpLimits(given: Partial<HttpLimits> = {}): HttpLimits {
-  if (typeof given !== 'object' || given === null) throw new AegisLogError('ERR_CONFIG', 'limits must be an object', { field: 'limits' });
-  const limits = { ...DEFAULT_HTTP_LIMITS };
-  for (const [name, value] of Object.entries(given)) {
-    const field = `limits.${name}`;
-    if (!Object.hasOwn(DEFAULT_HTTP_LIMITS, name)) throw new AegisLogError('ERR_CONFIG', `${field} is not a connection limit (known: ${Object.keys(DEFAULT_HTTP_LIMITS).join(', ')})`, { field });
-    if (value === undefined) continue;
-    if (!Number.isSafeInteger(value) || value < 0) throw new AegisLogError('ERR_CONFIG', `${field} must be a whole number ≥ 0`, { field });
-    limits[name as keyof HttpLimits] = value;
-  }
+/** The connection limits, checked as the server's own limits are (a misspelt name refused, not left unseen). */
+function httpLimits(given: Partial<HttpLimits> | undefined): HttpLimits {
+  const limits = limitsOver(DEFAULT_HTTP_LIMITS, given, 'limits', wholeFrom(0));
   if (limits.requestTimeout < limits.headersTimeout) {
     throw new AegisLogError('ERR_CONFIG', 'limits.requestTimeout must be at least limits.headersTimeout', { field: 'limits.requestTimeout' });
   }

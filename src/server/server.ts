@@ -1,4 +1,5 @@
 import { AegisLogError, parseTime, sha256 } from '../protocol/index.js';
+import { limitsOver, wholeFrom } from '../protocol/limits.js';
 import { emptyTreeRoot, formatCheckpoint } from '../tlog/checkpoint.js';
 import { isKeyName, signNote } from '../tlog/note.js';
 import { keyRing } from './auth.js';
@@ -20,7 +21,7 @@ import { createSealer } from './sealer.js';
 import { guardedOnError } from './guarded-on-error.js';
 import { LruCache } from './lru-cache.js';
 import { TileCache, storeTiles } from './tile-source.js';
-import { createWitnessClient, type WitnessConfig } from './witness-client.js';
+import { WITNESS_RETRY_DEFAULTS, createWitnessClient, type WitnessConfig } from './witness-client.js';
 import { verifyAnswerer } from './verify-answer.js';
 import { ROOT_LOG, type Signer, type Store, type StoredCheckpoint, type StoredHead } from './types.js';
 
@@ -346,16 +347,13 @@ export function createServer(options: ServerOptions): AegisServer {
  * its check off, or refuse every body), a key rate a number ≥ 0 (0: off).
  */
 function checkedLimits(given: Partial<Limits> | undefined): Limits {
-  if (given !== undefined && (typeof given !== 'object' || given === null)) throw new AegisLogError('ERR_CONFIG', 'limits must be an object', { field: 'limits' });
-  const limits = { ...DEFAULT_LIMITS };
-  for (const [name, value] of Object.entries(given ?? {})) {
-    if (!Object.hasOwn(DEFAULT_LIMITS, name)) throw new AegisLogError('ERR_CONFIG', `limits.${name} is not a limit (known: ${Object.keys(DEFAULT_LIMITS).join(', ')})`, { field: `limits.${name}` });
-    if (value === undefined) continue;
-    const rate = name === 'keyRatePerSecond' || name === 'keyRateBurst';
-    const ok = typeof value === 'number' && (rate ? Number.isFinite(value) && value >= 0 : Number.isSafeInteger(value) && value >= 1);
-    if (!ok) throw new AegisLogError('ERR_CONFIG', `limits.${name} must be ${rate ? 'a number ≥ 0 (0: no limit)' : 'a whole number ≥ 1'}`, { field: `limits.${name}` });
-    limits[name as keyof Limits] = value;
-  }
+  const limits = limitsOver(DEFAULT_LIMITS, given, 'limits', (name, value) =>
+    name === 'keyRatePerSecond' || name === 'keyRateBurst'
+      ? typeof value === 'number' && Number.isFinite(value) && value >= 0
+        ? undefined
+        : 'a number ≥ 0 (0: no limit)'
+      : wholeFrom(1)(name, value),
+  );
   if (limits.keyRatePerSecond > 0 && limits.keyRateBurst < 1) {
     throw new AegisLogError('ERR_CONFIG', 'limits.keyRateBurst must be at least 1 while keyRatePerSecond is on: a request takes one unit', { field: 'limits.keyRateBurst' });
   }
@@ -373,16 +371,14 @@ function checkedWitnesses(given: ServerOptions['witnesses']): readonly WitnessCo
  * as it stays down.
  */
 function checkedRetry(given: unknown): NonNullable<ServerOptions['witnessRetry']> {
-  if (typeof given !== 'object' || given === null) throw new AegisLogError('ERR_CONFIG', 'witnessRetry must be an object', { field: 'witnessRetry' });
-  const { baseDelay, maxDelay, attempts } = given as Record<string, unknown>;
-  const bad = (name: string, what: string) => new AegisLogError('ERR_CONFIG', `witnessRetry.${name} must be ${what}`, { field: `witnessRetry.${name}` });
-  const delay = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v) && v > 0);
-  if (!delay(baseDelay)) throw bad('baseDelay', 'a number of milliseconds > 0');
-  if (!delay(maxDelay) || (maxDelay as number) < ((baseDelay as number | undefined) ?? 0)) throw bad('maxDelay', 'a number of milliseconds > 0, at least baseDelay');
-  if (attempts !== undefined && !(attempts === Number.POSITIVE_INFINITY || (Number.isInteger(attempts) && (attempts as number) >= 1))) {
-    throw bad('attempts', 'a whole number ≥ 1 (or Infinity: no bound)');
-  }
-  return given as NonNullable<ServerOptions['witnessRetry']>;
+  const retry = limitsOver(WITNESS_RETRY_DEFAULTS, given, 'witnessRetry', (name, value) => {
+    if (name === 'attempts') return value === Number.POSITIVE_INFINITY || (Number.isSafeInteger(value) && (value as number) >= 1) ? undefined : 'a whole number ≥ 1 (or Infinity: no bound)';
+    return typeof value === 'number' && Number.isFinite(value) && value > 0 ? undefined : 'a number of milliseconds > 0';
+  });
+  // Against the baseDelay given, not the default: a maxDelay of 500 alone caps every wait at 500 ms, as it always did.
+  const base = (given as { baseDelay?: number }).baseDelay ?? 0;
+  if (retry.maxDelay < base) throw new AegisLogError('ERR_CONFIG', 'witnessRetry.maxDelay must be at least baseDelay', { field: 'witnessRetry.maxDelay' });
+  return retry;
 }
 
 function publicOriginCheck(option: ServerOptions['publicOrigins'], report: (error: unknown) => void): (origin: string) => boolean {

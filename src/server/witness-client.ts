@@ -62,12 +62,16 @@ interface WitnessState extends WitnessStatus {
 
 export type WitnessClient = ReturnType<typeof createWitnessClient>;
 
+/** The backoff of `retry` when not given: 1 s doubled up to 5 min, with no bound on the tries (PROTOCOL.md §4.5). */
+export const WITNESS_RETRY_DEFAULTS = { baseDelay: 1000, maxDelay: 300_000, attempts: Number.POSITIVE_INFINITY };
+
 export function createWitnessClient(options: WitnessClientOptions) {
   const { store, origin, rootTiles } = options;
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
-  const baseDelay = options.retry?.baseDelay ?? 1000;
-  const maxDelay = options.retry?.maxDelay ?? 300_000;
-  const attempts = options.retry?.attempts ?? Number.POSITIVE_INFINITY;
+  // Field by field: a spread of `{ attempts: undefined }` would make it undefined, and the loop would never try.
+  const baseDelay = options.retry?.baseDelay ?? WITNESS_RETRY_DEFAULTS.baseDelay;
+  const maxDelay = options.retry?.maxDelay ?? WITNESS_RETRY_DEFAULTS.maxDelay;
+  const attempts = options.retry?.attempts ?? WITNESS_RETRY_DEFAULTS.attempts;
   const timeout = options.timeout ?? 30_000;
   const onError = options.onError ?? (() => {});
   const states: WitnessState[] = options.witnesses.map((w, i) => {

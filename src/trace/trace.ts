@@ -6,7 +6,7 @@ import type {
   PolicyContext,
   SessionContext,
 } from '../schema/zod.js';
-import { AegisLogError } from '../protocol/errors.js';
+import { limitsOver, wholeFrom } from '../protocol/limits.js';
 import { compileRedaction, DEFAULT_TRACE_LIMITS, describe, type DescribeLimits, type RedactRule } from './describe.js';
 
 /**
@@ -120,30 +120,14 @@ interface Begun {
   start: number;
 }
 
-/**
- * The limits, each checked as the wrapper is made: a spread of `{ depth: undefined }` over the defaults, or NaN (an
- * unset variable read as a number), made a comparison that is always false: no depth bound, every string cut to
- * nothing, no item kept. A mistake is ERR_CONFIG naming `limits.<name>`; an undefined limit keeps its default.
- */
-function traceLimits(given: Partial<DescribeLimits> | undefined): DescribeLimits {
-  if (given !== undefined && (typeof given !== 'object' || given === null)) throw new AegisLogError('ERR_CONFIG', 'limits must be an object', { field: 'limits' });
-  const limits = { ...DEFAULT_TRACE_LIMITS };
-  for (const [name, value] of Object.entries(given ?? {})) {
-    const field = `limits.${name}`;
-    if (!Object.hasOwn(DEFAULT_TRACE_LIMITS, name)) throw new AegisLogError('ERR_CONFIG', `${field} is not a limit (known: ${Object.keys(DEFAULT_TRACE_LIMITS).join(', ')})`, { field });
-    if (value === undefined) continue;
-    if (!(Number.isSafeInteger(value) && value >= 0)) throw new AegisLogError('ERR_CONFIG', `${field} must be a whole number ≥ 0`, { field });
-    limits[name as keyof DescribeLimits] = value;
-  }
-  return limits;
-}
-
 function makeRecorder(options: TraceOptions, fnName: string) {
   const eventType = options.eventType ?? (fnName || 'function_call');
   const name = options.name ?? (fnName || 'anonymous');
   const capture = options.capture ?? {};
   const redactor = compileRedaction(options.redact);
-  const limits = traceLimits(options.limits);
+  // Checked as the wrapper is made: `{ depth: undefined }` spread over the defaults, or NaN, had no depth bound, cut
+  // every string to nothing and kept no item.
+  const limits = limitsOver(DEFAULT_TRACE_LIMITS, options.limits, 'limits', wholeFrom(0));
   const report = (error: unknown): void => {
     try {
       if (options.onError) options.onError(error, { eventType });
