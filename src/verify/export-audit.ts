@@ -80,9 +80,10 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * `ERR_KEY_INVALID`; a policy key that verifies nothing: `ERR_VKEY_INVALID`, before a line is read).
  */
 export async function auditExport(source: ExportSource, options: ExportAuditOptions): Promise<ExportReport> {
-  problemsListed(options.maxProblems);
+  // Checked before a line is read, once: the run is handed the value.
+  const maxProblems = problemsListed(options.maxProblems);
   const trust = await resolveTrust(options);
-  const run = new ExportRun(trust, options);
+  const run = new ExportRun(trust, { ...options, maxProblems });
   const split = new LineSplitter(
     (b, from, to, line) => run.line(b, from, to, line),
     (line) => run.overlong(line),
@@ -178,7 +179,7 @@ class ExportRun {
         ? { tenantId: head.head.tenant_id, start: head.start, end: head.end, first: head.head.prev_tree_size, treeSize: head.head.tree_size, frontier: this.frontier, root: head.root }
         : UNBOUND, // the open period (or a head that cannot be read): the lines are only held to each other
       {
-        maxProblems: problemsListed(maxProblems),
+        maxProblems: maxProblems!,
         ...(onEvent ? { onEvent } : {}),
         ...(verifySignatures ? { signature: (keyId, signature, message) => this.receiptSignature(keyId, signature, message) } : {}),
       },
