@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { expect, test } from 'vitest';
@@ -136,6 +137,7 @@ test.each([
   [{ readers: '4' }, 'readers'],
   [{ synchronous: 'Normal' }, 'synchronous'],
 ])('sqliteStore(%j) is refused with ERR_CONFIG naming %s, before any file is made', async (options, field) => {
-  const path = join('/nonexistent-folder-for-a-refused-store', 'aegislog.db');
-  await expect(sqliteStore(path, options as never)).rejects.toMatchObject({ code: 'ERR_CONFIG', field });
+  const folder = '/nonexistent-folder-for-a-refused-store';
+  await expect(sqliteStore(join(folder, 'aegislog.db'), options as never)).rejects.toMatchObject({ code: 'ERR_CONFIG', field });
+  expect(existsSync(folder)).toBe(false);
 });
