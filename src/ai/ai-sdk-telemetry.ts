@@ -183,7 +183,7 @@ function summary(content: CallEnd['content'] | undefined): { output?: string; to
   const into: { output?: string; toolCalls: string[]; error?: unknown } = { toolCalls: [] };
   for (const part of content ?? []) {
     if (part.type === 'text' && part.text) into.output = (into.output ?? '') + part.text;
-    else if (part.type === 'tool-call') into.toolCalls.push(part.toolName!);
+    else if (part.type === 'tool-call' && typeof part.toolName === 'string') into.toolCalls.push(part.toolName);
     else if (part.type === 'error') into.error = (part as { error?: unknown }).error;
   }
   return into;

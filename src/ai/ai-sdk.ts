@@ -134,7 +134,7 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
         // `==` against a literal, here and in the shared record.ts and finish.ts: the same test for the SDK's strings,
         // in fewer bytes.
         if (/^text(-delta)?$/.test(type)) seen.output = (seen.output ?? '') + (part.text ?? part.delta);
-        else if (type == 'tool-call') seen.toolCalls.push(part.toolName);
+        else if (type == 'tool-call') part.toolName && seen.toolCalls.push(part.toolName);
         else if (type == 'response-metadata') (seen.responseId = part.id), (seen.responseModelId = part.modelId);
         else if (type == 'error') seen.error = part.error;
         else if (type == 'finish') {

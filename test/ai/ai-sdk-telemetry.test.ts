@@ -103,6 +103,13 @@ describe('aegislogTelemetry', () => {
     ]);
   });
 
+  it('a tool call without a name (a provider that leaves it out) is left out, not the event', async () => {
+    const model = new MockLanguageModelV4({ doGenerate: generateResult('', { tools: ['lookup', undefined as never] }) });
+    await generateText({ model, prompt: PROMPT, telemetry: telemetry() });
+    const events = await h.events();
+    expect(events.map((e) => [e.outcome, e.finish_reason, e.tool_calls])).toEqual([['ok', 'tool-calls', ['lookup']]]);
+  });
+
   it('an error: outcome error, and the app gets the error', async () => {
     const model = new MockLanguageModelV4({
       doGenerate: async () => {

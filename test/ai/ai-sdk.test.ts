@@ -80,6 +80,14 @@ describe('generate', () => {
     expect(event!.output_digest).toBeUndefined();
   });
 
+  it('a tool call without a name (a provider that leaves it out) is left out, not the event', async () => {
+    const model = new MockLanguageModelV4({ doGenerate: generateResult('', { tools: ['weather', undefined as never] }) });
+    await generateText({ model: wrap(model), prompt: 'Weather in Paris?' });
+    const [event, ...more] = await h.events();
+    expect(more).toEqual([]);
+    expect(event).toMatchObject({ tool_calls: ['weather'], finish_reason: 'tool-calls', outcome: 'ok' });
+  });
+
   it('an error: the app gets the same error; the event says outcome error, with the error but no stack', async () => {
     const failure = Object.assign(new Error('provider overloaded'), { status: 529 });
     const model = new MockLanguageModelV4({
