@@ -1,4 +1,4 @@
-import { parseCheckpoint, parseNote, verifyEvidence, type Check, type EvidenceReport, type TrustOptions } from '../verify/index.js';
+import { fetchTileSource, parseCheckpoint, parseNote, verifyEvidence, type Check, type EvidenceReport, type TileSource, type TrustOptions } from '../verify/index.js';
 import type { Command } from './command.js';
 import { readCheckpointsFile } from './checkpoints-input.js';
 import { parseJsonOrNdjson, readText } from './input.js';
@@ -8,7 +8,7 @@ import { TRUST_HELP, loadTrust } from './trust-input.js';
 import { checkLine } from './check-line.js';
 import { printableIO } from './printable.js';
 
-const USAGE = `Usage: aegislog verify [--key KEY]... [--policy FILE] [--sealed] [--json] FILE...
+const USAGE = `Usage: aegislog verify [--key KEY]... [--policy FILE] [--trusted FILE [--tiles URL]] [--sealed] [--json] FILE...
 
 Checks evidence bundles offline (PROTOCOL.md §6.1; version 1 too) against the
 key or the tlog-policy you trust, and prints one line per check: ✓ name,
@@ -19,7 +19,11 @@ key or the tlog-policy you trust, and prints one line per check: ✓ name,
 ${KEY_HELP}
 ${TRUST_HELP}
   --trusted FILE       an earlier checkpoint note you trust: adds the
-                       "consistency" check (v2)
+                       "consistency" check (v2), which a bundle then needs:
+                       its own consistency proof (GET /evidence/{id}?...&
+                       from_size=N) or one read from --tiles
+  --tiles URL          the log's URL (its root log tiles are URL/tile/...):
+                       where the consistency proof a bundle lacks is read
   --checkpoints FILE   earlier signed checkpoints, oldest first: adds the
                        "chain" check (version-1 bundles)
   --sealed             a pending bundle (period not sealed yet) fails
@@ -34,12 +38,13 @@ const options = {
   policy: { type: 'string' },
   now: { type: 'string' },
   trusted: { type: 'string' },
+  tiles: { type: 'string' },
   checkpoints: { type: 'string' },
   sealed: { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
-type Values = { key?: string[]; policy?: string; now?: string; trusted?: string; checkpoints?: string; sealed?: boolean; json?: boolean };
+type Values = { key?: string[]; policy?: string; now?: string; trusted?: string; tiles?: string; checkpoints?: string; sealed?: boolean; json?: boolean };
 
 export const verifyCommand: Command = {
   usage: USAGE,
@@ -57,6 +62,7 @@ async function verify(paths: string[], values: Values, io: AuditorIO): Promise<n
   const trust: TrustOptions = await loadTrust(values, io, 'verify');
   const checkpoints = values.checkpoints === undefined ? undefined : (await readCheckpointsFile(values.checkpoints, io)).checkpoints;
   const trusted = values.trusted === undefined ? undefined : await readTrusted(values.trusted, io);
+  const rootTiles = values.tiles === undefined ? undefined : tilesAt(values.tiles, trusted !== undefined, io);
   const inputs: { file: string; bundles: unknown[] }[] = [];
   let many = paths.length > 1;
   for (const path of paths) {
@@ -72,7 +78,7 @@ async function verify(paths: string[], values: Values, io: AuditorIO): Promise<n
         ...(paths.length > 1 ? { file } : {}),
         ...(typeof receipt?.tenant_id === 'string' ? { tenant_id: receipt.tenant_id } : {}),
         ...(typeof receipt?.event_id === 'string' ? { event_id: receipt.event_id } : {}),
-        ...(await verifyEvidence(bundle, { ...trust, ...(checkpoints ? { checkpoints } : {}), ...(trusted !== undefined ? { trusted } : {}) })),
+        ...(await verifyEvidence(bundle, { ...trust, ...(checkpoints ? { checkpoints } : {}), ...(trusted !== undefined ? { trusted } : {}), ...(rootTiles ? { rootTiles } : {}) })),
       });
     }
   }
@@ -102,6 +108,20 @@ async function readTrusted(path: string, io: AuditorIO): Promise<string> {
     throw new InputError(`--trusted ${path}: not a checkpoint note (${oneLine(error)})`);
   }
   return text;
+}
+
+/** The --tiles URL, as a tile source; only the consistency check reads it, so it needs --trusted. */
+function tilesAt(text: string, withTrusted: boolean, io: AuditorIO): TileSource {
+  if (!withTrusted) throw new InputError('--tiles: only the consistency check reads tiles; give --trusted FILE with it');
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new InputError(`--tiles ${text}: not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InputError(`--tiles ${text}: not an http(s) URL`);
+  if (url.search || url.hash) throw new InputError(`--tiles ${text}: the log's URL takes no query or fragment (tiles are read at URL/tile/...)`);
+  return fetchTileSource(url.href, io.fetch ? { fetch: io.fetch } : {});
 }
 
 function printOutcome(o: Outcome, index: number | undefined, passed: boolean, io: AuditorIO): void {

@@ -5,7 +5,7 @@
  */
 import { b64uEncode } from '../protocol/index.js';
 import type { EvidenceBundle, ProofWire } from '../protocol/index.js';
-import { inclusionFromTiles } from '../tlog/tile-proofs.js';
+import { consistencyFromTiles, inclusionFromTiles } from '../tlog/tile-proofs.js';
 import { receiptFor, type Unsaved } from './ingest.js';
 import type { LruCache } from './lru-cache.js';
 import { storeTiles, type TileCache } from './tile-source.js';
@@ -62,3 +62,13 @@ export async function proofIn(deps: Pick<EvidenceDeps, 'store' | 'tileCache'>, l
   return { tree_size: size, path_b64url: path.map(b64uEncode) };
 }
 
+
+/** The root log's consistency proof from `from` to `to` entries, as the wire carries it: from the cache or from tiles. */
+export async function consistencyIn(deps: Pick<EvidenceDeps, 'store' | 'tileCache'> & { proofCache: LruCache<string[]> }, from: number, to: number): Promise<string[]> {
+  const key = `${from}-${to}`;
+  const cached = deps.proofCache.get(key);
+  if (cached) return cached;
+  const proof = (await consistencyFromTiles(from, to, storeTiles(deps.store, ROOT_LOG, deps.tileCache))).map(b64uEncode);
+  deps.proofCache.set(key, proof);
+  return proof;
+}

@@ -8,10 +8,12 @@ import type { CheckpointHistory, HistoryEntry } from '../protocol/index.js';
 import { consistencyFromTiles } from '../tlog/tile-proofs.js';
 import { TILE_WIDTH, parseTilePath, tileExists, type TileRef } from '../tlog/tiles.js';
 import type { Context, Handler } from './context.js';
+import { consistencyIn } from './evidence.js';
 import { logTenant } from './routes-read.js';
 import { storeTiles } from './tile-source.js';
 import { badRequest, notFound } from '../transport/web-handler.js';
 import { jsonAnswer } from './answer.js';
+import { countParam } from './query.js';
 import { ROOT_LOG, type LogName } from './types.js';
 
 /** At most this many checkpoints per `/checkpoints` answer. */
@@ -31,38 +33,27 @@ export const checkpoint: Handler = async (_request, _url, ctx) => {
 export const checkpoints: Handler = async (_request, url, ctx) => {
   const latest = (await ctx.latestNote()).checkpoint;
   const count = latest ? latest.seq + 1 : 0;
-  const from = indexParam(url, 'from', 0);
-  const to = Math.min(indexParam(url, 'to', count), count, from + HISTORY_PAGE);
+  const from = countParam(url, 'from', 0);
+  const to = Math.min(countParam(url, 'to', count), count, from + HISTORY_PAGE);
   if (from > count) throw badRequest(`from ${from} is past the ${count} checkpoints of this log`, 'from');
   const stored = to > from ? await ctx.store.checkpoints(from, to) : [];
-  const root = storeTiles(ctx.store, ROOT_LOG, ctx.tileCache);
   const entries: HistoryEntry[] = [];
   for (const [i, c] of stored.entries()) {
     const { seq: _, ...fields } = c;
     const entry: HistoryEntry = fields;
     const before = i > 0 ? stored[i - 1] : undefined;
-    if (before) entry.consistency_b64url = await pairProof(ctx, before.tree_size, c.tree_size, root);
+    if (before) entry.consistency_b64url = await consistencyIn(ctx, before.tree_size, c.tree_size);
     entries.push(entry);
   }
   const history: CheckpointHistory = { v: 2, origin: ctx.origin, checkpoints: entries };
   return jsonAnswer(200, history, { 'cache-control': 'public, max-age=5' });
 };
 
-/** The root log's consistency proof from `from` to `to` entries, from the cache or from tiles. */
-async function pairProof(ctx: Context, from: number, to: number, root: ReturnType<typeof storeTiles>): Promise<string[]> {
-  const key = `${from}-${to}`;
-  const cached = ctx.proofCache.get(key);
-  if (cached) return cached;
-  const proof = (await consistencyFromTiles(from, to, root)).map(b64uEncode);
-  ctx.proofCache.set(key, proof);
-  return proof;
-}
-
 /** `GET /proof/consistency?from=M&to=N`: an RFC 9162 consistency proof of the root log. */
 export const consistency: Handler = async (_request, url, ctx) => {
   const size = await ctx.store.logSize(ROOT_LOG);
-  const to = indexParam(url, 'to', undefined);
-  const from = indexParam(url, 'from', undefined);
+  const to = countParam(url, 'to', undefined);
+  const from = countParam(url, 'from', undefined);
   if (to > size) throw notFound(`the root log has ${size} entries; no tree of ${to}`);
   if (from > to) throw badRequest(`from ${from} is larger than to ${to}`, 'from');
   const path = await consistencyFromTiles(from, to, storeTiles(ctx.store, ROOT_LOG, ctx.tileCache));
@@ -110,14 +101,4 @@ async function entryBundle(ctx: Context, log: LogName, tile: TileRef): Promise<U
     out.set(entry, 34 * i + 2);
   });
   return out;
-}
-
-function indexParam(url: URL, name: string, fallback: number | undefined): number {
-  const value = url.searchParams.get(name);
-  if (value === null) {
-    if (fallback === undefined) throw badRequest(`${name} is required`, name);
-    return fallback;
-  }
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(value) || !Number.isSafeInteger(Number(value))) throw badRequest(`${name} must be a non-negative integer`, name);
-  return Number(value);
 }

@@ -1,5 +1,5 @@
 /** The read routes of a tenant (read scope, §8): evidence, `/verify`, the period export, heads. */
-import { b64uEncode, parseTime } from '../protocol/index.js';
+import { b64uEncode } from '../protocol/index.js';
 import type { ExportHeader, ExportLine } from '../protocol/index.js';
 import { EVENT_ID } from '../schema/index.js';
 import { frontierFromTiles } from '../tlog/tile-proofs.js';
@@ -7,11 +7,12 @@ import { authenticate, identify, presentedKey, tenantOf } from './auth.js';
 import type { ApiKeyConfig } from './auth.js';
 import { admitHeld } from './in-flight.js';
 import type { Context, Handler } from './context.js';
-import { evidenceOf, proofIn } from './evidence.js';
+import { consistencyIn, evidenceOf, proofIn } from './evidence.js';
 import { receiptFor } from './ingest.js';
 import { storeTiles } from './tile-source.js';
 import { HttpError, badRequest, notFound } from '../transport/web-handler.js';
 import { jsonAnswer } from './answer.js';
+import { booleanParam, countParam, queryParam, timeParam } from './query.js';
 import { ROOT_LOG, type StoredHead } from './types.js';
 
 const PAGE = 500;
@@ -24,16 +25,28 @@ const encoder = new TextEncoder();
 
 async function findRecord(request: Request, url: URL, ctx: Context, rawId: string) {
   const key = authenticate(ctx.ring, presentedKey(request), 'read');
-  const tenantId = tenantOf(key, url.searchParams.get('tenant_id'));
+  const tenantId = tenantOf(key, queryParam(url, 'tenant_id'));
   const eventId = decodeSegment(rawId, 'event_id');
   const record = await ctx.store.getRecord(tenantId, eventId);
   if (!record) throw notFound(`no event ${eventId} for tenant ${tenantId}`);
   return record;
 }
 
+/**
+ * `GET /evidence/{id}?tenant_id=[&from_size=M]`: the bundle (§6.1); with `from_size`, a sealed one carries
+ * its optional `consistency` proof from the auditor's trusted checkpoint of M entries to the bundle's own.
+ */
 export const evidence: Handler = async (request, url, ctx, [id]) => {
+  const fromSize = queryParam(url, 'from_size') === null ? undefined : countParam(url, 'from_size');
   const record = await findRecord(request, url, ctx, id!);
-  return jsonAnswer(200, await evidenceOf(ctx, record));
+  const bundle = await evidenceOf(ctx, record);
+  if (fromSize !== undefined && bundle.status === 'sealed') {
+    // The proofs are cut to the checkpoint's size, which head_inclusion is at.
+    const size = bundle.head_inclusion!.tree_size;
+    if (fromSize > size) throw badRequest(`from_size ${fromSize} is beyond the log's latest checkpoint (${size} entries): that checkpoint is not this log's`, 'from_size');
+    bundle.consistency = { from_size: fromSize, path_b64url: await consistencyIn(ctx, fromSize, size) };
+  }
+  return jsonAnswer(200, bundle);
 };
 
 export const verify: Handler = async (request, url, ctx, [id]) => {
@@ -44,8 +57,8 @@ export const verify: Handler = async (request, url, ctx, [id]) => {
 /** `GET /head?tenant_id=&period_start=`: a tenant head with its inclusion in the latest checkpoint. */
 export const head: Handler = async (request, url, ctx) => {
   const key = authenticate(ctx.ring, presentedKey(request), 'read');
-  const tenantId = tenantOf(key, url.searchParams.get('tenant_id'));
-  const stored = await headOfPeriod(ctx, tenantId, requiredTime(url, 'period_start'));
+  const tenantId = tenantOf(key, queryParam(url, 'tenant_id'));
+  const stored = await headOfPeriod(ctx, tenantId, timeParam(url, 'period_start'));
   const { note, checkpoint } = await ctx.latestNote();
   return jsonAnswer(200, {
     tenant_head: stored.head,
@@ -101,10 +114,9 @@ interface ExportStart {
 }
 
 async function exportHeader(url: URL, ctx: Context, key: ApiKeyConfig): Promise<ExportStart> {
-  const tenantId = tenantOf(key, url.searchParams.get('tenant_id'));
+  const tenantId = tenantOf(key, queryParam(url, 'tenant_id'));
   const events = booleanParam(url, 'events');
-  const requested = url.searchParams.get('period_start');
-  const current = requested === null ? undefined : await headOfPeriod(ctx, tenantId, requiredTime(url, 'period_start'));
+  const current = queryParam(url, 'period_start') === null ? undefined : await headOfPeriod(ctx, tenantId, timeParam(url, 'period_start'));
   const previousIndex = current ? current.head.prev_head_index : ((await ctx.store.lastHead(tenantId))?.headIndex ?? null);
   const previous = previousIndex === null ? undefined : await ctx.store.headAt(previousIndex);
   const { note, checkpoint } = await ctx.latestNote();
@@ -197,20 +209,6 @@ async function headOfPeriod(ctx: Context, tenantId: string, periodStart: string)
 export function logTenant(request: Request, url: URL, ctx: Context, rawTenant: string): string {
   const key = authenticate(ctx.ring, presentedKey(request), 'read');
   return tenantOf(key, decodeURIComponentSafe(rawTenant, 'tenant_id'));
-}
-
-function requiredTime(url: URL, name: string): string {
-  const value = url.searchParams.get(name);
-  if (value === null) throw badRequest(`${name} is required`, name);
-  parseTime(value, name);
-  return value;
-}
-
-function booleanParam(url: URL, name: string): boolean {
-  const value = url.searchParams.get(name);
-  if (value === null || value === 'false') return false;
-  if (value === 'true') return true;
-  throw badRequest(`${name} must be true or false`, name);
 }
 
 function decodeURIComponentSafe(raw: string, field: string): string {

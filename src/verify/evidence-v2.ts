@@ -235,9 +235,11 @@ export async function requireConsistency(
       throw new Invalid(`cannot read the consistency proof from the tiles: ${reasonOf(error)}`);
     }
   } else if (earlier.size > later.size) {
-    throw new Skip(`the trusted checkpoint (size ${earlier.size}) is newer than this one (${later.size}): give the root log's tiles to prove this one is its prefix`);
+    throw new Skip(`the trusted checkpoint (size ${earlier.size}) is newer than this one (${later.size}): give the root log's tiles (rootTiles, --tiles URL) to prove this one is its prefix`);
   } else {
-    throw new Skip('the bundle carries no consistency proof, and no root log tiles were given to read one from');
+    throw new Skip(
+      `the bundle carries no consistency proof, and no root log tiles were given to read one from: fetch the bundle with from_size=${from.size} (GET /evidence/{event_id}?tenant_id=…&from_size=${from.size}), or give the root log's tiles (rootTiles, --tiles URL)`,
+    );
   }
   if (!verifyConsistency({ size1: from.size, size2: to.size, root1: from.root, root2: to.root, proof: path })) {
     throw new Invalid(`the consistency proof from size ${from.size} to ${to.size} does not hold: the log is not append-only`);

@@ -50,7 +50,10 @@ export interface EvidenceOptions {
   policy?: Policy | string;
   /** v1: earlier checkpoints, oldest first: adds the `chain` check. */
   checkpoints?: readonly unknown[];
-  /** v2: an earlier checkpoint you trust (its note, or `{ size, root }`): adds the `consistency` check. */
+  /**
+   * v2: an earlier checkpoint you trust (its note, or `{ size, root }`): adds the `consistency` check, which a
+   * sealed bundle then needs (from its own `consistency` proof or `rootTiles`) to be `ok`.
+   */
   trusted?: TrustedCheckpoint;
   /** v2: the root log's tiles, where a consistency proof the bundle lacks is read. */
   rootTiles?: TileSource;
@@ -108,8 +111,11 @@ export async function verifyEvidence(bundle: unknown, options: EvidenceOptions):
     if (result.quorum !== undefined && trust.policy) report.quorum = result.quorum;
   }
   const values = Object.values(checks);
-  const required = status === 'invalid' || version === undefined ? [] : REQUIRED[version][status];
-  report.ok = !envelope && values.every((c) => c.status !== 'failed') && required.every((name) => checks[name]?.status === 'passed');
+  const required: readonly string[] = status === 'invalid' || version === undefined ? [] : REQUIRED[version][status];
+  // A trusted checkpoint asks for the fork check: a sealed v2 bundle that cannot show it extends that
+  // checkpoint (no proof in the bundle, no tiles to read one from) is not proven, though no check failed.
+  const asked = version === 2 && status === 'sealed' && options.trusted !== undefined ? ['consistency'] : [];
+  report.ok = !envelope && values.every((c) => c.status !== 'failed') && [...required, ...asked].every((name) => checks[name as CheckName]?.status === 'passed');
   return report;
 }
 

@@ -6,7 +6,7 @@ import { parseCheckpoint } from '../../src/tlog/checkpoint.js';
 import { verifyConsistency } from '../../src/tlog/merkle.js';
 import { parseTilePath } from '../../src/tlog/tiles.js';
 import { consistencyFromTiles, rootFromTiles } from '../../src/tlog/tile-proofs.js';
-import { importPublicKey } from '../../src/verify/index.js';
+import { importPublicKey, verifyEvidence } from '../../src/verify/index.js';
 import { verifyNote } from '../../src/verify/notes.js';
 import { bundleProblems, checkBundle, exportProblems, type Trust } from '../support/v2-check.js';
 import { KEYS, ORIGIN, TENANT, clock, event, start } from './helpers.js';
@@ -212,6 +212,68 @@ describe('GET /export, /head, /logs/<tenant>/..., /checkpoints, /proof/consisten
     expect((await s.call(`/proof/consistency?from=${n}&to=${m}`)).status).toBe(n > m ? 400 : 200);
     expect((await s.call(`/proof/consistency?from=1&to=${n + 1}`)).status).toBe(404);
     expect((await s.call('/proof/consistency?to=1')).status).toBe(400);
+  });
+
+  test('/evidence?from_size=M: a sealed bundle carries its consistency proof from the trusted checkpoint of M entries', async () => {
+    const receipt = await ingest(event());
+    c.advance(86_400_000);
+    await s.server.sealDue();
+    const all = ((await (await s.call('/checkpoints', { key: null })).json()) as CheckpointHistory).checkpoints;
+    const [earlier, latest] = [all[1]!, all.at(-1)!];
+    expect(earlier.tree_size).toBeLessThan(latest.tree_size);
+    const path = `/evidence/${receipt.event_id}?tenant_id=${TENANT}`;
+    const keys = trust.receiptKeys;
+    // Asked for the fork check, a bundle without the proof is not proven: no check failed, consistency skipped.
+    const bare = (await (await s.call(path)).json()) as EvidenceBundle;
+    expect(bare.consistency).toBeUndefined();
+    const unproven = await verifyEvidence(bare, { keys, trusted: earlier.note });
+    expect(unproven.ok).toBe(false);
+    expect(unproven.checks.consistency).toMatchObject({ status: 'skipped', reason: expect.stringContaining(`from_size=${earlier.tree_size}`) });
+    expect((await verifyEvidence(bare, { keys })).ok).toBe(true);
+    const carried = (await (await s.call(`${path}&from_size=${earlier.tree_size}`)).json()) as EvidenceBundle;
+    expect(carried.consistency).toEqual({ from_size: earlier.tree_size, path_b64url: expect.any(Array) });
+    const proven = await verifyEvidence(carried, { keys, trusted: earlier.note });
+    expect(proven.checks.consistency).toEqual({ status: 'passed', ok: true });
+    expect(proven.ok).toBe(true);
+    // A trusted checkpoint of that size with another root: the log forked.
+    const forked = await verifyEvidence(carried, { keys, trusted: { size: earlier.tree_size, root: new Uint8Array(32).fill(7) } });
+    expect(forked).toMatchObject({ ok: false, checks: { consistency: { status: 'failed' } } });
+    // The latest checkpoint's own size and the empty tree prove with an empty path.
+    for (const size of [latest.tree_size, 0]) {
+      expect(((await (await s.call(`${path}&from_size=${size}`)).json()) as EvidenceBundle).consistency).toEqual({ from_size: size, path_b64url: [] });
+    }
+    for (const [query, why] of [
+      [`from_size=${latest.tree_size + 1}`, /^from_size \d+ is beyond the log's latest checkpoint/],
+      ['from_size=01', /^from_size must be a whole number/],
+      ['from_size=-1', /^from_size must be a whole number/],
+      ['from_size=99999999999999999', /^from_size 99999999999999999 is beyond 2\^53−1/],
+      ['from_size=1&from_size=2', /^from_size is given 2 times/],
+    ] as const) {
+      const response = await s.call(`${path}&${query}`);
+      expect(response.status, query).toBe(400);
+      const { error } = (await response.json()) as { error: { code: string; field: string; message: string } };
+      expect(error).toMatchObject({ code: 'bad_request', field: 'from_size', message: expect.stringMatching(why) });
+    }
+  });
+
+  test('a query parameter given twice is refused, naming it: a proxy may read the other value', async () => {
+    const receipt = await ingest(event());
+    for (const route of [
+      `/evidence/${receipt.event_id}?tenant_id=${TENANT}&tenant_id=other`,
+      `/head?tenant_id=${TENANT}&tenant_id=${TENANT}&period_start=2026-11-28T00:00:00.000Z`,
+      '/export?events=false&events=true',
+      '/proof/consistency?from=1&to=3&to=2',
+      '/checkpoints?from=0&from=1',
+    ]) {
+      const response = await s.call(route, { key: route.startsWith('/proof') || route.startsWith('/checkpoints') ? null : undefined });
+      expect(response.status, route).toBe(400);
+      const { error } = (await response.json()) as { error: { code: string; field: string; message: string } };
+      expect(error.code, route).toBe('bad_request');
+      expect(error.message, route).toMatch(/ is given 2 times; give it once$/);
+    }
+    // A bad period_start is the same bad_request, naming it (not the time parser's own code).
+    const response = await s.call('/head?period_start=2026-11-28T00:00:00Z');
+    expect(await response.json()).toEqual({ error: { code: 'bad_request', field: 'period_start', message: expect.stringMatching(/^period_start must be an RFC 3339 UTC time/) } });
   });
 
   test('tiles: the root log public and immutable, a tenant log for its read keys; /checkpoint is the latest note', async () => {

@@ -2,16 +2,18 @@
 // 127.0.0.1: a static copy of our own vectors' tiles (one partial tile deleted, as a log
 // may once the full tile exists), and the reference server's own root and tenant tiles.
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyCommand } from '../../src/cli/verify.js';
 import { b64Decode, b64uEncode } from '../../src/protocol/index.js';
 import { createServer as createLogServer, listen, localSigner, sqliteStore, type NodeServerHandle } from '../../src/server/node.js';
 import {
   consistencyFromTiles, fetchTileSource, inclusionFromTiles, parsePolicy, rootFromTiles, verifyConsistency, verifyEvidence,
   type EvidenceBundle,
 } from '../../src/verify/index.js';
+import { fakeIO } from '../cli/fake-io.js';
 
 const OWN = join(import.meta.dirname, '../vectors/aegislog-v2-own');
 const own = async (path: string) => readFile(join(OWN, path), 'utf8');
@@ -69,6 +71,45 @@ describe('fetchTileSource over a static copy of the tiles', () => {
     const earlier = inter.root_log.checkpoints[1];
     const report = await verifyEvidence(bare, { policy: parsePolicy(await own('policy-2of3.txt')), trusted: earlier.note, rootTiles: fetchTileSource(`${base}/root`) });
     expect(report.checks.consistency).toEqual({ status: 'passed', ok: true });
+  });
+
+  it('aegislog verify --trusted --tiles: the consistency proof a bundle lacks is read from the log\'s tiles', async () => {
+    const bundle = JSON.parse(await own('bundles/beta-leaf3-consistency.json')) as EvidenceBundle;
+    const { consistency: _, ...bare } = bundle;
+    const inter = JSON.parse(await own('intermediates.json'));
+    const dir = await mkdtemp(join(tmpdir(), 'aegislog-cli-tiles-'));
+    try {
+      const bundleFile = join(dir, 'bare.json');
+      const trustedFile = join(dir, 'trusted.note');
+      await writeFile(bundleFile, JSON.stringify(bare));
+      await writeFile(trustedFile, inter.root_log.checkpoints[1].note);
+      const common = [bundleFile, '--policy', join(OWN, 'policy-2of3.txt'), '--now', new Date(Date.parse(JSON.parse(await own('manifest.json')).now)).toISOString()];
+      const run = async (...args: string[]) => {
+        const io = fakeIO();
+        return { code: await verifyCommand.run([...common, ...args], io), out: io.stdout, err: io.stderr };
+      };
+      const read = await run('--trusted', trustedFile, '--tiles', `${base}/root`);
+      expect(read.out).toContain('✓ consistency');
+      expect(read.code).toBe(0);
+      // Asked for, the fork check cannot be left out: without a proof to read, the bundle is not proven (exit 1).
+      const unread = await run('--trusted', trustedFile);
+      expect(unread.code).toBe(1);
+      expect(unread.out).toContain(
+        '– consistency: skipped, the bundle carries no consistency proof, and no root log tiles were given to read one from: fetch the bundle with from_size=4 (GET /evidence/{event_id}?tenant_id=…&from_size=4), or give the root log\'s tiles (rootTiles, --tiles URL)',
+      );
+      expect(unread.out.at(-1)).toMatch(/^✗ sealed evidence \S+: not proven \(a check it needs was skipped\)$/);
+      for (const [args, message] of [
+        [['--tiles', `${base}/root`], '--tiles: only the consistency check reads tiles; give --trusted FILE with it'],
+        [['--trusted', trustedFile, '--tiles', 'log.example'], '--tiles log.example: not a URL'],
+        [['--trusted', trustedFile, '--tiles', 'file:///tmp/tiles'], '--tiles file:///tmp/tiles: not an http(s) URL'],
+      ] as const) {
+        const refused = await run(...args);
+        expect(refused.code).toBe(2);
+        expect(refused.err).toEqual([`aegislog verify: ${message}`]);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a tile that is not there, or of the wrong length, is an error naming its URL', async () => {
