@@ -54,14 +54,38 @@ export interface RunningWitness {
   stop(): Promise<void>;
 }
 
+/** What each kind of store keeps in the data folder (file: latest.json before latest/ was a folder). */
+const STATE_FILES = { sqlite: ['witness.db'], file: ['latest', 'latest.json', 'refusals.ndjson'] } as const;
+
+/**
+ * A folder holding the other kind's state is refused: started on it, this witness would not know what it
+ * cosigned there, and would cosign a second root for a size it already cosigned (a fork it must never sign).
+ */
+function refuseOtherState({ dataDir, store }: WitnessServeOptions): void {
+  const other = store === 'file' ? 'sqlite' : 'file';
+  const found = STATE_FILES[other].find((name) => existsSync(join(dataDir, name)));
+  if (found) {
+    throw new UsageError(
+      `--data ${dataDir} holds a witness state of --store ${other} (${found}); started with --store ${store} this witness would not know what it cosigned. Start it with --store ${other}, or give another --data`,
+    );
+  }
+}
+
 /** Starts a witness on node:http and prints how to rely on it; the caller decides when to stop. */
 export async function startWitness(options: WitnessServeOptions, io: CliIO): Promise<RunningWitness> {
   const keys = await readNoteKeyFile(options.keyFile);
   const cosigners = await Promise.all(keys.map((k) => cosigner(k)));
   const logs = await readLogs(options.logs);
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  refuseOtherState(options);
   const store: WitnessStore =
     options.store === 'file' ? await witnessFileStore(options.dataDir) : await witnessSqliteStore(join(options.dataDir, 'witness.db'), { synchronous: options.sync });
+  try {
+    refuseOtherState(options); // two processes started at once on an empty folder, one of each kind: both refuse
+  } catch (error) {
+    await store.close?.();
+    throw error;
+  }
   let http: NodeServerHandle | undefined;
   try {
     const witness = createWitness({ cosigners, logs, store });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,6 +79,28 @@ describe('aegislog witness', () => {
       await again.stop();
     });
   }
+
+  it('refuses a --data folder that holds the other --store kind\'s state: it would cosign a fork of what it cosigned there', async () => {
+    for (const [first, then] of [['file', 'sqlite'], ['sqlite', 'file']] as const) {
+      const data = `data-switch-${first}`;
+      const running = await startWitness(options(data, { store: first }), fakeIO());
+      expect((await fetch(`${running.url}/add-checkpoint`, { method: 'POST', body: await log.body(0, 10) })).status).toBe(200);
+      await running.stop();
+      await expect(startWitness(options(data, { store: then }), fakeIO())).rejects.toThrow(
+        new RegExp(`holds a witness state of --store ${first} \\(.+\\); started with --store ${then} this witness would not know what it cosigned`),
+      );
+      // Through the command: one line, exit 2; and the folder is as it was (no state of the other kind made).
+      const io = fakeIO();
+      const args = ['witness', '--key', join(dir, 'keys', 'witness.key'), '--logs', join(dir, 'log.vkeys'), '--data', join(dir, data), '--port', '0', '--store', then];
+      expect(await main(args, io)).toBe(2);
+      expect(io.stderr).toEqual([expect.stringMatching(/^aegislog witness: --data .+ holds a witness state of --store/)]);
+      expect(existsSync(join(dir, data, then === 'sqlite' ? 'witness.db' : 'latest'))).toBe(false);
+      // Its own kind still starts, and still knows what it cosigned.
+      const again = await startWitness(options(data, { store: first }), fakeIO());
+      expect((await fetch(`${again.url}/add-checkpoint`, { method: 'POST', body: await log.body(0, 20) })).status).toBe(409);
+      await again.stop();
+    }
+  });
 
   it('takes the logs from a tlog-policy file or a vkey given itself', async () => {
     writeFileSync(join(dir, 'policy.txt'), `${log.vkeys.map((v) => `log ${v}`).join('\n')}\nquorum none\n`);
