@@ -13,6 +13,7 @@
 import { AegisLogError } from '../protocol/index.js';
 import { formatNote, parseNote, parseSignatureLines, type NoteSignature } from '../tlog/note.js';
 import { consistencyFromTiles, type TileSource } from '../tlog/tile-proofs.js';
+import { witnessKeyProblem } from '../tlog/policy.js';
 import { parseVkey, type NoteVerifierKey } from '../tlog/vkey.js';
 import { TLOG_SIZE_CONTENT_TYPE, formatAddCheckpoint, parseTlogSize } from '../tlog/witness-protocol.js';
 import { readBody } from '../transport/web-handler.js';
@@ -82,6 +83,9 @@ export function createWitnessClient(options: WitnessClientOptions) {
     } catch (cause) {
       throw new AegisLogError('ERR_CONFIG', `witnesses[${i}] needs a url and the witness's vkey: ${(cause as Error).message}`, { field: `witnesses[${i}]`, cause });
     }
+    // A log key (0x01, 0x02) would make the witness sign at every try, each answer then refused as no cosignature.
+    const problem = witnessKeyProblem(key, []);
+    if (problem) throw new AegisLogError('ERR_CONFIG', `witnesses[${i}].vkey: ${problem}`, { field: `witnesses[${i}].vkey` });
     return { name: key.name, url: w.url.replace(/\/+$/, ''), key, last_cosigned_size: null, last_error: null, running: undefined, again: false };
   });
   let loaded: Promise<void> | undefined;
@@ -137,7 +141,7 @@ export function createWitnessClient(options: WitnessClientOptions) {
         response = await doFetch(`${state.url}/add-checkpoint`, {
           method: 'POST',
           headers: { 'content-type': 'text/plain; charset=utf-8' },
-          body: formatAddCheckpoint(old, proof, checkpoint.note),
+          body: formatAddCheckpoint(old, proof, await logSigned(checkpoint.note)),
           signal,
         });
         text = await boundedText(response, state.name);
@@ -159,6 +163,16 @@ export function createWitnessClient(options: WitnessClientOptions) {
     throw new AegisLogError('ERR_WITNESS', `witness ${state.name} answered 409 twice`);
   }
 
+  /**
+   * The note as the log signed it, without the cosignatures witnesses added: each witness gets the same
+   * small body (an ML-DSA-44 cosignature is 3.3 KB in base64; a witness may bound its body at 16 KiB).
+   */
+  async function logSigned(note: string): Promise<string> {
+    const keys = (await options.logVkeys()).map((v) => parseVkey(v));
+    const parsed = parseNote(note);
+    return formatNote(parsed.text, parsed.signatures.filter((s) => keys.some((k) => k.name === s.name && k.keyId === s.keyId)));
+  }
+
   /** Adds the witness's lines that verify over this very note to the stored note (a newer note's are never lost). */
   async function keepCosignatures(state: WitnessState, checkpoint: StoredCheckpoint, answer: string): Promise<void> {
     const lines = parseSignatureLines(answer).filter((s) => s.name === state.key.name && s.keyId === state.key.keyId);
@@ -167,6 +181,9 @@ export function createWitnessClient(options: WitnessClientOptions) {
     const cosigned = formatNote(note.text, [...note.signatures, ...lines]);
     const verdict = await verifyNote(cosigned, { logs: await options.logVkeys(), witnesses: [state.key.text], quorum: 'all' }, { origin });
     if (verdict.witnesses.status !== 'passed') throw new AegisLogError('ERR_WITNESS', `witness ${state.name}'s cosignature does not verify: ${verdict.witnesses.reason}`);
+    // tlog-witness: "The cosignature MUST NOT omit the timestamp, i.e. the timestamp MUST NOT be zero" (for subtree/v1,
+    // zero states no more than consistency: not that this is the largest tree the witness saw).
+    if (verdict.cosigners.some((c) => c.timestamp === 0)) throw new AegisLogError('ERR_WITNESS', `witness ${state.name} answered a cosignature with timestamp 0, which tlog-witness forbids`);
     const update = noteChain.then(async () => {
       const current = (await store.checkpoints(checkpoint.seq, checkpoint.seq + 1))[0];
       if (!current) return;

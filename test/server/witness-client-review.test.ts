@@ -6,7 +6,12 @@
 // methods the witness client calls).
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, test } from 'vitest';
-import { sha256 } from '../../src/protocol/index.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { b64Encode, sha256 } from '../../src/protocol/index.js';
+import { parseCheckpoint } from '../../src/tlog/checkpoint.js';
+import { cosignatureV1Message, formatTimestampedSignature, subtreeV1Message } from '../../src/tlog/cosignature.js';
+import { parseVkey } from '../../src/tlog/vkey.js';
+import { loadMlDsa44 } from '../../src/verify/ml-dsa.js';
 import type { Store, StoredCheckpoint } from '../../src/server/index.js';
 import { createWitnessClient } from '../../src/server/witness-client.js';
 import type { TileSource } from '../../src/tlog/tile-proofs.js';
@@ -95,6 +100,80 @@ async function serve(handler: (req: import('node:http').IncomingMessage, res: im
 const inProcess = (handler: (r: Request) => Promise<Response>) => ((input: RequestInfo | URL, init?: RequestInit) => handler(new Request(input, init))) as typeof fetch;
 
 describe('witness client: faults a review found', () => {
+  test('each witness is sent the note as the log signed it, not with the cosignatures other witnesses added', async () => {
+    const { log, store, handler, client } = await setup();
+    const first = client('https://w1.test', { fetch: inProcess(handler) });
+    first.submit();
+    await first.idle();
+    expect(store.current.note).toContain('— witness.example/w1 ');
+    // A second witness, ML-DSA-44 too: its cosignature line alone is about 3.3 KB; sent on, the bodies would grow with each witness.
+    const keys2 = await witnessKeys('witness.example/w2', { mlDsa: true });
+    const handler2 = witnessHandler(createWitness({ cosigners: keys2.cosigners, logs: log.vkeys, store: memoryWitnessStore() }));
+    const logSigned = store.current.note.split(/(?<=\n)/).filter((line) => !line.startsWith('— witness.example/')).join('');
+    expect(logSigned).not.toBe(store.current.note);
+    const bodies: string[] = [];
+    const second = createWitnessClient({
+      store: store as unknown as Store,
+      witnesses: [{ url: 'https://w2.test', vkey: keys2.vkeys[1]! }],
+      logVkeys: async () => log.vkeys,
+      origin: log.origin,
+      rootTiles: tilesOf(log),
+      retry: { baseDelay: 1, maxDelay: 2, attempts: 1 },
+      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+        bodies.push(String(init?.body));
+        return handler2(new Request(input, init));
+      }) as typeof fetch,
+    });
+    second.submit();
+    await second.idle();
+    expect(second.status()[0]).toMatchObject({ last_cosigned_size: 8, last_error: null });
+    expect(bodies).toEqual([`old 0\n\n${logSigned}`]);
+    // Both cosignatures are kept in the stored note.
+    expect(store.current.note).toContain('— witness.example/w1 ');
+    expect(store.current.note).toContain('— witness.example/w2 ');
+  });
+
+  test('a cosignature stamped 0 is refused: tlog-witness says the timestamp MUST NOT be zero', async () => {
+    const { log, store, errors } = await setup();
+    const mlDsa = await loadMlDsa44();
+    // Our witness refuses to stamp 0 (note-signers.ts); this one signs what it is sent, properly, at time 0.
+    for (const pq of [false, true]) {
+      const name = `witness.example/zero-${pq ? 'pq' : 'ed'}`;
+      const keys = await witnessKeys(name, { mlDsa: pq });
+      const [key, vkey] = [keys.keys.at(-1)!, keys.vkeys.at(-1)!];
+      const stampsZero = (async (_input: RequestInfo | URL, init?: RequestInit) => {
+        const note = String(init!.body).split('\n\n').slice(1).join('\n\n');
+        const text = note.slice(0, note.indexOf('\n\n') + 1);
+        const body = parseCheckpoint(text);
+        const signature = pq
+          ? mlDsa.sign(subtreeV1Message({ cosigner: name, timestamp: 0, origin: body.origin, start: 0, end: body.size, hash: body.root }), mlDsa.keygen(key.seed).secretKey)
+          : ed25519.sign(cosignatureV1Message(text, 0), key.seed);
+        const id = parseVkey(vkey).keyId;
+        const line = Uint8Array.of(id >>> 24, (id >>> 16) & 255, (id >>> 8) & 255, id & 255, ...formatTimestampedSignature(0, signature));
+        return new Response(`— ${name} ${b64Encode(line)}\n`);
+      }) as typeof fetch;
+      const c = createWitnessClient({
+        store: store as unknown as Store, witnesses: [{ url: 'https://zero.test', vkey }], logVkeys: async () => log.vkeys, origin: log.origin,
+        rootTiles: tilesOf(log), retry: { baseDelay: 1, maxDelay: 2, attempts: 1 }, fetch: stampsZero, onError: (e) => errors.push((e as Error).message),
+      });
+      c.submit();
+      await c.idle();
+      expect(errors.pop()).toBe(`witness ${name} answered a cosignature with timestamp 0, which tlog-witness forbids`);
+      expect(c.status()[0]).toMatchObject({ last_cosigned_size: null });
+      expect(store.current.note).not.toContain('— witness.example/zero');
+    }
+  });
+
+  test('a witness vkey that is no cosignature key (a log key) is refused at start, naming it', async () => {
+    const { log, client } = await setup();
+    expect(() => client('https://w.test', {}).status()).not.toThrow();
+    expect(() =>
+      createWitnessClient({
+        store: {} as Store, witnesses: [{ url: 'https://w.test', vkey: log.vkeys[0]! }], logVkeys: async () => log.vkeys, origin: log.origin, rootTiles: tilesOf(log),
+      }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'witnesses[0].vkey', message: expect.stringMatching(/^witnesses\[0\]\.vkey: witness key type 0x0[12] is not a cosignature type/) }));
+  });
+
   test('a witness-size read that fails once is read again at the next try, and the failure is shown', async () => {
     const { store, wstore, handler, errors, client } = await setup();
     store.failSizes = 1;
