@@ -173,8 +173,9 @@ function retryPolicy(given: Partial<RetryPolicy> = {}): RetryPolicy {
   for (const name in policy) {
     const value = given[name as keyof RetryPolicy];
     if (value == null) continue;
-    if (!(Number.isFinite(value) && value >= 0 && (name !== 'attempts' || Number.isInteger(value)))) {
-      throw configError(`retry.${name}`, `must be a finite number ≥ 0${name === 'attempts' ? ', whole' : ''}`);
+    // A delay beyond setTimeout's 2^31−1 ms fires at once: the backoff a server asked for would be a burst.
+    if (!(Number.isFinite(value) && value >= 0 && (name == 'attempts' ? Number.isInteger(value) : value <= 2147483647))) {
+      throw configError(`retry.${name}`, name == 'attempts' ? 'must be a whole number ≥ 0' : 'must be a number of ms from 0 to 2147483647');
     }
     policy[name as keyof RetryPolicy] = value;
   }

@@ -58,9 +58,12 @@ export async function exchange(url: string, init: RequestInit, cfg: HttpConfig):
   }
 }
 
-/** `Retry-After` as delta-seconds or an HTTP date, in ms, capped: a server must not park a client for hours. */
+/**
+ * `Retry-After` as delta-seconds or an HTTP date, in ms, capped: a server must not park a client for hours.
+ * Sent twice (a proxy and the app), fetch joins the values with ", ": of delta-seconds, the largest counts.
+ */
 export function retryAfterMs(header: string | null, cap: number): number | undefined {
-  const ms = !header ? NaN : /^\s*\d+\s*$/.test(header) ? Number(header) * 1000 : Date.parse(header) - Date.now();
+  const ms = !header ? NaN : /^[\d\s,]+$/.test(header) ? Math.max(...header.split(',').map(Number)) * 1000 : Date.parse(header) - Date.now();
   return ms === ms ? Math.min(cap, Math.max(0, ms)) : undefined;
 }
 

@@ -42,6 +42,10 @@ describe('retry options', () => {
     ['baseDelay', Number.NaN],
     ['maxDelay', '10'],
     ['maxRetryAfter', Infinity],
+    // setTimeout fires at once beyond 2^31−1 ms: a 40-day bound would retry in a burst.
+    ['maxRetryAfter', 40 * 86_400_000],
+    ['maxDelay', 2 ** 31],
+    ['baseDelay', 2 ** 31],
   ])('refuses retry.%s = %s with ERR_CONFIG naming the field', (name, value) => {
     expect(() => new AegisLog({ endpoint: ENDPOINT, flushInterval: 0, retry: { [name]: value } as never })).toThrow(
       expect.objectContaining({ code: 'ERR_CONFIG', field: `retry.${name}` }),
