@@ -95,12 +95,20 @@ export class Delivery {
   async #drain(): Promise<FlushResult> {
     const { store, retry, counts } = this.#cfg;
     const result: FlushResult = (this.#result = { sent: 0, deadLettered: 0, remaining: 0 });
-    const newer = keysAfter(Date.now());
+    let newer: string | undefined;
     this.#settled = new Set();
     this.flushing = true;
     try {
       for (let attempt = 0; ; ) {
         const listed = (await store.list(QUEUED, MAX_BATCH_EVENTS)).filter((e) => !this.#settled.has(e.key));
+        // The bound: now, or the last key of the first listing when later. What that listing holds was there when
+        // the drain began, newer keys too: an earlier page or process whose clock ran ahead wrote them, and they
+        // must not wait for this clock to catch up.
+        if (newer === undefined) {
+          const now = keysAfter(Date.now());
+          const last = listed.at(-1)?.key ?? '';
+          newer = last > now ? last : now;
+        }
         if (!listed.length || listed[0]!.key > newer) break;
         // Sized in UTF-16 units, exact for ASCII; a batch that is larger in bytes gets a 413 and is split.
         let n = 0;

@@ -183,4 +183,20 @@ describe('a clock that steps back', () => {
     clock.mockRestore();
     expect(result).toMatchObject({ sent: 2, remaining: 0 });
   });
+
+  it('sends what an earlier page or process left with its clock an hour ahead at the next flush, not an hour later', async () => {
+    const srv = await inProcessServer();
+    const queue = memoryQueue();
+    // Written as that process did (queue keys sort by its clock: types.ts), then its clock was put right.
+    const ahead = Date.now() + 3_600_000;
+    const ids = [1, 2, 3].map((i) => `00000000-0000-4000-8000-00000000000${i}`);
+    await queue.put(ids.map((id, i) => ({
+      key: `q${ahead.toString(36).padStart(9, '0')}000${i}:${id}`,
+      event_id: id,
+      body: JSON.stringify({ tenant_id: TENANT, event_type: 'left', event_id: id, trace_id: id, recorded_at: new Date(ahead).toISOString() }),
+    })));
+    const log = client(srv.fetch, { queue });
+    expect(await log.flush()).toMatchObject({ sent: 3, remaining: 0 });
+    expect(await storedIds(srv.fetch, ENDPOINT)).toEqual(expect.arrayContaining(ids));
+  });
 });
