@@ -130,7 +130,7 @@ export function resolveConfig(options: AegisLogOptions): ClientConfig {
   const endpoint = String(options.endpoint).replace(/\/+$/, '');
   if (!/^https?:\/\//.test(endpoint)) throw configError('endpoint', 'must be an http(s) URL');
   const tenantId = options.tenantId ?? 'default';
-  if (typeof tenantId != 'string' || !TENANT_ID.test(tenantId)) throw configError('tenantId', 'must be 1–128 of [A-Za-z0-9._-]');
+  if (typeof tenantId != 'string' || !TENANT_ID.test(tenantId)) throw configError('tenantId', 'must be 1–128 of [A-Za-z0-9._-], not "." or ".."');
   // Timers take at most 2^31 − 1 ms (beyond, they fire at once) and whole ms (Node's AbortSignal.timeout).
   whole(options, 'flushInterval', 0, 2 ** 31 - 1);
   const browser = globalThis.document || globalThis.indexedDB;

@@ -27,7 +27,7 @@ export async function recordSync(cfg: ClientConfig, body: string): Promise<Recei
 
 export async function verify(cfg: ClientConfig, eventId: string, tenantId: string): Promise<VerificationResult> {
   // An id no event can have (undefined, '') would be "not_found": a verdict about no event at all.
-  if (typeof eventId != 'string' || !EVENT_ID.test(eventId)) throw invalid('eventId', 'must be 1–128 of [A-Za-z0-9._:-]');
+  if (typeof eventId != 'string' || !EVENT_ID.test(eventId)) throw invalid('eventId', 'must be 1–128 of [A-Za-z0-9._:-], not "." or ".."');
   const query = `${encodeURIComponent(eventId)}?tenant_id=${encodeURIComponent(tenantId)}`;
   const outcome = await request(cfg, `/verify/${query}`, { method: 'GET', headers: cfg.headers });
   if (outcome.kind !== 'ok') {

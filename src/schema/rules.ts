@@ -1,7 +1,9 @@
 /** The field rules of PROTOCOL.md §2, as data, shared by the hand validator and the zod schemas. */
 
-export const TENANT_ID = /^[A-Za-z0-9._-]{1,128}$/;
-export const EVENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+// "." and ".." are refused though the alphabet has them: as a URL path segment (/evidence/{id},
+// /logs/{tenant_id}/…) each is a dot segment that every URL parser removes, so no route could name them.
+export const TENANT_ID = /^(?!\.\.?$)[A-Za-z0-9._-]{1,128}$/;
+export const EVENT_ID = /^(?!\.\.?$)[A-Za-z0-9._:-]{1,128}$/;
 export const POLICY_HASH = /^sha256:[0-9a-f]{64}$/;
 
 /** Names the event itself uses; a payload key may not take one. */

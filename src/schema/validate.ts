@@ -33,7 +33,7 @@ const CONTEXTS: ReadonlySet<string> = new Set(CONTEXT_NAMES);
 /** The reserved names an event's top level may not use (the others are its own fields). */
 // Pure: only validateEvent (server, edge) uses these two; bundlers may drop them from a recording page.
 const SERVER_NAMES: ReadonlySet<string> = /* @__PURE__ */ new Set(SERVER_FIELDS);
-const IDS = '1–128 of [A-Za-z0-9._:-]';
+const IDS = '1–128 of [A-Za-z0-9._:-], not "." or ".."';
 const utf8 = /* @__PURE__ */ new TextEncoder();
 
 /** Checks a complete wire event (§2) in place and returns it typed. Throws naming the first bad field. */
@@ -85,7 +85,7 @@ export function validateRecorded(e: Record<string, unknown>): void {
 
 /** The fields every event starts with, in the order errors name them; ids may follow when `idsFollow`. */
 function checkHead(e: Record<string, unknown>, idsFollow: boolean | undefined): void {
-  checkPattern(e.tenant_id, 'tenant_id', TENANT_ID, '1–128 of [A-Za-z0-9._-]');
+  checkPattern(e.tenant_id, 'tenant_id', TENANT_ID, '1–128 of [A-Za-z0-9._-], not "." or ".."');
   checkEventType(e.event_type);
   if (e.event_id !== undefined || !idsFollow) checkPattern(e.event_id, 'event_id', EVENT_ID, IDS);
   if (e.trace_id !== undefined || !idsFollow) checkPattern(e.trace_id, 'trace_id', EVENT_ID, IDS);

@@ -221,7 +221,7 @@ function decodeURIComponentSafe(raw: string, field: string): string {
 
 function decodeSegment(raw: string, field: string): string {
   const value = decodeURIComponentSafe(raw, field);
-  if (!EVENT_ID.test(value)) throw badRequest(`${field} must be 1–128 of [A-Za-z0-9._:-]`, field);
+  if (!EVENT_ID.test(value)) throw badRequest(`${field} must be 1–128 of [A-Za-z0-9._:-], not "." or ".."`, field);
   return value;
 }
 

@@ -31,6 +31,12 @@ const bad: [string, Record<string, unknown>, string][] = [
   ['an empty event_type', { ...base(), event_type: '' }, 'event_type'],
   ['event_type over 128 characters', { ...base(), event_type: '😀'.repeat(129) }, 'event_type'],
   ['event_id outside its alphabet', { ...base(), event_id: 'id/../1' }, 'event_id'],
+  // Dot segments: no URL path can name them (/evidence/.. is /), so no route could serve such an event or tenant.
+  ['event_id ".."', { ...base(), event_id: '..' }, 'event_id'],
+  ['event_id "."', { ...base(), event_id: '.' }, 'event_id'],
+  ['tenant_id ".."', { ...base(), tenant_id: '..' }, 'tenant_id'],
+  ['tenant_id "."', { ...base(), tenant_id: '.' }, 'tenant_id'],
+  ['trace_id ".."', { ...base(), trace_id: '..' }, 'trace_id'],
   ['a missing trace_id', { ...base(), trace_id: undefined }, 'trace_id'],
   ['recorded_at without milliseconds', { ...base(), recorded_at: '2026-11-28T09:16:52Z' }, 'recorded_at'],
   ['model_context without model_version', { ...base(), model_context: { model_id: 'm' } }, 'model_context.model_version'],
@@ -59,6 +65,13 @@ describe('validateEvent', () => {
   it('accepts a complete event and a minimal one', () => {
     expect(validateEvent(full())).toBeTruthy();
     expect(validateEvent(base())).toBeTruthy();
+  });
+
+  it('accepts ids made of dots that are no dot segment', () => {
+    for (const id of ['...', '.a', 'a.', '..a', 'a..b']) {
+      expect(validateEvent({ ...base(), tenant_id: id, event_id: id, trace_id: id })).toBeTruthy();
+      expect(EventSchema.safeParse({ ...base(), tenant_id: id, event_id: id, trace_id: id }).success).toBe(true);
+    }
   });
 
   it.each(bad)('refuses %s, naming the field', (_why, event, field) => {

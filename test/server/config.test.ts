@@ -10,6 +10,8 @@ test.each([
   ['an unknown scope', [{ ...good, scope: 'write' }], /scope/, 'keys[0].scope'],
   ['an admin key bound to a tenant', [{ ...good, scope: 'admin' }], /"\*" for an admin key/, 'keys[0].tenant_id'],
   ['a tenant key with "*"', [good, { ...good, key: 'another-long-key-0002', tenant_id: '*' }], /tenant_id/, 'keys[1].tenant_id'],
+  // A dot segment: /logs/../tile/... is /tile/..., the root log's; no route could name this tenant's log.
+  ['a tenant ".."', [{ ...good, tenant_id: '..' }], /not "\." or "\.\."/, 'keys[0].tenant_id'],
   ['the same key twice', [good, { ...good, tenant_id: 'other' }], /repeats a key/, 'keys[1]'],
   ['origins that are not strings', [{ ...good, origins: [1] }], /origins/, 'keys[0].origins'],
   ['an origin without its scheme', [{ ...good, origins: ['https://app.example', 'app.example'] }], /keys\[0\]\.origins\[1\] is not an origin/, 'keys[0].origins'],

@@ -90,6 +90,10 @@ describe('POST /ingest', () => {
     await expectError(await ingest(event({ signature_b64url: 'forged' })), 400, 'ERR_RESERVED_FIELD', 'signature_b64url');
   });
 
+  test('an event_id that is a dot segment ("." or "..") → 400 naming it: /evidence/.. could never name it', async () => {
+    for (const id of ['.', '..']) await expectError(await ingest(event({ event_id: id })), 400, 'ERR_SCHEMA_INVALID', 'event_id');
+  });
+
   test('model_context without model_version → 400 naming the field', async () => {
     await expectError(await ingest(event({ model_context: { model_id: 'm' } })), 400, 'ERR_SCHEMA_INVALID', 'model_context.model_version');
   });
