@@ -216,7 +216,9 @@ async function respond(
     let response: Answer;
     let url: URL | undefined;
     try {
-      url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+      // A target such as //checkpoint is a path (RFC 9112 origin-form); as a URL reference it would name a host.
+      const target = req.url ?? '/';
+      url = new URL(target.startsWith('//') ? `/.${target}` : target, `http://${req.headers.host ?? 'localhost'}`);
     } catch {
       // `Host: [::1` and the like: the client's mistake, not a failure of the server.
     }

@@ -34,7 +34,9 @@ export const checkpoints: Handler = async (_request, url, ctx) => {
   const latest = (await ctx.latestNote()).checkpoint;
   const count = latest ? latest.seq + 1 : 0;
   const from = countParam(url, 'from', 0);
-  const to = Math.min(countParam(url, 'to', count), count, from + HISTORY_PAGE);
+  const asked = countParam(url, 'to', count);
+  if (asked < from) throw badRequest(`to ${asked} is smaller than from ${from}`, 'to');
+  const to = Math.min(asked, count, from + HISTORY_PAGE);
   if (from > count) throw badRequest(`from ${from} is past the ${count} checkpoints of this log`, 'from');
   const stored = to > from ? await ctx.store.checkpoints(from, to) : [];
   const entries: HistoryEntry[] = [];

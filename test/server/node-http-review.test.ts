@@ -101,3 +101,26 @@ test('connection limits are checked as the server limits are: ERR_CONFIG naming 
     await http.close();
   }
 });
+
+test('a request target such as //checkpoint is a path, not a host: 404 naming it, never another route', async () => {
+  const server = createServer({ signer: await localSigner(), store: memoryStore(), origin: ORIGIN, noteKey: NOTE_KEY, keys: KEY_CONFIG });
+  const http = await listen(server, { port: 0 });
+  handles.push(http);
+  const { hostname, port } = new URL(http.url);
+  const raw = (target: string) =>
+    new Promise<string>((done) => {
+      const socket = connect({ host: hostname, port: Number(port) });
+      let text = '';
+      socket.on('error', () => {});
+      socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      socket.on('close', () => done(text));
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    });
+  // As a URL reference, //example.com/checkpoint names the host example.com: it used to answer /checkpoint.
+  for (const [target, path] of [['//checkpoint', '//checkpoint'], ['//example.com/checkpoint', '//example.com/checkpoint'], ['//tile/0/000.p/1', '//tile/0/000.p/1']]) {
+    const answer = await raw(target!);
+    expect(answer, target).toMatch(/^HTTP\/1\.1 404 /);
+    expect(answer, target).toContain(`"message":"no route ${path}"`);
+  }
+  expect(await raw('/checkpoint')).toMatch(/^HTTP\/1\.1 200 /);
+});

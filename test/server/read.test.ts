@@ -205,6 +205,8 @@ describe('GET /export, /head, /logs/<tenant>/..., /checkpoints, /proof/consisten
     expect(one.checkpoints.map((e) => e.tree_size)).toEqual([all[1]!.tree_size]);
     expect((await s.call('/checkpoints?from=-1')).status).toBe(400);
     expect((await s.call('/checkpoints?from=99999')).status).toBe(400);
+    // A reversed range is a mistake, as it is for /proof/consistency, not an empty history.
+    expect(await (await s.call('/checkpoints?from=2&to=1')).json()).toEqual({ error: { code: 'bad_request', field: 'to', message: 'to 1 is smaller than from 2' } });
     const m = all[0]!.tree_size;
     const n = all.at(-1)!.tree_size;
     const proof = (await (await s.call(`/proof/consistency?from=${m}&to=${n}`, { key: null })).json()) as { path_b64url: string[] };
