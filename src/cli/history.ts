@@ -3,7 +3,7 @@ import { checkLine } from './check-line.js';
 import type { Command } from './command.js';
 import { parseJson, readText } from './input.js';
 import { KEY_HELP } from './keys-input.js';
-import { EXIT, runChecked, type AuditorIO } from './run-checked.js';
+import { EXIT, InputError, runChecked, type AuditorIO } from './run-checked.js';
 import { TRUST_HELP, loadTrust } from './trust-input.js';
 import { printableIO } from './printable.js';
 
@@ -38,6 +38,8 @@ export const historyCommand: Command = {
       const trust = await loadTrust(values, io, 'history');
       const history = parseJson(await readText(path!, io), path === '-' ? 'stdin' : path!);
       const report = await verifyHistory(history, trust);
+      // A file that is no history (a bundle, an export header, v1 checkpoints) is unusable input, as for audit: exit 2.
+      if (report.checks.history?.status === 'failed') throw new InputError(`${path} is not a version-2 checkpoint history (${report.checks.history.reason})`);
       if (values.json) io.out(JSON.stringify(report, null, 2));
       else printReport(report, printableIO(io));
       return report.ok ? EXIT.ok : EXIT.failed;

@@ -227,5 +227,6 @@ function checkLeaves(leaves: unknown): void {
 
 function checkProof(proof: unknown): Uint8Array[] {
   if (!Array.isArray(proof)) throw new AegisLogError('ERR_PROOF_INVALID', 'proof must be an array of hashes', { field: 'proof' });
-  return proof.map((p, i) => checkHash(p, `proof[${i}]`));
+  // Not map(): it skips a sparse array's holes, which would reach the hashing unchecked.
+  return Array.from({ length: proof.length }, (_, i) => checkHash(proof[i], `proof[${i}]`));
 }

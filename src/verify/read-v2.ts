@@ -40,7 +40,8 @@ export function readProofV2(value: unknown, name: string): ReadProofV2 {
 
 export function readHashes(value: unknown, name: string): Uint8Array[] {
   if (!Array.isArray(value)) throw new Invalid(`${name} is not an array`);
-  return value.map((element: unknown, i) => hashValue(element, `${name}[${i}]`));
+  // Index by index, not map(): map skips the holes of a sparse array (an API caller's), which would reach the hashing.
+  return Array.from({ length: value.length }, (_, i) => hashValue(value[i], `${name}[${i}]`));
 }
 
 /** A log index or size given on its own (`leaf_index`, `head_index`). */

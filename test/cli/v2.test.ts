@@ -232,4 +232,16 @@ describe('aegislog history', () => {
     expect(code).toBe(2);
     expect(err[0]).toMatch(/^aegislog history: \S+garbage\.json is not valid JSON/);
   });
+
+  it('a file of another kind (a bundle, a version-1 checkpoints file) is unusable input (exit 2), as audit says of a bundle: not a broken log', async () => {
+    for (const [name, content, why] of [
+      ['bundle.json', readFileSync(at('bundles/acme-bank-p0-leaf0.json'), 'utf8'), 'history.checkpoints is missing or empty'],
+      ['v1-checkpoints.json', JSON.stringify({ checkpoints: [] }), 'history.v is missing, not 2'],
+    ] as const) {
+      const { code, out, err } = await run(historyCommand, [file(name, content), ...POLICY_NONE, ...NOW]);
+      expect(code, name).toBe(2);
+      expect(out).toEqual([]);
+      expect(err).toEqual([expect.stringMatching(new RegExp(`^aegislog history: \\S+${name.replace('.', '\\.')} is not a version-2 checkpoint history \\(${why.replace('.', '\\.')}\\)$`))]);
+    }
+  });
 });

@@ -252,6 +252,16 @@ describe('v2 history mutations', () => {
     }
   });
 
+  it('a consistency proof that is a sparse array (an API caller\'s) is a failed check, never a throw', async () => {
+    const sparse = structuredClone(history) as { checkpoints: { tree_size: number; consistency_b64url?: unknown }[] };
+    const at = sparse.checkpoints.findIndex((c, i) => i > 0 && c.tree_size > sparse.checkpoints[i - 1]!.tree_size);
+    expect(at).toBeGreaterThan(0);
+    sparse.checkpoints[at]!.consistency_b64url = new Array(1);
+    const report = await verify(sparse);
+    expect(report.ok).toBe(false);
+    expect(report.checks.consistency).toMatchObject({ status: 'failed', reason: expect.stringContaining('consistency_b64url[0]') });
+  });
+
   it('a note that cannot be read leaves its pairs unchecked: consistency is skipped, never passed', async () => {
     const broken = structuredClone(history) as { checkpoints: { note: string }[] };
     broken.checkpoints[3]!.note = 'not a note';
