@@ -108,6 +108,17 @@ describe('aegislog verify, version 2', () => {
 
   it.each([
     ['a policy that is not one', () => [at('bundles/acme-bank-p0-leaf0.json'), '--policy', file('bad-policy.txt', 'log nonsense\n')], /^aegislog verify: --policy \S+: not a tlog-policy \(.+\)$/],
+    // Names in Latin-1 (é, è): a lenient decoder made both U+FFFD and called them one name given twice.
+    [
+      'a policy that is not UTF-8',
+      () => {
+        const policy = readFileSync(at('policy-2of2.txt'), 'latin1').replace(/ w1\b/g, ' w\u00e9').replace(/ w2\b/g, ' w\u00e8');
+        const path = join(dir, 'latin1-policy.txt');
+        writeFileSync(path, Buffer.from(policy, 'latin1'));
+        return [at('bundles/acme-bank-p0-leaf0.json'), '--policy', path];
+      },
+      /^aegislog verify: --policy \S+latin1-policy\.txt: not UTF-8 \(tlog-policy recommends UTF-8; convert the file, e\.g\. with iconv\)$/,
+    ],
     ['a missing policy file', () => [at('bundles/acme-bank-p0-leaf0.json'), '--policy', join(dir, 'none.txt')], /^aegislog verify: cannot read \S+none\.txt: no such file$/],
     ['a bad --now', () => [at('bundles/acme-bank-p0-leaf0.json'), ...POLICY_NONE, '--now', 'yesterday'], /^aegislog verify: --now yesterday: not an RFC 3339 time$/],
     // No offset: Date.parse would read it in the local time zone, an hour off in Berlin.
