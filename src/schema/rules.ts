@@ -28,6 +28,12 @@ export type ContextName = (typeof CONTEXT_NAMES)[number];
 // bundler writes in where it is used (an object's properties it cannot), and LIMITS for the rest.
 /** C(event) in UTF-8 bytes. */
 export const EVENT_BYTES = 1024 * 1024;
+/**
+ * JSON values in an event outside its contexts (objects, arrays, keys, strings, numbers, literals): the reference server
+ * refuses a body of more than 100,000 (its `jsonValues` limit, docs/server.md), so a bigger event could never
+ * be delivered; the rest is room for the event's own fields, its contexts and a batch of one.
+ */
+export const EVENT_VALUES = 99_000;
 /** Nesting of objects and arrays, the event itself being depth 1. */
 export const MAX_DEPTH = 32;
 export const EVENT_TYPE_CHARS = 128;
@@ -38,6 +44,7 @@ export const CONTEXT_LIST_ITEMS = 256;
 
 export const LIMITS = {
   eventBytes: EVENT_BYTES,
+  eventValues: EVENT_VALUES,
   depth: MAX_DEPTH,
   eventTypeChars: EVENT_TYPE_CHARS,
   contextStringChars: CONTEXT_STRING_CHARS,

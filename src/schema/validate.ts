@@ -1,7 +1,7 @@
 import { AegisLogValidationError, type ErrorCode } from '../protocol/errors.js';
 import type { WireEvent } from '../protocol/types.js';
 import {
-  CONTEXT_LIST_ITEMS, CONTEXT_NAMES, CONTEXT_RULES, CONTEXT_STRING_CHARS, EVENT_BYTES, EVENT_ID, EVENT_TYPE_CHARS, MAX_DEPTH, RESERVED_FIELDS, SERVER_FIELDS, TENANT_ID, type ContextName, type FieldRule,
+  CONTEXT_LIST_ITEMS, CONTEXT_NAMES, CONTEXT_RULES, CONTEXT_STRING_CHARS, EVENT_BYTES, EVENT_ID, EVENT_VALUES, EVENT_TYPE_CHARS, MAX_DEPTH, RESERVED_FIELDS, SERVER_FIELDS, TENANT_ID, type ContextName, type FieldRule,
 } from './rules.js';
 
 /**
@@ -45,6 +45,7 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
   if (e.client_seq !== undefined && !(Number.isSafeInteger(e.client_seq) && (e.client_seq as number) >= 1)) throw invalid('client_seq', 'must be an integer ≥ 1');
   const measure = !options.sizeFollows;
   let bytes = 2;
+  values = 0;
   for (const key of Object.keys(e)) {
     const value = e[key];
     if (value === undefined) continue;
@@ -59,6 +60,7 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
     const size = jsonSize(value, undefined, key, 2);
     bytes += size + key.length * 3 + 4;
   }
+  checkValues();
   // The bound is loose; only an event near the limit pays for an exact measure (JSON.stringify writes
   // C(event)'s bytes in another key order: the validator has refused everything where the two differ).
   if (measure && bytes > EVENT_BYTES && utf8.encode(JSON.stringify(e)).length > EVENT_BYTES) {
@@ -75,12 +77,14 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
  */
 export function validateRecorded(e: Record<string, unknown>): void {
   checkHead(e, true);
+  values = 0;
   for (const key of Object.keys(e)) {
     const value = e[key];
     if (value === undefined) continue;
     if (CONTEXTS.has(key)) validateContext(key as ContextName, value);
     else jsonSize(value, undefined, key, 2);
   }
+  checkValues();
 }
 
 /** The fields every event starts with, in the order errors name them; ids may follow when `idsFollow`. */
@@ -175,6 +179,7 @@ function bad(name: string, field: string, index: number, why: string, code?: Err
  * the 1 MiB check.
  */
 function jsonSize(value: unknown, up: JsonPath | undefined, key: string | number, depth: number, ancestors?: object[]): number {
+  values++;
   switch (typeof value) {
     case 'string':
       if (!isWellFormed(value)) throw jcs(up, key, LONE_SURROGATE);
@@ -212,11 +217,20 @@ function jsonSize(value: unknown, up: JsonPath | undefined, key: string | number
     for (const k of Object.keys(record)) {
       if (record[k] === undefined) continue;
       if (!isWellFormed(k)) throw jcs(at, k, LONE_SURROGATE);
+      values++; // the key: a server counts keys as JSON values
       size += jsonSize(record[k], at, k, depth + 1, stack) + k.length * 6 + 4;
     }
   }
   stack.pop();
   return size;
+}
+
+/** JSON values walked by the current validation: the event's fields but its contexts (a few hundred at most). */
+let values = 0;
+
+/** Refuses an event that holds more JSON values than EVENT_VALUES outside its contexts: the server would refuse its body (413) whatever the batch. */
+function checkValues(): void {
+  if (values > EVENT_VALUES) throw invalid('event', `holds more than ${EVENT_VALUES} JSON values outside its contexts (keys count)`, 'ERR_TOO_LARGE');
 }
 
 /** A payload value JSON cannot carry, named by its path. */

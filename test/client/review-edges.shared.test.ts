@@ -53,6 +53,16 @@ describe('retry options', () => {
   });
 });
 
+describe('record() refuses what no server takes', () => {
+  it('a payload of more JSON values than a body may hold (128k token ids, under 1 MiB): thrown now, not dead-lettered after a 413', () => {
+    const log = new AegisLog({ endpoint: ENDPOINT, flushInterval: 0, queue: memoryQueue() });
+    const ids = Array.from({ length: 130_000 }, (_, i) => i % 50_000);
+    expect(() => log.record('model_inference', { input_token_ids: ids })).toThrow(expect.objectContaining({ code: 'ERR_TOO_LARGE', field: 'event' }));
+    expect(log.stats().queued).toBe(0);
+    void log.close();
+  });
+});
+
 describe('delivery', () => {
   it("a lone event answered with a receipt for another event is dead-lettered as ERR_RECEIPT_MISMATCH, not sent again", async () => {
     const srv = await inProcessServer();

@@ -86,6 +86,21 @@ describe('validateEvent', () => {
     expect((error as AegisLogValidationError).message).toContain(field);
   });
 
+  it('refuses a payload of more JSON values than a server takes in a body (keys count), on the record path too', () => {
+    // 128k token ids of a long prompt: under 1 MiB as JSON, over the reference server's 100,000 values a body.
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => i % 50_000);
+    for (const check of [(e: Record<string, unknown>) => validateEvent(e), (e: Record<string, unknown>) => validateRecorded(e)]) {
+      // The event's four own strings and the array are five more values: 98,995 items make 99,000.
+      expect(() => check({ ...base(), input_token_ids: ids(LIMITS.eventValues - 5) })).not.toThrow();
+      expect(() => check({ ...base(), input_token_ids: ids(LIMITS.eventValues - 4) })).toThrow(
+        expect.objectContaining({ code: 'ERR_TOO_LARGE', field: 'event', message: expect.stringMatching(/^event holds more than 99000 JSON values outside its contexts/) }),
+      );
+      // Keys are values too.
+      const wide = Object.fromEntries(Array.from({ length: LIMITS.eventValues / 2 }, (_, i) => [`k${i}`, 0]));
+      expect(() => check({ ...base(), wide })).toThrow(expect.objectContaining({ code: 'ERR_TOO_LARGE' }));
+    }
+  });
+
   it('refuses nesting deeper than the stated limit', () => {
     let deep: unknown = 1;
     for (let i = 0; i < LIMITS.depth; i++) deep = { d: deep };
