@@ -66,7 +66,9 @@ async function verify(paths: string[], values: Values, io: AuditorIO): Promise<n
   const inputs: { file: string; bundles: unknown[] }[] = [];
   let many = paths.length > 1;
   for (const path of paths) {
-    const parsed = parseJsonOrNdjson(await readText(path, io), path === '-' ? 'stdin' : path);
+    const where = path === '-' ? 'stdin' : path;
+    const parsed = parseJsonOrNdjson(await readText(path, io), where);
+    for (const value of parsed.values) refuseOtherKind(value, where);
     many ||= parsed.many;
     inputs.push({ file: path, bundles: parsed.values });
   }
@@ -108,6 +110,20 @@ async function readTrusted(path: string, io: AuditorIO): Promise<string> {
     throw new InputError(`--trusted ${path}: not a checkpoint note (${oneLine(error)})`);
   }
   return text;
+}
+
+/**
+ * An export or a checkpoint history given for a bundle is unusable input (exit 2), as `audit` and `history`
+ * say of the wrong kind: the evidence in it is not broken, the command is the wrong one.
+ */
+function refuseOtherKind(value: unknown, where: string): void {
+  const v = (typeof value === 'object' && value !== null ? value : {}) as { kind?: unknown; checkpoints?: unknown; receipt?: unknown };
+  if (v.kind === 'aegislog-export') {
+    throw new InputError(`${where} is a period export, not an evidence bundle: check it with aegislog audit`);
+  }
+  if (v.receipt === undefined && Array.isArray(v.checkpoints)) {
+    throw new InputError(`${where} is a list of checkpoints, not an evidence bundle: check a history with aegislog history`);
+  }
 }
 
 /** The --tiles URL, as a tile source; only the consistency check reads it, so it needs --trusted. */

@@ -73,6 +73,18 @@ describe('aegislog verify, version 2', () => {
     expect(out.find((l) => l.startsWith('✗ witnesses: '))).toMatch(/future/);
   });
 
+  it('an export or a history given for a bundle is the wrong command (exit 2), not broken evidence', async () => {
+    for (const [input, message] of [
+      ['exports/acme-bank-p4.ndjson', 'is a period export, not an evidence bundle: check it with aegislog audit'],
+      ['histories/history-range.json', 'is a list of checkpoints, not an evidence bundle: check a history with aegislog history'],
+    ] as const) {
+      const { code, out, err } = await run(verifyCommand, [at(input), ...POLICY_NONE, ...NOW]);
+      expect(code, input).toBe(2);
+      expect(out).toEqual([]);
+      expect(err).toEqual([`aegislog verify: ${at(input)} ${message}`]);
+    }
+  });
+
   it('--checkpoints (version-1 checkpoints) on a version-2 bundle: a skipped chain check, not silently dropped', async () => {
     const cps = file('v1-checkpoints.json', JSON.stringify({ checkpoints: [] }));
     const { code, out } = await run(verifyCommand, [at('bundles/acme-bank-p4-leaf256.json'), ...POLICY_2OF2, ...NOW, '--checkpoints', cps]);
