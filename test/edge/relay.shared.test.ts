@@ -181,9 +181,15 @@ describe('relay: bad input is refused before anything is forwarded', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
   });
 
-  it('404 for other paths, 405 for other methods', async () => {
+  it('404 for other paths, 405 for other methods; 403 for the read routes, whose 404 would say "no such event"', async () => {
     const { relay } = setup();
-    expect((await relay(post('/verify/x', {}))).status).toBe(404);
+    expect((await relay(post('/export', {}))).status).toBe(404);
+    for (const path of ['/verify/x?tenant_id=acme', '/aegislog/evidence/x']) {
+      const read = await relay(new Request(`https://relay.example.com${path}`, { headers: { origin: APP } }));
+      expect(read.status, path).toBe(403);
+      expect(await read.json()).toEqual({ error: { code: 'forbidden', message: 'the relay serves the ingest routes only: verify against the AegisLog server, with a read key' } });
+      expect(read.headers.get('access-control-allow-origin')).toBe(APP);
+    }
     const get = await relay(new Request('https://relay.example.com/ingest', { headers: { origin: APP } }));
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST, OPTIONS');
