@@ -166,7 +166,7 @@ describe('amplification with the publishable ingest key', () => {
     expectHealthy(outcome);
   }, 240_000);
 
-  test('bodies just under the value limit (99,000 numbers, each a valid event), 2 senders: the key’s rate limit bounds the work (429)', async () => {
+  test('bodies just under the value limit (98,900 numbers, each a valid event), 2 senders: the key’s rate limit bounds the work (429)', async () => {
     await keyRefilled();
     const outcome = await underAttack('values', ['bodies', url, '/ingest', ingestKey, 'values', '100', '2']);
     expect(outcome.attacker['200']).toBeGreaterThan(0);
