@@ -16,6 +16,10 @@ export interface CallStart {
   modelId: string;
   instructions?: unknown;
   messages?: unknown;
+  /** The app's `telemetry.recordInputs` (false: the SDK hands integrations no prompt). */
+  recordInputs?: boolean | undefined;
+  /** The app's `telemetry.recordOutputs` (false: the SDK hands integrations no content). */
+  recordOutputs?: boolean | undefined;
 }
 
 /** What the telemetry integration reads when a model call ends. */
@@ -36,6 +40,10 @@ export interface ObjectStepStart {
   modelId: string;
   /** The prompt as the model is given it (system message included). */
   promptMessages?: unknown;
+  /** As `CallStart`'s: the app's `telemetry.recordInputs`. */
+  recordInputs?: boolean | undefined;
+  /** As `CallStart`'s: the app's `telemetry.recordOutputs`. */
+  recordOutputs?: boolean | undefined;
 }
 
 /** What the telemetry integration reads when `generateObject`/`streamObject` has its model's answer. */
@@ -81,8 +89,11 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
     if (!begun) return;
     open.delete(callId as string);
     const { elapsed, done, event } = begun;
-    const input = { instructions: event.instructions, messages: event.messages };
     const operation = operations.get(event.callId) ?? 'ai.unknown';
+    // With the app's recordInputs or recordOutputs false, the SDK empties what integrations see: a digest of it
+    // would be the same for every call, and no text would read as an answer with none. Left out, and said so.
+    const withheld = [event.recordInputs === false && 'input', event.recordOutputs === false && 'output'].filter((w): w is string => !!w);
+    const hidden = (what: string) => withheld.includes(what);
     record(
       () => ({
         integration: 'ai-sdk-telemetry',
@@ -92,10 +103,11 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
         modelId: event.modelId,
         outcome: 'ok',
         latencyMs: elapsed(),
-        input,
-        inputChars: textChars(event.messages) + textChars(event.instructions),
+        ...(hidden('input') ? {} : { input: { instructions: event.instructions, messages: event.messages }, inputChars: textChars(event.messages) + textChars(event.instructions) }),
         request: event,
         ...fill,
+        ...(hidden('output') ? { output: undefined, toolCalls: undefined } : {}),
+        ...(withheld.length ? { extra: { withheld } } : {}),
       }),
       done,
     );
@@ -144,7 +156,7 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
       });
     },
     onObjectStepStart(event) {
-      start({ callId: event.callId, provider: event.provider, modelId: event.modelId, messages: event.promptMessages });
+      start({ callId: event.callId, provider: event.provider, modelId: event.modelId, messages: event.promptMessages, recordInputs: event.recordInputs, recordOutputs: event.recordOutputs });
     },
     onObjectStepEnd(event) {
       const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? n : undefined);

@@ -110,6 +110,24 @@ describe('aegislogTelemetry', () => {
     expect(events.map((e) => [e.outcome, e.finish_reason, e.tool_calls])).toEqual([['ok', 'tool-calls', ['lookup']]]);
   });
 
+  it("the app's recordInputs/recordOutputs false: no input or output fields, and the event says they were withheld", async () => {
+    // The SDK then hands integrations `messages: []` and `content: []`: a digest of that is the same for every
+    // prompt, and no text reads as an answer with none.
+    const model = new MockLanguageModelV4({ doGenerate: generateResult('Two books, shipped.', { tools: ['lookup'] }) });
+    for (const [recordInputs, recordOutputs] of [[false, false], [false, true], [true, false]] as const) {
+      const result = await generateText({ model, prompt: PROMPT, telemetry: { ...telemetry(), recordInputs, recordOutputs } });
+      expect(result.text).toBe('Two books, shipped.');
+      const [event] = await h.events();
+      const withheld = [...(recordInputs ? [] : ['input']), ...(recordOutputs ? [] : ['output'])];
+      expect(event!.withheld, `${recordInputs} ${recordOutputs}`).toEqual(withheld);
+      for (const field of ['input_chars', 'input_digest']) expect(field in event!, field).toBe(recordInputs);
+      for (const field of ['output_chars', 'output_digest', 'tool_calls']) expect(field in event!, field).toBe(recordOutputs);
+      // What the SDK still reports is kept: the finish reason and the token counts.
+      expect(event).toMatchObject({ outcome: 'ok', finish_reason: 'tool-calls', performance_metrics: { input_tokens: 11, output_tokens: 5 } });
+      shared = undefined;
+    }
+  });
+
   it('an error: outcome error, and the app gets the error', async () => {
     const model = new MockLanguageModelV4({
       doGenerate: async () => {
