@@ -268,7 +268,9 @@ function chatItem(chunk: any, into: Summary, first: () => void): void {
     if (delta?.content || delta?.refusal || delta?.tool_calls?.length) first();
     if (c.index === 0) append(into, delta?.content), append(into, delta?.refusal);
     for (const t of delta?.tool_calls ?? []) if (t?.function?.name) into.toolCalls.push(t.function.name);
-    if (c.finish_reason) into.finishReason = finishOf(c.finish_reason);
+    // The first choice's, as its text is (and as chatSummary reads a whole completion): with n > 1, another
+    // choice finishing later must not hide that the recorded one was cut at its length.
+    if (c.index === 0 && c.finish_reason) into.finishReason = finishOf(c.finish_reason);
   }
 }
 

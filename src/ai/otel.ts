@@ -118,14 +118,16 @@ function fromSpan(span: SpanLike): AiCall {
   const answer = json(a['gen_ai.output.messages']);
   const toolCalls: string[] = [];
   let output: string | undefined;
-  if (answer !== undefined) {
-    output = '';
-    for (const part of parts(answer)) {
-      if (part?.type === 'text') output += part.content ?? '';
+  // One output message per choice (the conventions): the text is the first one's, as the finish reason is, and
+  // as the other integrations record it; the tools called are every choice's. No text (an answer of tool calls
+  // only): no output size or digest, as for the other integrations.
+  (Array.isArray(answer) ? answer : answer === undefined ? [] : [answer]).forEach((message, i) => {
+    for (const part of parts(message)) {
+      if (part?.type === 'text' && i === 0 && typeof part.content === 'string' && part.content) output = (output ?? '') + part.content;
       // A part without a name (an instrumentation's omission) is left out: the client would refuse the whole event.
       else if (part?.type === 'tool_call' && typeof part.name === 'string') toolCalls.push(part.name);
     }
-  }
+  });
   const given = messages !== undefined || instructions !== undefined;
   const [s, ns] = span.duration;
   return {

@@ -215,7 +215,8 @@ export function check(options: AiOptions): void {
     eventType: s(o.eventType),
     digestKeyId: s(o.digestKeyId),
     capture: o.capture !== undefined && o.capture != 'digest' && o.capture != 'full',
-    digestKey: k !== undefined && typeof k != 'string' && !k?.algorithm && !k?.byteLength,
+    // An empty string (an environment variable set but empty) would turn every digest off without a word.
+    digestKey: k !== undefined && (typeof k == 'string' ? k == '' : !k?.algorithm && !k?.byteLength),
     redact: f(o.redact),
     onError: f(o.onError),
     onRecorded: f(o.onRecorded),

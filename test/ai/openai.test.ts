@@ -149,6 +149,23 @@ describe.each([
       expect(events[1]!.performance_metrics).toEqual({ latency_ms: expect.any(Number) });
     });
 
+    it('n = 2, streamed: the finish reason is the first choice\'s, as its text is, whichever choice ends last', async () => {
+      const { wrapped } = clients();
+      const chunk = (choices: unknown[]) => ({ data: { id: 'c1', object: 'chat.completion.chunk', created: 1, model: SNAPSHOT, choices } });
+      // Choice 0 is cut at max_tokens; choice 1 stops normally, after it.
+      api.script({
+        sse: [
+          chunk([{ index: 0, delta: { role: 'assistant', content: 'Trunc' }, finish_reason: null }, { index: 1, delta: { role: 'assistant', content: 'Full.' }, finish_reason: null }]),
+          chunk([{ index: 0, delta: {}, finish_reason: 'length' }]),
+          chunk([{ index: 1, delta: {}, finish_reason: 'stop' }]),
+        ],
+      });
+      const stream = await wrapped.chat.completions.create({ model: MODEL, n: 2, messages: MESSAGES, stream: true });
+      for await (const _ of stream);
+      const [event] = await h.events();
+      expect(event).toMatchObject({ finish_reason: 'length', output_chars: 'Trunc'.length, performance_metrics: { anomaly_flags: ['length'] } });
+    });
+
     it('a tool call of a kind without a name (a type newer than this wrapper) is left out, not the event', async () => {
       const { wrapped } = clients();
       const completion = chatCompletion(null, { tools: ['track_parcel'] });

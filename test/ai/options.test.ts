@@ -29,6 +29,8 @@ const BAD: [string, Record<string, unknown>][] = [
   ['capture', { log, capture: 'everything' }],
   ['digestKey', { log, digestKey: 42 }],
   ['digestKey', { log, digestKey: new Uint8Array(0) }],
+  // Set but empty (an unfilled environment variable): every digest would be left out without a word.
+  ['digestKey', { log, digestKey: '' }],
   ['digestKey', { log, digestKey: { secret: 'k' } }],
   ['digestKeyId', { log, digestKeyId: 7 }],
   ['redact', { log, redact: 'pii' }],

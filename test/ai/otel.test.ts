@@ -87,6 +87,21 @@ describe('GenAI semantic conventions (v1.41.0)', () => {
     expect(events.map((e) => [e.outcome, e.tool_calls])).toEqual([['ok', ['notify']]]);
   });
 
+  it('one output message per choice: the text is the first choice\'s; an answer of tool calls only has no output size or digest', async () => {
+    const choices = [
+      { role: 'assistant', parts: [{ type: 'text', content: 'Yes.' }], finish_reason: 'stop' },
+      { role: 'assistant', parts: [{ type: 'text', content: 'No.' }], finish_reason: 'stop' },
+    ];
+    span('chat n2', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.output.messages': JSON.stringify(choices) });
+    const toolOnly = [{ role: 'assistant', parts: [{ type: 'tool_call', id: 'c1', name: 'lookup', arguments: {} }], finish_reason: 'tool_call' }];
+    span('chat tools', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.output.messages': JSON.stringify(toolOnly) });
+    const [two, tools] = await h.events();
+    // It used to be the digest of "Yes.No.", which is neither answer.
+    expect(two).toMatchObject({ output_chars: 4, output_digest: hmac('Yes.') });
+    expect(tools).toMatchObject({ tool_calls: ['lookup'] });
+    expect('output_chars' in tools! || 'output_digest' in tools!).toBe(false);
+  });
+
   it('the older names (gen_ai.system, prompt/completion tokens, llm.request.type) and OpenInference', async () => {
     span('openai.chat', { 'llm.request.type': 'chat', 'gen_ai.system': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.prompt_tokens': 5, 'gen_ai.usage.completion_tokens': 3 });
     span('ChatOpenAI', { 'openinference.span.kind': 'LLM', 'llm.model_name': 'gpt-4.1', 'llm.provider': 'openai', 'llm.token_count.prompt': 7, 'llm.token_count.completion': 2 });
