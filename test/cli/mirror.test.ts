@@ -212,9 +212,50 @@ describe('aegislog mirror', () => {
     }
   });
 
+  it('--since refuses a server history that does not extend the mirror\'s (a log restored from a backup), publishing nothing', async () => {
+    await ingest('acme', 'ingest-key-acme-0000000001', 3);
+    time.advance(3600_000);
+    expect(await s.server.sealDue()).toHaveLength(1);
+    const before = readFileSync(join(mirrorDir, 'checkpoints'), 'utf8');
+    const checkpoint = readFileSync(join(mirrorDir, 'checkpoint'), 'utf8');
+    // The server's answers, rewritten as a restored log would give them: checkpoint 3 signed over another root,
+    // or the new entry's consistency proof not leading from the mirror's checkpoint 3.
+    const rewrite = (change: (history: { checkpoints: { note: string; consistency_b64url?: string[] }[] }) => void) =>
+      fakeIO({
+        fetch: async (input, init) => {
+          const response = await fetch(input, init);
+          if (!new URL(String(input)).pathname.endsWith('/checkpoints')) return response;
+          const history = await response.json();
+          change(history);
+          return Response.json(history);
+        },
+      });
+    const forkedNote = (note: string) => {
+      const lines = note.split('\n');
+      lines[2] = b64uEncode(new Uint8Array(32).fill(9)).replace(/-/g, '+').replace(/_/g, '/') + '=';
+      return lines.join('\n');
+    };
+    for (const [name, change, message] of [
+      ['another root at the mirrored size', (h: { checkpoints: { note: string }[] }) => (h.checkpoints[0]!.note = forkedNote(h.checkpoints[0]!.note)), 'checkpoint 3 differs from the one mirrored before'],
+      ['a proof that does not hold', (h: { checkpoints: { consistency_b64url?: string[] }[] }) => h.checkpoints[1]?.consistency_b64url!.reverse().push(b64uEncode(new Uint8Array(32))), 'checkpoint 4 of the server\'s history does not extend checkpoint 3'],
+    ] as const) {
+      const io = rewrite(change as never);
+      const code = await mirrorCommand.run(['--from', s.url, '--to', mirrorDir, '--since', '4'], io);
+      expect([name, code]).toEqual([name, 2]);
+      expect(io.stderr[0], name).toContain(message);
+      // Nothing published: the mirror's history and checkpoint are as they were.
+      expect(readFileSync(join(mirrorDir, 'checkpoints'), 'utf8')).toBe(before);
+      expect(readFileSync(join(mirrorDir, 'checkpoint'), 'utf8')).toBe(checkpoint);
+    }
+    // Untouched, the same run goes on.
+    const { code, io } = await runMirror(['--since', '4']);
+    expect([code, io.stderr]).toEqual([0, []]);
+    expect(io.text()).toContain('mirrored 5 checkpoints');
+  });
+
   it('refuses a --since past what the folder holds, a missing --to, and a tenant without a key (exit 2)', async () => {
     const past = await runMirror(['--since', '9']);
-    expect([past.code, past.io.stderr[0]]).toEqual([2, expect.stringContaining('--since 9: the mirror holds only 4 checkpoints')]);
+    expect([past.code, past.io.stderr[0]]).toEqual([2, expect.stringContaining('--since 9: the mirror holds only 5 checkpoints')]);
     const io = fakeIO();
     expect(await mirrorCommand.run(['--from', s.url], io)).toBe(2);
     expect(io.stderr[0]).toContain('--from URL and --to DIR are required');
