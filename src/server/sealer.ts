@@ -78,7 +78,7 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
   /** When `current()` last read the latest checkpoint from the store (this sealer's clock). */
   let readAt = Number.NEGATIVE_INFINITY;
   /** The seal running now; callers that arrive meanwhile join it (five concurrent `/admin/seal` seal once). */
-  let running: { kind: 'due' | 'now'; done: Promise<StoredCheckpoint[]> } | undefined;
+  let running: { kind: 'due' | 'now'; done: Promise<StoredCheckpoint[]>; followUp?: Promise<StoredCheckpoint[]> } | undefined;
 
   async function refresh(): Promise<void> {
     latest = await store.latestCheckpoint();
@@ -214,9 +214,18 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
     }
   }
 
-  /** Runs a seal under the lease, one at a time in this process; a caller of the same kind joins the one running. */
+  /**
+   * Runs a seal under the lease, one at a time in this process; a caller of the same kind joins the one running.
+   * A `sealNow` joins as well, but that seal's end was fixed before the call, and receipts issued since are not in
+   * it: a follow-up seal, shared by every call that joins meanwhile, starts when it ends (it finds nothing new, and
+   * seals nothing, when no receipt came between), and the caller gets both seals' checkpoints.
+   */
   function exclusive(kind: 'due' | 'now', body: () => Promise<StoredCheckpoint[]>): Promise<StoredCheckpoint[]> {
-    if (running?.kind === kind) return running.done;
+    const joined = running;
+    if (joined?.kind === kind && kind === 'due') return joined.done;
+    if (joined?.kind === kind) {
+      return (joined.followUp ??= joined.done.catch(() => [] as StoredCheckpoint[]).then(async (first) => [...first, ...(await exclusive(kind, body))]));
+    }
     const previous = running?.done.catch(() => []) ?? Promise.resolve([]);
     const done = previous.then(async () => {
       if (!(await lease(kind))) return []; // another process seals what is due
@@ -226,7 +235,7 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
         await store.releaseSealLease(holder);
       }
     });
-    const entry = { kind, done };
+    const entry: NonNullable<typeof running> = { kind, done };
     running = entry;
     void done.finally(() => {
       if (running === entry) running = undefined;

@@ -147,6 +147,41 @@ describe('sealing across periods (injected clock, 60 s periods, SQLite)', () => 
     });
   });
 
+  test('a POST /admin/seal that joins a running seal also seals the receipts issued after that seal\'s end', async () => {
+    const c = clock(BOUNDARY + 1_000);
+    const base = memoryStore();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding = 0;
+    // The first seal is held before its commit, its end already fixed (a slow seal: many tenants, a loaded database).
+    const store: Store = { ...base, async commitSeal(seal) {
+      if (++holding === 1) await held;
+      return base.commitSeal(seal);
+    } };
+    await withServer({ now: c.now, period: 86_400, store }, async (s) => {
+      const early = await ingest(s);
+      const first = s.server.sealNow();
+      await expect.poll(() => holding).toBe(1);
+      c.advance(5);
+      const late = await ingest(s); // a receipt, issued before the next call
+      const second = s.server.sealNow();
+      release();
+      const [a, b] = await Promise.all([first, second]);
+      const history = await historyOf(s);
+      expect(history.map((h) => h.tree_size)).toEqual([1, 2]);
+      expect(a.map((cp) => cp.period_end)).toEqual([history[0]!.period_end]);
+      // The joining call's answer: the seal it joined, then the one that seals what came after it.
+      expect(b.map((cp) => cp.period_end)).toEqual(history.map((h) => h.period_end));
+      expect(late.received_at >= history[0]!.period_end).toBe(true);
+      expect(late.received_at < history[1]!.period_end).toBe(true);
+      expect(early.received_at < history[0]!.period_end).toBe(true);
+      // Calls that join with nothing new after the seal share it and sign nothing more.
+      const [x, y] = await Promise.all([s.server.sealNow(), s.server.sealNow()]);
+      expect([x, y]).toEqual([[], []]);
+      expect(await historyOf(s)).toHaveLength(2);
+    });
+  });
+
   test('ingest never waits for a seal: receipts are issued while a seal is held before its commit, and land after its period', async () => {
     const c = clock(BOUNDARY + 1_000);
     const base = memoryStore();
