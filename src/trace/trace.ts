@@ -84,7 +84,8 @@ export function aegislogTrace<F extends (this: any, ...args: any[]) => any>(fn: 
     const call = recorder.begin(this, args);
     let result: unknown;
     try {
-      result = fn.apply(this, args);
+      // Called with `new` (a class, a constructor function): constructed as the function itself would be.
+      result = new.target ? Reflect.construct(fn, args, new.target === traced ? fn : new.target) : fn.apply(this, args);
     } catch (error) {
       recorder.end(call, true, error);
       throw error;
@@ -108,7 +109,10 @@ export function aegislogTrace<F extends (this: any, ...args: any[]) => any>(fn: 
     recorder.end(call, false, result);
     return result;
   };
+  // Its name, arity (Express tells an error handler by its 4 parameters) and prototype (`instanceof`) are the function's.
   Object.defineProperty(traced, 'name', { value: fn.name, configurable: true });
+  Object.defineProperty(traced, 'length', { value: fn.length, configurable: true });
+  if (fn.prototype !== undefined) traced.prototype = fn.prototype;
   return traced as F;
 }
 
@@ -188,9 +192,15 @@ function resolve<T>(value: PerCall<T> | undefined, call: TraceCall): T | undefin
 }
 
 function isPromise(value: unknown): value is Promise<unknown> {
-  if (value instanceof Promise) return true;
-  // A promise from another realm (an iframe, a vm context).
-  return Object.prototype.toString.call(value) === '[object Promise]' && typeof (value as { then?: unknown }).then === 'function';
+  // Inspecting the result must not fail the call that made it: a Proxy that throws on unknown keys (a strict
+  // config object) or a revoked one is a value like any other.
+  try {
+    if (value instanceof Promise) return true;
+    // A promise from another realm (an iframe, a vm context).
+    return Object.prototype.toString.call(value) === '[object Promise]' && typeof (value as { then?: unknown }).then === 'function';
+  } catch {
+    return false;
+  }
 }
 
 function messageOf(error: unknown): string {

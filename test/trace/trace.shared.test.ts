@@ -92,6 +92,37 @@ describe('aegislogTrace: sync functions', () => {
     expect(thenCalls).toBe(0);
     expect(log.calls[0]!.payload.output).toEqual({ then: '[Function then]', where: '[Function where]' });
   });
+
+  it('a result that throws when inspected (a strict Proxy, a revoked one) is returned as it is: the call never fails for it', () => {
+    const log = recordingLog();
+    const strict = new Proxy({ port: 8080 }, { get: (target, key) => { if (!(key in target)) throw new Error(`unknown config key ${String(key)}`); return (target as Record<PropertyKey, unknown>)[key]; } });
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    for (const value of [strict, revoked]) {
+      const errors: unknown[] = [];
+      const f = aegislogTrace(() => value, { log, eventType: 'config', onError: (e) => errors.push(e) });
+      expect(f()).toBe(value);
+      // Recorded as far as it could be described, or told to onError: never thrown into the call.
+      expect(log.calls.length + errors.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('keeps the function\'s arity and prototype, and constructs with `new` as the function would', () => {
+    const log = recordingLog();
+    // Express tells an error handler by its four parameters.
+    const handler = aegislogTrace(function onError(_err: unknown, _req: unknown, _res: unknown, _next: unknown) { return 1; }, { log });
+    expect(handler.length).toBe(4);
+    class Account { constructor(public owner: string) {} }
+    const TracedAccount = aegislogTrace(Account as unknown as (owner: string) => Account, { log, eventType: 'open_account' }) as unknown as typeof Account;
+    const account = new TracedAccount('ada');
+    expect(account).toBeInstanceOf(Account);
+    expect(account.owner).toBe('ada');
+    function Legacy(this: { n: number }, n: number) { this.n = n; }
+    const TracedLegacy = aegislogTrace(Legacy, { log }) as unknown as new (n: number) => { n: number };
+    const legacy = new TracedLegacy(7);
+    expect([legacy instanceof Legacy, legacy instanceof TracedLegacy, legacy.n]).toEqual([true, true, 7]);
+    expect(log.calls.map((c) => [c.eventType, c.payload.outcome])).toEqual([['open_account', 'ok'], ['Legacy', 'ok']]);
+  });
 });
 
 describe('aegislogTrace: async functions', () => {
