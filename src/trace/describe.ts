@@ -112,16 +112,40 @@ function visitObject(obj: object, path: string[], depth: number, st: State): unk
   const toJSON = (obj as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return visit(toJSON.call(obj), path, depth, st);
   if (depth >= st.limits.depth) return '[Object]';
-  if (obj instanceof Map) {
-    // No prototype: a key named "__proto__" is an entry like any other, not a prototype to set.
-    const entries: Record<string, unknown> = Object.create(null);
-    for (const [k, v] of obj) entries[typeof k === 'string' ? k : String(visit(k, path, st.limits.depth, st))] = v;
-    return fields(entries, path, depth, st);
-  }
+  if (obj instanceof Map) return mapOf(obj, path, depth, st);
   const proto = Object.getPrototypeOf(obj);
   if (proto !== Object.prototype && proto !== null && Object.keys(obj).length === 0) return `[${kindOf(obj)}]`;
   // Read in place: only the keys within the limit are read (a getter past it never runs).
   return fields(obj as Record<string, unknown>, path, depth, st);
+}
+
+/**
+ * A Map: an object when its keys are strings; otherwise its `[key, value]` pairs, since other keys would not
+ * survive as object keys (every object key read "[Object]", and 1 and "1" were one key: entries were lost). Only
+ * the entries within the limit are read. A string key the redaction names hides its value in either form.
+ */
+function mapOf(map: Map<unknown, unknown>, path: string[], depth: number, st: State): unknown {
+  const kept: [unknown, unknown][] = [];
+  for (const entry of map) {
+    if (kept.length === st.limits.items) break;
+    kept.push(entry);
+  }
+  if (kept.every(([k]) => typeof k === 'string')) {
+    // No prototype: a key named "__proto__" is an entry like any other, not a prototype to set.
+    const entries: Record<string, unknown> = Object.create(null);
+    for (const [k, v] of kept) entries[k as string] = v;
+    const out = fields(entries, path, depth, st);
+    if (map.size > kept.length) out['[truncated]'] = `${map.size - kept.length} more keys`;
+    return out;
+  }
+  const out: unknown[] = kept.map(([k, v], i) => {
+    const at = [...path, String(i)];
+    const hidden = typeof k === 'string' && st.redactor.matches(k, [...path, k]);
+    const value = hidden ? REDACTED : visit(v, [...at, '1'], depth + 2, st);
+    return [visit(k, [...at, '0'], depth + 2, st) ?? null, value === undefined ? null : value];
+  });
+  if (map.size > kept.length) out.push(`[… ${map.size - kept.length} more items]`);
+  return out;
 }
 
 function list(items: readonly unknown[], path: string[], depth: number, st: State): unknown[] {

@@ -267,6 +267,22 @@ describe('aegislogTrace: what leaves the process', () => {
     expect(log.calls[0]!.wire).toContain('"__proto__":{"polluted":true}');
   });
 
+  it('a Map whose keys are not all strings is its [key, value] pairs: no entry lost to a key that read "[Object]"', () => {
+    const log = recordingLog();
+    const f = aegislogTrace((_m: unknown) => 0, { log, eventType: 'map', redact: ['password'] });
+    const [alice, bob] = [{ id: 'alice' }, { id: 'bob' }];
+    f(new Map<unknown, string>([[alice, 'approve'], [bob, 'deny']]));
+    f(new Map<unknown, string>([[1, 'one'], ['1', 'uno'], ['password', 'SECRET']]));
+    f(new Map<string, string>([['user', 'ann'], ['password', 'SECRET']]));
+    const inputs = log.calls.map((c) => (c.payload.input as unknown[])[0]);
+    expect(inputs).toEqual([
+      [[{ id: 'alice' }, 'approve'], [{ id: 'bob' }, 'deny']],
+      [[1, 'one'], ['1', 'uno'], ['password', REDACTED]],
+      { user: 'ann', password: REDACTED },
+    ]);
+    expect(log.calls.map((c) => c.wire).join('')).not.toContain('SECRET');
+  });
+
   it('cuts long strings and long arrays within the stated limits, keeping the event valid', () => {
     const log = recordingLog();
     const f = aegislogTrace((doc: string, rows: number[]) => rows.length + doc.length, { log, eventType: 'big', limits: { stringLength: 10, items: 3 } });
