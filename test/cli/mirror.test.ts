@@ -218,8 +218,7 @@ describe('aegislog mirror', () => {
     expect(await s.server.sealDue()).toHaveLength(1);
     const before = readFileSync(join(mirrorDir, 'checkpoints'), 'utf8');
     const checkpoint = readFileSync(join(mirrorDir, 'checkpoint'), 'utf8');
-    // The server's answers, rewritten as a restored log would give them: checkpoint 3 signed over another root,
-    // or the new entry's consistency proof not leading from the mirror's checkpoint 3.
+    // The server's answers, rewritten as a restored log would give them: checkpoint 3 signed over another root.
     const rewrite = (change: (history: { checkpoints: { note: string; consistency_b64url?: string[] }[] }) => void) =>
       fakeIO({
         fetch: async (input, init) => {
@@ -237,7 +236,6 @@ describe('aegislog mirror', () => {
     };
     for (const [name, change, message] of [
       ['another root at the mirrored size', (h: { checkpoints: { note: string }[] }) => (h.checkpoints[0]!.note = forkedNote(h.checkpoints[0]!.note)), 'checkpoint 3 differs from the one mirrored before'],
-      ['a proof that does not hold', (h: { checkpoints: { consistency_b64url?: string[] }[] }) => h.checkpoints[1]?.consistency_b64url!.reverse().push(b64uEncode(new Uint8Array(32))), 'checkpoint 4 of the server\'s history does not extend checkpoint 3'],
     ] as const) {
       const io = rewrite(change as never);
       const code = await mirrorCommand.run(['--from', s.url, '--to', mirrorDir, '--since', '4'], io);
