@@ -20,7 +20,12 @@ function sqliteHint(message) {
   }
   const abi = /compiled against a different Node\.js version using\s+NODE_MODULE_VERSION (\d+)\. This version of Node\.js requires\s+NODE_MODULE_VERSION (\d+)/.exec(message);
   if (abi && message.includes('better_sqlite3')) {
-    return [`better-sqlite3 was built for another Node.js (module version ${abi[1]}; Node.js ${process.versions.node} needs ${abi[2]}).`, ...fix];
+    return [
+      `better-sqlite3 was built for another Node.js (module version ${abi[1]}; Node.js ${process.versions.node} needs ${abi[2]}).`,
+      ...fix,
+      `  (still the same after the rebuild: npm builds against the headers \`npm config get nodedir\` names; rebuild with`,
+      `  npm_config_nodedir=${process.execPath.replace(/\/bin\/node(\.exe)?$/, '')} npm rebuild better-sqlite3)`,
+    ];
   }
   if (/Cannot find (package|module) 'better-sqlite3'/.test(message)) {
     return ['better-sqlite3 is not installed (an optional dependency of aegislog: its install failed or was omitted).', '  fix:  npm install better-sqlite3@12'];

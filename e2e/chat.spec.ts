@@ -52,6 +52,9 @@ test('the chat demo records every model call with its contexts, shows receipts, 
   await expect(auditor.locator('#bundles article header')).toContainText('Signed, not yet sealed');
   await expect(auditor.locator('[data-check="digest"] .pill-ok')).toBeVisible();
   await expect(auditor.locator('[data-check="receipt_signature"] .pill-ok')).toBeVisible();
+  // A version-2 bundle, as GET /evidence gives (its checks, not version 1's tenant_inclusion and chain).
+  await expect(auditor.locator('[data-check="head_inclusion"]')).toHaveCount(1);
+  await expect(auditor.locator('[data-check="tenant_inclusion"]')).toHaveCount(0);
   await expect(auditor.getByRole('list', { name: 'Compliance flags' }).locator('.pill-ok', { hasText: 'Art. 14' })).toHaveCount(1);
   await screenshots(auditor, 'auditor-from-chat');
 });

@@ -118,7 +118,8 @@ function reviewBox(log: AegisLog, eventId: string, answer: Assessment): HTMLElem
 
 function receiptRow(receipt: Receipt, endpoint: string): HTMLTableRowElement {
   const event = recorded.get(receipt.event_id);
-  const bundle = { v: 1, status: 'pending', event, receipt };
+  // A pending version-2 bundle (PROTOCOL.md §6.1), as GET /evidence answers before the seal: the receipt's checks only.
+  const bundle = { v: 2, status: 'pending', event, receipt };
   const link = `../auditor/#bundle=${b64uEncode(new TextEncoder().encode(JSON.stringify(bundle)))}&from=${encodeURIComponent(endpoint)}`;
   return h(
     'tr',

@@ -128,7 +128,8 @@ export interface ClientConfig extends HttpConfig {
 /** Defaults applied, endpoint checked, queue store chosen: IndexedDB in browsers (one database per endpoint and tenant), memory elsewhere. */
 export function resolveConfig(options: AegisLogOptions): ClientConfig {
   const endpoint = String(options.endpoint).replace(/\/+$/, '');
-  if (!/^https?:\/\//.test(endpoint)) throw configError('endpoint', 'must be an http(s) URL');
+  // Named as given: a missing one (an environment variable not exported) is told apart from one without its scheme.
+  if (!/^https?:\/\//.test(endpoint)) throw configError('endpoint', `must be an http(s) URL, such as http://127.0.0.1:8787 (got ${options.endpoint == null ? options.endpoint : JSON.stringify(endpoint)})`);
   const tenantId = options.tenantId ?? 'default';
   if (typeof tenantId != 'string' || !TENANT_ID.test(tenantId)) throw configError('tenantId', 'must be 1–128 of [A-Za-z0-9._-], not "." or ".."');
   // Timers take at most 2^31 − 1 ms (beyond, they fire at once) and whole ms (Node's AbortSignal.timeout).

@@ -53,6 +53,18 @@ describe('retry options', () => {
   });
 });
 
+describe('the endpoint option', () => {
+  it.each([
+    [undefined, '(got undefined)'],
+    ['', '(got "")'],
+    ['127.0.0.1:8787', '(got "127.0.0.1:8787")'],
+  ])('%j is refused, naming what was given (a variable not exported reads undefined)', (endpoint, got) => {
+    expect(() => new AegisLog({ endpoint: endpoint as never, flushInterval: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG', field: 'endpoint', message: `endpoint must be an http(s) URL, such as http://127.0.0.1:8787 ${got}` }),
+    );
+  });
+});
+
 describe('record() refuses what no server takes', () => {
   it('a payload of more JSON values than a body may hold (128k token ids, under 1 MiB): thrown now, not dead-lettered after a 413', () => {
     const log = new AegisLog({ endpoint: ENDPOINT, flushInterval: 0, queue: memoryQueue() });
