@@ -52,21 +52,32 @@ interface State {
   redactor: Redactor;
   limits: DescribeLimits;
   nodes: number;
+  /** Characters of the strings described so far. */
+  chars: number;
   ancestors: Set<object>;
 }
+
+/** Characters a field's strings may hold in all: an event is at most 1 MiB of JSON (PROTOCOL.md §2). */
+const EVENT_CHARS = 1024 * 1024;
 
 /**
  * `value` as JSON data, with `path` naming where it sits in the payload (for
  * path rules). `undefined` stays `undefined` (an absent field).
  */
 export function describe(value: unknown, path: readonly string[], redactor: Redactor, limits: DescribeLimits = DEFAULT_TRACE_LIMITS): unknown {
-  return visit(value, [...path], 0, { redactor, limits, nodes: 0, ancestors: new Set() });
+  return visit(value, [...path], 0, { redactor, limits, nodes: 0, chars: 0, ancestors: new Set() });
 }
 
 function visit(value: unknown, path: string[], depth: number, st: State): unknown {
+  // Every value counts toward the budget, not only objects: a million strings in arrays were kept whole.
+  if (++st.nodes > st.limits.nodes) return '[Truncated]';
   switch (typeof value) {
-    case 'string':
+    case 'string': {
+      // And what the strings weigh: an event is at most 1 MiB, so more text than that can only be refused, after
+      // being made (one 60 KB string shared by 2,500 cells made 150 MB of JSON before record() refused it).
+      if ((st.chars += Math.min(value.length, st.limits.stringLength)) > EVENT_CHARS) return '[Truncated]';
       return text(value, st.limits.stringLength);
+    }
     case 'number':
       // NaN, ±Infinity and integers JSON parsers would round travel as their text.
       return Number.isFinite(value) && !(Number.isInteger(value) && !Number.isSafeInteger(value)) ? value : String(value);
@@ -83,7 +94,6 @@ function visit(value: unknown, path: string[], depth: number, st: State): unknow
   if (value === null) return null;
   const obj = value as object;
   if (st.ancestors.has(obj)) return '[Circular]';
-  if (++st.nodes > st.limits.nodes) return '[Truncated]';
   try {
     st.ancestors.add(obj);
     return visitObject(obj, path, depth, st);

@@ -1,6 +1,7 @@
 import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { AegisLogValidationError } from '../../src/protocol/index.js';
 import { aegislogTrace, REDACTED } from '../../src/trace/index.js';
+import { compileRedaction, describe as describeValue } from '../../src/trace/describe.js';
 import { recordingLog } from './recording-log.js';
 
 const model_context = { model_id: 'clf', model_version: '2.3.1' };
@@ -288,6 +289,24 @@ describe('aegislogTrace: what leaves the process', () => {
     const f = aegislogTrace((doc: string, rows: number[]) => rows.length + doc.length, { log, eventType: 'big', limits: { stringLength: 10, items: 3 } });
     f('x'.repeat(2_000_000), [1, 2, 3, 4, 5]);
     expect(log.calls[0]!.payload.input).toEqual(['xxxxxxxxxx…[1999990 more chars]', [1, 2, 3, '[… 2 more items]']]);
+  });
+
+  it('every value counts toward the 20,000 a field may hold, and its strings toward what an event can carry', () => {
+    const log = recordingLog();
+    const errors: unknown[] = [];
+    const f = aegislogTrace((_x: unknown) => 0, { log, eventType: 'bulk', onError: (e) => errors.push(e) });
+    // A thousand arrays of a thousand strings: it was kept whole, a million values.
+    f(Array.from({ length: 1000 }, () => Array.from({ length: 1000 }, () => 'v')));
+    const wire = log.calls[0]!.wire;
+    expect((wire.match(/"v"/g) ?? []).length).toBeLessThanOrEqual(20_000);
+    expect(wire).toContain('[Truncated]');
+    expect(errors).toEqual([]);
+    // One 60,000-character string shared by 2,500 cells (0.06 MB in the app): it was described as 150 MB of JSON,
+    // which record() then refused. Now about an event's worth of text at most.
+    const shared = 'x'.repeat(60_000);
+    const described = JSON.stringify(describeValue(Array.from({ length: 50 }, () => Array.from({ length: 50 }, () => shared)), ['input'], compileRedaction(undefined)));
+    expect(described.length).toBeLessThan(1.1 * 1024 * 1024);
+    expect(described).toContain('[Truncated]');
   });
 
   it('limits are checked as the wrapper is made; an undefined one keeps its default (a spread made it no bound)', () => {
