@@ -3,9 +3,8 @@
  * (public: hashes and counts of heads, never tenant names), a tenant log's tiles
  * (read scope), the checkpoint history with consistency proofs, and the vkeys.
  */
-import { AegisLogError, b64uEncode } from '../protocol/index.js';
+import { AegisLogError } from '../protocol/index.js';
 import type { CheckpointHistory, HistoryEntry } from '../protocol/index.js';
-import { consistencyFromTiles } from '../tlog/tile-proofs.js';
 import { TILE_WIDTH, parseTilePath, tileExists, type TileRef } from '../tlog/tiles.js';
 import type { Context, Handler } from './context.js';
 import { consistencyIn } from './evidence.js';
@@ -58,8 +57,7 @@ export const consistency: Handler = async (_request, url, ctx) => {
   const from = countParam(url, 'from', undefined);
   if (to > size) throw notFound(`the root log has ${size} entries; no tree of ${to}`);
   if (from > to) throw badRequest(`from ${from} is larger than to ${to}`, 'from');
-  const path = await consistencyFromTiles(from, to, storeTiles(ctx.store, ROOT_LOG, ctx.tileCache));
-  return jsonAnswer(200, { path_b64url: path.map(b64uEncode) }, { 'cache-control': 'public, max-age=31536000, immutable' });
+  return jsonAnswer(200, { path_b64url: await consistencyIn(ctx, from, to) }, { 'cache-control': 'public, max-age=31536000, immutable' });
 };
 
 /** `GET /tile/...`: the root log's tiles and entry bundles, public and immutable. */
