@@ -3,7 +3,7 @@ import type { Receipt, WireEvent } from '../protocol/types.js';
 import { indexedDBQueue } from '../queue/indexeddb.js';
 import { memoryQueue } from '../queue/memory.js';
 import type { QueueStore } from '../queue/types.js';
-import { TENANT_ID } from '../schema/index.js';
+import { TENANT_ID, TENANT_ID_RULE } from '../schema/index.js';
 import type { ComplianceBlock, EvidenceReport, PublicKeyInput } from '../verify/index.js';
 import type { BeaconLike, FetchLaterLike } from '../transport/exit.js';
 import type { FetchLike } from '../transport/http.js';
@@ -131,7 +131,7 @@ export function resolveConfig(options: AegisLogOptions): ClientConfig {
   // Named as given: a missing one (an environment variable not exported) is told apart from one without its scheme.
   if (!/^https?:\/\//.test(endpoint)) throw configError('endpoint', `must be an http(s) URL, such as http://127.0.0.1:8787 (got ${options.endpoint == null ? options.endpoint : JSON.stringify(endpoint)})`);
   const tenantId = options.tenantId ?? 'default';
-  if (typeof tenantId != 'string' || !TENANT_ID.test(tenantId)) throw configError('tenantId', 'must be 1–128 of [A-Za-z0-9._-], not "." or ".."');
+  if (typeof tenantId != 'string' || !TENANT_ID.test(tenantId)) throw configError('tenantId', `must be ${TENANT_ID_RULE}`);
   // Timers take at most 2^31 − 1 ms (beyond, they fire at once) and whole ms (Node's AbortSignal.timeout).
   whole(options, 'flushInterval', 0, 2 ** 31 - 1);
   const browser = globalThis.document || globalThis.indexedDB;

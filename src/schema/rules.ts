@@ -4,6 +4,9 @@
 // /logs/{tenant_id}/…) each is a dot segment that every URL parser removes, so no route could name them.
 export const TENANT_ID = /^(?!\.\.?$)[A-Za-z0-9._-]{1,128}$/;
 export const EVENT_ID = /^(?!\.\.?$)[A-Za-z0-9._:-]{1,128}$/;
+/** The two rules in words, for the errors that refuse an id (the client's, the server's, the relay's alike). */
+export const TENANT_ID_RULE = '1–128 of [A-Za-z0-9._-], not "." or ".."';
+export const EVENT_ID_RULE = '1–128 of [A-Za-z0-9._:-], not "." or ".."';
 export const POLICY_HASH = /^sha256:[0-9a-f]{64}$/;
 
 /** Names the event itself uses; a payload key may not take one. */

@@ -1,7 +1,7 @@
 import { AegisLogValidationError, type ErrorCode } from '../protocol/errors.js';
 import type { WireEvent } from '../protocol/types.js';
 import {
-  CONTEXT_LIST_ITEMS, CONTEXT_NAMES, CONTEXT_RULES, CONTEXT_STRING_CHARS, EVENT_BYTES, EVENT_ID, EVENT_VALUES, EVENT_TYPE_CHARS, MAX_DEPTH, RESERVED_FIELDS, SERVER_FIELDS, TENANT_ID, type ContextName, type FieldRule,
+  CONTEXT_LIST_ITEMS, CONTEXT_NAMES, CONTEXT_RULES, CONTEXT_STRING_CHARS, EVENT_BYTES, EVENT_ID, EVENT_ID_RULE, EVENT_VALUES, EVENT_TYPE_CHARS, MAX_DEPTH, RESERVED_FIELDS, SERVER_FIELDS, TENANT_ID, TENANT_ID_RULE, type ContextName, type FieldRule,
 } from './rules.js';
 
 /**
@@ -33,7 +33,6 @@ const CONTEXTS: ReadonlySet<string> = new Set(CONTEXT_NAMES);
 /** The reserved names an event's top level may not use (the others are its own fields). */
 // Pure: only validateEvent (server, edge) uses these two; bundlers may drop them from a recording page.
 const SERVER_NAMES: ReadonlySet<string> = /* @__PURE__ */ new Set(SERVER_FIELDS);
-const IDS = '1–128 of [A-Za-z0-9._:-], not "." or ".."';
 const utf8 = /* @__PURE__ */ new TextEncoder();
 
 /** Checks a complete wire event (§2) in place and returns it typed. Throws naming the first bad field. */
@@ -41,7 +40,7 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
   if (!isPlainObject(event)) throw invalid('event', 'must be a JSON object');
   const e = event as Record<string, unknown>;
   checkHead(e, options.idsFollow);
-  if (e.client_id !== undefined) checkPattern(e.client_id, 'client_id', EVENT_ID, IDS);
+  if (e.client_id !== undefined) checkPattern(e.client_id, 'client_id', EVENT_ID, EVENT_ID_RULE);
   if (e.client_seq !== undefined && !(Number.isSafeInteger(e.client_seq) && (e.client_seq as number) >= 1)) throw invalid('client_seq', 'must be an integer ≥ 1');
   const measure = !options.sizeFollows;
   let bytes = 2;
@@ -89,10 +88,10 @@ export function validateRecorded(e: Record<string, unknown>): void {
 
 /** The fields every event starts with, in the order errors name them; ids may follow when `idsFollow`. */
 function checkHead(e: Record<string, unknown>, idsFollow: boolean | undefined): void {
-  checkPattern(e.tenant_id, 'tenant_id', TENANT_ID, '1–128 of [A-Za-z0-9._-], not "." or ".."');
+  checkPattern(e.tenant_id, 'tenant_id', TENANT_ID, TENANT_ID_RULE);
   checkEventType(e.event_type);
-  if (e.event_id !== undefined || !idsFollow) checkPattern(e.event_id, 'event_id', EVENT_ID, IDS);
-  if (e.trace_id !== undefined || !idsFollow) checkPattern(e.trace_id, 'trace_id', EVENT_ID, IDS);
+  if (e.event_id !== undefined || !idsFollow) checkPattern(e.event_id, 'event_id', EVENT_ID, EVENT_ID_RULE);
+  if (e.trace_id !== undefined || !idsFollow) checkPattern(e.trace_id, 'trace_id', EVENT_ID, EVENT_ID_RULE);
   if (e.recorded_at !== undefined && !isTime(e.recorded_at)) {
     throw invalid('recorded_at', 'must be an RFC 3339 UTC time with milliseconds, such as 2026-11-28T09:16:52.123Z');
   }

@@ -1,5 +1,5 @@
 import { AegisLogError, bytesEqual } from '../protocol/index.js';
-import { TENANT_ID } from '../schema/index.js';
+import { TENANT_ID, TENANT_ID_RULE } from '../schema/index.js';
 import { originOf } from '../transport/origin.js';
 import { HttpError, badRequest, forbidden } from '../transport/web-handler.js';
 import type { KeyBudget } from './rate-limit.js';
@@ -61,7 +61,7 @@ function checkKey(entry: ApiKeyConfig, i: number): void {
   if (typeof entry.key !== 'string' || entry.key.length < 16) throw config(`keys[${i}].key must be a string of at least 16 characters`);
   if (!(entry.scope in RANK)) throw config(`keys[${i}].scope must be "ingest", "read" or "admin"`);
   if (entry.scope === 'admin' ? entry.tenant_id !== '*' : typeof entry.tenant_id !== 'string' || !TENANT_ID.test(entry.tenant_id)) {
-    throw config(`keys[${i}].tenant_id must be ${entry.scope === 'admin' ? '"*" for an admin key' : '1–128 of [A-Za-z0-9._-], not "." or ".."'}`);
+    throw config(`keys[${i}].tenant_id must be ${entry.scope === 'admin' ? '"*" for an admin key' : TENANT_ID_RULE}`);
   }
   if (entry.origins !== undefined && (!Array.isArray(entry.origins) || entry.origins.some((o) => typeof o !== 'string'))) {
     throw config(`keys[${i}].origins must be an array of origins such as "https://app.example"`);
@@ -116,7 +116,7 @@ export function identify(ring: KeyRing, presented: string | undefined, scope: Sc
 export function tenantOf(key: ApiKeyConfig, requested: string | null): string {
   if (key.scope === 'admin') {
     if (!requested) throw badRequest('an admin key must name tenant_id', 'tenant_id');
-    if (!TENANT_ID.test(requested)) throw badRequest('tenant_id must be 1–128 of [A-Za-z0-9._-], not "." or ".."', 'tenant_id');
+    if (!TENANT_ID.test(requested)) throw badRequest(`tenant_id must be ${TENANT_ID_RULE}`, 'tenant_id');
     return requested;
   }
   if (requested && requested !== key.tenant_id) throw forbidden(`this key belongs to another tenant than ${requested}`, 'tenant_id');

@@ -1,7 +1,7 @@
 /** The read routes of a tenant (read scope, §8): evidence, `/verify`, the period export, heads. */
 import { b64uEncode } from '../protocol/index.js';
 import type { ExportHeader, ExportLine } from '../protocol/index.js';
-import { EVENT_ID } from '../schema/index.js';
+import { EVENT_ID, EVENT_ID_RULE } from '../schema/index.js';
 import { frontierFromTiles } from '../tlog/tile-proofs.js';
 import { authenticate, identify, presentedKey, tenantOf } from './auth.js';
 import type { ApiKeyConfig } from './auth.js';
@@ -221,7 +221,7 @@ function decodeURIComponentSafe(raw: string, field: string): string {
 
 function decodeSegment(raw: string, field: string): string {
   const value = decodeURIComponentSafe(raw, field);
-  if (!EVENT_ID.test(value)) throw badRequest(`${field} must be 1–128 of [A-Za-z0-9._:-], not "." or ".."`, field);
+  if (!EVENT_ID.test(value)) throw badRequest(`${field} must be ${EVENT_ID_RULE}`, field);
   return value;
 }
 
