@@ -5,7 +5,7 @@ export function deadLetters(store: QueueStore, limit = 1000): Promise<QueueEntry
   return store.list(DEAD, limit);
 }
 
-/** Puts dead letters back in the queue, after fixing what the server refused (a key, say); returns how many. */
+/** Puts dead letters back in the queue, after fixing what the server refused (a key, say); returns how many. Then `log.flush()`: the client learns of them there. */
 export async function requeueDeadLetters(store: QueueStore, limit = 1000): Promise<number> {
   const dead = await store.list(DEAD, limit);
   // Queue copy first, dead letter deleted after: a crash in between leaves a duplicate, never a loss.
