@@ -9,9 +9,9 @@
 export type RedactRule = string | RegExp;
 
 export interface DescribeLimits {
-  /** Levels of nesting kept below the payload field; deeper values become `"[Object]"` / `"[Array(n)]"`. */
+  /** Levels of nesting kept below the payload field; deeper values become `"[Object]"` / `"[Array(n)]"` / `"[TypeError]"` (an error). */
   depth: number;
-  /** Characters kept of one string; the rest is cut and counted. */
+  /** Characters kept of one string, or of one object key; the rest is cut and counted. */
   stringLength: number;
   /** Items kept of one array, Set or Map, and keys of one object. */
   items: number;
@@ -65,7 +65,16 @@ const EVENT_CHARS = 1024 * 1024;
  * path rules). `undefined` stays `undefined` (an absent field).
  */
 export function describe(value: unknown, path: readonly string[], redactor: Redactor, limits: DescribeLimits = DEFAULT_TRACE_LIMITS): unknown {
-  return visit(value, [...path], 0, { redactor, limits, nodes: 0, chars: 0, ancestors: new Set() });
+  return describer(redactor, limits)(value, path, 0);
+}
+
+/**
+ * Describes several values as parts of one payload field, `depth` levels below it, sharing the field's budget of
+ * values and text: a generator's yields, described one by one as they come, weigh together what one value would.
+ */
+export function describer(redactor: Redactor, limits: DescribeLimits): (value: unknown, path: readonly string[], depth: number) => unknown {
+  const st: State = { redactor, limits, nodes: 0, chars: 0, ancestors: new Set() };
+  return (value, path, depth) => visit(value, [...path], depth, st);
 }
 
 function visit(value: unknown, path: string[], depth: number, st: State): unknown {
@@ -115,10 +124,7 @@ function visitObject(obj: object, path: string[], depth: number, st: State): unk
     if (depth >= st.limits.depth) return `[Array(${items.length})]`;
     return list(items, path, depth, st);
   }
-  if (obj instanceof Error) {
-    // Spread defines each own field as data, so an own "__proto__" stays a key.
-    return fields({ name: obj.name, message: obj.message, ...(obj as object) }, path, depth, st);
-  }
+  if (obj instanceof Error) return errorOf(obj, path, depth, st);
   const toJSON = (obj as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return visit(toJSON.call(obj), path, depth, st);
   if (depth >= st.limits.depth) return '[Object]';
@@ -127,6 +133,19 @@ function visitObject(obj: object, path: string[], depth: number, st: State): unk
   if (proto !== Object.prototype && proto !== null && Object.keys(obj).length === 0) return `[${kindOf(obj)}]`;
   // Read in place: only the keys within the limit are read (a getter past it never runs).
   return fields(obj as Record<string, unknown>, path, depth, st);
+}
+
+/**
+ * `{ name, message, ...own fields, cause }`. Within the depth bound like any object: a chain of causes, each an
+ * Error one level down, was described to its end, and the validator then refused the event (deeper than 32 levels).
+ */
+function errorOf(err: Error, path: string[], depth: number, st: State): unknown {
+  if (depth >= st.limits.depth) return `[${kindOf(err)}]`;
+  // Spread defines each own field as data, so an own "__proto__" stays a key.
+  const own: Record<string, unknown> = { name: err.name, message: err.message, ...(err as object) };
+  // `new Error(message, { cause })` makes `cause` an own field that is not enumerable: the spread leaves it out.
+  if (Object.hasOwn(err, 'cause') && !Object.hasOwn(own, 'cause')) own.cause = err.cause;
+  return fields(own, path, depth, st);
 }
 
 /**
@@ -175,16 +194,28 @@ function fields(record: Record<string, unknown>, path: string[], depth: number, 
   const out: Record<string, unknown> = {};
   const keys = Object.keys(record);
   const n = Math.min(keys.length, st.limits.items);
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i < n; i++) {
     const rawKey = keys[i] as string;
-    const key = wellFormed(rawKey);
-    const childPath = [...path, key];
-    const v = st.redactor.matches(key, childPath) ? REDACTED : visit(record[rawKey], childPath, depth + 1, st);
+    // A key is text like a string value: it weighs toward the field's text and is cut at the same length (a 10 MB
+    // key was kept whole). Redaction still sees the whole key, and the path names it whole.
+    if ((st.chars += Math.min(rawKey.length, st.limits.stringLength)) > EVENT_CHARS) break;
+    const whole = wellFormed(rawKey);
+    const childPath = [...path, whole];
+    const v = st.redactor.matches(whole, childPath) ? REDACTED : visit(record[rawKey], childPath, depth + 1, st);
     // defineProperty: a key named "__proto__" must stay data, not set the prototype.
-    if (v !== undefined) Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+    if (v !== undefined) Object.defineProperty(out, freeKey(out, text(rawKey, st.limits.stringLength)), { value: v, enumerable: true, writable: true, configurable: true });
   }
-  if (keys.length > n) out['[truncated]'] = `${keys.length - n} more keys`;
+  if (keys.length > i) out['[truncated]'] = `${keys.length - i} more keys`;
   return out;
+}
+
+/** Two keys can read the same once cut (or made well-formed): the later one is numbered, " (2)", not lost. */
+function freeKey(out: object, key: string): string {
+  if (!Object.hasOwn(out, key)) return key;
+  let n = 2;
+  while (Object.hasOwn(out, `${key} (${n})`)) n++;
+  return `${key} (${n})`;
 }
 
 function text(s: string, max: number): string {

@@ -7,7 +7,8 @@ import type {
   SessionContext,
 } from '../schema/zod.js';
 import { limitsOver, wholeFrom } from '../protocol/limits.js';
-import { compileRedaction, DEFAULT_TRACE_LIMITS, describe, type DescribeLimits, type RedactRule } from './describe.js';
+import { compileRedaction, DEFAULT_TRACE_LIMITS, describe, describer, type DescribeLimits, type RedactRule, type Redactor } from './describe.js';
+import { generatorKind, watchGenerator, type IterationWatch } from './generator.js';
 
 /**
  * What the wrapper needs of a log: the `record()` of `AegisLog`. A structural
@@ -22,7 +23,7 @@ export interface TraceLog {
 export interface TraceCall {
   args: readonly unknown[];
   thisArg: unknown;
-  /** Set when the call returned (or its promise fulfilled). */
+  /** Set when the call returned (or its promise fulfilled; for a generator, what its iteration returned). */
   result?: unknown;
   /** Set when the call threw (or its promise rejected); `failed` tells an `undefined` throw apart. */
   error?: unknown;
@@ -36,9 +37,13 @@ export type PerCall<T> = T | ((call: TraceCall) => T | undefined);
 export interface TraceCapture {
   /** `true` (default): the arguments array; `false`: nothing; a function: what it returns, e.g. `(args) => ({ prompt: args[0] })`. */
   input?: boolean | ((args: readonly unknown[]) => unknown);
-  /** `true` (default): the return value (the fulfilled value of a promise); a function: what it returns. */
+  /**
+   * `true` (default): the return value (the fulfilled value of a promise; for a generator, its iteration:
+   * `{ count, yielded, returned, closed }`); a function: what it returns (for a generator, of each yielded value
+   * and of the returned one).
+   */
   output?: boolean | ((result: unknown) => unknown);
-  /** `true` (default): `{ name, message, ...own fields such as code }`, never the stack; a function: what it returns. */
+  /** `true` (default): `{ name, message, ...own fields such as code, cause }`, never the stack; a function: what it returns. */
   error?: boolean | ((error: unknown) => unknown);
 }
 
@@ -74,8 +79,9 @@ const WIRE_CONTEXTS = [
  * Wraps `fn` so that every call is recorded: input, output or error, and
  * `performance_metrics.latency_ms`. A sync function stays sync; a function
  * returning a native Promise gets a Promise settling with the same value or
- * error (a Promise subclass is returned itself). `this`, arguments and errors pass through unchanged, and nothing the
- * recording does can make the call fail.
+ * error, carrying the promise's own properties (a Promise subclass is returned itself). A generator (sync or async)
+ * is returned itself and recorded when its iteration ends. `this`, arguments and errors pass through unchanged, and
+ * nothing the recording does can make the call fail.
  */
 export function aegislogTrace<F extends (this: any, ...args: any[]) => any>(fn: F, options: TraceOptions): F {
   const recorder = makeRecorder(options, fn.name);
@@ -101,11 +107,16 @@ export function aegislogTrace<F extends (this: any, ...args: any[]) => any>(fn: 
         result.then(ok, (error: unknown) => recorder.end(call, true, error));
         return result;
       }
-      return result.then(ok, (error: unknown) => {
+      const settled = result.then(ok, (error: unknown) => {
         recorder.end(call, true, error);
         throw error;
       });
+      carryOwn(result, settled);
+      return settled;
     }
+    // Calling a generator function runs none of its body: the call is its iteration, recorded when that ends.
+    const kind = generatorKind(result);
+    if (kind && watchGenerator(result as object, kind, recorder.iteration(call))) return result;
     recorder.end(call, false, result);
     return result;
   };
@@ -146,6 +157,26 @@ function makeRecorder(options: TraceOptions, fnName: string) {
     const raw = typeof how === 'function' ? (how as (v: unknown) => unknown)(value) : value;
     return describe(raw, [key], redactor, limits);
   };
+  /** Records the finished call; `output`, when given, makes the output field (a generator's iteration). */
+  const end = ({ thisArg, args, input, start }: Begun, failed: boolean, outcome: unknown, output?: () => unknown): void => {
+    try {
+      const call: TraceCall = { args, thisArg, failed, latencyMs: Math.round((now() - start) * 1000) / 1000 };
+      if (failed) call.error = outcome;
+      else call.result = outcome;
+      if ('error' in input) throw input.error;
+      const payload: Record<string, unknown> = { function: name, outcome: failed ? 'error' : 'ok' };
+      if (input.value !== undefined) payload.input = input.value;
+      const result = output ? output() : failed ? undefined : captured('output', capture.output, outcome);
+      if (result !== undefined) payload.output = result;
+      // describe() turns an Error into { name, message, ...own fields such as code }, never the stack.
+      const error = failed ? captured('error', capture.error, outcome) : undefined;
+      if (error !== undefined) payload.error = error;
+      const log = typeof options.log === 'function' ? options.log(thisArg) : options.log;
+      log.record(eventType, payload, wireOptions(options, call));
+    } catch (error) {
+      report(error);
+    }
+  };
   return {
     begin(thisArg: unknown, args: unknown[]): Begun {
       let input: Begun['input'];
@@ -156,22 +187,50 @@ function makeRecorder(options: TraceOptions, fnName: string) {
       }
       return { thisArg, args, input, start: now() };
     },
-    end({ thisArg, args, input, start }: Begun, failed: boolean, outcome: unknown): void {
+    end,
+    /** The watch of a generator's iteration: it records the call when the iteration ends. */
+    iteration(begun: Begun): IterationWatch {
+      const iterated = iterationOutput(capture.output, redactor, limits);
+      return {
+        yielded: (value) => iterated.yielded(value),
+        ended: (failed, outcome, closed) => end(begun, failed, outcome, () => iterated.output(failed, outcome, closed)),
+      };
+    },
+  };
+}
+
+/**
+ * A generator's `output`: `{ count, yielded, returned, closed }`. Each value is described as it is yielded (as
+ * the input is when the call begins: later changes to it are not recorded), the first `limits.items` only, all
+ * under one field's budget: a long stream keeps its count, not its values. A capture function applies to each
+ * yielded value, and to the returned one when there is one.
+ */
+function iterationOutput(how: TraceCapture['output'], redactor: Redactor, limits: DescribeLimits) {
+  const part = describer(redactor, limits);
+  const pick = typeof how === 'function' ? how : (value: unknown) => value;
+  const yielded: unknown[] = [];
+  let count = 0;
+  let fault: { error: unknown } | undefined;
+  return {
+    /** Never throws into the iteration: a capture function that throws is told when the call is recorded. */
+    yielded(value: unknown): void {
+      if (how === false || fault || count++ >= limits.items) return;
       try {
-        const call: TraceCall = { args, thisArg, failed, latencyMs: Math.round((now() - start) * 1000) / 1000 };
-        if (failed) call.error = outcome;
-        else call.result = outcome;
-        if ('error' in input) throw input.error;
-        const payload: Record<string, unknown> = { function: name, outcome: failed ? 'error' : 'ok' };
-        // describe() turns an Error into { name, message, ...own fields such as code }, never the stack.
-        const result = failed ? captured('error', capture.error, outcome) : captured('output', capture.output, outcome);
-        if (input.value !== undefined) payload.input = input.value;
-        if (result !== undefined) payload[failed ? 'error' : 'output'] = result;
-        const log = typeof options.log === 'function' ? options.log(thisArg) : options.log;
-        log.record(eventType, payload, wireOptions(options, call));
+        const v = part(pick(value), ['output', 'yielded', String(count - 1)], 2);
+        yielded.push(v === undefined ? null : v); // as in any array
       } catch (error) {
-        report(error);
+        fault = { error };
       }
+    },
+    output(failed: boolean, returned: unknown, closed: boolean): unknown {
+      if (fault) throw fault.error;
+      if (how === false) return undefined;
+      const more = count - yielded.length;
+      const out: Record<string, unknown> = { count, yielded: more > 0 ? [...yielded, `[… ${more} more items]`] : yielded };
+      const value = failed || returned === undefined ? undefined : part(pick(returned), ['output', 'returned'], 1);
+      if (value !== undefined) out.returned = value;
+      if (closed) out.closed = true;
+      return out;
     },
   };
 }
@@ -189,6 +248,18 @@ function wireOptions(options: TraceOptions, call: TraceCall): Record<string, unk
 
 function resolve<T>(value: PerCall<T> | undefined, call: TraceCall): T | undefined {
   return typeof value === 'function' ? (value as (c: TraceCall) => T | undefined)(call) : value;
+}
+
+/**
+ * The promise's own properties (`promisify(exec)`'s `.child`), as they are when the call returns, defined on the
+ * promise returned in its place: callers read them there.
+ */
+function carryOwn(from: Promise<unknown>, to: Promise<unknown>): void {
+  try {
+    Object.defineProperties(to, Object.getOwnPropertyDescriptors(from));
+  } catch {
+    // A property that cannot be read or defined: the promise itself still settles as the original does.
+  }
 }
 
 function isPromise(value: unknown): value is Promise<unknown> {

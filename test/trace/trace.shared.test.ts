@@ -337,6 +337,52 @@ describe('aegislogTrace: what leaves the process', () => {
     expect(read).toBe(3);
   });
 
+  it("an error's cause chain stays within the depth bound: 10,000 causes, a cycle through cause", () => {
+    const log = recordingLog();
+    const errors: unknown[] = [];
+    const f = aegislogTrace((e: unknown) => { throw e; }, { log, eventType: 'caused', onError: (e) => errors.push(e) });
+    // `new Error(message, { cause })` (cause own, not enumerable), and a cause set afterwards (enumerable).
+    let given = new Error('root');
+    for (let i = 0; i < 10_000; i++) given = new Error(`wrap ${i}`, { cause: given });
+    let assigned: Error = new TypeError('root');
+    for (let i = 0; i < 10_000; i++) assigned = Object.assign(new TypeError(`wrap ${i}`), { cause: assigned });
+    const a = new Error('a');
+    const b = new Error('b', { cause: a });
+    Object.defineProperty(a, 'cause', { value: b });
+    for (const e of [given, assigned, a]) expect(() => f(e)).toThrow(e);
+    expect(errors).toEqual([]);
+    const [first, second, cycle] = log.calls.map((c) => c.payload.error);
+    const chain = (described: unknown): unknown[] => {
+      const out: unknown[] = [];
+      for (let at = described; at !== undefined; at = typeof at === 'object' ? (at as { cause?: unknown }).cause : undefined) out.push(typeof at === 'object' ? (at as { message: string }).message : at);
+      return out;
+    };
+    // Depth 8, as for any object: the errors at depths 0 to 7 are described, the one at depth 8 is named.
+    const eight = [9999, 9998, 9997, 9996, 9995, 9994, 9993, 9992].map((i) => `wrap ${i}`);
+    expect(chain(first)).toEqual([...eight, '[Error]']);
+    expect(chain(second)).toEqual([...eight, '[TypeError]']);
+    expect(cycle).toEqual({ name: 'Error', message: 'a', cause: { name: 'Error', message: 'b', cause: '[Circular]' } });
+  });
+
+  it('cuts a key longer than the text limit as a string is cut, keeps two keys that read the same apart, redacts by the whole key', () => {
+    const log = recordingLog();
+    const f = aegislogTrace((_o: unknown) => 0, { log, eventType: 'keys', limits: { stringLength: 10 }, redact: ['customer_password'] });
+    f({ ['k'.repeat(100)]: 1, customer_address_1: 'x', customer_address_2: 'y', customer_password: 'SECRET' });
+    expect(log.calls[0]!.payload.input).toEqual([{
+      'kkkkkkkkkk…[90 more chars]': 1,
+      'customer_a…[8 more chars]': 'x',
+      'customer_a…[8 more chars] (2)': 'y',
+      'customer_p…[7 more chars]': REDACTED,
+    }]);
+    // Keys weigh toward the 1 MiB of text a field may hold: a thousand keys of 65,536 characters were 65 MB.
+    const wide: Record<string, number> = {};
+    for (let i = 0; i < 1000; i++) wide[`${i}`.padEnd(100_000, '.')] = i;
+    const described = describeValue(wide, ['input'], compileRedaction(undefined)) as Record<string, unknown>;
+    expect(JSON.stringify(described).length).toBeLessThan(1.1 * 1024 * 1024);
+    expect(Object.keys(described)[0]).toBe(`0${'.'.repeat(65_535)}…[34464 more chars]`);
+    expect(described['[truncated]']).toBe('984 more keys');
+  });
+
   it('keeps an own field of an error named __proto__ as data', () => {
     const log = recordingLog();
     const err = Object.defineProperty(new Error('odd'), '__proto__', { value: { x: 1 }, enumerable: true });

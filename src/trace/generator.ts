@@ -1,0 +1,101 @@
+/**
+ * A generator's call is its iteration: calling a generator function runs none of its body, so the call is
+ * recorded when the iteration ends (it returns, throws, or the caller closes it with `return()`, as `break`
+ * does), not when the generator object is made. The caller gets the generator object itself, watched through
+ * own `next`, `return` and `throw` that call the generator's own and look at what they give.
+ */
+
+/** What watching an iteration reports: each value yielded, then, once, how it ended. */
+export interface IterationWatch {
+  yielded(value: unknown): void;
+  /** `failed`: it threw `outcome`; otherwise it returned `outcome`. `closed`: the caller ended it with `return()`. */
+  ended(failed: boolean, outcome: unknown, closed: boolean): void;
+}
+
+type Method = 'next' | 'return' | 'throw';
+type Step = (...args: unknown[]) => unknown;
+
+/** `"sync"` or `"async"` for a generator object (of this realm or another), otherwise undefined. */
+export function generatorKind(value: unknown): 'sync' | 'async' | undefined {
+  try {
+    const tag = Object.prototype.toString.call(value);
+    return tag === '[object Generator]' ? 'sync' : tag === '[object AsyncGenerator]' ? 'async' : undefined;
+  } catch {
+    return undefined; // a Proxy whose traps throw is no generator of ours to watch
+  }
+}
+
+/**
+ * Watches `gen` in place; false when it cannot be (a frozen generator). The generator object stays the one the
+ * caller gets: `Symbol.asyncIterator` returns it, `instanceof` and `util.types.isGeneratorObject` hold, and
+ * `for … of` / `for await` read the watched `next` and `return`.
+ */
+export function watchGenerator(gen: object, kind: 'sync' | 'async', watch: IterationWatch): boolean {
+  let done = false;
+  // Set when a return() was answered: the end that follows (at once, or after a `finally` yielded) is the caller's.
+  let closing = false;
+  const seen = (result: IteratorResult<unknown>, byReturn: boolean): void => {
+    closing ||= byReturn;
+    if (done) return;
+    if (result.done) {
+      done = true;
+      watch.ended(false, result.value, closing);
+    } else watch.yielded(result.value);
+  };
+  const threw = (error: unknown): void => {
+    if (done) return;
+    done = true;
+    watch.ended(true, error, false);
+  };
+  const watched = kind === 'sync' ? watchSync : watchAsync;
+  try {
+    for (const method of ['next', 'return', 'throw'] as const) {
+      const own = (gen as Record<Method, Step>)[method];
+      const step = watched(gen, own, (result) => seen(result as IteratorResult<unknown>, method === 'return'), threw);
+      Object.defineProperty(step, 'name', { value: method, configurable: true });
+      Object.defineProperty(step, 'length', { value: own.length, configurable: true });
+      // Not enumerable, as the generator's own methods are not: `{ ...gen }` and Object.keys stay empty.
+      Object.defineProperty(gen, method, { value: step, writable: true, configurable: true, enumerable: false });
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function watchSync(gen: object, own: Step, seen: (result: unknown) => void, threw: (error: unknown) => void): Step {
+  let running = false;
+  return function (this: unknown, ...args: unknown[]) {
+    // Another receiver, or a call from inside the running body ("already running", which ends nothing): as is.
+    if (this !== gen || running) return Reflect.apply(own, this, args);
+    running = true;
+    let result: unknown;
+    try {
+      result = Reflect.apply(own, gen, args);
+    } catch (error) {
+      threw(error);
+      throw error;
+    } finally {
+      running = false;
+    }
+    seen(result);
+    return result;
+  };
+}
+
+function watchAsync(gen: object, own: Step, seen: (result: unknown) => void, threw: (error: unknown) => void): Step {
+  return function (this: unknown, ...args: unknown[]) {
+    if (this !== gen) return Reflect.apply(own, this, args);
+    // A new promise settling as the generator's does: a rejection the caller leaves unhandled still surfaces.
+    return (Reflect.apply(own, gen, args) as Promise<unknown>).then(
+      (result) => {
+        seen(result);
+        return result;
+      },
+      (error: unknown) => {
+        threw(error);
+        throw error;
+      },
+    );
+  };
+}

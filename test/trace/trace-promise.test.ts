@@ -1,0 +1,75 @@
+// What the caller gets from a traced function returning a native promise: the promise's own properties, and
+// Node's unhandled-rejection report when it never handles a rejection. Node only (child_process, process events).
+import { ChildProcess, execFile } from 'node:child_process';
+import { promisify, types } from 'node:util';
+import { expect, it } from 'vitest';
+import { aegislogTrace } from '../../src/trace/index.js';
+import { recordingLog } from './recording-log.js';
+
+/**
+ * The `unhandledRejection` reports made while `run` leaves its promise unhandled: [reason, promise] pairs, from the
+ * first report to the end of that event-loop turn. Vitest's own listeners are set aside meanwhile (it would fail
+ * the run for the report this test expects). Bounded by the test's timeout should nothing be reported.
+ */
+async function unhandledReports(run: () => Promise<unknown>): Promise<{ reports: [unknown, Promise<unknown>][]; returned: Promise<unknown> }> {
+  const theirs = process.listeners('unhandledRejection');
+  process.removeAllListeners('unhandledRejection');
+  const reports: [unknown, Promise<unknown>][] = [];
+  let reported!: () => void;
+  const first = new Promise<void>((resolve) => (reported = resolve));
+  const listener = (reason: unknown, promise: Promise<unknown>) => {
+    reports.push([reason, promise]);
+    reported();
+  };
+  process.on('unhandledRejection', listener);
+  try {
+    const returned = run();
+    await first;
+    // Node reports all of a turn's unhandled rejections together; a second one would be in by the next turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    return { reports, returned };
+  } finally {
+    process.off('unhandledRejection', listener);
+    for (const l of theirs) process.on('unhandledRejection', l as NodeJS.UnhandledRejectionListener);
+  }
+}
+
+it("keeps a native promise's own properties: promisify(execFile)'s .child", async () => {
+  const log = recordingLog();
+  const run = aegislogTrace(promisify(execFile), { log, eventType: 'exec', capture: { input: false, output: (r) => (r as { stdout: string }).stdout } });
+  const pending = run(process.execPath, ['-e', 'process.stdout.write("hi")']);
+  expect(pending.child).toBeInstanceOf(ChildProcess);
+  expect(pending.child.pid).toBeGreaterThan(0);
+  expect(await pending).toMatchObject({ stdout: 'hi' });
+  expect(log.calls.map((c) => c.payload)).toEqual([{ function: 'execFile', outcome: 'ok', output: 'hi' }]);
+});
+
+it('a rejection the caller never handles is still reported unhandled: once, with its reason, for the promise it got', async () => {
+  const log = recordingLog();
+  const err = new Error('nobody listens');
+  const fail = aegislogTrace(() => Object.assign(Promise.reject(err), { requestId: 'r-1' }), { log, eventType: 'fail' });
+  const { reports, returned } = await unhandledReports(() => fail());
+  expect(reports).toHaveLength(1);
+  expect(reports[0]![0]).toBe(err);
+  expect(reports[0]![1]).toBe(returned);
+  expect((returned as { requestId?: string }).requestId).toBe('r-1');
+  expect(log.calls.map((c) => c.payload.outcome)).toEqual(['error']);
+
+  // And the promise of a traced async generator's next().
+  const gen = aegislogTrace(async function* feed() {
+    yield* [];
+    throw err;
+  }, { log, eventType: 'feed' });
+  const fromNext = await unhandledReports(() => gen().next());
+  expect(fromNext.reports).toHaveLength(1);
+  expect(fromNext.reports[0]![0]).toBe(err);
+  expect(fromNext.reports[0]![1]).toBe(fromNext.returned);
+  expect(log.calls.map((c) => [c.eventType, c.payload.outcome])).toEqual([['fail', 'error'], ['feed', 'error']]);
+}, 10_000);
+
+it("a traced generator is still a generator object to Node's util.types", () => {
+  const log = recordingLog();
+  const sync = aegislogTrace(function* one() { yield 1; }, { log });
+  const async = aegislogTrace(async function* two() { yield 2; }, { log });
+  expect([types.isGeneratorObject(sync()), types.isGeneratorObject(async())]).toEqual([true, true]);
+});
