@@ -37,21 +37,33 @@ const decode = (text: string) =>
     return unescapeKeys(v);
   }) as unknown;
 
-/** Calls `method` on a log object; its error comes back as thrown here, and a failed call as ERR_STORE_UNAVAILABLE (503). */
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Calls `method` on a log object; its error comes back as thrown here, and a failed call as ERR_STORE_UNAVAILABLE (503),
+ * as is an answer that is not `{ value }` or `{ error: { message, code?, field? } }` (naming what is wrong in `field`):
+ * whether the call took effect is unknown, and every call may be made again.
+ */
 export async function callLogObject<T>(object: LogObject, method: string, args: readonly unknown[]): Promise<T> {
-  let answer: { value?: T; error?: { code?: string; message: string; field?: string } };
+  let answer: unknown;
   try {
     const response = await object.fetch(new Request(CALL_URL, { method: 'POST', body: encode([method, ...args]) }));
-    answer = decode(await response.text()) as typeof answer;
+    answer = decode(await response.text());
   } catch (cause) {
     throw new AegisLogError('ERR_STORE_UNAVAILABLE', `the log object did not answer ${method}: ${(cause as Error).message}`, { cause });
   }
-  if (answer.error) {
-    const { code, message, field } = answer.error;
-    // The object runs this same module: its codes are ErrorCodes, passed through as thrown there.
-    throw code ? new AegisLogError(code as ErrorCode, message, field === undefined ? undefined : { field }) : new Error(message);
-  }
-  return answer.value as T;
+  const malformed = (field: string, what: string) =>
+    new AegisLogError('ERR_STORE_UNAVAILABLE', `the log object answered ${method} with a malformed message: ${field} must be ${what}`, { field });
+  if (!isObject(answer)) throw malformed('answer', 'an object');
+  if (answer.error === undefined) return answer.value as T;
+  const error = answer.error;
+  if (!isObject(error)) throw malformed('error', 'an object');
+  const { code, message, field } = error;
+  if (typeof message !== 'string') throw malformed('error.message', 'a string');
+  if (code !== undefined && (typeof code !== 'string' || !code.startsWith('ERR_'))) throw malformed('error.code', 'an ERR_ code');
+  if (field !== undefined && typeof field !== 'string') throw malformed('error.field', 'a string');
+  // The object runs this same module: its codes are ErrorCodes, passed through as thrown there.
+  throw code ? new AegisLogError(code as ErrorCode, message, field === undefined ? undefined : { field }) : new Error(message);
 }
 
 /** Answers one call on `methods` (the object side of `callLogObject`). */
@@ -59,7 +71,9 @@ export async function answerLogCall(methods: Record<string, (...args: never[]) =
   const json = (body: unknown) => new Response(encode(body), { headers: { 'content-type': 'application/json' } });
   try {
     if (request.method !== 'POST' || new URL(request.url).href !== CALL_URL) throw new AegisLogError('ERR_LOG_OBJECT_CALL', 'a log object answers only store calls');
-    const [method, ...args] = decode(await request.text()) as [string, ...never[]];
+    const call = decode(await request.text());
+    if (!Array.isArray(call) || typeof call[0] !== 'string') throw new AegisLogError('ERR_LOG_OBJECT_CALL', 'a call is [method, ...args], method a string', { field: 'method' });
+    const [method, ...args] = call as [string, ...never[]];
     const fn = Object.hasOwn(methods, method) ? methods[method] : undefined;
     if (!fn) throw new AegisLogError('ERR_LOG_OBJECT_CALL', `a log object has no method ${JSON.stringify(method)}`);
     const value = await fn(...args);

@@ -20,9 +20,10 @@ import { AegisLogError, sha256 } from '../protocol/index.js';
 import type { EcPublicJwk, TenantHead } from '../protocol/index.js';
 import { edgeTilesOf, type TileWrite } from '../tlog/tile-append.js';
 import type { TileRef } from '../tlog/tiles.js';
+import { RECORDS_ANSWER_CHARS, checkedAppend, checkedSeal, need, type TenantAppend } from './log-object-checks.js';
 import { answerLogCall, callLogObject, type LogObject } from './log-object-wire.js';
 import { EMPTY_LOG, planAppend } from './sequence.js';
-import { countBefore, headEntry, missingTile, sealOrderError } from './store-rules.js';
+import { countBefore, headEntry, missingTile, sealOrderError, signatureWritesError } from './store-rules.js';
 import type { AppendOutcome, AppendRequest, SealCommit, SignatureWrite, StoredCheckpoint, StoredHead, StoredRecord } from './types.js';
 import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
 
@@ -32,8 +33,7 @@ export interface DurableStorageLike {
   transactionSync<T>(body: () => T): T;
 }
 
-/** An append as it travels to a tenant log: the store hashes with its own SHA-256. */
-export type TenantAppend = Omit<AppendRequest, 'sha256'>;
+export type { TenantAppend };
 
 const TENANT_SCHEMA = `
 CREATE TABLE IF NOT EXISTS records (
@@ -98,7 +98,8 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
   };
 
   return {
-    async append(request: TenantAppend): Promise<AppendOutcome[]> {
+    async append(value: TenantAppend): Promise<AppendOutcome[]> {
+      const request = checkedAppend(value);
       check(request.tenantId);
       if (tenantOf() === undefined) {
         const closed = await callLogObject<string | undefined>(root(), 'register', [request.tenantId]);
@@ -128,6 +129,8 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
       });
     },
     putSignatures(signatures: SignatureWrite[]) {
+      const problem = signatureWritesError(need.array(signatures, 'signatures') as SignatureWrite[]);
+      if (problem) throw problem;
       storage.transactionSync(() => {
         for (const s of signatures) {
           check(s.tenantId);
@@ -135,17 +138,31 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
         }
       });
     },
-    getRecord: (eventId: string) => record(db.one('SELECT * FROM records WHERE event_id = ?', eventId)),
-    records: (from: number, to: number, limit: number) =>
-      db.all('SELECT * FROM records WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index LIMIT ?', from, to, limit).map((row) => record(row)!),
+    getRecord: (eventId: string) => record(db.one('SELECT * FROM records WHERE event_id = ?', need.text(eventId, 'eventId'))),
+    /**
+     * Fewer than `limit` once the page holds RECORDS_ANSWER_CHARS of event text (always one record): a page
+     * of large events travels twice in one JSON answer (the event and its text), and 500 of them overran
+     * V8's longest string, or an isolate's memory, on every try. Leaf indexes are 0..size-1, one row each.
+     */
+    records(from: number, to: number, limit: number) {
+      const end = Math.min(need.count(to, 'to'), need.count(from, 'from') + need.count(limit, 'limit'), size());
+      const page: StoredRecord[] = [];
+      for (let i = from, chars = 0; i < end; i++) {
+        const next = record(db.one('SELECT * FROM records WHERE leaf_index = ?', i))!;
+        chars += next.eventJson.length;
+        if (page.length > 0 && chars > RECORDS_ANSWER_CHARS) break;
+        page.push(next);
+      }
+      return page;
+    },
     logSize: size,
-    readTiles: (refs: TileRef[]) => db.tiles(refs, `tenant log ${tenantOf()}`),
+    readTiles: (refs: TileRef[]) => db.tiles(need.tiles(refs, 'tiles'), `tenant log ${tenantOf()}`),
     entryData: (from: number, to: number) =>
-      db.all('SELECT receipt_hash FROM records WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index', from, to).map((row) => bytesOf(row.receipt_hash)),
+      db.all('SELECT receipt_hash FROM records WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index', need.count(from, 'from'), need.count(to, 'to')).map((row) => bytesOf(row.receipt_hash)),
     /** Raises this log's closed_until (never lowers it; the root checks the order). */
-    close: (until: string) => raiseClosed(until),
-    sizeAt: (time: string) => countBefore(size(), (i) => timeAt(i)!, time),
-    timeAt,
+    close: (until: string) => raiseClosed(need.time(until, 'until')),
+    sizeAt: (time: string) => countBefore(size(), (i) => timeAt(i)!, need.time(time, 'time')),
+    timeAt: (i: number) => timeAt(need.count(i, 'leafIndex')),
   };
 }
 
@@ -165,11 +182,13 @@ export function rootLogMethods(storage: DurableStorageLike) {
   return {
     /** A tenant log's first append: it is in every close from now on; answers the closed_until it must honour. */
     register(tenantId: string): string | undefined {
+      need.text(tenantId, 'tenantId');
       db.all('INSERT INTO tenants (tenant_id) VALUES (?) ON CONFLICT DO NOTHING', tenantId);
       return db.meta('closed_until');
     },
     /** Raises closed_until and answers every registered tenant, whose logs the store then closes. */
     close(until: string): string[] {
+      need.time(until, 'until');
       return storage.transactionSync(() => {
         const current = db.meta('closed_until');
         if (current !== undefined && until < current) throw new AegisLogError('ERR_PERIOD_ORDER', `closed_until is ${current}; cannot close at the earlier ${until}`);
@@ -186,10 +205,11 @@ export function rootLogMethods(storage: DurableStorageLike) {
          ORDER BY t.tenant_id`,
       ).map((r) => ({ tenantId: r.tenant_id as string, headSize: Number(r.tree_size ?? 0), lastHeadIndex: r.head_index === null ? null : Number(r.head_index) })),
     logSize: rootSize,
-    readTiles: (refs: TileRef[]) => db.tiles(refs, 'the root log'),
+    readTiles: (refs: TileRef[]) => db.tiles(need.tiles(refs, 'tiles'), 'the root log'),
     entryData: (from: number, to: number) =>
-      db.all('SELECT head_json FROM heads WHERE head_index >= ? AND head_index < ? ORDER BY head_index', from, to).map((r) => headEntry(head(r)!)),
-    commitSeal(seal: SealCommit): StoredCheckpoint {
+      db.all('SELECT head_json FROM heads WHERE head_index >= ? AND head_index < ? ORDER BY head_index', need.count(from, 'from'), need.count(to, 'to')).map((r) => headEntry(head(r)!)),
+    commitSeal(value: SealCommit): StoredCheckpoint {
+      const seal = checkedSeal(value);
       return storage.transactionSync(() => {
         const before = latest();
         const problem = sealOrderError(before, seal, rootSize());
@@ -204,31 +224,44 @@ export function rootLogMethods(storage: DurableStorageLike) {
       });
     },
     latestCheckpoint: latest,
-    checkpoints: (from: number, to: number) => db.all('SELECT * FROM checkpoints WHERE seq >= ? AND seq < ? ORDER BY seq', from, to).map((r) => checkpointOfRow(r)!),
+    checkpoints: (from: number, to: number) => db.all('SELECT * FROM checkpoints WHERE seq >= ? AND seq < ? ORDER BY seq', need.count(from, 'from'), need.count(to, 'to')).map((r) => checkpointOfRow(r)!),
     updateNote(seq: number, note: string) {
+      need.count(seq, 'seq');
+      need.text(note, 'note');
       if (!db.one('SELECT seq FROM checkpoints WHERE seq = ?', seq)) throw new Error(`no checkpoint ${seq}`);
       db.all('UPDATE checkpoints SET note = ? WHERE seq = ?', note, seq);
     },
-    headFor: (tenantId: string, periodStart: string) => head(db.one('SELECT head_index, head_json FROM heads WHERE tenant_id = ? AND period_start = ?', tenantId, periodStart)),
+    headFor: (tenantId: string, periodStart: string) =>
+      head(db.one('SELECT head_index, head_json FROM heads WHERE tenant_id = ? AND period_start = ?', need.text(tenantId, 'tenantId'), need.text(periodStart, 'periodStart'))),
     headCovering(tenantId: string, leafIndex: number) {
+      need.text(tenantId, 'tenantId');
+      need.count(leafIndex, 'leafIndex');
       const found = head(db.one('SELECT head_index, head_json FROM heads WHERE tenant_id = ? AND tree_size > ? ORDER BY tree_size LIMIT 1', tenantId, leafIndex));
       return found && found.head.prev_tree_size <= leafIndex ? found : undefined;
     },
-    lastHead: (tenantId: string) => head(db.one('SELECT head_index, head_json FROM heads WHERE tenant_id = ? ORDER BY tree_size DESC LIMIT 1', tenantId)),
+    lastHead: (tenantId: string) => head(db.one('SELECT head_index, head_json FROM heads WHERE tenant_id = ? ORDER BY tree_size DESC LIMIT 1', need.text(tenantId, 'tenantId'))),
     heads: (tenantId: string, after: number | null, limit: number) =>
-      db.all('SELECT head_index, head_json FROM heads WHERE tenant_id = ? AND head_index > ? ORDER BY head_index LIMIT ?', tenantId, after ?? -1, limit).map((r) => head(r)!),
-    headAt: (headIndex: number) => head(db.one('SELECT head_index, head_json FROM heads WHERE head_index = ?', headIndex)),
+      db
+        .all('SELECT head_index, head_json FROM heads WHERE tenant_id = ? AND head_index > ? ORDER BY head_index LIMIT ?', need.text(tenantId, 'tenantId'), after === null ? -1 : need.count(after, 'after'), need.count(limit, 'limit'))
+        .map((r) => head(r)!),
+    headAt: (headIndex: number) => head(db.one('SELECT head_index, head_json FROM heads WHERE head_index = ?', need.count(headIndex, 'headIndex'))),
     witnessSizes: () => Object.fromEntries(db.all("SELECT key, value FROM meta WHERE key LIKE 'witness:%'").map((r) => [(r.key as string).slice('witness:'.length), Number(r.value)])),
     putWitnessSize(witness: string, size: number) {
+      need.text(witness, 'witness');
+      need.count(size, 'size');
       const key = `witness:${witness}`;
       db.putMeta(key, String(Math.max(size, Number(db.meta(key) ?? 0))));
     },
     putKey(jwk: EcPublicJwk & { kid: string }) {
+      need.text(need.object(jwk, 'jwk').kid, 'jwk.kid');
       db.all('INSERT INTO signing_keys (kid, jwk_json) VALUES (?, ?) ON CONFLICT DO NOTHING', jwk.kid, JSON.stringify(jwk));
     },
     keys: () => db.all('SELECT jwk_json FROM signing_keys ORDER BY n').map((r) => JSON.parse(r.jwk_json as string) as EcPublicJwk & { kid: string }),
     /** A lease row with an expiry: a sealer that died (a Worker invocation has no session to watch) loses it when it expires. */
     acquireSealLease(holder: string, now: number, ttlMs: number): boolean {
+      need.text(holder, 'holder');
+      need.number(now, 'now');
+      need.number(ttlMs, 'ttlMs');
       return storage.transactionSync(() => {
         const row = db.one('SELECT holder, until FROM seal_lease WHERE id = 1');
         if (row && row.holder !== holder && Number(row.until) > now) return false;
@@ -237,6 +270,7 @@ export function rootLogMethods(storage: DurableStorageLike) {
       });
     },
     releaseSealLease(holder: string) {
+      need.text(holder, 'holder');
       db.all('DELETE FROM seal_lease WHERE holder = ?', holder);
     },
   };

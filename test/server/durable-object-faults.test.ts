@@ -1,0 +1,122 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { sha256 } from '../../src/protocol/index.js';
+import type { LogObject, Store } from '../../src/server/index.js';
+import { MAX_RECORD_BYTES, RECORDS_ANSWER_CHARS } from '../../src/server/log-object-checks.js';
+import { callLogObject } from '../../src/server/log-object-wire.js';
+import { ROOT_LOG } from '../../src/server/types.js';
+import { bundleWorker, newMiniflare } from '../edge/workerd.js';
+import { entry, sealOf } from './store-conformance.js';
+
+/**
+ * durableObjectStore in real workerd (as test/server/durable-object-store.test.ts runs it): what its log
+ * objects must refuse, typed and naming the field, before it reaches their storage: an event larger than a
+ * Durable Object SQLite row, and calls whose values would break or falsify every later commit.
+ */
+let dir: string;
+let mf: Miniflare;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'aegislog-do-faults-'));
+  mf = newMiniflare({
+    modules: true,
+    script: await bundleWorker('test/server/fixtures/do-store-worker.ts'),
+    compatibilityDate: '2025-09-01',
+    durableObjects: { ROOTS: { className: 'RootLog', useSQLite: true }, TENANTS: { className: 'TenantLog', useSQLite: true } },
+    durableObjectsPersist: dir,
+  });
+  await mf.ready;
+}, 60_000);
+afterAll(async () => {
+  try {
+    await mf?.dispose();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+let stores = 0;
+/** A new store in workerd: every method one request to the fixture Worker, which runs durableObjectStore there. */
+const newStore = (): Store => {
+  const name = `faults-${++stores}`;
+  const worker: LogObject = {
+    fetch: async (request) => {
+      const response = await mf.dispatchFetch(`http://do.test/store/${name}`, { method: 'POST', body: await request.text() });
+      return new Response(await response.text(), { status: response.status });
+    },
+  };
+  return new Proxy({} as Store, { get: (_target, method: string) => (method === 'then' ? undefined : (...args: unknown[]) => callLogObject(worker, method, args)) });
+};
+
+const T1 = Date.UTC(2026, 10, 28, 1);
+const append = (store: Store, entries: ReturnType<typeof entry>[], now = T1) => store.append({ tenantId: 'acme', entries, now, keyId: 'k1', sha256 });
+const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+
+describe('durableObjectStore in workerd: what the log objects refuse', () => {
+  test('an event larger than a Durable Object record is refused whole as ERR_TOO_LARGE naming it, and nothing of its batch is written', async () => {
+    const store = newStore();
+    // Over what workerd's SQLite keeps in a row (SQLITE_TOOBIG): the commit used to fail with an untyped error, on every retry.
+    const big = entry('acme', 'big', { blob: 'x'.repeat(MAX_RECORD_BYTES + 300_000) });
+    expect(await failure(append(store, [entry('acme', 'a'), big]))).toMatchObject({ code: 'ERR_TOO_LARGE', field: 'request.entries[1].eventJson' });
+    expect(await store.logSize('acme')).toBe(0);
+    expect(await store.getRecord('acme', 'a')).toBeUndefined();
+    // The log goes on; one just under the limit is kept, and so is its signature, made after the commit.
+    const near = entry('acme', 'near', { blob: 'x'.repeat(MAX_RECORD_BYTES - 1_000) });
+    expect((await append(store, [entry('acme', 'a'), near])).map((o) => (o.stored ? o.record.leafIndex : -1))).toEqual([0, 1]);
+    await store.putSignatures([{ tenantId: 'acme', eventId: 'near', leafIndex: 1, signature_b64url: 's'.repeat(96) }]);
+    expect(await store.getRecord('acme', 'near')).toMatchObject({ leafIndex: 1, signature_b64url: 's'.repeat(96), eventJson: near.eventJson });
+  }, 30_000);
+
+  test('a close at no time is refused, naming the field; closed_until and every log stay as they were', async () => {
+    const store = newStore();
+    await append(store, [entry('acme', 'a')]);
+    // Kept, it used to make every later append of every tenant fail (ERR_TIME_INVALID, answered as the client's 400).
+    expect(await failure(store.closePeriod('not-a-time'))).toMatchObject({ code: 'ERR_LOG_OBJECT_CALL', field: 'until' });
+    expect(await store.closedUntil()).toBeUndefined();
+    expect(await append(store, [entry('acme', 'b')])).toMatchObject([{ stored: true, record: { leafIndex: 1 } }]);
+    expect(await store.append({ tenantId: 'newcomer', entries: [entry('newcomer', 'x')], now: T1, keyId: 'k1', sha256 })).toMatchObject([{ stored: true }]);
+  });
+
+  test('a clock reading JSON cannot carry (NaN becomes null) is refused, not stamped 1970-01-01', async () => {
+    const store = newStore();
+    expect(await failure(append(store, [entry('acme', 'a')], Number.NaN))).toMatchObject({ code: 'ERR_LOG_OBJECT_CALL', field: 'request.now' });
+    expect(await store.logSize('acme')).toBe(0);
+    expect(await append(store, [entry('acme', 'a')])).toMatchObject([{ record: { statement: { received_at: new Date(T1).toISOString() } } }]);
+  });
+
+  test('a seal whose root-log tile is not the bytes of its width is refused before any of it is written', async () => {
+    const store = newStore();
+    await append(store, [entry('acme', 'a')]);
+    const seal = await sealOf(store, new Date(T1 - 3_600_000).toISOString(), new Date(T1 + 3_600_000).toISOString());
+    const bad = { ...seal, rootWrites: seal.rootWrites.map((w) => ({ ...w, bytes: w.bytes.subarray(0, 16) })) };
+    expect(await failure(store.commitSeal(bad))).toMatchObject({ code: 'ERR_LOG_OBJECT_CALL', field: 'seal.rootWrites[0].bytes' });
+    expect([await store.logSize(ROOT_LOG), await store.latestCheckpoint()]).toEqual([0, undefined]);
+    expect(await store.commitSeal(seal)).toMatchObject({ seq: 0, tree_size: 1 });
+  });
+});
+
+describe('durableObjectStore in workerd: a page of records is bounded by its size', () => {
+  test('records() of large events answers fewer than the limit, and paging on gives every record once, in leaf order', async () => {
+    const store = newStore();
+    const size = Math.floor(RECORDS_ANSWER_CHARS / 2.5);
+    const entries = Array.from({ length: 6 }, (_, i) => entry('acme', `e${i}`, { blob: String(i).repeat(size) }));
+    for (const e of entries) await append(store, [e]);
+    await append(store, [entry('acme', 'small')]);
+    const seen: number[] = [];
+    for (let from = 0; from < 7; ) {
+      const page = await store.records('acme', from, 7, 500);
+      expect(page.length).toBeGreaterThan(0);
+      // One large event travels twice per record (event and text): 500 of them used to overrun V8's longest string in the object.
+      expect(page.length === 1 || page.reduce((n, r) => n + r.eventJson.length, 0) <= RECORDS_ANSWER_CHARS).toBe(true);
+      seen.push(...page.map((r) => r.leafIndex));
+      from += page.length;
+    }
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect((await store.records('acme', 5, 7, 500)).map((r) => r.statement.event_id)).toEqual(['e5', 'small']);
+    expect(await store.records('acme', 2, 7, 1)).toMatchObject([{ leafIndex: 2, eventJson: entries[2]!.eventJson }]);
+    expect(await store.records('acme', 7, 9, 5)).toEqual([]);
+  }, 60_000);
+});
