@@ -21,9 +21,10 @@ const WHAT: Record<ExportCheckName, string> = {
 export function describeExport(file: ExportFile): string {
   const head = file.header.tenant_head as { tenant_id?: unknown; period_start?: unknown; tree_size?: unknown; prev_tree_size?: unknown } | null;
   const mib = (file.size / 2 ** 20).toFixed(file.size < 2 ** 20 ? 2 : 0);
-  if (!head) return `the open period (no tenant head), ${mib} MiB`;
+  // The file's name too: two exports of one period (a copy and a tampered one) are told apart by it alone.
+  if (!head) return `the open period (no tenant head), ${mib} MiB, ${file.source}`;
   const n = Number(head.tree_size) - Number(head.prev_tree_size);
-  return `tenant ${String(head.tenant_id)}, period from ${String(head.period_start)}, ${Number.isFinite(n) ? n.toLocaleString('en') : '?'} entries, ${mib} MiB`;
+  return `tenant ${String(head.tenant_id)}, period from ${String(head.period_start)}, ${Number.isFinite(n) ? n.toLocaleString('en') : '?'} entries, ${mib} MiB, ${file.source}`;
 }
 
 export async function auditExportFile(
@@ -54,10 +55,16 @@ export async function auditExportFile(
     h('li', {}, `${p.leafIndex !== undefined ? `leaf_index ${p.leafIndex}` : p.line > 0 ? `line ${p.line}` : ''}${p.eventId ? ` (${p.eventId})` : ''}: ${p.reason}`));
   const time = seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${seconds.toFixed(2)} s`;
   const witnesses = report.cosigners.length ? ` Checkpoint cosigned by ${report.cosigners.map((c) => c.witness).join(', ')}.` : '';
-  const headline = report.ok
+  // Only a sealed period is proven whole. An open period's export has no signed head: the verifier calls it
+  // ok once every receipt's signature verifies, but nothing shows that none is missing, added or re-dated.
+  const proven = report.ok && report.status === 'sealed';
+  const anyFailed = Object.values(report.checks).some((check) => check.status === 'failed');
+  const headline = proven
     ? [pill('ok', 'Period verified'), ` ${report.count.toLocaleString('en')} receipts, entries [${report.prevTreeSize}, ${report.treeSize}) of ${report.tenantId}'s log, rebuild the signed head (${time}, ${rate} receipts/s).${witnesses}`]
-    : report.status === 'open' && report.checks.signatures.status === 'skipped'
-      ? [pill('warn', 'Open period: not proven'), ` ${report.count} receipts of a period not sealed yet; only each receipt's signature can be checked (tick the box above).`]
+    : report.status === 'open' && !anyFailed
+      ? report.checks.signatures.status === 'passed'
+        ? [pill('warn', 'Open period: not proven'), ` ${report.count.toLocaleString('en')} receipts of a period not sealed yet, each signed by a key you trust; no signed head says that none is missing or added: audit its export once the period is sealed.`]
+        : [pill('warn', 'Open period: not proven'), ` ${report.count} receipts of a period not sealed yet; only each receipt's signature can be checked (tick the box above).`]
       : [pill('fail', 'Period audit failed'), ` ${report.reason ?? ''}`];
   const shown = [
     h('p', {}, ...headline),
@@ -65,7 +72,7 @@ export async function auditExportFile(
     problems.length ? h('ul', { class: 'hint', 'aria-label': 'Problems' }, ...problems) : '',
     report.problemCount > problems.length ? h('p', { class: 'hint' }, `${report.problemCount - problems.length} more problems.`) : '',
   ];
-  return { ok: report.ok, shown };
+  return { ok: proven, shown };
 }
 
 /** The blob in pieces of at most a MiB, counted as the audit takes them (a browser may hand over a file in one piece). */

@@ -28,21 +28,25 @@ export function gapsPanel(parent: HTMLElement): void {
       result,
     ),
   );
+  /** The latest choice: an earlier count still reading stops, and its late result is never drawn over this one's. */
+  let runs = 0;
   input.addEventListener('change', () => {
     const files = [...(input.files ?? [])];
     input.value = '';
     if (!files.length) return;
+    const mine = ++runs;
+    const current = () => mine === runs;
     status.replaceChildren(pill('info', `Counting ${files.length} export${files.length === 1 ? '' : 's'}…`));
     result.replaceChildren();
-    count(files).then(
-      (report) => render(report, files.length, status, result),
-      (error: Error) => status.replaceChildren(pill('fail', 'Not counted'), ' ', error.message),
+    count(files, current).then(
+      (report) => current() && render(report, files.length, status, result),
+      (error: Error) => current() && status.replaceChildren(pill('fail', 'Not counted'), ' ', error.message),
     );
   });
 }
 
 /** Streams each file's lines into one counter; refuses, as `aegislog audit --gaps` does, an empty file or a period given twice. */
-async function count(files: File[]): Promise<GapReport> {
+async function count(files: File[], current: () => boolean): Promise<GapReport> {
   const counter = gapCounter();
   const inputs = gapInputCheck();
   const refuse = (problem: string | undefined) => {
@@ -54,7 +58,18 @@ async function count(files: File[]): Promise<GapReport> {
     let carry = '';
     let line = 0;
     for (;;) {
-      const { done, value } = await reader.read();
+      let chunk: ReadableStreamReadResult<string>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        // The file moved, was deleted or cannot be read: say which one.
+        throw new Error(`${file.name} could not be read: ${(error as Error).message}`);
+      }
+      if (!current()) {
+        await reader.cancel().catch(() => undefined);
+        throw new Error('superseded by a later choice');
+      }
+      const { done, value } = chunk;
       const text = carry + (value ?? '');
       const parts = text.split('\n');
       carry = done ? '' : parts.pop()!;

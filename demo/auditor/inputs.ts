@@ -17,6 +17,8 @@ export interface ExportFile {
   header: Record<string, unknown>;
   blob: Blob;
   size: number;
+  /** The file (or paste) it came from: results name it, so that two exports of one period are told apart. */
+  source: string;
 }
 
 export type EvidenceItem =
@@ -40,7 +42,7 @@ const PEEK = 1 << 20;
 export async function parseEvidenceFile(file: Blob, source: string): Promise<ParseResult> {
   const head = await file.slice(0, Math.min(file.size, PEEK)).text();
   const header = exportHeader(head);
-  if (header) return { items: [{ kind: 'export', value: { header, blob: file, size: file.size }, source }], problems: [] };
+  if (header) return { items: [{ kind: 'export', value: { header, blob: file, size: file.size, source }, source }], problems: [] };
   return parseEvidenceText(await file.text(), source);
 }
 
@@ -55,30 +57,37 @@ export function parseEvidenceText(text: string, source: string): ParseResult {
   const header = exportHeader(trimmed);
   if (header) {
     const blob = new Blob([trimmed]);
-    result.items.push({ kind: 'export', value: { header, blob, size: blob.size }, source });
+    result.items.push({ kind: 'export', value: { header, blob, size: blob.size, source }, source });
     return result;
   }
   let whole: unknown;
-  let isWhole = true;
+  let wholeError: unknown;
   try {
     whole = JSON.parse(trimmed);
-  } catch {
-    isWhole = false;
+  } catch (error) {
+    wholeError = error;
   }
-  if (isWhole) {
+  if (wholeError === undefined) {
     collect(whole, source, result);
     return result;
   }
   const lines = trimmed.split(/\r?\n/);
+  let unreadable = 0;
   lines.forEach((line, index) => {
     if (line.trim() === '') return;
     const where = `${source} line ${index + 1}`;
     try {
       collect(JSON.parse(line), where, result);
     } catch {
+      unreadable++;
       result.problems.push(`${where}: not JSON`);
     }
   });
+  // Several lines that are not JSON and none that is evidence: one JSON document (an indented bundle or history)
+  // with a syntax error, not NDJSON. The parser's own message says where ("… at position 812 (line 30 column 5)").
+  if (unreadable > 1 && result.items.length === 0) {
+    result.problems = [`${source}: not JSON: ${(wholeError as Error).message}`];
+  }
   return result;
 }
 

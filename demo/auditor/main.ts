@@ -28,17 +28,41 @@ const period = periodPanel(() => keys.keys(), () => keys.trust());
 const loadStatus = byId('load-status');
 
 function addText(text: string, source: string): void {
-  void addParsed(parseEvidenceText(text, source), source);
+  const batch = statusBatch();
+  void addParsed(() => parseEvidenceText(text, source), source, batch);
+}
+
+/**
+ * What one drop, choice or paste loaded: a line per file, kept for the whole batch (the third file's
+ * line does not hide the first one's problem), a failed line marked as such.
+ */
+interface StatusBatch {
+  line(text: string, failed: boolean): void;
+}
+let batches = 0;
+function statusBatch(): StatusBatch {
+  const mine = ++batches;
+  const lines: HTMLElement[] = [];
+  return {
+    line(text, failed) {
+      lines.push(h('span', { class: 'load-line', ...(failed ? { 'data-failed': '' } : {}) }, failed ? pill('fail', 'not loaded') : '', failed ? ' ' : '', text));
+      // A later batch has the status line now: this one's late lines are not written over it.
+      if (mine === batches) loadStatus.replaceChildren(...lines.flatMap((line, i) => (i ? [h('br'), line] : [line])));
+    },
+  };
 }
 
 /** Adds one at a time, so that a file compared with the loaded ones is not raced by the next. */
 let adding = Promise.resolve();
-function addParsed(result: ParseResult, source: string): Promise<void> {
-  adding = adding.then(() => add(result, source));
+function addParsed(parse: () => ParseResult | Promise<ParseResult>, source: string, batch: StatusBatch): Promise<void> {
+  // A file that cannot be read (moved, deleted, no permission) is said, naming it; the next ones still load.
+  adding = adding.then(async () => add(await parse(), source, batch)).catch((error: unknown) => {
+    batch.line(`${source}: could not be read: ${error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error)}`, true);
+  });
   return adding;
 }
 
-async function add({ items: found, problems }: ParseResult, source: string): Promise<void> {
+async function add({ items: found, problems }: ParseResult, source: string, batch: StatusBatch): Promise<void> {
   let added = 0;
   for (const item of found) {
     const key = contentKey(item);
@@ -52,7 +76,7 @@ async function add({ items: found, problems }: ParseResult, source: string): Pro
   const parts = [`${source}: ${added} item${added === 1 ? '' : 's'} added`];
   if (skipped) parts.push(`${skipped} already loaded`);
   if (problems.length) parts.push(`${problems.length} skipped (${problems.slice(0, 3).join('; ')}${problems.length > 3 ? '; …' : ''})`);
-  loadStatus.textContent = parts.join(', ') + '.';
+  batch.line(parts.join(', ') + '.', found.length === 0);
   void refresh();
 }
 
@@ -64,7 +88,8 @@ async function isLoaded(item: EvidenceItem, same: EvidenceItem[]): Promise<boole
 
 async function addFiles(files: FileList | null): Promise<void> {
   // A v2 export stays a file (streamed when audited); everything else is read as text.
-  for (const file of files ?? []) await addParsed(await parseEvidenceFile(file, file.name), file.name);
+  const batch = statusBatch();
+  for (const file of files ?? []) await addParsed(() => parseEvidenceFile(file, file.name), file.name, batch);
 }
 
 function ofKind<K extends EvidenceItem['kind']>(kind: K): Extract<EvidenceItem, { kind: K }>[] {
@@ -108,21 +133,31 @@ async function refresh(): Promise<void> {
     byId('bundles').replaceChildren(...cards);
   });
 
-  // Step 4: the latest v2 history loaded, else the v1 checkpoint chain.
+  // Step 4: every v2 history loaded, each with its own verdict (a failing one is never hidden behind a
+  // later one that passes), then the v1 checkpoint chain when v1 checkpoints are loaded too.
   section('chain-summary', ['chain'], () => {
-    const chainSummary = byId('chain-summary');
-    const latest = histories.length - 1;
-    if (latest >= 0) {
-      const history = histories[latest]!.value;
-      chainSummary.replaceChildren(historySummary(historyReports()[latest], history));
-      byId('chain').replaceChildren(...historyTimeline(history, historyReports()[latest]));
-      return;
+    const summaries: (Node | string)[] = [];
+    const drawn: HTMLLIElement[] = [];
+    const several = histories.length + (checkpoints.length ? 1 : 0) > 1;
+    histories.forEach((item, i) => {
+      const report = historyReports()[i];
+      const summary = historySummary(report, item.value);
+      summaries.push(several ? h('div', { 'data-history': String(i) }, `${item.source}: `, summary) : summary);
+      if (several) drawn.push(h('li', { class: `is-${report ? (report.ok ? 'ok' : 'fail') : 'warn'}`, 'data-history-source': String(i) }, h('div', { class: 'check-name' }, item.source)));
+      drawn.push(...historyTimeline(item.value, report));
+    });
+    if (checkpoints.length > 0 || histories.length === 0) {
+      const report = chain();
+      let line: Node;
+      if (checkpoints.length === 0) line = h('span', { class: 'empty' }, 'No checkpoints loaded: drop the answer of GET /checkpoints.');
+      else if (!report) line = pill('warn', `${checkpoints.length} checkpoints, not checked: pin a key`);
+      else line = report.ok ? pill('ok', `${report.length} checkpoints, chain intact`) : pill('fail', `chain broken at checkpoint ${report.firstBreak!.index + 1}: ${report.firstBreak!.reason}`);
+      summaries.push(several ? h('div', { 'data-chain': '' }, 'Version-1 checkpoints: ', line) : line);
+      if (several && checkpoints.length) drawn.push(h('li', { class: 'is-warn', 'data-history-source': 'v1' }, h('div', { class: 'check-name' }, 'Version-1 checkpoints')));
+      drawn.push(...chainTimeline(checkpoints, report));
     }
-    const report = chain();
-    if (checkpoints.length === 0) chainSummary.replaceChildren(h('span', { class: 'empty' }, 'No checkpoints loaded: drop the answer of GET /checkpoints.'));
-    else if (!report) chainSummary.replaceChildren(pill('warn', `${checkpoints.length} checkpoints, not checked: pin a key`));
-    else chainSummary.replaceChildren(report.ok ? pill('ok', `${report.length} checkpoints, chain intact`) : pill('fail', `chain broken at checkpoint ${report.firstBreak!.index + 1}: ${report.firstBreak!.reason}`));
-    byId('chain').replaceChildren(...chainTimeline(checkpoints, report));
+    byId('chain-summary').replaceChildren(...summaries);
+    byId('chain').replaceChildren(...drawn);
   });
 
   section('conflicts', [], showConflicts);
@@ -191,7 +226,7 @@ function loadFromFragment(): void {
     try {
       addText(new TextDecoder().decode(b64uDecode(bundle, 'bundle')), 'the link');
     } catch (error) {
-      loadStatus.textContent = `The link's evidence could not be read: ${(error as Error).message}`;
+      loadStatus.replaceChildren(pill('fail', 'not loaded'), ` The link's evidence could not be read: ${(error as Error).message}`);
     }
   }
 }
@@ -213,6 +248,7 @@ function wireEvidenceInputs(): void {
   const text = byId<HTMLTextAreaElement>('evidence-text');
   byId('evidence-add').addEventListener('click', () => {
     if (text.value.trim() === '') {
+      batches++;
       loadStatus.textContent = 'Paste a bundle, a list of bundles, an NDJSON export or checkpoints first.';
       return;
     }
@@ -222,6 +258,7 @@ function wireEvidenceInputs(): void {
   byId('evidence-clear').addEventListener('click', () => {
     items.length = 0;
   contents.clear();
+    batches++;
     loadStatus.textContent = 'Evidence cleared.';
     void refresh();
   });

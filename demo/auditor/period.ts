@@ -37,6 +37,21 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
   let token = 0;
   let running = false;
   const ready = () => (exportFiles.length ? trust() !== undefined : !!plan && keys().length > 0);
+  /** The shown result and any run still going are void: what they were computed from changed. */
+  const invalidate = () => {
+    token++;
+    running = false;
+    result.replaceChildren();
+    progress.value = 0;
+  };
+
+  // A v2 result computed without the receipts' own signatures must not stand beside a ticked box (nor the reverse).
+  // (A v1 audit always checks them: the box does not change it.)
+  signatures.addEventListener('change', () => {
+    if (!exportFiles.length) return;
+    invalidate();
+    run.disabled = !ready();
+  });
 
   run.addEventListener('click', async () => {
     if ((!plan && !exportFiles.length) || running) return;
@@ -73,10 +88,7 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
       const now = [...exportFiles, plan?.target, ...(plan?.receipts ?? []), ...keys(), trust()?.policy];
       if (now.length !== basis.length || now.some((x, i) => x !== basis[i])) {
         basis = now;
-        token++;
-        running = false;
-        result.replaceChildren();
-        progress.value = 0;
+        invalidate();
       }
       if (exportFiles.length === 1) {
         inputs.replaceChildren(

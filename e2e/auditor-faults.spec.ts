@@ -1,0 +1,201 @@
+// The auditor page (demo/auditor/) as a demanding auditor uses it: nothing reads as proven
+// that was not (an open period's export, a failing history loaded beside a passing one), every
+// result names the file it is for, a result never outlives the option it was computed under, a
+// late count never overwrites a newer one, and a file that cannot be read or parsed is named,
+// with the files after it still loaded. Only the page's own files are served.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test as base, expect, type Page } from '@playwright/test';
+import { ROOT, startStaticServer, type StaticServer } from './support/static-server.js';
+
+const test = base.extend<{ app: StaticServer }>({
+  app: async ({}, use) => {
+    const app = await startStaticServer({ '/demo/': 'dist/demo' });
+    await use(app);
+    await app.close();
+  },
+});
+
+const OWN = join(ROOT, 'test/vectors/aegislog-v2-own');
+const read = (path: string) => readFileSync(join(OWN, path), 'utf8');
+
+async function open(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}/demo/auditor/`);
+  await expect(page.locator('#net-status')).toContainText('Online');
+}
+
+async function pin(page: Page, text: string): Promise<void> {
+  await page.locator('#key-text').fill(text);
+  await page.getByRole('button', { name: 'Pin key' }).click();
+  await expect(page.locator('#key-list')).toContainText('quorum');
+}
+
+async function drop(page: Page, files: { name: string; text: string }[]): Promise<void> {
+  await page.locator('#files').setInputFiles(files.map(({ name, text }) => ({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(text) })));
+}
+
+/** alpha's period-1 export with the line of leaf_index 14 taken out. */
+function withLineMissing(): string {
+  const [header, ...lines] = read('exports/alpha-p1-events.ndjson').trim().split('\n');
+  return [header, ...lines.slice(0, 10), ...lines.slice(11)].join('\n');
+}
+
+test("an open period's export whose receipts are all signed is not a verified period, alone or among sealed ones", async ({ page, app }) => {
+  await open(page, app.url);
+  await pin(page, read('policy-none.txt'));
+  await drop(page, [{ name: 'open.ndjson', text: read('exports/alpha-open.ndjson') }]);
+  await page.getByLabel("Also verify each receipt's own signature").check();
+  await page.getByRole('button', { name: 'Audit period' }).click();
+  const result = page.locator('#period-result');
+  await expect(result.locator('[data-check="signatures"] .pill-ok')).toBeVisible();
+  // No signed head: nothing says that none is missing or added. Amber, never "Period verified".
+  await expect(result.locator('p').first()).toContainText('Open period: not proven');
+  await expect(result.locator('.pill-ok', { hasText: 'Period verified' })).toHaveCount(0);
+  await expect(result).not.toContainText('rebuild the signed head');
+  await expect(result.locator('[data-check="root"] .pill-info')).toContainText('skipped');
+
+  await drop(page, [{ name: 'alpha-p0.ndjson', text: read('exports/alpha-p0.ndjson') }]);
+  await expect(page.locator('#period-inputs li')).toHaveCount(2);
+  await page.getByRole('button', { name: 'Audit period' }).click();
+  await expect(result).toContainText('1 of 2 periods not verified');
+  await expect(result).not.toContainText('All periods verified');
+  await expect(result.locator('section[data-export="1"]')).toContainText('Period verified');
+});
+
+test('a failing history loaded beside a passing one is shown, each named by its file', async ({ page, app }) => {
+  await open(page, app.url);
+  await pin(page, read('policy-none.txt'));
+  const forked = JSON.parse(read('histories/history.json'));
+  forked.checkpoints[2].consistency_b64url[0] = 'A'.repeat(43);
+  // Another size than history.json: another identity, so no conflict is flagged; only its own result tells.
+  await drop(page, [{ name: 'forked.json', text: JSON.stringify(forked) }, { name: 'history-from-1.json', text: read('histories/history-from-1.json') }]);
+  await expect(page.locator('#load-status')).toContainText('history-from-1.json: 1 item added');
+  const summary = page.locator('#chain-summary');
+  await expect(summary.locator('[data-history="0"]')).toContainText('forked.json: ');
+  await expect(summary.locator('[data-history="0"] .pill-fail')).toContainText('history fails: consistency');
+  await expect(summary.locator('[data-history="1"]')).toContainText('history-from-1.json: ');
+  await expect(summary.locator('[data-history="1"] .pill-ok')).toContainText('signed and append-only');
+  await expect(page.locator('#chain li.link.is-fail')).toHaveCount(1);
+  await expect(page.locator('#chain li[data-history-source]')).toHaveCount(2);
+});
+
+test('two exports of one period: each result names its file, so the failing one is known', async ({ page, app }) => {
+  await open(page, app.url);
+  await pin(page, read('policy-none.txt'));
+  await drop(page, [
+    { name: 'gap.ndjson', text: withLineMissing() },
+    { name: 'alpha-p1.ndjson', text: read('exports/alpha-p1-events.ndjson') },
+  ]);
+  await expect(page.locator('#period-inputs li').nth(0)).toContainText('gap.ndjson');
+  await expect(page.locator('#period-inputs li').nth(1)).toContainText('alpha-p1.ndjson');
+  await page.getByRole('button', { name: 'Audit period' }).click();
+  const result = page.locator('#period-result');
+  await expect(result).toContainText('1 of 2 periods not verified');
+  await expect(result.locator('section[data-export]', { hasText: 'Period audit failed' }).locator('h3')).toContainText('gap.ndjson');
+  await expect(result.locator('section[data-export]', { hasText: 'Period verified' }).locator('h3')).toContainText('alpha-p1.ndjson');
+});
+
+test("ticking or unticking the signatures box voids a result computed the other way", async ({ page, app }) => {
+  await open(page, app.url);
+  await pin(page, read('policy-none.txt'));
+  await drop(page, [{ name: 'alpha-p0.ndjson', text: read('exports/alpha-p0.ndjson') }]);
+  const result = page.locator('#period-result');
+  const box = page.getByLabel("Also verify each receipt's own signature");
+  await page.getByRole('button', { name: 'Audit period' }).click();
+  await expect(result).toContainText('Period verified');
+  await expect(result.locator('[data-check="signatures"] .pill-info')).toContainText('skipped');
+  await box.check();
+  await expect(result).toBeEmpty();
+  await expect(page.locator('#period-progress')).toHaveJSProperty('value', 0);
+  await page.getByRole('button', { name: 'Audit period' }).click();
+  await expect(result.locator('[data-check="signatures"] .pill-ok')).toBeVisible();
+  await box.uncheck();
+  await expect(result).toBeEmpty();
+});
+
+test('a loss count superseded by a later choice never overwrites it', async ({ page, app }) => {
+  // slow.ndjson is held back until the test releases it: its count is still going when the next choice is made.
+  await page.addInitScript(() => {
+    const w = window as unknown as { release: () => void; slowDone: boolean };
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    w.release = open;
+    w.slowDone = false;
+    const stream = File.prototype.stream;
+    File.prototype.stream = function (this: File) {
+      const inner = stream.call(this);
+      if (this.name !== 'slow.ndjson') return inner;
+      const reader = inner.getReader();
+      return new ReadableStream<Uint8Array<ArrayBuffer>>({
+        async pull(controller) {
+          await gate;
+          const { done, value } = await reader.read();
+          if (done) {
+            w.slowDone = true;
+            controller.close();
+          } else controller.enqueue(value);
+        },
+        cancel() {
+          w.slowDone = true;
+          return reader.cancel();
+        },
+      });
+    };
+  });
+  await open(page, app.url);
+  const choose = (name: string, text: string) => page.locator('#gaps-files').setInputFiles([{ name, mimeType: 'application/x-ndjson', buffer: Buffer.from(text) }]);
+  const summary = page.locator('#gaps-summary');
+  await choose('slow.ndjson', withLineMissing());
+  await expect(summary).toContainText('Counting 1 export');
+  await choose('empty.ndjson', '');
+  await expect(summary).toContainText('empty.ndjson is empty');
+  await page.evaluate(() => (window as unknown as { release: () => void }).release());
+  await expect.poll(() => page.evaluate(() => (window as unknown as { slowDone: boolean }).slowDone)).toBe(true);
+  // Still the later choice's refusal, not the earlier count.
+  await expect(summary).toContainText('empty.ndjson is empty');
+  await expect(summary).not.toContainText('events in 1 export');
+  await expect(page.locator('#gaps-result')).toBeEmpty();
+});
+
+test('a file that cannot be read or parsed is named with why, and the files after it still load', async ({ page, app }) => {
+  // moved.json / moved.ndjson: files deleted or moved after they were chosen, as Chromium reports them.
+  await page.addInitScript(() => {
+    const unreadable = () => new DOMException('The requested file could not be read, typically due to permission problems that have occurred after a reference to a file was acquired.', 'NotReadableError');
+    const gone = (name: string) => name === 'moved.json' || name === 'moved.ndjson';
+    const { slice, text, stream } = File.prototype;
+    File.prototype.slice = function (this: File, ...args: [number?, number?, string?]) {
+      if (!gone(this.name)) return slice.apply(this, args);
+      const blob = new Blob([]);
+      blob.text = () => Promise.reject(unreadable());
+      return blob;
+    };
+    File.prototype.text = function (this: File) {
+      return gone(this.name) ? Promise.reject(unreadable()) : text.call(this);
+    };
+    File.prototype.stream = function (this: File) {
+      return gone(this.name) ? new ReadableStream({ pull: (controller) => controller.error(unreadable()) }) : stream.call(this);
+    };
+  });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await open(page, app.url);
+  await pin(page, read('policy-none.txt'));
+  const broken = JSON.stringify(JSON.parse(read('bundles/alpha-leaf0.json')), null, 2).replace('"leaf_index"', '"leaf_index" "');
+  await drop(page, [
+    { name: 'moved.json', text: read('bundles/alpha-leaf255.json') },
+    { name: 'broken.json', text: broken },
+    { name: 'good.json', text: read('bundles/alpha-leaf0.json') },
+  ]);
+  const status = page.locator('#load-status');
+  await expect(status).toContainText('good.json: 1 item added');
+  // Each file of the drop keeps its line: the last one does not hide the first two's problems.
+  await expect(status.locator('[data-failed]', { hasText: 'moved.json' })).toContainText('moved.json: could not be read: NotReadableError');
+  // An indented JSON file with a syntax error is one problem saying where, not one "not JSON" per line.
+  await expect(status.locator('[data-failed]', { hasText: 'broken.json' })).toContainText(/broken\.json: not JSON: .*position \d+/);
+  await expect(page.locator('#summary')).toContainText('1 bundle:');
+  await expect(page.locator('#summary')).toContainText('1 verified');
+  // The loss panel names the file it could not read.
+  await page.locator('#gaps-files').setInputFiles([{ name: 'moved.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(read('exports/alpha-p0.ndjson')) }]);
+  await expect(page.locator('#gaps-summary')).toContainText('moved.ndjson could not be read');
+  expect(pageErrors).toEqual([]);
+});
