@@ -7,7 +7,7 @@
  */
 import type { AiCall, AiOptions } from './options.js';
 import { outcomeOf } from './finish.js';
-import { check, recorder, round, stopwatch, textChars, track } from './record.js';
+import { check, recorder, round, stopwatch, textChars, track, type Done } from './record.js';
 
 /** What the telemetry integration reads when a model call starts. */
 export interface CallStart {
@@ -76,7 +76,7 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
   check(options);
   const record = recorder(options);
   /** The model call open for each SDK call: a call's steps run one model call at a time. */
-  const open = new Map<string, { elapsed: () => number; done: () => void; event: CallStart }>();
+  const open = new Map<string, { elapsed: () => number; done: Done; event: CallStart }>();
   /** The SDK operation of each call (`ai.streamText`, …), from its start to its end. */
   const operations = new Map<string, string>();
   /**
@@ -132,10 +132,16 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
       if (event.operationId) operations.set(event.callId, event.operationId);
     },
     onEnd(event) {
-      // A model call still open here never had its end (a stream that failed with an error part and no finish part).
+      // A model call still open here never had its end: its stream ended with no finish part. After an error part
+      // the SDK's finish reason is `error` (the call failed); else it says `other`, its placeholder, for a stream that
+      // ended without its completion signal: `interrupted`, as the middleware records it.
       const { callId, finishReason, content } = event as { callId: string; finishReason?: unknown; content?: CallEnd['content'] };
-      // The operation's end carries its last step, which is that call: its text and tools.
-      if (open.has(callId)) finish(callId, { ...summary(content), outcome: 'error', finishReason: typeof finishReason === 'string' ? finishReason : 'error' });
+      if (open.has(callId)) {
+        const reason = typeof finishReason === 'string' && finishReason !== 'error' ? 'interrupted' : 'error';
+        // The operation's end carries its last step, which is that call: its text and tools.
+        const seen = summary(content);
+        finish(callId, { ...seen, outcome: outcomeOf(seen.error, reason), finishReason: reason });
+      }
       forget(callId);
     },
     onLanguageModelCallStart: start,

@@ -7,7 +7,7 @@
 import type { RecordOptions } from '../client/event.js';
 import type { AiCall, AiOptions } from './options.js';
 import { outcomeOf } from './finish.js';
-import { recorder, track } from './record.js';
+import { kept, recorder, track } from './record.js';
 
 /** What the middleware reads of the AI SDK's language model (structural: `ai` stays an optional peer). */
 export interface ModelLike {
@@ -47,6 +47,7 @@ export interface AegisLogMiddleware<V extends 'v3' | 'v4' = 'v4'> {
   readonly specificationVersion: V;
   wrapGenerate<R extends GenerateResultLike>(options: { doGenerate: () => PromiseLike<R>; params: CallOptionsLike; model: ModelLike }): Promise<R>;
   wrapStream<R extends StreamResultLike>(options: { doStream: () => PromiseLike<R>; params: CallOptionsLike; model: ModelLike }): Promise<R>;
+  transformParams<P extends CallOptionsLike>(options: { params: P }): Promise<P>;
 }
 
 /**
@@ -65,13 +66,6 @@ export function promptChars(prompt: unknown): number {
 }
 
 /**
- * The log recording each call, by its params (the AI SDK makes them for each call, and hands them unchanged from
- * one wrap to the one beneath): a wrap beneath another with the same log leaves the call to it, so that a model
- * wrapped twice records each call once; one with another log records it too.
- */
-const recording = new WeakMap<object, unknown>();
-
-/**
  * One event per model call: `generateText`, `streamText`, `generateObject`…
  * through the wrapped model. The result is the model's own; a stream carries
  * the same parts, and is recorded when it ends, fails, or is cancelled.
@@ -82,12 +76,14 @@ const recording = new WeakMap<object, unknown>();
 export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOptions & { specificationVersion?: V }): AegisLogMiddleware<V> {
   const record = recorder(options);
   /** `wrapGenerate` and `wrapStream`: one call each, recorded once (`end`) from what its parts said (`seen`). */
-  const wrap = (streamed: boolean) =>
-    async function <R>({ doGenerate, doStream, params, model }: { doGenerate?: () => PromiseLike<R>; doStream?: () => PromiseLike<R>; params: CallOptionsLike; model: ModelLike }): Promise<R> {
-      // Recorded by the wrap above, with the same log: this one only passes the call on. (`?? 0`: params no wrap
-      // marked are recorded, whatever the log, even one missing, whose failure onError then reports.)
-      if ((recording.get(params) ?? 0) === options.log) return (streamed ? doStream! : doGenerate!)();
-      recording.set(params, options.log);
+  const wrap =
+    (streamed: boolean) =>
+    async <R,>({ doGenerate, doStream, params, model }: { doGenerate?: () => PromiseLike<R>; doStream?: () => PromiseLike<R>; params: CallOptionsLike; model: ModelLike }): Promise<R> => {
+      const call = streamed ? doStream! : doGenerate!;
+      // Params marked (`kept`: with the log recording the call) are those of a wrap above with the same log, which
+      // records the call (transformParams handed them on): this one only passes it on. Others are this call's own.
+      if (kept.has(params)) return call();
+      kept.set(params, options.log);
       const done = track(options);
       // stopwatch() as toFixed: the same figure to the microsecond, about 1 µs dearer a call than its round(), but
       // fewer bytes against the middleware's 2,000 B in a browser bundle.
@@ -136,7 +132,8 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
         if (/^text(-delta)?$/.test(type)) seen.output = (seen.output ?? '') + (part.text ?? part.delta);
         else if (type == 'tool-call') part.toolName && seen.toolCalls.push(part.toolName);
         else if (type == 'response-metadata') (seen.responseId = part.id), (seen.responseModelId = part.modelId);
-        else if (type == 'error') seen.error = part.error;
+        // An error part is the SDK's finish reason `error` too, unless a finish part follows.
+        else if (type == 'error') (seen.finishReason = 'error'), (seen.error = part.error);
         else if (type == 'finish') {
           seen.finishReason = part.finishReason?.unified;
           seen.inputTokens = part.usage?.inputTokens?.total;
@@ -146,14 +143,10 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
 
       let result: any;
       try {
-        result = await (streamed ? doStream! : doGenerate!)();
+        result = await call();
       } catch (error) {
         end(error);
         throw error;
-      } finally {
-        // Not as the call ends (an abort may end it first): once the wraps beneath have begun, as they have by the
-        // time the answer comes. Params called again (the SDK's retries of a stream reuse them) are recorded again.
-        recording.delete(params);
       }
       if (!streamed) {
         try {
@@ -176,7 +169,9 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
             try {
               do {
                 const next = await reader.read();
-                if (next.done) return end(), controller.close();
+                // Done with no finish part (nor error part): the provider's stream ended without its completion
+                // signal, and the output may be cut short.
+                if (next.done) return (seen.finishReason ??= 'interrupted'), end(), controller.close();
                 observe(next.value);
                 controller.enqueue(next.value);
               } while (controller.desiredSize! > 0);
@@ -200,6 +195,12 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
 
   return {
     specificationVersion: (options.specificationVersion ?? 'v4') as V,
+    // The SDK calls this for each call, before the wrap (ai@6 and ai@7 alike): each call its own params, so that two
+    // calls at once with the same params are two calls, each recorded. But params a wrap above marked with this log
+    // go on as they are, and this wrap leaves the call to it: a model wrapped twice records each call once, and
+    // with another log, each log records it. (`?? 0`: with a log missing, always the call's own, recorded, and its
+    // failure reported through onError.)
+    transformParams: async ({ params }) => ((kept.get(params) ?? 0) === options.log ? params : { ...params }),
     wrapGenerate: wrap(false),
     wrapStream: wrap(true),
   } as AegisLogMiddleware<V>;

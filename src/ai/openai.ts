@@ -196,7 +196,9 @@ function observeStream(stream: any, seen: Summary, fromItem: FromItem, end: (fil
     reading--;
     if (step.done) {
       // The SDK ends the stream quietly when `stream.controller.abort()` is called: that is an abort, not an answer.
-      end(stream.controller?.signal?.aborted && !seen.finishReason ? { outcome: 'aborted' } : {});
+      // Else, with no finish reason nor terminal event (nor error event), the stream ended without its completion
+      // signal (the connection closed cleanly, `[DONE]` or not) and the answer may be cut short: `interrupted`.
+      end(seen.finishReason ? {} : stream.controller?.signal?.aborted ? { outcome: 'aborted' } : seen.error ? {} : { finishReason: 'interrupted' });
     } else {
       try {
         fromItem(step.value, seen, first);

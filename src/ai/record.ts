@@ -41,20 +41,21 @@ export const UNREPORTED = 'unreported';
 const CARRIED = ['trace_id', ...CONTEXT_NAMES] as const;
 
 /**
- * The events being prepared on each log (digests, `recordSync`), as one promise that settles once they are all
- * recorded: what `aiFlush` waits for. Not the calls still in progress: a stream is the app's to read, and one
- * nobody reads would keep `aiFlush` waiting for ever.
+ * What the integrations keep per object. For a log: the events being prepared on it (digests, `recordSync`), as one
+ * promise that settles once they are all recorded, what `aiFlush` waits for (not the calls still in progress: a
+ * stream is the app's to read, and one nobody reads would keep `aiFlush` waiting for ever). For an AI SDK call's
+ * params: the log recording that call (ai-sdk.ts). One map for both (a log is never a call's params): fewer bytes.
  */
-const preparing = new WeakMap<AiLog, Promise<unknown>>();
+export const kept = new WeakMap<object, unknown>();
 
 /**
  * Hands `waitUntil` (when given) a promise that settles once the call's event is recorded and the log flushed;
- * the returned function ends the call (the recorder calls it).
+ * the returned function ends the call (the recorder calls it). Without waitUntil, none: nothing to end.
  */
-export function track({ log, waitUntil }: AiOptions): () => void {
-  let end = (): void => undefined;
+export function track({ log, waitUntil }: AiOptions): Done {
+  let end: Done;
   try {
-    // No waitUntil: no promise made (the argument is not evaluated), and the call's end does nothing here.
+    // No waitUntil: no promise made (the argument is not evaluated).
     waitUntil?.(new Promise<void>((resolve) => (end = resolve)).then(() => log.flush?.()).catch(() => undefined));
   } catch {
     // A platform that refuses (no request in scope): aiFlush remains.
@@ -69,7 +70,7 @@ export function track({ log, waitUntil }: AiOptions): () => void {
  * keep it waiting for ever. Edge functions: `waitUntil(aiFlush(log))`, or the `waitUntil` option. Never rejects.
  */
 export async function aiFlush(log: AiLog): Promise<void> {
-  await preparing.get(log);
+  await kept.get(log);
   try {
     // Any flush(): one that returns a promise, a value or nothing, or throws.
     await log.flush?.();
@@ -111,7 +112,10 @@ export function stopwatch(): () => number {
 
 export const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 
-export type Recorder = (call: () => AiCall, done: () => void) => void;
+/** What ends a call for `waitUntil`, when it was given. */
+export type Done = (() => void) | undefined;
+
+export type Recorder = (call: () => AiCall, done: Done) => void;
 
 /** One recorder per set of options: `record(summary, done)` builds the event (`summary` may throw), records it, then calls `done`. */
 export function recorder(options: AiOptions): Recorder {
@@ -154,13 +158,22 @@ export function recorder(options: AiOptions): Recorder {
     const merged = (name: 'model_context' | 'performance_metrics'): Record<string, any> => ({ ...((carried[name] == null ? record[name] : resolve(options[name], call)) as object), ...carried[name] });
     record.model_context = { model_id: call.modelId, model_version: call.responseModelId || UNREPORTED, model_type: 'llm', ...merged('model_context') };
     const given = merged('performance_metrics');
+    const f = call.finishReason;
+    /**
+     * anomaly_flags: those given, then the call's outcome unless ok, and some finish reasons, each once. flat(): a
+     * JavaScript caller's single string is one flag (a Set of the string itself would hold its letters), and any
+     * other value stays an item, for the client to refuse by name. (Here, not a function of its own: fewer bytes.)
+     */
+    const flags = [
+      ...new Set([given.anomaly_flags ?? [], call.outcome != 'ok' ? call.outcome : [], /^(length|error|interrupted|content-filter)$/.test(f!) ? f!.replace('-', '_') : []].flat()),
+    ];
     // Fields left undefined are absent on the wire (the client leaves them out).
     record.performance_metrics = {
       ...given,
       latency_ms: call.latencyMs,
       input_tokens: call.inputTokens ?? given.input_tokens,
       output_tokens: call.outputTokens ?? given.output_tokens,
-      anomaly_flags: anomalies(call, given.anomaly_flags),
+      anomaly_flags: flags.length ? flags : undefined,
     };
     let event: AiEvent = { eventType, payload, options: clean(record) as RecordOptions };
     const redacted = options.redact?.(event, call);
@@ -173,7 +186,7 @@ export function recorder(options: AiOptions): Recorder {
   };
 
   /** The last event being prepared: events are recorded in the order their calls ended, whatever their digests take. */
-  let previous: Promise<unknown> = Promise.resolve();
+  let previous: unknown; // Promise.all() takes it, a promise or not
   return (summary, done) => {
     let call: AiCall | undefined;
     let pending: Promise<void> | void = undefined;
@@ -192,8 +205,8 @@ export function recorder(options: AiOptions): Recorder {
       report(error, call);
     }
     // Never rejects. Object(): a log that is no object (the middleware's options are not checked up front) must not throw.
-    if (pending) preparing.set(Object(log), Promise.all([preparing.get(log), pending.catch((error) => report(error, call)).then(done)]));
-    else done();
+    if (pending) kept.set(Object(log), Promise.all([kept.get(log), pending.catch((error) => report(error, call)).then(done)]));
+    else done?.();
   };
 }
 
@@ -230,18 +243,6 @@ export type Prepared = Record<string, unknown>;
 
 function resolve<T>(value: PerCall<T> | undefined, call: AiCall): T | undefined {
   return typeof value === 'function' ? (value as (c: AiCall) => T | undefined)(call) : value;
-}
-
-/**
- * performance_metrics.anomaly_flags: those given, then the call's outcome unless ok, and some finish reasons, each
- * once. flat(): a JavaScript caller's single string is one flag (a Set of the string itself would hold its letters),
- * and any other value stays an item, for the client to refuse by name.
- */
-function anomalies({ outcome, finishReason: f }: AiCall, given?: string[]): string[] | undefined {
-  const flags = [
-    ...new Set([given ?? [], outcome != 'ok' ? outcome : [], /^(length|error|interrupted|content-filter)$/.test(f!) ? f!.replace('-', '_') : []].flat()),
-  ];
-  return flags.length ? flags : undefined;
 }
 
 /**

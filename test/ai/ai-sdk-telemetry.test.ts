@@ -159,6 +159,16 @@ describe('aegislogTelemetry', () => {
     ]);
   });
 
+  it('a stream that ends with no finish part and no error: finish reason interrupted, as the middleware records it', async () => {
+    // The SDK reports no end of that model call, and its own placeholder finish reason (`other`) as the operation ends.
+    const model = new MockLanguageModelV4({ doStream: async () => ({ stream: convertArrayToReadableStream(streamParts(['Two ']).slice(0, 5)) }) });
+    for await (const _ of streamText({ model, prompt: PROMPT, onError: () => undefined, telemetry: telemetry() }).fullStream);
+    const [event, ...more] = await h.events();
+    expect(more).toEqual([]);
+    expect(event).toMatchObject({ outcome: 'ok', finish_reason: 'interrupted', output_chars: 4, performance_metrics: { anomaly_flags: ['interrupted'] } });
+    expect(event!.error).toBeUndefined();
+  });
+
   it('the OpenAI provider reports an error mid-stream: outcome error', async () => {
     // A local OpenAI-compatible server stands in for the provider; @ai-sdk/openai is the real provider.
     const api = await startOpenAIServer();

@@ -1,7 +1,7 @@
 // The same middleware on the previous major, ai@6 (installed as `ai6`), whose models and middleware speak
 // the v3 specification. ai@6 runs on Node 20, which ai@7 does not declare.
 import { generateText, streamText, wrapLanguageModel } from 'ai6';
-import { convertArrayToReadableStream, MockLanguageModelV3 } from 'ai6/test';
+import { convertArrayToReadableStream, convertReadableStreamToArray, MockLanguageModelV3 } from 'ai6/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aegislogMiddleware } from '../../src/ai/index.js';
 import { generated, harness, type Harness } from './harness.js';
@@ -50,6 +50,29 @@ describe('ai@6 (v3 middleware)', () => {
     const [event] = await h.events();
     expect(event).toMatchObject({ streamed: true, outcome: 'ok', finish_reason: 'tool-calls', tool_calls: ['track_parcel'], output_chars: 11, output_digest: hmac('It arrives.') });
     expect(event!.time_to_first_token_ms).toEqual(expect.any(Number));
+  });
+
+  it('a stream that ends with no finish part: finish reason interrupted', async () => {
+    const model = new MockLanguageModelV3({ doStream: async () => ({ stream: convertArrayToReadableStream(streamParts(['It ']).slice(0, 5)) }) });
+    for await (const _ of streamText({ model: wrapLanguageModel({ model, middleware: middleware() }), prompt: PROMPT, onError: () => undefined }).fullStream);
+    const [event] = await h.events();
+    expect(event).toMatchObject({ outcome: 'ok', finish_reason: 'interrupted', output_chars: 3, performance_metrics: { anomaly_flags: ['interrupted'] } });
+  });
+
+  it('two calls at once with the same params: each recorded, once, wrapped once or twice', async () => {
+    const model = new MockLanguageModelV3({
+      doGenerate: generateResult('It arrives tomorrow.') as never,
+      doStream: async () => ({ stream: convertArrayToReadableStream(streamParts(['It ', 'arrives.'])) }),
+    });
+    const params = { prompt: [{ role: 'user' as const, content: [{ type: 'text' as const, text: PROMPT }] }] };
+    const once = wrapLanguageModel({ model, middleware: middleware() });
+    const twice = wrapLanguageModel({ model: once, middleware: middleware() });
+    for (const wrapped of [once, twice]) {
+      await Promise.all([wrapped.doGenerate(params), wrapped.doGenerate(params)]);
+      for (const { stream } of await Promise.all([wrapped.doStream(params), wrapped.doStream(params)])) await convertReadableStreamToArray(stream);
+    }
+    // Two middlewares, each digesting on the thread pool: their events may be recorded in either order.
+    expect((await h.events()).map((e) => e.operation).sort()).toEqual(['generate', 'generate', 'generate', 'generate', 'stream', 'stream', 'stream', 'stream']);
   });
 
   it('aborted mid-way', async () => {

@@ -264,6 +264,23 @@ describe('stream', () => {
     expect(event).toMatchObject({ outcome: 'error', error: { name: 'TypeError', message: 'upstream connection reset' }, output_chars: 4 });
     expect(event!.performance_metrics.anomaly_flags).toEqual(['error']);
   });
+
+  it('a stream that ends with no finish part: finish reason interrupted, not a complete answer', async () => {
+    // The provider's stream closed without its completion signal (a connection the proxy ended cleanly, say):
+    // the text so far, with the SDK's word for it. After an error part, the SDK's word is error (as the telemetry's).
+    const cut = streamParts(['Thirty ']).slice(0, 5);
+    const parts = [cut, [...cut, { type: 'error', error: new Error('overloaded') }]];
+    const middleware = aegislogMiddleware({ log: h.log });
+    for (const p of parts) {
+      const model = new MockLanguageModelV4({ doStream: async () => ({ stream: convertArrayToReadableStream(p) }) });
+      for await (const _ of streamText({ model: wrapLanguageModel({ model, middleware }), prompt: PROMPT, onError: () => undefined }).fullStream);
+    }
+    const events = await h.events();
+    expect(events.map((e) => [e.outcome, e.finish_reason, e.output_chars, e.performance_metrics.anomaly_flags])).toEqual([
+      ['ok', 'interrupted', 7, ['interrupted']],
+      ['error', 'error', 7, ['error']],
+    ]);
+  });
 });
 
 describe('wrapped twice', () => {
@@ -302,6 +319,24 @@ describe('wrapped twice', () => {
     await wrapped.doGenerate(params);
     expect((await h.events()).map((e) => e.output_chars)).toEqual([ANSWER.length]);
     expect(other.map((p) => p.output_chars)).toEqual([ANSWER.length, ANSWER.length, ANSWER.length]);
+  });
+
+  it('two calls at once with the same params: each recorded, once, wrapped once or twice', async () => {
+    const model = new MockLanguageModelV4({
+      doGenerate: generateResult(ANSWER),
+      doStream: async () => ({ stream: convertArrayToReadableStream(streamParts(['Thirty ', 'days.'])) }),
+    });
+    const params = { prompt: [{ role: 'user' as const, content: [{ type: 'text' as const, text: PROMPT }] }] };
+    const once = wrapLanguageModel({ model, middleware: aegislogMiddleware({ log: h.log }) });
+    const twice = wrapLanguageModel({ model: wrap(model), middleware: aegislogMiddleware({ log: h.log }) });
+    for (const wrapped of [once, twice]) {
+      await Promise.all([wrapped.doGenerate(params), wrapped.doGenerate(params)]);
+      for (const { stream } of await Promise.all([wrapped.doStream(params), wrapped.doStream(params)])) await convertReadableStreamToArray(stream);
+    }
+    const events = await h.events();
+    expect(events.map((e) => e.operation).sort()).toEqual(['generate', 'generate', 'generate', 'generate', 'stream', 'stream', 'stream', 'stream']);
+    // The params the app gave are left as they were.
+    expect(Object.keys(params)).toEqual(['prompt']);
   });
 });
 

@@ -275,6 +275,19 @@ describe.each([
       expect(event).toMatchObject({ outcome: 'error', output_chars: 3, performance_metrics: { anomaly_flags: ['error'] } });
     });
 
+    it('a stream that ends with no finish reason, [DONE] or not: finish reason interrupted, not a complete answer', async () => {
+      const { wrapped } = clients();
+      // The finish chunk left out: the connection closed cleanly (a proxy's timeout, say) before the model was done.
+      const cut = chatStream(['It ', 'left.']).slice(0, -1);
+      api.script({ sse: cut }, { sse: cut, done: false });
+      for (let i = 0; i < 2; i++) for await (const _ of await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true }));
+      const events = await h.events();
+      expect(events.map((e) => [e.outcome, e.finish_reason, e.output_chars, e.performance_metrics.anomaly_flags])).toEqual([
+        ['ok', 'interrupted', 8, ['interrupted']],
+        ['ok', 'interrupted', 8, ['interrupted']],
+      ]);
+    });
+
     it('withResponse() and tee(): recorded once each; asResponse() from the status alone', async () => {
       const { wrapped } = clients();
       api.script({ json: chatCompletion('one') }, { sse: chatStream(['two']) }, { json: chatCompletion('three') });
@@ -478,6 +491,14 @@ describe.each([
         time_to_first_token_ms: expect.any(Number),
         performance_metrics: { input_tokens: 9, output_tokens: 5 },
       });
+    });
+
+    it('a stream that ends with no terminal event (completed, incomplete, failed): finish reason interrupted', async () => {
+      const { wrapped } = clients();
+      api.script({ sse: responseStream(['Tomor', 'row.']).slice(0, -1) });
+      for await (const _ of await wrapped.responses.create({ model: MODEL, input: 'When?', stream: true }));
+      const [event] = await h.events();
+      expect(event).toMatchObject({ outcome: 'ok', finish_reason: 'interrupted', output_chars: 'Tomorrow.'.length, performance_metrics: { anomaly_flags: ['interrupted'] } });
     });
 
     it('a refusal is output, as output text is: its size and digest, streamed and not', async () => {

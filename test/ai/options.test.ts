@@ -78,3 +78,13 @@ it('the middleware with a log missing: the app gets its answer, and each call re
     expect(errors[0]).toBeInstanceOf(TypeError);
   }
 });
+
+it('the middleware with a log missing: the same params called again, or twice at once, are reported each time', async () => {
+  const errors: unknown[] = [];
+  const model = new MockLanguageModelV4({ doGenerate: generateResult('ok') });
+  const wrapped = wrapLanguageModel({ model, middleware: aegislogMiddleware({ onError: (error: unknown) => void errors.push(error) } as unknown as AiOptions) });
+  const params = { prompt: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'hello' }] }] };
+  await wrapped.doGenerate(params);
+  await Promise.all([wrapped.doGenerate(params), wrapped.doGenerate(params)]);
+  expect(errors).toHaveLength(3);
+});
