@@ -257,18 +257,37 @@ function refusal(status: number, code: string, message: string, field?: string, 
  * After the answer: the part of the body nobody read is read and thrown away
  * (up to `max` bytes), keeping the connection, so that a client still sending
  * gets to read the answer. Node's fetch reads it early and stops sending;
- * Python's requests sends the whole body first. Cutting the connection
+ * Python's requests and urllib send the whole body first. Cutting the connection
  * instead would make the client's kernel drop the answer (EPIPE, ECONNRESET).
  */
 function drain(req: IncomingMessage, max: number): void {
   if (req.complete || req.destroyed) return;
-  answered.add(req.socket);
+  const socket = req.socket;
+  answered.add(socket);
   bodies.get(req)?.detach();
+  // A `Connection: close` request (Python's urllib, the original SDK's client, sends one every time):
+  // Node ends the write side after the answer and destroys the socket once that is flushed, with the
+  // rest of the body unread, and the client's kernel, reset, drops the answer (EPIPE instead of 413).
+  // Close in stages instead (RFC 9112 §9.6): the write side at once, the connection once the body has
+  // been read. Node closes through destroySoon, called before this or after it.
+  let close = false;
+  if (socket.listeners('finish').includes(socket.destroy)) {
+    socket.removeListener('finish', socket.destroy);
+    close = true;
+  }
+  socket.destroySoon = () => {
+    close = true;
+    if (socket.writable) socket.end();
+  };
+  req.once('end', () => {
+    Reflect.deleteProperty(socket, 'destroySoon');
+    if (close) socket.destroySoon();
+  });
   let left = max;
   req.removeAllListeners('data');
   req.on('data', (chunk: Buffer) => {
     left -= chunk.length;
-    if (left < 0) req.socket.destroy();
+    if (left < 0) socket.destroy();
   });
   req.resume();
 }
