@@ -20,7 +20,7 @@ export interface RelayOptions {
   allowedOrigins: readonly string[];
   /**
    * Largest request body read, counted while it streams, on every route. Default: the server's limit for
-   * each route (2 MiB on `…/ingest`, 1 MiB on `…/ingest/batch`, 60 KB on `…/beacon`).
+   * each route (4 MiB on `…/ingest`, 1 MiB on `…/ingest/batch`, 60 KB on `…/beacon`).
    */
   maxBodyBytes?: number;
   /** A token bucket per client IP (else Origin); requests over it get 429 with Retry-After. */

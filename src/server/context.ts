@@ -11,7 +11,11 @@ import type { Signer, Store, StoredCheckpoint, StoredHead } from './types.js';
 
 /** Body, batch and per-key limits. The client relies on 413 meaning "split the batch", and on 429's Retry-After. */
 export interface Limits {
-  /** `POST /ingest` body; the event itself is also held to 1 MiB as canonical JSON (schema `LIMITS.eventBytes`). */
+  /**
+   * `POST /ingest` body; the event itself is also held to 1 MiB as canonical JSON (schema `LIMITS.eventBytes`).
+   * 4 MiB by default: the original Python SDK sends `json.dumps` text, which writes each non-ASCII character as
+   * `\u` escapes (up to three times its UTF-8 bytes), so a Greek or Bulgarian event within 1 MiB needs about 3.
+   */
   ingestBytes: number;
   /** `POST /ingest/batch` body (PROTOCOL.md §8: 1 MiB). */
   batchBytes: number;
@@ -40,7 +44,7 @@ export interface Limits {
 }
 
 export const DEFAULT_LIMITS: Limits = {
-  ingestBytes: 2 * 1024 * 1024,
+  ingestBytes: 4 * 1024 * 1024,
   batchBytes: 1024 * 1024,
   batchEvents: 500,
   beaconBytes: 60 * 1024,

@@ -3,7 +3,7 @@ import type { KeyRing } from './auth.js';
 
 /**
  * Requests in flight per API key (`Limits.keyInFlight`). The rate bucket admits every request that
- * arrives while a unit is left, so without a cap one key could have a thousand slow 2 MiB bodies
+ * arrives while a unit is left, so without a cap one key could have a thousand slow 4 MiB bodies
  * held in memory at once; with it, a key holds at most `max` bodies (or streamed exports).
  */
 export interface KeyInFlight {

@@ -127,8 +127,8 @@ describe('A Node service behind nginx, signing with KMS', () => {
         const bundle = await (await fetch(`${base}/evidence/${receipt.event_id}`, { headers })).json();
         const report = await verifyEvidence(bundle, { keys: await importPublicKey(kms.publicPem, { kid: kms.arn }) });
         expect(report.checks.receipt_signature).toMatchObject({ status: 'passed' });
-        // Larger than the proxy's 2m: nginx refuses it before the service reads it.
-        if (nginx) expect((await fetch(`${base}/ingest`, { method: 'POST', headers, body: 'x'.repeat(3 * 1024 * 1024) })).status).toBe(413);
+        // Larger than the proxy's 4m: nginx refuses it before the service reads it.
+        if (nginx) expect((await fetch(`${base}/ingest`, { method: 'POST', headers, body: 'x'.repeat(5 * 1024 * 1024) })).status).toBe(413);
       } finally {
         if (nginx) await nginx.stop();
       }
