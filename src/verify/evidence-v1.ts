@@ -159,9 +159,14 @@ async function checkChain(parts: BundleParts, earlier: readonly unknown[], keys:
   if (Array.isArray(earlier) && earlier.length === 0) throw new Skip('no earlier checkpoint was given (an empty list): nothing to tie the bundle\'s checkpoint to');
   const { report, hashes } = await walkChain(earlier, keys, backend);
   if (!report.ok) throw new Invalid(`the given checkpoints break at ${report.firstBreak!.index}: ${report.firstBreak!.reason}`);
-  const { prev, message } = parts.checkpoint();
+  const { prev, message, checkpoint } = parts.checkpoint();
   const own = sha256(message);
   if (hashes.some((h) => bytesEqual(h, own))) return;
-  if (prev && bytesEqual(prev, hashes.at(-1)!)) return;
+  if (prev && bytesEqual(prev, hashes.at(-1)!)) {
+    // The next link is held to every rule a link of the chain is: the same log_id, a period that starts no earlier.
+    const link = await walkChain([earlier.at(-1), checkpoint], keys, backend);
+    if (!link.report.ok) throw new Invalid(`the bundle's checkpoint names the last given checkpoint but does not follow it: ${link.report.firstBreak!.reason}`);
+    return;
+  }
   throw new Invalid("the bundle's checkpoint is neither in the given chain nor the next link after its last checkpoint");
 }

@@ -201,6 +201,19 @@ async function trustedCheckpoint(trusted: TrustedCheckpoint, trust: Trust, origi
   return verdict.checkpoint;
 }
 
+/**
+ * A consistency proof the bundle carries from `size` where none is needed (an equal size, the empty tree) must
+ * be empty: RFC 9162 defines none for m = n or m = 0, and tlog-witness and transparency-dev's verifier refuse a
+ * non-empty one. A proof from another size is about another pair, and is not read here (as before).
+ */
+function requireEmptyCarried(carried: unknown, size: number, why: string): void {
+  if (carried === undefined || typeof carried !== 'object' || carried === null) return;
+  const c = carried as { from_size?: unknown; path_b64url?: unknown };
+  if (c.from_size !== size) return;
+  const path = readHashes(c.path_b64url, 'consistency.path_b64url');
+  if (path.length > 0) throw new Invalid(`${why}: the consistency proof must be empty, it has ${path.length} hashes`);
+}
+
 export const EMPTY_ROOT_NEEDED = 'a checkpoint of size 0 must carry the empty tree root, SHA-256 of nothing';
 
 /**
@@ -218,10 +231,14 @@ export async function requireConsistency(
   if ([earlier, later].some((c) => c.size === 0 && !isEmptyTreeRoot(c.root))) throw new Invalid(EMPTY_ROOT_NEEDED);
   if (earlier.size === later.size) {
     if (!bytesEqual(earlier.root, later.root)) throw new Invalid(`the trusted checkpoint and this one both have size ${later.size} but different roots: the log forked`);
+    requireEmptyCarried(carried, earlier.size, `both have size ${later.size}`);
     return;
   }
   const [from, to] = earlier.size < later.size ? [earlier, later] : [later, earlier];
-  if (from.size === 0) return;
+  if (from.size === 0) {
+    if (earlier.size === 0) requireEmptyCarried(carried, 0, 'the trusted checkpoint is the empty tree');
+    return;
+  }
   let path: Uint8Array[];
   if (carried !== undefined && earlier.size < later.size) {
     const c = carried as { from_size?: unknown; path_b64url?: unknown };

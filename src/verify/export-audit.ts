@@ -293,6 +293,10 @@ class ExportRun {
   /** The previous head: the one the tenant head names, of the same tenant and an earlier period, at prev_head_index in the checkpoint's root. */
   private checkPrevHead(h: Record<string, unknown>): void {
     const { head } = readHeadV2(h.tenant_head, 'tenant_head');
+    // As a bundle's period check has it (§4.2): the first head, and only it, names no previous head.
+    if ((head.prev_tree_size === 0) !== (head.prev_head_index === null)) {
+      throw new Invalid("tenant_head: prev_head_index is null exactly when prev_tree_size is 0 (the tenant's first head)");
+    }
     if (head.prev_tree_size === 0) {
       if (h.prev_head !== null || h.prev_head_index !== null || h.prev_head_inclusion !== null) {
         throw new Invalid("the tenant's first head (prev_tree_size 0) has no previous head: prev_head, prev_head_index and prev_head_inclusion must be null");

@@ -105,7 +105,10 @@ export class EntryAudit {
     let blank = true;
     for (let i = from; i < to && blank; i++) blank = b[i] === 0x20 || b[i] === 0x09;
     if (blank) return;
-    if (readReceiptLine(b, from, to)) this.plainLine(b, line);
+    // A line carrying `event` (an object, which the plain reader never takes, or a scalar, which the events check
+    // refuses) or `kind` (a second header) takes the general path, whose checks see them: the same line is
+    // judged the same, however it is spaced.
+    if (readReceiptLine(b, from, to) && at[2 * Member.Event]! < 0 && at[2 * Member.Kind]! < 0) this.plainLine(b, line);
     else this.parsedLine(b, from, to, line);
   }
 
@@ -193,9 +196,11 @@ export class EntryAudit {
       // Longer than a SIMD lane holds (a very long key_id or event_id): hashed on its own, in order.
       if (!this.big || this.big.length < length) this.big = new Uint8Array(2 * length);
       writeStatement(b, this.big);
-      message = this.big.slice(0, length);
+      const statement = this.big.subarray(0, length);
       this.hasher.flush();
-      this.hashes.set(sha256(message), 32 * this.ring);
+      this.hashes.set(sha256(statement), 32 * this.ring);
+      // Only a signature check wants the bytes kept (without one there is nothing to queue them to).
+      if (this.options.signature) message = statement.slice();
     }
     this.advanceRing();
     const before = this.problems.length;

@@ -5,7 +5,7 @@
  * and byte chunks. Lines stay bytes: the receipt lines are read from them directly
  * (receipt-line.ts), and only lines that need JSON.parse are decoded.
  */
-import { streamItems } from './stream-items.js';
+import { sourceError, streamItems } from './stream-items.js';
 
 /** What an export can be read from: one string or bytes, a Blob (a dropped file), a stream, or a sync or async iterable of strings and byte chunks. */
 export type ExportSource =
@@ -36,7 +36,7 @@ export async function* byteChunks(source: ExportSource): AsyncGenerator<Uint8Arr
     yield* byteChunks(source.stream() as ReadableStream<Uint8Array>);
     return;
   }
-  if (typeof source !== 'object' || source === null) throw new TypeError('an export is a string, bytes, a Blob, a ReadableStream or an iterable of strings or bytes');
+  if (typeof source !== 'object' || source === null) throw sourceError('an export is a string, bytes, a Blob, a ReadableStream or an iterable of strings or bytes');
   if (Symbol.iterator in source) {
     for (const item of source as Iterable<unknown>) yield* itemChunks(item);
     return;
@@ -47,7 +47,7 @@ export async function* byteChunks(source: ExportSource): AsyncGenerator<Uint8Arr
 function* itemChunks(item: unknown): Generator<Uint8Array> {
   if (item instanceof Uint8Array) yield item;
   else if (typeof item === 'string') yield* stringChunks(item);
-  else throw new TypeError('an export is read from strings or byte chunks');
+  else throw sourceError('an export is read from strings or byte chunks');
 }
 
 /**

@@ -150,17 +150,20 @@ function pairCheck(previous: CheckpointBody | undefined, current: CheckpointBody
   // Size 0 is a prefix of every tree with no proof: only the empty tree's own root may claim it.
   if ([previous, current].some((c) => c.size === 0 && !isEmptyTreeRoot(c.root))) return failed(EMPTY_ROOT_NEEDED);
   if (current.size < previous.size) return failed(`the size goes down from ${previous.size} to ${current.size}`);
-  if (current.size === previous.size) {
-    if (!bytesEqual(current.root, previous.root)) return failed(`both have size ${current.size} but different roots: the log forked`);
-    return passed();
-  }
-  if (previous.size === 0) return passed(); // the empty tree is a prefix of every tree
   let path: Uint8Array[];
   try {
-    path = readHashes(proof, 'consistency_b64url');
+    // Read whenever given: from an equal size or from the empty tree the proof is empty (RFC 9162 defines
+    // none for m = n or m = 0; tlog-witness and transparency-dev's verifier refuse a non-empty one).
+    path = proof === undefined && (current.size === previous.size || previous.size === 0) ? [] : readHashes(proof, 'consistency_b64url');
   } catch (error) {
     return failed(reasonOf(error));
   }
+  if (current.size === previous.size) {
+    if (!bytesEqual(current.root, previous.root)) return failed(`both have size ${current.size} but different roots: the log forked`);
+    return path.length === 0 ? passed() : failed(`both have size ${current.size}: the consistency proof must be empty, it has ${path.length} hashes`);
+  }
+  // The empty tree is a prefix of every tree.
+  if (previous.size === 0) return path.length === 0 ? passed() : failed(`a consistency proof from the empty tree is empty, this one has ${path.length} hashes`);
   return verifyConsistency({ size1: previous.size, size2: current.size, root1: previous.root, root2: current.root, proof: path })
     ? passed()
     : failed(`the consistency proof from ${previous.size} to ${current.size} does not hold`);

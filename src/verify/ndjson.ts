@@ -5,7 +5,7 @@
  * or async iterables, or a ReadableStream. Items come out in batches, so a
  * million receipts cost a few hundred awaits, not a million.
  */
-import { streamItems } from './stream-items.js';
+import { sourceError, streamItems } from './stream-items.js';
 
 /** A line that cannot be read. Everything else in a batch is a value as read. */
 export class LineError {
@@ -18,6 +18,7 @@ const BATCH = 4096;
 
 export async function* readReceipts(source: ReceiptSource): AsyncGenerator<unknown[]> {
   const lines = new LineReader();
+  if (typeof source !== 'string' && (typeof source !== 'object' || source === null)) throw sourceError('receipts are a string, an iterable or async iterable, or a ReadableStream');
   if (typeof source === 'string' || Symbol.iterator in source) {
     let batch: unknown[] = [];
     for (const item of typeof source === 'string' ? [source] : (source as Iterable<unknown>)) {

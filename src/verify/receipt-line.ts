@@ -16,12 +16,17 @@
 
 /** Members read, by slot in `at` (start at 2·slot, end at 2·slot + 1). */
 export const Member = {
-  V: 0, TenantId: 1, EventId: 2, Digest: 3, ReceivedAt: 4, KeyId: 5, SigningAlg: 6, Signature: 7, LeafIndex: 8, Ok: 9, TraceId: 10, Count: 11,
+  V: 0, TenantId: 1, EventId: 2, Digest: 3, ReceivedAt: 4, KeyId: 5, SigningAlg: 6, Signature: 7, LeafIndex: 8, Ok: 9, TraceId: 10,
+  /** `event` (PROTOCOL.md §6.2, `&events=true`): read here only when its value is a scalar, which a caller that checks events must refuse. */
+  Event: 11,
+  /** `kind`, which marks an export header: a caller that refuses a second header must see it. */
+  Kind: 12,
+  Count: 13,
 } as const;
 export type Member = (typeof Member)[keyof typeof Member];
 
 const NAMES: readonly string[] = [
-  'v', 'tenant_id', 'event_id', 'digest_b64url', 'received_at', 'key_id', 'signing_alg', 'signature_b64url', 'leaf_index', 'ok', 'trace_id',
+  'v', 'tenant_id', 'event_id', 'digest_b64url', 'received_at', 'key_id', 'signing_alg', 'signature_b64url', 'leaf_index', 'ok', 'trace_id', 'event', 'kind',
 ];
 const NAME_BYTES = NAMES.map((n) => Uint8Array.from(n, (c) => c.charCodeAt(0)));
 /** In the order the server writes them, each name with its closing quote and colon: `tenant_id":`. */
@@ -93,7 +98,7 @@ export function readReceiptLine(b: Uint8Array, from: number, to: number, leaf = 
       if (at[2 * slot]! >= 0) return false; // a member twice: JSON.parse keeps the last, let it decide
       at[2 * slot] = valueFrom;
       at[2 * slot + 1] = i;
-      expected = PLACE_OF[slot]! + 1;
+      if (PLACE_OF[slot]! >= 0) expected = PLACE_OF[slot]! + 1;
     }
     if (b[i] === COMMA) {
       i++;
