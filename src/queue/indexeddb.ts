@@ -41,6 +41,8 @@ export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore 
   let db: Promise<IDBDatabase> | undefined;
   let opened = false;
   let fallback: QueueStore | undefined;
+  /** Operations in a row whose every try failed over quota. */
+  let overQuota = 0;
 
   // Opened once, and again if the browser closes the connection (it may, under storage pressure).
   const connect = () =>
@@ -56,6 +58,11 @@ export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore 
       throw error;
     }));
 
+  const useMemory = (error: unknown) => {
+    fallback = memoryQueue(name);
+    (options.onFallback ?? warn)(error);
+  };
+
   async function run<T>(mode: IDBTransactionMode, work: (store: IDBObjectStore) => Promise<T>, onMemory: (m: QueueStore) => Promise<T>): Promise<T> {
     for (let attempt = 1; !fallback; attempt++) {
       let database: IDBDatabase;
@@ -64,14 +71,20 @@ export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore 
       } catch (error) {
         // Only a first open that fails means "no IndexedDB here"; later, it is a failure like any other.
         if (opened || attempt > 1) throw error;
-        fallback = memoryQueue(name);
-        (options.onFallback ?? warn)(error);
+        useMemory(error);
         break;
       }
       try {
-        return await work(database.transaction('events', mode).objectStore('events'));
+        const result = await work(database.transaction('events', mode).objectStore('events'));
+        if (mode === 'readwrite') overQuota = 0;
+        return result;
       } catch (error) {
-        if (attempt >= TRIES) throw error;
+        if (attempt < TRIES) continue;
+        // A second write in a row over quota: it will fail every time, and records kept for the next try would
+        // never be sent. They go to memory instead (numbered under a client_id of their own); what IndexedDB
+        // holds waits for the next page.
+        if ((error as Error)?.name !== 'QuotaExceededError' || ++overQuota < 2) throw error;
+        useMemory(error);
       }
     }
     return onMemory(fallback!);
