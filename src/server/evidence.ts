@@ -63,11 +63,17 @@ export async function proofIn(deps: Pick<EvidenceDeps, 'store' | 'tileCache'>, l
 }
 
 
-/** The root log's consistency proof from `from` to `to` entries, as the wire carries it: from the cache or from tiles. */
-export async function consistencyIn(deps: Pick<EvidenceDeps, 'store' | 'tileCache'> & { proofCache: LruCache<string[]> }, from: number, to: number): Promise<string[]> {
+/** The root log's consistency proof from `from` to `to` entries, as the wire carries it: from the cache or from tiles (then `computed` is called). */
+export async function consistencyIn(
+  deps: Pick<EvidenceDeps, 'store' | 'tileCache'> & { proofCache: LruCache<string[]> },
+  from: number,
+  to: number,
+  computed?: () => void,
+): Promise<string[]> {
   const key = `${from}-${to}`;
   const cached = deps.proofCache.get(key);
   if (cached) return cached;
+  computed?.();
   const proof = (await consistencyFromTiles(from, to, storeTiles(deps.store, ROOT_LOG, deps.tileCache))).map(b64uEncode);
   deps.proofCache.set(key, proof);
   return proof;

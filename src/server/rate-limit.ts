@@ -65,3 +65,47 @@ export function keyBudget(rate: KeyRate, now: () => number): KeyBudget {
     },
   };
 }
+
+/**
+ * Every client without a key, as one key of the budget: the public answers whose work grows with their
+ * size (a history page of 1,000 checkpoints: 6 ms of the event loop; a root entry bundle, 256 heads hashed:
+ * 2 ms; a /healthz: 0.05 ms) draw on it, so that anonymous clients together take at most one key's rate
+ * of the server however many connections they hold. Such a request waits its turn (one at a time, in
+ * order) until the budget is out of debt, then does its work and is charged for it: a client that pages
+ * through the whole history (`aegislog mirror`) is slowed, never refused.
+ */
+const ANONYMOUS = {};
+const turns = new WeakMap<KeyBudget, Promise<void>>();
+
+/** Runs `work` (which gives its answer and the units it cost) in the anonymous clients' turn of `budget`. */
+export async function anonymousTurn<T>(budget: KeyBudget, signal: AbortSignal | undefined, work: () => Promise<{ answer: T; units: number }>): Promise<T> {
+  const before = turns.get(budget) ?? Promise.resolve();
+  let done!: () => void;
+  const mine = new Promise<void>((resolve) => (done = resolve));
+  turns.set(budget, mine);
+  try {
+    await before;
+    for (let wait = budget.debtMs(ANONYMOUS); wait > 0 && !signal?.aborted; wait = budget.debtMs(ANONYMOUS)) await pause(Math.min(wait, 250), signal);
+    // The client left while it waited: nobody reads this answer, and its work is not done.
+    if (signal?.aborted) throw new HttpError(429, 'rate_limited', 'the client went away while its request waited for the anonymous rate', undefined, { 'retry-after': '1' });
+    const { answer, units } = await work();
+    budget.charge(ANONYMOUS, units);
+    return answer;
+  } finally {
+    done();
+    if (turns.get(budget) === mine) turns.delete(budget);
+  }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

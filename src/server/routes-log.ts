@@ -13,10 +13,19 @@ import { storeTiles } from './tile-source.js';
 import { badRequest, notFound } from '../transport/web-handler.js';
 import { jsonAnswer } from './answer.js';
 import { countParam } from './query.js';
+import { anonymousTurn } from './rate-limit.js';
 import { ROOT_LOG, type LogName } from './types.js';
 
 /** At most this many checkpoints per `/checkpoints` answer. */
 const HISTORY_PAGE = 1000;
+
+/**
+ * Entries (checkpoints of a history page, heads of a root entry bundle) per unit of the anonymous clients'
+ * budget (rate-limit.ts `anonymousTurn`), as an export's lines are charged to its key; a consistency proof
+ * computed from tiles rather than found in the cache costs PROOF_UNITS.
+ */
+const ENTRIES_PER_UNIT = 8;
+const PROOF_UNITS = 2;
 
 /** `GET /checkpoint`: the latest signed note. Mutable, so cached for seconds only (tlog-tiles). */
 export const checkpoint: Handler = async (_request, _url, ctx) => {
@@ -29,25 +38,29 @@ export const checkpoint: Handler = async (_request, _url, ctx) => {
  * each but the first with its consistency proof from the one before it in the answer
  * (an answer is a history file of its own, as the v2 vectors' `history-range` is).
  */
-export const checkpoints: Handler = async (_request, url, ctx) => {
-  const latest = (await ctx.latestNote()).checkpoint;
-  const count = latest ? latest.seq + 1 : 0;
-  const from = countParam(url, 'from', 0);
-  const asked = countParam(url, 'to', count);
-  if (asked < from) throw badRequest(`to ${asked} is smaller than from ${from}`, 'to');
-  const to = Math.min(asked, count, from + HISTORY_PAGE);
-  if (from > count) throw badRequest(`from ${from} is past the ${count} checkpoints of this log`, 'from');
-  const stored = to > from ? await ctx.store.checkpoints(from, to) : [];
-  const entries: HistoryEntry[] = [];
-  for (const [i, c] of stored.entries()) {
-    const { seq: _, ...fields } = c;
-    const entry: HistoryEntry = fields;
-    const before = i > 0 ? stored[i - 1] : undefined;
-    if (before) entry.consistency_b64url = await consistencyIn(ctx, before.tree_size, c.tree_size);
-    entries.push(entry);
-  }
-  const history: CheckpointHistory = { v: 2, origin: ctx.origin, checkpoints: entries };
-  return jsonAnswer(200, history, { 'cache-control': 'public, max-age=5' });
+export const checkpoints: Handler = async (request, url, ctx) => {
+  // A page costs 120 times a /healthz (its checkpoints read, its proofs, 800 KB of JSON): it waits its turn on the anonymous budget.
+  return anonymousTurn(ctx.ring.budget, request.signal, async () => {
+    const latest = (await ctx.latestNote()).checkpoint;
+    const count = latest ? latest.seq + 1 : 0;
+    const from = countParam(url, 'from', 0);
+    const asked = countParam(url, 'to', count);
+    if (asked < from) throw badRequest(`to ${asked} is smaller than from ${from}`, 'to');
+    const to = Math.min(asked, count, from + HISTORY_PAGE);
+    if (from > count) throw badRequest(`from ${from} is past the ${count} checkpoints of this log`, 'from');
+    const stored = to > from ? await ctx.store.checkpoints(from, to) : [];
+    const entries: HistoryEntry[] = [];
+    let proofs = 0;
+    for (const [i, c] of stored.entries()) {
+      const { seq: _, ...fields } = c;
+      const entry: HistoryEntry = fields;
+      const before = i > 0 ? stored[i - 1] : undefined;
+      if (before) entry.consistency_b64url = await consistencyIn(ctx, before.tree_size, c.tree_size, () => proofs++);
+      entries.push(entry);
+    }
+    const history: CheckpointHistory = { v: 2, origin: ctx.origin, checkpoints: entries };
+    return { answer: jsonAnswer(200, history, { 'cache-control': 'public, max-age=5' }), units: 1 + stored.length / ENTRIES_PER_UNIT + proofs * PROOF_UNITS };
+  });
 };
 
 /** `GET /proof/consistency?from=M&to=N`: an RFC 9162 consistency proof of the root log. */
@@ -61,17 +74,17 @@ export const consistency: Handler = async (_request, url, ctx) => {
 };
 
 /** `GET /tile/...`: the root log's tiles and entry bundles, public and immutable. */
-export const rootTile: Handler = async (_request, url, ctx) => serveTile(ctx, ROOT_LOG, url.pathname.slice(1), 'public');
+export const rootTile: Handler = async (request, url, ctx) => serveTile(request, ctx, ROOT_LOG, url.pathname.slice(1), 'public');
 
 /** `GET /logs/<tenant_id>/tile/...`: a tenant log's tiles (read scope). */
 export const tenantTile: Handler = async (request, url, ctx, [rawTenant, rest]) =>
-  serveTile(ctx, logTenant(request, url, ctx, rawTenant!), `tile/${rest}`, 'private');
+  serveTile(request, ctx, logTenant(request, url, ctx, rawTenant!), `tile/${rest}`, 'private');
 
 /** `GET /.well-known/aegislog/vkeys`: the log's note keys (§7). */
 export const vkeys: Handler = async (_request, _url, ctx) =>
   new Response(await ctx.vkeys(), { headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'public, max-age=300' } });
 
-async function serveTile(ctx: Context, log: LogName, path: string, visibility: 'public' | 'private'): Promise<Response> {
+async function serveTile(request: Request, ctx: Context, log: LogName, path: string, visibility: 'public' | 'private'): Promise<Response> {
   let tile: TileRef;
   try {
     tile = parseTilePath(path);
@@ -80,7 +93,11 @@ async function serveTile(ctx: Context, log: LogName, path: string, visibility: '
   }
   const size = await ctx.store.logSize(log);
   if (!tileExists(size, tile)) throw notFound(`no such tile in a log of ${size} entries`);
-  const body = tile.level === 'entries' ? await entryBundle(ctx, log, tile) : await hashTile(ctx, log, tile);
+  const body =
+    tile.level !== 'entries' ? await hashTile(ctx, log, tile)
+    : visibility === 'private' ? await entryBundle(ctx, log, tile)
+    // The root log's entries are its heads, each parsed and hashed (2 ms for 256, 40 times a /healthz): in the anonymous turn.
+    : await anonymousTurn(ctx.ring.budget, request.signal, async () => ({ answer: await entryBundle(ctx, log, tile), units: 1 + tile.width / ENTRIES_PER_UNIT }));
   return new Response(body as Uint8Array<ArrayBuffer>, {
     headers: { 'content-type': 'application/octet-stream', 'cache-control': `${visibility}, max-age=31536000, immutable` },
   });

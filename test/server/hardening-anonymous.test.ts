@@ -1,0 +1,112 @@
+// Clients without a key share one key's budget (rate-limit.ts `anonymousTurn`) on the public answers whose
+// work grows with their size: a page of /checkpoints (1,000 checkpoints read, their proofs, 800 KB of JSON:
+// 6 ms of the event loop) and a root entry bundle (256 heads parsed and hashed: 2 ms), against 0.05 ms for
+// a /healthz. Without it, one anonymous client with 4 connections asking for history pages took nine
+// tenths of the server: another tenant's /evidence fell from 1,159 to 111 answers a second, its /ingest
+// from 410 to 45 (p99 27 ms to 404 ms). The budget is checked on the work done (the store's reads), with
+// the server's clock frozen: no time passes for the budget, whatever time the test takes.
+import { afterEach, expect, test } from 'vitest';
+import { memoryStore } from '../../src/server/node.js';
+import { ROOT_LOG } from '../../src/server/types.js';
+import type { Store } from '../../src/server/types.js';
+import { KEYS, clock, event, start } from './helpers.js';
+import type { Running } from './helpers.js';
+
+const RATE = { keyRatePerSecond: 1, keyRateBurst: 10 };
+const REQUESTS = 30;
+
+/** A store that counts the reads the expensive public answers make. */
+function countingStore(): { store: Store; reads: { checkpoints: number; rootEntries: number } } {
+  const store = memoryStore();
+  const reads = { checkpoints: 0, rootEntries: 0 };
+  const { checkpoints, entryData } = store;
+  store.checkpoints = (from, to) => (reads.checkpoints++, checkpoints.call(store, from, to));
+  store.entryData = (log, from, to) => (log === ROOT_LOG && reads.rootEntries++, entryData.call(store, log, from, to));
+  return { store, reads };
+}
+
+let running: Running | undefined;
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+});
+
+/**
+ * The server's clock: still until the test moves it, or, once `flowing`, a minute later at each reading (so
+ * that every request waiting for the budget is let through soon, whatever its place in the queue).
+ */
+function testClock() {
+  const base = clock();
+  let flowing = false;
+  return {
+    now: () => (flowing && base.advance(60_000), base.now()),
+    advance: base.advance,
+    flow: () => void (flowing = true),
+  };
+}
+
+/** A server whose root log has three checkpoints (one head each); its clock moves only when the test moves it. */
+async function sealedThrice(store: Store) {
+  const time = testClock();
+  const s = (running = await start({ store, now: time.now, limits: RATE }));
+  for (let i = 0; i < 3; i++) {
+    expect((await s.call('/ingest', { key: KEYS.ingest, json: event() })).status).toBe(200);
+    await s.server.sealNow(); 
+    time.advance(60_000); // refills the ingest key's bucket: 60 units at 1 a second, 10 at most
+  }
+  return { s, time };
+}
+
+/** Resolves once every one of `answers` has settled, or after `ms`: whichever comes first. */
+const settledOrAfter = (answers: Promise<unknown>[], ms: number) =>
+  Promise.race([Promise.allSettled(answers), new Promise((resolve) => setTimeout(resolve, ms))]);
+
+test('anonymous /checkpoints pages draw on one shared budget: past it, they wait and the store is not read', async () => {
+  const { store, reads } = countingStore();
+  const { s, time } = await sealedThrice(store);
+  const statuses: number[] = [];
+  const answers = Array.from({ length: REQUESTS }, () => s.call('/checkpoints?from=0&to=3', { key: null }).then((r) => (statuses.push(r.status), r.text())));
+  await settledOrAfter(answers, 1000);
+  
+  // A page of 3 costs 1 + 3/8 units (and 2 per proof computed, the first time): a burst of 10 pays for at most 8.
+  expect(reads.checkpoints).toBeGreaterThan(0);
+  expect(reads.checkpoints).toBeLessThanOrEqual(8);
+  expect(statuses.length).toBe(reads.checkpoints);
+  // Meanwhile the cheap public routes and every key are served as ever.
+  expect((await s.call('/healthz', { key: null })).status).toBe(200);
+  expect((await s.call('/tile/0/000.p/3', { key: null })).status).toBe(200);
+  expect((await s.call('/ingest', { key: KEYS.ingest, json: event() })).status).toBe(200);
+  // Once the budget refills, every page waiting is answered, none refused.
+  time.flow();
+  await Promise.all(answers);
+  expect(statuses).toEqual(new Array(REQUESTS).fill(200));
+  expect(reads.checkpoints).toBe(REQUESTS);
+});
+
+test('anonymous root entry bundles draw on the same budget', async () => {
+  const { store, reads } = countingStore();
+  const { s, time } = await sealedThrice(store);
+  const statuses: number[] = [];
+  const answers = Array.from({ length: REQUESTS }, () => s.call('/tile/entries/000.p/3', { key: null }).then((r) => (statuses.push(r.status), r.arrayBuffer())));
+  await settledOrAfter(answers, 1000);
+  
+  expect(reads.rootEntries).toBeGreaterThan(0);
+  expect(reads.rootEntries).toBeLessThanOrEqual(8);
+  expect(statuses.length).toBe(reads.rootEntries);
+  // A tenant's own entry bundle (read key) is charged to its key, not to the anonymous clients' budget.
+  expect((await s.call('/logs/acme/tile/entries/000.p/3', { key: KEYS.read })).status).toBe(200);
+  time.flow();
+  const bodies = await Promise.all(answers);
+  expect(statuses).toEqual(new Array(REQUESTS).fill(200));
+  expect(bodies.every((b) => (b as ArrayBuffer).byteLength === 3 * 34)).toBe(true);
+});
+
+test('with the key rate off (keyRatePerSecond 0), anonymous pages are not limited either', async () => {
+  const { store, reads } = countingStore();
+  const s = (running = await start({ store, now: clock().now, limits: { keyRatePerSecond: 0 } }));
+  await s.call('/ingest', { key: KEYS.ingest, json: event() });
+  await s.server.sealNow();
+  const answers = await Promise.all(Array.from({ length: REQUESTS }, () => s.call('/checkpoints', { key: null })));
+  expect(answers.map((r) => r.status)).toEqual(new Array(REQUESTS).fill(200));
+  expect(reads.checkpoints).toBe(REQUESTS);
+});
