@@ -85,7 +85,7 @@ export async function anonymousTurn<T>(budget: KeyBudget, signal: AbortSignal | 
   turns.set(budget, mine);
   try {
     await before;
-    for (let wait = budget.debtMs(ANONYMOUS); wait > 0 && !signal?.aborted; wait = budget.debtMs(ANONYMOUS)) await pause(Math.min(wait, 250), signal);
+    await outOfDebt(budget, ANONYMOUS, signal);
     // The client left while it waited: nobody reads this answer, and its work is not done.
     if (signal?.aborted) throw new HttpError(429, 'rate_limited', 'the client went away while its request waited for the anonymous rate', undefined, { 'retry-after': '1' });
     const { answer, units } = await work();
@@ -97,15 +97,21 @@ export async function anonymousTurn<T>(budget: KeyBudget, signal: AbortSignal | 
   }
 }
 
+/** Resolves once `key` of `budget` is out of debt, looking again at most every 250 ms, or at once when `signal` aborts. */
+export async function outOfDebt(budget: KeyBudget, key: object, signal?: AbortSignal): Promise<void> {
+  for (let wait = budget.debtMs(key); wait > 0 && !signal?.aborted; wait = budget.debtMs(key)) await delay(Math.min(wait, 250), signal);
+}
+
 /** Resolves after `ms`, or at once when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
-    const done = () => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
       clearTimeout(timer);
       signal?.removeEventListener('abort', done);
       resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
+    }
   });
 }

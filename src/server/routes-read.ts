@@ -13,6 +13,7 @@ import { storeTiles } from './tile-source.js';
 import { HttpError, badRequest, notFound } from '../transport/web-handler.js';
 import { jsonAnswer } from './answer.js';
 import { booleanParam, countParam, queryParam, timeParam } from './query.js';
+import { outOfDebt } from './rate-limit.js';
 import { ROOT_LOG, type StoredHead } from './types.js';
 
 const PAGE = 500;
@@ -184,7 +185,7 @@ function exportStream(request: Request, start: ExportStart, ctx: Context, key: A
     // so that parallel exports with one key share its budget instead of each taking a core.
     ctx.ring.budget.charge(key, page.length / EXPORT_LINES_PER_UNIT);
     if (page.length === 0 || next >= to) return controller.close(), true;
-    for (let wait = ctx.ring.budget.debtMs(key); wait > 0 && !gone.signal.aborted; wait = ctx.ring.budget.debtMs(key)) await delay(Math.min(wait, 250), gone.signal);
+    await outOfDebt(ctx.ring.budget, key, gone.signal);
     if (gone.signal.aborted) throw gone.signal.reason;
     return false;
   }
@@ -223,18 +224,4 @@ function decodeSegment(raw: string, field: string): string {
   const value = decodeURIComponentSafe(raw, field);
   if (!EVENT_ID.test(value)) throw badRequest(`${field} must be ${EVENT_ID_RULE}`, field);
   return value;
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
