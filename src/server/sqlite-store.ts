@@ -230,7 +230,9 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     grown: db.prepare('SELECT tenant_id, head_size, last_head_index FROM logs WHERE pending_since < ? ORDER BY tenant_id'),
     earliest: db.prepare('SELECT min(pending_since) FROM logs WHERE pending_since IS NOT NULL').pluck(),
     tile: db.prepare(TILE).pluck(),
-    rootSize: db.prepare('SELECT count(*) FROM heads').pluck(),
+    // Head indexes run 0…n−1 (commitSeal refuses a gap), so the last one gives the size: a read of the rowid
+    // tree's edge, where count(*) scanned every head (7 ms at 10^6 heads, on the event loop, for each anonymous tile or proof).
+    rootSize: db.prepare('SELECT coalesce(max(head_index) + 1, 0) FROM heads').pluck(),
     headRows: db.prepare('SELECT head_json FROM heads WHERE head_index >= ? AND head_index < ? ORDER BY head_index').pluck(),
     putHead: db.prepare('INSERT INTO heads (head_index, tenant_id, period_start, tree_size, head_json) VALUES (?, ?, ?, ?, ?)'),
     headFor: db.prepare('SELECT head_index, head_json FROM heads WHERE tenant_id = ? AND period_start = ?'),
