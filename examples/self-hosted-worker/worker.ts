@@ -52,7 +52,7 @@ export class AegisLogTenant {
   private readonly log: LogObject;
 
   constructor(state: DurableObjectStateLike, env: Env) {
-    // On its first entry the tenant log registers with the root log, so that every seal closes it.
+    // Before an append while it is not armed, the tenant log arms with the root log: every seal closes the armed ones.
     this.log = tenantLogObject(state.storage, () => sealerOf(env));
   }
 

@@ -3,7 +3,9 @@
  * tenant as that log's sequencer and one root object (heads, checkpoints, lease),
  * each keeping its part in its own SQLite storage (src/server/log-objects.ts).
  * This object is stateless: a front Worker and the sealing object each make one
- * over the same objects, and every answer comes from storage.
+ * over the same objects, and every answer comes from storage. A seal calls only the
+ * armed tenant logs (those that may have grown since their last head), not every
+ * tenant: see log-objects.ts for the armed set and why it closes every tenant.
  */
 import { AegisLogError } from '../protocol/index.js';
 import { callLogObject, type LogObject } from './log-object-wire.js';
@@ -35,7 +37,10 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
     if (tenantId === ROOT_LOG) throw new AegisLogError('ERR_LOG_OBJECT_CALL', 'the root log is not a tenant');
     return remote<TenantLogMethods>(() => options.tenant(tenantId));
   };
-  /** Each registered tenant with its last head and the received_at of its first entry no head covers. */
+  /**
+   * Each armed tenant with its last head and the received_at of its first entry no head covers: a tenant
+   * outside the armed set has every entry covered (log-objects.ts, invariant B), so it is not asked.
+   */
   const pending = async () =>
     Promise.all((await root.tenantHeads()).map(async (t) => ({ ...t, since: await tenant(t.tenantId).timeAt(t.headSize) })));
 
@@ -56,9 +61,13 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
 
     closedUntil: () => root.closedUntil(),
     async closePeriod(periodEnd) {
-      // The root first: a tenant that registers from now on gets periodEnd back; the ones before are in this list.
-      const tenants = await root.close(periodEnd);
-      await Promise.all(tenants.map((id) => tenant(id).close(periodEnd)));
+      // The root first: a tenant log that arms from now on gets periodEnd back; the ones armed before are in this list,
+      // and one outside it arms before it commits. Each log whose entries all fall before periodEnd disarms; the root
+      // drops it once a head covers them (log-objects.ts). A report lost here is made again by the next close.
+      const armed = await root.closeArmed(periodEnd);
+      const answers = await Promise.all(armed.map((t) => tenant(t.tenantId).close(periodEnd, t.generation)));
+      const disarmed = armed.flatMap((t, i) => (answers[i] ? [{ tenantId: t.tenantId, ...answers[i] }] : []));
+      if (disarmed.length > 0) await root.disarm(disarmed);
     },
     async grownLogs(periodEnd) {
       return (await pending())

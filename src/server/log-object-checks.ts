@@ -126,3 +126,12 @@ export function checkedSeal(value: unknown): SealCommit {
   return seal as unknown as SealCommit;
 }
 
+
+/** A root log's `disarm` list as it arrives, checked: each a tenant, the generation it disarmed at and its size. */
+export function checkedDisarms(value: unknown): { tenantId: string; generation: number; size: number }[] {
+  return need.array(value, 'disarmed').map((d, i) => {
+    const at = `disarmed[${i}]`;
+    const report = need.object(d, at);
+    return { tenantId: need.text(report.tenantId, `${at}.tenantId`), generation: need.count(report.generation, `${at}.generation`), size: need.count(report.size, `${at}.size`) };
+  });
+}

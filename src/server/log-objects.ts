@@ -2,25 +2,84 @@
  * The two kinds of log object behind `durableObjectStore`, each over one Durable
  * Object's SQLite storage (`ctx.storage`):
  *
- * - a tenant log: one per tenant, its sequencer. Its records, tiles and its own
- *   `closed_until` live in its storage. An append reads, plans and writes in one
- *   synchronous transaction, so nothing else runs on the object in between (a
- *   Durable Object runs one event at a time between awaits), and the answer leaves
- *   only once the write is durable (the output gate). On its first append it
- *   registers with the root log and takes the root's `closed_until`.
- * - the root log: one per deployment. The tenant registry, `closed_until`, heads,
- *   root-log tiles, checkpoints, keys, witness sizes and the seal lease.
+ * - a tenant log: one per tenant, its sequencer. Its records, tiles, its own
+ *   `closed_until` and whether it is armed (below) live in its storage. An append
+ *   reads, plans and writes in one synchronous transaction, so nothing else runs on
+ *   the object in between (a Durable Object runs one event at a time between
+ *   awaits), and the answer leaves only once the write is durable (the output gate).
+ * - the root log: one per deployment. The tenant registry, the armed set,
+ *   `closed_until`, heads, root-log tiles, checkpoints, keys, witness sizes and the
+ *   seal lease.
  *
- * Closing a period: the root raises its `closed_until` and answers the registry,
- * then the store raises each tenant's. A tenant that registers after the root
- * closed gets that `closed_until` back; one registered before is in the registry.
- * Either way no tenant stamps an entry below a closed period's end.
+ * A seal touches only armed tenant logs (PROTOCOL.md §9: O(tenants that grew)), yet
+ * closes its period for every tenant (§4.1). A tenant log that is not armed (a new
+ * one, or one a close disarmed) asks the root before it commits an append (`arm`):
+ * the root puts it in the armed set under a new generation (one counter for all) and
+ * answers its `closed_until`, which the log takes before it commits. A close raises
+ * the root's `closed_until` and answers the armed set (`closeArmed`); the store closes
+ * each of those logs, passing the root's generation. A log whose entries are all below
+ * the close's end disarms itself at the larger of its and the root's generation and
+ * answers that generation and its size; the root (`disarm`) drops it once a committed
+ * head covers that size, and only while its generation is still that one. Two
+ * invariants carry §4.1 and §9:
+ *
+ * (A) A log that says it is armed is in the armed set. It takes a grant only if its
+ *     generation is above every generation the log has held, armed or disarmed; the
+ *     root drops it only for the generation it disarmed at, which is then its own.
+ *     So a grant made before a disarm is stale when it arrives, and one made after
+ *     outlives the disarm's report.
+ * (B) A log holding entries no committed head covers is in the armed set: it disarms
+ *     only with every entry below the close's end, the root waits for a head of that
+ *     size, and any later entry is committed armed (A).
+ * By (A), a log outside the set commits nothing before it asks the root, whose answer
+ * is the latest `closed_until`; every log in it is closed before `closePeriod`
+ * resolves. By (B), `grownLogs` and `earliestPending` miss no entry. The cost: a log
+ * that a seal finds with no entry after its end disarms even if it is busy, and its
+ * next append makes one more call (to the root): at most one a period per log.
+ *
+ * Interleavings considered:
+ * - An append awaiting `arm` while a close runs. Granted after `closeArmed`: the grant
+ *   carries the new `closed_until`. Granted before: the log is in the close's list with
+ *   that generation; if the append commits before the close reaches the log, its entry
+ *   comes before the close in the log's order and is in the head (§4.2); if the close
+ *   disarms the log first, it does so at that generation, the grant arrives stale and
+ *   the append arms again.
+ * - Two appends arming at once: the log keeps the larger generation; a smaller grant
+ *   arriving later leaves it armed as it is.
+ * - A seal that fails after closing (its commit refused, its object gone) and is
+ *   retried for the same period: the logs that disarmed are still in the set, with the
+ *   size they reported, until a head covers it: the retry closes them again, finds them
+ *   grown and gives them their heads; `commitSeal` then drops them.
+ * - A disarm report lost (the store died between the close and `disarm`, or the call
+ *   failed): the log stays in the set, and the next close finds it disarmed with every
+ *   entry below the end and reports again. An `arm` whose answer was lost leaves the
+ *   root a generation the log never learned: the next close passes it to the log.
+ * - The root object restarted: every bit of this lives in its storage; only the seal
+ *   lease is dropped, as before.
+ * - The lease, and two stores (a front Worker and the sealing object) over the same
+ *   objects: a disarm depends on the log's entries and on committed heads, not on which
+ *   seal closed it, and stores hold nothing; a second sealer that lost its lease closes
+ *   and commits in `closed_until` order, as before.
+ * - Upgrade: a root with a registry and no generation counter arms every registered
+ *   tenant once (the first seals visit each, the idle ones disarm); a log with no armed
+ *   flag is not armed. `register` (tenant logs of the version before) arms and answers
+ *   `closed_until`; such a log answers no generation to a close, so it stays armed. `close`
+ *   and `tenantHeads` answer the armed set to stores of that version, which never disarm:
+ *   a log outside the set asks before it commits. A new log whose root is of the version
+ *   before (no `arm`) registers and appends unarmed, asking again at each append: that
+ *   root closes every registered tenant. A store of this version seals only with a root
+ *   of this version (`closeArmed`, `disarm`): against one before, its seal fails typed
+ *   (ERR_LOG_OBJECT_CALL) and is tried again later. Not covered: back to the version
+ *   before and forward again. Its tenant logs, once registered, append without asking
+ *   the root, so a log this version disarmed that takes entries then, which no seal of
+ *   that version covers, is outside the armed set after the second upgrade until it
+ *   appends again.
  */
 import { AegisLogError, sha256 } from '../protocol/index.js';
 import type { EcPublicJwk, TenantHead } from '../protocol/index.js';
 import { edgeTilesOf, type TileWrite } from '../tlog/tile-append.js';
 import type { TileRef } from '../tlog/tiles.js';
-import { RECORDS_ANSWER_CHARS, checkedAppend, checkedSeal, need, type TenantAppend } from './log-object-checks.js';
+import { RECORDS_ANSWER_CHARS, checkedAppend, checkedDisarms, checkedSeal, need, type TenantAppend } from './log-object-checks.js';
 import { answerLogCall, callLogObject, type LogObject } from './log-object-wire.js';
 import { EMPTY_LOG, planAppend } from './sequence.js';
 import { countBefore, headEntry, missingTile, sealOrderError, signatureWritesError } from './store-rules.js';
@@ -44,8 +103,10 @@ CREATE TABLE IF NOT EXISTS tiles (level INTEGER NOT NULL, idx INTEGER NOT NULL, 
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
+/** `armed`: the armed set; `disarm_at`, once its log disarmed, the size a committed head must reach before it leaves. */
 const ROOT_SCHEMA = `
 CREATE TABLE IF NOT EXISTS tenants (tenant_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS armed (tenant_id TEXT PRIMARY KEY, generation INTEGER NOT NULL, disarm_at INTEGER);
 CREATE TABLE IF NOT EXISTS tiles (level INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (level, idx));
 CREATE TABLE IF NOT EXISTS heads (
   head_index INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, period_start TEXT NOT NULL, tree_size INTEGER NOT NULL, head_json TEXT NOT NULL
@@ -79,7 +140,33 @@ function sqlOf(storage: DurableStorageLike) {
   return { all, one, meta, putMeta, tiles, putTiles };
 }
 
-/** The methods of one tenant's log object; `root()` reaches the root log (registration). */
+/** What `arm` answers: the `closed_until` to honour, and the generation the log is armed at (none from a root of the version before). */
+export interface ArmGrant {
+  closed_until: string | undefined;
+  generation: number | undefined;
+}
+
+/** What a tenant log's `close` answers when it disarmed: the generation it disarmed at and its size, for the root's `disarm`. */
+export interface Disarmed {
+  generation: number;
+  size: number;
+}
+
+/**
+ * Asks the root to arm `tenantId`. A root of the version before has no `arm` (a rolling deploy): its
+ * `register` answers `closed_until`, and since that root closes every registered tenant, the log may
+ * append unarmed; it asks again at its next append.
+ */
+async function armAt(root: () => LogObject, tenantId: string): Promise<ArmGrant> {
+  try {
+    return await callLogObject<ArmGrant>(root(), 'arm', [tenantId]);
+  } catch (error) {
+    if (!(error instanceof AegisLogError && error.code === 'ERR_LOG_OBJECT_CALL')) throw error;
+    return { closed_until: await callLogObject<string | undefined>(root(), 'register', [tenantId]), generation: undefined };
+  }
+}
+
+/** The methods of one tenant's log object; `root()` reaches the root log (arming). */
 export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObject) {
   const db = sqlOf(storage);
   storage.sql.exec(TENANT_SCHEMA);
@@ -96,19 +183,36 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
     const current = db.meta('closed_until');
     if (until !== undefined && (current === undefined || until > current)) db.putMeta('closed_until', until);
   };
+  /** Armed: the root has this log in its armed set (invariant A). A log of the version before has no flag: not armed. */
+  const armed = () => db.meta('armed') === 'true';
+  /** The largest generation this log has held, armed or disarmed (0: none). */
+  const generation = () => Number(db.meta('generation') ?? 0);
+
+  /** Arms this log before it commits; a grant that a close made stale meanwhile is asked for again. */
+  async function arm(tenantId: string): Promise<void> {
+    for (let tries = 0; tries < 3; tries++) {
+      const grant = await armAt(root, tenantId);
+      check(tenantId);
+      const done = storage.transactionSync(() => {
+        raiseClosed(grant.closed_until);
+        if (tenantOf() === undefined) db.putMeta('tenant_id', tenantId);
+        if (grant.generation === undefined) return true; // a root of the version before: registered is enough
+        if (grant.generation > generation()) {
+          db.putMeta('generation', String(grant.generation));
+          db.putMeta('armed', 'true');
+        }
+        return armed();
+      });
+      if (done) return;
+    }
+    throw new AegisLogError('ERR_STORE_UNAVAILABLE', `tenant log ${tenantId} was disarmed by a seal each time it armed; retry`);
+  }
 
   return {
     async append(value: TenantAppend): Promise<AppendOutcome[]> {
       const request = checkedAppend(value);
       check(request.tenantId);
-      if (tenantOf() === undefined) {
-        const closed = await callLogObject<string | undefined>(root(), 'register', [request.tenantId]);
-        check(request.tenantId);
-        storage.transactionSync(() => {
-          raiseClosed(closed);
-          db.putMeta('tenant_id', request.tenantId);
-        });
-      }
+      if (!armed()) await arm(request.tenantId);
       // From here to the commit nothing awaits: no other call runs on this object in between.
       return storage.transactionSync(() => {
         const n = size();
@@ -159,8 +263,25 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
     readTiles: (refs: TileRef[]) => db.tiles(need.tiles(refs, 'tiles'), `tenant log ${tenantOf()}`),
     entryData: (from: number, to: number) =>
       db.all('SELECT receipt_hash FROM records WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index', need.count(from, 'from'), need.count(to, 'to')).map((row) => bytesOf(row.receipt_hash)),
-    /** Raises this log's closed_until (never lowers it; the root checks the order). */
-    close: (until: string) => raiseClosed(need.time(until, 'until')),
+    /**
+     * Raises this log's closed_until (never lowers it; the root checks the order). Given the root's generation
+     * for this log (a store of the version before gives none, and never disarms), it disarms when every entry
+     * it holds is below `until`, at the larger of its own generation and the root's (a grant in flight is then
+     * stale, invariant A), and answers that and its size; otherwise, or without a generation, nothing.
+     */
+    close(until: string, rootGeneration?: number): Disarmed | undefined {
+      need.time(until, 'until');
+      if (rootGeneration !== undefined) need.count(rootGeneration, 'generation');
+      return storage.transactionSync(() => {
+        raiseClosed(until);
+        const n = size();
+        if (rootGeneration === undefined || (n > 0 && timeAt(n - 1)! >= until)) return undefined;
+        const at = Math.max(generation(), rootGeneration);
+        db.putMeta('generation', String(at));
+        db.putMeta('armed', 'false');
+        return { generation: at, size: n };
+      });
+    },
     sizeAt: (time: string) => countBefore(size(), (i) => timeAt(i)!, need.time(time, 'time')),
     timeAt: (i: number) => timeAt(need.count(i, 'leafIndex')),
   };
@@ -175,32 +296,67 @@ export function rootLogMethods(storage: DurableStorageLike) {
   // seal for the rest of the 60 s. A sealer elsewhere that lives on only loses its turn: if another seals the
   // period first, its commit is refused (ERR_ALREADY_SEALED) and nothing is lost.
   storage.sql.exec('DELETE FROM seal_lease');
+  // First start over the storage of a version before the armed set: every registered tenant may hold entries
+  // no head covers, and its log counts as not armed. Arm each once: the next seals visit it, and it disarms.
+  storage.transactionSync(() => {
+    if (db.meta('generation') !== undefined) return;
+    db.all('INSERT OR IGNORE INTO armed (tenant_id, generation) SELECT tenant_id, 1 FROM tenants');
+    db.putMeta('generation', '1');
+  });
   const head = (row: Row | undefined): StoredHead | undefined => row && { headIndex: Number(row.head_index), head: JSON.parse(row.head_json as string) as TenantHead };
   const latest = () => checkpointOfRow(db.one('SELECT * FROM checkpoints ORDER BY seq DESC LIMIT 1'));
   const rootSize = () => Number(db.one('SELECT coalesce(max(head_index) + 1, 0) AS n FROM heads')!.n);
+  const lastHeadSize = (tenantId: string) => Number(db.one('SELECT coalesce(max(tree_size), 0) AS n FROM heads WHERE tenant_id = ?', tenantId)!.n);
+  const arm = (tenantId: string): ArmGrant =>
+    storage.transactionSync(() => {
+      const generation = Number(db.meta('generation')) + 1;
+      db.putMeta('generation', String(generation));
+      // The registry keeps every tenant ever armed: a root of the version before closes each of them.
+      db.all('INSERT INTO tenants (tenant_id) VALUES (?) ON CONFLICT DO NOTHING', tenantId);
+      db.all(
+        'INSERT INTO armed (tenant_id, generation, disarm_at) VALUES (?, ?, NULL) ON CONFLICT (tenant_id) DO UPDATE SET generation = excluded.generation, disarm_at = NULL',
+        tenantId, generation,
+      );
+      return { closed_until: db.meta('closed_until'), generation };
+    });
+  /** Raises closed_until (never lowers it) and answers the armed set, ascending, with each one's generation. */
+  const close = (until: string) =>
+    storage.transactionSync(() => {
+      const current = db.meta('closed_until');
+      if (current !== undefined && until < current) throw new AegisLogError('ERR_PERIOD_ORDER', `closed_until is ${current}; cannot close at the earlier ${until}`);
+      db.putMeta('closed_until', until);
+      return db.all('SELECT tenant_id, generation FROM armed ORDER BY tenant_id').map((r) => ({ tenantId: r.tenant_id as string, generation: Number(r.generation) }));
+    });
 
   return {
-    /** A tenant log's first append: it is in every close from now on; answers the closed_until it must honour. */
-    register(tenantId: string): string | undefined {
-      need.text(tenantId, 'tenantId');
-      db.all('INSERT INTO tenants (tenant_id) VALUES (?) ON CONFLICT DO NOTHING', tenantId);
-      return db.meta('closed_until');
-    },
-    /** Raises closed_until and answers every registered tenant, whose logs the store then closes. */
-    close(until: string): string[] {
-      need.time(until, 'until');
-      return storage.transactionSync(() => {
-        const current = db.meta('closed_until');
-        if (current !== undefined && until < current) throw new AegisLogError('ERR_PERIOD_ORDER', `closed_until is ${current}; cannot close at the earlier ${until}`);
-        db.putMeta('closed_until', until);
-        return db.all('SELECT tenant_id FROM tenants ORDER BY tenant_id').map((r) => r.tenant_id as string);
+    /** A tenant log about to commit while not armed: it is in every close until it disarms; answers the closed_until it must honour. */
+    arm: (tenantId: string) => arm(need.text(tenantId, 'tenantId')),
+    /** `arm` for tenant logs of the version before, which register on their first append and never disarm. */
+    register: (tenantId: string): string | undefined => arm(need.text(tenantId, 'tenantId')).closed_until,
+    /** Raises closed_until and answers the armed tenants, whose logs the store then closes, passing each its generation. */
+    closeArmed: (until: string) => close(need.time(until, 'until')),
+    /** `closeArmed` for stores of the version before: the armed tenants' ids (a tenant outside the set arms before it commits). */
+    close: (until: string): string[] => close(need.time(until, 'until')).map((t) => t.tenantId),
+    /**
+     * The tenant logs that disarmed in a close, each with the generation it disarmed at and its size: one is dropped
+     * from the armed set once a committed head covers that size (now, or at that `commitSeal`), unless it armed since.
+     */
+    disarm(value: (Disarmed & { tenantId: string })[]) {
+      const reports = checkedDisarms(value);
+      storage.transactionSync(() => {
+        for (const { tenantId, generation, size } of reports) {
+          const row = db.one('SELECT generation FROM armed WHERE tenant_id = ?', tenantId);
+          if (row === undefined || Number(row.generation) !== generation) continue; // armed again since: that arm wins
+          if (lastHeadSize(tenantId) >= size) db.all('DELETE FROM armed WHERE tenant_id = ?', tenantId);
+          else db.all('UPDATE armed SET disarm_at = ? WHERE tenant_id = ?', size, tenantId);
+        }
       });
     },
     closedUntil: () => db.meta('closed_until'),
-    /** Each registered tenant (ascending) with the size and root-log index of its last head. */
+    /** Each armed tenant (ascending) with the size and root-log index of its last head: by invariant B, every one that may have grown. */
     tenantHeads: () =>
       db.all(
-        `SELECT t.tenant_id, h.tree_size, h.head_index FROM tenants t
+        `SELECT t.tenant_id, h.tree_size, h.head_index FROM armed t
          LEFT JOIN heads h ON h.head_index = (SELECT head_index FROM heads WHERE tenant_id = t.tenant_id ORDER BY tree_size DESC LIMIT 1)
          ORDER BY t.tenant_id`,
       ).map((r) => ({ tenantId: r.tenant_id as string, headSize: Number(r.tree_size ?? 0), lastHeadIndex: r.head_index === null ? null : Number(r.head_index) })),
@@ -217,6 +373,8 @@ export function rootLogMethods(storage: DurableStorageLike) {
         db.putTiles(seal.rootWrites);
         for (const { head: h, headIndex } of seal.heads) {
           db.all('INSERT INTO heads (head_index, tenant_id, period_start, tree_size, head_json) VALUES (?, ?, ?, ?, ?)', headIndex, h.tenant_id, h.period_start, h.tree_size, JSON.stringify(h));
+          // A log that disarmed with this many entries (and has not armed since) is covered now.
+          db.all('DELETE FROM armed WHERE tenant_id = ? AND disarm_at <= ?', h.tenant_id, h.tree_size);
         }
         const seq = (before?.seq ?? -1) + 1;
         db.all('INSERT INTO checkpoints (seq, period_start, period_end, tree_size, sealed_at, note) VALUES (?, ?, ?, ?, ?, ?)', seq, seal.period_start, seal.period_end, seal.rootSize, seal.sealed_at, seal.note);

@@ -1,0 +1,334 @@
+import Database from 'better-sqlite3';
+import { describe, expect, test } from 'vitest';
+import { formatTime, sha256 } from '../../src/protocol/index.js';
+import type { EvidenceBundle, Receipt } from '../../src/protocol/index.js';
+import { createServer, durableObjectStore, localSigner, rootLogObject, tenantLogObject } from '../../src/server/index.js';
+import type { AegisServer, DurableStorageLike, LogObject, Signer, Store, StoredCheckpoint } from '../../src/server/index.js';
+import { answerLogCall } from '../../src/server/log-object-wire.js';
+import { importPublicKey } from '../../src/verify/index.js';
+import { bundleProblems, exportProblems, type Trust } from '../support/v2-check.js';
+import { NOTE_KEY, ORIGIN, clock, event } from './helpers.js';
+import { entry, sealOf } from './store-conformance.js';
+
+/**
+ * durableObjectStore seals in O(tenants that grew) calls to tenant objects (PROTOCOL.md §9), not one or more
+ * per registered tenant, and still closes every tenant (§4.1): over local log objects (each call through the
+ * wire, as to a Durable Object), counting the calls that reach tenant objects.
+ */
+
+/** A Durable Object's `ctx.storage` on an in-memory SQLite: BLOBs come back as ArrayBuffers, as workerd gives them. */
+function localStorage(): DurableStorageLike {
+  const db = new Database(':memory:');
+  return {
+    sql: {
+      exec(query: string, ...bindings: unknown[]) {
+        if (bindings.length === 0 && query.split(';').filter((s) => s.trim()).length > 1) {
+          db.exec(query);
+          return { toArray: () => [] };
+        }
+        const statement = db.prepare(query);
+        const args = bindings.map((b) => (b instanceof Uint8Array ? Buffer.from(b) : b));
+        const rows = statement.reader ? (statement.all(...args) as Record<string, unknown>[]) : (statement.run(...args), []);
+        const blob = (v: unknown) => (Buffer.isBuffer(v) ? new Uint8Array(v).buffer : v);
+        return { toArray: () => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, blob(v)]))) };
+      },
+    },
+    transactionSync: <T>(body: () => T): T => db.transaction(body)(),
+  };
+}
+
+const methodOf = async (request: Request) => (JSON.parse(await request.clone().text()) as [string])[0];
+
+/**
+ * The log objects of one deployment: a root object and one object per tenant, over local storages. `calls` lists
+ * each call that reaches a tenant object from a store, `rootCalls` each call to the root (from stores and tenant
+ * logs). `failOnce(m)` makes the next call of root method `m` fail before it reaches the root; `hold(m)` lets
+ * the next one take effect but keeps its answer until `release()`; `restartRoot()` makes a new root object on
+ * the same storage (a deploy, an eviction). `rootOf` gives the tenant objects another root (one of the version before).
+ */
+function deployment(rootStorage = localStorage(), tenantStorages = new Map<string, DurableStorageLike>(), rootOf?: () => LogObject) {
+  let root = rootLogObject(rootStorage);
+  const failing = new Set<string>();
+  const holds = new Map<string, { reached(): void; gate: Promise<void> }>();
+  const rootCalls: string[] = [];
+  const toRoot: LogObject = {
+    async fetch(request) {
+      const method = await methodOf(request);
+      rootCalls.push(method);
+      if (failing.delete(method)) throw new Error(`${method} failed (injected)`);
+      const answer = await root.fetch(request);
+      const held = holds.get(method);
+      if (held) {
+        holds.delete(method);
+        held.reached();
+        await held.gate;
+      }
+      return answer;
+    },
+  };
+  const objects = new Map<string, LogObject>();
+  const objectOf = (id: string) => {
+    if (!tenantStorages.has(id)) tenantStorages.set(id, localStorage());
+    if (!objects.has(id)) objects.set(id, tenantLogObject(tenantStorages.get(id)!, rootOf ?? (() => toRoot)));
+    return objects.get(id)!;
+  };
+  const calls: { tenantId: string; method: string }[] = [];
+  const tenant = (id: string): LogObject => ({
+    async fetch(request) {
+      calls.push({ tenantId: id, method: await methodOf(request) });
+      return objectOf(id).fetch(request);
+    },
+  });
+  return {
+    calls,
+    rootCalls,
+    tenantStorages,
+    failOnce: (method: string) => void failing.add(method),
+    hold(method: string) {
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const reached = new Promise<void>((resolve) => holds.set(method, { reached: resolve, gate }));
+      return { reached, release };
+    },
+    restartRoot: () => void (root = rootLogObject(rootStorage)),
+    /** A new store over these objects (a front Worker and the sealing object each make one). */
+    store: (): Store => durableObjectStore({ root: () => toRoot, tenant }),
+  };
+}
+
+const ADMIN = 'admin-key-seal-scale-00000001';
+const ingestKey = (tenant: string) => `ingest-key-${tenant}-000000000001`;
+const names = (n: number, prefix = 't') => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}`);
+
+/** A server over `store` with an ingest key per tenant and an admin key, on the clock `now`. */
+async function serverOn(store: Store, tenants: readonly string[], now: () => number, signer: Signer) {
+  const keys = [...tenants.map((t) => ({ key: ingestKey(t), tenant_id: t, scope: 'ingest' as const })), { key: ADMIN, tenant_id: '*', scope: 'admin' as const }];
+  const server: AegisServer = createServer({ signer, store, keys, origin: ORIGIN, noteKey: NOTE_KEY, now });
+  await server.ready;
+  const call = async (path: string, key: string, body?: unknown) => {
+    const init = body === undefined ? {} : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-api-key': key } };
+    const response = await server(new Request(`http://scale.test${path}`, { headers: { 'x-api-key': key }, ...init }));
+    if (response.status !== 200) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    return response;
+  };
+  return {
+    server,
+    async ingest(tenant: string): Promise<Receipt> {
+      return (await (await call('/ingest', ingestKey(tenant), event({ tenant_id: tenant }))).json()) as Receipt;
+    },
+    async bundle(receipt: Receipt): Promise<EvidenceBundle> {
+      return (await (await call(`/evidence/${receipt.event_id}?tenant_id=${receipt.tenant_id}`, ADMIN)).json()) as EvidenceBundle;
+    },
+    async exported(tenant: string, periodStart: string): Promise<string> {
+      return (await call(`/export?tenant_id=${tenant}&period_start=${periodStart}&events=true`, ADMIN)).text();
+    },
+    async trust(): Promise<Trust> {
+      const vkeys = (await (await server(new Request('http://scale.test/.well-known/aegislog/vkeys'))).text()).trim().split('\n');
+      return { receiptKeys: await importPublicKey(await signer.publicJwk()), vkeys };
+    },
+    /** Seals now, once the receipt signatures kept after the answers are in: the tenant calls it made, and its checkpoints. */
+    async seal(calls: { tenantId: string }[]): Promise<{ checkpoints: StoredCheckpoint[]; tenants: string[] }> {
+      await server.settled();
+      const from = calls.length;
+      const checkpoints = await server.sealNow();
+      return { checkpoints, tenants: calls.slice(from).map((c) => c.tenantId) };
+    },
+  };
+}
+
+/** 300 tenants that each logged once and were sealed once, idle since. */
+async function idleFleet(d: ReturnType<typeof deployment>, c: ReturnType<typeof clock>, extra: string[] = []) {
+  const tenants = [...names(300), ...extra];
+  const s = await serverOn(d.store(), tenants, c.now, await localSigner());
+  const receipts = new Map<string, Receipt>();
+  for (const t of names(300)) receipts.set(t, await s.ingest(t));
+  c.advance(1_000);
+  const first = await s.seal(d.calls);
+  expect(first.checkpoints.map((cp) => cp.tree_size)).toEqual([300]);
+  return { s, receipts, first };
+}
+
+/** Each bundle is sealed in `checkpoint`'s period and passes every §6.1 check. */
+async function expectSealed(s: Awaited<ReturnType<typeof serverOn>>, receipts: Receipt[], checkpoint: StoredCheckpoint) {
+  const trust = await s.trust();
+  for (const receipt of receipts) {
+    const bundle = await s.bundle(receipt);
+    expect(bundle).toMatchObject({ status: 'sealed', tenant_head: { period_start: checkpoint.period_start, period_end: checkpoint.period_end } });
+    expect(await bundleProblems(bundle, trust), receipt.tenant_id).toEqual([]);
+  }
+}
+
+const GROWN = ['t-007', 't-150', 't-299'];
+/** Tenant-object calls a seal may make per grown tenant: closes, pending reads (up to three), its size and tiles. */
+const CALLS_PER_GROWN = 10;
+
+describe('durableObjectStore: a seal calls the tenant logs that grew, not every registered one', () => {
+  test('300 tenants sealed once, then 3 grow: the next seal calls only those 3, and its heads and export verify', async () => {
+    const d = deployment();
+    const c = clock();
+    const { s, receipts, first } = await idleFleet(d, c);
+    // The first seal visits each tenant that grew (all 300); each disarms there, its entries all before the end.
+    expect(first.tenants.length).toBeLessThanOrEqual(CALLS_PER_GROWN * 300);
+    const grown = [];
+    for (const t of GROWN) grown.push(await s.ingest(t));
+    c.advance(1_000);
+    const second = await s.seal(d.calls);
+    expect(second.tenants.length).toBeLessThanOrEqual(CALLS_PER_GROWN * GROWN.length);
+    expect([...new Set(second.tenants)].sort()).toEqual(GROWN);
+    const [cp] = second.checkpoints;
+    expect(second.checkpoints.map((x) => x.tree_size)).toEqual([303]);
+    await expectSealed(s, grown, cp!);
+    await expectSealed(s, [receipts.get('t-000')!, receipts.get(GROWN[0]!)!], first.checkpoints[0]!);
+    const trust = await s.trust();
+    expect(await exportProblems(await s.exported(GROWN[1]!, cp!.period_start), trust)).toEqual([]);
+    // Nothing grew since: nothing to seal, and no tenant object is asked.
+    c.advance(1_000);
+    expect(await s.seal(d.calls)).toEqual({ checkpoints: [], tenants: [] });
+  }, 60_000);
+
+  test('a tenant log a seal disarmed, behind a front Worker whose clock lags, stamps its next receipt at closed_until; the next seal covers it', async () => {
+    const d = deployment();
+    const c = clock();
+    const lag = clock(c.now() - 3_600_000); // the front Worker's clock: an hour behind the sealing object's
+    const signer = await localSigner();
+    const tenants = ['lagging', 'busy'];
+    const sealer = await serverOn(d.store(), tenants, c.now, signer);
+    const front = await serverOn(d.store(), tenants, lag.now, signer);
+    await front.ingest('lagging');
+    await front.server.settled();
+    expect((await sealer.seal(d.calls)).checkpoints).toHaveLength(1);
+    c.advance(60_000);
+    await sealer.ingest('busy');
+    const second = await sealer.seal(d.calls);
+    expect(second.tenants.filter((t) => t === 'lagging')).toEqual([]); // disarmed: this seal never asks it
+    const closedUntil = second.checkpoints[0]!.period_end;
+    expect(lag.now()).toBeLessThan(Date.parse(closedUntil));
+    // The log's own closed_until is the first seal's end; arming gives it the second's, before it commits.
+    const late = await front.ingest('lagging');
+    expect(late.received_at).toBe(closedUntil);
+    await front.server.settled();
+    c.advance(60_000);
+    const third = await sealer.seal(d.calls);
+    expect(third.checkpoints).toHaveLength(1);
+    await expectSealed(sealer, [late], third.checkpoints[0]!);
+  });
+
+  test('a seal that fails after closing its tenant logs is retried (after the root restarts) with no head lost; so is one whose disarm was lost', async () => {
+    const d = deployment();
+    const c = clock();
+    const { s } = await idleFleet(d, c);
+    const grown = [];
+    for (const t of GROWN) grown.push(await s.ingest(t));
+    c.advance(1_000);
+    // The commit fails after every close: the grown logs disarmed there, their entries no committed head covers.
+    d.failOnce('commitSeal');
+    await expect(s.server.sealNow()).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    d.restartRoot();
+    const retried = await s.seal(d.calls);
+    expect(retried.tenants.length).toBeLessThanOrEqual(CALLS_PER_GROWN * GROWN.length);
+    expect(retried.checkpoints.map((x) => x.tree_size)).toEqual([303]);
+    await expectSealed(s, grown, retried.checkpoints[0]!);
+    // The root never hears of the disarms (the call fails): the seal fails, and its retry reports them again.
+    const more = [];
+    for (const t of GROWN) more.push(await s.ingest(t));
+    c.advance(1_000);
+    d.failOnce('disarm');
+    await expect(s.server.sealNow()).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    const again = await s.seal(d.calls);
+    expect(again.checkpoints.map((x) => x.tree_size)).toEqual([306]);
+    await expectSealed(s, more, again.checkpoints[0]!);
+    c.advance(1_000);
+    await s.ingest('t-042');
+    const next = await s.seal(d.calls);
+    expect([...new Set(next.tenants)]).toEqual(['t-042']);
+  }, 60_000);
+
+  test('an append whose arm was granted before a close that disarmed its log arms again, and stays in every seal until a head covers it', async () => {
+    const d = deployment();
+    const store = d.store();
+    const T = (h: number) => formatTime(Date.UTC(2026, 10, 28, h));
+    const append = (id: string, hour: number) => store.append({ tenantId: 'solo', entries: [entry('solo', id)], now: Date.parse(T(hour)), keyId: 'k1', sha256 });
+    await append('a', 1);
+    await store.closePeriod(T(2)); // 'a' is before T(2): the log disarms
+    const held = d.hold('arm');
+    const appending = append('b', 1);
+    // The root armed the log and its answer is on the way (false: the append finished without arming).
+    expect(await Promise.race([held.reached.then(() => true), appending.then(() => false, () => false)])).toBe(true);
+    await store.closePeriod(T(3)); // lists the log at that generation; its entries are all before T(3): it disarms at it
+    held.release();
+    const [outcome] = await appending;
+    expect(outcome).toMatchObject({ stored: true, record: { leafIndex: 1, statement: { received_at: T(3) } } });
+    expect(d.rootCalls.filter((m) => m === 'arm')).toHaveLength(3); // the first append, the stale grant, its retry
+    expect(await store.grownLogs(T(4))).toEqual([{ tenantId: 'solo', prevTreeSize: 0, prevHeadIndex: null }]);
+    // A head for 'a' alone: the log holds 'b', which it covers not, so it stays in the armed set.
+    await store.commitSeal(await sealOf(store, T(0), T(3)));
+    expect(await store.grownLogs(T(5))).toEqual([{ tenantId: 'solo', prevTreeSize: 1, prevHeadIndex: 0 }]);
+    await store.commitSeal(await sealOf(store, T(3), T(5)));
+    expect([await store.grownLogs(T(6)), await store.earliestPending()]).toEqual([[], undefined]);
+  });
+});
+
+/** The root log's tables as the version before the armed set made them: a registry of every tenant that ever appended. */
+const ROOT_SCHEMA_BEFORE = `
+CREATE TABLE tenants (tenant_id TEXT PRIMARY KEY);
+CREATE TABLE tiles (level INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (level, idx));
+CREATE TABLE heads (head_index INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, period_start TEXT NOT NULL, tree_size INTEGER NOT NULL, head_json TEXT NOT NULL);
+CREATE UNIQUE INDEX heads_period ON heads (tenant_id, period_start);
+CREATE UNIQUE INDEX heads_size ON heads (tenant_id, tree_size);
+CREATE TABLE checkpoints (seq INTEGER PRIMARY KEY, period_start TEXT NOT NULL UNIQUE, period_end TEXT NOT NULL UNIQUE, tree_size INTEGER NOT NULL, sealed_at TEXT NOT NULL, note TEXT NOT NULL);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE signing_keys (n INTEGER PRIMARY KEY, kid TEXT NOT NULL UNIQUE, jwk_json TEXT NOT NULL);
+CREATE TABLE seal_lease (id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, until INTEGER NOT NULL);
+`;
+
+describe('durableObjectStore: upgrade from the registry of every tenant', () => {
+  test('registered tenants with unsealed entries, in storage of the version before: the next seal gives each its head; then only those that grow are called', async () => {
+    const c = clock();
+    const signer = await localSigner();
+    const tenants = names(5, 'old');
+    const rootStorage = localStorage();
+    rootStorage.sql.exec(ROOT_SCHEMA_BEFORE);
+    const registry = (sql: string, ...args: unknown[]) => rootStorage.sql.exec(sql, ...args).toArray();
+    // A root of the version before, as its tenant logs reached it: `register` only, rows written directly.
+    const asked: string[] = [];
+    const rootBefore: LogObject = {
+      fetch: (request) =>
+        answerLogCall({
+          register(id: string) {
+            asked.push('register');
+            registry('INSERT INTO tenants (tenant_id) VALUES (?) ON CONFLICT DO NOTHING', id);
+            return registry("SELECT value FROM meta WHERE key = 'closed_until'")[0]?.value;
+          },
+        }, request),
+    };
+    // Tenant logs written before the upgrade: through a server whose tenant objects register with that root.
+    const before = deployment(localStorage(), new Map(), () => rootBefore);
+    const writer = await serverOn(before.store(), tenants, c.now, signer);
+    const receipts = [];
+    for (const t of tenants) receipts.push(await writer.ingest(t), await writer.ingest(t));
+    await writer.server.settled();
+    expect(asked.length).toBeGreaterThanOrEqual(5); // (no `arm` there: a log of this version registers, unarmed, at each append)
+    registry("INSERT INTO tenants (tenant_id) VALUES ('ghost')"); // registered; its first append failed after
+    expect(registry('SELECT count(*) AS n FROM tenants')[0]!.n).toBe(6);
+
+    // The upgrade: the new root over that storage, the same tenant storages.
+    c.advance(1_000);
+    const d = deployment(rootStorage, before.tenantStorages);
+    const s = await serverOn(d.store(), [...tenants, 'ghost'], c.now, signer);
+    const first = await s.seal(d.calls);
+    expect(first.checkpoints.map((cp) => cp.tree_size)).toEqual([5]);
+    await expectSealed(s, receipts, first.checkpoints[0]!);
+    expect(first.tenants).toContain('ghost'); // closed with the rest, though it has no log
+
+    // Idle since: the next seals ask none of them but the one that grows.
+    c.advance(1_000);
+    const grown = await s.ingest('old-003');
+    const ghost = await s.ingest('ghost');
+    expect(ghost.received_at >= first.checkpoints[0]!.period_end).toBe(true);
+    const second = await s.seal(d.calls);
+    expect([...new Set(second.tenants)].sort()).toEqual(['ghost', 'old-003']);
+    await expectSealed(s, [grown, ghost], second.checkpoints[0]!);
+    c.advance(1_000);
+    expect(await s.seal(d.calls)).toEqual({ checkpoints: [], tenants: [] });
+  });
+});
