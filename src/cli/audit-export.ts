@@ -1,5 +1,5 @@
-import { auditExport, type Check, type ExportReport } from '../verify/index.js';
-import { fileChunks, sizeOf } from './input.js';
+import { auditExport, type Check, type ExportCheckName, type ExportReport } from '../verify/index.js';
+import { Utf8Check, fileChunks, readError, sizeOf } from './input.js';
 import { progressBar } from './progress.js';
 import { EXIT, InputError, type AuditorIO } from './run-checked.js';
 import { loadTrust } from './trust-input.js';
@@ -7,7 +7,10 @@ import { checkLine } from './check-line.js';
 import { thousands } from './thousands.js';
 import { printableIO } from './printable.js';
 
-type Values = { key?: string[]; policy?: string; now?: string; signatures?: boolean; json?: boolean };
+type Values = { key?: string[]; policy?: string; now?: string; signatures?: boolean; sealed?: boolean; json?: boolean };
+
+/** What proves a period whole, none of which an open period's export has: `--sealed` requires them. */
+const SEALED: readonly ExportCheckName[] = ['header', 'checkpoint_signature', 'head_inclusion', 'frontier', 'entries', 'root'];
 
 /** Options another command part may add to the export audit (`--gaps` reads each event). */
 export interface ExportAuditHooks {
@@ -41,31 +44,41 @@ export async function auditExportFile(path: string, values: Values, io: AuditorI
     const v1 = /a version-1 export/.test(report.checks.header.reason ?? '') ? '; audit a version-1 export with --export and --checkpoints' : '';
     throw new InputError(`${path} is not a version-2 export (${report.checks.header.reason}${v1})`);
   }
-  if (values.json) io.out(JSON.stringify({ file: path, ...report }, null, 2));
-  else printReport(report, printableIO(io));
-  return report.ok ? EXIT.ok : EXIT.failed;
+  // As verify has it for a pending bundle: an open period's export whose receipts verify passes, saying that
+  // it is not proven (no signed head says that none is missing or added); with --sealed it fails.
+  const ok = report.ok && !(values.sealed && report.status !== 'sealed');
+  if (values.json) {
+    const missing = SEALED.find((name) => report.checks[name].status !== 'passed');
+    const refused = report.ok && !ok && missing ? { reason: `${missing}: ${report.checks[missing].reason}` } : {};
+    io.out(JSON.stringify({ file: path, ...report, ok, ...refused }, null, 2));
+  } else printReport(report, ok, printableIO(io));
+  return ok ? EXIT.ok : EXIT.failed;
 }
 
 async function* chunks(path: string, io: AuditorIO, onBytes: (bytes: number) => void): AsyncGenerator<Uint8Array> {
   // fileChunks reuses its buffers: auditExport is done with a chunk (it copies what it keeps) when it asks for the next.
   const source = path === '-' ? (io.stdin ?? process.stdin) : fileChunks(path);
+  // Bytes that are not UTF-8 are unusable input (exit 2), as for every file the commands read: the audit
+  // never judges a line it could only read with U+FFFD in it. Stdin cannot be read again: its lines are counted.
+  const check = new Utf8Check(path === '-' ? 'stdin' : path, path === '-');
   let bytes = 0;
   try {
     for await (const chunk of source as AsyncIterable<Uint8Array | string>) {
       const data = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+      check.push(data);
       bytes += data.length;
       yield data;
       onBytes(bytes);
     }
+    check.end();
   } catch (error) {
-    if (error instanceof InputError) throw error;
-    throw new InputError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw await readError(error, path);
   } finally {
     if ('destroy' in source && typeof source.destroy === 'function') source.destroy();
   }
 }
 
-function printReport(r: ExportReport, io: AuditorIO): void {
+function printReport(r: ExportReport, ok: boolean, io: AuditorIO): void {
   for (const [name, check] of Object.entries(r.checks) as [string, Check][]) {
     io.out(checkLine(name, check, name === 'witnesses' && r.cosigners.length ? `: cosigned by ${r.cosigners.map((c) => c.witness).join(', ')}` : ''));
     if (name === 'entries' || name === 'events' || name === 'signatures') {
@@ -78,11 +91,16 @@ function printReport(r: ExportReport, io: AuditorIO): void {
     }
   }
   if (r.problemCount > r.problems.length) io.out(`    … ${r.problemCount - r.problems.length} more problems after the first ${r.problems.length}, counted but not listed`);
-  const what = r.tenantId
-    ? `${r.tenantId} ${r.periodStart} to ${r.periodEnd}: ${count(r.count)}, entries [${r.prevTreeSize}, ${r.treeSize}) of the tenant log`
-    : `${count(r.count)} of the open period`;
-  if (r.ok) io.out(`✓ audit passed: ${what}`);
-  else io.out(`✗ audit failed: ${r.reason}`);
+  const failedCheck = Object.values(r.checks).some((c) => c.status === 'failed');
+  if (r.status === 'open' && r.ok) {
+    // The page's amber "Open period: not proven", in words: ✓ for what verified (as verify's pending bundle), never "audit passed".
+    io.out(`${ok ? '✓' : '✗'} open period, not proven: ${count(r.count)} of a period not sealed yet, each signed by a key you trust; ` +
+      'no signed tenant head says that none is missing or added (audit its export again once the period is sealed)');
+  } else if (r.status === 'open' && !failedCheck) {
+    io.out(`✗ open period, not proven: ${count(r.count)} of a period not sealed yet; only each receipt's signature can be checked, and --signatures was not given`);
+  } else if (r.ok) {
+    io.out(`✓ audit passed: ${r.tenantId} ${r.periodStart} to ${r.periodEnd}: ${count(r.count)}, entries [${r.prevTreeSize}, ${r.treeSize}) of the tenant log`);
+  } else io.out(`✗ audit failed: ${r.reason}`);
 }
 
 function count(n: number): string {

@@ -14,7 +14,7 @@ import { TRUST_HELP } from './trust-input.js';
 import { thousands } from './thousands.js';
 import { printableIO } from './printable.js';
 
-const USAGE = `Usage: aegislog audit [--key KEY]... [--policy FILE] [--signatures] [--json] EXPORT
+const USAGE = `Usage: aegislog audit [--key KEY]... [--policy FILE] [--signatures] [--sealed] [--json] EXPORT
        aegislog audit --export FILE.ndjson --checkpoints FILE.json --key KEY
                       [--head FILE]... [--signatures] [--json]      (version 1)
 
@@ -32,8 +32,15 @@ many receipts; a progress bar on a terminal.
 ${KEY_HELP}
 ${TRUST_HELP}
   --signatures         also verify every receipt's own signature (slower)
+  --sealed             an export of the open period fails (version 1 always
+                       fails receipts of the open period)
   --json               one JSON object on stdout instead of text
   -h, --help           this help
+
+An export of the open period (no signed tenant head yet) is not proven: no
+head says that no receipt is missing or added. Its receipts pass with
+--signatures, and the audit says "open period, not proven"; with --sealed it
+fails (exit 1). Audit its export again once the period is sealed.
 
 Version 1 (PROTOCOL-v1.md): rebuilds every tenant tree of every period of an
 export against the checkpoint chain, and for each tenant and period its signed
@@ -49,7 +56,8 @@ of the period, the checkpoint's global root.
                        sealed evidence bundle of that tenant and period
 
 Exit status: 0 every check passed, 1 a check failed, 2 the command could not
-run (bad usage, unreadable file, not JSON, not a usable key or policy).
+run (bad usage, unreadable file, not UTF-8 or not JSON, not a usable key or
+policy).
 
 ${GAPS_USAGE}`;
 
@@ -61,6 +69,7 @@ const options = {
   policy: { type: 'string' },
   now: { type: 'string' },
   signatures: { type: 'boolean' },
+  sealed: { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 

@@ -55,8 +55,9 @@ export async function routeExport(
   const groups = new Map<string, Route>();
   const report: RouteReport = { receipts: 0, unsealed: 0, unreadable: [], unreadableCount: 0 };
   const disjoint = checkpoints.every((c, k) => c.period_start < c.period_end && (k === 0 || checkpoints[k - 1]!.period_end <= c.period_start));
-  // A line's bytes are decoded as the whole file would be: a BOM is dropped only at its start (below), bad UTF-8 becomes U+FFFD.
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  // A line's bytes are decoded as the whole file would be: a BOM is dropped only at its start (below); bytes that
+  // are not UTF-8 never get here (readChunks refuses the file), so nothing is ever read as U+FFFD.
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let current: Route | undefined;
   let last: Route | undefined;
 

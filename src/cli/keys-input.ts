@@ -1,5 +1,5 @@
 import { flattenKeys, importPublicKey, type VerifyKey } from '../verify/index.js';
-import { readBytes } from './input.js';
+import { decodeUtf8, readBytes } from './input.js';
 import { InputError, oneLine, type AuditorIO } from './run-checked.js';
 
 export const KEY_HELP = `  --key KEY            the signer's public key, pinned out of band: a file of
@@ -23,9 +23,9 @@ async function loadKey(spec: string, io: AuditorIO): Promise<VerifyKey[]> {
   const isUrl = /^https?:\/\//i.test(spec);
   if (isUrl) io.err(`warning: --key ${spec}: ${URL_KEY_WARNING}`);
   const bytes = isUrl ? await fetchKey(spec, io) : await readBytes(spec, io);
+  // DER starts with a SEQUENCE tag; anything else is text (PEM, JSON, base64), strictly UTF-8.
+  const material = bytes[0] === 0x30 ? bytes : decodeUtf8(bytes, `--key ${spec}`);
   try {
-    // DER starts with a SEQUENCE tag; anything else is text (PEM, JSON, base64).
-    const material = bytes[0] === 0x30 ? bytes : new TextDecoder().decode(bytes);
     return flattenKeys(await importPublicKey(material));
   } catch (error) {
     throw new InputError(`--key ${spec}: not a P-256 public key (${oneLine(error)})`);

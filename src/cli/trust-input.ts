@@ -1,7 +1,7 @@
 import { parsePolicy, type Policy } from '../tlog/policy.js';
 import type { TrustOptions } from '../verify/index.js';
 import { checkPolicyKeys } from '../verify/notes.js';
-import { readBytes } from './input.js';
+import { decodeUtf8, readBytes } from './input.js';
 import { loadKeys } from './keys-input.js';
 import { InputError, oneLine, type AuditorIO } from './run-checked.js';
 
@@ -35,15 +35,9 @@ export async function loadTrust(
 }
 
 async function loadPolicy(path: string, io: AuditorIO): Promise<Policy> {
-  let text: string;
-  try {
-    // Strictly: tlog-policy names are opaque octets, and a lenient decoder would turn two distinct non-UTF-8
-    // names into the same U+FFFD and refuse them as duplicates, naming the wrong fault.
-    text = new TextDecoder('utf-8', { fatal: true }).decode(await readBytes(path, io));
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    throw new InputError(`--policy ${path}: not UTF-8 (tlog-policy recommends UTF-8; convert the file, e.g. with iconv)`);
-  }
+  // Strictly: tlog-policy names are opaque octets, and a lenient decoder would turn two distinct non-UTF-8
+  // names into the same U+FFFD and refuse them as duplicates, naming the wrong fault.
+  const text = decodeUtf8(await readBytes(path, io), `--policy ${path}`);
   try {
     const policy = parsePolicy(text);
     await checkPolicyKeys(policy); // a key that verifies nothing is a bad policy (exit 2), not failed evidence

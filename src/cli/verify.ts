@@ -31,7 +31,8 @@ ${TRUST_HELP}
   -h, --help           this help
 
 Exit status: 0 every check passed, 1 a check failed, 2 the command could not
-run (bad usage, unreadable file, not JSON, not a usable key or policy).`;
+run (bad usage, unreadable file, not UTF-8 or not JSON, not a usable key or
+policy).`;
 
 const options = {
   key: { type: 'string', multiple: true },
@@ -67,7 +68,7 @@ async function verify(paths: string[], values: Values, io: AuditorIO): Promise<n
   let many = paths.length > 1;
   for (const path of paths) {
     const where = path === '-' ? 'stdin' : path;
-    const parsed = parseJsonOrNdjson(await readText(path, io), where);
+    const parsed = parseJsonOrNdjson(await readText(path, io, where), where);
     for (const value of parsed.values) refuseOtherKind(value, where);
     many ||= parsed.many;
     inputs.push({ file: path, bundles: parsed.values });
@@ -103,7 +104,7 @@ async function verify(paths: string[], values: Values, io: AuditorIO): Promise<n
  * not a checkpoint note is unusable input (exit 2): it must not make the evidence look broken.
  */
 async function readTrusted(path: string, io: AuditorIO): Promise<string> {
-  const text = await readText(path, io);
+  const text = await readText(path, io, `--trusted ${path}`);
   try {
     parseCheckpoint(parseNote(text).text);
   } catch (error) {

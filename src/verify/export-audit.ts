@@ -70,6 +70,8 @@ const UNBOUND: EntryExpectations = {
   tenantId: undefined, start: Number.NEGATIVE_INFINITY, end: Number.POSITIVE_INFINITY, first: undefined, treeSize: undefined, frontier: undefined, root: undefined,
 };
 const decoder = new TextDecoder('utf-8', { fatal: true });
+/** Why an open period's export proves no more than its receipts: what its skipped checks say. */
+const OPEN_PERIOD = 'open period, not proven: no signed tenant head says that no receipt is missing or added (audit its export again once the period is sealed)';
 
 /**
  * Audits a version-2 period export (`GET /export`, PROTOCOL.md §6.2), streamed from `source`
@@ -224,7 +226,7 @@ class ExportRun {
       ? skipped('no policy: no witness is required (a pinned key alone means quorum none)')
       : verdict ? fromNoteCheck((await verdict).witnesses) : noNote;
     if (open) {
-      const none = skipped('the open period: no tenant head, nothing to prove yet');
+      const none = skipped(OPEN_PERIOD);
       Object.assign(checks, { head_inclusion: none, prev_head_inclusion: none, frontier: none });
     } else {
       checks.head_inclusion = await runCheck(() => this.checkHeadInclusion(h));
@@ -233,7 +235,7 @@ class ExportRun {
     }
     checks.entries = this.head === undefined && !open ? skipped('no readable tenant head to hold the lines against') : result.checks.entries;
     if (!open) checks.root = this.head ? result.checks.root : skipped('no readable tenant head');
-    if (open) checks.root = skipped('the open period: no tenant head, nothing to prove yet');
+    if (open) checks.root = skipped(OPEN_PERIOD);
     checks.events = result.checks.events;
     checks.signatures = result.checks.signatures;
     if (open && checks.signatures.status === 'skipped') {

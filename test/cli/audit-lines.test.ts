@@ -37,7 +37,7 @@ async function audit(name: string, content: string | Uint8Array, json = true) {
   writeFileSync(path, content);
   const io = fakeIO();
   const code = await auditCommand.run(['--export', path, '--checkpoints', checkpoints, '--key', key, ...(json ? ['--json'] : [])], io);
-  return { code, out: io.stdout };
+  return { code, out: io.stdout, err: io.stderr };
 }
 
 describe('aegislog audit (v1): how the lines are written', () => {
@@ -88,13 +88,27 @@ describe('aegislog audit (v1): how the lines are written', () => {
     expect(out[2]).toBe(`    #5: the line is not JSON`);
   });
 
-  it('bytes that are not UTF-8 read as U+FFFD, as a decoder reads them', async () => {
+  it('bytes that are not UTF-8 are unusable input (exit 2), named by line and byte offset: never read as U+FFFD', async () => {
     const acme = receipts('acme');
-    const bytes = new TextEncoder().encode(acme.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    const at = new TextDecoder().decode(bytes).indexOf(acme[3]!.trace_id);
-    bytes[at] = 0xff; // inside trace_id: the receipt statement, hence the root, stays the same
-    const { code, out } = await audit('latin.ndjson', bytes, false);
-    expect(code).toBe(0);
-    expect(out.at(-1)).toBe('✓ audit passed: 30 receipts in 1 tenant tree');
+    const text = acme.map((r) => `${JSON.stringify(r)}\n`).join('');
+    const bytes = new TextEncoder().encode(text);
+    const at = text.indexOf(acme[3]!.trace_id); // all ASCII: the same offset in bytes
+    // Inside trace_id, outside the receipt statement: read as U+FFFD, the root stayed the same and the audit passed.
+    bytes[at] = 0xff;
+    const latin = await audit('latin.ndjson', bytes, false);
+    expect(latin.out).toEqual([]);
+    expect(latin.err).toEqual([`aegislog audit: ${join(dir, 'latin.ndjson')} is not UTF-8: an invalid byte sequence at line 4, byte offset ${at} (convert the file to UTF-8, e.g. with iconv)`]);
+    expect(latin.code).toBe(2);
+
+    // Past the first chunk read: the line is counted on a second read of the file, which a valid file never pays for.
+    const pad = ' '.repeat(FILE_CHUNK_BYTES + 100);
+    const far = new TextEncoder().encode(`${acme.slice(0, 5).map((r) => JSON.stringify(r)).join('\n')}\n${pad}\n${acme.slice(5).map((r) => JSON.stringify(r)).join('\n')}\n`);
+    const offset = far.indexOf(0x0a, 5 * 1000 + pad.length) + 10; // inside line 8, the second receipt after the padding
+    expect(offset).toBeGreaterThan(FILE_CHUNK_BYTES);
+    far[offset] = 0xc0; // a lead byte no UTF-8 has (an overlong form)
+    const line = new TextDecoder().decode(far.subarray(0, offset)).split('\n').length;
+    const bad = await audit('far.ndjson', far, false);
+    expect(bad.err).toEqual([`aegislog audit: ${join(dir, 'far.ndjson')} is not UTF-8: an invalid byte sequence at line ${line}, byte offset ${offset} (convert the file to UTF-8, e.g. with iconv)`]);
+    expect(bad.code).toBe(2);
   });
 });

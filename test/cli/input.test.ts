@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LINE_CHUNK_BYTES, fileChunks, parseJsonOrNdjson, readLineChunks } from '../../src/cli/input.js';
+import { LINE_CHUNK_BYTES, NotUtf8, Utf8Check, decodeUtf8, fileChunks, parseJsonOrNdjson, readLineChunks } from '../../src/cli/input.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aegislog-input-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -143,5 +143,74 @@ describe('parseJsonOrNdjson', () => {
     expect(parseJsonOrNdjson(`${line}\n\n${line}\n`, 'b.json')).toEqual({ values: [bundle, bundle], many: true });
     expect(reason(`\n${line}\n${line.slice(0, -5)}\n`)).toMatch(/^b\.json line 3 is not valid JSON/);
     expect(reason('{"v":2,\n')).toMatch(/^b\.json is not valid JSON \(unexpected end of input at column 8/);
+  });
+});
+
+describe('decodeUtf8 and Utf8Check: input that is not UTF-8', () => {
+  /** Where each refuses `bytes` (`undefined`: it takes them), whole or pushed in the given chunks. */
+  const whole = (bytes: Uint8Array) => placeOf(() => decodeUtf8(bytes, 'f'));
+  const streamed = (bytes: Uint8Array, size: number, countLines: boolean) =>
+    placeOf(() => {
+      const check = new Utf8Check('f', countLines);
+      for (let at = 0; at < bytes.length; at += size) check.push(bytes.slice(at, at + size)); // a fresh copy: the check keeps none
+      check.end();
+    });
+  function placeOf(read: () => unknown): { offset: number; line: number | undefined } | undefined {
+    try {
+      read();
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof NotUtf8)) throw error;
+      expect(error.message).toBe(`f is not UTF-8: an invalid byte sequence at ${error.line === undefined ? '' : `line ${error.line}, `}byte offset ${error.offset} (convert the file to UTF-8, e.g. with iconv)`);
+      return { offset: error.offset, line: error.line };
+    }
+  }
+  const strict = (bytes: Uint8Array) => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it.each([
+    ['every length of character, and a BOM at the start', [0xef, 0xbb, 0xbf, ...Buffer.from('a é € 😀 \u{10FFFF}\n')], undefined],
+    ['a lone continuation byte', [0x61, 0x0a, 0x80], 2],
+    ['an overlong two-byte form', [0x0a, 0x0a, 0xc0, 0xaf], 2],
+    ['an overlong three-byte form', [0xe0, 0x80, 0xaf], 0],
+    ['a surrogate', [0x61, 0xed, 0xa0, 0x80], 1],
+    ['beyond U+10FFFF', [0x0a, 0xf4, 0x90, 0x80, 0x80], 1],
+    ['a lead byte without its continuation', [0xe2, 0x82, 0x41], 0],
+    ['a character the input ends inside', [0x61, 0x0a, 0xf0, 0x9f, 0x98], 2],
+    ['0xFF after lines', [...Buffer.from('ok\n\n'), 0xff], 4],
+  ] as const)('%s: refused at the same line and offset whole and in chunks of any size', (_name, list, offset) => {
+    const bytes = Uint8Array.from(list);
+    expect(strict(bytes)).toBe(offset === undefined);
+    const place = offset === undefined ? undefined : { offset, line: bytes.subarray(0, offset).filter((b) => b === 0x0a).length + 1 };
+    expect(whole(bytes)).toEqual(place);
+    for (let size = 1; size <= bytes.length; size++) {
+      expect(streamed(bytes, size, true), `chunks of ${size}`).toEqual(place);
+      expect(streamed(bytes, size, false), `chunks of ${size}, lines not counted`).toEqual(place && { offset, line: undefined });
+    }
+  });
+
+  it('a text of mixed characters with one byte changed: streamed in random cuts, the same verdict and place as whole', () => {
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const pieces = ['a', '\n', 'é', '€', '😀', '"', '\u{10FFFF}', 'ß'];
+    for (let round = 0; round < 300; round++) {
+      const bytes = new TextEncoder().encode(Array.from({ length: 40 }, () => pieces[random(pieces.length)]).join(''));
+      if (round % 4 !== 0) bytes[random(bytes.length)] = [0x80, 0xbf, 0xc0, 0xc3, 0xe2, 0xed, 0xf0, 0xf4, 0xf5, 0xff, 0x0a][random(11)]!;
+      const expected = whole(bytes);
+      expect(expected === undefined, `round ${round}`).toBe(strict(bytes));
+      const size = 1 + random(9);
+      expect(streamed(bytes, size, true), `round ${round}, chunks of ${size}`).toEqual(expected);
+    }
+  });
+
+  it('decodeUtf8 drops a BOM at the start only: elsewhere it is text (which JSON then refuses)', () => {
+    expect(decodeUtf8(Uint8Array.from([0xef, 0xbb, 0xbf, 0x7b, 0x7d]), 'f')).toBe('{}');
+    expect(decodeUtf8(Uint8Array.from([0x7b, 0x7d, 0x0a, 0xef, 0xbb, 0xbf]), 'f')).toBe('{}\n\ufeff');
   });
 });

@@ -69,7 +69,8 @@ describe('text reports print no control character of the input', () => {
   });
 
   it('an error quoting the bytes of a file that is not JSON stays one line, without their controls', async () => {
-    const { code, err } = await run(verifyCommand, [file('binary.json', Uint8Array.from([0x1b, 0x5b, 0x32, 0x4a, 0x07, 0x0d, 0x9b, 0x41])), '--policy', at('policy-none.txt')]);
+    // U+009B (CSI) as UTF-8 (0xC2 0x9B): a lone 0x9B is no UTF-8, refused before any JSON is read.
+    const { code, err } = await run(verifyCommand, [file('binary.json', Uint8Array.from([0x1b, 0x5b, 0x32, 0x4a, 0x07, 0x0d, 0xc2, 0x9b, 0x41])), '--policy', at('policy-none.txt')]);
     expect(code).toBe(2);
     expect(err).toHaveLength(1);
     expect(err[0]).toMatch(/^aegislog verify: \S+binary\.json is not valid JSON/);

@@ -129,7 +129,7 @@ describe('aegislog verify, version 2', () => {
         writeFileSync(path, Buffer.from(policy, 'latin1'));
         return [at('bundles/acme-bank-p0-leaf0.json'), '--policy', path];
       },
-      /^aegislog verify: --policy \S+latin1-policy\.txt: not UTF-8 \(tlog-policy recommends UTF-8; convert the file, e\.g\. with iconv\)$/,
+      /^aegislog verify: --policy \S+latin1-policy\.txt is not UTF-8: an invalid byte sequence at line \d+, byte offset \d+ \(convert the file to UTF-8, e\.g\. with iconv\)$/,
     ],
     ['a missing policy file', () => [at('bundles/acme-bank-p0-leaf0.json'), '--policy', join(dir, 'none.txt')], /^aegislog verify: cannot read \S+none\.txt: no such file$/],
     ['a bad --now', () => [at('bundles/acme-bank-p0-leaf0.json'), ...POLICY_NONE, '--now', 'yesterday'], /^aegislog verify: --now yesterday: not an RFC 3339 time$/],
@@ -225,6 +225,46 @@ describe('aegislog audit EXPORT, version 2', () => {
     expect(out).toEqual([]);
     expect(err).toHaveLength(1);
     expect(err[0]).toMatch(message);
+  });
+});
+
+describe("aegislog audit EXPORT of the open period (no signed tenant head): not proven, as verify says of a pending bundle", () => {
+  const OWN = join(import.meta.dirname, '../vectors/aegislog-v2-own');
+  const OPEN = [join(OWN, 'exports/alpha-open.ndjson'), '--policy', join(OWN, 'policy-none.txt'), ...NOW];
+  const NOT_PROVEN = 'open period, not proven: no signed tenant head says that no receipt is missing or added (audit its export again once the period is sealed)';
+
+  it('its receipts verify: exit 0, but it says in words that the period is not proven, never "audit passed"', async () => {
+    const { code, out } = await run(auditCommand, [...OPEN, '--signatures']);
+    expect(code).toBe(0);
+    expect(out.filter((l) => l.includes('audit passed'))).toEqual([]);
+    expect(out).toContain(`– root: skipped, ${NOT_PROVEN}`);
+    expect(out.at(-1)).toBe('✓ open period, not proven: 2 receipts of a period not sealed yet, each signed by a key you trust; no signed tenant head says that none is missing or added (audit its export again once the period is sealed)');
+    // --json: the checks that would prove the period are skipped, saying why; skipped never counts as passed.
+    const json = JSON.parse((await run(auditCommand, [...OPEN, '--signatures', '--json'])).out.join('\n'));
+    expect(json).toMatchObject({ ok: true, status: 'open', count: 2 });
+    for (const name of ['head_inclusion', 'prev_head_inclusion', 'frontier', 'root']) expect(json.checks[name], name).toEqual({ status: 'skipped', ok: false, reason: NOT_PROVEN });
+  });
+
+  it('--sealed: it fails (exit 1), in words and in --json; a sealed export still passes', async () => {
+    const { code, out } = await run(auditCommand, [...OPEN, '--signatures', '--sealed']);
+    expect(code).toBe(1);
+    expect(out.at(-1)).toMatch(/^✗ open period, not proven: 2 receipts of a period not sealed yet/);
+    const json = await run(auditCommand, [...OPEN, '--signatures', '--sealed', '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.out.join('\n'))).toMatchObject({ ok: false, status: 'open', reason: `head_inclusion: ${NOT_PROVEN}` });
+    const sealed = await run(auditCommand, [join(OWN, 'exports/alpha-p0.ndjson'), '--policy', join(OWN, 'policy-none.txt'), ...NOW, '--sealed']);
+    expect(sealed.code).toBe(0);
+    expect(sealed.out.at(-1)).toMatch(/^✓ audit passed: alpha /);
+    // As verify has it for the pending bundle of the same period: exit 0 without --sealed, 1 with it.
+    const pending = [join(OWN, 'bundles/alpha-pending.json'), '--policy', join(OWN, 'policy-none.txt'), ...NOW];
+    expect((await run(verifyCommand, pending)).code).toBe(0);
+    expect((await run(verifyCommand, [...pending, '--sealed'])).code).toBe(1);
+  });
+
+  it('without --signatures nothing of it is checked: it fails (exit 1), saying so', async () => {
+    const { code, out } = await run(auditCommand, OPEN);
+    expect(code).toBe(1);
+    expect(out.at(-1)).toBe("✗ open period, not proven: 2 receipts of a period not sealed yet; only each receipt's signature can be checked, and --signatures was not given");
   });
 });
 
