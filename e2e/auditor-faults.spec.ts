@@ -199,3 +199,124 @@ test('a file that cannot be read or parsed is named with why, and the files afte
   await expect(page.locator('#gaps-summary')).toContainText('moved.ndjson could not be read');
   expect(pageErrors).toEqual([]);
 });
+
+/** alpha-p0's header and `count` copies of its first receipt: lines enough for progress reports (every 16,384 lines). */
+function manyLines(count: number): string {
+  const [header, receipt] = read('exports/alpha-p0.ndjson').trim().split('\n');
+  return [header, ...Array<string>(count).fill(receipt!)].join('\n');
+}
+
+test('an export that cannot be read to its end: the bar stops where the reading failed, in red, and the failure is shown', async ({ page, app }) => {
+  // changed.ndjson: a file changed on disk while it is audited, whose stream Chromium then fails (NotReadableError) half-way.
+  await page.addInitScript(() => {
+    const stream = File.prototype.stream;
+    File.prototype.stream = function (this: File) {
+      const inner = stream.call(this);
+      if (this.name !== 'changed.ndjson') return inner;
+      const reader = inner.getReader();
+      const half = this.size / 2;
+      let sent = 0;
+      return new ReadableStream<Uint8Array<ArrayBuffer>>({
+        async pull(controller) {
+          if (sent >= half) {
+            controller.error(new DOMException('The requested file could not be read, typically due to permission problems that have occurred after a reference to a file was acquired.', 'NotReadableError'));
+            return;
+          }
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else {
+            sent += value.length;
+            controller.enqueue(value);
+          }
+        },
+      });
+    };
+  });
+  await open(page, app.url);
+  await pin(page, read('policy-none.txt'));
+  const progress = page.locator('#period-progress');
+  const result = page.locator('#period-result');
+  const changed = { name: 'changed.ndjson', text: manyLines(12_000) };
+
+  // Among others: the exports after it are still audited, but the bar never reads 100%.
+  await drop(page, [changed, { name: 'alpha-p0.ndjson', text: read('exports/alpha-p0.ndjson') }]);
+  await expect(page.locator('#period-inputs li')).toHaveCount(2);
+  await page.getByRole('button', { name: 'Audit period' }).click();
+  await expect(result).toContainText('1 of 2 periods not verified');
+  await expect(result.locator('section[data-export="0"]')).toContainText('Audit failed The requested file could not be read');
+  await expect(result.locator('section[data-export="1"]')).toContainText('Period verified');
+  const among = await progress.evaluate((bar: HTMLProgressElement) => bar.value);
+  expect(among).toBeGreaterThan(0.4);
+  expect(among).toBeLessThan(1);
+  await expect(progress).toHaveClass(/\bis-fail\b/);
+
+  // Alone: the same, where the reading stopped (no progress report had come yet).
+  await page.getByRole('button', { name: 'Clear evidence' }).click();
+  await drop(page, [changed]);
+  await expect(page.locator('#period-inputs')).toContainText('A version-2 export: tenant alpha');
+  await page.getByRole('button', { name: 'Audit period' }).click();
+  await expect(result).toContainText('Audit failed The requested file could not be read');
+  const alone = await progress.evaluate((bar: HTMLProgressElement) => bar.value);
+  expect(alone).toBeGreaterThanOrEqual(0.5);
+  expect(alone).toBeLessThan(1);
+  await expect(progress).toHaveClass(/\bis-fail\b/);
+
+  // An audit that reads its file to the end is no longer marked.
+  await page.getByRole('button', { name: 'Clear evidence' }).click();
+  await drop(page, [{ name: 'alpha-p0.ndjson', text: read('exports/alpha-p0.ndjson') }]);
+  await page.getByRole('button', { name: 'Audit period' }).click();
+  await expect(result).toContainText('Period verified');
+  await expect(progress).toHaveJSProperty('value', 1);
+  await expect(progress).not.toHaveClass(/\bis-fail\b/);
+});
+
+test('an export with more lines than its head covers: the bar follows the bytes read, not 100% at the first report', async ({ page, app }) => {
+  await open(page, app.url);
+  await pin(page, read('policy-none.txt'));
+  // 20,000 lines where the head covers 3: the audit fails, and is not done when it has read 16,384 of them.
+  await drop(page, [{ name: 'long.ndjson', text: manyLines(20_000) }]);
+  await expect(page.locator('#period-inputs')).toContainText('A version-2 export: tenant alpha');
+  await page.evaluate(() => {
+    const seen: number[] = ((window as unknown as { seen: number[] }).seen = []);
+    const bar = document.getElementById('period-progress') as HTMLProgressElement;
+    new MutationObserver(() => seen.push(bar.value)).observe(bar, { attributes: true, attributeFilter: ['value'] });
+  });
+  await page.getByRole('button', { name: 'Audit period' }).click();
+  await expect(page.locator('#period-result')).toContainText('Period audit failed');
+  const seen = await page.evaluate(() => (window as unknown as { seen: number[] }).seen);
+  expect(seen.some((v) => v > 0 && v < 1), `progress values: ${seen.join(' ')}`).toBe(true);
+  // Read to its end: all of it was audited, and the verdict, not the bar, says it failed.
+  await expect(page.locator('#period-progress')).toHaveJSProperty('value', 1);
+});
+
+test('a JWKS that arrives after "Remove all keys" is not pinned', async ({ page, app }) => {
+  // The JWKS is held until the test releases it: the auditor removes every key while it is on its way.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let asked!: () => void;
+  const requested = new Promise<void>((resolve) => (asked = resolve));
+  await page.route(`${app.url}/held/keys.json`, async (route) => {
+    asked();
+    await held;
+    await route.fulfill({ contentType: 'application/json', body: read('keys/jwks.json') });
+  });
+  await open(page, app.url);
+  await pin(page, read('policy-none.txt'));
+  await page.getByText('Load a JWKS from a URL instead').click();
+  await page.getByLabel('JWKS URL').fill(`${app.url}/held/keys.json`);
+  await page.getByRole('button', { name: 'Fetch JWKS' }).click();
+  await requested;
+  await page.getByRole('button', { name: 'Remove all keys' }).click();
+  const list = page.locator('#key-list');
+  await expect(list).toContainText('No key pinned yet');
+  await expect(page.locator('#key-message')).toBeEmpty();
+  release();
+  // The fetch has ended once the page says something about it.
+  await expect(page.locator('#key-message')).not.toBeEmpty();
+  await expect(list).toContainText('No key pinned yet');
+  await expect(page.locator('#key-message')).toContainText('arrived after all keys were removed: its keys were not pinned');
+  // Nothing is checked under a key the auditor removed.
+  await drop(page, [{ name: 'alpha-leaf0.json', text: read('bundles/alpha-leaf0.json') }]);
+  await expect(page.locator('#summary')).toContainText('1 bundle:');
+  await expect(page.locator('#summary')).not.toContainText('verified');
+});

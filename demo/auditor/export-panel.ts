@@ -1,7 +1,7 @@
 // Step 5 for version 2: a period export audited in the page (auditExport),
 // streamed from the dropped file so that a period of millions of receipts
 // never sits in memory, with its checks, witnesses and first problems.
-import { auditExport, type Check, type ExportCheckName, type TrustOptions } from '../../src/verify/index.js';
+import { auditExport, type Check, type ExportCheckName, type ExportReport, type TrustOptions } from '../../src/verify/index.js';
 import { h, pill } from '../shared/dom.js';
 import type { ExportFile } from './inputs.js';
 
@@ -34,13 +34,17 @@ export async function auditExportFile(
   onProgress: (done: number, total: number | undefined) => void,
 ): Promise<{ ok: boolean; shown: (Node | string)[] }> {
   const started = performance.now();
-  // An open period's export has no head to say how many entries to expect: its progress is the bytes read.
+  // The progress is the bytes the audit has taken from the file, for every export: entries against the head's
+  // count read 100% as soon as a file held more lines than the head covers, long before the audit was done (and
+  // an open period's export has no head to count against). A read that fails part-way leaves it where it failed.
   let read = 0;
-  const report = await auditExport(slices(file.blob, (bytes) => (read += bytes)), {
-    ...trust,
-    verifySignatures,
-    onProgress: (done, total) => (total === undefined ? onProgress(read, file.size) : onProgress(done, total)),
-  });
+  let report: ExportReport;
+  try {
+    report = await auditExport(slices(file.blob, (bytes) => (read += bytes)), { ...trust, verifySignatures, onProgress: () => onProgress(read, file.size) });
+  } catch (error) {
+    onProgress(read, file.size);
+    throw error;
+  }
   const seconds = (performance.now() - started) / 1000;
   const rate = Math.round(report.count / Math.max(seconds, 1e-3)).toLocaleString('en');
   const checks = h(

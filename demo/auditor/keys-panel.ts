@@ -28,6 +28,8 @@ export interface KeysPanel {
 export function keysPanel(evidenceOrigins: () => ReadonlySet<string>, onChange: () => void): KeysPanel {
   const pinned = new Map<string, PinnedKey>();
   let policy: Policy | undefined;
+  /** Counts "Remove all keys": a key fetched or imported across one was asked for before it, and is not pinned. */
+  let cleared = 0;
   const text = byId<HTMLTextAreaElement>('key-text');
   const url = byId<HTMLInputElement>('jwks-url');
   const message = byId('key-message');
@@ -57,8 +59,10 @@ export function keysPanel(evidenceOrigins: () => ReadonlySet<string>, onChange: 
       }
       return;
     }
+    const epoch = cleared;
     try {
       const keys = flattenKeys(await importPublicKey(text.value));
+      if (epoch !== cleared) return; // removed while it was imported: the auditor's last word stands
       add(keys, 'pasted by you', false);
       say('info', `Pinned ${keys.length} key${keys.length === 1 ? '' : 's'}. Compare the kid below with the one you were given.`);
       text.value = '';
@@ -68,6 +72,7 @@ export function keysPanel(evidenceOrigins: () => ReadonlySet<string>, onChange: 
   });
 
   byId('key-clear').addEventListener('click', () => {
+    cleared++;
     pinned.clear();
     policy = undefined;
     say('');
@@ -85,10 +90,16 @@ export function keysPanel(evidenceOrigins: () => ReadonlySet<string>, onChange: 
       return;
     }
     say('info', `Fetching ${target.href}…`);
+    const epoch = cleared;
     try {
       const response = await fetch(target, { credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' });
       if (!response.ok) throw new Error(`the server answered ${response.status}`);
       const keys = flattenKeys(await importPublicKey(await response.json()));
+      // "Remove all keys" pressed while the JWKS was on its way: its keys must not come back behind the auditor's back.
+      if (epoch !== cleared) {
+        say('info', `The JWKS from ${target.origin} arrived after all keys were removed: its keys were not pinned.`);
+        return;
+      }
       const same = isEvidenceServer(target, evidenceOrigins());
       add(keys, `fetched from ${target.href}`, same, target);
       if (same) say('warn', ...sameServerWarning(target));

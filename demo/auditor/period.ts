@@ -43,7 +43,10 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
     running = false;
     result.replaceChildren();
     progress.value = 0;
+    progress.classList.remove('is-fail');
   };
+  /** An audit stopped part-way (a file that could not be read to its end): the bar stays where it stopped, in red. */
+  const stopped = () => progress.classList.add('is-fail');
 
   // A v2 result computed without the receipts' own signatures must not stand beside a ticked box (nor the reverse).
   // (A v1 audit always checks them: the box does not change it.)
@@ -59,6 +62,7 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
     running = true;
     run.disabled = true;
     progress.value = 0;
+    progress.classList.remove('is-fail');
     // A stale run is stopped at its next progress report (the throw ends it) and writes nothing.
     const onProgress = (done: number, total: number | undefined) => {
       if (mine !== token) throw new Error('superseded');
@@ -66,12 +70,14 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
     };
     let shown: (Node | string)[];
     try {
-      if (exportFiles.length) shown = await auditExports(exportFiles, trust()!, signatures.checked, result, onProgress);
+      if (exportFiles.length) shown = await auditExports(exportFiles, trust()!, signatures.checked, result, onProgress, stopped);
       else {
         result.replaceChildren(pill('info', `Auditing ${plan!.receipts.length} receipts…`));
         shown = await audit(plan!, keys(), onProgress);
       }
     } catch (error) {
+      if (mine !== token) return;
+      stopped();
       shown = [pill('fail', 'Audit failed'), ' ', (error as Error).message];
     }
     if (mine !== token) return;
@@ -116,7 +122,9 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
 
 /**
  * Audits each export in turn, one result block each (an auditor given a year of
- * periods checks them all, not just the last dropped), with one progress bar over all.
+ * periods checks them all, not just the last dropped), with one progress bar over all:
+ * the bytes audited of all the files, so that one that could not be read to its end
+ * leaves the bar short of 100% (`stopped` marks it).
  */
 async function auditExports(
   files: ExportFile[],
@@ -124,6 +132,7 @@ async function auditExports(
   verifySignatures: boolean,
   result: HTMLElement,
   onProgress: (done: number, total: number | undefined) => void,
+  stopped: () => void,
 ): Promise<(Node | string)[]> {
   if (files.length === 1) {
     result.replaceChildren(pill('info', `Auditing ${describeExport(files[0]!)}…`));
@@ -131,21 +140,28 @@ async function auditExports(
   }
   const blocks: Node[] = [];
   let verified = 0;
+  const total = files.reduce((sum, file) => sum + file.size, 0);
+  let before = 0;
   for (const [i, file] of files.entries()) {
     result.replaceChildren(pill('info', `Auditing export ${i + 1} of ${files.length}: ${describeExport(file)}…`));
     let shown: (Node | string)[];
+    let read = 0;
     try {
-      const audited = await auditExportFile(file, trust, verifySignatures, (done, total) => onProgress(i + (total ? Math.min(1, done / total) : 1), files.length));
+      const audited = await auditExportFile(file, trust, verifySignatures, (done) => {
+        read = done;
+        onProgress(before + done, total);
+      });
       shown = audited.shown;
       if (audited.ok) verified++;
     } catch (error) {
       // A superseded run ends here; any other failure is this export's result, and the next export is still audited.
       if ((error as Error).message === 'superseded') throw error;
+      stopped();
       shown = [pill('fail', 'Audit failed'), ' ', (error as Error).message];
     }
+    before += read;
     blocks.push(h('section', { 'data-export': String(i), 'aria-label': `Export ${i + 1}` }, h('h3', {}, `Export ${i + 1}: ${describeExport(file)}`), ...shown));
   }
-  onProgress(files.length, files.length);
   const all = verified === files.length;
   return [h('p', {}, pill(all ? 'ok' : 'fail', all ? 'All periods verified' : `${files.length - verified} of ${files.length} periods not verified`), ` ${files.length} exports audited.`), ...blocks];
 }
