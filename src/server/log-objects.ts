@@ -67,7 +67,9 @@
  *   and `tenantHeads` answer the armed set to stores of that version, which never disarm:
  *   a log outside the set asks before it commits. A new log whose root is of the version
  *   before (no `arm`) registers and appends unarmed, asking again at each append: that
- *   root closes every registered tenant. A store of this version seals only with a root
+ *   root closes every registered tenant. If the root is deployed between the `arm` and the
+ *   `register` (the new `register` arms at a generation the log never learns) and a close
+ *   disarms the log meanwhile, the log sees its generation moved and asks again. A store of this version seals only with a root
  *   of this version (`closeArmed`, `disarm`): against one before, its seal fails typed
  *   (ERR_LOG_OBJECT_CALL) and is tried again later. Not covered: back to the version
  *   before and forward again. Its tenant logs, once registered, append without asking
@@ -191,12 +193,17 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
   /** Arms this log before it commits; a grant that a close made stale meanwhile is asked for again. */
   async function arm(tenantId: string): Promise<void> {
     for (let tries = 0; tries < 3; tries++) {
+      const asked = generation();
       const grant = await armAt(root, tenantId);
       check(tenantId);
       const done = storage.transactionSync(() => {
         raiseClosed(grant.closed_until);
         if (tenantOf() === undefined) db.putMeta('tenant_id', tenantId);
-        if (grant.generation === undefined) return true; // a root of the version before: registered is enough
+        // A root of the version before (`register` only): registered is enough, since it closes every registered
+        // tenant, unless a close disarmed this log meanwhile: then that root was this version's by the time it
+        // answered (a deploy between `arm` and `register`), armed it at a generation the log never learned, and
+        // may have dropped it since. Ask again (the root now has `arm`).
+        if (grant.generation === undefined) return generation() === asked || armed();
         if (grant.generation > generation()) {
           db.putMeta('generation', String(grant.generation));
           db.putMeta('armed', 'true');
