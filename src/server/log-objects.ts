@@ -105,7 +105,11 @@ CREATE TABLE IF NOT EXISTS tiles (level INTEGER NOT NULL, idx INTEGER NOT NULL, 
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
-/** `armed`: the armed set; `disarm_at`, once its log disarmed, the size a committed head must reach before it leaves. */
+/**
+ * `armed`: the armed set; `disarm_at`, once its log disarmed, the size a committed head must reach before it leaves.
+ * `heads_tenant`: `heads` in head-index order; without it each page sorted all of the tenant's heads (8 ms at 10^5
+ * of them). Built at the first start of a root object that lacks it.
+ */
 const ROOT_SCHEMA = `
 CREATE TABLE IF NOT EXISTS tenants (tenant_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS armed (tenant_id TEXT PRIMARY KEY, generation INTEGER NOT NULL, disarm_at INTEGER);
@@ -115,6 +119,7 @@ CREATE TABLE IF NOT EXISTS heads (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS heads_period ON heads (tenant_id, period_start);
 CREATE UNIQUE INDEX IF NOT EXISTS heads_size ON heads (tenant_id, tree_size);
+CREATE INDEX IF NOT EXISTS heads_tenant ON heads (tenant_id, head_index);
 CREATE TABLE IF NOT EXISTS checkpoints (
   seq INTEGER PRIMARY KEY, period_start TEXT NOT NULL UNIQUE, period_end TEXT NOT NULL UNIQUE,
   tree_size INTEGER NOT NULL, sealed_at TEXT NOT NULL, note TEXT NOT NULL

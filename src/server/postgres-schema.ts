@@ -98,6 +98,13 @@ export const MIGRATIONS: readonly string[] = [
     RETURN lo;
   END $$;
   `,
+  // 2: a tenant's heads in head-index order, for `heads` (GET /logs/<tenant>/heads): with only the indexes by
+  // period and by size, each page sorted all of the tenant's heads, or (the plan a connection keeps once the
+  // statement goes generic) walked the primary key from `after`, over every tenant's heads: 75 ms a page at
+  // 10^6 heads. Built once, at the first start of this version (0.55 s at 10^6 heads).
+  `
+  CREATE INDEX aegislog_heads_tenant ON aegislog_heads (tenant_id, head_index);
+  `,
 ];
 
 export interface Queryable {

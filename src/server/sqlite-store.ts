@@ -96,6 +96,10 @@ CREATE TABLE IF NOT EXISTS heads (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS heads_period ON heads (tenant_id, period_start);
 CREATE UNIQUE INDEX IF NOT EXISTS heads_size ON heads (tenant_id, tree_size);
+-- A tenant's heads in head-index order (GET /logs/<tenant>/heads): without it each page of 500 sorted all of the
+-- tenant's heads (8 ms a page, on the event loop, for a tenant of 10^5 heads). Added in schema 3 without a new
+-- version: every version reads and writes a file with or without it; built at the first start that lacks it.
+CREATE INDEX IF NOT EXISTS heads_tenant ON heads (tenant_id, head_index);
 CREATE TABLE IF NOT EXISTS checkpoints (
   seq INTEGER PRIMARY KEY,
   period_start TEXT NOT NULL UNIQUE,
@@ -227,7 +231,9 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     timeAt: db.prepare('SELECT received_at FROM records WHERE tenant_id = ? AND leaf_index = ?').pluck(),
     hashes: db.prepare('SELECT receipt_hash FROM records WHERE tenant_id = ? AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index').pluck(),
     log: db.prepare('SELECT size, last_received_at, head_size, last_head_index, pending_since FROM logs WHERE tenant_id = ?'),
-    grown: db.prepare('SELECT tenant_id, head_size, last_head_index FROM logs WHERE pending_since < ? ORDER BY tenant_id'),
+    // The pending logs only (a seal's cost grows with the tenants that grew, §9): for its ORDER BY, SQLite chose to
+    // walk every log by tenant_id instead (7 ms at 10^5 logs, on the event loop, for each seal, even one with none).
+    grown: db.prepare('SELECT tenant_id, head_size, last_head_index FROM logs INDEXED BY logs_pending WHERE pending_since < ? ORDER BY tenant_id'),
     earliest: db.prepare('SELECT min(pending_since) FROM logs WHERE pending_since IS NOT NULL').pluck(),
     tile: db.prepare(TILE).pluck(),
     // Head indexes run 0…n−1 (commitSeal refuses a gap), so the last one gives the size: a read of the rowid

@@ -31,7 +31,7 @@ test('migrations: concurrent starts apply each version once; a newer schema is r
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    expect((await client.query('SELECT version FROM aegislog_migrations ORDER BY version')).rows).toEqual([{ version: 1 }]);
+    expect((await client.query('SELECT version FROM aegislog_migrations ORDER BY version')).rows).toEqual([{ version: 1 }, { version: 2 }]);
     await client.query('INSERT INTO aegislog_migrations (version) VALUES (99)');
   } finally {
     await client.end();
