@@ -55,6 +55,16 @@ type Query = (name: string, text: string, values?: unknown[]) => Promise<Row[]>;
 const GROUP_ENTRIES = 2000;
 
 /**
+ * The tiles of log $1 at the pairs ($2[i], $3[i]): one probe of the primary key each, a row whose data is null
+ * where none is stored. Joined instead (`(level, idx) IN (SELECT * FROM unnest(…))`), the plan a connection
+ * keeps once its prepared statement goes generic (from its sixth run) hashed the pairs and read every tile of
+ * the log: 0.85 ms for the root log at 10^6 heads, 7.8 ms for a log of 10^7 entries, for each tile request and
+ * in each append transaction (under its row lock). A scalar subquery is probed by the index in every plan.
+ */
+const TILES_AT = `SELECT u.level, u.idx, (SELECT data FROM aegislog_tiles t WHERE t.log = $1 AND t.level = u.level AND t.idx = u.idx) AS data
+  FROM unnest($2::int[], $3::bigint[]) AS u(level, idx)`;
+
+/**
  * A mistake is ERR_CONFIG naming the option, before connecting: node-postgres reads `connectionTimeoutMillis: 0` as
  * no timeout (a call would wait for ever on a database that is down, never ERR_STORE_UNAVAILABLE), and `max: 0`
  * as a pool with no connection.
@@ -167,9 +177,8 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
       const tiles = new Map<string, Uint8Array>();
       const edge = edgeTilesOf(state.size);
       if (edge.length > 0) {
-        const found = await q('tiles-edge', `SELECT level, idx, data FROM aegislog_tiles
-          WHERE log = $1 AND (level, idx) IN (SELECT * FROM unnest($2::int[], $3::bigint[]))`, [tenantId, edge.map((t) => t.level), edge.map((t) => t.index)]);
-        for (const t of found) tiles.set(`${t.level}/${t.idx}`, bytes(t.data));
+        const found = await q('tiles-edge', TILES_AT, [tenantId, edge.map((t) => t.level), edge.map((t) => t.index)]);
+        for (const t of found) if (t.data !== null) tiles.set(`${t.level}/${t.idx}`, bytes(t.data));
       }
       const ids = [...new Set(requests.flatMap((r) => r.entries.map((e) => e.event.event_id)))];
       const known = new Map<string, StoredRecord>();
@@ -282,9 +291,8 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
     },
     async readTiles(log, refs) {
       if (refs.length === 0) return [];
-      const rows = await query('tiles', `SELECT level, idx, data FROM aegislog_tiles
-        WHERE log = $1 AND (level, idx) IN (SELECT * FROM unnest($2::int[], $3::bigint[]))`, [log, refs.map((r) => r.level), refs.map((r) => r.index)]);
-      const found = new Map(rows.map((r) => [`${r.level}/${r.idx}`, bytes(r.data)]));
+      const rows = await query('tiles', TILES_AT, [log, refs.map((r) => r.level), refs.map((r) => r.index)]);
+      const found = new Map(rows.filter((r) => r.data !== null).map((r) => [`${r.level}/${r.idx}`, bytes(r.data)]));
       return refs.map((ref: TileRef) => {
         const data = found.get(`${ref.level}/${ref.index}`);
         if (!data || data.length < 32 * ref.width) throw missingTile(ref, `log "${log}"`);
