@@ -30,8 +30,10 @@ const SAMPLES = Number(process.env.LOG_BENCH_SAMPLES ?? 20_000);
 const DROP_CACHES = '/proc/sys/vm/drop_caches';
 const FIRST = 2000;
 const CONCURRENCY = 16;
-const SEAL_TENANTS = Number(process.env.LOG_BENCH_SEAL_TENANTS ?? 1000);
-const SEAL_PER_TENANT = Number(process.env.LOG_BENCH_SEAL_PER_TENANT ?? 1000);
+const SEAL_TENANTS_1 = Number(process.env.LOG_BENCH_SEAL_TENANTS ?? 1000);
+const SEAL_PER_TENANT_1 = Number(process.env.LOG_BENCH_SEAL_PER_TENANT ?? 1000);
+/** Tenants of 10 receipts each in the second seal. */
+const SEAL_WIDE = Number(process.env.LOG_BENCH_SEAL_WIDE ?? 100_000);
 const FILL_BATCH = 10_000;
 const log = (...a) => console.error(...a);
 const nodeSha256 = (data) => new Uint8Array(createHash('sha256').update(data).digest());
@@ -231,15 +233,19 @@ const evidenceRates = [];
   rows.push({ name: `/evidence: slowest size ÷ fastest size (${SIZES.map((s) => s.toExponential(0)).join(' … ')})`, value: +flat.toFixed(2), unit: '', target: 'flat' });
 }
 
-// 2. Sealing 10^6 receipts over 1,000 tenants while ingest goes on.
-{
+// 2. Sealing 10^6 receipts over 1,000 tenants while ingest goes on (the issue's case), then 10^6 over
+//    100,000 tenants of 10 each: a period of many small tenants, whose root-log append is 100 times larger.
+for (const [SEAL_TENANTS, SEAL_PER_TENANT, timed] of [[SEAL_TENANTS_1, SEAL_PER_TENANT_1, true], [SEAL_WIDE, 10, false]]) {
   const dir = mkdtempSync(join(tmpdir(), 'aegislog-seal-bench-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const signer = await localSigner({ dir });
   const store = await sqliteStore(join(dir, 'aegislog.db'), { synchronous: 'full' });
-  const tenants = Array.from({ length: SEAL_TENANTS }, (_, i) => `t${String(i).padStart(4, '0')}`);
+  const tenants = Array.from({ length: SEAL_TENANTS }, (_, i) => `t${String(i).padStart(6, '0')}`);
   const t0 = performance.now();
-  for (const tenant of tenants) await fill(store, tenant, 'r', 0, SEAL_PER_TENANT, signer.keyId);
+  // The small tenants 500 at a time (their appends committed together, as ingest from many clients is):
+  // 100,000 commits one by one would take minutes.
+  const together = SEAL_PER_TENANT >= 1000 ? 1 : 500;
+  for (let c = 0; c < tenants.length; c += together) await Promise.all(tenants.slice(c, c + together).map((tenant) => fill(store, tenant, 'r', 0, SEAL_PER_TENANT, signer.keyId)));
   log(`${(SEAL_TENANTS * SEAL_PER_TENANT).toLocaleString('en')} receipts over ${SEAL_TENANTS} tenants filled (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   const ingestKey = 'ik_bench_steady_ingest_key_000000';
   const server = createServer({ signer, store, origin: 'bench.example/log', keys: [{ key: ingestKey, tenant_id: tenants[0], scope: 'ingest' }], limits: { keyRatePerSecond: 0, keyRateBurst: 0 } });
@@ -284,11 +290,10 @@ const evidenceRates = [];
     name: `seal a period of ${(SEAL_TENANTS * SEAL_PER_TENANT).toLocaleString('en')} receipts over ${SEAL_TENANTS.toLocaleString('en')} tenants (SQLite, synchronous=full), under 2,000 events/s of ingest`,
     value: +sealing.seconds.toFixed(3),
     unit: 's',
-    target: '≤ 1 s',
-    ok: sealing.seconds <= 1,
+    ...(timed ? { target: '≤ 1 s', ok: sealing.seconds <= 1 } : {}),
   });
   rows.push({
-    name: 'worst event-loop delay while sealing (monitorEventLoopDelay, same ingest)',
+    name: `worst event-loop delay while sealing ${SEAL_TENANTS.toLocaleString('en')} tenants (monitorEventLoopDelay, same ingest)`,
     value: +sealing.maxDelayMs.toFixed(1),
     unit: 'ms',
     target: '≤ 50 ms',

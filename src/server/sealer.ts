@@ -20,7 +20,7 @@
 import { AegisLogError, b64uEncode, formatTime, parseTime, tenantHeadHash } from '../protocol/index.js';
 import type { TenantHead } from '../protocol/index.js';
 import { leafHash } from '../tlog/merkle.js';
-import { appendLeafHashes, edgeTilesOf } from '../tlog/tile-append.js';
+import { appendLeafHashesInSlices, edgeTilesOf } from '../tlog/tile-append.js';
 import { rootFromTiles, type TileSource } from '../tlog/tile-proofs.js';
 import { overlaySource, storeTiles } from './tile-source.js';
 import { ROOT_LOG, type Store, type StoredCheckpoint, type StoredHead } from './types.js';
@@ -52,6 +52,8 @@ const REREAD_MS = 1_000;
 
 /** The longest the sealer computes before it lets other work run. */
 const SLICE_MS = 5;
+/** Root-log leaves hashed into tiles per synchronous run (about 3–5 ms), then the seal breathes. */
+const APPEND_SLICE = 8192;
 
 /**
  * A store that answers synchronously (SQLite, memory) would keep the event loop
@@ -131,7 +133,7 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
       await breathe();
       entries.set(leafHash(tenantHeadHash(h.head)), 32 * i);
     }
-    const { size, writes: tiles, inner } = appendLeafHashes(rootSize, edge, entries);
+    const { size, writes: tiles, inner } = await appendLeafHashesInSlices(rootSize, edge, entries, APPEND_SLICE, breathe);
     const writes = [...tiles, ...inner];
     const root = await rootFromTiles(size, overlaySource(writes, rootTiles));
     await keepLease();
