@@ -93,7 +93,8 @@ export class Utf8Check {
       const at = firstInvalid(chunk, from, end);
       this.fail(this.offset + at, this.countLines ? lineEnds(chunk, 0, at) : 0);
     }
-    this.held = chunk.slice(end);
+    // A copy, never `chunk.slice`: on a Node Buffer that is a view of the very memory the reader fills next.
+    this.held = Uint8Array.prototype.slice.call(chunk, end);
     this.advance(chunk);
   }
 
