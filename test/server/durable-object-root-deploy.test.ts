@@ -1,31 +1,10 @@
-import Database from 'better-sqlite3';
 import { expect, test } from 'vitest';
 import { formatTime, sha256 } from '../../src/protocol/index.js';
 import { durableObjectStore, rootLogObject, tenantLogObject } from '../../src/server/index.js';
-import type { DurableStorageLike, LogObject } from '../../src/server/index.js';
+import type { LogObject } from '../../src/server/index.js';
 import { answerLogCall } from '../../src/server/log-object-wire.js';
 import { entry, sealOf } from './store-conformance.js';
-
-/** A Durable Object's `ctx.storage` on an in-memory SQLite (as in durable-object-seal-scale.test.ts). */
-function localStorage(): DurableStorageLike {
-  const db = new Database(':memory:');
-  return {
-    sql: {
-      exec(query: string, ...bindings: unknown[]) {
-        if (bindings.length === 0 && query.split(';').filter((s) => s.trim()).length > 1) {
-          db.exec(query);
-          return { toArray: () => [] };
-        }
-        const statement = db.prepare(query);
-        const args = bindings.map((b) => (b instanceof Uint8Array ? Buffer.from(b) : b));
-        const rows = statement.reader ? (statement.all(...args) as Record<string, unknown>[]) : (statement.run(...args), []);
-        const blob = (v: unknown) => (Buffer.isBuffer(v) ? new Uint8Array(v).buffer : v);
-        return { toArray: () => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, blob(v)]))) };
-      },
-    },
-    transactionSync: <T>(body: () => T): T => db.transaction(body)(),
-  };
-}
+import { localStorage } from './durable-storage.js';
 
 const methodOf = async (request: Request) => (JSON.parse(await request.clone().text()) as [string])[0];
 

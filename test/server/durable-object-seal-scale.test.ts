@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
 import { formatTime, sha256 } from '../../src/protocol/index.js';
 import type { EvidenceBundle, Receipt } from '../../src/protocol/index.js';
@@ -9,33 +8,13 @@ import { importPublicKey } from '../../src/verify/index.js';
 import { bundleProblems, exportProblems, type Trust } from '../support/v2-check.js';
 import { NOTE_KEY, ORIGIN, clock, event } from './helpers.js';
 import { entry, sealOf } from './store-conformance.js';
+import { localStorage } from './durable-storage.js';
 
 /**
  * durableObjectStore seals in O(tenants that grew) calls to tenant objects (PROTOCOL.md §9), not one or more
  * per registered tenant, and still closes every tenant (§4.1): over local log objects (each call through the
  * wire, as to a Durable Object), counting the calls that reach tenant objects.
  */
-
-/** A Durable Object's `ctx.storage` on an in-memory SQLite: BLOBs come back as ArrayBuffers, as workerd gives them. */
-function localStorage(): DurableStorageLike {
-  const db = new Database(':memory:');
-  return {
-    sql: {
-      exec(query: string, ...bindings: unknown[]) {
-        if (bindings.length === 0 && query.split(';').filter((s) => s.trim()).length > 1) {
-          db.exec(query);
-          return { toArray: () => [] };
-        }
-        const statement = db.prepare(query);
-        const args = bindings.map((b) => (b instanceof Uint8Array ? Buffer.from(b) : b));
-        const rows = statement.reader ? (statement.all(...args) as Record<string, unknown>[]) : (statement.run(...args), []);
-        const blob = (v: unknown) => (Buffer.isBuffer(v) ? new Uint8Array(v).buffer : v);
-        return { toArray: () => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, blob(v)]))) };
-      },
-    },
-    transactionSync: <T>(body: () => T): T => db.transaction(body)(),
-  };
-}
 
 const methodOf = async (request: Request) => (JSON.parse(await request.clone().text()) as [string])[0];
 
