@@ -149,7 +149,13 @@ class ExportRun {
 
   private readHeader(b: Uint8Array, from: number, to: number): void {
     try {
-      const value = JSON.parse(decoder.decode(b.subarray(from, to)));
+      let text: string;
+      try {
+        text = decoder.decode(b.subarray(from, to));
+      } catch {
+        throw new Invalid('the first line is not UTF-8');
+      }
+      const value = JSON.parse(text);
       const h = object(value, 'header');
       if ('digest_b64url' in h && 'signature_b64url' in h) throw new Invalid('the first line is a receipt, not an export header (a version-1 export has none)');
       if (h.v !== 2) throw new Invalid(`header.v is ${show(h.v)}, not 2`);

@@ -163,3 +163,18 @@ describe('what is not an export source', () => {
     }
   });
 });
+
+describe('an export whose header line is not UTF-8', () => {
+  it('fails header saying so, not "not a JSON export header", and never throws', async () => {
+    const text = await exportOf([receiptLine(1, 'k1')]);
+    const bytes = new TextEncoder().encode(text);
+    const at = bytes.indexOf(0x22 /* " */, text.indexOf('"origin":"') + '"origin":"'.length - 1) + 1; // the origin's first byte
+    bytes[at] = 0xff;
+    const report = await auditExport(bytes, { policy });
+    expect(report.ok).toBe(false);
+    expect(report.checks.header).toMatchObject({ status: 'failed', reason: expect.stringMatching(/not UTF-8/) });
+    // A header that is UTF-8 but not JSON keeps its own words.
+    const garbage = await auditExport(new TextEncoder().encode('{"v":2,\n'), { policy });
+    expect(garbage.checks.header.reason).toMatch(/not a JSON export header/);
+  });
+});
