@@ -97,9 +97,27 @@ export async function anonymousTurn<T>(budget: KeyBudget, signal: AbortSignal | 
   }
 }
 
+/** Requests of this process waiting (in `outOfDebt`) for their key to be out of debt. */
+let waitingForDebt = 0;
+
+/**
+ * How many requests wait for their key's budget now: a condition a test can wait for (a request that found
+ * its budget in debt under a still clock), where it would otherwise give the server time and hope.
+ */
+export function requestsWaitingForBudget(): number {
+  return waitingForDebt;
+}
+
 /** Resolves once `key` of `budget` is out of debt, looking again at most every 250 ms, or at once when `signal` aborts. */
 export async function outOfDebt(budget: KeyBudget, key: object, signal?: AbortSignal): Promise<void> {
-  for (let wait = budget.debtMs(key); wait > 0 && !signal?.aborted; wait = budget.debtMs(key)) await delay(Math.min(wait, 250), signal);
+  let wait = budget.debtMs(key);
+  if (!(wait > 0) || signal?.aborted) return;
+  waitingForDebt++;
+  try {
+    for (; wait > 0 && !signal?.aborted; wait = budget.debtMs(key)) await delay(Math.min(wait, 250), signal);
+  } finally {
+    waitingForDebt--;
+  }
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */

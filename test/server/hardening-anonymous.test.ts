@@ -4,11 +4,14 @@
 // a /healthz. Without it, one anonymous client with 4 connections asking for history pages took nine
 // tenths of the server: another tenant's /evidence fell from 1,159 to 111 answers a second, its /ingest
 // from 410 to 45 (p99 27 ms to 404 ms). The budget is checked on the work done (the store's reads), with
-// the server's clock frozen: no time passes for the budget, whatever time the test takes.
+// the server's clock frozen: no time passes for the budget, whatever time the test takes, and the test waits
+// for the condition that ends the burst (a request waiting for the budget), never for a time.
 import { afterEach, expect, test } from 'vitest';
 import { memoryStore } from '../../src/server/node.js';
+import { requestsWaitingForBudget } from '../../src/server/rate-limit.js';
 import { ROOT_LOG } from '../../src/server/types.js';
 import type { Store } from '../../src/server/types.js';
+import { until } from '../client/helpers.js';
 import { KEYS, clock, event, start } from './helpers.js';
 import type { Running } from './helpers.js';
 
@@ -51,23 +54,29 @@ async function sealedThrice(store: Store) {
   const s = (running = await start({ store, now: time.now, limits: RATE }));
   for (let i = 0; i < 3; i++) {
     expect((await s.call('/ingest', { key: KEYS.ingest, json: event() })).status).toBe(200);
-    await s.server.sealNow(); 
+    await s.server.sealNow();
     time.advance(60_000); // refills the ingest key's bucket: 60 units at 1 a second, 10 at most
   }
   return { s, time };
 }
 
-/** Resolves once every one of `answers` has settled, or after `ms`: whichever comes first. */
-const settledOrAfter = (answers: Promise<unknown>[], ms: number) =>
-  Promise.race([Promise.allSettled(answers), new Promise((resolve) => setTimeout(resolve, ms))]);
+/**
+ * Resolves once the burst is spent: every store read answered, and the next request waiting for the budget
+ * (which, the clock being still, it does until the test moves it). A server that let every request through
+ * settles them all instead, and the test's counts then say so.
+ */
+async function burstSpent(answers: Promise<unknown>[], reads: () => number, answered: () => number): Promise<void> {
+  let all = false;
+  void Promise.allSettled(answers).then(() => (all = true));
+  await until(() => all || (requestsWaitingForBudget() > 0 && answered() === reads()), 10_000, 'the anonymous burst to be spent');
+}
 
 test('anonymous /checkpoints pages draw on one shared budget: past it, they wait and the store is not read', async () => {
   const { store, reads } = countingStore();
   const { s, time } = await sealedThrice(store);
   const statuses: number[] = [];
   const answers = Array.from({ length: REQUESTS }, () => s.call('/checkpoints?from=0&to=3', { key: null }).then((r) => (statuses.push(r.status), r.text())));
-  await settledOrAfter(answers, 1000);
-  
+  await burstSpent(answers, () => reads.checkpoints, () => statuses.length);
   // A page of 3 costs 1 + 3/8 units (and 2 per proof computed, the first time): a burst of 10 pays for at most 8.
   expect(reads.checkpoints).toBeGreaterThan(0);
   expect(reads.checkpoints).toBeLessThanOrEqual(8);
@@ -88,8 +97,7 @@ test('anonymous root entry bundles draw on the same budget', async () => {
   const { s, time } = await sealedThrice(store);
   const statuses: number[] = [];
   const answers = Array.from({ length: REQUESTS }, () => s.call('/tile/entries/000.p/3', { key: null }).then((r) => (statuses.push(r.status), r.arrayBuffer())));
-  await settledOrAfter(answers, 1000);
-  
+  await burstSpent(answers, () => reads.rootEntries, () => statuses.length);
   expect(reads.rootEntries).toBeGreaterThan(0);
   expect(reads.rootEntries).toBeLessThanOrEqual(8);
   expect(statuses.length).toBe(reads.rootEntries);
