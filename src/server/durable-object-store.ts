@@ -2,16 +2,26 @@
  * `durableObjectStore`: the Store over Cloudflare Durable Objects, one object per
  * tenant as that log's sequencer and one root object (heads, checkpoints, lease),
  * each keeping its part in its own SQLite storage (src/server/log-objects.ts).
- * This object is stateless: a front Worker and the sealing object each make one
- * over the same objects, and every answer comes from storage. A seal calls only the
- * armed tenant logs (those that may have grown since their last head), not every
- * tenant: see log-objects.ts for the armed set and why it closes every tenant.
+ * A front Worker and the sealing object each make one over the same objects, and
+ * every answer comes from storage, but for what a seal's close answered, kept for the
+ * rest of that seal (below). A seal calls only the armed tenant logs (those that may
+ * have grown since their last head), not every tenant: see log-objects.ts for the
+ * armed set and why it closes every tenant.
+ *
+ * Each call to an object is a subrequest, and one alarm invocation may make 50 on
+ * Cloudflare's free plan (10,000 on paid), so a seal asks each tenant log once:
+ * its close (`closeAt`) answers its size at the end, its root there, and the times
+ * of its first entries before and after the seal, which `grownLogs`, `sizeAt` and
+ * the sealer's root then take from memory (valid for that end: nothing is added to
+ * a closed log below it, and heads change only by the seal's own commit). The root
+ * keeps the first uncovered time of each log that stays armed (`noteSince`), so
+ * that `earliestPending` asks only the logs that armed since the last seal.
  */
 import { AegisLogError } from '../protocol/index.js';
 import { callLogObject, type LogObject } from './log-object-wire.js';
-import type { RootLogMethods, TenantAppend, TenantLogMethods } from './log-objects.js';
+import type { Closed, RootLogMethods, TenantAppend, TenantLogMethods } from './log-objects.js';
 import { signatureWritesError } from './store-rules.js';
-import { ROOT_LOG, type Store } from './types.js';
+import { ROOT_LOG, type GrownLog, type Store } from './types.js';
 
 /**
  * Where the log objects are. Both are asked again for each call: a Durable Object
@@ -37,12 +47,36 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
     if (tenantId === ROOT_LOG) throw new AegisLogError('ERR_LOG_OBJECT_CALL', 'the root log is not a tenant');
     return remote<TenantLogMethods>(() => options.tenant(tenantId));
   };
+  /** What the last close answered, per tenant log, for the seal of `periodEnd` (cleared by its commit). */
+  let closed: { periodEnd: string; logs: Map<string, Closed & { headSize: number; lastHeadIndex: number | null }> } | undefined;
+
   /**
    * Each armed tenant with its last head and the received_at of its first entry no head covers: a tenant
-   * outside the armed set has every entry covered (log-objects.ts, invariant B), so it is not asked.
+   * outside the armed set has every entry covered (log-objects.ts, invariant B), so it is not asked, nor is
+   * one whose time the root kept. What the logs answered is kept there for the next time.
    */
-  const pending = async () =>
-    Promise.all((await root.tenantHeads()).map(async (t) => ({ ...t, since: await tenant(t.tenantId).timeAt(t.headSize) })));
+  const pending = async () => {
+    const armed = await root.tenantHeads();
+    const answers = await Promise.all(armed.map(async (t) => ({ ...t, since: t.since ?? (await tenant(t.tenantId).timeAt(t.headSize)), asked: t.since === undefined })));
+    const learned = answers.flatMap((t) => (t.asked && t.since !== undefined ? [{ tenantId: t.tenantId, headSize: t.headSize, since: t.since }] : []));
+    if (learned.length > 0) await root.noteSince(learned).catch(() => {}); // only a saving: asked again next time
+    return answers;
+  };
+
+  /**
+   * Closes one armed tenant log. A log of the version before has no `closeAt`: its `close` answers only
+   * whether it disarmed, and the seal asks it the rest.
+   */
+  const closeOne = async (t: { tenantId: string; generation: number; headSize?: number }, periodEnd: string): Promise<Closed | { disarmed?: Closed['disarmed'] }> => {
+    if (t.headSize !== undefined) {
+      try {
+        return await tenant(t.tenantId).closeAt(periodEnd, t.generation, t.headSize);
+      } catch (error) {
+        if (!(error instanceof AegisLogError && error.code === 'ERR_LOG_OBJECT_CALL')) throw error;
+      }
+    }
+    return { disarmed: await tenant(t.tenantId).close(periodEnd, t.generation) };
+  };
 
   return {
     append: ({ sha256: _ownHash, ...request }) => tenant(request.tenantId).append(request satisfies TenantAppend),
@@ -64,18 +98,44 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
       // The root first: a tenant log that arms from now on gets periodEnd back; the ones armed before are in this list,
       // and one outside it arms before it commits. Each log whose entries all fall before periodEnd disarms; the root
       // drops it once a head covers them (log-objects.ts). A report lost here is made again by the next close.
-      const armed = await root.closeArmed(periodEnd);
-      const answers = await Promise.all(armed.map((t) => tenant(t.tenantId).close(periodEnd, t.generation)));
-      const disarmed = armed.flatMap((t, i) => (answers[i] ? [{ tenantId: t.tenantId, ...answers[i] }] : []));
+      closed = undefined;
+      const armed: { tenantId: string; generation: number; headSize?: number; lastHeadIndex?: number | null }[] = await root.closeArmed(periodEnd);
+      const answers = await Promise.all(armed.map((t) => closeOne(t, periodEnd)));
+      const disarmed = armed.flatMap((t, i) => (answers[i]!.disarmed ? [{ tenantId: t.tenantId, ...answers[i]!.disarmed }] : []));
       if (disarmed.length > 0) await root.disarm(disarmed);
+      const logs = new Map<string, Closed & { headSize: number; lastHeadIndex: number | null }>();
+      armed.forEach((t, i) => {
+        const answer = answers[i]!;
+        if ('size' in answer && t.headSize !== undefined) logs.set(t.tenantId, { ...answer, headSize: t.headSize, lastHeadIndex: t.lastHeadIndex ?? null });
+      });
+      // Only when every armed log answered in full: otherwise the seal asks, as a store of the version before did.
+      if (logs.size === armed.length) closed = { periodEnd, logs };
     },
     async grownLogs(periodEnd) {
+      if (closed?.periodEnd === periodEnd) {
+        const grown: GrownLog[] = [];
+        for (const [tenantId, t] of closed.logs) {
+          if (t.size > t.headSize) grown.push({ tenantId, prevTreeSize: t.headSize, prevHeadIndex: t.lastHeadIndex, treeSize: t.size, ...(t.root ? { root: t.root } : {}) });
+        }
+        return grown;
+      }
       return (await pending())
         .filter((t) => t.since !== undefined && t.since < periodEnd)
         .map((t) => ({ tenantId: t.tenantId, prevTreeSize: t.headSize, prevHeadIndex: t.lastHeadIndex }));
     },
-    sizeAt: (tenantId, time) => tenant(tenantId).sizeAt(time),
-    commitSeal: (seal) => root.commitSeal(seal),
+    async sizeAt(tenantId, time) {
+      const known = closed?.periodEnd === time ? closed.logs.get(tenantId) : undefined;
+      return known ? known.size : tenant(tenantId).sizeAt(time);
+    },
+    async commitSeal(seal) {
+      const checkpoint = await root.commitSeal(seal);
+      const known = closed?.periodEnd === seal.period_end ? closed : undefined;
+      closed = undefined;
+      // Each log closed keeps entries after the end (its `next`): the first no head covers once this commit is in.
+      const notes = known ? [...known.logs].flatMap(([tenantId, t]) => (t.next === undefined ? [] : [{ tenantId, headSize: t.size, since: t.next }])) : [];
+      if (notes.length > 0) await root.noteSince(notes).catch(() => {}); // only a saving: earliestPending asks otherwise
+      return checkpoint;
+    },
     async earliestPending() {
       const times = (await pending()).flatMap((t) => (t.since === undefined ? [] : [t.since]));
       return times.length === 0 ? undefined : times.reduce((a, b) => (b < a ? b : a));

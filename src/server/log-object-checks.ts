@@ -135,3 +135,12 @@ export function checkedDisarms(value: unknown): { tenantId: string; generation: 
     return { tenantId: need.text(report.tenantId, `${at}.tenantId`), generation: need.count(report.generation, `${at}.generation`), size: need.count(report.size, `${at}.size`) };
   });
 }
+
+/** `noteSince`'s reports: what a store learned of tenant logs (the received_at of the entry at a head size). */
+export function checkedSinceNotes(value: unknown): { tenantId: string; headSize: number; since: string }[] {
+  return need.array(value, 'notes').map((n, i) => {
+    const at = `notes[${i}]`;
+    const note = need.object(n, at);
+    return { tenantId: need.text(note.tenantId, `${at}.tenantId`), headSize: need.count(note.headSize, `${at}.headSize`), since: need.time(note.since, `${at}.since`) };
+  });
+}

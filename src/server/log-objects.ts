@@ -69,7 +69,9 @@
  *   before (no `arm`) registers and appends unarmed, asking again at each append: that
  *   root closes every registered tenant. If the root is deployed between the `arm` and the
  *   `register` (the new `register` arms at a generation the log never learns) and a close
- *   disarms the log meanwhile, the log sees its generation moved and asks again. A store of this version seals only with a root
+ *   disarms the log meanwhile, the log sees its generation moved and asks again. A tenant log with no `closeAt`
+ *   (the version before) is closed with `close`, and the seal asks it the rest (`timeAt`, `sizeAt`, tiles); a root
+ *   with no `noteSince` leaves `earliestPending` asking the armed logs. A store of this version seals only with a root
  *   of this version (`closeArmed`, `disarm`): against one before, its seal fails typed
  *   (ERR_LOG_OBJECT_CALL) and is tried again later. Not covered: back to the version
  *   before and forward again. Its tenant logs, once registered, append without asking
@@ -80,8 +82,9 @@
 import { AegisLogError, sha256 } from '../protocol/index.js';
 import type { EcPublicJwk, TenantHead } from '../protocol/index.js';
 import { edgeTilesOf, type TileWrite } from '../tlog/tile-append.js';
+import { rootFromTiles } from '../tlog/tile-proofs.js';
 import type { TileRef } from '../tlog/tiles.js';
-import { RECORDS_ANSWER_CHARS, checkedAppend, checkedDisarms, checkedSeal, need, type TenantAppend } from './log-object-checks.js';
+import { RECORDS_ANSWER_CHARS, checkedAppend, checkedDisarms, checkedSeal, checkedSinceNotes, need, type TenantAppend } from './log-object-checks.js';
 import { answerLogCall, callLogObject, type LogObject } from './log-object-wire.js';
 import { EMPTY_LOG, planAppend } from './sequence.js';
 import { countBefore, headEntry, missingTile, sealOrderError, signatureWritesError } from './store-rules.js';
@@ -107,12 +110,16 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 /**
  * `armed`: the armed set; `disarm_at`, once its log disarmed, the size a committed head must reach before it leaves.
+ * `pending_since`: what stores learned of a tenant log (`noteSince`): the received_at of its entry at `head_size`.
+ * Entries never change, so it holds while the tenant's last head has that size: then it is the tenant's first entry no
+ * head covers, which `earliestPending` would otherwise ask the log for (a call, a subrequest, per armed tenant).
  * `heads_tenant`: `heads` in head-index order; without it each page sorted all of the tenant's heads (8 ms at 10^5
  * of them). Built at the first start of a root object that lacks it.
  */
 const ROOT_SCHEMA = `
 CREATE TABLE IF NOT EXISTS tenants (tenant_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS armed (tenant_id TEXT PRIMARY KEY, generation INTEGER NOT NULL, disarm_at INTEGER);
+CREATE TABLE IF NOT EXISTS pending_since (tenant_id TEXT PRIMARY KEY, head_size INTEGER NOT NULL, since TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tiles (level INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (level, idx));
 CREATE TABLE IF NOT EXISTS heads (
   head_index INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, period_start TEXT NOT NULL, tree_size INTEGER NOT NULL, head_json TEXT NOT NULL
@@ -157,6 +164,23 @@ export interface ArmGrant {
 export interface Disarmed {
   generation: number;
   size: number;
+}
+
+/**
+ * What a tenant log's `closeAt` answers: all a seal asks of the log, in the one call that closes it (PROTOCOL.md
+ * §9 on Durable Objects, where each call is a subrequest and an invocation may make 50 on the free plan).
+ */
+export interface Closed {
+  /** Set when the log disarmed (every entry below the close's end): for the root's `disarm`. */
+  disarmed?: Disarmed;
+  /** The log's size at the close's end: its entries stamped before it. */
+  size: number;
+  /** The root of the tree of `size` entries, when that is above the head size given (the log grew before the end). */
+  root?: Uint8Array;
+  /** received_at of the entry at the head size given (the first no head covers), if the log holds it. */
+  since?: string;
+  /** received_at of the entry at `size` (the first after the end), if any: the first no head covers once this seal commits. */
+  next?: string;
 }
 
 /**
@@ -224,9 +248,10 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
     async append(value: TenantAppend): Promise<AppendOutcome[]> {
       const request = checkedAppend(value);
       check(request.tenantId);
-      if (!armed()) await arm(request.tenantId);
+      const arming = !armed();
+      if (arming) await arm(request.tenantId);
       // From here to the commit nothing awaits: no other call runs on this object in between.
-      return storage.transactionSync(() => {
+      const plan = storage.transactionSync(() => {
         const n = size();
         const state = { ...EMPTY_LOG, size: n, lastReceivedAt: n === 0 ? undefined : timeAt(n - 1) };
         const edge: Uint8Array[] = [];
@@ -241,8 +266,17 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
           );
         }
         db.putTiles(plan.writes);
-        return plan.outcomes;
+        return plan;
       });
+      // A log that armed holds a new first entry, likely the first no head covers: tell the root its time, so that
+      // a seal's `earliestPending` need not ask this log (a subrequest of the alarm's). A fact whatever the heads
+      // (the entry at that index has that time); the root uses it while the last head has that size. Only a saving.
+      const first = plan.added[0];
+      if (arming && first) {
+        const note = { tenantId: request.tenantId, headSize: first.leafIndex, since: first.statement.received_at };
+        await callLogObject(root(), 'noteSince', [[note]]).catch(() => {});
+      }
+      return plan.outcomes;
     },
     putSignatures(signatures: SignatureWrite[]) {
       const problem = signatureWritesError(need.array(signatures, 'signatures') as SignatureWrite[]);
@@ -294,6 +328,31 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
         return { generation: at, size: n };
       });
     },
+    /**
+     * `close`, for a store of this version, which gives the size of the log's last head: it also answers what
+     * the seal would otherwise ask in three calls more (`timeAt` twice, `sizeAt`) and a tile read (the root), so
+     * that a seal makes one call per tenant log it closes. The root is computed after the close's transaction:
+     * entries only follow those below the end, so the tiles of that prefix do not change meanwhile.
+     */
+    async closeAt(until: string, rootGeneration: number, headSize: number): Promise<Closed> {
+      need.time(until, 'until');
+      need.count(rootGeneration, 'generation');
+      need.count(headSize, 'headSize');
+      const closed = storage.transactionSync((): Closed => {
+        raiseClosed(until);
+        const n = size();
+        const atEnd = countBefore(n, (i) => timeAt(i)!, until);
+        const answer: Closed = { size: atEnd, since: headSize < n ? timeAt(headSize) : undefined, next: atEnd < n ? timeAt(atEnd) : undefined };
+        if (atEnd < n) return answer;
+        const at = Math.max(generation(), rootGeneration);
+        db.putMeta('generation', String(at));
+        db.putMeta('armed', 'false');
+        return { ...answer, disarmed: { generation: at, size: n } };
+      });
+      if (closed.size <= headSize) return closed;
+      const root = await rootFromTiles(closed.size, { read: async (refs) => db.tiles(refs, `tenant log ${tenantOf()}`) });
+      return { ...closed, root };
+    },
     sizeAt: (time: string) => countBefore(size(), (i) => timeAt(i)!, need.time(time, 'time')),
     timeAt: (i: number) => timeAt(need.count(i, 'leafIndex')),
   };
@@ -331,13 +390,30 @@ export function rootLogMethods(storage: DurableStorageLike) {
       );
       return { closed_until: db.meta('closed_until'), generation };
     });
-  /** Raises closed_until (never lowers it) and answers the armed set, ascending, with each one's generation. */
+  /**
+   * Each armed tenant (ascending) with its generation, the size and root-log index of its last head, and, when
+   * `pending_since` holds for that size, the received_at of its first entry no head covers.
+   */
+  const armedTenants = () =>
+    db
+      .all(
+        `SELECT t.tenant_id, t.generation, h.tree_size, h.head_index, p.head_size AS since_size, p.since FROM armed t
+         LEFT JOIN heads h ON h.head_index = (SELECT head_index FROM heads WHERE tenant_id = t.tenant_id ORDER BY tree_size DESC LIMIT 1)
+         LEFT JOIN pending_since p ON p.tenant_id = t.tenant_id
+         ORDER BY t.tenant_id`,
+      )
+      .map((r) => {
+        const headSize = Number(r.tree_size ?? 0);
+        const since = r.since !== null && r.since !== undefined && Number(r.since_size) === headSize ? (r.since as string) : undefined;
+        return { tenantId: r.tenant_id as string, generation: Number(r.generation), headSize, lastHeadIndex: r.head_index === null ? null : Number(r.head_index), since };
+      });
+  /** Raises closed_until (never lowers it) and answers the armed set (`armedTenants`). */
   const close = (until: string) =>
     storage.transactionSync(() => {
       const current = db.meta('closed_until');
       if (current !== undefined && until < current) throw new AegisLogError('ERR_PERIOD_ORDER', `closed_until is ${current}; cannot close at the earlier ${until}`);
       db.putMeta('closed_until', until);
-      return db.all('SELECT tenant_id, generation FROM armed ORDER BY tenant_id').map((r) => ({ tenantId: r.tenant_id as string, generation: Number(r.generation) }));
+      return armedTenants();
     });
 
   return {
@@ -345,7 +421,7 @@ export function rootLogMethods(storage: DurableStorageLike) {
     arm: (tenantId: string) => arm(need.text(tenantId, 'tenantId')),
     /** `arm` for tenant logs of the version before, which register on their first append and never disarm. */
     register: (tenantId: string): string | undefined => arm(need.text(tenantId, 'tenantId')).closed_until,
-    /** Raises closed_until and answers the armed tenants, whose logs the store then closes, passing each its generation. */
+    /** Raises closed_until and answers the armed tenants, whose logs the store then closes, passing each its generation and head size. */
     closeArmed: (until: string) => close(need.time(until, 'until')),
     /** `closeArmed` for stores of the version before: the armed tenants' ids (a tenant outside the set arms before it commits). */
     close: (until: string): string[] => close(need.time(until, 'until')).map((t) => t.tenantId),
@@ -364,14 +440,24 @@ export function rootLogMethods(storage: DurableStorageLike) {
         }
       });
     },
+    /**
+     * Keeps what a store learned of tenant logs: the received_at of the entry at `headSize` of each. One already
+     * kept for a larger head size stays (a report that raced a seal's).
+     */
+    noteSince(value: { tenantId: string; headSize: number; since: string }[]) {
+      const notes = checkedSinceNotes(value);
+      storage.transactionSync(() => {
+        for (const { tenantId, headSize, since } of notes) {
+          db.all(
+            'INSERT INTO pending_since (tenant_id, head_size, since) VALUES (?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET head_size = excluded.head_size, since = excluded.since WHERE excluded.head_size >= pending_since.head_size',
+            tenantId, headSize, since,
+          );
+        }
+      });
+    },
     closedUntil: () => db.meta('closed_until'),
-    /** Each armed tenant (ascending) with the size and root-log index of its last head: by invariant B, every one that may have grown. */
-    tenantHeads: () =>
-      db.all(
-        `SELECT t.tenant_id, h.tree_size, h.head_index FROM armed t
-         LEFT JOIN heads h ON h.head_index = (SELECT head_index FROM heads WHERE tenant_id = t.tenant_id ORDER BY tree_size DESC LIMIT 1)
-         ORDER BY t.tenant_id`,
-      ).map((r) => ({ tenantId: r.tenant_id as string, headSize: Number(r.tree_size ?? 0), lastHeadIndex: r.head_index === null ? null : Number(r.head_index) })),
+    /** Each armed tenant (ascending), as `closeArmed` answers it: by invariant B, every one that may have grown. */
+    tenantHeads: armedTenants,
     logSize: rootSize,
     readTiles: (refs: TileRef[]) => db.tiles(need.tiles(refs, 'tiles'), 'the root log'),
     entryData: (from: number, to: number) =>

@@ -109,9 +109,10 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
     for (const grown of await store.grownLogs(periodEnd)) {
       await breathe();
       await keepLease();
-      const treeSize = await store.sizeAt(grown.tenantId, periodEnd);
+      const known = grown.treeSize !== undefined && grown.root !== undefined;
+      const treeSize = known ? grown.treeSize! : await store.sizeAt(grown.tenantId, periodEnd);
       if (treeSize <= grown.prevTreeSize) continue; // grew only after periodEnd (a missed period sealed late)
-      const root = await rootFromTiles(treeSize, storeTiles(store, grown.tenantId));
+      const root = known ? grown.root! : await rootFromTiles(treeSize, storeTiles(store, grown.tenantId));
       const head: TenantHead = {
         v: 2,
         tenant_id: grown.tenantId,

@@ -103,6 +103,13 @@ export interface GrownLog {
   tenantId: string;
   prevTreeSize: number;
   prevHeadIndex: number | null;
+  /**
+   * The log's size at the period's end (what `sizeAt` answers), from a store that learned it in `closePeriod`
+   * (the Durable Object store, whose every call is a subrequest): the sealer then does not ask. With `root`, or not at all.
+   */
+  treeSize?: number;
+  /** The root of the log's tree of `treeSize` entries (what its tiles give): the sealer then reads no tile. */
+  root?: Uint8Array;
 }
 
 /**

@@ -23,7 +23,8 @@ const methodOf = async (request: Request) => (JSON.parse(await request.clone().t
  * each call that reaches a tenant object from a store, `rootCalls` each call to the root (from stores and tenant
  * logs). `failOnce(m)` makes the next call of root method `m` fail before it reaches the root; `hold(m)` lets
  * the next one take effect but keeps its answer until `release()`; `restartRoot()` makes a new root object on
- * the same storage (a deploy, an eviction). `rootOf` gives the tenant objects another root (one of the version before).
+ * the same storage (a deploy, an eviction). `rootOf` gives the tenant objects another root (one of the version before);
+ * `lacking(id, m)` makes tenant `id`'s object answer method `m` as an object of a version without it does.
  */
 function deployment(rootStorage = localStorage(), tenantStorages = new Map<string, DurableStorageLike>(), rootOf?: () => LogObject) {
   let root = rootLogObject(rootStorage);
@@ -52,14 +53,17 @@ function deployment(rootStorage = localStorage(), tenantStorages = new Map<strin
     return objects.get(id)!;
   };
   const calls: { tenantId: string; method: string }[] = [];
+  const lacks = new Set<string>();
   const tenant = (id: string): LogObject => ({
     async fetch(request) {
-      calls.push({ tenantId: id, method: await methodOf(request) });
-      return objectOf(id).fetch(request);
+      const method = await methodOf(request);
+      calls.push({ tenantId: id, method });
+      return lacks.has(`${id}/${method}`) ? answerLogCall({}, request) : objectOf(id).fetch(request);
     },
   });
   return {
     calls,
+    lacking: (id: string, method: string) => void lacks.add(`${id}/${method}`),
     rootCalls,
     tenantStorages,
     failOnce: (method: string) => void failing.add(method),
@@ -79,10 +83,10 @@ const ADMIN = 'admin-key-seal-scale-00000001';
 const ingestKey = (tenant: string) => `ingest-key-${tenant}-000000000001`;
 const names = (n: number, prefix = 't') => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}`);
 
-/** A server over `store` with an ingest key per tenant and an admin key, on the clock `now`. */
-async function serverOn(store: Store, tenants: readonly string[], now: () => number, signer: Signer) {
+/** A server over `store` with an ingest key per tenant and an admin key, on the clock `now`, sealing every `period` seconds. */
+async function serverOn(store: Store, tenants: readonly string[], now: () => number, signer: Signer, period?: number) {
   const keys = [...tenants.map((t) => ({ key: ingestKey(t), tenant_id: t, scope: 'ingest' as const })), { key: ADMIN, tenant_id: '*', scope: 'admin' as const }];
-  const server: AegisServer = createServer({ signer, store, keys, origin: ORIGIN, noteKey: NOTE_KEY, now });
+  const server: AegisServer = createServer({ signer, store, keys, origin: ORIGIN, noteKey: NOTE_KEY, now, ...(period ? { period } : {}) });
   await server.ready;
   const call = async (path: string, key: string, body?: unknown) => {
     const init = body === undefined ? {} : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-api-key': key } };
@@ -105,12 +109,16 @@ async function serverOn(store: Store, tenants: readonly string[], now: () => num
       const vkeys = (await (await server(new Request('http://scale.test/.well-known/aegislog/vkeys'))).text()).trim().split('\n');
       return { receiptKeys: await importPublicKey(await signer.publicJwk()), vkeys };
     },
-    /** Seals now, once the receipt signatures kept after the answers are in: the tenant calls it made, and its checkpoints. */
-    async seal(calls: { tenantId: string }[]): Promise<{ checkpoints: StoredCheckpoint[]; tenants: string[] }> {
+    /**
+     * Seals now (or, `due`, what has ended, as the alarm does), once the receipt signatures kept after the answers
+     * are in: the tenant calls it made (`tenant/method` in `asked`), and its checkpoints.
+     */
+    async seal(calls: { tenantId: string; method?: string }[], due = false): Promise<{ checkpoints: StoredCheckpoint[]; tenants: string[]; asked: string[] }> {
       await server.settled();
       const from = calls.length;
-      const checkpoints = await server.sealNow();
-      return { checkpoints, tenants: calls.slice(from).map((c) => c.tenantId) };
+      const checkpoints = await (due ? server.sealDue() : server.sealNow());
+      const made = calls.slice(from);
+      return { checkpoints, tenants: made.map((c) => c.tenantId), asked: made.map((c) => `${c.tenantId}/${c.method}`).sort() };
     },
   };
 }
@@ -138,8 +146,11 @@ async function expectSealed(s: Awaited<ReturnType<typeof serverOn>>, receipts: R
 }
 
 const GROWN = ['t-007', 't-150', 't-299'];
-/** Tenant-object calls a seal may make per grown tenant: closes, pending reads (up to three), its size and tiles. */
-const CALLS_PER_GROWN = 10;
+/**
+ * Tenant-object calls a seal makes per grown tenant: its close, which answers its size, root and first times
+ * (each call is a subrequest of the alarm's invocation; it made five before, and asked idle tenants too).
+ */
+const CALLS_PER_GROWN = 1;
 
 describe('durableObjectStore: a seal calls the tenant logs that grew, not every registered one', () => {
   test('300 tenants sealed once, then 3 grow: the next seal calls only those 3, and its heads and export verify', async () => {
@@ -162,7 +173,7 @@ describe('durableObjectStore: a seal calls the tenant logs that grew, not every 
     expect(await exportProblems(await s.exported(GROWN[1]!, cp!.period_start), trust)).toEqual([]);
     // Nothing grew since: nothing to seal, and no tenant object is asked.
     c.advance(1_000);
-    expect(await s.seal(d.calls)).toEqual({ checkpoints: [], tenants: [] });
+    expect(await s.seal(d.calls)).toEqual({ checkpoints: [], tenants: [], asked: [] });
   }, 60_000);
 
   test('a tenant log a seal disarmed, behind a front Worker whose clock lags, stamps its next receipt at closed_until; the next seal covers it', async () => {
@@ -247,6 +258,66 @@ describe('durableObjectStore: a seal calls the tenant logs that grew, not every 
   });
 });
 
+describe('durableObjectStore: one call per tenant log a seal closes', () => {
+  const HOUR = 3_600_000;
+  const at = (c: ReturnType<typeof clock>, ms: number) => c.set(Date.UTC(2026, 10, 28, 9) + ms);
+
+  test("the alarm's seals ask each tenant log that grew one thing, its close; nothing more of one that stays armed past the end", async () => {
+    const d = deployment();
+    const c = clock(Date.UTC(2026, 10, 28, 9));
+    const tenants = ['a', 'b', 'c', 'd'];
+    const signer = await localSigner();
+    // The sealing object (hourly periods, sealed by its alarm alone) and a front Worker that takes the events:
+    // its period is ten years, so that no request it answers seals beside it.
+    const sealer = await serverOn(d.store(), tenants, c.now, signer, 3600);
+    const front = await serverOn(d.store(), tenants, c.now, signer, 10 * 365 * 86400);
+    const receipts: Receipt[] = [];
+    for (const t of tenants) receipts.push(await front.ingest(t));
+    await front.server.settled();
+    at(c, HOUR + 1);
+    const first = await sealer.seal(d.calls, true);
+    expect(first.checkpoints.map((cp) => [cp.period_end, cp.tree_size])).toEqual([[formatTime(Date.UTC(2026, 10, 28, 10)), 4]]);
+    expect(first.asked).toEqual(['a/closeAt', 'b/closeAt', 'c/closeAt', 'd/closeAt']);
+    await expectSealed(sealer, receipts, first.checkpoints[0]!);
+
+    // b and c arm again; c also takes an entry after the period's end, before the alarm runs: it stays armed.
+    at(c, HOUR + 2);
+    const second = [await front.ingest('b'), await front.ingest('c')];
+    at(c, 2 * HOUR + 5);
+    const late = await front.ingest('c');
+    await front.server.settled();
+    const sealed = await sealer.seal(d.calls, true);
+    expect(sealed.asked).toEqual(['b/closeAt', 'c/closeAt']);
+    expect(sealed.checkpoints.map((cp) => cp.tree_size)).toEqual([6]);
+    await expectSealed(sealer, second, sealed.checkpoints[0]!);
+
+    // The next alarm: c's first uncovered time is known to the root (its close answered it), so only its close.
+    at(c, 3 * HOUR + 1);
+    const third = await sealer.seal(d.calls, true);
+    expect(third.asked).toEqual(['c/closeAt']);
+    await expectSealed(sealer, [late], third.checkpoints[0]!);
+    // An hour with no entry: its checkpoint (the root log as it was) asks no tenant log.
+    at(c, 4 * HOUR + 1);
+    const idle = await sealer.seal(d.calls, true);
+    expect([idle.asked, idle.checkpoints.map((cp) => cp.tree_size)]).toEqual([[], [third.checkpoints[0]!.tree_size]]);
+  }, 60_000);
+
+  test('a tenant log of the version before (no closeAt) is closed with close and asked the rest; the seal still verifies', async () => {
+    const d = deployment();
+    const c = clock();
+    const s = await serverOn(d.store(), ['new', 'old'], c.now, await localSigner());
+    d.lacking('old', 'closeAt');
+    const receipts = [await s.ingest('new'), await s.ingest('old'), await s.ingest('old')];
+    c.advance(1_000);
+    const sealed = await s.seal(d.calls);
+    expect(sealed.checkpoints.map((cp) => cp.tree_size)).toEqual([2]);
+    await expectSealed(s, receipts, sealed.checkpoints[0]!);
+    // Its size and root come from sizeAt and its tiles, as before; the other log's from its close alone.
+    expect(sealed.asked).toEqual(expect.arrayContaining(['old/closeAt', 'old/close', 'old/sizeAt', 'old/readTiles', 'new/closeAt']));
+    expect(sealed.asked.filter((m) => m.startsWith('new/'))).not.toContain('new/close');
+  }, 60_000);
+});
+
 /** The root log's tables as the version before the armed set made them: a registry of every tenant that ever appended. */
 const ROOT_SCHEMA_BEFORE = `
 CREATE TABLE tenants (tenant_id TEXT PRIMARY KEY);
@@ -308,6 +379,6 @@ describe('durableObjectStore: upgrade from the registry of every tenant', () => 
     expect([...new Set(second.tenants)].sort()).toEqual(['ghost', 'old-003']);
     await expectSealed(s, [grown, ghost], second.checkpoints[0]!);
     c.advance(1_000);
-    expect(await s.seal(d.calls)).toEqual({ checkpoints: [], tenants: [] });
+    expect(await s.seal(d.calls)).toEqual({ checkpoints: [], tenants: [], asked: [] });
   });
 });
