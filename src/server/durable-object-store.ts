@@ -2,20 +2,19 @@
  * `durableObjectStore`: the Store over Cloudflare Durable Objects, one object per
  * tenant as that log's sequencer and one root object (heads, checkpoints, lease),
  * each keeping its part in its own SQLite storage (src/server/log-objects.ts).
- * A front Worker and the sealing object each make one over the same objects, and
- * every answer comes from storage, but for what a seal's close answered, kept for the
- * rest of that seal (below). A seal calls only the armed tenant logs (those that may
- * have grown since their last head), not every tenant: see log-objects.ts for the
- * armed set and why it closes every tenant.
+ * This object is stateless: a front Worker and the sealing object each make one
+ * over the same objects, and every answer comes from storage. A seal calls only the
+ * armed tenant logs (those that may have grown since their last head), not every
+ * tenant: see log-objects.ts for the armed set and why it closes every tenant.
  *
- * Each call to an object is a subrequest, and one alarm invocation may make 50 on
- * Cloudflare's free plan (10,000 on paid), so a seal asks each tenant log once:
- * its close (`closeAt`) answers its size at the end, its root there, and the times
- * of its first entries before and after the seal, which `grownLogs`, `sizeAt` and
- * the sealer's root then take from memory (valid for that end: nothing is added to
- * a closed log below it, and heads change only by the seal's own commit). The root
- * keeps the first uncovered time of each log that stays armed (`noteSince`), so
- * that `earliestPending` asks only the logs that armed since the last seal.
+ * Each call to an object is a subrequest, and one invocation (the sealer's alarm)
+ * may make 50 on Cloudflare's free plan (10,000 on paid). So a seal asks each tenant
+ * log one thing, its close (`closeAt`), which answers its size at the end, its root
+ * there and the time of its first entry after; the root keeps those (`keepCloses`),
+ * `grownLogs` gives the sizes and roots to the sealer, and a seal cut off part way
+ * closes, when tried again, only the logs left. The root also knows when each armed
+ * log's first uncovered entry was stamped (from the log when it arms, from the
+ * close at the commit), so that `earliestPending` asks no log.
  */
 import { AegisLogError } from '../protocol/index.js';
 import { callLogObject, type LogObject } from './log-object-wire.js';
@@ -41,15 +40,15 @@ function remote<M>(object: () => LogObject): Remote<M> {
   return new Proxy({} as Remote<M>, { get: (_target, method: string) => (method === 'then' ? undefined : (...args: unknown[]) => callLogObject(object(), method, args)) });
 }
 
+/** Tenant logs closed at once: their answers are kept (one root call) before the next are asked. */
+const CLOSE_BATCH = 100;
+
 export function durableObjectStore(options: DurableObjectStoreOptions): Store {
   const root = remote<RootLogMethods>(options.root);
   const tenant = (tenantId: string) => {
     if (tenantId === ROOT_LOG) throw new AegisLogError('ERR_LOG_OBJECT_CALL', 'the root log is not a tenant');
     return remote<TenantLogMethods>(() => options.tenant(tenantId));
   };
-  /** What the last close answered, per tenant log, for the seal of `periodEnd` (cleared by its commit). */
-  let closed: { periodEnd: string; logs: Map<string, Closed & { headSize: number; lastHeadIndex: number | null }> } | undefined;
-
   /**
    * Each armed tenant with its last head and the received_at of its first entry no head covers: a tenant
    * outside the armed set has every entry covered (log-objects.ts, invariant B), so it is not asked, nor is
@@ -98,44 +97,41 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
       // The root first: a tenant log that arms from now on gets periodEnd back; the ones armed before are in this list,
       // and one outside it arms before it commits. Each log whose entries all fall before periodEnd disarms; the root
       // drops it once a head covers them (log-objects.ts). A report lost here is made again by the next close.
-      closed = undefined;
-      const armed: { tenantId: string; generation: number; headSize?: number; lastHeadIndex?: number | null }[] = await root.closeArmed(periodEnd);
-      const answers = await Promise.all(armed.map((t) => closeOne(t, periodEnd)));
-      const disarmed = armed.flatMap((t, i) => (answers[i]!.disarmed ? [{ tenantId: t.tenantId, ...answers[i]!.disarmed }] : []));
-      if (disarmed.length > 0) await root.disarm(disarmed);
-      const logs = new Map<string, Closed & { headSize: number; lastHeadIndex: number | null }>();
-      armed.forEach((t, i) => {
-        const answer = answers[i]!;
-        if ('size' in answer && t.headSize !== undefined) logs.set(t.tenantId, { ...answer, headSize: t.headSize, lastHeadIndex: t.lastHeadIndex ?? null });
-      });
-      // Only when every armed log answered in full: otherwise the seal asks, as a store of the version before did.
-      if (logs.size === armed.length) closed = { periodEnd, logs };
+      const armed = await root.closeArmed(periodEnd);
+      // Closed already (a seal cut off after its close, tried again): what it answered is kept.
+      const left: { tenantId: string; generation: number; headSize?: number }[] = armed.filter((t) => !t.closed);
+      for (let from = 0; from < left.length; from += CLOSE_BATCH) {
+        const batch = left.slice(from, from + CLOSE_BATCH);
+        const settled = await Promise.allSettled(batch.map((t) => closeOne(t, periodEnd)));
+        // What did close is kept before a failure is thrown: the next try asks only the rest.
+        const kept: (Closed & { tenantId: string })[] = [];
+        const disarmed: (NonNullable<Closed['disarmed']> & { tenantId: string })[] = [];
+        settled.forEach((result, i) => {
+          if (result.status === 'rejected') return;
+          const { tenantId } = batch[i]!;
+          if ('size' in result.value) kept.push({ tenantId, ...result.value });
+          else if (result.value.disarmed) disarmed.push({ tenantId, ...result.value.disarmed });
+        });
+        if (kept.length > 0) await root.keepCloses(periodEnd, kept);
+        if (disarmed.length > 0) await root.disarm(disarmed);
+        const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
+      }
     },
     async grownLogs(periodEnd) {
-      if (closed?.periodEnd === periodEnd) {
-        const grown: GrownLog[] = [];
-        for (const [tenantId, t] of closed.logs) {
-          if (t.size > t.headSize) grown.push({ tenantId, prevTreeSize: t.headSize, prevHeadIndex: t.lastHeadIndex, treeSize: t.size, ...(t.root ? { root: t.root } : {}) });
-        }
-        return grown;
-      }
-      return (await pending())
-        .filter((t) => t.since !== undefined && t.since < periodEnd)
-        .map((t) => ({ tenantId: t.tenantId, prevTreeSize: t.headSize, prevHeadIndex: t.lastHeadIndex }));
+      // Each armed log, with its close kept for periodEnd (every one closed by a store of this version): its size and
+      // root are there. A log of the version before (`close` only) is asked when its first uncovered entry was stamped.
+      const logs = await root.closedLogs(periodEnd);
+      const grown = await Promise.all(logs.map(async (t): Promise<GrownLog | undefined> => {
+        const base = { tenantId: t.tenantId, prevTreeSize: t.headSize, prevHeadIndex: t.lastHeadIndex };
+        if (t.closed) return t.closed.size <= t.headSize ? undefined : t.closed.root ? { ...base, treeSize: t.closed.size, root: t.closed.root } : base;
+        const since = t.since ?? (await tenant(t.tenantId).timeAt(t.headSize));
+        return since !== undefined && since < periodEnd ? base : undefined;
+      }));
+      return grown.filter((g) => g !== undefined);
     },
-    async sizeAt(tenantId, time) {
-      const known = closed?.periodEnd === time ? closed.logs.get(tenantId) : undefined;
-      return known ? known.size : tenant(tenantId).sizeAt(time);
-    },
-    async commitSeal(seal) {
-      const checkpoint = await root.commitSeal(seal);
-      const known = closed?.periodEnd === seal.period_end ? closed : undefined;
-      closed = undefined;
-      // Each log closed keeps entries after the end (its `next`): the first no head covers once this commit is in.
-      const notes = known ? [...known.logs].flatMap(([tenantId, t]) => (t.next === undefined ? [] : [{ tenantId, headSize: t.size, since: t.next }])) : [];
-      if (notes.length > 0) await root.noteSince(notes).catch(() => {}); // only a saving: earliestPending asks otherwise
-      return checkpoint;
-    },
+    sizeAt: (tenantId, time) => tenant(tenantId).sizeAt(time),
+    commitSeal: (seal) => root.commitSeal(seal),
     async earliestPending() {
       const times = (await pending()).flatMap((t) => (t.since === undefined ? [] : [t.since]));
       return times.length === 0 ? undefined : times.reduce((a, b) => (b < a ? b : a));

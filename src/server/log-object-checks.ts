@@ -144,3 +144,21 @@ export function checkedSinceNotes(value: unknown): { tenantId: string; headSize:
     return { tenantId: need.text(note.tenantId, `${at}.tenantId`), headSize: need.count(note.headSize, `${at}.headSize`), since: need.time(note.since, `${at}.since`) };
   });
 }
+
+/** `keepCloses`' list: what each tenant log's `closeAt` answered, with its tenant. */
+export function checkedCloses(value: unknown): { tenantId: string; size: number; root?: Uint8Array; next?: string; disarmed?: { generation: number; size: number } }[] {
+  return need.array(value, 'closes').map((c, i) => {
+    const at = `closes[${i}]`;
+    const close = need.object(c, at);
+    const root = close.root;
+    if (root !== undefined && !(root instanceof Uint8Array && root.length === 32)) throw malformed(`${at}.root`, 'a hash of 32 bytes');
+    const disarmed = close.disarmed === undefined ? undefined : need.object(close.disarmed, `${at}.disarmed`);
+    return {
+      tenantId: need.text(close.tenantId, `${at}.tenantId`),
+      size: need.count(close.size, `${at}.size`),
+      ...(root === undefined ? {} : { root }),
+      ...(close.next === undefined ? {} : { next: need.time(close.next, `${at}.next`) }),
+      ...(disarmed ? { disarmed: { generation: need.count(disarmed.generation, `${at}.disarmed.generation`), size: need.count(disarmed.size, `${at}.disarmed.size`) } } : {}),
+    };
+  });
+}

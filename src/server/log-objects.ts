@@ -50,6 +50,12 @@
  *   retried for the same period: the logs that disarmed are still in the set, with the
  *   size they reported, until a head covers it: the retry closes them again, finds them
  *   grown and gives them their heads; `commitSeal` then drops them.
+ * - A seal cut off part way through its closes (a call failed: Cloudflare's cap on an invocation's subrequests, a
+ *   log object down): the closes that answered are kept with their disarms (`keepCloses`); tried again, the seal's
+ *   `closeArmed` says which are kept for that end, and only the rest are closed. A kept close stays true: nothing
+ *   is added to a log below its closed end, and heads change only by this period's commit. A log armed after the
+ *   close has nothing kept for that end: `grownLogs` asks when its first uncovered entry was stamped (the end or
+ *   later, so it has not grown in the period).
  * - A disarm report lost (the store died between the close and `disarm`, or the call
  *   failed): the log stays in the set, and the next close finds it disarmed with every
  *   entry below the end and reports again. An `arm` whose answer was lost leaves the
@@ -84,7 +90,7 @@ import type { EcPublicJwk, TenantHead } from '../protocol/index.js';
 import { edgeTilesOf, type TileWrite } from '../tlog/tile-append.js';
 import { rootFromTiles } from '../tlog/tile-proofs.js';
 import type { TileRef } from '../tlog/tiles.js';
-import { RECORDS_ANSWER_CHARS, checkedAppend, checkedDisarms, checkedSeal, checkedSinceNotes, need, type TenantAppend } from './log-object-checks.js';
+import { RECORDS_ANSWER_CHARS, checkedAppend, checkedCloses, checkedDisarms, checkedSeal, checkedSinceNotes, need, type TenantAppend } from './log-object-checks.js';
 import { answerLogCall, callLogObject, type LogObject } from './log-object-wire.js';
 import { EMPTY_LOG, planAppend } from './sequence.js';
 import { countBefore, headEntry, missingTile, sealOrderError, signatureWritesError } from './store-rules.js';
@@ -113,6 +119,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
  * `pending_since`: what stores learned of a tenant log (`noteSince`): the received_at of its entry at `head_size`.
  * Entries never change, so it holds while the tenant's last head has that size: then it is the tenant's first entry no
  * head covers, which `earliestPending` would otherwise ask the log for (a call, a subrequest, per armed tenant).
+ * `closes`: each tenant log's last close (`keepCloses`): its size at `period_end`, its root there, the time of its
+ * entry at that size. A seal that failed part way (Cloudflare's cap on the subrequests of one invocation: 50 on
+ * the free plan) closes only the logs left when it is tried again, and reads sizes and roots from here.
  * `heads_tenant`: `heads` in head-index order; without it each page sorted all of the tenant's heads (8 ms at 10^5
  * of them). Built at the first start of a root object that lacks it.
  */
@@ -120,6 +129,7 @@ const ROOT_SCHEMA = `
 CREATE TABLE IF NOT EXISTS tenants (tenant_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS armed (tenant_id TEXT PRIMARY KEY, generation INTEGER NOT NULL, disarm_at INTEGER);
 CREATE TABLE IF NOT EXISTS pending_since (tenant_id TEXT PRIMARY KEY, head_size INTEGER NOT NULL, since TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS closes (tenant_id TEXT PRIMARY KEY, period_end TEXT NOT NULL, size INTEGER NOT NULL, root BLOB, next TEXT);
 CREATE TABLE IF NOT EXISTS tiles (level INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (level, idx));
 CREATE TABLE IF NOT EXISTS heads (
   head_index INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, period_start TEXT NOT NULL, tree_size INTEGER NOT NULL, head_json TEXT NOT NULL
@@ -177,8 +187,6 @@ export interface Closed {
   size: number;
   /** The root of the tree of `size` entries, when that is above the head size given (the log grew before the end). */
   root?: Uint8Array;
-  /** received_at of the entry at the head size given (the first no head covers), if the log holds it. */
-  since?: string;
   /** received_at of the entry at `size` (the first after the end), if any: the first no head covers once this seal commits. */
   next?: string;
 }
@@ -330,7 +338,7 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
     },
     /**
      * `close`, for a store of this version, which gives the size of the log's last head: it also answers what
-     * the seal would otherwise ask in three calls more (`timeAt` twice, `sizeAt`) and a tile read (the root), so
+     * the seal would otherwise ask in calls of their own (`timeAt`, `sizeAt`) and a tile read (the root), so
      * that a seal makes one call per tenant log it closes. The root is computed after the close's transaction:
      * entries only follow those below the end, so the tiles of that prefix do not change meanwhile.
      */
@@ -342,7 +350,7 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
         raiseClosed(until);
         const n = size();
         const atEnd = countBefore(n, (i) => timeAt(i)!, until);
-        const answer: Closed = { size: atEnd, since: headSize < n ? timeAt(headSize) : undefined, next: atEnd < n ? timeAt(atEnd) : undefined };
+        const answer: Closed = { size: atEnd, next: atEnd < n ? timeAt(atEnd) : undefined };
         if (atEnd < n) return answer;
         const at = Math.max(generation(), rootGeneration);
         db.putMeta('generation', String(at));
@@ -394,27 +402,38 @@ export function rootLogMethods(storage: DurableStorageLike) {
    * Each armed tenant (ascending) with its generation, the size and root-log index of its last head, and, when
    * `pending_since` holds for that size, the received_at of its first entry no head covers.
    */
-  const armedTenants = () =>
+  const armedTenants = (periodEnd = '') =>
     db
       .all(
-        `SELECT t.tenant_id, t.generation, h.tree_size, h.head_index, p.head_size AS since_size, p.since FROM armed t
+        `SELECT t.tenant_id, t.generation, h.tree_size, h.head_index, p.head_size AS since_size, p.since, c.size AS closed_size, c.root AS closed_root
+         FROM armed t
          LEFT JOIN heads h ON h.head_index = (SELECT head_index FROM heads WHERE tenant_id = t.tenant_id ORDER BY tree_size DESC LIMIT 1)
          LEFT JOIN pending_since p ON p.tenant_id = t.tenant_id
+         LEFT JOIN closes c ON c.tenant_id = t.tenant_id AND c.period_end = ?
          ORDER BY t.tenant_id`,
+        periodEnd,
       )
       .map((r) => {
         const headSize = Number(r.tree_size ?? 0);
         const since = r.since !== null && r.since !== undefined && Number(r.since_size) === headSize ? (r.since as string) : undefined;
-        return { tenantId: r.tenant_id as string, generation: Number(r.generation), headSize, lastHeadIndex: r.head_index === null ? null : Number(r.head_index), since };
+        const closed = r.closed_size === null || r.closed_size === undefined ? undefined : { size: Number(r.closed_size), root: r.closed_root === null ? undefined : bytesOf(r.closed_root) };
+        return { tenantId: r.tenant_id as string, generation: Number(r.generation), headSize, lastHeadIndex: r.head_index === null ? null : Number(r.head_index), since, closed };
       });
-  /** Raises closed_until (never lowers it) and answers the armed set (`armedTenants`). */
+  /** Raises closed_until (never lowers it) and answers the armed set (`armedTenants`), with the closes kept for `until`. */
   const close = (until: string) =>
     storage.transactionSync(() => {
       const current = db.meta('closed_until');
       if (current !== undefined && until < current) throw new AegisLogError('ERR_PERIOD_ORDER', `closed_until is ${current}; cannot close at the earlier ${until}`);
       db.putMeta('closed_until', until);
-      return armedTenants();
+      return armedTenants(until);
     });
+  /** The `disarm` of one report, inside a transaction. */
+  const disarmOne = ({ tenantId, generation, size }: { tenantId: string; generation: number; size: number }) => {
+    const row = db.one('SELECT generation FROM armed WHERE tenant_id = ?', tenantId);
+    if (row === undefined || Number(row.generation) !== generation) return; // armed again since: that arm wins
+    if (lastHeadSize(tenantId) >= size) db.all('DELETE FROM armed WHERE tenant_id = ?', tenantId);
+    else db.all('UPDATE armed SET disarm_at = ? WHERE tenant_id = ?', size, tenantId);
+  };
 
   return {
     /** A tenant log about to commit while not armed: it is in every close until it disarms; answers the closed_until it must honour. */
@@ -431,15 +450,27 @@ export function rootLogMethods(storage: DurableStorageLike) {
      */
     disarm(value: (Disarmed & { tenantId: string })[]) {
       const reports = checkedDisarms(value);
+      storage.transactionSync(() => reports.forEach(disarmOne));
+    },
+    /**
+     * What tenant logs' `closeAt` answered for the close at `periodEnd`, kept so that a seal tried again closes only
+     * the logs left, and takes sizes and roots from here (`closedLogs`); with each one that disarmed, its `disarm`.
+     */
+    keepCloses(periodEnd: string, value: (Closed & { tenantId: string })[]) {
+      need.time(periodEnd, 'periodEnd');
+      const closes = checkedCloses(value);
       storage.transactionSync(() => {
-        for (const { tenantId, generation, size } of reports) {
-          const row = db.one('SELECT generation FROM armed WHERE tenant_id = ?', tenantId);
-          if (row === undefined || Number(row.generation) !== generation) continue; // armed again since: that arm wins
-          if (lastHeadSize(tenantId) >= size) db.all('DELETE FROM armed WHERE tenant_id = ?', tenantId);
-          else db.all('UPDATE armed SET disarm_at = ? WHERE tenant_id = ?', size, tenantId);
+        for (const c of closes) {
+          db.all(
+            'INSERT INTO closes (tenant_id, period_end, size, root, next) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET period_end = excluded.period_end, size = excluded.size, root = excluded.root, next = excluded.next',
+            c.tenantId, periodEnd, c.size, c.root ?? null, c.next ?? null,
+          );
+          if (c.disarmed) disarmOne({ tenantId: c.tenantId, ...c.disarmed });
         }
       });
     },
+    /** The armed tenants (`armedTenants`), each with its close kept for `periodEnd` (`closed`), if any. */
+    closedLogs: (periodEnd: string) => armedTenants(need.time(periodEnd, 'periodEnd')),
     /**
      * Keeps what a store learned of tenant logs: the received_at of the entry at `headSize` of each. One already
      * kept for a larger head size stays (a report that raced a seal's).
@@ -457,7 +488,7 @@ export function rootLogMethods(storage: DurableStorageLike) {
     },
     closedUntil: () => db.meta('closed_until'),
     /** Each armed tenant (ascending), as `closeArmed` answers it: by invariant B, every one that may have grown. */
-    tenantHeads: armedTenants,
+    tenantHeads: () => armedTenants(),
     logSize: rootSize,
     readTiles: (refs: TileRef[]) => db.tiles(need.tiles(refs, 'tiles'), 'the root log'),
     entryData: (from: number, to: number) =>
@@ -474,6 +505,13 @@ export function rootLogMethods(storage: DurableStorageLike) {
           // A log that disarmed with this many entries (and has not armed since) is covered now.
           db.all('DELETE FROM armed WHERE tenant_id = ? AND disarm_at <= ?', h.tenant_id, h.tree_size);
         }
+        // Each log closed for this period that holds entries after its end: the first of them is now the first no
+        // head covers (its last head, new or not, has the close's size).
+        db.all(
+          `INSERT INTO pending_since (tenant_id, head_size, since) SELECT tenant_id, size, next FROM closes WHERE period_end = ? AND next IS NOT NULL
+           ON CONFLICT (tenant_id) DO UPDATE SET head_size = excluded.head_size, since = excluded.since WHERE excluded.head_size >= pending_since.head_size`,
+          seal.period_end,
+        );
         const seq = (before?.seq ?? -1) + 1;
         db.all('INSERT INTO checkpoints (seq, period_start, period_end, tree_size, sealed_at, note) VALUES (?, ?, ?, ?, ?, ?)', seq, seal.period_start, seal.period_end, seal.rootSize, seal.sealed_at, seal.note);
         return { seq, note: seal.note, tree_size: seal.rootSize, period_start: seal.period_start, period_end: seal.period_end, sealed_at: seal.sealed_at };

@@ -24,7 +24,9 @@ const methodOf = async (request: Request) => (JSON.parse(await request.clone().t
  * logs). `failOnce(m)` makes the next call of root method `m` fail before it reaches the root; `hold(m)` lets
  * the next one take effect but keeps its answer until `release()`; `restartRoot()` makes a new root object on
  * the same storage (a deploy, an eviction). `rootOf` gives the tenant objects another root (one of the version before);
- * `lacking(id, m)` makes tenant `id`'s object answer method `m` as an object of a version without it does.
+ * `lacking(id, m)` makes tenant `id`'s object answer method `m` as an object of a version without it does;
+ * `cap(n)` lets only the next `n` calls reach tenant objects, the rest failing as workerd fails a subrequest over
+ * its invocation's limit (`cap(Infinity)` lifts it).
  */
 function deployment(rootStorage = localStorage(), tenantStorages = new Map<string, DurableStorageLike>(), rootOf?: () => LogObject) {
   let root = rootLogObject(rootStorage);
@@ -54,9 +56,12 @@ function deployment(rootStorage = localStorage(), tenantStorages = new Map<strin
   };
   const calls: { tenantId: string; method: string }[] = [];
   const lacks = new Set<string>();
+  let allowed = Infinity;
   const tenant = (id: string): LogObject => ({
     async fetch(request) {
       const method = await methodOf(request);
+      if (allowed <= 0) throw new Error('Too many subrequests.');
+      allowed--;
       calls.push({ tenantId: id, method });
       return lacks.has(`${id}/${method}`) ? answerLogCall({}, request) : objectOf(id).fetch(request);
     },
@@ -64,6 +69,7 @@ function deployment(rootStorage = localStorage(), tenantStorages = new Map<strin
   return {
     calls,
     lacking: (id: string, method: string) => void lacks.add(`${id}/${method}`),
+    cap: (n: number) => void (allowed = n),
     rootCalls,
     tenantStorages,
     failOnce: (method: string) => void failing.add(method),
@@ -218,11 +224,11 @@ describe('durableObjectStore: a seal calls the tenant logs that grew, not every 
     expect(retried.tenants.length).toBeLessThanOrEqual(CALLS_PER_GROWN * GROWN.length);
     expect(retried.checkpoints.map((x) => x.tree_size)).toEqual([303]);
     await expectSealed(s, grown, retried.checkpoints[0]!);
-    // The root never hears of the disarms (the call fails): the seal fails, and its retry reports them again.
+    // The root never hears of the closes and disarms (the call fails): the seal fails, and its retry reports them again.
     const more = [];
     for (const t of GROWN) more.push(await s.ingest(t));
     c.advance(1_000);
-    d.failOnce('disarm');
+    d.failOnce('keepCloses');
     await expect(s.server.sealNow()).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
     const again = await s.seal(d.calls);
     expect(again.checkpoints.map((x) => x.tree_size)).toEqual([306]);
@@ -300,6 +306,34 @@ describe('durableObjectStore: one call per tenant log a seal closes', () => {
     at(c, 4 * HOUR + 1);
     const idle = await sealer.seal(d.calls, true);
     expect([idle.asked, idle.checkpoints.map((cp) => cp.tree_size)]).toEqual([[], [third.checkpoints[0]!.tree_size]]);
+  }, 60_000);
+
+  test('a seal cut off part way by the cap on subrequests closes, when tried again, only the logs left; the third try seals all', async () => {
+    const d = deployment();
+    const c = clock();
+    const { s } = await idleFleet(d, c);
+    const grown = names(300).slice(0, 120);
+    const receipts: Receipt[] = [];
+    for (const t of grown) receipts.push(await s.ingest(t));
+    await s.server.settled();
+    c.advance(1_000);
+    const closes = () => d.calls.filter((x) => x.method === 'closeAt').length;
+    const before = closes();
+    // Each try may reach 50 tenant objects (the free plan's cap of an invocation, as the alarm's retries get).
+    for (const left of [70, 20]) {
+      d.cap(50);
+      await expect(s.server.sealNow()).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+      expect(closes() - before).toBe(120 - left);
+    }
+    d.cap(50);
+    const sealed = await s.seal(d.calls);
+    d.cap(Infinity);
+    expect(sealed.asked).toEqual(grown.slice(100).map((t) => `${t}/closeAt`));
+    expect(closes() - before).toBe(120); // each log closed once
+    expect(sealed.checkpoints.map((cp) => cp.tree_size)).toEqual([420]);
+    await expectSealed(s, [receipts[0]!, receipts[64]!, receipts[119]!], sealed.checkpoints[0]!);
+    const trust = await s.trust();
+    expect(await exportProblems(await s.exported(grown[77]!, sealed.checkpoints[0]!.period_start), trust)).toEqual([]);
   }, 60_000);
 
   test('a tenant log of the version before (no closeAt) is closed with close and asked the rest; the seal still verifies', async () => {
