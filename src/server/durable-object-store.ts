@@ -54,12 +54,23 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
    * outside the armed set has every entry covered (log-objects.ts, invariant B), so it is not asked, nor is
    * one whose time the root kept. What the logs answered is kept there for the next time.
    */
-  const pending = async () => {
-    const armed = await root.tenantHeads();
-    const answers = await Promise.all(armed.map(async (t) => ({ ...t, since: t.since ?? (await tenant(t.tenantId).timeAt(t.headSize)), asked: t.since === undefined })));
-    const learned = answers.flatMap((t) => (t.asked && t.since !== undefined ? [{ tenantId: t.tenantId, headSize: t.headSize, since: t.since }] : []));
-    if (learned.length > 0) await root.noteSince(learned).catch(() => {}); // only a saving: asked again next time
-    return answers;
+  const pending = async () => withSince(await root.tenantHeads());
+
+  /**
+   * `logs`, each with `since`: the root's, or asked of the log. What the logs answered is kept in the root before
+   * a failed call is thrown, so that a seal cut off here (the cap on an invocation's subrequests) asks, when tried
+   * again, only the logs left.
+   */
+  const withSince = async <T extends { tenantId: string; headSize: number; since?: string }>(logs: T[]): Promise<T[]> => {
+    const asked = logs.filter((t) => t.since === undefined);
+    const settled = await Promise.allSettled(asked.map((t) => tenant(t.tenantId).timeAt(t.headSize)));
+    const learned = new Map<string, string>();
+    settled.forEach((r, i) => r.status === 'fulfilled' && r.value !== undefined && learned.set(asked[i]!.tenantId, r.value));
+    const notes = asked.flatMap((t) => (learned.has(t.tenantId) ? [{ tenantId: t.tenantId, headSize: t.headSize, since: learned.get(t.tenantId)! }] : []));
+    if (notes.length > 0) await root.noteSince(notes).catch(() => {}); // only a saving: asked again next time
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return logs.map((t) => (t.since === undefined && learned.has(t.tenantId) ? { ...t, since: learned.get(t.tenantId) } : t));
   };
 
   /**
@@ -122,13 +133,18 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
       // Each armed log, with its close kept for periodEnd (every one closed by a store of this version): its size and
       // root are there. A log of the version before (`close` only) is asked when its first uncovered entry was stamped.
       const logs = await root.closedLogs(periodEnd);
-      const grown = await Promise.all(logs.map(async (t): Promise<GrownLog | undefined> => {
+      const open = new Map((await withSince(logs.filter((t) => !t.closed))).map((t) => [t.tenantId, t.since]));
+      const grown: GrownLog[] = [];
+      for (const t of logs) {
         const base = { tenantId: t.tenantId, prevTreeSize: t.headSize, prevHeadIndex: t.lastHeadIndex };
-        if (t.closed) return t.closed.size <= t.headSize ? undefined : t.closed.root ? { ...base, treeSize: t.closed.size, root: t.closed.root } : base;
-        const since = t.since ?? (await tenant(t.tenantId).timeAt(t.headSize));
-        return since !== undefined && since < periodEnd ? base : undefined;
-      }));
-      return grown.filter((g) => g !== undefined);
+        if (t.closed) {
+          if (t.closed.size > t.headSize) grown.push(t.closed.root ? { ...base, treeSize: t.closed.size, root: t.closed.root } : base);
+        } else {
+          const since = open.get(t.tenantId);
+          if (since !== undefined && since < periodEnd) grown.push(base);
+        }
+      }
+      return grown;
     },
     sizeAt: (tenantId, time) => tenant(tenantId).sizeAt(time),
     commitSeal: (seal) => root.commitSeal(seal),

@@ -44,6 +44,10 @@
  *   comes before the close in the log's order and is in the head (§4.2); if the close
  *   disarms the log first, it does so at that generation, the grant arrives stale and
  *   the append arms again.
+ * - A close that runs after an append's grant took effect in the log but before the append planned (its call was
+ *   under way while the grant's answer arrived): the plan's transaction finds the log disarmed and arms again. An
+ *   append commits only in a transaction that sees the log armed; one that adds nothing (every event logged
+ *   before: a client's retry) does not arm at all.
  * - Two appends arming at once: the log keeps the larger generation; a smaller grant
  *   arriving later leaves it armed as it is.
  * - A seal that fails after closing (its commit refused, its object gone) and is
@@ -227,8 +231,11 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
   /** The largest generation this log has held, armed or disarmed (0: none). */
   const generation = () => Number(db.meta('generation') ?? 0);
 
-  /** Arms this log before it commits; a grant that a close made stale meanwhile is asked for again. */
-  async function arm(tenantId: string): Promise<void> {
+  /**
+   * Arms this log before it commits; a grant that a close made stale meanwhile is asked for again. Answers the
+   * log's generation then, and whether it is armed (not, after a root of the version before: registered).
+   */
+  async function arm(tenantId: string): Promise<{ armed: boolean; generation: number }> {
     for (let tries = 0; tries < 3; tries++) {
       const asked = generation();
       const grant = await armAt(root, tenantId);
@@ -247,44 +254,58 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
         }
         return armed();
       });
-      if (done) return;
+      if (done) return { armed: armed(), generation: generation() };
     }
     throw new AegisLogError('ERR_STORE_UNAVAILABLE', `tenant log ${tenantId} was disarmed by a seal each time it armed; retry`);
   }
 
   return {
+    /**
+     * Plans and commits in one synchronous transaction, so nothing else runs on the object in between. An append
+     * that adds an entry commits only while the log is armed (invariant B): a log that is not arms first and plans
+     * again, and one that a close disarmed after its arm (a close's call can run while the arm's answer is on its
+     * way to this code) arms again. An append that adds nothing (every event already logged) needs no arm.
+     */
     async append(value: TenantAppend): Promise<AppendOutcome[]> {
       const request = checkedAppend(value);
       check(request.tenantId);
-      const arming = !armed();
-      if (arming) await arm(request.tenantId);
-      // From here to the commit nothing awaits: no other call runs on this object in between.
-      const plan = storage.transactionSync(() => {
-        const n = size();
-        const state = { ...EMPTY_LOG, size: n, lastReceivedAt: n === 0 ? undefined : timeAt(n - 1) };
-        const edge: Uint8Array[] = [];
-        for (const t of edgeTilesOf(n)) edge[t.level] = db.tiles([t], 'this tenant log')[0]!;
-        const existing = (eventId: string) => record(db.one('SELECT * FROM records WHERE event_id = ?', eventId));
-        const plan = planAppend({ ...request, sha256 }, state, db.meta('closed_until'), existing, edge);
-        for (const r of plan.added) {
-          const s = r.statement;
-          db.all(
-            `INSERT INTO records (leaf_index, event_id, received_at, digest, key_id, trace_id, signature, receipt_hash, event_json) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
-            r.leafIndex, s.event_id, s.received_at, s.digest_b64url, s.key_id, r.trace_id, r.receiptHash, r.eventJson,
-          );
+      /** What this append's own arm left: after a root of the version before, the log may commit unarmed while its generation holds. */
+      let granted: { armed: boolean; generation: number } | undefined;
+      for (let tries = 0; tries < 3; tries++) {
+        const plan = storage.transactionSync(() => {
+          const n = size();
+          const state = { ...EMPTY_LOG, size: n, lastReceivedAt: n === 0 ? undefined : timeAt(n - 1) };
+          const edge: Uint8Array[] = [];
+          for (const t of edgeTilesOf(n)) edge[t.level] = db.tiles([t], 'this tenant log')[0]!;
+          const existing = (eventId: string) => record(db.one('SELECT * FROM records WHERE event_id = ?', eventId));
+          const plan = planAppend({ ...request, sha256 }, state, db.meta('closed_until'), existing, edge);
+          const mayCommit = armed() || (granted !== undefined && !granted.armed && generation() === granted.generation);
+          if (plan.added.length > 0 && !mayCommit) return undefined; // nothing written: arm, then plan again
+          for (const r of plan.added) {
+            const s = r.statement;
+            db.all(
+              `INSERT INTO records (leaf_index, event_id, received_at, digest, key_id, trace_id, signature, receipt_hash, event_json) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
+              r.leafIndex, s.event_id, s.received_at, s.digest_b64url, s.key_id, r.trace_id, r.receiptHash, r.eventJson,
+            );
+          }
+          db.putTiles(plan.writes);
+          return plan;
+        });
+        if (!plan) {
+          granted = await arm(request.tenantId);
+          continue;
         }
-        db.putTiles(plan.writes);
-        return plan;
-      });
-      // A log that armed holds a new first entry, likely the first no head covers: tell the root its time, so that
-      // a seal's `earliestPending` need not ask this log (a subrequest of the alarm's). A fact whatever the heads
-      // (the entry at that index has that time); the root uses it while the last head has that size. Only a saving.
-      const first = plan.added[0];
-      if (arming && first) {
-        const note = { tenantId: request.tenantId, headSize: first.leafIndex, since: first.statement.received_at };
-        await callLogObject(root(), 'noteSince', [[note]]).catch(() => {});
+        // A log that armed holds a new first entry, likely the first no head covers: tell the root its time, so that
+        // a seal's `earliestPending` need not ask this log (a subrequest of the alarm's). A fact whatever the heads
+        // (the entry at that index has that time); the root uses it while the last head has that size. Only a saving.
+        const first = plan.added[0];
+        if (granted && first) {
+          const note = { tenantId: request.tenantId, headSize: first.leafIndex, since: first.statement.received_at };
+          await callLogObject(root(), 'noteSince', [[note]]).catch(() => {});
+        }
+        return plan.outcomes;
       }
-      return plan.outcomes;
+      throw new AegisLogError('ERR_STORE_UNAVAILABLE', `tenant log ${request.tenantId} was disarmed by a seal each time it armed; retry`);
     },
     putSignatures(signatures: SignatureWrite[]) {
       const problem = signatureWritesError(need.array(signatures, 'signatures') as SignatureWrite[]);
