@@ -289,6 +289,61 @@ test('an export with more lines than its head covers: the bar follows the bytes 
   await expect(page.locator('#period-progress')).toHaveJSProperty('value', 1);
 });
 
+test('a key removed while a JWKS holding it is on its way is not pinned again by it', async ({ page, app }) => {
+  const jwks = read('keys/jwks.json');
+  const kid = (JSON.parse(jwks) as { keys: { kid: string }[] }).keys[0]!.kid;
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let asked!: () => void;
+  const requested = new Promise<void>((resolve) => (asked = resolve));
+  await page.route(`${app.url}/held/keys.json`, async (route) => {
+    asked();
+    await held;
+    await route.fulfill({ contentType: 'application/json', body: jwks });
+  });
+  await open(page, app.url);
+  await page.locator('#key-text').fill(jwks);
+  await page.getByRole('button', { name: 'Pin key' }).click();
+  const remove = page.getByRole('button', { name: `Remove key ${kid}` });
+  await expect(remove).toBeVisible();
+  await page.getByText('Load a JWKS from a URL instead').click();
+  await page.getByLabel('JWKS URL').fill(`${app.url}/held/keys.json`);
+  await page.getByRole('button', { name: 'Fetch JWKS' }).click();
+  await requested;
+  await remove.click();
+  await expect(page.locator('#key-list')).toContainText('No key pinned yet');
+  release();
+  await expect(page.locator('#key-message')).toContainText('removed while the JWKS was on its way');
+  await expect(page.locator('#key-list')).toContainText('No key pinned yet');
+});
+
+test('a pasted key still being read when "Remove all keys" is pressed is not pinned, and the page says so', async ({ page, app }) => {
+  // WebCrypto's import of the pasted key is held until the test releases it.
+  await page.addInitScript(() => {
+    const w = window as unknown as { hold?: Promise<void>; reached?: boolean };
+    const importKey = crypto.subtle.importKey.bind(crypto.subtle) as (...args: unknown[]) => Promise<CryptoKey>;
+    (crypto.subtle as unknown as { importKey: unknown }).importKey = async (...args: unknown[]) => {
+      if (w.hold) {
+        w.reached = true;
+        await w.hold;
+      }
+      return importKey(...args);
+    };
+  });
+  await open(page, app.url);
+  await page.evaluate(() => {
+    const w = window as unknown as { hold?: Promise<void>; release?: () => void };
+    w.hold = new Promise<void>((resolve) => (w.release = resolve));
+  });
+  await page.locator('#key-text').fill(read('keys/jwks.json'));
+  await page.getByRole('button', { name: 'Pin key' }).click();
+  await page.waitForFunction(() => (window as unknown as { reached?: boolean }).reached === true);
+  await page.getByRole('button', { name: 'Remove all keys' }).click();
+  await page.evaluate(() => (window as unknown as { release: () => void }).release());
+  await expect(page.locator('#key-message')).toContainText('still being read when all keys were removed: it was not pinned');
+  await expect(page.locator('#key-list')).toContainText('No key pinned yet');
+});
+
 test('a JWKS that arrives after "Remove all keys" is not pinned', async ({ page, app }) => {
   // The JWKS is held until the test releases it: the auditor removes every key while it is on its way.
   let release!: () => void;

@@ -30,6 +30,9 @@ export function keysPanel(evidenceOrigins: () => ReadonlySet<string>, onChange: 
   let policy: Policy | undefined;
   /** Counts "Remove all keys": a key fetched or imported across one was asked for before it, and is not pinned. */
   let cleared = 0;
+  /** Counts removals of one key, and when each kid was last removed: a JWKS on its way then does not pin it again. */
+  let removals = 0;
+  const removedAt = new Map<string, number>();
   const text = byId<HTMLTextAreaElement>('key-text');
   const url = byId<HTMLInputElement>('jwks-url');
   const message = byId('key-message');
@@ -62,7 +65,11 @@ export function keysPanel(evidenceOrigins: () => ReadonlySet<string>, onChange: 
     const epoch = cleared;
     try {
       const keys = flattenKeys(await importPublicKey(text.value));
-      if (epoch !== cleared) return; // removed while it was imported: the auditor's last word stands
+      if (epoch !== cleared) {
+        // Removed while it was imported: the auditor's last word stands, and the page says so.
+        say('info', 'The key you pasted was still being read when all keys were removed: it was not pinned. Pin it again if you meant to.');
+        return;
+      }
       add(keys, 'pasted by you', false);
       say('info', `Pinned ${keys.length} key${keys.length === 1 ? '' : 's'}. Compare the kid below with the one you were given.`);
       text.value = '';
@@ -91,6 +98,7 @@ export function keysPanel(evidenceOrigins: () => ReadonlySet<string>, onChange: 
     }
     say('info', `Fetching ${target.href}…`);
     const epoch = cleared;
+    const removalsBefore = removals;
     try {
       const response = await fetch(target, { credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' });
       if (!response.ok) throw new Error(`the server answered ${response.status}`);
@@ -100,11 +108,15 @@ export function keysPanel(evidenceOrigins: () => ReadonlySet<string>, onChange: 
         say('info', `The JWKS from ${target.origin} arrived after all keys were removed: its keys were not pinned.`);
         return;
       }
+      // A key the auditor removed while the JWKS was on its way stays removed.
+      const removedMeanwhile = keys.filter((k) => (removedAt.get(k.kid) ?? 0) > removalsBefore);
+      const kept = keys.filter((k) => !removedMeanwhile.includes(k));
       const same = isEvidenceServer(target, evidenceOrigins());
-      add(keys, `fetched from ${target.href}`, same, target);
-      if (same) say('warn', ...sameServerWarning(target));
+      add(kept, `fetched from ${target.href}`, same, target);
+      const skipped = removedMeanwhile.length === 0 ? '' : ` Not pinned again: ${removedMeanwhile.map((k) => `kid ${short(k.kid, 12)}`).join(', ')}, removed while the JWKS was on its way.`;
+      if (same) say('warn', ...sameServerWarning(target), skipped);
       else {
-        say('info', `Loaded ${keys.length} key${keys.length === 1 ? '' : 's'} from ${target.origin}. A fetched key is only as trustworthy as that URL: compare each kid with one obtained out of band.`);
+        say('info', `Loaded ${kept.length} key${kept.length === 1 ? '' : 's'} from ${target.origin}. A fetched key is only as trustworthy as that URL: compare each kid with one obtained out of band.${skipped}`);
       }
     } catch (error) {
       say('fail', h('strong', {}, 'Could not load the JWKS.'), (error as Error).message);
@@ -135,6 +147,7 @@ export function keysPanel(evidenceOrigins: () => ReadonlySet<string>, onChange: 
           h('span', { class: 'reason' }, source),
           h('button', { type: 'button', class: 'ghost', 'aria-label': `Remove key ${key.kid}`, onclick: () => {
             pinned.delete(key.kid);
+            removedAt.set(key.kid, ++removals);
             render();
             onChange();
           } }, 'Remove'),
