@@ -174,6 +174,13 @@ export interface ArmGrant {
   generation: number | undefined;
 }
 
+/** What a tenant log's own arm left: its generation, whether it is armed (not after `register`), and its size then. */
+interface Armed {
+  armed: boolean;
+  generation: number;
+  size: number;
+}
+
 /** What a tenant log's `close` answers when it disarmed: the generation it disarmed at and its size, for the root's `disarm`. */
 export interface Disarmed {
   generation: number;
@@ -233,9 +240,9 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
 
   /**
    * Arms this log before it commits; a grant that a close made stale meanwhile is asked for again. Answers the
-   * log's generation then, and whether it is armed (not, after a root of the version before: registered).
+   * log's generation then, whether it is armed (not, after a root of the version before: registered), and its size.
    */
-  async function arm(tenantId: string): Promise<{ armed: boolean; generation: number }> {
+  async function arm(tenantId: string): Promise<Armed> {
     for (let tries = 0; tries < 3; tries++) {
       const asked = generation();
       const grant = await armAt(root, tenantId);
@@ -254,10 +261,14 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
         }
         return armed();
       });
-      if (done) return { armed: armed(), generation: generation() };
+      if (done) return { armed: armed(), generation: generation(), size: size() };
     }
     throw new AegisLogError('ERR_STORE_UNAVAILABLE', `tenant log ${tenantId} was disarmed by a seal each time it armed; retry`);
   }
+
+  /** The arm in flight: appends that find the log unarmed at once share one call to the root, not one each. */
+  let arming: Promise<Armed> | undefined;
+  const armShared = (tenantId: string) => (arming ??= arm(tenantId).finally(() => (arming = undefined)));
 
   return {
     /**
@@ -270,8 +281,8 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
       const request = checkedAppend(value);
       check(request.tenantId);
       /** What this append's own arm left: after a root of the version before, the log may commit unarmed while its generation holds. */
-      let granted: { armed: boolean; generation: number } | undefined;
-      for (let tries = 0; tries < 3; tries++) {
+      let granted: Armed | undefined;
+      for (let tries = 0; ; tries++) {
         const plan = storage.transactionSync(() => {
           const n = size();
           const state = { ...EMPTY_LOG, size: n, lastReceivedAt: n === 0 ? undefined : timeAt(n - 1) };
@@ -292,14 +303,15 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
           return plan;
         });
         if (!plan) {
-          granted = await arm(request.tenantId);
+          if (tries === 2) break;
+          granted = await armShared(request.tenantId);
           continue;
         }
         // A log that armed holds a new first entry, likely the first no head covers: tell the root its time, so that
         // a seal's `earliestPending` need not ask this log (a subrequest of the alarm's). A fact whatever the heads
         // (the entry at that index has that time); the root uses it while the last head has that size. Only a saving.
         const first = plan.added[0];
-        if (granted && first) {
+        if (granted && first?.leafIndex === granted.size) { // the first entry since the arm: one note, however many appends shared it
           const note = { tenantId: request.tenantId, headSize: first.leafIndex, since: first.statement.received_at };
           await callLogObject(root(), 'noteSince', [[note]]).catch(() => {});
         }
