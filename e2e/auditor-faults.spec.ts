@@ -30,6 +30,20 @@ async function pin(page: Page, text: string): Promise<void> {
   await expect(page.locator('#key-list')).toContainText('quorum');
 }
 
+/** Serves `body` at `url` once the test calls `release`; `requested` settles when the page asks for it. */
+async function heldJwks(page: Page, url: string, body: string): Promise<{ requested: Promise<void>; release: () => void }> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let asked!: () => void;
+  const requested = new Promise<void>((resolve) => (asked = resolve));
+  await page.route(url, async (route) => {
+    asked();
+    await held;
+    await route.fulfill({ contentType: 'application/json', body });
+  });
+  return { requested, release };
+}
+
 async function drop(page: Page, files: { name: string; text: string }[]): Promise<void> {
   await page.locator('#files').setInputFiles(files.map(({ name, text }) => ({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(text) })));
 }
@@ -292,15 +306,7 @@ test('an export with more lines than its head covers: the bar follows the bytes 
 test('a key removed while a JWKS holding it is on its way is not pinned again by it', async ({ page, app }) => {
   const jwks = read('keys/jwks.json');
   const kid = (JSON.parse(jwks) as { keys: { kid: string }[] }).keys[0]!.kid;
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  let asked!: () => void;
-  const requested = new Promise<void>((resolve) => (asked = resolve));
-  await page.route(`${app.url}/held/keys.json`, async (route) => {
-    asked();
-    await held;
-    await route.fulfill({ contentType: 'application/json', body: jwks });
-  });
+  const { requested, release } = await heldJwks(page, `${app.url}/held/keys.json`, jwks);
   await open(page, app.url);
   await page.locator('#key-text').fill(jwks);
   await page.getByRole('button', { name: 'Pin key' }).click();
@@ -346,15 +352,7 @@ test('a pasted key still being read when "Remove all keys" is pressed is not pin
 
 test('a JWKS that arrives after "Remove all keys" is not pinned', async ({ page, app }) => {
   // The JWKS is held until the test releases it: the auditor removes every key while it is on its way.
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  let asked!: () => void;
-  const requested = new Promise<void>((resolve) => (asked = resolve));
-  await page.route(`${app.url}/held/keys.json`, async (route) => {
-    asked();
-    await held;
-    await route.fulfill({ contentType: 'application/json', body: read('keys/jwks.json') });
-  });
+  const { requested, release } = await heldJwks(page, `${app.url}/held/keys.json`, read('keys/jwks.json'));
   await open(page, app.url);
   await pin(page, read('policy-none.txt'));
   await page.getByText('Load a JWKS from a URL instead').click();

@@ -1,11 +1,12 @@
 import { expect, test } from 'vitest';
 import { b64uEncode, formatTime, sha256 } from '../../src/protocol/index.js';
-import { durableObjectStore, rootLogObject, tenantLogObject } from '../../src/server/index.js';
-import type { DurableStorageLike, LogObject, Store } from '../../src/server/index.js';
+import { durableObjectStore, rootLogObject } from '../../src/server/index.js';
+import type { LogObject, Store } from '../../src/server/index.js';
 import { createSealer } from '../../src/server/sealer.js';
 import { rootFromTiles } from '../../src/tlog/tile-proofs.js';
 import { entry } from './store-conformance.js';
-import { localStorage } from './durable-storage.js';
+import { localStorage, tenantObjects } from './durable-storage.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 /**
  * The Durable Object store under a seeded mix of concurrent appends (repeats and lagging clocks among them),
@@ -15,17 +16,6 @@ import { localStorage } from './durable-storage.js';
  * armed, and `earliestPending` is no later than the earliest such entry. A last seal with nothing failing covers all.
  */
 const methodOf = async (request: Request) => (JSON.parse(await request.clone().text()) as [string])[0];
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function deployment() {
   const rootStorage = localStorage();
@@ -39,13 +29,7 @@ function deployment() {
       return root.fetch(request);
     },
   };
-  const storages = new Map<string, DurableStorageLike>();
-  const objects = new Map<string, LogObject>();
-  const objectOf = (id: string) => {
-    if (!storages.has(id)) storages.set(id, localStorage());
-    if (!objects.has(id)) objects.set(id, tenantLogObject(storages.get(id)!, () => toRoot));
-    return objects.get(id)!;
-  };
+  const { objectOf } = tenantObjects(() => toRoot);
   let allowed = Infinity;
   const tenant = (capped: boolean) => (id: string): LogObject => ({
     async fetch(request) {
@@ -107,7 +91,7 @@ async function check(d: ReturnType<typeof deployment>, tenants: string[], where:
 
 for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
   test(`seed ${seed}: 150 steps, every invariant after each`, async () => {
-    const r = rng(seed);
+    const r = seededRandom(seed);
     const d = deployment();
     const tenants = Array.from({ length: 8 }, (_, i) => `t${i}`);
     let now = T0;

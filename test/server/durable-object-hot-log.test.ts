@@ -5,6 +5,7 @@ import type { AppendOutcome, LogObject } from '../../src/server/index.js';
 import { createSealer } from '../../src/server/sealer.js';
 import { entry } from './store-conformance.js';
 import { localStorage } from './durable-storage.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 /**
  * One tenant log, hot (many appends at once, repeated ids among them, several entries each, new and
@@ -14,20 +15,9 @@ import { localStorage } from './durable-storage.js';
  */
 const methodOf = async (request: Request) => (JSON.parse(await request.clone().text()) as [string])[0];
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 for (const seed of [1, 2, 3]) {
   test(`seed ${seed}: a hot log sealed back to back`, async () => {
-    const r = rng(seed);
+    const r = seededRandom(seed);
     const delay = async () => {
       const x = r();
       if (x < 0.3) return;

@@ -4,7 +4,7 @@ import { durableObjectStore, rootLogObject, tenantLogObject } from '../../src/se
 import type { DurableStorageLike, LogObject } from '../../src/server/index.js';
 import { answerLogCall } from '../../src/server/log-object-wire.js';
 import { entry, sealOf } from './store-conformance.js';
-import { localStorage } from './durable-storage.js';
+import { ROOT_SCHEMA_BEFORE, localStorage } from './durable-storage.js';
 
 /**
  * Tenant logs of this version appending (concurrently, repeated and mixed ids) against a root of the
@@ -12,17 +12,6 @@ import { localStorage } from './durable-storage.js';
  * version before and their `register` this one's), seals of this version after, appends beside them. Every entry
  * ends up in a head, each id once.
  */
-const ROOT_SCHEMA_BEFORE = `
-CREATE TABLE tenants (tenant_id TEXT PRIMARY KEY);
-CREATE TABLE tiles (level INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (level, idx));
-CREATE TABLE heads (head_index INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, period_start TEXT NOT NULL, tree_size INTEGER NOT NULL, head_json TEXT NOT NULL);
-CREATE UNIQUE INDEX heads_period ON heads (tenant_id, period_start);
-CREATE UNIQUE INDEX heads_size ON heads (tenant_id, tree_size);
-CREATE TABLE checkpoints (seq INTEGER PRIMARY KEY, period_start TEXT NOT NULL UNIQUE, period_end TEXT NOT NULL UNIQUE, tree_size INTEGER NOT NULL, sealed_at TEXT NOT NULL, note TEXT NOT NULL);
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE signing_keys (n INTEGER PRIMARY KEY, kid TEXT NOT NULL UNIQUE, jwk_json TEXT NOT NULL);
-CREATE TABLE seal_lease (id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, until INTEGER NOT NULL);
-`;
 const T = (m: number) => formatTime(Date.UTC(2026, 10, 28, 9, m));
 
 for (const deployAfter of [0, 1, 2, 3, 5, 8, 13]) {

@@ -1,10 +1,10 @@
 import { expect, test } from 'vitest';
-import { formatTime, sha256 } from '../../src/protocol/index.js';
-import { durableObjectStore, rootLogObject, tenantLogObject } from '../../src/server/index.js';
-import type { DurableStorageLike, LogObject, Store } from '../../src/server/index.js';
+import { sha256 } from '../../src/protocol/index.js';
+import { durableObjectStore, rootLogObject } from '../../src/server/index.js';
+import type { LogObject, Store } from '../../src/server/index.js';
 import { createSealer } from '../../src/server/sealer.js';
 import { entry } from './store-conformance.js';
-import { localStorage } from './durable-storage.js';
+import { localStorage, tenantObjects } from './durable-storage.js';
 
 const methodOf = async (request: Request) => (JSON.parse(await request.clone().text()) as [string])[0];
 
@@ -22,13 +22,7 @@ function deployment(rootStorage = localStorage()) {
       return root.fetch(request);
     },
   };
-  const storages = new Map<string, DurableStorageLike>();
-  const objects = new Map<string, LogObject>();
-  const objectOf = (id: string) => {
-    if (!storages.has(id)) storages.set(id, localStorage());
-    if (!objects.has(id)) objects.set(id, tenantLogObject(storages.get(id)!, () => toRoot));
-    return objects.get(id)!;
-  };
+  const { objectOf } = tenantObjects(() => toRoot);
   const calls: string[] = [];
   let allowed = Infinity;
   const tenant = (id: string): LogObject => ({

@@ -8,7 +8,7 @@ import { importPublicKey } from '../../src/verify/index.js';
 import { bundleProblems, exportProblems, type Trust } from '../support/v2-check.js';
 import { NOTE_KEY, ORIGIN, clock, event } from './helpers.js';
 import { entry, sealOf } from './store-conformance.js';
-import { localStorage } from './durable-storage.js';
+import { ROOT_SCHEMA_BEFORE, localStorage } from './durable-storage.js';
 
 /**
  * durableObjectStore seals in O(tenants that grew) calls to tenant objects (PROTOCOL.md §9), not one or more
@@ -351,19 +351,6 @@ describe('durableObjectStore: one call per tenant log a seal closes', () => {
     expect(sealed.asked.filter((m) => m.startsWith('new/'))).not.toContain('new/close');
   }, 60_000);
 });
-
-/** The root log's tables as the version before the armed set made them: a registry of every tenant that ever appended. */
-const ROOT_SCHEMA_BEFORE = `
-CREATE TABLE tenants (tenant_id TEXT PRIMARY KEY);
-CREATE TABLE tiles (level INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (level, idx));
-CREATE TABLE heads (head_index INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, period_start TEXT NOT NULL, tree_size INTEGER NOT NULL, head_json TEXT NOT NULL);
-CREATE UNIQUE INDEX heads_period ON heads (tenant_id, period_start);
-CREATE UNIQUE INDEX heads_size ON heads (tenant_id, tree_size);
-CREATE TABLE checkpoints (seq INTEGER PRIMARY KEY, period_start TEXT NOT NULL UNIQUE, period_end TEXT NOT NULL UNIQUE, tree_size INTEGER NOT NULL, sealed_at TEXT NOT NULL, note TEXT NOT NULL);
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE signing_keys (n INTEGER PRIMARY KEY, kid TEXT NOT NULL UNIQUE, jwk_json TEXT NOT NULL);
-CREATE TABLE seal_lease (id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, until INTEGER NOT NULL);
-`;
 
 describe('durableObjectStore: upgrade from the registry of every tenant', () => {
   test('registered tenants with unsealed entries, in storage of the version before: the next seal gives each its head; then only those that grow are called', async () => {

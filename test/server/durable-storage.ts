@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import type { DurableStorageLike } from '../../src/server/index.js';
+import { tenantLogObject } from '../../src/server/index.js';
+import type { DurableStorageLike, LogObject } from '../../src/server/index.js';
 
 /** A Durable Object's `ctx.storage` on an in-memory SQLite: BLOBs come back as ArrayBuffers, as workerd gives them. */
 export function localStorage(): DurableStorageLike {
@@ -19,5 +20,31 @@ export function localStorage(): DurableStorageLike {
       },
     },
     transactionSync: <T>(body: () => T): T => db.transaction(body)(),
+  };
+}
+
+/** The root log's tables as the version before the armed set made them: a registry of every tenant that ever appended. */
+export const ROOT_SCHEMA_BEFORE = `
+CREATE TABLE tenants (tenant_id TEXT PRIMARY KEY);
+CREATE TABLE tiles (level INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (level, idx));
+CREATE TABLE heads (head_index INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, period_start TEXT NOT NULL, tree_size INTEGER NOT NULL, head_json TEXT NOT NULL);
+CREATE UNIQUE INDEX heads_period ON heads (tenant_id, period_start);
+CREATE UNIQUE INDEX heads_size ON heads (tenant_id, tree_size);
+CREATE TABLE checkpoints (seq INTEGER PRIMARY KEY, period_start TEXT NOT NULL UNIQUE, period_end TEXT NOT NULL UNIQUE, tree_size INTEGER NOT NULL, sealed_at TEXT NOT NULL, note TEXT NOT NULL);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE signing_keys (n INTEGER PRIMARY KEY, kid TEXT NOT NULL UNIQUE, jwk_json TEXT NOT NULL);
+CREATE TABLE seal_lease (id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, until INTEGER NOT NULL);
+`;
+
+/** Tenant log objects made at their first call, each over a local storage of its own (kept in `storages`), reaching `root`. */
+export function tenantObjects(root: () => LogObject, storages = new Map<string, DurableStorageLike>()) {
+  const objects = new Map<string, LogObject>();
+  return {
+    storages,
+    objectOf(id: string): LogObject {
+      if (!storages.has(id)) storages.set(id, localStorage());
+      if (!objects.has(id)) objects.set(id, tenantLogObject(storages.get(id)!, root));
+      return objects.get(id)!;
+    },
   };
 }
