@@ -35,7 +35,8 @@
  * is the latest `closed_until`; every log in it is closed before `closePeriod`
  * resolves. By (B), `grownLogs` and `earliestPending` miss no entry. The cost: a log
  * that a seal finds with no entry after its end disarms even if it is busy, and its
- * next append makes one more call (to the root): at most one a period per log.
+ * next append makes two more calls to the root (the arm, shared by the appends that
+ * wait for it, and the time of its first entry): at most once a period per log.
  *
  * Interleavings considered:
  * - An append awaiting `arm` while a close runs. Granted after `closeArmed`: the grant
