@@ -69,12 +69,13 @@ export async function consistencyIn(
   from: number,
   to: number,
   computed?: () => void,
+  keep = true,
 ): Promise<string[]> {
   const key = `${from}-${to}`;
   const cached = deps.proofCache.get(key);
   if (cached) return cached;
   computed?.();
   const proof = (await consistencyFromTiles(from, to, storeTiles(deps.store, ROOT_LOG, deps.tileCache))).map(b64uEncode);
-  deps.proofCache.set(key, proof);
+  if (keep) deps.proofCache.set(key, proof);
   return proof;
 }

@@ -63,14 +63,18 @@ export const checkpoints: Handler = async (request, url, ctx) => {
   });
 };
 
-/** `GET /proof/consistency?from=M&to=N`: an RFC 9162 consistency proof of the root log. */
+/**
+ * `GET /proof/consistency?from=M&to=N`: an RFC 9162 consistency proof of the root log. Anyone may ask for any
+ * pair: a pair the history's cache holds is served from it, and one it does not is computed and not kept, so
+ * that anonymous pairs never push out the proofs `/checkpoints` pages need.
+ */
 export const consistency: Handler = async (_request, url, ctx) => {
   const size = await ctx.store.logSize(ROOT_LOG);
   const to = countParam(url, 'to', undefined);
   const from = countParam(url, 'from', undefined);
   if (to > size) throw notFound(`the root log has ${size} entries; no tree of ${to}`);
   if (from > to) throw badRequest(`from ${from} is larger than to ${to}`, 'from');
-  return jsonAnswer(200, { path_b64url: await consistencyIn(ctx, from, to) }, { 'cache-control': 'public, max-age=31536000, immutable' });
+  return jsonAnswer(200, { path_b64url: await consistencyIn(ctx, from, to, undefined, false) }, { 'cache-control': 'public, max-age=31536000, immutable' });
 };
 
 /** `GET /tile/...`: the root log's tiles and entry bundles, public and immutable. */

@@ -6,11 +6,20 @@
 // from 410 to 45 (p99 27 ms to 404 ms). The budget is checked on the work done (the store's reads), with
 // the server's clock frozen: no time passes for the budget, whatever time the test takes, and the test waits
 // for the condition that ends the burst (a request waiting for the budget), never for a time.
-import { afterEach, expect, test } from 'vitest';
+import { afterEach, expect, test, vi } from 'vitest';
 import { memoryStore } from '../../src/server/node.js';
 import { requestsWaitingForBudget } from '../../src/server/rate-limit.js';
 import { ROOT_LOG } from '../../src/server/types.js';
 import type { Store } from '../../src/server/types.js';
+import { sha256 } from '../../src/protocol/index.js';
+import { entry } from './store-conformance.js';
+
+/** Consistency proofs computed from tiles (not found in a cache), counted across the module's callers. */
+const computed = vi.hoisted(() => ({ proofs: 0 }));
+vi.mock('../../src/tlog/tile-proofs.js', async (original) => {
+  const actual = await original<typeof import('../../src/tlog/tile-proofs.js')>();
+  return { ...actual, consistencyFromTiles: (...args: Parameters<typeof actual.consistencyFromTiles>) => (computed.proofs++, actual.consistencyFromTiles(...args)) };
+});
 import { until } from '../client/helpers.js';
 import { KEYS, clock, event, start } from './helpers.js';
 import type { Running } from './helpers.js';
@@ -118,3 +127,26 @@ test('with the key rate off (keyRatePerSecond 0), anonymous pages are not limite
   expect(answers.map((r) => r.status)).toEqual(new Array(REQUESTS).fill(200));
   expect(reads.checkpoints).toBe(REQUESTS);
 });
+
+test('anonymous /proof/consistency pairs, however many, do not push the history\'s proofs out of its cache', async () => {
+  const store = memoryStore();
+  const time = testClock();
+  const s = (running = await start({ store, now: time.now, limits: { keyRatePerSecond: 0 } }));
+  // A root log of 93 heads in two checkpoints: 4,464 pairs of sizes to ask for, more than the cache holds (4,096).
+  const append = (tenant: string) => store.append({ tenantId: tenant, entries: [entry(tenant, `${tenant}-1`)], now: time.now(), keyId: 'k1', sha256 });
+  for (let i = 0; i < 92; i++) await append(`t-${i}`);
+  await s.server.sealNow();
+  time.advance(60_000);
+  await append('t-92');
+  await s.server.sealNow();
+  const history = () => s.server(new Request('http://x.test/checkpoints?from=0&to=2'));
+  const first = computed.proofs;
+  expect((await history()).status).toBe(200); // computes the one proof between the two checkpoints, and keeps it
+  expect(computed.proofs - first).toBe(1);
+  const asked = [];
+  for (let to = 1; to <= 93; to++) for (let from = 0; from <= to; from++) asked.push(s.server(new Request(`http://x.test/proof/consistency?from=${from}&to=${to}`)).then((r) => r.status));
+  expect(new Set(await Promise.all(asked))).toEqual(new Set([200]));
+  const before = computed.proofs;
+  expect((await history()).status).toBe(200);
+  expect(computed.proofs - before).toBe(0); // still in the cache: not computed again
+}, 60_000);
