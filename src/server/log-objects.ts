@@ -151,6 +151,10 @@ CREATE TABLE IF NOT EXISTS signing_keys (n INTEGER PRIMARY KEY, kid TEXT NOT NUL
 CREATE TABLE IF NOT EXISTS seal_lease (id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, until INTEGER NOT NULL);
 `;
 
+/** A time kept in `pending_since` is replaced by one for the same or a larger head size, never a smaller (a stale report). */
+const KEEP_LARGER_HEAD_SIZE =
+  'ON CONFLICT (tenant_id) DO UPDATE SET head_size = excluded.head_size, since = excluded.since WHERE excluded.head_size >= pending_since.head_size';
+
 function sqlOf(storage: DurableStorageLike) {
   const all = (query: string, ...bindings: unknown[]) => storage.sql.exec(query, ...bindings).toArray();
   const one = (query: string, ...bindings: unknown[]): Row | undefined => all(query, ...bindings)[0];
@@ -217,6 +221,10 @@ async function armAt(root: () => LogObject, tenantId: string): Promise<ArmGrant>
   }
 }
 
+/** A tenant log that seals kept disarming while it armed: the append may be retried (503). */
+const disarmedEachTime = (tenantId: string) =>
+  new AegisLogError('ERR_STORE_UNAVAILABLE', `tenant log ${tenantId} was disarmed by a seal each time it armed; retry`);
+
 /** The methods of one tenant's log object; `root()` reaches the root log (arming). */
 export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObject) {
   const db = sqlOf(storage);
@@ -264,8 +272,26 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
       });
       if (done) return { armed: armed(), generation: generation(), size: size() };
     }
-    throw new AegisLogError('ERR_STORE_UNAVAILABLE', `tenant log ${tenantId} was disarmed by a seal each time it armed; retry`);
+    throw disarmedEachTime(tenantId);
   }
+
+  /**
+   * Raises closed_until to `until` (never lowers it) and, given the root's generation for this log (a store of the version before
+   * gives none, and never disarms), disarms it when every entry is below `until`, at the larger of its own
+   * generation and the root's (a grant in flight is then stale, invariant A). One transaction.
+   */
+  const closeLog = (until: string, rootGeneration: number | undefined): Closed =>
+    storage.transactionSync(() => {
+      raiseClosed(until);
+      const n = size();
+      const atEnd = countBefore(n, (i) => timeAt(i)!, until);
+      const closed: Closed = { size: atEnd, next: atEnd < n ? timeAt(atEnd) : undefined };
+      if (rootGeneration === undefined || atEnd < n) return closed;
+      const at = Math.max(generation(), rootGeneration);
+      db.putMeta('generation', String(at));
+      db.putMeta('armed', 'false');
+      return { ...closed, disarmed: { generation: at, size: n } };
+    });
 
   /** The arm in flight: appends that find the log unarmed at once share one call to the root, not one each. */
   let arming: Promise<Armed> | undefined;
@@ -318,7 +344,7 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
         }
         return plan.outcomes;
       }
-      throw new AegisLogError('ERR_STORE_UNAVAILABLE', `tenant log ${request.tenantId} was disarmed by a seal each time it armed; retry`);
+      throw disarmedEachTime(request.tenantId);
     },
     putSignatures(signatures: SignatureWrite[]) {
       const problem = signatureWritesError(need.array(signatures, 'signatures') as SignatureWrite[]);
@@ -351,24 +377,11 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
     readTiles: (refs: TileRef[]) => db.tiles(need.tiles(refs, 'tiles'), `tenant log ${tenantOf()}`),
     entryData: (from: number, to: number) =>
       db.all('SELECT receipt_hash FROM records WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index', need.count(from, 'from'), need.count(to, 'to')).map((row) => bytesOf(row.receipt_hash)),
-    /**
-     * Raises this log's closed_until (never lowers it; the root checks the order). Given the root's generation
-     * for this log (a store of the version before gives none, and never disarms), it disarms when every entry
-     * it holds is below `until`, at the larger of its own generation and the root's (a grant in flight is then
-     * stale, invariant A), and answers that and its size; otherwise, or without a generation, nothing.
-     */
+    /** `closeLog` for stores that give no head size (the root checks the order): answers only the disarm, if any. */
     close(until: string, rootGeneration?: number): Disarmed | undefined {
       need.time(until, 'until');
       if (rootGeneration !== undefined) need.count(rootGeneration, 'generation');
-      return storage.transactionSync(() => {
-        raiseClosed(until);
-        const n = size();
-        if (rootGeneration === undefined || (n > 0 && timeAt(n - 1)! >= until)) return undefined;
-        const at = Math.max(generation(), rootGeneration);
-        db.putMeta('generation', String(at));
-        db.putMeta('armed', 'false');
-        return { generation: at, size: n };
-      });
+      return closeLog(until, rootGeneration).disarmed;
     },
     /**
      * `close`, for a store of this version, which gives the size of the log's last head: it also answers what
@@ -380,17 +393,7 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
       need.time(until, 'until');
       need.count(rootGeneration, 'generation');
       need.count(headSize, 'headSize');
-      const closed = storage.transactionSync((): Closed => {
-        raiseClosed(until);
-        const n = size();
-        const atEnd = countBefore(n, (i) => timeAt(i)!, until);
-        const answer: Closed = { size: atEnd, next: atEnd < n ? timeAt(atEnd) : undefined };
-        if (atEnd < n) return answer;
-        const at = Math.max(generation(), rootGeneration);
-        db.putMeta('generation', String(at));
-        db.putMeta('armed', 'false');
-        return { ...answer, disarmed: { generation: at, size: n } };
-      });
+      const closed = closeLog(until, rootGeneration);
       if (closed.size <= headSize) return closed;
       const root = await rootFromTiles(closed.size, { read: async (refs) => db.tiles(refs, `tenant log ${tenantOf()}`) });
       return { ...closed, root };
@@ -513,10 +516,7 @@ export function rootLogMethods(storage: DurableStorageLike) {
       const notes = checkedSinceNotes(value);
       storage.transactionSync(() => {
         for (const { tenantId, headSize, since } of notes) {
-          db.all(
-            'INSERT INTO pending_since (tenant_id, head_size, since) VALUES (?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET head_size = excluded.head_size, since = excluded.since WHERE excluded.head_size >= pending_since.head_size',
-            tenantId, headSize, since,
-          );
+          db.all(`INSERT INTO pending_since (tenant_id, head_size, since) VALUES (?, ?, ?) ${KEEP_LARGER_HEAD_SIZE}`, tenantId, headSize, since);
         }
       });
     },
@@ -542,8 +542,7 @@ export function rootLogMethods(storage: DurableStorageLike) {
         // Each log closed for this period that holds entries after its end: the first of them is now the first no
         // head covers (its last head, new or not, has the close's size).
         db.all(
-          `INSERT INTO pending_since (tenant_id, head_size, since) SELECT tenant_id, size, next FROM closes WHERE period_end = ? AND next IS NOT NULL
-           ON CONFLICT (tenant_id) DO UPDATE SET head_size = excluded.head_size, since = excluded.since WHERE excluded.head_size >= pending_since.head_size`,
+          `INSERT INTO pending_since (tenant_id, head_size, since) SELECT tenant_id, size, next FROM closes WHERE period_end = ? AND next IS NOT NULL ${KEEP_LARGER_HEAD_SIZE}`,
           seal.period_end,
         );
         const seq = (before?.seq ?? -1) + 1;
