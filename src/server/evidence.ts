@@ -63,13 +63,15 @@ export async function proofIn(deps: Pick<EvidenceDeps, 'store' | 'tileCache'>, l
 }
 
 
-/** The root log's consistency proof from `from` to `to` entries, as the wire carries it: from the cache or from tiles (then `computed` is called). */
+/**
+ * The root log's consistency proof from `from` to `to` entries, as the wire carries it: from the cache or from tiles
+ * (then `computed` is called, and the proof is kept unless `keep` is false: a pair anyone may choose).
+ */
 export async function consistencyIn(
   deps: Pick<EvidenceDeps, 'store' | 'tileCache'> & { proofCache: LruCache<string[]> },
   from: number,
   to: number,
-  computed?: () => void,
-  keep = true,
+  { computed, keep = true }: { computed?: () => void; keep?: boolean } = {},
 ): Promise<string[]> {
   const key = `${from}-${to}`;
   const cached = deps.proofCache.get(key);

@@ -55,7 +55,7 @@ export const checkpoints: Handler = async (request, url, ctx) => {
       const { seq: _, ...fields } = c;
       const entry: HistoryEntry = fields;
       const before = i > 0 ? stored[i - 1] : undefined;
-      if (before) entry.consistency_b64url = await consistencyIn(ctx, before.tree_size, c.tree_size, () => proofs++);
+      if (before) entry.consistency_b64url = await consistencyIn(ctx, before.tree_size, c.tree_size, { computed: () => proofs++ });
       entries.push(entry);
     }
     const history: CheckpointHistory = { v: 2, origin: ctx.origin, checkpoints: entries };
@@ -74,7 +74,7 @@ export const consistency: Handler = async (_request, url, ctx) => {
   const from = countParam(url, 'from', undefined);
   if (to > size) throw notFound(`the root log has ${size} entries; no tree of ${to}`);
   if (from > to) throw badRequest(`from ${from} is larger than to ${to}`, 'from');
-  return jsonAnswer(200, { path_b64url: await consistencyIn(ctx, from, to, undefined, false) }, { 'cache-control': 'public, max-age=31536000, immutable' });
+  return jsonAnswer(200, { path_b64url: await consistencyIn(ctx, from, to, { keep: false }) }, { 'cache-control': 'public, max-age=31536000, immutable' });
 };
 
 /** `GET /tile/...`: the root log's tiles and entry bundles, public and immutable. */
