@@ -225,12 +225,17 @@ async function respond(
     const method = req.method ?? 'GET';
     const files = options.staticFiles;
     if (!url) response = refusal(400, 'bad_request', 'the Host header or the request target is not a valid URL', 'host');
-    else if (FORBIDDEN_METHODS.has(method)) response = refusal(405, 'method_not_allowed', `${method} is not supported`, undefined, { allow: 'GET, POST, OPTIONS' });
     else if (files && (url.pathname + '/').startsWith(files.prefix)) response = await staticResponse(files.dir, files.prefix, method, url.pathname);
     else {
       // The server's own handler answers JSON without making a Response of it (see answer.ts).
-      const answer = (handler as { [ANSWER]?: AnswerHandler })[ANSWER] ?? handler;
-      response = await answer(method === 'GET' || method === 'HEAD' ? liteRequest(req, res, url) : toRequest(req, res, url));
+      const own = (handler as { [ANSWER]?: AnswerHandler })[ANSWER];
+      if (FORBIDDEN_METHODS.has(method)) {
+        // No Request can carry TRACE: the server's router, which reads only the method and URL of the bodyless
+        // stand-in, answers with the route's own Allow (RFC 9110 §15.5.6), or 404; another handler cannot be asked.
+        response = own ? await own(liteRequest(req, res, url)) : refusal(405, 'method_not_allowed', `${method} is not supported`, undefined, { allow: 'GET, POST, OPTIONS' });
+      } else {
+        response = await (own ?? handler)(method === 'GET' || method === 'HEAD' ? liteRequest(req, res, url) : toRequest(req, res, url));
+      }
     }
     await write(response, req, res, sending);
   } catch (error) {

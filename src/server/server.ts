@@ -307,7 +307,10 @@ export function createServer(options: ServerOptions): AegisServer {
       allowed.push(...(route.method === 'GET' ? ['GET', 'HEAD'] : [route.method]));
     }
     if (allowed.length === 0) throw new HttpError(404, 'not_found', `no route ${url.pathname}`);
-    if (request.method === 'OPTIONS' && CORS_ROUTES.has(url.pathname)) return preflight(request, ctx);
+    if (CORS_ROUTES.has(url.pathname)) {
+      if (request.method === 'OPTIONS') return preflight(request, ctx);
+      allowed.push('OPTIONS');
+    }
     throw new HttpError(405, 'method_not_allowed', `${request.method} is not allowed on ${url.pathname}`, undefined, { allow: allowed.join(', ') });
   }
 

@@ -67,11 +67,18 @@ function bodyOf(answer: string): { error: { code: string; field?: string } } {
 }
 
 describe('client mistakes are 4xx, never logged as the server failing', () => {
-  test('TRACE /healthz → 405 (it was a 500); TRACK and bad Host too', async () => {
+  test('TRACE → 405 with the route’s Allow, or 404 (it was a 500); a bad Host → 400', async () => {
     const trace = await exchange(http.url, 'TRACE /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
     expect(statusOf(trace)).toBe(405);
     expect(bodyOf(trace).error.code).toBe('method_not_allowed');
-    expect(trace).toMatch(/\r\nallow: GET, POST, OPTIONS\r\n/i);
+    // The route's own methods (RFC 9110 §15.5.6), as for any other method it does not take.
+    expect(trace).toMatch(/\r\nallow: GET, HEAD\r\n/i);
+    const ingest = await exchange(http.url, 'TRACE /ingest HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    expect(statusOf(ingest)).toBe(405);
+    expect(ingest).toMatch(/\r\nallow: POST, OPTIONS\r\n/i);
+    const nowhere = await exchange(http.url, 'TRACE /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    expect(statusOf(nowhere)).toBe(404);
+    expect(bodyOf(nowhere).error.code).toBe('not_found');
     const host = await exchange(http.url, 'GET /healthz HTTP/1.1\r\nHost: [::1\r\nConnection: close\r\n\r\n');
     expect(statusOf(host)).toBe(400);
     expect(bodyOf(host).error).toMatchObject({ code: 'bad_request', field: 'host' });

@@ -354,7 +354,7 @@ describe('routing and failures', () => {
   test('unknown route → 404; wrong method → 405 with Allow', async () => {
     await expectError(await s.call('/nope'), 404, 'not_found');
     const response = await s.call('/ingest', { method: 'GET' });
-    expect(response.headers.get('allow')).toBe('POST');
+    expect(response.headers.get('allow')).toBe('POST, OPTIONS'); // OPTIONS: the CORS preflight, as the relay says
     await expectError(response, 405, 'method_not_allowed');
   });
 });
