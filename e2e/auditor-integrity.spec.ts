@@ -29,8 +29,9 @@ async function pin(page: Page, text: string): Promise<void> {
   await expect(page.locator('#key-list')).toContainText('quorum');
 }
 
-async function drop(page: Page, files: { name: string; text: string }[]): Promise<void> {
-  await page.locator('#files').setInputFiles(files.map(({ name, text }) => ({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(text) })));
+/** `timeout`: for files of megabytes, which reach the page through the browser's protocol (slow on a loaded machine). */
+async function drop(page: Page, files: { name: string; text: string }[], timeout?: number): Promise<void> {
+  await page.locator('#files').setInputFiles(files.map(({ name, text }) => ({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(text) })), { timeout });
 }
 
 test('two different files claiming one identity are both kept and flagged; an identical copy loads once', async ({ page, app }) => {
@@ -196,7 +197,7 @@ test("an open period's progress follows the bytes read, not a jump to 100%", asy
   await pin(page, read('policy-none.txt'));
   const [header, receipt] = read('exports/alpha-open.ndjson').trim().split('\n');
   // 20,000 lines: more than one progress report (every 16,384 lines); what they prove does not matter here.
-  await drop(page, [{ name: 'open.ndjson', text: [header, ...Array<string>(20_000).fill(receipt!)].join('\n') }]);
+  await drop(page, [{ name: 'open.ndjson', text: [header, ...Array<string>(20_000).fill(receipt!)].join('\n') }], 50_000);
   await expect(page.locator('#period-inputs')).toContainText('the open period');
   await page.evaluate(() => {
     const seen: number[] = ((window as unknown as { seen: number[] }).seen = []);
@@ -222,7 +223,7 @@ test('an export with a blank line or a BOM before its header is known from its f
   await open(page, app.url);
   await pin(page, read('policy-none.txt'));
   const [header, receipt] = read('exports/alpha-p0.ndjson').trim().split('\n');
-  await drop(page, [{ name: 'big.ndjson', text: ['', header, ...Array<string>(6_000).fill(receipt!)].join('\n') }]);
+  await drop(page, [{ name: 'big.ndjson', text: ['', header, ...Array<string>(6_000).fill(receipt!)].join('\n') }], 50_000);
   await expect(page.locator('#period-inputs')).toContainText('A version-2 export: tenant alpha');
   expect(await page.evaluate(() => (window as unknown as { largest: number }).largest)).toBeLessThanOrEqual(2 ** 20);
   // Small ones still audit: the blank line and the BOM are not part of the export.
