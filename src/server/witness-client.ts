@@ -134,19 +134,21 @@ export function createWitnessClient(options: WitnessClientOptions) {
     }
   }
 
-  async function submit(state: WitnessState, checkpoint: StoredCheckpoint): Promise<void> {
+  async function submit(state: WitnessState, latest: StoredCheckpoint): Promise<void> {
+    let checkpoint = latest;
     let old = state.last_cosigned_size ?? 0;
     // At most one resubmission after a 409: a witness that answers 409 twice in a row is not following its own rule.
     for (let round = 0; round < 2; round++) {
       if (old > checkpoint.tree_size) {
         // In a fleet on one store another process may have sealed (and had cosigned) a later checkpoint since this
-        // loop read the latest: that is a newer checkpoint to send, as after a seal, not a fork.
+        // loop read the latest: that one is sent instead (or nothing, when it carries this witness's line), not a fork.
         const newer = await store.latestCheckpoint();
         if (newer && newer.tree_size >= old) {
-          state.again = true;
-          return;
+          checkpoint = newer;
+          if (old === newer.tree_size && hasCosignature(newer.note, state.key)) return;
+        } else {
+          throw new AegisLogError('ERR_WITNESS', `witness ${state.name} cosigned a tree of ${old}, larger than this log's ${checkpoint.tree_size}: a fork, or another log under this origin`);
         }
-        throw new AegisLogError('ERR_WITNESS', `witness ${state.name} cosigned a tree of ${old}, larger than this log's ${checkpoint.tree_size}: a fork, or another log under this origin`);
       }
       const proof = old === 0 || old === checkpoint.tree_size ? [] : await consistencyFromTiles(old, checkpoint.tree_size, rootTiles);
       const signal = AbortSignal.timeout(timeout);
