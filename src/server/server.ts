@@ -368,15 +368,18 @@ function checkedWitnesses(given: ServerOptions['witnesses']): readonly WitnessCo
   return given ?? [];
 }
 
+/** The longest timer setTimeout keeps: past it Node waits 1 ms instead (TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
- * witnessRetry, checked as limits are: a delay of 0, below 0 or not a number would retry a witness that is down
- * without pause (setTimeout waits 1 ms for those in Node, none in a Worker), a loop of requests at it for as long
- * as it stays down.
+ * witnessRetry, checked as limits are: a delay of 0, below 0, not a number or beyond MAX_TIMER_MS would retry a
+ * witness that is down without pause (setTimeout waits 1 ms for those in Node, none in a Worker), a loop of
+ * requests at it for as long as it stays down.
  */
 function checkedRetry(given: unknown): NonNullable<ServerOptions['witnessRetry']> {
   const retry = limitsOver(WITNESS_RETRY_DEFAULTS, given, 'witnessRetry', (name, value) => {
     if (name === 'attempts') return value === Number.POSITIVE_INFINITY || (Number.isSafeInteger(value) && (value as number) >= 1) ? undefined : 'a whole number ≥ 1 (or Infinity: no bound)';
-    return typeof value === 'number' && Number.isFinite(value) && value > 0 ? undefined : 'a number of milliseconds > 0';
+    return typeof value === 'number' && value > 0 && value <= MAX_TIMER_MS ? undefined : `a number of milliseconds > 0 and ≤ ${MAX_TIMER_MS} (24.8 days)`;
   });
   // Against the baseDelay given, not the default: a maxDelay of 500 alone caps every wait at 500 ms, as it always did.
   const base = (given as { baseDelay?: number }).baseDelay ?? 0;

@@ -89,6 +89,14 @@ export function createWitnessClient(options: WitnessClientOptions) {
     return { name: key.name, url: w.url.replace(/\/+$/, ''), key, last_cosigned_size: null, last_error: null, running: undefined, again: false };
   });
   let loaded: Promise<void> | undefined;
+  /** The log's vkeys parsed, and the text they were parsed from: read again only if `logVkeys()` changes. */
+  let logKeys: { text: string; keys: NoteVerifierKey[] } | undefined;
+  const parsedLogKeys = async (): Promise<NoteVerifierKey[]> => {
+    const vkeys = await options.logVkeys();
+    const text = vkeys.join('\n');
+    if (logKeys?.text !== text) logKeys = { text, keys: vkeys.map((v) => parseVkey(v)) };
+    return logKeys.keys;
+  };
   /** Note updates are read-modify-write of one row: one at a time, in this process. */
   let noteChain: Promise<unknown> = Promise.resolve();
 
@@ -126,12 +134,21 @@ export function createWitnessClient(options: WitnessClientOptions) {
     }
   }
 
-  async function submit(state: WitnessState, checkpoint: StoredCheckpoint): Promise<void> {
+  async function submit(state: WitnessState, latest: StoredCheckpoint): Promise<void> {
+    let checkpoint = latest;
     let old = state.last_cosigned_size ?? 0;
     // At most one resubmission after a 409: a witness that answers 409 twice in a row is not following its own rule.
     for (let round = 0; round < 2; round++) {
       if (old > checkpoint.tree_size) {
-        throw new AegisLogError('ERR_WITNESS', `witness ${state.name} cosigned a tree of ${old}, larger than this log's ${checkpoint.tree_size}: a fork, or another log under this origin`);
+        // In a fleet on one store another process may have sealed (and had cosigned) a later checkpoint since this
+        // loop read the latest: that one is sent instead (or nothing, when it carries this witness's line), not a fork.
+        const newer = await store.latestCheckpoint();
+        if (newer && newer.tree_size >= old) {
+          checkpoint = newer;
+          if (old === newer.tree_size && hasCosignature(newer.note, state.key)) return;
+        } else {
+          throw new AegisLogError('ERR_WITNESS', `witness ${state.name} cosigned a tree of ${old}, larger than this log's ${checkpoint.tree_size}: a fork, or another log under this origin`);
+        }
       }
       const proof = old === 0 || old === checkpoint.tree_size ? [] : await consistencyFromTiles(old, checkpoint.tree_size, rootTiles);
       const signal = AbortSignal.timeout(timeout);
@@ -168,7 +185,7 @@ export function createWitnessClient(options: WitnessClientOptions) {
    * small body (an ML-DSA-44 cosignature is 3.3 KB in base64; a witness may bound its body at 16 KiB).
    */
   async function logSigned(note: string): Promise<string> {
-    const keys = (await options.logVkeys()).map((v) => parseVkey(v));
+    const keys = await parsedLogKeys();
     const parsed = parseNote(note);
     return formatNote(parsed.text, parsed.signatures.filter((s) => keys.some((k) => k.name === s.name && k.keyId === s.keyId)));
   }
@@ -179,7 +196,7 @@ export function createWitnessClient(options: WitnessClientOptions) {
     if (lines.length === 0) throw new AegisLogError('ERR_WITNESS', `witness ${state.name} answered 200 without a cosignature of its key`);
     const note = parseNote(checkpoint.note);
     const cosigned = formatNote(note.text, [...note.signatures, ...lines]);
-    const verdict = await verifyNote(cosigned, { logs: await options.logVkeys(), witnesses: [state.key.text], quorum: 'all' }, { origin });
+    const verdict = await verifyNote(cosigned, { logs: await parsedLogKeys(), witnesses: [state.key], quorum: 'all' }, { origin });
     if (verdict.witnesses.status !== 'passed') throw new AegisLogError('ERR_WITNESS', `witness ${state.name}'s cosignature does not verify: ${verdict.witnesses.reason}`);
     // tlog-witness: "The cosignature MUST NOT omit the timestamp, i.e. the timestamp MUST NOT be zero" (for subtree/v1,
     // zero states no more than consistency: not that this is the largest tree the witness saw).

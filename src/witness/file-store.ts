@@ -8,8 +8,8 @@
  * owns the folder (`witness.lock`, file-lock.ts); within it, updates run one at a time, so
  * the check and the write are atomic.
  */
-import { mkdir, open, readdir, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, open, readdir, readFile, realpath, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { AegisLogError, b64Decode, b64Encode, hexEncode, sha256 } from '../protocol/index.js';
 import { lockHeld, takeFileLock } from './file-lock.js';
 import { KeptRefusals, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
@@ -23,7 +23,9 @@ type OriginWire = CheckpointWire & { origin: string };
 const fromWire = (origin: string, r: CheckpointWire): CosignedCheckpoint => ({ origin, size: r.size, root: b64Decode(r.root), note: r.note, time: r.time });
 
 export async function witnessFileStore(dir: string): Promise<WitnessStore> {
-  const lock = resolve(dir, 'witness.lock');
+  // By the folder's real path: under another name of it (a symbolic link) this process's own lock would look
+  // like a crashed run's with the same PID, be taken over, and two stores would each cosign from their own view.
+  const lock = join(await realpath(dir), 'witness.lock');
   await takeLock(lock);
   const latestDir = join(dir, 'latest');
   const originPath = (origin: string) => join(latestDir, `${hexEncode(sha256(new TextEncoder().encode(origin)))}.json`);

@@ -77,9 +77,12 @@ test("a key's origins are read as browsers send them: a slash, capitals or the d
   expect(key.origins).toEqual(['https://App.example:443/']);
 });
 
-// A delay of 0, below 0 or NaN retried a witness that is down without pause (setTimeout waits 1 ms for those).
+// A delay of 0, below 0, NaN or beyond 2^31−1 ms (24.8 days) retried a witness that is down without pause
+// (setTimeout waits 1 ms for those).
 test.each([
   [{ baseDelay: 0 }, 'witnessRetry.baseDelay'],
+  [{ baseDelay: 2 ** 31, maxDelay: 2 ** 31 }, 'witnessRetry.baseDelay'],
+  [{ maxDelay: 30 * 86_400_000 }, 'witnessRetry.maxDelay'],
   [{ baseDelay: -5 }, 'witnessRetry.baseDelay'],
   [{ baseDelay: 'soon' }, 'witnessRetry.baseDelay'],
   [{ maxDelay: Number.NaN }, 'witnessRetry.maxDelay'],
@@ -96,5 +99,6 @@ test.each([
 test('witnessRetry within bounds, Infinity attempts included, and witnesses that is not an array', () => {
   const base = { signer: {} as never, store: memoryStore(), keys: [good], origin: 'config.test/log' };
   expect(() => createServer({ ...base, witnessRetry: { baseDelay: 1, maxDelay: 2, attempts: Number.POSITIVE_INFINITY } })).not.toThrow();
+  expect(() => createServer({ ...base, witnessRetry: { baseDelay: 2 ** 31 - 1, maxDelay: 2 ** 31 - 1 } })).not.toThrow();
   expect(() => createServer({ ...base, witnesses: { url: 'https://w.example' } as never })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'witnesses' }));
 });

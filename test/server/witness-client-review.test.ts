@@ -2,21 +2,21 @@
 // read that fails once, a witness that never finishes its answer, one whose answer is huge, and a
 // seal that lands while a submission loop is ending. The witness is the real aegislog/witness,
 // over real HTTP on 127.0.0.1 where a socket matters; the log is test/witness/helpers.ts's small
-// signed log, and the server Store is a stand-in holding its one latest checkpoint (only the five
-// methods the witness client calls).
+// signed log, and the server Store is a stand-in holding its one latest checkpoint
+// (witness-client-support.ts).
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { b64Encode, sha256 } from '../../src/protocol/index.js';
+import { b64Encode } from '../../src/protocol/index.js';
 import { parseCheckpoint } from '../../src/tlog/checkpoint.js';
 import { cosignatureV1Message, formatTimestampedSignature, subtreeV1Message } from '../../src/tlog/cosignature.js';
 import { parseVkey } from '../../src/tlog/vkey.js';
 import { loadMlDsa44 } from '../../src/verify/ml-dsa.js';
 import type { Store, StoredCheckpoint } from '../../src/server/index.js';
 import { createWitnessClient } from '../../src/server/witness-client.js';
-import type { TileSource } from '../../src/tlog/tile-proofs.js';
 import { createWitness, memoryWitnessStore, witnessHandler } from '../../src/witness/index.js';
-import { testLog, witnessKeys, type TestLog } from '../witness/helpers.js';
+import { witnessKeys } from '../witness/helpers.js';
+import { inProcess, setup, tilesOf } from './witness-client-support.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -26,78 +26,12 @@ afterEach(async () => {
   }
 });
 
-/** The stand-in Store: the latest checkpoint, and the witness sizes kept. */
-function logStore(first: StoredCheckpoint) {
-  const store = {
-    current: first,
-    sizes: {} as Record<string, number>,
-    failSizes: 0,
-    async witnessSizes() {
-      if (store.failSizes > 0) {
-        store.failSizes--;
-        throw new Error('the database is restarting');
-      }
-      return { ...store.sizes };
-    },
-    async latestCheckpoint() {
-      return store.current;
-    },
-    async putWitnessSize(name: string, size: number) {
-      store.sizes[name] = size;
-    },
-    async checkpoints(from: number) {
-      return from === store.current.seq ? [store.current] : [];
-    },
-    async updateNote(_seq: number, note: string) {
-      store.current = { ...store.current, note };
-    },
-  };
-  return store;
-}
-
-/** Level-0 tiles hashed from the test log's leaves (its trees stay under 256 leaves). */
-function tilesOf(log: TestLog): TileSource {
-  return {
-    async read(refs) {
-      return refs.map(({ level, index, width }) => {
-        if (level !== 0 || index !== 0) throw new Error(`no tile ${level}/${index} in this test`);
-        const out = new Uint8Array(32 * width);
-        for (let i = 0; i < width; i++) out.set(sha256(Uint8Array.of(0, ...log.leaves[i]!)), 32 * i);
-        return out;
-      });
-    },
-  };
-}
-
-async function setup(size = 8) {
-  const log = await testLog('log.example/review', 64);
-  const store = logStore({ seq: 0, tree_size: size, note: await log.checkpoint(size) } as StoredCheckpoint);
-  const keys = await witnessKeys('witness.example/w1');
-  const wstore = memoryWitnessStore();
-  const handler = witnessHandler(createWitness({ cosigners: keys.cosigners, logs: log.vkeys, store: wstore }));
-  const errors: string[] = [];
-  const client = (url: string, extra: { timeout?: number; fetch?: typeof fetch; retry?: { baseDelay?: number; maxDelay?: number; attempts?: number } } = {}) =>
-    createWitnessClient({
-      store: store as unknown as Store,
-      witnesses: [{ url, vkey: keys.vkeys[0]! }],
-      logVkeys: async () => log.vkeys,
-      origin: log.origin,
-      rootTiles: tilesOf(log),
-      retry: { baseDelay: 1, maxDelay: 2, attempts: 2 },
-      onError: (e) => errors.push((e as Error).message),
-      ...extra,
-    });
-  return { log, store, wstore, handler, errors, client };
-}
-
 async function serve(handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void): Promise<string> {
   const server = createServer(handler);
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 }
-
-const inProcess = (handler: (r: Request) => Promise<Response>) => ((input: RequestInfo | URL, init?: RequestInit) => handler(new Request(input, init))) as typeof fetch;
 
 describe('witness client: faults a review found', () => {
   test('each witness is sent the note as the log signed it, not with the cosignatures other witnesses added', async () => {
