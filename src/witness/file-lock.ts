@@ -1,7 +1,8 @@
 /**
  * The file store's `witness.lock`: one process per data folder, the holder's
- * PID inside. Two rules make it safe between processes with no lock call
- * Node offers:
+ * PID inside (and a tag its owner reads: file-store.ts writes the host and
+ * the process's start). Two rules make it safe between processes with no lock
+ * call Node offers:
  *
  * - A lock file is never seen empty: its content is written to a file of its
  *   own first, then linked into place (`link` fails if the name exists, so it
@@ -26,8 +27,13 @@ import { AegisLogError } from '../protocol/index.js';
 export interface LockOwner {
   /** Written into the lock. */
   pid: number;
-  /** Whether a lock (or marker) naming `pid` was left by a process that is gone (one that names none is refused before). */
-  isStale(pid: number): boolean;
+  /** Written after the PID when given: what else tells this process from another with the same PID (no spaces). */
+  tag?: string;
+  /**
+   * Whether a lock (or marker) naming `pid` (and `tag`, absent in a lock of a version before tags) was left by a
+   * process that is gone (one that names none is refused before).
+   */
+  isStale(pid: number, tag: string | undefined): boolean;
 }
 
 /** Test seam: called after a lock was judged stale, before anything is done about it. */
@@ -42,11 +48,11 @@ const GENERATIONS = 16;
 
 export async function takeFileLock(path: string, owner: LockOwner, hooks: LockHooks = {}): Promise<void> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    if (await createExclusive(path, owner.pid)) return;
+    if (await createExclusive(path, owner)) return;
     const found = await readLock(path);
     if (!found) continue; // released meanwhile
     if (Number.isNaN(found.pid)) throw unreadable(path);
-    if (!owner.isStale(found.pid)) throw lockHeld(path, found.pid);
+    if (!owner.isStale(found.pid, found.tag)) throw lockHeld(path, found.pid, found.tag);
     await hooks.stale?.();
     if (await takeOver(path, found.ino, owner)) return;
   }
@@ -62,27 +68,27 @@ function unreadable(path: string): AegisLogError {
   return new AegisLogError('ERR_CONFIG', `${path} names no process (empty or damaged): if no witness runs on this folder, remove it`, { field: 'data' });
 }
 
-export function lockHeld(path: string, pid: number): AegisLogError {
-  return new AegisLogError('ERR_CONFIG', `${path} is held by process ${pid}: one witness per data folder`, { field: 'data' });
+export function lockHeld(path: string, pid: number, tag?: string): AegisLogError {
+  return new AegisLogError('ERR_CONFIG', `${path} is held by process ${pid}${tag ? ` (${tag})` : ''}: one witness per data folder`, { field: 'data' });
 }
 
 /** Takes over the stale lock file `ino`; false when it is no longer that file, or no longer stale. */
 async function takeOver(path: string, ino: number, owner: LockOwner): Promise<boolean> {
   const marker = (n: number) => `${path}.takeover-${ino}-${n}`;
   for (let n = 0; n < GENERATIONS; n++) {
-    if (!(await createExclusive(marker(n), owner.pid))) {
+    if (!(await createExclusive(marker(n), owner))) {
       const holder = await readLock(marker(n));
       if (!holder) return false; // its taker finished: look at the lock again
       if (Number.isNaN(holder.pid)) throw unreadable(marker(n));
-      if (!owner.isStale(holder.pid)) throw lockHeld(path, holder.pid); // being taken over by a live process
+      if (!owner.isStale(holder.pid, holder.tag)) throw lockHeld(path, holder.pid, holder.tag); // being taken over by a live process
       continue; // its taker died holding it
     }
     try {
       const now = await readLock(path);
-      if (!now || now.ino !== ino || !owner.isStale(now.pid)) return false;
-      await replace(path, owner.pid);
+      if (!now || now.ino !== ino || !owner.isStale(now.pid, now.tag)) return false;
+      await replace(path, owner);
       const mine = await readLock(path);
-      if (mine?.pid !== owner.pid) throw new AegisLogError('ERR_CONFIG', `${path} changed while it was taken over`, { field: 'data' });
+      if (mine?.pid !== owner.pid || mine.tag !== owner.tag) throw new AegisLogError('ERR_CONFIG', `${path} changed while it was taken over`, { field: 'data' });
       return true;
     } finally {
       // The markers of dead takers of this file too: it is no longer the lock, nobody needs them.
@@ -92,12 +98,12 @@ async function takeOver(path: string, ino: number, owner: LockOwner): Promise<bo
   throw new AegisLogError('ERR_CONFIG', `${path}: ${GENERATIONS} takeovers died in turn; remove ${path}.takeover-* and ${path} once no witness runs`, { field: 'data' });
 }
 
-/** Writes `pid` to a file of its own, synced: what is linked or renamed into place is whole. */
-async function written(path: string, pid: number): Promise<string> {
+/** Writes the owner's PID (and tag) to a file of its own, synced: what is linked or renamed into place is whole. */
+async function written(path: string, { pid, tag }: LockOwner): Promise<string> {
   const tmp = `${path}.${pid}.${randomBytes(6).toString('hex')}.tmp`;
   const file = await open(tmp, 'wx', 0o600);
   try {
-    await file.writeFile(`${pid}\n`);
+    await file.writeFile(tag === undefined ? `${pid}\n` : `${pid} ${tag}\n`);
     await file.sync();
   } finally {
     await file.close();
@@ -105,9 +111,9 @@ async function written(path: string, pid: number): Promise<string> {
   return tmp;
 }
 
-/** Creates `path` holding `pid` if no file has that name; false if one has. */
-async function createExclusive(path: string, pid: number): Promise<boolean> {
-  const tmp = await written(path, pid);
+/** Creates `path` naming `owner` if no file has that name; false if one has. */
+async function createExclusive(path: string, owner: LockOwner): Promise<boolean> {
+  const tmp = await written(path, owner);
   try {
     await linkOrCopy(tmp, path);
     return true;
@@ -119,9 +125,9 @@ async function createExclusive(path: string, pid: number): Promise<boolean> {
   }
 }
 
-/** Replaces `path` by a file holding `pid`, in one step. */
-async function replace(path: string, pid: number): Promise<void> {
-  const tmp = await written(path, pid);
+/** Replaces `path` by a file naming `owner`, in one step. */
+async function replace(path: string, owner: LockOwner): Promise<void> {
+  const tmp = await written(path, owner);
   try {
     await rename(tmp, path);
   } catch (error) {
@@ -130,8 +136,8 @@ async function replace(path: string, pid: number): Promise<void> {
   }
 }
 
-/** The file at `path` now, its inode and PID read through one handle; undefined if there is none. */
-async function readLock(path: string): Promise<{ ino: number; pid: number } | undefined> {
+/** The file at `path` now, its inode, PID and tag read through one handle; undefined if there is none. */
+async function readLock(path: string): Promise<{ ino: number; pid: number; tag?: string } | undefined> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -141,8 +147,8 @@ async function readLock(path: string): Promise<{ ino: number; pid: number } | un
   }
   try {
     const { ino } = await handle.stat();
-    const text = (await handle.readFile('utf8')).trim();
-    return { ino, pid: /^[1-9][0-9]*$/.test(text) ? Number(text) : Number.NaN };
+    const named = /^([1-9][0-9]*)(?: ([^\s]+))?$/.exec((await handle.readFile('utf8')).trim());
+    return named ? { ino, pid: Number(named[1]), ...(named[2] ? { tag: named[2] } : {}) } : { ino, pid: Number.NaN };
   } finally {
     await handle.close();
   }

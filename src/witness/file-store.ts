@@ -9,6 +9,7 @@
  * the check and the write are atomic.
  */
 import { mkdir, open, readdir, readFile, realpath, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { AegisLogError, b64Decode, b64Encode, hexEncode, sha256 } from '../protocol/index.js';
 import { lockHeld, takeFileLock } from './file-lock.js';
@@ -172,19 +173,33 @@ function parses(json: string): boolean {
   }
 }
 
-/**
- * Locks this process holds. A lock naming this PID that is not here was left
- * by a crashed run that had the same PID (PID 1 in a container): stale.
- */
+/** Locks this thread holds: a second open of one folder here is refused before the lock file is read. */
 const held = new Set<string>();
 
-/** The folder's lock: refused while another live process, or this one, holds it; a lock left by a dead process is taken over (file-lock.ts). */
+/**
+ * The folder's lock: refused while another live process, or this one, holds it; a lock left by a dead process is
+ * taken over (file-lock.ts). A PID alone does not name a process: two containers on one volume are both PID 1, and
+ * a rolling deploy runs the new witness beside the old one, which would take the old one's lock for a crashed run
+ * of its own and cosign beside it (a rollback, to a witness of the same name). So the lock also names the host and
+ * when the process started: a lock of another host is never judged stale (its process cannot be seen from here),
+ * and one with this PID is stale only if it was written by another start.
+ */
 async function takeLock(path: string): Promise<void> {
   if (held.has(path)) throw lockHeld(path, process.pid);
   held.add(path); // before any await: two opens in this process cannot both take it
   try {
-    // A lock naming this PID that this process does not hold is a crashed run's (see `held`).
-    await takeFileLock(path, { pid: process.pid, isStale: (pid) => pid === process.pid || !alive(pid) });
+    const me = { host: hostname(), start: await processStart() };
+    await takeFileLock(path, {
+      pid: process.pid,
+      tag: `${me.host}:${me.start}`,
+      isStale(pid, tag) {
+        // A lock of a version before tags: as that version judged it.
+        if (tag === undefined) return pid === process.pid || !alive(pid);
+        const at = tag.lastIndexOf(':');
+        if (tag.slice(0, at) !== me.host) return false;
+        return pid === process.pid ? tag.slice(at + 1) !== me.start : !alive(pid);
+      },
+    });
   } catch (error) {
     held.delete(path);
     throw error;
@@ -194,6 +209,22 @@ async function takeLock(path: string): Promise<void> {
 async function releaseLock(path: string): Promise<void> {
   await rm(path, { force: true });
   held.delete(path);
+}
+
+/**
+ * When this process started, the same in each of its threads: on Linux the kernel's start time (clock ticks since
+ * boot, /proc/self/stat), elsewhere the main thread's time origin, in ms.
+ */
+async function processStart(): Promise<string> {
+  try {
+    const stat = await readFile('/proc/self/stat', 'utf8');
+    // Field 22; the name (field 2, in parentheses) may hold spaces, so count from the last ')'.
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    if (start && /^[0-9]+$/.test(start)) return `t${start}`;
+  } catch {
+    // not Linux
+  }
+  return `ms${Math.round(performance.timeOrigin)}`;
 }
 
 /** Whether process `pid` runs. file-lock.ts asks only of a positive PID read from a lock; one too large for any process makes kill() throw: gone. */

@@ -284,6 +284,35 @@ describe('file store', () => {
     await expect(witnessFileStore(other)).rejects.toMatchObject({ code: 'ERR_CONFIG' });
   });
 
+  it('a lock names its host and start: another host’s is never taken (two containers on one volume are both PID 1), nor this process’s own', async () => {
+    const { mkdir, readFile, writeFile } = await import('node:fs/promises');
+    const { hostname } = await import('node:os');
+    const path = join(dir, 'tagged');
+    await mkdir(path);
+    const lock = join(path, 'witness.lock');
+    const store = await witnessFileStore(path);
+    const mine = await readFile(lock, 'utf8');
+    expect(mine).toMatch(new RegExp(`^${process.pid} ${hostname().replace(/[.]/g, '\\.')}:(t|ms)[0-9]+\n$`));
+    await store.close?.();
+    // Written by this very process (another thread's store, which `held` does not see): refused.
+    await writeFile(lock, mine);
+    await expect(witnessFileStore(path)).rejects.toMatchObject({ code: 'ERR_CONFIG', message: expect.stringContaining(`process ${process.pid}`) });
+    // Another container's witness with the same PID, or a PID that is no process here: refused, naming the host.
+    for (const pid of [process.pid, 4_000_001]) {
+      await writeFile(lock, `${pid} witness-b:t12345\n`);
+      await expect(witnessFileStore(path)).rejects.toMatchObject({ code: 'ERR_CONFIG', message: expect.stringContaining('witness-b') });
+      expect(await readFile(lock, 'utf8')).toBe(`${pid} witness-b:t12345\n`);
+    }
+    // A crashed run on this host with this PID (a restarted container): another start, taken over.
+    await writeFile(lock, `${process.pid} ${hostname()}:t1\n`);
+    const next = await witnessFileStore(path);
+    expect(await readFile(lock, 'utf8')).toBe(mine);
+    await next.close?.();
+    // A dead process on this host: taken over.
+    await writeFile(lock, `4000001 ${hostname()}:t1\n`);
+    await (await witnessFileStore(path)).close?.();
+  });
+
   it('drops a torn last line of refusals.ndjson (a crash during an append) and appends after the last whole line', async () => {
     const { appendFile, readFile } = await import('node:fs/promises');
     const { store, path } = await factories[2]!.open();
