@@ -51,6 +51,14 @@ export interface PostgresStoreOptions {
 type Client = Pg.PoolClient;
 type Query = (name: string, text: string, values?: unknown[]) => Promise<Row[]>;
 
+/**
+ * How long a session may sit idle inside a transaction before PostgreSQL ends it (a `idle_in_transaction_session_timeout`
+ * in the connection string wins). A process that hangs, or whose network goes silent, mid-append holds the shared close
+ * lock and its tenant's row: the next close waits for it, and every append of the fleet queues behind that close. Our
+ * transactions send their statements back to back; one idle this long belongs to a process that is gone.
+ */
+const IDLE_IN_TRANSACTION_MS = 10_000;
+
 /** Entries per append transaction at most; appends queued beyond it wait for the next one. */
 const GROUP_ENTRIES = 2000;
 
@@ -108,6 +116,9 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
     max: config.max ?? 10,
     connectionTimeoutMillis: config.connectionTimeoutMillis ?? 5000,
     idleTimeoutMillis: 30_000,
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+    // A peer that vanished without a word (its host, a middlebox) is found by TCP, not after hours.
+    keepAlive: true,
   });
   // An idle connection that the server drops (a restart) must not crash the process: the pool discards it.
   pool.on('error', () => {});
@@ -534,7 +545,7 @@ function guarded(store: Store): Store {
   return out as unknown as Store;
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300']);
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300', '25P03']);
 
 function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
