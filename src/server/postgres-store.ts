@@ -494,14 +494,14 @@ async function pinLog(client: Pg.PoolClient, log: { origin: string; periodSecond
  * lock is gone belongs to a dead process. Reconnects after a lost connection.
  */
 function liveness(pg: typeof Pg, config: PostgresStoreOptions) {
-  const instance = 1 + Math.floor(Math.random() * 0x7ffffffe);
+  let instance = 0;
   let client: Pg.Client | undefined;
   let connecting: Promise<number> | undefined;
   return {
     ensure(): Promise<number> {
       if (client) return Promise.resolve(instance);
       connecting ??= (async () => {
-        const c = new pg.Client({ connectionString: config.connectionString, connectionTimeoutMillis: config.connectionTimeoutMillis ?? 5000 });
+        const c = new pg.Client({ connectionString: config.connectionString, connectionTimeoutMillis: config.connectionTimeoutMillis ?? 5000, keepAlive: true });
         const drop = () => {
           if (client === c) client = undefined;
         };
@@ -509,9 +509,19 @@ function liveness(pg: typeof Pg, config: PostgresStoreOptions) {
         c.on('end', drop);
         try {
           await c.connect();
-          await c.query(`SELECT pg_advisory_lock(${LIVE_SPACE}, ${instance})`);
-          client = c;
-          return instance;
+          // A new key for each connection, taken without waiting: a connection cut on this side may leave its
+          // session, and its lock, alive in the database, and waiting for that lock would hang every seal here.
+          // The lease moves to the new key at its next renewal.
+          for (let attempt = 0; attempt < 4; attempt++) {
+            const key = 1 + Math.floor(Math.random() * 0x7ffffffe);
+            const { rows } = await c.query(`SELECT pg_try_advisory_lock(${LIVE_SPACE}, ${key}) AS ok`);
+            if (rows[0].ok === true) {
+              instance = key;
+              client = c;
+              return instance;
+            }
+          }
+          throw new AegisLogError('ERR_STORE_UNAVAILABLE', 'no free liveness lock key after 4 tries');
         } catch (error) {
           await c.end().catch(() => {});
           throw error;

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type * as Pg from 'pg';
 import { postgresStore } from '../../src/server/postgres-store.js';
 import { sha256 } from '../../src/protocol/index.js';
 import { startPostgres, type PostgresCluster } from '../../scripts/pg-cluster.mjs';
@@ -12,10 +11,10 @@ import { pgProxy } from './pg-proxy.js';
  * so that the database keeps its session. The proxy in front of the database makes both on 127.0.0.1.
  */
 let cluster: PostgresCluster;
-let pg: typeof Pg;
+let pg: (typeof import('pg'))['default'];
 beforeAll(async () => {
   cluster = await startPostgres({ fsync: false });
-  pg = ((await import('pg')) as { default: typeof Pg }).default;
+  ({ default: pg } = await import('pg'));
 }, 120_000);
 afterAll(() => cluster?.stop());
 
@@ -58,5 +57,42 @@ test('a process that hangs inside an append holds its locks only until the datab
     await proxy.close();
     await admin.end();
     await Promise.all([hung.close(), other.close()]);
+  }
+}, 60_000);
+
+test('a store whose connections were cut while the database kept their sessions takes its lease again, not waiting on its old session', async () => {
+  const url = cluster.createDatabase();
+  const proxy = await pgProxy(cluster.port);
+  const a = await postgresStore({ connectionString: proxy.through(url), connectionTimeoutMillis: 2000 });
+  const b = await postgresStore(url);
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    expect(await a.acquireSealLease('holder-a', base, 60_000)).toBe(true);
+    proxy.cut(); // the old sessions live on in the database, this process's liveness lock with them
+    let settled = false;
+    const renewed = (async () => {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        try {
+          return await a.acquireSealLease('holder-a', base + 1, 60_000);
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'ERR_STORE_UNAVAILABLE') throw error; // a pool connection that was cut
+        }
+      }
+      return undefined;
+    })().finally(() => (settled = true));
+    let waiting = false;
+    for (let i = 0; i < 1000 && !settled && !waiting; i++) {
+      const { rows } = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'advisory'");
+      waiting = rows[0].n > 0;
+    }
+    expect(waiting, 'the store waits for the liveness lock its own old session holds').toBe(false);
+    expect(await renewed).toBe(true);
+    // Its lease stays its own: another process sees its holder alive.
+    expect(await b.acquireSealLease('holder-b', base + 2, 60_000)).toBe(false);
+  } finally {
+    await proxy.close();
+    await admin.end();
+    await Promise.all([a.close(), b.close()]);
   }
 }, 60_000);
