@@ -12,10 +12,15 @@ export interface PgProxy {
   /** Local ports of the server-side sockets: `client_port` in pg_stat_activity. */
   upstreamPorts(): number[];
   freeze(): void;
-  /** Freezes at the first message from a client that names `marker` (a named statement's Bind), before passing it on. */
-  freezeAt(marker: string): Promise<void>;
+  /**
+   * Freezes at the first message from a client that names `marker` (a named statement's Bind, `COMMIT`): before
+   * passing it on, or with `pass` just after (the database runs it; its answer is held).
+   */
+  freezeAt(marker: string, pass?: boolean): Promise<void>;
   thaw(): void;
   cut(): void;
+  /** Closes every connection on both sides: the database sees its clients go and rolls their transactions back. */
+  drop(): void;
   close(): Promise<void>;
 }
 
@@ -23,17 +28,20 @@ export async function pgProxy(serverPort: number): Promise<PgProxy> {
   const pairs: { client: Socket; server: Socket; held: [Socket, Buffer][] }[] = [];
   const halfOpen: Socket[] = [];
   let frozen = false;
-  let trap: { marker: string; sprung(): void } | undefined;
+  let trap: { marker: string; pass: boolean; sprung(): void } | undefined;
   const server = createServer((client) => {
     const upstream = connect(serverPort, '127.0.0.1');
     const pair = { client, server: upstream, held: [] as [Socket, Buffer][] };
     pairs.push(pair);
     const forward = (to: Socket) => (data: Buffer) => (frozen ? pair.held.push([to, data]) : to.write(data));
     client.on('data', (data: Buffer) => {
-      if (trap && !frozen && data.includes(trap.marker, 0, 'latin1')) {
-        frozen = true;
-        trap.sprung();
+      const sprung = trap && !frozen && data.includes(trap.marker, 0, 'latin1') ? trap : undefined;
+      if (sprung) {
         trap = undefined;
+        if (sprung.pass) upstream.write(data);
+        frozen = true;
+        sprung.sprung();
+        if (sprung.pass) return;
       }
       forward(upstream)(data);
     });
@@ -50,7 +58,7 @@ export async function pgProxy(serverPort: number): Promise<PgProxy> {
     through: (url) => url.replace(`:${serverPort}/`, `:${port}/`),
     upstreamPorts: () => [...pairs.map((p) => p.server), ...halfOpen].filter((s) => !s.destroyed).map((s) => s.localPort!),
     freeze: () => void (frozen = true),
-    freezeAt: (marker) => new Promise<void>((sprung) => (trap = { marker, sprung })),
+    freezeAt: (marker, pass = false) => new Promise<void>((sprung) => (trap = { marker, pass, sprung })),
     thaw() {
       frozen = false;
       for (const pair of pairs) for (const [to, data] of pair.held.splice(0)) if (!to.destroyed) to.write(data);
@@ -61,6 +69,13 @@ export async function pgProxy(serverPort: number): Promise<PgProxy> {
         pair.client.destroy();
         halfOpen.push(pair.server);
       }
+    },
+    drop() {
+      for (const pair of pairs.splice(0)) {
+        pair.client.destroy();
+        pair.server.destroy();
+      }
+      frozen = false;
     },
     async close() {
       for (const socket of [...pairs.splice(0).flatMap((p) => [p.client, p.server]), ...halfOpen.splice(0)]) socket.destroy();

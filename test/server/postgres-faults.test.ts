@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { postgresStore } from '../../src/server/postgres-store.js';
-import { sha256 } from '../../src/protocol/index.js';
+import { b64uEncode, sha256, type TenantHead } from '../../src/protocol/index.js';
+import { createSealer } from '../../src/server/sealer.js';
 import { startPostgres, type PostgresCluster } from '../../scripts/pg-cluster.mjs';
 import { entry } from './store-conformance.js';
 import { pgProxy } from './pg-proxy.js';
@@ -90,6 +91,107 @@ test('a store whose connections were cut while the database kept their sessions 
     expect(await renewed).toBe(true);
     // Its lease stays its own: another process sees its holder alive.
     expect(await b.acquireSealLease('holder-b', base + 2, 60_000)).toBe(false);
+  } finally {
+    await proxy.close();
+    await admin.end();
+    await Promise.all([a.close(), b.close()]);
+  }
+}, 60_000);
+
+test('two processes append to the same logs while both seal at once: every entry in exactly one head, leaf indexes dense, received_at monotone', async () => {
+  const url = cluster.createDatabase();
+  const stores = [await postgresStore(url), await postgresStore(url)];
+  let t = base;
+  const now = () => t;
+  const sealers = stores.map((store) => createSealer({ store, periodMs: 3_600_000, now, signCheckpoint: async (size, root) => `o\n${size}\n${b64uEncode(root)}\n\n— o sig\n` }));
+  try {
+    const TENANTS = ['acme', 'beta', 'gamma'];
+    let done = 0;
+    const appenders = [0, 1, 2, 3].map(async (k) => {
+      for (let i = 0; i < 60; i++) await stores[k % 2]!.append({ tenantId: TENANTS[(k + i) % 3]!, entries: [entry(TENANTS[(k + i) % 3]!, `${k}-${i}`)], now: t++, keyId: 'k', sha256 });
+      done++;
+    });
+    let rounds = 0;
+    for (; rounds < 500 && done < 4; rounds++) await Promise.all(sealers.map((s) => s.sealNow()));
+    await Promise.all(appenders);
+    t++;
+    await Promise.all(sealers.map((s) => s.sealNow()));
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const checkpoints = (await admin.query('SELECT period_start, period_end FROM aegislog_checkpoints ORDER BY seq')).rows;
+      checkpoints.slice(1).forEach((c, i) => expect(c.period_start).toBe(checkpoints[i]!.period_end)); // one gap-free history
+      expect(checkpoints.length).toBeGreaterThan(2);
+      for (const tenant of TENANTS) {
+        const records = (await admin.query('SELECT leaf_index::int AS i, received_at FROM aegislog_records WHERE tenant_id = $1 ORDER BY leaf_index', [tenant])).rows;
+        expect(records.map((r) => r.i)).toEqual(records.map((_, i) => i));
+        records.slice(1).forEach((r, i) => expect(r.received_at >= records[i]!.received_at, `${tenant} ${r.i}`).toBe(true));
+        const heads = (await admin.query('SELECT head_json FROM aegislog_heads WHERE tenant_id = $1 ORDER BY head_index', [tenant])).rows.map((r) => JSON.parse(r.head_json) as TenantHead);
+        expect(heads.at(-1)?.tree_size).toBe(records.length);
+        for (const [i, head] of heads.entries()) {
+          expect(head.prev_tree_size).toBe(i === 0 ? 0 : heads[i - 1]!.tree_size);
+          for (const r of records.slice(head.prev_tree_size, head.tree_size)) expect(r.received_at >= head.period_start && r.received_at < head.period_end, `${tenant} ${r.i}`).toBe(true);
+        }
+      }
+    } finally {
+      await admin.end();
+    }
+  } finally {
+    await Promise.all(stores.map((s) => s.close()));
+  }
+}, 120_000);
+
+test('an append whose commit succeeded but whose answer was lost is, retried at either process, the same entry, stored once', async () => {
+  const url = cluster.createDatabase();
+  const proxy = await pgProxy(cluster.port);
+  const [a, b] = [await postgresStore({ connectionString: proxy.through(url), connectionTimeoutMillis: 2000 }), await postgresStore(url)];
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await append(a, 'acme', 'first');
+    const committing = proxy.freezeAt('COMMIT', true);
+    const lost = append(a, 'acme', 'retried');
+    await committing;
+    let committed = false;
+    for (let i = 0; i < 1000 && !committed; i++) committed = (await admin.query("SELECT 1 FROM aegislog_records WHERE event_id = 'retried'")).rows.length === 1;
+    expect(committed).toBe(true);
+    proxy.drop();
+    await expect(lost).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    const stored = (await b.getRecord('acme', 'retried'))!;
+    for (const store of [a, b]) {
+      const [again] = await store.append({ tenantId: 'acme', entries: [entry('acme', 'retried')], now: base + 60_000, keyId: 'k', sha256 });
+      expect(again).toMatchObject({ stored: false, existing: { leafIndex: 1, statement: stored.statement } });
+    }
+    expect([await a.logSize('acme'), (await admin.query("SELECT count(*)::int AS n FROM aegislog_records WHERE tenant_id = 'acme'")).rows[0].n]).toEqual([2, 2]);
+  } finally {
+    await proxy.close();
+    await admin.end();
+    await Promise.all([a.close(), b.close()]);
+  }
+}, 60_000);
+
+test('a seal whose connection is lost after its writes, before COMMIT, leaves none of them, and another process seals that period once', async () => {
+  const url = cluster.createDatabase();
+  const proxy = await pgProxy(cluster.port);
+  const [a, b] = [await postgresStore({ connectionString: proxy.through(url), connectionTimeoutMillis: 2000 }), await postgresStore(url)];
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  let t = base;
+  const sealer = (store: typeof a) => createSealer({ store, periodMs: 3_600_000, now: () => t, signCheckpoint: async (size, root) => `o\n${size}\n${b64uEncode(root)}\n\n— o sig\n` });
+  try {
+    for (const tenant of ['acme', 'beta']) await append(b, tenant, `${tenant}-1`);
+    t += 1000;
+    const writing = proxy.freezeAt('seal-write', true);
+    const cut = sealer(a).sealNow();
+    await writing;
+    proxy.drop();
+    await expect(cut).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    const count = async (table: string) => (await admin.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
+    expect([await count('aegislog_checkpoints'), await count('aegislog_heads'), await count("aegislog_tiles WHERE log = ''")]).toEqual([0, 0, 0]);
+    expect(await b.closedUntil()).toBe(new Date(t + 1).toISOString()); // its close did commit: the next seal finishes that period
+    const sealed = await sealer(b).sealDue().then(async (due) => [...due, ...(await sealer(b).sealNow())]);
+    expect(sealed.map((c) => [c.period_end, c.tree_size])).toEqual([[new Date(t + 1).toISOString(), 2]]);
+    expect([await count('aegislog_checkpoints'), await count('aegislog_heads')]).toEqual([1, 2]);
   } finally {
     await proxy.close();
     await admin.end();
