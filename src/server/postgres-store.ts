@@ -3,11 +3,13 @@
  * dependency loaded on first use), shared by any number of server processes.
  *
  * Sequencing (§4.1) in each append transaction, in this order:
- *  1. a shared advisory lock that `closePeriod`'s exclusive one conflicts with;
- *  2. the tenant's log row `FOR UPDATE` (the tenant's sequencer: one writer at a time)
- *     and `closed_until`, read after 1, so a close either committed before this
+ *  1. the tenant's log row `FOR UPDATE` (the tenant's sequencer: one writer at a time);
+ *  2. a shared advisory lock that `closePeriod`'s exclusive one conflicts with, and
+ *     `closed_until`, read after it, so a close either committed before this
  *     transaction read it, or waits until this transaction has committed: an entry
- *     committed after a close is never stamped inside the closed period;
+ *     committed after a close is never stamped inside the closed period. Taken after
+ *     the row, so that a close waits only for appends that run, not for those queued
+ *     on a busy log's row (every append of the fleet would queue behind that close);
  *  3. the edge tiles and the ids that exist, then the records, tiles and log row.
  * The call resolves after COMMIT, so a receipt is signed only for a durable entry.
  * Appends that arrive for one tenant while its transaction runs wait and then share
@@ -144,14 +146,17 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
 
   const query: Query = async (name, text, values = []) => (await pool.query({ name, text, values })).rows;
 
-  /** BEGIN … COMMIT on one connection; a connection that failed is discarded, not reused. */
-  async function transaction<T>(begin: string, body: (q: Query) => Promise<T>): Promise<T> {
+  /**
+   * BEGIN … COMMIT on one connection; a connection that failed is discarded, not reused. `begin` may hold more
+   * statements, sent in the same round trip: `body` gets the rows of each.
+   */
+  async function transaction<T>(begin: string | ((client: Client) => string), body: (q: Query, opened: Row[][]) => Promise<T>): Promise<T> {
     const client: Client = await pool.connect();
     let broken: Error | undefined;
     const q: Query = async (name, text, values = []) => (await client.query({ name, text, values })).rows;
     try {
-      await client.query(begin);
-      const result = await body(q);
+      const opened = (await client.query(typeof begin === 'string' ? begin : begin(client))) as unknown as Pg.QueryResult | Pg.QueryResult[];
+      const result = await body(q, (Array.isArray(opened) ? opened : [opened]).map((r) => r.rows as Row[]));
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -192,19 +197,20 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
   }
 
   function appendGroup(tenantId: string, requests: AppendRequest[]): Promise<AppendOutcome[][]> {
-    const begin = `BEGIN; SELECT pg_advisory_xact_lock_shared(${LOCK_SPACE}, ${LOCK_CLOSE})`;
-    return transaction(begin, async (q) => {
-      const logRow = () =>
-        q('log-lock', `SELECT size, last_received_at, head_size, last_head_index, pending_since,
-          (SELECT value FROM aegislog_meta WHERE key = 'closed_until') AS closed_until
-          FROM aegislog_logs WHERE tenant_id = $1 FOR UPDATE`, [tenantId]);
-      let [row] = await logRow();
-      if (!row) {
+    // Steps 1 and 2 in one round trip; each statement of it reads with a snapshot of its own, so closed_until is
+    // read after the close lock is granted.
+    const row = `SELECT size, last_received_at, head_size, last_head_index, pending_since FROM aegislog_logs`;
+    const begin = (c: Client) => `BEGIN; ${row} WHERE tenant_id = ${c.escapeLiteral(tenantId)} FOR UPDATE;
+      SELECT pg_advisory_xact_lock_shared(${LOCK_SPACE}, ${LOCK_CLOSE}); SELECT value FROM aegislog_meta WHERE key = 'closed_until'`;
+    return transaction(begin, async (q, [, locked, , closed]) => {
+      let [logRow] = locked!;
+      if (!logRow) {
+        // A new log: its row is made under the close lock (a process making the same one at once is waited for).
         await q('log-new', 'INSERT INTO aegislog_logs (tenant_id, size, head_size) VALUES ($1, 0, 0) ON CONFLICT DO NOTHING', [tenantId]);
-        [row] = await logRow();
+        [logRow] = await q('log-lock', `${row} WHERE tenant_id = $1 FOR UPDATE`, [tenantId]);
       }
-      let state = stateOf(row!);
-      const closedUntil = (row!.closed_until as string | null) ?? undefined;
+      let state = stateOf(logRow!);
+      const closedUntil = (closed![0]?.value as string | undefined) ?? undefined;
       // The log's right edge, then every tile this group writes, by "level/index".
       const tiles = new Map<string, Uint8Array>();
       const edge = edgeTilesOf(state.size);

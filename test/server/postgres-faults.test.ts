@@ -198,3 +198,37 @@ test('a seal whose connection is lost after its writes, before COMMIT, leaves no
     await Promise.all([a.close(), b.close()]);
   }
 }, 60_000);
+
+test('a close waits only for the appends that run, not for one queued on a busy log: other tenants\' appends go on', async () => {
+  const url = cluster.createDatabase();
+  const [a, b] = [await postgresStore(url), await postgresStore(url)];
+  const [admin, busy] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+  await Promise.all([admin.connect(), busy.connect()]);
+  const waiting = async (event: string) =>
+    (await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = $1', [event])).rows[0].n as number;
+  try {
+    await append(a, 'hot', 'h0');
+    // Another process's long transaction on the hot log's row; an append of this one queues on it.
+    await busy.query('BEGIN');
+    await busy.query("SELECT 1 FROM aegislog_logs WHERE tenant_id = 'hot' FOR UPDATE");
+    const queued = append(a, 'hot', 'h1');
+    let onRow = false;
+    for (let i = 0; i < 1000 && !onRow; i++) onRow = (await waiting('transactionid')) > 0;
+    expect(onRow).toBe(true);
+    const end = new Date(base + 60_000).toISOString();
+    const closing = b.closePeriod(end);
+    let settled = false;
+    const cold = append(b, 'cold', 'c1').finally(() => (settled = true));
+    let stalled = false;
+    for (let i = 0; i < 2000 && !settled && !stalled; i++) stalled = (await waiting('advisory')) >= 2; // the close, and the cold append behind it
+    expect(stalled, 'the close waits for the queued append, and the cold log\'s append waits behind the close').toBe(false);
+    await closing;
+    expect((await cold)[0]).toMatchObject({ stored: true, record: { statement: { received_at: end } } });
+    await busy.query('COMMIT');
+    expect((await queued)[0]).toMatchObject({ stored: true, record: { leafIndex: 1, statement: { received_at: end } } }); // committed after the close
+  } finally {
+    await busy.query('ROLLBACK').catch(() => {});
+    await Promise.all([admin.end(), busy.end()]);
+    await Promise.all([a.close(), b.close()]);
+  }
+}, 60_000);
