@@ -119,8 +119,6 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
     connectionTimeoutMillis: config.connectionTimeoutMillis ?? 5000,
     idleTimeoutMillis: 30_000,
     idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
-    // A peer that vanished without a word (its host, a middlebox) is found by TCP, not after hours.
-    keepAlive: true,
   });
   // An idle connection that the server drops (a restart) must not crash the process: the pool discards it.
   pool.on('error', () => {});
@@ -507,7 +505,7 @@ function liveness(pg: typeof Pg, config: PostgresStoreOptions) {
     ensure(): Promise<number> {
       if (client) return Promise.resolve(instance);
       connecting ??= (async () => {
-        const c = new pg.Client({ connectionString: config.connectionString, connectionTimeoutMillis: config.connectionTimeoutMillis ?? 5000, keepAlive: true });
+        const c = new pg.Client({ connectionString: config.connectionString, connectionTimeoutMillis: config.connectionTimeoutMillis ?? 5000 });
         const drop = () => {
           if (client === c) client = undefined;
         };
