@@ -194,20 +194,30 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
     });
   }
 
-  function appendGroup(tenantId: string, requests: AppendRequest[]): Promise<AppendOutcome[][]> {
+  async function appendGroup(tenantId: string, requests: AppendRequest[]): Promise<AppendOutcome[][]> {
+    const results = await appendLocked(tenantId, requests);
+    if (results) return results;
+    // A new log: its row is made on its own, holding no lock. Made inside the append, under the close lock, it would
+    // wait for another process making the same row, whose next statement queues for the close lock behind a close
+    // that waits for this append: all three stall until PostgreSQL's deadlock check reorders them.
+    await query('log-new', 'INSERT INTO aegislog_logs (tenant_id, size, head_size) VALUES ($1, 0, 0) ON CONFLICT DO NOTHING', [tenantId]);
+    const again = await appendLocked(tenantId, requests);
+    // Gone again only if someone deleted it by hand: a retry makes it anew.
+    if (!again) throw new AegisLogError('ERR_STORE_UNAVAILABLE', `the log row of tenant ${tenantId} was deleted as it was made; retry`, { field: 'tenantId' });
+    return again;
+  }
+
+  /** The append transaction (steps 1–3); undefined, having written nothing, when the tenant's log has no row yet. */
+  function appendLocked(tenantId: string, requests: AppendRequest[]): Promise<AppendOutcome[][] | undefined> {
     // Steps 1 and 2 in one round trip; each statement of it reads with a snapshot of its own, so closed_until is
     // read after the close lock is granted.
     const row = `SELECT size, last_received_at, head_size, last_head_index, pending_since FROM aegislog_logs`;
     const begin = (c: Client) => `BEGIN; ${row} WHERE tenant_id = ${c.escapeLiteral(tenantId)} FOR UPDATE;
       SELECT pg_advisory_xact_lock_shared(${LOCK_SPACE}, ${LOCK_CLOSE}); SELECT value FROM aegislog_meta WHERE key = 'closed_until'`;
     return transaction(begin, async (q, [, locked, , closed]) => {
-      let [logRow] = locked!;
-      if (!logRow) {
-        // A new log: its row is made under the close lock (a process making the same one at once is waited for).
-        await q('log-new', 'INSERT INTO aegislog_logs (tenant_id, size, head_size) VALUES ($1, 0, 0) ON CONFLICT DO NOTHING', [tenantId]);
-        [logRow] = await q('log-lock', `${row} WHERE tenant_id = $1 FOR UPDATE`, [tenantId]);
-      }
-      let state = stateOf(logRow!);
+      const [logRow] = locked!;
+      if (!logRow) return undefined;
+      let state = stateOf(logRow);
       const closedUntil = (closed![0]?.value as string | undefined) ?? undefined;
       // The log's right edge, then every tile this group writes, by "level/index".
       const tiles = new Map<string, Uint8Array>();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { postgresStore } from '../../src/server/postgres-store.js';
 import { b64uEncode, sha256, type TenantHead } from '../../src/protocol/index.js';
 import { createSealer } from '../../src/server/sealer.js';
+import { LOCK_CLOSE, LOCK_SPACE } from '../../src/server/postgres-schema.js';
 import { startPostgres, type PostgresCluster } from '../../scripts/pg-cluster.mjs';
 import { entry } from './store-conformance.js';
 import { pgProxy } from './pg-proxy.js';
@@ -229,6 +230,41 @@ test('a close waits only for the appends that run, not for one queued on a busy 
   } finally {
     await busy.query('ROLLBACK').catch(() => {});
     await Promise.all([admin.end(), busy.end()]);
+    await Promise.all([a.close(), b.close()]);
+  }
+}, 60_000);
+
+test('the first append of a log waits for another process making its row without the close lock: the close goes on, no deadlock to untie', async () => {
+  const url = cluster.createDatabase();
+  const [a, b] = [await postgresStore(url), await postgresStore(url)];
+  const [admin, other] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+  await Promise.all([admin.connect(), other.connect()]);
+  const waiting = async (event: string) =>
+    (await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = $1', [event])).rows[0].n as number;
+  try {
+    await append(a, 'old', 'o1'); // the schema, and a log that exists
+    // Another process has made the new log's row (not committed yet) and holds it.
+    await other.query('BEGIN');
+    await other.query("INSERT INTO aegislog_logs (tenant_id, size, head_size) VALUES ('new', 0, 0)");
+    const first = append(a, 'new', 'n1');
+    let onRow = false;
+    for (let i = 0; i < 1000 && !onRow; i++) onRow = (await waiting('transactionid')) > 0;
+    expect(onRow).toBe(true);
+    const end = new Date(base + 60_000).toISOString();
+    let closed = false;
+    const closing = b.closePeriod(end).finally(() => (closed = true));
+    let stalled = false;
+    for (let i = 0; i < 1000 && !closed && !stalled; i++) stalled = (await waiting('advisory')) > 0;
+    // Had the first append held the close lock while it waited on the row, the close would wait for it, the other
+    // process queue behind the close, and all three stall until PostgreSQL's deadlock check reorders them.
+    expect(stalled, 'the close waits for an append that waits on a row').toBe(false);
+    const next = other.query(`SELECT pg_advisory_xact_lock_shared(${LOCK_SPACE}, ${LOCK_CLOSE})`).then(() => other.query('COMMIT'));
+    const results = await Promise.allSettled([first, closing, next]);
+    expect(results.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : 'ok'))).toEqual(['ok', 'ok', 'ok']);
+    expect((await first)[0]).toMatchObject({ stored: true, record: { leafIndex: 0, statement: { received_at: end } } });
+  } finally {
+    await other.query('ROLLBACK').catch(() => {});
+    await Promise.all([admin.end(), other.end()]);
     await Promise.all([a.close(), b.close()]);
   }
 }, 60_000);
