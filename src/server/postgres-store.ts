@@ -74,26 +74,27 @@ const GROUP_ENTRIES = 2000;
 const TILES_AT = `SELECT u.level, u.idx, (SELECT data FROM aegislog_tiles t WHERE t.log = $1 AND t.level = u.level AND t.idx = u.idx) AS data
   FROM unnest($2::int[], $3::bigint[]) AS u(level, idx)`;
 
-/**
- * A seal's writes: root-log tiles, heads, the checkpoint, and each grown log's head and next pending entry.
- * The logs are found by `tenant_id = ANY($5)` (the primary key, in every plan) as well as joined to the heads:
- * with the join alone, the custom plan a connection runs for its first five seals (most seals: a pool seldom
- * seals six times on one connection) hashed every row of aegislog_logs, a sequential scan under the seal's
- * row locks (1,000 heads over 10^5 logs: 30 ms for the update, 10 ms with the index).
- */
+/** A seal's writes besides the logs' rows: root-log tiles, heads, the checkpoint. */
 export const SEAL_WRITE = `WITH t AS (
     INSERT INTO aegislog_tiles (log, level, idx, data) SELECT '', * FROM unnest($1::int[], $2::bigint[], $3::bytea[])
     ON CONFLICT (log, level, idx) DO UPDATE SET data = excluded.data
   ), h AS (
     INSERT INTO aegislog_heads (head_index, tenant_id, period_start, tree_size, head_json)
     SELECT * FROM unnest($4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[])
-  ), c AS (
-    INSERT INTO aegislog_checkpoints (seq, period_start, period_end, tree_size, sealed_at, note)
-    VALUES (coalesce((SELECT max(seq) + 1 FROM aegislog_checkpoints), 0), $9, $10, $11, $12, $13)
   )
-  UPDATE aegislog_logs l SET head_size = u.size, last_head_index = u.idx,
+  INSERT INTO aegislog_checkpoints (seq, period_start, period_end, tree_size, sealed_at, note)
+  VALUES (coalesce((SELECT max(seq) + 1 FROM aegislog_checkpoints), 0), $9, $10, $11, $12, $13)`;
+
+/**
+ * Each grown log's head and next pending entry ($1 tenants, $2 tree sizes, $3 head indexes). The logs are found by
+ * `tenant_id = ANY($1)` (the primary key, in every plan) as well as joined to the heads: with the join alone, the
+ * custom plan a connection runs for its first five seals (most seals: a pool seldom seals six times on one
+ * connection) hashed every row of aegislog_logs, a sequential scan under the seal's row locks (1,000 heads over
+ * 10^5 logs: 30 ms for the update, 10 ms with the index).
+ */
+export const SEAL_LOGS = `UPDATE aegislog_logs l SET head_size = u.size, last_head_index = u.idx,
     pending_since = (SELECT received_at FROM aegislog_records r WHERE r.tenant_id = u.t AND r.leaf_index = u.size)
-  FROM unnest($5::text[], $7::bigint[], $4::bigint[]) AS u(t, size, idx) WHERE l.tenant_id = u.t AND l.tenant_id = ANY($5::text[])`;
+  FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(t, size, idx) WHERE l.tenant_id = u.t AND l.tenant_id = ANY($1::text[])`;
 
 /**
  * A mistake is ERR_CONFIG naming the option, before connecting: node-postgres reads `connectionTimeoutMillis: 0` as
@@ -387,9 +388,6 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
         const problem = sealOrderError(await latest(q), seal, await rootSize(q));
         if (problem) throw problem;
         const tenants = seal.heads.map((h) => h.head.tenant_id);
-        // Lock the grown logs' rows first (in one order), so that the update below, a statement of its
-        // own, sees every append committed before it: the next pending entry is read from the records.
-        await q('seal-lock', 'SELECT 1 FROM aegislog_logs WHERE tenant_id = ANY($1::text[]) ORDER BY tenant_id FOR UPDATE', [tenants]);
         await q('seal-write', SEAL_WRITE, [
           seal.rootWrites.map((w) => w.tile.level),
           seal.rootWrites.map((w) => w.tile.index),
@@ -405,6 +403,11 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
           seal.sealed_at,
           seal.note,
         ]);
+        // The grown logs' rows last, so that their appends wait for the update and the commit only, not for the
+        // writes above (a seal never holds ingest for long); locked (in one order) by a statement before the update,
+        // so that the update sees every append committed before it: the next pending entry is read from the records.
+        await q('seal-lock', 'SELECT 1 FROM aegislog_logs WHERE tenant_id = ANY($1::text[]) ORDER BY tenant_id FOR UPDATE', [tenants]);
+        await q('seal-logs', SEAL_LOGS, [tenants, seal.heads.map((h) => h.head.tree_size), seal.heads.map((h) => h.headIndex)]);
         return (await latest(q))!;
       }).catch((error: unknown) => {
         // Two sealers that raced for one period: the loser's insert meets the unique period.

@@ -268,3 +268,39 @@ test('the first append of a log waits for another process making its row without
     await Promise.all([a.close(), b.close()]);
   }
 }, 60_000);
+
+test('a seal locks its grown logs\' rows only for their update: appends to them go on while it writes heads and tiles', async () => {
+  const url = cluster.createDatabase();
+  const proxy = await pgProxy(cluster.port);
+  const [a, b] = [await postgresStore({ connectionString: proxy.through(url), connectionTimeoutMillis: 2000 }), await postgresStore(url)];
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  let t = base;
+  const sealer = createSealer({ store: a, periodMs: 3_600_000, now: () => t, signCheckpoint: async (size, root) => `o\n${size}\n${b64uEncode(root)}\n\n— o sig\n` });
+  try {
+    await append(b, 'acme', 'a1');
+    t += 1000;
+    const writing = proxy.freezeAt('seal-write', true);
+    const sealing = sealer.sealNow();
+    await writing;
+    let written = false; // the database ran the write; its answer, and the rest of the seal, are held
+    for (let i = 0; i < 1000 && !written; i++) written = (await admin.query("SELECT 1 FROM pg_stat_activity WHERE client_port = ANY($1::int[]) AND state = 'idle in transaction'", [proxy.upstreamPorts()])).rows.length > 0;
+    expect(written).toBe(true);
+    let settled = false;
+    const next = b.append({ tenantId: 'acme', entries: [entry('acme', 'a2')], now: t, keyId: 'k', sha256 }).finally(() => (settled = true));
+    let blocked = false;
+    for (let i = 0; i < 2000 && !settled && !blocked; i++) blocked = (await admin.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'transactionid'")).rows.length > 0;
+    expect(blocked, 'the append waits for the seal to commit').toBe(false);
+    expect((await next)[0]).toMatchObject({ stored: true, record: { leafIndex: 1, statement: { received_at: new Date(t + 1).toISOString() } } });
+    proxy.thaw();
+    const [checkpoint] = await sealing;
+    expect(checkpoint?.tree_size).toBe(1);
+    expect((await b.lastHead('acme'))?.head.tree_size).toBe(1);
+    // The entry that came during the seal is pending, for the next one.
+    expect(await b.grownLogs('2026-11-29T00:00:00.000Z')).toEqual([{ tenantId: 'acme', prevTreeSize: 1, prevHeadIndex: 0 }]);
+  } finally {
+    await proxy.close();
+    await admin.end();
+    await Promise.all([a.close(), b.close()]);
+  }
+}, 60_000);

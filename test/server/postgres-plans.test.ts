@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { postgresStore, SEAL_WRITE } from '../../src/server/postgres-store.js';
+import { postgresStore, SEAL_LOGS } from '../../src/server/postgres-store.js';
 import { startPostgres, type PostgresCluster } from '../../scripts/pg-cluster.mjs';
 
 /**
@@ -16,7 +16,7 @@ afterAll(() => cluster?.stop());
 type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: PlanNode[] };
 const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
 
-test('a seal of 1,000 heads over 10^5 logs finds the logs by index, in custom and generic plans', async () => {
+test('a seal of 1,000 heads over 10^5 logs finds their logs by index, in custom and generic plans', async () => {
   const url = cluster.createDatabase();
   await (await postgresStore(url)).close(); // the schema
   const { default: pg } = await import('pg');
@@ -28,14 +28,10 @@ test('a seal of 1,000 heads over 10^5 logs finds the logs by index, in custom an
     await client.query(`INSERT INTO aegislog_logs (tenant_id, size, last_received_at, head_size, pending_since)
       SELECT 'tenant-' || lpad(i::text, 6, '0'), 1, '2026-11-28T09:00:00.000Z', 0, '2026-11-28T09:00:00.000Z' FROM generate_series(0, ${LOGS - 1}) i`);
     await client.query('ANALYZE');
-    await client.query(`PREPARE seal AS ${SEAL_WRITE}`);
+    await client.query(`PREPARE seal AS ${SEAL_LOGS}`);
     const tenants = Array.from({ length: 1000 }, (_, k) => name(k * 100));
     const array = (values: (string | number)[]) => client.escapeLiteral(`{${values.map((v) => JSON.stringify(v)).join(',')}}`);
-    const args = [
-      "'{}'", "'{}'", "'{}'", array(tenants.map((_, k) => k)), array(tenants), array(tenants.map(() => '2026-11-28T00:00:00.000Z')),
-      array(tenants.map(() => 1)), array(tenants.map(() => '{}')), "'2026-11-28T00:00:00.000Z'", "'2026-11-29T00:00:00.000Z'", '1000',
-      "'2026-11-29T00:00:00.000Z'", "'note'",
-    ];
+    const args = [array(tenants), array(tenants.map(() => 1)), array(tenants.map((_, k) => k))];
     for (const mode of ['force_custom_plan', 'force_generic_plan']) {
       await client.query(`SET plan_cache_mode = ${mode}`);
       const { rows } = await client.query(`EXPLAIN (FORMAT JSON) EXECUTE seal(${args.join(', ')})`);
