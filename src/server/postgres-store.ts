@@ -3,11 +3,13 @@
  * dependency loaded on first use), shared by any number of server processes.
  *
  * Sequencing (§4.1) in each append transaction, in this order:
- *  1. a shared advisory lock that `closePeriod`'s exclusive one conflicts with;
- *  2. the tenant's log row `FOR UPDATE` (the tenant's sequencer: one writer at a time)
- *     and `closed_until`, read after 1, so a close either committed before this
+ *  1. the tenant's log row `FOR UPDATE` (the tenant's sequencer: one writer at a time);
+ *  2. a shared advisory lock that `closePeriod`'s exclusive one conflicts with, and
+ *     `closed_until`, read after it, so a close either committed before this
  *     transaction read it, or waits until this transaction has committed: an entry
- *     committed after a close is never stamped inside the closed period;
+ *     committed after a close is never stamped inside the closed period. Taken after
+ *     the row, so that a close waits only for appends that run, not for those queued
+ *     on a busy log's row (every append of the fleet would queue behind that close);
  *  3. the edge tiles and the ids that exist, then the records, tiles and log row.
  * The call resolves after COMMIT, so a receipt is signed only for a durable entry.
  * Appends that arrive for one tenant while its transaction runs wait and then share
@@ -51,6 +53,14 @@ export interface PostgresStoreOptions {
 type Client = Pg.PoolClient;
 type Query = (name: string, text: string, values?: unknown[]) => Promise<Row[]>;
 
+/**
+ * How long a session may sit idle inside a transaction before PostgreSQL ends it (a `idle_in_transaction_session_timeout`
+ * in the connection string wins). A process that hangs, or whose network goes silent, mid-append holds the shared close
+ * lock and its tenant's row: the next close waits for it, and every append of the fleet queues behind that close. Our
+ * transactions send their statements back to back; one idle this long belongs to a process that is gone.
+ */
+const IDLE_IN_TRANSACTION_MS = 10_000;
+
 /** Entries per append transaction at most; appends queued beyond it wait for the next one. */
 const GROUP_ENTRIES = 2000;
 
@@ -63,6 +73,28 @@ const GROUP_ENTRIES = 2000;
  */
 const TILES_AT = `SELECT u.level, u.idx, (SELECT data FROM aegislog_tiles t WHERE t.log = $1 AND t.level = u.level AND t.idx = u.idx) AS data
   FROM unnest($2::int[], $3::bigint[]) AS u(level, idx)`;
+
+/** A seal's writes besides the logs' rows: root-log tiles, heads, the checkpoint. */
+export const SEAL_WRITE = `WITH t AS (
+    INSERT INTO aegislog_tiles (log, level, idx, data) SELECT '', * FROM unnest($1::int[], $2::bigint[], $3::bytea[])
+    ON CONFLICT (log, level, idx) DO UPDATE SET data = excluded.data
+  ), h AS (
+    INSERT INTO aegislog_heads (head_index, tenant_id, period_start, tree_size, head_json)
+    SELECT * FROM unnest($4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[])
+  )
+  INSERT INTO aegislog_checkpoints (seq, period_start, period_end, tree_size, sealed_at, note)
+  VALUES (coalesce((SELECT max(seq) + 1 FROM aegislog_checkpoints), 0), $9, $10, $11, $12, $13)`;
+
+/**
+ * Each grown log's head and next pending entry ($1 tenants, $2 tree sizes, $3 head indexes). The logs are found by
+ * `tenant_id = ANY($1)` (the primary key, in every plan) as well as joined to the heads: with the join alone, the
+ * custom plan a connection runs for its first five seals (most seals: a pool seldom seals six times on one
+ * connection) hashed every row of aegislog_logs, a sequential scan under the seal's row locks (1,000 heads over
+ * 10^5 logs: 30 ms for the update, 10 ms with the index).
+ */
+export const SEAL_LOGS = `UPDATE aegislog_logs l SET head_size = u.size, last_head_index = u.idx,
+    pending_since = (SELECT received_at FROM aegislog_records r WHERE r.tenant_id = u.t AND r.leaf_index = u.size)
+  FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(t, size, idx) WHERE l.tenant_id = u.t AND l.tenant_id = ANY($1::text[])`;
 
 /**
  * A mistake is ERR_CONFIG naming the option, before connecting: node-postgres reads `connectionTimeoutMillis: 0` as
@@ -87,6 +119,7 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
     max: config.max ?? 10,
     connectionTimeoutMillis: config.connectionTimeoutMillis ?? 5000,
     idleTimeoutMillis: 30_000,
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
   });
   // An idle connection that the server drops (a restart) must not crash the process: the pool discards it.
   pool.on('error', () => {});
@@ -112,14 +145,17 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
 
   const query: Query = async (name, text, values = []) => (await pool.query({ name, text, values })).rows;
 
-  /** BEGIN … COMMIT on one connection; a connection that failed is discarded, not reused. */
-  async function transaction<T>(begin: string, body: (q: Query) => Promise<T>): Promise<T> {
+  /**
+   * BEGIN … COMMIT on one connection; a connection that failed is discarded, not reused. `begin` may hold more
+   * statements, sent in the same round trip: `body` gets the rows of each.
+   */
+  async function transaction<T>(begin: string | ((client: Client) => string), body: (q: Query, opened: Row[][]) => Promise<T>): Promise<T> {
     const client: Client = await pool.connect();
     let broken: Error | undefined;
     const q: Query = async (name, text, values = []) => (await client.query({ name, text, values })).rows;
     try {
-      await client.query(begin);
-      const result = await body(q);
+      const opened = (await client.query(typeof begin === 'string' ? begin : begin(client))) as unknown as Pg.QueryResult | Pg.QueryResult[];
+      const result = await body(q, (Array.isArray(opened) ? opened : [opened]).map((r) => r.rows as Row[]));
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -159,20 +195,31 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
     });
   }
 
-  function appendGroup(tenantId: string, requests: AppendRequest[]): Promise<AppendOutcome[][]> {
-    const begin = `BEGIN; SELECT pg_advisory_xact_lock_shared(${LOCK_SPACE}, ${LOCK_CLOSE})`;
-    return transaction(begin, async (q) => {
-      const logRow = () =>
-        q('log-lock', `SELECT size, last_received_at, head_size, last_head_index, pending_since,
-          (SELECT value FROM aegislog_meta WHERE key = 'closed_until') AS closed_until
-          FROM aegislog_logs WHERE tenant_id = $1 FOR UPDATE`, [tenantId]);
-      let [row] = await logRow();
-      if (!row) {
-        await q('log-new', 'INSERT INTO aegislog_logs (tenant_id, size, head_size) VALUES ($1, 0, 0) ON CONFLICT DO NOTHING', [tenantId]);
-        [row] = await logRow();
-      }
-      let state = stateOf(row!);
-      const closedUntil = (row!.closed_until as string | null) ?? undefined;
+  async function appendGroup(tenantId: string, requests: AppendRequest[]): Promise<AppendOutcome[][]> {
+    const results = await appendLocked(tenantId, requests);
+    if (results) return results;
+    // A new log: its row is made on its own, holding no lock. Made inside the append, under the close lock, it would
+    // wait for another process making the same row, whose next statement queues for the close lock behind a close
+    // that waits for this append: all three stall until PostgreSQL's deadlock check reorders them.
+    await query('log-new', 'INSERT INTO aegislog_logs (tenant_id, size, head_size) VALUES ($1, 0, 0) ON CONFLICT DO NOTHING', [tenantId]);
+    const again = await appendLocked(tenantId, requests);
+    // Gone again only if someone deleted it by hand: a retry makes it anew.
+    if (!again) throw new AegisLogError('ERR_STORE_UNAVAILABLE', `the log row of tenant ${tenantId} was deleted as it was made; retry`, { field: 'tenantId' });
+    return again;
+  }
+
+  /** The append transaction (steps 1–3); undefined, having written nothing, when the tenant's log has no row yet. */
+  function appendLocked(tenantId: string, requests: AppendRequest[]): Promise<AppendOutcome[][] | undefined> {
+    // Steps 1 and 2 in one round trip; each statement of it reads with a snapshot of its own, so closed_until is
+    // read after the close lock is granted.
+    const row = `SELECT size, last_received_at, head_size, last_head_index, pending_since FROM aegislog_logs`;
+    const begin = (c: Client) => `BEGIN; ${row} WHERE tenant_id = ${c.escapeLiteral(tenantId)} FOR UPDATE;
+      SELECT pg_advisory_xact_lock_shared(${LOCK_SPACE}, ${LOCK_CLOSE}); SELECT value FROM aegislog_meta WHERE key = 'closed_until'`;
+    return transaction(begin, async (q, [, locked, , closed]) => {
+      const [logRow] = locked!;
+      if (!logRow) return undefined;
+      let state = stateOf(logRow);
+      const closedUntil = (closed![0]?.value as string | undefined) ?? undefined;
       // The log's right edge, then every tile this group writes, by "level/index".
       const tiles = new Map<string, Uint8Array>();
       const edge = edgeTilesOf(state.size);
@@ -341,22 +388,7 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
         const problem = sealOrderError(await latest(q), seal, await rootSize(q));
         if (problem) throw problem;
         const tenants = seal.heads.map((h) => h.head.tenant_id);
-        // Lock the grown logs' rows first (in one order), so that the update below, a statement of its
-        // own, sees every append committed before it: the next pending entry is read from the records.
-        await q('seal-lock', 'SELECT 1 FROM aegislog_logs WHERE tenant_id = ANY($1::text[]) ORDER BY tenant_id FOR UPDATE', [tenants]);
-        await q('seal-write', `WITH t AS (
-            INSERT INTO aegislog_tiles (log, level, idx, data) SELECT '', * FROM unnest($1::int[], $2::bigint[], $3::bytea[])
-            ON CONFLICT (log, level, idx) DO UPDATE SET data = excluded.data
-          ), h AS (
-            INSERT INTO aegislog_heads (head_index, tenant_id, period_start, tree_size, head_json)
-            SELECT * FROM unnest($4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[])
-          ), c AS (
-            INSERT INTO aegislog_checkpoints (seq, period_start, period_end, tree_size, sealed_at, note)
-            VALUES (coalesce((SELECT max(seq) + 1 FROM aegislog_checkpoints), 0), $9, $10, $11, $12, $13)
-          )
-          UPDATE aegislog_logs l SET head_size = u.size, last_head_index = u.idx,
-            pending_since = (SELECT received_at FROM aegislog_records r WHERE r.tenant_id = u.t AND r.leaf_index = u.size)
-          FROM unnest($5::text[], $7::bigint[], $4::bigint[]) AS u(t, size, idx) WHERE l.tenant_id = u.t`, [
+        await q('seal-write', SEAL_WRITE, [
           seal.rootWrites.map((w) => w.tile.level),
           seal.rootWrites.map((w) => w.tile.index),
           seal.rootWrites.map((w) => buffer(w.bytes)),
@@ -371,6 +403,11 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
           seal.sealed_at,
           seal.note,
         ]);
+        // The grown logs' rows last, so that their appends wait for the update and the commit only, not for the
+        // writes above (a seal never holds ingest for long); locked (in one order) by a statement before the update,
+        // so that the update sees every append committed before it: the next pending entry is read from the records.
+        await q('seal-lock', 'SELECT 1 FROM aegislog_logs WHERE tenant_id = ANY($1::text[]) ORDER BY tenant_id FOR UPDATE', [tenants]);
+        await q('seal-logs', SEAL_LOGS, [tenants, seal.heads.map((h) => h.head.tree_size), seal.heads.map((h) => h.headIndex)]);
         return (await latest(q))!;
       }).catch((error: unknown) => {
         // Two sealers that raced for one period: the loser's insert meets the unique period.
@@ -474,7 +511,7 @@ async function pinLog(client: Pg.PoolClient, log: { origin: string; periodSecond
  * lock is gone belongs to a dead process. Reconnects after a lost connection.
  */
 function liveness(pg: typeof Pg, config: PostgresStoreOptions) {
-  const instance = 1 + Math.floor(Math.random() * 0x7ffffffe);
+  let instance = 0;
   let client: Pg.Client | undefined;
   let connecting: Promise<number> | undefined;
   return {
@@ -489,9 +526,19 @@ function liveness(pg: typeof Pg, config: PostgresStoreOptions) {
         c.on('end', drop);
         try {
           await c.connect();
-          await c.query(`SELECT pg_advisory_lock(${LIVE_SPACE}, ${instance})`);
-          client = c;
-          return instance;
+          // A new key for each connection, taken without waiting: a connection cut on this side may leave its
+          // session, and its lock, alive in the database, and waiting for that lock would hang every seal here.
+          // The lease moves to the new key at its next renewal.
+          for (let attempt = 0; attempt < 4; attempt++) {
+            const key = 1 + Math.floor(Math.random() * 0x7ffffffe);
+            const { rows } = await c.query(`SELECT pg_try_advisory_lock(${LIVE_SPACE}, ${key}) AS ok`);
+            if (rows[0].ok === true) {
+              instance = key;
+              client = c;
+              return instance;
+            }
+          }
+          throw new AegisLogError('ERR_STORE_UNAVAILABLE', 'no free liveness lock key after 4 tries');
         } catch (error) {
           await c.end().catch(() => {});
           throw error;
@@ -525,7 +572,7 @@ function guarded(store: Store): Store {
   return out as unknown as Store;
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300']);
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300', '25P03']);
 
 function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { postgresStore } from '../../src/server/postgres-store.js';
+import { b64uEncode, sha256, type TenantHead } from '../../src/protocol/index.js';
+import { createSealer } from '../../src/server/sealer.js';
+import { LOCK_CLOSE, LOCK_SPACE } from '../../src/server/postgres-schema.js';
+import { startPostgres, type PostgresCluster } from '../../scripts/pg-cluster.mjs';
+import { entry } from './store-conformance.js';
+
+/**
+ * How postgresStore's locks order appends, closes and seals of several processes (stores of their own on one
+ * database), on a throwaway cluster: waits are read from pg_stat_activity, never timed.
+ */
+let cluster: PostgresCluster;
+let pg: (typeof import('pg'))['default'];
+beforeAll(async () => {
+  cluster = await startPostgres({ fsync: false });
+  ({ default: pg } = await import('pg'));
+}, 120_000);
+afterAll(() => cluster?.stop());
+
+const base = Date.UTC(2026, 10, 28, 9);
+const append = (store: Awaited<ReturnType<typeof postgresStore>>, tenantId: string, id: string) =>
+  store.append({ tenantId, entries: [entry(tenantId, id)], now: base, keyId: 'k', sha256 });
+
+test('two processes append to the same logs while both seal at once: every entry in exactly one head, leaf indexes dense, received_at monotone', async () => {
+  const url = cluster.createDatabase();
+  const stores = [await postgresStore(url), await postgresStore(url)];
+  let t = base;
+  const now = () => t;
+  const sealers = stores.map((store) => createSealer({ store, periodMs: 3_600_000, now, signCheckpoint: async (size, root) => `o\n${size}\n${b64uEncode(root)}\n\n— o sig\n` }));
+  try {
+    const TENANTS = ['acme', 'beta', 'gamma'];
+    let done = 0;
+    const appenders = [0, 1, 2, 3].map(async (k) => {
+      for (let i = 0; i < 60; i++) await stores[k % 2]!.append({ tenantId: TENANTS[(k + i) % 3]!, entries: [entry(TENANTS[(k + i) % 3]!, `${k}-${i}`)], now: t++, keyId: 'k', sha256 });
+      done++;
+    });
+    let rounds = 0;
+    for (; rounds < 500 && done < 4; rounds++) await Promise.all(sealers.map((s) => s.sealNow()));
+    await Promise.all(appenders);
+    t++;
+    await Promise.all(sealers.map((s) => s.sealNow()));
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const checkpoints = (await admin.query('SELECT period_start, period_end FROM aegislog_checkpoints ORDER BY seq')).rows;
+      checkpoints.slice(1).forEach((c, i) => expect(c.period_start).toBe(checkpoints[i]!.period_end)); // one gap-free history
+      expect(checkpoints.length).toBeGreaterThan(2);
+      for (const tenant of TENANTS) {
+        const records = (await admin.query('SELECT leaf_index::int AS i, received_at FROM aegislog_records WHERE tenant_id = $1 ORDER BY leaf_index', [tenant])).rows;
+        expect(records.map((r) => r.i)).toEqual(records.map((_, i) => i));
+        records.slice(1).forEach((r, i) => expect(r.received_at >= records[i]!.received_at, `${tenant} ${r.i}`).toBe(true));
+        const heads = (await admin.query('SELECT head_json FROM aegislog_heads WHERE tenant_id = $1 ORDER BY head_index', [tenant])).rows.map((r) => JSON.parse(r.head_json) as TenantHead);
+        expect(heads.at(-1)?.tree_size).toBe(records.length);
+        for (const [i, head] of heads.entries()) {
+          expect(head.prev_tree_size).toBe(i === 0 ? 0 : heads[i - 1]!.tree_size);
+          for (const r of records.slice(head.prev_tree_size, head.tree_size)) expect(r.received_at >= head.period_start && r.received_at < head.period_end, `${tenant} ${r.i}`).toBe(true);
+        }
+      }
+    } finally {
+      await admin.end();
+    }
+  } finally {
+    await Promise.all(stores.map((s) => s.close()));
+  }
+}, 120_000);
+
+test('a close waits only for the appends that run, not for one queued on a busy log: other tenants\' appends go on', async () => {
+  const url = cluster.createDatabase();
+  const [a, b] = [await postgresStore(url), await postgresStore(url)];
+  const [admin, busy] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+  await Promise.all([admin.connect(), busy.connect()]);
+  const waiting = async (event: string) =>
+    (await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = $1', [event])).rows[0].n as number;
+  try {
+    await append(a, 'hot', 'h0');
+    // Another process's long transaction on the hot log's row; an append of this one queues on it.
+    await busy.query('BEGIN');
+    await busy.query("SELECT 1 FROM aegislog_logs WHERE tenant_id = 'hot' FOR UPDATE");
+    const queued = append(a, 'hot', 'h1');
+    let onRow = false;
+    for (let i = 0; i < 1000 && !onRow; i++) onRow = (await waiting('transactionid')) > 0;
+    expect(onRow).toBe(true);
+    const end = new Date(base + 60_000).toISOString();
+    const closing = b.closePeriod(end);
+    let settled = false;
+    const cold = append(b, 'cold', 'c1').finally(() => (settled = true));
+    let stalled = false;
+    for (let i = 0; i < 2000 && !settled && !stalled; i++) stalled = (await waiting('advisory')) >= 2; // the close, and the cold append behind it
+    expect(stalled, 'the close waits for the queued append, and the cold log\'s append waits behind the close').toBe(false);
+    await closing;
+    expect((await cold)[0]).toMatchObject({ stored: true, record: { statement: { received_at: end } } });
+    await busy.query('COMMIT');
+    expect((await queued)[0]).toMatchObject({ stored: true, record: { leafIndex: 1, statement: { received_at: end } } }); // committed after the close
+  } finally {
+    await busy.query('ROLLBACK').catch(() => {});
+    await Promise.all([admin.end(), busy.end()]);
+    await Promise.all([a.close(), b.close()]);
+  }
+}, 60_000);
+
+test('the first append of a log waits for another process making its row without the close lock: the close goes on, no deadlock to untie', async () => {
+  const url = cluster.createDatabase();
+  const [a, b] = [await postgresStore(url), await postgresStore(url)];
+  const [admin, other] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+  await Promise.all([admin.connect(), other.connect()]);
+  const waiting = async (event: string) =>
+    (await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = $1', [event])).rows[0].n as number;
+  try {
+    await append(a, 'old', 'o1'); // the schema, and a log that exists
+    // Another process has made the new log's row (not committed yet) and holds it.
+    await other.query('BEGIN');
+    await other.query("INSERT INTO aegislog_logs (tenant_id, size, head_size) VALUES ('new', 0, 0)");
+    const first = append(a, 'new', 'n1');
+    let onRow = false;
+    for (let i = 0; i < 1000 && !onRow; i++) onRow = (await waiting('transactionid')) > 0;
+    expect(onRow).toBe(true);
+    const end = new Date(base + 60_000).toISOString();
+    let closed = false;
+    const closing = b.closePeriod(end).finally(() => (closed = true));
+    let stalled = false;
+    for (let i = 0; i < 1000 && !closed && !stalled; i++) stalled = (await waiting('advisory')) > 0;
+    // Had the first append held the close lock while it waited on the row, the close would wait for it, the other
+    // process queue behind the close, and all three stall until PostgreSQL's deadlock check reorders them.
+    expect(stalled, 'the close waits for an append that waits on a row').toBe(false);
+    const next = other.query(`SELECT pg_advisory_xact_lock_shared(${LOCK_SPACE}, ${LOCK_CLOSE})`).then(() => other.query('COMMIT'));
+    const results = await Promise.allSettled([first, closing, next]);
+    expect(results.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : 'ok'))).toEqual(['ok', 'ok', 'ok']);
+    expect((await first)[0]).toMatchObject({ stored: true, record: { leafIndex: 0, statement: { received_at: end } } });
+  } finally {
+    await other.query('ROLLBACK').catch(() => {});
+    await Promise.all([admin.end(), other.end()]);
+    await Promise.all([a.close(), b.close()]);
+  }
+}, 60_000);
