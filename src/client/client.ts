@@ -293,9 +293,10 @@ export class AegisLog {
       await this.#persist(this.#fresh);
       let result = await this.#loop.flush();
       // Room again: tell the drops the store holds, and send that account with this flush. A shared store
-      // may hold drops of another tab (gone since, or not flushing): a flush that made room looks.
+      // may hold drops of another tab (gone since, or not flushing): a flush that made room looks (dead
+      // letters leave the queue as receipts do).
       const { counts, store, maxQueueSize } = this.#cfg;
-      if ((this.#owed || (store.shared && result.sent)) && this.#queued() < maxQueueSize) {
+      if ((this.#owed || (store.shared && result.sent + result.deadLettered)) && this.#queued() < maxQueueSize) {
         const stored = counts.stored;
         await this.#persist(true);
         if (counts.stored > stored) {

@@ -173,6 +173,32 @@ describe('drops told across tabs', () => {
   });
 });
 
+describe('drops told across tabs, when the room was made by dead letters', () => {
+  it('the flush that dead-lettered the queue tells the drops another tab left, as one that delivered it would', async () => {
+    // The server refuses a's two events for good (403): they leave the queue as dead letters, which makes
+    // room as surely as receipts do. The account of b's drop used to wait for a's next record().
+    const srv = await inProcessServer();
+    const name = freshName();
+    const sent: Wire[] = [];
+    const fetch = async (url: string, init: RequestInit) => {
+      const body = JSON.parse(String(init.body));
+      const events: Wire[] = url.endsWith('/ingest/batch') ? body.events : [body];
+      if (events.some((e) => e.event_type === 'a')) return new Response('{"error":{"code":"forbidden","message":"scripted"}}', { status: 403 });
+      sent.push(...events);
+      return srv.fetch(url, init);
+    };
+    const a = client(indexedDBQueue({ name }), { maxQueueSize: 2, fetch });
+    const b = client(indexedDBQueue({ name }), { maxQueueSize: 2 });
+    a.record('a', {});
+    a.record('a', {});
+    await a.durable();
+    b.record('b', {}); // the store is full: dropped by the write, number 3
+    await b.durable();
+    expect(await a.flush()).toMatchObject({ sent: 1, deadLettered: 2, remaining: 0 });
+    expect(sent).toEqual([expect.objectContaining({ event_type: 'aegislog.dropped', count: 1, first_seq: 3, last_seq: 3, client_seq: 4 })]);
+  });
+});
+
 describe('maxQueueSize holds for a whole KV or Durable Object queue (issue 15: 25 requests × 50 events, maxQueueSize 1,000)', () => {
   const cases: [string, () => { make: () => QueueStore }][] = [
     ['Workers KV (a list per append; numbering per isolate)', () => {
