@@ -112,7 +112,10 @@ export class AegisLog {
   record(eventType: string, payload?: Record<string, unknown>, options?: RecordOptions): string {
     if (this.#closing) throw new AegisLogError('ERR_CLOSED', 'record() after close()');
     const entry = buildEvent(this.tenantId, eventType, payload, options, NUMBERING_BYTES);
-    const full = this.#queued() >= this.#cfg.maxQueueSize;
+    // A shared store's size is as this tab last read it (other tabs deliver meanwhile): there, only what this tab
+    // alone holds unwritten is dropped at once (its memory stays bounded); the write, which counts, drops the rest.
+    const { maxQueueSize: max, store } = this.#cfg;
+    const full = this.#queued() >= max && (!store.shared || this.#pendingEvents + this.#writingEvents >= max);
     if (this.#dry) return entry.event_id;
     if (full) {
       // Overflow policy: drop the newest (what is queued stays until the server has it). The drop

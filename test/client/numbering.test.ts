@@ -147,6 +147,40 @@ describe('overflow', () => {
   });
 });
 
+describe('overflow seen from a tab whose view of the shared store is stale', () => {
+  it('does not drop a record because the store was full when this tab last looked: the write, which counts, decides', async () => {
+    // Tab b last saw the store full; tab a has delivered it all since. b's next records used to be dropped
+    // at once, on b's stale count, into an empty queue: evidence lost, though told as a drop.
+    const srv = await inProcessServer();
+    const name = freshName();
+    const errors: string[][] = [];
+    const a = client(indexedDBQueue({ name }), { maxQueueSize: 2 }, srv);
+    const b = client(indexedDBQueue({ name }), { maxQueueSize: 2, onError: (_, ids) => errors.push(ids ?? []) }, srv);
+    a.record('a', {});
+    a.record('a', {});
+    await a.durable();
+    const droppedId = b.record('b', {}); // the store is full: dropped by the write
+    await b.durable();
+    expect(b.stats()).toMatchObject({ dropped: 1, queued: 2 });
+    expect(await a.flush()).toMatchObject({ sent: 3, remaining: 0 }); // a's two, and the account of b's drop
+    const kept = [b.record('b', {}), b.record('b', {})];
+    await b.durable();
+    expect(errors).toEqual([[droppedId]]);
+    expect(b.stats()).toMatchObject({ dropped: 1, queued: 2 });
+    expect((await queued(indexedDBQueue({ name }))).map((e) => [e.event_id, e.client_seq])).toEqual([[kept[0], 5], [kept[1], 6]]);
+  });
+
+  it('still drops at once what this tab alone holds beyond maxQueueSize, unwritten (its memory stays bounded)', async () => {
+    const errors: string[][] = [];
+    const log = client(indexedDBQueue({ name: freshName() }), { maxQueueSize: 3, onError: (_, ids) => errors.push(ids ?? []) });
+    const ids = Array.from({ length: 5 }, (_, i) => log.record('burst', { i }));
+    expect(log.stats()).toMatchObject({ queued: 3, dropped: 2 });
+    expect(errors).toEqual([[ids[3]], [ids[4]]]);
+    await log.durable();
+    expect(seqs(await queued(log.queue))).toEqual([1, 2, 3]);
+  });
+});
+
 describe('drops told across tabs', () => {
   it('the tab that flushes tells the drops another tab left in the shared store, in the flush that made room', async () => {
     // Tab b dropped a record and went away (a closed or killed tab flushes nothing); tab a records
