@@ -170,6 +170,27 @@ describe('overflow seen from a tab whose view of the shared store is stale', () 
     expect((await queued(indexedDBQueue({ name }))).map((e) => [e.event_id, e.client_seq])).toEqual([[kept[0], 5], [kept[1], 6]]);
   });
 
+  it('an onError that records on a drop the write found is called once: its own event is dropped at once, on the count just read', async () => {
+    const name = freshName();
+    const told: string[] = [];
+    const a = client(indexedDBQueue({ name }), { maxQueueSize: 2 });
+    const b: AegisLog = client(indexedDBQueue({ name }), {
+      maxQueueSize: 2,
+      onError: (e) => {
+        if (e.code !== 'ERR_QUEUE_FULL') return;
+        told.push(e.code);
+        b.record('client_error', { code: e.code });
+      },
+    });
+    a.record('a', {});
+    a.record('a', {});
+    await a.durable();
+    b.record('b', {}); // dropped by the write: onError records, and that record must not go round again
+    for (let i = 0; i < 5; i++) await b.durable();
+    expect(told).toEqual(['ERR_QUEUE_FULL']);
+    expect(b.stats()).toMatchObject({ queued: 2, dropped: 2 });
+  });
+
   it('still drops at once what this tab alone holds beyond maxQueueSize, unwritten (its memory stays bounded)', async () => {
     const errors: string[][] = [];
     const log = client(indexedDBQueue({ name: freshName() }), { maxQueueSize: 3, onError: (_, ids) => errors.push(ids ?? []) });
