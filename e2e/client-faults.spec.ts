@@ -1,8 +1,8 @@
 // Faults of the browser client found in review, each reproduced in real Chromium against the
-// reference server: an IndexedDB over quota.
+// reference server: an IndexedDB over quota, a database another page deletes.
 import type { Page } from '@playwright/test';
 import type { Stack } from './support/fixtures.js';
-import { expect, test } from './support/fixtures.js';
+import { expect, test, until } from './support/fixtures.js';
 
 async function openClient(page: Page, { app, api }: Stack, params: Record<string, string | number> = {}): Promise<void> {
   const query = new URLSearchParams({ endpoint: api.url, key: api.ingestKey, tenant: api.tenantId });
@@ -29,4 +29,35 @@ test('IndexedDB over quota: records still delivered while the page lives, number
   expect(events.map((e) => e.client_seq as number).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   expect(warnings.filter((w) => w.includes('queueing in memory only'))).toHaveLength(1);
   await expect.poll(() => page.evaluate(() => window.harness.log.stats().queued)).toBe(0);
+});
+
+test('a page deleting the queue database (an app clearing its storage) is not blocked, and a new page still delivers', async ({ context, stack }) => {
+  // Before: the first tab's connection ignored versionchange, so the delete waited for that tab to close,
+  // and so did every open() behind it: the new page's records waited in memory, never written nor sent.
+  const first = await context.newPage();
+  await openClient(first, stack, { batchSize: 1000, flushInterval: 60_000 });
+  const name = await first.evaluate(async () => (window.harness.record(3), await window.harness.log.durable(), window.harness.log.queue.name));
+  const other = await context.newPage();
+  await other.goto(`${stack.app.url}/e2e/pages/blank.html`);
+  type Deleting = { deletion?: 'pending' | 'done' };
+  await other.evaluate((db) => {
+    const w = window as unknown as Deleting;
+    w.deletion = 'pending';
+    indexedDB.deleteDatabase(db).onsuccess = () => (w.deletion = 'done');
+  }, name);
+  await until(async () => (await other.evaluate(() => (window as unknown as Deleting).deletion)) === 'done', 'the delete to go through');
+
+  const next = await context.newPage();
+  await openClient(next, stack, { batchSize: 5, flushInterval: 300 });
+  const ids = await next.evaluate(() => window.harness.record(5));
+  const stored = await stack.api.waitForStored(ids.length);
+  expect(new Set(stored)).toEqual(new Set(ids));
+  // The first tab carries on in the new database too.
+  const later = await first.evaluate(async () => {
+    const ids = window.harness.record(5);
+    await window.harness.log.flush();
+    return ids;
+  });
+  await stack.api.waitForStored(ids.length + later.length);
+  expect(new Set(await stack.api.storedIds())).toEqual(new Set([...ids, ...later]));
 });

@@ -46,6 +46,8 @@ export class AegisLog {
   #written: Promise<void> = Promise.resolve();
   #draining: Promise<FlushResult> | undefined;
   #dropped = 0;
+  /** onError is hearing of a drop (see record()). */
+  #telling = false;
   /** The store holds drops that no aegislog.dropped event tells yet (it waits for room in the queue). */
   #owed = false;
   /** No append has answered yet: the store may hold drops an earlier client (page, invocation) left untold. */
@@ -112,7 +114,12 @@ export class AegisLog {
   record(eventType: string, payload?: Record<string, unknown>, options?: RecordOptions): string {
     if (this.#closing) throw new AegisLogError('ERR_CLOSED', 'record() after close()');
     const entry = buildEvent(this.tenantId, eventType, payload, options, NUMBERING_BYTES);
-    const full = this.#queued() >= this.#cfg.maxQueueSize;
+    // A shared store's size is as this tab last read it (other tabs deliver meanwhile): there, only what this tab
+    // alone holds unwritten is dropped at once (its memory stays bounded), or a record onError makes on hearing of
+    // a drop (the count is fresh then; kept, it would be dropped and told again, a tick at a time, without end);
+    // the write, which counts, drops the rest.
+    const { maxQueueSize: max, store } = this.#cfg;
+    const full = this.#queued() >= max && (!store.shared || this.#telling || this.#pendingEvents + this.#writingEvents >= max);
     if (this.#dry) return entry.event_id;
     if (full) {
       // Overflow policy: drop the newest (what is queued stays until the server has it). The drop
@@ -211,7 +218,9 @@ export class AegisLog {
   #drop(ids: string[]): void {
     this.#dropped += ids.length;
     const what = ids.length > 1 ? `${ids.length} events` : `event ${ids[0]}`;
+    this.#telling = true;
     this.#cfg.report(new AegisLogError('ERR_QUEUE_FULL', `queue full (maxQueueSize ${this.#cfg.maxQueueSize}): ${what} dropped`), ids);
+    this.#telling = false; // report() never throws: it logs what onError throws
   }
 
   /**
@@ -293,9 +302,10 @@ export class AegisLog {
       await this.#persist(this.#fresh);
       let result = await this.#loop.flush();
       // Room again: tell the drops the store holds, and send that account with this flush. A shared store
-      // may hold drops of another tab (gone since, or not flushing): a flush that made room looks.
+      // may hold drops of another tab (gone since, or not flushing): a flush that made room looks (dead
+      // letters leave the queue as receipts do).
       const { counts, store, maxQueueSize } = this.#cfg;
-      if ((this.#owed || (store.shared && result.sent)) && this.#queued() < maxQueueSize) {
+      if ((this.#owed || (store.shared && result.sent + result.deadLettered)) && this.#queued() < maxQueueSize) {
         const stored = counts.stored;
         await this.#persist(true);
         if (counts.stored > stored) {

@@ -51,6 +51,9 @@ export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore 
       request.onupgradeneeded = () => request.result.createObjectStore('events');
       const database = await promisifyRequest(request);
       database.onclose = () => (db = undefined);
+      // Another page deletes or upgrades the database: held open, this connection would block it, and every
+      // open() queued behind it (a new page's records), for as long as this page lives. Reopened when next used.
+      database.onversionchange = () => (database.close(), (db = undefined));
       opened = true;
       return database;
     })().catch((error: unknown) => {

@@ -147,6 +147,61 @@ describe('overflow', () => {
   });
 });
 
+describe('overflow seen from a tab whose view of the shared store is stale', () => {
+  it('does not drop a record because the store was full when this tab last looked: the write, which counts, decides', async () => {
+    // Tab b last saw the store full; tab a has delivered it all since. b's next records used to be dropped
+    // at once, on b's stale count, into an empty queue: evidence lost, though told as a drop.
+    const srv = await inProcessServer();
+    const name = freshName();
+    const errors: string[][] = [];
+    const a = client(indexedDBQueue({ name }), { maxQueueSize: 2 }, srv);
+    const b = client(indexedDBQueue({ name }), { maxQueueSize: 2, onError: (_, ids) => errors.push(ids ?? []) }, srv);
+    a.record('a', {});
+    a.record('a', {});
+    await a.durable();
+    const droppedId = b.record('b', {}); // the store is full: dropped by the write
+    await b.durable();
+    expect(b.stats()).toMatchObject({ dropped: 1, queued: 2 });
+    expect(await a.flush()).toMatchObject({ sent: 3, remaining: 0 }); // a's two, and the account of b's drop
+    const kept = [b.record('b', {}), b.record('b', {})];
+    await b.durable();
+    expect(errors).toEqual([[droppedId]]);
+    expect(b.stats()).toMatchObject({ dropped: 1, queued: 2 });
+    expect((await queued(indexedDBQueue({ name }))).map((e) => [e.event_id, e.client_seq])).toEqual([[kept[0], 5], [kept[1], 6]]);
+  });
+
+  it('an onError that records on a drop the write found is called once: its own event is dropped at once, on the count just read', async () => {
+    const name = freshName();
+    const told: string[] = [];
+    const a = client(indexedDBQueue({ name }), { maxQueueSize: 2 });
+    const b: AegisLog = client(indexedDBQueue({ name }), {
+      maxQueueSize: 2,
+      onError: (e) => {
+        if (e.code !== 'ERR_QUEUE_FULL') return;
+        told.push(e.code);
+        b.record('client_error', { code: e.code });
+      },
+    });
+    a.record('a', {});
+    a.record('a', {});
+    await a.durable();
+    b.record('b', {}); // dropped by the write: onError records, and that record must not go round again
+    for (let i = 0; i < 5; i++) await b.durable();
+    expect(told).toEqual(['ERR_QUEUE_FULL']);
+    expect(b.stats()).toMatchObject({ queued: 2, dropped: 2 });
+  });
+
+  it('still drops at once what this tab alone holds beyond maxQueueSize, unwritten (its memory stays bounded)', async () => {
+    const errors: string[][] = [];
+    const log = client(indexedDBQueue({ name: freshName() }), { maxQueueSize: 3, onError: (_, ids) => errors.push(ids ?? []) });
+    const ids = Array.from({ length: 5 }, (_, i) => log.record('burst', { i }));
+    expect(log.stats()).toMatchObject({ queued: 3, dropped: 2 });
+    expect(errors).toEqual([[ids[3]], [ids[4]]]);
+    await log.durable();
+    expect(seqs(await queued(log.queue))).toEqual([1, 2, 3]);
+  });
+});
+
 describe('drops told across tabs', () => {
   it('the tab that flushes tells the drops another tab left in the shared store, in the flush that made room', async () => {
     // Tab b dropped a record and went away (a closed or killed tab flushes nothing); tab a records
@@ -170,6 +225,32 @@ describe('drops told across tabs', () => {
     expect(await a.flush()).toMatchObject({ sent: 3, remaining: 0 });
     expect(sent.map((e) => [e.event_type, e.client_seq])).toEqual([['a', 1], ['a', 2], ['aegislog.dropped', 4]]);
     expect(sent[2]).toMatchObject({ count: 1, first_seq: 3, last_seq: 3 });
+  });
+});
+
+describe('drops told across tabs, when the room was made by dead letters', () => {
+  it('the flush that dead-lettered the queue tells the drops another tab left, as one that delivered it would', async () => {
+    // The server refuses a's two events for good (403): they leave the queue as dead letters, which makes
+    // room as surely as receipts do. The account of b's drop used to wait for a's next record().
+    const srv = await inProcessServer();
+    const name = freshName();
+    const sent: Wire[] = [];
+    const fetch = async (url: string, init: RequestInit) => {
+      const body = JSON.parse(String(init.body));
+      const events: Wire[] = url.endsWith('/ingest/batch') ? body.events : [body];
+      if (events.some((e) => e.event_type === 'a')) return new Response('{"error":{"code":"forbidden","message":"scripted"}}', { status: 403 });
+      sent.push(...events);
+      return srv.fetch(url, init);
+    };
+    const a = client(indexedDBQueue({ name }), { maxQueueSize: 2, fetch });
+    const b = client(indexedDBQueue({ name }), { maxQueueSize: 2 });
+    a.record('a', {});
+    a.record('a', {});
+    await a.durable();
+    b.record('b', {}); // the store is full: dropped by the write, number 3
+    await b.durable();
+    expect(await a.flush()).toMatchObject({ sent: 1, deadLettered: 2, remaining: 0 });
+    expect(sent).toEqual([expect.objectContaining({ event_type: 'aegislog.dropped', count: 1, first_seq: 3, last_seq: 3, client_seq: 4 })]);
   });
 });
 

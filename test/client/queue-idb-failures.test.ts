@@ -94,6 +94,27 @@ describe('IndexedDB queue: a failed transaction is not a missing IndexedDB', () 
     expect(ids(await store.list('q', 10))).toEqual(['id-1', 'id-2']);
   });
 
+  it('gives way to a page that deletes or upgrades the database, instead of holding it and every later open', async () => {
+    // An app that clears its storage (a logout) deletes the database while a tab has it open. A connection
+    // that ignores versionchange blocks that delete for as long as the tab lives, and every open() queued
+    // behind it: a new page's records then waited in memory for a write that never came (lost at exit).
+    const name = freshName();
+    const open = indexedDBQueue({ name });
+    await open.put([entry(1)]);
+    let deleted = false;
+    const request = indexedDB.deleteDatabase(name);
+    request.onsuccess = () => (deleted = true);
+    await until(() => deleted, 2000, 'the delete to go through');
+    const next = indexedDBQueue({ name, onFallback: () => {} });
+    await next.put([entry(2)]);
+    expect(next.shared).toBe(true);
+    expect(ids(await next.list('q', 10))).toEqual(['id-2']);
+    // The tab that gave way opens the new database at its next operation, and goes on in IndexedDB.
+    await open.put([entry(3)]);
+    expect(open.shared).toBe(true);
+    expect(ids(await next.list('q', 10))).toEqual(['id-2', 'id-3']);
+  });
+
   it('only a failing open() falls back to memory (once, with one warning)', async () => {
     const fallbacks: unknown[] = [];
     vi.spyOn(indexedDB, 'open').mockImplementation(() => {

@@ -1,7 +1,7 @@
 // Edges of the client found in the second review (2026-12-04), each against the reference server's own
 // handler in-process, or a store or fetch scripted to fail.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AegisLog, deadLetters, kvQueue, memoryQueue, type AegisLogOptions, type FetchLike } from './exports.js';
+import { AegisLog, deadLetters, kvQueue, memoryQueue, requeueDeadLetters, type AegisLogOptions, type FetchLike } from './exports.js';
 import { fakeDurableObjectStorage } from './fakes.js';
 import { FAST_RETRY, INGEST_KEY, READ_KEY, TENANT, inProcessServer, storedIds } from './helpers.js';
 
@@ -98,6 +98,33 @@ describe('dead letters', () => {
     expect(await log.flush()).toMatchObject({ sent: 1, deadLettered: 1 });
     const dead = await deadLetters(queue);
     expect(dead.map((e) => [e.error?.code, e.error?.field])).toEqual([['conflict', 'event_id'], ['conflict', 'event_id']]);
+  });
+});
+
+describe('requeueDeadLetters() beside a running flush', () => {
+  it('never deletes the dead letter a flush wrote meanwhile for the requeued copy it was refused again', async () => {
+    // requeue writes the queue copy, then deletes the dead letter by key. A flush between the two steps
+    // (the timer's, another tab's) sends the copy; refused again, it is dead-lettered under the same key,
+    // and requeue's delete used to remove that new dead letter: the event was in neither list any more.
+    const inner = memoryQueue();
+    let pause: Promise<void> | undefined;
+    let paused!: () => void;
+    const reached = new Promise<void>((done) => (paused = done));
+    const queue = { ...inner, delete: async (keys: readonly string[]) => (keys[0]?.startsWith('d') && pause ? (paused(), await pause) : undefined, inner.delete(keys)) };
+    const refuse: FetchLike = async () => new Response('{"error":{"code":"forbidden","message":"scripted"}}', { status: 403 });
+    const log = client(refuse, { queue });
+    const id = log.record('refused', {});
+    expect(await log.flush()).toMatchObject({ deadLettered: 1 });
+    let resume!: () => void;
+    pause = new Promise((done) => (resume = done));
+    const requeued = requeueDeadLetters(queue);
+    await reached; // the queue copy is written; the dead letter is not deleted yet
+    pause = undefined;
+    expect(await log.flush()).toMatchObject({ sent: 0, deadLettered: 1 });
+    resume();
+    expect(await requeued).toBe(1);
+    expect((await deadLetters(queue)).map((e) => e.event_id)).toEqual([id]);
+    expect(await queue.count('q')).toBe(0);
   });
 });
 
