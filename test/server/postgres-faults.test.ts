@@ -1,36 +1,17 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { postgresStore } from '../../src/server/postgres-store.js';
-import { b64uEncode, sha256 } from '../../src/protocol/index.js';
-import { createSealer } from '../../src/server/sealer.js';
-import { startPostgres, type PostgresCluster } from '../../scripts/pg-cluster.mjs';
+import { expect, test } from 'vitest';
+import { sha256 } from '../../src/protocol/index.js';
 import { entry } from './store-conformance.js';
-import { pgProxy } from './pg-proxy.js';
+import { BASE as base, appendOne as append, testSealer, usePostgres, withTwo, type PgStore } from './postgres-fleet.js';
 
 /**
  * postgresStore under the faults of a fleet that a clean stop does not make, on a throwaway cluster: a process
  * that hangs (or whose network goes silent) inside a transaction, and a connection cut on the client's side only,
  * so that the database keeps its session. The proxy in front of the database makes both on 127.0.0.1.
  */
-let cluster: PostgresCluster;
-let pg: (typeof import('pg'))['default'];
-beforeAll(async () => {
-  cluster = await startPostgres({ fsync: false });
-  ({ default: pg } = await import('pg'));
-}, 120_000);
-afterAll(() => cluster?.stop());
+const db = usePostgres();
 
-const base = Date.UTC(2026, 10, 28, 9);
-const append = (store: Awaited<ReturnType<typeof postgresStore>>, tenantId: string, id: string) =>
-  store.append({ tenantId, entries: [entry(tenantId, id)], now: base, keyId: 'k', sha256 });
-
-test('a process that hangs inside an append holds its locks only until the database ends its session: closes and appends go on', async () => {
-  const url = cluster.createDatabase();
-  const proxy = await pgProxy(cluster.port);
-  const hung = await postgresStore({ connectionString: proxy.through(url), connectionTimeoutMillis: 2000 });
-  const other = await postgresStore(url);
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
+test('a process that hangs inside an append holds its locks only until the database ends its session: closes and appends go on', () =>
+  withTwo(db, async ({ proxy, a: hung, b: other, admin }) => {
     await append(hung, 'acme', 'h0'); // the log row exists
     // Hold every byte once the hung store binds the write of its next append: its session waits in the transaction.
     const frozen = proxy.freezeAt('append-write');
@@ -54,21 +35,10 @@ test('a process that hangs inside an append holds its locks only until the datab
     // Nothing of its transaction is left: the log's size counts its records, whose leaf indexes are dense.
     const { rows } = await admin.query("SELECT (SELECT size FROM aegislog_logs WHERE tenant_id = 'acme')::int AS size, count(*)::int AS n, max(leaf_index)::int AS top FROM aegislog_records WHERE tenant_id = 'acme'");
     expect(rows[0]).toEqual({ size: 2, n: 2, top: 1 }); // h0 and after
-  } finally {
-    await proxy.close();
-    await admin.end();
-    await Promise.all([hung.close(), other.close()]);
-  }
-}, 60_000);
+  }), 60_000);
 
-test('a store whose connections were cut while the database kept their sessions takes its lease again, not waiting on its old session', async () => {
-  const url = cluster.createDatabase();
-  const proxy = await pgProxy(cluster.port);
-  const a = await postgresStore({ connectionString: proxy.through(url), connectionTimeoutMillis: 2000 });
-  const b = await postgresStore(url);
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
+test('a store whose connections were cut while the database kept their sessions takes its lease again, not waiting on its old session', () =>
+  withTwo(db, async ({ proxy, a, b, admin }) => {
     expect(await a.acquireSealLease('holder-a', base, 60_000)).toBe(true);
     proxy.cut(); // the old sessions live on in the database, this process's liveness lock with them
     let settled = false;
@@ -91,20 +61,10 @@ test('a store whose connections were cut while the database kept their sessions 
     expect(await renewed).toBe(true);
     // Its lease stays its own: another process sees its holder alive.
     expect(await b.acquireSealLease('holder-b', base + 2, 60_000)).toBe(false);
-  } finally {
-    await proxy.close();
-    await admin.end();
-    await Promise.all([a.close(), b.close()]);
-  }
-}, 60_000);
+  }), 60_000);
 
-test('an append whose commit succeeded but whose answer was lost is, retried at either process, the same entry, stored once', async () => {
-  const url = cluster.createDatabase();
-  const proxy = await pgProxy(cluster.port);
-  const [a, b] = [await postgresStore({ connectionString: proxy.through(url), connectionTimeoutMillis: 2000 }), await postgresStore(url)];
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
+test('an append whose commit succeeded but whose answer was lost is, retried at either process, the same entry, stored once', () =>
+  withTwo(db, async ({ proxy, a, b, admin }) => {
     await append(a, 'acme', 'first');
     const committing = proxy.freezeAt('COMMIT', true);
     const lost = append(a, 'acme', 'retried');
@@ -120,22 +80,12 @@ test('an append whose commit succeeded but whose answer was lost is, retried at 
       expect(again).toMatchObject({ stored: false, existing: { leafIndex: 1, statement: stored.statement } });
     }
     expect([await a.logSize('acme'), (await admin.query("SELECT count(*)::int AS n FROM aegislog_records WHERE tenant_id = 'acme'")).rows[0].n]).toEqual([2, 2]);
-  } finally {
-    await proxy.close();
-    await admin.end();
-    await Promise.all([a.close(), b.close()]);
-  }
-}, 60_000);
+  }), 60_000);
 
-test('a seal whose connection is lost after its writes, before COMMIT, leaves none of them, and another process seals that period once', async () => {
-  const url = cluster.createDatabase();
-  const proxy = await pgProxy(cluster.port);
-  const [a, b] = [await postgresStore({ connectionString: proxy.through(url), connectionTimeoutMillis: 2000 }), await postgresStore(url)];
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  let t = base;
-  const sealer = (store: typeof a) => createSealer({ store, periodMs: 3_600_000, now: () => t, signCheckpoint: async (size, root) => `o\n${size}\n${b64uEncode(root)}\n\n— o sig\n` });
-  try {
+test('a seal whose connection is lost after its writes, before COMMIT, leaves none of them, and another process seals that period once', () =>
+  withTwo(db, async ({ proxy, a, b, admin }) => {
+    let t = base;
+    const sealer = (store: PgStore) => testSealer(store, () => t);
     for (const tenant of ['acme', 'beta']) await append(b, tenant, `${tenant}-1`);
     t += 1000;
     const writing = proxy.freezeAt('seal-write', true);
@@ -149,22 +99,12 @@ test('a seal whose connection is lost after its writes, before COMMIT, leaves no
     const sealed = await sealer(b).sealDue().then(async (due) => [...due, ...(await sealer(b).sealNow())]);
     expect(sealed.map((c) => [c.period_end, c.tree_size])).toEqual([[new Date(t + 1).toISOString(), 2]]);
     expect([await count('aegislog_checkpoints'), await count('aegislog_heads')]).toEqual([1, 2]);
-  } finally {
-    await proxy.close();
-    await admin.end();
-    await Promise.all([a.close(), b.close()]);
-  }
-}, 60_000);
+  }), 60_000);
 
-test('a seal locks its grown logs\' rows only for their update: appends to them go on while it writes heads and tiles', async () => {
-  const url = cluster.createDatabase();
-  const proxy = await pgProxy(cluster.port);
-  const [a, b] = [await postgresStore({ connectionString: proxy.through(url), connectionTimeoutMillis: 2000 }), await postgresStore(url)];
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  let t = base;
-  const sealer = createSealer({ store: a, periodMs: 3_600_000, now: () => t, signCheckpoint: async (size, root) => `o\n${size}\n${b64uEncode(root)}\n\n— o sig\n` });
-  try {
+test('a seal locks its grown logs\' rows only for their update: appends to them go on while it writes heads and tiles', () =>
+  withTwo(db, async ({ proxy, a, b, admin }) => {
+    let t = base;
+    const sealer = testSealer(a, () => t);
     await append(b, 'acme', 'a1');
     t += 1000;
     const writing = proxy.freezeAt('seal-write', true);
@@ -185,9 +125,4 @@ test('a seal locks its grown logs\' rows only for their update: appends to them 
     expect((await b.lastHead('acme'))?.head.tree_size).toBe(1);
     // The entry that came during the seal is pending, for the next one.
     expect(await b.grownLogs('2026-11-29T00:00:00.000Z')).toEqual([{ tenantId: 'acme', prevTreeSize: 1, prevHeadIndex: 0 }]);
-  } finally {
-    await proxy.close();
-    await admin.end();
-    await Promise.all([a.close(), b.close()]);
-  }
-}, 60_000);
+  }), 60_000);

@@ -1,33 +1,22 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { postgresStore } from '../../src/server/postgres-store.js';
-import { b64uEncode, sha256, type TenantHead } from '../../src/protocol/index.js';
-import { createSealer } from '../../src/server/sealer.js';
+import { sha256, type TenantHead } from '../../src/protocol/index.js';
 import { LOCK_CLOSE, LOCK_SPACE } from '../../src/server/postgres-schema.js';
-import { startPostgres, type PostgresCluster } from '../../scripts/pg-cluster.mjs';
 import { entry } from './store-conformance.js';
+import { BASE as base, appendOne as append, testSealer, usePostgres, waitingOn, withTwo } from './postgres-fleet.js';
 
 /**
  * How postgresStore's locks order appends, closes and seals of several processes (stores of their own on one
  * database), on a throwaway cluster: waits are read from pg_stat_activity, never timed.
  */
-let cluster: PostgresCluster;
-let pg: (typeof import('pg'))['default'];
-beforeAll(async () => {
-  cluster = await startPostgres({ fsync: false });
-  ({ default: pg } = await import('pg'));
-}, 120_000);
-afterAll(() => cluster?.stop());
-
-const base = Date.UTC(2026, 10, 28, 9);
-const append = (store: Awaited<ReturnType<typeof postgresStore>>, tenantId: string, id: string) =>
-  store.append({ tenantId, entries: [entry(tenantId, id)], now: base, keyId: 'k', sha256 });
+const db = usePostgres();
 
 test('two processes append to the same logs while both seal at once: every entry in exactly one head, leaf indexes dense, received_at monotone', async () => {
-  const url = cluster.createDatabase();
+  const url = db.cluster.createDatabase();
   const stores = [await postgresStore(url), await postgresStore(url)];
   let t = base;
   const now = () => t;
-  const sealers = stores.map((store) => createSealer({ store, periodMs: 3_600_000, now, signCheckpoint: async (size, root) => `o\n${size}\n${b64uEncode(root)}\n\n— o sig\n` }));
+  const sealers = stores.map((store) => testSealer(store, now));
   try {
     const TENANTS = ['acme', 'beta', 'gamma'];
     let done = 0;
@@ -40,7 +29,7 @@ test('two processes append to the same logs while both seal at once: every entry
     await Promise.all(appenders);
     t++;
     await Promise.all(sealers.map((s) => s.sealNow()));
-    const admin = new pg.Client({ connectionString: url });
+    const admin = new db.pg.Client({ connectionString: url });
     await admin.connect();
     try {
       const checkpoints = (await admin.query('SELECT period_start, period_end FROM aegislog_checkpoints ORDER BY seq')).rows;
@@ -65,14 +54,9 @@ test('two processes append to the same logs while both seal at once: every entry
   }
 }, 120_000);
 
-test('a close waits only for the appends that run, not for one queued on a busy log: other tenants\' appends go on', async () => {
-  const url = cluster.createDatabase();
-  const [a, b] = [await postgresStore(url), await postgresStore(url)];
-  const [admin, busy] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
-  await Promise.all([admin.connect(), busy.connect()]);
-  const waiting = async (event: string) =>
-    (await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = $1', [event])).rows[0].n as number;
-  try {
+test('a close waits only for the appends that run, not for one queued on a busy log: other tenants\' appends go on', () =>
+  withTwo(db, async ({ a, b, admin, other: busy }) => {
+    const waiting = (event: string) => waitingOn(admin, event);
     await append(a, 'hot', 'h0');
     // Another process's long transaction on the hot log's row; an append of this one queues on it.
     await busy.query('BEGIN');
@@ -92,21 +76,11 @@ test('a close waits only for the appends that run, not for one queued on a busy 
     expect((await cold)[0]).toMatchObject({ stored: true, record: { statement: { received_at: end } } });
     await busy.query('COMMIT');
     expect((await queued)[0]).toMatchObject({ stored: true, record: { leafIndex: 1, statement: { received_at: end } } }); // committed after the close
-  } finally {
-    await busy.query('ROLLBACK').catch(() => {});
-    await Promise.all([admin.end(), busy.end()]);
-    await Promise.all([a.close(), b.close()]);
-  }
-}, 60_000);
+  }), 60_000);
 
-test('the first append of a log waits for another process making its row without the close lock: the close goes on, no deadlock to untie', async () => {
-  const url = cluster.createDatabase();
-  const [a, b] = [await postgresStore(url), await postgresStore(url)];
-  const [admin, other] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
-  await Promise.all([admin.connect(), other.connect()]);
-  const waiting = async (event: string) =>
-    (await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = $1', [event])).rows[0].n as number;
-  try {
+test('the first append of a log waits for another process making its row without the close lock: the close goes on, no deadlock to untie', () =>
+  withTwo(db, async ({ a, b, admin, other }) => {
+    const waiting = (event: string) => waitingOn(admin, event);
     await append(a, 'old', 'o1'); // the schema, and a log that exists
     // Another process has made the new log's row (not committed yet) and holds it.
     await other.query('BEGIN');
@@ -127,9 +101,4 @@ test('the first append of a log waits for another process making its row without
     const results = await Promise.allSettled([first, closing, next]);
     expect(results.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : 'ok'))).toEqual(['ok', 'ok', 'ok']);
     expect((await first)[0]).toMatchObject({ stored: true, record: { leafIndex: 0, statement: { received_at: end } } });
-  } finally {
-    await other.query('ROLLBACK').catch(() => {});
-    await Promise.all([admin.end(), other.end()]);
-    await Promise.all([a.close(), b.close()]);
-  }
-}, 60_000);
+  }), 60_000);
