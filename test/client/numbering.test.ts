@@ -202,25 +202,36 @@ describe('overflow seen from a tab whose view of the shared store is stale', () 
   });
 });
 
+/**
+ * Tabs a and b on one IndexedDB queue of 2: a records two, then b one, which the write drops (number 3). a sends
+ * through the server, unless `refuse` says so of a request's events (then 403, for good); `sent` lists what reached it.
+ */
+async function twoTabsOneDrop(refuse: (events: Wire[]) => boolean) {
+  const srv = await inProcessServer();
+  const name = freshName();
+  const sent: Wire[] = [];
+  const fetch = async (url: string, init: RequestInit) => {
+    const body = JSON.parse(String(init.body));
+    const events: Wire[] = url.endsWith('/ingest/batch') ? body.events : [body];
+    if (refuse(events)) return new Response('{"error":{"code":"forbidden","message":"scripted"}}', { status: 403 });
+    sent.push(...events);
+    return srv.fetch(url, init);
+  };
+  const a = client(indexedDBQueue({ name }), { maxQueueSize: 2, fetch });
+  const b = client(indexedDBQueue({ name }), { maxQueueSize: 2 });
+  a.record('a', {});
+  a.record('a', {});
+  await a.durable();
+  b.record('b', {});
+  await b.durable();
+  return { a, b, sent };
+}
+
 describe('drops told across tabs', () => {
   it('the tab that flushes tells the drops another tab left in the shared store, in the flush that made room', async () => {
     // Tab b dropped a record and went away (a closed or killed tab flushes nothing); tab a records
     // nothing more, only flushes: the account used to wait for a's next record().
-    const srv = await inProcessServer();
-    const name = freshName();
-    const sent: Wire[] = [];
-    const fetch = async (url: string, init: RequestInit) => {
-      const body = JSON.parse(String(init.body));
-      sent.push(...(url.endsWith('/ingest/batch') ? body.events : [body]));
-      return srv.fetch(url, init);
-    };
-    const a = client(indexedDBQueue({ name }), { maxQueueSize: 2, fetch });
-    const b = client(indexedDBQueue({ name }), { maxQueueSize: 2 });
-    a.record('a', {});
-    a.record('a', {});
-    await a.durable();
-    b.record('b', {}); // the store is full: dropped by the write, number 3
-    await b.durable();
+    const { a, b, sent } = await twoTabsOneDrop(() => false);
     expect(b.stats().dropped).toBe(1);
     expect(await a.flush()).toMatchObject({ sent: 3, remaining: 0 });
     expect(sent.map((e) => [e.event_type, e.client_seq])).toEqual([['a', 1], ['a', 2], ['aegislog.dropped', 4]]);
@@ -232,23 +243,7 @@ describe('drops told across tabs, when the room was made by dead letters', () =>
   it('the flush that dead-lettered the queue tells the drops another tab left, as one that delivered it would', async () => {
     // The server refuses a's two events for good (403): they leave the queue as dead letters, which makes
     // room as surely as receipts do. The account of b's drop used to wait for a's next record().
-    const srv = await inProcessServer();
-    const name = freshName();
-    const sent: Wire[] = [];
-    const fetch = async (url: string, init: RequestInit) => {
-      const body = JSON.parse(String(init.body));
-      const events: Wire[] = url.endsWith('/ingest/batch') ? body.events : [body];
-      if (events.some((e) => e.event_type === 'a')) return new Response('{"error":{"code":"forbidden","message":"scripted"}}', { status: 403 });
-      sent.push(...events);
-      return srv.fetch(url, init);
-    };
-    const a = client(indexedDBQueue({ name }), { maxQueueSize: 2, fetch });
-    const b = client(indexedDBQueue({ name }), { maxQueueSize: 2 });
-    a.record('a', {});
-    a.record('a', {});
-    await a.durable();
-    b.record('b', {}); // the store is full: dropped by the write, number 3
-    await b.durable();
+    const { a, sent } = await twoTabsOneDrop((events) => events.some((e) => e.event_type === 'a'));
     expect(await a.flush()).toMatchObject({ sent: 1, deadLettered: 2, remaining: 0 });
     expect(sent).toEqual([expect.objectContaining({ event_type: 'aegislog.dropped', count: 1, first_seq: 3, last_seq: 3, client_seq: 4 })]);
   });
