@@ -85,13 +85,13 @@ const WIRE_CONTEXTS = [
  */
 export function aegislogTrace<F extends (this: any, ...args: any[]) => any>(fn: F, options: TraceOptions): F {
   const recorder = makeRecorder(options, fn.name);
-  const traced = function (this: unknown, ...args: unknown[]): unknown {
+  const run = (thisArg: unknown, args: unknown[], newTarget?: Function): unknown => {
     // The input as it was when the call began: the function may change its arguments.
-    const call = recorder.begin(this, args);
+    const call = recorder.begin(thisArg, args);
     let result: unknown;
     try {
       // Called with `new` (a class, a constructor function): constructed as the function itself would be.
-      result = new.target ? Reflect.construct(fn, args, new.target === traced ? fn : new.target) : fn.apply(this, args);
+      result = newTarget ? Reflect.construct(fn, args, newTarget === traced ? fn : newTarget) : Reflect.apply(fn, thisArg, args);
     } catch (error) {
       recorder.end(call, true, error);
       throw error;
@@ -120,11 +120,15 @@ export function aegislogTrace<F extends (this: any, ...args: any[]) => any>(fn: 
     recorder.end(call, false, result);
     return result;
   };
-  // Its name, arity (Express tells an error handler by its 4 parameters) and prototype (`instanceof`) are the function's.
-  Object.defineProperty(traced, 'name', { value: fn.name, configurable: true });
-  Object.defineProperty(traced, 'length', { value: fn.length, configurable: true });
-  if (fn.prototype !== undefined) traced.prototype = fn.prototype;
-  return traced as F;
+  // A Proxy rather than a function of its own: everything else is the function's, read and written through to it
+  // (name, arity: Express tells an error handler by its 4 parameters; prototype: `instanceof`; a class's statics,
+  // which the type F promises; attached properties such as util.promisify.custom). A function that is no constructor
+  // stays none (no construct trap is ever called on it).
+  const traced: F = new Proxy(fn, {
+    apply: (_, thisArg, args) => run(thisArg, args),
+    construct: (_, args, newTarget) => run(undefined, args, newTarget) as object,
+  });
+  return traced;
 }
 
 interface Begun {

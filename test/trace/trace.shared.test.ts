@@ -124,6 +124,28 @@ describe('aegislogTrace: sync functions', () => {
     expect([legacy instanceof Legacy, legacy instanceof TracedLegacy, legacy.n]).toEqual([true, true, 7]);
     expect(log.calls.map((c) => [c.eventType, c.payload.outcome])).toEqual([['open_account', 'ok'], ['Legacy', 'ok']]);
   });
+  it("keeps the function's own members: a class's static methods, a function's attached properties", () => {
+    const log = recordingLog();
+    // The wrapper's type is the function's own (F): what F promises (statics, attached properties) must be there.
+    class Ticket {
+      static made = 0;
+      static open(subject: string) { this.made += 1; return new this(subject); }
+      constructor(public subject: string) {}
+    }
+    const Traced = aegislogTrace(Ticket as unknown as (subject: string) => Ticket, { log, eventType: 'new_ticket' }) as unknown as typeof Ticket;
+    const ticket = Traced.open('parcel');
+    expect(ticket).toBeInstanceOf(Ticket);
+    expect([ticket.subject, Traced.made, Ticket.made]).toEqual(['parcel', 1, 1]);
+    // util.promisify reads the function's own promisify.custom: a traced function must still have it.
+    const custom = Symbol.for('nodejs.util.promisify.custom');
+    const promised = async () => 'custom';
+    function legacy(cb: (err: unknown, v?: string) => void) { cb(null, 'callback'); }
+    Object.assign(legacy, { [custom]: promised, version: 2 });
+    const tracedLegacy = aegislogTrace(legacy, { log, eventType: 'legacy' }) as typeof legacy & Record<PropertyKey, unknown>;
+    expect([tracedLegacy[custom], tracedLegacy.version]).toEqual([promised, 2]);
+    // `new this()` in the static method is a traced construction too.
+    expect(log.calls.map((c) => c.eventType)).toEqual(['new_ticket']);
+  });
 });
 
 describe('aegislogTrace: async functions', () => {
