@@ -190,8 +190,11 @@ function watch(promise: any, answered: (answer: unknown) => void, failed: (error
 function observeStream(stream: any, seen: Summary, fromItem: FromItem, end: (fill: Partial<AiCall>) => void, failed: (error: unknown) => void, first: () => void): void {
   /** Reads in progress: an abort while one is, the read's own end records (the SDK aborts as a stream fails, too). */
   let reading = 0;
+  // The app stops reading (a break, an abort): aborted, unless the answer had ended (its finish reason, terminal or
+  // error event came; apps stop there), when nothing but the stream's close (or chat's usage chunk) was left unread.
+  const stopped = () => end(seen.finishReason || seen.error ? {} : { outcome: 'aborted' });
   // An abort with no read in progress (`stream.controller.abort()`, the request's signal): the app may never read again.
-  stream?.controller?.signal?.addEventListener?.('abort', () => reading || end({ outcome: 'aborted' }));
+  stream?.controller?.signal?.addEventListener?.('abort', () => reading || stopped());
   const stepped = (step: IteratorResult<unknown>) => {
     reading--;
     if (step.done) {
@@ -226,7 +229,7 @@ function observeStream(stream: any, seen: Summary, fromItem: FromItem, end: (fil
       }
     },
     async return(value?: unknown) {
-      end({ outcome: 'aborted' });
+      stopped();
       return iterator.return ? iterator.return(value) : { done: true, value };
     },
     async throw(error?: unknown) {

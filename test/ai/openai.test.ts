@@ -501,6 +501,19 @@ describe.each([
       expect(event).toMatchObject({ outcome: 'ok', finish_reason: 'interrupted', output_chars: 'Tomorrow.'.length, performance_metrics: { anomaly_flags: ['interrupted'] } });
     });
 
+    it('the app stops reading at the terminal event (or the finish chunk): a complete answer, not an abort', async () => {
+      const { wrapped } = clients();
+      // Apps stop at the event that ends the answer: nothing but the stream's close (or chat's [DONE]) follows it.
+      api.script({ sse: responseStream(['Tomor', 'row.']) }, { sse: chatStream(['Tomor', 'row.']) });
+      for await (const event of await wrapped.responses.create({ model: MODEL, input: 'When?', stream: true })) if (event.type === 'response.completed') break;
+      for await (const chunk of await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true })) if (chunk.choices[0]?.finish_reason) break;
+      const events = await h.events();
+      expect(events.map((e) => [e.operation, e.outcome, e.finish_reason, e.output_chars, e.performance_metrics.anomaly_flags])).toEqual([
+        ['responses', 'ok', 'stop', 'Tomorrow.'.length, undefined],
+        ['chat.completions', 'ok', 'stop', 'Tomorrow.'.length, undefined],
+      ]);
+    });
+
     it('a refusal is output, as output text is: its size and digest, streamed and not', async () => {
       const { wrapped } = clients();
       const REFUSAL = "I can't help with that.";
