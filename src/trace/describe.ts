@@ -136,15 +136,16 @@ function visitObject(obj: object, path: string[], depth: number, st: State): unk
 }
 
 /**
- * `{ name, message, ...own fields, cause }`. Within the depth bound like any object: a chain of causes, each an
+ * `{ name, message, ...own fields, cause, errors }`. Within the depth bound like any object: a chain of causes, each an
  * Error one level down, was described to its end, and the validator then refused the event (deeper than 32 levels).
  */
 function errorOf(err: Error, path: string[], depth: number, st: State): unknown {
   if (depth >= st.limits.depth) return `[${kindOf(err)}]`;
   // Spread defines each own field as data, so an own "__proto__" stays a key.
   const own: Record<string, unknown> = { name: err.name, message: err.message, ...(err as object) };
-  // `new Error(message, { cause })` makes `cause` an own field that is not enumerable: the spread leaves it out.
-  if (Object.hasOwn(err, 'cause') && !Object.hasOwn(own, 'cause')) own.cause = err.cause;
+  // `new Error(message, { cause })` makes `cause` an own field that is not enumerable, and an AggregateError its
+  // `errors` (Promise.any's: all it says of why): the spread leaves them out.
+  for (const key of ['cause', 'errors'] as const) if (Object.hasOwn(err, key) && !Object.hasOwn(own, key)) own[key] = (err as Error & { errors?: unknown })[key];
   return fields(own, path, depth, st);
 }
 

@@ -359,6 +359,18 @@ describe('aegislogTrace: what leaves the process', () => {
     expect(read).toBe(3);
   });
 
+  it("an AggregateError's errors are recorded, as its cause is (own fields JavaScript makes non-enumerable)", async () => {
+    const log = recordingLog();
+    // Promise.any's rejection: which attempts failed, and why, is all it says.
+    const first = aegislogTrace(async (urls: string[]) => Promise.any(urls.map(async (u) => { throw new TypeError(`${u} unreachable`); })), { log, eventType: 'first' });
+    await expect(first(['a', 'b'])).rejects.toBeInstanceOf(AggregateError);
+    expect(log.calls[0]!.payload.error).toEqual({
+      name: 'AggregateError',
+      message: 'All promises were rejected',
+      errors: [{ name: 'TypeError', message: 'a unreachable' }, { name: 'TypeError', message: 'b unreachable' }],
+    });
+  });
+
   it("an error's cause chain stays within the depth bound: 10,000 causes, a cycle through cause", () => {
     const log = recordingLog();
     const errors: unknown[] = [];
