@@ -86,6 +86,16 @@ class LineReader {
   }
 
   end(out: unknown[]): void {
+    if (!this.broken) {
+      // Bytes that begin a character the input never ends are held by the decoder: a flush refuses them.
+      try {
+        this.decoder.decode();
+      } catch {
+        this.broken = true;
+        out.push(new LineError('the export is not valid UTF-8; reading stopped there'));
+        return;
+      }
+    }
     if (this.carried === 0 && !this.overlong) return;
     const line = this.take('');
     if (line === undefined) out.push(tooLong());

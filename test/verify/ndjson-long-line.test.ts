@@ -45,3 +45,15 @@ describe('a version-1 export line longer than MAX_LINE, read from byte chunks', 
     expect(report.problems).toEqual([{ index: 1, reason: 'the line is not JSON' }]);
   });
 });
+
+describe('a version-1 export whose bytes end inside a character', () => {
+  it('is a problem (not UTF-8), never dropped without a word', async () => {
+    async function* cut() {
+      yield new TextEncoder().encode(`${receipts.map((r) => JSON.stringify(r)).join('\n')}\n`);
+      yield Uint8Array.of(0xc3); // the first byte of a two-byte character, and nothing after it
+    }
+    const report = await auditPeriod(cut(), bundle, { keys: key });
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([{ index: 3, reason: 'the export is not valid UTF-8; reading stopped there' }]);
+  });
+});
