@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { open, readFile, stat } from 'node:fs/promises';
+import { MAX_LINE } from '../verify/export-input.js';
 import { jsonSyntaxReason } from './json-error.js';
 import { InputError, type AuditorIO } from './run-checked.js';
 
@@ -242,31 +243,45 @@ export const LINE_CHUNK_BYTES = 1 << 16;
  * The complete lines of a file, a chunk's worth at a time (one await per 64 KiB, not
  * per line), streamed so that an export of any size is never held whole: `text`
  * is the chunk's lines as one string, `lines` the same split. `onBytes` gets the
- * bytes read so far after each chunk (for progress).
+ * bytes read so far after each chunk (for progress). A line cut across chunks is kept
+ * in pieces and joined once, when it ends: joined and searched again with every chunk,
+ * a 40 MiB line took 58 s. A line longer than MAX_LINE (which the export audit refuses
+ * too) is unusable input, thrown as soon as it is that long.
  */
 export async function* readLineChunks(path: string, onBytes?: (bytes: number) => void): AsyncGenerator<{ text: string; lines: string[] }> {
   // Fatal, though the check has refused bad bytes before it decodes them: nothing is ever replaced by U+FFFD.
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const check = new Utf8Check(path, false);
-  let carry = '';
+  let pieces: string[] = [];
+  /** UTF-16 units of the line not yet ended: never more than its UTF-8 bytes. */
+  let carried = 0;
+  let line = 1;
   let bytes = 0;
   try {
     // Each chunk is decoded into a string before the next is read: fileChunks may reuse its bytes.
     for await (const chunk of fileChunks(path, LINE_CHUNK_BYTES)) {
       check.push(chunk);
       bytes += chunk.length;
-      const text = carry + decoder.decode(chunk, { stream: true });
+      const text = decoder.decode(chunk, { stream: true });
       const end = text.lastIndexOf('\n');
-      carry = text.slice(end + 1);
-      if (end >= 0) yield linesOf(text.slice(0, end));
+      carried += end < 0 ? text.length : text.indexOf('\n');
+      if (carried > MAX_LINE) throw new InputError(`${path} line ${line} is longer than ${MAX_LINE / 2 ** 20} MiB: no line of an export is`);
+      if (end < 0) pieces.push(text);
+      else {
+        const done = linesOf(pieces.join('') + text.slice(0, end));
+        line += done.lines.length;
+        pieces = [text.slice(end + 1)];
+        carried = text.length - end - 1;
+        yield done;
+      }
       onBytes?.(bytes);
     }
     check.end();
   } catch (error) {
     throw await readError(error, path);
   }
-  carry += decoder.decode();
-  if (carry !== '') yield linesOf(carry);
+  const rest = pieces.join('') + decoder.decode();
+  if (rest !== '') yield linesOf(rest);
 }
 
 /**

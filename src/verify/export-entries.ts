@@ -60,7 +60,8 @@ const RING = 4096;
 const ALIGN = 1024;
 const TRUE = Uint8Array.from('true', (c) => c.charCodeAt(0));
 const IN_FLIGHT = 64;
-const decoder = new TextDecoder('utf-8', { fatal: true });
+/** A BOM is kept (ignoreBOM): only the export's start may hold one (the header's); before a receipt line it is not JSON. */
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export class EntryAudit {
   private readonly hashes = new Uint8Array(32 * RING);
