@@ -145,8 +145,9 @@ export function gapCounter(): GapCounter {
       const missingCount = missing.reduce((n, [lo, hi]) => n + hi - lo + 1, 0);
       const notes = [...c.notes];
       const accounts = matchDrops(missing, c.dropped);
+      const missingUpTo = countUpTo(missing);
       const dropped = c.dropped.map((d, i) => {
-        const inRange = missing.reduce((n, [lo, hi]) => n + Math.max(0, Math.min(hi, d.lastSeq) - Math.max(lo, d.firstSeq) + 1), 0);
+        const inRange = missingUpTo(d.lastSeq) - missingUpTo(d.firstSeq - 1);
         if (d.count > inRange) notes.push(`aegislog.dropped ${d.eventId} reports ${d.count} drops in ${d.firstSeq}–${d.lastSeq}, where ${inRange} numbers are missing`);
         else if (accounts[i]! < d.count) notes.push(`aegislog.dropped ${d.eventId} reports ${d.count} drops in ${d.firstSeq}–${d.lastSeq}, where other aegislog.dropped events already account for all but ${accounts[i]} of the missing numbers`);
         return { ...d, accounts: accounts[i]! };
@@ -178,30 +179,64 @@ export function gapCounter(): GapCounter {
  * accounts for as many numbers as any assignment can). Overlapping reports cannot count one number twice.
  */
 function matchDrops(missing: readonly [number, number][], dropped: readonly Omit<DroppedEvent, 'accounts'>[]): number[] {
-  const free = missing.map(([lo, hi]) => [lo, hi] as [number, number]);
+  // Free ranges, highest first: reports go by their last number, so the lowest ranges are taken first, and they sit
+  // at the array's end, where removing or splitting one moves few others (from the front: quadratic in the gaps).
+  const free = missing.map(([lo, hi]) => [lo, hi] as [number, number]).reverse();
   const order = dropped.map((_, i) => i).sort((a, b) => dropped[a]!.lastSeq - dropped[b]!.lastSeq || dropped[a]!.firstSeq - dropped[b]!.firstSeq);
   const taken = dropped.map(() => 0);
   for (const i of order) {
     const { firstSeq, lastSeq, count } = dropped[i]!;
-    for (let r = 0; r < free.length && taken[i]! < count; ) {
+    // The lowest range that holds a number ≥ firstSeq is found by search; higher ones follow at lower indexes.
+    for (let r = endingAtOrAfter(free, firstSeq) - 1; r >= 0 && taken[i]! < count; r--) {
       const range = free[r]!;
       if (range[0] > lastSeq) break;
       const lo = Math.max(range[0], firstSeq);
-      if (range[1] < lo) {
-        r++;
-        continue;
-      }
       const n = Math.min(count - taken[i]!, Math.min(range[1], lastSeq) - lo + 1);
       taken[i]! += n;
-      // What is left of the range: below lo, and above the numbers taken.
+      // What is left of the range, highest first: above the numbers taken, and below lo.
       const left: [number, number][] = [];
-      if (range[0] < lo) left.push([range[0], lo - 1]);
       if (lo + n <= range[1]) left.push([lo + n, range[1]]);
+      if (range[0] < lo) left.push([range[0], lo - 1]);
       free.splice(r, 1, ...left);
-      r += left.length;
     }
   }
   return taken;
+}
+
+/** How many of the sorted, disjoint, highest-first `ranges` end at n or above: they come first. */
+function endingAtOrAfter(ranges: readonly [number, number][], n: number): number {
+  let lo = 0;
+  let hi = ranges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ranges[mid]![1] >= n) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The index of the first of the sorted, disjoint `ranges` whose last number is ≥ n (`ranges.length` if none). */
+function firstEndingAtOrAfter(ranges: readonly [number, number][], n: number): number {
+  let lo = 0;
+  let hi = ranges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ranges[mid]![1] < n) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** How many numbers of the sorted, disjoint `ranges` are ≤ n, in O(log ranges) a call after O(ranges) once. */
+function countUpTo(ranges: readonly [number, number][]): (n: number) => number {
+  const before: number[] = [0];
+  for (const [lo, hi] of ranges) before.push(before.at(-1)! + hi - lo + 1);
+  return (n) => {
+    const k = firstEndingAtOrAfter(ranges, n);
+    // Ranges 0…k−1 lie wholly at or below n; range k holds n's neighbours, above or below it.
+    const partial = k < ranges.length ? Math.max(0, n - ranges[k]![0] + 1) : 0;
+    return before[k]! + partial;
+  };
 }
 
 /** Adds n to the ranges; false if it was there already. Records arrive mostly in order: the last range is tried first. */
