@@ -15,7 +15,9 @@ period_start), which of them aegislog.dropped events account for (the client
 dropped them and said so), and numbers seen twice. Each line's event is checked
 against its receipt's digest before it counts; a line that does not match is
 reported and left out. Loss after a client's highest number is out of sight:
-give every export of the period range the clients wrote to.
+give every export of the period range the clients wrote to. The receipts
+themselves are not checked here (anyone can write a line whose event matches
+its own digest): run \`aegislog audit\` on the same exports beside it.
 
   --gaps               this mode (the export files are the arguments)
   --json               one JSON object on stdout instead of text
