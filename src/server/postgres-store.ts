@@ -487,7 +487,7 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
       await pool.end();
     },
   };
-  return guarded(store);
+  return guarded(store, () => closed);
 }
 
 /** Keeps the log's origin and period on first use; refuses others (ERR_CONFIG). */
@@ -563,11 +563,16 @@ async function loadPg(): Promise<typeof Pg> {
   }
 }
 
-/** Every method of the store with connection failures turned into ERR_STORE_UNAVAILABLE. */
-function guarded(store: Store): Store {
+/**
+ * Every method of the store with connection failures turned into ERR_STORE_UNAVAILABLE; so is any failure once the
+ * store is closed (appends queued behind one in flight met the ended pool's own error, a 500 where a retry is due).
+ */
+function guarded(store: Store, isClosed: () => boolean): Store {
   const out = {} as Record<string, unknown>;
   for (const [name, fn] of Object.entries(store) as [string, (...args: unknown[]) => Promise<unknown>][]) {
-    out[name] = (...args: unknown[]) => fn(...args).catch((error: unknown) => Promise.reject(unavailableOr(error)));
+    out[name] = (...args: unknown[]) =>
+      fn(...args).catch((error: unknown) =>
+        Promise.reject(isClosed() && !(error instanceof AegisLogError) ? new AegisLogError('ERR_STORE_UNAVAILABLE', 'the store was closed', { cause: error }) : unavailableOr(error)));
   }
   return out as unknown as Store;
 }

@@ -126,3 +126,19 @@ test('a seal locks its grown logs\' rows only for their update: appends to them 
     // The entry that came during the seal is pending, for the next one.
     expect(await b.grownLogs('2026-11-29T00:00:00.000Z')).toEqual([{ tenantId: 'acme', prevTreeSize: 1, prevHeadIndex: 0 }]);
   }), 60_000);
+
+test('appends queued behind one in flight when the store closes fail as unavailable (503), not with the pool\'s own error', () =>
+  withTwo(db, async ({ proxy, a }) => {
+    await append(a, 'acme', 'x0'); // the log row exists
+    const frozen = proxy.freezeAt('append-write');
+    const first = append(a, 'acme', 'x1');
+    await frozen;
+    const queued = append(a, 'acme', 'x2'); // waits for the transaction in flight, then needs a connection of its own
+    queued.catch(() => {});
+    const closing = a.close();
+    proxy.thaw();
+    expect((await first)[0]).toMatchObject({ stored: true });
+    await expect(queued).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', message: expect.stringContaining('closed') });
+    await closing;
+    await expect(append(a, 'acme', 'x3')).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+  }), 60_000);
