@@ -187,7 +187,7 @@ function matchDrops(missing: readonly [number, number][], dropped: readonly Omit
   for (const i of order) {
     const { firstSeq, lastSeq, count } = dropped[i]!;
     // The lowest range that holds a number ≥ firstSeq is found by search; higher ones follow at lower indexes.
-    for (let r = endingAtOrAfter(free, firstSeq) - 1; r >= 0 && taken[i]! < count; r--) {
+    for (let r = prefixWhere(free, (range) => range[1] >= firstSeq) - 1; r >= 0 && taken[i]! < count; r--) {
       const range = free[r]!;
       if (range[0] > lastSeq) break;
       const lo = Math.max(range[0], firstSeq);
@@ -203,25 +203,13 @@ function matchDrops(missing: readonly [number, number][], dropped: readonly Omit
   return taken;
 }
 
-/** How many of the sorted, disjoint, highest-first `ranges` end at n or above: they come first. */
-function endingAtOrAfter(ranges: readonly [number, number][], n: number): number {
+/** How many of `ranges` come before the first for which `before` fails (it holds for a prefix of them): a binary search. */
+function prefixWhere(ranges: readonly [number, number][], before: (range: readonly [number, number]) => boolean): number {
   let lo = 0;
   let hi = ranges.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (ranges[mid]![1] >= n) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** The index of the first of the sorted, disjoint `ranges` whose last number is ≥ n (`ranges.length` if none). */
-function firstEndingAtOrAfter(ranges: readonly [number, number][], n: number): number {
-  let lo = 0;
-  let hi = ranges.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ranges[mid]![1] < n) lo = mid + 1;
+    if (before(ranges[mid]!)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -232,7 +220,7 @@ function countUpTo(ranges: readonly [number, number][]): (n: number) => number {
   const before: number[] = [0];
   for (const [lo, hi] of ranges) before.push(before.at(-1)! + hi - lo + 1);
   return (n) => {
-    const k = firstEndingAtOrAfter(ranges, n);
+    const k = prefixWhere(ranges, (range) => range[1] < n);
     // Ranges 0…k−1 lie wholly at or below n; range k holds n's neighbours, above or below it.
     const partial = k < ranges.length ? Math.max(0, n - ranges[k]![0] + 1) : 0;
     return before[k]! + partial;
