@@ -97,6 +97,8 @@ function usage(message: string): never {
 /** An Ed25519 witness key (0x04), and with --ml-dsa an ML-DSA-44 one (0x06), under one name. */
 async function witnessKeygen(name: string, values: { out?: string; force?: boolean; json?: boolean; 'ml-dsa'?: boolean }, io: CliIO): Promise<number> {
   if (!isKeyName(name)) usage(`--witness ${JSON.stringify(name)}: a key name is non-empty, with no spaces and no "+"`);
+  // subtree/v1 signs the cosigner's name behind a length byte: such a key could never cosign.
+  if (values['ml-dsa'] && new TextEncoder().encode(name).length > 255) usage('--witness NAME is over 255 bytes: an ML-DSA-44 (--ml-dsa) cosigner\'s subtree/v1 needs a name of 1–255 bytes');
   let keys: NoteSigningKey[];
   try {
     keys = [await generateNoteSigningKey(name, NoteKeyType.CosignatureV1)];

@@ -7,7 +7,7 @@
 import { AegisLogError, bytesEqual, hexEncode, sha256 } from '../protocol/index.js';
 import { isEmptyTreeRoot, parseCheckpoint, type CheckpointBody } from '../tlog/checkpoint.js';
 import { verifyConsistency } from '../tlog/merkle.js';
-import { formatNote, parseNote, signatureLine, type Note, type NoteSignature } from '../tlog/note.js';
+import { formatNote, isKeyName, parseNote, signatureLine, type Note, type NoteSignature } from '../tlog/note.js';
 import { parsePolicy, type Policy } from '../tlog/policy.js';
 import { NoteKeyType, parseVkey, type NoteVerifierKey } from '../tlog/vkey.js';
 import { formatAddCheckpoint, parseAddCheckpoint, type AddCheckpointRequest } from '../tlog/witness-protocol.js';
@@ -76,8 +76,16 @@ export function createWitness(options: WitnessOptions): Witness {
   }
   const bad = cosigners.find((c) => c.type !== NoteKeyType.CosignatureV1 && c.type !== NoteKeyType.MlDsa44);
   if (bad) throw new AegisLogError('ERR_CONFIG', `cosigner ${bad.name} is of type 0x0${bad.type}, not a cosignature type`, { field: 'cosigners' });
+  // cosigner() checks its key's name; one built by hand may not be, and a line under such a name could not be read (signed-note).
+  const badName = cosigners.find((c) => !isKeyName(c.name));
+  if (badName) throw new AegisLogError('ERR_CONFIG', `cosigner name ${JSON.stringify(badName.name)} must be non-empty with no spaces or "+"`, { field: 'cosigners' });
+  // subtree/v1 (ML-DSA-44) signs the cosigner's name and the log's origin, each behind a length byte (1–255 bytes):
+  // a longer one could never be cosigned, so say it now, not as a 500 per request.
+  const longName = cosigners.find((c) => c.type === NoteKeyType.MlDsa44 && new TextEncoder().encode(c.name).length > 255);
+  if (longName) {
+    throw new AegisLogError('ERR_CONFIG', `cosigner name "${longName.name.slice(0, 40)}…" is over 255 bytes: an ML-DSA-44 cosigner's subtree/v1 needs a name of 1–255 bytes`, { field: 'cosigners' });
+  }
   const logs = logsByOrigin(options.logs);
-  // subtree/v1 (ML-DSA-44) encodes the origin's length in one byte: such a log could never be cosigned, so say it now, not as a 500 per request.
   const tooLong = cosigners.some((c) => c.type === NoteKeyType.MlDsa44) && [...logs.keys()].find((o) => new TextEncoder().encode(o).length > 255);
   if (tooLong) {
     throw new AegisLogError('ERR_CONFIG', `log origin "${tooLong.slice(0, 40)}…" is over 255 bytes: an ML-DSA-44 cosigner's subtree/v1 needs an origin of 1–255 bytes`, { field: 'logs' });

@@ -48,6 +48,14 @@ describe('aegislog keygen --witness', () => {
     expect(await keygenCommand.run(['--ml-dsa'], bad)).toBe(2);
     expect(bad.stderr.join('\n')).toMatch(/--ml-dsa goes with --witness/);
   });
+
+  it('refuses --ml-dsa for a name over 255 bytes (subtree/v1 signs the name behind a length byte); Ed25519 alone takes it', async () => {
+    const long = `witness.example/${'p'.repeat(240)}`; // 256 bytes
+    const bad = fakeIO();
+    expect(await keygenCommand.run(['--witness', long, '--ml-dsa', '--json'], bad)).toBe(2);
+    expect(bad.stderr.join('\n')).toMatch(/--witness.*over 255 bytes/);
+    expect(await keygenCommand.run(['--witness', long, '--json'], fakeIO())).toBe(0);
+  });
 });
 
 describe('aegislog witness', () => {

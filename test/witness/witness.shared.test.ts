@@ -282,6 +282,27 @@ describe('monitoring and HTTP', () => {
     const ed = createWitness({ cosigners: pq.cosigners.slice(0, 1), logs: long.vkeys, store: memoryWitnessStore() });
     expect((await ed.addCheckpoint(await long.body(0, 3))).status).toBe(200);
   });
+
+  it('refuses an ML-DSA-44 cosigner whose name subtree/v1 cannot carry (over 255 bytes), instead of a 500 on every request', async () => {
+    const long = `witness.example/${'p'.repeat(240)}`; // 256 bytes
+    const edge = `witness.example/${'p'.repeat(239)}`; // 255 bytes
+    const tooLong = await witnessKeys(long, { mlDsa: true });
+    expect(() => createWitness({ cosigners: tooLong.cosigners, logs: log.vkeys, store: memoryWitnessStore() }))
+      .toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'cosigners', message: expect.stringMatching(/subtree\/v1.*1.255 bytes/) }));
+    const ok = createWitness({ cosigners: (await witnessKeys(edge, { mlDsa: true })).cosigners, logs: log.vkeys, store: memoryWitnessStore() });
+    expect((await ok.addCheckpoint(await log.body(0, 3))).status).toBe(200);
+    // signed-note sets no length on key names, and cosignature/v1 does not sign the name: an Ed25519 cosigner of that name serves.
+    const ed = createWitness({ cosigners: tooLong.cosigners.slice(0, 1), logs: log.vkeys, store: memoryWitnessStore() });
+    expect((await ed.addCheckpoint(await log.body(0, 3))).status).toBe(200);
+  });
+
+  it('refuses a cosigner built by hand whose name signed-note forbids (empty, a space, a "+"): its lines could not be read', async () => {
+    const [ed] = (await witnessKeys()).cosigners;
+    for (const name of ['', 'witness.example/a b', 'witness.example/a\u00a0b', 'witness.example/a+b']) {
+      expect(() => createWitness({ cosigners: [{ ...ed!, name }], logs: log.vkeys, store: memoryWitnessStore() }))
+        .toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'cosigners' }));
+    }
+  });
 });
 
 describe('cost of a request', () => {
