@@ -18,7 +18,7 @@ interface DurableObjectNamespaceLike {
   get(id: unknown): { fetch(request: Request): Promise<Response> };
 }
 
-/** Request bodies are capped well below a Durable Object value (128 KiB): a refusal keeps the request (its verified part). */
+/** Request bodies are capped: a body is read whole, and a refused one may be kept (its verified part) with the note it contradicts. */
 const MAX_BODY = 64 * 1024;
 
 export class WitnessedLog {

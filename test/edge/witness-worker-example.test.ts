@@ -9,7 +9,7 @@ import { parsePolicy } from '../../src/tlog/policy.js';
 import { formatAddCheckpoint } from '../../src/tlog/witness-protocol.js';
 import { generateNoteSigningKey } from '../../src/verify/note-signers.js';
 import { verifyNote } from '../../src/verify/notes.js';
-import { testLog, type TestLog } from '../witness/helpers.js';
+import { nearLimitBody, testLog, type TestLog } from '../witness/helpers.js';
 import { bundleWorker, readWrangler, requireDist, startWorker } from './workerd.js';
 
 let mf: Miniflare;
@@ -83,6 +83,21 @@ describe('witness Worker example: state in Durable Objects', () => {
     expect(refusals.map((r) => r.kind)).toEqual(['inconsistent', 'same-size-other-root']);
     expect(refusals[1]!.request).toBe(formatAddCheckpoint(20, [], forkNote));
     expect(refusals[1]!.cosigned).toMatchObject({ size: 20, root: b64Encode(log.root(20)) });
+  });
+
+  it('cosigns a near-limit checkpoint and keeps near-limit refusals of it (409, 422) in real storage', async () => {
+    // 64 KiB bodies, the example's cap, filled with extension lines; test/witness/near-limit.test.ts checks them
+    // against Cloudflare's 128 KiB a value, which local workerd does not: here, the parts read back in real storage.
+    const cap = 64 * 1024;
+    expect((await post(await nearLimitBody(other, cap, 4, other.proof(4, 10), 10))).status).toBe(200);
+    const replay = await nearLimitBody(other, cap, 2, Array.from({ length: 63 }, (_, i) => new Uint8Array(32).fill(i)), 6);
+    expect(await post(replay)).toEqual({ status: 409, type: 'text/x.tlog.size', text: '10\n' });
+    const fork = await nearLimitBody(other, cap, 10, [], 10, new Uint8Array(32).fill(7));
+    expect((await post(fork)).status).toBe(422);
+    const cosigned = await (await mf.dispatchFetch(`https://witness.example/${hashOf(other.origin)}/checkpoint`)).text();
+    const res = await mf.dispatchFetch(`https://witness.example/${hashOf(other.origin)}/refusals`);
+    const refusals = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { kind: string; request: string; cosigned: { note: string } });
+    expect(refusals.map((r) => [r.kind, r.request, r.cosigned.note])).toEqual([['smaller-tree', replay, cosigned], ['same-size-other-root', fork, cosigned]]);
   });
 
   it('checks and writes atomically: concurrent submissions from one old size get one cosignature', async () => {

@@ -51,6 +51,23 @@ export async function testLog(origin = 'log.example/test', count = 300): Promise
   return log;
 }
 
+/**
+ * An add-checkpoint body of at most `maxBytes`, and at most 64 bytes less (a signature's length varies by a few):
+ * extension lines (which the cosignature signs) fill it. Without `root`, the log's own checkpoint at `size`.
+ */
+export async function nearLimitBody(log: TestLog, maxBytes: number, old: number, proof: Uint8Array[], size: number, root = log.root(size)): Promise<string> {
+  const bytes = (text: string) => new TextEncoder().encode(text).length;
+  const body = async (chars: number) => {
+    let lines = '';
+    for (let left = chars; left > 1; left -= 1001) lines += `${'x'.repeat(Math.min(1000, left - 1))}\n`;
+    return formatAddCheckpoint(old, proof, await signNote(formatCheckpoint(log.origin, size, root) + lines, log.signers));
+  };
+  const first = bytes(await body(maxBytes / 2));
+  const filled = await body(maxBytes / 2 + maxBytes - first - 16);
+  if (bytes(filled) > maxBytes || bytes(filled) <= maxBytes - 64) throw new Error(`nearLimitBody made ${bytes(filled)} bytes for ${maxBytes}`);
+  return filled;
+}
+
 /** RFC 9162 §2.1.4.1 SUBPROOF(m, D[n], true). */
 export function consistencyProof(m: number, leaves: readonly Uint8Array[]): Uint8Array[] {
   const sub = (m: number, d: readonly Uint8Array[], complete: boolean): Uint8Array[] => {
@@ -74,11 +91,20 @@ export async function witnessKeys(name = 'witness.example/w1', options: { mlDsa?
 export type { NoteSigner };
 
 /**
+ * Cloudflare's bound on one value of a (key-value) Durable Object's storage, as workerd checks it: 128 KiB of
+ * the value's V8 serialization, and 34 bytes of slack for its tags. Local workerd (miniflare) does not check it,
+ * so the fake below does, when given a way to measure.
+ */
+export const DURABLE_OBJECT_VALUE_LIMIT = 128 * 1024 + 34;
+
+/**
  * Durable Object storage in memory, as the Workers runtime behaves for the
  * store: values structured-cloned, list() in key order, blockConcurrencyWhile
  * running one callback at a time. `data` may be shared to reopen an object.
+ * With `valueBytes` (node:v8's `serialize`, the serializer workerd's storage
+ * uses), a put of a larger value than Cloudflare takes throws workerd's error.
  */
-export function fakeDurableObjectState(data = new Map<string, unknown>()) {
+export function fakeDurableObjectState(data = new Map<string, unknown>(), options: { valueBytes?: (value: unknown) => number } = {}) {
   let chain: Promise<unknown> = Promise.resolve();
   return {
     data,
@@ -87,6 +113,8 @@ export function fakeDurableObjectState(data = new Map<string, unknown>()) {
         return structuredClone(data.get(key)) as T | undefined;
       },
       async put<T>(key: string, value: T) {
+        const bytes = options.valueBytes?.(value) ?? 0;
+        if (bytes > DURABLE_OBJECT_VALUE_LIMIT) throw new RangeError(`Values cannot be larger than 131072 bytes. A value of size ${bytes} was provided.`);
         data.set(key, structuredClone(value));
       },
       async list<T>({ prefix, start = '', limit = Infinity }: { prefix: string; start?: string; limit?: number }) {

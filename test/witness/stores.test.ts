@@ -182,6 +182,23 @@ describe('state kept by an older version', () => {
     expect([kept.length, kept[0], kept.at(-1)]).toEqual([MAX_REFUSALS_PER_ORIGIN + 1, refusal(0), refusal(1, 'o', 'smaller-tree')]);
   });
 
+  it('durable object: reads a checkpoint and a refusal an older version kept whole in one value, however long', async () => {
+    // A SQLite-backed object takes values of up to 2 MB: an older version could keep long texts there in one value.
+    const long = (c: string) => `${'— '.repeat(40_000)}${c}\n`;
+    const old: Refusal = { ...refusal(1), request: long('r'), cosigned: { ...refusal(1).cosigned, note: long('n') } };
+    const data = new Map<string, unknown>([
+      ['latest\u0000o', { ...record(3), note: long('l') }],
+      ['refusal\u0000o\u0000000000', old], ['refusals\u0000o', 1],
+    ]);
+    const store = durableObjectWitnessStore(fakeDurableObjectState(data));
+    expect(await store.latest('o')).toEqual({ ...record(3), note: long('l') });
+    expect(await store.refusals('o')).toEqual([old]);
+    await store.update('o', () => ({ write: { ...record(4), note: long('m') }, refusal: { ...old, reason: 'again' }, result: null }));
+    await store.update('o', () => ({ refusal: { ...old, request: long('s') }, result: null }));
+    expect(await store.latest('o')).toEqual({ ...record(4), note: long('m') });
+    expect(await store.refusals('o')).toEqual([old, { ...old, request: long('s') }]);
+  });
+
   it('sqlite: opens a database of the old schema and keeps adding to it', async () => {
     const path = join(dir, 'old.sqlite');
     const { default: Database } = await import('better-sqlite3');
