@@ -318,9 +318,17 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
       signing = undefined;
       // By the record's primary key: its leaf, written in order, not a random place in the event id index;
       // the event id must match too (the Store contract: a record keeps only a signature it was given).
-      await query('sign', `UPDATE aegislog_records r SET signature = s.sig
-        FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS s(t, l, sig, e)
-        WHERE r.tenant_id = s.t AND r.leaf_index = s.l AND r.event_id = s.e AND r.signature IS NULL`, [
+      // The rows are locked first, in (tenant, leaf) order: an update joined to the list locks them in the list's
+      // order (the plan of a table of some size probes one record per item), and two processes keeping the same
+      // records in opposite orders each held one the other wanted: one failed with 40P01 (deadlock).
+      await query('sign', `WITH k AS (
+          SELECT r.tenant_id, r.leaf_index, s.sig FROM aegislog_records r
+          JOIN unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS s(t, l, sig, e)
+            ON r.tenant_id = s.t AND r.leaf_index = s.l AND r.event_id = s.e
+          WHERE r.signature IS NULL ORDER BY r.tenant_id, r.leaf_index FOR NO KEY UPDATE OF r
+        )
+        UPDATE aegislog_records r SET signature = k.sig FROM k
+        WHERE r.tenant_id = k.tenant_id AND r.leaf_index = k.leaf_index AND r.signature IS NULL`, [
         batch.map((s) => s.tenantId), batch.map((s) => s.leafIndex), batch.map((s) => s.signature_b64url), batch.map((s) => s.eventId),
       ]);
     });
