@@ -1,7 +1,9 @@
 import { expect, test } from 'vitest';
 import { sha256 } from '../../src/protocol/index.js';
 import { entry } from './store-conformance.js';
-import { BASE as base, appendOne as append, pollUntil, testSealer, usePostgres, withTwo, type PgStore } from './postgres-fleet.js';
+import type Pg from 'pg';
+import { BASE as base, appendOne as append, pollUntil, testSealer, usePostgres, waitingOn, withTwo, type PgStore } from './postgres-fleet.js';
+import type { PgProxy } from './pg-proxy.js';
 
 /**
  * postgresStore under the faults of a fleet that a clean stop does not make, on a throwaway cluster: a process
@@ -9,6 +11,10 @@ import { BASE as base, appendOne as append, pollUntil, testSealer, usePostgres, 
  * so that the database keeps its session. The proxy in front of the database makes both on 127.0.0.1.
  */
 const db = usePostgres();
+
+/** Whether a session of the process behind `proxy` waits inside a transaction (its next statement held). */
+const idleInTransaction = async (admin: Pg.Client, proxy: PgProxy) =>
+  (await admin.query("SELECT 1 FROM pg_stat_activity WHERE client_port = ANY($1::int[]) AND state = 'idle in transaction'", [proxy.upstreamPorts()])).rows.length > 0;
 
 test('a process that hangs inside an append holds its locks only until the database ends its session: closes and appends go on', () =>
   withTwo(db, async ({ proxy, a: hung, b: other, admin }) => {
@@ -18,12 +24,7 @@ test('a process that hangs inside an append holds its locks only until the datab
     let failure: unknown;
     const appending = append(hung, 'acme', 'h1').catch((error: unknown) => (failure = error));
     await frozen;
-    let inside = false;
-    for (let i = 0; i < 1000 && !inside; i++) {
-      const { rows } = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE client_port = ANY($1::int[]) AND state = 'idle in transaction'", [proxy.upstreamPorts()]);
-      inside = rows[0].n > 0;
-    }
-    expect(inside).toBe(true);
+    expect(await pollUntil(() => idleInTransaction(admin, proxy))).toBe(true);
     // It holds the shared close lock and acme's row: the close, and the appends queued behind it, wait for it to end.
     const end = new Date(base + 60_000).toISOString();
     await other.closePeriod(end);
@@ -53,10 +54,7 @@ test('a store whose connections were cut while the database kept their sessions 
       return undefined;
     })().finally(() => (settled = true));
     let waiting = false;
-    for (let i = 0; i < 1000 && !settled && !waiting; i++) {
-      const { rows } = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'advisory'");
-      waiting = rows[0].n > 0;
-    }
+    await pollUntil(async () => settled || (waiting = (await waitingOn(admin, 'advisory')) > 0));
     expect(waiting, 'the store waits for the liveness lock its own old session holds').toBe(false);
     expect(await renewed).toBe(true);
     // Its lease stays its own: another process sees its holder alive.
@@ -69,9 +67,7 @@ test('an append whose commit succeeded but whose answer was lost is, retried at 
     const committing = proxy.freezeAt('COMMIT', true);
     const lost = append(a, 'acme', 'retried');
     await committing;
-    let committed = false;
-    for (let i = 0; i < 1000 && !committed; i++) committed = (await admin.query("SELECT 1 FROM aegislog_records WHERE event_id = 'retried'")).rows.length === 1;
-    expect(committed).toBe(true);
+    expect(await pollUntil(async () => (await admin.query("SELECT 1 FROM aegislog_records WHERE event_id = 'retried'")).rows.length === 1)).toBe(true);
     proxy.drop();
     await expect(lost).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
     const stored = (await b.getRecord('acme', 'retried'))!;
@@ -110,13 +106,12 @@ test('a seal locks its grown logs\' rows only for their update: appends to them 
     const writing = proxy.freezeAt('seal-write', true);
     const sealing = sealer.sealNow();
     await writing;
-    let written = false; // the database ran the write; its answer, and the rest of the seal, are held
-    for (let i = 0; i < 1000 && !written; i++) written = (await admin.query("SELECT 1 FROM pg_stat_activity WHERE client_port = ANY($1::int[]) AND state = 'idle in transaction'", [proxy.upstreamPorts()])).rows.length > 0;
-    expect(written).toBe(true);
+    // The database ran the write; its answer, and the rest of the seal, are held.
+    expect(await pollUntil(() => idleInTransaction(admin, proxy))).toBe(true);
     let settled = false;
     const next = b.append({ tenantId: 'acme', entries: [entry('acme', 'a2')], now: t, keyId: 'k', sha256 }).finally(() => (settled = true));
     let blocked = false;
-    for (let i = 0; i < 2000 && !settled && !blocked; i++) blocked = (await admin.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'transactionid'")).rows.length > 0;
+    await pollUntil(async () => settled || (blocked = (await waitingOn(admin, 'transactionid')) > 0), 2000);
     expect(blocked, 'the append waits for the seal to commit').toBe(false);
     expect((await next)[0]).toMatchObject({ stored: true, record: { leafIndex: 1, statement: { received_at: new Date(t + 1).toISOString() } } });
     proxy.thaw();

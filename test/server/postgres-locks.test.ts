@@ -62,15 +62,13 @@ test('a close waits only for the appends that run, not for one queued on a busy 
     await busy.query('BEGIN');
     await busy.query("SELECT 1 FROM aegislog_logs WHERE tenant_id = 'hot' FOR UPDATE");
     const queued = append(a, 'hot', 'h1');
-    let onRow = false;
-    for (let i = 0; i < 1000 && !onRow; i++) onRow = (await waiting('transactionid')) > 0;
-    expect(onRow).toBe(true);
+    expect(await pollUntil(async () => (await waiting('transactionid')) > 0)).toBe(true);
     const end = new Date(base + 60_000).toISOString();
     const closing = b.closePeriod(end);
     let settled = false;
     const cold = append(b, 'cold', 'c1').finally(() => (settled = true));
-    let stalled = false;
-    for (let i = 0; i < 2000 && !settled && !stalled; i++) stalled = (await waiting('advisory')) >= 2; // the close, and the cold append behind it
+    let stalled = false; // the close, and the cold append behind it
+    await pollUntil(async () => settled || (stalled = (await waiting('advisory')) >= 2), 2000);
     expect(stalled, 'the close waits for the queued append, and the cold log\'s append waits behind the close').toBe(false);
     await closing;
     expect((await cold)[0]).toMatchObject({ stored: true, record: { statement: { received_at: end } } });
@@ -86,14 +84,12 @@ test('the first append of a log waits for another process making its row without
     await other.query('BEGIN');
     await other.query("INSERT INTO aegislog_logs (tenant_id, size, head_size) VALUES ('new', 0, 0)");
     const first = append(a, 'new', 'n1');
-    let onRow = false;
-    for (let i = 0; i < 1000 && !onRow; i++) onRow = (await waiting('transactionid')) > 0;
-    expect(onRow).toBe(true);
+    expect(await pollUntil(async () => (await waiting('transactionid')) > 0)).toBe(true);
     const end = new Date(base + 60_000).toISOString();
     let closed = false;
     const closing = b.closePeriod(end).finally(() => (closed = true));
     let stalled = false;
-    for (let i = 0; i < 1000 && !closed && !stalled; i++) stalled = (await waiting('advisory')) > 0;
+    await pollUntil(async () => closed || (stalled = (await waiting('advisory')) > 0));
     // Had the first append held the close lock while it waited on the row, the close would wait for it, the other
     // process queue behind the close, and all three stall until PostgreSQL's deadlock check reorders them.
     expect(stalled, 'the close waits for an append that waits on a row').toBe(false);
