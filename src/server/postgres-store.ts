@@ -21,9 +21,10 @@
  * a holder that hangs loses it at expiry. `commitSeal` also checks, under a lock,
  * that its period follows the last sealed one, so two sealers never both commit.
  *
- * A lost or refused connection surfaces as `AegisLogError` `ERR_STORE_UNAVAILABLE`
- * (the server answers 503 with Retry-After; clients retry, and a retried event that
- * did commit comes back as the same entry).
+ * A lost or refused connection, or one that goes silent (no answer within
+ * `queryTimeoutMillis`: the connection is then discarded), surfaces as `AegisLogError`
+ * `ERR_STORE_UNAVAILABLE` (the server answers 503 with Retry-After; clients retry, and a
+ * retried event that did commit comes back as the same entry).
  */
 import type * as Pg from 'pg';
 import { AegisLogError } from '../protocol/index.js';
@@ -44,6 +45,13 @@ export interface PostgresStoreOptions {
   /** How long a call waits for a connection before it fails as unavailable (ms, default 5000; > 0). */
   connectionTimeoutMillis?: number;
   /**
+   * How long a statement waits for the database's answer before the call fails as unavailable and its connection
+   * is discarded (ms, default 30000; > 0): a network that goes silent (no FIN, no RST) would hold the call, and
+   * its tenant's appends behind it, for ever. Above the waits a fault may cause (locks of a hung process held
+   * until the database ends its session, 10 s). Migrations at start are not bounded.
+   */
+  queryTimeoutMillis?: number;
+  /**
    * The log's origin and period, kept in the database by the first process: every process
    * of a fleet must seal the same log the same way, so one started with others is refused.
    */
@@ -60,6 +68,9 @@ type Query = (name: string, text: string, values?: unknown[]) => Promise<Row[]>;
  * transactions send their statements back to back; one idle this long belongs to a process that is gone.
  */
 const IDLE_IN_TRANSACTION_MS = 10_000;
+
+/** `queryTimeoutMillis` unless told: three times the longest lock wait a hung process can cause (above). */
+const QUERY_TIMEOUT_MS = 30_000;
 
 /** Entries per append transaction at most; appends queued beyond it wait for the next one. */
 const GROUP_ENTRIES = 2000;
@@ -96,17 +107,23 @@ export const SEAL_LOGS = `UPDATE aegislog_logs l SET head_size = u.size, last_he
     pending_since = (SELECT received_at FROM aegislog_records r WHERE r.tenant_id = u.t AND r.leaf_index = u.size)
   FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(t, size, idx) WHERE l.tenant_id = u.t AND l.tenant_id = ANY($1::text[])`;
 
+/** The longest delay a Node timer keeps; node-postgres's timers would fire at once (1 ms) for a longer one. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
- * A mistake is ERR_CONFIG naming the option, before connecting: node-postgres reads `connectionTimeoutMillis: 0` as
- * no timeout (a call would wait for ever on a database that is down, never ERR_STORE_UNAVAILABLE), and `max: 0`
- * as a pool with no connection.
+ * A mistake is ERR_CONFIG naming the option, before connecting: node-postgres reads a timeout of 0 as no timeout (a
+ * call would wait for ever on a database that is down or silent, never ERR_STORE_UNAVAILABLE), and `max: 0` as a
+ * pool with no connection.
  */
 function checkOptions(config: PostgresStoreOptions): void {
   const bad = (field: string, what: string) => new AegisLogError('ERR_CONFIG', `${field} must be ${what}`, { field });
   if (typeof config?.connectionString !== 'string' || config.connectionString === '') throw bad('connectionString', 'a postgres:// URL');
-  const { max, connectionTimeoutMillis: timeout } = config;
+  const { max } = config;
   if (max !== undefined && !(Number.isInteger(max) && max >= 1)) throw bad('max', 'a whole number ≥ 1');
-  if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0)) throw bad('connectionTimeoutMillis', 'a number of milliseconds > 0');
+  for (const field of ['connectionTimeoutMillis', 'queryTimeoutMillis'] as const) {
+    const ms = config[field];
+    if (ms !== undefined && !(typeof ms === 'number' && ms > 0 && ms <= MAX_TIMER_MS)) throw bad(field, `a number of milliseconds > 0 and ≤ ${MAX_TIMER_MS}`);
+  }
 }
 
 /** Opens the store: connects, runs the migrations, and takes this process's liveness lock. */
@@ -120,6 +137,9 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
     connectionTimeoutMillis: config.connectionTimeoutMillis ?? 5000,
     idleTimeoutMillis: 30_000,
     idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+    // node-postgres's own read timeout: the statement fails ("Query read timeout", a connection error below) and the
+    // connection, released with it, is closed rather than pooled (its late answer would meet the next statement).
+    query_timeout: config.queryTimeoutMillis ?? QUERY_TIMEOUT_MS,
   });
   // An idle connection that the server drops (a restart) must not crash the process: the pool discards it.
   pool.on('error', () => {});
@@ -127,14 +147,22 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
   pool.on('connect', (client) => client.on('error', () => {}));
   const live = liveness(pg, config);
   try {
-    const client = await pool.connect().catch((error: unknown) => {
-      throw unavailable(error);
+    // Not a pool connection: a migration (an index built over a large table) may run for longer than any statement
+    // timeout, and would fail at every start.
+    const client = new pg.Client({
+      connectionString: config.connectionString,
+      connectionTimeoutMillis: config.connectionTimeoutMillis ?? 5000,
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
     });
+    client.on('error', () => {});
     try {
+      await client.connect().catch((error: unknown) => {
+        throw unavailable(error);
+      });
       await migrate(client);
       if (config.log) await pinLog(client, config.log);
     } finally {
-      client.release();
+      await client.end().catch(() => {});
     }
     await live.ensure();
   } catch (error) {
@@ -290,9 +318,17 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
       signing = undefined;
       // By the record's primary key: its leaf, written in order, not a random place in the event id index;
       // the event id must match too (the Store contract: a record keeps only a signature it was given).
-      await query('sign', `UPDATE aegislog_records r SET signature = s.sig
-        FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS s(t, l, sig, e)
-        WHERE r.tenant_id = s.t AND r.leaf_index = s.l AND r.event_id = s.e AND r.signature IS NULL`, [
+      // The rows are locked first, in (tenant, leaf) order: an update joined to the list locks them in the list's
+      // order (the plan of a table of some size probes one record per item), and two processes keeping the same
+      // records in opposite orders each held one the other wanted: one failed with 40P01 (deadlock).
+      await query('sign', `WITH k AS (
+          SELECT r.tenant_id, r.leaf_index, s.sig FROM aegislog_records r
+          JOIN unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS s(t, l, sig, e)
+            ON r.tenant_id = s.t AND r.leaf_index = s.l AND r.event_id = s.e
+          WHERE r.signature IS NULL ORDER BY r.tenant_id, r.leaf_index FOR NO KEY UPDATE OF r
+        )
+        UPDATE aegislog_records r SET signature = k.sig FROM k
+        WHERE r.tenant_id = k.tenant_id AND r.leaf_index = k.leaf_index AND r.signature IS NULL`, [
         batch.map((s) => s.tenantId), batch.map((s) => s.leafIndex), batch.map((s) => s.signature_b64url), batch.map((s) => s.eventId),
       ]);
     });
@@ -491,7 +527,7 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
 }
 
 /** Keeps the log's origin and period on first use; refuses others (ERR_CONFIG). */
-async function pinLog(client: Pg.PoolClient, log: { origin: string; periodSeconds: number }): Promise<void> {
+async function pinLog(client: Pg.Client, log: { origin: string; periodSeconds: number }): Promise<void> {
   const wanted: Record<string, string> = { origin: log.origin, period_seconds: String(log.periodSeconds) };
   for (const [key, value] of Object.entries(wanted)) {
     await client.query('INSERT INTO aegislog_meta (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING', [key, value]);
@@ -518,7 +554,11 @@ function liveness(pg: typeof Pg, config: PostgresStoreOptions) {
     ensure(): Promise<number> {
       if (client) return Promise.resolve(instance);
       connecting ??= (async () => {
-        const c = new pg.Client({ connectionString: config.connectionString, connectionTimeoutMillis: config.connectionTimeoutMillis ?? 5000 });
+        const c = new pg.Client({
+          connectionString: config.connectionString,
+          connectionTimeoutMillis: config.connectionTimeoutMillis ?? 5000,
+          query_timeout: config.queryTimeoutMillis ?? QUERY_TIMEOUT_MS,
+        });
         const drop = () => {
           if (client === c) client = undefined;
         };
@@ -583,7 +623,7 @@ function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
-  return /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|Client was closed/i.test(error.message);
+  return /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|Client was closed|Query read timeout/i.test(error.message);
 }
 
 function unavailable(error: unknown): AegisLogError {

@@ -2,7 +2,8 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 
 /**
  * A TCP proxy on 127.0.0.1 in front of PostgreSQL, for faults a clean stop cannot make: `freeze()` holds
- * every byte both ways (a process that hangs, or a network that goes silent, mid-transaction), and `cut()`
+ * every byte both ways, and the database's closes (a process that hangs, or a network that goes silent,
+ * mid-transaction), and `cut()`
  * closes the client side only, so the server keeps the sessions (a half-open connection).
  */
 export interface PgProxy {
@@ -25,13 +26,13 @@ export interface PgProxy {
 }
 
 export async function pgProxy(serverPort: number): Promise<PgProxy> {
-  const pairs: { client: Socket; server: Socket; held: [Socket, Buffer][] }[] = [];
+  const pairs: { client: Socket; server: Socket; held: [Socket, Buffer | null][] }[] = [];
   const halfOpen: Socket[] = [];
   let frozen = false;
   let trap: { marker: string; pass: boolean; sprung(): void } | undefined;
   const server = createServer((client) => {
     const upstream = connect(serverPort, '127.0.0.1');
-    const pair = { client, server: upstream, held: [] as [Socket, Buffer][] };
+    const pair = { client, server: upstream, held: [] as [Socket, Buffer | null][] };
     pairs.push(pair);
     const forward = (to: Socket) => (data: Buffer) => (frozen ? pair.held.push([to, data]) : to.write(data));
     client.on('data', (data: Buffer) => {
@@ -49,7 +50,9 @@ export async function pgProxy(serverPort: number): Promise<PgProxy> {
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.end());
-    upstream.on('close', () => client.destroy());
+    // A silent network delivers no FIN either: the database ending a session (its idle-in-transaction timeout)
+    // reaches the client only at thaw, after the bytes held before it.
+    upstream.on('close', () => (frozen ? pair.held.push([client, null]) : client.destroy()));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -61,7 +64,8 @@ export async function pgProxy(serverPort: number): Promise<PgProxy> {
     freezeAt: (marker, pass = false) => new Promise<void>((sprung) => (trap = { marker, pass, sprung })),
     thaw() {
       frozen = false;
-      for (const pair of pairs) for (const [to, data] of pair.held.splice(0)) if (!to.destroyed) to.write(data);
+      // A held close (null) ends the socket once the bytes before it are written.
+      for (const pair of pairs) for (const [to, data] of pair.held.splice(0)) if (!to.destroyed) (data ? to.write(data) : to.end());
     },
     cut() {
       for (const pair of pairs.splice(0)) {

@@ -1,7 +1,9 @@
 import { expect, test } from 'vitest';
 import { sha256 } from '../../src/protocol/index.js';
 import { entry } from './store-conformance.js';
-import { BASE as base, appendOne as append, testSealer, usePostgres, withTwo, type PgStore } from './postgres-fleet.js';
+import type Pg from 'pg';
+import { BASE as base, appendOne as append, pollUntil, testSealer, usePostgres, waitingOn, withTwo, type PgStore } from './postgres-fleet.js';
+import type { PgProxy } from './pg-proxy.js';
 
 /**
  * postgresStore under the faults of a fleet that a clean stop does not make, on a throwaway cluster: a process
@@ -9,6 +11,10 @@ import { BASE as base, appendOne as append, testSealer, usePostgres, withTwo, ty
  * so that the database keeps its session. The proxy in front of the database makes both on 127.0.0.1.
  */
 const db = usePostgres();
+
+/** Whether a session of the process behind `proxy` waits inside a transaction (its next statement held). */
+const idleInTransaction = async (admin: Pg.Client, proxy: PgProxy) =>
+  (await admin.query("SELECT 1 FROM pg_stat_activity WHERE client_port = ANY($1::int[]) AND state = 'idle in transaction'", [proxy.upstreamPorts()])).rows.length > 0;
 
 test('a process that hangs inside an append holds its locks only until the database ends its session: closes and appends go on', () =>
   withTwo(db, async ({ proxy, a: hung, b: other, admin }) => {
@@ -18,12 +24,7 @@ test('a process that hangs inside an append holds its locks only until the datab
     let failure: unknown;
     const appending = append(hung, 'acme', 'h1').catch((error: unknown) => (failure = error));
     await frozen;
-    let inside = false;
-    for (let i = 0; i < 1000 && !inside; i++) {
-      const { rows } = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE client_port = ANY($1::int[]) AND state = 'idle in transaction'", [proxy.upstreamPorts()]);
-      inside = rows[0].n > 0;
-    }
-    expect(inside).toBe(true);
+    expect(await pollUntil(() => idleInTransaction(admin, proxy))).toBe(true);
     // It holds the shared close lock and acme's row: the close, and the appends queued behind it, wait for it to end.
     const end = new Date(base + 60_000).toISOString();
     await other.closePeriod(end);
@@ -53,10 +54,7 @@ test('a store whose connections were cut while the database kept their sessions 
       return undefined;
     })().finally(() => (settled = true));
     let waiting = false;
-    for (let i = 0; i < 1000 && !settled && !waiting; i++) {
-      const { rows } = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'advisory'");
-      waiting = rows[0].n > 0;
-    }
+    await pollUntil(async () => settled || (waiting = (await waitingOn(admin, 'advisory')) > 0));
     expect(waiting, 'the store waits for the liveness lock its own old session holds').toBe(false);
     expect(await renewed).toBe(true);
     // Its lease stays its own: another process sees its holder alive.
@@ -69,9 +67,7 @@ test('an append whose commit succeeded but whose answer was lost is, retried at 
     const committing = proxy.freezeAt('COMMIT', true);
     const lost = append(a, 'acme', 'retried');
     await committing;
-    let committed = false;
-    for (let i = 0; i < 1000 && !committed; i++) committed = (await admin.query("SELECT 1 FROM aegislog_records WHERE event_id = 'retried'")).rows.length === 1;
-    expect(committed).toBe(true);
+    expect(await pollUntil(async () => (await admin.query("SELECT 1 FROM aegislog_records WHERE event_id = 'retried'")).rows.length === 1)).toBe(true);
     proxy.drop();
     await expect(lost).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
     const stored = (await b.getRecord('acme', 'retried'))!;
@@ -110,13 +106,12 @@ test('a seal locks its grown logs\' rows only for their update: appends to them 
     const writing = proxy.freezeAt('seal-write', true);
     const sealing = sealer.sealNow();
     await writing;
-    let written = false; // the database ran the write; its answer, and the rest of the seal, are held
-    for (let i = 0; i < 1000 && !written; i++) written = (await admin.query("SELECT 1 FROM pg_stat_activity WHERE client_port = ANY($1::int[]) AND state = 'idle in transaction'", [proxy.upstreamPorts()])).rows.length > 0;
-    expect(written).toBe(true);
+    // The database ran the write; its answer, and the rest of the seal, are held.
+    expect(await pollUntil(() => idleInTransaction(admin, proxy))).toBe(true);
     let settled = false;
     const next = b.append({ tenantId: 'acme', entries: [entry('acme', 'a2')], now: t, keyId: 'k', sha256 }).finally(() => (settled = true));
     let blocked = false;
-    for (let i = 0; i < 2000 && !settled && !blocked; i++) blocked = (await admin.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'transactionid'")).rows.length > 0;
+    await pollUntil(async () => settled || (blocked = (await waitingOn(admin, 'transactionid')) > 0), 2000);
     expect(blocked, 'the append waits for the seal to commit').toBe(false);
     expect((await next)[0]).toMatchObject({ stored: true, record: { leafIndex: 1, statement: { received_at: new Date(t + 1).toISOString() } } });
     proxy.thaw();
@@ -142,3 +137,59 @@ test('appends queued behind one in flight when the store closes fail as unavaila
     await closing;
     await expect(append(a, 'acme', 'x3')).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
   }), 60_000);
+
+/**
+ * A network that goes silent mid-query: the proxy holds every byte both ways, no FIN, no RST. The database has
+ * answered (or waits, outside a transaction, for nothing), so no timeout of its own ends the session: only the
+ * store's `queryTimeoutMillis` does. Its bound is small here, and the test waits for the outcome, not for a time.
+ */
+const SILENT = { queryTimeoutMillis: 1000 };
+
+test('an append whose COMMIT answer the silent network holds fails as unavailable at queryTimeoutMillis; its tenant\'s queue goes on and the retry finds it stored once', () =>
+  withTwo(db, async ({ proxy, a, admin }) => {
+    await append(a, 'acme', 'first');
+    const committing = proxy.freezeAt('COMMIT', true); // the database commits; its answer is held
+    const lost = append(a, 'acme', 'silent');
+    await committing;
+    const queued = append(a, 'acme', 'queued'); // the same tenant's next append, behind the one in flight
+    await expect(lost).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', message: expect.stringContaining('timeout') });
+    proxy.thaw(); // a healthy link again: the timed-out connection was discarded, the next one is new
+    expect((await queued)[0]).toMatchObject({ stored: true, record: { leafIndex: 2 } });
+    const [again] = await append(a, 'acme', 'silent', base + 60_000);
+    expect(again).toMatchObject({ stored: false, existing: { leafIndex: 1 } });
+    const { rows } = await admin.query("SELECT (SELECT size FROM aegislog_logs WHERE tenant_id = 'acme')::int AS size, count(*)::int AS n, count(DISTINCT event_id)::int AS ids FROM aegislog_records WHERE tenant_id = 'acme'");
+    expect(rows[0]).toEqual({ size: 3, n: 3, ids: 3 });
+  }, SILENT), 60_000);
+
+test('an append whose COMMIT the silent network never delivers fails as unavailable; nothing of it is kept, and its retry is stored once', () =>
+  withTwo(db, async ({ proxy, a, admin }) => {
+    await append(a, 'acme', 'first');
+    const held = proxy.freezeAt('COMMIT'); // held before the database sees it
+    const lost = append(a, 'acme', 'unsent');
+    await held;
+    await expect(lost).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    // The store closed the silent connection (a FIN the proxy passes on): the database rolls its transaction back.
+    const rolledBack = await pollUntil(async () => (await admin.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'")).rows.length === 0);
+    expect(rolledBack).toBe(true);
+    expect((await admin.query("SELECT count(*)::int AS n FROM aegislog_records WHERE tenant_id = 'acme'")).rows[0].n).toBe(1);
+    proxy.thaw(); // the COMMIT held meets a closed connection
+    const [again] = await append(a, 'acme', 'unsent', base + 60_000);
+    expect(again).toMatchObject({ stored: true, record: { leafIndex: 1 } });
+    const { rows } = await admin.query("SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS ids FROM aegislog_records WHERE tenant_id = 'acme'");
+    expect(rows[0]).toEqual({ n: 2, ids: 2 });
+  }, SILENT), 60_000);
+
+test('a read whose answer the silent network holds fails as unavailable at queryTimeoutMillis, and its connection is not reused', () =>
+  withTwo(db, async ({ proxy, a, admin }) => {
+    await append(a, 'acme', 'first');
+    const held = proxy.freezeAt('record', true); // getRecord's named statement: the database answers, the answer is held
+    const read = a.getRecord('acme', 'first');
+    await held;
+    await expect(read).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    // The timed-out connection is closed, not returned to the pool: of this process's sessions, only its liveness
+    // connection's is left (the pool had the one).
+    const sessions = async () => (await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE client_port = ANY($1::int[])', [proxy.upstreamPorts()])).rows[0].n as number;
+    expect(await pollUntil(async () => (await sessions()) === 1)).toBe(true);
+    proxy.thaw();
+    expect((await a.getRecord('acme', 'first'))?.leafIndex).toBe(0);
+  }, SILENT), 60_000);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import type Pg from 'pg';
-import { postgresStore } from '../../src/server/postgres-store.js';
+import { postgresStore, type PostgresStoreOptions } from '../../src/server/postgres-store.js';
 import { b64uEncode, sha256 } from '../../src/protocol/index.js';
 import { createSealer } from '../../src/server/sealer.js';
 import { startPostgres, type PostgresCluster } from '../../scripts/pg-cluster.mjs';
@@ -43,17 +43,27 @@ export async function waitingOn(admin: Pg.Client, event: string): Promise<number
 }
 
 /**
- * Two processes on a new database, `a` through a fault proxy and `b` direct, and `admin` beside them (with `other`, a
- * connection of its own for the test to hold locks with); all closed after `body`, an open transaction of `other`
- * rolled back.
+ * Whether `check` holds within `tries` calls (awaited one after another): a bounded wait for a state of the database,
+ * never a timed one.
+ */
+export async function pollUntil(check: () => Promise<boolean>, tries = 1000): Promise<boolean> {
+  for (let i = 0; i < tries; i++) if (await check()) return true;
+  return false;
+}
+
+/**
+ * Two processes on a new database, `a` through a fault proxy (with `aOptions` besides) and `b` direct, and `admin`
+ * beside them (with `other`, a connection of its own for the test to hold locks with); all closed after `body`, an
+ * open transaction of `other` rolled back.
  */
 export async function withTwo(
   db: Db,
   body: (t: { url: string; proxy: PgProxy; a: PgStore; b: PgStore; admin: Pg.Client; other: Pg.Client }) => Promise<void>,
+  aOptions: Omit<PostgresStoreOptions, 'connectionString'> = {},
 ): Promise<void> {
   const url = db.cluster.createDatabase();
   const proxy = await pgProxy(db.cluster.port);
-  const a = await postgresStore({ connectionString: proxy.through(url), connectionTimeoutMillis: 2000 });
+  const a = await postgresStore({ connectionString: proxy.through(url), connectionTimeoutMillis: 2000, ...aOptions });
   const b = await postgresStore(url);
   const [admin, other] = [new db.pg.Client({ connectionString: url }), new db.pg.Client({ connectionString: url })];
   await Promise.all([admin.connect(), other.connect()]);

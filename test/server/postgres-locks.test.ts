@@ -3,7 +3,7 @@ import { postgresStore } from '../../src/server/postgres-store.js';
 import { sha256, type TenantHead } from '../../src/protocol/index.js';
 import { LOCK_CLOSE, LOCK_SPACE } from '../../src/server/postgres-schema.js';
 import { entry } from './store-conformance.js';
-import { BASE as base, appendOne as append, testSealer, usePostgres, waitingOn, withTwo } from './postgres-fleet.js';
+import { BASE as base, appendOne as append, pollUntil, testSealer, usePostgres, waitingOn, withTwo } from './postgres-fleet.js';
 
 /**
  * How postgresStore's locks order appends, closes and seals of several processes (stores of their own on one
@@ -62,15 +62,13 @@ test('a close waits only for the appends that run, not for one queued on a busy 
     await busy.query('BEGIN');
     await busy.query("SELECT 1 FROM aegislog_logs WHERE tenant_id = 'hot' FOR UPDATE");
     const queued = append(a, 'hot', 'h1');
-    let onRow = false;
-    for (let i = 0; i < 1000 && !onRow; i++) onRow = (await waiting('transactionid')) > 0;
-    expect(onRow).toBe(true);
+    expect(await pollUntil(async () => (await waiting('transactionid')) > 0)).toBe(true);
     const end = new Date(base + 60_000).toISOString();
     const closing = b.closePeriod(end);
     let settled = false;
     const cold = append(b, 'cold', 'c1').finally(() => (settled = true));
-    let stalled = false;
-    for (let i = 0; i < 2000 && !settled && !stalled; i++) stalled = (await waiting('advisory')) >= 2; // the close, and the cold append behind it
+    let stalled = false; // the close, and the cold append behind it
+    await pollUntil(async () => settled || (stalled = (await waiting('advisory')) >= 2), 2000);
     expect(stalled, 'the close waits for the queued append, and the cold log\'s append waits behind the close').toBe(false);
     await closing;
     expect((await cold)[0]).toMatchObject({ stored: true, record: { statement: { received_at: end } } });
@@ -86,14 +84,12 @@ test('the first append of a log waits for another process making its row without
     await other.query('BEGIN');
     await other.query("INSERT INTO aegislog_logs (tenant_id, size, head_size) VALUES ('new', 0, 0)");
     const first = append(a, 'new', 'n1');
-    let onRow = false;
-    for (let i = 0; i < 1000 && !onRow; i++) onRow = (await waiting('transactionid')) > 0;
-    expect(onRow).toBe(true);
+    expect(await pollUntil(async () => (await waiting('transactionid')) > 0)).toBe(true);
     const end = new Date(base + 60_000).toISOString();
     let closed = false;
     const closing = b.closePeriod(end).finally(() => (closed = true));
     let stalled = false;
-    for (let i = 0; i < 1000 && !closed && !stalled; i++) stalled = (await waiting('advisory')) > 0;
+    await pollUntil(async () => closed || (stalled = (await waiting('advisory')) > 0));
     // Had the first append held the close lock while it waited on the row, the close would wait for it, the other
     // process queue behind the close, and all three stall until PostgreSQL's deadlock check reorders them.
     expect(stalled, 'the close waits for an append that waits on a row').toBe(false);
@@ -101,4 +97,29 @@ test('the first append of a log waits for another process making its row without
     const results = await Promise.allSettled([first, closing, next]);
     expect(results.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : 'ok'))).toEqual(['ok', 'ok', 'ok']);
     expect((await first)[0]).toMatchObject({ stored: true, record: { leafIndex: 0, statement: { received_at: end } } });
+  }), 60_000);
+
+test('two processes keeping signatures of the same records in opposite orders both finish: no deadlock, the first signature kept', () =>
+  withTwo(db, async ({ a, b, admin, other }) => {
+    for (let i = 0; i < 4; i++) await append(a, 'acme', `e${i}`);
+    // A table of some size, analyzed, for the plan a production table gets: the list drives an index probe per
+    // record, so rows are taken in list order. (On a few rows the planner scans the table in its physical order,
+    // the same for both processes, which hides the fault.)
+    await a.append({ tenantId: 'acme', entries: Array.from({ length: 500 }, (_, i) => entry('acme', `filler-${i}`)), now: base, keyId: 'k', sha256 });
+    await admin.query('ANALYZE aegislog_records');
+    const write = (i: number, by: string) => ({ tenantId: 'acme', eventId: `e${i}`, leafIndex: i, signature_b64url: `${by}-${i}` });
+    // Another connection holds records 2 and 3, so that each process's statement stops on one of them, having taken
+    // what it takes before (in list order, records 0 and 1: the two processes one each), until that one commits.
+    await other.query('BEGIN');
+    await other.query("SELECT 1 FROM aegislog_records WHERE tenant_id = 'acme' AND leaf_index IN (2, 3) FOR UPDATE");
+    const signing = [a.putSignatures([write(0, 'a'), write(2, 'a'), write(1, 'a')])];
+    expect(await pollUntil(async () => (await waitingOn(admin, 'transactionid')) >= 1)).toBe(true); // a first
+    signing.push(b.putSignatures([write(1, 'b'), write(3, 'b'), write(0, 'b')]));
+    expect(await pollUntil(async () => (await waitingOn(admin, 'transactionid')) >= 2)).toBe(true);
+    await other.query('COMMIT');
+    const results = await Promise.allSettled(signing);
+    expect(results.map((r) => (r.status === 'rejected' ? ((r.reason as { code?: string }).code ?? String(r.reason)) : 'ok'))).toEqual(['ok', 'ok']);
+    const { rows } = await admin.query("SELECT signature FROM aegislog_records WHERE tenant_id = 'acme' AND leaf_index < 4 ORDER BY leaf_index");
+    // a took records 0 to 2 in (tenant, leaf) order, b waited for it, then kept only record 3's.
+    expect(rows.map((r) => r.signature)).toEqual(['a-0', 'a-1', 'a-2', 'b-3']);
   }), 60_000);

@@ -167,11 +167,17 @@ test('cosignatures that two processes add to one note are both kept', async () =
   }
 });
 
-// node-postgres reads connectionTimeoutMillis 0 as no timeout (a call waiting for ever on a database that is down)
-// and max 0 as a pool without a connection: refused before connecting, naming the option.
+// node-postgres reads a timeout of 0 as none (a call waiting for ever on a database that is down or silent), one
+// beyond a Node timer's range as 1 ms, and max 0 as a pool without a connection: refused before connecting, naming
+// the option.
 test.each([
   [{ connectionString: 'postgres://127.0.0.1:1/none', connectionTimeoutMillis: 0 }, 'connectionTimeoutMillis'],
   [{ connectionString: 'postgres://127.0.0.1:1/none', connectionTimeoutMillis: Number.NaN }, 'connectionTimeoutMillis'],
+  [{ connectionString: 'postgres://127.0.0.1:1/none', queryTimeoutMillis: 0 }, 'queryTimeoutMillis'],
+  [{ connectionString: 'postgres://127.0.0.1:1/none', queryTimeoutMillis: -5 }, 'queryTimeoutMillis'],
+  [{ connectionString: 'postgres://127.0.0.1:1/none', queryTimeoutMillis: Infinity }, 'queryTimeoutMillis'],
+  [{ connectionString: 'postgres://127.0.0.1:1/none', queryTimeoutMillis: 2 ** 31 }, 'queryTimeoutMillis'],
+  [{ connectionString: 'postgres://127.0.0.1:1/none', queryTimeoutMillis: '5000' }, 'queryTimeoutMillis'],
   [{ connectionString: 'postgres://127.0.0.1:1/none', max: 0 }, 'max'],
   [{ connectionString: 'postgres://127.0.0.1:1/none', max: 1.5 }, 'max'],
   [{ connectionString: '' }, 'connectionString'],
