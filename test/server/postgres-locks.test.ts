@@ -20,12 +20,23 @@ test('two processes append to the same logs while both seal at once: every entry
   try {
     const TENANTS = ['acme', 'beta', 'gamma'];
     let done = 0;
+    let rounds = 0;
+    const ROUNDS = 500;
+    // Twice on the way, each appender lets a whole round of seals start after its appends so far: so at least three
+    // rounds meet new entries whatever the machine's speed (appends that all finished within the first round made two
+    // checkpoints only, and the test failed under load).
+    const aRoundFromNow = async () => {
+      const seen = rounds;
+      while (rounds < seen + 2 && rounds < ROUNDS) await new Promise((go) => setImmediate(go));
+    };
     const appenders = [0, 1, 2, 3].map(async (k) => {
-      for (let i = 0; i < 60; i++) await stores[k % 2]!.append({ tenantId: TENANTS[(k + i) % 3]!, entries: [entry(TENANTS[(k + i) % 3]!, `${k}-${i}`)], now: t++, keyId: 'k', sha256 });
+      for (let i = 0; i < 60; i++) {
+        if (i === 20 || i === 40) await aRoundFromNow();
+        await stores[k % 2]!.append({ tenantId: TENANTS[(k + i) % 3]!, entries: [entry(TENANTS[(k + i) % 3]!, `${k}-${i}`)], now: t++, keyId: 'k', sha256 });
+      }
       done++;
     });
-    let rounds = 0;
-    for (; rounds < 500 && done < 4; rounds++) await Promise.all(sealers.map((s) => s.sealNow()));
+    for (; rounds < ROUNDS && done < 4; rounds++) await Promise.all(sealers.map((s) => s.sealNow()));
     await Promise.all(appenders);
     t++;
     await Promise.all(sealers.map((s) => s.sealNow()));
