@@ -1,4 +1,4 @@
-import { AegisLogError } from '../protocol/errors.js';
+import { AegisLogError, type ErrorCode } from '../protocol/errors.js';
 import type { Receipt } from '../protocol/types.js';
 import type { QueueEntry, QueueState, QueueStore } from '../queue/types.js';
 import { utf8Length } from '../transport/bytes.js';
@@ -167,12 +167,27 @@ export class AegisLog {
     return (this.#draining ??= this.#runFlush().finally(() => (this.#draining = undefined)));
   }
 
-  /** Stops the timer and the exit handlers, then flushes. record() throws afterwards. */
+  /**
+   * Stops the timer and the exit handlers, then flushes; record() throws afterwards. Records the store failed
+   * to write are written once more first; those it still cannot write are dropped and reported (onError,
+   * `stats().dropped`, the result's `error`), not left behind unseen.
+   */
   close(): Promise<FlushResult> {
     return (this.#closing ??= (async () => {
       for (const cleanup of this.#cleanups) cleanup();
+      // A write under way may fail and put its records back: it ends first, so that the flush writes them once more.
+      await this.#persist();
       const result = await this.flush();
       this.#exit?.arm(); // what the server did not take still leaves with the page
+      // What the store still could not write would go with the client unseen: dropped and told instead. It took no
+      // number, so neither a gap nor an aegislog.dropped event can show it; onError and stats().dropped do.
+      const lost = this.#pending.filter((e) => e.body).map((e) => e.event_id);
+      if (lost.length) {
+        this.#pending = [];
+        this.#pendingEvents = 0;
+        result.error = this.#drop(lost, 'ERR_QUEUE_STORE', `close(): ${this.#failed?.message}`);
+        result.remaining = this.#queued();
+      }
       return result;
     })());
   }
@@ -215,12 +230,15 @@ export class AegisLog {
     return this.#cfg.counts.stored + this.#pendingEvents + this.#writingEvents;
   }
 
-  #drop(ids: string[]): void {
+  /** Counts and reports records not kept: beyond maxQueueSize, or left unwritten at close(). */
+  #drop(ids: string[], code: ErrorCode = 'ERR_QUEUE_FULL', why = `queue full (maxQueueSize ${this.#cfg.maxQueueSize})`): AegisLogError {
     this.#dropped += ids.length;
     const what = ids.length > 1 ? `${ids.length} events` : `event ${ids[0]}`;
+    const error = new AegisLogError(code, `${why}: ${what} dropped`);
     this.#telling = true;
-    this.#cfg.report(new AegisLogError('ERR_QUEUE_FULL', `queue full (maxQueueSize ${this.#cfg.maxQueueSize}): ${what} dropped`), ids);
+    this.#cfg.report(error, ids);
     this.#telling = false; // report() never throws: it logs what onError throws
+    return error;
   }
 
   /**

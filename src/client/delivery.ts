@@ -20,7 +20,7 @@ export interface FlushResult {
   remaining: number;
   /** Another tab held the flush lock: it delivers this queue. */
   lockedElsewhere?: boolean;
-  /** Why the flush stopped early (retries exhausted, store failure). The events stay queued. */
+  /** Why the flush stopped early (retries exhausted, store failure), or set an event aside (a poison event: a 5xx alone). The events stay queued. */
   error?: AegisLogError;
 }
 
@@ -55,6 +55,10 @@ export class Delivery {
   #settled = new Set<string>();
   /** The running drain's result (set when it starts). */
   #result!: FlushResult;
+  /** Events a batch takes at most: halved while a batch keeps failing with 5xx (see #drain). */
+  #limit = MAX_BATCH_EVENTS;
+  /** Events that failed with 5xx alone (poison events): each is sent alone, never again in a batch it would hold up. */
+  #alone = new Set<string>();
 
   constructor(cfg: ClientConfig, hooks: DeliveryHooks) {
     this.#cfg = cfg;
@@ -96,6 +100,8 @@ export class Delivery {
     const { store, retry, counts } = this.#cfg;
     const result: FlushResult = (this.#result = { sent: 0, deadLettered: 0, remaining: 0 });
     let newer: string | undefined;
+    /** Set aside in this drain: poison events once a later request shows the server takes others (see below). */
+    const aside: string[] = [];
     this.#settled = new Set();
     this.flushing = true;
     try {
@@ -110,20 +116,45 @@ export class Delivery {
           newer = last > now ? last : now;
         }
         if (!listed.length || listed[0]!.key > newer) break;
-        // Sized in UTF-16 units, exact for ASCII; a batch that is larger in bytes gets a 413 and is split.
+        // Sized in UTF-16 units, exact for ASCII; a batch that is larger in bytes gets a 413 and is split. A poison
+        // event (see below) goes alone, and ends a batch that would reach it.
         let n = 0;
-        for (let size = 13; n < listed.length && (size += listed[n]!.body.length + 1) <= MAX_BATCH_BYTES; ) n++;
+        for (let size = 13; n < listed.length && n < this.#limit && !this.#alone.has(listed[n]!.key) && (size += listed[n]!.body.length + 1) <= MAX_BATCH_BYTES; ) n++;
         const batch = listed.slice(0, n || 1);
+        const { key } = batch[0]!;
         const error = await this.#send(batch);
-        if (!error) attempt = 0;
-        else if (attempt++ < retry.attempts) {
+        if (!error) {
+          // A delivery after a delivery (or the flush's first): nothing is being narrowed down, whole batches again.
+          if (!attempt) this.#limit = MAX_BATCH_EVENTS;
+          attempt = 0;
+          // The server takes other events: those set aside are poison, sent alone from now on.
+          for (const k of aside.splice(0)) this.#alone.add(k);
+          continue;
+        }
+        // A 5xx (the server's own fault, PROTOCOL.md §8) again and again may be an event that crashes its handler:
+        // retried as §8 says, it would hold up the queue behind it for ever. So the batch is halved at each 5xx
+        // after its first (the next flush goes on where this one gave up): the events behind it go through and it
+        // ends up alone. Alone, with others waiting, it is set aside for the rest of this flush: still queued,
+        // reported, and sent again, alone, once by each later flush, not counted against the retries of the
+        // others, once the server has taken others (an outage is no poison event). The others go first.
+        const known = this.#alone.has(key);
+        if (error.status >= 500 && (known || attempt || !retry.attempts)) {
+          if (batch.length > 1) this.#limit = batch.length >> 1;
+          else if (listed.length > 1) {
+            this.#settled.add(key);
+            if (!known) aside.push(key), attempt++;
+            this.#giveUp(error, batch, attempt);
+            // Still a failure in a row: a server that fails everything makes the flush give up as before.
+            if (attempt > retry.attempts) break;
+            continue;
+          }
+        }
+        if (attempt++ < retry.attempts) {
           // What the next attempt sends again: a bisected batch may have settled part of itself first.
           counts.retried += batch.filter((e) => !this.#settled.has(e.key)).length;
           await sleep(backoffDelay(attempt - 1, retry, error.retryAfter));
         } else {
-          result.error = error;
-          this.notBefore = Date.now() + backoffDelay(attempt, retry, error.retryAfter);
-          this.#cfg.report(error, batch.map((e) => e.event_id));
+          this.#giveUp(error, batch, attempt);
           break;
         }
       }
@@ -131,6 +162,13 @@ export class Delivery {
       this.flushing = false;
     }
     return result;
+  }
+
+  /** This flush sends these events no more: the error is its result and reported, and the next timer flush waits. */
+  #giveUp(error: AegisLogHttpError, batch: QueueEntry[], attempt: number): void {
+    this.#result.error = error;
+    this.notBefore = Date.now() + backoffDelay(attempt, this.#cfg.retry, error.retryAfter);
+    this.#cfg.report(error, batch.map((e) => e.event_id));
   }
 
   /** One request. Returns the error to retry on, or undefined once every event in it is settled. */
@@ -202,7 +240,7 @@ export class Delivery {
   async #remove(entries: QueueEntry[]): Promise<void> {
     const keys = entries.map((e) => e.key);
     await this.#cfg.store.delete(keys);
-    for (const key of keys) this.#settled.add(key);
+    for (const key of keys) this.#settled.add(key), this.#alone.delete(key);
     this.#cfg.counts.stored = Math.max(0, this.#cfg.counts.stored - keys.length);
     this.#hooks.settled(keys);
   }

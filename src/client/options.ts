@@ -65,7 +65,10 @@ export interface ClientStats {
   sent: number;
   /** Events sent again after a retryable failure. */
   retried: number;
-  /** Events dropped because the queue was full (their numbers are told in an `aegislog.dropped` event). */
+  /**
+   * Events not kept: dropped because the queue was full (their numbers are told in an `aegislog.dropped`
+   * event), or left unwritten at close() by a failing queue store (told to onError only).
+   */
   dropped: number;
   /** Events the server refused for good, kept in the dead-letter store. */
   deadLettered: number;

@@ -43,7 +43,9 @@ describe('flush() and close() over a store that cannot write', () => {
     const queue = { ...inner, append: () => Promise.reject(new Error('quota exceeded (scripted)')) };
     const log = client(srv.fetch, { queue });
     log.record('lost at close', {});
-    expect(await log.close()).toMatchObject({ sent: 0, remaining: 1, error: { code: 'ERR_QUEUE_STORE' } });
+    // Dropped and told (2026-12-06): it no longer counts as remaining in a client that is gone.
+    expect(await log.close()).toMatchObject({ sent: 0, remaining: 0, error: { code: 'ERR_QUEUE_STORE' } });
+    expect(log.stats()).toMatchObject({ queued: 0, dropped: 1 });
   });
 });
 

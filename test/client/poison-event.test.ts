@@ -1,0 +1,115 @@
+// A poison event: one that the server always answers 5xx (it crashes the server's handler), in front
+// of others it would store. A real HTTP proxy on 127.0.0.1 in front of the reference server answers
+// 500 to every ingest request that holds a poison event_id and passes the rest on. Found in review,
+// 2026-12-06: every flush sent the same oldest batch, got 500, and nothing behind it was ever delivered.
+import { once } from 'node:events';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { AegisLog, memoryQueue, type AegisLogError } from '../../src/index.js';
+import { INGEST_KEY, TENANT, storedIds } from './helpers.js';
+import { startServer, type RealServer } from './node-server.js';
+
+/** Two poison events: the oldest of the queue, and one in the middle of it. */
+const POISON = ['00000000-0000-4000-8000-00000000dead', '00000000-0000-4000-8000-00000000beef'];
+
+let server: RealServer;
+let proxyUrl: string;
+let stopProxy: () => Promise<void>;
+/** Ingest requests the proxy answered 500, by how many events they held. */
+const poisoned: number[] = [];
+/** While true, the proxy answers every ingest request 503 (an outage, not a poison event); `requests` counts them all. */
+let down = false;
+let requests = 0;
+
+beforeAll(async () => {
+  server = await startServer();
+  const upstream = new URL(server.url);
+  const proxy = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const text = body.toString();
+      if (req.url?.startsWith('/ingest')) requests++;
+      if (down && req.url?.startsWith('/ingest')) return void res.writeHead(503, { 'content-type': 'text/plain' }).end('down');
+      if (POISON.some((id) => text.includes(id))) {
+        poisoned.push(req.url === '/ingest/batch' ? (JSON.parse(text) as { events: unknown[] }).events.length : 1);
+        return void res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"code":"internal","message":"handler crashed"}}');
+      }
+      const out = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      out.on('error', () => res.socket?.destroy());
+      out.end(body);
+    });
+  });
+  proxy.listen(0, '127.0.0.1');
+  await once(proxy, 'listening');
+  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  stopProxy = () => new Promise((done) => (proxy.close(() => done()), proxy.closeAllConnections()));
+});
+
+afterAll(async () => {
+  await stopProxy();
+  await server.stop();
+});
+
+it('delivers the events a poison event would hold up; the poison events stay queued, reported, and are retried alone', async () => {
+  const queue = memoryQueue();
+  const errors: [AegisLogError, string[] | undefined][] = [];
+  const log = new AegisLog({
+    endpoint: proxyUrl, tenantId: TENANT, apiKey: INGEST_KEY, batchSize: 1000, flushInterval: 0, queue,
+    retry: { attempts: 3, baseDelay: 1, maxDelay: 4, maxRetryAfter: 4 }, onError: (error, ids) => errors.push([error, ids]),
+  });
+  const good: string[] = [];
+  log.record('crashes_the_server', {}, { event_id: POISON[0] });
+  for (let i = 0; i < 60; i++) good.push(log.record('fine', { i }));
+  log.record('crashes_the_server', {}, { event_id: POISON[1] });
+  for (let i = 60; i < 100; i++) good.push(log.record('fine', { i }));
+  await log.durable();
+
+  // Bounded: each flush gives up after its retries; what it narrowed down carries on into the next.
+  for (let i = 0; i < 12 && log.stats().queued > POISON.length; i++) await log.flush();
+  expect(new Set(await storedIds((url, init) => fetch(url, init), server.url))).toEqual(new Set(good));
+
+  // Never dropped (PROTOCOL.md §8: a 5xx is retried): still queued, reported with their ids as the server's 5xx.
+  expect((await queue.list('q', 10)).map((e) => e.event_id).sort()).toEqual([...POISON].sort());
+  expect(log.stats()).toMatchObject({ queued: 2, sent: good.length, dropped: 0, deadLettered: 0 });
+  const reported = errors.filter(([e]) => (e as { status?: number }).status === 500).flatMap(([, ids]) => ids ?? []);
+  for (const id of POISON) expect(reported).toContain(id);
+
+  // Once found, each is sent again alone, once a flush (the flushes back off), and holds nothing up.
+  poisoned.length = 0;
+  const later = log.record('fine', { after: true });
+  const result = await log.flush();
+  expect(result).toMatchObject({ sent: 1, remaining: 2, error: { status: 500 } });
+  expect(poisoned).toEqual([1, 1]);
+  expect(await storedIds((url, init) => fetch(url, init), server.url)).toContain(later);
+  await log.close();
+});
+
+it('a server that fails everything is no poison: each flush gives up after its retries, and once back, whole batches go', async () => {
+  const errors: AegisLogError[] = [];
+  const log = new AegisLog({
+    endpoint: proxyUrl, tenantId: TENANT, apiKey: INGEST_KEY, batchSize: 1000, flushInterval: 0,
+    retry: { attempts: 3, baseDelay: 1, maxDelay: 4, maxRetryAfter: 4 }, onError: (error) => errors.push(error),
+  });
+  const ids = Array.from({ length: 10 }, (_, i) => log.record('outage', { i }));
+  down = true;
+  try {
+    for (let flush = 0; flush < 4; flush++) {
+      requests = 0;
+      expect(await log.flush()).toMatchObject({ sent: 0, remaining: 10, error: { status: 503 } });
+      expect(requests, 'the first try and its 3 retries, no probing event by event').toBeLessThanOrEqual(4);
+    }
+  } finally {
+    down = false;
+  }
+  requests = 0;
+  expect(await log.flush()).toMatchObject({ sent: 10, remaining: 0 });
+  expect(requests, 'what the outage narrowed down widens again at once').toBeLessThanOrEqual(2);
+  expect(await storedIds((url, init) => fetch(url, init), server.url)).toEqual(expect.arrayContaining(ids));
+  await log.close();
+});
