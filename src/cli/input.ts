@@ -246,7 +246,10 @@ export const LINE_CHUNK_BYTES = 1 << 16;
  * bytes read so far after each chunk (for progress). A line cut across chunks is kept
  * in pieces and joined once, when it ends: joined and searched again with every chunk,
  * a 40 MiB line took 58 s. A line longer than MAX_LINE (which the export audit refuses
- * too) is unusable input, thrown as soon as it is that long.
+ * too) is unusable input, thrown as soon as it is that long. It decodes each chunk whole
+ * rather than read through LineSplitter and TextLines as the version-1 audit does: decoding
+ * a line at a time, or a chunk's lines together, cost this command 9 to 23 % more CPU time
+ * (medians of 7 to 13 runs, 200,000 lines with events).
  */
 export async function* readLineChunks(path: string, onBytes?: (bytes: number) => void): AsyncGenerator<{ text: string; lines: string[] }> {
   // Fatal, though the check has refused bad bytes before it decodes them: nothing is ever replaced by U+FFFD.

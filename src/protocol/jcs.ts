@@ -11,10 +11,19 @@ export interface CanonicalizeOptions {
 
 const encoder = new TextEncoder();
 
+/**
+ * Deepest nesting of objects and arrays canonicalised, the value itself being depth 1; deeper is
+ * `ERR_TOO_DEEP`. The writer recurses once a level, and a stack overflow would be a RangeError at a
+ * depth that differs between runtimes (about 3,100 levels in Node's default stack, 800 in 256 KiB):
+ * this bound is the same everywhere and far from both. Nothing the protocol signs comes close: an
+ * event nests at most 32 levels (schema MAX_DEPTH), a server's request body 64 (`jsonDepth`).
+ */
+export const JCS_MAX_DEPTH = 256;
+
 /** RFC 8785 canonical JSON as a string; throws `AegisLogValidationError` naming the path of the first value it cannot encode. */
 export function canonicalize(value: unknown, options: CanonicalizeOptions = {}): string {
   const out: string[] = [];
-  write(value, undefined, out, new Set(), options.safeIntegersOnly !== false);
+  write(value, undefined, out, new Set(), options.safeIntegersOnly !== false, 1);
   return out.join('');
 }
 
@@ -41,7 +50,7 @@ export function pathOf(where: Where | undefined): string {
   return typeof where.key === 'number' ? `${parent}[${where.key}]` : childPathOf(parent, where.key);
 }
 
-function write(value: unknown, where: Where | undefined, out: string[], ancestors: Set<object>, safeInts: boolean): void {
+function write(value: unknown, where: Where | undefined, out: string[], ancestors: Set<object>, safeInts: boolean, depth: number): void {
   switch (typeof value) {
     case 'string':
       out.push(jsonString(value, where));
@@ -65,6 +74,7 @@ function write(value: unknown, where: Where | undefined, out: string[], ancestor
     return;
   }
   const obj = value as object;
+  if (depth > JCS_MAX_DEPTH) throw invalid(where, `nests deeper than ${JCS_MAX_DEPTH} levels`, 'ERR_TOO_DEEP');
   if (ancestors.has(obj)) throw invalid(where, 'is a cycle (it contains itself)');
   ancestors.add(obj);
   if (Array.isArray(obj)) {
@@ -74,7 +84,7 @@ function write(value: unknown, where: Where | undefined, out: string[], ancestor
       const at = { up: where, key: i };
       // A hole or `undefined` would silently become null in JSON.stringify.
       if (obj[i] === undefined) throw invalid(at, 'is undefined inside an array');
-      write(obj[i], at, out, ancestors, safeInts);
+      write(obj[i], at, out, ancestors, safeInts, depth + 1);
     }
     out.push(']');
   } else {
@@ -95,7 +105,7 @@ function write(value: unknown, where: Where | undefined, out: string[], ancestor
       if (!first) out.push(',');
       first = false;
       out.push(jsonString(key, at), ':');
-      write(child, at, out, ancestors, safeInts);
+      write(child, at, out, ancestors, safeInts, depth + 1);
     }
     out.push('}');
   }
@@ -132,7 +142,7 @@ export function isWellFormed(s: string): boolean {
   return native ? native.call(s) : !LONE_SURROGATE.test(s);
 }
 
-function invalid(where: Where | undefined, why: string): AegisLogValidationError {
+function invalid(where: Where | undefined, why: string, code: 'ERR_JCS_INVALID' | 'ERR_TOO_DEEP' = 'ERR_JCS_INVALID'): AegisLogValidationError {
   const path = pathOf(where);
-  return new AegisLogValidationError('ERR_JCS_INVALID', `${path} ${why}`, path);
+  return new AegisLogValidationError(code, `${path} ${why}`, path);
 }

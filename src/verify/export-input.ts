@@ -66,13 +66,18 @@ function* stringChunks(text: string): Generator<Uint8Array> {
 
 /** Called for each line: `b[from..to)` without its `\n`, which `b[to]` holds (a `\r` before it is kept), `line` 1-based. */
 export type OnLine = (b: Uint8Array, from: number, to: number, line: number) => void;
-/** Called for a line longer than MAX_LINE, which is not read. */
+/** Called once for a line longer than the splitter's `maxLine` (MAX_LINE), as soon as it is that long: the line is not read. */
 export type OnOverlong = (line: number) => void;
 
-/** Cuts byte chunks into lines; a line cut across chunks is joined in a carry buffer, up to `maxLine` bytes. */
+/**
+ * Cuts byte chunks into lines; a line cut across chunks is joined in a carry buffer, up to `maxLine`
+ * bytes. A longer line is refused wherever the chunks are cut (also when one chunk holds it whole),
+ * and said at once: nothing more of it is kept, and a reader that stops on it reads no further.
+ */
 export class LineSplitter {
   private carry = new Uint8Array(1 << 16);
   private carried = 0;
+  /** The line being carried is too long and was said to be: the rest of it is skipped. */
   private overlong = false;
   private line = 0;
 
@@ -92,19 +97,21 @@ export class LineSplitter {
     for (;;) {
       const nl = chunk.indexOf(0x0a, from);
       if (nl < 0) break;
-      if (this.carried > 0 || this.overlong) {
+      if (this.overlong) this.overlong = false; // the end of a line already refused
+      else if (this.carried > 0) {
         this.append(chunk, from, nl);
-        this.emitCarry();
-      } else {
-        this.onLine(chunk, from, nl, ++this.line);
-      }
+        if (!this.overlong) this.emitCarry();
+        this.overlong = false;
+      } else if (nl - from > this.maxLine) this.onOverlong(++this.line);
+      else this.onLine(chunk, from, nl, ++this.line);
       from = nl + 1;
     }
     if (from < chunk.length) this.append(chunk, from, chunk.length);
   }
 
   end(): void {
-    if (this.carried > 0 || this.overlong) this.emitCarry();
+    if (this.carried > 0) this.emitCarry();
+    this.overlong = false;
   }
 
   private append(chunk: Uint8Array, from: number, to: number): void {
@@ -113,6 +120,7 @@ export class LineSplitter {
     if (needed > this.maxLine) {
       this.overlong = true;
       this.carried = 0;
+      this.onOverlong(++this.line);
       return;
     }
     if (needed + 1 > this.carry.length) {
@@ -127,13 +135,9 @@ export class LineSplitter {
   }
 
   private emitCarry(): void {
-    const line = ++this.line;
-    if (this.overlong) this.onOverlong(line);
-    else {
-      this.carry[this.carried] = 0x0a; // the line end that readers may rely on after the line
-      this.onLine(this.carry, 0, this.carried, line);
-    }
-    this.overlong = false;
+    const length = this.carried;
     this.carried = 0;
+    this.carry[length] = 0x0a; // the line end that readers may rely on after the line
+    this.onLine(this.carry, 0, length, ++this.line);
   }
 }

@@ -42,6 +42,13 @@ describe('readLineChunks', () => {
     expect(read.lines).toEqual(['first', long, cut, 'last']);
   });
 
+  it('keeps the \\r of CRLF, blank lines and a last line without newline; drops a byte order mark at the start only', async () => {
+    const read = await linesOf('\uFEFFa\r\n\n\r\n\uFEFFb\nc');
+    expect(read.lines).toEqual(['a\r', '', '\r', '\uFEFFb', 'c']);
+    expect((await linesOf('a\n')).lines).toEqual(['a']);
+    expect((await linesOf('\n')).lines).toEqual(['']);
+  });
+
   it('gives nothing for an empty file', async () => {
     expect((await linesOf('')).lines).toEqual([]);
   });
