@@ -1,13 +1,11 @@
 // A flaky link: a real HTTP proxy on 127.0.0.1 in front of the reference server fails a third of
 // the ingest requests: 503, 429 with Retry-After, a reset connection, and an answer lost after the
 // server stored the batch. Every event must be stored exactly once (read back through /export).
-import { once } from 'node:events';
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AegisLog } from '../../src/index.js';
 import { INGEST_KEY, TENANT, countBy, storedIds } from './helpers.js';
-import { startServer, type RealServer } from './node-server.js';
+import { startProxy, startServer, type RealServer } from './node-server.js';
 
 type Fault = 'pass' | '503' | '429' | 'reset' | 'lost-answer';
 /** Four faults in every twelve ingest requests: a third. */
@@ -22,7 +20,7 @@ beforeAll(async () => {
   server = await startServer();
   const upstream = new URL(server.url);
   let n = 0;
-  const proxy = createServer((req, res) => {
+  const proxy = await startProxy((req, res) => {
     const ingest = req.url?.startsWith('/ingest') ?? false;
     const fault: Fault = ingest ? CYCLE[n++ % CYCLE.length]! : 'pass';
     seen.set(fault, (seen.get(fault) ?? 0) + 1);
@@ -34,10 +32,8 @@ beforeAll(async () => {
     if (fault === 'reset') return void req.socket.destroy();
     forward(req, res, upstream, fault === 'lost-answer');
   });
-  proxy.listen(0, '127.0.0.1');
-  await once(proxy, 'listening');
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-  stopProxy = () => new Promise((done) => (proxy.close(() => done()), proxy.closeAllConnections()));
+  proxyUrl = proxy.url;
+  stopProxy = proxy.stop;
 });
 
 afterAll(async () => {

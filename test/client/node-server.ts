@@ -1,5 +1,8 @@
 // The reference server over real HTTP on 127.0.0.1 (ephemeral port), on a real SQLite file in a temp dir.
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer as createHttpServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, listen, localSigner, sqliteStore } from '../../src/server/node.js';
@@ -36,5 +39,16 @@ async function serve(dir: string, remove: () => Promise<void>): Promise<RealServ
         await remove();
       }
     },
+  };
+}
+
+/** A proxy on 127.0.0.1 in front of the server, `handle` answering or passing on each request: its URL and its stop. */
+export async function startProxy(handle: RequestListener): Promise<{ url: string; stop(): Promise<void> }> {
+  const proxy = createHttpServer(handle);
+  proxy.listen(0, '127.0.0.1');
+  await once(proxy, 'listening');
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    stop: () => new Promise((done) => (proxy.close(() => done()), proxy.closeAllConnections())),
   };
 }

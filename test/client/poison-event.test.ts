@@ -2,13 +2,11 @@
 // of others it would store. A real HTTP proxy on 127.0.0.1 in front of the reference server answers
 // 500 to every ingest request that holds a poison event_id and passes the rest on. Found in review,
 // 2026-12-06: every flush sent the same oldest batch, got 500, and nothing behind it was ever delivered.
-import { once } from 'node:events';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AegisLog, memoryQueue, type AegisLogError } from '../../src/index.js';
 import { INGEST_KEY, TENANT, storedIds } from './helpers.js';
-import { startServer, type RealServer } from './node-server.js';
+import { startProxy, startServer, type RealServer } from './node-server.js';
 
 /** Two poison events: the oldest of the queue, and one in the middle of it. */
 const POISON = ['00000000-0000-4000-8000-00000000dead', '00000000-0000-4000-8000-00000000beef'];
@@ -25,7 +23,7 @@ let requests = 0;
 beforeAll(async () => {
   server = await startServer();
   const upstream = new URL(server.url);
-  const proxy = createServer((req, res) => {
+  const proxy = await startProxy((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -45,10 +43,8 @@ beforeAll(async () => {
       out.end(body);
     });
   });
-  proxy.listen(0, '127.0.0.1');
-  await once(proxy, 'listening');
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-  stopProxy = () => new Promise((done) => (proxy.close(() => done()), proxy.closeAllConnections()));
+  proxyUrl = proxy.url;
+  stopProxy = proxy.stop;
 });
 
 afterAll(async () => {
