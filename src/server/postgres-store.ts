@@ -31,7 +31,7 @@ import { AegisLogError } from '../protocol/index.js';
 import type { EcPublicJwk, TenantHead } from '../protocol/index.js';
 import { edgeTilesOf, type TileWrite } from '../tlog/tile-append.js';
 import type { TileRef } from '../tlog/tiles.js';
-import { LIVE_SPACE, LOCK_CLOSE, LOCK_SEAL, LOCK_SPACE, migrate } from './postgres-schema.js';
+import { LIVE_SPACE, LOCK_CLOSE, LOCK_SEAL, LOCK_SPACE, migrate, type Queryable } from './postgres-schema.js';
 import { planAppend, type LogState } from './sequence.js';
 import { headEntry, missingTile, sealOrderError, signatureWritesError } from './store-rules.js';
 import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type SignatureWrite, type Store, type StoredHead, type StoredRecord } from './types.js';
@@ -147,22 +147,18 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
   pool.on('connect', (client) => client.on('error', () => {}));
   const live = liveness(pg, config);
   try {
-    // Not a pool connection: a migration (an index built over a large table) may run for longer than any statement
-    // timeout, and would fail at every start.
-    const client = new pg.Client({
-      connectionString: config.connectionString,
-      connectionTimeoutMillis: config.connectionTimeoutMillis ?? 5000,
-      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+    // A pool connection, kept in the pool for the first calls; its statements here without the pool's read timeout:
+    // a migration (an index built over a large table) may run longer than any statement bound, and would fail at
+    // every start. (node-postgres takes a query's own `query_timeout` before the pool's; 0 would mean the pool's.)
+    const client = await pool.connect().catch((error: unknown) => {
+      throw unavailable(error);
     });
-    client.on('error', () => {});
+    const unbounded: Queryable = { query: (text, values) => client.query({ text, values, query_timeout: MAX_TIMER_MS } as Pg.QueryConfig) };
     try {
-      await client.connect().catch((error: unknown) => {
-        throw unavailable(error);
-      });
-      await migrate(client);
-      if (config.log) await pinLog(client, config.log);
+      await migrate(unbounded);
+      if (config.log) await pinLog(unbounded, config.log);
     } finally {
-      await client.end().catch(() => {});
+      client.release();
     }
     await live.ensure();
   } catch (error) {
@@ -527,7 +523,7 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
 }
 
 /** Keeps the log's origin and period on first use; refuses others (ERR_CONFIG). */
-async function pinLog(client: Pg.Client, log: { origin: string; periodSeconds: number }): Promise<void> {
+async function pinLog(client: Queryable, log: { origin: string; periodSeconds: number }): Promise<void> {
   const wanted: Record<string, string> = { origin: log.origin, period_seconds: String(log.periodSeconds) };
   for (const [key, value] of Object.entries(wanted)) {
     await client.query('INSERT INTO aegislog_meta (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING', [key, value]);
