@@ -5,6 +5,7 @@ import { writeFileAtomically } from '../server/create-file.js';
 import { writeNoteKeyFile } from '../server/note-key-file.js';
 import { localSigner } from '../server/node.js';
 import { logNoteSigners } from '../server/note-signers.js';
+import { fitsSubtreeField } from '../tlog/cosignature.js';
 import { isKeyName } from '../tlog/note.js';
 import { NoteKeyType } from '../tlog/vkey.js';
 import { generateNoteSigningKey, type NoteSigningKey } from '../verify/note-signers.js';
@@ -98,7 +99,7 @@ function usage(message: string): never {
 async function witnessKeygen(name: string, values: { out?: string; force?: boolean; json?: boolean; 'ml-dsa'?: boolean }, io: CliIO): Promise<number> {
   if (!isKeyName(name)) usage(`--witness ${JSON.stringify(name)}: a key name is non-empty, with no spaces and no "+"`);
   // subtree/v1 signs the cosigner's name behind a length byte: such a key could never cosign.
-  if (values['ml-dsa'] && new TextEncoder().encode(name).length > 255) usage('--witness NAME is over 255 bytes: an ML-DSA-44 (--ml-dsa) cosigner\'s subtree/v1 needs a name of 1–255 bytes');
+  if (values['ml-dsa'] && !fitsSubtreeField(name)) usage('--witness NAME is over 255 bytes: an ML-DSA-44 (--ml-dsa) cosigner\'s subtree/v1 needs a name of 1–255 bytes');
   let keys: NoteSigningKey[];
   try {
     keys = [await generateNoteSigningKey(name, NoteKeyType.CosignatureV1)];

@@ -43,12 +43,19 @@ export interface SubtreeMessage {
 
 const SUBTREE_LABEL = encoder.encode('subtree/v1\n\0');
 
+/** Whether `text` fits a subtree/v1 name field: 1 to 255 bytes of UTF-8, behind one length byte (a cosigner's name, a log's origin). */
+export function fitsSubtreeField(text: string): boolean {
+  return fitsLengthByte(encoder.encode(text).length);
+}
+
+const fitsLengthByte = (length: number) => length >= 1 && length <= 255;
+
 /** The `cosigned_message` an ML-DSA-44 cosigner signs (TLS presentation language, big-endian). */
 export function subtreeV1Message(m: SubtreeMessage): Uint8Array {
   const name = encoder.encode(m.cosigner);
   const origin = encoder.encode(m.origin);
-  if (name.length < 1 || name.length > 255) throw bad('cosigner name must be 1 to 255 bytes of UTF-8', 'cosigner');
-  if (origin.length < 1 || origin.length > 255) throw bad('origin must be 1 to 255 bytes of UTF-8 for a subtree/v1 cosignature', 'origin');
+  if (!fitsLengthByte(name.length)) throw bad('cosigner name must be 1 to 255 bytes of UTF-8', 'cosigner');
+  if (!fitsLengthByte(origin.length)) throw bad('origin must be 1 to 255 bytes of UTF-8 for a subtree/v1 cosignature', 'origin');
   checkTimestamp(m.timestamp);
   for (const [field, n] of [['start', m.start], ['end', m.end]] as const) {
     if (!Number.isSafeInteger(n) || n < 0) throw bad(`${field} must be an integer from 0 to 2^53−1`, field);

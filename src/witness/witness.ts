@@ -6,6 +6,7 @@
  */
 import { AegisLogError, bytesEqual, hexEncode, sha256 } from '../protocol/index.js';
 import { isEmptyTreeRoot, parseCheckpoint, type CheckpointBody } from '../tlog/checkpoint.js';
+import { fitsSubtreeField } from '../tlog/cosignature.js';
 import { verifyConsistency } from '../tlog/merkle.js';
 import { formatNote, isKeyName, parseNote, signatureLine, type Note, type NoteSignature } from '../tlog/note.js';
 import { parsePolicy, type Policy } from '../tlog/policy.js';
@@ -81,12 +82,12 @@ export function createWitness(options: WitnessOptions): Witness {
   if (badName) throw new AegisLogError('ERR_CONFIG', `cosigner name ${JSON.stringify(badName.name)} must be non-empty with no spaces or "+"`, { field: 'cosigners' });
   // subtree/v1 (ML-DSA-44) signs the cosigner's name and the log's origin, each behind a length byte (1–255 bytes):
   // a longer one could never be cosigned, so say it now, not as a 500 per request.
-  const longName = cosigners.find((c) => c.type === NoteKeyType.MlDsa44 && new TextEncoder().encode(c.name).length > 255);
+  const longName = cosigners.find((c) => c.type === NoteKeyType.MlDsa44 && !fitsSubtreeField(c.name));
   if (longName) {
     throw new AegisLogError('ERR_CONFIG', `cosigner name "${longName.name.slice(0, 40)}…" is over 255 bytes: an ML-DSA-44 cosigner's subtree/v1 needs a name of 1–255 bytes`, { field: 'cosigners' });
   }
   const logs = logsByOrigin(options.logs);
-  const tooLong = cosigners.some((c) => c.type === NoteKeyType.MlDsa44) && [...logs.keys()].find((o) => new TextEncoder().encode(o).length > 255);
+  const tooLong = cosigners.some((c) => c.type === NoteKeyType.MlDsa44) && [...logs.keys()].find((o) => !fitsSubtreeField(o));
   if (tooLong) {
     throw new AegisLogError('ERR_CONFIG', `log origin "${tooLong.slice(0, 40)}…" is over 255 bytes: an ML-DSA-44 cosigner's subtree/v1 needs an origin of 1–255 bytes`, { field: 'logs' });
   }
