@@ -100,8 +100,9 @@ export class LineSplitter {
       if (this.overlong) this.overlong = false; // the end of a line already refused
       else if (this.carried > 0) {
         this.append(chunk, from, nl);
-        if (!this.overlong) this.emitCarry();
-        this.overlong = false;
+        // The line ends here: refused by append just now, or whole.
+        if (this.overlong) this.overlong = false;
+        else this.emitCarry();
       } else if (nl - from > this.maxLine) this.onOverlong(++this.line);
       else this.onLine(chunk, from, nl, ++this.line);
       from = nl + 1;
