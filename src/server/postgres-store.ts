@@ -70,7 +70,10 @@ type Query = (name: string, text: string, values?: unknown[]) => Promise<Row[]>;
 const IDLE_IN_TRANSACTION_MS = 10_000;
 
 /** `queryTimeoutMillis` unless told: three times the longest lock wait a hung process can cause (above). */
-const QUERY_TIMEOUT_MS = 30_000;
+export const QUERY_TIMEOUT_MS = 30_000;
+
+/** `connectionTimeoutMillis` unless told. */
+export const CONNECTION_TIMEOUT_MS = 5000;
 
 /** Entries per append transaction at most; appends queued beyond it wait for the next one. */
 const GROUP_ENTRIES = 2000;
@@ -134,7 +137,7 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
   const pool = new pg.Pool({
     connectionString: config.connectionString,
     max: config.max ?? 10,
-    connectionTimeoutMillis: config.connectionTimeoutMillis ?? 5000,
+    connectionTimeoutMillis: config.connectionTimeoutMillis ?? CONNECTION_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
     idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
     // node-postgres's own read timeout: the statement fails ("Query read timeout", a connection error below) and the
@@ -552,7 +555,7 @@ function liveness(pg: typeof Pg, config: PostgresStoreOptions) {
       connecting ??= (async () => {
         const c = new pg.Client({
           connectionString: config.connectionString,
-          connectionTimeoutMillis: config.connectionTimeoutMillis ?? 5000,
+          connectionTimeoutMillis: config.connectionTimeoutMillis ?? CONNECTION_TIMEOUT_MS,
           query_timeout: config.queryTimeoutMillis ?? QUERY_TIMEOUT_MS,
         });
         const drop = () => {

@@ -8,6 +8,7 @@ import { bundleProblems, exportProblems } from '../support/v2-check.js';
 import { stopChild } from './child.js';
 import { ADMIN_KEY, fleetKeys, ingestKey, runCli, serveArgs, startServe, type FleetKeys, type ServeProcess } from './fleet.js';
 import { tempDir } from './helpers.js';
+import { pollUntil } from './postgres-fleet.js';
 
 /**
  * `aegislog serve` as an operator runs it: keys from `aegislog keygen --origin`,
@@ -151,6 +152,33 @@ describe('aegislog serve', () => {
       await checkOneLog([b!], receipts);
     } finally {
       await db.end();
+    }
+  });
+
+  it('--query-timeout bounds each database statement: an ingest waiting on a row lock held elsewhere answers 503, and its retry is stored', async () => {
+    const url = cluster.createDatabase('serve_query_timeout');
+    const p = await startServe(serveArgs(url, keys, ['--query-timeout', '1', '--connect-timeout', '2']));
+    running.push(p);
+    expect(p.child.output()).toContain('query timeout 1 s, connect timeout 2 s');
+    const event = { event_type: 'decision', event_id: 'held-1', metadata: {} };
+    expect((await post(p, '/ingest', ingestKey('acme'), { event_type: 'decision' })).status).toBe(200); // acme's log row exists
+    const { default: pg } = await import('pg');
+    const [holder, admin] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+    await Promise.all([holder.connect(), admin.connect()]);
+    try {
+      // Another session holds acme's log row (the tenant's sequencer): the append waits on it.
+      await holder.query("BEGIN; SELECT 1 FROM aegislog_logs WHERE tenant_id = 'acme' FOR UPDATE");
+      const waiting = async () => (await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0].n as number;
+      const answer = post(p, '/ingest', ingestKey('acme'), event);
+      expect(await pollUntil(async () => (await waiting()) === 1)).toBe(true);
+      const refused = await answer;
+      expect([refused.status, refused.headers.has('retry-after')]).toEqual([503, true]);
+      await holder.query('ROLLBACK');
+      const retried = await post(p, '/ingest', ingestKey('acme'), event);
+      expect([retried.status, ((await retried.json()) as Receipt).event_id]).toEqual([200, 'held-1']);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => {});
+      await Promise.all([holder.end(), admin.end()]);
     }
   });
 
