@@ -38,8 +38,9 @@ with Retry-After (clients retry; nothing acknowledged is lost).
                  for every process of the log (kept in the database like --origin)
 --pool           database connections of this process (default 10)
 --query-timeout  seconds a database statement may take (default 30, 1 to 86400)
-                 before its request gets 503: raise it for a database that is slow
-                 by nature, lower it to fail sooner on one that has gone silent
+                 before its request gets 503 (the database ends it 1 s later):
+                 raise it for a database that is slow by nature, lower it to fail
+                 sooner on one that has gone silent
 --connect-timeout
                  seconds a request waits for a database connection, free in the
                  pool or new (default 5, 1 to 3600), before it gets 503

@@ -155,7 +155,7 @@ describe('aegislog serve', () => {
     }
   });
 
-  it('--query-timeout bounds each database statement: an ingest waiting on a row lock held elsewhere answers 503, and its retry is stored', async () => {
+  it('--query-timeout bounds each database statement: an ingest waiting on a row lock held elsewhere answers 503, the database ends it, and its retry is stored', async () => {
     const url = cluster.createDatabase('serve_query_timeout');
     const p = await startServe(serveArgs(url, keys, ['--query-timeout', '1', '--connect-timeout', '2']));
     running.push(p);
@@ -167,12 +167,17 @@ describe('aegislog serve', () => {
     await Promise.all([holder.connect(), admin.connect()]);
     try {
       // Another session holds acme's log row (the tenant's sequencer): the append waits on it.
+      const holderPid = (await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
       await holder.query("BEGIN; SELECT 1 FROM aegislog_logs WHERE tenant_id = 'acme' FOR UPDATE");
       const waiting = async () => (await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0].n as number;
       const answer = post(p, '/ingest', ingestKey('acme'), event);
       expect(await pollUntil(async () => (await waiting()) === 1)).toBe(true);
       const refused = await answer;
       expect([refused.status, refused.headers.has('retry-after')]).toEqual([503, true]);
+      // The database ends the statement too (its statement_timeout, a little above): the waiting session goes while
+      // the holder still holds. Bounded as every loop of the tests, far beyond the polls that wait takes.
+      expect(await pollUntil(async () => (await waiting()) === 0, 5000)).toBe(true);
+      expect((await admin.query('SELECT state FROM pg_stat_activity WHERE pid = $1', [holderPid])).rows).toEqual([{ state: 'idle in transaction' }]);
       await holder.query('ROLLBACK');
       const retried = await post(p, '/ingest', ingestKey('acme'), event);
       expect([retried.status, ((await retried.json()) as Receipt).event_id]).toEqual([200, 'held-1']);
