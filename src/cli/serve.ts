@@ -1,6 +1,7 @@
 import { DEFAULT_HTTP_LIMITS, DEFAULT_LIMITS, createServer, kmsSigner, listen, localSigner, postgresStore, readNoteKeyFile, readSigningJwk } from '../server/node.js';
 import type { ApiKeyConfig, HttpLimits, Limits, NodeServerHandle, Store, WitnessConfig } from '../server/node.js';
 import { formatTime } from '../protocol/index.js';
+import { CONNECTION_TIMEOUT_MS, QUERY_TIMEOUT_MS } from '../server/postgres-store.js';
 import { NoteKeyType } from '../tlog/vkey.js';
 import type { CliIO, Command } from './command.js';
 import { UsageError, integerOption, parseOptions } from './command.js';
@@ -11,6 +12,7 @@ const USAGE = `Usage: aegislog serve --database-url URL (--signing-key FILE | --
                       [--host 127.0.0.1] [--port 8787] [--period SECONDS] [--pool N] [--witness URL=VKEY]...
                       [--public-origin URL] [--rate-limit UNITS] [--key-in-flight N] [--max-connections N] [--max-connections-per-client N]
                       [--headers-timeout SECONDS] [--request-timeout SECONDS]
+                      [--query-timeout SECONDS] [--connect-timeout SECONDS]
 
 The production server: the log in PostgreSQL (node-postgres, the optional peer
 dependency pg), keys from files or AWS KMS. Several serve processes on one
@@ -35,6 +37,13 @@ with Retry-After (clients retry; nothing acknowledged is lost).
 --period         period length in seconds (default 86400, the UTC day); the same
                  for every process of the log (kept in the database like --origin)
 --pool           database connections of this process (default 10)
+--query-timeout  seconds a database statement may take (default 30, 1 to 86400)
+                 before its request gets 503 (the database ends it 1 s later):
+                 raise it for a database that is slow by nature, lower it to fail
+                 sooner on one that has gone silent
+--connect-timeout
+                 seconds a request waits for a database connection, free in the
+                 pool or new (default 5, 1 to 3600), before it gets 503
 --witness        submit every checkpoint to a C2SP witness (URL=VKEY, repeatable)
 
 ${LIMITS_USAGE}
@@ -52,6 +61,9 @@ export interface ServeOptions {
   origin: string;
   period: number;
   pool?: number;
+  /** `postgresStore`'s bounds (ms); its defaults unless given. */
+  queryTimeoutMillis?: number;
+  connectionTimeoutMillis?: number;
   witnesses?: WitnessConfig[];
   publicOrigins?: string[];
   limits?: Partial<Limits>;
@@ -70,11 +82,16 @@ export async function startServe(options: ServeOptions, io: CliIO): Promise<Runn
   const noteKey = (await readNoteKeyFile(options.noteKeyFile)).find((k) => k.type === NoteKeyType.Ed25519);
   if (!noteKey) throw new UsageError(`${options.noteKeyFile} holds no Ed25519 (type 0x01) note key`);
   if (noteKey.name !== options.origin) throw new UsageError(`${options.noteKeyFile} is the note key of origin "${noteKey.name}", not --origin ${options.origin}`);
+  const queryTimeout = options.queryTimeoutMillis ?? QUERY_TIMEOUT_MS;
+  const connectTimeout = options.connectionTimeoutMillis ?? CONNECTION_TIMEOUT_MS;
   let store: Store | undefined;
   let http: NodeServerHandle | undefined;
   let timer: { stop(): Promise<void> } | undefined;
   try {
-    store = await postgresStore({ connectionString: options.databaseUrl, max: options.pool ?? 10, log: { origin: options.origin, periodSeconds: options.period } });
+    store = await postgresStore({
+      connectionString: options.databaseUrl, max: options.pool ?? 10, log: { origin: options.origin, periodSeconds: options.period },
+      queryTimeoutMillis: queryTimeout, connectionTimeoutMillis: connectTimeout,
+    });
     let origins: string[] = options.publicOrigins ?? [];
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const httpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.httpLimits };
@@ -90,7 +107,7 @@ export async function startServe(options: ServeOptions, io: CliIO): Promise<Runn
     io.out(
       [
         `AegisLog server listening on ${http.url}`,
-        `  store:   PostgreSQL ${where.host}${where.pathname} (pool ${options.pool ?? 10}; every process on this database serves the same log)`,
+        `  store:   PostgreSQL ${where.host}${where.pathname} (pool ${options.pool ?? 10}, query timeout ${queryTimeout / 1000} s, connect timeout ${connectTimeout / 1000} s; every process on this database serves the same log)`,
         `  log:     origin ${options.origin}; vkeys at ${http.url}/.well-known/aegislog/vkeys`,
         `  signing: ${options.kmsKeyId ? `AWS KMS ${signer.keyId}` : `key ${signer.keyId}`}; note key ${noteKey.vkey}`,
         `  period:  ${options.period} s, next seal at ${formatTime(server.nextSealAt())}`,
@@ -131,6 +148,8 @@ export const serveCommand: Command = {
       port: { type: 'string' },
       period: { type: 'string' },
       pool: { type: 'string' },
+      'query-timeout': { type: 'string' },
+      'connect-timeout': { type: 'string' },
       witness: { type: 'string', multiple: true },
       ...LIMIT_OPTIONS,
     });
@@ -150,6 +169,8 @@ export const serveCommand: Command = {
       origin: values.origin!,
       period: integerOption(values.period, 'period', 86400, 1, 100 * 365 * 86400),
       pool: integerOption(values.pool, 'pool', 10, 1, 1000),
+      ...secondsOption(values['query-timeout'], 'query-timeout', 86400, 'queryTimeoutMillis'),
+      ...secondsOption(values['connect-timeout'], 'connect-timeout', 3600, 'connectionTimeoutMillis'),
       ...(values.witness === undefined ? {} : { witnesses: (values.witness as string[]).map(witnessOption) }),
       ...limitChoices(values),
     };
@@ -161,3 +182,8 @@ export const serveCommand: Command = {
     return 0;
   },
 };
+
+/** A whole number of seconds for `field` (ms), absent when the flag is not given: the store's default then. */
+function secondsOption(value: string | undefined, name: string, max: number, field: 'queryTimeoutMillis' | 'connectionTimeoutMillis'): Partial<ServeOptions> {
+  return value === undefined ? {} : { [field]: integerOption(value, name, 0, 1, max) * 1000 };
+}

@@ -22,7 +22,8 @@
  * that its period follows the last sealed one, so two sealers never both commit.
  *
  * A lost or refused connection, or one that goes silent (no answer within
- * `queryTimeoutMillis`: the connection is then discarded), surfaces as `AegisLogError`
+ * `queryTimeoutMillis`: the connection is then discarded, and the database ends the
+ * statement a little later), or a statement the database cancels, surfaces as `AegisLogError`
  * `ERR_STORE_UNAVAILABLE` (the server answers 503 with Retry-After; clients retry, and a
  * retried event that did commit comes back as the same entry).
  */
@@ -48,7 +49,9 @@ export interface PostgresStoreOptions {
    * How long a statement waits for the database's answer before the call fails as unavailable and its connection
    * is discarded (ms, default 30000; > 0): a network that goes silent (no FIN, no RST) would hold the call, and
    * its tenant's appends behind it, for ever. Above the waits a fault may cause (locks of a hung process held
-   * until the database ends its session, 10 s). Migrations at start are not bounded.
+   * until the database ends its session, 10 s). The database ends such a statement itself 1 s later (its
+   * `statement_timeout`; one in `connectionString` wins), so that it does not run on, holding its locks, for an
+   * answer nobody reads. Migrations at start are not bounded.
    */
   queryTimeoutMillis?: number;
   /**
@@ -70,7 +73,26 @@ type Query = (name: string, text: string, values?: unknown[]) => Promise<Row[]>;
 const IDLE_IN_TRANSACTION_MS = 10_000;
 
 /** `queryTimeoutMillis` unless told: three times the longest lock wait a hung process can cause (above). */
-const QUERY_TIMEOUT_MS = 30_000;
+export const QUERY_TIMEOUT_MS = 30_000;
+
+/** `connectionTimeoutMillis` unless told. */
+export const CONNECTION_TIMEOUT_MS = 5000;
+
+/**
+ * The database's own bound on each statement (`statement_timeout` of every session the store opens): the query
+ * timeout plus this. When this side gives up on a statement it only closes the connection, and PostgreSQL looks at
+ * the socket again only once the statement is done: an append waiting on a row lock would wait on, holding the locks
+ * it has, until the holder lets go, for an answer nobody reads. A cancel request sent at the timeout would not do:
+ * it needs a new connection to the database, so it fails exactly when the network to it is what went silent, and
+ * when it does arrive it cancels whatever the session then runs. The server's timer needs no network and ends the
+ * statement it was set for. Above the query timeout, so that this side's is the one that answers (its connection
+ * discarded); a cancel that comes first all the same (this process stalled past the margin, or an operator's
+ * `pg_cancel_backend`) fails as ERR_STORE_UNAVAILABLE too (57014 below).
+ */
+const STATEMENT_MARGIN_MS = 1000;
+
+/** `statement_timeout` for a store whose queries time out at `queryTimeoutMillis` (ms, as PostgreSQL takes it). */
+const statementTimeout = (config: PostgresStoreOptions) => Math.min((config.queryTimeoutMillis ?? QUERY_TIMEOUT_MS) + STATEMENT_MARGIN_MS, MAX_TIMER_MS);
 
 /** Entries per append transaction at most; appends queued beyond it wait for the next one. */
 const GROUP_ENTRIES = 2000;
@@ -134,12 +156,14 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
   const pool = new pg.Pool({
     connectionString: config.connectionString,
     max: config.max ?? 10,
-    connectionTimeoutMillis: config.connectionTimeoutMillis ?? 5000,
+    connectionTimeoutMillis: config.connectionTimeoutMillis ?? CONNECTION_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
     idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
     // node-postgres's own read timeout: the statement fails ("Query read timeout", a connection error below) and the
     // connection, released with it, is closed rather than pooled (its late answer would meet the next statement).
     query_timeout: config.queryTimeoutMillis ?? QUERY_TIMEOUT_MS,
+    // The database ends a statement this side gave up on (STATEMENT_MARGIN_MS); a value in the connection string wins.
+    statement_timeout: statementTimeout(config),
   });
   // An idle connection that the server drops (a restart) must not crash the process: the pool discards it.
   pool.on('error', () => {});
@@ -147,18 +171,23 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
   pool.on('connect', (client) => client.on('error', () => {}));
   const live = liveness(pg, config);
   try {
-    // A pool connection, kept in the pool for the first calls; its statements here without the pool's read timeout:
-    // a migration (an index built over a large table) may run longer than any statement bound, and would fail at
-    // every start. (node-postgres takes a query's own `query_timeout` before the pool's; 0 would mean the pool's.)
+    // A pool connection, kept in the pool for the first calls; its statements here without the pool's read timeout
+    // nor the session's statement_timeout: a migration (an index built over a large table) may run longer than any
+    // statement bound, and would fail at every start. (node-postgres takes a query's own `query_timeout` before the
+    // pool's; 0 would mean the pool's.) RESET brings back the session's bound, the one it was opened with, before
+    // the connection serves a call; a connection on which that fails is discarded.
     const client = await pool.connect().catch((error: unknown) => {
       throw unavailable(error);
     });
     const unbounded: Queryable = { query: (text, values) => client.query({ text, values, query_timeout: MAX_TIMER_MS } as Pg.QueryConfig) };
+    let broken: Error | undefined;
     try {
+      await unbounded.query('SET statement_timeout = 0');
       await migrate(unbounded);
       if (config.log) await pinLog(unbounded, config.log);
     } finally {
-      client.release();
+      await client.query('RESET statement_timeout').catch((error: Error) => (broken = error));
+      client.release(broken);
     }
     await live.ensure();
   } catch (error) {
@@ -552,8 +581,9 @@ function liveness(pg: typeof Pg, config: PostgresStoreOptions) {
       connecting ??= (async () => {
         const c = new pg.Client({
           connectionString: config.connectionString,
-          connectionTimeoutMillis: config.connectionTimeoutMillis ?? 5000,
+          connectionTimeoutMillis: config.connectionTimeoutMillis ?? CONNECTION_TIMEOUT_MS,
           query_timeout: config.queryTimeoutMillis ?? QUERY_TIMEOUT_MS,
+          statement_timeout: statementTimeout(config),
         });
         const drop = () => {
           if (client === c) client = undefined;
@@ -613,7 +643,11 @@ function guarded(store: Store, isClosed: () => boolean): Store {
   return out as unknown as Store;
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300', '25P03']);
+/**
+ * Faults of the connection or of the database, not of the call: a retry may succeed. 57014 is a statement the database
+ * cancelled (its statement_timeout, or an operator); its connection is discarded like the others.
+ */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN', '57P01', '57P02', '57P03', '57014', '53300', '25P03']);
 
 function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

@@ -65,6 +65,26 @@ describe('--key-in-flight', () => {
   });
 });
 
+describe('serve --query-timeout and --connect-timeout', () => {
+  // Checked before any file is read or any connection made: no database is needed here (serve.test.ts runs them).
+  const serve = (flag: string, value: string) =>
+    ['serve', '--database-url', 'postgres://127.0.0.1:1/none', '--signing-key', 'k', '--note-key', 'n', '--keys', 'f', '--origin', 'o.example/log', flag, value];
+
+  test('help lists both; 0, a fraction, a word or too large exits 2 naming the flag', async () => {
+    const help = captureIO();
+    expect(await main(['serve', '--help'], help.io)).toBe(0);
+    expect(help.out.join('\n')).toContain('[--query-timeout SECONDS] [--connect-timeout SECONDS]');
+    for (const [flag, max] of [['--query-timeout', 86400], ['--connect-timeout', 3600]] as const) {
+      for (const value of ['0', '1.5', 'soon', String(max + 1)]) {
+        const bad = captureIO();
+        expect(await main(serve(flag, value), bad.io), `${flag} ${value}`).toBe(2);
+        expect(bad.err.join('\n')).toContain(`${flag} must be an integer from 1 to ${max}`);
+        expect(bad.err.join('\n')).toContain('Usage: aegislog serve');
+      }
+    }
+  });
+});
+
 describe('aegislog dev as a child process', () => {
   let cli: string;
   beforeAll(async () => {

@@ -3,7 +3,9 @@ import { sha256 } from '../../src/protocol/index.js';
 import { entry } from './store-conformance.js';
 import type Pg from 'pg';
 import { BASE as base, appendOne as append, pollUntil, testSealer, usePostgres, waitingOn, withTwo, type PgStore } from './postgres-fleet.js';
-import type { PgProxy } from './pg-proxy.js';
+import { pgProxy, type PgProxy } from './pg-proxy.js';
+import { postgresStore } from '../../src/server/postgres-store.js';
+import { LOCK_MIGRATE, LOCK_SPACE } from '../../src/server/postgres-schema.js';
 
 /**
  * postgresStore under the faults of a fleet that a clean stop does not make, on a throwaway cluster: a process
@@ -193,3 +195,110 @@ test('a read whose answer the silent network holds fails as unavailable at query
     proxy.thaw();
     expect((await a.getRecord('acme', 'first'))?.leafIndex).toBe(0);
   }, SILENT), 60_000);
+
+/**
+ * A statement this side gave up on (queryTimeoutMillis) while the database still runs it: here an append that waits
+ * on its tenant's row, which another session holds in an open transaction. Closing the connection does not end it
+ * (PostgreSQL reads the socket again only when the statement is done), so the database must end it by itself.
+ */
+const holdRow = (other: Pg.Client, tenant: string) => other.query(`BEGIN; SELECT 1 FROM aegislog_logs WHERE tenant_id = '${tenant}' FOR UPDATE`);
+/** The pid of the session of the process behind `proxy` that waits on a lock, once there is one. */
+async function lockWaiter(admin: Pg.Client, proxy: PgProxy): Promise<number | undefined> {
+  let pid: number | undefined;
+  await pollUntil(async () => {
+    const { rows } = await admin.query("SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[]) AND wait_event_type = 'Lock'", [proxy.upstreamPorts()]);
+    pid = rows[0]?.pid as number | undefined;
+    return pid !== undefined;
+  });
+  return pid;
+}
+/**
+ * Whether the session `pid` has ended. Each check first pauses 10 ms in the database: the session ends on a timer of
+ * the database (about 1 s after this side gave up), and back-to-back checks on an idle machine could use up any count
+ * of them before it fires.
+ */
+const sessionGone = async (admin: Pg.Client, pid: number) =>
+  (await admin.query('SELECT 1 FROM pg_sleep(0.01), pg_stat_activity WHERE pid = $1', [pid])).rows.length === 0;
+/** Whether `other` still holds its transaction, with the row it locked. */
+const stillHolds = async (other: Pg.Client) =>
+  (await other.query("SELECT count(*)::int AS n FROM pg_locks WHERE pid = pg_backend_pid() AND granted AND relation = 'aegislog_logs'::regclass AND mode = 'RowShareLock'")).rows[0].n === 1;
+/**
+ * Checks for the end of a session the database ends a little after queryTimeoutMillis (SILENT's 1 s here): at least
+ * 15 s of pauses, far beyond the wait (about 100 checks), and few enough that a session that stays fails the test
+ * within its 60 s.
+ */
+const ENDS_WITHIN = 1500;
+
+test('an append that waits on a lock past queryTimeoutMillis fails as unavailable, and the database ends its statement while the holder still holds', () =>
+  withTwo(db, async ({ proxy, a, admin, other }) => {
+    await append(a, 'acme', 'first'); // the log row exists
+    await holdRow(other, 'acme');
+    const blocked = append(a, 'acme', 'blocked');
+    blocked.catch(() => {});
+    const pid = await lockWaiter(admin, proxy);
+    expect(pid, 'the append waits on the row lock').toBeDefined();
+    await expect(blocked).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', message: expect.stringContaining('timeout') });
+    // Nobody reads its answer any more: its session goes (a pool of one: the connection that ran the migrations,
+    // whose unbounded statements must not have left it so).
+    expect(await pollUntil(() => sessionGone(admin, pid!), ENDS_WITHIN), 'the session that ran the append is gone').toBe(true);
+    expect(await stillHolds(other)).toBe(true);
+    await other.query('ROLLBACK');
+    expect((await append(a, 'acme', 'after'))[0]).toMatchObject({ stored: true, record: { leafIndex: 1 } });
+  }, { ...SILENT, max: 1 }), 60_000);
+
+test('the migrations at start are not bounded: one that waits past the statement bound goes on, and its connection is bounded again after', () =>
+  withTwo(db, async ({ url, proxy, a, admin, other }) => {
+    await append(a, 'acme', 'first');
+    // A migration that waits (for the lock of another process's migrations) while an append of `a` waits on acme's row.
+    await holdRow(other, 'acme');
+    await other.query(`SELECT pg_advisory_xact_lock(${LOCK_SPACE}, ${LOCK_MIGRATE})`);
+    const proxy2 = await pgProxy(db.cluster.port);
+    const starting = postgresStore({ connectionString: proxy2.through(url), ...SILENT, max: 1 });
+    starting.catch(() => {});
+    try {
+      const migrating = await lockWaiter(admin, proxy2);
+      expect(migrating, 'the start waits for the migration lock').toBeDefined();
+      // The clock: an append that began to wait after the migration, under the same bound, is ended by the database.
+      const blocked = append(a, 'acme', 'blocked');
+      blocked.catch(() => {});
+      const pid = await lockWaiter(admin, proxy);
+      await expect(blocked).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+      expect(await pollUntil(() => sessionGone(admin, pid!), ENDS_WITHIN)).toBe(true);
+      // The migration, waiting longer, still waits.
+      const { rows } = await admin.query('SELECT wait_event FROM pg_stat_activity WHERE pid = $1', [migrating]);
+      expect(rows).toEqual([{ wait_event: 'advisory' }]);
+      await other.query('ROLLBACK');
+      const late = await starting;
+      try {
+        // Its one pool connection, the one that migrated, bounds statements again.
+        await holdRow(other, 'acme');
+        const again = append(late, 'acme', 'again');
+        again.catch(() => {});
+        const waiter = await lockWaiter(admin, proxy2);
+        expect(waiter).toBe(migrating);
+        await expect(again).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+        expect(await pollUntil(() => sessionGone(admin, waiter!), ENDS_WITHIN)).toBe(true);
+        await other.query('ROLLBACK');
+      } finally {
+        await other.query('ROLLBACK').catch(() => {}); // a session still waiting would hold its close
+        await late.close();
+      }
+    } finally {
+      await other.query('ROLLBACK').catch(() => {});
+      await starting.then((s) => s.close(), () => {});
+      await proxy2.close();
+    }
+  }, SILENT), 60_000);
+
+test('a statement the database cancels (its statement_timeout, an operator\'s pg_cancel_backend) fails as unavailable, and the queue goes on', () =>
+  withTwo(db, async ({ proxy, a, admin, other }) => {
+    await append(a, 'acme', 'first');
+    await holdRow(other, 'acme');
+    const blocked = append(a, 'acme', 'cancelled');
+    blocked.catch(() => {});
+    const pid = await lockWaiter(admin, proxy);
+    await admin.query('SELECT pg_cancel_backend($1)', [pid]);
+    await expect(blocked).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', message: expect.stringContaining('canceling statement') });
+    await other.query('ROLLBACK');
+    expect((await append(a, 'acme', 'after'))[0]).toMatchObject({ stored: true, record: { leafIndex: 1 } });
+  }), 60_000);

@@ -8,6 +8,7 @@ import { bundleProblems, exportProblems } from '../support/v2-check.js';
 import { stopChild } from './child.js';
 import { ADMIN_KEY, fleetKeys, ingestKey, runCli, serveArgs, startServe, type FleetKeys, type ServeProcess } from './fleet.js';
 import { tempDir } from './helpers.js';
+import { pollUntil } from './postgres-fleet.js';
 
 /**
  * `aegislog serve` as an operator runs it: keys from `aegislog keygen --origin`,
@@ -151,6 +152,41 @@ describe('aegislog serve', () => {
       await checkOneLog([b!], receipts);
     } finally {
       await db.end();
+    }
+  });
+
+  it('--query-timeout bounds each database statement: an ingest waiting on a row lock held elsewhere answers 503, the database ends it, and its retry is stored', async () => {
+    const url = cluster.createDatabase('serve_query_timeout');
+    const p = await startServe(serveArgs(url, keys, ['--query-timeout', '1', '--connect-timeout', '2']));
+    running.push(p);
+    expect(p.child.output()).toContain('query timeout 1 s, connect timeout 2 s');
+    const event = { event_type: 'decision', event_id: 'held-1', metadata: {} };
+    expect((await post(p, '/ingest', ingestKey('acme'), { event_type: 'decision' })).status).toBe(200); // acme's log row exists
+    const { default: pg } = await import('pg');
+    const [holder, admin] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+    await Promise.all([holder.connect(), admin.connect()]);
+    try {
+      // Another session holds acme's log row (the tenant's sequencer): the append waits on it.
+      const holderPid = (await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      await holder.query("BEGIN; SELECT 1 FROM aegislog_logs WHERE tenant_id = 'acme' FOR UPDATE");
+      // `pause` (s) first, in the database: a check for what the database's own timer ends (below) must not run out of
+      // checks, back to back on an idle machine, before that timer fires.
+      const waiting = async (pause = 0) =>
+        (await admin.query(`SELECT count(*)::int AS n FROM pg_sleep(${pause}), pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n as number;
+      const answer = post(p, '/ingest', ingestKey('acme'), event);
+      expect(await pollUntil(async () => (await waiting()) === 1)).toBe(true);
+      const refused = await answer;
+      expect([refused.status, refused.headers.has('retry-after')]).toEqual([503, true]);
+      // The database ends the statement too (its statement_timeout, a little above): the waiting session goes while
+      // the holder still holds. At least 15 s of checks, far beyond the wait (about 1 s).
+      expect(await pollUntil(async () => (await waiting(0.01)) === 0, 1500)).toBe(true);
+      expect((await admin.query('SELECT state FROM pg_stat_activity WHERE pid = $1', [holderPid])).rows).toEqual([{ state: 'idle in transaction' }]);
+      await holder.query('ROLLBACK');
+      const retried = await post(p, '/ingest', ingestKey('acme'), event);
+      expect([retried.status, ((await retried.json()) as Receipt).event_id]).toEqual([200, 'held-1']);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => {});
+      await Promise.all([holder.end(), admin.end()]);
     }
   });
 
