@@ -8,7 +8,7 @@
 import { AegisLogError, b64Encode, b64uDecode, derToRaw } from '../protocol/index.js';
 import { b64DecodeStrict } from '../tlog/base64.js';
 import { parseCheckpoint } from '../tlog/checkpoint.js';
-import { cosignatureV1Message, formatTimestampedSignature, subtreeV1Message } from '../tlog/cosignature.js';
+import { cosignatureV1Message, fitsSubtreeField, formatTimestampedSignature, subtreeV1Message } from '../tlog/cosignature.js';
 import { isKeyName, type NoteSigner } from '../tlog/note.js';
 import { NoteKeyType, formatVkey, hexId, noteKeyId, p256Spki } from '../tlog/vkey.js';
 import type { Backend } from './ecdsa.js';
@@ -141,6 +141,8 @@ export async function cosigner(key: string | NoteSigningKey, options: CosignerOp
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const decoder = new TextDecoder('utf-8', { fatal: true });
   if (k.type === NoteKeyType.MlDsa44) {
+    // subtree/v1 signs the name behind one length byte: a longer one could never sign, so say it here, where it is built.
+    if (!fitsSubtreeField(k.name)) throw nameTooLong(k.name);
     const mlDsa = await loadMlDsa44(options.mlDsa44);
     const { secretKey } = mlDsa.keygen(k.seed);
     return Object.freeze({
@@ -169,6 +171,15 @@ function stamp(now: () => number): number {
   const t = now();
   if (!Number.isSafeInteger(t) || t <= 0) throw new AegisLogError('ERR_CONFIG', `cosignature timestamp ${t} must be a positive integer (tlog-witness forbids 0)`, { field: 'now' });
   return t;
+}
+
+/** An ML-DSA-44 cosigner's name over 255 bytes: the one error for it, here and in createWitness (for a cosigner built by hand). */
+export function nameTooLong(name: string): AegisLogError {
+  return new AegisLogError(
+    'ERR_CONFIG',
+    `cosigner name "${name.slice(0, 40)}…" is over 255 bytes: an ML-DSA-44 cosigner's subtree/v1 needs a name of 1–255 bytes`,
+    { field: 'cosigners' },
+  );
 }
 
 function keyError(message: string): AegisLogError {

@@ -14,7 +14,7 @@ import { NoteKeyType, parseVkey, type NoteVerifierKey } from '../tlog/vkey.js';
 import { formatAddCheckpoint, parseAddCheckpoint, type AddCheckpointRequest } from '../tlog/witness-protocol.js';
 import type { Backend } from '../verify/ecdsa.js';
 import type { MlDsa44 } from '../verify/ml-dsa.js';
-import type { KeyedNoteSigner } from '../verify/note-signers.js';
+import { nameTooLong, type KeyedNoteSigner } from '../verify/note-signers.js';
 import { verifyParsedNote } from '../verify/notes.js';
 import type { CosignedCheckpoint, Refusal, RefusalKind, WitnessStore } from './store.js';
 
@@ -81,11 +81,10 @@ export function createWitness(options: WitnessOptions): Witness {
   const badName = cosigners.find((c) => !isKeyName(c.name));
   if (badName) throw new AegisLogError('ERR_CONFIG', `cosigner name ${JSON.stringify(badName.name)} must be non-empty with no spaces or "+"`, { field: 'cosigners' });
   // subtree/v1 (ML-DSA-44) signs the cosigner's name and the log's origin, each behind a length byte (1–255 bytes):
-  // a longer one could never be cosigned, so say it now, not as a 500 per request.
+  // a longer one could never be cosigned, so say it now, not as a 500 per request. cosigner() refuses such a name
+  // already; one built by hand (a KeyedNoteSigner of type 0x06) is checked here.
   const longName = cosigners.find((c) => c.type === NoteKeyType.MlDsa44 && !fitsSubtreeField(c.name));
-  if (longName) {
-    throw new AegisLogError('ERR_CONFIG', `cosigner name "${longName.name.slice(0, 40)}…" is over 255 bytes: an ML-DSA-44 cosigner's subtree/v1 needs a name of 1–255 bytes`, { field: 'cosigners' });
-  }
+  if (longName) throw nameTooLong(longName.name);
   const logs = logsByOrigin(options.logs);
   const tooLong = cosigners.some((c) => c.type === NoteKeyType.MlDsa44) && [...logs.keys()].find((o) => !fitsSubtreeField(o));
   if (tooLong) {
