@@ -20,6 +20,12 @@ export interface KeyedNoteSigner extends NoteSigner {
   readonly type: NoteKeyType;
   /** The vkey that verifies this signer's signatures. */
   readonly vkey: string;
+  /**
+   * Signs note text. A cosigner stamps its time, and no earlier than `notBefore` (POSIX seconds): a witness passes
+   * the latest time it stamped for the log, so that a clock set back never dates a later cosignature earlier.
+   * Other signers ignore it.
+   */
+  sign(text: Uint8Array, options?: { notBefore?: number }): Promise<Uint8Array>;
 }
 
 /** What an ECDSA note signer is built from: a server `Signer` (local or KMS) or anything that hashes with SHA-256 and returns DER. */
@@ -134,7 +140,8 @@ export interface CosignerOptions extends SigningKeyOptions {
  * A witness's cosigner (tlog-cosignature): from a 0x04 (or 0x01, as
  * transparency-dev/witness keeps them) key, Ed25519 cosignature/v1 under the
  * 0x04 key ID; from a 0x06 key, ML-DSA-44 subtree/v1 over [0, size).
- * `sign` gets checkpoint note text and returns timestamp ‖ signature.
+ * `sign` gets checkpoint note text and returns timestamp ‖ signature, the
+ * timestamp the clock's and at least `notBefore`.
  */
 export async function cosigner(key: string | NoteSigningKey, options: CosignerOptions = {}): Promise<KeyedNoteSigner> {
   const k = typeof key === 'string' ? await parseNoteSigningKey(key, options) : key;
@@ -147,9 +154,9 @@ export async function cosigner(key: string | NoteSigningKey, options: CosignerOp
     const { secretKey } = mlDsa.keygen(k.seed);
     return Object.freeze({
       name: k.name, keyId: k.keyId, type: k.type, vkey: k.vkey,
-      async sign(text: Uint8Array) {
+      async sign(text: Uint8Array, at: { notBefore?: number } = {}) {
         const body = parseCheckpoint(decoder.decode(text), { extensions: true });
-        const timestamp = stamp(now);
+        const timestamp = stamp(now, at.notBefore);
         const message = subtreeV1Message({ cosigner: k.name, timestamp, origin: body.origin, start: 0, end: body.size, hash: body.root });
         return formatTimestampedSignature(timestamp, mlDsa.sign(message, secretKey));
       },
@@ -160,17 +167,18 @@ export async function cosigner(key: string | NoteSigningKey, options: CosignerOp
   const signer = ed25519Signer(k.seed, options.backend);
   return Object.freeze({
     name: k.name, keyId, type: NoteKeyType.CosignatureV1, vkey: formatVkey(k.name, NoteKeyType.CosignatureV1, publicKey),
-    async sign(text: Uint8Array) {
-      const timestamp = stamp(now);
+    async sign(text: Uint8Array, at: { notBefore?: number } = {}) {
+      const timestamp = stamp(now, at.notBefore);
       return formatTimestampedSignature(timestamp, await signer.sign(cosignatureV1Message(decoder.decode(text), timestamp)));
     },
   });
 }
 
-function stamp(now: () => number): number {
+function stamp(now: () => number, notBefore = 0): number {
   const t = now();
   if (!Number.isSafeInteger(t) || t <= 0) throw new AegisLogError('ERR_CONFIG', `cosignature timestamp ${t} must be a positive integer (tlog-witness forbids 0)`, { field: 'now' });
-  return t;
+  // A clock stepped back: the time already stamped, not an earlier one (formatTimestampedSignature checks notBefore).
+  return Math.max(t, notBefore);
 }
 
 /** An ML-DSA-44 cosigner's name over 255 bytes: the one error for it, here and in createWitness (for a cosigner built by hand). */

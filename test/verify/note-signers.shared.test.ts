@@ -144,6 +144,14 @@ describe('cosigner', () => {
     expect((await cosigner(await generateNoteSigningKey(long, NoteKeyType.CosignatureV1))).name).toBe(long);
   });
 
+  it('stamps no earlier than notBefore (a witness passes the latest time it stamped for the log), else its clock', async () => {
+    for (const type of [NoteKeyType.CosignatureV1, NoteKeyType.MlDsa44] as const) {
+      const c = await cosigner(await generateNoteSigningKey('w.example', type), { now: () => 1_700_000_000 });
+      const stamp = async (options?: { notBefore?: number }) => new DataView((await c.sign(new TextEncoder().encode(text), options)).buffer).getBigUint64(0);
+      expect([await stamp(), await stamp({ notBefore: 1_600_000_000 }), await stamp({ notBefore: 1_700_000_100 })]).toEqual([1_700_000_000n, 1_700_000_000n, 1_700_000_100n]);
+    }
+  });
+
   it('never stamps a zero or negative time (tlog-witness)', async () => {
     const c = await cosigner(await generateNoteSigningKey('w.example', NoteKeyType.CosignatureV1), { now: () => 0 });
     expect(await code(c.sign(new TextEncoder().encode(text)))).toBe('ERR_CONFIG');
