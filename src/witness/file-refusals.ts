@@ -114,6 +114,10 @@ export class RefusalsFile {
     try {
       await file.writeFile(line);
       await file.sync();
+    } catch (error) {
+      // Part of the line may be written (a full disk): cut back, or every later line would be found off its place.
+      await truncate(this.path, this.end).catch(() => undefined);
+      throw error;
     } finally {
       await file.close();
     }
