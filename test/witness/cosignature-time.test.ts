@@ -8,7 +8,8 @@
  * restart on every durable store.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseNote, parseSignatureLines, type NoteSignature } from '../../src/tlog/note.js';
+import { formatCheckpoint } from '../../src/tlog/checkpoint.js';
+import { parseNote, parseSignatureLines, signNote, type NoteSignature } from '../../src/tlog/note.js';
 import { formatAddCheckpoint } from '../../src/tlog/witness-protocol.js';
 import { cosigner } from '../../src/verify/note-signers.js';
 import { createWitness, memoryWitnessStore, type KeyedNoteSigner, type WitnessStore } from '../../src/witness/node.js';
@@ -88,6 +89,29 @@ describe('cosignature timestamps when the clock steps back', () => {
     open();
     expect(await fromB).toEqual(fromA);
     expect((await shared.latest(log.origin))!.time).toBe(NOW + 100);
+  });
+
+  it('the same tree written meanwhile with other extension lines, stamped later: signs again, above that time', async () => {
+    const w = await witnessKeys('witness.example/w1', { mlDsa: true });
+    const [a, b] = [{ now: NOW }, { now: NOW + 1 }];
+    const shared = memoryWitnessStore();
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let waits = 1; // only B's first update waits for A
+    const late: WitnessStore = { ...shared, update: async (origin, decide) => (waits-- > 0 && (await gate), shared.update(origin, decide)) };
+    const witnessWith = async (clock: { now: number }, store: WitnessStore) =>
+      createWitness({ cosigners: await Promise.all(w.keys.map((k) => cosigner(k, { now: () => clock.now }))), logs: log.vkeys, store, now: () => clock.now });
+    const [wa, wb] = [await witnessWith(a, shared), await witnessWith(b, late)];
+    expect((await wa.addCheckpoint(await log.body(0, 5))).status).toBe(200);
+    // Size 5 again, with an extension line (tlog-checkpoint): the same tree, another text.
+    const extended = await signNote(`${formatCheckpoint(log.origin, 5, log.root(5))}ext\n`, log.signers);
+    const fromB = wb.addCheckpoint(formatAddCheckpoint(5, [], extended));
+    a.now = NOW + 100;
+    expect((await wa.addCheckpoint(formatAddCheckpoint(5, [], await log.checkpoint(5)))).status).toBe(200);
+    open();
+    const result = await fromB;
+    expect(result.status === 200 && stamps(result.body)).toEqual([NOW + 100, NOW + 100]);
+    expect(parseNote((await shared.latest(log.origin))!.note).text).toBe(parseNote(extended).text);
   });
 
   it('issues nothing from a cosigner built by hand that stamps below the floor: it throws, and the state stays', async () => {
