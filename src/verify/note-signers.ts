@@ -8,7 +8,7 @@
 import { AegisLogError, b64Encode, b64uDecode, derToRaw } from '../protocol/index.js';
 import { b64DecodeStrict } from '../tlog/base64.js';
 import { parseCheckpoint } from '../tlog/checkpoint.js';
-import { cosignatureV1Message, formatTimestampedSignature, subtreeV1Message } from '../tlog/cosignature.js';
+import { cosignatureV1Message, fitsSubtreeField, formatTimestampedSignature, subtreeV1Message } from '../tlog/cosignature.js';
 import { isKeyName, type NoteSigner } from '../tlog/note.js';
 import { NoteKeyType, formatVkey, hexId, noteKeyId, p256Spki } from '../tlog/vkey.js';
 import type { Backend } from './ecdsa.js';
@@ -20,6 +20,12 @@ export interface KeyedNoteSigner extends NoteSigner {
   readonly type: NoteKeyType;
   /** The vkey that verifies this signer's signatures. */
   readonly vkey: string;
+  /**
+   * Signs note text. A cosigner stamps its time, and no earlier than `notBefore` (POSIX seconds): a witness passes
+   * the latest time it stamped for the log, so that a clock set back never dates a later cosignature earlier.
+   * Other signers ignore it.
+   */
+  sign(text: Uint8Array, options?: { notBefore?: number }): Promise<Uint8Array>;
 }
 
 /** What an ECDSA note signer is built from: a server `Signer` (local or KMS) or anything that hashes with SHA-256 and returns DER. */
@@ -134,20 +140,23 @@ export interface CosignerOptions extends SigningKeyOptions {
  * A witness's cosigner (tlog-cosignature): from a 0x04 (or 0x01, as
  * transparency-dev/witness keeps them) key, Ed25519 cosignature/v1 under the
  * 0x04 key ID; from a 0x06 key, ML-DSA-44 subtree/v1 over [0, size).
- * `sign` gets checkpoint note text and returns timestamp ‖ signature.
+ * `sign` gets checkpoint note text and returns timestamp ‖ signature, the
+ * timestamp the clock's and at least `notBefore`.
  */
 export async function cosigner(key: string | NoteSigningKey, options: CosignerOptions = {}): Promise<KeyedNoteSigner> {
   const k = typeof key === 'string' ? await parseNoteSigningKey(key, options) : key;
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const decoder = new TextDecoder('utf-8', { fatal: true });
   if (k.type === NoteKeyType.MlDsa44) {
+    // subtree/v1 signs the name behind one length byte: a longer one could never sign, so say it here, where it is built.
+    if (!fitsSubtreeField(k.name)) throw nameTooLong(k.name);
     const mlDsa = await loadMlDsa44(options.mlDsa44);
     const { secretKey } = mlDsa.keygen(k.seed);
     return Object.freeze({
       name: k.name, keyId: k.keyId, type: k.type, vkey: k.vkey,
-      async sign(text: Uint8Array) {
+      async sign(text: Uint8Array, at: { notBefore?: number } = {}) {
         const body = parseCheckpoint(decoder.decode(text), { extensions: true });
-        const timestamp = stamp(now);
+        const timestamp = stamp(now, at.notBefore);
         const message = subtreeV1Message({ cosigner: k.name, timestamp, origin: body.origin, start: 0, end: body.size, hash: body.root });
         return formatTimestampedSignature(timestamp, mlDsa.sign(message, secretKey));
       },
@@ -158,17 +167,27 @@ export async function cosigner(key: string | NoteSigningKey, options: CosignerOp
   const signer = ed25519Signer(k.seed, options.backend);
   return Object.freeze({
     name: k.name, keyId, type: NoteKeyType.CosignatureV1, vkey: formatVkey(k.name, NoteKeyType.CosignatureV1, publicKey),
-    async sign(text: Uint8Array) {
-      const timestamp = stamp(now);
+    async sign(text: Uint8Array, at: { notBefore?: number } = {}) {
+      const timestamp = stamp(now, at.notBefore);
       return formatTimestampedSignature(timestamp, await signer.sign(cosignatureV1Message(decoder.decode(text), timestamp)));
     },
   });
 }
 
-function stamp(now: () => number): number {
+function stamp(now: () => number, notBefore = 0): number {
   const t = now();
   if (!Number.isSafeInteger(t) || t <= 0) throw new AegisLogError('ERR_CONFIG', `cosignature timestamp ${t} must be a positive integer (tlog-witness forbids 0)`, { field: 'now' });
-  return t;
+  // A clock stepped back: the time already stamped, not an earlier one (formatTimestampedSignature checks notBefore).
+  return Math.max(t, notBefore);
+}
+
+/** An ML-DSA-44 cosigner's name over 255 bytes: the one error for it, here and in createWitness (for a cosigner built by hand). */
+export function nameTooLong(name: string): AegisLogError {
+  return new AegisLogError(
+    'ERR_CONFIG',
+    `cosigner name "${name.slice(0, 40)}…" is over 255 bytes: an ML-DSA-44 cosigner's subtree/v1 needs a name of 1–255 bytes`,
+    { field: 'cosigners' },
+  );
 }
 
 function keyError(message: string): AegisLogError {

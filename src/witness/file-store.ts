@@ -2,18 +2,20 @@
  * Witness state in a folder, for Node without SQLite: `latest/<sha256(origin)
  * hex>.json` (an origin's cosigned checkpoint, one file per origin so that an
  * update writes only its own) replaced atomically (write, fsync, rename, fsync
- * the folder) and `refusals.ndjson` appended and fsynced. A `latest.json` of an
+ * the folder) and `refusals.ndjson` appended and fsynced (read line by line,
+ * not held: file-refusals.ts). A `latest.json` of an
  * older version (every origin in one file) is still read, and never written:
  * an origin's own file, once there, wins over it. One process
  * owns the folder (`witness.lock`, file-lock.ts); within it, updates run one at a time, so
  * the check and the write are atomic.
  */
-import { mkdir, open, readdir, readFile, realpath, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, realpath, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { AegisLogError, b64Decode, b64Encode, hexEncode, sha256 } from '../protocol/index.js';
+import { RefusalsFile } from './file-refusals.js';
 import { lockHeld, takeFileLock } from './file-lock.js';
-import { KeptRefusals, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
+import type { CosignedCheckpoint, WitnessStore } from './store.js';
 
 type CheckpointWire = { size: number; root: string; note: string; time: number };
 /** The one file of an older version: every origin's checkpoint. */
@@ -30,7 +32,6 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
   await takeLock(lock);
   const latestDir = join(dir, 'latest');
   const originPath = (origin: string) => join(latestDir, `${hexEncode(sha256(new TextEncoder().encode(origin)))}.json`);
-  const refusalsPath = join(dir, 'refusals.ndjson');
   let state: Awaited<ReturnType<typeof load>>;
   try {
     state = await load(dir);
@@ -59,16 +60,6 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
     await syncDir(latestDir);
   }
 
-  async function appendRefusal(r: Refusal): Promise<void> {
-    const file = await open(refusalsPath, 'a', 0o600);
-    try {
-      await file.writeFile(`${JSON.stringify({ ...r, cosigned: { ...r.cosigned, root: b64Encode(r.cosigned.root) } })}\n`);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-  }
-
   return {
     async latest(origin) {
       return latest.get(origin);
@@ -83,19 +74,14 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
           latest.set(origin, decision.write);
         }
         const r = decision.refusal;
-        const kept = refusals.get(origin) ?? new KeptRefusals();
-        if (r && kept.admits(r)) {
-          await appendRefusal(r);
-          kept.add(r);
-          refusals.set(origin, kept);
-        }
+        if (r && (await refusals.admits(r))) await refusals.append(r);
         return decision.result;
       });
       queue = run.catch(() => undefined);
       return run;
     },
     async refusals(origin, limit, after) {
-      return KeptRefusals.page(refusals.get(origin), limit, after);
+      return refusals.page(origin, limit, after);
     },
     async close() {
       if (closed) return; // a second close must not remove a lock another store of this folder took since
@@ -107,12 +93,11 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
 }
 
 /** What the folder keeps: the latest checkpoints (an older version's latest.json and each origin's own file, the larger tree of the two) and the refusals. */
-async function load(dir: string): Promise<{ latest: Map<string, CosignedCheckpoint>; refusals: Map<string, KeptRefusals> }> {
+async function load(dir: string): Promise<{ latest: Map<string, CosignedCheckpoint>; refusals: RefusalsFile }> {
   const latestPath = join(dir, 'latest.json');
   const latestDir = join(dir, 'latest');
   const refusalsPath = join(dir, 'refusals.ndjson');
   const latest = new Map<string, CosignedCheckpoint>();
-  const refusals = new Map<string, KeptRefusals>();
   try {
     const wire = JSON.parse(await readFile(latestPath, 'utf8')) as LatestWire;
     for (const [origin, r] of Object.entries(wire)) latest.set(origin, fromWire(origin, r));
@@ -134,42 +119,9 @@ async function load(dir: string): Promise<{ latest: Map<string, CosignedCheckpoi
     }
   }
   try {
-    for (const r of await readRefusals(refusalsPath)) {
-      const kept = refusals.get(r.origin) ?? new KeptRefusals();
-      kept.add(r); // what an older version kept stays, beyond today's bounds or not
-      refusals.set(r.origin, kept);
-    }
+    return { latest, refusals: await RefusalsFile.open(refusalsPath) };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw corrupt(refusalsPath, error);
-  }
-  return { latest, refusals };
-}
-
-/**
- * The kept refusals. A last line without its newline that does not parse is
- * an append torn by a crash: it is cut off, so the next append starts on a
- * line of its own. Damage anywhere else throws, the file untouched, for a person to look at.
- */
-async function readRefusals(path: string): Promise<Refusal[]> {
-  const bytes = await readFile(path);
-  const cut = bytes.lastIndexOf(0x0a) + 1;
-  const tail = bytes.subarray(cut).toString('utf8');
-  const torn = tail !== '' && !parses(tail);
-  const kept = bytes.subarray(0, torn ? cut : bytes.length).toString('utf8').split('\n').filter((line) => line !== '').map((line) => {
-    const r = JSON.parse(line) as Refusal & { cosigned: { root: string } };
-    return { ...r, cosigned: { ...r.cosigned, root: b64Decode(r.cosigned.root) } };
-  });
-  if (torn) await truncate(path, cut);
-  else if (tail !== '') await writeFile(path, '\n', { flag: 'a' }); // a whole line that lost only its newline
-  return kept;
-}
-
-function parses(json: string): boolean {
-  try {
-    JSON.parse(json);
-    return true;
-  } catch {
-    return false;
+    throw corrupt(refusalsPath, error);
   }
 }
 

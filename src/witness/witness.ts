@@ -14,9 +14,9 @@ import { NoteKeyType, parseVkey, type NoteVerifierKey } from '../tlog/vkey.js';
 import { formatAddCheckpoint, parseAddCheckpoint, type AddCheckpointRequest } from '../tlog/witness-protocol.js';
 import type { Backend } from '../verify/ecdsa.js';
 import type { MlDsa44 } from '../verify/ml-dsa.js';
-import type { KeyedNoteSigner } from '../verify/note-signers.js';
+import { nameTooLong, type KeyedNoteSigner } from '../verify/note-signers.js';
 import { verifyParsedNote } from '../verify/notes.js';
-import type { CosignedCheckpoint, Refusal, RefusalKind, WitnessStore } from './store.js';
+import type { CosignedCheckpoint, Decision, Refusal, RefusalKind, WitnessStore } from './store.js';
 
 export interface WitnessOptions {
   /** The witness's keys: one Ed25519 cosigner (type 0x04) at least, optionally an ML-DSA-44 one (0x06), from `cosigner()`. */
@@ -24,7 +24,10 @@ export interface WitnessOptions {
   /** The logs it witnesses, identified by their key names (= origins): a tlog-policy (text or parsed; its log lines count) or vkeys. */
   logs: Policy | string | readonly (string | NoteVerifierKey)[];
   store: WitnessStore;
-  /** POSIX seconds for refusals; cosigners stamp their own time. Default: the clock. */
+  /**
+   * POSIX seconds for refusals, and to tell whether the checkpoint cosigned last, sent again, is answered with the
+   * cosignatures kept. Cosigners stamp their own time, never below the latest stamped for the log. Default: the clock.
+   */
   now?: () => number;
   backend?: Backend;
   /** @noble/post-quantum's `ml_dsa44`, for logs that sign with ML-DSA-44, where it cannot be imported on demand. */
@@ -41,7 +44,10 @@ export interface Witness {
   readonly vkeys: readonly string[];
   /** Origins of the logs it witnesses. */
   readonly origins: readonly string[];
-  /** tlog-witness `add-checkpoint`: the request body in, the answer out. Throws only when the store fails. */
+  /**
+   * tlog-witness `add-checkpoint`: the request body in, the answer out. Throws only when the store fails, or a
+   * cosigner built by hand stamps below the time already stamped for the log (`ERR_CONFIG`, `field` `cosigners`).
+   */
   addCheckpoint(body: string): Promise<AddCheckpointResult>;
   /** The latest cosigned checkpoint of the log whose origin's SHA-256 is `originHash` (lowercase hex), for monitors. */
   checkpoint(originHash: string): Promise<string | undefined>;
@@ -81,11 +87,10 @@ export function createWitness(options: WitnessOptions): Witness {
   const badName = cosigners.find((c) => !isKeyName(c.name));
   if (badName) throw new AegisLogError('ERR_CONFIG', `cosigner name ${JSON.stringify(badName.name)} must be non-empty with no spaces or "+"`, { field: 'cosigners' });
   // subtree/v1 (ML-DSA-44) signs the cosigner's name and the log's origin, each behind a length byte (1–255 bytes):
-  // a longer one could never be cosigned, so say it now, not as a 500 per request.
+  // a longer one could never be cosigned, so say it now, not as a 500 per request. cosigner() refuses such a name
+  // already; one built by hand (a KeyedNoteSigner of type 0x06) is checked here.
   const longName = cosigners.find((c) => c.type === NoteKeyType.MlDsa44 && !fitsSubtreeField(c.name));
-  if (longName) {
-    throw new AegisLogError('ERR_CONFIG', `cosigner name "${longName.name.slice(0, 40)}…" is over 255 bytes: an ML-DSA-44 cosigner's subtree/v1 needs a name of 1–255 bytes`, { field: 'cosigners' });
-  }
+  if (longName) throw nameTooLong(longName.name);
   const logs = logsByOrigin(options.logs);
   const tooLong = cosigners.some((c) => c.type === NoteKeyType.MlDsa44) && [...logs.keys()].find((o) => !fitsSubtreeField(o));
   if (tooLong) {
@@ -124,7 +129,8 @@ export function createWitness(options: WitnessOptions): Witness {
     const current = await store.latest(checkpoint.origin);
     // The checkpoint it cosigned this very second, sent again (anybody can: it is public): the cosignatures it
     // keeps are what signing again would say (same text, same time), and cost nothing; nothing changes.
-    const kept = current && request.oldSize === current.size && request.proof.length === 0 && current.time === now() ? keptCosignatures(current, note.text) : undefined;
+    // So while the clock is behind that second too: signing again would stamp it (below), not an earlier one.
+    const kept = current && request.oldSize === current.size && request.proof.length === 0 && now() <= current.time ? keptCosignatures(current, note.text) : undefined;
     if (kept) return { status: 200, body: kept };
     if (!judge(current).ok) {
       const refused = await store.update(checkpoint.origin, (latest) => {
@@ -135,22 +141,42 @@ export function createWitness(options: WitnessOptions): Witness {
     }
 
     const text = new TextEncoder().encode(note.text);
-    const cosignatures: NoteSignature[] = await Promise.all(
-      cosigners.map(async (c) => ({ name: c.name, keyId: c.keyId, signature: await c.sign(text) })),
-    );
-    const record: CosignedCheckpoint = {
-      origin: checkpoint.origin,
-      size: checkpoint.size,
-      root: checkpoint.root,
-      note: formatNote(note.text, [...logSignatures, ...cosignatures]),
-      time: Math.min(...cosignatures.map((c) => Number(new DataView(c.signature.buffer, c.signature.byteOffset, 8).getBigUint64(0)))),
-    };
-    // The check again, and the write, as one step (tlog-witness.md's race): a request that lost the race gets its 409.
-    return store.update(checkpoint.origin, (latest) => {
-      const again = judge(latest);
-      if (!again.ok) return refuse(again, latest);
-      return { write: record, result: { status: 200, body: cosignatures.map(signatureLine).join('') } };
-    });
+    let seen = current;
+    for (let attempt = 1; ; attempt++) {
+      // A cosignature says "as of this time, this is the largest tree" (tlog-cosignature): a later, larger tree
+      // stamped earlier than one already cosigned would contradict it. So never below the latest time stamped.
+      const floor = issuedUpTo(seen);
+      const cosignatures: NoteSignature[] = await Promise.all(
+        cosigners.map(async (c) => ({ name: c.name, keyId: c.keyId, signature: await c.sign(text, { notBefore: floor }) })),
+      );
+      const below = cosignatures.find((c) => timestampOf(c) < floor);
+      if (below) {
+        throw new AegisLogError('ERR_CONFIG', `cosigner ${below.name} stamped ${timestampOf(below)}, below ${floor} it stamped already for ${checkpoint.origin}: a cosigner built by hand must honour sign()'s notBefore`, { field: 'cosigners' });
+      }
+      const record: CosignedCheckpoint = {
+        origin: checkpoint.origin,
+        size: checkpoint.size,
+        root: checkpoint.root,
+        note: formatNote(note.text, [...logSignatures, ...cosignatures]),
+        time: Math.min(...cosignatures.map(timestampOf)),
+      };
+      // The check again, and the write, as one step (tlog-witness.md's race): a request that lost the race gets its 409.
+      const outcome = await store.update(checkpoint.origin, (latest): Decision<AddCheckpointResult | { stale: CosignedCheckpoint }> => {
+        const again = judge(latest);
+        if (!again.ok) return refuse(again, latest);
+        if (latest && record.time < issuedUpTo(latest)) {
+          // The same tree cosigned meanwhile, stamped later (by another process, or before the clock stepped back):
+          // its cosignatures, when of this very text; else sign again above that time.
+          const theirs = keptCosignatures(latest, note.text);
+          return { result: theirs ? { status: 200, body: theirs } : { stale: latest } };
+        }
+        return { write: record, result: { status: 200, body: cosignatures.map(signatureLine).join('') } };
+      });
+      if (!('stale' in outcome)) return outcome;
+      // Each try lost to a write of the same tree with other extension lines: retried by the client, as a busy store.
+      if (attempt === 3) throw new AegisLogError('ERR_STORE_UNAVAILABLE', `the latest checkpoint of ${checkpoint.origin} changed while it was cosigned, ${attempt} times`);
+      seen = outcome.stale;
+    }
 
     function refuse(j: Judgement & { ok: false }, latest: CosignedCheckpoint | undefined) {
       const refusal: Refusal | undefined =
@@ -165,6 +191,22 @@ export function createWitness(options: WitnessOptions): Witness {
           : undefined;
       return { ...(refusal ? { refusal } : {}), result: j.result };
     }
+  }
+
+  /**
+   * The latest time the witness stamped for the log: the latest of its cosignatures kept with `record` (each
+   * cosigner stamps its own second; `record.time` is the earliest of them). 0 before the first.
+   */
+  function issuedUpTo(record: CosignedCheckpoint | undefined): number {
+    if (!record) return 0;
+    let signatures: NoteSignature[];
+    try {
+      signatures = parseNote(record.note).signatures;
+    } catch {
+      return record.time;
+    }
+    const ours = signatures.filter((s) => s.signature.length >= 8 && cosigners.some((c) => c.name === s.name && c.keyId === s.keyId));
+    return Math.max(record.time, ...ours.map(timestampOf));
   }
 
   /** The witness's cosignature lines kept with `record`, one per cosigner, when it is a cosigning of `text`. */
@@ -245,6 +287,12 @@ function judgement(request: AddCheckpointRequest, checkpoint: CheckpointBody, la
   }
   const consistent = verifyConsistency({ size1: request.oldSize, size2: checkpoint.size, root1: latest!.root, root2: checkpoint.root, proof: request.proof });
   return consistent ? { ok: true } : fail(`the consistency proof from ${request.oldSize} to ${checkpoint.size} does not verify against the cosigned root`, 'inconsistent');
+}
+
+/** A cosignature's timestamp: the u64 big-endian before the signature (tlog-cosignature). */
+function timestampOf(cosignature: NoteSignature): number {
+  const s = cosignature.signature;
+  return Number(new DataView(s.buffer, s.byteOffset, 8).getBigUint64(0));
 }
 
 function sameState(a: CosignedCheckpoint | undefined, b: CosignedCheckpoint | undefined): boolean {

@@ -131,6 +131,27 @@ describe('cosigner', () => {
     }
   });
 
+  it('refuses an ML-DSA-44 key whose name subtree/v1 cannot carry (over 255 bytes) when built, as createWitness does', async () => {
+    const long = `w.example/${'p'.repeat(246)}`; // 256 bytes
+    const edge = `w.example/${'p'.repeat(245)}`; // 255 bytes
+    const key = await generateNoteSigningKey(long, NoteKeyType.MlDsa44);
+    for (const input of [key, key.skey]) {
+      await expect(cosigner(input)).rejects.toMatchObject({ code: 'ERR_CONFIG', field: 'cosigners', message: expect.stringMatching(/subtree\/v1.*1.255 bytes/) });
+    }
+    const ok = await cosigner(await generateNoteSigningKey(edge, NoteKeyType.MlDsa44), { now: () => 1_700_000_000 });
+    expect(await ok.sign(new TextEncoder().encode(text))).toHaveLength(8 + 2420);
+    // cosignature/v1 does not sign the name, and signed-note sets no length on it: an Ed25519 cosigner of that name is built.
+    expect((await cosigner(await generateNoteSigningKey(long, NoteKeyType.CosignatureV1))).name).toBe(long);
+  });
+
+  it('stamps no earlier than notBefore (a witness passes the latest time it stamped for the log), else its clock', async () => {
+    for (const type of [NoteKeyType.CosignatureV1, NoteKeyType.MlDsa44] as const) {
+      const c = await cosigner(await generateNoteSigningKey('w.example', type), { now: () => 1_700_000_000 });
+      const stamp = async (options?: { notBefore?: number }) => new DataView((await c.sign(new TextEncoder().encode(text), options)).buffer).getBigUint64(0);
+      expect([await stamp(), await stamp({ notBefore: 1_600_000_000 }), await stamp({ notBefore: 1_700_000_100 })]).toEqual([1_700_000_000n, 1_700_000_000n, 1_700_000_100n]);
+    }
+  });
+
   it('never stamps a zero or negative time (tlog-witness)', async () => {
     const c = await cosigner(await generateNoteSigningKey('w.example', NoteKeyType.CosignatureV1), { now: () => 0 });
     expect(await code(c.sign(new TextEncoder().encode(text)))).toBe('ERR_CONFIG');
