@@ -1,6 +1,6 @@
 // Faults of the browser client found in review, each reproduced in real Chromium against the
 // reference server: an IndexedDB over quota, a database another page deletes, a page crashed
-// mid-way through dead-lettering.
+// mid-way through dead-lettering, tabs queueing in one millisecond.
 import type { Page } from '@playwright/test';
 import type { Stack } from './support/fixtures.js';
 import { expect, test, until } from './support/fixtures.js';
@@ -104,4 +104,26 @@ test('a page crashed between writing a dead letter and deleting its queue entry 
   // Before: the event was both dead and queued after the crash, and then dead twice (two records of one key).
   expect({ afterCrash, afterNextFlush }).toEqual({ afterCrash: { dead: [id], queued: 0 }, afterNextFlush: { dead: [id], queued: 0 } });
   expect(await stack.api.storedIds()).toEqual([]);
+});
+
+test('tabs that queue in one millisecond, one event_id a prefix of another: list() takes them in key order', async ({ context, stack }) => {
+  // Keys as the client makes them: the same millisecond and per-tab sequence, so the event_ids alone order them.
+  // Each tab writes its own record; before, `order-1`'s record sorted after `order-1-b`'s, and list() stopped short.
+  const name = `prefix-order-${Date.now()}`;
+  const tabs = [];
+  for (const id of ['order-1-b', 'order-1', 'order-1-a']) {
+    const tab = await context.newPage();
+    await tab.goto(`${stack.app.url}/e2e/pages/blank.html`);
+    await tab.evaluate(async ([db, id]) => {
+      const { indexedDBQueue } = (await import(`${location.origin}/dist/browser/aegislog.js`)) as typeof import('../src/index.js');
+      await indexedDBQueue({ name: db }).put([{ key: `q0mj4kx1c80000:${id}`, event_id: id, body: '{}' }]);
+    }, [name, id] as const);
+    tabs.push(tab);
+  }
+  const listed = await tabs[0]!.evaluate(async (db) => {
+    const { indexedDBQueue } = (await import(`${location.origin}/dist/browser/aegislog.js`)) as typeof import('../src/index.js');
+    const queue = indexedDBQueue({ name: db });
+    return Promise.all([1, 2, 3].map(async (limit) => (await queue.list('q', limit)).map((e) => e.event_id)));
+  }, name);
+  expect(listed).toEqual([['order-1'], ['order-1', 'order-1-a'], ['order-1', 'order-1-a', 'order-1-b']]);
 });

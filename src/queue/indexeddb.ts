@@ -17,6 +17,14 @@ const CHUNK = 500;
 const TRIES = 3;
 /** The state's record key: it sorts before every entry record (`d…`, `q…`), and its value is no array. */
 const STATE = '!state';
+/**
+ * Between a record's first entry key and its tag: below every character of a key (`-` is the lowest an
+ * event_id has), so that records sort as their first entries do. `|`, before, sorted above them: the
+ * record of `q…:order-1` came after that of `q…:order-1-b`, and list() stopped before it. Records an
+ * older version wrote so stay readable (a scan reads every record, whatever its key); only among them
+ * can that misorder remain, until they are sent.
+ */
+const SEP = ' ';
 const byKey = (a: QueueEntry, b: QueueEntry) => (a.key < b.key ? -1 : 1);
 /** The `limit` oldest, each key once: a store written by an older version may hold a key twice. */
 const oldest = (found: QueueEntry[], limit: number) => found.sort(byKey).filter((e, i, a) => e.key !== a[i - 1]?.key).slice(0, limit);
@@ -98,7 +106,7 @@ export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore 
 
   const write = (s: IDBObjectStore, entries: readonly QueueEntry[]) => {
     const sorted = [...entries].sort(byKey);
-    for (let i = 0; i < sorted.length; i += CHUNK) s.put(sorted.slice(i, i + CHUNK), `${sorted[i]!.key}|${tag}${serial++}`);
+    for (let i = 0; i < sorted.length; i += CHUNK) s.put(sorted.slice(i, i + CHUNK), `${sorted[i]!.key}${SEP}${tag}${serial++}`);
   };
 
   // Every operation scans the records in key order and filters entries by prefix: dead letters are

@@ -96,6 +96,19 @@ describe.each(stores)('%s queue store', (_, make) => {
     expect(await store.append(() => [])).toMatchObject({ size: 1 });
   });
 
+  it('lists in key order when one event_id is a prefix of another within one millisecond (written apart: tabs)', async () => {
+    // Keys as the client makes them (PROTOCOL.md's ids may be a caller's own: `order-1`, `order-1-b`): same
+    // millisecond and per-tab sequence, so the ids alone order them.
+    const at = (id: string): QueueEntry => ({ key: `q00000000k0000:${id}`, event_id: id, body: '{}' });
+    const store = make();
+    await store.put([at('order-1-b')]);
+    await store.put([at('order-1')]);
+    await store.put([at('order-1-a')]);
+    expect((await store.list('q', 1)).map((e) => e.event_id)).toEqual(['order-1']);
+    expect((await store.list('q', 2)).map((e) => e.event_id)).toEqual(['order-1', 'order-1-a']);
+    expect((await store.list('q', 9)).map((e) => e.event_id)).toEqual(['order-1', 'order-1-a', 'order-1-b']);
+  });
+
   it('has each event once after a crash between writing its dead letter and deleting its queue entry', async () => {
     const srv = await inProcessServer();
     const store = make();
@@ -208,6 +221,22 @@ describe('IndexedDB queue store', () => {
     await tabA.put([entry(3)]);
     expect((await tabA.list('q', 2)).map((e) => e.event_id)).toEqual(['id-1', 'id-2']);
     expect((await tabA.list('q', 3)).map((e) => e.event_id)).toEqual(['id-1', 'id-2', 'id-3']);
+  });
+
+  it('reads records an older version wrote (`|` before the tag), in key order, and deletes from them', async () => {
+    const name = freshName();
+    const store = indexedDBQueue({ name });
+    await store.put([entry(2)]);
+    const database = await new Promise<IDBDatabase>((resolve) => (indexedDB.open(name).onsuccess = (e) => resolve((e.target as IDBOpenDBRequest).result)));
+    const tx = database.transaction('events', 'readwrite');
+    tx.objectStore('events').put([entry(1), entry(3)], `${entry(1).key}|old0`);
+    tx.objectStore('events').put([entry(4, 'd')], `${entry(4, 'd').key}|old1`);
+    await new Promise((resolve) => (tx.oncomplete = resolve));
+    database.close();
+    expect((await store.list('q', 2)).map((e) => e.event_id)).toEqual(['id-1', 'id-2']);
+    await store.delete([entry(1).key]);
+    expect((await store.list('q', 10)).map((e) => e.event_id)).toEqual(['id-2', 'id-3']);
+    expect((await store.list('d', 10)).map((e) => e.event_id)).toEqual(['id-4']);
   });
 
   it('lists a key once that an older version wrote twice (a dead letter written again after a crash)', async () => {
