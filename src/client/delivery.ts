@@ -227,8 +227,10 @@ export class Delivery {
     const { message, status, field } = error;
     // The server's own code, as a per-event refusal in a batch carries it (an HTTP refusal's `code` is ERR_HTTP for most).
     const code = (error as AegisLogHttpError).serverCode ?? error.code;
-    // Written before the queue entry is deleted: a crash in between leaves a copy, never a loss.
-    await this.#cfg.store.put(entries.map((e) => ({ ...e, key: DEAD + e.key.slice(QUEUED.length), error: { code, message, status, field } })));
+    // The dead letters replace the queue entries in one write where the store can (IndexedDB, Durable Object
+    // storage, memory): a crash cannot leave an event both queued and dead. The delete after is for the others.
+    const keys = entries.map((e) => e.key);
+    await this.#cfg.store.put(entries.map((e) => ({ ...e, key: DEAD + e.key.slice(QUEUED.length), error: { code, message, status, field } })), keys);
     await this.#remove(entries);
     this.#cfg.counts.deadLettered += entries.length;
     this.#result.deadLettered += entries.length;

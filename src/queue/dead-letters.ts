@@ -12,8 +12,10 @@ export async function requeueDeadLetters(store: QueueStore, limit = 1000): Promi
   // no event_id holds one). A flush between the two steps below may send a copy and dead-letter it again: under
   // the original key, that new dead letter was the one the delete removed, and the event was gone.
   const mark = `~${Math.random().toString(36).slice(2)}`;
-  // Queue copy first, dead letter deleted after: a crash in between leaves a duplicate, never a loss.
-  await store.put(dead.map(({ error: _, ...e }) => ({ ...e, key: QUEUED + e.key.slice(DEAD.length).split('~')[0] + mark })));
-  await store.delete(dead.map((e) => e.key));
+  // The copies replace the dead letters in one write where the store can; elsewhere the copies come first and
+  // the delete after: a crash in between leaves a duplicate (the server dedupes), never a loss.
+  const keys = dead.map((e) => e.key);
+  await store.put(dead.map(({ error: _, ...e }) => ({ ...e, key: QUEUED + e.key.slice(DEAD.length).split('~')[0] + mark })), keys);
+  await store.delete(keys);
   return dead.length;
 }

@@ -17,7 +17,17 @@ const CHUNK = 500;
 const TRIES = 3;
 /** The state's record key: it sorts before every entry record (`d…`, `q…`), and its value is no array. */
 const STATE = '!state';
+/**
+ * Between a record's first entry key and its tag: below every character of a key (`-` is the lowest an
+ * event_id has), so that records sort as their first entries do. `|`, before, sorted above them: the
+ * record of `q…:order-1` came after that of `q…:order-1-b`, and list() stopped before it. Records an
+ * older version wrote so stay readable (a scan reads every record, whatever its key); only among them
+ * can that misorder remain, until they are sent.
+ */
+const SEP = ' ';
 const byKey = (a: QueueEntry, b: QueueEntry) => (a.key < b.key ? -1 : 1);
+/** The `limit` oldest, each key once: a store written by an older version may hold a key twice. */
+const oldest = (found: QueueEntry[], limit: number) => found.sort(byKey).filter((e, i, a) => e.key !== a[i - 1]?.key).slice(0, limit);
 
 /**
  * The browser default: one IndexedDB database per queue (the layout of
@@ -25,13 +35,14 @@ const byKey = (a: QueueEntry, b: QueueEntry) => (a.key < b.key ? -1 : 1);
  * transaction that stores its entries in records of up to 500 (IndexedDB costs
  * about 0.1 ms a record, so 10,000 one by one would take a second), each under
  * its first entry's key; append() also reads and writes the state record, so
- * that tabs number their records one transaction after another. Where IndexedDB
- * cannot be opened (some private modes, blocked storage) it warns once and
- * carries on in memory: the events are still delivered while the page lives. A
- * transaction that fails once it is open (quota, an abort, a connection the
- * browser closed) is tried again, then the operation rejects (the client
- * reports it through `onError` and keeps the events); the queue stays on
- * IndexedDB, with what it holds.
+ * that tabs number their records one transaction after another, and put()
+ * takes out the entries it replaces (same keys, and `replacing`) in its own.
+ * Where IndexedDB cannot be opened (some private modes, blocked storage) it
+ * warns once and carries on in memory: the events are still delivered while
+ * the page lives. A transaction that fails once it is open (quota, an abort, a
+ * connection the browser closed) is tried again, then the operation rejects
+ * (the client reports it through `onError` and keeps the events); the queue
+ * stays on IndexedDB, with what it holds.
  */
 export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore {
   const name = options.name ?? 'aegislog';
@@ -95,7 +106,7 @@ export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore 
 
   const write = (s: IDBObjectStore, entries: readonly QueueEntry[]) => {
     const sorted = [...entries].sort(byKey);
-    for (let i = 0; i < sorted.length; i += CHUNK) s.put(sorted.slice(i, i + CHUNK), `${sorted[i]!.key}|${tag}${serial++}`);
+    for (let i = 0; i < sorted.length; i += CHUNK) s.put(sorted.slice(i, i + CHUNK), `${sorted[i]!.key}${SEP}${tag}${serial++}`);
   };
 
   // Every operation scans the records in key order and filters entries by prefix: dead letters are
@@ -123,16 +134,30 @@ export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore 
         },
         (m) => m.append(plan),
       ),
-    put: (entries) =>
+    // One transaction: takes out every entry under a key of `entries` or `replacing`, then writes `entries`.
+    // A key thus holds one entry, as in a Map, and a dead letter takes its queue entry's place atomically.
+    put: (entries, replacing) =>
       run(
         'readwrite',
         async (s) => {
-          // Requeued events grow the queue (a key already there is recounted by the next delete).
-          const queued = entries.filter((e) => e.key.startsWith(QUEUED)).length;
-          const state = queued ? ((await promisifyRequest(s.get(STATE))) as QueueState | undefined) : undefined;
-          return done(s, () => (write(s, entries), state && s.put({ ...state, size: state.size + queued }, STATE)));
+          const out = new Set(replacing);
+          let state: QueueState | undefined;
+          let size = 0;
+          for (const { key } of entries) {
+            out.add(key);
+            if (key.startsWith(QUEUED)) size++;
+          }
+          await scan(s, (cursor) => {
+            if (!Array.isArray(cursor.value)) return void (state = cursor.value);
+            const kept = cursor.value.filter((e) => !out.has(e.key));
+            for (const e of kept) if (e.key.startsWith(QUEUED)) size++;
+            if (kept.length === 0) cursor.delete();
+            else if (kept.length < cursor.value.length) cursor.update(kept);
+          });
+          // The scan saw every record: the size is recounted, not adjusted, so it cannot drift.
+          return done(s, () => (write(s, entries), state && s.put({ ...state, size }, STATE)));
         },
-        (m) => m.put(entries),
+        (m) => m.put(entries, replacing),
       ),
     list: (prefix, limit) =>
       !(limit >= 1) ? Promise.resolve([]) : run(
@@ -146,31 +171,13 @@ export function indexedDBQueue(options: IndexedDBQueueOptions = {}): QueueStore 
             if (found.length >= limit && cursor.key > found[limit - 1]!.key) return false;
             for (const e of cursor.value) if (e.key.startsWith(prefix)) found.push(e);
             // Sorted as soon as it holds `limit`: the test above needs the limit-th oldest, not the limit-th found.
-            if (found.length >= limit) found = found.sort(byKey).slice(0, limit);
+            if (found.length >= limit) found = oldest(found, limit);
           });
-          return found.sort(byKey);
+          return oldest(found, limit);
         },
         (m) => m.list(prefix, limit),
       ),
-    delete: (keys) =>
-      run(
-        'readwrite',
-        async (s) => {
-          const gone = new Set(keys);
-          let state: QueueState | undefined;
-          let size = 0;
-          await scan(s, (cursor) => {
-            if (!Array.isArray(cursor.value)) return void (state = cursor.value);
-            const kept = cursor.value.filter((e) => !gone.has(e.key));
-            for (const e of kept) if (e.key.startsWith(QUEUED)) size++;
-            if (kept.length === 0) cursor.delete();
-            else if (kept.length < cursor.value.length) cursor.update(kept);
-          });
-          // The scan saw every record: the size is recounted, not adjusted, so it cannot drift.
-          return done(s, () => state && s.put({ ...state, size }, STATE));
-        },
-        (m) => m.delete(keys),
-      ),
+    delete: (keys) => store.put([], keys),
     count: async (prefix) => (await store.list(prefix, Infinity)).length,
   };
   return store;

@@ -93,6 +93,13 @@ export function kvQueue(kv: KVNamespaceLike | RedisLike, options: KVQueueOptions
     await o.put(stateKey, JSON.stringify(state));
   };
 
+  /** Durable Object storage: deletes `keys` in the caller's transaction; how many were queued events that existed. */
+  const removeCounted = async (o: Ops, keys: readonly string[]) => {
+    if (!keys.length) return 0;
+    const existed = await o.delete(keys.map((k) => base + k));
+    return keys.filter((k, i) => existed[i] === true && k.startsWith(QUEUED)).length;
+  };
+
   let numbering = numberings.get(kv)?.get(base);
   if (!transaction && !numbering) {
     numbering = { state: { client_id: '', next_seq: 1 }, lock: Promise.resolve() };
@@ -130,15 +137,21 @@ export function kvQueue(kv: KVNamespaceLike | RedisLike, options: KVQueueOptions
       n.lock = run.catch(() => {});
       return run;
     },
-    async put(entries) {
-      if (!transaction) return void (await putAll(ops, entries));
+    async put(entries, replacing = []) {
+      if (!transaction) {
+        // No transactions: a crash between the two steps leaves a copy (the server dedupes), never a loss.
+        await putAll(ops, entries);
+        if (replacing.length) await ops.delete(replacing.map((k) => base + k));
+        return;
+      }
       await transaction(async (txn) => {
         const o = opsOf(txn);
+        const gone = await removeCounted(o, replacing);
         // Requeued events grow the queue, unless a copy is there already (a crash between requeue's two steps).
         const queued = entries.filter((e) => e.key.startsWith(QUEUED));
         const fresh = (await Promise.all(queued.map((e) => o.get(base + e.key)))).filter((v) => v === null || v === undefined).length;
         await putAll(o, entries);
-        if (fresh) await adjust(o, (s) => (s.size += fresh));
+        if (fresh !== gone) await adjust(o, (s) => (s.size += fresh - gone));
       });
     },
     async list(prefix, limit) {
@@ -150,8 +163,7 @@ export function kvQueue(kv: KVNamespaceLike | RedisLike, options: KVQueueOptions
       if (!transaction) return void (await ops.delete(keys.map((k) => base + k)));
       await transaction(async (txn) => {
         const o = opsOf(txn);
-        const existed = await o.delete(keys.map((k) => base + k));
-        const gone = keys.filter((k, i) => existed[i] === true && k.startsWith(QUEUED)).length;
+        const gone = await removeCounted(o, keys);
         if (gone) await adjust(o, (s) => (s.size -= gone));
       });
     },

@@ -11,6 +11,9 @@ export function memoryQueue(name = 'memory'): QueueStore {
       entries.set(entry.key, entry);
     }
   };
+  const remove = (keys: readonly string[]) => {
+    for (const key of keys) if (entries.delete(key) && key.startsWith(QUEUED)) state.size--;
+  };
   return {
     name,
     shared: false,
@@ -23,14 +26,15 @@ export function memoryQueue(name = 'memory'): QueueStore {
       put(list);
       return { ...state };
     },
-    async put(list) {
+    async put(list, replacing = []) {
+      remove(replacing);
       put(list);
     },
     async list(prefix, limit) {
       return keysWith(prefix).sort().slice(0, limit).map((k) => entries.get(k)!);
     },
     async delete(keys) {
-      for (const key of keys) if (entries.delete(key) && key.startsWith(QUEUED)) state.size--;
+      remove(keys);
     },
     async count(prefix) {
       return keysWith(prefix).length;

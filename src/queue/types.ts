@@ -62,8 +62,13 @@ export interface QueueStore {
    * is counted by listing: see kv.ts.
    */
   append(plan: (state: QueueState) => QueueEntry[]): Promise<QueueState>;
-  /** Writes entries as they are (dead letters, requeued events), atomically where the backend can. */
-  put(entries: readonly QueueEntry[]): Promise<void>;
+  /**
+   * Writes entries as they are (dead letters, requeued events), each in place of any entry under its key, and
+   * deletes the keys of `replacing`: all in one transaction where the backend has them, so that an event moved
+   * (dead-lettered, requeued) is never in both places after a crash. The client still deletes `replacing`
+   * afterwards, for stores that ignore it (written before it existed, or without transactions).
+   */
+  put(entries: readonly QueueEntry[], replacing?: readonly string[]): Promise<void>;
   /** Entries whose key starts with `prefix`, in key order, at most `limit`. */
   list(prefix: string, limit: number): Promise<QueueEntry[]>;
   delete(keys: readonly string[]): Promise<void>;

@@ -4,7 +4,7 @@
 // real workerd comes in the edge suite).
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AegisLog, indexedDBQueue, kvQueue, memoryQueue, type QueueEntry, type QueueStore } from '../../src/index.js';
+import { AegisLog, deadLetters, indexedDBQueue, kvQueue, memoryQueue, type QueueEntry, type QueueStore } from '../../src/index.js';
 import { fakeDurableObjectStorage, fakeKV, fakeRedis } from './fakes.js';
 import { FAST_RETRY, INGEST_KEY, TENANT, inProcessServer, storedIds, until } from './helpers.js';
 
@@ -82,6 +82,47 @@ describe.each(stores)('%s queue store', (_, make) => {
     const after = await store.append((state) => [entry(1)]);
     expect(after).toMatchObject({ client_id: 'kept', next_seq: 2, size: 1 });
     expect(await store.count('q')).toBe(1);
+  });
+
+  it('put: an entry takes the place of one under the same key, and `replacing` goes in the same write', async () => {
+    const store = make();
+    await store.put([entry(1), entry(2)]);
+    await store.put([entry(1)]);
+    expect((await store.list('q', 10)).map((e) => e.event_id)).toEqual(['id-1', 'id-2']);
+    const dead = { ...entry(2, 'd'), error: { code: 'ERR_HTTP', message: 'refused' } };
+    await store.put([dead], [entry(2).key, 'q-not-there']);
+    expect(await store.list('d', 10)).toEqual([dead]);
+    expect((await store.list('q', 10)).map((e) => e.event_id)).toEqual(['id-1']);
+    expect(await store.append(() => [])).toMatchObject({ size: 1 });
+  });
+
+  it('lists in key order when one event_id is a prefix of another within one millisecond (written apart: tabs)', async () => {
+    // Keys as the client makes them (PROTOCOL.md's ids may be a caller's own: `order-1`, `order-1-b`): same
+    // millisecond and per-tab sequence, so the ids alone order them.
+    const at = (id: string): QueueEntry => ({ key: `q00000000k0000:${id}`, event_id: id, body: '{}' });
+    const store = make();
+    await store.put([at('order-1-b')]);
+    await store.put([at('order-1')]);
+    await store.put([at('order-1-a')]);
+    expect((await store.list('q', 1)).map((e) => e.event_id)).toEqual(['order-1']);
+    expect((await store.list('q', 2)).map((e) => e.event_id)).toEqual(['order-1', 'order-1-a']);
+    expect((await store.list('q', 9)).map((e) => e.event_id)).toEqual(['order-1', 'order-1-a', 'order-1-b']);
+  });
+
+  it('has each event once after a crash between writing its dead letter and deleting its queue entry', async () => {
+    const srv = await inProcessServer();
+    const store = make();
+    // The page dies after the dead letter's write: the delete of its queue entry never happens.
+    const crashing: QueueStore = { ...store, delete: () => Promise.reject(new Error('the page was closed')) };
+    const options = { endpoint: 'https://aegislog.test', tenantId: TENANT, apiKey: 'not-a-key', fetch: srv.fetch, retry: FAST_RETRY, flushInterval: 0, onError: () => {} };
+    const crashed = new AegisLog({ ...options, queue: crashing });
+    const id = crashed.record('refused', {}); // 401: a dead letter
+    await crashed.flush();
+    const afterCrash = { dead: (await deadLetters(store)).map((e) => e.event_id), queued: await store.count('q') };
+    // The next page, with the same wrong key, flushes what it finds.
+    await new AegisLog({ ...options, queue: store }).flush();
+    const afterNextFlush = { dead: (await deadLetters(store)).map((e) => e.event_id), queued: await store.count('q') };
+    expect({ afterCrash, afterNextFlush }).toEqual({ afterCrash: { dead: [id], queued: 0 }, afterNextFlush: { dead: [id], queued: 0 } });
   });
 
   it('handles more than one page of keys', async () => {
@@ -180,6 +221,36 @@ describe('IndexedDB queue store', () => {
     await tabA.put([entry(3)]);
     expect((await tabA.list('q', 2)).map((e) => e.event_id)).toEqual(['id-1', 'id-2']);
     expect((await tabA.list('q', 3)).map((e) => e.event_id)).toEqual(['id-1', 'id-2', 'id-3']);
+  });
+
+  it('reads records an older version wrote (`|` before the tag), in key order, and deletes from them', async () => {
+    const name = freshName();
+    const store = indexedDBQueue({ name });
+    await store.put([entry(2)]);
+    const database = await new Promise<IDBDatabase>((resolve) => (indexedDB.open(name).onsuccess = (e) => resolve((e.target as IDBOpenDBRequest).result)));
+    const tx = database.transaction('events', 'readwrite');
+    tx.objectStore('events').put([entry(1), entry(3)], `${entry(1).key}|old0`);
+    tx.objectStore('events').put([entry(4, 'd')], `${entry(4, 'd').key}|old1`);
+    await new Promise((resolve) => (tx.oncomplete = resolve));
+    database.close();
+    expect((await store.list('q', 2)).map((e) => e.event_id)).toEqual(['id-1', 'id-2']);
+    await store.delete([entry(1).key]);
+    expect((await store.list('q', 10)).map((e) => e.event_id)).toEqual(['id-2', 'id-3']);
+    expect((await store.list('d', 10)).map((e) => e.event_id)).toEqual(['id-4']);
+  });
+
+  it('lists a key once that an older version wrote twice (a dead letter written again after a crash)', async () => {
+    const name = freshName();
+    const tabA = indexedDBQueue({ name });
+    await tabA.put([entry(1, 'd')]);
+    const database = await new Promise<IDBDatabase>((resolve) => (indexedDB.open(name).onsuccess = (e) => resolve((e.target as IDBOpenDBRequest).result)));
+    const tx = database.transaction('events', 'readwrite');
+    tx.objectStore('events').put([entry(1, 'd'), entry(2, 'd')], `${entry(1, 'd').key}|old0`);
+    await new Promise((resolve) => (tx.oncomplete = resolve));
+    database.close();
+    expect((await deadLetters(tabA, 1)).map((e) => e.event_id)).toEqual(['id-1']);
+    expect((await deadLetters(tabA)).map((e) => e.event_id)).toEqual(['id-1', 'id-2']);
+    expect(await tabA.count('d')).toBe(2);
   });
 
   it('falls back to memory with one warning where IndexedDB cannot be opened, and keeps working', async () => {
