@@ -10,7 +10,7 @@ import { Stream as Stream6 } from 'openai6/streaming';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wrapOpenAI } from '../../src/ai/index.js';
+import { wrapOpenAI, type AiCall } from '../../src/ai/index.js';
 import { generated, harness, type Harness } from './harness.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
 import { chatCompletion, chatStream, MODEL, response, responseStream, SNAPSHOT, startOpenAIServer, type OpenAIServer } from './openai-server.js';
@@ -387,6 +387,27 @@ describe.each([
       responses.push({ role: 'user', content: 'More' });
       const events = await h.events();
       expect(events.map((e) => e.input_digest)).toEqual([hmac(MESSAGES), hmac(sent), hmac({ input: [{ role: 'user', content: 'Hi' }] })]);
+    });
+
+    it('a prompt nested too deep to digest: the app gets its answer; onError gets ERR_TOO_DEEP and the call; the calls around it recorded', async () => {
+      const errors: { error: any; call?: AiCall }[] = [];
+      const wrapped = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 }), { log: h.log, digestKey: DIGEST_KEY, onError: (error, { call }) => errors.push({ error, call }) });
+      // A tool's JSON result nested 300 levels deep: JSON (and the SDK) carry it, canonical JSON refuses it past 256.
+      let deep: unknown = 'leaf';
+      for (let i = 0; i < 300; i++) deep = { v: deep };
+      const messages = [...MESSAGES, { role: 'user' as const, content: [{ type: 'text' as const, text: 'And this?', data: deep }] }];
+      await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES });
+      const completion = await wrapped.chat.completions.create({ model: MODEL, messages });
+      expect(completion.choices[0]!.message.content).toBe('You asked 9 characters.');
+      await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES });
+      const events = await h.events();
+      expect(events.map((e) => e.input_digest)).toEqual([hmac(MESSAGES), hmac(MESSAGES)]);
+      expect(errors).toHaveLength(1);
+      const [{ error, call }] = errors as [(typeof errors)[0]];
+      expect(error).toMatchObject({ name: 'AegisLogValidationError', code: 'ERR_TOO_DEEP', field: expect.stringMatching(/^\$\[2\]\.content\[0\]\.data(\.v)+$/) });
+      // The object at depth 257 (the messages being the first level, `data` the fifth).
+      expect(error.field.split('.v')).toHaveLength(257 - 5 + 1);
+      expect(call).toMatchObject({ operation: 'chat.completions', outcome: 'ok', responseId: 'chatcmpl-1', input: messages });
     });
 
     it('params the SDK itself refuses: the app gets the same error as unwrapped', async () => {
