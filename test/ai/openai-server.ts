@@ -17,7 +17,9 @@ export type Script =
    * `hold`: after that many events, wait until `release()` or until the client goes away.
    * `reset`: after that many events, destroy the connection (a network failure mid-stream).
    */
-  | { sse: { event?: string; data: unknown }[]; done?: boolean; hold?: number; reset?: number };
+  | { sse: { event?: string; data: unknown }[]; done?: boolean; hold?: number; reset?: number }
+  /** No answer, not even its headers, until the client goes away (it aborted): `stalled()` says when one is held. */
+  | { stall: true };
 
 export interface Received {
   path: string;
@@ -35,6 +37,8 @@ export interface OpenAIServer {
   release(): void;
   /** Resolves when a held stream's client went away (it cancelled or aborted). */
   disconnected(): Promise<void>;
+  /** Resolves when a `stall` answer holds a request (the next one, or one already held). */
+  stalled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,11 +51,19 @@ export async function startOpenAIServer(): Promise<OpenAIServer> {
   let releases: (() => void)[] = [];
   let gone: (() => void)[] = [];
   let goneCount = 0;
+  const stalls: (() => void)[] = [];
+  let stalledCount = 0;
+  let seenStalled = 0;
   const server = createServer(async (req, res) => {
     const body = JSON.parse((await text(req)) || '{}');
     const path = (req.url ?? '').replace(/\?.*$/, '');
     requests.push({ path, body, headers: req.headers });
     const answer = queue.shift() ?? defaultAnswer(path, body);
+    if ('stall' in answer) {
+      res.on('close', () => ((goneCount += 1), gone.splice(0).forEach((g) => g())));
+      stalledCount += 1;
+      return void stalls.splice(0).forEach((s) => s());
+    }
     if ('json' in answer) {
       if (answer.delay) await new Promise((later) => setTimeout(later, answer.delay));
       res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', 'x-request-id': `req_${requests.length}` });
@@ -88,6 +100,11 @@ export async function startOpenAIServer(): Promise<OpenAIServer> {
       new Promise<void>((ok) => {
         if (goneCount > seenGone) return ok(void (seenGone = goneCount));
         gone.push(() => ok(void (seenGone = goneCount)));
+      }),
+    stalled: () =>
+      new Promise<void>((ok) => {
+        if (stalledCount > seenStalled) return ok(void (seenStalled += 1));
+        stalls.push(() => ok(void (seenStalled += 1)));
       }),
     close: () =>
       new Promise<void>((ok) => {
