@@ -8,6 +8,8 @@
 /** An HMAC `CryptoKey` (SHA-256, usage `sign`), raw key bytes, or a string taken as its UTF-8 bytes. */
 export type DigestKey = CryptoKey | Uint8Array | ArrayBuffer | string;
 
+import { AegisLogValidationError } from '../protocol/errors.js';
+import { JCS_MAX_DEPTH, pathOf, type JsonPath } from '../protocol/jcs.js';
 import type { AiCall, AiEvent, AiOptions } from './options.js';
 import type { Prepared } from './record.js';
 
@@ -19,7 +21,10 @@ export function importDigestKey(key: DigestKey): Promise<CryptoKey> {
   return crypto.subtle.importKey('raw', raw as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
 }
 
-/** `hmac-sha256:<64 hex>` of `value`: a string's UTF-8 bytes, anything else's canonical JSON after `jsonOf` (see record.ts, `aiDigest`). */
+/**
+ * `hmac-sha256:<64 hex>` of `value`: a string's UTF-8 bytes, anything else's canonical JSON after `jsonOf` (see
+ * record.ts, `aiDigest`). A value nested deeper than the protocol canonicalises is refused as it refuses it.
+ */
 export async function aiDigest(value: unknown, key: DigestKey): Promise<string> {
   return sign(value, await importDigestKey(key));
 }
@@ -40,9 +45,11 @@ async function sign(value: unknown, key: CryptoKey): Promise<string> {
  * `value` as plain JSON data: bytes as base64url (for a digest, so that it
  * covers a file's content) or as `"[n bytes]"` (for the record, which must stay
  * small), `toJSON` honoured (URLs and dates become their text), `null` kept, `undefined` dropped (`null` in
- * arrays), a cycle as `"[Circular]"`, text made well-formed.
+ * arrays), a cycle as `"[Circular]"`, text made well-formed. Throws only `ERR_TOO_DEEP`: an object or array
+ * nested deeper than `JCS_MAX_DEPTH`, named by its path (`up` and `key` say where the value sits), as the
+ * protocol's canonicalize refuses it, rather than a stack overflow at a depth that differs between runtimes.
  */
-export function jsonOf(value: unknown, forDigest: boolean, seen = new Set<object>()): unknown {
+export function jsonOf(value: unknown, forDigest: boolean, seen = new Set<object>(), up?: JsonPath, key?: string | number): unknown {
   // JCS refuses lone surrogates (PROTOCOL.md §1): they become U+FFFD (every runtime this package supports has toWellFormed).
   if (typeof value === 'string') return wellFormed(value);
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
@@ -58,16 +65,22 @@ export function jsonOf(value: unknown, forDigest: boolean, seen = new Set<object
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     const json = (value as { toJSON(): unknown }).toJSON();
     // A toJSON that returns its own object (as some classes' do) would recurse for ever: its fields are written, as JSON.stringify does.
-    if (json !== value) return jsonOf(json, forDigest, seen);
+    if (json !== value) return jsonOf(json, forDigest, seen, up, key);
+  }
+  const at = key === undefined ? up : { up, key };
+  // `seen` holds the objects and arrays around this one: its depth is their number plus one, as canonicalize counts.
+  if (seen.size >= JCS_MAX_DEPTH) {
+    const path = pathOf(at);
+    throw new AegisLogValidationError('ERR_TOO_DEEP', `${path} nests deeper than ${JCS_MAX_DEPTH} levels`, path);
   }
   seen.add(value);
   let out: unknown;
   // Array.from, not map(): a hole is visited (as undefined), so that it becomes null, as JSON writes it.
-  if (Array.isArray(value)) out = Array.from(value, (v) => jsonOf(v, forDigest, seen) ?? null);
+  if (Array.isArray(value)) out = Array.from(value, (v, i) => jsonOf(v, forDigest, seen, at, i) ?? null);
   else {
     const record: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      const j = jsonOf(v, forDigest, seen);
+      const j = jsonOf(v, forDigest, seen, at, k);
       // defineProperty: a key named "__proto__" stays data.
       if (j !== undefined) Object.defineProperty(record, wellFormed(k), { value: j, enumerable: true, writable: true, configurable: true });
     }
@@ -150,7 +163,13 @@ export const FULL_CAPTURE_DEPTH = 31;
  * result); the digests still cover everything.
  */
 export function contentOf(call: AiCall): Record<string, unknown> {
-  const content = { input: jsonOf(call.input, false), output: jsonOf(call.output, false) };
+  let content;
+  try {
+    content = { input: jsonOf(call.input, false), output: jsonOf(call.output, false) };
+  } catch {
+    // ERR_TOO_DEEP, jsonOf's only refusal: far past the client's nesting limit too.
+    return { content_omitted: 'too_deep' };
+  }
   if (JSON.stringify(content).length > FULL_CAPTURE_CHARS) return { content_omitted: 'too_large' };
   return depth(content.input) > FULL_CAPTURE_DEPTH ? { content_omitted: 'too_deep' } : content;
 }

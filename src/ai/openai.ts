@@ -1,25 +1,35 @@
 /**
  * The OpenAI SDK: `wrapOpenAI(client, { log })` records one event per
- * `chat.completions.create` and `responses.create` call, streamed or not. The
- * call returns exactly what the SDK returns (the same `APIPromise`, the same
+ * `chat.completions.create` and `responses.create` call, streamed or not, and the
+ * final state of a background response as `responses.retrieve` or `responses.cancel`
+ * find it. The call returns exactly what the SDK returns (the same `APIPromise`, the same
  * `Stream`): the wrapper only watches the SDK parse the answer, and the stream's
  * items as the app reads them. Nothing of `openai` is imported.
  */
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
-import { check, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
+import { check, recorder, stopwatch, textChars, track, UNREPORTED, type Recorder } from './record.js';
 
 const WRAPPED = Symbol.for('aegislog.ai.wrapped');
 
 type Create = ((this: unknown, params: Record<string, any>, requestOptions?: { signal?: AbortSignal | null }) => unknown) & { [WRAPPED]?: true };
+/** `responses.retrieve(id, query?, options?)` and `responses.cancel(id, options?)`. */
+type ById = ((this: unknown, id: string, ...rest: any[]) => unknown) & { [WRAPPED]?: true };
 
-/** The client, with `chat.completions.create` and `responses.create` recording (in place: its other methods are untouched). */
+/**
+ * The client, with `chat.completions.create`, `responses.create`, `responses.retrieve` and `responses.cancel`
+ * recording (in place: its other methods are untouched).
+ */
 export function wrapOpenAI<C extends object>(client: C, options: AiOptions): C {
   check(options);
   const record = recorder(options);
-  const c = client as { chat?: { completions?: { create?: Create } }; responses?: { create?: Create } };
+  const c = client as { chat?: { completions?: { create?: Create } }; responses?: { create?: Create; retrieve?: ById; cancel?: ById } };
+  /** Background responses whose final state is recorded: by a create that streamed it, or a retrieve or cancel. */
+  const final = new Set<string>();
   wrap(c.chat?.completions, 'chat.completions', record, options, chatSummary, chatItem);
-  wrap(c.responses, 'responses', record, options, responseSummary, responseItem);
+  wrap(c.responses, 'responses', record, options, responseSummary, responseItem, final);
+  wrapFinal(c.responses, 'retrieve', record, options, final);
+  wrapFinal(c.responses, 'cancel', record, options, final);
   return client;
 }
 
@@ -28,7 +38,7 @@ type Summary = Partial<AiCall> & { toolCalls: string[] };
 type FromAnswer = (answer: any, into: Summary) => void;
 type FromItem = (item: any, into: Summary, first: () => void) => void;
 
-function wrap(resource: { create?: Create } | undefined, operation: string, record: Recorder, options: AiOptions, fromAnswer: FromAnswer, fromItem: FromItem): void {
+function wrap(resource: { create?: Create } | undefined, operation: string, record: Recorder, options: AiOptions, fromAnswer: FromAnswer, fromItem: FromItem, final?: Set<string>): void {
   const create = resource?.create;
   if (typeof create !== 'function' || create[WRAPPED]) return;
   const wrapped: Create = function (this: unknown, params, requestOptions) {
@@ -45,6 +55,8 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
     const end = (fill: Partial<AiCall>) => {
       if (ended) return;
       ended = true;
+      // A background response streamed to its end by its create: recorded final here, not again by a retrieve.
+      if (final && seen.extra?.background && seen.responseId && settled(fill.finishReason ?? seen.finishReason)) keep(final, seen.responseId);
       record(() => {
         const input = operation === 'responses' ? { instructions: params.instructions, input: given } : messages;
         return {
@@ -93,6 +105,92 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
   };
   wrapped[WRAPPED] = true;
   resource!.create = wrapped;
+}
+
+/** Background responses whose final state a client's wrapper recorded, at most this many (the oldest let go). */
+const FINAL_KEPT = 1000;
+
+/**
+ * Whether a Responses finish reason is a response's final state: responseSummary sets one from a final status
+ * (completed, failed, incomplete, cancelled) and gives queued and in_progress as they are; an interrupted
+ * stream's (`interrupted`) is not final either. Undefined: no response seen.
+ */
+const settled = (reason: string | undefined): boolean => reason !== undefined && !/^(queued|in_progress|interrupted)$/.test(reason);
+
+function keep(final: Set<string>, responseId: string): void {
+  final.add(responseId);
+  if (final.size > FINAL_KEPT) final.delete(final.values().next().value!);
+}
+
+/**
+ * `responses.retrieve` and `responses.cancel`: a background response (`background: true`) is answered queued by
+ * `responses.create`, whose event says so; its answer comes later, through the app's retrieves (polls, or its
+ * events resumed with `stream: true`), or it is cancelled. The first of these calls that finds it final
+ * (completed, failed, incomplete, cancelled) is recorded, as `operation: "responses.retrieve"` (or
+ * `"responses.cancel"`) with the creating call's `response_id`, once per response and wrapped client: not the
+ * polls that find it still queued or in progress, nor a retrieve that failed, nor a stream left before its
+ * end, nor responses that were not made in the background (their `responses.create` recorded their answer).
+ */
+function wrapFinal(resource: { retrieve?: ById; cancel?: ById } | undefined, method: 'retrieve' | 'cancel', record: Recorder, options: AiOptions, final: Set<string>): void {
+  const call = resource?.[method];
+  if (typeof call !== 'function' || call[WRAPPED]) return;
+  const wrapped: ById = function (this: unknown, id, ...rest) {
+    const done = track(options);
+    const elapsed = stopwatch();
+    // retrieve's query (`stream`, `starting_after`, `include`); cancel has none.
+    const query = method === 'retrieve' ? rest[0] : undefined;
+    const streamed = query?.stream === true;
+    const seen: Summary = { toolCalls: [] };
+    let responded: number | undefined;
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      const responseId = seen.responseId;
+      if (!settled(seen.finishReason) || !seen.extra?.background || !responseId || final.has(responseId)) return done?.();
+      keep(final, responseId);
+      record(
+        () => ({
+          integration: 'openai',
+          operation: `responses.${method}`,
+          streamed,
+          provider: 'openai',
+          // The call asked for a response, not a model: the model that answered it stands for both.
+          modelId: seen.responseModelId || UNREPORTED,
+          outcome: 'ok',
+          latencyMs: (streamed ? undefined : responded) ?? elapsed(),
+          request: query,
+          ...seen,
+        }),
+        done,
+      );
+    };
+    let promise: any;
+    try {
+      promise = call.call(this, id, ...rest);
+    } catch (error) {
+      end();
+      throw error;
+    }
+    let answeredOnce = false;
+    const answered = (answer: any) => {
+      if (answeredOnce) return;
+      answeredOnce = true;
+      try {
+        if (streamed) observeStream(answer, seen, responseItem, end, end, () => undefined);
+        else {
+          responseSummary(answer, seen);
+          end();
+        }
+      } catch {
+        end();
+      }
+    };
+    watch(promise, answered, end, end, () => (responded ??= elapsed()));
+    return promise;
+  };
+  wrapped[WRAPPED] = true;
+  resource![method] = wrapped;
 }
 
 /**
@@ -291,6 +389,8 @@ function responseSummary(response: any, into: Summary): void {
   const status = response?.status;
   const reason = response?.incomplete_details?.reason;
   into.finishReason = status === 'completed' ? (into.toolCalls.length ? 'tool-calls' : 'stop') : status === 'failed' ? 'error' : status === 'incomplete' ? (finishOf(reason) ?? 'other') : status;
+  // A background response cancelled (`responses.cancel`): the caller stopped it, as an abort does a call.
+  if (status === 'cancelled') into.outcome = 'aborted';
   if (status === 'failed') Object.assign(into, { outcome: 'error', error: Object.assign(new Error(response.error?.message ?? 'response failed'), { code: response.error?.code }) });
 }
 
@@ -323,6 +423,8 @@ function meta(answer: any, into: Summary): void {
   if (answer?.id) into.responseId = answer.id;
   if (answer?.model) into.responseModelId = answer.model;
   if (answer?.system_fingerprint) into.extra = { system_fingerprint: answer.system_fingerprint };
+  // A background response: its create answered it queued, its final state comes through retrieve (wrapFinal).
+  if (answer?.background === true) into.extra = { ...into.extra, background: true };
   const usage = answer?.usage;
   if (usage) {
     into.inputTokens = usage.prompt_tokens ?? usage.input_tokens;

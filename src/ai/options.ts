@@ -30,7 +30,10 @@ export type AiIntegration = 'ai-sdk' | 'ai-sdk-telemetry' | 'openai' | 'opentele
  */
 export interface AiCall {
   integration: AiIntegration;
-  /** `generate`/`stream` (AI SDK), `chat.completions`/`responses` (OpenAI), `gen_ai.operation.name` (OpenTelemetry). */
+  /**
+   * `generate`/`stream` (AI SDK), `chat.completions`/`responses` (OpenAI; `responses.retrieve`/`responses.cancel`
+   * for a background response's final state), `gen_ai.operation.name` (OpenTelemetry).
+   */
   operation: string;
   streamed: boolean;
   /** The provider, as the SDK names it (`openai.chat`, `openai`, `gen_ai.provider.name`). */
@@ -62,7 +65,7 @@ export interface AiCall {
   inputChars?: number;
   /** The generated text, as far as it went, a refusal included (OpenAI's `refusal`, which stands in for content). */
   output?: string;
-  /** The SDK's own request: AI SDK call options, OpenAI params, the OpenTelemetry span. */
+  /** The SDK's own request: AI SDK call options, OpenAI params (a retrieve's query), the OpenTelemetry span. */
   request?: unknown;
   /** Record options the call itself carried (AI SDK: `providerOptions.aegislog`). */
   carried?: RecordOptions;

@@ -1,6 +1,7 @@
 // The AI SDK middleware with the real `ai` (the current major) and its mock language models, recording
 // through the real client into the real reference server on 127.0.0.1. Each test checks the exact event
 // stored and that the app got the same result as from the unwrapped model.
+import { createOpenAI } from '@ai-sdk/openai';
 import { APICallError, generateText, streamText, wrapLanguageModel } from 'ai';
 import { convertArrayToReadableStream, convertReadableStreamToArray, MockLanguageModelV4 } from 'ai/test';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -9,6 +10,7 @@ import type { RecordOptions } from '../../src/client/event.js';
 import { AegisLogValidationError } from '../../src/index.js';
 import { generated, harness, TENANT, type Harness } from './harness.js';
 import { controlledStream, DIGEST_KEY, generateResult, hmac, RESPONSE, streamParts } from './mock-model.js';
+import { MODEL, startOpenAIServer } from './openai-server.js';
 
 let h: Harness;
 beforeAll(async () => void (h = await harness()));
@@ -131,6 +133,36 @@ describe('generate', () => {
       { name: 'AI_APICallError', message: 'overloaded', status: 529 },
       { name: 'Error', message: 'odd', status: '500' },
     ]);
+  });
+
+  it("a provider's fetch aborted: the app gets the DOMException; the event records its name and numeric code", async () => {
+    // A local OpenAI-compatible server stands in for the provider; @ai-sdk/openai is the real provider, and its
+    // fetch rejects with the signal's reason: a DOMException, AbortError by default, TimeoutError as
+    // AbortSignal.timeout() aborts (given here by hand, so that no clock decides when).
+    const api = await startOpenAIServer();
+    try {
+      const model = wrapLanguageModel({ model: createOpenAI({ apiKey: 'sk-test', baseURL: api.url }).chat(MODEL), middleware: middlewareOf({}) });
+      const thrown: any[] = [];
+      for (const reason of [undefined, new DOMException('The operation was aborted due to timeout', 'TimeoutError')]) {
+        api.script({ stall: true });
+        const abort = new AbortController();
+        const call = generateText({ model, prompt: PROMPT, abortSignal: abort.signal, maxRetries: 0 }).catch((e: unknown) => e);
+        await api.stalled();
+        abort.abort(reason);
+        thrown.push(await call);
+      }
+      expect(thrown.map((e) => [e instanceof DOMException, e.name, e.code])).toEqual([
+        [true, 'AbortError', 20],
+        [true, 'TimeoutError', 23],
+      ]);
+      const events = await h.events();
+      expect(events.map((e) => [e.outcome, e.error])).toEqual([
+        ['aborted', { name: 'AbortError', message: thrown[0].message, code: 20 }],
+        ['aborted', { name: 'TimeoutError', message: 'The operation was aborted due to timeout', code: 23 }],
+      ]);
+    } finally {
+      await api.close();
+    }
   });
 
   it('content filter and length finishes raise anomaly flags', async () => {

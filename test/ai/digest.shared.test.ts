@@ -5,7 +5,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { aiDigest } from '../../src/ai/index.js';
 import { canonical, contentOf, FULL_CAPTURE_CHARS, FULL_CAPTURE_DEPTH, jsonOf } from '../../src/ai/digest.js';
-import { canonicalize } from '../../src/protocol/index.js';
+import { AegisLogError, canonicalize } from '../../src/protocol/index.js';
+import { JCS_MAX_DEPTH } from '../../src/protocol/jcs.js';
 
 const KEY = 'operator-key-0123456789abcdef';
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -38,6 +39,30 @@ describe('aiDigest', () => {
     const digests = await Promise.all([aiDigest('x', KEY), aiDigest('x', raw), aiDigest('x', raw.buffer), aiDigest('x', cryptoKey)]);
     expect(new Set(digests)).toEqual(new Set([expected('x')]));
     expect(await aiDigest('x', 'another key')).not.toBe(expected('x'));
+  });
+
+  it('a value nested deeper than 256 levels: ERR_TOO_DEEP naming the path, as the protocol refuses it, whatever the stack', async () => {
+    const nested = (levels: number) => {
+      let value: unknown = 'leaf';
+      for (let i = 0; i < levels; i++) value = i % 2 ? { v: value } : [value];
+      return value;
+    };
+    // The deepest the protocol canonicalises: the same bytes digested.
+    expect(await aiDigest(nested(JCS_MAX_DEPTH), KEY)).toBe(expected(canonicalize(nested(JCS_MAX_DEPTH))));
+    // One level more, and far past any engine's stack (a raw RangeError before, at a depth that differs by runtime).
+    for (const levels of [JCS_MAX_DEPTH + 1, 100_000]) {
+      const refusal = (() => {
+        try {
+          canonicalize(nested(levels));
+        } catch (error) {
+          return error as AegisLogError;
+        }
+      })();
+      expect(refusal).toMatchObject({ code: 'ERR_TOO_DEEP' });
+      const error = await aiDigest(nested(levels), KEY).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AegisLogError);
+      expect(error).toMatchObject({ code: 'ERR_TOO_DEEP', field: refusal!.field, message: refusal!.message });
+    }
   });
 
   it('bytes are covered by content: base64url in the digested JSON', async () => {
@@ -116,5 +141,7 @@ describe('jsonOf', () => {
     expect(() => log.record('model_inference', kept)).not.toThrow();
     expect(() => log.record('model_inference', { input: nested(FULL_CAPTURE_DEPTH + 1) })).toThrow(expect.objectContaining({ code: 'ERR_TOO_DEEP' }));
     expect(contentOf({ ...base, input: nested(FULL_CAPTURE_DEPTH + 1), output: 'x' })).toEqual({ content_omitted: 'too_deep' });
+    // Past any stack too (a RangeError before): left out the same way.
+    expect(contentOf({ ...base, input: nested(100_000), output: 'x' })).toEqual({ content_omitted: 'too_deep' });
   });
 });

@@ -5,6 +5,12 @@
  * provider, which cannot run here. Each request takes the next scripted
  * answer, or the default one (a short answer about the last user message,
  * streamed when the request asks for a stream).
+ *
+ * Background responses (`background: true`, unless an answer is scripted) are
+ * kept as the API keeps them: the POST answers at once with the response queued;
+ * GET /v1/responses/{id} answers it in progress until the test calls `finish(id)`,
+ * then final (JSON, or its events with `?stream=true`); POST
+ * /v1/responses/{id}/cancel cancels it. Another id takes the next scripted answer, or a 404.
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,9 +23,12 @@ export type Script =
    * `hold`: after that many events, wait until `release()` or until the client goes away.
    * `reset`: after that many events, destroy the connection (a network failure mid-stream).
    */
-  | { sse: { event?: string; data: unknown }[]; done?: boolean; hold?: number; reset?: number };
+  | { sse: { event?: string; data: unknown }[]; done?: boolean; hold?: number; reset?: number }
+  /** No answer, not even its headers, until the client goes away (it aborted): `stalled()` says when one is held. */
+  | { stall: true };
 
 export interface Received {
+  method: string;
   path: string;
   body: any;
   headers: Record<string, string | string[] | undefined>;
@@ -35,6 +44,10 @@ export interface OpenAIServer {
   release(): void;
   /** Resolves when a held stream's client went away (it cancelled or aborted). */
   disconnected(): Promise<void>;
+  /** Resolves when a `stall` answer holds a request (the next one, or one already held). */
+  stalled(): Promise<void>;
+  /** Ends the background response `id`: its retrieves answer `final` from now on (by default, completed with its answer). */
+  finish(id: string, final?: ReturnType<typeof response>): void;
   close(): Promise<void>;
 }
 
@@ -47,11 +60,32 @@ export async function startOpenAIServer(): Promise<OpenAIServer> {
   let releases: (() => void)[] = [];
   let gone: (() => void)[] = [];
   let goneCount = 0;
+  const stalls: (() => void)[] = [];
+  let stalledCount = 0;
+  let seenStalled = 0;
+  /** Background responses by id: the final response, and whether it is final yet. */
+  const kept = new Map<string, { final: ReturnType<typeof response>; done: boolean }>();
   const server = createServer(async (req, res) => {
     const body = JSON.parse((await text(req)) || '{}');
     const path = (req.url ?? '').replace(/\?.*$/, '');
-    requests.push({ path, body, headers: req.headers });
-    const answer = queue.shift() ?? defaultAnswer(path, body);
+    const method = req.method ?? 'GET';
+    requests.push({ method, path, body, headers: req.headers });
+    const stored = /^\/v1\/responses\/([^/]+)(\/cancel)?$/.exec(path);
+    const id = stored ? decodeURIComponent(stored[1]!) : undefined;
+    const answer =
+      id && kept.has(id)
+        ? backgroundAnswer(kept.get(id)!, stored![2] ? 'cancel' : new URL(req.url!, 'http://x').searchParams.get('stream') === 'true' ? 'stream' : 'get')
+        : (queue.shift() ??
+          (id
+            ? { status: 404, json: { error: { message: `No response found with id '${id}'.`, type: 'invalid_request_error', param: null, code: null } } }
+            : path === '/v1/responses' && body.background === true
+              ? queued(kept, body)
+              : defaultAnswer(path, body)));
+    if ('stall' in answer) {
+      res.on('close', () => ((goneCount += 1), gone.splice(0).forEach((g) => g())));
+      stalledCount += 1;
+      return void stalls.splice(0).forEach((s) => s());
+    }
     if ('json' in answer) {
       if (answer.delay) await new Promise((later) => setTimeout(later, answer.delay));
       res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', 'x-request-id': `req_${requests.length}` });
@@ -89,6 +123,16 @@ export async function startOpenAIServer(): Promise<OpenAIServer> {
         if (goneCount > seenGone) return ok(void (seenGone = goneCount));
         gone.push(() => ok(void (seenGone = goneCount)));
       }),
+    finish: (id, final) => {
+      const entry = kept.get(id)!;
+      entry.done = true;
+      if (final) entry.final = { ...final, id, background: true } as typeof entry.final;
+    },
+    stalled: () =>
+      new Promise<void>((ok) => {
+        if (stalledCount > seenStalled) return ok(void (seenStalled += 1));
+        stalls.push(() => ok(void (seenStalled += 1)));
+      }),
     close: () =>
       new Promise<void>((ok) => {
         releases.splice(0).forEach((go) => go());
@@ -113,6 +157,33 @@ function lastUserText(body: any): string {
   const last = [...items].reverse().find((m: any) => m.role === 'user');
   const content = last?.content;
   return typeof content === 'string' ? content : (content ?? []).map((p: any) => p.text ?? '').join('');
+}
+
+/** A background response, answered queued: what the API answers to `background: true` (streamed: its events). */
+function queued(kept: Map<string, { final: ReturnType<typeof response>; done: boolean }>, body: any): Script {
+  const id = `resp_bg_${kept.size + 1}`;
+  const final = { ...response(`You asked ${lastUserText(body).length} characters.`), id, background: true };
+  // Streamed (`stream: true` too): its events at once, to its end, as the API streams a background response.
+  const entry = { final, done: body.stream === true };
+  kept.set(id, entry);
+  return entry.done ? backgroundAnswer(entry, 'stream') : { json: { ...final, status: 'queued', output: [], usage: null } };
+}
+
+/** GET /v1/responses/{id} (JSON or events) and POST /v1/responses/{id}/cancel of a background response. */
+function backgroundAnswer(entry: { final: ReturnType<typeof response>; done: boolean }, how: 'get' | 'stream' | 'cancel'): Script {
+  const id = entry.final.id;
+  if (how === 'cancel' && !entry.done) Object.assign(entry, { done: true, final: { ...entry.final, status: 'cancelled', output: [], usage: null } });
+  if (!entry.done) return { json: { ...entry.final, status: 'in_progress', output: [], usage: null } };
+  if (how !== 'stream') return { json: entry.final };
+  // The response's events from the start, each carrying the response as the API does (its id, background: true).
+  const text = entry.final.output.flatMap((o: any) => (o.type === 'message' ? o.content.map((c: any) => c.text ?? '') : [])).join('');
+  const tools = entry.final.output.flatMap((o: any) => (o.type === 'function_call' ? [o.name] : []));
+  return {
+    sse: responseStream(text ? [text] : [], { status: entry.final.status, tools, error: entry.final.error ?? undefined, reason: entry.final.incomplete_details?.reason }).map(({ event, data }: any) => ({
+      event,
+      data: { ...data, ...(data.response && { response: { ...data.response, id, background: true } }) },
+    })),
+  };
 }
 
 function defaultAnswer(path: string, body: any): Script {

@@ -10,7 +10,7 @@ import { Stream as Stream6 } from 'openai6/streaming';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wrapOpenAI } from '../../src/ai/index.js';
+import { wrapOpenAI, type AiCall } from '../../src/ai/index.js';
 import { generated, harness, type Harness } from './harness.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
 import { chatCompletion, chatStream, MODEL, response, responseStream, SNAPSHOT, startOpenAIServer, type OpenAIServer } from './openai-server.js';
@@ -389,6 +389,27 @@ describe.each([
       expect(events.map((e) => e.input_digest)).toEqual([hmac(MESSAGES), hmac(sent), hmac({ input: [{ role: 'user', content: 'Hi' }] })]);
     });
 
+    it('a prompt nested too deep to digest: the app gets its answer; onError gets ERR_TOO_DEEP and the call; the calls around it recorded', async () => {
+      const errors: { error: any; call?: AiCall }[] = [];
+      const wrapped = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 }), { log: h.log, digestKey: DIGEST_KEY, onError: (error, { call }) => errors.push({ error, call }) });
+      // A tool's JSON result nested 300 levels deep: JSON (and the SDK) carry it, canonical JSON refuses it past 256.
+      let deep: unknown = 'leaf';
+      for (let i = 0; i < 300; i++) deep = { v: deep };
+      const messages = [...MESSAGES, { role: 'user' as const, content: [{ type: 'text' as const, text: 'And this?', data: deep }] }];
+      await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES });
+      const completion = await wrapped.chat.completions.create({ model: MODEL, messages });
+      expect(completion.choices[0]!.message.content).toBe('You asked 9 characters.');
+      await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES });
+      const events = await h.events();
+      expect(events.map((e) => e.input_digest)).toEqual([hmac(MESSAGES), hmac(MESSAGES)]);
+      expect(errors).toHaveLength(1);
+      const [{ error, call }] = errors as [(typeof errors)[0]];
+      expect(error).toMatchObject({ name: 'AegisLogValidationError', code: 'ERR_TOO_DEEP', field: expect.stringMatching(/^\$\[2\]\.content\[0\]\.data(\.v)+$/) });
+      // The object at depth 257 (the messages being the first level, `data` the fifth).
+      expect(error.field.split('.v')).toHaveLength(257 - 5 + 1);
+      expect(call).toMatchObject({ operation: 'chat.completions', outcome: 'ok', responseId: 'chatcmpl-1', input: messages });
+    });
+
     it('params the SDK itself refuses: the app gets the same error as unwrapped', async () => {
       const { plain, wrapped } = clients();
       const expected = await (async () => plain.chat.completions.create(undefined as never))().catch((e: unknown) => e);
@@ -536,6 +557,78 @@ describe.each([
         [true, 'ok', REFUSAL.length, hmac(REFUSAL)],
         [true, 'aborted', REFUSAL.length, hmac(REFUSAL)],
       ]);
+    });
+
+    it('background: the create records the queued response; the retrieve that finds it final records its answer, linked by response_id', async () => {
+      const { wrapped } = clients();
+      const params = { model: MODEL, instructions: 'Be brief.', input: 'When does it arrive?', background: true };
+      const created = await wrapped.responses.create(params);
+      expect(created).toMatchObject({ status: 'queued', background: true });
+      // The app polls: still in progress, then final; and it retrieves the final response once more.
+      expect((await wrapped.responses.retrieve(created.id)).status).toBe('in_progress');
+      api.finish(created.id);
+      const final = await wrapped.responses.retrieve(created.id);
+      expect(final).toMatchObject({ status: 'completed', output_text: 'You asked 20 characters.' });
+      await wrapped.responses.retrieve(created.id);
+      const [queued, answered, ...more] = await h.events();
+      expect(more).toEqual([]);
+      expect(queued).toMatchObject({ operation: 'responses', response_id: created.id, outcome: 'ok', finish_reason: 'queued', background: true, input_digest: hmac({ instructions: 'Be brief.', input: 'When does it arrive?' }) });
+      expect(queued!.output_digest).toBeUndefined();
+      expect(answered).toEqual({
+        ...generated,
+        event_type: 'model_inference',
+        integration: 'openai',
+        operation: 'responses.retrieve',
+        streamed: false,
+        provider: 'openai',
+        response_model_id: SNAPSHOT,
+        response_id: created.id,
+        outcome: 'ok',
+        finish_reason: 'stop',
+        output_chars: 'You asked 20 characters.'.length,
+        output_digest: hmac('You asked 20 characters.'),
+        background: true,
+        model_context: { model_id: SNAPSHOT, model_version: SNAPSHOT, model_type: 'llm' },
+        performance_metrics: { latency_ms: expect.any(Number), input_tokens: 9, output_tokens: 5 },
+      });
+    });
+
+    it('background: a stream resumed through retrieve, a failed response, a cancel; other retrieves are not recorded', async () => {
+      const { wrapped } = clients();
+      const create = () => wrapped.responses.create({ model: MODEL, input: 'When?', background: true });
+      const [streamedOne, failedOne, cancelledOne] = [await create(), await create(), await create()];
+      api.finish(streamedOne.id);
+      api.finish(failedOne.id, response('', { status: 'failed', error: { code: 'server_error', message: 'The model crashed' } }));
+      const events = [];
+      for await (const event of await wrapped.responses.retrieve(streamedOne.id, { stream: true })) events.push(event.type);
+      expect(events.at(-1)).toBe('response.completed');
+      expect(await wrapped.responses.retrieve(failedOne.id)).toMatchObject({ status: 'failed' });
+      expect(await wrapped.responses.cancel(cancelledOne.id)).toMatchObject({ status: 'cancelled' });
+      // Not background responses' final states: a response that was not made in the background, an unknown id.
+      api.script({ json: response('Tomorrow.') });
+      expect(await wrapped.responses.retrieve('resp_1')).toMatchObject({ status: 'completed' });
+      await expect(wrapped.responses.retrieve('resp_unknown')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+      const recorded = await h.events();
+      expect(recorded.map((e) => [e.operation, e.streamed, e.response_id, e.outcome, e.finish_reason, e.output_chars, e.background])).toEqual([
+        ['responses', false, streamedOne.id, 'ok', 'queued', undefined, true],
+        ['responses', false, failedOne.id, 'ok', 'queued', undefined, true],
+        ['responses', false, cancelledOne.id, 'ok', 'queued', undefined, true],
+        ['responses.retrieve', true, streamedOne.id, 'ok', 'stop', 'You asked 5 characters.'.length, true],
+        ['responses.retrieve', false, failedOne.id, 'error', 'error', undefined, true],
+        ['responses.cancel', false, cancelledOne.id, 'aborted', 'cancelled', undefined, true],
+      ]);
+      expect(recorded[3]!.output_digest).toBe(hmac('You asked 5 characters.'));
+      expect(recorded[4]!.error).toEqual({ name: 'Error', message: 'The model crashed', code: 'server_error' });
+      expect(recorded[5]!.performance_metrics.anomaly_flags).toEqual(['aborted']);
+    });
+
+    it('background, streamed by its create to the end: recorded final by the create, not again by a retrieve', async () => {
+      const { wrapped } = clients();
+      let id = '';
+      for await (const event of await wrapped.responses.create({ model: MODEL, input: 'When?', background: true, stream: true })) if (event.type === 'response.created') id = event.response.id;
+      expect(await wrapped.responses.retrieve(id)).toMatchObject({ status: 'completed' });
+      const events = await h.events();
+      expect(events.map((e) => [e.operation, e.streamed, e.response_id, e.finish_reason, e.background])).toEqual([['responses', true, id, 'stop', true]]);
     });
 
     it('incomplete (max_output_tokens), failed, and function calls', async () => {
