@@ -84,27 +84,34 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
       failed(error);
       throw error;
     }
-    let answeredOnce = false;
-    const answered = (answer: any) => {
-      // openai@6 reaches the answer twice for a derived promise (its parseResponse and the derivation's transform): once is enough.
-      if (answeredOnce) return;
-      answeredOnce = true;
-      try {
-        if (params.stream === true) observeStream(answer, seen, fromItem, end, failed, () => (seen.timeToFirstTokenMs ??= elapsed()));
-        else {
-          fromAnswer(answer, seen);
-          end({});
-        }
-      } catch (error) {
-        failed(error);
-      }
-    };
+    const answered = onAnswer(params.stream === true, seen, fromAnswer, fromItem, end, failed, () => (seen.timeToFirstTokenMs ??= elapsed()));
     const byStatus: ByStatus = (flag, response) => end({ outcome: response.ok ? 'ok' : 'error', extra: { [flag]: true, http_status: response.status } });
     watch(promise, answered, failed, byStatus, () => (responded ??= elapsed()));
     return promise;
   };
   wrapped[WRAPPED] = true;
   resource!.create = wrapped;
+}
+
+/**
+ * A wrapped call's answer, read once (openai@6 reaches it twice for a derived promise: its parseResponse and the
+ * derivation's transform): a stream watched item by item as the app reads it, a whole answer at once. Never throws.
+ */
+function onAnswer(streamed: boolean, seen: Summary, fromAnswer: FromAnswer, fromItem: FromItem, end: (fill: Partial<AiCall>) => void, failed: (error: unknown) => void, first: () => void) {
+  let once = false;
+  return (answer: any): void => {
+    if (once) return;
+    once = true;
+    try {
+      if (streamed) observeStream(answer, seen, fromItem, end, failed, first);
+      else {
+        fromAnswer(answer, seen);
+        end({});
+      }
+    } catch (error) {
+      failed(error);
+    }
+  };
 }
 
 /** Background responses whose final state a client's wrapper recorded, at most this many (the oldest let go). */
@@ -172,20 +179,7 @@ function wrapFinal(resource: { retrieve?: ById; cancel?: ById } | undefined, met
       end();
       throw error;
     }
-    let answeredOnce = false;
-    const answered = (answer: any) => {
-      if (answeredOnce) return;
-      answeredOnce = true;
-      try {
-        if (streamed) observeStream(answer, seen, responseItem, end, end, () => undefined);
-        else {
-          responseSummary(answer, seen);
-          end();
-        }
-      } catch {
-        end();
-      }
-    };
+    const answered = onAnswer(streamed, seen, responseSummary, responseItem, end, end, () => undefined);
     watch(promise, answered, end, end, () => (responded ??= elapsed()));
     return promise;
   };
