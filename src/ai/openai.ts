@@ -84,7 +84,8 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
       failed(error);
       throw error;
     }
-    const answered = onAnswer(params.stream === true, seen, fromAnswer, fromItem, end, failed, () => (seen.timeToFirstTokenMs ??= elapsed()));
+    // `?.`: params the SDK itself refuses (undefined) must reach it, and fail there, as unwrapped.
+    const answered = onAnswer(params?.stream === true, seen, fromAnswer, fromItem, end, failed, () => (seen.timeToFirstTokenMs ??= elapsed()));
     const byStatus: ByStatus = (flag, response) => end({ outcome: response.ok ? 'ok' : 'error', extra: { [flag]: true, http_status: response.status } });
     watch(promise, answered, failed, byStatus, () => (responded ??= elapsed()));
     return promise;
