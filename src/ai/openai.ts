@@ -133,7 +133,8 @@ function keep(final: Set<string>, responseId: string): void {
 /**
  * `responses.retrieve` and `responses.cancel`: a background response (`background: true`) is answered queued by
  * `responses.create`, whose event says so; its answer comes later, through the app's retrieves (polls, or its
- * events resumed with `stream: true`), or it is cancelled. The first of these calls that finds it final
+ * events resumed with `stream: true`: the SDK's `responses.stream({ response_id })` calls this same
+ * `client.responses.retrieve`, in openai 6 and 7), or it is cancelled. The first of these calls that finds it final
  * (completed, failed, incomplete, cancelled) is recorded, as `operation: "responses.retrieve"` (or
  * `"responses.cancel"`) with the creating call's `response_id`, once per response and wrapped client: not the
  * polls that find it still queued or in progress, nor a retrieve that failed, nor a stream left before its

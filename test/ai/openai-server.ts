@@ -9,8 +9,10 @@
  * Background responses (`background: true`, unless an answer is scripted) are
  * kept as the API keeps them: the POST answers at once with the response queued;
  * GET /v1/responses/{id} answers it in progress until the test calls `finish(id)`,
- * then final (JSON, or its events with `?stream=true`); POST
- * /v1/responses/{id}/cancel cancels it. Another id takes the next scripted answer, or a 404.
+ * then final; with `?stream=true`, its events from the start, live: while it is in
+ * progress, its first events (created, in_progress), then the rest once `finish(id)`
+ * is called. POST /v1/responses/{id}/cancel cancels it. Another id takes the next
+ * scripted answer, or a 404.
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,10 +24,21 @@ export type Script =
    * Server-sent events: `data` lines (objects are JSON-encoded; chat streams end with `[DONE]` unless `done: false`).
    * `hold`: after that many events, wait until `release()` or until the client goes away.
    * `reset`: after that many events, destroy the connection (a network failure mid-stream).
+   * `rest`: then the events it resolves to, unless the client went away first (a background response streamed live).
    */
-  | { sse: { event?: string; data: unknown }[]; done?: boolean; hold?: number; reset?: number }
+  | { sse: SseEvent[]; done?: boolean; hold?: number; reset?: number; rest?: () => Promise<SseEvent[]> }
   /** No answer, not even its headers, until the client goes away (it aborted): `stalled()` says when one is held. */
   | { stall: true };
+
+type SseEvent = { event?: string; data: unknown };
+
+/** A background response: its final state (the default answer until `finish(id)` says another), whether it is final yet, and when it became so. */
+interface Kept {
+  final: ReturnType<typeof response>;
+  done: boolean;
+  finished: Promise<void>;
+  settle: () => void;
+}
 
 export interface Received {
   method: string;
@@ -63,8 +76,8 @@ export async function startOpenAIServer(): Promise<OpenAIServer> {
   const stalls: (() => void)[] = [];
   let stalledCount = 0;
   let seenStalled = 0;
-  /** Background responses by id: the final response, and whether it is final yet. */
-  const kept = new Map<string, { final: ReturnType<typeof response>; done: boolean }>();
+  /** Background responses by id. */
+  const kept = new Map<string, Kept>();
   const server = createServer(async (req, res) => {
     const body = JSON.parse((await text(req)) || '{}');
     const path = (req.url ?? '').replace(/\?.*$/, '');
@@ -99,15 +112,20 @@ export async function startOpenAIServer(): Promise<OpenAIServer> {
       goneCount += 1;
       for (const g of gone.splice(0)) g();
     });
+    // Each event on the wire before the next step, so that a reset after it cannot swallow it.
+    const send = (event: SseEvent) => new Promise((sent) => res.write(`${event.event ? `event: ${event.event}\n` : ''}data: ${typeof event.data === 'string' ? event.data : JSON.stringify(event.data)}\n\n`, sent));
     for (const [i, event] of answer.sse.entries()) {
       if (answer.reset === i) return void req.socket.destroy();
       if (answer.hold === i) await new Promise<void>((go) => releases.push(go));
       if (closed) return;
-      // Each event on the wire before the next step, so that a reset after it cannot swallow it.
-      await new Promise((sent) => res.write(`${event.event ? `event: ${event.event}\n` : ''}data: ${typeof event.data === 'string' ? event.data : JSON.stringify(event.data)}\n\n`, sent));
+      await send(event);
     }
     if (answer.reset === answer.sse.length) return void req.socket.destroy();
     if (answer.hold === answer.sse.length) await new Promise<void>((go) => releases.push(go));
+    if (answer.rest && !closed) {
+      const rest = await Promise.race([answer.rest(), new Promise<SseEvent[]>((gone) => res.once('close', () => gone([])))]);
+      for (const event of rest) if (!closed) await send(event);
+    }
     if (!closed && path.endsWith('/chat/completions') && answer.done !== false) res.write('data: [DONE]\n\n');
     res.end();
   });
@@ -127,6 +145,7 @@ export async function startOpenAIServer(): Promise<OpenAIServer> {
       const entry = kept.get(id)!;
       entry.done = true;
       if (final) entry.final = { ...final, id, background: true } as typeof entry.final;
+      entry.settle();
     },
     stalled: () =>
       new Promise<void>((ok) => {
@@ -160,30 +179,38 @@ function lastUserText(body: any): string {
 }
 
 /** A background response, answered queued: what the API answers to `background: true` (streamed: its events). */
-function queued(kept: Map<string, { final: ReturnType<typeof response>; done: boolean }>, body: any): Script {
+function queued(kept: Map<string, Kept>, body: any): Script {
   const id = `resp_bg_${kept.size + 1}`;
   const final = { ...response(`You asked ${lastUserText(body).length} characters.`), id, background: true };
+  let settle = () => {};
+  const finished = new Promise<void>((done) => (settle = done));
   // Streamed (`stream: true` too): its events at once, to its end, as the API streams a background response.
-  const entry = { final, done: body.stream === true };
+  const entry: Kept = { final, done: body.stream === true, finished, settle };
   kept.set(id, entry);
   return entry.done ? backgroundAnswer(entry, 'stream') : { json: { ...final, status: 'queued', output: [], usage: null } };
 }
 
 /** GET /v1/responses/{id} (JSON or events) and POST /v1/responses/{id}/cancel of a background response. */
-function backgroundAnswer(entry: { final: ReturnType<typeof response>; done: boolean }, how: 'get' | 'stream' | 'cancel'): Script {
+function backgroundAnswer(entry: Kept, how: 'get' | 'stream' | 'cancel'): Script {
+  if (how === 'cancel' && !entry.done) {
+    Object.assign(entry, { done: true, final: { ...entry.final, status: 'cancelled', output: [], usage: null } });
+    entry.settle();
+  }
+  if (how !== 'stream') return { json: entry.done ? entry.final : { ...entry.final, status: 'in_progress', output: [], usage: null } };
+  // In progress: its first events now (they carry the response in progress, whatever its end), the others once it is final.
+  if (!entry.done) return { sse: backgroundEvents(entry).slice(0, 2), rest: () => entry.finished.then(() => backgroundEvents(entry).slice(2)) };
+  return { sse: backgroundEvents(entry) };
+}
+
+/** A final background response's events from the start, each carrying the response as the API does (its id, background: true). */
+function backgroundEvents(entry: Kept): SseEvent[] {
   const id = entry.final.id;
-  if (how === 'cancel' && !entry.done) Object.assign(entry, { done: true, final: { ...entry.final, status: 'cancelled', output: [], usage: null } });
-  if (!entry.done) return { json: { ...entry.final, status: 'in_progress', output: [], usage: null } };
-  if (how !== 'stream') return { json: entry.final };
-  // The response's events from the start, each carrying the response as the API does (its id, background: true).
   const text = entry.final.output.flatMap((o: any) => (o.type === 'message' ? o.content.map((c: any) => c.text ?? '') : [])).join('');
   const tools = entry.final.output.flatMap((o: any) => (o.type === 'function_call' ? [o.name] : []));
-  return {
-    sse: responseStream(text ? [text] : [], { status: entry.final.status, tools, error: entry.final.error ?? undefined, reason: entry.final.incomplete_details?.reason }).map(({ event, data }: any) => ({
-      event,
-      data: { ...data, ...(data.response && { response: { ...data.response, id, background: true } }) },
-    })),
-  };
+  return responseStream(text ? [text] : [], { status: entry.final.status, tools, error: entry.final.error ?? undefined, reason: entry.final.incomplete_details?.reason }).map(({ event, data }: any) => ({
+    event,
+    data: { ...data, ...(data.response && { response: { ...data.response, id, background: true } }) },
+  }));
 }
 
 function defaultAnswer(path: string, body: any): Script {

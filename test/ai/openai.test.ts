@@ -631,6 +631,80 @@ describe.each([
       expect(events.map((e) => [e.operation, e.streamed, e.response_id, e.finish_reason, e.background])).toEqual([['responses', true, id, 'stop', true]]);
     });
 
+    it('background: responses.stream({ response_id, starting_after }) read to its end records the final state once, as a streamed retrieve', async () => {
+      const { plain, wrapped } = clients();
+      const created = await wrapped.responses.create({ model: MODEL, input: 'When does it arrive?', background: true });
+      api.finish(created.id);
+      // The SDK's helper resumes the response's events (it retrieves them all, and drops those up to starting_after itself).
+      const read = async (stream: ReturnType<typeof plain.responses.stream>) => {
+        const events = [];
+        for await (const event of stream) events.push(event);
+        return { events, final: await stream.finalResponse() };
+      };
+      const expected = await read(plain.responses.stream({ response_id: created.id, starting_after: 2 }));
+      const got = await read(wrapped.responses.stream({ response_id: created.id, starting_after: 2 }));
+      expect(got).toEqual(expected);
+      expect(got.events[0]).toMatchObject({ sequence_number: 3 });
+      expect(got.events.at(-1)).toMatchObject({ type: 'response.completed' });
+      expect(got.final).toMatchObject({ id: created.id, status: 'completed', output_text: 'You asked 20 characters.' });
+      const [queued, answered, ...more] = await h.events();
+      expect(more).toEqual([]);
+      expect(queued).toMatchObject({ operation: 'responses', response_id: created.id, finish_reason: 'queued', background: true });
+      expect(answered).toEqual({
+        ...generated,
+        event_type: 'model_inference',
+        integration: 'openai',
+        operation: 'responses.retrieve',
+        streamed: true,
+        provider: 'openai',
+        response_model_id: SNAPSHOT,
+        response_id: created.id,
+        outcome: 'ok',
+        finish_reason: 'stop',
+        output_chars: 'You asked 20 characters.'.length,
+        output_digest: hmac('You asked 20 characters.'),
+        background: true,
+        model_context: { model_id: SNAPSHOT, model_version: SNAPSHOT, model_type: 'llm' },
+        performance_metrics: { latency_ms: expect.any(Number), input_tokens: 9, output_tokens: 5 },
+      });
+      // Resumed again, its final response only (the helper reads the events all the same), and retrieved: not recorded again.
+      expect((await wrapped.responses.stream({ response_id: created.id }).finalResponse()).output_text).toBe('You asked 20 characters.');
+      expect(await wrapped.responses.retrieve(created.id)).toMatchObject({ status: 'completed' });
+      expect(await h.events()).toEqual([]);
+    });
+    it('background: responses.stream({ response_id }) while in progress: left before its end, not recorded (a later retrieve is); followed live to its end, recorded once', async () => {
+      const { wrapped } = clients();
+      const create = () => wrapped.responses.create({ model: MODEL, input: 'When?', background: true });
+      const [left, followed] = [await create(), await create()];
+      expect((await h.events()).map((e) => [e.operation, e.response_id, e.finish_reason])).toEqual([
+        ['responses', left.id, 'queued'],
+        ['responses', followed.id, 'queued'],
+      ]);
+      // Left: the app stops at the first event it is given, the response still in progress (the helper aborts its request).
+      for await (const event of wrapped.responses.stream({ response_id: left.id, starting_after: 0 })) {
+        expect(event).toMatchObject({ type: 'response.in_progress', sequence_number: 1 });
+        break;
+      }
+      await api.disconnected();
+      expect(await h.events()).toEqual([]);
+      api.finish(left.id);
+      expect(await wrapped.responses.retrieve(left.id)).toMatchObject({ status: 'completed' });
+      // Followed live: the response becomes final while the app reads its events.
+      const types = [];
+      for await (const event of wrapped.responses.stream({ response_id: followed.id })) {
+        types.push(event.type);
+        if (event.type === 'response.in_progress') api.finish(followed.id);
+      }
+      expect([types[0], types[1], types.at(-1)]).toEqual(['response.created', 'response.in_progress', 'response.completed']);
+      expect(types).toContain('response.output_text.delta');
+      const recorded = await h.events();
+      expect(recorded.map((e) => [e.operation, e.streamed, e.response_id, e.outcome, e.finish_reason, e.output_chars, e.background, e.performance_metrics.output_tokens])).toEqual([
+        ['responses.retrieve', false, left.id, 'ok', 'stop', 'You asked 5 characters.'.length, true, 5],
+        ['responses.retrieve', true, followed.id, 'ok', 'stop', 'You asked 5 characters.'.length, true, 5],
+      ]);
+      expect(recorded[1]!.output_digest).toBe(hmac('You asked 5 characters.'));
+    });
+
     it('incomplete (max_output_tokens), failed, and function calls', async () => {
       const { wrapped } = clients();
       api.script(
