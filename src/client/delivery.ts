@@ -149,6 +149,9 @@ export class Delivery {
             this.#giveUp(error, batch, attempt);
             // Still a failure in a row: a server that fails everything makes the flush give up as before.
             if (attempt > retry.attempts) break;
+            // The next request is this flush's next attempt: it waits its backoff as a retry would (§8), so a
+            // link or server that fails everything sees the retry schedule it saw before poison events were sought.
+            if (!known) await sleep(backoffDelay(attempt - 1, retry, error.retryAfter));
             continue;
           }
         }

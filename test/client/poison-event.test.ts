@@ -6,7 +6,7 @@
 // that dies on it. The proxy then destroys the socket (no answer); the client saw a link failure and held
 // every event behind it for ever (found 2026-12-06).
 import { request } from 'node:http';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { AegisLog, memoryQueue, type AegisLogError } from '../../src/index.js';
 import { INGEST_KEY, TENANT, storedIds } from './helpers.js';
 import { startProxy, startServer, type RealServer } from './node-server.js';
@@ -60,6 +60,20 @@ beforeAll(async () => {
   stopProxy = proxy.stop;
 });
 
+/**
+ * Counts the backoff waits of the delivery loop without timing anything: the jitter pinned (Math.random at 0.5,
+ * so with baseDelay = maxDelay = 3 every backoff is 1.5 ms, a delay nothing else here asks setTimeout for).
+ */
+function countBackoffs(): { count(): number; restore(): void } {
+  const random = vi.spyOn(Math, 'random').mockReturnValue(0.5);
+  const timers = vi.spyOn(globalThis, 'setTimeout');
+  return {
+    count: () => timers.mock.calls.filter(([, ms]) => ms === 1.5).length,
+    restore: () => (random.mockRestore(), timers.mockRestore()),
+  };
+}
+const PINNED_RETRY = { attempts: 3, baseDelay: 3, maxDelay: 3, maxRetryAfter: 4 };
+
 afterAll(async () => {
   await stopProxy();
   await server.stop();
@@ -103,18 +117,22 @@ it('a server that fails everything is no poison: each flush gives up after its r
   const errors: AegisLogError[] = [];
   const log = new AegisLog({
     endpoint: proxyUrl, tenantId: TENANT, apiKey: INGEST_KEY, batchSize: 1000, flushInterval: 0,
-    retry: { attempts: 3, baseDelay: 1, maxDelay: 4, maxRetryAfter: 4 }, onError: (error) => errors.push(error),
+    retry: PINNED_RETRY, onError: (error) => errors.push(error),
   });
   const ids = Array.from({ length: 10 }, (_, i) => log.record('outage', { i }));
   down = true;
+  const backoffs = countBackoffs();
   try {
     for (let flush = 0; flush < 4; flush++) {
       requests = 0;
+      const before = backoffs.count();
       expect(await log.flush()).toMatchObject({ sent: 0, remaining: 10, error: { status: 503 } });
-      expect(requests, 'the first try and its 3 retries, no probing event by event').toBeLessThanOrEqual(4);
+      expect(requests, 'the first try and its 3 retries, no probing event by event').toBe(4);
+      expect(backoffs.count() - before, 'each retry after its backoff, as before: a batch narrowed down to one event too').toBe(3);
     }
   } finally {
     down = false;
+    backoffs.restore();
   }
   requests = 0;
   expect(await log.flush()).toMatchObject({ sent: 10, remaining: 0 });
@@ -152,18 +170,22 @@ it('an event whose request drops the connection (no status) is isolated like a 5
 it('a link that drops every request is no poison: each flush gives up after its retries, and once back, whole batches go', async () => {
   const log = new AegisLog({
     endpoint: proxyUrl, tenantId: TENANT, apiKey: INGEST_KEY, batchSize: 1000, flushInterval: 0,
-    retry: { attempts: 3, baseDelay: 1, maxDelay: 4, maxRetryAfter: 4 }, onError: () => {},
+    retry: PINNED_RETRY, onError: () => {},
   });
   const ids = Array.from({ length: 10 }, (_, i) => log.record('unplugged', { i }));
   unplugged = true;
+  const backoffs = countBackoffs();
   try {
     for (let flush = 0; flush < 4; flush++) {
       requests = 0;
+      const before = backoffs.count();
       expect(await log.flush()).toMatchObject({ sent: 0, remaining: 10, error: { code: 'ERR_NETWORK', status: 0 } });
       expect(requests, 'the first try and its 3 retries, no probing event by event').toBe(4);
+      expect(backoffs.count() - before, 'each retry after its backoff, as before').toBe(3);
     }
   } finally {
     unplugged = false;
+    backoffs.restore();
   }
   requests = 0;
   const back = await log.flush();
