@@ -20,7 +20,7 @@ export interface FlushResult {
   remaining: number;
   /** Another tab held the flush lock: it delivers this queue. */
   lockedElsewhere?: boolean;
-  /** Why the flush stopped early (retries exhausted, store failure), or set an event aside (a poison event: a 5xx alone). The events stay queued. */
+  /** Why the flush stopped early (retries exhausted, store failure), or set an event aside (a poison event: a 5xx or no answer, alone). The events stay queued. */
   error?: AegisLogError;
 }
 
@@ -55,9 +55,9 @@ export class Delivery {
   #settled = new Set<string>();
   /** The running drain's result (set when it starts). */
   #result!: FlushResult;
-  /** Events a batch takes at most: halved while a batch keeps failing with 5xx (see #drain). */
+  /** Events a batch takes at most: halved while a batch keeps failing with 5xx or no answer (see #drain). */
   #limit = MAX_BATCH_EVENTS;
-  /** Events that failed with 5xx alone (poison events): each is sent alone, never again in a batch it would hold up. */
+  /** Events that failed with 5xx or no answer alone (poison events): each is sent alone, never again in a batch it would hold up. */
   #alone = new Set<string>();
 
   constructor(cfg: ClientConfig, hooks: DeliveryHooks) {
@@ -137,8 +137,11 @@ export class Delivery {
         // ends up alone. Alone, with others waiting, it is set aside for the rest of this flush: still queued,
         // reported, and sent again, alone, once by each later flush, not counted against the retries of the
         // others, once the server has taken others (an outage is no poison event). The others go first.
+        // No answer at all (status 0: a dropped connection, a timeout) counts as a 5xx: a WAF that resets the
+        // connection on seeing an event, or a server process that dies on it, would hold the queue up the same
+        // way. A link that is down fails every request, so nothing is ever set aside for it.
         const known = this.#alone.has(key);
-        if (error.status >= 500 && (known || attempt || !retry.attempts)) {
+        if ((!error.status || error.status >= 500) && (known || attempt || !retry.attempts)) {
           if (batch.length > 1) this.#limit = batch.length >> 1;
           else if (listed.length > 1) {
             this.#settled.add(key);
@@ -146,6 +149,9 @@ export class Delivery {
             this.#giveUp(error, batch, attempt);
             // Still a failure in a row: a server that fails everything makes the flush give up as before.
             if (attempt > retry.attempts) break;
+            // The next request is this flush's next attempt: it waits its backoff as a retry would (§8), so a
+            // link or server that fails everything sees the retry schedule it saw before poison events were sought.
+            if (!known) await sleep(backoffDelay(attempt - 1, retry, error.retryAfter));
             continue;
           }
         }

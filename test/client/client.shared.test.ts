@@ -212,7 +212,9 @@ describe('delivery', () => {
     const started = Date.now();
     const result = await log.flush();
     expect(result).toMatchObject({ sent: 20, remaining: 0 });
-    expect(log.stats()).toMatchObject({ sent: 20, retried: 80, queued: 0, inFlight: 0 });
+    // 20 sent again after each of the first three failures; the network error, a failure with no answer after
+    // others, halves the batch like a 5xx would (docs/client.md, poison events), so after the 408 only 10 are.
+    expect(log.stats()).toMatchObject({ sent: 20, retried: 70, queued: 0, inFlight: 0 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(FAST_RETRY.maxRetryAfter - 5); // Retry-After: 1 s, capped at 30 ms
     expect(countBy(await stored(srv))).toEqual(new Map(ids.map((id) => [id, 1])));
   });
