@@ -38,6 +38,25 @@ const INPUT_CHARS = 'You are a support agent.'.length + 'Where is my parcel?'.le
 /** What every event of a non-streamed `chat.completions.create` has. */
 const chatEvent = { ...generated, event_type: 'model_inference', integration: 'openai', operation: 'chat.completions', streamed: false, provider: 'openai' };
 
+/** The event of a background response's retrieve that found it final: the fake's answer, as `responses.create` was asked. */
+const finalRetrieved = (responseId: string, streamed: boolean) => ({
+  ...generated,
+  event_type: 'model_inference',
+  integration: 'openai',
+  operation: 'responses.retrieve',
+  streamed,
+  provider: 'openai',
+  response_model_id: SNAPSHOT,
+  response_id: responseId,
+  outcome: 'ok',
+  finish_reason: 'stop',
+  output_chars: 'You asked 20 characters.'.length,
+  output_digest: hmac('You asked 20 characters.'),
+  background: true,
+  model_context: { model_id: SNAPSHOT, model_version: SNAPSHOT, model_type: 'llm' },
+  performance_metrics: { latency_ms: expect.any(Number), input_tokens: 9, output_tokens: 5 },
+});
+
 describe.each([
   ['openai@7', OpenAI7, APIPromise7, Stream7],
   ['openai@6', OpenAI6 as unknown as typeof OpenAI7, APIPromise6, Stream6],
@@ -574,23 +593,7 @@ describe.each([
       expect(more).toEqual([]);
       expect(queued).toMatchObject({ operation: 'responses', response_id: created.id, outcome: 'ok', finish_reason: 'queued', background: true, input_digest: hmac({ instructions: 'Be brief.', input: 'When does it arrive?' }) });
       expect(queued!.output_digest).toBeUndefined();
-      expect(answered).toEqual({
-        ...generated,
-        event_type: 'model_inference',
-        integration: 'openai',
-        operation: 'responses.retrieve',
-        streamed: false,
-        provider: 'openai',
-        response_model_id: SNAPSHOT,
-        response_id: created.id,
-        outcome: 'ok',
-        finish_reason: 'stop',
-        output_chars: 'You asked 20 characters.'.length,
-        output_digest: hmac('You asked 20 characters.'),
-        background: true,
-        model_context: { model_id: SNAPSHOT, model_version: SNAPSHOT, model_type: 'llm' },
-        performance_metrics: { latency_ms: expect.any(Number), input_tokens: 9, output_tokens: 5 },
-      });
+      expect(answered).toEqual(finalRetrieved(created.id, false));
     });
 
     it('background: a stream resumed through retrieve, a failed response, a cancel; other retrieves are not recorded', async () => {
@@ -650,23 +653,7 @@ describe.each([
       const [queued, answered, ...more] = await h.events();
       expect(more).toEqual([]);
       expect(queued).toMatchObject({ operation: 'responses', response_id: created.id, finish_reason: 'queued', background: true });
-      expect(answered).toEqual({
-        ...generated,
-        event_type: 'model_inference',
-        integration: 'openai',
-        operation: 'responses.retrieve',
-        streamed: true,
-        provider: 'openai',
-        response_model_id: SNAPSHOT,
-        response_id: created.id,
-        outcome: 'ok',
-        finish_reason: 'stop',
-        output_chars: 'You asked 20 characters.'.length,
-        output_digest: hmac('You asked 20 characters.'),
-        background: true,
-        model_context: { model_id: SNAPSHOT, model_version: SNAPSHOT, model_type: 'llm' },
-        performance_metrics: { latency_ms: expect.any(Number), input_tokens: 9, output_tokens: 5 },
-      });
+      expect(answered).toEqual(finalRetrieved(created.id, true));
       // Resumed again, its final response only (the helper reads the events all the same), and retrieved: not recorded again.
       expect((await wrapped.responses.stream({ response_id: created.id }).finalResponse()).output_text).toBe('You asked 20 characters.');
       expect(await wrapped.responses.retrieve(created.id)).toMatchObject({ status: 'completed' });
