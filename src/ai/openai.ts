@@ -1,8 +1,8 @@
 /**
  * The OpenAI SDK: `wrapOpenAI(client, { log })` records one event per
- * `chat.completions.create` and `responses.create` call, streamed or not, and the
- * final state of a background response as `responses.retrieve` or `responses.cancel`
- * find it. The call returns exactly what the SDK returns (the same `APIPromise`, the same
+ * `chat.completions.create` and `responses.create` call (`beta.responses.create` too),
+ * streamed or not, and the final state of a background response as `responses.retrieve`
+ * or `responses.cancel` find it. The call returns exactly what the SDK returns (the same `APIPromise`, the same
  * `Stream`): the wrapper only watches the SDK parse the answer, and the stream's
  * items as the app reads them. Nothing of `openai` is imported.
  */
@@ -13,23 +13,27 @@ import { check, recorder, stopwatch, textChars, track, UNREPORTED, type Recorder
 const WRAPPED = Symbol.for('aegislog.ai.wrapped');
 
 type Create = ((this: unknown, params: Record<string, any>, requestOptions?: { signal?: AbortSignal | null }) => unknown) & { [WRAPPED]?: true };
-/** `responses.retrieve(id, query?, options?)` and `responses.cancel(id, options?)`. */
+/** `responses.retrieve(id, query?, options?)` and `responses.cancel(id, options?)` (`beta.responses.cancel(id, params?, options?)`). */
 type ById = ((this: unknown, id: string, ...rest: any[]) => unknown) & { [WRAPPED]?: true };
+type Responses = { create?: Create; retrieve?: ById; cancel?: ById };
 
 /**
  * The client, with `chat.completions.create`, `responses.create`, `responses.retrieve` and `responses.cancel`
- * recording (in place: its other methods are untouched).
+ * recording, and the same three of `beta.responses` (in place: its other methods are untouched).
  */
 export function wrapOpenAI<C extends object>(client: C, options: AiOptions): C {
   check(options);
   const record = recorder(options);
-  const c = client as { chat?: { completions?: { create?: Create } }; responses?: { create?: Create; retrieve?: ById; cancel?: ById } };
+  const c = client as { chat?: { completions?: { create?: Create } }; responses?: Responses; beta?: { responses?: Responses } };
   /** Background responses whose final state is recorded: by a create that streamed it, or a retrieve or cancel. */
   const final = new Set<string>();
   wrap(c.chat?.completions, 'chat.completions', record, options, chatSummary, chatItem);
-  wrap(c.responses, 'responses', record, options, responseSummary, responseItem, final);
-  wrapFinal(c.responses, 'retrieve', record, options, final);
-  wrapFinal(c.responses, 'cancel', record, options, final);
+  // `beta.responses` is the same API under `?beta=true` (its newest tools first): a model call all the same.
+  for (const [resource, operation] of [[c.responses, 'responses'], [c.beta?.responses, 'beta.responses']] as const) {
+    wrap(resource, operation, record, options, responseSummary, responseItem, final);
+    wrapFinal(resource, operation, 'retrieve', record, options, final);
+    wrapFinal(resource, operation, 'cancel', record, options, final);
+  }
   return client;
 }
 
@@ -58,7 +62,7 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
       // A background response streamed to its end by its create: recorded final here, not again by a retrieve.
       if (final && seen.extra?.background && seen.responseId && settled(fill.finishReason ?? seen.finishReason)) keep(final, seen.responseId);
       record(() => {
-        const input = operation === 'responses' ? { instructions: params.instructions, input: given } : messages;
+        const input = operation !== 'chat.completions' ? { instructions: params.instructions, input: given } : messages;
         return {
           integration: 'openai',
           operation,
@@ -140,7 +144,7 @@ function keep(final: Set<string>, responseId: string): void {
  * polls that find it still queued or in progress, nor a retrieve that failed, nor a stream left before its
  * end, nor responses that were not made in the background (their `responses.create` recorded their answer).
  */
-function wrapFinal(resource: { retrieve?: ById; cancel?: ById } | undefined, method: 'retrieve' | 'cancel', record: Recorder, options: AiOptions, final: Set<string>): void {
+function wrapFinal(resource: Responses | undefined, prefix: string, method: 'retrieve' | 'cancel', record: Recorder, options: AiOptions, final: Set<string>): void {
   const call = resource?.[method];
   if (typeof call !== 'function' || call[WRAPPED]) return;
   const wrapped: ById = function (this: unknown, id, ...rest) {
@@ -161,7 +165,7 @@ function wrapFinal(resource: { retrieve?: ById; cancel?: ById } | undefined, met
       record(
         () => ({
           integration: 'openai',
-          operation: `responses.${method}`,
+          operation: `${prefix}.${method}`,
           streamed,
           provider: 'openai',
           // The call asked for a response, not a model: the model that answered it stands for both.

@@ -711,4 +711,80 @@ describe.each([
       expect(events[1]!.error).toEqual({ name: 'Error', message: 'The model crashed', code: 'server_error' });
     });
   });
+
+  describe('beta.responses', () => {
+    it('create, streamed or not: returns what the SDK returns; the same event as responses.create, operation beta.responses', async () => {
+      const { plain, wrapped } = clients();
+      const sse = responseStream(['Tomor', 'row.']);
+      api.script({ json: response('Tomorrow.') }, { json: response('Tomorrow.') }, { sse }, { sse });
+      const params = { model: MODEL, instructions: 'Be brief.', input: 'When does it arrive?' };
+      const expected = await plain.beta.responses.create(params);
+      const result = await wrapped.beta.responses.create(params);
+      expect(result).toEqual(expected);
+      const streamed = { model: MODEL, input: [{ role: 'user' as const, content: 'When?' }], stream: true as const };
+      const expectedItems = [];
+      for await (const e of await plain.beta.responses.create(streamed)) expectedItems.push(e);
+      const items = [];
+      for await (const e of await wrapped.beta.responses.create(streamed)) items.push(e);
+      expect(items).toEqual(expectedItems);
+      const [event, streamedEvent, ...more] = await h.events();
+      expect(more).toEqual([]);
+      expect(event).toEqual({
+        ...generated,
+        event_type: 'model_inference',
+        integration: 'openai',
+        operation: 'beta.responses',
+        streamed: false,
+        provider: 'openai',
+        response_model_id: SNAPSHOT,
+        response_id: 'resp_1',
+        outcome: 'ok',
+        finish_reason: 'stop',
+        input_chars: 'Be brief.'.length + 'When does it arrive?'.length,
+        output_chars: 'Tomorrow.'.length,
+        input_digest: hmac({ instructions: 'Be brief.', input: 'When does it arrive?' }),
+        output_digest: hmac('Tomorrow.'),
+        model_context: { model_id: MODEL, model_version: SNAPSHOT, model_type: 'llm' },
+        performance_metrics: { latency_ms: expect.any(Number), input_tokens: 9, output_tokens: 5 },
+      });
+      expect(streamedEvent).toMatchObject({
+        operation: 'beta.responses',
+        streamed: true,
+        outcome: 'ok',
+        finish_reason: 'stop',
+        output_chars: 'Tomorrow.'.length,
+        output_digest: hmac('Tomorrow.'),
+        input_digest: hmac({ input: [{ role: 'user', content: 'When?' }] }),
+        time_to_first_token_ms: expect.any(Number),
+      });
+    });
+
+    it('background: the retrieve that finds it final and a cancel are recorded once each, as beta.responses.retrieve and .cancel', async () => {
+      const { wrapped } = clients();
+      const create = () => wrapped.beta.responses.create({ model: MODEL, instructions: 'Be brief.', input: 'When does it arrive?', background: true });
+      const [answeredOne, cancelledOne] = [await create(), await create()];
+      expect(answeredOne).toMatchObject({ status: 'queued', background: true });
+      expect((await wrapped.beta.responses.retrieve(answeredOne.id)).status).toBe('in_progress');
+      api.finish(answeredOne.id);
+      expect(await wrapped.beta.responses.retrieve(answeredOne.id)).toMatchObject({ status: 'completed' });
+      expect(await wrapped.beta.responses.retrieve(answeredOne.id)).toMatchObject({ status: 'completed' });
+      expect(await wrapped.beta.responses.cancel(cancelledOne.id)).toMatchObject({ status: 'cancelled' });
+      const recorded = await h.events();
+      expect(recorded.map((e) => [e.operation, e.response_id, e.outcome, e.finish_reason, e.background])).toEqual([
+        ['beta.responses', answeredOne.id, 'ok', 'queued', true],
+        ['beta.responses', cancelledOne.id, 'ok', 'queued', true],
+        ['beta.responses.retrieve', answeredOne.id, 'ok', 'stop', true],
+        ['beta.responses.cancel', cancelledOne.id, 'aborted', 'cancelled', true],
+      ]);
+      expect(recorded[2]).toEqual({ ...finalRetrieved(answeredOne.id, false), operation: 'beta.responses.retrieve' });
+    });
+
+    it('wrapping twice records once', async () => {
+      const { wrapped } = clients();
+      wrapOpenAI(wrapped, { log: h.log, digestKey: DIGEST_KEY });
+      api.script({ json: response('Tomorrow.') });
+      await wrapped.beta.responses.create({ model: MODEL, input: 'When?' });
+      expect((await h.events()).map((e) => e.operation)).toEqual(['beta.responses']);
+    });
+  });
 });
