@@ -18,6 +18,9 @@ reported and left out. Loss after a client's highest number is out of sight:
 give every export of the period range the clients wrote to. The receipts
 themselves are not checked here (anyone can write a line whose event matches
 its own digest): run \`aegislog audit\` on the same exports beside it.
+Each entry of a tenant log counts once: files that hold one entry twice (a
+period given twice, wherever it sits in a file, or a stale open-period export
+beside a later one) are refused; give the latest export of an open period.
 
   --gaps               this mode (the export files are the arguments)
   --json               one JSON object on stdout instead of text
@@ -36,7 +39,7 @@ export function runGaps(args: string[], io: AuditorIO): Promise<number> {
 
 async function gaps(files: string[], json: boolean, io: AuditorIO): Promise<number> {
   const counter = gapCounter();
-  // An empty file, or one period twice (its numbers would count twice, as repeats), cannot be counted.
+  // An empty file, or one tenant-log entry twice (its number would count twice, as a repeat), cannot be counted.
   const inputs = gapInputCheck();
   let total = 0;
   for (const file of files) total += await sizeOf(file);

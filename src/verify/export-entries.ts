@@ -76,6 +76,9 @@ export class EntryAudit {
   private lastTime = Number.NEGATIVE_INFINITY;
   private received = 0;
   private withEvents = 0;
+  /** Receipt lines without an `event`, and the first `maxProblems` of them: a fault only if other lines carry theirs. */
+  private withoutEvents = 0;
+  private readonly noEvent: { line: number; leafIndex: number | undefined; eventId: string | undefined }[] = [];
   readonly problems: EntryProblem[] = [];
   private readonly counts = { entries: 0, events: 0, signatures: 0 };
   private readonly pending: Promise<void>[] = [];
@@ -150,6 +153,13 @@ export class EntryAudit {
     if (treeSize !== undefined && this.next !== undefined && this.next < treeSize) {
       this.problem('entries', 0, `entries ${range(this.next, treeSize)} are missing: the head's tree_size is ${treeSize}`);
     }
+    // An export made with &events=true carries an event on every line (§6.2): a line without one among them was not
+    // checked, and onEvent never saw it. Which lines lack theirs is known only now: the first may come before any event.
+    if (this.withEvents > 0 && this.withoutEvents > 0) {
+      const reason = `the line carries no event, where ${this.withEvents} lines of the export carry theirs (an export with &events=true carries one on every line)`;
+      for (const { line, leafIndex, eventId } of this.noEvent) this.problem('events', line, reason, leafIndex, eventId);
+      this.counts.events += this.withoutEvents - this.noEvent.length;
+    }
     return {
       count: this.received,
       ...(this.tree ? { rootB64url: b64uEncode(this.tree.root()), size: this.tree.size } : {}),
@@ -207,6 +217,7 @@ export class EntryAudit {
     const before = this.problems.length;
     this.place(index, time, tenantOk, rangeEquals(b, at[2 * Member.Ok]!, at[2 * Member.Ok + 1]!, TRUE), line);
     if (this.problems.length > before) this.nameLine(before, memberText(b, Member.EventId), memberText(b, Member.ReceivedAt), memberText(b, Member.TenantId));
+    this.lineWithoutEvent(line, index, b); // while `at` still holds this line's members
     if (message) this.queueSignature(memberText(b, Member.KeyId), memberText(b, Member.Signature), message, line, index);
   }
 
@@ -243,6 +254,7 @@ export class EntryAudit {
     this.place(index ?? -1, this.clock.ms(r.received_at), r.tenant_id === this.tenantId, r.ok === true, line);
     if (this.problems.length > before) this.nameLine(before, eventId, typeof r.received_at === 'string' ? r.received_at : undefined, String(r.tenant_id));
     if (r.event !== undefined) this.checkEvent(r, line, index);
+    else this.lineWithoutEvent(line, index, eventId);
     if (this.options.signature) {
       let message: Uint8Array;
       try {
@@ -303,6 +315,13 @@ export class EntryAudit {
       if (!reason && index !== undefined) this.options.onEvent?.(e, index);
     }
     if (reason) this.problem('events', line, reason, index, typeof r.event_id === 'string' ? r.event_id : undefined);
+  }
+
+  /** A receipt line without `event` (the plain reader's lines never have one): its event id read from `b` only if kept. */
+  private lineWithoutEvent(line: number, index: number | undefined, eventId: string | undefined | Uint8Array): void {
+    this.withoutEvents++;
+    if (this.noEvent.length >= this.options.maxProblems) return;
+    this.noEvent.push({ line, leafIndex: index !== undefined && index >= 0 ? index : undefined, eventId: eventId instanceof Uint8Array ? memberText(eventId, Member.EventId) : eventId });
   }
 
   private queueSignature(keyId: unknown, signature: unknown, message: Uint8Array, line: number, index: number | undefined): void {

@@ -1,92 +1,91 @@
 // What `aegislog audit --gaps` and the auditor page's loss panel both refuse before counting:
-// an empty file, and one period given twice (its numbers would count twice, as repeats).
+// an empty file, and an entry of a tenant log given twice (its event would count twice, as a repeat).
 // Pure: each caller reads its files its own way and turns a message into its own error.
+//
+// Overlap is found by entry, not by file: each receipt line names its tenant log (the origin of the
+// export header above it, and its tenant_id) and its leaf_index, and no entry may come twice in the set.
+// A file's first lines cannot tell exports apart: two exports of the open period taken at different
+// times start alike, a stale open export starts like the sealed one of its period, and a file may hold
+// several exports one after another, or a blank line after its header.
+
+/** A run of consecutive entries [lo, hi) of one tenant log, all from one file (the `file`-th given, named `name`). */
+interface Run {
+  lo: number;
+  hi: number;
+  file: number;
+  name: string;
+}
 
 /** Checks one set of exports, file by file and line by line; a message means the set cannot be counted. */
 export function gapInputCheck(): { file(name: string): { line(text: string): string | undefined; end(): string | undefined } } {
-  const periods = new Map<string, string>();
-  /** The entries of each tenant log each file held, [lo, hi): a stale open-period export overlaps the sealed one of its period. */
-  const spans: { log: string; lo: number; hi: number; name: string }[] = [];
+  /** Per tenant log, the entries seen as disjoint runs sorted by `lo`: an export's lines are consecutive, so runs stay few. */
+  const logs = new Map<string, Run[]>();
+  let files = 0;
   return {
     file(name) {
-      let line = 0;
+      // By count, not name: one path given twice is two files, and counts twice.
+      const file = files++;
       let content = false;
-      let openOrigin: string | undefined;
-      let span: { log: string; lo: number; hi: number } | undefined;
-      const once = (key: string) => {
-        const other = periods.get(key);
-        if (other !== undefined) return `${name} and ${other} are the same export, or overlap (${key}): give each period once, the latest export of an open one`;
-        periods.set(key, name);
-        return undefined;
-      };
+      /** The origin of the last export header read in this file: the log its receipt lines are entries of. */
+      let origin = '';
       return {
         line(text) {
-          line++;
-          content ||= text.trim() !== '';
-          if (line === 1 && text.includes('"aegislog-export"')) {
-            span = sealedSpan(text);
-            const period = periodOf(text);
-            if (typeof period === 'string') return once(period);
-            openOrigin = period?.open;
+          if (text.trim() === '') return undefined;
+          content = true;
+          const value = parse(text);
+          if (value === undefined) return undefined; // the counter refuses the line
+          if (value.kind === 'aegislog-export') {
+            origin = typeof value.origin === 'string' ? value.origin : '';
+            return undefined;
           }
-          // An open period's export has no head to name it: its first receipt does (every export of the period starts there).
-          if (line === 2 && openOrigin !== undefined) {
-            const first = firstReceiptOf(text);
-            if (first) {
-              const { tenant, leaf } = first;
-              span = { log: `${openOrigin} ${tenant}`, lo: leaf, hi: leaf + 1 };
-              return once(`${openOrigin} ${tenant} from leaf ${leaf}, open period`);
-            }
-          }
-          if (line > 2 && openOrigin !== undefined && span) {
-            const receipt = firstReceiptOf(text);
-            if (receipt) span.hi = Math.max(span.hi, receipt.leaf + 1);
-          }
-          return undefined;
+          const { tenant_id: tenant, leaf_index: leaf } = value;
+          // A line without a leaf index (a version-1 export) names no entry: nothing to compare.
+          if (typeof tenant !== 'string' || !Number.isSafeInteger(leaf) || (leaf as number) < 0) return undefined;
+          const log = origin ? `${origin} ${tenant}` : tenant;
+          let runs = logs.get(`${origin}\u0000${tenant}`);
+          if (!runs) logs.set(`${origin}\u0000${tenant}`, (runs = []));
+          const other = add(runs, leaf as number, file, name);
+          if (other === undefined) return undefined;
+          const fix = 'give each period once, the latest export of an open one';
+          if (other.file === file) return `${name} holds entry ${leaf} of ${log} twice: ${fix}`;
+          if (other.name === name) return `${name} is given twice (${log}: entry ${leaf}): ${fix}`;
+          return `${name} and ${other.name} overlap (${log}: entry ${leaf}): ${fix}`;
         },
-        end: () => {
-          if (!content) return `${name} is empty: an export has a header line, then one line per receipt`;
-          if (!span || span.lo >= span.hi) return undefined;
-          const { log, lo, hi } = span;
-          const other = spans.find((s) => s.log === log && s.lo < hi && lo < s.hi);
-          if (other) {
-            return `${name} and ${other.name} overlap (${log}: entries [${lo}, ${hi}) and [${other.lo}, ${other.hi})): give each period once, the latest export of an open one`;
-          }
-          spans.push({ ...span, name });
-          return undefined;
-        },
+        end: () => (content ? undefined : `${name} is empty: an export has a header line, then one line per receipt`),
       };
     },
   };
 }
 
-/** A sealed export's identity from its header (origin, tenant and period), or the origin of an open period's export. */
-function periodOf(header: string): string | { open: string } | undefined {
-  try {
-    const h = JSON.parse(header) as { origin?: string; tenant_head?: { tenant_id?: string; period_start?: string } | null };
-    return h.tenant_head ? `${h.origin} ${h.tenant_head.tenant_id} ${h.tenant_head.period_start}` : { open: String(h.origin) };
-  } catch {
-    return undefined;
+/** Adds entry `n` of the file to the runs; the run that held it already, if one did. */
+function add(runs: Run[], n: number, file: number, name: string): Run | undefined {
+  // The first run that ends after n: the only one that can hold n, or the one n goes before.
+  let lo = 0;
+  let hi = runs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (runs[mid]!.hi <= n) lo = mid + 1;
+    else hi = mid;
   }
+  const next = runs[lo];
+  if (next && next.lo <= n) return next;
+  const before = runs[lo - 1];
+  if (before && before.hi === n && before.file === file) {
+    before.hi++;
+    // Joins the next run of the same file when the hole between them closes.
+    if (next && next.lo === before.hi && next.file === file) {
+      before.hi = next.hi;
+      runs.splice(lo, 1);
+    }
+  } else if (next && next.lo === n + 1 && next.file === file) next.lo = n;
+  else runs.splice(lo, 0, { lo: n, hi: n + 1, file, name });
+  return undefined;
 }
 
-/** The tenant and leaf index of a receipt line (the first one names an open period's export: no other receipt shares it). */
-function firstReceiptOf(line: string): { tenant: string; leaf: number } | undefined {
+function parse(line: string): Record<string, unknown> | undefined {
   try {
-    const r = JSON.parse(line) as { tenant_id?: unknown; leaf_index?: unknown };
-    return typeof r.tenant_id === 'string' && Number.isSafeInteger(r.leaf_index) ? { tenant: r.tenant_id, leaf: r.leaf_index as number } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The entries a sealed export's header says it holds: [prev_tree_size, tree_size) of its tenant's log. */
-function sealedSpan(header: string): { log: string; lo: number; hi: number } | undefined {
-  try {
-    const h = JSON.parse(header) as { origin?: unknown; tenant_head?: { tenant_id?: unknown; prev_tree_size?: unknown; tree_size?: unknown } | null };
-    const head = h.tenant_head;
-    if (!head || typeof head.tenant_id !== 'string' || !Number.isSafeInteger(head.prev_tree_size) || !Number.isSafeInteger(head.tree_size)) return undefined;
-    return { log: `${String(h.origin)} ${head.tenant_id}`, lo: head.prev_tree_size as number, hi: head.tree_size as number };
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
