@@ -1,7 +1,7 @@
 /**
  * The OpenAI SDK: `wrapOpenAI(client, { log })` records one event per
- * `chat.completions.create` and `responses.create` call (`beta.responses.create` too),
- * streamed or not, and the final state of a background response as `responses.retrieve`
+ * `chat.completions.create`, `responses.create` and `responses.compact` call
+ * (`beta.responses`' too), streamed or not, and the final state of a background response as `responses.retrieve`
  * or `responses.cancel` find it. The call returns exactly what the SDK returns (the same `APIPromise`, the same
  * `Stream`): the wrapper only watches the SDK parse the answer, and the stream's
  * items as the app reads them. Nothing of `openai` is imported.
@@ -15,11 +15,11 @@ const WRAPPED = Symbol.for('aegislog.ai.wrapped');
 type Create = ((this: unknown, params: Record<string, any>, requestOptions?: { signal?: AbortSignal | null }) => unknown) & { [WRAPPED]?: true };
 /** `responses.retrieve(id, query?, options?)` and `responses.cancel(id, options?)` (`beta.responses.cancel(id, params?, options?)`). */
 type ById = ((this: unknown, id: string, ...rest: any[]) => unknown) & { [WRAPPED]?: true };
-type Responses = { create?: Create; retrieve?: ById; cancel?: ById };
+type Responses = { create?: Create; compact?: Create; retrieve?: ById; cancel?: ById };
 
 /**
- * The client, with `chat.completions.create`, `responses.create`, `responses.retrieve` and `responses.cancel`
- * recording, and the same three of `beta.responses` (in place: its other methods are untouched).
+ * The client, with `chat.completions.create`, `responses.create`, `.compact`, `.retrieve` and `.cancel` recording,
+ * and the same four of `beta.responses` (in place: its other methods are untouched).
  */
 export function wrapOpenAI<C extends object>(client: C, options: AiOptions): C {
   check(options);
@@ -27,10 +27,12 @@ export function wrapOpenAI<C extends object>(client: C, options: AiOptions): C {
   const c = client as { chat?: { completions?: { create?: Create } }; responses?: Responses; beta?: { responses?: Responses } };
   /** Background responses whose final state is recorded: by a create that streamed it, or a retrieve or cancel. */
   const final = new Set<string>();
-  wrap(c.chat?.completions, 'chat.completions', record, options, chatSummary, chatItem);
+  wrap(c.chat?.completions, 'create', 'chat.completions', record, options, chatSummary, chatItem);
   // `beta.responses` is the same API under `?beta=true` (its newest tools first): a model call all the same.
   for (const [resource, operation] of [[c.responses, 'responses'], [c.beta?.responses, 'beta.responses']] as const) {
-    wrap(resource, operation, record, options, responseSummary, responseItem, final);
+    wrap(resource, 'create', operation, record, options, responseSummary, responseItem, final);
+    // A compaction runs the model over the conversation (tokens billed), and its output is what the next turn is given.
+    wrap(resource, 'compact', `${operation}.compact`, record, options, responseSummary, responseItem);
     wrapFinal(resource, operation, 'retrieve', record, options, final);
     wrapFinal(resource, operation, 'cancel', record, options, final);
   }
@@ -42,8 +44,8 @@ type Summary = Partial<AiCall> & { toolCalls: string[] };
 type FromAnswer = (answer: any, into: Summary) => void;
 type FromItem = (item: any, into: Summary, first: () => void) => void;
 
-function wrap(resource: { create?: Create } | undefined, operation: string, record: Recorder, options: AiOptions, fromAnswer: FromAnswer, fromItem: FromItem, final?: Set<string>): void {
-  const create = resource?.create;
+function wrap(resource: { create?: Create; compact?: Create } | undefined, method: 'create' | 'compact', operation: string, record: Recorder, options: AiOptions, fromAnswer: FromAnswer, fromItem: FromItem, final?: Set<string>): void {
+  const create = resource?.[method];
   if (typeof create !== 'function' || create[WRAPPED]) return;
   const wrapped: Create = function (this: unknown, params, requestOptions) {
     const done = track(options);
@@ -95,7 +97,7 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
     return promise;
   };
   wrapped[WRAPPED] = true;
-  resource!.create = wrapped;
+  resource![method] = wrapped;
 }
 
 /**

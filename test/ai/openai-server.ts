@@ -83,7 +83,7 @@ export async function startOpenAIServer(): Promise<OpenAIServer> {
     const path = (req.url ?? '').replace(/\?.*$/, '');
     const method = req.method ?? 'GET';
     requests.push({ method, path, body, headers: req.headers });
-    const stored = /^\/v1\/responses\/([^/]+)(\/cancel)?$/.exec(path);
+    const stored = path === '/v1/responses/compact' ? null : /^\/v1\/responses\/([^/]+)(\/cancel)?$/.exec(path);
     const id = stored ? decodeURIComponent(stored[1]!) : undefined;
     const answer =
       id && kept.has(id)
@@ -93,7 +93,9 @@ export async function startOpenAIServer(): Promise<OpenAIServer> {
             ? { status: 404, json: { error: { message: `No response found with id '${id}'.`, type: 'invalid_request_error', param: null, code: null } } }
             : path === '/v1/responses' && body.background === true
               ? queued(kept, body)
-              : defaultAnswer(path, body)));
+              : path === '/v1/responses/compact'
+                ? { json: compaction(body) }
+                : defaultAnswer(path, body)));
     if ('stall' in answer) {
       res.on('close', () => ((goneCount += 1), gone.splice(0).forEach((g) => g())));
       stalledCount += 1;
@@ -276,6 +278,24 @@ export function response(text: string, extra: { status?: string; reason?: string
     incomplete_details: extra.reason ? { reason: extra.reason } : null,
     error: extra.error ?? null,
     usage: { input_tokens: 9, output_tokens: 5, total_tokens: 14, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } },
+  };
+}
+
+/**
+ * POST /v1/responses/compact's answer: the conversation compacted to its user messages and one opaque compaction
+ * item (no assistant text: nothing of it is output to digest), and the tokens the model used to compact it.
+ */
+export function compaction(body: { input?: unknown }) {
+  const users = Array.isArray(body.input) ? body.input.filter((m: any) => m?.role === 'user') : [{ role: 'user', content: String(body.input ?? '') }];
+  return {
+    id: 'resp_cmp_1',
+    object: 'response.compaction',
+    created_at: 1_780_000_000,
+    output: [
+      ...users.map((m: any, i: number) => ({ id: `msg_u${i}`, type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_text', text: typeof m.content === 'string' ? m.content : '' }] })),
+      { id: 'cmp_1', type: 'compaction', encrypted_content: 'gAAAAAB-opaque-summary' },
+    ],
+    usage: { input_tokens: 40, output_tokens: 12, total_tokens: 52, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } },
   };
 }
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wrapOpenAI, type AiCall } from '../../src/ai/index.js';
 import { generated, harness, type Harness } from './harness.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
-import { chatCompletion, chatStream, MODEL, response, responseStream, SNAPSHOT, startOpenAIServer, type OpenAIServer } from './openai-server.js';
+import { chatCompletion, chatStream, compaction, MODEL, response, responseStream, SNAPSHOT, startOpenAIServer, type OpenAIServer } from './openai-server.js';
 
 // A full collection on demand, for the calls an app drops unread (recorded when their promise is collected).
 setFlagsFromString('--expose-gc');
@@ -35,6 +35,7 @@ const MESSAGES = [
   { role: 'user' as const, content: 'Where is my parcel?' },
 ];
 const INPUT_CHARS = 'You are a support agent.'.length + 'Where is my parcel?'.length;
+const textLength = (...texts: string[]) => texts.join('').length;
 /** What every event of a non-streamed `chat.completions.create` has. */
 const chatEvent = { ...generated, event_type: 'model_inference', integration: 'openai', operation: 'chat.completions', streamed: false, provider: 'openai' };
 
@@ -709,6 +710,59 @@ describe.each([
         ['ok', 'tool-calls', undefined, ['track_parcel']],
       ]);
       expect(events[1]!.error).toEqual({ name: 'Error', message: 'The model crashed', code: 'server_error' });
+    });
+  });
+
+  describe('responses.compact', () => {
+    const CONVERSATION = [
+      { role: 'user' as const, content: 'Where is my parcel?' },
+      { role: 'assistant' as const, content: 'In Lyon.' },
+      { role: 'user' as const, content: 'When does it arrive?' },
+    ];
+
+    it('returns what the SDK returns; records the model call: input digest and tokens, no output (the compaction is opaque)', async () => {
+      const { plain, wrapped } = clients();
+      const params = { model: MODEL, instructions: 'Keep the order number.', input: CONVERSATION };
+      const expected = await plain.responses.compact(params);
+      const result = await wrapped.responses.compact(params);
+      expect(result).toEqual(expected);
+      expect(result).toEqual(compaction(params));
+      const [event, ...more] = await h.events();
+      expect(more).toEqual([]);
+      expect(event).toEqual({
+        ...generated,
+        event_type: 'model_inference',
+        integration: 'openai',
+        operation: 'responses.compact',
+        streamed: false,
+        provider: 'openai',
+        response_id: 'resp_cmp_1',
+        outcome: 'ok',
+        input_chars: textLength(params.instructions, ...CONVERSATION.map((m) => m.content)),
+        input_digest: hmac({ instructions: 'Keep the order number.', input: CONVERSATION }),
+        // The compaction names no model snapshot, nor a finish reason: neither is made up.
+        model_context: { model_id: MODEL, model_version: 'unreported', model_type: 'llm' },
+        performance_metrics: { latency_ms: expect.any(Number), input_tokens: 40, output_tokens: 12 },
+      });
+    });
+
+    it('an API error: the app gets the same error; the event records it', async () => {
+      const { plain, wrapped } = clients();
+      const refusal = { status: 400, json: { error: { message: 'input is too short to compact', type: 'invalid_request_error', param: 'input', code: 'too_short' } } };
+      api.script(refusal, refusal);
+      const expected = await plain.responses.compact({ model: MODEL, input: 'Hi' }).catch((e: unknown) => e);
+      const got = await wrapped.responses.compact({ model: MODEL, input: 'Hi' }).catch((e: unknown) => e);
+      expect(got).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(String(got)).toBe(String(expected));
+      const [event] = await h.events();
+      expect(event).toMatchObject({ operation: 'responses.compact', outcome: 'error', error: { status: 400, code: 'too_short', message: expect.stringContaining('input is too short to compact') } });
+    });
+
+    it('beta.responses.compact: recorded alike, operation beta.responses.compact', async () => {
+      const { wrapped } = clients();
+      await wrapped.beta.responses.compact({ model: MODEL, input: CONVERSATION });
+      const [event] = await h.events();
+      expect(event).toMatchObject({ operation: 'beta.responses.compact', response_id: 'resp_cmp_1', outcome: 'ok', input_digest: hmac({ input: CONVERSATION }), performance_metrics: { input_tokens: 40, output_tokens: 12 } });
     });
   });
 
