@@ -1,10 +1,9 @@
 /**
- * The OpenAI SDK: `wrapOpenAI(client, { log })` records one event per
- * `chat.completions.create`, `responses.create` and `responses.compact` call
- * (`beta.responses`' too), streamed or not, and the final state of a background response as `responses.retrieve`
- * or `responses.cancel` find it. The call returns exactly what the SDK returns (the same `APIPromise`, the same
- * `Stream`): the wrapper only watches the SDK parse the answer, and the stream's
- * items as the app reads them. Nothing of `openai` is imported.
+ * The OpenAI SDK: `wrapOpenAI(client, { log })` records one event per `chat.completions.create`,
+ * `completions.create`, `responses.create` and `responses.compact` call (`beta.responses`' too), streamed or
+ * not, and the final state of a background response as `responses.retrieve` or `responses.cancel` find it.
+ * The call returns exactly what the SDK returns (the same `APIPromise`, the same `Stream`): the wrapper only
+ * watches the SDK parse the answer, and the stream's items as the app reads them. Nothing of `openai` is imported.
  */
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
@@ -18,16 +17,19 @@ type ById = ((this: unknown, id: string, ...rest: any[]) => unknown) & { [WRAPPE
 type Responses = { create?: Create; compact?: Create; retrieve?: ById; cancel?: ById };
 
 /**
- * The client, with `chat.completions.create`, `responses.create`, `.compact`, `.retrieve` and `.cancel` recording,
- * and the same four of `beta.responses` (in place: its other methods are untouched).
+ * The client, with `chat.completions.create`, `completions.create`, `responses.create`, `.compact`, `.retrieve` and
+ * `.cancel` recording, and the same four of `beta.responses` (in place: its other methods are untouched).
  */
 export function wrapOpenAI<C extends object>(client: C, options: AiOptions): C {
   check(options);
   const record = recorder(options);
-  const c = client as { chat?: { completions?: { create?: Create } }; responses?: Responses; beta?: { responses?: Responses } };
+  const c = client as { chat?: { completions?: { create?: Create } }; completions?: { create?: Create }; responses?: Responses; beta?: { responses?: Responses } };
   /** Background responses whose final state is recorded: by a create that streamed it, or a retrieve or cancel. */
   const final = new Set<string>();
   wrap(c.chat?.completions, 'create', 'chat.completions', record, options, chatSummary, chatItem);
+  // The legacy text completions (a `prompt` in, `choices[].text` out): what OpenAI-compatible servers (vLLM,
+  // llama.cpp) and instruct models still answer. Its answers are chat's with `text` for `message.content`.
+  wrap(c.completions, 'create', 'completions', record, options, chatSummary, chatItem);
   // `beta.responses` is the same API under `?beta=true` (its newest tools first): a model call all the same.
   for (const [resource, operation] of [[c.responses, 'responses'], [c.beta?.responses, 'beta.responses']] as const) {
     wrap(resource, 'create', operation, record, options, responseSummary, responseItem, final);
@@ -54,7 +56,7 @@ function wrap(resource: { create?: Create; compact?: Create } | undefined, metho
     // What the model is given, as sent: apps append the answer and the next turn to the same array, often before
     // the event's digest is computed (a stream's end, a task later). A shallow copy: messages are added, not edited.
     const messages = copy(params?.messages);
-    const given = copy(params?.input);
+    const given = copy(operation === 'completions' ? params?.prompt : params?.input);
     /** When the response came in: a non-streamed call's latency, since the app may await its answer much later. */
     let responded: number | undefined;
     let ended = false;
@@ -64,7 +66,7 @@ function wrap(resource: { create?: Create; compact?: Create } | undefined, metho
       // A background response streamed to its end by its create: recorded final here, not again by a retrieve.
       if (final && seen.extra?.background && seen.responseId && settled(fill.finishReason ?? seen.finishReason)) keep(final, seen.responseId);
       record(() => {
-        const input = operation !== 'chat.completions' ? { instructions: params.instructions, input: given } : messages;
+        const input = operation === 'chat.completions' ? messages : operation === 'completions' ? given : { instructions: params.instructions, input: given };
         return {
           integration: 'openai',
           operation,
@@ -361,6 +363,7 @@ function chatSummary(completion: any, into: Summary): void {
   // A refusal is the text the model generated instead of content: output, as content is.
   append(into, choice?.message?.content);
   append(into, choice?.message?.refusal);
+  append(into, choice?.text); // a legacy completion's
   for (const c of completion?.choices ?? []) for (const t of c?.message?.tool_calls ?? []) tool(into, t?.function?.name ?? t?.custom?.name);
   meta(completion, into);
   if (choice?.finish_reason) into.finishReason = finishOf(choice.finish_reason);
@@ -370,8 +373,8 @@ function chatItem(chunk: any, into: Summary, first: () => void): void {
   meta(chunk, into);
   for (const c of chunk?.choices ?? []) {
     const delta = c?.delta;
-    if (delta?.content || delta?.refusal || delta?.tool_calls?.length) first();
-    if (c.index === 0) append(into, delta?.content), append(into, delta?.refusal);
+    if (delta?.content || delta?.refusal || delta?.tool_calls?.length || c.text) first();
+    if (c.index === 0) append(into, delta?.content), append(into, delta?.refusal), append(into, c.text);
     for (const t of delta?.tool_calls ?? []) if (t?.function?.name) into.toolCalls.push(t.function.name);
     // The first choice's, as its text is (and as chatSummary reads a whole completion): with n > 1, another
     // choice finishing later must not hide that the recorded one was cut at its length.

@@ -1,6 +1,6 @@
 /**
  * A small OpenAI-compatible server on 127.0.0.1 for the tests: POST
- * /v1/chat/completions and /v1/responses, answering JSON or streaming
+ * /v1/chat/completions, /v1/completions and /v1/responses (and /v1/responses/compact), answering JSON or streaming
  * server-sent events as the real API does. It stands in for the model
  * provider, which cannot run here. Each request takes the next scripted
  * answer, or the default one (a short answer about the last user message,
@@ -128,7 +128,7 @@ export async function startOpenAIServer(): Promise<OpenAIServer> {
       const rest = await Promise.race([answer.rest(), new Promise<SseEvent[]>((gone) => res.once('close', () => gone([])))]);
       for (const event of rest) if (!closed) await send(event);
     }
-    if (!closed && path.endsWith('/chat/completions') && answer.done !== false) res.write('data: [DONE]\n\n');
+    if (!closed && path.endsWith('completions') && answer.done !== false) res.write('data: [DONE]\n\n');
     res.end();
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
@@ -174,6 +174,7 @@ function text(req: IncomingMessage): Promise<string> {
 
 /** The last user message's text, in either API's shape. */
 function lastUserText(body: any): string {
+  if (body.prompt !== undefined) return [body.prompt].flat().join('');
   const items = body.messages ?? (typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : body.input ?? []);
   const last = [...items].reverse().find((m: any) => m.role === 'user');
   const content = last?.content;
@@ -219,6 +220,7 @@ function defaultAnswer(path: string, body: any): Script {
   const answer = `You asked ${lastUserText(body).length} characters.`;
   const words = answer.split(/(?<= )/);
   if (path.endsWith('/chat/completions')) return body.stream ? { sse: chatStream(words, { usage: true }) } : { json: chatCompletion(answer) };
+  if (path === '/v1/completions') return body.stream ? { sse: textStream(words, { usage: body.stream_options?.include_usage === true }) } : { json: textCompletion(answer) };
   return body.stream ? { sse: responseStream(words) } : { json: response(answer) };
 }
 
@@ -279,6 +281,32 @@ export function response(text: string, extra: { status?: string; reason?: string
     error: extra.error ?? null,
     usage: { input_tokens: 9, output_tokens: 5, total_tokens: 14, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } },
   };
+}
+
+/** A legacy text completion (POST /v1/completions): `choices[].text`, no message. */
+export function textCompletion(text: string, extra: { finish?: string } = {}) {
+  return {
+    id: 'cmpl-1',
+    object: 'text_completion',
+    created: 1_780_000_000,
+    model: SNAPSHOT,
+    system_fingerprint: 'fp_test',
+    choices: [{ index: 0, text, logprobs: null, finish_reason: extra.finish ?? 'stop' }],
+    usage: { prompt_tokens: 6, completion_tokens: 7, total_tokens: 13 },
+  };
+}
+
+/** Its stream: one chunk per piece of text, the finish chunk, and the usage chunk when asked (then `[DONE]`). */
+export function textStream(pieces: string[], options: { usage?: boolean; finish?: string } = {}): { data: unknown }[] {
+  const chunk = (text: string, finish: string | null = null) => ({
+    data: { id: 'cmpl-s1', object: 'text_completion', created: 1_780_000_000, model: SNAPSHOT, system_fingerprint: 'fp_test', choices: [{ index: 0, text, logprobs: null, finish_reason: finish }] },
+  });
+  const events: { data: unknown }[] = pieces.map((p) => chunk(p));
+  events.push(chunk('', options.finish ?? 'stop'));
+  if (options.usage) {
+    events.push({ data: { id: 'cmpl-s1', object: 'text_completion', created: 1_780_000_000, model: SNAPSHOT, choices: [], usage: { prompt_tokens: 6, completion_tokens: 7, total_tokens: 13 } } });
+  }
+  return events;
 }
 
 /**

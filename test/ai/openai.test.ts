@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wrapOpenAI, type AiCall } from '../../src/ai/index.js';
 import { generated, harness, type Harness } from './harness.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
-import { chatCompletion, chatStream, compaction, MODEL, response, responseStream, SNAPSHOT, startOpenAIServer, type OpenAIServer } from './openai-server.js';
+import { chatCompletion, chatStream, compaction, MODEL, response, responseStream, SNAPSHOT, startOpenAIServer, textCompletion, textStream, type OpenAIServer } from './openai-server.js';
 
 // A full collection on demand, for the calls an app drops unread (recorded when their promise is collected).
 setFlagsFromString('--expose-gc');
@@ -710,6 +710,75 @@ describe.each([
         ['ok', 'tool-calls', undefined, ['track_parcel']],
       ]);
       expect(events[1]!.error).toEqual({ name: 'Error', message: 'The model crashed', code: 'server_error' });
+    });
+  });
+
+  describe('completions.create (legacy text completions)', () => {
+    it('returns exactly what the SDK returns; records the exact event (the prompt as input, choices[0].text as output)', async () => {
+      const { plain, wrapped } = clients();
+      const params = { model: MODEL, prompt: 'Say where the parcel is:', max_tokens: 16 };
+      const expected = await plain.completions.create(params);
+      const result = await wrapped.completions.create(params);
+      expect(result).toEqual(expected);
+      expect(result).toEqual(textCompletion('You asked 24 characters.'));
+      const [event, ...more] = await h.events();
+      expect(more).toEqual([]);
+      expect(event).toEqual({
+        ...generated,
+        event_type: 'model_inference',
+        integration: 'openai',
+        operation: 'completions',
+        streamed: false,
+        provider: 'openai',
+        response_model_id: SNAPSHOT,
+        response_id: 'cmpl-1',
+        outcome: 'ok',
+        finish_reason: 'stop',
+        input_chars: 'Say where the parcel is:'.length,
+        output_chars: 'You asked 24 characters.'.length,
+        input_digest: hmac('Say where the parcel is:'),
+        output_digest: hmac('You asked 24 characters.'),
+        system_fingerprint: 'fp_test',
+        model_context: { model_id: MODEL, model_version: SNAPSHOT, model_type: 'llm' },
+        performance_metrics: { latency_ms: expect.any(Number), input_tokens: 6, output_tokens: 7 },
+      });
+    });
+
+    it('streamed: the app iterates the same chunks; one event at the end with usage and time to first token', async () => {
+      const { plain, wrapped } = clients();
+      const sse = textStream(['In ', 'Lyon.'], { usage: true });
+      api.script({ sse }, { sse });
+      const params = { model: MODEL, prompt: ['Where is ', 'my parcel?'], stream: true as const, stream_options: { include_usage: true } };
+      const expected = [];
+      for await (const chunk of await plain.completions.create(params)) expected.push(chunk);
+      const got = [];
+      for await (const chunk of await wrapped.completions.create(params)) got.push(chunk);
+      expect(got).toEqual(expected);
+      const [event] = await h.events();
+      expect(event).toMatchObject({
+        operation: 'completions',
+        streamed: true,
+        outcome: 'ok',
+        finish_reason: 'stop',
+        input_chars: 'Where is my parcel?'.length,
+        input_digest: hmac(['Where is ', 'my parcel?']),
+        output_chars: 'In Lyon.'.length,
+        output_digest: hmac('In Lyon.'),
+        time_to_first_token_ms: expect.any(Number),
+        performance_metrics: { input_tokens: 6, output_tokens: 7 },
+      });
+    });
+
+    it('cut at max_tokens, and an API error: finish reason length; the app gets the same error', async () => {
+      const { wrapped } = clients();
+      api.script({ json: textCompletion('In Ly', { finish: 'length' }) }, { status: 429, json: { error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' } } });
+      await wrapped.completions.create({ model: MODEL, prompt: 'Where?', max_tokens: 2 });
+      await expect(wrapped.completions.create({ model: MODEL, prompt: 'Where?' })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+      const events = await h.events();
+      expect(events.map((e) => [e.operation, e.outcome, e.finish_reason, e.performance_metrics.anomaly_flags, e.error?.code])).toEqual([
+        ['completions', 'ok', 'length', ['length'], undefined],
+        ['completions', 'error', undefined, ['error'], 'rate_limit_exceeded'],
+      ]);
     });
   });
 
