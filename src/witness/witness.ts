@@ -118,6 +118,7 @@ export function createWitness(options: WitnessOptions): Witness {
     if (!verdict.ok) return { status: 403, reason: verdict.reason };
     // Only the log signatures that verified, each once: what is stored and kept carries nothing a third party added.
     const logSignatures = verdict.signatures;
+    const evidence = evidenceText(note.text, logSignatures, log.policy);
     // Judged up to twice (before signing, then atomically): the second time against the same state is the first's answer.
     let memo: { latest: CosignedCheckpoint | undefined; result: Judgement } | undefined;
     const judge = (latest: CosignedCheckpoint | undefined): Judgement => {
@@ -188,7 +189,7 @@ export function createWitness(options: WitnessOptions): Witness {
           ? {
               // Rebuilt, not the body: unknown-key lines would let anybody pad each kept refusal to the body limit.
               origin: checkpoint.origin, kind: j.kind, status: j.result.status, time: now(),
-              request: formatAddCheckpoint(request.oldSize, request.proof, formatNote(note.text, logSignatures)),
+              request: formatAddCheckpoint(request.oldSize, request.proof, formatNote(evidence, logSignatures)),
               reason: 'reason' in j.result ? j.result.reason : `checkpoint size ${checkpoint.size} is below the cosigned ${latest.size}`,
               cosigned: { size: latest.size, root: latest.root, note: latest.note },
             }
@@ -301,6 +302,17 @@ function keptNoteReader(): (record: CosignedCheckpoint) => Note | undefined {
     }
     return last.parsed;
   };
+}
+
+/**
+ * The checkpoint text a refusal keeps: what the verified log signatures sign. subtree/v1 (ML-DSA-44, type 0x06)
+ * signs the origin, size and root but not the extension lines (tlog-cosignature): when no other verified line
+ * covers them, anybody may have written them, so each variant of a public old checkpoint would be kept as new
+ * evidence, up to the body limit, a thousand times per kind. Without them the log's signature still verifies.
+ */
+function evidenceText(text: string, signatures: readonly NoteSignature[], policy: Policy): string {
+  const signsWholeText = signatures.some((s) => policy.logs.some((k) => k.name === s.name && k.keyId === s.keyId && k.type !== NoteKeyType.MlDsa44));
+  return signsWholeText ? text : `${text.split('\n', 3).join('\n')}\n`;
 }
 
 /** A cosignature's timestamp: the u64 big-endian before the signature (tlog-cosignature). */
