@@ -6,9 +6,9 @@
  */
 import { AegisLogError, bytesEqual, hexEncode, sha256 } from '../protocol/index.js';
 import { isEmptyTreeRoot, parseCheckpoint, type CheckpointBody } from '../tlog/checkpoint.js';
-import { fitsSubtreeField } from '../tlog/cosignature.js';
+import { ED25519_SIGNATURE_LENGTH, fitsSubtreeField, ML_DSA_44_SIGNATURE_LENGTH } from '../tlog/cosignature.js';
 import { verifyConsistency } from '../tlog/merkle.js';
-import { formatNote, isKeyName, parseNote, signatureLine, type Note, type NoteSignature } from '../tlog/note.js';
+import { formatNote, isKeyName, MAX_NOTE_LENGTH, parseNote, signatureLine, type Note, type NoteSignature } from '../tlog/note.js';
 import { parsePolicy, type Policy } from '../tlog/policy.js';
 import { NoteKeyType, parseVkey, type NoteVerifierKey } from '../tlog/vkey.js';
 import { formatAddCheckpoint, parseAddCheckpoint, type AddCheckpointRequest } from '../tlog/witness-protocol.js';
@@ -143,6 +143,13 @@ export function createWitness(options: WitnessOptions): Witness {
         return j.ok ? { result: undefined } : refuse(j, latest); // it became acceptable meanwhile: sign below
       });
       if (refused) return refused;
+    }
+
+    // The note it keeps and serves (GET checkpoint) must be one a verifier reads, the witness too (its kept answer,
+    // its time floor): a checkpoint just under the bound could pass it with the cosignature lines.
+    const keptLength = note.text.length + 1 + sumOf(logSignatures, (s) => lineLength(s.name, 4 + s.signature.length)) + sumOf(cosigners, (c) => lineLength(c.name, 4 + 8 + cosignatureLength(c.type)));
+    if (keptLength > MAX_NOTE_LENGTH) {
+      return { status: 400, reason: `the checkpoint with the log's signatures and this witness's cosignatures would be ${keptLength} characters, over the ${MAX_NOTE_LENGTH} a note may have` };
     }
 
     const text = new TextEncoder().encode(note.text);
@@ -313,6 +320,20 @@ function keptNoteReader(): (record: CosignedCheckpoint) => Note | undefined {
 function evidenceText(text: string, signatures: readonly NoteSignature[], policy: Policy): string {
   const signsWholeText = signatures.some((s) => policy.logs.some((k) => k.name === s.name && k.keyId === s.keyId && k.type !== NoteKeyType.MlDsa44));
   return signsWholeText ? text : `${text.split('\n', 3).join('\n')}\n`;
+}
+
+/** Characters of the signature line `— <name> base64(<bytes>)\n`. */
+function lineLength(name: string, bytes: number): number {
+  return 2 + name.length + 1 + 4 * Math.ceil(bytes / 3) + 1;
+}
+
+/** The signature after a cosignature's timestamp, in bytes (tlog-cosignature). */
+function cosignatureLength(type: NoteKeyType): number {
+  return type === NoteKeyType.MlDsa44 ? ML_DSA_44_SIGNATURE_LENGTH : ED25519_SIGNATURE_LENGTH;
+}
+
+function sumOf<T>(items: readonly T[], f: (item: T) => number): number {
+  return items.reduce((n, item) => n + f(item), 0);
 }
 
 /** A cosignature's timestamp: the u64 big-endian before the signature (tlog-cosignature). */
