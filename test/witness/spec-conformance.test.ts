@@ -204,3 +204,21 @@ describe('robustness: a body far above the limit', () => {
     expect(pulls).toBeLessThanOrEqual(64 / 16 + 2);
   });
 });
+
+describe('robustness: two requests of one log with different old sizes', () => {
+  it('one from the size another is writing: refused before it is written (409), cosigned once it is, never a rollback', async () => {
+    const w = await witnessKeys('witness.example/spec', { now: () => NOW });
+    const shared = memoryWitnessStore();
+    const witness = createWitness({ cosigners: w.cosigners, logs: log.vkeys, store: shared, now: () => NOW });
+    expect((await witness.addCheckpoint(await log.body(0, 5))).status).toBe(200);
+    const before = (await shared.latest(log.origin))!;
+    // B read the state before A's write landed (a read racing a write), its atomic step comes after it.
+    const racing = createWitness({ cosigners: w.cosigners, logs: log.vkeys, store: { ...shared, latest: async () => before }, now: () => NOW });
+    expect((await witness.addCheckpoint(await log.body(5, 10))).status).toBe(200); // A
+    expect((await racing.addCheckpoint(await log.body(10, 12))).status).toBe(200); // B, from A's size
+    expect((await shared.latest(log.origin))!.size).toBe(12);
+    // And B from the old size once A is written: 409 naming A's size, the state stays.
+    expect(await racing.addCheckpoint(await log.body(5, 20))).toEqual({ status: 409, size: 12 });
+    expect((await shared.latest(log.origin))!.size).toBe(12);
+  });
+});
