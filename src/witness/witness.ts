@@ -6,9 +6,9 @@
  */
 import { AegisLogError, bytesEqual, hexEncode, sha256 } from '../protocol/index.js';
 import { isEmptyTreeRoot, parseCheckpoint, type CheckpointBody } from '../tlog/checkpoint.js';
-import { fitsSubtreeField } from '../tlog/cosignature.js';
+import { ED25519_SIGNATURE_LENGTH, fitsSubtreeField, ML_DSA_44_SIGNATURE_LENGTH } from '../tlog/cosignature.js';
 import { verifyConsistency } from '../tlog/merkle.js';
-import { formatNote, isKeyName, parseNote, signatureLine, type Note, type NoteSignature } from '../tlog/note.js';
+import { formatNote, isKeyName, MAX_NOTE_LENGTH, parseNote, signatureLine, type Note, type NoteSignature } from '../tlog/note.js';
 import { parsePolicy, type Policy } from '../tlog/policy.js';
 import { NoteKeyType, parseVkey, type NoteVerifierKey } from '../tlog/vkey.js';
 import { formatAddCheckpoint, parseAddCheckpoint, type AddCheckpointRequest } from '../tlog/witness-protocol.js';
@@ -118,6 +118,7 @@ export function createWitness(options: WitnessOptions): Witness {
     if (!verdict.ok) return { status: 403, reason: verdict.reason };
     // Only the log signatures that verified, each once: what is stored and kept carries nothing a third party added.
     const logSignatures = verdict.signatures;
+    const evidence = evidenceText(note.text, logSignatures, log.policy);
     // Judged up to twice (before signing, then atomically): the second time against the same state is the first's answer.
     let memo: { latest: CosignedCheckpoint | undefined; result: Judgement } | undefined;
     const judge = (latest: CosignedCheckpoint | undefined): Judgement => {
@@ -125,12 +126,16 @@ export function createWitness(options: WitnessOptions): Witness {
       return memo.result;
     };
 
+    // The kept checkpoint's note is read for the time last stamped and for its cosignature lines, before signing
+    // and again in the atomic step: one parse serves them all (with ML-DSA-44 lines a note is tens of KiB).
+    const readKept = keptNoteReader();
+
     // Checked once without signing first: most refusals (a 409 while a log learns the size) cost no signature.
     const current = await store.latest(checkpoint.origin);
     // The checkpoint it cosigned this very second, sent again (anybody can: it is public): the cosignatures it
     // keeps are what signing again would say (same text, same time), and cost nothing; nothing changes.
     // So while the clock is behind that second too: signing again would stamp it (below), not an earlier one.
-    const kept = current && request.oldSize === current.size && request.proof.length === 0 && now() <= current.time ? keptCosignatures(current, note.text) : undefined;
+    const kept = current && request.oldSize === current.size && request.proof.length === 0 && now() <= current.time ? keptCosignatures(readKept(current), note.text) : undefined;
     if (kept) return { status: 200, body: kept };
     if (!judge(current).ok) {
       const refused = await store.update(checkpoint.origin, (latest) => {
@@ -140,12 +145,19 @@ export function createWitness(options: WitnessOptions): Witness {
       if (refused) return refused;
     }
 
+    // The note it keeps and serves (GET checkpoint) must be one a verifier reads, the witness too (its kept answer,
+    // its time floor): a checkpoint just under the bound could pass it with the cosignature lines.
+    const keptLength = note.text.length + 1 + sumOf(logSignatures, (s) => lineLength(s.name, 4 + s.signature.length)) + sumOf(cosigners, (c) => lineLength(c.name, 4 + 8 + cosignatureLength(c.type)));
+    if (keptLength > MAX_NOTE_LENGTH) {
+      return { status: 400, reason: `the checkpoint with the log's signatures and this witness's cosignatures would be ${keptLength} characters, over the ${MAX_NOTE_LENGTH} a note may have` };
+    }
+
     const text = new TextEncoder().encode(note.text);
     let seen = current;
     for (let attempt = 1; ; attempt++) {
       // A cosignature says "as of this time, this is the largest tree" (tlog-cosignature): a later, larger tree
       // stamped earlier than one already cosigned would contradict it. So never below the latest time stamped.
-      const floor = issuedUpTo(seen);
+      const floor = seen ? issuedUpTo(seen, readKept(seen)) : 0;
       const cosignatures: NoteSignature[] = await Promise.all(
         cosigners.map(async (c) => ({ name: c.name, keyId: c.keyId, signature: await c.sign(text, { notBefore: floor }) })),
       );
@@ -164,10 +176,10 @@ export function createWitness(options: WitnessOptions): Witness {
       const outcome = await store.update(checkpoint.origin, (latest): Decision<AddCheckpointResult | { stale: CosignedCheckpoint }> => {
         const again = judge(latest);
         if (!again.ok) return refuse(again, latest);
-        if (latest && record.time < issuedUpTo(latest)) {
+        if (latest && record.time < issuedUpTo(latest, readKept(latest))) {
           // The same tree cosigned meanwhile, stamped later (by another process, or before the clock stepped back):
           // its cosignatures, when of this very text; else sign again above that time.
-          const theirs = keptCosignatures(latest, note.text);
+          const theirs = keptCosignatures(readKept(latest), note.text);
           return { result: theirs ? { status: 200, body: theirs } : { stale: latest } };
         }
         return { write: record, result: { status: 200, body: cosignatures.map(signatureLine).join('') } };
@@ -184,7 +196,7 @@ export function createWitness(options: WitnessOptions): Witness {
           ? {
               // Rebuilt, not the body: unknown-key lines would let anybody pad each kept refusal to the body limit.
               origin: checkpoint.origin, kind: j.kind, status: j.result.status, time: now(),
-              request: formatAddCheckpoint(request.oldSize, request.proof, formatNote(note.text, logSignatures)),
+              request: formatAddCheckpoint(request.oldSize, request.proof, formatNote(evidence, logSignatures)),
               reason: 'reason' in j.result ? j.result.reason : `checkpoint size ${checkpoint.size} is below the cosigned ${latest.size}`,
               cosigned: { size: latest.size, root: latest.root, note: latest.note },
             }
@@ -195,29 +207,18 @@ export function createWitness(options: WitnessOptions): Witness {
 
   /**
    * The latest time the witness stamped for the log: the latest of its cosignatures kept with `record` (each
-   * cosigner stamps its own second; `record.time` is the earliest of them). 0 before the first.
+   * cosigner stamps its own second; `record.time` is the earliest of them). `kept` is `record.note` parsed,
+   * undefined when it does not parse (then `record.time`).
    */
-  function issuedUpTo(record: CosignedCheckpoint | undefined): number {
-    if (!record) return 0;
-    let signatures: NoteSignature[];
-    try {
-      signatures = parseNote(record.note).signatures;
-    } catch {
-      return record.time;
-    }
-    const ours = signatures.filter((s) => s.signature.length >= 8 && cosigners.some((c) => c.name === s.name && c.keyId === s.keyId));
+  function issuedUpTo(record: CosignedCheckpoint, kept: Note | undefined): number {
+    if (!kept) return record.time;
+    const ours = kept.signatures.filter((s) => s.signature.length >= 8 && cosigners.some((c) => c.name === s.name && c.keyId === s.keyId));
     return Math.max(record.time, ...ours.map(timestampOf));
   }
 
-  /** The witness's cosignature lines kept with `record`, one per cosigner, when it is a cosigning of `text`. */
-  function keptCosignatures(record: CosignedCheckpoint, text: string): string | undefined {
-    let kept: Note;
-    try {
-      kept = parseNote(record.note);
-    } catch {
-      return undefined;
-    }
-    if (kept.text !== text) return undefined;
+  /** The witness's cosignature lines in `kept` (a kept checkpoint's note), one per cosigner, when it is a cosigning of `text`. */
+  function keptCosignatures(kept: Note | undefined, text: string): string | undefined {
+    if (!kept || kept.text !== text) return undefined;
     const lines = cosigners.map((c) => kept.signatures.find((s) => s.name === c.name && s.keyId === c.keyId));
     return lines.every((l) => l !== undefined) ? lines.map((l) => signatureLine(l!)).join('') : undefined;
   }
@@ -287,6 +288,52 @@ function judgement(request: AddCheckpointRequest, checkpoint: CheckpointBody, la
   }
   const consistent = verifyConsistency({ size1: request.oldSize, size2: checkpoint.size, root1: latest!.root, root2: checkpoint.root, proof: request.proof });
   return consistent ? { ok: true } : fail(`the consistency proof from ${request.oldSize} to ${checkpoint.size} does not verify against the cosigned root`, 'inconsistent');
+}
+
+/**
+ * A kept checkpoint's note, parsed (undefined when it does not parse), for one request: the last note read is
+ * remembered by its text, so the record read before signing and the same state read again in the store's
+ * atomic step (a fresh object from a durable store) cost one parse.
+ */
+function keptNoteReader(): (record: CosignedCheckpoint) => Note | undefined {
+  let last: { note: string; parsed: Note | undefined } | undefined;
+  return (record) => {
+    if (last?.note !== record.note) {
+      let parsed: Note | undefined;
+      try {
+        parsed = parseNote(record.note);
+      } catch {
+        parsed = undefined;
+      }
+      last = { note: record.note, parsed };
+    }
+    return last.parsed;
+  };
+}
+
+/**
+ * The checkpoint text a refusal keeps: what the verified log signatures sign. subtree/v1 (ML-DSA-44, type 0x06)
+ * signs the origin, size and root but not the extension lines (tlog-cosignature): when no other verified line
+ * covers them, anybody may have written them, so each variant of a public old checkpoint would be kept as new
+ * evidence, up to the body limit, a thousand times per kind. Without them the log's signature still verifies.
+ */
+function evidenceText(text: string, signatures: readonly NoteSignature[], policy: Policy): string {
+  const signsWholeText = signatures.some((s) => policy.logs.some((k) => k.name === s.name && k.keyId === s.keyId && k.type !== NoteKeyType.MlDsa44));
+  return signsWholeText ? text : `${text.split('\n', 3).join('\n')}\n`;
+}
+
+/** Characters of the signature line `— <name> base64(<bytes>)\n`. */
+function lineLength(name: string, bytes: number): number {
+  return 2 + name.length + 1 + 4 * Math.ceil(bytes / 3) + 1;
+}
+
+/** The signature after a cosignature's timestamp, in bytes (tlog-cosignature). */
+function cosignatureLength(type: NoteKeyType): number {
+  return type === NoteKeyType.MlDsa44 ? ML_DSA_44_SIGNATURE_LENGTH : ED25519_SIGNATURE_LENGTH;
+}
+
+function sumOf<T>(items: readonly T[], f: (item: T) => number): number {
+  return items.reduce((n, item) => n + f(item), 0);
 }
 
 /** A cosignature's timestamp: the u64 big-endian before the signature (tlog-cosignature). */
