@@ -18,8 +18,12 @@ interface DurableObjectNamespaceLike {
   get(id: unknown): { fetch(request: Request): Promise<Response> };
 }
 
-/** Request bodies are capped: a body is read whole, and a refused one may be kept (its verified part) with the note it contradicts. */
-const MAX_BODY = 64 * 1024;
+/**
+ * Request bodies are capped: a body is read whole, and a refused one may be kept (its verified part) with the note it
+ * contradicts. 128 KiB: signed-note has a verifier accept at least 16 signatures, post-quantum ones of up to nearly
+ * 5 kB (16 such lines are about 107 KB in base64), beside the checkpoint and 63 proof lines.
+ */
+const MAX_BODY = 128 * 1024;
 
 export class WitnessedLog {
   private handler: Promise<(request: Request) => Promise<Response>> | undefined;

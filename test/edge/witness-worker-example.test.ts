@@ -70,7 +70,7 @@ describe('witness Worker example: state in Durable Objects', () => {
     expect((await post(formatAddCheckpoint(25, [], await log.checkpoint(21)))).status).toBe(400);
     expect((await post('garbage')).status).toBe(400);
     expect((await post(formatAddCheckpoint(20, log.proof(20, 30).slice(1), await log.checkpoint(30)))).status).toBe(422);
-    expect((await post('x'.repeat(64 * 1024 + 1))).status).toBe(413);
+    expect((await post('x'.repeat(128 * 1024 + 1))).status).toBe(413);
     expect((await mf.dispatchFetch('https://witness.example/add-checkpoint')).status).toBe(405);
   });
 
@@ -86,9 +86,9 @@ describe('witness Worker example: state in Durable Objects', () => {
   });
 
   it('cosigns a near-limit checkpoint and keeps near-limit refusals of it (409, 422) in real storage', async () => {
-    // 64 KiB bodies, the example's cap, filled with extension lines; test/witness/near-limit.test.ts checks them
+    // 128 KiB bodies, the example's cap, filled with extension lines; test/witness/near-limit.test.ts checks them
     // against Cloudflare's 128 KiB a value, which local workerd does not: here, the parts read back in real storage.
-    const cap = 64 * 1024;
+    const cap = 128 * 1024;
     expect((await post(await nearLimitBody(other, cap, 4, other.proof(4, 10), 10))).status).toBe(200);
     const replay = await nearLimitBody(other, cap, 2, Array.from({ length: 63 }, (_, i) => new Uint8Array(32).fill(i)), 6);
     expect(await post(replay)).toEqual({ status: 409, type: 'text/x.tlog.size', text: '10\n' });
@@ -111,5 +111,18 @@ describe('witness Worker example: state in Durable Objects', () => {
       for (const r of results) if (r.status !== 200) expect(r).toMatchObject({ status: 409, text: `${winners[0]}\n` });
       size = winners[0]!;
     }
+  });
+
+  it('accepts a checkpoint with 16 post-quantum-sized signature lines (signed-note: at least 16, of up to nearly 5 kB)', async () => {
+    const kept = await (await mf.dispatchFetch(`https://witness.example/${hashOf(log.origin)}/checkpoint`)).text();
+    const size = Number(kept.split('\n')[1]);
+    // Lines of keys the witness does not know (verifying ignores them): 4 bytes of key ID and 4,900 of signature each.
+    const pq = Array.from({ length: 16 }, (_, i) => `— pq.example/k${i} ${b64Encode(new Uint8Array(4 + 4900).fill(i))}\n`).join('');
+    const body = (await log.body(size, size + 7)) + pq;
+    expect(new TextEncoder().encode(body).length).toBeGreaterThan(100 * 1024);
+    expect((await post(body)).status).toBe(200);
+    const cosigned = await (await mf.dispatchFetch(`https://witness.example/${hashOf(log.origin)}/checkpoint`)).text();
+    expect(cosigned.split('\n')[1]).toBe(String(size + 7));
+    expect(cosigned).not.toContain('pq.example'); // unknown keys' lines are not kept
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Requests as large as the Worker example lets through (64 KiB bodies, filled with extension lines, which the
+ * Requests as large as the Worker example lets through (128 KiB bodies, filled with extension lines, which the
  * cosignature signs, and with 63 proof lines): every store cosigns them, and keeps a refusal of one with the
  * request and the cosigned note beside it. Durable Object storage takes 128 KiB a value (V8's serialization,
  * in which a note, holding "—", takes two bytes a character); the fake here checks that bound, which local
@@ -12,7 +12,7 @@ import { nearLimitBody, testLog, witnessKeys, type TestLog } from './helpers.js'
 import { storeFactories, tempDir } from './store-factories.js';
 
 /** The Worker example's cap on a request body (examples/witness-worker/worker.ts). */
-const MAX_BODY = 64 * 1024;
+const MAX_BODY = 128 * 1024;
 
 let log: TestLog;
 beforeAll(async () => {
