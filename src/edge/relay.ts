@@ -8,7 +8,7 @@ import { originOf } from '../transport/origin.js';
 import { badNumberError, badNumbersByEvent, clientError, errorBody, json, readJsonBody, requireJsonType } from '../transport/web-handler.js';
 import type { BadNumber, ClientError, JsonBody } from '../transport/web-handler.js';
 import { corsHeaders, isAllowedOrigin, preflight } from './cors.js';
-import { forwardBatches, type BatchError } from './forward.js';
+import { forwardBatches, notTheApi, type BatchError } from './forward.js';
 import { tokenBucket, type RateLimitOptions } from './rate-limit.js';
 
 export interface RelayOptions {
@@ -104,7 +104,9 @@ export function createRelay(options: RelayOptions): Relay {
     try {
       return route === 'ingest' ? await single(body, origin) : await batch(body, route, origin);
     } catch (error) {
-      // Network failure or timeout upstream: a 5xx, so that the browser keeps the events and retries.
+      // A 200 that is not the API's answer, a network failure or a timeout upstream: a 5xx, so that the
+      // browser keeps the events and retries.
+      if (error instanceof AegisLogError && error.code === 'ERR_BAD_RESPONSE') return failure(502, 'bad_gateway', error.message, origin);
       return failure(502, 'bad_gateway', `the AegisLog API did not answer: ${(error as Error).name}`, origin);
     }
   };
@@ -223,7 +225,7 @@ const PASSED = new Set([400, 403, 408, 409, 413, 429]);
 
 /**
  * Passes the server's answer through, except where passing it would make the
- * browser drop good events: the relay's own key being refused (401, or a 403
+ * browser drop good events: a 200 that is not a receipt throws `notTheApi()`; the relay's own key being refused (401, or a 403
  * that names no field) is a deployment fault, so the browser gets a 502 and
  * retries later. A 403 naming a field refuses the event (a `tenant_id` that is
  * not the key's tenant) and passes through, in the server's words. Any other
@@ -240,8 +242,12 @@ async function upstreamAnswer(response: Response, origin: string | null): Promis
     const value = response.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  if (status === 200) return new Response(response.body, { status, headers });
   const text = await response.text();
+  if (status === 200) {
+    // A receipt (PROTOCOL.md §7) names its event; anything else is not the API's answer (see notTheApi).
+    if (!isReceipt(text)) throw notTheApi();
+    return new Response(text, { status, headers });
+  }
   const error = apiError(text);
   if (status === 401 || (status === 403 && typeof error?.field !== 'string')) {
     return failure(502, 'upstream_refused_key', `the AegisLog API refused the relay's key (${status})`, origin);
@@ -254,6 +260,15 @@ async function upstreamAnswer(response: Response, origin: string | null): Promis
     return failure(status, code, `the AegisLog API answered the relay ${status}; try again later`, origin, retryAfter === null ? {} : { 'retry-after': retryAfter });
   }
   return failure(502, 'bad_gateway', `the AegisLog API answered the relay ${status}: its endpoint does not lead to the API's ingest routes`, origin);
+}
+
+function isReceipt(text: string): boolean {
+  try {
+    const receipt: unknown = JSON.parse(text);
+    return isPlainObject(receipt) && typeof receipt.event_id === 'string';
+  } catch {
+    return false;
+  }
 }
 
 /** The `error` of an answer in the API's words (`{"error":{"code","message","field"?}}`), else undefined. */
