@@ -5,7 +5,7 @@ import type { WireEvent } from '../protocol/index.js';
 import { DEFAULT_LIMITS } from '../server/context.js';
 // The server's body reader, media-type check, error mapping and error shape: the relay refuses input exactly as the server does.
 import { originOf } from '../transport/origin.js';
-import { badNumberError, badNumbersByEvent, clientError, errorBody, json, readJsonBody, requireJsonType } from '../transport/web-handler.js';
+import { badNumberError, badNumbersByEvent, clientError, errorBody, json, readJsonBody, requireJsonType, tooLarge } from '../transport/web-handler.js';
 import type { BadNumber, ClientError, JsonBody } from '../transport/web-handler.js';
 import { corsHeaders, isAllowedOrigin, preflight } from './cors.js';
 import { forwardBatches, notTheApi, type BatchError } from './forward.js';
@@ -126,6 +126,9 @@ export function createRelay(options: RelayOptions): Relay {
     // A beacon carries {"key","events"}; the key is the browser's business and is never forwarded.
     if (!isPlainObject(body) || !Array.isArray(body.events)) return failure(400, 'bad_request', 'body must be {"events":[...]}', origin, {}, 'events');
     const events: unknown[] = body.events;
+    // As the server (413, on which the client splits): split here instead, one request of 50,000 tiny events,
+    // one token of its client's rate, became 100 upstream requests under the key every visitor shares.
+    if (events.length > DEFAULT_LIMITS.batchEvents) return refusal(tooLarge(`a batch holds at most ${DEFAULT_LIMITS.batchEvents} events; split it`), origin);
     let refused: Map<number, BatchError>;
     try {
       refused = badNumberRefusals(events, badNumbers);

@@ -107,3 +107,29 @@ describe('relay in workerd: a 200 that is not the API\'s answer', () => {
     expect(hits.map((h) => h.key)).toEqual([KEY, KEY]);
   });
 });
+
+describe('relay in workerd: what one browser request may cost upstream', () => {
+  it('a batch of more than 500 events is refused 413 as the server refuses it, and nothing is forwarded', async () => {
+    answer = (_url, body, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ receipts: JSON.parse(body).events.map((e: { event_id?: string }) => ({ event_id: e.event_id })), errors: [] }));
+    // 20,000 of the smallest events the server takes (it fills tenant_id, event_id and trace_id): 380 KB,
+    // one token of a client's rate limit. Split, they were 40 upstream requests in a row under the relay's
+    // one key, 20,000 units of its rate at the server, which every visitor shares.
+    const events = Array.from({ length: 20_000 }, () => ({ event_type: 'x' }));
+    const res = await post('/aegislog/ingest/batch', { events });
+    expect({ status: res.status, body: JSON.parse(res.text) }).toEqual({
+      status: 413,
+      body: { error: { code: 'payload_too_large', message: 'a batch holds at most 500 events; split it' } },
+    });
+    expect(hits).toHaveLength(0);
+    const beacon = await post('/aegislog/beacon', { events: events.slice(0, 501) });
+    expect(beacon.status).toBe(413);
+    expect(hits).toHaveLength(0);
+  });
+
+  it('guard: a batch of 500 events is one upstream request', async () => {
+    const res = await post('/aegislog/ingest/batch', { events: Array.from({ length: 500 }, () => event()) });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text).receipts).toHaveLength(500);
+    expect(hits).toHaveLength(1);
+  });
+});

@@ -66,6 +66,8 @@ describe('the relay words a refusal as the server does', () => {
     ['an empty events array', () => ({ events: [] })],
     ['no events array', () => ({ event: {} })],
     ['events that is not an array', () => ({ events: 'x' })],
+    // One browser request used to be split into requests of 500 under the relay's one key: see relay-answers.test.ts.
+    ['more than 500 events', () => ({ events: Array.from({ length: 501 }, () => good()) })],
   ];
   it.each(batches)('/ingest/batch: %s', async (_, make) => {
     const { direct, relayed } = await pair();

@@ -55,20 +55,21 @@ describe('relay: forwarding', () => {
     expect(JSON.stringify(seen[0]!.body)).not.toContain('pk_browser');
   });
 
-  it('splits large batches into requests the server takes (≤ 500 events) and keeps the caller numbering of errors', async () => {
-    // The upstream refuses every event whose number ends in 7, numbered within its chunk.
-    const { relay, seen } = setup({}, (s) => {
+  it('splits a body over 1 MiB (a maxBodyBytes of its own) into requests the server takes and keeps the caller numbering of errors', async () => {
+    // The upstream refuses every other event, numbered within its request.
+    const { relay, seen } = setup({ maxBodyBytes: 4 * 1024 * 1024 }, (s) => {
       const events = s.body.events as { event_id: string }[];
-      const errors = events.flatMap((e, index) => (e.event_id.endsWith('7') ? [{ index, event_id: e.event_id, code: 'conflict', message: 'x' }] : []));
-      const receipts = events.filter((e) => !e.event_id.endsWith('7')).map((e) => ({ event_id: e.event_id }));
+      const errors = events.flatMap((e, index) => (index % 2 ? [{ index, event_id: e.event_id, code: 'conflict', message: 'x' }] : []));
+      const receipts = events.filter((_, index) => !(index % 2)).map((e) => ({ event_id: e.event_id }));
       return Response.json({ receipts, errors });
     });
-    const events = Array.from({ length: 1203 }, () => event());
+    const events = Array.from({ length: 7 }, () => event({ text: 'x'.repeat(300_000) }));
     const res = await relay(post('/ingest/batch', { events }));
     expect(res.status).toBe(200);
-    expect(seen.map((s) => s.body.events.length)).toEqual([500, 500, 203]);
+    expect(seen.map((s) => s.body.events.length)).toEqual([3, 3, 1]);
     const body = (await res.json()) as { receipts: unknown[]; errors: { index: number; event_id: string }[] };
-    expect(body.receipts.length + body.errors.length).toBe(1203);
+    expect(body.receipts.length + body.errors.length).toBe(7);
+    expect(body.errors.map((e) => e.index)).toEqual([1, 4]);
     for (const error of body.errors) expect(events[error.index]!.event_id).toBe(error.event_id);
   });
 
