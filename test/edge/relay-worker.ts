@@ -11,6 +11,8 @@ interface Env {
   APP_ORIGINS: string;
   /** Upstream timeout in ms, if not the default. */
   RELAY_TIMEOUT?: string;
+  /** A rate limit per client, `burst/perSecond` (`2/0.001`), if any. */
+  RELAY_RATE?: string;
 }
 
 let relay: Relay | undefined;
@@ -22,6 +24,7 @@ export default {
       apiKey: env.AEGISLOG_API_KEY,
       allowedOrigins: env.APP_ORIGINS.split(','),
       ...(env.RELAY_TIMEOUT === undefined ? {} : { timeout: Number(env.RELAY_TIMEOUT) }),
+      ...(env.RELAY_RATE === undefined ? {} : { rateLimit: { burst: Number(env.RELAY_RATE.split('/')[0]), perSecond: Number(env.RELAY_RATE.split('/')[1]) } }),
     });
     return relay(request);
   },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRelay, type RelayOptions } from '../../src/edge/index.js';
+import { subnet64 } from '../../src/edge/rate-limit.js';
 import { event, recordingUpstream } from './upstream.js';
 
 const APP = 'https://app.example.com';
@@ -350,6 +351,21 @@ describe('relay: rate limit', () => {
     const statuses = [];
     for (let i = 0; i < 5; i++) statuses.push((await relay(spoofed(i))).status);
     expect(statuses).toEqual([200, 200, 429, 429, 429]);
+  });
+
+  it('keys an IPv6 address by its /64 however it is written, an IPv4-mapped one by its IPv4 address', () => {
+    const cases: [string, string | undefined][] = [
+      ['2001:0DB8:00AA:00BB:1:2:3:4', '2001:db8:aa:bb::/64'],
+      ['[2001:db8::1]:443', '2001:db8:0:0::/64'],
+      ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+      ['2001:db8:1:2:3:4:5::', '2001:db8:1:2::/64'],
+      ['64:ff9b::192.0.2.1', '64:ff9b:0:0::/64'],
+      ['::ffff:192.0.2.1', '192.0.2.1'],
+      ['192.0.2.1', undefined],
+      ['1::2::3', undefined],
+      ['2001:db8:1:2:3:4:5:6:7', undefined],
+    ];
+    for (const [ip, key] of cases) expect([ip, subnet64(ip)]).toEqual([ip, key]);
   });
 
   it('refuses a rate limit that could never pass, or would never limit, with ERR_CONFIG naming the option', () => {
