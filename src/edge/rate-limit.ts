@@ -43,7 +43,8 @@ export function tokenBucket(options: RateLimitOptions, now: () => number): RateL
     const key = keyOf(request);
     const t = now();
     const old = buckets.get(key);
-    const tokens = old ? Math.min(burst, old.tokens + ((t - old.at) / 1000) * perSecond) : burst;
+    // A clock stepped back (NTP) refills nothing; counted as negative time it took every client's tokens, as the server's does not.
+    const tokens = old ? Math.min(burst, old.tokens + (Math.max(0, t - old.at) / 1000) * perSecond) : burst;
     // Re-insert so that Map order is least-recently-used first.
     buckets.delete(key);
     if (tokens < 1) {

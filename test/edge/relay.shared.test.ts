@@ -353,6 +353,20 @@ describe('relay: rate limit', () => {
     expect(statuses).toEqual([200, 200, 429, 429, 429]);
   });
 
+  it('a clock that steps back (an NTP correction on a Node or Vercel host) costs no client its tokens', async () => {
+    let now = 1_000_000_000;
+    const { relay } = setup({ rateLimit: { burst: 3, perSecond: 1 }, now: () => now });
+    const from = () => post('/ingest', event(), { 'x-real-ip': '198.51.100.7' });
+    expect((await relay(from())).status).toBe(200);
+    now -= 3_600_000;
+    // Two tokens left: an hour counted backwards used to take 3,600 of them, a 429 with Retry-After 3600.
+    expect((await relay(from())).status).toBe(200);
+    expect((await relay(from())).status).toBe(200);
+    const limited = await relay(from());
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('1');
+  });
+
   it('keys an IPv6 address by its /64 however it is written, an IPv4-mapped one by its IPv4 address', () => {
     const cases: [string, string | undefined][] = [
       ['2001:0DB8:00AA:00BB:1:2:3:4', '2001:db8:aa:bb::/64'],
