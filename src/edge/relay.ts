@@ -80,16 +80,18 @@ export function createRelay(options: RelayOptions): Relay {
       return failure(403, 'origin_not_allowed', `origin ${origin} is not allowed to post to this relay`, null);
     }
     if (request.method === 'OPTIONS') return preflight(origin);
-    const route = routeOf(new URL(request.url).pathname);
+    const { pathname } = new URL(request.url);
+    const route = routeOf(pathname);
     if (route === null) {
       // A read route is refused as the server refuses the relay's ingest key there (403): a 404 on /verify is
       // the client's verdict "no such event" (verify() returns not_found), which the relay cannot know.
-      if (/\/(verify|evidence)\//.test(new URL(request.url).pathname)) {
+      if (/\/(verify|evidence)\//.test(pathname)) {
         return failure(403, 'forbidden', 'the relay serves the ingest routes only: verify against the AegisLog server, with a read key', origin);
       }
       return failure(404, 'not_found', 'the relay serves POST …/ingest, …/ingest/batch and …/beacon', origin);
     }
-    if (request.method !== 'POST') return failure(405, 'method_not_allowed', `${request.method} is not allowed; use POST`, origin, { allow: 'POST, OPTIONS' });
+    // In the server's words, naming the path the caller asked for.
+    if (request.method !== 'POST') return failure(405, 'method_not_allowed', `${request.method} is not allowed on ${pathname}`, origin, { allow: 'POST, OPTIONS' });
     const wait = limit?.(request) ?? 0;
     if (wait > 0) return failure(429, 'rate_limited', 'too many requests from this client', origin, { 'retry-after': String(wait) });
 

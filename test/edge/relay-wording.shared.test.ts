@@ -88,6 +88,21 @@ describe('the relay words a refusal as the server does', () => {
   });
 });
 
+describe('the relay refuses a method as the server does', () => {
+  it.each(['GET', 'PUT', 'DELETE'])('%s on /ingest and /ingest/batch: 405 in the same words and the same Allow, naming the path asked for', async (method) => {
+    const server = createServer({ signer: await localSigner(), store: memoryStore(), origin: 'relay.test/log', keys: [{ key: KEY, tenant_id: 'acme', scope: 'ingest' }], onError: () => {} });
+    await server.ready;
+    const relay = createRelay({ endpoint: API, apiKey: KEY, allowedOrigins: [], fetch: ((input: RequestInfo | URL, init?: RequestInit) => server(new Request(input, init))) as typeof fetch });
+    for (const path of ['/ingest', '/ingest/batch']) {
+      // The relay mounted at the root, so that both are asked for the same path.
+      const answers = [await server(new Request(`${API}${path}`, { method })), await relay(new Request(`https://app.example.com${path}`, { method }))];
+      const [direct, relayed] = await Promise.all(answers.map(async (res) => ({ status: res.status, allow: res.headers.get('allow'), body: await res.json() })));
+      expect(direct).toMatchObject({ status: 405, body: { error: { code: 'method_not_allowed' } } });
+      expect(relayed).toEqual(direct);
+    }
+  });
+});
+
 // docs/edge.md, "Where they still differ": each difference it names, side by side, as it names it.
 describe('where the relay and the server differ, exactly as docs/edge.md says', () => {
   it('an event of another tenant that also breaks the schema: the server names tenant_id (403), the relay the other fault (400)', async () => {
