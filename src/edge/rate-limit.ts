@@ -14,7 +14,7 @@ export interface RateLimitOptions {
   /**
    * The client's identity; default: its IP (cf-connecting-ip on Cloudflare only, then x-real-ip, then the
    * first x-forwarded-for; an IPv6 address by its /64), else its Origin. On a host that does not set those headers itself, a client can:
-   * pass `key` there.
+   * pass `key` there, and behind a proxy that appends to x-forwarded-for (its first address is the client's own word).
    */
   key?: (request: Request) => string;
   /** Buckets kept at most; the least recently used go first. Default 10,000. */
