@@ -13,8 +13,8 @@ export interface RateLimitOptions {
   perSecond: number;
   /**
    * The client's identity; default: its IP (cf-connecting-ip on Cloudflare only, then x-real-ip, then the
-   * first x-forwarded-for), else its Origin. On a host that does not set those headers itself, a client can:
-   * pass `key` there.
+   * first x-forwarded-for; an IPv6 address by its /64), else its Origin. On a host that does not set those headers itself, a client can:
+   * pass `key` there, and behind a proxy that appends to x-forwarded-for (its first address is the client's own word).
    */
   key?: (request: Request) => string;
   /** Buckets kept at most; the least recently used go first. Default 10,000. */
@@ -43,7 +43,8 @@ export function tokenBucket(options: RateLimitOptions, now: () => number): RateL
     const key = keyOf(request);
     const t = now();
     const old = buckets.get(key);
-    const tokens = old ? Math.min(burst, old.tokens + ((t - old.at) / 1000) * perSecond) : burst;
+    // A clock stepped back (NTP) refills nothing; counted as negative time it took every client's tokens, as the server's does not.
+    const tokens = old ? Math.min(burst, old.tokens + (Math.max(0, t - old.at) / 1000) * perSecond) : burst;
     // Re-insert so that Map order is least-recently-used first.
     buckets.delete(key);
     if (tokens < 1) {
@@ -67,6 +68,31 @@ function clientKey(request: Request): string {
   const cf = (request as { cf?: unknown }).cf;
   const onCloudflare = typeof cf === 'object' && cf !== null;
   const ip = (onCloudflare ? h.get('cf-connecting-ip') : null) ?? h.get('x-real-ip') ?? h.get('x-forwarded-for')?.split(',')[0]?.trim();
-  if (ip) return `ip:${ip}`;
+  if (ip) return `ip:${subnet64(ip) ?? ip}`;
   return `origin:${h.get('origin') ?? ''}`;
+}
+
+/**
+ * An IPv6 address as its /64 prefix (`2001:db8:aa:bb::/64`), else undefined. A /64 is one subscriber's
+ * network, and each host in it picks its own addresses (SLAAC, privacy addresses): one machine may send
+ * from as many as it likes, so a bucket per address would limit nothing (and push every other client's
+ * bucket out). An IPv4 address mapped into IPv6 (`::ffff:192.0.2.1`) is that IPv4 address.
+ */
+export function subnet64(ip: string): string | undefined {
+  const address = ip.replace(/^\[|\](:\d+)?$/g, '').replace(/%.*$/, '').toLowerCase();
+  if (!address.includes(':')) return undefined;
+  const mapped = /^(?:0{0,4}:){0,5}:?ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address);
+  if (mapped) return mapped[1];
+  const halves = address.split('::');
+  if (halves.length > 2) return undefined;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  // An embedded IPv4 tail (`…:192.0.2.1`) takes two groups; only the first four groups count here.
+  const tailGroups = tail.reduce((n, part) => n + (part.includes('.') ? 2 : 1), 0);
+  const missing = 8 - head.length - tailGroups;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
+  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
+  const prefix = groups.slice(0, 4);
+  if (!prefix.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return undefined;
+  return `${prefix.map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }

@@ -5,10 +5,10 @@ import type { WireEvent } from '../protocol/index.js';
 import { DEFAULT_LIMITS } from '../server/context.js';
 // The server's body reader, media-type check, error mapping and error shape: the relay refuses input exactly as the server does.
 import { originOf } from '../transport/origin.js';
-import { badNumberError, badNumbersByEvent, clientError, errorBody, json, readJsonBody, requireJsonType } from '../transport/web-handler.js';
+import { badNumberError, badNumbersByEvent, clientError, errorBody, json, readJsonBody, requireJsonType, tooLarge } from '../transport/web-handler.js';
 import type { BadNumber, ClientError, JsonBody } from '../transport/web-handler.js';
 import { corsHeaders, isAllowedOrigin, preflight } from './cors.js';
-import { forwardBatches, type BatchError } from './forward.js';
+import { forwardBatches, notTheApi, type BatchError } from './forward.js';
 import { tokenBucket, type RateLimitOptions } from './rate-limit.js';
 
 export interface RelayOptions {
@@ -80,16 +80,18 @@ export function createRelay(options: RelayOptions): Relay {
       return failure(403, 'origin_not_allowed', `origin ${origin} is not allowed to post to this relay`, null);
     }
     if (request.method === 'OPTIONS') return preflight(origin);
-    const route = routeOf(new URL(request.url).pathname);
+    const { pathname } = new URL(request.url);
+    const route = routeOf(pathname);
     if (route === null) {
       // A read route is refused as the server refuses the relay's ingest key there (403): a 404 on /verify is
       // the client's verdict "no such event" (verify() returns not_found), which the relay cannot know.
-      if (/\/(verify|evidence)\//.test(new URL(request.url).pathname)) {
+      if (/\/(verify|evidence)\//.test(pathname)) {
         return failure(403, 'forbidden', 'the relay serves the ingest routes only: verify against the AegisLog server, with a read key', origin);
       }
       return failure(404, 'not_found', 'the relay serves POST …/ingest, …/ingest/batch and …/beacon', origin);
     }
-    if (request.method !== 'POST') return failure(405, 'method_not_allowed', `${request.method} is not allowed; use POST`, origin, { allow: 'POST, OPTIONS' });
+    // In the server's words, naming the path the caller asked for.
+    if (request.method !== 'POST') return failure(405, 'method_not_allowed', `${request.method} is not allowed on ${pathname}`, origin, { allow: 'POST, OPTIONS' });
     const wait = limit?.(request) ?? 0;
     if (wait > 0) return failure(429, 'rate_limited', 'too many requests from this client', origin, { 'retry-after': String(wait) });
 
@@ -104,7 +106,9 @@ export function createRelay(options: RelayOptions): Relay {
     try {
       return route === 'ingest' ? await single(body, origin) : await batch(body, route, origin);
     } catch (error) {
-      // Network failure or timeout upstream: a 5xx, so that the browser keeps the events and retries.
+      // A 200 that is not the API's answer, a network failure or a timeout upstream: a 5xx, so that the
+      // browser keeps the events and retries.
+      if (error instanceof AegisLogError && error.code === 'ERR_BAD_RESPONSE') return failure(502, 'bad_gateway', error.message, origin);
       return failure(502, 'bad_gateway', `the AegisLog API did not answer: ${(error as Error).name}`, origin);
     }
   };
@@ -124,6 +128,9 @@ export function createRelay(options: RelayOptions): Relay {
     // A beacon carries {"key","events"}; the key is the browser's business and is never forwarded.
     if (!isPlainObject(body) || !Array.isArray(body.events)) return failure(400, 'bad_request', 'body must be {"events":[...]}', origin, {}, 'events');
     const events: unknown[] = body.events;
+    // As the server (413, on which the client splits): split here instead, one request of 50,000 tiny events,
+    // one token of its client's rate, became 100 upstream requests under the key every visitor shares.
+    if (events.length > DEFAULT_LIMITS.batchEvents) return refusal(tooLarge(`a batch holds at most ${DEFAULT_LIMITS.batchEvents} events; split it`), origin);
     let refused: Map<number, BatchError>;
     try {
       refused = badNumberRefusals(events, badNumbers);
@@ -223,7 +230,7 @@ const PASSED = new Set([400, 403, 408, 409, 413, 429]);
 
 /**
  * Passes the server's answer through, except where passing it would make the
- * browser drop good events: the relay's own key being refused (401, or a 403
+ * browser drop good events: a 200 that is not a receipt throws `notTheApi()`; the relay's own key being refused (401, or a 403
  * that names no field) is a deployment fault, so the browser gets a 502 and
  * retries later. A 403 naming a field refuses the event (a `tenant_id` that is
  * not the key's tenant) and passes through, in the server's words. Any other
@@ -240,8 +247,12 @@ async function upstreamAnswer(response: Response, origin: string | null): Promis
     const value = response.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  if (status === 200) return new Response(response.body, { status, headers });
   const text = await response.text();
+  if (status === 200) {
+    // A receipt (PROTOCOL.md §7) names its event; anything else is not the API's answer (see notTheApi).
+    if (!isReceipt(text)) throw notTheApi();
+    return new Response(text, { status, headers });
+  }
   const error = apiError(text);
   if (status === 401 || (status === 403 && typeof error?.field !== 'string')) {
     return failure(502, 'upstream_refused_key', `the AegisLog API refused the relay's key (${status})`, origin);
@@ -254,6 +265,15 @@ async function upstreamAnswer(response: Response, origin: string | null): Promis
     return failure(status, code, `the AegisLog API answered the relay ${status}; try again later`, origin, retryAfter === null ? {} : { 'retry-after': retryAfter });
   }
   return failure(502, 'bad_gateway', `the AegisLog API answered the relay ${status}: its endpoint does not lead to the API's ingest routes`, origin);
+}
+
+function isReceipt(text: string): boolean {
+  try {
+    const receipt: unknown = JSON.parse(text);
+    return isPlainObject(receipt) && typeof receipt.event_id === 'string';
+  } catch {
+    return false;
+  }
 }
 
 /** The `error` of an answer in the API's words (`{"error":{"code","message","field"?}}`), else undefined. */

@@ -93,6 +93,14 @@ export async function listen(handler: FetchHandler, options: ListenOptions = {})
     },
     (req, res) => inTurn(req.socket, res, () => respond(handler, options, onError, limits, req, res)),
   );
+  // `Expect: 100-continue` (curl for large bodies, .NET, the AWS SDKs): Node would say "100 Continue" at
+  // once, and the client send a body that a refusal before reading it (401, 413 by its declared size, 415)
+  // never needed. Said once the handler reads the body instead (bodyOf); an answer without it closes the
+  // connection (Node's doing), so a client that sends the body anyway is drained as any unread body is.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    awaitingContinue.add(req);
+    server.emit('request', req, res);
+  });
   // Without a 'timeout' listener Node destroys the socket; after an answer, keepAliveTimeout takes over.
   server.timeout = limits.sendTimeout;
   server.maxConnections = limits.maxConnections;
@@ -304,7 +312,7 @@ function drain(req: IncomingMessage, max: number): void {
  */
 function toRequest(req: IncomingMessage, res: ServerResponse, url: URL, headers = headersOf(req)): Request {
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-  return new Request(url, { method: req.method!, headers, signal: goneSignal(res), ...(hasBody ? { body: bodyOf(req), duplex: 'half' } : {}) } as RequestInit);
+  return new Request(url, { method: req.method!, headers, signal: goneSignal(res), ...(hasBody ? { body: bodyOf(req, res), duplex: 'half' } : {}) } as RequestInit);
 }
 
 /**
@@ -374,6 +382,9 @@ const LITE_REQUEST: object = (() => {
   return proto;
 })();
 
+/** Requests whose client waits for "100 Continue" before it sends the body (see `checkContinue` in `listen`). */
+const awaitingContinue = new WeakSet<IncomingMessage>();
+
 /** The Web stream over a request's body, with a way to let go of the request (see `drain`). */
 const bodies = new WeakMap<IncomingMessage, { detach(): void }>();
 
@@ -382,8 +393,12 @@ const bodies = new WeakMap<IncomingMessage, { detach(): void }>();
  * handler pulls. A handler that stops early (body over its limit) cancels it;
  * the rest is drained once the answer is out.
  */
-function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
+function bodyOf(req: IncomingMessage, res: ServerResponse): ReadableStream<Uint8Array> {
   let attached = true;
+  // A client waiting for "100 Continue" sends nothing until told: told at the handler's first read (pull;
+  // with a high-water mark of 0 the stream pulls only for a read, never ahead of one).
+  let expecting = awaitingContinue.has(req);
+  const strategy = expecting ? { highWaterMark: 0 } : undefined;
   return new ReadableStream<Uint8Array>({
     start(controller) {
       // enqueue and close throw once the handler has cancelled the stream; an event listener must not.
@@ -420,12 +435,16 @@ function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
       req.pause();
     },
     pull() {
+      if (expecting) {
+        expecting = false;
+        if (!res.headersSent && !res.destroyed) res.writeContinue();
+      }
       if (attached) req.resume();
     },
     cancel() {
       req.pause();
     },
-  });
+  }, strategy);
 }
 
 /** undici keeps a Response's body as given (string, bytes) beside the stream it makes of it: see `bodySource`. */

@@ -66,6 +66,8 @@ describe('the relay words a refusal as the server does', () => {
     ['an empty events array', () => ({ events: [] })],
     ['no events array', () => ({ event: {} })],
     ['events that is not an array', () => ({ events: 'x' })],
+    // One browser request used to be split into requests of 500 under the relay's one key: see relay-answers.test.ts.
+    ['more than 500 events', () => ({ events: Array.from({ length: 501 }, () => good()) })],
   ];
   it.each(batches)('/ingest/batch: %s', async (_, make) => {
     const { direct, relayed } = await pair();
@@ -83,6 +85,21 @@ describe('the relay words a refusal as the server does', () => {
       receipts: [],
       errors: [{ index: 0, event_id: expect.any(String), code: 'ERR_SCHEMA_INVALID', message: expect.stringContaining('performance_metrics.confidence_score'), field: 'performance_metrics.confidence_score' }],
     });
+  });
+});
+
+describe('the relay refuses a method as the server does', () => {
+  it.each(['GET', 'PUT', 'DELETE'])('%s on /ingest and /ingest/batch: 405 in the same words and the same Allow, naming the path asked for', async (method) => {
+    const server = createServer({ signer: await localSigner(), store: memoryStore(), origin: 'relay.test/log', keys: [{ key: KEY, tenant_id: 'acme', scope: 'ingest' }], onError: () => {} });
+    await server.ready;
+    const relay = createRelay({ endpoint: API, apiKey: KEY, allowedOrigins: [], fetch: ((input: RequestInfo | URL, init?: RequestInit) => server(new Request(input, init))) as typeof fetch });
+    for (const path of ['/ingest', '/ingest/batch']) {
+      // The relay mounted at the root, so that both are asked for the same path.
+      const answers = [await server(new Request(`${API}${path}`, { method })), await relay(new Request(`https://app.example.com${path}`, { method }))];
+      const [direct, relayed] = await Promise.all(answers.map(async (res) => ({ status: res.status, allow: res.headers.get('allow'), body: await res.json() })));
+      expect(direct).toMatchObject({ status: 405, body: { error: { code: 'method_not_allowed' } } });
+      expect(relayed).toEqual(direct);
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRelay, type RelayOptions } from '../../src/edge/index.js';
+import { subnet64 } from '../../src/edge/rate-limit.js';
 import { event, recordingUpstream } from './upstream.js';
 
 const APP = 'https://app.example.com';
@@ -55,20 +56,21 @@ describe('relay: forwarding', () => {
     expect(JSON.stringify(seen[0]!.body)).not.toContain('pk_browser');
   });
 
-  it('splits large batches into requests the server takes (≤ 500 events) and keeps the caller numbering of errors', async () => {
-    // The upstream refuses every event whose number ends in 7, numbered within its chunk.
-    const { relay, seen } = setup({}, (s) => {
+  it('splits a body over 1 MiB (a maxBodyBytes of its own) into requests the server takes and keeps the caller numbering of errors', async () => {
+    // The upstream refuses every other event, numbered within its request.
+    const { relay, seen } = setup({ maxBodyBytes: 4 * 1024 * 1024 }, (s) => {
       const events = s.body.events as { event_id: string }[];
-      const errors = events.flatMap((e, index) => (e.event_id.endsWith('7') ? [{ index, event_id: e.event_id, code: 'conflict', message: 'x' }] : []));
-      const receipts = events.filter((e) => !e.event_id.endsWith('7')).map((e) => ({ event_id: e.event_id }));
+      const errors = events.flatMap((e, index) => (index % 2 ? [{ index, event_id: e.event_id, code: 'conflict', message: 'x' }] : []));
+      const receipts = events.filter((_, index) => !(index % 2)).map((e) => ({ event_id: e.event_id }));
       return Response.json({ receipts, errors });
     });
-    const events = Array.from({ length: 1203 }, () => event());
+    const events = Array.from({ length: 7 }, () => event({ text: 'x'.repeat(300_000) }));
     const res = await relay(post('/ingest/batch', { events }));
     expect(res.status).toBe(200);
-    expect(seen.map((s) => s.body.events.length)).toEqual([500, 500, 203]);
+    expect(seen.map((s) => s.body.events.length)).toEqual([3, 3, 1]);
     const body = (await res.json()) as { receipts: unknown[]; errors: { index: number; event_id: string }[] };
-    expect(body.receipts.length + body.errors.length).toBe(1203);
+    expect(body.receipts.length + body.errors.length).toBe(7);
+    expect(body.errors.map((e) => e.index)).toEqual([1, 4]);
     for (const error of body.errors) expect(events[error.index]!.event_id).toBe(error.event_id);
   });
 
@@ -349,6 +351,35 @@ describe('relay: rate limit', () => {
     const statuses = [];
     for (let i = 0; i < 5; i++) statuses.push((await relay(spoofed(i))).status);
     expect(statuses).toEqual([200, 200, 429, 429, 429]);
+  });
+
+  it('a clock that steps back (an NTP correction on a Node or Vercel host) costs no client its tokens', async () => {
+    let now = 1_000_000_000;
+    const { relay } = setup({ rateLimit: { burst: 3, perSecond: 1 }, now: () => now });
+    const from = () => post('/ingest', event(), { 'x-real-ip': '198.51.100.7' });
+    expect((await relay(from())).status).toBe(200);
+    now -= 3_600_000;
+    // Two tokens left: an hour counted backwards used to take 3,600 of them, a 429 with Retry-After 3600.
+    expect((await relay(from())).status).toBe(200);
+    expect((await relay(from())).status).toBe(200);
+    const limited = await relay(from());
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('1');
+  });
+
+  it('keys an IPv6 address by its /64 however it is written, an IPv4-mapped one by its IPv4 address', () => {
+    const cases: [string, string | undefined][] = [
+      ['2001:0DB8:00AA:00BB:1:2:3:4', '2001:db8:aa:bb::/64'],
+      ['[2001:db8::1]:443', '2001:db8:0:0::/64'],
+      ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+      ['2001:db8:1:2:3:4:5::', '2001:db8:1:2::/64'],
+      ['64:ff9b::192.0.2.1', '64:ff9b:0:0::/64'],
+      ['::ffff:192.0.2.1', '192.0.2.1'],
+      ['192.0.2.1', undefined],
+      ['1::2::3', undefined],
+      ['2001:db8:1:2:3:4:5:6:7', undefined],
+    ];
+    for (const [ip, key] of cases) expect([ip, subnet64(ip)]).toEqual([ip, key]);
   });
 
   it('refuses a rate limit that could never pass, or would never limit, with ERR_CONFIG naming the option', () => {
