@@ -70,7 +70,7 @@ function checkKey(entry: ApiKeyConfig, i: number): void {
 
 /**
  * An `origins` entry as the `Origin` header writes it (`https://app.example:443/` is `https://app.example`); `"*"`
- * (any) and `"null"` (the opaque origin of sandboxed frames and files, allowed only when listed) as they are.
+ * (any) and `"null"` (the opaque origin of sandboxed frames and files: allowed when listed, or by `"*"`) as they are.
  */
 function keyOrigin(text: string, field: string): string {
   if (text === '*' || text === 'null') return text;
