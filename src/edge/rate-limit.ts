@@ -17,9 +17,12 @@ export interface RateLimitOptions {
    * pass `key` there, and behind a proxy that appends to x-forwarded-for (its first address is the client's own word).
    */
   key?: (request: Request) => string;
-  /** Buckets kept at most; the least recently used go first. Default 10,000. */
+  /** Buckets kept at most; the least recently used go first. Default 10,000. Keys over 512 characters share one. */
   maxClients?: number;
 }
+
+/** Characters of a client key at most: an origin has fewer than 300, an IP fewer than 50. */
+const MAX_KEY_LENGTH = 512;
 
 interface Bucket {
   tokens: number;
@@ -40,7 +43,10 @@ export function tokenBucket(options: RateLimitOptions, now: () => number): RateL
   const keyOf = options.key ?? clientKey;
   const buckets = new Map<string, Bucket>();
   return (request) => {
-    const key = keyOf(request);
+    // An IP or an origin is far shorter: a longer key is a client's own header, made up to dodge the limit and fill
+    // memory (10,000 buckets of 16 KiB headers pass a Worker's 128 MB). All such keys share one bucket.
+    const given = keyOf(request);
+    const key = given.length > MAX_KEY_LENGTH ? 'oversized' : given;
     const t = now();
     const old = buckets.get(key);
     // A clock stepped back (NTP) refills nothing; counted as negative time it took every client's tokens, as the server's does not.

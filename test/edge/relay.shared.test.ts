@@ -367,6 +367,17 @@ describe('relay: rate limit', () => {
     expect(limited.headers.get('retry-after')).toBe('1');
   });
 
+  it('keys longer than any IP or origin (a header a client made up) share one bucket: they neither dodge the limit nor fill memory', async () => {
+    const { relay } = setup({ rateLimit: { burst: 2, perSecond: 0.001 } });
+    // On a host that sets no IP header, x-forwarded-for is the client's own word, and it may write anything there.
+    const made = (i: number) => post('/ingest', event(), { 'x-forwarded-for': `${String(i).padStart(4, '0')}${'x'.repeat(16_000)}` });
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await relay(made(i))).status);
+    expect(statuses).toEqual([200, 200, 429, 429, 429]);
+    // An ordinary client keeps a bucket of its own.
+    expect((await relay(post('/ingest', event(), { 'x-real-ip': '198.51.100.7' }))).status).toBe(200);
+  });
+
   it('keys an IPv6 address by its /64 however it is written, an IPv4-mapped one by its IPv4 address', () => {
     const cases: [string, string | undefined][] = [
       ['2001:0DB8:00AA:00BB:1:2:3:4', '2001:db8:aa:bb::/64'],
