@@ -8,11 +8,17 @@ import { Stream as Stream1 } from '@anthropic-ai/sdk/streaming';
 import Anthropic0 from 'anthropic0';
 import { APIPromise as APIPromise0 } from 'anthropic0/api-promise';
 import { Stream as Stream0 } from 'anthropic0/streaming';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wrapAnthropic, type AiCall } from '../../src/ai/index.js';
 import { apiError, message, messageStream, MODEL, SNAPSHOT, startAnthropicServer, USAGE, type AnthropicServer } from './anthropic-server.js';
 import { generated, harness, type Harness } from './harness.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
+
+// A full collection on demand, for the calls an app drops unread (recorded when their promise is collected).
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 let h: Harness;
 let api: AnthropicServer;
@@ -328,6 +334,43 @@ describe.each([
         [true, 3, undefined, undefined],
         [false, undefined, true, 200],
       ]);
+    });
+
+    it('a call the app drops unread is recorded from its HTTP status once its promise is collected; one read later is not', async () => {
+      const handed: Promise<unknown>[] = [];
+      const wrapped = wrapAnthropic(new Anthropic(options()), { log: h.log, digestKey: DIGEST_KEY, waitUntil: (p) => handed.push(p) });
+      api.script({ json: message('read after a while') }, { json: message('nobody reads this') });
+      const sent = api.requests.length;
+      const kept = wrapped.messages.create(PARAMS); // read below, after collections
+      void wrapped.messages.create(PARAMS); // dropped: nothing keeps this promise
+      for (let turn = 0; api.requests.length < sent + 2 && turn < 10_000; turn++) await new Promise((r) => setImmediate(r));
+      let settled = 0;
+      for (const p of handed) void p.then(() => settled++);
+      for (let turn = 0; settled < 1 && turn < 200; turn++) {
+        gc();
+        await new Promise((r) => setImmediate(r));
+      }
+      expect(settled).toBe(1);
+      expect((await kept).content[0]).toMatchObject({ text: 'read after a while' });
+      const [dropped, read, ...more] = await h.events();
+      expect(more).toEqual([]);
+      expect(dropped).toEqual({
+        ...generated,
+        event_type: 'model_inference',
+        integration: 'anthropic',
+        operation: 'messages',
+        streamed: false,
+        provider: 'anthropic',
+        outcome: 'ok',
+        unread: true,
+        http_status: 200,
+        input_chars: INPUT_CHARS,
+        input_digest: hmac({ system: SYSTEM, messages: MESSAGES }),
+        model_context: { model_id: MODEL, model_version: 'unreported', model_type: 'llm' },
+        performance_metrics: { latency_ms: expect.any(Number) },
+      });
+      expect(read).toMatchObject({ outcome: 'ok', output_chars: 'read after a while'.length });
+      expect(read).not.toHaveProperty('unread');
     });
 
     it('wrapping twice records once', async () => {
