@@ -418,6 +418,22 @@ describe.each([
       ]);
     });
 
+    it('waitUntil is handed one promise per call, which settles once its event is recorded, streamed helper or not', async () => {
+      const handed: Promise<unknown>[] = [];
+      const wrapped = wrapAnthropic(new Anthropic(options()), { log: h.log, waitUntil: (p) => handed.push(p) });
+      // A system prompt in blocks (with a cache breakpoint), as apps that cache it send it: its text counts as input.
+      const system = [{ type: 'text' as const, text: SYSTEM, cache_control: { type: 'ephemeral' as const } }];
+      await wrapped.messages.stream({ ...PARAMS, system }).finalMessage();
+      await wrapped.messages.create({ ...PARAMS, system });
+      expect(handed).toHaveLength(2);
+      await Promise.all(handed);
+      const events = await h.events();
+      expect(events.map((e) => [e.streamed, e.outcome, e.input_chars])).toEqual([
+        [true, 'ok', INPUT_CHARS],
+        [false, 'ok', INPUT_CHARS],
+      ]);
+    });
+
     it('messages.parse(): recorded once, as the create it makes', async () => {
       const { wrapped } = clients();
       api.script({ json: message('{"eta":"today"}') });
