@@ -33,6 +33,9 @@ const cases = {
   'client + wrapOpenAI': `${init}
   import { wrapOpenAI } from ${ai};
   globalThis.client = wrapOpenAI({}, { log, digestKey: 'operator-key' });`,
+  'client + wrapAnthropic': `${init}
+  import { wrapAnthropic } from ${ai};
+  globalThis.client = wrapAnthropic({}, { log, digestKey: 'operator-key' });`,
   'client + span processor': `${init}
   import { aegislogSpanProcessor } from ${ai};
   globalThis.processor = aegislogSpanProcessor({ log, digestKey: 'operator-key' });`,

@@ -2,7 +2,7 @@
 // in one process, over the built dist/esm (run `npm run build` first). Each call is timed alone, wrapped and
 // unwrapped calls taking turns call by call so that drift hits both alike; the figure is the
 // median call time of each and their difference. The model is never slow here (the AI SDK's mock model,
-// the OpenAI SDK over an in-process fetch, a span ended at once), so the difference is the integration's
+// the OpenAI and Anthropic SDKs over an in-process fetch, a span ended at once), so the difference is the integration's
 // own cost: building the event, validating and serialising it in record() (a real AegisLog whose queue
 // store keeps nothing). Keyed digests (HMAC through WebCrypto) are computed after the call returns: the
 // "with digests, in all" rows divide the total time of a run, digests and records included, by its calls.
@@ -10,8 +10,9 @@
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { generateText, wrapLanguageModel } from 'ai';
 import { convertArrayToReadableStream, MockLanguageModelV4 } from 'ai/test';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { aegislogMiddleware, aegislogSpanProcessor, aiFlush, wrapOpenAI } from '../dist/esm/ai.js';
+import { aegislogMiddleware, aegislogSpanProcessor, aiFlush, wrapAnthropic, wrapOpenAI } from '../dist/esm/ai.js';
 import { AegisLog } from '../dist/esm/index.js';
 
 const ROUNDS = 10;
@@ -61,6 +62,29 @@ const chatStream = (c) => async () => {
   for await (const _ of await c.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true }));
 };
 
+// Anthropic: the real SDK over an in-process fetch answering a message, or its events (message_start, a text block
+// of 4 deltas, message_delta, message_stop: 9 events, as the API streams a short answer).
+const claudeMessage = JSON.stringify({ id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-5-5-20260601', content: [{ type: 'text', text: 'Refunds take 14 days.' }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 12, output_tokens: 7 } });
+const claudeEvents = [
+  { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-5-5-20260601', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 12, output_tokens: 1 } } },
+  { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+  ...['Refunds ', 'take ', '14 ', 'days.'].map((text) => ({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } })),
+  { type: 'content_block_stop', index: 0 },
+  { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 7 } },
+  { type: 'message_stop' },
+]
+  .map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`)
+  .join('');
+const claudeFetch = async (_url, init) => (JSON.parse(init.body).stream ? new Response(claudeEvents, { headers: { 'content-type': 'text/event-stream' } }) : new Response(claudeMessage, { headers: { 'content-type': 'application/json' } }));
+const claudeClient = (options) => {
+  const c = new Anthropic({ apiKey: 'sk-ant', baseURL: 'http://api.invalid', fetch: claudeFetch, maxRetries: 0 });
+  return options ? wrapAnthropic(c, { log, ...options }) : c;
+};
+const claude = (c) => () => c.messages.create({ model: 'claude-sonnet-5-5', max_tokens: 256, messages });
+const claudeStream = (c) => async () => {
+  for await (const _ of await c.messages.create({ model: 'claude-sonnet-5-5', max_tokens: 256, messages, stream: true }));
+};
+
 // OpenTelemetry: a GenAI chat span started and ended, with the span processor or with a processor doing nothing.
 const noop = { onStart() {}, onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} };
 const tracerOf = (processor) => new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('bench');
@@ -73,6 +97,8 @@ const cases = [
   { name: 'AI SDK middleware: generateText', plain: () => generateText({ model, prompt: 'How long do refunds take?' }), wrapped: ((m) => () => generateText({ model: m, prompt: 'How long do refunds take?' }))(wrapped({})) },
   { name: 'wrapOpenAI: chat.completions.create', plain: chat(client()), wrapped: chat(client({})) },
   { name: 'wrapOpenAI: chat.completions.create, streamed (5 chunks)', plain: chatStream(client()), wrapped: chatStream(client({})) },
+  { name: 'wrapAnthropic: messages.create', plain: claude(claudeClient()), wrapped: claude(claudeClient({})) },
+  { name: 'wrapAnthropic: messages.create, streamed (9 events)', plain: claudeStream(claudeClient()), wrapped: claudeStream(claudeClient({})) },
   { name: 'span processor: a GenAI chat span ended', plain: span(tracerOf(noop)), wrapped: span(tracerOf(aegislogSpanProcessor({ log }))) },
 ];
 

@@ -1,9 +1,10 @@
 // Entry "aegislog/ai": one event per model call, where AI apps already make them. Built on the client's
-// record()/recordSync(); imports nothing of the SDKs it serves (ai, openai, OpenTelemetry are optional peers).
+// record()/recordSync(); imports nothing of the SDKs it serves (ai, openai, @anthropic-ai/sdk, OpenTelemetry are optional peers).
 export { aegislogMiddleware } from './ai-sdk.js';
 export type { AegisLogMiddleware, CallOptionsLike, GenerateResultLike, ModelLike, PartLike, StreamResultLike } from './ai-sdk.js';
 export { aegislogTelemetry } from './ai-sdk-telemetry.js';
 export type { AegisLogTelemetry, CallEnd, CallStart, ObjectStepEnd, ObjectStepStart } from './ai-sdk-telemetry.js';
+export { wrapAnthropic } from './anthropic.js';
 export { wrapOpenAI } from './openai.js';
 export { aegislogSpanProcessor, isModelCallSpan } from './otel.js';
 export type { AegisLogSpanProcessor, SpanAttributes, SpanLike } from './otel.js';

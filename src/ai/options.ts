@@ -22,7 +22,7 @@ export interface AiLog {
   flush?(): unknown;
 }
 
-export type AiIntegration = 'ai-sdk' | 'ai-sdk-telemetry' | 'openai' | 'opentelemetry';
+export type AiIntegration = 'ai-sdk' | 'ai-sdk-telemetry' | 'openai' | 'anthropic' | 'opentelemetry';
 
 /**
  * One finished model call as an integration saw it: what the event is built
@@ -32,11 +32,11 @@ export interface AiCall {
   integration: AiIntegration;
   /**
    * `generate`/`stream` (AI SDK), `chat.completions`/`responses` (OpenAI; `responses.retrieve`/`responses.cancel`
-   * for a background response's final state), `gen_ai.operation.name` (OpenTelemetry).
+   * for a background response's final state), `messages`/`beta.messages` (Anthropic), `gen_ai.operation.name` (OpenTelemetry).
    */
   operation: string;
   streamed: boolean;
-  /** The provider, as the SDK names it (`openai.chat`, `openai`, `gen_ai.provider.name`). */
+  /** The provider, as the SDK names it (`openai.chat`, `openai`, `anthropic`, `gen_ai.provider.name`). */
   provider?: string;
   /** The model id the call asked for. */
   modelId: string;
