@@ -8,10 +8,7 @@
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
 import { check, recorder, stopwatch, textChars, track, UNREPORTED, type Recorder } from './record.js';
-
-const WRAPPED = Symbol.for('aegislog.ai.wrapped');
-
-type Create = ((this: unknown, params: Record<string, any>, requestOptions?: { signal?: AbortSignal | null }) => unknown) & { [WRAPPED]?: true };
+import { append, copy, onAnswer, watch, WRAPPED, type ByStatus, type Create, type FromAnswer as Reads, type FromItem as ReadsItem } from './sdk-watch.js';
 /** `responses.retrieve(id, query?, options?)` and `responses.cancel(id, options?)` (`beta.responses.cancel(id, params?, options?)`). */
 type ById = ((this: unknown, id: string, ...rest: any[]) => unknown) & { [WRAPPED]?: true };
 type Responses = { create?: Create; compact?: Create; retrieve?: ById; cancel?: ById };
@@ -43,8 +40,8 @@ export function wrapOpenAI<C extends object>(client: C, options: AiOptions): C {
 
 /** What a finished answer (or the stream's items so far) says, as AiCall fields. */
 type Summary = Partial<AiCall> & { toolCalls: string[] };
-type FromAnswer = (answer: any, into: Summary) => void;
-type FromItem = (item: any, into: Summary, first: () => void) => void;
+type FromAnswer = Reads<Summary>;
+type FromItem = ReadsItem<Summary>;
 
 function wrap(resource: { create?: Create; compact?: Create } | undefined, method: 'create' | 'compact', operation: string, record: Recorder, options: AiOptions, fromAnswer: FromAnswer, fromItem: FromItem, final?: Set<string>): void {
   const create = resource?.[method];
@@ -95,32 +92,11 @@ function wrap(resource: { create?: Create; compact?: Create } | undefined, metho
     // `?.`: params the SDK itself refuses (undefined) must reach it, and fail there, as unwrapped.
     const answered = onAnswer(params?.stream === true, seen, fromAnswer, fromItem, end, failed, () => (seen.timeToFirstTokenMs ??= elapsed()));
     const byStatus: ByStatus = (flag, response) => end({ outcome: response.ok ? 'ok' : 'error', extra: { [flag]: true, http_status: response.status } });
-    watch(promise, answered, failed, byStatus, () => (responded ??= elapsed()));
+    watch(promise, params?.stream === true, answered, failed, byStatus, () => (responded ??= elapsed()));
     return promise;
   };
   wrapped[WRAPPED] = true;
   resource![method] = wrapped;
-}
-
-/**
- * A wrapped call's answer, read once (openai@6 reaches it twice for a derived promise: its parseResponse and the
- * derivation's transform): a stream watched item by item as the app reads it, a whole answer at once. Never throws.
- */
-function onAnswer(streamed: boolean, seen: Summary, fromAnswer: FromAnswer, fromItem: FromItem, end: (fill: Partial<AiCall>) => void, failed: (error: unknown) => void, first: () => void) {
-  let once = false;
-  return (answer: any): void => {
-    if (once) return;
-    once = true;
-    try {
-      if (streamed) observeStream(answer, seen, fromItem, end, failed, first);
-      else {
-        fromAnswer(answer, seen);
-        end({});
-      }
-    } catch (error) {
-      failed(error);
-    }
-  };
 }
 
 /** Background responses whose final state a client's wrapper recorded, at most this many (the oldest let go). */
@@ -190,173 +166,12 @@ function wrapFinal(resource: Responses | undefined, prefix: string, method: 'ret
       throw error;
     }
     const answered = onAnswer(streamed, seen, responseSummary, responseItem, end, end, () => undefined);
-    watch(promise, answered, end, end, () => (responded ??= elapsed()));
+    watch(promise, streamed, answered, end, end, () => (responded ??= elapsed()));
     return promise;
   };
   wrapped[WRAPPED] = true;
   resource![method] = wrapped;
 }
-
-/**
- * Calls whose promise the app dropped without reading it (no `await`, `then`, `asResponse()`…): the
- * request went out all the same. A promise still unread when its response is in is registered here with
- * that response, and the call is recorded from its HTTP status once the promise is collected. A promise
- * read before its response came (the usual `await`) is never registered, and one read later is
- * unregistered. The entry must not hold the promise, or it would never be collected.
- */
-interface Unread {
-  response: Response;
-  byStatus: ByStatus;
-}
-
-/** Records a call from its HTTP status alone, flagged as read raw (`raw_response`) or never read (`unread`). */
-type ByStatus = (flag: 'raw_response' | 'unread', response: Response) => void;
-
-// Pure: a bundle of the other integrations, which share this module, leaves it out.
-const dropped = typeof FinalizationRegistry === 'function' ? /* @__PURE__ */ new FinalizationRegistry<Unread>(({ response, byStatus }) => byStatus('unread', response)) : undefined;
-
-/**
- * Watches an `APIPromise` without changing it: its `parseResponse` is wrapped
- * (it runs only when the app awaits it, exactly as before), and a failed request
- * is seen on `responsePromise` (and when it came in). An app that only calls `.asResponse()` reads the
- * raw body itself: that call is recorded from the response status alone.
- * The SDK's helpers (`parse()`, `stream()`) derive a promise with `_thenUnwrap`,
- * which in openai@7.59 parses with a function of its own, never this promise's
- * `parseResponse`: the answer is seen as the derivation's transform receives it,
- * and the derived promise is watched for failures. A promise the app drops
- * before reading it in any of these ways is recorded when it is collected.
- */
-function watch(promise: any, answered: (answer: unknown) => void, failed: (error: unknown) => void, byStatus: ByStatus, responded: () => void): void {
-  /** The app reads the call; its entry in `dropped`, if it has one. */
-  let read = false;
-  let held: Unread | undefined;
-  const reading = () => {
-    read = true;
-    if (held) dropped!.unregister(held), (held = undefined);
-  };
-  const thenUnwrap = promise?._thenUnwrap;
-  if (typeof thenUnwrap === 'function') {
-    promise._thenUnwrap = function (this: unknown, transform: (answer: unknown, ...rest: unknown[]) => unknown) {
-      reading(); // the derived promise is the app's now, watched as this one
-      const derived = thenUnwrap.call(this, (answer: unknown, ...rest: unknown[]) => {
-        answered(answer);
-        return transform(answer, ...rest);
-      });
-      watch(derived, () => undefined, failed, byStatus, responded);
-      return derived;
-    };
-  }
-  const parse = promise?.parseResponse;
-  if (typeof parse !== 'function' || typeof promise.responsePromise?.then !== 'function') {
-    // Not the APIPromise this was written against: watch it as any promise (it parses now).
-    if (typeof promise?.then === 'function') promise.then(answered, failed);
-    return;
-  }
-  let parsing = false;
-  promise.responsePromise.then((props: { response?: Response } | undefined) => {
-    responded();
-    // then(), catch(), finally() and withResponse() parse through parse(), which keeps its promise: an app
-    // that awaited the call before its response came in (the usual case) has set it.
-    if (dropped && !read && !promise.parsedPromise && props?.response) dropped.register(promise, (held = { response: props.response, byStatus }), held);
-  }, failed);
-  promise.parseResponse = async function (this: unknown, ...args: unknown[]) {
-    parsing = true;
-    reading();
-    let answer;
-    try {
-      answer = await parse.apply(this, args);
-    } catch (error) {
-      failed(error);
-      throw error;
-    }
-    answered(answer);
-    return answer;
-  };
-  const asResponse = promise.asResponse;
-  if (typeof asResponse === 'function') {
-    promise.asResponse = function (this: unknown) {
-      reading();
-      const response: Promise<Response> = asResponse.call(this);
-      // withResponse() parses first: its parseResponse has begun by the time the response is handed over.
-      response.then((r) => parsing || byStatus('raw_response', r), () => undefined);
-      return response;
-    };
-  }
-}
-
-/**
- * Watches a `Stream` as the app reads it: its iterator (which `for await`,
- * `tee()` and `toReadableStream()` all go through) is wrapped on this one
- * instance. Recorded at the end, at an error, or when the app stops reading.
- */
-function observeStream(stream: any, seen: Summary, fromItem: FromItem, end: (fill: Partial<AiCall>) => void, failed: (error: unknown) => void, first: () => void): void {
-  /** Reads in progress: an abort while one is, the read's own end records (the SDK aborts as a stream fails, too). */
-  let reading = 0;
-  // The app stops reading (a break, an abort): aborted, unless the answer had ended (its finish reason, terminal or
-  // error event came; apps stop there), when nothing but the stream's close (or chat's usage chunk) was left unread.
-  const stopped = () => end(seen.finishReason || seen.error ? {} : { outcome: 'aborted' });
-  // An abort with no read in progress (`stream.controller.abort()`, the request's signal): the app may never read again.
-  stream?.controller?.signal?.addEventListener?.('abort', () => reading || stopped());
-  const stepped = (step: IteratorResult<unknown>) => {
-    reading--;
-    if (step.done) {
-      // The SDK ends the stream quietly when `stream.controller.abort()` is called: that is an abort, not an answer.
-      // Else, with no finish reason nor terminal event (nor error event), the stream ended without its completion
-      // signal (the connection closed cleanly, `[DONE]` or not) and the answer may be cut short: `interrupted`.
-      end(seen.finishReason ? {} : stream.controller?.signal?.aborted ? { outcome: 'aborted' } : seen.error ? {} : { finishReason: 'interrupted' });
-    } else {
-      try {
-        fromItem(step.value, seen, first);
-      } catch {
-        // An item of a shape not foreseen: the stream goes on, the event records what was understood.
-      }
-    }
-    return step;
-  };
-  const fail = (error: unknown): never => {
-    reading--;
-    failed(error);
-    throw error;
-  };
-  const observed = (iterator: AsyncIterator<unknown>): AsyncIterator<unknown> => ({
-    // then() rather than an async function awaiting: one promise a chunk instead of an async frame and its promise.
-    next(...args: [] | [unknown]) {
-      try {
-        reading++;
-        return iterator.next(...args).then(stepped, fail);
-      } catch (error) {
-        reading--;
-        failed(error);
-        return Promise.reject(error);
-      }
-    },
-    async return(value?: unknown) {
-      stopped();
-      return iterator.return ? iterator.return(value) : { done: true, value };
-    },
-    async throw(error?: unknown) {
-      failed(error);
-      if (iterator.throw) return iterator.throw(error);
-      throw error;
-    },
-  });
-  if (typeof stream?.iterator === 'function') {
-    const iterate = stream.iterator;
-    stream.iterator = function (this: unknown) {
-      return observed(iterate.call(this));
-    };
-  } else if (typeof stream?.[Symbol.asyncIterator] === 'function') {
-    const iterate = stream[Symbol.asyncIterator];
-    stream[Symbol.asyncIterator] = function (this: unknown) {
-      return observed(iterate.call(this));
-    };
-  } else {
-    end({});
-  }
-}
-
-/** An array as it is now (a list of messages or input items); anything else as it is. */
-const copy = (value: unknown): unknown => (Array.isArray(value) ? [...value] : value);
 
 function chatSummary(completion: any, into: Summary): void {
   const choice = completion?.choices?.[0];
@@ -416,11 +231,6 @@ function responseItem(event: any, into: Summary, first: () => void): void {
  */
 function tool(into: Summary, name: unknown): void {
   if (typeof name === 'string') into.toolCalls.push(name);
-}
-
-/** Generated text, once there is some (a stream's first chunk carries `content: ''`): a call that generated none has no output size or digest. */
-function append(into: Summary, text: unknown): void {
-  if (typeof text === 'string' && text) into.output = (into.output ?? '') + text;
 }
 
 /** Id, model and token counts, as chat completions (`prompt_tokens`) and responses (`input_tokens`) spell them. */
