@@ -7,40 +7,16 @@
  * which cannot run here. Each request takes the next scripted answer, or the default one (a short answer about
  * the last user message, streamed when the request asks for a stream).
  */
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startScriptedServer, type Answer, type ScriptedServer } from './scripted-server.js';
 
-export type Script =
-  /** A JSON answer (status 200 unless given). */
-  | { json: unknown; status?: number }
-  /**
-   * Server-sent events, each `event:` line named after its data's `type`.
-   * `hold`: after that many events, wait until `release()` or until the client goes away.
-   * `reset`: after that many events, destroy the connection (a network failure mid-stream).
-   */
-  | { sse: unknown[]; hold?: number; reset?: number }
-  /** No answer, not even its headers, until the client goes away (it aborted): `stalled()` says when one is held. */
-  | { stall: true };
+export type { Received } from './scripted-server.js';
 
-export interface Received {
-  path: string;
-  body: any;
-  headers: Record<string, string | string[] | undefined>;
-}
+/** A JSON answer, server-sent events (each `event:` line named after its data's `type`), or a stall: see Answer. */
+export type Script = Answer<unknown>;
 
-export interface AnthropicServer {
+export interface AnthropicServer extends Omit<ScriptedServer<Script>, 'origin'> {
   /** Base URL for the SDK (it adds `/v1/messages`). */
   url: string;
-  requests: Received[];
-  /** Answers for the next requests, in order. */
-  script(...answers: Script[]): void;
-  /** Lets held streams go on. */
-  release(): void;
-  /** Resolves when a streamed answer's client went away (it stopped reading or aborted). */
-  disconnected(): Promise<void>;
-  /** Resolves when a `stall` answer holds a request (the next one, or one already held). */
-  stalled(): Promise<void>;
-  close(): Promise<void>;
 }
 
 export const MODEL = 'claude-test';
@@ -48,82 +24,12 @@ export const SNAPSHOT = 'claude-test-2026-05-01';
 export const USAGE = { input_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 7, service_tier: 'standard' };
 
 export async function startAnthropicServer(): Promise<AnthropicServer> {
-  const queue: Script[] = [];
-  const requests: Received[] = [];
-  let releases: (() => void)[] = [];
-  let gone: (() => void)[] = [];
-  let goneCount = 0;
-  let seenGone = 0;
-  const stalls: (() => void)[] = [];
-  let stalledCount = 0;
-  let seenStalled = 0;
-  const server = createServer(async (req, res) => {
-    const body = JSON.parse((await text(req)) || '{}');
-    const path = (req.url ?? '').replace(/\?.*$/, '');
-    requests.push({ path, body, headers: req.headers });
-    const answer = queue.shift() ?? (path === '/v1/messages' ? defaultAnswer(body) : { status: 404, json: apiError('not_found_error', `Not found: ${path}`) });
-    const requestId = `req_${requests.length}`;
-    if ('stall' in answer) {
-      res.on('close', () => ((goneCount += 1), gone.splice(0).forEach((g) => g())));
-      stalledCount += 1;
-      return void stalls.splice(0).forEach((s) => s());
-    }
-    if ('json' in answer) {
-      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', 'request-id': requestId });
-      return res.end(JSON.stringify(answer.json));
-    }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': requestId });
-    res.flushHeaders(); // the SDK hands the stream over on the headers, before any event
-    let closed = false;
-    res.on('close', () => {
-      closed = true;
-      goneCount += 1;
-      for (const g of gone.splice(0)) g();
-    });
-    // Each event on the wire before the next step, so that a reset after it cannot swallow it.
-    const send = (data: any) => new Promise((sent) => res.write(`event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`, sent));
-    for (const [i, event] of answer.sse.entries()) {
-      if (answer.reset === i) return void req.socket.destroy();
-      if (answer.hold === i) await new Promise<void>((go) => releases.push(go));
-      if (closed) return;
-      await send(event);
-    }
-    if (answer.reset === answer.sse.length) return void req.socket.destroy();
-    if (answer.hold === answer.sse.length) await new Promise<void>((go) => releases.push(go));
-    res.end();
+  const scripted = await startScriptedServer<unknown, Script>({
+    requestIdHeader: 'request-id',
+    answer: ({ path, body }, _url, next) => next() ?? (path === '/v1/messages' ? defaultAnswer(body) : { status: 404, json: apiError('not_found_error', `Not found: ${path}`) }),
+    frame: (data: any) => `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`,
   });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    script: (...answers) => void queue.push(...answers),
-    release: () => releases.splice(0).forEach((go) => go()),
-    disconnected: () =>
-      new Promise<void>((ok) => {
-        if (goneCount > seenGone) return ok(void (seenGone = goneCount));
-        gone.push(() => ok(void (seenGone = goneCount)));
-      }),
-    stalled: () =>
-      new Promise<void>((ok) => {
-        if (stalledCount > seenStalled) return ok(void (seenStalled += 1));
-        stalls.push(() => ok(void (seenStalled += 1)));
-      }),
-    close: () =>
-      new Promise<void>((ok) => {
-        releases.splice(0).forEach((go) => go());
-        server.closeAllConnections();
-        server.close(() => ok());
-      }),
-  };
-}
-
-function text(req: IncomingMessage): Promise<string> {
-  return new Promise((ok, fail) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => ok(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', fail);
-  });
+  return { ...scripted, url: scripted.origin };
 }
 
 /** The last user message's text. */

@@ -14,8 +14,9 @@
  * is called. POST /v1/responses/{id}/cancel cancels it. Another id takes the next
  * scripted answer, or a 404.
  */
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startScriptedServer, type EventStream, type Received, type ScriptedServer } from './scripted-server.js';
+
+export type { Received } from './scripted-server.js';
 
 export type Script =
   /** A JSON answer (status 200 unless given), `delay` milliseconds after the request. */
@@ -40,136 +41,65 @@ interface Kept {
   settle: () => void;
 }
 
-export interface Received {
-  method: string;
-  path: string;
-  body: any;
-  headers: Record<string, string | string[] | undefined>;
-}
-
-export interface OpenAIServer {
+export interface OpenAIServer extends Omit<ScriptedServer<Script>, 'origin'> {
   /** Base URL for the SDKs: `http://127.0.0.1:PORT/v1`. */
   url: string;
-  requests: Received[];
-  /** Answers for the next requests, in order. */
-  script(...answers: Script[]): void;
-  /** Lets held streams go on. */
-  release(): void;
-  /** Resolves when a held stream's client went away (it cancelled or aborted). */
-  disconnected(): Promise<void>;
-  /** Resolves when a `stall` answer holds a request (the next one, or one already held). */
-  stalled(): Promise<void>;
   /** Ends the background response `id`: its retrieves answer `final` from now on (by default, completed with its answer). */
   finish(id: string, final?: ReturnType<typeof response>): void;
-  close(): Promise<void>;
 }
 
 export const MODEL = 'gpt-test';
 export const SNAPSHOT = 'gpt-test-2026-05-01';
 
 export async function startOpenAIServer(): Promise<OpenAIServer> {
-  const queue: Script[] = [];
-  const requests: Received[] = [];
-  let releases: (() => void)[] = [];
-  let gone: (() => void)[] = [];
-  let goneCount = 0;
-  const stalls: (() => void)[] = [];
-  let stalledCount = 0;
-  let seenStalled = 0;
   /** Background responses by id. */
   const kept = new Map<string, Kept>();
-  const server = createServer(async (req, res) => {
-    const body = JSON.parse((await text(req)) || '{}');
-    const path = (req.url ?? '').replace(/\?.*$/, '');
-    const method = req.method ?? 'GET';
-    requests.push({ method, path, body, headers: req.headers });
-    const stored = path === '/v1/responses/compact' ? null : /^\/v1\/responses\/([^/]+)(\/cancel)?$/.exec(path);
-    const id = stored ? decodeURIComponent(stored[1]!) : undefined;
-    const answer =
-      id && kept.has(id)
-        ? backgroundAnswer(kept.get(id)!, stored![2] ? 'cancel' : new URL(req.url!, 'http://x').searchParams.get('stream') === 'true' ? 'stream' : 'get')
-        : (queue.shift() ??
-          (id
-            ? { status: 404, json: { error: { message: `No response found with id '${id}'.`, type: 'invalid_request_error', param: null, code: null } } }
-            : path === '/v1/responses' && body.background === true
-              ? queued(kept, body)
-              : path === '/v1/responses/compact'
-                ? { json: compaction(body) }
-                : defaultAnswer(path, body)));
-    if ('stall' in answer) {
-      res.on('close', () => ((goneCount += 1), gone.splice(0).forEach((g) => g())));
-      stalledCount += 1;
-      return void stalls.splice(0).forEach((s) => s());
-    }
-    if ('json' in answer) {
-      if (answer.delay) await new Promise((later) => setTimeout(later, answer.delay));
-      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', 'x-request-id': `req_${requests.length}` });
-      return res.end(JSON.stringify(answer.json));
-    }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': `req_${requests.length}` });
-    res.flushHeaders(); // the SDK hands the stream over on the headers, before any event
-    let closed = false;
-    res.on('close', () => {
-      closed = true;
-      goneCount += 1;
-      for (const g of gone.splice(0)) g();
-    });
-    // Each event on the wire before the next step, so that a reset after it cannot swallow it.
-    const send = (event: SseEvent) => new Promise((sent) => res.write(`${event.event ? `event: ${event.event}\n` : ''}data: ${typeof event.data === 'string' ? event.data : JSON.stringify(event.data)}\n\n`, sent));
-    for (const [i, event] of answer.sse.entries()) {
-      if (answer.reset === i) return void req.socket.destroy();
-      if (answer.hold === i) await new Promise<void>((go) => releases.push(go));
-      if (closed) return;
-      await send(event);
-    }
-    if (answer.reset === answer.sse.length) return void req.socket.destroy();
-    if (answer.hold === answer.sse.length) await new Promise<void>((go) => releases.push(go));
-    if (answer.rest && !closed) {
-      const rest = await Promise.race([answer.rest(), new Promise<SseEvent[]>((gone) => res.once('close', () => gone([])))]);
-      for (const event of rest) if (!closed) await send(event);
-    }
-    if (!closed && path.endsWith('completions') && answer.done !== false) res.write('data: [DONE]\n\n');
-    res.end();
+  const scripted = await startScriptedServer<SseEvent, Script>({
+    requestIdHeader: 'x-request-id',
+    async answer(request, url, next) {
+      const answer = route(kept, request, url, next);
+      if ('json' in answer && answer.delay) await new Promise((later) => setTimeout(later, answer.delay));
+      return answer;
+    },
+    frame: (event) => `${event.event ? `event: ${event.event}\n` : ''}data: ${typeof event.data === 'string' ? event.data : JSON.stringify(event.data)}\n\n`,
+    after: endStream,
   });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  let seenGone = 0;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-    requests,
-    script: (...answers) => void queue.push(...answers),
-    release: () => releases.splice(0).forEach((go) => go()),
-    disconnected: () =>
-      new Promise<void>((ok) => {
-        if (goneCount > seenGone) return ok(void (seenGone = goneCount));
-        gone.push(() => ok(void (seenGone = goneCount)));
-      }),
+    ...scripted,
+    url: `${scripted.origin}/v1`,
     finish: (id, final) => {
       const entry = kept.get(id)!;
       entry.done = true;
       if (final) entry.final = { ...final, id, background: true } as typeof entry.final;
       entry.settle();
     },
-    stalled: () =>
-      new Promise<void>((ok) => {
-        if (stalledCount > seenStalled) return ok(void (seenStalled += 1));
-        stalls.push(() => ok(void (seenStalled += 1)));
-      }),
-    close: () =>
-      new Promise<void>((ok) => {
-        releases.splice(0).forEach((go) => go());
-        server.closeAllConnections();
-        server.close(() => ok());
-      }),
   };
 }
 
-function text(req: IncomingMessage): Promise<string> {
-  return new Promise((ok, fail) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => ok(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', fail);
-  });
+/** Which answer a request takes: a background response's, else the next scripted one, else the route's default. */
+function route(kept: Map<string, Kept>, { path, body }: Received, url: URL, next: () => Script | undefined): Script {
+  const stored = path === '/v1/responses/compact' ? null : /^\/v1\/responses\/([^/]+)(\/cancel)?$/.exec(path);
+  const id = stored ? decodeURIComponent(stored[1]!) : undefined;
+  if (id && kept.has(id)) return backgroundAnswer(kept.get(id)!, stored![2] ? 'cancel' : url.searchParams.get('stream') === 'true' ? 'stream' : 'get');
+  return (
+    next() ??
+    (id
+      ? { status: 404, json: { error: { message: `No response found with id '${id}'.`, type: 'invalid_request_error', param: null, code: null } } }
+      : path === '/v1/responses' && body.background === true
+        ? queued(kept, body)
+        : path === '/v1/responses/compact'
+          ? { json: compaction(body) }
+          : defaultAnswer(path, body))
+  );
+}
+
+/** After the scripted events: a live background response's `rest`, then `[DONE]` where completions streams end with it. */
+async function endStream(answer: Extract<Script, { sse: unknown }>, { path }: Received, stream: EventStream<SseEvent>) {
+  if (answer.rest) {
+    const rest = await Promise.race([answer.rest(), stream.gone.then(() => [])]);
+    for (const event of rest) if (!stream.closed) await stream.send(event);
+  }
+  if (!stream.closed && path.endsWith('completions') && answer.done !== false) await stream.send({ data: '[DONE]' });
 }
 
 /** The last user message's text, in either API's shape. */
