@@ -8,28 +8,18 @@ import { Stream as Stream1 } from '@anthropic-ai/sdk/streaming';
 import Anthropic0 from 'anthropic0';
 import { APIPromise as APIPromise0 } from 'anthropic0/api-promise';
 import { Stream as Stream0 } from 'anthropic0/streaming';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wrapAnthropic, type AiCall } from '../../src/ai/index.js';
 import { apiError, message, messageStream, MODEL, SNAPSHOT, startAnthropicServer, USAGE, type AnthropicServer } from './anthropic-server.js';
-import { generated, harness, type Harness } from './harness.js';
+import { closeBoth, collectUntilSettled, generated, startWith, type Harness } from './harness.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
-
-// A full collection on demand, for the calls an app drops unread (recorded when their promise is collected).
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 let h: Harness;
 let api: AnthropicServer;
 beforeAll(async () => {
-  h = await harness();
-  api = await startAnthropicServer();
+  ({ h, api } = await startWith(startAnthropicServer));
 });
-afterAll(async () => {
-  await api?.close();
-  await h?.close();
-});
+afterAll(() => closeBoth(h, api));
 
 const SYSTEM = 'You are a support agent.';
 const MESSAGES = [{ role: 'user' as const, content: 'Where is my parcel?' }];
@@ -344,13 +334,7 @@ describe.each([
       const kept = wrapped.messages.create(PARAMS); // read below, after collections
       void wrapped.messages.create(PARAMS); // dropped: nothing keeps this promise
       for (let turn = 0; api.requests.length < sent + 2 && turn < 10_000; turn++) await new Promise((r) => setImmediate(r));
-      let settled = 0;
-      for (const p of handed) void p.then(() => settled++);
-      for (let turn = 0; settled < 1 && turn < 200; turn++) {
-        gc();
-        await new Promise((r) => setImmediate(r));
-      }
-      expect(settled).toBe(1);
+      expect(await collectUntilSettled(handed, 1)).toBe(1);
       expect((await kept).content[0]).toMatchObject({ text: 'read after a while' });
       const [dropped, read, ...more] = await h.events();
       expect(more).toEqual([]);

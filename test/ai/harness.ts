@@ -2,6 +2,8 @@
  * The real client delivering to the real reference server on 127.0.0.1: what
  * a test reads back is the event exactly as the server stored and signed it.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { expect } from 'vitest';
 import { AegisLog } from '../../src/index.js';
 import { aiFlush } from '../../src/ai/index.js';
@@ -55,6 +57,40 @@ export async function harness(): Promise<Harness> {
       await server.stop();
     },
   };
+}
+
+/** The harness and a provider's fake (anthropic-server.ts, openai-server.ts), started for a file's tests. */
+export async function startWith<Api>(startApi: () => Promise<Api>): Promise<{ h: Harness; api: Api }> {
+  const h = await harness();
+  try {
+    return { h, api: await startApi() };
+  } catch (error) {
+    await h.close(); // the test file never gets it to close
+    throw error;
+  }
+}
+
+/** Closes what `startWith` started, the fake first; either may be missing if starting failed. */
+export async function closeBoth(h: Harness | undefined, api: { close(): Promise<void> } | undefined): Promise<void> {
+  await api?.close();
+  await h?.close();
+}
+
+/**
+ * Collects garbage, a turn of the event loop at a time, until `count` of `promises` settled (200 turns at most),
+ * and returns how many did: for the calls an app drops unread, recorded when their promise is collected.
+ */
+export async function collectUntilSettled(promises: Promise<unknown>[], count: number): Promise<number> {
+  // A full collection on demand; set here, not on import, for the files that import the harness for the rest.
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  let settled = 0;
+  for (const p of promises) void p.then(() => settled++);
+  for (let turn = 0; settled < count && turn < 200; turn++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+  }
+  return settled;
 }
 
 /** The ids, time and measured durations of an event, which no test can know beforehand. */

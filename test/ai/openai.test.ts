@@ -7,28 +7,18 @@ import { Stream as Stream7 } from 'openai/streaming';
 import OpenAI6 from 'openai6';
 import { APIPromise as APIPromise6 } from 'openai6/api-promise';
 import { Stream as Stream6 } from 'openai6/streaming';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wrapOpenAI, type AiCall } from '../../src/ai/index.js';
-import { generated, harness, type Harness } from './harness.js';
+import { closeBoth, collectUntilSettled, generated, startWith, type Harness } from './harness.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
 import { chatCompletion, chatStream, compaction, MODEL, response, responseStream, SNAPSHOT, startOpenAIServer, textCompletion, textStream, type OpenAIServer } from './openai-server.js';
-
-// A full collection on demand, for the calls an app drops unread (recorded when their promise is collected).
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 let h: Harness;
 let api: OpenAIServer;
 beforeAll(async () => {
-  h = await harness();
-  api = await startOpenAIServer();
+  ({ h, api } = await startWith(startOpenAIServer));
 });
-afterAll(async () => {
-  await api?.close();
-  await h?.close();
-});
+afterAll(() => closeBoth(h, api));
 
 const MESSAGES = [
   { role: 'system' as const, content: 'You are a support agent.' },
@@ -340,14 +330,8 @@ describe.each([
       const kept = call(); // read below, after collections
       for (let i = 0; i < 2; i++) void call(); // dropped: nothing keeps these promises
       for (let turn = 0; api.requests.length < sent + 3 && turn < 10_000; turn++) await new Promise((r) => setImmediate(r));
-      let settled = 0;
-      for (const p of handed) void p.then(() => settled++);
       // The two dropped calls end once collected and answered; the kept one stays in progress until read.
-      for (let turn = 0; settled < 2 && turn < 200; turn++) {
-        gc();
-        await new Promise((r) => setImmediate(r));
-      }
-      expect(settled).toBe(2);
+      expect(await collectUntilSettled(handed, 2)).toBe(2);
       expect((await kept).choices[0]!.message.content).toBe('read after a while');
       const events = await h.events();
       const [failed, dropped, read] = [...events.slice(0, 2).sort((a, b) => (a.outcome < b.outcome ? -1 : 1)), events[2]];
