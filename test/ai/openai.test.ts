@@ -48,6 +48,26 @@ const finalRetrieved = (responseId: string, streamed: boolean) => ({
   performance_metrics: { latency_ms: expect.any(Number), input_tokens: 9, output_tokens: 5 },
 });
 
+/** The exact event of a Responses API create, not streamed, of `instructions: 'Be brief.'` and `input: 'When does it arrive?'` answered 'Tomorrow.'. */
+const responsesCreateEvent = (operation: 'responses' | 'beta.responses') => ({
+  ...generated,
+  event_type: 'model_inference',
+  integration: 'openai',
+  operation,
+  streamed: false,
+  provider: 'openai',
+  response_model_id: SNAPSHOT,
+  response_id: 'resp_1',
+  outcome: 'ok',
+  finish_reason: 'stop',
+  input_chars: 'Be brief.'.length + 'When does it arrive?'.length,
+  output_chars: 'Tomorrow.'.length,
+  input_digest: hmac({ instructions: 'Be brief.', input: 'When does it arrive?' }),
+  output_digest: hmac('Tomorrow.'),
+  model_context: { model_id: MODEL, model_version: SNAPSHOT, model_type: 'llm' },
+  performance_metrics: { latency_ms: expect.any(Number), input_tokens: 9, output_tokens: 5 },
+});
+
 describe.each([
   ['openai@7', OpenAI7, APIPromise7, Stream7],
   ['openai@6', OpenAI6 as unknown as typeof OpenAI7, APIPromise6, Stream6],
@@ -474,24 +494,7 @@ describe.each([
       expect(result).toEqual(expected);
       expect(result.output_text).toBe('Tomorrow.');
       const [event] = await h.events();
-      expect(event).toEqual({
-        ...generated,
-        event_type: 'model_inference',
-        integration: 'openai',
-        operation: 'responses',
-        streamed: false,
-        provider: 'openai',
-        response_model_id: SNAPSHOT,
-        response_id: 'resp_1',
-        outcome: 'ok',
-        finish_reason: 'stop',
-        input_chars: 'Be brief.'.length + 'When does it arrive?'.length,
-        output_chars: 'Tomorrow.'.length,
-        input_digest: hmac({ instructions: 'Be brief.', input: 'When does it arrive?' }),
-        output_digest: hmac('Tomorrow.'),
-        model_context: { model_id: MODEL, model_version: SNAPSHOT, model_type: 'llm' },
-        performance_metrics: { latency_ms: expect.any(Number), input_tokens: 9, output_tokens: 5 },
-      });
+      expect(event).toEqual(responsesCreateEvent('responses'));
     });
 
     it('streamed: the same events; one record at the end', async () => {
@@ -836,24 +839,7 @@ describe.each([
       expect(items).toEqual(expectedItems);
       const [event, streamedEvent, ...more] = await h.events();
       expect(more).toEqual([]);
-      expect(event).toEqual({
-        ...generated,
-        event_type: 'model_inference',
-        integration: 'openai',
-        operation: 'beta.responses',
-        streamed: false,
-        provider: 'openai',
-        response_model_id: SNAPSHOT,
-        response_id: 'resp_1',
-        outcome: 'ok',
-        finish_reason: 'stop',
-        input_chars: 'Be brief.'.length + 'When does it arrive?'.length,
-        output_chars: 'Tomorrow.'.length,
-        input_digest: hmac({ instructions: 'Be brief.', input: 'When does it arrive?' }),
-        output_digest: hmac('Tomorrow.'),
-        model_context: { model_id: MODEL, model_version: SNAPSHOT, model_type: 'llm' },
-        performance_metrics: { latency_ms: expect.any(Number), input_tokens: 9, output_tokens: 5 },
-      });
+      expect(event).toEqual(responsesCreateEvent('beta.responses'));
       expect(streamedEvent).toMatchObject({
         operation: 'beta.responses',
         streamed: true,
