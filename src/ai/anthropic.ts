@@ -11,7 +11,7 @@
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
 import { check, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
-import { append, copy, onAnswer, watch, WRAPPED, type ByStatus, type Create } from './sdk-watch.js';
+import { append, callWatched, copy, WRAPPED, type Create } from './sdk-watch.js';
 
 /** The client, with `messages.create` and `beta.messages.create` recording (in place: its other methods are untouched). */
 export function wrapAnthropic<C extends object>(client: C, options: AiOptions): C {
@@ -34,9 +34,7 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
     const done = track(options);
     const elapsed = stopwatch();
     const seen: Summary = { toolCalls: [] };
-    // What the model is given, as sent: apps append the answer and the next turn to the same array, often before
-    // the event's digest is computed (a stream's end, a task later). A shallow copy: messages are added, not edited.
-    const messages = copy(params?.messages);
+    const messages = copy(params?.messages); // as sent, before the app appends the answer (see wrapOpenAI's)
     const streamed = params?.stream === true;
     /** When the response came in: a non-streamed call's latency, since the app may await its answer much later. */
     let responded: number | undefined;
@@ -64,18 +62,8 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
       }, done);
     };
     const failed = (error: unknown) => end({ outcome: outcomeOf(error, 'error', requestOptions?.signal), error: typed(error) });
-
-    let promise: any;
-    try {
-      promise = create.call(this, params, requestOptions);
-    } catch (error) {
-      failed(error);
-      throw error;
-    }
-    const answered = onAnswer(streamed, seen, messageSummary, messageEvent, end, failed, () => (seen.timeToFirstTokenMs ??= elapsed()));
-    const byStatus: ByStatus = (flag, response) => end({ outcome: response.ok ? 'ok' : 'error', extra: { [flag]: true, http_status: response.status } });
-    watch(promise, streamed, answered, failed, byStatus, () => (responded ??= elapsed()));
-    return promise;
+    const first = () => (seen.timeToFirstTokenMs ??= elapsed());
+    return callWatched(() => create.call(this, params, requestOptions), streamed, seen, READS, end, failed, first, () => (responded ??= elapsed()));
   };
   wrapped[WRAPPED] = true;
   resource!.create = wrapped;
@@ -89,6 +77,9 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
 function typed(error: any): unknown {
   return typeof error?.type === 'string' && error.code === undefined ? Object.create(error, { code: { value: error.type } }) : error;
 }
+
+/** How a whole message and a stream's events are read. */
+const READS = { answer: messageSummary, item: messageEvent };
 
 /** A whole message: its text blocks are the output, its tool-use blocks the tool calls. */
 function messageSummary(message: any, into: Summary): void {

@@ -8,7 +8,7 @@
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
 import { check, recorder, stopwatch, textChars, track, UNREPORTED, type Recorder } from './record.js';
-import { append, copy, onAnswer, watch, WRAPPED, type ByStatus, type Create, type FromAnswer as Reads, type FromItem as ReadsItem } from './sdk-watch.js';
+import { append, callWatched, copy, WRAPPED, type Create, type FromAnswer, type FromItem } from './sdk-watch.js';
 /** `responses.retrieve(id, query?, options?)` and `responses.cancel(id, options?)` (`beta.responses.cancel(id, params?, options?)`). */
 type ById = ((this: unknown, id: string, ...rest: any[]) => unknown) & { [WRAPPED]?: true };
 type Responses = { create?: Create; compact?: Create; retrieve?: ById; cancel?: ById };
@@ -23,15 +23,15 @@ export function wrapOpenAI<C extends object>(client: C, options: AiOptions): C {
   const c = client as { chat?: { completions?: { create?: Create } }; completions?: { create?: Create }; responses?: Responses; beta?: { responses?: Responses } };
   /** Background responses whose final state is recorded: by a create that streamed it, or a retrieve or cancel. */
   const final = new Set<string>();
-  wrap(c.chat?.completions, 'create', 'chat.completions', record, options, chatSummary, chatItem);
+  wrap(c.chat?.completions, 'create', 'chat.completions', record, options, CHAT);
   // The legacy text completions (a `prompt` in, `choices[].text` out): what OpenAI-compatible servers (vLLM,
   // llama.cpp) and instruct models still answer. Its answers are chat's with `text` for `message.content`.
-  wrap(c.completions, 'create', 'completions', record, options, chatSummary, chatItem);
+  wrap(c.completions, 'create', 'completions', record, options, CHAT);
   // `beta.responses` is the same API under `?beta=true` (its newest tools first): a model call all the same.
   for (const [resource, operation] of [[c.responses, 'responses'], [c.beta?.responses, 'beta.responses']] as const) {
-    wrap(resource, 'create', operation, record, options, responseSummary, responseItem, final);
+    wrap(resource, 'create', operation, record, options, RESPONSES, final);
     // A compaction runs the model over the conversation (tokens billed), and its output is what the next turn is given.
-    wrap(resource, 'compact', `${operation}.compact`, record, options, responseSummary, responseItem);
+    wrap(resource, 'compact', `${operation}.compact`, record, options, RESPONSES);
     wrapFinal(resource, operation, 'retrieve', record, options, final);
     wrapFinal(resource, operation, 'cancel', record, options, final);
   }
@@ -40,10 +40,10 @@ export function wrapOpenAI<C extends object>(client: C, options: AiOptions): C {
 
 /** What a finished answer (or the stream's items so far) says, as AiCall fields. */
 type Summary = Partial<AiCall> & { toolCalls: string[] };
-type FromAnswer = Reads<Summary>;
-type FromItem = ReadsItem<Summary>;
+/** How a whole answer and a stream's items are read, per API. */
+type Reads = { answer: FromAnswer<Summary>; item: FromItem<Summary> };
 
-function wrap(resource: { create?: Create; compact?: Create } | undefined, method: 'create' | 'compact', operation: string, record: Recorder, options: AiOptions, fromAnswer: FromAnswer, fromItem: FromItem, final?: Set<string>): void {
+function wrap(resource: { create?: Create; compact?: Create } | undefined, method: 'create' | 'compact', operation: string, record: Recorder, options: AiOptions, reads: Reads, final?: Set<string>): void {
   const create = resource?.[method];
   if (typeof create !== 'function' || create[WRAPPED]) return;
   const wrapped: Create = function (this: unknown, params, requestOptions) {
@@ -81,19 +81,9 @@ function wrap(resource: { create?: Create; compact?: Create } | undefined, metho
       }, done);
     };
     const failed = (error: unknown) => end({ outcome: outcomeOf(error, 'error', requestOptions?.signal), error });
-
-    let promise: any;
-    try {
-      promise = create.call(this, params, requestOptions);
-    } catch (error) {
-      failed(error);
-      throw error;
-    }
+    const first = () => (seen.timeToFirstTokenMs ??= elapsed());
     // `?.`: params the SDK itself refuses (undefined) must reach it, and fail there, as unwrapped.
-    const answered = onAnswer(params?.stream === true, seen, fromAnswer, fromItem, end, failed, () => (seen.timeToFirstTokenMs ??= elapsed()));
-    const byStatus: ByStatus = (flag, response) => end({ outcome: response.ok ? 'ok' : 'error', extra: { [flag]: true, http_status: response.status } });
-    watch(promise, params?.stream === true, answered, failed, byStatus, () => (responded ??= elapsed()));
-    return promise;
+    return callWatched(() => create.call(this, params, requestOptions), params?.stream === true, seen, reads, end, failed, first, () => (responded ??= elapsed()));
   };
   wrapped[WRAPPED] = true;
   resource![method] = wrapped;
@@ -158,20 +148,15 @@ function wrapFinal(resource: Responses | undefined, prefix: string, method: 'ret
         done,
       );
     };
-    let promise: any;
-    try {
-      promise = call.call(this, id, ...rest);
-    } catch (error) {
-      end();
-      throw error;
-    }
-    const answered = onAnswer(streamed, seen, responseSummary, responseItem, end, end, () => undefined);
-    watch(promise, streamed, answered, end, end, () => (responded ??= elapsed()));
-    return promise;
+    // Whatever the call's end (answered, failed, read raw or never), `end` judges by what was seen.
+    return callWatched(() => call.call(this, id, ...rest), streamed, seen, RESPONSES, end, end, () => undefined, () => (responded ??= elapsed()));
   };
   wrapped[WRAPPED] = true;
   resource![method] = wrapped;
 }
+
+const CHAT: Reads = { answer: chatSummary, item: chatItem };
+const RESPONSES: Reads = { answer: responseSummary, item: responseItem };
 
 function chatSummary(completion: any, into: Summary): void {
   const choice = completion?.choices?.[0];

@@ -18,6 +18,33 @@ export type FromAnswer<S extends Seen> = (answer: any, into: S) => void;
 export type FromItem<S extends Seen> = (item: any, into: S, first: () => void) => void;
 
 /**
+ * Makes the call and watches it, returning exactly what the SDK returned: a call that throws at once is `failed`
+ * (and thrown on), its answer is read once (`onAnswer`), a call read raw or never read is recorded by its HTTP
+ * status, and `responded` is told when the response comes in.
+ */
+export function callWatched<S extends Seen>(
+  call: () => unknown,
+  streamed: boolean,
+  seen: S,
+  reads: { answer: FromAnswer<S>; item: FromItem<S> },
+  end: (fill: Partial<AiCall>) => void,
+  failed: (error: unknown) => void,
+  first: () => void,
+  responded: () => void,
+): unknown {
+  let promise: any;
+  try {
+    promise = call();
+  } catch (error) {
+    failed(error);
+    throw error;
+  }
+  const byStatus: ByStatus = (flag, response) => end({ outcome: response.ok ? 'ok' : 'error', extra: { [flag]: true, http_status: response.status } });
+  watch(promise, streamed, onAnswer(streamed, seen, reads.answer, reads.item, end, failed, first), failed, byStatus, responded);
+  return promise;
+}
+
+/**
  * A wrapped call's answer, read once (openai@6 and the Anthropic SDK reach it twice for a derived promise: its
  * parseResponse and the derivation's transform): a stream watched item by item as the app reads it, a whole
  * answer at once. Never throws.
