@@ -44,6 +44,26 @@ describe('findDuplicateName', () => {
     expect(findDuplicateName('{"a":"},{\\"a\\":","b":1}')).toBeUndefined();
   });
 
+  it('ends strings right after runs of backslashes, escaped quotes and long values', () => {
+    for (const value of ['x\\', 'x\\\\', 'x\\"y', '"', '\\"\\', 'a'.repeat(10_000), `${'\\'.repeat(33)}"`]) {
+      const text = `{"s":${JSON.stringify(value)},"a":1,"t":${JSON.stringify(value)},"a":2}`;
+      expect(findDuplicateName(text), text).toEqual({ path: '$', name: 'a' });
+      expect(findDuplicateName(`{"s":${JSON.stringify(value)},"a":1}`), text).toBeUndefined();
+    }
+  });
+
+  it('finds a duplicate among many members, and none among many distinct ones', () => {
+    const many = Array.from({ length: 100 }, (_, i) => `"m${i}":${i}`);
+    expect(findDuplicateName(`{${many.join(',')}}`)).toBeUndefined();
+    expect(findDuplicateName(`{${many.join(',')},"m3":0}`)).toEqual({ path: '$', name: 'm3' });
+    expect(findDuplicateName(`{"m99":0,${many.join(',')}}`)).toEqual({ path: '$', name: 'm99' });
+  });
+
+  it('forgets the names of an object once it closes, at every depth', () => {
+    expect(findDuplicateName('{"a":{"x":1,"y":2},"b":{"x":1,"y":2},"c":[{"x":1},{"x":{"x":1}}]}')).toBeUndefined();
+    expect(findDuplicateName('{"a":{"x":1},"b":{"y":1,"y":2}}')).toEqual({ path: '$.b', name: 'y' });
+  });
+
   it('names members that are not identifiers in brackets', () => {
     expect(findDuplicateName('{"a b":{"c":1,"c":1}}')).toEqual({ path: '$["a b"]', name: 'c' });
   });
