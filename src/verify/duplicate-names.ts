@@ -19,19 +19,6 @@ export function duplicateNameReason(found: DuplicateName): string {
   return `${found.path} has the member ${JSON.stringify(found.name)} twice: a JSON object with a duplicate name is not I-JSON (RFC 7493 §2.3), and readers disagree on its value`;
 }
 
-/** One open object or array on the way down, with what the path needs of it. Reused from depth to depth. */
-interface Frame {
-  object: boolean;
-  /** In an object: the next string is a member name (after `{` or `,`). */
-  expectName: boolean;
-  /** In an object: the names seen so far, in a list while few (a Set costs more than the search), then a Set too. */
-  names: string[];
-  many: Set<string> | undefined;
-  /** In an object: the member being read; in an array: the index of the element being read. */
-  name: string;
-  index: number;
-}
-
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
@@ -46,55 +33,69 @@ const FEW = 16;
  * its answer then meaningless.
  */
 export function findDuplicateName(text: string): DuplicateName | undefined {
-  const frames: Frame[] = [];
+  // The open values, outermost first: -1 for an object, an array's element index otherwise. Only
+  // numbers, so that a line of millions of nested arrays costs a few bytes a level, not an object.
+  const open: number[] = [];
+  // Per open object (outermost first): its names, in a list while few (a Set costs more than the
+  // search below FEW), then in a Set too; and the member being read, for the path. Lists are reused.
+  const names: string[][] = [];
+  const many: (Set<string> | undefined)[] = [];
+  const current: string[] = [];
   let depth = 0;
-  let top: Frame | undefined;
+  let objects = 0;
+  /** In an object, after `{` or `,`: the next string is a member name. */
+  let expectName = false;
   const n = text.length;
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       const end = stringEnd(text, i);
-      if (top !== undefined && top.expectName) {
+      if (expectName) {
         let name = text.slice(i + 1, end - 1);
         if (name.includes('\\')) name = unescape(text.slice(i, end));
-        if (seen(top, name)) return { path: pathOf(frames, depth), name };
-        top.name = name;
-        top.expectName = false;
+        const o = objects - 1;
+        if (seen(names[o]!, many, o, name)) return { path: pathOf(open, current, depth), name };
+        current[o] = name;
+        expectName = false;
       }
       i = end;
       continue;
     }
-    if (c === 0x7b || c === 0x5b) {
-      top = frames[depth] ?? (frames[depth] = { object: false, expectName: false, names: [], many: undefined, name: '', index: 0 });
-      depth++;
-      top.object = c === 0x7b;
-      top.expectName = top.object;
-      top.names.length = 0;
-      top.many = undefined;
-      top.index = 0;
+    if (c === 0x7b) {
+      open[depth++] = -1;
+      if (names[objects] === undefined) names[objects] = [];
+      else names[objects]!.length = 0;
+      many[objects] = undefined;
+      current[objects] = '';
+      objects++;
+      expectName = true;
+    } else if (c === 0x5b) {
+      open[depth++] = 0;
+      expectName = false;
     } else if (c === 0x7d || c === 0x5d) {
-      if (depth > 0) depth--;
-      top = depth > 0 ? frames[depth - 1] : undefined;
-    } else if (c === 0x2c && top !== undefined) {
-      if (top.object) top.expectName = true;
-      else top.index++;
+      if (depth > 0 && open[--depth] === -1) objects--;
+      expectName = false;
+    } else if (c === 0x2c && depth > 0) {
+      if (open[depth - 1] === -1) expectName = true;
+      else open[depth - 1]!++;
     }
     i++;
   }
   return undefined;
 }
 
-/** Whether the object already has `name`; if not, adds it. */
-function seen(frame: Frame, name: string): boolean {
-  if (frame.many !== undefined) {
-    if (frame.many.has(name)) return true;
-    frame.many.add(name);
+/** Whether the `o`-th open object already has `name`; if not, adds it. */
+function seen(list: string[], many: (Set<string> | undefined)[], o: number, name: string): boolean {
+  const set = many[o];
+  if (set !== undefined) {
+    if (set.has(name)) return true;
+    set.add(name);
     return false;
   }
-  if (frame.names.includes(name)) return true;
-  frame.names.push(name);
-  if (frame.names.length > FEW) frame.many = new Set(frame.names);
+  if (list.includes(name)) return true;
+  list.push(name);
+  if (list.length > FEW) many[o] = new Set(list);
   return false;
 }
 
@@ -120,12 +121,17 @@ function unescape(token: string): string {
   }
 }
 
-/** The JSONPath of the innermost open object (frame `depth - 1`): each frame below it gives its member or index. */
-function pathOf(frames: readonly Frame[], depth: number): string {
+/** The JSONPath of the innermost open object (the last of `open`): each open value around it gives its member or index. */
+function pathOf(open: readonly number[], current: readonly string[], depth: number): string {
   let path = '$';
+  let o = 0;
   for (let k = 0; k < depth - 1; k++) {
-    const f = frames[k]!;
-    path += f.object ? (/^[A-Za-z_][A-Za-z0-9_]*$/.test(f.name) ? `.${f.name}` : `[${JSON.stringify(f.name)}]`) : `[${f.index}]`;
+    if (open[k] !== -1) {
+      path += `[${open[k]}]`;
+      continue;
+    }
+    const name = current[o++]!;
+    path += /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
   }
   return path;
 }

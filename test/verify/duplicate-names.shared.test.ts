@@ -70,7 +70,10 @@ describe('findDuplicateName', () => {
 
   it('reads any depth without recursion', () => {
     const depth = 100_000;
-    expect(findDuplicateName(`${'['.repeat(depth)}{"a":1,"a":2}${']'.repeat(depth)}`)?.name).toBe('a');
+    expect(findDuplicateName(`${'['.repeat(depth)}{"a":1,"a":2}${']'.repeat(depth)}`)).toEqual({ path: `$${'[0]'.repeat(depth)}`, name: 'a' });
+    const objects = `${'{"o":['.repeat(depth / 2)}{"a":1,"a":2}${']}'.repeat(depth / 2)}`;
+    expect(findDuplicateName(objects)).toEqual({ path: `$${'.o[0]'.repeat(depth / 2)}`, name: 'a' });
+    expect(findDuplicateName(objects.replace('"a":2', '"b":2'))).toBeUndefined();
   });
 
   it('ends without throwing on text that is not JSON', () => {
