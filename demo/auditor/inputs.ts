@@ -3,6 +3,7 @@
 // file or blob and streamed when audited, never read whole), v2 checkpoint
 // histories (§6.3), and the v1 kinds: receipts of a v1 export, checkpoints,
 // proven tenant heads (GET /head).
+import { DuplicateNameError, parseStrictJson } from '../../src/verify/duplicate-names.js';
 import type { CheckpointHistory, CheckpointV1, EvidenceBundle, EvidenceBundleV1, InclusionProofV1, Receipt, TenantHeadV1 } from '../../src/protocol/index.js';
 
 /** A v1 tenant head with its proof up to the signed checkpoint, as GET /head answered (a bare head proves nothing). */
@@ -63,8 +64,13 @@ export function parseEvidenceText(text: string, source: string): ParseResult {
   let whole: unknown;
   let wholeError: unknown;
   try {
-    whole = JSON.parse(trimmed);
+    whole = parseStrictJson(trimmed);
   } catch (error) {
+    // JSON, but with a member name twice: JSON.parse would check its last value, other readers see the first.
+    if (error instanceof DuplicateNameError) {
+      result.problems.push(`${source}: ${error.message}`);
+      return result;
+    }
     wholeError = error;
   }
   if (wholeError === undefined) {
@@ -77,8 +83,12 @@ export function parseEvidenceText(text: string, source: string): ParseResult {
     if (line.trim() === '') return;
     const where = `${source} line ${index + 1}`;
     try {
-      collect(JSON.parse(line), where, result);
-    } catch {
+      collect(parseStrictJson(line), where, result);
+    } catch (error) {
+      if (error instanceof DuplicateNameError) {
+        result.problems.push(`${where}: ${error.message}`);
+        return;
+      }
       unreadable++;
       result.problems.push(`${where}: not JSON`);
     }

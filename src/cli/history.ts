@@ -22,8 +22,8 @@ ${TRUST_HELP}
   -h, --help           this help
 
 Exit status: 0 every check passed, 1 a check failed, 2 the command could not
-run (bad usage, unreadable file, not UTF-8 or not JSON, not a usable key or
-policy).`;
+run (bad usage, unreadable file, not UTF-8 or not JSON, a JSON member name
+given twice, not a usable key or policy).`;
 
 const options = {
   key: { type: 'string', multiple: true },

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { open, readFile, stat } from 'node:fs/promises';
+import { duplicateNameReason, findDuplicateName, type DuplicateName } from '../verify/duplicate-names.js';
 import { MAX_LINE } from '../verify/export-input.js';
 import { jsonSyntaxReason } from './json-error.js';
 import { InputError, type AuditorIO } from './run-checked.js';
@@ -178,12 +179,34 @@ function lineEnds(b: Uint8Array, from: number, to: number): number {
   return n;
 }
 
-/** Parses JSON, naming the file (and the line, for NDJSON) when it is not JSON. */
+/**
+ * Parses JSON, naming the file (and the line, for NDJSON) when it is not JSON, or when it gives a
+ * member name twice: unusable input (exit 2), as JSON that does not parse is. The verifier would see
+ * the last value, another reader the first (duplicate-names.ts); the server never writes one.
+ */
 export function parseJson(text: string, where: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw new InputError(`${where} is not valid JSON (${jsonSyntaxReason(text, error)})`);
+  }
+  refuseDuplicateNames(text, where);
+  return value;
+}
+
+function refuseDuplicateNames(text: string, where: string): void {
+  const duplicate = findDuplicateName(text);
+  if (duplicate) throw new DuplicateNameInput(where, duplicate);
+}
+
+/** JSON input with a member name twice: named by the file (and line), the object's path and the name. */
+export class DuplicateNameInput extends InputError {
+  constructor(
+    readonly where: string,
+    readonly duplicate: DuplicateName,
+  ) {
+    super(`${where}: ${duplicateNameReason(duplicate)}`);
   }
 }
 
@@ -205,6 +228,7 @@ export function parseJsonOrNdjson(text: string, where: string): { values: unknow
     const values = lines.flatMap((line, i) => (line.trim() === '' ? [] : [parseJson(line, `${where} line ${i + 1}`)]));
     return { values, many: true };
   }
+  refuseDuplicateNames(trimmed, where);
   if (!Array.isArray(value)) return { values: [value], many: false };
   if (value.length === 0) throw new InputError(`${where} is an empty array`);
   return { values: value, many: true };

@@ -14,6 +14,7 @@ import { createTreeBuilder, popCount } from '../tlog/tree-builder.js';
 import { failed, passed, skipped, type Check } from './check.js';
 import { noteBody, type Cosigner } from './evidence-v2.js';
 import { EntryAudit, type EntryExpectations, type EntryProblem } from './export-entries.js';
+import { parseStrictJson } from './duplicate-names.js';
 import { LineSplitter, MAX_LINE, byteChunks, type ExportSource } from './export-input.js';
 import type { NoteVerdict } from './notes.js';
 import { Invalid, Skip, object, reasonOf, runCheck, show } from './read.js';
@@ -155,7 +156,7 @@ class ExportRun {
       } catch {
         throw new Invalid('the first line is not UTF-8');
       }
-      const value = JSON.parse(text);
+      const value = parseStrictJson(text);
       const h = object(value, 'header');
       if ('digest_b64url' in h && 'signature_b64url' in h) throw new Invalid('the first line is a receipt, not an export header (a version-1 export has none)');
       if (h.v !== 2) throw new Invalid(`header.v is ${show(h.v)}, not 2`);

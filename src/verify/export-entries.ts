@@ -14,6 +14,7 @@ import { ByteClock, Clock } from './clock.js';
 import { Member, at, leafIndex, memberText, rangeEquals, readReceiptLine, statementLength, writeStatement } from './receipt-line.js';
 import { ReceiptHasher, SLOT_CAPACITY } from './receipt-hash.js';
 import { digestOf } from './read.js';
+import { duplicateNameReason, findDuplicateName, type DuplicateName } from './duplicate-names.js';
 
 export interface EntryExpectations {
   /** The head's tenant; undefined for the open period (then the first line's). */
@@ -224,14 +225,23 @@ export class EntryAudit {
   /** Any other line: JSON.parse, then the same checks on the object. */
   private parsedLine(b: Uint8Array, from: number, to: number, line: number): void {
     let value: unknown;
+    let text: string;
     try {
-      value = JSON.parse(decoder.decode(b.subarray(from, to)));
+      text = decoder.decode(b.subarray(from, to));
+      value = JSON.parse(text);
     } catch (error) {
       this.unreadable(line, error instanceof TypeError ? 'the line is not valid UTF-8' : 'the line is not JSON');
       return;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       this.unreadable(line, 'the line is not a receipt object');
+      return;
+    }
+    // A member twice (duplicate-names.ts): JSON.parse kept its last value, another reader the first. In the
+    // receipt, the line is no receipt (entries); inside its event, the receipt stands and the event fails.
+    const duplicate = findDuplicateName(text);
+    if (duplicate && !inEvent(duplicate)) {
+      this.unreadable(line, duplicateNameReason(duplicate));
       return;
     }
     const r = value as Receipt & { leaf_index?: unknown; event?: unknown; kind?: unknown };
@@ -253,7 +263,7 @@ export class EntryAudit {
     const before = this.problems.length;
     this.place(index ?? -1, this.clock.ms(r.received_at), r.tenant_id === this.tenantId, r.ok === true, line);
     if (this.problems.length > before) this.nameLine(before, eventId, typeof r.received_at === 'string' ? r.received_at : undefined, String(r.tenant_id));
-    if (r.event !== undefined) this.checkEvent(r, line, index);
+    if (r.event !== undefined) this.checkEvent(r, line, index, duplicate);
     else this.lineWithoutEvent(line, index, eventId);
     if (this.options.signature) {
       let message: Uint8Array;
@@ -296,11 +306,13 @@ export class EntryAudit {
     }
   }
 
-  private checkEvent(r: Receipt & { event?: unknown }, line: number, index: number | undefined): void {
+  /** `duplicate`: a member name given twice inside the event, which refuses it whatever it hashes to. */
+  private checkEvent(r: Receipt & { event?: unknown }, line: number, index: number | undefined, duplicate: DuplicateName | undefined): void {
     this.withEvents++;
     const event = r.event;
     let reason: string | undefined;
-    if (typeof event !== 'object' || event === null || Array.isArray(event)) reason = 'event is not an object';
+    if (duplicate) reason = duplicateNameReason(duplicate);
+    else if (typeof event !== 'object' || event === null || Array.isArray(event)) reason = 'event is not an object';
     else {
       try {
         const digest = b64uEncode(digestOf(event as Record<string, unknown>));
@@ -353,6 +365,11 @@ export class EntryAudit {
     this.tenantId = tenantId;
     this.tenantToken = new TextEncoder().encode(JSON.stringify(tenantId));
   }
+}
+
+/** Whether a duplicate is in the line's `event` (the object itself or one inside it), not in the receipt. */
+function inEvent(duplicate: DuplicateName): boolean {
+  return /^\$\.event(?:$|[.[])/.test(duplicate.path);
 }
 
 function leafOf(value: unknown): number | undefined {

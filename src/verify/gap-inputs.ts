@@ -8,6 +8,8 @@
 // times start alike, a stale open export starts like the sealed one of its period, and a file may hold
 // several exports one after another, or a blank line after its header.
 
+import { parseStrictJson } from './duplicate-names.js';
+
 /** A run of consecutive entries [lo, hi) of one tenant log, all from one file (the `file`-th given, named `name`). */
 interface Run {
   lo: number;
@@ -84,7 +86,7 @@ function add(runs: Run[], n: number, file: number, name: string): Run | undefine
 
 function parse(line: string): Record<string, unknown> | undefined {
   try {
-    const value: unknown = JSON.parse(line);
+    const value: unknown = parseStrictJson(line); // a member twice: the counter refuses the line too
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;

@@ -1,5 +1,6 @@
 import { b64uEncode } from '../protocol/base64url.js';
 import { eventDigest } from '../protocol/statements.js';
+import { DuplicateNameError, parseStrictJson } from './duplicate-names.js';
 
 /**
  * Loss an auditor can see (PROTOCOL.md §2). A client numbers the records of
@@ -120,9 +121,9 @@ export function gapCounter(): GapCounter {
     const refuse = (reason: string) => void refused.push({ ...where, reason });
     let value: Record<string, unknown>;
     try {
-      value = JSON.parse(text);
-    } catch {
-      return refuse('not JSON');
+      value = parseStrictJson(text) as Record<string, unknown>;
+    } catch (error) {
+      return refuse(error instanceof DuplicateNameError ? error.message : 'not JSON');
     }
     if (value?.kind === 'aegislog-export') return; // the header (§6.2)
     const event = value?.event as Record<string, unknown> | undefined;

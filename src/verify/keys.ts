@@ -8,6 +8,7 @@ import { p256 } from '@noble/curves/nist.js';
 import {
   AegisLogError, ErrorCode, b64Decode, b64uDecode, b64uEncode, jwkThumbprint, type EcPublicJwk,
 } from '../protocol/index.js';
+import { duplicateNameReason, findDuplicateName } from './duplicate-names.js';
 
 export interface VerifyKey {
   /** `key_id` that receipts and checkpoints name: the JWK's `kid`, else its RFC 7638 thumbprint (or `options.kid`). */
@@ -87,6 +88,9 @@ async function importText(text: string, options: ImportKeyOptions): Promise<Veri
     } catch (cause) {
       throw new AegisLogError('ERR_KEY_INVALID', 'key text starts with "{" but is not JSON', { field: '$', cause });
     }
+    // A member twice ("x" forged first, real last): a key that other readers read as another key.
+    const duplicate = findDuplicateName(text);
+    if (duplicate) throw new AegisLogError('ERR_KEY_INVALID', `key text: ${duplicateNameReason(duplicate)}`, { field: duplicate.path });
     return importPublicKey(parsed, options);
   }
   // SPKI DER as text: padded standard base64 (as OpenSSL and KMS print it; 91 bytes always pad) or base64url.

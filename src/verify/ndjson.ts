@@ -5,6 +5,7 @@
  * or async iterables, or a ReadableStream. Items come out in batches, so a
  * million receipts cost a few hundred awaits, not a million.
  */
+import { DuplicateNameError, parseStrictJson } from './duplicate-names.js';
 import { MAX_LINE } from './export-input.js';
 import { sourceError, streamItems } from './stream-items.js';
 import { TextLines } from './text-lines.js';
@@ -100,11 +101,14 @@ function parseRaw(raw: string, out: unknown[]): void {
   if (!(value instanceof LineError) || !/^\s*$/.test(raw)) out.push(value);
 }
 
-/** A line's value, or a `LineError` when it is not JSON (JSON.parse itself allows the \r of CRLF lines). */
+/**
+ * A line's value, or a `LineError` when it is not JSON (JSON.parse itself allows the \r of CRLF lines)
+ * or gives a member name twice, which readers read to different receipts (duplicate-names.ts).
+ */
 export function parseLine(raw: string): unknown {
   try {
-    return JSON.parse(raw);
-  } catch {
-    return new LineError('the line is not JSON');
+    return parseStrictJson(raw);
+  } catch (error) {
+    return new LineError(error instanceof DuplicateNameError ? error.message : 'the line is not JSON');
   }
 }

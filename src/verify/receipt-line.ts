@@ -3,7 +3,7 @@
  * read straight from its UTF-8 bytes, without JSON.parse and without a string:
  * JSON.parse and the objects it makes were over half of an audit's time. The
  * reader is strict and narrow: it takes only the plain shape the server writes
- * (ASCII, no escapes, no nesting, each known member once) and answers `false` for
+ * (ASCII, no escapes, no nesting, only known members, each once) and answers `false` for
  * anything else, which the caller then reads with JSON.parse. So whatever this
  * reader accepts, JSON.parse reads to the same values, and everything odd takes
  * the general path with its exact error.
@@ -94,12 +94,13 @@ export function readReceiptLine(b: Uint8Array, from: number, to: number, leaf = 
       i = c === 0x74 ? literal(b, i, to, 'true') : c === 0x66 ? literal(b, i, to, 'false') : c === 0x6e ? literal(b, i, to, 'null') : number(b, i, to);
       if (i < 0) return false;
     }
-    if (slot >= 0) {
-      if (at[2 * slot]! >= 0) return false; // a member twice: JSON.parse keeps the last, let it decide
-      at[2 * slot] = valueFrom;
-      at[2 * slot + 1] = i;
-      if (PLACE_OF[slot]! >= 0) expected = PLACE_OF[slot]! + 1;
-    }
+    // A member twice (JSON.parse keeps the last, other readers the first), or one this reader does not know
+    // (it keeps no names, so could not see that one twice): the general path reads the line and refuses a
+    // duplicate (duplicate-names.ts). The server writes neither: its lines never pay for that scan.
+    if (slot < 0 || at[2 * slot]! >= 0) return false;
+    at[2 * slot] = valueFrom;
+    at[2 * slot + 1] = i;
+    if (PLACE_OF[slot]! >= 0) expected = PLACE_OF[slot]! + 1;
     if (b[i] === COMMA) {
       i++;
       continue;
