@@ -188,7 +188,7 @@ test('the loss panel refuses what `aegislog audit --gaps` refuses: an empty file
   await choose([{ name: 'a.ndjson', text: events }]);
   await expect(summary).toContainText('events in 1 export');
   await choose([{ name: 'a.ndjson', text: events }, { name: 'b.ndjson', text: events }]);
-  await expect(summary).toContainText('b.ndjson and a.ndjson are the same export, or overlap');
+  await expect(summary).toContainText('b.ndjson and a.ndjson overlap (own.aegislog.test/log alpha: entry');
   await expect(page.locator('#gaps-result')).toBeEmpty();
 });
 
