@@ -6,16 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { b64uEncode, canonicalBytes, receiptHash, sha256, tenantHeadHash } from '../../src/protocol/index.js';
-import { formatCheckpoint } from '../../src/tlog/checkpoint.js';
-import { merkleRoot } from '../../src/tlog/merkle.js';
-import { signNote } from '../../src/tlog/note.js';
-import { NoteKeyType } from '../../src/tlog/vkey.js';
+import { b64uEncode, canonicalBytes, sha256 } from '../../src/protocol/index.js';
 import { gapInputCheck } from '../../src/verify/gap-inputs.js';
 import { auditExport, auditPeriod, gapCounter, importPublicKey } from '../../src/verify/index.js';
-import { ed25519NoteSigner, generateNoteSigningKey } from '../../src/verify/note-signers.js';
+import type { ed25519NoteSigner } from '../../src/verify/note-signers.js';
 import { makeSignedLog, type SignedLog } from '../cli/signed-log.js';
 import { withDuplicate } from './helpers/duplicate.js';
+import { firstHeadExport, testLogKey } from './helpers/first-head-export.js';
 import { DAY } from './helpers/seal.js';
 
 const V2 = join(import.meta.dirname, '../vectors/aegislog-v2');
@@ -65,11 +62,7 @@ describe('auditExport: an export with events, one of which gives a member twice'
   const ORIGIN = 'duplicate.aegislog.test/log';
   let policy: string;
   let signer: Awaited<ReturnType<typeof ed25519NoteSigner>>;
-  beforeAll(async () => {
-    const key = await generateNoteSigningKey(ORIGIN, NoteKeyType.Ed25519);
-    signer = await ed25519NoteSigner(key);
-    policy = `log ${key.vkey}\nquorum none\n`;
-  });
+  beforeAll(async () => void ({ signer, policy } = await testLogKey(ORIGIN)));
 
   /** A receipt line with its event, whose digest is the event's as JCS hashes it. */
   const line = (i: number) => {
@@ -80,19 +73,8 @@ describe('auditExport: an export with events, one of which gives a member twice'
     };
   };
 
-  async function exportOf(receipts: Record<string, unknown>[], texts: string[]): Promise<string> {
-    const leaves = receipts.map((r) => receiptHash(r as never));
-    const head = {
-      v: 2 as const, tenant_id: 'alpha', period_start: '2026-10-01T00:00:00.000Z', period_end: '2026-10-02T00:00:00.000Z',
-      tree_size: leaves.length, root_b64url: b64uEncode(merkleRoot(leaves)), prev_tree_size: 0, prev_head_index: null,
-    };
-    const note = await signNote(formatCheckpoint(ORIGIN, 1, merkleRoot([tenantHeadHash(head)])), [signer]);
-    const header = {
-      v: 2, kind: 'aegislog-export', origin: ORIGIN, tenant_head: head, head_index: 0, head_inclusion: { tree_size: 1, path_b64url: [] },
-      prev_head: null, prev_head_index: null, prev_head_inclusion: null, frontier_b64url: [], checkpoint: note,
-    };
-    return `${JSON.stringify(header)}\n${texts.join('\n')}\n`;
-  }
+  const exportOf = (receipts: Record<string, unknown>[], texts: string[]) => firstHeadExport(ORIGIN, signer, receipts, texts);
+
 
   it.each([true, false])('fails events, naming the event object and member; the receipt itself stands (forged first: %s)', async (forgedFirst) => {
     const receipts = [line(0), line(1), line(2)];

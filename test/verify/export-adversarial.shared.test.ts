@@ -5,34 +5,18 @@ import { b64uEncode, receiptHash, tenantHeadHash } from '../../src/protocol/inde
 import { formatCheckpoint } from '../../src/tlog/checkpoint.js';
 import { inclusionProof, merkleRoot } from '../../src/tlog/merkle.js';
 import { signNote } from '../../src/tlog/note.js';
-import { NoteKeyType } from '../../src/tlog/vkey.js';
-import { ed25519NoteSigner, generateNoteSigningKey } from '../../src/verify/note-signers.js';
+import type { ed25519NoteSigner } from '../../src/verify/note-signers.js';
 import { auditExport, auditPeriod, importPublicKey } from '../../src/verify/index.js';
+import { firstHeadExport, testLogKey } from './helpers/first-head-export.js';
 
 const ORIGIN = 'adversarial.aegislog.test/log';
 let policy: string;
 let signer: Awaited<ReturnType<typeof ed25519NoteSigner>>;
 
-beforeAll(async () => {
-  const key = await generateNoteSigningKey(ORIGIN, NoteKeyType.Ed25519);
-  signer = await ed25519NoteSigner(key);
-  policy = `log ${key.vkey}\nquorum none\n`;
-});
+beforeAll(async () => void ({ signer, policy } = await testLogKey(ORIGIN)));
 
 /** An export of a tenant's first head over the receipt lines as given (each leaf: receipt_hash of the line read by JSON.parse). */
-async function exportOf(lines: string[]): Promise<string> {
-  const leaves = lines.map((line) => receiptHash(JSON.parse(line)));
-  const head = {
-    v: 2 as const, tenant_id: 'alpha', period_start: '2026-10-01T00:00:00.000Z', period_end: '2026-10-02T00:00:00.000Z',
-    tree_size: leaves.length, root_b64url: b64uEncode(merkleRoot(leaves)), prev_tree_size: 0, prev_head_index: null,
-  };
-  const note = await signNote(formatCheckpoint(ORIGIN, 1, merkleRoot([tenantHeadHash(head)])), [signer]);
-  const header = {
-    v: 2, kind: 'aegislog-export', origin: ORIGIN, tenant_head: head, head_index: 0, head_inclusion: { tree_size: 1, path_b64url: [] },
-    prev_head: null, prev_head_index: null, prev_head_inclusion: null, frontier_b64url: [], checkpoint: note,
-  };
-  return `${JSON.stringify(header)}\n${lines.join('\n')}\n`;
-}
+const exportOf = (lines: string[]): Promise<string> => firstHeadExport(ORIGIN, signer, lines.map((line) => JSON.parse(line)), lines);
 
 function receiptLine(i: number, keyId: string): string {
   return JSON.stringify({
