@@ -5,7 +5,7 @@ import type { WireEvent } from '../protocol/index.js';
 import { DEFAULT_LIMITS } from '../server/context.js';
 // The server's body reader, media-type check, error mapping and error shape: the relay refuses input exactly as the server does.
 import { originOf } from '../transport/origin.js';
-import { badNumberError, badNumbersByEvent, clientError, errorBody, json, readJsonBody, requireJsonType, tooLarge } from '../transport/web-handler.js';
+import { badNumberError, badNumbersByEvent, clientError, errorBody, json, methodNotAllowed, readJsonBody, requireJsonType, tooLarge } from '../transport/web-handler.js';
 import type { BadNumber, ClientError, JsonBody } from '../transport/web-handler.js';
 import { corsHeaders, isAllowedOrigin, preflight } from './cors.js';
 import { forwardBatches, notTheApi, type BatchError } from './forward.js';
@@ -91,7 +91,7 @@ export function createRelay(options: RelayOptions): Relay {
       return failure(404, 'not_found', 'the relay serves POST …/ingest, …/ingest/batch and …/beacon', origin);
     }
     // In the server's words, naming the path the caller asked for.
-    if (request.method !== 'POST') return failure(405, 'method_not_allowed', `${request.method} is not allowed on ${pathname}`, origin, { allow: 'POST, OPTIONS' });
+    if (request.method !== 'POST') return refusal(methodNotAllowed(request.method, pathname, 'POST, OPTIONS'), origin);
     const wait = limit?.(request) ?? 0;
     if (wait > 0) return failure(429, 'rate_limited', 'too many requests from this client', origin, { 'retry-after': String(wait) });
 

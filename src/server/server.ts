@@ -11,7 +11,7 @@ import { DEFAULT_LIMITS } from './context.js';
 import type { Context, Handler, Limits } from './context.js';
 import { logNoteSigners } from './note-signers.js';
 import { originOf } from '../transport/origin.js';
-import { HttpError, clientError, errorBody, json } from '../transport/web-handler.js';
+import { HttpError, clientError, errorBody, json, methodNotAllowed } from '../transport/web-handler.js';
 import { ANSWER, toResponse, type Answer, type AnswerHandler } from './answer.js';
 import { healthz, jwks, pem, seal } from './routes-admin.js';
 import { CORS_ROUTES, beacon, corsHeaders, crossOrigin, ingestBatch, ingestOne, preflight } from './routes-ingest.js';
@@ -311,7 +311,7 @@ export function createServer(options: ServerOptions): AegisServer {
       if (request.method === 'OPTIONS') return preflight(request, ctx);
       allowed.push('OPTIONS');
     }
-    throw new HttpError(405, 'method_not_allowed', `${request.method} is not allowed on ${url.pathname}`, undefined, { allow: allowed.join(', ') });
+    throw methodNotAllowed(request.method, url.pathname, allowed.join(', '));
   }
 
   function errorResponse(error: unknown, request: Request, url: URL | undefined): Response {

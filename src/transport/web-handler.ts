@@ -26,6 +26,9 @@ export const badRequest = (message: string, field?: string) => new HttpError(400
 export const notFound = (message = 'not found') => new HttpError(404, 'not_found', message);
 export const forbidden = (message: string, field?: string) => new HttpError(403, 'forbidden', message, field);
 export const tooLarge = (message: string) => new HttpError(413, 'payload_too_large', message);
+/** A method a route does not take, in the words the server and the relay both answer with; `allow` lists those it takes. */
+export const methodNotAllowed = (method: string, path: string, allow: string) =>
+  new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${path}`, undefined, { allow });
 
 /** AegisLogError codes that mean "your input is bad" (400, or 413 for size), not "the server failed". */
 const INPUT_CODES = new Set(['ERR_SCHEMA_INVALID', 'ERR_RESERVED_FIELD', 'ERR_JCS_INVALID', 'ERR_TOO_DEEP', 'ERR_TIME_INVALID', 'ERR_TOO_LARGE']);
