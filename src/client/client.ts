@@ -211,16 +211,17 @@ export class AegisLog {
    * Runs record() on a sample event with every context, queueing nothing, once per realm: V8 compiles a
    * function at its first call (the whole record() path: about half a millisecond on a cold page), and
    * the first Date formatting and random bytes set up their engines. Three times at construction, two of
-   * them with the ids and time a caller may give: V8 runs a regular expression in its interpreter the
-   * first time and compiles it to machine code at the second run (regexp tier-up), which left the
-   * patterns (tenant_id, the ids, policy_hash, recorded_at) to the app's first record() (in Chromium, its
-   * median went from about 360 to 160 µs). A page's next idle moment runs it WARM_UP_CALLS - WARM_UP_NOW
+   * them with a trace_id and a time given as a caller may (the event_id is always made, so that the id
+   * maker runs three times too): V8 runs a regular expression in its interpreter the first time and
+   * compiles it to machine code at the second run (regexp tier-up), which left the patterns (tenant_id,
+   * the ids, policy_hash, recorded_at) to the app's first record() (in Chromium, its median went from
+   * about 360 to 160 µs). A page's next idle moment runs it WARM_UP_CALLS - WARM_UP_NOW
    * times more, as V8 gives a function inline caches only after a few calls. A first record() on a
    * user's click then finds it ready. Returns false where it could not run.
    */
   #warmUp(calls: number): boolean {
     const [type, payload, options] = WARM_UP;
-    const given = { ...options, event_id: type, trace_id: type, recorded_at: '2026-01-01T00:00:00.000Z' };
+    const given = { ...options, trace_id: type, recorded_at: '2026-01-01T00:00:00.000Z' };
     this.#dry = true;
     try {
       for (let i = 0; i < calls; i++) this.record(type, payload, i % 3 ? given : options);
