@@ -59,6 +59,9 @@ function wrap(resource: { create?: Create; compact?: Create } | undefined, metho
     // What the model is given, as sent: apps append the answer and the next turn to the same array, often before
     // the event's digest is computed (a stream's end, a task later). A shallow copy: messages are added, not edited.
     const messages = copy(params?.messages);
+    // `?.` throughout: params the SDK itself refuses (undefined) must reach it, and fail there, as unwrapped; and
+    // that failed call is recorded (docs/ai.md: one event per model call, whatever happens to it), as wrapAnthropic's.
+    const streamed = params?.stream === true;
     const given = copy(operation === 'completions' ? params?.prompt : params?.input);
     /** When the response came in: a non-streamed call's latency, since the app may await its answer much later. */
     let responded: number | undefined;
@@ -70,17 +73,17 @@ function wrap(resource: { create?: Create; compact?: Create } | undefined, metho
       if (final && seen.extra?.background && seen.responseId && settled(fill.finishReason ?? seen.finishReason)) keep(final, seen.responseId);
       record(() => {
         // Chat's messages; the prompt or the input as sent (completions, embeddings); the Responses API's instructions and input.
-        const input = operation === 'chat.completions' ? messages : operation === 'completions' || operation === 'embeddings' ? given : { instructions: params.instructions, input: given };
+        const input = operation === 'chat.completions' ? messages : operation === 'completions' || operation === 'embeddings' ? given : { instructions: params?.instructions, input: given };
         return {
           integration: 'openai',
           operation,
-          streamed: params.stream === true,
+          streamed,
           provider: 'openai',
-          modelId: String(params.model),
+          modelId: String(params?.model),
           outcome: 'ok',
-          latencyMs: (params.stream === true ? undefined : responded) ?? elapsed(),
+          latencyMs: (streamed ? undefined : responded) ?? elapsed(),
           input,
-          inputChars: textChars(messages ?? given) + textChars(params.instructions),
+          inputChars: textChars(messages ?? given) + textChars(params?.instructions),
           request: params,
           ...seen,
           ...fill,
@@ -89,8 +92,7 @@ function wrap(resource: { create?: Create; compact?: Create } | undefined, metho
     };
     const failed = (error: unknown) => end({ outcome: outcomeOf(error, 'error', requestOptions?.signal), error });
     const first = () => (seen.timeToFirstTokenMs ??= elapsed());
-    // `?.`: params the SDK itself refuses (undefined) must reach it, and fail there, as unwrapped.
-    return callWatched(() => create.call(this, params, requestOptions), params?.stream === true, seen, reads, end, failed, first, () => (responded ??= elapsed()));
+    return callWatched(() => create.call(this, params, requestOptions), streamed, seen, reads, end, failed, first, () => (responded ??= elapsed()));
   };
   wrapped[WRAPPED] = true;
   resource![method] = wrapped;

@@ -449,12 +449,25 @@ describe.each([
       expect(call).toMatchObject({ operation: 'chat.completions', outcome: 'ok', responseId: 'chatcmpl-1', input: messages });
     });
 
-    it('params the SDK itself refuses: the app gets the same error as unwrapped', async () => {
-      const { plain, wrapped } = clients();
-      const expected = await (async () => plain.chat.completions.create(undefined as never))().catch((e: unknown) => e);
-      const got = await (async () => wrapped.chat.completions.create(undefined as never))().catch((e: unknown) => e);
-      expect(got).toBeInstanceOf((expected as object).constructor);
-      expect((got as Error).message).toBe((expected as Error).message);
+    it('params the SDK itself refuses: the app gets the same error as unwrapped; recorded as a failed call, as wrapAnthropic does', async () => {
+      const { plain } = clients();
+      const errors: unknown[] = [];
+      const wrapped = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 }), { log: h.log, onError: (error) => void errors.push(error) });
+      for (const create of ['chat', 'embeddings'] as const) {
+        const call = (c: typeof plain) => (create === 'chat' ? c.chat.completions.create(undefined as never) : c.embeddings.create(undefined as never));
+        const expected = await (async () => call(plain))().catch((e: unknown) => e);
+        const got = await (async () => call(wrapped))().catch((e: unknown) => e);
+        expect(got).toBeInstanceOf((expected as object).constructor);
+        expect((got as Error).message).toBe((expected as Error).message);
+      }
+      // No request went out, but the app's call failed: one event each (docs/ai.md: one event per model call,
+      // whatever happens to it), nothing for onError.
+      const events = await h.events();
+      expect(events.map((e) => [e.operation, e.streamed, e.outcome, e.error.name, e.model_context.model_id, e.performance_metrics.anomaly_flags])).toEqual([
+        ['chat.completions', false, 'error', 'TypeError', 'undefined', ['error']],
+        ['embeddings', false, 'error', 'TypeError', 'undefined', ['error']],
+      ]);
+      expect(errors).toEqual([]);
     });
 
     it('wrapping twice records once', async () => {
