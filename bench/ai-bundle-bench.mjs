@@ -39,6 +39,9 @@ const cases = {
   'client + span processor': `${init}
   import { aegislogSpanProcessor } from ${ai};
   globalThis.processor = aegislogSpanProcessor({ log, digestKey: 'operator-key' });`,
+  'client + AI SDK embedding middleware': `${init}
+  import { aegislogEmbeddingMiddleware } from ${ai};
+  globalThis.middleware = aegislogEmbeddingMiddleware({ log, digestKey: 'operator-key' });`,
 };
 
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;

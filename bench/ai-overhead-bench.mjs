@@ -51,13 +51,19 @@ const sse = ['Refunds ', 'take ', '14 ', 'days.']
   .map((content, i) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini-2024-07-18', choices: [{ index: 0, delta: i ? { content } : { role: 'assistant', content }, finish_reason: null }] })}\n\n`)
   .concat(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini-2024-07-18', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`)
   .join('');
-const fetch = async (_url, init) => (JSON.parse(init.body).stream ? new Response(sse, { headers: { 'content-type': 'text/event-stream' } }) : new Response(completion, { headers: { 'content-type': 'application/json' } }));
+// An embedding of 1,536 dimensions (text-embedding-3-small's), as base64: what the SDK asks by default, and decodes.
+const vector = new Float32Array(1536).map((_, i) => Math.sin(i) / 8);
+const embeddingList = JSON.stringify({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: Buffer.from(vector.buffer).toString('base64') }], model: 'text-embedding-3-small', usage: { prompt_tokens: 6, total_tokens: 6 } });
+const json = (body) => new Response(body, { headers: { 'content-type': 'application/json' } });
+const fetch = async (url, init) =>
+  String(url).endsWith('/embeddings') ? json(embeddingList) : JSON.parse(init.body).stream ? new Response(sse, { headers: { 'content-type': 'text/event-stream' } }) : json(completion);
 const client = (options) => {
   const c = new OpenAI({ apiKey: 'sk', baseURL: 'http://api.invalid/v1', fetch, maxRetries: 0 });
   return options ? wrapOpenAI(c, { log, ...options }) : c;
 };
 const messages = [{ role: 'user', content: 'How long do refunds take?' }];
 const chat = (c) => () => c.chat.completions.create({ model: 'gpt-4o-mini', messages });
+const embedding = (c) => () => c.embeddings.create({ model: 'text-embedding-3-small', input: 'How long do refunds take?' });
 const chatStream = (c) => async () => {
   for await (const _ of await c.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true }));
 };
@@ -97,6 +103,7 @@ const cases = [
   { name: 'AI SDK middleware: generateText', plain: () => generateText({ model, prompt: 'How long do refunds take?' }), wrapped: ((m) => () => generateText({ model: m, prompt: 'How long do refunds take?' }))(wrapped({})) },
   { name: 'wrapOpenAI: chat.completions.create', plain: chat(client()), wrapped: chat(client({})) },
   { name: 'wrapOpenAI: chat.completions.create, streamed (5 chunks)', plain: chatStream(client()), wrapped: chatStream(client({})) },
+  { name: 'wrapOpenAI: embeddings.create (1,536 dimensions, base64)', plain: embedding(client()), wrapped: embedding(client({})) },
   { name: 'wrapAnthropic: messages.create', plain: claude(claudeClient()), wrapped: claude(claudeClient({})) },
   { name: 'wrapAnthropic: messages.create, streamed (9 events)', plain: claudeStream(claudeClient()), wrapped: claudeStream(claudeClient({})) },
   { name: 'span processor: a GenAI chat span ended', plain: span(tracerOf(noop)), wrapped: span(tracerOf(aegislogSpanProcessor({ log }))) },

@@ -4,6 +4,8 @@ export { aegislogMiddleware } from './ai-sdk.js';
 export type { AegisLogMiddleware, CallOptionsLike, GenerateResultLike, ModelLike, PartLike, StreamResultLike } from './ai-sdk.js';
 export { aegislogTelemetry } from './ai-sdk-telemetry.js';
 export type { AegisLogTelemetry, CallEnd, CallStart, ObjectStepEnd, ObjectStepStart } from './ai-sdk-telemetry.js';
+export { aegislogEmbeddingMiddleware } from './embeddings.js';
+export type { AegisLogEmbeddingMiddleware, EmbedCallOptionsLike, EmbedResultLike } from './embeddings.js';
 export { wrapAnthropic } from './anthropic.js';
 export { wrapOpenAI } from './openai.js';
 export { aegislogSpanProcessor, isModelCallSpan } from './otel.js';

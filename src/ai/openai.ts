@@ -1,6 +1,6 @@
 /**
  * The OpenAI SDK: `wrapOpenAI(client, { log })` records one event per `chat.completions.create`,
- * `completions.create`, `responses.create` and `responses.compact` call (`beta.responses`' too), streamed or
+ * `completions.create`, `embeddings.create`, `responses.create` and `responses.compact` call (`beta.responses`' too), streamed or
  * not, and the final state of a background response as `responses.retrieve` or `responses.cancel` find it.
  * The call returns exactly what the SDK returns (the same `APIPromise`, the same `Stream`): the wrapper only
  * watches the SDK parse the answer, and the stream's items as the app reads them. Nothing of `openai` is imported.
@@ -9,24 +9,30 @@ import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
 import { check, recorder, stopwatch, textChars, track, UNREPORTED, type Recorder } from './record.js';
 import { append, callWatched, copy, WRAPPED, type Create, type FromAnswer, type FromItem } from './sdk-watch.js';
+import { embeddingTyped, vectorsSummary } from './embeddings.js';
 /** `responses.retrieve(id, query?, options?)` and `responses.cancel(id, options?)` (`beta.responses.cancel(id, params?, options?)`). */
 type ById = ((this: unknown, id: string, ...rest: any[]) => unknown) & { [WRAPPED]?: true };
 type Responses = { create?: Create; compact?: Create; retrieve?: ById; cancel?: ById };
 
 /**
- * The client, with `chat.completions.create`, `completions.create`, `responses.create`, `.compact`, `.retrieve` and
- * `.cancel` recording, and the same four of `beta.responses` (in place: its other methods are untouched).
+ * The client, with `chat.completions.create`, `completions.create`, `embeddings.create`, `responses.create`,
+ * `.compact`, `.retrieve` and `.cancel` recording, and the same four of `beta.responses` (in place: its other methods
+ * are untouched).
  */
 export function wrapOpenAI<C extends object>(client: C, options: AiOptions): C {
   check(options);
-  const record = recorder(options);
-  const c = client as { chat?: { completions?: { create?: Create } }; completions?: { create?: Create }; responses?: Responses; beta?: { responses?: Responses } };
+  // One recorder for every call (events in the order their calls ended); an embedding model's `model_type` is its own.
+  const record = recorder(embeddingTyped(options, (call) => call.operation === 'embeddings'));
+  const c = client as { chat?: { completions?: { create?: Create } }; completions?: { create?: Create }; embeddings?: { create?: Create }; responses?: Responses; beta?: { responses?: Responses } };
   /** Background responses whose final state is recorded: by a create that streamed it, or a retrieve or cancel. */
   const final = new Set<string>();
   wrap(c.chat?.completions, 'create', 'chat.completions', record, options, CHAT);
   // The legacy text completions (a `prompt` in, `choices[].text` out): what OpenAI-compatible servers (vLLM,
   // llama.cpp) and instruct models still answer. Its answers are chat's with `text` for `message.content`.
   wrap(c.completions, 'create', 'completions', record, options, CHAT);
+  // A RAG app's retrieval depends on the embedding model that made its vectors: the input's size and digest, the
+  // vectors' count and dimensions (not the floats: see embeddings.ts), no output text nor finish reason.
+  wrap(c.embeddings, 'create', 'embeddings', record, options, EMBEDDINGS);
   // `beta.responses` is the same API under `?beta=true` (its newest tools first): a model call all the same.
   for (const [resource, operation] of [[c.responses, 'responses'], [c.beta?.responses, 'beta.responses']] as const) {
     wrap(resource, 'create', operation, record, options, RESPONSES, final);
@@ -53,6 +59,9 @@ function wrap(resource: { create?: Create; compact?: Create } | undefined, metho
     // What the model is given, as sent: apps append the answer and the next turn to the same array, often before
     // the event's digest is computed (a stream's end, a task later). A shallow copy: messages are added, not edited.
     const messages = copy(params?.messages);
+    // `?.` throughout: params the SDK itself refuses (undefined) must reach it, and fail there, as unwrapped; and
+    // that failed call is recorded (docs/ai.md: one event per model call, whatever happens to it), as wrapAnthropic's.
+    const streamed = params?.stream === true;
     const given = copy(operation === 'completions' ? params?.prompt : params?.input);
     /** When the response came in: a non-streamed call's latency, since the app may await its answer much later. */
     let responded: number | undefined;
@@ -63,17 +72,18 @@ function wrap(resource: { create?: Create; compact?: Create } | undefined, metho
       // A background response streamed to its end by its create: recorded final here, not again by a retrieve.
       if (final && seen.extra?.background && seen.responseId && settled(fill.finishReason ?? seen.finishReason)) keep(final, seen.responseId);
       record(() => {
-        const input = operation === 'chat.completions' ? messages : operation === 'completions' ? given : { instructions: params.instructions, input: given };
+        // Chat's messages; the prompt or the input as sent (completions, embeddings); the Responses API's instructions and input.
+        const input = operation === 'chat.completions' ? messages : operation === 'completions' || operation === 'embeddings' ? given : { instructions: params?.instructions, input: given };
         return {
           integration: 'openai',
           operation,
-          streamed: params.stream === true,
+          streamed,
           provider: 'openai',
-          modelId: String(params.model),
+          modelId: String(params?.model),
           outcome: 'ok',
-          latencyMs: (params.stream === true ? undefined : responded) ?? elapsed(),
+          latencyMs: (streamed ? undefined : responded) ?? elapsed(),
           input,
-          inputChars: textChars(messages ?? given) + textChars(params.instructions),
+          inputChars: textChars(messages ?? given) + textChars(params?.instructions),
           request: params,
           ...seen,
           ...fill,
@@ -82,8 +92,7 @@ function wrap(resource: { create?: Create; compact?: Create } | undefined, metho
     };
     const failed = (error: unknown) => end({ outcome: outcomeOf(error, 'error', requestOptions?.signal), error });
     const first = () => (seen.timeToFirstTokenMs ??= elapsed());
-    // `?.`: params the SDK itself refuses (undefined) must reach it, and fail there, as unwrapped.
-    return callWatched(() => create.call(this, params, requestOptions), params?.stream === true, seen, reads, end, failed, first, () => (responded ??= elapsed()));
+    return callWatched(() => create.call(this, params, requestOptions), streamed, seen, reads, end, failed, first, () => (responded ??= elapsed()));
   };
   wrapped[WRAPPED] = true;
   resource![method] = wrapped;
@@ -157,6 +166,8 @@ function wrapFinal(resource: Responses | undefined, prefix: string, method: 'ret
 
 const CHAT: Reads = { answer: chatSummary, item: chatItem };
 const RESPONSES: Reads = { answer: responseSummary, item: responseItem };
+// Embeddings are never streamed: no item to read.
+const EMBEDDINGS: Reads = { answer: embeddingsSummary, item: () => undefined };
 
 function chatSummary(completion: any, into: Summary): void {
   const choice = completion?.choices?.[0];
@@ -180,6 +191,16 @@ function chatItem(chunk: any, into: Summary, first: () => void): void {
     // choice finishing later must not hide that the recorded one was cut at its length.
     if (c.index === 0 && c.finish_reason) into.finishReason = finishOf(c.finish_reason);
   }
+}
+
+/**
+ * An embeddings answer: its model and `usage.prompt_tokens` (its `total_tokens` is the same count: an embedding
+ * model generates no tokens), and its vectors' count and dimensions. The SDK hands over the vectors as numbers, or
+ * as base64 strings when the app asked for `encoding_format: 'base64'` itself.
+ */
+function embeddingsSummary(answer: any, into: Summary): void {
+  meta(answer, into);
+  into.extra = { ...into.extra, ...vectorsSummary(Array.isArray(answer?.data) ? answer.data.map((item: any) => item?.embedding) : undefined) };
 }
 
 function responseSummary(response: any, into: Summary): void {

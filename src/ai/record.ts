@@ -241,7 +241,8 @@ export function check(options: AiOptions): void {
 /** What the digest chunk adds to an event's payload: `input_digest`, `output_digest`, `digest_key_id`; the content with `capture: 'full'`. */
 export type Prepared = Record<string, unknown>;
 
-function resolve<T>(value: PerCall<T> | undefined, call: AiCall): T | undefined {
+/** A value of the options, or what its per-call function gives for this call. */
+export function resolve<T>(value: PerCall<T> | undefined, call: AiCall): T | undefined {
   return typeof value === 'function' ? (value as (c: AiCall) => T | undefined)(call) : value;
 }
 

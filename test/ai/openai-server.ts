@@ -1,6 +1,6 @@
 /**
  * A small OpenAI-compatible server on 127.0.0.1 for the tests: POST
- * /v1/chat/completions, /v1/completions and /v1/responses (and /v1/responses/compact), answering JSON or streaming
+ * /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/responses (and /v1/responses/compact), answering JSON or streaming
  * server-sent events as the real API does. It stands in for the model
  * provider, which cannot run here. Each request takes the next scripted
  * answer, or the default one (a short answer about the last user message,
@@ -50,6 +50,9 @@ export interface OpenAIServer extends Omit<ScriptedServer<Script>, 'origin'> {
 
 export const MODEL = 'gpt-test';
 export const SNAPSHOT = 'gpt-test-2026-05-01';
+export const EMBEDDING_MODEL = 'embed-test';
+/** The model an embeddings answer names when EMBEDDING_MODEL was asked (as the API once answered `text-embedding-ada-002-v2`). */
+export const EMBEDDING_SNAPSHOT = 'embed-test-v2';
 
 export async function startOpenAIServer(): Promise<OpenAIServer> {
   /** Background responses by id. */
@@ -147,6 +150,7 @@ function backgroundEvents(entry: Kept): SseEvent[] {
 }
 
 function defaultAnswer(path: string, body: any): Script {
+  if (path === '/v1/embeddings') return { json: embeddingList(body) };
   const answer = `You asked ${lastUserText(body).length} characters.`;
   const words = answer.split(/(?<= )/);
   if (path.endsWith('/chat/completions')) return body.stream ? { sse: chatStream(words, { usage: true }) } : { json: chatCompletion(answer) };
@@ -293,3 +297,27 @@ export function responseStream(pieces: string[], extra: Parameters<typeof respon
   push(terminal, { response: full });
   return events;
 }
+
+/**
+ * POST /v1/embeddings's answer: one vector per input (a string, a list of strings, a token array or a list of them),
+ * `dimensions` long (8 unless asked), of floats exact in float32 (so that a test can compare them), as numbers or,
+ * for `encoding_format: 'base64'` (what the SDK asks by default, decoding the answer itself), as the base64 of their
+ * little-endian float32 bytes. `usage` counts a string's words and a token array's tokens.
+ */
+export function embeddingList(body: { model?: string; input?: unknown; dimensions?: number; encoding_format?: string }) {
+  const input = body.input;
+  const inputs: unknown[] = typeof input === 'string' || (Array.isArray(input) && input.every((t) => typeof t === 'number')) ? [input] : ((input as unknown[]) ?? []);
+  const tokens = inputs.reduce((n: number, i) => n + (typeof i === 'string' ? i.split(/\s+/).filter(Boolean).length : (i as unknown[]).length), 0);
+  return {
+    object: 'list',
+    data: inputs.map((_, index) => {
+      const vector = embeddingVector(index, body.dimensions ?? 8);
+      return { object: 'embedding', index, embedding: body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector };
+    }),
+    model: body.model === EMBEDDING_MODEL ? EMBEDDING_SNAPSHOT : body.model,
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  };
+}
+
+/** The `index`-th input's vector: eighths, exact in float32. */
+export const embeddingVector = (index: number, dimensions: number): number[] => Array.from({ length: dimensions }, (_, j) => ((index + 1) * (j % 3 === 0 ? -1 : 1) * (j + 1)) / 8);

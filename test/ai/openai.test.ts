@@ -11,7 +11,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wrapOpenAI, type AiCall } from '../../src/ai/index.js';
 import { closeBoth, collectUntilSettled, generated, startWith, type Harness } from './harness.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
-import { chatCompletion, chatStream, compaction, MODEL, response, responseStream, SNAPSHOT, startOpenAIServer, textCompletion, textStream, type OpenAIServer } from './openai-server.js';
+import {
+  chatCompletion,
+  chatStream,
+  compaction,
+  EMBEDDING_MODEL,
+  EMBEDDING_SNAPSHOT,
+  embeddingVector,
+  MODEL,
+  response,
+  responseStream,
+  SNAPSHOT,
+  startOpenAIServer,
+  textCompletion,
+  textStream,
+  type OpenAIServer,
+} from './openai-server.js';
 
 let h: Harness;
 let api: OpenAIServer;
@@ -434,12 +449,25 @@ describe.each([
       expect(call).toMatchObject({ operation: 'chat.completions', outcome: 'ok', responseId: 'chatcmpl-1', input: messages });
     });
 
-    it('params the SDK itself refuses: the app gets the same error as unwrapped', async () => {
-      const { plain, wrapped } = clients();
-      const expected = await (async () => plain.chat.completions.create(undefined as never))().catch((e: unknown) => e);
-      const got = await (async () => wrapped.chat.completions.create(undefined as never))().catch((e: unknown) => e);
-      expect(got).toBeInstanceOf((expected as object).constructor);
-      expect((got as Error).message).toBe((expected as Error).message);
+    it('params the SDK itself refuses: the app gets the same error as unwrapped; recorded as a failed call, as wrapAnthropic does', async () => {
+      const { plain } = clients();
+      const errors: unknown[] = [];
+      const wrapped = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 }), { log: h.log, onError: (error) => void errors.push(error) });
+      for (const create of ['chat', 'embeddings'] as const) {
+        const call = (c: typeof plain) => (create === 'chat' ? c.chat.completions.create(undefined as never) : c.embeddings.create(undefined as never));
+        const expected = await (async () => call(plain))().catch((e: unknown) => e);
+        const got = await (async () => call(wrapped))().catch((e: unknown) => e);
+        expect(got).toBeInstanceOf((expected as object).constructor);
+        expect((got as Error).message).toBe((expected as Error).message);
+      }
+      // No request went out, but the app's call failed: one event each (docs/ai.md: one event per model call,
+      // whatever happens to it), nothing for onError.
+      const events = await h.events();
+      expect(events.map((e) => [e.operation, e.streamed, e.outcome, e.error.name, e.model_context.model_id, e.performance_metrics.anomaly_flags])).toEqual([
+        ['chat.completions', false, 'error', 'TypeError', 'undefined', ['error']],
+        ['embeddings', false, 'error', 'TypeError', 'undefined', ['error']],
+      ]);
+      expect(errors).toEqual([]);
     });
 
     it('wrapping twice records once', async () => {
@@ -819,6 +847,128 @@ describe.each([
       await wrapped.beta.responses.compact({ model: MODEL, input: CONVERSATION });
       const [event] = await h.events();
       expect(event).toMatchObject({ operation: 'beta.responses.compact', response_id: 'resp_cmp_1', outcome: 'ok', input_digest: hmac({ input: CONVERSATION }), performance_metrics: { input_tokens: 40, output_tokens: 12 } });
+    });
+  });
+
+  describe('embeddings.create', () => {
+    const TEXT = 'Where is my parcel?';
+    /** What every embeddings event has: the fake names EMBEDDING_SNAPSHOT for EMBEDDING_MODEL. */
+    const embeddingsEvent = {
+      ...generated,
+      event_type: 'model_inference',
+      integration: 'openai',
+      operation: 'embeddings',
+      streamed: false,
+      provider: 'openai',
+      response_model_id: EMBEDDING_SNAPSHOT,
+      outcome: 'ok',
+      model_context: { model_id: EMBEDDING_MODEL, model_version: EMBEDDING_SNAPSHOT, model_type: 'embedding' },
+    };
+
+    it('a string (the SDK asks base64 and decodes it): returns what the SDK returns; the exact event, no output digest nor finish reason', async () => {
+      const { plain, wrapped } = clients();
+      const params = { model: EMBEDDING_MODEL, input: TEXT };
+      const expected = await plain.embeddings.create(params);
+      const promise = wrapped.embeddings.create(params);
+      expect(promise).toBeInstanceOf(APIPromise);
+      const result = await promise;
+      expect(result).toEqual(expected);
+      expect(result.data[0]!.embedding).toEqual(embeddingVector(0, 8));
+      // The SDK's own default, which the wrapper must not change.
+      expect(api.requests.at(-1)!.body.encoding_format).toBe('base64');
+      const [event, ...more] = await h.events();
+      expect(more).toEqual([]);
+      expect(event).toEqual({
+        ...embeddingsEvent,
+        input_chars: TEXT.length,
+        input_digest: hmac(TEXT),
+        embedding_count: 1,
+        embedding_dimensions: 8,
+        performance_metrics: { latency_ms: expect.any(Number), input_tokens: 4 },
+      });
+    });
+
+    it('a list of strings, as floats or as base64 the app decodes itself, and token arrays: count, dimensions, the input as sent', async () => {
+      const { plain, wrapped } = clients();
+      const input = ['Where is my parcel?', 'When does it arrive?'];
+      const tokens = [[9906, 374], [3923, 1587, 433]];
+      const asFloats = { model: EMBEDDING_MODEL, input, dimensions: 4, encoding_format: 'float' as const };
+      const asBase64 = { ...asFloats, encoding_format: 'base64' as const };
+      const floats = await wrapped.embeddings.create(asFloats);
+      expect(floats).toEqual(await plain.embeddings.create(asFloats));
+      expect(floats.data.map((d) => d.embedding)).toEqual([embeddingVector(0, 4), embeddingVector(1, 4)]);
+      const base64 = await wrapped.embeddings.create(asBase64);
+      expect(base64).toEqual(await plain.embeddings.create(asBase64));
+      expect(typeof base64.data[0]!.embedding).toBe('string');
+      await wrapped.embeddings.create({ model: EMBEDDING_MODEL, input: tokens });
+      const events = await h.events();
+      const listed = { input_chars: input.join('').length, input_digest: hmac(input), embedding_count: 2, embedding_dimensions: 4, performance_metrics: { latency_ms: expect.any(Number), input_tokens: 8 } };
+      expect(events).toEqual([
+        { ...embeddingsEvent, ...listed },
+        { ...embeddingsEvent, ...listed },
+        // No text given: no characters (the tokens say its size).
+        { ...embeddingsEvent, input_chars: 0, input_digest: hmac(tokens), embedding_count: 2, embedding_dimensions: 8, performance_metrics: { latency_ms: expect.any(Number), input_tokens: 5 } },
+      ]);
+    });
+
+    it('a 429: the app gets the same error; the event records it, model version unreported', async () => {
+      const { plain, wrapped } = clients();
+      const limited = { status: 429, json: { error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' } } };
+      api.script(limited, limited);
+      const expected = await plain.embeddings.create({ model: EMBEDDING_MODEL, input: TEXT }).catch((e: unknown) => e);
+      const error = await wrapped.embeddings.create({ model: EMBEDDING_MODEL, input: TEXT }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(String(error)).toBe(String(expected));
+      const [event, ...more] = await h.events();
+      expect(more).toEqual([]);
+      expect(event).toEqual({
+        ...generated,
+        event_type: 'model_inference',
+        integration: 'openai',
+        operation: 'embeddings',
+        streamed: false,
+        provider: 'openai',
+        outcome: 'error',
+        error: { name: 'RateLimitError', message: '429 Rate limit reached', status: 429, code: 'rate_limit_exceeded' },
+        input_chars: TEXT.length,
+        input_digest: hmac(TEXT),
+        model_context: { model_id: EMBEDDING_MODEL, model_version: 'unreported', model_type: 'embedding' },
+        performance_metrics: { latency_ms: expect.any(Number), anomaly_flags: ['error'] },
+      });
+    });
+
+    it('aborted before the call or while the server holds it: the app gets APIUserAbortError; aborted, once each', async () => {
+      const { wrapped } = clients();
+      const before = new AbortController();
+      before.abort();
+      await expect(wrapped.embeddings.create({ model: EMBEDDING_MODEL, input: TEXT }, { signal: before.signal })).rejects.toBeInstanceOf(OpenAI.APIUserAbortError);
+      api.script({ stall: true });
+      const during = new AbortController();
+      const pending = wrapped.embeddings.create({ model: EMBEDDING_MODEL, input: TEXT }, { signal: during.signal }).catch((e: unknown) => e);
+      await api.stalled();
+      during.abort();
+      expect(await pending).toBeInstanceOf(OpenAI.APIUserAbortError);
+      const events = await h.events();
+      expect(events.map((e) => [e.operation, e.outcome, e.error?.name, e.embedding_count, e.performance_metrics.anomaly_flags])).toEqual([
+        ['embeddings', 'aborted', 'APIUserAbortError', undefined, ['aborted']],
+        ['embeddings', 'aborted', 'APIUserAbortError', undefined, ['aborted']],
+      ]);
+    });
+
+    it('a model_type the options pin is kept; chat calls of the same client stay llm; wrapping twice records once', async () => {
+      const { wrapped } = clients();
+      wrapOpenAI(wrapped, { log: h.log });
+      await wrapped.embeddings.create({ model: EMBEDDING_MODEL, input: TEXT });
+      await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES });
+      expect((await h.events()).map((e) => [e.operation, e.model_context])).toEqual([
+        ['embeddings', { model_id: EMBEDDING_MODEL, model_version: EMBEDDING_SNAPSHOT, model_type: 'embedding' }],
+        ['chat.completions', { model_id: MODEL, model_version: SNAPSHOT, model_type: 'llm' }],
+      ]);
+      const pinned = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 }), { log: h.log, model_context: { model_type: 'text-embedding', deployment_id: 'eu' } });
+      await pinned.embeddings.create({ model: EMBEDDING_MODEL, input: TEXT });
+      expect((await h.events()).map((e) => [e.operation, e.model_context])).toEqual([
+        ['embeddings', { model_id: EMBEDDING_MODEL, model_version: EMBEDDING_SNAPSHOT, model_type: 'text-embedding', deployment_id: 'eu' }],
+      ]);
     });
   });
 
