@@ -1,5 +1,6 @@
 import { gapInputCheck } from '../verify/gap-inputs.js';
-import { gapCounter, type ClientGaps, type GapReport } from '../verify/index.js';
+import { gapLineCounter, readGapLine } from '../verify/gaps.js';
+import type { ClientGaps, GapReport } from '../verify/index.js';
 import { readLineChunks, sizeOf } from './input.js';
 import { printable } from './printable.js';
 import { progressBar } from './progress.js';
@@ -38,7 +39,7 @@ export function runGaps(args: string[], io: AuditorIO): Promise<number> {
 }
 
 async function gaps(files: string[], json: boolean, io: AuditorIO): Promise<number> {
-  const counter = gapCounter();
+  const counter = gapLineCounter();
   // An empty file, or one tenant-log entry twice (its number would count twice, as a repeat), cannot be counted.
   const inputs = gapInputCheck();
   let total = 0;
@@ -53,9 +54,11 @@ async function gaps(files: string[], json: boolean, io: AuditorIO): Promise<numb
       for (const text of chunk.lines) {
         line++;
         lines++;
-        const problem = check.line(text);
+        // Read once, for both: parsing and scanning each line twice was a tenth of the command's time.
+        const read = readGapLine(text);
+        const problem = check.read(read);
         if (problem) throw new InputError(problem);
-        counter.addLine(text, { line, source: file });
+        counter.addRead(read, { line, source: file });
       }
     }
     const empty = check.end();

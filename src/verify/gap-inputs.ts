@@ -8,11 +8,18 @@
 // times start alike, a stale open export starts like the sealed one of its period, and a file may hold
 // several exports one after another, or a blank line after its header.
 
-import { parseStrictJson } from './duplicate-names.js';
+import { readGapLine, type GapLine } from './gaps.js';
 import { Runs } from './runs.js';
 
+/** The check of one file: `read` takes a line as the counter read it (`readGapLine`, once for both), `line` reads it itself. */
+export interface GapInputFile {
+  line(text: string): string | undefined;
+  read(line: GapLine): string | undefined;
+  end(): string | undefined;
+}
+
 /** Checks one set of exports, file by file and line by line; a message means the set cannot be counted. */
-export function gapInputCheck(): { file(name: string): { line(text: string): string | undefined; end(): string | undefined } } {
+export function gapInputCheck(): { file(name: string): GapInputFile } {
   /** Per tenant log, the entries seen, each tagged with the file that held it first: an export's lines are consecutive, so runs stay few. */
   const logs = new Map<string, Runs>();
   /** The files' names, by their index, which tags their entries. */
@@ -24,12 +31,14 @@ export function gapInputCheck(): { file(name: string): { line(text: string): str
       let content = false;
       /** The origin of the last export header read in this file: the log its receipt lines are entries of. */
       let origin = '';
-      return {
-        line(text) {
-          if (text.trim() === '') return undefined;
+      const check: GapInputFile = {
+        line: (text) => check.read(readGapLine(text)),
+        read(read) {
+          if ('blank' in read) return undefined;
           content = true;
-          const value = parse(text);
-          if (value === undefined) return undefined; // the counter refuses the line
+          // Not JSON, a member twice, not an object: the counter refuses the line.
+          if (!('value' in read) || typeof read.value !== 'object' || read.value === null || Array.isArray(read.value)) return undefined;
+          const value = read.value as Record<string, unknown>;
           if (value.kind === 'aegislog-export') {
             origin = typeof value.origin === 'string' ? value.origin : '';
             return undefined;
@@ -49,15 +58,7 @@ export function gapInputCheck(): { file(name: string): { line(text: string): str
         },
         end: () => (content ? undefined : `${name} is empty: an export has a header line, then one line per receipt`),
       };
+      return check;
     },
   };
-}
-
-function parse(line: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = parseStrictJson(line); // a member twice: the counter refuses the line too
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
