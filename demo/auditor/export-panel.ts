@@ -68,7 +68,9 @@ export async function auditExportFile(
     : report.status === 'open' && !anyFailed
       ? report.checks.signatures.status === 'passed'
         ? [pill('warn', 'Open period: not proven'), ` ${report.count.toLocaleString('en')} receipts of a period not sealed yet, each signed by a key you trust; no signed head says that none is missing or added: audit its export once the period is sealed.`]
-        : [pill('warn', 'Open period: not proven'), ` ${report.count} receipts of a period not sealed yet; only each receipt's signature can be checked (tick the box above).`]
+        : report.count === 0
+          ? [pill('warn', 'Open period: not proven'), ' the export holds no receipt of a period not sealed yet: there is nothing to check.']
+          : [pill('warn', 'Open period: not proven'), ` ${report.count} receipts of a period not sealed yet; only each receipt's signature can be checked (tick the box above).`]
       : [pill('fail', 'Period audit failed'), ` ${report.reason ?? ''}`];
   const shown = [
     h('p', {}, ...headline),

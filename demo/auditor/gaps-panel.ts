@@ -4,7 +4,8 @@
 // counts. Files are read as streams, so an export of any size never sits in the page whole.
 // The panel builds its own section: the page only mounts it.
 import { gapInputCheck } from '../../src/verify/gap-inputs.js';
-import { gapCounter, type ClientGaps, type GapReport } from '../../src/verify/index.js';
+import { gapLineCounter, readGapLine } from '../../src/verify/gaps.js';
+import type { ClientGaps, GapReport } from '../../src/verify/index.js';
 import { h, pill, short } from '../shared/dom.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -48,7 +49,7 @@ export function gapsPanel(parent: HTMLElement): void {
 
 /** Streams each file's lines into one counter; refuses, as `aegislog audit --gaps` does, an empty file or a period given twice. */
 async function count(files: File[], current: () => boolean): Promise<GapReport> {
-  const counter = gapCounter();
+  const counter = gapLineCounter();
   const inputs = gapInputCheck();
   const refuse = (problem: string | undefined) => {
     if (problem) throw new Error(problem);
@@ -75,8 +76,9 @@ async function count(files: File[], current: () => boolean): Promise<GapReport> 
       const parts = text.split('\n');
       carry = done ? '' : parts.pop()!;
       for (const part of parts) {
-        refuse(check.line(part));
-        counter.addLine(part, { line: ++line, source: file.name });
+        const read = readGapLine(part); // once, for the check and the counter
+        refuse(check.read(read));
+        counter.addRead(read, { line: ++line, source: file.name });
       }
       if (done) break;
     }

@@ -96,6 +96,8 @@ function printReport(r: ExportReport, ok: boolean, io: AuditorIO): void {
     // The page's amber "Open period: not proven", in words: ✓ for what verified (as verify's pending bundle), never "audit passed".
     io.out(`${ok ? '✓' : '✗'} open period, not proven: ${count(r.count)} of a period not sealed yet, each signed by a key you trust; ` +
       'no signed tenant head says that none is missing or added (audit its export again once the period is sealed)');
+  } else if (r.status === 'open' && !failedCheck && r.count === 0) {
+    io.out('✗ open period, not proven: the export holds no receipt of it');
   } else if (r.status === 'open' && !failedCheck) {
     io.out(`✗ open period, not proven: ${count(r.count)} of a period not sealed yet; only each receipt's signature can be checked, and --signatures was not given`);
   } else if (r.ok) {

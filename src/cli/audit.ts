@@ -126,9 +126,11 @@ async function audit(values: Values, io: AuditorIO): Promise<number> {
   if (route.receipts === 0 && route.unreadableCount > 0) {
     throw new InputError(`${exportPath} is not an NDJSON export (line ${route.unreadable[0]!.line}: ${route.unreadable[0]!.reason})`);
   }
+  // An empty file is no export either (exit 2, as the version-2 audit and --gaps have it): nothing could be audited.
+  if (route.receipts === 0) throw new InputError(`${exportPath} holds no receipt: an export has one line per receipt`);
   const settled = await Promise.all(running.map(async ({ audit, ...rest }) => ({ ...rest, report: audit instanceof Error ? audit : await audit.finish().catch(asError) })));
   const groups = judge(settled, file.checkpoints, chain);
-  const ok = chain.ok && route.receipts > 0 && route.unsealed === 0 && route.unreadableCount === 0 && groups.every((g) => g.ok);
+  const ok = chain.ok && route.unsealed === 0 && route.unreadableCount === 0 && groups.every((g) => g.ok);
   if (values.json) io.out(JSON.stringify(jsonReport(ok, chain, route, groups), null, 2));
   else printReport(printableIO(io), ok, chain, route, groups, file.checkpoints);
   return ok ? EXIT.ok : EXIT.failed;
@@ -238,7 +240,6 @@ function printReport(io: AuditorIO, ok: boolean, chain: ChainReport, route: Rout
     io.out(`✗ ${route.unreadableCount} lines are not receipts`);
     for (const u of route.unreadable.slice(0, 10)) io.out(`    line ${u.line}: ${u.reason}`);
   }
-  if (route.receipts === 0) io.out('✗ the export holds no receipts: nothing was audited');
   const trees = `${groups.length} tenant tree${groups.length === 1 ? '' : 's'}`;
   io.out(ok ? `✓ audit passed: ${receiptsText(route.receipts)} in ${trees}` : `✗ audit failed`);
 }

@@ -1,5 +1,6 @@
 import { gapInputCheck } from '../verify/gap-inputs.js';
-import { gapCounter, type ClientGaps, type GapReport } from '../verify/index.js';
+import { gapLineCounter, readGapLine } from '../verify/gaps.js';
+import type { ClientGaps, GapReport } from '../verify/index.js';
 import { readLineChunks, sizeOf } from './input.js';
 import { printable } from './printable.js';
 import { progressBar } from './progress.js';
@@ -22,7 +23,8 @@ Each entry of a tenant log counts once: files that hold one entry twice (a
 period given twice, wherever it sits in a file, or a stale open-period export
 beside a later one) are refused; give the latest export of an open period.
 
-  --gaps               this mode (the export files are the arguments)
+  --gaps               this mode (the export files are the arguments;
+                       - reads stdin)
   --json               one JSON object on stdout instead of text
   -h, --help           this help
 
@@ -38,29 +40,35 @@ export function runGaps(args: string[], io: AuditorIO): Promise<number> {
 }
 
 async function gaps(files: string[], json: boolean, io: AuditorIO): Promise<number> {
-  const counter = gapCounter();
+  const counter = gapLineCounter();
   // An empty file, or one tenant-log entry twice (its number would count twice, as a repeat), cannot be counted.
   const inputs = gapInputCheck();
+  // Stdin can be read once: given twice, the second would be empty.
+  if (files.filter((file) => file === '-').length > 1) throw new InputError('stdin (-) can be given once');
+  const size = (file: string) => (file === '-' ? Promise.resolve(0) : sizeOf(file));
   let total = 0;
-  for (const file of files) total += await sizeOf(file);
+  for (const file of files) total += await size(file);
   const bar = progressBar(io, total, 'lines');
   let done = 0;
   let lines = 0;
   for (const file of files) {
     let line = 0;
-    const check = inputs.file(file);
-    for await (const chunk of readLineChunks(file, (bytes) => bar.update(done + bytes, lines))) {
+    const name = file === '-' ? 'stdin' : file;
+    const check = inputs.file(name);
+    for await (const chunk of readLineChunks(file, (bytes) => bar.update(done + bytes, lines), io)) {
       for (const text of chunk.lines) {
         line++;
         lines++;
-        const problem = check.line(text);
+        // Read once, for both: parsing and scanning each line twice was a tenth of the command's time.
+        const read = readGapLine(text);
+        const problem = check.read(read);
         if (problem) throw new InputError(problem);
-        counter.addLine(text, { line, source: file });
+        counter.addRead(read, { line, source: name });
       }
     }
     const empty = check.end();
     if (empty) throw new InputError(empty);
-    done += await sizeOf(file);
+    done += await size(file);
   }
   bar.end();
   const report = counter.report();

@@ -247,6 +247,9 @@ class ExportRun {
     checks.signatures = result.checks.signatures;
     if (open && checks.signatures.status === 'skipped') {
       checks.signatures = skipped("the open period has no root yet: only each receipt's signature proves it (verifySignatures, the CLI's --signatures)");
+    } else if (open && result.count === 0) {
+      // No signature was checked, so none passed: an open period's header alone proves nothing.
+      checks.signatures = skipped("the open period's export holds no receipt: there is no signature to check, and nothing is proven");
     }
     const required: ExportCheckName[] = open
       ? ['header', 'entries', 'signatures']

@@ -8,34 +8,37 @@
 // times start alike, a stale open export starts like the sealed one of its period, and a file may hold
 // several exports one after another, or a blank line after its header.
 
-import { parseStrictJson } from './duplicate-names.js';
+import { readGapLine, type GapLine } from './gaps.js';
+import { Runs } from './runs.js';
 
-/** A run of consecutive entries [lo, hi) of one tenant log, all from one file (the `file`-th given, named `name`). */
-interface Run {
-  lo: number;
-  hi: number;
-  file: number;
-  name: string;
+/** The check of one file: `read` takes a line as the counter read it (`readGapLine`, once for both), `line` reads it itself. */
+export interface GapInputFile {
+  line(text: string): string | undefined;
+  read(line: GapLine): string | undefined;
+  end(): string | undefined;
 }
 
 /** Checks one set of exports, file by file and line by line; a message means the set cannot be counted. */
-export function gapInputCheck(): { file(name: string): { line(text: string): string | undefined; end(): string | undefined } } {
-  /** Per tenant log, the entries seen as disjoint runs sorted by `lo`: an export's lines are consecutive, so runs stay few. */
-  const logs = new Map<string, Run[]>();
-  let files = 0;
+export function gapInputCheck(): { file(name: string): GapInputFile } {
+  /** Per tenant log, the entries seen, each tagged with the file that held it first: an export's lines are consecutive, so runs stay few. */
+  const logs = new Map<string, Runs>();
+  /** The files' names, by their index, which tags their entries. */
+  const names: string[] = [];
   return {
     file(name) {
       // By count, not name: one path given twice is two files, and counts twice.
-      const file = files++;
+      const file = names.push(name) - 1;
       let content = false;
       /** The origin of the last export header read in this file: the log its receipt lines are entries of. */
       let origin = '';
-      return {
-        line(text) {
-          if (text.trim() === '') return undefined;
+      const check: GapInputFile = {
+        line: (text) => check.read(readGapLine(text)),
+        read(read) {
+          if ('blank' in read) return undefined;
           content = true;
-          const value = parse(text);
-          if (value === undefined) return undefined; // the counter refuses the line
+          // Not JSON, a member twice, not an object: the counter refuses the line.
+          if (!('value' in read) || typeof read.value !== 'object' || read.value === null || Array.isArray(read.value)) return undefined;
+          const value = read.value as Record<string, unknown>;
           if (value.kind === 'aegislog-export') {
             origin = typeof value.origin === 'string' ? value.origin : '';
             return undefined;
@@ -44,51 +47,18 @@ export function gapInputCheck(): { file(name: string): { line(text: string): str
           // A line without a leaf index (a version-1 export) names no entry: nothing to compare.
           if (typeof tenant !== 'string' || !Number.isSafeInteger(leaf) || (leaf as number) < 0) return undefined;
           const log = origin ? `${origin} ${tenant}` : tenant;
-          let runs = logs.get(`${origin}\u0000${tenant}`);
-          if (!runs) logs.set(`${origin}\u0000${tenant}`, (runs = []));
-          const other = add(runs, leaf as number, file, name);
+          let entries = logs.get(`${origin}\u0000${tenant}`);
+          if (!entries) logs.set(`${origin}\u0000${tenant}`, (entries = new Runs()));
+          const other = entries.add(leaf as number, file);
           if (other === undefined) return undefined;
           const fix = 'give each period once, the latest export of an open one';
-          if (other.file === file) return `${name} holds entry ${leaf} of ${log} twice: ${fix}`;
-          if (other.name === name) return `${name} is given twice (${log}: entry ${leaf}): ${fix}`;
-          return `${name} and ${other.name} overlap (${log}: entry ${leaf}): ${fix}`;
+          if (other === file) return `${name} holds entry ${leaf} of ${log} twice: ${fix}`;
+          if (names[other] === name) return `${name} is given twice (${log}: entry ${leaf}): ${fix}`;
+          return `${name} and ${names[other]} overlap (${log}: entry ${leaf}): ${fix}`;
         },
         end: () => (content ? undefined : `${name} is empty: an export has a header line, then one line per receipt`),
       };
+      return check;
     },
   };
-}
-
-/** Adds entry `n` of the file to the runs; the run that held it already, if one did. */
-function add(runs: Run[], n: number, file: number, name: string): Run | undefined {
-  // The first run that ends after n: the only one that can hold n, or the one n goes before.
-  let lo = 0;
-  let hi = runs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (runs[mid]!.hi <= n) lo = mid + 1;
-    else hi = mid;
-  }
-  const next = runs[lo];
-  if (next && next.lo <= n) return next;
-  const before = runs[lo - 1];
-  if (before && before.hi === n && before.file === file) {
-    before.hi++;
-    // Joins the next run of the same file when the hole between them closes.
-    if (next && next.lo === before.hi && next.file === file) {
-      before.hi = next.hi;
-      runs.splice(lo, 1);
-    }
-  } else if (next && next.lo === n + 1 && next.file === file) next.lo = n;
-  else runs.splice(lo, 0, { lo: n, hi: n + 1, file, name });
-  return undefined;
-}
-
-function parse(line: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = parseStrictJson(line); // a member twice: the counter refuses the line too
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

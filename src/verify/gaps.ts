@@ -1,6 +1,7 @@
 import { b64uEncode } from '../protocol/base64url.js';
 import { eventDigest } from '../protocol/statements.js';
 import { DuplicateNameError, parseStrictJson } from './duplicate-names.js';
+import { Runs } from './runs.js';
 
 /**
  * Loss an auditor can see (PROTOCOL.md §2). A client numbers the records of
@@ -73,8 +74,8 @@ export interface GapCounter {
 }
 
 interface Client {
-  /** Seen numbers as sorted, disjoint, non-adjacent inclusive ranges [lo0, hi0, lo1, hi1, …]. */
-  ranges: number[];
+  /** Seen numbers, as runs (one tag: every number is the client's). */
+  numbers: Runs;
   seen: number;
   duplicates: { seq: number; eventId: string }[];
   dropped: Omit<DroppedEvent, 'accounts'>[];
@@ -88,6 +89,30 @@ interface Client {
  * `aegislog audit --gaps` prints.
  */
 export function gapCounter(): GapCounter {
+  return gapLineCounter();
+}
+
+/**
+ * One line of an export read once (JSON, each member name once: parseStrictJson), for the counter and
+ * `gapInputCheck` alike: `aegislog audit --gaps` and the loss panel hand both the same reading, where each
+ * once parsed and scanned every line on its own (a tenth of the command's time).
+ */
+export type GapLine = { blank: true } | { value: unknown } | { refused: string };
+
+/** A line of blanks (or none): no content, nothing to count. */
+const BLANK: GapLine = Object.freeze({ blank: true as const });
+
+export function readGapLine(text: string): GapLine {
+  if (text.trim() === '') return BLANK;
+  try {
+    return { value: parseStrictJson(text) };
+  } catch (error) {
+    return { refused: error instanceof DuplicateNameError ? error.message : 'not JSON' };
+  }
+}
+
+/** The gap counter, with `addRead`: a line already read by `readGapLine` (not public: `gapCounter` is). */
+export function gapLineCounter(): GapCounter & { addRead(read: GapLine, where?: { line: number; source?: string }): void } {
   const clients = new Map<string, Client>();
   const refused: GapReport['refused'] = [];
   let events = 0;
@@ -101,8 +126,8 @@ export function gapCounter(): GapCounter {
     const seq = e.client_seq;
     if (typeof id !== 'string' || !Number.isSafeInteger(seq) || (seq as number) < 1) return void unnumbered++;
     let c = clients.get(id);
-    if (!c) clients.set(id, (c = { ranges: [], seen: 0, duplicates: [], dropped: [], notes: [] }));
-    if (insert(c.ranges, seq as number)) c.seen++;
+    if (!c) clients.set(id, (c = { numbers: new Runs(), seen: 0, duplicates: [], dropped: [], notes: [] }));
+    if (c.numbers.add(seq as number, 0) === undefined) c.seen++;
     else c.duplicates.push({ seq: seq as number, eventId: String(e.event_id) });
     if (e.event_type === 'aegislog.dropped') {
       const { count, first_seq, last_seq } = e;
@@ -116,15 +141,15 @@ export function gapCounter(): GapCounter {
   }
 
   function addLine(text: string, where: { line: number; source?: string } = { line: lines + 1 }): void {
+    addRead(readGapLine(text), where);
+  }
+
+  function addRead(read: GapLine, where: { line: number; source?: string } = { line: lines + 1 }): void {
     lines++;
-    if (text.trim() === '') return;
+    if ('blank' in read) return;
     const refuse = (reason: string) => void refused.push({ ...where, reason });
-    let value: Record<string, unknown>;
-    try {
-      value = parseStrictJson(text) as Record<string, unknown>;
-    } catch (error) {
-      return refuse(error instanceof DuplicateNameError ? error.message : 'not JSON');
-    }
+    if ('refused' in read) return refuse(read.refused);
+    const value = read.value as Record<string, unknown>;
     if (value?.kind === 'aegislog-export') return; // the header (§6.2)
     const event = value?.event as Record<string, unknown> | undefined;
     if (typeof event !== 'object' || event === null) return refuse('no event: fetch the export with events=true');
@@ -142,7 +167,8 @@ export function gapCounter(): GapCounter {
   function report(): GapReport {
     const out: ClientGaps[] = [];
     for (const [clientId, c] of [...clients].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const missing = gapsOf(c.ranges);
+      const seen = c.numbers.ranges();
+      const missing = gapsOf(seen);
       const missingCount = missing.reduce((n, [lo, hi]) => n + hi - lo + 1, 0);
       const notes = [...c.notes];
       const accounts = matchDrops(missing, c.dropped);
@@ -157,7 +183,7 @@ export function gapCounter(): GapCounter {
       out.push({
         clientId,
         seen: c.seen,
-        highest: c.ranges.at(-1) ?? 0,
+        highest: (seen.at(-1)?.[1] ?? 1) - 1,
         missing,
         missingCount,
         duplicates: c.duplicates,
@@ -171,7 +197,7 @@ export function gapCounter(): GapCounter {
     return { ok, events, unnumbered, clients: out, refused: [...refused] };
   }
 
-  return { addEvent, addLine, report };
+  return { addEvent, addLine, addRead, report };
 }
 
 /**
@@ -228,43 +254,13 @@ function countUpTo(ranges: readonly [number, number][]): (n: number) => number {
   };
 }
 
-/** Adds n to the ranges; false if it was there already. Records arrive mostly in order: the last range is tried first. */
-function insert(r: number[], n: number): boolean {
-  const last = r.length - 1;
-  if (last < 0 || n > r[last]! + 1) {
-    r.push(n, n);
-    return true;
-  }
-  if (n === r[last]! + 1) {
-    r[last] = n;
-    return true;
-  }
-  // Binary search for the first range whose hi ≥ n - 1.
-  let lo = 0;
-  let hi = r.length / 2;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (r[2 * mid + 1]! < n - 1) lo = mid + 1;
-    else hi = mid;
-  }
-  const i = 2 * lo;
-  if (n >= r[i]! && n <= r[i + 1]!) return false;
-  if (n === r[i + 1]! + 1) {
-    r[i + 1] = n;
-    // Joins the next range when the gap between them closes.
-    if (r[i + 2] === n + 1) r.splice(i + 1, 2);
-  } else if (n === r[i]! - 1) r[i] = n;
-  else r.splice(i, 0, n, n);
-  return true;
-}
-
-/** The numbers in [1, highest] that the ranges miss. */
-function gapsOf(r: number[]): [number, number][] {
+/** The numbers in [1, highest] that the sorted runs [lo, hi) of numbers seen miss, as inclusive ranges. */
+function gapsOf(seen: [number, number][]): [number, number][] {
   const gaps: [number, number][] = [];
   let next = 1;
-  for (let i = 0; i < r.length; i += 2) {
-    if (r[i]! > next) gaps.push([next, r[i]! - 1]);
-    next = r[i + 1]! + 1;
+  for (const [lo, hi] of seen) {
+    if (lo > next) gaps.push([next, lo - 1]);
+    next = hi;
   }
   return gaps;
 }

@@ -168,10 +168,14 @@ describe('aegislog audit: exports that do not hold (exit 1)', () => {
     expect(out[0]).toMatch(/^✗ checkpoints: the chain breaks at checkpoint 1: /);
   });
 
-  it('an empty export: nothing was audited', async () => {
-    const { code, out } = await audit(['--export', file('empty.ndjson', ''), '--checkpoints', checkpoints, '--key', key]);
-    expect(code).toBe(1);
-    expect(out).toContain('✗ the export holds no receipts: nothing was audited');
+  it('an empty export is no export: unusable input (exit 2), as for version 2 and --gaps', async () => {
+    for (const [name, text] of [['empty.ndjson', ''], ['blank.ndjson', '\n\n']] as const) {
+      const io = fakeIO();
+      const code = await auditCommand.run(['--export', file(name, text), '--checkpoints', checkpoints, '--key', key], io);
+      expect(code).toBe(2);
+      expect(io.stdout).toEqual([]);
+      expect(io.stderr).toEqual([`aegislog audit: ${join(dir, name)} holds no receipt: an export has one line per receipt`]);
+    }
   });
 });
 

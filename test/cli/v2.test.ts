@@ -261,6 +261,18 @@ describe("aegislog audit EXPORT of the open period (no signed tenant head): not 
     expect((await run(verifyCommand, [...pending, '--sealed'])).code).toBe(1);
   });
 
+  it('a header and no receipt, with --signatures: no signature was checked, so nothing is proven (exit 1), never "✓ signatures"', async () => {
+    const header = readFileSync(join(OWN, 'exports/alpha-open.ndjson'), 'utf8').split('\n')[0]!;
+    const empty = [file('open-header-only.ndjson', `${header}\n`), ...OPEN.slice(1), '--signatures'];
+    const { code, out } = await run(auditCommand, empty);
+    expect(code).toBe(1);
+    expect(out).not.toContain('✓ signatures');
+    expect(out).toContain('– signatures: skipped, the open period\'s export holds no receipt: there is no signature to check, and nothing is proven');
+    expect(out.at(-1)).toBe('✗ open period, not proven: the export holds no receipt of it');
+    const json = JSON.parse((await run(auditCommand, [...empty, '--json'])).out.join('\n'));
+    expect(json).toMatchObject({ ok: false, status: 'open', count: 0, checks: { signatures: { status: 'skipped', ok: false } } });
+  });
+
   it('without --signatures nothing of it is checked: it fails (exit 1), saying so', async () => {
     const { code, out } = await run(auditCommand, OPEN);
     expect(code).toBe(1);
