@@ -12,17 +12,18 @@ import { check, recorder, resolve, stopwatch, textChars, track } from './record.
 import type { ModelLike } from './ai-sdk.js';
 
 /**
- * The options, with `model_context.model_type` `"embedding"` for the calls `embeds` picks (unless the options give a
- * `model_type`): the recorder says `"llm"` for every other model call. One recorder for all of a wrapper's calls,
- * so that its events keep the order their calls ended in.
+ * The options, with the `model_context.model_type` that `typeOf` gives a call (`"embedding"` for an embedding call;
+ * undefined: the recorder's `"llm"`), unless the options give a `model_type`. One recorder for all of a wrapper's
+ * calls, so that its events keep the order their calls ended in.
  */
-export function embeddingTyped(options: AiOptions, embeds: (call: AiCall) => boolean): AiOptions {
+export function modelTyped(options: AiOptions, typeOf: (call: AiCall) => string | undefined): AiOptions {
   const given = options.model_context;
   return {
     ...options,
     model_context: (call) => {
       const context = resolve(given, call);
-      return embeds(call) ? { model_type: 'embedding', ...context } : context;
+      const type = typeOf(call);
+      return type ? { model_type: type, ...context } : context;
     },
   };
 }
@@ -80,7 +81,7 @@ export interface AegisLogEmbeddingMiddleware<V extends 'v3' | 'v4' = 'v4'> {
  */
 export function aegislogEmbeddingMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOptions & { specificationVersion?: V }): AegisLogEmbeddingMiddleware<V> {
   check(options);
-  const record = recorder(embeddingTyped(options, () => true));
+  const record = recorder(modelTyped(options, () => 'embedding'));
   return {
     specificationVersion: (options.specificationVersion ?? 'v4') as V,
     async wrapEmbed({ doEmbed, params, model }) {

@@ -12,7 +12,7 @@ import { AegisLogError } from '../protocol/errors.js';
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
 import { aiFlush, check, recorder, round, track } from './record.js';
-import { embeddingTyped } from './embeddings.js';
+import { modelTyped } from './embeddings.js';
 
 /** A span's attributes, as OpenTelemetry gives them. */
 export type SpanAttributes = Record<string, unknown>;
@@ -82,7 +82,7 @@ export function aegislogSpanProcessor(options: AiOptions & { isModelCall?: (span
   const given = options.trace_id;
   // The span's trace id, unless the options give one (the recorder, shared with the browser's middleware, knows none).
   // An embedding call's model_type is `embedding`, as wrapOpenAI and the embedding middleware say.
-  const record = recorder(embeddingTyped({ ...options, trace_id: (call) => (typeof given === 'function' ? given(call) : given) ?? call.traceId }, (call) => call.operation === 'embeddings'));
+  const record = recorder(modelTyped({ ...options, trace_id: (call) => (typeof given === 'function' ? given(call) : given) ?? call.traceId }, (call) => (call.operation === 'embeddings' ? 'embedding' : undefined)));
   if (options.isModelCall !== undefined && typeof options.isModelCall != 'function')
     throw new AegisLogError('ERR_CONFIG', 'isModelCall must be a function of the span', { field: 'isModelCall' });
   /** `<kind> <span id>`: spans whose descendant recorded a call of that kind. */
