@@ -100,7 +100,7 @@ function wrap(resource: { create?: Create; compact?: Create } | undefined, metho
           request: params,
           ...seen,
           ...fill,
-          extra: { ...audio, ...seen.extra, ...fill.extra },
+          ...(audio && { extra: { ...audio, ...seen.extra, ...fill.extra } }),
         };
       }, done);
     };
