@@ -8,21 +8,22 @@
 import type { RecordOptions } from '../client/event.js';
 import { outcomeOf } from './finish.js';
 import type { AiCall, AiOptions } from './options.js';
-import { check, recorder, resolve, stopwatch, textChars, track } from './record.js';
+import { check, kept, recorder, resolve, stopwatch, textChars, track } from './record.js';
 import type { ModelLike } from './ai-sdk.js';
 
 /**
- * The options, with `model_context.model_type` `"embedding"` for the calls `embeds` picks (unless the options give a
- * `model_type`): the recorder says `"llm"` for every other model call. One recorder for all of a wrapper's calls,
- * so that its events keep the order their calls ended in.
+ * The options, with the `model_context.model_type` that `typeOf` gives a call (`"embedding"` for an embedding call;
+ * undefined: the recorder's `"llm"`), unless the options give a `model_type`. One recorder for all of a wrapper's
+ * calls, so that its events keep the order their calls ended in.
  */
-export function embeddingTyped(options: AiOptions, embeds: (call: AiCall) => boolean): AiOptions {
+export function modelTyped(options: AiOptions, typeOf: (call: AiCall) => string | undefined): AiOptions {
   const given = options.model_context;
   return {
     ...options,
     model_context: (call) => {
       const context = resolve(given, call);
-      return embeds(call) ? { model_type: 'embedding', ...context } : context;
+      const type = typeOf(call);
+      return type ? { model_type: type, ...context } : context;
     },
   };
 }
@@ -70,20 +71,28 @@ export interface EmbedResultLike {
 export interface AegisLogEmbeddingMiddleware<V extends 'v3' | 'v4' = 'v4'> {
   readonly specificationVersion: V;
   wrapEmbed<R extends EmbedResultLike>(options: { doEmbed: () => PromiseLike<R>; params: EmbedCallOptionsLike; model: ModelLike }): Promise<R>;
+  transformParams<P extends EmbedCallOptionsLike>(options: { params: P }): Promise<P>;
 }
 
 /**
  * The AI SDK's embedding-model middleware: `wrapEmbeddingModel({ model, middleware: aegislogEmbeddingMiddleware({
  * log }) })` records one event per call to the model's `doEmbed`: one for `embed`, one per chunk of values for
  * `embedMany`. The result is the model's own, returned as it came. Options are checked as it is made, as for the
- * other server-side integrations (ERR_CONFIG naming the field).
+ * other server-side integrations (ERR_CONFIG naming the field). A model wrapped twice with it and the same log (a
+ * library's wrap and the app's, or `middleware: [a, b]`) records each call once, as the language-model middleware
+ * does and by the same means (ai-sdk.ts): the outer wrap records it, and the inner one passes it on.
  */
 export function aegislogEmbeddingMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOptions & { specificationVersion?: V }): AegisLogEmbeddingMiddleware<V> {
   check(options);
-  const record = recorder(embeddingTyped(options, () => true));
+  const record = recorder(modelTyped(options, () => 'embedding'));
   return {
     specificationVersion: (options.specificationVersion ?? 'v4') as V,
+    // The AI SDK runs it for every call: params of the call's own, unless a wrap above with this log marked them.
+    transformParams: async ({ params }) => (kept.get(params) === options.log ? params : { ...params }),
     async wrapEmbed({ doEmbed, params, model }) {
+      // Marked params are a wrap's above with the same log, which records the call: this one only passes it on.
+      if (kept.has(params)) return doEmbed();
+      kept.set(params, options.log);
       const done = track(options);
       const elapsed = stopwatch();
       const end = (fill: () => Partial<AiCall>) =>

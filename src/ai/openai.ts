@@ -1,6 +1,7 @@
 /**
  * The OpenAI SDK: `wrapOpenAI(client, { log })` records one event per `chat.completions.create`,
- * `completions.create`, `embeddings.create`, `responses.create` and `responses.compact` call (`beta.responses`' too), streamed or
+ * `completions.create`, `embeddings.create`, `moderations.create`, `audio.transcriptions.create`,
+ * `audio.translations.create`, `responses.create` and `responses.compact` call (`beta.responses`' too), streamed or
  * not, and the final state of a background response as `responses.retrieve` or `responses.cancel` find it.
  * The call returns exactly what the SDK returns (the same `APIPromise`, the same `Stream`): the wrapper only
  * watches the SDK parse the answer, and the stream's items as the app reads them. Nothing of `openai` is imported.
@@ -9,21 +10,24 @@ import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
 import { check, recorder, stopwatch, textChars, track, UNREPORTED, type Recorder } from './record.js';
 import { append, callWatched, copy, WRAPPED, type Create, type FromAnswer, type FromItem } from './sdk-watch.js';
-import { embeddingTyped, vectorsSummary } from './embeddings.js';
+import { modelTyped, vectorsSummary } from './embeddings.js';
 /** `responses.retrieve(id, query?, options?)` and `responses.cancel(id, options?)` (`beta.responses.cancel(id, params?, options?)`). */
 type ById = ((this: unknown, id: string, ...rest: any[]) => unknown) & { [WRAPPED]?: true };
 type Responses = { create?: Create; compact?: Create; retrieve?: ById; cancel?: ById };
 
 /**
- * The client, with `chat.completions.create`, `completions.create`, `embeddings.create`, `responses.create`,
+ * The client, with `chat.completions.create`, `completions.create`, `embeddings.create`, `moderations.create`,
+ * `audio.transcriptions.create`, `audio.translations.create`, `responses.create`,
  * `.compact`, `.retrieve` and `.cancel` recording, and the same four of `beta.responses` (in place: its other methods
  * are untouched).
  */
 export function wrapOpenAI<C extends object>(client: C, options: AiOptions): C {
   check(options);
-  // One recorder for every call (events in the order their calls ended); an embedding model's `model_type` is its own.
-  const record = recorder(embeddingTyped(options, (call) => call.operation === 'embeddings'));
-  const c = client as { chat?: { completions?: { create?: Create } }; completions?: { create?: Create }; embeddings?: { create?: Create }; responses?: Responses; beta?: { responses?: Responses } };
+  // One recorder for every call (events in the order their calls ended); an embedding, moderation or speech model's
+  // `model_type` is its own.
+  const record = recorder(modelTyped(options, (call) => MODEL_TYPES[call.operation]));
+  type Creates = { create?: Create };
+  const c = client as { chat?: { completions?: Creates }; completions?: Creates; embeddings?: Creates; moderations?: Creates; audio?: { transcriptions?: Creates; translations?: Creates }; responses?: Responses; beta?: { responses?: Responses } };
   /** Background responses whose final state is recorded: by a create that streamed it, or a retrieve or cancel. */
   const final = new Set<string>();
   wrap(c.chat?.completions, 'create', 'chat.completions', record, options, CHAT);
@@ -33,6 +37,11 @@ export function wrapOpenAI<C extends object>(client: C, options: AiOptions): C {
   // A RAG app's retrieval depends on the embedding model that made its vectors: the input's size and digest, the
   // vectors' count and dimensions (not the floats: see embeddings.ts), no output text nor finish reason.
   wrap(c.embeddings, 'create', 'embeddings', record, options, EMBEDDINGS);
+  // A safety classifier's call: what it was given, and what it flagged (not its scores).
+  wrap(c.moderations, 'create', 'moderations', record, options, MODERATIONS);
+  // Speech to text: the audio's size (its bytes are not read), the text out.
+  wrap(c.audio?.transcriptions, 'create', 'audio.transcriptions', record, options, AUDIO);
+  wrap(c.audio?.translations, 'create', 'audio.translations', record, options, AUDIO);
   // `beta.responses` is the same API under `?beta=true` (its newest tools first): a model call all the same.
   for (const [resource, operation] of [[c.responses, 'responses'], [c.beta?.responses, 'beta.responses']] as const) {
     wrap(resource, 'create', operation, record, options, RESPONSES, final);
@@ -63,6 +72,8 @@ function wrap(resource: { create?: Create; compact?: Create } | undefined, metho
     // that failed call is recorded (docs/ai.md: one event per model call, whatever happens to it), as wrapAnthropic's.
     const streamed = params?.stream === true;
     const given = copy(operation === 'completions' ? params?.prompt : params?.input);
+    // An audio file's size when the upload says it (a File, a Blob) without reading it; the format asked.
+    const audio = operation.startsWith('audio') ? { input_bytes: typeof params?.file?.size === 'number' ? params.file.size : undefined, response_format: params?.response_format } : undefined;
     /** When the response came in: a non-streamed call's latency, since the app may await its answer much later. */
     let responded: number | undefined;
     let ended = false;
@@ -72,21 +83,24 @@ function wrap(resource: { create?: Create; compact?: Create } | undefined, metho
       // A background response streamed to its end by its create: recorded final here, not again by a retrieve.
       if (final && seen.extra?.background && seen.responseId && settled(fill.finishReason ?? seen.finishReason)) keep(final, seen.responseId);
       record(() => {
-        // Chat's messages; the prompt or the input as sent (completions, embeddings); the Responses API's instructions and input.
-        const input = operation === 'chat.completions' ? messages : operation === 'completions' || operation === 'embeddings' ? given : { instructions: params?.instructions, input: given };
+        // Chat's messages; the Responses API's instructions and input; the prompt or the input as sent (completions,
+        // embeddings, moderations); an audio file, none: its bytes are not digested.
+        const input = operation === 'chat.completions' ? messages : operation.includes('responses') ? { instructions: params?.instructions, input: given } : given;
         return {
           integration: 'openai',
           operation,
           streamed,
           provider: 'openai',
-          modelId: String(params?.model),
+          // No model asked (moderations: the API picks its default): the one that answered. No params: as given.
+          modelId: String(params?.model ?? (params ? seen.responseModelId || UNREPORTED : undefined)),
           outcome: 'ok',
           latencyMs: (streamed ? undefined : responded) ?? elapsed(),
           input,
-          inputChars: textChars(messages ?? given) + textChars(params?.instructions),
+          inputChars: audio ? undefined : textChars(messages ?? given) + textChars(params?.instructions),
           request: params,
           ...seen,
           ...fill,
+          ...(audio && { extra: { ...audio, ...seen.extra, ...fill.extra } }),
         };
       }, done);
     };
@@ -166,8 +180,44 @@ function wrapFinal(resource: Responses | undefined, prefix: string, method: 'ret
 
 const CHAT: Reads = { answer: chatSummary, item: chatItem };
 const RESPONSES: Reads = { answer: responseSummary, item: responseItem };
-// Embeddings are never streamed: no item to read.
+// Embeddings and moderations are never streamed: no item to read.
 const EMBEDDINGS: Reads = { answer: embeddingsSummary, item: () => undefined };
+const MODERATIONS: Reads = { answer: moderationSummary, item: () => undefined };
+const AUDIO: Reads = { answer: transcriptionSummary, item: transcriptionItem };
+
+/** `model_context.model_type` by operation, unless the options pin one; any other is an `llm`'s. */
+const MODEL_TYPES: Record<string, string> = { embeddings: 'embedding', moderations: 'moderation', 'audio.transcriptions': 'speech-to-text', 'audio.translations': 'speech-to-text' };
+
+/**
+ * A moderations answer: its id and model, how many results (one per input) there are and how many are flagged,
+ * and the names of the categories flagged in any of them (not the scores: the answer keeps those).
+ */
+function moderationSummary(answer: any, into: Summary): void {
+  meta(answer, into);
+  const results: any[] = Array.isArray(answer?.results) ? answer.results : [];
+  const categories = new Set<string>();
+  for (const result of results) for (const name in result?.categories) if (result.categories[name] === true) categories.add(name);
+  into.extra = { ...into.extra, moderation_results: results.length, flagged: results.filter((r) => r?.flagged === true).length, flagged_categories: categories.size ? [...categories] : undefined };
+}
+
+/** A transcription or translation: its text (JSON's and verbose JSON's `text`; the string as answered for `text`, `srt`, `vtt`) and its token usage. */
+function transcriptionSummary(answer: any, into: Summary): void {
+  meta(answer, into);
+  append(into, typeof answer === 'string' ? answer : answer?.text);
+}
+
+/** A streamed transcription's events: the text's deltas, then `transcript.text.done` with the whole text and the usage. */
+function transcriptionItem(event: any, into: Summary, first: () => void): void {
+  if (event?.type === 'transcript.text.delta') {
+    first();
+    append(into, event.delta);
+  } else if (event?.type === 'transcript.text.done') {
+    into.output = undefined;
+    transcriptionSummary(event, into);
+    // Its end: without it, the stream was cut short (`interrupted`), as a chat stream without its finish chunk.
+    into.finishReason = 'stop';
+  }
+}
 
 function chatSummary(completion: any, into: Summary): void {
   const choice = completion?.choices?.[0];

@@ -12,6 +12,7 @@ import { AegisLogError } from '../protocol/errors.js';
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
 import { aiFlush, check, recorder, round, track } from './record.js';
+import { modelTyped } from './embeddings.js';
 
 /** A span's attributes, as OpenTelemetry gives them. */
 export type SpanAttributes = Record<string, unknown>;
@@ -37,26 +38,42 @@ export interface AegisLogSpanProcessor {
   shutdown(): Promise<void>;
 }
 
-/** `gen_ai.operation.name` values of one model inference (not agents, tools, embeddings or retrieval). */
+/** `gen_ai.operation.name` values of one model inference (not agents, tools or retrieval). */
 const INFERENCE = new Set(['chat', 'text_completion', 'generate_content']);
 
 /** Spans whose descendant was recorded, kept until they end; bounded, for parents that never end here. */
 const MAX_COVERED = 10_000;
 
-/** A model-call span: a GenAI inference operation, OpenLLMetry's `llm.request.type`, or an OpenInference LLM span. */
-export function isModelCallSpan(span: SpanLike): boolean {
-  const a = span.attributes;
+/** What a model call is: an inference, or an embedding (which has a model, tokens and vectors, no text out). */
+type CallKind = 'llm' | 'embedding';
+
+/**
+ * The kind of model call a span is, by the first of these it carries: the GenAI `gen_ai.operation.name`
+ * (`embeddings` in the conventions), OpenLLMetry's `llm.request.type` (`embedding`), OpenInference's
+ * `openinference.span.kind` (`EMBEDDING`); undefined for a span that is no model call.
+ */
+function callKind(a: SpanAttributes): CallKind | undefined {
   const operation = a['gen_ai.operation.name'];
-  if (typeof operation === 'string') return INFERENCE.has(operation);
+  if (typeof operation === 'string') return INFERENCE.has(operation) ? 'llm' : operation === 'embeddings' ? 'embedding' : undefined;
   const type = a['llm.request.type'];
-  if (typeof type === 'string') return type === 'chat' || type === 'completion';
-  return a['openinference.span.kind'] === 'LLM';
+  if (typeof type === 'string') return type === 'chat' || type === 'completion' ? 'llm' : type === 'embedding' ? 'embedding' : undefined;
+  const kind = a['openinference.span.kind'];
+  return kind === 'LLM' ? 'llm' : kind === 'EMBEDDING' ? 'embedding' : undefined;
 }
 
 /**
- * One event per model-call span. A span that encloses a recorded one (the AI
- * SDK's call span around a provider instrumentation's span, say) is the same
- * call seen twice, and is not recorded again. The event's `trace_id` is the
+ * A model-call span: a GenAI inference or embeddings operation, OpenLLMetry's `llm.request.type` (chat,
+ * completion, embedding), or an OpenInference LLM or EMBEDDING span.
+ */
+export function isModelCallSpan(span: SpanLike): boolean {
+  return callKind(span.attributes) !== undefined;
+}
+
+/**
+ * One event per model-call span. A span that encloses a recorded one of its
+ * kind (the AI SDK's call span around a provider instrumentation's span, say)
+ * is the same call seen twice, and is not recorded again; a chat span around
+ * an embeddings span (retrieval made inside the call) is two calls. The event's `trace_id` is the
  * span's trace id unless the options give one. Spans are seen only when
  * sampled: evidence wants the always-on sampler.
  */
@@ -64,11 +81,17 @@ export function aegislogSpanProcessor(options: AiOptions & { isModelCall?: (span
   check(options);
   const given = options.trace_id;
   // The span's trace id, unless the options give one (the recorder, shared with the browser's middleware, knows none).
-  const record = recorder({ ...options, trace_id: (call) => (typeof given === 'function' ? given(call) : given) ?? call.traceId });
+  // An embedding call's model_type is `embedding`, as wrapOpenAI and the embedding middleware say.
+  const record = recorder(modelTyped({ ...options, trace_id: (call) => (typeof given === 'function' ? given(call) : given) ?? call.traceId }, (call) => (call.operation === 'embeddings' ? 'embedding' : undefined)));
   if (options.isModelCall !== undefined && typeof options.isModelCall != 'function')
     throw new AegisLogError('ERR_CONFIG', 'isModelCall must be a function of the span', { field: 'isModelCall' });
+  /** `<kind> <span id>`: spans whose descendant recorded a call of that kind. */
   const covered = new Set<string>();
   const isModelCall = options.isModelCall ?? isModelCallSpan;
+  const cover = (key: string) => {
+    covered.add(key);
+    if (covered.size > MAX_COVERED) covered.delete(covered.values().next().value!);
+  };
   return {
     onStart() {},
     onEnd(span) {
@@ -76,12 +99,13 @@ export function aegislogSpanProcessor(options: AiOptions & { isModelCall?: (span
       try {
         const id = span.spanContext().spanId;
         const parent = span.parentSpanContext?.spanId ?? span.parentSpanId;
-        // Children end before their parents: a span that encloses a recorded one hears of it first.
-        const enclosing = covered.delete(id);
-        modelCall = !enclosing && isModelCall(span);
-        if ((enclosing || modelCall) && parent) {
-          covered.add(parent);
-          if (covered.size > MAX_COVERED) covered.delete(covered.values().next().value!);
+        // Children end before their parents: a span that encloses a recorded one hears of it first. A span the
+        // option's isModelCall picks, of no kind known here, is an inference.
+        const kind = isModelCall(span) ? (callKind(span.attributes) ?? 'llm') : undefined;
+        for (const k of ['llm', 'embedding'] as const) {
+          const enclosing = covered.delete(`${k} ${id}`);
+          if (k === kind) modelCall = !enclosing;
+          if ((enclosing || k === kind) && parent) cover(`${k} ${parent}`);
         }
       } catch {
         modelCall = false;
@@ -130,12 +154,15 @@ function fromSpan(span: SpanLike): AiCall {
   });
   const given = messages !== undefined || instructions !== undefined;
   const [s, ns] = span.duration;
+  // Embeddings, as wrapOpenAI records them: the model and the tokens, the vectors' dimensions (when the span has
+  // them), no output: its text is no text, and its vectors are not digested.
+  const embedding = callKind(a) === 'embedding';
   return {
     integration: 'opentelemetry',
-    operation: str('gen_ai.operation.name', 'llm.request.type') ?? 'chat',
+    operation: embedding ? 'embeddings' : (str('gen_ai.operation.name', 'llm.request.type') ?? 'chat'),
     streamed: a['gen_ai.request.stream'] === true || ttfcMs !== undefined,
     provider: str('gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system'),
-    modelId: str('gen_ai.request.model', 'llm.model_name', 'gen_ai.response.model') ?? span.name,
+    modelId: str('gen_ai.request.model', 'llm.model_name', 'embedding.model_name', 'gen_ai.response.model') ?? span.name,
     responseModelId: str('gen_ai.response.model'),
     responseId: str('gen_ai.response.id'),
     // A span not failed whose model finished with reason error (Gemini's MALFORMED_FUNCTION_CALL): error too.
@@ -149,10 +176,10 @@ function fromSpan(span: SpanLike): AiCall {
     toolCalls,
     input: given ? { instructions, messages } : undefined,
     inputChars: given ? chars(messages) + chars(instructions) : undefined,
-    output,
+    output: embedding ? undefined : output,
     request: span,
     traceId,
-    extra: { span_id: spanId },
+    extra: { span_id: spanId, embedding_dimensions: embedding ? num('gen_ai.embeddings.dimension.count') : undefined },
   };
 }
 

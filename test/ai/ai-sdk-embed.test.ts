@@ -131,6 +131,41 @@ describe('ai@7 (v4 middleware)', () => {
   });
 });
 
+describe('wrapped twice', () => {
+  it('with the same log: one event per call (the outer wrap records it), nested or listed, ai@7 and ai@6', async () => {
+    const model = new MockEmbeddingModelV4({ doEmbed: answer });
+    const nested = wrapEmbeddingModel({ model: wrapEmbeddingModel({ model, middleware: middleware() }), middleware: aegislogEmbeddingMiddleware({ log: h.log }) });
+    const listed = wrapEmbeddingModel({ model, middleware: [aegislogEmbeddingMiddleware({ log: h.log }), middleware()] });
+    for (const wrapped of [nested, listed]) expect((await embed({ model: wrapped, value: TEXT })).embedding).toEqual([0, 0.5, -0.25]);
+    const v3 = (log = h.log) => aegislogEmbeddingMiddleware({ log, specificationVersion: 'v3' });
+    const model6 = new MockEmbeddingModelV3({ doEmbed: answer });
+    await embed6({ model: wrapEmbeddingModel6({ model: wrapEmbeddingModel6({ model: model6, middleware: v3() }), middleware: v3() }), value: TEXT });
+    const events = await h.events();
+    expect(events.map((e) => [e.operation, e.embedding_count])).toEqual([
+      ['embed', 1],
+      ['embed', 1],
+      ['embed', 1],
+    ]);
+    // The outer wrap's options (no digest key) made the events.
+    expect(events.every((e) => e.input_digest === undefined)).toBe(true);
+  });
+
+  it('with another log: each log records the call; the same params called again, or twice at once, are recorded each time', async () => {
+    const other: Record<string, unknown>[] = [];
+    const log = { record: (_type: string, payload: Record<string, unknown> = {}) => (other.push(payload), 'id') };
+    const model = new MockEmbeddingModelV4({ doEmbed: answer });
+    await embed({ model: wrapEmbeddingModel({ model: wrapEmbeddingModel({ model, middleware: middleware() }), middleware: aegislogEmbeddingMiddleware({ log }) }), value: TEXT });
+    const wrapped = wrapEmbeddingModel({ model, middleware: aegislogEmbeddingMiddleware({ log }) });
+    const params = { values: [TEXT] };
+    await wrapped.doEmbed(params);
+    await Promise.all([wrapped.doEmbed(params), wrapped.doEmbed(params)]);
+    expect((await h.events()).map((e) => e.input_digest)).toEqual([hmac([TEXT])]);
+    expect(other.map((p) => p.embedding_count)).toEqual([1, 1, 1, 1]);
+    // The params the app gave are left as they were.
+    expect(Object.keys(params)).toEqual(['values']);
+  });
+});
+
 describe('ai@6 (v3 middleware)', () => {
   it('embed: the same result as unwrapped; the exact event', async () => {
     const model = new MockEmbeddingModelV3({ doEmbed: answer });

@@ -1,6 +1,7 @@
 /**
  * A small OpenAI-compatible server on 127.0.0.1 for the tests: POST
- * /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/responses (and /v1/responses/compact), answering JSON or streaming
+ * /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/moderations, /v1/audio/transcriptions and
+ * /translations (multipart uploads) and /v1/responses (and /v1/responses/compact), answering JSON, text or streaming
  * server-sent events as the real API does. It stands in for the model
  * provider, which cannot run here. Each request takes the next scripted
  * answer, or the default one (a short answer about the last user message,
@@ -28,6 +29,8 @@ export type Script =
    * `rest`: then the events it resolves to, unless the client went away first (a background response streamed live).
    */
   | { sse: SseEvent[]; done?: boolean; hold?: number; reset?: number; rest?: () => Promise<SseEvent[]> }
+  /** Plain text: a transcription asked as `text`, `srt` or `vtt`. */
+  | { text: string }
   /** No answer, not even its headers, until the client goes away (it aborted): `stalled()` says when one is held. */
   | { stall: true };
 
@@ -53,6 +56,8 @@ export const SNAPSHOT = 'gpt-test-2026-05-01';
 export const EMBEDDING_MODEL = 'embed-test';
 /** The model an embeddings answer names when EMBEDDING_MODEL was asked (as the API once answered `text-embedding-ada-002-v2`). */
 export const EMBEDDING_SNAPSHOT = 'embed-test-v2';
+/** The model a moderations answer names (the API's default when none is asked). */
+export const MODERATION_MODEL = 'omni-moderation-test-2026';
 
 export async function startOpenAIServer(): Promise<OpenAIServer> {
   /** Background responses by id. */
@@ -151,6 +156,8 @@ function backgroundEvents(entry: Kept): SseEvent[] {
 
 function defaultAnswer(path: string, body: any): Script {
   if (path === '/v1/embeddings') return { json: embeddingList(body) };
+  if (path === '/v1/moderations') return { json: moderation(body) };
+  if (path === '/v1/audio/transcriptions' || path === '/v1/audio/translations') return transcription(body);
   const answer = `You asked ${lastUserText(body).length} characters.`;
   const words = answer.split(/(?<= )/);
   if (path.endsWith('/chat/completions')) return body.stream ? { sse: chatStream(words, { usage: true }) } : { json: chatCompletion(answer) };
@@ -241,6 +248,49 @@ export function textStream(pieces: string[], options: { usage?: boolean; finish?
     events.push({ data: { id: 'cmpl-s1', object: 'text_completion', created: 1_780_000_000, model: SNAPSHOT, choices: [], usage: { prompt_tokens: 6, completion_tokens: 7, total_tokens: 13 } } });
   }
   return events;
+}
+
+/**
+ * POST /v1/moderations's answer: one result per input (a string, a list of strings, or a list of text and image
+ * parts), flagged for violence and harassment/threatening when its text says "hurt", as MODERATION_MODEL.
+ */
+export function moderation(body: { input?: unknown }) {
+  const inputs = Array.isArray(body.input) && body.input.some((i) => typeof i !== 'string') ? [body.input] : [body.input].flat();
+  return {
+    id: 'modr-1',
+    model: MODERATION_MODEL,
+    results: inputs.map((input) => {
+      const text = typeof input === 'string' ? input : JSON.stringify(input);
+      const hurt = /hurt/i.test(text);
+      const categories = { harassment: false, 'harassment/threatening': hurt, hate: false, 'self-harm': false, violence: hurt };
+      return {
+        flagged: hurt,
+        categories,
+        category_scores: Object.fromEntries(Object.entries(categories).map(([name, on]) => [name, on ? 0.91 : 0.01])),
+        category_applied_input_types: Object.fromEntries(Object.keys(categories).map((name) => [name, ['text']])),
+      };
+    }),
+  };
+}
+
+/** What the fake hears in every audio file: its transcription (and its English translation). */
+export const TRANSCRIPT = 'Where is my parcel?';
+
+/**
+ * POST /v1/audio/transcriptions and /translations: the TRANSCRIPT, as JSON with token usage (the default and
+ * `json`), as verbose JSON with its duration, or as plain text (`text`, `srt`, `vtt`); streamed as the API streams
+ * a transcription (`stream=true`: `transcript.text.delta` events, then `transcript.text.done` with the usage).
+ */
+export function transcription(body: { response_format?: string; stream?: string }): Script {
+  const usage = { type: 'tokens', input_tokens: 20, output_tokens: 6, total_tokens: 26, input_token_details: { audio_tokens: 20, text_tokens: 0 } };
+  if (body.stream === 'true') {
+    const words = TRANSCRIPT.split(/(?<= )/);
+    return { sse: [...words.map((delta) => ({ data: { type: 'transcript.text.delta', delta, logprobs: [] } })), { data: { type: 'transcript.text.done', text: TRANSCRIPT, usage } }] };
+  }
+  const format = body.response_format ?? 'json';
+  if (format === 'json') return { json: { text: TRANSCRIPT, usage } };
+  if (format === 'verbose_json') return { json: { task: 'transcribe', language: 'english', duration: 2.5, text: TRANSCRIPT, segments: [], usage: { type: 'duration', seconds: 3 } } };
+  return { text: format === 'text' ? `${TRANSCRIPT}\n` : `1\n00:00:00,000 --> 00:00:02,500\n${TRANSCRIPT}\n` };
 }
 
 /**

@@ -19,12 +19,14 @@ import {
   EMBEDDING_SNAPSHOT,
   embeddingVector,
   MODEL,
+  MODERATION_MODEL,
   response,
   responseStream,
   SNAPSHOT,
   startOpenAIServer,
   textCompletion,
   textStream,
+  TRANSCRIPT,
   type OpenAIServer,
 } from './openai-server.js';
 
@@ -968,6 +970,165 @@ describe.each([
       await pinned.embeddings.create({ model: EMBEDDING_MODEL, input: TEXT });
       expect((await h.events()).map((e) => [e.operation, e.model_context])).toEqual([
         ['embeddings', { model_id: EMBEDDING_MODEL, model_version: EMBEDDING_SNAPSHOT, model_type: 'text-embedding', deployment_id: 'eu' }],
+      ]);
+    });
+  });
+
+  describe('moderations.create', () => {
+    /** What every moderations event has: the fake answers as MODERATION_MODEL. */
+    const moderationEvent = {
+      ...generated,
+      event_type: 'model_inference',
+      integration: 'openai',
+      operation: 'moderations',
+      streamed: false,
+      provider: 'openai',
+      response_model_id: MODERATION_MODEL,
+      response_id: 'modr-1',
+      outcome: 'ok',
+    };
+
+    it('returns what the SDK returns; the exact event: the input as sent, how many results were flagged and for what, no output digest', async () => {
+      const { plain, wrapped } = clients();
+      const input = ['Where is my parcel?', 'I will hurt the courier.'];
+      const params = { model: 'omni-moderation-latest', input };
+      const expected = await plain.moderations.create(params);
+      const promise = wrapped.moderations.create(params);
+      expect(promise).toBeInstanceOf(APIPromise);
+      expect(await promise).toEqual(expected);
+      expect(await h.events()).toEqual([
+        {
+          ...moderationEvent,
+          input_chars: input.join('').length,
+          input_digest: hmac(input),
+          moderation_results: 2,
+          flagged: 1,
+          flagged_categories: ['harassment/threatening', 'violence'],
+          model_context: { model_id: 'omni-moderation-latest', model_version: MODERATION_MODEL, model_type: 'moderation' },
+          performance_metrics: { latency_ms: expect.any(Number) },
+        },
+      ]);
+    });
+
+    it('text and image parts, no model asked (the API picks its default): the model the answer names; nothing flagged', async () => {
+      const { wrapped } = clients();
+      const input = [
+        { type: 'text' as const, text: 'A photo of my parcel.' },
+        { type: 'image_url' as const, image_url: { url: 'https://example.com/parcel.png' } },
+      ];
+      await wrapped.moderations.create({ input });
+      expect(await h.events()).toEqual([
+        {
+          ...moderationEvent,
+          input_chars: 'A photo of my parcel.'.length,
+          input_digest: hmac(input),
+          moderation_results: 1,
+          flagged: 0,
+          model_context: { model_id: MODERATION_MODEL, model_version: MODERATION_MODEL, model_type: 'moderation' },
+          performance_metrics: { latency_ms: expect.any(Number) },
+        },
+      ]);
+    });
+
+    it('a 429: the app gets the same error; recorded as failed', async () => {
+      const { plain, wrapped } = clients();
+      const limited = { status: 429, json: { error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' } } };
+      api.script(limited, limited);
+      const expected = await plain.moderations.create({ input: 'x' }).catch((e: unknown) => e);
+      const error = await wrapped.moderations.create({ input: 'x' }).catch((e: unknown) => e);
+      expect(String(error)).toBe(String(expected));
+      const [event] = await h.events();
+      expect(event).toMatchObject({ operation: 'moderations', outcome: 'error', error: { status: 429 }, model_context: { model_id: 'unreported', model_type: 'moderation' } });
+    });
+  });
+
+  describe('audio.transcriptions.create and audio.translations.create', () => {
+    const AUDIO = new Uint8Array(48_000).fill(7);
+    const file = () => new File([AUDIO], 'parcel.wav', { type: 'audio/wav' });
+    /** What every transcription event has: the answer names no model. */
+    const audioEvent = (operation: string) => ({
+      ...generated,
+      event_type: 'model_inference',
+      integration: 'openai',
+      operation,
+      streamed: false,
+      provider: 'openai',
+      outcome: 'ok',
+      model_context: { model_id: 'gpt-4o-transcribe', model_version: 'unreported', model_type: 'speech-to-text' },
+    });
+
+    it('a File: returns what the SDK returns; the exact event: the file size (not its bytes digested), the text out, the tokens', async () => {
+      const { plain, wrapped } = clients();
+      const expected = await plain.audio.transcriptions.create({ model: 'gpt-4o-transcribe', file: file() });
+      const promise = wrapped.audio.transcriptions.create({ model: 'gpt-4o-transcribe', file: file() });
+      expect(promise).toBeInstanceOf(APIPromise);
+      expect(await promise).toEqual(expected);
+      // The upload went out whole.
+      expect(api.requests.at(-1)!.body.file).toEqual({ name: 'parcel.wav', type: 'audio/wav', size: AUDIO.length });
+      expect(await h.events()).toEqual([
+        {
+          ...audioEvent('audio.transcriptions'),
+          input_bytes: AUDIO.length,
+          output_chars: TRANSCRIPT.length,
+          output_digest: hmac(TRANSCRIPT),
+          performance_metrics: { latency_ms: expect.any(Number), input_tokens: 20, output_tokens: 6 },
+        },
+      ]);
+    });
+
+    it('response formats: text and srt (the string as answered), verbose_json (its text); translations alike', async () => {
+      const { wrapped } = clients();
+      const text = await wrapped.audio.transcriptions.create({ model: 'gpt-4o-transcribe', file: file(), response_format: 'text' });
+      const srt = await wrapped.audio.transcriptions.create({ model: 'gpt-4o-transcribe', file: file(), response_format: 'srt' });
+      await wrapped.audio.transcriptions.create({ model: 'gpt-4o-transcribe', file: file(), response_format: 'verbose_json' });
+      await wrapped.audio.translations.create({ model: 'gpt-4o-transcribe', file: file() });
+      expect(text).toBe(`${TRANSCRIPT}\n`);
+      const events = await h.events();
+      expect(events.map((e) => [e.operation, e.response_format, e.input_bytes, e.output_chars, e.output_digest])).toEqual([
+        ['audio.transcriptions', 'text', AUDIO.length, text.length, hmac(text)],
+        ['audio.transcriptions', 'srt', AUDIO.length, srt.length, hmac(srt)],
+        ['audio.transcriptions', 'verbose_json', AUDIO.length, TRANSCRIPT.length, hmac(TRANSCRIPT)],
+        ['audio.translations', undefined, AUDIO.length, TRANSCRIPT.length, hmac(TRANSCRIPT)],
+      ]);
+      expect(events.every((e) => e.input_digest === undefined && e.model_context.model_type === 'speech-to-text')).toBe(true);
+    });
+
+    it('streamed: the app reads the same events; one event at the end, with time to first token and the usage', async () => {
+      const { plain, wrapped } = clients();
+      const params = { model: 'gpt-4o-transcribe', file: file(), stream: true as const };
+      const expected = [];
+      for await (const e of await plain.audio.transcriptions.create(params)) expected.push(e);
+      const got = [];
+      for await (const e of await wrapped.audio.transcriptions.create({ ...params, file: file() })) got.push(e);
+      expect(got).toEqual(expected);
+      expect(await h.events()).toEqual([
+        {
+          ...audioEvent('audio.transcriptions'),
+          streamed: true,
+          finish_reason: 'stop',
+          input_bytes: AUDIO.length,
+          time_to_first_token_ms: expect.any(Number),
+          output_chars: TRANSCRIPT.length,
+          output_digest: hmac(TRANSCRIPT),
+          performance_metrics: { latency_ms: expect.any(Number), input_tokens: 20, output_tokens: 6 },
+        },
+      ]);
+    });
+
+    it('a file whose size is not known without reading it (a stream): no input_bytes; the upload unchanged', async () => {
+      const { wrapped } = clients();
+      const { Readable } = await import('node:stream');
+      const { toFile } = await import('openai');
+      const upload = await toFile(Readable.from([Buffer.from(AUDIO)]), 'parcel.wav');
+      await wrapped.audio.transcriptions.create({ model: 'gpt-4o-transcribe', file: upload });
+      const streamed = Readable.from([Buffer.from(AUDIO)]);
+      await wrapped.audio.transcriptions.create({ model: 'gpt-4o-transcribe', file: streamed as never });
+      expect(api.requests.at(-1)!.body.file.size).toBe(AUDIO.length);
+      const events = await h.events();
+      // toFile read the stream into a File already: its size is known.
+      expect(events.map((e) => [e.outcome, e.input_bytes, e.output_chars])).toEqual([
+        ['ok', AUDIO.length, TRANSCRIPT.length],
+        ['ok', undefined, TRANSCRIPT.length],
       ]);
     });
   });

@@ -4,8 +4,8 @@
 import { OpenTelemetry } from '@ai-sdk/otel';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import { generateText, streamText } from 'ai';
-import { convertArrayToReadableStream, MockLanguageModelV4 } from 'ai/test';
+import { embedMany, generateText, streamText } from 'ai';
+import { convertArrayToReadableStream, MockEmbeddingModelV4, MockLanguageModelV4 } from 'ai/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aegislogSpanProcessor } from '../../src/ai/index.js';
 import { generated, harness, TENANT, type Harness } from './harness.js';
@@ -168,10 +168,10 @@ describe('GenAI semantic conventions (v1.41.0)', () => {
     expect(event).toMatchObject({ outcome: 'error', error: { name: 'Error', message: 'upstream 502' } });
   });
 
-  it('spans that are not one model call are not recorded: agents, tools, embeddings, HTTP', async () => {
+  it('spans that are not one model call are not recorded: agents, tools, retrieval, HTTP', async () => {
     span('invoke_agent support', { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.request.model': 'gpt-4o' });
     span('execute_tool notify', { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'notify' });
-    span('embeddings text-embedding-3-small', { 'gen_ai.operation.name': 'embeddings', 'gen_ai.request.model': 'text-embedding-3-small' });
+    span('retrieval docs', { 'gen_ai.operation.name': 'retrieval', 'gen_ai.request.model': 'text-embedding-3-small' });
     span('POST', { 'http.request.method': 'POST', 'url.full': 'https://api.openai.com/v1/chat/completions' });
     expect(await h.events()).toEqual([]);
   });
@@ -215,6 +215,89 @@ describe('GenAI semantic conventions (v1.41.0)', () => {
     const [event] = await h.events();
     expect(event!.trace_id).toBe(s.spanContext().traceId);
     expect(exported).toContain(event!.event_id);
+  });
+});
+
+describe('embedding spans', () => {
+  it('a GenAI embeddings span becomes the exact event: model_type embedding, its tokens and dimensions, no output', async () => {
+    const s = span('embeddings text-embedding-3-small', {
+      'gen_ai.operation.name': 'embeddings',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'text-embedding-3-small',
+      'gen_ai.response.model': 'text-embedding-3-small-2024',
+      'gen_ai.usage.input_tokens': 8,
+      'gen_ai.embeddings.dimension.count': 1536,
+    });
+    expect(await h.events()).toEqual([
+      {
+        ...generated,
+        trace_id: s.spanContext().traceId,
+        event_type: 'model_inference',
+        integration: 'opentelemetry',
+        operation: 'embeddings',
+        streamed: false,
+        provider: 'openai',
+        response_model_id: 'text-embedding-3-small-2024',
+        outcome: 'ok',
+        embedding_dimensions: 1536,
+        span_id: s.spanContext().spanId,
+        model_context: { model_id: 'text-embedding-3-small', model_version: 'text-embedding-3-small-2024', model_type: 'embedding' },
+        performance_metrics: { latency_ms: expect.any(Number), input_tokens: 8 },
+      },
+    ]);
+  });
+
+  it('OpenLLMetry (llm.request.type embedding) and OpenInference (EMBEDDING) embedding spans, as operation embeddings', async () => {
+    span('openai.embeddings', { 'llm.request.type': 'embedding', 'gen_ai.system': 'openai', 'gen_ai.request.model': 'text-embedding-3-small', 'gen_ai.usage.prompt_tokens': 5 });
+    span('OpenAIEmbeddings', { 'openinference.span.kind': 'EMBEDDING', 'embedding.model_name': 'text-embedding-3-large', 'llm.token_count.prompt': 7 });
+    const events = await h.events();
+    expect(events.map((e) => [e.operation, e.model_context.model_id, e.model_context.model_type, e.performance_metrics.input_tokens, e.outcome])).toEqual([
+      ['embeddings', 'text-embedding-3-small', 'embedding', 5, 'ok'],
+      ['embeddings', 'text-embedding-3-large', 'embedding', 7, 'ok'],
+    ]);
+    expect(events.some((e) => 'output_digest' in e || 'output_chars' in e || 'finish_reason' in e)).toBe(false);
+  });
+
+  it('a failed embeddings call: outcome error, with its exception', async () => {
+    span('embeddings m', { 'gen_ai.operation.name': 'embeddings', 'gen_ai.request.model': 'm', 'error.type': 'RateLimitError' }, (s) => {
+      s.recordException({ name: 'RateLimitError', message: '429 slow down' });
+      s.setStatus({ code: SpanStatusCode.ERROR, message: '429 slow down' });
+    });
+    const [event] = await h.events();
+    expect(event).toMatchObject({ operation: 'embeddings', outcome: 'error', error: { name: 'RateLimitError', message: '429 slow down' }, model_context: { model_type: 'embedding' } });
+  });
+
+  it('a chat span enclosing an embeddings span (retrieval inside the call): two calls, each recorded', async () => {
+    const outer = tracer.startSpan('chat gpt-4o', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o' } });
+    span('embeddings e', { 'gen_ai.operation.name': 'embeddings', 'gen_ai.request.model': 'e' }, undefined, outer);
+    outer.end();
+    const events = await h.events();
+    expect(events.map((e) => [e.operation, e.model_context.model_id])).toEqual([
+      ['embeddings', 'e'],
+      ['chat', 'gpt-4o'],
+    ]);
+  });
+
+  it('the same embedding call seen twice (an instrumentation inside a framework span): recorded once, from the inner span', async () => {
+    const outer = tracer.startSpan('embeddings outer', { attributes: { 'gen_ai.operation.name': 'embeddings', 'gen_ai.request.model': 'outer' } });
+    span('openai.embeddings', { 'llm.request.type': 'embedding', 'gen_ai.request.model': 'inner' }, undefined, outer);
+    outer.end();
+    const events = await h.events();
+    expect(events.map((e) => e.model_context.model_id)).toEqual(['inner']);
+  });
+
+  it("the AI SDK's embedMany (@ai-sdk/otel): one event per model call, not the operation span around them", async () => {
+    const model = new MockEmbeddingModelV4({
+      maxEmbeddingsPerCall: 2,
+      doEmbed: async ({ values }) => ({ embeddings: values.map(() => [0.5, -0.25, 1]), usage: { tokens: 3 * values.length }, warnings: [] }),
+    });
+    const result = await embedMany({ model, values: ['a', 'b', 'c'], telemetry: { integrations: [new OpenTelemetry({ tracer })] } });
+    expect(result.embeddings).toHaveLength(3);
+    const events = await h.events();
+    expect(events.map((e) => [e.operation, e.provider, e.model_context.model_id, e.model_context.model_type, e.performance_metrics.input_tokens])).toEqual([
+      ['embeddings', 'mock-provider', 'mock-model-id', 'embedding', 6],
+      ['embeddings', 'mock-provider', 'mock-model-id', 'embedding', 3],
+    ]);
   });
 });
 

@@ -12,6 +12,8 @@ import type { AddressInfo } from 'node:net';
 export type Answer<Event> =
   /** A JSON answer (status 200 unless given). */
   | { json: unknown; status?: number }
+  /** Plain text (status 200): what OpenAI answers a transcription asked as `text`, `srt` or `vtt`. */
+  | { text: string }
   /**
    * Server-sent events.
    * `hold`: after that many events, wait until `release()` or until the client goes away.
@@ -86,7 +88,7 @@ export async function startScriptedServer<Event, Script extends Answer<Event>>(p
   };
 
   const server = createServer(async (req, res) => {
-    const body = JSON.parse((await text(req)) || '{}');
+    const body = await bodyOf(req);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const request: Received = { method: req.method ?? 'GET', path: (req.url ?? '').replace(/\?.*$/, ''), body, headers: req.headers };
     requests.push(request);
@@ -100,6 +102,10 @@ export async function startScriptedServer<Event, Script extends Answer<Event>>(p
     if ('json' in answer) {
       res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', [provider.requestIdHeader]: requestId });
       return res.end(JSON.stringify(answer.json));
+    }
+    if ('text' in answer) {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', [provider.requestIdHeader]: requestId });
+      return res.end(answer.text);
     }
     // Neither JSON nor stall: events (the provider's own answer type may add to them).
     const sse = answer as Extract<Answer<Event>, { sse: unknown }>;
@@ -162,11 +168,25 @@ function openStream<Event>(res: ServerResponse, headers: Record<string, string>,
   };
 }
 
-function text(req: IncomingMessage): Promise<string> {
+function bytes(req: IncomingMessage): Promise<Buffer> {
   return new Promise((ok, fail) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => ok(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => ok(Buffer.concat(chunks)));
     req.on('error', fail);
   });
+}
+
+/**
+ * A request's JSON body, or its multipart form (the SDKs' file uploads: audio to transcribe) as an object: each
+ * field's text, each file as `{ name, type, size }`.
+ */
+async function bodyOf(req: IncomingMessage): Promise<any> {
+  const raw = await bytes(req);
+  const type = req.headers['content-type'] ?? '';
+  if (!type.startsWith('multipart/form-data')) return JSON.parse(raw.toString('utf8') || '{}');
+  const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': type } }).formData();
+  const body: Record<string, unknown> = {};
+  for (const [name, value] of form) body[name] = typeof value === 'string' ? value : { name: value.name, type: value.type, size: value.size };
+  return body;
 }
