@@ -27,7 +27,7 @@ export interface RelayOptions {
   rateLimit?: RateLimitOptions;
   /** Upstream fetch; default `globalThis.fetch`. */
   fetch?: typeof fetch;
-  /** Upstream timeout in ms. Default 10,000. */
+  /** Upstream timeout in ms: past it the browser gets 504 `gateway_timeout`. Default 10,000. */
   timeout?: number;
   /** Clock for the rate limiter, in ms. Default `Date.now`. */
   now?: () => number;
@@ -109,6 +109,11 @@ export function createRelay(options: RelayOptions): Relay {
       // A 200 that is not the API's answer, a network failure or a timeout upstream: a 5xx, so that the
       // browser keeps the events and retries.
       if (error instanceof AegisLogError && error.code === 'ERR_BAD_RESPONSE') return failure(502, 'bad_gateway', error.message, origin);
+      // No answer in time (AbortSignal.timeout, while connecting, waiting or reading): a gateway's 504
+      // (RFC 9110 §15.6.5), apart from an upstream that could not be reached at all (502).
+      if ((error as Error | undefined)?.name === 'TimeoutError') {
+        return failure(504, 'gateway_timeout', `the AegisLog API did not answer the relay within ${timeout} ms`, origin);
+      }
       return failure(502, 'bad_gateway', `the AegisLog API did not answer: ${(error as Error).name}`, origin);
     }
   };
