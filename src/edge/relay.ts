@@ -1,6 +1,7 @@
 import { AegisLogError, pathOf } from '../protocol/index.js';
 import { CONTEXT_NAMES, EVENT_FIELDS, invalid, isPlainObject, validateEvent } from '../schema/index.js';
 import type { WireEvent } from '../protocol/index.js';
+import { TENANT_ID } from '../schema/rules.js';
 // The server's limits: a module of constants and types only, safe on the edge (no Node built-in).
 import { DEFAULT_LIMITS } from '../server/context.js';
 // The server's body reader, media-type check, error mapping and error shape: the relay refuses input exactly as the server does.
@@ -157,7 +158,7 @@ export function createRelay(options: RelayOptions): Relay {
       }
     });
     // As the server does: a batch is answered 200, its bad events named in `errors`, even when none is good.
-    const answer = good.length ? await forwardBatches(good, (chunk) => post('/ingest/batch', chunk)) : { receipts: [], errors: [] };
+    const answer = good.length ? await forwardBatches(good, (chunk) => post('/ingest/batch', chunk), (one) => post('/ingest', one)) : { receipts: [], errors: [] };
     if (answer instanceof Response) return upstreamAnswer(answer, origin);
     answer.errors.push(...errors);
     answer.errors.sort((a, b) => a.index - b.index);
@@ -182,7 +183,10 @@ function checkAsServer(raw: unknown, pythonCompatible: boolean): void {
   }
   // The server takes its key's tenant for a missing tenant_id and answers 403 for any other string, before
   // the validator sees it: the relay, which does not know its key's tenant, leaves that answer to the server.
-  if (event.tenant_id === undefined || typeof event.tenant_id === 'string') event.tenant_id = 'tenant-of-the-key';
+  // A well-formed tenant_id is kept, being what the server measures the event with (an event near the size
+  // limit); for a missing one, the shortest stand-in, so that the relay never refuses as too large an event
+  // the server might take with its own tenant: the server answers for the rest, in its words.
+  if (event.tenant_id === undefined || (typeof event.tenant_id === 'string' && !TENANT_ID.test(event.tenant_id))) event.tenant_id = 't';
   validateEvent(event, { idsFollow: true, dropNullContextFields: pythonCompatible });
 }
 
