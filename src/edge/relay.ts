@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS } from '../server/context.js';
 import { originOf } from '../transport/origin.js';
 import { badNumberError, badNumbersByEvent, clientError, errorBody, json, methodNotAllowed, readJsonBody, requireJsonType, tooLarge } from '../transport/web-handler.js';
 import type { BadNumber, ClientError, JsonBody } from '../transport/web-handler.js';
+import { timedBody } from './body-deadline.js';
 import { corsHeaders, isAllowedOrigin, preflight } from './cors.js';
 import { forwardBatches, notTheApi, type BatchError } from './forward.js';
 import { tokenBucket, type RateLimitOptions } from './rate-limit.js';
@@ -30,6 +31,12 @@ export interface RelayOptions {
   fetch?: typeof fetch;
   /** Upstream timeout in ms: past it the browser gets 504 `gateway_timeout`. Default 10,000. */
   timeout?: number;
+  /**
+   * ms for a browser's request body to arrive whole, once the relay starts reading it: past it the
+   * browser gets 408 `request_timeout` (a client that sends part of a body and stalls). Default 30,000,
+   * the reference server's `requestTimeout`.
+   */
+  bodyTimeout?: number;
   /** Clock for the rate limiter, in ms. Default `Date.now`. */
   now?: () => number;
 }
@@ -53,6 +60,7 @@ export function createRelay(options: RelayOptions): Relay {
   // A limit that is not a number (NaN from an unset variable) would be no limit at all: every comparison with it is false.
   if (options.maxBodyBytes !== undefined && !(Number.isSafeInteger(options.maxBodyBytes) && options.maxBodyBytes >= 1)) throw configError('maxBodyBytes', 'a whole number of bytes ≥ 1', options.maxBodyBytes);
   if (options.timeout !== undefined && !(Number.isFinite(options.timeout) && options.timeout >= 1)) throw configError('timeout', 'a number of ms ≥ 1', options.timeout);
+  if (options.bodyTimeout !== undefined && !(Number.isFinite(options.bodyTimeout) && options.bodyTimeout >= 1)) throw configError('bodyTimeout', 'a number of ms ≥ 1', options.bodyTimeout);
   const origins = allowedOriginSet(options.allowedOrigins);
   // The server's limit per route (DEFAULT_LIMITS), unless one limit is given for all.
   const bodyLimit: Record<Route, number> = {
@@ -62,6 +70,7 @@ export function createRelay(options: RelayOptions): Relay {
   };
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const timeout = options.timeout ?? 10_000;
+  const bodyTimeout = options.bodyTimeout ?? 30_000;
   const limit = options.rateLimit ? tokenBucket(options.rateLimit, options.now ?? Date.now) : undefined;
 
   const post = (path: string, body: string): Promise<Response> =>
@@ -100,9 +109,18 @@ export function createRelay(options: RelayOptions): Relay {
     try {
       // As the server: the media type first (a beacon may be text/plain, what sendBeacon sends), then the body.
       requireJsonType(request, route === 'beacon' ? ['text/plain'] : []);
-      body = await readJsonBody(request, bodyLimit[route], JSON_LIMITS);
     } catch (error) {
       return refusal(error, origin);
+    }
+    const timed = timedBody(request, bodyTimeout);
+    try {
+      body = await readJsonBody(timed.request, bodyLimit[route], JSON_LIMITS);
+    } catch (error) {
+      // In the words of the Node server's adapter, whose requestTimeout bounds the same wait there.
+      if (timed.expired) return failure(408, 'request_timeout', 'the request took too long to arrive', origin);
+      return refusal(error, origin);
+    } finally {
+      timed.stop();
     }
     try {
       return route === 'ingest' ? await single(body, origin) : await batch(body, route, origin);

@@ -6,6 +6,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRelay } from '../../src/edge/index.js';
 import { exchange } from '../../src/transport/http.js';
+import { serve } from './serve.js';
 import { event } from './upstream.js';
 
 const APP = 'https://app.example.com';
@@ -60,5 +61,39 @@ describe('relay: an upstream that takes the request and never answers', () => {
     const res = await relay(post('/ingest', event()));
     expect(res.status).toBe(502);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('bad_gateway');
+  });
+});
+
+describe('relay: a browser that sends part of its body and stalls (slowloris)', () => {
+  it('answers 408 request_timeout once bodyTimeout passes, in the words of the Node server, forwarding nothing', async () => {
+    // The relay behind a plain node:http server, as an Express or Hono adapter mounts a fetch handler:
+    // nothing there bounds the body but Node's requestTimeout (300 s by default; 0 in Fastify).
+    let forwarded = 0;
+    const relay = createRelay({ endpoint: 'https://api.example.com', apiKey: 'sk_ingest', allowedOrigins: [APP], bodyTimeout: 100, fetch: async () => (forwarded++, Response.json({})) });
+    const served = await serve(relay);
+    try {
+      const { port } = new URL(served.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.write(`POST /aegislog/ingest/batch HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\norigin: ${APP}\r\nconnection: close\r\ncontent-length: 1000\r\n\r\n{"events":[`);
+      let answer = '';
+      // The answer ends the connection (`connection: close`): read until then.
+      await new Promise<void>((done, fail) => {
+        socket.on('data', (chunk) => void (answer += chunk.toString('latin1')));
+        socket.on('error', fail);
+        socket.on('close', () => done());
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      const body = answer.slice(answer.indexOf('\r\n\r\n') + 4);
+      expect(JSON.parse(/\{.*\}/s.exec(body)![0])).toEqual({ error: { code: 'request_timeout', message: 'the request took too long to arrive' } });
+      expect(forwarded).toBe(0);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('refuses a bodyTimeout that is not a number of ms ≥ 1', () => {
+    for (const bodyTimeout of [Number.NaN, 0, -5, Infinity]) {
+      expect(() => createRelay({ endpoint: 'https://api.example.com', apiKey: 'k', allowedOrigins: [], bodyTimeout })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'bodyTimeout' }));
+    }
   });
 });
