@@ -46,7 +46,8 @@ function batchAnswerOf(text: string): Partial<BatchAnswer> | undefined {
 
 /**
  * Splits validated events into requests the server accepts (≤ 500 events,
- * ≤ 1 MiB) and posts them one after another with the relay's key. On the first
+ * ≤ 1 MiB) and posts them one after another with the relay's key; an event that
+ * alone does not fit one goes to /ingest through `postOne`. On the first
  * upstream failure it stops and returns that response: the browser retries the
  * whole request and the server dedupes by event_id, so nothing is stored twice. A 200 that is not the
  * API's answer throws `notTheApi()`.
@@ -54,12 +55,21 @@ function batchAnswerOf(text: string): Partial<BatchAnswer> | undefined {
 export async function forwardBatches(
   events: { event: WireEvent; index: number }[],
   post: (body: string) => Promise<Response>,
+  postOne: (body: string) => Promise<Response>,
 ): Promise<BatchAnswer | Response> {
   const answer: BatchAnswer = { receipts: [], errors: [] };
   const bodies = events.map(({ event }) => JSON.stringify(event));
   for (let start = 0; start < bodies.length; ) {
-    // An event too large to share a request goes alone; the server answers for it.
-    const n = fitCount(bodies.slice(start), ENVELOPE_BYTES, MAX_BYTES, MAX_EVENTS) || 1;
+    const n = fitCount(bodies.slice(start), ENVELOPE_BYTES, MAX_BYTES, MAX_EVENTS);
+    if (n === 0) {
+      // Written again, an event may be longer than the browser wrote it (`9e15` is `9000000000000000`):
+      // one the server takes (≤ 1 MiB as canonical JSON) may no longer fit a batch request with its
+      // envelope, and the server would refuse the request (413). Alone on /ingest (4 MiB), it is taken.
+      const refused = await forwardAlone(bodies[start]!, events[start]!, postOne, answer);
+      if (refused) return refused;
+      start += 1;
+      continue;
+    }
     const chunk = events.slice(start, start + n);
     const response = await post(`{"events":[${bodies.slice(start, start + n).join(',')}]}`);
     if (response.status !== 200) return response;
@@ -71,4 +81,37 @@ export async function forwardBatches(
     start += n;
   }
   return answer;
+}
+
+/**
+ * One event on /ingest, its answer put in the batch's: the receipt, or the refusal of the event (400, 409, a
+ * 403 naming a field, the event over its size limit) as the batch route words it; any other answer is returned, for the relay to pass on.
+ * The event passed the batch route's checks, which refuse every `null` that /ingest would take for absent.
+ */
+async function forwardAlone(body: string, { event, index }: { event: WireEvent; index: number }, postOne: (body: string) => Promise<Response>, answer: BatchAnswer): Promise<Response | undefined> {
+  const response = await postOne(body);
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: passed on below
+  }
+  if (response.status === 200) {
+    if (!isPlainObject(parsed) || typeof parsed.event_id !== 'string') throw notTheApi();
+    answer.receipts.push(parsed);
+    return undefined;
+  }
+  const error = isPlainObject(parsed) && isPlainObject(parsed.error) && typeof parsed.error.code === 'string' ? parsed.error : undefined;
+  // 413 ERR_TOO_LARGE is the event's own size (measured with the key's tenant, which the relay does not know).
+  const ofEvent = response.status === 400 || response.status === 409 || (response.status === 403 && typeof error?.field === 'string') || (response.status === 413 && error?.code === 'ERR_TOO_LARGE');
+  if (!error || !ofEvent) return new Response(text, { status: response.status, headers: response.headers });
+  answer.errors.push({
+    index,
+    ...(typeof event.event_id === 'string' ? { event_id: event.event_id } : {}),
+    code: String(error.code),
+    message: String(error.message),
+    ...(typeof error.field === 'string' ? { field: error.field } : {}),
+  });
+  return undefined;
 }

@@ -1,12 +1,14 @@
 import { AegisLogError, pathOf } from '../protocol/index.js';
 import { CONTEXT_NAMES, EVENT_FIELDS, invalid, isPlainObject, validateEvent } from '../schema/index.js';
 import type { WireEvent } from '../protocol/index.js';
+import { TENANT_ID } from '../schema/rules.js';
 // The server's limits: a module of constants and types only, safe on the edge (no Node built-in).
 import { DEFAULT_LIMITS } from '../server/context.js';
 // The server's body reader, media-type check, error mapping and error shape: the relay refuses input exactly as the server does.
 import { originOf } from '../transport/origin.js';
 import { badNumberError, badNumbersByEvent, clientError, errorBody, json, methodNotAllowed, readJsonBody, requireJsonType, tooLarge } from '../transport/web-handler.js';
 import type { BadNumber, ClientError, JsonBody } from '../transport/web-handler.js';
+import { timedBody } from './body-deadline.js';
 import { corsHeaders, isAllowedOrigin, preflight } from './cors.js';
 import { forwardBatches, notTheApi, type BatchError } from './forward.js';
 import { tokenBucket, type RateLimitOptions } from './rate-limit.js';
@@ -27,8 +29,14 @@ export interface RelayOptions {
   rateLimit?: RateLimitOptions;
   /** Upstream fetch; default `globalThis.fetch`. */
   fetch?: typeof fetch;
-  /** Upstream timeout in ms. Default 10,000. */
+  /** Upstream timeout in ms: past it the browser gets 504 `gateway_timeout`. Default 10,000. */
   timeout?: number;
+  /**
+   * ms for a browser's request body to arrive whole, once the relay starts reading it: past it the
+   * browser gets 408 `request_timeout` (a client that sends part of a body and stalls). Default 30,000,
+   * the reference server's `requestTimeout`.
+   */
+  bodyTimeout?: number;
   /** Clock for the rate limiter, in ms. Default `Date.now`. */
   now?: () => number;
 }
@@ -52,6 +60,7 @@ export function createRelay(options: RelayOptions): Relay {
   // A limit that is not a number (NaN from an unset variable) would be no limit at all: every comparison with it is false.
   if (options.maxBodyBytes !== undefined && !(Number.isSafeInteger(options.maxBodyBytes) && options.maxBodyBytes >= 1)) throw configError('maxBodyBytes', 'a whole number of bytes ≥ 1', options.maxBodyBytes);
   if (options.timeout !== undefined && !(Number.isFinite(options.timeout) && options.timeout >= 1)) throw configError('timeout', 'a number of ms ≥ 1', options.timeout);
+  if (options.bodyTimeout !== undefined && !(Number.isFinite(options.bodyTimeout) && options.bodyTimeout >= 1)) throw configError('bodyTimeout', 'a number of ms ≥ 1', options.bodyTimeout);
   const origins = allowedOriginSet(options.allowedOrigins);
   // The server's limit per route (DEFAULT_LIMITS), unless one limit is given for all.
   const bodyLimit: Record<Route, number> = {
@@ -61,6 +70,7 @@ export function createRelay(options: RelayOptions): Relay {
   };
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const timeout = options.timeout ?? 10_000;
+  const bodyTimeout = options.bodyTimeout ?? 30_000;
   const limit = options.rateLimit ? tokenBucket(options.rateLimit, options.now ?? Date.now) : undefined;
 
   const post = (path: string, body: string): Promise<Response> =>
@@ -99,9 +109,18 @@ export function createRelay(options: RelayOptions): Relay {
     try {
       // As the server: the media type first (a beacon may be text/plain, what sendBeacon sends), then the body.
       requireJsonType(request, route === 'beacon' ? ['text/plain'] : []);
-      body = await readJsonBody(request, bodyLimit[route], JSON_LIMITS);
     } catch (error) {
       return refusal(error, origin);
+    }
+    const timed = timedBody(request, bodyTimeout);
+    try {
+      body = await readJsonBody(timed.request, bodyLimit[route], JSON_LIMITS);
+    } catch (error) {
+      // In the words of the Node server's adapter, whose requestTimeout bounds the same wait there.
+      if (timed.expired) return failure(408, 'request_timeout', 'the request took too long to arrive', origin);
+      return refusal(error, origin);
+    } finally {
+      timed.stop();
     }
     try {
       return route === 'ingest' ? await single(body, origin) : await batch(body, route, origin);
@@ -109,6 +128,11 @@ export function createRelay(options: RelayOptions): Relay {
       // A 200 that is not the API's answer, a network failure or a timeout upstream: a 5xx, so that the
       // browser keeps the events and retries.
       if (error instanceof AegisLogError && error.code === 'ERR_BAD_RESPONSE') return failure(502, 'bad_gateway', error.message, origin);
+      // No answer in time (AbortSignal.timeout, while connecting, waiting or reading): a gateway's 504
+      // (RFC 9110 §15.6.5), apart from an upstream that could not be reached at all (502).
+      if ((error as Error | undefined)?.name === 'TimeoutError') {
+        return failure(504, 'gateway_timeout', `the AegisLog API did not answer the relay within ${timeout} ms`, origin);
+      }
       return failure(502, 'bad_gateway', `the AegisLog API did not answer: ${(error as Error).name}`, origin);
     }
   };
@@ -152,7 +176,7 @@ export function createRelay(options: RelayOptions): Relay {
       }
     });
     // As the server does: a batch is answered 200, its bad events named in `errors`, even when none is good.
-    const answer = good.length ? await forwardBatches(good, (chunk) => post('/ingest/batch', chunk)) : { receipts: [], errors: [] };
+    const answer = good.length ? await forwardBatches(good, (chunk) => post('/ingest/batch', chunk), (one) => post('/ingest', one)) : { receipts: [], errors: [] };
     if (answer instanceof Response) return upstreamAnswer(answer, origin);
     answer.errors.push(...errors);
     answer.errors.sort((a, b) => a.index - b.index);
@@ -177,7 +201,10 @@ function checkAsServer(raw: unknown, pythonCompatible: boolean): void {
   }
   // The server takes its key's tenant for a missing tenant_id and answers 403 for any other string, before
   // the validator sees it: the relay, which does not know its key's tenant, leaves that answer to the server.
-  if (event.tenant_id === undefined || typeof event.tenant_id === 'string') event.tenant_id = 'tenant-of-the-key';
+  // A well-formed tenant_id is kept, being what the server measures the event with (an event near the size
+  // limit); for a missing one, the shortest stand-in, so that the relay never refuses as too large an event
+  // the server might take with its own tenant: the server answers for the rest, in its words.
+  if (event.tenant_id === undefined || (typeof event.tenant_id === 'string' && !TENANT_ID.test(event.tenant_id))) event.tenant_id = 't';
   validateEvent(event, { idsFollow: true, dropNullContextFields: pythonCompatible });
 }
 

@@ -109,14 +109,14 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export type WireErrorCode =
   | 'bad_json' | 'bad_request' | 'unauthorized' | 'forbidden' | 'origin_not_allowed' | 'not_found' | 'method_not_allowed'
   | 'conflict' | 'payload_too_large' | 'unsupported_media_type' | 'request_timeout' | 'headers_too_large' | 'rate_limited'
-  | 'internal' | 'unavailable' | 'bad_gateway' | 'upstream_refused_key'
+  | 'internal' | 'unavailable' | 'bad_gateway' | 'gateway_timeout' | 'upstream_refused_key'
   | 'ERR_SCHEMA_INVALID' | 'ERR_RESERVED_FIELD' | 'ERR_JCS_INVALID' | 'ERR_TOO_DEEP' | 'ERR_TIME_INVALID' | 'ERR_TOO_LARGE';
 
 /** Every `WireErrorCode`, once (the compiler holds the list to the type both ways). */
 export const WIRE_ERROR_CODES = [
   'bad_json', 'bad_request', 'unauthorized', 'forbidden', 'origin_not_allowed', 'not_found', 'method_not_allowed',
   'conflict', 'payload_too_large', 'unsupported_media_type', 'request_timeout', 'headers_too_large', 'rate_limited',
-  'internal', 'unavailable', 'bad_gateway', 'upstream_refused_key',
+  'internal', 'unavailable', 'bad_gateway', 'gateway_timeout', 'upstream_refused_key',
   'ERR_SCHEMA_INVALID', 'ERR_RESERVED_FIELD', 'ERR_JCS_INVALID', 'ERR_TOO_DEEP', 'ERR_TIME_INVALID', 'ERR_TOO_LARGE',
 ] as const satisfies readonly WireErrorCode[];
 const everyWireCode: [Exclude<WireErrorCode, (typeof WIRE_ERROR_CODES)[number]>] extends [never] ? true : never = true;

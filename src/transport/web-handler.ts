@@ -125,7 +125,7 @@ export interface JsonBody {
  * `bad_json`. Numbers that would change value are returned in `badNumbers`.
  */
 export async function readJsonBody(
-  request: Request,
+  request: Pick<Request, 'headers' | 'body'>,
   limit: number,
   limits: JsonLimits = DEFAULT_JSON_LIMITS,
   /** Told the JSON values scanned, once, whether the body is accepted or refused: what reading it cost. */
