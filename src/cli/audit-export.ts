@@ -1,5 +1,5 @@
 import { auditExport, type Check, type ExportCheckName, type ExportReport } from '../verify/index.js';
-import { Utf8Check, fileChunks, readError, sizeOf } from './input.js';
+import { Utf8Check, readError, sizeOf, sourceChunks } from './input.js';
 import { progressBar } from './progress.js';
 import { EXIT, InputError, type AuditorIO } from './run-checked.js';
 import { loadTrust } from './trust-input.js';
@@ -57,14 +57,13 @@ export async function auditExportFile(path: string, values: Values, io: AuditorI
 
 async function* chunks(path: string, io: AuditorIO, onBytes: (bytes: number) => void): AsyncGenerator<Uint8Array> {
   // fileChunks reuses its buffers: auditExport is done with a chunk (it copies what it keeps) when it asks for the next.
-  const source = path === '-' ? (io.stdin ?? process.stdin) : fileChunks(path);
+  const source = sourceChunks(path, io);
   // Bytes that are not UTF-8 are unusable input (exit 2), as for every file the commands read: the audit
   // never judges a line it could only read with U+FFFD in it. Stdin cannot be read again: its lines are counted.
   const check = new Utf8Check(path === '-' ? 'stdin' : path, path === '-');
   let bytes = 0;
   try {
-    for await (const chunk of source as AsyncIterable<Uint8Array | string>) {
-      const data = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+    for await (const data of source) {
       check.push(data);
       bytes += data.length;
       yield data;

@@ -288,7 +288,7 @@ export async function* readLineChunks(path: string, onBytes?: (bytes: number) =>
   let bytes = 0;
   try {
     // Each chunk is decoded into a string before the next is read: fileChunks may reuse its bytes.
-    for await (const chunk of path === '-' ? stdinChunks(io) : fileChunks(path, LINE_CHUNK_BYTES)) {
+    for await (const chunk of sourceChunks(path, io, LINE_CHUNK_BYTES)) {
       check.push(chunk);
       bytes += chunk.length;
       const text = decoder.decode(chunk, { stream: true });
@@ -311,6 +311,11 @@ export async function* readLineChunks(path: string, onBytes?: (bytes: number) =>
   }
   const rest = pieces.join('') + decoder.decode();
   if (rest !== '') yield linesOf(rest);
+}
+
+/** A file's bytes a chunk at a time, or stdin's for `-`: what the streaming commands (`audit`, `--gaps`) read. */
+export function sourceChunks(path: string, io: AuditorIO | undefined, size?: number): AsyncGenerator<Uint8Array> {
+  return path === '-' ? stdinChunks(io) : fileChunks(path, size);
 }
 
 /** Stdin's bytes (`io.stdin` in tests), a string chunk encoded. */
