@@ -5,7 +5,7 @@ import type { Command } from './command.js';
 import { openPeriodAudit, type PeriodAudit } from '../verify/audit.js';
 import { routeExport, type Group, type GroupSink, type RouteReport } from './export-groups.js';
 import { GAPS_USAGE, runGaps } from './gaps.js';
-import { sizeOf } from './input.js';
+import { sizeOf, stdinOnce } from './input.js';
 import { KEY_HELP, loadKeys } from './keys-input.js';
 import { progressBar } from './progress.js';
 import { EXIT, InputError, oneLine, required, runChecked, type AuditorIO } from './run-checked.js';
@@ -48,7 +48,8 @@ tenant head (proven in the checkpoint) or, when the export holds every tenant
 of the period, the checkpoint's global root.
 
   --export FILE        receipts, one JSON object a line, in any order; several
-                       tenants and periods may be concatenated
+                       tenants and periods may be concatenated; - reads stdin
+                       (- once among --export, --checkpoints, --head, --key)
   --checkpoints FILE   signed checkpoints, oldest first: GET /checkpoints as
                        saved ({"checkpoints": [...]}) or an array; may also hold
                        "tenant_heads": [{tenant_head, tenant_inclusion}, ...]
@@ -103,13 +104,16 @@ interface GroupResult {
 
 async function audit(values: Values, io: AuditorIO): Promise<number> {
   const exportPath = required(values.export, '--export', 'audit');
+  // Any one of the inputs may be stdin (the export, as `audit EXPORT` and --gaps take it, or a checkpoints, head or key file).
+  stdinOnce([exportPath, values.checkpoints, ...(values.head ?? []), ...(values.key ?? [])]);
+  const exportName = exportPath === '-' ? 'stdin' : exportPath;
   const file = await readCheckpointsFile(required(values.checkpoints, '--checkpoints', 'audit'), io);
   const keys = await loadKeys(values.key, io, 'audit');
   const heads = [...file.heads];
   for (const path of values.head ?? []) heads.push(await readHeadFile(path, io));
   const chain = await verifyCheckpointChain(file.checkpoints, { keys });
 
-  const bar = progressBar(io, await sizeOf(exportPath), 'receipts');
+  const bar = progressBar(io, exportPath === '-' ? 0 : await sizeOf(exportPath), 'receipts');
   const running: { group: Group; anchored: boolean; audit: PeriodAudit | Error }[] = [];
   let route: RouteReport;
   try {
@@ -119,15 +123,15 @@ async function audit(values: Values, io: AuditorIO): Promise<number> {
       const audit = openGroup(group, checkpoint, anchor, keys, values.signatures === true);
       running.push({ group, anchored: anchor !== undefined, audit });
       return audit instanceof Error ? DISCARD : audit;
-    }, (bytes, receipts) => bar.update(bytes, receipts));
+    }, (bytes, receipts) => bar.update(bytes, receipts), io);
   } finally {
     bar.end();
   }
   if (route.receipts === 0 && route.unreadableCount > 0) {
-    throw new InputError(`${exportPath} is not an NDJSON export (line ${route.unreadable[0]!.line}: ${route.unreadable[0]!.reason})`);
+    throw new InputError(`${exportName} is not an NDJSON export (line ${route.unreadable[0]!.line}: ${route.unreadable[0]!.reason})`);
   }
   // An empty file is no export either (exit 2, as the version-2 audit and --gaps have it): nothing could be audited.
-  if (route.receipts === 0) throw new InputError(`${exportPath} holds no receipt: an export has one line per receipt`);
+  if (route.receipts === 0) throw new InputError(`${exportName} holds no receipt: an export has one line per receipt`);
   const settled = await Promise.all(running.map(async ({ audit, ...rest }) => ({ ...rest, report: audit instanceof Error ? audit : await audit.finish().catch(asError) })));
   const groups = judge(settled, file.checkpoints, chain);
   const ok = chain.ok && route.unsealed === 0 && route.unreadableCount === 0 && groups.every((g) => g.ok);

@@ -4,6 +4,7 @@ import { LineSplitter } from '../verify/export-input.js';
 import { parseLine } from '../verify/ndjson.js';
 import { Member, at, memberText, rangeEquals, readReceiptLine } from '../verify/receipt-line.js';
 import { readChunks } from './input.js';
+import type { AuditorIO } from './run-checked.js';
 
 /**
  * Splits an export into its (period, tenant) groups in one streaming pass, and
@@ -46,17 +47,19 @@ interface Route {
   fast?: { tenantToken: Uint8Array; start: Uint8Array; end: Uint8Array };
 }
 
+/** Routes the export in the file at `path`, or on stdin (`io`'s in tests) for `-`. */
 export async function routeExport(
   path: string,
   checkpoints: readonly CheckpointV1[],
   onGroup: (group: Group) => GroupSink,
   onBytes: (bytes: number, receipts: number) => void,
+  io?: AuditorIO,
 ): Promise<RouteReport> {
   const groups = new Map<string, Route>();
   const report: RouteReport = { receipts: 0, unsealed: 0, unreadable: [], unreadableCount: 0 };
   const disjoint = checkpoints.every((c, k) => c.period_start < c.period_end && (k === 0 || checkpoints[k - 1]!.period_end <= c.period_start));
   // A line's bytes are decoded as the whole file would be: a BOM is dropped only at its start (below); bytes that
-  // are not UTF-8 never get here (readChunks refuses the file), so nothing is ever read as U+FFFD.
+  // are not UTF-8 never get here (readChunks refuses the input), so nothing is ever read as U+FFFD.
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let current: Route | undefined;
   let last: Route | undefined;
@@ -110,14 +113,16 @@ export async function routeExport(
     }
     feed(routeTo(key.tenantId, key.receivedAt))?.add(parseLine(line));
   };
-  const split = new LineSplitter((b, from, to, lineNo) => {
+  const split = new LineSplitter((b, start, to, lineNo) => {
+    // A BOM at the start of the first line, not of the first chunk: stdin's first chunk may hold less than all of it.
+    const from = lineNo === 1 && to - start >= BOM.length && BOM.every((c, k) => b[start + k] === c) ? start + BOM.length : start;
     const end = to > from && b[to - 1] === 0x0d ? to - 1 : to;
     if (readReceiptLine(b, from, end, false)) plainLine(b, from, end);
     else textLine(decoder.decode(b.subarray(from, to)), lineNo);
   }, () => undefined, Number.POSITIVE_INFINITY); // no line is too long to read: none was before
   let bytes = 0;
-  for await (const chunk of readChunks(path)) {
-    split.push(bytes === 0 && BOM.every((c, k) => chunk[k] === c) ? chunk.subarray(BOM.length) : chunk);
+  for await (const chunk of readChunks(path, io)) {
+    split.push(chunk);
     bytes += chunk.length;
     await endChunk();
     onBytes(bytes, report.receipts);

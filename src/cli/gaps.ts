@@ -1,7 +1,7 @@
 import { gapInputCheck } from '../verify/gap-inputs.js';
 import { gapLineCounter, readGapLine } from '../verify/gaps.js';
 import type { ClientGaps, GapReport } from '../verify/index.js';
-import { readLineChunks, sizeOf } from './input.js';
+import { readLineChunks, sizeOf, stdinOnce } from './input.js';
 import { printable } from './printable.js';
 import { progressBar } from './progress.js';
 import { EXIT, InputError, runChecked, type AuditorIO } from './run-checked.js';
@@ -43,8 +43,7 @@ async function gaps(files: string[], json: boolean, io: AuditorIO): Promise<numb
   const counter = gapLineCounter();
   // An empty file, or one tenant-log entry twice (its number would count twice, as a repeat), cannot be counted.
   const inputs = gapInputCheck();
-  // Stdin can be read once: given twice, the second would be empty.
-  if (files.filter((file) => file === '-').length > 1) throw new InputError('stdin (-) can be given once');
+  stdinOnce(files);
   const size = (file: string) => (file === '-' ? Promise.resolve(0) : sizeOf(file));
   let total = 0;
   for (const file of files) total += await size(file);

@@ -324,13 +324,14 @@ async function* stdinChunks(io: AuditorIO | undefined): AsyncGenerator<Uint8Arra
 }
 
 /**
- * `fileChunks` of a file, refused where it stops being UTF-8 (`Utf8Check`), its read errors worded
- * as the command's: a chunk is overwritten once the next is asked for.
+ * `sourceChunks` of a file or of stdin (`-`, from `io`), refused where it stops being UTF-8 (`Utf8Check`),
+ * its read errors worded as the command's: a file's chunk is overwritten once the next is asked for.
  */
-export async function* readChunks(path: string): AsyncGenerator<Uint8Array> {
-  const check = new Utf8Check(path, false);
+export async function* readChunks(path: string, io?: AuditorIO): AsyncGenerator<Uint8Array> {
+  // Stdin cannot be read again to find the line of a bad byte: its lines are counted as it streams.
+  const check = new Utf8Check(path === '-' ? 'stdin' : path, path === '-');
   try {
-    for await (const chunk of fileChunks(path)) {
+    for await (const chunk of sourceChunks(path, io)) {
       check.push(chunk);
       yield chunk;
     }
@@ -343,7 +344,15 @@ export async function* readChunks(path: string): AsyncGenerator<Uint8Array> {
 /** What a streamed read threw, as the command says it: input that is not UTF-8 with its line, or why the file cannot be read. */
 export async function readError(error: unknown, path: string): Promise<unknown> {
   if (error instanceof InputError) return lineOf(error, path);
-  return new InputError(`cannot read ${path}: ${fsReason(error)}`);
+  return new InputError(`cannot read ${path === '-' ? 'stdin' : path}: ${fsReason(error)}`);
+}
+
+/**
+ * Refuses `-` given more than once among a command's inputs (unusable input, exit 2): stdin can be read once,
+ * and the second reader would find it empty, or the first would have taken what was meant for the second.
+ */
+export function stdinOnce(paths: readonly (string | undefined)[]): void {
+  if (paths.filter((path) => path === '-').length > 1) throw new InputError('stdin (-) can be given once');
 }
 
 /** How much of a file `fileChunks` reads at a time. */

@@ -94,6 +94,33 @@ const STATEMENT_MARGIN_MS = 1000;
 /** `statement_timeout` for a store whose queries time out at `queryTimeoutMillis` (ms, as PostgreSQL takes it). */
 const statementTimeout = (config: PostgresStoreOptions) => Math.min((config.queryTimeoutMillis ?? QUERY_TIMEOUT_MS) + STATEMENT_MARGIN_MS, MAX_TIMER_MS);
 
+/**
+ * TCP keepalive on every connection the store opens, after this long without a byte on it. A connection sits idle
+ * between statements, and one lost without a FIN or RST (a network partition, a database host gone) shows only at its
+ * next statement. The liveness connection runs none after it takes its lock: the process would go on naming, in the
+ * seal lease, a lock that no session may hold any more, for ever. With keepalive the kernel probes an idle connection
+ * and closes it when the probes go unanswered (Node 22's libuv: 10 probes 1 s apart, so about 20 s after the last
+ * byte): the liveness lock is then taken again on a new session, and a pooled connection is discarded. Not an option:
+ * a probe per idle connection every 10 s costs nothing, and the bound is well below the lease's 60 s. (node-postgres
+ * takes keepalive from its options only, never from the connection string.)
+ */
+export const KEEPALIVE_DELAY_MS = 10_000;
+
+/** What every connection of the store is opened with: the pool's and the liveness one. */
+function connectionOptions(config: PostgresStoreOptions): Pg.ClientConfig {
+  return {
+    connectionString: config.connectionString,
+    connectionTimeoutMillis: config.connectionTimeoutMillis ?? CONNECTION_TIMEOUT_MS,
+    // node-postgres's own read timeout: the statement fails ("Query read timeout", a connection error below) and the
+    // connection, released with it, is closed rather than pooled (its late answer would meet the next statement).
+    query_timeout: config.queryTimeoutMillis ?? QUERY_TIMEOUT_MS,
+    // The database ends a statement this side gave up on (STATEMENT_MARGIN_MS); a value in the connection string wins.
+    statement_timeout: statementTimeout(config),
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
+  };
+}
+
 /** Entries per append transaction at most; appends queued beyond it wait for the next one. */
 const GROUP_ENTRIES = 2000;
 
@@ -154,16 +181,10 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
   checkOptions(config);
   const pg = await loadPg();
   const pool = new pg.Pool({
-    connectionString: config.connectionString,
+    ...connectionOptions(config),
     max: config.max ?? 10,
-    connectionTimeoutMillis: config.connectionTimeoutMillis ?? CONNECTION_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
     idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
-    // node-postgres's own read timeout: the statement fails ("Query read timeout", a connection error below) and the
-    // connection, released with it, is closed rather than pooled (its late answer would meet the next statement).
-    query_timeout: config.queryTimeoutMillis ?? QUERY_TIMEOUT_MS,
-    // The database ends a statement this side gave up on (STATEMENT_MARGIN_MS); a value in the connection string wins.
-    statement_timeout: statementTimeout(config),
   });
   // An idle connection that the server drops (a restart) must not crash the process: the pool discards it.
   pool.on('error', () => {});
@@ -579,12 +600,7 @@ function liveness(pg: typeof Pg, config: PostgresStoreOptions) {
     ensure(): Promise<number> {
       if (client) return Promise.resolve(instance);
       connecting ??= (async () => {
-        const c = new pg.Client({
-          connectionString: config.connectionString,
-          connectionTimeoutMillis: config.connectionTimeoutMillis ?? CONNECTION_TIMEOUT_MS,
-          query_timeout: config.queryTimeoutMillis ?? QUERY_TIMEOUT_MS,
-          statement_timeout: statementTimeout(config),
-        });
+        const c = new pg.Client(connectionOptions(config));
         const drop = () => {
           if (client === c) client = undefined;
         };

@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditCommand } from '../../src/cli/audit.js';
 import type { Receipt } from '../../src/protocol/index.js';
@@ -212,5 +213,56 @@ describe('aegislog audit (v1): more problems than it prints', () => {
     expect(group.problems).toHaveLength(100);
     expect(group.problem_count ?? group.problemCount).toBe(120);
     expect(out).toContain('    … 110 more problems, 90 of them listed by --json; 20 counted but not listed');
+  });
+});
+
+describe('aegislog audit (v1): --export - reads stdin', () => {
+  /** Stdin in pieces that cut lines (and a BOM): it comes in chunks of any size. */
+  const stdinOf = (text: string | Uint8Array, cuts = [1, 2, 100, 2000]) => {
+    const bytes = typeof text === 'string' ? Buffer.from(text) : Buffer.from(text);
+    const edges = [0, ...cuts.filter((c) => c < bytes.length), bytes.length];
+    return Readable.from(edges.slice(1).map((end, i) => bytes.subarray(edges[i], end)));
+  };
+
+  it('audits the export piped to it as it audits the file', async () => {
+    const head = file('head-stdin.json', JSON.stringify(headOf(0, 'acme')));
+    const text = `\uFEFF${ndjson(log.periods[0]!.receipts.get('acme')!)}`; // a BOM cut across the first chunks too
+    const { code, out, err } = await audit(['--export', '-', '--checkpoints', checkpoints, '--head', head, '--key', key], { stdin: stdinOf(text) });
+    expect(err).toEqual([]);
+    expect(out).toEqual([
+      `✓ checkpoints: 3 signed, chain unbroken, 2026-11-01T00:00:00.000Z to 2026-11-04T00:00:00.000Z`,
+      '✓ acme 2026-11-01T00:00:00.000Z: 40 receipts, root equals the signed tenant head, proven in the checkpoint',
+      '✓ audit passed: 40 receipts in 1 tenant tree',
+    ]);
+    expect(code).toBe(0);
+  });
+
+  it('names stdin in what it refuses: a line that is not JSON, bytes that are not UTF-8, no receipt', async () => {
+    const args = ['--export', '-', '--checkpoints', checkpoints, '--key', key];
+    expect(await audit(args, { stdin: stdinOf('%PDF-1.7\n') })).toMatchObject({ code: 2, err: ['aegislog audit: stdin is not an NDJSON export (line 1: not JSON)'] });
+    expect(await audit(args, { stdin: stdinOf('\n\n') })).toMatchObject({ code: 2, err: ['aegislog audit: stdin holds no receipt: an export has one line per receipt'] });
+    const good = lines(receipts(0, 'acme').slice(0, 3));
+    const bad = Buffer.concat([Buffer.from(good), Buffer.from([0x7b, 0xff, 0x7d, 0x0a])]);
+    expect(await audit(args, { stdin: stdinOf(bad) })).toMatchObject({
+      code: 2,
+      err: [`aegislog audit: stdin is not UTF-8: an invalid byte sequence at line 4, byte offset ${good.length + 1} (convert the file to UTF-8, e.g. with iconv)`],
+    });
+  });
+
+  it('takes - once among its inputs: stdin can be read only once', async () => {
+    const head = file('head-once.json', JSON.stringify(headOf(0, 'acme')));
+    const exp = file('acme0-once.ndjson', ndjson(log.periods[0]!.receipts.get('acme')!));
+    for (const args of [
+      ['--export', '-', '--checkpoints', '-', '--key', key],
+      ['--export', '-', '--checkpoints', checkpoints, '--head', '-', '--key', key],
+      ['--export', '-', '--checkpoints', checkpoints, '--key', '-'],
+      ['--export', exp, '--checkpoints', checkpoints, '--head', '-', '--head', '-', '--key', key],
+    ]) {
+      const { code, out, err } = await audit(args, { stdin: stdinOf(JSON.stringify(headOf(0, 'acme'))) });
+      expect({ args, code, out, err }).toEqual({ args, code: 2, out: [], err: ['aegislog audit: stdin (-) can be given once'] });
+    }
+    // Once is fine, for any of them: here the head.
+    const once = await audit(['--export', exp, '--checkpoints', checkpoints, '--head', '-', '--key', key], { stdin: stdinOf(readFileSync(head)) });
+    expect(once).toMatchObject({ code: 0, err: [] });
   });
 });

@@ -78,6 +78,8 @@ describe('bin/aegislog.mjs', () => {
     const good = await aegislog(['audit', '--export', 'export.ndjson', ...args]);
     expect(good).toMatchObject({ code: 0, stderr: '' }); // stderr is a pipe: no progress bar
     expect(good.stdout.trimEnd().split('\n').at(-1)).toBe('✓ audit passed: 25 receipts in 1 tenant tree');
+    // The same export piped in: `-` reads the process's stdin.
+    expect(await aegislog(['audit', '--export', '-', ...args], ndjson(acme))).toEqual({ code: 0, stdout: good.stdout, stderr: '' });
     const short = await aegislog(['audit', '--export', 'short.ndjson', ...args, '--json']);
     expect(short.code).toBe(1);
     expect(JSON.parse(short.stdout).groups[0].reason).toBe('the export has 24 receipts, the signed head 25: 1 missing');
