@@ -1,5 +1,5 @@
 import { auditExport, type Check, type ExportCheckName, type ExportReport } from '../verify/index.js';
-import { Utf8Check, readError, sizeOf, sourceChunks } from './input.js';
+import { Utf8Check, readError, sizeOf, sourceChunks, stdinOnce } from './input.js';
 import { progressBar } from './progress.js';
 import { EXIT, InputError, type AuditorIO } from './run-checked.js';
 import { loadTrust } from './trust-input.js';
@@ -22,6 +22,7 @@ export interface ExportAuditHooks {
  * the file in chunks (never held whole), with a progress bar on a terminal.
  */
 export async function auditExportFile(path: string, values: Values, io: AuditorIO, hooks: ExportAuditHooks = {}): Promise<number> {
+  stdinOnce([path, ...(values.key ?? []), values.policy]);
   const trust = await loadTrust(values, io, 'audit');
   const total = path === '-' ? 0 : await sizeOf(path);
   const bar = progressBar(io, total, 'receipts');

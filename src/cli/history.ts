@@ -1,7 +1,7 @@
 import { verifyHistory, type Check, type HistoryReport } from '../verify/index.js';
 import { checkLine } from './check-line.js';
 import type { Command } from './command.js';
-import { parseJson, readText } from './input.js';
+import { parseJson, readText, stdinOnce } from './input.js';
 import { KEY_HELP } from './keys-input.js';
 import { EXIT, InputError, runChecked, type AuditorIO } from './run-checked.js';
 import { TRUST_HELP, loadTrust } from './trust-input.js';
@@ -36,6 +36,7 @@ export const historyCommand: Command = {
   usage: USAGE,
   run: (args, io: AuditorIO) =>
     runChecked({ name: 'history', options, positionals: { min: 1, max: 1 } }, args, io, async (values, [path]) => {
+      stdinOnce([path, ...(values.key ?? []), values.policy]);
       const trust = await loadTrust(values, io, 'history');
       const history = parseJson(await readText(path!, io), path === '-' ? 'stdin' : path!);
       const report = await verifyHistory(history, trust);

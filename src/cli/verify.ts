@@ -1,7 +1,7 @@
 import { fetchTileSource, parseCheckpoint, parseNote, verifyEvidence, type Check, type EvidenceReport, type TileSource, type TrustOptions } from '../verify/index.js';
 import type { Command } from './command.js';
 import { readCheckpointsFile } from './checkpoints-input.js';
-import { parseJsonOrNdjson, readText } from './input.js';
+import { parseJsonOrNdjson, readText, stdinOnce } from './input.js';
 import { KEY_HELP } from './keys-input.js';
 import { EXIT, InputError, oneLine, runChecked, type AuditorIO } from './run-checked.js';
 import { TRUST_HELP, loadTrust } from './trust-input.js';
@@ -60,6 +60,8 @@ interface Outcome extends EvidenceReport {
 }
 
 async function verify(paths: string[], values: Values, io: AuditorIO): Promise<number> {
+  // Any one input may be stdin: a bundle file, a key, the policy, the trusted checkpoint or the checkpoints file.
+  stdinOnce([...paths, ...(values.key ?? []), values.policy, values.trusted, values.checkpoints]);
   const trust: TrustOptions = await loadTrust(values, io, 'verify');
   const checkpoints = values.checkpoints === undefined ? undefined : (await readCheckpointsFile(values.checkpoints, io)).checkpoints;
   const trusted = values.trusted === undefined ? undefined : await readTrusted(values.trusted, io);

@@ -178,6 +178,20 @@ describe('aegislog audit EXPORT, version 2', () => {
     expect(json).toMatchObject({ ok: true, tenantId: 'beta.health', count: 5, treeSize: 8 });
   });
 
+  it('verify, audit and history take - once among their inputs: stdin can be read only once', async () => {
+    const policy = readFileSync(at('policy-none.txt'));
+    for (const [command, args] of [
+      [verifyCommand, ['-', '--policy', '-', ...NOW]],
+      [verifyCommand, [at('bundles/acme-bank-p4-leaf256.json'), '-', '-', ...POLICY_NONE, ...NOW]],
+      [verifyCommand, ['-', ...POLICY_NONE, '--checkpoints', '-', ...NOW]],
+      [auditCommand, ['-', '--policy', '-', ...NOW]],
+      [historyCommand, ['-', '--policy', '-', ...NOW]],
+    ] as const) {
+      const { code, out, err } = await run(command, [...args], { stdin: Readable.from([policy]) });
+      expect({ args, code, out, err }).toEqual({ args, code: 2, out: [], err: [expect.stringMatching(/^aegislog \w+: stdin \(-\) can be given once$/)] });
+    }
+  });
+
   it('a missing line fails entries and root, naming what is missing (exit 1); no ✓ under a failed check', async () => {
     const lines = readFileSync(at('exports/beta.health-p4.ndjson'), 'utf8').trim().split('\n');
     const { code, out } = await run(auditCommand, [file('gap.ndjson', [lines[0], lines[1], ...lines.slice(3)].join('\n')), ...POLICY_NONE, ...NOW]);
