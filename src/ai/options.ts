@@ -31,7 +31,7 @@ export type AiIntegration = 'ai-sdk' | 'ai-sdk-telemetry' | 'openai' | 'anthropi
 export interface AiCall {
   integration: AiIntegration;
   /**
-   * `generate`/`stream` (AI SDK), `embed` (its embedding middleware), `chat.completions`/`embeddings`/`moderations`/
+   * `generate`/`stream` (AI SDK), `embed` (its embedding middleware), `generateImage` (its image middleware), `chat.completions`/`embeddings`/`moderations`/
    * `audio.transcriptions`/`images.generate`/`responses`… (OpenAI; `responses.retrieve`/`responses.cancel` for a background response's final state), `messages`/`beta.messages` (Anthropic), `gen_ai.operation.name` (OpenTelemetry; `embeddings` for an embedding span).
    */
   operation: string;
