@@ -1,7 +1,7 @@
 /**
  * The OpenAI SDK: `wrapOpenAI(client, { log })` records one event per `chat.completions.create`,
  * `completions.create`, `embeddings.create`, `moderations.create`, `audio.transcriptions.create`,
- * `audio.translations.create`, `images.generate`, `images.edit`, `images.createVariation`, `responses.create` and
+ * `audio.translations.create`, `audio.speech.create`, `images.generate`, `images.edit`, `images.createVariation`, `responses.create` and
  * `responses.compact` call (`beta.responses`' too), streamed or not, and the final state of a background response
  * as `responses.retrieve` or `responses.cancel` find it.
  * The call returns exactly what the SDK returns (the same `APIPromise`, the same `Stream`): the wrapper only
@@ -21,8 +21,8 @@ type Method = 'create' | 'compact' | 'generate' | 'edit' | 'createVariation';
 
 /**
  * The client, with `chat.completions.create`, `completions.create`, `embeddings.create`, `moderations.create`,
- * `audio.transcriptions.create`, `audio.translations.create`, `images.generate`, `.edit` and `.createVariation`,
- * `responses.create`, `.compact`, `.retrieve` and `.cancel` recording, and the same four of `beta.responses` (in
+ * `audio.transcriptions.create`, `audio.translations.create`, `audio.speech.create`, `images.generate`, `.edit` and
+ * `.createVariation`, `responses.create`, `.compact`, `.retrieve` and `.cancel` recording, and the same four of `beta.responses` (in
  * place: its other methods are untouched).
  */
 export function wrapOpenAI<C extends object>(client: C, options: AiOptions): C {
@@ -31,7 +31,7 @@ export function wrapOpenAI<C extends object>(client: C, options: AiOptions): C {
   // model's `model_type` is its own.
   const record = recorder(modelTyped(options, (call) => MODEL_TYPES[call.operation]));
   type Creates = { create?: Create };
-  const c = client as { chat?: { completions?: Creates }; completions?: Creates; embeddings?: Creates; moderations?: Creates; audio?: { transcriptions?: Creates; translations?: Creates }; images?: Partial<Record<Method, Create>>; responses?: Responses; beta?: { responses?: Responses } };
+  const c = client as { chat?: { completions?: Creates }; completions?: Creates; embeddings?: Creates; moderations?: Creates; audio?: { transcriptions?: Creates; translations?: Creates; speech?: Creates }; images?: Partial<Record<Method, Create>>; responses?: Responses; beta?: { responses?: Responses } };
   /** Background responses whose final state is recorded: by a create that streamed it, or a retrieve or cancel. */
   const final = new Set<string>();
   wrap(c.chat?.completions, 'create', 'chat.completions', record, options, CHAT);
@@ -46,6 +46,9 @@ export function wrapOpenAI<C extends object>(client: C, options: AiOptions): C {
   // Speech to text: the audio's size (its bytes are not read), the text out.
   wrap(c.audio?.transcriptions, 'create', 'audio.transcriptions', record, options, AUDIO);
   wrap(c.audio?.translations, 'create', 'audio.translations', record, options, AUDIO);
+  // Text to speech: the text in; of the audio out (a binary Response, the app's to read), its size when the answer's
+  // Content-Length says it, nothing else.
+  wrap(c.audio?.speech, 'create', 'audio.speech', record, options, SPEECH);
   // Synthetic images, traceable to the call that made them (EU AI Act Art. 50): the prompt, the uploads' size (their
   // bytes are not read), how many images came out and, with a digest key, the digest of their bytes (or URLs).
   for (const method of ['generate', 'edit', 'createVariation'] as const) wrap(c.images, method, `images.${method}`, record, options, IMAGES);
@@ -83,7 +86,8 @@ function wrap(resource: Partial<Record<Method, Create>> | undefined, method: Met
     const given = copy(operation === 'completions' || images ? params?.prompt : params?.input);
     // Uploads, by their size when they say it without being read (a File, a Blob): an audio file, and the format
     // asked (the text's form); the images to edit or vary, and the mask.
-    const uploaded = operation.startsWith('audio')
+    const heard = operation === 'audio.transcriptions' || operation === 'audio.translations';
+    const uploaded = heard
       ? { input_bytes: bytesOf([params?.file]), response_format: params?.response_format }
       : images
         ? { input_bytes: bytesOf([params?.image, params?.mask].flat()) }
@@ -98,7 +102,7 @@ function wrap(resource: Partial<Record<Method, Create>> | undefined, method: Met
       if (final && seen.extra?.background && seen.responseId && settled(fill.finishReason ?? seen.finishReason)) keep(final, seen.responseId);
       record(() => {
         // Chat's messages; the Responses API's instructions and input; the prompt or the input as sent (completions,
-        // embeddings, moderations, images); an audio file or an image uploaded, none: their bytes are not digested.
+        // embeddings, moderations, images, speech); an audio file or an image uploaded, none: their bytes are not digested.
         const input = operation === 'chat.completions' ? messages : operation.includes('responses') ? { instructions: params?.instructions, input: given } : given;
         return {
           integration: 'openai',
@@ -111,7 +115,7 @@ function wrap(resource: Partial<Record<Method, Create>> | undefined, method: Met
           latencyMs: (streamed ? undefined : responded) ?? elapsed(),
           input,
           // An audio file, an image to vary: no text in.
-          inputChars: operation.startsWith('audio') || (images && given === undefined) ? undefined : textChars(messages ?? given) + textChars(params?.instructions),
+          inputChars: heard || (images && given === undefined) ? undefined : textChars(messages ?? given) + textChars(params?.instructions),
           request: params,
           ...seen,
           ...fill,
@@ -200,6 +204,8 @@ const EMBEDDINGS: Reads = { answer: embeddingsSummary, item: () => undefined };
 const MODERATIONS: Reads = { answer: moderationSummary, item: () => undefined };
 const AUDIO: Reads = { answer: transcriptionSummary, item: transcriptionItem };
 const IMAGES: Reads = { answer: imagesSummary, item: imagesItem };
+// Speech answers a Response the SDK does not parse (its `stream_format: 'sse'` too): no stream to watch.
+const SPEECH: Reads = { answer: speechSummary, item: () => undefined };
 
 /** `model_context.model_type` by operation, unless the options pin one; any other is an `llm`'s. */
 const MODEL_TYPES: Record<string, string> = {
@@ -207,6 +213,7 @@ const MODEL_TYPES: Record<string, string> = {
   moderations: 'moderation',
   'audio.transcriptions': 'speech-to-text',
   'audio.translations': 'speech-to-text',
+  'audio.speech': 'text-to-speech',
   'images.generate': 'image-generation',
   'images.edit': 'image-generation',
   'images.createVariation': 'image-generation',
@@ -241,6 +248,16 @@ function transcriptionItem(event: any, into: Summary, first: () => void): void {
     // Its end: without it, the stream was cut short (`interrupted`), as a chat stream without its finish chunk.
     into.finishReason = 'stop';
   }
+}
+
+/**
+ * Text to speech: the SDK hands the app the HTTP Response, whose audio it reads itself (or streams on): never read
+ * here, so the event has of the output only `output_bytes`, from Content-Length when the answer has one (a chunked
+ * answer has none). The answer names no model.
+ */
+function speechSummary(response: any, into: Summary): void {
+  const length = response?.headers?.get?.('content-length');
+  if (/^\d+$/.test(length)) into.extra = { ...into.extra, output_bytes: +length };
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * A small OpenAI-compatible server on 127.0.0.1 for the tests: POST
  * /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/moderations, /v1/audio/transcriptions and
- * /translations (multipart uploads), /v1/images/generations, /edits and /variations (the last two multipart) and
+ * /translations (multipart uploads), /v1/audio/speech (audio bytes), /v1/images/generations, /edits and /variations (the last two multipart) and
  * /v1/responses (and /v1/responses/compact), answering JSON, text or streaming
  * server-sent events as the real API does. It stands in for the model
  * provider, which cannot run here. Each request takes the next scripted
@@ -32,6 +32,8 @@ export type Script =
   | { sse: SseEvent[]; done?: boolean; hold?: number; reset?: number; rest?: () => Promise<SseEvent[]> }
   /** Plain text: a transcription asked as `text`, `srt` or `vtt`. */
   | { text: string }
+  /** Bytes: speech, with a Content-Length or `chunked` (none). */
+  | { bytes: Uint8Array; chunked?: boolean }
   /** No answer, not even its headers, until the client goes away (it aborted): `stalled()` says when one is held. */
   | { stall: true };
 
@@ -160,6 +162,7 @@ function defaultAnswer(path: string, body: any): Script {
   if (path === '/v1/moderations') return { json: moderation(body) };
   if (path === '/v1/audio/transcriptions' || path === '/v1/audio/translations') return transcription(body);
   if (path.startsWith('/v1/images/')) return images(path, body);
+  if (path === '/v1/audio/speech') return { bytes: SPEECH };
   const answer = `You asked ${lastUserText(body).length} characters.`;
   const words = answer.split(/(?<= )/);
   if (path.endsWith('/chat/completions')) return body.stream ? { sse: chatStream(words, { usage: true }) } : { json: chatCompletion(answer) };
@@ -415,3 +418,6 @@ export function images(path: string, body: { n?: number | string; response_forma
     },
   };
 }
+
+/** The audio the fake answers to text to speech (`/v1/audio/speech`): bytes of an MP3 frame header and silence. */
+export const SPEECH = new Uint8Array([0xff, 0xfb, 0x90, 0x64, ...new Array(3_000).fill(0)]);

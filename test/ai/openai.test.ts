@@ -27,6 +27,7 @@ import {
   response,
   responseStream,
   SNAPSHOT,
+  SPEECH,
   startOpenAIServer,
   textCompletion,
   textStream,
@@ -1347,6 +1348,65 @@ describe.each([
       const pinned = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 }), { log: h.log, model_context: { model_type: 'text-to-image' } });
       await pinned.images.generate({ model: IMAGE_MODEL, prompt: PROMPT });
       expect((await h.events()).map((e) => [e.operation, e.model_context.model_type, e.output_chars])).toEqual([['images.generate', 'text-to-image', undefined]]);
+    });
+  });
+
+  describe('audio.speech.create', () => {
+    const TEXT = 'Your parcel arrives tomorrow between nine and noon.';
+    /** What every speech event has: the text in, the audio's size when the answer says it; the answer names no model. */
+    const speechEvent = {
+      ...generated,
+      event_type: 'model_inference',
+      integration: 'openai',
+      operation: 'audio.speech',
+      streamed: false,
+      provider: 'openai',
+      outcome: 'ok',
+      input_chars: TEXT.length,
+      input_digest: hmac(TEXT),
+      model_context: { model_id: 'gpt-4o-mini-tts', model_version: 'unreported', model_type: 'text-to-speech' },
+      performance_metrics: { latency_ms: expect.any(Number) },
+    };
+    const params = { model: 'gpt-4o-mini-tts', voice: 'alloy' as const, input: TEXT };
+
+    it('returns the same Response, its body unread; the exact event: the text in, output_bytes from Content-Length', async () => {
+      const { plain, wrapped } = clients();
+      const expected = new Uint8Array(await (await plain.audio.speech.create(params)).arrayBuffer());
+      const promise = wrapped.audio.speech.create(params);
+      expect(promise).toBeInstanceOf(APIPromise);
+      const response = await promise;
+      expect(response).toBeInstanceOf(Response);
+      const [event, ...more] = await h.events();
+      expect(more).toEqual([]);
+      expect(event).toEqual({ ...speechEvent, output_bytes: SPEECH.length });
+      // Recorded before the app read the audio, which the wrapper left whole for it.
+      expect(response.bodyUsed).toBe(false);
+      expect(new Uint8Array(await response.arrayBuffer())).toEqual(expected);
+    });
+
+    it('an answer without Content-Length (chunked): nothing of the output; the app reads the whole audio', async () => {
+      const { wrapped } = clients();
+      api.script({ bytes: SPEECH, chunked: true });
+      const response = await wrapped.audio.speech.create(params);
+      expect(response.headers.get('content-length')).toBeNull();
+      expect(await h.events()).toEqual([speechEvent]);
+      expect(new Uint8Array(await response.arrayBuffer())).toEqual(SPEECH);
+    });
+
+    it('a 400 and an abort: the app gets the same errors; recorded error and aborted', async () => {
+      const { wrapped } = clients();
+      api.script({ status: 400, json: { error: { message: 'Input too long.', type: 'invalid_request_error', param: 'input', code: null } } }, { stall: true });
+      await expect(wrapped.audio.speech.create(params)).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+      const abort = new AbortController();
+      const pending = wrapped.audio.speech.create(params, { signal: abort.signal }).catch((e: unknown) => e);
+      await api.stalled();
+      abort.abort();
+      expect(await pending).toBeInstanceOf(OpenAI.APIUserAbortError);
+      const events = await h.events();
+      expect(events.map((e) => [e.operation, e.outcome, e.error?.status, e.input_digest, e.output_bytes, e.model_context.model_type])).toEqual([
+        ['audio.speech', 'error', 400, hmac(TEXT), undefined, 'text-to-speech'],
+        ['audio.speech', 'aborted', undefined, hmac(TEXT), undefined, 'text-to-speech'],
+      ]);
     });
   });
 
