@@ -42,6 +42,9 @@ const cases = {
   'client + AI SDK embedding middleware': `${init}
   import { aegislogEmbeddingMiddleware } from ${ai};
   globalThis.middleware = aegislogEmbeddingMiddleware({ log, digestKey: 'operator-key' });`,
+  'client + AI SDK image middleware': `${init}
+  import { aegislogImageMiddleware } from ${ai};
+  globalThis.middleware = aegislogImageMiddleware({ log, digestKey: 'operator-key' });`,
 };
 
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;

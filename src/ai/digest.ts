@@ -146,7 +146,8 @@ async function digests(call: AiCall, { digestKey, digestKeyId, capture }: AiOpti
   await new Promise<void>((r) => ((globalThis as { document?: { hidden?: boolean } }).document?.hidden ? r() : setTimeout(r)));
   let key = digestKey ? keys.get(digestKey) : undefined;
   if (digestKey && !key) keys.set(digestKey, (key = importDigestKey(digestKey)));
-  const [input_digest, output_digest] = key ? await Promise.all([call.input, call.output].map(async (v) => (v === undefined ? undefined : sign(v, await key!)))) : [];
+  // The output: the text generated, or an image call's images (the list, decoded where base64: images.ts).
+  const [input_digest, output_digest] = key ? await Promise.all([call.input, call.output ?? call.images].map(async (v) => (v === undefined ? undefined : sign(v, await key!)))) : [];
   return { input_digest, output_digest, digest_key_id: key && digestKeyId, ...(capture === 'full' ? contentOf(call) : undefined) };
 }
 
@@ -165,7 +166,7 @@ export const FULL_CAPTURE_DEPTH = 31;
 export function contentOf(call: AiCall): Record<string, unknown> {
   let content;
   try {
-    content = { input: jsonOf(call.input, false), output: jsonOf(call.output, false) };
+    content = { input: jsonOf(call.input, false), output: jsonOf(call.output ?? call.images, false) };
   } catch {
     // ERR_TOO_DEEP, jsonOf's only refusal: far past the client's nesting limit too.
     return { content_omitted: 'too_deep' };

@@ -6,6 +6,8 @@ export { aegislogTelemetry } from './ai-sdk-telemetry.js';
 export type { AegisLogTelemetry, CallEnd, CallStart, ObjectStepEnd, ObjectStepStart } from './ai-sdk-telemetry.js';
 export { aegislogEmbeddingMiddleware } from './embeddings.js';
 export type { AegisLogEmbeddingMiddleware, EmbedCallOptionsLike, EmbedResultLike } from './embeddings.js';
+export { aegislogImageMiddleware } from './images.js';
+export type { AegisLogImageMiddleware, ImageCallOptionsLike, ImageFileLike, ImageResultLike } from './images.js';
 export { wrapAnthropic } from './anthropic.js';
 export { wrapOpenAI } from './openai.js';
 export { aegislogSpanProcessor, isModelCallSpan } from './otel.js';

@@ -1,8 +1,9 @@
 /**
  * The OpenAI SDK: `wrapOpenAI(client, { log })` records one event per `chat.completions.create`,
  * `completions.create`, `embeddings.create`, `moderations.create`, `audio.transcriptions.create`,
- * `audio.translations.create`, `responses.create` and `responses.compact` call (`beta.responses`' too), streamed or
- * not, and the final state of a background response as `responses.retrieve` or `responses.cancel` find it.
+ * `audio.translations.create`, `audio.speech.create`, `images.generate`, `images.edit`, `images.createVariation`, `responses.create` and
+ * `responses.compact` call (`beta.responses`' too), streamed or not, and the final state of a background response
+ * as `responses.retrieve` or `responses.cancel` find it.
  * The call returns exactly what the SDK returns (the same `APIPromise`, the same `Stream`): the wrapper only
  * watches the SDK parse the answer, and the stream's items as the app reads them. Nothing of `openai` is imported.
  */
@@ -11,23 +12,26 @@ import { finishOf, outcomeOf } from './finish.js';
 import { check, recorder, stopwatch, textChars, track, UNREPORTED, type Recorder } from './record.js';
 import { append, callWatched, copy, WRAPPED, type Create, type FromAnswer, type FromItem } from './sdk-watch.js';
 import { modelTyped, vectorsSummary } from './embeddings.js';
+import { Base64Image, imagesCall } from './images.js';
 /** `responses.retrieve(id, query?, options?)` and `responses.cancel(id, options?)` (`beta.responses.cancel(id, params?, options?)`). */
 type ById = ((this: unknown, id: string, ...rest: any[]) => unknown) & { [WRAPPED]?: true };
 type Responses = { create?: Create; compact?: Create; retrieve?: ById; cancel?: ById };
+/** The methods that make a model call: `create`, `compact`, and the image API's. */
+type Method = 'create' | 'compact' | 'generate' | 'edit' | 'createVariation';
 
 /**
  * The client, with `chat.completions.create`, `completions.create`, `embeddings.create`, `moderations.create`,
- * `audio.transcriptions.create`, `audio.translations.create`, `responses.create`,
- * `.compact`, `.retrieve` and `.cancel` recording, and the same four of `beta.responses` (in place: its other methods
- * are untouched).
+ * `audio.transcriptions.create`, `audio.translations.create`, `audio.speech.create`, `images.generate`, `.edit` and
+ * `.createVariation`, `responses.create`, `.compact`, `.retrieve` and `.cancel` recording, and the same four of `beta.responses` (in
+ * place: its other methods are untouched).
  */
 export function wrapOpenAI<C extends object>(client: C, options: AiOptions): C {
   check(options);
-  // One recorder for every call (events in the order their calls ended); an embedding, moderation or speech model's
-  // `model_type` is its own.
+  // One recorder for every call (events in the order their calls ended); an embedding, moderation, speech or image
+  // model's `model_type` is its own.
   const record = recorder(modelTyped(options, (call) => MODEL_TYPES[call.operation]));
   type Creates = { create?: Create };
-  const c = client as { chat?: { completions?: Creates }; completions?: Creates; embeddings?: Creates; moderations?: Creates; audio?: { transcriptions?: Creates; translations?: Creates }; responses?: Responses; beta?: { responses?: Responses } };
+  const c = client as { chat?: { completions?: Creates }; completions?: Creates; embeddings?: Creates; moderations?: Creates; audio?: { transcriptions?: Creates; translations?: Creates; speech?: Creates }; images?: Partial<Record<Method, Create>>; responses?: Responses; beta?: { responses?: Responses } };
   /** Background responses whose final state is recorded: by a create that streamed it, or a retrieve or cancel. */
   const final = new Set<string>();
   wrap(c.chat?.completions, 'create', 'chat.completions', record, options, CHAT);
@@ -42,6 +46,12 @@ export function wrapOpenAI<C extends object>(client: C, options: AiOptions): C {
   // Speech to text: the audio's size (its bytes are not read), the text out.
   wrap(c.audio?.transcriptions, 'create', 'audio.transcriptions', record, options, AUDIO);
   wrap(c.audio?.translations, 'create', 'audio.translations', record, options, AUDIO);
+  // Text to speech: the text in; of the audio out (a binary Response, the app's to read), its size when the answer's
+  // Content-Length says it, nothing else.
+  wrap(c.audio?.speech, 'create', 'audio.speech', record, options, SPEECH);
+  // Synthetic images, traceable to the call that made them (EU AI Act Art. 50): the prompt, the uploads' size (their
+  // bytes are not read), how many images came out and, with a digest key, the digest of their bytes (or URLs).
+  for (const method of ['generate', 'edit', 'createVariation'] as const) wrap(c.images, method, `images.${method}`, record, options, IMAGES);
   // `beta.responses` is the same API under `?beta=true` (its newest tools first): a model call all the same.
   for (const [resource, operation] of [[c.responses, 'responses'], [c.beta?.responses, 'beta.responses']] as const) {
     wrap(resource, 'create', operation, record, options, RESPONSES, final);
@@ -58,7 +68,7 @@ type Summary = Partial<AiCall> & { toolCalls: string[] };
 /** How a whole answer and a stream's items are read, per API. */
 type Reads = { answer: FromAnswer<Summary>; item: FromItem<Summary> };
 
-function wrap(resource: { create?: Create; compact?: Create } | undefined, method: 'create' | 'compact', operation: string, record: Recorder, options: AiOptions, reads: Reads, final?: Set<string>): void {
+function wrap(resource: Partial<Record<Method, Create>> | undefined, method: Method, operation: string, record: Recorder, options: AiOptions, reads: Reads, final?: Set<string>): void {
   const create = resource?.[method];
   if (typeof create !== 'function' || create[WRAPPED]) return;
   const wrapped: Create = function (this: unknown, params, requestOptions) {
@@ -71,9 +81,17 @@ function wrap(resource: { create?: Create; compact?: Create } | undefined, metho
     // `?.` throughout: params the SDK itself refuses (undefined) must reach it, and fail there, as unwrapped; and
     // that failed call is recorded (docs/ai.md: one event per model call, whatever happens to it), as wrapAnthropic's.
     const streamed = params?.stream === true;
-    const given = copy(operation === 'completions' ? params?.prompt : params?.input);
-    // An audio file's size when the upload says it (a File, a Blob) without reading it; the format asked.
-    const audio = operation.startsWith('audio') ? { input_bytes: typeof params?.file?.size === 'number' ? params.file.size : undefined, response_format: params?.response_format } : undefined;
+    const images = operation.startsWith('images');
+    // The legacy completions' and the image API's prompt; the input of the others.
+    const given = copy(operation === 'completions' || images ? params?.prompt : params?.input);
+    // Uploads, by their size when they say it without being read (a File, a Blob): an audio file, and the format
+    // asked (the text's form); the images to edit or vary, and the mask.
+    const heard = operation === 'audio.transcriptions' || operation === 'audio.translations';
+    const uploaded = heard
+      ? { input_bytes: bytesOf([params?.file]), response_format: params?.response_format }
+      : images
+        ? { input_bytes: bytesOf([params?.image, params?.mask].flat()) }
+        : undefined;
     /** When the response came in: a non-streamed call's latency, since the app may await its answer much later. */
     let responded: number | undefined;
     let ended = false;
@@ -84,7 +102,7 @@ function wrap(resource: { create?: Create; compact?: Create } | undefined, metho
       if (final && seen.extra?.background && seen.responseId && settled(fill.finishReason ?? seen.finishReason)) keep(final, seen.responseId);
       record(() => {
         // Chat's messages; the Responses API's instructions and input; the prompt or the input as sent (completions,
-        // embeddings, moderations); an audio file, none: its bytes are not digested.
+        // embeddings, moderations, images, speech); an audio file or an image uploaded, none: their bytes are not digested.
         const input = operation === 'chat.completions' ? messages : operation.includes('responses') ? { instructions: params?.instructions, input: given } : given;
         return {
           integration: 'openai',
@@ -96,11 +114,12 @@ function wrap(resource: { create?: Create; compact?: Create } | undefined, metho
           outcome: 'ok',
           latencyMs: (streamed ? undefined : responded) ?? elapsed(),
           input,
-          inputChars: audio ? undefined : textChars(messages ?? given) + textChars(params?.instructions),
+          // An audio file, an image to vary: no text in.
+          inputChars: heard || (images && given === undefined) ? undefined : textChars(messages ?? given) + textChars(params?.instructions),
           request: params,
           ...seen,
           ...fill,
-          ...(audio && { extra: { ...audio, ...seen.extra, ...fill.extra } }),
+          ...(uploaded && { extra: { ...uploaded, ...seen.extra, ...fill.extra } }),
         };
       }, done);
     };
@@ -184,9 +203,21 @@ const RESPONSES: Reads = { answer: responseSummary, item: responseItem };
 const EMBEDDINGS: Reads = { answer: embeddingsSummary, item: () => undefined };
 const MODERATIONS: Reads = { answer: moderationSummary, item: () => undefined };
 const AUDIO: Reads = { answer: transcriptionSummary, item: transcriptionItem };
+const IMAGES: Reads = { answer: imagesSummary, item: imagesItem };
+// Speech answers a Response the SDK does not parse (its `stream_format: 'sse'` too): no stream to watch.
+const SPEECH: Reads = { answer: speechSummary, item: () => undefined };
 
 /** `model_context.model_type` by operation, unless the options pin one; any other is an `llm`'s. */
-const MODEL_TYPES: Record<string, string> = { embeddings: 'embedding', moderations: 'moderation', 'audio.transcriptions': 'speech-to-text', 'audio.translations': 'speech-to-text' };
+const MODEL_TYPES: Record<string, string> = {
+  embeddings: 'embedding',
+  moderations: 'moderation',
+  'audio.transcriptions': 'speech-to-text',
+  'audio.translations': 'speech-to-text',
+  'audio.speech': 'text-to-speech',
+  'images.generate': 'image-generation',
+  'images.edit': 'image-generation',
+  'images.createVariation': 'image-generation',
+};
 
 /**
  * A moderations answer: its id and model, how many results (one per input) there are and how many are flagged,
@@ -215,6 +246,60 @@ function transcriptionItem(event: any, into: Summary, first: () => void): void {
     into.output = undefined;
     transcriptionSummary(event, into);
     // Its end: without it, the stream was cut short (`interrupted`), as a chat stream without its finish chunk.
+    into.finishReason = 'stop';
+  }
+}
+
+/**
+ * Text to speech: the SDK hands the app the HTTP Response, whose audio it reads itself (or streams on): never read
+ * here, so the event has of the output only `output_bytes`, from Content-Length when the answer has one (a chunked
+ * answer has none). The answer names no model.
+ */
+function speechSummary(response: any, into: Summary): void {
+  const length = response?.headers?.get?.('content-length');
+  if (/^\d+$/.test(length)) into.extra = { ...into.extra, output_bytes: +length };
+}
+
+/**
+ * Bytes of uploads (a File, a Blob, or a list of them) when each says its size without being read; undefined when
+ * one does not (a stream: its bytes would have to be read) or nothing was uploaded.
+ */
+function bytesOf(uploads: unknown[]): number | undefined {
+  let n: number | undefined;
+  for (const upload of uploads) {
+    if (upload === undefined) continue;
+    const size = (upload as { size?: unknown } | null)?.size;
+    if (typeof size !== 'number') return undefined;
+    n = (n ?? 0) + size;
+  }
+  return n;
+}
+
+/**
+ * An images answer: how many images, and the list the output digest covers (base64 images as their bytes, else
+ * their URLs), and the token usage GPT Image models report. The answer names no model (`model_version` stays
+ * `unreported` unless pinned).
+ */
+function imagesSummary(answer: any, into: Summary): void {
+  meta(answer, into);
+  if (Array.isArray(answer?.data)) Object.assign(into, imagesCall(answer.data.map(imageOf)));
+}
+
+/** One image of an answer (or a stream's completed event): its base64, decoded for the digest, or its URL. */
+const imageOf = (image: any): unknown => (typeof image?.b64_json === 'string' ? new Base64Image(image.b64_json) : image?.url);
+
+/**
+ * A streamed image generation or edit (GPT Image, `stream: true`): partial images, then `image_generation.completed`
+ * (`image_edit.completed`) with the final image and the usage. The final image is the output (each completed
+ * event's, in order); partial ones are previews, not digested. Without a completed event, the stream was cut short
+ * (`interrupted`).
+ */
+function imagesItem(event: any, into: Summary, first: () => void): void {
+  const type = event?.type;
+  if (/^image_(generation|edit)\.(partial_image|completed)$/.test(type)) first();
+  if (type === 'image_generation.completed' || type === 'image_edit.completed') {
+    meta(event, into);
+    Object.assign(into, imagesCall([...(into.images ?? []), imageOf(event)]));
     into.finishReason = 'stop';
   }
 }

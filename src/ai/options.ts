@@ -31,8 +31,8 @@ export type AiIntegration = 'ai-sdk' | 'ai-sdk-telemetry' | 'openai' | 'anthropi
 export interface AiCall {
   integration: AiIntegration;
   /**
-   * `generate`/`stream` (AI SDK), `embed` (its embedding middleware), `chat.completions`/`embeddings`/`moderations`/
-   * `audio.transcriptions`/`responses`… (OpenAI; `responses.retrieve`/`responses.cancel` for a background response's final state), `messages`/`beta.messages` (Anthropic), `gen_ai.operation.name` (OpenTelemetry; `embeddings` for an embedding span).
+   * `generate`/`stream` (AI SDK), `embed` (its embedding middleware), `generateImage` (its image middleware), `chat.completions`/`embeddings`/`moderations`/
+   * `audio.transcriptions`/`images.generate`/`responses`… (OpenAI; `responses.retrieve`/`responses.cancel` for a background response's final state), `messages`/`beta.messages` (Anthropic), `gen_ai.operation.name` (OpenTelemetry; `embeddings` for an embedding span).
    */
   operation: string;
   streamed: boolean;
@@ -65,6 +65,12 @@ export interface AiCall {
   inputChars?: number;
   /** The generated text, as far as it went, a refusal included (OpenAI's `refusal`, which stands in for content). */
   output?: string;
+  /**
+   * An image call's output, for its digest: its images in answer order, each as bytes (a `Uint8Array`, or for a
+   * base64 answer an object whose `toJSON()` decodes them, after the call and only if a digest needs them) or as
+   * its URL (a string).
+   */
+  images?: readonly unknown[];
   /** The SDK's own request: AI SDK call options, OpenAI params (a retrieve's query), the OpenTelemetry span. */
   request?: unknown;
   /** Record options the call itself carried (AI SDK: `providerOptions.aegislog`). */

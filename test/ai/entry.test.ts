@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { requireDist, ROOT } from '../edge/workerd.js';
 
-const NAMES = ['UNREPORTED', 'aegislogEmbeddingMiddleware', 'aegislogMiddleware', 'aegislogSpanProcessor', 'aegislogTelemetry', 'aiDigest', 'aiFlush', 'isModelCallSpan', 'wrapAnthropic', 'wrapOpenAI'];
+const NAMES = ['UNREPORTED', 'aegislogEmbeddingMiddleware', 'aegislogImageMiddleware', 'aegislogMiddleware', 'aegislogSpanProcessor', 'aegislogTelemetry', 'aiDigest', 'aiFlush', 'isModelCallSpan', 'wrapAnthropic', 'wrapOpenAI'];
 
 describe('aegislog/ai, built', () => {
   it('imports as ESM and requires as CJS through the exports map, with the same names', async () => {
@@ -16,7 +16,7 @@ describe('aegislog/ai, built', () => {
     expect(Object.keys(esm).sort()).toEqual(NAMES);
     const cjs = createRequire(join(ROOT, 'package.json'))('aegislog/ai');
     expect(Object.keys(cjs).sort()).toEqual(NAMES);
-    expect(readFileSync(join(ROOT, 'dist/types/ai.d.ts'), 'utf8')).toMatch(/^export \{ UNREPORTED, aegislogEmbeddingMiddleware, aegislogMiddleware, /m);
+    expect(readFileSync(join(ROOT, 'dist/types/ai.d.ts'), 'utf8')).toMatch(/^export \{ UNREPORTED, aegislogEmbeddingMiddleware, aegislogImageMiddleware, aegislogMiddleware, /m);
   });
 
   it('loads nothing of ai, openai, @anthropic-ai/sdk or OpenTelemetry, and keeps the digest code in a chunk of its own', () => {

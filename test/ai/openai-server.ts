@@ -1,7 +1,8 @@
 /**
  * A small OpenAI-compatible server on 127.0.0.1 for the tests: POST
  * /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/moderations, /v1/audio/transcriptions and
- * /translations (multipart uploads) and /v1/responses (and /v1/responses/compact), answering JSON, text or streaming
+ * /translations (multipart uploads), /v1/audio/speech (audio bytes), /v1/images/generations, /edits and /variations (the last two multipart) and
+ * /v1/responses (and /v1/responses/compact), answering JSON, text or streaming
  * server-sent events as the real API does. It stands in for the model
  * provider, which cannot run here. Each request takes the next scripted
  * answer, or the default one (a short answer about the last user message,
@@ -31,6 +32,8 @@ export type Script =
   | { sse: SseEvent[]; done?: boolean; hold?: number; reset?: number; rest?: () => Promise<SseEvent[]> }
   /** Plain text: a transcription asked as `text`, `srt` or `vtt`. */
   | { text: string }
+  /** Bytes: speech, with a Content-Length or `chunked` (none). */
+  | { bytes: Uint8Array; chunked?: boolean }
   /** No answer, not even its headers, until the client goes away (it aborted): `stalled()` says when one is held. */
   | { stall: true };
 
@@ -158,6 +161,8 @@ function defaultAnswer(path: string, body: any): Script {
   if (path === '/v1/embeddings') return { json: embeddingList(body) };
   if (path === '/v1/moderations') return { json: moderation(body) };
   if (path === '/v1/audio/transcriptions' || path === '/v1/audio/translations') return transcription(body);
+  if (path.startsWith('/v1/images/')) return images(path, body);
+  if (path === '/v1/audio/speech') return { bytes: SPEECH };
   const answer = `You asked ${lastUserText(body).length} characters.`;
   const words = answer.split(/(?<= )/);
   if (path.endsWith('/chat/completions')) return body.stream ? { sse: chatStream(words, { usage: true }) } : { json: chatCompletion(answer) };
@@ -371,3 +376,48 @@ export function embeddingList(body: { model?: string; input?: unknown; dimension
 
 /** The `index`-th input's vector: eighths, exact in float32. */
 export const embeddingVector = (index: number, dimensions: number): number[] => Array.from({ length: dimensions }, (_, j) => ((index + 1) * (j % 3 === 0 ? -1 : 1) * (j + 1)) / 8);
+
+/** The image model the fake answers as GPT Image when a call names none (the API's default); `dall-e-2` answers URLs. */
+export const IMAGE_MODEL = 'gpt-image-1';
+
+/** The bytes of the fake's `index`-th image of an answer: a PNG signature and a few bytes that differ per image. */
+export const imageBytes = (index: number): Uint8Array => new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...Array.from({ length: 40 }, (_, i) => (i * 31 + index * 7) & 0xff)]);
+
+/** The URL of the fake's `index`-th image, as DALL·E answers with `response_format: 'url'`. */
+export const imageUrl = (index: number): string => `https://images.example.com/img-${index}.png`;
+
+/** The token usage of a GPT Image answer (DALL·E's have none). */
+export const IMAGE_USAGE = { input_tokens: 50, output_tokens: 272, total_tokens: 322, input_tokens_details: { image_tokens: 0, text_tokens: 50 } };
+
+/**
+ * POST /v1/images/generations, /edits and /variations: `n` images (1 unless asked; a multipart form's fields are
+ * text), as base64 (`b64_json`, what GPT Image models always answer) or as URLs (`response_format: 'url'`, DALL·E's
+ * default), with the usage of a GPT Image model (not for URLs: DALL·E reports none). The answer names no model, as
+ * the API's does not. Streamed (`stream: true`, GPT Image): one partial image, then the `…completed` event with the
+ * final image and the usage (`image_generation.*` for generations, `image_edit.*` for edits).
+ */
+export function images(path: string, body: { n?: number | string; response_format?: string; stream?: boolean | string }): Script {
+  const n = Number(body.n ?? 1);
+  const b64 = (index: number) => Buffer.from(imageBytes(index)).toString('base64');
+  if (body.stream === true || body.stream === 'true') {
+    const kind = path.endsWith('/edits') ? 'image_edit' : 'image_generation';
+    const common = { background: 'opaque', created_at: 1_780_000_000, output_format: 'png', quality: 'low', size: '1024x1024' };
+    return {
+      sse: [
+        { event: `${kind}.partial_image`, data: { type: `${kind}.partial_image`, ...common, b64_json: Buffer.from([1, 2, 3]).toString('base64'), partial_image_index: 0 } },
+        { event: `${kind}.completed`, data: { type: `${kind}.completed`, ...common, b64_json: b64(0), usage: IMAGE_USAGE } },
+      ],
+    };
+  }
+  const urls = body.response_format === 'url';
+  return {
+    json: {
+      created: 1_780_000_000,
+      data: Array.from({ length: n }, (_, i) => (urls ? { url: imageUrl(i) } : { b64_json: b64(i) })),
+      ...(!urls && { background: 'opaque', output_format: 'png', quality: 'low', size: '1024x1024', usage: IMAGE_USAGE }),
+    },
+  };
+}
+
+/** The audio the fake answers to text to speech (`/v1/audio/speech`): bytes of an MP3 frame header and silence. */
+export const SPEECH = new Uint8Array([0xff, 0xfb, 0x90, 0x64, ...new Array(3_000).fill(0)]);

@@ -8,7 +8,7 @@ import OpenAI6 from 'openai6';
 import { APIPromise as APIPromise6 } from 'openai6/api-promise';
 import { Stream as Stream6 } from 'openai6/streaming';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wrapOpenAI, type AiCall } from '../../src/ai/index.js';
+import { aiDigest, wrapOpenAI, type AiCall } from '../../src/ai/index.js';
 import { closeBoth, collectUntilSettled, generated, startWith, type Harness } from './harness.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
 import {
@@ -18,11 +18,16 @@ import {
   EMBEDDING_MODEL,
   EMBEDDING_SNAPSHOT,
   embeddingVector,
+  IMAGE_MODEL,
+  IMAGE_USAGE,
+  imageBytes,
+  imageUrl,
   MODEL,
   MODERATION_MODEL,
   response,
   responseStream,
   SNAPSHOT,
+  SPEECH,
   startOpenAIServer,
   textCompletion,
   textStream,
@@ -1129,6 +1134,278 @@ describe.each([
       expect(events.map((e) => [e.outcome, e.input_bytes, e.output_chars])).toEqual([
         ['ok', AUDIO.length, TRANSCRIPT.length],
         ['ok', undefined, TRANSCRIPT.length],
+      ]);
+    });
+  });
+
+  describe('images.generate, images.edit and images.createVariation', () => {
+    const PROMPT = 'A parcel left at the door, in watercolour.';
+    const PNG = new Uint8Array(2_000).fill(9);
+    const MASK = new Uint8Array(500).fill(1);
+    const png = (name = 'door.png', bytes = PNG) => new File([bytes], name, { type: 'image/png' });
+    /** What every image event has: the answer names no model (no response_model_id, model_version unreported). */
+    const imageEvent = (operation: string, model: string = IMAGE_MODEL) => ({
+      ...generated,
+      event_type: 'model_inference',
+      integration: 'openai',
+      operation,
+      streamed: false,
+      provider: 'openai',
+      outcome: 'ok',
+      model_context: { model_id: model, model_version: 'unreported', model_type: 'image-generation' },
+    });
+    /** The output digest an auditor computes from the image files kept: aiDigest of their bytes, in answer order. */
+    const imagesDigest = (...indexes: number[]) => aiDigest(indexes.map(imageBytes), DIGEST_KEY);
+
+    it('generate, base64 answer: returns what the SDK returns; the exact event, its output digest that of the decoded bytes', async () => {
+      const { plain, wrapped } = clients();
+      const expected = await plain.images.generate({ model: IMAGE_MODEL, prompt: PROMPT });
+      const promise = wrapped.images.generate({ model: IMAGE_MODEL, prompt: PROMPT });
+      expect(promise).toBeInstanceOf(APIPromise);
+      const answer = await promise;
+      expect(answer).toEqual(expected);
+      const [event, ...more] = await h.events();
+      expect(more).toEqual([]);
+      expect(event).toEqual({
+        ...imageEvent('images.generate'),
+        input_chars: PROMPT.length,
+        input_digest: hmac(PROMPT),
+        image_count: 1,
+        output_digest: await imagesDigest(0),
+        performance_metrics: { latency_ms: expect.any(Number), input_tokens: IMAGE_USAGE.input_tokens, output_tokens: IMAGE_USAGE.output_tokens },
+      });
+      // The PNG the app saves from the answer is what the digest covers; an auditor's own HMAC over the bytes' canonical JSON agrees.
+      const saved = Buffer.from(answer.data![0]!.b64_json!, 'base64');
+      expect(event!.output_digest).toBe(await aiDigest([new Uint8Array(saved)], DIGEST_KEY));
+      expect(event!.output_digest).toBe(hmac([saved.toString('base64url')]));
+    });
+
+    it('generate, n = 2, no model asked: model_id unreported (never "undefined"); the digest covers both images in answer order', async () => {
+      const { wrapped } = clients();
+      const answer = await wrapped.images.generate({ prompt: PROMPT, n: 2 });
+      expect(answer.data).toHaveLength(2);
+      const [event] = await h.events();
+      expect(event).toEqual({
+        ...imageEvent('images.generate', 'unreported'),
+        input_chars: PROMPT.length,
+        input_digest: hmac(PROMPT),
+        image_count: 2,
+        output_digest: await imagesDigest(0, 1),
+        performance_metrics: { latency_ms: expect.any(Number), input_tokens: IMAGE_USAGE.input_tokens, output_tokens: IMAGE_USAGE.output_tokens },
+      });
+      expect(event!.output_digest).not.toBe(await imagesDigest(1, 0));
+    });
+
+    it('generate, URL answer: the digest covers the URLs; no token counts (none answered)', async () => {
+      const { wrapped } = clients();
+      const answer = await wrapped.images.generate({ model: 'dall-e-2', prompt: PROMPT, n: 2, response_format: 'url' });
+      expect(answer.data!.map((i) => i.url)).toEqual([imageUrl(0), imageUrl(1)]);
+      expect(await h.events()).toEqual([
+        {
+          ...imageEvent('images.generate', 'dall-e-2'),
+          input_chars: PROMPT.length,
+          input_digest: hmac(PROMPT),
+          image_count: 2,
+          output_digest: hmac([imageUrl(0), imageUrl(1)]),
+          performance_metrics: { latency_ms: expect.any(Number) },
+        },
+      ]);
+    });
+
+    it('edit: the uploads\' total size (images and mask, not digested), the prompt, the images out', async () => {
+      const { plain, wrapped } = clients();
+      const expected = await plain.images.edit({ model: IMAGE_MODEL, image: png(), prompt: PROMPT });
+      const answer = await wrapped.images.edit({ model: IMAGE_MODEL, image: png(), prompt: PROMPT });
+      expect(answer).toEqual(expected);
+      expect(api.requests.at(-1)!.body.image).toEqual({ name: 'door.png', type: 'image/png', size: PNG.length });
+      await wrapped.images.edit({ model: IMAGE_MODEL, image: [png(), png('porch.png')], mask: png('mask.png', MASK), prompt: PROMPT, n: 2 });
+      const [one, two, ...more] = await h.events();
+      expect(more).toEqual([]);
+      const edited = {
+        ...imageEvent('images.edit'),
+        input_chars: PROMPT.length,
+        input_digest: hmac(PROMPT),
+        performance_metrics: { latency_ms: expect.any(Number), input_tokens: IMAGE_USAGE.input_tokens, output_tokens: IMAGE_USAGE.output_tokens },
+      };
+      expect(one).toEqual({ ...edited, input_bytes: PNG.length, image_count: 1, output_digest: await imagesDigest(0) });
+      expect(two).toEqual({ ...edited, input_bytes: 2 * PNG.length + MASK.length, image_count: 2, output_digest: await imagesDigest(0, 1) });
+    });
+
+    it('edit with an upload whose size is not known without reading it (a stream): no input_bytes; the upload unchanged', async () => {
+      const { wrapped } = clients();
+      const { Readable } = await import('node:stream');
+      await wrapped.images.edit({ model: IMAGE_MODEL, image: [png(), Readable.from([Buffer.from(PNG)]) as never], prompt: PROMPT });
+      const [event] = await h.events();
+      expect(event).toMatchObject({ operation: 'images.edit', outcome: 'ok', image_count: 1 });
+      expect(event).not.toHaveProperty('input_bytes');
+    });
+
+    it('createVariation: the upload\'s size, no prompt (no input size nor digest), the images out', async () => {
+      const { plain, wrapped } = clients();
+      const params = () => ({ model: 'dall-e-2', image: png(), response_format: 'url' as const });
+      const expected = await plain.images.createVariation(params());
+      const promise = wrapped.images.createVariation(params());
+      expect(promise).toBeInstanceOf(APIPromise);
+      expect(await promise).toEqual(expected);
+      expect(await h.events()).toEqual([
+        {
+          ...imageEvent('images.createVariation', 'dall-e-2'),
+          input_bytes: PNG.length,
+          image_count: 1,
+          output_digest: hmac([imageUrl(0)]),
+          performance_metrics: { latency_ms: expect.any(Number) },
+        },
+      ]);
+    });
+
+    it('a 400 (the prompt refused): the app gets the same error; recorded as failed, with the prompt\'s size and digest', async () => {
+      const { plain, wrapped } = clients();
+      const refused = { status: 400, json: { error: { message: 'Your request was rejected by the safety system.', type: 'image_generation_user_error', param: null, code: 'moderation_blocked' } } };
+      api.script(refused, refused);
+      const expected = await plain.images.generate({ model: IMAGE_MODEL, prompt: PROMPT }).catch((e: unknown) => e);
+      const error = await wrapped.images.generate({ model: IMAGE_MODEL, prompt: PROMPT }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(String(error)).toBe(String(expected));
+      expect(await h.events()).toEqual([
+        {
+          ...imageEvent('images.generate'),
+          outcome: 'error',
+          error: { name: 'BadRequestError', message: '400 Your request was rejected by the safety system.', status: 400, code: 'moderation_blocked' },
+          input_chars: PROMPT.length,
+          input_digest: hmac(PROMPT),
+          performance_metrics: { latency_ms: expect.any(Number), anomaly_flags: ['error'] },
+        },
+      ]);
+    });
+
+    it('aborted while the server holds it (generate, edit): the app gets APIUserAbortError; aborted, once each', async () => {
+      const { wrapped } = clients();
+      for (const call of [
+        (signal: AbortSignal) => wrapped.images.generate({ model: IMAGE_MODEL, prompt: PROMPT }, { signal }),
+        (signal: AbortSignal) => wrapped.images.edit({ model: IMAGE_MODEL, image: png(), prompt: PROMPT }, { signal }),
+      ]) {
+        api.script({ stall: true });
+        const abort = new AbortController();
+        const pending = call(abort.signal).catch((e: unknown) => e);
+        await api.stalled();
+        abort.abort();
+        expect(await pending).toBeInstanceOf(OpenAI.APIUserAbortError);
+      }
+      const events = await h.events();
+      expect(events.map((e) => [e.operation, e.outcome, e.error?.name, e.image_count, e.output_digest, e.performance_metrics.anomaly_flags])).toEqual([
+        ['images.generate', 'aborted', 'APIUserAbortError', undefined, undefined, ['aborted']],
+        ['images.edit', 'aborted', 'APIUserAbortError', undefined, undefined, ['aborted']],
+      ]);
+    });
+
+    it('streamed (generate, edit): the app reads the same events; one event at the completed event, its final image only', async () => {
+      const { plain, wrapped } = clients();
+      const expected = [];
+      for await (const e of await plain.images.generate({ model: IMAGE_MODEL, prompt: PROMPT, stream: true, partial_images: 1 })) expected.push(e);
+      const got = [];
+      for await (const e of await wrapped.images.generate({ model: IMAGE_MODEL, prompt: PROMPT, stream: true, partial_images: 1 })) got.push(e);
+      expect(got).toEqual(expected);
+      expect(got.map((e) => e.type)).toEqual(['image_generation.partial_image', 'image_generation.completed']);
+      for await (const _ of await wrapped.images.edit({ model: IMAGE_MODEL, image: png(), prompt: PROMPT, stream: true, partial_images: 1 }));
+      const streamed = {
+        streamed: true,
+        finish_reason: 'stop',
+        time_to_first_token_ms: expect.any(Number),
+        input_chars: PROMPT.length,
+        input_digest: hmac(PROMPT),
+        image_count: 1,
+        output_digest: await imagesDigest(0),
+        performance_metrics: { latency_ms: expect.any(Number), input_tokens: IMAGE_USAGE.input_tokens, output_tokens: IMAGE_USAGE.output_tokens },
+      };
+      expect(await h.events()).toEqual([
+        { ...imageEvent('images.generate'), ...streamed },
+        { ...imageEvent('images.edit'), ...streamed, input_bytes: PNG.length },
+      ]);
+    });
+
+    it('streamed, cut before the completed event: interrupted, no image', async () => {
+      const { wrapped } = clients();
+      const partial = { event: 'image_generation.partial_image', data: { type: 'image_generation.partial_image', b64_json: 'AQID', partial_image_index: 0 } };
+      api.script({ sse: [partial] });
+      for await (const _ of await wrapped.images.generate({ model: IMAGE_MODEL, prompt: PROMPT, stream: true, partial_images: 1 }));
+      const [event] = await h.events();
+      expect(event).toMatchObject({ operation: 'images.generate', streamed: true, outcome: 'ok', finish_reason: 'interrupted', performance_metrics: { anomaly_flags: ['interrupted'] } });
+      expect(event).not.toHaveProperty('image_count');
+      expect(event).not.toHaveProperty('output_digest');
+    });
+
+    it("capture: 'full' keeps the prompt and the images' sizes (never their bytes) or URLs", async () => {
+      const full = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 }), { log: h.log, capture: 'full' });
+      await full.images.generate({ model: IMAGE_MODEL, prompt: PROMPT, n: 2 });
+      await full.images.generate({ model: 'dall-e-2', prompt: PROMPT, response_format: 'url' });
+      expect((await h.events()).map((e) => [e.input, e.output, e.output_digest])).toEqual([
+        [PROMPT, [`[${imageBytes(0).length} bytes]`, `[${imageBytes(1).length} bytes]`], undefined],
+        [PROMPT, [imageUrl(0)], undefined],
+      ]);
+    });
+
+    it('a model_type the options pin is kept', async () => {
+      const pinned = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 }), { log: h.log, model_context: { model_type: 'text-to-image' } });
+      await pinned.images.generate({ model: IMAGE_MODEL, prompt: PROMPT });
+      expect((await h.events()).map((e) => [e.operation, e.model_context.model_type, e.output_chars])).toEqual([['images.generate', 'text-to-image', undefined]]);
+    });
+  });
+
+  describe('audio.speech.create', () => {
+    const TEXT = 'Your parcel arrives tomorrow between nine and noon.';
+    /** What every speech event has: the text in, the audio's size when the answer says it; the answer names no model. */
+    const speechEvent = {
+      ...generated,
+      event_type: 'model_inference',
+      integration: 'openai',
+      operation: 'audio.speech',
+      streamed: false,
+      provider: 'openai',
+      outcome: 'ok',
+      input_chars: TEXT.length,
+      input_digest: hmac(TEXT),
+      model_context: { model_id: 'gpt-4o-mini-tts', model_version: 'unreported', model_type: 'text-to-speech' },
+      performance_metrics: { latency_ms: expect.any(Number) },
+    };
+    const params = { model: 'gpt-4o-mini-tts', voice: 'alloy' as const, input: TEXT };
+
+    it('returns the same Response, its body unread; the exact event: the text in, output_bytes from Content-Length', async () => {
+      const { plain, wrapped } = clients();
+      const expected = new Uint8Array(await (await plain.audio.speech.create(params)).arrayBuffer());
+      const promise = wrapped.audio.speech.create(params);
+      expect(promise).toBeInstanceOf(APIPromise);
+      const response = await promise;
+      expect(response).toBeInstanceOf(Response);
+      const [event, ...more] = await h.events();
+      expect(more).toEqual([]);
+      expect(event).toEqual({ ...speechEvent, output_bytes: SPEECH.length });
+      // Recorded before the app read the audio, which the wrapper left whole for it.
+      expect(response.bodyUsed).toBe(false);
+      expect(new Uint8Array(await response.arrayBuffer())).toEqual(expected);
+    });
+
+    it('an answer without Content-Length (chunked): nothing of the output; the app reads the whole audio', async () => {
+      const { wrapped } = clients();
+      api.script({ bytes: SPEECH, chunked: true });
+      const response = await wrapped.audio.speech.create(params);
+      expect(response.headers.get('content-length')).toBeNull();
+      expect(await h.events()).toEqual([speechEvent]);
+      expect(new Uint8Array(await response.arrayBuffer())).toEqual(SPEECH);
+    });
+
+    it('a 400 and an abort: the app gets the same errors; recorded error and aborted', async () => {
+      const { wrapped } = clients();
+      api.script({ status: 400, json: { error: { message: 'Input too long.', type: 'invalid_request_error', param: 'input', code: null } } }, { stall: true });
+      await expect(wrapped.audio.speech.create(params)).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+      const abort = new AbortController();
+      const pending = wrapped.audio.speech.create(params, { signal: abort.signal }).catch((e: unknown) => e);
+      await api.stalled();
+      abort.abort();
+      expect(await pending).toBeInstanceOf(OpenAI.APIUserAbortError);
+      const events = await h.events();
+      expect(events.map((e) => [e.operation, e.outcome, e.error?.status, e.input_digest, e.output_bytes, e.model_context.model_type])).toEqual([
+        ['audio.speech', 'error', 400, hmac(TEXT), undefined, 'text-to-speech'],
+        ['audio.speech', 'aborted', undefined, hmac(TEXT), undefined, 'text-to-speech'],
       ]);
     });
   });

@@ -15,6 +15,11 @@ export type Answer<Event> =
   /** Plain text (status 200): what OpenAI answers a transcription asked as `text`, `srt` or `vtt`. */
   | { text: string }
   /**
+   * Bytes (status 200, `audio/mpeg`): what OpenAI answers text to speech, with a Content-Length, or `chunked` (in
+   * two writes, no Content-Length) as a server that streams the audio sends it.
+   */
+  | { bytes: Uint8Array; chunked?: boolean }
+  /**
    * Server-sent events.
    * `hold`: after that many events, wait until `release()` or until the client goes away.
    * `reset`: after that many events, destroy the connection (a network failure mid-stream).
@@ -106,6 +111,12 @@ export async function startScriptedServer<Event, Script extends Answer<Event>>(p
     if ('text' in answer) {
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', [provider.requestIdHeader]: requestId });
       return res.end(answer.text);
+    }
+    if ('bytes' in answer) {
+      const { bytes, chunked } = answer;
+      res.writeHead(200, { 'content-type': 'audio/mpeg', [provider.requestIdHeader]: requestId, ...(!chunked && { 'content-length': String(bytes.length) }) });
+      if (chunked) res.write(bytes.subarray(0, bytes.length >> 1));
+      return res.end(chunked ? bytes.subarray(bytes.length >> 1) : bytes);
     }
     // Neither JSON nor stall: events (the provider's own answer type may add to them).
     const sse = answer as Extract<Answer<Event>, { sse: unknown }>;
