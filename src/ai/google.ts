@@ -31,8 +31,12 @@ export function wrapGoogleGenAI<C extends object>(client: C, options: AiOptions)
   return client;
 }
 
-/** What a whole answer (or the chunks read so far) says, as AiCall fields, and its usage as last reported. */
-type Summary = Partial<AiCall> & { toolCalls: string[]; usage?: Record<string, any> };
+/**
+ * What a whole answer (or the chunks read so far) says, as AiCall fields, its usage as last reported, and how many
+ * of its tool calls came before the last finish reason (a stream of the SDK's automatic function calling holds
+ * several answers, each with its own).
+ */
+type Summary = Partial<AiCall> & { toolCalls: string[]; usage?: Record<string, any>; finished?: number };
 
 function wrap(models: Record<string, unknown> | undefined, method: string, record: Recorder, options: AiOptions): void {
   const call = models?.[method] as Method | undefined;
@@ -55,7 +59,7 @@ function wrap(models: Record<string, unknown> | undefined, method: string, recor
       if (ended) return;
       ended = true;
       record(() => {
-        const { usage, ...said } = seen;
+        const { usage, finished, ...said } = seen;
         return {
           integration: 'google-genai',
           operation,
@@ -114,7 +118,7 @@ const UNIFIED = /^(stop|length|content-filter|tool-calls|error|other)$/;
  * A whole answer, or one chunk of a stream (each carries the response id, the model version and the usage so far;
  * its parts are the text generated since the last one): the first candidate's text parts are the output (thought
  * parts are not, as Anthropic's thinking is not), its function calls the tool calls; its `finishReason` mapped as
- * the AI SDK's Google provider maps it (finish.ts), `tool-calls` for a STOP with function calls, and kept as sent
+ * the AI SDK's Google provider maps it (finish.ts), `tool-calls` for a STOP of an answer with function calls, and kept as sent
  * (`gemini_finish_reason`); a prompt the API blocked (`promptFeedback.blockReason`, no candidate) is
  * `content-filter`, its reason kept as `block_reason`.
  */
@@ -135,7 +139,8 @@ function chunkSummary(chunk: any, into: Summary, first: () => void): void {
   const reason = candidate?.finishReason;
   if (typeof reason === 'string') {
     const unified = finishOf(reason);
-    into.finishReason = unified === 'stop' && into.toolCalls.length ? 'tool-calls' : UNIFIED.test(unified) ? unified : 'other';
+    into.finishReason = unified === 'stop' && into.toolCalls.length > (into.finished ?? 0) ? 'tool-calls' : UNIFIED.test(unified) ? unified : 'other';
+    into.finished = into.toolCalls.length;
     into.extra = { ...into.extra, gemini_finish_reason: reason };
     // MALFORMED_FUNCTION_CALL: the model finished with an error, which every integration records as a failed call.
     if (into.finishReason === 'error') into.outcome = 'error';

@@ -349,6 +349,35 @@ describe.each([
     });
   });
 
+  describe('automatic function calling (tools the SDK runs: CallableTool)', () => {
+    const tool = {
+      tool: async () => ({ functionDeclarations: [{ name: 'track_parcel', description: 'Where a parcel is' }] }),
+      callTool: async (calls: { name?: string }[]) => calls.map((c) => ({ functionResponse: { name: c.name, response: { city: 'Lyon' } } })),
+    };
+
+    it('the SDK runs the tool and calls the model again within one call: one event for its loop, the final answer\'s finish reason (a limit docs/ai.md states)', async () => {
+      const { wrapped } = clients();
+      api.script({ json: answer1('', { calls: ['track_parcel'] }) });
+      const sent = api.requests.length;
+      const params = { model: MODEL, contents: QUESTION, config: { tools: [tool] } };
+      const result = await wrapped.models.generateContent(params);
+      expect(result.text).toBe('You asked 0 characters.');
+      api.script({ sse: chunks([], { calls: ['track_parcel'] }) });
+      let text = '';
+      for await (const chunk of await wrapped.models.generateContentStream(params)) text += chunk.candidates?.[0]?.content?.parts?.map((p) => p.text ?? '').join('') ?? '';
+      expect(text).toBe('You asked 0 characters.');
+      // Two model calls each.
+      expect(api.requests.length - sent).toBe(4);
+      const events = await h.events();
+      expect(events.map((e) => [e.operation, e.outcome, e.finish_reason, e.tool_calls, e.output_chars])).toEqual([
+        // The answer returned is the last call's: the function call before it is not seen.
+        ['models.generateContent', 'ok', 'stop', undefined, text.length],
+        // The stream carries every call's chunks: the function call, then the answer.
+        ['models.generateContentStream', 'ok', 'stop', ['track_parcel'], text.length],
+      ]);
+    });
+  });
+
   describe('chats', () => {
     it('sendMessage and sendMessageStream go through models: one event each, the history and the message as the model is given them', async () => {
       const { wrapped } = clients();
