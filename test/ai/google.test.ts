@@ -4,6 +4,7 @@
 // and checks the exact event.
 import { GoogleGenAI as GoogleGenAI3 } from '@google/genai';
 import { GoogleGenAI as GoogleGenAI2 } from 'genai2';
+import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wrapGoogleGenAI } from '../../src/ai/index.js';
 import { answer1, apiError, blocked, chunks, EMBEDDING_MODEL, embeddings, MODEL, MODEL_VERSION, startGeminiServer, USAGE, type GeminiServer } from './gemini-server.js';
@@ -294,6 +295,18 @@ describe.each([
         [true, 'aborted', 'It left '.length, ['aborted']],
         [true, 'aborted', 'It left '.length, ['aborted']],
       ]);
+    });
+
+    it('an abort signal the app keeps for many calls: the wrapper leaves no listener on it once a stream is recorded', async () => {
+      const { plain, wrapped } = clients();
+      const listeners = async (client: typeof plain) => {
+        const signal = new AbortController().signal;
+        for (let i = 0; i < 3; i++) for await (const _ of await client.models.generateContentStream({ ...PARAMS, config: { ...PARAMS.config, abortSignal: signal } }));
+        return getEventListeners(signal, 'abort').length;
+      };
+      // The SDK's own listeners (one per request) stay: the wrapper adds none to them.
+      expect(await listeners(wrapped)).toBe(await listeners(plain));
+      expect((await h.events()).map((e) => e.outcome)).toEqual(['ok', 'ok', 'ok']);
     });
 
     it('a 429 before the stream: the app gets the SDK\'s error; recorded as a failed streamed call', async () => {
