@@ -36,6 +36,9 @@ const cases = {
   'client + wrapAnthropic': `${init}
   import { wrapAnthropic } from ${ai};
   globalThis.client = wrapAnthropic({}, { log, digestKey: 'operator-key' });`,
+  'client + wrapGoogleGenAI': `${init}
+  import { wrapGoogleGenAI } from ${ai};
+  globalThis.client = wrapGoogleGenAI({}, { log, digestKey: 'operator-key' });`,
   'client + span processor': `${init}
   import { aegislogSpanProcessor } from ${ai};
   globalThis.processor = aegislogSpanProcessor({ log, digestKey: 'operator-key' });`,

@@ -25,6 +25,8 @@ const FINISH: Record<string, string> = {
   refusal: 'content-filter',
   safety: 'content-filter',
   image_safety: 'content-filter',
+  image_prohibited_content: 'content-filter',
+  image_recitation: 'content-filter',
   recitation: 'content-filter',
   blocklist: 'content-filter',
   prohibited_content: 'content-filter',

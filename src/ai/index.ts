@@ -1,5 +1,5 @@
 // Entry "aegislog/ai": one event per model call, where AI apps already make them. Built on the client's
-// record()/recordSync(); imports nothing of the SDKs it serves (ai, openai, @anthropic-ai/sdk, OpenTelemetry are optional peers).
+// record()/recordSync(); imports nothing of the SDKs it serves (ai, openai, @anthropic-ai/sdk, @google/genai, OpenTelemetry are optional peers).
 export { aegislogMiddleware } from './ai-sdk.js';
 export type { AegisLogMiddleware, CallOptionsLike, GenerateResultLike, ModelLike, PartLike, StreamResultLike } from './ai-sdk.js';
 export { aegislogTelemetry } from './ai-sdk-telemetry.js';
@@ -9,6 +9,7 @@ export type { AegisLogEmbeddingMiddleware, EmbedCallOptionsLike, EmbedResultLike
 export { aegislogImageMiddleware } from './images.js';
 export type { AegisLogImageMiddleware, ImageCallOptionsLike, ImageFileLike, ImageResultLike } from './images.js';
 export { wrapAnthropic } from './anthropic.js';
+export { wrapGoogleGenAI } from './google.js';
 export { wrapOpenAI } from './openai.js';
 export { aegislogSpanProcessor, isModelCallSpan } from './otel.js';
 export type { AegisLogSpanProcessor, SpanAttributes, SpanLike } from './otel.js';
