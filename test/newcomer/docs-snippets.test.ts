@@ -44,7 +44,7 @@ afterAll(() => project?.remove());
 
 describe('the TypeScript snippets of the pages', () => {
   it('are found', () => {
-    expect(snippets.map((s) => s.name)).toEqual(expect.arrayContaining(['docs/verify.md:11', 'docs/witness.md:149', 'docs/server.md:170']));
+    expect(snippets.map((s) => s.name)).toEqual(expect.arrayContaining(['docs/verify.md:11', 'docs/witness.md:149', 'docs/server.md:178']));
   });
 
   it.each(snippets)('$name type-checks', async ({ name, code }) => {
