@@ -13,8 +13,8 @@ import { ROOT, emptyProject, requireBuild, type Project } from './project.js';
 /** Names the pages leave to the reader. */
 const PLACEHOLDERS = [
   'bundle', 'policyText', 'pinnedPem', 'endpoint', 'apiKey', 'env', 'trustedSize', 'checkpointSize', 'trustedNote', 'policy', 'model', 'log', 'digestKey',
-  // The README's sketch of aegislog/ai in five SDKs (docs/ai.md has each, run as written).
-  'wrapLanguageModel', 'openai', 'registerTelemetry', 'OpenAI', 'Anthropic', 'NodeTracerProvider',
+  // The README's sketch of aegislog/ai in six SDKs (docs/ai.md has each, run as written).
+  'wrapLanguageModel', 'openai', 'registerTelemetry', 'OpenAI', 'Anthropic', 'GoogleGenAI', 'NodeTracerProvider',
 ];
 
 const pages = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md') && !/^(PROTOCOL|ARCHITECTURE)/.test(f)).map((f) => `docs/${f}`)];
