@@ -146,9 +146,10 @@ async function digests(call: AiCall, { digestKey, digestKeyId, capture }: AiOpti
   await new Promise<void>((r) => ((globalThis as { document?: { hidden?: boolean } }).document?.hidden ? r() : setTimeout(r)));
   let key = digestKey ? keys.get(digestKey) : undefined;
   if (digestKey && !key) keys.set(digestKey, (key = importDigestKey(digestKey)));
-  // The output: the text generated, or an image call's images (the list, decoded where base64: images.ts).
-  const [input_digest, output_digest] = key ? await Promise.all([call.input, call.output ?? call.images].map(async (v) => (v === undefined ? undefined : sign(v, await key!)))) : [];
-  return { input_digest, output_digest, digest_key_id: key && digestKeyId, ...(capture === 'full' ? contentOf(call) : undefined) };
+  // One meaning per field, so that each is checked alone: output_digest the text generated, image_digest the list of
+  // images (an image model's, or a Gemini answer's beside its text; decoded where base64: images.ts). HMACs at once.
+  const [input_digest, output_digest, image_digest] = key ? await Promise.all([call.input, call.output, call.images].map(async (v) => (v === undefined ? undefined : sign(v, await key!)))) : [];
+  return { input_digest, output_digest, image_digest, digest_key_id: key && digestKeyId, ...(capture === 'full' ? contentOf(call) : undefined) };
 }
 
 /**
@@ -158,15 +159,15 @@ async function digests(call: AiCall, { digestKey, digestKeyId, capture }: AiOpti
 export const FULL_CAPTURE_DEPTH = 31;
 
 /**
- * The input (as JSON data, bytes as `"[n bytes]"`) and output of `capture: 'full'`,
- * bounded so that the event stays far below the 1 MiB limit (UTF-8 takes at most
- * 3 bytes a character) and within the client's nesting limit (a tool's deep JSON
- * result); the digests still cover everything.
+ * The input (as JSON data, bytes as `"[n bytes]"`), the output text and the images (each `"[n bytes]"` or its URL,
+ * never the bytes) of `capture: 'full'`, bounded so that the event stays far below the 1 MiB limit (UTF-8 takes at
+ * most 3 bytes a character) and within the client's nesting limit (a tool's deep JSON result); the digests still
+ * cover everything.
  */
 export function contentOf(call: AiCall): Record<string, unknown> {
   let content;
   try {
-    content = { input: jsonOf(call.input, false), output: jsonOf(call.output ?? call.images, false) };
+    content = { input: jsonOf(call.input, false), output: jsonOf(call.output, false), images: jsonOf(call.images, false) };
   } catch {
     // ERR_TOO_DEEP, jsonOf's only refusal: far past the client's nesting limit too.
     return { content_omitted: 'too_deep' };

@@ -3,9 +3,11 @@
  * the call that made them (EU AI Act Art. 50). Shared by wrapOpenAI (`images.generate`, `.edit`,
  * `.createVariation`) and the AI SDK's image middleware (`wrapImageModel`), which is an export of its own, as the
  * embedding middleware is (embeddings.ts), so that the language-model middleware's browser bundle stays within its
- * 2,000 B. Both make the same event of the same images: their digests agree. The images themselves are not kept: their count, and with a digest key the digest of the
- * list of them in answer order, each as its bytes (or as its URL when the answer gives one instead), so that
- * whoever kept the files can show that the evidence covers them: `aiDigest([png1, png2], key)`.
+ * 2,000 B. Both make the same event of the same images: their digests agree. The images themselves are not kept:
+ * their count, and with a digest key `image_digest`, the digest of the list of them in answer order, each as its
+ * bytes (or as its URL when the answer gives one instead), so that whoever kept the files can show that the evidence
+ * covers them: `aiDigest([png1, png2], key)`. (`output_digest` stays the text's: an image call has none. wrapGoogleGenAI
+ * records the images of a Gemini answer beside its text the same way.)
  */
 import type { RecordOptions } from '../client/event.js';
 import type { ModelLike } from './ai-sdk.js';
@@ -74,8 +76,8 @@ export interface AegisLogImageMiddleware<V extends 'v3' | 'v4' = 'v4'> {
  * The AI SDK's image-model middleware: `wrapImageModel({ model, middleware: aegislogImageMiddleware({ log }) })`
  * records one event per call to the model's `doGenerate` (`generateImage` makes one per `maxImagesPerCall` images):
  * `operation: "generateImage"`, the prompt's size and digest, the images handed to edit by their size (bytes or
- * base64 given; a URL's is not fetched), `image_count`, and the digest of the images' bytes (base64 decoded, after
- * the call), the same as wrapOpenAI's for the same images. The result is the model's own, returned as it came.
+ * base64 given; a URL's is not fetched), `image_count`, and `image_digest`, the digest of the images' bytes (base64
+ * decoded, after the call), the same as wrapOpenAI's for the same images. The result is the model's own, returned as it came.
  * Options are checked as it is made (ERR_CONFIG naming the field). A model wrapped twice with it and the same log
  * records each call once, from the outer wrap, by the same means as the embedding middleware.
  */

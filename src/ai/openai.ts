@@ -276,7 +276,7 @@ function bytesOf(uploads: unknown[]): number | undefined {
 }
 
 /**
- * An images answer: how many images, and the list the output digest covers (base64 images as their bytes, else
+ * An images answer: how many images, and the list `image_digest` covers (base64 images as their bytes, else
  * their URLs), and the token usage GPT Image models report. The answer names no model (`model_version` stays
  * `unreported` unless pinned).
  */

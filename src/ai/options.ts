@@ -63,12 +63,15 @@ export interface AiCall {
   input?: unknown;
   /** Characters of text in `input`. */
   inputChars?: number;
-  /** The generated text, as far as it went, a refusal included (OpenAI's `refusal`, which stands in for content). */
+  /**
+   * The generated text, as far as it went, a refusal included (OpenAI's `refusal`, which stands in for content):
+   * what `output_digest` covers. Absent when the call generated no text (an image model's call).
+   */
   output?: string;
   /**
-   * An image call's output, for its digest: its images in answer order, each as bytes (a `Uint8Array`, or for a
-   * base64 answer an object whose `toJSON()` decodes them, after the call and only if a digest needs them) or as
-   * its URL (a string).
+   * The images the call output (an image model's, or a Gemini answer's beside its text), for `image_digest`: in
+   * answer order, each as bytes (a `Uint8Array`, or for a base64 answer an object whose `toJSON()` decodes them,
+   * after the call and only if a digest needs them) or as its URL (a string).
    */
   images?: readonly unknown[];
   /** The SDK's own request: AI SDK call options, OpenAI params (a retrieve's query), the OpenTelemetry span. */
@@ -97,12 +100,13 @@ export interface AiOptions {
   eventType?: string;
   /**
    * `'digest'` (the default): sizes, token counts and, with a `digestKey`,
-   * keyed digests of the input and output; never their text. `'full'`: the
-   * input and output themselves as well.
+   * keyed digests of the input, the output text and the images out; never
+   * their content. `'full'`: the input and output text themselves as well, and
+   * the images' sizes (or URLs).
    */
   capture?: 'digest' | 'full';
   /**
-   * The operator's key for `input_digest`/`output_digest` (HMAC-SHA-256,
+   * The operator's key for `input_digest`/`output_digest`/`image_digest` (HMAC-SHA-256,
    * WebCrypto): an HMAC `CryptoKey`, raw bytes, or a string (its UTF-8
    * bytes). Without it no digest is recorded. See `aiDigest`.
    */

@@ -23,8 +23,9 @@ const lazy = () => (loaded ??= import('./digest.js'));
 /**
  * `hmac-sha256:<64 hex>` of `value` under `key`: a string's UTF-8 bytes, or the
  * canonical JSON (RFC 8785) of anything else, bytes in it as base64url. The
- * function behind `input_digest` and `output_digest`: run it on the text or
- * messages you kept, with the same key, and compare.
+ * function behind `input_digest`, `output_digest` and `image_digest`: run it on
+ * the text or messages you kept (the list of image files' bytes for
+ * `image_digest`), with the same key, and compare.
  */
 export async function aiDigest(value: unknown, key: DigestKey): Promise<string> {
   return (await lazy()).aiDigest(value, key);
@@ -238,7 +239,7 @@ export function check(options: AiOptions): void {
   for (const field in bad) if (bad[field as keyof typeof bad]) throw new AegisLogError('ERR_CONFIG', `${field} is not valid: see the options in docs/ai.md`, { field });
 }
 
-/** What the digest chunk adds to an event's payload: `input_digest`, `output_digest`, `digest_key_id`; the content with `capture: 'full'`. */
+/** What the digest chunk adds to an event's payload: `input_digest`, `output_digest`, `image_digest`, `digest_key_id`; the content with `capture: 'full'`. */
 export type Prepared = Record<string, unknown>;
 
 /** A value of the options, or what its per-call function gives for this call. */

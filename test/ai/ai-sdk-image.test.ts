@@ -35,7 +35,7 @@ const answer =
     response: { timestamp: new Date(Date.UTC(2026, 4, 1)), modelId: RESPONSE_MODEL, headers: undefined },
     ...(usage && { usage: { inputTokens: 50, outputTokens: 272, totalTokens: 322 } }),
   });
-/** The output digest an auditor computes from the image files kept: aiDigest of their bytes, in answer order. */
+/** The image digest an auditor computes from the image files kept: aiDigest of their bytes, in answer order. */
 const imagesDigest = (...indexes: number[]) => aiDigest(indexes.map(imageBytes), DIGEST_KEY);
 
 /** What every event of a mock model's doGenerate has. */
@@ -52,7 +52,7 @@ const imageEvent = {
 };
 
 describe('ai@7 (v4 middleware)', () => {
-  it('generateImage, base64 images: the same result as unwrapped; the exact event, its output digest that of the decoded bytes', async () => {
+  it('generateImage, base64 images: the same result as unwrapped; the exact event, its image digest that of the decoded bytes', async () => {
     const model = new MockImageModelV4({ doGenerate: answer(), maxImagesPerCall: 2 });
     const plain = await generateImage({ model, prompt: PROMPT, n: 2 });
     const result = await generateImage({ model: wrapImageModel({ model, middleware: middleware() }), prompt: PROMPT, n: 2 });
@@ -65,11 +65,13 @@ describe('ai@7 (v4 middleware)', () => {
       input_chars: PROMPT.length,
       input_digest: hmac(PROMPT),
       image_count: 2,
-      output_digest: await imagesDigest(0, 1),
+      image_digest: await imagesDigest(0, 1),
       performance_metrics: { latency_ms: expect.any(Number), input_tokens: 50, output_tokens: 272 },
     });
     // The files the app saves (result.images[i].uint8Array) are what the digest covers.
-    expect(event!.output_digest).toBe(await aiDigest(result.images.map((i) => i.uint8Array), DIGEST_KEY));
+    expect(event!.image_digest).toBe(await aiDigest(result.images.map((i) => i.uint8Array), DIGEST_KEY));
+    // One meaning per field: output_digest is the text's, and an image call outputs none.
+    expect(event).not.toHaveProperty('output_digest');
   });
 
   it('bytes images, n = 3 in calls of 2: one event per model call; no usage, no token counts', async () => {
@@ -77,9 +79,9 @@ describe('ai@7 (v4 middleware)', () => {
     const result = await generateImage({ model: wrapImageModel({ model, middleware: middleware() }), prompt: PROMPT, n: 3 });
     expect(result.images).toHaveLength(3);
     const events = await h.events();
-    expect(events.map((e) => [e.image_count, e.output_digest, e.performance_metrics])).toEqual([
-      [2, await imagesDigest(0, 1), { latency_ms: expect.any(Number) }],
-      [1, await imagesDigest(0), { latency_ms: expect.any(Number) }],
+    expect(events.map((e) => [e.image_count, e.image_digest, e.output_digest, e.performance_metrics])).toEqual([
+      [2, await imagesDigest(0, 1), undefined, { latency_ms: expect.any(Number) }],
+      [1, await imagesDigest(0), undefined, { latency_ms: expect.any(Number) }],
     ]);
   });
 
@@ -110,14 +112,14 @@ describe('ai@7 (v4 middleware)', () => {
     abort.abort();
     await expect(generateImage({ model: wrapped, prompt: PROMPT, maxRetries: 0, abortSignal: abort.signal })).rejects.toMatchObject({ name: 'AbortError' });
     const events = await h.events();
-    expect(events.map((e) => [e.outcome, e.error, e.input_digest, e.image_count, e.output_digest, e.performance_metrics.anomaly_flags])).toEqual([
+    expect(events.map((e) => [e.outcome, e.error, e.input_digest, e.image_count, e.image_digest, e.performance_metrics.anomaly_flags])).toEqual([
       ['error', { name: 'Error', message: 'Your request was rejected by the safety system.', status: 400 }, hmac(PROMPT), undefined, undefined, ['error']],
       ['aborted', { name: 'AbortError', message: expect.any(String) }, hmac(PROMPT), undefined, undefined, ['aborted']],
     ]);
     expect(events[0]!.model_context).toEqual({ model_id: 'mock-model-id', model_version: 'unreported', model_type: 'image-generation' });
   });
 
-  it('the OpenAI provider against the fake server: the same output digest as wrapOpenAI records for the same images', async () => {
+  it('the OpenAI provider against the fake server: the same image digest as wrapOpenAI records for the same images', async () => {
     const provider = createOpenAI({ apiKey: 'sk-test', baseURL: api.url });
     const model = wrapImageModel({ model: provider.image(IMAGE_MODEL), middleware: middleware() });
     const { images } = await generateImage({ model, prompt: PROMPT, n: 2 });
@@ -133,11 +135,12 @@ describe('ai@7 (v4 middleware)', () => {
       input_chars: PROMPT.length,
       input_digest: hmac(PROMPT),
       image_count: 2,
-      output_digest: await imagesDigest(0, 1),
+      image_digest: await imagesDigest(0, 1),
       model_context: { model_id: IMAGE_MODEL, model_version: IMAGE_MODEL, model_type: 'image-generation' },
       performance_metrics: { latency_ms: expect.any(Number), input_tokens: IMAGE_USAGE.input_tokens, output_tokens: IMAGE_USAGE.output_tokens },
     });
-    expect([openaiEvent!.operation, openaiEvent!.input_digest, openaiEvent!.output_digest]).toEqual(['images.generate', event!.input_digest, event!.output_digest]);
+    expect([openaiEvent!.operation, openaiEvent!.input_digest, openaiEvent!.image_digest]).toEqual(['images.generate', event!.input_digest, event!.image_digest]);
+    expect(openaiEvent).not.toHaveProperty('output_digest');
   });
 
   it('per-call options travel in providerOptions.aegislog; a model_type the options pin is kept', async () => {
@@ -170,7 +173,7 @@ describe('wrapped twice', () => {
       ['generateImage', 1],
     ]);
     // The outer wrap's options (no digest key) made the events.
-    expect(events.every((e) => e.output_digest === undefined)).toBe(true);
+    expect(events.every((e) => e.image_digest === undefined && e.output_digest === undefined)).toBe(true);
   });
 
   it('with another log: each log records the call', async () => {
@@ -196,7 +199,7 @@ describe('ai@6 (v3 middleware)', () => {
         input_chars: PROMPT.length,
         input_digest: hmac(PROMPT),
         image_count: 2,
-        output_digest: await imagesDigest(0, 1),
+        image_digest: await imagesDigest(0, 1),
         performance_metrics: { latency_ms: expect.any(Number), input_tokens: 50, output_tokens: 272 },
       },
     ]);

@@ -4,7 +4,8 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { aiDigest } from '../../src/ai/index.js';
-import { canonical, contentOf, FULL_CAPTURE_CHARS, FULL_CAPTURE_DEPTH, jsonOf } from '../../src/ai/digest.js';
+import { canonical, contentOf, FULL_CAPTURE_CHARS, FULL_CAPTURE_DEPTH, jsonOf, prepare } from '../../src/ai/digest.js';
+import { Base64Image } from '../../src/ai/images.js';
 import { AegisLogError, canonicalize } from '../../src/protocol/index.js';
 import { JCS_MAX_DEPTH } from '../../src/protocol/jcs.js';
 
@@ -124,6 +125,40 @@ describe('jsonOf', () => {
     const base = { integration: 'ai-sdk' as const, operation: 'generate', streamed: false, modelId: 'm', outcome: 'ok' as const, latencyMs: 1 };
     expect(contentOf({ ...base, input: 'hi', output: 'there' })).toEqual({ input: 'hi', output: 'there' });
     expect(contentOf({ ...base, input: 'hi', output: 'x'.repeat(FULL_CAPTURE_CHARS) })).toEqual({ content_omitted: 'too_large' });
+  });
+
+  it("capture 'full' of an answer with text and images: the text as `output`, the images' sizes (or URLs) as `images`", () => {
+    const base = { integration: 'google-genai' as const, operation: 'models.generateContent', streamed: false, modelId: 'm', outcome: 'ok' as const, latencyMs: 1 };
+    const images = [new Base64Image('AQID'), new Uint8Array(5), 'https://images.example.com/a.png'];
+    expect(contentOf({ ...base, input: 'hi', output: 'Here it is.', images })).toEqual({ input: 'hi', output: 'Here it is.', images: ['[3 bytes]', '[5 bytes]', 'https://images.example.com/a.png'] });
+    // Images alone (an image model's call): no text output.
+    const alone = contentOf({ ...base, input: 'hi', images });
+    expect(alone).toEqual({ input: 'hi', images: ['[3 bytes]', '[5 bytes]', 'https://images.example.com/a.png'] });
+    expect(alone.output).toBeUndefined();
+  });
+});
+
+describe('prepare', () => {
+  const base = { integration: 'google-genai' as const, operation: 'models.generateContent', streamed: false, modelId: 'm', outcome: 'ok' as const, latencyMs: 1, input: 'hi' };
+  const log = { record: () => 'e' };
+
+  it('one meaning per field: output_digest the text\'s, image_digest the list of images\' (base64 decoded), each checkable alone', async () => {
+    const prepared = await prepare({ ...base, output: 'Here it is.', images: [new Base64Image('AQID'), 'https://images.example.com/a.png'] }, { log, digestKey: KEY });
+    expect(prepared).toEqual({
+      input_digest: await aiDigest('hi', KEY),
+      output_digest: await aiDigest('Here it is.', KEY),
+      image_digest: await aiDigest([new Uint8Array([1, 2, 3]), 'https://images.example.com/a.png'], KEY),
+    });
+    expect(prepared.image_digest).toBe(expected('["AQID","https://images.example.com/a.png"]'));
+  });
+
+  it('an image-only call has no output_digest; a text-only call no image_digest', async () => {
+    const images = await prepare({ ...base, images: [new Uint8Array([1, 2, 3])] }, { log, digestKey: KEY });
+    expect(images).toEqual({ input_digest: await aiDigest('hi', KEY), image_digest: expected('["AQID"]') });
+    expect(images.output_digest).toBeUndefined();
+    const text = await prepare({ ...base, output: 'Text.' }, { log, digestKey: KEY });
+    expect(text).toEqual({ input_digest: await aiDigest('hi', KEY), output_digest: expected('Text.') });
+    expect(text.image_digest).toBeUndefined();
   });
 
   it("capture 'full' keeps within the client's nesting limit: the deepest input it records is one record() takes", async () => {

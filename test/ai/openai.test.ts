@@ -1154,10 +1154,10 @@ describe.each([
       outcome: 'ok',
       model_context: { model_id: model, model_version: 'unreported', model_type: 'image-generation' },
     });
-    /** The output digest an auditor computes from the image files kept: aiDigest of their bytes, in answer order. */
+    /** The image digest an auditor computes from the image files kept: aiDigest of their bytes, in answer order. */
     const imagesDigest = (...indexes: number[]) => aiDigest(indexes.map(imageBytes), DIGEST_KEY);
 
-    it('generate, base64 answer: returns what the SDK returns; the exact event, its output digest that of the decoded bytes', async () => {
+    it('generate, base64 answer: returns what the SDK returns; the exact event, its image digest that of the decoded bytes', async () => {
       const { plain, wrapped } = clients();
       const expected = await plain.images.generate({ model: IMAGE_MODEL, prompt: PROMPT });
       const promise = wrapped.images.generate({ model: IMAGE_MODEL, prompt: PROMPT });
@@ -1171,13 +1171,15 @@ describe.each([
         input_chars: PROMPT.length,
         input_digest: hmac(PROMPT),
         image_count: 1,
-        output_digest: await imagesDigest(0),
+        image_digest: await imagesDigest(0),
         performance_metrics: { latency_ms: expect.any(Number), input_tokens: IMAGE_USAGE.input_tokens, output_tokens: IMAGE_USAGE.output_tokens },
       });
       // The PNG the app saves from the answer is what the digest covers; an auditor's own HMAC over the bytes' canonical JSON agrees.
       const saved = Buffer.from(answer.data![0]!.b64_json!, 'base64');
-      expect(event!.output_digest).toBe(await aiDigest([new Uint8Array(saved)], DIGEST_KEY));
-      expect(event!.output_digest).toBe(hmac([saved.toString('base64url')]));
+      expect(event!.image_digest).toBe(await aiDigest([new Uint8Array(saved)], DIGEST_KEY));
+      expect(event!.image_digest).toBe(hmac([saved.toString('base64url')]));
+      // One meaning per field: output_digest is the text's, and an image call outputs none.
+      expect(event).not.toHaveProperty('output_digest');
     });
 
     it('generate, n = 2, no model asked: model_id unreported (never "undefined"); the digest covers both images in answer order', async () => {
@@ -1190,10 +1192,11 @@ describe.each([
         input_chars: PROMPT.length,
         input_digest: hmac(PROMPT),
         image_count: 2,
-        output_digest: await imagesDigest(0, 1),
+        image_digest: await imagesDigest(0, 1),
         performance_metrics: { latency_ms: expect.any(Number), input_tokens: IMAGE_USAGE.input_tokens, output_tokens: IMAGE_USAGE.output_tokens },
       });
-      expect(event!.output_digest).not.toBe(await imagesDigest(1, 0));
+      expect(event!.image_digest).not.toBe(await imagesDigest(1, 0));
+      expect(event).not.toHaveProperty('output_digest');
     });
 
     it('generate, URL answer: the digest covers the URLs; no token counts (none answered)', async () => {
@@ -1206,7 +1209,7 @@ describe.each([
           input_chars: PROMPT.length,
           input_digest: hmac(PROMPT),
           image_count: 2,
-          output_digest: hmac([imageUrl(0), imageUrl(1)]),
+          image_digest: hmac([imageUrl(0), imageUrl(1)]),
           performance_metrics: { latency_ms: expect.any(Number) },
         },
       ]);
@@ -1227,8 +1230,8 @@ describe.each([
         input_digest: hmac(PROMPT),
         performance_metrics: { latency_ms: expect.any(Number), input_tokens: IMAGE_USAGE.input_tokens, output_tokens: IMAGE_USAGE.output_tokens },
       };
-      expect(one).toEqual({ ...edited, input_bytes: PNG.length, image_count: 1, output_digest: await imagesDigest(0) });
-      expect(two).toEqual({ ...edited, input_bytes: 2 * PNG.length + MASK.length, image_count: 2, output_digest: await imagesDigest(0, 1) });
+      expect(one).toEqual({ ...edited, input_bytes: PNG.length, image_count: 1, image_digest: await imagesDigest(0) });
+      expect(two).toEqual({ ...edited, input_bytes: 2 * PNG.length + MASK.length, image_count: 2, image_digest: await imagesDigest(0, 1) });
     });
 
     it('edit with an upload whose size is not known without reading it (a stream): no input_bytes; the upload unchanged', async () => {
@@ -1252,7 +1255,7 @@ describe.each([
           ...imageEvent('images.createVariation', 'dall-e-2'),
           input_bytes: PNG.length,
           image_count: 1,
-          output_digest: hmac([imageUrl(0)]),
+          image_digest: hmac([imageUrl(0)]),
           performance_metrics: { latency_ms: expect.any(Number) },
         },
       ]);
@@ -1292,7 +1295,7 @@ describe.each([
         expect(await pending).toBeInstanceOf(OpenAI.APIUserAbortError);
       }
       const events = await h.events();
-      expect(events.map((e) => [e.operation, e.outcome, e.error?.name, e.image_count, e.output_digest, e.performance_metrics.anomaly_flags])).toEqual([
+      expect(events.map((e) => [e.operation, e.outcome, e.error?.name, e.image_count, e.image_digest, e.performance_metrics.anomaly_flags])).toEqual([
         ['images.generate', 'aborted', 'APIUserAbortError', undefined, undefined, ['aborted']],
         ['images.edit', 'aborted', 'APIUserAbortError', undefined, undefined, ['aborted']],
       ]);
@@ -1314,7 +1317,7 @@ describe.each([
         input_chars: PROMPT.length,
         input_digest: hmac(PROMPT),
         image_count: 1,
-        output_digest: await imagesDigest(0),
+        image_digest: await imagesDigest(0),
         performance_metrics: { latency_ms: expect.any(Number), input_tokens: IMAGE_USAGE.input_tokens, output_tokens: IMAGE_USAGE.output_tokens },
       };
       expect(await h.events()).toEqual([
@@ -1331,17 +1334,20 @@ describe.each([
       const [event] = await h.events();
       expect(event).toMatchObject({ operation: 'images.generate', streamed: true, outcome: 'ok', finish_reason: 'interrupted', performance_metrics: { anomaly_flags: ['interrupted'] } });
       expect(event).not.toHaveProperty('image_count');
+      expect(event).not.toHaveProperty('image_digest');
       expect(event).not.toHaveProperty('output_digest');
     });
 
-    it("capture: 'full' keeps the prompt and the images' sizes (never their bytes) or URLs", async () => {
+    it("capture: 'full' keeps the prompt and, as `images`, the images' sizes (never their bytes) or URLs; no text output", async () => {
       const full = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 }), { log: h.log, capture: 'full' });
       await full.images.generate({ model: IMAGE_MODEL, prompt: PROMPT, n: 2 });
       await full.images.generate({ model: 'dall-e-2', prompt: PROMPT, response_format: 'url' });
-      expect((await h.events()).map((e) => [e.input, e.output, e.output_digest])).toEqual([
+      const events = await h.events();
+      expect(events.map((e) => [e.input, e.images, e.image_digest])).toEqual([
         [PROMPT, [`[${imageBytes(0).length} bytes]`, `[${imageBytes(1).length} bytes]`], undefined],
         [PROMPT, [imageUrl(0)], undefined],
       ]);
+      for (const event of events) expect(event).not.toHaveProperty('output');
     });
 
     it('a model_type the options pin is kept', async () => {
