@@ -11,6 +11,7 @@ import { finishOf, outcomeOf } from './finish.js';
 import { check, recorder, stopwatch, track, type Recorder } from './record.js';
 import { append, copy, onAnswer, WRAPPED } from './sdk-watch.js';
 import { modelTyped, vectorsSummary } from './embeddings.js';
+import { Base64Image } from './images.js';
 
 /** A method of the SDK's `models`: `generateContent(params)`, an arrow function of the instance's own. */
 type Method = ((this: unknown, params: Record<string, any>, ...rest: unknown[]) => unknown) & { [WRAPPED]?: true };
@@ -132,7 +133,9 @@ const UNIFIED = /^(stop|length|content-filter|tool-calls|error|other)$/;
 /**
  * A whole answer, or one chunk of a stream (each carries the response id, the model version and the usage so far;
  * its parts are the text generated since the last one): the first candidate's text parts are the output (thought
- * parts are not, as Anthropic's thinking is not), its function calls the tool calls; its `finishReason` mapped as
+ * parts are not, as Anthropic's thinking is not), its function calls the tool calls, its `inlineData` parts of an
+ * `image/*` type its images (an image model's, such as gemini-2.5-flash-image, beside its text; a thought's interim
+ * images are not; audio is none), kept as base64 and decoded only for the digest, after the call (images.ts); its `finishReason` mapped as
  * the AI SDK's Google provider maps it (finish.ts), `tool-calls` for a STOP of an answer with function calls, and kept as sent
  * (`gemini_finish_reason`); a prompt the API blocked (`promptFeedback.blockReason`, no candidate) is
  * `content-filter`, its reason kept as `block_reason`.
@@ -147,8 +150,14 @@ function chunkSummary(chunk: any, into: Summary, first: () => void): void {
     first();
     for (const part of parts) {
       const name = part?.functionCall?.name;
+      const inline = part?.inlineData;
       if (typeof name === 'string') into.toolCalls.push(name);
-      else if (!part?.thought) append(into, part?.text);
+      else if (part?.thought) continue;
+      else if (typeof inline?.data === 'string' && /^image\//i.test(inline.mimeType)) {
+        // In answer order, a stream's chunk after chunk, as its text is appended.
+        into.images = [...(into.images ?? []), new Base64Image(inline.data)];
+        into.extra = { ...into.extra, image_count: into.images.length };
+      } else append(into, part?.text);
     }
   }
   const reason = candidate?.finishReason;

@@ -6,8 +6,25 @@ import { GoogleGenAI as GoogleGenAI3 } from '@google/genai';
 import { GoogleGenAI as GoogleGenAI2 } from 'genai2';
 import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wrapGoogleGenAI } from '../../src/ai/index.js';
-import { answer1, apiError, blocked, chunks, EMBEDDING_MODEL, embeddings, MODEL, MODEL_VERSION, startGeminiServer, USAGE, type GeminiServer } from './gemini-server.js';
+import { aiDigest, wrapGoogleGenAI } from '../../src/ai/index.js';
+import {
+  answer1,
+  apiError,
+  blocked,
+  chunks,
+  EMBEDDING_MODEL,
+  embeddings,
+  IMAGE_MODEL,
+  IMAGE_TEXT,
+  imageAnswer,
+  imagePng,
+  inlinePart,
+  MODEL,
+  MODEL_VERSION,
+  startGeminiServer,
+  USAGE,
+  type GeminiServer,
+} from './gemini-server.js';
 import { closeBoth, generated, startWith, type Harness } from './harness.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
 
@@ -359,6 +376,95 @@ describe.each([
         ['ok', 2, 3, 11, undefined, 'embedding'],
         ['error', undefined, undefined, undefined, 'INVALID_ARGUMENT', 'embedding'],
       ]);
+    });
+  });
+
+  describe('image models: text and images in one answer (gemini-2.5-flash-image)', () => {
+    const PROMPT = 'Draw my parcel at the door, in watercolour.';
+    const IMAGE_PARAMS = { model: IMAGE_MODEL, contents: PROMPT };
+    /**
+     * The image digest as an auditor computes it from the files kept, independently of the code under test: HMAC
+     * (node:crypto) of the protocol's canonical JSON of the list of the images' bytes as base64url, in answer order.
+     */
+    const imagesHmac = (...images: Uint8Array[]) => hmac(images.map((bytes) => Buffer.from(bytes).toString('base64url')));
+    /** The exact event of IMAGE_PARAMS answered by the image model: the text's size and digest, the images' count and digest. */
+    const imageEvent = (streamed: boolean) => ({
+      ...okEvent(streamed, IMAGE_TEXT),
+      input_chars: PROMPT.length,
+      input_digest: hmac({ contents: PROMPT }),
+      image_count: 2,
+      image_digest: imagesHmac(imagePng(0), imagePng(1)),
+      model_context: { model_id: IMAGE_MODEL, model_version: MODEL_VERSION, model_type: 'llm' },
+    });
+    /** The images as the app saves them from what it got: the base64 of the inline image parts, decoded. */
+    const saved = (parts: any[]) => parts.filter((p) => p.inlineData).map((p) => new Uint8Array(Buffer.from(p.inlineData.data, 'base64')));
+
+    it('generateContent: the same answer as unwrapped; output_digest the text\'s, image_digest that of the images\' bytes in order', async () => {
+      const { plain, wrapped } = clients();
+      const expected = await plain.models.generateContent(IMAGE_PARAMS);
+      const result = await wrapped.models.generateContent(IMAGE_PARAMS);
+      expect(data(result)).toEqual(data(expected));
+      expect(result.text).toBe(IMAGE_TEXT);
+      const files = saved(result.candidates![0]!.content!.parts!);
+      expect(files).toEqual([imagePng(0), imagePng(1)]);
+      const [event, ...more] = await h.events();
+      expect(more).toEqual([]);
+      expect(event).toEqual(imageEvent(false));
+      // What an auditor runs on the files kept: aiDigest of the list of their bytes; and on the text kept.
+      expect(event!.image_digest).toBe(await aiDigest(files, DIGEST_KEY));
+      expect(event!.output_digest).toBe(await aiDigest(result.text!, DIGEST_KEY));
+      expect(event!.image_digest).not.toBe(imagesHmac(imagePng(1), imagePng(0)));
+    });
+
+    it('generateContentStream: images in chunks of their own, between the text\'s; the same event, streamed', async () => {
+      const { plain, wrapped } = clients();
+      const expected = [];
+      for await (const chunk of await plain.models.generateContentStream(IMAGE_PARAMS)) expected.push(data(chunk));
+      const got: any[] = [];
+      for await (const chunk of await wrapped.models.generateContentStream(IMAGE_PARAMS)) got.push(data(chunk));
+      expect(got).toEqual(expected);
+      expect(got.map((c) => Object.keys(c.candidates[0].content.parts[0])[0])).toEqual(['text', 'inlineData', 'text', 'inlineData']);
+      const [event, ...more] = await h.events();
+      expect(more).toEqual([]);
+      expect(event).toEqual(imageEvent(true));
+      expect(event!.image_digest).toBe(await aiDigest(saved(got.flatMap((c) => c.candidates[0].content.parts)), DIGEST_KEY));
+    });
+
+    it('thought images are not output (as thought text is not); inline audio is no image; no image, no image fields', async () => {
+      const { wrapped } = clients();
+      const thoughtImage = inlinePart(imagePng(7), 'image/png', { thought: true });
+      const audio = inlinePart(new Uint8Array(64).fill(3), 'audio/L16;codec=pcm;rate=24000');
+      api.script(
+        { json: imageAnswer({ thought: 'A watercolour, then.', parts: [audio] }) },
+        { json: answer1(IMAGE_TEXT, { parts: [thoughtImage, inlinePart(imagePng(0)), audio] }) },
+        { json: answer1('No image this time.', { parts: [audio] }) },
+      );
+      for (let i = 0; i < 3; i++) await wrapped.models.generateContent(IMAGE_PARAMS);
+      await wrapped.models.generateContent(PARAMS);
+      const events = await h.events();
+      expect(events.map((e) => [e.output_digest, e.image_count, e.image_digest])).toEqual([
+        [hmac(IMAGE_TEXT), 2, imagesHmac(imagePng(0), imagePng(1))],
+        [hmac(IMAGE_TEXT), 1, imagesHmac(imagePng(0))],
+        [hmac('No image this time.'), undefined, undefined],
+        [hmac(`You asked ${QUESTION.length} characters.`), undefined, undefined],
+      ]);
+      for (const event of events.slice(2)) {
+        expect(event).not.toHaveProperty('image_count');
+        expect(event).not.toHaveProperty('image_digest');
+      }
+    });
+
+    it("without a digest key: image_count alone; capture: 'full' keeps the text as `output`, the images' sizes as `images`", async () => {
+      const counted = wrapGoogleGenAI(make(), { log: h.log });
+      const full = wrapGoogleGenAI(make(), { log: h.log, capture: 'full' });
+      await counted.models.generateContent(IMAGE_PARAMS);
+      await full.models.generateContent(IMAGE_PARAMS);
+      const [plainEvent, fullEvent, ...more] = await h.events();
+      expect(more).toEqual([]);
+      expect(plainEvent).toMatchObject({ output_chars: IMAGE_TEXT.length, image_count: 2 });
+      expect(plainEvent).not.toHaveProperty('image_digest');
+      expect(plainEvent).not.toHaveProperty('images');
+      expect([fullEvent!.image_count, fullEvent!.output, fullEvent!.images]).toEqual([2, IMAGE_TEXT, [`[${imagePng(0).length} bytes]`, `[${imagePng(1).length} bytes]`]]);
     });
   });
 
