@@ -1,18 +1,21 @@
 // aegislog/ai: what recording adds to each model call, measured side by side with the same call unwrapped,
 // in one process, over the built dist/esm (run `npm run build` first). Each call is timed alone, wrapped and
 // unwrapped calls taking turns call by call so that drift hits both alike; the figure is the
-// median call time of each and their difference. The model is never slow here (the AI SDK's mock model,
-// the OpenAI and Anthropic SDKs over an in-process fetch, a span ended at once), so the difference is the integration's
+// median call time of each and their difference. The model is never slow here (the AI SDK's mock models,
+// the OpenAI, Anthropic and Google Gen AI SDKs over an in-process fetch, a span ended at once), so the difference is the integration's
 // own cost: building the event, validating and serialising it in record() (a real AegisLog whose queue
 // store keeps nothing). Keyed digests (HMAC through WebCrypto) are computed after the call returns: the
 // "with digests, in all" rows divide the total time of a run, digests and records included, by its calls.
-// Target (issue 14): <= 20 µs median per wrapped call.
+// The image rows (one image of about 1.5 MB, with a digest key) time each call, then, apart, how long its event
+// takes to be recorded after it (the image decoded and HMACed, milliseconds); see `settle` in compare().
+// Target (issue 14): <= 20 µs median per wrapped call (not for the image rows, which state their figures only).
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import { generateText, wrapLanguageModel } from 'ai';
-import { convertArrayToReadableStream, MockLanguageModelV4 } from 'ai/test';
+import { generateText, wrapImageModel, wrapLanguageModel } from 'ai';
+import { convertArrayToReadableStream, MockImageModelV4, MockLanguageModelV4 } from 'ai/test';
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
-import { aegislogMiddleware, aegislogSpanProcessor, aiFlush, wrapAnthropic, wrapOpenAI } from '../dist/esm/ai.js';
+import { aegislogImageMiddleware, aegislogMiddleware, aegislogSpanProcessor, aiFlush, wrapAnthropic, wrapGoogleGenAI, wrapOpenAI } from '../dist/esm/ai.js';
 import { AegisLog } from '../dist/esm/index.js';
 
 const ROUNDS = 10;
@@ -91,6 +94,55 @@ const claudeStream = (c) => async () => {
   for await (const _ of await c.messages.create({ model: 'claude-sonnet-5-5', max_tokens: 256, messages, stream: true }));
 };
 
+// Google Gen AI: the real SDK over an in-process fetch, given as its `httpOptions.fetch` (the SDK's own option; it
+// then adds no undici dispatcher of its own either), answering as the Gemini API does: a whole answer as JSON, a
+// stream as server-sent events (5 chunks: the text in 5 pieces, the last with the finish reason and whole usage),
+// and :batchEmbedContents (what `models.embedContent` asks) with one vector of 768 dimensions, as JSON numbers.
+const geminiMeta = { modelVersion: 'gemini-2.5-flash-001', responseId: 'resp-1' };
+const geminiUsage = { promptTokenCount: 12, candidatesTokenCount: 7, totalTokenCount: 19 };
+const geminiAnswer = JSON.stringify({ candidates: [{ content: { parts: [{ text: 'Refunds take 14 days.' }], role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: geminiUsage, ...geminiMeta });
+const geminiChunks = ['Refunds ', 'take ', '14 ', 'days ', 'from arrival.']
+  .map((text, i, all) => {
+    const last = i === all.length - 1;
+    const chunk = { candidates: [{ content: { parts: [{ text }], role: 'model' }, ...(last && { finishReason: 'STOP' }), index: 0 }], usageMetadata: last ? geminiUsage : { promptTokenCount: 12, totalTokenCount: 12 }, ...geminiMeta };
+    return `data: ${JSON.stringify(chunk)}\r\n\r\n`;
+  })
+  .join('');
+const geminiEmbedding = JSON.stringify({ embeddings: [{ values: Array.from({ length: 768 }, (_, i) => Math.sin(i) / 8) }] });
+const geminiFetch = async (url) => {
+  const u = String(url);
+  return u.endsWith(':batchEmbedContents') ? json(geminiEmbedding) : u.includes(':streamGenerateContent') ? new Response(geminiChunks, { headers: { 'content-type': 'text/event-stream' } }) : json(geminiAnswer);
+};
+const geminiClient = (options) => {
+  const c = new GoogleGenAI({ apiKey: 'gemini-key', httpOptions: { baseUrl: 'http://api.invalid', fetch: geminiFetch } });
+  return options ? wrapGoogleGenAI(c, { log, ...options }) : c;
+};
+const gemini = (c) => () => c.models.generateContent({ model: 'gemini-2.5-flash', contents: 'How long do refunds take?' });
+const geminiStream = (c) => async () => {
+  for await (const _ of await c.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'How long do refunds take?' }));
+};
+const geminiEmbed = (c) => () => c.models.embedContent({ model: 'gemini-embedding-001', contents: 'How long do refunds take?' });
+
+// Images, with a digest key: one image of about 1.5 MB decoded (a PNG's size for 1024x1024; its bytes as a PNG's,
+// compressed data, look random), answered as base64 (b64_json, as GPT Image models always answer; the AI SDK's
+// specification's base64 string). The digest decodes it and HMACs its bytes after the call, in a task of its own.
+const IMAGE_BYTES = 1_500_000;
+const png = new Uint8Array(IMAGE_BYTES);
+png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+for (let i = 8, x = 2463534242; i < IMAGE_BYTES; i++) (x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), (png[i] = x & 0xff);
+const pngBase64 = Buffer.from(png).toString('base64');
+const imagesAnswer = JSON.stringify({ created: 1_780_000_000, background: 'opaque', data: [{ b64_json: pngBase64 }], output_format: 'png', quality: 'medium', size: '1024x1024', usage: { input_tokens: 50, output_tokens: 1056, total_tokens: 1106, input_tokens_details: { image_tokens: 0, text_tokens: 50 } } });
+const imageClient = (options) => {
+  const c = new OpenAI({ apiKey: 'sk', baseURL: 'http://api.invalid/v1', fetch: async () => json(imagesAnswer), maxRetries: 0 });
+  return options ? wrapOpenAI(c, { log, ...options }) : c;
+};
+const imageGenerate = (c) => () => c.images.generate({ model: 'gpt-image-1', prompt: 'A parcel left at the door, in watercolour.' });
+const imageModel = new MockImageModelV4({
+  doGenerate: async () => ({ images: [pngBase64], warnings: [], response: { timestamp: new Date(0), modelId: 'mock-image-2026', headers: undefined }, usage: { inputTokens: 50, outputTokens: 1056, totalTokens: 1106 } }),
+});
+const imageParams = { prompt: 'A parcel left at the door, in watercolour.', n: 1, size: '1024x1024', aspectRatio: undefined, seed: undefined, files: undefined, mask: undefined, providerOptions: {} };
+const imageMiddlewareModel = (options) => wrapImageModel({ model: imageModel, middleware: aegislogImageMiddleware({ log, ...options }) });
+
 // OpenTelemetry: a GenAI chat span started and ended, with the span processor or with a processor doing nothing.
 const noop = { onStart() {}, onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} };
 const tracerOf = (processor) => new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('bench');
@@ -106,6 +158,9 @@ const cases = [
   { name: 'wrapOpenAI: embeddings.create (1,536 dimensions, base64)', plain: embedding(client()), wrapped: embedding(client({})) },
   { name: 'wrapAnthropic: messages.create', plain: claude(claudeClient()), wrapped: claude(claudeClient({})) },
   { name: 'wrapAnthropic: messages.create, streamed (9 events)', plain: claudeStream(claudeClient()), wrapped: claudeStream(claudeClient({})) },
+  { name: 'wrapGoogleGenAI: models.generateContent', plain: gemini(geminiClient()), wrapped: gemini(geminiClient({})) },
+  { name: 'wrapGoogleGenAI: models.generateContentStream (5 chunks)', plain: geminiStream(geminiClient()), wrapped: geminiStream(geminiClient({})) },
+  { name: 'wrapGoogleGenAI: models.embedContent (768 dimensions)', plain: geminiEmbed(geminiClient()), wrapped: geminiEmbed(geminiClient({})) },
   { name: 'span processor: a GenAI chat span ended', plain: span(tracerOf(noop)), wrapped: span(tracerOf(aegislogSpanProcessor({ log }))) },
 ];
 
@@ -121,25 +176,36 @@ async function once(fn) {
 
 /**
  * Wrapped and unwrapped calls alternate call by call (which one goes first alternating too), so that
- * whatever drifts (a collection, the other core's load, the CPU's clock) falls on both alike.
+ * whatever drifts (a collection, the other core's load, the CPU's clock) falls on both alike. `settle`: after each
+ * call, untimed by the call's own figure, `aiFlush` is awaited and timed apart (what the call left to do until its
+ * event is recorded): the image rows, whose digest takes milliseconds in a task after the call, which would
+ * otherwise fall into the next call's time, the unwrapped one's as often as not. A call that follows a wrapped
+ * call's digest finds the CPU's caches emptied by it, and takes longer (the wrapped one, which runs more code,
+ * more so): with the order alternating, that falls on each of the two in half of their calls. `calls` per round:
+ * fewer for them (each digest takes hundreds of ms).
  */
-async function compare({ plain, wrapped: w }) {
+async function compare({ plain, wrapped: w, settle = false, calls = PER_ROUND }) {
   const a = [];
   const b = [];
+  const fa = [];
+  const fb = [];
   for (let round = 0; round < ROUNDS; round++) {
     const warm = round < 2; // the first rounds warm the JIT up
-    for (let i = 0; i < PER_ROUND; i++) {
-      let p, q;
-      if (i % 2) (q = await once(w)), (p = await once(plain));
+    for (let i = 0; i < calls; i++) {
+      let p, q, fp, fq;
+      if (settle) {
+        if (i % 2) (q = await once(w)), (fq = await once(flush)), (p = await once(plain)), (fp = await once(flush));
+        else (p = await once(plain)), (fp = await once(flush)), (q = await once(w)), (fq = await once(flush));
+      } else if (i % 2) (q = await once(w)), (p = await once(plain));
       else (p = await once(plain)), (q = await once(w));
-      if (!warm) a.push(p), b.push(q);
+      if (!warm) a.push(p), b.push(q), settle && (fa.push(fp), fb.push(fq));
     }
-    await aiFlush(log); // what each round left in progress (digests) ends before the next one
+    await flush(); // what each round left in progress (digests) ends before the next one
   }
-  a.sort((x, y) => x - y);
-  b.sort((x, y) => x - y);
-  return { plain: at(a, 0.5), wrapped: at(b, 0.5), plainP90: at(a, 0.9), wrappedP90: at(b, 0.9) };
+  for (const list of [a, b, fa, fb]) list.sort((x, y) => x - y);
+  return { plain: at(a, 0.5), wrapped: at(b, 0.5), plainP90: at(a, 0.9), wrappedP90: at(b, 0.9), ...(settle && { plainFlush: at(fa, 0.5), wrappedFlush: at(fb, 0.5), wrappedFlushP90: at(fb, 0.9) }) };
 }
+const flush = () => aiFlush(log);
 
 /** Whole runs, everything included: µs per call of a run of calls and the work they leave (digests, records). */
 async function allIn(fn) {
@@ -175,5 +241,30 @@ rows.push(
   { name: 'AI SDK middleware: doGenerate with digests, call path: added per call (median)', value: Number((d.wrapped - d.plain).toFixed(2)), unit: 'µs', target: '≤ 20 µs', peer: 'the same call unwrapped', peerValue: Number(d.plain.toFixed(2)), peerUnit: 'µs', ok: d.wrapped - d.plain <= 20 },
   { name: 'AI SDK middleware: doGenerate with digests, in all (HMAC and record included): added per call', value: Number((digestAll - plainAll).toFixed(2)), unit: 'µs', peer: 'the same calls unwrapped', peerValue: Number(plainAll.toFixed(2)), peerUnit: 'µs' },
 );
+
+// Images: the call as the app's await sees it, then the time until its event is recorded (no target: the digest of
+// 1.5 MB takes milliseconds, off the call's path). A check first that the event carries the images' digest (an
+// HMAC beside the prompt's), whatever its field is named.
+for (const make of [(options) => imageGenerate(imageClient(options)), (options) => ((m) => () => m.doGenerate(imageParams))(imageMiddlewareModel(options))]) {
+  let digests = 0;
+  await make({ digestKey: KEY, onRecorded: ({ event }) => (digests = Object.values(event.payload).filter((v) => String(v).startsWith('hmac-sha256:')).length) })();
+  await flush();
+  if (digests < 2) throw new Error(`an image event carries ${digests} digests, not the prompt's and the images'`);
+}
+const imageCases = [
+  { name: 'wrapOpenAI: images.generate (1.5 MB b64_json), with digests', plain: imageGenerate(imageClient()), wrapped: imageGenerate(imageClient({ digestKey: KEY })) },
+  { name: 'image middleware: doGenerate (1.5 MB base64), with digests', plain: () => imageModel.doGenerate(imageParams), wrapped: ((m) => () => m.doGenerate(imageParams))(imageMiddlewareModel({ digestKey: KEY })) },
+];
+const ms = (us) => Number((us / 1000).toFixed(3));
+for (const c of imageCases) {
+  const r = await compare({ ...c, settle: true, calls: Math.max(6, Math.round(PER_ROUND / 125)) });
+  const added = r.wrapped - r.plain;
+  console.log(`${c.name.padEnd(56)} ${fmt(r.plain)} (${fmt(r.plainP90)}) ${fmt(r.wrapped)} (${fmt(r.wrappedP90)}) ${fmt(added)}`);
+  console.log(`${'  then until its event is recorded (aiFlush)'.padEnd(56)} ${fmt(r.plainFlush)}           ${fmt(r.wrappedFlush)} (${fmt(r.wrappedFlushP90)})`);
+  rows.push(
+    { name: `${c.name}: added per call (median)`, value: Number(added.toFixed(2)), unit: 'µs', peer: 'the same call unwrapped', peerValue: Number(r.plain.toFixed(2)), peerUnit: 'µs' },
+    { name: `${c.name}: after the call, until its event is recorded (median; the digest: 1.5 MB decoded, in canonical JSON, HMACed)`, value: ms(r.wrappedFlush), unit: 'ms', peer: 'aiFlush after the call unwrapped', peerValue: ms(r.plainFlush), peerUnit: 'ms' },
+  );
+}
 await log.close();
 console.log(JSON.stringify(rows));
