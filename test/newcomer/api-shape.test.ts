@@ -108,12 +108,13 @@ describe('aegislog/ai and the main entry', () => {
     }
   });
 
-  it('loads no code of the main entry but its error class, the context names and canonical JSON: it bundles src/ai only', async () => {
+  it('loads no code of the main entry but its error class, the context names, canonical JSON and base64url: it bundles src/ai only', async () => {
     const result = await build({ absWorkingDir: ROOT, entryPoints: [join(ROOT, 'src/ai/index.ts')], bundle: true, write: false, format: 'esm', platform: 'neutral', metafile: true, logLevel: 'silent', packages: 'external' });
     // AegisLogError (ERR_CONFIG for bad options) is the main entry's own class, so that instanceof holds across both;
     // CONTEXT_NAMES (schema/rules.ts: constants alone) is the protocol's list, which the recorder shares with the
     // client so that a browser bundle carries it once. protocol/jcs.ts is the protocol's canonical JSON, whose depth
-    // bound and paths the digest shares (its lazy chunk only: the middleware's initial bytes do not grow).
-    expect(Object.keys(result.metafile.inputs).filter((path) => !path.startsWith('src/ai/')).sort()).toEqual(['src/protocol/errors.ts', 'src/protocol/jcs.ts', 'src/schema/rules.ts']);
+    // bound and paths the digest shares, and protocol/base64url.ts, the platform's own encoder where it has one, for the
+    // megabytes of an image (both in the lazy digest chunk only: the middleware's initial bytes do not grow).
+    expect(Object.keys(result.metafile.inputs).filter((path) => !path.startsWith('src/ai/')).sort()).toEqual(['src/protocol/base64url.ts', 'src/protocol/errors.ts', 'src/protocol/jcs.ts', 'src/schema/rules.ts']);
   });
 });
