@@ -37,6 +37,15 @@ const answer =
   });
 /** The image digest an auditor computes from the image files kept: aiDigest of their bytes, in answer order. */
 const imagesDigest = (...indexes: number[]) => aiDigest(indexes.map(imageBytes), DIGEST_KEY);
+/** The event of a call that made images 0 and 1 of the mock model's answer, on both majors. */
+const twoImagesEvent = async () => ({
+  ...imageEvent,
+  input_chars: PROMPT.length,
+  input_digest: hmac(PROMPT),
+  image_count: 2,
+  image_digest: await imagesDigest(0, 1),
+  performance_metrics: { latency_ms: expect.any(Number), input_tokens: 50, output_tokens: 272 },
+});
 
 /** What every event of a mock model's doGenerate has. */
 const imageEvent = {
@@ -60,14 +69,7 @@ describe('ai@7 (v4 middleware)', () => {
     expect(result.usage).toEqual(plain.usage);
     const [event, ...more] = await h.events();
     expect(more).toEqual([]);
-    expect(event).toEqual({
-      ...imageEvent,
-      input_chars: PROMPT.length,
-      input_digest: hmac(PROMPT),
-      image_count: 2,
-      image_digest: await imagesDigest(0, 1),
-      performance_metrics: { latency_ms: expect.any(Number), input_tokens: 50, output_tokens: 272 },
-    });
+    expect(event).toEqual(await twoImagesEvent());
     // The files the app saves (result.images[i].uint8Array) are what the digest covers.
     expect(event!.image_digest).toBe(await aiDigest(result.images.map((i) => i.uint8Array), DIGEST_KEY));
     // One meaning per field: output_digest is the text's, and an image call outputs none.
@@ -193,16 +195,7 @@ describe('ai@6 (v3 middleware)', () => {
     const wrapped = wrapImageModel6({ model, middleware: aegislogImageMiddleware({ log: h.log, digestKey: DIGEST_KEY, specificationVersion: 'v3' }) });
     const result = await generateImage6({ model: wrapped, prompt: PROMPT, n: 2 });
     expect(result.images.map((i) => i.base64)).toEqual(plain.images.map((i) => i.base64));
-    expect(await h.events()).toEqual([
-      {
-        ...imageEvent,
-        input_chars: PROMPT.length,
-        input_digest: hmac(PROMPT),
-        image_count: 2,
-        image_digest: await imagesDigest(0, 1),
-        performance_metrics: { latency_ms: expect.any(Number), input_tokens: 50, output_tokens: 272 },
-      },
-    ]);
+    expect(await h.events()).toEqual([await twoImagesEvent()]);
   });
 
   it('a failed call: recorded as failed, the app gets the same error', async () => {

@@ -45,17 +45,20 @@ async function audit(args: string[], extra = {}) {
   return { code, out: io.stdout, err: io.stderr };
 }
 
+/** What the audit of acme's period-0 export against its signed head prints, from a file or from stdin. */
+const ACME0_PASSED = [
+  `✓ checkpoints: 3 signed, chain unbroken, 2026-11-01T00:00:00.000Z to 2026-11-04T00:00:00.000Z`,
+  '✓ acme 2026-11-01T00:00:00.000Z: 40 receipts, root equals the signed tenant head, proven in the checkpoint',
+  '✓ audit passed: 40 receipts in 1 tenant tree',
+];
+
 describe('aegislog audit: exports that hold (exit 0)', () => {
   it("one tenant's export, against its signed head from GET /head", async () => {
     const exp = file('acme0.ndjson', ndjson(log.periods[0]!.receipts.get('acme')!));
     const head = file('head.json', JSON.stringify(headOf(0, 'acme')));
     const { code, out, err } = await audit(['--export', exp, '--checkpoints', checkpoints, '--head', head, '--key', key]);
     expect(err).toEqual([]);
-    expect(out).toEqual([
-      `✓ checkpoints: 3 signed, chain unbroken, 2026-11-01T00:00:00.000Z to 2026-11-04T00:00:00.000Z`,
-      '✓ acme 2026-11-01T00:00:00.000Z: 40 receipts, root equals the signed tenant head, proven in the checkpoint',
-      '✓ audit passed: 40 receipts in 1 tenant tree',
-    ]);
+    expect(out).toEqual(ACME0_PASSED);
     expect(code).toBe(0);
   });
 
@@ -229,11 +232,7 @@ describe('aegislog audit (v1): --export - reads stdin', () => {
     const text = `\uFEFF${ndjson(log.periods[0]!.receipts.get('acme')!)}`; // a BOM cut across the first chunks too
     const { code, out, err } = await audit(['--export', '-', '--checkpoints', checkpoints, '--head', head, '--key', key], { stdin: stdinOf(text) });
     expect(err).toEqual([]);
-    expect(out).toEqual([
-      `✓ checkpoints: 3 signed, chain unbroken, 2026-11-01T00:00:00.000Z to 2026-11-04T00:00:00.000Z`,
-      '✓ acme 2026-11-01T00:00:00.000Z: 40 receipts, root equals the signed tenant head, proven in the checkpoint',
-      '✓ audit passed: 40 receipts in 1 tenant tree',
-    ]);
+    expect(out).toEqual(ACME0_PASSED);
     expect(code).toBe(0);
   });
 
