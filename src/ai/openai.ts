@@ -338,14 +338,21 @@ function embeddingsSummary(answer: any, into: Summary): void {
   into.extra = { ...into.extra, ...vectorsSummary(Array.isArray(answer?.data) ? answer.data.map((item: any) => item?.embedding) : undefined) };
 }
 
+/**
+ * A whole response (or a stream's terminal event): the text of its messages (refusals included) is the output, its
+ * function and custom tool calls the tool calls (hosted tools, such as web search or image generation, name none:
+ * left out), and the image generation tool's images the images, as images.generate's are (`image_digest`, in output order).
+ */
 function responseSummary(response: any, into: Summary): void {
   meta(response, into);
-  into.output = undefined;
+  into.output = into.images = undefined;
+  into.extra = { ...into.extra, image_count: undefined };
   for (const item of response?.output ?? []) {
     if (item?.type === 'message') {
       // A refusal part is output, as output text is.
       for (const part of item.content ?? []) append(into, part?.type === 'output_text' ? part.text : part?.type === 'refusal' ? part.refusal : undefined);
     } else if (item?.type === 'function_call' || item?.type === 'custom_tool_call') tool(into, item.name);
+    else image(into, item);
   }
   const status = response?.status;
   const reason = response?.incomplete_details?.reason;
@@ -355,11 +362,16 @@ function responseSummary(response: any, into: Summary): void {
   if (status === 'failed') Object.assign(into, { outcome: 'error', error: Object.assign(new Error(response.error?.message ?? 'response failed'), { code: response.error?.code }) });
 }
 
+/**
+ * A stream's events: its text as it comes, each image as its item is done (partial images are previews, not the
+ * answer's: a first token, not an image), then the terminal event's whole response, which replaces what they added.
+ */
 function responseItem(event: any, into: Summary, first: () => void): void {
   const type = event?.type;
-  if (/^response\.(output_text|refusal|function_call_arguments|reasoning_summary_text)\.delta$/.test(type)) first();
+  if (/^response\.((output_text|refusal|function_call_arguments|reasoning_summary_text)\.delta|image_generation_call\.partial_image)$/.test(type)) first();
   if (type === 'response.created') meta(event.response, into);
   else if (type === 'response.output_text.delta' || type === 'response.refusal.delta') append(into, event.delta);
+  else if (type === 'response.output_item.done') image(into, event.item);
   else if (type === 'response.completed' || type === 'response.incomplete' || type === 'response.failed') {
     into.toolCalls.length = 0;
     responseSummary(event.response, into);
@@ -372,6 +384,16 @@ function responseItem(event: any, into: Summary, first: () => void): void {
  */
 function tool(into: Summary, name: unknown): void {
   if (typeof name === 'string') into.toolCalls.push(name);
+}
+
+/**
+ * An image generation tool's item: its image (`result`, base64, decoded only for the digest, after the call) after
+ * the others; none when its generation failed (no result). `image_count` is absent for an answer without images.
+ */
+function image(into: Summary, item: any): void {
+  if (item?.type !== 'image_generation_call' || typeof item.result !== 'string') return;
+  into.images = [...(into.images ?? []), new Base64Image(item.result)];
+  into.extra = { ...into.extra, image_count: into.images.length };
 }
 
 /** Id, model and token counts, as chat completions (`prompt_tokens`) and responses (`input_tokens`) spell them. */

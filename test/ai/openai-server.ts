@@ -151,7 +151,8 @@ function backgroundEvents(entry: Kept): SseEvent[] {
   const id = entry.final.id;
   const text = entry.final.output.flatMap((o: any) => (o.type === 'message' ? o.content.map((c: any) => c.text ?? '') : [])).join('');
   const tools = entry.final.output.flatMap((o: any) => (o.type === 'function_call' ? [o.name] : []));
-  return responseStream(text ? [text] : [], { status: entry.final.status, tools, error: entry.final.error ?? undefined, reason: entry.final.incomplete_details?.reason }).map(({ event, data }: any) => ({
+  const images = entry.final.output.filter((o: any) => o.type === 'image_generation_call' && o.result).length;
+  return responseStream(text ? [text] : [], { status: entry.final.status, tools, images, error: entry.final.error ?? undefined, reason: entry.final.incomplete_details?.reason }).map(({ event, data }: any) => ({
     event,
     data: { ...data, ...(data.response && { response: { ...data.response, id, background: true } }) },
   }));
@@ -212,8 +213,15 @@ export function chatStream(pieces: string[], options: { usage?: boolean; finish?
   return events;
 }
 
-export function response(text: string, extra: { status?: string; reason?: string; tools?: string[]; error?: { code: string; message: string } } = {}) {
+/**
+ * A Responses answer: `images` image_generation_call items first (the image generation tool's, each `result` the
+ * base64 of `imageBytes(i)`; `failedImages` more, whose generation failed: no result), then the text's message,
+ * then the function calls.
+ */
+export function response(text: string, extra: { status?: string; reason?: string; tools?: string[]; error?: { code: string; message: string }; images?: number; failedImages?: number } = {}) {
   const output: unknown[] = [];
+  for (let i = 0; i < (extra.images ?? 0); i++) output.push(imageGenerationCall(i));
+  for (let i = 0; i < (extra.failedImages ?? 0); i++) output.push({ ...imageGenerationCall(i), id: `ig_failed_${i}`, status: 'failed', result: null });
   if (text) output.push({ id: 'msg_1', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] });
   for (const [i, name] of (extra.tools ?? []).entries()) output.push({ id: `fc_${i}`, type: 'function_call', call_id: `call_${i}`, name, arguments: '{"city":"Paris"}', status: 'completed' });
   return {
@@ -228,6 +236,19 @@ export function response(text: string, extra: { status?: string; reason?: string
     usage: { input_tokens: 9, output_tokens: 5, total_tokens: 14, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } },
   };
 }
+
+/** The `index`-th image_generation_call item of a Responses answer: the image generation tool's final image. */
+export const imageGenerationCall = (index: number) => ({
+  id: `ig_${index}`,
+  type: 'image_generation_call',
+  status: 'completed',
+  result: Buffer.from(imageBytes(index)).toString('base64'),
+  revised_prompt: 'A parcel left at the door, in watercolour.',
+  background: 'opaque',
+  output_format: 'png',
+  quality: 'low',
+  size: '1024x1024',
+});
 
 /** A legacy text completion (POST /v1/completions): `choices[].text`, no message. */
 export function textCompletion(text: string, extra: { finish?: string } = {}) {
@@ -317,8 +338,9 @@ export function compaction(body: { input?: unknown }) {
 }
 
 /**
- * Responses API events, in the order the real API sends them: created, in_progress, the message item
- * (added, content part, one delta per piece, text done, part done, item done), function-call items, then
+ * Responses API events, in the order the real API sends them: created, in_progress, image generation items
+ * (`extra.images`), the message item (added, content part, one delta per piece, text done, part done, item done),
+ * function-call items, then
  * the terminal event (completed, or incomplete/failed as `extra.status` says).
  */
 export function responseStream(pieces: string[], extra: Parameters<typeof response>[1] = {}): { event: string; data: unknown }[] {
@@ -330,6 +352,18 @@ export function responseStream(pieces: string[], extra: Parameters<typeof respon
   push('response.created', { response: pending });
   push('response.in_progress', { response: pending });
   let index = 0;
+  // The image generation tool's items: in progress, generating, one partial image (a preview, not the answer's), done.
+  for (let i = 0; i < (extra.images ?? 0); i++) {
+    const done = full.output[index] as Record<string, unknown>;
+    const id = done.id;
+    push('response.output_item.added', { output_index: index, item: { ...done, status: 'in_progress', result: null } });
+    push('response.image_generation_call.in_progress', { item_id: id, output_index: index });
+    push('response.image_generation_call.generating', { item_id: id, output_index: index });
+    push('response.image_generation_call.partial_image', { item_id: id, output_index: index, partial_image_index: 0, partial_image_b64: Buffer.from([1, 2, 3, i]).toString('base64') });
+    push('response.image_generation_call.completed', { item_id: id, output_index: index });
+    push('response.output_item.done', { output_index: index, item: done });
+    index += 1;
+  }
   if (pieces.length) {
     const item = { id: 'msg_1', type: 'message', role: 'assistant', status: 'in_progress', content: [] };
     push('response.output_item.added', { output_index: index, item });

@@ -735,6 +735,110 @@ describe.each([
     });
   });
 
+  describe('responses.create with the image generation tool', () => {
+    const tools = [{ type: 'image_generation' as const }];
+    const params = { model: MODEL, instructions: 'Be brief.', input: 'When does it arrive?', tools };
+    /** The image digest an auditor computes from the images the app saved: aiDigest of their bytes, in output order. */
+    const savedDigest = (results: (string | null | undefined)[]) => aiDigest(results.map((r) => new Uint8Array(Buffer.from(r!, 'base64'))), DIGEST_KEY);
+    const imageResults = (answer: { output: { type: string }[] }) => answer.output.flatMap((item: any) => (item.type === 'image_generation_call' ? [item.result] : []));
+
+    it('text and one image: returns what the SDK returns; the exact event, image_digest that of the decoded bytes, output_digest the text\'s', async () => {
+      const { plain, wrapped } = clients();
+      api.script({ json: response('Tomorrow.', { images: 1 }) }, { json: response('Tomorrow.', { images: 1 }) });
+      const expected = await plain.responses.create(params);
+      const answer = await wrapped.responses.create(params);
+      expect(answer).toEqual(expected);
+      expect(answer.output_text).toBe('Tomorrow.');
+      const [event, ...more] = await h.events();
+      expect(more).toEqual([]);
+      const saved = imageResults(answer);
+      expect(saved).toHaveLength(1);
+      expect(event).toEqual({ ...responsesCreateEvent('responses'), image_count: 1, image_digest: await savedDigest(saved) });
+      expect(event!.image_digest).toBe(await aiDigest([imageBytes(0)], DIGEST_KEY));
+      // One meaning per field: output_digest stays the text's; a hosted tool's call is not an app's tool call.
+      expect(event!.output_digest).toBe(hmac('Tomorrow.'));
+      expect(event).not.toHaveProperty('tool_calls');
+    });
+
+    it('two images: both, in output order', async () => {
+      const { wrapped } = clients();
+      api.script({ json: response('Here they are.', { images: 2 }) });
+      const answer = await wrapped.responses.create(params);
+      const [event] = await h.events();
+      expect(event).toMatchObject({ image_count: 2, image_digest: await savedDigest(imageResults(answer)), output_digest: hmac('Here they are.'), finish_reason: 'stop' });
+      expect(event!.image_digest).toBe(await aiDigest([imageBytes(0), imageBytes(1)], DIGEST_KEY));
+      expect(event!.image_digest).not.toBe(await aiDigest([imageBytes(1), imageBytes(0)], DIGEST_KEY));
+    });
+
+    it('streamed: the app reads the same events; the final images only, not the partial ones, nor twice (item done, then completed)', async () => {
+      const { plain, wrapped } = clients();
+      const sse = responseStream(['Here ', 'they are.'], { images: 2 });
+      api.script({ sse }, { sse });
+      const expected = [];
+      for await (const e of await plain.responses.create({ ...params, stream: true })) expected.push(e);
+      const got = [];
+      for await (const e of await wrapped.responses.create({ ...params, stream: true })) got.push(e);
+      expect(got).toEqual(expected);
+      expect(got.filter((e) => e.type === 'response.image_generation_call.partial_image')).toHaveLength(2);
+      const [event] = await h.events();
+      expect(event).toMatchObject({
+        streamed: true,
+        finish_reason: 'stop',
+        output_digest: hmac('Here they are.'),
+        image_count: 2,
+        image_digest: await aiDigest([imageBytes(0), imageBytes(1)], DIGEST_KEY),
+        time_to_first_token_ms: expect.any(Number),
+      });
+    });
+
+    it('streamed, images only, cut before the terminal event: the images done so far, the first partial image its first token', async () => {
+      const { wrapped } = clients();
+      const sse = responseStream([], { images: 1 });
+      api.script({ sse: sse.slice(0, -1) });
+      for await (const _ of await wrapped.responses.create({ ...params, stream: true }));
+      const [event] = await h.events();
+      expect(event).toMatchObject({ finish_reason: 'interrupted', image_count: 1, image_digest: await aiDigest([imageBytes(0)], DIGEST_KEY), time_to_first_token_ms: expect.any(Number) });
+      expect(event).not.toHaveProperty('output_digest');
+    });
+
+    it('an answer without images (none made, or the generation failed) has no image fields, after one with', async () => {
+      const { wrapped } = clients();
+      api.script({ json: response('Tomorrow.', { images: 1 }) }, { json: response('Tomorrow.') }, { json: response('Sorry.', { failedImages: 1 }) }, { sse: responseStream(['Tomorrow.']) });
+      await wrapped.responses.create(params);
+      await wrapped.responses.create(params);
+      await wrapped.responses.create(params);
+      for await (const _ of await wrapped.responses.create({ ...params, stream: true }));
+      const events = await h.events();
+      expect(events.map((e) => [e.image_count, e.image_digest === undefined])).toEqual([
+        [1, false],
+        [undefined, true],
+        [undefined, true],
+        [undefined, true],
+      ]);
+      for (const event of events.slice(1)) expect(Object.keys(event).filter((k) => k.startsWith('image'))).toEqual([]);
+    });
+
+    it('background: the retrieve that finds it final records its images, JSON or resumed stream; beta.responses alike', async () => {
+      const { wrapped } = clients();
+      const created = await wrapped.responses.create({ ...params, background: true });
+      api.finish(created.id, response('Tomorrow.', { images: 1 }));
+      await wrapped.responses.retrieve(created.id);
+      const resumed = await wrapped.responses.create({ ...params, background: true });
+      api.finish(resumed.id, response('Tomorrow.', { images: 2 }));
+      for await (const _ of await wrapped.responses.retrieve(resumed.id, { stream: true }));
+      api.script({ json: response('Tomorrow.', { images: 1 }) });
+      await wrapped.beta.responses.create(params);
+      const events = await h.events();
+      expect(events.map((e) => [e.operation, e.finish_reason, e.image_count, e.image_digest])).toEqual([
+        ['responses', 'queued', undefined, undefined],
+        ['responses.retrieve', 'stop', 1, await aiDigest([imageBytes(0)], DIGEST_KEY)],
+        ['responses', 'queued', undefined, undefined],
+        ['responses.retrieve', 'stop', 2, await aiDigest([imageBytes(0), imageBytes(1)], DIGEST_KEY)],
+        ['beta.responses', 'stop', 1, await aiDigest([imageBytes(0)], DIGEST_KEY)],
+      ]);
+    });
+  });
+
   describe('completions.create (legacy text completions)', () => {
     it('returns exactly what the SDK returns; records the exact event (the prompt as input, choices[0].text as output)', async () => {
       const { plain, wrapped } = clients();
