@@ -7,7 +7,8 @@
  * their count, and with a digest key `image_digest`, the digest of the list of them in answer order, each as its
  * bytes (or as its URL when the answer gives one instead), so that whoever kept the files can show that the evidence
  * covers them: `aiDigest([png1, png2], key)`. (`output_digest` stays the text's: an image call has none. wrapGoogleGenAI
- * records the images of a Gemini answer beside its text the same way.)
+ * records the images of a Gemini answer beside its text the same way, and wrapOpenAI those of the Responses API's
+ * image generation tool.)
  */
 import type { RecordOptions } from '../client/event.js';
 import type { ModelLike } from './ai-sdk.js';
