@@ -1,5 +1,5 @@
 import { auditExport, type Check, type ExportCheckName, type ExportReport } from '../verify/index.js';
-import { Utf8Check, readError, sizeOf, sourceChunks, stdinOnce } from './input.js';
+import { Utf8Check, readError, sizeOf, sourceChunks, sourceName, stdinOnce } from './input.js';
 import { progressBar } from './progress.js';
 import { EXIT, InputError, type AuditorIO } from './run-checked.js';
 import { loadTrust } from './trust-input.js';
@@ -61,7 +61,7 @@ async function* chunks(path: string, io: AuditorIO, onBytes: (bytes: number) => 
   const source = sourceChunks(path, io);
   // Bytes that are not UTF-8 are unusable input (exit 2), as for every file the commands read: the audit
   // never judges a line it could only read with U+FFFD in it. Stdin cannot be read again: its lines are counted.
-  const check = new Utf8Check(path === '-' ? 'stdin' : path, path === '-');
+  const check = new Utf8Check(sourceName(path), path === '-');
   let bytes = 0;
   try {
     for await (const data of source) {

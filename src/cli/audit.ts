@@ -5,7 +5,7 @@ import type { Command } from './command.js';
 import { openPeriodAudit, type PeriodAudit } from '../verify/audit.js';
 import { routeExport, type Group, type GroupSink, type RouteReport } from './export-groups.js';
 import { GAPS_USAGE, runGaps } from './gaps.js';
-import { sizeOf, stdinOnce } from './input.js';
+import { sizeOf, sourceName, stdinOnce } from './input.js';
 import { KEY_HELP, loadKeys } from './keys-input.js';
 import { progressBar } from './progress.js';
 import { EXIT, InputError, oneLine, required, runChecked, type AuditorIO } from './run-checked.js';
@@ -106,7 +106,7 @@ async function audit(values: Values, io: AuditorIO): Promise<number> {
   const exportPath = required(values.export, '--export', 'audit');
   // Any one of the inputs may be stdin (the export, as `audit EXPORT` and --gaps take it, or a checkpoints, head or key file).
   stdinOnce([exportPath, values.checkpoints, ...(values.head ?? []), ...(values.key ?? [])]);
-  const exportName = exportPath === '-' ? 'stdin' : exportPath;
+  const exportName = sourceName(exportPath);
   const file = await readCheckpointsFile(required(values.checkpoints, '--checkpoints', 'audit'), io);
   const keys = await loadKeys(values.key, io, 'audit');
   const heads = [...file.heads];

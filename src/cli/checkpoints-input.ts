@@ -1,6 +1,6 @@
 import type { CheckpointV1, InclusionProofV1, TenantHeadV1 } from '../protocol/index.js';
 import { isPlainObject as isObject } from '../schema/index.js';
-import { parseJson, readText } from './input.js';
+import { parseJson, readText, sourceName } from './input.js';
 import { InputError, type AuditorIO } from './run-checked.js';
 
 /** A tenant head with its proof into the global root: what `GET /head` answers, and part of every sealed evidence bundle. */
@@ -21,21 +21,23 @@ export interface CheckpointsFile {
  * what is wrong in words; the verifier checks every byte.
  */
 export async function readCheckpointsFile(path: string, io: AuditorIO): Promise<CheckpointsFile> {
-  const doc = parseJson(await readText(path, io), path);
+  const where = sourceName(path);
+  const doc = parseJson(await readText(path, io), where);
   const list = Array.isArray(doc) ? doc : isObject(doc) ? doc.checkpoints : undefined;
-  if (!Array.isArray(list)) throw new InputError(`${path}: expected {"checkpoints": [...]} (GET /checkpoints) or an array of checkpoints`);
+  if (!Array.isArray(list)) throw new InputError(`${where}: expected {"checkpoints": [...]} (GET /checkpoints) or an array of checkpoints`);
   list.forEach((c, i) => {
     if (!isObject(c) || typeof c.period_start !== 'string' || typeof c.signature_b64url !== 'string') {
-      throw new InputError(`${path}: checkpoints[${i}] is not a signed checkpoint`);
+      throw new InputError(`${where}: checkpoints[${i}] is not a signed checkpoint`);
     }
   });
-  const heads = isObject(doc) && doc.tenant_heads !== undefined ? headAnchors(doc.tenant_heads, `${path}: tenant_heads`) : [];
+  const heads = isObject(doc) && doc.tenant_heads !== undefined ? headAnchors(doc.tenant_heads, `${where}: tenant_heads`) : [];
   return { checkpoints: list as CheckpointV1[], heads };
 }
 
 /** Reads a `--head` file: the answer of `GET /head`, or any sealed evidence bundle of the tenant and period. */
 export async function readHeadFile(path: string, io: AuditorIO): Promise<HeadAnchor> {
-  return headAnchors([parseJson(await readText(path, io), path)], path)[0]!;
+  const where = sourceName(path);
+  return headAnchors([parseJson(await readText(path, io), where)], where)[0]!;
 }
 
 function headAnchors(value: unknown, where: string): HeadAnchor[] {

@@ -1,7 +1,7 @@
 import { gapInputCheck } from '../verify/gap-inputs.js';
 import { gapLineCounter, readGapLine } from '../verify/gaps.js';
 import type { ClientGaps, GapReport } from '../verify/index.js';
-import { readLineChunks, sizeOf, stdinOnce } from './input.js';
+import { readLineChunks, sizeOf, sourceName, stdinOnce } from './input.js';
 import { printable } from './printable.js';
 import { progressBar } from './progress.js';
 import { EXIT, InputError, runChecked, type AuditorIO } from './run-checked.js';
@@ -52,7 +52,7 @@ async function gaps(files: string[], json: boolean, io: AuditorIO): Promise<numb
   let lines = 0;
   for (const file of files) {
     let line = 0;
-    const name = file === '-' ? 'stdin' : file;
+    const name = sourceName(file);
     const check = inputs.file(name);
     for await (const chunk of readLineChunks(file, (bytes) => bar.update(done + bytes, lines), io)) {
       for (const text of chunk.lines) {

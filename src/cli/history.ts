@@ -1,7 +1,7 @@
 import { verifyHistory, type Check, type HistoryReport } from '../verify/index.js';
 import { checkLine } from './check-line.js';
 import type { Command } from './command.js';
-import { parseJson, readText, stdinOnce } from './input.js';
+import { parseJson, readText, sourceName, stdinOnce } from './input.js';
 import { KEY_HELP } from './keys-input.js';
 import { EXIT, InputError, runChecked, type AuditorIO } from './run-checked.js';
 import { TRUST_HELP, loadTrust } from './trust-input.js';
@@ -38,7 +38,7 @@ export const historyCommand: Command = {
     runChecked({ name: 'history', options, positionals: { min: 1, max: 1 } }, args, io, async (values, [path]) => {
       stdinOnce([path, ...(values.key ?? []), values.policy]);
       const trust = await loadTrust(values, io, 'history');
-      const history = parseJson(await readText(path!, io), path === '-' ? 'stdin' : path!);
+      const history = parseJson(await readText(path!, io), sourceName(path!));
       const report = await verifyHistory(history, trust);
       // A file that is no history (a bundle, an export header, v1 checkpoints) is unusable input, as for audit: exit 2.
       if (report.checks.history?.status === 'failed') throw new InputError(`${path} is not a version-2 checkpoint history (${report.checks.history.reason})`);

@@ -19,8 +19,11 @@ export async function readBytes(path: string, io: AuditorIO): Promise<Uint8Array
   }
 }
 
+/** How errors name an input: its path, or `stdin` for `-`. */
+export const sourceName = (path: string): string => (path === '-' ? 'stdin' : path);
+
 /** A file's text (stdin's for `-`), strictly UTF-8: see `decodeUtf8`. `where` names it in errors. */
-export async function readText(path: string, io: AuditorIO, where = path === '-' ? 'stdin' : path): Promise<string> {
+export async function readText(path: string, io: AuditorIO, where = sourceName(path)): Promise<string> {
   return decodeUtf8(await readBytes(path, io), where);
 }
 
@@ -278,7 +281,7 @@ export const LINE_CHUNK_BYTES = 1 << 16;
 export async function* readLineChunks(path: string, onBytes?: (bytes: number) => void, io?: AuditorIO): AsyncGenerator<{ text: string; lines: string[] }> {
   // Fatal, though the check has refused bad bytes before it decodes them: nothing is ever replaced by U+FFFD.
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  const where = path === '-' ? 'stdin' : path;
+  const where = sourceName(path);
   // Stdin cannot be read again to find the line of a bad byte: its lines are counted as it streams.
   const check = new Utf8Check(where, path === '-');
   let pieces: string[] = [];
@@ -329,7 +332,7 @@ async function* stdinChunks(io: AuditorIO | undefined): AsyncGenerator<Uint8Arra
  */
 export async function* readChunks(path: string, io?: AuditorIO): AsyncGenerator<Uint8Array> {
   // Stdin cannot be read again to find the line of a bad byte: its lines are counted as it streams.
-  const check = new Utf8Check(path === '-' ? 'stdin' : path, path === '-');
+  const check = new Utf8Check(sourceName(path), path === '-');
   try {
     for await (const chunk of sourceChunks(path, io)) {
       check.push(chunk);
@@ -344,7 +347,7 @@ export async function* readChunks(path: string, io?: AuditorIO): AsyncGenerator<
 /** What a streamed read threw, as the command says it: input that is not UTF-8 with its line, or why the file cannot be read. */
 export async function readError(error: unknown, path: string): Promise<unknown> {
   if (error instanceof InputError) return lineOf(error, path);
-  return new InputError(`cannot read ${path === '-' ? 'stdin' : path}: ${fsReason(error)}`);
+  return new InputError(`cannot read ${sourceName(path)}: ${fsReason(error)}`);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { fetchTileSource, parseCheckpoint, parseNote, verifyEvidence, type Check, type EvidenceReport, type TileSource, type TrustOptions } from '../verify/index.js';
 import type { Command } from './command.js';
 import { readCheckpointsFile } from './checkpoints-input.js';
-import { parseJsonOrNdjson, readText, stdinOnce } from './input.js';
+import { parseJsonOrNdjson, readText, sourceName, stdinOnce } from './input.js';
 import { KEY_HELP } from './keys-input.js';
 import { EXIT, InputError, oneLine, runChecked, type AuditorIO } from './run-checked.js';
 import { TRUST_HELP, loadTrust } from './trust-input.js';
@@ -69,7 +69,7 @@ async function verify(paths: string[], values: Values, io: AuditorIO): Promise<n
   const inputs: { file: string; bundles: unknown[] }[] = [];
   let many = paths.length > 1;
   for (const path of paths) {
-    const where = path === '-' ? 'stdin' : path;
+    const where = sourceName(path);
     const parsed = parseJsonOrNdjson(await readText(path, io, where), where);
     for (const value of parsed.values) refuseOtherKind(value, where);
     many ||= parsed.many;

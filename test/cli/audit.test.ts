@@ -248,6 +248,20 @@ describe('aegislog audit (v1): --export - reads stdin', () => {
     });
   });
 
+  it('names stdin, not -, in what it refuses of a checkpoints or head file read from it', async () => {
+    const exp = file('acme0-named.ndjson', ndjson(log.periods[0]!.receipts.get('acme')!));
+    expect(await audit(['--export', exp, '--checkpoints', '-', '--key', key], { stdin: stdinOf('{"checkpoints": 3}') })).toMatchObject({
+      code: 2,
+      err: ['aegislog audit: stdin: expected {"checkpoints": [...]} (GET /checkpoints) or an array of checkpoints'],
+    });
+    expect(await audit(['--export', exp, '--checkpoints', '-', '--key', key], { stdin: stdinOf('[1]') })).toMatchObject({ code: 2, err: ['aegislog audit: stdin: checkpoints[0] is not a signed checkpoint'] });
+    expect(await audit(['--export', exp, '--checkpoints', checkpoints, '--head', '-', '--key', key], { stdin: stdinOf('{}') })).toMatchObject({
+      code: 2,
+      err: ['aegislog audit: stdin: expected {"tenant_head", "tenant_inclusion"} (GET /head, or a sealed evidence bundle)'],
+    });
+    expect(await audit(['--export', exp, '--checkpoints', '-', '--key', key], { stdin: stdinOf('{"checkpoints": [') })).toMatchObject({ code: 2, err: ['aegislog audit: stdin is not valid JSON (unexpected end of input at column 18: {"checkpoints": [)'] });
+  });
+
   it('takes - once among its inputs: stdin can be read only once', async () => {
     const head = file('head-once.json', JSON.stringify(headOf(0, 'acme')));
     const exp = file('acme0-once.ndjson', ndjson(log.periods[0]!.receipts.get('acme')!));
