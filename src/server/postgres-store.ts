@@ -608,6 +608,10 @@ function liveness(pg: typeof Pg, config: PostgresStoreOptions) {
         c.on('end', drop);
         try {
           await c.connect();
+          // The database's end of this session probes as ours does (10 s idle, then 10 probes 1 s apart): with the
+          // OS default (2 hours) a partitioned process's session, and its lock, would live on there, and a takeover
+          // would wait for the lease to run out. (Ignored over a Unix socket, where no partition can come between.)
+          await c.query(`SET tcp_keepalives_idle = ${KEEPALIVE_DELAY_MS / 1000}; SET tcp_keepalives_interval = 1; SET tcp_keepalives_count = 10`);
           // A new key for each connection, taken without waiting: a connection cut on this side may leave its
           // session, and its lock, alive in the database, and waiting for that lock would hang every seal here.
           // The lease moves to the new key at its next renewal.

@@ -77,3 +77,31 @@ test('every connection of the store, the pool\'s and the liveness one, has TCP k
     await store.close();
   }
 });
+
+test("the liveness session's socket on the database side probes within the same delay, not the OS's 2 hours", async () => {
+  // A partitioned process's session, and so its liveness lock, lives in the database until the database's own
+  // keepalive gives up on it: with the OS default (tcp_keepalive_time, 7,200 s) a takeover waits for the lease.
+  const url = db.cluster.createDatabase();
+  const store = await postgresStore({ connectionString: url, max: 1 });
+  const admin = new db.pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await store.closedUntil();
+    const { rows } = await admin.query(`SELECT a.client_port AS port FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid
+      WHERE a.datname = current_database() AND l.locktype = 'advisory' AND l.classid = ${LIVE_SPACE}::oid AND l.objsubid = 2`);
+    expect(rows).toHaveLength(1);
+    const port = rows[0].port as number;
+    const server = db.cluster.port;
+    // The database's socket: from its port to the session's. Polled, as above.
+    const armed = async () => {
+      await admin.query('SELECT 1');
+      const t = socketTimer(server, port);
+      return t?.timer === 2 && t.leftSeconds <= KEEPALIVE_DELAY_MS / 1000;
+    };
+    const ok = await pollUntil(armed, 100);
+    expect(ok ? undefined : socketTimer(server, port)).toBeUndefined();
+  } finally {
+    await admin.end();
+    await store.close();
+  }
+});
