@@ -44,7 +44,8 @@ afterAll(() => project?.remove());
 
 describe('the TypeScript snippets of the pages', () => {
   it('are found', () => {
-    expect(snippets.map((s) => s.name)).toEqual(expect.arrayContaining(['docs/verify.md:11', 'docs/witness.md:149', 'docs/server.md:178']));
+    // By page, not line: a paragraph added above a snippet moves it, and the snippet is still found.
+    expect(new Set(snippets.map((s) => s.name.split(':')[0]))).toEqual(new Set(['README.md', 'docs/client.md', 'docs/edge.md', 'docs/server.md', 'docs/trace.md', 'docs/verify.md', 'docs/witness.md']));
   });
 
   it.each(snippets)('$name type-checks', async ({ name, code }) => {
