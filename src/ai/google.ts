@@ -11,7 +11,7 @@ import { finishOf, outcomeOf } from './finish.js';
 import { check, recorder, stopwatch, track, type Recorder } from './record.js';
 import { append, copy, onAnswer, WRAPPED } from './sdk-watch.js';
 import { modelTyped, vectorsSummary } from './embeddings.js';
-import { Base64Image } from './images.js';
+import { addImages, Base64Image } from './images.js';
 
 /** A method of the SDK's `models`: `generateContent(params)`, an arrow function of the instance's own. */
 type Method = ((this: unknown, params: Record<string, any>, ...rest: unknown[]) => unknown) & { [WRAPPED]?: true };
@@ -154,9 +154,7 @@ function chunkSummary(chunk: any, into: Summary, first: () => void): void {
       if (typeof name === 'string') into.toolCalls.push(name);
       else if (part?.thought) continue;
       else if (typeof inline?.data === 'string' && /^image\//i.test(inline.mimeType)) {
-        // In answer order, a stream's chunk after chunk, as its text is appended.
-        into.images = [...(into.images ?? []), new Base64Image(inline.data)];
-        into.extra = { ...into.extra, image_count: into.images.length };
+        addImages(into, [new Base64Image(inline.data)]);
       } else append(into, part?.text);
     }
   }

@@ -39,9 +39,13 @@ export class Base64Image {
   }
 }
 
-/** What an image call's event takes from its images, in answer order (each bytes, a `Base64Image` or a URL). */
-export function imagesCall(images: readonly unknown[]): Pick<AiCall, 'images' | 'extra'> {
-  return { images, extra: { image_count: images.length } };
+/**
+ * Adds images to a call being summarised, after those it has (answer order: a stream's chunk after chunk), each
+ * bytes, a `Base64Image` or a URL, and their count to its payload, beside what the payload already holds.
+ */
+export function addImages(into: Partial<AiCall>, images: readonly unknown[]): void {
+  into.images = [...(into.images ?? []), ...images];
+  into.extra = { ...into.extra, image_count: into.images.length };
 }
 
 /** An image handed to an image model to edit (v3 and v4 alike): its bytes or base64 (`type: 'file'`), or a URL. */
@@ -122,13 +126,16 @@ export function aegislogImageMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: A
         throw error;
       }
       // Read inside the recorder's guard: a result of a shape not foreseen goes to onError, never to the app.
-      end(() => ({
-        inputTokens: result.usage?.inputTokens,
-        outputTokens: result.usage?.outputTokens,
-        responseModelId: typeof result.response?.modelId === 'string' ? result.response.modelId : undefined,
+      end(() => {
+        const fill: Partial<AiCall> = {
+          inputTokens: result.usage?.inputTokens,
+          outputTokens: result.usage?.outputTokens,
+          responseModelId: typeof result.response?.modelId === 'string' ? result.response.modelId : undefined,
+        };
         // The specification's images are base64 strings or bytes.
-        ...imagesCall(result.images.map((image) => (typeof image === 'string' ? new Base64Image(image) : image))),
-      }));
+        addImages(fill, result.images.map((image) => (typeof image === 'string' ? new Base64Image(image) : image)));
+        return fill;
+      });
       return result;
     },
   };

@@ -12,7 +12,7 @@ import { finishOf, outcomeOf } from './finish.js';
 import { check, recorder, stopwatch, textChars, track, UNREPORTED, type Recorder } from './record.js';
 import { append, callWatched, copy, WRAPPED, type Create, type FromAnswer, type FromItem } from './sdk-watch.js';
 import { modelTyped, vectorsSummary } from './embeddings.js';
-import { Base64Image, imagesCall } from './images.js';
+import { addImages, Base64Image } from './images.js';
 /** `responses.retrieve(id, query?, options?)` and `responses.cancel(id, options?)` (`beta.responses.cancel(id, params?, options?)`). */
 type ById = ((this: unknown, id: string, ...rest: any[]) => unknown) & { [WRAPPED]?: true };
 type Responses = { create?: Create; compact?: Create; retrieve?: ById; cancel?: ById };
@@ -282,7 +282,7 @@ function bytesOf(uploads: unknown[]): number | undefined {
  */
 function imagesSummary(answer: any, into: Summary): void {
   meta(answer, into);
-  if (Array.isArray(answer?.data)) Object.assign(into, imagesCall(answer.data.map(imageOf)));
+  if (Array.isArray(answer?.data)) addImages(into, answer.data.map(imageOf));
 }
 
 /** One image of an answer (or a stream's completed event): its base64, decoded for the digest, or its URL. */
@@ -299,7 +299,7 @@ function imagesItem(event: any, into: Summary, first: () => void): void {
   if (/^image_(generation|edit)\.(partial_image|completed)$/.test(type)) first();
   if (type === 'image_generation.completed' || type === 'image_edit.completed') {
     meta(event, into);
-    Object.assign(into, imagesCall([...(into.images ?? []), imageOf(event)]));
+    addImages(into, [imageOf(event)]);
     into.finishReason = 'stop';
   }
 }
@@ -392,8 +392,7 @@ function tool(into: Summary, name: unknown): void {
  */
 function image(into: Summary, item: any): void {
   if (item?.type !== 'image_generation_call' || typeof item.result !== 'string') return;
-  into.images = [...(into.images ?? []), new Base64Image(item.result)];
-  into.extra = { ...into.extra, image_count: into.images.length };
+  addImages(into, [new Base64Image(item.result)]);
 }
 
 /** Id, model and token counts, as chat completions (`prompt_tokens`) and responses (`input_tokens`) spell them. */
