@@ -8,7 +8,7 @@
  */
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
-import { check, recorder, stopwatch, track, type Recorder } from './record.js';
+import { check, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
 import { append, copy, onAnswer, WRAPPED } from './sdk-watch.js';
 import { modelTyped, vectorsSummary } from './embeddings.js';
 import { addImages, Base64Image } from './images.js';
@@ -74,7 +74,7 @@ function wrap(models: Record<string, unknown> | undefined, method: string, recor
           // A promise that settles with the whole answer: its latency is to the response, however late the app awaits it.
           latencyMs: elapsed(),
           input: embedding ? contents : { systemInstruction: system, contents },
-          inputChars: chars(contents) + chars(system),
+          inputChars: textChars(contents) + textChars(system),
           request: params,
           ...tokens(usage),
           ...said,
@@ -185,22 +185,6 @@ function embeddingSummary(answer: any, into: Summary): void {
   let counted: number | undefined;
   for (const e of vectors ?? []) if (typeof e?.statistics?.tokenCount === 'number') counted = (counted ?? 0) + e.statistics.tokenCount;
   into.inputTokens = answer?.usageMetadata?.promptTokenCount ?? counted;
-}
-
-/**
- * Characters of text in what Gemini is given: a string, a Part (`{ text }`), a Content (`{ role, parts }`), or a
- * list of any of them; the system instruction is one of these too. Text only: images and files count none.
- */
-function chars(value: unknown): number {
-  let n = 0;
-  for (const item of Array.isArray(value) ? value : [value]) {
-    const parts = (item as { parts?: unknown } | null)?.parts;
-    for (const part of Array.isArray(parts) ? parts : [item]) {
-      const text = typeof part === 'string' ? part : (part as { text?: unknown } | null)?.text;
-      if (typeof text === 'string') n += text.length;
-    }
-  }
-  return n;
 }
 
 /**

@@ -83,15 +83,15 @@ export async function aiFlush(log: AiLog): Promise<void> {
 /**
  * Characters of text in messages of any of the SDKs' shapes: a message's
  * `content` string, or the `text` of its parts (AI SDK prompts, OpenAI chat
- * messages and Responses input items). `Array.isArray`, not `[x].flat()`: flat()
+ * messages and Responses input items, a Gemini Content's `parts`). `Array.isArray`, not `[x].flat()`: flat()
  * made a streamed wrapOpenAI call about 2 µs dearer. The AI SDK middleware,
  * held to its bytes in browsers, counts with its own `promptChars` (flat()).
  */
 export function textChars(messages: unknown): number {
   let n = 0;
   for (const m of Array.isArray(messages) ? messages : [messages]) {
-    // A message's content, or the message itself (a string, a Responses input item).
-    const content = (m as { content?: unknown } | null)?.content ?? m;
+    // A message's content (a Gemini Content's parts), or the message itself (a string, a Responses input item, a Part).
+    const content = (m as { content?: unknown } | null)?.content ?? (m as { parts?: unknown } | null)?.parts ?? m;
     for (const part of Array.isArray(content) ? content : [content]) {
       const text = (part as { text?: unknown } | null)?.text ?? part;
       if (typeof text === 'string') n += text.length;
