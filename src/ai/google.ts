@@ -56,12 +56,9 @@ function wrap(models: Record<string, unknown> | undefined, method: string, recor
     const system = params?.config?.systemInstruction;
     const signal: AbortSignal | undefined = params?.config?.abortSignal;
     let ended = false;
-    /** Takes the stream's abort listener off the app's signal, which may serve many calls: see withSignal. */
-    let unlisten: (() => void) | undefined;
     const end = (fill: Partial<AiCall>) => {
       if (ended) return;
       ended = true;
-      unlisten?.();
       record(() => {
         const { usage, finished, ...said } = seen;
         return {
@@ -91,40 +88,14 @@ function wrap(models: Record<string, unknown> | undefined, method: string, recor
       failed(error);
       throw error;
     }
-    const answered = onAnswer(streamed, seen, embedding ? embeddingSummary : (answer, into) => chunkSummary(answer, into, () => undefined), chunkSummary, end, failed, first);
+    const answered = onAnswer(streamed, seen, embedding ? embeddingSummary : (answer, into) => chunkSummary(answer, into, () => undefined), chunkSummary, end, failed, first, signal);
     // Watched before the app's own `then` (reactions run in the order they were added): a stream is watched before
-    // the app is handed it.
-    void Promise.resolve(promise).then((answer) => answered(streamed ? withSignal(answer, signal, (off) => (unlisten = off)) : answer), failed);
+    // the app is handed it. Its abort is the app's `config.abortSignal` (the SDK's generator has no controller).
+    void Promise.resolve(promise).then(answered, failed);
     return promise;
   };
   wrapped[WRAPPED] = true;
   models![method] = wrapped;
-}
-
-/**
- * The SDK's stream (an async generator of chunks) as observeStream watches it: the app's iterations go through the
- * view's iterator, which observeStream wraps, and the call's abort signal stands for the view's `controller.signal`,
- * as on the OpenAI and Anthropic SDKs' streams, so that an abort while no read is in progress (the app aborts and
- * never reads again) is recorded at once. Unlike theirs, the signal is the app's own, which it may keep for many
- * calls: the listener is handed to `listened`, to be taken off once the call is recorded, rather than stay on it
- * with the call's text (and count towards Node's warning of 11 listeners). The generator gets no property but its
- * own iterator method.
- */
-function withSignal(stream: any, signal: AbortSignal | undefined, listened: (off: () => void) => void): unknown {
-  const iterate = stream?.[Symbol.asyncIterator];
-  if (typeof iterate !== 'function') return stream;
-  const standIn = signal && {
-    get aborted() {
-      return signal.aborted;
-    },
-    addEventListener(type: string, listener: () => void) {
-      signal.addEventListener(type, listener);
-      listened(() => signal.removeEventListener(type, listener));
-    },
-  };
-  const view = { controller: { signal: standIn }, [Symbol.asyncIterator]: () => iterate.call(stream) };
-  stream[Symbol.asyncIterator] = () => view[Symbol.asyncIterator]();
-  return view;
 }
 
 /** The words finish_reason may take; a Gemini reason this wrapper does not map (`LANGUAGE`, `OTHER`, newer ones) is `other`. */

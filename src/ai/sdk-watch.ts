@@ -49,13 +49,13 @@ export function callWatched<S extends Seen>(
  * parseResponse and the derivation's transform): a stream watched item by item as the app reads it, a whole
  * answer at once. Never throws.
  */
-export function onAnswer<S extends Seen>(streamed: boolean, seen: S, fromAnswer: FromAnswer<S>, fromItem: FromItem<S>, end: (fill: Partial<AiCall>) => void, failed: (error: unknown) => void, first: () => void) {
+export function onAnswer<S extends Seen>(streamed: boolean, seen: S, fromAnswer: FromAnswer<S>, fromItem: FromItem<S>, end: (fill: Partial<AiCall>) => void, failed: (error: unknown) => void, first: () => void, signal?: AbortSignal) {
   let once = false;
   return (answer: any): void => {
     if (once) return;
     once = true;
     try {
-      if (streamed) observeStream(answer, seen, fromItem, end, failed, first);
+      if (streamed) observeStream(answer, seen, fromItem, end, failed, first, signal);
       else {
         fromAnswer(answer, seen);
         end({});
@@ -169,23 +169,43 @@ export function watch(promise: any, streamed: boolean, answered: (answer: unknow
 /**
  * Watches a `Stream` as the app reads it: its iterator (which `for await`, `tee()`, `toReadableStream()` and
  * Anthropic's `MessageStream` all go through) is wrapped on this one instance. Recorded at the end, at an error
- * (Anthropic's `error` event, which its SDK throws), or when the app stops reading.
+ * (Anthropic's `error` event, which its SDK throws), or when the app stops reading. `signal` is what aborts the
+ * stream: its own controller's (the OpenAI and Anthropic SDKs'), or the call's (the Google Gen AI SDK's stream is a
+ * plain generator, aborted by the app's own signal, which may serve many calls: the listener is taken off once the
+ * call is recorded, for every SDK).
  */
-export function observeStream<S extends Seen>(stream: any, seen: S, fromItem: FromItem<S>, end: (fill: Partial<AiCall>) => void, failed: (error: unknown) => void, first: () => void): void {
+export function observeStream<S extends Seen>(
+  stream: any,
+  seen: S,
+  fromItem: FromItem<S>,
+  recorded: (fill: Partial<AiCall>) => void,
+  failedOnce: (error: unknown) => void,
+  first: () => void,
+  signal: AbortSignal | undefined = stream?.controller?.signal,
+): void {
   /** Reads in progress: an abort while one is, the read's own end records (the SDK aborts as a stream fails, too). */
   let reading = 0;
+  // An abort with no read in progress (`stream.controller.abort()`, the request's signal): the app may never read again.
+  const onAbort = () => reading || stopped();
+  signal?.addEventListener?.('abort', onAbort);
+  const end = (fill: Partial<AiCall>) => {
+    signal?.removeEventListener?.('abort', onAbort);
+    recorded(fill);
+  };
+  const failed = (error: unknown) => {
+    signal?.removeEventListener?.('abort', onAbort);
+    failedOnce(error);
+  };
   // The app stops reading (a break, an abort): aborted, unless the answer had ended (its finish reason, terminal or
   // error event came; apps stop there), when nothing but the stream's close (or chat's usage chunk) was left unread.
   const stopped = () => end(seen.finishReason || seen.error ? {} : { outcome: 'aborted' });
-  // An abort with no read in progress (`stream.controller.abort()`, the request's signal): the app may never read again.
-  stream?.controller?.signal?.addEventListener?.('abort', () => reading || stopped());
   const stepped = (step: IteratorResult<unknown>) => {
     reading--;
     if (step.done) {
       // The SDK ends the stream quietly when `stream.controller.abort()` is called: that is an abort, not an answer.
       // Else, with no finish reason nor terminal event (nor error event), the stream ended without its completion
       // signal (the connection closed cleanly, `[DONE]` or not) and the answer may be cut short: `interrupted`.
-      end(seen.finishReason ? {} : stream.controller?.signal?.aborted ? { outcome: 'aborted' } : seen.error ? {} : { finishReason: 'interrupted' });
+      end(seen.finishReason ? {} : signal?.aborted ? { outcome: 'aborted' } : seen.error ? {} : { finishReason: 'interrupted' });
     } else {
       try {
         fromItem(step.value, seen, first);
