@@ -1,6 +1,6 @@
 /**
  * The Mistral TypeScript SDK (`@mistralai/mistralai` 2.x and 1.x): `wrapMistral(client, { log })` records one event
- * per `chat.complete`, `chat.stream`, `fim.complete`, `fim.stream`, `agents.complete`, `agents.stream` and
+ * per `chat.complete`, `chat.stream`, `chat.parse`, `chat.parseStream`, `fim.complete`, `fim.stream`, `agents.complete`, `agents.stream` and
  * `embeddings.create` call. The call returns exactly what the SDK returns (the same promise, the same response
  * object, the same `EventStream` of `{ data: CompletionChunk }`): the wrapper only watches the promise settle, and
  * the chunks as the app iterates them. Nothing of `@mistralai/mistralai` is imported.
@@ -16,7 +16,8 @@ type Method = ((this: unknown, request: Record<string, any>, requestOptions?: Re
 
 /** The sub-SDKs and their methods that make a model call. */
 const METHODS: [resource: string, methods: string[]][] = [
-  ['chat', ['complete', 'stream']],
+  // `parse` and `parseStream`: structured outputs (a Zod schema as `responseFormat`), which call the API themselves.
+  ['chat', ['complete', 'stream', 'parse', 'parseStream']],
   ['fim', ['complete', 'stream']],
   ['agents', ['complete', 'stream']],
   ['embeddings', ['create']],
@@ -48,7 +49,7 @@ function wrap(target: Record<string, unknown> | undefined, resource: string, met
   const call = target?.[method] as Method | undefined;
   if (typeof call !== 'function' || call[WRAPPED]) return;
   const operation = `${resource}.${method}`;
-  const streamed = method === 'stream';
+  const streamed = /stream$/i.test(method);
   const embedding = operation === EMBED;
   const wrapped: Method = function (this: unknown, request, requestOptions, ...rest) {
     const done = track(options);

@@ -5,6 +5,7 @@
 import { Mistral as Mistral2 } from '@mistralai/mistralai';
 import { Mistral as Mistral1 } from 'mistral1';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { aiDigest, wrapMistral } from '../../src/ai/index.js';
 import { closeBoth, generated, startWith, type Harness } from './harness.js';
 import { AGENT_ID, apiError, chunks, completion, EMBEDDING_MODEL, embeddings, MODEL, MODEL_VERSION, startMistralServer, USAGE, type MistralServer } from './mistral-server.js';
@@ -350,6 +351,25 @@ describe.each([
       const [event, ...more] = await h.events();
       expect(more).toEqual([]);
       expect(event).toMatchObject({ operation: 'chat.stream', streamed: true, outcome: 'error', error: { name: 'SDKError', status: 503 } });
+    });
+  });
+
+  describe('chat.parse and chat.parseStream (structured outputs)', () => {
+    it('recorded as chat.parse and chat.parseStream: the JSON text as output; the app gets the parsed answer as unwrapped', async () => {
+      const { plain, wrapped } = clients();
+      const JSON_ANSWER = '{"city":"Lyon"}';
+      const request = { ...PARAMS, responseFormat: z.object({ city: z.string() }) };
+      api.script({ json: completion(JSON_ANSWER) }, { json: completion(JSON_ANSWER) }, { sse: chunks(['{"city":', '"Lyon"}']) });
+      const expected = await plain.chat.parse(request);
+      const parsed = await wrapped.chat.parse(request);
+      expect(data(parsed)).toEqual(data(expected));
+      expect(parsed.choices?.[0]?.message?.parsed).toEqual({ city: 'Lyon' });
+      expect(await readAll(await wrapped.chat.parseStream(request))).toBe(JSON_ANSWER);
+      const events = await h.events();
+      expect(events.map((e) => [e.operation, e.streamed, e.outcome, e.finish_reason, e.input_digest, e.output_digest, e.performance_metrics.output_tokens])).toEqual([
+        ['chat.parse', false, 'ok', 'stop', hmac(MESSAGES), hmac(JSON_ANSWER), USAGE.completion_tokens],
+        ['chat.parseStream', true, 'ok', 'stop', hmac(MESSAGES), hmac(JSON_ANSWER), USAGE.completion_tokens],
+      ]);
     });
   });
 
