@@ -134,10 +134,16 @@ function chunkSummary(answer: any, into: Summary, first: () => void): void {
   const choice = Array.isArray(answer?.choices) ? answer.choices[0] : undefined;
   const message = choice?.message ?? choice?.delta;
   const content = message?.content;
-  for (const part of Array.isArray(content) ? content : [content]) {
-    const text = typeof part === 'string' ? part : part?.type === 'text' ? part.text : undefined;
-    if ((typeof text === 'string' && text) || part?.type === 'thinking') first();
-    append(into, text);
+  // A string (a stream's usual delta) read at once: no list made for each chunk.
+  if (typeof content === 'string') {
+    if (content) first();
+    append(into, content);
+  } else if (Array.isArray(content)) {
+    for (const part of content) {
+      const text = part?.type === 'text' ? part.text : undefined;
+      if ((typeof text === 'string' && text) || part?.type === 'thinking') first();
+      append(into, text);
+    }
   }
   if (Array.isArray(message?.toolCalls)) {
     for (const tool of message.toolCalls) {
