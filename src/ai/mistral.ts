@@ -84,7 +84,7 @@ function wrap(target: Record<string, unknown> | undefined, resource: string, met
         };
       }, done);
     };
-    const failed = (error: unknown) => end({ outcome: outcomeOf(error, 'error', signal), error });
+    const failed = (error: unknown) => end({ outcome: outcomeOf(error, 'error', signal), error: typed(error) });
     const first = () => (seen.timeToFirstTokenMs ??= elapsed());
     let promise: unknown;
     try {
@@ -170,4 +170,20 @@ function embeddingSummary(answer: any, into: Summary): void {
   if (typeof answer?.model === 'string') into.responseModelId = answer.model;
   if (answer?.usage && typeof answer.usage === 'object') into.usage = { promptTokens: answer.usage.promptTokens };
   into.extra = vectorsSummary(Array.isArray(answer?.data) ? answer.data.map((item: any) => item?.embedding) : undefined);
+}
+
+/**
+ * The SDK's error as the event records it: its `SDKError` and `HTTPValidationError` carry the HTTP status
+ * (`statusCode`) and the API's error body as text (`body`), whose `type` (`invalid_request_error`, `rate_limited`…)
+ * is recorded as the error's `code`, as Anthropic's error type is. A view of the same error (its prototype), never a
+ * change to the one the app is given; a body that is no JSON (a proxy's HTML page) leaves it as it is.
+ */
+function typed(error: any): unknown {
+  let type: unknown;
+  try {
+    if (error?.code === undefined && typeof error?.body === 'string' && error.body.startsWith('{')) type = JSON.parse(error.body)?.type;
+  } catch {
+    // Not JSON after all.
+  }
+  return typeof type === 'string' && type ? Object.create(error, { code: { value: type } }) : error;
 }

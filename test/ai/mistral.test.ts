@@ -167,13 +167,16 @@ describe.each([
         streamed: false,
         provider: 'mistral',
         outcome: 'error',
-        error: { name: 'SDKError', message: (got as Error).message, status: 429 },
+        error: { name: 'SDKError', message: (got as Error).message, status: 429, code: 'rate_limited' },
         input_chars: SYSTEM.length + QUESTION.length,
         input_digest: hmac(MESSAGES),
         model_context: { model_id: MODEL, model_version: 'unreported', model_type: 'llm' },
         performance_metrics: { latency_ms: expect.any(Number), anomaly_flags: ['error'] },
       });
       expect(unprocessable).toMatchObject({ outcome: 'error', error: { name: 'HTTPValidationError', status: 422 } });
+      // The API's error `type` is the code; a body with none (FastAPI's validation detail) leaves none.
+      expect(unprocessable!.error).not.toHaveProperty('code');
+      expect(got).not.toHaveProperty('code');
     });
 
     it("aborted through the request's signal (and the older fetchOptions.signal), before the call and while the server holds it: aborted", async () => {
@@ -350,7 +353,7 @@ describe.each([
       await expect(wrapped.chat.stream(PARAMS)).rejects.toMatchObject({ name: 'SDKError', statusCode: 503 });
       const [event, ...more] = await h.events();
       expect(more).toEqual([]);
-      expect(event).toMatchObject({ operation: 'chat.stream', streamed: true, outcome: 'error', error: { name: 'SDKError', status: 503 } });
+      expect(event).toMatchObject({ operation: 'chat.stream', streamed: true, outcome: 'error', error: { name: 'SDKError', status: 503, code: 'service_unavailable' } });
     });
   });
 
