@@ -4,6 +4,7 @@
 // checks the event.
 import { Mistral as Mistral2 } from '@mistralai/mistralai';
 import { Mistral as Mistral1 } from 'mistral1';
+import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { aiDigest, wrapMistral } from '../../src/ai/index.js';
@@ -345,6 +346,18 @@ describe.each([
         [true, 'aborted', 'It left '.length, ['aborted']],
       ]);
       api.release();
+    });
+
+    it('an abort signal the app keeps for many calls: the wrapper leaves no listener on it once a stream is recorded', async () => {
+      const { plain, wrapped } = clients();
+      const listeners = async (client: typeof plain) => {
+        const signal = new AbortController().signal;
+        for (let i = 0; i < 3; i++) await readAll(await client.chat.stream(PARAMS, { signal }));
+        return getEventListeners(signal, 'abort').length;
+      };
+      // The SDK's own listeners (fetch's, if any stay) are the same: the wrapper adds none to them.
+      expect(await listeners(wrapped)).toBe(await listeners(plain));
+      expect((await h.events()).map((e) => e.outcome)).toEqual(['ok', 'ok', 'ok']);
     });
 
     it("a 503 before the stream: the app gets the SDK's error; recorded as a failed streamed call", async () => {
