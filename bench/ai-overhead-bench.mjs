@@ -17,6 +17,8 @@ import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { aegislogImageMiddleware, aegislogMiddleware, aegislogSpanProcessor, aiFlush, wrapAnthropic, wrapGoogleGenAI, wrapOpenAI } from '../dist/esm/ai.js';
 import { AegisLog } from '../dist/esm/index.js';
+import { HTTPClient, Mistral } from '@mistralai/mistralai';
+import { wrapMistral } from '../dist/esm/ai.js';
 
 const ROUNDS = 10;
 const PER_ROUND = Number(process.env.AI_BENCH_CALLS ?? 1500);
@@ -123,6 +125,23 @@ const geminiStream = (c) => async () => {
 };
 const geminiEmbed = (c) => () => c.models.embedContent({ model: 'gemini-embedding-001', contents: 'How long do refunds take?' });
 
+// Mistral: the real SDK over an in-process fetch, given as its `httpClient` (an HTTPClient with that fetcher, the
+// SDK's own hook), answering as the Mistral API does: a whole answer as JSON, or a stream (asked with
+// `Accept: text/event-stream`) as server-sent events: the role, the text in 4 pieces, the finish reason with the
+// usage, then `[DONE]` (6 chunks).
+const mistralCompletion = JSON.stringify({ id: 'cmpl-1', object: 'chat.completion', model: 'mistral-small-2506', created: 1, choices: [{ index: 0, message: { role: 'assistant', content: 'Refunds take 14 days.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 } });
+const mistralChunk = (delta, finish_reason = null, more = {}) => `data: ${JSON.stringify({ id: 'cmpl-1', object: 'chat.completion.chunk', created: 1, model: 'mistral-small-2506', choices: [{ index: 0, delta, finish_reason }], ...more })}\n\n`;
+const mistralSse = [mistralChunk({ role: 'assistant', content: '' }), ...['Refunds ', 'take ', '14 ', 'days.'].map((content) => mistralChunk({ content })), mistralChunk({ content: '' }, 'stop', { usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 } }), 'data: [DONE]\n\n'].join('');
+const mistralFetch = async (request) => (request.headers.get('accept') === 'text/event-stream' ? new Response(mistralSse, { headers: { 'content-type': 'text/event-stream' } }) : json(mistralCompletion));
+const mistralClient = (options) => {
+  const c = new Mistral({ apiKey: 'mistral-key', serverURL: 'http://api.invalid', httpClient: new HTTPClient({ fetcher: mistralFetch }), retryConfig: { strategy: 'none' } });
+  return options ? wrapMistral(c, { log, ...options }) : c;
+};
+const mistral = (c) => () => c.chat.complete({ model: 'mistral-small-latest', messages });
+const mistralStream = (c) => async () => {
+  for await (const _ of await c.chat.stream({ model: 'mistral-small-latest', messages }));
+};
+
 // Images, with a digest key: one image of about 1.5 MB decoded (a PNG's size for 1024x1024; its bytes as a PNG's,
 // compressed data, look random), answered as base64 (b64_json, as GPT Image models always answer; the AI SDK's
 // specification's base64 string). The digest decodes it and HMACs its bytes after the call, in a task of its own.
@@ -161,6 +180,8 @@ const cases = [
   { name: 'wrapGoogleGenAI: models.generateContent', plain: gemini(geminiClient()), wrapped: gemini(geminiClient({})) },
   { name: 'wrapGoogleGenAI: models.generateContentStream (5 chunks)', plain: geminiStream(geminiClient()), wrapped: geminiStream(geminiClient({})) },
   { name: 'wrapGoogleGenAI: models.embedContent (768 dimensions)', plain: geminiEmbed(geminiClient()), wrapped: geminiEmbed(geminiClient({})) },
+  { name: 'wrapMistral: chat.complete', plain: mistral(mistralClient()), wrapped: mistral(mistralClient({})) },
+  { name: 'wrapMistral: chat.stream (6 chunks)', plain: mistralStream(mistralClient()), wrapped: mistralStream(mistralClient({})) },
   { name: 'span processor: a GenAI chat span ended', plain: span(tracerOf(noop)), wrapped: span(tracerOf(aegislogSpanProcessor({ log }))) },
 ];
 

@@ -10,6 +10,7 @@ export { aegislogImageMiddleware } from './images.js';
 export type { AegisLogImageMiddleware, ImageCallOptionsLike, ImageFileLike, ImageResultLike } from './images.js';
 export { wrapAnthropic } from './anthropic.js';
 export { wrapGoogleGenAI } from './google.js';
+export { wrapMistral } from './mistral.js';
 export { wrapOpenAI } from './openai.js';
 export { aegislogSpanProcessor, isModelCallSpan } from './otel.js';
 export type { AegisLogSpanProcessor, SpanAttributes, SpanLike } from './otel.js';

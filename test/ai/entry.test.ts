@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { requireDist, ROOT } from '../edge/workerd.js';
 
-const NAMES = ['UNREPORTED', 'aegislogEmbeddingMiddleware', 'aegislogImageMiddleware', 'aegislogMiddleware', 'aegislogSpanProcessor', 'aegislogTelemetry', 'aiDigest', 'aiFlush', 'isModelCallSpan', 'wrapAnthropic', 'wrapGoogleGenAI', 'wrapOpenAI'];
+const NAMES = ['UNREPORTED', 'aegislogEmbeddingMiddleware', 'aegislogImageMiddleware', 'aegislogMiddleware', 'aegislogSpanProcessor', 'aegislogTelemetry', 'aiDigest', 'aiFlush', 'isModelCallSpan', 'wrapAnthropic', 'wrapGoogleGenAI', 'wrapMistral', 'wrapOpenAI'];
 
 describe('aegislog/ai, built', () => {
   it('imports as ESM and requires as CJS through the exports map, with the same names', async () => {
@@ -23,7 +23,7 @@ describe('aegislog/ai, built', () => {
     const files = ['dist/esm/ai.js', ...readdirSync(join(ROOT, 'dist/esm/chunks')).map((f) => `dist/esm/chunks/${f}`)];
     for (const file of files) {
       const text = readFileSync(join(ROOT, file), 'utf8');
-      expect(text, file).not.toMatch(/from ['"](ai|openai|@anthropic-ai\/[^'"]+|@google\/genai|@opentelemetry\/[^'"]+|@ai-sdk\/[^'"]+)['"]/);
+      expect(text, file).not.toMatch(/from ['"](ai|openai|@anthropic-ai\/[^'"]+|@google\/genai|@mistralai\/[^'"]+|@opentelemetry\/[^'"]+|@ai-sdk\/[^'"]+)['"]/);
     }
     const entry = readFileSync(join(ROOT, 'dist/esm/ai.js'), 'utf8');
     const lazy = entry.match(/import\(['"](\.\/chunks\/digest-[^'"]+\.js)['"]\)/)?.[1];
@@ -39,8 +39,8 @@ describe('aegislog/ai, built', () => {
     });
     const text = bundled.outputFiles[0]!.text;
     expect(text).toContain('ai-sdk');
-    // wrapOpenAI's operation names and its registry for unread calls (wrapAnthropic's too), wrapGoogleGenAI's, the span processor's attribute
+    // wrapOpenAI's operation names and its registry for unread calls (wrapAnthropic's too), wrapGoogleGenAI's, wrapMistral's, the span processor's attribute
     // names, the embedding middleware's (a separate export, so that the middleware's 2,000 B do not carry it).
-    for (const other of ['chat.completions', 'beta.messages', 'FinalizationRegistry', 'models.embedContent', 'gen_ai.operation.name', 'embedding_count']) expect(text, other).not.toContain(other);
+    for (const other of ['chat.completions', 'beta.messages', 'FinalizationRegistry', 'models.embedContent', 'gen_ai.operation.name', 'embedding_count', 'mistral_finish_reason']) expect(text, other).not.toContain(other);
   });
 });
