@@ -64,6 +64,11 @@ interface Run {
  */
 const open = new WeakMap<object, Map<string, Run>>();
 
+/**
+ * A LangChain callback handler that records one event per model run it is given (`callbacks: [handler]` on a model,
+ * a call or a chain). Per call, `metadata: { aegislog: { session_context, … } }` adds record options (by wire name)
+ * to the event of each model run of that call.
+ */
 export function aegislogCallbacks(options: AiOptions): AegisLogCallbacks {
   check(options);
   const record = recorder(options);
@@ -108,7 +113,7 @@ export function aegislogCallbacks(options: AiOptions): AegisLogCallbacks {
           return {
             integration: 'langchain',
             operation: chat ? 'chat' : 'llm',
-            // Tokens came (`.stream()`, `streaming: true`), or the call asked for a stream; a cached answer's one token is none.
+            // Tokens came (`.stream()`), or the call asked for a stream; a cached answer's one token is none.
             streamed: (tokens && !fill.extra?.cached) || invocation?.stream === true,
             provider: metadata?.ls_provider ?? (typeof llm?.id?.[2] === 'string' ? llm.id[2] : undefined),
             modelId: String(metadata?.ls_model_name ?? invocation?.model ?? invocation?.model_name ?? llm?.kwargs?.model ?? llm?.kwargs?.model_name ?? UNREPORTED),

@@ -1,6 +1,7 @@
 // aegislogCallbacks with the real LangChain.js (`@langchain/core`, `@langchain/openai`'s ChatOpenAI and OpenAI)
 // against the small OpenAI-compatible server on 127.0.0.1 (openai-server.ts), which stands in for the model
 // provider. Each test checks what the app gets and the events as the reference server stored them.
+import { InMemoryCache } from '@langchain/core/caches';
 import { RunnableLambda } from '@langchain/core/runnables';
 import { ChatOpenAI, OpenAI } from '@langchain/openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -233,6 +234,20 @@ describe('aegislogCallbacks (LangChain.js)', () => {
     expect(events.map((e) => [e.operation, e.parent_run_id, e.output_digest])).toEqual([
       ['chat', chainRun, hmac('One.')],
       ['chat', chainRun, hmac('Two.')],
+    ]);
+  });
+
+  it('an answer from the model\'s cache: a run of its own, cached, not streamed', async () => {
+    api.script({ json: chatCompletion(ANSWER) });
+    const model = chatModel({ cache: new InMemoryCache() });
+    const requestsBefore = api.requests.length;
+    await model.invoke(PROMPT, { callbacks: [handler()] });
+    expect((await model.invoke(PROMPT, { callbacks: [handler()] })).content).toBe(ANSWER);
+    expect(api.requests).toHaveLength(requestsBefore + 1);
+    const events = await h.events();
+    expect(events.map((e) => [e.streamed, e.cached, e.output_digest, e.input_digest])).toEqual([
+      [false, undefined, hmac(ANSWER), hmac(INPUT)],
+      [false, true, hmac(ANSWER), hmac(INPUT)],
     ]);
   });
 
