@@ -51,10 +51,11 @@ export interface AegisLogCallbacks {
  */
 const OPEN_RUNS = 1000;
 
-/** An open run: the handler that started it (its `end`), and what its tokens said so far. */
+/** An open run, as the handler that started it keeps it: its tokens, its end (answered, failed or aborted). */
 interface Run {
-  end: (fill: Partial<AiCall>) => void;
   token: (text: unknown, chunk: unknown) => void;
+  end: (fill: Partial<AiCall>) => void;
+  fail: (error: unknown) => void;
 }
 
 /**
@@ -92,7 +93,8 @@ export function aegislogCallbacks(options: AiOptions): AegisLogCallbacks {
     const invocation = extraParams?.invocation_params;
     // The options of the call: its abort signal (`invoke(input, { signal })`, a `timeout`'s).
     const signal: AbortSignal | undefined = extraParams?.options?.signal;
-    const seen: Partial<AiCall> & { toolCalls?: string[]; text?: string; last?: number } = {};
+    /** What the tokens said: the text so far, when the first and the last came. */
+    const seen: { text?: string; timeToFirstTokenMs?: number; last?: number } = {};
     let tokens = false;
     const run: Run = {
       token(text, chunk) {
@@ -108,7 +110,6 @@ export function aegislogCallbacks(options: AiOptions): AegisLogCallbacks {
         signal?.removeEventListener?.('abort', onAbort);
         const latencyMs = fill.outcome === 'aborted' && !fill.error ? (seen.last ?? elapsed()) : elapsed();
         record(() => {
-          const { text, last, ...said } = seen;
           const given = chat ? plainMessages(input as unknown[]) : input;
           return {
             integration: 'langchain',
@@ -122,15 +123,17 @@ export function aegislogCallbacks(options: AiOptions): AegisLogCallbacks {
             input: given,
             inputChars: textChars(given),
             // The text streamed so far, for a run that ended without its answer.
-            output: text || undefined,
+            output: seen.text || undefined,
+            timeToFirstTokenMs: seen.timeToFirstTokenMs,
             request: invocation,
             carried: metadata?.aegislog as RecordOptions | undefined,
-            ...said,
             ...fill,
             extra: { run_id: runId, parent_run_id: parentRunId, ...fill.extra },
           };
         }, done);
       },
+      // The run's own signal tells an abort (LangChain gives handleLLMError none), whatever the error's name.
+      fail: (error) => run.end({ outcome: outcomeOf(error, 'error', signal), error }),
     };
     /**
      * An abort ends the run: LangChain reports none for a stream aborted while the app reads it (its generator waits,
@@ -162,15 +165,9 @@ export function aegislogCallbacks(options: AiOptions): AegisLogCallbacks {
     handleChatModelStart: guard((llm, messages, runId, parentRunId, extraParams, _tags, metadata) => start(true, llm, [...(messages?.[0] ?? [])], runId, parentRunId, extraParams, metadata)),
     handleLLMStart: guard((llm, prompts, runId, parentRunId, extraParams, _tags, metadata) => start(false, llm, prompts?.[0], runId, parentRunId, extraParams, metadata)),
     handleLLMNewToken: guard((token, _idx, runId, _parentRunId, _tags, fields) => runs.get(runId)?.token(token, fields?.chunk)),
-    handleLLMEnd: guard((output, runId, _parentRunId, _tags, extraParams) => {
-      const run = runs.get(runId);
-      // Read at once (record() calls it at the end of this turn): a later turn's app code may change the message.
-      if (run) run.end(answerOf(output, extraParams?.cached === true));
-    }),
-    handleLLMError: guard((error, runId, _parentRunId, _tags, extraParams) => {
-      const run = runs.get(runId);
-      if (run) run.end({ outcome: outcomeOf(error, 'error', (extraParams as any)?.options?.signal), error });
-    }),
+    // The answer is read as LangChain reports it, before the app is given it.
+    handleLLMEnd: guard((output, runId, _parentRunId, _tags, extraParams) => runs.get(runId)?.end(answerOf(output, extraParams?.cached === true))),
+    handleLLMError: guard((error, runId) => runs.get(runId)?.fail(error)),
   } as AegisLogCallbacks;
 }
 
@@ -182,18 +179,21 @@ export function aegislogCallbacks(options: AiOptions): AegisLogCallbacks {
 function answerOf(output: LLMResultLike | undefined, cached: boolean): Partial<AiCall> {
   const generation = output?.generations?.[0]?.[0];
   const message = generation?.message as Record<string, any> | undefined;
-  const response = { ...generation?.generationInfo, ...message?.response_metadata };
+  // The message's response metadata, else the generation's info (a text LLM's): read field by field, not merged (a
+  // spread of the two took about 0.8 µs a call).
+  const meta = message?.response_metadata;
+  const info = generation?.generationInfo as Record<string, any> | undefined;
   const usage = message?.usage_metadata;
   const counted = output?.llmOutput?.tokenUsage;
   const toolCalls: string[] = [];
   for (const call of message?.tool_calls ?? []) if (typeof call?.name === 'string') toolCalls.push(call.name);
-  const reason = finishOf(response.finish_reason ?? response.finishReason ?? response.stop_reason);
+  const reason = finishOf(meta?.finish_reason ?? meta?.stop_reason ?? info?.finish_reason ?? info?.finishReason);
   const id = message?.id;
   return {
     outcome: 'ok',
     // An id LangChain made of the run's (`run-…`) is not the provider's.
     responseId: typeof id === 'string' && !id.startsWith('run-') ? id : undefined,
-    responseModelId: response.model_name ?? response.model ?? output?.llmOutput?.model_name,
+    responseModelId: meta?.model_name ?? meta?.model ?? info?.model_name ?? output?.llmOutput?.model_name,
     // A stop with tool calls is the AI SDK's `tool-calls` (Gemini's STOP), as wrapGoogleGenAI says it.
     finishReason: reason === 'stop' && toolCalls.length ? 'tool-calls' : reason,
     inputTokens: usage?.input_tokens ?? counted?.promptTokens,
