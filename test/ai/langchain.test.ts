@@ -35,7 +35,7 @@ const ANSWER = 'It left the depot this morning.';
 const chatModel = (fields: Record<string, unknown> = {}) => new ChatOpenAI({ model: MODEL, apiKey: 'test', configuration: { baseURL: api.url }, maxRetries: 0, ...fields });
 const handler = (options: Partial<AiOptions> = {}) => aegislogCallbacks({ log: h.log, digestKey: DIGEST_KEY, ...options });
 
-/** A log that only counts what it is given (for the tests about which log records a run). */
+/** A log that keeps the payloads it is given, at once (the tests of which log records a run, and when, and of the bound). */
 const countingLog = () => {
   const recorded: Record<string, unknown>[] = [];
   const log: AiLog = { record: (_type, payload) => (recorded.push(payload!), `e${recorded.length}`) };
