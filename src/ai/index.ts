@@ -1,5 +1,5 @@
 // Entry "aegislog/ai": one event per model call, where AI apps already make them. Built on the client's
-// record()/recordSync(); imports nothing of the SDKs it serves (ai, openai, @anthropic-ai/sdk, @google/genai, OpenTelemetry are optional peers).
+// record()/recordSync(); imports nothing of the SDKs it serves (ai, openai, @anthropic-ai/sdk, @google/genai, @langchain/core, OpenTelemetry are optional peers).
 export { aegislogMiddleware } from './ai-sdk.js';
 export type { AegisLogMiddleware, CallOptionsLike, GenerateResultLike, ModelLike, PartLike, StreamResultLike } from './ai-sdk.js';
 export { aegislogTelemetry } from './ai-sdk-telemetry.js';
@@ -12,6 +12,8 @@ export { wrapAnthropic } from './anthropic.js';
 export { wrapGoogleGenAI } from './google.js';
 export { wrapMistral } from './mistral.js';
 export { wrapOpenAI } from './openai.js';
+export { aegislogCallbacks } from './langchain.js';
+export type { AegisLogCallbacks, LLMResultLike, SerializedLike } from './langchain.js';
 export { aegislogSpanProcessor, isModelCallSpan } from './otel.js';
 export type { AegisLogSpanProcessor, SpanAttributes, SpanLike } from './otel.js';
 export type { DigestKey } from './digest.js';

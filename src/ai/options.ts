@@ -22,7 +22,7 @@ export interface AiLog {
   flush?(): unknown;
 }
 
-export type AiIntegration = 'ai-sdk' | 'ai-sdk-telemetry' | 'openai' | 'anthropic' | 'google-genai' | 'opentelemetry' | 'mistral';
+export type AiIntegration = 'ai-sdk' | 'ai-sdk-telemetry' | 'openai' | 'anthropic' | 'google-genai' | 'langchain' | 'opentelemetry' | 'mistral';
 
 /**
  * One finished model call as an integration saw it: what the event is built
@@ -32,11 +32,11 @@ export interface AiCall {
   integration: AiIntegration;
   /**
    * `generate`/`stream` (AI SDK), `embed` (its embedding middleware), `generateImage` (its image middleware), `chat.completions`/`embeddings`/`moderations`/
-   * `audio.transcriptions`/`images.generate`/`responses`… (OpenAI; `responses.retrieve`/`responses.cancel` for a background response's final state), `messages`/`beta.messages` (Anthropic), `models.generateContent`/`models.generateContentStream`/`models.embedContent` (Google Gen AI), `chat.complete`/`chat.stream`/`chat.parse`/`chat.parseStream`/`fim.complete`/`fim.stream`/`agents.complete`/`agents.stream`/`embeddings.create` (Mistral), `gen_ai.operation.name` (OpenTelemetry; `embeddings` for an embedding span).
+   * `audio.transcriptions`/`images.generate`/`responses`… (OpenAI; `responses.retrieve`/`responses.cancel` for a background response's final state), `messages`/`beta.messages` (Anthropic), `models.generateContent`/`models.generateContentStream`/`models.embedContent` (Google Gen AI), `chat.complete`/`chat.stream`/`chat.parse`/`chat.parseStream`/`fim.complete`/`fim.stream`/`agents.complete`/`agents.stream`/`embeddings.create` (Mistral), `chat`/`llm` (LangChain: a chat model's run, a text LLM's), `gen_ai.operation.name` (OpenTelemetry; `embeddings` for an embedding span).
    */
   operation: string;
   streamed: boolean;
-  /** The provider, as the SDK names it (`openai.chat`, `openai`, `anthropic`, `google`, `mistral`, `gen_ai.provider.name`). */
+  /** The provider, as the SDK names it (`openai.chat`, `openai`, `anthropic`, `google`, `mistral`, LangChain's `ls_provider`, `gen_ai.provider.name`). */
   provider?: string;
   /** The model id the call asked for. */
   modelId: string;
@@ -74,9 +74,9 @@ export interface AiCall {
    * after the call and only if a digest needs them) or as its URL (a string).
    */
   images?: readonly unknown[];
-  /** The SDK's own request: AI SDK call options, OpenAI params (a retrieve's query), the OpenTelemetry span. */
+  /** The SDK's own request: AI SDK call options, OpenAI params (a retrieve's query), LangChain's `invocation_params`, the OpenTelemetry span. */
   request?: unknown;
-  /** Record options the call itself carried (AI SDK: `providerOptions.aegislog`). */
+  /** Record options the call itself carried (AI SDK: `providerOptions.aegislog`; LangChain: `metadata.aegislog`). */
   carried?: RecordOptions;
   /** Trace id the call belongs to (OpenTelemetry: the span's). */
   traceId?: string;

@@ -1,5 +1,5 @@
 // The built entry `aegislog/ai` as users get it: ESM and CJS through the package's own exports map, its
-// bundled types, and no import of the SDKs it serves (ai, openai, @anthropic-ai/sdk, @google/genai and OpenTelemetry are optional peers).
+// bundled types, and no import of the SDKs it serves (ai, openai, @anthropic-ai/sdk, @google/genai, @langchain/core and OpenTelemetry are optional peers).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { requireDist, ROOT } from '../edge/workerd.js';
 
-const NAMES = ['UNREPORTED', 'aegislogEmbeddingMiddleware', 'aegislogImageMiddleware', 'aegislogMiddleware', 'aegislogSpanProcessor', 'aegislogTelemetry', 'aiDigest', 'aiFlush', 'isModelCallSpan', 'wrapAnthropic', 'wrapGoogleGenAI', 'wrapMistral', 'wrapOpenAI'];
+const NAMES = ['UNREPORTED', 'aegislogCallbacks', 'aegislogEmbeddingMiddleware', 'aegislogImageMiddleware', 'aegislogMiddleware', 'aegislogSpanProcessor', 'aegislogTelemetry', 'aiDigest', 'aiFlush', 'isModelCallSpan', 'wrapAnthropic', 'wrapGoogleGenAI', 'wrapMistral', 'wrapOpenAI'];
 
 describe('aegislog/ai, built', () => {
   it('imports as ESM and requires as CJS through the exports map, with the same names', async () => {
@@ -16,14 +16,14 @@ describe('aegislog/ai, built', () => {
     expect(Object.keys(esm).sort()).toEqual(NAMES);
     const cjs = createRequire(join(ROOT, 'package.json'))('aegislog/ai');
     expect(Object.keys(cjs).sort()).toEqual(NAMES);
-    expect(readFileSync(join(ROOT, 'dist/types/ai.d.ts'), 'utf8')).toMatch(/^export \{ UNREPORTED, aegislogEmbeddingMiddleware, aegislogImageMiddleware, aegislogMiddleware, /m);
+    expect(readFileSync(join(ROOT, 'dist/types/ai.d.ts'), 'utf8')).toMatch(/^export \{ UNREPORTED, aegislogCallbacks, aegislogEmbeddingMiddleware, aegislogImageMiddleware, aegislogMiddleware, /m);
   });
 
-  it('loads nothing of ai, openai, @anthropic-ai/sdk, @google/genai or OpenTelemetry, and keeps the digest code in a chunk of its own', () => {
+  it('loads nothing of ai, openai, @anthropic-ai/sdk, @google/genai, @langchain/core or OpenTelemetry, and keeps the digest code in a chunk of its own', () => {
     const files = ['dist/esm/ai.js', ...readdirSync(join(ROOT, 'dist/esm/chunks')).map((f) => `dist/esm/chunks/${f}`)];
     for (const file of files) {
       const text = readFileSync(join(ROOT, file), 'utf8');
-      expect(text, file).not.toMatch(/from ['"](ai|openai|@anthropic-ai\/[^'"]+|@google\/genai|@mistralai\/[^'"]+|@opentelemetry\/[^'"]+|@ai-sdk\/[^'"]+)['"]/);
+      expect(text, file).not.toMatch(/from ['"](ai|openai|@anthropic-ai\/[^'"]+|@google\/genai|@mistralai\/[^'"]+|@langchain\/[^'"]+|@opentelemetry\/[^'"]+|@ai-sdk\/[^'"]+)['"]/);
     }
     const entry = readFileSync(join(ROOT, 'dist/esm/ai.js'), 'utf8');
     const lazy = entry.match(/import\(['"](\.\/chunks\/digest-[^'"]+\.js)['"]\)/)?.[1];
@@ -39,8 +39,8 @@ describe('aegislog/ai, built', () => {
     });
     const text = bundled.outputFiles[0]!.text;
     expect(text).toContain('ai-sdk');
-    // wrapOpenAI's operation names and its registry for unread calls (wrapAnthropic's too), wrapGoogleGenAI's, wrapMistral's, the span processor's attribute
+    // wrapOpenAI's operation names and its registry for unread calls (wrapAnthropic's too), wrapGoogleGenAI's, wrapMistral's, LangChain's callbacks, the span processor's attribute
     // names, the embedding middleware's (a separate export, so that the middleware's 2,000 B do not carry it).
-    for (const other of ['chat.completions', 'beta.messages', 'FinalizationRegistry', 'models.embedContent', 'gen_ai.operation.name', 'embedding_count', 'mistral_finish_reason']) expect(text, other).not.toContain(other);
+    for (const other of ['chat.completions', 'beta.messages', 'FinalizationRegistry', 'models.embedContent', 'handleChatModelStart', 'gen_ai.operation.name', 'embedding_count', 'mistral_finish_reason']) expect(text, other).not.toContain(other);
   });
 });
