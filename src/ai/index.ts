@@ -11,6 +11,7 @@ export type { AegisLogImageMiddleware, ImageCallOptionsLike, ImageFileLike, Imag
 export { wrapAnthropic } from './anthropic.js';
 export { wrapGoogleGenAI } from './google.js';
 export { wrapOpenAI } from './openai.js';
+export { wrapBedrock } from './bedrock.js';
 export { aegislogSpanProcessor, isModelCallSpan } from './otel.js';
 export type { AegisLogSpanProcessor, SpanAttributes, SpanLike } from './otel.js';
 export type { DigestKey } from './digest.js';

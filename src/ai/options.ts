@@ -22,7 +22,8 @@ export interface AiLog {
   flush?(): unknown;
 }
 
-export type AiIntegration = 'ai-sdk' | 'ai-sdk-telemetry' | 'openai' | 'anthropic' | 'google-genai' | 'opentelemetry';
+export type AiIntegration = 'ai-sdk' | 'ai-sdk-telemetry' | 'openai' | 'anthropic' | 'google-genai' | 'opentelemetry'
+  | 'bedrock';
 
 /**
  * One finished model call as an integration saw it: what the event is built
@@ -33,6 +34,7 @@ export interface AiCall {
   /**
    * `generate`/`stream` (AI SDK), `embed` (its embedding middleware), `generateImage` (its image middleware), `chat.completions`/`embeddings`/`moderations`/
    * `audio.transcriptions`/`images.generate`/`responses`… (OpenAI; `responses.retrieve`/`responses.cancel` for a background response's final state), `messages`/`beta.messages` (Anthropic), `models.generateContent`/`models.generateContentStream`/`models.embedContent` (Google Gen AI), `gen_ai.operation.name` (OpenTelemetry; `embeddings` for an embedding span).
+   * `converse`/`converseStream`/`invokeModel`/`invokeModelWithResponseStream` (Amazon Bedrock).
    */
   operation: string;
   streamed: boolean;
