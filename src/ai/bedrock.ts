@@ -39,13 +39,12 @@ interface Stack {
  */
 export function wrapBedrock<C extends object>(client: C, options: AiOptions): C {
   check(options);
-  const stack = (client as { middlewareStack?: Stack }).middlewareStack;
-  if (typeof stack?.add !== 'function') return client;
   const record = recorder(options);
   try {
-    stack.add((next, context) => middleware(next, context, record, options), { step: 'initialize', priority: 'high', name: NAME });
+    (client as { middlewareStack: Stack }).middlewareStack.add((next, context) => middleware(next, context, record, options), { step: 'initialize', priority: 'high', name: NAME });
   } catch {
     // Already wrapped: the stack throws on a duplicate name (`Duplicate middleware name`), and the first wrap records.
+    // (Or no AWS SDK client, with no stack: nothing to record, as wrapGoogleGenAI leaves a client with no `models`.)
   }
   return client;
 }
@@ -169,7 +168,10 @@ function converseEvent(event: any, into: Summary, first: () => void): void {
     append(into, event.contentBlockDelta.delta?.text);
   } else if (event?.contentBlockStart) {
     const name = event.contentBlockStart.start?.toolUse?.name;
-    if (typeof name === 'string') first(), into.toolCalls.push(name);
+    if (typeof name === 'string') {
+      first();
+      into.toolCalls.push(name);
+    }
   } else if (event?.messageStop) stop(event.messageStop.stopReason, into);
   else if (event?.metadata) {
     into.usage = event.metadata.usage;
@@ -194,12 +196,17 @@ function tokens(usage: Record<string, any> | undefined): Partial<AiCall> | undef
 
 const utf8 = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-/** An InvokeModel body as given (a string or bytes): its size in bytes, and its JSON when it is JSON. */
+/**
+ * An InvokeModel body as given (a string or bytes): its size in bytes, and its JSON when it names an
+ * `anthropic_version` (parsed on the call's path: any other body, which may carry megabytes of base64 images, is
+ * not parsed at all).
+ */
 function bodyOf(body: unknown): { bytes?: number; json?: any } | undefined {
   const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body instanceof Uint8Array ? body : undefined;
   if (!bytes) return undefined;
+  const text = typeof body === 'string' ? body : utf8(bytes);
   try {
-    return { bytes: bytes.byteLength, json: JSON.parse(typeof body === 'string' ? body : utf8(bytes)) };
+    return { bytes: bytes.byteLength, json: text.includes('"anthropic_version"') ? JSON.parse(text) : undefined };
   } catch {
     return { bytes: bytes.byteLength };
   }
