@@ -140,3 +140,34 @@ export function claudeChunks(pieces: string[], stop: string | null = 'end_turn')
   if (stop !== null) events.push({ type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: 7 } }, { type: 'message_stop', 'amazon-bedrock-invocationMetrics': { inputTokenCount: 12, outputTokenCount: 7 } });
   return events.map((event) => ({ chunk: { bytes: Buffer.from(JSON.stringify(event)).toString('base64') } }));
 }
+
+/**
+ * The same service over HTTP/2 without TLS (h2c), as the client's default request handler (the SDK's
+ * NodeHttp2Handler) speaks it: default answers only (a Converse answer, a ConverseStream's events), no script.
+ */
+export async function startBedrockH2Server(): Promise<{ origin: string; close(): Promise<void> }> {
+  const { createServer } = await import('node:http2');
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const answer = defaultAnswer(req.url.replace(/\?.*$/, ''), JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));
+      const sse = 'sse' in answer;
+      res.writeHead('status' in answer ? answer.status ?? 200 : 200, { 'content-type': sse ? 'application/vnd.amazon.eventstream' : 'application/json', 'x-amzn-requestid': 'req_h2' });
+      if (sse) for (const event of answer.sse) res.write(frame(event));
+      else if ('json' in answer) res.write(JSON.stringify(answer.json));
+      res.end();
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const sessions = new Set<import('node:http2').ServerHttp2Session>();
+  server.on('session', (s) => (sessions.add(s), s.on('close', () => sessions.delete(s))));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((ok) => {
+        for (const s of sessions) s.destroy();
+        server.close(() => ok());
+      }),
+  };
+}

@@ -1,8 +1,9 @@
 // wrapBedrock with the real AWS SDK v3 Bedrock Runtime client (`@aws-sdk/client-bedrock-runtime`) against a small
 // Bedrock Runtime on 127.0.0.1 that answers JSON and streams binary event-stream frames (bedrock-server.ts: a
 // stand-in for the provider, which cannot run here). The client speaks HTTP/1.1 to it through the SDK's own
-// NodeHttpHandler (this client's default is the SDK's HTTP/2 handler; the wrapper sits on the middleware stack,
-// above either). Each test compares what the app gets with what the SDK hands over, and checks the event.
+// NodeHttpHandler (the scripted server's); this client's default, the SDK's HTTP/2 handler, is exercised against an
+// h2c server of default answers (the wrapper sits on the middleware stack, above either). Each test compares what the
+// app gets with what the SDK hands over, and checks the event.
 import {
   BedrockRuntime,
   BedrockRuntimeClient,
@@ -24,6 +25,7 @@ import {
   MODEL,
   PROFILE_ARN,
   serviceError,
+  startBedrockH2Server,
   startBedrockServer,
   type BedrockServer,
 } from './bedrock-server.js';
@@ -360,6 +362,27 @@ describe('ConverseStreamCommand', () => {
     const [event, ...more] = await h.events();
     expect(more).toEqual([]);
     expect(event).toMatchObject({ operation: 'converseStream', streamed: true, outcome: 'error', error: { name: 'ThrottlingException', status: 429, code: 'ThrottlingException' } });
+  });
+});
+
+describe('over HTTP/2, the client\'s default request handler', () => {
+  it('Converse and ConverseStream are recorded as over HTTP/1.1', async () => {
+    const h2 = await startBedrockH2Server();
+    const c = wrapBedrock(new BedrockRuntimeClient({ ...config(), endpoint: h2.origin, requestHandler: undefined }), { log: h.log });
+    try {
+      const answer = `You asked ${QUESTION.length} characters.`;
+      expect((await c.send(new ConverseCommand(INPUT))).output?.message?.content?.[0]?.text).toBe(answer);
+      const events = await readAll((await c.send(new ConverseStreamCommand(INPUT))).stream);
+      expect(events).toHaveLength(answer.split(' ').length + 4);
+    } finally {
+      c.destroy();
+      await h2.close();
+    }
+    const recorded = await h.events();
+    expect(recorded.map((e) => [e.operation, e.outcome, e.finish_reason, e.response_id, e.output_chars, e.performance_metrics.output_tokens])).toEqual([
+      ['converse', 'ok', 'stop', 'req_h2', `You asked ${QUESTION.length} characters.`.length, 7],
+      ['converseStream', 'ok', 'stop', 'req_h2', `You asked ${QUESTION.length} characters.`.length, 7],
+    ]);
   });
 });
 
