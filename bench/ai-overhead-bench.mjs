@@ -16,7 +16,9 @@ import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { ChatOpenAI } from '@langchain/openai';
-import { aegislogCallbacks, aegislogImageMiddleware, aegislogMiddleware, aegislogSpanProcessor, aiFlush, wrapAnthropic, wrapGoogleGenAI, wrapOpenAI } from '../dist/esm/ai.js';
+import { aegislogCallbacks, aegislogImageMiddleware, aegislogMiddleware, aegislogSpanProcessor, aiFlush, wrapAnthropic, wrapBedrock, wrapGoogleGenAI, wrapOpenAI } from '../dist/esm/ai.js';
+import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
+import { Readable } from 'node:stream';
 import { AegisLog } from '../dist/esm/index.js';
 import { HTTPClient, Mistral } from '@mistralai/mistralai';
 import { wrapMistral } from '../dist/esm/ai.js';
@@ -180,6 +182,16 @@ const tracerOf = (processor) => new BasicTracerProvider({ spanProcessors: [proce
 const attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.response.model': 'gpt-4o-mini-2024-07-18', 'gen_ai.usage.input_tokens': 12, 'gen_ai.usage.output_tokens': 7, 'gen_ai.response.finish_reasons': ['stop'] };
 const span = (tracer) => () => tracer.startSpan('chat gpt-4o-mini', { attributes }).end();
 
+// Amazon Bedrock: the real Bedrock Runtime client (its middleware stack, signing, serde) over an in-process request
+// handler (the client's own `requestHandler` option) answering a Converse call, as Bedrock answers it.
+const converseAnswer = Buffer.from(JSON.stringify({ output: { message: { role: 'assistant', content: [{ text: 'Refunds take 14 days.' }] } }, stopReason: 'end_turn', usage: { inputTokens: 12, outputTokens: 7, totalTokens: 19 }, metrics: { latencyMs: 300 } }));
+const bedrockHandler = { handle: async () => ({ response: { statusCode: 200, headers: { 'content-type': 'application/json', 'x-amzn-requestid': 'req-1' }, body: Readable.from([converseAnswer]) } }) };
+const bedrockClient = (options) => {
+  const c = new BedrockRuntimeClient({ region: 'eu-central-1', credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' }, maxAttempts: 1, requestHandler: bedrockHandler });
+  return options ? wrapBedrock(c, { log, ...options }) : c;
+};
+const converse = (c) => () => c.send(new ConverseCommand({ modelId: 'eu.anthropic.claude-sonnet-5-5-v1:0', messages: [{ role: 'user', content: [{ text: 'How long do refunds take?' }] }] }));
+
 const cases = [
   { name: 'AI SDK middleware: doGenerate', plain: () => model.doGenerate(params), wrapped: ((m) => () => m.doGenerate(params))(wrapped({})) },
   { name: 'AI SDK middleware: doStream, read to the end (21 parts)', plain: async () => readAll((await model.doStream(params)).stream), wrapped: ((m) => async () => readAll((await m.doStream(params)).stream))(wrapped({})) },
@@ -199,6 +211,7 @@ const cases = [
   // LangChain's callback machinery included: no target (the integration's own cost is the row above).
   { name: 'aegislogCallbacks: ChatOpenAI.invoke, beside no callbacks', plain: lcInvoke(undefined), wrapped: lcInvoke([recording]), target: false },
   { name: 'span processor: a GenAI chat span ended', plain: span(tracerOf(noop)), wrapped: span(tracerOf(aegislogSpanProcessor({ log }))) },
+  { name: 'wrapBedrock: ConverseCommand', plain: converse(bedrockClient()), wrapped: converse(bedrockClient({})) },
 ];
 
 const at = (list, q) => list[Math.min(list.length - 1, Math.floor(q * list.length))];

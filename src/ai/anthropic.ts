@@ -78,8 +78,8 @@ function typed(error: any): unknown {
   return typeof error?.type === 'string' && error.code === undefined ? Object.create(error, { code: { value: error.type } }) : error;
 }
 
-/** How a whole message and a stream's events are read. */
-const READS = { answer: messageSummary, item: messageEvent };
+/** How a whole message and a stream's events are read (wrapBedrock reads Anthropic bodies on Bedrock with them too). */
+export const READS = { answer: messageSummary, item: messageEvent };
 
 /** A whole message: its text blocks are the output, its tool-use blocks the tool calls. */
 function messageSummary(message: any, into: Summary): void {
@@ -155,7 +155,7 @@ function merge(usage: any, into: Summary): void {
  * breakpoint) and those written to and read from the prompt cache, as OpenAI's `prompt_tokens` counts its cached
  * ones; the output is `output_tokens`.
  */
-function tokens(usage: Record<string, any> | undefined): Partial<AiCall> | undefined {
+export function tokens(usage: Record<string, any> | undefined): Partial<AiCall> | undefined {
   if (!usage) return undefined;
   const input = usage.input_tokens;
   return {

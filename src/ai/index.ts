@@ -14,6 +14,7 @@ export { wrapMistral } from './mistral.js';
 export { wrapOpenAI } from './openai.js';
 export { aegislogCallbacks } from './langchain.js';
 export type { AegisLogCallbacks, LLMResultLike, SerializedLike } from './langchain.js';
+export { wrapBedrock } from './bedrock.js';
 export { aegislogSpanProcessor, isModelCallSpan } from './otel.js';
 export type { AegisLogSpanProcessor, SpanAttributes, SpanLike } from './otel.js';
 export type { DigestKey } from './digest.js';

@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 
 /** The answers every provider scripts; a provider's own answers may carry more (`Event` is one server-sent event). */
 export type Answer<Event> =
-  /** A JSON answer (status 200 unless given). */
-  | { json: unknown; status?: number }
+  /** A JSON answer (status 200 unless given), with more headers if given. */
+  | { json: unknown; status?: number; headers?: Record<string, string> }
   /** Plain text (status 200): what OpenAI answers a transcription asked as `text`, `srt` or `vtt`. */
   | { text: string }
   /**
@@ -54,8 +54,10 @@ export interface Provider<Event, Script extends Answer<Event>> {
    * after the request is in `requests`).
    */
   answer(request: Received, url: URL, next: () => Script | undefined): Script | Promise<Script>;
-  /** An event as the provider writes it on the wire. */
-  frame(event: Event): string;
+  /** An event as the provider writes it on the wire: text, or bytes (Bedrock's binary event-stream frames). */
+  frame(event: Event): string | Uint8Array;
+  /** The content type of an event stream: `text/event-stream` unless given. */
+  streamType?: string;
   /** What the stream sends after its scripted events (and after a hold at their end), if the client is still there. */
   after?(answer: Extract<Script, { sse: unknown }>, request: Received, stream: EventStream<Event>): Promise<void>;
 }
@@ -105,7 +107,7 @@ export async function startScriptedServer<Event, Script extends Answer<Event>>(p
       return void stalls.splice(0).forEach((s) => s());
     }
     if ('json' in answer) {
-      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', [provider.requestIdHeader]: requestId });
+      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', [provider.requestIdHeader]: requestId, ...answer.headers });
       return res.end(JSON.stringify(answer.json));
     }
     if ('text' in answer) {
@@ -120,7 +122,7 @@ export async function startScriptedServer<Event, Script extends Answer<Event>>(p
     }
     // Neither JSON nor stall: events (the provider's own answer type may add to them).
     const sse = answer as Extract<Answer<Event>, { sse: unknown }>;
-    const stream = openStream<Event>(res, { [provider.requestIdHeader]: requestId }, (event) => provider.frame(event), wentAway);
+    const stream = openStream<Event>(res, { 'content-type': provider.streamType ?? 'text/event-stream', [provider.requestIdHeader]: requestId }, (event) => provider.frame(event), wentAway);
     for (const [i, event] of sse.sse.entries()) {
       if (sse.reset === i) return void req.socket.destroy();
       if (sse.hold === i) await held();
@@ -158,8 +160,8 @@ export async function startScriptedServer<Event, Script extends Answer<Event>>(p
 }
 
 /** Sends the headers of an event stream at once and follows whether its client is still there. */
-function openStream<Event>(res: ServerResponse, headers: Record<string, string>, frame: (event: Event) => string, wentAway: () => void): EventStream<Event> {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...headers });
+function openStream<Event>(res: ServerResponse, headers: Record<string, string>, frame: (event: Event) => string | Uint8Array, wentAway: () => void): EventStream<Event> {
+  res.writeHead(200, { 'cache-control': 'no-cache', ...headers });
   res.flushHeaders(); // the SDK hands the stream over on the headers, before any event
   let closed = false;
   const gone = new Promise<void>((ok) =>
