@@ -109,8 +109,8 @@ describe('aegislogTelemetry: tool approvals (ai@7)', () => {
     const { tools, ran } = refunds();
     const messages: ModelMessage[] = [{ role: 'user', content: PROMPT }];
     const first = await generateText({ model, tools, messages, telemetry });
-    const [[a, callA], [b, callB]] = requests(first.content) as [string, string][];
-    messages.push(...first.response.messages, answer({ approvalId: b, approved: false, reason: 'Duplicate.' }, { approvalId: a!, approved: true }));
+    const [[a, callA], [b, callB]] = requests(first.content) as [[string, string], [string, string]];
+    messages.push(...first.response.messages, answer({ approvalId: b, approved: false, reason: 'Duplicate.' }, { approvalId: a, approved: true }));
     await generateText({ model, tools, messages, telemetry });
     expect(ran).toEqual([INPUT]);
     expect(await approvals()).toEqual([
@@ -158,8 +158,8 @@ describe('recordToolApprovals (ai@6, and apps without the telemetry)', () => {
     const { tools, ran } = refunds(tool6 as never);
     const messages: any[] = [{ role: 'user', content: PROMPT }];
     const first = await generateText6({ model, tools: tools as never, messages });
-    const [[a, callA], [b, callB]] = requests(first.content) as [string, string][];
-    messages.push(...first.response.messages, answer({ approvalId: a!, approved: true, reason: 'Checked the order.' }, { approvalId: b!, approved: false }));
+    const [[a, callA], [b, callB]] = requests(first.content) as [[string, string], [string, string]];
+    messages.push(...first.response.messages, answer({ approvalId: a, approved: true, reason: 'Checked the order.' }, { approvalId: b, approved: false }));
 
     const ids = await recordToolApprovals(h.log, messages, { digestKey: DIGEST_KEY, human_intervention: { reviewer: 'agent-17', reviewed_at: 1796558400 } });
     const second = await generateText6({ model, tools: tools as never, messages });
@@ -192,6 +192,13 @@ describe('recordToolApprovals (ai@6, and apps without the telemetry)', () => {
     const ids = await recordToolApprovals(h.log, [{ role: 'user', content: PROMPT }, call, { role: 'tool', content: [note, { type: 'tool-approval-response', approvalId: 'ap1', approved: true }] }]);
     expect(ids).toHaveLength(1);
     expect(await recordToolApprovals(h.log, [{ role: 'user', content: PROMPT }, call, { role: 'tool', content: [note] }])).toEqual([]);
+    // The SDK's toolApproval policy answered it (ai@7 marks its request isAutomatic): no person decided.
+    const automatic = { ...call, content: [call.content[1], { ...call.content[2], isAutomatic: true }] };
+    expect(await recordToolApprovals(h.log, [automatic, { role: 'tool', content: [{ type: 'tool-approval-response', approvalId: 'ap1', approved: false }] }])).toEqual([]);
+    // Two answers to one tool call: the SDK acts on the first, and so one event.
+    const twice = { ...call, content: [...call.content, { type: 'tool-approval-request', approvalId: 'ap2', toolCallId: 'c1' }] };
+    const both = [{ type: 'tool-approval-response', approvalId: 'ap1', approved: true }, { type: 'tool-approval-response', approvalId: 'ap2', approved: false }];
+    expect(await recordToolApprovals(h.log, [twice, { role: 'tool', content: both }])).toHaveLength(1);
 
     const refused = async (messages: unknown, field: string) => {
       const error = await recordToolApprovals(h.log, messages).catch((e: unknown) => e);
@@ -204,6 +211,6 @@ describe('recordToolApprovals (ai@6, and apps without the telemetry)', () => {
     await refused([call, { role: 'tool', content: [{ type: 'tool-approval-response', approvalId: 'ap1', approved: 'yes' }] }], 'messages[1].content[0].approved');
     await refused([{ ...call, content: call.content.slice(2) }, { role: 'tool', content: [answered] }], 'messages[1].content[0].approvalId');
     await expect(recordToolApprovals({} as never, [])).rejects.toMatchObject({ code: 'ERR_CONFIG', field: 'log' });
-    expect((await approvals()).map((e) => e.approval_id)).toEqual(['ap1']);
+    expect((await approvals()).map((e) => [e.approval_id, e.approved])).toEqual([['ap1', true], ['ap1', true]]);
   });
 });
