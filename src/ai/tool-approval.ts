@@ -33,13 +33,17 @@ export interface ToolApprovalOptions {
   eventType?: string;
   /** The operator's key for `input_digest`, the keyed digest of the tool's input (see `aiDigest`). */
   digestKey?: DigestKey;
+  /** Recorded as `digest_key_id`, so that digests made under a rotated key can be told apart. */
   digestKeyId?: string;
   /** `recordSync()` instead of `record()`: each event sent at once and its receipt checked. */
   sync?: boolean;
   /** Under each decision's `required: true` and its `reason`: the person who decided (`reviewer`), `reviewed_at`. */
   human_intervention?: Omit<HumanIntervention, 'required'>;
+  /** The app's session, as for the model-call events. */
   session_context?: SessionContext;
+  /** The policy under which the person decided. */
   policy_context?: PolicyContext;
+  /** The trace the decisions belong to (by default each event has its own). */
   trace_id?: string;
 }
 

@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { requireDist, ROOT } from '../edge/workerd.js';
 
-const NAMES = ['UNREPORTED', 'aegislogEmbeddingMiddleware', 'aegislogImageMiddleware', 'aegislogMiddleware', 'aegislogSpanProcessor', 'aegislogTelemetry', 'aiDigest', 'aiFlush', 'isModelCallSpan', 'wrapAnthropic', 'wrapGoogleGenAI', 'wrapOpenAI'];
+const NAMES = ['UNREPORTED', 'aegislogEmbeddingMiddleware', 'aegislogImageMiddleware', 'aegislogMiddleware', 'aegislogSpanProcessor', 'aegislogTelemetry', 'aiDigest', 'aiFlush', 'isModelCallSpan', 'recordToolApprovals', 'wrapAnthropic', 'wrapGoogleGenAI', 'wrapOpenAI'];
 
 describe('aegislog/ai, built', () => {
   it('imports as ESM and requires as CJS through the exports map, with the same names', async () => {
@@ -41,6 +41,6 @@ describe('aegislog/ai, built', () => {
     expect(text).toContain('ai-sdk');
     // wrapOpenAI's operation names and its registry for unread calls (wrapAnthropic's too), wrapGoogleGenAI's, the span processor's attribute
     // names, the embedding middleware's (a separate export, so that the middleware's 2,000 B do not carry it).
-    for (const other of ['chat.completions', 'beta.messages', 'FinalizationRegistry', 'models.embedContent', 'gen_ai.operation.name', 'embedding_count']) expect(text, other).not.toContain(other);
+    for (const other of ['chat.completions', 'beta.messages', 'FinalizationRegistry', 'models.embedContent', 'gen_ai.operation.name', 'embedding_count', 'tool-approval-response']) expect(text, other).not.toContain(other);
   });
 });
