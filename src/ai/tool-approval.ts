@@ -10,6 +10,7 @@ import type { RecordOptions } from '../client/event.js';
 import { AegisLogError, AegisLogValidationError } from '../protocol/errors.js';
 import type { HumanIntervention, PolicyContext, SessionContext } from '../schema/zod.js';
 import type { DigestKey } from './digest.js';
+import { CONTEXT_STRING_CHARS } from '../schema/rules.js';
 import type { AiEvent, AiLog, AiOptions } from './options.js';
 import { aiDigest, check, kept } from './record.js';
 
@@ -136,8 +137,9 @@ async function recordDecisions(decisions: ToolApprovalDecision[], r: Recording):
         input_digest: digests[i],
         digest_key_id: digests[i] && r.digestKeyId,
       }),
-      // The decision's reason over one the options give for every decision.
-      options: { ...contexts, human_intervention: present({ ...r.human_intervention, required: true, reason: d.reason ?? r.human_intervention?.reason }) } as RecordOptions,
+      // The decision's reason over one the options give for every decision: whole in the payload, and cut to what a
+      // context's text may hold (the client refuses longer), never between the halves of a pair.
+      options: { ...contexts, human_intervention: present({ ...r.human_intervention, required: true, reason: cut(d.reason) ?? r.human_intervention?.reason }) } as RecordOptions,
     };
     if (r.sync) {
       const receipt = await r.log.recordSync!(event.eventType, event.payload, event.options);
@@ -150,6 +152,11 @@ async function recordDecisions(decisions: ToolApprovalDecision[], r: Recording):
     }
   }
   return ids;
+}
+
+function cut(text: string | undefined): string | undefined {
+  const short = text?.slice(0, CONTEXT_STRING_CHARS);
+  return short && short.length < text!.length && /[\uD800-\uDBFF]$/.test(short) ? short.slice(0, -1) : short;
 }
 
 /** The record without its undefined fields: absent on the wire, never null. */
@@ -180,6 +187,8 @@ export async function recordToolApprovals(log: AiLog, messages: unknown, options
 
 /** What the telemetry reads of a `generateText`/`streamText` call as it starts. */
 export interface ApprovalCallStart {
+  /** `ai.generateText` or `ai.streamText`; other operations do not act on approvals. */
+  operationId?: string;
   messages?: unknown;
   /** `providerOptions.aegislog`: the call's own contexts (`session_context`, `human_intervention.reviewer`…). */
   providerOptions?: unknown;
@@ -203,6 +212,8 @@ export function approvalRecorder(options: AiOptions): (event: ApprovalCallStart)
     }
   };
   return (event) => {
+    // The calls that act on approvals (generateObject's messages may hold them too, unused).
+    if (!/^ai\.(generate|stream)Text$/.test(String(event.operationId))) return;
     try {
       const decisions = toolApprovalDecisions(event.messages ?? []);
       if (!decisions.length) return;

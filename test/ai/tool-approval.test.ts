@@ -1,7 +1,7 @@
 // A person approving or denying a tool call (`tool({ needsApproval: true })`): one event per decision, from the
 // telemetry integration (ai@7) and from recordToolApprovals (ai@6 and ai@7). Real `ai` and `ai6`, their mock
 // models (standing in for a model provider, which cannot run here), the real client and reference server.
-import { convertToModelMessages, generateText, registerTelemetry, stepCountIs, streamText, tool, type ModelMessage, type UIMessage } from 'ai';
+import { convertToModelMessages, generateObject, generateText, registerTelemetry, stepCountIs, streamText, tool, type ModelMessage, type UIMessage } from 'ai';
 import { convertArrayToReadableStream, MockLanguageModelV4 } from 'ai/test';
 import { generateText as generateText6, tool as tool6 } from 'ai6';
 import { MockLanguageModelV3 } from 'ai6/test';
@@ -140,6 +140,18 @@ describe('aegislogTelemetry: tool approvals (ai@7)', () => {
     expect(await approvals()).toEqual([]);
   });
 
+  it('generateObject, which acts on no approval (it refuses such messages), records none', async () => {
+    const telemetry = { integrations: [aegislogTelemetry({ log: h.log })] };
+    const { tools } = refunds();
+    const asking = new MockLanguageModelV4({ doGenerate: generateResult('', { tools: ['refund'] }) as never });
+    const first = await generateText({ model: asking, tools, prompt: PROMPT, telemetry });
+    const [[approvalId]] = requests(first.content) as [[string]];
+    const messages: ModelMessage[] = [{ role: 'user', content: PROMPT }, ...first.response.messages, answer({ approvalId, approved: true })];
+    const model = new MockLanguageModelV4({ doGenerate: generateResult('{"total":42}') as never });
+    await expect(generateObject({ model, schema: z.object({ total: z.number() }), messages, telemetry })).rejects.toThrow(/Tool result is missing/);
+    expect((await h.events()).map((e) => e.event_type)).toEqual(['model_inference']);
+  });
+
   it('approvalEventType names the events; a bad one is ERR_CONFIG', async () => {
     expect(() => aegislogTelemetry({ log: h.log, approvalEventType: '' })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'approvalEventType' }));
     const telemetry = { integrations: [aegislogTelemetry({ log: h.log, approvalEventType: 'oversight.tool_decision' })] };
@@ -184,6 +196,18 @@ describe('recordToolApprovals (ai@6, and apps without the telemetry)', () => {
     expect(await recordToolApprovals(h.log, history)).toEqual([]);
     expect(await recordToolApprovals(h.log, [...history, ...second.response.messages, { role: 'user', content: 'Thanks.' }])).toEqual([]);
     expect(await approvals()).toEqual([]);
+  });
+
+  it('sync: each event sent at once, the ids its receipts give; a long reason whole in the payload, cut in the context', async () => {
+    const call = { role: 'assistant', content: [{ type: 'tool-call', toolCallId: 'c1', toolName: 'refund', input: INPUT }, { type: 'tool-approval-request', approvalId: 'ap1', toolCallId: 'c1' }] };
+    // 1,023 letters and an emoji: the context's 1,024 characters would end between the emoji's halves.
+    const reason = `${'x'.repeat(1023)}😀 and more`;
+    const ids = await recordToolApprovals(h.log, [call, answer({ approvalId: 'ap1', approved: false, reason })], { sync: true });
+    const [event, ...more] = await approvals();
+    expect(more).toEqual([]);
+    expect(ids).toEqual([event!.event_id]);
+    expect(event!.reason).toBe(reason);
+    expect(event!.human_intervention).toEqual({ required: true, reason: 'x'.repeat(1023) });
   });
 
   it('other parts are ignored; a response that answers no request is ERR_SCHEMA_INVALID naming it, nothing recorded', async () => {
