@@ -140,6 +140,23 @@ describe('aegislogTelemetry: tool approvals (ai@7)', () => {
     expect(await approvals()).toEqual([]);
   });
 
+  it("the SDK's signed approvals: checked after the event, as docs/ai.md says; a tampered input fails the call", async () => {
+    const telemetry = { integrations: [aegislogTelemetry({ log: h.log, digestKey: DIGEST_KEY })] };
+    const model = new MockLanguageModelV4({ doGenerate: [generateResult('', { tools: ['refund'] })] as never });
+    const { tools, ran } = refunds();
+    const secret = 'tool-approval-secret-for-tests';
+    const first = await generateText({ model, tools, prompt: PROMPT, telemetry, experimental_toolApprovalSecret: secret });
+    const [[approvalId, toolCallId]] = requests(first.content) as [[string, string]];
+    // The client changed the input it was asked to approve: the request's signature no longer matches its tool call.
+    const tampered = { city: 'Berlin' };
+    const [asked] = first.response.messages as any[];
+    const changed = { ...asked, content: asked.content.map((p: any) => (p.type === 'tool-call' ? { ...p, input: tampered } : p)) };
+    const messages: ModelMessage[] = [{ role: 'user', content: PROMPT }, changed, answer({ approvalId, approved: true })];
+    await expect(generateText({ model, tools, messages, telemetry, experimental_toolApprovalSecret: secret })).rejects.toThrow(/signature/);
+    expect(ran).toEqual([]);
+    expect(await approvals()).toEqual([decision({ approval_id: approvalId, tool_call_id: toolCallId, approved: true, input_digest: hmac(tampered) }, { required: true })]);
+  });
+
   it('generateObject, which acts on no approval (it refuses such messages), records none', async () => {
     const telemetry = { integrations: [aegislogTelemetry({ log: h.log })] };
     const { tools } = refunds();
