@@ -137,8 +137,8 @@ async function recordDecisions(decisions: ToolApprovalDecision[], r: Recording):
         input_digest: digests[i],
         digest_key_id: digests[i] && r.digestKeyId,
       }),
-      // The decision's reason over one the options give for every decision: whole in the payload, and cut to what a
-      // context's text may hold (the client refuses longer), never between the halves of a pair.
+      // The decision's reason over one the options give for every decision: whole in the payload, cut in the context
+      // (the client refuses a longer one, and with it the whole event).
       options: { ...contexts, human_intervention: present({ ...r.human_intervention, required: true, reason: cut(d.reason) ?? r.human_intervention?.reason }) } as RecordOptions,
     };
     if (r.sync) {
@@ -154,6 +154,7 @@ async function recordDecisions(decisions: ToolApprovalDecision[], r: Recording):
   return ids;
 }
 
+/** The text cut to the characters a context's text may hold, never between the halves of a surrogate pair. */
 function cut(text: string | undefined): string | undefined {
   const short = text?.slice(0, CONTEXT_STRING_CHARS);
   return short && short.length < text!.length && /[\uD800-\uDBFF]$/.test(short) ? short.slice(0, -1) : short;
