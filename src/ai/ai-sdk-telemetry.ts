@@ -3,11 +3,13 @@
  * aegislogTelemetry({ log }))` records one event per model call of every
  * `generateText`/`streamText`/`generateObject`… in the process, with no model
  * wrapped. It listens to the SDK's model-call lifecycle (start, end, error,
- * abort); the types are structural, so nothing of `ai` is loaded here.
+ * abort); the types are structural, so nothing of `ai` is loaded here. A call that starts with a person's
+ * approvals or denials of tool calls records one event per decision too (tool-approval.ts).
  */
 import type { AiCall, AiOptions } from './options.js';
 import { outcomeOf } from './finish.js';
 import { check, recorder, round, stopwatch, textChars, track, type Done } from './record.js';
+import { approvalRecorder } from './tool-approval.js';
 
 /** What the telemetry integration reads when a model call starts. */
 export interface CallStart {
@@ -58,7 +60,11 @@ export interface ObjectStepEnd {
 
 /** A `Telemetry` integration of ai@7 (the methods it implements). */
 export interface AegisLogTelemetry {
-  onStart(event: { callId: string; operationId?: string }): void;
+  /**
+   * A `generateText`/`streamText` call starting: its messages (with the app's approvals and denials of tool calls,
+   * recorded here) and its `providerOptions` (`aegislog`: the contexts of those events).
+   */
+  onStart(event: { callId: string; operationId?: string; messages?: unknown; providerOptions?: unknown }): void;
   onEnd(event: { callId: string }): void;
   onLanguageModelCallStart(event: CallStart): void;
   onLanguageModelCallEnd(event: CallEnd): void;
@@ -75,6 +81,7 @@ const MAX_ABORTED = 1000;
 export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
   check(options);
   const record = recorder(options);
+  const approvals = approvalRecorder(options);
   /** The model call open for each SDK call: a call's steps run one model call at a time. */
   const open = new Map<string, { elapsed: () => number; done: Done; event: CallStart }>();
   /** The SDK operation of each call (`ai.streamText`, …), from its start to its end. */
@@ -130,6 +137,8 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
   return {
     onStart(event) {
       if (event.operationId) operations.set(event.callId, event.operationId);
+      // The SDK acts on them next (runs the approved tools, tells the model of the denied ones): one event per decision.
+      approvals(event);
     },
     onEnd(event) {
       // A model call still open here never had its end: its stream ended with no finish part. After an error part

@@ -20,3 +20,5 @@ export type { AegisLogSpanProcessor, SpanAttributes, SpanLike } from './otel.js'
 export type { DigestKey } from './digest.js';
 export { aiDigest, aiFlush, UNREPORTED } from './record.js';
 export type { AiCall, AiEvent, AiIntegration, AiLog, AiOptions, PerCall } from './options.js';
+export { recordToolApprovals } from './tool-approval.js';
+export type { ToolApprovalOptions } from './tool-approval.js';

@@ -98,6 +98,8 @@ export interface AiOptions {
   log: AiLog;
   /** Default `"model_inference"`. */
   eventType?: string;
+  /** `aegislogTelemetry`: the event type of a person's approval or denial of a tool call. Default `"tool_approval"`. */
+  approvalEventType?: string;
   /**
    * `'digest'` (the default): sizes, token counts and, with a `digestKey`,
    * keyed digests of the input, the output text and the images out; never

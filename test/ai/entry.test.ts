@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { requireDist, ROOT } from '../edge/workerd.js';
 
-const NAMES = ['UNREPORTED', 'aegislogCallbacks', 'aegislogEmbeddingMiddleware', 'aegislogImageMiddleware', 'aegislogMiddleware', 'aegislogSpanProcessor', 'aegislogTelemetry', 'aiDigest', 'aiFlush', 'isModelCallSpan', 'wrapAnthropic', 'wrapBedrock', 'wrapGoogleGenAI', 'wrapMistral', 'wrapOpenAI'];
+const NAMES = ['UNREPORTED', 'aegislogCallbacks', 'aegislogEmbeddingMiddleware', 'aegislogImageMiddleware', 'aegislogMiddleware', 'aegislogSpanProcessor', 'aegislogTelemetry', 'aiDigest', 'aiFlush', 'isModelCallSpan', 'recordToolApprovals', 'wrapAnthropic', 'wrapBedrock', 'wrapGoogleGenAI', 'wrapMistral', 'wrapOpenAI'];
 
 describe('aegislog/ai, built', () => {
   it('imports as ESM and requires as CJS through the exports map, with the same names', async () => {
@@ -42,7 +42,7 @@ describe('aegislog/ai, built', () => {
     expect(text).toContain('ai-sdk');
     // wrapOpenAI's operation names and its registry for unread calls (wrapAnthropic's too), wrapGoogleGenAI's, wrapMistral's, LangChain's callbacks, the span processor's attribute
     // names, the embedding middleware's (a separate export, so that the middleware's 2,000 B do not carry it).
-    for (const other of ['chat.completions', 'beta.messages', 'FinalizationRegistry', 'models.embedContent', 'handleChatModelStart', 'gen_ai.operation.name', 'embedding_count', 'mistral_finish_reason']) expect(text, other).not.toContain(other);
+    for (const other of ['chat.completions', 'beta.messages', 'FinalizationRegistry', 'models.embedContent', 'handleChatModelStart', 'gen_ai.operation.name', 'embedding_count', 'mistral_finish_reason', 'tool-approval-response']) expect(text, other).not.toContain(other);
     // wrapBedrock's command names.
     expect(text).not.toContain('converseStream');
   });
