@@ -135,7 +135,8 @@ describe('aegislogCallbacks (LangChain.js)', () => {
   it('a 500 and a 400: the app gets the error; outcome error, with the HTTP status and the API code', async () => {
     api.script({ status: 500, json: { error: { message: 'boom', type: 'server_error', param: null, code: null } } }, { status: 400, json: { error: { message: 'bad request', type: 'invalid_request_error', param: null, code: 'invalid_value' } } });
     const model = chatModel();
-    const thrown = [await model.invoke(PROMPT, { callbacks: [handler()] }).catch((e: unknown) => e), await model.invoke(PROMPT, { callbacks: [handler()] }).catch((e: unknown) => e)];
+    const callbacks = [handler()]; // one handler: its events in the order the runs ended
+    const thrown = [await model.invoke(PROMPT, { callbacks }).catch((e: unknown) => e), await model.invoke(PROMPT, { callbacks }).catch((e: unknown) => e)];
     expect(thrown.map((e: any) => e.status)).toEqual([500, 400]);
     const events = await h.events();
     expect(events.map((e) => [e.outcome, e.error, e.performance_metrics.anomaly_flags, e.input_digest])).toEqual([
@@ -241,8 +242,11 @@ describe('aegislogCallbacks (LangChain.js)', () => {
     api.script({ json: chatCompletion(ANSWER) });
     const model = chatModel({ cache: new InMemoryCache() });
     const requestsBefore = api.requests.length;
-    await model.invoke(PROMPT, { callbacks: [handler()] });
-    expect((await model.invoke(PROMPT, { callbacks: [handler()] })).content).toBe(ANSWER);
+    // One handler for both calls: events of one handler are recorded in the order their runs ended (two handlers'
+    // digests are prepared side by side, and either may be recorded first).
+    const callbacks = [handler()];
+    await model.invoke(PROMPT, { callbacks });
+    expect((await model.invoke(PROMPT, { callbacks })).content).toBe(ANSWER);
     expect(api.requests).toHaveLength(requestsBefore + 1);
     const events = await h.events();
     expect(events.map((e) => [e.streamed, e.cached, e.output_digest, e.input_digest])).toEqual([
