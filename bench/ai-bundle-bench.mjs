@@ -48,6 +48,18 @@ const cases = {
   'client + AI SDK image middleware': `${init}
   import { aegislogImageMiddleware } from ${ai};
   globalThis.middleware = aegislogImageMiddleware({ log, digestKey: 'operator-key' });`,
+  'client + wrapMistral': `${init}
+  import { wrapMistral } from ${ai};
+  globalThis.client = wrapMistral({}, { log, digestKey: 'operator-key' });`,
+  'client + wrapBedrock': `${init}
+  import { wrapBedrock } from ${ai};
+  globalThis.client = wrapBedrock({}, { log, digestKey: 'operator-key' });`,
+  'client + LangChain callbacks': `${init}
+  import { aegislogCallbacks } from ${ai};
+  globalThis.callbacks = aegislogCallbacks({ log, digestKey: 'operator-key' });`,
+  'client + recordToolApprovals': `${init}
+  import { recordToolApprovals } from ${ai};
+  globalThis.approvals = (messages) => recordToolApprovals(log, messages, { digestKey: 'operator-key' });`,
 };
 
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
