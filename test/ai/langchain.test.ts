@@ -164,13 +164,16 @@ describe('aegislogCallbacks (LangChain.js)', () => {
     const reading = (async () => {
       for await (const chunk of await chatModel().stream(PROMPT, { callbacks: [handler()], signal: abort.signal })) {
         text += chunk.content;
-        // ChatOpenAI reports each token after the app took its chunk: 'It left ' is reported, 'the depot.' is not yet.
         if (text === 'It left the depot.') abort.abort();
       }
     })().catch((e: unknown) => e);
     expect(((await reading) as Error).name).toBe('AbortError');
     const [event] = await h.events();
-    expect(event).toMatchObject({ outcome: 'aborted', streamed: true, output_chars: 'It left '.length, output_digest: hmac('It left '), time_to_first_token_ms: expect.any(Number) });
+    expect(event).toMatchObject({ outcome: 'aborted', streamed: true, time_to_first_token_ms: expect.any(Number) });
+    // ChatOpenAI reports a token to its handlers about when the app takes its chunk, before or after it (seen both ways
+    // under Node 22 and 24): the text recorded is what was reported, the app's text or one chunk short of it.
+    expect(['It left ', 'It left the depot.']).toContain(text.slice(0, event!.output_chars));
+    expect(event!.output_digest).toBe(hmac(text.slice(0, event!.output_chars)));
   });
 
   it('batch of two: two events, each its own run and input', async () => {
