@@ -1,5 +1,6 @@
 // Entry "aegislog/ai": one event per model call, where AI apps already make them. Built on the client's
-// record()/recordSync(); imports nothing of the SDKs it serves (ai, openai, @anthropic-ai/sdk, @google/genai, @langchain/core, OpenTelemetry are optional peers).
+// record()/recordSync(); imports nothing of the SDKs it serves (ai, openai, @anthropic-ai/sdk,
+// @google/genai, @mistralai/mistralai, @langchain/core, @aws-sdk/client-bedrock-runtime, OpenTelemetry are optional peers).
 export { aegislogMiddleware } from './ai-sdk.js';
 export type { AegisLogMiddleware, CallOptionsLike, GenerateResultLike, ModelLike, PartLike, StreamResultLike } from './ai-sdk.js';
 export { aegislogTelemetry } from './ai-sdk-telemetry.js';
