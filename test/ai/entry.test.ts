@@ -1,5 +1,5 @@
 // The built entry `aegislog/ai` as users get it: ESM and CJS through the package's own exports map, its
-// bundled types, and no import of the SDKs it serves (ai, openai, @anthropic-ai/sdk, @google/genai, @langchain/core and OpenTelemetry are optional peers).
+// bundled types, and no import of the SDKs it serves (ai, openai, @anthropic-ai/sdk, @google/genai, @mistralai/mistralai, @langchain/core, @aws-sdk/client-bedrock-runtime and OpenTelemetry are optional peers).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ describe('aegislog/ai, built', () => {
     expect(readFileSync(join(ROOT, 'dist/types/ai.d.ts'), 'utf8')).toMatch(/^export \{ UNREPORTED, aegislogCallbacks, aegislogEmbeddingMiddleware, aegislogImageMiddleware, aegislogMiddleware, /m);
   });
 
-  it('loads nothing of ai, openai, @anthropic-ai/sdk, @google/genai, @langchain/core or OpenTelemetry, and keeps the digest code in a chunk of its own', () => {
+  it('loads nothing of the SDKs it serves (ai, openai, @anthropic-ai/sdk, @google/genai, @mistralai/mistralai, @langchain/core, the Bedrock client, OpenTelemetry), and keeps the digest code in a chunk of its own', () => {
     const files = ['dist/esm/ai.js', ...readdirSync(join(ROOT, 'dist/esm/chunks')).map((f) => `dist/esm/chunks/${f}`)];
     for (const file of files) {
       const text = readFileSync(join(ROOT, file), 'utf8');
