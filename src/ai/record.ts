@@ -272,7 +272,7 @@ function errorOf(error: unknown): Record<string, unknown> | undefined {
  * The record without its undefined fields: absent, never `null` or `undefined` (PROTOCOL.md §2). A copy,
  * not `delete`, which would leave V8 a slow dictionary object for the client to copy and serialise.
  */
-function clean<T extends Record<string, unknown>>(record: T): T {
+export function clean<T extends Record<string, unknown>>(record: T): T {
   const out: Record<string, unknown> = {};
   for (const k in record) if (record[k] !== undefined) out[k] = record[k];
   return out as T;

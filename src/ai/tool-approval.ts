@@ -12,7 +12,7 @@ import type { HumanIntervention, PolicyContext, SessionContext } from '../schema
 import type { DigestKey } from './digest.js';
 import { CONTEXT_STRING_CHARS } from '../schema/rules.js';
 import type { AiEvent, AiLog, AiOptions } from './options.js';
-import { aiDigest, check, kept } from './record.js';
+import { aiDigest, check, clean, kept } from './record.js';
 
 /** The event type of a decision unless the options name another: the wire's snake_case, as `model_inference`. */
 export const TOOL_APPROVAL = 'tool_approval';
@@ -127,7 +127,7 @@ async function recordDecisions(decisions: ToolApprovalDecision[], r: Recording):
   for (const [i, d] of decisions.entries()) {
     const event: AiEvent = {
       eventType: r.eventType ?? TOOL_APPROVAL,
-      payload: present({
+      payload: clean({
         integration: 'ai-sdk',
         approval_id: d.approvalId,
         tool_call_id: d.toolCallId,
@@ -139,7 +139,7 @@ async function recordDecisions(decisions: ToolApprovalDecision[], r: Recording):
       }),
       // The decision's reason over one the options give for every decision: whole in the payload, cut in the context
       // (the client refuses a longer one, and with it the whole event).
-      options: { ...contexts, human_intervention: present({ ...r.human_intervention, required: true, reason: cut(d.reason) ?? r.human_intervention?.reason }) } as RecordOptions,
+      options: { ...contexts, human_intervention: clean({ ...r.human_intervention, required: true, reason: cut(d.reason) ?? r.human_intervention?.reason }) } as RecordOptions,
     };
     if (r.sync) {
       const receipt = await r.log.recordSync!(event.eventType, event.payload, event.options);
@@ -158,11 +158,6 @@ async function recordDecisions(decisions: ToolApprovalDecision[], r: Recording):
 function cut(text: string | undefined): string | undefined {
   const short = text?.slice(0, CONTEXT_STRING_CHARS);
   return short && short.length < text!.length && /[\uD800-\uDBFF]$/.test(short) ? short.slice(0, -1) : short;
-}
-
-/** The record without its undefined fields: absent on the wire, never null. */
-function present(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
 }
 
 /** Waits `aiFlush(log)` for `pending` too; never rejects. */
