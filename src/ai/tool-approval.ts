@@ -12,7 +12,7 @@ import type { HumanIntervention, PolicyContext, SessionContext } from '../schema
 import type { DigestKey } from './digest.js';
 import { CONTEXT_STRING_CHARS } from '../schema/rules.js';
 import type { AiEvent, AiLog, AiOptions } from './options.js';
-import { aiDigest, check, clean, kept } from './record.js';
+import { aiDigest, check, clean, kept, track } from './record.js';
 
 /** The event type of a decision unless the options name another: the wire's snake_case, as `model_inference`. */
 export const TOOL_APPROVAL = 'tool_approval';
@@ -222,7 +222,9 @@ export function approvalRecorder(options: AiOptions): (event: ApprovalCallStart)
         trace_id: carried.trace_id ?? value(options.trace_id),
         human_intervention: { ...value(options.human_intervention), ...carried.human_intervention },
       });
-      keep(options.log, recording.catch(report));
+      // Kept for aiFlush, and handed to waitUntil as each model call is: an edge function stays until they are recorded.
+      const done = track(options);
+      keep(options.log, recording.catch(report).finally(() => done?.()));
     } catch (error) {
       report(error);
     }

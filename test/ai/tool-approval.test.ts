@@ -169,6 +169,25 @@ describe('aegislogTelemetry: tool approvals (ai@7)', () => {
     expect((await h.events()).map((e) => e.event_type)).toEqual(['model_inference']);
   });
 
+  it('waitUntil: handed a promise for the decisions too, settled once their events are delivered', async () => {
+    const handed: Promise<unknown>[] = [];
+    const ids: string[] = [];
+    // Each decision event is sent on its own and its receipt awaited, so its recording outlasts the model call's.
+    const telemetry = { integrations: [aegislogTelemetry({ log: h.log, sync: true, waitUntil: (p) => handed.push(p), onRecorded: ({ eventId }) => ids.push(eventId) })] };
+    const model = new MockLanguageModelV4({ doGenerate: [generateResult('', { tools: ['refund'] }), generateResult('Refunded.')] as never });
+    const { tools } = refunds();
+    const first = await generateText({ model, tools, prompt: PROMPT, telemetry });
+    const [[approvalId]] = requests(first.content) as [[string]];
+    const before = handed.length;
+    const messages: ModelMessage[] = [{ role: 'user', content: PROMPT }, ...first.response.messages, answer({ approvalId, approved: true })];
+    await generateText({ model, tools, messages, telemetry });
+    // One promise for the model call, one for the call's decisions.
+    expect(handed.length - before).toBe(2);
+    await Promise.all(handed);
+    expect(ids).toHaveLength(3);
+    expect((await h.events()).map((e) => e.event_id).sort()).toEqual([...ids].sort());
+  });
+
   it('approvalEventType names the events; a bad one is ERR_CONFIG', async () => {
     expect(() => aegislogTelemetry({ log: h.log, approvalEventType: '' })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'approvalEventType' }));
     const telemetry = { integrations: [aegislogTelemetry({ log: h.log, approvalEventType: 'oversight.tool_decision' })] };
