@@ -10,7 +10,7 @@
  */
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
-import { check, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
+import { check, once, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
 import { append, callWatched, copy, WRAPPED, type Create } from './sdk-watch.js';
 
 /** The client, with `messages.create` and `beta.messages.create` recording (in place: its other methods are untouched). */
@@ -38,10 +38,7 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
     const streamed = params?.stream === true;
     /** When the response came in: a non-streamed call's latency, since the app may await its answer much later. */
     let responded: number | undefined;
-    let ended = false;
-    const end = (fill: Partial<AiCall>) => {
-      if (ended) return;
-      ended = true;
+    const end = once((fill: Partial<AiCall>) => {
       record(() => {
         const { usage, ...said } = seen;
         return {
@@ -60,7 +57,7 @@ function wrap(resource: { create?: Create } | undefined, operation: string, reco
           ...fill,
         };
       }, done);
-    };
+    });
     const failed = (error: unknown) => end({ outcome: outcomeOf(error, 'error', requestOptions?.signal), error: typed(error) });
     const first = () => (seen.timeToFirstTokenMs ??= elapsed());
     return callWatched(() => create.call(this, params, requestOptions), streamed, seen, READS, end, failed, first, () => (responded ??= elapsed()));

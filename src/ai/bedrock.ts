@@ -9,7 +9,7 @@
  */
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
-import { check, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
+import { check, once, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
 import { append, copy, onAnswer } from './sdk-watch.js';
 import { READS as ANTHROPIC, tokens as anthropicTokens } from './anthropic.js';
 
@@ -70,10 +70,7 @@ function middleware(next: Handler, context: Context, record: Recorder, options: 
     const claude = typeof body?.json?.anthropic_version === 'string' ? body.json : undefined;
     const system = claude ? claude.system : copy(input?.system);
     const messages = claude ? claude.messages : copy(input?.messages);
-    let ended = false;
-    const end = (fill: Partial<AiCall>) => {
-      if (ended) return;
-      ended = true;
+    const end = once((fill: Partial<AiCall>) => {
       record(() => {
         const { usage, said, ...rest } = seen;
         return {
@@ -94,7 +91,7 @@ function middleware(next: Handler, context: Context, record: Recorder, options: 
           extra: { ...(invoke && { input_bytes: body?.bytes }), ...rest.extra, ...said, ...fill.extra },
         };
       }, done);
-    };
+    });
     const failed = (error: any) => {
       // A service exception's request id, what AWS support asks for: the answer's own id, as a call that succeeded has it.
       if (typeof error?.$metadata?.requestId === 'string') seen.responseId ??= error.$metadata.requestId;

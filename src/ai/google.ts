@@ -8,7 +8,7 @@
  */
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
-import { check, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
+import { check, once, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
 import { append, copy, onAnswer, WRAPPED } from './sdk-watch.js';
 import { modelTyped, vectorsSummary } from './embeddings.js';
 import { addImages, Base64Image } from './images.js';
@@ -55,10 +55,7 @@ function wrap(models: Record<string, unknown> | undefined, method: string, recor
     const contents = copy(params?.contents);
     const system = params?.config?.systemInstruction;
     const signal: AbortSignal | undefined = params?.config?.abortSignal;
-    let ended = false;
-    const end = (fill: Partial<AiCall>) => {
-      if (ended) return;
-      ended = true;
+    const end = once((fill: Partial<AiCall>) => {
       record(() => {
         const { usage, finished, ...said } = seen;
         return {
@@ -78,7 +75,7 @@ function wrap(models: Record<string, unknown> | undefined, method: string, recor
           ...fill,
         };
       }, done);
-    };
+    });
     const failed = (error: unknown) => end({ outcome: outcomeOf(error, 'error', signal), error: typed(error) });
     const first = () => (seen.timeToFirstTokenMs ??= elapsed());
     let promise: unknown;

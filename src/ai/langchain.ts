@@ -10,7 +10,7 @@
 import type { RecordOptions } from '../client/event.js';
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
-import { check, recorder, stopwatch, textChars, track, UNREPORTED } from './record.js';
+import { check, recorder, reporter, stopwatch, textChars, track, UNREPORTED } from './record.js';
 
 /** What the handler reads of a run's serialized model (`llm.toJSON()`): its class path and constructor fields. */
 export interface SerializedLike {
@@ -76,14 +76,7 @@ export function aegislogCallbacks(options: AiOptions): AegisLogCallbacks {
   const runs = open.get(options.log) ?? new Map<string, Run>();
   open.set(options.log, runs);
   /** A failure of the handler itself (what LangChain gave it was not what it reads): reported, never thrown into LangChain. */
-  const report = (error: unknown) => {
-    try {
-      if (options.onError) options.onError(error, { eventType: options.eventType ?? 'model_inference' });
-      else console.warn('aegislog ai: not recorded', error);
-    } catch {
-      // The reporter failed too.
-    }
-  };
+  const report = reporter(options, options.eventType ?? 'model_inference');
 
   const start = (chat: boolean, llm: SerializedLike | undefined, input: unknown, runId: string, parentRunId: string | undefined, extraParams: Record<string, any> | undefined, metadata: Record<string, any> | undefined) => {
     if (runs.has(runId)) return; // another handler of this log records it

@@ -7,7 +7,7 @@
  */
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
-import { check, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
+import { check, once, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
 import { append, copy, onAnswer, WRAPPED } from './sdk-watch.js';
 import { modelTyped, vectorsSummary } from './embeddings.js';
 
@@ -59,10 +59,7 @@ function wrap(target: Record<string, unknown> | undefined, resource: string, met
     const input = inputOf(resource, request);
     // The request's own `signal` wins over the deprecated `fetchOptions.signal`, as the SDK spreads them.
     const signal: AbortSignal | undefined = requestOptions?.signal ?? requestOptions?.fetchOptions?.signal ?? undefined;
-    let ended = false;
-    const end = (fill: Partial<AiCall>) => {
-      if (ended) return;
-      ended = true;
+    const end = once((fill: Partial<AiCall>) => {
       record(() => {
         const { usage, ...said } = seen;
         return {
@@ -83,7 +80,7 @@ function wrap(target: Record<string, unknown> | undefined, resource: string, met
           ...fill,
         };
       }, done);
-    };
+    });
     const failed = (error: unknown) => end({ outcome: outcomeOf(error, 'error', signal), error: typed(error) });
     const first = () => (seen.timeToFirstTokenMs ??= elapsed());
     let promise: unknown;

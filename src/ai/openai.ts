@@ -9,7 +9,7 @@
  */
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
-import { check, recorder, stopwatch, textChars, track, UNREPORTED, type Recorder } from './record.js';
+import { check, once, recorder, stopwatch, textChars, track, UNREPORTED, type Recorder } from './record.js';
 import { append, callWatched, copy, WRAPPED, type Create, type FromAnswer, type FromItem } from './sdk-watch.js';
 import { modelTyped, vectorsSummary } from './embeddings.js';
 import { addImages, Base64Image } from './images.js';
@@ -94,10 +94,7 @@ function wrap(resource: Partial<Record<Method, Create>> | undefined, method: Met
         : undefined;
     /** When the response came in: a non-streamed call's latency, since the app may await its answer much later. */
     let responded: number | undefined;
-    let ended = false;
-    const end = (fill: Partial<AiCall>) => {
-      if (ended) return;
-      ended = true;
+    const end = once((fill: Partial<AiCall>) => {
       // A background response streamed to its end by its create: recorded final here, not again by a retrieve.
       if (final && seen.extra?.background && seen.responseId && settled(fill.finishReason ?? seen.finishReason)) keep(final, seen.responseId);
       record(() => {
@@ -122,7 +119,7 @@ function wrap(resource: Partial<Record<Method, Create>> | undefined, method: Met
           ...(uploaded && { extra: { ...uploaded, ...seen.extra, ...fill.extra } }),
         };
       }, done);
-    };
+    });
     const failed = (error: unknown) => end({ outcome: outcomeOf(error, 'error', requestOptions?.signal), error });
     const first = () => (seen.timeToFirstTokenMs ??= elapsed());
     return callWatched(() => create.call(this, params, requestOptions), streamed, seen, reads, end, failed, first, () => (responded ??= elapsed()));
@@ -167,10 +164,7 @@ function wrapFinal(resource: Responses | undefined, prefix: string, method: 'ret
     const streamed = query?.stream === true;
     const seen: Summary = { toolCalls: [] };
     let responded: number | undefined;
-    let ended = false;
-    const end = () => {
-      if (ended) return;
-      ended = true;
+    const end = once(() => {
       const responseId = seen.responseId;
       if (!settled(seen.finishReason) || !seen.extra?.background || !responseId || final.has(responseId)) return done?.();
       keep(final, responseId);
@@ -189,7 +183,7 @@ function wrapFinal(resource: Responses | undefined, prefix: string, method: 'ret
         }),
         done,
       );
-    };
+    });
     // Whatever the call's end (answered, failed, read raw or never), `end` judges by what was seen.
     return callWatched(() => call.call(this, id, ...rest), streamed, seen, RESPONSES, end, end, () => undefined, () => (responded ??= elapsed()));
   };

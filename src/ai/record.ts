@@ -118,10 +118,36 @@ export type Done = (() => void) | undefined;
 
 export type Recorder = (call: () => AiCall, done: Done) => void;
 
+/** `end` called the first time only: a call ends once, however many of its paths (answer, error, abort) reach it. */
+export function once<A extends unknown[]>(end: (...args: A) => void): (...args: A) => void {
+  let ended = false;
+  return (...args) => {
+    if (ended) return;
+    ended = true;
+    end(...args);
+  };
+}
+
+/**
+ * A failure reported to `onError`, or by `console.warn` with `warning` when none is given; never thrown: the model
+ * call goes on whatever the reporter does.
+ */
+export function reporter(options: AiOptions, eventType: string, warning = 'aegislog ai: not recorded'): (error: unknown, call?: AiCall) => void {
+  return (error, call) => {
+    try {
+      if (options.onError) options.onError(error, { eventType, call });
+      else console.warn(warning, error);
+    } catch {
+      // The reporter failed too: the model call goes on.
+    }
+  };
+}
+
 /** One recorder per set of options: `record(summary, done)` builds the event (`summary` may throw), records it, then calls `done`. */
 export function recorder(options: AiOptions): Recorder {
   const eventType = options.eventType ?? 'model_inference';
   const log = options.log;
+  // reporter()'s work, written out: through it, the AI SDK middleware would cost 15 B more than its 2,000.
   const report = (error: unknown, call?: AiCall) => {
     try {
       if (options.onError) options.onError(error, { eventType, call });

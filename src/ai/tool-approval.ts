@@ -12,7 +12,7 @@ import type { HumanIntervention, PolicyContext, SessionContext } from '../schema
 import type { DigestKey } from './digest.js';
 import { CONTEXT_STRING_CHARS } from '../schema/rules.js';
 import type { AiEvent, AiLog, AiOptions } from './options.js';
-import { aiDigest, check, clean, kept, track } from './record.js';
+import { aiDigest, check, clean, kept, reporter, track } from './record.js';
 
 /** The event type of a decision unless the options name another: the wire's snake_case, as `model_inference`. */
 export const TOOL_APPROVAL = 'tool_approval';
@@ -199,14 +199,7 @@ export function approvalRecorder(options: AiOptions): (event: ApprovalCallStart)
   const eventType = options.approvalEventType ?? TOOL_APPROVAL;
   if (typeof eventType !== 'string' || !eventType) throw new AegisLogError('ERR_CONFIG', 'approvalEventType is not valid: see the options in docs/ai.md', { field: 'approvalEventType' });
   const value = <T>(v: T) => (typeof v === 'function' ? undefined : (v as Exclude<T, Function>));
-  const report = (error: unknown) => {
-    try {
-      if (options.onError) options.onError(error, { eventType });
-      else console.warn('aegislog ai: tool approval not recorded', error);
-    } catch {
-      // The reporter failed too: the model call goes on.
-    }
-  };
+  const report = reporter(options, eventType, 'aegislog ai: tool approval not recorded');
   return (event) => {
     // The calls that act on approvals (generateObject's messages may hold them too, unused).
     if (!/^ai\.(generate|stream)Text$/.test(String(event.operationId))) return;
