@@ -13,6 +13,7 @@ export { wrapAnthropic } from './anthropic.js';
 export { wrapGoogleGenAI } from './google.js';
 export { wrapMistral } from './mistral.js';
 export { wrapOpenAI } from './openai.js';
+export type { WrapOpenAIOptions } from './openai.js';
 export { aegislogCallbacks } from './langchain.js';
 export type { AegisLogCallbacks, LLMResultLike, SerializedLike } from './langchain.js';
 export { wrapBedrock } from './bedrock.js';

@@ -7,6 +7,7 @@
  * The call returns exactly what the SDK returns (the same `APIPromise`, the same `Stream`): the wrapper only
  * watches the SDK parse the answer, and the stream's items as the app reads them. Nothing of `openai` is imported.
  */
+import { AegisLogError } from '../protocol/errors.js';
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
 import { check, once, recorder, stopwatch, textChars, track, UNREPORTED, type Recorder } from './record.js';
@@ -25,11 +26,20 @@ type Method = 'create' | 'compact' | 'generate' | 'edit' | 'createVariation';
  * `.createVariation`, `responses.create`, `.compact`, `.retrieve` and `.cancel` recording, and the same four of `beta.responses` (in
  * place: its other methods are untouched).
  */
-export function wrapOpenAI<C extends object>(client: C, options: AiOptions): C {
+export function wrapOpenAI<C extends object>(client: C, options: WrapOpenAIOptions): C {
   check(options);
+  // An AzureOpenAI client (the SDK's own subclass) is told by the API version it sends with every call.
+  const provider = options.provider ?? (typeof (client as { apiVersion?: unknown }).apiVersion === 'string' ? 'azure' : 'openai');
+  if (typeof provider !== 'string' || !provider) throw new AegisLogError('ERR_CONFIG', 'provider is not valid: see the options in docs/ai.md', { field: 'provider' });
+  const base = baseUrlOf(client);
   // One recorder for every call (events in the order their calls ended); an embedding, moderation, speech or image
-  // model's `model_type` is its own.
-  const record = recorder(modelTyped(options, (call) => MODEL_TYPES[call.operation]));
+  // model's `model_type` is its own. Each event says which provider served it, and where the client sent it.
+  const typed = recorder(modelTyped(options, (call) => MODEL_TYPES[call.operation]));
+  const record: Recorder = (summary, done) =>
+    typed(() => {
+      const call = summary();
+      return { ...call, provider, ...(base && { extra: { ...call.extra, base_url: base } }) };
+    }, done);
   type Creates = { create?: Create };
   const c = client as { chat?: { completions?: Creates }; completions?: Creates; embeddings?: Creates; moderations?: Creates; audio?: { transcriptions?: Creates; translations?: Creates; speech?: Creates }; images?: Partial<Record<Method, Create>>; responses?: Responses; beta?: { responses?: Responses } };
   /** Background responses whose final state is recorded: by a create that streamed it, or a retrieve or cancel. */
@@ -61,6 +71,35 @@ export function wrapOpenAI<C extends object>(client: C, options: AiOptions): C {
     wrapFinal(resource, operation, 'cancel', record, options, final);
   }
   return client;
+}
+
+/** `wrapOpenAI`'s options: those of every integration, and the provider the client's calls go to. */
+export interface WrapOpenAIOptions extends AiOptions {
+  /**
+   * The provider the client's calls go to, for a client given another OpenAI-compatible API (`baseURL`): such as
+   * `"deepseek"`, `"groq"`, `"openrouter"`. Default `"azure"` for an `AzureOpenAI` client, else `"openai"`.
+   */
+  provider?: string;
+}
+
+/** OpenAI's own API: the calls sent there need no `base_url`. */
+const OPENAI_API = 'https://api.openai.com/v1';
+
+/**
+ * Where the client sends its calls, unless that is OpenAI's own API: Azure OpenAI, a data-residency host, another
+ * provider's OpenAI-compatible API, a gateway, a server of the app's own. Its origin and path only: a query or
+ * credentials in the URL are not evidence, and may be secrets.
+ */
+function baseUrlOf(client: object): string | undefined {
+  const given = (client as { baseURL?: unknown }).baseURL;
+  if (typeof given !== 'string') return undefined;
+  try {
+    const url = new URL(given);
+    const base = url.origin + url.pathname.replace(/\/+$/, '');
+    return base === OPENAI_API ? undefined : base;
+  } catch {
+    return undefined;
+  }
 }
 
 /** What a finished answer (or the stream's items so far) says, as AiCall fields. */
@@ -105,7 +144,6 @@ function wrap(resource: Partial<Record<Method, Create>> | undefined, method: Met
           integration: 'openai',
           operation,
           streamed,
-          provider: 'openai',
           // No model asked (moderations: the API picks its default): the one that answered. No params: as given.
           modelId: String(params?.model ?? (params ? seen.responseModelId || UNREPORTED : undefined)),
           outcome: 'ok',
@@ -173,7 +211,6 @@ function wrapFinal(resource: Responses | undefined, prefix: string, method: 'ret
           integration: 'openai',
           operation: `${prefix}.${method}`,
           streamed,
-          provider: 'openai',
           // The call asked for a response, not a model: the model that answered it stands for both.
           modelId: seen.responseModelId || UNREPORTED,
           outcome: 'ok',

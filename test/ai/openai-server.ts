@@ -54,6 +54,23 @@ export interface OpenAIServer extends Omit<ScriptedServer<Script>, 'origin'> {
   finish(id: string, final?: ReturnType<typeof response>): void;
 }
 
+/** OpenAI's own API: the SDK's default `baseURL`. */
+export const OPENAI_API = 'https://api.openai.com/v1';
+
+/**
+ * Options for a client of OpenAI's own API (the SDK's default `baseURL`: its events carry no `base_url`) whose
+ * requests this server answers: its `fetch` (the given one, or the global) is sent here instead. A request for any
+ * other URL fails, so that nothing leaves 127.0.0.1.
+ */
+export function ownApiOptions(api: OpenAIServer, fetch: typeof globalThis.fetch = globalThis.fetch) {
+  const here = (url: RequestInfo | URL, init?: RequestInit) => {
+    const asked = String(url);
+    if (!asked.startsWith(`${OPENAI_API}/`)) throw new Error(`not a URL of OpenAI's API: ${asked}`);
+    return fetch(api.url + asked.slice(OPENAI_API.length), init);
+  };
+  return { apiKey: 'sk-test', maxRetries: 0, fetch: here as typeof globalThis.fetch };
+}
+
 export const MODEL = 'gpt-test';
 export const SNAPSHOT = 'gpt-test-2026-05-01';
 export const EMBEDDING_MODEL = 'embed-test';

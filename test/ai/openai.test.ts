@@ -1,7 +1,7 @@
 // wrapOpenAI with the real `openai` SDK (the current major and the previous one, installed as `openai6`)
 // against a small OpenAI-compatible server on 127.0.0.1 that answers JSON and streams server-sent events.
 // Each test compares what the app gets with what the unwrapped client gets, and checks the exact event.
-import OpenAI7 from 'openai';
+import OpenAI7, { AzureOpenAI } from 'openai';
 import { APIPromise as APIPromise7 } from 'openai/api-promise';
 import { Stream as Stream7 } from 'openai/streaming';
 import OpenAI6 from 'openai6';
@@ -24,6 +24,7 @@ import {
   imageUrl,
   MODEL,
   MODERATION_MODEL,
+  ownApiOptions,
   response,
   responseStream,
   SNAPSHOT,
@@ -95,7 +96,7 @@ describe.each([
   ['openai@6', OpenAI6 as unknown as typeof OpenAI7, APIPromise6, Stream6],
 ])('%s', (_, OpenAI, APIPromise, Stream) => {
   const clients = () => {
-    const options = { apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 };
+    const options = ownApiOptions(api);
     return { plain: new OpenAI(options), wrapped: wrapOpenAI(new OpenAI(options), { log: h.log, digestKey: DIGEST_KEY }) };
   };
 
@@ -365,7 +366,7 @@ describe.each([
 
     it('a call the app drops unread is recorded from its HTTP status once its promise is collected; one read later is not', async () => {
       const handed: Promise<unknown>[] = [];
-      const wrapped = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 }), { log: h.log, digestKey: DIGEST_KEY, waitUntil: (p) => handed.push(p) });
+      const wrapped = wrapOpenAI(new OpenAI(ownApiOptions(api)), { log: h.log, digestKey: DIGEST_KEY, waitUntil: (p) => handed.push(p) });
       api.script({ json: chatCompletion('read after a while') }, { json: chatCompletion('nobody reads this') }, { json: { error: { message: 'slow down' } }, status: 500 });
       const sent = api.requests.length;
       const call = () => wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES });
@@ -403,7 +404,7 @@ describe.each([
         return response;
       };
       const { plain } = clients();
-      const wrapped = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0, fetch }), { log: h.log });
+      const wrapped = wrapOpenAI(new OpenAI(ownApiOptions(api, fetch)), { log: h.log });
       api.script({ json: chatCompletion('Here.') }, { json: chatCompletion('Other work.'), delay: 50 });
       const t0 = performance.now();
       const pending = wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES });
@@ -437,7 +438,7 @@ describe.each([
 
     it('a prompt nested too deep to digest: the app gets its answer; onError gets ERR_TOO_DEEP and the call; the calls around it recorded', async () => {
       const errors: { error: any; call?: AiCall }[] = [];
-      const wrapped = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 }), { log: h.log, digestKey: DIGEST_KEY, onError: (error, { call }) => errors.push({ error, call }) });
+      const wrapped = wrapOpenAI(new OpenAI(ownApiOptions(api)), { log: h.log, digestKey: DIGEST_KEY, onError: (error, { call }) => errors.push({ error, call }) });
       // A tool's JSON result nested 300 levels deep: JSON (and the SDK) carry it, canonical JSON refuses it past 256.
       let deep: unknown = 'leaf';
       for (let i = 0; i < 300; i++) deep = { v: deep };
@@ -459,7 +460,7 @@ describe.each([
     it('params the SDK itself refuses: the app gets the same error as unwrapped; recorded as a failed call, as wrapAnthropic does', async () => {
       const { plain } = clients();
       const errors: unknown[] = [];
-      const wrapped = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 }), { log: h.log, onError: (error) => void errors.push(error) });
+      const wrapped = wrapOpenAI(new OpenAI(ownApiOptions(api)), { log: h.log, onError: (error) => void errors.push(error) });
       for (const create of ['chat', 'embeddings'] as const) {
         const call = (c: typeof plain) => (create === 'chat' ? c.chat.completions.create(undefined as never) : c.embeddings.create(undefined as never));
         const expected = await (async () => call(plain))().catch((e: unknown) => e);
@@ -489,7 +490,7 @@ describe.each([
     // openai@7.59 derives each helper's promise from create()'s with a parse function of its own (_thenUnwrap).
     it('chat.completions.parse and .stream, responses.parse and .stream: recorded once each, waitUntil settles', async () => {
       const handed: Promise<unknown>[] = [];
-      const wrapped = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 }), { log: h.log, waitUntil: (p) => handed.push(p) });
+      const wrapped = wrapOpenAI(new OpenAI(ownApiOptions(api)), { log: h.log, waitUntil: (p) => handed.push(p) });
       const format = { type: 'json_schema' as const, json_schema: { name: 'eta', strict: true, schema: { type: 'object', properties: { eta: { type: 'string' } }, required: ['eta'], additionalProperties: false } } };
       api.script(
         { json: chatCompletion('{"eta":"today"}') },
@@ -1075,7 +1076,7 @@ describe.each([
         ['embeddings', { model_id: EMBEDDING_MODEL, model_version: EMBEDDING_SNAPSHOT, model_type: 'embedding' }],
         ['chat.completions', { model_id: MODEL, model_version: SNAPSHOT, model_type: 'llm' }],
       ]);
-      const pinned = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 }), { log: h.log, model_context: { model_type: 'text-embedding', deployment_id: 'eu' } });
+      const pinned = wrapOpenAI(new OpenAI(ownApiOptions(api)), { log: h.log, model_context: { model_type: 'text-embedding', deployment_id: 'eu' } });
       await pinned.embeddings.create({ model: EMBEDDING_MODEL, input: TEXT });
       expect((await h.events()).map((e) => [e.operation, e.model_context])).toEqual([
         ['embeddings', { model_id: EMBEDDING_MODEL, model_version: EMBEDDING_SNAPSHOT, model_type: 'text-embedding', deployment_id: 'eu' }],
@@ -1443,7 +1444,7 @@ describe.each([
     });
 
     it("capture: 'full' keeps the prompt and, as `images`, the images' sizes (never their bytes) or URLs; no text output", async () => {
-      const full = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 }), { log: h.log, capture: 'full' });
+      const full = wrapOpenAI(new OpenAI(ownApiOptions(api)), { log: h.log, capture: 'full' });
       await full.images.generate({ model: IMAGE_MODEL, prompt: PROMPT, n: 2 });
       await full.images.generate({ model: 'dall-e-2', prompt: PROMPT, response_format: 'url' });
       const events = await h.events();
@@ -1455,7 +1456,7 @@ describe.each([
     });
 
     it('a model_type the options pin is kept', async () => {
-      const pinned = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 }), { log: h.log, model_context: { model_type: 'text-to-image' } });
+      const pinned = wrapOpenAI(new OpenAI(ownApiOptions(api)), { log: h.log, model_context: { model_type: 'text-to-image' } });
       await pinned.images.generate({ model: IMAGE_MODEL, prompt: PROMPT });
       expect((await h.events()).map((e) => [e.operation, e.model_context.model_type, e.output_chars])).toEqual([['images.generate', 'text-to-image', undefined]]);
     });
@@ -1577,5 +1578,59 @@ describe.each([
       await wrapped.beta.responses.create({ model: MODEL, input: 'When?' });
       expect((await h.events()).map((e) => e.operation)).toEqual(['beta.responses']);
     });
+  });
+});
+
+describe('which provider, and where the calls went', () => {
+  /** A chat call's event, but for what the test checks. */
+  const chatCall = async (client: OpenAI7) => {
+    api.script({ json: chatCompletion('Tomorrow.') });
+    await client.chat.completions.create({ model: MODEL, messages: MESSAGES });
+    const [event, ...more] = await h.events();
+    expect(more).toEqual([]);
+    return event!;
+  };
+
+  it("OpenAI's own API: provider openai, no base_url (the SDK's default baseURL)", async () => {
+    const event = await chatCall(wrapOpenAI(new OpenAI7(ownApiOptions(api)), { log: h.log }));
+    expect(event).toMatchObject({ provider: 'openai', outcome: 'ok' });
+    expect(event).not.toHaveProperty('base_url');
+  });
+
+  it("another provider's OpenAI-compatible API: the provider the options name, the base URL the client sends to", async () => {
+    const wrapped = wrapOpenAI(new OpenAI7({ apiKey: 'sk-test', baseURL: `${api.url}/`, maxRetries: 0 }), { log: h.log, provider: 'deepseek' });
+    expect(await chatCall(wrapped)).toMatchObject({ provider: 'deepseek', base_url: api.url, outcome: 'ok' });
+    // The background retrieve's event too.
+    const created = await wrapped.responses.create({ model: MODEL, input: 'When?', background: true });
+    api.finish(created.id);
+    await wrapped.responses.retrieve(created.id);
+    expect((await h.events()).map((e) => [e.operation, e.provider, e.base_url])).toEqual([
+      ['responses', 'deepseek', api.url],
+      ['responses.retrieve', 'deepseek', api.url],
+    ]);
+  });
+
+  it('an AzureOpenAI client: provider azure, its base URL; the option names another', async () => {
+    const azure = () => new AzureOpenAI({ apiKey: 'az-test', apiVersion: '2025-04-01-preview', endpoint: api.url.slice(0, -'/v1'.length), maxRetries: 0 });
+    const origin = new URL(api.url).origin;
+    expect(await chatCall(wrapOpenAI(azure(), { log: h.log }))).toMatchObject({ provider: 'azure', base_url: `${origin}/openai`, outcome: 'ok' });
+    expect(api.requests.at(-1)!.path).toBe(`/openai/deployments/${MODEL}/chat/completions`);
+    expect(await chatCall(wrapOpenAI(azure(), { log: h.log, provider: 'azure.eu' }))).toMatchObject({ provider: 'azure.eu', base_url: `${origin}/openai` });
+  });
+
+  it("a base URL's credentials and query are not recorded", async () => {
+    const baseURL = `http://proxy-user:proxy-secret@${new URL(api.url).host}/v1?key=gateway-secret`;
+    const wrapped = wrapOpenAI(new OpenAI7({ apiKey: 'sk-test', baseURL, maxRetries: 0 }), { log: h.log });
+    // fetch refuses a URL with credentials: the call fails, and is recorded all the same.
+    await expect(wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES })).rejects.toThrow();
+    const [event] = await h.events();
+    expect(event).toMatchObject({ provider: 'openai', base_url: api.url, outcome: 'error' });
+    expect(JSON.stringify(event)).not.toMatch(/secret/);
+  });
+
+  it('a provider that is not a non-empty string is ERR_CONFIG naming it', () => {
+    for (const provider of ['', 42, {}]) {
+      expect(() => wrapOpenAI(new OpenAI7(ownApiOptions(api)), { log: h.log, provider: provider as string })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'provider' }));
+    }
   });
 });

@@ -73,6 +73,8 @@ describe('Cloudflare Worker with wrapOpenAI', () => {
       operation: 'chat.completions',
       streamed: false,
       provider: 'openai',
+      // The Worker's OPENAI_BASE_URL: the fake server, where the calls went (wrapOpenAI records any but OpenAI's own).
+      base_url: openai.url,
       response_model_id: SNAPSHOT,
       response_id: 'chatcmpl-1',
       outcome: 'ok',
