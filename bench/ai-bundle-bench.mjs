@@ -60,6 +60,9 @@ const cases = {
   'client + recordToolApprovals': `${init}
   import { recordToolApprovals } from ${ai};
   globalThis.approvals = (messages) => recordToolApprovals(log, messages, { digestKey: 'operator-key' });`,
+  'client + recordAgentApprovals': `${init}
+  import { recordAgentApprovals } from ${ai};
+  globalThis.approvals = (state) => recordAgentApprovals(log, state, { digestKey: 'operator-key' });`,
 };
 
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;

@@ -1,6 +1,6 @@
 // Entry "aegislog/ai": one event per model call, where AI apps already make them. Built on the client's
 // record()/recordSync(); imports nothing of the SDKs it serves (ai, openai, @anthropic-ai/sdk,
-// @google/genai, @mistralai/mistralai, @langchain/core, @aws-sdk/client-bedrock-runtime, OpenTelemetry are optional peers).
+// @google/genai, @mistralai/mistralai, @langchain/core, @aws-sdk/client-bedrock-runtime, OpenTelemetry are optional peers; @openai/agents runs through its openai client).
 export { aegislogMiddleware } from './ai-sdk.js';
 export type { AegisLogMiddleware, CallOptionsLike, GenerateResultLike, ModelLike, PartLike, StreamResultLike } from './ai-sdk.js';
 export { aegislogTelemetry } from './ai-sdk-telemetry.js';
@@ -24,3 +24,4 @@ export { aiDigest, aiFlush, UNREPORTED } from './record.js';
 export type { AiCall, AiEvent, AiIntegration, AiLog, AiOptions, PerCall } from './options.js';
 export { recordToolApprovals } from './tool-approval.js';
 export type { ToolApprovalOptions } from './tool-approval.js';
+export { recordAgentApprovals } from './agent-approval.js';

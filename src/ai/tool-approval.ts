@@ -19,9 +19,12 @@ export const TOOL_APPROVAL = 'tool_approval';
 
 /** One person's decision on one tool call, with the call it answers (from the assistant message that made it). */
 export interface ToolApprovalDecision {
-  approvalId: string;
+  /** The AI SDK's approval request's id (the Agents SDK has none). */
+  approvalId?: string;
   toolCallId: string;
   toolName: string;
+  /** The Agents SDK's agent whose tool call it is. */
+  agentName?: string;
   /** The tool's input, as the model gave it: what an approved tool runs with. */
   input: unknown;
   approved: boolean;
@@ -113,6 +116,8 @@ export function toolApprovalDecisions(messages: unknown): ToolApprovalDecision[]
 interface Recording extends ToolApprovalOptions {
   log: AiLog;
   onRecorded?: AiOptions['onRecorded'];
+  /** The SDK the decisions were made in: `ai-sdk` unless given. */
+  integration?: string;
 }
 
 /**
@@ -121,17 +126,19 @@ interface Recording extends ToolApprovalOptions {
  */
 async function recordDecisions(decisions: ToolApprovalDecision[], r: Recording): Promise<string[]> {
   const key = r.digestKey;
-  const digests = key ? await Promise.all(decisions.map((d) => aiDigest(d.input, key))) : [];
+  // No input (an Agents SDK tool call of a kind without arguments): no digest.
+  const digests = key ? await Promise.all(decisions.map((d) => (d.input === undefined ? undefined : aiDigest(d.input, key)))) : [];
   const contexts = Object.fromEntries(Object.entries({ session_context: r.session_context, policy_context: r.policy_context, trace_id: r.trace_id }).filter(([, v]) => v != null));
   const ids: string[] = [];
   for (const [i, d] of decisions.entries()) {
     const event: AiEvent = {
       eventType: r.eventType ?? TOOL_APPROVAL,
       payload: clean({
-        integration: 'ai-sdk',
+        integration: r.integration ?? 'ai-sdk',
         approval_id: d.approvalId,
         tool_call_id: d.toolCallId,
         tool_name: d.toolName,
+        agent_name: d.agentName,
         approved: d.approved,
         reason: d.reason,
         input_digest: digests[i],
@@ -174,9 +181,17 @@ function keep(log: AiLog, pending: Promise<unknown>): void {
  * by its place), then recording nothing.
  */
 export async function recordToolApprovals(log: AiLog, messages: unknown, options: ToolApprovalOptions = {}): Promise<string[]> {
+  return recordApprovals(log, options, 'ai-sdk', () => toolApprovalDecisions(messages));
+}
+
+/**
+ * recordToolApprovals' work, and recordAgentApprovals': the options checked (ERR_CONFIG), then the decisions read
+ * (their errors reject, nothing recorded), then their events recorded and kept for `aiFlush`.
+ */
+export async function recordApprovals(log: AiLog, options: ToolApprovalOptions, integration: string, decisions: () => ToolApprovalDecision[]): Promise<string[]> {
   const { eventType, digestKey, digestKeyId, sync } = Object(options) as ToolApprovalOptions;
   check({ log, eventType, digestKey, digestKeyId, sync });
-  const recording = recordDecisions(toolApprovalDecisions(messages), { ...options, log });
+  const recording = recordDecisions(decisions(), { ...options, log, integration });
   keep(log, recording);
   return recording;
 }

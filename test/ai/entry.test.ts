@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { requireDist, ROOT } from '../edge/workerd.js';
 
-const NAMES = ['UNREPORTED', 'aegislogCallbacks', 'aegislogEmbeddingMiddleware', 'aegislogImageMiddleware', 'aegislogMiddleware', 'aegislogSpanProcessor', 'aegislogTelemetry', 'aiDigest', 'aiFlush', 'isModelCallSpan', 'recordToolApprovals', 'wrapAnthropic', 'wrapBedrock', 'wrapGoogleGenAI', 'wrapMistral', 'wrapOpenAI'];
+const NAMES = ['UNREPORTED', 'aegislogCallbacks', 'aegislogEmbeddingMiddleware', 'aegislogImageMiddleware', 'aegislogMiddleware', 'aegislogSpanProcessor', 'aegislogTelemetry', 'aiDigest', 'aiFlush', 'isModelCallSpan', 'recordAgentApprovals', 'recordToolApprovals', 'wrapAnthropic', 'wrapBedrock', 'wrapGoogleGenAI', 'wrapMistral', 'wrapOpenAI'];
 
 describe('aegislog/ai, built', () => {
   it('imports as ESM and requires as CJS through the exports map, with the same names', async () => {
