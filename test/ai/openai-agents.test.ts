@@ -12,7 +12,7 @@ import { AegisLogError } from '../../src/index.js';
 import { textChars } from '../../src/ai/record.js';
 import { closeBoth, generated, startWith, type Harness } from './harness.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
-import { chatCompletion, chatStream, MODEL, response, responseStream, SNAPSHOT, startOpenAIServer, type OpenAIServer } from './openai-server.js';
+import { chatCompletion, chatStream, MODEL, ownApiOptions, response, responseStream, SNAPSHOT, startOpenAIServer, type OpenAIServer } from './openai-server.js';
 
 let h: Harness;
 let api: OpenAIServer;
@@ -43,7 +43,7 @@ afterEach(() => {
 });
 
 /** A wrapped client of the fake server: every request of the Agents SDK goes to 127.0.0.1. */
-const wrappedClient = () => wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: api.url, maxRetries: 0 }), { log: h.log, digestKey: DIGEST_KEY });
+const wrappedClient = () => wrapOpenAI(new OpenAI(ownApiOptions(api)), { log: h.log, digestKey: DIGEST_KEY });
 
 const INSTRUCTIONS = 'You are a support agent.';
 const QUESTION = 'Where is my parcel?';
