@@ -51,6 +51,9 @@ const cases = {
   'client + wrapMistral': `${init}
   import { wrapMistral } from ${ai};
   globalThis.client = wrapMistral({}, { log, digestKey: 'operator-key' });`,
+  'client + wrapCohere': `${init}
+  import { wrapCohere } from ${ai};
+  globalThis.client = wrapCohere({}, { log, digestKey: 'operator-key' });`,
   'client + wrapBedrock': `${init}
   import { wrapBedrock } from ${ai};
   globalThis.client = wrapBedrock({}, { log, digestKey: 'operator-key' });`,

@@ -22,6 +22,8 @@ import { Readable } from 'node:stream';
 import { AegisLog } from '../dist/esm/index.js';
 import { HTTPClient, Mistral } from '@mistralai/mistralai';
 import { wrapMistral } from '../dist/esm/ai.js';
+import { CohereClientV2 } from 'cohere-ai';
+import { wrapCohere } from '../dist/esm/ai.js';
 
 const ROUNDS = 10;
 const PER_ROUND = Number(process.env.AI_BENCH_CALLS ?? 1500);
@@ -156,6 +158,28 @@ const mistralStream = (c) => async () => {
   for await (const _ of await c.chat.stream({ model: 'mistral-small-latest', messages }));
 };
 
+// Cohere: the real SDK over an in-process fetch (its own `fetch` option), answering as the Cohere v2 API does: a
+// whole answer as JSON, or a stream (asked with `stream: true` in the body) as server-sent events: message-start,
+// content-start, the text in 4 pieces, content-end, message-end with the finish reason and usage (8 events).
+const cohereUsage = { billed_units: { input_tokens: 12, output_tokens: 7 }, tokens: { input_tokens: 12, output_tokens: 7 } };
+const cohereAnswer = JSON.stringify({ id: 'chat-1', finish_reason: 'COMPLETE', message: { role: 'assistant', content: [{ type: 'text', text: 'Refunds take 14 days.' }] }, usage: cohereUsage });
+const cohereSse = [
+  { type: 'message-start', id: 'chat-1', delta: { message: { role: 'assistant', content: [], tool_plan: '', tool_calls: [], citations: [] } } },
+  { type: 'content-start', index: 0, delta: { message: { content: { type: 'text', text: '' } } } },
+  ...['Refunds ', 'take ', '14 ', 'days.'].map((text) => ({ type: 'content-delta', index: 0, delta: { message: { content: { text } } } })),
+  { type: 'content-end', index: 0 },
+  { type: 'message-end', id: 'chat-1', delta: { finish_reason: 'COMPLETE', usage: cohereUsage } },
+].map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`).join('');
+const cohereFetch = async (_url, init) => (JSON.parse(init.body).stream ? new Response(cohereSse, { headers: { 'content-type': 'text/event-stream' } }) : json(cohereAnswer));
+const cohereClient = (options) => {
+  const c = new CohereClientV2({ token: 'cohere-key', environment: 'http://api.invalid', fetch: cohereFetch, maxRetries: 0 });
+  return options ? wrapCohere(c, { log, ...options }) : c;
+};
+const cohere = (c) => () => c.chat({ model: 'command-a-03-2025', messages });
+const cohereStream = (c) => async () => {
+  for await (const _ of await c.chatStream({ model: 'command-a-03-2025', messages }));
+};
+
 // Images, with a digest key: one image of about 1.5 MB decoded (a PNG's size for 1024x1024; its bytes as a PNG's,
 // compressed data, look random), answered as base64 (b64_json, as GPT Image models always answer; the AI SDK's
 // specification's base64 string). The digest decodes it and HMACs its bytes after the call, in a task of its own.
@@ -206,6 +230,8 @@ const cases = [
   { name: 'wrapGoogleGenAI: models.embedContent (768 dimensions)', plain: geminiEmbed(geminiClient()), wrapped: geminiEmbed(geminiClient({})) },
   { name: 'wrapMistral: chat.complete', plain: mistral(mistralClient()), wrapped: mistral(mistralClient({})) },
   { name: 'wrapMistral: chat.stream (6 chunks)', plain: mistralStream(mistralClient()), wrapped: mistralStream(mistralClient({})) },
+  { name: 'wrapCohere: chat', plain: cohere(cohereClient()), wrapped: cohere(cohereClient({})) },
+  { name: 'wrapCohere: chatStream (8 events)', plain: cohereStream(cohereClient()), wrapped: cohereStream(cohereClient({})) },
   { name: 'aegislogCallbacks: ChatOpenAI.invoke, beside a handler doing nothing', plain: lcInvoke([nothing]), wrapped: lcInvoke([recording]) },
   { name: 'aegislogCallbacks: ChatOpenAI.stream (5 chunks), beside a handler doing nothing', plain: lcStream([nothing]), wrapped: lcStream([recording]) },
   // LangChain's callback machinery included: no target (the integration's own cost is the row above).

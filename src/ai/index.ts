@@ -1,6 +1,6 @@
 // Entry "aegislog/ai": one event per model call, where AI apps already make them. Built on the client's
 // record()/recordSync(); imports nothing of the SDKs it serves (ai, openai, @anthropic-ai/sdk,
-// @google/genai, @mistralai/mistralai, @langchain/core, @aws-sdk/client-bedrock-runtime, OpenTelemetry are optional peers; @openai/agents runs through its openai client).
+// @google/genai, @mistralai/mistralai, cohere-ai, @langchain/core, @aws-sdk/client-bedrock-runtime, OpenTelemetry are optional peers; @openai/agents runs through its openai client).
 export { aegislogMiddleware } from './ai-sdk.js';
 export type { AegisLogMiddleware, CallOptionsLike, GenerateResultLike, ModelLike, PartLike, StreamResultLike } from './ai-sdk.js';
 export { aegislogTelemetry } from './ai-sdk-telemetry.js';
@@ -12,6 +12,7 @@ export type { AegisLogImageMiddleware, ImageCallOptionsLike, ImageFileLike, Imag
 export { wrapAnthropic } from './anthropic.js';
 export { wrapGoogleGenAI } from './google.js';
 export { wrapMistral } from './mistral.js';
+export { wrapCohere } from './cohere.js';
 export { wrapOpenAI } from './openai.js';
 export type { WrapOpenAIOptions } from './openai.js';
 export { aegislogCallbacks } from './langchain.js';

@@ -22,7 +22,7 @@ export interface AiLog {
   flush?(): unknown;
 }
 
-export type AiIntegration = 'ai-sdk' | 'ai-sdk-telemetry' | 'openai' | 'anthropic' | 'google-genai' | 'langchain' | 'opentelemetry' | 'mistral' | 'bedrock';
+export type AiIntegration = 'ai-sdk' | 'ai-sdk-telemetry' | 'openai' | 'anthropic' | 'google-genai' | 'langchain' | 'opentelemetry' | 'mistral' | 'bedrock' | 'cohere';
 
 /**
  * One finished model call as an integration saw it: what the event is built
@@ -32,11 +32,11 @@ export interface AiCall {
   integration: AiIntegration;
   /**
    * `generate`/`stream` (AI SDK), `embed` (its embedding middleware), `generateImage` (its image middleware), `chat.completions`/`embeddings`/`moderations`/
-   * `audio.transcriptions`/`images.generate`/`responses`… (OpenAI; `responses.retrieve`/`responses.cancel` for a background response's final state), `messages`/`beta.messages` (Anthropic), `models.generateContent`/`models.generateContentStream`/`models.embedContent` (Google Gen AI), `chat.complete`/`chat.stream`/`chat.parse`/`chat.parseStream`/`fim.complete`/`fim.stream`/`agents.complete`/`agents.stream`/`embeddings.create` (Mistral), `converse`/`converseStream`/`invokeModel`/`invokeModelWithResponseStream` (Amazon Bedrock), `chat`/`llm` (LangChain: a chat model's run, a text LLM's), `gen_ai.operation.name` (OpenTelemetry; `embeddings` for an embedding span).
+   * `audio.transcriptions`/`images.generate`/`responses`… (OpenAI; `responses.retrieve`/`responses.cancel` for a background response's final state), `messages`/`beta.messages` (Anthropic), `models.generateContent`/`models.generateContentStream`/`models.embedContent` (Google Gen AI), `chat.complete`/`chat.stream`/`chat.parse`/`chat.parseStream`/`fim.complete`/`fim.stream`/`agents.complete`/`agents.stream`/`embeddings.create` (Mistral), `chat`/`chatStream`/`embed`/`rerank` (Cohere), `converse`/`converseStream`/`invokeModel`/`invokeModelWithResponseStream` (Amazon Bedrock), `chat`/`llm` (LangChain: a chat model's run, a text LLM's), `gen_ai.operation.name` (OpenTelemetry; `embeddings` for an embedding span).
    */
   operation: string;
   streamed: boolean;
-  /** The provider, as the SDK names it (`openai.chat`, `openai`, `anthropic`, `google`, `mistral`, `amazon-bedrock`, LangChain's `ls_provider`, `gen_ai.provider.name`). */
+  /** The provider, as the SDK names it (`openai.chat`, `openai`, `anthropic`, `google`, `mistral`, `cohere`, `amazon-bedrock`, LangChain's `ls_provider`, `gen_ai.provider.name`). */
   provider?: string;
   /** The model id the call asked for. */
   modelId: string;
