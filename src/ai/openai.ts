@@ -426,14 +426,17 @@ function image(into: Summary, item: any): void {
   addImages(into, [new Base64Image(item.result)]);
 }
 
-/** Id, model and token counts, as chat completions (`prompt_tokens`) and responses (`input_tokens`) spell them. */
+/**
+ * Id, model and token counts, as chat completions (`prompt_tokens`) and responses (`input_tokens`) spell them; a
+ * Groq stream's in its last chunk's `x_groq.usage`, where it sends no usage chunk.
+ */
 function meta(answer: any, into: Summary): void {
   if (answer?.id) into.responseId = answer.id;
   if (answer?.model) into.responseModelId = answer.model;
   if (answer?.system_fingerprint) into.extra = { system_fingerprint: answer.system_fingerprint };
   // A background response: its create answered it queued, its final state comes through retrieve (wrapFinal).
   if (answer?.background === true) into.extra = { ...into.extra, background: true };
-  const usage = answer?.usage;
+  const usage = answer?.usage ?? answer?.x_groq?.usage;
   if (usage) {
     into.inputTokens = usage.prompt_tokens ?? usage.input_tokens;
     into.outputTokens = usage.completion_tokens ?? usage.output_tokens;
