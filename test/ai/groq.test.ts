@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wrapOpenAI } from '../../src/ai/index.js';
 import { closeBoth, generated, startWith, type Harness } from './harness.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
-import { chatCompletion, chatStream, MODEL, SNAPSHOT, startOpenAIServer, type OpenAIServer } from './openai-server.js';
+import { chatCompletion, chatStream, MODEL, redirected, SNAPSHOT, startOpenAIServer, type OpenAIServer } from './openai-server.js';
 
 let h: Harness;
 let api: OpenAIServer;
@@ -21,13 +21,7 @@ const MESSAGES = [{ role: 'user' as const, content: 'Where is my parcel?' }];
 
 /** A Groq client whose requests the fake server answers; any URL but Groq's API fails. */
 function groq(): Groq {
-  const origin = new URL(api.url).origin;
-  const fetch = (url: RequestInfo | URL, init?: RequestInit) => {
-    const asked = String(url);
-    if (!asked.startsWith(`${GROQ_API}/`)) throw new Error(`not a URL of Groq's API: ${asked}`);
-    return globalThis.fetch(origin + asked.slice(GROQ_API.length), init);
-  };
-  return new Groq({ apiKey: 'gsk-test', maxRetries: 0, fetch: fetch as typeof globalThis.fetch });
+  return new Groq({ apiKey: 'gsk-test', maxRetries: 0, fetch: redirected(GROQ_API, new URL(api.url).origin) });
 }
 
 /** What each event of these tests has. */

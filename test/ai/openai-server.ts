@@ -63,12 +63,19 @@ export const OPENAI_API = 'https://api.openai.com/v1';
  * other URL fails, so that nothing leaves 127.0.0.1.
  */
 export function ownApiOptions(api: OpenAIServer, fetch: typeof globalThis.fetch = globalThis.fetch) {
-  const here = (url: RequestInfo | URL, init?: RequestInit) => {
+  return { apiKey: 'sk-test', maxRetries: 0, fetch: redirected(OPENAI_API, api.url, fetch) };
+}
+
+/**
+ * A `fetch` that sends the URLs under `from` (a provider's API) to `to` (this server), so that a client keeps its
+ * own base URL; any other URL fails, so that nothing leaves 127.0.0.1.
+ */
+export function redirected(from: string, to: string, fetch: typeof globalThis.fetch = globalThis.fetch): typeof globalThis.fetch {
+  return ((url: RequestInfo | URL, init?: RequestInit) => {
     const asked = String(url);
-    if (!asked.startsWith(`${OPENAI_API}/`)) throw new Error(`not a URL of OpenAI's API: ${asked}`);
-    return fetch(api.url + asked.slice(OPENAI_API.length), init);
-  };
-  return { apiKey: 'sk-test', maxRetries: 0, fetch: here as typeof globalThis.fetch };
+    if (!asked.startsWith(`${from}/`)) throw new Error(`not a URL of ${from}: ${asked}`);
+    return fetch(to + asked.slice(from.length), init);
+  }) as typeof globalThis.fetch;
 }
 
 export const MODEL = 'gpt-test';
