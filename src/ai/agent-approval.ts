@@ -6,9 +6,8 @@
  * resume, records one `tool_approval` event per decision, as recordToolApprovals does for the AI SDK (same options,
  * same event). Nothing of `@openai/agents` is imported: the types below are the parts of its RunState read here.
  */
-import { AegisLogValidationError } from '../protocol/errors.js';
 import type { AiLog } from './options.js';
-import { recordApprovals, type ToolApprovalDecision, type ToolApprovalOptions } from './tool-approval.js';
+import { invalid, recordApprovals, type ToolApprovalDecision, type ToolApprovalOptions } from './tool-approval.js';
 
 /** A `RunToolApprovalItem`: the tool call waiting (a function call's `name`, `callId` and `arguments`) and its agent. */
 export interface AgentApprovalItemLike {
@@ -26,8 +25,6 @@ export interface RunStateLike {
     getRejectionMessage?(toolName: string, callId: string): string | undefined;
   };
 }
-
-const invalid = (field: string, message: string) => new AegisLogValidationError('ERR_SCHEMA_INVALID', `${field} ${message}`, field);
 
 /** The decisions already recorded, per state object: `agent\0tool\0call id`. */
 const recorded = new WeakMap<object, Set<string>>();

@@ -51,7 +51,8 @@ export interface ToolApprovalOptions {
   trace_id?: string;
 }
 
-const invalid = (field: string, message: string) => new AegisLogValidationError('ERR_SCHEMA_INVALID', `${field} ${message}`, field);
+/** A refusal of what the app passed, naming the field (also recordAgentApprovals'). */
+export const invalid = (field: string, message: string) => new AegisLogValidationError('ERR_SCHEMA_INVALID', `${field} ${message}`, field);
 
 type Part = Record<string, any>;
 const partsOf = (message: unknown): Part[] => {
