@@ -7,7 +7,7 @@
  * `cohere-ai` is imported.
  */
 import type { AiCall, AiOptions } from './options.js';
-import { outcomeOf } from './finish.js';
+import { finishOf, outcomeOf } from './finish.js';
 import { check, once, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
 import { append, copy, onAnswer, WRAPPED } from './sdk-watch.js';
 import { modelTyped, vectorsSummary } from './embeddings.js';
@@ -110,15 +110,13 @@ function inputOf(operation: string, request: Record<string, any> | undefined): u
 }
 
 /**
- * Cohere's finish reasons in the AI SDK's words, as its Cohere provider maps them: `COMPLETE` and `STOP_SEQUENCE`
- * stop, `MAX_TOKENS` length, `TOOL_CALL` tool-calls, `ERROR` error (a failed call); any other (`TIMEOUT`) other.
- * Kept as sent as `cohere_finish_reason`.
+ * Cohere's finish reasons in the AI SDK's words, by finish.ts's table, as the AI SDK's Cohere provider maps them:
+ * `COMPLETE` and `STOP_SEQUENCE` stop, `MAX_TOKENS` length, `TOOL_CALL` tool-calls, `ERROR` error (a failed call),
+ * `TIMEOUT` other. Kept as sent as `cohere_finish_reason`.
  */
-const FINISH: Record<string, string> = { COMPLETE: 'stop', STOP_SEQUENCE: 'stop', MAX_TOKENS: 'length', TOOL_CALL: 'tool-calls', ERROR: 'error' };
-
 function finished(reason: unknown, into: Summary): void {
   if (typeof reason !== 'string') return;
-  into.finishReason = Object.hasOwn(FINISH, reason) ? FINISH[reason] : 'other';
+  into.finishReason = finishOf(reason);
   into.extra = { ...into.extra, cohere_finish_reason: reason };
   // The model finished with an error: a failed call, as every integration records finish reason `error`.
   if (into.finishReason === 'error') into.outcome = 'error';

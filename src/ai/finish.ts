@@ -8,12 +8,13 @@ import type { AiCall } from './options.js';
 /**
  * The table: from the OpenTelemetry conventions' (`tool_call`, `content_filter`) and the providers'
  * own, which instrumentations record as the provider sent them: Anthropic's and Bedrock's (`end_turn`,
- * `max_tokens`, `tool_use`, `refusal`, `guardrail_intervened`), Gemini's (`MAX_TOKENS`, `SAFETY`…, matched
- * lower-cased). Mapped as the AI SDK's own providers map them, so that a truncated or filtered answer raises its
+ * `max_tokens`, `tool_use`, `refusal`, `guardrail_intervened`), Gemini's and Cohere's (`MAX_TOKENS`, `SAFETY`,
+ * `COMPLETE`, `TOOL_CALL`…, matched lower-cased). Mapped as the AI SDK's own providers map them, so that a truncated or filtered answer raises its
  * anomaly flag whatever the provider.
  */
 const FINISH: Record<string, string> = {
   end_turn: 'stop',
+  complete: 'stop',
   stop_sequence: 'stop',
   pause_turn: 'stop',
   max_tokens: 'length',
@@ -37,6 +38,7 @@ const FINISH: Record<string, string> = {
   function_call: 'tool-calls',
   malformed_function_call: 'error',
   finish_reason_unspecified: 'other',
+  timeout: 'other',
 };
 
 /** A finish reason as the AI SDK words it; Gemini's upper-case ones (`STOP`, `OTHER`) lower-cased; others, and anything not text, as given. */
