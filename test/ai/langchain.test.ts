@@ -4,7 +4,7 @@
 import { InMemoryCache } from '@langchain/core/caches';
 import { RunnableLambda } from '@langchain/core/runnables';
 import { ChatOpenAI, OpenAI } from '@langchain/openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { aegislogCallbacks, aiDigest, type AiLog, type AiOptions } from '../../src/ai/index.js';
 import { closeBoth, generated, startWith, type Harness } from './harness.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
@@ -119,6 +119,36 @@ describe('aegislogCallbacks (LangChain.js)', () => {
       performance_metrics: { latency_ms: expect.any(Number), input_tokens: 12, output_tokens: 7 },
     });
     expect(event!.time_to_first_token_ms).toBeLessThanOrEqual(event!.performance_metrics.latency_ms);
+  });
+
+  it("invoke of a model made with streaming: true: streamed, the API's token usage, never LangChain's own estimate", async () => {
+    // Such an invoke streams, joins the chunks, then estimates tokens with js-tiktoken, which fetches its ranks from a
+    // CDN. Nothing leaves 127.0.0.1 here, so that fetch fails at once, as on a machine offline, and LangChain counts
+    // approximately (its warning is silenced). Its estimate, in `llmOutput.estimatedTokenUsage`, is not a count.
+    const fetch = globalThis.fetch;
+    const offline = vi.spyOn(globalThis, 'fetch').mockImplementation((url, init) =>
+      String(url instanceof Request ? url.url : url).startsWith('http://127.0.0.1:') ? fetch(url, init) : Promise.reject(new TypeError('offline')));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      api.script({ sse: chatStream(['It left ', 'the depot.'], { usage: true }) }, { sse: chatStream(['It left ', 'the depot.']) });
+      const counted = await chatModel({ streaming: true }).invoke(PROMPT, { callbacks: [handler()] });
+      const uncounted = await chatModel({ streaming: true, streamUsage: false }).invoke(PROMPT, { callbacks: [handler()] });
+      expect([counted.content, uncounted.content]).toEqual(['It left the depot.', 'It left the depot.']);
+      expect(offline.mock.calls.some(([url]) => String(url).startsWith('https://tiktoken.'))).toBe(true);
+      const [withUsage, withoutUsage, ...more] = await h.events();
+      expect(more).toEqual([]);
+      for (const event of [withUsage, withoutUsage]) {
+        expect(event).toMatchObject({
+          integration: 'langchain', operation: 'chat', streamed: true, outcome: 'ok', finish_reason: 'stop',
+          time_to_first_token_ms: expect.any(Number), output_chars: 18, output_digest: hmac('It left the depot.'), input_digest: hmac(INPUT),
+        });
+      }
+      expect(withUsage!.performance_metrics).toEqual({ latency_ms: expect.any(Number), input_tokens: 12, output_tokens: 7 });
+      expect(withoutUsage!.performance_metrics).toEqual({ latency_ms: expect.any(Number) });
+    } finally {
+      offline.mockRestore();
+      warn.mockRestore();
+    }
   });
 
   it('a tool call: its name, finish reason tool-calls, no output text', async () => {
