@@ -2,7 +2,8 @@
  * The AI SDK's telemetry integration (ai@7): `registerTelemetry(
  * aegislogTelemetry({ log }))` records one event per model call of every
  * `generateText`/`streamText`/`generateObject`… in the process, with no model
- * wrapped. It listens to the SDK's model-call lifecycle (start, end, error,
+ * wrapped, and of every `embed`, `embedMany`, `rerank`, `transcribe` and `generateSpeech` (ai-sdk-telemetry-models.ts).
+ * It listens to the SDK's model-call lifecycle (start, end, error,
  * abort); the types are structural, so nothing of `ai` is loaded here. A call that starts with a person's
  * approvals or denials of tool calls records one event per decision too (tool-approval.ts).
  */
@@ -10,6 +11,8 @@ import type { AiCall, AiOptions } from './options.js';
 import { outcomeOf } from './finish.js';
 import { check, recorder, round, stopwatch, textChars, track, type Done } from './record.js';
 import { approvalRecorder } from './tool-approval.js';
+import { modelCalls, MODEL_TYPES, type TelemetryEvent } from './ai-sdk-telemetry-models.js';
+import { modelTyped } from './embeddings.js';
 
 /** What the telemetry integration reads when a model call starts. */
 export interface CallStart {
@@ -64,13 +67,22 @@ export interface AegisLogTelemetry {
    * A `generateText`/`streamText` call starting: its messages (with the app's approvals and denials of tool calls,
    * recorded here) and its `providerOptions` (`aegislog`: the contexts of those events).
    */
-  onStart(event: { callId: string; operationId?: string; messages?: unknown; providerOptions?: unknown }): void;
-  onEnd(event: { callId: string }): void;
+  onStart(event: TelemetryEvent & { messages?: unknown; providerOptions?: unknown }): void;
+  /** An operation's end: what a model call left open ends with it (see `onRerankStart`). */
+  onEnd(event: TelemetryEvent): void;
   onLanguageModelCallStart(event: CallStart): void;
   onLanguageModelCallEnd(event: CallEnd): void;
   /** `generateObject` and `streamObject` report their one model call as an object step, not a model call. */
   onObjectStepStart(event: ObjectStepStart): void;
   onObjectStepEnd(event: ObjectStepEnd): void;
+  /** Each `doEmbed` of `embed` and `embedMany` starting (one per chunk of values, one per attempt). */
+  onEmbedStart(event: TelemetryEvent): void;
+  /** A `doEmbed` answered: recorded at the operation's end, which carries the response (the model it names). */
+  onEmbedEnd(event: TelemetryEvent): void;
+  /** The `doRerank` of `rerank` starting (one per attempt). */
+  onRerankStart(event: TelemetryEvent): void;
+  /** The `doRerank` answered: recorded at the operation's end, which carries the response's id and model. */
+  onRerankEnd(event: TelemetryEvent): void;
   onError(event: unknown): void;
   onAbort(event: { callId: string; reason?: unknown }): void;
 }
@@ -80,8 +92,11 @@ const MAX_ABORTED = 1000;
 
 export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
   check(options);
-  const record = recorder(options);
+  // One recorder for all calls, so that events keep the order their calls ended in: an embedding model's, a
+  // reranker's… with their own model_type.
+  const record = recorder(modelTyped(options, (call) => MODEL_TYPES[call.operation]));
   const approvals = approvalRecorder(options);
+  const models = modelCalls(options, record);
   /** The model call open for each SDK call: a call's steps run one model call at a time. */
   const open = new Map<string, { elapsed: () => number; done: Done; event: CallStart }>();
   /** The SDK operation of each call (`ai.streamText`, …), from its start to its end. */
@@ -139,6 +154,7 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
       if (event.operationId) operations.set(event.callId, event.operationId);
       // The SDK acts on them next (runs the approved tools, tells the model of the denied ones): one event per decision.
       approvals(event);
+      models.onStart(event);
     },
     onEnd(event) {
       // A model call still open here never had its end: its stream ended with no finish part. After an error part
@@ -152,6 +168,7 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
         finish(callId, { ...seen, outcome: outcomeOf(seen.error, reason), finishReason: reason });
       }
       forget(callId);
+      models.onEnd(event);
     },
     onLanguageModelCallStart: start,
     onLanguageModelCallEnd(event) {
@@ -191,7 +208,12 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
       // An AbortError is an abort (a provider heeding a signal aborted before the call, which the SDK reports so).
       finish(callId, { outcome: outcomeOf(error, 'error'), error });
       forget(callId as string);
+      models.onError({ callId, error });
     },
+    onEmbedStart: models.onEmbedStart,
+    onEmbedEnd: models.onEmbedEnd,
+    onRerankStart: models.onRerankStart,
+    onRerankEnd: models.onRerankEnd,
     onAbort(event) {
       // Before any model call started (a signal aborted already): the model call, when it starts, is aborted.
       if (!open.has(event.callId)) {

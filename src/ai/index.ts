@@ -5,6 +5,7 @@ export { aegislogMiddleware } from './ai-sdk.js';
 export type { AegisLogMiddleware, CallOptionsLike, GenerateResultLike, ModelLike, PartLike, StreamResultLike } from './ai-sdk.js';
 export { aegislogTelemetry } from './ai-sdk-telemetry.js';
 export type { AegisLogTelemetry, CallEnd, CallStart, ObjectStepEnd, ObjectStepStart } from './ai-sdk-telemetry.js';
+export type { TelemetryEvent } from './ai-sdk-telemetry-models.js';
 export { aegislogEmbeddingMiddleware } from './embeddings.js';
 export type { AegisLogEmbeddingMiddleware, EmbedCallOptionsLike, EmbedResultLike } from './embeddings.js';
 export { aegislogImageMiddleware } from './images.js';
