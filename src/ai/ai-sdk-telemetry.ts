@@ -11,6 +11,7 @@ import type { AiCall, AiOptions } from './options.js';
 import { outcomeOf } from './finish.js';
 import { check, recorder, round, stopwatch, textChars, track, type Done } from './record.js';
 import { approvalRecorder } from './tool-approval.js';
+import { addImages } from './images.js';
 import { modelCalls, MODEL_TYPES, type TelemetryEvent } from './ai-sdk-telemetry-models.js';
 import { modelTyped } from './embeddings.js';
 
@@ -33,7 +34,7 @@ export interface CallEnd {
   modelId: string;
   finishReason: string;
   usage: { inputTokens?: number | undefined; outputTokens?: number | undefined };
-  content: readonly { type: string; text?: string; toolName?: string }[];
+  content: readonly { type: string; text?: string; toolName?: string; file?: { mediaType?: string; uint8Array?: Uint8Array } }[];
   responseId?: string;
   performance?: { timeToFirstOutputMs?: number | undefined };
 }
@@ -128,8 +129,8 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
         ...(hidden('input') ? {} : { input: { instructions: event.instructions, messages: event.messages }, inputChars: textChars(event.messages) + textChars(event.instructions) }),
         request: event,
         ...fill,
-        ...(hidden('output') ? { output: undefined, toolCalls: undefined } : {}),
-        ...(withheld.length ? { extra: { withheld } } : {}),
+        ...(hidden('output') ? { output: undefined, toolCalls: undefined, images: undefined, extra: undefined } : {}),
+        ...(withheld.length ? { extra: { ...(hidden('output') ? {} : fill.extra), withheld } } : {}),
       }),
       done,
     );
@@ -227,13 +228,19 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
   };
 }
 
-/** The text (undefined when there is none: no output size or digest), the tools called and an error part of a call's content. */
-function summary(content: CallEnd['content'] | undefined): { output?: string; toolCalls: string[]; error?: unknown } {
-  const into: { output?: string; toolCalls: string[]; error?: unknown } = { toolCalls: [] };
+/**
+ * The text (undefined when there is none: no output size or digest), the tools called, the images made (a Gemini
+ * image model's, beside its text: counted and digested as images.ts says) and an error part of a call's content.
+ */
+function summary(content: CallEnd['content'] | undefined): Partial<AiCall> & { toolCalls: string[] } {
+  const into: Partial<AiCall> & { toolCalls: string[] } = { toolCalls: [] };
   for (const part of content ?? []) {
+    const file = part.file;
     if (part.type === 'text' && part.text) into.output = (into.output ?? '') + part.text;
     else if (part.type === 'tool-call' && typeof part.toolName === 'string') into.toolCalls.push(part.toolName);
     else if (part.type === 'error') into.error = (part as { error?: unknown }).error;
+    // Its bytes read only when the digest needs them, after the call: the SDK decodes base64 as they are asked.
+    else if (part.type === 'file' && file && /^image\//i.test(String(file.mediaType))) addImages(into, [{ toJSON: () => file.uint8Array }]);
   }
   return into;
 }

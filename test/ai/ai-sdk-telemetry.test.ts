@@ -5,7 +5,7 @@ import { convertArrayToReadableStream, MockLanguageModelV4 } from 'ai/test';
 import { createOpenAI } from '@ai-sdk/openai';
 import { z } from 'zod';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { aegislogTelemetry } from '../../src/ai/index.js';
+import { aegislogTelemetry, aiDigest } from '../../src/ai/index.js';
 import { generated, harness, type Harness } from './harness.js';
 import { controlledStream, DIGEST_KEY, generateResult, hmac, RESPONSE, streamParts, usage } from './mock-model.js';
 import { chatStream, MODEL, startOpenAIServer } from './openai-server.js';
@@ -108,6 +108,49 @@ describe('aegislogTelemetry', () => {
     await generateText({ model, prompt: PROMPT, telemetry: telemetry() });
     const events = await h.events();
     expect(events.map((e) => [e.outcome, e.finish_reason, e.tool_calls])).toEqual([['ok', 'tool-calls', ['lookup']]]);
+  });
+
+  it("images the model made beside its text (a Gemini image model's): counted and digested, as the image middleware's", async () => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 4, 5]);
+    const generated = generateResult('Here it is.');
+    const model = new MockLanguageModelV4({
+      doGenerate: async () => ({
+        ...generated,
+        content: [
+          ...generated.content,
+          // v4 file data: base64 (as Gemini answers it) or bytes; a file that is no image is neither counted nor digested.
+          { type: 'file' as const, mediaType: 'image/png', data: { type: 'data' as const, data: Buffer.from(png).toString('base64') } },
+          { type: 'file' as const, mediaType: 'audio/wav', data: { type: 'data' as const, data: new Uint8Array([9, 9]) } },
+          { type: 'file' as const, mediaType: 'image/jpeg', data: { type: 'data' as const, data: jpeg } },
+        ],
+      }),
+      doStream: async () => ({
+        stream: convertArrayToReadableStream([
+          ...streamParts(['Here.']).slice(0, -1),
+          { type: 'file', mediaType: 'image/png', data: { type: 'data', data: png } },
+          ...streamParts(['Here.']).slice(-1),
+        ]),
+      }),
+    });
+    const result = await generateText({ model, prompt: 'Draw my parcel.', telemetry: telemetry() });
+    expect(result.files.map((f) => f.mediaType)).toEqual(['image/png', 'audio/wav', 'image/jpeg']);
+    const streamed = streamText({ model, prompt: 'Draw my parcel.', telemetry: telemetry() });
+    await streamed.consumeStream();
+    const events = await h.events();
+    expect(events.map((e) => [e.operation, e.image_count, e.image_digest, e.output_digest])).toEqual([
+      // The images' bytes in answer order: what aiDigest gives of the files kept, as for the image middleware's.
+      ['ai.generateText', 2, await aiDigest([png, jpeg], DIGEST_KEY), hmac('Here it is.')],
+      ['ai.streamText', 1, await aiDigest([png], DIGEST_KEY), hmac('Here.')],
+    ]);
+    // With the outputs withheld by the app, the SDK hands over no file: none counted, and the event says so.
+    await generateText({ model, prompt: 'Draw my parcel.', telemetry: { ...telemetry(), recordOutputs: false, recordInputs: false } });
+    const [withheld] = await h.events();
+    expect([withheld!.image_count, withheld!.image_digest, withheld!.withheld]).toEqual([undefined, undefined, ['input', 'output']]);
+    // With the inputs alone withheld, the images are the output's, kept.
+    await generateText({ model, prompt: 'Draw my parcel.', telemetry: { ...telemetry(), recordInputs: false } });
+    const [inputWithheld] = await h.events();
+    expect([inputWithheld!.image_count, inputWithheld!.image_digest, inputWithheld!.withheld]).toEqual([2, await aiDigest([png, jpeg], DIGEST_KEY), ['input']]);
   });
 
   it("the app's recordInputs/recordOutputs false: no input or output fields, and the event says they were withheld", async () => {
