@@ -41,29 +41,37 @@ export interface AegisLogSpanProcessor {
 /** `gen_ai.operation.name` values of one model inference (not agents, tools or retrieval). */
 const INFERENCE = new Set(['chat', 'text_completion', 'generate_content']);
 
+/** `model_context.model_type` by the event's operation, unless the options pin one; an inference's is `llm`. */
+const MODEL_TYPES: Record<string, string> = { embeddings: 'embedding', rerank: 'reranker' };
+
 /** Spans whose descendant was recorded, kept until they end; bounded, for parents that never end here. */
 const MAX_COVERED = 10_000;
 
-/** What a model call is: an inference, or an embedding (which has a model, tokens and vectors, no text out). */
-type CallKind = 'llm' | 'embedding';
+/**
+ * What a model call is: an inference, an embedding (a model, tokens and vectors, no text out) or a rerank (a model
+ * that orders a RAG app's documents for a query: no text out either).
+ */
+type CallKind = 'llm' | 'embedding' | 'reranker';
+const KINDS: readonly CallKind[] = ['llm', 'embedding', 'reranker'];
 
 /**
  * The kind of model call a span is, by the first of these it carries: the GenAI `gen_ai.operation.name`
- * (`embeddings` in the conventions), OpenLLMetry's `llm.request.type` (`embedding`), OpenInference's
- * `openinference.span.kind` (`EMBEDDING`); undefined for a span that is no model call.
+ * (`embeddings` in the conventions; `rerank`, as the AI SDK's @ai-sdk/otel writes it), OpenLLMetry's
+ * `llm.request.type` (`embedding`, `rerank`), OpenInference's `openinference.span.kind` (`EMBEDDING`,
+ * `RERANKER`); undefined for a span that is no model call.
  */
 function callKind(a: SpanAttributes): CallKind | undefined {
   const operation = a['gen_ai.operation.name'];
-  if (typeof operation === 'string') return INFERENCE.has(operation) ? 'llm' : operation === 'embeddings' ? 'embedding' : undefined;
+  if (typeof operation === 'string') return INFERENCE.has(operation) ? 'llm' : operation === 'embeddings' ? 'embedding' : operation === 'rerank' ? 'reranker' : undefined;
   const type = a['llm.request.type'];
-  if (typeof type === 'string') return type === 'chat' || type === 'completion' ? 'llm' : type === 'embedding' ? 'embedding' : undefined;
+  if (typeof type === 'string') return type === 'chat' || type === 'completion' ? 'llm' : type === 'embedding' ? 'embedding' : type === 'rerank' ? 'reranker' : undefined;
   const kind = a['openinference.span.kind'];
-  return kind === 'LLM' ? 'llm' : kind === 'EMBEDDING' ? 'embedding' : undefined;
+  return kind === 'LLM' ? 'llm' : kind === 'EMBEDDING' ? 'embedding' : kind === 'RERANKER' ? 'reranker' : undefined;
 }
 
 /**
- * A model-call span: a GenAI inference or embeddings operation, OpenLLMetry's `llm.request.type` (chat,
- * completion, embedding), or an OpenInference LLM or EMBEDDING span.
+ * A model-call span: a GenAI inference, embeddings or rerank operation, OpenLLMetry's `llm.request.type` (chat,
+ * completion, embedding, rerank), or an OpenInference LLM, EMBEDDING or RERANKER span.
  */
 export function isModelCallSpan(span: SpanLike): boolean {
   return callKind(span.attributes) !== undefined;
@@ -81,8 +89,9 @@ export function aegislogSpanProcessor(options: AiOptions & { isModelCall?: (span
   check(options);
   const given = options.trace_id;
   // The span's trace id, unless the options give one (the recorder, shared with the browser's middleware, knows none).
-  // An embedding call's model_type is `embedding`, as wrapOpenAI and the embedding middleware say.
-  const record = recorder(modelTyped({ ...options, trace_id: (call) => (typeof given === 'function' ? given(call) : given) ?? call.traceId }, (call) => (call.operation === 'embeddings' ? 'embedding' : undefined)));
+  // An embedding call's model_type is `embedding`, as wrapOpenAI and the embedding middleware say; a rerank's
+  // `reranker`, as wrapCohere's and the telemetry's.
+  const record = recorder(modelTyped({ ...options, trace_id: (call) => (typeof given === 'function' ? given(call) : given) ?? call.traceId }, (call) => MODEL_TYPES[call.operation]));
   if (options.isModelCall !== undefined && typeof options.isModelCall != 'function')
     throw new AegisLogError('ERR_CONFIG', 'isModelCall must be a function of the span', { field: 'isModelCall' });
   /** `<kind> <span id>`: spans whose descendant recorded a call of that kind. */
@@ -102,7 +111,7 @@ export function aegislogSpanProcessor(options: AiOptions & { isModelCall?: (span
         // Children end before their parents: a span that encloses a recorded one hears of it first. A span the
         // option's isModelCall picks, of no kind known here, is an inference.
         const kind = isModelCall(span) ? (callKind(span.attributes) ?? 'llm') : undefined;
-        for (const k of ['llm', 'embedding'] as const) {
+        for (const k of KINDS) {
           const enclosing = covered.delete(`${k} ${id}`);
           if (k === kind) modelCall = !enclosing;
           if ((enclosing || k === kind) && parent) cover(`${k} ${parent}`);
@@ -155,14 +164,15 @@ function fromSpan(span: SpanLike): AiCall {
   const given = messages !== undefined || instructions !== undefined;
   const [s, ns] = span.duration;
   // Embeddings, as wrapOpenAI records them: the model and the tokens, the vectors' dimensions (when the span has
-  // them), no output: its text is no text, and its vectors are not digested.
-  const embedding = callKind(a) === 'embedding';
+  // them), no output: its text is no text, and its vectors are not digested. A rerank: the model and its tokens.
+  const kind = callKind(a);
+  const embedding = kind === 'embedding';
   return {
     integration: 'opentelemetry',
-    operation: embedding ? 'embeddings' : (str('gen_ai.operation.name', 'llm.request.type') ?? 'chat'),
+    operation: embedding ? 'embeddings' : kind === 'reranker' ? 'rerank' : (str('gen_ai.operation.name', 'llm.request.type') ?? 'chat'),
     streamed: a['gen_ai.request.stream'] === true || ttfcMs !== undefined,
     provider: str('gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system'),
-    modelId: str('gen_ai.request.model', 'llm.model_name', 'embedding.model_name', 'gen_ai.response.model') ?? span.name,
+    modelId: str('gen_ai.request.model', 'llm.model_name', 'embedding.model_name', 'reranker.model_name', 'gen_ai.response.model') ?? span.name,
     responseModelId: str('gen_ai.response.model'),
     responseId: str('gen_ai.response.id'),
     // A span not failed whose model finished with reason error (Gemini's MALFORMED_FUNCTION_CALL): error too.

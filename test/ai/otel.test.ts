@@ -4,8 +4,8 @@
 import { OpenTelemetry } from '@ai-sdk/otel';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import { embedMany, generateText, streamText } from 'ai';
-import { convertArrayToReadableStream, MockEmbeddingModelV4, MockLanguageModelV4 } from 'ai/test';
+import { embedMany, generateText, rerank, streamText } from 'ai';
+import { convertArrayToReadableStream, MockEmbeddingModelV4, MockLanguageModelV4, MockRerankingModelV4 } from 'ai/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aegislogSpanProcessor } from '../../src/ai/index.js';
 import { generated, harness, TENANT, type Harness } from './harness.js';
@@ -297,6 +297,58 @@ describe('embedding spans', () => {
     expect(events.map((e) => [e.operation, e.provider, e.model_context.model_id, e.model_context.model_type, e.performance_metrics.input_tokens])).toEqual([
       ['embeddings', 'mock-provider', 'mock-model-id', 'embedding', 6],
       ['embeddings', 'mock-provider', 'mock-model-id', 'embedding', 3],
+    ]);
+  });
+});
+
+describe('rerank spans', () => {
+  it("the AI SDK's rerank (@ai-sdk/otel): one event from the model call, not the operation span around it", async () => {
+    const model = new MockRerankingModelV4({
+      doRerank: async () => ({ ranking: [{ index: 1, relevanceScore: 0.8 }, { index: 0, relevanceScore: 0.1 }], response: { id: 'rr-1', modelId: 'mock-reranker', timestamp: new Date(0) } }),
+    });
+    const documents = ['It left the depot.', 'Shoes can be returned.'];
+    const result = await rerank({ model, query: 'Where is my parcel?', documents, telemetry: { integrations: [new OpenTelemetry({ tracer })] } });
+    expect(result.ranking.map((r) => r.originalIndex)).toEqual([1, 0]);
+    const [event, ...more] = await h.events();
+    expect(more).toEqual([]);
+    expect(event).toEqual({
+      ...generated,
+      event_type: 'model_inference',
+      integration: 'opentelemetry',
+      operation: 'rerank',
+      streamed: false,
+      provider: 'mock-provider',
+      outcome: 'ok',
+      span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+      trace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      model_context: { model_id: 'mock-model-id', model_version: 'unreported', model_type: 'reranker' },
+      performance_metrics: { latency_ms: expect.any(Number) },
+    });
+  });
+
+  it('OpenLLMetry (llm.request.type rerank) and OpenInference (RERANKER) spans: operation rerank, no output', async () => {
+    span('cohere.rerank', { 'llm.request.type': 'rerank', 'gen_ai.system': 'Cohere', 'gen_ai.request.model': 'rerank-v3.5', 'gen_ai.usage.prompt_tokens': 40 });
+    span('CohereRerank', { 'openinference.span.kind': 'RERANKER', 'reranker.model_name': 'rerank-english-v3.0' });
+    span('rerank r', { 'gen_ai.operation.name': 'rerank', 'gen_ai.request.model': 'r', 'error.type': 'BadRequestError' }, (s) => s.setStatus({ code: SpanStatusCode.ERROR, message: 'too many documents' }));
+    const events = await h.events();
+    expect(events.map((e) => [e.operation, e.model_context.model_id, e.model_context.model_type, e.performance_metrics.input_tokens, e.outcome])).toEqual([
+      ['rerank', 'rerank-v3.5', 'reranker', 40, 'ok'],
+      ['rerank', 'rerank-english-v3.0', 'reranker', undefined, 'ok'],
+      ['rerank', 'r', 'reranker', undefined, 'error'],
+    ]);
+    expect(events.some((e) => 'output_digest' in e || 'output_chars' in e || 'finish_reason' in e)).toBe(false);
+  });
+
+  it('a chat span enclosing a rerank span (a RAG call): two calls; the same rerank seen twice: once', async () => {
+    const outer = tracer.startSpan('chat gpt-4o', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o' } });
+    const framework = tracer.startSpan('rerank outer', { attributes: { 'gen_ai.operation.name': 'rerank', 'gen_ai.request.model': 'outer' } }, trace.setSpan(ROOT_CONTEXT, outer));
+    span('cohere.rerank', { 'llm.request.type': 'rerank', 'gen_ai.request.model': 'inner' }, undefined, framework);
+    framework.end();
+    outer.end();
+    const events = await h.events();
+    expect(events.map((e) => [e.operation, e.model_context.model_id])).toEqual([
+      ['rerank', 'inner'],
+      ['chat', 'gpt-4o'],
     ]);
   });
 });
