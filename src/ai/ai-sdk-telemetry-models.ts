@@ -32,6 +32,8 @@ export interface TelemetryEvent {
   recordInputs?: boolean | undefined;
   /** The app's `telemetry.recordOutputs`: false, the SDK empties the outputs integrations see. */
   recordOutputs?: boolean | undefined;
+  /** The app's `telemetry.functionId`: which of its functions made the call, recorded as `function_id`. */
+  functionId?: unknown;
   // The rest have a shape of their own in each kind of event, and are read as unknown.
   /** A `doEmbed`'s own id (one per chunk of `embedMany`, one per attempt). */
   embedCallId?: unknown;
@@ -66,6 +68,7 @@ interface Call {
   /** What the answer said, and when it came: the call is recorded at the operation's end, with its response. */
   answer?: Partial<AiCall>;
   latencyMs?: number;
+  functionId?: string;
 }
 
 type Recorder = (call: () => AiCall, done: Done) => void;
@@ -81,6 +84,7 @@ export function modelCalls(options: AiOptions, record: Recorder) {
       elapsed: stopwatch(),
       done: track(options),
       values,
+      functionId: functionIdOf(event),
       call: {
         integration: 'ai-sdk-telemetry',
         operation: String(event.operationId).replace(/\.do(Embed|Rerank)$/, ''),
@@ -116,7 +120,8 @@ export function modelCalls(options: AiOptions, record: Recorder) {
     if (!begun) return;
     calls!.delete(key);
     const latencyMs = begun.latencyMs ?? begun.elapsed();
-    record(() => ({ ...(begun.call as AiCall), latencyMs, ...fill, extra: { ...begun.call.extra, ...fill.extra } }), begun.done);
+    const extra = { ...begun.call.extra, ...fill.extra, function_id: begun.functionId };
+    record(() => ({ ...(begun.call as AiCall), latencyMs, ...fill, extra }), begun.done);
   };
   /**
    * An operation's end or failure: a call that answered is recorded with `fill` (the response); one still open with
@@ -189,4 +194,12 @@ export function modelCalls(options: AiOptions, record: Recorder) {
 function bytesOf(audio: unknown): number | undefined {
   const bytes = (audio as { byteLength?: unknown } | undefined)?.byteLength;
   return typeof bytes === 'number' ? bytes : undefined;
+}
+
+/**
+ * The app's `telemetry.functionId` (the AI SDK's name for the function of the app that made a call, which its
+ * OpenTelemetry integration writes as `ai.telemetry.functionId`), as `function_id`: the feature the call served.
+ */
+export function functionIdOf(event: { functionId?: unknown }): string | undefined {
+  return typeof event.functionId === 'string' && event.functionId ? event.functionId : undefined;
 }

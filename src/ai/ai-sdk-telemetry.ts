@@ -12,7 +12,7 @@ import { outcomeOf } from './finish.js';
 import { check, recorder, round, stopwatch, textChars, track, type Done } from './record.js';
 import { approvalRecorder } from './tool-approval.js';
 import { addImages } from './images.js';
-import { modelCalls, MODEL_TYPES, type TelemetryEvent } from './ai-sdk-telemetry-models.js';
+import { functionIdOf, modelCalls, MODEL_TYPES, type TelemetryEvent } from './ai-sdk-telemetry-models.js';
 import { modelTyped } from './embeddings.js';
 
 /** What the telemetry integration reads when a model call starts. */
@@ -26,6 +26,8 @@ export interface CallStart {
   recordInputs?: boolean | undefined;
   /** The app's `telemetry.recordOutputs` (false: the SDK hands integrations no content). */
   recordOutputs?: boolean | undefined;
+  /** The app's `telemetry.functionId`: which of its functions made the call (`function_id`). */
+  functionId?: string | undefined;
 }
 
 /** What the telemetry integration reads when a model call ends. */
@@ -50,6 +52,8 @@ export interface ObjectStepStart {
   recordInputs?: boolean | undefined;
   /** As `CallStart`'s: the app's `telemetry.recordOutputs`. */
   recordOutputs?: boolean | undefined;
+  /** As `CallStart`'s: the app's `telemetry.functionId`. */
+  functionId?: string | undefined;
 }
 
 /** What the telemetry integration reads when `generateObject`/`streamObject` has its model's answer. */
@@ -129,8 +133,8 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
         ...(hidden('input') ? {} : { input: { instructions: event.instructions, messages: event.messages }, inputChars: textChars(event.messages) + textChars(event.instructions) }),
         request: event,
         ...fill,
-        ...(hidden('output') ? { output: undefined, toolCalls: undefined, images: undefined, extra: undefined } : {}),
-        ...(withheld.length ? { extra: { ...(hidden('output') ? {} : fill.extra), withheld } } : {}),
+        ...(hidden('output') ? { output: undefined, toolCalls: undefined, images: undefined } : {}),
+        extra: { ...(hidden('output') ? {} : fill.extra), ...(withheld.length ? { withheld } : {}), function_id: functionIdOf(event) },
       }),
       done,
     );
@@ -189,7 +193,7 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
       });
     },
     onObjectStepStart(event) {
-      start({ callId: event.callId, provider: event.provider, modelId: event.modelId, messages: event.promptMessages, recordInputs: event.recordInputs, recordOutputs: event.recordOutputs });
+      start({ callId: event.callId, provider: event.provider, modelId: event.modelId, messages: event.promptMessages, recordInputs: event.recordInputs, recordOutputs: event.recordOutputs, functionId: event.functionId });
     },
     onObjectStepEnd(event) {
       const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? n : undefined);

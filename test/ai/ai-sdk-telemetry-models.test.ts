@@ -165,6 +165,15 @@ describe('aegislogTelemetry: embeddings', () => {
     });
   });
 
+  it("the app's telemetry.functionId is the event's function_id", async () => {
+    const model = new MockEmbeddingModelV4({ doEmbed: vectors, maxEmbeddingsPerCall: 2 });
+    await embedMany({ model, values: VALUES, telemetry: { integrations: [integration()], functionId: 'kb-index' } });
+    expect((await h.events()).map((e) => [e.operation, e.function_id])).toEqual([
+      ['ai.embedMany', 'kb-index'],
+      ['ai.embedMany', 'kb-index'],
+    ]);
+  });
+
   it("with the app's recordInputs and recordOutputs false: no digest of what the SDK emptied, and said so", async () => {
     const integrations = [integration()];
     const model = new MockEmbeddingModelV4({ doEmbed: vectors });

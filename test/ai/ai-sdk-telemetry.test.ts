@@ -110,6 +110,25 @@ describe('aegislogTelemetry', () => {
     expect(events.map((e) => [e.outcome, e.finish_reason, e.tool_calls])).toEqual([['ok', 'tool-calls', ['lookup']]]);
   });
 
+  it("the app's telemetry.functionId (which of its functions made the call) is the event's function_id, whatever the call", async () => {
+    const model = new MockLanguageModelV4({
+      doGenerate: async (options) => (options.responseFormat?.type === 'json' ? generateResult('{"books":2}') : generateResult('Two books.')),
+      doStream: async () => ({ stream: convertArrayToReadableStream(streamParts(['Two ', 'books.'])) }),
+    });
+    const settings = { ...telemetry(), functionId: 'order-summary' };
+    await generateText({ model, prompt: PROMPT, telemetry: settings });
+    await streamText({ model, prompt: PROMPT, telemetry: settings }).consumeStream();
+    await generateObject({ model, prompt: PROMPT, schema: z.object({ books: z.number() }), telemetry: settings });
+    await generateText({ model, prompt: PROMPT, telemetry: telemetry() });
+    const events = await h.events();
+    expect(events.map((e) => [e.operation, e.function_id])).toEqual([
+      ['ai.generateText', 'order-summary'],
+      ['ai.streamText', 'order-summary'],
+      ['ai.generateObject', 'order-summary'],
+      ['ai.generateText', undefined],
+    ]);
+  });
+
   it("images the model made beside its text (a Gemini image model's): counted and digested, as the image middleware's", async () => {
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
     const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 4, 5]);
