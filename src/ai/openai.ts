@@ -1,6 +1,6 @@
 /**
  * The OpenAI SDK: `wrapOpenAI(client, { log })` records one event per `chat.completions.create`,
- * `completions.create`, `embeddings.create`, `moderations.create`, `audio.transcriptions.create`,
+ * `completions.create`, `embeddings.create`, `moderations.create`, `decisions.create`, `audio.transcriptions.create`,
  * `audio.translations.create`, `audio.speech.create`, `images.generate`, `images.edit`, `images.createVariation`, `responses.create` and
  * `responses.compact` call (`beta.responses`' too), streamed or not, and the final state of a background response
  * as `responses.retrieve` or `responses.cancel` find it.
@@ -14,6 +14,7 @@ import { check, once, recorder, stopwatch, textChars, track, UNREPORTED, type Re
 import { append, callWatched, copy, WRAPPED, type Create, type FromAnswer, type FromItem } from './sdk-watch.js';
 import { modelTyped, vectorsSummary } from './embeddings.js';
 import { addImages, Base64Image } from './images.js';
+import { decisionSummary } from './decisions.js';
 /** `responses.retrieve(id, query?, options?)` and `responses.cancel(id, options?)` (`beta.responses.cancel(id, params?, options?)`). */
 type ById = ((this: unknown, id: string, ...rest: any[]) => unknown) & { [WRAPPED]?: true };
 type Responses = { create?: Create; compact?: Create; retrieve?: ById; cancel?: ById };
@@ -21,7 +22,7 @@ type Responses = { create?: Create; compact?: Create; retrieve?: ById; cancel?: 
 type Method = 'create' | 'compact' | 'generate' | 'edit' | 'createVariation';
 
 /**
- * The client, with `chat.completions.create`, `completions.create`, `embeddings.create`, `moderations.create`,
+ * The client, with `chat.completions.create`, `completions.create`, `embeddings.create`, `moderations.create`, `decisions.create`,
  * `audio.transcriptions.create`, `audio.translations.create`, `audio.speech.create`, `images.generate`, `.edit` and
  * `.createVariation`, `responses.create`, `.compact`, `.retrieve` and `.cancel` recording, and the same four of `beta.responses` (in
  * place: its other methods are untouched).
@@ -41,7 +42,7 @@ export function wrapOpenAI<C extends object>(client: C, options: WrapOpenAIOptio
       return { ...call, provider, ...(base && { extra: { ...call.extra, base_url: base } }) };
     }, done);
   type Creates = { create?: Create };
-  const c = client as { chat?: { completions?: Creates }; completions?: Creates; embeddings?: Creates; moderations?: Creates; audio?: { transcriptions?: Creates; translations?: Creates; speech?: Creates }; images?: Partial<Record<Method, Create>>; responses?: Responses; beta?: { responses?: Responses } };
+  const c = client as { chat?: { completions?: Creates }; completions?: Creates; embeddings?: Creates; moderations?: Creates; decisions?: Creates; audio?: { transcriptions?: Creates; translations?: Creates; speech?: Creates }; images?: Partial<Record<Method, Create>>; responses?: Responses; beta?: { responses?: Responses } };
   /** Background responses whose final state is recorded: by a create that streamed it, or a retrieve or cancel. */
   const final = new Set<string>();
   wrap(c.chat?.completions, 'create', 'chat.completions', record, options, CHAT);
@@ -53,6 +54,8 @@ export function wrapOpenAI<C extends object>(client: C, options: WrapOpenAIOptio
   wrap(c.embeddings, 'create', 'embeddings', record, options, EMBEDDINGS);
   // A safety classifier's call: what it was given, and what it flagged (not its scores).
   wrap(c.moderations, 'create', 'moderations', record, options, MODERATIONS);
+  // A classifier's or scorer's answers to an app's questions about an input: decisions.ts.
+  wrap(c.decisions, 'create', 'decisions', record, options, DECISIONS);
   // Speech to text: the audio's size (its bytes are not read), the text out.
   wrap(c.audio?.transcriptions, 'create', 'audio.transcriptions', record, options, AUDIO);
   wrap(c.audio?.translations, 'create', 'audio.translations', record, options, AUDIO);
@@ -123,6 +126,8 @@ function wrap(resource: Partial<Record<Method, Create>> | undefined, method: Met
     const images = operation.startsWith('images');
     // The legacy completions' and the image API's prompt; the input of the others.
     const given = copy(operation === 'completions' || images ? params?.prompt : params?.input);
+    // A decision's questions are what the model is asked of its input: their instructions count and are digested.
+    const questions = operation === 'decisions' ? copy(params?.questions) : undefined;
     // Uploads, by their size when they say it without being read (a File, a Blob): an audio file, and the format
     // asked (the text's form); the images to edit or vary, and the mask.
     const heard = operation === 'audio.transcriptions' || operation === 'audio.translations';
@@ -139,7 +144,7 @@ function wrap(resource: Partial<Record<Method, Create>> | undefined, method: Met
       record(() => {
         // Chat's messages; the Responses API's instructions and input; the prompt or the input as sent (completions,
         // embeddings, moderations, images, speech); an audio file or an image uploaded, none: their bytes are not digested.
-        const input = operation === 'chat.completions' ? messages : operation.includes('responses') ? { instructions: params?.instructions, input: given } : given;
+        const input = operation === 'chat.completions' ? messages : operation.includes('responses') ? { instructions: params?.instructions, input: given } : operation === 'decisions' ? { input: given, questions } : given;
         return {
           integration: 'openai',
           operation,
@@ -150,7 +155,7 @@ function wrap(resource: Partial<Record<Method, Create>> | undefined, method: Met
           latencyMs: (streamed ? undefined : responded) ?? elapsed(),
           input,
           // An audio file, an image to vary: no text in.
-          inputChars: heard || (images && given === undefined) ? undefined : textChars(messages ?? given) + textChars(params?.instructions),
+          inputChars: heard || (images && given === undefined) ? undefined : textChars(messages ?? given) + textChars(params?.instructions) + textChars(Array.isArray(questions) ? questions.map((q) => q?.instructions) : undefined),
           request: params,
           ...seen,
           ...fill,
@@ -233,6 +238,7 @@ const RESPONSES: Reads = { answer: responseSummary, item: responseItem };
 // Embeddings and moderations are never streamed: no item to read.
 const EMBEDDINGS: Reads = { answer: embeddingsSummary, item: () => undefined };
 const MODERATIONS: Reads = { answer: moderationSummary, item: () => undefined };
+const DECISIONS: Reads = { answer: (answer, into) => (meta(answer, into), (into.extra = { ...into.extra, ...decisionSummary(answer?.answers) })), item: () => undefined };
 const AUDIO: Reads = { answer: transcriptionSummary, item: transcriptionItem };
 const IMAGES: Reads = { answer: imagesSummary, item: imagesItem };
 // Speech answers a Response the SDK does not parse (its `stream_format: 'sse'` too): no stream to watch.
@@ -242,6 +248,7 @@ const SPEECH: Reads = { answer: speechSummary, item: () => undefined };
 const MODEL_TYPES: Record<string, string> = {
   embeddings: 'embedding',
   moderations: 'moderation',
+  decisions: 'classifier',
   'audio.transcriptions': 'speech-to-text',
   'audio.translations': 'speech-to-text',
   'audio.speech': 'text-to-speech',
