@@ -80,9 +80,10 @@ const chatStream = (c) => async () => {
 
 // LangChain: the real ChatOpenAI over the same in-process fetch. Given any callback, LangChain runs its callback
 // machinery (a run manager, each handler's calls) that a call without callbacks skips: the handler's own cost is
-// measured beside a handler of the same methods doing nothing, and the whole of it beside no callbacks at all.
+// measured beside a handler of the same methods doing nothing, with a name as ours has (LangChain uses such an object
+// as it is, and makes a handler of one without on every call), and the whole of it beside no callbacks at all.
 const chatOpenAI = new ChatOpenAI({ model: 'gpt-4o-mini', apiKey: 'sk', configuration: { baseURL: 'http://api.invalid/v1', fetch }, maxRetries: 0 });
-const nothing = { awaitHandlers: true, ignoreChain: true, ignoreAgent: true, ignoreRetriever: true, ignoreCustomEvent: true, handleChatModelStart() {}, handleLLMStart() {}, handleLLMNewToken() {}, handleLLMEnd() {}, handleLLMError() {} };
+const nothing = { name: 'nothing', awaitHandlers: true, ignoreChain: true, ignoreAgent: true, ignoreRetriever: true, ignoreCustomEvent: true, handleChatModelStart() {}, handleLLMStart() {}, handleLLMNewToken() {}, handleLLMEnd() {}, handleLLMError() {} };
 const recording = aegislogCallbacks({ log });
 const lcInvoke = (callbacks) => () => chatOpenAI.invoke(messages, { callbacks });
 const lcStream = (callbacks) => async () => {

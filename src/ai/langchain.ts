@@ -4,8 +4,8 @@
  * callbacks: [handler] })`, a chain's or an agent's config, which hands it to every model run inside). It records
  * one event per model run, chat model or text LLM, whatever the provider package: started by `handleChatModelStart`
  * or `handleLLMStart`, ended by `handleLLMEnd` or `handleLLMError`, keyed by LangChain's `runId`. Chains, tools and
- * retrievers are not model calls: not recorded. Nothing of `@langchain/core` is imported: LangChain itself makes a
- * handler of the plain object (`BaseCallbackHandler.fromMethods`).
+ * retrievers are not model calls: not recorded. Nothing of `@langchain/core` is imported: the plain object has a
+ * `name`, so LangChain calls it as it is.
  */
 import type { RecordOptions } from '../client/event.js';
 import type { AiCall, AiOptions } from './options.js';
@@ -32,6 +32,12 @@ export interface LLMResultLike {
  * custom events, which are not model calls.
  */
 export interface AegisLogCallbacks {
+  /**
+   * The handler's name, its own (`aegislog-1`, `aegislog-2`…): LangChain uses an object that has one as it is. One
+   * without, it makes a handler of on every call (`BaseCallbackHandler.fromMethods`: a class, an instance, a UUID),
+   * which cost about 25 µs a call, more than the rest of the recording.
+   */
+  readonly name: string;
   readonly awaitHandlers: true;
   readonly ignoreChain: true;
   readonly ignoreAgent: true;
@@ -64,6 +70,9 @@ interface Run {
  * given twice, LangChain calls once.
  */
 const open = new WeakMap<object, Map<string, Run>>();
+
+/** Handlers made so far, for their names: LangChain tells some handlers apart by name (its tracer, its console's). */
+let handlers = 0;
 
 /**
  * A LangChain callback handler that records one event per model run it is given (`callbacks: [handler]` on a model,
@@ -149,6 +158,7 @@ export function aegislogCallbacks(options: AiOptions): AegisLogCallbacks {
     };
 
   return {
+    name: `aegislog-${++handlers}`,
     awaitHandlers: true,
     ignoreChain: true,
     ignoreAgent: true,

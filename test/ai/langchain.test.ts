@@ -359,6 +359,15 @@ describe('aegislogCallbacks (LangChain.js)', () => {
     ]);
   });
 
+  it('LangChain uses the handler itself (it has a name of its own), not a handler it would make of it on every call', async () => {
+    const [one, two] = [handler(), handler()];
+    expect(one.name).toMatch(/^aegislog-\d+$/);
+    expect(two.name).not.toBe(one.name);
+    const handlersOfTheCall = await RunnableLambda.from((_input: string, config) => (config?.callbacks as { handlers?: unknown[] } | undefined)?.handlers ?? []).invoke('x', { callbacks: [one, two] });
+    expect(handlersOfTheCall).toEqual([one, two]);
+    expect(handlersOfTheCall[0]).toBe(one);
+  });
+
   it('options checked as the handler is made', () => {
     expect(() => aegislogCallbacks({ log: {} as AiLog })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'log' }));
     expect(() => aegislogCallbacks({ log: h.log, capture: 'all' as never })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'capture' }));
