@@ -1,7 +1,7 @@
 /**
  * The Mistral TypeScript SDK (`@mistralai/mistralai` 2.x and 1.x): `wrapMistral(client, { log })` records one event
- * per `chat.complete`, `chat.stream`, `chat.parse`, `chat.parseStream`, `fim.complete`, `fim.stream`, `agents.complete`, `agents.stream` and
- * `embeddings.create` call. The call returns exactly what the SDK returns (the same promise, the same response
+ * per `chat.complete`, `chat.stream`, `chat.parse`, `chat.parseStream`, `fim.complete`, `fim.stream`, `agents.complete`, `agents.stream`,
+ * `embeddings.create` and `classifiers.moderate`, `.moderateChat`, `.classify` and `.classifyChat` call. The call returns exactly what the SDK returns (the same promise, the same response
  * object, the same `EventStream` of `{ data: CompletionChunk }`): the wrapper only watches the promise settle, and
  * the chunks as the app iterates them. Nothing of `@mistralai/mistralai` is imported.
  */
@@ -21,6 +21,8 @@ const METHODS: [resource: string, methods: string[]][] = [
   ['fim', ['complete', 'stream']],
   ['agents', ['complete', 'stream']],
   ['embeddings', ['create']],
+  // A safety classifier's call, and a classifier of the app's own (a fine-tuned one): what it decided is the evidence.
+  ['classifiers', ['moderate', 'moderateChat', 'classify', 'classifyChat']],
 ];
 
 const EMBED = 'embeddings.create';
@@ -33,8 +35,9 @@ const EMBED = 'embeddings.create';
  */
 export function wrapMistral<C extends object>(client: C, options: AiOptions): C {
   check(options);
-  // One recorder for every call (events in the order their calls ended); an embedding model's `model_type` is its own.
-  const record = recorder(modelTyped(options, (call) => (call.operation === EMBED ? 'embedding' : undefined)));
+  // One recorder for every call (events in the order their calls ended); an embedding model's, a moderation model's
+  // and a classifier's `model_type` is its own.
+  const record = recorder(modelTyped(options, (call) => (call.operation === EMBED ? 'embedding' : /moderate/.test(call.operation) ? 'moderation' : /classify/.test(call.operation) ? 'classifier' : undefined)));
   for (const [resource, methods] of METHODS) {
     const target = (client as Record<string, unknown>)[resource] as Record<string, unknown> | undefined;
     for (const method of methods) wrap(target, resource, method, record, options);
@@ -72,7 +75,7 @@ function wrap(target: Record<string, unknown> | undefined, resource: string, met
           outcome: 'ok',
           latencyMs: elapsed(),
           input,
-          inputChars: resource === 'fim' ? textChars([request?.prompt, request?.suffix]) : textChars(input),
+          inputChars: resource === 'fim' ? textChars([request?.prompt, request?.suffix]) : textChars(resource === 'classifiers' ? classified(input) : input),
           request,
           inputTokens: usage?.promptTokens,
           outputTokens: usage?.completionTokens,
@@ -90,7 +93,7 @@ function wrap(target: Record<string, unknown> | undefined, resource: string, met
       failed(error);
       throw error;
     }
-    const whole = embedding ? embeddingSummary : (answer: any, into: Summary) => chunkSummary(answer, into, () => undefined);
+    const whole = embedding ? embeddingSummary : /moderate/.test(method) ? moderationSummary : /classify/.test(method) ? classificationSummary : (answer: any, into: Summary) => chunkSummary(answer, into, () => undefined);
     // A stream's items are `{ data: CompletionChunk }` (the SDK's CompletionEvent).
     const item = (event: any, into: Summary, mark: () => void) => chunkSummary(event?.data, into, mark);
     // Watched before the app's own `then` (reactions run in the order they were added): a stream is watched before
@@ -109,7 +112,17 @@ function wrap(target: Record<string, unknown> | undefined, resource: string, met
  */
 function inputOf(resource: string, request: Record<string, any> | undefined): unknown {
   if (resource === 'fim') return { prompt: request?.prompt, suffix: request?.suffix };
+  // Texts, or a chat (or chats) to classify: `classifyChat`'s is `input`, the others' `inputs`.
+  if (resource === 'classifiers') return copy(request?.inputs ?? request?.input);
   return copy(resource === 'embeddings' ? request?.inputs : request?.messages);
+}
+
+/**
+ * The texts or messages a classifier was given, in one list: texts, a chat, chats (lists of messages) or
+ * `classifyChat`'s `{ messages }` (or a list of them).
+ */
+function classified(input: unknown): unknown[] {
+  return [input].flat(2).flatMap((item: any) => (Array.isArray(item?.messages) ? item.messages : [item]));
 }
 
 /** The words finish_reason may take; a Mistral reason this wrapper does not know is `other`. */
@@ -163,10 +176,54 @@ function chunkSummary(answer: any, into: Summary, first: () => void): void {
 
 /** An embeddings answer: its vectors' count and dimensions (not the floats: see embeddings.ts), its input tokens, model and id. */
 function embeddingSummary(answer: any, into: Summary): void {
-  if (typeof answer?.id === 'string') into.responseId = answer.id;
-  if (typeof answer?.model === 'string') into.responseModelId = answer.model;
+  answered(answer, into);
   if (answer?.usage && typeof answer.usage === 'object') into.usage = { promptTokens: answer.usage.promptTokens };
   into.extra = vectorsSummary(Array.isArray(answer?.data) ? answer.data.map((item: any) => item?.embedding) : undefined);
+}
+
+/**
+ * A moderation answer, as wrapOpenAI records OpenAI's: its id and model, how many results (one per input or chat)
+ * there are and how many are flagged (a category true), and the names of the categories flagged in any of them (not
+ * the scores: the answer keeps those).
+ */
+function moderationSummary(answer: any, into: Summary): void {
+  answered(answer, into);
+  const results: any[] = Array.isArray(answer?.results) ? answer.results : [];
+  const categories = new Set<string>();
+  let flagged = 0;
+  for (const result of results) {
+    const named = Object.keys(result?.categories ?? {}).filter((name) => result.categories[name] === true);
+    for (const name of named) categories.add(name);
+    if (named.length) flagged++;
+  }
+  into.extra = { moderation_results: results.length, flagged, flagged_categories: categories.size ? [...categories] : undefined };
+}
+
+/**
+ * A classifier's answer: for each input (or chat), in order, each target's label that scored highest, with its
+ * score (`classification_labels`: `[{ target: { label, score } }]`), recorded as the decision it is, as OpenAI's
+ * decisions are (decisions.ts); not the other labels' scores (the answer keeps those).
+ */
+function classificationSummary(answer: any, into: Summary): void {
+  answered(answer, into);
+  const results: any[] = Array.isArray(answer?.results) ? answer.results : [];
+  into.extra = {
+    classification_labels: results.map((result) => {
+      const targets: Record<string, { label: string; score: number }> = {};
+      for (const [target, value] of Object.entries(result ?? {})) {
+        for (const [label, score] of Object.entries((value as { scores?: Record<string, unknown> } | null)?.scores ?? {})) {
+          if (typeof score === 'number' && score > (targets[target]?.score ?? -Infinity)) targets[target] = { label, score };
+        }
+      }
+      return targets;
+    }),
+  };
+}
+
+/** An answer's id and model. */
+function answered(answer: any, into: Summary): void {
+  if (typeof answer?.id === 'string') into.responseId = answer.id;
+  if (typeof answer?.model === 'string') into.responseModelId = answer.model;
 }
 
 /**

@@ -32,7 +32,7 @@ export interface AiCall {
   integration: AiIntegration;
   /**
    * `generate`/`stream` (AI SDK), `embed` (its embedding middleware), `generateImage` (its image middleware), `chat.completions`/`embeddings`/`moderations`/`decisions`/
-   * `audio.transcriptions`/`images.generate`/`responses`… (OpenAI; `responses.retrieve`/`responses.cancel` for a background response's final state), `messages`/`beta.messages` (Anthropic), `models.generateContent`/`models.generateContentStream`/`models.embedContent` (Google Gen AI), `chat.complete`/`chat.stream`/`chat.parse`/`chat.parseStream`/`fim.complete`/`fim.stream`/`agents.complete`/`agents.stream`/`embeddings.create` (Mistral), `chat`/`chatStream`/`embed`/`rerank` (Cohere), `converse`/`converseStream`/`invokeModel`/`invokeModelWithResponseStream` (Amazon Bedrock), `chat`/`llm` (LangChain: a chat model's run, a text LLM's), `gen_ai.operation.name` (OpenTelemetry; `embeddings` for an embedding span).
+   * `audio.transcriptions`/`images.generate`/`responses`… (OpenAI; `responses.retrieve`/`responses.cancel` for a background response's final state), `messages`/`beta.messages` (Anthropic), `models.generateContent`/`models.generateContentStream`/`models.embedContent` (Google Gen AI), `chat.complete`/`chat.stream`/`chat.parse`/`chat.parseStream`/`fim.complete`/`fim.stream`/`agents.complete`/`agents.stream`/`embeddings.create`/`classifiers.*` (Mistral), `chat`/`chatStream`/`embed`/`rerank` (Cohere), `converse`/`converseStream`/`invokeModel`/`invokeModelWithResponseStream` (Amazon Bedrock), `chat`/`llm` (LangChain: a chat model's run, a text LLM's), `gen_ai.operation.name` (OpenTelemetry; `embeddings` for an embedding span).
    */
   operation: string;
   streamed: boolean;
