@@ -27,6 +27,15 @@ const METHODS: [resource: string, methods: string[]][] = [
 
 const EMBED = 'embeddings.create';
 
+/** `model_context.model_type` by operation, unless the options pin one; any other is an `llm`'s. */
+const MODEL_TYPES: Record<string, string> = {
+  [EMBED]: 'embedding',
+  'classifiers.moderate': 'moderation',
+  'classifiers.moderateChat': 'moderation',
+  'classifiers.classify': 'classifier',
+  'classifiers.classifyChat': 'classifier',
+};
+
 /**
  * The client, with the methods above recording. The SDK makes each sub-SDK (`client.chat`…) on first use, in a
  * getter that keeps it (`_chat`) and returns that same instance ever after: this reads each getter once, so that the
@@ -37,7 +46,7 @@ export function wrapMistral<C extends object>(client: C, options: AiOptions): C 
   check(options);
   // One recorder for every call (events in the order their calls ended); an embedding model's, a moderation model's
   // and a classifier's `model_type` is its own.
-  const record = recorder(modelTyped(options, (call) => (call.operation === EMBED ? 'embedding' : /moderate/.test(call.operation) ? 'moderation' : /classify/.test(call.operation) ? 'classifier' : undefined)));
+  const record = recorder(modelTyped(options, (call) => MODEL_TYPES[call.operation]));
   for (const [resource, methods] of METHODS) {
     const target = (client as Record<string, unknown>)[resource] as Record<string, unknown> | undefined;
     for (const method of methods) wrap(target, resource, method, record, options);
@@ -53,7 +62,9 @@ function wrap(target: Record<string, unknown> | undefined, resource: string, met
   if (typeof call !== 'function' || call[WRAPPED]) return;
   const operation = `${resource}.${method}`;
   const streamed = /stream$/i.test(method);
-  const embedding = operation === EMBED;
+  // How a whole answer is read, chosen once per method, by its model's kind.
+  const kind = MODEL_TYPES[operation];
+  const whole = kind === 'embedding' ? embeddingSummary : kind === 'moderation' ? moderationSummary : kind === 'classifier' ? classificationSummary : (answer: any, into: Summary) => chunkSummary(answer, into, () => undefined);
   const wrapped: Method = function (this: unknown, request, requestOptions, ...rest) {
     const done = track(options);
     const elapsed = stopwatch();
@@ -93,7 +104,6 @@ function wrap(target: Record<string, unknown> | undefined, resource: string, met
       failed(error);
       throw error;
     }
-    const whole = embedding ? embeddingSummary : /moderate/.test(method) ? moderationSummary : /classify/.test(method) ? classificationSummary : (answer: any, into: Summary) => chunkSummary(answer, into, () => undefined);
     // A stream's items are `{ data: CompletionChunk }` (the SDK's CompletionEvent).
     const item = (event: any, into: Summary, mark: () => void) => chunkSummary(event?.data, into, mark);
     // Watched before the app's own `then` (reactions run in the order they were added): a stream is watched before
