@@ -92,7 +92,9 @@ describe('aegislog audit (v1): how the lines are written', () => {
     const acme = receipts('acme');
     const text = acme.map((r) => `${JSON.stringify(r)}\n`).join('');
     const bytes = new TextEncoder().encode(text);
-    const at = text.indexOf(acme[3]!.trace_id); // all ASCII: the same offset in bytes
+    // The member, not the bare value: `t3` alone also turns up in a random signature of an earlier line.
+    const at = text.indexOf(`"trace_id":"${acme[3]!.trace_id}"`) + '"trace_id":"'.length; // all ASCII: the same offset in bytes
+    expect(text.lastIndexOf('\n', at)).toBe(text.split('\n').slice(0, 3).join('\n').length); // in line 4
     // Inside trace_id, outside the receipt statement: read as U+FFFD, the root stayed the same and the audit passed.
     bytes[at] = 0xff;
     const latin = await audit('latin.ndjson', bytes, false);
