@@ -1,11 +1,13 @@
 /**
  * The AI SDK's other model calls, as its telemetry (ai@7) reports them to `aegislogTelemetry`: each `doEmbed` of
- * `embed` and `embedMany` (one per chunk of values), each `rerank`, `transcribe` and `generateSpeech`. A RAG app's
- * retrieval and ranking, and what a voice app heard and said, are model calls as much as its chat model's. Their
- * events have the language-model calls' shape (integration `ai-sdk-telemetry`, the SDK's operation: `ai.embed`…),
- * the model's `model_type`, and the sizes the other integrations record for such models: embeddings.ts's vector
- * count and dimensions, cohere.ts's rerank result count, openai.ts's audio bytes.
+ * `embed` and `embedMany` (one per chunk of values), each `rerank`, `transcribe`, `experimental_streamTranscribe`,
+ * `generateSpeech` and `experimental_decide`. A RAG app's retrieval and ranking, what a voice app heard and said,
+ * and a decision model's answers are model calls as much as its chat model's. Their events have the language-model
+ * calls' shape (integration `ai-sdk-telemetry`, the SDK's operation: `ai.embed`…), the model's `model_type`, and
+ * what the other integrations record of such models: embeddings.ts's vector count and dimensions, cohere.ts's
+ * rerank result count, openai.ts's audio bytes, decisions.ts's answers.
  */
+import { decisionsByName } from './decisions.js';
 import { vectorsSummary } from './embeddings.js';
 import { outcomeOf } from './finish.js';
 import type { AiCall, AiOptions } from './options.js';
@@ -17,7 +19,9 @@ export const MODEL_TYPES: Record<string, string> = {
   'ai.embedMany': 'embedding',
   'ai.rerank': 'reranker',
   'ai.transcribe': 'speech-to-text',
+  'ai.streamTranscribe': 'speech-to-text',
   'ai.generateSpeech': 'text-to-speech',
+  'ai.decide': 'classifier',
 };
 
 /** What `aegislogTelemetry` reads of the SDK's events of these calls and of their operations: each has some of it. */
@@ -53,6 +57,12 @@ export interface TelemetryEvent {
   audio?: unknown;
   /** A speech's text in, a transcription's text out. */
   text?: unknown;
+  /** A decision's input: text, JSON and file parts. */
+  state?: unknown;
+  /** A decision's questions, by id. */
+  questions?: unknown;
+  /** A decision's answers, by question id. */
+  answers?: unknown;
   /** An operation's end: the response (a list of them for `embedMany`), with its `id`, `modelId` or `body`. */
   response?: unknown;
 }
@@ -87,7 +97,7 @@ export function modelCalls(options: AiOptions, record: Recorder) {
       functionId: functionIdOf(event),
       call: {
         integration: 'ai-sdk-telemetry',
-        operation: String(event.operationId).replace(/\.do(Embed|Rerank)$/, ''),
+        operation: String(event.operationId).replace(/\.do(Embed|Rerank|Decide)$/, ''),
         streamed: false,
         provider: event.provider,
         modelId: String(event.modelId),
@@ -160,6 +170,30 @@ export function modelCalls(options: AiOptions, record: Recorder) {
     onRerankEnd(event: TelemetryEvent) {
       const count = Array.isArray(event.ranking) ? event.ranking.length : undefined;
       answered(event, 'rerank', answerOf(event, 'rerank', { extra: { rerank_result_count: count } }));
+    },
+    /** `experimental_decide`'s model call (one, its retries within it), its state and questions: what it was asked. */
+    onDecisionModelCallStart(event: TelemetryEvent) {
+      const questions = Object.values(event.questions ?? {}) as ({ instructions?: unknown; criteria?: unknown } | null)[];
+      // The text the model is asked to judge, and the questions' texts: their instructions and criteria.
+      const asked = questions.flatMap((q) => [q?.instructions, ...Object.values(q?.criteria ?? {})]);
+      begin(event, 'decide', { input: { state: event.state, questions: event.questions }, inputChars: textChars(event.state) + textChars(asked) });
+    },
+    /** Its answers: recorded at the operation's end (`experimental_onDecideEnd`), with the model the response names. A refusal ends in onError. */
+    onDecisionModelCallEnd(event: TelemetryEvent) {
+      const usage = event.usage as { inputTokens?: unknown; outputTokens?: unknown } | undefined;
+      const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? n : undefined);
+      const tokens = { inputTokens: count(usage?.inputTokens), outputTokens: count(usage?.outputTokens) };
+      answered(event, 'decide', { ...tokens, ...answerOf(event, 'decide', { extra: decisionsByName(event.questions, event.answers) }) });
+    },
+    /** A streamed transcription: its audio's size is known at its end, which no operation end follows. */
+    onStreamTranscriptionStart(event: TelemetryEvent) {
+      begin(event, 'audio', { streamed: true });
+    },
+    onStreamTranscriptionEnd(event: TelemetryEvent) {
+      const said = answerOf(event, 'audio', { output: typeof event.text === 'string' && event.text ? event.text : undefined });
+      answered(event, 'audio', { ...said, extra: { input_bytes: bytesOf(event.audio), ...said.extra } });
+      const model = (event.response as { modelId?: unknown } | undefined)?.modelId;
+      close(event.callId, { responseModelId: typeof model === 'string' ? model : undefined }, { outcome: 'error' });
     },
     /** An operation starting: a transcription or a speech is one model call, from here to the operation's end. */
     onStart(event: TelemetryEvent) {

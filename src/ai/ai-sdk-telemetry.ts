@@ -2,7 +2,8 @@
  * The AI SDK's telemetry integration (ai@7): `registerTelemetry(
  * aegislogTelemetry({ log }))` records one event per model call of every
  * `generateText`/`streamText`/`generateObject`… in the process, with no model
- * wrapped, and of every `embed`, `embedMany`, `rerank`, `transcribe` and `generateSpeech` (ai-sdk-telemetry-models.ts).
+ * wrapped, and of every `embed`, `embedMany`, `rerank`, `transcribe`, `generateSpeech` and `experimental_decide`
+ * (ai-sdk-telemetry-models.ts).
  * It listens to the SDK's model-call lifecycle (start, end, error,
  * abort); the types are structural, so nothing of `ai` is loaded here. A call that starts with a person's
  * approvals or denials of tool calls records one event per decision too (tool-approval.ts).
@@ -88,6 +89,16 @@ export interface AegisLogTelemetry {
   onRerankStart(event: TelemetryEvent): void;
   /** The `doRerank` answered: recorded at the operation's end, which carries the response's id and model. */
   onRerankEnd(event: TelemetryEvent): void;
+  /** `experimental_decide`'s model call starting (its retries within it). */
+  experimental_onDecisionModelCallStart(event: TelemetryEvent): void;
+  /** Its answers, validated: recorded at the operation's end. A refused question fails the call (`onError`). */
+  experimental_onDecisionModelCallEnd(event: TelemetryEvent): void;
+  /** `experimental_decide`'s end (not `onEnd`'s): the response, with the model that answered. */
+  experimental_onDecideEnd(event: TelemetryEvent): void;
+  /** `experimental_streamTranscribe` starting. */
+  experimental_onStreamTranscriptionStart(event: TelemetryEvent): void;
+  /** Its transcript, and the size of the audio streamed: recorded here, as no operation end follows. */
+  experimental_onStreamTranscriptionEnd(event: TelemetryEvent): void;
   onError(event: unknown): void;
   onAbort(event: { callId: string; reason?: unknown }): void;
 }
@@ -219,6 +230,11 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
     onEmbedEnd: models.onEmbedEnd,
     onRerankStart: models.onRerankStart,
     onRerankEnd: models.onRerankEnd,
+    experimental_onDecisionModelCallStart: models.onDecisionModelCallStart,
+    experimental_onDecisionModelCallEnd: models.onDecisionModelCallEnd,
+    experimental_onDecideEnd: models.onEnd,
+    experimental_onStreamTranscriptionStart: models.onStreamTranscriptionStart,
+    experimental_onStreamTranscriptionEnd: models.onStreamTranscriptionEnd,
     onAbort(event) {
       // Before any model call started (a signal aborted already): the model call, when it starts, is aborted.
       if (!open.has(event.callId)) {
