@@ -7,7 +7,7 @@
  * what the other integrations record of such models: embeddings.ts's vector count and dimensions, cohere.ts's
  * rerank result count, openai.ts's audio bytes, decisions.ts's answers.
  */
-import { decisionsByName } from './decisions.js';
+import { decisionInputChars, decisionsByName } from './decisions.js';
 import { vectorsSummary } from './embeddings.js';
 import { outcomeOf } from './finish.js';
 import type { AiCall, AiOptions } from './options.js';
@@ -173,10 +173,7 @@ export function modelCalls(options: AiOptions, record: Recorder) {
     },
     /** `experimental_decide`'s model call (one, its retries within it), its state and questions: what it was asked. */
     onDecisionModelCallStart(event: TelemetryEvent) {
-      const questions = Object.values(event.questions ?? {}) as ({ instructions?: unknown; criteria?: unknown } | null)[];
-      // The text the model is asked to judge, and the questions' texts: their instructions and criteria.
-      const asked = questions.flatMap((q) => [q?.instructions, ...Object.values(q?.criteria ?? {})]);
-      begin(event, 'decide', { input: { state: event.state, questions: event.questions }, inputChars: textChars(event.state) + textChars(asked) });
+      begin(event, 'decide', { input: { state: event.state, questions: event.questions }, inputChars: decisionInputChars(event.state, event.questions) });
     },
     /** Its answers: recorded at the operation's end (`experimental_onDecideEnd`), with the model the response names. A refusal ends in onError. */
     onDecisionModelCallEnd(event: TelemetryEvent) {

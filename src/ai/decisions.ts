@@ -10,6 +10,8 @@
  * with `redact`.
  */
 
+import { textChars } from './record.js';
+
 /** One answer, as recorded: the question's name (null when unnamed), the answer's type, and its value. */
 export type DecisionAnswer = { name: string | null; type: string; probability?: number; choice?: string | boolean; score?: number; confidence?: number; box?: Box };
 
@@ -43,4 +45,10 @@ export function decisionsByName(questions: unknown, answers: unknown): Record<st
   if (!answers || typeof answers !== 'object') return undefined;
   const asked = questions && typeof questions === 'object' && Object.keys(questions).length ? questions : answers;
   return decisionSummary(Object.keys(asked).map((name) => ({ ...(answers as Record<string, object>)[name], name })));
+}
+
+/** The text a decision model is asked to judge (the state's text parts) and the questions' texts: instructions, criteria. */
+export function decisionInputChars(state: unknown, questions: unknown): number {
+  const asked = Object.values(questions ?? {}) as ({ instructions?: unknown; criteria?: unknown } | null)[];
+  return textChars(state) + textChars(asked.flatMap((q) => [q?.instructions, ...Object.values(q?.criteria ?? {})]));
 }

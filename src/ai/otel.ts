@@ -13,6 +13,7 @@ import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
 import { aiFlush, check, recorder, round, track } from './record.js';
 import { modelTyped } from './embeddings.js';
+import { decisionInputChars, decisionsByName } from './decisions.js';
 
 /** A span's attributes, as OpenTelemetry gives them. */
 export type SpanAttributes = Record<string, unknown>;
@@ -41,28 +42,31 @@ export interface AegisLogSpanProcessor {
 /** `gen_ai.operation.name` values of one model inference (not agents, tools or retrieval). */
 const INFERENCE = new Set(['chat', 'text_completion', 'generate_content']);
 
-/** `model_context.model_type` by the event's operation, unless the options pin one; an inference's is `llm`. */
-const MODEL_TYPES: Record<string, string> = { embeddings: 'embedding', rerank: 'reranker' };
-
 /** Spans whose descendant was recorded, kept until they end; bounded, for parents that never end here. */
 const MAX_COVERED = 10_000;
 
 /**
- * What a model call is: an inference, an embedding (a model, tokens and vectors, no text out) or a rerank (a model
- * that orders a RAG app's documents for a query: no text out either).
+ * What a model call is: an inference, an embedding (a model, tokens and vectors, no text out), a rerank (a model
+ * that orders a RAG app's documents for a query: no text out either) or a decision (a decision model's answers to
+ * an app's questions, the AI SDK's `experimental_decide`).
  */
-type CallKind = 'llm' | 'embedding' | 'reranker';
-const KINDS: readonly CallKind[] = ['llm', 'embedding', 'reranker'];
+type CallKind = 'llm' | 'embedding' | 'reranker' | 'classifier';
+const KINDS: readonly CallKind[] = ['llm', 'embedding', 'reranker', 'classifier'];
+/**
+ * The kind of call of each `gen_ai.operation.name` but an inference's, which is also the `operation` of its event
+ * and, as its `model_context.model_type`, the kind (unless the options pin one; an inference's is `llm`).
+ */
+const OPERATION_KINDS = new Map<string, CallKind>([['embeddings', 'embedding'], ['rerank', 'reranker'], ['decide', 'classifier']]);
 
 /**
  * The kind of model call a span is, by the first of these it carries: the GenAI `gen_ai.operation.name`
- * (`embeddings` in the conventions; `rerank`, as the AI SDK's @ai-sdk/otel writes it), OpenLLMetry's
+ * (`embeddings` in the conventions; `rerank` and `decide`, as the AI SDK's @ai-sdk/otel writes them), OpenLLMetry's
  * `llm.request.type` (`embedding`, `rerank`), OpenInference's `openinference.span.kind` (`EMBEDDING`,
  * `RERANKER`); undefined for a span that is no model call.
  */
 function callKind(a: SpanAttributes): CallKind | undefined {
   const operation = a['gen_ai.operation.name'];
-  if (typeof operation === 'string') return INFERENCE.has(operation) ? 'llm' : operation === 'embeddings' ? 'embedding' : operation === 'rerank' ? 'reranker' : undefined;
+  if (typeof operation === 'string') return INFERENCE.has(operation) ? 'llm' : OPERATION_KINDS.get(operation);
   const type = a['llm.request.type'];
   if (typeof type === 'string') return type === 'chat' || type === 'completion' ? 'llm' : type === 'embedding' ? 'embedding' : type === 'rerank' ? 'reranker' : undefined;
   const kind = a['openinference.span.kind'];
@@ -70,7 +74,7 @@ function callKind(a: SpanAttributes): CallKind | undefined {
 }
 
 /**
- * A model-call span: a GenAI inference, embeddings or rerank operation, OpenLLMetry's `llm.request.type` (chat,
+ * A model-call span: a GenAI inference, embeddings, rerank or decide operation, OpenLLMetry's `llm.request.type` (chat,
  * completion, embedding, rerank), or an OpenInference LLM, EMBEDDING or RERANKER span.
  */
 export function isModelCallSpan(span: SpanLike): boolean {
@@ -90,8 +94,8 @@ export function aegislogSpanProcessor(options: AiOptions & { isModelCall?: (span
   const given = options.trace_id;
   // The span's trace id, unless the options give one (the recorder, shared with the browser's middleware, knows none).
   // An embedding call's model_type is `embedding`, as wrapOpenAI and the embedding middleware say; a rerank's
-  // `reranker`, as wrapCohere's and the telemetry's.
-  const record = recorder(modelTyped({ ...options, trace_id: (call) => (typeof given === 'function' ? given(call) : given) ?? call.traceId }, (call) => MODEL_TYPES[call.operation]));
+  // `reranker`, as wrapCohere's and the telemetry's; a decision's `classifier`, as OpenAI's decisions'.
+  const record = recorder(modelTyped({ ...options, trace_id: (call) => (typeof given === 'function' ? given(call) : given) ?? call.traceId }, (call) => OPERATION_KINDS.get(call.operation)));
   if (options.isModelCall !== undefined && typeof options.isModelCall != 'function')
     throw new AegisLogError('ERR_CONFIG', 'isModelCall must be a function of the span', { field: 'isModelCall' });
   /** `<kind> <span id>`: spans whose descendant recorded a call of that kind. */
@@ -167,9 +171,12 @@ function fromSpan(span: SpanLike): AiCall {
   // them), no output: its text is no text, and its vectors are not digested. A rerank: the model and its tokens.
   const kind = callKind(a);
   const embedding = kind === 'embedding';
+  // A decision: what it was asked and its answers, when the app turned @ai-sdk/otel's `experimental_decision` on.
+  const decision = kind === 'classifier' ? { state: json(a['ai.decision.state']), questions: json(a['ai.decision.questions']) } : undefined;
+  const asked = decision?.state !== undefined || decision?.questions !== undefined;
   return {
     integration: 'opentelemetry',
-    operation: embedding ? 'embeddings' : kind === 'reranker' ? 'rerank' : (str('gen_ai.operation.name', 'llm.request.type') ?? 'chat'),
+    operation: embedding ? 'embeddings' : kind === 'reranker' ? 'rerank' : kind === 'classifier' ? 'decide' : (str('gen_ai.operation.name', 'llm.request.type') ?? 'chat'),
     streamed: a['gen_ai.request.stream'] === true || ttfcMs !== undefined,
     provider: str('gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system'),
     modelId: str('gen_ai.request.model', 'llm.model_name', 'embedding.model_name', 'reranker.model_name', 'gen_ai.response.model') ?? span.name,
@@ -184,12 +191,12 @@ function fromSpan(span: SpanLike): AiCall {
     inputTokens: num('gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'llm.token_count.prompt'),
     outputTokens: num('gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'llm.token_count.completion'),
     toolCalls,
-    input: given ? { instructions, messages } : undefined,
-    inputChars: given ? chars(messages) + chars(instructions) : undefined,
+    input: asked ? decision : given ? { instructions, messages } : undefined,
+    inputChars: asked ? decisionInputChars(decision!.state, decision!.questions) : given ? chars(messages) + chars(instructions) : undefined,
     output: embedding ? undefined : output,
     request: span,
     traceId,
-    extra: { span_id: spanId, embedding_dimensions: embedding ? num('gen_ai.embeddings.dimension.count') : undefined },
+    extra: { span_id: spanId, embedding_dimensions: embedding ? num('gen_ai.embeddings.dimension.count') : undefined, ...(decision && decisionsByName(decision.questions, json(a['ai.decision.answers']))) },
   };
 }
 

@@ -4,7 +4,7 @@
 import { OpenTelemetry } from '@ai-sdk/otel';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import { embedMany, generateText, rerank, streamText } from 'ai';
+import { embedMany, experimental_decide as decide, generateText, rerank, streamText, type Experimental_DecisionModel } from 'ai';
 import { convertArrayToReadableStream, MockEmbeddingModelV4, MockLanguageModelV4, MockRerankingModelV4 } from 'ai/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aegislogSpanProcessor } from '../../src/ai/index.js';
@@ -349,6 +349,65 @@ describe('rerank spans', () => {
     expect(events.map((e) => [e.operation, e.model_context.model_id])).toEqual([
       ['rerank', 'inner'],
       ['chat', 'gpt-4o'],
+    ]);
+  });
+});
+
+describe('decision spans', () => {
+  /** A decision model of the SDK's contract: the first question refused when `refuse` says so. */
+  const model = (refuse = false): Experimental_DecisionModel => ({
+    specificationVersion: 'v4',
+    provider: 'acme.decision',
+    modelId: 'screener-1',
+    supportedQuestionTypes: ['boolean', 'choice'],
+    doDecide: async () => ({
+      answers: { shortlist: refuse ? { type: 'refusal' } : { type: 'boolean', probability: 0.3 }, track: { type: 'choice', choice: 'backend' } },
+      usage: { inputTokens: 300, outputTokens: 4 },
+      warnings: [],
+      response: { id: 'dec-1', modelId: 'screener-1-2026-11' },
+    }),
+  });
+  const questions = { shortlist: { type: 'boolean' as const, instructions: 'Shortlist for interview?' }, track: { type: 'choice' as const, instructions: 'Which track?', criteria: { backend: 'Servers.', frontend: null } } };
+  const state = 'CV: 6 years of Go and PostgreSQL.';
+
+  it("the AI SDK's experimental_decide (@ai-sdk/otel, decisions on): one event from the model call, its answers", async () => {
+    const result = await decide({ model: model(), state, questions, telemetry: { integrations: [new OpenTelemetry({ tracer, experimental_decision: true })] } });
+    expect(result.answers.track).toEqual({ type: 'choice', choice: 'backend' });
+    const [event, ...more] = await h.events();
+    expect(more).toEqual([]);
+    expect(event).toEqual({
+      ...generated,
+      event_type: 'model_inference',
+      integration: 'opentelemetry',
+      operation: 'decide',
+      streamed: false,
+      provider: 'acme.decision',
+      response_model_id: 'screener-1-2026-11',
+      response_id: 'dec-1',
+      outcome: 'ok',
+      span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+      trace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      // What the span says it was asked: the state as the SDK prepared it, the questions.
+      input_digest: hmac({ state: [{ type: 'text', text: state }], questions }),
+      input_chars: state.length + 'Shortlist for interview?'.length + 'Which track?'.length + 'Servers.'.length,
+      decision_answers: [
+        { name: 'shortlist', type: 'boolean', probability: 0.3 },
+        { name: 'track', type: 'choice', choice: 'backend' },
+      ],
+      decision_refusals: 0,
+      model_context: { model_id: 'screener-1', model_version: 'screener-1-2026-11', model_type: 'classifier' },
+      performance_metrics: { latency_ms: expect.any(Number), input_tokens: 300, output_tokens: 4 },
+    });
+  });
+
+  it('decisions off (the default): the call without what it was asked or answered; a refusal, failed', async () => {
+    const integrations = [new OpenTelemetry({ tracer })];
+    await decide({ model: model(), state, questions, telemetry: { integrations } });
+    await expect(decide({ model: model(true), state, questions, telemetry: { integrations } })).rejects.toThrow(/refused question "shortlist"/);
+    const events = await h.events();
+    expect(events.map((e) => [e.operation, e.outcome, e.error?.name, e.model_context.model_type, e.input_digest, e.decision_answers, e.performance_metrics.input_tokens])).toEqual([
+      ['decide', 'ok', undefined, 'classifier', undefined, undefined, 300],
+      ['decide', 'error', 'AI_DecisionRefusalError', 'classifier', undefined, undefined, undefined],
     ]);
   });
 });
