@@ -27,9 +27,13 @@ const METHODS: [resource: string, methods: string[]][] = [
 
 const EMBED = 'embeddings.create';
 
-/** `model_context.model_type` by operation, unless the options pin one; any other is an `llm`'s. */
+/**
+ * `model_context.model_type` by operation, unless the options pin one; any other is an `llm`'s. Keys written out,
+ * not `[EMBED]`: a bundler keeps an object with a computed key in every bundle of this package's entry (66 B more
+ * for the browser's middleware, over its budget: bench/ai-bundle-bench.mjs).
+ */
 const MODEL_TYPES: Record<string, string> = {
-  [EMBED]: 'embedding',
+  'embeddings.create': 'embedding',
   'classifiers.moderate': 'moderation',
   'classifiers.moderateChat': 'moderation',
   'classifiers.classify': 'classifier',

@@ -56,7 +56,10 @@ const KINDS: readonly CallKind[] = ['llm', 'embedding', 'reranker', 'classifier'
  * The kind of call of each `gen_ai.operation.name` but an inference's, which is also the `operation` of its event
  * and, as its `model_context.model_type`, the kind (unless the options pin one; an inference's is `llm`).
  */
-const OPERATION_KINDS = new Map<string, CallKind>([['embeddings', 'embedding'], ['rerank', 'reranker'], ['decide', 'classifier']]);
+const OPERATION_KINDS: Record<string, CallKind> = { embeddings: 'embedding', rerank: 'reranker', decide: 'classifier' };
+// An own property only (a span's operation may be any text, `constructor` too); a literal, not a Map: a bundler
+// keeps a `new Map` at module level in every bundle of this package's entry, the browser's middleware included.
+const kindOf = (operation: string): CallKind | undefined => (Object.hasOwn(OPERATION_KINDS, operation) ? OPERATION_KINDS[operation] : undefined);
 
 /**
  * The kind of model call a span is, by the first of these it carries: the GenAI `gen_ai.operation.name`
@@ -66,7 +69,7 @@ const OPERATION_KINDS = new Map<string, CallKind>([['embeddings', 'embedding'], 
  */
 function callKind(a: SpanAttributes): CallKind | undefined {
   const operation = a['gen_ai.operation.name'];
-  if (typeof operation === 'string') return INFERENCE.has(operation) ? 'llm' : OPERATION_KINDS.get(operation);
+  if (typeof operation === 'string') return INFERENCE.has(operation) ? 'llm' : kindOf(operation);
   const type = a['llm.request.type'];
   if (typeof type === 'string') return type === 'chat' || type === 'completion' ? 'llm' : type === 'embedding' ? 'embedding' : type === 'rerank' ? 'reranker' : undefined;
   const kind = a['openinference.span.kind'];
@@ -95,7 +98,7 @@ export function aegislogSpanProcessor(options: AiOptions & { isModelCall?: (span
   // The span's trace id, unless the options give one (the recorder, shared with the browser's middleware, knows none).
   // An embedding call's model_type is `embedding`, as wrapOpenAI and the embedding middleware say; a rerank's
   // `reranker`, as wrapCohere's and the telemetry's; a decision's `classifier`, as OpenAI's decisions'.
-  const record = recorder(modelTyped({ ...options, trace_id: (call) => (typeof given === 'function' ? given(call) : given) ?? call.traceId }, (call) => OPERATION_KINDS.get(call.operation)));
+  const record = recorder(modelTyped({ ...options, trace_id: (call) => (typeof given === 'function' ? given(call) : given) ?? call.traceId }, (call) => kindOf(call.operation)));
   if (options.isModelCall !== undefined && typeof options.isModelCall != 'function')
     throw new AegisLogError('ERR_CONFIG', 'isModelCall must be a function of the span', { field: 'isModelCall' });
   /** `<kind> <span id>`: spans whose descendant recorded a call of that kind. */
