@@ -49,6 +49,8 @@ export function decisionsByName(questions: unknown, answers: unknown): Record<st
 
 /** The text a decision model is asked to judge (the state's text parts) and the questions' texts: instructions, criteria. */
 export function decisionInputChars(state: unknown, questions: unknown): number {
-  const asked = Object.values(questions ?? {}) as ({ instructions?: unknown; criteria?: unknown } | null)[];
-  return textChars(state) + textChars(asked.flatMap((q) => [q?.instructions, ...Object.values(q?.criteria ?? {})]));
+  // Objects only: a span's attribute that is no JSON is a string, whose characters are no questions.
+  const values = (o: unknown): unknown[] => (o && typeof o === 'object' ? Object.values(o) : []);
+  const asked = values(questions) as ({ instructions?: unknown; criteria?: unknown } | null)[];
+  return textChars(state) + textChars(asked.flatMap((q) => [q?.instructions, ...values(q?.criteria)]));
 }

@@ -410,6 +410,12 @@ describe('decision spans', () => {
       ['decide', 'error', 'AI_DecisionRefusalError', 'classifier', undefined, undefined, undefined],
     ]);
   });
+
+  it('a decide span whose content attributes are not JSON: digested as given, no answers, no characters of the questions', async () => {
+    span('decide d', { 'gen_ai.operation.name': 'decide', 'gen_ai.request.model': 'd', 'ai.decision.state': 'Parcel 7.', 'ai.decision.questions': '{oops', 'ai.decision.answers': 'none' });
+    const [event] = await h.events();
+    expect([event!.operation, event!.input_digest, event!.input_chars, event!.decision_answers, event!.model_context.model_type]).toEqual(['decide', hmac({ state: 'Parcel 7.', questions: '{oops' }), 'Parcel 7.'.length, undefined, 'classifier']);
+  });
 });
 
 describe("the AI SDK's OpenTelemetry integration (@ai-sdk/otel)", () => {
