@@ -126,7 +126,7 @@ function wrap(resource: Partial<Record<Method, Create>> | undefined, method: Met
     const images = operation.startsWith('images');
     // The legacy completions' and the image API's prompt; the input of the others.
     const given = copy(operation === 'completions' || images ? params?.prompt : params?.input);
-    // A decision's questions are what the model is asked of its input: their instructions count and are digested.
+    // A decision's questions are what the model is asked of its input: their texts count and are digested.
     const questions = operation === 'decisions' ? copy(params?.questions) : undefined;
     // Uploads, by their size when they say it without being read (a File, a Blob): an audio file, and the format
     // asked (the text's form); the images to edit or vary, and the mask.
@@ -155,7 +155,7 @@ function wrap(resource: Partial<Record<Method, Create>> | undefined, method: Met
           latencyMs: (streamed ? undefined : responded) ?? elapsed(),
           input,
           // An audio file, an image to vary: no text in.
-          inputChars: heard || (images && given === undefined) ? undefined : textChars(messages ?? given) + textChars(params?.instructions) + textChars(Array.isArray(questions) ? questions.map((q) => q?.instructions) : undefined),
+          inputChars: heard || (images && given === undefined) ? undefined : textChars(messages ?? given) + textChars(params?.instructions) + textChars(Array.isArray(questions) ? questions.flatMap(asked) : undefined),
           request: params,
           ...seen,
           ...fill,
@@ -238,6 +238,8 @@ const RESPONSES: Reads = { answer: responseSummary, item: responseItem };
 // Embeddings and moderations are never streamed: no item to read.
 const EMBEDDINGS: Reads = { answer: embeddingsSummary, item: () => undefined };
 const MODERATIONS: Reads = { answer: moderationSummary, item: () => undefined };
+/** A decision question's text the model reads: its instructions, and its choices' or levels' descriptions. */
+const asked = (q: any): unknown[] => [q?.instructions, ...[...(Array.isArray(q?.choices) ? q.choices : []), ...(Array.isArray(q?.levels) ? q.levels : [])].map((c) => c?.description)];
 const DECISIONS: Reads = { answer: (answer, into) => (meta(answer, into), (into.extra = { ...into.extra, ...decisionSummary(answer?.answers) })), item: () => undefined };
 const AUDIO: Reads = { answer: transcriptionSummary, item: transcriptionItem };
 const IMAGES: Reads = { answer: imagesSummary, item: imagesItem };

@@ -19,8 +19,8 @@ const MODEL = 'gpt-6-luna';
 const INPUT = 'Applicant: 4 years at the same employer, two late payments in 2025, asks for 12,000 EUR over 36 months.';
 const QUESTIONS = [
   { type: 'predicate' as const, name: 'affordable', instructions: 'Can the applicant afford the repayments?' },
-  { type: 'choice' as const, name: 'risk_band', instructions: 'Which risk band fits?', choices: [{ value: 'low' }, { value: 'medium' }, { value: 'high' }] },
-  { type: 'score' as const, name: 'stability', instructions: [{ type: 'input_text' as const, text: 'How stable is the income?' }], levels: [{ value: 1, label: 'unstable' }, { value: 5, label: 'stable' }] },
+  { type: 'choice' as const, name: 'risk_band', instructions: 'Which risk band fits?', choices: [{ value: 'low' }, { value: 'medium', description: 'Some late payments.' }, { value: 'high' }] },
+  { type: 'score' as const, name: 'stability', instructions: [{ type: 'input_text' as const, text: 'How stable is the income?' }], levels: [{ value: 1, label: 'unstable', description: 'Irregular income.' }, { value: 5, label: 'stable' }] },
   { type: 'predicate' as const, instructions: 'Is the applicant likely to default because of their nationality?' },
 ];
 /** The API's answer: one per question, in order; the last refused. */
@@ -56,7 +56,8 @@ describe('wrapOpenAI: decisions.create', () => {
       provider: 'openai',
       response_model_id: DECISION.model,
       outcome: 'ok',
-      input_chars: INPUT.length + QUESTIONS.reduce((n, q) => n + (typeof q.instructions === 'string' ? q.instructions : q.instructions[0]!.text).length, 0),
+      // The questions' texts the model reads: instructions, and the descriptions of choices and levels.
+      input_chars: INPUT.length + QUESTIONS.reduce((n, q) => n + (typeof q.instructions === 'string' ? q.instructions : q.instructions[0]!.text).length, 0) + 'Some late payments.'.length + 'Irregular income.'.length,
       input_digest: hmac({ input: INPUT, questions: QUESTIONS }),
       decision_answers: [
         { name: 'affordable', type: 'predicate', probability: 0.82 },
