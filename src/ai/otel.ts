@@ -57,8 +57,7 @@ const KINDS: readonly CallKind[] = ['llm', 'embedding', 'reranker', 'classifier'
  * and, as its `model_context.model_type`, the kind (unless the options pin one; an inference's is `llm`).
  */
 const OPERATION_KINDS: Record<string, CallKind> = { embeddings: 'embedding', rerank: 'reranker', decide: 'classifier' };
-// An own property only (a span's operation may be any text, `constructor` too); a literal, not a Map: a bundler
-// keeps a `new Map` at module level in every bundle of this package's entry, the browser's middleware included.
+// An own property only: a span's operation may be any text, `constructor` too.
 const kindOf = (operation: string): CallKind | undefined => (Object.hasOwn(OPERATION_KINDS, operation) ? OPERATION_KINDS[operation] : undefined);
 
 /**
