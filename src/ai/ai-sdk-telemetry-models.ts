@@ -45,7 +45,7 @@ export interface TelemetryEvent {
   values?: unknown;
   /** The vectors one `doEmbed` answered. */
   embeddings?: unknown;
-  /** A `doEmbed`'s `{ tokens }`. */
+  /** A `doEmbed`'s `{ tokens }`; a decision's `{ inputTokens, outputTokens }`. */
   usage?: unknown;
   /** A rerank's query. */
   query?: unknown;
@@ -53,7 +53,7 @@ export interface TelemetryEvent {
   documents?: unknown;
   /** A rerank's answer: `{ index, relevanceScore }` in the model's order. */
   ranking?: unknown;
-  /** A transcription's audio in, a speech's audio out: `{ byteLength, mediaType }`, never the bytes. */
+  /** A transcription's audio in (a streamed one's size at its end), a speech's audio out: `{ byteLength, mediaType }`, never the bytes. */
   audio?: unknown;
   /** A speech's text in, a transcription's text out. */
   text?: unknown;
