@@ -216,7 +216,11 @@ export function modelCalls(options: AiOptions, record: Recorder) {
     },
     onError(event: { callId?: unknown; error?: unknown }) {
       if (typeof event.callId !== 'string') return;
-      close(event.callId, {}, { outcome: outcomeOf(event.error, 'error'), error: event.error });
+      // A decision with a refused question: the SDK throws its DecisionRefusalError and reports no answers, but the
+      // error names the questions refused; counted as decisions.ts counts refusals, so both integrations' show.
+      const refused = (event.error as { questionIds?: unknown } | null)?.questionIds;
+      const extra = Array.isArray(refused) ? { decision_refusals: refused.length } : undefined;
+      close(event.callId, {}, { outcome: outcomeOf(event.error, 'error'), error: event.error, extra });
     },
   };
 }

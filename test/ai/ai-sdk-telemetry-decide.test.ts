@@ -87,6 +87,8 @@ describe('aegislogTelemetry: experimental_decide', () => {
       ['ai.decide', 'error', 'AI_APICallError', 'Ask 1–400 questions.', 400, hmac({ state: [{ type: 'text', text: INPUT }], questions: QUESTIONS }), undefined],
     ]);
     expect(events.map((e) => e.model_context.model_type)).toEqual(['classifier', 'classifier']);
+    // The refusal counted as a refusal (the error names the questions; the SDK gives no answers), the 400 not.
+    expect(events.map((e) => e.decision_refusals)).toEqual([1, undefined]);
   });
 
   it('recordInputs or recordOutputs false: what the SDK emptied is left out, and said so', async () => {
