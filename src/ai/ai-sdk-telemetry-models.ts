@@ -118,6 +118,8 @@ export function modelCalls(options: AiOptions, record: Recorder) {
    * A model call answered: its latency stops here, and it is recorded at the operation's end, which carries the
    * response (its id, and the model that answered).
    */
+  /** A transcription's text heard (none when empty), or withheld. */
+  const transcript = (event: TelemetryEvent) => answerOf(event, 'audio', { output: typeof event.text === 'string' && event.text ? event.text : undefined });
   const answered = (event: TelemetryEvent, key: string, answer: Partial<AiCall>) => {
     const begun = operations.get(event.callId)?.get(key);
     if (!begun) return;
@@ -157,8 +159,7 @@ export function modelCalls(options: AiOptions, record: Recorder) {
     onEmbedEnd(event: TelemetryEvent) {
       const tokens = (event.usage as { tokens?: unknown } | undefined)?.tokens;
       const key = String(event.embedCallId);
-      // The SDK puts NaN when the provider reported no usage.
-      const counted = { inputTokens: typeof tokens === 'number' && Number.isFinite(tokens) ? tokens : undefined };
+      const counted = { inputTokens: tokenCount(tokens) };
       answered(event, key, { ...counted, ...answerOf(event, key, { extra: vectorsSummary(event.embeddings) }) });
     },
     onRerankStart(event: TelemetryEvent) {
@@ -178,8 +179,7 @@ export function modelCalls(options: AiOptions, record: Recorder) {
     /** Its answers: recorded at the operation's end (`experimental_onDecideEnd`), with the model the response names. A refusal ends in onError. */
     onDecisionModelCallEnd(event: TelemetryEvent) {
       const usage = event.usage as { inputTokens?: unknown; outputTokens?: unknown } | undefined;
-      const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? n : undefined);
-      const tokens = { inputTokens: count(usage?.inputTokens), outputTokens: count(usage?.outputTokens) };
+      const tokens = { inputTokens: tokenCount(usage?.inputTokens), outputTokens: tokenCount(usage?.outputTokens) };
       answered(event, 'decide', { ...tokens, ...answerOf(event, 'decide', { extra: decisionsByName(event.questions, event.answers) }) });
     },
     /** A streamed transcription: its audio's size is known at its end, which no operation end follows. */
@@ -187,10 +187,9 @@ export function modelCalls(options: AiOptions, record: Recorder) {
       begin(event, 'audio', { streamed: true });
     },
     onStreamTranscriptionEnd(event: TelemetryEvent) {
-      const said = answerOf(event, 'audio', { output: typeof event.text === 'string' && event.text ? event.text : undefined });
+      const said = transcript(event);
       answered(event, 'audio', { ...said, extra: { input_bytes: bytesOf(event.audio), ...said.extra } });
-      const model = (event.response as { modelId?: unknown } | undefined)?.modelId;
-      close(event.callId, { responseModelId: typeof model === 'string' ? model : undefined }, { outcome: 'error' });
+      close(event.callId, responseFill(event.response), { outcome: 'error' });
     },
     /** An operation starting: a transcription or a speech is one model call, from here to the operation's end. */
     onStart(event: TelemetryEvent) {
@@ -199,20 +198,10 @@ export function modelCalls(options: AiOptions, record: Recorder) {
     },
     onEnd(event: TelemetryEvent) {
       if (!operations.has(event.callId)) return;
-      // The response of each model call (a list for embedMany): its id, and the model it names (a rerank's,
-      // transcription's or speech's `modelId`; an embedding's in its body, as OpenAI's). Named by all, or left out.
-      const responses = (Array.isArray(event.response) ? event.response : [event.response]) as ({ id?: unknown; modelId?: unknown; body?: { model?: unknown } } | undefined)[];
-      const models = new Set(responses.map((r) => r?.modelId ?? r?.body?.model));
-      const [model] = models;
-      const [{ id } = {}] = responses;
-      const fill: Partial<AiCall> = {
-        responseId: responses.length === 1 && typeof id === 'string' && id ? id : undefined,
-        responseModelId: models.size === 1 && typeof model === 'string' ? model : undefined,
-      };
       // The audio's size is no content: the SDK gives it whatever recordInputs and recordOutputs say.
-      if (event.operationId === 'ai.transcribe') answered(event, 'audio', answerOf(event, 'audio', { output: typeof event.text === 'string' && event.text ? event.text : undefined }));
+      if (event.operationId === 'ai.transcribe') answered(event, 'audio', transcript(event));
       else if (event.operationId === 'ai.generateSpeech') answered(event, 'audio', { extra: { output_bytes: bytesOf(event.audio) } });
-      close(event.callId, fill, { outcome: 'error' });
+      close(event.callId, responseFill(event.response), { outcome: 'error' });
     },
     onError(event: { callId?: unknown; error?: unknown }) {
       if (typeof event.callId !== 'string') return;
@@ -224,6 +213,24 @@ export function modelCalls(options: AiOptions, record: Recorder) {
     },
   };
 }
+
+/**
+ * What an operation's end says of its model calls' responses (a list for embedMany): the id, and the model they name
+ * (a rerank's, transcription's or speech's `modelId`; an embedding's in its body, as OpenAI's). Named by all, or left out.
+ */
+function responseFill(response: unknown): Partial<AiCall> {
+  const responses = (Array.isArray(response) ? response : [response]) as ({ id?: unknown; modelId?: unknown; body?: { model?: unknown } } | undefined)[];
+  const models = new Set(responses.map((r) => r?.modelId ?? r?.body?.model));
+  const [model] = models;
+  const [{ id } = {}] = responses;
+  return {
+    responseId: responses.length === 1 && typeof id === 'string' && id ? id : undefined,
+    responseModelId: models.size === 1 && typeof model === 'string' ? model : undefined,
+  };
+}
+
+/** A token count the SDK reported: it puts NaN when the provider reported none. */
+export const tokenCount = (n: unknown): number | undefined => (typeof n === 'number' && Number.isFinite(n) ? n : undefined);
 
 /** The `byteLength` the SDK reports of an audio file it was given or made. */
 function bytesOf(audio: unknown): number | undefined {

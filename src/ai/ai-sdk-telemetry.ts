@@ -13,7 +13,7 @@ import { outcomeOf } from './finish.js';
 import { check, recorder, round, stopwatch, textChars, track, type Done } from './record.js';
 import { approvalRecorder } from './tool-approval.js';
 import { addImages } from './images.js';
-import { functionIdOf, modelCalls, MODEL_TYPES, type TelemetryEvent } from './ai-sdk-telemetry-models.js';
+import { functionIdOf, modelCalls, MODEL_TYPES, tokenCount, type TelemetryEvent } from './ai-sdk-telemetry-models.js';
 import { modelTyped } from './embeddings.js';
 
 /** What the telemetry integration reads when a model call starts. */
@@ -207,14 +207,13 @@ export function aegislogTelemetry(options: AiOptions): AegisLogTelemetry {
       start({ callId: event.callId, provider: event.provider, modelId: event.modelId, messages: event.promptMessages, recordInputs: event.recordInputs, recordOutputs: event.recordOutputs, functionId: event.functionId });
     },
     onObjectStepEnd(event) {
-      const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? n : undefined);
       finish(event.callId, {
         outcome: outcomeOf(undefined, event.finishReason),
         responseModelId: event.response?.modelId,
         responseId: event.response?.id || undefined,
         finishReason: event.finishReason,
-        inputTokens: count(event.usage?.inputTokens),
-        outputTokens: count(event.usage?.outputTokens),
+        inputTokens: tokenCount(event.usage?.inputTokens),
+        outputTokens: tokenCount(event.usage?.outputTokens),
         timeToFirstTokenMs: event.msToFirstChunk === undefined ? undefined : round(event.msToFirstChunk),
         output: event.objectText || undefined,
       });

@@ -25,12 +25,10 @@ const METHODS: [resource: string, methods: string[]][] = [
   ['classifiers', ['moderate', 'moderateChat', 'classify', 'classifyChat']],
 ];
 
-const EMBED = 'embeddings.create';
-
 /**
  * `model_context.model_type` by operation, unless the options pin one; any other is an `llm`'s. Keys written out,
- * not `[EMBED]`: a bundler keeps an object with a computed key in every bundle of this package's entry (66 B more
- * for the browser's middleware, over its budget: bench/ai-bundle-bench.mjs).
+ * never computed (`[name]: …`): a bundler keeps an object with a computed key in every bundle of this package's
+ * entry (66 B more for the browser's middleware, over its budget: bench/ai-bundle-bench.mjs).
  */
 const MODEL_TYPES: Record<string, string> = {
   'embeddings.create': 'embedding',
