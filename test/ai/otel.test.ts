@@ -415,6 +415,10 @@ describe('decision spans', () => {
     span('decide d', { 'gen_ai.operation.name': 'decide', 'gen_ai.request.model': 'd', 'ai.decision.state': 'Parcel 7.', 'ai.decision.questions': '{oops', 'ai.decision.answers': 'none' });
     const [event] = await h.events();
     expect([event!.operation, event!.input_digest, event!.input_chars, event!.decision_answers, event!.model_context.model_type]).toEqual(['decide', hmac({ state: 'Parcel 7.', questions: '{oops' }), 'Parcel 7.'.length, undefined, 'classifier']);
+    // Criteria that are a string, not descriptions by option: its characters are not texts the model was given.
+    span('decide d', { 'gen_ai.operation.name': 'decide', 'gen_ai.request.model': 'd', 'ai.decision.state': 'Parcel 7.', 'ai.decision.questions': JSON.stringify({ q: { type: 'choice', instructions: 'Pick.', criteria: 'abc' } }) });
+    const [odd] = await h.events();
+    expect(odd!.input_chars).toBe('Parcel 7.'.length + 'Pick.'.length);
   });
 });
 
