@@ -8,7 +8,7 @@
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
 import { check, once, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
-import { append, copy, onAnswer, WRAPPED } from './sdk-watch.js';
+import { append, copy, onAnswer, readThroughIterator, WRAPPED } from './sdk-watch.js';
 import { modelTyped, vectorsSummary } from './embeddings.js';
 
 /** A method of one of the SDK's sub-SDKs: `complete(request, options?)`, an async method of its class. */
@@ -110,7 +110,9 @@ function wrap(target: Record<string, unknown> | undefined, resource: string, met
     const item = (event: any, into: Summary, mark: () => void) => chunkSummary(event?.data, into, mark);
     // Watched before the app's own `then` (reactions run in the order they were added): a stream is watched before
     // the app is handed it. Its abort is the request's signal (the SDK's EventStream has no controller of its own).
-    void Promise.resolve(promise).then(onAnswer(streamed, seen, whole, item, end, failed, first, signal), failed);
+    // The EventStream is a ReadableStream: its other ways of reading are watched too.
+    const answered = onAnswer(streamed, seen, whole, item, end, failed, first, signal);
+    void Promise.resolve(promise).then((answer) => (answered(answer), streamed && readThroughIterator(answer)), failed);
     return promise;
   };
   wrapped[WRAPPED] = true;

@@ -257,6 +257,104 @@ export function observeStream<S extends Seen>(
   }
 }
 
+/** A watched ReadableStream's other ways of reading (see readThroughIterator): the stream they read, made at the first. */
+interface Through {
+  stream?: ReadableStream;
+  read(): any;
+}
+const throughs = new WeakMap<object, Through>();
+/** The stream whose observed iterator is being made: the SDK's polyfill (a runtime without async iteration) reads by `getReader()`, its own. */
+let making: object | undefined;
+const patched = new WeakSet<object>();
+
+/**
+ * An SDK stream that is a ReadableStream (Mistral's EventStream), observed by `observeStream`, can be read without
+ * its async iterator: `getReader()`, `pipeThrough()` (a route that streams the answer on to a browser), `pipeTo()`,
+ * `tee()`, `values()`, or `cancel()`ed unread; the call would never be recorded. The first of these makes a stream
+ * that reads the SDK's through its observed iterator (so the call is recorded as iterating records it: at the end,
+ * aborted when cancelled, failed), and it and every later one of them read that stream. Iterating first stays as
+ * fast as before: it reads the SDK's stream itself. The methods are the stream's class's, changed once for all its
+ * streams (a stream of the class that is not watched reads as before): a stream's own properties would cost each
+ * streamed call about 4 µs (bench/ai-overhead-bench.mjs). Never throws.
+ */
+export function readThroughIterator(stream: any): void {
+  try {
+    const proto = Object.getPrototypeOf(stream);
+    const iterate = stream[Symbol.asyncIterator]; // the observed one
+    const own = proto?.[Symbol.asyncIterator]; // the class's (the SDK's polyfill, or the native one)
+    // The SDK's class only: the platform's ReadableStream (every fetch body's) is left as it is.
+    if (proto === ReadableStream.prototype || typeof stream.getReader !== 'function' || typeof iterate !== 'function' || typeof own !== 'function') return;
+    if (!patched.has(proto)) readThroughs(proto);
+    const observed = (): AsyncIterator<unknown> => {
+      making = stream;
+      try {
+        return iterate.call(stream); // throws as the SDK's stream would (it is locked)
+      } finally {
+        making = undefined;
+      }
+    };
+    const through: Through = {
+      read: () => (through.stream ??= streamOf(observed())),
+    };
+    throughs.set(stream, through);
+    stream[Symbol.asyncIterator] = () => (through.stream ? own.call(through.stream) : observed());
+  } catch {
+    // Left as the SDK made it (a frozen stream): iterating it is recorded all the same.
+  }
+}
+
+/** A stream of an iterator's items, pulled only as the app reads (highWaterMark 0), as the SDK's own stream is. */
+function streamOf(iterator: AsyncIterator<unknown>): ReadableStream {
+  return new ReadableStream(
+    {
+      async pull(controller) {
+        const step = await iterator.next();
+        if (step.done) controller.close();
+        else controller.enqueue(step.value);
+      },
+      async cancel(reason) {
+        await iterator.return?.(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** The class's ways of reading, for its watched streams. */
+function readThroughs(proto: any): void {
+  patched.add(proto);
+  for (const name of ['getReader', 'pipeThrough', 'tee', 'values', 'pipeTo', 'cancel']) {
+    const base = proto[name];
+    if (typeof base !== 'function') continue;
+    // pipeTo() and cancel() answer a locked stream with a rejected promise, the others throw: as the SDK's stream does.
+    const rejects = name === 'pipeTo' || name === 'cancel';
+    Object.defineProperty(proto, name, {
+      configurable: true,
+      writable: true,
+      value(this: object, ...args: unknown[]) {
+        const through = making === this ? undefined : throughs.get(this);
+        if (!through) return base.apply(this, args);
+        try {
+          return through.read()[name](...args);
+        } catch (error) {
+          if (rejects) return Promise.reject(error);
+          throw error;
+        }
+      },
+    });
+  }
+  const locked = Object.getOwnPropertyDescriptor(ReadableStream.prototype, 'locked')?.get;
+  if (locked) {
+    Object.defineProperty(proto, 'locked', {
+      configurable: true,
+      get(this: object) {
+        const stream = throughs.get(this)?.stream;
+        return stream ? stream.locked : locked.call(this);
+      },
+    });
+  }
+}
+
 /** An array as it is now (a list of messages or input items); anything else as it is. */
 export const copy = (value: unknown): unknown => (Array.isArray(value) ? [...value] : value);
 

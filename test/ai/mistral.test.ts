@@ -360,6 +360,101 @@ describe.each([
       expect((await h.events()).map((e) => e.outcome)).toEqual(['ok', 'ok', 'ok']);
     });
 
+    // The EventStream is a ReadableStream: an app may read it without iterating it, as a route that streams the
+    // answer on to a browser does (pipeThrough). Each way is recorded as iterating is.
+    it('read by getReader(), pipeThrough(), pipeTo(), tee() or values(): the same chunks as unwrapped; one event each, as for await records', async () => {
+      const { plain, wrapped } = clients();
+      const reads: Record<string, (stream: any) => Promise<unknown[]>> = {
+        getReader: async (stream) => {
+          const reader = stream.getReader();
+          const got = [];
+          for (let step = await reader.read(); !step.done; step = await reader.read()) got.push(data(step.value));
+          return got;
+        },
+        pipeThrough: (stream) => reads.getReader!(stream.pipeThrough(new TransformStream({ transform: (event, out) => out.enqueue(event) }))),
+        pipeTo: async (stream) => {
+          const got: unknown[] = [];
+          await stream.pipeTo(new WritableStream({ write: (event) => void got.push(data(event)) }));
+          return got;
+        },
+        // One branch read to its end; the other left unread, as an app that logs one copy and drops the other.
+        tee: (stream) => reads.getReader!(stream.tee()[0]),
+        values: async (stream) => {
+          const got = [];
+          for await (const event of stream.values()) got.push(data(event));
+          return got;
+        },
+      };
+      for (const [name, read] of Object.entries(reads)) {
+        api.script({ sse: chunks(PIECES) }, { sse: chunks(PIECES) });
+        const expected = await read(await plain.chat.stream(PARAMS));
+        expect(await read(await wrapped.chat.stream(PARAMS)), name).toEqual(expected);
+        expect(expected, name).toHaveLength(5);
+        const [event, ...more] = await h.events();
+        expect(more, name).toEqual([]);
+        expect(event, name).toEqual(okEvent('chat.stream'));
+      }
+    });
+
+    it('a reader cancelled part-way, or the stream cancelled unread: aborted; a reader released and taken again reads on', async () => {
+      const { wrapped } = clients();
+      api.script({ sse: chunks(PIECES) }, { sse: chunks(PIECES), hold: 1 }, { sse: chunks(PIECES) });
+      // Cancelled after the first text.
+      const stream = await wrapped.chat.stream(PARAMS);
+      const reader = stream.getReader();
+      expect(stream.locked).toBe(true);
+      // Locked, as the SDK's stream is: a second reader throws, a cancel is refused.
+      expect(() => stream.getReader()).toThrow(TypeError);
+      await expect(stream.cancel()).rejects.toThrow(TypeError);
+      await reader.read();
+      expect((await reader.read()).value!.data.choices[0]!.delta.content).toBe('It left ');
+      await reader.cancel('enough');
+      // Cancelled before any read (the app changed its mind): the request was made all the same.
+      const unread = await wrapped.chat.stream(PARAMS);
+      await unread.cancel('not needed');
+      await api.disconnected();
+      api.release();
+      // Released, then read again by a new reader and by for await: one call, read to its end.
+      const again = await wrapped.chat.stream(PARAMS);
+      const first = again.getReader();
+      await first.read();
+      first.releaseLock();
+      expect(again.locked).toBe(false);
+      expect(await readAll(again)).toBe(ANSWER);
+      const events = await h.events();
+      expect(events.map((e) => [e.outcome, e.output_chars, e.performance_metrics.anomaly_flags])).toEqual([
+        ['aborted', 'It left '.length, ['aborted']],
+        ['aborted', undefined, ['aborted']],
+        ['ok', ANSWER.length, undefined],
+      ]);
+    });
+
+    it("a runtime without ReadableStream's async iteration (the SDK's own polyfill reads by getReader()): for await and getReader() recorded", async () => {
+      const { wrapped } = clients();
+      const proto = ReadableStream.prototype as unknown as Record<symbol, unknown>;
+      const native = Object.getOwnPropertyDescriptor(proto, Symbol.asyncIterator)!;
+      /** Reads the stream with the runtime's async iteration gone (fetch, which iterates streams itself, is done by then). */
+      const without = async <T>(read: () => Promise<T>) => {
+        Object.defineProperty(proto, Symbol.asyncIterator, { ...native, value: undefined });
+        try {
+          return await read();
+        } finally {
+          Object.defineProperty(proto, Symbol.asyncIterator, native);
+        }
+      };
+      api.script({ sse: chunks(PIECES) }, { sse: chunks(PIECES) });
+      const iterated = await wrapped.chat.stream(PARAMS);
+      expect(await without(() => readAll(iterated))).toBe(ANSWER);
+      const reader = (await wrapped.chat.stream(PARAMS)).getReader();
+      const steps = await without(async () => {
+        let n = 0;
+        while (!(await reader.read()).done) n++;
+        return n;
+      });
+      expect(steps).toBe(5);
+      expect(await h.events()).toEqual([okEvent('chat.stream'), okEvent('chat.stream')]);
+    });
+
     it("a 503 before the stream: the app gets the SDK's error; recorded as a failed streamed call", async () => {
       const { wrapped } = clients();
       api.script({ status: 503, json: apiError('Service unavailable', 'service_unavailable') });
