@@ -168,7 +168,8 @@ export function watch(promise: any, streamed: boolean, answered: (answer: unknow
 
 /**
  * Watches a `Stream` as the app reads it: its iterator (which `for await`, `tee()`, `toReadableStream()` and
- * Anthropic's `MessageStream` all go through) is wrapped on this one instance. Recorded at the end, at an error
+ * Anthropic's `MessageStream` all go through) is wrapped on this one instance (an async generator's own `next`,
+ * `return` and `throw`, which an app may call itself). Recorded at the end, at an error
  * (Anthropic's `error` event, which its SDK throws), or when the app stops reading. `signal` is what aborts the
  * stream: its own controller's (the OpenAI and Anthropic SDKs'), or the call's (the Google Gen AI SDK's stream is a
  * plain generator, aborted by the app's own signal, which may serve many calls: the listener is taken off once the
@@ -247,6 +248,13 @@ export function observeStream<S extends Seen>(
     stream.iterator = function (this: unknown) {
       return observed(iterate.call(this));
     };
+  } else if (typeof stream?.next === 'function' && typeof stream[Symbol.asyncIterator] === 'function') {
+    // An async generator (the Google Gen AI SDK's stream) is its own iterator: an app may call its next() itself,
+    // not only through for await. Its methods are watched on this one generator; for await reaches them too.
+    const watched = observed({ next: stream.next.bind(stream), return: stream.return?.bind(stream), throw: stream.throw?.bind(stream) });
+    stream.next = watched.next;
+    stream.return = watched.return;
+    stream.throw = watched.throw;
   } else if (typeof stream?.[Symbol.asyncIterator] === 'function') {
     const iterate = stream[Symbol.asyncIterator];
     stream[Symbol.asyncIterator] = function (this: unknown) {

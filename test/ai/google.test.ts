@@ -286,6 +286,36 @@ describe.each([
       api.release();
     });
 
+    // The stream is an async generator, its own iterator: an app may call its next() itself, not only for await.
+    it("read by calling the generator's next() itself, or next() then for await: the same chunks; one event each; its return() part-way: aborted", async () => {
+      const { plain, wrapped } = clients();
+      const byNext = async (stream: AsyncGenerator<any>) => {
+        const got = [];
+        for (let step = await stream.next(); !step.done; step = await stream.next()) got.push(data(step.value));
+        return got;
+      };
+      const mixed = async (stream: AsyncGenerator<any>) => {
+        const got = [data((await stream.next()).value)];
+        for await (const chunk of stream) got.push(data(chunk));
+        return got;
+      };
+      for (const read of [byNext, mixed]) {
+        api.script({ sse: chunks(PIECES) }, { sse: chunks(PIECES) });
+        const expected = await read(await plain.models.generateContentStream(PARAMS));
+        expect(expected).toHaveLength(3);
+        expect(await read(await wrapped.models.generateContentStream(PARAMS))).toEqual(expected);
+        expect(await h.events()).toEqual([okEvent(true)]);
+      }
+      api.script({ sse: chunks(PIECES), hold: 2 });
+      const stream = await wrapped.models.generateContentStream(PARAMS);
+      expect((await stream.next()).value.text).toBe('It left ');
+      expect(await stream.return(undefined)).toEqual({ done: true, value: undefined });
+      const [event, ...more] = await h.events();
+      expect(more).toEqual([]);
+      expect(event).toMatchObject({ streamed: true, outcome: 'aborted', output_chars: 'It left '.length, performance_metrics: { anomaly_flags: ['aborted'] } });
+      api.release();
+    });
+
     it('aborted through config.abortSignal between two reads, or while a read waits: aborted, with the text so far', async () => {
       const { wrapped } = clients();
       api.script({ sse: chunks(PIECES), hold: 2 }, { sse: chunks(PIECES), hold: 1 });
