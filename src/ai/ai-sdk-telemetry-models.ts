@@ -114,12 +114,12 @@ export function modelCalls(options: AiOptions, record: Recorder) {
     const withheld = operations.get(event.callId)?.get(key)?.call.extra?.withheld as string[] | undefined;
     return { extra: { withheld: [...(withheld ?? []), 'output'] } };
   };
+  /** A transcription's text heard (none when empty), or withheld. */
+  const transcript = (event: TelemetryEvent) => answerOf(event, 'audio', { output: typeof event.text === 'string' && event.text ? event.text : undefined });
   /**
    * A model call answered: its latency stops here, and it is recorded at the operation's end, which carries the
    * response (its id, and the model that answered).
    */
-  /** A transcription's text heard (none when empty), or withheld. */
-  const transcript = (event: TelemetryEvent) => answerOf(event, 'audio', { output: typeof event.text === 'string' && event.text ? event.text : undefined });
   const answered = (event: TelemetryEvent, key: string, answer: Partial<AiCall>) => {
     const begun = operations.get(event.callId)?.get(key);
     if (!begun) return;
