@@ -445,8 +445,10 @@ describe.each([
       api.script({ sse: chunks(PIECES) }, { sse: chunks(PIECES) });
       const iterated = await wrapped.chat.stream(PARAMS);
       expect(await without(() => readAll(iterated))).toBe(ANSWER);
-      const reader = (await wrapped.chat.stream(PARAMS)).getReader();
+      const taken = await wrapped.chat.stream(PARAMS);
       const steps = await without(async () => {
+        // Taken here: the wrapper's stream is made through the SDK's polyfill, which reads by getReader() itself.
+        const reader = taken.getReader();
         let n = 0;
         while (!(await reader.read()).done) n++;
         return n;
