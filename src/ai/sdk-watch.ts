@@ -221,7 +221,7 @@ export function observeStream<S extends Seen>(
     failed(error);
     throw error;
   };
-  const observed = (iterator: AsyncIterator<unknown>): AsyncIterator<unknown> => ({
+  const observed = (iterator: AsyncIterator<unknown>): AsyncIterableIterator<unknown> => ({
     // then() rather than an async function awaiting: one promise a chunk instead of an async frame and its promise.
     next(...args: [] | [unknown]) {
       try {
@@ -242,10 +242,18 @@ export function observeStream<S extends Seen>(
       if (iterator.throw) return iterator.throw(error);
       throw error;
     },
+    // Iterable, as the generator it stands for is: `for await` over what `iterMessages()` returns, and the SDK's own.
+    [Symbol.asyncIterator]() {
+      return this;
+    },
   });
-  if (typeof stream?.iterator === 'function') {
-    const iterate = stream.iterator;
-    stream.iterator = function (this: unknown) {
+  // The method the stream's own async iterator reads through, on this one instance: OpenAI's and Anthropic's
+  // `iterator`, Cohere's `iterMessages()`, an AWS SDK event stream's `asyncIterator()` (an older 3.x client's). Private
+  // in their types, but a JavaScript app may iterate the last two itself (`for await (const e of s.iterMessages())`).
+  const method = ['iterator', 'iterMessages', 'asyncIterator'].find((name) => typeof stream?.[name] === 'function');
+  if (method) {
+    const iterate = stream[method];
+    stream[method] = function (this: unknown) {
       return observed(iterate.call(this));
     };
   } else if (typeof stream?.next === 'function' && typeof stream[Symbol.asyncIterator] === 'function') {

@@ -14,6 +14,7 @@ import {
   InvokeModelWithResponseStreamCommand,
   type ConverseCommandInput,
 } from '@aws-sdk/client-bedrock-runtime';
+import { SmithyMessageDecoderStream } from '@smithy/core/event-streams';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aiDigest, wrapBedrock } from '../../src/ai/index.js';
@@ -307,6 +308,59 @@ describe('ConverseStreamCommand', () => {
     expect(event).toMatchObject({ streamed: true, outcome: 'aborted', output_chars: 'It left '.length, output_digest: hmac('It left '), performance_metrics: { anomaly_flags: ['aborted'] } });
     expect(event).not.toHaveProperty('finish_reason');
     api.release();
+  });
+
+  it("read by its iterator's next(), called by the app: the same events as unwrapped; recorded as for await is, return() part-way as a break", async () => {
+    // In this SDK the stream is a plain async iterable the SDK's event-stream serde makes (it has read the first event
+    // to look for an initial response); older 3.x clients hand over a SmithyMessageDecoderStream, whose public
+    // asyncIterator() observeStream watches as well.
+    const plain = client(false);
+    const { client: wrapped } = client(true);
+    api.script({ sse: converseEvents(PIECES) }, { sse: converseEvents(PIECES) }, { sse: converseEvents(PIECES), hold: 3 });
+    const byHand = async (stream: AsyncIterable<any>) => {
+      const iterator = stream[Symbol.asyncIterator]();
+      const read = [];
+      for (let step; !(step = await iterator.next()).done; ) read.push(step.value);
+      return read;
+    };
+    const expected = await byHand((await plain.client.send(new ConverseStreamCommand(INPUT))).stream!);
+    const result = await wrapped.send(new ConverseStreamCommand(INPUT));
+    expect(await byHand(result.stream!)).toEqual(expected);
+    const events = (await wrapped.send(new ConverseStreamCommand(INPUT))).stream![Symbol.asyncIterator]();
+    let step;
+    while (!(step = await events.next()).done && !step.value.contentBlockDelta);
+    expect(step.value).toMatchObject({ contentBlockDelta: { delta: { text: 'It left ' } } });
+    await events.return!(undefined);
+    api.release();
+    const [whole, broken, ...more] = await h.events();
+    expect(more).toEqual([]);
+    expect(whole).toEqual(okEvent(true, result.$metadata.requestId!));
+    expect(broken).toMatchObject({ streamed: true, outcome: 'aborted', output_chars: 'It left '.length, output_digest: hmac('It left ') });
+  });
+
+  it("an older 3.x client's stream, a SmithyMessageDecoderStream, read by its asyncIterator(): the same events; recorded as for await is", async () => {
+    // Before its schema-based serde, the SDK handed over the event-stream marshaller's SmithyMessageDecoderStream, whose
+    // for await reads its asyncIterator() (private in its types, a method like any other to JavaScript). A middleware of the app's, below the wrapper, makes one of this SDK's stream.
+    const c = make();
+    c.middlewareStack.add((next) => async (args) => {
+      const result: any = await next(args);
+      const events = result.output.stream;
+      if (events) result.output.stream = new SmithyMessageDecoderStream({ messageStream: events, deserializer: async (event: any) => event });
+      return result;
+    }, { step: 'initialize', priority: 'low', name: 'olderStream' });
+    const wrapped = wrapBedrock(c, { log: h.log, digestKey: DIGEST_KEY });
+    api.script({ sse: converseEvents(PIECES) }, { sse: converseEvents(PIECES), hold: 3 });
+    const result = await wrapped.send(new ConverseStreamCommand(INPUT));
+    expect(result.stream).toBeInstanceOf(SmithyMessageDecoderStream);
+    const eventsOf = (stream: unknown): AsyncGenerator<any> => (stream as { asyncIterator(): AsyncGenerator<any> }).asyncIterator();
+    const got = await readAll(eventsOf(result.stream));
+    expect(got).toHaveLength(7);
+    for await (const event of eventsOf((await wrapped.send(new ConverseStreamCommand(INPUT))).stream)) if (event.contentBlockDelta) break;
+    api.release();
+    const [whole, broken, ...more] = await h.events();
+    expect(more).toEqual([]);
+    expect(whole).toEqual(okEvent(true, result.$metadata.requestId!));
+    expect(broken).toMatchObject({ streamed: true, outcome: 'aborted', output_chars: 'It left '.length, output_digest: hmac('It left ') });
   });
 
   it('aborted through send()\'s abortSignal while a read waits: the app gets the SDK\'s error; aborted, with the text so far', async () => {

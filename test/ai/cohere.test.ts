@@ -257,6 +257,30 @@ describe('chatStream', () => {
     ]);
   });
 
+  it("read by the Stream's iterMessages(), for await or next(): the same events as unwrapped; recorded as for await over the stream is", async () => {
+    // Private in the SDK's types, a method like any other to JavaScript: what its for await reads through.
+    const messagesOf = (stream: unknown): AsyncGenerator<any> => (stream as { iterMessages(): AsyncGenerator<any> }).iterMessages();
+    const { plain, wrapped } = clients();
+    api.script({ sse: events(PIECES) }, { sse: events(PIECES) }, { sse: events(PIECES), hold: 3 });
+    const expected = [];
+    for await (const event of messagesOf(await plain.chatStream(PARAMS))) expected.push(data(event));
+    const got = [];
+    for await (const event of messagesOf(await wrapped.chatStream(PARAMS))) got.push(data(event));
+    expect(got).toEqual(expected);
+    // Its next() called by the app, then its return() part-way (a break).
+    const messages = messagesOf(await wrapped.chatStream(PARAMS));
+    let step;
+    while (!(step = await messages.next()).done && step.value.type !== 'content-delta');
+    expect(step.value).toMatchObject({ type: 'content-delta' });
+    await messages.return(undefined);
+    await api.disconnected();
+    api.release();
+    const [whole, broken, ...more] = await h.events();
+    expect(more).toEqual([]);
+    expect(whole).toEqual(okEvent('chatStream'));
+    expect(broken).toMatchObject({ streamed: true, outcome: 'aborted', output_chars: 'It left '.length, output_digest: hmac('It left ') });
+  });
+
   it('broken off by the app (break): aborted, with the text so far; aborted through abortSignal while a read waits: aborted', async () => {
     const { wrapped } = clients();
     api.script({ sse: events(PIECES), hold: 3 }, { sse: events(PIECES), hold: 3 });
