@@ -108,8 +108,11 @@ function middleware(next: Handler, context: Context, record: Recorder, options: 
     const output = result?.output;
     if (typeof output?.$metadata?.requestId === 'string') seen.responseId = output.$metadata.requestId;
     if (!invoke) onAnswer(streamed, seen, converseAnswer, converseEvent, end, failed, first, signal)(streamed ? output?.stream : output);
-    else if (!streamed) onAnswer(false, seen, (answer, into) => invokeAnswer(answer, result.response, claude, into), () => undefined, end, failed, first)(output);
-    else {
+    else if (!streamed) {
+      // Its response only: a closure over `result` would hold a stream the app drops from collection (sdk-watch.ts).
+      const response = result?.response;
+      onAnswer(false, seen, (answer, into) => invokeAnswer(answer, response, claude, into), () => undefined, end, failed, first)(output);
+    } else {
       // A stream of a model whose body this does not read has no finish reason to end with: its end is no interruption.
       const ended = (fill: Partial<AiCall>) => end(!claude && fill.finishReason === 'interrupted' ? {} : fill);
       onAnswer(true, seen, () => undefined, (item, into, first) => invokeChunk(item, claude, into, first), ended, failed, first, signal)(output?.body);

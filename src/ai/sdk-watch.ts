@@ -167,10 +167,19 @@ export function watch(promise: any, streamed: boolean, answered: (answer: unknow
 }
 
 /**
+ * Streams handed to the app and not yet recorded, each with what records it should the app drop it: unread, or read
+ * part-way and never stopped (no break, no cancel). The entry must not hold the stream, or it would never be collected.
+ */
+// Pure: a bundle of the other integrations, which share this module, leaves it out.
+const abandoned = typeof FinalizationRegistry === 'function' ? /* @__PURE__ */ new FinalizationRegistry<() => void>((stop) => stop()) : undefined;
+
+/**
  * Watches a `Stream` as the app reads it: its iterator (which `for await`, `tee()`, `toReadableStream()` and
  * Anthropic's `MessageStream` all go through) is wrapped on this one instance (an async generator's own `next`,
  * `return` and `throw`, which an app may call itself). Recorded at the end, at an error
- * (Anthropic's `error` event, which its SDK throws), or when the app stops reading. `signal` is what aborts the
+ * (Anthropic's `error` event, which its SDK throws), when the app stops reading, or when the stream is collected
+ * after the app dropped it (aborted; `unread` if never read: the request went out all the same). No closure made
+ * here may read `stream`: the one `abandoned` holds would keep it. `signal` is what aborts the
  * stream: its own controller's (the OpenAI and Anthropic SDKs'), or the call's (the Google Gen AI SDK's stream is a
  * plain generator, aborted by the app's own signal, which may serve many calls: the listener is taken off once the
  * call is recorded, for every SDK).
@@ -186,15 +195,19 @@ export function observeStream<S extends Seen>(
 ): void {
   /** Reads in progress: an abort while one is, the read's own end records (the SDK aborts as a stream fails, too). */
   let reading = 0;
+  /** The app has read (or begun to): a stream it then drops is aborted, not unread. */
+  let began = false;
   // An abort with no read in progress (`stream.controller.abort()`, the request's signal): the app may never read again.
   const onAbort = () => reading || stopped();
   signal?.addEventListener?.('abort', onAbort);
   const end = (fill: Partial<AiCall>) => {
     signal?.removeEventListener?.('abort', onAbort);
+    abandoned?.unregister(seen);
     recorded(fill);
   };
   const failed = (error: unknown) => {
     signal?.removeEventListener?.('abort', onAbort);
+    abandoned?.unregister(seen);
     failedOnce(error);
   };
   // The app stops reading (a break, an abort): aborted, unless the answer had ended (its finish reason, terminal or
@@ -224,6 +237,7 @@ export function observeStream<S extends Seen>(
   const observed = (iterator: AsyncIterator<unknown>): AsyncIterableIterator<unknown> => ({
     // then() rather than an async function awaiting: one promise a chunk instead of an async frame and its promise.
     next(...args: [] | [unknown]) {
+      began = true;
       try {
         reading++;
         return iterator.next(...args).then(stepped, fail);
@@ -250,7 +264,9 @@ export function observeStream<S extends Seen>(
   // The method the stream's own async iterator reads through, on this one instance: OpenAI's and Anthropic's
   // `iterator`, Cohere's `iterMessages()`, an AWS SDK event stream's `asyncIterator()` (an older 3.x client's). Private
   // in their types, but a JavaScript app may iterate the last two itself (`for await (const e of s.iterMessages())`).
-  const method = ['iterator', 'iterMessages', 'asyncIterator'].find((name) => typeof stream?.[name] === 'function');
+  let method;
+  // A loop, not find(): its callback would read `stream` (see above).
+  for (const name of ['iterator', 'iterMessages', 'asyncIterator']) if (!method && typeof stream?.[name] === 'function') method = name;
   if (method) {
     const iterate = stream[method];
     stream[method] = function (this: unknown) {
@@ -269,8 +285,9 @@ export function observeStream<S extends Seen>(
       return observed(iterate.call(this));
     };
   } else {
-    end({});
+    return end({});
   }
+  abandoned?.register(stream, () => (began ? stopped() : end({ outcome: 'aborted', extra: { ...seen.extra, unread: true } })), seen);
 }
 
 /** A watched ReadableStream's other ways of reading (see readThroughIterator): the stream they read, made at the first. */

@@ -30,7 +30,7 @@ import {
   startBedrockServer,
   type BedrockServer,
 } from './bedrock-server.js';
-import { closeBoth, generated, startWith, type Harness } from './harness.js';
+import { closeBoth, dropStreams, generated, startWith, type Harness } from './harness.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
 
 let h: Harness;
@@ -287,6 +287,34 @@ describe('ConverseStreamCommand', () => {
     expect(event).toEqual(okEvent(true, result.$metadata.requestId!));
   });
 
+  it('a stream the app drops, unread or read part-way and never stopped: aborted once collected (unread if never read); one kept is not', async () => {
+    const handed: Promise<unknown>[] = [];
+    const wrapped = wrapBedrock(make(), { log: h.log, digestKey: DIGEST_KEY, waitUntil: (p) => handed.push(p) });
+    api.script({ sse: converseEvents(PIECES) }, { sse: converseEvents(PIECES) }, { sse: converseEvents(PIECES) });
+    const create = async () => (await wrapped.send(new ConverseStreamCommand(INPUT))).stream!;
+    expect(await dropStreams(handed, create, (event) => event.contentBlockDelta?.delta?.text, 'It left ')).toEqual({ recorded: 2, kept: ANSWER });
+    const events = await h.events();
+    const [unread, part] = events.slice(0, 2).sort((a) => (a.unread ? -1 : 1));
+    expect(unread).toEqual({
+      ...generated,
+      event_type: 'model_inference',
+      integration: 'bedrock',
+      operation: 'converseStream',
+      streamed: true,
+      provider: 'amazon-bedrock',
+      response_id: expect.any(String),
+      outcome: 'aborted',
+      unread: true,
+      input_chars: SYSTEM.length + QUESTION.length,
+      input_digest: hmac({ system, messages }),
+      model_context: { model_id: MODEL, model_version: 'unreported', model_type: 'llm' },
+      performance_metrics: { latency_ms: expect.any(Number), anomaly_flags: ['aborted'] },
+    });
+    expect(part).toMatchObject({ streamed: true, outcome: 'aborted', output_chars: 'It left '.length, output_digest: hmac('It left ') });
+    expect(part).not.toHaveProperty('unread');
+    expect(events[2]).toMatchObject({ streamed: true, outcome: 'ok', output_chars: ANSWER.length });
+  });
+
   it('tool use and reasoning streamed; a stream that ends without messageStop is interrupted', async () => {
     const { client: wrapped } = client(true);
     api.script({ sse: converseEvents([], { tools: ['track_parcel'], reasoning: 'Look it up.' }) }, { sse: converseEvents(['It left '], { stop: null }) });
@@ -533,6 +561,23 @@ describe('InvokeModelCommand and InvokeModelWithResponseStreamCommand', () => {
       output_digest: hmac(ANSWER),
       performance_metrics: { input_tokens: 12, output_tokens: 7 },
     });
+  });
+
+  it('an Anthropic stream the app drops, unread or read part-way: aborted once collected (unread if never read), as ConverseStream\'s', async () => {
+    const handed: Promise<unknown>[] = [];
+    const wrapped = wrapBedrock(make(), { log: h.log, digestKey: DIGEST_KEY, waitUntil: (p) => handed.push(p) });
+    const chunks = claudeChunks(PIECES);
+    api.script({ sse: chunks }, { sse: chunks }, { sse: chunks });
+    const create = async () => (await wrapped.send(new InvokeModelWithResponseStreamCommand({ modelId: MODEL, body: claudeBody }))).body!;
+    const text = (item: any) => JSON.parse(Buffer.from(item.chunk.bytes).toString()).delta?.text;
+    expect(await dropStreams(handed, create, text, 'It left ')).toEqual({ recorded: 2, kept: ANSWER });
+    const events = await h.events();
+    const [unread, part] = events.slice(0, 2).sort((a) => (a.unread ? -1 : 1));
+    expect(unread).toMatchObject({ operation: 'invokeModelWithResponseStream', streamed: true, outcome: 'aborted', unread: true, input_bytes: bytes(claudeBody) });
+    expect(unread).not.toHaveProperty('output_bytes');
+    expect(part).toMatchObject({ operation: 'invokeModelWithResponseStream', outcome: 'aborted', output_chars: 'It left '.length, output_digest: hmac('It left ') });
+    expect(part).not.toHaveProperty('unread');
+    expect(events[2]).toMatchObject({ operation: 'invokeModelWithResponseStream', outcome: 'ok', finish_reason: 'stop', output_chars: ANSWER.length });
   });
 
   it('another model\'s stream: its bytes, and the token counts of Bedrock\'s invocation metrics; it ends with no finish reason, which is no interruption; a break is aborted', async () => {

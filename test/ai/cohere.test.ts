@@ -4,7 +4,7 @@
 import { CohereClient, CohereClientV2 } from 'cohere-ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aiDigest, wrapCohere } from '../../src/ai/index.js';
-import { closeBoth, generated, startWith, type Harness } from './harness.js';
+import { closeBoth, dropStreams, generated, startWith, type Harness } from './harness.js';
 import { apiError, chatAnswer, EMBEDDING_MODEL, events, MODEL, RERANK_MODEL, startCohereServer, USAGE, type CohereServer } from './cohere-server.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
 
@@ -229,6 +229,38 @@ describe('chatStream', () => {
     expect(more).toEqual([]);
     expect(event).toEqual(okEvent('chatStream'));
     expect(rawEvent).toEqual(okEvent('chatStream'));
+  });
+
+  it('a stream the app drops, unread or read part-way and never stopped: aborted once collected (unread if never read); one kept is not', async () => {
+    const handed: Promise<unknown>[] = [];
+    const wrapped = wrapCohere(make(), { log: h.log, digestKey: DIGEST_KEY, waitUntil: (p) => handed.push(p) });
+    api.script({ sse: events(PIECES) }, { sse: events(PIECES) }, { sse: events(PIECES) });
+    const create = () => wrapped.chatStream(PARAMS);
+    const text = (event: any) => (event.type === 'content-delta' ? event.delta?.message?.content?.text : undefined);
+    // The kept stream is read after the collections: this SDK's reads empty then, unwrapped as well (seen), so only
+    // its event is checked, which the collections must not have made.
+    expect((await dropStreams(handed, create, text, 'It left ')).recorded).toBe(2);
+    const got = await h.events();
+    const [unread, part] = got.slice(0, 2).sort((a) => (a.unread ? -1 : 1));
+    expect(unread).toEqual({
+      ...generated,
+      event_type: 'model_inference',
+      integration: 'cohere',
+      operation: 'chatStream',
+      streamed: true,
+      provider: 'cohere',
+      outcome: 'aborted',
+      unread: true,
+      input_chars: SYSTEM.length + QUESTION.length,
+      input_digest: hmac(MESSAGES),
+      model_context: { model_id: MODEL, model_version: 'unreported', model_type: 'llm' },
+      performance_metrics: { latency_ms: expect.any(Number), anomaly_flags: ['aborted'] },
+    });
+    expect(part).toMatchObject({ streamed: true, outcome: 'aborted', output_chars: 'It left '.length, output_digest: hmac('It left ') });
+    expect(part).not.toHaveProperty('unread');
+    expect(got[2]).toMatchObject({ streamed: true, outcome: 'ok' });
+    expect(got[2]).not.toHaveProperty('unread');
+    expect(got).toHaveLength(3);
   });
 
   it('tool calls streamed: their names, tool-calls; a stream that ends without message-end is interrupted', async () => {

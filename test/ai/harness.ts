@@ -93,6 +93,30 @@ export async function collectUntilSettled(promises: Promise<unknown>[], count: n
   return settled;
 }
 
+/**
+ * Three streams of `create`, each scripted to answer: one kept, read to its end after the collections; one dropped
+ * unread; one read by its own iterator up to the item whose text is `first`, then dropped. Collects garbage until the
+ * two dropped are recorded (`handed` is the wrapper's waitUntil list), and returns how many were, and the kept one's text.
+ */
+export async function dropStreams(
+  handed: Promise<unknown>[],
+  create: () => Promise<AsyncIterable<any>>,
+  textOf: (item: any) => string | undefined,
+  first: string,
+): Promise<{ recorded: number; kept: string }> {
+  const kept = await create();
+  // In a function of its own, so that nothing of this frame holds the dropped streams.
+  await (async () => {
+    await create();
+    const items = (await create())[Symbol.asyncIterator]();
+    for (let step, n = 0; n < 100 && !(step = await items.next()).done && textOf(step.value) !== first; n++);
+  })();
+  const recorded = await collectUntilSettled(handed, 2);
+  let text = '';
+  for await (const item of kept) text += textOf(item) ?? '';
+  return { recorded, kept: text };
+}
+
 /** The ids, time and measured durations of an event, which no test can know beforehand. */
 export const generated = {
   tenant_id: TENANT,

@@ -8,7 +8,7 @@ import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { aiDigest, wrapMistral } from '../../src/ai/index.js';
-import { closeBoth, generated, startWith, type Harness } from './harness.js';
+import { closeBoth, dropStreams, generated, startWith, type Harness } from './harness.js';
 import { AGENT_ID, apiError, chunks, completion, EMBEDDING_MODEL, embeddings, MODEL, MODEL_VERSION, startMistralServer, USAGE, type MistralServer } from './mistral-server.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
 
@@ -264,6 +264,33 @@ describe.each([
   });
 
   describe('chat.stream', () => {
+    it('a stream the app drops, unread or read part-way and never stopped: aborted once collected (unread if never read); one kept is not', async () => {
+      const handed: Promise<unknown>[] = [];
+      const wrapped = wrapMistral(make(), { log: h.log, digestKey: DIGEST_KEY, waitUntil: (p) => handed.push(p) });
+      api.script({ sse: chunks(PIECES) }, { sse: chunks(PIECES) }, { sse: chunks(PIECES) });
+      const create = () => wrapped.chat.stream(PARAMS);
+      expect(await dropStreams(handed, create, (event) => event.data.choices[0]?.delta.content, 'It left ')).toEqual({ recorded: 2, kept: ANSWER });
+      const events = await h.events();
+      const [unread, part] = events.slice(0, 2).sort((a) => (a.unread ? -1 : 1));
+      expect(unread).toEqual({
+        ...generated,
+        event_type: 'model_inference',
+        integration: 'mistral',
+        operation: 'chat.stream',
+        streamed: true,
+        provider: 'mistral',
+        outcome: 'aborted',
+        unread: true,
+        input_chars: SYSTEM.length + QUESTION.length,
+        input_digest: hmac(MESSAGES),
+        model_context: { model_id: MODEL, model_version: 'unreported', model_type: 'llm' },
+        performance_metrics: { latency_ms: expect.any(Number), anomaly_flags: ['aborted'] },
+      });
+      expect(part).toMatchObject({ streamed: true, outcome: 'aborted', output_chars: 'It left '.length, output_digest: hmac('It left ') });
+      expect(part).not.toHaveProperty('unread');
+      expect(events[2]).toEqual(okEvent('chat.stream'));
+    });
+
     it('read to its end: the same EventStream the SDK returns, the same chunks; one event at the end with usage and time to first token', async () => {
       const { plain, wrapped } = clients();
       api.script({ sse: chunks(PIECES) }, { sse: chunks(PIECES) });

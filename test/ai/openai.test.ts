@@ -9,7 +9,7 @@ import { APIPromise as APIPromise6 } from 'openai6/api-promise';
 import { Stream as Stream6 } from 'openai6/streaming';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aiDigest, wrapOpenAI, type AiCall } from '../../src/ai/index.js';
-import { closeBoth, collectUntilSettled, generated, startWith, type Harness } from './harness.js';
+import { closeBoth, collectUntilSettled, dropStreams, generated, startWith, type Harness } from './harness.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
 import {
   chatCompletion,
@@ -255,6 +255,30 @@ describe.each([
       await api.disconnected();
       const [event] = await h.events();
       expect(event).toMatchObject({ outcome: 'aborted', output_chars: 'It left '.length, output_digest: hmac('It left '), performance_metrics: { anomaly_flags: ['aborted'] } });
+    });
+
+    it('a stream the app drops, unread or read part-way and never stopped: aborted once collected (unread if never read); one kept is not', async () => {
+      const handed: Promise<unknown>[] = [];
+      const wrapped = wrapOpenAI(new OpenAI(ownApiOptions(api)), { log: h.log, digestKey: DIGEST_KEY, waitUntil: (p) => handed.push(p) });
+      api.script({ sse: chatStream(['It ', 'left.']) }, { sse: chatStream(['It ', 'left.']) }, { sse: chatStream(['It ', 'left.']) });
+      const create = () => wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true });
+      const dropped = await dropStreams(handed, create, (chunk) => chunk.choices[0]?.delta.content, 'It ');
+      expect(dropped).toEqual({ recorded: 2, kept: 'It left.' });
+      const events = await h.events();
+      const [unread, part] = events.slice(0, 2).sort((a) => (a.unread ? -1 : 1));
+      expect(unread).toEqual({
+        ...chatEvent,
+        streamed: true,
+        outcome: 'aborted',
+        unread: true,
+        input_chars: INPUT_CHARS,
+        input_digest: hmac(MESSAGES),
+        model_context: { model_id: MODEL, model_version: 'unreported', model_type: 'llm' },
+        performance_metrics: { latency_ms: expect.any(Number), anomaly_flags: ['aborted'] },
+      });
+      expect(part).toMatchObject({ streamed: true, outcome: 'aborted', output_chars: 'It '.length, output_digest: hmac('It ') });
+      expect(part).not.toHaveProperty('unread');
+      expect(events[2]).toMatchObject({ streamed: true, outcome: 'ok', output_chars: 'It left.'.length });
     });
 
     it('stream.controller.abort(): aborted (the SDK ends the iteration quietly)', async () => {
@@ -555,6 +579,22 @@ describe.each([
         time_to_first_token_ms: expect.any(Number),
         performance_metrics: { input_tokens: 9, output_tokens: 5 },
       });
+    });
+
+    it('a stream the app drops, unread or read part-way: aborted once collected (unread if never read), as chat\'s', async () => {
+      const handed: Promise<unknown>[] = [];
+      const wrapped = wrapOpenAI(new OpenAI(ownApiOptions(api)), { log: h.log, digestKey: DIGEST_KEY, waitUntil: (p) => handed.push(p) });
+      api.script({ sse: responseStream(['Tomor', 'row.']) }, { sse: responseStream(['Tomor', 'row.']) }, { sse: responseStream(['Tomor', 'row.']) });
+      const create = () => wrapped.responses.create({ model: MODEL, input: 'When?', stream: true });
+      const text = (event: any) => (event.type === 'response.output_text.delta' ? event.delta : undefined);
+      expect(await dropStreams(handed, create, text, 'Tomor')).toEqual({ recorded: 2, kept: 'Tomorrow.' });
+      const events = await h.events();
+      const [unread, part] = events.slice(0, 2).sort((a) => (a.unread ? -1 : 1));
+      expect(unread).toMatchObject({ operation: 'responses', streamed: true, outcome: 'aborted', unread: true, input_digest: hmac({ input: 'When?' }) });
+      expect(unread).not.toHaveProperty('output_chars');
+      expect(part).toMatchObject({ operation: 'responses', streamed: true, outcome: 'aborted', output_chars: 'Tomor'.length });
+      expect(part).not.toHaveProperty('unread');
+      expect(events[2]).toMatchObject({ operation: 'responses', outcome: 'ok', finish_reason: 'stop', output_chars: 'Tomorrow.'.length });
     });
 
     it('a stream that ends with no terminal event (completed, incomplete, failed): finish reason interrupted', async () => {
