@@ -170,6 +170,12 @@ export function watch(promise: any, streamed: boolean, answered: (answer: unknow
  * Streams handed to the app and not yet recorded, each with what records it should the app drop it: unread, or read
  * part-way and never stopped (no break, no cancel). The entry must not hold the stream, or it would never be collected.
  */
+/**
+ * Each observed iterator's stream (its `this`), alive as long as the iterator is: a stream the app reads by its
+ * iterator alone (`for await (… of await create())`) is never taken for dropped. The SDKs' own iterators hold it
+ * already (a generator keeps its `this`: the tests' collections while a stream is read see it); this does not rely on it.
+ */
+const owners = /* @__PURE__ */ new WeakMap<object, unknown>();
 // Pure: a bundle of the other integrations, which share this module, leaves it out.
 const abandoned = typeof FinalizationRegistry === 'function' ? /* @__PURE__ */ new FinalizationRegistry<() => void>((stop) => stop()) : undefined;
 
@@ -234,33 +240,37 @@ export function observeStream<S extends Seen>(
     failed(error);
     throw error;
   };
-  const observed = (iterator: AsyncIterator<unknown>): AsyncIterableIterator<unknown> => ({
-    // then() rather than an async function awaiting: one promise a chunk instead of an async frame and its promise.
-    next(...args: [] | [unknown]) {
-      began = true;
-      try {
-        reading++;
-        return iterator.next(...args).then(stepped, fail);
-      } catch (error) {
-        reading--;
+  const observed = (iterator: AsyncIterator<unknown>, owner?: unknown): AsyncIterableIterator<unknown> => {
+    const it: AsyncIterableIterator<unknown> = {
+      // then() rather than an async function awaiting: one promise a chunk instead of an async frame and its promise.
+      next(...args: [] | [unknown]) {
+        began = true;
+        try {
+          reading++;
+          return iterator.next(...args).then(stepped, fail);
+        } catch (error) {
+          reading--;
+          failed(error);
+          return Promise.reject(error);
+        }
+      },
+      async return(value?: unknown) {
+        stopped();
+        return iterator.return ? iterator.return(value) : { done: true, value };
+      },
+      async throw(error?: unknown) {
         failed(error);
-        return Promise.reject(error);
-      }
-    },
-    async return(value?: unknown) {
-      stopped();
-      return iterator.return ? iterator.return(value) : { done: true, value };
-    },
-    async throw(error?: unknown) {
-      failed(error);
-      if (iterator.throw) return iterator.throw(error);
-      throw error;
-    },
-    // Iterable, as the generator it stands for is: `for await` over what `iterMessages()` returns, and the SDK's own.
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  });
+        if (iterator.throw) return iterator.throw(error);
+        throw error;
+      },
+      // Iterable, as the generator it stands for is: `for await` over what `iterMessages()` returns, and the SDK's own.
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+    owners.set(it, owner);
+    return it;
+  };
   // The method the stream's own async iterator reads through, on this one instance: OpenAI's and Anthropic's
   // `iterator`, Cohere's `iterMessages()`, an AWS SDK event stream's `asyncIterator()` (an older 3.x client's). Private
   // in their types, but a JavaScript app may iterate the last two itself (`for await (const e of s.iterMessages())`).
@@ -270,7 +280,7 @@ export function observeStream<S extends Seen>(
   if (method) {
     const iterate = stream[method];
     stream[method] = function (this: unknown) {
-      return observed(iterate.call(this));
+      return observed(iterate.call(this), this);
     };
   } else if (typeof stream?.next === 'function' && typeof stream[Symbol.asyncIterator] === 'function') {
     // An async generator (the Google Gen AI SDK's stream) is its own iterator: an app may call its next() itself,
@@ -282,7 +292,7 @@ export function observeStream<S extends Seen>(
   } else if (typeof stream?.[Symbol.asyncIterator] === 'function') {
     const iterate = stream[Symbol.asyncIterator];
     stream[Symbol.asyncIterator] = function (this: unknown) {
-      return observed(iterate.call(this));
+      return observed(iterate.call(this), this);
     };
   } else {
     return end({});

@@ -95,10 +95,10 @@ describe.each([
       const handed: Promise<unknown>[] = [];
       const wrapped = wrapAnthropic(new Anthropic(options()), { log: h.log, digestKey: DIGEST_KEY, waitUntil: (p) => handed.push(p) });
       const sse = messageStream(['It left ', 'the depot.']);
-      api.script({ sse }, { sse }, { sse });
+      api.script({ sse }, { sse }, { sse }, { sse });
       const create = () => wrapped.messages.create({ ...PARAMS, stream: true });
       const text = (e: any) => (e.type === 'content_block_delta' && e.delta.type === 'text_delta' ? e.delta.text : undefined);
-      expect(await dropStreams(handed, create, text, 'It left ')).toEqual({ recorded: 2, kept: 'It left the depot.' });
+      expect(await dropStreams(handed, create, text, 'It left ')).toEqual({ recorded: 2, kept: 'It left the depot.', looped: 'It left the depot.' });
       const events = await h.events();
       const [unread, part] = events.slice(0, 2).sort((a) => (a.unread ? -1 : 1));
       expect(unread).toEqual({
@@ -118,6 +118,9 @@ describe.each([
       expect(part).toMatchObject({ streamed: true, outcome: 'aborted', response_id: 'msg_1', output_chars: 'It left '.length, output_digest: hmac('It left ') });
       expect(part).not.toHaveProperty('unread');
       expect(events[2]).toMatchObject({ streamed: true, outcome: 'ok', output_chars: 'It left the depot.'.length });
+      // The one read by for await alone, collections between its items: recorded as read, once.
+      expect(events[3]).toMatchObject({ streamed: true, outcome: 'ok' });
+      expect(events).toHaveLength(4);
     });
 
     it('tool use, streamed and not: the tools the app runs and those Anthropic runs (server_tool_use), by name; no text, no output', async () => {

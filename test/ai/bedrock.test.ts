@@ -290,9 +290,9 @@ describe('ConverseStreamCommand', () => {
   it('a stream the app drops, unread or read part-way and never stopped: aborted once collected (unread if never read); one kept is not', async () => {
     const handed: Promise<unknown>[] = [];
     const wrapped = wrapBedrock(make(), { log: h.log, digestKey: DIGEST_KEY, waitUntil: (p) => handed.push(p) });
-    api.script({ sse: converseEvents(PIECES) }, { sse: converseEvents(PIECES) }, { sse: converseEvents(PIECES) });
+    api.script({ sse: converseEvents(PIECES) }, { sse: converseEvents(PIECES) }, { sse: converseEvents(PIECES) }, { sse: converseEvents(PIECES) });
     const create = async () => (await wrapped.send(new ConverseStreamCommand(INPUT))).stream!;
-    expect(await dropStreams(handed, create, (event) => event.contentBlockDelta?.delta?.text, 'It left ')).toEqual({ recorded: 2, kept: ANSWER });
+    expect(await dropStreams(handed, create, (event) => event.contentBlockDelta?.delta?.text, 'It left ')).toEqual({ recorded: 2, kept: ANSWER, looped: ANSWER });
     const events = await h.events();
     const [unread, part] = events.slice(0, 2).sort((a) => (a.unread ? -1 : 1));
     expect(unread).toEqual({
@@ -313,6 +313,9 @@ describe('ConverseStreamCommand', () => {
     expect(part).toMatchObject({ streamed: true, outcome: 'aborted', output_chars: 'It left '.length, output_digest: hmac('It left ') });
     expect(part).not.toHaveProperty('unread');
     expect(events[2]).toMatchObject({ streamed: true, outcome: 'ok', output_chars: ANSWER.length });
+    // The one read by for await alone, collections between its items: recorded as read, once.
+    expect(events[3]).toMatchObject({ streamed: true, outcome: 'ok' });
+    expect(events).toHaveLength(4);
   });
 
   it('tool use and reasoning streamed; a stream that ends without messageStop is interrupted', async () => {
@@ -567,10 +570,10 @@ describe('InvokeModelCommand and InvokeModelWithResponseStreamCommand', () => {
     const handed: Promise<unknown>[] = [];
     const wrapped = wrapBedrock(make(), { log: h.log, digestKey: DIGEST_KEY, waitUntil: (p) => handed.push(p) });
     const chunks = claudeChunks(PIECES);
-    api.script({ sse: chunks }, { sse: chunks }, { sse: chunks });
+    api.script({ sse: chunks }, { sse: chunks }, { sse: chunks }, { sse: chunks });
     const create = async () => (await wrapped.send(new InvokeModelWithResponseStreamCommand({ modelId: MODEL, body: claudeBody }))).body!;
     const text = (item: any) => JSON.parse(Buffer.from(item.chunk.bytes).toString()).delta?.text;
-    expect(await dropStreams(handed, create, text, 'It left ')).toEqual({ recorded: 2, kept: ANSWER });
+    expect(await dropStreams(handed, create, text, 'It left ')).toEqual({ recorded: 2, kept: ANSWER, looped: ANSWER });
     const events = await h.events();
     const [unread, part] = events.slice(0, 2).sort((a) => (a.unread ? -1 : 1));
     expect(unread).toMatchObject({ operation: 'invokeModelWithResponseStream', streamed: true, outcome: 'aborted', unread: true, input_bytes: bytes(claudeBody) });
@@ -578,6 +581,9 @@ describe('InvokeModelCommand and InvokeModelWithResponseStreamCommand', () => {
     expect(part).toMatchObject({ operation: 'invokeModelWithResponseStream', outcome: 'aborted', output_chars: 'It left '.length, output_digest: hmac('It left ') });
     expect(part).not.toHaveProperty('unread');
     expect(events[2]).toMatchObject({ operation: 'invokeModelWithResponseStream', outcome: 'ok', finish_reason: 'stop', output_chars: ANSWER.length });
+    // The one read by for await alone, collections between its items: recorded as read, once.
+    expect(events[3]).toMatchObject({ streamed: true, outcome: 'ok' });
+    expect(events).toHaveLength(4);
   });
 
   it('another model\'s stream: its bytes, and the token counts of Bedrock\'s invocation metrics; it ends with no finish reason, which is no interruption; a break is aborted', async () => {

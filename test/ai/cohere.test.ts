@@ -234,12 +234,13 @@ describe('chatStream', () => {
   it('a stream the app drops, unread or read part-way and never stopped: aborted once collected (unread if never read); one kept is not', async () => {
     const handed: Promise<unknown>[] = [];
     const wrapped = wrapCohere(make(), { log: h.log, digestKey: DIGEST_KEY, waitUntil: (p) => handed.push(p) });
-    api.script({ sse: events(PIECES) }, { sse: events(PIECES) }, { sse: events(PIECES) });
+    api.script({ sse: events(PIECES) }, { sse: events(PIECES) }, { sse: events(PIECES) }, { sse: events(PIECES) });
     const create = () => wrapped.chatStream(PARAMS);
     const text = (event: any) => (event.type === 'content-delta' ? event.delta?.message?.content?.text : undefined);
     // The kept stream is read after the collections: this SDK's reads empty then, unwrapped as well (seen), so only
     // its event is checked, which the collections must not have made.
-    expect((await dropStreams(handed, create, text, 'It left ')).recorded).toBe(2);
+    const dropped = await dropStreams(handed, create, text, 'It left ');
+    expect([dropped.recorded, dropped.looped]).toEqual([2, ANSWER]);
     const got = await h.events();
     const [unread, part] = got.slice(0, 2).sort((a) => (a.unread ? -1 : 1));
     expect(unread).toEqual({
@@ -260,7 +261,9 @@ describe('chatStream', () => {
     expect(part).not.toHaveProperty('unread');
     expect(got[2]).toMatchObject({ streamed: true, outcome: 'ok' });
     expect(got[2]).not.toHaveProperty('unread');
-    expect(got).toHaveLength(3);
+    // The one read by for await alone, collections between its items: recorded as read, once.
+    expect(got[3]).toMatchObject({ streamed: true, outcome: 'ok' });
+    expect(got).toHaveLength(4);
   });
 
   it('tool calls streamed: their names, tool-calls; a stream that ends without message-end is interrupted', async () => {

@@ -266,9 +266,9 @@ describe.each([
     it('a stream the app drops, unread or read part-way and never stopped: aborted once collected (unread if never read); one kept is not', async () => {
       const handed: Promise<unknown>[] = [];
       const wrapped = wrapGoogleGenAI(make(), { log: h.log, digestKey: DIGEST_KEY, waitUntil: (p) => handed.push(p) });
-      api.script({ sse: chunks(PIECES) }, { sse: chunks(PIECES) }, { sse: chunks(PIECES) });
+      api.script({ sse: chunks(PIECES) }, { sse: chunks(PIECES) }, { sse: chunks(PIECES) }, { sse: chunks(PIECES) });
       const create = () => wrapped.models.generateContentStream(PARAMS);
-      expect(await dropStreams(handed, create, (chunk) => chunk.text, 'It left ')).toEqual({ recorded: 2, kept: ANSWER });
+      expect(await dropStreams(handed, create, (chunk) => chunk.text, 'It left ')).toEqual({ recorded: 2, kept: ANSWER, looped: ANSWER });
       const events = await h.events();
       const [unread, part] = events.slice(0, 2).sort((a) => (a.unread ? -1 : 1));
       expect(unread).toEqual({
@@ -288,6 +288,9 @@ describe.each([
       expect(part).toMatchObject({ streamed: true, outcome: 'aborted', output_chars: 'It left '.length, output_digest: hmac('It left ') });
       expect(part).not.toHaveProperty('unread');
       expect(events[2]).toEqual(okEvent(true));
+      // The one read by for await alone, collections between its items: recorded as read, once.
+      expect(events[3]).toMatchObject({ streamed: true, outcome: 'ok' });
+      expect(events).toHaveLength(4);
     });
 
     it('function calls and thoughts streamed; a stream that ends without a finish reason is interrupted', async () => {

@@ -81,9 +81,7 @@ export async function closeBoth(h: Harness | undefined, api: { close(): Promise<
  * and returns how many did: for the calls an app drops unread, recorded when their promise is collected.
  */
 export async function collectUntilSettled(promises: Promise<unknown>[], count: number): Promise<number> {
-  // A full collection on demand; set here, not on import, for the files that import the harness for the rest.
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
+  const gc = collector();
   let settled = 0;
   for (const p of promises) void p.then(() => settled++);
   for (let turn = 0; settled < count && turn < 200; turn++) {
@@ -93,17 +91,25 @@ export async function collectUntilSettled(promises: Promise<unknown>[], count: n
   return settled;
 }
 
+/** A full collection on demand (set here, not on import, for the files that import the harness for the rest). */
+function collector(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
 /**
- * Three streams of `create`, each scripted to answer: one kept, read to its end after the collections; one dropped
- * unread; one read by its own iterator up to the item whose text is `first`, then dropped. Collects garbage until the
- * two dropped are recorded (`handed` is the wrapper's waitUntil list), and returns how many were, and the kept one's text.
+ * Four streams of `create`, each scripted to answer: one kept, read to its end after the collections; one dropped
+ * unread; one read by its own iterator up to the item whose text is `first`, then dropped; and one read to its end by
+ * its iterator alone, which nothing else holds, with a full collection between its items, which must not end it.
+ * Collects garbage until the two dropped are recorded (`handed` is the wrapper's waitUntil list), and returns how
+ * many were, and the texts of the kept and the looped ones.
  */
 export async function dropStreams(
   handed: Promise<unknown>[],
   create: () => Promise<AsyncIterable<any>>,
   textOf: (item: any) => string | undefined,
   first: string,
-): Promise<{ recorded: number; kept: string }> {
+): Promise<{ recorded: number; kept: string; looped: string }> {
   const kept = await create();
   // In a function of its own, so that nothing of this frame holds the dropped streams.
   await (async () => {
@@ -114,7 +120,16 @@ export async function dropStreams(
   const recorded = await collectUntilSettled(handed, 2);
   let text = '';
   for await (const item of kept) text += textOf(item) ?? '';
-  return { recorded, kept: text };
+  const gc = collector();
+  let looped = '';
+  // Its iterator taken in a function of its own: nothing else holds the stream, as in `for await (… of await create())`.
+  const items = await (async () => (await create())[Symbol.asyncIterator]())();
+  for (let step, n = 0; n < 100 && !(step = await items.next()).done; n++) {
+    looped += textOf(step.value) ?? '';
+    gc();
+    await new Promise((r) => setImmediate(r));
+  }
+  return { recorded, kept: text, looped };
 }
 
 /** The ids, time and measured durations of an event, which no test can know beforehand. */

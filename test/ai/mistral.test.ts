@@ -267,9 +267,9 @@ describe.each([
     it('a stream the app drops, unread or read part-way and never stopped: aborted once collected (unread if never read); one kept is not', async () => {
       const handed: Promise<unknown>[] = [];
       const wrapped = wrapMistral(make(), { log: h.log, digestKey: DIGEST_KEY, waitUntil: (p) => handed.push(p) });
-      api.script({ sse: chunks(PIECES) }, { sse: chunks(PIECES) }, { sse: chunks(PIECES) });
+      api.script({ sse: chunks(PIECES) }, { sse: chunks(PIECES) }, { sse: chunks(PIECES) }, { sse: chunks(PIECES) });
       const create = () => wrapped.chat.stream(PARAMS);
-      expect(await dropStreams(handed, create, (event) => event.data.choices[0]?.delta.content, 'It left ')).toEqual({ recorded: 2, kept: ANSWER });
+      expect(await dropStreams(handed, create, (event) => event.data.choices[0]?.delta.content, 'It left ')).toEqual({ recorded: 2, kept: ANSWER, looped: ANSWER });
       const events = await h.events();
       const [unread, part] = events.slice(0, 2).sort((a) => (a.unread ? -1 : 1));
       expect(unread).toEqual({
@@ -289,6 +289,9 @@ describe.each([
       expect(part).toMatchObject({ streamed: true, outcome: 'aborted', output_chars: 'It left '.length, output_digest: hmac('It left ') });
       expect(part).not.toHaveProperty('unread');
       expect(events[2]).toEqual(okEvent('chat.stream'));
+      // The one read by for await alone, collections between its items: recorded as read, once.
+      expect(events[3]).toMatchObject({ streamed: true, outcome: 'ok' });
+      expect(events).toHaveLength(4);
     });
 
     it('read to its end: the same EventStream the SDK returns, the same chunks; one event at the end with usage and time to first token', async () => {

@@ -260,10 +260,10 @@ describe.each([
     it('a stream the app drops, unread or read part-way and never stopped: aborted once collected (unread if never read); one kept is not', async () => {
       const handed: Promise<unknown>[] = [];
       const wrapped = wrapOpenAI(new OpenAI(ownApiOptions(api)), { log: h.log, digestKey: DIGEST_KEY, waitUntil: (p) => handed.push(p) });
-      api.script({ sse: chatStream(['It ', 'left.']) }, { sse: chatStream(['It ', 'left.']) }, { sse: chatStream(['It ', 'left.']) });
+      api.script({ sse: chatStream(['It ', 'left.']) }, { sse: chatStream(['It ', 'left.']) }, { sse: chatStream(['It ', 'left.']) }, { sse: chatStream(['It ', 'left.']) });
       const create = () => wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true });
       const dropped = await dropStreams(handed, create, (chunk) => chunk.choices[0]?.delta.content, 'It ');
-      expect(dropped).toEqual({ recorded: 2, kept: 'It left.' });
+      expect(dropped).toEqual({ recorded: 2, kept: 'It left.', looped: 'It left.' });
       const events = await h.events();
       const [unread, part] = events.slice(0, 2).sort((a) => (a.unread ? -1 : 1));
       expect(unread).toEqual({
@@ -279,6 +279,9 @@ describe.each([
       expect(part).toMatchObject({ streamed: true, outcome: 'aborted', output_chars: 'It '.length, output_digest: hmac('It ') });
       expect(part).not.toHaveProperty('unread');
       expect(events[2]).toMatchObject({ streamed: true, outcome: 'ok', output_chars: 'It left.'.length });
+      // The one read by for await alone, collections between its items: recorded as read, once.
+      expect(events[3]).toMatchObject({ streamed: true, outcome: 'ok' });
+      expect(events).toHaveLength(4);
     });
 
     it('stream.controller.abort(): aborted (the SDK ends the iteration quietly)', async () => {
@@ -584,10 +587,10 @@ describe.each([
     it('a stream the app drops, unread or read part-way: aborted once collected (unread if never read), as chat\'s', async () => {
       const handed: Promise<unknown>[] = [];
       const wrapped = wrapOpenAI(new OpenAI(ownApiOptions(api)), { log: h.log, digestKey: DIGEST_KEY, waitUntil: (p) => handed.push(p) });
-      api.script({ sse: responseStream(['Tomor', 'row.']) }, { sse: responseStream(['Tomor', 'row.']) }, { sse: responseStream(['Tomor', 'row.']) });
+      api.script({ sse: responseStream(['Tomor', 'row.']) }, { sse: responseStream(['Tomor', 'row.']) }, { sse: responseStream(['Tomor', 'row.']) }, { sse: responseStream(['Tomor', 'row.']) });
       const create = () => wrapped.responses.create({ model: MODEL, input: 'When?', stream: true });
       const text = (event: any) => (event.type === 'response.output_text.delta' ? event.delta : undefined);
-      expect(await dropStreams(handed, create, text, 'Tomor')).toEqual({ recorded: 2, kept: 'Tomorrow.' });
+      expect(await dropStreams(handed, create, text, 'Tomor')).toEqual({ recorded: 2, kept: 'Tomorrow.', looped: 'Tomorrow.' });
       const events = await h.events();
       const [unread, part] = events.slice(0, 2).sort((a) => (a.unread ? -1 : 1));
       expect(unread).toMatchObject({ operation: 'responses', streamed: true, outcome: 'aborted', unread: true, input_digest: hmac({ input: 'When?' }) });
@@ -595,6 +598,9 @@ describe.each([
       expect(part).toMatchObject({ operation: 'responses', streamed: true, outcome: 'aborted', output_chars: 'Tomor'.length });
       expect(part).not.toHaveProperty('unread');
       expect(events[2]).toMatchObject({ operation: 'responses', outcome: 'ok', finish_reason: 'stop', output_chars: 'Tomorrow.'.length });
+      // The one read by for await alone, collections between its items: recorded as read, once.
+      expect(events[3]).toMatchObject({ streamed: true, outcome: 'ok' });
+      expect(events).toHaveLength(4);
     });
 
     it('a stream that ends with no terminal event (completed, incomplete, failed): finish reason interrupted', async () => {
