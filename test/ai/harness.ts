@@ -8,6 +8,7 @@ import { expect } from 'vitest';
 import { AegisLog } from '../../src/index.js';
 import { aiFlush } from '../../src/ai/index.js';
 import { KEYS, start, TENANT, type Running } from '../server/helpers.js';
+import { hmac } from './mock-model.js';
 
 export { TENANT };
 
@@ -130,6 +131,32 @@ export async function dropStreams(
     await new Promise((r) => setImmediate(r));
   }
   return { recorded, kept: text, looped };
+}
+
+/** The event of a stream dropped unread: its call's own fields (integration, operation, input, model), and these. */
+export const unreadEvent = (call: Record<string, unknown>) => ({
+  ...generated,
+  event_type: 'model_inference',
+  ...call,
+  streamed: true,
+  outcome: 'aborted',
+  unread: true,
+  performance_metrics: { latency_ms: expect.any(Number), anomaly_flags: ['aborted'] },
+});
+
+/**
+ * The events of dropStreams' four streams, as recorded: the two dropped (in either order), the kept one, the looped
+ * one. Checks what every wrapper's must hold (the part-read one aborted with `part` as its output and not unread, the
+ * looped one recorded as read, no fifth) and returns the unread, part-read and kept ones for the caller's own checks.
+ */
+export function droppedEvents(events: Record<string, any>[], part: string) {
+  expect(events).toHaveLength(4);
+  const [unread, read] = events.slice(0, 2).sort((a) => (a.unread ? -1 : 1));
+  expect(read).toMatchObject({ streamed: true, outcome: 'aborted', output_chars: part.length, output_digest: hmac(part) });
+  expect(read).not.toHaveProperty('unread');
+  // Read by its iterator alone, collections between its items: recorded as read, once.
+  expect(events[3]).toMatchObject({ streamed: true, outcome: 'ok' });
+  return { unread: unread!, part: read!, kept: events[2]! };
 }
 
 /** The ids, time and measured durations of an event, which no test can know beforehand. */
