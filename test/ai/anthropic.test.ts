@@ -11,7 +11,7 @@ import { Stream as Stream0 } from 'anthropic0/streaming';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wrapAnthropic, type AiCall } from '../../src/ai/index.js';
 import { apiError, message, messageStream, MODEL, SNAPSHOT, startAnthropicServer, USAGE, type AnthropicServer } from './anthropic-server.js';
-import { closeBoth, collectUntilSettled, droppedEvents, dropStreams, generated, startWith, unreadEvent, type Harness } from './harness.js';
+import { closeBoth, collectNow, collectUntilSettled, droppedEvents, dropStreams, generated, startWith, unreadEvent, type Harness } from './harness.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
 
 let h: Harness;
@@ -327,7 +327,7 @@ describe.each([
       expect(event).toMatchObject({ outcome: 'error', error: { name: 'TypeError' }, model_context: { model_id: 'undefined' } });
     });
 
-    it('withResponse() and tee(): recorded once each; asResponse() from the status alone', async () => {
+    it('withResponse() and tee() (the stream itself dropped, collected while its branches are read): recorded once each; asResponse() from the status alone', async () => {
       const { wrapped } = clients();
       api.script({ json: message('one') }, { sse: messageStream(['two']) }, { json: message('three') });
       const { data, response: raw } = await wrapped.messages.create(PARAMS).withResponse();
@@ -336,7 +336,10 @@ describe.each([
       const [left, right] = (await wrapped.messages.create({ ...PARAMS, stream: true })).tee();
       const read = async (s: AsyncIterable<any>) => {
         let text = '';
-        for await (const e of s) text += e.delta?.text ?? '';
+        for await (const e of s) {
+          text += e.delta?.text ?? '';
+          await collectNow();
+        }
         return text;
       };
       expect(await Promise.all([read(left), read(right)])).toEqual(['two', 'two']);

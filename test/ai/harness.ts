@@ -98,6 +98,12 @@ function collector(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
+/** A full collection, then a turn of the event loop (in which FinalizationRegistry callbacks run). */
+export async function collectNow(): Promise<void> {
+  collector()();
+  await new Promise((r) => setImmediate(r));
+}
+
 /**
  * Four streams of `create`, each scripted to answer: one kept, read to its end after the collections; one dropped
  * unread; one read by its own iterator up to the item whose text is `first`, then dropped; and one read to its end by
@@ -121,14 +127,12 @@ export async function dropStreams(
   const recorded = await collectUntilSettled(handed, 2);
   let text = '';
   for await (const item of kept) text += textOf(item) ?? '';
-  const gc = collector();
   let looped = '';
   // Its iterator taken in a function of its own: nothing else holds the stream, as in `for await (… of await create())`.
   const items = await (async () => (await create())[Symbol.asyncIterator]())();
   for (let step, n = 0; n < 100 && !(step = await items.next()).done; n++) {
     looped += textOf(step.value) ?? '';
-    gc();
-    await new Promise((r) => setImmediate(r));
+    await collectNow();
   }
   return { recorded, kept: text, looped };
 }

@@ -9,7 +9,7 @@ import { APIPromise as APIPromise6 } from 'openai6/api-promise';
 import { Stream as Stream6 } from 'openai6/streaming';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aiDigest, wrapOpenAI, type AiCall } from '../../src/ai/index.js';
-import { closeBoth, collectUntilSettled, droppedEvents, dropStreams, generated, startWith, unreadEvent, type Harness } from './harness.js';
+import { closeBoth, collectNow, collectUntilSettled, droppedEvents, dropStreams, generated, startWith, unreadEvent, type Harness } from './harness.js';
 import { DIGEST_KEY, hmac } from './mock-model.js';
 import {
   chatCompletion,
@@ -361,7 +361,7 @@ describe.each([
       ]);
     });
 
-    it('withResponse() and tee(): recorded once each; asResponse() from the status alone', async () => {
+    it('withResponse() and tee() (the stream itself dropped, collected while its branches are read): recorded once each; asResponse() from the status alone', async () => {
       const { wrapped } = clients();
       api.script({ json: chatCompletion('one') }, { sse: chatStream(['two']) }, { json: chatCompletion('three') });
       const { data, response: raw } = await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES }).withResponse();
@@ -370,7 +370,10 @@ describe.each([
       const [left, right] = (await wrapped.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true })).tee();
       const read = async (s: AsyncIterable<any>) => {
         let text = '';
-        for await (const c of s) text += c.choices[0]?.delta.content ?? '';
+        for await (const c of s) {
+          text += c.choices[0]?.delta.content ?? '';
+          await collectNow();
+        }
         return text;
       };
       expect(await Promise.all([read(left), read(right)])).toEqual(['two', 'two']);
