@@ -171,11 +171,12 @@ export function watch(promise: any, streamed: boolean, answered: (answer: unknow
  * part-way and never stopped (no break, no cancel). The entry must not hold the stream, or it would never be collected.
  */
 /**
- * Each observed iterator's stream (its `this`), alive as long as the iterator is: a stream the app reads by its
- * iterator alone (`for await (… of await create())`) is never taken for dropped. The SDKs' own iterators hold it
- * already (a generator keeps its `this`: the tests' collections while a stream is read see it); this does not rely on it.
+ * Where each observed iterator holds its stream (its `this`), alive as long as the iterator is: a stream the app reads
+ * by its iterator alone (`for await (… of await create())`) is never taken for dropped. The SDKs' own iterators hold
+ * it already (a generator keeps its `this`: the tests' collections while a stream is read see it); this does not rely
+ * on it. A property, not a WeakMap: about 0.1 µs a stream against 0.5–1 µs.
  */
-const owners = /* @__PURE__ */ new WeakMap<object, unknown>();
+const OWNER = /* @__PURE__ */ Symbol('aegislog.stream');
 // Pure: a bundle of the other integrations, which share this module, leaves it out.
 const abandoned = typeof FinalizationRegistry === 'function' ? /* @__PURE__ */ new FinalizationRegistry<() => void>((stop) => stop()) : undefined;
 
@@ -240,37 +241,34 @@ export function observeStream<S extends Seen>(
     failed(error);
     throw error;
   };
-  const observed = (iterator: AsyncIterator<unknown>, owner?: unknown): AsyncIterableIterator<unknown> => {
-    const it: AsyncIterableIterator<unknown> = {
-      // then() rather than an async function awaiting: one promise a chunk instead of an async frame and its promise.
-      next(...args: [] | [unknown]) {
-        began = true;
-        try {
-          reading++;
-          return iterator.next(...args).then(stepped, fail);
-        } catch (error) {
-          reading--;
-          failed(error);
-          return Promise.reject(error);
-        }
-      },
-      async return(value?: unknown) {
-        stopped();
-        return iterator.return ? iterator.return(value) : { done: true, value };
-      },
-      async throw(error?: unknown) {
+  const observed = (iterator: AsyncIterator<unknown>, owner?: unknown): AsyncIterableIterator<unknown> & { [OWNER]: unknown } => ({
+    // then() rather than an async function awaiting: one promise a chunk instead of an async frame and its promise.
+    next(...args: [] | [unknown]) {
+      began = true;
+      try {
+        reading++;
+        return iterator.next(...args).then(stepped, fail);
+      } catch (error) {
+        reading--;
         failed(error);
-        if (iterator.throw) return iterator.throw(error);
-        throw error;
-      },
-      // Iterable, as the generator it stands for is: `for await` over what `iterMessages()` returns, and the SDK's own.
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
-    owners.set(it, owner);
-    return it;
-  };
+        return Promise.reject(error);
+      }
+    },
+    async return(value?: unknown) {
+      stopped();
+      return iterator.return ? iterator.return(value) : { done: true, value };
+    },
+    async throw(error?: unknown) {
+      failed(error);
+      if (iterator.throw) return iterator.throw(error);
+      throw error;
+    },
+    // Iterable, as the generator it stands for is: `for await` over what `iterMessages()` returns, and the SDK's own.
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    [OWNER]: owner,
+  });
   // The method the stream's own async iterator reads through, on this one instance: OpenAI's and Anthropic's
   // `iterator`, Cohere's `iterMessages()`, an AWS SDK event stream's `asyncIterator()` (an older 3.x client's). Private
   // in their types, but a JavaScript app may iterate the last two itself (`for await (const e of s.iterMessages())`).
