@@ -167,16 +167,17 @@ export function watch(promise: any, streamed: boolean, answered: (answer: unknow
 }
 
 /**
- * Streams handed to the app and not yet recorded, each with what records it should the app drop it: unread, or read
- * part-way and never stopped (no break, no cancel). The entry must not hold the stream, or it would never be collected.
- */
-/**
  * Where each observed iterator holds its stream (its `this`), alive as long as the iterator is: a stream the app reads
  * by its iterator alone (`for await (… of await create())`) is never taken for dropped. The SDKs' own iterators hold
  * it already (a generator keeps its `this`: the tests' collections while a stream is read see it); this does not rely
  * on it. A property, not a WeakMap: about 0.1 µs a stream against 0.5–1 µs.
  */
 const OWNER = /* @__PURE__ */ Symbol('aegislog.stream');
+
+/**
+ * Streams handed to the app and not yet recorded, each with what records it should the app drop it: unread, or read
+ * part-way and never stopped (no break, no cancel). The entry must not hold the stream, or it would never be collected.
+ */
 // Pure: a bundle of the other integrations, which share this module, leaves it out.
 const abandoned = typeof FinalizationRegistry === 'function' ? /* @__PURE__ */ new FinalizationRegistry<() => void>((stop) => stop()) : undefined;
 
