@@ -102,13 +102,12 @@ describe.each([
       const events = await h.events();
       const { unread, part, kept } = droppedEvents(events, 'It left ');
       expect(unread).toEqual(
-        unreadEvent({
+        unreadEvent(MODEL, {
           integration: 'anthropic',
           operation: 'messages',
           provider: 'anthropic',
           input_chars: INPUT_CHARS,
           input_digest: hmac({ system: SYSTEM, messages: MESSAGES }),
-          model_context: { model_id: MODEL, model_version: 'unreported', model_type: 'llm' },
         }),
       );
       expect(part).toMatchObject({ response_id: 'msg_1' });

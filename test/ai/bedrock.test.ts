@@ -304,14 +304,13 @@ describe('ConverseStreamCommand', () => {
     const events = await h.events();
     const { unread, kept } = droppedEvents(events, 'It left ');
     expect(unread).toEqual(
-      unreadEvent({
+      unreadEvent(MODEL, {
         integration: 'bedrock',
         operation: 'converseStream',
         provider: 'amazon-bedrock',
         response_id: expect.any(String),
         input_chars: SYSTEM.length + QUESTION.length,
         input_digest: hmac({ system, messages }),
-        model_context: { model_id: MODEL, model_version: 'unreported', model_type: 'llm' },
       }),
     );
     expect(kept).toMatchObject({ streamed: true, outcome: 'ok', output_chars: ANSWER.length });

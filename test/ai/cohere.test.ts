@@ -244,13 +244,12 @@ describe('chatStream', () => {
     const got = await h.events();
     const { unread, kept } = droppedEvents(got, 'It left ');
     expect(unread).toEqual(
-      unreadEvent({
+      unreadEvent(MODEL, {
         integration: 'cohere',
         operation: 'chatStream',
         provider: 'cohere',
         input_chars: SYSTEM.length + QUESTION.length,
         input_digest: hmac(MESSAGES),
-        model_context: { model_id: MODEL, model_version: 'unreported', model_type: 'llm' },
       }),
     );
     expect(kept).toMatchObject({ streamed: true, outcome: 'ok' });

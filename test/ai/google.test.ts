@@ -272,13 +272,12 @@ describe.each([
       const events = await h.events();
       const { unread, kept } = droppedEvents(events, 'It left ');
       expect(unread).toEqual(
-        unreadEvent({
+        unreadEvent(MODEL, {
           integration: 'google-genai',
           operation: 'models.generateContentStream',
           provider: 'google',
           input_chars: SYSTEM.length + QUESTION.length,
           input_digest: hmac({ systemInstruction: SYSTEM, contents: QUESTION }),
-          model_context: { model_id: MODEL, model_version: 'unreported', model_type: 'llm' },
         }),
       );
       expect(kept).toEqual(okEvent(true));

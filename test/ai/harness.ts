@@ -92,10 +92,14 @@ export async function collectUntilSettled(promises: Promise<unknown>[], count: n
   return settled;
 }
 
-/** A full collection on demand (set here, not on import, for the files that import the harness for the rest). */
+let fullCollection: (() => void) | undefined;
+/** A full collection on demand (the flag set at the first, not on import, for the files that import the harness for the rest). */
 function collector(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
+  if (!fullCollection) {
+    setFlagsFromString('--expose-gc');
+    fullCollection = runInNewContext('gc') as () => void;
+  }
+  return fullCollection;
 }
 
 /** A full collection, then a turn of the event loop (in which FinalizationRegistry callbacks run). */
@@ -137,14 +141,18 @@ export async function dropStreams(
   return { recorded, kept: text, looped };
 }
 
-/** The event of a stream dropped unread: its call's own fields (integration, operation, input, model), and these. */
-export const unreadEvent = (call: Record<string, unknown>) => ({
+/**
+ * The event of a stream of `modelId` dropped unread: its call's own fields (integration, operation, input), and these.
+ * No answer read, so no model version.
+ */
+export const unreadEvent = (modelId: string, call: Record<string, unknown>) => ({
   ...generated,
   event_type: 'model_inference',
   ...call,
   streamed: true,
   outcome: 'aborted',
   unread: true,
+  model_context: { model_id: modelId, model_version: 'unreported', model_type: 'llm' },
   performance_metrics: { latency_ms: expect.any(Number), anomaly_flags: ['aborted'] },
 });
 

@@ -273,13 +273,12 @@ describe.each([
       const events = await h.events();
       const { unread, kept } = droppedEvents(events, 'It left ');
       expect(unread).toEqual(
-        unreadEvent({
+        unreadEvent(MODEL, {
           integration: 'mistral',
           operation: 'chat.stream',
           provider: 'mistral',
           input_chars: SYSTEM.length + QUESTION.length,
           input_digest: hmac(MESSAGES),
-          model_context: { model_id: MODEL, model_version: 'unreported', model_type: 'llm' },
         }),
       );
       expect(kept).toEqual(okEvent('chat.stream'));

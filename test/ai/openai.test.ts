@@ -267,11 +267,10 @@ describe.each([
       const events = await h.events();
       const { unread, kept } = droppedEvents(events, 'It ');
       expect(unread).toEqual(
-        unreadEvent({
+        unreadEvent(MODEL, {
           ...chatEvent,
           input_chars: INPUT_CHARS,
           input_digest: hmac(MESSAGES),
-          model_context: { model_id: MODEL, model_version: 'unreported', model_type: 'llm' },
         }),
       );
       expect(kept).toMatchObject({ streamed: true, outcome: 'ok', output_chars: 'It left.'.length });

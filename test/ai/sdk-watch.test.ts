@@ -1,12 +1,10 @@
 // observeStream (src/ai/sdk-watch.ts) and a stream the app drops, on a stream made here whose iterator does not hold
 // it: every SDK's own iterator does (a generator keeps its `this`; the per-SDK tests collect while one is read), and
 // the wrapper must not rely on that. A made stream, not a fake of a provider: the shape observeStream reads.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { AiCall } from '../../src/ai/options.js';
 import { observeStream } from '../../src/ai/sdk-watch.js';
-import { collectUntilSettled } from './harness.js';
+import { collectNow, collectUntilSettled } from './harness.js';
 
 type Items = AsyncIterableIterator<string>;
 
@@ -45,19 +43,13 @@ function watched<T>(items: string[], use: (stream: AsyncIterable<string> & { ite
   return { fills, recordings, held: use(stream) };
 }
 
-const gc = () => {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-};
-
 describe('observeStream: a stream the app drops', () => {
   it('read to its end by its iterator alone, collected between its items: recorded once, at its end, not as dropped', async () => {
     const { fills, held } = watched(['It left ', 'the depot.'], (stream) => stream[Symbol.asyncIterator]() as Items);
     const read = [];
     for (let step, n = 0; n < 10 && !(step = await held.next()).done; n++) {
       read.push(step.value);
-      gc();
-      await new Promise((r) => setImmediate(r));
+      await collectNow();
     }
     expect(read).toEqual(['It left ', 'the depot.']);
     // A recording the collections made would have come first, aborted.
