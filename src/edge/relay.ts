@@ -59,8 +59,9 @@ export function createRelay(options: RelayOptions): Relay {
   if (!/^https?:\/\/[^/]/.test(endpoint) || !parses(endpoint)) throw new AegisLogError('ERR_CONFIG', 'endpoint must be an http(s) URL, such as https://api.example.com', { field: 'endpoint' });
   // A limit that is not a number (NaN from an unset variable) would be no limit at all: every comparison with it is false.
   if (options.maxBodyBytes !== undefined && !(Number.isSafeInteger(options.maxBodyBytes) && options.maxBodyBytes >= 1)) throw configError('maxBodyBytes', 'a whole number of bytes ≥ 1', options.maxBodyBytes);
-  if (options.timeout !== undefined && !(Number.isFinite(options.timeout) && options.timeout >= 1)) throw configError('timeout', 'a number of ms ≥ 1', options.timeout);
-  if (options.bodyTimeout !== undefined && !(Number.isFinite(options.bodyTimeout) && options.bodyTimeout >= 1)) throw configError('bodyTimeout', 'a number of ms ≥ 1', options.bodyTimeout);
+  // Timers take at most 2^31 − 1 ms (beyond, they fire after 1 ms), and Node's AbortSignal.timeout whole ms only (else RangeError).
+  if (options.timeout !== undefined && !(Number.isInteger(options.timeout) && options.timeout >= 1 && options.timeout <= MAX_TIMER_MS)) throw configError('timeout', `a whole number of ms from 1 to ${MAX_TIMER_MS}`, options.timeout);
+  if (options.bodyTimeout !== undefined && !(Number.isFinite(options.bodyTimeout) && options.bodyTimeout >= 1 && options.bodyTimeout <= MAX_TIMER_MS)) throw configError('bodyTimeout', `a number of ms from 1 to ${MAX_TIMER_MS}`, options.bodyTimeout);
   const origins = allowedOriginSet(options.allowedOrigins);
   // The server's limit per route (DEFAULT_LIMITS), unless one limit is given for all.
   const bodyLimit: Record<Route, number> = {
@@ -207,6 +208,9 @@ function checkAsServer(raw: unknown, pythonCompatible: boolean): void {
   if (event.tenant_id === undefined || (typeof event.tenant_id === 'string' && !TENANT_ID.test(event.tenant_id))) event.tenant_id = 't';
   validateEvent(event, { idsFollow: true, dropNullContextFields: pythonCompatible });
 }
+
+/** The longest a timer waits (24.8 days), as the client's and the server's options allow. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The server's JSON limits (depth, values), checked while the body streams. */
 const JSON_LIMITS = { maxDepth: DEFAULT_LIMITS.jsonDepth, maxValues: DEFAULT_LIMITS.jsonValues };
