@@ -74,7 +74,9 @@ function clientKey(request: Request): string {
   const cf = (request as { cf?: unknown }).cf;
   const onCloudflare = typeof cf === 'object' && cf !== null;
   const ip = (onCloudflare ? h.get('cf-connecting-ip') : null) ?? h.get('x-real-ip') ?? h.get('x-forwarded-for')?.split(',')[0]?.trim();
-  if (ip) return `ip:${subnet64(ip) ?? ip}`;
+  // An IPv4 address with the port a proxy wrote beside it (`203.0.113.7:50123`, as Azure's do) is that address:
+  // with its port, each new connection was a new client.
+  if (ip) return `ip:${subnet64(ip) ?? ip.replace(/^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/, '$1')}`;
   return `origin:${h.get('origin') ?? ''}`;
 }
 
