@@ -31,6 +31,34 @@ export function notTheApi(): AegisLogError {
   return new AegisLogError('ERR_BAD_RESPONSE', "the AegisLog API answered the relay 200 with something that is not its ingest answer: its endpoint does not lead to the API's ingest routes");
 }
 
+/**
+ * The most an answer of the API's ingest routes holds: 500 receipts or errors, each well under 2 KB. A longer
+ * one is not the API's answer (an `endpoint` leading to a file or a stream, or something in between).
+ */
+const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The upstream answer's text, read up to MAX_ANSWER_BYTES: past that the read is cancelled and the answer
+ * reads as empty, which is not in the API's words (not a receipt, not a batch answer, no error), so that
+ * an answer of any size never fills the isolate's memory. A failure while reading (the timeout) is thrown.
+ */
+export async function answerText(response: Response): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  for (let total = 0; ; ) {
+    const next = await reader.read();
+    if (next.done) return text + decoder.decode();
+    total += next.value.byteLength;
+    if (total > MAX_ANSWER_BYTES) {
+      await reader.cancel().catch(() => {});
+      return '';
+    }
+    text += decoder.decode(next.value, { stream: true });
+  }
+}
+
 /** A 200 of `/ingest/batch` in the API's shape, `{"receipts":[…],"errors":[…]}` (each error naming its index), else undefined. */
 function batchAnswerOf(text: string): Partial<BatchAnswer> | undefined {
   let body: unknown;
@@ -73,7 +101,7 @@ export async function forwardBatches(
     const chunk = events.slice(start, start + n);
     const response = await post(`{"events":[${bodies.slice(start, start + n).join(',')}]}`);
     if (response.status !== 200) return response;
-    const body = batchAnswerOf(await response.text());
+    const body = batchAnswerOf(await answerText(response));
     if (!body) throw notTheApi();
     answer.receipts.push(...(body.receipts ?? []));
     // The server numbers errors within the request; give them the caller's numbering back.
@@ -90,7 +118,7 @@ export async function forwardBatches(
  */
 async function forwardAlone(body: string, { event, index }: { event: WireEvent; index: number }, postOne: (body: string) => Promise<Response>, answer: BatchAnswer): Promise<Response | undefined> {
   const response = await postOne(body);
-  const text = await response.text();
+  const text = await answerText(response);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

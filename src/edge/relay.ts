@@ -10,7 +10,7 @@ import { badNumberError, badNumbersByEvent, clientError, errorBody, json, method
 import type { BadNumber, ClientError, JsonBody } from '../transport/web-handler.js';
 import { timedBody } from './body-deadline.js';
 import { corsHeaders, isAllowedOrigin, preflight } from './cors.js';
-import { forwardBatches, notTheApi, type BatchError } from './forward.js';
+import { answerText, forwardBatches, notTheApi, type BatchError } from './forward.js';
 import { tokenBucket, type RateLimitOptions } from './rate-limit.js';
 
 export interface RelayOptions {
@@ -278,7 +278,7 @@ async function upstreamAnswer(response: Response, origin: string | null): Promis
     const value = response.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  const text = await response.text();
+  const text = await answerText(response);
   if (status === 200) {
     // A receipt (PROTOCOL.md §7) names its event; anything else is not the API's answer (see notTheApi).
     if (!isReceipt(text)) throw notTheApi();
