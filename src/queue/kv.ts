@@ -187,7 +187,9 @@ function kvOps(kv: KVNamespaceLike): Ops {
     get: (key) => kv.get(key),
     put: (key, text) => kv.put(key, text),
     delete: (keys) => Promise.all(keys.map((k) => kv.delete(k))),
-    async list(prefix, limit) {
+    async list(prefix, wanted) {
+      // Whole pages: a limit of 1.5 would take a page of 1.5, then another.
+      const limit = Math.floor(wanted);
       const out: [string, unknown][] = [];
       // KV pages with a cursor (at most 1000 names a page); Durable Object storage answers a Map
       // with the values, and pages with startAfter.
@@ -223,7 +225,7 @@ function redisOps(redis: RedisLike): Ops {
         for (const key of page) keys.add(key);
         cursor = next;
       } while (String(cursor) !== '0');
-      return [...keys].sort().slice(0, limit).map((k): [string, unknown] => [k, undefined]);
+      return [...keys].sort().slice(0, Math.max(0, limit)).map((k): [string, unknown] => [k, undefined]);
     },
   };
 }

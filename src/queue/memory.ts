@@ -31,7 +31,8 @@ export function memoryQueue(name = 'memory'): QueueStore {
       put(list);
     },
     async list(prefix, limit) {
-      return keysWith(prefix).sort().slice(0, limit).map((k) => entries.get(k)!);
+      // At most `limit`: slice(0, -1) would be every entry but the last.
+      return keysWith(prefix).sort().slice(0, Math.max(0, limit)).map((k) => entries.get(k)!);
     },
     async delete(keys) {
       remove(keys);
