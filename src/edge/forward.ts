@@ -133,7 +133,8 @@ async function forwardAlone(body: string, { event, index }: { event: WireEvent; 
   const error = isPlainObject(parsed) && isPlainObject(parsed.error) && typeof parsed.error.code === 'string' ? parsed.error : undefined;
   // 413 ERR_TOO_LARGE is the event's own size (measured with the key's tenant, which the relay does not know).
   const ofEvent = response.status === 400 || response.status === 409 || (response.status === 403 && typeof error?.field === 'string') || (response.status === 413 && error?.code === 'ERR_TOO_LARGE');
-  if (!error || !ofEvent) return new Response(text, { status: response.status, headers: response.headers });
+  // Passed on as it came; a status that carries no body (204, 205, 304) takes none: a Response given one throws.
+  if (!error || !ofEvent) return new Response([204, 205, 304].includes(response.status) ? null : text, { status: response.status, headers: response.headers });
   answer.errors.push({
     index,
     ...(typeof event.event_id === 'string' ? { event_id: event.event_id } : {}),
