@@ -49,6 +49,7 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
     const value = e[key];
     if (value === undefined) continue;
     if (!isWellFormed(key)) throw jcs(undefined, key, LONE_SURROGATE);
+    const counted = values;
     if (CONTEXTS.has(key)) {
       validateContext(key as ContextName, value, options.dropNullContextFields);
       // Its fields are checked one by one above: the walk below would only measure it.
@@ -57,6 +58,8 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
       throw reserved(key);
     }
     const size = jsonSize(value, undefined, key, 2);
+    // EVENT_VALUES counts the values outside the contexts, as validateRecorded does.
+    if (CONTEXTS.has(key)) values = counted;
     bytes += size + key.length * 3 + 4;
   }
   checkValues();
