@@ -32,7 +32,8 @@ export type ContextName = (typeof CONTEXT_NAMES)[number];
 /** C(event) in UTF-8 bytes. */
 export const EVENT_BYTES = 1024 * 1024;
 /**
- * JSON values in an event outside its contexts (objects, arrays, keys, strings, numbers, literals): the reference server
+ * JSON values in an event's payload, outside its contexts and its own fields (objects, arrays, keys, strings, numbers,
+ * literals): the reference server
  * refuses a body of more than 100,000 (its `jsonValues` limit, docs/server.md), so a bigger event could never
  * be delivered; the rest is room for the event's own fields, its contexts and a batch of one.
  */

@@ -58,8 +58,9 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
       throw reserved(key);
     }
     const size = jsonSize(value, undefined, key, 2);
-    // EVENT_VALUES counts the values outside the contexts, as validateRecorded does.
-    if (CONTEXTS.has(key)) values = counted;
+    // EVENT_VALUES counts the payload's values, not the contexts' nor the event's own fields (record() checks
+    // an event before it adds its ids, recorded_at and numbering), as validateRecorded does.
+    if (RESERVED_FIELDS.has(key)) values = counted;
     bytes += size + key.length * 3 + 4;
   }
   checkValues();
@@ -84,7 +85,11 @@ export function validateRecorded(e: Record<string, unknown>): void {
     const value = e[key];
     if (value === undefined) continue;
     if (CONTEXTS.has(key)) validateContext(key as ContextName, value);
-    else jsonSize(value, undefined, key, 2);
+    else {
+      const counted = values;
+      jsonSize(value, undefined, key, 2);
+      if (RESERVED_FIELDS.has(key)) values = counted;
+    }
   }
   checkValues();
 }

@@ -16,8 +16,8 @@ const contexts = () => ({
 
 describe('the JSON values of an event outside its contexts', () => {
   it('leave the contexts out on the server as on the record path', async () => {
-    // The four ids and the array are five values: 98,995 items make exactly 99,000, the limit.
-    const event = { ...base(), input_token_ids: ids(LIMITS.eventValues - 5), ...contexts() };
+    // The array and its 98,999 items make exactly 99,000, the limit.
+    const event = { ...base(), input_token_ids: ids(LIMITS.eventValues - 1), ...contexts() };
     expect(() => validateRecorded(structuredClone(event))).not.toThrow();
     expect(() => validateEvent(structuredClone(event))).not.toThrow();
     const srv = await inProcessServer();
@@ -31,7 +31,28 @@ describe('the JSON values of an event outside its contexts', () => {
   });
 
   it('still count the payload beyond the limit, contexts or not', () => {
-    const event = { ...base(), input_token_ids: ids(LIMITS.eventValues - 4), ...contexts() };
+    const event = { ...base(), input_token_ids: ids(LIMITS.eventValues), ...contexts() };
     expect(() => validateEvent(event)).toThrow(expect.objectContaining({ code: 'ERR_TOO_LARGE', field: 'event' }));
+  });
+});
+
+describe('an event at the limit of values, on the record path', () => {
+  it('is refused by record() at once or stored by the server: never queued and then refused', async () => {
+    // record() checks the event before it adds event_id, trace_id, recorded_at, client_id and client_seq.
+    const srv = await inProcessServer();
+    const queue = memoryQueue();
+    const log = new AegisLog({ endpoint: ENDPOINT, tenantId: TENANT, apiKey: INGEST_KEY, queue, flushInterval: 0, fetch: srv.fetch, onError: () => {} });
+    const accepted: string[] = [];
+    for (let items = LIMITS.eventValues - 10; items <= LIMITS.eventValues; items++) {
+      try {
+        accepted.push(log.record('model_inference', { input_token_ids: ids(items) }));
+      } catch (error) {
+        expect(error).toMatchObject({ code: 'ERR_TOO_LARGE', field: 'event' });
+      }
+    }
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(await log.flush()).toMatchObject({ sent: accepted.length, deadLettered: 0 });
+    expect((await storedIds(srv.fetch, ENDPOINT)).sort()).toEqual(accepted.sort());
+    await log.close();
   });
 });
