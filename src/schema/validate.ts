@@ -61,6 +61,7 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
     // EVENT_VALUES counts the payload's values, not the contexts' nor the event's own fields (record() checks
     // an event before it adds its ids, recorded_at and numbering), as validateRecorded does.
     if (RESERVED_FIELDS.has(key)) values = counted;
+    else values++; // the key, as jsonSize counts keys below the top
     bytes += size + key.length * 3 + 4;
   }
   checkValues();
@@ -89,6 +90,7 @@ export function validateRecorded(e: Record<string, unknown>): void {
       const counted = values;
       jsonSize(value, undefined, key, 2);
       if (RESERVED_FIELDS.has(key)) values = counted;
+      else values++; // the key
     }
   }
   checkValues();

@@ -16,8 +16,8 @@ const contexts = () => ({
 
 describe('the JSON values of an event outside its contexts', () => {
   it('leave the contexts out on the server as on the record path', async () => {
-    // The array and its 98,999 items make exactly 99,000, the limit.
-    const event = { ...base(), input_token_ids: ids(LIMITS.eventValues - 1), ...contexts() };
+    // The key, the array and its 98,998 items make exactly 99,000, the limit.
+    const event = { ...base(), input_token_ids: ids(LIMITS.eventValues - 2), ...contexts() };
     expect(() => validateRecorded(structuredClone(event))).not.toThrow();
     expect(() => validateEvent(structuredClone(event))).not.toThrow();
     const srv = await inProcessServer();
@@ -31,7 +31,7 @@ describe('the JSON values of an event outside its contexts', () => {
   });
 
   it('still count the payload beyond the limit, contexts or not', () => {
-    const event = { ...base(), input_token_ids: ids(LIMITS.eventValues), ...contexts() };
+    const event = { ...base(), input_token_ids: ids(LIMITS.eventValues - 1), ...contexts() };
     expect(() => validateEvent(event)).toThrow(expect.objectContaining({ code: 'ERR_TOO_LARGE', field: 'event' }));
   });
 });
@@ -54,5 +54,34 @@ describe('an event at the limit of values, on the record path', () => {
     expect(await log.flush()).toMatchObject({ sent: accepted.length, deadLettered: 0 });
     expect((await storedIds(srv.fetch, ENDPOINT)).sort()).toEqual(accepted.sort());
     await log.close();
+  });
+});
+
+describe('the keys of a payload', () => {
+  it('count at its top level as they do below it: a wide payload is refused by record(), not queued and refused by the server', async () => {
+    const srv = await inProcessServer();
+    const queue = memoryQueue();
+    const log = new AegisLog({ endpoint: ENDPOINT, tenantId: TENANT, apiKey: INGEST_KEY, queue, flushInterval: 0, fetch: srv.fetch, onError: () => {} });
+    const accepted: string[] = [];
+    // Each field is a key and a value: two JSON values of the body, which holds at most 100,000.
+    for (const fields of [49_000, LIMITS.eventValues / 2, 50_000]) {
+      const payload = Object.fromEntries(Array.from({ length: fields }, (_, i) => [`k${i}`, 0]));
+      try {
+        accepted.push(log.record('wide', payload));
+      } catch (error) {
+        expect(error).toMatchObject({ code: 'ERR_TOO_LARGE', field: 'event' });
+      }
+    }
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(await log.flush()).toMatchObject({ sent: accepted.length, deadLettered: 0 });
+    expect((await storedIds(srv.fetch, ENDPOINT)).sort()).toEqual(accepted.sort());
+    await log.close();
+  });
+
+  it('count the same in validateEvent and validateRecorded', () => {
+    const wide = Object.fromEntries(Array.from({ length: LIMITS.eventValues / 2 + 1 }, (_, i) => [`k${i}`, 0]));
+    for (const check of [validateEvent, validateRecorded]) {
+      expect(() => check({ ...base(), ...wide })).toThrow(expect.objectContaining({ code: 'ERR_TOO_LARGE', field: 'event' }));
+    }
   });
 });
