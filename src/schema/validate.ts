@@ -62,7 +62,7 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
     // an event before it adds its ids, recorded_at and numbering), as validateRecorded does.
     if (RESERVED_FIELDS.has(key)) values = counted;
     else values++; // the key, as jsonSize counts keys below the top
-    bytes += size + key.length * 3 + 4;
+    bytes += size + key.length * 6 + 4; // a key escapes as a string does (a control character: 6 bytes)
   }
   checkValues();
   // The bound is loose; only an event near the limit pays for an exact measure (JSON.stringify writes

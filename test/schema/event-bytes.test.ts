@@ -1,0 +1,35 @@
+// The 1 MiB limit on C(event) (LIMITS.eventBytes) holds for every event, whatever its keys are made of: the
+// validator's loose first bound must never be below the canonical size, or an event over the limit passes.
+import { describe, expect, it } from 'vitest';
+import { AegisLog, memoryQueue } from '../../src/index.js';
+import { canonicalBytes } from '../../src/protocol/index.js';
+import { LIMITS, validateEvent } from '../../src/schema/index.js';
+import { INGEST_KEY, TENANT, inProcessServer } from '../client/helpers.js';
+
+const ENDPOINT = 'https://aegislog.test';
+const base = () => ({ tenant_id: TENANT, event_type: 'probe', event_id: 'big-key', trace_id: 'big-key' });
+
+describe('an event whose payload key JSON escapes (control characters: six bytes each)', () => {
+  // 180,000 U+0001 are 1,080,000 bytes as JSON, over 1 MiB.
+  const event = () => ({ ...base(), ['\u0001'.repeat(180_000)]: 0 });
+
+  it('is measured on its canonical bytes: over 1 MiB, refused', () => {
+    expect(canonicalBytes(event()).length).toBeGreaterThan(LIMITS.eventBytes);
+    expect(() => validateEvent(event())).toThrow(expect.objectContaining({ code: 'ERR_TOO_LARGE', field: 'event' }));
+  });
+
+  it('is refused by the server (413) as by record()', async () => {
+    const log = new AegisLog({ endpoint: ENDPOINT, queue: memoryQueue(), flushInterval: 0, fetch: () => Promise.reject(new Error('no I/O')) });
+    const { tenant_id: _t, event_type: _e, event_id: _i, trace_id: _r, ...payload } = event();
+    expect(() => log.record('probe', payload)).toThrow(expect.objectContaining({ code: 'ERR_TOO_LARGE' }));
+    void log.close();
+    const srv = await inProcessServer();
+    const response = await srv.fetch(`${ENDPOINT}/ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': INGEST_KEY },
+      body: JSON.stringify(event()),
+    });
+    expect(response.status).toBe(413);
+    expect((await response.json()).error).toMatchObject({ code: 'ERR_TOO_LARGE', field: 'event' });
+  });
+});
