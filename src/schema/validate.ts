@@ -125,7 +125,8 @@ export function validateContext(name: ContextName, value: unknown, dropNull?: bo
   const rules = CONTEXT_RULES[name];
   for (const key of Object.keys(ctx)) {
     // Own fields only: `key in rules` would also take constructor, toString, __proto__… from Object.prototype.
-    if (!Object.hasOwn(rules, key)) throw invalid(`${name}.${key}`, `is not a field of ${name} (known: ${Object.keys(rules).join(', ')})`);
+    // Named as any other key is (`model_context["a.b"]`): `model_context.a.b` would read as a path two levels down.
+    if (!Object.hasOwn(rules, key)) throw invalid(pathOf({ up: { up: undefined, key: name }, key }), `is not a field of ${name} (known: ${Object.keys(rules).join(', ')})`);
     if (ctx[key] === null && dropNull) delete ctx[key];
   }
   for (const field in rules) {
