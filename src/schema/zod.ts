@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { isWellFormed } from '../protocol/jcs.js';
 import { EVENT_ID, LIMITS, POLICY_HASH, TENANT_ID } from './rules.js';
 
 /**
@@ -7,7 +8,10 @@ import { EVENT_ID, LIMITS, POLICY_HASH, TENANT_ID } from './rules.js';
  * `validateEvent` (a test holds them to it); the client's record() path uses
  * the validator, so importing these is what brings zod into a bundle.
  */
-const text = z.string().max(LIMITS.contextStringChars);
+/** RFC 8785 cannot carry a lone surrogate: validateEvent refuses one in a context string or the event type. */
+const wellFormed = (s: string) => isWellFormed(s);
+const LONE_SURROGATE = 'contains a lone surrogate (not valid Unicode)';
+const text = z.string().max(LIMITS.contextStringChars).refine(wellFormed, LONE_SURROGATE);
 const texts = z.array(text).max(LIMITS.contextListItems);
 const unixSeconds = z.number().int().nonnegative();
 
@@ -46,7 +50,8 @@ export const SessionContextSchema = z
   });
 
 export const PerformanceMetricsSchema = z.strictObject({
-  latency_ms: z.number().nonnegative().optional(),
+  // PROTOCOL.md §1: no integer beyond ±(2^53−1).
+  latency_ms: z.number().nonnegative().refine((n) => !Number.isInteger(n) || Number.isSafeInteger(n), 'is an integer beyond ±(2^53−1), which JSON parsers round').optional(),
   confidence_score: z.number().min(0).max(1).optional(),
   input_tokens: z.number().int().nonnegative().optional(),
   output_tokens: z.number().int().nonnegative().optional(),
@@ -66,7 +71,7 @@ export const ContextSchemas = {
 export const EventSchema = z
   .looseObject({
     tenant_id: z.string().regex(TENANT_ID),
-    event_type: z.string().min(1).refine((s) => [...s].length <= LIMITS.eventTypeChars, `at most ${LIMITS.eventTypeChars} characters`),
+    event_type: z.string().min(1).refine((s) => [...s].length <= LIMITS.eventTypeChars, `at most ${LIMITS.eventTypeChars} characters`).refine(wellFormed, LONE_SURROGATE),
     event_id: z.string().regex(EVENT_ID),
     trace_id: z.string().regex(EVENT_ID),
     recorded_at: z.iso.datetime({ precision: 3 }).optional(),
