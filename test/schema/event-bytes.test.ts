@@ -33,3 +33,29 @@ describe('an event whose payload key JSON escapes (control characters: six bytes
     expect((await response.json()).error).toMatchObject({ code: 'ERR_TOO_LARGE', field: 'event' });
   });
 });
+
+describe('an event of many numbers of the longest form a double takes (25 characters)', () => {
+  // -0.0000012345678901234567 is written as 25 characters, the longest Number::toString writes: 41,000 of them
+  // are 1,066,000 bytes of JSON, over 1 MiB.
+  const event = () => ({ ...base(), event_id: 'long-numbers', trace_id: 'long-numbers', n: new Array(41_000).fill(-0.0000012345678901234567) });
+
+  it('is measured on its canonical bytes: over 1 MiB, refused', () => {
+    expect(String(-0.0000012345678901234567)).toHaveLength(25);
+    expect(canonicalBytes(event()).length).toBeGreaterThan(LIMITS.eventBytes);
+    expect(() => validateEvent(event())).toThrow(expect.objectContaining({ code: 'ERR_TOO_LARGE', field: 'event' }));
+  });
+
+  it('is refused by the server (413) as by record()', async () => {
+    const log = new AegisLog({ endpoint: ENDPOINT, queue: memoryQueue(), flushInterval: 0, fetch: () => Promise.reject(new Error('no I/O')) });
+    expect(() => log.record('probe', { n: event().n })).toThrow(expect.objectContaining({ code: 'ERR_TOO_LARGE' }));
+    void log.close();
+    const srv = await inProcessServer();
+    const response = await srv.fetch(`${ENDPOINT}/ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': INGEST_KEY },
+      body: JSON.stringify(event()),
+    });
+    expect(response.status).toBe(413);
+    expect((await response.json()).error).toMatchObject({ code: 'ERR_TOO_LARGE', field: 'event' });
+  });
+});
