@@ -144,7 +144,10 @@ export class JsonScanner {
 }
 
 function latin1(bytes: Uint8Array, start: number, end: number): string {
-  return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  // In slices: `apply` over a whole chunk's number literal (one chunk may be the whole body) overflows the stack.
+  let text = '';
+  for (let at = start; at < end; at += 8192) text += String.fromCharCode.apply(null, bytes.subarray(at, Math.min(end, at + 8192)) as unknown as number[]);
+  return text;
 }
 
 /**
