@@ -45,6 +45,7 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
   const measure = !options.sizeFollows;
   let bytes = 2;
   values = 0;
+  counting = true;
   for (const key of Object.keys(e)) {
     const value = e[key];
     if (value === undefined) continue;
@@ -57,7 +58,9 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
     } else if (SERVER_NAMES.has(key)) {
       throw reserved(key);
     }
+    counting = !RESERVED_FIELDS.has(key);
     const size = jsonSize(value, undefined, key, 2);
+    counting = true;
     // EVENT_VALUES counts the payload's values, not the contexts' nor the event's own fields (record() checks
     // an event before it adds its ids, recorded_at and numbering), as validateRecorded does.
     if (RESERVED_FIELDS.has(key)) values = counted;
@@ -82,13 +85,16 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
 export function validateRecorded(e: Record<string, unknown>): void {
   checkHead(e, true);
   values = 0;
+  counting = true;
   for (const key of Object.keys(e)) {
     const value = e[key];
     if (value === undefined) continue;
     if (CONTEXTS.has(key)) validateContext(key as ContextName, value);
     else {
       const counted = values;
+      counting = !RESERVED_FIELDS.has(key);
       jsonSize(value, undefined, key, 2);
+      counting = true;
       if (RESERVED_FIELDS.has(key)) values = counted;
       else values++; // the key
     }
@@ -191,7 +197,9 @@ function bad(name: string, field: string, index: number, why: string, code?: Err
  * the 1 MiB check.
  */
 function jsonSize(value: unknown, up: JsonPath | undefined, key: string | number, depth: number, ancestors?: object[]): number {
-  values++;
+  // Refused as soon as the count passes the limit: objects shared down a graph are written out once per path,
+  // 2^depth values for a few dozen objects, and a walk to the end would not end.
+  if (++values > EVENT_VALUES && counting) checkValues();
   switch (typeof value) {
     case 'string':
       if (!isWellFormed(value)) throw jcs(up, key, LONE_SURROGATE);
@@ -239,6 +247,8 @@ function jsonSize(value: unknown, up: JsonPath | undefined, key: string | number
 
 /** JSON values walked by the current validation: the event's fields but its contexts (a few hundred at most). */
 let values = 0;
+/** Whether the values walked now count (the payload's), or are only measured (a context's, the event's own fields). */
+let counting = true;
 
 /** Refuses an event that holds more JSON values than EVENT_VALUES outside its contexts: the server would refuse its body (413) whatever the batch. */
 function checkValues(): void {
