@@ -4,7 +4,9 @@ const RFC3339_MS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z$/
 
 /** RFC 3339 UTC with milliseconds, the one time format on the wire: `2026-11-28T09:16:52.123Z`. */
 export function formatTime(ms: number): string {
-  const text = new Date(ms).toISOString();
+  const date = new Date(ms);
+  // Past the Date range (±8.64e15 ms) or NaN, toISOString throws a RangeError of its own.
+  const text = Number.isNaN(date.getTime()) ? '' : date.toISOString();
   if (!RFC3339_MS.test(text)) throw new AegisLogError('ERR_TIME_INVALID', `time ${ms} is outside years 0000–9999`);
   return text;
 }
