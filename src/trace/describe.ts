@@ -120,9 +120,10 @@ function visitObject(obj: object, path: string[], depth: number, st: State): unk
   if (obj instanceof ArrayBuffer) return `[ArrayBuffer ${obj.byteLength} bytes]`;
   if (obj instanceof Promise || obj instanceof WeakMap || obj instanceof WeakSet) return `[${kindOf(obj)}]`;
   if (Array.isArray(obj) || obj instanceof Set) {
-    const items = Array.isArray(obj) ? obj : [...obj];
-    if (depth >= st.limits.depth) return `[Array(${items.length})]`;
-    return list(items, path, depth, st);
+    const length = Array.isArray(obj) ? obj.length : obj.size;
+    if (depth >= st.limits.depth) return `[Array(${length})]`;
+    // A Set's first values only, as a Map's entries: a copy of the whole Set cost every call its size.
+    return list(Array.isArray(obj) ? obj : firstOf(obj, st.limits.items), path, depth, st, length);
   }
   if (obj instanceof Error) return errorOf(obj, path, depth, st);
   const toJSON = (obj as { toJSON?: unknown }).toJSON;
@@ -178,7 +179,15 @@ function mapOf(map: Map<unknown, unknown>, path: string[], depth: number, st: St
   return out;
 }
 
-function list(items: readonly unknown[], path: string[], depth: number, st: State): unknown[] {
+/** The first `n` values of a Set. */
+function firstOf(set: Set<unknown>, n: number): unknown[] {
+  const kept: unknown[] = [];
+  if (n > 0) for (const value of set) if (kept.push(value) >= n) break;
+  return kept;
+}
+
+/** `length`: how many items the list has in all (a Set's first items only are given). */
+function list(items: readonly unknown[], path: string[], depth: number, st: State, length = items.length): unknown[] {
   const n = Math.min(items.length, st.limits.items);
   const out: unknown[] = [];
   for (let i = 0; i < n; i++) {
@@ -187,7 +196,7 @@ function list(items: readonly unknown[], path: string[], depth: number, st: Stat
     const v = st.redactor.matches(key, childPath) ? REDACTED : visit(items[i], childPath, depth + 1, st);
     out.push(v === undefined ? null : v); // as JSON.stringify does; JCS refuses undefined in arrays
   }
-  if (items.length > n) out.push(`[… ${items.length - n} more items]`);
+  if (length > n) out.push(`[… ${length - n} more items]`);
   return out;
 }
 
