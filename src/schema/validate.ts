@@ -250,9 +250,9 @@ let values = 0;
 /** Whether the values walked now count (the payload's), or are only measured (a context's, the event's own fields). */
 let counting = true;
 
-/** Refuses an event that holds more JSON values than EVENT_VALUES outside its contexts: the server would refuse its body (413) whatever the batch. */
+/** Refuses an event whose payload holds more JSON values than EVENT_VALUES (its contexts and own fields are not counted): the server would refuse its body (413) whatever the batch. */
 function checkValues(): void {
-  if (values > EVENT_VALUES) throw invalid('event', `holds more than ${EVENT_VALUES} JSON values outside its contexts (keys count)`, 'ERR_TOO_LARGE');
+  if (values > EVENT_VALUES) throw invalid('event', `holds more than ${EVENT_VALUES} JSON values in its payload (keys count)`, 'ERR_TOO_LARGE');
 }
 
 /** A payload value JSON cannot carry, named by its path. */

@@ -93,7 +93,7 @@ describe('validateEvent', () => {
       // The event's own fields do not count (record() adds some after its check); the payload's key and array do: 98,998 items make 99,000.
       expect(() => check({ ...base(), input_token_ids: ids(LIMITS.eventValues - 2) })).not.toThrow();
       expect(() => check({ ...base(), input_token_ids: ids(LIMITS.eventValues - 1) })).toThrow(
-        expect.objectContaining({ code: 'ERR_TOO_LARGE', field: 'event', message: expect.stringMatching(/^event holds more than 99000 JSON values outside its contexts/) }),
+        expect.objectContaining({ code: 'ERR_TOO_LARGE', field: 'event', message: expect.stringMatching(/^event holds more than 99000 JSON values in its payload/) }),
       );
       // Keys are values too.
       const wide = Object.fromEntries(Array.from({ length: LIMITS.eventValues / 2 }, (_, i) => [`k${i}`, 0]));
