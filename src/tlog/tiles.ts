@@ -104,6 +104,7 @@ const PATH = /^tile\/(0|[1-9][0-9]?|entries)\/((?:x[0-9]{3}\/)*)([0-9]{3})(?:\.p
  * leading `x000/`), width 1..255.
  */
 export function parseTilePath(path: string): TileRef {
+  if (typeof path !== 'string') throw badRef('path', 'a tile path must be a string');
   const m = PATH.exec(path);
   if (!m) throw badPath(path, 'is not tile/<L>/<N>[.p/<W>]');
   const level = m[1] === 'entries' ? 'entries' : Number(m[1]);
