@@ -9,7 +9,7 @@ import { parseCheckpoint, type CheckpointBody } from '../tlog/checkpoint.js';
 import { cosignatureV1Message, parseTimestampedSignature, subtreeV1Message } from '../tlog/cosignature.js';
 import { parseNote, type Note, type NoteSignature } from '../tlog/note.js';
 import { describeQuorum, logKeyProblem, quorumSatisfied, witnessKeyProblem, type Policy, type QuorumRule } from '../tlog/policy.js';
-import { NoteKeyType, hexId, p256Spki, parseVkey, verifierKey, type NoteVerifierKey } from '../tlog/vkey.js';
+import { NoteKeyType, hexId, isNoteKeyType, p256Spki, parseVkey, verifierKey, type NoteVerifierKey } from '../tlog/vkey.js';
 import { signatureFailure, type Backend } from './ecdsa.js';
 import { cacheUntilFailed } from './cache-until-failed.js';
 import { ed25519PublicKey, verifyEd25519, type Ed25519PublicKey } from './ed25519.js';
@@ -201,12 +201,18 @@ function policyOfTrust(trust: NoteTrust): Policy {
   if (typeof trust !== 'object' || trust === null || !Array.isArray(trust.logs)) {
     throw new AegisLogError('ERR_CONFIG', 'trust must be a policy (parsePolicy) or { logs, witnesses?, quorum? }', { field: 'trust' });
   }
-  const vkey = (k: string | NoteVerifierKey) => (typeof k === 'string' ? parseVkey(k) : k);
+  const vkey = (k: unknown, field: string): NoteVerifierKey => {
+    if (typeof k === 'string') return parseVkey(k);
+    const key = k as NoteVerifierKey | null | undefined;
+    if (typeof key === 'object' && key !== null && isNoteKeyType(key.type) && key.key instanceof Uint8Array) return key; // prepare() checks it against its text
+    throw new AegisLogError('ERR_CONFIG', `trust.${field}: a key is vkey text or what parseVkey returns`, { field });
+  };
   // What parsePolicy refuses, refused here too: a key listed twice would count its one signature twice.
   const listed = (keys: readonly (string | NoteVerifierKey)[], field: string, problem: typeof logKeyProblem) => {
+    if (!Array.isArray(keys)) throw new AegisLogError('ERR_CONFIG', `trust.${field} must be an array of vkeys`, { field });
     const out: NoteVerifierKey[] = [];
     keys.forEach((k, i) => {
-      const key = vkey(k);
+      const key = vkey(k, `${field}[${i}]`);
       const why = problem(key, out);
       if (why) throw new AegisLogError('ERR_CONFIG', `trust.${field}[${i}]: ${why}`, { field: `${field}[${i}]` });
       out.push(key);
