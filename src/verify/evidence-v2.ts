@@ -13,7 +13,7 @@ import { consistencyFromTiles, type TileSource } from '../tlog/tile-proofs.js';
 import { skipped, type Check } from './check.js';
 import { checkDigest } from './evidence-v1.js';
 import type { NoteVerdict } from './notes.js';
-import { Invalid, Skip, once, readReceipt, reasonOf, runCheck, type ReadReceipt } from './read.js';
+import { Invalid, Skip, once, readReceipt, reasonOf, runCheck, show, type ReadReceipt } from './read.js';
 import { readHeadV2, readIndex, readNoteText, readOrigin, readProofV2, readHashes, type ReadHeadV2, type ReadProofV2 } from './read-v2.js';
 import { checkNote, fromNoteCheck, requireReceiptSignature, type Trust } from './trust.js';
 
@@ -240,7 +240,11 @@ export async function requireConsistency(
     return;
   }
   let path: Uint8Array[];
-  if (carried !== undefined && earlier.size < later.size) {
+  // A proof the bundle carries from another size is about another pair (the bundle was fetched for another
+  // trusted checkpoint): it proves nothing against this one and is not read, as requireEmptyCarried has it.
+  const otherSize = typeof carried === 'object' && carried !== null ? (carried as { from_size?: unknown }).from_size : undefined;
+  const other = otherSize !== undefined && otherSize !== from.size;
+  if (carried !== undefined && earlier.size < later.size && !other) {
     const c = carried as { from_size?: unknown; path_b64url?: unknown };
     if (typeof c !== 'object' || c === null) throw new Invalid('consistency is not an object');
     if (c.from_size !== from.size) throw new Invalid(`consistency.from_size ${String(c.from_size)} is not the trusted checkpoint's size ${from.size}`);
@@ -254,8 +258,9 @@ export async function requireConsistency(
   } else if (earlier.size > later.size) {
     throw new Skip(`the trusted checkpoint (size ${earlier.size}) is newer than this one (${later.size}): give the root log's tiles (rootTiles, --tiles URL) to prove this one is its prefix`);
   } else {
+    const carries = other ? `the bundle carries a consistency proof from size ${show(otherSize)}, not from the trusted checkpoint's ${from.size}` : 'the bundle carries no consistency proof';
     throw new Skip(
-      `the bundle carries no consistency proof, and no root log tiles were given to read one from: fetch the bundle with from_size=${from.size} (GET /evidence/{event_id}?tenant_id=…&from_size=${from.size}), or give the root log's tiles (rootTiles, --tiles URL)`,
+      `${carries}, and no root log tiles were given to read one from: fetch the bundle with from_size=${from.size} (GET /evidence/{event_id}?tenant_id=…&from_size=${from.size}), or give the root log's tiles (rootTiles, --tiles URL)`,
     );
   }
   if (!verifyConsistency({ size1: from.size, size2: to.size, root1: from.root, root2: to.root, proof: path })) {
