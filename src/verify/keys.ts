@@ -153,8 +153,13 @@ async function importCryptoKey(key: CryptoKey, options: ImportKeyOptions): Promi
   if (key.type !== 'public' || algorithm.name !== 'ECDSA' || algorithm.namedCurve !== 'P-256') {
     throw bad('CryptoKey must be a public ECDSA P-256 key', '$');
   }
-  const point = new Uint8Array(await crypto.subtle.exportKey('raw', key));
-  return fromPoint(point, undefined, options);
+  let raw: ArrayBuffer;
+  try {
+    raw = await crypto.subtle.exportKey('raw', key);
+  } catch (cause) {
+    throw new AegisLogError('ERR_KEY_INVALID', 'CryptoKey is not extractable, so its point cannot be read: import it with extractable true, or give its SPKI or JWK', { field: '$', cause });
+  }
+  return fromPoint(new Uint8Array(raw), undefined, options);
 }
 
 async function fromPoint(point: Uint8Array, jwkKid: string | undefined, options: ImportKeyOptions): Promise<VerifyKey> {
