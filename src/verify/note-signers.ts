@@ -5,12 +5,13 @@
  * `PRIVATE+KEY+<name>+<hex key ID>+base64(type ‖ seed)`, which `note.NewSigner`
  * (type 0x01) and transparency-dev/formats (0x01, 0x04, 0x06) read too.
  */
+import { p256 } from '@noble/curves/nist.js';
 import { AegisLogError, b64Encode, b64uDecode, derToRaw } from '../protocol/index.js';
 import { b64DecodeStrict } from '../tlog/base64.js';
 import { parseCheckpoint } from '../tlog/checkpoint.js';
 import { cosignatureV1Message, fitsSubtreeField, formatTimestampedSignature, subtreeV1Message } from '../tlog/cosignature.js';
 import { isKeyName, type NoteSigner } from '../tlog/note.js';
-import { NoteKeyType, formatVkey, hexId, noteKeyId, p256Spki } from '../tlog/vkey.js';
+import { NoteKeyType, formatVkey, hexId, noteKeyId, p256Spki, p256SpkiPoint } from '../tlog/vkey.js';
 import type { Backend } from './ecdsa.js';
 import { ed25519PublicKeyOf, ed25519Signer } from './ed25519.js';
 import { loadMlDsa44, type MlDsa44 } from './ml-dsa.js';
@@ -46,11 +47,20 @@ export async function ecdsaNoteSigner(name: string, signer: EcdsaDerSigner): Pro
   if (!spki) {
     const jwk = await signer.publicJwk?.();
     if (typeof jwk?.x !== 'string' || typeof jwk.y !== 'string') throw keyError('the ECDSA signer gives neither spki nor publicJwk()');
+    const x = b64uDecode(jwk.x, 'x');
+    const y = b64uDecode(jwk.y, 'y');
+    if (x.length !== 32 || y.length !== 32) throw keyError(`the ECDSA signer's public JWK coordinates must be 32 bytes each, got x ${x.length} and y ${y.length}`);
     const point = new Uint8Array(65);
     point[0] = 0x04;
-    point.set(b64uDecode(jwk.x, 'x'), 1);
-    point.set(b64uDecode(jwk.y, 'y'), 33);
+    point.set(x, 1);
+    point.set(y, 33);
     spki = p256Spki(point);
+  }
+  // A point off P-256 would make a vkey that the log publishes and under which none of its signatures verifies.
+  try {
+    p256.Point.fromBytes(p256SpkiPoint(spki)).assertValidity();
+  } catch (cause) {
+    throw new AegisLogError('ERR_KEY_INVALID', "the ECDSA signer's public key is not an uncompressed P-256 point", { field: 'signer', cause });
   }
   const vkey = formatVkey(name, NoteKeyType.EcdsaP256, spki);
   return Object.freeze({
