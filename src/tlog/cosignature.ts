@@ -52,6 +52,9 @@ const fitsLengthByte = (length: number) => length >= 1 && length <= 255;
 
 /** The `cosigned_message` an ML-DSA-44 cosigner signs (TLS presentation language, big-endian). */
 export function subtreeV1Message(m: SubtreeMessage): Uint8Array {
+  // TextEncoder would encode anything as its String(): a name of "42" or "null" that no cosigner signed.
+  if (typeof m.cosigner !== 'string') throw bad('cosigner name must be a string', 'cosigner');
+  if (typeof m.origin !== 'string') throw bad('origin must be a string', 'origin');
   const name = encoder.encode(m.cosigner);
   const origin = encoder.encode(m.origin);
   if (!fitsLengthByte(name.length)) throw bad('cosigner name must be 1 to 255 bytes of UTF-8', 'cosigner');
