@@ -5,7 +5,7 @@
  * what it needs on its own, so a broken part fails its own checks with a reason
  * and the others still report truthfully; nothing in a bundle makes this throw.
  */
-import { bytesEqual, sha256, tenantHeadHash } from '../protocol/index.js';
+import { AegisLogError, bytesEqual, sha256, tenantHeadHash } from '../protocol/index.js';
 import { isEmptyTreeRoot, parseCheckpoint, type CheckpointBody } from '../tlog/checkpoint.js';
 import { inclusionFailure, leafHash, verifyConsistency } from '../tlog/merkle.js';
 import { parseNote } from '../tlog/note.js';
@@ -49,6 +49,7 @@ const PENDING = 'pending evidence: its period is not sealed yet, so nothing prov
 
 /** The checks of §6.1 in order; a pending bundle has only the first two, the others skipped saying so. */
 export async function checkBundleV2(b: Record<string, unknown>, status: string, trust: Trust, options: V2Options): Promise<V2Result> {
+  if (options.trusted !== undefined) checkTrusted(options.trusted);
   const parts = partsOfV2(b, trust);
   const receiptOnly = status === 'pending';
   const sealed = (body: () => void | Check | Promise<void | Check>) => (receiptOnly ? Promise.resolve(skipped(PENDING)) : runCheck(body));
@@ -190,6 +191,19 @@ async function checkConsistency(parts: PartsV2, trust: Trust, options: V2Options
   if ((await parts.verdict()).logSignature.status !== 'passed') throw new Skip("the checkpoint's signature did not verify: its size proves nothing, and no proof is read for it");
   const earlier = await trustedCheckpoint(options.trusted, trust, parts.origin());
   await requireConsistency(earlier, parts.body(), parts.consistency(), options.rootTiles);
+}
+
+/**
+ * The auditor's trusted checkpoint is its own input: in another shape (a root as base64url text, as reports show
+ * it) it is the caller's mistake, thrown, not a check run with it (a text root once read as a fork of the log).
+ */
+function checkTrusted(trusted: unknown): void {
+  if (typeof trusted === 'string') return; // a note: its signature is checked with the consistency
+  const t = trusted as { size?: unknown; root?: unknown } | null;
+  const ok = typeof t === 'object' && t !== null && Number.isSafeInteger(t.size) && (t.size as number) >= 0 && t.root instanceof Uint8Array && t.root.length === 32;
+  if (!ok) {
+    throw new AegisLogError('ERR_CONFIG', 'trusted must be a checkpoint note or { size, root } with size a tree size and root its 32 bytes (b64uDecode a rootB64url)', { field: 'trusted' });
+  }
 }
 
 async function trustedCheckpoint(trusted: TrustedCheckpoint, trust: Trust, origin: string): Promise<{ size: number; root: Uint8Array }> {
