@@ -151,7 +151,11 @@ async function subtreeHashes(size: number, subtrees: readonly Subtree[], source:
     if (at < 0) at = refs.push(tile) - 1;
     places.push({ tile: at, first: first - tile.index * TILE_WIDTH, count });
   }
+  if (typeof (source as Partial<TileSource> | null | undefined)?.read !== 'function') {
+    throw new AegisLogError('ERR_CONFIG', 'the tile source must have a read(tiles) function', { field: 'source' });
+  }
   const bytes = await source.read(refs);
+  if (!Array.isArray(bytes)) throw new AegisLogError('ERR_TILE_INVALID', 'the tile source answered something other than an array of tiles', { field: 'source' });
   refs.forEach((tile, i) => {
     const data = bytes[i];
     if (!(data instanceof Uint8Array) || data.length < 32 * tile.width) {
