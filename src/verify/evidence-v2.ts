@@ -50,6 +50,10 @@ const PENDING = 'pending evidence: its period is not sealed yet, so nothing prov
 /** The checks of §6.1 in order; a pending bundle has only the first two, the others skipped saying so. */
 export async function checkBundleV2(b: Record<string, unknown>, status: string, trust: Trust, options: V2Options): Promise<V2Result> {
   if (options.trusted !== undefined) checkTrusted(options.trusted);
+  const tiles = options.rootTiles as Partial<TileSource> | null | undefined;
+  if (tiles !== undefined && tiles !== null && typeof tiles.read !== 'function') {
+    throw new AegisLogError('ERR_CONFIG', 'rootTiles must be a tile source with a read(tiles) function (fetchTileSource gives one for a URL)', { field: 'rootTiles' });
+  }
   const parts = partsOfV2(b, trust);
   const receiptOnly = status === 'pending';
   const sealed = (body: () => void | Check | Promise<void | Check>) => (receiptOnly ? Promise.resolve(skipped(PENDING)) : runCheck(body));
