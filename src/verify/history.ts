@@ -163,7 +163,7 @@ function pairCheck(previous: CheckpointBody | undefined, current: CheckpointBody
     return path.length === 0 ? passed() : failed(`both have size ${current.size}: the consistency proof must be empty, it has ${path.length} hashes`);
   }
   // The empty tree is a prefix of every tree.
-  if (previous.size === 0) return path.length === 0 ? passed() : failed(`a consistency proof from the empty tree is empty, this one has ${path.length} hashes`);
+  if (previous.size === 0) return path.length === 0 ? passed() : failed(`the previous checkpoint is the empty tree: the consistency proof must be empty, it has ${path.length} hashes`);
   return verifyConsistency({ size1: previous.size, size2: current.size, root1: previous.root, root2: current.root, proof: path })
     ? passed()
     : failed(`the consistency proof from ${previous.size} to ${current.size} does not hold`);
