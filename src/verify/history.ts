@@ -166,7 +166,7 @@ function pairCheck(previous: CheckpointBody | undefined, current: CheckpointBody
   if (previous.size === 0) return path.length === 0 ? passed() : failed(`the previous checkpoint is the empty tree: the consistency proof must be empty, it has ${path.length} hashes`);
   return verifyConsistency({ size1: previous.size, size2: current.size, root1: previous.root, root2: current.root, proof: path })
     ? passed()
-    : failed(`the consistency proof from ${previous.size} to ${current.size} does not hold`);
+    : failed(`the consistency proof from size ${previous.size} to ${current.size} does not hold: the log is not append-only`);
 }
 
 function verdict(problems: string[], what: string): Check {
