@@ -272,8 +272,12 @@ function isTime(text: unknown): boolean {
   return ms === ms && new Date(ms).toISOString() === text;
 }
 
-/** No lone surrogates: what RFC 8785 (and UTF-8) can carry. */
-function isWellFormed(s: string): boolean {
+/**
+ * No lone surrogates: what RFC 8785 (and UTF-8) can carry. Here rather than from protocol/jcs.ts, and what the zod
+ * schemas use too: an import of jcs.ts from zod.ts pulled it into the schemas chunk, and with it zod into every
+ * chunk that canonicalises (the verifier, the relay) and into a recording page.
+ */
+export function isWellFormed(s: string): boolean {
   const native = (s as { isWellFormed?: () => boolean }).isWellFormed;
   return native ? native.call(s) : !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 }

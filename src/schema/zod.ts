@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { isWellFormed } from '../protocol/jcs.js';
 import { EVENT_ID, LIMITS, POLICY_HASH, TENANT_ID } from './rules.js';
+import { isWellFormed } from './validate.js';
 
 /**
  * zod schemas of the event and its six compliance contexts (PROTOCOL.md §2),
