@@ -45,9 +45,10 @@ export const checkpoints: Handler = async (request, url, ctx) => {
     const count = latest ? latest.seq + 1 : 0;
     const from = countParam(url, 'from', 0);
     const asked = countParam(url, 'to', count);
+    // Past the history first: without a `to`, the one defaulted to the history's length is no mistake of the caller's.
+    if (from > count) throw badRequest(`from ${from} is past the ${count} checkpoints of this log`, 'from');
     if (asked < from) throw badRequest(`to ${asked} is smaller than from ${from}`, 'to');
     const to = Math.min(asked, count, from + HISTORY_PAGE);
-    if (from > count) throw badRequest(`from ${from} is past the ${count} checkpoints of this log`, 'from');
     const stored = to > from ? await ctx.store.checkpoints(from, to) : [];
     const entries: HistoryEntry[] = [];
     let proofs = 0;

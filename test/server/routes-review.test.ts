@@ -1,0 +1,22 @@
+/** Refusals and answers of the protocol routes found wrong in a review, each kept here by its test. */
+import { describe, expect, test } from 'vitest';
+import { KEYS, clock, event, withServer } from './helpers.js';
+
+const BOUNDARY = Date.UTC(2026, 10, 28, 0, 0, 0);
+const DAY = 86_400_000;
+
+describe('GET /checkpoints', () => {
+  test('a from past the history, without to, is refused naming from, not the to it never gave', async () => {
+    const c = clock(BOUNDARY + 3_600_000);
+    await withServer({ now: c.now }, async (s) => {
+      expect((await s.call('/ingest', { key: KEYS.ingest, json: event() })).status).toBe(200);
+      c.advance(DAY);
+      expect(await s.server.sealDue()).toHaveLength(1);
+      expect(await (await s.call('/checkpoints?from=5', { key: null })).json()).toEqual({
+        error: { code: 'bad_request', field: 'from', message: 'from 5 is past the 1 checkpoints of this log' },
+      });
+      // With a to, as before: a reversed range is the to's mistake.
+      expect((await (await s.call('/checkpoints?from=1&to=0', { key: null })).json()).error.field).toBe('to');
+    });
+  });
+});
