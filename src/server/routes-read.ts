@@ -24,10 +24,12 @@ const PAGE = 500;
 export const EXPORT_LINES_PER_UNIT = 8;
 const encoder = new TextEncoder();
 
-async function findRecord(request: Request, url: URL, ctx: Context, rawId: string) {
+/** The record a read route names; `readQuery` reads the route's own parameters once the key is known to be good for it. */
+async function findRecord(request: Request, url: URL, ctx: Context, rawId: string, readQuery?: () => void) {
   const key = authenticate(ctx.ring, presentedKey(request), 'read');
   const tenantId = tenantOf(key, queryParam(url, 'tenant_id'));
   const eventId = decodeSegment(rawId, 'event_id');
+  readQuery?.();
   const record = await ctx.store.getRecord(tenantId, eventId);
   if (!record) throw notFound(`no event ${eventId} for tenant ${tenantId}`);
   return record;
@@ -38,8 +40,9 @@ async function findRecord(request: Request, url: URL, ctx: Context, rawId: strin
  * its optional `consistency` proof from the auditor's trusted checkpoint of M entries to the bundle's own.
  */
 export const evidence: Handler = async (request, url, ctx, [id]) => {
-  const fromSize = queryParam(url, 'from_size') === null ? undefined : countParam(url, 'from_size');
-  const record = await findRecord(request, url, ctx, id!);
+  let fromSize: number | undefined;
+  // After the key, as every read route checks it: a request without one is 401 whatever its query.
+  const record = await findRecord(request, url, ctx, id!, () => (fromSize = queryParam(url, 'from_size') === null ? undefined : countParam(url, 'from_size')));
   const bundle = await evidenceOf(ctx, record);
   if (fromSize !== undefined && bundle.status === 'sealed') {
     // The proofs are cut to the checkpoint's size, which head_inclusion is at.

@@ -20,3 +20,18 @@ describe('GET /checkpoints', () => {
     });
   });
 });
+
+describe('GET /evidence', () => {
+  test('a request without a key, or with an ingest key, is refused for its key before its from_size is read', async () => {
+    const c = clock(BOUNDARY + 3_600_000);
+    await withServer({ now: c.now }, async (s) => {
+      const receipt = (await (await s.call('/ingest', { key: KEYS.ingest, json: event() })).json()) as { event_id: string };
+      // As its twins /head and /export answer: the key first (401, 403), then the query.
+      for (const path of [`/evidence/${receipt.event_id}?from_size=-1`, `/head?period_start=yesterday`, '/export?period_start=yesterday']) {
+        expect((await s.call(path, { key: null })).status, path).toBe(401);
+        expect((await s.call(path, { key: KEYS.ingest })).status, path).toBe(403);
+        expect((await s.call(path, { key: KEYS.read })).status, path).toBe(400);
+      }
+    });
+  });
+});
