@@ -32,11 +32,17 @@ async function loadOrCreateKeyFile(path: string, generate: () => Promise<JsonWeb
     throw new AegisLogError('ERR_KEY_INVALID', `${path} is readable by other users; run chmod 600 on it`, { field: 'dir' });
   }
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as JsonWebKey;
+    const jwk = JSON.parse(await readFile(path, 'utf8')) as JsonWebKey;
+    // As readSigningJwk checks a key file: `null` would be taken for no key (a new one at each start), `{}` fail in node:crypto.
+    if (!isPrivateP256(jwk)) throw new Error('not a private P-256 key');
+    return jwk;
   } catch (cause) {
-    throw new AegisLogError('ERR_KEY_INVALID', `${path} is not a JSON Web Key`, { field: 'dir', cause });
+    throw new AegisLogError('ERR_KEY_INVALID', `${path} is not a private P-256 JSON Web Key`, { field: 'dir', cause });
   }
 }
+
+const isPrivateP256 = (jwk: JsonWebKey | null): boolean =>
+  typeof jwk === 'object' && jwk !== null && jwk.kty === 'EC' && jwk.crv === 'P-256' && typeof jwk.x === 'string' && typeof jwk.y === 'string' && typeof jwk.d === 'string';
 
 /**
  * A private P-256 JWK from a file (as `aegislog keygen --out DIR` writes
