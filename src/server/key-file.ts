@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AegisLogError } from '../protocol/index.js';
 import { writeFileAtomically } from './create-file.js';
 import { nodeLocalSigner } from './node-crypto.js';
-import { generateSigningJwk, localSigner as webLocalSigner } from './signers/local.js';
+import { badPrivateJwk, checkedPrivateJwk, generateSigningJwk, localSigner as webLocalSigner } from './signers/local.js';
 import type { LocalSignerOptions } from './signers/local.js';
 import type { Signer } from './types.js';
 
@@ -74,5 +74,11 @@ export async function readSigningJwk(path: string): Promise<JsonWebKey> {
  */
 export async function localSigner(options: LocalSignerOptions & { dir?: string } = {}): Promise<Signer> {
   const privateJwk = options.dir === undefined ? options.privateJwk : await loadOrCreateSigningJwk(options.dir);
-  return privateJwk ? nodeLocalSigner(privateJwk) : webLocalSigner(options);
+  if (!privateJwk) return webLocalSigner(options);
+  const checked = checkedPrivateJwk(privateJwk);
+  try {
+    return nodeLocalSigner(checked);
+  } catch (cause) {
+    throw badPrivateJwk(`is not a P-256 key pair node:crypto takes: ${(cause as Error).message}`, cause);
+  }
 }

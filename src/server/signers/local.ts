@@ -1,4 +1,4 @@
-import { rawToDer } from '../../protocol/index.js';
+import { AegisLogError, rawToDer } from '../../protocol/index.js';
 import type { Signer } from '../types.js';
 import { EC_P256, publishedJwk, thumbprintOf } from './keys.js';
 
@@ -24,9 +24,12 @@ export async function localSigner(options: LocalSignerOptions = {}): Promise<Sig
   let privateKey: CryptoKey;
   let publicJwk: JsonWebKey;
   if (options.privateJwk) {
-    const { kty, crv, x, y, d } = options.privateJwk;
-    if (typeof d !== 'string') throw new TypeError('privateJwk has no private part (d)');
-    privateKey = await crypto.subtle.importKey('jwk', { kty, crv, x, y, d }, EC_P256, false, ['sign']);
+    const { kty, crv, x, y, d } = checkedPrivateJwk(options.privateJwk);
+    try {
+      privateKey = await crypto.subtle.importKey('jwk', { kty, crv, x, y, d }, EC_P256, false, ['sign']);
+    } catch (cause) {
+      throw badPrivateJwk(`is not a P-256 key pair WebCrypto takes: ${(cause as Error).message}`, cause);
+    }
     publicJwk = { kty, crv, x, y };
   } else {
     const pair = options.keyPair ?? (await crypto.subtle.generateKey(EC_P256, true, ['sign', 'verify']));
@@ -45,4 +48,18 @@ export async function localSigner(options: LocalSignerOptions = {}): Promise<Sig
       return published;
     },
   };
+}
+
+/** A refusal of `privateJwk`, as every key option of the library is refused. */
+export function badPrivateJwk(what: string, cause?: unknown): AegisLogError {
+  return new AegisLogError('ERR_KEY_INVALID', `privateJwk ${what}`, { field: 'privateJwk', ...(cause === undefined ? {} : { cause }) });
+}
+
+/** `privateJwk` when it is a private P-256 JWK (`kty` EC, `crv` P-256, `x`, `y` and `d`); else ERR_KEY_INVALID naming it. */
+export function checkedPrivateJwk(jwk: unknown): JsonWebKey & { x: string; y: string; d: string } {
+  const key = (typeof jwk === 'object' && jwk !== null ? jwk : {}) as JsonWebKey;
+  if (key.kty !== 'EC' || key.crv !== 'P-256') throw badPrivateJwk('must be a P-256 key (kty "EC", crv "P-256")');
+  if (typeof key.x !== 'string' || typeof key.y !== 'string') throw badPrivateJwk('has no public part (x, y)');
+  if (typeof key.d !== 'string') throw badPrivateJwk('has no private part (d): it is a public key');
+  return key as JsonWebKey & { x: string; y: string; d: string };
 }
