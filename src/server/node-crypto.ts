@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, hash, sign } from 'node:crypto';
+import { createECDH, createHash, createPrivateKey, hash, sign } from 'node:crypto';
 import type { Signer } from './types.js';
 import { publishedJwk, thumbprintOf } from './signers/keys.js';
 import { signOnThread } from './sign-thread.js';
@@ -19,6 +19,8 @@ export const nodeSha256: (data: Uint8Array) => Uint8Array =
 export function nodeLocalSigner(privateJwk: JsonWebKey): Signer {
   const { kty, crv, x, y, d } = privateJwk;
   const key = createPrivateKey({ key: { kty, crv, x, y, d } as import('node:crypto').JsonWebKey, format: 'jwk' });
+  // node:crypto takes any d beside any x, y (WebCrypto refuses): it would sign with d under the key_id of x, y.
+  if (!isPairOf(d!, x!, y!)) throw new Error("d is not the private key of the JWK's public key (x, y)");
   const keyId = thumbprintOf({ kty, crv, x, y });
   const published = publishedJwk({ kty, crv, x, y }, keyId);
   const signer: Signer = {
@@ -39,4 +41,16 @@ export function nodeLocalSigner(privateJwk: JsonWebKey): Signer {
     },
   };
   return signer;
+}
+
+/** Whether `d` is the private key of the public point (x, y), all base64url as a JWK writes them. */
+function isPairOf(d: string, x: string, y: string): boolean {
+  const ecdh = createECDH('prime256v1');
+  try {
+    ecdh.setPrivateKey(Buffer.from(d, 'base64url'));
+  } catch {
+    return false;
+  }
+  const point = ecdh.getPublicKey(); // 0x04 ‖ x ‖ y
+  return point.subarray(1, 33).equals(Buffer.from(x, 'base64url')) && point.subarray(33).equals(Buffer.from(y, 'base64url'));
 }

@@ -24,3 +24,19 @@ test.each([
     expect(error).toMatchObject({ code: 'ERR_KEY_INVALID', field: 'privateJwk' });
   }
 });
+
+test('a privateJwk whose d is not the private key of its x, y is refused by the Node entry too, as WebCrypto refuses it', async () => {
+  // node:crypto takes any scalar as d beside any x, y: its signer signed every receipt with d, under the key_id
+  // of x, y, so that no receipt it issued verified under the key it published.
+  const other = await generateSigningJwk();
+  for (const d of [other.d!, 'AQAB']) {
+    for (const make of [localSigner, webLocalSigner]) {
+      const error = await make({ privateJwk: { ...good, d } }).then(
+        (signer) => signer.keyId,
+        (e: unknown) => e,
+      );
+      expect(error, make === localSigner ? 'node' : 'web').toBeInstanceOf(AegisLogError);
+      expect(error).toMatchObject({ code: 'ERR_KEY_INVALID', field: 'privateJwk' });
+    }
+  }
+});
