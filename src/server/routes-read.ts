@@ -48,7 +48,8 @@ export const evidence: Handler = async (request, url, ctx, [id]) => {
     // The proofs are cut to the checkpoint's size, which head_inclusion is at.
     const size = bundle.head_inclusion!.tree_size;
     if (fromSize > size) throw badRequest(`from_size ${fromSize} is beyond the log's latest checkpoint (${size} entries): that checkpoint is not this log's`, 'from_size');
-    bundle.consistency = { from_size: fromSize, path_b64url: await consistencyIn(ctx, fromSize, size) };
+    // from_size is the caller's choice, as /proof/consistency's pairs are: served from the cache, never kept in it.
+    bundle.consistency = { from_size: fromSize, path_b64url: await consistencyIn(ctx, fromSize, size, { keep: false }) };
   }
   return jsonAnswer(200, bundle);
 };
