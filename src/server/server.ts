@@ -161,6 +161,10 @@ export function createServer(options: ServerOptions): AegisServer {
   }
   const onError = guardedOnError(options.onError);
   const report = (error: unknown) => onError(error, crypto.randomUUID());
+  // NaN (a Number() of an unset setting) would turn the guard off without a word: `w > expected + NaN` is never true.
+  if (options.maxClockStep != null && !(typeof options.maxClockStep === 'number' && options.maxClockStep >= 0)) {
+    throw new AegisLogError('ERR_CONFIG', 'maxClockStep must be a number of milliseconds ≥ 0 (Infinity: follow every step)', { field: 'maxClockStep' });
+  }
   const maxStep = options.maxClockStep ?? (options.now && !options.monotonicNow ? Infinity : 60_000);
   const now = guardedClock(options.now ?? Date.now, options.monotonicNow ?? (() => performance.now()), maxStep, (step) =>
     report(new AegisLogError('ERR_CLOCK_STEP', `the wall clock stepped ${Math.round(step / 1000)} s ahead of the monotonic clock; receipts keep the monotonic time until it is corrected or the server restarts`)),
