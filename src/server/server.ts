@@ -161,6 +161,9 @@ export function createServer(options: ServerOptions): AegisServer {
   }
   const onError = guardedOnError(options.onError);
   const report = (error: unknown) => onError(error, crypto.randomUUID());
+  for (const name of ['now', 'monotonicNow'] as const) {
+    if (options[name] != null && typeof options[name] !== 'function') throw new AegisLogError('ERR_CONFIG', `${name} must be a function giving the time in milliseconds`, { field: name });
+  }
   // NaN (a Number() of an unset setting) would turn the guard off without a word: `w > expected + NaN` is never true.
   if (options.maxClockStep != null && !(typeof options.maxClockStep === 'number' && options.maxClockStep >= 0)) {
     throw new AegisLogError('ERR_CONFIG', 'maxClockStep must be a number of milliseconds ≥ 0 (Infinity: follow every step)', { field: 'maxClockStep' });
