@@ -46,7 +46,8 @@ export interface Witness {
   readonly origins: readonly string[];
   /**
    * tlog-witness `add-checkpoint`: the request body in, the answer out. Throws only when the store fails, or a
-   * cosigner built by hand stamps below the time already stamped for the log (`ERR_CONFIG`, `field` `cosigners`).
+   * cosigner built by hand stamps below the time already stamped for the log, or returns no timestamped_signature
+   * (`ERR_CONFIG`, `field` `cosigners`).
    */
   addCheckpoint(body: string): Promise<AddCheckpointResult>;
   /** The latest cosigned checkpoint of the log whose origin's SHA-256 is `originHash` (lowercase hex), for monitors. */
@@ -161,6 +162,12 @@ export function createWitness(options: WitnessOptions): Witness {
       const cosignatures: NoteSignature[] = await Promise.all(
         cosigners.map(async (c) => ({ name: c.name, keyId: c.keyId, signature: await c.sign(text, { notBefore: floor }) })),
       );
+      // A cosigner built by hand may return anything: only a timestamped_signature with a non-zero time is a
+      // cosignature (tlog-cosignature, tlog-witness), and its time becomes the log's floor once kept.
+      const malformed = cosigners.find((c, i) => cosignatures[i]!.signature.length !== 8 + cosignatureLength(c.type) || timestampOf(cosignatures[i]!) === 0);
+      if (malformed) {
+        throw new AegisLogError('ERR_CONFIG', `cosigner ${malformed.name} returned no timestamped_signature (a non-zero u64 time, then ${cosignatureLength(malformed.type)} bytes of signature)`, { field: 'cosigners' });
+      }
       const below = cosignatures.find((c) => timestampOf(c) < floor);
       if (below) {
         throw new AegisLogError('ERR_CONFIG', `cosigner ${below.name} stamped ${timestampOf(below)}, below ${floor} it stamped already for ${checkpoint.origin}: a cosigner built by hand must honour sign()'s notBefore`, { field: 'cosigners' });
