@@ -49,10 +49,11 @@ export function parseAddCheckpoint(body: string): AddCheckpointRequest {
 
 /** The add-checkpoint body for `note`, from `oldSize` with its consistency proof. */
 export function formatAddCheckpoint(oldSize: number, proof: readonly Uint8Array[], note: string): string {
-  if (!Number.isSafeInteger(oldSize) || oldSize < 0) throw bad('old size must be an integer from 0 to 2^53−1');
+  if (!Number.isSafeInteger(oldSize) || oldSize < 0) throw bad('old size must be an integer from 0 to 2^53−1', 'oldSize');
   if (!Array.isArray(proof)) throw bad('proof must be an array of 32-byte hashes', 'proof');
-  if (proof.length > MAX_PROOF_LINES) throw bad(`more than ${MAX_PROOF_LINES} proof hashes`);
-  if (proof.some((h) => !(h instanceof Uint8Array) || h.length !== 32)) throw bad('proof hashes are 32 bytes');
+  if (proof.length > MAX_PROOF_LINES) throw bad(`more than ${MAX_PROOF_LINES} proof hashes`, 'proof');
+  // Every index: some() skips a sparse array's holes, which map() then writes as no line at all.
+  if (Array.from(proof).some((h) => !(h instanceof Uint8Array) || h.length !== 32)) throw bad('proof hashes are 32 bytes', 'proof');
   if (typeof note !== 'string') throw bad('the checkpoint note must be text', 'note');
   return `old ${oldSize}\n${proof.map((h) => `${b64Encode(h)}\n`).join('')}\n${note}`;
 }
