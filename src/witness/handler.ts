@@ -61,22 +61,26 @@ export function witnessHandler(witness: Witness, options: WitnessHandlerOptions 
           const note = await witness.checkpoint(match[1]!);
           return note === undefined ? text(404, 'this witness has cosigned no checkpoint of that log\n') : text(200, note);
         }
+        const hash = match[1]!;
         const page = { limit: pageParam(url, 'limit'), after: pageParam(url, 'after') };
-        let refusals: Refusal[] | undefined;
+        let head: Refusal[] | undefined;
         try {
-          refusals = await witness.refusals(match[1]!, page);
+          // The witness checks the parameters, limit first, before the page is read: no refusal lies at the last
+          // safe integer, so the first call reads none, and the second one at most.
+          head = (await witness.refusals(hash, { limit: page.limit, after: Number.MAX_SAFE_INTEGER })) && (await witness.refusals(hash, { after: page.after, limit: 1 }));
         } catch (error) {
           if (error instanceof AegisLogError && error.code === 'ERR_WITNESS_REQUEST') return text(400, `${error.message}\n`);
           throw error;
         }
-        if (refusals === undefined) return text(404, 'this witness does not witness that log\n');
+        if (head === undefined) return text(404, 'this witness does not witness that log\n');
         // The next page's address is in Link (RFC 8288), so the body stays NDJSON of refusals. Only when a
-        // refusal is left after a full page: one more read of one, so that no client is sent to an empty page.
+        // refusal is left after a full page (refusals are only appended: one after it means the page is full),
+        // so that no client is sent to an empty page.
         const limit = page.limit ?? MAX_REFUSALS_PAGE;
-        const after = (page.after ?? 0) + refusals.length;
-        const more = refusals.length === limit && (await witness.refusals(match[1]!, { after, limit: 1 }))!.length > 0;
-        const next = `${path}?after=${after}&limit=${limit}`;
-        return new Response(refusals.map((r) => `${JSON.stringify(refusalWire(r))}\n`).join(''), {
+        const first = page.after ?? 0;
+        const more = head.length > 0 && (await witness.refusals(hash, { after: first + limit, limit: 1 }))!.length > 0;
+        const next = `${path}?after=${first + limit}&limit=${limit}`;
+        return new Response(head.length === 0 ? '' : refusalLines(witness, hash, first, limit, options.onError), {
           status: 200,
           headers: {
             'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store',
@@ -90,6 +94,34 @@ export function witnessHandler(witness: Witness, options: WitnessHandlerOptions 
       return text(500, 'internal error\n');
     }
   };
+}
+
+/** Refusals read at a time for a page: a refusal holds two notes of up to a million characters each. */
+const REFUSALS_BATCH = 16;
+
+/**
+ * The NDJSON of the refusals `first` to `first + limit` (fewer if fewer are kept), read and sent a batch at a
+ * time: a page of 1,000 long refusals is gigabytes, past the longest string V8 makes.
+ */
+function refusalLines(witness: Witness, hash: string, first: number, limit: number, onError?: (error: unknown) => void): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let sent = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const want = Math.min(REFUSALS_BATCH, limit - sent);
+      let batch: Refusal[];
+      try {
+        batch = want > 0 ? ((await witness.refusals(hash, { after: first + sent, limit: want })) ?? []) : [];
+      } catch (error) {
+        onError?.(error);
+        controller.error(error);
+        return;
+      }
+      sent += batch.length;
+      if (batch.length > 0) controller.enqueue(encoder.encode(batch.map((r) => `${JSON.stringify(refusalWire(r))}\n`).join('')));
+      if (batch.length < want || sent === limit) controller.close();
+    },
+  });
 }
 
 /** A page parameter: undefined when absent, NaN when not a plain decimal integer (Witness.refusals names it then). */
