@@ -25,6 +25,8 @@ interface OriginLines {
 }
 
 const CHUNK = 1 << 20;
+/** Kept refusals read at a time for their identities. */
+const IDENTITIES_BATCH = 16;
 
 export class RefusalsFile {
   private constructor(
@@ -101,8 +103,12 @@ export class RefusalsFile {
     if (!lines) return true;
     if ((lines.counts.get(r.kind) ?? 0) >= MAX_REFUSALS_PER_ORIGIN) return false;
     if (!lines.seen) {
-      const kept = await this.read(lines, 0, lines.at.length);
-      lines.seen = new Set(kept.map((k) => digest(refusalIdentity(k))));
+      // A few at a time: each may hold two notes of a million characters, and a log keeps up to 3,000.
+      const seen = new Set<string>();
+      for (let i = 0; i < lines.at.length; i += IDENTITIES_BATCH) {
+        for (const k of await this.read(lines, i, Math.min(lines.at.length, i + IDENTITIES_BATCH))) seen.add(digest(refusalIdentity(k)));
+      }
+      lines.seen = seen;
     }
     return !lines.seen.has(digest(refusalIdentity(r)));
   }
