@@ -6,6 +6,7 @@
  * with the event loop stopped.
  */
 import type { Database as SqliteDatabase } from 'better-sqlite3';
+import { AegisLogError } from '../protocol/index.js';
 import { whileLocked } from '../transport/sqlite-lock.js';
 import { MAX_REFUSALS_KEPT, MAX_REFUSALS_PER_ORIGIN, refusalIdentity, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
 
@@ -73,10 +74,16 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
   const list = db.prepare('SELECT * FROM witness_refusals WHERE origin = ? ORDER BY id LIMIT ? OFFSET ?');
   const toRecord = (row: LatestRow | undefined): CosignedCheckpoint | undefined =>
     row && { origin: row.origin, size: row.size, root: new Uint8Array(row.root), note: row.note, time: row.time };
+  // Checked in each try: a call waiting for a lock may find the store closed meanwhile (as the file store refuses it).
+  let closed = false;
+  const ifOpen = <T>(attempt: () => T) => () => {
+    if (closed) throw new AegisLogError('ERR_CLOSED', 'the witness store is closed');
+    return attempt();
+  };
 
   return {
     async latest(origin) {
-      return unlocked(() => toRecord(read.get(origin) as LatestRow | undefined));
+      return unlocked(ifOpen(() => toRecord(read.get(origin) as LatestRow | undefined)));
     },
     async update(origin, decide) {
       const run = db.transaction(() => {
@@ -92,15 +99,16 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
         }
         return decision.result;
       });
-      return unlocked(() => run.immediate()); // a try that failed wrote nothing, and decide is pure: it runs again
+      return unlocked(ifOpen(() => run.immediate())); // a try that failed wrote nothing, and decide is pure: it runs again
     },
     async refusals(origin, limit = MAX_REFUSALS_KEPT, after = 0) {
-      return (await unlocked(() => list.all(origin, limit, after) as RefusalRow[])).map((row) => ({
+      return (await unlocked(ifOpen(() => list.all(origin, limit, after) as RefusalRow[]))).map((row) => ({
         origin: row.origin, kind: row.kind, status: row.status, reason: row.reason, request: row.request, time: row.time,
         cosigned: { size: row.cosigned_size, root: new Uint8Array(row.cosigned_root), note: row.cosigned_note },
       }));
     },
     async close() {
+      closed = true;
       db.close();
     },
   };
