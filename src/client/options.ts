@@ -137,6 +137,12 @@ export function resolveConfig(options: AegisLogOptions): ClientConfig {
   if (typeof tenantId != 'string' || !TENANT_ID.test(tenantId)) throw configError('tenantId', `must be ${TENANT_ID_RULE}`);
   // Timers take at most 2^31 − 1 ms (beyond, they fire at once) and whole ms (Node's AbortSignal.timeout).
   whole(options, 'flushInterval', 0, 2 ** 31 - 1);
+  // Of the wrong type, an option was ignored (retry: 0 read as no policy: 5 retries) or failed at each use (locks:
+  // true failed every flush of a shared queue). `false` turns beacon, fetchLater and locks off.
+  for (const [name, type] of Object.entries({ apiKey: 'string', queue: 'object', retry: 'object', fetch: 'function', onError: 'function', onReceipt: 'function', locks: 'object', beacon: 'function', fetchLater: 'function' })) {
+    const value: unknown = options[name as keyof AegisLogOptions];
+    if (value != null && typeof value != type && (value !== false || !/^(beacon|fetchLater|locks)$/.test(name))) throw configError(name, `must be of type ${type}`);
+  }
   const browser = globalThis.document || globalThis.indexedDB;
   return {
     endpoint,

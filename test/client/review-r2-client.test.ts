@@ -1,0 +1,49 @@
+// Faults of the client's delivery and loss paths found in the round-2 review (2026-12-07), each against the
+// reference server's own handler in-process, or a store or fetch scripted to answer as a proxy might.
+import { afterEach, describe, expect, it } from 'vitest';
+import { AegisLog, memoryQueue, type AegisLogOptions, type FetchLike } from './exports.js';
+import { FAST_RETRY, INGEST_KEY, TENANT } from './helpers.js';
+
+const ENDPOINT = 'https://aegislog.test';
+const open: AegisLog[] = [];
+
+function client(fetch: FetchLike, options: Partial<AegisLogOptions> = {}): AegisLog {
+  const log = new AegisLog({ endpoint: ENDPOINT, tenantId: TENANT, apiKey: INGEST_KEY, flushInterval: 0, retry: FAST_RETRY, fetch, onError: () => {}, ...options });
+  open.push(log);
+  return log;
+}
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((log) => log.close().catch(() => {})));
+});
+
+describe('options of the wrong type', () => {
+  it.each([
+    // `retry: 0` meant "no retries": it was read as no policy at all, and every request was tried 6 times.
+    ['retry', 0],
+    ['retry', 3],
+    ['retry', false],
+    ['apiKey', 12345],
+    ['queue', 'memory'],
+    ['fetch', 'fetch'],
+    ['fetch', false],
+    ['queue', false],
+    ['onError', 'console'],
+    ['onReceipt', true],
+    // `true` for "on": locks.request is not a function, and every flush of a shared queue failed.
+    ['locks', true],
+    ['beacon', true],
+    ['fetchLater', true],
+  ])('refuses %s = %j at construction with ERR_CONFIG naming the option', (name, value) => {
+    expect(() => new AegisLog({ endpoint: ENDPOINT, flushInterval: 0, [name]: value } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG', field: name }),
+    );
+  });
+
+  it('still takes false (off) for beacon, fetchLater and locks, and null for any of them', () => {
+    for (const off of [false, null, undefined]) {
+      expect(() => client(() => Promise.reject(new Error('no I/O expected')), { beacon: off, fetchLater: off, locks: off } as never)).not.toThrow();
+    }
+    expect(() => client(() => Promise.reject(new Error('no I/O expected')), { apiKey: null, queue: null, fetch: null, onError: null, onReceipt: null } as never)).not.toThrow();
+  });
+});
