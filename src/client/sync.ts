@@ -47,12 +47,13 @@ export async function verify(cfg: ClientConfig, eventId: string, tenantId: strin
   return { ...result, local: await (await import('./signature.js')).checkEvidence(evidence.body, cfg.publicKeys) };
 }
 
-/** One exchange, retried on retryable outcomes (each retry counted in stats().retried). */
+/** One exchange, retried on retryable outcomes (each retry of recordSync's event counted in stats().retried). */
 async function request(cfg: ClientConfig, path: string, init: RequestInit): Promise<Outcome> {
   for (let attempt = 0; ; attempt++) {
     const outcome = await exchange(cfg.endpoint + path, init, cfg);
     if (outcome.kind !== 'retry' || attempt >= cfg.retry.attempts) return outcome;
-    cfg.counts.retried++;
+    // stats().retried counts events sent again: a GET of /verify or /evidence sends none.
+    if (init.body) cfg.counts.retried++;
     await sleep(backoffDelay(attempt, cfg.retry, outcome.error.retryAfter));
   }
 }

@@ -2,7 +2,7 @@
 // reference server's own handler in-process, or a store or fetch scripted to answer as a proxy might.
 import { afterEach, describe, expect, it } from 'vitest';
 import { AegisLog, memoryQueue, type AegisLogOptions, type FetchLike } from './exports.js';
-import { FAST_RETRY, INGEST_KEY, TENANT } from './helpers.js';
+import { FAST_RETRY, INGEST_KEY, READ_KEY, TENANT, inProcessServer } from './helpers.js';
 
 const ENDPOINT = 'https://aegislog.test';
 const open: AegisLog[] = [];
@@ -45,5 +45,24 @@ describe('options of the wrong type', () => {
       expect(() => client(() => Promise.reject(new Error('no I/O expected')), { beacon: off, fetchLater: off, locks: off } as never)).not.toThrow();
     }
     expect(() => client(() => Promise.reject(new Error('no I/O expected')), { apiKey: null, queue: null, fetch: null, onError: null, onReceipt: null } as never)).not.toThrow();
+  });
+});
+
+describe('stats().retried', () => {
+  it('counts events sent again, not a GET /verify tried again (it sends no event)', async () => {
+    const srv = await inProcessServer();
+    let failing = '/ingest';
+    const fetch: FetchLike = async (url, init) => {
+      if (!new URL(url).pathname.startsWith(failing)) return srv.fetch(url, init);
+      failing = '-';
+      return new Response('{"error":{"code":"unavailable","message":"scripted"}}', { status: 503 });
+    };
+    const log = client(fetch, { apiKey: READ_KEY });
+    const receipt = await log.recordSync('t', {});
+    expect(log.stats().retried).toBe(1); // recordSync's event, sent again
+    failing = '/verify/';
+    expect(await log.verify(receipt.event_id)).toMatchObject({ event: { event_id: receipt.event_id } });
+    expect(failing).toBe('-'); // the 503 was answered, and the GET tried again
+    expect(log.stats().retried).toBe(1);
   });
 });
