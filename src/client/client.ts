@@ -146,7 +146,8 @@ export class AegisLog {
     // written once that many are: one recorded meanwhile, still pending, is not this call's to wait for.
     const recorded = this.#recorded;
     await this.#persist();
-    if (this.#appended < recorded) throw storeError('not written yet');
+    // Why, as flush() and onError tell it (a later write may have succeeded meanwhile: then no reason is known).
+    if (this.#appended < recorded) throw this.#failed ?? storeError('not written yet');
   }
 
   /** Sends one event now through `POST /ingest`; returns its receipt, checked against the digest computed here. */

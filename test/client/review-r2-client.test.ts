@@ -66,3 +66,16 @@ describe('stats().retried', () => {
     expect(log.stats().retried).toBe(1);
   });
 });
+
+describe('durable()', () => {
+  it("rejects with the store's failure, as flush() and onError tell it, not a bare 'not written yet'", async () => {
+    const inner = memoryQueue();
+    const queue = { ...inner, append: () => Promise.reject(new Error('disk full (scripted)')) };
+    const told: string[] = [];
+    const log = client(() => Promise.reject(new Error('no I/O expected')), { queue, onError: (e) => told.push(e.message) });
+    log.record('t', {});
+    const rejected = await log.durable().catch((e: Error) => e);
+    expect(told).toEqual(['queue store failed: disk full (scripted)']);
+    expect(rejected).toMatchObject({ code: 'ERR_QUEUE_STORE', message: told[0] });
+  });
+});
