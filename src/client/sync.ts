@@ -35,6 +35,8 @@ export async function verify(cfg: ClientConfig, eventId: string, tenantId: strin
     throw outcome.error;
   }
   const result = outcome.body as VerificationResult;
+  // §8's answer has a status: an empty 2xx (a proxy's 204) or other JSON is no verdict, and resolved, it read as one.
+  if (typeof result?.status != 'string') throw new AegisLogHttpError('ERR_BAD_RESPONSE', "the server's answer to /verify has no status", 200);
   if (cfg.publicKeys === undefined) return result;
   // The server's verdict is its word; the pinned keys check its receipt here.
   const evidence = await request(cfg, `/evidence/${query}`, { method: 'GET', headers: cfg.headers });

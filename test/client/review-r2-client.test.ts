@@ -79,3 +79,18 @@ describe('durable()', () => {
     expect(rejected).toMatchObject({ code: 'ERR_QUEUE_STORE', message: told[0] });
   });
 });
+
+describe('verify()', () => {
+  it.each([
+    ['an empty 204 (a proxy)', () => new Response(null, { status: 204 })],
+    ['a JSON array', () => Response.json([])],
+    ['an object without a status', () => Response.json({ ok: true })],
+  ])('refuses %s as no verdict (ERR_BAD_RESPONSE), instead of resolving it', async (_, answer) => {
+    const srv = await inProcessServer();
+    const fetch: FetchLike = async (url, init) => (url.includes('/verify/') ? answer() : srv.fetch(url, init));
+    const log = client(fetch, { apiKey: READ_KEY });
+    const receipt = await log.recordSync('t', {});
+    const outcome = await log.verify(receipt.event_id).then((r) => ({ resolved: r }), (e: unknown) => e);
+    expect(outcome).toMatchObject({ code: 'ERR_BAD_RESPONSE', status: 200 });
+  });
+});
