@@ -130,9 +130,10 @@ export interface ClientConfig extends HttpConfig {
 
 /** Defaults applied, endpoint checked, queue store chosen: IndexedDB in browsers (one database per endpoint and tenant), memory elsewhere. */
 export function resolveConfig(options: AegisLogOptions): ClientConfig {
-  const endpoint = String(options.endpoint).replace(/\/+$/, '');
+  // No options at all (a JS caller's `new AegisLog()`) is a missing endpoint too, not a TypeError.
+  const endpoint = String(options?.endpoint).replace(/\/+$/, '');
   // Named as given: a missing one (an environment variable not exported) is told apart from one without its scheme.
-  if (!/^https?:\/\//.test(endpoint)) throw configError('endpoint', `must be an http(s) URL, such as http://127.0.0.1:8787 (got ${options.endpoint == null ? options.endpoint : JSON.stringify(endpoint)})`);
+  if (!/^https?:\/\//.test(endpoint)) throw configError('endpoint', `must be an http(s) URL, such as http://127.0.0.1:8787 (got ${options?.endpoint == null ? options?.endpoint : JSON.stringify(endpoint)})`);
   const tenantId = options.tenantId ?? 'default';
   if (typeof tenantId != 'string' || !TENANT_ID.test(tenantId)) throw configError('tenantId', `must be ${TENANT_ID_RULE}`);
   // Timers take at most 2^31 − 1 ms (beyond, they fire at once) and whole ms (Node's AbortSignal.timeout).

@@ -94,3 +94,11 @@ describe('verify()', () => {
     expect(outcome).toMatchObject({ code: 'ERR_BAD_RESPONSE', status: 200 });
   });
 });
+
+describe('the options object itself', () => {
+  it.each([[undefined], [null]])('new AegisLog(%j) is ERR_CONFIG naming the endpoint, not a TypeError', (options) => {
+    expect(() => new AegisLog(options as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG', field: 'endpoint', message: `endpoint must be an http(s) URL, such as http://127.0.0.1:8787 (got undefined)` }),
+    );
+  });
+});
