@@ -159,7 +159,7 @@ export class AegisLog {
 
   /** The server's verification of an event (PROTOCOL.md §8); an unknown id is `status: 'not_found'`, not a throw. */
   async verify(eventId: string, options: { tenantId?: string } = {}): Promise<VerificationResult> {
-    return verify(this.#cfg, eventId, options.tenantId ?? this.tenantId);
+    return verify(this.#cfg, eventId, options?.tenantId ?? this.tenantId);
   }
 
   /** Sends what is queued, with retries; resolves once the queue is empty or retries ran out (events stay queued). */

@@ -1,5 +1,5 @@
 import { AegisLogHttpError } from '../protocol/errors.js';
-import { EVENT_ID, EVENT_ID_RULE, invalid } from '../schema/index.js';
+import { EVENT_ID, EVENT_ID_RULE, TENANT_ID, TENANT_ID_RULE, invalid } from '../schema/index.js';
 import type { Receipt, WireEvent } from '../protocol/types.js';
 import { backoffDelay, exchange, sleep, type Outcome } from '../transport/http.js';
 import type { ClientConfig, VerificationResult } from './options.js';
@@ -28,6 +28,8 @@ export async function recordSync(cfg: ClientConfig, body: string): Promise<Recei
 export async function verify(cfg: ClientConfig, eventId: string, tenantId: string): Promise<VerificationResult> {
   // An id no event can have (undefined, '') would be "not_found": a verdict about no event at all.
   if (typeof eventId != 'string' || !EVENT_ID.test(eventId)) throw invalid('eventId', `must be ${EVENT_ID_RULE}`);
+  // So would a tenant none can have: the server answered '' for the key's own tenant.
+  if (typeof tenantId != 'string' || !TENANT_ID.test(tenantId)) throw invalid('tenantId', `must be ${TENANT_ID_RULE}`);
   const query = `${encodeURIComponent(eventId)}?tenant_id=${encodeURIComponent(tenantId)}`;
   const outcome = await request(cfg, `/verify/${query}`, { method: 'GET', headers: cfg.headers });
   if (outcome.kind !== 'ok') {

@@ -102,3 +102,18 @@ describe('the options object itself', () => {
     );
   });
 });
+
+describe('verify() options', () => {
+  it('null options are no options (a TypeError before); a tenantId no tenant can have is refused without a request, as eventId is', async () => {
+    const srv = await inProcessServer();
+    const log = client(srv.fetch, { apiKey: READ_KEY });
+    const receipt = await log.recordSync('t', {});
+    expect(await log.verify(receipt.event_id, null as never)).toMatchObject({ event: { event_id: receipt.event_id } });
+    const before = srv.calls.length;
+    for (const tenantId of ['', 'acme bank', 5]) {
+      // '' used to reach the server, which answered for the key's own tenant: a verdict about a tenant not asked for.
+      await expect(log.verify(receipt.event_id, { tenantId } as never)).rejects.toMatchObject({ name: 'AegisLogValidationError', field: 'tenantId' });
+    }
+    expect(srv.calls.length).toBe(before);
+  });
+});
