@@ -59,7 +59,8 @@ export function keyRing(keys: readonly ApiKeyConfig[], sha256: (data: Uint8Array
 function checkKey(entry: ApiKeyConfig, i: number): void {
   if (typeof entry !== 'object' || entry === null) throw config(`keys[${i}] is not an object`);
   if (typeof entry.key !== 'string' || entry.key.length < 16) throw config(`keys[${i}].key must be a string of at least 16 characters`);
-  if (!(entry.scope in RANK)) throw config(`keys[${i}].scope must be "ingest", "read" or "admin"`);
+  // An own name of RANK: `in` also finds what every object inherits ("toString"), which then passed every scope check.
+  if (!Object.hasOwn(RANK, entry.scope)) throw config(`keys[${i}].scope must be "ingest", "read" or "admin"`);
   if (entry.scope === 'admin' ? entry.tenant_id !== '*' : typeof entry.tenant_id !== 'string' || !TENANT_ID.test(entry.tenant_id)) {
     throw config(`keys[${i}].tenant_id must be ${entry.scope === 'admin' ? '"*" for an admin key' : TENANT_ID_RULE}`);
   }
