@@ -227,6 +227,8 @@ async function respond(
       // A target such as //checkpoint is a path (RFC 9112 origin-form); as a URL reference it would name a host.
       const target = req.url ?? '/';
       url = new URL(target.startsWith('//') ? `/.${target}` : target, `http://${req.headers.host ?? 'localhost'}`);
+      // User info (`Host: user:pw@log.example`): no Host carries it (RFC 9110 §4.2.4, §7.2), and no Request can be made of it.
+      if (url.username || url.password) url = undefined;
     } catch {
       // `Host: [::1` and the like: the client's mistake, not a failure of the server.
     }
