@@ -26,7 +26,8 @@ export function leadingKey(chunk: Uint8Array): string | undefined {
  * object or is malformed at the top level (then only the parser can say what is wrong).
  */
 export function topLevelKey(bytes: Uint8Array): { key: string | undefined } | undefined {
-  let i = skipSpace(bytes, 0);
+  // After a UTF-8 byte order mark, which the decoder drops before JSON.parse sees the body.
+  let i = skipSpace(bytes, bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0);
   if (bytes[i] !== OPEN_OBJECT) return undefined;
   i = skipSpace(bytes, i + 1);
   let key: string | undefined;
