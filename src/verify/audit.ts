@@ -354,7 +354,9 @@ class Audit implements PeriodAudit {
 
   private receiptsCheck(): Check {
     const n = this.problemCount - this.badSignatures;
-    return n === 0 ? passed() : failed(`${n} problems with the receipts (first: ${this.problems[0]!.reason})`);
+    // The first listed receipt problem, if any is listed (maxProblems 0 lists none; signature problems are not the receipts').
+    const first = this.problems.find((p) => !p.reason.startsWith('signature: '));
+    return n === 0 ? passed() : failed(`${n} problems with the receipts${first ? ` (first: ${first.reason})` : ''}`);
   }
 
   private rootReason(): string {

@@ -1,0 +1,29 @@
+// maxProblems 0 lists no problem and keeps the count: a period audit with a bad receipt then named the first
+// listed problem in its receipts check, and there was none (a TypeError, where the export audit reports).
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { EvidenceBundleV1, Receipt } from '../../src/protocol/index.js';
+import { auditPeriod, importPublicKey, type VerifyKey } from '../../src/verify/index.js';
+import { makeSigner, sealPeriod } from './helpers/seal.js';
+
+let key: VerifyKey;
+let bundle: EvidenceBundleV1;
+let receipts: Receipt[];
+
+beforeAll(async () => {
+  const signer = await makeSigner();
+  key = (await importPublicKey(signer.publicKey, { kid: signer.kid })) as VerifyKey;
+  const period = await sealPeriod(signer, { acme: 8 });
+  bundle = period.bundles.get('acme')![0]!;
+  receipts = period.bundles.get('acme')!.map((b) => b.receipt);
+});
+
+describe('auditPeriod with maxProblems 0', () => {
+  it('a receipt of another tenant: a failed receipts check with the exact count, not a throw', async () => {
+    const foreign = [{ ...receipts[0]!, tenant_id: 'other' }, ...receipts.slice(1)];
+    const report = await auditPeriod(foreign, bundle, { keys: key, maxProblems: 0 });
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([]);
+    expect(report.problemCount).toBe(1);
+    expect(report.checks.receipts).toMatchObject({ ok: false, reason: expect.stringContaining('1 problems with the receipts') });
+  });
+});
