@@ -143,6 +143,9 @@ function resolveTarget(target: AuditTarget): { head: ReadHead; proof?: BundlePar
 }
 
 const ascii = new TextDecoder();
+const TRUE = Uint8Array.from('true', (c) => c.charCodeAt(0));
+/** A receipt is its statement plus `ok: true` (PROTOCOL-v1.md §3), as the bundle check and the export audit hold it. */
+const NOT_OK = "the receipt's ok is not true";
 /** Receipts the arrays hold at most from the start, however many the head claims. */
 const ROOM_MAX = 1 << 20;
 
@@ -249,6 +252,7 @@ class Audit implements PeriodAudit {
     const id = () => memberText(b, Member.EventId)!;
     const time = this.byteClock.ms(b, at[2 * Member.ReceivedAt]!, at[2 * Member.ReceivedAt + 1]!);
     if (!rangeEquals(b, at[2 * Member.TenantId]!, at[2 * Member.TenantId + 1]!, this.tenantToken)) this.problem(id(), `belongs to tenant "${memberText(b, Member.TenantId)}"`);
+    if (!rangeEquals(b, at[2 * Member.Ok]!, at[2 * Member.Ok + 1]!, TRUE)) this.problem(id(), NOT_OK);
     if (Number.isNaN(time)) this.problem(id(), 'received_at is not an RFC 3339 UTC time with milliseconds');
     else if (!(time >= this.start && time < this.end)) this.problem(id(), `received_at ${memberText(b, Member.ReceivedAt)} is outside the period`);
     const idFrom = at[2 * Member.EventId]! + 1;
@@ -283,6 +287,7 @@ class Audit implements PeriodAudit {
 
   private checkFields(r: Receipt, id: string, time: number): void {
     if (r.tenant_id !== this.head.head.tenant_id) this.problem(id, `belongs to tenant "${String(r.tenant_id)}"`);
+    if (r.ok !== true) this.problem(id, NOT_OK);
     if (Number.isNaN(time)) this.problem(id, 'received_at is not an RFC 3339 UTC time with milliseconds');
     else if (!(time >= this.start && time < this.end)) this.problem(id, `received_at ${r.received_at} is outside the period`);
     if (id === '') this.problem(undefined, 'has no event_id');
