@@ -5,7 +5,7 @@
  */
 import { b64uEncode, bytesEqual, sha256 } from '../protocol/index.js';
 import type { Backend } from './ecdsa.js';
-import { flattenKeys, type KeyInput, type VerifyKey } from './keys.js';
+import { usableKeys, type KeyInput, type VerifyKey } from './keys.js';
 import { Invalid, readCheckpoint, reasonOf, requireSignature, type ReadCheckpoint } from './read.js';
 
 export interface ChainOptions {
@@ -27,10 +27,12 @@ export interface ChainReport {
  * Verifies checkpoints given oldest first (as `GET /checkpoints` returns them).
  * The first may have `prev_b64url: null` (the log's genesis) or point before the
  * slice given; every later one must name its predecessor, share its `log_id`
- * and start no earlier than it ended. Never throws on bad checkpoints.
+ * and start no earlier than it ended. Never throws on bad checkpoints; without usable `keys`, throws `ERR_KEY_INVALID`.
  */
 export async function verifyCheckpointChain(checkpoints: unknown, options: ChainOptions): Promise<ChainReport> {
-  return (await walkChain(checkpoints, flattenKeys(options.keys), options.backend)).report;
+  // No usable key is the caller's mistake, thrown as every verifier throws it (ERR_KEY_INVALID), never a break of the chain.
+  const given = options as ChainOptions | undefined;
+  return (await walkChain(checkpoints, usableKeys(given?.keys as KeyInput), given?.backend)).report;
 }
 
 /** `verifyCheckpointChain`, also giving `SHA-256(C(statement))` of each checkpoint read (what a later one's `prev_b64url` names). */
