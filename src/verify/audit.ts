@@ -117,6 +117,8 @@ export function problemsListed(given: unknown): number {
 }
 
 export function openPeriodAudit(target: AuditTarget, options: AuditOptions): PeriodAudit {
+  // No options at all is the caller's mistake, said as for empty ones (ERR_KEY_INVALID, keys), not a TypeError.
+  options ??= {} as AuditOptions;
   const maxProblems = problemsListed(options.maxProblems);
   const keys = usableKeys(options.keys);
   const { head, proof } = resolveTarget(target);

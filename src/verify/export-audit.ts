@@ -83,6 +83,8 @@ const OPEN_PERIOD = 'open period, not proven: no signed tenant head says that no
  * `ERR_KEY_INVALID`; a policy key that verifies nothing: `ERR_VKEY_INVALID`, before a line is read).
  */
 export async function auditExport(source: ExportSource, options: ExportAuditOptions): Promise<ExportReport> {
+  // No options at all is the caller's mistake, said as for empty ones (ERR_KEY_INVALID), not a TypeError.
+  options ??= {};
   // Checked before a line is read, once: the run is handed the value.
   const maxProblems = problemsListed(options.maxProblems);
   const trust = await resolveTrust(options);

@@ -59,7 +59,8 @@ const REQUIRED: HistoryCheckName[] = ['history', 'origin', 'signatures', 'sizes'
  * policy key that verifies nothing: `ERR_VKEY_INVALID`).
  */
 export async function verifyHistory(history: unknown, options: HistoryOptions): Promise<HistoryReport> {
-  const trust = await resolveTrust(options);
+  // No options at all is the caller's mistake, said as for empty ones (ERR_KEY_INVALID), not a TypeError.
+  const trust = await resolveTrust(options ?? {});
   let origin: string;
   let list: unknown[];
   try {
