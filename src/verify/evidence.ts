@@ -86,7 +86,8 @@ const WRONG_VERSION = {
  * docs/verify.md lists the checks.
  */
 export async function verifyEvidence(bundle: unknown, options: EvidenceOptions): Promise<EvidenceReport> {
-  const trust = await resolveTrust(options);
+  // No options (a JavaScript caller's `verifyEvidence(bundle)`) trust nothing: ERR_KEY_INVALID, not a TypeError.
+  const trust = await resolveTrust(options ?? {});
   const b = (typeof bundle === 'object' && bundle !== null && !Array.isArray(bundle) ? bundle : {}) as Record<string, unknown>;
   const version = read(() => b.v) === 1 ? 1 : read(() => b.v) === 2 ? 2 : undefined;
   const status = statusOf(b);
