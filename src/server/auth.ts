@@ -109,7 +109,7 @@ export function identify(ring: KeyRing, presented: string | undefined, scope: Sc
   if (!presented) throw new HttpError(401, 'unauthorized', 'no API key: send X-Api-Key or Authorization: Bearer', undefined, { 'www-authenticate': 'Bearer' });
   const key = ring.find(presented);
   if (!key) throw new HttpError(401, 'unauthorized', 'unknown API key', undefined, { 'www-authenticate': 'Bearer' });
-  if (RANK[key.scope] < RANK[scope]) throw forbidden(`this route needs a ${scope} key; this key's scope is ${key.scope}`);
+  if (RANK[key.scope] < RANK[scope]) throw forbidden(`this route needs ${scope === 'admin' ? 'an' : 'a'} ${scope} key; this key's scope is ${key.scope}`);
   return key;
 }
 
