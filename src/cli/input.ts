@@ -122,6 +122,8 @@ export class Utf8Check {
 /** `error` with its line, which a file read again tells when the stream did not count it. */
 export async function lineOf(error: unknown, path: string): Promise<unknown> {
   if (!(error instanceof NotUtf8) || error.line !== undefined || path === '-') return error;
+  // A pipe (`<(curl …)`, mkfifo) cannot be read again: opened again, it would wait for a writer that never comes.
+  if (!(await stat(path).then((info) => info.isFile(), () => false))) return error;
   let line = 1;
   let offset = 0;
   try {
@@ -371,13 +373,15 @@ export const FILE_CHUNK_BYTES = 1 << 20;
  */
 export async function* fileChunks(path: string, size = FILE_CHUNK_BYTES): AsyncGenerator<Uint8Array> {
   const file = await open(path, 'r');
+  // A pipe (`<(curl …)`, mkfifo, /dev/stdin) has no offsets: it is read where it stands, as a file may be too.
+  const seekable = await file.stat().then((info) => info.isFile(), () => false);
   const buffers = [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)];
   let turn = 0;
   let position = 0;
   // Each read is watched from its start: one that fails while the caller still works on the chunk
   // before would otherwise be an unhandled rejection, which ends the process; it is thrown when asked for.
   const read = (at: number) => {
-    const reading = file.read(buffers[turn]!, 0, size, at);
+    const reading = file.read(buffers[turn]!, 0, size, seekable ? at : null);
     reading.catch(() => undefined);
     return reading;
   };
