@@ -220,7 +220,8 @@ export class DuplicateNameInput extends InputError {
  * one document. Returns the values and whether the input held several.
  */
 export function parseJsonOrNdjson(text: string, where: string): { values: unknown[]; many: boolean } {
-  const trimmed = text.trim();
+  // JSON's whitespace only (RFC 8259 §2): String.prototype.trim would drop a second BOM or a no-break space too.
+  const trimmed = text.replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, '');
   if (trimmed === '') throw new InputError(`${where} is empty`);
   let value: unknown;
   try {
@@ -229,8 +230,8 @@ export function parseJsonOrNdjson(text: string, where: string): { values: unknow
     const lines = text.split('\n');
     // NDJSON starts with a line that is JSON on its own. Otherwise this is one document (a bundle as
     // `jq` prints it) broken somewhere: say where in it, not that its first line, `{`, ends too early.
-    if (!isJson(lines.find((line) => line.trim() !== '')!)) throw new InputError(`${where} is not valid JSON (${jsonSyntaxReason(text.trimEnd(), error)})`);
-    const values = lines.flatMap((line, i) => (line.trim() === '' ? [] : [parseJson(line, `${where} line ${i + 1}`)]));
+    if (!isJson(lines.find((line) => !blank(line))!)) throw new InputError(`${where} is not valid JSON (${jsonSyntaxReason(text.replace(/[ \t\n\r]+$/, ''), error)})`);
+    const values = lines.flatMap((line, i) => (blank(line) ? [] : [parseJson(line, `${where} line ${i + 1}`)]));
     return { values, many: true };
   }
   refuseDuplicateNames(trimmed, where);
@@ -238,6 +239,8 @@ export function parseJsonOrNdjson(text: string, where: string): { values: unknow
   if (value.length === 0) throw new InputError(`${where} is an empty array`);
   return { values: value, many: true };
 }
+
+const blank = (line: string): boolean => /^[ \t\r]*$/.test(line);
 
 function isJson(text: string): boolean {
   try {
