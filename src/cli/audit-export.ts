@@ -43,7 +43,7 @@ export async function auditExportFile(path: string, values: Values, io: AuditorI
   // No readable header is unusable input, however many lines follow it: exit 2, as for an empty file.
   if (report.status === 'invalid') {
     const v1 = /a version-1 export/.test(report.checks.header.reason ?? '') ? '; audit a version-1 export with --export and --checkpoints' : '';
-    throw new InputError(`${path} is not a version-2 export (${report.checks.header.reason}${v1})`);
+    throw new InputError(`${sourceName(path)} is not a version-2 export (${report.checks.header.reason}${v1})`);
   }
   // As verify has it for a pending bundle: an open period's export whose receipts verify passes, saying that
   // it is not proven (no signed head says that none is missing or added); with --sealed it fails.

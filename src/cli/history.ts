@@ -41,7 +41,7 @@ export const historyCommand: Command = {
       const history = parseJson(await readText(path!, io), sourceName(path!));
       const report = await verifyHistory(history, trust);
       // A file that is no history (a bundle, an export header, v1 checkpoints) is unusable input, as for audit: exit 2.
-      if (report.checks.history?.status === 'failed') throw new InputError(`${path} is not a version-2 checkpoint history (${report.checks.history.reason})`);
+      if (report.checks.history?.status === 'failed') throw new InputError(`${sourceName(path!)} is not a version-2 checkpoint history (${report.checks.history.reason})`);
       if (values.json) io.out(JSON.stringify(report, null, 2));
       else printReport(report, printableIO(io));
       return report.ok ? EXIT.ok : EXIT.failed;
