@@ -50,26 +50,29 @@ async function gaps(files: string[], json: boolean, io: AuditorIO): Promise<numb
   const bar = progressBar(io, total, 'lines');
   let done = 0;
   let lines = 0;
-  for (const file of files) {
-    let line = 0;
-    const name = sourceName(file);
-    const check = inputs.file(name);
-    for await (const chunk of readLineChunks(file, (bytes) => bar.update(done + bytes, lines), io)) {
-      for (const text of chunk.lines) {
-        line++;
-        lines++;
-        // Read once, for both: parsing and scanning each line twice was a tenth of the command's time.
-        const read = readGapLine(text);
-        const problem = check.read(read);
-        if (problem) throw new InputError(problem);
-        counter.addRead(read, { line, source: name });
+  try {
+    for (const file of files) {
+      let line = 0;
+      const name = sourceName(file);
+      const check = inputs.file(name);
+      for await (const chunk of readLineChunks(file, (bytes) => bar.update(done + bytes, lines), io)) {
+        for (const text of chunk.lines) {
+          line++;
+          lines++;
+          // Read once, for both: parsing and scanning each line twice was a tenth of the command's time.
+          const read = readGapLine(text);
+          const problem = check.read(read);
+          if (problem) throw new InputError(problem);
+          counter.addRead(read, { line, source: name });
+        }
       }
+      const empty = check.end();
+      if (empty) throw new InputError(empty);
+      done += await size(file);
     }
-    const empty = check.end();
-    if (empty) throw new InputError(empty);
-    done += await size(file);
+  } finally {
+    bar.end(); // also before an error's line: never printed onto a half-drawn bar
   }
-  bar.end();
   const report = counter.report();
   if (json) io.out(JSON.stringify(report));
   else for (const text of describe(report, files.length)) io.out(printable(text));
