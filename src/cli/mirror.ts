@@ -172,12 +172,14 @@ async function readHistory(options: MirrorOptions, since: number, get: (path: st
   let kept: HistoryEntry[] = [];
   let origin: string | undefined;
   if (since > 0) {
-    let saved: CheckpointHistory;
+    let saved: unknown;
+    const savedPath = join(options.dir, 'checkpoints');
     try {
-      saved = JSON.parse(await readFile(join(options.dir, 'checkpoints'), 'utf8')) as CheckpointHistory;
+      saved = JSON.parse(await readFile(savedPath, 'utf8'));
     } catch (error) {
-      throw new InputError(`--since ${since}: cannot read the mirror's history ${join(options.dir, 'checkpoints')}: ${(error as Error).message}`);
+      throw new InputError(`--since ${since}: cannot read the mirror's history ${savedPath}: ${(error as Error).message}`);
     }
+    if (!isHistory(saved)) throw new InputError(`--since ${since}: the mirror's history ${savedPath} is not a checkpoint history`);
     if (saved.checkpoints.length < since) throw new InputError(`--since ${since}: the mirror holds only ${saved.checkpoints.length} checkpoints`);
     kept = saved.checkpoints.slice(0, since);
     origin = saved.origin;
@@ -186,7 +188,10 @@ async function readHistory(options: MirrorOptions, since: number, get: (path: st
   let from = Math.max(since - 1, 0);
   const fetched: HistoryEntry[] = [];
   for (;;) {
-    const page = (await (await get(`checkpoints?from=${from}&to=${from + HISTORY_PAGE}`)).json()) as CheckpointHistory;
+    const path = `checkpoints?from=${from}&to=${from + HISTORY_PAGE}`;
+    const page = await (await get(path)).json().catch(() => undefined);
+    // The server's answer is read as a history only once it is one: its entries name the tiles and files written.
+    if (!isHistory(page)) throw new InputError(`${new URL(path, options.base)} is not a checkpoint history (GET /checkpoints)`);
     if (origin !== undefined && page.origin !== origin) throw new InputError(`the server's log is ${page.origin}, the mirror's ${origin}`);
     origin = page.origin;
     // Each page is a history of its own: its first entry has no proof; the one before it (the previous page's last) gives it.
@@ -206,6 +211,14 @@ async function readHistory(options: MirrorOptions, since: number, get: (path: st
   const checkpoints = [...kept, ...fetched];
   if (checkpoints.length === 0) throw new InputError(`${new URL('checkpoints', options.base)} has no checkpoint yet: nothing is sealed`);
   return { v: 2, origin: origin!, checkpoints };
+}
+
+/** `{origin, checkpoints: [{period_start, tree_size, note}, …]}`, as far as the mirror reads it (the notes are verified by auditors). */
+function isHistory(value: unknown): value is CheckpointHistory {
+  const v = value as { origin?: unknown; checkpoints?: unknown } | null;
+  if (typeof v !== 'object' || v === null || typeof v.origin !== 'string' || !Array.isArray(v.checkpoints)) return false;
+  return v.checkpoints.every((c: { period_start?: unknown; tree_size?: unknown; note?: unknown } | null) =>
+    typeof c === 'object' && c !== null && typeof c.period_start === 'string' && typeof c.note === 'string' && Number.isSafeInteger(c.tree_size) && (c.tree_size as number) >= 0);
 }
 
 /** The checkpoint a note signs (origin, size, root), without its signature lines. */
