@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 
@@ -60,4 +61,15 @@ export function integerOption(value: string | undefined, name: string, fallback:
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
   return n;
+}
+
+/** A server's data folder, made if missing (mode 0700): one that cannot be is a mistake in `flag`, said in words. */
+export async function makeDataFolder(dir: string, flag: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message;
+    throw new UsageError(`${flag} ${dir}: cannot make the data folder (${why})`);
+  }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTime } from '../protocol/index.js';
@@ -11,7 +11,7 @@ import { ANSWER, type Answer, type AnswerHandler } from '../server/answer.js';
 import { logNoteSigners } from '../server/note-signers.js';
 import { writeFileAtomically } from '../server/create-file.js';
 import type { CliIO, Command } from './command.js';
-import { UsageError, integerOption, parseOptions } from './command.js';
+import { UsageError, integerOption, makeDataFolder, parseOptions } from './command.js';
 import { startLocalWitness, policyText, witnessOption } from './dev-witness.js';
 import { lockFolder } from './folder-lock.js';
 import { LIMITS_USAGE, LIMIT_OPTIONS, limitChoices, limitsBanner, ownOrigins, readKeysFile, sealReporter, sealTimer, stopSignal } from './host.js';
@@ -91,7 +91,7 @@ export interface DevServer {
 
 /** Starts the dev server and prints how to use it; the caller decides when to stop. */
 export async function startDev(options: DevOptions, io: CliIO): Promise<DevServer> {
-  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  await makeDataFolder(options.dataDir, '--data');
   // Before anything in the folder is read or made: a second server must not touch it.
   const lock = await lockFolder(options.dataDir);
   let store: Awaited<ReturnType<typeof sqliteStore>> | undefined;

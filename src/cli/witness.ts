@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { hexEncode, sha256 } from '../protocol/index.js';
 import { readNoteKeyFile } from '../server/note-key-file.js';
@@ -9,7 +9,7 @@ import {
   cosigner, createWitness, witnessFileStore, witnessHandler, witnessSqliteStore, type WitnessStore,
 } from '../witness/node.js';
 import type { CliIO, Command } from './command.js';
-import { UsageError, integerOption, parseOptions } from './command.js';
+import { UsageError, integerOption, makeDataFolder, parseOptions } from './command.js';
 
 const USAGE = `Usage: aegislog witness --key FILE --logs VKEYS_OR_POLICY [--data DIR] [--host 127.0.0.1] [--port 8788]
                         [--prefix /] [--store sqlite|file] [--sync full|normal]
@@ -76,7 +76,7 @@ export async function startWitness(options: WitnessServeOptions, io: CliIO): Pro
   const keys = await readNoteKeyFile(options.keyFile);
   const cosigners = await Promise.all(keys.map((k) => cosigner(k)));
   const logs = await readLogs(options.logs);
-  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  await makeDataFolder(options.dataDir, '--data');
   refuseOtherState(options);
   const store: WitnessStore =
     options.store === 'file' ? await witnessFileStore(options.dataDir) : await witnessSqliteStore(join(options.dataDir, 'witness.db'), { synchronous: options.sync });
