@@ -73,3 +73,11 @@ export async function makeDataFolder(dir: string, flag: string): Promise<void> {
     throw new UsageError(`${flag} ${dir}: cannot make the data folder (${why})`);
   }
 }
+
+/** What `listen` threw, as a mistake in `--host` when that is what it was: a name that does not resolve, an address not here. */
+export function hostError(error: unknown, host: string): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return new UsageError(`--host ${host}: cannot listen there (the name does not resolve)`);
+  if (code === 'EADDRNOTAVAIL') return new UsageError(`--host ${host}: cannot listen there (not an address of this machine)`);
+  return error;
+}

@@ -11,7 +11,7 @@ import { ANSWER, type Answer, type AnswerHandler } from '../server/answer.js';
 import { logNoteSigners } from '../server/note-signers.js';
 import { writeFileAtomically } from '../server/create-file.js';
 import type { CliIO, Command } from './command.js';
-import { UsageError, integerOption, makeDataFolder, parseOptions } from './command.js';
+import { UsageError, hostError, integerOption, makeDataFolder, parseOptions } from './command.js';
 import { startLocalWitness, policyText, witnessOption } from './dev-witness.js';
 import { lockFolder } from './folder-lock.js';
 import { LIMITS_USAGE, LIMIT_OPTIONS, limitChoices, limitsBanner, ownOrigins, readKeysFile, sealReporter, sealTimer, stopSignal } from './host.js';
@@ -129,7 +129,7 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
     const demoDir = options.demoDir ?? builtDemoDir();
     const demo = existsSync(demoDir) ? { prefix: '/demo/', dir: demoDir } : undefined;
     http = await listen(demo ? withDemoPages(server, demo.dir, keys) : server, { host: options.host, port: options.port, limits: httpLimits }).catch((error: unknown) => {
-      throw (error as { code?: unknown }).code === 'EADDRINUSE' ? portInUse(options) : error;
+      throw (error as { code?: unknown }).code === 'EADDRINUSE' ? portInUse(options) : hostError(error, options.host);
     });
     if (!kept) await keepOrigin(options.dataDir, origin);
     if (!options.publicOrigins) origins = ownOrigins(http.url, http.port);

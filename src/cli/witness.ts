@@ -9,7 +9,7 @@ import {
   cosigner, createWitness, witnessFileStore, witnessHandler, witnessSqliteStore, type WitnessStore,
 } from '../witness/node.js';
 import type { CliIO, Command } from './command.js';
-import { UsageError, integerOption, makeDataFolder, parseOptions } from './command.js';
+import { UsageError, hostError, integerOption, makeDataFolder, parseOptions } from './command.js';
 
 const USAGE = `Usage: aegislog witness --key FILE --logs VKEYS_OR_POLICY [--data DIR] [--host 127.0.0.1] [--port 8788]
                         [--prefix /] [--store sqlite|file] [--sync full|normal]
@@ -93,7 +93,9 @@ export async function startWitness(options: WitnessServeOptions, io: CliIO): Pro
       prefix: options.prefix,
       onError: (error) => io.err(`aegislog witness: ${(error as Error).message}`),
     });
-    http = await listen(handler, { host: options.host, port: options.port });
+    http = await listen(handler, { host: options.host, port: options.port }).catch((error: unknown) => {
+      throw hostError(error, options.host);
+    });
     const base = `${http.url}${options.prefix.replace(/\/+$/, '')}`;
     const name = cosigners[0]!.name;
     io.out([
