@@ -81,3 +81,12 @@ export function hostError(error: unknown, host: string): unknown {
   if (code === 'EADDRNOTAVAIL') return new UsageError(`--host ${host}: cannot listen there (not an address of this machine)`);
   return error;
 }
+
+/**
+ * A key file the command was given (serve's --signing-key and --note-key, witness's --key) that cannot be
+ * read or holds no usable key: unusable input (exit 2), as an unreadable --keys or --logs file is.
+ */
+export function keyFileError(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && (code === 'ERR_KEY_INVALID' || code === 'ERR_VKEY_INVALID') ? new UsageError(error.message) : error;
+}

@@ -4,7 +4,7 @@ import { formatTime } from '../protocol/index.js';
 import { CONNECTION_TIMEOUT_MS, QUERY_TIMEOUT_MS } from '../server/postgres-store.js';
 import { NoteKeyType } from '../tlog/vkey.js';
 import type { CliIO, Command } from './command.js';
-import { UsageError, integerOption, parseOptions } from './command.js';
+import { UsageError, integerOption, keyFileError, parseOptions } from './command.js';
 import { witnessOption } from './dev-witness.js';
 import { LIMITS_USAGE, LIMIT_OPTIONS, limitChoices, limitsBanner, ownOrigins, readKeysFile, sealReporter, sealTimer, stopSignal } from './host.js';
 
@@ -174,7 +174,9 @@ export const serveCommand: Command = {
       ...(values.witness === undefined ? {} : { witnesses: (values.witness as string[]).map(witnessOption) }),
       ...limitChoices(values),
     };
-    const running = await startServe(options, io);
+    const running = await startServe(options, io).catch((error: unknown) => {
+      throw keyFileError(error);
+    });
     const signal = await stopSignal();
     io.out(`received ${signal}, stopping`);
     await running.stop();

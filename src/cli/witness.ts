@@ -9,7 +9,7 @@ import {
   cosigner, createWitness, witnessFileStore, witnessHandler, witnessSqliteStore, type WitnessStore,
 } from '../witness/node.js';
 import type { CliIO, Command } from './command.js';
-import { UsageError, hostError, integerOption, makeDataFolder, parseOptions } from './command.js';
+import { UsageError, hostError, integerOption, keyFileError, makeDataFolder, parseOptions } from './command.js';
 
 const USAGE = `Usage: aegislog witness --key FILE --logs VKEYS_OR_POLICY [--data DIR] [--host 127.0.0.1] [--port 8788]
                         [--prefix /] [--store sqlite|file] [--sync full|normal]
@@ -170,7 +170,9 @@ export const witnessCommand: Command = {
         sync: (values.sync as 'full' | 'normal' | undefined) ?? 'full',
       },
       io,
-    );
+    ).catch((error: unknown) => {
+      throw keyFileError(error);
+    });
     const signal = await new Promise<NodeJS.Signals>((done) => {
       process.once('SIGINT', done);
       process.once('SIGTERM', done);
