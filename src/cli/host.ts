@@ -104,7 +104,8 @@ export async function readKeysFile(path: string): Promise<ApiKeyConfig[]> {
       throw new UsageError(`the keys file ${path} is readable by other users; run chmod 600 on it`);
     }
     text = await readFile(path, 'utf8');
-    return JSON.parse(text) as ApiKeyConfig[];
+    // A byte order mark at the very start is not part of the JSON (RFC 8259 §8.1), as the other commands read files.
+    return JSON.parse(text.startsWith('\ufeff') ? text.slice(1) : text) as ApiKeyConfig[];
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read the keys file ${path}: ${(error as Error).message}`);
