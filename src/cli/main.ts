@@ -19,9 +19,13 @@ function help(): string {
 /** The `aegislog` command: dispatches to a subcommand and resolves to the process exit code. */
 export async function main(argv: string[], io: CliIO = consoleIO): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    io.err(help()); // a usage error, as an unknown command is: nothing on stdout
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     io.out(help());
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   const entry = commands.find((c) => c.name === name);
   if (!entry) {
