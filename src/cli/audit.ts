@@ -85,6 +85,8 @@ export const auditCommand: Command = {
         return auditExportFile(path, values, io);
       }
       if (values.export === undefined) throw new InputError('missing argument: the export to audit (see aegislog audit --help)');
+      // Version 1 has no tlog-policy: one given would be dropped, and the audit pass as if it had been held to.
+      if (values.policy !== undefined) throw new InputError('--policy is for a version-2 EXPORT; a version-1 audit (--export) checks under --key alone (see aegislog audit --help)');
       return audit(values, io);
     }),
 };
