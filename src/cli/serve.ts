@@ -4,7 +4,7 @@ import { formatTime } from '../protocol/index.js';
 import { CONNECTION_TIMEOUT_MS, QUERY_TIMEOUT_MS } from '../server/postgres-store.js';
 import { NoteKeyType } from '../tlog/vkey.js';
 import type { CliIO, Command } from './command.js';
-import { UsageError, integerOption, keyFileError, parseOptions } from './command.js';
+import { UsageError, hostError, integerOption, keyFileError, parseOptions } from './command.js';
 import { witnessOption } from './dev-witness.js';
 import { LIMITS_USAGE, LIMIT_OPTIONS, limitChoices, limitsBanner, ownOrigins, readKeysFile, sealReporter, sealTimer, stopSignal } from './host.js';
 
@@ -100,7 +100,9 @@ export async function startServe(options: ServeOptions, io: CliIO): Promise<Runn
       witnesses: options.witnesses ?? [], publicOrigins: () => origins,
     });
     sealReporter(io)(await server.ready); // the periods that ended while no process was running
-    http = await listen(server, { host: options.host, port: options.port, limits: httpLimits });
+    http = await listen(server, { host: options.host, port: options.port, limits: httpLimits }).catch((error: unknown) => {
+      throw hostError(error, options.host);
+    });
     if (!options.publicOrigins) origins = ownOrigins(http.url, http.port);
     timer = sealTimer(server, io, 'serve');
     const where = new URL(options.databaseUrl);
