@@ -1,22 +1,12 @@
 // Edges of the client found in the second review (2026-12-04), each against the reference server's own
 // handler in-process, or a store or fetch scripted to fail.
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AegisLog, deadLetters, kvQueue, memoryQueue, requeueDeadLetters, type AegisLogOptions, type FetchLike } from './exports.js';
+import { describe, expect, it, vi } from 'vitest';
+import { AegisLog, deadLetters, kvQueue, memoryQueue, requeueDeadLetters, type FetchLike } from './exports.js';
 import { fakeDurableObjectStorage } from './fakes.js';
-import { FAST_RETRY, INGEST_KEY, READ_KEY, TENANT, inProcessServer, storedIds } from './helpers.js';
+import { READ_KEY, TENANT, inProcessServer, storedIds } from './helpers.js';
+import { ENDPOINT, scriptedClients } from './scripted-clients.js';
 
-const ENDPOINT = 'https://aegislog.test';
-const open: AegisLog[] = [];
-
-function client(fetch: FetchLike, options: Partial<AegisLogOptions> = {}): AegisLog {
-  const log = new AegisLog({ endpoint: ENDPOINT, tenantId: TENANT, apiKey: INGEST_KEY, flushInterval: 0, retry: FAST_RETRY, fetch, onError: () => {}, ...options });
-  open.push(log);
-  return log;
-}
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((log) => log.close().catch(() => {})));
-});
+const client = scriptedClients({ closeMayFail: true });
 
 describe('flush() and close() over a store that cannot write', () => {
   it('count the records not written as remaining, with the store error, instead of an empty queue', async () => {

@@ -2,23 +2,13 @@
 // in-process (or a fetch that answers for it): options that leave a retry field undefined, a lone
 // event's receipt for another event, a retry count that counted settled events, a payload key that
 // RFC 8785 cannot carry, an onError that records on a full queue, and a KV append that half failed.
-import { afterEach, describe, expect, it } from 'vitest';
-import { AegisLog, AegisLogError, AegisLogValidationError, ErrorCode, deadLetters, kvQueue, memoryQueue, type AegisLogOptions, type FetchLike } from './exports.js';
+import { describe, expect, it } from 'vitest';
+import { AegisLog, AegisLogError, AegisLogValidationError, ErrorCode, deadLetters, kvQueue, memoryQueue, type FetchLike } from './exports.js';
 import { fakeKV } from './fakes.js';
-import { FAST_RETRY, INGEST_KEY, TENANT, inProcessServer, until } from './helpers.js';
+import { inProcessServer, until } from './helpers.js';
+import { ENDPOINT, scriptedClients } from './scripted-clients.js';
 
-const ENDPOINT = 'https://aegislog.test';
-const open: AegisLog[] = [];
-
-function client(fetch: FetchLike, options: Partial<AegisLogOptions> = {}): AegisLog {
-  const log = new AegisLog({ endpoint: ENDPOINT, tenantId: TENANT, apiKey: INGEST_KEY, flushInterval: 0, retry: FAST_RETRY, fetch, onError: () => {}, ...options });
-  open.push(log);
-  return log;
-}
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((log) => log.close()));
-});
+const client = scriptedClients();
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 const unavailable = () => json(503, { error: { code: 'unavailable', message: 'down' } });

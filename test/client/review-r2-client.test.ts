@@ -1,21 +1,11 @@
 // Faults of the client's delivery and loss paths found in the round-2 review (2026-12-07), each against the
 // reference server's own handler in-process, or a store or fetch scripted to answer as a proxy might.
-import { afterEach, describe, expect, it } from 'vitest';
-import { AegisLog, memoryQueue, type AegisLogOptions, type FetchLike } from './exports.js';
-import { FAST_RETRY, INGEST_KEY, READ_KEY, TENANT, inProcessServer } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { AegisLog, memoryQueue, type FetchLike } from './exports.js';
+import { READ_KEY, inProcessServer } from './helpers.js';
+import { ENDPOINT, scriptedClients } from './scripted-clients.js';
 
-const ENDPOINT = 'https://aegislog.test';
-const open: AegisLog[] = [];
-
-function client(fetch: FetchLike, options: Partial<AegisLogOptions> = {}): AegisLog {
-  const log = new AegisLog({ endpoint: ENDPOINT, tenantId: TENANT, apiKey: INGEST_KEY, flushInterval: 0, retry: FAST_RETRY, fetch, onError: () => {}, ...options });
-  open.push(log);
-  return log;
-}
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((log) => log.close().catch(() => {})));
-});
+const client = scriptedClients({ closeMayFail: true });
 
 describe('options of the wrong type', () => {
   it.each([

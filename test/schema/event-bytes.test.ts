@@ -9,6 +9,21 @@ import { INGEST_KEY, TENANT, inProcessServer } from '../client/helpers.js';
 const ENDPOINT = 'https://aegislog.test';
 const base = () => ({ tenant_id: TENANT, event_type: 'probe', event_id: 'big-key', trace_id: 'big-key' });
 
+/** record() refuses the payload at once (nothing queued), and the server answers the whole event 413, naming `event`. */
+async function refusedByRecordAndServer(payload: Record<string, unknown>, event: Record<string, unknown>): Promise<void> {
+  const log = new AegisLog({ endpoint: ENDPOINT, queue: memoryQueue(), flushInterval: 0, fetch: () => Promise.reject(new Error('no I/O')) });
+  expect(() => log.record('probe', payload)).toThrow(expect.objectContaining({ code: 'ERR_TOO_LARGE' }));
+  void log.close();
+  const srv = await inProcessServer();
+  const response = await srv.fetch(`${ENDPOINT}/ingest`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': INGEST_KEY },
+    body: JSON.stringify(event),
+  });
+  expect(response.status).toBe(413);
+  expect((await response.json()).error).toMatchObject({ code: 'ERR_TOO_LARGE', field: 'event' });
+}
+
 describe('an event whose payload key JSON escapes (control characters: six bytes each)', () => {
   // 180,000 U+0001 are 1,080,000 bytes as JSON, over 1 MiB.
   const event = () => ({ ...base(), ['\u0001'.repeat(180_000)]: 0 });
@@ -19,18 +34,8 @@ describe('an event whose payload key JSON escapes (control characters: six bytes
   });
 
   it('is refused by the server (413) as by record()', async () => {
-    const log = new AegisLog({ endpoint: ENDPOINT, queue: memoryQueue(), flushInterval: 0, fetch: () => Promise.reject(new Error('no I/O')) });
     const { tenant_id: _t, event_type: _e, event_id: _i, trace_id: _r, ...payload } = event();
-    expect(() => log.record('probe', payload)).toThrow(expect.objectContaining({ code: 'ERR_TOO_LARGE' }));
-    void log.close();
-    const srv = await inProcessServer();
-    const response = await srv.fetch(`${ENDPOINT}/ingest`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': INGEST_KEY },
-      body: JSON.stringify(event()),
-    });
-    expect(response.status).toBe(413);
-    expect((await response.json()).error).toMatchObject({ code: 'ERR_TOO_LARGE', field: 'event' });
+    await refusedByRecordAndServer(payload, event());
   });
 });
 
@@ -46,16 +51,6 @@ describe('an event of many numbers of the longest form a double takes (25 charac
   });
 
   it('is refused by the server (413) as by record()', async () => {
-    const log = new AegisLog({ endpoint: ENDPOINT, queue: memoryQueue(), flushInterval: 0, fetch: () => Promise.reject(new Error('no I/O')) });
-    expect(() => log.record('probe', { n: event().n })).toThrow(expect.objectContaining({ code: 'ERR_TOO_LARGE' }));
-    void log.close();
-    const srv = await inProcessServer();
-    const response = await srv.fetch(`${ENDPOINT}/ingest`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': INGEST_KEY },
-      body: JSON.stringify(event()),
-    });
-    expect(response.status).toBe(413);
-    expect((await response.json()).error).toMatchObject({ code: 'ERR_TOO_LARGE', field: 'event' });
+    await refusedByRecordAndServer({ n: event().n }, event());
   });
 });

@@ -39,43 +39,16 @@ describe('the JSON values of an event outside its contexts', () => {
 describe('an event at the limit of values, on the record path', () => {
   it('is refused by record() at once or stored by the server: never queued and then refused', async () => {
     // record() checks the event before it adds event_id, trace_id, recorded_at, client_id and client_seq.
-    const srv = await inProcessServer();
-    const queue = memoryQueue();
-    const log = new AegisLog({ endpoint: ENDPOINT, tenantId: TENANT, apiKey: INGEST_KEY, queue, flushInterval: 0, fetch: srv.fetch, onError: () => {} });
-    const accepted: string[] = [];
-    for (let items = LIMITS.eventValues - 10; items <= LIMITS.eventValues; items++) {
-      try {
-        accepted.push(log.record('model_inference', { input_token_ids: ids(items) }));
-      } catch (error) {
-        expect(error).toMatchObject({ code: 'ERR_TOO_LARGE', field: 'event' });
-      }
-    }
-    expect(accepted.length).toBeGreaterThan(0);
-    expect(await log.flush()).toMatchObject({ sent: accepted.length, deadLettered: 0 });
-    expect((await storedIds(srv.fetch, ENDPOINT)).sort()).toEqual(accepted.sort());
-    await log.close();
+    const payloads = [];
+    for (let items = LIMITS.eventValues - 10; items <= LIMITS.eventValues; items++) payloads.push({ input_token_ids: ids(items) });
+    await refusedOrStored(payloads);
   });
 });
 
 describe('the keys of a payload', () => {
   it('count at its top level as they do below it: a wide payload is refused by record(), not queued and refused by the server', async () => {
-    const srv = await inProcessServer();
-    const queue = memoryQueue();
-    const log = new AegisLog({ endpoint: ENDPOINT, tenantId: TENANT, apiKey: INGEST_KEY, queue, flushInterval: 0, fetch: srv.fetch, onError: () => {} });
-    const accepted: string[] = [];
     // Each field is a key and a value: two JSON values of the body, which holds at most 100,000.
-    for (const fields of [49_000, LIMITS.eventValues / 2, 50_000]) {
-      const payload = Object.fromEntries(Array.from({ length: fields }, (_, i) => [`k${i}`, 0]));
-      try {
-        accepted.push(log.record('wide', payload));
-      } catch (error) {
-        expect(error).toMatchObject({ code: 'ERR_TOO_LARGE', field: 'event' });
-      }
-    }
-    expect(accepted.length).toBeGreaterThan(0);
-    expect(await log.flush()).toMatchObject({ sent: accepted.length, deadLettered: 0 });
-    expect((await storedIds(srv.fetch, ENDPOINT)).sort()).toEqual(accepted.sort());
-    await log.close();
+    await refusedOrStored([49_000, LIMITS.eventValues / 2, 50_000].map((fields) => Object.fromEntries(Array.from({ length: fields }, (_, i) => [`k${i}`, 0]))));
   });
 
   it('count the same in validateEvent and validateRecorded', () => {
@@ -85,3 +58,24 @@ describe('the keys of a payload', () => {
     }
   });
 });
+
+/**
+ * Records each payload through a client of the reference server: each is refused by record() at once
+ * (ERR_TOO_LARGE naming the event) or, once flushed, stored by the server; none is queued and then refused.
+ */
+async function refusedOrStored(payloads: Record<string, unknown>[]): Promise<void> {
+  const srv = await inProcessServer();
+  const log = new AegisLog({ endpoint: ENDPOINT, tenantId: TENANT, apiKey: INGEST_KEY, queue: memoryQueue(), flushInterval: 0, fetch: srv.fetch, onError: () => {} });
+  const accepted: string[] = [];
+  for (const payload of payloads) {
+    try {
+      accepted.push(log.record('probe', payload));
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'ERR_TOO_LARGE', field: 'event' });
+    }
+  }
+  expect(accepted.length).toBeGreaterThan(0);
+  expect(await log.flush()).toMatchObject({ sent: accepted.length, deadLettered: 0 });
+  expect((await storedIds(srv.fetch, ENDPOINT)).sort()).toEqual(accepted.sort());
+  await log.close();
+}
