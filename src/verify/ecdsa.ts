@@ -37,7 +37,11 @@ export async function verifySignature(input: VerifySignatureInput): Promise<bool
 
 /** Why the signature does not verify, or undefined when it does (argument errors throw as in `verifySignature`). */
 export async function signatureFailure(input: VerifySignatureInput): Promise<string | undefined> {
-  const key = selectKey(flattenKeys(input.key), input.kid);
+  const keys = flattenKeys(input.key);
+  if (keys.some((k) => typeof k !== 'object' || k === null)) {
+    throw new AegisLogError('ERR_KEY_INVALID', 'key must come from importPublicKey', { field: 'key' });
+  }
+  const key = selectKey(keys, input.kid);
   if (!key) {
     throw new AegisLogError('ERR_KEY_INVALID', input.kid === undefined ? 'several keys and no kid to choose one' : `no key with kid "${input.kid}"`, { field: 'kid' });
   }
