@@ -41,6 +41,7 @@ const PEM = /^-----BEGIN PUBLIC KEY-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----EN
  * anything that is not exactly an EC P-256 public key.
  */
 export async function importPublicKey(input: unknown, options: ImportKeyOptions = {}): Promise<VerifyKey | VerifyKey[]> {
+  options = options ?? {}; // null from JS callers: no options, as verifyEvidence reads them
   if (typeof input === 'string') return importText(input.trim(), options);
   if (input instanceof Uint8Array) return fromPoint(spkiPoint(input), undefined, options);
   if (isCryptoKey(input)) return importCryptoKey(input, options);
