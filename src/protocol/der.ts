@@ -21,6 +21,7 @@ export function derToRaw(der: Uint8Array): Uint8Array {
   let pos = 2;
   for (const [name, offset] of [['r', 0], ['s', 32]] as const) {
     if (der[pos] !== 0x02) throw bad(`${name} is not an INTEGER`);
+    if (pos + 2 > der.length) throw bad(`${name} runs past the end`);
     const len = der[pos + 1]!;
     if (len & 0x80) throw bad(`${name} uses a long-form length`);
     if (len === 0 || len > 33) throw bad(`${name} has length ${len}`);
