@@ -86,6 +86,7 @@ function fail(field: string, why: string): AegisLogError {
 
 /** Standard base64 with padding (PEM bodies, SPKI given as text). */
 export function b64Decode(text: string, field = 'value'): Uint8Array {
+  if (typeof text !== 'string') throw fail(field, 'is not a string');
   const clean = text.replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 !== 0) throw fail(field, 'is not base64');
   return b64uDecode(clean.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'), field);
