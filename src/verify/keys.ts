@@ -150,7 +150,7 @@ function spkiPoint(der: Uint8Array): Uint8Array {
 }
 
 async function importCryptoKey(key: CryptoKey, options: ImportKeyOptions): Promise<VerifyKey> {
-  const algorithm = key.algorithm as EcKeyAlgorithm;
+  const algorithm = (key.algorithm ?? {}) as EcKeyAlgorithm;
   if (key.type !== 'public' || algorithm.name !== 'ECDSA' || algorithm.namedCurve !== 'P-256') {
     throw bad('CryptoKey must be a public ECDSA P-256 key', '$');
   }
