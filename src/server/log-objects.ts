@@ -352,7 +352,7 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
       storage.transactionSync(() => {
         for (const s of signatures) {
           check(s.tenantId);
-          db.all('UPDATE records SET signature = ? WHERE event_id = ? AND signature IS NULL', s.signature_b64url, s.eventId);
+          db.all('UPDATE records SET signature = ? WHERE leaf_index = ? AND event_id = ? AND signature IS NULL', s.signature_b64url, s.leafIndex, s.eventId);
         }
       });
     },
