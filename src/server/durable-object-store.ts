@@ -37,7 +37,7 @@ type Remote<M> = { [K in keyof M]: M[K] extends (...args: infer A) => infer R ? 
 
 function remote<M>(object: () => LogObject): Remote<M> {
   // Not thenable, so that it may be returned from an async function.
-  return new Proxy({} as Remote<M>, { get: (_target, method: string) => (method === 'then' ? undefined : (...args: unknown[]) => callLogObject(object(), method, args)) });
+  return new Proxy({} as Remote<M>, { get: (_target, method: string) => (method === 'then' ? undefined : async (...args: unknown[]) => callLogObject(object(), method, args)) });
 }
 
 /** Tenant logs closed at once: their answers are kept (one root call) before the next are asked. */
@@ -45,10 +45,12 @@ const CLOSE_BATCH = 100;
 
 export function durableObjectStore(options: DurableObjectStoreOptions): Store {
   const root = remote<RootLogMethods>(options.root);
-  const tenant = (tenantId: string) => {
-    if (tenantId === ROOT_LOG) throw new AegisLogError('ERR_LOG_OBJECT_CALL', 'the root log is not a tenant');
-    return remote<TenantLogMethods>(() => options.tenant(tenantId));
-  };
+  // Refused in the call, which answers a rejected promise as every Store method does, not thrown where it is made.
+  const tenant = (tenantId: string) =>
+    remote<TenantLogMethods>(() => {
+      if (tenantId === ROOT_LOG) throw new AegisLogError('ERR_LOG_OBJECT_CALL', 'the root log is not a tenant');
+      return options.tenant(tenantId);
+    });
   /**
    * Each armed tenant with its last head and the received_at of its first entry no head covers: a tenant
    * outside the armed set has every entry covered (log-objects.ts, invariant B), so it is not asked, nor is

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sha256 } from '../../src/protocol/index.js';
+import { durableObjectStore } from '../../src/server/index.js';
 import type { LogObject, Store } from '../../src/server/index.js';
+import { ROOT_LOG } from '../../src/server/types.js';
 import { callLogObject } from '../../src/server/log-object-wire.js';
 import { bundleWorker, newMiniflare } from '../edge/workerd.js';
 import { entry } from './store-conformance.js';
@@ -60,5 +62,23 @@ describe('durableObjectStore in workerd: as the SQLite store does', () => {
     expect((await store.getRecord('acme', 'a'))!.signature_b64url).toBeNull();
     await store.putSignatures([{ tenantId: 'acme', eventId: 'a', leafIndex: 0, signature_b64url: 'sig-a' }]);
     expect((await store.getRecord('acme', 'a'))!.signature_b64url).toBe('sig-a');
+  });
+});
+
+describe('durableObjectStore: a call it refuses is a rejected promise, as every Store method answers', () => {
+  test('a tenant call naming the root log rejects typed; it does not throw where it is called', async () => {
+    const unreachable: LogObject = { fetch: async () => { throw new Error('no object should be asked'); } };
+    const store = durableObjectStore({ root: () => unreachable, tenant: () => unreachable });
+    const answers = [
+      () => store.getRecord(ROOT_LOG, 'e'),
+      () => store.records(ROOT_LOG, 0, 1, 1),
+      () => store.sizeAt(ROOT_LOG, new Date(T1).toISOString()),
+      () => store.append({ tenantId: ROOT_LOG, entries: [], now: T1, keyId: 'k1', sha256 }),
+    ];
+    for (const call of answers) {
+      let answer: Promise<unknown> | undefined;
+      expect(() => (answer = call())).not.toThrow();
+      await expect(answer).rejects.toMatchObject({ code: 'ERR_LOG_OBJECT_CALL' });
+    }
   });
 });
