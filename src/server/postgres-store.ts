@@ -121,6 +121,15 @@ function connectionOptions(config: PostgresStoreOptions): Pg.ClientConfig {
   };
 }
 
+/**
+ * Every transaction of the store, at READ COMMITTED whatever the database's `default_transaction_isolation`: each
+ * statement sees what committed before it, which the sequencing above depends on (closed_until read after the close
+ * lock; the logs locked by a seal read again). Under REPEATABLE READ the snapshot taken before a lock wait would stamp
+ * an append inside a period closed meanwhile, and a row updated while waiting for it fails (40001). (The level in
+ * lower case: the word COMMIT appears on the wire in COMMIT statements only, which the fault tests' proxy looks for.)
+ */
+const BEGIN = 'BEGIN ISOLATION LEVEL read committed';
+
 /** Entries per append transaction at most; appends queued beyond it wait for the next one. */
 const GROUP_ENTRIES = 2000;
 
@@ -287,7 +296,7 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
     // Steps 1 and 2 in one round trip; each statement of it reads with a snapshot of its own, so closed_until is
     // read after the close lock is granted.
     const row = `SELECT size, last_received_at, head_size, last_head_index, pending_since FROM aegislog_logs`;
-    const begin = (c: Client) => `BEGIN; ${row} WHERE tenant_id = ${c.escapeLiteral(tenantId)} FOR UPDATE;
+    const begin = (c: Client) => `${BEGIN}; ${row} WHERE tenant_id = ${c.escapeLiteral(tenantId)} FOR UPDATE;
       SELECT pg_advisory_xact_lock_shared(${LOCK_SPACE}, ${LOCK_CLOSE}); SELECT value FROM aegislog_meta WHERE key = 'closed_until'`;
     return transaction(begin, async (q, [, locked, , closed]) => {
       const [logRow] = locked!;
@@ -444,7 +453,7 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
     },
     closePeriod(periodEnd) {
       // The exclusive lock waits for every append that read closed_until before it, and holds back the ones after it.
-      return transaction(`BEGIN; SELECT pg_advisory_xact_lock(${LOCK_SPACE}, ${LOCK_CLOSE})`, async (q) => {
+      return transaction(`${BEGIN}; SELECT pg_advisory_xact_lock(${LOCK_SPACE}, ${LOCK_CLOSE})`, async (q) => {
         const [row] = await q('closed', "SELECT value FROM aegislog_meta WHERE key = 'closed_until'");
         const current = row?.value as string | undefined;
         if (current !== undefined && periodEnd < current) throw new AegisLogError('ERR_PERIOD_ORDER', `closed_until is ${current}; cannot close at the earlier ${periodEnd}`);
@@ -466,7 +475,7 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
       return Number(row!.n);
     },
     commitSeal(seal) {
-      return transaction(`BEGIN; SELECT pg_advisory_xact_lock(${LOCK_SPACE}, ${LOCK_SEAL})`, async (q) => {
+      return transaction(`${BEGIN}; SELECT pg_advisory_xact_lock(${LOCK_SPACE}, ${LOCK_SEAL})`, async (q) => {
         const problem = sealOrderError(await latest(q), seal, await rootSize(q));
         if (problem) throw problem;
         const tenants = seal.heads.map((h) => h.head.tenant_id);
@@ -508,7 +517,7 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
     },
     updateNote(seq, note) {
       // Several processes add witness cosignatures to one note: each update keeps the lines already there.
-      return transaction('BEGIN', async (q) => {
+      return transaction(BEGIN, async (q) => {
         const [row] = await q('note-lock', 'SELECT note FROM aegislog_checkpoints WHERE seq = $1 FOR UPDATE', [seq]);
         if (!row) throw new Error(`no checkpoint ${seq}`);
         await q('note', 'UPDATE aegislog_checkpoints SET note = $2 WHERE seq = $1', [seq, mergeNotes(row.note as string, note)]);

@@ -134,3 +134,30 @@ test('two processes keeping signatures of the same records in opposite orders bo
     // a took records 0 to 2 in (tenant, leaf) order, b waited for it, then kept only record 3's.
     expect(rows.map((r) => r.signature)).toEqual(['a-0', 'a-1', 'a-2', 'b-3']);
   }), 60_000);
+
+test('on a database whose default isolation is repeatable read, an append still reads closed_until after the close lock', async () => {
+  const url = db.cluster.createDatabase();
+  const [admin, other] = [new db.pg.Client({ connectionString: url }), new db.pg.Client({ connectionString: url })];
+  await Promise.all([admin.connect(), other.connect()]);
+  // An operator's setting, taken by every session opened after it: the store's included.
+  const name = (await admin.query('SELECT current_database() AS d')).rows[0].d as string;
+  await admin.query(`ALTER DATABASE "${name}" SET default_transaction_isolation = 'repeatable read'`);
+  const store = await postgresStore(url);
+  try {
+    await append(store, 'acme', 'first'); // the log row exists
+    // A close that holds its lock while the append runs: the append takes the row, then waits for the close.
+    const end = new Date(base + 60_000).toISOString();
+    await other.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+    await other.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, LOCK_CLOSE]);
+    await other.query("INSERT INTO aegislog_meta (key, value) VALUES ('closed_until', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [end]);
+    const appending = append(store, 'acme', 'late');
+    expect(await pollUntil(async () => (await waitingOn(admin, 'advisory')) > 0)).toBe(true);
+    await other.query('COMMIT');
+    // Committed after the close: stamped at its end, never inside the closed period (§4.1).
+    expect((await appending)[0]).toMatchObject({ stored: true, record: { leafIndex: 1, statement: { received_at: end } } });
+  } finally {
+    await other.query('ROLLBACK').catch(() => {});
+    await Promise.all([admin.end(), other.end()]);
+    await store.close();
+  }
+}, 60_000);
