@@ -368,7 +368,13 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
   let signing: Promise<void> | undefined;
   function keepSignatures(): Promise<void> {
     signing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-      const batch = signatures;
+      // A record keeps the first signature it was given: of two for one record in the batch, the later is dropped
+      // here (joined to both, the update below would keep either).
+      const seen = new Set<string>();
+      const batch = signatures.filter((s) => {
+        const key = JSON.stringify([s.tenantId, s.leafIndex, s.eventId]);
+        return !seen.has(key) && Boolean(seen.add(key));
+      });
       signatures = [];
       signing = undefined;
       // By the record's primary key: its leaf, written in order, not a random place in the event id index;

@@ -161,3 +161,13 @@ test('on a database whose default isolation is repeatable read, an append still 
     await store.close();
   }
 }, 60_000);
+
+test('two signatures of one record that arrive in one turn: the record keeps the first it was given', () =>
+  withTwo(db, async ({ b, admin }) => {
+    await b.append({ tenantId: 'acme', entries: Array.from({ length: 500 }, (_, i) => entry('acme', `e${i}`)), now: base, keyId: 'k', sha256 });
+    await admin.query('ANALYZE aegislog_records');
+    const write = (i: number, by: string) => ({ tenantId: 'acme', eventId: `e${i}`, leafIndex: i, signature_b64url: `${by}-${i}` });
+    await Promise.all([b.putSignatures([write(5, 'first'), write(7, 'first')]), b.putSignatures([write(7, 'second'), write(5, 'second')])]);
+    const { rows } = await admin.query("SELECT signature FROM aegislog_records WHERE tenant_id = 'acme' AND leaf_index IN (5, 7) ORDER BY leaf_index");
+    expect(rows.map((r) => r.signature)).toEqual(['first-5', 'first-7']);
+  }), 60_000);
