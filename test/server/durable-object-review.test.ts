@@ -1,54 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Miniflare } from 'miniflare';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { sha256 } from '../../src/protocol/index.js';
 import { durableObjectStore } from '../../src/server/index.js';
 import type { LogObject, Store } from '../../src/server/index.js';
 import { ROOT_LOG } from '../../src/server/types.js';
-import { callLogObject } from '../../src/server/log-object-wire.js';
-import { bundleWorker, newMiniflare } from '../edge/workerd.js';
+import { workerdStores } from './do-store-workerd.js';
 import { entry } from './store-conformance.js';
 
 /**
  * durableObjectStore in real workerd (as test/server/durable-object-faults.test.ts runs it): where it
  * differed from the SQLite store, method by method.
  */
-let dir: string;
-let mf: Miniflare;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'aegislog-do-review-'));
-  mf = newMiniflare({
-    modules: true,
-    script: await bundleWorker('test/server/fixtures/do-store-worker.ts'),
-    compatibilityDate: '2025-09-01',
-    durableObjects: { ROOTS: { className: 'RootLog', useSQLite: true }, TENANTS: { className: 'TenantLog', useSQLite: true } },
-    durableObjectsPersist: dir,
-  });
-  await mf.ready;
-}, 60_000);
-afterAll(async () => {
-  try {
-    await mf?.dispose();
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});
-
-let stores = 0;
-/** A new store in workerd: every method one request to the fixture Worker, which runs durableObjectStore there. */
-const newStore = (): Store => {
-  const name = `review-${++stores}`;
-  const worker: LogObject = {
-    fetch: async (request) => {
-      const response = await mf.dispatchFetch(`http://do.test/store/${name}`, { method: 'POST', body: await request.text() });
-      return new Response(await response.text(), { status: response.status });
-    },
-  };
-  return new Proxy({} as Store, { get: (_target, method: string) => (method === 'then' ? undefined : (...args: unknown[]) => callLogObject(worker, method, args)) });
-};
+const newStore = workerdStores('review');
 
 const T1 = Date.UTC(2026, 10, 28, 1);
 const append = (store: Store, ids: string[]) => store.append({ tenantId: 'acme', entries: ids.map((id) => entry('acme', id)), now: T1, keyId: 'k1', sha256 });

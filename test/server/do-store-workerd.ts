@@ -1,0 +1,46 @@
+// durableObjectStore in real workerd (miniflare) for a test file: the store runs in the fixture Worker over Durable
+// Objects with SQLite storage in a temp folder, and each Store call is one request to that Worker.
+// (test/server/durable-object-store.test.ts keeps its own: it restarts workerd on the same folder.)
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Miniflare } from 'miniflare';
+import { afterAll, beforeAll } from 'vitest';
+import type { LogObject, Store } from '../../src/server/index.js';
+import { callLogObject } from '../../src/server/log-object-wire.js';
+import { bundleWorker, newMiniflare } from '../edge/workerd.js';
+
+/** Starts workerd before the file's tests and disposes of it after; returns a maker of new stores named `prefix-N`. */
+export function workerdStores(prefix: string): () => Store {
+  let dir: string;
+  let mf: Miniflare;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), `aegislog-do-${prefix}-`));
+    mf = newMiniflare({
+      modules: true,
+      script: await bundleWorker('test/server/fixtures/do-store-worker.ts'),
+      compatibilityDate: '2025-09-01',
+      durableObjects: { ROOTS: { className: 'RootLog', useSQLite: true }, TENANTS: { className: 'TenantLog', useSQLite: true } },
+      durableObjectsPersist: dir,
+    });
+    await mf.ready;
+  }, 60_000);
+  afterAll(async () => {
+    try {
+      await mf?.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+  let stores = 0;
+  return () => {
+    const name = `${prefix}-${++stores}`;
+    const worker: LogObject = {
+      fetch: async (request) => {
+        const response = await mf.dispatchFetch(`http://do.test/store/${name}`, { method: 'POST', body: await request.text() });
+        return new Response(await response.text(), { status: response.status });
+      },
+    };
+    return new Proxy({} as Store, { get: (_target, method: string) => (method === 'then' ? undefined : (...args: unknown[]) => callLogObject(worker, method, args)) });
+  };
+}
