@@ -50,7 +50,6 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
     const value = e[key];
     if (value === undefined) continue;
     if (!isWellFormed(key)) throw jcs(undefined, key, LONE_SURROGATE);
-    const counted = values;
     if (CONTEXTS.has(key)) {
       validateContext(key as ContextName, value, options.dropNullContextFields);
       // Its fields are checked one by one above: the walk below would only measure it.
@@ -58,14 +57,7 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
     } else if (SERVER_NAMES.has(key)) {
       throw reserved(key);
     }
-    counting = !RESERVED_FIELDS.has(key);
-    const size = jsonSize(value, undefined, key, 2);
-    counting = true;
-    // EVENT_VALUES counts the payload's values, not the contexts' nor the event's own fields (record() checks
-    // an event before it adds its ids, recorded_at and numbering), as validateRecorded does.
-    if (RESERVED_FIELDS.has(key)) values = counted;
-    else values++; // the key, as jsonSize counts keys below the top
-    bytes += size + key.length * 6 + 4; // a key escapes as a string does (a control character: 6 bytes)
+    bytes += topLevelSize(key, value) + key.length * 6 + 4; // a key escapes as a string does (a control character: 6 bytes)
   }
   checkValues();
   // The bound is loose; only an event near the limit pays for an exact measure (JSON.stringify writes
@@ -90,14 +82,7 @@ export function validateRecorded(e: Record<string, unknown>): void {
     const value = e[key];
     if (value === undefined) continue;
     if (CONTEXTS.has(key)) validateContext(key as ContextName, value);
-    else {
-      const counted = values;
-      counting = !RESERVED_FIELDS.has(key);
-      jsonSize(value, undefined, key, 2);
-      counting = true;
-      if (RESERVED_FIELDS.has(key)) values = counted;
-      else values++; // the key
-    }
+    else topLevelSize(key, value);
   }
   checkValues();
 }
@@ -245,6 +230,21 @@ function jsonSize(value: unknown, up: JsonPath | undefined, key: string | number
   return size;
 }
 
+/**
+ * A top-level field's JSON size. EVENT_VALUES counts the payload's values and keys, not the contexts' nor the
+ * event's own fields (record() checks an event before it adds its ids, recorded_at and numbering), so that
+ * validateEvent and validateRecorded count alike whatever record() adds.
+ */
+function topLevelSize(key: string, value: unknown): number {
+  const own = RESERVED_FIELDS.has(key);
+  const before = values;
+  counting = !own;
+  const size = jsonSize(value, undefined, key, 2);
+  counting = true;
+  values = own ? before : values + 1; // the key, as jsonSize counts keys below the top
+  return size;
+}
+
 /** JSON values walked by the current validation: the event's fields but its contexts (a few hundred at most). */
 let values = 0;
 /** Whether the values walked now count (the payload's), or are only measured (a context's, the event's own fields). */
@@ -260,7 +260,7 @@ function jcs(up: JsonPath | undefined, key: string | number, why: string, code: 
   return invalid(pathOf({ up, key }), why, code);
 }
 
-const LONE_SURROGATE = 'contains a lone surrogate (not valid Unicode)';
+export const LONE_SURROGATE = 'contains a lone surrogate (not valid Unicode)';
 
 // The protocol's jcs.ts and time.ts have the same three helpers. The validator keeps its own so that
 // a client page never loads those modules, which the verifier needs whole (a bundler would put them in

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { EVENT_ID, LIMITS, POLICY_HASH, TENANT_ID } from './rules.js';
-import { isWellFormed } from './validate.js';
+import { LONE_SURROGATE, isWellFormed } from './validate.js';
 
 /**
  * zod schemas of the event and its six compliance contexts (PROTOCOL.md §2),
@@ -9,9 +9,7 @@ import { isWellFormed } from './validate.js';
  * the validator, so importing these is what brings zod into a bundle.
  */
 /** RFC 8785 cannot carry a lone surrogate: validateEvent refuses one in a context string or the event type. */
-const wellFormed = (s: string) => isWellFormed(s);
-const LONE_SURROGATE = 'contains a lone surrogate (not valid Unicode)';
-const text = z.string().max(LIMITS.contextStringChars).refine(wellFormed, LONE_SURROGATE);
+const text = z.string().max(LIMITS.contextStringChars).refine(isWellFormed, LONE_SURROGATE);
 const texts = z.array(text).max(LIMITS.contextListItems);
 const unixSeconds = z.number().int().nonnegative();
 
@@ -71,7 +69,7 @@ export const ContextSchemas = {
 export const EventSchema = z
   .looseObject({
     tenant_id: z.string().regex(TENANT_ID),
-    event_type: z.string().min(1).refine((s) => [...s].length <= LIMITS.eventTypeChars, `at most ${LIMITS.eventTypeChars} characters`).refine(wellFormed, LONE_SURROGATE),
+    event_type: z.string().min(1).refine((s) => [...s].length <= LIMITS.eventTypeChars, `at most ${LIMITS.eventTypeChars} characters`).refine(isWellFormed, LONE_SURROGATE),
     event_id: z.string().regex(EVENT_ID),
     trace_id: z.string().regex(EVENT_ID),
     recorded_at: z.iso.datetime({ precision: 3 }).optional(),
