@@ -33,14 +33,20 @@ export function workerdStores(prefix: string): () => Store {
     }
   });
   let stores = 0;
-  return () => {
-    const name = `${prefix}-${++stores}`;
-    const worker: LogObject = {
-      fetch: async (request) => {
-        const response = await mf.dispatchFetch(`http://do.test/store/${name}`, { method: 'POST', body: await request.text() });
-        return new Response(await response.text(), { status: response.status });
-      },
-    };
-    return new Proxy({} as Store, { get: (_target, method: string) => (method === 'then' ? undefined : (...args: unknown[]) => callLogObject(worker, method, args)) });
+  return () => storeIn(() => mf, `${prefix}-${++stores}`);
+}
+
+/**
+ * The store `name` in the fixture Worker of the workerd `mf()` gives at each call (one restarted on the same folder
+ * serves it too): every method one request to it (a function argument, append's
+ * sha256, stays here). Not thenable: the store is returned from async functions.
+ */
+export function storeIn(mf: () => Miniflare, name: string): Store {
+  const worker: LogObject = {
+    fetch: async (request) => {
+      const response = await mf().dispatchFetch(`http://do.test/store/${encodeURIComponent(name)}`, { method: 'POST', body: await request.text() });
+      return new Response(await response.text(), { status: response.status });
+    },
   };
+  return new Proxy({} as Store, { get: (_target, method: string) => (method === 'then' ? undefined : (...args: unknown[]) => callLogObject(worker, method, args)) });
 }

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll } from 'vitest';
-import type { LogObject, Store } from '../../src/server/index.js';
-import { callLogObject } from '../../src/server/log-object-wire.js';
+import type { Store } from '../../src/server/index.js';
 import { bundleWorker, newMiniflare } from '../edge/workerd.js';
+import { storeIn } from './do-store-workerd.js';
 import { storeConformance } from './store-conformance.js';
 
 /**
@@ -43,17 +43,8 @@ afterAll(async () => {
 });
 
 let stores = 0;
-/** The store `name` in workerd: every method one request to the fixture Worker (a function argument, append's sha256, stays here). */
-const storeNamed = (name: string): Store => {
-  const worker: LogObject = {
-    fetch: async (request) => {
-      const response = await mf!.dispatchFetch(`http://do.test/store/${encodeURIComponent(name)}`, { method: 'POST', body: await request.text() });
-      return new Response(await response.text(), { status: response.status });
-    },
-  };
-  // Not thenable: the store is returned from async functions.
-  return new Proxy({} as Store, { get: (_target, method: string) => (method === 'then' ? undefined : (...args: unknown[]) => callLogObject(worker, method, args)) });
-};
+/** The store `name` in workerd, as it runs now (a reopen starts a new workerd on the same folder). */
+const storeNamed = (name: string): Store => storeIn(() => mf!, name);
 
 storeConformance('durableObjectStore in workerd (Durable Objects with SQLite storage)', async () => {
   const name = `store-${++stores}`;
