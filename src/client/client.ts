@@ -53,6 +53,8 @@ export class AegisLog {
   #owed = false;
   /** No append has answered yet: the store may hold drops an earlier client (page, invocation) left untold. */
   #fresh = true;
+  /** Records the store refused alone while it took others (see #write). */
+  readonly #refusedAlone = new WeakSet<QueueEntry>();
   /** Why the last write to the store failed; cleared by the next that succeeds (it writes what that one did not). */
   #failed: AegisLogError | undefined;
   #closing: Promise<FlushResult> | undefined;
@@ -261,11 +263,47 @@ export class AegisLog {
       this.#pending = [];
       this.#pendingEvents = 0;
       this.#writingEvents += events;
-      this.#written = this.#written.then(() => this.#append(batch, events)).catch((error) => {
-        this.#cfg.report((this.#failed = storeError(error)), batch.map((e) => e.event_id));
+      this.#written = this.#written.then(() => this.#write(batch)).catch((thrown: unknown) => {
+        const { error, entries } = thrown instanceof Unwritten ? thrown : { error: thrown, entries: batch };
+        this.#cfg.report((this.#failed = storeError(error)), entries.map((e) => e.event_id));
       });
     }
     return this.#written;
+  }
+
+  /**
+   * Appends `batch`. A store may refuse one value (over its limit: Upstash's 1 MB request, a Durable Object's
+   * 128 KiB) and fail the append that holds it: the batch is then tried as two halves. When one half is taken,
+   * the store works and the other holds what it refuses, halved in turn, so that such a record holds back no
+   * other. When both are refused, the store is down: all wait for the next write. A record refused alone a
+   * second time is dropped (its number taken, an aegislog.dropped event tells it), or it would be tried and
+   * told at every write for ever. Rejects with what was not written, put back in front of what is pending.
+   */
+  async #write(batch: QueueEntry[]): Promise<void> {
+    let refused = batch;
+    let failure = await this.#append(batch);
+    while (failure && refused.length > 1) {
+      const parts = [refused.slice(0, refused.length >> 1), refused.slice(refused.length >> 1)];
+      const first = await this.#append(parts[0]!);
+      const second = await this.#append(parts[1]!);
+      if (first && second) break;
+      failure = first ?? second; // neither: the first refusal was a passing failure
+      refused = parts[first ? 0 : 1]!;
+    }
+    if (!failure) return;
+    const lone = refused !== batch && refused.length === 1 && refused[0]!.body ? refused[0]! : undefined;
+    if (lone && this.#refusedAlone.has(lone)) {
+      this.#writingEvents--;
+      this.#drop([lone.event_id], 'ERR_QUEUE_STORE', 'refused alone twice by the queue store');
+      refused = [{ ...lone, body: '' }]; // its number taken now: the store takes small values
+      if (!(failure = await this.#append(refused))) return;
+    } else if (lone) this.#refusedAlone.add(lone);
+    // Back in front, in the same tick as they leave #writingEvents, so stats() never misses nor doubles them.
+    const events = refused.filter((e) => e.body).length;
+    this.#writingEvents -= events;
+    this.#pending.unshift(...refused);
+    this.#pendingEvents += events;
+    throw new Unwritten(failure.error, refused);
   }
 
   /**
@@ -273,8 +311,9 @@ export class AegisLog {
    * `maxQueueSize` of the whole store (other tabs and isolates write it too), and records the
    * `aegislog.dropped` event that tells the drops as soon as the queue has room for it.
    */
-  async #append(batch: QueueEntry[], events: number): Promise<void> {
+  async #append(batch: QueueEntry[]): Promise<{ error: unknown } | undefined> {
     const { store, maxQueueSize, counts } = this.#cfg;
+    const events = batch.filter((e) => e.body).length;
     let late: string[] = [];
     let written: QueueEntry[] = [];
     const state = await store.append((s) => {
@@ -296,13 +335,8 @@ export class AegisLog {
       }
       if (s.dropped && size < maxQueueSize) written.push(this.#droppedEvent(s)), delete s.dropped;
       return written;
-    }).catch((error: unknown) => {
-      // Not written: pending again, to be tried at the next write, and counted as queued all along.
-      this.#writingEvents -= events;
-      this.#pending.unshift(...batch);
-      this.#pendingEvents += events;
-      throw error;
-    });
+    }).catch((error: unknown) => ({ error }));
+    if ('error' in state) return state; // still counted as being written: #write puts it back
     // In the same tick as the size that now holds them, so stats() never misses nor doubles them.
     this.#writingEvents -= events;
     this.#appended += batch.length;
@@ -393,6 +427,14 @@ function onBeforeExit(proc: { on: Function; off: Function }, flush: () => void):
 function listen(target: EventTarget, type: string, listener: () => void): () => void {
   target.addEventListener?.(type, listener);
   return () => target.removeEventListener?.(type, listener);
+}
+
+/** What a write left unwritten (put back in front of the pending records), and why. */
+class Unwritten {
+  constructor(
+    readonly error: unknown,
+    readonly entries: QueueEntry[],
+  ) {}
 }
 
 function storeError(cause: unknown): AegisLogError {
