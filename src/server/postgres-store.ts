@@ -695,8 +695,15 @@ function unavailable(error: unknown): AegisLogError {
   return new AegisLogError('ERR_STORE_UNAVAILABLE', `the database is unavailable: ${(error as Error).message}`, { cause: error });
 }
 
+/**
+ * Faults of the database that leave the connection usable, not of the call: a deadlock's victim (40P01), a disk
+ * full (53100), out of memory (53200), a lock not granted (55P03). A retry may succeed.
+ */
+const TRANSIENT_CODES = new Set(['40P01', '53100', '53200', '55P03']);
+
 function unavailableOr(error: unknown): unknown {
-  return isConnectionError(error) ? unavailable(error) : error;
+  const transient = error instanceof Error && TRANSIENT_CODES.has((error as { code?: unknown }).code as string);
+  return transient || isConnectionError(error) ? unavailable(error) : error;
 }
 
 /** The stored note with the signature lines of `note` that it lacks; `note` itself when the two are not over one text. */

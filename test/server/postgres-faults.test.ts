@@ -5,7 +5,7 @@ import type Pg from 'pg';
 import { BASE as base, appendOne as append, pollUntil, testSealer, usePostgres, waitingOn, withTwo, type PgStore } from './postgres-fleet.js';
 import { pgProxy, type PgProxy } from './pg-proxy.js';
 import { postgresStore } from '../../src/server/postgres-store.js';
-import { LOCK_MIGRATE, LOCK_SPACE } from '../../src/server/postgres-schema.js';
+import { LOCK_CLOSE, LOCK_MIGRATE, LOCK_SPACE } from '../../src/server/postgres-schema.js';
 
 /**
  * postgresStore under the faults of a fleet that a clean stop does not make, on a throwaway cluster: a process
@@ -301,4 +301,24 @@ test('a statement the database cancels (its statement_timeout, an operator\'s pg
     await expect(blocked).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', message: expect.stringContaining('canceling statement') });
     await other.query('ROLLBACK');
     expect((await append(a, 'acme', 'after'))[0]).toMatchObject({ stored: true, record: { leafIndex: 1 } });
+  }), 60_000);
+
+// Found in review: a deadlock's victim (40P01) reached the caller as pg's own error, a 500, where a retry succeeds
+// as it does after a cancelled statement; so did a disk full (53100), out of memory (53200) and a lock not granted
+// (55P03). Here a real deadlock: another session holds the close lock, the append takes the log's row and waits for
+// the close lock, then the other session asks for that row. The other session's deadlock_timeout is long, so that
+// the append's session, which waited first, is the one PostgreSQL ends.
+test('an append ended by the database as a deadlock\'s victim fails as unavailable (a retry succeeds), not with pg\'s error', () =>
+  withTwo(db, async ({ b, admin, other }) => {
+    await append(b, 'acme', 'first');
+    await other.query("BEGIN; SET LOCAL deadlock_timeout = '1h'");
+    await other.query(`SELECT pg_advisory_xact_lock(${LOCK_SPACE}, ${LOCK_CLOSE})`);
+    const victim = append(b, 'acme', 'victim');
+    victim.catch(() => {});
+    expect(await pollUntil(async () => (await waitingOn(admin, 'advisory')) === 1)).toBe(true);
+    const taking = other.query("SELECT 1 FROM aegislog_logs WHERE tenant_id = 'acme' FOR UPDATE");
+    await expect(victim).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', message: expect.stringContaining('deadlock detected') });
+    await taking;
+    await other.query('ROLLBACK');
+    expect((await append(b, 'acme', 'victim'))[0]).toMatchObject({ stored: true, record: { leafIndex: 1 } });
   }), 60_000);
