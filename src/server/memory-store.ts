@@ -161,7 +161,7 @@ export function memoryStore(): Store {
       return Object.fromEntries(witnesses);
     },
     async putWitnessSize(witness, size) {
-      witnesses.set(witness, size);
+      witnesses.set(witness, Math.max(size, witnesses.get(witness) ?? 0)); // only forward, as every store
     },
     async putKey(jwk) {
       if (!keyMap.has(jwk.kid)) keyMap.set(jwk.kid, jwk);

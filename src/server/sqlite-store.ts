@@ -147,8 +147,11 @@ const WRITES = [
   `INSERT INTO signatures (tenant_id, leaf_index, signature) SELECT ?, ?, ?
    WHERE EXISTS (SELECT 1 FROM records WHERE tenant_id = ? AND leaf_index = ? AND event_id = ?) ON CONFLICT DO NOTHING`,
   'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+  // A witness only moves forward: a process that cosigned an older checkpoint must not move it back.
+  `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key)
+   DO UPDATE SET value = CAST(max(CAST(meta.value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)`,
 ] as const;
-const [INSERT, PUT_TILE, PUT_LOG, SIGN, PUT_META] = [0, 1, 2, 3, 4] as const;
+const [INSERT, PUT_TILE, PUT_LOG, SIGN, PUT_META, PUT_WITNESS] = [0, 1, 2, 3, 4, 5] as const;
 
 type RecordRow = {
   tenant_id: string;
@@ -521,7 +524,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       return Object.fromEntries((q.witnesses.all() as { key: string; value: string }[]).map((r) => [r.key.slice('witness:'.length), Number(r.value)]));
     },
     putWitnessSize(witness, size) {
-      return whenIdle(() => void write[PUT_META]!.run(`witness:${witness}`, String(size)));
+      return whenIdle(() => void write[PUT_WITNESS]!.run(`witness:${witness}`, String(size)));
     },
     putKey(jwk) {
       return whenIdle(() => void q.putKey.run(jwk.kid, JSON.stringify(jwk)));

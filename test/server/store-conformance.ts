@@ -260,6 +260,11 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       await store.putWitnessSize('witness.example/w2', 3);
       await store.putWitnessSize('witness.example/w1', 9);
       expect(await store.witnessSizes()).toEqual({ 'witness.example/w1': 9, 'witness.example/w2': 3 });
+      // A witness only moves forward: a process that cosigned an older checkpoint (a fleet's, or a submission that
+      // ended late) does not move it back. The Durable Object and Postgres stores kept the larger; SQLite and
+      // memory took the last.
+      await store.putWitnessSize('witness.example/w1', 7);
+      expect(await store.witnessSizes()).toEqual({ 'witness.example/w1': 9, 'witness.example/w2': 3 });
     }));
 
     test('concurrent appends to one log get distinct consecutive leaf indexes; to many logs, their own', withStore(async (store) => {
