@@ -57,6 +57,11 @@ export function createRelay(options: RelayOptions): Relay {
   if (!options.endpoint || !options.apiKey) throw new AegisLogError('ERR_CONFIG', 'createRelay needs endpoint and apiKey', { field: options.endpoint ? 'apiKey' : 'endpoint' });
   const endpoint = String(options.endpoint).replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]/.test(endpoint) || !parses(endpoint)) throw new AegisLogError('ERR_CONFIG', 'endpoint must be an http(s) URL, such as https://api.example.com', { field: 'endpoint' });
+  // fetch refuses a URL with credentials, and a query or a fragment would swallow the routes appended to it.
+  const { username, password, search, hash } = new URL(endpoint);
+  if (username || password || search || hash || /[?#]/.test(endpoint)) {
+    throw new AegisLogError('ERR_CONFIG', 'endpoint must not carry credentials, a query or a fragment: the routes are appended to it, and a key goes in apiKey', { field: 'endpoint' });
+  }
   // A limit that is not a number (NaN from an unset variable) would be no limit at all: every comparison with it is false.
   if (options.maxBodyBytes !== undefined && !(Number.isSafeInteger(options.maxBodyBytes) && options.maxBodyBytes >= 1)) throw configError('maxBodyBytes', 'a whole number of bytes ≥ 1', options.maxBodyBytes);
   // Timers take at most 2^31 − 1 ms (beyond, they fire after 1 ms), and Node's AbortSignal.timeout whole ms only (else RangeError).

@@ -53,6 +53,17 @@ describe('the endpoint option', () => {
       expect.objectContaining({ code: 'ERR_CONFIG', field: 'endpoint', message: `endpoint must be an http(s) URL, such as http://127.0.0.1:8787 ${got}` }),
     );
   });
+
+  // Found in review: each was taken, then every flush failed (fetch refuses a URL with credentials; a query or a
+  // fragment swallows the route appended to it): events queued for ever, or dead-lettered on a 404.
+  it.each(['https://user:secret@log.example.com', 'https://user@log.example.com/api', 'https://log.example.com/api?tenant=acme', 'https://log.example.com/api#x'])(
+    '%j (credentials, a query or a fragment) is refused',
+    (endpoint) => {
+      expect(() => new AegisLog({ endpoint, flushInterval: 0 })).toThrow(
+        expect.objectContaining({ code: 'ERR_CONFIG', field: 'endpoint', message: expect.stringMatching(/^endpoint must not carry credentials, a query or a fragment/) }),
+      );
+    },
+  );
 });
 
 describe('record() refuses what no server takes', () => {

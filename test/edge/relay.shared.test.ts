@@ -429,4 +429,15 @@ describe('relay: options', () => {
     }
     expect(() => setup({ endpoint: 'http://127.0.0.1:8080/log/' })).not.toThrow();
   });
+
+  // Found in review: each was taken, then every forward failed (fetch refuses a URL with credentials; a query or a
+  // fragment swallows the route appended to it), and every event was answered 502 or dead-lettered.
+  it('refuses an endpoint with credentials, a query or a fragment, naming what to do instead', () => {
+    expect(() => setup({ endpoint: 'https://user:secret@api.example.com' })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG', field: 'endpoint', message: expect.stringMatching(/^endpoint must not carry credentials, a query or a fragment/) }),
+    );
+    for (const endpoint of ['https://api.example.com/log?tenant=acme', 'https://api.example.com/log#x', 'https://user@api.example.com']) {
+      expect(() => setup({ endpoint })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'endpoint' }));
+    }
+  });
 });
