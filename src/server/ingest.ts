@@ -1,4 +1,4 @@
-import { b64uEncode, canonicalize } from '../protocol/index.js';
+import { AegisLogError, b64uEncode, canonicalize } from '../protocol/index.js';
 import type { Receipt } from '../protocol/index.js';
 import { EVENT_FIELDS, isPlainObject, invalid, validateEvent } from '../schema/index.js';
 import type { ApiKeyConfig } from './auth.js';
@@ -142,6 +142,12 @@ export async function receiptFor(deps: Pick<IngestDeps, 'store' | 'signer' | 'un
     // Kept meanwhile (the record was read before its signature was written)?
     const before = await keptSignature();
     if (before) return before;
+    // Signed by a key rotated away since: the new key's signature under the old key_id would verify nowhere, and
+    // the store would keep it for ever. Nothing is signed; restoring the old key signs it.
+    const { key_id } = record.statement;
+    if (key_id !== deps.signer.keyId) {
+      throw new AegisLogError('ERR_CONFIG', `the receipt of ${eventId} (tenant ${tenantId}) is signed by key ${key_id}, which this server no longer signs with (it signs with ${deps.signer.keyId}); its signature was lost in a crash: restore that key to sign it`);
+    }
     const signature = await signRecord(deps.signer, record);
     await deps.store.putSignatures([{ tenantId, eventId, leafIndex: record.leafIndex, signature_b64url: signature }]);
     const kept = await keptSignature();

@@ -100,4 +100,31 @@ describe('a resent record whose signature was lost', () => {
       await temp.remove();
     }
   });
+
+  // Found in review: after the receipt key was rotated, such a record was signed with the new key under the old
+  // key_id its statement names, and that signature kept for ever: a receipt no verifier can accept, in the store
+  // (which keeps the first signature), though the operator may still restore the old key.
+  test('after the receipt key was rotated, it is not signed with the new key under the old key_id, nor anything kept', async () => {
+    const temp = await tempDir();
+    const path = join(temp.dir, 'aegislog.db');
+    const old = await localSigner({ dir: join(temp.dir, 'old') });
+    const before = await sqliteStore(path);
+    await committedUnsigned(before, old.keyId);
+    await before.close(); // the crash, then a new key
+    const reported: unknown[] = [];
+    const s = await start({ dir: temp.dir, store: await sqliteStore(path), now: () => NOW, onError: (e) => reported.push(e) });
+    try {
+      expect(s.signer.keyId).not.toBe(old.keyId);
+      const errors: unknown[] = [];
+      for (const answer of [await s.call(`/evidence/${event.event_id}`), await s.call('/ingest', { key: KEYS.ingest, json: event })]) {
+        expect(answer.status).toBe(500);
+        errors.push(await answer.json());
+      }
+      expect((await s.store.getRecord(TENANT, event.event_id))!.signature_b64url ?? undefined).toBeUndefined();
+      expect(reported.map((e) => (e as Error).message)).toContainEqual(expect.stringContaining(`signed by key ${old.keyId}`));
+    } finally {
+      await s.stop();
+      await temp.remove();
+    }
+  });
 });
