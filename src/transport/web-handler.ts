@@ -1,7 +1,8 @@
-import { AegisLogError, pathOf } from '../protocol/index.js';
+import { AegisLogError, childPathOf, pathOf } from '../protocol/index.js';
 import type { JsonPath } from '../protocol/index.js';
 import { DEFAULT_JSON_LIMITS, JsonScanner, pathsAt } from './json-guard.js';
 import type { JsonLimits, JsonRefusal } from './json-guard.js';
+import { duplicateNameReason, findDuplicateName } from '../verify/duplicate-names.js';
 
 /**
  * Web-standard HTTP plumbing for request handlers: typed errors, JSON answers in the API's
@@ -174,6 +175,14 @@ function parsed(bytes: Uint8Array, scanner: JsonScanner): JsonBody {
     value = JSON.parse(text);
   } catch (error) {
     throw new HttpError(400, 'bad_json', `body is not valid JSON: ${(error as Error).message}`);
+  }
+  // A member name twice (`{"event_id":"a","event_id":"b"}`): JSON.parse kept the last, another reader the first,
+  // and the verifier refuses such a text (RFC 8785 takes I-JSON). Refused naming the member, as it does.
+  const duplicate = typeof value === 'object' && value !== null ? findDuplicateName(text) : undefined;
+  if (duplicate) {
+    const { path, name } = duplicate;
+    const field = childPathOf(path.startsWith('$.') ? path.slice(2) : path, name);
+    throw new AegisLogError('ERR_JCS_INVALID', duplicateNameReason(duplicate), { field });
   }
   const { badNumbers: at } = scanner;
   const paths = at.length === 0 ? [] : pathsAt(bytes, at);

@@ -260,7 +260,8 @@ describe('POST /beacon', () => {
     await expectError(await rawBeacon(`{"key":"${KEYS.ingest}","events":${deep}}`), 400, 'ERR_TOO_DEEP');
     await expectError(await rawBeacon(`{"key":"${KEYS.ingest}","events":[}`), 400, 'bad_json');
     await expectError(await rawBeacon(`["${KEYS.ingest}"]`), 400, 'bad_request', 'key');
-    await expectError(await rawBeacon(`{"key":"${KEYS.ingest}","events":[],"key":"${KEYS.browser}"}`), 400, 'bad_request', 'key');
+    // A member twice is refused as any body's is (not I-JSON), naming it.
+    await expectError(await rawBeacon(`{"key":"${KEYS.ingest}","events":[],"key":"${KEYS.browser}"}`), 400, 'ERR_JCS_INVALID', 'key');
     await expectError(await rawBeacon(`{"key":"no-such-key-0000000000","events":[],"key":"${KEYS.ingest}"}`), 401, 'unauthorized');
   });
 

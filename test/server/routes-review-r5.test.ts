@@ -1,0 +1,62 @@
+// Faults of the HTTP routes found in a review (round 5), each kept here by its test: real HTTP on
+// 127.0.0.1 over a real SQLite store unless a test needs to hold a store call open.
+import { describe, expect, test } from 'vitest';
+import { createRelay } from '../../src/edge/index.js';
+import { createServer, localSigner, memoryStore } from '../../src/server/index.js';
+import { requestsWaitingForBudget } from '../../src/server/rate-limit.js';
+import { until } from '../client/helpers.js';
+import { KEYS, clock, event, withServer } from './helpers.js';
+
+const post = (body: string, headers: Record<string, string> = {}): RequestInit & { key?: string | null } => ({
+  method: 'POST',
+  key: KEYS.ingest,
+  headers: { 'content-type': 'application/json', ...headers },
+  body,
+});
+
+describe('a member name given twice in an ingested body', () => {
+  const one = JSON.stringify(event({ event_id: 'dup-1' }));
+  const twice = `${one.slice(0, -1)},"event_id":"dup-2"}`;
+  const inPayload = JSON.stringify(event({ event_id: 'dup-3', payload: { a: 1 } })).replace('"payload":{"a":1}', '"payload":{"a":1,"a":2}');
+
+  test('is refused 400 ERR_JCS_INVALID naming the member, on /ingest, /ingest/batch and /beacon, and nothing is stored', async () => {
+    await withServer({}, async (s) => {
+      const single = await s.call('/ingest', post(twice));
+      expect(single.status).toBe(400);
+      expect((await single.json()).error).toMatchObject({ code: 'ERR_JCS_INVALID', field: 'event_id' });
+      const nested = await s.call('/ingest', post(inPayload));
+      expect(nested.status).toBe(400);
+      expect((await nested.json()).error).toMatchObject({ code: 'ERR_JCS_INVALID', field: 'payload.a' });
+      const batch = await s.call('/ingest/batch', post(`{"events":[${one},${twice}]}`));
+      expect(batch.status).toBe(400);
+      expect((await batch.json()).error).toMatchObject({ code: 'ERR_JCS_INVALID', field: 'events[1].event_id' });
+      const beacon = await s.call('/beacon', { ...post(`{"key":${JSON.stringify(KEYS.ingest)},"events":[${twice}]}`), key: null });
+      expect(beacon.status).toBe(400);
+      expect((await beacon.json()).error).toMatchObject({ code: 'ERR_JCS_INVALID', field: 'events[0].event_id' });
+      for (const id of ['dup-1', 'dup-2', 'dup-3']) expect(await s.store.getRecord('acme', id)).toBeUndefined();
+    });
+  });
+
+  test('is refused by the relay in the words of the server', async () => {
+    const KEY = 'pk_ingest_duplicate_tests';
+    const server = createServer({ signer: await localSigner(), store: memoryStore(), origin: 'relay.test/log', keys: [{ key: KEY, tenant_id: 'acme', scope: 'ingest' }], onError: () => {} });
+    await server.ready;
+    const relay = createRelay({ endpoint: 'https://api.example.com', apiKey: KEY, allowedOrigins: [], fetch: ((input: RequestInfo | URL, init?: RequestInit) => server(new Request(input, init))) as typeof fetch });
+    const headers = { 'content-type': 'application/json' };
+    for (const [path, body] of [['/ingest', twice], ['/ingest/batch', `{"events":[${twice}]}`]] as const) {
+      const direct = await server(new Request(`https://api.example.com${path}`, { method: 'POST', headers: { ...headers, 'x-api-key': KEY }, body }));
+      const relayed = await relay(new Request(`https://app.example.com/aegislog${path}`, { method: 'POST', headers, body }));
+      const answer = async (r: Response) => ({ status: r.status, body: await r.json() });
+      const expected = await answer(direct);
+      expect(expected.status).toBe(400);
+      expect(await answer(relayed)).toEqual(expected);
+    }
+  });
+
+  test('the same name in two objects is no duplicate', async () => {
+    await withServer({}, async (s) => {
+      const body = JSON.stringify(event({ event_id: 'twice-ok', payload: { a: { n: 1 }, b: { n: 2 } } }));
+      expect((await s.call('/ingest', post(body))).status).toBe(200);
+    });
+  });
+});
