@@ -233,15 +233,22 @@ function numberAt(bytes: Uint8Array, offset: number): string {
 /**
  * The body's media type must be JSON (`application/json`, charset UTF-8 if
  * given); `also` names others a route takes (`/beacon`: `text/plain`, which
- * `sendBeacon` sends). Else 415.
+ * `sendBeacon` sends). Else 415; so is a body with a `Content-Encoding` other than identity.
  */
 export function requireJsonType(request: Request, also: readonly string[] = []): void {
   const header = request.headers.get('content-type');
   const [type = '', ...params] = (header ?? '').split(';').map((p) => p.trim().toLowerCase());
   const charset = params.find((p) => p.startsWith('charset='))?.slice(8).replace(/^"|"$/g, '');
   const accepted = ['application/json', ...also];
-  if (accepted.includes(type) && (charset === undefined || charset === 'utf-8')) return;
+  if (accepted.includes(type) && (charset === undefined || charset === 'utf-8')) return requireIdentityEncoding(request);
   const wanted = accepted.join(' or ');
   const message = header === null ? `no Content-Type: send ${wanted}` : `Content-Type ${header} is not accepted here: send ${wanted} (UTF-8)`;
   throw new HttpError(415, 'unsupported_media_type', message, 'content-type');
+}
+
+/** A body sent compressed (`Content-Encoding: gzip`) is refused 415 naming it (RFC 9110 §15.5.16), not read as JSON. */
+function requireIdentityEncoding(request: Request): void {
+  const encoding = request.headers.get('content-encoding');
+  if (encoding === null || ['', 'identity'].includes(encoding.trim().toLowerCase())) return;
+  throw new HttpError(415, 'unsupported_media_type', `Content-Encoding ${encoding} is not accepted here: send the body uncompressed`, 'content-encoding');
 }

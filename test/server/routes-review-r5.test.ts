@@ -60,3 +60,23 @@ describe('a member name given twice in an ingested body', () => {
     });
   });
 });
+
+describe('a compressed body', () => {
+  test('is refused 415 naming content-encoding on every ingest route, not 400 "not valid UTF-8"', async () => {
+    const { gzipSync } = await import('node:zlib');
+    await withServer({}, async (s) => {
+      const json = JSON.stringify(event({ event_id: 'gz-1' }));
+      for (const [path, body, key] of [
+        ['/ingest', json, KEYS.ingest],
+        ['/ingest/batch', `{"events":[${json}]}`, KEYS.ingest],
+        ['/beacon', `{"key":${JSON.stringify(KEYS.ingest)},"events":[${json}]}`, null],
+      ] as const) {
+        const response = await s.call(path, { method: 'POST', key, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(body) });
+        expect(response.status, path).toBe(415);
+        expect((await response.json()).error, path).toMatchObject({ code: 'unsupported_media_type', field: 'content-encoding' });
+      }
+      // identity is no encoding at all
+      expect((await s.call('/ingest', post(json, { 'content-encoding': 'identity' }))).status).toBe(200);
+    });
+  });
+});
