@@ -115,11 +115,10 @@ export function identify(ring: KeyRing, presented: string | undefined, scope: Sc
 
 /** The tenant a read route acts for: the key's own, or for an admin key the `tenant_id` it names. */
 export function tenantOf(key: ApiKeyConfig, requested: string | null): string {
-  if (key.scope === 'admin') {
-    if (!requested) throw badRequest('an admin key must name tenant_id', 'tenant_id');
-    if (!TENANT_ID.test(requested)) throw badRequest(`tenant_id must be ${TENANT_ID_RULE}`, 'tenant_id');
-    return requested;
-  }
+  if (key.scope === 'admin' && !requested) throw badRequest('an admin key must name tenant_id', 'tenant_id');
+  // A malformed one names no tenant: refused for its form whatever the key (a 403 would say it was some other tenant).
+  if (requested && !TENANT_ID.test(requested)) throw badRequest(`tenant_id must be ${TENANT_ID_RULE}`, 'tenant_id');
+  if (key.scope === 'admin') return requested!;
   if (requested && requested !== key.tenant_id) throw forbidden(`this key belongs to another tenant than ${requested}`, 'tenant_id');
   return key.tenant_id;
 }

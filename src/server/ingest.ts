@@ -1,6 +1,6 @@
 import { AegisLogError, b64uEncode, canonicalize } from '../protocol/index.js';
 import type { Receipt } from '../protocol/index.js';
-import { EVENT_FIELDS, isPlainObject, invalid, validateEvent } from '../schema/index.js';
+import { EVENT_FIELDS, TENANT_ID, isPlainObject, invalid, validateEvent } from '../schema/index.js';
 import type { ApiKeyConfig } from './auth.js';
 import { clientError, forbidden } from '../transport/web-handler.js';
 import { statementBytesOf } from './sequence.js';
@@ -187,7 +187,8 @@ function prepare(raw: unknown, key: ApiKeyConfig, pythonCompatible: boolean, sha
   if (raw.tenant_id === undefined) {
     if (key.scope === 'admin') throw invalid('tenant_id', 'is required with an admin key');
     raw.tenant_id = key.tenant_id;
-  } else if (key.scope !== 'admin' && typeof raw.tenant_id === 'string' && raw.tenant_id !== key.tenant_id) {
+  } else if (key.scope !== 'admin' && typeof raw.tenant_id === 'string' && TENANT_ID.test(raw.tenant_id) && raw.tenant_id !== key.tenant_id) {
+    // Only a well-formed one can be another tenant's: a malformed one is the validator's 400, as with an admin key.
     throw forbidden(`tenant_id ${raw.tenant_id} is not this key's tenant`, 'tenant_id');
   }
   if (raw.event_id === undefined) raw.event_id = crypto.randomUUID();

@@ -3,7 +3,6 @@
 import { describe, expect, test } from 'vitest';
 import { createRelay } from '../../src/edge/index.js';
 import { createServer, localSigner, memoryStore } from '../../src/server/index.js';
-import { requestsWaitingForBudget } from '../../src/server/rate-limit.js';
 import { until } from '../client/helpers.js';
 import { KEYS, clock, event, withServer } from './helpers.js';
 
@@ -77,6 +76,30 @@ describe('a compressed body', () => {
       }
       // identity is no encoding at all
       expect((await s.call('/ingest', post(json, { 'content-encoding': 'identity' }))).status).toBe(200);
+    });
+  });
+});
+
+
+describe('a malformed tenant_id', () => {
+  test('is refused 400 naming the rule whatever the key, as with an admin key (no tenant is named by it)', async () => {
+    await withServer({}, async (s) => {
+      const bad = 'not a tenant!';
+      const answers = [];
+      for (const key of [KEYS.ingest, KEYS.admin]) {
+        const response = await s.call('/ingest', { key, json: event({ tenant_id: bad }) });
+        answers.push({ status: response.status, error: (await response.json()).error });
+      }
+      expect(answers[0]).toMatchObject({ status: 400, error: { code: 'ERR_SCHEMA_INVALID', field: 'tenant_id' } });
+      expect(answers[0]).toEqual(answers[1]);
+      // A well-formed tenant of another stays 403 for a non-admin key.
+      expect((await s.call('/ingest', { key: KEYS.ingest, json: event({ tenant_id: 'other' }) })).status).toBe(403);
+      for (const path of [`/head?tenant_id=${encodeURIComponent(bad)}&period_start=2026-11-28T00:00:00.000Z`, `/logs/${encodeURIComponent(bad)}/heads`]) {
+        const read = await s.call(path, { key: KEYS.read });
+        const admin = await s.call(path, { key: KEYS.admin });
+        expect(admin.status, path).toBe(400);
+        expect({ status: read.status, body: await read.json() }, path).toEqual({ status: admin.status, body: await admin.json() });
+      }
     });
   });
 });
