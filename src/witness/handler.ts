@@ -3,7 +3,7 @@
  * `POST <prefix>/add-checkpoint` and `GET <prefix>/<origin hash>/checkpoint`
  * (C2SP tlog-witness), and `GET <prefix>/<origin hash>/refusals` (NDJSON of the
  * kept refusals: evidence that a log forked; `?limit=&after=` pages, the next in `Link`). Answers are text, as C2SP clients
- * read them; a failure of the witness itself is a 500 that says nothing more.
+ * read them; a failure of the witness itself is a 500 that says nothing more (its store unavailable: 503, `Retry-After`).
  */
 import { AegisLogError, b64Encode } from '../protocol/index.js';
 import { TLOG_SIZE_CONTENT_TYPE } from '../tlog/witness-protocol.js';
@@ -91,6 +91,8 @@ export function witnessHandler(witness: Witness, options: WitnessHandlerOptions 
       return text(404, 'not found\n');
     } catch (error) {
       options.onError?.(error);
+      // The store down or restarting: nothing was cosigned, and the submitter retries, as the log server's 503 says.
+      if (error instanceof AegisLogError && error.code === 'ERR_STORE_UNAVAILABLE') return text(503, 'the witness store is unavailable; retry later\n', { 'retry-after': '1' });
       return text(500, 'internal error\n');
     }
   };
