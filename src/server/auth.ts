@@ -56,9 +56,16 @@ export function keyRing(keys: readonly ApiKeyConfig[], sha256: (data: Uint8Array
   };
 }
 
+/** What an HTTP header value carries as it is (RFC 9110 §5.5): visible Latin-1 at both ends, spaces and tabs only inside. */
+const HEADER_VALUE = /^[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?$/;
+
 function checkKey(entry: ApiKeyConfig, i: number): void {
   if (typeof entry !== 'object' || entry === null) throw config(`keys[${i}] is not an object`);
   if (typeof entry.key !== 'string' || entry.key.length < 16) throw config(`keys[${i}].key must be a string of at least 16 characters`);
+  // A header value is Latin-1 without control characters, its spaces at the ends dropped: another key never matches.
+  if (!HEADER_VALUE.test(entry.key)) {
+    throw config(`keys[${i}].key has a character no HTTP header can carry (a control character, or one beyond Latin-1) or a space at an end: no request could present it`);
+  }
   // An own name of RANK: `in` also finds what every object inherits ("toString"), which then passed every scope check.
   if (!Object.hasOwn(RANK, entry.scope)) throw config(`keys[${i}].scope must be "ingest", "read" or "admin"`);
   if (entry.scope === 'admin' ? entry.tenant_id !== '*' : typeof entry.tenant_id !== 'string' || !TENANT_ID.test(entry.tenant_id)) {

@@ -103,3 +103,30 @@ describe('a malformed tenant_id', () => {
     });
   });
 });
+
+describe('keys that no request can present', () => {
+  const base = async () => ({ signer: await localSigner(), store: memoryStore(), origin: 'keys.test/log' });
+  test.each([
+    ['a space at its start', ' ingest-key-acme-0000000001'],
+    ['a tab at its end', 'ingest-key-acme-0000000001\t'],
+    ['a character beyond Latin-1', 'ingest-key-acme-ключ-000001'],
+    ['a line break', 'ingest-key-acme\n0000000001'],
+  ])('a key with %s is refused at start with ERR_CONFIG naming its index, not its value', async (_, key) => {
+    const keys = [{ key: 'read-key-acme-000000000001', tenant_id: 'acme', scope: 'read' as const }, { key, tenant_id: 'acme', scope: 'ingest' as const }];
+    let thrown: unknown;
+    try {
+      createServer({ ...(await base()), keys });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ code: 'ERR_CONFIG', field: 'keys[1].key' });
+    expect((thrown as Error).message).not.toContain(key.trim().slice(0, 10));
+  });
+
+  test('a key with a space inside, or Latin-1 letters, is still taken', async () => {
+    for (const key of ['ingest key acme 0000000001', 'ingest-key-café-0000000001']) {
+      expect(() => createServer({ signer: undefined as never, store: memoryStore(), origin: 'keys.test/log', keys: [{ key, tenant_id: 'acme', scope: 'ingest' }] })).not.toThrow(/keys\[0\]/);
+    }
+  });
+
+});
