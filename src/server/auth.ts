@@ -113,6 +113,8 @@ export function authenticate(ring: KeyRing, presented: string | undefined, scope
 
 /** `authenticate` without taking the rate unit: for a route that first counts the request in flight (in-flight.ts). */
 export function identify(ring: KeyRing, presented: string | undefined, scope: Scope): ApiKeyConfig {
+  // Only a beacon body gives an empty key (`{"key":""}`): it did send one, so "send X-Api-Key" would mislead.
+  if (presented === '') throw new HttpError(401, 'unauthorized', 'the API key given is empty', undefined, { 'www-authenticate': 'Bearer' });
   if (!presented) throw new HttpError(401, 'unauthorized', 'no API key: send X-Api-Key or Authorization: Bearer', undefined, { 'www-authenticate': 'Bearer' });
   const key = ring.find(presented);
   if (!key) throw new HttpError(401, 'unauthorized', 'unknown API key', undefined, { 'www-authenticate': 'Bearer' });

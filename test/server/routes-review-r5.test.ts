@@ -129,4 +129,13 @@ describe('keys that no request can present', () => {
     }
   });
 
+  test('a beacon whose key is empty is told so, not "no API key: send X-Api-Key"', async () => {
+    await withServer({}, async (s) => {
+      const response = await s.call('/beacon', { method: 'POST', key: null, headers: { 'content-type': 'text/plain' }, body: '{"key":"","events":[]}' });
+      expect(response.status).toBe(401);
+      const { error } = await response.json();
+      expect(error.code).toBe('unauthorized');
+      expect(error.message).toMatch(/empty/);
+    });
+  });
 });
