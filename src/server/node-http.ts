@@ -14,7 +14,7 @@ import { guardedOnError } from './guarded-on-error.js';
 export interface HttpLimits {
   /** Open connections at most; more are closed at once. */
   maxConnections: number;
-  /** Open connections from one client address at most (0: no limit; behind a reverse proxy every client is the proxy). */
+  /** Open connections from one client address at most, an IPv6 client counted by its /64 (0: no limit; behind a reverse proxy every client is the proxy). */
   maxConnectionsPerClient: number;
   /** ms to receive a request's headers. */
   headersTimeout: number;
@@ -186,11 +186,11 @@ function inTurn(socket: Socket, res: ServerResponse, run: () => Promise<void>): 
 /** Sockets whose current request has been answered: the rest of its body is being drained. */
 const answered = new WeakSet<Socket>();
 
-function limitPerClient(server: ReturnType<typeof createHttpServer>, max: number): void {
+export function limitPerClient(server: ReturnType<typeof createHttpServer>, max: number): void {
   if (max === 0) return;
   const open = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
-    const address = socket.remoteAddress ?? '';
+    const address = clientOf(socket.remoteAddress ?? '');
     const count = (open.get(address) ?? 0) + 1;
     if (count > max) return void socket.destroy();
     open.set(address, count);
@@ -200,6 +200,22 @@ function limitPerClient(server: ReturnType<typeof createHttpServer>, max: number
       else open.set(address, left);
     });
   });
+}
+
+/**
+ * The client a connection counts against: an IPv4 address whole (mapped into IPv6, as a dual-stack server sees
+ * it, or not), an IPv6 address by its /64, which one client holds whole (2^64 addresses: one each, no limit).
+ */
+function clientOf(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!address.includes(':')) return address;
+  const groups = (part: string) => (part === '' ? [] : part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])));
+  const [head = '', tail] = address.replace(/%.*$/, '').split('::');
+  const before = groups(head);
+  const after = tail === undefined ? [] : groups(tail);
+  const full = [...before, ...new Array<string>(Math.max(0, 8 - before.length - after.length)).fill('0'), ...after];
+  return `${full.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
 }
 
 /** Methods that a WHATWG Request cannot carry. */
