@@ -75,17 +75,38 @@ export const head: Handler = async (request, url, ctx) => {
 
 /** `GET /logs/<tenant>/heads`: NDJSON of every head of the tenant, oldest first (§5), streamed page by page. */
 export const heads: Handler = async (request, url, ctx, [rawTenant]) => {
-  const tenantId = logTenant(request, url, ctx, rawTenant!);
+  const key = identify(ctx.ring, presentedKey(request), 'read');
+  // One of the key's requests in flight until its stream ends, fails or is cancelled, as an export is.
+  const release = admitHeld(ctx, key);
+  let tenantId: string;
+  try {
+    tenantId = tenantOf(key, decodeURIComponentSafe(rawTenant!, 'tenant_id'));
+  } catch (error) {
+    release();
+    throw error;
+  }
+  if (request.signal?.aborted) release();
+  else request.signal?.addEventListener('abort', release, { once: true });
   let after: number | undefined;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const page = await ctx.store.heads(tenantId, after, PAGE);
+      let page: StoredHead[];
+      try {
+        page = await ctx.store.heads(tenantId, after, PAGE);
+      } catch (error) {
+        release();
+        throw error;
+      }
       if (page.length > 0) {
         controller.enqueue(encoder.encode(page.map((h) => `${JSON.stringify({ tenant_head: h.head, head_index: h.headIndex })}\n`).join('')));
         after = page.at(-1)!.headIndex;
       }
-      if (page.length < PAGE) controller.close();
+      if (page.length < PAGE) {
+        controller.close();
+        release();
+      }
     },
+    cancel: release,
   });
   return new Response(body, { headers: { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' } });
 };

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { createRelay } from '../../src/edge/index.js';
 import { createServer, localSigner, memoryStore } from '../../src/server/index.js';
 import { until } from '../client/helpers.js';
-import { KEYS, clock, event, withServer } from './helpers.js';
+import { KEYS, event, withServer } from './helpers.js';
 
 const post = (body: string, headers: Record<string, string> = {}): RequestInit & { key?: string | null } => ({
   method: 'POST',
@@ -136,6 +136,35 @@ describe('keys that no request can present', () => {
       const { error } = await response.json();
       expect(error.code).toBe('unauthorized');
       expect(error.message).toMatch(/empty/);
+    });
+  });
+});
+
+describe('GET /logs/{tenant}/heads', () => {
+  test("is one of its key's requests in flight until its stream ends, as an export is", async () => {
+    const store = memoryStore();
+    let calls = 0;
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const { heads } = store;
+    store.heads = async (...args) => (calls++, await gate, heads.apply(store, args));
+    await withServer({ store, limits: { keyInFlight: 1, keyRatePerSecond: 0 } }, async (s) => {
+      const first = s.call('/logs/acme/heads', { key: KEYS.read });
+      await until(() => calls === 1, 10_000, 'the first stream to read its first page');
+      let answered = false;
+      const asked = s.call('/logs/acme/heads', { key: KEYS.read }).finally(() => (answered = true));
+      // Refused at once, or (counted nowhere) reading its first page too.
+      await until(() => answered || calls === 2, 10_000, 'the second request to be answered or to read');
+      open();
+      const second = await asked;
+      expect(second.status).toBe(429);
+      expect(second.headers.get('retry-after')).toBe('1');
+      expect((await first).status).toBe(200);
+      await (await first).text();
+      // Let go once it ended: the next one is served.
+      let again: Response | undefined;
+      await until(async () => (again = await s.call('/logs/acme/heads', { key: KEYS.read })).status === 200, 10_000, 'the slot to be let go');
+      expect(await again!.text()).toBe('');
     });
   });
 });
