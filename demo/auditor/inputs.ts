@@ -3,7 +3,7 @@
 // file or blob and streamed when audited, never read whole), v2 checkpoint
 // histories (§6.3), and the v1 kinds: receipts of a v1 export, checkpoints,
 // proven tenant heads (GET /head).
-import { DuplicateNameError, parseStrictJson } from '../../src/verify/duplicate-names.js';
+import { DuplicateNameError, parseStrictJson } from '../../src/protocol/duplicate-names.js';
 import type { CheckpointHistory, CheckpointV1, EvidenceBundle, EvidenceBundleV1, InclusionProofV1, Receipt, TenantHeadV1 } from '../../src/protocol/index.js';
 
 /** A v1 tenant head with its proof up to the signed checkpoint, as GET /head answered (a bare head proves nothing). */

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { open, readFile, stat } from 'node:fs/promises';
-import { duplicateNameReason, findDuplicateName, type DuplicateName } from '../verify/duplicate-names.js';
+import { duplicateNameReason, findDuplicateName, type DuplicateName } from '../protocol/duplicate-names.js';
 import { MAX_LINE } from '../verify/export-input.js';
 import { jsonSyntaxReason } from './json-error.js';
 import { InputError, type AuditorIO } from './run-checked.js';

@@ -2,7 +2,7 @@ import { AegisLogError, childPathOf, pathOf } from '../protocol/index.js';
 import type { JsonPath } from '../protocol/index.js';
 import { DEFAULT_JSON_LIMITS, JsonScanner, pathsAt } from './json-guard.js';
 import type { JsonLimits, JsonRefusal } from './json-guard.js';
-import { duplicateNameReason, findDuplicateName } from '../verify/duplicate-names.js';
+import { duplicateNameReason, findDuplicateName } from '../protocol/duplicate-names.js';
 
 /**
  * Web-standard HTTP plumbing for request handlers: typed errors, JSON answers in the API's

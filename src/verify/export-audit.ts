@@ -14,7 +14,7 @@ import { createTreeBuilder, popCount } from '../tlog/tree-builder.js';
 import { failed, passed, skipped, type Check } from './check.js';
 import { noteBody, type Cosigner } from './evidence-v2.js';
 import { EntryAudit, type EntryExpectations, type EntryProblem } from './export-entries.js';
-import { parseStrictJson } from './duplicate-names.js';
+import { parseStrictJson } from '../protocol/duplicate-names.js';
 import { LineSplitter, MAX_LINE, byteChunks, type ExportSource } from './export-input.js';
 import type { NoteVerdict } from './notes.js';
 import { Invalid, Skip, object, reasonOf, runCheck, show } from './read.js';

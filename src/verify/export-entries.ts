@@ -14,7 +14,7 @@ import { ByteClock, Clock } from './clock.js';
 import { Member, at, leafIndex, memberText, rangeEquals, readReceiptLine, statementLength, writeStatement } from './receipt-line.js';
 import { ReceiptHasher, SLOT_CAPACITY } from './receipt-hash.js';
 import { digestOf } from './read.js';
-import { duplicateNameReason, findDuplicateName, type DuplicateName } from './duplicate-names.js';
+import { duplicateNameReason, findDuplicateName, type DuplicateName } from '../protocol/duplicate-names.js';
 
 export interface EntryExpectations {
   /** The head's tenant; undefined for the open period (then the first line's). */

@@ -1,6 +1,6 @@
 import { b64uEncode } from '../protocol/base64url.js';
 import { eventDigest } from '../protocol/statements.js';
-import { DuplicateNameError, parseStrictJson } from './duplicate-names.js';
+import { DuplicateNameError, parseStrictJson } from '../protocol/duplicate-names.js';
 import { Runs } from './runs.js';
 
 /**

@@ -8,7 +8,7 @@ import { p256 } from '@noble/curves/nist.js';
 import {
   AegisLogError, ErrorCode, b64Decode, b64uDecode, b64uEncode, jwkThumbprint, type EcPublicJwk,
 } from '../protocol/index.js';
-import { duplicateNameReason, findDuplicateName } from './duplicate-names.js';
+import { duplicateNameReason, findDuplicateName } from '../protocol/duplicate-names.js';
 
 export interface VerifyKey {
   /** `key_id` that receipts and checkpoints name: the JWK's `kid`, else its RFC 7638 thumbprint (or `options.kid`). */

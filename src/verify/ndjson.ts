@@ -5,7 +5,7 @@
  * or async iterables, or a ReadableStream. Items come out in batches, so a
  * million receipts cost a few hundred awaits, not a million.
  */
-import { DuplicateNameError, parseStrictJson } from './duplicate-names.js';
+import { DuplicateNameError, parseStrictJson } from '../protocol/duplicate-names.js';
 import { MAX_LINE } from './export-input.js';
 import { sourceError, streamItems } from './stream-items.js';
 import { TextLines } from './text-lines.js';

@@ -2,7 +2,7 @@
 // comparing names as JSON.parse reads them, and names the object by its JSONPath; parseStrictJson
 // refuses such a text. The same name in sibling or nested objects is no duplicate.
 import { describe, expect, it } from 'vitest';
-import { DuplicateNameError, findDuplicateName, parseStrictJson } from '../../src/verify/duplicate-names.js';
+import { DuplicateNameError, findDuplicateName, parseStrictJson } from '../../src/protocol/duplicate-names.js';
 
 describe('findDuplicateName', () => {
   it('finds nothing in JSON without a duplicate, whatever its shape', () => {
