@@ -205,8 +205,9 @@ function checkAsServer(raw: unknown, pythonCompatible: boolean): void {
     // dropNullContextFields deletes inside the contexts: copies, not the caller's objects.
     for (const name of CONTEXT_NAMES) if (isPlainObject(event[name])) event[name] = { ...event[name] };
   }
-  // The server takes its key's tenant for a missing tenant_id and answers 403 for any other string, before
-  // the validator sees it: the relay, which does not know its key's tenant, leaves that answer to the server.
+  // The server takes its key's tenant for a missing tenant_id, answers 403 for another tenant's and 400 for one
+  // that is no tenant id, before the validator sees it: the relay, which does not know its key's tenant, leaves
+  // those answers to the server.
   // A well-formed tenant_id is kept, being what the server measures the event with (an event near the size
   // limit); for a missing one, the shortest stand-in, so that the relay never refuses as too large an event
   // the server might take with its own tenant: the server answers for the rest, in its words.
