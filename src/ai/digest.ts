@@ -53,7 +53,9 @@ async function sign(value: unknown, key: CryptoKey): Promise<string> {
 export function jsonOf(value: unknown, forDigest: boolean, seen = new Set<object>(), up?: JsonPath, key?: string | number): unknown {
   // JCS refuses lone surrogates (PROTOCOL.md §1): they become U+FFFD (every runtime this package supports has toWellFormed).
   if (typeof value === 'string') return wellFormed(value);
-  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  // For the record, an integer beyond ±(2^53−1) as its text too: the client refuses it (PROTOCOL.md §1), and with it the
+  // whole event. The digest keeps the number, as canonical JSON writes it.
+  if (typeof value === 'number') return Number.isFinite(value) && (forDigest || Number.isSafeInteger(value) || !Number.isInteger(value)) ? value : String(value);
   if (typeof value === 'bigint') return String(value);
   // null is JSON's own (OpenAI's `refusal: null`): kept, as JCS keeps it. Functions, symbols and undefined: dropped.
   if (value === null || typeof value !== 'object') return typeof value === 'boolean' || value === null ? value : undefined;

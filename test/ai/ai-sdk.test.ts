@@ -5,7 +5,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { APICallError, generateText, streamText, wrapLanguageModel } from 'ai';
 import { convertArrayToReadableStream, convertReadableStreamToArray, MockLanguageModelV4 } from 'ai/test';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { aegislogMiddleware, aegislogTelemetry, aiFlush, UNREPORTED, type AiOptions } from '../../src/ai/index.js';
+import { aegislogMiddleware, aegislogTelemetry, aiDigest, aiFlush, UNREPORTED, type AiOptions } from '../../src/ai/index.js';
 import type { RecordOptions } from '../../src/client/event.js';
 import { AegisLogValidationError } from '../../src/index.js';
 import { generated, harness, TENANT, type Harness } from './harness.js';
@@ -431,6 +431,24 @@ describe('options', () => {
     expect(event).toMatchObject({ outcome: 'ok', content_omitted: 'too_deep', input_digest: hmac(promptOf(model)), output_digest: hmac(ANSWER) });
     expect(event).not.toHaveProperty('input');
     expect(event).not.toHaveProperty('output');
+  });
+
+  it("capture 'full' of a tool result holding an integer beyond 2^53: recorded, the integer as text", async () => {
+    // A tool's JSON result with a 64-bit id: the client refuses an integer beyond ±(2^53−1) (PROTOCOL.md §1).
+    const model = new MockLanguageModelV4({ doGenerate: generateResult(ANSWER) });
+    const onError = vi.fn();
+    const messages = [
+      { role: 'user' as const, content: PROMPT },
+      { role: 'assistant' as const, content: [{ type: 'tool-call' as const, toolCallId: 'c1', toolName: 'lookup', input: {} }] },
+      { role: 'tool' as const, content: [{ type: 'tool-result' as const, toolCallId: 'c1', toolName: 'lookup', output: { type: 'json' as const, value: { order_id: 2 ** 64, items: 3 } } }] },
+    ];
+    await generateText({ model: wrap(model, { capture: 'full', onError }), messages });
+    const [event, ...more] = await h.events();
+    expect(onError).not.toHaveBeenCalled();
+    expect(more).toEqual([]);
+    // The digest covers the number as canonical JSON writes it, as before.
+    expect(event).toMatchObject({ outcome: 'ok', output: ANSWER, input_digest: await aiDigest(promptOf(model), DIGEST_KEY), output_digest: hmac(ANSWER) });
+    expect(event!.input[2].content[0].output.value).toEqual({ order_id: '18446744073709552000', items: 3 });
   });
 
   it('a message cut at 1,000 characters keeps whole pairs, and full capture makes the answer well-formed: both calls are recorded', async () => {
