@@ -171,14 +171,31 @@ export function contentOf(call: AiCall): Record<string, unknown> {
     return { content_omitted: 'too_deep' };
   }
   if (JSON.stringify(content).length > FULL_CAPTURE_CHARS) return { content_omitted: 'too_large' };
-  return depth(content.input) > FULL_CAPTURE_DEPTH ? { content_omitted: 'too_deep' } : content;
+  const counted = { values: 0 };
+  const deep = depth(content.input, counted) > FULL_CAPTURE_DEPTH;
+  depth(content.images, counted);
+  // Short values (a tool's result of small numbers) pass the character bound long before they reach the client's.
+  if (counted.values > FULL_CAPTURE_VALUES) return { content_omitted: 'too_large' };
+  return deep ? { content_omitted: 'too_deep' } : content;
 }
 
-/** Levels of objects and arrays in JSON data: 0 for a scalar, 1 for `{}` or `[1]`. */
-function depth(value: unknown): number {
+/**
+ * JSON values (keys included, as the client counts them) that `capture: 'full'` records of the input and images
+ * together: the client refuses a payload of more than 99,000 (`LIMITS.eventValues`), and the rest of the event's
+ * payload (its own fields, an error, tool names) keeps the difference.
+ */
+export const FULL_CAPTURE_VALUES = 90_000;
+
+/** Levels of objects and arrays in JSON data (0 for a scalar, 1 for `{}` or `[1]`); its values and keys counted into `counted`. */
+function depth(value: unknown, counted: { values: number }): number {
+  counted.values++;
   if (value === null || typeof value !== 'object') return 0;
   let deepest = 0;
-  for (const v of Object.values(value)) deepest = Math.max(deepest, depth(v));
+  const keyed = !Array.isArray(value);
+  for (const v of Object.values(value)) {
+    if (keyed) counted.values++;
+    deepest = Math.max(deepest, depth(v, counted));
+  }
   return deepest + 1;
 }
 

@@ -451,6 +451,24 @@ describe('options', () => {
     expect(event!.input[2].content[0].output.value).toEqual({ order_id: '18446744073709552000', items: 3 });
   });
 
+  it("capture 'full' of an input of more JSON values than an event may hold: recorded, its content left out and said so", async () => {
+    // A tool's result of 120,000 small numbers (240,000 characters, under the character bound): the client
+    // refuses a payload of more than 99,000 JSON values.
+    const model = new MockLanguageModelV4({ doGenerate: generateResult(ANSWER) });
+    const onError = vi.fn();
+    const messages = [
+      { role: 'user' as const, content: PROMPT },
+      { role: 'assistant' as const, content: [{ type: 'tool-call' as const, toolCallId: 'c1', toolName: 'series', input: {} }] },
+      { role: 'tool' as const, content: [{ type: 'tool-result' as const, toolCallId: 'c1', toolName: 'series', output: { type: 'json' as const, value: Array.from({ length: 120_000 }, (_, i) => i % 10) } }] },
+    ];
+    await generateText({ model: wrap(model, { capture: 'full', onError }), messages });
+    const [event, ...more] = await h.events();
+    expect(onError).not.toHaveBeenCalled();
+    expect(more).toEqual([]);
+    expect(event).toMatchObject({ outcome: 'ok', content_omitted: 'too_large', input_digest: hmac(promptOf(model)), output_digest: hmac(ANSWER) });
+    expect(event).not.toHaveProperty('input');
+  });
+
   it('a message cut at 1,000 characters keeps whole pairs, and full capture makes the answer well-formed: both calls are recorded', async () => {
     // The client refuses text that is not well-formed (JCS): a cut in the middle of a pair used to leave it.
     const failure = new Error(`${'x'.repeat(999)}😀 rate limited`);
