@@ -251,7 +251,7 @@ export function check(options: AiOptions): void {
   const s = (v: unknown) => v !== undefined && (!v || typeof v != 'string');
   const bad = {
     log: typeof o.log?.record != 'function',
-    sync: o.sync && typeof o.log.recordSync != 'function',
+    sync: o.sync && typeof o.log?.recordSync != 'function',
     eventType: s(o.eventType),
     digestKeyId: s(o.digestKeyId),
     capture: o.capture !== undefined && o.capture != 'digest' && o.capture != 'full',

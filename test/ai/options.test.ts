@@ -24,6 +24,8 @@ const BAD: [string, Record<string, unknown>][] = [
   ['log', { log: 'https://aegislog.example.com' }],
   ['log', { log: { send: () => 'id' } }],
   ['sync', { log, sync: true }],
+  // No log at all beside sync (a log made only in production): the log is what is missing, not a TypeError.
+  ['log', { log: undefined, sync: true }],
   ['eventType', { log, eventType: 5 }],
   ['eventType', { log, eventType: '' }],
   ['capture', { log, capture: 'everything' }],
