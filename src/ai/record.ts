@@ -6,7 +6,7 @@
  */
 import type { RecordOptions } from '../client/event.js';
 import { AegisLogError } from '../protocol/errors.js';
-import { CONTEXT_NAMES } from '../schema/rules.js';
+import { CONTEXT_NAMES, EVENT_TYPE_CHARS } from '../schema/rules.js';
 import type { DigestKey } from './digest.js';
 import type { AiCall, AiEvent, AiLog, AiOptions, PerCall } from './options.js';
 
@@ -252,7 +252,8 @@ export function check(options: AiOptions): void {
   const bad = {
     log: typeof o.log?.record != 'function',
     sync: o.sync && typeof o.log?.recordSync != 'function',
-    eventType: s(o.eventType),
+    // Over the 128 characters (code points) an event type may have, every event would be refused.
+    eventType: s(o.eventType) || [...(o.eventType ?? '')].length > EVENT_TYPE_CHARS,
     digestKeyId: s(o.digestKeyId),
     capture: o.capture !== undefined && o.capture != 'digest' && o.capture != 'full',
     // An empty string (an environment variable set but empty) would turn every digest off without a word.

@@ -10,7 +10,7 @@ import type { RecordOptions } from '../client/event.js';
 import { AegisLogError, AegisLogValidationError } from '../protocol/errors.js';
 import type { HumanIntervention, PolicyContext, SessionContext } from '../schema/zod.js';
 import type { DigestKey } from './digest.js';
-import { CONTEXT_STRING_CHARS } from '../schema/rules.js';
+import { CONTEXT_STRING_CHARS, EVENT_TYPE_CHARS } from '../schema/rules.js';
 import type { AiEvent, AiLog, AiOptions } from './options.js';
 import { aiDigest, check, clean, kept, reporter, track } from './record.js';
 
@@ -213,7 +213,7 @@ export interface ApprovalCallStart {
  */
 export function approvalRecorder(options: AiOptions): (event: ApprovalCallStart) => void {
   const eventType = options.approvalEventType ?? TOOL_APPROVAL;
-  if (typeof eventType !== 'string' || !eventType) throw new AegisLogError('ERR_CONFIG', 'approvalEventType is not valid: see the options in docs/ai.md', { field: 'approvalEventType' });
+  if (typeof eventType !== 'string' || !eventType || [...eventType].length > EVENT_TYPE_CHARS) throw new AegisLogError('ERR_CONFIG', 'approvalEventType is not valid: see the options in docs/ai.md', { field: 'approvalEventType' });
   const value = <T>(v: T) => (typeof v === 'function' ? undefined : (v as Exclude<T, Function>));
   const report = reporter(options, eventType, 'aegislog ai: tool approval not recorded');
   return (event) => {

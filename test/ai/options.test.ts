@@ -28,6 +28,8 @@ const BAD: [string, Record<string, unknown>][] = [
   ['log', { log: undefined, sync: true }],
   ['eventType', { log, eventType: 5 }],
   ['eventType', { log, eventType: '' }],
+  // Longer than the 128 characters an event type may have: every event would be refused, call after call.
+  ['eventType', { log, eventType: 'model_inference.'.repeat(9) }],
   ['capture', { log, capture: 'everything' }],
   ['digestKey', { log, digestKey: 42 }],
   ['digestKey', { log, digestKey: new Uint8Array(0) }],

@@ -190,6 +190,8 @@ describe('aegislogTelemetry: tool approvals (ai@7)', () => {
 
   it('approvalEventType names the events; a bad one is ERR_CONFIG', async () => {
     expect(() => aegislogTelemetry({ log: h.log, approvalEventType: '' })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'approvalEventType' }));
+    // Longer than an event type may be (128 characters): every decision's event would be refused.
+    expect(() => aegislogTelemetry({ log: h.log, approvalEventType: 'oversight.tool_decision.'.repeat(6) })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'approvalEventType' }));
     const telemetry = { integrations: [aegislogTelemetry({ log: h.log, approvalEventType: 'oversight.tool_decision' })] };
     const model = new MockLanguageModelV4({ doGenerate: [generateResult('', { tools: ['refund'] }), generateResult('Done.')] as never });
     const { tools } = refunds();
