@@ -183,7 +183,7 @@ export function recorder(options: AiOptions): Recorder {
      * that context), under the one the call carries.
      */
     const merged = (name: 'model_context' | 'performance_metrics'): Record<string, any> => ({ ...((carried[name] == null ? record[name] : resolve(options[name], call)) as object), ...carried[name] });
-    record.model_context = { model_id: call.modelId, model_version: call.responseModelId || UNREPORTED, model_type: 'llm', ...merged('model_context') };
+    record.model_context = { model_id: call.modelId || UNREPORTED, model_version: call.responseModelId || UNREPORTED, model_type: 'llm', ...merged('model_context') };
     const given = merged('performance_metrics');
     const f = call.finishReason;
     /**

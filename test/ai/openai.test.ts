@@ -479,6 +479,18 @@ describe.each([
       expect(call).toMatchObject({ operation: 'chat.completions', outcome: 'ok', responseId: 'chatcmpl-1', input: messages });
     });
 
+    it('an empty model (an environment variable set but empty): the failed call is recorded, its model unreported', async () => {
+      const errors: unknown[] = [];
+      const wrapped = wrapOpenAI(new OpenAI(ownApiOptions(api)), { log: h.log, onError: (error) => void errors.push(error) });
+      api.script({ status: 400, json: { error: { message: 'you must provide a model parameter', type: 'invalid_request_error', code: null } } });
+      const error = await wrapped.chat.completions.create({ model: '', messages: MESSAGES }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+      const events = await h.events();
+      expect(errors).toEqual([]);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ outcome: 'error', error: { status: 400 }, model_context: { model_id: 'unreported', model_version: 'unreported' } });
+    });
+
     it('params the SDK itself refuses: the app gets the same error as unwrapped; recorded as a failed call, as wrapAnthropic does', async () => {
       const { plain } = clients();
       const errors: unknown[] = [];
