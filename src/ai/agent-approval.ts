@@ -82,6 +82,8 @@ function agentApprovalDecisions(state: unknown): ToolApprovalDecision[] {
  */
 export async function recordAgentApprovals(log: AiLog, state: unknown, options: ToolApprovalOptions = {}): Promise<string[]> {
   const taken: string[] = [];
+  /** How many of the taken decisions the log was handed (in their order) before a failure. */
+  let handed = 0;
   const recording = recordApprovals(log, options, 'openai-agents', () => {
     const done = recorded.get(state as object) ?? new Set<string>();
     // Taken at once, before any event is recorded: a second call on the same state, even before this one resolves, skips them.
@@ -91,10 +93,11 @@ export async function recordAgentApprovals(log: AiLog, state: unknown, options: 
     });
     recorded.set(state as object, done);
     return decisions;
-  });
-  // Not recorded after all (the client refused an event, a receipt failed): left to record again, never lost.
+  }, () => handed++);
+  // Not recorded after all (the client refused an event, a receipt failed): left to record again, never lost. Those
+  // before it were recorded: a later call must not record them again.
   return recording.catch((error) => {
-    for (const key of taken) recorded.get(state as object)?.delete(key);
+    for (const key of taken.slice(handed)) recorded.get(state as object)?.delete(key);
     throw error;
   });
 }

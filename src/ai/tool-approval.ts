@@ -119,6 +119,8 @@ interface Recording extends ToolApprovalOptions {
   onRecorded?: AiOptions['onRecorded'];
   /** The SDK the decisions were made in: `ai-sdk` unless given. */
   integration?: string;
+  /** Told as each decision's event is handed to the log (in decision order), before `onRecorded`. */
+  recordedOne?: () => void;
 }
 
 /**
@@ -152,10 +154,12 @@ async function recordDecisions(decisions: ToolApprovalDecision[], r: Recording):
     if (r.sync) {
       const receipt = await r.log.recordSync!(event.eventType, event.payload, event.options);
       ids.push(receipt.event_id);
+      r.recordedOne?.();
       r.onRecorded?.({ eventId: receipt.event_id, event, receipt });
     } else {
       const eventId = r.log.record(event.eventType, event.payload, event.options);
       ids.push(eventId);
+      r.recordedOne?.();
       r.onRecorded?.({ eventId, event });
     }
   }
@@ -189,10 +193,10 @@ export async function recordToolApprovals(log: AiLog, messages: unknown, options
  * recordToolApprovals' work, and recordAgentApprovals': the options checked (ERR_CONFIG), then the decisions read
  * (their errors reject, nothing recorded), then their events recorded and kept for `aiFlush`.
  */
-export async function recordApprovals(log: AiLog, options: ToolApprovalOptions, integration: string, decisions: () => ToolApprovalDecision[]): Promise<string[]> {
+export async function recordApprovals(log: AiLog, options: ToolApprovalOptions, integration: string, decisions: () => ToolApprovalDecision[], recordedOne?: () => void): Promise<string[]> {
   const { eventType, digestKey, digestKeyId, sync } = Object(options) as ToolApprovalOptions;
   check({ log, eventType, digestKey, digestKeyId, sync });
-  const recording = recordDecisions(decisions(), { ...options, log, integration });
+  const recording = recordDecisions(decisions(), { ...options, log, integration, recordedOne });
   keep(log, recording);
   return recording;
 }

@@ -261,6 +261,25 @@ describe('recordAgentApprovals', () => {
     expect((await look()).approvals.map((e) => [e.tool_call_id, e.approved])).toEqual([['call_0', true]]);
   });
 
+  it('two decisions, the second refused by the log: the next call records the second only, not the first again', async () => {
+    const { state, interruptions } = await interrupted(2);
+    state.approve(interruptions[0]!);
+    state.reject(interruptions[1]!);
+    let calls = 0;
+    const failingSecond = {
+      record: (...args: Parameters<typeof h.log.record>) => {
+        if (++calls === 2) throw new Error('queue full');
+        return h.log.record(...args);
+      },
+    };
+    await expect(recordAgentApprovals(failingSecond, state)).rejects.toThrow('queue full');
+    expect(await recordAgentApprovals(h.log, state)).toHaveLength(1);
+    expect((await look()).approvals.map((e) => [e.tool_call_id, e.approved])).toEqual([
+      ['call_0', true],
+      ['call_1', false],
+    ]);
+  });
+
   it('a state serialised (state.toString()) and restored (RunState.fromString): decided before or after, recorded', async () => {
     const { agent, ran, state, interruptions } = await interrupted(2);
     state.approve(interruptions[0]!);
