@@ -5,6 +5,8 @@
  * BigInt or a cycle, so anything JSON cannot carry is described instead.
  */
 
+import { AegisLogError } from '../protocol/errors.js';
+
 /** A key name (matched at any depth), a dotted path from the payload root (`input.0.password`, `*` = any segment), or a RegExp tested against key names. */
 export type RedactRule = string | RegExp;
 
@@ -28,11 +30,15 @@ export interface Redactor {
 }
 
 export function compileRedaction(rules: readonly RedactRule[] = []): Redactor {
+  // Checked as the wrapper is made: a lone string (a JavaScript caller's `redact: 'password'`) was iterated letter by
+  // letter, each letter a key name, and the value it meant to hide was recorded.
+  if (!Array.isArray(rules)) throw new AegisLogError('ERR_CONFIG', 'redact must be a list of rules (key names, dotted paths, RegExps)', { field: 'redact' });
   const keys = new Set<string>();
   const patterns: RegExp[] = [];
   const paths: string[][] = [];
-  for (const rule of rules) {
+  for (const [i, rule] of rules.entries()) {
     if (rule instanceof RegExp) patterns.push(new RegExp(rule.source, rule.flags.replace(/[gy]/g, '')));
+    else if (typeof rule !== 'string') throw new AegisLogError('ERR_CONFIG', `redact[${i}] must be a key name, a dotted path or a RegExp`, { field: `redact[${i}]` });
     else if (rule.includes('.')) paths.push(rule.split('.'));
     else keys.add(rule);
   }

@@ -331,6 +331,27 @@ describe('aegislogTrace: what leaves the process', () => {
     expect(described).toContain('[Truncated]');
   });
 
+  it('redact is checked as the wrapper is made: a lone string (its letters taken as rules) let the secret out', () => {
+    const log = recordingLog();
+    // A JavaScript caller's `redact: 'password'`: each letter was a key name to redact, and the password was recorded.
+    const login = (form: { user: string; password: string }) => form.user;
+    for (const [redact, field] of [
+      ['password', 'redact'],
+      [/password/, 'redact'],
+      [['ssn', 7], 'redact[1]'],
+      [[null], 'redact[0]'],
+    ] as const) {
+      let thrown: unknown;
+      try {
+        aegislogTrace(login, { log, redact: redact as never })({ user: 'ann', password: 'hunter2' });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toMatchObject({ code: 'ERR_CONFIG', field });
+    }
+    expect(JSON.stringify(log.calls)).not.toContain('hunter2');
+  });
+
   it('limits are checked as the wrapper is made; an undefined one keeps its default (a spread made it no bound)', () => {
     const log = recordingLog();
     for (const [limits, field] of [
