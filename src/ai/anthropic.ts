@@ -10,12 +10,13 @@
  */
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
-import { check, once, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
+import { check, checkClient, once, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
 import { append, callWatched, copy, WRAPPED, type Create } from './sdk-watch.js';
 
 /** The client, with `messages.create` and `beta.messages.create` recording (in place: its other methods are untouched). */
 export function wrapAnthropic<C extends object>(client: C, options: AiOptions): C {
   check(options);
+  checkClient(client);
   const record = recorder(options);
   const c = client as { messages?: { create?: Create }; beta?: { messages?: { create?: Create } } };
   wrap(c.messages, 'messages', record, options);

@@ -9,7 +9,7 @@
  */
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
-import { check, once, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
+import { check, checkClient, once, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
 import { append, copy, onAnswer } from './sdk-watch.js';
 import { READS as ANTHROPIC, tokens as anthropicTokens } from './anthropic.js';
 
@@ -39,6 +39,7 @@ interface Stack {
  */
 export function wrapBedrock<C extends object>(client: C, options: AiOptions): C {
   check(options);
+  checkClient(client);
   const record = recorder(options);
   try {
     (client as { middlewareStack: Stack }).middlewareStack.add((next, context) => middleware(next, context, record, options), { step: 'initialize', priority: 'high', name: NAME });

@@ -8,7 +8,7 @@
  */
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
-import { check, once, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
+import { check, checkClient, once, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
 import { append, copy, onAnswer, WRAPPED } from './sdk-watch.js';
 import { modelTyped, vectorsSummary } from './embeddings.js';
 
@@ -32,6 +32,7 @@ const TYPES: Record<string, string> = { embed: 'embedding', rerank: 'reranker' }
  */
 export function wrapCohere<C extends object>(client: C, options: AiOptions): C {
   check(options);
+  checkClient(client);
   // One recorder for every call (events in the order their calls ended).
   const record = recorder(modelTyped(options, (call) => TYPES[call.operation]));
   // A CohereClient's `v2` is a getter that makes its V2Client once; a CohereClientV2 has none.

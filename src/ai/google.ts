@@ -8,7 +8,7 @@
  */
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
-import { check, once, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
+import { check, checkClient, once, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
 import { append, copy, onAnswer, WRAPPED } from './sdk-watch.js';
 import { modelTyped, vectorsSummary } from './embeddings.js';
 import { addImages, Base64Image } from './images.js';
@@ -25,6 +25,7 @@ const EMBED = 'models.embedContent';
  */
 export function wrapGoogleGenAI<C extends object>(client: C, options: AiOptions): C {
   check(options);
+  checkClient(client);
   // One recorder for every call (events in the order their calls ended); an embedding model's `model_type` is its own.
   const record = recorder(modelTyped(options, (call) => (call.operation === EMBED ? 'embedding' : undefined)));
   const models = (client as { models?: Record<string, unknown> }).models;

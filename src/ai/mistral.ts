@@ -7,7 +7,7 @@
  */
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
-import { check, once, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
+import { check, checkClient, once, recorder, stopwatch, textChars, track, type Recorder } from './record.js';
 import { append, copy, onAnswer, readThroughIterator, WRAPPED } from './sdk-watch.js';
 import { modelTyped, vectorsSummary } from './embeddings.js';
 
@@ -46,6 +46,7 @@ const MODEL_TYPES: Record<string, string> = {
  */
 export function wrapMistral<C extends object>(client: C, options: AiOptions): C {
   check(options);
+  checkClient(client);
   // One recorder for every call (events in the order their calls ended); an embedding model's, a moderation model's
   // and a classifier's `model_type` is its own.
   const record = recorder(modelTyped(options, (call) => MODEL_TYPES[call.operation]));

@@ -10,7 +10,7 @@
 import { AegisLogError } from '../protocol/errors.js';
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
-import { check, once, recorder, stopwatch, textChars, track, UNREPORTED, type Recorder } from './record.js';
+import { check, checkClient, once, recorder, stopwatch, textChars, track, UNREPORTED, type Recorder } from './record.js';
 import { append, callWatched, copy, WRAPPED, type Create, type FromAnswer, type FromItem } from './sdk-watch.js';
 import { modelTyped, vectorsSummary } from './embeddings.js';
 import { addImages, Base64Image } from './images.js';
@@ -29,6 +29,7 @@ type Method = 'create' | 'compact' | 'generate' | 'edit' | 'createVariation';
  */
 export function wrapOpenAI<C extends object>(client: C, options: WrapOpenAIOptions): C {
   check(options);
+  checkClient(client);
   // An AzureOpenAI client (the SDK's own subclass) is told by the API version it sends with every call.
   const provider = options.provider ?? (typeof (client as { apiVersion?: unknown }).apiVersion === 'string' ? 'azure' : 'openai');
   if (typeof provider !== 'string' || !provider) throw new AegisLogError('ERR_CONFIG', 'provider is not valid: see the options in docs/ai.md', { field: 'provider' });

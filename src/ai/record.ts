@@ -266,6 +266,15 @@ export function check(options: AiOptions): void {
   for (const field in bad) if (bad[field as keyof typeof bad]) throw new AegisLogError('ERR_CONFIG', `${field} is not valid: see the options in docs/ai.md`, { field });
 }
 
+/**
+ * The SDK client a wrapper is given (wrapOpenAI, wrapAnthropic…): an object (or a function), whatever its methods. One
+ * that is none (undefined: a client made later, or not at all) is ERR_CONFIG naming it, as a bad option is, rather
+ * than a TypeError read out of the wrapper's code.
+ */
+export function checkClient(client: unknown): void {
+  if (client === null || (typeof client != 'object' && typeof client != 'function')) throw new AegisLogError('ERR_CONFIG', 'client is not valid: give the SDK client to wrap', { field: 'client' });
+}
+
 /** What the digest chunk adds to an event's payload: `input_digest`, `output_digest`, `image_digest`, `digest_key_id`; the content with `capture: 'full'`. */
 export type Prepared = Record<string, unknown>;
 

@@ -7,7 +7,7 @@ import { generateText, wrapLanguageModel } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { aegislogMiddleware, aegislogSpanProcessor, aegislogTelemetry, wrapOpenAI, type AiOptions } from '../../src/ai/index.js';
+import { aegislogMiddleware, aegislogSpanProcessor, aegislogTelemetry, wrapAnthropic, wrapBedrock, wrapCohere, wrapGoogleGenAI, wrapMistral, wrapOpenAI, type AiOptions } from '../../src/ai/index.js';
 import { AegisLogError } from '../../src/index.js';
 import { generateResult } from './mock-model.js';
 
@@ -91,4 +91,26 @@ it('the middleware with a log missing: the same params called again, or twice at
   await wrapped.doGenerate(params);
   await Promise.all([wrapped.doGenerate(params), wrapped.doGenerate(params)]);
   expect(errors).toHaveLength(3);
+});
+
+it('a client that is no object (undefined: made later, or not at all): ERR_CONFIG naming the client, not a TypeError', () => {
+  const wrappers: [string, (client: never, options: AiOptions) => unknown][] = [
+    ['wrapOpenAI', wrapOpenAI],
+    ['wrapAnthropic', wrapAnthropic],
+    ['wrapGoogleGenAI', wrapGoogleGenAI],
+    ['wrapMistral', wrapMistral],
+    ['wrapCohere', wrapCohere],
+    ['wrapBedrock', wrapBedrock],
+  ];
+  for (const [name, wrap] of wrappers) {
+    for (const client of [undefined, null, 'openai']) {
+      let thrown: unknown;
+      try {
+        wrap(client as never, { log });
+      } catch (error) {
+        thrown = error;
+      }
+      expect([name, thrown]).toEqual([name, expect.objectContaining({ code: 'ERR_CONFIG', field: 'client' })]);
+    }
+  }
 });
