@@ -175,6 +175,7 @@ function makeRecorder(options: TraceOptions, fnName: string) {
       // describe() turns an Error into { name, message, ...own fields such as code }, never the stack.
       const error = failed ? captured('error', capture.error, outcome) : undefined;
       if (error !== undefined) payload.error = error;
+      fit(payload);
       const log = typeof options.log === 'function' ? options.log(thisArg) : options.log;
       log.record(eventType, payload, wireOptions(options, call));
     } catch (error) {
@@ -237,6 +238,28 @@ function iterationOutput(how: TraceCapture['output'], redactor: Redactor, limits
       return out;
     },
   };
+}
+
+/** UTF-8 bytes of JSON a call's payload may take: an event is at most 1 MiB (PROTOCOL.md §2), the rest is room for its own fields and contexts. */
+const PAYLOAD_BYTES = 983_040; // 1 MiB less 64 KiB, as a literal (see describe.ts)
+
+/**
+ * The payload within an event: each field's text is bounded alone (`limits`), so the input and output together, a
+ * field at its bound with the JSON around its text, or text of three UTF-8 bytes a character, made an event that
+ * record() refused, and the call went unrecorded. Its largest fields, then, become `"[Truncated]"` until it fits.
+ */
+function fit(payload: Record<string, unknown>): void {
+  const json = JSON.stringify(payload);
+  // At most three UTF-8 bytes a UTF-16 unit: a payload that fits so is not measured further (almost every call).
+  if (json.length * 3 <= PAYLOAD_BYTES) return;
+  const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
+  let total = bytes(payload);
+  const sizes = (['input', 'output', 'error'] as const).filter((f) => payload[f] !== undefined).map((f) => [f, bytes(payload[f])] as const);
+  for (const [field, size] of sizes.sort((a, b) => b[1] - a[1])) {
+    if (total <= PAYLOAD_BYTES) return;
+    payload[field] = '[Truncated]';
+    total -= size - bytes('[Truncated]');
+  }
 }
 
 function wireOptions(options: TraceOptions, call: TraceCall): Record<string, unknown> {

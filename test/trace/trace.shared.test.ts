@@ -313,6 +313,30 @@ describe('aegislogTrace: what leaves the process', () => {
     expect(log.calls[0]!.payload.input).toEqual(['xxxxxxxxxx…[1999990 more chars]', [1, 2, 3, '[… 2 more items]']]);
   });
 
+  it('a call whose fields together pass what an event can carry is recorded, its largest field cut to "[Truncated]"', () => {
+    const log = recordingLog();
+    const onError = vi.fn();
+    // Each field within its own 1 MiB of text, but the event over 1 MiB, which record() refused: the call went
+    // unrecorded. A field at its bound with the JSON around its text; input and output together; three-byte text.
+    const count = aegislogTrace((parts: string[]) => parts.length, { log, eventType: 'count', onError });
+    expect(count(Array.from({ length: 16 }, () => 'x'.repeat(65_536)))).toBe(16);
+    const upper = aegislogTrace((parts: string[]) => parts.map((p) => `${p.toUpperCase()}!`), { log, eventType: 'upper', onError });
+    upper(Array.from({ length: 12 }, () => 'x'.repeat(60_000)));
+    const kanji = aegislogTrace((parts: string[]) => parts.length, { log, eventType: 'kanji', onError });
+    kanji(Array.from({ length: 8 }, () => '漢'.repeat(60_000)));
+    expect(onError).not.toHaveBeenCalled();
+    expect(log.calls.map((c) => [c.eventType, c.payload.outcome])).toEqual([
+      ['count', 'ok'],
+      ['upper', 'ok'],
+      ['kanji', 'ok'],
+    ]);
+    for (const call of log.calls) expect(new TextEncoder().encode(call.wire).length).toBeLessThanOrEqual(1024 * 1024);
+    // The largest field gives way, the others stay.
+    expect(log.calls[0]!.payload).toMatchObject({ input: '[Truncated]', output: 16 });
+    expect((log.calls[1]!.payload.input as string[][])[0]!.map((p) => p.length)).toEqual(Array(12).fill(60_000));
+    expect(log.calls[1]!.payload.output).toBe('[Truncated]');
+  });
+
   it('every value counts toward the 20,000 a field may hold, and its strings toward what an event can carry', () => {
     const log = recordingLog();
     const errors: unknown[] = [];
