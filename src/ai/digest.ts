@@ -9,7 +9,7 @@
 export type DigestKey = CryptoKey | Uint8Array | ArrayBuffer | string;
 
 import { b64uEncode } from '../protocol/base64url.js';
-import { AegisLogValidationError } from '../protocol/errors.js';
+import { AegisLogError, AegisLogValidationError } from '../protocol/errors.js';
 import { JCS_MAX_DEPTH, pathOf, type JsonPath } from '../protocol/jcs.js';
 import type { AiCall, AiEvent, AiOptions } from './options.js';
 import type { Prepared } from './record.js';
@@ -17,7 +17,14 @@ import type { Prepared } from './record.js';
 const encoder = new TextEncoder();
 
 export function importDigestKey(key: DigestKey): Promise<CryptoKey> {
-  if (typeof key === 'object' && 'algorithm' in key) return Promise.resolve(key);
+  if (typeof key === 'object' && 'algorithm' in key) {
+    // Another key signs too (HMAC-SHA-512 does), and its MAC would be recorded as `hmac-sha256:`; one that may not
+    // sign fails every digest. Refused by name, as the server-side integrations refuse it when they are made.
+    const { algorithm, usages } = key as { algorithm: { name?: string; hash?: { name?: string } }; usages?: string[] };
+    if (algorithm.name !== 'HMAC' || algorithm.hash?.name !== 'SHA-256' || !usages?.includes('sign'))
+      return Promise.reject(new AegisLogError('ERR_CONFIG', 'digestKey must be an HMAC SHA-256 CryptoKey that may sign', { field: 'digestKey' }));
+    return Promise.resolve(key);
+  }
   const raw = typeof key === 'string' ? encoder.encode(key) : key;
   return crypto.subtle.importKey('raw', raw as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
 }

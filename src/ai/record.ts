@@ -246,7 +246,7 @@ export function recorder(options: AiOptions): Recorder {
  */
 export function check(options: AiOptions): void {
   const o = Object(options) as AiOptions;
-  const k = o.digestKey as { algorithm?: unknown; byteLength?: number } | string | undefined;
+  const k = o.digestKey as { algorithm?: { name?: unknown; hash?: { name?: unknown } }; usages?: unknown; byteLength?: number } | string | undefined;
   const f = (v: unknown) => v !== undefined && typeof v != 'function';
   const s = (v: unknown) => v !== undefined && (!v || typeof v != 'string');
   const bad = {
@@ -257,7 +257,15 @@ export function check(options: AiOptions): void {
     digestKeyId: s(o.digestKeyId),
     capture: o.capture !== undefined && o.capture != 'digest' && o.capture != 'full',
     // An empty string (an environment variable set but empty) would turn every digest off without a word.
-    digestKey: k !== undefined && (typeof k == 'string' ? k == '' : !k?.algorithm && !k?.byteLength),
+    // A CryptoKey: HMAC SHA-256, for signing (another signs too, HMAC-SHA-512, and its MAC would be recorded as
+    // `hmac-sha256:`; one that may not sign fails every digest).
+    digestKey:
+      k !== undefined &&
+      (typeof k == 'string'
+        ? k == ''
+        : k?.algorithm
+          ? k.algorithm.name != 'HMAC' || k.algorithm.hash?.name != 'SHA-256' || !(Array.isArray(k.usages) && k.usages.includes('sign'))
+          : !k?.byteLength),
     redact: f(o.redact),
     onError: f(o.onError),
     onRecorded: f(o.onRecorded),

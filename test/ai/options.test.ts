@@ -7,7 +7,7 @@ import { generateText, wrapLanguageModel } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { aegislogMiddleware, aegislogSpanProcessor, aegislogTelemetry, wrapAnthropic, wrapBedrock, wrapCohere, wrapGoogleGenAI, wrapMistral, wrapOpenAI, type AiOptions } from '../../src/ai/index.js';
+import { aegislogMiddleware, aegislogSpanProcessor, aegislogTelemetry, aiDigest, aiFlush, wrapAnthropic, wrapBedrock, wrapCohere, wrapGoogleGenAI, wrapMistral, wrapOpenAI, type AiOptions } from '../../src/ai/index.js';
 import { AegisLogError } from '../../src/index.js';
 import { generateResult } from './mock-model.js';
 
@@ -113,4 +113,33 @@ it('a client that is no object (undefined: made later, or not at all): ERR_CONFI
       expect([name, thrown]).toEqual([name, expect.objectContaining({ code: 'ERR_CONFIG', field: 'client' })]);
     }
   }
+});
+
+describe('a CryptoKey that is no HMAC SHA-256 signing key', () => {
+  // HMAC-SHA-512 signed as well, and the digest was recorded as `hmac-sha256:` with 128 hex digits, which no one
+  // can check as the docs say; a key that may only verify, or an AES key, failed every event, one call after another.
+  const keys = async () => [
+    await crypto.subtle.importKey('raw', new Uint8Array(32), { name: 'HMAC', hash: 'SHA-512' }, false, ['sign']),
+    await crypto.subtle.importKey('raw', new Uint8Array(32), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']),
+    await crypto.subtle.importKey('raw', new Uint8Array(32), { name: 'AES-GCM' }, false, ['encrypt']),
+  ];
+
+  it.each(makers)('%s: ERR_CONFIG naming digestKey', async (_, make) => {
+    for (const digestKey of await keys()) expect(() => make({ log, digestKey })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'digestKey' }));
+  });
+
+  it('aiDigest refuses it, and the middleware records no digest under a wrong name: onError is told', async () => {
+    const [sha512] = await keys();
+    await expect(aiDigest('refund approved', sha512!)).rejects.toMatchObject({ code: 'ERR_CONFIG', field: 'digestKey' });
+    const recorded: unknown[] = [];
+    const errors: unknown[] = [];
+    const model = new MockLanguageModelV4({ doGenerate: generateResult('ok') });
+    const recording = { record: (_type: string, payload?: Record<string, unknown>) => (recorded.push(payload), 'id') };
+    const middleware = aegislogMiddleware({ log: recording, digestKey: sha512, onError: (e) => void errors.push(e) });
+    const { text } = await generateText({ model: wrapLanguageModel({ model, middleware }), prompt: 'hello' });
+    expect(text).toBe('ok');
+    await aiFlush(recording);
+    expect(recorded).toEqual([]);
+    expect(errors).toEqual([expect.objectContaining({ code: 'ERR_CONFIG', field: 'digestKey' })]);
+  });
 });
