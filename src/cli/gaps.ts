@@ -90,7 +90,7 @@ function describe(report: GapReport, files: number): string[] {
   ];
   for (const c of report.clients) out.push(...client(c));
   for (const r of report.refused.slice(0, 20)) out.push(`refused ${r.source ?? ''}:${r.line}: ${r.reason}`);
-  if (report.refused.length > 20) out.push(`… ${n(report.refused.length - 20)} more lines refused`);
+  if (report.refusedCount > 20) out.push(`… ${n(report.refusedCount - 20)} more lines refused`);
   const unaccounted = report.clients.reduce((s, c) => s + c.unaccounted, 0);
   const repeated = report.clients.reduce((s, c) => s + c.duplicates.length, 0);
   if (report.ok) out.push('OK: every missing number is accounted for by an aegislog.dropped event, and none is repeated');
@@ -98,7 +98,7 @@ function describe(report: GapReport, files: number): string[] {
     const why = [
       unaccounted && `${n(unaccounted)} numbers missing that no aegislog.dropped event accounts for`,
       repeated && `${n(repeated)} numbers repeated`,
-      report.refused.length && `${n(report.refused.length)} lines refused`,
+      report.refusedCount && `${n(report.refusedCount)} lines refused`,
       report.clients.some((c) => c.notes.length) && 'drop reports that do not add up',
     ].filter(Boolean);
     out.push(`FAIL: ${why.join('; ')}`);

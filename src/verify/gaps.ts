@@ -26,8 +26,10 @@ export interface GapReport {
   /** Events without both `client_id` and `client_seq` (recordSync, the Python SDK, other senders): nothing to count for them. */
   unnumbered: number;
   clients: ClientGaps[];
-  /** Lines not counted, and why (not JSON, no event, an event that does not match its receipt). */
+  /** Lines not counted, and why (not JSON, no event, an event that does not match its receipt): the first 100. */
   refused: { line: number; source?: string; reason: string }[];
+  /** Lines not counted, all of them (`refused` lists the first 100). */
+  refusedCount: number;
 }
 
 export interface ClientGaps {
@@ -60,6 +62,9 @@ export interface DroppedEvent {
   /** Missing numbers of [firstSeq, lastSeq] this event accounts for. */
   accounts: number;
 }
+
+/** Refused lines listed at most: an export fetched without events=true has every line refused. */
+const REFUSED_LISTED = 100;
 
 export interface GapCounter {
   /** Counts one event (already checked against its receipt, or the caller's own). */
@@ -115,6 +120,7 @@ export function readGapLine(text: string): GapLine {
 export function gapLineCounter(): GapCounter & { addRead(read: GapLine, where?: { line: number; source?: string }): void } {
   const clients = new Map<string, Client>();
   const refused: GapReport['refused'] = [];
+  let refusedCount = 0;
   let events = 0;
   let unnumbered = 0;
   let lines = 0;
@@ -147,7 +153,9 @@ export function gapLineCounter(): GapCounter & { addRead(read: GapLine, where?: 
   function addRead(read: GapLine, where: { line: number; source?: string } = { line: lines + 1 }): void {
     lines++;
     if ('blank' in read) return;
-    const refuse = (reason: string) => void refused.push({ ...where, reason });
+    const refuse = (reason: string) => {
+      if (refusedCount++ < REFUSED_LISTED) refused.push({ ...where, reason });
+    };
     if ('refused' in read) return refuse(read.refused);
     const value = read.value as Record<string, unknown>;
     if (value?.kind === 'aegislog-export') return; // the header (§6.2)
@@ -193,8 +201,8 @@ export function gapLineCounter(): GapCounter & { addRead(read: GapLine, where?: 
         notes,
       });
     }
-    const ok = refused.length === 0 && out.every((c) => c.unaccounted === 0 && c.duplicates.length === 0 && c.notes.length === 0);
-    return { ok, events, unnumbered, clients: out, refused: [...refused] };
+    const ok = refusedCount === 0 && out.every((c) => c.unaccounted === 0 && c.duplicates.length === 0 && c.notes.length === 0);
+    return { ok, events, unnumbered, clients: out, refused: [...refused], refusedCount };
   }
 
   return { addEvent, addLine, addRead, report };
