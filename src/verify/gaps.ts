@@ -72,7 +72,7 @@ export interface GapCounter {
   /**
    * Counts one line of a period export fetched with `events=true` (PROTOCOL.md §6.2): the header is
    * skipped; a receipt line counts only if its `event` hashes to the receipt's `digest_b64url` and
-   * carries its `event_id` and `tenant_id`.
+   * carries its `event_id`, `tenant_id` and `trace_id`.
    */
   addLine(line: string, where?: { line: number; source?: string }): void;
   report(): GapReport;
@@ -161,7 +161,7 @@ export function gapLineCounter(): GapCounter & { addRead(read: GapLine, where?: 
     if (value?.kind === 'aegislog-export') return; // the header (§6.2)
     const event = value?.event as Record<string, unknown> | undefined;
     if (typeof event !== 'object' || event === null) return refuse('no event: fetch the export with events=true');
-    if (event.event_id !== value.event_id || event.tenant_id !== value.tenant_id) return refuse(`the event is not the receipt's (event_id ${String(value.event_id)})`);
+    if (event.event_id !== value.event_id || event.tenant_id !== value.tenant_id || event.trace_id !== value.trace_id) return refuse(`the event is not the receipt's (event_id ${String(value.event_id)})`);
     let digest: string;
     try {
       digest = b64uEncode(eventDigest(event));

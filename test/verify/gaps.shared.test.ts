@@ -176,7 +176,7 @@ describe('gapCounter', () => {
 
 describe('gapCounter.addLine: export lines (PROTOCOL.md §6.2, events=true)', () => {
   const line = (event: Record<string, unknown>, override: Record<string, unknown> = {}) =>
-    JSON.stringify({ v: 1, tenant_id: event.tenant_id, event_id: event.event_id, digest_b64url: b64uEncode(eventDigest(event)), leaf_index: 0, event, ...override });
+    JSON.stringify({ v: 1, tenant_id: event.tenant_id, event_id: event.event_id, trace_id: event.trace_id, digest_b64url: b64uEncode(eventDigest(event)), leaf_index: 0, event, ...override });
 
   it('skips the header, counts each event that matches its receipt, and refuses the rest by line', () => {
     const g = gapCounter();
