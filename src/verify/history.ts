@@ -100,6 +100,8 @@ export async function verifyHistory(history: unknown, options: HistoryOptions): 
     if (report.signature.status !== 'passed') problems.signatures.push(`#${index}: ${report.signature.reason}`);
     if (body && body.origin !== origin) problems.origin.push(`#${index} is of "${body.origin}"`);
     if (body && e.tree_size !== body.size) problems.sizes.push(`#${index}: tree_size ${String(e.tree_size)} is not its note's size ${body.size}`);
+    // Checked on every entry, not only between pairs: a history of one such checkpoint has no pair.
+    if (body && body.size === 0 && !isEmptyTreeRoot(body.root)) problems.sizes.push(`#${index}: ${EMPTY_ROOT_NEEDED}`);
     const previous = bodies[index - 1];
     if (index > 0) {
       report.consistency = pairCheck(previous, body, e.consistency_b64url);
