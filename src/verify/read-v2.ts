@@ -19,9 +19,11 @@ export function readHeadV2(value: unknown, name = 'tenant_head'): ReadHeadV2 {
   if (h.v !== 2) throw new Invalid(`${name}.v is ${show(h.v)}, not 2`);
   text(h, 'tenant_id', name);
   const { start, end } = period(h, name);
-  count(h, 'tree_size', name);
+  const size = count(h, 'tree_size', name);
   const root = hash(h, 'root_b64url', name);
-  count(h, 'prev_tree_size', name);
+  // The head's entries are [prev_tree_size, tree_size): a previous size above it names no period (as period() refuses an end before its start).
+  const prevSize = count(h, 'prev_tree_size', name);
+  if (prevSize > size) throw new Invalid(`${name}.prev_tree_size ${prevSize} is above its tree_size ${size}`);
   if (h.prev_head_index !== null) count(h, 'prev_head_index', name);
   return { head: tenantHeadOf(h as unknown as TenantHead), root, start, end };
 }
