@@ -116,10 +116,16 @@ export function problemsListed(given: unknown): number {
   return given as number;
 }
 
+/** A callback option (`onProgress`, `onEvent`), checked before anything is read: one that is no function threw a TypeError only when first called. */
+export function callbackOption(given: unknown, name: string): void {
+  if (given !== undefined && given !== null && typeof given !== 'function') throw new AegisLogError('ERR_CONFIG', `${name} must be a function`, { field: name });
+}
+
 export function openPeriodAudit(target: AuditTarget, options: AuditOptions): PeriodAudit {
   // No options at all is the caller's mistake, said as for empty ones (ERR_KEY_INVALID, keys), not a TypeError.
   options ??= {} as AuditOptions;
   const maxProblems = problemsListed(options.maxProblems);
+  callbackOption(options.onProgress, 'onProgress');
   const keys = usableKeys(options.keys);
   const { head, proof } = resolveTarget(target);
   const headCheck = proof ? runCheck(() => proveTenantHead(proof, keys, options.backend)) : undefined;

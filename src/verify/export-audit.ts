@@ -8,7 +8,7 @@
  * receipt hashes to the frontier must give the head's root.
  */
 import { b64uEncode, bytesEqual, tenantHeadHash } from '../protocol/index.js';
-import { problemsListed } from './audit.js';
+import { callbackOption, problemsListed } from './audit.js';
 import { inclusionFailure, leafHash } from '../tlog/merkle.js';
 import { createTreeBuilder, popCount } from '../tlog/tree-builder.js';
 import { failed, passed, skipped, type Check } from './check.js';
@@ -87,6 +87,8 @@ export async function auditExport(source: ExportSource, options: ExportAuditOpti
   options ??= {};
   // Checked before a line is read, once: the run is handed the value.
   const maxProblems = problemsListed(options.maxProblems);
+  callbackOption(options.onProgress, 'onProgress');
+  callbackOption(options.onEvent, 'onEvent');
   const trust = await resolveTrust(options);
   const run = new ExportRun(trust, { ...options, maxProblems });
   const split = new LineSplitter(
