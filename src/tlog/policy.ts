@@ -150,7 +150,12 @@ export function parsePolicy(text: string): Policy {
 
 /** Whether the witnesses named (by their policy names) meet the quorum. `quorum none` is always met. */
 export function quorumSatisfied(policy: Pick<Policy, 'quorum'>, cosignedWitnessNames: ReadonlySet<string>): boolean {
+  if (typeof policy !== 'object' || policy === null) throw notPolicy();
+  if (typeof (cosignedWitnessNames as { has?: unknown } | null)?.has !== 'function') {
+    throw new AegisLogError('ERR_CONFIG', 'cosignedWitnessNames must be a Set of witness names', { field: 'cosignedWitnessNames' });
+  }
   const met = (rule: QuorumRule): boolean => {
+    quorumRule(rule);
     if (rule.kind === 'none') return true;
     if (rule.kind === 'witness') return cosignedWitnessNames.has(rule.name);
     let count = 0;
@@ -162,6 +167,7 @@ export function quorumSatisfied(policy: Pick<Policy, 'quorum'>, cosignedWitnessN
 
 /** The quorum in words, for reports: `2 of (w1, w2, w3)`. */
 export function describeQuorum(rule: QuorumRule): string {
+  quorumRule(rule);
   if (rule.kind === 'none') return 'none';
   if (rule.kind === 'witness') return rule.name;
   const inner = rule.members.map(describeQuorum).join(', ');
@@ -171,12 +177,30 @@ export function describeQuorum(rule: QuorumRule): string {
 
 /** Policy text that `parsePolicy` reads back to the same policy. */
 export function formatPolicy(policy: Policy): string {
+  const p = policy as Partial<Policy> | null;
+  if (typeof p !== 'object' || p === null || !Array.isArray(p.logs) || !Array.isArray(p.witnesses) || !Array.isArray(p.groups)) throw notPolicy();
+  quorumRule(policy.quorum);
   const out: string[] = [];
   for (const log of policy.logs) out.push(`log ${log.text}${log.url === undefined ? '' : ` ${log.url}`}`);
   for (const w of policy.witnesses) out.push(`witness ${w.name} ${w.key.text}${w.url === undefined ? '' : ` ${w.url}`}`);
   for (const g of policy.groups) out.push(`group ${g.name} ${g.threshold} ${g.members.join(' ')}`);
   out.push(`quorum ${policy.quorum.kind === 'none' ? NONE : policy.quorum.name}`);
   return `${out.join('\n')}\n`;
+}
+
+function notPolicy(): AegisLogError {
+  return new AegisLogError('ERR_POLICY_INVALID', 'policy must be what parsePolicy returns', { field: 'policy' });
+}
+
+/** Throws unless `rule` is a quorum rule this module can read (a caller's value, not parsed here): one node, its members read as they are reached. */
+function quorumRule(rule: unknown): asserts rule is QuorumRule {
+  const r = rule as Partial<Record<'kind' | 'name' | 'threshold' | 'members', unknown>> | null;
+  const ok = typeof r === 'object' && r !== null && (
+    r.kind === 'none' ||
+    (r.kind === 'witness' && typeof r.name === 'string') ||
+    (r.kind === 'group' && typeof r.name === 'string' && typeof r.threshold === 'number' && Array.isArray(r.members))
+  );
+  if (!ok) throw new AegisLogError('ERR_POLICY_INVALID', 'quorum must be a quorum rule of what parsePolicy returns (none, a witness or a group)', { field: 'quorum' });
 }
 
 function vkey(text: string, fail: (why: string) => never): NoteVerifierKey {
