@@ -185,8 +185,13 @@ async function verify(note: { text: unknown } | { parsed: Note; checkpoint: Chec
  * note key (type 0x02) named `origin`, and `quorum none`.
  */
 export function policyFromKeys(keys: KeyInput, origin: string): Policy {
-  const logs = flattenKeys(keys).map((k: VerifyKey) => verifierKey(origin, NoteKeyType.EcdsaP256, p256Spki(k.point)));
-  if (logs.length === 0) throw new AegisLogError('ERR_KEY_INVALID', 'policyFromKeys needs at least one key', { field: 'keys' });
+  const list = flattenKeys(keys ?? []);
+  if (list.length === 0) throw new AegisLogError('ERR_KEY_INVALID', 'policyFromKeys needs at least one key', { field: 'keys' });
+  // As usableKeys refuses options.keys: a key that failed to load (undefined in the array) is no TypeError.
+  if (list.some((k) => !(typeof k === 'object' && k !== null && typeof k.kid === 'string' && k.point instanceof Uint8Array))) {
+    throw new AegisLogError('ERR_KEY_INVALID', 'keys must be keys from importPublicKey (one or an array)', { field: 'keys' });
+  }
+  const logs = list.map((k: VerifyKey) => verifierKey(origin, NoteKeyType.EcdsaP256, p256Spki(k.point)));
   return { logs, witnesses: [], groups: [], quorum: { kind: 'none' } };
 }
 
