@@ -37,6 +37,7 @@ export async function verifySignature(input: VerifySignatureInput): Promise<bool
 
 /** Why the signature does not verify, or undefined when it does (argument errors throw as in `verifySignature`). */
 export async function signatureFailure(input: VerifySignatureInput): Promise<string | undefined> {
+  input ??= {} as VerifySignatureInput; // no input at all: no key, said as for a missing key, not a TypeError
   const keys = flattenKeys(input.key);
   if (keys.some((k) => typeof k !== 'object' || k === null)) {
     throw new AegisLogError('ERR_KEY_INVALID', 'key must come from importPublicKey', { field: 'key' });
@@ -77,6 +78,9 @@ export async function signatureFailure(input: VerifySignatureInput): Promise<str
  * (a KMS key's ARN is not a PEM's thumbprint); the signature decides.
  */
 export function selectKey(keys: readonly VerifyKey[], kid: string | undefined): VerifyKey | undefined {
+  if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'object' || k === null)) {
+    throw new AegisLogError('ERR_KEY_INVALID', 'keys must be an array of keys from importPublicKey', { field: 'keys' });
+  }
   return keys.find((k) => k.kid === kid) ?? (keys.length === 1 ? keys[0] : undefined);
 }
 
