@@ -22,6 +22,10 @@ export interface FetchTileSourceOptions {
 
 /** A TileSource reading `<prefix>/tile/<L>/<N>[.p/<W>]` with fetch. */
 export function fetchTileSource(prefix: string | URL, options: FetchTileSourceOptions = {}): TileSource {
+  options ??= {}; // null from JS callers: no options, as importPublicKey reads them
+  // A URL by its href, not instanceof: one from another realm (an edge runtime's VM) fails instanceof.
+  if (typeof prefix !== 'string' && typeof (prefix as { href?: unknown } | null)?.href !== 'string') throw new AegisLogError('ERR_CONFIG', "prefix must be the log's URL, as text or a URL", { field: 'prefix' });
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new AegisLogError('ERR_CONFIG', 'fetch must be a function', { field: 'fetch' });
   const base = String(prefix).replace(/\/+$/, '');
   const get = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const limit = options.cacheSize ?? 256;
