@@ -1,4 +1,4 @@
-import type { WireEvent } from '../protocol/index.js';
+import { AegisLogError, type WireEvent } from '../protocol/index.js';
 import { CONTEXT_NAMES, CONTEXT_RULES } from '../schema/rules.js';
 
 export interface ComplianceBlock {
@@ -21,6 +21,8 @@ const has = (value: unknown) => value !== undefined && value !== null;
  * bundles server code.
  */
 export function complianceOf(event: WireEvent, receivedAt: string | undefined, proof: { signature: boolean; sealed: boolean }): ComplianceBlock {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new AegisLogError('ERR_CONFIG', 'event must be an event object', { field: 'event' });
+  if (typeof proof !== 'object' || proof === null) throw new AegisLogError('ERR_CONFIG', 'proof must be { signature, sealed }', { field: 'proof' });
   const policy = event.policy_context ?? {};
   const human = event.human_intervention ?? {};
   const fieldsPresent: Record<string, Record<string, boolean>> = {};
