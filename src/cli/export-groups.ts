@@ -1,6 +1,6 @@
 import type { CheckpointV1 } from '../protocol/index.js';
 import type { PeriodAudit } from '../verify/audit.js';
-import { LineSplitter } from '../verify/export-input.js';
+import { LineSplitter, MAX_LINE } from '../verify/export-input.js';
 import { parseLine } from '../verify/ndjson.js';
 import { Member, at, memberText, rangeEquals, readReceiptLine } from '../verify/receipt-line.js';
 import { readChunks } from './input.js';
@@ -106,12 +106,12 @@ export async function routeExport(
   const textLine = (line: string, lineNo: number) => {
     if (line.trim() === '') return;
     const key = routeOf(line);
-    if (typeof key === 'string') {
-      report.unreadableCount++;
-      if (report.unreadable.length < 100) report.unreadable.push({ line: lineNo, reason: key });
-      return;
-    }
+    if (typeof key === 'string') return unreadable(lineNo, key);
     feed(routeTo(key.tenantId, key.receivedAt))?.add(parseLine(line));
+  };
+  const unreadable = (lineNo: number, reason: string) => {
+    report.unreadableCount++;
+    if (report.unreadable.length < 100) report.unreadable.push({ line: lineNo, reason });
   };
   const split = new LineSplitter((b, start, to, lineNo) => {
     // A BOM at the start of the first line, not of the first chunk: stdin's first chunk may hold less than all of it.
@@ -119,7 +119,7 @@ export async function routeExport(
     const end = to > from && b[to - 1] === 0x0d ? to - 1 : to;
     if (readReceiptLine(b, from, end, false)) plainLine(b, from, end);
     else textLine(decoder.decode(b.subarray(from, to)), lineNo);
-  }, () => undefined, Number.POSITIVE_INFINITY); // no line is too long to read: none was before
+  }, (lineNo) => unreadable(lineNo, `the line is longer than ${MAX_LINE / 2 ** 20} MiB`)); // said at once, never kept, as the v2 audit and --gaps do
   let bytes = 0;
   for await (const chunk of readChunks(path, io)) {
     split.push(chunk);
