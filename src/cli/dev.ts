@@ -202,7 +202,15 @@ function withDemoPages(server: AegisServer, dir: string, keys: ApiKeyConfig[]) {
  */
 async function logOrigin(options: DevOptions): Promise<{ origin: string; kept: boolean }> {
   const path = join(options.dataDir, 'origin');
-  const stored = existsSync(path) ? (await readFile(path, 'utf8')).trim() : undefined;
+  let stored: string | undefined;
+  try {
+    stored = existsSync(path) ? (await readFile(path, 'utf8')).trim() : undefined;
+  } catch (error) {
+    // A folder in its place (or a file it cannot read): the data folder's mistake, in one line naming the file.
+    const code = (error as { code?: unknown }).code;
+    const why = code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message;
+    throw new UsageError(`cannot read the log's origin ${path}: ${why}`);
+  }
   if (stored !== undefined) {
     if (options.origin !== undefined && options.origin !== stored) {
       throw new UsageError(`this data folder's log has the origin ${stored}; a log keeps its origin for life (start a new --data folder for ${options.origin})`);
