@@ -14,6 +14,7 @@ import type { CliIO, Command } from './command.js';
 import { UsageError, hostError, integerOption, makeDataFolder, parseOptions } from './command.js';
 import { startLocalWitness, policyText, witnessOption } from './dev-witness.js';
 import { lockFolder } from './folder-lock.js';
+import { fsReason } from './input.js';
 import { LIMITS_USAGE, LIMIT_OPTIONS, limitChoices, limitsBanner, ownOrigins, readKeysFile, sealReporter, sealTimer, stopSignal } from './host.js';
 import type { RunningWitness } from './witness.js';
 
@@ -207,9 +208,7 @@ async function logOrigin(options: DevOptions): Promise<{ origin: string; kept: b
     stored = existsSync(path) ? (await readFile(path, 'utf8')).trim() : undefined;
   } catch (error) {
     // A folder in its place (or a file it cannot read): the data folder's mistake, in one line naming the file.
-    const code = (error as { code?: unknown }).code;
-    const why = code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message;
-    throw new UsageError(`cannot read the log's origin ${path}: ${why}`);
+    throw new UsageError(`cannot read the log's origin ${path}: ${fsReason(error)}`);
   }
   if (stored !== undefined) {
     if (options.origin !== undefined && options.origin !== stored) {

@@ -8,6 +8,7 @@ import { DEFAULT_HTTP_LIMITS, DEFAULT_LIMITS } from '../server/node.js';
 import type { AegisServer, ApiKeyConfig, HttpLimits, Limits } from '../server/node.js';
 import type { CliIO } from './command.js';
 import { UsageError, integerOption } from './command.js';
+import { fsReason } from './input.js';
 import { originOf } from '../transport/origin.js';
 
 /** The `parseOptions` entries of the limit options. */
@@ -108,7 +109,7 @@ export async function readKeysFile(path: string): Promise<ApiKeyConfig[]> {
     return JSON.parse(text.startsWith('\ufeff') ? text.slice(1) : text) as ApiKeyConfig[];
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new UsageError(`cannot read the keys file ${path}: ${(error as Error).message}`);
+    throw new UsageError(`cannot read the keys file ${path}: ${fsReason(error)}`);
   }
 }
 

@@ -409,7 +409,8 @@ function linesOf(text: string): { text: string; lines: string[] } {
   return { text, lines: text.split('\n') };
 }
 
-function fsReason(error: unknown): string {
+/** Why a file cannot be read, in words (node's own message for the rarer codes). */
+export function fsReason(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   if (code === 'ENOENT') return 'no such file';
   if (code === 'EISDIR') return 'it is a directory';

@@ -10,6 +10,7 @@ import {
 } from '../witness/node.js';
 import type { CliIO, Command } from './command.js';
 import { UsageError, hostError, integerOption, keyFileError, makeDataFolder, parseOptions } from './command.js';
+import { fsReason } from './input.js';
 
 const USAGE = `Usage: aegislog witness --key FILE --logs VKEYS_OR_POLICY [--data DIR] [--host 127.0.0.1] [--port 8788]
                         [--prefix /] [--store sqlite|file] [--sync full|normal]
@@ -129,7 +130,7 @@ async function readLogs(source: string): Promise<string> {
     try {
       return await readFile(source, 'utf8');
     } catch (error) {
-      throw new UsageError(`cannot read ${source}: ${(error as Error).message}`);
+      throw new UsageError(`cannot read ${source}: ${fsReason(error)}`);
     }
   }
   try {
