@@ -11,7 +11,7 @@ import { progressBar } from './progress.js';
 import { EXIT, InputError, oneLine, required, runChecked, type AuditorIO } from './run-checked.js';
 import { auditExportFile } from './audit-export.js';
 import { TRUST_HELP } from './trust-input.js';
-import { thousands } from './thousands.js';
+import { counted, thousands } from './thousands.js';
 import { printableIO } from './printable.js';
 
 const USAGE = `Usage: aegislog audit [--key KEY]... [--policy FILE] [--signatures] [--sealed] [--json] EXPORT
@@ -243,7 +243,7 @@ function printReport(io: AuditorIO, ok: boolean, chain: ChainReport, route: Rout
   }
   if (route.unsealed) io.out(`✗ in no period of the checkpoints file: ${receiptsText(route.unsealed)} (the open period, or checkpoints missing)`);
   if (route.unreadableCount) {
-    io.out(`✗ ${route.unreadableCount} lines are not receipts`);
+    io.out(`✗ ${counted(route.unreadableCount, 'line is', 'lines are')} not ${route.unreadableCount === 1 ? 'a receipt' : 'receipts'}`);
     for (const u of route.unreadable.slice(0, 10)) io.out(`    line ${u.line}: ${u.reason}`);
   }
   const trees = `${groups.length} tenant tree${groups.length === 1 ? '' : 's'}`;

@@ -5,7 +5,7 @@ import { readLineChunks, sizeOf, sourceName, stdinOnce } from './input.js';
 import { printable } from './printable.js';
 import { progressBar } from './progress.js';
 import { EXIT, InputError, runChecked, type AuditorIO } from './run-checked.js';
-import { thousands } from './thousands.js';
+import { counted, thousands } from './thousands.js';
 
 export const GAPS_USAGE = `Usage: aegislog audit --gaps EXPORT.ndjson... [--json]
 
@@ -90,15 +90,15 @@ function describe(report: GapReport, files: number): string[] {
   ];
   for (const c of report.clients) out.push(...client(c));
   for (const r of report.refused.slice(0, 20)) out.push(`refused ${r.source ?? ''}:${r.line}: ${r.reason}`);
-  if (report.refusedCount > 20) out.push(`… ${n(report.refusedCount - 20)} more lines refused`);
+  if (report.refusedCount > 20) out.push(`… ${counted(report.refusedCount - 20, 'more line', 'more lines')} refused`);
   const unaccounted = report.clients.reduce((s, c) => s + c.unaccounted, 0);
   const repeated = report.clients.reduce((s, c) => s + c.duplicates.length, 0);
   if (report.ok) out.push('OK: every missing number is accounted for by an aegislog.dropped event, and none is repeated');
   else {
     const why = [
-      unaccounted && `${n(unaccounted)} numbers missing that no aegislog.dropped event accounts for`,
-      repeated && `${n(repeated)} numbers repeated`,
-      report.refusedCount && `${n(report.refusedCount)} lines refused`,
+      unaccounted && `${counted(unaccounted, 'number')} missing that no aegislog.dropped event accounts for`,
+      repeated && `${counted(repeated, 'number')} repeated`,
+      report.refusedCount && `${counted(report.refusedCount, 'line')} refused`,
       report.clients.some((c) => c.notes.length) && 'drop reports that do not add up',
     ].filter(Boolean);
     out.push(`FAIL: ${why.join('; ')}`);

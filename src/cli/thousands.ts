@@ -6,3 +6,8 @@
 export function thousands(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+$)/g, ',');
 }
+
+/** `n` with its noun, singular for one: `counted(1, 'line')` → `'1 line'`, `counted(2, 'line')` → `'2 lines'`. */
+export function counted(n: number, one: string, many = `${one}s`): string {
+  return `${thousands(n)} ${n === 1 ? one : many}`;
+}

@@ -7,6 +7,7 @@ import { EXIT, InputError, oneLine, runChecked, type AuditorIO } from './run-che
 import { TRUST_HELP, loadTrust } from './trust-input.js';
 import { checkLine } from './check-line.js';
 import { printableIO } from './printable.js';
+import { counted } from './thousands.js';
 
 const USAGE = `Usage: aegislog verify [--key KEY]... [--policy FILE] [--trusted FILE [--tiles URL]] [--sealed] [--json] FILE...
 
@@ -96,7 +97,7 @@ async function verify(paths: string[], values: Values, io: AuditorIO): Promise<n
   } else {
     const text = printableIO(io); // the bundles' strings are printed: no escape sequence of theirs reaches the terminal
     outcomes.forEach((o, i) => printOutcome(o, many ? i : undefined, passed(o), text));
-    if (many) text.out(`${outcomes.length} bundles: ${outcomes.length - failed} passed, ${failed} failed`);
+    if (many) text.out(`${counted(outcomes.length, 'bundle')}: ${outcomes.length - failed} passed, ${failed} failed`);
   }
   return failed === 0 ? EXIT.ok : EXIT.failed;
 }

@@ -74,7 +74,7 @@ describe('aegislog audit (v1): how the lines are written', () => {
     expect(out.slice(1)).toEqual([
       '✗ acme 2026-11-01T00:00:00.000Z: 29 receipts: 1 problems with the receipts (first: the line is not JSON)',
       '    #29: the line is not JSON',
-      '✗ 1 lines are not receipts',
+      '✗ 1 line is not a receipt',
       '    line 11: not JSON',
       '✗ audit failed',
     ]);

@@ -118,7 +118,7 @@ describe('aegislog audit --gaps', () => {
     const { code, text } = await gaps(await exportFile('sealed-3.ndjson', sealed), await exportFile('tampered.ndjson', body));
     expect(code).toBe(1);
     expect(text).toMatch(/refused .*tampered\.ndjson:4: the event of .* does not hash to its receipt's digest_b64url/);
-    expect(text).toContain('1 lines refused');
+    expect(text).toContain('1 line refused');
   });
 
   it('will not count one export twice, and needs at least one file', async () => {
