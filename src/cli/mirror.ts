@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type { CheckpointHistory, HistoryEntry, TenantHead } from '../protocol/index.js';
 import { TILE_BYTES, TILE_WIDTH, partialTilesOf, tilePath, tilesOf, type TileRef } from '../tlog/tiles.js';
 import { parseNote } from '../tlog/note.js';
+import { TENANT_ID, TENANT_ID_RULE } from '../schema/index.js';
 import type { Command } from './command.js';
 import { EXIT, InputError, runChecked, type AuditorIO } from './run-checked.js';
 
@@ -67,6 +68,8 @@ export const mirrorCommand: Command = {
       const since = values.since === undefined ? 0 : Number(values.since);
       if (!Number.isSafeInteger(since) || since < 0 || (values.since !== undefined && !/^\d+$/.test(values.since))) throw new InputError('--since must be a checkpoint count (0 or more)');
       const tenants = values.tenant ?? [];
+      // Its folder is logs/<ID>/: ".." would write the tenant's heads over the mirror's own files.
+      for (const tenant of tenants) if (!TENANT_ID.test(tenant)) throw new InputError(`--tenant ${JSON.stringify(tenant)} is not a tenant id (${TENANT_ID_RULE})`);
       const apiKey = values['api-key'] ?? process.env.AEGISLOG_API_KEY;
       if (tenants.length > 0 && apiKey === undefined) throw new InputError('--tenant needs --api-key (or AEGISLOG_API_KEY) with read scope');
       const report = await mirror({ base, dir: values.to, since, tenants, apiKey, fetch: io.fetch ?? fetch });
