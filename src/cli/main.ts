@@ -23,6 +23,8 @@ export async function main(argv: string[], io: CliIO = consoleIO): Promise<numbe
     io.err(help()); // a usage error, as an unknown command is: nothing on stdout
     return 2;
   }
+  // `aegislog help verify`, as git and npm take it: that command's usage, as `aegislog verify --help` prints it.
+  if (name === 'help' && rest[0] !== undefined) return main([rest[0], '--help'], io);
   if (name === '--help' || name === '-h' || name === 'help') {
     io.out(help());
     return 0;
