@@ -92,7 +92,7 @@ function describe(report: GapReport, files: number): string[] {
   for (const r of report.refused.slice(0, 20)) out.push(`refused ${r.source ?? ''}:${r.line}: ${r.reason}`);
   if (report.refusedCount > 20) out.push(`… ${counted(report.refusedCount - 20, 'more line', 'more lines')} refused`);
   const unaccounted = report.clients.reduce((s, c) => s + c.unaccounted, 0);
-  const repeated = report.clients.reduce((s, c) => s + c.duplicates.length, 0);
+  const repeated = report.clients.reduce((s, c) => s + c.duplicateCount, 0);
   if (report.ok) out.push('OK: every missing number is accounted for by an aegislog.dropped event, and none is repeated');
   else {
     const why = [
@@ -108,11 +108,11 @@ function describe(report: GapReport, files: number): string[] {
 
 function client(c: ClientGaps): string[] {
   const head = `client ${c.clientId}: ${n(c.seen)} of 1–${n(c.highest)}`;
-  if (!c.missingCount && !c.duplicates.length && !c.notes.length) return [`${head}, complete`];
+  if (!c.missingCount && !c.duplicateCount && !c.notes.length) return [`${head}, complete`];
   const out = [`${head}, ${n(c.missingCount)} missing${c.missing.length ? `: ${ranges(c.missing)}` : ''}`];
   for (const d of c.dropped) out.push(`  aegislog.dropped ${d.eventId} (#${n(d.seq)}): ${n(d.count)} dropped in ${n(d.firstSeq)}–${n(d.lastSeq)}, accounts for ${n(d.accounts)}`);
   if (c.missingCount) out.push(`  accounted for: ${n(c.accounted)}; UNACCOUNTED: ${n(c.unaccounted)}`);
-  if (c.duplicates.length) out.push(`  repeated: ${c.duplicates.slice(0, 8).map((d) => `${n(d.seq)} (${d.eventId})`).join(', ')}${c.duplicates.length > 8 ? ', …' : ''}`);
+  if (c.duplicateCount) out.push(`  repeated: ${c.duplicates.slice(0, 8).map((d) => `${n(d.seq)} (${d.eventId})`).join(', ')}${c.duplicateCount > 8 ? `, … (${n(c.duplicateCount)} in all)` : ''}`);
   for (const note of c.notes) out.push(`  ${note}`);
   return out;
 }

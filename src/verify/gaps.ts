@@ -41,8 +41,10 @@ export interface ClientGaps {
   /** Numbers in [1, highest] never seen, as inclusive ranges. */
   missing: [number, number][];
   missingCount: number;
-  /** Numbers seen more than once, with the event that carried each repeat. */
+  /** Numbers seen more than once, with the event that carried each repeat: the first 100. */
   duplicates: { seq: number; eventId: string }[];
+  /** Repeats, all of them (`duplicates` lists the first 100). */
+  duplicateCount: number;
   /** This client's aegislog.dropped events. */
   dropped: DroppedEvent[];
   /** Missing numbers that its aegislog.dropped events account for: each for at most `count` missing numbers of its range, each number for one event. */
@@ -63,8 +65,8 @@ export interface DroppedEvent {
   accounts: number;
 }
 
-/** Refused lines listed at most: an export fetched without events=true has every line refused. */
-const REFUSED_LISTED = 100;
+/** Refused lines, and each client's repeats, listed at most: an export fetched without events=true has every line refused, and a sender that numbers every event alike repeats one number for each. */
+const LISTED = 100;
 
 export interface GapCounter {
   /** Counts one event (already checked against its receipt, or the caller's own). */
@@ -83,6 +85,7 @@ interface Client {
   numbers: Runs;
   seen: number;
   duplicates: { seq: number; eventId: string }[];
+  duplicateCount: number;
   dropped: Omit<DroppedEvent, 'accounts'>[];
   notes: string[];
 }
@@ -132,9 +135,9 @@ export function gapLineCounter(): GapCounter & { addRead(read: GapLine, where?: 
     const seq = e.client_seq;
     if (typeof id !== 'string' || !Number.isSafeInteger(seq) || (seq as number) < 1) return void unnumbered++;
     let c = clients.get(id);
-    if (!c) clients.set(id, (c = { numbers: new Runs(), seen: 0, duplicates: [], dropped: [], notes: [] }));
+    if (!c) clients.set(id, (c = { numbers: new Runs(), seen: 0, duplicates: [], duplicateCount: 0, dropped: [], notes: [] }));
     if (c.numbers.add(seq as number, 0) === undefined) c.seen++;
-    else c.duplicates.push({ seq: seq as number, eventId: String(e.event_id) });
+    else if (c.duplicateCount++ < LISTED) c.duplicates.push({ seq: seq as number, eventId: String(e.event_id) });
     if (e.event_type === 'aegislog.dropped') {
       const { count, first_seq, last_seq } = e;
       const ints = [count, first_seq, last_seq].every((n) => Number.isSafeInteger(n) && (n as number) >= 1);
@@ -154,7 +157,7 @@ export function gapLineCounter(): GapCounter & { addRead(read: GapLine, where?: 
     lines++;
     if ('blank' in read) return;
     const refuse = (reason: string) => {
-      if (refusedCount++ < REFUSED_LISTED) refused.push({ ...where, reason });
+      if (refusedCount++ < LISTED) refused.push({ ...where, reason });
     };
     if ('refused' in read) return refuse(read.refused);
     const value = read.value as Record<string, unknown>;
@@ -195,13 +198,14 @@ export function gapLineCounter(): GapCounter & { addRead(read: GapLine, where?: 
         missing,
         missingCount,
         duplicates: c.duplicates,
+        duplicateCount: c.duplicateCount,
         dropped,
         accounted,
         unaccounted: missingCount - accounted,
         notes,
       });
     }
-    const ok = refusedCount === 0 && out.every((c) => c.unaccounted === 0 && c.duplicates.length === 0 && c.notes.length === 0);
+    const ok = refusedCount === 0 && out.every((c) => c.unaccounted === 0 && c.duplicateCount === 0 && c.notes.length === 0);
     return { ok, events, unnumbered, clients: out, refused: [...refused], refusedCount };
   }
 

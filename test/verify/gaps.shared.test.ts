@@ -68,7 +68,7 @@ describe('gapCounter', () => {
       for (let n = 1; n <= highest; n++) if (!set.has(n)) expected.push(n);
       const got = (report.clients[0]?.missing ?? []).flatMap(([lo, hi]) => Array.from({ length: hi - lo + 1 }, (_, i) => lo + i));
       expect(got).toEqual(expected);
-      expect(report.clients[0]?.duplicates.length ?? 0).toBe(seqs.length - set.size);
+      expect(report.clients[0]?.duplicateCount ?? 0).toBe(seqs.length - set.size);
       expect(report.clients[0]?.seen ?? 0).toBe(set.size);
     }
   });
