@@ -8,7 +8,7 @@ import { AegisLogError, bytesEqual } from '../protocol/index.js';
 import { parseCheckpoint, type CheckpointBody } from '../tlog/checkpoint.js';
 import { cosignatureV1Message, parseTimestampedSignature, subtreeV1Message } from '../tlog/cosignature.js';
 import { parseNote, type Note, type NoteSignature } from '../tlog/note.js';
-import { describeQuorum, logKeyProblem, quorumSatisfied, witnessKeyProblem, type Policy, type QuorumRule } from '../tlog/policy.js';
+import { describeQuorum, logKeyProblem, quorumSatisfied, witnessKeyProblem, type Policy, type PolicyWitness, type QuorumRule } from '../tlog/policy.js';
 import { NoteKeyType, hexId, isNoteKeyType, p256Spki, parseVkey, verifierKey, type NoteVerifierKey } from '../tlog/vkey.js';
 import { signatureFailure, type Backend } from './ecdsa.js';
 import { cacheUntilFailed } from './cache-until-failed.js';
@@ -267,7 +267,8 @@ export async function checkPolicyKeys(policy: Policy): Promise<void> {
 
 async function prepareAll(policy: Policy): Promise<{ logs: Prepared[]; witnesses: PreparedWitness[] }> {
   const logs = await Promise.all(policy.logs.map(prepare));
-  const witnesses = await Promise.all(policy.witnesses.map(async (w) => ({ ...(await prepare(w.key)), witness: w.name })));
+  // A null witness (a hand-made policy) is refused as a null log key is: no key from parseVkey.
+  const witnesses = await Promise.all(policy.witnesses.map(async (w) => ({ ...(await prepare((w as PolicyWitness | null)?.key as NoteVerifierKey)), witness: w.name })));
   return { logs, witnesses };
 }
 

@@ -62,7 +62,7 @@ function usablePolicy(policy: Policy | string): Policy {
     }
     return p;
   }
-  if (typeof policy !== 'object' || policy === null || !Array.isArray(policy.logs) || !Array.isArray(policy.witnesses) || typeof policy.quorum !== 'object') {
+  if (typeof policy !== 'object' || policy === null || !Array.isArray(policy.logs) || !Array.isArray(policy.witnesses) || typeof policy.quorum !== 'object' || policy.quorum === null) {
     throw new AegisLogError('ERR_CONFIG', 'options.policy must be tlog-policy text or what parsePolicy returns', { field: 'policy' });
   }
   return policy;
