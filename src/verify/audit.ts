@@ -7,7 +7,7 @@
 import { AegisLogError, b64uEncode, bytesEqual, canonicalBytes, receiptStatementOf, type Receipt } from '../protocol/index.js';
 import { ByteClock, Clock } from './clock.js';
 import type { Backend } from './ecdsa.js';
-import { failed, passed, type Check } from './check.js';
+import { counted, failed, passed, type Check } from './check.js';
 import { partsOf, proveTenantHead, type BundleParts } from './evidence-v1.js';
 import { usableKeys, type KeyInput, type VerifyKey } from './keys.js';
 import { IdArena } from './id-arena.js';
@@ -344,7 +344,7 @@ class Audit implements PeriodAudit {
       receipts: this.receiptsCheck(),
       root: bytesEqual(root, this.head.root) ? passed() : failed(this.rootReason()),
       ...(this.options.verifySignatures
-        ? { signatures: this.badSignatures ? failed(`${this.badSignatures} receipt signatures do not verify`) : passed() }
+        ? { signatures: this.badSignatures ? failed(counted(this.badSignatures, 'receipt signature does not verify', 'receipt signatures do not verify')) : passed() }
         : {}),
     };
     const bad = Object.values(checks).find((c) => !c.ok);
@@ -369,7 +369,7 @@ class Audit implements PeriodAudit {
     const n = this.problemCount - this.badSignatures;
     // The first listed receipt problem, if any is listed (maxProblems 0 lists none; signature problems are not the receipts').
     const first = this.problems.find((p) => !p.reason.startsWith('signature: '));
-    return n === 0 ? passed() : failed(`${n} problems with the receipts${first ? ` (first: ${first.reason})` : ''}`);
+    return n === 0 ? passed() : failed(`${counted(n, 'problem with the receipts', 'problems with the receipts')}${first ? ` (first: ${first.reason})` : ''}`);
   }
 
   private rootReason(): string {

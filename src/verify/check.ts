@@ -21,6 +21,11 @@ export function failed(reason: string): Check {
   return { status: 'failed', ok: false, reason };
 }
 
+/** `n` with its words, singular for one: `counted(1, 'pair not checked', 'pairs not checked')` → `'1 pair not checked'`. */
+export function counted(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 export function skipped(reason: string): Check {
   return { status: 'skipped', ok: false, reason };
 }

@@ -9,7 +9,7 @@
  */
 import { b64uEncode, bytesEqual, canonicalBytes, receiptStatementOf, sha256, type Receipt } from '../protocol/index.js';
 import { createTreeBuilder, type TreeBuilder } from '../tlog/tree-builder.js';
-import { failed, passed, skipped, type Check } from './check.js';
+import { counted, failed, passed, skipped, type Check } from './check.js';
 import { ByteClock, Clock } from './clock.js';
 import { Member, at, leafIndex, memberText, rangeEquals, readReceiptLine, statementLength, writeStatement } from './receipt-line.js';
 import { ReceiptHasher, SLOT_CAPACITY } from './receipt-hash.js';
@@ -157,7 +157,7 @@ export class EntryAudit {
     // An export made with &events=true carries an event on every line (§6.2): a line without one among them was not
     // checked, and onEvent never saw it. Which lines lack theirs is known only now: the first may come before any event.
     if (this.withEvents > 0 && this.withoutEvents > 0) {
-      const reason = `the line carries no event, where ${this.withEvents} lines of the export carry theirs (an export with &events=true carries one on every line)`;
+      const reason = `the line carries no event, where ${counted(this.withEvents, 'line of the export carries its', 'lines of the export carry theirs')} (an export with &events=true carries one on every line)`;
       for (const { line, leafIndex, eventId } of this.noEvent) this.problem('events', line, reason, leafIndex, eventId);
       this.counts.events += this.withoutEvents - this.noEvent.length;
     }
@@ -165,10 +165,10 @@ export class EntryAudit {
       count: this.received,
       ...(this.tree ? { rootB64url: b64uEncode(this.tree.root()), size: this.tree.size } : {}),
       checks: {
-        entries: this.verdict('entries', 'problems with the lines'),
+        entries: this.verdict('entries', 'problem with the lines', 'problems with the lines'),
         root: this.rootCheck(),
-        events: this.withEvents === 0 ? skipped('no line carries its event (an export without &events=true)') : this.verdict('events', 'events that do not match their receipts'),
-        signatures: this.options.signature ? this.verdict('signatures', 'receipt signatures that do not verify') : skipped('receipt signatures were not asked for: the root proves every receipt statement'),
+        events: this.withEvents === 0 ? skipped('no line carries its event (an export without &events=true)') : this.verdict('events', 'event that does not match its receipt', 'events that do not match their receipts'),
+        signatures: this.options.signature ? this.verdict('signatures', 'receipt signature that does not verify', 'receipt signatures that do not verify') : skipped('receipt signatures were not asked for: the root proves every receipt statement'),
       },
     };
   }
@@ -179,16 +179,16 @@ export class EntryAudit {
     const { first, treeSize, root } = this.expect;
     if (!tree || first === undefined || treeSize === undefined || !root) return skipped('no frontier and head root to compare with');
     if (tree.size !== treeSize) {
-      return failed(`appending the ${tree.size - first} receipt lines to the frontier at ${first} gives a tree of ${tree.size}; the head's tree_size is ${treeSize}`);
+      return failed(`appending the ${counted(tree.size - first, 'receipt line', 'receipt lines')} to the frontier at ${first} gives a tree of ${tree.size}; the head's tree_size is ${treeSize}`);
     }
     return bytesEqual(tree.root(), root) ? passed() : failed("the root over the frontier and the lines is not the head's root: a receipt was changed or replaced");
   }
 
-  private verdict(check: 'entries' | 'events' | 'signatures', what: string): Check {
+  private verdict(check: 'entries' | 'events' | 'signatures', one: string, many: string): Check {
     const n = this.counts[check];
     if (n === 0) return passed();
     const first = this.problems.find((p) => p.check === check);
-    return failed(`${n} ${what}${first ? ` (first: ${describe(first)})` : ''}`);
+    return failed(`${counted(n, one, many)}${first ? ` (first: ${describe(first)})` : ''}`);
   }
 
   /** A receipt line of the server's plain shape, read from its bytes (see receipt-line.ts). */

@@ -9,7 +9,7 @@
 import { b64uEncode, bytesEqual } from '../protocol/index.js';
 import { isEmptyTreeRoot, type CheckpointBody } from '../tlog/checkpoint.js';
 import { verifyConsistency } from '../tlog/merkle.js';
-import { failed, passed, skipped, type Check } from './check.js';
+import { counted, failed, passed, skipped, type Check } from './check.js';
 import { EMPTY_ROOT_NEEDED, type Cosigner } from './evidence-v2.js';
 import type { NoteVerdict } from './notes.js';
 import { Invalid, object, reasonOf, show } from './read.js';
@@ -114,12 +114,12 @@ export async function verifyHistory(history: unknown, options: HistoryOptions): 
   const newest = verdicts.at(-1);
   const checks: Record<HistoryCheckName, Check> = {
     history: passed(),
-    origin: verdict(problems.origin, 'notes of another origin'),
-    signatures: verdict(problems.signatures, 'notes not signed by a log key'),
-    sizes: verdict(problems.sizes, 'size problems'),
+    origin: verdict(problems.origin, 'note of another origin', 'notes of another origin'),
+    signatures: verdict(problems.signatures, 'note not signed by a log key', 'notes not signed by a log key'),
+    sizes: verdict(problems.sizes, 'size problem', 'size problems'),
     consistency: problems.consistency.length === 0 && unchecked.length > 0
-      ? skipped(`${unchecked.length} pairs not checked (first: ${unchecked[0]})`)
-      : verdict(problems.consistency, 'pairs not consistent'),
+      ? skipped(`${counted(unchecked.length, 'pair not checked', 'pairs not checked')} (first: ${unchecked[0]})`)
+      : verdict(problems.consistency, 'pair not consistent', 'pairs not consistent'),
     witnesses: !trust.policy
       ? skipped('no policy: no witness is required (a pinned key alone means quorum none)')
       : newest ? fromNoteCheck(newest.witnesses) : failed('the newest entry has no note'),
@@ -172,9 +172,9 @@ function pairCheck(previous: CheckpointBody | undefined, current: CheckpointBody
     : failed(`the consistency proof from size ${previous.size} to ${current.size} does not hold: the log is not append-only`);
 }
 
-function verdict(problems: string[], what: string): Check {
+function verdict(problems: string[], one: string, many: string): Check {
   if (problems.length === 0) return passed();
-  return failed(`${problems.length} ${what} (first: ${problems[0]})`);
+  return failed(`${counted(problems.length, one, many)} (first: ${problems[0]})`);
 }
 
 function text<K extends string>(e: Record<string, unknown>, field: string, key: K): Partial<Record<K, string>> {

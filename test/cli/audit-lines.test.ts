@@ -72,7 +72,7 @@ describe('aegislog audit (v1): how the lines are written', () => {
     const { code, out } = await audit('bad.ndjson', `${text.slice(0, 10).join('\n')}\n{oops\n${text.slice(10, -1).join('\n')}\n${cut}`, false);
     expect(code).toBe(1);
     expect(out.slice(1)).toEqual([
-      '✗ acme 2026-11-01T00:00:00.000Z: 29 receipts: 1 problems with the receipts (first: the line is not JSON)',
+      '✗ acme 2026-11-01T00:00:00.000Z: 29 receipts: 1 problem with the receipts (first: the line is not JSON)',
       '    #29: the line is not JSON',
       '✗ 1 line is not a receipt',
       '    line 11: not JSON',
@@ -84,7 +84,7 @@ describe('aegislog audit (v1): how the lines are written', () => {
     const text = receipts('acme').map((r) => JSON.stringify(r));
     const { code, out } = await audit('bom.ndjson', `\ufeff${text.slice(0, 5).join('\n')}\n\ufeff${text.slice(5).join('\n')}\n`, false);
     expect(code).toBe(1);
-    expect(out[1]).toBe('✗ acme 2026-11-01T00:00:00.000Z: 29 receipts: 1 problems with the receipts (first: the line is not JSON)');
+    expect(out[1]).toBe('✗ acme 2026-11-01T00:00:00.000Z: 29 receipts: 1 problem with the receipts (first: the line is not JSON)');
     expect(out[2]).toBe(`    #5: the line is not JSON`);
   });
 

@@ -132,7 +132,7 @@ describe('aegislog audit: exports that do not hold (exit 1)', () => {
     expect((await run('forged', list)).code).toBe(0);
     const { code, out } = await run('forged-sig', list, ['--signatures']);
     expect(code).toBe(1);
-    expect(out[1]).toMatch(/^✗ acme .*: 1 receipt signatures do not verify$/);
+    expect(out[1]).toMatch(/^✗ acme .*: 1 receipt signature does not verify$/);
   });
 
   it('one tenant of a period without its head: not provable, and says how to fix it', async () => {

@@ -196,7 +196,7 @@ describe('aegislog audit EXPORT, version 2', () => {
     const lines = readFileSync(at('exports/beta.health-p4.ndjson'), 'utf8').trim().split('\n');
     const { code, out } = await run(auditCommand, [file('gap.ndjson', [lines[0], lines[1], ...lines.slice(3)].join('\n')), ...POLICY_NONE, ...NOW]);
     expect(code).toBe(1);
-    expect(out).toContain('✗ entries: 1 problems with the lines (first: leaf_index 5: entries 4 are missing before leaf_index 5)');
+    expect(out).toContain('✗ entries: 1 problem with the lines (first: leaf_index 5: entries 4 are missing before leaf_index 5)');
     expect(out.find((l) => l.startsWith('✗ root: '))).toBeDefined();
     expect(out.at(-1)).toMatch(/^✗ audit failed: entries: /);
   });

@@ -24,6 +24,6 @@ describe('auditPeriod with maxProblems 0', () => {
     expect(report.ok).toBe(false);
     expect(report.problems).toEqual([]);
     expect(report.problemCount).toBe(1);
-    expect(report.checks.receipts).toMatchObject({ ok: false, reason: expect.stringContaining('1 problems with the receipts') });
+    expect(report.checks.receipts).toMatchObject({ ok: false, reason: expect.stringContaining('1 problem with the receipts') });
   });
 });

@@ -105,7 +105,7 @@ describe('auditPeriod', () => {
     expect(plain.checks.signatures).toBeUndefined();
     for (const backend of ['webcrypto', 'noble'] as const) {
       const signed = await auditPeriod(tampered, bundle, { keys: key, verifySignatures: true, backend });
-      expect(signed.checks.signatures).toMatchObject({ ok: false, reason: '1 receipt signatures do not verify' });
+      expect(signed.checks.signatures).toMatchObject({ ok: false, reason: '1 receipt signature does not verify' });
       expect(signed.problems).toEqual([expect.objectContaining({ index: 123, eventId: receipts[123]!.event_id, reason: expect.stringContaining('signature') })]);
     }
     expect((await auditPeriod(receipts, bundle, { keys: key, verifySignatures: true })).checks.signatures).toEqual({ status: 'passed', ok: true });
@@ -115,7 +115,7 @@ describe('auditPeriod', () => {
     const other = (await importPublicKey((await makeSigner()).publicKey)) as VerifyKey;
     const stranger = receipts.map((r, i) => (i === 42 ? { ...r, key_id: 'nobody' } : r));
     const report = await auditPeriod(stranger, bundle, { keys: [key, other], verifySignatures: true });
-    expect(report).toMatchObject({ ok: false, checks: { signatures: { ok: false, reason: '1 receipt signatures do not verify' } } });
+    expect(report).toMatchObject({ ok: false, checks: { signatures: { ok: false, reason: '1 receipt signature does not verify' } } });
     expect(report.problems).toContainEqual({ index: 42, eventId: receipts[42]!.event_id, reason: expect.stringContaining('no key with kid "nobody"') });
   });
 
