@@ -10,6 +10,8 @@ import type { CliIO } from './command.js';
 import { UsageError, integerOption } from './command.js';
 import { fsReason } from './input.js';
 import { originOf } from '../transport/origin.js';
+import { sha256 } from '../protocol/index.js';
+import { keyRing } from '../server/auth.js';
 
 /** The `parseOptions` entries of the limit options. */
 export const LIMIT_OPTIONS = {
@@ -106,7 +108,14 @@ export async function readKeysFile(path: string): Promise<ApiKeyConfig[]> {
     }
     text = await readFile(path, 'utf8');
     // A byte order mark at the very start is not part of the JSON (RFC 8259 §8.1), as the other commands read files.
-    return JSON.parse(text.startsWith('\ufeff') ? text.slice(1) : text) as ApiKeyConfig[];
+    const keys = JSON.parse(text.startsWith('\ufeff') ? text.slice(1) : text) as ApiKeyConfig[];
+    // Checked here, as the server will check them: a file of the wrong shape is unusable input (exit 2), not a server failure.
+    try {
+      keyRing(keys, sha256);
+    } catch (error) {
+      throw new UsageError(`the keys file ${path}: ${(error as Error).message}`);
+    }
+    return keys;
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read the keys file ${path}: ${fsReason(error)}`);
