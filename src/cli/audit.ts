@@ -14,7 +14,7 @@ import { TRUST_HELP } from './trust-input.js';
 import { counted, thousands } from './thousands.js';
 import { printableIO } from './printable.js';
 
-const USAGE = `Usage: aegislog audit [--key KEY]... [--policy FILE] [--signatures] [--sealed] [--json] EXPORT
+const USAGE = `Usage: aegislog audit [--key KEY]... [--policy FILE] [--now TIME] [--signatures] [--sealed] [--json] EXPORT
        aegislog audit --export FILE.ndjson --checkpoints FILE.json --key KEY
                       [--head FILE]... [--signatures] [--json]      (version 1)
 

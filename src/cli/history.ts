@@ -7,7 +7,7 @@ import { EXIT, InputError, runChecked, type AuditorIO } from './run-checked.js';
 import { TRUST_HELP, loadTrust } from './trust-input.js';
 import { printableIO } from './printable.js';
 
-const USAGE = `Usage: aegislog history [--key KEY]... [--policy FILE] [--json] FILE
+const USAGE = `Usage: aegislog history [--key KEY]... [--policy FILE] [--now TIME] [--json] FILE
 
 Checks a checkpoint history offline (GET /checkpoints, PROTOCOL.md §6.3):
 every note signed by a log key you trust, one origin, sizes that never go

@@ -9,7 +9,8 @@ import { checkLine } from './check-line.js';
 import { printableIO } from './printable.js';
 import { counted } from './thousands.js';
 
-const USAGE = `Usage: aegislog verify [--key KEY]... [--policy FILE] [--trusted FILE [--tiles URL]] [--sealed] [--json] FILE...
+const USAGE = `Usage: aegislog verify [--key KEY]... [--policy FILE] [--now TIME] [--trusted FILE [--tiles URL]]
+                       [--checkpoints FILE] [--sealed] [--json] FILE...
 
 Checks evidence bundles offline (PROTOCOL.md §6.1; version 1 too) against the
 key or the tlog-policy you trust, and prints one line per check: ✓ name,
