@@ -45,8 +45,15 @@ export async function resolveTrust(options: TrustOptions): Promise<Trust> {
     throw new AegisLogError('ERR_KEY_INVALID', 'give options.keys (pinned keys from importPublicKey) or options.policy (a tlog-policy)', { field: 'keys' });
   }
   if (policy) await checkPolicyKeys(policy);
-  const now = options.now instanceof Date || options.now === undefined ? options.now : new Date(options.now);
-  return { keys, policy, backend: options.backend, now };
+  return { keys, policy, backend: options.backend, now: nowOf(options.now) };
+}
+
+/** "Now" in this API's unit, epoch ms or a Date, checked here: verifyNote would refuse it later in its own unit (POSIX seconds). */
+function nowOf(now: unknown): Date | undefined {
+  if (now === undefined || now === null) return undefined; // null from JS callers: the clock, as no option
+  const at = now instanceof Date ? now : typeof now === 'number' ? new Date(now) : undefined;
+  if (!at || !Number.isFinite(at.getTime())) throw new AegisLogError('ERR_CONFIG', 'now must be epoch milliseconds or a Date', { field: 'now' });
+  return at;
 }
 
 /** Policies parsed from text, by text: a page or a loop verifying many bundles passes the same text each time. */
