@@ -373,3 +373,16 @@ test('a JWKS that arrives after "Remove all keys" is not pinned', async ({ page,
   await expect(page.locator('#summary')).toContainText('1 bundle:');
   await expect(page.locator('#summary')).not.toContainText('verified');
 });
+
+test('the loss panel counts every refused line, beyond the first ones the report lists', async ({ page, app }) => {
+  // An export fetched without events=true (the usual slip): each of its 300 receipt lines is refused. The gap
+  // report lists the first 100 and counts them all (refusedCount); the panel showed the length of that list.
+  const lines = read('exports/alpha-p1-events.ndjson').split('\n').filter(Boolean);
+  const stripped = [lines[0], ...lines.slice(1).map((line) => {
+    const { event: _event, ...receipt } = JSON.parse(line) as Record<string, unknown>;
+    return JSON.stringify(receipt);
+  })].join('\n');
+  await open(page, app.url);
+  await page.locator('#gaps-files').setInputFiles([{ name: 'no-events.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(`${stripped}\n`) }]);
+  await expect(page.locator('#gaps-result')).toContainText(`${lines.length - 1} lines refused`);
+});

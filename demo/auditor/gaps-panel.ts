@@ -99,8 +99,9 @@ function render(report: GapReport, files: number, status: HTMLElement, result: H
     h('thead', {}, h('tr', {}, ...['client_id', 'seen', 'highest', 'missing', 'told by aegislog.dropped', 'unaccounted', 'repeated'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, ...rows),
   );
-  const refused = report.refused.length
-    ? h('div', {}, pill('fail', `${n(report.refused.length)} lines refused`),
+  // The report lists the first refused lines and counts them all.
+  const refused = report.refusedCount
+    ? h('div', {}, pill('fail', `${n(report.refusedCount)} ${report.refusedCount === 1 ? 'line' : 'lines'} refused`),
       h('ul', { class: 'list' }, ...report.refused.slice(0, 20).map((r) => h('li', {}, `${r.source ?? ''}:${r.line}: ${r.reason}`))))
     : null;
   const hint = h('p', { class: 'hint' }, 'Loss after a client\'s highest number is out of sight: load every export of the periods its events went to.');
@@ -117,6 +118,6 @@ function clientRow(c: ClientGaps): HTMLTableRowElement {
     h('td', {}, c.missingCount ? `${n(c.missingCount)}: ${ranges(c.missing)}` : 'none'),
     h('td', {}, told || '—'),
     h('td', {}, c.unaccounted ? pill('fail', n(c.unaccounted)) : pill('ok', '0'), notes),
-    h('td', {}, c.duplicates.length ? pill('fail', c.duplicates.slice(0, 5).map((d) => n(d.seq)).join(', ')) : '—'),
+    h('td', {}, c.duplicateCount ? pill('fail', `${c.duplicates.slice(0, 5).map((d) => n(d.seq)).join(', ')}${c.duplicateCount > 5 ? ` … (${n(c.duplicateCount)} in all)` : ''}`) : '—'),
   );
 }
