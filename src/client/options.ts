@@ -135,7 +135,7 @@ export function resolveConfig(options: AegisLogOptions): ClientConfig {
   // Named as given: a missing one (an environment variable not exported) is told apart from one without its scheme.
   if (!/^https?:\/\//.test(endpoint)) throw configError('endpoint', `must be an http(s) URL, such as http://127.0.0.1:8787 (got ${options?.endpoint == null ? options?.endpoint : JSON.stringify(endpoint)})`);
   // fetch refuses a URL with credentials, and a query or a fragment would swallow the routes appended to it.
-  if (/^[^/]*\/\/[^/]*@|[?#]/.test(endpoint)) throw configError('endpoint', 'must not carry credentials, a query or a fragment: the routes are appended to it, and a key goes in apiKey');
+  if (/^[^/]*\/\/[^/]*@|[?#]/.test(endpoint)) throw configError('endpoint', 'must not carry credentials, a query or a fragment');
   const tenantId = options.tenantId ?? 'default';
   if (typeof tenantId != 'string' || !TENANT_ID.test(tenantId)) throw configError('tenantId', `must be ${TENANT_ID_RULE}`);
   // Timers take at most 2^31 − 1 ms (beyond, they fire at once) and whole ms (Node's AbortSignal.timeout).

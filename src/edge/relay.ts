@@ -60,7 +60,7 @@ export function createRelay(options: RelayOptions): Relay {
   // fetch refuses a URL with credentials, and a query or a fragment would swallow the routes appended to it.
   const { username, password, search, hash } = new URL(endpoint);
   if (username || password || search || hash || /[?#]/.test(endpoint)) {
-    throw new AegisLogError('ERR_CONFIG', 'endpoint must not carry credentials, a query or a fragment: the routes are appended to it, and a key goes in apiKey', { field: 'endpoint' });
+    throw new AegisLogError('ERR_CONFIG', 'endpoint must not carry credentials, a query or a fragment', { field: 'endpoint' });
   }
   // A limit that is not a number (NaN from an unset variable) would be no limit at all: every comparison with it is false.
   if (options.maxBodyBytes !== undefined && !(Number.isSafeInteger(options.maxBodyBytes) && options.maxBodyBytes >= 1)) throw configError('maxBodyBytes', 'a whole number of bytes ≥ 1', options.maxBodyBytes);
