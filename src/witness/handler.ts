@@ -126,10 +126,14 @@ function refusalLines(witness: Witness, hash: string, first: number, limit: numb
   });
 }
 
-/** A page parameter: undefined when absent, NaN when not a plain decimal integer (Witness.refusals names it then). */
+/**
+ * A page parameter: undefined when absent, NaN when not a plain decimal integer or given twice (Witness.refusals names
+ * it then), as the log server refuses a repeated parameter rather than pick one.
+ */
 function pageParam(url: URL, name: string): number | undefined {
-  const value = url.searchParams.get(name);
-  if (value === null) return undefined;
+  const [value, again] = url.searchParams.getAll(name);
+  if (value === undefined) return undefined;
+  if (again !== undefined) return Number.NaN;
   return /^(0|[1-9][0-9]{0,15})$/.test(value) ? Number(value) : Number.NaN;
 }
 
