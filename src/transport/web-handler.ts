@@ -247,7 +247,7 @@ export function requireJsonType(request: Request, also: readonly string[] = []):
 }
 
 /** A body sent compressed (`Content-Encoding: gzip`) is refused 415 naming it (RFC 9110 §15.5.16), not read as JSON. */
-function requireIdentityEncoding(request: Request): void {
+export function requireIdentityEncoding(request: Request): void {
   const encoding = request.headers.get('content-encoding');
   if (encoding === null || ['', 'identity'].includes(encoding.trim().toLowerCase())) return;
   throw new HttpError(415, 'unsupported_media_type', `Content-Encoding ${encoding} is not accepted here: send the body uncompressed`, 'content-encoding');

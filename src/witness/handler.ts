@@ -7,7 +7,7 @@
  */
 import { AegisLogError, b64Encode } from '../protocol/index.js';
 import { TLOG_SIZE_CONTENT_TYPE } from '../tlog/witness-protocol.js';
-import { HttpError, readBody } from '../transport/web-handler.js';
+import { HttpError, readBody, requireIdentityEncoding } from '../transport/web-handler.js';
 import type { Refusal } from './store.js';
 import { MAX_REFUSALS_PAGE, type Witness } from './witness.js';
 
@@ -44,6 +44,7 @@ export function witnessHandler(witness: Witness, options: WitnessHandlerOptions 
         if (request.method !== 'POST') return text(405, 'add-checkpoint takes POST\n', { allow: 'POST' });
         let body: string;
         try {
+          requireIdentityEncoding(request); // a compressed body: 415 naming it, as the log server answers
           body = utf8.decode(await readBody(request, limit));
         } catch (error) {
           if (error instanceof HttpError) return text(error.status, `${error.message}\n`);
