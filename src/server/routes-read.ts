@@ -85,28 +85,34 @@ export const heads: Handler = async (request, url, ctx, [rawTenant]) => {
     release();
     throw error;
   }
-  if (request.signal?.aborted) release();
-  else request.signal?.addEventListener('abort', release, { once: true });
+  // Aborted when the client goes, as an export's: a wait for the key's rate stops then.
+  const gone = new AbortController();
+  const end = () => {
+    gone.abort();
+    release();
+  };
+  if (request.signal?.aborted) end();
+  else request.signal?.addEventListener('abort', end, { once: true });
   let after: number | undefined;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      let page: StoredHead[];
       try {
-        page = await ctx.store.heads(tenantId, after, PAGE);
+        const page: StoredHead[] = await ctx.store.heads(tenantId, after, PAGE);
+        if (page.length > 0) {
+          controller.enqueue(encoder.encode(page.map((h) => `${JSON.stringify({ tenant_head: h.head, head_index: h.headIndex })}\n`).join('')));
+          after = page.at(-1)!.headIndex;
+        }
+        // A head costs what an export line does: short periods kept long make hundreds of thousands of them.
+        ctx.ring.budget.charge(key, page.length / EXPORT_LINES_PER_UNIT);
+        if (page.length < PAGE) return controller.close(), end();
+        await outOfDebt(ctx.ring.budget, key, gone.signal);
+        if (gone.signal.aborted) throw gone.signal.reason;
       } catch (error) {
-        release();
+        end();
         throw error;
       }
-      if (page.length > 0) {
-        controller.enqueue(encoder.encode(page.map((h) => `${JSON.stringify({ tenant_head: h.head, head_index: h.headIndex })}\n`).join('')));
-        after = page.at(-1)!.headIndex;
-      }
-      if (page.length < PAGE) {
-        controller.close();
-        release();
-      }
     },
-    cancel: release,
+    cancel: end,
   });
   return new Response(body, { headers: { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' } });
 };

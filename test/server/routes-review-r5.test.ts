@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { createRelay } from '../../src/edge/index.js';
 import { createServer, localSigner, memoryStore } from '../../src/server/index.js';
 import { until } from '../client/helpers.js';
-import { KEYS, event, withServer } from './helpers.js';
+import { KEYS, clock, event, withServer } from './helpers.js';
 
 const post = (body: string, headers: Record<string, string> = {}): RequestInit & { key?: string | null } => ({
   method: 'POST',
@@ -165,6 +165,24 @@ describe('GET /logs/{tenant}/heads', () => {
       let again: Response | undefined;
       await until(async () => (again = await s.call('/logs/acme/heads', { key: KEYS.read })).status === 200, 10_000, 'the slot to be let go');
       expect(await again!.text()).toBe('');
+    });
+  });
+
+  // Found in review: a heads stream cost one unit of its key's rate however many heads it sent, where an export
+  // costs a unit per 8 lines: with short periods kept long (a 60 s period: 525,000 heads a year), one request
+  // streamed them all. Its heads are charged as export lines now. The store's pages are stand-ins (40 heads).
+  test('charges its key for the heads it streams, as an export charges its lines', async () => {
+    const store = memoryStore();
+    const head = (i: number) => ({ head: { v: 2, tenant_id: 'acme', period_start: `p${i}`, tree_size: i + 1 }, headIndex: i });
+    store.heads = async (_tenant, after) => (after === undefined ? Array.from({ length: 40 }, (_, i) => head(i)) : []) as never;
+    const frozen = clock();
+    // A burst of 6 units, and a clock that never moves: the stream's admission (1) and its 40 heads (5) spend it all.
+    await withServer({ store, now: frozen.now, limits: { keyRatePerSecond: 1, keyRateBurst: 6, keyInFlight: 4 } }, async (s) => {
+      const stream = await s.call('/logs/acme/heads', { key: KEYS.read });
+      expect(stream.status).toBe(200);
+      expect((await stream.text()).trimEnd().split('\n')).toHaveLength(40);
+      const next = await s.call('/logs/acme/heads', { key: KEYS.read });
+      expect(next.status).toBe(429);
     });
   });
 });
