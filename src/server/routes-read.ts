@@ -85,14 +85,7 @@ export const heads: Handler = async (request, url, ctx, [rawTenant]) => {
     release();
     throw error;
   }
-  // Aborted when the client goes, as an export's: a wait for the key's rate stops then.
-  const gone = new AbortController();
-  const end = () => {
-    gone.abort();
-    release();
-  };
-  if (request.signal?.aborted) end();
-  else request.signal?.addEventListener('abort', end, { once: true });
+  const { gone, end } = streamEnd(request, release);
   let after: number | undefined;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -105,8 +98,8 @@ export const heads: Handler = async (request, url, ctx, [rawTenant]) => {
         // A head costs what an export line does: short periods kept long make hundreds of thousands of them.
         ctx.ring.budget.charge(key, page.length / EXPORT_LINES_PER_UNIT);
         if (page.length < PAGE) return controller.close(), end();
-        await outOfDebt(ctx.ring.budget, key, gone.signal);
-        if (gone.signal.aborted) throw gone.signal.reason;
+        await outOfDebt(ctx.ring.budget, key, gone);
+        if (gone.aborted) throw gone.reason;
       } catch (error) {
         end();
         throw error;
@@ -177,16 +170,7 @@ function exportStream(request: Request, start: ExportStart, ctx: Context, key: A
   const { header, current, tenantId, events, to } = start;
   let next = start.from;
   let started = false;
-  // Aborted when the client goes: the host cancels the body (the Node adapter on the socket's close), or
-  // aborts the request's signal. A wait for the key's rate stops then, rather than run out its debt.
-  const gone = new AbortController();
-  const end = () => {
-    gone.abort();
-    release();
-  };
-  // A signal aborted already (the client went before the handler got here) fires no listener: nobody pulls this body.
-  if (request.signal?.aborted) end();
-  else request.signal?.addEventListener('abort', end, { once: true });
+  const { gone, end } = streamEnd(request, release);
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
@@ -216,8 +200,8 @@ function exportStream(request: Request, start: ExportStart, ctx: Context, key: A
     // so that parallel exports with one key share its budget instead of each taking a core.
     ctx.ring.budget.charge(key, page.length / EXPORT_LINES_PER_UNIT);
     if (page.length === 0 || next >= to) return controller.close(), true;
-    await outOfDebt(ctx.ring.budget, key, gone.signal);
-    if (gone.signal.aborted) throw gone.signal.reason;
+    await outOfDebt(ctx.ring.budget, key, gone);
+    if (gone.aborted) throw gone.reason;
     return false;
   }
   return new Response(body, {
@@ -255,4 +239,22 @@ function decodeSegment(raw: string, field: string): string {
   const value = decodeURIComponentSafe(raw, field);
   if (!EVENT_ID.test(value)) throw badRequest(`${field} must be ${EVENT_ID_RULE}`, field);
   return value;
+}
+
+/**
+ * The end of a streamed read (an export, a tenant's heads): `end` lets its key's slot in flight go and aborts
+ * `gone`, which stops a wait for the key's rate rather than run out its debt. Called when the stream ends or fails,
+ * and when the client goes (the host cancels the body: the Node adapter on the socket's close; or aborts the
+ * request's signal).
+ */
+function streamEnd(request: Request, release: () => void): { gone: AbortSignal; end: () => void } {
+  const controller = new AbortController();
+  const end = () => {
+    controller.abort();
+    release();
+  };
+  // A signal aborted already (the client went before the handler got here) fires no listener: nobody pulls this body.
+  if (request.signal?.aborted) end();
+  else request.signal?.addEventListener('abort', end, { once: true });
+  return { gone: controller.signal, end };
 }
