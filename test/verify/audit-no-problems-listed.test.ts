@@ -2,20 +2,14 @@
 // listed problem in its receipts check, and there was none (a TypeError, where the export audit reports).
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EvidenceBundleV1, Receipt } from '../../src/protocol/index.js';
-import { auditPeriod, importPublicKey, type VerifyKey } from '../../src/verify/index.js';
-import { makeSigner, sealPeriod } from './helpers/seal.js';
+import { auditPeriod, type VerifyKey } from '../../src/verify/index.js';
+import { sealedAcme } from './helpers/seal.js';
 
 let key: VerifyKey;
 let bundle: EvidenceBundleV1;
 let receipts: Receipt[];
 
-beforeAll(async () => {
-  const signer = await makeSigner();
-  key = (await importPublicKey(signer.publicKey, { kid: signer.kid })) as VerifyKey;
-  const period = await sealPeriod(signer, { acme: 8 });
-  bundle = period.bundles.get('acme')![0]!;
-  receipts = period.bundles.get('acme')!.map((b) => b.receipt);
-});
+beforeAll(async () => void ({ key, bundle, receipts } = await sealedAcme(8)));
 
 describe('auditPeriod with maxProblems 0', () => {
   it('a receipt of another tenant: a failed receipts check with the exact count, not a throw', async () => {

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import history from '../vectors/aegislog-v2/histories/history-full-2of2.json';
 import type { EvidenceBundleV1, Receipt } from '../../src/protocol/index.js';
-import { auditExport, auditPeriod, importPublicKey, verifyHistory, type VerifyKey } from '../../src/verify/index.js';
-import { makeSigner, sealPeriod } from './helpers/seal.js';
+import { auditExport, auditPeriod, verifyHistory, type VerifyKey } from '../../src/verify/index.js';
+import { sealedAcme } from './helpers/seal.js';
 
 const V = join(import.meta.dirname, '../vectors/aegislog-v2');
 const policy = readFileSync(join(V, 'policy-2of2.txt'), 'utf8');
@@ -16,13 +16,7 @@ describe('reasons with a count of one', () => {
   let key: VerifyKey;
   let bundle: EvidenceBundleV1;
   let receipts: Receipt[];
-  beforeAll(async () => {
-    const signer = await makeSigner();
-    key = (await importPublicKey(signer.publicKey, { kid: signer.kid })) as VerifyKey;
-    const period = await sealPeriod(signer, { acme: 4 });
-    bundle = period.bundles.get('acme')![0]!;
-    receipts = period.bundles.get('acme')!.map((b) => b.receipt);
-  });
+  beforeAll(async () => void ({ key, bundle, receipts } = await sealedAcme(4)));
 
   it('auditPeriod: "1 problem with the receipts", "1 receipt signature does not verify"', async () => {
     const foreign = [{ ...receipts[0]!, tenant_id: 'other' }, ...receipts.slice(1)];

@@ -10,6 +10,7 @@ import {
   type CheckpointV1, type EvidenceBundleV1, type Receipt, type TenantHeadV1, type WireEvent,
 } from '../../../src/protocol/index.js';
 import { inclusionProof, merkleRoot } from '../../../src/tlog/merkle.js';
+import { importPublicKey, type VerifyKey } from '../../../src/verify/index.js';
 
 export interface Signer {
   kid: string;
@@ -102,4 +103,12 @@ export async function sealPeriod(signer: Signer, sizes: Record<string, number>, 
 /** A pending bundle (§5): event and receipt only. */
 export function pendingOf(bundle: EvidenceBundleV1): EvidenceBundleV1 {
   return { v: 1, status: 'pending', event: bundle.event, receipt: bundle.receipt };
+}
+
+/** One sealed period of `count` receipts of tenant acme, signed by a fresh key: the key to verify with, acme's first bundle, its receipts. */
+export async function sealedAcme(count: number): Promise<{ key: VerifyKey; bundle: EvidenceBundleV1; receipts: Receipt[] }> {
+  const signer = await makeSigner();
+  const key = (await importPublicKey(signer.publicKey, { kid: signer.kid })) as VerifyKey;
+  const bundles = (await sealPeriod(signer, { acme: count })).bundles.get('acme')!;
+  return { key, bundle: bundles[0]!, receipts: bundles.map((b) => b.receipt) };
 }
