@@ -29,6 +29,7 @@ const native: Encoder | undefined = (() => {
 
 /** base64url without padding (RFC 4648 §5), as every binary value travels on the wire. */
 export function b64uEncode(bytes: Uint8Array): string {
+  if (!isBytes(bytes)) throw fail('bytes', 'must be a Uint8Array');
   if (native) return native(bytes);
   return encodeLoop(bytes);
 }
@@ -78,6 +79,11 @@ export function b64uDecode(text: string, field = 'value'): Uint8Array {
   }
   if (bits > 0 && (acc & ((1 << bits) - 1)) !== 0) throw fail(field, 'has non-zero trailing bits');
   return out;
+}
+
+/** A Uint8Array (a Buffer too), also one made in another realm (an iframe, a vm context); the tag is read only when instanceof says no. */
+export function isBytes(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array || (ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === '[object Uint8Array]');
 }
 
 function fail(field: string, why: string): AegisLogError {

@@ -1,3 +1,4 @@
+import { isBytes } from './base64url.js';
 import { AegisLogError } from './errors.js';
 
 /** Order of the P-256 group, big-endian. r and s must lie in [1, n−1]. */
@@ -13,6 +14,7 @@ const P256_N = Uint8Array.from([
  * positive INTEGERs, r and s in [1, n−1], no trailing bytes.
  */
 export function derToRaw(der: Uint8Array): Uint8Array {
+  if (!isBytes(der)) throw bad('must be a Uint8Array');
   if (der.length < 8 || der.length > 72) throw bad(`length ${der.length} is not that of a P-256 signature`);
   if (der[0] !== 0x30) throw bad('does not start with a SEQUENCE');
   if (der[1]! & 0x80) throw bad('uses a long-form length where DER requires the short form');
@@ -43,6 +45,7 @@ export function derToRaw(der: Uint8Array): Uint8Array {
 
 /** Raw r‖s (64 bytes) to minimal DER. */
 export function rawToDer(raw: Uint8Array): Uint8Array {
+  if (!isBytes(raw)) throw bad('must be a Uint8Array');
   if (raw.length !== 64) throw bad(`raw signature must be 64 bytes, got ${raw.length}`);
   const parts = [raw.subarray(0, 32), raw.subarray(32)].map((scalar, i) => {
     checkScalar(scalar, i === 0 ? 'r' : 's');
