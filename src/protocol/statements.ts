@@ -1,4 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js';
+import { AegisLogValidationError } from './errors.js';
 import { canonicalBytes, isWellFormed } from './jcs.js';
 import type { CheckpointV1, CheckpointStatementV1, Receipt, ReceiptStatement, TenantHead, TenantHeadV1, WireEvent } from './types.js';
 
@@ -11,6 +12,7 @@ export function eventDigest(event: WireEvent | Record<string, unknown>): Uint8Ar
 
 /** The signed part of a receipt, exactly its seven fields (§3), whatever else the receipt carries. */
 export function receiptStatementOf(receipt: ReceiptStatement): ReceiptStatement {
+  if (typeof receipt !== 'object' || receipt === null) throw notObject('receipt');
   return {
     v: receipt.v,
     tenant_id: receipt.tenant_id,
@@ -49,6 +51,7 @@ export function receiptHash(receipt: ReceiptStatement | Receipt): Uint8Array {
 export function tenantHeadOf(head: TenantHeadV1): TenantHeadV1;
 export function tenantHeadOf(head: TenantHead): TenantHead;
 export function tenantHeadOf(head: TenantHeadV1 | TenantHead): TenantHeadV1 | TenantHead {
+  if (typeof head !== 'object' || head === null) throw notObject('head');
   const common = {
     tenant_id: head.tenant_id,
     period_start: head.period_start,
@@ -67,6 +70,7 @@ export function tenantHeadHash(head: TenantHeadV1 | TenantHead): Uint8Array {
 
 /** The signed part of a checkpoint: its ten statement fields (§4). */
 export function checkpointStatementOf(checkpoint: CheckpointStatementV1 | CheckpointV1): CheckpointStatementV1 {
+  if (typeof checkpoint !== 'object' || checkpoint === null) throw notObject('checkpoint');
   return {
     v: checkpoint.v,
     log_id: checkpoint.log_id,
@@ -86,3 +90,7 @@ export function checkpointHash(checkpoint: CheckpointStatementV1 | CheckpointV1)
   return sha256(canonicalBytes(checkpointStatementOf(checkpoint)));
 }
 
+
+function notObject(field: string): AegisLogValidationError {
+  return new AegisLogValidationError('ERR_SCHEMA_INVALID', `${field} must be an object`, field);
+}
