@@ -21,9 +21,10 @@ const encoder = new TextEncoder();
 export const JCS_MAX_DEPTH = 256;
 
 /** RFC 8785 canonical JSON as a string; throws `AegisLogValidationError` naming the path of the first value it cannot encode. */
-export function canonicalize(value: unknown, options: CanonicalizeOptions = {}): string {
+export function canonicalize(value: unknown, options?: CanonicalizeOptions): string {
   const out: string[] = [];
-  write(value, undefined, out, new Set(), options.safeIntegersOnly !== false, 1);
+  // `?.`: null options are no options (as importPublicKey reads them), not a TypeError.
+  write(value, undefined, out, new Set(), options?.safeIntegersOnly !== false, 1);
   return out.join('');
 }
 
