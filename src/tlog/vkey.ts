@@ -53,10 +53,15 @@ export function noteKeyTypeName(type: NoteKeyType): string {
  * and for ECDSA (type 0x02) `SHA-256(SPKI DER)[:4]`, as transparency-dev/witness has it.
  */
 export function noteKeyId(name: string, type: NoteKeyType, key: Uint8Array): number {
+  // A name TextEncoder would spell "undefined", or a type no vkey has, gives an ID that matches no key.
+  if (!isNoteKeyType(type)) throw bad('a key type is one of 0x01, 0x02, 0x04, 0x06', 'type');
+  checkKey(type, key, 'key');
   let digest: Uint8Array;
   if (type === NoteKeyType.EcdsaP256) {
     digest = sha256(key);
   } else {
+    // Only here is the name hashed (an ECDSA key ID is of the SPKI alone).
+    if (!isKeyName(name)) throw bad('a key name is non-empty with no spaces or "+"', 'name');
     const nameBytes = new TextEncoder().encode(name);
     const input = new Uint8Array(nameBytes.length + 2 + key.length);
     input.set(nameBytes);
@@ -124,16 +129,16 @@ export function hexId(keyId: number): string {
   return keyId.toString(16).padStart(8, '0');
 }
 
-function checkKey(type: NoteKeyType, key: Uint8Array): void {
+function checkKey(type: NoteKeyType, key: Uint8Array, field = 'vkey'): void {
   if (!(key instanceof Uint8Array) || key.length !== KEY_LENGTH[type]) {
-    throw bad(`a ${TYPE_NAMES[type]} key is ${KEY_LENGTH[type]} bytes, got ${key instanceof Uint8Array ? key.length : typeof key}`);
+    throw bad(`a ${TYPE_NAMES[type]} key is ${KEY_LENGTH[type]} bytes, got ${key instanceof Uint8Array ? key.length : typeof key}`, field);
   }
   if (type === NoteKeyType.EcdsaP256 && !bytesEqual(key.subarray(0, SPKI_P256_PREFIX.length), SPKI_P256_PREFIX)) {
     // signed-note allows P-384 and P-521 too; PROTOCOL.md §4.4 uses P-256 only.
-    throw bad('an ECDSA note key must be an uncompressed P-256 SPKI');
+    throw bad('an ECDSA note key must be an uncompressed P-256 SPKI', field);
   }
 }
 
-function bad(message: string): AegisLogError {
-  return new AegisLogError('ERR_VKEY_INVALID', message, { field: 'vkey' });
+function bad(message: string, field = 'vkey'): AegisLogError {
+  return new AegisLogError('ERR_VKEY_INVALID', message, { field });
 }
