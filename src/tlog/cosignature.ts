@@ -52,6 +52,7 @@ const fitsLengthByte = (length: number) => length >= 1 && length <= 255;
 
 /** The `cosigned_message` an ML-DSA-44 cosigner signs (TLS presentation language, big-endian). */
 export function subtreeV1Message(m: SubtreeMessage): Uint8Array {
+  if (typeof m !== 'object' || m === null) throw bad('the subtree message must be an object', 'message');
   // TextEncoder would encode anything as its String(): a name of "42" or "null" that no cosigner signed.
   if (typeof m.cosigner !== 'string') throw bad('cosigner name must be a string', 'cosigner');
   if (typeof m.origin !== 'string') throw bad('origin must be a string', 'origin');

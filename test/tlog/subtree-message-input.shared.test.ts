@@ -15,6 +15,12 @@ describe('subtreeV1Message of a name or origin that is not a string', () => {
     }
   }
 
+  for (const value of [undefined, null, 5, 'subtree']) {
+    it(`refuses a message that is ${JSON.stringify(value) ?? 'undefined'}, not an object, with ERR_NOTE_INVALID`, () => {
+      expect(() => subtreeV1Message(value as never)).toThrow(expect.objectContaining({ code: 'ERR_NOTE_INVALID', field: 'message', message: 'the subtree message must be an object' }));
+    });
+  }
+
   it('still builds the message of strings', () => {
     expect(subtreeV1Message(good).length).toBe(12 + 1 + 9 + 8 + 1 + 11 + 8 + 8 + 32);
   });
