@@ -45,14 +45,18 @@ export interface ClientGaps {
   duplicates: { seq: number; eventId: string }[];
   /** Repeats, all of them (`duplicates` lists the first 100). */
   duplicateCount: number;
-  /** This client's aegislog.dropped events. */
+  /** This client's aegislog.dropped events: the first 100. */
   dropped: DroppedEvent[];
+  /** Its well-formed aegislog.dropped events, all of them (`dropped` lists the first 100; every one is accounted with). */
+  droppedCount: number;
   /** Missing numbers that its aegislog.dropped events account for: each for at most `count` missing numbers of its range, each number for one event. */
   accounted: number;
   /** Missing numbers that no aegislog.dropped event accounts for. */
   unaccounted: number;
-  /** What does not add up: a drop report that claims more drops than its range is missing (or than other reports left it), or is malformed. */
+  /** What does not add up: a drop report that claims more drops than its range is missing (or than other reports left it), or is malformed: the first 100. */
   notes: string[];
+  /** Such notes, all of them (`notes` lists the first 100). */
+  noteCount: number;
 }
 
 export interface DroppedEvent {
@@ -86,8 +90,12 @@ interface Client {
   seen: number;
   duplicates: { seq: number; eventId: string }[];
   duplicateCount: number;
+  /** The first reports, as listed. */
   dropped: Omit<DroppedEvent, 'accounts'>[];
+  /** Every well-formed report as firstSeq, lastSeq, count: three numbers, no object, since a sender can write millions. */
+  drops: number[];
   notes: string[];
+  noteCount: number;
 }
 
 /**
@@ -135,16 +143,17 @@ export function gapLineCounter(): GapCounter & { addRead(read: GapLine, where?: 
     const seq = e.client_seq;
     if (typeof id !== 'string' || !Number.isSafeInteger(seq) || (seq as number) < 1) return void unnumbered++;
     let c = clients.get(id);
-    if (!c) clients.set(id, (c = { numbers: new Runs(), seen: 0, duplicates: [], duplicateCount: 0, dropped: [], notes: [] }));
+    if (!c) clients.set(id, (c = { numbers: new Runs(), seen: 0, duplicates: [], duplicateCount: 0, dropped: [], drops: [], notes: [], noteCount: 0 }));
     if (c.numbers.add(seq as number, 0) === undefined) c.seen++;
     else if (c.duplicateCount++ < LISTED) c.duplicates.push({ seq: seq as number, eventId: String(e.event_id) });
     if (e.event_type === 'aegislog.dropped') {
       const { count, first_seq, last_seq } = e;
       const ints = [count, first_seq, last_seq].every((n) => Number.isSafeInteger(n) && (n as number) >= 1);
       if (!ints || (first_seq as number) > (last_seq as number) || (count as number) > (last_seq as number) - (first_seq as number) + 1) {
-        c.notes.push(`aegislog.dropped ${e.event_id} is malformed (count ${count}, first_seq ${first_seq}, last_seq ${last_seq})`);
+        if (c.noteCount++ < LISTED) c.notes.push(`aegislog.dropped ${e.event_id} is malformed (count ${count}, first_seq ${first_seq}, last_seq ${last_seq})`);
       } else {
-        c.dropped.push({ eventId: String(e.event_id), seq: seq as number, count: count as number, firstSeq: first_seq as number, lastSeq: last_seq as number });
+        if (c.drops.length < LISTED * 3) c.dropped.push({ eventId: String(e.event_id), seq: seq as number, count: count as number, firstSeq: first_seq as number, lastSeq: last_seq as number });
+        c.drops.push(first_seq as number, last_seq as number, count as number);
       }
     }
   }
@@ -182,14 +191,24 @@ export function gapLineCounter(): GapCounter & { addRead(read: GapLine, where?: 
       const missing = gapsOf(seen);
       const missingCount = missing.reduce((n, [lo, hi]) => n + hi - lo + 1, 0);
       const notes = [...c.notes];
-      const accounts = matchDrops(missing, c.dropped);
+      let noteCount = c.noteCount;
+      const note = (text: () => string) => {
+        if (noteCount++ < LISTED) notes.push(text());
+      };
+      const accounts = matchDrops(missing, c.drops);
       const missingUpTo = countUpTo(missing);
-      const dropped = c.dropped.map((d, i) => {
-        const inRange = missingUpTo(d.lastSeq) - missingUpTo(d.firstSeq - 1);
-        if (d.count > inRange) notes.push(`aegislog.dropped ${d.eventId} reports ${d.count} drops in ${d.firstSeq}–${d.lastSeq}, where ${inRange} numbers are missing`);
-        else if (accounts[i]! < d.count) notes.push(`aegislog.dropped ${d.eventId} reports ${d.count} drops in ${d.firstSeq}–${d.lastSeq}, where other aegislog.dropped events already account for all but ${accounts[i]} of the missing numbers`);
-        return { ...d, accounts: accounts[i]! };
-      });
+      const dropped: DroppedEvent[] = [];
+      for (let i = 0; i < accounts.length; i++) {
+        const firstSeq = c.drops[3 * i]!;
+        const lastSeq = c.drops[3 * i + 1]!;
+        const count = c.drops[3 * i + 2]!;
+        // Past the listed reports, the event ID is not kept: the report's place among the client's reports names it.
+        const name = () => (i < c.dropped.length ? c.dropped[i]!.eventId : `report #${i + 1}`);
+        const inRange = missingUpTo(lastSeq) - missingUpTo(firstSeq - 1);
+        if (count > inRange) note(() => `aegislog.dropped ${name()} reports ${count} drops in ${firstSeq}–${lastSeq}, where ${inRange} numbers are missing`);
+        else if (accounts[i]! < count) note(() => `aegislog.dropped ${name()} reports ${count} drops in ${firstSeq}–${lastSeq}, where other aegislog.dropped events already account for all but ${accounts[i]} of the missing numbers`);
+        if (i < c.dropped.length) dropped.push({ ...c.dropped[i]!, accounts: accounts[i]! });
+      }
       const accounted = accounts.reduce((n, a) => n + a, 0);
       out.push({
         clientId,
@@ -200,12 +219,14 @@ export function gapLineCounter(): GapCounter & { addRead(read: GapLine, where?: 
         duplicates: c.duplicates,
         duplicateCount: c.duplicateCount,
         dropped,
+        droppedCount: accounts.length,
         accounted,
         unaccounted: missingCount - accounted,
         notes,
+        noteCount,
       });
     }
-    const ok = refusedCount === 0 && out.every((c) => c.unaccounted === 0 && c.duplicateCount === 0 && c.notes.length === 0);
+    const ok = refusedCount === 0 && out.every((c) => c.unaccounted === 0 && c.duplicateCount === 0 && c.noteCount === 0);
     return { ok, events, unnumbered, clients: out, refused: [...refused], refusedCount };
   }
 
@@ -217,14 +238,17 @@ export function gapLineCounter(): GapCounter & { addRead(read: GapLine, where?: 
  * taken by their last number, each taking the lowest numbers of its range still free (this greedy
  * accounts for as many numbers as any assignment can). Overlapping reports cannot count one number twice.
  */
-function matchDrops(missing: readonly [number, number][], dropped: readonly Omit<DroppedEvent, 'accounts'>[]): number[] {
+function matchDrops(missing: readonly [number, number][], drops: readonly number[]): number[] {
+  const reports = drops.length / 3;
   // Free ranges, highest first: reports go by their last number, so the lowest ranges are taken first, and they sit
   // at the array's end, where removing or splitting one moves few others (from the front: quadratic in the gaps).
   const free = missing.map(([lo, hi]) => [lo, hi] as [number, number]).reverse();
-  const order = dropped.map((_, i) => i).sort((a, b) => dropped[a]!.lastSeq - dropped[b]!.lastSeq || dropped[a]!.firstSeq - dropped[b]!.firstSeq);
-  const taken = dropped.map(() => 0);
+  const order = Array.from({ length: reports }, (_, i) => i).sort((a, b) => drops[3 * a + 1]! - drops[3 * b + 1]! || drops[3 * a]! - drops[3 * b]!);
+  const taken: number[] = new Array<number>(reports).fill(0);
   for (const i of order) {
-    const { firstSeq, lastSeq, count } = dropped[i]!;
+    const firstSeq = drops[3 * i]!;
+    const lastSeq = drops[3 * i + 1]!;
+    const count = drops[3 * i + 2]!;
     // The lowest range that holds a number ≥ firstSeq is found by search; higher ones follow at lower indexes.
     for (let r = prefixWhere(free, (range) => range[1] >= firstSeq) - 1; r >= 0 && taken[i]! < count; r--) {
       const range = free[r]!;
