@@ -4,7 +4,7 @@ import { progressBar } from './progress.js';
 import { EXIT, InputError, type AuditorIO } from './run-checked.js';
 import { loadTrust } from './trust-input.js';
 import { checkLine } from './check-line.js';
-import { thousands } from './thousands.js';
+import { counted, thousands } from './thousands.js';
 import { printableIO } from './printable.js';
 
 type Values = { key?: string[]; policy?: string; now?: string; signatures?: boolean; sealed?: boolean; json?: boolean };
@@ -90,7 +90,7 @@ function printReport(r: ExportReport, ok: boolean, io: AuditorIO): void {
       if (mine.length > 10) io.out(`    … ${mine.length - 10} more listed with --json`);
     }
   }
-  if (r.problemCount > r.problems.length) io.out(`    … ${r.problemCount - r.problems.length} more problems after the first ${r.problems.length}, counted but not listed`);
+  if (r.problemCount > r.problems.length) io.out(`    … ${counted(r.problemCount - r.problems.length, 'more problem', 'more problems')} after the first ${r.problems.length}, counted but not listed`);
   const failedCheck = Object.values(r.checks).some((c) => c.status === 'failed');
   if (r.status === 'open' && r.ok) {
     // The page's amber "Open period: not proven", in words: ✓ for what verified (as verify's pending bundle), never "audit passed".

@@ -238,7 +238,7 @@ function printReport(io: AuditorIO, ok: boolean, chain: ChainReport, route: Rout
     if (g.report && g.report.problemCount > 10) {
       const listed = g.report.problems.length; // --json lists the first 100 (the audit's maxProblems), and counts the rest
       const more = listed > 10 ? `, ${listed - 10} of them listed by --json` : '';
-      io.out(`    … ${g.report.problemCount - 10} more problems${more}${g.report.problemCount > listed ? `; ${g.report.problemCount - listed} counted but not listed` : ''}`);
+      io.out(`    … ${counted(g.report.problemCount - 10, 'more problem', 'more problems')}${more}${g.report.problemCount > listed ? `; ${g.report.problemCount - listed} counted but not listed` : ''}`);
     }
   }
   if (route.unsealed) io.out(`✗ in no period of the checkpoints file: ${receiptsText(route.unsealed)} (the open period, or checkpoints missing)`);
