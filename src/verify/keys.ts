@@ -73,8 +73,23 @@ export function usableKeys(input: KeyInput): VerifyKey[] {
   if (keys.length === 0 || keys.some((k) => !(k && typeof k.kid === 'string' && k.point instanceof Uint8Array))) {
     throw new AegisLogError('ERR_KEY_INVALID', 'options.keys must be keys from importPublicKey (one or an array)', { field: 'keys' });
   }
+  // A key made by hand with a point off P-256 would fail every signature check, as if the evidence were forged.
+  keys.forEach((k, i) => {
+    if (imported.has(k)) return;
+    try {
+      p256.Point.fromBytes(k.point).assertValidity();
+      if (k.point.length !== 65) throw new Error('not an uncompressed point');
+    } catch (cause) {
+      const field = Array.isArray(input) ? `keys[${i}]` : 'keys';
+      throw new AegisLogError('ERR_KEY_INVALID', `options.${field} (kid ${JSON.stringify(k.kid)}) is not a point on P-256`, { field, cause });
+    }
+    imported.add(k);
+  });
   return keys;
 }
+
+/** Keys whose point is known to be on P-256: made by importPublicKey, or checked once by usableKeys. */
+const imported = new WeakSet<VerifyKey>();
 
 async function importText(text: string, options: ImportKeyOptions): Promise<VerifyKey | VerifyKey[]> {
   if (text.startsWith('-----BEGIN')) {
@@ -179,7 +194,9 @@ async function fromPoint(point: Uint8Array, jwkKid: string | undefined, options:
   const cryptoKey = globalThis.crypto?.subtle
     ? await crypto.subtle.importKey('raw', point as Uint8Array<ArrayBuffer>, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify'])
     : undefined;
-  return Object.freeze({ kid, jwk, point, cryptoKey });
+  const key: VerifyKey = Object.freeze({ kid, jwk, point, cryptoKey });
+  imported.add(key);
+  return key;
 }
 
 function isCryptoKey(value: unknown): value is CryptoKey {
