@@ -6,7 +6,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { AegisLogError, b64Encode, bytesEqual } from '../protocol/index.js';
 import { b64DecodeStrict } from './base64.js';
-import { checkNoteText, isKeyName } from './note.js';
+import { checkNoteText, isKeyName, shownName } from './note.js';
 
 export interface CheckpointBody {
   origin: string;
@@ -66,7 +66,7 @@ export function parseCheckpoint(text: string, options: ParseCheckpointOptions = 
 
 /** The note text of a checkpoint this log signs: `origin` must be a key name (no spaces, no `+`), as the log signs under it. */
 export function formatCheckpoint(origin: string, size: number, root: Uint8Array): string {
-  if (!isKeyName(origin)) throw bad(`origin ${JSON.stringify(origin)} must be non-empty with no spaces or "+"`, 'origin');
+  if (!isKeyName(origin)) throw bad(`origin ${shownName(origin)} must be non-empty with no spaces or "+"`, 'origin');
   if (!Number.isSafeInteger(size) || size < 0) throw bad('size must be an integer from 0 to 2^53−1', 'size');
   if (!(root instanceof Uint8Array) || root.length !== 32) throw bad('root must be 32 bytes', 'root');
   return `${origin}\n${size}\n${b64Encode(root)}\n`;

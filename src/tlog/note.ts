@@ -115,6 +115,11 @@ export function isKeyName(name: unknown): name is string {
   return typeof name === 'string' && name !== '' && isWellFormed(name) && !UNICODE_SPACE.test(name) && !name.includes('+') && !hasControl(name);
 }
 
+/** A caller's name in a message: quoted when a string; else its type (JSON.stringify throws on a BigInt or a cycle). */
+export function shownName(name: unknown): string {
+  return typeof name === 'string' ? JSON.stringify(name) : name === null ? 'null' : `of type ${typeof name}`;
+}
+
 /** Note text as signed-note has it: ends in a newline, no control character but newline, well-formed. */
 export function checkNoteText(text: string, field = 'text'): void {
   if (typeof text !== 'string' || text === '' || !text.endsWith('\n')) throw bad('note text must end with a newline', field);
@@ -137,7 +142,7 @@ function hasControl(s: string): boolean {
 
 function checkSignature(sig: NoteSignature, field: string): void {
   if (typeof sig !== 'object' || sig === null) throw bad('signature must be an object', field);
-  if (!isKeyName(sig.name)) throw bad(`invalid key name ${JSON.stringify(sig.name)}`, `${field}.name`);
+  if (!isKeyName(sig.name)) throw bad(`invalid key name ${shownName(sig.name)}`, `${field}.name`);
   if (!Number.isInteger(sig.keyId) || sig.keyId < 0 || sig.keyId > 0xffffffff) throw bad('keyId must be a uint32', `${field}.keyId`);
   if (!(sig.signature instanceof Uint8Array) || sig.signature.length === 0) throw bad('signature must be non-empty bytes', `${field}.signature`);
 }

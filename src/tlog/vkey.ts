@@ -6,7 +6,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { AegisLogError, b64Encode, bytesEqual } from '../protocol/index.js';
 import { b64DecodeStrict } from './base64.js';
-import { isKeyName } from './note.js';
+import { isKeyName, shownName } from './note.js';
 
 /** Signature types of signed-note.md this project reads. */
 export const NoteKeyType = {
@@ -96,7 +96,7 @@ export function parseVkey(text: string): NoteVerifierKey {
 
 /** The vkey of `key` under `name`, key ID computed. */
 export function formatVkey(name: string, type: NoteKeyType, key: Uint8Array): string {
-  if (!isKeyName(name)) throw bad(`invalid key name ${JSON.stringify(name)}`);
+  if (!isKeyName(name)) throw bad(`invalid key name ${shownName(name)}`);
   if (!isNoteKeyType(type)) throw bad(`unknown key type ${String(type)}`);
   checkKey(type, key);
   const body = new Uint8Array(1 + key.length);
