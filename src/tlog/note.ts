@@ -103,6 +103,10 @@ export function formatNote(text: string, sigs: readonly NoteSignature[]): string
 /** Signs `text` with every signer (concurrently) and formats the note, signatures in signer order. */
 export async function signNote(text: string, signers: readonly NoteSigner[]): Promise<string> {
   checkNoteText(text);
+  if (!Array.isArray(signers)) throw bad('signers must be an array of note signers', 'signers');
+  for (let i = 0; i < signers.length; i++) {
+    if (typeof (signers[i] as Partial<NoteSigner> | null)?.sign !== 'function') throw bad('a note signer must have a sign function', `signers[${i}]`);
+  }
   const bytes = new TextEncoder().encode(text);
   const sigs = await Promise.all(
     signers.map(async (s) => ({ name: s.name, keyId: s.keyId, signature: await s.sign(bytes) })),
