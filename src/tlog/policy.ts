@@ -180,6 +180,15 @@ export function formatPolicy(policy: Policy): string {
   const p = policy as Partial<Policy> | null;
   if (typeof p !== 'object' || p === null || !Array.isArray(p.logs) || !Array.isArray(p.witnesses) || !Array.isArray(p.groups)) throw notPolicy();
   quorumRule(policy.quorum);
+  // What parsePolicy returns, entry by entry: else a TypeError, or a line such as "log undefined" that parsePolicy refuses.
+  const entry = (ok: boolean, field: string) => {
+    if (!ok) throw new AegisLogError('ERR_POLICY_INVALID', `policy ${field} is not what parsePolicy returns`, { field });
+  };
+  const str = (v: unknown) => typeof v === 'string';
+  const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
+  Array.from(policy.logs, (l, i) => entry(str(obj(l).text) && (obj(l).url === undefined || str(obj(l).url)), `logs[${i}]`));
+  Array.from(policy.witnesses, (w, i) => entry(str(obj(w).name) && str(obj(obj(w).key).text) && (obj(w).url === undefined || str(obj(w).url)), `witnesses[${i}]`));
+  Array.from(policy.groups, (g, i) => entry(str(obj(g).name) && Number.isInteger(obj(g).threshold) && Array.isArray(obj(g).members), `groups[${i}]`));
   const out: string[] = [];
   for (const log of policy.logs) out.push(`log ${log.text}${log.url === undefined ? '' : ` ${log.url}`}`);
   for (const w of policy.witnesses) out.push(`witness ${w.name} ${w.key.text}${w.url === undefined ? '' : ` ${w.url}`}`);
