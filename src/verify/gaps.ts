@@ -145,14 +145,14 @@ export function gapLineCounter(): GapCounter & { addRead(read: GapLine, where?: 
     let c = clients.get(id);
     if (!c) clients.set(id, (c = { numbers: new Runs(), seen: 0, duplicates: [], duplicateCount: 0, dropped: [], drops: [], notes: [], noteCount: 0 }));
     if (c.numbers.add(seq as number, 0) === undefined) c.seen++;
-    else if (c.duplicateCount++ < LISTED) c.duplicates.push({ seq: seq as number, eventId: String(e.event_id) });
+    else if (c.duplicateCount++ < LISTED) c.duplicates.push({ seq: seq as number, eventId: shown(e.event_id) });
     if (e.event_type === 'aegislog.dropped') {
       const { count, first_seq, last_seq } = e;
       const ints = [count, first_seq, last_seq].every((n) => Number.isSafeInteger(n) && (n as number) >= 1);
       if (!ints || (first_seq as number) > (last_seq as number) || (count as number) > (last_seq as number) - (first_seq as number) + 1) {
-        if (c.noteCount++ < LISTED) c.notes.push(`aegislog.dropped ${e.event_id} is malformed (count ${count}, first_seq ${first_seq}, last_seq ${last_seq})`);
+        if (c.noteCount++ < LISTED) c.notes.push(`aegislog.dropped ${shown(e.event_id)} is malformed (count ${shown(count)}, first_seq ${shown(first_seq)}, last_seq ${shown(last_seq)})`);
       } else {
-        if (c.drops.length < LISTED * 3) c.dropped.push({ eventId: String(e.event_id), seq: seq as number, count: count as number, firstSeq: first_seq as number, lastSeq: last_seq as number });
+        if (c.drops.length < LISTED * 3) c.dropped.push({ eventId: shown(e.event_id), seq: seq as number, count: count as number, firstSeq: first_seq as number, lastSeq: last_seq as number });
         c.drops.push(first_seq as number, last_seq as number, count as number);
       }
     }
@@ -231,6 +231,32 @@ export function gapLineCounter(): GapCounter & { addRead(read: GapLine, where?: 
   }
 
   return { addEvent, addLine, addRead, report };
+}
+
+/**
+ * A value of the caller's event as text, for a note: what `${}` or String() would throw on (a Symbol, an object
+ * without a prototype) or spell badly (`[object Object]`, `1,2` for an array) is written as JSON or by its kind.
+ */
+function shown(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'bigint':
+      return `${value}n`;
+    case 'symbol':
+      return value.toString();
+    case 'object':
+      if (value === null) return 'null';
+      try {
+        return JSON.stringify(value) ?? 'an object';
+      } catch {
+        return 'an object';
+      }
+    case 'function':
+      return 'a function';
+    default:
+      return String(value);
+  }
 }
 
 /**
