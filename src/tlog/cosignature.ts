@@ -94,6 +94,7 @@ export function subtreeV1Message(m: SubtreeMessage): Uint8Array {
  * length or the timestamp exceeds 2^63−1 (tlog-cosignature) or 2^53−1 (here).
  */
 export function parseTimestampedSignature(bytes: Uint8Array, type: typeof NoteKeyType.CosignatureV1 | typeof NoteKeyType.MlDsa44): TimestampedSignature {
+  if (type !== NoteKeyType.CosignatureV1 && type !== NoteKeyType.MlDsa44) throw bad('type must be 0x04 (cosignature/v1) or 0x06 (ML-DSA-44): only they carry a timestamp', 'type');
   const length = 8 + (type === NoteKeyType.MlDsa44 ? ML_DSA_44_SIGNATURE_LENGTH : ED25519_SIGNATURE_LENGTH);
   if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
     throw bad(`a type 0x0${type} cosignature is ${length} bytes after the key ID, got ${bytes instanceof Uint8Array ? bytes.length : typeof bytes}`, 'signature');
