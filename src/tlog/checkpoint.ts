@@ -56,7 +56,7 @@ export function parseCheckpoint(text: string, options: ParseCheckpointOptions = 
   if (!/^[A-Za-z0-9+/]{43}=$/.test(rootLine)) throw bad('checkpoint root (line 3) is not the base64 of 32 bytes', 'root');
   const root = b64DecodeStrict(rootLine, 'root', 'ERR_CHECKPOINT_INVALID');
   const extensions = lines.slice(3);
-  if (extensions.length > 0 && !options.extensions) {
+  if (extensions.length > 0 && !options?.extensions) {
     throw bad(`checkpoint has ${extensions.length} extension line(s); PROTOCOL.md §4.4 allows none`, 'extensions');
   }
   const empty = extensions.findIndex((line) => line === '');
