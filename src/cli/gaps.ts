@@ -99,7 +99,7 @@ function describe(report: GapReport, files: number): string[] {
       unaccounted && `${counted(unaccounted, 'number')} missing that no aegislog.dropped event accounts for`,
       repeated && `${counted(repeated, 'number')} repeated`,
       report.refusedCount && `${counted(report.refusedCount, 'line')} refused`,
-      report.clients.some((c) => c.notes.length) && 'drop reports that do not add up',
+      report.clients.some((c) => c.noteCount) && 'drop reports that do not add up',
     ].filter(Boolean);
     out.push(`FAIL: ${why.join('; ')}`);
   }
@@ -108,11 +108,14 @@ function describe(report: GapReport, files: number): string[] {
 
 function client(c: ClientGaps): string[] {
   const head = `client ${c.clientId}: ${n(c.seen)} of 1–${n(c.highest)}`;
-  if (!c.missingCount && !c.duplicateCount && !c.notes.length) return [`${head}, complete`];
+  if (!c.missingCount && !c.duplicateCount && !c.noteCount) return [`${head}, complete`];
   const out = [`${head}, ${n(c.missingCount)} missing${c.missing.length ? `: ${ranges(c.missing)}` : ''}`];
   for (const d of c.dropped) out.push(`  aegislog.dropped ${d.eventId} (#${n(d.seq)}): ${n(d.count)} dropped in ${n(d.firstSeq)}–${n(d.lastSeq)}, accounts for ${n(d.accounts)}`);
+  // The report lists the first ones and counts them all.
+  if (c.droppedCount > c.dropped.length) out.push(`  … ${n(c.droppedCount - c.dropped.length)} more aegislog.dropped ${c.droppedCount - c.dropped.length === 1 ? 'event' : 'events'} (${n(c.droppedCount)} in all)`);
   if (c.missingCount) out.push(`  accounted for: ${n(c.accounted)}; UNACCOUNTED: ${n(c.unaccounted)}`);
   if (c.duplicateCount) out.push(`  repeated: ${c.duplicates.slice(0, 8).map((d) => `${n(d.seq)} (${d.eventId})`).join(', ')}${c.duplicateCount > 8 ? `, … (${n(c.duplicateCount)} in all)` : ''}`);
   for (const note of c.notes) out.push(`  ${note}`);
+  if (c.noteCount > c.notes.length) out.push(`  … ${n(c.noteCount - c.notes.length)} more ${c.noteCount - c.notes.length === 1 ? 'note' : 'notes'} (${n(c.noteCount)} in all)`);
   return out;
 }

@@ -36,3 +36,22 @@ describe('aegislog audit --gaps and one number repeated on every event', () => {
     expect(client.duplicates).toHaveLength(100);
   });
 });
+
+describe('aegislog audit --gaps and more drop reports than the counter lists', () => {
+  // The counter lists a client's first 100 drop reports and notes and counts them all (droppedCount, noteCount):
+  // the command printed the lists only, so 150 malformed reports read as 100.
+  it('says how many more drop reports and notes there are', async () => {
+    const header = JSON.stringify({ v: 2, kind: 'aegislog-export', origin: 'log.example', tenant_head: null });
+    const lines = Array.from({ length: EVENTS }, (_, i) => {
+      const event = { tenant_id: 'acme', event_type: 'aegislog.dropped', event_id: `d${i}`, trace_id: `d${i}`, client_id: 'c', client_seq: i + 1, count: 0, first_seq: 1, last_seq: 1 };
+      return JSON.stringify({ v: 1, tenant_id: 'acme', event_id: event.event_id, trace_id: event.trace_id, digest_b64url: b64uEncode(eventDigest(event)), leaf_index: i, event });
+    });
+    const path = join(dir, 'drops.ndjson');
+    await writeFile(path, [header, ...lines].join('\n') + '\n');
+    const text = fakeIO();
+    expect(await auditCommand.run(['--gaps', path], text)).toBe(1);
+    const out = text.stdout.join('\n');
+    expect(out.match(/is malformed/g)).toHaveLength(100);
+    expect(out).toContain(`  … ${EVENTS - 100} more notes (${EVENTS} in all)`);
+  });
+});
