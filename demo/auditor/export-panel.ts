@@ -76,7 +76,7 @@ export async function auditExportFile(
     h('p', {}, ...headline),
     checks,
     problems.length ? h('ul', { class: 'hint', 'aria-label': 'Problems' }, ...problems) : '',
-    report.problemCount > problems.length ? h('p', { class: 'hint' }, `${report.problemCount - problems.length} more problems.`) : '',
+    report.problemCount > problems.length ? h('p', { class: 'hint' }, `${report.problemCount - problems.length} more ${report.problemCount - problems.length === 1 ? 'problem' : 'problems'}.`) : '',
   ];
   return { ok: proven, shown };
 }

@@ -109,7 +109,7 @@ function render(report: GapReport, files: number, status: HTMLElement, result: H
 }
 
 function clientRow(c: ClientGaps): HTMLTableRowElement {
-  const notes = c.notes.length ? h('div', { class: 'hint' }, c.notes.join('; ')) : null;
+  const notes = c.noteCount ? h('div', { class: 'hint' }, c.notes.join('; ') + (c.noteCount > c.notes.length ? `; … ${n(c.noteCount - c.notes.length)} more (${n(c.noteCount)} in all)` : '')) : null;
   const told = c.dropped.map((d) => `${n(d.count)} in ${n(d.firstSeq)}–${n(d.lastSeq)}`).join(', ');
   return h('tr', {},
     h('td', { title: c.clientId }, h('code', {}, short(c.clientId))),
