@@ -386,3 +386,24 @@ test('the loss panel counts every refused line, beyond the first ones the report
   await page.locator('#gaps-files').setInputFiles([{ name: 'no-events.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(`${stripped}\n`) }]);
   await expect(page.locator('#gaps-result')).toContainText(`${lines.length - 1} lines refused`);
 });
+
+test('a file that is not UTF-8 is refused, naming its line and byte offset, as `aegislog history` refuses it; a BOM is accepted', async ({ page, app }) => {
+  await open(page, app.url);
+  await pin(page, read('policy-none.txt'));
+  // sealed_at is covered by no signature: its é saved as Latin-1 (one byte 0xE9) read back as U+FFFD under "signed and append-only".
+  const history = JSON.stringify(JSON.parse(read('histories/history.json')));
+  const marked = Buffer.from(history.replace('"sealed_at":"', '"sealed_at":"\u00e9'));
+  const offset = marked.indexOf(Buffer.from([0xc3, 0xa9]));
+  const latin = Buffer.concat([marked.subarray(0, offset), Buffer.from([0xe9]), marked.subarray(offset + 2)]);
+  await page.locator('#files').setInputFiles([
+    { name: 'history-latin1.json', mimeType: 'application/json', buffer: latin },
+    { name: 'history-bom.json', mimeType: 'application/json', buffer: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(read('histories/history-from-1.json'))]) },
+  ]);
+  const status = page.locator('#load-status');
+  await expect(status).toContainText('history-bom.json: 1 item added');
+  await expect(status.locator('[data-failed]', { hasText: 'history-latin1.json' })).toContainText(
+    `history-latin1.json is not UTF-8: an invalid byte sequence at line 1, byte offset ${offset}`,
+  );
+  await expect(page.locator('#chain-summary .pill-ok')).toHaveCount(1);
+  await expect(page.locator('#chain')).not.toContainText('\uFFFD');
+});

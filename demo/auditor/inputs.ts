@@ -44,7 +44,47 @@ export async function parseEvidenceFile(file: Blob, source: string): Promise<Par
   const head = await file.slice(0, Math.min(file.size, PEEK)).text();
   const header = exportHeader(head);
   if (header) return { items: [{ kind: 'export', value: { header, blob: file, size: file.size, source }, source }], problems: [] };
-  return parseEvidenceText(await file.text(), source);
+  // Strictly UTF-8, as `aegislog verify` and `history` read a file: text read with U+FFFD for a bad byte is
+  // another text than the file holds (an event whose string held U+FFFD, its bytes replaced by 0xFF, passed).
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const at = firstInvalid(bytes);
+    let line = 1;
+    for (let i = bytes.indexOf(0x0a); i >= 0 && i < at; i = bytes.indexOf(0x0a, i + 1)) line++;
+    return { items: [], problems: [`${source} is not UTF-8: an invalid byte sequence at line ${line}, byte offset ${at} (convert the file to UTF-8, e.g. with iconv)`] };
+  }
+  return parseEvidenceText(text, source);
+}
+
+/** The offset of the first ill-formed UTF-8 sequence in `b` (Unicode Table 3-7), or its length. */
+function firstInvalid(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let n: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) n = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      if (c === 0xe0) lo = 0xa0; // overlong
+      if (c === 0xed) hi = 0x9f; // a surrogate
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      if (c === 0xf0) lo = 0x90; // overlong
+      if (c === 0xf4) hi = 0x8f; // beyond U+10FFFF
+    } else return i;
+    if (i + n >= b.length || b[i + 1]! < lo || b[i + 1]! > hi) return i;
+    for (let k = 2; k <= n; k++) if ((b[i + k]! & 0xc0) !== 0x80) return i;
+    i += n + 1;
+  }
+  return b.length;
 }
 
 /** Reads one file's or one paste's text: a JSON value (object or array), NDJSON, or a v2 export. */
