@@ -3,6 +3,7 @@
 // result names the file it is for, a result never outlives the option it was computed under, a
 // late count never overwrites a newer one, and a file that cannot be read or parsed is named,
 // with the files after it still loaded. Only the page's own files are served.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
@@ -406,4 +407,18 @@ test('a file that is not UTF-8 is refused, naming its line and byte offset, as `
   );
   await expect(page.locator('#chain-summary .pill-ok')).toHaveCount(1);
   await expect(page.locator('#chain')).not.toContainText('\uFFFD');
+});
+
+test('a policy whose key verifies nothing is refused when pinned, as `aegislog verify --policy` refuses it', async ({ page, app }) => {
+  const spki = Buffer.from(`3059301306072a8648ce3d020106082a8648ce3d03010703420004${'11'.repeat(64)}`, 'hex');
+  const id = createHash('sha256').update(spki).digest().subarray(0, 4).toString('hex');
+  await open(page, app.url);
+  await page.locator('#key-text').fill(`log evidence.acme.example/log+${id}+${Buffer.concat([Buffer.from([2]), spki]).toString('base64')}\nquorum none\n`);
+  await page.getByRole('button', { name: 'Pin key' }).click();
+  await expect(page.locator('#key-message')).toContainText('Not a tlog-policy.');
+  await expect(page.locator('#key-message')).toContainText('the public key is not a point on P-256');
+  await expect(page.locator('#key-list [data-policy]')).toHaveCount(0);
+  // Nothing pinned: the evidence waits for a key; it is not drawn as evidence that could not be checked.
+  await drop(page, [{ name: 'alpha-leaf0.json', text: read('bundles/alpha-leaf0.json') }]);
+  await expect(page.locator('#summary')).toContainText('1 awaiting a key');
 });

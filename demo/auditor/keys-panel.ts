@@ -3,6 +3,7 @@
 // JWKS is flagged, loudly when it comes from the server that produced the
 // evidence (PROTOCOL.md §7: such a key proves nothing).
 import { describeQuorum, importPublicKey, flattenKeys, parsePolicy, type Policy, type TrustOptions, type VerifyKey } from '../../src/verify/index.js';
+import { checkPolicyKeys } from '../../src/verify/notes.js';
 import { byId, h, pill, short } from '../shared/dom.js';
 
 export interface PinnedKey {
@@ -51,8 +52,17 @@ export function keysPanel(evidenceOrigins: () => ReadonlySet<string>, onChange: 
 
   byId('key-pin').addEventListener('click', async () => {
     if (looksLikePolicy(text.value)) {
+      const epoch = cleared;
       try {
-        policy = parsePolicy(text.value);
+        // A key that verifies nothing (a point off P-256) makes a bad policy, as `aegislog verify --policy` says:
+        // pinned, it made every check throw, never a verdict on the evidence.
+        const parsed = parsePolicy(text.value);
+        await checkPolicyKeys(parsed);
+        if (epoch !== cleared) {
+          say('info', 'The policy you pasted was still being read when all keys were removed: it was not pinned. Pin it again if you meant to.');
+          return;
+        }
+        policy = parsed;
         say('info', `Pinned a policy: ${describePolicy(policy)}.`);
         text.value = '';
         render();
