@@ -422,3 +422,21 @@ test('a policy whose key verifies nothing is refused when pinned, as `aegislog v
   await drop(page, [{ name: 'alpha-leaf0.json', text: read('bundles/alpha-leaf0.json') }]);
   await expect(page.locator('#summary')).toContainText('1 awaiting a key');
 });
+
+test('the loss panel refuses an export that is not UTF-8, naming its line and byte offset, as `aegislog audit --gaps` does', async ({ page, app }) => {
+  // Saved as Windows-1252: the em dash of the header's checkpoint note is one byte 0x97. The header's note is
+  // not read by the count: decoded with U+FFFD, the export was counted as if it were the file signed.
+  const good = Buffer.from(read('exports/alpha-p1-events.ndjson'));
+  const offset = good.indexOf(Buffer.from('\u2014'));
+  const cp1252 = Buffer.concat([good.subarray(0, offset), Buffer.from([0x97]), good.subarray(offset + 3)]);
+  await open(page, app.url);
+  const choose = (name: string, buffer: Buffer) => page.locator('#gaps-files').setInputFiles([{ name, mimeType: 'application/x-ndjson', buffer }]);
+  await choose('cp1252.ndjson', cp1252);
+  await expect(page.locator('#gaps-summary')).toContainText(`cp1252.ndjson is not UTF-8: an invalid byte sequence at line 1, byte offset ${offset}`);
+  await expect(page.locator('#gaps-result')).toBeEmpty();
+  // A byte sequence cut at the end of the file is not UTF-8 either; a byte order mark at the start is.
+  await choose('cut.ndjson', Buffer.concat([good, Buffer.from([0xe2, 0x80])]));
+  await expect(page.locator('#gaps-summary')).toContainText(`cut.ndjson is not UTF-8: an invalid byte sequence at line ${good.toString().split('\n').length}, byte offset ${good.length}`);
+  await choose('bom.ndjson', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), good]));
+  await expect(page.locator('#gaps-summary')).toContainText('events in 1 export');
+});

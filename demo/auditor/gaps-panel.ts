@@ -7,6 +7,7 @@ import { gapInputCheck } from '../../src/verify/gap-inputs.js';
 import { gapLineCounter, readGapLine } from '../../src/verify/gaps.js';
 import type { ClientGaps, GapReport } from '../../src/verify/index.js';
 import { h, pill, short } from '../shared/dom.js';
+import { notUtf8 } from './inputs.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
 const ranges = (list: [number, number][], max = 12) =>
@@ -56,11 +57,16 @@ async function count(files: File[], current: () => boolean): Promise<GapReport> 
   };
   for (const file of files) {
     const check = inputs.file(file.name);
-    const reader = file.stream().pipeThrough(new TextDecoderStream()).getReader();
+    // Strictly UTF-8, as `aegislog audit --gaps` reads: a bad byte read as U+FFFD is another text than the file holds.
+    const reader = file.stream().getReader();
+    const decoder = new TextDecoder('utf-8', { fatal: true });
     let carry = '';
     let line = 0;
+    /** Bytes read, and where the line not yet ended starts: a bad sequence lies after it. */
+    let offset = 0;
+    let lineStart = 0;
     for (;;) {
-      let chunk: ReadableStreamReadResult<string>;
+      let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
         chunk = await reader.read();
       } catch (error) {
@@ -72,7 +78,19 @@ async function count(files: File[], current: () => boolean): Promise<GapReport> 
         throw new Error('superseded by a later choice');
       }
       const { done, value } = chunk;
-      const text = carry + (value ?? '');
+      let decoded: string;
+      try {
+        decoded = done ? decoder.decode() : decoder.decode(value, { stream: true });
+      } catch {
+        const end = offset + (value?.length ?? 0);
+        throw new Error(notUtf8(file.name, new Uint8Array(await file.slice(lineStart, end).arrayBuffer()), lineStart, line));
+      }
+      if (value) {
+        const nl = value.lastIndexOf(0x0a);
+        if (nl >= 0) lineStart = offset + nl + 1;
+        offset += value.length;
+      }
+      const text = carry + decoded;
       const parts = text.split('\n');
       carry = done ? '' : parts.pop()!;
       for (const part of parts) {

@@ -51,12 +51,20 @@ export async function parseEvidenceFile(file: Blob, source: string): Promise<Par
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    const at = firstInvalid(bytes);
-    let line = 1;
-    for (let i = bytes.indexOf(0x0a); i >= 0 && i < at; i = bytes.indexOf(0x0a, i + 1)) line++;
-    return { items: [], problems: [`${source} is not UTF-8: an invalid byte sequence at line ${line}, byte offset ${at} (convert the file to UTF-8, e.g. with iconv)`] };
+    return { items: [], problems: [notUtf8(source, bytes)] };
   }
   return parseEvidenceText(text, source);
+}
+
+/**
+ * Why `bytes`, read from byte offset `from` of `source` where `linesBefore` lines had ended, are not UTF-8:
+ * the line and byte offset of the first bad sequence, in the words of the CLI.
+ */
+export function notUtf8(source: string, bytes: Uint8Array, from = 0, linesBefore = 0): string {
+  const at = firstInvalid(bytes);
+  let line = linesBefore + 1;
+  for (let i = bytes.indexOf(0x0a); i >= 0 && i < at; i = bytes.indexOf(0x0a, i + 1)) line++;
+  return `${source} is not UTF-8: an invalid byte sequence at line ${line}, byte offset ${from + at} (convert the file to UTF-8, e.g. with iconv)`;
 }
 
 /** The offset of the first ill-formed UTF-8 sequence in `b` (Unicode Table 3-7), or its length. */
