@@ -440,3 +440,13 @@ test('the loss panel refuses an export that is not UTF-8, naming its line and by
   await choose('bom.ndjson', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), good]));
   await expect(page.locator('#gaps-summary')).toContainText('events in 1 export');
 });
+
+test('the loss panel refuses a line longer than 16 MiB as soon as it is that long, as `aegislog audit --gaps` does', async ({ page, app }) => {
+  // 17 MiB of blanks with no newline: the panel held the whole line in memory (a file of a GiB filled the tab),
+  // then read it as a blank line and counted the export where the CLI refuses it (exit 2).
+  const good = Buffer.from(read('exports/alpha-p1-events.ndjson'));
+  await open(page, app.url);
+  await page.locator('#gaps-files').setInputFiles([{ name: 'long.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.concat([good, Buffer.alloc(17 * 2 ** 20, 0x20), Buffer.from('\n')]) }]);
+  await expect(page.locator('#gaps-summary')).toContainText(`long.ndjson line ${good.toString().split('\n').length} is longer than 16 MiB: no line of an export is`);
+  await expect(page.locator('#gaps-result')).toBeEmpty();
+});

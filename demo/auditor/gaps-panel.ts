@@ -3,6 +3,7 @@
 // (PROTOCOL.md §2, §6.2). Each line's event is checked against its receipt's digest before it
 // counts. Files are read as streams, so an export of any size never sits in the page whole.
 // The panel builds its own section: the page only mounts it.
+import { MAX_LINE } from '../../src/verify/export-input.js';
 import { gapInputCheck } from '../../src/verify/gap-inputs.js';
 import { gapLineCounter, readGapLine } from '../../src/verify/gaps.js';
 import type { ClientGaps, GapReport } from '../../src/verify/index.js';
@@ -93,6 +94,9 @@ async function count(files: File[], current: () => boolean): Promise<GapReport> 
       const text = carry + decoded;
       const parts = text.split('\n');
       carry = done ? '' : parts.pop()!;
+      // As `aegislog audit --gaps`: no line of an export is that long, and one is never held whole in the page.
+      const long = [...parts, carry].findIndex((part) => part.length > MAX_LINE);
+      if (long >= 0) throw new Error(`${file.name} line ${line + long + 1} is longer than ${MAX_LINE / 2 ** 20} MiB: no line of an export is`);
       for (const part of parts) {
         const read = readGapLine(part); // once, for the check and the counter
         refuse(check.read(read));
