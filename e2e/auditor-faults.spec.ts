@@ -450,3 +450,19 @@ test('the loss panel refuses a line longer than 16 MiB as soon as it is that lon
   await expect(page.locator('#gaps-summary')).toContainText(`long.ndjson line ${good.toString().split('\n').length} is longer than 16 MiB: no line of an export is`);
   await expect(page.locator('#gaps-result')).toBeEmpty();
 });
+
+test('a JWKS that gives a member name twice is refused when fetched, as when pasted and as `aegislog verify --key URL` refuses it', async ({ page, app }) => {
+  // Two values of "x": JSON.parse keeps the last, another reader the first; the fetched JWKS was pinned.
+  const jwks = read('keys/jwks.json').replace('"x":', `"x": "${'A'.repeat(43)}",\n   "x":`);
+  await page.route(`${app.url}/dup/keys.json`, (route) => route.fulfill({ contentType: 'application/json', body: jwks }));
+  await open(page, app.url);
+  await page.locator('#key-text').fill(jwks);
+  await page.getByRole('button', { name: 'Pin key' }).click();
+  await expect(page.locator('#key-message')).toContainText('has the member "x" twice');
+  await page.getByText('Load a JWKS from a URL instead').click();
+  await page.getByLabel('JWKS URL').fill(`${app.url}/dup/keys.json`);
+  await page.getByRole('button', { name: 'Fetch JWKS' }).click();
+  await expect(page.locator('#key-message')).toContainText('Could not load the JWKS.');
+  await expect(page.locator('#key-message')).toContainText('has the member "x" twice');
+  await expect(page.locator('#key-list')).toContainText('No key pinned yet');
+});

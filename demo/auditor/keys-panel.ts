@@ -112,7 +112,15 @@ export function keysPanel(evidenceOrigins: () => ReadonlySet<string>, onChange: 
     try {
       const response = await fetch(target, { credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' });
       if (!response.ok) throw new Error(`the server answered ${response.status}`);
-      const keys = flattenKeys(await importPublicKey(await response.json()));
+      // Read as the pasted key and `--key URL` are: strictly UTF-8, and JSON with a member name twice refused
+      // (response.json() kept the last value, another reader the first).
+      let body: string;
+      try {
+        body = new TextDecoder('utf-8', { fatal: true }).decode(await response.arrayBuffer());
+      } catch {
+        throw new Error('the answer is not UTF-8');
+      }
+      const keys = flattenKeys(await importPublicKey(body));
       // "Remove all keys" pressed while the JWKS was on its way: its keys must not come back behind the auditor's back.
       if (epoch !== cleared) {
         say('info', `The JWKS from ${target.origin} arrived after all keys were removed: its keys were not pinned.`);
