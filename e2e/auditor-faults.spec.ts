@@ -466,3 +466,29 @@ test('a JWKS that gives a member name twice is refused when fetched, as when pas
   await expect(page.locator('#key-message')).toContainText('has the member "x" twice');
   await expect(page.locator('#key-list')).toContainText('No key pinned yet');
 });
+
+test("a version-1 export with a receipt beside the tenant head's period is not a verified period", async ({ page, app }) => {
+  // 007.json is beta.health's sealed bundle of a period of one receipt; 000.json's receipt is acme-bank's, genuine,
+  // of the same period. The page audited beta.health's receipt alone and said "Period verified" for the file,
+  // which `aegislog audit` fails: acme-bank's receipt is proven by nothing loaded.
+  const V1 = join(ROOT, 'test/vectors/aegislog-v1');
+  const bundle = (name: string) => JSON.parse(readFileSync(join(V1, `bundles/${name}.json`), 'utf8')) as { receipt: unknown };
+  await open(page, app.url);
+  await page.locator('#key-text').fill(readFileSync(join(V1, 'key.pem'), 'utf8'));
+  await page.getByRole('button', { name: 'Pin key' }).click();
+  await expect(page.locator('#key-list')).toContainText('pasted by you');
+  await drop(page, [
+    { name: '007.json', text: JSON.stringify(bundle('007')) },
+    { name: 'export.ndjson', text: JSON.stringify(bundle('007').receipt) },
+  ]);
+  await page.getByRole('button', { name: 'Audit period' }).click();
+  const result = page.locator('#period-result');
+  await expect(result.locator('p').first()).toContainText('Period verified');
+  // A receipt loaded afterwards voids that result: it was computed without it.
+  await drop(page, [{ name: 'more.ndjson', text: JSON.stringify(bundle('000').receipt) }]);
+  await expect(page.locator('#period-inputs')).toContainText('1 other receipt loaded is not of this tenant and period');
+  await expect(result).toBeEmpty();
+  await page.getByRole('button', { name: 'Audit period' }).click();
+  await expect(result.locator('p').first()).toContainText('Not every receipt audited');
+  await expect(result.locator('.pill-ok', { hasText: 'Period verified' })).toHaveCount(0);
+});

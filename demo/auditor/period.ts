@@ -17,6 +17,8 @@ interface Plan {
   head: TenantHeadV1;
   /** Where the head came from, for the auditor. */
   from: string;
+  /** Receipts loaded that are not of this tenant and period: not audited, so the file is not proven whole. */
+  others: number;
 }
 
 export interface PeriodPanel {
@@ -91,7 +93,7 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
       exportFiles = exports;
       plan = exportFiles.length ? undefined : planOf(receipts, bundles.filter((b): b is EvidenceBundleV1 => b.v === 1), heads);
       const hasKeys = keys().length > 0;
-      const now = [...exportFiles, plan?.target, ...(plan?.receipts ?? []), ...keys(), trust()?.policy];
+      const now = [...exportFiles, plan?.target, ...(plan?.receipts ?? []), plan?.others, ...keys(), trust()?.policy];
       if (now.length !== basis.length || now.some((x, i) => x !== basis[i])) {
         basis = now;
         invalidate();
@@ -112,6 +114,7 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
       else {
         inputs.replaceChildren(
           h('span', {}, `${plan.receipts.length} receipts of tenant `, h('code', {}, plan.tenant), `, period ${plan.head.period_start} → ${plan.head.period_end}; the head (tree size ${plan.head.tree_size}) comes from ${plan.from}.`),
+          plan.others ? h('span', {}, ` ${plan.others} other receipt${plan.others === 1 ? ' loaded is' : 's loaded are'} not of this tenant and period: not audited here.`) : '',
           hasKeys ? '' : h('span', {}, ' Pin a key to run the audit.'),
         );
       }
@@ -180,7 +183,7 @@ function planOf(receipts: Receipt[], bundles: EvidenceBundleV1[], heads: HeadPro
     const first = mine.reduce((min, r) => (r.received_at < min ? r.received_at : min), mine[0]!.received_at);
     const last = mine.reduce((max, r) => (r.received_at > max ? r.received_at : max), mine[0]!.received_at);
     const found = targets.find(({ head }) => head.tenant_id === tenant && head.period_start <= first && last < head.period_end);
-    if (found) return { tenant, receipts: mine, ...found };
+    if (found) return { tenant, receipts: mine, others: receipts.length - mine.length, ...found };
   }
   return undefined;
 }
@@ -199,7 +202,13 @@ async function audit(plan: Plan, keys: VerifyKey[], onProgress: (done: number, t
     ),
   );
   const problems = report.problems.slice(0, 10).map((p) => h('li', {}, `#${p.index + 1}${p.eventId ? ` (${p.eventId})` : ''}: ${p.reason}`));
-  const headline = report.ok
+  // Receipts loaded beside this tenant's period are proven by nothing here: `aegislog audit` fails such a file.
+  const others = plan.others
+    ? ` ${plan.others} other receipt${plan.others === 1 ? ' loaded is' : 's loaded are'} not of tenant ${plan.tenant}'s period: no tenant head loaded proves ${plan.others === 1 ? 'it' : 'them'}.`
+    : '';
+  const headline = report.ok && others
+    ? [pill('warn', 'Not every receipt audited'), ` ${report.count} receipts of ${plan.tenant} rebuild the signed tenant root;${others}`]
+    : report.ok
     ? [pill('ok', 'Period verified'), ` ${report.count} receipts, each signed by a pinned key, rebuild the signed tenant root (${seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${seconds.toFixed(2)} s`}, ${rate} receipts/s).`]
     : [pill('fail', 'Period audit failed'), ` ${report.reason ?? ''}`];
   return [
