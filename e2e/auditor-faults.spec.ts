@@ -492,3 +492,23 @@ test("a version-1 export with a receipt beside the tenant head's period is not a
   await expect(result.locator('p').first()).toContainText('Not every receipt audited');
   await expect(result.locator('.pill-ok', { hasText: 'Period verified' })).toHaveCount(0);
 });
+
+test('one checkpoint, one receipt: said in the singular', async ({ page, app }) => {
+  const history = JSON.parse(read('histories/history.json')) as { checkpoints: unknown[] };
+  history.checkpoints = history.checkpoints.slice(0, 1);
+  await open(page, app.url);
+  await drop(page, [{ name: 'one.json', text: JSON.stringify(history) }]);
+  await expect(page.locator('#chain-summary')).toContainText('1 checkpoint of own.aegislog.test/log, not checked');
+  await pin(page, read('policy-none.txt'));
+  await expect(page.locator('#chain-summary .pill-ok')).toContainText('1 checkpoint of own.aegislog.test/log, size ');
+  await expect(page.locator('#chain-summary')).not.toContainText('checkpoints');
+
+  const V1 = join(ROOT, 'test/vectors/aegislog-v1');
+  const bundle = readFileSync(join(V1, 'bundles/007.json'), 'utf8');
+  await page.locator('#key-text').fill(readFileSync(join(V1, 'key.pem'), 'utf8'));
+  await page.getByRole('button', { name: 'Pin key' }).click();
+  await drop(page, [{ name: '007.json', text: bundle }, { name: 'export.ndjson', text: JSON.stringify((JSON.parse(bundle) as { receipt: unknown }).receipt) }]);
+  await expect(page.locator('#period-inputs')).toContainText('1 receipt of tenant beta.health');
+  await page.getByRole('button', { name: 'Audit period' }).click();
+  await expect(page.locator('#period-result p').first()).toContainText('Period verified 1 receipt, signed by a pinned key, rebuilds the signed tenant root');
+});

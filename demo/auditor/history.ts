@@ -10,12 +10,13 @@ const MAX_DRAWN = 200;
 
 export function historySummary(report: HistoryReport | undefined, history: CheckpointHistory): HTMLElement {
   const n = history.checkpoints.length;
-  if (!report) return pill('warn', `${n} checkpoints of ${String(history.origin)}, not checked: pin a key or a policy`);
+  const checkpoints = `${n} checkpoint${n === 1 ? '' : 's'}`;
+  if (!report) return pill('warn', `${checkpoints} of ${String(history.origin)}, not checked: pin a key or a policy`);
   if (report.ok) {
     const first = report.entries[0]?.treeSize;
     const last = report.entries.at(-1)?.treeSize;
     const witnessed = report.checks.witnesses.status === 'passed' ? `, the newest cosigned by ${report.cosigners.map((c) => c.witness).join(', ')}` : '';
-    return pill('ok', `${n} checkpoints of ${report.origin}, sizes ${first} to ${last}: signed and append-only${witnessed}`);
+    return pill('ok', `${checkpoints} of ${report.origin}, ${n === 1 ? `size ${first}: signed` : `sizes ${first} to ${last}: signed and append-only`}${witnessed}`);
   }
   return pill('fail', `history fails: ${report.reason}`);
 }

@@ -150,8 +150,8 @@ async function refresh(): Promise<void> {
       const report = chain();
       let line: Node;
       if (checkpoints.length === 0) line = h('span', { class: 'empty' }, 'No checkpoints loaded: drop the answer of GET /checkpoints.');
-      else if (!report) line = pill('warn', `${checkpoints.length} checkpoints, not checked: pin a key`);
-      else line = report.ok ? pill('ok', `${report.length} checkpoints, chain intact`) : pill('fail', `chain broken at checkpoint ${report.firstBreak!.index + 1}: ${report.firstBreak!.reason}`);
+      else if (!report) line = pill('warn', `${checkpoints.length} checkpoint${checkpoints.length === 1 ? '' : 's'}, not checked: pin a key`);
+      else line = report.ok ? pill('ok', `${report.length} checkpoint${report.length === 1 ? '' : 's'}, chain intact`) : pill('fail', `chain broken at checkpoint ${report.firstBreak!.index + 1}: ${report.firstBreak!.reason}`);
       summaries.push(several ? h('div', { 'data-chain': '' }, 'Version-1 checkpoints: ', line) : line);
       if (several && checkpoints.length) drawn.push(h('li', { class: 'is-warn', 'data-history-source': 'v1' }, h('div', { class: 'check-name' }, 'Version-1 checkpoints')));
       drawn.push(...chainTimeline(checkpoints, report));

@@ -113,7 +113,7 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
       else if (!plan) inputs.replaceChildren(`${receipts.length} receipts loaded. Add their tenant head (GET /head, or a sealed bundle of the same tenant and period): the signed root the receipts must add up to.`);
       else {
         inputs.replaceChildren(
-          h('span', {}, `${plan.receipts.length} receipts of tenant `, h('code', {}, plan.tenant), `, period ${plan.head.period_start} → ${plan.head.period_end}; the head (tree size ${plan.head.tree_size}) comes from ${plan.from}.`),
+          h('span', {}, `${plan.receipts.length} receipt${plan.receipts.length === 1 ? '' : 's'} of tenant `, h('code', {}, plan.tenant), `, period ${plan.head.period_start} → ${plan.head.period_end}; the head (tree size ${plan.head.tree_size}) comes from ${plan.from}.`),
           plan.others ? h('span', {}, ` ${plan.others} other receipt${plan.others === 1 ? ' loaded is' : 's loaded are'} not of this tenant and period: not audited here.`) : '',
           hasKeys ? '' : h('span', {}, ' Pin a key to run the audit.'),
         );
@@ -207,9 +207,9 @@ async function audit(plan: Plan, keys: VerifyKey[], onProgress: (done: number, t
     ? ` ${plan.others} other receipt${plan.others === 1 ? ' loaded is' : 's loaded are'} not of tenant ${plan.tenant}'s period: no tenant head loaded proves ${plan.others === 1 ? 'it' : 'them'}.`
     : '';
   const headline = report.ok && others
-    ? [pill('warn', 'Not every receipt audited'), ` ${report.count} receipts of ${plan.tenant} rebuild the signed tenant root;${others}`]
+    ? [pill('warn', 'Not every receipt audited'), ` ${report.count === 1 ? '1 receipt' : `${report.count} receipts`} of ${plan.tenant} ${report.count === 1 ? 'rebuilds' : 'rebuild'} the signed tenant root;${others}`]
     : report.ok
-    ? [pill('ok', 'Period verified'), ` ${report.count} receipts, each signed by a pinned key, rebuild the signed tenant root (${seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${seconds.toFixed(2)} s`}, ${rate} receipts/s).`]
+    ? [pill('ok', 'Period verified'), ` ${report.count === 1 ? '1 receipt, signed by a pinned key, rebuilds' : `${report.count} receipts, each signed by a pinned key, rebuild`} the signed tenant root (${seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${seconds.toFixed(2)} s`}, ${rate} receipts/s).`]
     : [pill('fail', 'Period audit failed'), ` ${report.reason ?? ''}`];
   return [
     h('p', {}, ...headline),
