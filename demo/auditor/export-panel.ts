@@ -63,14 +63,15 @@ export async function auditExportFile(
   // ok once every receipt's signature verifies, but nothing shows that none is missing, added or re-dated.
   const proven = report.ok && report.status === 'sealed';
   const anyFailed = Object.values(report.checks).some((check) => check.status === 'failed');
+  const receipts = `${report.count.toLocaleString('en')} ${report.count === 1 ? 'receipt' : 'receipts'}`;
   const headline = proven
-    ? [pill('ok', 'Period verified'), ` ${report.count.toLocaleString('en')} receipts, entries [${report.prevTreeSize}, ${report.treeSize}) of ${report.tenantId}'s log, rebuild the signed head (${time}, ${rate} receipts/s).${witnesses}`]
+    ? [pill('ok', 'Period verified'), ` ${receipts}, entries [${report.prevTreeSize}, ${report.treeSize}) of ${report.tenantId}'s log, rebuild the signed head (${time}, ${rate} receipts/s).${witnesses}`]
     : report.status === 'open' && !anyFailed
       ? report.checks.signatures.status === 'passed'
-        ? [pill('warn', 'Open period: not proven'), ` ${report.count.toLocaleString('en')} receipts of a period not sealed yet, each signed by a key you trust; no signed head says that none is missing or added: audit its export once the period is sealed.`]
+        ? [pill('warn', 'Open period: not proven'), ` ${receipts} of a period not sealed yet, each signed by a key you trust; no signed head says that none is missing or added: audit its export once the period is sealed.`]
         : report.count === 0
           ? [pill('warn', 'Open period: not proven'), ' the export holds no receipt of a period not sealed yet: there is nothing to check.']
-          : [pill('warn', 'Open period: not proven'), ` ${report.count} receipts of a period not sealed yet; only each receipt's signature can be checked (tick the box above).`]
+          : [pill('warn', 'Open period: not proven'), ` ${receipts} of a period not sealed yet; only each receipt's signature can be checked (tick the box above).`]
       : [pill('fail', 'Period audit failed'), ` ${report.reason ?? ''}`];
   const shown = [
     h('p', {}, ...headline),
