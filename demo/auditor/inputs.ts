@@ -4,6 +4,7 @@
 // histories (§6.3), and the v1 kinds: receipts of a v1 export, checkpoints,
 // proven tenant heads (GET /head).
 import { DuplicateNameError, parseStrictJson } from '../../src/protocol/duplicate-names.js';
+import { firstInvalidUtf8 } from '../../src/protocol/utf8.js';
 import type { CheckpointHistory, CheckpointV1, EvidenceBundle, EvidenceBundleV1, InclusionProofV1, Receipt, TenantHeadV1 } from '../../src/protocol/index.js';
 
 /** A v1 tenant head with its proof up to the signed checkpoint, as GET /head answered (a bare head proves nothing). */
@@ -61,38 +62,10 @@ export async function parseEvidenceFile(file: Blob, source: string): Promise<Par
  * the line and byte offset of the first bad sequence, in the words of the CLI.
  */
 export function notUtf8(source: string, bytes: Uint8Array, from = 0, linesBefore = 0): string {
-  const at = firstInvalid(bytes);
+  const at = firstInvalidUtf8(bytes);
   let line = linesBefore + 1;
   for (let i = bytes.indexOf(0x0a); i >= 0 && i < at; i = bytes.indexOf(0x0a, i + 1)) line++;
   return `${source} is not UTF-8: an invalid byte sequence at line ${line}, byte offset ${from + at} (convert the file to UTF-8, e.g. with iconv)`;
-}
-
-/** The offset of the first ill-formed UTF-8 sequence in `b` (Unicode Table 3-7), or its length. */
-function firstInvalid(b: Uint8Array): number {
-  for (let i = 0; i < b.length; ) {
-    const c = b[i]!;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    let n: number;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) n = 1;
-    else if (c >= 0xe0 && c <= 0xef) {
-      n = 2;
-      if (c === 0xe0) lo = 0xa0; // overlong
-      if (c === 0xed) hi = 0x9f; // a surrogate
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      n = 3;
-      if (c === 0xf0) lo = 0x90; // overlong
-      if (c === 0xf4) hi = 0x8f; // beyond U+10FFFF
-    } else return i;
-    if (i + n >= b.length || b[i + 1]! < lo || b[i + 1]! > hi) return i;
-    for (let k = 2; k <= n; k++) if ((b[i + k]! & 0xc0) !== 0x80) return i;
-    i += n + 1;
-  }
-  return b.length;
 }
 
 /** Reads one file's or one paste's text: a JSON value (object or array), NDJSON, or a v2 export. */

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { open, readFile, stat } from 'node:fs/promises';
 import { duplicateNameReason, findDuplicateName, type DuplicateName } from '../protocol/duplicate-names.js';
+import { firstInvalidUtf8 as firstInvalid } from '../protocol/utf8.js';
 import { MAX_LINE } from '../verify/export-input.js';
 import { jsonSyntaxReason } from './json-error.js';
 import { InputError, type AuditorIO } from './run-checked.js';
@@ -145,34 +146,6 @@ function completeEnd(b: Uint8Array, from: number, to: number): number {
     if ((c & 0xc0) === 0x80) continue; // a continuation byte: its character began before it
     const length = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 1;
     return i + length > to ? i : to;
-  }
-  return to;
-}
-
-/** The offset of the first ill-formed sequence in `b[from..to)` (Unicode Table 3-7), or `to`. Run only on what failed validation. */
-function firstInvalid(b: Uint8Array, from: number, to: number): number {
-  for (let i = from; i < to; ) {
-    const c = b[i]!;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    let n: number;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) n = 1;
-    else if (c >= 0xe0 && c <= 0xef) {
-      n = 2;
-      if (c === 0xe0) lo = 0xa0; // overlong
-      if (c === 0xed) hi = 0x9f; // a surrogate
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      n = 3;
-      if (c === 0xf0) lo = 0x90; // overlong
-      if (c === 0xf4) hi = 0x8f; // beyond U+10FFFF
-    } else return i;
-    if (i + n >= to || b[i + 1]! < lo || b[i + 1]! > hi) return i;
-    for (let k = 2; k <= n; k++) if ((b[i + k]! & 0xc0) !== 0x80) return i;
-    i += n + 1;
   }
   return to;
 }
