@@ -29,7 +29,9 @@ const native: Encoder | undefined = (() => {
 
 /** base64url without padding (RFC 4648 §5), as every binary value travels on the wire. */
 export function b64uEncode(bytes: Uint8Array): string {
-  if (!isBytes(bytes)) throw fail('bytes', 'must be a Uint8Array');
+  // instanceof first, written out: the common case decided inline, and 5 B less gzip on the AI SDK middleware's
+  // page (bench/ai-bundle-bench.mjs: 2,001 B against its bound of 2,000 with the call alone).
+  if (!(bytes instanceof Uint8Array) && !isBytes(bytes)) throw fail('bytes', 'must be a Uint8Array');
   if (native) return native(bytes);
   return encodeLoop(bytes);
 }
