@@ -56,10 +56,10 @@ type Route = 'ingest' | 'batch' | 'beacon';
 export function createRelay(options: RelayOptions): Relay {
   if (!options.endpoint || !options.apiKey) throw new AegisLogError('ERR_CONFIG', 'createRelay needs endpoint and apiKey', { field: options.endpoint ? 'apiKey' : 'endpoint' });
   const endpoint = String(options.endpoint).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/]/.test(endpoint) || !parses(endpoint)) throw new AegisLogError('ERR_CONFIG', 'endpoint must be an http(s) URL, such as https://api.example.com', { field: 'endpoint' });
-  // fetch refuses a URL with credentials, and a query or a fragment would swallow the routes appended to it.
-  const { username, password, search, hash } = new URL(endpoint);
-  if (username || password || search || hash || /[?#]/.test(endpoint)) {
+  const url = /^https?:\/\/[^/]/.test(endpoint) ? parsed(endpoint) : undefined;
+  if (!url) throw new AegisLogError('ERR_CONFIG', 'endpoint must be an http(s) URL, such as https://api.example.com', { field: 'endpoint' });
+  // fetch refuses a URL with credentials, and a query or a fragment (even an empty one) would swallow the routes appended to it.
+  if (url.username || url.password || /[?#]/.test(endpoint)) {
     throw new AegisLogError('ERR_CONFIG', 'endpoint must not carry credentials, a query or a fragment', { field: 'endpoint' });
   }
   // A limit that is not a number (NaN from an unset variable) would be no limit at all: every comparison with it is false.
@@ -335,12 +335,11 @@ function configError(field: string, wanted: string, value: unknown): AegisLogErr
   return new AegisLogError('ERR_CONFIG', `${field} must be ${wanted} (it is ${String(value)})`, { field });
 }
 
-function parses(url: string): boolean {
+function parsed(url: string): URL | undefined {
   try {
-    new URL(url);
-    return true;
+    return new URL(url);
   } catch {
-    return false;
+    return undefined;
   }
 }
 
