@@ -2,7 +2,7 @@ import { AegisLogError, type EcPublicJwk } from '../protocol/index.js';
 import { edgeTilesOf } from '../tlog/tile-append.js';
 import type { TileWrite } from '../tlog/tile-append.js';
 import { EMPTY_LOG, planAppend, type LogState } from './sequence.js';
-import { compareTenantIds, countBefore, headEntry, missingTile, sealOrderError, signatureWritesError } from './store-rules.js';
+import { compareTenantIds, countBefore, headEntry, missingTile, recordsPage, sealOrderError, signatureWritesError } from './store-rules.js';
 import { ROOT_LOG, type LogName, type Store, type StoredCheckpoint, type StoredHead, type StoredRecord } from './types.js';
 
 interface MemoryLog {
@@ -63,7 +63,8 @@ export function memoryStore(): Store {
       return record && { ...record };
     },
     async records(tenantId, from, to, limit) {
-      return (logs.get(tenantId)?.entries ?? []).slice(from, Math.min(to, from + limit)).map((r) => ({ ...r }));
+      const range = (logs.get(tenantId)?.entries ?? []).slice(from, Math.min(to, from + limit));
+      return recordsPage(range, (r) => r.eventJson.length).map((r) => ({ ...r }));
     },
     async logSize(log) {
       return log === ROOT_LOG ? rootHeads.length : (logs.get(log)?.state.size ?? 0);

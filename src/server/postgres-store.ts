@@ -34,7 +34,7 @@ import { edgeTilesOf, type TileWrite } from '../tlog/tile-append.js';
 import type { TileRef } from '../tlog/tiles.js';
 import { LIVE_SPACE, LOCK_CLOSE, LOCK_SEAL, LOCK_SPACE, migrate, type Queryable } from './postgres-schema.js';
 import { planAppend, type LogState } from './sequence.js';
-import { headEntry, missingTile, sealOrderError, signatureWritesError } from './store-rules.js';
+import { headEntry, missingTile, RECORDS_PAGE_CHARS, sealOrderError, signatureWritesError } from './store-rules.js';
 import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type SignatureWrite, type Store, type StoredHead, type StoredRecord } from './types.js';
 import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
 
@@ -424,8 +424,12 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
       return row && toRecord(row);
     },
     async records(tenantId, from, to, limit) {
-      const rows = await query('records', `SELECT * FROM aegislog_records WHERE tenant_id = $1 AND leaf_index >= $2 AND leaf_index < $3
-        ORDER BY leaf_index LIMIT $4`, [tenantId, from, to, limit]);
+      // The page's size is summed in the database, over the `limit` rows only, so that rows past it never travel.
+      const rows = await query('records', `SELECT * FROM (
+          SELECT *, sum(length(event_json)) OVER (ORDER BY leaf_index) AS page_chars FROM (
+            SELECT * FROM aegislog_records WHERE tenant_id = $1 AND leaf_index >= $2 AND leaf_index < $3
+            ORDER BY leaf_index LIMIT $4) r) p
+        WHERE page_chars <= $5 OR page_chars = length(event_json) ORDER BY leaf_index`, [tenantId, from, to, limit, RECORDS_PAGE_CHARS]);
       return rows.map(toRecord);
     },
     async logSize(log) {

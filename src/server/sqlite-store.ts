@@ -8,7 +8,7 @@ import type { EcPublicJwk, TenantHead } from '../protocol/index.js';
 import { edgeTilesOf } from '../tlog/tile-append.js';
 import { INNER_LEVEL, TILE_BYTES, TILE_HEIGHT } from '../tlog/tiles.js';
 import { EMPTY_LOG, planAppend, type LogState } from './sequence.js';
-import { countBefore, headEntry, missingTile, sealOrderError, signatureWritesError } from './store-rules.js';
+import { countBefore, headEntry, missingTile, recordsPage, sealOrderError, signatureWritesError } from './store-rules.js';
 import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type SignatureWrite, type Store, type StoredCheckpoint, type StoredHead, type StoredRecord } from './types.js';
 import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
 import { sqliteReaders } from './sqlite-readers.js';
@@ -441,7 +441,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       return toRecord(row);
     },
     async records(tenantId, from, to, limit) {
-      return (q.byLeaf.all(tenantId, from, to, limit) as RecordRow[]).map((row) => toRecord(row)!);
+      return recordsPage(q.byLeaf.iterate(tenantId, from, to, limit) as IterableIterator<RecordRow>, (row) => row.event_json.length).map((row) => toRecord(row)!);
     },
     async logSize(log) {
       return log === ROOT_LOG ? (q.rootSize.get() as number) : stateOf(log).size;

@@ -30,6 +30,24 @@ export function sealOrderError(latest: StoredCheckpoint | undefined, seal: SealC
   return undefined;
 }
 
+/**
+ * The event text (UTF-16 units) one `records` page carries at most, past its first record: an export streams
+ * a page at a time, and 500 events of up to 1 MiB each held half a gigabyte per export in memory.
+ */
+export const RECORDS_PAGE_CHARS = 4 * 1024 * 1024;
+
+/** The leading rows of a `records` page that fit RECORDS_PAGE_CHARS (always the first): rows past it are not read. */
+export function recordsPage<T>(rows: Iterable<T>, charsOf: (row: T) => number): T[] {
+  const page: T[] = [];
+  let chars = 0;
+  for (const row of rows) {
+    chars += charsOf(row);
+    if (page.length > 0 && chars > RECORDS_PAGE_CHARS) break;
+    page.push(row);
+  }
+  return page;
+}
+
 /** The root log's entry for a head (§4.3). */
 export function headEntry(head: StoredHead): Uint8Array {
   return tenantHeadHash(head.head);

@@ -135,7 +135,10 @@ export interface Store {
   /** Keeps receipt signatures made after their commit; a record keeps the first one it was given. */
   putSignatures(signatures: readonly SignatureWrite[]): Promise<void>;
   getRecord(tenantId: string, eventId: string): Promise<StoredRecord | undefined>;
-  /** Records of one tenant log with leaf index in `[from, to)`, in leaf order, at most `limit`. */
+  /**
+   * Records of one tenant log with leaf index in `[from, to)`, in leaf order, at most `limit`, and fewer once
+   * they hold RECORDS_PAGE_CHARS of event text (store-rules.ts); never none while the range holds one.
+   */
   records(tenantId: string, from: number, to: number, limit: number): Promise<StoredRecord[]>;
   /** Size of a log (0 when it does not exist). */
   logSize(log: LogName): Promise<number>;

@@ -3,6 +3,7 @@ import { b64uEncode, canonicalBytes, canonicalize, formatTime, sha256, tenantHea
 import type { TenantHead, WireEvent } from '../../src/protocol/index.js';
 import type { NewEntry, SealCommit, SignatureWrite, Store, StoredHead } from '../../src/server/types.js';
 import { ROOT_LOG } from '../../src/server/types.js';
+import { RECORDS_PAGE_CHARS } from '../../src/server/store-rules.js';
 import { leafHash, merkleRoot } from '../../src/tlog/merkle.js';
 import { appendLeafHashes, edgeTilesOf } from '../../src/tlog/tile-append.js';
 import { inclusionFromTiles, rootFromTiles, type TileSource } from '../../src/tlog/tile-proofs.js';
@@ -100,6 +101,23 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       const back = [...outcomes.map((o) => (o.stored ? o.record : o.existing)), ...(await store.records('acme', 0, 10, 10))];
       for (const e of entries) back.push((await store.getRecord('acme', e.event.event_id))!);
       expect(back.map((r) => [r.event, r.eventJson, canonicalize(r.event)])).toEqual([...entries, ...entries, ...entries].map((e) => [e.event, e.eventJson, e.eventJson]));
+    }));
+
+    test('a page of records stops at RECORDS_PAGE_CHARS of event text (always one), and paging on gives each record once', withStore(async (store) => {
+      // An export streams a page at a time: 500 events of up to 1 MiB each held half a gigabyte per export.
+      const big = Math.floor(RECORDS_PAGE_CHARS / 2.5);
+      const entries = Array.from({ length: 5 }, (_, i) => entry('acme', `e${i}`, { blob: String(i).repeat(big) }));
+      for (const e of entries) await store.append({ tenantId: 'acme', entries: [e], now: Date.parse(T(1)), keyId: 'k1', sha256 });
+      await append(store, 'acme', ['small'], Date.parse(T(1)));
+      const pages: string[][] = [];
+      for (let from = 0, pass = 0; from < 6 && pass < 10; pass++) {
+        const page = await store.records('acme', from, 6, 500);
+        pages.push(page.map((r) => r.statement.event_id));
+        expect(page.length === 1 || page.reduce((n, r) => n + r.eventJson.length, 0) <= RECORDS_PAGE_CHARS).toBe(true);
+        from += page.length || 6;
+      }
+      expect(pages).toEqual([['e0', 'e1'], ['e2', 'e3'], ['e4', 'small']]);
+      expect((await store.records('acme', 3, 6, 1)).map((r) => r.eventJson)).toEqual([entries[3]!.eventJson]);
     }));
 
     test('received_at never decreases along a log and never falls below closed_until', withStore(async (store) => {
