@@ -1,6 +1,6 @@
 // durableObjectStore in real workerd (miniflare) for a test file: the store runs in the fixture Worker over Durable
 // Objects with SQLite storage in a temp folder, and each Store call is one request to that Worker.
-// (test/server/durable-object-store.test.ts keeps its own: it restarts workerd on the same folder.)
+// `restart()` disposes of workerd and starts a new one on the same folder: the stores made before serve on.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,20 +10,31 @@ import type { LogObject, Store } from '../../src/server/index.js';
 import { callLogObject } from '../../src/server/log-object-wire.js';
 import { bundleWorker, newMiniflare } from '../edge/workerd.js';
 
+/** What `workerdStores` gives: a maker of new stores, and a restart of workerd on the same folder. */
+export interface WorkerdStores {
+  (): Store;
+  restart(): Promise<void>;
+}
+
 /** Starts workerd before the file's tests and disposes of it after; returns a maker of new stores named `prefix-N`. */
-export function workerdStores(prefix: string): () => Store {
+export function workerdStores(prefix: string): WorkerdStores {
   let dir: string;
-  let mf: Miniflare;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), `aegislog-do-${prefix}-`));
+  let script: string;
+  let mf: Miniflare | undefined;
+  const start = async () => {
     mf = newMiniflare({
       modules: true,
-      script: await bundleWorker('test/server/fixtures/do-store-worker.ts'),
+      script,
       compatibilityDate: '2025-09-01',
       durableObjects: { ROOTS: { className: 'RootLog', useSQLite: true }, TENANTS: { className: 'TenantLog', useSQLite: true } },
       durableObjectsPersist: dir,
     });
     await mf.ready;
+  };
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), `aegislog-do-${prefix}-`));
+    script = await bundleWorker('test/server/fixtures/do-store-worker.ts');
+    await start();
   }, 60_000);
   afterAll(async () => {
     try {
@@ -33,7 +44,11 @@ export function workerdStores(prefix: string): () => Store {
     }
   });
   let stores = 0;
-  return () => storeIn(() => mf, `${prefix}-${++stores}`);
+  const restart = async () => {
+    await mf!.dispose();
+    await start();
+  };
+  return Object.assign(() => storeIn(() => mf!, `${prefix}-${++stores}`), { restart });
 }
 
 /**
