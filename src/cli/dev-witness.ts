@@ -20,7 +20,8 @@ export function witnessOption(text: string): WitnessConfig {
     const [url, vkey] = [text.slice(0, at), text.slice(at + 1)];
     try {
       parseVkey(vkey);
-      new URL(url);
+      // A witness's name is a schemeless URL: "witness.example:8443/w1" parses as a URL of scheme "witness.example:".
+      if (!/^https?:$/.test(new URL(url).protocol)) continue;
       return { url, vkey };
     } catch {
       // try the next '='

@@ -79,7 +79,8 @@ export function createWitnessClient(options: WitnessClientOptions) {
     let key: NoteVerifierKey;
     try {
       key = parseVkey(w.vkey);
-      new URL(w.url);
+      // "witness.example:8443/w1" (a witness's name) parses as a URL of scheme "witness.example:", which no fetch reaches.
+      if (!/^https?:$/.test(new URL(w.url).protocol)) throw new Error(`url ${JSON.stringify(w.url)} is not an http:// or https:// URL`);
     } catch (cause) {
       throw new AegisLogError('ERR_CONFIG', `witnesses[${i}] needs a url and the witness's vkey: ${(cause as Error).message}`, { field: `witnesses[${i}]`, cause });
     }
