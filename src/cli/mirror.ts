@@ -65,6 +65,8 @@ export const mirrorCommand: Command = {
       } catch {
         throw new InputError(`--from ${values.from} is not a URL`);
       }
+      // "localhost:8787" parses too, as a URL of scheme "localhost:": nothing a request can be made to.
+      if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new InputError(`--from ${values.from} is not an http:// or https:// URL`);
       const since = values.since === undefined ? 0 : Number(values.since);
       if (!Number.isSafeInteger(since) || since < 0 || (values.since !== undefined && !/^\d+$/.test(values.since))) throw new InputError('--since must be a checkpoint count (0 or more)');
       const tenants = values.tenant ?? [];
