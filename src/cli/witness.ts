@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { hexEncode, sha256 } from '../protocol/index.js';
+import { AegisLogError, hexEncode, sha256 } from '../protocol/index.js';
 import { readNoteKeyFile } from '../server/note-key-file.js';
 import { listen, type NodeServerHandle } from '../server/node.js';
 import { parseVkey } from '../tlog/vkey.js';
@@ -140,6 +140,12 @@ async function readLogs(source: string): Promise<string> {
   }
 }
 
+/** A --logs file that gives no usable log key (a policy with a mistake, none at all): unusable input, as a bad vkey line is. */
+function logsError(error: unknown): unknown {
+  const { code, field } = (error ?? {}) as { code?: unknown; field?: unknown };
+  return error instanceof AegisLogError && (code === 'ERR_POLICY_INVALID' || (code === 'ERR_CONFIG' && field === 'logs')) ? new UsageError(error.message) : error;
+}
+
 export const witnessCommand: Command = {
   usage: USAGE,
   async run(args, io) {
@@ -172,7 +178,7 @@ export const witnessCommand: Command = {
       },
       io,
     ).catch((error: unknown) => {
-      throw keyFileError(error);
+      throw logsError(keyFileError(error));
     });
     const signal = await new Promise<NodeJS.Signals>((done) => {
       process.once('SIGINT', done);
