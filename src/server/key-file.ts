@@ -28,11 +28,19 @@ async function loadOrCreateKeyFile(path: string, generate: () => Promise<JsonWeb
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
-  if (process.platform !== 'win32' && ((await stat(path)).mode & 0o077) !== 0) {
-    throw new AegisLogError('ERR_KEY_INVALID', `${path} is readable by other users; run chmod 600 on it`, { field: 'dir' });
+  let text: string;
+  try {
+    if (process.platform !== 'win32' && ((await stat(path)).mode & 0o077) !== 0) {
+      throw new AegisLogError('ERR_KEY_INVALID', `${path} is readable by other users; run chmod 600 on it`, { field: 'dir' });
+    }
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    // A symlink to a secret not mounted: refused as readSigningJwk and the note key file refuse it, not node's raw ENOENT.
+    if (error instanceof AegisLogError) throw error;
+    throw new AegisLogError('ERR_KEY_INVALID', `cannot read ${path}: ${(error as Error).message}`, { field: 'dir', cause: error });
   }
   try {
-    const jwk = JSON.parse(await readFile(path, 'utf8')) as JsonWebKey;
+    const jwk = JSON.parse(text) as JsonWebKey;
     // As readSigningJwk checks a key file: `null` would be taken for no key (a new one at each start), `{}` fail in node:crypto.
     if (!isPrivateP256(jwk)) throw new Error('not a private P-256 key');
     return jwk;
