@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { bytesEqual } from '../protocol/index.js';
 import { NoteKeyType, parseVkey } from '../tlog/vkey.js';
 import { generateNoteSigningKey } from '../verify/note-signers.js';
 import { writeNoteKeyFile } from '../server/node.js';
@@ -42,6 +43,15 @@ export async function startLocalWitness(dataDir: string, host: string, origin: s
   const logs = join(dir, 'log.vkeys');
   await writeFile(logs, logVkeys.map((v) => `${v}\n`).join(''));
   return startWitness({ keyFile, logs, dataDir: dir, host, port: 0, prefix: '', store: 'sqlite', sync: 'full' }, io);
+}
+
+/** A witness key given twice (by --witness, or as the local witness too): the policy would list it twice, which no tlog-policy reader takes. */
+export function refuseRepeatedWitness(witnesses: readonly WitnessConfig[]): void {
+  const keys = witnesses.map((w) => parseVkey(w.vkey).key);
+  for (const [j, w] of witnesses.entries()) {
+    const i = keys.findIndex((k) => bytesEqual(k, keys[j]!));
+    if (i < j) throw new UsageError(`--witness ${w.url}=${w.vkey} is the witness key of --witness ${witnesses[i]!.url} already: give each witness once`);
+  }
 }
 
 /** The tlog-policy an auditor pins for this log: its two note keys, the witnesses, and a quorum of all of them. */

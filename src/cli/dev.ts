@@ -12,7 +12,7 @@ import { logNoteSigners } from '../server/note-signers.js';
 import { writeFileAtomically } from '../server/create-file.js';
 import type { CliIO, Command } from './command.js';
 import { UsageError, hostError, integerOption, makeDataFolder, parseOptions } from './command.js';
-import { startLocalWitness, policyText, witnessOption } from './dev-witness.js';
+import { startLocalWitness, policyText, refuseRepeatedWitness, witnessOption } from './dev-witness.js';
 import { lockFolder } from './folder-lock.js';
 import { fsReason } from './input.js';
 import { LIMITS_USAGE, LIMIT_OPTIONS, limitChoices, limitsBanner, ownOrigins, readKeysFile, sealReporter, sealTimer, stopSignal } from './host.js';
@@ -122,6 +122,7 @@ export async function startDev(options: DevOptions, io: CliIO): Promise<DevServe
         local = await startLocalWitness(options.dataDir, options.host, origin, logVkeys, io);
         witnesses.push({ url: local.url, vkey: local.vkeys[0]! });
       }
+      refuseRepeatedWitness(witnesses);
       policy = policyText(logVkeys, witnesses);
       await writeFile(join(options.dataDir, 'policy.txt'), policy);
     }
