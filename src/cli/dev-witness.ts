@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bytesEqual } from '../protocol/index.js';
+import { witnessKeyProblem } from '../tlog/policy.js';
 import { NoteKeyType, parseVkey } from '../tlog/vkey.js';
 import { generateNoteSigningKey } from '../verify/note-signers.js';
 import { writeNoteKeyFile } from '../server/node.js';
@@ -19,14 +20,18 @@ import { startWitness, type RunningWitness } from './witness.js';
 export function witnessOption(text: string): WitnessConfig {
   for (let at = text.indexOf('='); at > 0; at = text.indexOf('=', at + 1)) {
     const [url, vkey] = [text.slice(0, at), text.slice(at + 1)];
+    let key;
     try {
-      parseVkey(vkey);
+      key = parseVkey(vkey);
       // A witness's name is a schemeless URL: "witness.example:8443/w1" parses as a URL of scheme "witness.example:".
       if (!/^https?:$/.test(new URL(url).protocol)) continue;
-      return { url, vkey };
     } catch {
-      // try the next '='
+      continue; // try the next '='
     }
+    // The log's own vkey pasted (0x01, 0x02): refused here, as the server would refuse it, before it lands in a policy.
+    const problem = witnessKeyProblem(key, []);
+    if (problem) throw new UsageError(`--witness ${text}: ${problem}`);
+    return { url, vkey };
   }
   throw new UsageError(`--witness ${text} is not URL=VKEY (the witness's submission prefix and its vkey)`);
 }
