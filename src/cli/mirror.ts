@@ -4,6 +4,7 @@ import type { CheckpointHistory, HistoryEntry, TenantHead } from '../protocol/in
 import { TILE_BYTES, TILE_WIDTH, partialTilesOf, tilePath, tilesOf, type TileRef } from '../tlog/tiles.js';
 import { parseNote } from '../tlog/note.js';
 import { TENANT_ID, TENANT_ID_RULE } from '../schema/index.js';
+import { readBody } from '../transport/web-handler.js';
 import type { Command } from './command.js';
 import { EXIT, InputError, runChecked, type AuditorIO } from './run-checked.js';
 
@@ -138,8 +139,17 @@ export async function mirror(options: MirrorOptions): Promise<MirrorReport> {
         counts.kept++;
         continue;
       }
-      const bytes = new Uint8Array(await (await get(path, key)).arrayBuffer());
       const expected = ref.level === 'entries' ? 34 * ref.width : ref.width === TILE_WIDTH ? TILE_BYTES : 32 * ref.width;
+      const response = await get(path, key);
+      let bytes: Uint8Array;
+      try {
+        // No more than a tile: a body of gigabytes (a hostile host, an endless stream) is not read to its end.
+        bytes = await readBody(response, expected);
+      } catch (error) {
+        await response.body?.cancel().catch(() => {});
+        if ((error as { status?: number }).status !== 413) throw error;
+        throw new InputError(`${path} has more than ${expected} bytes`);
+      }
       if (bytes.length !== expected) throw new InputError(`${path} has ${bytes.length} bytes, not ${expected}`);
       await put(join(dir, path), bytes);
       counts.written++;

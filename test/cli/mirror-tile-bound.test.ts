@@ -1,0 +1,65 @@
+// `aegislog mirror` reads each tile whole before it checks its length: a tile is at most 8 KiB (an entry
+// bundle 8.5 KiB), but a server that answers a tile path with a body of gigabytes (a hostile host, a proxy's
+// endless stream) was read into memory to the end, and only then refused. Now no more than the tile's bytes
+// are read: a longer body is refused (exit 2, naming the tile) without being read. Real HTTP on 127.0.0.1.
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mirrorCommand } from '../../src/cli/mirror.js';
+import { fakeIO } from './fake-io.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'aegislog-mirror-bound-'));
+const HUGE = 256 * 1024 * 1024;
+const CHUNK = Buffer.alloc(1024 * 1024);
+let server: Server;
+let url: string;
+let tile: Promise<{ sent: number }> | undefined;
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    if (request.url!.startsWith('/checkpoints')) {
+      const history = { v: 2, origin: 'log.example/x', checkpoints: [{ period_start: '2026-01-01T00:00:00Z', tree_size: 5, note: 'log.example/x\n5\n\n' }] };
+      return void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(history));
+    }
+    if (request.url === '/tile/0/000.p/5') {
+      // Streamed (no Content-Length), a MiB at a time as the client takes them.
+      tile = stream(response);
+      return;
+    }
+    response.writeHead(404).end();
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((done) => server.close(done));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function stream(response: ServerResponse): Promise<{ sent: number }> {
+  let sent = 0;
+  response.writeHead(200, { 'content-type': 'application/octet-stream' });
+  const more = () => {
+    while (sent < HUGE && !response.destroyed) {
+      sent += CHUNK.length;
+      if (sent >= HUGE) return void response.end(CHUNK);
+      if (!response.write(CHUNK)) return void response.once('drain', more);
+    }
+  };
+  more();
+  return new Promise((resolve) => response.once('close', () => resolve({ sent })));
+}
+
+describe('aegislog mirror: a tile answered with a huge body', () => {
+  it('is refused without being read to its end', async () => {
+    const io = fakeIO();
+    const code = await mirrorCommand.run(['--from', url, '--to', join(dir, 'out')], io);
+    expect(code).toBe(2);
+    expect(io.stderr[0]).toMatch(/^aegislog mirror: tile\/0\/000\.p\/5 has more than 160 bytes/);
+    // The client went away before the server could send it all: it did not read 256 MiB to find 160 bytes.
+    expect((await tile)!.sent).toBeLessThan(HUGE);
+  });
+});
