@@ -79,6 +79,8 @@ export function createWitnessClient(options: WitnessClientOptions) {
     let key: NoteVerifierKey;
     try {
       key = parseVkey(w.vkey);
+      // A URL object parses below, and would fail at url.replace() as a raw TypeError.
+      if (typeof w.url !== 'string') throw new Error('url must be a string');
       // "witness.example:8443/w1" (a witness's name) parses as a URL of scheme "witness.example:", which no fetch reaches.
       if (!/^https?:$/.test(new URL(w.url).protocol)) throw new Error(`url ${JSON.stringify(w.url)} is not an http:// or https:// URL`);
     } catch (cause) {
