@@ -78,6 +78,14 @@ interface LogEntry {
 type Judgement = { ok: true } | { ok: false; result: AddCheckpointResult; kind?: RefusalKind };
 
 export function createWitness(options: WitnessOptions): Witness {
+  // From JSON or env, by a JS caller: the wrong shape is refused naming the option, not as a TypeError (or a 500 per request).
+  if (!Array.isArray(options.cosigners) || options.cosigners.some((c) => typeof c !== 'object' || c === null)) {
+    throw new AegisLogError('ERR_CONFIG', 'cosigners must be an array of cosigners (from cosigner())', { field: 'cosigners' });
+  }
+  const given = options.store as Partial<WitnessStore> | undefined;
+  if (typeof given?.latest !== 'function' || typeof given.update !== 'function' || typeof given.refusals !== 'function') {
+    throw new AegisLogError('ERR_CONFIG', 'store must be a WitnessStore (latest, update, refusals), such as memoryWitnessStore()', { field: 'store' });
+  }
   const cosigners = [...options.cosigners];
   if (!cosigners.some((c) => c.type === NoteKeyType.CosignatureV1)) {
     throw new AegisLogError('ERR_CONFIG', 'a witness needs an Ed25519 cosigner (type 0x04)', { field: 'cosigners' });
@@ -361,8 +369,10 @@ function logsByOrigin(input: WitnessOptions['logs']): Map<string, LogEntry> {
     keys = lines.some((l) => /^(log|witness|group|quorum)[ \t]/.test(l)) ? parsePolicy(input).logs : lines.map(parseVkey);
   } else if (Array.isArray(input)) {
     keys = input.map((k) => (typeof k === 'string' ? parseVkey(k) : k));
-  } else {
+  } else if (typeof input === 'object' && input !== null && Array.isArray((input as Policy).logs)) {
     keys = (input as Policy).logs;
+  } else {
+    throw new AegisLogError('ERR_CONFIG', 'logs must be a tlog-policy (text or parsed) or a list of vkeys', { field: 'logs' });
   }
   if (keys.length === 0) throw new AegisLogError('ERR_CONFIG', 'a witness needs at least one log key', { field: 'logs' });
   const map = new Map<string, LogEntry>();
