@@ -212,6 +212,8 @@ async function logOrigin(options: DevOptions): Promise<{ origin: string; kept: b
     throw new UsageError(`cannot read the log's origin ${path}: ${fsReason(error)}`);
   }
   if (stored !== undefined) {
+    // Left empty by a crash of the first start, or edited by hand: no identity to sign under, said of the file.
+    if (!isKeyName(stored)) throw new UsageError(`${path} holds no log origin (${JSON.stringify(stored)}): write the log's origin into it (a log keeps its origin for life), or start a new --data folder`);
     if (options.origin !== undefined && options.origin !== stored) {
       throw new UsageError(`this data folder's log has the origin ${stored}; a log keeps its origin for life (start a new --data folder for ${options.origin})`);
     }
