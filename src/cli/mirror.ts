@@ -116,7 +116,7 @@ export async function mirror(options: MirrorOptions): Promise<MirrorReport> {
     } catch (error) {
       throw new InputError(`cannot fetch ${url}: ${(error as Error).message}`);
     }
-    if (!response.ok) throw new InputError(`${url} answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
+    if (!response.ok) throw new InputError(`${url} answered ${response.status}: ${(await firstWords(response)).slice(0, 200)}`);
     return response;
   };
 
@@ -254,6 +254,30 @@ async function mirroredHeadsEnd(path: string): Promise<number> {
   } catch {
     return 0; // none, or unreadable: copy them all (files that exist are kept)
   }
+}
+
+/** The start of a refusal's body, for the message: a body that never ends (a proxy's stream, a hostile host) is not read on. */
+async function firstWords(response: Response): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (total < 1024) {
+      const next = await reader.read();
+      if (next.done) break;
+      chunks.push(next.value);
+      total += next.value.byteLength;
+    }
+  } catch {
+    // cut off: what came is enough
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) bytes.set(chunk, at), (at += chunk.byteLength);
+  return new TextDecoder().decode(bytes);
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -16,9 +16,15 @@ const CHUNK = Buffer.alloc(1024 * 1024);
 let server: Server;
 let url: string;
 let tile: Promise<{ sent: number }> | undefined;
+let refusal: Promise<{ sent: number }> | undefined;
 
 beforeAll(async () => {
   server = createServer((request, response) => {
+    if (request.url!.startsWith('/refusing/')) {
+      // A refusal whose body never ends (a proxy's stream, a hostile host): only its first words are shown.
+      refusal = stream(response, 503);
+      return;
+    }
     if (request.url!.startsWith('/checkpoints')) {
       const history = { v: 2, origin: 'log.example/x', checkpoints: [{ period_start: '2026-01-01T00:00:00Z', tree_size: 5, note: 'log.example/x\n5\n\n' }] };
       return void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(history));
@@ -39,9 +45,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function stream(response: ServerResponse): Promise<{ sent: number }> {
+function stream(response: ServerResponse, status = 200): Promise<{ sent: number }> {
   let sent = 0;
-  response.writeHead(200, { 'content-type': 'application/octet-stream' });
+  response.writeHead(status, { 'content-type': 'application/octet-stream' });
   const more = () => {
     while (sent < HUGE && !response.destroyed) {
       sent += CHUNK.length;
@@ -61,5 +67,13 @@ describe('aegislog mirror: a tile answered with a huge body', () => {
     expect(io.stderr[0]).toMatch(/^aegislog mirror: tile\/0\/000\.p\/5 has more than 160 bytes/);
     // The client went away before the server could send it all: it did not read 256 MiB to find 160 bytes.
     expect((await tile)!.sent).toBeLessThan(HUGE);
+  });
+
+  it('a refusal with a huge body: exit 2 with its first bytes, the rest not read', async () => {
+    const io = fakeIO();
+    const code = await mirrorCommand.run(['--from', `${url}/refusing/`, '--to', join(dir, 'out2')], io);
+    expect(code).toBe(2);
+    expect(io.stderr[0]).toMatch(/^aegislog mirror: http:\/\/127\.0\.0\.1:\d+\/refusing\/checkpoints\?from=0&to=1000 answered 503: /);
+    expect((await refusal)!.sent).toBeLessThan(HUGE);
   });
 });
