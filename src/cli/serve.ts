@@ -105,11 +105,11 @@ export async function startServe(options: ServeOptions, io: CliIO): Promise<Runn
     });
     if (!options.publicOrigins) origins = ownOrigins(http.url, http.port);
     timer = sealTimer(server, io, 'serve');
-    const where = new URL(options.databaseUrl);
+    const where = databasePlace(options.databaseUrl);
     io.out(
       [
         `AegisLog server listening on ${http.url}`,
-        `  store:   PostgreSQL ${where.host}${where.pathname} (pool ${options.pool ?? 10}, query timeout ${queryTimeout / 1000} s, connect timeout ${connectTimeout / 1000} s; every process on this database serves the same log)`,
+        `  store:   PostgreSQL ${where} (pool ${options.pool ?? 10}, query timeout ${queryTimeout / 1000} s, connect timeout ${connectTimeout / 1000} s; every process on this database serves the same log)`,
         `  log:     origin ${options.origin}; vkeys at ${http.url}/.well-known/aegislog/vkeys`,
         `  signing: ${options.kmsKeyId ? `AWS KMS ${signer.keyId}` : `key ${signer.keyId}`}; note key ${noteKey.vkey}`,
         `  period:  ${options.period} s, next seal at ${formatTime(server.nextSealAt())}`,
@@ -186,6 +186,21 @@ export const serveCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * Where the database is, for the banner (no user name or password): node-postgres also takes an empty host
+ * with the host in the query (`postgres://aegis@/log?host=/var/run/postgresql`), which WHATWG URL refuses.
+ */
+function databasePlace(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.hostname !== '') return `${parsed.host}${parsed.pathname}`;
+  } catch {
+    // below
+  }
+  const [head = '', query = ''] = url.split(/\?(.*)/s);
+  return `${new URLSearchParams(query).get('host') ?? ''}${head.replace(/^[a-z]+:\/\/[^/]*/i, '')}`;
+}
 
 /** A whole number of seconds for `field` (ms), absent when the flag is not given: the store's default then. */
 function secondsOption(value: string | undefined, name: string, max: number, field: 'queryTimeoutMillis' | 'connectionTimeoutMillis'): Partial<ServeOptions> {
