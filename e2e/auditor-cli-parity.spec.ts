@@ -56,3 +56,28 @@ test('text is trimmed of JSON whitespace only, and one BOM, as `aegislog verify`
   await expect(status.locator('[data-failed]')).toContainText('pasted text: not JSON');
   await expect(page.locator('#summary')).toContainText('1 bundle:');
 });
+
+test('an NDJSON file with a line that is not JSON is not loaded, as `aegislog verify` and `audit` refuse it', async ({ page, app }) => {
+  // The page skipped the line and verified the others ("2 verified"); `aegislog verify` exits 2 naming line 2.
+  const line = (path: string) => JSON.stringify(JSON.parse(read(path)));
+  await open(page, app.url);
+  await pin(page, read('policy-none.txt'));
+  await drop(page, [
+    { name: 'lines.ndjson', buffer: Buffer.from(`${line('bundles/alpha-leaf0.json')}\nnot json\n${line('bundles/alpha-leaf255.json')}\n`) },
+    { name: 'good.ndjson', buffer: Buffer.from(`${line('bundles/alpha-leaf0.json')}\n`) },
+  ]);
+  const status = page.locator('#load-status');
+  await expect(status).toContainText('good.ndjson: 1 item added');
+  await expect(status.locator('[data-failed]', { hasText: 'lines.ndjson' })).toContainText('lines.ndjson line 2: not JSON');
+  await expect(page.locator('#summary')).toContainText('1 bundle:');
+
+  // A version-1 export with a line cut short: `aegislog audit --export` fails it; the page audited the rest.
+  const V1 = join(ROOT, 'test/vectors/aegislog-v1');
+  const bundle = readFileSync(join(V1, 'bundles/007.json'), 'utf8');
+  const receipt = JSON.stringify((JSON.parse(bundle) as { receipt: unknown }).receipt);
+  await page.locator('#key-text').fill(readFileSync(join(V1, 'key.pem'), 'utf8'));
+  await page.getByRole('button', { name: 'Pin key' }).click();
+  await drop(page, [{ name: '007.json', buffer: Buffer.from(bundle) }, { name: 'export.ndjson', buffer: Buffer.from(`${receipt}\n${receipt.slice(0, 40)}\n`) }]);
+  await expect(status.locator('[data-failed]', { hasText: 'export.ndjson' })).toContainText('export.ndjson line 2: not JSON');
+  await expect(page.locator('#period-run')).toBeDisabled();
+});

@@ -102,27 +102,27 @@ export function parseEvidenceText(text: string, source: string): ParseResult {
     collect(whole, source, result);
     return result;
   }
-  const lines = trimmed.split(/\r?\n/);
-  let unreadable = 0;
-  lines.forEach((line, index) => {
-    if (isBlank(line)) return;
+  // NDJSON, read as `aegislog verify` and `audit` read it: a file with a line that is not JSON is refused whole
+  // (exit 2), never read without that line. When its first line is not JSON either, it is one JSON document (an
+  // indented bundle or history) with a syntax error: the parser's own message says where ("… at position 812 (line 30 column 5)").
+  const lines = text.split('\n');
+  const first = lines.findIndex((line) => !isBlank(line));
+  const values: [unknown, string][] = [];
+  for (const [index, line] of lines.entries()) {
+    if (isBlank(line)) continue;
     const where = `${source} line ${index + 1}`;
     try {
-      collect(parseStrictJson(line), where, result);
+      values.push([parseStrictJson(line), where]);
     } catch (error) {
       if (error instanceof DuplicateNameError) {
         result.problems.push(`${where}: ${error.message}`);
-        return;
+        continue;
       }
-      unreadable++;
-      result.problems.push(`${where}: not JSON`);
+      const why = index === first ? `${source}: not JSON: ${(wholeError as Error).message}` : `${where}: not JSON: ${(error as Error).message}`;
+      return { items: [], problems: [why] };
     }
-  });
-  // Several lines that are not JSON and none that is evidence: one JSON document (an indented bundle or history)
-  // with a syntax error, not NDJSON. The parser's own message says where ("… at position 812 (line 30 column 5)").
-  if (unreadable > 1 && result.items.length === 0) {
-    result.problems = [`${source}: not JSON: ${(wholeError as Error).message}`];
   }
+  for (const [value, where] of values) collect(value, where, result);
   return result;
 }
 
