@@ -81,3 +81,14 @@ test('an NDJSON file with a line that is not JSON is not loaded, as `aegislog ve
   await expect(status.locator('[data-failed]', { hasText: 'export.ndjson' })).toContainText('export.ndjson line 2: not JSON');
   await expect(page.locator('#period-run')).toBeDisabled();
 });
+
+test('an NDJSON file with a member name twice in one line is not loaded, as `aegislog verify` refuses it', async ({ page, app }) => {
+  // The page listed the line as skipped and verified the other one; `aegislog verify` exits 2 naming line 2.
+  const line = (path: string) => JSON.stringify(JSON.parse(read(path)));
+  await open(page, app.url);
+  await pin(page, read('policy-none.txt'));
+  await drop(page, [{ name: 'dup.ndjson', buffer: Buffer.from(`${line('bundles/alpha-leaf0.json')}\n${line('bundles/alpha-leaf255.json').replace('{', '{"v":2,')}\n`) }]);
+  const status = page.locator('#load-status');
+  await expect(status.locator('[data-failed]')).toContainText('dup.ndjson line 2: $ has the member "v" twice');
+  await expect(page.locator('#summary')).toContainText('No evidence bundles loaded.');
+});

@@ -114,10 +114,8 @@ export function parseEvidenceText(text: string, source: string): ParseResult {
     try {
       values.push([parseStrictJson(line), where]);
     } catch (error) {
-      if (error instanceof DuplicateNameError) {
-        result.problems.push(`${where}: ${error.message}`);
-        continue;
-      }
+      // A member name twice refuses the file as well, as `aegislog verify` refuses it (exit 2).
+      if (error instanceof DuplicateNameError) return { items: [], problems: [`${where}: ${error.message}`] };
       const why = index === first ? `${source}: not JSON: ${(wholeError as Error).message}` : `${where}: not JSON: ${(error as Error).message}`;
       return { items: [], problems: [why] };
     }

@@ -21,10 +21,10 @@ describe('parseEvidenceText: a member name twice', () => {
     expect(result.problems).toEqual([expect.stringContaining(`bundle.json: ${twice('$.receipt', 'digest_b64url')}`)]);
   });
 
-  it('in one NDJSON line: that line is a problem, the others are read', () => {
+  it('in one NDJSON line: the file is refused, naming that line, as `aegislog verify` refuses it', () => {
     const text = `${JSON.stringify(bundle)}\n${withDuplicate(bundle, ['event', 'model_context'], 'model_id', 'risk-v5')}\n`;
     const result = parseEvidenceText(text, 'b.ndjson');
-    expect(result.items.map((i) => i.kind)).toEqual(['bundle']);
+    expect(result.items).toEqual([]);
     expect(result.problems).toEqual([expect.stringContaining(`b.ndjson line 2: ${twice('$.event.model_context', 'model_id')}`)]);
   });
 
