@@ -92,3 +92,43 @@ test('an NDJSON file with a member name twice in one line is not loaded, as `aeg
   await expect(status.locator('[data-failed]')).toContainText('dup.ndjson line 2: $ has the member "v" twice');
   await expect(page.locator('#summary')).toContainText('No evidence bundles loaded.');
 });
+
+test('the loss panel reads a long line in time linear in its length', async ({ page, app }) => {
+  // Every string split on line ends is counted: the panel joined the unfinished line with each chunk and split it
+  // again, so a line of n chunks was read about n²/2 chunks' worth (8 MiB in 64 KiB chunks: over 500 MiB, where
+  // the file is 8.3 MiB).
+  await page.addInitScript(() => {
+    const w = window as unknown as { splitChars: number };
+    w.splitChars = 0;
+    const split = String.prototype.split;
+    String.prototype.split = function (this: string, ...args: unknown[]) {
+      if (args[0] === '\n') w.splitChars += this.length;
+      return (split as (...a: unknown[]) => string[]).apply(this, args);
+    } as typeof String.prototype.split;
+    // The file handed over in 64 KiB chunks, as Chromium reads one from disk.
+    const stream = File.prototype.stream;
+    File.prototype.stream = function (this: File) {
+      const reader = stream.call(this).getReader();
+      let held: Uint8Array | undefined;
+      return new ReadableStream<Uint8Array<ArrayBuffer>>({
+        async pull(controller) {
+          if (!held?.length) {
+            const { done, value } = await reader.read();
+            if (done) return controller.close();
+            held = value;
+          }
+          controller.enqueue(held.slice(0, 1 << 16));
+          held = held.subarray(1 << 16);
+        },
+      });
+    };
+  });
+  await open(page, app.url);
+  const good = Buffer.from(read('exports/alpha-p1-events.ndjson'));
+  const file = Buffer.concat([good, Buffer.alloc(8 * 2 ** 20, 0x20), Buffer.from('\n')]);
+  await page.locator('#gaps-files').setInputFiles([{ name: 'long.ndjson', mimeType: 'application/x-ndjson', buffer: file }]);
+  await expect(page.locator('#gaps-summary')).toContainText('events in 1 export');
+  const chars = await page.evaluate(() => (window as unknown as { splitChars: number }).splitChars);
+  expect(chars).toBeGreaterThan(file.length / 2);
+  expect(chars).toBeLessThan(3 * file.length);
+});
