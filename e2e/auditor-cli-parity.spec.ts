@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
+import { makeSignedLog, ndjson } from '../test/cli/signed-log.js';
 import { ROOT, startStaticServer, type StaticServer } from './support/static-server.js';
 
 const test = base.extend<{ app: StaticServer }>({
@@ -131,4 +132,41 @@ test('the loss panel reads a long line in time linear in its length', async ({ p
   const chars = await page.evaluate(() => (window as unknown as { splitChars: number }).splitChars);
   expect(chars).toBeGreaterThan(file.length / 2);
   expect(chars).toBeLessThan(3 * file.length);
+});
+
+test('a version-1 export of two tenants, each with its sealed bundle, is audited whole, as `aegislog audit --export` does', async ({ page, app }) => {
+  // The page audited the first tenant it found a head for and said "Not every receipt audited" of the other's
+  // receipts, though the other's head was loaded too; `aegislog audit --export … --head … --head …` passes.
+  const log = await makeSignedLog([{ start: Date.UTC(2026, 10, 26), end: Date.UTC(2026, 10, 27), tenants: { acme: 3, beta: 2 } }]);
+  const period = log.periods[0]!;
+  const receipts = [...period.receipts.get('acme')!, ...period.receipts.get('beta')!];
+  await open(page, app.url);
+  await page.locator('#key-text').fill(log.key.publicPem);
+  await page.getByRole('button', { name: 'Pin key' }).click();
+  await expect(page.locator('#key-list')).toContainText('pasted by you');
+  await drop(page, [
+    { name: 'acme.json', buffer: Buffer.from(JSON.stringify(log.bundle(0, 'acme', 1))) },
+    { name: 'beta.json', buffer: Buffer.from(JSON.stringify(log.bundle(0, 'beta', 0))) },
+    { name: 'export.ndjson', buffer: Buffer.from(ndjson(receipts)) },
+  ]);
+  await expect(page.locator('#load-status')).toContainText('export.ndjson: 5 items added');
+  await page.getByRole('button', { name: 'Audit period' }).click();
+  const result = page.locator('#period-result');
+  await expect(result.locator('p').first()).toContainText('verified');
+  await expect(result).not.toContainText('Not every receipt audited');
+  await expect(result.locator('p').first().locator('.pill-ok')).toBeVisible();
+  await expect(result.locator('section', { hasText: 'acme' })).toContainText('Period verified');
+  await expect(result.locator('section', { hasText: 'beta' })).toContainText('Period verified');
+
+  // One tenant's receipt taken out: that tenant's period fails, the other's still passes, and the whole does not.
+  await page.getByRole('button', { name: 'Clear evidence' }).click();
+  await drop(page, [
+    { name: 'acme.json', buffer: Buffer.from(JSON.stringify(log.bundle(0, 'acme', 1))) },
+    { name: 'beta.json', buffer: Buffer.from(JSON.stringify(log.bundle(0, 'beta', 0))) },
+    { name: 'export.ndjson', buffer: Buffer.from(ndjson(receipts.slice(1))) },
+  ]);
+  await page.getByRole('button', { name: 'Audit period' }).click();
+  await expect(result.locator('p').first().locator('.pill-fail')).toBeVisible();
+  await expect(result.locator('section', { hasText: 'acme' })).toContainText('Period audit failed');
+  await expect(result.locator('section', { hasText: 'beta' })).toContainText('Period verified');
 });

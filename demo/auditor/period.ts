@@ -17,7 +17,7 @@ interface Plan {
   head: TenantHeadV1;
   /** Where the head came from, for the auditor. */
   from: string;
-  /** Receipts loaded that are not of this tenant and period: not audited, so the file is not proven whole. */
+  /** Receipts loaded that are of no tenant and period with a head loaded: not audited, so the file is not proven whole. */
   others: number;
 }
 
@@ -31,14 +31,15 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
   const progress = byId<HTMLProgressElement>('period-progress');
   const signatures = byId<HTMLInputElement>('period-signatures');
   const result = byId('period-result');
-  let plan: Plan | undefined;
+  /** One audit per tenant and period of the receipts loaded that has its head loaded, as `aegislog audit --export` groups them. */
+  let plans: Plan[] = [];
   /** Every version-2 export loaded, audited one after the other in the order they came. */
   let exportFiles: ExportFile[] = [];
   /** What the shown result was computed from; when it changes, the result and any run still going are void. */
   let basis: unknown[] = [];
   let token = 0;
   let running = false;
-  const ready = () => (exportFiles.length ? trust() !== undefined : !!plan && keys().length > 0);
+  const ready = () => (exportFiles.length ? trust() !== undefined : plans.length > 0 && keys().length > 0);
   /** The shown result and any run still going are void: what they were computed from changed. */
   const invalidate = () => {
     token++;
@@ -59,7 +60,7 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
   });
 
   run.addEventListener('click', async () => {
-    if ((!plan && !exportFiles.length) || running) return;
+    if ((!plans.length && !exportFiles.length) || running) return;
     const mine = token;
     running = true;
     run.disabled = true;
@@ -74,8 +75,7 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
     try {
       if (exportFiles.length) shown = await auditExports(exportFiles, trust()!, signatures.checked, result, onProgress, stopped);
       else {
-        result.replaceChildren(pill('info', `Auditing ${plan!.receipts.length} receipts…`));
-        shown = await audit(plan!, keys(), onProgress);
+        shown = await auditPlans(plans, keys(), result, onProgress, stopped);
       }
     } catch (error) {
       if (mine !== token) return;
@@ -91,9 +91,10 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
   return {
     update(receipts, bundles, heads, exports) {
       exportFiles = exports;
-      plan = exportFiles.length ? undefined : planOf(receipts, bundles.filter((b): b is EvidenceBundleV1 => b.v === 1), heads);
+      plans = exportFiles.length ? [] : plansOf(receipts, bundles.filter((b): b is EvidenceBundleV1 => b.v === 1), heads);
+      const plan = plans.length === 1 ? plans[0] : undefined;
       const hasKeys = keys().length > 0;
-      const now = [...exportFiles, plan?.target, ...(plan?.receipts ?? []), plan?.others, ...keys(), trust()?.policy];
+      const now = [...exportFiles, ...plans.flatMap((p) => [p.target, ...p.receipts]), plans[0]?.others, ...keys(), trust()?.policy];
       if (now.length !== basis.length || now.some((x, i) => x !== basis[i])) {
         basis = now;
         invalidate();
@@ -110,8 +111,16 @@ export function periodPanel(keys: () => VerifyKey[], trust: () => TrustOptions |
           trust() ? '' : h('span', {}, ' Pin a key or a policy to run the audit.'),
         );
       } else if (receipts.length === 0) inputs.replaceChildren('Load a period export (NDJSON from GET /export). A version-1 export also needs its tenant head: the answer of GET /head, or any sealed bundle of that tenant and period.');
-      else if (!plan) inputs.replaceChildren(`${receipts.length} receipts loaded. Add their tenant head (GET /head, or a sealed bundle of the same tenant and period): the signed root the receipts must add up to.`);
-      else {
+      else if (!plans.length) inputs.replaceChildren(`${receipts.length} receipts loaded. Add their tenant head (GET /head, or a sealed bundle of the same tenant and period): the signed root the receipts must add up to.`);
+      else if (!plan) {
+        const others = plans[0]!.others;
+        inputs.replaceChildren(
+          h('span', {}, `${receipts.length - others} receipts of ${plans.length} tenant periods, each audited against its own head:`),
+          h('ol', {}, ...plans.map((p) => h('li', {}, describePlan(p)))),
+          others ? h('span', {}, ` ${others} other receipt${others === 1 ? ' loaded is' : 's loaded are'} of no tenant and period whose head is loaded: not audited here.`) : '',
+          hasKeys ? '' : h('span', {}, ' Pin a key to run the audit.'),
+        );
+      } else {
         inputs.replaceChildren(
           h('span', {}, `${plan.receipts.length} receipt${plan.receipts.length === 1 ? '' : 's'} of tenant `, h('code', {}, plan.tenant), `, period ${plan.head.period_start} → ${plan.head.period_end}; the head (tree size ${plan.head.tree_size}) comes from ${plan.from}.`),
           plan.others ? h('span', {}, ` ${plan.others} other receipt${plan.others === 1 ? ' loaded is' : 's loaded are'} not of this tenant and period: not audited here.`) : '',
@@ -169,26 +178,90 @@ async function auditExports(
   return [h('p', {}, pill(all ? 'ok' : 'fail', all ? 'All periods verified' : `${files.length - verified} of ${files.length} periods not verified`), ` ${files.length} exports audited.`), ...blocks];
 }
 
-/** Groups the receipts by tenant and finds a proven head (GET /head, else a sealed bundle) whose period holds them all. */
-function planOf(receipts: Receipt[], bundles: EvidenceBundleV1[], heads: HeadProof[]): Plan | undefined {
+/**
+ * Groups the receipts by tenant and period, as `aegislog audit --export` does: one group per proven head loaded
+ * (GET /head, else a sealed bundle; the first for a tenant and period) that holds receipts. A receipt of no such
+ * head is counted in `others`: nothing loaded proves it.
+ */
+function plansOf(receipts: Receipt[], bundles: EvidenceBundleV1[], heads: HeadProof[]): Plan[] {
   const targets = [
     ...heads.map((proof) => ({ target: proof, head: proof.tenant_head, from: 'GET /head' })),
     ...bundles
       .filter((b): b is EvidenceBundleV1 & { tenant_head: TenantHeadV1 } => b.status === 'sealed' && !!b.tenant_head)
       .map((b) => ({ target: b, head: b.tenant_head, from: `the sealed bundle of event ${b.receipt.event_id}` })),
   ];
-  const tenants = [...new Set(receipts.map((r) => r.tenant_id))];
-  for (const tenant of tenants) {
-    const mine = receipts.filter((r) => r.tenant_id === tenant);
-    const first = mine.reduce((min, r) => (r.received_at < min ? r.received_at : min), mine[0]!.received_at);
-    const last = mine.reduce((max, r) => (r.received_at > max ? r.received_at : max), mine[0]!.received_at);
-    const found = targets.find(({ head }) => head.tenant_id === tenant && head.period_start <= first && last < head.period_end);
-    if (found) return { tenant, receipts: mine, others: receipts.length - mine.length, ...found };
+  const byTenant = new Map<unknown, Plan[]>();
+  const seen = new Set<string>();
+  for (const found of targets) {
+    const key = JSON.stringify([found.head.tenant_id, found.head.period_start]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const plan: Plan = { tenant: found.head.tenant_id, receipts: [], others: 0, ...found };
+    byTenant.set(plan.tenant, [...(byTenant.get(plan.tenant) ?? []), plan]);
   }
-  return undefined;
+  let others = 0;
+  for (const r of receipts) {
+    const plan = byTenant.get(r.tenant_id)?.find(({ head }) => head.period_start <= r.received_at && r.received_at < head.period_end);
+    if (plan) plan.receipts.push(r);
+    else others++;
+  }
+  const plans = [...byTenant.values()].flat().filter((p) => p.receipts.length > 0);
+  for (const p of plans) p.others = others;
+  return plans;
 }
 
-async function audit(plan: Plan, keys: VerifyKey[], onProgress: (done: number, total: number) => void): Promise<(Node | string)[]> {
+function describePlan(p: Plan): string {
+  return `${p.receipts.length} receipt${p.receipts.length === 1 ? '' : 's'} of tenant ${p.tenant}, period ${p.head.period_start} → ${p.head.period_end}; the head (tree size ${p.head.tree_size}) comes from ${p.from}`;
+}
+
+/**
+ * Audits each tenant and period in turn. One alone is shown as it always was; several get one result block each
+ * (a failing one named by its tenant and period) under one line that says whether all of them, and every receipt
+ * loaded, verified.
+ */
+async function auditPlans(
+  plans: Plan[],
+  keys: VerifyKey[],
+  result: HTMLElement,
+  onProgress: (done: number, total: number) => void,
+  stopped: () => void,
+): Promise<(Node | string)[]> {
+  if (plans.length === 1) {
+    result.replaceChildren(pill('info', `Auditing ${plans[0]!.receipts.length} receipts…`));
+    return (await audit(plans[0]!, keys, onProgress)).shown;
+  }
+  const total = plans.reduce((sum, p) => sum + p.receipts.length, 0);
+  const blocks: Node[] = [];
+  let verified = 0;
+  let before = 0;
+  for (const [i, plan] of plans.entries()) {
+    result.replaceChildren(pill('info', `Auditing tenant period ${i + 1} of ${plans.length}: ${describePlan(plan)}…`));
+    let shown: (Node | string)[];
+    try {
+      // Each block says its own tenant and period only: the receipts of none are said once, above them all.
+      const audited = await audit({ ...plan, others: 0 }, keys, (done) => onProgress(before + Math.min(done, plan.receipts.length), total));
+      shown = audited.shown;
+      if (audited.ok) verified++;
+    } catch (error) {
+      // A superseded run ends here; any other failure is this group's result, and the next group is still audited.
+      if ((error as Error).message === 'superseded') throw error;
+      stopped();
+      shown = [pill('fail', 'Audit failed'), ' ', (error as Error).message];
+    }
+    before += plan.receipts.length;
+    blocks.push(h('section', { 'data-tenant-period': String(i), 'aria-label': `Tenant period ${i + 1}` }, h('h3', {}, `Tenant ${plan.tenant}, period ${plan.head.period_start} → ${plan.head.period_end}`), ...shown));
+  }
+  const others = plans[0]!.others;
+  const failedCount = plans.length - verified;
+  const headline = failedCount
+    ? [pill('fail', `${failedCount} of ${plans.length} periods not verified`), ` ${plans.length} tenant periods audited.`]
+    : others
+      ? [pill('warn', 'Not every receipt audited'), ` ${plans.length} tenant periods verified; ${others} other receipt${others === 1 ? ' loaded is' : 's loaded are'} of no tenant and period whose head is loaded: nothing loaded proves ${others === 1 ? 'it' : 'them'}.`]
+      : [pill('ok', 'All periods verified'), ` ${plans.length} tenant periods audited.`];
+  return [h('p', {}, ...headline), ...blocks];
+}
+
+async function audit(plan: Plan, keys: VerifyKey[], onProgress: (done: number, total: number) => void): Promise<{ ok: boolean; shown: (Node | string)[] }> {
   const started = performance.now();
   // The target carries the tenant head with its proof up to the signed checkpoint: the head is proven, not trusted.
   const report = await auditPeriod(plan.receipts, plan.target, { keys, onProgress, verifySignatures: true });
@@ -211,12 +284,13 @@ async function audit(plan: Plan, keys: VerifyKey[], onProgress: (done: number, t
     : report.ok
     ? [pill('ok', 'Period verified'), ` ${report.count === 1 ? '1 receipt, signed by a pinned key, rebuilds' : `${report.count} receipts, each signed by a pinned key, rebuild`} the signed tenant root (${seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${seconds.toFixed(2)} s`}, ${rate} receipts/s).`]
     : [pill('fail', 'Period audit failed'), ` ${report.reason ?? ''}`];
-  return [
+  const shown = [
     h('p', {}, ...headline),
     checks,
     problems.length ? h('ul', { class: 'hint', 'aria-label': 'Problems' }, ...problems) : '',
     report.problemCount > problems.length ? h('p', { class: 'hint' }, `${report.problemCount - problems.length} more ${report.problemCount - problems.length === 1 ? 'problem' : 'problems'}.`) : '',
   ];
+  return { ok: report.ok && !others, shown };
 }
 
 const PERIOD_CHECKS: Record<string, string> = {
