@@ -170,3 +170,27 @@ test('a version-1 export of two tenants, each with its sealed bundle, is audited
   await expect(result.locator('section', { hasText: 'acme' })).toContainText('Period audit failed');
   await expect(result.locator('section', { hasText: 'beta' })).toContainText('Period verified');
 });
+
+test('a version-1 export that gives a receipt twice is not a verified period, as `aegislog audit --export` fails it', async ({ page, app }) => {
+  // The second copy was taken for the same evidence loaded again and left out ("1 already loaded"): the one left
+  // rebuilt the signed root, "Period verified", where the CLI says the receipt "appears twice" (exit 1).
+  const V1 = join(ROOT, 'test/vectors/aegislog-v1');
+  const bundle = readFileSync(join(V1, 'bundles/007.json'), 'utf8');
+  const receipt = JSON.stringify((JSON.parse(bundle) as { receipt: unknown }).receipt);
+  await open(page, app.url);
+  await page.locator('#key-text').fill(readFileSync(join(V1, 'key.pem'), 'utf8'));
+  await page.getByRole('button', { name: 'Pin key' }).click();
+  await expect(page.locator('#key-list')).toContainText('pasted by you');
+  await drop(page, [{ name: '007.json', buffer: Buffer.from(bundle) }, { name: 'export.ndjson', buffer: Buffer.from(`${receipt}\n${receipt}\n`) }]);
+  await expect(page.locator('#period-run')).toBeEnabled();
+  await page.getByRole('button', { name: 'Audit period' }).click();
+  const result = page.locator('#period-result');
+  await expect(result.locator('p').first()).toContainText('Period audit failed');
+  await expect(result).toContainText('appears twice');
+  await expect(page.locator('#load-status')).toContainText('export.ndjson: 2 items added');
+  // The same receipt is no conflict between files: the copies are one text.
+  await expect(page.locator('#conflicts')).toBeEmpty();
+  // A file loaded again is still loaded once.
+  await drop(page, [{ name: 'again.ndjson', buffer: Buffer.from(`${receipt}\n${receipt}\n`) }]);
+  await expect(page.locator('#load-status')).toContainText('again.ndjson: 0 items added, 2 already loaded');
+});

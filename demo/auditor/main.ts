@@ -64,10 +64,14 @@ function addParsed(parse: () => ParseResult | Promise<ParseResult>, source: stri
 
 async function add({ items: found, problems }: ParseResult, source: string, batch: StatusBatch): Promise<void> {
   let added = 0;
+  // What this file added: a value it gives twice is kept twice (an export with a receipt line twice is not the
+  // period's entries, which `aegislog audit` fails); only what an earlier file or paste loaded is left out.
+  const mine = new Set<string>();
   for (const item of found) {
     const key = contentKey(item);
     const same = contents.get(key) ?? [];
-    if (await isLoaded(item, same)) continue;
+    if (!mine.has(key) && (await isLoaded(item, same))) continue;
+    mine.add(key);
     contents.set(key, [...same, item]);
     items.push(item);
     added++;
@@ -195,9 +199,15 @@ function section(id: string, also: string[], draw: () => void): void {
 
 /** Identities claimed by more than one different file: each is shown, and flagged here. */
 function showConflicts(): void {
-  const sources = new Map<string, string[]>();
-  for (const item of items) sources.set(identityOf(item), [...(sources.get(identityOf(item)) ?? []), item.source]);
-  const clashes = [...sources].filter(([, from]) => from.length > 1);
+  // One text given twice (an export's line repeated) is no clash: only different contents under one identity are.
+  const sources = new Map<string, EvidenceItem[]>();
+  for (const item of items) {
+    const identity = identityOf(item);
+    const seen = sources.get(identity);
+    if (!seen) sources.set(identity, [item]);
+    else if (item.kind === 'export' || !seen.some((other) => contentKey(other) === contentKey(item))) seen.push(item);
+  }
+  const clashes = [...sources].map(([identity, seen]) => [identity, seen.map((item) => item.source)] as const).filter(([, from]) => from.length > 1);
   byId('conflicts').replaceChildren(
     ...(clashes.length
       ? [pill('fail', `${clashes.length} identit${clashes.length === 1 ? 'y' : 'ies'} claimed by different files: one of each is not genuine`),
