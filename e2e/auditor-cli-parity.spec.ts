@@ -194,3 +194,20 @@ test('a version-1 export that gives a receipt twice is not a verified period, as
   await drop(page, [{ name: 'again.ndjson', buffer: Buffer.from(`${receipt}\n${receipt}\n`) }]);
   await expect(page.locator('#load-status')).toContainText('again.ndjson: 0 items added, 2 already loaded');
 });
+
+test('a file with a value that is no evidence is not loaded, as `aegislog verify` fails it', async ({ page, app }) => {
+  // A line of bundles replaced by another object, or an array entry by null: the page listed it as skipped and
+  // verified the others ("2 verified"); `aegislog verify` fails that value (exit 1, "2 passed, 1 failed").
+  const line = (path: string) => JSON.stringify(JSON.parse(read(path)));
+  await open(page, app.url);
+  await pin(page, read('policy-none.txt'));
+  await drop(page, [
+    { name: 'other.ndjson', buffer: Buffer.from(`${line('bundles/alpha-leaf0.json')}\n{"note":"removed"}\n${line('bundles/alpha-leaf255.json')}\n`) },
+    { name: 'array.json', buffer: Buffer.from(`[${line('bundles/alpha-leaf0.json')},null,${line('bundles/alpha-leaf255.json')}]`) },
+  ]);
+  const status = page.locator('#load-status');
+  await expect(status).toContainText('array.json: 0 items added');
+  await expect(page.locator('#summary')).toContainText('No evidence bundles loaded.');
+  await expect(status.locator('[data-failed]', { hasText: 'array.json' })).toContainText('array.json [1]: not an object');
+  await expect(status.locator('[data-failed]', { hasText: 'other.ndjson' })).toContainText('other.ndjson line 2: not an evidence bundle');
+});

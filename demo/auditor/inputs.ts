@@ -100,7 +100,7 @@ export function parseEvidenceText(text: string, source: string): ParseResult {
   }
   if (wholeError === undefined) {
     collect(whole, source, result);
-    return result;
+    return refusedIfAnyProblem(result);
   }
   // NDJSON, read as `aegislog verify` and `audit` read it: a file with a line that is not JSON is refused whole
   // (exit 2), never read without that line. When its first line is not JSON either, it is one JSON document (an
@@ -121,7 +121,15 @@ export function parseEvidenceText(text: string, source: string): ParseResult {
     }
   }
   for (const [value, where] of values) collect(value, where, result);
-  return result;
+  return refusedIfAnyProblem(result);
+}
+
+/**
+ * A file with a value that is no evidence (a line or an array entry replaced by another object, or by null) is not
+ * loaded: `aegislog verify` fails that value (exit 1), and the others read alone as a file that verified.
+ */
+function refusedIfAnyProblem(result: ParseResult): ParseResult {
+  return result.problems.length ? { items: [], problems: result.problems } : result;
 }
 
 /** The header of a v2 export when the text starts with one. */
