@@ -11,7 +11,7 @@
 import { AegisLogError } from '../protocol/errors.js';
 import type { AiCall, AiOptions } from './options.js';
 import { finishOf, outcomeOf } from './finish.js';
-import { aiFlush, check, recorder, round, track } from './record.js';
+import { aiFlush, check, recorder, reporter, round, track } from './record.js';
 import { modelTyped } from './embeddings.js';
 import { decisionInputChars, decisionsByName } from './decisions.js';
 
@@ -103,6 +103,8 @@ export function aegislogSpanProcessor(options: AiOptions & { isModelCall?: (span
   /** `<kind> <span id>`: spans whose descendant recorded a call of that kind. */
   const covered = new Set<string>();
   const isModelCall = options.isModelCall ?? isModelCallSpan;
+  // A failure here (the option's isModelCall threw) is told as the recorder's are: the span is not recorded.
+  const report = reporter(options, options.eventType ?? 'model_inference');
   const cover = (key: string) => {
     covered.add(key);
     if (covered.size > MAX_COVERED) covered.delete(covered.values().next().value!);
@@ -122,8 +124,9 @@ export function aegislogSpanProcessor(options: AiOptions & { isModelCall?: (span
           if (k === kind) modelCall = !enclosing;
           if ((enclosing || k === kind) && parent) cover(`${k} ${parent}`);
         }
-      } catch {
+      } catch (error) {
         modelCall = false;
+        report(error);
       }
       if (modelCall) record(() => fromSpan(span), track(options));
     },

@@ -208,6 +208,36 @@ describe('GenAI semantic conventions (v1.41.0)', () => {
     }
   });
 
+  it('an isModelCall that throws: onError is told, with the event type; the spans after it recorded', async () => {
+    const errors: unknown[] = [];
+    const infos: unknown[] = [];
+    const broken = new Error('isModelCall broke');
+    const own = new BasicTracerProvider({
+      spanProcessors: [
+        aegislogSpanProcessor({
+          log: h.log,
+          isModelCall: (s) => {
+            if (s.name === 'chat broken') throw broken;
+            return true;
+          },
+          onError: (e, info) => (errors.push(e), infos.push(info)),
+        }),
+      ],
+    });
+    const t = own.getTracer('picker');
+    const attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o' };
+    t.startSpan('chat broken', { attributes }).end();
+    t.startSpan('chat after', { attributes }).end();
+    try {
+      await own.forceFlush();
+      expect((await h.events()).map((e) => e.model_context.model_id)).toEqual(['gpt-4o']);
+      expect(errors).toEqual([broken]);
+      expect(infos).toEqual([{ eventType: 'model_inference', call: undefined }]);
+    } finally {
+      await own.shutdown();
+    }
+  });
+
   it('forceFlush() delivers the events being prepared', async () => {
     const s = span('chat gpt-4o', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o' });
     await provider.forceFlush();
