@@ -129,7 +129,8 @@ export function aegislogMiddleware<V extends 'v3' | 'v4' = 'v4'>(options: AiOpti
         if (streamed && /-delta|^tool-call$/.test(type)) seen.timeToFirstTokenMs ??= elapsed();
         // `==` against a literal, here and in the shared record.ts and finish.ts: the same test for the SDK's strings,
         // in fewer bytes.
-        if (/^text(-delta)?$/.test(type)) seen.output = (seen.output ?? '') + (part.text ?? part.delta);
+        // `[seen.output] +`: the text so far, none the first time (a list of one undefined joins as ''), in fewer bytes.
+        if (/^text(-delta)?$/.test(type)) seen.output = [seen.output] + (part.text ?? part.delta);
         else if (type == 'tool-call') part.toolName && seen.toolCalls.push(part.toolName);
         else if (type == 'response-metadata') (seen.responseId = part.id), (seen.responseModelId = part.modelId);
         // An error part is the SDK's finish reason `error` too, unless a finish part follows.

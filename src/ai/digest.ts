@@ -134,6 +134,7 @@ const keys = new Map<DigestKey, Promise<CryptoKey>>();
  * goes to `onError` with the other failures to record (one check fewer in the recorder's 2 KB).
  */
 export async function prepare(call: AiCall, options: AiOptions): Promise<Prepared> {
+  number(call, options);
   try {
     return await digests(call, options);
   } catch (error) {
@@ -143,6 +144,25 @@ export async function prepare(call: AiCall, options: AiOptions): Promise<Prepare
       },
     };
   }
+}
+
+/** Per integration (its options), the calls so far that carried each object of record options with an event_id. */
+const numbered = new WeakMap<object, WeakMap<object, number>>();
+
+/**
+ * An event_id the call carries (`providerOptions.aegislog`, LangChain's `metadata.aegislog`) is its request's, which
+ * may make more calls: a tool loop's steps, the SDK's retries, an agent's model runs. The first call keeps it, the
+ * n-th records `<id>.<n>`, rather than the same id with other content, which the server refuses as a conflict.
+ * Called in the order the calls ended (the recorder's), before any wait.
+ */
+function number(call: AiCall, options: AiOptions): void {
+  const carried = call.carried;
+  if (!carried?.event_id) return;
+  let counts = numbered.get(options);
+  if (!counts) numbered.set(options, (counts = new WeakMap()));
+  const n = (counts.get(carried) ?? 0) + 1;
+  counts.set(carried, n);
+  if (n > 1) call.carried = { ...carried, event_id: `${carried.event_id}.${n}` };
 }
 
 async function digests(call: AiCall, { digestKey, digestKeyId, capture }: AiOptions): Promise<Prepared> {

@@ -53,11 +53,12 @@ export const kept = new WeakMap<object, unknown>();
  * Hands `waitUntil` (when given) a promise that settles once the call's event is recorded and the log flushed;
  * the returned function ends the call (the recorder calls it). Without waitUntil, none: nothing to end.
  */
-export function track({ log, waitUntil }: AiOptions): Done {
+export function track(options: AiOptions): Done {
   let end: Done;
   try {
-    // No waitUntil: no promise made (the argument is not evaluated).
-    waitUntil?.(new Promise<void>((resolve) => (end = resolve)).then(() => log.flush?.()).catch(() => undefined));
+    // No waitUntil: no promise made (the argument is not evaluated). Read through `options`, not destructured: fewer
+    // bytes in the middleware's bundle.
+    options.waitUntil?.(new Promise<void>((resolve) => (end = resolve)).then(() => options.log.flush?.()).catch(() => undefined));
   } catch {
     // A platform that refuses (no request in scope): aiFlush remains.
   }
@@ -219,15 +220,18 @@ export function recorder(options: AiOptions): Recorder {
     let pending: Promise<void> | void = undefined;
     try {
       const c = (call = summary());
-      if (options.digestKey || options.capture == 'full') {
-        // Prepared at once, beside the events before it (each waits a timer turn before its HMACs: one after another,
-        // a process recorded at most about 800 events a second), and handed to the log after them. The next event
-        // waits for this one to be handed to the log, not for a recordSync's receipt: its reaction to `previous` runs
-        // after this one's (the emit), as reactions run in the order they were added. Promise.all watches the
-        // preparation from now: one that failed (the digest chunk did not load) is never an unhandled rejection,
-        // which ends a Node process.
-        pending = (previous = Promise.all([previous, lazy().then((m) => m.prepare(c, options))])).then(([, p]) => emit(c, p as Prepared));
-      } else pending = emit(c);
+      // Prepared at once, beside the events before it (each waits a timer turn before its HMACs: one after another,
+      // a process recorded at most about 800 events a second), and handed to the log after them. The next event
+      // waits for this one to be handed to the log, not for a recordSync's receipt: its reaction to `previous` runs
+      // after this one's (the emit), as reactions run in the order they were added. Promise.all watches the
+      // preparation from now: one that failed (the digest chunk did not load) is never an unhandled rejection,
+      // which ends a Node process. A call that carries an event_id goes this way too: the digest chunk numbers it
+      // (`prepare`), as its request may make more calls (a tool loop's steps, retries, an agent's runs); and once one
+      // event has gone this way, every later one follows it, so that events stay in the order their calls ended.
+      pending =
+        c.carried?.event_id || previous || options.digestKey || options.capture == 'full'
+          ? (previous = Promise.all([previous, lazy().then((m) => m.prepare(c, options))])).then(([, p]) => emit(c, p as Prepared))
+          : emit(c);
     } catch (error) {
       report(error, call);
     }
@@ -299,7 +303,7 @@ export function resolve<T>(value: PerCall<T> | undefined, call: AiCall): T | und
 function errorOf(error: unknown): Record<string, unknown> | undefined {
   const e = Object(error) as Record<string, any>;
   return error === undefined
-    ? undefined
+    ? error
     : clean({
         name: (e.name != 'Error' && e.name) || (typeof error === 'object' ? e.constructor?.name : typeof error),
         // By code points: a cut in the middle of a pair would leave text the client refuses (JCS).

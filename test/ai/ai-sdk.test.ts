@@ -2,7 +2,8 @@
 // through the real client into the real reference server on 127.0.0.1. Each test checks the exact event
 // stored and that the app got the same result as from the unwrapped model.
 import { createOpenAI } from '@ai-sdk/openai';
-import { APICallError, generateText, streamText, wrapLanguageModel } from 'ai';
+import { APICallError, generateText, stepCountIs, streamText, tool, wrapLanguageModel } from 'ai';
+import { z } from 'zod';
 import { convertArrayToReadableStream, convertReadableStreamToArray, MockLanguageModelV4 } from 'ai/test';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { aegislogMiddleware, aegislogTelemetry, aiDigest, aiFlush, UNREPORTED, type AiOptions } from '../../src/ai/index.js';
@@ -523,6 +524,43 @@ describe('options', () => {
       model_context: { model_id: 'mock-model-id', model_version: '2026.05', model_type: 'llm', deployment_id: 'eu-1' },
       performance_metrics: { confidence_score: 0.9, anomaly_flags: ['low_context'], input_tokens: 11, output_tokens: 5 },
     });
+  });
+
+  it('an event_id in providerOptions.aegislog, in a tool loop with a retry: the first call keeps it, each later call one derived from it, none lost', async () => {
+    const onError = vi.fn();
+    let calls = 0;
+    const model = new MockLanguageModelV4({
+      doGenerate: async () => {
+        calls++;
+        if (calls === 1) return generateResult('', { tools: ['lookup'] });
+        if (calls === 2) {
+          const headers = { 'retry-after-ms': '0' };
+          throw new APICallError({ message: 'overloaded', url: 'http://127.0.0.1/v1', requestBodyValues: {}, statusCode: 529, isRetryable: true, responseHeaders: headers });
+        }
+        return generateResult(ANSWER);
+      },
+    });
+    const wrapped = wrap(model, { onError });
+    const tools = { lookup: tool({ inputSchema: z.object({ city: z.string() }), execute: async () => 'order 42' }) };
+    const result = await generateText({ model: wrapped, prompt: PROMPT, tools, stopWhen: stepCountIs(3), maxRetries: 1, providerOptions: { aegislog: { event_id: 'answer-0002' } } });
+    expect(result.text).toBe(ANSWER);
+    // Streamed too: a request of its own, with its own id.
+    let streams = 0;
+    const streaming = new MockLanguageModelV4({
+      doStream: async () => ({ stream: convertArrayToReadableStream(++streams === 1 ? streamParts([], { tools: ['lookup'] }) : streamParts([ANSWER])) }),
+    });
+    const streamed = streamText({ model: wrap(streaming, { onError }), prompt: PROMPT, tools, stopWhen: stepCountIs(3), providerOptions: { aegislog: { event_id: 'answer-0003' } } });
+    expect(await streamed.text).toBe(ANSWER);
+    const events = await h.events();
+    expect(onError).not.toHaveBeenCalled();
+    // Two middlewares: each keeps its own order, not the two together.
+    expect(events.map((e) => [e.event_id, e.outcome, e.finish_reason]).sort()).toEqual([
+      ['answer-0002', 'ok', 'tool-calls'],
+      ['answer-0002.2', 'error', undefined],
+      ['answer-0002.3', 'ok', 'stop'],
+      ['answer-0003', 'ok', 'tool-calls'],
+      ['answer-0003.2', 'ok', 'stop'],
+    ]);
   });
 
   it('per-call model_context and performance_metrics: each function called once an event, under what the call carries', async () => {

@@ -258,6 +258,18 @@ describe('aegislogCallbacks (LangChain.js)', () => {
     ]);
   });
 
+  it("metadata.aegislog's event_id on a chain of two model runs: the first run keeps it, the second records it numbered, none lost", async () => {
+    api.script({ json: chatCompletion('One.') }, { json: chatCompletion('Two.') });
+    const model = chatModel();
+    const chain = RunnableLambda.from(async (q: string, config) => [(await model.invoke(q, config)).content, (await model.invoke(q, config)).content]);
+    expect(await chain.invoke('Where?', { callbacks: [handler()], metadata: { aegislog: { event_id: 'answer-0004' } } })).toEqual(['One.', 'Two.']);
+    const events = await h.events();
+    expect(events.map((e) => [e.event_id, e.output_digest])).toEqual([
+      ['answer-0004', hmac('One.')],
+      ['answer-0004.2', hmac('Two.')],
+    ]);
+  });
+
   it("nested runs: each model run inside a chain is its own event, with the chain's run as its parent; the chain is not recorded", async () => {
     api.script({ json: chatCompletion('One.') }, { json: chatCompletion('Two.') });
     const model = chatModel();
