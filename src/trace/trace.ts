@@ -6,6 +6,7 @@ import type {
   PolicyContext,
   SessionContext,
 } from '../schema/zod.js';
+import { AegisLogError } from '../protocol/errors.js';
 import { limitsOver, wholeFrom } from '../protocol/limits.js';
 import { compileRedaction, DEFAULT_TRACE_LIMITS, describe, describer, type DescribeLimits, type RedactRule, type Redactor } from './describe.js';
 import { generatorKind, watchGenerator, type IterationWatch } from './generator.js';
@@ -84,6 +85,7 @@ const WIRE_CONTEXTS = [
  * nothing the recording does can make the call fail.
  */
 export function aegislogTrace<F extends (this: any, ...args: any[]) => any>(fn: F, options: TraceOptions): F {
+  check(fn, options);
   const recorder = makeRecorder(options, fn.name);
   const run = (thisArg: unknown, args: unknown[], newTarget?: Function): unknown => {
     // The input as it was when the call began: the function may change its arguments.
@@ -129,6 +131,21 @@ export function aegislogTrace<F extends (this: any, ...args: any[]) => any>(fn: 
     construct: (_, args, newTarget) => run(undefined, args, newTarget) as object,
   });
   return traced;
+}
+
+/**
+ * What the wrapper cannot do without, checked as it is made (as `redact` and `limits` are): a mistake is ERR_CONFIG
+ * naming it, not a TypeError read out of the wrapper's code (a method read before it exists), nor a warning at every
+ * call (a log not given). A log given as a function of `this` is read at each call.
+ */
+function check(fn: unknown, options: TraceOptions | undefined): void {
+  const bad = (field: string, why: string) => new AegisLogError('ERR_CONFIG', `${field} ${why}`, { field });
+  if (typeof fn !== 'function') throw bad('fn', 'must be the function to trace');
+  if (options === null || typeof options !== 'object') throw bad('options', 'must be an object, with the log');
+  const log = options.log as unknown;
+  if (typeof log !== 'function' && typeof (log as Partial<TraceLog> | null | undefined)?.record !== 'function') {
+    throw bad('log', 'must be a log (an object with record()) or a function of `this` giving one');
+  }
 }
 
 interface Begun {

@@ -376,6 +376,24 @@ describe('aegislogTrace: what leaves the process', () => {
     expect(JSON.stringify(log.calls)).not.toContain('hunter2');
   });
 
+  it('the function, the options and the log are checked as the wrapper is made: ERR_CONFIG naming them, not a TypeError', () => {
+    const log = recordingLog();
+    // A method read before it exists (`aegislogTrace(client.clasify, …)`), options forgotten, a log not yet made.
+    for (const [make, field] of [
+      [() => aegislogTrace(undefined as never, { log }), 'fn'],
+      [() => aegislogTrace('classify' as never, { log }), 'fn'],
+      [() => aegislogTrace(() => 0, undefined as never), 'options'],
+      [() => aegislogTrace(() => 0, { log: undefined as never }), 'log'],
+      [() => aegislogTrace(() => 0, { log: { send: () => 'id' } as never }), 'log'],
+    ] as const) {
+      expect(make).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field }));
+    }
+    // A log given as a function of `this` is read at call time, as before.
+    const f = aegislogTrace(function (this: { log: typeof log }) { return 1; }, { log: (self: { log: typeof log }) => self.log, eventType: 'late' });
+    expect(f.call({ log })).toBe(1);
+    expect(log.calls.map((c) => c.eventType)).toEqual(['late']);
+  });
+
   it('limits are checked as the wrapper is made; an undefined one keeps its default (a spread made it no bound)', () => {
     const log = recordingLog();
     for (const [limits, field] of [
