@@ -17,6 +17,11 @@ import type { Prepared } from './record.js';
 const encoder = new TextEncoder();
 
 export function importDigestKey(key: DigestKey): Promise<CryptoKey> {
+  // None (an unset environment variable, empty bytes, a number): refused by name, as `check()` refuses it, rather than
+  // WebCrypto's TypeError or DOMException, which names nothing.
+  const k = key as unknown as { algorithm?: unknown; byteLength?: number } | string | null | undefined;
+  if (!k || (typeof k !== 'string' && (typeof k !== 'object' || (!k.algorithm && !k.byteLength))))
+    return Promise.reject(new AegisLogError('ERR_CONFIG', 'digestKey must be a string, bytes or an HMAC SHA-256 CryptoKey, not empty', { field: 'digestKey' }));
   if (typeof key === 'object' && 'algorithm' in key) {
     // Another key signs too (HMAC-SHA-512 does), and its MAC would be recorded as `hmac-sha256:`; one that may not
     // sign fails every digest. Refused by name, as the server-side integrations refuse it when they are made.

@@ -42,6 +42,15 @@ describe('aiDigest', () => {
     expect(await aiDigest('x', 'another key')).not.toBe(expected('x'));
   });
 
+  it('a key that is none (an unset environment variable, empty bytes, null, a number): ERR_CONFIG naming digestKey, not a raw TypeError', async () => {
+    // An auditor's `aiDigest(text, process.env.DIGEST_KEY)`: WebCrypto's own TypeError or DOMException named nothing.
+    for (const key of [undefined, null, '', new Uint8Array(0), new ArrayBuffer(0), 42, {}]) {
+      const error = await aiDigest('x', key as never).catch((e: unknown) => e);
+      expect(error, String(key)).toBeInstanceOf(AegisLogError);
+      expect(error, String(key)).toMatchObject({ code: 'ERR_CONFIG', field: 'digestKey' });
+    }
+  });
+
   it('a value nested deeper than 256 levels: ERR_TOO_DEEP naming the path, as the protocol refuses it, whatever the stack', async () => {
     const nested = (levels: number) => {
       let value: unknown = 'leaf';
