@@ -1,10 +1,13 @@
 /**
  * CORS for the relay. Only exact origins are allowed (no `*`): the relay adds
  * a secret key, so another site's page must not be able to post through a
- * visitor's browser. The relay's own origin needs no listing.
+ * visitor's browser. The relay's own origin is listed like any other: it is
+ * never judged from the `Host` header, which a DNS-rebinding page chooses (it
+ * sends an Origin equal to the name it rebound to the relay), as the server
+ * never judges its own.
  */
-export function isAllowedOrigin(origin: string, allowed: ReadonlySet<string>, requestUrl: string): boolean {
-  return allowed.has(origin) || origin === new URL(requestUrl).origin;
+export function isAllowedOrigin(origin: string, allowed: ReadonlySet<string>): boolean {
+  return allowed.has(origin);
 }
 
 /** Headers for an answer to an allowed origin (or to a request that sent none). */

@@ -18,7 +18,7 @@ export interface RelayOptions {
   endpoint: string;
   /** The secret key the relay adds upstream. It never leaves the server side. */
   apiKey: string;
-  /** Browser origins allowed to post, exactly as the browser sends them (`https://app.example.com`). The relay's own origin is always allowed. */
+  /** Browser origins allowed to post, exactly as the browser sends them (`https://app.example.com`), the relay's own among them: it is never taken from the Host header. */
   allowedOrigins: readonly string[];
   /**
    * Largest request body read, counted while it streams, on every route. Default: the server's limit for
@@ -92,7 +92,7 @@ export function createRelay(options: RelayOptions): Relay {
 
   return async (request) => {
     const origin = request.headers.get('origin');
-    if (origin !== null && !isAllowedOrigin(origin, origins, request.url)) {
+    if (origin !== null && !isAllowedOrigin(origin, origins)) {
       return failure(403, 'origin_not_allowed', `origin ${origin} is not allowed to post to this relay`, null);
     }
     if (request.method === 'OPTIONS') return preflight(origin);

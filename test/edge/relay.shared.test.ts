@@ -235,15 +235,17 @@ describe('relay: CORS', () => {
     }
   });
 
-  it('allows its own origin without listing it, and requests with no Origin (not from a browser page)', async () => {
+  it('allows its own origin only when listed (never judged from the Host), and requests with no Origin (not from a browser page)', async () => {
     const { relay, seen } = setup({ allowedOrigins: [] });
-    expect((await relay(post('/ingest', event(), { origin: 'https://relay.example.com' }))).status).toBe(200);
+    expect((await relay(post('/ingest', event(), { origin: 'https://relay.example.com' }))).status).toBe(403);
+    const listed = setup({ allowedOrigins: ['https://relay.example.com'] });
+    expect((await listed.relay(post('/ingest', event(), { origin: 'https://relay.example.com' }))).status).toBe(200);
     const none = post('/ingest', event());
     none.headers.delete('origin');
     const res = await relay(none);
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
-    expect(seen).toHaveLength(2);
+    expect(seen).toHaveLength(1);
   });
 });
 
