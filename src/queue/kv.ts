@@ -1,4 +1,4 @@
-import { QUEUED, freshState, type QueueEntry, type QueueState, type QueueStore } from './types.js';
+import { DEAD, QUEUED, freshState, type QueueEntry, type QueueState, type QueueStore } from './types.js';
 
 /**
  * Cloudflare Workers KV (`KVNamespace`): list gives names, values need a get each. Durable Object
@@ -16,12 +16,19 @@ export interface KVNamespaceLike {
   transaction?<T>(closure: (txn: KVNamespaceLike) => Promise<T>): Promise<T>;
 }
 
-/** Redis-like clients: @upstash/redis, @vercel/kv. */
+/**
+ * Redis-like clients: @upstash/redis, @vercel/kv. With `sadd`, `srem` and `smembers` (both have them) the queue
+ * keeps its keys in a set of its own (`<prefix>!index`) and lists that; without, it lists by SCAN, which walks
+ * every key of the database (MATCH filters what each call read), other apps' keys included.
+ */
 export interface RedisLike {
   get(key: string): Promise<unknown>;
   set(key: string, value: string): Promise<unknown>;
   del(...keys: string[]): Promise<unknown>;
   scan(cursor: string | number, options: { match: string; count?: number }): Promise<[string | number, string[]]>;
+  sadd?(key: string, member: string, ...members: string[]): Promise<unknown>;
+  srem?(key: string, ...members: string[]): Promise<unknown>;
+  smembers?(key: string): Promise<unknown[]>;
 }
 
 export interface KVQueueOptions {
@@ -61,7 +68,7 @@ const numberings = new WeakMap<object, Map<string, Numbering>>();
  */
 export function kvQueue(kv: KVNamespaceLike | RedisLike, options: KVQueueOptions = {}): QueueStore {
   const base = options.prefix ?? 'aegislog:';
-  const opsOf = (target: KVNamespaceLike | RedisLike): Ops => ('scan' in target ? redisOps(target) : kvOps(target));
+  const opsOf = (target: KVNamespaceLike | RedisLike): Ops => ('scan' in target ? redisOps(target, base) : kvOps(target));
   const ops = opsOf(kv);
   const transaction = 'scan' in kv ? undefined : kv.transaction?.bind(kv);
   const putAll = (o: Ops, entries: readonly QueueEntry[]) => Promise.all(entries.map((e) => o.put(base + e.key, JSON.stringify(e))));
@@ -211,21 +218,72 @@ function kvOps(kv: KVNamespaceLike): Ops {
   };
 }
 
-function redisOps(redis: RedisLike): Ops {
+/** How long a SCAN for keys queued with no index (by an older version) holds for every store of a database. */
+const ADOPT_EVERY_MS = 24 * 60 * 60 * 1000;
+
+function redisOps(redis: RedisLike, base: string): Ops {
+  // SCAN has no order and may repeat keys: collect, dedupe. It walks the whole database, COUNT keys a call.
+  const scan = async (prefix: string) => {
+    const keys = new Set<string>();
+    let cursor: string | number = 0;
+    do {
+      const [next, page]: [string | number, string[]] = await redis.scan(cursor, { match: `${escapeGlob(prefix)}*`, count: 1000 });
+      for (const key of page) keys.add(key);
+      cursor = next;
+    } while (String(cursor) !== '0');
+    return keys;
+  };
+  const { sadd, srem, smembers } = redis;
+  if (typeof sadd !== 'function' || typeof srem !== 'function' || typeof smembers !== 'function') {
+    return {
+      get: (key) => redis.get(key),
+      put: (key, text) => redis.set(key, text),
+      delete: async (keys) => (keys.length ? [await redis.del(...keys)] : []),
+      // A queue is bounded (maxQueueSize), so what is sorted is too.
+      list: async (prefix, limit) => [...(await scan(prefix))].sort().slice(0, Math.max(0, limit)).map((k): [string, unknown] => [k, undefined]),
+    };
+  }
+  // The queue's keys (events and dead letters) in a set: listing reads the queue, not the database. An entry joins
+  // the set before it is written and leaves it before it is deleted, so that a failure in between leaves at most a
+  // member with no value (skipped when listed) or a value nobody lists, never a queued event that is not listed.
+  const index = `${base}!index`;
+  const marker = `${base}!indexed`;
+  const inIndex = (key: string) => key.startsWith(base + QUEUED) || key.startsWith(base + DEAD);
+  // What an older version queued with no index joins it by one SCAN; the marker (when that was) tells later stores,
+  // for a day: an isolate of the older version still running through a deploy may queue after it, and what it
+  // leaves is found by the next day's SCAN, not lost.
+  let adopted: Promise<void> | undefined;
+  const adopt = () =>
+    (adopted ??= (async () => {
+      const at = Number(await redis.get(marker));
+      if (at > 0 && Math.abs(Date.now() - at) < ADOPT_EVERY_MS) return;
+      const keys = [...(await scan(base))].filter(inIndex);
+      for (let i = 0; i < keys.length; i += 1000) await sadd.call(redis, index, keys[i]!, ...keys.slice(i + 1, i + 1000));
+      await redis.set(marker, String(Date.now()));
+    })().catch((error: unknown) => {
+      adopted = undefined;
+      throw error;
+    }));
   return {
     get: (key) => redis.get(key),
-    put: (key, text) => redis.set(key, text),
-    delete: async (keys) => (keys.length ? [await redis.del(...keys)] : []),
+    async put(key, text) {
+      const added = await sadd.call(redis, index, key);
+      try {
+        return await redis.set(key, text);
+      } catch (error) {
+        if (added === 1) await Promise.resolve(srem.call(redis, index, key)).catch(() => {});
+        throw error;
+      }
+    },
+    async delete(keys) {
+      if (!keys.length) return [];
+      await srem.call(redis, index, ...keys);
+      return [await redis.del(...keys)];
+    },
     async list(prefix, limit) {
-      // SCAN has no order and may repeat keys: collect, dedupe, sort. A queue is bounded (maxQueueSize), so this is too.
-      const keys = new Set<string>();
-      let cursor: string | number = 0;
-      do {
-        const [next, page]: [string | number, string[]] = await redis.scan(cursor, { match: `${escapeGlob(prefix)}*`, count: 1000 });
-        for (const key of page) keys.add(key);
-        cursor = next;
-      } while (String(cursor) !== '0');
-      return [...keys].sort().slice(0, Math.max(0, limit)).map((k): [string, unknown] => [k, undefined]);
+      await adopt();
+      const members = (await smembers.call(redis, index)).map(String).filter((k) => k.startsWith(prefix));
+      return members.sort().slice(0, Math.max(0, limit)).map((k): [string, unknown] => [k, undefined]);
     },
   };
 }

@@ -3,20 +3,28 @@
  * no Redis service (nor Upstash's REST bridge) can run here. It speaks what the
  * REAL @upstash/redis client sends (POST `/` with one command, `/pipeline` with
  * several, Bearer token, base64-encoded string results when the client asks),
- * for the few commands the KV queue uses: GET, SET, DEL, SCAN (paged, glob match).
+ * for the few commands the KV queue uses: GET, SET, DEL, SCAN (paged, glob match, walking the whole keyspace
+ * COUNT keys a call as Redis does, whatever MATCH), SADD, SREM, SMEMBERS. `commands` logs each command's name.
  */
 import { serve, type Served } from './serve.js';
 
 export interface FakeUpstash extends Served {
   token: string;
   data: Map<string, string>;
+  /** Set keys and their members (a key is in `data` or here, never both). */
+  sets: Map<string, Set<string>>;
+  /** Each command's name, lower-cased, in the order run. */
+  commands: string[];
 }
 
 export async function startFakeUpstash(): Promise<FakeUpstash> {
   const token = 'upstash-test-token';
   const data = new Map<string, string>();
+  const sets = new Map<string, Set<string>>();
+  const commands: string[] = [];
   const run = (command: unknown[]): unknown => {
     const [name, ...args] = command.map(String);
+    commands.push(name!.toLowerCase());
     switch (name!.toLowerCase()) {
       case 'get':
         return data.get(args[0]!) ?? null;
@@ -24,14 +32,27 @@ export async function startFakeUpstash(): Promise<FakeUpstash> {
         data.set(args[0]!, args[1]!);
         return 'OK';
       case 'del':
-        return args.filter((k) => data.delete(k)).length;
+        return args.filter((k) => data.delete(k) || sets.delete(k)).length;
+      case 'sadd': {
+        const set = sets.get(args[0]!) ?? new Set<string>();
+        sets.set(args[0]!, set);
+        return args.slice(1).filter((m) => !set.has(m) && set.add(m)).length;
+      }
+      case 'srem': {
+        const set = sets.get(args[0]!);
+        const n = args.slice(1).filter((m) => set?.delete(m)).length;
+        if (set?.size === 0) sets.delete(args[0]!);
+        return n;
+      }
+      case 'smembers':
+        return [...(sets.get(args[0]!) ?? [])];
       case 'scan': {
         const cursor = Number(args[0]);
         const options = new Map<string, string>();
         for (let i = 1; i + 1 < args.length; i += 2) options.set(args[i]!.toLowerCase(), args[i + 1]!);
         const match = globToRegExp(options.get('match') ?? '*');
         const count = Number(options.get('count') ?? 10);
-        const keys = [...data.keys()].sort();
+        const keys = [...data.keys(), ...sets.keys()].sort();
         const page = keys.slice(cursor, cursor + count).filter((k) => match.test(k));
         const next = cursor + count >= keys.length ? 0 : cursor + count;
         return [String(next), page];
@@ -57,7 +78,7 @@ export async function startFakeUpstash(): Promise<FakeUpstash> {
     const one = answer(body);
     return Response.json(one, { status: 'error' in one ? 400 : 200 });
   });
-  return Object.assign(served, { token, data });
+  return Object.assign(served, { token, data, sets, commands });
 }
 
 function encode(value: unknown): unknown {
