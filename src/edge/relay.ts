@@ -1,7 +1,6 @@
 import { AegisLogError, pathOf } from '../protocol/index.js';
 import { CONTEXT_NAMES, EVENT_FIELDS, invalid, isPlainObject, validateEvent } from '../schema/index.js';
 import type { WireEvent } from '../protocol/index.js';
-import { TENANT_ID } from '../schema/rules.js';
 // The server's limits: a module of constants and types only, safe on the edge (no Node built-in).
 import { DEFAULT_LIMITS } from '../server/context.js';
 // The server's body reader, media-type check, error mapping and error shape: the relay refuses input exactly as the server does.
@@ -205,13 +204,14 @@ function checkAsServer(raw: unknown, pythonCompatible: boolean): void {
     // dropNullContextFields deletes inside the contexts: copies, not the caller's objects.
     for (const name of CONTEXT_NAMES) if (isPlainObject(event[name])) event[name] = { ...event[name] };
   }
-  // The server takes its key's tenant for a missing tenant_id, answers 403 for another tenant's and 400 for one
-  // that is no tenant id, before the validator sees it: the relay, which does not know its key's tenant, leaves
-  // those answers to the server.
+  // The server takes its key's tenant for a missing tenant_id and answers 403 for another tenant's before the
+  // validator sees it: the relay, which does not know its key's tenant, leaves that answer to the server (a
+  // well-formed tenant_id is checked as the key's would be). One that is no tenant id is the validator's 400
+  // on the server, named before any other fault: the relay refuses it so too.
   // A well-formed tenant_id is kept, being what the server measures the event with (an event near the size
   // limit); for a missing one, the shortest stand-in, so that the relay never refuses as too large an event
   // the server might take with its own tenant: the server answers for the rest, in its words.
-  if (event.tenant_id === undefined || (typeof event.tenant_id === 'string' && !TENANT_ID.test(event.tenant_id))) event.tenant_id = 't';
+  if (event.tenant_id === undefined) event.tenant_id = 't';
   validateEvent(event, { idsFollow: true, dropNullContextFields: pythonCompatible });
 }
 

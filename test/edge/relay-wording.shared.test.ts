@@ -41,6 +41,8 @@ describe('the relay words a refusal as the server does', () => {
     ['an event that is not an object', () => [1, 2]],
     ['an integer beyond 2^53', () => bad({ n: 2 ** 60 })],
     ['malformed JSON', () => '{"event_type": '],
+    // No tenant's id, so no other tenant's either: the server's validator names it first, before any other fault.
+    ['a tenant_id that is no tenant id, and a bad model_context', () => bad({ tenant_id: 'Not a tenant!', model_context: 5 })],
   ];
   it.each(singles)('/ingest: %s', async (_, make) => {
     const { direct, relayed } = await pair();
@@ -63,6 +65,7 @@ describe('the relay words a refusal as the server does', () => {
   const batches: [string, () => unknown][] = [
     ['one bad event among good ones', () => ({ events: [good(), bad({ model_context: { model_id: 'm' } }), good()] })],
     ['every event bad', () => ({ events: [bad({ tenant_id: 'a b' }), bad({ tenant_id: 7 }), bad({ event_type: '' }), 42] })],
+    ['a tenant_id that is no tenant id, and another fault', () => ({ events: [good(), bad({ tenant_id: 'a b', event_type: '' })] })],
     ['an empty events array', () => ({ events: [] })],
     ['no events array', () => ({ event: {} })],
     ['events that is not an array', () => ({ events: 'x' })],
