@@ -293,8 +293,9 @@ export function createSealer({ store, periodMs, now, signCheckpoint, onSealed }:
       return exclusive('now', async () => {
         // The end of the current millisecond: a receipt stamped in it was issued before this call and is
         // sealed with it. One issued after the close in the same millisecond is stamped with the next
-        // (received_at = max(clock, closed_until), §4.1).
-        const t = now() + 1;
+        // (received_at = max(clock, closed_until), §4.1). In whole milliseconds: a clock that reads fractions would
+        // end the period at t yet write the end as its millisecond, which may be the open period's start.
+        const t = Math.floor(now()) + 1;
         const sealed = await sealEnded(t);
         await refresh();
         const pending = await store.earliestPending();
