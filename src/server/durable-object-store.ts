@@ -19,7 +19,7 @@
 import { AegisLogError } from '../protocol/index.js';
 import { callLogObject, type LogObject } from './log-object-wire.js';
 import type { Closed, RootLogMethods, TenantAppend, TenantLogMethods } from './log-objects.js';
-import { signatureWritesError } from './store-rules.js';
+import { sealPeriodError, signatureWritesError } from './store-rules.js';
 import { ROOT_LOG, type GrownLog, type Store } from './types.js';
 
 /**
@@ -149,7 +149,12 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
       return grown;
     },
     sizeAt: (tenantId, time) => tenant(tenantId).sizeAt(time),
-    commitSeal: (seal) => root.commitSeal(seal),
+    async commitSeal(seal) {
+      // Refused as the other stores refuse it: the root object's own check of the call is ERR_LOG_OBJECT_CALL.
+      const empty = sealPeriodError(seal);
+      if (empty) throw empty;
+      return root.commitSeal(seal);
+    },
     async earliestPending() {
       const times = (await pending()).flatMap((t) => (t.since === undefined ? [] : [t.since]));
       return times.length === 0 ? undefined : times.reduce((a, b) => (b < a ? b : a));

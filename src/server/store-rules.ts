@@ -15,8 +15,16 @@ export function compareTenantIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Why a seal's period is none: `[start, end)` must hold a millisecond (§4.2), else it is no period of the history. */
+export function sealPeriodError(seal: Pick<SealCommit, 'period_start' | 'period_end'>): AegisLogError | undefined {
+  if (seal.period_start < seal.period_end) return undefined;
+  return new AegisLogError('ERR_PERIOD_ORDER', `period ${seal.period_start} .. ${seal.period_end} does not end after it starts`);
+}
+
 /** Why a seal may not follow `latest`: sealed periods form one gap-free, append-only history. */
 export function sealOrderError(latest: StoredCheckpoint | undefined, seal: SealCommit, rootSize: number): AegisLogError | undefined {
+  const empty = sealPeriodError(seal);
+  if (empty) return empty;
   if (latest && seal.period_start < latest.period_end) {
     return new AegisLogError('ERR_ALREADY_SEALED', `period ${seal.period_start} is already sealed`);
   }

@@ -234,6 +234,17 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect((await store.latestCheckpoint())!.note).toBe('note 3\n— more\n');
     }));
 
+    test('a seal whose period does not end after it starts is refused (ERR_PERIOD_ORDER), and nothing of it is kept', withStore(async (store) => {
+      await append(store, 'acme', ['a'], Date.parse(T(1)));
+      const none = { sealed_at: T(2), heads: [], rootWrites: [], note: 'note\n' };
+      await expect(store.commitSeal({ ...none, period_start: T(2), period_end: T(1), rootSize: 0 })).rejects.toMatchObject({ code: 'ERR_PERIOD_ORDER', message: expect.stringMatching(/does not end after it starts/) });
+      expect(await store.latestCheckpoint()).toBeUndefined();
+      await store.commitSeal(await sealOf(store, T(0), T(2)));
+      // Where the last sealed period ended: [T(2), T(2)) holds no millisecond.
+      await expect(store.commitSeal({ ...none, period_start: T(2), period_end: T(2), rootSize: 1 })).rejects.toMatchObject({ code: 'ERR_PERIOD_ORDER', message: expect.stringMatching(/does not end after it starts/) });
+      expect((await store.checkpoints(0, 5)).map((c) => [c.period_start, c.period_end])).toEqual([[T(0), T(2)]]);
+    }));
+
     test('heads by period, by leaf, last, paged, and by root-log index', withStore(async (store) => {
       await append(store, 'acme', ['1', '2'], Date.parse(T(1)));
       await store.commitSeal(await sealOf(store, T(0), T(2)));
