@@ -574,7 +574,7 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
           OR NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
             AND classid = ${LIVE_SPACE}::oid AND objid = aegislog_seal_lease.instance::oid AND objsubid = 2)
-        RETURNING holder`, [holder, instance, now + ttlMs, now]);
+        RETURNING holder`, [holder, instance, Math.ceil(now + ttlMs), Math.floor(now)]); // bigint: whole ms, the lease never shorter than asked
       return rows.length === 1;
     },
     async releaseSealLease(holder) {

@@ -283,6 +283,13 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect(await store.acquireSealLease('p3', 1800, 500)).toBe(true);
     }));
 
+    test('the seal lease takes clock readings with fractions of a millisecond (the guarded clock counts on from performance.now())', withStore(async (store) => {
+      expect(await store.acquireSealLease('p1', 1000.5, 500)).toBe(true);
+      expect(await store.acquireSealLease('p1', 1100.25, 500)).toBe(true);
+      expect(await store.acquireSealLease('p2', 1200.75, 500)).toBe(false);
+      expect(await store.acquireSealLease('p2', 1700.75, 500)).toBe(true);
+    }));
+
     test('the size each witness last cosigned is kept by name', withStore(async (store) => {
       expect(await store.witnessSizes()).toEqual({});
       await store.putWitnessSize('witness.example/w1', 5);
