@@ -425,6 +425,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
   });
 
   let lease: { holder: string; until: number } | undefined;
+  let closed = false;
 
   return unlockedOr({
     append(request) {
@@ -543,6 +544,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       if (lease?.holder === holder) lease = undefined;
     },
     async close() {
+      closed = true;
       // Bounded: each pass commits what was queued before it, and nothing queues once the server has stopped.
       for (let pass = 0; pass < 100 && (writing || queue.length > 0 || later.length > 0); pass++) {
         flush();
@@ -552,17 +554,22 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
       await readers?.close();
       if (db.open) db.close();
     },
-  });
+  }, () => closed);
 }
 
 /**
  * Every method of the store, waiting for "database is locked" on timers (whileLocked), never holding the event
- * loop. A try that failed wrote nothing: the group commit's plan is read anew at the next.
+ * loop. A try that failed wrote nothing: the group commit's plan is read anew at the next. Once the store is
+ * closed, each try is refused as unavailable, as postgresStore refuses it (not with better-sqlite3's TypeError).
  */
-function unlockedOr(store: Store): Store {
+function unlockedOr(store: Store, isClosed: () => boolean): Store {
   const out = {} as Record<string, unknown>;
   for (const [name, fn] of Object.entries(store) as [string, (...args: unknown[]) => Promise<unknown>][]) {
-    out[name] = (...args: unknown[]) => whileLocked(() => fn(...args), 'SQLite database');
+    out[name] = (...args: unknown[]) =>
+      whileLocked(() => {
+        if (name !== 'close' && isClosed()) throw new AegisLogError('ERR_STORE_UNAVAILABLE', 'the store was closed');
+        return fn(...args);
+      }, 'SQLite database');
   }
   return out as unknown as Store;
 }
