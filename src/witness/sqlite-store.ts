@@ -49,6 +49,9 @@ type RefusalRow = {
 };
 
 export async function witnessSqliteStore(path: string, options: WitnessSqliteOptions = {}): Promise<WitnessStore> {
+  // better-sqlite3 takes no name (or an empty one) for a temporary database, deleted on close: a witness that
+  // forgets what it cosigned at each restart would cosign a rollback.
+  if (typeof path !== 'string' || path === '') throw new AegisLogError('ERR_CONFIG', 'path must be the witness database file\'s path', { field: 'path' });
   const { default: Database } = await import('better-sqlite3');
   const db: SqliteDatabase = new Database(path);
   db.pragma('journal_mode = WAL');
