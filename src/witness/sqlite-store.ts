@@ -52,6 +52,11 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
   // better-sqlite3 takes no name (or an empty one) for a temporary database, deleted on close: a witness that
   // forgets what it cosigned at each restart would cosign a rollback.
   if (typeof path !== 'string' || path === '') throw new AegisLogError('ERR_CONFIG', 'path must be the witness database file\'s path', { field: 'path' });
+  // As the log server's sqliteStore: a misspelt value ('Normal') was taken as FULL without a word.
+  const { synchronous } = options;
+  if (synchronous !== undefined && synchronous !== 'full' && synchronous !== 'normal') {
+    throw new AegisLogError('ERR_CONFIG', 'synchronous must be "full" or "normal"', { field: 'synchronous' });
+  }
   const { default: Database } = await import('better-sqlite3');
   const db: SqliteDatabase = new Database(path);
   db.pragma('journal_mode = WAL');
