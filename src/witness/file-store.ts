@@ -26,6 +26,8 @@ type OriginWire = CheckpointWire & { origin: string };
 const fromWire = (origin: string, r: CheckpointWire): CosignedCheckpoint => ({ origin, size: r.size, root: b64Decode(r.root), note: r.note, time: r.time });
 
 export async function witnessFileStore(dir: string): Promise<WitnessStore> {
+  // An unset setting: Node's own TypeError (or ENOENT for ''), where witnessSqliteStore names its path.
+  if (typeof dir !== 'string' || dir === '') throw new AegisLogError('ERR_CONFIG', 'dir must be the witness data folder\'s path', { field: 'dir' });
   // By the folder's real path: under another name of it (a symbolic link) this process's own lock would look
   // like a crashed run's with the same PID, be taken over, and two stores would each cosign from their own view.
   const lock = join(await realpath(dir), 'witness.lock');
