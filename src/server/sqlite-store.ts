@@ -193,8 +193,9 @@ function checkOptions(options: SqliteStoreOptions): void {
  * event loop is the sequencer and the seal lease is the process's own.
  */
 export async function sqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<Store> {
-  // An unset setting threw a TypeError of its own (reading 'startsWith').
-  if (typeof path !== 'string') throw new AegisLogError('ERR_CONFIG', 'path must be the database file\'s path (a string)', { field: 'path' });
+  // An unset setting threw a TypeError of its own (reading 'startsWith'); an empty one opened better-sqlite3's
+  // temporary database, deleted on close (':memory:' says so, and stays allowed).
+  if (typeof path !== 'string' || path === '') throw new AegisLogError('ERR_CONFIG', 'path must be the database file\'s path (a string)', { field: 'path' });
   checkOptions(options);
   const { default: Database } = await import('better-sqlite3');
   const onFile = path !== '' && path !== ':memory:' && !path.startsWith('file:');
