@@ -44,6 +44,10 @@ function remote<M>(object: () => LogObject): Remote<M> {
 const CLOSE_BATCH = 100;
 
 export function durableObjectStore(options: DurableObjectStoreOptions): Store {
+  // A misnamed binding failed at the first call with a TypeError of its own ("object is not a function").
+  for (const field of ['root', 'tenant'] as const) {
+    if (typeof options?.[field] !== 'function') throw new AegisLogError('ERR_CONFIG', `${field} must be a function giving the log object (a Durable Object stub)`, { field });
+  }
   const root = remote<RootLogMethods>(options.root);
   // Refused in the call, which answers a rejected promise as every Store method does, not thrown where it is made.
   const tenant = (tenantId: string) =>
