@@ -24,6 +24,8 @@ export function readHeadV2(value: unknown, name = 'tenant_head'): ReadHeadV2 {
   // The head's entries are [prev_tree_size, tree_size): a previous size above it names no period (as period() refuses an end before its start).
   const prevSize = count(h, 'prev_tree_size', name);
   if (prevSize > size) throw new Invalid(`${name}.prev_tree_size ${prevSize} is above its tree_size ${size}`);
+  // §4.2: "A tenant whose log did not grow gets no head for that period": a head covers at least one entry.
+  if (prevSize === size) throw new Invalid(`${name}.prev_tree_size ${prevSize} is not below its tree_size ${size}: a log that did not grow in a period gets no head`);
   if (h.prev_head_index !== null) count(h, 'prev_head_index', name);
   return { head: tenantHeadOf(h as unknown as TenantHead), root, start, end };
 }
