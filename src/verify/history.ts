@@ -49,6 +49,8 @@ export interface HistoryReport {
 
 export type HistoryOptions = TrustOptions;
 
+const FIRST_PROOF = 'the first entry has no entry before it: consistency_b64url must be absent';
+
 const REQUIRED: HistoryCheckName[] = ['history', 'origin', 'signatures', 'sizes', 'consistency'];
 
 /**
@@ -97,6 +99,8 @@ export async function verifyHistory(history: unknown, options: HistoryOptions): 
       signature: signatureOf(verdict),
       consistency: index === 0 ? skipped('the first entry: nothing before it in this file') : passed(),
     };
+    // §6.3: the proof is "from the previous entry's size (absent on the first entry)": one there claims an entry the file lacks.
+    if (index === 0 && e.consistency_b64url !== undefined) report.consistency = failed(FIRST_PROOF);
     if (report.signature.status !== 'passed') problems.signatures.push(`#${index}: ${report.signature.reason}`);
     if (body && body.origin !== origin) problems.origin.push(`#${index} is of "${body.origin}"`);
     if (body && e.tree_size !== body.size) problems.sizes.push(`#${index}: tree_size ${String(e.tree_size)} is not its note's size ${body.size}`);
@@ -117,7 +121,9 @@ export async function verifyHistory(history: unknown, options: HistoryOptions): 
     origin: verdict(problems.origin, 'note of another origin', 'notes of another origin'),
     signatures: verdict(problems.signatures, 'note not signed by a log key', 'notes not signed by a log key'),
     sizes: verdict(problems.sizes, 'size problem', 'size problems'),
-    consistency: problems.consistency.length === 0 && unchecked.length > 0
+    consistency: entries[0]!.consistency.status === 'failed'
+      ? failed(`#0: ${FIRST_PROOF}`)
+      : problems.consistency.length === 0 && unchecked.length > 0
       ? skipped(`${counted(unchecked.length, 'pair not checked', 'pairs not checked')} (first: ${unchecked[0]})`)
       : verdict(problems.consistency, 'pair not consistent', 'pairs not consistent'),
     witnesses: !trust.policy
