@@ -5,6 +5,23 @@ import type { CheckpointV1, CheckpointStatementV1, Receipt, ReceiptStatement, Te
 
 export { sha256 };
 
+// The members each statement hashes. JCS drops an undefined member, so one missing would hash a shorter
+// statement than the protocol signs: refused instead, with a loop over these arrays (no allocation per call).
+const RECEIPT_MEMBERS = ['v', 'tenant_id', 'event_id', 'digest_b64url', 'received_at', 'key_id', 'signing_alg'] as const;
+const HEAD_V1_MEMBERS = ['v', 'tenant_id', 'period_start', 'period_end', 'tree_size', 'root_b64url'] as const;
+const HEAD_V2_MEMBERS = [...HEAD_V1_MEMBERS, 'prev_tree_size', 'prev_head_index'] as const;
+const CHECKPOINT_MEMBERS = ['v', 'log_id', 'period_start', 'period_end', 'tree_size', 'root_b64url', 'prev_b64url', 'sealed_at', 'key_id', 'signing_alg'] as const;
+
+/** Throws ERR_SCHEMA_INVALID naming the first of `members` that `o` lacks (undefined counts as absent; null is a value). */
+function requireMembers(o: object, members: readonly string[], name: string): void {
+  for (let i = 0; i < members.length; i++) {
+    const member = members[i]!;
+    if ((o as Record<string, unknown>)[member] === undefined) {
+      throw new AegisLogValidationError('ERR_SCHEMA_INVALID', `${name}.${member} is required`, `${name}.${member}`);
+    }
+  }
+}
+
 /** `digest = SHA-256(C(event))` (§2). */
 export function eventDigest(event: WireEvent | Record<string, unknown>): Uint8Array {
   return sha256(canonicalBytes(event));
@@ -13,6 +30,7 @@ export function eventDigest(event: WireEvent | Record<string, unknown>): Uint8Ar
 /** The signed part of a receipt, exactly its seven fields (§3), whatever else the receipt carries. */
 export function receiptStatementOf(receipt: ReceiptStatement): ReceiptStatement {
   if (typeof receipt !== 'object' || receipt === null) throw notObject('receipt');
+  requireMembers(receipt, RECEIPT_MEMBERS, 'receipt');
   return {
     v: receipt.v,
     tenant_id: receipt.tenant_id,
@@ -52,6 +70,7 @@ export function tenantHeadOf(head: TenantHeadV1): TenantHeadV1;
 export function tenantHeadOf(head: TenantHead): TenantHead;
 export function tenantHeadOf(head: TenantHeadV1 | TenantHead): TenantHeadV1 | TenantHead {
   if (typeof head !== 'object' || head === null) throw notObject('head');
+  requireMembers(head, head.v === 1 ? HEAD_V1_MEMBERS : HEAD_V2_MEMBERS, 'head');
   const common = {
     tenant_id: head.tenant_id,
     period_start: head.period_start,
@@ -71,6 +90,7 @@ export function tenantHeadHash(head: TenantHeadV1 | TenantHead): Uint8Array {
 /** The signed part of a checkpoint: its ten statement fields (§4). */
 export function checkpointStatementOf(checkpoint: CheckpointStatementV1 | CheckpointV1): CheckpointStatementV1 {
   if (typeof checkpoint !== 'object' || checkpoint === null) throw notObject('checkpoint');
+  requireMembers(checkpoint, CHECKPOINT_MEMBERS, 'checkpoint');
   return {
     v: checkpoint.v,
     log_id: checkpoint.log_id,
@@ -89,7 +109,6 @@ export function checkpointStatementOf(checkpoint: CheckpointStatementV1 | Checkp
 export function checkpointHash(checkpoint: CheckpointStatementV1 | CheckpointV1): Uint8Array {
   return sha256(canonicalBytes(checkpointStatementOf(checkpoint)));
 }
-
 
 function notObject(field: string): AegisLogValidationError {
   return new AegisLogValidationError('ERR_SCHEMA_INVALID', `${field} must be an object`, field);

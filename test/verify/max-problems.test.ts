@@ -17,9 +17,9 @@ describe('maxProblems', () => {
   });
 
   it('bounds what an export audit lists; the count stays exact', async () => {
-    // Every line after the header made bad: one problem each.
+    // Every line after the header made bad, three times over: one problem each (it cannot be hashed), and the entry missing.
     const [header, ...rest] = exportText.trim().split('\n');
-    const broken = [header, ...rest.map(() => '{"not":"a receipt"}')].join('\n');
+    const broken = [header, ...rest.flatMap(() => Array<string>(3).fill('{"not":"a receipt"}'))].join('\n');
     const report = await auditExport([broken], { policy: 'quorum none\n', maxProblems: 2 });
     expect(report.ok).toBe(false);
     expect(report.problems).toHaveLength(2);
