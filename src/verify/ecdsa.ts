@@ -6,7 +6,7 @@
  */
 import { p256 } from '@noble/curves/nist.js';
 import { AegisLogError, b64uDecode, checkRawSignature, derToRaw, sha256 } from '../protocol/index.js';
-import { flattenKeys, type KeyInput, type VerifyKey } from './keys.js';
+import { flattenKeysAt, type KeyInput, type VerifyKey } from './keys.js';
 
 /** `webcrypto` falls back to noble where `crypto.subtle` is missing; `noble` forces the pure-JS path (tests, audits of the fallback). */
 export type Backend = 'webcrypto' | 'noble';
@@ -38,7 +38,7 @@ export async function verifySignature(input: VerifySignatureInput): Promise<bool
 /** Why the signature does not verify, or undefined when it does (argument errors throw as in `verifySignature`). */
 export async function signatureFailure(input: VerifySignatureInput): Promise<string | undefined> {
   input ??= {} as VerifySignatureInput; // no input at all: no key, said as for a missing key, not a TypeError
-  const keys = flattenKeys(input.key);
+  const keys = flattenKeysAt(input.key, 'key');
   if (keys.some((k) => typeof k !== 'object' || k === null)) {
     throw new AegisLogError('ERR_KEY_INVALID', 'key must come from importPublicKey', { field: 'key' });
   }

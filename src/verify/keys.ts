@@ -64,7 +64,44 @@ export type KeyInput = VerifyKey | readonly KeyInput[];
 
 /** Every key of `keys` (one key, or arrays of keys as `importPublicKey` gives a JWKS) as one flat list. */
 export function flattenKeys(keys: KeyInput): VerifyKey[] {
-  return Array.isArray(keys) ? keys.flatMap((k: KeyInput) => flattenKeys(k)) : [keys as VerifyKey];
+  return flattenKeysAt(keys, 'keys');
+}
+
+/** Deepest nesting of arrays in a `keys` option: a JWKS in a list of keys is 2. */
+const MAX_KEY_NESTING = 64;
+
+/**
+ * `flattenKeys`, with `field` naming the option in its errors. A loop, not recursion: an array that contains
+ * itself, or one nested deeper than MAX_KEY_NESTING, is ERR_KEY_INVALID, not a RangeError when the stack runs out.
+ * Holes of a sparse array are skipped, as `flatMap` skips them.
+ */
+export function flattenKeysAt(keys: KeyInput, field: string): VerifyKey[] {
+  if (!Array.isArray(keys)) return [keys as VerifyKey];
+  const out: VerifyKey[] = [];
+  const lists: (readonly KeyInput[])[] = [keys];
+  const next: number[] = [0];
+  while (lists.length > 0) {
+    const top = lists.length - 1;
+    const list = lists[top]!;
+    const i = next[top]!;
+    if (i >= list.length) {
+      lists.pop();
+      next.pop();
+      continue;
+    }
+    next[top] = i + 1;
+    if (!(i in list)) continue;
+    const k = list[i]!;
+    if (!Array.isArray(k)) {
+      out.push(k as VerifyKey);
+      continue;
+    }
+    if (lists.includes(k)) throw new AegisLogError('ERR_KEY_INVALID', `${field} is an array that contains itself`, { field });
+    if (lists.length >= MAX_KEY_NESTING) throw new AegisLogError('ERR_KEY_INVALID', `${field} nests arrays deeper than ${MAX_KEY_NESTING} levels`, { field });
+    lists.push(k);
+    next.push(0);
+  }
+  return out;
 }
 
 /** A caller error (not an evidence error), so it throws: `keys` must hold imported keys. */
