@@ -10,7 +10,14 @@ import { InputError, type AuditorIO } from './run-checked.js';
 export async function readBytes(path: string, io: AuditorIO): Promise<Uint8Array> {
   if (path === '-') {
     const chunks: Uint8Array[] = [];
-    for await (const chunk of io.stdin ?? process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    let size = 0;
+    for await (const chunk of io.stdin ?? process.stdin) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += bytes.length;
+      // readFile's bound on a file (ERR_FS_FILE_TOO_LARGE): without it, a stream that never ends grows the process until it is killed.
+      if (size > MAX_WHOLE_READ) throw new InputError(`cannot read stdin: ${TOO_LARGE}`);
+      chunks.push(bytes);
+    }
     return Buffer.concat(chunks);
   }
   try {
@@ -19,6 +26,10 @@ export async function readBytes(path: string, io: AuditorIO): Promise<Uint8Array
     throw new InputError(`cannot read ${path}: ${fsReason(error)}`);
   }
 }
+
+/** The most `readBytes` reads whole: readFile's own bound on a file (2^31 − 1 bytes, Node's kIoMaxLength). */
+const MAX_WHOLE_READ = 2 ** 31 - 1;
+const TOO_LARGE = 'it is larger than 2 GiB';
 
 /** How errors name an input: its path, or `stdin` for `-`. */
 export const sourceName = (path: string): string => (path === '-' ? 'stdin' : path);
@@ -388,5 +399,6 @@ export function fsReason(error: unknown): string {
   if (code === 'ENOENT') return 'no such file';
   if (code === 'EISDIR') return 'it is a directory';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ERR_FS_FILE_TOO_LARGE') return TOO_LARGE;
   return error instanceof Error ? error.message : String(error);
 }
