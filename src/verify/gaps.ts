@@ -1,5 +1,6 @@
 import { b64uEncode } from '../protocol/base64url.js';
-import { eventDigest } from '../protocol/statements.js';
+import { canonicalBytes } from '../protocol/jcs.js';
+import { sha256 } from '../protocol/statements.js';
 import { DuplicateNameError, parseStrictJson } from '../protocol/duplicate-names.js';
 import { Runs } from './runs.js';
 
@@ -176,7 +177,8 @@ export function gapLineCounter(): GapCounter & { addRead(read: GapLine, where?: 
     if (event.event_id !== value.event_id || event.tenant_id !== value.tenant_id || event.trace_id !== value.trace_id) return refuse(`the event is not the receipt's (event_id ${String(value.event_id)})`);
     let digest: string;
     try {
-      digest = b64uEncode(eventDigest(event));
+      // Plain RFC 8785, as the export audit's events check digests it (read.ts digestOf): §1's bound on integers guards senders.
+      digest = b64uEncode(sha256(canonicalBytes(event, { safeIntegersOnly: false })));
     } catch (error) {
       return refuse(`the event has no canonical form: ${(error as Error).message}`);
     }
