@@ -180,7 +180,7 @@ export function gapLineCounter(): GapCounter & { addRead(read: GapLine, where?: 
       // Plain RFC 8785, as the export audit's events check digests it (read.ts digestOf): §1's bound on integers guards senders.
       digest = b64uEncode(sha256(canonicalBytes(event, { safeIntegersOnly: false })));
     } catch (error) {
-      return refuse(`the event has no canonical form: ${(error as Error).message}`);
+      return refuse(`the event cannot be canonicalised: ${(error as Error).message}`); // as the export audit says it
     }
     if (digest !== value.digest_b64url) return refuse(`the event of ${String(value.event_id)} does not hash to its receipt's digest_b64url`);
     addEvent(event);

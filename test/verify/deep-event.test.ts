@@ -96,6 +96,6 @@ describe('verification of evidence that holds an event nested 200,000 levels dee
     const counter = gapCounter();
     const line = `{"v":1,"tenant_id":"alpha","event_id":"e0","digest_b64url":"x","event":{"tenant_id":"alpha","event_id":"e0","deep":${deepText(DEPTH)}}}`;
     counter.addLine(line);
-    expect(counter.report().refused).toEqual([{ line: 1, reason: `the event has no canonical form: ${tooDeepAt('deep')} ${TOO_DEEP}` }]);
+    expect(counter.report().refused).toEqual([{ line: 1, reason: `the event cannot be canonicalised: ${tooDeepAt('deep')} ${TOO_DEEP}` }]);
   });
 });
