@@ -127,6 +127,8 @@ async function policyEcdsaKeys(policy: Policy, origin: string | undefined): Prom
   );
 }
 
+const NO_SIGNATURE = 'signature_b64url is missing or not a string';
+
 /**
  * Throws the reason a receipt signature fails, or `Skip` when nothing pinned can
  * check it (a policy whose only log key for `origin` is Ed25519). Pinned keys are
@@ -134,12 +136,13 @@ async function policyEcdsaKeys(policy: Policy, origin: string | undefined): Prom
  */
 export async function requireReceiptSignature(trust: Trust, origin: string | undefined, keyId: unknown, signature: unknown, message: Uint8Array): Promise<void> {
   if (trust.keys.length > 0) {
-    await requireSignature(trust.keys, keyId as string, signature as string, message, trust.backend);
+    if (typeof signature !== 'string') throw new Invalid(NO_SIGNATURE); // as under a policy, not the key API's words
+    await requireSignature(trust.keys, keyId as string, signature, message, trust.backend);
     return;
   }
   const keys = await policyEcdsaKeys(trust.policy!, origin);
   if (keys.length === 0) throw new Skip(`the policy has no ECDSA log key${origin === undefined ? '' : ` for ${origin}`}: the receipt key is not pinned`);
-  if (typeof signature !== 'string') throw new Invalid('signature_b64url is missing or not a string');
+  if (typeof signature !== 'string') throw new Invalid(NO_SIGNATURE);
   let failure: string | undefined;
   for (const key of keys) {
     failure = await signatureFailure({ key, signature, message, ...(trust.backend ? { backend: trust.backend } : {}) });
