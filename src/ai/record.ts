@@ -306,8 +306,11 @@ function errorOf(error: unknown): Record<string, unknown> | undefined {
     ? error
     : clean({
         name: (e.name != 'Error' && e.name) || (typeof error === 'object' ? e.constructor?.name : typeof error),
-        // By code points: a cut in the middle of a pair would leave text the client refuses (JCS).
-        message: [...String(e.message ?? error)].slice(0, 1000).join(''),
+        // Well-formed: a lone surrogate (a parse error quoting a cut answer, or this cut through a pair) is text the
+        // client refuses (JCS), and the failed call went unrecorded; U+FFFD stands in for it, as digest.ts makes
+        // content well-formed (every runtime this package supports has toWellFormed). A cut by code points as well
+        // cost 9 B more than the middleware's 2,000 B allow (bench/ai-bundle-bench.mjs).
+        message: (String(e.message ?? error).slice(0, 1000) as unknown as { toWellFormed(): string }).toWellFormed(),
         status: e.status ?? e.statusCode,
         // Text only: not OpenAI's `code: null`. A DOMException's number (AbortError 20) is its name's legacy code, so
         // nothing is lost; numbers in general cost 5 B (a check that can throw) to 9 B (Number.isFinite) more than the

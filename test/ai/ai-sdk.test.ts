@@ -470,23 +470,26 @@ describe('options', () => {
     expect(event).not.toHaveProperty('input');
   });
 
-  it('a message cut at 1,000 characters keeps whole pairs, and full capture makes the answer well-formed: both calls are recorded', async () => {
-    // The client refuses text that is not well-formed (JCS): a cut in the middle of a pair used to leave it.
-    const failure = new Error(`${'x'.repeat(999)}😀 rate limited`);
-    const failing = new MockLanguageModelV4({
-      doGenerate: async () => {
-        throw failure;
-      },
-    });
-    await expect(generateText({ model: wrap(failing), prompt: PROMPT, maxRetries: 0 })).rejects.toBe(failure);
+  it('a message cut at 1,000 characters, or holding half a pair, is made well-formed, and so is a full capture: every call is recorded', async () => {
+    // The client refuses text that is not well-formed (JCS): a cut in the middle of a pair used to leave it, and a
+    // message that held half a pair already (a parse error quoting a cut answer) lost the failed call's event.
+    const failures = [new Error(`${'x'.repeat(999)}😀 rate limited`), new SyntaxError('Unexpected end of JSON input: "smile \ud83d'), new Error('\udc00 lone low, 😀 kept')];
+    const onError = vi.fn();
+    for (const failure of failures) {
+      const failing = new MockLanguageModelV4({
+        doGenerate: async () => {
+          throw failure;
+        },
+      });
+      await expect(generateText({ model: wrap(failing, { onError }), prompt: PROMPT, maxRetries: 0 })).rejects.toBe(failure);
+    }
     await generateText({ model: wrap(new MockLanguageModelV4({ doGenerate: generateResult('smile \ud83d') }), { capture: 'full' }), prompt: PROMPT });
-    // Two middlewares (two options): each keeps its own order, not the two together.
+    expect(onError).not.toHaveBeenCalled();
+    // Several middlewares (several options): each keeps its own order, not all of them together.
     const events = await h.events();
-    expect(events).toHaveLength(2);
-    const failed = events.find((e) => e.outcome === 'error');
-    const answered = events.find((e) => e.outcome === 'ok');
-    expect(failed!.error.message).toBe(`${'x'.repeat(999)}😀`); // 1,000 code points
-    expect(answered).toMatchObject({ output: 'smile \ufffd', output_chars: 7 });
+    expect(events).toHaveLength(4);
+    expect(events.filter((e) => e.outcome === 'error').map((e) => e.error.message).sort()).toEqual([`${'x'.repeat(999)}\ufffd`, 'Unexpected end of JSON input: "smile \ufffd', '\ufffd lone low, 😀 kept'].sort());
+    expect(events.find((e) => e.outcome === 'ok')).toMatchObject({ output: 'smile \ufffd', output_chars: 7 });
   });
 
   it('no key: sizes and counts, no digest', async () => {
