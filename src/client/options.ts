@@ -146,11 +146,18 @@ export function resolveConfig(options: AegisLogOptions): ClientConfig {
     const value: unknown = options[name as keyof AegisLogOptions];
     if (value != null && typeof value != type && (value !== false || !/^(beacon|fetchLater|locks)$/.test(name))) throw configError(name, `must be of type ${type}`);
   }
+  const headers = { 'content-type': 'application/json', ...(options.apiKey && { 'x-api-key': options.apiKey }) };
+  // A key no header can carry (beyond Latin-1, a line break inside) failed every request in fetch: ERR_NETWORK for ever.
+  try {
+    new Headers(headers);
+  } catch {
+    throw configError('apiKey', 'has a character no HTTP header can carry');
+  }
   const browser = globalThis.document || globalThis.indexedDB;
   return {
     endpoint,
     tenantId,
-    headers: { 'content-type': 'application/json', ...(options.apiKey && { 'x-api-key': options.apiKey }) },
+    headers,
     store: options.queue ?? (browser ? indexedDBQueue({ name: `aegislog:${tenantId}@${endpoint}` }) : memoryQueue()),
     fetch: options.fetch ?? ((url, init) => fetch(url, init)),
     timeout: whole(options, 'timeout', 1, 2 ** 31 - 1) ?? 10_000,
