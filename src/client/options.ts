@@ -133,7 +133,8 @@ export function resolveConfig(options: AegisLogOptions): ClientConfig {
   // No options at all (a JS caller's `new AegisLog()`) is a missing endpoint too, not a TypeError.
   const endpoint = String(options?.endpoint).replace(/\/+$/, '');
   // Named as given: a missing one (an environment variable not exported) is told apart from one without its scheme.
-  if (!/^https?:\/\//.test(endpoint)) throw configError('endpoint', `must be an http(s) URL, such as http://127.0.0.1:8787 (got ${options?.endpoint == null ? options?.endpoint : JSON.stringify(endpoint)})`);
+  // One that does not parse (a port typo) failed every request in fetch, as a network error (where canParse exists).
+  if (!/^https?:\/\//.test(endpoint) || URL.canParse?.(endpoint) === false) throw configError('endpoint', `must be an http(s) URL, such as http://127.0.0.1:8787 (got ${options?.endpoint == null ? options?.endpoint : JSON.stringify(endpoint)})`);
   // fetch refuses a URL with credentials, and a query or a fragment would swallow the routes appended to it.
   if (/^[^/]*\/\/[^/]*@|[?#]/.test(endpoint)) throw configError('endpoint', 'must not carry credentials, a query or a fragment');
   const tenantId = options.tenantId ?? 'default';

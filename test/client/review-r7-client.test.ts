@@ -36,6 +36,17 @@ describe('options that no request can carry are refused at construction', () => 
     );
   });
 
+  // Taken too, then fetch threw "Invalid URL" at every request, reported as ERR_NETWORK: a port typo kept every event queued.
+  it.each([
+    ['a port beyond 65535', 'http://127.0.0.1:87870', '(got "http://127.0.0.1:87870")'],
+    ['a space in the host', 'https://log example.com', '(got "https://log example.com")'],
+    ['an IPv6 host not closed', 'http://[::1:8787', '(got "http://[::1:8787")'],
+  ])('an endpoint with %s is ERR_CONFIG naming endpoint, as one without its scheme', (_why, endpoint, got) => {
+    expect(() => new AegisLog({ endpoint, flushInterval: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG', field: 'endpoint', message: `endpoint must be an http(s) URL, such as http://127.0.0.1:8787 ${got}` }),
+    );
+  });
+
   it('an apiKey read from a file with its final line break still delivers (fetch drops the spaces at its ends)', async () => {
     const log = client({ apiKey: `${INGEST_KEY}\n` });
     const id = log.record('from_a_key_file', {});
