@@ -301,7 +301,8 @@ export class AegisLog {
     // Back in front, in the same tick as they leave #writingEvents, so stats() never misses nor doubles them.
     const events = refused.filter((e) => e.body).length;
     this.#writingEvents -= events;
-    this.#pending.unshift(...refused);
+    // Not unshift(...refused): a store down for long holds more than a call takes arguments (a RangeError lost them).
+    this.#pending = refused.concat(this.#pending);
     this.#pendingEvents += events;
     throw new Unwritten(failure.error, refused);
   }

@@ -1,8 +1,8 @@
 // Faults of the recording client found in review (2026-12-07), each against the reference server over real HTTP on
 // 127.0.0.1 (SQLite on disk) or in-process, with a memory queue whose writes fail while a test says so.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AegisLog, type AegisLogOptions } from '../../src/index.js';
-import { FAST_RETRY, INGEST_KEY, TENANT, storedIds } from './helpers.js';
+import { AegisLog, memoryQueue, type AegisLogOptions, type QueueStore } from '../../src/index.js';
+import { FAST_RETRY, INGEST_KEY, TENANT, storedIds, until } from './helpers.js';
 import { startServer, type RealServer } from './node-server.js';
 
 let server: RealServer;
@@ -52,5 +52,49 @@ describe('options that no request can carry are refused at construction', () => 
     const id = log.record('from_a_key_file', {});
     expect(await log.flush()).toMatchObject({ sent: 1, remaining: 0 });
     expect(await storedIds((url, init) => fetch(url, init), server.url)).toContain(id);
+  });
+});
+
+/** A memory queue whose appends fail while `down` (a disk full, an aborted transaction); while `held`, each failure waits for `release()`. */
+function failingStore() {
+  const inner = memoryQueue();
+  let appends = 0;
+  let held: Promise<void> = Promise.resolve();
+  let release = () => {};
+  const store: QueueStore & { down: boolean; appends(): number; hold(): void; release(): void } = {
+    ...inner, name: inner.name, shared: false, down: false,
+    append: (plan) => (appends++, store.down ? held.then(() => Promise.reject(new Error('disk full'))) : inner.append(plan)),
+    appends: () => appends,
+    hold: () => void (held = new Promise((done) => (release = done))),
+    release: () => release(),
+  };
+  return store;
+}
+
+type Numbered = { event_id: string; client_seq: number };
+const numbers = async (queue: QueueStore) => (await queue.list('q', 1e6)).map((e) => JSON.parse(e.body) as Numbered).map((e) => [e.event_id, e.client_seq]);
+const stored = () => storedIds((url, init) => fetch(url, init), server.url);
+
+describe('records the queue store failed to write', () => {
+  // A back end on a store that was down (Redis, a disk) while it recorded on: the records it kept (the first
+  // maxQueueSize) and its drops wait in the client, and the failed write put them back with one spread call, which
+  // overflowed the stack past about 120,000 arguments. The RangeError went to onError as a store failure and the
+  // records, taken out for the write, were gone: never numbered, so no gap and no aegislog.dropped told them.
+  it('a failed write of 150,000 records puts them all back, and the kept ones are numbered and delivered once the store is back', async () => {
+    const queue = failingStore();
+    const errors: string[] = [];
+    const log = client({ queue, maxQueueSize: 10, onError: (e) => void (e.code === 'ERR_QUEUE_STORE' && errors.push(e.message)) });
+    queue.down = true;
+    const ids = Array.from({ length: 150_000 }, (_, i) => log.record('burst', { i }));
+    await expect(log.durable()).rejects.toMatchObject({ code: 'ERR_QUEUE_STORE' });
+    expect(errors).toEqual(['queue store failed: disk full']);
+    expect(log.stats()).toMatchObject({ queued: 10, dropped: 149_990 });
+
+    queue.down = false;
+    await log.durable();
+    expect(await numbers(queue)).toEqual(ids.slice(0, 10).map((id, i) => [id, i + 1]));
+    await log.flush();
+    expect(log.stats(), 'the ten, then the aegislog.dropped event that tells the rest').toMatchObject({ queued: 0, sent: 11, dropped: 149_990 });
+    expect(await stored()).toEqual(expect.arrayContaining(ids.slice(0, 10)));
   });
 });
