@@ -257,13 +257,19 @@ export class AegisLog {
    * failed write stays pending and is tried again. `always`: even with nothing pending.
    */
   #persist(always = false): Promise<void> {
-    const batch = this.#pending;
-    if (batch.length || this.#owed || always) {
-      const events = this.#pendingEvents;
-      this.#pending = [];
-      this.#pendingEvents = 0;
-      this.#writingEvents += events;
-      this.#written = this.#written.then(() => this.#write(batch)).catch((thrown: unknown) => {
+    if (this.#pending.length || this.#owed || always) {
+      // Taken when the write starts, not now: a write before it that fails puts its records back in front of the
+      // pending ones, and this one then writes both in record order (taken now, these were numbered before those).
+      let batch: QueueEntry[] = [];
+      this.#written = this.#written.then(() => {
+        batch = this.#pending;
+        if (!batch.length && !this.#owed && !always) return; // an earlier write took them
+        const events = this.#pendingEvents;
+        this.#pending = [];
+        this.#pendingEvents = 0;
+        this.#writingEvents += events;
+        return this.#write(batch);
+      }).catch((thrown: unknown) => {
         const { error, entries } = thrown instanceof Unwritten ? thrown : { error: thrown, entries: batch };
         this.#cfg.report((this.#failed = storeError(error)), entries.map((e) => e.event_id));
       });

@@ -89,6 +89,7 @@ describe('records the queue store failed to write', () => {
     await expect(log.durable()).rejects.toMatchObject({ code: 'ERR_QUEUE_STORE' });
     expect(errors).toEqual(['queue store failed: disk full']);
     expect(log.stats()).toMatchObject({ queued: 10, dropped: 149_990 });
+    await log.durable().catch(() => {}); // after every write asked for so far (record()'s own too): none under way
 
     queue.down = false;
     await log.durable();
@@ -96,5 +97,27 @@ describe('records the queue store failed to write', () => {
     await log.flush();
     expect(log.stats(), 'the ten, then the aegislog.dropped event that tells the rest').toMatchObject({ queued: 0, sent: 11, dropped: 149_990 });
     expect(await stored()).toEqual(expect.arrayContaining(ids.slice(0, 10)));
+  });
+
+  // IndexedDB takes longer than a tick to write: a record of the next tick had its write queued behind the one under
+  // way, its records taken at once. When both failed, each put its records back in front of what was pending, the
+  // later write's last: the next write numbered them in the reverse of record order (client_seq is +1 per record()).
+  it('two writes that fail in turn keep record order: client_seq follows record()', async () => {
+    const queue = failingStore();
+    const log = client({ queue });
+    queue.down = true;
+    queue.hold();
+    const first = log.record('first', {});
+    await until(() => queue.appends() === 1, 5000, 'the first write to be under way');
+    const second = log.record('second', {}); // the next tick: its write waits for the first
+    await new Promise((next) => setTimeout(next, 0));
+    queue.release();
+    await expect(log.durable()).rejects.toMatchObject({ code: 'ERR_QUEUE_STORE' });
+
+    queue.down = false;
+    await log.durable();
+    expect(await numbers(queue)).toEqual([[first, 1], [second, 2]]);
+    expect(await log.flush()).toMatchObject({ sent: 2, remaining: 0 });
+    expect(await stored()).toEqual(expect.arrayContaining([first, second]));
   });
 });
