@@ -35,10 +35,10 @@ export class AegisLog {
   readonly #exit: ExitDelivery | undefined;
   /** This tab's written events not yet acknowledged, for exit delivery (browsers only). */
   readonly #known = new Map<string, QueueEntry>();
-  /** Records not yet written, in record order; a dropped one has an empty body (it still takes a number). */
-  #pending: QueueEntry[] = [];
+  /** Records not yet written, in record order; dropped ones have an empty body, `n` of them in a row one entry (each still takes a number). */
+  #pending: Pending[] = [];
   #pendingEvents = 0;
-  /** Records taken into #pending, and records the store has written (or dropped), in record order: see durable(). */
+  /** Entries taken into #pending, and entries the store has written (or dropped), in record order: see durable(). */
   #recorded = 0;
   #appended = 0;
   /** Events handed to the store's append that has not answered yet: queued, though the store's size does not show them yet. */
@@ -130,8 +130,10 @@ export class AegisLog {
       this.#drop([entry.event_id]);
       entry.body = '';
     } else this.#pendingEvents++;
-    this.#pending.push(entry);
-    this.#recorded++;
+    const last = this.#pending.at(-1);
+    // A run of drops is one entry: with the store down, one each grew the client by a record() at a time.
+    if (full && last && !last.body) last.n = (last.n ?? 1) + 1;
+    else this.#pending.push(entry), this.#recorded++;
     this.#writing ??= Promise.resolve().then(() => {
       this.#writing = undefined;
       return this.#persist().then(() => void (this.#queued() >= this.#cfg.batchSize && this.#autoFlush(true)));
@@ -260,7 +262,7 @@ export class AegisLog {
     if (this.#pending.length || this.#owed || always) {
       // Taken when the write starts, not now: a write before it that fails puts its records back in front of the
       // pending ones, and this one then writes both in record order (taken now, these were numbered before those).
-      let batch: QueueEntry[] = [];
+      let batch: Pending[] = [];
       this.#written = this.#written.then(() => {
         batch = this.#pending;
         if (!batch.length && !this.#owed && !always) return; // an earlier write took them
@@ -285,7 +287,7 @@ export class AegisLog {
    * second time is dropped (its number taken, an aegislog.dropped event tells it), or it would be tried and
    * told at every write for ever. Rejects with what was not written, put back in front of what is pending.
    */
-  async #write(batch: QueueEntry[]): Promise<void> {
+  async #write(batch: Pending[]): Promise<void> {
     let refused = batch;
     let failure = await this.#append(batch);
     while (failure && refused.length > 1) {
@@ -318,7 +320,7 @@ export class AegisLog {
    * `maxQueueSize` of the whole store (other tabs and isolates write it too), and records the
    * `aegislog.dropped` event that tells the drops as soon as the queue has room for it.
    */
-  async #append(batch: QueueEntry[]): Promise<{ error: unknown } | undefined> {
+  async #append(batch: Pending[]): Promise<{ error: unknown } | undefined> {
     const { store, maxQueueSize, counts } = this.#cfg;
     const events = batch.filter((e) => e.body).length;
     let late: string[] = [];
@@ -329,14 +331,14 @@ export class AegisLog {
       written = [];
       s.client_id ||= newId();
       let size = s.size;
-      const drop = (seq: number) => {
+      const drop = (seq: number, n = 1) => {
         const d = (s.dropped ??= { count: 0, first_seq: seq, last_seq: seq });
-        d.count++;
-        d.last_seq = seq;
+        d.count += n;
+        d.last_seq = (s.next_seq = seq + n) - 1;
       };
       for (const e of batch) {
         const seq = s.next_seq++;
-        if (!e.body) drop(seq);
+        if (!e.body) drop(seq, e.n);
         else if (size >= maxQueueSize) drop(seq), late.push(e.event_id);
         else written.push({ ...e, body: numbered(e.body, s.client_id, seq) }), size++;
       }
@@ -436,11 +438,14 @@ function listen(target: EventTarget, type: string, listener: () => void): () => 
   return () => target.removeEventListener?.(type, listener);
 }
 
+/** A record not yet written; `n` dropped records in a row are one entry. */
+type Pending = QueueEntry & { n?: number };
+
 /** What a write left unwritten (put back in front of the pending records), and why. */
 class Unwritten {
   constructor(
     readonly error: unknown,
-    readonly entries: QueueEntry[],
+    readonly entries: Pending[],
   ) {}
 }
 

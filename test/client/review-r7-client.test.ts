@@ -1,5 +1,7 @@
 // Faults of the recording client found in review (2026-12-07), each against the reference server over real HTTP on
 // 127.0.0.1 (SQLite on disk) or in-process, with a memory queue whose writes fail while a test says so.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AegisLog, memoryQueue, type AegisLogOptions, type QueueStore } from '../../src/index.js';
 import { FAST_RETRY, INGEST_KEY, TENANT, storedIds, until } from './helpers.js';
@@ -97,6 +99,35 @@ describe('records the queue store failed to write', () => {
     await log.flush();
     expect(log.stats(), 'the ten, then the aegislog.dropped event that tells the rest').toMatchObject({ queued: 0, sent: 11, dropped: 149_990 });
     expect(await stored()).toEqual(expect.arrayContaining(ids.slice(0, 10)));
+  });
+
+  // record() drops at once what a full queue cannot hold, "so that its memory stays bounded"; but each drop stayed in
+  // the client as an entry of its own until a write numbered it, and with the store down no write did: a back end that
+  // recorded on through an outage grew by about 150 bytes a record() until it ran out of memory.
+  it('drops made while the store is down hold no memory each: 300,000 take a few MB, and are told once it is back', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const queue = failingStore();
+    const bodies: string[] = [];
+    const log = client({ queue, maxQueueSize: 10, fetch: (url, init) => (bodies.push(String(init.body)), fetch(url, init)) });
+    queue.down = true;
+    const kept = Array.from({ length: 10 }, (_, i) => log.record('burst', { i }));
+    await log.durable().catch(() => {});
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 300_000; i++) log.record('burst', { i });
+    await log.durable().catch(() => {});
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    expect(grown, `${(grown / 1e6).toFixed(1)} MB held by 300,000 drops`).toBeLessThan(16e6);
+
+    queue.down = false;
+    await log.durable();
+    expect(await numbers(queue)).toEqual(kept.map((id, i) => [id, i + 1]));
+    await log.flush();
+    const told = bodies.flatMap((body) => (JSON.parse(body).events ?? [JSON.parse(body)]) as { event_type: string }[]).filter((e) => e.event_type === 'aegislog.dropped');
+    expect(told).toEqual([expect.objectContaining({ count: 300_000, first_seq: 11, last_seq: 300_010 })]);
+    expect(log.stats()).toMatchObject({ queued: 0, sent: 11, dropped: 300_000 });
   });
 
   // IndexedDB takes longer than a tick to write: a record of the next tick had its write queued behind the one under
