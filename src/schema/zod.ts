@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { EVENT_ID, LIMITS, POLICY_HASH, TENANT_ID } from './rules.js';
+import { EVENT_ID, LIMITS, POLICY_HASH, SERVER_FIELDS, TENANT_ID } from './rules.js';
 import { LONE_SURROGATE, isWellFormed } from './validate.js';
 
 /**
@@ -76,6 +76,12 @@ export const EventSchema = z
     client_id: z.string().regex(EVENT_ID).optional(),
     client_seq: z.number().int().min(1).optional(),
     ...Object.fromEntries(Object.entries(ContextSchemas).map(([k, s]) => [k, s.optional()])),
+  })
+  // The names the server puts on receipts: validateEvent refuses them as payload fields, so that no event reads as the server's word.
+  .superRefine((event, ctx) => {
+    for (const key of SERVER_FIELDS) {
+      if (event[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'is a reserved field name; rename this payload key' });
+    }
   });
 
 export type PolicyContext = z.infer<typeof PolicyContextSchema>;

@@ -12,6 +12,9 @@ describe('the zod schemas refuse what validateEvent refuses in the contexts and 
     ['a lone surrogate in a context list', { ...base(), performance_metrics: { anomaly_flags: ['ok', '\udc00'] } }, 'performance_metrics.anomaly_flags.1'],
     ['a lone surrogate in event_type', { ...base(), event_type: 'a\ud800b' }, 'event_type'],
     ['latency_ms an integer beyond 2^53', { ...base(), performance_metrics: { latency_ms: 2 ** 53 } }, 'performance_metrics.latency_ms'],
+    // Found in review (2026-12-07): the names the server puts on receipts passed as payload fields.
+    ['a receipt field at the top level (received_at)', { ...base(), received_at: '2026-12-07T09:00:00.000Z' }, 'received_at'],
+    ['a receipt field at the top level (signature_b64url)', { ...base(), signature_b64url: 'AAAA' }, 'signature_b64url'],
   ])('%s', (_why, event, path) => {
     expect(() => validateEvent(structuredClone(event))).toThrow();
     const result = EventSchema.safeParse(event);
