@@ -450,4 +450,13 @@ describe('policyHash()', () => {
     expect(await policyHash(new Blob(['abc']))).toBe(abc);
     expect(await policyHash('')).toBe('sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
   });
+
+  // Found in review (2026-12-07): WebCrypto's raw TypeError ("2nd argument is not instance of ArrayBuffer…").
+  it.each([
+    ['a policy given as an object', { rules: ['no medical advice'] }],
+    ['a file read that gave nothing', undefined],
+    ['a number', 42],
+  ])('refuses %s with AegisLogValidationError naming data, not a TypeError', async (_why, data) => {
+    await expect(policyHash(data as never)).rejects.toMatchObject({ name: 'AegisLogValidationError', code: 'ERR_SCHEMA_INVALID', field: 'data', message: expect.stringMatching(/^data must be /) });
+  });
 });
