@@ -4,31 +4,10 @@
 // and the loss panel reads a long line in linear time. Only the page's own files are served.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test as base, expect, type Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { makeSignedLog, ndjson } from '../test/cli/signed-log.js';
-import { ROOT, startStaticServer, type StaticServer } from './support/static-server.js';
-
-const test = base.extend<{ app: StaticServer }>({
-  app: async ({}, use) => {
-    const app = await startStaticServer({ '/demo/': 'dist/demo' });
-    await use(app);
-    await app.close();
-  },
-});
-
-const OWN = join(ROOT, 'test/vectors/aegislog-v2-own');
-const read = (path: string) => readFileSync(join(OWN, path), 'utf8');
-
-async function open(page: Page, base: string): Promise<void> {
-  await page.goto(`${base}/demo/auditor/`);
-  await expect(page.locator('#net-status')).toContainText('Online');
-}
-
-async function pin(page: Page, text: string): Promise<void> {
-  await page.locator('#key-text').fill(text);
-  await page.getByRole('button', { name: 'Pin key' }).click();
-  await expect(page.locator('#key-list')).toContainText('quorum');
-}
+import { open, pin, read, test } from './support/auditor-page.js';
+import { ROOT } from './support/static-server.js';
 
 async function drop(page: Page, files: { name: string; buffer: Buffer }[]): Promise<void> {
   await page.locator('#files').setInputFiles(files.map(({ name, buffer }) => ({ name, mimeType: 'application/octet-stream', buffer })));

@@ -7,30 +7,9 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test as base, expect, type Page } from '@playwright/test';
-import { ROOT, startStaticServer, type StaticServer } from './support/static-server.js';
-
-const test = base.extend<{ app: StaticServer }>({
-  app: async ({}, use) => {
-    const app = await startStaticServer({ '/demo/': 'dist/demo' });
-    await use(app);
-    await app.close();
-  },
-});
-
-const OWN = join(ROOT, 'test/vectors/aegislog-v2-own');
-const read = (path: string) => readFileSync(join(OWN, path), 'utf8');
-
-async function open(page: Page, base: string): Promise<void> {
-  await page.goto(`${base}/demo/auditor/`);
-  await expect(page.locator('#net-status')).toContainText('Online');
-}
-
-async function pin(page: Page, text: string): Promise<void> {
-  await page.locator('#key-text').fill(text);
-  await page.getByRole('button', { name: 'Pin key' }).click();
-  await expect(page.locator('#key-list')).toContainText('quorum');
-}
+import { expect, type Page } from '@playwright/test';
+import { open, pin, read, test } from './support/auditor-page.js';
+import { ROOT } from './support/static-server.js';
 
 /** Serves `body` at `url` once the test calls `release`; `requested` settles when the page asks for it. */
 async function heldJwks(page: Page, url: string, body: string): Promise<{ requested: Promise<void>; release: () => void }> {

@@ -3,31 +3,11 @@
 // refusals, which must match `aegislog audit --gaps`. Only the page's own files are served.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test as base, expect, type Page } from '@playwright/test';
-import { ROOT, startStaticServer, type StaticServer } from './support/static-server.js';
+import { expect, type Page } from '@playwright/test';
+import { open, pin, read, test } from './support/auditor-page.js';
+import { ROOT } from './support/static-server.js';
 
-const test = base.extend<{ app: StaticServer }>({
-  app: async ({}, use) => {
-    const app = await startStaticServer({ '/demo/': 'dist/demo' });
-    await use(app);
-    await app.close();
-  },
-});
-
-const OWN = join(ROOT, 'test/vectors/aegislog-v2-own');
-const read = (path: string) => readFileSync(join(OWN, path), 'utf8');
 const V1 = join(ROOT, 'test/vectors/aegislog-v1');
-
-async function open(page: Page, base: string): Promise<void> {
-  await page.goto(`${base}/demo/auditor/`);
-  await expect(page.locator('#net-status')).toContainText('Online');
-}
-
-async function pin(page: Page, text: string): Promise<void> {
-  await page.locator('#key-text').fill(text);
-  await page.getByRole('button', { name: 'Pin key' }).click();
-  await expect(page.locator('#key-list')).toContainText('quorum');
-}
 
 /** `timeout`: for files of megabytes, which reach the page through the browser's protocol (slow on a loaded machine). */
 async function drop(page: Page, files: { name: string; text: string }[], timeout?: number): Promise<void> {
