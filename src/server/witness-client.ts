@@ -169,7 +169,7 @@ export function createWitnessClient(options: WitnessClientOptions) {
         if (!signal.aborted) throw error;
         throw new AegisLogError('ERR_WITNESS', `witness ${state.name} did not answer within ${timeout} ms`, { cause: error });
       }
-      if (response.status === 409 && (response.headers.get('content-type') ?? '').startsWith(TLOG_SIZE_CONTENT_TYPE)) {
+      if (response.status === 409 && (response.headers.get('content-type') ?? '').toLowerCase().startsWith(TLOG_SIZE_CONTENT_TYPE)) {
         old = parseTlogSize(text);
         state.last_cosigned_size = old;
         continue;
