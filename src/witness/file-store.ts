@@ -17,6 +17,18 @@ import { RefusalsFile } from './file-refusals.js';
 import { lockHeld, takeFileLock } from './file-lock.js';
 import type { CosignedCheckpoint, WitnessStore } from './store.js';
 
+/**
+ * The folder's real path. A folder that is not there is refused, not made: a path mistyped would start a witness
+ * with no memory of what it cosigned, one that could then be led to cosign a rollback.
+ */
+async function realpathOf(dir: string): Promise<string> {
+  try {
+    return await realpath(dir);
+  } catch (error) {
+    throw new AegisLogError('ERR_CONFIG', `cannot open the witness data folder ${dir}: ${(error as Error).message}`, { field: 'dir', cause: error });
+  }
+}
+
 type CheckpointWire = { size: number; root: string; note: string; time: number };
 /** The one file of an older version: every origin's checkpoint. */
 type LatestWire = Record<string, CheckpointWire>;
@@ -30,7 +42,7 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
   if (typeof dir !== 'string' || dir === '') throw new AegisLogError('ERR_CONFIG', 'dir must be the witness data folder\'s path', { field: 'dir' });
   // By the folder's real path: under another name of it (a symbolic link) this process's own lock would look
   // like a crashed run's with the same PID, be taken over, and two stores would each cosign from their own view.
-  const lock = join(await realpath(dir), 'witness.lock');
+  const lock = join(await realpathOf(dir), 'witness.lock');
   await takeLock(lock);
   const latestDir = join(dir, 'latest');
   const originPath = (origin: string) => join(latestDir, `${hexEncode(sha256(new TextEncoder().encode(origin)))}.json`);
