@@ -74,9 +74,11 @@ export async function makeDataFolder(dir: string, flag: string): Promise<void> {
   }
 }
 
-/** What `listen` threw, as a mistake in `--host` when that is what it was: a name that does not resolve, an address not here. */
-export function hostError(error: unknown, host: string): unknown {
+/** What `listen` threw, as a mistake in `--host` when that is what it was (a name that does not resolve, an address not here), or a port in use. */
+export function hostError(error: unknown, host: string, port?: number): unknown {
   const code = (error as { code?: unknown } | null)?.code;
+  // A port another process holds: said in one line with the way out, as `aegislog dev` says it (exit 1: not a mistake in the command).
+  if (code === 'EADDRINUSE' && port !== undefined) return new Error(`${host}:${port} is already in use: stop what listens there, or pick another --port (--port 0 picks a free one)`);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return new UsageError(`--host ${host}: cannot listen there (the name does not resolve)`);
   if (code === 'EADDRNOTAVAIL') return new UsageError(`--host ${host}: cannot listen there (not an address of this machine)`);
   return error;

@@ -101,7 +101,7 @@ export async function startServe(options: ServeOptions, io: CliIO): Promise<Runn
     });
     sealReporter(io)(await server.ready); // the periods that ended while no process was running
     http = await listen(server, { host: options.host, port: options.port, limits: httpLimits }).catch((error: unknown) => {
-      throw hostError(error, options.host);
+      throw hostError(error, options.host, options.port);
     });
     if (!options.publicOrigins) origins = ownOrigins(http.url, http.port);
     timer = sealTimer(server, io, 'serve');

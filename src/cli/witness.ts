@@ -95,7 +95,7 @@ export async function startWitness(options: WitnessServeOptions, io: CliIO): Pro
       onError: (error) => io.err(`aegislog witness: ${(error as Error).message}`),
     });
     http = await listen(handler, { host: options.host, port: options.port }).catch((error: unknown) => {
-      throw hostError(error, options.host);
+      throw hostError(error, options.host, options.port);
     });
     const base = `${http.url}${options.prefix.replace(/\/+$/, '')}`;
     const name = cosigners[0]!.name;
