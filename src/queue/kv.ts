@@ -288,11 +288,21 @@ function redisOps(redis: RedisLike, base: string): Ops {
   };
 }
 
-/** Values come back as text (KV), as stored (Durable Objects), or already parsed (Upstash's automatic deserialisation). */
+/**
+ * Values come back as text (KV), as stored (Durable Objects), or already parsed (Upstash's automatic deserialisation).
+ * One that is no entry (not JSON, `null`: another tool's key under the prefix) is passed over, not thrown: a throw
+ * failed every listing, and nothing queued was delivered again.
+ */
 function parse(value: unknown): QueueEntry | undefined {
-  if (value === null || value === undefined) return undefined;
-  const entry = typeof value === 'string' ? (JSON.parse(value) as QueueEntry) : (value as QueueEntry);
-  return typeof entry.key === 'string' && typeof entry.body === 'string' ? entry : undefined;
+  let entry = value as Partial<QueueEntry> | null | undefined;
+  if (typeof value === 'string') {
+    try {
+      entry = JSON.parse(value) as Partial<QueueEntry> | null;
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof entry?.key === 'string' && typeof entry.body === 'string' ? (entry as QueueEntry) : undefined;
 }
 
 function escapeGlob(text: string): string {
