@@ -54,6 +54,10 @@ const options = {
 
 /** Answers are paged by the server (GET /checkpoints: 1000 at most). */
 const HISTORY_PAGE = 1000;
+/** A page of HISTORY_PAGE checkpoints (notes with their cosignatures, proofs of O(log n) hashes) is a few MiB. */
+const HISTORY_PAGE_BYTES = 64 * 1024 * 1024;
+/** A log's vkeys: a few lines. */
+const VKEYS_BYTES = 1024 * 1024;
 
 export const mirrorCommand: Command = {
   usage: USAGE,
@@ -140,16 +144,8 @@ export async function mirror(options: MirrorOptions): Promise<MirrorReport> {
         continue;
       }
       const expected = ref.level === 'entries' ? 34 * ref.width : ref.width === TILE_WIDTH ? TILE_BYTES : 32 * ref.width;
-      const response = await get(path, key);
-      let bytes: Uint8Array;
-      try {
-        // No more than a tile: a body of gigabytes (a hostile host, an endless stream) is not read to its end.
-        bytes = await readBody(response, expected);
-      } catch (error) {
-        await response.body?.cancel().catch(() => {});
-        if ((error as { status?: number }).status !== 413) throw error;
-        throw new InputError(`${path} has more than ${expected} bytes`);
-      }
+      // No more than a tile: a body of gigabytes (a hostile host, an endless stream) is not read to its end.
+      const bytes = await bounded(await get(path, key), expected, path);
       if (bytes.length !== expected) throw new InputError(`${path} has ${bytes.length} bytes, not ${expected}`);
       await put(join(dir, path), bytes);
       counts.written++;
@@ -173,7 +169,7 @@ export async function mirror(options: MirrorOptions): Promise<MirrorReport> {
     counts.written++;
   }
 
-  const vkeys = await (await get('.well-known/aegislog/vkeys')).text();
+  const vkeys = new TextDecoder().decode(await bounded(await get('.well-known/aegislog/vkeys'), VKEYS_BYTES, '.well-known/aegislog/vkeys'));
   await put(join(dir, 'vkeys'), vkeys);
   await put(join(dir, '.well-known/aegislog/vkeys'), vkeys);
   await put(join(dir, 'checkpoints'), `${JSON.stringify(history)}\n`);
@@ -204,7 +200,13 @@ async function readHistory(options: MirrorOptions, since: number, get: (path: st
   const fetched: HistoryEntry[] = [];
   for (;;) {
     const path = `checkpoints?from=${from}&to=${from + HISTORY_PAGE}`;
-    const page = await (await get(path)).json().catch(() => undefined);
+    const body = await bounded(await get(path), HISTORY_PAGE_BYTES, path);
+    let page: unknown;
+    try {
+      page = JSON.parse(new TextDecoder().decode(body));
+    } catch {
+      // not JSON: refused below as no history
+    }
     // The server's answer is read as a history only once it is one: its entries name the tiles and files written.
     if (!isHistory(page)) throw new InputError(`${new URL(path, options.base)} is not a checkpoint history (GET /checkpoints)`);
     if (origin !== undefined && page.origin !== origin) throw new InputError(`the server's log is ${page.origin}, the mirror's ${origin}`);
@@ -253,6 +255,17 @@ async function mirroredHeadsEnd(path: string): Promise<number> {
     return Number.isSafeInteger(index) ? (index as number) + 1 : 0;
   } catch {
     return 0; // none, or unreadable: copy them all (files that exist are kept)
+  }
+}
+
+/** A body of at most `max` bytes, else refused naming `path` without reading the rest (a hostile host's endless answer). */
+async function bounded(response: Response, max: number, path: string): Promise<Uint8Array> {
+  try {
+    return await readBody(response, max);
+  } catch (error) {
+    await response.body?.cancel().catch(() => {});
+    if ((error as { status?: number }).status !== 413) throw error;
+    throw new InputError(`${path} has more than ${max} bytes`);
   }
 }
 
