@@ -218,6 +218,9 @@ function kvOps(kv: KVNamespaceLike): Ops {
   };
 }
 
+/** The first `limit` keys in order, as a listing with no values (a queue is bounded by maxQueueSize, so what is sorted is too). */
+const firstKeys = (keys: string[], limit: number): [string, unknown][] => keys.sort().slice(0, Math.max(0, limit)).map((k) => [k, undefined]);
+
 /** How long a SCAN for keys queued with no index (by an older version) holds for every store of a database. */
 const ADOPT_EVERY_MS = 24 * 60 * 60 * 1000;
 
@@ -239,8 +242,7 @@ function redisOps(redis: RedisLike, base: string): Ops {
       get: (key) => redis.get(key),
       put: (key, text) => redis.set(key, text),
       delete: async (keys) => (keys.length ? [await redis.del(...keys)] : []),
-      // A queue is bounded (maxQueueSize), so what is sorted is too.
-      list: async (prefix, limit) => [...(await scan(prefix))].sort().slice(0, Math.max(0, limit)).map((k): [string, unknown] => [k, undefined]),
+      list: async (prefix, limit) => firstKeys([...(await scan(prefix))], limit),
     };
   }
   // The queue's keys (events and dead letters) in a set: listing reads the queue, not the database. An entry joins
@@ -282,8 +284,7 @@ function redisOps(redis: RedisLike, base: string): Ops {
     },
     async list(prefix, limit) {
       await adopt();
-      const members = (await smembers.call(redis, index)).map(String).filter((k) => k.startsWith(prefix));
-      return members.sort().slice(0, Math.max(0, limit)).map((k): [string, unknown] => [k, undefined]);
+      return firstKeys((await smembers.call(redis, index)).map(String).filter((k) => k.startsWith(prefix)), limit);
     },
   };
 }
