@@ -7,7 +7,6 @@
 import { AegisLogError, isTime } from '../protocol/index.js';
 import type { TileWrite } from '../tlog/tile-append.js';
 import type { TileRef } from '../tlog/tiles.js';
-import { RECORDS_PAGE_CHARS } from './store-rules.js';
 import type { AppendRequest, SealCommit } from './types.js';
 
 /** An append as it travels to a tenant log: the store hashes with its own SHA-256. */
@@ -19,8 +18,6 @@ export type TenantAppend = Omit<AppendRequest, 'sha256'>;
  * whole, as too large, before anything is written, rather than failing its commit on every retry.
  */
 export const MAX_RECORD_BYTES = 2_000_000;
-/** The event text (UTF-16 units) one `records` answer carries at most, past its first record: every store's page. */
-export const RECORDS_ANSWER_CHARS = RECORDS_PAGE_CHARS;
 /** What a record's row holds besides its event's text and ids: received_at, digest, receipt hash, the signature to come, SQLite's headers. */
 const RECORD_OVERHEAD = 512;
 

@@ -95,10 +95,10 @@ import type { EcPublicJwk, TenantHead } from '../protocol/index.js';
 import { edgeTilesOf, type TileWrite } from '../tlog/tile-append.js';
 import { rootFromTiles } from '../tlog/tile-proofs.js';
 import type { TileRef } from '../tlog/tiles.js';
-import { RECORDS_ANSWER_CHARS, checkedAppend, checkedCloses, checkedDisarms, checkedSeal, checkedSinceNotes, need, type TenantAppend } from './log-object-checks.js';
+import { checkedAppend, checkedCloses, checkedDisarms, checkedSeal, checkedSinceNotes, need, type TenantAppend } from './log-object-checks.js';
 import { answerLogCall, callLogObject, type LogObject } from './log-object-wire.js';
 import { EMPTY_LOG, planAppend } from './sequence.js';
-import { countBefore, headEntry, missingTile, sealOrderError, signatureWritesError } from './store-rules.js';
+import { countBefore, headEntry, missingTile, recordsPage, sealOrderError, signatureWritesError } from './store-rules.js';
 import type { AppendOutcome, AppendRequest, SealCommit, SignatureWrite, StoredCheckpoint, StoredHead, StoredRecord } from './types.js';
 import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
 
@@ -358,20 +358,17 @@ export function tenantLogMethods(storage: DurableStorageLike, root: () => LogObj
     },
     getRecord: (eventId: string) => record(db.one('SELECT * FROM records WHERE event_id = ?', need.text(eventId, 'eventId'))),
     /**
-     * Fewer than `limit` once the page holds RECORDS_ANSWER_CHARS of event text (always one record): a page
+     * Fewer than `limit` once the page holds RECORDS_PAGE_CHARS of event text (always one record): a page
      * of large events travels twice in one JSON answer (the event and its text), and 500 of them overran
      * V8's longest string, or an isolate's memory, on every try. Leaf indexes are 0..size-1, one row each.
      */
     records(from: number, to: number, limit: number) {
       const end = Math.min(need.count(to, 'to'), need.count(from, 'from') + need.count(limit, 'limit'), size());
-      const page: StoredRecord[] = [];
-      for (let i = from, chars = 0; i < end; i++) {
-        const next = record(db.one('SELECT * FROM records WHERE leaf_index = ?', i))!;
-        chars += next.eventJson.length;
-        if (page.length > 0 && chars > RECORDS_ANSWER_CHARS) break;
-        page.push(next);
+      // One row read at a time, as recordsPage takes them: rows past the page's size are never read.
+      function* rows(): Generator<StoredRecord> {
+        for (let i = from; i < end; i++) yield record(db.one('SELECT * FROM records WHERE leaf_index = ?', i))!;
       }
-      return page;
+      return recordsPage(rows(), (r) => r.eventJson.length);
     },
     logSize: size,
     readTiles: (refs: TileRef[]) => db.tiles(need.tiles(refs, 'tiles'), `tenant log ${tenantOf()}`),
