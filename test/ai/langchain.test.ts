@@ -251,7 +251,9 @@ describe('aegislogCallbacks (LangChain.js)', () => {
     await chatModel().invoke(PROMPT, { callbacks: [handler()], metadata: { aegislog: { event_id: 'answer-0001', session_context } } });
     const chain = RunnableLambda.from(async (q: string, config) => (await chatModel().invoke(q, config)).content);
     await chain.invoke('Where?', { callbacks: [handler()], metadata: { aegislog: { session_context: { ...session_context, session_id: 's-2' } } } });
-    const events = await h.events();
+    // Two handlers, two recorders: each keeps its own order, not the two together (a call carrying an event_id is
+    // recorded once the digest chunk has loaded), so the events are compared by session.
+    const events = (await h.events()).sort((a, b) => String(a.session_context.session_id).localeCompare(String(b.session_context.session_id)));
     expect(events.map((e) => [e.event_id, e.session_context])).toEqual([
       ['answer-0001', session_context],
       [expect.any(String), { ...session_context, session_id: 's-2' }],
