@@ -83,6 +83,19 @@ test('three serve processes, SIGKILL after SIGKILL and a database crash: nothing
     dead.push(victim);
     live.push(await startServe(args));
   };
+  const anyHead = async () => {
+    const p = live[0];
+    if (!p) return false;
+    try {
+      const found = await Promise.all(TENANTS.map(async (t) => {
+        const response = await fetch(`${p.url}/logs/${t}/heads`, { headers: { 'x-api-key': ADMIN_KEY } });
+        return response.status === 200 && (await response.text()).includes('"tenant_head"');
+      }));
+      return found.includes(true);
+    } catch {
+      return false; // a process killed under the question, or the database down: ask again
+    }
+  };
   // The faults, each once the load has gone on for a while since the last; the load runs until the last has passed.
   const plan: [number, () => Promise<void>][] = [[40, kill], [80, kill], [120, crashDatabase], [160, kill], [200, kill], [240, kill]];
   const faults = (async () => {
@@ -90,7 +103,12 @@ test('three serve processes, SIGKILL after SIGKILL and a database crash: nothing
       await untilAcks(at);
       await fault();
     }
-    await untilAcks(acknowledged.size + 40); // and recovered
+    // The seal timers must have sealed a period under this load, not only the final seal below: wait for a head.
+    for (let i = 0; !(await anyHead()); i++) {
+      if (i === 600) throw new Error('no seal timer sealed a period while the load ran');
+      await pause(200);
+    }
+    await untilAcks(acknowledged.size + 40); // and recovered, with events for every tenant after that head
     stopped = true;
   })();
 
