@@ -1,11 +1,12 @@
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { CheckpointHistory, HistoryEntry, TenantHead } from '../protocol/index.js';
+import type { CheckpointHistory, HistoryEntry } from '../protocol/index.js';
 import { TILE_BYTES, TILE_WIDTH, partialTilesOf, tilePath, tilesOf, type TileRef } from '../tlog/tiles.js';
 import { parseNote } from '../tlog/note.js';
 import { TENANT_ID, TENANT_ID_RULE } from '../schema/index.js';
 import { readBody } from '../transport/web-handler.js';
 import type { Command } from './command.js';
+import { copyHeads, type MirroredHead } from './mirror-heads.js';
 import { EXIT, InputError, runChecked, type AuditorIO } from './run-checked.js';
 
 const USAGE = `Usage: aegislog mirror --from URL --to DIR [--since SEQ] [--tenant ID]... [--api-key KEY]
@@ -157,15 +158,22 @@ export async function mirror(options: MirrorOptions): Promise<MirrorReport> {
   const tenants: MirrorReport['tenants'] = [];
   for (const tenantId of options.tenants) {
     const prefix = `logs/${encodeURIComponent(tenantId)}/`;
-    const text = await (await get(`${prefix}heads`, true)).text();
-    // Only heads in the mirrored root log: one sealed since the history was read waits for the next run.
-    const lines = text.split('\n').filter(Boolean).filter((line) => (JSON.parse(line) as { head_index: number }).head_index < latest.tree_size);
-    const heads = lines.map((line) => JSON.parse(line) as { tenant_head: TenantHead; head_index: number });
+    const file = join(dir, prefix, 'heads');
     // Not only the heads since `since`: a tenant new to this mirror (or left out of some runs) has older ones.
-    const from = since === 0 ? 0 : Math.min(oldRootSize, await mirroredHeadsEnd(join(dir, prefix, 'heads')));
-    await copyTiles(prefix, heads.filter((h) => h.head_index >= from).map((h) => h.tenant_head.tree_size), true);
-    await put(join(dir, prefix, 'heads'), lines.map((l) => `${l}\n`).join(''));
-    tenants.push({ tenantId, heads: heads.length, size: heads.at(-1)?.tenant_head.tree_size ?? 0 });
+    const from = since === 0 ? 0 : Math.min(oldRootSize, await mirroredHeadsEnd(file));
+    // Written beside and renamed over once their tiles are copied, as `put` does; a run that fails leaves no part of it.
+    const temp = `${file}.${process.pid}.tmp`;
+    let heads: MirroredHead[];
+    try {
+      await mkdir(dirname(file), { recursive: true });
+      heads = await copyHeads((await get(`${prefix}heads`, true)).body, `${prefix}heads`, latest.tree_size, temp);
+      await copyTiles(prefix, heads.filter((h) => h.headIndex >= from).map((h) => h.treeSize), true);
+      await rename(temp, file);
+    } catch (error) {
+      await rm(temp, { force: true }).catch(() => {});
+      throw error instanceof InputError ? error : new InputError(`cannot write ${file}: ${(error as Error).message}`);
+    }
+    tenants.push({ tenantId, heads: heads.length, size: heads.at(-1)?.treeSize ?? 0 });
     counts.written++;
   }
 
