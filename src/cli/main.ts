@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { CliIO } from './command.js';
 import { UsageError } from './command.js';
 import { commands } from './commands.js';
@@ -12,9 +13,12 @@ function help(): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `aegislog <command> --help` for its options.',
+    'Run `aegislog <command> --help` for its options, `aegislog --version` for the version.',
   ].join('\n');
 }
+
+/** This package's version, from its own package.json (by its name: the code runs from src/ or from a chunk of dist/). */
+const version = (): string => (createRequire(import.meta.url)('aegislog/package.json') as { version: string }).version;
 
 /** The `aegislog` command: dispatches to a subcommand and resolves to the process exit code. */
 export async function main(argv: string[], io: CliIO = consoleIO): Promise<number> {
@@ -27,6 +31,11 @@ export async function main(argv: string[], io: CliIO = consoleIO): Promise<numbe
   if (name === 'help' && rest[0] !== undefined) return main([rest[0], '--help'], io);
   if (name === '--help' || name === '-h' || name === 'help') {
     io.out(help());
+    return 0;
+  }
+  // What an auditor writes beside a verdict, and an operator in a bug report.
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.out(`aegislog ${version()}`);
     return 0;
   }
   const entry = commands.find((c) => c.name === name);
