@@ -97,7 +97,8 @@ export function formatNote(text: string, sigs: readonly NoteSignature[]): string
   checkNoteText(text);
   if (!Array.isArray(sigs) || sigs.length === 0) throw bad('a note needs at least one signature', 'signatures');
   if (sigs.length > MAX_NOTE_SIGNATURES) throw bad(`more than ${MAX_NOTE_SIGNATURES} signatures`, 'signatures');
-  return `${text}\n${sigs.map(signatureLine).join('')}`;
+  // Array.from, not map(): map skips a sparse array's holes, and [,] would write a note without signature lines.
+  return `${text}\n${Array.from(sigs, (sig) => signatureLine(sig)).join('')}`;
 }
 
 /** Signs `text` with every signer (concurrently) and formats the note, signatures in signer order. */
