@@ -85,7 +85,11 @@ export function parseSignatureLines(block: string): NoteSignature[] {
 
 /** `— <name> base64(keyId ‖ signature)\n`. */
 export function signatureLine(sig: NoteSignature): string {
-  checkSignature(sig, 'signature');
+  return lineOf(sig, 'signature');
+}
+
+function lineOf(sig: NoteSignature, field: string): string {
+  checkSignature(sig, field);
   const bytes = new Uint8Array(4 + sig.signature.length);
   new DataView(bytes.buffer).setUint32(0, sig.keyId);
   bytes.set(sig.signature, 4);
@@ -98,7 +102,7 @@ export function formatNote(text: string, sigs: readonly NoteSignature[]): string
   if (!Array.isArray(sigs) || sigs.length === 0) throw bad('a note needs at least one signature', 'signatures');
   if (sigs.length > MAX_NOTE_SIGNATURES) throw bad(`more than ${MAX_NOTE_SIGNATURES} signatures`, 'signatures');
   // Array.from, not map(): map skips a sparse array's holes, and [,] would write a note without signature lines.
-  return `${text}\n${Array.from(sigs, (sig) => signatureLine(sig)).join('')}`;
+  return `${text}\n${Array.from(sigs, (sig, i) => lineOf(sig, `signatures[${i}]`)).join('')}`;
 }
 
 /** Signs `text` with every signer (concurrently) and formats the note, signatures in signer order. */
