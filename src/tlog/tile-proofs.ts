@@ -159,7 +159,7 @@ async function subtreeHashes(size: number, subtrees: readonly Subtree[], source:
   refs.forEach((tile, i) => {
     const data = bytes[i];
     if (!(data instanceof Uint8Array) || data.length < 32 * tile.width) {
-      throw new AegisLogError('ERR_TILE_INVALID', `${tilePath(tile)} is missing or shorter than ${tile.width} hashes`);
+      throw new AegisLogError('ERR_TILE_INVALID', `${tilePath(tile)} is missing or shorter than ${tile.width} hashes`, { field: 'source' });
     }
   });
   const out = places.map(({ tile, first, count }) => cachedRoot(bytes[tile]!, refs[tile]!.width, first, count));
