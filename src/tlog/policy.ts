@@ -194,22 +194,25 @@ export function formatPolicy(policy: Policy): string {
   for (const w of policy.witnesses) out.push(`witness ${w.name} ${w.key.text}${w.url === undefined ? '' : ` ${w.url}`}`);
   for (const g of policy.groups) out.push(`group ${g.name} ${g.threshold} ${g.members.join(' ')}`);
   out.push(`quorum ${policy.quorum.kind === 'none' ? NONE : policy.quorum.name}`);
+  /** The entry written as line `n` (from 0) of `out`. */
+  const fieldOf = (n: number): string => {
+    const lists = [['logs', policy.logs.length], ['witnesses', policy.witnesses.length], ['groups', policy.groups.length]] as const;
+    for (const [name, length] of lists) {
+      if (n < length) return `${name}[${n}]`;
+      n -= length;
+    }
+    return 'quorum';
+  };
+  // A newline in a name or URL would end its line early, and parsePolicy would read the rest as lines of their own.
+  const split = out.findIndex((line) => line.includes('\n'));
+  if (split >= 0) throw new AegisLogError('ERR_POLICY_INVALID', `policy ${fieldOf(split)} holds a newline`, { field: fieldOf(split) });
   const text = `${out.join('\n')}\n`;
   // Entries of the right shape may still make text parsePolicy refuses (a quorum naming no witness, a name with a space).
   try {
     parsePolicy(text);
   } catch (cause) {
     const line = /^line (\d+)$/.exec((cause as AegisLogError).field ?? '');
-    let n = line ? Number(line[1]) - 1 : out.length - 1;
-    const lists = [['logs', policy.logs.length], ['witnesses', policy.witnesses.length], ['groups', policy.groups.length]] as const;
-    let field = 'quorum';
-    for (const [name, length] of lists) {
-      if (n < length) {
-        field = `${name}[${n}]`;
-        break;
-      }
-      n -= length;
-    }
+    const field = fieldOf(line ? Number(line[1]) - 1 : out.length - 1);
     throw new AegisLogError('ERR_POLICY_INVALID', `policy ${field} makes text parsePolicy refuses: ${(cause as Error).message}`, { field, cause });
   }
   return text;
