@@ -143,6 +143,14 @@ const GROUP_ENTRIES = 2000;
 const TILES_AT = `SELECT u.level, u.idx, (SELECT data FROM aegislog_tiles t WHERE t.log = $1 AND t.level = u.level AND t.idx = u.idx) AS data
   FROM unnest($2::int[], $3::bigint[]) AS u(level, idx)`;
 
+/**
+ * A record's event text in UTF-16 units, as RECORDS_PAGE_CHARS counts it (and the other stores, with `.length`):
+ * `length` counts characters, and one outside the BMP (an emoji) is two units, so a page of such text held up to twice
+ * the bound. Those characters are what is left once every BMP one is removed; text all ASCII is not searched.
+ */
+const UTF16_UNITS = String.raw`(length(event_json) + CASE WHEN octet_length(event_json) = length(event_json) THEN 0
+  ELSE length(regexp_replace(event_json, '[\u0001-\uFFFF]+', '', 'g')) END)`;
+
 /** A seal's writes besides the logs' rows: root-log tiles, heads, the checkpoint. */
 export const SEAL_WRITE = `WITH t AS (
     INSERT INTO aegislog_tiles (log, level, idx, data) SELECT '', * FROM unnest($1::int[], $2::bigint[], $3::bytea[])
@@ -426,10 +434,10 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
     async records(tenantId, from, to, limit) {
       // The page's size is summed in the database, over the `limit` rows only, so that rows past it never travel.
       const rows = await query('records', `SELECT * FROM (
-          SELECT *, sum(length(event_json)) OVER (ORDER BY leaf_index) AS page_chars FROM (
-            SELECT * FROM aegislog_records WHERE tenant_id = $1 AND leaf_index >= $2 AND leaf_index < $3
+          SELECT *, sum(units) OVER (ORDER BY leaf_index) AS page_chars FROM (
+            SELECT *, ${UTF16_UNITS} AS units FROM aegislog_records WHERE tenant_id = $1 AND leaf_index >= $2 AND leaf_index < $3
             ORDER BY leaf_index LIMIT $4) r) p
-        WHERE page_chars <= $5 OR page_chars = length(event_json) ORDER BY leaf_index`, [tenantId, from, to, limit, RECORDS_PAGE_CHARS]);
+        WHERE page_chars <= $5 OR page_chars = units ORDER BY leaf_index`, [tenantId, from, to, limit, RECORDS_PAGE_CHARS]);
       return rows.map(toRecord);
     },
     async logSize(log) {

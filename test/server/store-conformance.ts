@@ -120,6 +120,16 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect((await store.records('acme', 3, 6, 1)).map((r) => r.eventJson)).toEqual([entries[3]!.eventJson]);
     }));
 
+    test('a page of records counts event text in UTF-16 units, as RECORDS_PAGE_CHARS does: a character outside the BMP counts twice', withStore(async (store) => {
+      // Each event holds 0.4 of a page in UTF-16 units, in half as many characters (emoji): two to a page in every store.
+      const big = Math.floor(RECORDS_PAGE_CHARS / 5);
+      const entries = Array.from({ length: 4 }, (_, i) => entry('acme', `e${i}`, { blob: '😀'.repeat(big) }));
+      for (const e of entries) await store.append({ tenantId: 'acme', entries: [e], now: Date.parse(T(1)), keyId: 'k1', sha256 });
+      const page = await store.records('acme', 0, 4, 500);
+      expect(page.map((r) => r.statement.event_id)).toEqual(['e0', 'e1']);
+      expect(page.reduce((n, r) => n + r.eventJson.length, 0)).toBeLessThanOrEqual(RECORDS_PAGE_CHARS);
+    }));
+
     test('received_at never decreases along a log and never falls below closed_until', withStore(async (store) => {
       await append(store, 'acme', ['a'], Date.parse(T(5)));
       const back = await append(store, 'acme', ['b'], Date.parse(T(3))); // the clock stepped back
