@@ -58,12 +58,22 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
     throw new AegisLogError('ERR_CONFIG', 'synchronous must be "full" or "normal"', { field: 'synchronous' });
   }
   const { default: Database } = await import('better-sqlite3');
-  const db: SqliteDatabase = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-  db.pragma('busy_timeout = 5000');
-  db.exec(SCHEMA);
-  addIdentities(db);
+  let db: SqliteDatabase;
+  try {
+    db = new Database(path);
+  } catch (error) {
+    throw cannotOpen(path, error); // better-sqlite3's TypeError for a folder that is not there, SQLITE_CANTOPEN
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+    addIdentities(db);
+  } catch (error) {
+    db.close();
+    throw NOT_A_DATABASE.has((error as { code?: string }).code ?? '') ? cannotOpen(path, error) : error;
+  }
   // From here a lock held by another connection is waited for on timers (whileLocked), not in SQLite's
   // synchronous busy handler, which would stop every request of the process for up to 5 s.
   db.pragma('busy_timeout = 0');
@@ -120,6 +130,17 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
       db.close();
     },
   };
+}
+
+/** What SQLite answers for a path that is no database it can open: a folder, a file of other bytes. */
+const NOT_A_DATABASE = new Set(['SQLITE_CANTOPEN', 'SQLITE_NOTADB']);
+
+/**
+ * A path SQLite cannot open as a database, refused as the file store refuses a folder that is not there: a
+ * witness started on a mistyped path must say so in the project's words, not with the driver's TypeError.
+ */
+function cannotOpen(path: string, cause: unknown): AegisLogError {
+  return new AegisLogError('ERR_CONFIG', `cannot open the witness database ${path}: ${(cause as Error).message}`, { field: 'path', cause });
 }
 
 /**
