@@ -202,7 +202,12 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
   // Its folder is made on first use, as the key files' are (SQLite makes the file, not the folder).
   if (onFile) await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const synchronous = `synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`; // the writer thread's too
-  const db: SqliteDatabase = new Database(path);
+  let db: SqliteDatabase;
+  try {
+    db = new Database(path);
+  } catch (error) {
+    throw cannotOpen(path, error);
+  }
   try {
     refuseVersion1(db, path);
     db.pragma('journal_mode = WAL');
@@ -219,7 +224,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     db.pragma('busy_timeout = 0');
   } catch (error) {
     db.close();
-    throw error;
+    throw NOT_A_DATABASE.has((error as { code?: string }).code ?? '') ? cannotOpen(path, error) : error;
   }
 
   const driver = onFile && (options.readers || options.writer) ? createRequire(import.meta.url).resolve('better-sqlite3') : '';
@@ -580,6 +585,14 @@ function toRecord(row: RecordRow | undefined): StoredRecord | undefined {
 }
 
 const checkpointOf = (row: CheckpointRow | undefined): StoredCheckpoint | undefined => checkpointOfRow(row as Row | undefined);
+
+/** What SQLite answers for a path that is no database it can open: a folder, a file of other bytes. */
+const NOT_A_DATABASE = new Set(['SQLITE_CANTOPEN', 'SQLITE_NOTADB']);
+
+/** A path SQLite cannot open as a database: ERR_CONFIG naming it, as every other mistake in the path is. */
+function cannotOpen(path: string, cause: unknown): AegisLogError {
+  return new AegisLogError('ERR_CONFIG', `cannot open the database ${path}: ${(cause as Error).message}`, { field: 'path', cause });
+}
 
 /** A folder written by a v1 server has an `events` table: its evidence stays verifiable, but this server writes v2 only. */
 function refuseVersion1(db: SqliteDatabase, path: string): void {
