@@ -566,16 +566,20 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
 /**
  * Every method of the store, waiting for "database is locked" on timers (whileLocked), never holding the event
  * loop. A try that failed wrote nothing: the group commit's plan is read anew at the next. Once the store is
- * closed, each try is refused as unavailable, as postgresStore refuses it (not with better-sqlite3's TypeError).
+ * closed, each try is refused as unavailable, as postgresStore refuses it (not with better-sqlite3's TypeError),
+ * and so is a call that was under way and failed after it (a read whose reader thread the close ended).
  */
 function unlockedOr(store: Store, isClosed: () => boolean): Store {
   const out = {} as Record<string, unknown>;
+  const closedError = (cause?: unknown) => new AegisLogError('ERR_STORE_UNAVAILABLE', 'the store was closed', cause === undefined ? undefined : { cause });
   for (const [name, fn] of Object.entries(store) as [string, (...args: unknown[]) => Promise<unknown>][]) {
     out[name] = (...args: unknown[]) =>
       whileLocked(() => {
-        if (name !== 'close' && isClosed()) throw new AegisLogError('ERR_STORE_UNAVAILABLE', 'the store was closed');
+        if (name !== 'close' && isClosed()) throw closedError();
         return fn(...args);
-      }, 'SQLite database');
+      }, 'SQLite database').catch((error: unknown) => {
+        throw name !== 'close' && isClosed() && !(error instanceof AegisLogError) ? closedError(error) : error;
+      });
   }
   return out as unknown as Store;
 }

@@ -32,3 +32,19 @@ test.each([{}, { writer: true, readers: 1 }])('a closed SQLite store (%j) refuse
     await again.close();
   }
 });
+
+/**
+ * A read on a reader thread that close() ends before it answers: the thread's exit failed the call with a bare
+ * Error ("a SQLite reader thread exited"), a 500, where postgresStore turns any failure of a call once the store is
+ * closed into ERR_STORE_UNAVAILABLE (503, retry).
+ */
+test('a read in flight on a reader thread when the store closes fails as unavailable, not with the thread\'s exit', async () => {
+  const temp = await tempDir();
+  const store = await sqliteStore(join(temp.dir, 'store.db'), { readers: 1 });
+  await store.append({ tenantId: 'acme', entries: [entry('acme', 'a')], now: Date.UTC(2026, 10, 28, 9), keyId: 'k1', sha256 });
+  const reading = store.getRecord('acme', 'a').then(() => 'answered', (error: unknown) => error);
+  await store.close();
+  const outcome = await reading;
+  // The thread may have answered before it ended; if it did not, the refusal is the closed store's.
+  if (outcome !== 'answered') expect(outcome).toMatchObject({ name: 'AegisLogError', code: 'ERR_STORE_UNAVAILABLE', message: expect.stringMatching(/closed/) });
+});
