@@ -192,11 +192,26 @@ function checkOptions(config: PostgresStoreOptions): void {
   }
 }
 
+/**
+ * A connection string that node-postgres cannot parse (a password with `#` or `/` not percent-encoded, a port out of
+ * range) threw the WHATWG URL's TypeError ("Invalid URL") from the first connect: ERR_CONFIG naming the option instead.
+ * A client is made, not connected, to parse it as every connection will. The string is not quoted, nor the parse's
+ * error kept as the cause: both hold the password.
+ */
+function checkConnectionString(pg: typeof Pg, config: PostgresStoreOptions): void {
+  try {
+    new pg.Client(connectionOptions(config));
+  } catch (error) {
+    throw new AegisLogError('ERR_CONFIG', `connectionString does not parse as a postgres:// URL (${(error as Error).message}): percent-encode the characters of a user name or password that URLs reserve, such as # / ? @ :`, { field: 'connectionString' });
+  }
+}
+
 /** Opens the store: connects, runs the migrations, and takes this process's liveness lock. */
 export async function postgresStore(options: PostgresStoreOptions | string): Promise<Store> {
   const config = typeof options === 'string' ? { connectionString: options } : options;
   checkOptions(config);
   const pg = await loadPg();
+  checkConnectionString(pg, config);
   const pool = new pg.Pool({
     ...connectionOptions(config),
     max: config.max ?? 10,

@@ -185,3 +185,16 @@ test.each([
 ])('postgresStore(%j) is refused with ERR_CONFIG naming %s', async (options, field) => {
   await expect(postgresStore(options as never)).rejects.toMatchObject({ code: 'ERR_CONFIG', field });
 });
+
+// A password with a character URL syntax reserves (`#`, `/`), as generated passwords often have, or a port out of
+// range: node-postgres's parse threw the WHATWG URL's TypeError ("Invalid URL", naming nothing) out of postgresStore,
+// and `aegislog serve` stopped on that line. Refused as ERR_CONFIG naming the option, the password not in the message.
+test.each([
+  ['postgres://aegis:pa#ss@127.0.0.1:1/none'],
+  ['postgres://aegis:pa/ss@127.0.0.1:1/none'],
+  ['postgres://127.0.0.1:99999/none'],
+])('postgresStore of a connection string that does not parse (%s) is refused with ERR_CONFIG naming connectionString', async (connectionString) => {
+  const refused = await postgresStore({ connectionString, connectionTimeoutMillis: 500 }).then(() => undefined, (error: unknown) => error);
+  expect(refused).toMatchObject({ name: 'AegisLogError', code: 'ERR_CONFIG', field: 'connectionString' });
+  expect((refused as Error).message).not.toMatch(/pa.ss/);
+});
