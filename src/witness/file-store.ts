@@ -74,13 +74,19 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
     await syncDir(latestDir);
   }
 
+  // Once closed, the lock is released and another process may own the folder: nothing held here is its state then.
+  const refuseClosed = () => {
+    if (closed) throw new AegisLogError('ERR_CLOSED', 'the witness store is closed');
+  };
+
   return {
     async latest(origin) {
+      refuseClosed();
       return latest.get(origin);
     },
     update(origin, decide) {
       const run = queue.then(async () => {
-        if (closed) throw new AegisLogError('ERR_CLOSED', 'the witness store is closed');
+        refuseClosed();
         const decision = decide(latest.get(origin));
         if (decision.write) {
           // Shown (to latest(), and so to monitors) only once it is on disk: a write that fails was never cosigned.
@@ -95,6 +101,7 @@ export async function witnessFileStore(dir: string): Promise<WitnessStore> {
       return run;
     },
     async refusals(origin, limit, after) {
+      refuseClosed();
       return refusals.page(origin, limit, after);
     },
     async close() {

@@ -393,6 +393,16 @@ describe('file store', () => {
     await expect(store.update('o', () => ({ result: 1 }))).rejects.toMatchObject({ code: 'ERR_CLOSED' });
   });
 
+  // Once closed, the folder's lock is gone and another process may own it: what this store still held in memory is
+  // no longer the witness's state (a monitor would be shown a stale checkpoint). The SQLite store refuses these too.
+  it('is refused latest and refusals after close, as the SQLite store is', async () => {
+    const { store } = await factories[2]!.open();
+    await store.update('o', () => ({ write: record(1), result: null }));
+    await store.close?.();
+    await expect(store.latest('o')).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    await expect(store.refusals('o')).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+  });
+
   it('the add-checkpoint body helper sends what the witness reads', () => {
     expect(formatAddCheckpoint(0, [], 'n\n\n— k AAAAAAA=\n')).toBe('old 0\n\nn\n\n— k AAAAAAA=\n');
   });
