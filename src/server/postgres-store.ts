@@ -707,9 +707,11 @@ function guarded(store: Store, isClosed: () => boolean): Store {
 
 /**
  * Faults of the connection or of the database, not of the call: a retry may succeed. 57014 is a statement the database
- * cancelled (its statement_timeout, or an operator); its connection is discarded like the others.
+ * cancelled (its statement_timeout, or an operator); its connection is discarded like the others. 25006: the session
+ * is read-only, a connection to a replica (a managed cluster's writer name that still leads to the old primary after a
+ * failover) or to a database in maintenance; discarded, so that the retry opens one to wherever the name leads now.
  */
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN', '57P01', '57P02', '57P03', '57014', '53300', '25P03']);
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN', '57P01', '57P02', '57P03', '57014', '53300', '25P03', '25006']);
 
 function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

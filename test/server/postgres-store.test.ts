@@ -198,3 +198,38 @@ test.each([
   expect(refused).toMatchObject({ name: 'AegisLogError', code: 'ERR_CONFIG', field: 'connectionString' });
   expect((refused as Error).message).not.toMatch(/pa.ss/);
 });
+
+// A database that turned read-only under the store: the writer endpoint of a managed cluster that still resolves to
+// the old primary, now a replica, for a while after a failover, or a primary in maintenance. Each append failed with
+// PostgreSQL's 25006 (read_only_sql_transaction) as it was, a 500, where every other fault of the database that a
+// retry may outlive is ERR_STORE_UNAVAILABLE (503 with Retry-After).
+test('an append on a database that became read-only fails as unavailable (a retry after the failover succeeds), not with pg\'s error', async () => {
+  const url = cluster.createDatabase();
+  const name = new URL(url).pathname.slice(1);
+  const store = await postgresStore({ connectionString: url, max: 1 });
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: cluster.url('postgres') });
+  await admin.connect();
+  const append = (id: string) => store.append({ tenantId: 'acme', entries: [entry('acme', id)], now: Date.UTC(2026, 10, 28, 9), keyId: 'k', sha256 });
+  try {
+    await append('before');
+    // New sessions are read-only; the store's are ended, so that its next connection is one of them.
+    await admin.query(`ALTER DATABASE "${name}" SET default_transaction_read_only = on`);
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+    let refused: unknown;
+    for (let i = 0; i < 5; i++) {
+      refused = await append('during').then(() => undefined, (error: unknown) => error);
+      // A call that met a connection the termination ended: the next one opens a new connection.
+      if (!/terminat|Connection/i.test(String((refused as { cause?: Error })?.cause?.message ?? ''))) break;
+    }
+    expect(refused).toMatchObject({ name: 'AegisLogError', code: 'ERR_STORE_UNAVAILABLE', cause: { code: '25006' } });
+    await admin.query(`ALTER DATABASE "${name}" SET default_transaction_read_only = off`);
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+    let stored: unknown;
+    for (let i = 0; i < 5 && stored === undefined; i++) stored = await append('during').catch(() => undefined);
+    expect(stored).toMatchObject([{ stored: true, record: { leafIndex: 1 } }]);
+  } finally {
+    await admin.end();
+    await store.close();
+  }
+});
