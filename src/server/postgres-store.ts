@@ -638,8 +638,11 @@ function liveness(pg: typeof Pg, config: PostgresStoreOptions) {
   let instance = 0;
   let client: Pg.Client | undefined;
   let connecting: Promise<number> | undefined;
+  /** Set by `end`: a session being made then is ended once made, not kept (it would hold its lock, and the process, for ever). */
+  let ended = false;
   return {
     ensure(): Promise<number> {
+      if (ended) return Promise.reject(new AegisLogError('ERR_STORE_UNAVAILABLE', 'the store was closed'));
       if (client) return Promise.resolve(instance);
       connecting ??= (async () => {
         const c = new pg.Client(connectionOptions(config));
@@ -661,6 +664,7 @@ function liveness(pg: typeof Pg, config: PostgresStoreOptions) {
             const key = 1 + Math.floor(Math.random() * 0x7ffffffe);
             const { rows } = await c.query(`SELECT pg_try_advisory_lock(${LIVE_SPACE}, ${key}) AS ok`);
             if (rows[0].ok === true) {
+              if (ended) throw new AegisLogError('ERR_STORE_UNAVAILABLE', 'the store was closed');
               instance = key;
               client = c;
               return instance;
@@ -675,6 +679,7 @@ function liveness(pg: typeof Pg, config: PostgresStoreOptions) {
       return connecting;
     },
     async end() {
+      ended = true;
       const c = client;
       client = undefined;
       await c?.end().catch(() => {});

@@ -5,7 +5,7 @@ import type Pg from 'pg';
 import { BASE as base, appendOne as append, pollUntil, testSealer, usePostgres, waitingOn, withTwo, type PgStore } from './postgres-fleet.js';
 import { pgProxy, type PgProxy } from './pg-proxy.js';
 import { postgresStore } from '../../src/server/postgres-store.js';
-import { LOCK_CLOSE, LOCK_MIGRATE, LOCK_SPACE } from '../../src/server/postgres-schema.js';
+import { LIVE_SPACE, LOCK_CLOSE, LOCK_MIGRATE, LOCK_SPACE } from '../../src/server/postgres-schema.js';
 
 /**
  * postgresStore under the faults of a fleet that a clean stop does not make, on a throwaway cluster: a process
@@ -321,4 +321,27 @@ test('an append ended by the database as a deadlock\'s victim fails as unavailab
     await taking;
     await other.query('ROLLBACK');
     expect((await append(b, 'acme', 'victim'))[0]).toMatchObject({ stored: true, record: { leafIndex: 1 } });
+  }), 60_000);
+
+test('a store closed while it connects its liveness session again ends that session: no lock of it outlives the close', () =>
+  withTwo(db, async ({ proxy, a, admin }) => {
+    const liveLocks = async () => (await admin.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ${LIVE_SPACE}::oid
+      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)).rows[0].n as number;
+    expect(await liveLocks()).toBe(2); // a's and b's
+    proxy.drop(); // the database restarts, say: every connection of a is gone, its liveness one with them
+    const trapped = proxy.freezeAt('pg_try_advisory_lock'); // a's next liveness session, held as it takes its lock
+    let leasing: Promise<unknown> | undefined;
+    let sprung = false;
+    void trapped.then(() => (sprung = true));
+    for (let attempt = 0; attempt < 20 && !sprung; attempt++) {
+      // Until a has seen its liveness connection go, a call takes the lease on the old key (or meets a pool connection
+      // that was dropped); the first one after makes the session anew, and waits in the trap.
+      leasing = a.acquireSealLease('holder-a', base, 60_000).then(() => 'settled', (error: unknown) => error);
+      await Promise.race([leasing, trapped]);
+    }
+    expect(sprung).toBe(true);
+    await a.close(); // the server stops meanwhile
+    proxy.thaw();
+    expect(await leasing).toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    expect(await pollUntil(async () => (await liveLocks()) === 1), 'only b\'s liveness lock is left').toBe(true);
   }), 60_000);
