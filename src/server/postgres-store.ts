@@ -236,6 +236,7 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
     let broken: Error | undefined;
     try {
       await unbounded.query('SET statement_timeout = 0');
+      await refuseEncoding(unbounded);
       await migrate(unbounded);
       if (config.log) await pinLog(unbounded, config.log);
     } finally {
@@ -612,6 +613,22 @@ export async function postgresStore(options: PostgresStoreOptions | string): Pro
     },
   };
   return guarded(store, () => closed);
+}
+
+/**
+ * Encodings whose text holds every character an event may carry: UTF8, and SQL_ASCII, which keeps the bytes it is
+ * given unchecked. In any other (LATIN1, WIN1252, …) an event with a character outside it failed with 22P05 at every
+ * try, and so did each append that shared its group commit.
+ */
+const ENCODINGS = new Set(['UTF8', 'SQL_ASCII']);
+
+/** Refuses (ERR_CONFIG) a database whose encoding cannot hold every event, before anything is written to it. */
+async function refuseEncoding(client: Queryable): Promise<void> {
+  const { rows } = await client.query('SELECT pg_encoding_to_char(encoding) AS name FROM pg_database WHERE datname = current_database()');
+  const name = rows[0]?.name as string | undefined;
+  if (name !== undefined && !ENCODINGS.has(name)) {
+    throw new AegisLogError('ERR_CONFIG', `this database's encoding is ${name}, which cannot hold every character an event may carry: create the database with ENCODING 'UTF8'`, { field: 'connectionString' });
+  }
 }
 
 /** Keeps the log's origin and period on first use; refuses others (ERR_CONFIG). */

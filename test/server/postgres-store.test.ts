@@ -233,3 +233,36 @@ test('an append on a database that became read-only fails as unavailable (a retr
     await store.close();
   }
 });
+
+// A database made with a legacy encoding (LATIN1, WIN1252) holds no character outside it: an event with one (a name in
+// Japanese, an emoji) failed with 22P05 at each try, a 500 for ever, and so did every append that shared its group commit,
+// however plain. The store now refuses such a database when it opens, saying which encoding it needs.
+test('a database whose encoding cannot hold every character is refused at open with ERR_CONFIG, before anything is written', async () => {
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: cluster.url('postgres') });
+  await admin.connect();
+  const name = `latin_${process.pid}`;
+  try {
+    await admin.query(`CREATE DATABASE "${name}" ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`);
+    const refused = await postgresStore(cluster.url(name)).then(async (store) => {
+      // What it did before: an event outside LATIN1, and a plain one beside it in the same group commit.
+      const now = Date.UTC(2026, 10, 28, 9);
+      const outcomes = await Promise.allSettled([
+        store.append({ tenantId: 'acme', entries: [entry('acme', 'plain')], now, keyId: 'k', sha256 }),
+        store.append({ tenantId: 'acme', entries: [entry('acme', 'kanji', { name: '日本' })], now, keyId: 'k', sha256 }),
+      ]);
+      await store.close();
+      return outcomes;
+    }, (error: unknown) => error);
+    expect(refused).toMatchObject({ name: 'AegisLogError', code: 'ERR_CONFIG', field: 'connectionString', message: expect.stringMatching(/LATIN1.*UTF8/) });
+    const tables = new pg.Client({ connectionString: cluster.url(name) });
+    await tables.connect();
+    try {
+      expect((await tables.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'aegislog%'")).rows[0].n).toBe(0);
+    } finally {
+      await tables.end();
+    }
+  } finally {
+    await admin.end();
+  }
+});
