@@ -634,9 +634,10 @@ async function refuseEncoding(client: Queryable): Promise<void> {
 /** Keeps the log's origin and period on first use; refuses others (ERR_CONFIG). */
 async function pinLog(client: Queryable, log: { origin: string; periodSeconds: number }): Promise<void> {
   const wanted: Record<string, string> = { origin: log.origin, period_seconds: String(log.periodSeconds) };
-  for (const [key, value] of Object.entries(wanted)) {
-    await client.query('INSERT INTO aegislog_meta (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING', [key, value]);
-  }
+  // Both in one statement, so one transaction: two processes first started at once with other settings each pinned
+  // one of the two, were both refused, and left a database that neither setting could open again. The one that
+  // inserts the origin first now pins both; the other waits on that row, then finds both pinned.
+  await client.query("INSERT INTO aegislog_meta (key, value) VALUES ('origin', $1), ('period_seconds', $2) ON CONFLICT DO NOTHING", [wanted.origin, wanted.period_seconds]);
   const { rows } = await client.query("SELECT key, value FROM aegislog_meta WHERE key IN ('origin', 'period_seconds')");
   for (const { key, value } of rows as { key: string; value: string }[]) {
     if (value !== wanted[key]) {

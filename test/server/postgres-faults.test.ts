@@ -345,3 +345,26 @@ test('a store closed while it connects its liveness session again ends that sess
     expect(await leasing).toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
     expect(await pollUntil(async () => (await liveLocks()) === 1), 'only b\'s liveness lock is left').toBe(true);
   }), 60_000);
+
+test('two processes first started at once with other origins and periods leave the database pinned to one of them, not to a mix of both', async () => {
+  const url = db.cluster.createDatabase();
+  const proxy = await pgProxy(db.cluster.port);
+  const a = { origin: 'a.example/log', periodSeconds: 3600 };
+  const b = { origin: 'b.example/log', periodSeconds: 60 };
+  try {
+    // Hold a's start as it pins its period (after its origin): b starts meanwhile, and both meet the other's pin.
+    const held = proxy.freezeAt('period_seconds');
+    const starting = postgresStore({ connectionString: proxy.through(url), log: a }).then((s) => s, (error: unknown) => error);
+    await held;
+    const other = await postgresStore({ connectionString: url, log: b }).then((s) => s, (error: unknown) => error);
+    proxy.thaw();
+    const first = await starting;
+    for (const s of [first, other]) if (!(s instanceof Error)) await (s as PgStore).close();
+    // One start at least was refused; whichever was, the pins are one process's whole configuration.
+    expect([first, other].some((s) => s instanceof Error)).toBe(true);
+    const opened = await Promise.all([a, b].map((log) => postgresStore({ connectionString: url, log }).then(async (s) => (await s.close(), true), () => false)));
+    expect(opened.filter(Boolean)).toHaveLength(1);
+  } finally {
+    await proxy.close();
+  }
+}, 60_000);
