@@ -121,12 +121,12 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
     }));
 
     test('a page of records counts event text in UTF-16 units, as RECORDS_PAGE_CHARS does: a character outside the BMP counts twice', withStore(async (store) => {
-      // Each event holds 0.4 of a page in UTF-16 units, in half as many characters (emoji): two to a page in every store.
-      const big = Math.floor(RECORDS_PAGE_CHARS / 5);
-      const entries = Array.from({ length: 4 }, (_, i) => entry('acme', `e${i}`, { blob: '😀'.repeat(big) }));
+      // Each event holds over a fifth of a page in UTF-16 units, in half as many characters (emoji), and under 2 MB of
+      // UTF-8 (a Durable Object's bound on a record): four to a page in every store, where counting characters put six.
+      const entries = Array.from({ length: 6 }, (_, i) => entry('acme', `e${i}`, { blob: '😀'.repeat(450_000) }));
       for (const e of entries) await store.append({ tenantId: 'acme', entries: [e], now: Date.parse(T(1)), keyId: 'k1', sha256 });
-      const page = await store.records('acme', 0, 4, 500);
-      expect(page.map((r) => r.statement.event_id)).toEqual(['e0', 'e1']);
+      const page = await store.records('acme', 0, 6, 500);
+      expect(page.map((r) => r.statement.event_id)).toEqual(['e0', 'e1', 'e2', 'e3']);
       expect(page.reduce((n, r) => n + r.eventJson.length, 0)).toBeLessThanOrEqual(RECORDS_PAGE_CHARS);
     }));
 
