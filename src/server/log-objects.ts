@@ -98,7 +98,7 @@ import type { TileRef } from '../tlog/tiles.js';
 import { checkedAppend, checkedCloses, checkedDisarms, checkedSeal, checkedSinceNotes, need, type TenantAppend } from './log-object-checks.js';
 import { answerLogCall, callLogObject, type LogObject } from './log-object-wire.js';
 import { EMPTY_LOG, planAppend } from './sequence.js';
-import { countBefore, headEntry, missingTile, recordsPage, sealOrderError, signatureWritesError } from './store-rules.js';
+import { countBefore, headEntry, mergeNotes, missingTile, recordsPage, sealOrderError, signatureWritesError } from './store-rules.js';
 import type { AppendOutcome, AppendRequest, SealCommit, SignatureWrite, StoredCheckpoint, StoredHead, StoredRecord } from './types.js';
 import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
 
@@ -552,8 +552,9 @@ export function rootLogMethods(storage: DurableStorageLike) {
     updateNote(seq: number, note: string) {
       need.count(seq, 'seq');
       need.text(note, 'note');
-      if (!db.one('SELECT seq FROM checkpoints WHERE seq = ?', seq)) throw new Error(`no checkpoint ${seq}`);
-      db.all('UPDATE checkpoints SET note = ? WHERE seq = ?', note, seq);
+      const row = db.one('SELECT note FROM checkpoints WHERE seq = ?', seq);
+      if (!row) throw new Error(`no checkpoint ${seq}`);
+      db.all('UPDATE checkpoints SET note = ? WHERE seq = ?', mergeNotes(row.note as string, note), seq);
     },
     headFor: (tenantId: string, periodStart: string) =>
       head(db.one('SELECT head_index, head_json FROM heads WHERE tenant_id = ? AND period_start = ?', need.text(tenantId, 'tenantId'), need.text(periodStart, 'periodStart'))),

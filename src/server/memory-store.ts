@@ -2,7 +2,7 @@ import { AegisLogError, type EcPublicJwk } from '../protocol/index.js';
 import { edgeTilesOf } from '../tlog/tile-append.js';
 import type { TileWrite } from '../tlog/tile-append.js';
 import { EMPTY_LOG, planAppend, type LogState } from './sequence.js';
-import { compareTenantIds, countBefore, headEntry, missingTile, recordsPage, sealOrderError, signatureWritesError } from './store-rules.js';
+import { compareTenantIds, countBefore, headEntry, mergeNotes, missingTile, recordsPage, sealOrderError, signatureWritesError } from './store-rules.js';
 import { ROOT_LOG, type LogName, type Store, type StoredCheckpoint, type StoredHead, type StoredRecord } from './types.js';
 
 interface MemoryLog {
@@ -137,7 +137,7 @@ export function memoryStore(): Store {
     async updateNote(seq, note) {
       const checkpoint = history[seq];
       if (!checkpoint) throw new Error(`no checkpoint ${seq}`);
-      checkpoint.note = note;
+      checkpoint.note = mergeNotes(checkpoint.note, note);
     },
 
     async headFor(tenantId, periodStart) {

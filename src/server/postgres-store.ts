@@ -34,7 +34,7 @@ import { edgeTilesOf, type TileWrite } from '../tlog/tile-append.js';
 import type { TileRef } from '../tlog/tiles.js';
 import { LIVE_SPACE, LOCK_CLOSE, LOCK_SEAL, LOCK_SPACE, migrate, type Queryable } from './postgres-schema.js';
 import { planAppend, type LogState } from './sequence.js';
-import { headEntry, missingTile, RECORDS_PAGE_CHARS, sealOrderError, signatureWritesError } from './store-rules.js';
+import { headEntry, mergeNotes, missingTile, RECORDS_PAGE_CHARS, sealOrderError, signatureWritesError } from './store-rules.js';
 import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type SignatureWrite, type Store, type StoredHead, type StoredRecord } from './types.js';
 import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
 
@@ -756,18 +756,6 @@ const TRANSIENT_CODES = new Set(['40P01', '53100', '53200', '55P03']);
 function unavailableOr(error: unknown): unknown {
   const transient = error instanceof Error && TRANSIENT_CODES.has((error as { code?: unknown }).code as string);
   return transient || isConnectionError(error) ? unavailable(error) : error;
-}
-
-/** The stored note with the signature lines of `note` that it lacks; `note` itself when the two are not over one text. */
-function mergeNotes(stored: string, note: string): string {
-  const split = (n: string) => {
-    const at = n.indexOf('\n\n');
-    return at < 0 ? undefined : { text: n.slice(0, at + 1), lines: n.slice(at + 2).split('\n').filter(Boolean) };
-  };
-  const [a, b] = [split(stored), split(note)];
-  if (!a || !b || a.text !== b.text) return note;
-  const lines = [...a.lines, ...b.lines.filter((line) => !a.lines.includes(line))];
-  return `${a.text}\n${lines.map((line) => `${line}\n`).join('')}`;
 }
 
 function stateOf(row: Row): LogState {

@@ -8,7 +8,7 @@ import type { EcPublicJwk, TenantHead } from '../protocol/index.js';
 import { edgeTilesOf } from '../tlog/tile-append.js';
 import { INNER_LEVEL, TILE_BYTES, TILE_HEIGHT } from '../tlog/tiles.js';
 import { EMPTY_LOG, planAppend, type LogState } from './sequence.js';
-import { countBefore, headEntry, missingTile, recordsPage, sealOrderError, signatureWritesError } from './store-rules.js';
+import { countBefore, headEntry, mergeNotes, missingTile, recordsPage, sealOrderError, signatureWritesError } from './store-rules.js';
 import { ROOT_LOG, type AppendOutcome, type AppendRequest, type SealCommit, type SignatureWrite, type Store, type StoredCheckpoint, type StoredHead, type StoredRecord } from './types.js';
 import { checkpointOfRow, recordOfRow, type Row } from './store-rows.js';
 import { sqliteReaders } from './sqlite-readers.js';
@@ -508,7 +508,9 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     },
     updateNote(seq, note) {
       return whenIdle(() => {
-        if (q.setNote.run(note, seq).changes !== 1) throw new Error(`no checkpoint ${seq}`);
+        const [row] = q.range.all(seq, seq + 1) as CheckpointRow[];
+        if (!row) throw new Error(`no checkpoint ${seq}`);
+        q.setNote.run(mergeNotes(row.note, note), seq);
       });
     },
 

@@ -91,3 +91,19 @@ export function signatureWritesError(list: readonly SignatureWrite[]): AegisLogE
   }
   return undefined;
 }
+
+/**
+ * The stored note with the signature lines of `note` that it lacks; `note` itself when the two are not over one text.
+ * `updateNote`'s callers read the note, add a witness's cosignature and write it back: processes that share a store
+ * (serve processes on one database, Workers on one root object) each doing so must not drop each other's lines.
+ */
+export function mergeNotes(stored: string, note: string): string {
+  const split = (n: string) => {
+    const at = n.indexOf('\n\n');
+    return at < 0 ? undefined : { text: n.slice(0, at + 1), lines: n.slice(at + 2).split('\n').filter(Boolean) };
+  };
+  const [a, b] = [split(stored), split(note)];
+  if (!a || !b || a.text !== b.text) return note;
+  const lines = [...a.lines, ...b.lines.filter((line) => !a.lines.includes(line))];
+  return `${a.text}\n${lines.map((line) => `${line}\n`).join('')}`;
+}

@@ -255,6 +255,19 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect((await store.checkpoints(0, 5)).map((c) => [c.period_start, c.period_end])).toEqual([[T(0), T(2)]]);
     }));
 
+    test('updateNote keeps the cosignatures another process added since the caller read the note (a fleet\'s witness clients)', withStore(async (store) => {
+      await append(store, 'acme', ['a'], Date.parse(T(1)));
+      const { seq } = await store.commitSeal({ ...(await sealOf(store, T(0), T(2))), note: 'origin\n1\nroot\n\n— origin sig\n' });
+      // Two processes (Workers on one root object, serve processes on one database) each read the note with the
+      // log's signature alone and add the cosignature their witness gave: neither may drop the other's.
+      await store.updateNote(seq, 'origin\n1\nroot\n\n— origin sig\n— w1 c1\n');
+      await store.updateNote(seq, 'origin\n1\nroot\n\n— origin sig\n— w2 c2\n');
+      expect((await store.latestCheckpoint())!.note).toBe('origin\n1\nroot\n\n— origin sig\n— w1 c1\n— w2 c2\n');
+      // A note over another text replaces it (the contract's caller only ever adds signatures over the same text).
+      await store.updateNote(seq, 'other\n1\nroot\n\n— other sig\n');
+      expect((await store.latestCheckpoint())!.note).toBe('other\n1\nroot\n\n— other sig\n');
+    }));
+
     test('heads by period, by leaf, last, paged, and by root-log index', withStore(async (store) => {
       await append(store, 'acme', ['1', '2'], Date.parse(T(1)));
       await store.commitSeal(await sealOf(store, T(0), T(2)));
