@@ -87,7 +87,7 @@ export const beacon: Handler = async (request, _url, ctx) => {
   const slots: (() => void)[] = [];
   const admit = (presented: string): ApiKeyConfig => {
     const key = identify(ctx.ring, presented, 'ingest');
-    if (key.scope !== 'ingest') throw forbidden(`a ${key.scope} key is a secret and must never be sent from a browser; use an ingest key`, 'key');
+    if (key.scope !== 'ingest') throw forbidden(`${key.scope === 'admin' ? 'an' : 'a'} ${key.scope} key is a secret and must never be sent from a browser; use an ingest key`, 'key');
     slots.push(admitHeld(ctx, key));
     return key;
   };
