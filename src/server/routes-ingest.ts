@@ -1,7 +1,7 @@
 import { pathOf } from '../protocol/index.js';
 import { allowsOrigin, identify, presentedKey } from './auth.js';
 import type { ApiKeyConfig } from './auth.js';
-import { VALUES_PER_UNIT } from './context.js';
+import { BYTES_PER_UNIT, VALUES_PER_UNIT } from './context.js';
 import type { Context, Handler } from './context.js';
 import { HttpError, badNumberError, badNumbersByEvent, badRequest, errorBody, forbidden, parseJsonBytes, readBody, readJsonBody, requireJsonType, tooLarge } from '../transport/web-handler.js';
 import { leadingKey, topLevelKey } from './beacon-key.js';
@@ -51,7 +51,7 @@ export const ingestOne: Handler = async (request, _url, ctx) => {
     const cors = checkOrigin(key, crossOrigin(request, ctx));
     requireJsonType(request);
     const body = await readJsonBody(request, ctx.limits.ingestBytes, jsonLimits(ctx), spentBy(ctx, key));
-    ctx.ring.budget.charge(key, 1);
+    ctx.ring.budget.charge(key, 1 + body.bytes / BYTES_PER_UNIT);
     const [bad] = body.badNumbers;
     if (bad) throw badNumberError(pathOf(bad.path), bad.text);
     const [outcome] = await ingestEvents(ctx, [body.value], key, true);
@@ -67,6 +67,7 @@ export const ingestBatch: Handler = async (request, _url, ctx) => {
     const cors = checkOrigin(key, crossOrigin(request, ctx));
     requireJsonType(request);
     const body = await readJsonBody(request, ctx.limits.batchBytes, jsonLimits(ctx), spentBy(ctx, key));
+    ctx.ring.budget.charge(key, body.bytes / BYTES_PER_UNIT);
     const events = eventsOf(body.value, ctx);
     ctx.ring.budget.charge(key, events.length);
     const { receipts, errors } = batchAnswer(await ingestChecked(ctx, events, body.badNumbers, key));
@@ -117,6 +118,7 @@ export const beacon: Handler = async (request, _url, ctx) => {
       key = admit(body.key);
       spentBy(ctx, key)(read.values);
     }
+    ctx.ring.budget.charge(key, bytes.byteLength / BYTES_PER_UNIT);
     const cors = checkOrigin(key, crossOrigin(request, ctx));
     const events = eventsOf(body, ctx);
     ctx.ring.budget.charge(key, events.length);

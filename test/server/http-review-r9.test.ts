@@ -1,7 +1,7 @@
 // Round 9 review of the server's HTTP layer: each test shows a fault found, failing before its mend.
 // Real HTTP on 127.0.0.1, a real SQLite store (helpers.ts).
 import { describe, expect, test } from 'vitest';
-import { KEYS, event, withServer } from './helpers.js';
+import { KEYS, clock, event, withServer } from './helpers.js';
 
 describe('POST /beacon', () => {
   test('an admin key in a beacon body is refused as "an admin key", as every other refusal words it', async () => {
@@ -10,6 +10,29 @@ describe('POST /beacon', () => {
       const { error } = (await response.json()) as { error: { code: string; message: string; field?: string } };
       expect({ status: response.status, code: error.code, field: error.field }).toEqual({ status: 403, code: 'forbidden', field: 'key' });
       expect(error.message).toMatch(/^an admin key is a secret/);
+    });
+  });
+});
+
+describe('per-key rate limit', () => {
+  test('the bytes of a body count: a 3 MiB event (read, parsed, validated, refused: some 50 ms) is not two units', async () => {
+    // The clock stands still: only what the key spent moves its bucket.
+    const time = clock();
+    await withServer({ now: time.now, limits: { keyRatePerSecond: 10, keyRateBurst: 100 } }, async (s) => {
+      const big = JSON.stringify({ event_type: 'x', prompt: 'a'.repeat(3 * 1024 * 1024) });
+      const refused = await s.call('/ingest', { key: KEYS.ingest, method: 'POST', body: big, headers: { 'content-type': 'application/json' } });
+      expect(refused.status).toBe(413);
+      // 3 MiB is far more than the 100 units of the burst: the key's next request waits.
+      const next = await s.call('/ingest', { key: KEYS.ingest, json: event() });
+      expect(next.status).toBe(429);
+      expect(next.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+      // Another key keeps its own bucket.
+      expect((await s.call('/ingest', { key: KEYS.read, json: event() })).status).toBe(200);
+      // A batch's body counts the same: one event of 1 MB, taken, is some 60 units, not two.
+      const batch = JSON.stringify({ events: [event({ prompt: 'a'.repeat(1000 * 1000) })] });
+      expect((await s.call('/ingest/batch', { key: KEYS.read, method: 'POST', body: batch, headers: { 'content-type': 'application/json' } })).status).toBe(200);
+      expect((await s.call('/ingest/batch', { key: KEYS.read, method: 'POST', body: batch, headers: { 'content-type': 'application/json' } })).status).toBe(200);
+      expect((await s.call('/ingest', { key: KEYS.read, json: event() })).status).toBe(429);
     });
   });
 });
