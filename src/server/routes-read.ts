@@ -6,6 +6,7 @@ import { frontierFromTiles } from '../tlog/tile-proofs.js';
 import { authenticate, identify, presentedKey, tenantOf } from './auth.js';
 import type { ApiKeyConfig } from './auth.js';
 import { admitHeld } from './in-flight.js';
+import { BYTES_PER_UNIT } from './context.js';
 import type { Context, Handler } from './context.js';
 import { consistencyIn, evidenceOf, proofIn } from './evidence.js';
 import { receiptFor } from './ingest.js';
@@ -190,15 +191,18 @@ function exportStream(request: Request, start: ExportStart, ctx: Context, key: A
     }
     const page = next < to ? await ctx.store.records(tenantId, next, to, PAGE) : [];
     const lines: string[] = [];
+    let eventChars = 0;
     for (const record of page) {
       const line: ExportLine = { ...(await receiptFor(ctx, record)), leaf_index: record.leafIndex, ...(events ? { event: record.event } : {}) };
       lines.push(`${JSON.stringify(line)}\n`);
+      if (events) eventChars += record.eventJson.length;
     }
     if (lines.length > 0) controller.enqueue(encoder.encode(lines.join('')));
     next += page.length;
     // Admitted for one unit, an export of a whole period used to cost one: it now streams at the key's rate,
-    // so that parallel exports with one key share its budget instead of each taking a core.
-    ctx.ring.budget.charge(key, page.length / EXPORT_LINES_PER_UNIT);
+    // so that parallel exports with one key share its budget instead of each taking a core. The events it
+    // carries count as an ingested body's bytes do: a line of a 1 MB event cost 1/8 unit, as a receipt's line does.
+    ctx.ring.budget.charge(key, page.length / EXPORT_LINES_PER_UNIT + eventChars / BYTES_PER_UNIT);
     if (page.length === 0 || next >= to) return controller.close(), true;
     await outOfDebt(ctx.ring.budget, key, gone);
     if (gone.aborted) throw gone.reason;

@@ -35,4 +35,23 @@ describe('per-key rate limit', () => {
       expect((await s.call('/ingest', { key: KEYS.read, json: event() })).status).toBe(429);
     });
   });
+
+  test('an export with events=true counts their bytes: three events of 1 MB are not three eighths of a unit', async () => {
+    const time = clock();
+    await withServer({ now: time.now, limits: { keyRatePerSecond: 10, keyRateBurst: 100 } }, async (s) => {
+      // Logged with the ingest key (a bucket of its own, not the read key's), its bucket refilled before each.
+      for (const fill of 'abc') {
+        time.advance(20_000);
+        const body = JSON.stringify({ events: [event({ prompt: fill.repeat(1000 * 1000) })] });
+        expect((await s.call('/ingest/batch', { key: KEYS.ingest, method: 'POST', body, headers: { 'content-type': 'application/json' } })).status).toBe(200);
+      }
+      // One page (at most 4 Mi characters of events): the stream ends without waiting out any debt.
+      const exported = await s.call('/export?events=true');
+      expect(exported.status).toBe(200);
+      expect((await exported.text()).trim().split('\n')).toHaveLength(4);
+      // 3 MB of events read, serialised and sent: past the read key's 100 units, its next request waits.
+      const next = await s.call('/export');
+      expect(next.status).toBe(429);
+    });
+  });
 });
