@@ -1,7 +1,9 @@
 // Round 9 review of the server's HTTP layer: each test shows a fault found, failing before its mend.
 // Real HTTP on 127.0.0.1, a real SQLite store (helpers.ts).
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { KEYS, clock, event, withServer } from './helpers.js';
+import { createServer, localSigner, sqliteStore } from '../../src/server/node.js';
+import { KEYS, KEY_CONFIG, ORIGIN, clock, event, tempDir, withServer } from './helpers.js';
 
 describe('POST /beacon', () => {
   test('an admin key in a beacon body is refused as "an admin key", as every other refusal words it', async () => {
@@ -53,5 +55,26 @@ describe('per-key rate limit', () => {
       const next = await s.call('/export');
       expect(next.status).toBe(429);
     });
+  });
+});
+
+describe('createServer options', () => {
+  test('a store or signer not awaited (a promise), or missing, is ERR_CONFIG naming it, not a TypeError at the first request', async () => {
+    const { dir } = await tempDir();
+    const pendingStore = sqliteStore(join(dir, 'aegislog.db'));
+    const signer = await localSigner();
+    const store = await pendingStore;
+    try {
+      const base = { keys: KEY_CONFIG, origin: ORIGIN, signer, store, onError: () => {} };
+      for (const [field, value] of [['store', pendingStore], ['store', undefined], ['signer', localSigner()], ['signer', undefined]] as const) {
+        expect(() => createServer({ ...base, [field]: value } as never), field).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field }));
+      }
+      // A hash or an error sink that is no function: refused as now and monotonicNow are, not a TypeError or silence.
+      for (const field of ['sha256', 'onError']) {
+        expect(() => createServer({ ...base, [field]: 'node:crypto' } as never), field).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field }));
+      }
+    } finally {
+      await store.close();
+    }
   });
 });
