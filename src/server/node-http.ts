@@ -107,8 +107,11 @@ export async function listen(handler: FetchHandler, options: ListenOptions = {})
   limitPerClient(server, limits.maxConnectionsPerClient);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     // A request Node could not parse, or that took too long. Once this request was answered
-    // (the rest of its body being drained), nothing more may be written: just close.
-    if (!socket.writable || answered.has(socket)) return void socket.destroy();
+    // (the rest of its body being drained), nothing more may be written: just close. So too while
+    // an answer is being sent and not yet all written (an export, pipelined before a malformed
+    // request): a status line in its body would break the framing of the answer the client reads.
+    const sending = lines.get(socket)?.res;
+    if (!socket.writable || answered.has(socket) || (sending?.headersSent && !sending.writableEnded)) return void socket.destroy();
     const [status, code, message] =
       error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'the request took too long to arrive']
       : error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large', 'the request headers are too large']
@@ -149,6 +152,8 @@ function httpLimits(given: Partial<HttpLimits> | undefined): HttpLimits {
 interface Line {
   busy: boolean;
   queued: (() => void)[];
+  /** The answer of the request being answered (or last answered). */
+  res?: ServerResponse;
 }
 const lines = new WeakMap<Socket, Line>();
 
@@ -164,6 +169,7 @@ function inTurn(socket: Socket, res: ServerResponse, run: () => Promise<void>): 
   const current = line;
   const go = (): void => {
     current.busy = true;
+    current.res = res;
     let done = false;
     const next = (): void => {
       if (done) return;

@@ -1,5 +1,6 @@
 // Round 9 review of the server's HTTP layer: each test shows a fault found, failing before its mend.
 // Real HTTP on 127.0.0.1, a real SQLite store (helpers.ts).
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { createServer, localSigner, sqliteStore } from '../../src/server/node.js';
@@ -76,5 +77,36 @@ describe('createServer options', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('the Node adapter', () => {
+  test('a malformed request pipelined behind an export being sent closes the connection; no status line is written into the export', async () => {
+    // A frozen clock and a burst of 5 units: the export's first page (500 lines) leaves the key in debt, and the
+    // stream waits before its second page for as long as the test runs.
+    await withServer({ now: clock().now, limits: { keyRatePerSecond: 1, keyRateBurst: 5 } }, async (s) => {
+      for (const [key, n] of [[KEYS.ingest, 500], [KEYS.admin, 1]] as const) {
+        expect((await s.call('/ingest/batch', { key, json: { events: Array.from({ length: n }, () => event()) } })).status).toBe(200);
+      }
+      const { hostname, port } = new URL(s.url);
+      const socket = connect({ host: hostname, port: Number(port) });
+      socket.on('error', () => {});
+      let text = '';
+      let pageIn!: () => void;
+      const firstPage = new Promise<void>((resolve) => (pageIn = resolve));
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      socket.on('data', (data: Buffer) => {
+        text += data.toString('latin1');
+        // The answer's head, the export's header line and 500 receipts.
+        if ((text.match(/\n/g) ?? []).length > 510) pageIn();
+      });
+      socket.write(`GET /export HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Api-Key: ${KEYS.read}\r\n\r\n`);
+      await firstPage;
+      socket.write('NOT A REQUEST LINE\r\n\r\n');
+      await closed;
+      // One answer on the connection: an error's status line inside a chunked body breaks HTTP/1.1's framing
+      // (Node's own handler writes none while an answer is under way, to avoid corrupting the peer).
+      expect(text.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 200']);
+    });
   });
 });
