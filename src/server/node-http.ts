@@ -80,6 +80,9 @@ export type FetchHandler = (request: Request) => Promise<Response>;
  */
 export async function listen(handler: FetchHandler, options: ListenOptions = {}): Promise<NodeServerHandle> {
   const host = options.host ?? '127.0.0.1';
+  // Checked before anything listens: a host that is no string failed as a TypeError with the port already held.
+  if (typeof host !== 'string' || host === '') throw new AegisLogError('ERR_CONFIG', 'host must be a host name or address, such as 127.0.0.1', { field: 'host' });
+  checkStaticFiles(options.staticFiles);
   const limits = httpLimits(options.limits);
   const onError = guardedOnError(options.onError);
   const server = createHttpServer(
@@ -137,6 +140,19 @@ export async function listen(handler: FetchHandler, options: ListenOptions = {})
         server.closeIdleConnections();
       }),
   };
+}
+
+/**
+ * `staticFiles`: a prefix `/path/` (one without its slashes served nothing: `/demo` looked `/demo/x.html` up as
+ * `/x.html`, `demo/` matched no path) and the folder to serve.
+ */
+function checkStaticFiles(files: ListenOptions['staticFiles']): void {
+  if (files === undefined) return;
+  if (typeof files !== 'object' || files === null) throw new AegisLogError('ERR_CONFIG', 'staticFiles must be { prefix, dir }', { field: 'staticFiles' });
+  if (typeof files.prefix !== 'string' || !/^\/(.*\/)?$/.test(files.prefix)) {
+    throw new AegisLogError('ERR_CONFIG', 'staticFiles.prefix must be a path that starts and ends with /, such as /demo/', { field: 'staticFiles.prefix' });
+  }
+  if (typeof files.dir !== 'string' || files.dir === '') throw new AegisLogError('ERR_CONFIG', 'staticFiles.dir must be the folder to serve', { field: 'staticFiles.dir' });
 }
 
 /** The connection limits, checked as the server's own limits are (a misspelt name refused, not left unseen). */

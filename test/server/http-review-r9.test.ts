@@ -3,7 +3,7 @@
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { createServer, localSigner, sqliteStore } from '../../src/server/node.js';
+import { createServer, listen, localSigner, sqliteStore } from '../../src/server/node.js';
 import { KEYS, KEY_CONFIG, ORIGIN, clock, event, tempDir, withServer } from './helpers.js';
 
 describe('POST /beacon', () => {
@@ -108,5 +108,26 @@ describe('the Node adapter', () => {
       // (Node's own handler writes none while an answer is under way, to avoid corrupting the peer).
       expect(text.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 200']);
     });
+  });
+});
+
+describe('listen options', () => {
+  test('a static prefix that is no /path/ or a host that is no string is ERR_CONFIG naming it, before anything listens', async () => {
+    const { dir } = await tempDir();
+    const handler = async () => new Response('ok');
+    const cases: [Record<string, unknown>, string][] = [
+      // '/demo' served nothing (every file a 404: /demo/x.html was looked up as /x.html); 'demo/' matched no path at all.
+      [{ staticFiles: { prefix: '/demo', dir } }, 'staticFiles.prefix'],
+      [{ staticFiles: { prefix: 'demo/', dir } }, 'staticFiles.prefix'],
+      [{ staticFiles: { prefix: '/demo/' } }, 'staticFiles.dir'],
+      [{ staticFiles: '/demo/' }, 'staticFiles'],
+      // A TypeError once the server was listening: a port held with no handle to close it.
+      [{ host: 8787 }, 'host'],
+    ];
+    for (const [options, field] of cases) {
+      const started = listen(handler, { port: 0, ...options } as never);
+      await expect(started, field).rejects.toMatchObject({ code: 'ERR_CONFIG', field });
+      await started.then((http) => http.close(), () => undefined);
+    }
   });
 });
