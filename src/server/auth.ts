@@ -128,6 +128,6 @@ export function tenantOf(key: ApiKeyConfig, requested: string | null): string {
   // A malformed one names no tenant: refused for its form whatever the key (a 403 would say it was some other tenant).
   if (requested && !TENANT_ID.test(requested)) throw badRequest(`tenant_id must be ${TENANT_ID_RULE}`, 'tenant_id');
   if (key.scope === 'admin') return requested!;
-  if (requested && requested !== key.tenant_id) throw forbidden(`this key belongs to another tenant than ${requested}`, 'tenant_id');
+  if (requested && requested !== key.tenant_id) throw forbidden(`tenant_id ${requested} is not this key's tenant`, 'tenant_id');
   return key.tenant_id;
 }

@@ -131,3 +131,16 @@ describe('listen options', () => {
     }
   });
 });
+
+describe('another tenant', () => {
+  test('a read route refuses another tenant\'s tenant_id in the words ingest does', async () => {
+    await withServer({}, async (s) => {
+      const refusal = async (response: Response) => ({ status: response.status, ...((await response.json()) as { error: Record<string, string> }).error });
+      const ingest = await refusal(await s.call('/ingest', { key: KEYS.read, json: event({ tenant_id: 'other' }) }));
+      expect(ingest).toEqual({ status: 403, code: 'forbidden', field: 'tenant_id', message: "tenant_id other is not this key's tenant" });
+      for (const path of ['/verify/e1?tenant_id=other', '/evidence/e1?tenant_id=other', '/export?tenant_id=other', '/logs/other/heads', '/logs/other/tile/0/000']) {
+        expect(await refusal(await s.call(path)), path).toEqual(ingest);
+      }
+    });
+  });
+});
