@@ -94,7 +94,7 @@ export async function listen(handler: FetchHandler, options: ListenOptions = {})
       // A timeout of 0 is none: it must not make the interval 0, which Node runs every millisecond.
       connectionsCheckingInterval: Math.min(1000, limits.headersTimeout || limits.requestTimeout || 1000),
     },
-    (req, res) => inTurn(req.socket, res, () => respond(handler, options, onError, limits, req, res)),
+    (req, res) => inTurn(req.socket, req, res, () => respond(handler, options, onError, limits, req, res)),
   );
   // `Expect: 100-continue` (curl for large bodies, .NET, the AWS SDKs): Node would say "100 Continue" at
   // once, and the client send a body that a refusal before reading it (401, 413 by its declared size, 415)
@@ -110,11 +110,13 @@ export async function listen(handler: FetchHandler, options: ListenOptions = {})
   limitPerClient(server, limits.maxConnectionsPerClient);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     // A request Node could not parse, or that took too long. Once this request was answered
-    // (the rest of its body being drained), nothing more may be written: just close. So too while
-    // an answer is being sent and not yet all written (an export, pipelined before a malformed
-    // request): a status line in its body would break the framing of the answer the client reads.
-    const sending = lines.get(socket)?.res;
-    if (!socket.writable || answered.has(socket) || (sending?.headersSent && !sending.writableEnded)) return void socket.destroy();
+    // (the rest of its body being drained), nothing more may be written: just close. So too while an
+    // earlier request (read whole: the error is a later one's) is being answered and its answer is not
+    // all written: a status line inside it (an export being sent) would break its framing, and one
+    // before it (its handler still at work) would be read as that request's answer.
+    const line = lines.get(socket);
+    const earlier = line?.busy === true && line.req?.complete === true && line.res?.writableEnded === false;
+    if (!socket.writable || answered.has(socket) || earlier) return void socket.destroy();
     const [status, code, message] =
       error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'the request took too long to arrive']
       : error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large', 'the request headers are too large']
@@ -168,7 +170,8 @@ function httpLimits(given: Partial<HttpLimits> | undefined): HttpLimits {
 interface Line {
   busy: boolean;
   queued: (() => void)[];
-  /** The answer of the request being answered (or last answered). */
+  /** The request being answered (or last answered), and its answer. */
+  req?: IncomingMessage;
   res?: ServerResponse;
 }
 const lines = new WeakMap<Socket, Line>();
@@ -179,12 +182,13 @@ const lines = new WeakMap<Socket, Line>();
  * parses, so a client that pipelined hundreds of requests and read nothing had
  * every answer built and held in memory at once.
  */
-function inTurn(socket: Socket, res: ServerResponse, run: () => Promise<void>): void {
+function inTurn(socket: Socket, req: IncomingMessage, res: ServerResponse, run: () => Promise<void>): void {
   let line = lines.get(socket);
   if (!line) lines.set(socket, (line = { busy: false, queued: [] }));
   const current = line;
   const go = (): void => {
     current.busy = true;
+    current.req = req;
     current.res = res;
     let done = false;
     const next = (): void => {

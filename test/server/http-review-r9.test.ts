@@ -111,6 +111,26 @@ describe('the Node adapter', () => {
   });
 });
 
+describe('the Node adapter, pipelining', () => {
+  test('a malformed request pipelined behind one still being answered gets no answer that reads as the first one\'s', async () => {
+    // The anonymous budget in debt under a frozen clock: a /checkpoints page waits its turn for as long as the test runs.
+    await withServer({ now: clock().now, limits: { keyRatePerSecond: 1, keyRateBurst: 1 } }, async (s) => {
+      expect((await s.call('/checkpoints', { key: null })).status).toBe(200);
+      const { hostname, port } = new URL(s.url);
+      const socket = connect({ host: hostname, port: Number(port) });
+      socket.on('error', () => {});
+      let text = '';
+      socket.on('data', (data: Buffer) => (text += data.toString('latin1')));
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      // Both in one write: Node parses the first (which waits), then fails on the second.
+      socket.write('GET /checkpoints HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nNOT A REQUEST LINE\r\n\r\n');
+      await closed;
+      // A 400 written now would be the first answer on the connection: the client reads it as /checkpoints' own.
+      expect(text).not.toMatch(/^HTTP\/1\.1 400/);
+    });
+  });
+});
+
 describe('listen options', () => {
   test('a static prefix that is no /path/ or a host that is no string is ERR_CONFIG naming it, before anything listens', async () => {
     const { dir } = await tempDir();
