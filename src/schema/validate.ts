@@ -36,13 +36,14 @@ const SERVER_NAMES: ReadonlySet<string> = /* @__PURE__ */ new Set(SERVER_FIELDS)
 const utf8 = /* @__PURE__ */ new TextEncoder();
 
 /** Checks a complete wire event (§2) in place and returns it typed. Throws naming the first bad field. */
-export function validateEvent(event: unknown, options: ValidateOptions = {}): WireEvent {
+export function validateEvent(event: unknown, options?: ValidateOptions): WireEvent {
   if (!isPlainObject(event)) throw invalid('event', 'must be a JSON object');
   const e = event as Record<string, unknown>;
-  checkHead(e, options.idsFollow);
+  // `?.`: null options are no options (as canonicalize reads them), not a TypeError.
+  checkHead(e, options?.idsFollow);
   if (e.client_id !== undefined) checkPattern(e.client_id, 'client_id', EVENT_ID, EVENT_ID_RULE);
   if (e.client_seq !== undefined && !(Number.isSafeInteger(e.client_seq) && (e.client_seq as number) >= 1)) throw invalid('client_seq', 'must be an integer ≥ 1');
-  const measure = !options.sizeFollows;
+  const measure = !options?.sizeFollows;
   let bytes = 2;
   values = 0;
   counting = true;
@@ -51,7 +52,7 @@ export function validateEvent(event: unknown, options: ValidateOptions = {}): Wi
     if (value === undefined) continue;
     if (!isWellFormed(key)) throw jcs(undefined, key, LONE_SURROGATE);
     if (CONTEXTS.has(key)) {
-      validateContext(key as ContextName, value, options.dropNullContextFields);
+      validateContext(key as ContextName, value, options?.dropNullContextFields);
       // Its fields are checked one by one above: the walk below would only measure it.
       if (!measure) continue;
     } else if (SERVER_NAMES.has(key)) {
