@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { EVENT_ID, LIMITS, POLICY_HASH, SERVER_FIELDS, TENANT_ID } from './rules.js';
-import { LONE_SURROGATE, isWellFormed } from './validate.js';
+import { AegisLogValidationError } from '../protocol/errors.js';
+import { LONE_SURROGATE, isWellFormed, validateEvent } from './validate.js';
 
 /**
  * zod schemas of the event and its six compliance contexts (PROTOCOL.md §2),
@@ -81,6 +82,15 @@ export const EventSchema = z
   .superRefine((event, ctx) => {
     for (const key of SERVER_FIELDS) {
       if (event[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'is a reserved field name; rename this payload key' });
+    }
+    // The payload is any JSON, but not JSON the protocol refuses (a lone surrogate, an integer beyond ±(2^53−1)), nor
+    // one too deep or too large: the validator's walk, in its words, once the fields above have passed.
+    if (ctx.issues.length > 0) return;
+    try {
+      validateEvent(event);
+    } catch (error) {
+      if (!(error instanceof AegisLogValidationError)) throw error;
+      ctx.addIssue({ code: 'custom', path: [], message: error.message });
     }
   });
 
