@@ -95,7 +95,7 @@ function checkHead(e: Record<string, unknown>, idsFollow: boolean | undefined): 
   if (e.event_id !== undefined || !idsFollow) checkPattern(e.event_id, 'event_id', EVENT_ID, EVENT_ID_RULE);
   if (e.trace_id !== undefined || !idsFollow) checkPattern(e.trace_id, 'trace_id', EVENT_ID, EVENT_ID_RULE);
   if (e.recorded_at !== undefined && !isTime(e.recorded_at)) {
-    throw invalid('recorded_at', 'must be an RFC 3339 UTC time with milliseconds, such as 2026-11-28T09:16:52.123Z');
+    throw invalid('recorded_at', 'must be an RFC 3339 UTC time with milliseconds, such as 2026-11-28T09:16:52.123Z', 'ERR_TIME_INVALID');
   }
 }
 
