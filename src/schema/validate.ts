@@ -112,7 +112,7 @@ export function checkPayloadKeys(payload: Record<string, unknown>): void {
 
 /** Checks one compliance context; with `dropNull` (the option `dropNullContextFields`), deletes its `null` fields first. */
 export function validateContext(name: ContextName, value: unknown, dropNull?: boolean): void {
-  if (!isPlainObject(value)) throw invalid(name, 'must be an object');
+  if (!isPlainObject(value)) throw invalid(name, 'must be a plain object');
   const ctx = value as Record<string, unknown>;
   const rules = CONTEXT_RULES[name];
   for (const key of Object.keys(ctx)) {
