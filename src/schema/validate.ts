@@ -134,6 +134,9 @@ export function validateContext(name: ContextName, value: unknown, dropNull?: bo
 function checkField(value: unknown, name: string, field: string, rule: FieldRule): void {
   if (value === undefined) throw bad(name, field, -1, 'is required');
   if (value === null) throw bad(name, field, -1, 'is null; omit a field that has no value');
+  // PROTOCOL.md §1, as for the payload (the record path checks a context here only), before an integer field's own
+  // rule: 2^53 is an integer, and refused as one that JSON parsers round, latency_ms or input_tokens alike.
+  if (Number.isInteger(value) && !Number.isSafeInteger(value)) throw bad(name, field, -1, 'is an integer beyond ±(2^53−1), which JSON parsers round', 'ERR_JCS_INVALID');
   switch (rule.kind) {
     case 'string':
       checkContextString(value, name, field, -1, rule.required);
@@ -153,8 +156,6 @@ function checkField(value: unknown, name: string, field: string, rule: FieldRule
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value)) throw bad(name, field, -1, 'must be a finite number');
       if (rule.integer && !Number.isSafeInteger(value)) throw bad(name, field, -1, 'must be an integer');
-      // PROTOCOL.md §1, as for the payload: the record path checks a context here only.
-      if (Number.isInteger(value) && !Number.isSafeInteger(value)) throw bad(name, field, -1, 'is an integer beyond ±(2^53−1), which JSON parsers round', 'ERR_JCS_INVALID');
       if ((rule.min !== undefined && value < rule.min) || (rule.max !== undefined && value > rule.max)) {
         throw bad(name, field, -1, rule.max === undefined ? `must be at least ${rule.min}` : `must be within [${rule.min}, ${rule.max}]`);
       }
