@@ -42,6 +42,8 @@ export function validateEvent(event: unknown, options?: ValidateOptions): WireEv
   // `?.`: null options are no options (as canonicalize reads them), not a TypeError.
   checkHead(e, options?.idsFollow);
   if (e.client_id !== undefined) checkPattern(e.client_id, 'client_id', EVENT_ID, EVENT_ID_RULE);
+  // PROTOCOL.md §1 first, as for a context's integer: 2^53 is an integer ≥ 1, refused as one that JSON parsers round.
+  if (Number.isInteger(e.client_seq) && !Number.isSafeInteger(e.client_seq)) throw invalid('client_seq', 'is an integer beyond ±(2^53−1), which JSON parsers round', 'ERR_JCS_INVALID');
   if (e.client_seq !== undefined && !(Number.isSafeInteger(e.client_seq) && (e.client_seq as number) >= 1)) throw invalid('client_seq', 'must be an integer ≥ 1');
   const measure = !options?.sizeFollows;
   let bytes = 2;
