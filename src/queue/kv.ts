@@ -1,3 +1,4 @@
+import { AegisLogError } from '../protocol/errors.js';
 import { DEAD, QUEUED, freshState, type QueueEntry, type QueueState, type QueueStore } from './types.js';
 
 /**
@@ -67,6 +68,10 @@ const numberings = new WeakMap<object, Map<string, Numbering>>();
  *   or one sequence per queue matters.
  */
 export function kvQueue(kv: KVNamespaceLike | RedisLike, options: KVQueueOptions = {}): QueueStore {
+  // A Worker's binding left out of wrangler.json (or named otherwise) is undefined: say so, not a TypeError.
+  if (typeof kv !== 'object' || kv === null) {
+    throw new AegisLogError('ERR_CONFIG', `store must be a KV namespace, Durable Object storage or a Redis-like client, got ${kv === null ? 'null' : typeof kv} (is its binding configured?)`, { field: 'store' });
+  }
   const base = options.prefix ?? 'aegislog:';
   const opsOf = (target: KVNamespaceLike | RedisLike): Ops => ('scan' in target ? redisOps(target, base) : kvOps(target));
   const ops = opsOf(kv);
