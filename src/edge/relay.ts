@@ -54,6 +54,12 @@ type Route = 'ingest' | 'batch' | 'beacon';
  */
 export function createRelay(options: RelayOptions): Relay {
   if (!options.endpoint || !options.apiKey) throw new AegisLogError('ERR_CONFIG', 'createRelay needs endpoint and apiKey', { field: options.endpoint ? 'apiKey' : 'endpoint' });
+  // As the client: a key no header can carry (beyond Latin-1, a line break inside) failed every upstream request, a 502.
+  try {
+    new Headers({ 'x-api-key': options.apiKey });
+  } catch {
+    throw new AegisLogError('ERR_CONFIG', 'apiKey has a character no HTTP header can carry', { field: 'apiKey' });
+  }
   const endpoint = String(options.endpoint).replace(/\/+$/, '');
   const url = /^https?:\/\/[^/]/.test(endpoint) ? parsed(endpoint) : undefined;
   if (!url) throw new AegisLogError('ERR_CONFIG', 'endpoint must be an http(s) URL, such as https://api.example.com', { field: 'endpoint' });
