@@ -7,7 +7,7 @@ import { importPublicKey, verifyEvidence, type EvidenceReport, type KeyInput } f
 const keyCache = new WeakMap<object, Promise<KeyInput>>();
 
 /** The pinned keys imported once per options object: PEM, JWK, JWKS, or a list of those. */
-function importKeys(publicKeys: unknown): Promise<KeyInput> {
+export function importKeys(publicKeys: unknown): Promise<KeyInput> {
   const load = () => (Array.isArray(publicKeys) ? Promise.all(publicKeys.map((k) => importPublicKey(k))) : importPublicKey(publicKeys));
   if (typeof publicKeys !== 'object' || publicKeys === null) return load();
   let keys = keyCache.get(publicKeys);

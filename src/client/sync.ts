@@ -12,13 +12,16 @@ import { digestOf, receiptMismatch } from './receipt.js';
 export async function recordSync(cfg: ClientConfig, body: string): Promise<Receipt> {
   const event = JSON.parse(body) as WireEvent; // exactly the bytes sent, whatever the caller changed since
   const digest = await digestOf(event);
+  // Pinned keys that cannot be read refuse the event before it is sent: delivered and refused both, it was sent again.
+  const keys = cfg.publicKeys === undefined ? undefined : await import('./signature.js');
+  await keys?.importKeys(cfg.publicKeys);
   const outcome = await request(cfg, '/ingest', { method: 'POST', headers: cfg.headers, body });
   if (outcome.kind !== 'ok') throw outcome.error;
   const mismatch = receiptMismatch(outcome.body, event.event_id, cfg.tenantId, digest);
   if (mismatch) throw mismatch;
   const receipt = outcome.body as Receipt;
-  if (cfg.publicKeys !== undefined) {
-    const why = await (await import('./signature.js')).receiptSignatureFailure(event, receipt, cfg.publicKeys);
+  if (keys) {
+    const why = await keys.receiptSignatureFailure(event, receipt, cfg.publicKeys);
     if (why) throw new AegisLogHttpError('ERR_RECEIPT_MISMATCH', `receipt of ${receipt.event_id}: ${why}`, 200, { field: 'signature_b64url' });
   }
   cfg.onReceipt?.(receipt);
