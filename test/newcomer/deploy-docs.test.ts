@@ -100,14 +100,27 @@ describe('A Node service behind nginx, signing with KMS', () => {
     await kms?.close();
   });
 
+  it('the first run by hand is as the unit\'s User, made before the folder it owns: run as root, it left files the service cannot write', () => {
+    const user = /^User=(\S+)$/m.exec(markedBlock(PAGE, 'deploy: systemd').code)![1]!;
+    const steps = markedBlock(PAGE, 'deploy: node-run').code.split('\n').map((l) => l.replace(/\s+#.*$/, ''));
+    const made = steps.findIndex((l) => new RegExp(`^sudo useradd .*\\b${user}$`).test(l));
+    const owned = steps.findIndex((l) => l.includes(`install -d -m 0700 -o ${user} /var/lib/aegislog`));
+    const started = steps.findIndex((l) => l.endsWith('node server.mjs'));
+    expect(made, `a step makes the user ${user}`).toBeGreaterThan(-1);
+    expect(owned).toBeGreaterThan(made);
+    expect(started).toBeGreaterThan(owned);
+    expect(steps[started]).toMatch(new RegExp(`^sudo -u ${user} `));
+  });
+
   it('server.mjs as printed: receipts signed by the KMS key, through nginx where it is installed, stopped by SIGTERM', async () => {
     project.write('server.mjs', markedBlock(PAGE, 'deploy: node-server').code);
     const data = join(project.dir, 'data');
     const read = 'ak_read_deploy_docs_0123456789';
     project.write('data/keys.json', JSON.stringify([{ key: read, tenant_id: 'acme', scope: 'read' }]));
     const start = markedBlock(PAGE, 'deploy: node-run').code.split('\n').find((l) => l.includes('node server.mjs'))!.replace(/\s+#.*$/, '');
-    expect(start).toBe('AWS_REGION=eu-central-1 node server.mjs');
-    const service = shell(start, project.dir, { ...kms.env, AEGISLOG_DATA: data, AEGISLOG_KEYS_FILE: join(data, 'keys.json'), PORT: '0' });
+    expect(start).toBe('sudo -u aegislog env AWS_REGION=eu-central-1 node server.mjs');
+    // Run as the test's own user, which owns the data folder here as aegislog owns /var/lib/aegislog there.
+    const service = shell(start.replace(/^sudo -u aegislog /, ''), project.dir, { ...kms.env, AEGISLOG_DATA: data, AEGISLOG_KEYS_FILE: join(data, 'keys.json'), PORT: '0' });
     try {
       const [, url] = await service.waitFor(/aegislog listening on (http:\/\/127\.0\.0\.1:\d+)/);
       let base = url!;
