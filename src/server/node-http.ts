@@ -83,6 +83,12 @@ export async function listen(handler: FetchHandler, options: ListenOptions = {})
   // Checked before anything listens: a host that is no string failed as a TypeError with the port already held.
   if (typeof host !== 'string' || host === '') throw new AegisLogError('ERR_CONFIG', 'host must be a host name or address, such as 127.0.0.1', { field: 'host' });
   checkStaticFiles(options.staticFiles);
+  // Node throws a RangeError for a port that is no number (NaN: Number() of a bad PORT), and takes text that is
+  // none for the path of a UNIX socket, made in the working folder (its URL then says port undefined).
+  const port: unknown = options.port ?? 8787;
+  if (!/^\d{1,5}$/.test(String(port)) || Number(port) > 65535 || (typeof port !== 'number' && typeof port !== 'string')) {
+    throw new AegisLogError('ERR_CONFIG', `port must be a whole number from 0 to 65535 (0: a free one), not ${typeof port === 'string' ? JSON.stringify(port) : String(port)}`, { field: 'port' });
+  }
   const limits = httpLimits(options.limits);
   const onError = guardedOnError(options.onError);
   const server = createHttpServer(
@@ -125,13 +131,13 @@ export async function listen(handler: FetchHandler, options: ListenOptions = {})
     socket.end(`HTTP/1.1 ${status} ${code}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
     socket.destroySoon();
   });
-  server.listen(options.port ?? 8787, host);
+  server.listen(Number(port), host);
   await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const { port: bound } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
   return {
     url,
-    port,
+    port: bound,
     close: (graceMs = 2000) =>
       new Promise<void>((done) => {
         const force = setTimeout(() => server.closeAllConnections(), graceMs);
