@@ -154,7 +154,8 @@ export interface CosignerOptions extends SigningKeyOptions {
  * timestamp the clock's and at least `notBefore`.
  */
 export async function cosigner(key: string | NoteSigningKey, options: CosignerOptions = {}): Promise<KeyedNoteSigner> {
-  const k = typeof key === 'string' ? await parseNoteSigningKey(key, options) : key;
+  // What is no parsed key is read as text: `cosigner(process.env.WITNESS_KEY!)` with the variable unset is a bad skey.
+  const k = typeof key === 'object' && key !== null ? key : await parseNoteSigningKey(key, options);
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const decoder = new TextDecoder('utf-8', { fatal: true });
   if (k.type === NoteKeyType.MlDsa44) {
