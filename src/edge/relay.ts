@@ -53,7 +53,8 @@ type Route = 'ingest' | 'batch' | 'beacon';
  * (a single `/ingest` goes to `/ingest`, whose answer is one receipt).
  */
 export function createRelay(options: RelayOptions): Relay {
-  if (!options.endpoint || !options.apiKey) throw new AegisLogError('ERR_CONFIG', 'createRelay needs endpoint and apiKey', { field: options.endpoint ? 'apiKey' : 'endpoint' });
+  // No options at all (a JS caller's config not loaded) is a missing endpoint too, as for the client: not a TypeError.
+  if (!options?.endpoint || !options.apiKey) throw new AegisLogError('ERR_CONFIG', 'createRelay needs endpoint and apiKey', { field: options?.endpoint ? 'apiKey' : 'endpoint' });
   // As the client: a key no header can carry (beyond Latin-1, a line break inside) failed every upstream request, a 502.
   try {
     new Headers({ 'x-api-key': options.apiKey });

@@ -152,19 +152,21 @@ const ROUTES: Route[] = [
  * runs behind the Node adapter, in workerd and on Vercel Edge.
  */
 export function createServer(options: ServerOptions): AegisServer {
-  const { signer, store } = options;
+  // No options at all is a missing signer first (below), not a TypeError.
+  const given = (options ?? {}) as Partial<ServerOptions>;
   // Not awaited (`store: sqliteStore(path)`), or left out: it failed as a TypeError in `ready` and every request a 500.
   for (const [name, example] of [['signer', 'await localSigner()'], ['store', 'await sqliteStore(path)']] as const) {
-    const given: unknown = options[name];
-    const promise = typeof (given as { then?: unknown } | null)?.then === 'function';
-    if (typeof given !== 'object' || given === null || promise) {
+    const value: unknown = given[name];
+    const promise = typeof (value as { then?: unknown } | null)?.then === 'function';
+    if (typeof value !== 'object' || value === null || promise) {
       throw new AegisLogError('ERR_CONFIG', `${name} must be a ${name === 'signer' ? 'Signer' : 'Store'} such as ${example}${promise ? ' (this is a promise of one: await it)' : ''}`, { field: name });
     }
   }
   // A hash that is no function failed as a TypeError; an onError that is none dropped every error report unseen.
   for (const name of ['sha256', 'onError'] as const) {
-    if (options[name] != null && typeof options[name] !== 'function') throw new AegisLogError('ERR_CONFIG', `${name} must be a function`, { field: name });
+    if (given[name] != null && typeof given[name] !== 'function') throw new AegisLogError('ERR_CONFIG', `${name} must be a function`, { field: name });
   }
+  const { signer, store } = options; // both checked above
   const period = options.period ?? 86400;
   // At most a century: a period's end must stay a time that formatTime can write.
   if (!Number.isInteger(period) || period < 1 || period > MAX_PERIOD) throw new AegisLogError('ERR_CONFIG', `period must be a whole number of seconds from 1 to ${MAX_PERIOD}`, { field: 'period' });

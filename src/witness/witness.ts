@@ -79,7 +79,7 @@ type Judgement = { ok: true } | { ok: false; result: AddCheckpointResult; kind?:
 
 export function createWitness(options: WitnessOptions): Witness {
   // From JSON or env, by a JS caller: the wrong shape is refused naming the option, not as a TypeError (or a 500 per request).
-  if (!Array.isArray(options.cosigners) || options.cosigners.some((c) => typeof c !== 'object' || c === null)) {
+  if (!Array.isArray(options?.cosigners) || options.cosigners.some((c) => typeof c !== 'object' || c === null)) {
     throw new AegisLogError('ERR_CONFIG', 'cosigners must be an array of cosigners (from cosigner())', { field: 'cosigners' });
   }
   const given = options.store as Partial<WitnessStore> | undefined;
