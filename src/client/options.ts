@@ -147,6 +147,9 @@ export function resolveConfig(options: AegisLogOptions): ClientConfig {
     const value: unknown = options[name as keyof AegisLogOptions];
     if (value != null && typeof value != type && (value !== false || !/^(beacon|fetchLater|locks)$/.test(name))) throw configError(name, `must be of type ${type}`);
   }
+  // Keys are text (PEM, base64 DER) or objects (JWK, JWKS, bytes, CryptoKey, a list): read when first used.
+  const keys = options.publicKeys;
+  if (keys != null && typeof keys != 'string' && typeof keys != 'object') throw configError('publicKeys', 'must be a key or keys (PEM, DER, JWK, JWKS, or a list)');
   const headers = { 'content-type': 'application/json', ...(options.apiKey && { 'x-api-key': options.apiKey }) };
   // A key no header can carry (beyond Latin-1, a line break inside) failed every request in fetch: ERR_NETWORK for ever.
   try {
