@@ -4,9 +4,8 @@ import { DEAD, QUEUED, type DeadLetterError, type QueueEntry } from '../queue/ty
 import { AegisLogHttpError, httpErrorCode } from '../protocol/errors.js';
 import { backoffDelay, exchange, sleep } from '../transport/http.js';
 import type { ClientConfig, LockManagerLike } from './options.js';
-import { isPlainObject } from '../schema/index.js';
 import { keysAfter } from './event.js';
-import { digestOf, receiptMismatch } from './receipt.js';
+import { digestOf, namesAnEvent, receiptMismatch } from './receipt.js';
 
 /** PROTOCOL.md §7: a batch holds at most 500 events and 1 MiB. */
 export const MAX_BATCH_EVENTS = 500;
@@ -209,8 +208,8 @@ export class Delivery {
     for (const [i, entry] of batch.entries()) {
       const refusal = errors.find((e) => e?.index === i && e.event_id === entry.event_id);
       // A lone event's answer is its receipt, whatever event it names: one naming another is a mismatch, not a gap.
-      // (Parsed JSON: any object in it is a plain one, so the validator's test serves.)
-      const receipt = receipts.find((r) => r?.event_id === entry.event_id) ?? (batch.length === 1 && isPlainObject(receipts[0]) ? receipts[0] : undefined);
+      // One that names none is no receipt (another service's JSON: check endpoint), retried as a batch's would be.
+      const receipt = receipts.find((r) => r?.event_id === entry.event_id) ?? (batch.length === 1 && namesAnEvent(receipts[0]) ? receipts[0] : undefined);
       if (refusal) {
         await this.#deadLetter([entry], { code: String(refusal.code), message: String(refusal.message), status: 200, field: refusal.field });
       } else if (receipt) {

@@ -1,4 +1,5 @@
 import { AegisLogHttpError } from '../protocol/errors.js';
+import type { Receipt } from '../protocol/types.js';
 
 /**
  * `digest_b64url` of an event (PROTOCOL.md §2): SHA-256 of its canonical JSON, through WebCrypto
@@ -19,6 +20,9 @@ export function canonical(value: unknown): string {
   const o = value as Record<string, unknown>;
   return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
 }
+
+/** An answer that could be a receipt: an object naming an event (parsed JSON: any object in it is a plain one). */
+export const namesAnEvent = (answer: unknown): answer is Receipt => typeof (answer as Receipt | null)?.event_id === 'string';
 
 /**
  * A receipt must be about the event we sent: same event_id, tenant and digest

@@ -3,7 +3,7 @@ import { EVENT_ID, EVENT_ID_RULE, TENANT_ID, TENANT_ID_RULE, invalid } from '../
 import type { Receipt, WireEvent } from '../protocol/types.js';
 import { backoffDelay, exchange, sleep, type Outcome } from '../transport/http.js';
 import type { ClientConfig, VerificationResult } from './options.js';
-import { digestOf, receiptMismatch } from './receipt.js';
+import { digestOf, namesAnEvent, receiptMismatch } from './receipt.js';
 
 // recordSync and verify. Signature checks against pinned keys load the verifier with a dynamic
 // import (./signature.js): a page that does not pin keys never loads it.
@@ -17,6 +17,8 @@ export async function recordSync(cfg: ClientConfig, body: string): Promise<Recei
   await keys?.importKeys(cfg.publicKeys);
   const outcome = await request(cfg, '/ingest', { method: 'POST', headers: cfg.headers, body });
   if (outcome.kind !== 'ok') throw outcome.error;
+  // An answer naming no event is no receipt (another service's JSON), as the delivery loop has it: not a mismatch.
+  if (!namesAnEvent(outcome.body)) throw new AegisLogHttpError('ERR_BAD_RESPONSE', "the server's answer to /ingest is no receipt (it names no event_id)", 200);
   const mismatch = receiptMismatch(outcome.body, event.event_id, cfg.tenantId, digest);
   if (mismatch) throw mismatch;
   const receipt = outcome.body as Receipt;
