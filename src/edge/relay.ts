@@ -73,6 +73,8 @@ export function createRelay(options: RelayOptions): Relay {
   // Timers take at most 2^31 − 1 ms (beyond, they fire after 1 ms), and Node's AbortSignal.timeout whole ms only (else RangeError).
   if (options.timeout !== undefined && !(Number.isInteger(options.timeout) && options.timeout >= 1 && options.timeout <= MAX_TIMER_MS)) throw configError('timeout', `a whole number of ms from 1 to ${MAX_TIMER_MS}`, options.timeout);
   if (options.bodyTimeout !== undefined && !(Number.isFinite(options.bodyTimeout) && options.bodyTimeout >= 1 && options.bodyTimeout <= MAX_TIMER_MS)) throw configError('bodyTimeout', `a number of ms from 1 to ${MAX_TIMER_MS}`, options.bodyTimeout);
+  // As the client's: one that is no function failed every request (a 502 blaming the API, or a TypeError).
+  for (const name of ['fetch', 'now'] as const) if (options[name] != null && typeof options[name] !== 'function') throw configError(name, 'a function', options[name]);
   const origins = allowedOriginSet(options.allowedOrigins);
   // The server's limit per route (DEFAULT_LIMITS), unless one limit is given for all.
   const bodyLimit: Record<Route, number> = {

@@ -23,3 +23,19 @@ describe('createRelay with an apiKey no HTTP header can carry', () => {
     expect(() => createRelay({ ...options, apiKey: 'ak_ingest_0123456789abcdef\n' })).not.toThrow();
   });
 });
+
+// docs/edge.md's table: `fetch` (upstream fetch) and `now` (the rate limiter's clock). The client refuses a `fetch`
+// that is no function at construction (ERR_CONFIG naming it); the relay took one, and answered every browser 502
+// "the AegisLog API did not answer", and a `now` that is no function made each request throw a TypeError.
+describe('createRelay with a fetch or now that is no function', () => {
+  it.each([
+    ['fetch', { fetch: 5 }],
+    ['fetch', { fetch: {} }],
+    ['now', { now: Date.now(), rateLimit: { burst: 1, perSecond: 1 } }],
+  ])('%s: ERR_CONFIG naming it, at creation', (field, given) => {
+    expect(() => new AegisLog({ ...options, fetch: 5 as never })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'fetch' }));
+    expect(() => createRelay({ ...options, apiKey: 'ak_ingest_0123456789abcdef', ...(given as object) })).toThrow(
+      expect.objectContaining({ name: 'AegisLogError', code: 'ERR_CONFIG', field }),
+    );
+  });
+});
