@@ -47,11 +47,14 @@ export function watchGenerator(gen: object, kind: 'sync' | 'async', watch: Itera
     done = true;
     watch.ended(true, error, false);
   };
-  const watched = kind === 'sync' ? watchSync : watchAsync;
+  // One flag for the three methods: a return() or throw() from inside a running next() is refused as "already
+  // running" and ends nothing, as much as a nested next() is.
+  const body = { running: false };
   try {
     for (const method of ['next', 'return', 'throw'] as const) {
       const own = (gen as Record<Method, Step>)[method];
-      const step = watched(gen, own, (result) => seen(result as IteratorResult<unknown>, method === 'return'), threw);
+      const onResult = (result: unknown) => seen(result as IteratorResult<unknown>, method === 'return');
+      const step = kind === 'sync' ? watchSync(gen, own, onResult, threw, body) : watchAsync(gen, own, onResult, threw);
       Object.defineProperty(step, 'name', { value: method, configurable: true });
       Object.defineProperty(step, 'length', { value: own.length, configurable: true });
       // Not enumerable, as the generator's own methods are not: `{ ...gen }` and Object.keys stay empty.
@@ -63,12 +66,11 @@ export function watchGenerator(gen: object, kind: 'sync' | 'async', watch: Itera
   }
 }
 
-function watchSync(gen: object, own: Step, seen: (result: unknown) => void, threw: (error: unknown) => void): Step {
-  let running = false;
+function watchSync(gen: object, own: Step, seen: (result: unknown) => void, threw: (error: unknown) => void, body: { running: boolean }): Step {
   return function (this: unknown, ...args: unknown[]) {
     // Another receiver, or a call from inside the running body ("already running", which ends nothing): as is.
-    if (this !== gen || running) return Reflect.apply(own, this, args);
-    running = true;
+    if (this !== gen || body.running) return Reflect.apply(own, this, args);
+    body.running = true;
     let result: unknown;
     try {
       result = Reflect.apply(own, gen, args);
@@ -76,7 +78,7 @@ function watchSync(gen: object, own: Step, seen: (result: unknown) => void, thre
       threw(error);
       throw error;
     } finally {
-      running = false;
+      body.running = false;
     }
     seen(result);
     return result;

@@ -164,6 +164,32 @@ describe('aegislogTrace: generators', () => {
     await expect(g.next.call({} as never)).rejects.toThrow(TypeError);
   });
 
+  it('a sync generator closed from inside its own body ("already running") is recorded by how it really ends', () => {
+    const log = recordingLog();
+    let self!: Generator<number, string>;
+    const refused: string[] = [];
+    // A body that hands itself to a callback which tries to close it (an abort handler fired synchronously):
+    // the generator refuses, the body catches that and goes on to its real end.
+    const steps = aegislogTrace(function* steps(): Generator<number, string> {
+      yield 1;
+      for (const close of [() => self.return('stop'), () => self.throw(new Error('stop'))]) {
+        try {
+          close();
+        } catch (error) {
+          refused.push((error as Error).message);
+        }
+      }
+      yield 2;
+      return 'done';
+    }, { log });
+    self = steps();
+    expect([self.next(), self.next(), self.next()]).toEqual([{ value: 1, done: false }, { value: 2, done: false }, { value: 'done', done: true }]);
+    expect(refused).toEqual(['Generator is already running', 'Generator is already running']);
+    expect(log.calls.map((c) => c.payload)).toEqual([
+      { function: 'steps', outcome: 'ok', input: [], output: { count: 2, yielded: [1, 2], returned: 'done' } },
+    ]);
+  });
+
   it('calls queued on an async generator are answered in order and recorded once', async () => {
     const log = recordingLog();
     const two = aegislogTrace(async function* two() {
