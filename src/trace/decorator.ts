@@ -1,3 +1,4 @@
+import { AegisLogError } from '../protocol/errors.js';
 import { aegislogTrace, type TraceOptions } from './trace.js';
 
 /**
@@ -17,8 +18,9 @@ export function trace(options: TraceOptions) {
     method: (this: This, ...args: Args) => Return,
     context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Return>,
   ): (this: This, ...args: Args) => Return {
-    if (context.kind !== 'method') throw new TypeError('@trace decorates methods only');
-    const name = typeof context.name === 'string' ? context.name : (context.name.description ?? 'method');
+    const name = typeof context.name === 'string' ? context.name : (context.name?.description ?? 'method');
+    // Reached from JavaScript (Babel) or through a cast: the project's typed error, naming the member.
+    if (context.kind !== 'method') throw new AegisLogError('ERR_CONFIG', `@trace decorates methods only: ${name} is a ${String(context.kind)}`, { field: name });
     return aegislogTrace(method, { eventType: name, name, ...options });
   };
 }

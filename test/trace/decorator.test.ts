@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordingLog } from './recording-log.js';
 import type { makeClassifier as MakeClassifier } from './fixtures/decorated.js';
+import { trace } from '../../src/trace/index.js';
 
 // The fixture uses real `@trace(...)` syntax; esbuild lowers the standard
 // decorators the way a user's bundler would, then the bundle runs here.
@@ -55,5 +56,14 @@ describe('@trace (TypeScript 5 standard method decorator)', () => {
     ]);
     expect(log.calls[1]!.payload.error).toEqual({ name: 'Error', message: 'empty text' });
     expect((log.calls[0]!.options.performance_metrics as { latency_ms: number }).latency_ms).toBeGreaterThanOrEqual(4);
+  });
+
+  it('on a getter, setter, field or accessor: ERR_CONFIG naming the decorated member, not a TypeError', () => {
+    // What a JavaScript (Babel) user or a cast reaches: the decorator is given a context of another kind.
+    const decorate = trace({ log: recordingLog() });
+    for (const kind of ['getter', 'setter', 'field', 'accessor', 'class'] as const) {
+      const make = () => decorate(function () {} as never, { kind, name: 'score' } as never);
+      expect(make).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'score' }));
+    }
   });
 });
