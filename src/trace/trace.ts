@@ -7,6 +7,7 @@ import type {
   SessionContext,
 } from '../schema/zod.js';
 import { AegisLogError } from '../protocol/errors.js';
+import { EVENT_VALUES } from '../schema/rules.js';
 import { limitsOver, wholeFrom } from '../protocol/limits.js';
 import { compileRedaction, DEFAULT_TRACE_LIMITS, describe, describer, type DescribeLimits, type RedactRule, type Redactor } from './describe.js';
 import { generatorKind, watchGenerator, type IterationWatch } from './generator.js';
@@ -267,16 +268,31 @@ const PAYLOAD_BYTES = 983_040; // 1 MiB less 64 KiB, as a literal (see describe.
  */
 function fit(payload: Record<string, unknown>): void {
   const json = JSON.stringify(payload);
-  // At most three UTF-8 bytes a UTF-16 unit: a payload that fits so is not measured further (almost every call).
-  if (json.length * 3 <= PAYLOAD_BYTES) return;
+  // At most three UTF-8 bytes a UTF-16 unit, and at most one JSON value a character: a payload that fits so is not
+  // measured further (almost every call).
+  if (json.length * 3 <= PAYLOAD_BYTES && json.length <= EVENT_VALUES) return;
   const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
   let total = bytes(payload);
-  const sizes = (['input', 'output', 'error'] as const).filter((f) => payload[f] !== undefined).map((f) => [f, bytes(payload[f])] as const);
-  for (const [field, size] of sizes.sort((a, b) => b[1] - a[1])) {
-    if (total <= PAYLOAD_BYTES) return;
+  // And the JSON values, keys counted, as record() counts them (EVENT_VALUES): each field is bounded alone
+  // (`limits.nodes`), but keys and the "[Truncated]" left for each key past the bound are values too, and input and
+  // output together passed it.
+  let count = jsonValues(payload) - 1;
+  const sizes = (['input', 'output', 'error'] as const).filter((f) => payload[f] !== undefined).map((f) => [f, bytes(payload[f]), jsonValues(payload[f])] as const);
+  for (const [field, size, values] of sizes.sort((a, b) => b[1] - a[1])) {
+    if (total <= PAYLOAD_BYTES && count <= EVENT_VALUES) return;
     payload[field] = '[Truncated]';
     total -= size - bytes('[Truncated]');
+    count -= values - 1;
   }
+}
+
+/** JSON values in a described value, its keys counted. */
+function jsonValues(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 1;
+  let n = 1;
+  if (Array.isArray(value)) for (const item of value) n += jsonValues(item);
+  else for (const item of Object.values(value)) n += 1 + jsonValues(item);
+  return n;
 }
 
 function wireOptions(options: TraceOptions, call: TraceCall): Record<string, unknown> {

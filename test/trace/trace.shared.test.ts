@@ -337,6 +337,23 @@ describe('aegislogTrace: what leaves the process', () => {
     expect(log.calls[1]!.payload.output).toBe('[Truncated]');
   });
 
+  it('a call whose fields together hold more JSON values than an event may (keys count) is recorded, its largest field cut', () => {
+    const log = recordingLog();
+    const errors: unknown[] = [];
+    // A value of a few KB in the app (one object of 1,000 keys per level, each key naming the level below): each field
+    // within its 20,000 values, but with its keys and the "[Truncated]" of each key left, input and output together
+    // passed the 99,000 JSON values record() takes, and the call went unrecorded.
+    let tree: unknown = 0;
+    for (let level = 0; level < 7; level++) tree = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, tree]));
+    const echo = aegislogTrace((x: unknown) => x, { log, eventType: 'echo', onError: (e) => errors.push(e) });
+    expect(echo(tree)).toBe(tree);
+    expect(errors).toEqual([]);
+    expect(log.calls.map((c) => [c.eventType, c.payload.outcome])).toEqual([['echo', 'ok']]);
+    // One field gives way, the other stays.
+    const { input, output } = log.calls[0]!.payload;
+    expect([input, output].filter((v) => v === '[Truncated]')).toHaveLength(1);
+  });
+
   it('every value counts toward the 20,000 a field may hold, and its strings toward what an event can carry', () => {
     const log = recordingLog();
     const errors: unknown[] = [];
