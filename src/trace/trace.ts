@@ -9,7 +9,7 @@ import type {
 import { AegisLogError } from '../protocol/errors.js';
 import { EVENT_VALUES } from '../schema/rules.js';
 import { limitsOver, wholeFrom } from '../protocol/limits.js';
-import { compileRedaction, DEFAULT_TRACE_LIMITS, describe, describer, type DescribeLimits, type RedactRule, type Redactor } from './describe.js';
+import { compileRedaction, DEFAULT_TRACE_LIMITS, describe, describer, REDACTED, type DescribeLimits, type RedactRule, type Redactor } from './describe.js';
 import { generatorKind, watchGenerator, type IterationWatch } from './generator.js';
 
 /**
@@ -230,6 +230,10 @@ function makeRecorder(options: TraceOptions, fnName: string) {
  */
 function iterationOutput(how: TraceCapture['output'], redactor: Redactor, limits: DescribeLimits) {
   const part = describer(redactor, limits);
+  // Each value sits at its own path (`output.yielded.<n>`, `output.returned`), which a rule may name as it names an
+  // item or a key of any value: describe() looks only below the value it is given.
+  const shown = (value: unknown, path: string[], depth: number): unknown =>
+    redactor.matches(path.at(-1)!, path) ? REDACTED : part(value, path, depth);
   const pick = typeof how === 'function' ? how : (value: unknown) => value;
   const yielded: unknown[] = [];
   let count = 0;
@@ -239,7 +243,7 @@ function iterationOutput(how: TraceCapture['output'], redactor: Redactor, limits
     yielded(value: unknown): void {
       if (how === false || fault || count++ >= limits.items) return;
       try {
-        const v = part(pick(value), ['output', 'yielded', String(count - 1)], 2);
+        const v = shown(pick(value), ['output', 'yielded', String(count - 1)], 2);
         yielded.push(v === undefined ? null : v); // as in any array
       } catch (error) {
         fault = { error };
@@ -250,7 +254,7 @@ function iterationOutput(how: TraceCapture['output'], redactor: Redactor, limits
       if (how === false) return undefined;
       const more = count - yielded.length;
       const out: Record<string, unknown> = { count, yielded: more > 0 ? [...yielded, `[… ${more} more items]`] : yielded };
-      const value = failed || returned === undefined ? undefined : part(pick(returned), ['output', 'returned'], 1);
+      const value = failed || returned === undefined ? undefined : shown(pick(returned), ['output', 'returned'], 1);
       if (value !== undefined) out.returned = value;
       if (closed) out.closed = true;
       return out;

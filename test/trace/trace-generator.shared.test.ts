@@ -234,6 +234,27 @@ describe('aegislogTrace: generators', () => {
     ]);
   });
 
+  it('redacts the paths docs/trace.md gives a generator\'s values: output.yielded.<n> and output.returned', async () => {
+    const log = recordingLog();
+    const keys = aegislogTrace(async function* keys(): AsyncGenerator<string, string> {
+      yield 'sk-one';
+      yield 'sk-two';
+      return 'sk-last';
+    }, { log, redact: ['output.yielded.*', 'output.returned'] });
+    for await (const _ of keys());
+    const first = aegislogTrace(function* first() {
+      yield { id: 1 };
+      yield 'sk-only-the-second';
+      return { done: true };
+    }, { log, redact: ['output.yielded.1'] });
+    [...first()];
+    expect(log.calls.map((c) => c.payload.output)).toEqual([
+      { count: 2, yielded: ['[REDACTED]', '[REDACTED]'], returned: '[REDACTED]' },
+      { count: 2, yielded: [{ id: 1 }, '[REDACTED]'], returned: { done: true } },
+    ]);
+    expect(log.calls.map((c) => c.wire).join()).not.toContain('sk-');
+  });
+
   it('a capture function that throws on a yielded value is reported; the iteration goes on untouched', () => {
     const log = recordingLog();
     const errors: unknown[] = [];
