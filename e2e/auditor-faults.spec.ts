@@ -3,7 +3,7 @@
 // result names the file it is for, a result never outlives the option it was computed under, a
 // late count never overwrites a newer one, and a file that cannot be read or parsed is named,
 // with the files after it still loaded. Only the page's own files are served.
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -454,6 +454,32 @@ test('a JWKS that gives a member name twice is refused when fetched, as when pas
   await expect(page.locator('#key-message')).toContainText('Could not load the JWKS.');
   await expect(page.locator('#key-message')).toContainText('has the member "x" twice');
   await expect(page.locator('#key-list')).toContainText('No key pinned yet');
+});
+
+test('a fetched JWKS naming the kid of a key the auditor pasted does not replace that key', async ({ page, app }) => {
+  // Another P-256 key under the kid of the genuine one: a JWK's kid is what its publisher claims, not a fingerprint.
+  const genuine = JSON.parse(read('keys/jwks.json')) as { keys: { kid: string }[] };
+  const kid = genuine.keys[0]!.kid;
+  const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+  const mirror = `http://localhost:${new URL(app.url).port}/mirror/keys.json`; // another origin than the page's
+  await page.route(mirror, (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify({ keys: [{ ...other, kid, alg: 'ES256', use: 'sig' }] }) }));
+  await open(page, app.url);
+  await page.locator('#key-text').fill(read('keys/jwks.json'));
+  await page.getByRole('button', { name: 'Pin key' }).click();
+  await expect(page.locator('#key-list')).toContainText('pasted by you');
+  await drop(page, [{ name: 'alpha-leaf0.json', text: read('bundles/alpha-leaf0.json') }]);
+  await expect(page.locator('#summary')).toContainText('1 verified');
+
+  await page.getByText('Load a JWKS from a URL instead').click();
+  await page.getByLabel('JWKS URL').fill(mirror);
+  await page.getByRole('button', { name: 'Fetch JWKS' }).click();
+  await expect(page.locator('#key-message')).not.toContainText('Fetching');
+  // The auditor's own key still stands, and the evidence it verified still verifies.
+  await expect(page.locator('#key-list li')).toHaveCount(1);
+  await expect(page.locator('#key-list')).toContainText('pasted by you');
+  await expect(page.locator('#summary')).toContainText('1 verified');
+  await expect(page.locator('#key-message')).toContainText(`kid ${kid.slice(0, 12)}`);
+  await expect(page.locator('#key-message')).toContainText('already pinned to another key');
 });
 
 test("a version-1 export with a receipt beside the tenant head's period is not a verified period", async ({ page, app }) => {

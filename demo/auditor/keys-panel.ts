@@ -128,10 +128,17 @@ export function keysPanel(evidenceOrigins: () => ReadonlySet<string>, onChange: 
       }
       // A key the auditor removed while the JWKS was on its way stays removed.
       const removedMeanwhile = keys.filter((k) => (removedAt.get(k.kid) ?? 0) > removalsBefore);
-      const kept = keys.filter((k) => !removedMeanwhile.includes(k));
+      // A kid is what the JWKS claims, not a fingerprint: one already pinned to another key (one the auditor pasted)
+      // is not re-pointed by a fetched key that names it.
+      const clashing = keys.filter((k) => {
+        const held = pinned.get(k.kid)?.key.jwk;
+        return held !== undefined && (held.x !== k.jwk.x || held.y !== k.jwk.y);
+      });
+      const kept = keys.filter((k) => !removedMeanwhile.includes(k) && !clashing.includes(k));
       const same = isEvidenceServer(target, evidenceOrigins());
       add(kept, `fetched from ${target.href}`, same, target);
-      const skipped = removedMeanwhile.length === 0 ? '' : ` Not pinned again: ${removedMeanwhile.map((k) => `kid ${short(k.kid, 12)}`).join(', ')}, removed while the JWKS was on its way.`;
+      const skipped = (removedMeanwhile.length === 0 ? '' : ` Not pinned again: ${removedMeanwhile.map((k) => `kid ${short(k.kid, 12)}`).join(', ')}, removed while the JWKS was on its way.`)
+        + (clashing.length === 0 ? '' : ` Not pinned: ${clashing.map((k) => `kid ${short(k.kid, 12)}`).join(', ')}, already pinned to another key (remove that one first if the JWKS is right).`);
       if (same) say('warn', ...sameServerWarning(target), skipped);
       else {
         say('info', `Loaded ${kept.length} key${kept.length === 1 ? '' : 's'} from ${target.origin}. A fetched key is only as trustworthy as that URL: compare each kid with one obtained out of band.${skipped}`);
