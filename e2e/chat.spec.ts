@@ -58,3 +58,40 @@ test('the chat demo records every model call with its contexts, shows receipts, 
   await expect(auditor.getByRole('list', { name: 'Compliance flags' }).locator('.pill-ok', { hasText: 'Art. 14' })).toHaveCount(1);
   await screenshots(auditor, 'auditor-from-chat');
 });
+
+test("a review decided before the model call's event reached the queue is still on that call's trace", async ({ page, stack }) => {
+  await page.goto(`${stack.app.url}/demo/chat/`);
+  await expect(page.locator('#conn-status')).toContainText(`Tenant ${stack.api.tenantId}`);
+  // Another tab's long write to the shared queue (a flush of a large backlog) holds this tab's writes back: the call's
+  // event is recorded, but not yet in the queue, when the reviewer decides.
+  await page.evaluate(async () => {
+    const config = (await (await fetch('../config.json')).json()) as { endpoint: string; tenant_id: string };
+    const name = `aegislog:${config.tenant_id}@${config.endpoint.replace(/\/+$/, '')}`;
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open(name);
+      request.onupgradeneeded = () => request.result.createObjectStore('events');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const w = window as unknown as { held: boolean };
+    w.held = true;
+    const store = db.transaction('events', 'readwrite').objectStore('events');
+    const spin = (): void => {
+      if (w.held) store.get('!held').onsuccess = spin;
+    };
+    spin();
+  });
+  const prompt = page.getByLabel('Your message');
+  await prompt.fill('Can I get a loan for a new car?');
+  await prompt.press('Enter');
+  await expect(page.locator('.bubble.flagged')).toContainText('Needs human review');
+  await page.getByRole('button', { name: 'Reject' }).click();
+  await expect(page.locator('.bubble.flagged')).toContainText('Rejected by');
+  await page.evaluate(() => void ((window as unknown as { held: boolean }).held = false));
+
+  await until(async () => (await stack.api.storedIds()).length === 2, 'two events stored');
+  const events = await stack.api.storedEvents();
+  const call = events.find((e) => e.event_type === 'model_inference')!;
+  const review = events.find((e) => e.event_type === 'human_review')!;
+  expect(review).toMatchObject({ reviewed_event_id: call.event_id, decision: 'rejected', trace_id: call.trace_id });
+});

@@ -100,7 +100,9 @@ function reviewBox(log: AegisLog, eventId: string, answer: Assessment): HTMLElem
   const decide = (decision: 'approved' | 'rejected') => {
     const reviewer = byId<HTMLInputElement>('reviewer').value.trim() || 'reviewer';
     recordEvent(log, 'human_review', { reviewed_event_id: eventId, decision }, {
-      trace_id: recorded.get(eventId)?.trace_id,
+      // The call's trace is its event id, as the page named it: not read back from the queue, which may not hold
+      // the call's event yet (its write waits behind another tab's), and an undefined trace_id made the review its own.
+      trace_id: eventId,
       human_intervention: { required: true, reason: answer.flags.join(', '), reviewer, reviewed_at: Math.floor(Date.now() / 1000) },
       // The policy that required the review, and the model whose answer was reviewed.
       policy_context: { policy_name: policy.name, policy_version: policy.version, policy_hash: policy.hash },
