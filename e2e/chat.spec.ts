@@ -95,3 +95,22 @@ test("a review decided before the model call's event reached the queue is still 
   const review = events.find((e) => e.event_type === 'human_review')!;
   expect(review).toMatchObject({ reviewed_event_id: call.event_id, decision: 'rejected', trace_id: call.trace_id });
 });
+
+test('each edit of the policy text is a version of its own: one version never carries two hashes', async ({ page, stack }) => {
+  await page.goto(`${stack.app.url}/demo/chat/`);
+  await expect(page.locator('#conn-status')).toContainText(`Tenant ${stack.api.tenantId}`);
+  const original = await page.locator('#policy-text').inputValue();
+  const prompt = page.getByLabel('Your message');
+  for (const [i, text] of [`${original}\nAnswers cite the help centre.`, `${original}\nAnswers never cite the help centre.`].entries()) {
+    await page.locator('#policy-text').fill(text);
+    await expect(page.locator('#policy-hash')).toHaveText(`sha256:${createHash('sha256').update(text).digest('hex')}`);
+    await prompt.fill('Where is my parcel?');
+    await prompt.press('Enter');
+    await expect(page.locator('.bubble.assistant .byline')).toHaveCount(i + 2); // the greeting has one too
+  }
+  await until(async () => (await stack.api.storedIds()).length === 2, 'two events stored');
+  const policies = (await stack.api.storedEvents()).map((e) => e.policy_context as { policy_version: string; policy_hash: string });
+  expect(new Set(policies.map((p) => p.policy_hash)).size).toBe(2);
+  expect(new Set(policies.map((p) => p.policy_version)).size).toBe(2);
+  for (const p of policies) expect(p.policy_version).not.toBe('3');
+});

@@ -142,11 +142,14 @@ function showStats(log: AegisLog): void {
     : 'IndexedDB is unavailable here: events wait in memory while the page lives.';
 }
 
-/** Hashes the policy text as shown; an edited text is a new version, never the same version with another hash. */
+/**
+ * Hashes the policy text as shown; an edited text is a new version, never the same version with another hash: each
+ * text its own (`3-edited-<first hex digits of its hash>`), since two edits under one "3-edited" were two hashes.
+ */
 async function updatePolicy(): Promise<void> {
   const hash = await policyHash(byId<HTMLTextAreaElement>('policy-text').value);
   originalPolicyHash ||= hash;
-  policy = { ...POLICY, version: hash === originalPolicyHash ? POLICY.version : `${POLICY.version}-edited`, hash };
+  policy = { ...POLICY, version: hash === originalPolicyHash ? POLICY.version : `${POLICY.version}-edited-${hash.replace(/^sha256:/, '').slice(0, 12)}`, hash };
   byId('policy-hash').textContent = hash;
   byId('policy-version').textContent = policy.version;
 }
