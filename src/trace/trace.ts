@@ -147,6 +147,14 @@ function check(fn: unknown, options: TraceOptions | undefined): void {
   if (typeof log !== 'function' && typeof (log as Partial<TraceLog> | null | undefined)?.record !== 'function') {
     throw bad('log', 'must be a log (an object with record()) or a function of `this` giving one');
   }
+  // Read as "no choice made", a `capture: false` or `{ output: 'false' }` took the default of each part (true), and
+  // recorded the arguments and results it meant to keep out.
+  const capture = options.capture as unknown;
+  if (capture !== undefined && (capture === null || typeof capture !== 'object')) throw bad('capture', 'must be an object: { input, output, error }, each true, false or a function');
+  for (const part of ['input', 'output', 'error'] as const) {
+    const how = (capture as Record<string, unknown> | undefined)?.[part];
+    if (how !== undefined && typeof how !== 'boolean' && typeof how !== 'function') throw bad(`capture.${part}`, 'must be true, false or a function');
+  }
 }
 
 interface Begun {

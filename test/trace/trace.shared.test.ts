@@ -393,6 +393,26 @@ describe('aegislogTrace: what leaves the process', () => {
     expect(JSON.stringify(log.calls)).not.toContain('hunter2');
   });
 
+  it('capture is checked as the wrapper is made: `capture: false` (a JavaScript caller\'s "nothing") recorded everything', () => {
+    const log = recordingLog();
+    const login = (form: { user: string; password: string }) => form.user;
+    // Read as "no choice made", each part took its default, true: the arguments and the result were recorded.
+    for (const [capture, field] of [
+      [false, 'capture'],
+      ['none', 'capture'],
+      [{ input: 'false' }, 'capture.input'],
+      [{ output: null }, 'capture.output'],
+      [{ error: 0 }, 'capture.error'],
+    ] as const) {
+      expect(() => aegislogTrace(login, { log, capture: capture as never })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field }));
+    }
+    expect(log.calls).toEqual([]);
+    // What is allowed still works: booleans, functions, parts left out.
+    const quiet = aegislogTrace(login, { log, capture: { input: false, output: (u) => String(u).length, error: undefined } });
+    expect(quiet({ user: 'ann', password: 'hunter2' })).toBe('ann');
+    expect(log.calls.map((c) => c.payload)).toEqual([{ function: 'login', outcome: 'ok', output: 3 }]);
+  });
+
   it('the function, the options and the log are checked as the wrapper is made: ERR_CONFIG naming them, not a TypeError', () => {
     const log = recordingLog();
     // A method read before it exists (`aegislogTrace(client.clasify, …)`), options forgotten, a log not yet made.
