@@ -7,7 +7,8 @@ import type {
   SessionContext,
 } from '../schema/zod.js';
 import { AegisLogError } from '../protocol/errors.js';
-import { EVENT_VALUES } from '../schema/rules.js';
+import { isWellFormed } from '../protocol/jcs.js';
+import { EVENT_TYPE_CHARS, EVENT_VALUES } from '../schema/rules.js';
 import { limitsOver, wholeFrom } from '../protocol/limits.js';
 import { compileRedaction, DEFAULT_TRACE_LIMITS, describe, describer, REDACTED, type DescribeLimits, type RedactRule, type Redactor } from './describe.js';
 import { generatorKind, watchGenerator, type IterationWatch } from './generator.js';
@@ -146,6 +147,11 @@ function check(fn: unknown, options: TraceOptions | undefined): void {
   const log = options.log as unknown;
   if (typeof log !== 'function' && typeof (log as Partial<TraceLog> | null | undefined)?.record !== 'function') {
     throw bad('log', 'must be a log (an object with record()) or a function of `this` giving one');
+  }
+  // An event type record() refuses (PROTOCOL-v1.md §2: 1 to 128 characters) left every call unrecorded, a warning each.
+  const type = options.eventType as unknown;
+  if (type !== undefined && (typeof type !== 'string' || type === '' || !isWellFormed(type) || [...type].length > EVENT_TYPE_CHARS)) {
+    throw bad('eventType', `must be a string of 1 to ${EVENT_TYPE_CHARS} characters, with no lone surrogate`);
   }
   // Read as "no choice made", a `capture: false` or `{ output: 'false' }` took the default of each part (true), and
   // recorded the arguments and results it meant to keep out.

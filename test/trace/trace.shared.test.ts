@@ -413,6 +413,17 @@ describe('aegislogTrace: what leaves the process', () => {
     expect(log.calls.map((c) => c.payload)).toEqual([{ function: 'login', outcome: 'ok', output: 3 }]);
   });
 
+  it('an eventType the log would refuse is ERR_CONFIG as the wrapper is made, not a call left unrecorded every time', () => {
+    const log = recordingLog();
+    for (const eventType of ['', 'x'.repeat(129), 42, 'half \uD800 pair']) {
+      expect(() => aegislogTrace(() => 0, { log, eventType: eventType as never })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'eventType' }));
+    }
+    // At the bound, and counted in characters (code points), as record() counts them.
+    const f = aegislogTrace(() => 0, { log, eventType: '😀'.repeat(128) });
+    f();
+    expect(log.calls).toHaveLength(1);
+  });
+
   it('the function, the options and the log are checked as the wrapper is made: ERR_CONFIG naming them, not a TypeError', () => {
     const log = recordingLog();
     // A method read before it exists (`aegislogTrace(client.clasify, …)`), options forgotten, a log not yet made.
