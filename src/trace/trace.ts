@@ -153,6 +153,8 @@ function check(fn: unknown, options: TraceOptions | undefined): void {
   if (type !== undefined && (typeof type !== 'string' || type === '' || !isWellFormed(type) || [...type].length > EVENT_TYPE_CHARS)) {
     throw bad('eventType', `must be a string of 1 to ${EVENT_TYPE_CHARS} characters, with no lone surrogate`);
   }
+  // Called through a try that swallows what it throws: an onError that is no function silenced every failure to record.
+  if (options.onError !== undefined && typeof options.onError !== 'function') throw bad('onError', 'must be a function (error, { eventType })');
   // Read as "no choice made", a `capture: false` or `{ output: 'false' }` took the default of each part (true), and
   // recorded the arguments and results it meant to keep out.
   const capture = options.capture as unknown;

@@ -424,6 +424,22 @@ describe('aegislogTrace: what leaves the process', () => {
     expect(log.calls).toHaveLength(1);
   });
 
+  it('an onError that is no function is ERR_CONFIG as the wrapper is made: every failure to record went unsaid', () => {
+    const log = recordingLog();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      for (const onError of [true, 'console', {}]) {
+        expect(() => aegislogTrace(() => 0, { log, onError: onError as never })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', field: 'onError' }));
+      }
+      // Left out, the console is told.
+      const f = aegislogTrace(() => 0, { log, eventType: 'e', model_context: {} as never }); // model_id missing: record() refuses
+      expect(f()).toBe(0);
+      expect(warn).toHaveBeenCalledTimes(1);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('the function, the options and the log are checked as the wrapper is made: ERR_CONFIG naming them, not a TypeError', () => {
     const log = recordingLog();
     // A method read before it exists (`aegislogTrace(client.clasify, …)`), options forgotten, a log not yet made.
