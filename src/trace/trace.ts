@@ -106,8 +106,9 @@ export function aegislogTrace<F extends (this: any, ...args: any[]) => any>(fn: 
         recorder.end(call, false, value);
         return value;
       };
-      // A subclass (OpenAI's APIPromise) is returned itself, so that its own methods (`.withResponse()`) stay.
-      if (Object.getPrototypeOf(result) !== Promise.prototype) {
+      // A subclass (OpenAI's APIPromise) is returned itself, so that its own methods (`.withResponse()`) stay. A
+      // native promise of another realm (a vm context, an iframe) is none: its Promise.prototype is not this one.
+      if (isSubclassed(result)) {
         result.then(ok, (error: unknown) => recorder.end(call, true, error));
         return result;
       }
@@ -351,6 +352,23 @@ function isPromise(value: unknown): value is Promise<unknown> {
     return Object.prototype.toString.call(value) === '[object Promise]' && typeof (value as { then?: unknown }).then === 'function';
   } catch {
     return false;
+  }
+}
+
+/**
+ * Whether a promise is of a Promise subclass: its prototype is not a realm's Promise.prototype, whose own prototype
+ * is that realm's Object.prototype (the end of the chain). Any realm's: a native promise from a vm context or an
+ * iframe was taken for a subclass, and its rejection, handled by the wrapper, was never reported unhandled.
+ */
+function isSubclassed(promise: Promise<unknown>): boolean {
+  try {
+    const proto = Object.getPrototypeOf(promise);
+    if (proto === Promise.prototype) return false;
+    // A realm's Promise.prototype has its own `then`, and next in its chain the realm's Object.prototype, the end.
+    const base = Object.getPrototypeOf(proto);
+    return !(base !== null && Object.getPrototypeOf(base) === null && Object.hasOwn(proto, 'then'));
+  } catch {
+    return true; // as before: returned itself
   }
 }
 

@@ -2,6 +2,7 @@
 // Node's unhandled-rejection report when it never handles a rejection. Node only (child_process, process events).
 import { ChildProcess, execFile } from 'node:child_process';
 import { promisify, types } from 'node:util';
+import { runInNewContext } from 'node:vm';
 import { expect, it } from 'vitest';
 import { aegislogTrace } from '../../src/trace/index.js';
 import { recordingLog } from './recording-log.js';
@@ -65,6 +66,21 @@ it('a rejection the caller never handles is still reported unhandled: once, with
   expect(fromNext.reports[0]![0]).toBe(err);
   expect(fromNext.reports[0]![1]).toBe(fromNext.returned);
   expect(log.calls.map((c) => [c.eventType, c.payload.outcome])).toEqual([['fail', 'error'], ['feed', 'error']]);
+}, 10_000);
+
+it("a native promise of another realm (a vm context, an iframe) is a native promise: its unhandled rejection still surfaces", async () => {
+  const log = recordingLog();
+  const err = new Error('nobody listens here either');
+  const other = () => runInNewContext('Promise.reject(err)', { err }) as Promise<unknown>;
+  const untraced = await unhandledReports(other);
+  expect(untraced.reports.map(([reason]) => reason)).toEqual([err]);
+  // Taken for a Promise subclass (returned itself, its rejection handled by the wrapper's then): never reported.
+  const fail = aegislogTrace(other, { log, eventType: 'vm' });
+  const { reports, returned } = await unhandledReports(() => fail());
+  expect(reports).toHaveLength(1);
+  expect(reports[0]![0]).toBe(err);
+  expect(reports[0]![1]).toBe(returned);
+  expect(log.calls.map((c) => c.payload.outcome)).toEqual(['error']);
 }, 10_000);
 
 it("a traced generator is still a generator object to Node's util.types", () => {
