@@ -171,9 +171,8 @@ function mapOf(map: Map<unknown, unknown>, path: string[], depth: number, st: St
     // No prototype: a key named "__proto__" is an entry like any other, not a prototype to set.
     const entries: Record<string, unknown> = Object.create(null);
     for (const [k, v] of kept) entries[k as string] = v;
-    const out = fields(entries, path, depth, st);
-    if (map.size > kept.length) out['[truncated]'] = `${map.size - kept.length} more keys`;
-    return out;
+    // The count is of the whole Map: keys past the item limit and those the text bound cut, together.
+    return fields(entries, path, depth, st, map.size);
   }
   const out: unknown[] = kept.map(([k, v], i) => {
     const at = [...path, String(i)];
@@ -206,7 +205,8 @@ function list(items: readonly unknown[], path: string[], depth: number, st: Stat
   return out;
 }
 
-function fields(record: Record<string, unknown>, path: string[], depth: number, st: State): Record<string, unknown> {
+/** `total`: how many keys the value has in all (a Map's first entries only are given). */
+function fields(record: Record<string, unknown>, path: string[], depth: number, st: State, total?: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const keys = Object.keys(record);
   const n = Math.min(keys.length, st.limits.items);
@@ -222,7 +222,8 @@ function fields(record: Record<string, unknown>, path: string[], depth: number, 
     // defineProperty: a key named "__proto__" must stay data, not set the prototype.
     if (v !== undefined) Object.defineProperty(out, freeKey(out, text(rawKey, st.limits.stringLength)), { value: v, enumerable: true, writable: true, configurable: true });
   }
-  if (keys.length > i) out['[truncated]'] = `${keys.length - i} more keys`;
+  const all = total ?? keys.length;
+  if (all > i) out['[truncated]'] = `${all - i} more keys`;
   return out;
 }
 

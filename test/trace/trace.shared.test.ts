@@ -525,6 +525,16 @@ describe('aegislogTrace: what leaves the process', () => {
     expect(cycle).toEqual({ name: 'Error', message: 'a', cause: { name: 'Error', message: 'b', cause: '[Circular]' } });
   });
 
+  it("a Map cut both by the item limit and by the field's text says how many keys it left out in all", () => {
+    // 1,500 entries of about 1,100 characters: the first 1,000 are read (the item limit), and the text bound stops
+    // the field before their end. The count of the rest was the item limit's alone (500), not the keys really left out.
+    const big = new Map(Array.from({ length: 1500 }, (_, i) => [`${String(i).padStart(4, '0')}${'k'.repeat(996)}`, 'v'.repeat(100)]));
+    const described = describeValue(big, ['input'], compileRedaction(undefined)) as Record<string, unknown>;
+    const kept = Object.keys(described).filter((k) => k !== '[truncated]').length;
+    expect(kept).toBeLessThan(1000);
+    expect(described['[truncated]']).toBe(`${1500 - kept} more keys`);
+  });
+
   it('cuts a key longer than the text limit as a string is cut, keeps two keys that read the same apart, redacts by the whole key', () => {
     const log = recordingLog();
     const f = aegislogTrace((_o: unknown) => 0, { log, eventType: 'keys', limits: { stringLength: 10 }, redact: ['customer_password'] });
