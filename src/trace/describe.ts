@@ -87,12 +87,8 @@ function visit(value: unknown, path: string[], depth: number, st: State): unknow
   // Every value counts toward the budget, not only objects: a million strings in arrays were kept whole.
   if (++st.nodes > st.limits.nodes) return '[Truncated]';
   switch (typeof value) {
-    case 'string': {
-      // And what the strings weigh: an event is at most 1 MiB, so more text than that can only be refused, after
-      // being made (one 60 KB string shared by 2,500 cells made 150 MB of JSON before record() refused it).
-      if ((st.chars += Math.min(value.length, st.limits.stringLength)) > EVENT_CHARS) return '[Truncated]';
-      return text(value, st.limits.stringLength);
-    }
+    case 'string':
+      return textOf(value, st) ?? '[Truncated]';
     case 'number':
       // NaN, ±Infinity and integers JSON parsers would round travel as their text.
       return Number.isFinite(value) && !(Number.isInteger(value) && !Number.isSafeInteger(value)) ? value : String(value);
@@ -101,10 +97,16 @@ function visit(value: unknown, path: string[], depth: number, st: State): unknow
       return value;
     case 'bigint':
       return `${value}n`;
-    case 'symbol':
-      return value.toString();
-    case 'function':
-      return `[Function ${value.name || 'anonymous'}]`;
+    // A description and a name are text like any string: cut, counted, made well-formed (a lone surrogate in one
+    // made an event that record() refused).
+    case 'symbol': {
+      const description = textOf(value.description ?? '', st);
+      return description === undefined ? '[Truncated]' : `Symbol(${description})`;
+    }
+    case 'function': {
+      const name = textOf(String(value.name || 'anonymous'), st);
+      return name === undefined ? '[Truncated]' : `[Function ${name}]`;
+    }
   }
   if (value === null) return null;
   const obj = value as object;
@@ -118,6 +120,16 @@ function visit(value: unknown, path: string[], depth: number, st: State): unknow
   } finally {
     st.ancestors.delete(obj);
   }
+}
+
+/**
+ * `s` cut to the text limit, and weighed: an event is at most 1 MiB, so more text than that can only be refused,
+ * after being made (one 60 KB string shared by 2,500 cells made 150 MB of JSON before record() refused it).
+ * Undefined past that weight.
+ */
+function textOf(s: string, st: State): string | undefined {
+  if ((st.chars += Math.min(s.length, st.limits.stringLength)) > EVENT_CHARS) return undefined;
+  return text(s, st.limits.stringLength);
 }
 
 function visitObject(obj: object, path: string[], depth: number, st: State): unknown {

@@ -280,6 +280,17 @@ describe('aegislogTrace: what leaves the process', () => {
     expect(input.slice(17)).toEqual([null, '[Promise]']);
   });
 
+  it("a symbol's description and a function's name are text like any string: cut, counted, made well-formed", () => {
+    const log = recordingLog();
+    const errors: unknown[] = [];
+    const f = aegislogTrace((..._args: unknown[]) => 0, { log, eventType: 'sym', limits: { stringLength: 8 }, onError: (e) => errors.push(e) });
+    const named = Object.defineProperty(() => 0, 'name', { value: 'n'.repeat(20) });
+    // A lone surrogate made the event one that RFC 8785 cannot carry: record() refused it and the call went unrecorded.
+    f(Symbol('half \uD800'), Symbol('s'.repeat(20)), named);
+    expect(errors).toEqual([]);
+    expect(log.calls.map((c) => c.payload.input)).toEqual([['Symbol(half \uFFFD)', 'Symbol(ssssssss…[12 more chars])', '[Function nnnnnnnn…[12 more chars]]']]);
+  });
+
   it('keeps a Map key named __proto__ as data, like an object key', () => {
     const log = recordingLog();
     const f = aegislogTrace((_m: unknown) => 0, { log, eventType: 'map' });
