@@ -31,21 +31,33 @@ export function generatorKind(value: unknown): 'sync' | 'async' | undefined {
  * `for … of` / `for await` read the watched `next` and `return`.
  */
 export function watchGenerator(gen: object, kind: 'sync' | 'async', watch: IterationWatch): boolean {
-  let done = false;
-  // Set when a return() was answered: the end that follows (at once, or after a `finally` yielded) is the caller's.
-  let closing = false;
+  // A generator already watched (a function handing out one long-lived generator at every call) gets this call's
+  // watch beside the others: wrapped again at each call, a step went through one layer per call, until the stack
+  // overflowed.
+  const add = watching.get(gen);
+  if (add) {
+    add(watch);
+    return true;
+  }
+  /**
+   * Each call's watch, until its iteration ended. `closing`: a return() was answered since the call; the end that
+   * follows (at once, or after a `finally` yielded) is the caller's.
+   */
+  const watches = new Set<{ watch: IterationWatch; closing: boolean }>();
   const seen = (result: IteratorResult<unknown>, byReturn: boolean): void => {
-    closing ||= byReturn;
-    if (done) return;
-    if (result.done) {
-      done = true;
-      watch.ended(false, result.value, closing);
-    } else watch.yielded(result.value);
+    for (const w of watches) {
+      w.closing ||= byReturn;
+      if (result.done) {
+        watches.delete(w);
+        w.watch.ended(false, result.value, w.closing);
+      } else w.watch.yielded(result.value);
+    }
   };
   const threw = (error: unknown): void => {
-    if (done) return;
-    done = true;
-    watch.ended(true, error, false);
+    for (const w of watches) {
+      watches.delete(w);
+      w.watch.ended(true, error, false);
+    }
   };
   // One flag for the three methods: a return() or throw() from inside a running next() is refused as "already
   // running" and ends nothing, as much as a nested next() is.
@@ -60,11 +72,17 @@ export function watchGenerator(gen: object, kind: 'sync' | 'async', watch: Itera
       // Not enumerable, as the generator's own methods are not: `{ ...gen }` and Object.keys stay empty.
       Object.defineProperty(gen, method, { value: step, writable: true, configurable: true, enumerable: false });
     }
-    return true;
   } catch {
     return false;
   }
+  const adding = (w: IterationWatch) => void watches.add({ watch: w, closing: false });
+  watching.set(gen, adding);
+  adding(watch);
+  return true;
 }
+
+/** The generators watched, each with how to add a call's watch to it. */
+const watching = new WeakMap<object, (watch: IterationWatch) => void>();
 
 function watchSync(gen: object, own: Step, seen: (result: unknown) => void, threw: (error: unknown) => void, body: { running: boolean }): Step {
   return function (this: unknown, ...args: unknown[]) {

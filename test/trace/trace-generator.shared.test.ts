@@ -190,6 +190,36 @@ describe('aegislogTrace: generators', () => {
     ]);
   });
 
+  it('a function that returns the same generator at every call: each call recorded, and the generator still steps after 20,000 calls', () => {
+    const log = recordingLog();
+    let calls = 0;
+    const counting = { record: () => String(++calls) };
+    function* ticks(): Generator<number, string> {
+      for (let i = 0; i < 3; i++) yield i;
+      return 'end';
+    }
+    // A long-lived generator the function hands out (a shared feed, an id source): each call wrapped its methods
+    // once more, so that a step went through one layer per call made, until next() overflowed the stack.
+    const shared = ticks();
+    const feed = aegislogTrace(function feed() { return shared; }, { log: counting });
+    for (let i = 0; i < 20_000; i++) feed();
+    expect(feed().next()).toEqual({ value: 0, done: false });
+
+    // Each call is the iteration from when it returned the generator, recorded once, when that ends.
+    const again = ticks();
+    const source = aegislogTrace(function source() { return again; }, { log });
+    const first = source();
+    expect(first.next()).toEqual({ value: 0, done: false });
+    const second = source();
+    expect(second).toBe(first);
+    expect([...second]).toEqual([1, 2]);
+    expect(log.calls.map((c) => c.payload.output)).toEqual([
+      { count: 3, yielded: [0, 1, 2], returned: 'end' },
+      { count: 2, yielded: [1, 2], returned: 'end' },
+    ]);
+    expect(calls).toBe(0); // the shared feed has not ended
+  });
+
   it('calls queued on an async generator are answered in order and recorded once', async () => {
     const log = recordingLog();
     const two = aegislogTrace(async function* two() {
