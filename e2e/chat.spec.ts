@@ -114,3 +114,50 @@ test('each edit of the policy text is a version of its own: one version never ca
   expect(new Set(policies.map((p) => p.policy_version)).size).toBe(2);
   for (const p of policies) expect(p.policy_version).not.toBe('3');
 });
+
+test("a dead letter takes its queue entry's place in one write: a failed delete after it leaves the event dead, not queued too", async ({ page, stack }) => {
+  // A wrong key: the server answers 401, and the model call's event goes to the dead letters.
+  await page.addInitScript(() => {
+    const w = window as unknown as { deadWritten?: boolean; atDelete?: boolean };
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+      if (Array.isArray(value) && value.some((e: { key?: string }) => e.key?.startsWith('d'))) w.deadWritten = true;
+      return put.call(this, value, key);
+    };
+    // Every write after the dead letter's fails (a closed connection, a crash): the delivery's delete of the entry.
+    const transaction = IDBDatabase.prototype.transaction;
+    IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+      if (w.deadWritten && args[1] === 'readwrite') {
+        w.atDelete = true;
+        throw new DOMException('the connection is closing', 'InvalidStateError');
+      }
+      return transaction.apply(this, args);
+    } as IDBDatabase['transaction'];
+  });
+  const query = new URLSearchParams({ endpoint: stack.api.url, tenant: stack.api.tenantId, key: 'not-a-key' });
+  await page.goto(`${stack.app.url}/demo/chat/?${query}`);
+  await expect(page.locator('#conn-status')).toContainText(`Tenant ${stack.api.tenantId}`);
+  const prompt = page.getByLabel('Your message');
+  await prompt.fill('Where is my parcel?');
+  await prompt.press('Enter');
+  await expect(page.locator('.bubble.assistant .byline')).toHaveCount(2);
+  await page.getByRole('button', { name: 'Flush' }).click();
+  await until(() => page.evaluate(() => (window as unknown as { atDelete?: boolean }).atDelete === true), 'the delivery to reach the delete');
+
+  const held = await page.evaluate(async (name) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open(name);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const records = await new Promise<unknown[]>((resolve, reject) => {
+      const request = db.transaction('events', 'readonly').objectStore('events').getAll();
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const keys = records.filter(Array.isArray).flat().map((e: { key: string }) => e.key[0]);
+    return { dead: keys.filter((k) => k === 'd').length, queued: keys.filter((k) => k === 'q').length };
+  }, `aegislog:${stack.api.tenantId}@${stack.api.url.replace(/\/+$/, '')}`);
+  // The page's queue wrapper passed put() its entries but not the keys they replace: the event stayed queued as well.
+  expect(held).toEqual({ dead: 1, queued: 0 });
+});

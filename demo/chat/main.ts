@@ -56,7 +56,9 @@ function watchedQueue(inner: QueueStore): QueueStore {
     name: inner.name,
     shared: inner.shared,
     append: (plan) => inner.append((state) => keep(plan(state))),
-    put: (entries) => inner.put(entries),
+    // With the keys it replaces: a dead letter takes its queue entry's place in one write (left out, a delete that
+    // then failed left the event both dead and queued, sent again by the next page).
+    put: (entries, replacing) => inner.put(entries, replacing),
     list: (prefix, limit) => inner.list(prefix, limit),
     delete: (keys) => inner.delete(keys),
     count: (prefix) => inner.count(prefix),
