@@ -161,3 +161,20 @@ test("a dead letter takes its queue entry's place in one write: a failed delete 
   // The page's queue wrapper passed put() its entries but not the keys they replace: the event stayed queued as well.
   expect(held).toEqual({ dead: 1, queued: 0 });
 });
+
+test('where IndexedDB cannot be opened, the page says its events wait in memory, not that a reload loses nothing', async ({ page, stack }) => {
+  await page.addInitScript(() => {
+    IDBFactory.prototype.open = () => {
+      throw new DOMException('IndexedDB blocked by the test', 'SecurityError');
+    };
+  });
+  await page.goto(`${stack.app.url}/demo/chat/`);
+  await expect(page.locator('#conn-status')).toContainText(`Tenant ${stack.api.tenantId}`);
+  const prompt = page.getByLabel('Your message');
+  await prompt.fill('Where is my parcel?');
+  await prompt.press('Enter');
+  await until(async () => (await stack.api.storedIds()).length === 1, 'the event stored');
+  // The queue fell back to memory on its first write; the page's wrapper kept the `shared` it read when it was made.
+  await expect(page.locator('#queue-store')).toContainText('IndexedDB is unavailable here: events wait in memory');
+  await expect(page.locator('#queue-store')).not.toContainText('nothing is lost');
+});

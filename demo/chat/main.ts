@@ -54,7 +54,11 @@ function watchedQueue(inner: QueueStore): QueueStore {
   };
   return {
     name: inner.name,
-    shared: inner.shared,
+    // Read through, not copied once: the IndexedDB queue stops being shared when it falls back to memory, and the
+    // page then said "nothing is lost" of events a reload would lose.
+    get shared() {
+      return inner.shared;
+    },
     append: (plan) => inner.append((state) => keep(plan(state))),
     // With the keys it replaces: a dead letter takes its queue entry's place in one write (left out, a delete that
     // then failed left the event both dead and queued, sent again by the next page).
