@@ -212,7 +212,10 @@ function makeRecorder(options: TraceOptions, fnName: string) {
       if (error !== undefined) payload.error = error;
       fit(payload);
       const log = typeof options.log === 'function' ? options.log(thisArg) : options.log;
-      log.record(eventType, payload, wireOptions(options, call));
+      const recorded = log.record(eventType, payload, wireOptions(options, call));
+      // A log of one's own whose record() is asynchronous (a wrapper over recordSync): its failure is reported as
+      // any other, never left an unhandled rejection, which ends a Node process.
+      if (isPromise(recorded)) recorded.then(undefined, report);
     } catch (error) {
       report(error);
     }

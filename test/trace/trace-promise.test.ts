@@ -83,6 +83,25 @@ it("a native promise of another realm (a vm context, an iframe) is a native prom
   expect(log.calls.map((c) => c.payload.outcome)).toEqual(['error']);
 }, 10_000);
 
+it("a log whose record() returns a promise (a wrapper over recordSync) that rejects: reported through onError, never an unhandled rejection", async () => {
+  // Node ends the process on an unhandled rejection: the recording would have broken the app, not only the record.
+  const down = new Error('server down');
+  const log = { record: () => Promise.reject(down) };
+  let told!: (error: unknown) => void;
+  const reported = new Promise<unknown>((resolve) => (told = resolve));
+  const decide = aegislogTrace((x: number) => x * 2, { log, eventType: 'decide', onError: (error) => told(error) });
+  const { reports, returned } = await unhandledReports(async () => {
+    const result = decide(21);
+    const error = await reported;
+    // A report of the rejection would be in by the next turn, as for the rejection tests above; force one so that
+    // this helper, which waits for a first report, has one: a rejection handled, then one made on purpose.
+    void Promise.reject(new Error('the marker'));
+    return [result, error];
+  });
+  expect(reports.map(([reason]) => (reason as Error).message)).toEqual(['the marker']);
+  expect(await returned).toEqual([42, down]);
+}, 10_000);
+
 it("a traced generator is still a generator object to Node's util.types", () => {
   const log = recordingLog();
   const sync = aegislogTrace(function* one() { yield 1; }, { log });
