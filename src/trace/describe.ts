@@ -143,7 +143,9 @@ function visitObject(obj: object, path: string[], depth: number, st: State): unk
     // A Set's first values only, as a Map's entries: a copy of the whole Set cost every call its size.
     return list(Array.isArray(obj) ? obj : firstOf(obj, st.limits.items), path, depth, st, length);
   }
-  if (obj instanceof Error) return errorOf(obj, path, depth, st);
+  // An error of another realm too (code run in a vm sandbox, an iframe), where `instanceof Error` is false: it was an
+  // object like any other, its name and message (not enumerable) lost.
+  if (obj instanceof Error || Object.prototype.toString.call(obj) === '[object Error]') return errorOf(obj as Error, path, depth, st);
   const toJSON = (obj as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return visit(toJSON.call(obj), path, depth, st);
   if (depth >= st.limits.depth) return '[Object]';

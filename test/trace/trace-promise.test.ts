@@ -102,6 +102,15 @@ it("a log whose record() returns a promise (a wrapper over recordSync) that reje
   expect(await returned).toEqual([42, down]);
 }, 10_000);
 
+it('an error of another realm (code run in a vm sandbox, an iframe) is recorded as an error: name, message, own fields', () => {
+  const log = recordingLog();
+  // A tool that runs generated code in a sandbox: what it throws comes from the sandbox's realm, where `instanceof
+  // Error` is false. It was recorded as "[TypeError]", its message lost.
+  const sandbox = aegislogTrace((code: string) => runInNewContext(code), { log, eventType: 'sandbox' });
+  expect(() => sandbox('const e = new TypeError("x is not a function"); e.code = "E_TOOL"; throw e')).toThrow('x is not a function');
+  expect(log.calls.map((c) => c.payload.error)).toEqual([{ name: 'TypeError', message: 'x is not a function', code: 'E_TOOL' }]);
+});
+
 it("a traced generator is still a generator object to Node's util.types", () => {
   const log = recordingLog();
   const sync = aegislogTrace(function* one() { yield 1; }, { log });
