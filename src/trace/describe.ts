@@ -137,11 +137,15 @@ function visitObject(obj: object, path: string[], depth: number, st: State): unk
   if (ArrayBuffer.isView(obj)) return `[${kindOf(obj)} ${obj.byteLength} bytes]`;
   if (obj instanceof ArrayBuffer) return `[ArrayBuffer ${obj.byteLength} bytes]`;
   if (obj instanceof Promise || obj instanceof WeakMap || obj instanceof WeakSet) return `[${kindOf(obj)}]`;
-  if (Array.isArray(obj) || obj instanceof Set) {
-    const length = Array.isArray(obj) ? obj.length : obj.size;
+  // A Set or a Map of another realm too (a vm sandbox, an iframe), known by its tag: `instanceof` is false for them,
+  // and they were "[Set]", "[Map]", what they held lost.
+  const tag = Object.prototype.toString.call(obj);
+  const isSet = obj instanceof Set || tag === '[object Set]';
+  if (Array.isArray(obj) || isSet) {
+    const length = Array.isArray(obj) ? obj.length : (obj as Set<unknown>).size;
     if (depth >= st.limits.depth) return `[Array(${length})]`;
     // A Set's first values only, as a Map's entries: a copy of the whole Set cost every call its size.
-    return list(Array.isArray(obj) ? obj : firstOf(obj, st.limits.items), path, depth, st, length);
+    return list(Array.isArray(obj) ? obj : firstOf(obj as Set<unknown>, st.limits.items), path, depth, st, length);
   }
   // An error of another realm too (code run in a vm sandbox, an iframe), where `instanceof Error` is false: it was an
   // object like any other, its name and message (not enumerable) lost.
@@ -149,7 +153,7 @@ function visitObject(obj: object, path: string[], depth: number, st: State): unk
   const toJSON = (obj as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return visit(toJSON.call(obj), path, depth, st);
   if (depth >= st.limits.depth) return '[Object]';
-  if (obj instanceof Map) return mapOf(obj, path, depth, st);
+  if (obj instanceof Map || tag === '[object Map]') return mapOf(obj as Map<unknown, unknown>, path, depth, st);
   const proto = Object.getPrototypeOf(obj);
   if (proto !== Object.prototype && proto !== null && Object.keys(obj).length === 0) return `[${kindOf(obj)}]`;
   // Read in place: only the keys within the limit are read (a getter past it never runs).

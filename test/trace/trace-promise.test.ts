@@ -111,6 +111,14 @@ it('an error of another realm (code run in a vm sandbox, an iframe) is recorded 
   expect(log.calls.map((c) => c.payload.error)).toEqual([{ name: 'TypeError', message: 'x is not a function', code: 'E_TOOL' }]);
 });
 
+it('a Date, Map or Set of another realm is described by what it holds, as one of this realm is', () => {
+  const log = recordingLog();
+  // They were objects with no own fields: "[Date]", "[Map]", "[Set]", what the sandbox returned lost.
+  const sandbox = aegislogTrace((code: string) => runInNewContext(code), { log, eventType: 'sandbox', capture: { input: false } });
+  sandbox('[new Date(0), new Map([["a", 1]]), new Set([2, 3])]');
+  expect(log.calls.map((c) => c.payload.output)).toEqual([['1970-01-01T00:00:00.000Z', { a: 1 }, [2, 3]]]);
+});
+
 it("a traced generator is still a generator object to Node's util.types", () => {
   const log = recordingLog();
   const sync = aegislogTrace(function* one() { yield 1; }, { log });
