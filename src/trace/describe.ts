@@ -259,7 +259,7 @@ function text(s: string, max: number): string {
 }
 
 /** JCS refuses lone surrogates (PROTOCOL.md §1); a cut or a broken string gets U+FFFD in their place. */
-function wellFormed(s: string): string {
+export function wellFormed(s: string): string {
   const native = (s as { toWellFormed?: () => string }).toWellFormed;
   return native ? native.call(s) : s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }

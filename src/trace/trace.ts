@@ -7,10 +7,9 @@ import type {
   SessionContext,
 } from '../schema/zod.js';
 import { AegisLogError } from '../protocol/errors.js';
-import { isWellFormed } from '../protocol/jcs.js';
 import { EVENT_TYPE_CHARS, EVENT_VALUES } from '../schema/rules.js';
 import { limitsOver, wholeFrom } from '../protocol/limits.js';
-import { compileRedaction, DEFAULT_TRACE_LIMITS, describe, describer, REDACTED, type DescribeLimits, type RedactRule, type Redactor } from './describe.js';
+import { compileRedaction, DEFAULT_TRACE_LIMITS, describe, describer, REDACTED, wellFormed, type DescribeLimits, type RedactRule, type Redactor } from './describe.js';
 import { generatorKind, watchGenerator, type IterationWatch } from './generator.js';
 
 /**
@@ -150,8 +149,9 @@ function check(fn: unknown, options: TraceOptions | undefined): void {
     throw bad('log', 'must be a log (an object with record()) or a function of `this` giving one');
   }
   // An event type record() refuses (PROTOCOL-v1.md §2: 1 to 128 characters) left every call unrecorded, a warning each.
+  // (Not protocol/jcs.ts's isWellFormed: importing it here moved code into the chunk a recording page loads, +543 B.)
   const type = options.eventType as unknown;
-  if (type !== undefined && (typeof type !== 'string' || type === '' || !isWellFormed(type) || [...type].length > EVENT_TYPE_CHARS)) {
+  if (type !== undefined && (typeof type !== 'string' || type === '' || wellFormed(type) !== type || [...type].length > EVENT_TYPE_CHARS)) {
     throw bad('eventType', `must be a string of 1 to ${EVENT_TYPE_CHARS} characters, with no lone surrogate`);
   }
   // Called through a try that swallows what it throws: an onError that is no function silenced every failure to record.
