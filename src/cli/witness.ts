@@ -140,10 +140,13 @@ async function readLogs(source: string): Promise<string> {
   }
 }
 
-/** A --logs file that gives no usable log key (a policy with a mistake, none at all): unusable input, as a bad vkey line is. */
+/**
+ * A --logs file that gives no usable log key (a policy with a mistake, none at all), or a --key file whose keys make
+ * no witness (no Ed25519 cosigner, an ML-DSA-44 name too long): unusable input, as a bad vkey line is.
+ */
 function logsError(error: unknown): unknown {
   const { code, field } = (error ?? {}) as { code?: unknown; field?: unknown };
-  return error instanceof AegisLogError && (code === 'ERR_POLICY_INVALID' || (code === 'ERR_CONFIG' && field === 'logs')) ? new UsageError(error.message) : error;
+  return error instanceof AegisLogError && (code === 'ERR_POLICY_INVALID' || (code === 'ERR_CONFIG' && (field === 'logs' || field === 'cosigners'))) ? new UsageError(error.message) : error;
 }
 
 export const witnessCommand: Command = {
