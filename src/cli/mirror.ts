@@ -221,7 +221,13 @@ async function readHistory(options: MirrorOptions, since: number, get: (path: st
     origin = page.origin;
     // Each page is a history of its own: its first entry has no proof; the one before it (the previous page's last) gives it.
     const [first, ...rest] = page.checkpoints;
-    if (!first) break;
+    if (!first) {
+      // The server no longer has checkpoint SEQ−1, which the mirror holds: not a history that extends the mirror's.
+      if (since > 0 && fetched.length === 0) {
+        throw new InputError(`the server's history has no checkpoint ${from}, which the mirror holds: the server's history is not the mirror's (a log restored from a backup, or a fork)`);
+      }
+      break;
+    }
     if (fetched.length > 0 || since > 0) {
       const before = fetched.at(-1) ?? kept.at(-1)!;
       // The signed body, not the whole note: witnesses may have cosigned it since it was mirrored.
