@@ -127,6 +127,7 @@ export async function mirror(options: MirrorOptions): Promise<MirrorReport> {
 
   const history = await readHistory(options, since, get);
   const entries = history.checkpoints;
+  if (since === 0) await refuseOtherHistory(dir, history);
   const latest = entries.at(-1)!;
   // Heads that entered the root log before checkpoint `since` were mirrored by the earlier run (of a tenant it mirrored).
   const oldRootSize = since === 0 ? 0 : entries[since - 1]!.tree_size;
@@ -242,6 +243,29 @@ async function readHistory(options: MirrorOptions, since: number, get: (path: st
   const checkpoints = [...kept, ...fetched];
   if (checkpoints.length === 0) throw new InputError(`${new URL('checkpoints', options.base)} has no checkpoint yet: nothing is sealed`);
   return { v: 2, origin: origin!, checkpoints };
+}
+
+/**
+ * A full run into a folder that holds a mirror already: the server's history must extend it, as `--since` requires
+ * of its entry SEQ−1. Tiles whose file exists are kept, so those of another history (this origin restored from a
+ * backup, another log) would stay under the server's checkpoint, and no proof from the folder would verify.
+ */
+async function refuseOtherHistory(dir: string, history: CheckpointHistory): Promise<void> {
+  let saved: unknown;
+  try {
+    saved = JSON.parse(await readFile(join(dir, 'checkpoints'), 'utf8'));
+  } catch {
+    return; // no mirror there yet (or nothing the mirror wrote)
+  }
+  if (!isHistory(saved) || saved.checkpoints.length === 0) return;
+  const last = saved.checkpoints.length - 1;
+  const mine = saved.checkpoints[last]!;
+  const theirs = history.checkpoints[last];
+  if (saved.origin !== history.origin || !theirs || theirs.tree_size !== mine.tree_size || signedBody(theirs.note) !== signedBody(mine.note)) {
+    throw new InputError(
+      `${join(dir, 'checkpoints')} holds ${last + 1} checkpoints of ${saved.origin}, and the server's checkpoint ${last} is ${theirs ? 'another' : 'missing'}: the server's history is not the mirror's (a log restored from a backup, or another log); mirror it into an empty folder`,
+    );
+  }
 }
 
 /** `{origin, checkpoints: [{period_start, tree_size, note}, …]}`, as far as the mirror reads it (the notes are verified by auditors). */
