@@ -31,8 +31,10 @@ export async function localSigner(options: LocalSignerOptions = {}): Promise<Sig
       throw badPrivateJwk(`is not a P-256 key pair WebCrypto takes: ${(cause as Error).message}`, cause);
     }
     publicJwk = { kty, crv, x, y };
+  } else if (options.keyPair) {
+    ({ privateKey, publicJwk } = await checkedKeyPair(options.keyPair));
   } else {
-    const pair = options.keyPair ?? (await crypto.subtle.generateKey(EC_P256, true, ['sign', 'verify']));
+    const pair = await crypto.subtle.generateKey(EC_P256, true, ['sign', 'verify']);
     privateKey = pair.privateKey;
     publicJwk = await crypto.subtle.exportKey('jwk', pair.publicKey);
   }
@@ -48,6 +50,33 @@ export async function localSigner(options: LocalSignerOptions = {}): Promise<Sig
       return published;
     },
   };
+}
+
+/**
+ * `keyPair` when it is a P-256 ECDSA pair whose public key is extractable and whose private key signs what the
+ * public one verifies (halves of two keys would sign every receipt under a key_id nothing verifies); else
+ * ERR_KEY_INVALID naming it, as `privateJwk` is refused.
+ */
+async function checkedKeyPair(pair: CryptoKeyPair): Promise<{ privateKey: CryptoKey; publicJwk: JsonWebKey }> {
+  const bad = (what: string, cause?: unknown) =>
+    new AegisLogError('ERR_KEY_INVALID', `keyPair ${what}`, { field: 'keyPair', ...(cause === undefined ? {} : { cause }) });
+  let publicJwk: JsonWebKey;
+  try {
+    publicJwk = await crypto.subtle.exportKey('jwk', pair.publicKey);
+  } catch (cause) {
+    throw bad(`has no extractable public key: ${(cause as Error).message}`, cause);
+  }
+  if (publicJwk.kty !== 'EC' || publicJwk.crv !== 'P-256') throw bad('must be a P-256 ECDSA key pair');
+  const { kty, crv, x, y } = publicJwk;
+  try {
+    const probe = new TextEncoder().encode('aegislog keyPair probe');
+    const verifier = await crypto.subtle.importKey('jwk', { kty, crv, x, y }, EC_P256, false, ['verify']);
+    const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, probe);
+    if (!(await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, verifier, signature, probe))) throw new Error('its private key is not the private key of its public key');
+  } catch (cause) {
+    throw bad(`is not a P-256 ECDSA key pair that signs: ${(cause as Error).message}`, cause);
+  }
+  return { privateKey: pair.privateKey, publicJwk };
 }
 
 /** A refusal of `privateJwk`, as every key option of the library is refused. */
