@@ -95,6 +95,9 @@ export function createWitness(options: WitnessOptions): Witness {
   // cosigner() checks its key's name; one built by hand may not be, and a line under such a name could not be read (signed-note).
   const badName = cosigners.find((c) => !isKeyName(c.name));
   if (badName) throw new AegisLogError('ERR_CONFIG', `cosigner name ${JSON.stringify(badName.name)} must be non-empty with no spaces or "+"`, { field: 'cosigners' });
+  // Else every request fails, as a bare TypeError or as a cosignature line that cannot be written: said now.
+  const unusable = cosigners.find((c) => typeof c.sign !== 'function' || !(Number.isInteger(c.keyId) && c.keyId >= 0 && c.keyId <= 0xffffffff));
+  if (unusable) throw new AegisLogError('ERR_CONFIG', `cosigner ${unusable.name} needs a sign function and a key ID from 0 to 2^32−1 (from cosigner())`, { field: 'cosigners' });
   // subtree/v1 (ML-DSA-44) signs the cosigner's name and the log's origin, each behind a length byte (1–255 bytes):
   // a longer one could never be cosigned, so say it now, not as a 500 per request. cosigner() refuses such a name
   // already; one built by hand (a KeyedNoteSigner of type 0x06) is checked here.
