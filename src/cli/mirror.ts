@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CheckpointHistory, HistoryEntry } from '../protocol/index.js';
-import { TILE_BYTES, TILE_WIDTH, partialTilesOf, tilePath, tilesOf, type TileRef } from '../tlog/tiles.js';
+import { TILE_BYTES, TILE_WIDTH, hashesAtLevel, partialTilesOf, tilePath, type TileRef } from '../tlog/tiles.js';
 import { parseNote } from '../tlog/note.js';
 import { TENANT_ID, TENANT_ID_RULE } from '../schema/index.js';
 import { readBody } from '../transport/web-handler.js';
@@ -134,10 +134,8 @@ export async function mirror(options: MirrorOptions): Promise<MirrorReport> {
 
   const copyTiles = async (prefix: string, sizes: readonly number[], key: boolean) => {
     if (sizes.length === 0) return;
-    // A smaller tree's full tiles are the largest one's; each size adds its partial tiles.
-    const tiles = [...tilesOf(Math.max(...sizes)).filter((t) => t.width === TILE_WIDTH), ...sizes.flatMap(partialTilesOf)];
     const done = new Set<string>();
-    for (const ref of tiles.flatMap((t): TileRef[] => (t.level === 0 ? [t, { ...t, level: 'entries' }] : [t]))) {
+    for (const ref of tilesToCopy(sizes)) {
       const path = `${prefix}${tilePath(ref)}`;
       if (done.has(path)) continue;
       done.add(path);
@@ -185,6 +183,28 @@ export async function mirror(options: MirrorOptions): Promise<MirrorReport> {
   await put(join(dir, 'checkpoint'), latest.note);
   counts.written += 4;
   return { origin: history.origin, checkpoints: entries.length, rootSize: latest.tree_size, tenants, ...counts };
+}
+
+/**
+ * The tiles (and, beside each level-0 tile, its entry bundle) that trees of `sizes` need, one at a time: a smaller
+ * tree's full tiles are the largest one's, and each size adds its partial tiles. Walked, not listed: the sizes are
+ * the host's word, and the list for a tree of 2^53−1 entries (a 200-byte answer) would not fit in memory.
+ */
+function* tilesToCopy(sizes: readonly number[]): Generator<TileRef> {
+  const max = Math.max(...sizes);
+  for (let level = 0; hashesAtLevel(max, level) > 0; level++) {
+    const full = Math.floor(hashesAtLevel(max, level) / TILE_WIDTH);
+    for (let index = 0; index < full; index++) {
+      yield { level, index, width: TILE_WIDTH };
+      if (level === 0) yield { level: 'entries', index, width: TILE_WIDTH };
+    }
+  }
+  for (const size of sizes) {
+    for (const t of partialTilesOf(size)) {
+      yield t;
+      if (t.level === 0) yield { ...t, level: 'entries' };
+    }
+  }
 }
 
 /** The whole history: the mirror's first `since` entries, then the server's from there on, each with its consistency proof. */
