@@ -191,7 +191,8 @@ export async function mirror(options: MirrorOptions): Promise<MirrorReport> {
  * the host's word, and the list for a tree of 2^53−1 entries (a 200-byte answer) would not fit in memory.
  */
 function* tilesToCopy(sizes: readonly number[]): Generator<TileRef> {
-  const max = Math.max(...sizes);
+  // Not Math.max(...sizes): a call takes no more arguments than the stack holds (some 120,000).
+  const max = sizes.reduce((a, b) => Math.max(a, b), 0);
   for (let level = 0; hashesAtLevel(max, level) > 0; level++) {
     const full = Math.floor(hashesAtLevel(max, level) / TILE_WIDTH);
     for (let index = 0; index < full; index++) {
