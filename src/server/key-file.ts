@@ -16,8 +16,17 @@ export const KEY_FILE = 'signing-key.jwk';
  * no hard links: see create-file.ts). A file readable by others is refused, as ssh does.
  */
 export async function loadOrCreateSigningJwk(dir: string): Promise<JsonWebKey> {
+  checkedDir(dir);
   await mkdir(dir, { recursive: true, mode: 0o700 }); // "made on first run": the folder too (docs/server.md, "Embed it")
   return loadOrCreateKeyFile(join(dir, KEY_FILE), generateSigningJwk);
+}
+
+/**
+ * A data folder option that is no path (an empty setting, a number from a JSON config) is refused naming it, as
+ * witnessFileStore(dir) refuses its own, not as node's ENOENT for "mkdir ''" or its TypeError.
+ */
+function checkedDir(dir: unknown): asserts dir is string {
+  if (typeof dir !== 'string' || dir === '') throw new AegisLogError('ERR_CONFIG', "dir must be the data folder's path", { field: 'dir' });
 }
 
 async function loadOrCreateKeyFile(path: string, generate: () => Promise<JsonWebKey>): Promise<JsonWebKey> {

@@ -58,6 +58,8 @@ export async function writeNoteKeyFile(path: string, keys: readonly NoteSigningK
  * rather than silently replaced.
  */
 export async function loadOrCreateNoteKey(dir: string, origin: string): Promise<NoteSigningKey> {
+  // An empty setting, a number from a JSON config: refused naming it, as localSigner({ dir }) refuses it.
+  if (typeof dir !== 'string' || dir === '') throw new AegisLogError('ERR_CONFIG', "dir must be the data folder's path", { field: 'dir' });
   await mkdir(dir, { recursive: true, mode: 0o700 }); // made on first use, as the key file is
   const path = join(dir, NOTE_KEY_FILE);
   const key = await generateNoteSigningKey(origin, NoteKeyType.Ed25519);
