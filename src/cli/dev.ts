@@ -11,7 +11,7 @@ import { ANSWER, type Answer, type AnswerHandler } from '../server/answer.js';
 import { logNoteSigners } from '../server/note-signers.js';
 import { writeFileAtomically } from '../server/create-file.js';
 import type { CliIO, Command } from './command.js';
-import { UsageError, hostError, integerOption, makeDataFolder, parseOptions } from './command.js';
+import { UsageError, hostError, integerOption, keyFileError, makeDataFolder, parseOptions } from './command.js';
 import { startLocalWitness, policyText, refuseRepeatedWitness, witnessOption } from './dev-witness.js';
 import { lockFolder } from './folder-lock.js';
 import { fsReason } from './input.js';
@@ -327,7 +327,10 @@ export const devCommand: Command = {
       ...(values['with-witness'] ? { withWitness: true } : {}),
       ...limitChoices(values),
     };
-    const dev = await startDev(options, io);
+    // A key file of the folder it cannot use: unusable input (exit 2), as its dev-keys.json and serve's key files are.
+    const dev = await startDev(options, io).catch((error: unknown) => {
+      throw keyFileError(error);
+    });
     const signal = await stopSignal();
     io.out(`received ${signal}, stopping`);
     await dev.stop();
