@@ -49,7 +49,7 @@ async function loadOrCreateKeyFile(path: string, generate: () => Promise<JsonWeb
     throw new AegisLogError('ERR_KEY_INVALID', `cannot read ${path}: ${(error as Error).message}`, { field: 'dir', cause: error });
   }
   try {
-    const jwk = JSON.parse(text) as JsonWebKey;
+    const jwk = JSON.parse(withoutBom(text)) as JsonWebKey;
     // As readSigningJwk checks a key file: `null` would be taken for no key (a new one at each start), `{}` fail in node:crypto.
     if (!isPrivateP256(jwk)) throw new Error('not a private P-256 key');
     return jwk;
@@ -57,6 +57,9 @@ async function loadOrCreateKeyFile(path: string, generate: () => Promise<JsonWeb
     throw new AegisLogError('ERR_KEY_INVALID', `${path} is not a private P-256 JSON Web Key`, { field: 'dir', cause });
   }
 }
+
+/** A byte order mark at the very start is not part of the JSON (RFC 8259 §8.1): an editor's, dropped as the keys file's is. */
+const withoutBom = (text: string) => (text.startsWith('\ufeff') ? text.slice(1) : text);
 
 const isPrivateP256 = (jwk: JsonWebKey | null): boolean =>
   typeof jwk === 'object' && jwk !== null && jwk.kty === 'EC' && jwk.crv === 'P-256' && typeof jwk.x === 'string' && typeof jwk.y === 'string' && typeof jwk.d === 'string';
@@ -77,7 +80,7 @@ export async function readSigningJwk(path: string): Promise<JsonWebKey> {
     throw new AegisLogError('ERR_KEY_INVALID', `cannot read ${path}: ${(error as Error).message}`, { field: 'key', cause: error });
   }
   try {
-    const jwk = JSON.parse(text) as JsonWebKey;
+    const jwk = JSON.parse(withoutBom(text)) as JsonWebKey;
     if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.d !== 'string') throw new Error('not a private P-256 key');
     return jwk;
   } catch (cause) {
