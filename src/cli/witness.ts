@@ -128,7 +128,9 @@ export async function startWitness(options: WitnessServeOptions, io: CliIO): Pro
 async function readLogs(source: string): Promise<string> {
   if (existsSync(source)) {
     try {
-      return await readFile(source, 'utf8');
+      // A byte order mark at the start is dropped, as `aegislog verify --policy` reads the same file.
+      const text = await readFile(source, 'utf8');
+      return text.startsWith('\ufeff') ? text.slice(1) : text;
     } catch (error) {
       throw new UsageError(`cannot read ${source}: ${fsReason(error)}`);
     }
