@@ -109,6 +109,8 @@ export function createWitness(options: WitnessOptions): Witness {
     throw new AegisLogError('ERR_CONFIG', `log origin "${tooLong.slice(0, 40)}…" is over 255 bytes: an ML-DSA-44 cosigner's subtree/v1 needs an origin of 1–255 bytes`, { field: 'logs' });
   }
   const byHash = new Map([...logs.values()].map((l) => [hexEncode(sha256(new TextEncoder().encode(l.origin))), l]));
+  // Else the witness cosigns once, then fails every request as a bare TypeError: said now, as createServer says it.
+  if (options.now != null && typeof options.now !== 'function') throw new AegisLogError('ERR_CONFIG', 'now must be a function giving POSIX seconds', { field: 'now' });
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const store = options.store;
 
