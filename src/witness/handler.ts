@@ -32,6 +32,14 @@ export function witnessHandler(witness: Witness, options: WitnessHandlerOptions 
   const limit = options.maxBodyBytes ?? 1024 * 1024;
   if (!(Number.isSafeInteger(limit) && limit >= 1)) throw new AegisLogError('ERR_CONFIG', 'maxBodyBytes must be a whole number of bytes ≥ 1', { field: 'maxBodyBytes' });
   const prefix = (options.prefix ?? '').replace(/\/+$/, '');
+  // An onError that throws must not take the answer with it (as the log server guards its own): reporting failed, that is all.
+  const report = (error: unknown) => {
+    try {
+      options.onError?.(error);
+    } catch {
+      // the answer goes out as if it had not
+    }
+  };
   const monitor = /^\/([0-9a-f]{64})\/(checkpoint|refusals)$/;
 
   return async (request) => {
@@ -81,7 +89,7 @@ export function witnessHandler(witness: Witness, options: WitnessHandlerOptions 
         const first = page.after ?? 0;
         const more = head.length > 0 && (await witness.refusals(hash, { after: first + limit, limit: 1 }))!.length > 0;
         const next = `${path}?after=${first + limit}&limit=${limit}`;
-        return new Response(head.length === 0 ? '' : refusalLines(witness, hash, first, limit, options.onError), {
+        return new Response(head.length === 0 ? '' : refusalLines(witness, hash, first, limit, report), {
           status: 200,
           headers: {
             'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store',
@@ -91,7 +99,7 @@ export function witnessHandler(witness: Witness, options: WitnessHandlerOptions 
       }
       return text(404, 'not found\n');
     } catch (error) {
-      options.onError?.(error);
+      report(error);
       // The store down or restarting: nothing was cosigned, and the submitter retries, as the log server's 503 says.
       if (error instanceof AegisLogError && error.code === 'ERR_STORE_UNAVAILABLE') return text(503, 'the witness store is unavailable; retry later\n', { 'retry-after': '1' });
       return text(500, 'internal error\n');
