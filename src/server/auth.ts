@@ -59,8 +59,14 @@ export function keyRing(keys: readonly ApiKeyConfig[], sha256: (data: Uint8Array
 /** What an HTTP header value carries as it is (RFC 9110 §5.5): visible Latin-1 at both ends, spaces and tabs only inside. */
 const HEADER_VALUE = /^[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?$/;
 
+const MEMBERS = ['key', 'tenant_id', 'scope', 'origins'];
+
 function checkKey(entry: ApiKeyConfig, i: number): void {
   if (typeof entry !== 'object' || entry === null) throw config(`keys[${i}] is not an object`);
+  // A typo (`origin` for `origins`) was taken without a word, and every browser call of that key then refused.
+  for (const name of Object.keys(entry)) {
+    if (!MEMBERS.includes(name)) throw config(`keys[${i}]${/^\w+$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`} is not a member of a key (${MEMBERS.join(', ')})`);
+  }
   if (typeof entry.key !== 'string' || entry.key.length < 16) throw config(`keys[${i}].key must be a string of at least 16 characters`);
   // A header value is Latin-1 without control characters, its spaces at the ends dropped: another key never matches.
   if (!HEADER_VALUE.test(entry.key)) {

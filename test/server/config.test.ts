@@ -16,6 +16,8 @@ test.each([
   ['origins that are not strings', [{ ...good, origins: [1] }], /origins/, 'keys[0].origins'],
   ['an origin without its scheme', [{ ...good, origins: ['https://app.example', 'app.example'] }], /keys\[0\]\.origins\[1\] is not an origin/, 'keys[0].origins'],
   ['an origin pattern', [{ ...good, origins: ['https://*.app.example'] }], /keys\[0\]\.origins\[0\] is not an origin/, 'keys[0].origins'],
+  // A typo (`origin` for `origins`) was taken without a word, and every browser call was then refused.
+  ['a member no key takes (origin for origins)', [{ ...good, origin: ['https://app.example'] }], /keys\[0\]\.origin is not a member of a key \(key, tenant_id, scope, origins\)/, 'keys[0].origin'],
   ['not an array', { keys: [] }, /array/, 'keys'],
 ])('a keys file with %s is refused at start with ERR_CONFIG', async (_, keys, message, field) => {
   const options = { signer: await localSigner(), store: memoryStore(), keys: keys as ApiKeyConfig[], origin: 'config.test/log' };
