@@ -200,7 +200,8 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
   const { default: Database } = await import('better-sqlite3');
   const onFile = path !== '' && path !== ':memory:' && !path.startsWith('file:');
   // Its folder is made on first use, as the key files' are (SQLite makes the file, not the folder).
-  if (onFile) await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  // One it cannot make (a file in its place, no permission) is the path's fault, named as a path SQLite cannot open.
+  if (onFile) await mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch((error: unknown) => Promise.reject(cannotOpen(path, error)));
   const synchronous = `synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`; // the writer thread's too
   let db: SqliteDatabase;
   try {

@@ -20,6 +20,11 @@ test('sqliteStore("") is refused with ERR_CONFIG naming path, not opened as a te
 // of other bytes. The driver's SqliteError came out as it was, where every other mistake in the path is ERR_CONFIG.
 test.each([
   ['a folder', async (dir: string) => dir],
+  // Its folder cannot be made (a file stands where the folder would be): Node's ENOTDIR came out as it was.
+  ['a path under a file', async (dir: string) => {
+    await writeFile(join(dir, 'data'), 'a file, not a folder\n');
+    return join(dir, 'data', 'aegislog.db');
+  }],
   ['a file that is no database', async (dir: string) => {
     const path = join(dir, 'notes.txt');
     await writeFile(path, `${'this file holds text, not a SQLite database. '.repeat(4)}\n`);
