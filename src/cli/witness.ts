@@ -10,7 +10,7 @@ import {
 } from '../witness/node.js';
 import type { CliIO, Command } from './command.js';
 import { UsageError, hostError, integerOption, keyFileError, makeDataFolder, parseOptions } from './command.js';
-import { fsReason } from './input.js';
+import { decodeUtf8, fsReason } from './input.js';
 
 const USAGE = `Usage: aegislog witness --key FILE --logs VKEYS_OR_POLICY [--data DIR] [--host 127.0.0.1] [--port 8788]
                         [--prefix /] [--store sqlite|file] [--sync full|normal]
@@ -127,12 +127,18 @@ export async function startWitness(options: WitnessServeOptions, io: CliIO): Pro
 
 async function readLogs(source: string): Promise<string> {
   if (existsSync(source)) {
+    let bytes: Uint8Array;
     try {
-      // A byte order mark at the start is dropped, as `aegislog verify --policy` reads the same file.
-      const text = await readFile(source, 'utf8');
-      return text.startsWith('\ufeff') ? text.slice(1) : text;
+      bytes = await readFile(source);
     } catch (error) {
       throw new UsageError(`cannot read ${source}: ${fsReason(error)}`);
+    }
+    // As `aegislog verify --policy` reads the same file: a byte order mark at the start dropped, a byte that is not
+    // UTF-8 refused (Node's decoder put U+FFFD in its place: a policy other than the file holds).
+    try {
+      return decodeUtf8(bytes, source);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
     }
   }
   try {
