@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { AegisLogError } from '../protocol/index.js';
 import { whileLocked } from '../transport/sqlite-lock.js';
+import { cannotOpen, openError } from '../transport/sqlite-open.js';
 import type { EcPublicJwk, TenantHead } from '../protocol/index.js';
 import { edgeTilesOf } from '../tlog/tile-append.js';
 import { INNER_LEVEL, TILE_BYTES, TILE_HEIGHT } from '../tlog/tiles.js';
@@ -201,13 +202,13 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
   const onFile = path !== '' && path !== ':memory:' && !path.startsWith('file:');
   // Its folder is made on first use, as the key files' are (SQLite makes the file, not the folder).
   // One it cannot make (a file in its place, no permission) is the path's fault, named as a path SQLite cannot open.
-  if (onFile) await mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch((error: unknown) => Promise.reject(cannotOpen(path, error)));
+  if (onFile) await mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch((error: unknown) => Promise.reject(cannotOpen('database', path, error)));
   const synchronous = `synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`; // the writer thread's too
   let db: SqliteDatabase;
   try {
     db = new Database(path);
   } catch (error) {
-    throw cannotOpen(path, error);
+    throw cannotOpen('database', path, error);
   }
   try {
     refuseVersion1(db, path);
@@ -225,7 +226,7 @@ export async function sqliteStore(path: string, options: SqliteStoreOptions = {}
     db.pragma('busy_timeout = 0');
   } catch (error) {
     db.close();
-    throw NOT_A_DATABASE.has((error as { code?: string }).code ?? '') ? cannotOpen(path, error) : error;
+    throw openError('database', path, error);
   }
 
   const driver = onFile && (options.readers || options.writer) ? createRequire(import.meta.url).resolve('better-sqlite3') : '';
@@ -592,14 +593,6 @@ function toRecord(row: RecordRow | undefined): StoredRecord | undefined {
 }
 
 const checkpointOf = (row: CheckpointRow | undefined): StoredCheckpoint | undefined => checkpointOfRow(row as Row | undefined);
-
-/** What SQLite answers for a path that is no database it can open: a folder, a file of other bytes. */
-const NOT_A_DATABASE = new Set(['SQLITE_CANTOPEN', 'SQLITE_NOTADB']);
-
-/** A path SQLite cannot open as a database: ERR_CONFIG naming it, as every other mistake in the path is. */
-function cannotOpen(path: string, cause: unknown): AegisLogError {
-  return new AegisLogError('ERR_CONFIG', `cannot open the database ${path}: ${(cause as Error).message}`, { field: 'path', cause });
-}
 
 /** A folder written by a v1 server has an `events` table: its evidence stays verifiable, but this server writes v2 only. */
 function refuseVersion1(db: SqliteDatabase, path: string): void {

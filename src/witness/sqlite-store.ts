@@ -8,6 +8,7 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { AegisLogError } from '../protocol/index.js';
 import { whileLocked } from '../transport/sqlite-lock.js';
+import { cannotOpen, openError } from '../transport/sqlite-open.js';
 import { MAX_REFUSALS_KEPT, MAX_REFUSALS_PER_ORIGIN, refusalIdentity, type CosignedCheckpoint, type Refusal, type WitnessStore } from './store.js';
 
 export interface WitnessSqliteOptions {
@@ -62,7 +63,7 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
   try {
     db = new Database(path);
   } catch (error) {
-    throw cannotOpen(path, error); // better-sqlite3's TypeError for a folder that is not there, SQLITE_CANTOPEN
+    throw cannotOpen('witness database', path, error); // better-sqlite3's TypeError for a folder that is not there, SQLITE_CANTOPEN
   }
   try {
     db.pragma('journal_mode = WAL');
@@ -72,7 +73,7 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
     addIdentities(db);
   } catch (error) {
     db.close();
-    throw NOT_A_DATABASE.has((error as { code?: string }).code ?? '') ? cannotOpen(path, error) : error;
+    throw openError('witness database', path, error);
   }
   // From here a lock held by another connection is waited for on timers (whileLocked), not in SQLite's
   // synchronous busy handler, which would stop every request of the process for up to 5 s.
@@ -130,17 +131,6 @@ export async function witnessSqliteStore(path: string, options: WitnessSqliteOpt
       db.close();
     },
   };
-}
-
-/** What SQLite answers for a path that is no database it can open: a folder, a file of other bytes. */
-const NOT_A_DATABASE = new Set(['SQLITE_CANTOPEN', 'SQLITE_NOTADB']);
-
-/**
- * A path SQLite cannot open as a database, refused as the file store refuses a folder that is not there: a
- * witness started on a mistyped path must say so in the project's words, not with the driver's TypeError.
- */
-function cannotOpen(path: string, cause: unknown): AegisLogError {
-  return new AegisLogError('ERR_CONFIG', `cannot open the witness database ${path}: ${(cause as Error).message}`, { field: 'path', cause });
 }
 
 /**
