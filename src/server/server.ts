@@ -162,10 +162,8 @@ export function createServer(options: ServerOptions): AegisServer {
       throw new AegisLogError('ERR_CONFIG', `${name} must be a ${name === 'signer' ? 'Signer' : 'Store'} such as ${example}${promise ? ' (this is a promise of one: await it)' : ''}`, { field: name });
     }
   }
-  // A hash that is no function failed as a TypeError; an onError that is none dropped every error report unseen.
-  for (const name of ['sha256', 'onError'] as const) {
-    if (given[name] != null && typeof given[name] !== 'function') throw new AegisLogError('ERR_CONFIG', `${name} must be a function`, { field: name });
-  }
+  // A hash that is no function failed as a TypeError. (An onError that is none: guardedOnError refuses it, as for listen.)
+  if (given.sha256 != null && typeof given.sha256 !== 'function') throw new AegisLogError('ERR_CONFIG', 'sha256 must be a function', { field: 'sha256' });
   const { signer, store } = options; // both checked above
   const period = options.period ?? 86400;
   // At most a century: a period's end must stay a time that formatTime can write.
