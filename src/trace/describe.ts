@@ -149,7 +149,7 @@ function visitObject(obj: object, path: string[], depth: number, st: State): unk
   }
   // An error of another realm too (code run in a vm sandbox, an iframe), where `instanceof Error` is false: it was an
   // object like any other, its name and message (not enumerable) lost.
-  if (obj instanceof Error || Object.prototype.toString.call(obj) === '[object Error]') return errorOf(obj as Error, path, depth, st);
+  if (obj instanceof Error || tag === '[object Error]') return errorOf(obj as Error, path, depth, st);
   const toJSON = (obj as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return visit(toJSON.call(obj), path, depth, st);
   if (depth >= st.limits.depth) return '[Object]';
