@@ -2,10 +2,10 @@
 // say so; the integer fields of the contexts (input_tokens, output_tokens, and the unix seconds reviewed_at,
 // started_at, ended_at) refused the same numbers as ERR_SCHEMA_INVALID "must be an integer" or "must be unix seconds
 // (a non-negative integer)": false of 2^53, and not the code a caller switching on the §1 rule looks for.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AegisLog, memoryQueue } from '../../src/index.js';
 import { validateEvent, validateRecorded } from '../../src/schema/index.js';
-import { createServer, listen, localSigner, memoryStore, type NodeServerHandle } from '../../src/server/node.js';
+import { ingestServer } from './ingest-server.js';
 
 const KEY = 'ak_ingest_context_integers_01';
 const base = (id: string) => ({ tenant_id: 'acme', event_type: 'probe', event_id: id, trace_id: id });
@@ -41,20 +41,11 @@ describe.each(cases)('%s', (_name, contexts, field) => {
 });
 
 describe('the server, over HTTP', () => {
-  let http: NodeServerHandle;
-  beforeAll(async () => {
-    const server = createServer({ signer: await localSigner(), store: memoryStore(), origin: 'context-integers.example/log', keys: [{ key: KEY, tenant_id: 'acme', scope: 'ingest' }] });
-    http = await listen(server, { host: '127.0.0.1', port: 0 });
-  });
-  afterAll(() => http?.close());
+  const post = ingestServer(KEY, 'context-integers');
 
   it('answers each 400 ERR_JCS_INVALID naming the field, and still refuses a fractional count as not an integer', async () => {
     for (const [name, contexts, field] of cases) {
-      const response = await fetch(`${http.url}/ingest`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': KEY },
-        body: JSON.stringify({ ...base(name.replace(/\W/g, '-')), ...contexts }),
-      });
+      const response = await post('/ingest', { ...base(name.replace(/\W/g, '-')), ...contexts });
       expect(response.status, name).toBe(400);
       expect((await response.json()).error, name).toEqual({ code: 'ERR_JCS_INVALID', field, message: `${field} ${WHY}` });
     }

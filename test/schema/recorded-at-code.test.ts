@@ -2,11 +2,11 @@
 // wire (400), the remedy `formatTime(Date.now())`; errors.ts counts it among the validator's codes that the server
 // sends for bad input. The one time an event carries is recorded_at, and its refusal came as ERR_SCHEMA_INVALID:
 // a caller that switches on the documented code (record(), or a client reading the server's answer) missed it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AegisLog, memoryQueue } from '../../src/index.js';
 import { formatTime, parseTime } from '../../src/protocol/index.js';
 import { validateEvent } from '../../src/schema/index.js';
-import { createServer, listen, localSigner, memoryStore, type NodeServerHandle } from '../../src/server/node.js';
+import { ingestServer } from './ingest-server.js';
 
 const KEY = 'ak_ingest_recorded_at_0001';
 const BAD = ['2026-11-28T09:16:52Z', '2026-11-28T09:16:52.123456Z', '2026-11-28T09:16:52.123+01:00', '2026-02-30T00:00:00.000Z'];
@@ -30,15 +30,7 @@ describe.each(BAD)('recorded_at %s', (text) => {
 });
 
 describe('the server, over HTTP', () => {
-  let http: NodeServerHandle;
-  beforeAll(async () => {
-    const server = createServer({ signer: await localSigner(), store: memoryStore(), origin: 'recorded-at.example/log', keys: [{ key: KEY, tenant_id: 'acme', scope: 'ingest' }] });
-    http = await listen(server, { host: '127.0.0.1', port: 0 });
-  });
-  afterAll(() => http?.close());
-
-  const post = (path: string, body: unknown) =>
-    fetch(`${http.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEY }, body: JSON.stringify(body) });
+  const post = ingestServer(KEY, 'recorded-at');
 
   it('answers a bad recorded_at 400 ERR_TIME_INVALID, alone and in a batch, and still takes a good one', async () => {
     const single = await post('/ingest', event(BAD[0], 's-1'));
