@@ -12,6 +12,7 @@ import { fsReason } from './input.js';
 import { originOf } from '../transport/origin.js';
 import { sha256 } from '../protocol/index.js';
 import { keyRing } from '../server/auth.js';
+import { utf8Text } from '../server/key-file.js';
 
 /** The `parseOptions` entries of the limit options. */
 export const LIMIT_OPTIONS = {
@@ -106,9 +107,9 @@ export async function readKeysFile(path: string): Promise<ApiKeyConfig[]> {
     if (process.platform !== 'win32' && ((await stat(path)).mode & 0o077) !== 0) {
       throw new UsageError(`the keys file ${path} is readable by other users; run chmod 600 on it`);
     }
-    text = await readFile(path, 'utf8');
-    // A byte order mark at the very start is not part of the JSON (RFC 8259 §8.1), as the other commands read files.
-    const keys = JSON.parse(text.startsWith('\ufeff') ? text.slice(1) : text) as ApiKeyConfig[];
+    // Without a byte order mark at the very start, not part of the JSON (RFC 8259 §8.1), as the other commands read files.
+    text = utf8Text(await readFile(path));
+    const keys = JSON.parse(text) as ApiKeyConfig[];
     // Checked here, as the server will check them: a file of the wrong shape is unusable input (exit 2), not a server failure.
     try {
       keyRing(keys, sha256);

@@ -42,14 +42,14 @@ async function loadOrCreateKeyFile(path: string, generate: () => Promise<JsonWeb
     if (process.platform !== 'win32' && ((await stat(path)).mode & 0o077) !== 0) {
       throw new AegisLogError('ERR_KEY_INVALID', `${path} is readable by other users; run chmod 600 on it`, { field: 'dir' });
     }
-    text = await readFile(path, 'utf8');
+    text = utf8Text(await readFile(path));
   } catch (error) {
     // A symlink to a secret not mounted: refused as readSigningJwk and the note key file refuse it, not node's raw ENOENT.
     if (error instanceof AegisLogError) throw error;
     throw new AegisLogError('ERR_KEY_INVALID', `cannot read ${path}: ${(error as Error).message}`, { field: 'dir', cause: error });
   }
   try {
-    const jwk = JSON.parse(withoutBom(text)) as JsonWebKey;
+    const jwk = JSON.parse(text) as JsonWebKey;
     // As readSigningJwk checks a key file: `null` would be taken for no key (a new one at each start), `{}` fail in node:crypto.
     if (!isPrivateP256(jwk)) throw new Error('not a private P-256 key');
     return jwk;
@@ -58,8 +58,11 @@ async function loadOrCreateKeyFile(path: string, generate: () => Promise<JsonWeb
   }
 }
 
-/** A byte order mark at the very start is not part of the JSON (RFC 8259 §8.1): an editor's, dropped as the keys file's is. */
-const withoutBom = (text: string) => (text.startsWith('\ufeff') ? text.slice(1) : text);
+/**
+ * A file's text as `readFile(path, 'utf8')` gives it, but for a byte order mark at the very start, which is not part
+ * of the JSON (RFC 8259 §8.1): an editor's, which TextDecoder drops, as the keys file's is.
+ */
+export const utf8Text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
 const isPrivateP256 = (jwk: JsonWebKey | null): boolean =>
   typeof jwk === 'object' && jwk !== null && jwk.kty === 'EC' && jwk.crv === 'P-256' && typeof jwk.x === 'string' && typeof jwk.y === 'string' && typeof jwk.d === 'string';
@@ -74,13 +77,13 @@ export async function readSigningJwk(path: string): Promise<JsonWebKey> {
     if (process.platform !== 'win32' && ((await stat(path)).mode & 0o077) !== 0) {
       throw new AegisLogError('ERR_KEY_INVALID', `${path} is readable by other users; run chmod 600 on it`, { field: 'key' });
     }
-    text = await readFile(path, 'utf8');
+    text = utf8Text(await readFile(path));
   } catch (error) {
     if (error instanceof AegisLogError) throw error;
     throw new AegisLogError('ERR_KEY_INVALID', `cannot read ${path}: ${(error as Error).message}`, { field: 'key', cause: error });
   }
   try {
-    const jwk = JSON.parse(withoutBom(text)) as JsonWebKey;
+    const jwk = JSON.parse(text) as JsonWebKey;
     if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.d !== 'string') throw new Error('not a private P-256 key');
     return jwk;
   } catch (cause) {
